@@ -1,0 +1,78 @@
+"""The one place that reads the environment: every setting has the prefix ``MATCHER_``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EncoderName = Literal["use-multilingual", "minilm", "minilm-bf16", "fake"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. All state lives under ``home`` unless a URL says otherwise."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore")
+
+    home: Path = Field(default=Path("."), description="data directory: database, indexes, embedding cache")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in home")
+    encoder: EncoderName = "use-multilingual"
+    index_name: str = "tenders"
+    # Exact search is fast enough (and exact) below this many vectors; above it an IVF index is built.
+    exact_index_max: int = Field(default=200_000, ge=1)
+    ivf_nprobe: int = Field(default=16, ge=1)
+    # Candidates fetched from FAISS per requested result, before hard filters and re-ranking.
+    overfetch: int = Field(default=20, ge=1)
+    min_candidates: int = Field(default=200, ge=1)
+    embed_batch_size: int = Field(default=64, ge=1)
+    # Fixed "now" for replays and the bundled demo (real notices whose deadlines have passed).
+    clock: datetime | None = None
+    models_dir: Path = PROJECT_ROOT / "models"
+
+    # API
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    secret_key: str | None = Field(default=None, description="signs unsubscribe links; generated if unset")
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Digest email
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "Tender Matcher <digest@tender-matcher.local>"
+    smtp_retries: int = Field(default=4, ge=0)
+    smtp_backoff_seconds: float = Field(default=1.0, ge=0.0)
+
+    @field_validator("clock")
+    @classmethod
+    def _clock_is_utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'matcher.db').resolve()}"
+
+    @property
+    def indexes_dir(self) -> Path:
+        return self.home / "indexes"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    def now(self) -> datetime:
+        """The current time, or the fixed clock when one is configured."""
+        return self.clock or datetime.now(UTC)
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; keyword overrides win (used by the CLI and tests)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

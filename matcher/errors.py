@@ -1,0 +1,31 @@
+"""Domain errors. They are turned into messages in exactly two places: ``api/errors.py`` and the CLI."""
+
+from __future__ import annotations
+
+
+class MatcherError(Exception):
+    """Base class for every error the core raises on purpose."""
+
+
+class InvalidInput(MatcherError):
+    """A value, record or file does not have the expected shape. The message names the value."""
+
+
+class UnreadableFile(InvalidInput):
+    """A whole file cannot be read (bad XML, bad JSON, wrong encoding): nothing from it is stored."""
+
+
+class NotFound(MatcherError):
+    """An id names nothing that is stored."""
+
+
+class IndexNotReady(MatcherError):
+    """Search was asked of an index that is not built, or was built for another encoder."""
+
+
+class Conflict(MatcherError):
+    """The request clashes with stored state (a duplicate, a run already in progress)."""
+
+
+class PermissionDenied(MatcherError):
+    """The caller may not see or change this object."""

@@ -1,0 +1,288 @@
+"""The nouns every stage speaks: tenders, firm profiles, awards, matches and their explanations.
+
+Ingest readers produce these, the store persists them, ranking and explanation consume them, and the
+API and CLI render them. Validation lives here so that every entry point rejects bad input the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NoticeType = Literal["open_call", "prior_information", "award", "other"]
+#: Notice types a firm can still bid on; award notices are history, not opportunities.
+OPPORTUNITY_TYPES: frozenset[str] = frozenset({"open_call", "prior_information"})
+
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_CODE = re.compile(r"^(CPV|UNSPSC|GSIN|NAICS|OTHER):[A-Za-z0-9.\-]+$")
+_ID = re.compile(r"^[^\s/?#]{1,200}$")
+
+
+def _country(value: str) -> str:
+    code = value.strip().upper()
+    if code == "UK":  # TED and some portals use UK; ISO 3166 says GB.
+        code = "GB"
+    if code == "EL":  # EU usage for Greece.
+        code = "GR"
+    if not _COUNTRY.match(code):
+        raise ValueError(f"unknown country {value!r} (expected ISO 3166 alpha-2, e.g. 'KR')")
+    return code
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if not _CURRENCY.match(code):
+        raise ValueError(f"unknown currency {value!r} (expected ISO 4217, e.g. 'EUR')")
+    return code
+
+
+def _language(value: str) -> str:
+    code = value.strip().lower()
+    if not _LANGUAGE.match(code):
+        raise ValueError(f"unknown language {value!r} (expected ISO 639-1, e.g. 'ko')")
+    return code
+
+
+def _code(value: str) -> str:
+    code = value.strip()
+    scheme, _, rest = code.partition(":")
+    code = f"{scheme.upper()}:{rest}"
+    if not _CODE.match(code):
+        raise ValueError(
+            f"unknown classification code {value!r} (expected a scheme prefix, e.g. 'CPV:71320000' "
+            "or 'UNSPSC:43211500')"
+        )
+    if code.startswith("CPV:"):
+        digits = code[4:].split("-")[0]
+        if not (digits.isdigit() and len(digits) == 8):
+            raise ValueError(f"bad CPV code {value!r} (expected 8 digits, e.g. 'CPV:71320000')")
+        code = "CPV:" + digits
+    elif code.startswith("UNSPSC:"):
+        digits = code[7:]
+        if not (digits.isdigit() and len(digits) in (2, 4, 6, 8)):
+            raise ValueError(f"bad UNSPSC code {value!r} (expected 2-8 digits, e.g. 'UNSPSC:43211500')")
+    return code
+
+
+def _identifier(value: str) -> str:
+    ident = value.strip()
+    if not _ID.match(ident):
+        raise ValueError(f"bad id {value!r} (expected 1-200 characters without spaces, '/', '?' or '#')")
+    return ident
+
+
+Country = Annotated[str, AfterValidator(_country)]
+Currency = Annotated[str, AfterValidator(_currency)]
+Language = Annotated[str, AfterValidator(_language)]
+Code = Annotated[str, AfterValidator(_code)]
+Identifier = Annotated[str, AfterValidator(_identifier)]
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    def content_hash(self) -> str:
+        """A stable hash of the content: equal records hash equal, a changed record hashes differently."""
+        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class Tender(_Model):
+    """One procurement notice, whatever its source."""
+
+    tender_id: Identifier = Field(description="source-prefixed id, e.g. 'ted:651610-2021' or 'ocds:<ocid>'")
+    source: str = Field(min_length=1, max_length=40, description="feed it came from: ted, ocds, ungm, ...")
+    notice_type: NoticeType = "open_call"
+    title: str = Field(min_length=1, max_length=2000)
+    description: str = Field(default="", max_length=100_000)
+    language: Language | None = None
+    buyer: str | None = Field(default=None, max_length=500)
+    buyer_country: Country | None = None
+    countries: list[Country] = Field(default_factory=list, description="place of performance")
+    codes: list[Code] = Field(default_factory=list)
+    value: float | None = Field(default=None, ge=0)
+    currency: Currency | None = None
+    published: date | None = None
+    deadline: datetime | None = None
+    url: str | None = Field(default=None, max_length=2000)
+    #: Titles in other languages (TED publishes each title in every EU language), keyed by ISO 639-1.
+    titles: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("countries", "codes")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return _dedupe(value)
+
+    @field_validator("deadline")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        from datetime import UTC
+
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+    def all_countries(self) -> list[str]:
+        """Buyer country first, then places of performance."""
+        found = [self.buyer_country] if self.buyer_country else []
+        return _dedupe(found + self.countries)
+
+    def text(self) -> str:
+        """The text that is embedded and searched."""
+        return f"{self.title}\n{self.description}".strip()
+
+    def is_open(self, now: datetime) -> bool:
+        """Open means an opportunity type whose deadline (if known) has not passed."""
+        if self.notice_type not in OPPORTUNITY_TYPES:
+            return False
+        return self.deadline is None or self.deadline >= now
+
+
+class FirmProfile(_Model):
+    """What a firm does and where it wants to sell. Only ``firm_id``, ``name`` and ``description`` are
+    required; the description may be in any language (Korean included)."""
+
+    firm_id: Identifier
+    name: str = Field(min_length=1, max_length=300)
+    description: str = Field(min_length=1, max_length=20_000)
+    keywords: list[str] = Field(default_factory=list, max_length=100)
+    codes: list[Code] = Field(default_factory=list, max_length=200)
+    home_country: Country | None = None
+    target_countries: list[Country] = Field(default_factory=list)
+    languages: list[Language] = Field(default_factory=list)
+    min_value: float | None = Field(default=None, ge=0)
+    max_value: float | None = Field(default=None, ge=0)
+    currency: Currency | None = None
+    certifications: list[str] = Field(default_factory=list, max_length=100)
+
+    @field_validator("keywords", "codes", "target_countries", "languages", "certifications")
+    @classmethod
+    def _clean(cls, value: list[str]) -> list[str]:
+        return _dedupe([v for v in value if v])
+
+    @model_validator(mode="after")
+    def _value_range(self) -> FirmProfile:
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValueError(f"min_value {self.min_value} is greater than max_value {self.max_value}")
+        if (self.min_value is not None or self.max_value is not None) and self.currency is None:
+            raise ValueError("min_value/max_value need a currency (ISO 4217, e.g. 'EUR')")
+        return self
+
+    def text(self) -> str:
+        """The text that is embedded: description plus keywords."""
+        parts = [self.description]
+        if self.keywords:
+            parts.append(", ".join(self.keywords))
+        return "\n".join(parts)
+
+
+class Award(_Model):
+    """One (award x winning supplier) row of award history."""
+
+    award_id: str = Field(min_length=1, max_length=300)
+    date: date
+    title: str = Field(default="", max_length=5000)
+    description: str = Field(default="", max_length=100_000)
+    buyer: str | None = Field(default=None, max_length=500)
+    buyer_country: Country | None = None
+    codes: list[Code] = Field(default_factory=list)
+    supplier: str = Field(min_length=1, max_length=500)
+    supplier_country: Country | None = None
+    value: float | None = None
+    currency: Currency | None = None
+    language: Language | None = None
+
+    def text(self) -> str:
+        return f"{self.title}\n{self.description}".strip()
+
+
+# ----------------------------------------------------------------------------- matches and reasons
+
+
+class ScoreParts(BaseModel):
+    """Each signal in [0, 1] and the weight it had in the final score."""
+
+    dense: float = 0.0
+    lexical: float = 0.0
+    codes: float = 0.0
+    country: float = 0.0
+    value: float = 0.0
+    history: float = 0.0
+    feedback: float = 0.0
+    term_guard: float = Field(default=1.0, description="multiplier; < 1 when distinctive profile terms are absent")
+    weights: dict[str, float] = Field(default_factory=dict)
+
+
+class CodeMatch(BaseModel):
+    firm_code: str
+    tender_code: str
+    level: Literal["exact", "class", "group", "division", "family", "segment", "category"]
+    similarity: float
+    label: str | None = None
+
+
+class Explanation(BaseModel):
+    """Why a tender and a firm were matched, in terms a partner can check."""
+
+    matched_terms: list[str] = Field(default_factory=list)
+    missing_terms: list[str] = Field(default_factory=list, description="distinctive profile terms absent")
+    matched_codes: list[CodeMatch] = Field(default_factory=list)
+    country_fit: str = ""
+    value_fit: str = ""
+    deadline: str = ""
+    history: str = ""
+    feedback: str = ""
+    summary: list[str] = Field(default_factory=list, description="one short sentence per reason")
+
+
+class Match(BaseModel):
+    """A ranked tender for a firm (or a ranked firm for a tender); never a bare score."""
+
+    tender_id: str
+    firm_id: str
+    rank: int
+    score: float = Field(ge=0.0, le=1.0)
+    parts: ScoreParts
+    reasons: Explanation
+    title: str
+    buyer: str | None = None
+    country: str | None = None
+    countries: list[str] = Field(default_factory=list)
+    deadline: datetime | None = None
+    published: date | None = None
+    notice_type: NoticeType = "open_call"
+    value: float | None = None
+    currency: str | None = None
+    codes: list[str] = Field(default_factory=list)
+    url: str | None = None
+    firm_name: str | None = None
+
+
+class IngestReport(BaseModel):
+    """What one ingest run did."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[str, str]] = Field(default_factory=list, description="(record, reason)")
+
+    @property
+    def accepted(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        return (
+            f"{self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{len(self.rejected)} rejected"
+        )
