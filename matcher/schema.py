@@ -139,8 +139,11 @@ class Tender(_Model):
         return _dedupe(found + self.countries)
 
     def text(self) -> str:
-        """The text that is embedded and searched."""
-        return f"{self.title}\n{self.description}".strip()
+        """The text that is embedded and searched: title, the English title when the original is in
+        another language (TED translates every title), then the description."""
+        english = self.titles.get("en", "")
+        parts = [self.title, english if english and english != self.title else "", self.description]
+        return "\n".join(p for p in parts if p)
 
     def is_open(self, now: datetime) -> bool:
         """Open means an opportunity type whose deadline (if known) has not passed."""
@@ -227,7 +230,7 @@ class ScoreParts(BaseModel):
 class CodeMatch(BaseModel):
     firm_code: str
     tender_code: str
-    level: Literal["exact", "class", "group", "division", "family", "segment", "category"]
+    level: Literal["exact", "within", "category", "class", "group", "division", "family", "segment"]
     similarity: float
     label: str | None = None
 

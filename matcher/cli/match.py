@@ -1,0 +1,58 @@
+"""``matcher recommend`` and ``matcher firms-for``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from matcher.cli.common import HomeOption, echo_json, open_matcher
+from matcher.cli.render import format_matches, match_json
+from matcher.retrieve import MatchQuery
+
+K = Annotated[int, typer.Option("--k", min=1, max=500, help="how many results")]
+Json = Annotated[bool, typer.Option("--json", help="print one JSON array")]
+
+
+def recommend(
+    firm_id: Annotated[str, typer.Argument(help="the firm to recommend tenders for")],
+    k: K = 10,
+    include_closed: Annotated[bool, typer.Option("--include-closed", help="also tenders past their deadline")] = False,
+    country: Annotated[list[str] | None, typer.Option("--country", help="ISO country (repeatable)")] = None,
+    min_value: Annotated[float | None, typer.Option("--min-value", min=0, help="in --currency")] = None,
+    max_value: Annotated[float | None, typer.Option("--max-value", min=0, help="in --currency")] = None,
+    currency: Annotated[str, typer.Option("--currency", help="currency of the value range")] = "EUR",
+    json_output: Json = False,
+    home: HomeOption = None,
+) -> None:
+    """Open tenders that fit a firm, best first, each with its score and reasons."""
+    matcher = open_matcher(home)
+    query = MatchQuery(
+        k=k, include_closed=include_closed, countries=tuple(c.upper() for c in country or ()),
+        min_value=min_value, max_value=max_value, value_currency=currency.upper(),
+    )
+    matches = matcher.recommend(firm_id, query)
+    if json_output:
+        echo_json([match_json(m) for m in matches])
+    else:
+        typer.echo(format_matches(matches))
+
+
+def firms_for(
+    tender_id: Annotated[str, typer.Argument(help="the tender to find firms for")],
+    k: K = 10,
+    json_output: Json = False,
+    home: HomeOption = None,
+) -> None:
+    """The firms that fit one tender best (for support officers)."""
+    matcher = open_matcher(home)
+    matches = matcher.firms_for(tender_id, k=k)
+    if json_output:
+        echo_json([match_json(m) for m in matches])
+    else:
+        typer.echo(format_matches(matches, reverse=True))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("recommend")(recommend)
+    app.command("firms-for")(firms_for)

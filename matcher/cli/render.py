@@ -1,0 +1,44 @@
+"""Plain-text rendering of matches for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from matcher.schema import Match
+
+
+def format_value(value: float | None, currency: str | None) -> str:
+    if value is None:
+        return "value not given"
+    return f"{value:,.0f} {currency or ''}".strip()
+
+
+def format_match(match: Match, reverse: bool = False) -> str:
+    """Two to six lines: rank, score, title (or firm), facts, then the reasons."""
+    head = match.firm_name or match.firm_id if reverse else match.title
+    lines = [f"{match.rank:>2}. [{match.score:.3f}] {head}"]
+    if reverse:
+        lines.append(f"    firm {match.firm_id}")
+    else:
+        facts = [
+            match.tender_id,
+            match.buyer or "buyer not given",
+            ",".join(match.countries) or "country not given",
+            match.reasons.deadline,
+            format_value(match.value, match.currency),
+        ]
+        lines.append("    " + " | ".join(facts))
+    for reason in match.reasons.summary[:5]:
+        lines.append(f"    - {reason}")
+    return "\n".join(lines)
+
+
+def format_matches(matches: Sequence[Match], reverse: bool = False) -> str:
+    if not matches:
+        return "  no matches (try --include-closed, or widen the filters)"
+    return "\n".join(format_match(m, reverse) for m in matches)
+
+
+def match_json(match: Match) -> dict[str, object]:
+    """The documented JSON shape: tender_id, score, title, buyer, country, deadline, codes, reasons, ..."""
+    return match.model_dump(mode="json")

@@ -1,0 +1,151 @@
+"""Keeps the search index in step with the store: full builds, incremental syncs, hot reloads.
+
+The index is derived state: the store is the truth, and a sync compares the content hash of every stored
+tender with the hash the index was built from, so it re-embeds only what changed and removes what is gone.
+Every change is written as a new build folder and swapped in; readers keep the old ``LoadedIndex`` object
+until they pick up the new one, so they never see a half-built index.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from matcher.embed import Embedder
+from matcher.errors import IndexNotReady
+from matcher.index import VectorIndex
+from matcher.index_folder import IndexFolder
+from matcher.lexical import LexicalModel
+from matcher.schema import Tender
+
+log = logging.getLogger(__name__)
+
+# Refit TF-IDF (cheap next to embedding) once the collection has grown this much since the last fit.
+LEXICAL_REFIT_GROWTH = 1.5
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """One immutable build: vectors, lexical model and the content hashes they were made from."""
+
+    vectors: VectorIndex
+    lexical: LexicalModel
+    hashes: dict[str, str]
+    folder: Path | None
+
+    @property
+    def build_id(self) -> str:
+        return self.folder.name if self.folder else "empty"
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    added: int
+    updated: int
+    removed: int
+    seconds: float
+    build_id: str
+    rebuilt: bool = False
+
+    def summary(self) -> str:
+        kind = "rebuilt" if self.rebuilt else "synced"
+        return (
+            f"index {kind}: {self.added} added, {self.updated} re-embedded, {self.removed} removed "
+            f"in {self.seconds:.1f}s (build {self.build_id})"
+        )
+
+
+class IndexService:
+    """Owns the current index of one name and every change to it (one writer at a time per process)."""
+
+    def __init__(self, folder: IndexFolder, embedder: Embedder, exact_max: int, nprobe: int) -> None:
+        self.folder = folder
+        self.embedder = embedder
+        self.exact_max = exact_max
+        self.nprobe = nprobe
+        self._write_lock = threading.Lock()
+        self._loaded: LoadedIndex | None = None
+
+    # ------------------------------------------------------------------ reading
+    def current(self) -> LoadedIndex:
+        """The serving index, reloaded if another process swapped in a newer build."""
+        folder = self.folder.current()
+        if folder is None:
+            raise IndexNotReady("no index has been built yet; run 'matcher index build'")
+        loaded = self._loaded
+        if loaded is None or loaded.folder != folder:
+            loaded = self._load(folder)
+            self._loaded = loaded
+        return loaded
+
+    def exists(self) -> bool:
+        return self.folder.current() is not None
+
+    def _load(self, folder: Path) -> LoadedIndex:
+        vectors = VectorIndex.load(folder, self.embedder.encoder_id, self.embedder.dim)
+        lexical = LexicalModel.load(folder)
+        hashes = json.loads((folder / "hashes.json").read_text())
+        return LoadedIndex(vectors, lexical, hashes, folder)
+
+    # ------------------------------------------------------------------ writing
+    def build(self, tenders: Iterable[Tender], progress: bool = False) -> SyncReport:
+        """A full rebuild from these tenders (re-embedding only texts the cache has not seen)."""
+        started = time.perf_counter()
+        items = list(tenders)
+        texts = [t.text() for t in items]
+        vectors = self.embedder.encode_documents(texts, progress=progress)
+        with self._write_lock:
+            index = VectorIndex.build(
+                vectors, [t.tender_id for t in items], self.embedder.encoder_id, self.exact_max, self.nprobe
+            )
+            lexical = LexicalModel().fit(texts)
+            loaded = self._publish(index, lexical, {t.tender_id: t.content_hash() for t in items})
+        return SyncReport(len(items), 0, 0, time.perf_counter() - started, loaded.build_id, rebuilt=True)
+
+    def sync(
+        self,
+        stored: dict[str, str],
+        fetch: Callable[[list[str]], dict[str, Tender]],
+        all_tenders: Callable[[], Iterable[Tender]],
+        progress: bool = False,
+    ) -> SyncReport:
+        """Bring the index in line with ``stored`` (tender_id -> content hash), building it if absent."""
+        if not self.exists():
+            return self.build(all_tenders(), progress=progress)
+        started = time.perf_counter()
+        with self._write_lock:
+            base = self.current()
+            changed = [tid for tid, h in stored.items() if base.hashes.get(tid) != h]
+            removed = [tid for tid in base.hashes if tid not in stored]
+            if not changed and not removed:
+                return SyncReport(0, 0, 0, time.perf_counter() - started, base.build_id)
+            tenders = fetch(changed)
+            vectors = self.embedder.encode_documents([tenders[t].text() for t in changed], progress=progress)
+            index = base.vectors.clone()
+            index.remove(removed)
+            index.add(vectors, changed)
+            lexical = base.lexical
+            if len(stored) > LEXICAL_REFIT_GROWTH * max(lexical.n_docs, 1) or not lexical.fitted:
+                lexical = LexicalModel().fit([t.text() for t in all_tenders()])
+            hashes = {tid: h for tid, h in base.hashes.items() if tid in stored}
+            hashes.update({tid: stored[tid] for tid in changed})
+            loaded = self._publish(index, lexical, hashes)
+        added = sum(1 for t in changed if t not in base.hashes)
+        return SyncReport(added, len(changed) - added, len(removed), time.perf_counter() - started,
+                          loaded.build_id)
+
+    def _publish(self, index: VectorIndex, lexical: LexicalModel, hashes: dict[str, str]) -> LoadedIndex:
+        with self.folder.new_build() as staging:
+            index.save(staging)
+            lexical.save(staging)
+            (staging / "hashes.json").write_text(json.dumps(hashes))
+        folder = self.folder.current()
+        loaded = LoadedIndex(index, lexical, hashes, folder)
+        self._loaded = loaded
+        log.info("index build %s published: %d vectors", loaded.build_id, len(index))
+        return loaded

@@ -1,0 +1,44 @@
+"""Pick the reader for a tender file by its name and, for JSON, by its shape."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from matcher.errors import InvalidInput, UnreadableFile
+from matcher.ingest.base import Rejected, read_bytes
+from matcher.ingest.ocds import read_ocds
+from matcher.ingest.tabular import read_tender_table
+from matcher.ingest.ted import read_ted
+from matcher.schema import Tender
+
+ARCHIVES = (".tar.gz", ".tgz", ".tar", ".zip")
+JSON_SUFFIXES = (".json", ".jsonl", ".json.gz", ".jsonl.gz")
+
+
+def read_tenders(path: Path) -> Iterator[Tender | Rejected]:
+    """Tenders from any supported file: TED XML, eForms, OCDS JSON, or the tender CSV/JSON table."""
+    if not path.exists():
+        raise UnreadableFile(f"no such file or folder: {path}")
+    name = path.name.lower()
+    if path.is_dir() or name.endswith(ARCHIVES):
+        # Folders and archives may hold XML notices and OCDS JSON side by side.
+        yield from read_ted(path)
+        yield from read_ocds(path)
+    elif name.endswith((".xml", ".xml.gz")):
+        yield from read_ted(path)
+    elif name.endswith(JSON_SUFFIXES):
+        yield from (read_ocds(path) if _looks_like_ocds(path) else read_tender_table(path))
+    elif name.endswith((".csv", ".csv.gz")):
+        yield from read_tender_table(path)
+    else:
+        raise InvalidInput(
+            f"unsupported tender file {path.name!r} (expected .xml, .json, .jsonl, .csv, a .gz of one of "
+            "them, a .tar.gz/.zip archive or a folder)"
+        )
+
+
+def _looks_like_ocds(path: Path) -> bool:
+    """OCDS packages have releases or records and releases have an ocid; a tender table has none."""
+    head = read_bytes(path)[:200_000].decode("utf-8", errors="replace")
+    return any(marker in head for marker in ('"releases"', '"records"', '"ocid"'))

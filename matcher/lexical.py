@@ -1,0 +1,176 @@
+"""Lexical signal: TF-IDF (scikit-learn) fitted on the tender collection, saved without pickle.
+
+It also supplies the terms behind explanations (which words a profile and a notice share, ranked by how
+distinctive they are) and the exact-term guard: a distinctive profile keyword must appear as a term in the
+notice, so "cryostat" does not pass for "thermostat" merely because their vectors are close.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from matcher.errors import IndexNotReady
+
+_WORD = re.compile(r"\w\w+", re.UNICODE)
+MAX_FEATURES = 300_000
+# A keyword found in at most this share of notices counts as a firm's specialty in the exact-term guard.
+DISTINCTIVE_SHARE = 0.05
+
+
+# The commonest function words of the languages notices and profiles come in. On a real collection max_df
+# prunes these anyway; the list keeps small collections and explanations free of "and" and "for".
+STOPWORDS = frozenset(
+    """
+    and the for with from into this that are was were will shall been being have has not all any its our
+    their other such which who whom whose when where while than then also per via under over within without
+    les des une pour par sur dans avec aux est sont qui que ces ses leur elle ils nous vous pas
+    los las del por para con una uno sus que como mas sobre entre sin
+    der die das und den dem des ein eine einer eines fur mit von auf bei aus zur zum nach sich ist sind
+    het een van voor met zijn aan bij ook als door naar
+    della delle dei degli per con una uno che gli nel nella sul sulla alla alle
+    dos das uma para com pelo pela nos nas
+    """.split()
+)
+
+
+def analyze(text: str) -> list[str]:
+    """Lowercase, accent-folded word tokens with a light plural fold ('pumps' -> 'pump')."""
+    folded = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch)
+    )
+    tokens = []
+    for token in _WORD.findall(folded):
+        if token.isdigit() or token in STOPWORDS:
+            continue
+        if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
+            token = token[:-1]
+        tokens.append(token)
+    return tokens
+
+
+@dataclass(frozen=True)
+class TermGuard:
+    """Distinctive profile terms absent from a notice, and the multiplier that follows."""
+
+    missing: list[str]
+    multiplier: float
+
+
+class LexicalModel:
+    """TF-IDF over tenders. ``fit`` on the collection, or ``load`` a saved one."""
+
+    def __init__(self, max_df: float = 0.5, min_df: int = 1) -> None:
+        self.max_df = max_df
+        self.min_df = min_df
+        self.n_docs = 0
+        self._vectorizer: TfidfVectorizer | None = None
+
+    def _make(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+        return TfidfVectorizer(
+            analyzer=analyze, max_df=self.max_df, min_df=self.min_df, sublinear_tf=True,
+            max_features=MAX_FEATURES, vocabulary=vocabulary, dtype=np.float32,
+        )
+
+    def fit(self, texts: Sequence[str]) -> LexicalModel:
+        # With a handful of documents max_df would drop every shared term; only prune in a real collection.
+        self.max_df = self.max_df if len(texts) >= 50 else 1.0
+        vectorizer = self._make()
+        try:
+            vectorizer.fit(texts)
+        except ValueError:  # no texts, or no terms in them: the lexical signal stays silent
+            self._vectorizer = None
+            return self
+        self._vectorizer = vectorizer
+        self.n_docs = len(texts)
+        return self
+
+    def _distinctive_idf(self) -> float:
+        # smooth idf = ln((1 + n) / (1 + df)) + 1, at the largest df that still counts as distinctive
+        df = max(1.0, DISTINCTIVE_SHARE * self.n_docs)
+        return float(np.log((1 + self.n_docs) / (1 + df)) + 1)
+
+    @property
+    def fitted(self) -> bool:
+        return self._vectorizer is not None and hasattr(self._vectorizer, "idf_")
+
+    @property
+    def vectorizer(self) -> TfidfVectorizer:
+        if not self.fitted or self._vectorizer is None:
+            raise IndexNotReady("the lexical model is not fitted; build the index first")
+        return self._vectorizer
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        return self.vectorizer.transform(texts)
+
+    def scores(self, query: str, documents: Sequence[str]) -> np.ndarray:
+        """Cosine between the query and each document, in [0, 1]."""
+        if not self.fitted or not documents:
+            return np.zeros(len(documents), dtype=np.float32)
+        matrix = self.transform([query, *documents])
+        return np.asarray((matrix[1:] @ matrix[0].T).toarray()).ravel().clip(0.0, 1.0)
+
+    def idf(self, term: str) -> float | None:
+        column = self.vectorizer.vocabulary_.get(term)
+        return float(self.vectorizer.idf_[column]) if column is not None else None
+
+    def shared_terms(self, query: str, document: str, limit: int = 8) -> list[str]:
+        """Terms in both texts, most distinctive first."""
+        shared = set(analyze(query)) & set(analyze(document))
+        ranked = sorted(shared, key=lambda t: (-(self.idf(t) or 0.0), t) if self.fitted else (0.0, t))
+        return ranked[:limit]
+
+    def term_guard(self, keywords: Sequence[str], document: str, penalty: float = 0.75) -> TermGuard:
+        """If the firm lists distinctive keywords and the notice contains none of them, damp the score.
+
+        Only keywords the collection knows (present in the vocabulary) take part: a Korean keyword against
+        European notices says nothing about the notice, so it can neither match nor penalise.
+        """
+        if not self.fitted or not keywords:
+            return TermGuard([], 1.0)
+        doc_terms = set(analyze(document))
+        distinctive: list[str] = []
+        for keyword in keywords:
+            terms = analyze(keyword)
+            idfs = [self.idf(t) for t in terms]
+            if not terms or any(i is None for i in idfs):
+                continue
+            if max(i for i in idfs if i is not None) < self._distinctive_idf():
+                continue
+            if all(t in doc_terms for t in terms):
+                return TermGuard([], 1.0)
+            distinctive.append(keyword)
+        return TermGuard(distinctive, penalty) if distinctive else TermGuard([], 1.0)
+
+    # -------------------------------------------------------------- persistence (JSON + npy, no pickle)
+    def save(self, folder: Path) -> None:
+        if not self.fitted:
+            return
+        vectorizer = self.vectorizer
+        vocabulary = {term: int(col) for term, col in vectorizer.vocabulary_.items()}
+        (folder / "lexical.json").write_text(json.dumps({"max_df": self.max_df, "n_docs": self.n_docs, "vocabulary": vocabulary}))
+        np.save(folder / "lexical_idf.npy", vectorizer.idf_.astype(np.float32), allow_pickle=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalModel:
+        if not (folder / "lexical.json").exists():
+            return cls()  # the collection had no terms when the index was built
+        try:
+            raw = json.loads((folder / "lexical.json").read_text())
+            idf = np.load(folder / "lexical_idf.npy", allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise IndexNotReady(f"no readable lexical model in {folder}: {exc}") from exc
+        model = cls(max_df=raw["max_df"])
+        model.n_docs = int(raw["n_docs"])
+        vectorizer = model._make(vocabulary=raw["vocabulary"])
+        vectorizer.idf_ = idf
+        model._vectorizer = vectorizer
+        return model

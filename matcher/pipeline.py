@@ -1,0 +1,200 @@
+"""The Matcher facade: the one object the API, the CLI and the digest job call.
+
+It wires the stages (ingest -> store -> embed -> index -> retrieve -> rank -> explain) and owns nothing
+they could own themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TypeVar
+
+from matcher.config import Settings, get_settings
+from matcher.embed import Embedder, EmbeddingCache, Encoder, make_encoder
+from matcher.errors import NotFound
+from matcher.explain import make_match
+from matcher.index_folder import IndexFolder
+from matcher.indexing import IndexService, LoadedIndex, SyncReport
+from matcher.ingest.base import Rejected
+from matcher.ingest.detect import read_tenders
+from matcher.ingest.firms import read_firms
+from matcher.rank import Scorer, WeightedScorer, fuse, order
+from matcher.retrieve import MatchQuery, retrieve
+from matcher.schema import FirmProfile, IngestReport, Match, Tender
+from matcher.signals import compute_signals
+from matcher.store import Database, FirmRepository, TenderRepository
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", Tender, FirmProfile)
+
+
+@dataclass
+class IngestResult:
+    report: IngestReport
+    index: SyncReport | None = None
+    files: list[str] = field(default_factory=list)
+
+
+class Matcher:
+    """Everything the product does, over one store and one index."""
+
+    def __init__(self, settings: Settings | None = None, encoder: Encoder | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        self.db = Database(self.settings.db_url)
+        self.db.create_all()
+        self.tenders = TenderRepository()
+        self.firms = FirmRepository()
+        self._encoder = encoder
+        self.scorer: Scorer = WeightedScorer()
+
+    # ------------------------------------------------------------------ components
+    @cached_property
+    def embedder(self) -> Embedder:
+        encoder = self._encoder or make_encoder(self.settings.encoder)
+        cache = EmbeddingCache(self.settings.cache_dir / "embeddings.sqlite")
+        return Embedder(encoder, cache, self.settings.embed_batch_size)
+
+    @cached_property
+    def index(self) -> IndexService:
+        folder = IndexFolder(self.settings.indexes_dir / self.settings.index_name)
+        return IndexService(folder, self.embedder, self.settings.exact_index_max, self.settings.ivf_nprobe)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    # ------------------------------------------------------------------ ingest
+    def ingest_tenders(self, paths: Sequence[Path], sync: bool = True, progress: bool = False) -> IngestResult:
+        """Load tender files. Every file is read completely before anything is written, so an unreadable
+        file changes nothing; malformed records are rejected one by one and the rest load."""
+        items, rejected = _collect(paths, read_tenders, Tender)
+        return self.upsert_tenders(items, rejected, sync=sync, progress=progress)
+
+    def upsert_tenders(
+        self, items: Sequence[Tender], rejected: Sequence[Rejected] = (), sync: bool = True,
+        progress: bool = False,
+    ) -> IngestResult:
+        with self.db.begin() as conn:
+            report = self.tenders.upsert(conn, items)
+        report.rejected = [(r.record, r.reason) for r in rejected]
+        index = self.sync_index(progress=progress) if sync and self.index.exists() else None
+        return IngestResult(report, index)
+
+    def delete_tenders(self, ids: list[str], sync: bool = True) -> int:
+        with self.db.begin() as conn:
+            removed = self.tenders.delete(conn, ids)
+        if sync and removed and self.index.exists():
+            self.sync_index()
+        return removed
+
+    def ingest_firms(self, paths: Sequence[Path]) -> IngestResult:
+        items, rejected = _collect(paths, read_firms, FirmProfile)
+        report = self.upsert_firms(items)
+        report.rejected = [(r.record, r.reason) for r in rejected]
+        return IngestResult(report)
+
+    def upsert_firms(self, items: Sequence[FirmProfile]) -> IngestReport:
+        with self.db.begin() as conn:
+            return self.firms.upsert(conn, items)
+
+    # ------------------------------------------------------------------ lookups
+    def get_tender(self, tender_id: str) -> Tender:
+        with self.db.connect() as conn:
+            tender = self.tenders.get(conn, tender_id)
+        if tender is None:
+            raise NotFound(f"unknown tender {tender_id!r}")
+        return tender
+
+    def get_firm(self, firm_id: str) -> FirmProfile:
+        with self.db.connect() as conn:
+            firm = self.firms.get(conn, firm_id)
+        if firm is None:
+            raise NotFound(f"unknown firm {firm_id!r}")
+        return firm
+
+    def fetch_tenders(self, ids: list[str]) -> dict[str, Tender]:
+        with self.db.connect() as conn:
+            return self.tenders.get_many(conn, ids)
+
+    def all_tenders(self) -> Iterator[Tender]:
+        with self.db.connect() as conn:
+            yield from self.tenders.iter_all(conn)
+
+    # ------------------------------------------------------------------ index
+    def build_index(self, rebuild: bool = False, progress: bool = False) -> SyncReport:
+        """Rebuild from scratch, or (default) bring the existing index up to date incrementally."""
+        if rebuild or not self.index.exists():
+            return self.index.build(self.all_tenders(), progress=progress)
+        return self.sync_index(progress=progress)
+
+    def sync_index(self, progress: bool = False) -> SyncReport:
+        with self.db.connect() as conn:
+            stored = self.tenders.hashes(conn)
+        return self.index.sync(stored, self.fetch_tenders, self.all_tenders, progress=progress)
+
+    # ------------------------------------------------------------------ matching
+    def recommend(self, firm: str | FirmProfile, query: MatchQuery | None = None) -> list[Match]:
+        """The best open tenders for a firm, each with its score parts and reasons."""
+        profile = self.get_firm(firm) if isinstance(firm, str) else firm
+        query = query or MatchQuery()
+        loaded = self.index.current()
+        vector = self.embedder.encode_queries([profile.text()])[0]
+        now = self.settings.now()
+        candidates = retrieve(
+            loaded.vectors, vector, self.fetch_tenders, query, now, self.settings.overfetch,
+            self.settings.min_candidates,
+        )
+        return self._rank_tenders(profile, candidates, loaded, query.k)
+
+    def _rank_tenders(
+        self, firm: FirmProfile, candidates: list[tuple[Tender, float]], loaded: LoadedIndex, k: int
+    ) -> list[Match]:
+        tenders = [t for t, _ in candidates]
+        signals = compute_signals(firm, tenders, [d for _, d in candidates], loaded.lexical)
+        scores = fuse(signals, self.scorer)
+        ranking = order(scores, [t.tender_id for t in tenders])[:k]
+        weights, now = self.scorer.weights(), self.settings.now()
+        return [
+            make_match(firm, tenders[i], signals[i], scores[i], rank, weights, now)
+            for rank, i in enumerate(ranking, start=1)
+        ]
+
+    def firms_for(self, tender_id: str, k: int = 10, firm_ids: Iterable[str] | None = None) -> list[Match]:
+        """The firms that fit one tender best (for officers; partners pass their own firms' ids)."""
+        tender = self.get_tender(tender_id)
+        with self.db.connect() as conn:
+            firms = self.firms.list(conn, ids=list(firm_ids) if firm_ids is not None else None)
+        if not firms:
+            return []
+        loaded = self.index.current()
+        tender_vector = self.embedder.encode_documents([tender.text()])[0]
+        firm_vectors = self.embedder.encode_queries([f.text() for f in firms])
+        dense = firm_vectors @ tender_vector
+        signals = [compute_signals(f, [tender], [float(d)], loaded.lexical)[0] for f, d in zip(firms, dense, strict=True)]
+        scores = fuse(signals, self.scorer)
+        ranking = order(scores, [f.firm_id for f in firms])[:k]
+        weights, now = self.scorer.weights(), self.settings.now()
+        return [
+            make_match(firms[i], tender, signals[i], scores[i], rank, weights, now)
+            for rank, i in enumerate(ranking, start=1)
+        ]
+
+
+def _collect(
+    paths: Sequence[Path], reader: Callable[[Path], Iterable[T | Rejected]], kind: type[T]
+) -> tuple[list[T], list[Rejected]]:
+    """Read every file completely (raising on an unreadable one) before anything is written."""
+    items: list[T] = []
+    rejected: list[Rejected] = []
+    for path in paths:
+        for record in reader(Path(path)):
+            if isinstance(record, Rejected):
+                rejected.append(record)
+            elif isinstance(record, kind):
+                items.append(record)
+    return items, rejected

@@ -1,0 +1,63 @@
+"""Fuse signals into one score in [0, 1] and order candidates.
+
+The default is a weighted mean of the signals times the exact-term guard. A learned re-ranker (see
+``matcher.reranker``) can replace the weighted mean; it sees the same signal vector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from matcher.signals import SIGNALS, Signals
+
+
+class Scorer(Protocol):
+    """Maps signal vectors (n, len(SIGNALS)) to scores in [0, 1]."""
+
+    name: str
+
+    def score(self, features: np.ndarray) -> np.ndarray: ...
+
+    def weights(self) -> dict[str, float]: ...
+
+
+@dataclass
+class WeightedScorer:
+    """A weighted mean of the signals. Weights need not sum to one; they are normalised."""
+
+    name: str = "hybrid"
+    weight: dict[str, float] = field(
+        default_factory=lambda: {
+            "dense": 0.50, "lexical": 0.20, "codes": 0.15, "country": 0.08, "value": 0.04,
+            "history": 0.0, "feedback": 0.03,
+        }
+    )
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        w = np.array([self.weight.get(name, 0.0) for name in SIGNALS], dtype=np.float64)
+        total = w.sum()
+        if total <= 0:
+            return np.zeros(len(features))
+        return np.clip(features @ (w / total), 0.0, 1.0)
+
+    def weights(self) -> dict[str, float]:
+        total = sum(self.weight.values()) or 1.0
+        return {k: round(v / total, 4) for k, v in self.weight.items() if v}
+
+
+def fuse(signals: Sequence[Signals], scorer: Scorer) -> np.ndarray:
+    """Scores for each pair: the scorer's output damped by the exact-term guard."""
+    if not signals:
+        return np.zeros(0)
+    features = np.array([s.vector() for s in signals], dtype=np.float64)
+    guards = np.array([s.guard.multiplier for s in signals], dtype=np.float64)
+    return np.clip(scorer.score(features) * guards, 0.0, 1.0)
+
+
+def order(scores: np.ndarray, keys: Sequence[str]) -> list[int]:
+    """Indices by descending score; ties broken by key so results are deterministic."""
+    return sorted(range(len(keys)), key=lambda i: (-float(scores[i]), keys[i]))

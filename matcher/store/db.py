@@ -1,0 +1,63 @@
+"""The engine and the one MetaData every table module registers on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from matcher.errors import InvalidInput, MatcherError
+
+metadata = MetaData()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the API read while an import writes; busy_timeout waits instead of failing on a lock.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Database:
+    """Owns the engine. Tables are created on first use so a fresh ``MATCHER_HOME`` just works."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        try:
+            self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+        except (ArgumentError, ImportError) as exc:
+            raise InvalidInput(f"bad database URL {url!r}: {exc}") from exc
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    def create_all(self) -> None:
+        # Importing the table modules registers their tables on ``metadata``.
+        from matcher.store import tables  # noqa: F401
+
+        try:
+            metadata.create_all(self.engine)
+        except OperationalError as exc:
+            raise MatcherError(f"cannot open database {self.safe_url}: {exc.orig}") from exc
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """One transaction: everything inside commits together or not at all."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            yield connection
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,81 @@
+"""Firm profiles: one row each, the full profile as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Column, Connection, String, Table, Text, delete, func, insert, select, update
+
+from matcher.schema import FirmProfile, IngestReport
+from matcher.store._common import UTCDateTime, chunks, utcnow
+from matcher.store.db import metadata
+
+firms = Table(
+    "firms",
+    metadata,
+    Column("firm_id", String(200), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
+class FirmRepository:
+    """Queries over firm profiles. Every method takes the connection of the caller's transaction."""
+
+    def upsert(self, conn: Connection, items: Iterable[FirmProfile]) -> IngestReport:
+        """Insert new firms, update changed ones, leave identical ones alone."""
+        latest = {f.firm_id: f for f in items}
+        existing = self._hashes(conn, list(latest))
+        report = IngestReport()
+        now = utcnow()
+        for firm_id, firm in latest.items():
+            content_hash = firm.content_hash()
+            row = {"firm_id": firm_id, "name": firm.name, "content_hash": content_hash,
+                   "data": firm.model_dump_json()}
+            if firm_id not in existing:
+                conn.execute(insert(firms).values(**row, created_at=now, updated_at=now))
+                report.new += 1
+            elif existing[firm_id] != content_hash:
+                conn.execute(update(firms).where(firms.c.firm_id == firm_id).values(**row, updated_at=now))
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        return report
+
+    def _hashes(self, conn: Connection, ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for part in chunks(ids):
+            rows = conn.execute(select(firms.c.firm_id, firms.c.content_hash).where(firms.c.firm_id.in_(part)))
+            found.update({r.firm_id: r.content_hash for r in rows})
+        return found
+
+    def get(self, conn: Connection, firm_id: str) -> FirmProfile | None:
+        data = conn.execute(select(firms.c.data).where(firms.c.firm_id == firm_id)).scalar()
+        return FirmProfile.model_validate_json(data) if data is not None else None
+
+    def get_many(self, conn: Connection, ids: list[str]) -> dict[str, FirmProfile]:
+        found: dict[str, FirmProfile] = {}
+        for part in chunks(ids):
+            rows = conn.execute(select(firms.c.firm_id, firms.c.data).where(firms.c.firm_id.in_(part)))
+            found.update({r.firm_id: FirmProfile.model_validate_json(r.data) for r in rows})
+        return found
+
+    def list(self, conn: Connection, ids: list[str] | None = None, offset: int = 0,
+             limit: int | None = None) -> list[FirmProfile]:
+        """Firms in id order; ``ids`` restricts the listing (a partner's assigned firms)."""
+        query = select(firms.c.data).order_by(firms.c.firm_id).offset(offset).limit(limit)
+        if ids is not None:
+            query = query.where(firms.c.firm_id.in_(ids))
+        return [FirmProfile.model_validate_json(d) for d in conn.execute(query).scalars()]
+
+    def count(self, conn: Connection, ids: list[str] | None = None) -> int:
+        query = select(func.count()).select_from(firms)
+        if ids is not None:
+            query = query.where(firms.c.firm_id.in_(ids))
+        return int(conn.execute(query).scalar_one())
+
+    def delete(self, conn: Connection, firm_id: str) -> bool:
+        return conn.execute(delete(firms).where(firms.c.firm_id == firm_id)).rowcount > 0

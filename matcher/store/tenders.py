@@ -1,0 +1,226 @@
+"""Tender notices: one row each (full record as JSON) plus code and country rows for filtering."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from matcher.schema import IngestReport, Tender
+from matcher.store._common import UTCDateTime, chunks, utcnow
+from matcher.store.db import metadata
+
+tenders = Table(
+    "tenders",
+    metadata,
+    Column("tender_id", String(200), primary_key=True),
+    Column("source", String(40), nullable=False),
+    Column("notice_type", String(20), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("buyer", String(500)),
+    Column("buyer_country", String(2)),
+    Column("value", Float),
+    Column("currency", String(3)),
+    Column("published", Date),
+    Column("deadline", UTCDateTime),
+    Column("content_hash", String(64), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_tenders_deadline", "deadline"),
+    Index("ix_tenders_published", "published"),
+)
+
+tender_codes = Table(
+    "tender_codes",
+    metadata,
+    Column("tender_id", String(200), ForeignKey("tenders.tender_id", ondelete="CASCADE"), primary_key=True),
+    Column("code", String(40), primary_key=True),
+    Index("ix_tender_codes_code", "code"),
+)
+
+tender_countries = Table(
+    "tender_countries",
+    metadata,
+    Column("tender_id", String(200), ForeignKey("tenders.tender_id", ondelete="CASCADE"), primary_key=True),
+    Column("country", String(2), primary_key=True),
+    Index("ix_tender_countries_country", "country"),
+)
+
+
+@dataclass(frozen=True)
+class TenderFilter:
+    """Filters for listing tenders. ``open_at`` keeps opportunities whose deadline is after it."""
+
+    country: str | None = None
+    code_prefix: str | None = None
+    notice_type: str | None = None
+    open_at: datetime | None = None
+    text: str | None = None
+    source: str | None = None
+
+
+def _row(tender: Tender, content_hash: str) -> dict[str, object]:
+    return {
+        "tender_id": tender.tender_id,
+        "source": tender.source,
+        "notice_type": tender.notice_type,
+        "title": tender.title,
+        "buyer": tender.buyer,
+        "buyer_country": tender.buyer_country,
+        "value": tender.value,
+        "currency": tender.currency,
+        "published": tender.published,
+        "deadline": tender.deadline,
+        "content_hash": content_hash,
+        "data": tender.model_dump_json(),
+    }
+
+
+class TenderRepository:
+    """Queries over the tender tables. Every method takes the connection of the caller's transaction."""
+
+    def upsert(self, conn: Connection, items: Iterable[Tender]) -> IngestReport:
+        """Insert new tenders, update changed ones, leave identical ones alone (idempotent re-ingest)."""
+        latest = {t.tender_id: t for t in items}  # a later record of the same id wins within a batch
+        existing = self.hashes(conn, list(latest))
+        report = IngestReport()
+        now = utcnow()
+        for tender_id, tender in latest.items():
+            content_hash = tender.content_hash()
+            row = _row(tender, content_hash)
+            if tender_id not in existing:
+                conn.execute(insert(tenders).values(**row, created_at=now, updated_at=now))
+                report.new += 1
+            elif existing[tender_id] != content_hash:
+                conn.execute(update(tenders).where(tenders.c.tender_id == tender_id).values(**row, updated_at=now))
+                conn.execute(delete(tender_codes).where(tender_codes.c.tender_id == tender_id))
+                conn.execute(delete(tender_countries).where(tender_countries.c.tender_id == tender_id))
+                report.updated += 1
+            else:
+                report.unchanged += 1
+                continue
+            self._write_facets(conn, tender)
+        return report
+
+    def _write_facets(self, conn: Connection, tender: Tender) -> None:
+        if tender.codes:
+            conn.execute(insert(tender_codes), [{"tender_id": tender.tender_id, "code": c} for c in tender.codes])
+        countries = tender.all_countries()
+        if countries:
+            conn.execute(
+                insert(tender_countries), [{"tender_id": tender.tender_id, "country": c} for c in countries]
+            )
+
+    def hashes(self, conn: Connection, ids: list[str] | None = None) -> dict[str, str]:
+        """tender_id -> content hash, for the given ids or for every tender."""
+        query = select(tenders.c.tender_id, tenders.c.content_hash)
+        if ids is None:
+            return {r.tender_id: r.content_hash for r in conn.execute(query)}
+        found: dict[str, str] = {}
+        for part in chunks(ids):
+            found.update(
+                {r.tender_id: r.content_hash for r in conn.execute(query.where(tenders.c.tender_id.in_(part)))}
+            )
+        return found
+
+    def get(self, conn: Connection, tender_id: str) -> Tender | None:
+        data = conn.execute(select(tenders.c.data).where(tenders.c.tender_id == tender_id)).scalar()
+        return Tender.model_validate_json(data) if data is not None else None
+
+    def get_many(self, conn: Connection, ids: list[str]) -> dict[str, Tender]:
+        found: dict[str, Tender] = {}
+        for part in chunks(ids):
+            rows = conn.execute(select(tenders.c.tender_id, tenders.c.data).where(tenders.c.tender_id.in_(part)))
+            found.update({r.tender_id: Tender.model_validate_json(r.data) for r in rows})
+        return found
+
+    def iter_all(self, conn: Connection, batch: int = 2000) -> Iterator[Tender]:
+        """Every tender, in id order, streamed in batches."""
+        last = ""
+        while True:
+            rows = conn.execute(
+                select(tenders.c.tender_id, tenders.c.data)
+                .where(tenders.c.tender_id > last)
+                .order_by(tenders.c.tender_id)
+                .limit(batch)
+            ).all()
+            if not rows:
+                return
+            for row in rows:
+                yield Tender.model_validate_json(row.data)
+            last = rows[-1].tender_id
+
+    def delete(self, conn: Connection, ids: list[str]) -> int:
+        removed = 0
+        for part in chunks(ids):
+            conn.execute(delete(tender_codes).where(tender_codes.c.tender_id.in_(part)))
+            conn.execute(delete(tender_countries).where(tender_countries.c.tender_id.in_(part)))
+            removed += conn.execute(delete(tenders).where(tenders.c.tender_id.in_(part))).rowcount
+        return removed
+
+    def count(self, conn: Connection, flt: TenderFilter | None = None) -> int:
+        query = select(func.count()).select_from(tenders)
+        if flt is not None:
+            query = query.where(*self._conditions(flt))
+        return int(conn.execute(query).scalar_one())
+
+    def search(self, conn: Connection, flt: TenderFilter, offset: int = 0, limit: int = 50) -> list[Tender]:
+        """Filtered tenders, newest publication first, paginated."""
+        query = (
+            select(tenders.c.data)
+            .where(*self._conditions(flt))
+            .order_by(tenders.c.published.desc(), tenders.c.tender_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [Tender.model_validate_json(data) for data in conn.execute(query).scalars()]
+
+    def _conditions(self, flt: TenderFilter) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if flt.country:
+            conditions.append(
+                tenders.c.tender_id.in_(
+                    select(tender_countries.c.tender_id).where(tender_countries.c.country == flt.country.upper())
+                )
+            )
+        if flt.code_prefix:
+            conditions.append(
+                tenders.c.tender_id.in_(
+                    select(tender_codes.c.tender_id).where(tender_codes.c.code.startswith(flt.code_prefix))
+                )
+            )
+        if flt.notice_type:
+            conditions.append(tenders.c.notice_type == flt.notice_type)
+        if flt.source:
+            conditions.append(tenders.c.source == flt.source)
+        if flt.open_at is not None:
+            conditions.append(tenders.c.notice_type.in_(["open_call", "prior_information"]))
+            conditions.append(or_(tenders.c.deadline.is_(None), tenders.c.deadline >= flt.open_at))
+        if flt.text:
+            words = [w for w in flt.text.lower().split() if w]
+            conditions.append(
+                and_(*[or_(func.lower(tenders.c.title).contains(w), func.lower(tenders.c.buyer).contains(w)) for w in words])
+            )
+        return conditions
+

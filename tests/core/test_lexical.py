@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from matcher.lexical import LexicalModel, analyze
+
+CORPUS = [
+    "Supply of a dilution refrigerator and cryostat for quantum experiments",
+    "Office furniture: chairs and desks",
+    "Medical refrigerators for vaccine storage",
+    "Road construction and resurfacing works",
+    "Thermostat valves for heating systems",
+    "Cleaning services for municipal buildings",
+]
+
+
+def test_analyze_folds_case_accents_and_plurals() -> None:
+    assert analyze("Réfrigérateurs PUMPS 2021 glass") == ["refrigerateur", "pump", "glass"]
+
+
+def test_scores_prefer_documents_sharing_distinctive_terms() -> None:
+    model = LexicalModel().fit(CORPUS)
+    scores = model.scores("cryostat and dilution refrigerators", CORPUS)
+    assert scores.argmax() == 0
+    assert scores[1] == 0.0
+    assert 0.0 <= scores.min() and scores.max() <= 1.0
+
+
+def test_term_guard_keeps_cryostat_from_matching_thermostat() -> None:
+    model = LexicalModel().fit(CORPUS)
+    guard = model.term_guard(["cryostat"], CORPUS[4])
+    assert guard.missing == ["cryostat"] and guard.multiplier < 1.0
+    assert model.term_guard(["cryostat"], CORPUS[0]).multiplier == 1.0
+    # A keyword the collection never saw (Korean against European notices) neither matches nor penalises.
+    assert model.term_guard(["극저온 냉동기"], CORPUS[4]).multiplier == 1.0
+
+
+def test_shared_terms_rank_rare_terms_first() -> None:
+    model = LexicalModel().fit(CORPUS)
+    # "vaccine" is in one notice, "refrigerator" in two: the rarer term comes first.
+    assert model.shared_terms("refrigerators for vaccines", CORPUS[2]) == ["vaccine", "refrigerator"]
+
+
+def test_save_and_load_round_trip_without_pickle(tmp_path: Path) -> None:
+    model = LexicalModel().fit(CORPUS)
+    model.save(tmp_path)
+    assert not list(tmp_path.glob("*.pkl"))
+    loaded = LexicalModel.load(tmp_path)
+    query = "thermostat valves"
+    assert (loaded.scores(query, CORPUS) == model.scores(query, CORPUS)).all()
+    assert loaded.n_docs == len(CORPUS)
+
+
+def test_unfitted_model_is_silent_not_broken(tmp_path: Path) -> None:
+    model = LexicalModel().fit([])
+    assert not model.fitted
+    assert model.scores("anything", ["a doc"]).tolist() == [0.0]
+    model.save(tmp_path)
+    assert not LexicalModel.load(tmp_path).fitted
