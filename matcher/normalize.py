@@ -6,12 +6,14 @@ import html
 import re
 import unicodedata
 from datetime import UTC, date, datetime
+from urllib.parse import quote
 
-from dateutil import parser as _dateparser
+from dateutil import parser as _dateparser  # type: ignore[import-untyped]
 
 _TAGS = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+_ID_UNSAFE = re.compile(r"[\s/?#]")
 
 
 def clean_text(value: str | None) -> str:
@@ -37,6 +39,7 @@ def parse_datetime(value: str | None) -> datetime | None:
     text = value.strip()
     if re.fullmatch(r"\d{8}", text):
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    moment: datetime
     try:
         moment = _dateparser.isoparse(text)
     except ValueError:
@@ -56,10 +59,8 @@ def parse_amount(value: str | float | int | None) -> float | None:
     if isinstance(value, int | float):
         return float(value) if value >= 0 else None
     text = value.strip().replace("\u00a0", "").replace(" ", "")
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
-    else:
-        text = text.replace(",", "")
+    # A lone comma is a decimal comma ('1234,50'); otherwise commas group thousands ('1,234.50').
+    text = text.replace(",", ".") if "," in text and "." not in text else text.replace(",", "")
     try:
         amount = float(text)
     except ValueError:
@@ -79,3 +80,50 @@ def fold(text: str) -> str:
     """Lowercase without accents, for comparing names and terms ('Société' -> 'societe')."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# Country names as they appear in real published data (OCDS examples, tender exports). Deliberately small:
+# a name that is not here gives None rather than a guess.
+_COUNTRY_NAMES: dict[str, str] = {
+    "Canada": "CA",
+    "CAN": "CA",
+    "Colombia": "CO",
+    "España": "ES",
+    "Estados Unidos de Norteamerica": "US",
+    "E.E.U.U.": "US",
+    "México": "MX",
+    "Nigeria": "NG",
+    "Paraguay": "PY",
+    "Uganda": "UG",
+    "United Kingdom": "GB",
+    "Україна": "UA",
+    "Украина": "UA",
+}
+_COUNTRY_BY_NAME = {fold(name).rstrip("."): code for name, code in _COUNTRY_NAMES.items()}
+
+
+def country_code(value: str | None) -> str | None:
+    """ISO 3166 alpha-2 from a code ('mx', 'UK') or a known name ('México', 'Україна'); None if unknown."""
+    if not value:
+        return None
+    text = value.strip().rstrip(".").strip()
+    if len(text) == 2 and text.isascii() and text.isalpha():
+        code = text.upper()
+        return {"EL": "GR", "UK": "GB"}.get(code, code)
+    return _COUNTRY_BY_NAME.get(fold(text))
+
+
+def split_list(value: object, separator: str = ";") -> list[str]:
+    """A list of non-empty, stripped strings from a ``;``-separated string or a JSON list."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else str(value).split(separator)
+    return [text for text in (str(item).strip() for item in items if item is not None) if text]
+
+
+def safe_id(value: str) -> str:
+    """An id the schema accepts: whitespace, '/', '?' and '#' percent-encoded, everything else kept.
+
+    Published ids often contain slashes ('ocds-34a6hz-01044-060931/001/USW'); encoding only those
+    characters keeps ordinary ids unchanged and the result readable (``urllib.parse.unquote`` reverses it)."""
+    return _ID_UNSAFE.sub(lambda match: quote(match.group(), safe=""), value.strip())

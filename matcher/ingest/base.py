@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
+import json
 import tarfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal, cast
 
 from pydantic import ValidationError
 
@@ -113,3 +116,114 @@ def open_text_lines(data: bytes, name: str) -> Iterator[tuple[int, str]]:
     for number, line in enumerate(io.StringIO(text), start=1):
         if line.strip():
             yield number, line
+
+
+# ----------------------------------------------------------------------------- tables (CSV, JSON, JSONL)
+
+TableFormat = Literal["csv", "json", "jsonl"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One record of a table file: ``record`` names it in messages (``firms.csv:3``, ``firms.json#2``)."""
+
+    record: str
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A whole table file, parsed before anything is yielded. ``columns``: the CSV header, or every key
+    used by a JSON record, in order of first appearance."""
+
+    format: TableFormat
+    columns: list[str]
+    rows: list[Row | Rejected]
+
+
+def table_format(path: Path) -> TableFormat:
+    """The table format from the file name (``.gz`` ignored); anything else is an UnreadableFile."""
+    name = path.name.lower().removesuffix(".gz")
+    for suffix, kind in ((".csv", "csv"), (".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "json")):
+        if name.endswith(suffix):
+            return cast(TableFormat, kind)
+    raise UnreadableFile(f"{path}: unknown table format (expected .csv, .json or .jsonl, optionally .gz)")
+
+
+def read_table(path: Path) -> Table:
+    """A CSV (UTF-8, header row), JSON array of objects or JSONL file, read whole.
+
+    A file that cannot be parsed at all raises UnreadableFile; a bad JSONL line or a non-object item is a
+    Rejected row and the rest loads."""
+    kind = table_format(path)
+    data = read_bytes(path)
+    if kind == "csv":
+        return _csv_table(decode_text(data, str(path)), path)
+    rows = _jsonl_rows(data, path) if kind == "jsonl" else _json_rows(data, path)
+    columns: dict[str, None] = {}
+    for row in rows:
+        if isinstance(row, Row):
+            columns.update(dict.fromkeys(row.fields))
+    return Table(kind, list(columns), rows)
+
+
+def json_error(name: str, exc: json.JSONDecodeError) -> UnreadableFile:
+    """A one-line UnreadableFile for a JSON syntax error, naming the file and the position."""
+    return UnreadableFile(f"{name}: not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})")
+
+
+def _json_rows(data: bytes, path: Path) -> list[Row | Rejected]:
+    try:
+        items = json.loads(decode_text(data, str(path)))
+    except json.JSONDecodeError as exc:
+        raise json_error(str(path), exc) from exc
+    if not isinstance(items, list):
+        raise UnreadableFile(f"{path}: expected a JSON array of objects, got {type(items).__name__}")
+    return [_object_row(f"{path.name}#{number}", item) for number, item in enumerate(items, start=1)]
+
+
+def _jsonl_rows(data: bytes, path: Path) -> list[Row | Rejected]:
+    rows: list[Row | Rejected] = []
+    for number, line in open_text_lines(data, str(path)):
+        record = f"{path.name}:{number}"
+        try:
+            rows.append(_object_row(record, json.loads(line.strip())))
+        except json.JSONDecodeError as exc:
+            rows.append(Rejected(record, f"not valid JSON at column {exc.colno} ({exc.msg})"))
+    return rows
+
+
+def _object_row(record: str, item: object) -> Row | Rejected:
+    if not isinstance(item, dict):
+        return Rejected(record, f"expected a JSON object, got {type(item).__name__}")
+    return Row(record, item)
+
+
+def _csv_table(text: str, path: Path) -> Table:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise UnreadableFile(f"{path}: empty CSV file (expected a header row)") from None
+    except csv.Error as exc:
+        raise UnreadableFile(f"{path}: not readable CSV at line {reader.line_num} ({exc})") from exc
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates or "" in header:
+        problem = f"duplicate columns {duplicates}" if duplicates else "a column without a name"
+        raise UnreadableFile(f"{path}: the CSV header has {problem}")
+    return Table("csv", header, list(_csv_rows(reader, header, path)))
+
+
+def _csv_rows(reader: Any, header: list[str], path: Path) -> Iterator[Row | Rejected]:
+    start = reader.line_num + 1
+    try:
+        for values in reader:
+            record, start = f"{path.name}:{start}", reader.line_num + 1
+            if not any(value.strip() for value in values):
+                continue
+            if len(values) > len(header):
+                yield Rejected(record, f"{len(values)} values but the header has {len(header)} columns")
+                continue
+            yield Row(record, {name: value for name, value in zip(header, values, strict=False)})
+    except csv.Error as exc:
+        raise UnreadableFile(f"{path}: not readable CSV at line {reader.line_num} ({exc})") from exc

@@ -1,0 +1,130 @@
+"""Tender tables (CSV / JSON / JSONL) with UNGM and World Bank style aliases."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from matcher.errors import UnreadableFile
+from matcher.ingest.base import Rejected
+from matcher.ingest.tabular import read_tender_table
+from matcher.schema import Tender
+
+TABLES = Path(__file__).resolve().parents[1] / "fixtures" / "tables"
+
+
+def accepted(items: list[Tender | Rejected]) -> list[Tender]:
+    return [item for item in items if isinstance(item, Tender)]
+
+
+def test_csv_with_aliases_maps_every_column() -> None:
+    items = list(read_tender_table(TABLES / "tenders_aliases.csv"))
+    nsw, uganda, canada, bad = items
+    assert nsw == Tender(
+        tender_id="nsw:RFT17%2F18-09",
+        source="nsw",
+        notice_type="open_call",
+        title="RFT17/18-09, Design and Construction of three Gross Pollutant Traps (GPTs)",
+        language="en",
+        buyer="Penrith City Council",
+        countries=["AU"],
+        codes=["UNSPSC:41103419"],
+        published=date(2017, 11, 29),
+        deadline=datetime(2018, 1, 25, tzinfo=UTC),
+    )
+    assert isinstance(uganda, Tender)
+    assert uganda.tender_id == "ppda:ocds-rdvc92-1508162377"
+    assert (uganda.countries, uganda.value, uganda.currency) == (["UG"], 371049525.0, "UGX")  # "Uganda"
+    assert isinstance(canada, Tender)
+    assert canada.tender_id == "csv:01044-060931%2F001%2FUSW"  # no source column value: default csv
+    assert canada.codes == ["UNSPSC:43222500", "UNSPSC:43233200"]
+    assert canada.countries == ["CA", "GB"]
+    assert canada.url == "https://buyandsell.gc.ca"
+    assert bad == Rejected(
+        "tenders_aliases.csv:5",
+        "notice_type: Input should be 'open_call', 'prior_information', 'award' or 'other'",
+    )
+
+
+def _write_csv(tenders: list[Tender], path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        fields = [name for name in Tender.model_fields if name != "titles"]
+        writer.writerow(fields)
+        for tender in tenders:
+            data = tender.model_dump(mode="json")
+            writer.writerow(
+                [
+                    ";".join(data[f]) if isinstance(data[f], list) else ("" if data[f] is None else data[f])
+                    for f in fields
+                ]
+            )
+
+
+def test_csv_and_jsonl_round_trip(tmp_path: Path) -> None:
+    tenders = accepted(list(read_tender_table(TABLES / "tenders_aliases.csv")))
+    _write_csv(tenders, tmp_path / "tenders.csv")
+    assert list(read_tender_table(tmp_path / "tenders.csv")) == tenders
+    lines = "\n".join(t.model_dump_json() for t in tenders)
+    (tmp_path / "tenders.jsonl").write_text(lines, encoding="utf-8")
+    assert list(read_tender_table(tmp_path / "tenders.jsonl")) == tenders
+    (tmp_path / "tenders.json").write_text(json.dumps([t.model_dump(mode="json") for t in tenders]))
+    assert list(read_tender_table(tmp_path / "tenders.json")) == tenders
+
+
+def test_jsonl_with_field_names_prefixes_ids_and_splits_code_strings() -> None:
+    jalisco, canada = list(read_tender_table(TABLES / "tenders.jsonl"))
+    assert isinstance(jalisco, Tender)
+    assert jalisco.tender_id == "ocds:ocds-xs1qbl-SFIN-03-0007-00-2017"  # already prefixed: unchanged
+    assert (jalisco.buyer_country, jalisco.value, jalisco.published) == ("MX", 290400.0, date(2018, 1, 18))
+    assert isinstance(canada, Tender)
+    assert canada.tender_id == "buyandsell:PW-14-00627094"
+    assert canada.codes == ["GSIN:F029"]
+    assert canada.notice_type == "open_call"
+
+
+def test_unknown_column_stops_the_file_naming_it_and_the_accepted_columns(tmp_path: Path) -> None:
+    table = tmp_path / "ungm.csv"
+    table.write_text("Reference,Title,Budget\nRFQ-1,Laptops,1000\n", encoding="utf-8")
+    with pytest.raises(UnreadableFile) as error:
+        list(read_tender_table(table))
+    message = str(error.value)
+    assert message.startswith(f"{table}: unknown column 'Budget' (accepted: tender_id, source, notice_type")
+    assert "aliases: reference, id" in message
+
+
+def test_two_columns_for_one_field_stop_the_file(tmp_path: Path) -> None:
+    table = tmp_path / "wb.csv"
+    table.write_text("id,reference,title\n1,2,Roads\n", encoding="utf-8")
+    with pytest.raises(UnreadableFile, match="columns 'id' and 'reference' both give tender_id"):
+        list(read_tender_table(table))
+
+
+def test_bad_rows_are_rejected_with_their_line(tmp_path: Path) -> None:
+    table = tmp_path / "t.csv"
+    table.write_text(
+        "tender_id,title,buyer_country,value\n"
+        "A1,School roof,Narnia,\nA2,,,\nA3,Bridge,KE,lots\nA4,Well,KE,12 500\n",
+        encoding="utf-8",
+    )
+    items = list(read_tender_table(table))
+    assert items[:3] == [
+        Rejected("t.csv:2", "buyer_country: unknown country 'Narnia' (expected ISO 3166 alpha-2, e.g. 'KR')"),
+        Rejected("t.csv:3", "title: Field required"),
+        Rejected("t.csv:4", "value: Input should be a valid number, unable to parse string as a number"),
+    ]
+    assert isinstance(items[3], Tender)
+    assert (items[3].tender_id, items[3].value) == ("csv:A4", 12500.0)
+
+
+def test_empty_csv_and_unknown_extension_are_unreadable(tmp_path: Path) -> None:
+    (tmp_path / "empty.csv").write_text("", encoding="utf-8")
+    with pytest.raises(UnreadableFile, match="empty CSV file"):
+        list(read_tender_table(tmp_path / "empty.csv"))
+    (tmp_path / "t.xlsx").write_bytes(b"PK")
+    with pytest.raises(UnreadableFile, match="unknown table format"):
+        list(read_tender_table(tmp_path / "t.xlsx"))
