@@ -1,0 +1,31 @@
+# Two commands for a fresh machine:  `make run` (set up, load the demo, serve) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: setup run demo test lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	# torch is pinned inside pyproject (torch==2.13.0) so this one step never pulls a CUDA build.
+	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: demo
+
+demo: $(STAMP)
+	$(VENV)/bin/matcher demo
+
+test: $(STAMP)
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy matcher api
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
