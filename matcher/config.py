@@ -19,7 +19,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore")
 
-    home: Path = Field(default=Path("."), description="data directory: database, indexes, embedding cache")
+    home: Path = Field(default=Path(), description="data directory: database, indexes, embedding cache")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in home")
     encoder: EncoderName = "use-multilingual"
     index_name: str = "tenders"

@@ -78,7 +78,7 @@ def make_match(
         score=round(float(score), 4),
         parts=score_parts(signals, weights),
         reasons=explain(signals, tender, now),
-        title=tender.titles.get("en") or tender.title,
+        title=tender.title,
         buyer=tender.buyer,
         country=tender.buyer_country,
         countries=tender.all_countries(),

@@ -60,6 +60,15 @@ class SyncReport:
         )
 
 
+def fit_lexical(tenders: list[Tender]) -> LexicalModel:
+    """TF-IDF over the collection, with the languages each term is used in (for the term guard)."""
+    return LexicalModel().fit(
+        [t.text() for t in tenders],
+        languages=[t.language for t in tenders],
+        native=[f"{t.title}\n{t.description}" for t in tenders],
+    )
+
+
 class IndexService:
     """Owns the current index of one name and every change to it (one writer at a time per process)."""
 
@@ -103,7 +112,7 @@ class IndexService:
             index = VectorIndex.build(
                 vectors, [t.tender_id for t in items], self.embedder.encoder_id, self.exact_max, self.nprobe
             )
-            lexical = LexicalModel().fit(texts)
+            lexical = fit_lexical(items)
             loaded = self._publish(index, lexical, {t.tender_id: t.content_hash() for t in items})
         return SyncReport(len(items), 0, 0, time.perf_counter() - started, loaded.build_id, rebuilt=True)
 
@@ -131,7 +140,7 @@ class IndexService:
             index.add(vectors, changed)
             lexical = base.lexical
             if len(stored) > LEXICAL_REFIT_GROWTH * max(lexical.n_docs, 1) or not lexical.fitted:
-                lexical = LexicalModel().fit([t.text() for t in all_tenders()])
+                lexical = fit_lexical(list(all_tenders()))
             hashes = {tid: h for tid, h in base.hashes.items() if tid in stored}
             hashes.update({tid: stored[tid] for tid in changed})
             loaded = self._publish(index, lexical, hashes)

@@ -29,16 +29,7 @@ DISTINCTIVE_SHARE = 0.05
 # The commonest function words of the languages notices and profiles come in. On a real collection max_df
 # prunes these anyway; the list keeps small collections and explanations free of "and" and "for".
 STOPWORDS = frozenset(
-    """
-    and the for with from into this that are was were will shall been being have has not all any its our
-    their other such which who whom whose when where while than then also per via under over within without
-    les des une pour par sur dans avec aux est sont qui que ces ses leur elle ils nous vous pas
-    los las del por para con una uno sus que como mas sobre entre sin
-    der die das und den dem des ein eine einer eines fur mit von auf bei aus zur zum nach sich ist sind
-    het een van voor met zijn aan bij ook als door naar
-    della delle dei degli per con una uno che gli nel nella sul sulla alla alle
-    dos das uma para com pelo pela nos nas
-    """.split()
+    ["of", "to", "in", "on", "at", "by", "as", "is", "be", "it", "or", "an", "we", "us", "our", "you", "your", "can", "may", "any", "per", "etc", "and", "the", "for", "with", "from", "into", "this", "that", "are", "was", "were", "will", "shall", "been", "being", "have", "has", "not", "all", "any", "its", "our", "their", "other", "such", "which", "who", "whom", "whose", "when", "where", "while", "than", "then", "also", "per", "via", "under", "over", "within", "without", "de", "la", "le", "du", "et", "en", "un", "au", "ou", "les", "des", "une", "pour", "par", "sur", "dans", "avec", "aux", "est", "sont", "qui", "que", "ces", "ses", "leur", "elle", "ils", "nous", "vous", "pas", "el", "lo", "se", "los", "las", "del", "por", "para", "con", "una", "uno", "sus", "que", "como", "mas", "sobre", "entre", "sin", "im", "zu", "an", "am", "auf", "der", "die", "das", "und", "den", "dem", "des", "ein", "eine", "einer", "eines", "fur", "mit", "von", "auf", "bei", "aus", "zur", "zum", "nach", "sich", "ist", "sind", "og", "och", "av", "til", "fra", "med", "het", "een", "van", "voor", "met", "zijn", "aan", "bij", "ook", "als", "door", "naar", "di", "il", "da", "della", "delle", "dei", "degli", "per", "con", "una", "uno", "che", "gli", "nel", "nella", "sul", "sulla", "alla", "alle", "dos", "das", "uma", "para", "com", "pelo", "pela", "nos", "nas"]
 )
 
 
@@ -72,6 +63,8 @@ class LexicalModel:
         self.max_df = max_df
         self.min_df = min_df
         self.n_docs = 0
+        self.languages: list[str] = []
+        self.term_languages: np.ndarray | None = None
         self._vectorizer: TfidfVectorizer | None = None
 
     def _make(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
@@ -80,7 +73,12 @@ class LexicalModel:
             max_features=MAX_FEATURES, vocabulary=vocabulary, dtype=np.float32,
         )
 
-    def fit(self, texts: Sequence[str]) -> LexicalModel:
+    def fit(
+        self, texts: Sequence[str], languages: Sequence[str | None] | None = None,
+        native: Sequence[str] | None = None,
+    ) -> LexicalModel:
+        """Fit on the collection. ``languages`` (one per text) and ``native`` (the text as its buyer wrote
+        it, without added translations) let the term guard know which languages use which terms."""
         # With a handful of documents max_df would drop every shared term; only prune in a real collection.
         self.max_df = self.max_df if len(texts) >= 50 else 1.0
         vectorizer = self._make()
@@ -91,7 +89,28 @@ class LexicalModel:
             return self
         self._vectorizer = vectorizer
         self.n_docs = len(texts)
+        if languages is not None:
+            self._fit_term_languages(native if native is not None else texts, languages)
         return self
+
+    def _fit_term_languages(self, texts: Sequence[str], languages: Sequence[str | None]) -> None:
+        """For each term, a bit per language whose notices use it (built from a binary term matrix)."""
+        codes = sorted({lang for lang in languages if lang})[:63]
+        self.languages = codes
+        present = (self.vectorizer.transform(texts) > 0).astype(np.int8).tocsc()
+        masks = np.zeros(present.shape[1], dtype=np.int64)
+        for bit, code in enumerate(codes):
+            rows = np.array([i for i, lang in enumerate(languages) if lang == code])
+            used = np.asarray(present[rows].sum(axis=0)).ravel() > 0
+            masks[used] |= np.int64(1) << bit
+        self.term_languages = masks
+
+    def _known_in(self, term: str, language: str | None) -> bool:
+        """Whether notices in ``language`` use ``term`` (True when languages were not recorded)."""
+        if language is None or self.term_languages is None or language not in self.languages:
+            return True
+        column = self.vectorizer.vocabulary_[term]
+        return bool(self.term_languages[column] >> self.languages.index(language) & 1)
 
     def _distinctive_idf(self) -> float:
         # smooth idf = ln((1 + n) / (1 + df)) + 1, at the largest df that still counts as distinctive
@@ -128,11 +147,14 @@ class LexicalModel:
         ranked = sorted(shared, key=lambda t: (-(self.idf(t) or 0.0), t) if self.fitted else (0.0, t))
         return ranked[:limit]
 
-    def term_guard(self, keywords: Sequence[str], document: str, penalty: float = 0.75) -> TermGuard:
+    def term_guard(
+        self, keywords: Sequence[str], document: str, language: str | None = None, penalty: float = 0.75
+    ) -> TermGuard:
         """If the firm lists distinctive keywords and the notice contains none of them, damp the score.
 
-        Only keywords the collection knows (present in the vocabulary) take part: a Korean keyword against
-        European notices says nothing about the notice, so it can neither match nor penalise.
+        Only keywords used in the notice's language take part: a Korean keyword against European notices,
+        or "railway" against a Lithuanian notice, says nothing about the notice, so it can neither match
+        nor penalise.
         """
         if not self.fitted or not keywords:
             return TermGuard([], 1.0)
@@ -142,6 +164,8 @@ class LexicalModel:
             terms = analyze(keyword)
             idfs = [self.idf(t) for t in terms]
             if not terms or any(i is None for i in idfs):
+                continue
+            if not all(self._known_in(t, language) for t in terms):
                 continue
             if max(i for i in idfs if i is not None) < self._distinctive_idf():
                 continue
@@ -156,8 +180,12 @@ class LexicalModel:
             return
         vectorizer = self.vectorizer
         vocabulary = {term: int(col) for term, col in vectorizer.vocabulary_.items()}
-        (folder / "lexical.json").write_text(json.dumps({"max_df": self.max_df, "n_docs": self.n_docs, "vocabulary": vocabulary}))
+        (folder / "lexical.json").write_text(json.dumps(
+            {"max_df": self.max_df, "n_docs": self.n_docs, "languages": self.languages, "vocabulary": vocabulary}
+        ))
         np.save(folder / "lexical_idf.npy", vectorizer.idf_.astype(np.float32), allow_pickle=False)
+        if self.term_languages is not None:
+            np.save(folder / "lexical_languages.npy", self.term_languages, allow_pickle=False)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalModel:
@@ -170,6 +198,9 @@ class LexicalModel:
             raise IndexNotReady(f"no readable lexical model in {folder}: {exc}") from exc
         model = cls(max_df=raw["max_df"])
         model.n_docs = int(raw["n_docs"])
+        model.languages = list(raw.get("languages", []))
+        if (folder / "lexical_languages.npy").exists():
+            model.term_languages = np.load(folder / "lexical_languages.npy", allow_pickle=False)
         vectorizer = model._make(vocabulary=raw["vocabulary"])
         vectorizer.idf_ = idf
         model._vectorizer = vectorizer

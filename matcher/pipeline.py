@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
@@ -17,16 +17,18 @@ from matcher.config import Settings, get_settings
 from matcher.embed import Embedder, EmbeddingCache, Encoder, make_encoder
 from matcher.errors import NotFound
 from matcher.explain import make_match
+from matcher.feedback import feedback_signal
 from matcher.index_folder import IndexFolder
 from matcher.indexing import IndexService, LoadedIndex, SyncReport
 from matcher.ingest.base import Rejected
 from matcher.ingest.detect import read_tenders
 from matcher.ingest.firms import read_firms
 from matcher.rank import Scorer, WeightedScorer, fuse, order
-from matcher.retrieve import MatchQuery, retrieve
+from matcher.retrieve import MatchQuery, retrieve_many
 from matcher.schema import FirmProfile, IngestReport, Match, Tender
-from matcher.signals import compute_signals
+from matcher.signals import NEUTRAL, compute_signals
 from matcher.store import Database, FirmRepository, TenderRepository
+from matcher.store.shortlists import ShortlistRepository, Status
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ class Matcher:
         self.db.create_all()
         self.tenders = TenderRepository()
         self.firms = FirmRepository()
+        self.shortlists = ShortlistRepository()
         self._encoder = encoder
         self.scorer: Scorer = WeightedScorer()
 
@@ -139,23 +142,56 @@ class Matcher:
 
     # ------------------------------------------------------------------ matching
     def recommend(self, firm: str | FirmProfile, query: MatchQuery | None = None) -> list[Match]:
-        """The best open tenders for a firm, each with its score parts and reasons."""
-        profile = self.get_firm(firm) if isinstance(firm, str) else firm
+        """The best open tenders for a firm, each with its score parts and reasons. Tenders its partner
+        rejected never appear; approved ones and ones like them rise (see matcher.feedback)."""
+        return self.recommend_many([firm], query)[0]
+
+    def recommend_many(
+        self, firms: Sequence[str | FirmProfile], query: MatchQuery | None = None, progress: bool = False
+    ) -> list[list[Match]]:
+        """``recommend`` for many firms with batched vector search (digests rank every firm at once)."""
+        profiles = [self.get_firm(f) if isinstance(f, str) else f for f in firms]
         query = query or MatchQuery()
         loaded = self.index.current()
-        vector = self.embedder.encode_queries([profile.text()])[0]
-        now = self.settings.now()
-        candidates = retrieve(
-            loaded.vectors, vector, self.fetch_tenders, query, now, self.settings.overfetch,
-            self.settings.min_candidates,
+        vectors = self.embedder.encode_queries([p.text() for p in profiles], progress=progress)
+        statuses = self.decisions([p.firm_id for p in profiles])
+        queries = [
+            replace(query, exclude=query.exclude | {t for t, s in statuses[p.firm_id].items() if s == "rejected"})
+            for p in profiles
+        ]
+        candidates = retrieve_many(
+            loaded.vectors, vectors, self.fetch_tenders, queries, self.settings.now(), self.settings.overfetch,
+            self.settings.min_candidates, progress=progress,
         )
-        return self._rank_tenders(profile, candidates, loaded, query.k)
+        return [
+            self._rank_tenders(p, c, loaded, q.k, statuses[p.firm_id])
+            for p, c, q in zip(profiles, candidates, queries, strict=True)
+        ]
+
+    def decisions(self, firm_ids: list[str]) -> dict[str, dict[str, Status]]:
+        """firm_id -> {tender_id: shortlist status} for these firms."""
+        with self.db.connect() as conn:
+            return self.shortlists.statuses(conn, firm_ids)
+
+    def _feedback(self, candidates: list[Tender], statuses: dict[str, Status]) -> list[tuple[float, str]]:
+        if not statuses:
+            return [(NEUTRAL, "")] * len(candidates)
+        decided = self.fetch_tenders([t for t, s in statuses.items() if s != "proposed"])
+        approved = [t.text() for tid, t in decided.items() if statuses[tid] == "approved"]
+        rejected = [t.text() for tid, t in decided.items() if statuses[tid] == "rejected"]
+        encode = self.embedder.encode_documents
+        return feedback_signal(
+            [t.tender_id for t in candidates], encode([t.text() for t in candidates]), statuses,
+            encode(approved), encode(rejected),
+        )
 
     def _rank_tenders(
-        self, firm: FirmProfile, candidates: list[tuple[Tender, float]], loaded: LoadedIndex, k: int
+        self, firm: FirmProfile, candidates: list[tuple[Tender, float]], loaded: LoadedIndex, k: int,
+        statuses: dict[str, Status] | None = None,
     ) -> list[Match]:
         tenders = [t for t, _ in candidates]
-        signals = compute_signals(firm, tenders, [d for _, d in candidates], loaded.lexical)
+        extra = {"feedback": self._feedback(tenders, statuses or {})}
+        signals = compute_signals(firm, tenders, [d for _, d in candidates], loaded.lexical, extra)
         scores = fuse(signals, self.scorer)
         ranking = order(scores, [t.tender_id for t in tenders])[:k]
         weights, now = self.scorer.weights(), self.settings.now()

@@ -7,11 +7,12 @@ grows until enough candidates pass or the whole index has been seen.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+from tqdm import tqdm
 
 from matcher.fx import to_eur
 from matcher.index import VectorIndex
@@ -82,3 +83,34 @@ def retrieve(
         if len(passed) >= wanted or fetch_size >= len(index):
             return passed[:wanted]
         fetch_size *= FETCH_GROWTH
+
+
+def retrieve_many(
+    index: VectorIndex,
+    query_vectors: np.ndarray,
+    fetch: Callable[[list[str]], dict[str, Tender]],
+    queries: Sequence[MatchQuery],
+    now: datetime,
+    overfetch: int,
+    min_candidates: int,
+    progress: bool = False,
+    batch_size: int = 256,
+) -> list[list[tuple[Tender, float]]]:
+    """``retrieve`` for many queries: one FAISS search and one store read per batch of queries. A query
+    whose filters leave too few candidates falls back to the growing single-query fetch."""
+    out: list[list[tuple[Tender, float]]] = []
+    bar = tqdm(total=len(queries), desc="ranking", unit="firm", disable=not progress)
+    for start in range(0, len(queries), batch_size):
+        batch = list(queries[start : start + batch_size])
+        wanted = [max(q.k * overfetch, min_candidates) for q in batch]
+        hits = index.search(query_vectors[start : start + len(batch)], max(wanted))
+        tenders = fetch(sorted({tid for row in hits for tid, _ in row}))
+        for offset, (query, row, want) in enumerate(zip(batch, hits, wanted, strict=True)):
+            passed = [(tenders[t], s) for t, s in row if t in tenders and passes(tenders[t], query, now)]
+            if len(passed) < want and len(row) < len(index):
+                vector = query_vectors[start + offset]
+                passed = retrieve(index, vector, fetch, query, now, overfetch, min_candidates)
+            out.append(passed[:want])
+        bar.update(len(batch))
+    bar.close()
+    return out

@@ -17,6 +17,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 NoticeType = Literal["open_call", "prior_information", "award", "other"]
 #: Notice types a firm can still bid on; award notices are history, not opportunities.
 OPPORTUNITY_TYPES: frozenset[str] = frozenset({"open_call", "prior_information"})
+#: A deadline this many years after publication is a placeholder, not a date.
+MAX_DEADLINE_YEARS = 10
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -132,6 +134,14 @@ class Tender(_Model):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+    @model_validator(mode="after")
+    def _placeholder_deadline(self) -> Tender:
+        # Some buyers publish "2099-12-31" for "no deadline" (qualification systems): that is not a date.
+        if self.deadline is not None and self.published is not None:
+            if self.deadline.year - self.published.year > MAX_DEADLINE_YEARS:
+                self.deadline = None
+        return self
 
     def all_countries(self) -> list[str]:
         """Buyer country first, then places of performance."""

@@ -101,7 +101,7 @@ def compute_signals(
             codes=codes,
             country=country,
             value=value,
-            guard=lexical.term_guard(firm.keywords, documents[i]),
+            guard=lexical.term_guard(firm.keywords, documents[i], tender.language),
             code_matches=matches,
             shared_terms=lexical.shared_terms(query, documents[i]) if lexical.fitted else [],
             country_note=country_note,

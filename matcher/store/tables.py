@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from matcher.store import firms, tenders
+from matcher.store import firms, shortlists, tenders
 
-__all__ = ["firms", "tenders"]
+__all__ = ["firms", "shortlists", "tenders"]

@@ -23,7 +23,7 @@ def test_scores_prefer_documents_sharing_distinctive_terms() -> None:
     scores = model.scores("cryostat and dilution refrigerators", CORPUS)
     assert scores.argmax() == 0
     assert scores[1] == 0.0
-    assert 0.0 <= scores.min() and scores.max() <= 1.0
+    assert scores.min() >= 0.0 and scores.max() <= 1.0
 
 
 def test_term_guard_keeps_cryostat_from_matching_thermostat() -> None:
@@ -57,3 +57,17 @@ def test_unfitted_model_is_silent_not_broken(tmp_path: Path) -> None:
     assert model.scores("anything", ["a doc"]).tolist() == [0.0]
     model.save(tmp_path)
     assert not LexicalModel.load(tmp_path).fitted
+
+
+def test_term_guard_only_judges_notices_in_a_language_that_uses_the_keyword(tmp_path: Path) -> None:
+    texts = [*CORPUS, "Geležinkelio projektavimo paslaugos", "Railway design services for a new line"]
+    languages = ["en"] * len(CORPUS) + ["lt", "en"]
+    model = LexicalModel().fit(texts, languages=languages)
+    # "railway" is an English term: a Lithuanian notice cannot be blamed for not containing it ...
+    assert model.term_guard(["railway"], texts[-2], language="lt").multiplier == 1.0
+    # ... but an English notice without it can.
+    assert model.term_guard(["railway"], CORPUS[3], language="en").missing == ["railway"]
+    model.save(tmp_path)
+    loaded = LexicalModel.load(tmp_path)
+    assert loaded.term_guard(["railway"], texts[-2], language="lt").multiplier == 1.0
+    assert loaded.term_guard(["railway"], CORPUS[3], language="en").multiplier < 1.0

@@ -119,3 +119,26 @@ def test_errors_name_the_problem(matcher: Matcher) -> None:
 def test_clock_decides_what_is_open(loaded: Matcher) -> None:
     loaded.settings.clock = datetime(2030, 1, 1, tzinfo=UTC)
     assert loaded.recommend("medi") == []
+
+
+def test_partner_decisions_feed_back_into_ranking(loaded: Matcher) -> None:
+    with loaded.db.begin() as conn:
+        for tid in ("test:1", "test:5", "test:6"):
+            loaded.shortlists.propose(conn, "medi", tid, actor="partner-kim")
+        loaded.shortlists.decide(conn, "medi", "test:1", "approved", actor="partner-kim", note="good fit")
+        loaded.shortlists.decide(conn, "medi", "test:5", "rejected", actor="partner-kim", note="too far")
+    matches = {m.tender_id: m for m in loaded.recommend("medi", MatchQuery(k=10))}
+    assert "test:5" not in matches  # rejected items never come back
+    assert matches["test:1"].parts.feedback == 1.0
+    assert "approved for this firm by its partner" in matches["test:1"].reasons.summary
+    assert matches["test:6"].parts.feedback == 0.75  # still proposed
+    with loaded.db.connect() as conn:
+        events = loaded.shortlists.events(conn)
+    assert [(e.tender_id, e.decision) for e in events][-2:] == [("test:1", "approved"), ("test:5", "rejected")]
+
+
+def test_recommend_many_equals_recommend_one_by_one(loaded: Matcher) -> None:
+    firms = ["medi", "roads"]
+    batched = loaded.recommend_many(firms, MatchQuery(k=3))
+    single = [loaded.recommend(f, MatchQuery(k=3)) for f in firms]
+    assert [[m.tender_id for m in ms] for ms in batched] == [[m.tender_id for m in ms] for ms in single]

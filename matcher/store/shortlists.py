@@ -1,0 +1,173 @@
+"""Partner shortlists and the feedback log their decisions leave behind.
+
+A shortlist item is one tender proposed for one firm, with a status (proposed, approved, rejected), a note,
+who decided and when. Every proposal and decision is also appended to ``feedback_events``, which ranking
+and re-ranker training read: the log is never rewritten, so a decision that is later reversed still
+counts as what it was at the time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
+
+from matcher.store._common import UTCDateTime, utcnow
+from matcher.store.db import metadata
+
+Status = Literal["proposed", "approved", "rejected"]
+STATUSES: tuple[Status, ...] = ("proposed", "approved", "rejected")
+
+shortlist_items = Table(
+    "shortlist_items",
+    metadata,
+    Column("firm_id", String(200), primary_key=True),
+    Column("tender_id", String(200), primary_key=True),
+    Column("status", String(10), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("score", Float),
+    Column("proposed_by", String(200), nullable=False),
+    Column("proposed_at", UTCDateTime, nullable=False),
+    Column("decided_by", String(200)),
+    Column("decided_at", UTCDateTime),
+    Index("ix_shortlist_firm_status", "firm_id", "status"),
+)
+
+feedback_events = Table(
+    "feedback_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("firm_id", String(200), nullable=False),
+    Column("tender_id", String(200), nullable=False),
+    Column("decision", String(10), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("score", Float),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_feedback_firm", "firm_id"),
+)
+
+
+@dataclass(frozen=True)
+class ShortlistItem:
+    firm_id: str
+    tender_id: str
+    status: Status
+    note: str
+    score: float | None
+    proposed_by: str
+    proposed_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FeedbackEvent:
+    firm_id: str
+    tender_id: str
+    decision: Status
+    actor: str
+    note: str
+    score: float | None
+    created_at: datetime
+
+
+def _item(row: object) -> ShortlistItem:
+    return ShortlistItem(**{c.name: getattr(row, c.name) for c in shortlist_items.columns})
+
+
+class ShortlistRepository:
+    """Shortlist items per firm plus the append-only feedback log."""
+
+    def propose(
+        self, conn: Connection, firm_id: str, tender_id: str, actor: str, note: str = "",
+        score: float | None = None,
+    ) -> ShortlistItem:
+        """Add a tender to a firm's shortlist (an existing item keeps its status; its note is updated)."""
+        now = utcnow()
+        existing = self.get(conn, firm_id, tender_id)
+        if existing is None:
+            conn.execute(insert(shortlist_items).values(
+                firm_id=firm_id, tender_id=tender_id, status="proposed", note=note, score=score,
+                proposed_by=actor, proposed_at=now,
+            ))
+            self._log(conn, firm_id, tender_id, "proposed", actor, note, score, now)
+        elif note and note != existing.note:
+            conn.execute(update(shortlist_items).where(*self._key(firm_id, tender_id)).values(note=note))
+        item = self.get(conn, firm_id, tender_id)
+        assert item is not None  # written above in this transaction
+        return item
+
+    def decide(
+        self, conn: Connection, firm_id: str, tender_id: str, status: Status, actor: str, note: str | None = None
+    ) -> ShortlistItem | None:
+        """Set an item's status; None when the item does not exist. Every decision is logged."""
+        existing = self.get(conn, firm_id, tender_id)
+        if existing is None:
+            return None
+        now = utcnow()
+        values: dict[str, object] = {"status": status, "decided_by": actor, "decided_at": now}
+        if note is not None:
+            values["note"] = note
+        conn.execute(update(shortlist_items).where(*self._key(firm_id, tender_id)).values(**values))
+        self._log(conn, firm_id, tender_id, status, actor, note or "", existing.score, now)
+        return self.get(conn, firm_id, tender_id)
+
+    def get(self, conn: Connection, firm_id: str, tender_id: str) -> ShortlistItem | None:
+        row = conn.execute(select(shortlist_items).where(*self._key(firm_id, tender_id))).first()
+        return _item(row) if row is not None else None
+
+    def list(self, conn: Connection, firm_id: str, status: Status | None = None) -> list[ShortlistItem]:
+        query = select(shortlist_items).where(shortlist_items.c.firm_id == firm_id)
+        if status is not None:
+            query = query.where(shortlist_items.c.status == status)
+        query = query.order_by(shortlist_items.c.proposed_at, shortlist_items.c.tender_id)
+        return [_item(r) for r in conn.execute(query)]
+
+    def statuses(self, conn: Connection, firm_ids: list[str]) -> dict[str, dict[str, Status]]:
+        """firm_id -> {tender_id: status}, for ranking and digests (one query for many firms)."""
+        found: dict[str, dict[str, Status]] = {f: {} for f in firm_ids}
+        rows = conn.execute(
+            select(shortlist_items.c.firm_id, shortlist_items.c.tender_id, shortlist_items.c.status)
+            .where(shortlist_items.c.firm_id.in_(firm_ids))
+        )
+        for row in rows:
+            found[row.firm_id][row.tender_id] = row.status
+        return found
+
+    def events(self, conn: Connection, before: datetime | None = None) -> list[FeedbackEvent]:
+        """The feedback log in order (optionally only events before a moment, for time-split training)."""
+        query = select(feedback_events).order_by(feedback_events.c.event_id)
+        if before is not None:
+            query = query.where(feedback_events.c.created_at < before)
+        return [
+            FeedbackEvent(r.firm_id, r.tender_id, r.decision, r.actor, r.note, r.score, r.created_at)
+            for r in conn.execute(query)
+        ]
+
+    def _log(
+        self, conn: Connection, firm_id: str, tender_id: str, decision: Status, actor: str, note: str,
+        score: float | None, at: datetime,
+    ) -> None:
+        conn.execute(insert(feedback_events).values(
+            firm_id=firm_id, tender_id=tender_id, decision=decision, actor=actor, note=note, score=score,
+            created_at=at,
+        ))
+
+    @staticmethod
+    def _key(firm_id: str, tender_id: str) -> tuple[object, object]:
+        return (shortlist_items.c.firm_id == firm_id, shortlist_items.c.tender_id == tender_id)
