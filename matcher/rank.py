@@ -12,11 +12,11 @@ from typing import Protocol
 
 import numpy as np
 
-from matcher.signals import SIGNALS, Signals
+from matcher.signals import FEATURES, Signals
 
 
 class Scorer(Protocol):
-    """Maps signal vectors (n, len(SIGNALS)) to scores in [0, 1]."""
+    """Maps feature vectors (n, len(FEATURES)) to scores in [0, 1]."""
 
     name: str
 
@@ -38,7 +38,7 @@ class WeightedScorer:
     )
 
     def score(self, features: np.ndarray) -> np.ndarray:
-        w = np.array([self.weight.get(name, 0.0) for name in SIGNALS], dtype=np.float64)
+        w = np.array([self.weight.get(name, 0.0) for name in FEATURES], dtype=np.float64)
         total = w.sum()
         if total <= 0:
             return np.zeros(len(features))
@@ -55,6 +55,11 @@ def fuse(signals: Sequence[Signals], scorer: Scorer) -> np.ndarray:
         return np.zeros(0)
     features = np.array([s.vector() for s in signals], dtype=np.float64)
     guards = np.array([s.guard.multiplier for s in signals], dtype=np.float64)
+    return fuse_matrix(features, guards, scorer)
+
+
+def fuse_matrix(features: np.ndarray, guards: np.ndarray, scorer: Scorer) -> np.ndarray:
+    """``fuse`` over a feature matrix (evaluation scores thousands of pairs this way)."""
     return np.clip(scorer.score(features) * guards, 0.0, 1.0)
 
 

@@ -10,13 +10,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from matcher.codes import code_overlap
+from matcher.features import FEATURES, HISTORY_PARTS, NEUTRAL, SIGNALS, prepare_candidates, signal_matrix
 from matcher.fx import to_eur
 from matcher.lexical import LexicalModel, TermGuard
 from matcher.schema import CodeMatch, FirmProfile, Tender
 
-NEUTRAL = 0.5
-SIGNALS = ("dense", "lexical", "codes", "country", "value", "history", "feedback")
+__all__ = ["FEATURES", "HISTORY_PARTS", "NEUTRAL", "SIGNALS", "Signals", "compute_signals"]
 
 
 @dataclass
@@ -30,6 +32,12 @@ class Signals:
     value: float
     history: float = NEUTRAL
     feedback: float = NEUTRAL
+    # The parts of ``history`` (matcher.history), kept apart for the learned re-ranker.
+    history_similarity: float = NEUTRAL
+    code_affinity: float = NEUTRAL
+    buyer_affinity: float = NEUTRAL
+    value_affinity: float = NEUTRAL
+    pair_affinity: float = NEUTRAL
     guard: TermGuard = field(default_factory=lambda: TermGuard([], 1.0))
     code_matches: list[CodeMatch] = field(default_factory=list)
     shared_terms: list[str] = field(default_factory=list)
@@ -39,7 +47,8 @@ class Signals:
     feedback_note: str = ""
 
     def vector(self) -> list[float]:
-        return [getattr(self, name) for name in SIGNALS]
+        """The features in ``FEATURES`` order (the signals, then the history parts)."""
+        return [getattr(self, name) for name in FEATURES]
 
 
 def country_fit(firm: FirmProfile, tender: Tender) -> tuple[float, str]:
@@ -84,31 +93,31 @@ def compute_signals(
     lexical: LexicalModel,
     extra: Mapping[str, Sequence[tuple[float, str]]] | None = None,
 ) -> list[Signals]:
-    """Signals for one firm against several tenders. ``extra`` carries history/feedback from later stages."""
-    documents = [t.text() for t in tenders]
-    query = firm.text()
-    lexical_scores = lexical.scores(query, documents)
+    """Signals for one firm against several tenders. ``extra`` carries history/feedback from later stages.
+    The numbers come from ``matcher.features.signal_matrix`` (what evaluation measures); this adds reasons."""
+    batch = prepare_candidates(tenders, lexical)
+    numbers = {name: np.array([v for v, _ in values]) for name, values in (extra or {}).items()}
+    matrix = signal_matrix(firm, batch, dense, lexical, numbers)
+    documents, query = batch.documents, firm.text()
     out: list[Signals] = []
     for i, tender in enumerate(tenders):
-        codes, matches = code_overlap(firm.codes, tender.codes)
-        if not firm.codes or not tender.codes:
-            codes = NEUTRAL  # nothing to compare is not a mismatch
-        country, country_note = country_fit(firm, tender)
-        value, value_note = value_fit(firm, tender)
+        _, matches = code_overlap(firm.codes, tender.codes)
+        _, country_note = country_fit(firm, tender)
+        _, value_note = value_fit(firm, tender)
+        row = dict(zip(FEATURES, matrix[i].tolist(), strict=True))
         signals = Signals(
-            dense=max(0.0, min(1.0, float(dense[i]))),
-            lexical=float(lexical_scores[i]),
-            codes=codes,
-            country=country,
-            value=value,
+            dense=row["dense"], lexical=row["lexical"], codes=row["codes"], country=row["country"],
+            value=row["value"],
             guard=lexical.term_guard(firm.keywords, documents[i], tender.language),
             code_matches=matches,
             shared_terms=lexical.shared_terms(query, documents[i]) if lexical.fitted else [],
             country_note=country_note,
             value_note=value_note,
         )
+        for name in FEATURES[5:]:
+            setattr(signals, name, row[name])
         for name, values in (extra or {}).items():
-            setattr(signals, name, values[i][0])
-            setattr(signals, f"{name}_note", values[i][1])
+            if name in SIGNALS:  # history parts have no note of their own
+                setattr(signals, f"{name}_note", values[i][1])
         out.append(signals)
     return out

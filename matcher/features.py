@@ -1,0 +1,169 @@
+"""The ranking features of many (firm, tender) pairs at once: one row per tender, one column per feature.
+
+``matcher.signals.compute_signals`` (recommend, firms-for) and ``matcher.evaluate`` (thousands of firms
+against thousands of awards) both compute their numbers here, so what is measured is what ships. The
+per-pair functions in ``matcher.signals`` word the reasons; ``tests/eval/test_features.py`` holds them equal.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+from scipy import sparse
+
+from matcher.codes import compare
+from matcher.fx import to_eur
+from matcher.lexical import LexicalModel, TermGuard
+from matcher.schema import FirmProfile, Tender
+
+NEUTRAL = 0.5
+SIGNALS = ("dense", "lexical", "codes", "country", "value", "history", "feedback")
+#: The parts of the history signal (see ``matcher.history``); the re-ranker sees them separately.
+HISTORY_PARTS = ("history_similarity", "code_affinity", "buyer_affinity", "value_affinity", "pair_affinity")
+FEATURES = SIGNALS + HISTORY_PARTS
+_HIERARCHICAL = ("CPV:", "UNSPSC:")
+
+
+@cache
+def code_similarity(firm_code: str, tender_code: str) -> float:
+    """``matcher.codes.compare`` as a number (0 when the codes share no level), cached."""
+    found = compare(firm_code, tender_code)
+    return found.similarity if found is not None else 0.0
+
+
+def _block(code: str) -> str:
+    """Codes that can match share the scheme and the first two digits (CPV division, UNSPSC segment)."""
+    scheme, _, digits = code.partition(":")
+    return f"{scheme}:{digits[:2]}" if code.startswith(_HIERARCHICAL) else code
+
+
+@dataclass
+class CandidateBatch:
+    """Tenders prepared once so that many firms can be scored against them cheaply."""
+
+    tenders: Sequence[Tender]
+    documents: list[str]
+    doc_matrix: sparse.csr_matrix | None
+    codes: list[str]
+    code_incidence: sparse.csr_matrix  # (n tenders, n codes) 0/1
+    code_blocks: dict[str, list[int]]
+    countries: list[frozenset[str]]
+    values_eur: np.ndarray  # NaN when unknown
+    values_shown: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.tenders)
+
+
+def prepare_candidates(tenders: Sequence[Tender], lexical: LexicalModel) -> CandidateBatch:
+    documents = [t.text() for t in tenders]
+    codes = sorted({c for t in tenders for c in t.codes})
+    position = {c: j for j, c in enumerate(codes)}
+    rows = [i for i, t in enumerate(tenders) for _ in t.codes]
+    cols = [position[c] for t in tenders for c in t.codes]
+    incidence = sparse.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(tenders), len(codes))
+    )
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for j, code in enumerate(codes):
+        blocks[_block(code)].append(j)
+    values = [_value_eur(t) for t in tenders]
+    return CandidateBatch(
+        tenders=tenders,
+        documents=documents,
+        doc_matrix=lexical.transform(documents) if lexical.fitted and documents else None,
+        codes=codes,
+        code_incidence=incidence,
+        code_blocks=dict(blocks),
+        countries=[frozenset(t.all_countries()) for t in tenders],
+        values_eur=np.array([np.nan if v is None else v for v in values], dtype=np.float64),
+    )
+
+
+def _value_eur(tender: Tender) -> float | None:
+    if tender.value is None or tender.value <= 0:
+        return None
+    return to_eur(tender.value, tender.currency)
+
+
+def code_scores(firm_codes: Sequence[str], batch: CandidateBatch) -> np.ndarray:
+    """Best code similarity per tender; NEUTRAL when the firm or the tender has no codes."""
+    out = np.full(len(batch), NEUTRAL)
+    if not firm_codes or not batch.codes:
+        return out
+    best = np.zeros(len(batch.codes), dtype=np.float32)
+    for firm_code in firm_codes:
+        for j in batch.code_blocks.get(_block(firm_code), ()):
+            best[j] = max(best[j], code_similarity(firm_code, batch.codes[j]))
+    has_codes = np.asarray(batch.code_incidence.sum(axis=1)).ravel() > 0
+    per_tender = batch.code_incidence.multiply(best.reshape(1, -1)).tocsr().max(axis=1)
+    out[has_codes] = np.asarray(per_tender.toarray()).ravel()[has_codes]
+    return out
+
+
+def country_scores(firm: FirmProfile, batch: CandidateBatch) -> np.ndarray:
+    """1 when a tender country is a target, 0 when none is, NEUTRAL when either side names none."""
+    if not firm.target_countries:
+        return np.full(len(batch), NEUTRAL)
+    targets = set(firm.target_countries)
+    return np.array([NEUTRAL if not c else (1.0 if c & targets else 0.0) for c in batch.countries])
+
+
+def value_scores(firm: FirmProfile, batch: CandidateBatch) -> np.ndarray:
+    """1 inside the firm's range, decaying with the log-distance outside it (0 at ten times off)."""
+    out = np.full(len(batch), NEUTRAL)
+    if firm.min_value is None and firm.max_value is None:
+        return out
+    low = to_eur(firm.min_value, firm.currency) if firm.min_value is not None else None
+    high = to_eur(firm.max_value, firm.currency) if firm.max_value is not None else None
+    values = batch.values_eur
+    known = ~np.isnan(values)
+    out[known] = 1.0
+    if low is not None:
+        below = known & (values < low)
+        out[below] = np.maximum(0.0, 1.0 - np.log10(np.maximum(low / values[below], 1.0)))
+    if high is not None:
+        above = known & (values > high)
+        out[above] = np.maximum(0.0, 1.0 - np.log10(np.maximum(values[above] / max(high, 1.0), 1.0)))
+    return out
+
+
+def lexical_scores(firm: FirmProfile, batch: CandidateBatch, lexical: LexicalModel) -> np.ndarray:
+    if batch.doc_matrix is None:
+        return np.zeros(len(batch))
+    query = lexical.transform([firm.text()])
+    return np.asarray((batch.doc_matrix @ query.T).toarray()).ravel().clip(0.0, 1.0).astype(np.float64)
+
+
+def term_guards(firm: FirmProfile, batch: CandidateBatch, lexical: LexicalModel) -> list[TermGuard]:
+    if not firm.keywords or not lexical.fitted:
+        return [TermGuard([], 1.0)] * len(batch)
+    return [
+        lexical.term_guard(firm.keywords, doc, tender.language)
+        for doc, tender in zip(batch.documents, batch.tenders, strict=True)
+    ]
+
+
+def signal_matrix(
+    firm: FirmProfile,
+    batch: CandidateBatch,
+    dense: Sequence[float] | np.ndarray,
+    lexical: LexicalModel,
+    extra: Mapping[str, np.ndarray] | None = None,
+) -> np.ndarray:
+    """(n tenders, len(FEATURES)) features in [0, 1]; history and feedback columns come from ``extra``
+    (NEUTRAL when absent)."""
+    out = np.full((len(batch), len(FEATURES)), NEUTRAL, dtype=np.float64)
+    column = {name: j for j, name in enumerate(FEATURES)}
+    out[:, column["dense"]] = np.clip(np.asarray(dense, dtype=np.float64), 0.0, 1.0)
+    out[:, column["lexical"]] = lexical_scores(firm, batch, lexical)
+    out[:, column["codes"]] = code_scores(firm.codes, batch)
+    out[:, column["country"]] = country_scores(firm, batch)
+    out[:, column["value"]] = value_scores(firm, batch)
+    for name, values in (extra or {}).items():
+        out[:, column[name]] = values
+    return out
