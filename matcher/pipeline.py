@@ -147,17 +147,19 @@ class Matcher:
         return self.recommend_many([firm], query)[0]
 
     def recommend_many(
-        self, firms: Sequence[str | FirmProfile], query: MatchQuery | None = None, progress: bool = False
+        self, firms: Sequence[str | FirmProfile], query: MatchQuery | Sequence[MatchQuery] | None = None,
+        progress: bool = False,
     ) -> list[list[Match]]:
-        """``recommend`` for many firms with batched vector search (digests rank every firm at once)."""
+        """``recommend`` for many firms with batched vector search (digests rank every firm at once).
+        ``query`` is one query for every firm, or one per firm (a digest subscription's own filters)."""
         profiles = [self.get_firm(f) if isinstance(f, str) else f for f in firms]
-        query = query or MatchQuery()
+        base = list(query) if isinstance(query, Sequence) else [query or MatchQuery()] * len(profiles)
         loaded = self.index.current()
         vectors = self.embedder.encode_queries([p.text() for p in profiles], progress=progress)
         statuses = self.decisions([p.firm_id for p in profiles])
         queries = [
-            replace(query, exclude=query.exclude | {t for t, s in statuses[p.firm_id].items() if s == "rejected"})
-            for p in profiles
+            replace(q, exclude=q.exclude | {t for t, s in statuses[p.firm_id].items() if s == "rejected"})
+            for p, q in zip(profiles, base, strict=True)
         ]
         candidates = retrieve_many(
             loaded.vectors, vectors, self.fetch_tenders, queries, self.settings.now(), self.settings.overfetch,

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from matcher.cli import ingest, match, setup
+from matcher.cli import digest, ingest, match, setup
 from matcher.errors import MatcherError
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.add_typer(ingest.app, name="ingest")
 app.add_typer(setup.index_app, name="index")
 match.register(app)
 setup.register(app)
+digest.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,100 @@
+"""``matcher subscribe`` and ``matcher digest run``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from matcher.cli.common import HomeOption, open_matcher
+from matcher.digest.run import DigestRun
+from matcher.digest.send import OutboxSender, Sender, SmtpSender
+from matcher.errors import InvalidInput
+from matcher.store.subscriptions import DigestLanguage, Frequency, SubscriptionRepository, SubscriptionSpec
+
+digest_app = typer.Typer(help="Email digests of new matching tenders.", no_args_is_help=True)
+
+
+def subscribe(
+    firm_id: Annotated[str, typer.Argument(help="the firm whose matches are sent")],
+    email: Annotated[str, typer.Option("--email", help="recipient address")],
+    frequency: Annotated[str, typer.Option("--frequency", help="daily or weekly")] = "weekly",
+    min_score: Annotated[float, typer.Option("--min-score", min=0.0, max=1.0, help="lowest score sent")] = 0.0,
+    max_items: Annotated[int, typer.Option("--max-items", min=1, max=100, help="tenders per email")] = 10,
+    language: Annotated[str, typer.Option("--language", help="ko or en")] = "en",
+    country: Annotated[list[str] | None, typer.Option("--country", help="ISO country (repeatable)")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Subscribe an address to a firm's digest (for support officers)."""
+    spec = SubscriptionSpec(
+        firm_id=firm_id, email=_email(email), frequency=_frequency(frequency), min_score=min_score,
+        max_items=max_items, language=_language(language), countries=tuple(c.upper() for c in country or ()),
+    )
+    matcher = open_matcher(home)
+    matcher.get_firm(firm_id)
+    with matcher.db.begin() as conn:
+        subscription = SubscriptionRepository().add(conn, spec, actor="cli")
+    typer.echo(f"subscribed {subscription.email} to {firm_id} ({subscription.frequency}, "
+               f"{subscription.language}): {subscription.subscription_id}")
+
+
+@digest_app.command("run")
+def run(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="rank and render, send and record nothing")] = False,
+    outbox: Annotated[Path | None, typer.Option("--outbox", help="write .eml files here instead of SMTP")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date-time taken as now (UTC if no zone)")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Send the digests that are due: each new matching tender reaches each subscription exactly once."""
+    overrides = {"clock": _as_of(as_of)} if as_of else {}
+    matcher = open_matcher(home, **overrides)
+    sender: Sender | None = None
+    if not dry_run:
+        sender = OutboxSender(outbox) if outbox else SmtpSender(matcher.settings)
+    try:
+        summary = DigestRun(matcher, sender, dry_run=dry_run, progress=True).run()
+    finally:
+        if sender is not None:
+            sender.close()
+    typer.echo(summary.line())
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+def _as_of(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"bad --as-of {value!r} (expected ISO 8601, e.g. 2021-04-28T08:00)") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _email(value: str) -> str:
+    address = value.strip()
+    local, at, domain = address.rpartition("@")
+    if not at or not local or "." not in domain or any(c.isspace() for c in address):
+        raise InvalidInput(f"bad email address {value!r} (expected name@example.org)")
+    return address
+
+
+def _frequency(value: str) -> Frequency:
+    if value == "daily":
+        return "daily"
+    if value == "weekly":
+        return "weekly"
+    raise InvalidInput(f"unknown frequency {value!r} (expected daily or weekly)")
+
+
+def _language(value: str) -> DigestLanguage:
+    if value == "ko":
+        return "ko"
+    if value == "en":
+        return "en"
+    raise InvalidInput(f"unknown language {value!r} (expected ko or en)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("subscribe")(subscribe)
+    app.add_typer(digest_app, name="digest")

@@ -1,0 +1,146 @@
+"""Render a digest plan into a multipart email (plain text + HTML) from the Jinja2 templates.
+
+Rendering knows nothing about sending: it returns an ``EmailMessage`` with every header set, including
+``List-Unsubscribe`` (a signed one-click link, RFC 8058) and a Message-ID derived from the digest id, so a
+resent digest carries the same Message-ID as the first attempt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from functools import cache
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from matcher.config import Settings
+from matcher.digest.build import DigestItem, DigestPlan
+from matcher.digest.i18n import LABELS, reason
+from matcher.digest.tokens import make_token
+from matcher.store.subscriptions import DigestLanguage
+
+MAX_REASONS = 5
+
+
+@dataclass(frozen=True)
+class RenderedDigest:
+    subject: str
+    text: str
+    html: str
+    unsubscribe_url: str
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("matcher.digest", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def format_value(value: float | None, currency: str | None, missing: str) -> str:
+    if value is None:
+        return missing
+    return f"{value:,.0f} {currency or ''}".strip()
+
+
+def unsubscribe_url(settings: Settings, subscription_id: str) -> str:
+    token = make_token(settings, subscription_id)
+    return f"{settings.public_url.rstrip('/')}/unsubscribe?token={quote(token)}"
+
+
+def tender_link(settings: Settings, item: DigestItem) -> str:
+    return item.match.url or f"{settings.public_url.rstrip('/')}/tenders/{quote(item.match.tender_id)}"
+
+
+def _deadline(item: DigestItem, as_of: datetime, words: dict[str, str]) -> str:
+    deadline = item.match.deadline
+    if deadline is None:
+        return words["no_deadline"]
+    days = int((deadline - as_of).total_seconds() // 86400)
+    left = words["today"] if days < 1 else words["days_left"].format(days=days)
+    return f"{deadline:%Y-%m-%d %H:%M} UTC ({left})"
+
+
+def _item_view(item: DigestItem, plan: DigestPlan, settings: Settings) -> dict[str, Any]:
+    language = plan.subscription.language
+    words = LABELS[language]
+    match = item.match
+    value = format_value(match.value, match.currency, words["no_value"])
+    return {
+        "rank": match.rank,
+        "title": match.title,
+        "tender_id": match.tender_id,
+        "buyer": match.buyer or words["no_buyer"],
+        "country": ", ".join(match.countries) or words["no_country"],
+        "deadline": _deadline(item, plan.as_of, words),
+        "value": value,
+        "score": f"{match.score:.2f}",
+        "reasons": [reason(r, language) for r in match.reasons.summary[:MAX_REASONS]],
+        "link": tender_link(settings, item),
+        "approved": item.approved,
+    }
+
+
+def subject(plan: DigestPlan) -> str:
+    count = len(plan.items)
+    words = LABELS[plan.subscription.language]
+    return words["subject"].format(count=count, plural="" if count == 1 else "s", firm=plan.firm_name)
+
+
+def render_digest(plan: DigestPlan, settings: Settings) -> RenderedDigest:
+    """Subject, text and HTML bodies of one digest, in the subscription's language."""
+    language: DigestLanguage = plan.subscription.language
+    words = LABELS[language]
+    count = len(plan.items)
+    link = unsubscribe_url(settings, plan.subscription.subscription_id)
+    context = {
+        "lang": language,
+        "w": words,
+        "subject": subject(plan),
+        "heading": words["heading"].format(firm=plan.firm_name),
+        "intro": words["intro"].format(
+            count=count, plural="" if count == 1 else "s", firm=plan.firm_name, date=f"{plan.as_of:%Y-%m-%d}"
+        ),
+        "items": [_item_view(i, plan, settings) for i in plan.items],
+        "any_approved": any(i.approved for i in plan.items),
+        "footer": words["footer"].format(
+            email=plan.subscription.email, frequency=words[plan.subscription.frequency]
+        ),
+        "unsubscribe_url": link,
+    }
+    env = _environment()
+    text = env.get_template("digest.txt").render(context)
+    html = env.get_template("digest.html").render(context)
+    return RenderedDigest(str(context["subject"]), text, html, link)
+
+
+def message_id(settings: Settings, digest_id: str) -> str:
+    domain = parseaddr(settings.smtp_from)[1].rpartition("@")[2] or "tender-matcher.local"
+    return f"<digest.{digest_id}@{domain}>"
+
+
+def to_message(rendered: RenderedDigest, recipient: str, settings: Settings, digest_id: str) -> EmailMessage:
+    """The multipart/alternative message with every header a mailbox provider expects of a digest."""
+    message = EmailMessage()
+    message["From"] = settings.smtp_from
+    message["To"] = recipient
+    message["Subject"] = rendered.subject
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = message_id(settings, digest_id)
+    message["List-Unsubscribe"] = f"<{rendered.unsubscribe_url}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Matcher-Digest"] = digest_id
+    # base64 keeps Korean bodies 7-bit clean for servers without 8BITMIME (and for the digest log).
+    message.set_content(rendered.text, subtype="plain", charset="utf-8", cte="base64")
+    message.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="base64")
+    return message

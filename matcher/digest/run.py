@@ -1,0 +1,253 @@
+"""``matcher digest run``: rank every due subscription in batches, then deliver each digest exactly once.
+
+Exactly once, step by step:
+
+1. The run takes the ``digest-run`` lease (``matcher.store.locks``): a second run started at the same time
+   is refused with ``Conflict``; a crashed run's lease expires and the next run takes over. The holder
+   renews the lease (heartbeat) while it sends, and stops if it ever finds the lease lost.
+2. For a batch of due subscriptions it ranks the firms (batched FAISS search), builds and renders each
+   digest and writes it to the digest log as ``pending``, with its items and the full rendered message, in
+   one transaction, before sending anything. The items' unique key (subscription, tender) makes the database
+   refuse a tender that is already in an earlier digest of that subscription.
+3. It sends every ``pending`` digest (this run's, and any an earlier run left behind) and marks it ``sent``
+   in its own transaction right after the server (or the outbox) accepted it.
+
+A run that dies anywhere before 3 leaves pending digests, which the next run sends as they were rendered
+(same Message-ID, same items); a pending digest makes its subscription "not due", so nothing is re-ranked
+into a second email. A 4xx or a vanished server leaves the digest pending for the next run; a 5xx marks it
+failed and frees its items. The one window left is a crash between the server's accept and the commit of
+``sent``: the next run sends that one digest again. Its Message-ID (``<digest.<id>@domain>``) is the same
+in both copies, so the duplicate is detectable (and many mail systems drop it); nothing else is ever sent
+twice.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+
+from tqdm import tqdm
+
+from matcher.digest.build import DigestPlan, build_digest, is_due, subscription_query
+from matcher.digest.render import RenderedDigest, message_id, render_digest, to_message
+from matcher.digest.send import PermanentFailure, Sender, TemporaryFailure
+from matcher.errors import Conflict
+from matcher.pipeline import Matcher
+from matcher.store.digests import DigestItemRecord, DigestRecord, DigestRepository
+from matcher.store.locks import Lease
+from matcher.store.subscriptions import Subscription, SubscriptionRepository
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = "digest-run"
+LOCK_TTL = timedelta(minutes=10)
+BATCH_SIZE = 500
+#: After this many digests in a row fail temporarily the server is taken to be gone: stop, keep them pending.
+MAX_CONSECUTIVE_TEMPORARY = 3
+
+
+@dataclass
+class RunSummary:
+    due: int = 0
+    sent: int = 0
+    skipped_empty: int = 0
+    failed: int = 0
+    resent: int = 0
+    dry_run: bool = False
+    stopped: str = ""
+    planned: list[DigestPlan] = field(default_factory=list, repr=False)
+
+    def line(self) -> str:
+        verb = "would send" if self.dry_run else "sent"
+        text = (f"{self.due} subscriptions due, {verb} {self.sent}, skipped {self.skipped_empty} empty, "
+                f"{self.failed} failed")
+        if self.resent:
+            text += f" ({self.resent} left pending by an earlier run)"
+        return text + (f"; stopped early: {self.stopped}" if self.stopped else "")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    plan: DigestPlan
+    rendered: RenderedDigest
+
+
+class DigestRun:
+    """One run. ``sender`` is an SmtpSender or an OutboxSender; unused for a dry run."""
+
+    def __init__(
+        self, matcher: Matcher, sender: Sender | None, dry_run: bool = False, progress: bool = False,
+        batch_size: int = BATCH_SIZE, lock_ttl: timedelta = LOCK_TTL,
+    ) -> None:
+        self.matcher = matcher
+        self.sender = sender
+        self.dry_run = dry_run
+        self.progress = progress
+        self.batch_size = batch_size
+        self.lease = Lease(matcher.db, LOCK_NAME, lock_ttl)
+        self.subscriptions = SubscriptionRepository()
+        self.digests = DigestRepository()
+        self.summary = RunSummary(dry_run=dry_run)
+        self._temporary_in_row = 0
+
+    def run(self) -> RunSummary:
+        as_of = self.matcher.settings.now()
+        if self.dry_run:
+            return self._dry_run(as_of)
+        if not self.lease.acquire():
+            state = self.lease.state()
+            raise Conflict(f"another digest run holds the lock (holder {state.holder}, until {state.expires_at})")
+        try:
+            self._deliver_pending(resent=True)
+            due = self.due(as_of)
+            self.summary.due = len(due)
+            self._process(due, as_of)
+        finally:
+            self.lease.release()
+        log.info("digest run: %s", self.summary.line())
+        return self.summary
+
+    def due(self, as_of: datetime) -> list[Subscription]:
+        with self.matcher.db.connect() as conn:
+            active = self.subscriptions.active(conn)
+            last = self.digests.last_as_of(conn, [s.subscription_id for s in active])
+        return [s for s in active if is_due(s, last.get(s.subscription_id), as_of)]
+
+    def _dry_run(self, as_of: datetime) -> RunSummary:
+        due = self.due(as_of)
+        self.summary.due = len(due)
+        for batch in self._batches(due, "digests (dry run)"):
+            for prepared in prepare(self.matcher, batch, as_of):
+                if prepared.plan.empty:
+                    self.summary.skipped_empty += 1
+                else:
+                    self.summary.sent += 1
+                    self.summary.planned.append(prepared.plan)
+        return self.summary
+
+    def _batches(self, due: list[Subscription], desc: str) -> list[list[Subscription]]:
+        batches = [due[i : i + self.batch_size] for i in range(0, len(due), self.batch_size)]
+        return list(tqdm(batches, desc=desc, unit="batch", disable=not self.progress))
+
+    def _process(self, due: list[Subscription], as_of: datetime) -> None:
+        for batch in self._batches(due, "digests"):
+            if self.summary.stopped:
+                self.summary.failed += len(batch)  # not attempted: still due next run
+                continue
+            self._check_lease()
+            prepared = prepare(self.matcher, batch, as_of)
+            self.summary.failed += len(batch) - len(prepared)  # unknown firms (logged in plan_digests)
+            self.summary.skipped_empty += sum(1 for p in prepared if p.plan.empty)
+            self._record([p for p in prepared if not p.plan.empty])
+            self._deliver_pending(resent=False)
+
+    def _record(self, prepared: Sequence[Prepared]) -> None:
+        """Every digest of the batch as pending, in one transaction, before any is sent."""
+        settings = self.matcher.settings
+        with self.matcher.db.begin() as conn:
+            for item in prepared:
+                digest_id = uuid.uuid4().hex
+                message = to_message(item.rendered, item.plan.subscription.email, settings, digest_id)
+                self.digests.record_pending(conn, _record(item, digest_id, message_id(settings, digest_id), message))
+
+    def _deliver_pending(self, resent: bool) -> None:
+        assert self.sender is not None  # a real run always has one
+        with self.matcher.db.connect() as conn:
+            pending = self.digests.pending(conn)
+            active = {s.subscription_id for s in self.subscriptions.active(conn)}
+        for record in pending:
+            if self.summary.stopped:
+                self.summary.failed += 1
+                continue
+            self._check_lease()
+            if record.subscription_id not in active:
+                with self.matcher.db.begin() as conn:
+                    self.digests.cancel(conn, record.digest_id)
+                continue
+            if self._deliver(record) and resent:
+                self.summary.resent += 1
+
+    def _deliver(self, record: DigestRecord) -> bool:
+        assert self.sender is not None and record.message is not None
+        message = email.message_from_string(record.message, _class=EmailMessage, policy=email.policy.default)
+        try:
+            self.sender.send(message)
+        except (TemporaryFailure, PermanentFailure) as exc:
+            self._failed(record, exc)
+            return False
+        with self.matcher.db.begin() as conn:
+            self.digests.mark_sent(conn, record.digest_id)
+        self.summary.sent += 1
+        self._temporary_in_row = 0
+        return True
+
+    def _failed(self, record: DigestRecord, exc: TemporaryFailure | PermanentFailure) -> None:
+        final = isinstance(exc, PermanentFailure)
+        log.warning("digest %s to %s failed (%s): %s", record.digest_id, record.email,
+                    "permanent" if final else "will retry next run", exc)
+        with self.matcher.db.begin() as conn:
+            self.digests.note_failure(conn, record.digest_id, str(exc), final=final)
+        self.summary.failed += 1
+        self._temporary_in_row = 0 if final else self._temporary_in_row + 1
+        if self._temporary_in_row >= MAX_CONSECUTIVE_TEMPORARY:
+            self.summary.stopped = f"{self._temporary_in_row} digests in a row failed temporarily ({exc})"
+
+    def _check_lease(self) -> None:
+        if not self.lease.renew_if_due():
+            raise Conflict("lost the digest lock (lease expired and another run took it); stopping")
+
+
+def _record(item: Prepared, digest_id: str, msg_id: str, message: EmailMessage) -> DigestRecord:
+    plan = item.plan
+    return DigestRecord(
+        digest_id=digest_id, subscription_id=plan.subscription.subscription_id,
+        firm_id=plan.subscription.firm_id, email=plan.subscription.email, as_of=plan.as_of,
+        message_id=msg_id, subject=item.rendered.subject, message=message.as_string(),
+        items=tuple(DigestItemRecord(i.match.tender_id, i.match.rank, i.match.score, i.approved) for i in plan.items),
+    )
+
+
+def prepare(matcher: Matcher, batch: Sequence[Subscription], as_of: datetime) -> list[Prepared]:
+    """Rank, build and render the next digest of each subscription (nothing is written)."""
+    return [Prepared(plan, render_digest(plan, matcher.settings)) for plan in plan_digests(matcher, batch, as_of)]
+
+
+def plan_digests(matcher: Matcher, batch: Sequence[Subscription], as_of: datetime) -> list[DigestPlan]:
+    """The next digest of each subscription: one batched ranking for all of them."""
+    firm_ids = sorted({s.firm_id for s in batch})
+    with matcher.db.connect() as conn:
+        firms = matcher.firms.get_many(conn, firm_ids)
+        held = DigestRepository().held_items(conn, [s.subscription_id for s in batch])
+    missing = [s for s in batch if s.firm_id not in firms]
+    for sub in missing:
+        log.warning("subscription %s names unknown firm %r: skipped", sub.subscription_id, sub.firm_id)
+    known = [s for s in batch if s.firm_id in firms]
+    statuses = matcher.decisions(firm_ids)
+    queries = [
+        subscription_query(s, held[s.subscription_id], _approved_open(statuses[s.firm_id], held[s.subscription_id]))
+        for s in known
+    ]
+    ranked = matcher.recommend_many([firms[s.firm_id] for s in known], queries) if known else []
+    return [
+        build_digest(s, firms[s.firm_id].name, matches, held[s.subscription_id], statuses[s.firm_id], as_of)
+        for s, matches in zip(known, ranked, strict=True)
+    ]
+
+
+def preview(matcher: Matcher, firm_id: str) -> list[Prepared]:
+    """What the next digest of each of the firm's active subscriptions would hold, as of now, rendered.
+    Reads only: nothing is sent or recorded, and whether the subscription is due is not considered."""
+    matcher.get_firm(firm_id)
+    with matcher.db.connect() as conn:
+        subscriptions = SubscriptionRepository().for_firm(conn, firm_id, active_only=True)
+    return prepare(matcher, subscriptions, matcher.settings.now())
+
+
+def _approved_open(statuses: Mapping[str, str], held: set[str]) -> int:
+    return sum(1 for tender_id, status in statuses.items() if status == "approved" and tender_id not in held)

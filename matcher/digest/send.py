@@ -1,0 +1,156 @@
+"""Deliver rendered messages: over SMTP (STARTTLS and login from settings) or into an outbox folder.
+
+SMTP failures are sorted into temporary (4xx replies, refused or dropped connections, timeouts), which are
+retried with exponential backoff on a fresh connection, and permanent (5xx), which are not. A sender
+raises ``TemporaryFailure`` when its retries are used up and ``PermanentFailure`` at once; the caller
+decides what either means for the digest log.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from pathlib import Path
+from types import TracebackType
+from typing import Protocol
+
+from matcher.config import Settings
+from matcher.errors import MatcherError
+
+log = logging.getLogger(__name__)
+
+SMTP_TIMEOUT = 30.0
+
+
+class SendFailure(MatcherError):
+    """A message could not be delivered."""
+
+
+class TemporaryFailure(SendFailure):
+    """Worth retrying later (4xx, connection trouble); the digest stays pending."""
+
+
+class PermanentFailure(SendFailure):
+    """The server refused for good (5xx); retrying the same message will not help."""
+
+
+class Sender(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def _classify(exc: smtplib.SMTPException | OSError) -> SendFailure:
+    """Temporary for 4xx and connection errors, permanent for 5xx."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        temporary = any(400 <= code < 500 for code in codes)
+        return (TemporaryFailure if temporary else PermanentFailure)(f"recipients refused: {exc.recipients}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        kind = TemporaryFailure if 400 <= exc.smtp_code < 500 else PermanentFailure
+        return kind(f"SMTP {exc.smtp_code}: {text}")
+    # Dropped or refused connections, timeouts, SMTPServerDisconnected: the server may be back later.
+    return TemporaryFailure(f"SMTP connection failed: {exc!r}")
+
+
+class SmtpSender:
+    """One SMTP connection reused for many messages, reopened after a failure."""
+
+    def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> None:
+        if not settings.smtp_host:
+            raise MatcherError("no SMTP server configured (set MATCHER_SMTP_HOST, or use --outbox DIR)")
+        self.settings = settings
+        self._sleep = sleep
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpSender:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def send(self, message: EmailMessage) -> None:
+        """Deliver one message, retrying temporary failures ``smtp_retries`` times with doubling waits."""
+        attempts = self.settings.smtp_retries + 1
+        for attempt in range(attempts):
+            try:
+                self._connection().send_message(message)
+                return
+            except (smtplib.SMTPException, OSError) as exc:
+                failure = _classify(exc)
+                self._drop()
+                if isinstance(failure, PermanentFailure) or attempt + 1 == attempts:
+                    raise failure from exc
+                wait = self.settings.smtp_backoff_seconds * 2**attempt
+                log.warning("%s to %s; retry %d/%d in %.1fs", failure, message["To"], attempt + 1,
+                            attempts - 1, wait)
+                self._sleep(wait)
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                log.debug("SMTP QUIT failed; connection dropped", exc_info=True)
+            self._smtp = None
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            s = self.settings
+            assert s.smtp_host is not None  # checked in __init__
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=SMTP_TIMEOUT)
+            try:
+                if s.smtp_starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if s.smtp_user:
+                    smtp.login(s.smtp_user, s.smtp_password or "")
+            except smtplib.SMTPAuthenticationError as exc:
+                smtp.close()
+                # Not a property of one message: stop the run (digests stay pending) instead of failing each.
+                raise MatcherError(f"SMTP login as {s.smtp_user!r} refused: {exc.smtp_code}") from exc
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+                raise
+            self._smtp = smtp
+        return self._smtp
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.close()
+            except OSError:
+                log.debug("closing a failed SMTP connection failed", exc_info=True)
+            self._smtp = None
+
+
+class OutboxSender:
+    """Writes each message to ``DIR/<digest id>.eml``. A resent digest overwrites its own file, so the
+    outbox holds every digest exactly once whatever happened to earlier runs."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def __enter__(self) -> OutboxSender:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def send(self, message: EmailMessage) -> None:
+        name = str(message["X-Matcher-Digest"] or message["Message-ID"]).strip("<>").replace("/", "_")
+        target = self.folder / f"{name}.eml"
+        temporary = target.with_suffix(".eml.tmp")
+        try:
+            temporary.write_bytes(bytes(message))
+            temporary.replace(target)  # atomic: a reader never sees half a message
+        except OSError as exc:
+            raise TemporaryFailure(f"cannot write {target}: {exc}") from exc
+
+    def close(self) -> None:
+        return None
