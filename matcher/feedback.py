@@ -46,4 +46,4 @@ def feedback_signal(
 def _best_cosine(candidates: np.ndarray, references: np.ndarray) -> np.ndarray:
     if not len(references) or not len(candidates):
         return np.zeros(len(candidates), dtype=np.float32)
-    return np.clip((candidates @ references.T).max(axis=1), 0.0, 1.0)
+    return np.asarray(np.clip((candidates @ references.T).max(axis=1), 0.0, 1.0), dtype=np.float32)

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 import faiss
 import numpy as np
@@ -30,7 +30,7 @@ FORMAT_VERSION = 1
 def faiss_id(tender_id: str) -> int:
     """A stable positive int64 for a tender id (64-bit hash; collisions are checked on add)."""
     digest = hashlib.blake2b(tender_id.encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF
+    return cast(int, int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF)
 
 
 def ivf_nlist(count: int) -> int:
@@ -86,9 +86,10 @@ class VectorIndex:
         if count > exact_max:
             nlist = ivf_nlist(count)
             quantizer = faiss.IndexFlatIP(dim)
-            index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-            index.train(_training_sample(vectors, nlist))
-            index.nprobe = nprobe
+            ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            ivf.train(_training_sample(vectors, nlist))
+            ivf.nprobe = nprobe
+            index: faiss.Index = ivf
             manifest = Manifest(encoder_id, dim, 0, "ivf", nlist=nlist, nprobe=nprobe)
         else:
             index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
@@ -120,7 +121,7 @@ class VectorIndex:
         ids = [faiss_id(t) for t in tender_ids if faiss_id(t) in self._ids]
         if not ids:
             return 0
-        removed = int(self._index.remove_ids(np.array(ids, dtype=np.int64)))
+        removed = int(self._index.remove_ids(np.array(ids, dtype=np.int64)))  # type: ignore[arg-type]
         for fid in ids:
             self._ids.pop(fid, None)
         self.manifest.count = int(self._index.ntotal)

@@ -52,7 +52,7 @@ class IndexFolder:
             _fsync_dir(self.root)
             tmp_pointer = self.root / f".CURRENT-{build_id}"
             tmp_pointer.write_text(build_id + "\n")
-            os.replace(tmp_pointer, self.root / "CURRENT")
+            tmp_pointer.replace(self.root / "CURRENT")  # atomic rename
             _fsync_dir(self.root)
         finally:
             if staging.exists():

@@ -29,7 +29,21 @@ DISTINCTIVE_SHARE = 0.05
 # The commonest function words of the languages notices and profiles come in. On a real collection max_df
 # prunes these anyway; the list keeps small collections and explanations free of "and" and "for".
 STOPWORDS = frozenset(
-    ["of", "to", "in", "on", "at", "by", "as", "is", "be", "it", "or", "an", "we", "us", "our", "you", "your", "can", "may", "any", "per", "etc", "and", "the", "for", "with", "from", "into", "this", "that", "are", "was", "were", "will", "shall", "been", "being", "have", "has", "not", "all", "any", "its", "our", "their", "other", "such", "which", "who", "whom", "whose", "when", "where", "while", "than", "then", "also", "per", "via", "under", "over", "within", "without", "de", "la", "le", "du", "et", "en", "un", "au", "ou", "les", "des", "une", "pour", "par", "sur", "dans", "avec", "aux", "est", "sont", "qui", "que", "ces", "ses", "leur", "elle", "ils", "nous", "vous", "pas", "el", "lo", "se", "los", "las", "del", "por", "para", "con", "una", "uno", "sus", "que", "como", "mas", "sobre", "entre", "sin", "im", "zu", "an", "am", "auf", "der", "die", "das", "und", "den", "dem", "des", "ein", "eine", "einer", "eines", "fur", "mit", "von", "auf", "bei", "aus", "zur", "zum", "nach", "sich", "ist", "sind", "og", "och", "av", "til", "fra", "med", "het", "een", "van", "voor", "met", "zijn", "aan", "bij", "ook", "als", "door", "naar", "di", "il", "da", "della", "delle", "dei", "degli", "per", "con", "una", "uno", "che", "gli", "nel", "nella", "sul", "sulla", "alla", "alle", "dos", "das", "uma", "para", "com", "pelo", "pela", "nos", "nas"]
+    [
+        "of", "to", "in", "on", "at", "by", "as", "is", "be", "it", "or", "an", "we", "us", "our", "you", "your",
+        "can", "may", "any", "per", "etc", "and", "the", "for", "with", "from", "into", "this", "that", "are",
+        "was", "were", "will", "shall", "been", "being", "have", "has", "not", "all", "any", "its", "our", "their",
+        "other", "such", "which", "who", "whom", "whose", "when", "where", "while", "than", "then", "also", "per",
+        "via", "under", "over", "within", "without", "de", "la", "le", "du", "et", "en", "un", "au", "ou", "les",
+        "des", "une", "pour", "par", "sur", "dans", "avec", "aux", "est", "sont", "qui", "que", "ces", "ses",
+        "leur", "elle", "ils", "nous", "vous", "pas", "el", "lo", "se", "los", "las", "del", "por", "para", "con",
+        "una", "uno", "sus", "que", "como", "mas", "sobre", "entre", "sin", "im", "zu", "an", "am", "auf", "der",
+        "die", "das", "und", "den", "dem", "des", "ein", "eine", "einer", "eines", "fur", "mit", "von", "auf",
+        "bei", "aus", "zur", "zum", "nach", "sich", "ist", "sind", "og", "och", "av", "til", "fra", "med", "het",
+        "een", "van", "voor", "met", "zijn", "aan", "bij", "ook", "als", "door", "naar", "di", "il", "da", "della",
+        "delle", "dei", "degli", "per", "con", "una", "uno", "che", "gli", "nel", "nella", "sul", "sulla", "alla",
+        "alle", "dos", "das", "uma", "para", "com", "pelo", "pela", "nos", "nas",
+    ]
 )
 
 

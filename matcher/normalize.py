@@ -52,15 +52,25 @@ def parse_datetime(value: str | None) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+_THOUSANDS_COMMA = re.compile(r"\d{1,3}(,\d{3})+")
+
+
 def parse_amount(value: str | float | int | None) -> float | None:
-    """A non-negative amount from '247950.00', '1 234,50', 1234; None when absent or not a number."""
+    """A non-negative amount from '247950.00', '1 234,50', '1.234,50', '1,234.50', '100,000' or 1234;
+    None when absent or not a number."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return float(value) if value >= 0 else None
     text = value.strip().replace("\u00a0", "").replace(" ", "")
-    # A lone comma is a decimal comma ('1234,50'); otherwise commas group thousands ('1,234.50').
-    text = text.replace(",", ".") if "," in text and "." not in text else text.replace(",", "")
+    if "," in text and "." in text:
+        # Whichever separator comes last is the decimal one.
+        decimal_comma = text.rfind(",") > text.rfind(".")
+        text = text.replace(".", "").replace(",", ".") if decimal_comma else text.replace(",", "")
+    elif "," in text:
+        text = text.replace(",", "") if _THOUSANDS_COMMA.fullmatch(text) else text.replace(",", ".")
+    elif text.count(".") > 1:
+        text = text.replace(".", "")  # '1.234.567'
     try:
         amount = float(text)
     except ValueError:

@@ -27,8 +27,8 @@ from matcher.rank import Scorer, WeightedScorer, fuse, order
 from matcher.retrieve import MatchQuery, retrieve_many
 from matcher.schema import FirmProfile, IngestReport, Match, Tender
 from matcher.signals import NEUTRAL, compute_signals
-from matcher.store import Database, FirmRepository, TenderRepository
-from matcher.store.shortlists import ShortlistRepository, Status
+from matcher.store import Database, FirmRepository, TenderFilter, TenderRepository
+from matcher.store.shortlists import FeedbackEvent, ShortlistItem, ShortlistRepository, Status
 
 log = logging.getLogger(__name__)
 
@@ -213,7 +213,9 @@ class Matcher:
         tender_vector = self.embedder.encode_documents([tender.text()])[0]
         firm_vectors = self.embedder.encode_queries([f.text() for f in firms])
         dense = firm_vectors @ tender_vector
-        signals = [compute_signals(f, [tender], [float(d)], loaded.lexical)[0] for f, d in zip(firms, dense, strict=True)]
+        signals = [
+            compute_signals(f, [tender], [float(d)], loaded.lexical)[0] for f, d in zip(firms, dense, strict=True)
+        ]
         scores = fuse(signals, self.scorer)
         ranking = order(scores, [f.firm_id for f in firms])[:k]
         weights, now = self.scorer.weights(), self.settings.now()
@@ -221,6 +223,46 @@ class Matcher:
             make_match(firms[i], tender, signals[i], scores[i], rank, weights, now)
             for rank, i in enumerate(ranking, start=1)
         ]
+
+    # ------------------------------------------------------------------ listing and shortlists (API)
+    def search_tenders(self, flt: TenderFilter, offset: int = 0, limit: int = 50) -> tuple[int, list[Tender]]:
+        """(total matching, one page) of stored tenders, newest publication first."""
+        with self.db.connect() as conn:
+            return self.tenders.count(conn, flt), self.tenders.search(conn, flt, offset, limit)
+
+    def list_firms(
+        self, ids: list[str] | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[int, list[FirmProfile]]:
+        """(total, one page) of firms in id order; ``ids`` restricts to those firms."""
+        with self.db.connect() as conn:
+            return self.firms.count(conn, ids), self.firms.list(conn, ids, offset, limit)
+
+    def propose(self, firm_id: str, tender_id: str, actor: str, note: str = "",
+                score: float | None = None) -> ShortlistItem:
+        """Put a tender on a firm's shortlist (logged as feedback); both must exist."""
+        self.get_firm(firm_id)
+        self.get_tender(tender_id)
+        with self.db.begin() as conn:
+            return self.shortlists.propose(conn, firm_id, tender_id, actor, note, score)
+
+    def decide(self, firm_id: str, tender_id: str, status: Status, actor: str,
+               note: str | None = None) -> ShortlistItem:
+        """Approve or reject a shortlist item; the decision is appended to the feedback log."""
+        with self.db.begin() as conn:
+            item = self.shortlists.decide(conn, firm_id, tender_id, status, actor, note)
+        if item is None:
+            raise NotFound(f"tender {tender_id!r} is not on the shortlist of firm {firm_id!r}")
+        return item
+
+    def shortlist(self, firm_id: str, status: Status | None = None) -> list[ShortlistItem]:
+        with self.db.connect() as conn:
+            return self.shortlists.list(conn, firm_id, status)
+
+    def feedback_events(self, firm_id: str) -> list[FeedbackEvent]:
+        """The append-only decision log of one firm, oldest first."""
+        with self.db.connect() as conn:
+            events: Iterable[FeedbackEvent] = self.shortlists.events(conn)
+        return [e for e in events if e.firm_id == firm_id]
 
 
 def _collect(

@@ -42,7 +42,7 @@ class WeightedScorer:
         total = w.sum()
         if total <= 0:
             return np.zeros(len(features))
-        return np.clip(features @ (w / total), 0.0, 1.0)
+        return np.asarray(np.clip(features @ (w / total), 0.0, 1.0), dtype=np.float64)
 
     def weights(self) -> dict[str, float]:
         total = sum(self.weight.values()) or 1.0
@@ -60,7 +60,7 @@ def fuse(signals: Sequence[Signals], scorer: Scorer) -> np.ndarray:
 
 def fuse_matrix(features: np.ndarray, guards: np.ndarray, scorer: Scorer) -> np.ndarray:
     """``fuse`` over a feature matrix (evaluation scores thousands of pairs this way)."""
-    return np.clip(scorer.score(features) * guards, 0.0, 1.0)
+    return np.asarray(np.clip(scorer.score(features) * guards, 0.0, 1.0), dtype=np.float64)
 
 
 def order(scores: np.ndarray, keys: Sequence[str]) -> list[int]:

@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from matcher.countries import ISO_COUNTRIES
+
 NoticeType = Literal["open_call", "prior_information", "award", "other"]
 #: Notice types a firm can still bid on; award notices are history, not opportunities.
 OPPORTUNITY_TYPES: frozenset[str] = frozenset({"open_call", "prior_information"})
@@ -33,7 +35,7 @@ def _country(value: str) -> str:
         code = "GB"
     if code == "EL":  # EU usage for Greece.
         code = "GR"
-    if not _COUNTRY.match(code):
+    if not _COUNTRY.match(code) or code not in ISO_COUNTRIES:
         raise ValueError(f"unknown country {value!r} (expected ISO 3166 alpha-2, e.g. 'KR')")
     return code
 
@@ -138,9 +140,11 @@ class Tender(_Model):
     @model_validator(mode="after")
     def _placeholder_deadline(self) -> Tender:
         # Some buyers publish "2099-12-31" for "no deadline" (qualification systems): that is not a date.
-        if self.deadline is not None and self.published is not None:
-            if self.deadline.year - self.published.year > MAX_DEADLINE_YEARS:
-                self.deadline = None
+        late = self.deadline is not None and self.published is not None and (
+            self.deadline.year - self.published.year > MAX_DEADLINE_YEARS
+        )
+        if late:
+            self.deadline = None
         return self
 
     def all_countries(self) -> list[str]:
@@ -233,7 +237,7 @@ class ScoreParts(BaseModel):
     value: float = 0.0
     history: float = 0.0
     feedback: float = 0.0
-    term_guard: float = Field(default=1.0, description="multiplier; < 1 when distinctive profile terms are absent")
+    term_guard: float = Field(default=1.0, description="multiplier, < 1 when distinctive terms are absent")
     weights: dict[str, float] = Field(default_factory=dict)
 
 

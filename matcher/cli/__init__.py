@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import logging
-import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from matcher.cli import digest, ingest, match, setup
 from matcher.errors import MatcherError
 
+
+class _Group(TyperGroup):
+    """Turns every MatcherError raised by a command into ``error: <message>`` and exit code 2."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except MatcherError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+
+
 app = typer.Typer(
     name="matcher",
+    cls=_Group,
     help="Match export-ready firms to overseas public tenders, with reasons.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -25,10 +39,6 @@ digest.register(app)
 
 
 def main() -> None:
-    """Entry point: run the app, turning MatcherError into one line and exit code 2."""
+    """Entry point for the ``matcher`` script."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        app()
-    except MatcherError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(2)
+    app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 
 from sqlalchemy import Column, Connection, String, Table, Text, delete, func, insert, select, update
@@ -63,15 +64,16 @@ class FirmRepository:
             found.update({r.firm_id: FirmProfile.model_validate_json(r.data) for r in rows})
         return found
 
-    def list(self, conn: Connection, ids: list[str] | None = None, offset: int = 0,
-             limit: int | None = None) -> list[FirmProfile]:
+    def list(
+        self, conn: Connection, ids: builtins.list[str] | None = None, offset: int = 0, limit: int | None = None
+    ) -> builtins.list[FirmProfile]:
         """Firms in id order; ``ids`` restricts the listing (a partner's assigned firms)."""
         query = select(firms.c.data).order_by(firms.c.firm_id).offset(offset).limit(limit)
         if ids is not None:
             query = query.where(firms.c.firm_id.in_(ids))
         return [FirmProfile.model_validate_json(d) for d in conn.execute(query).scalars()]
 
-    def count(self, conn: Connection, ids: list[str] | None = None) -> int:
+    def count(self, conn: Connection, ids: builtins.list[str] | None = None) -> int:
         query = select(func.count()).select_from(firms)
         if ids is not None:
             query = query.where(firms.c.firm_id.in_(ids))

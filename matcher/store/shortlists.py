@@ -8,6 +8,7 @@ counts as what it was at the time.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -25,6 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.store._common import UTCDateTime, utcnow
 from matcher.store.db import metadata
@@ -138,7 +140,7 @@ class ShortlistRepository:
         query = query.order_by(shortlist_items.c.proposed_at, shortlist_items.c.tender_id)
         return [_item(r) for r in conn.execute(query)]
 
-    def statuses(self, conn: Connection, firm_ids: list[str]) -> dict[str, dict[str, Status]]:
+    def statuses(self, conn: Connection, firm_ids: builtins.list[str]) -> dict[str, dict[str, Status]]:
         """firm_id -> {tender_id: status}, for ranking and digests (one query for many firms)."""
         found: dict[str, dict[str, Status]] = {f: {} for f in firm_ids}
         rows = conn.execute(
@@ -149,7 +151,7 @@ class ShortlistRepository:
             found[row.firm_id][row.tender_id] = row.status
         return found
 
-    def events(self, conn: Connection, before: datetime | None = None) -> list[FeedbackEvent]:
+    def events(self, conn: Connection, before: datetime | None = None) -> builtins.list[FeedbackEvent]:
         """The feedback log in order (optionally only events before a moment, for time-split training)."""
         query = select(feedback_events).order_by(feedback_events.c.event_id)
         if before is not None:
@@ -169,5 +171,5 @@ class ShortlistRepository:
         ))
 
     @staticmethod
-    def _key(firm_id: str, tender_id: str) -> tuple[object, object]:
+    def _key(firm_id: str, tender_id: str) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
         return (shortlist_items.c.firm_id == firm_id, shortlist_items.c.tender_id == tender_id)

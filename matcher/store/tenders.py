@@ -219,8 +219,7 @@ class TenderRepository:
             conditions.append(or_(tenders.c.deadline.is_(None), tenders.c.deadline >= flt.open_at))
         if flt.text:
             words = [w for w in flt.text.lower().split() if w]
-            conditions.append(
-                and_(*[or_(func.lower(tenders.c.title).contains(w), func.lower(tenders.c.buyer).contains(w)) for w in words])
-            )
+            title, buyer = func.lower(tenders.c.title), func.lower(tenders.c.buyer)
+            conditions.append(and_(*[or_(title.contains(w), buyer.contains(w)) for w in words]))
         return conditions
 
