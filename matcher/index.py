@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal
 
 import faiss
 import numpy as np
@@ -30,13 +30,13 @@ FORMAT_VERSION = 1
 def faiss_id(tender_id: str) -> int:
     """A stable positive int64 for a tender id (64-bit hash; collisions are checked on add)."""
     digest = hashlib.blake2b(tender_id.encode(), digest_size=8).digest()
-    return cast(int, int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF)
+    return int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF
 
 
 def ivf_nlist(count: int) -> int:
     """About 4 * sqrt(n) lists, a power of two, capped so each list trains on >= 39 points."""
     target = 4 * math.sqrt(max(count, 1))
-    nlist = 2 ** max(4, round(math.log2(target)))
+    nlist = int(2 ** max(4, round(math.log2(target))))
     return max(16, min(nlist, count // 39))
 
 
