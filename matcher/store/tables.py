@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matcher.store import firms, shortlists, tenders
-from matcher.store import digests, locks, subscriptions  # noqa: F401  (email digests)
+from matcher.store import access as access  # API keys and partner assignments
+from matcher.store import digests, firms, locks, shortlists, subscriptions, tenders  # noqa: F401  (email digests)
 
 __all__ = ["firms", "shortlists", "tenders"]

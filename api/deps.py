@@ -1,0 +1,101 @@
+"""Dependencies every route module reuses: the facade, the caller, and the firm-access check.
+
+Use them as annotations (FastAPI resolves them; keep these imports at runtime, not under TYPE_CHECKING)::
+
+    from api.deps import FirmAccess, MatcherDep, PrincipalDep
+
+    @router.get("/firms/{firm_id}/digest/preview")
+    def preview(firm_id: FirmAccess, matcher: MatcherDep) -> ...:
+        ...
+
+- ``MatcherDep``   the process's ``Matcher`` (one per app; thread-safe for reads).
+- ``AccessDep``    the ``AccessControl`` (keys, assignments, ``can_see_firm``, ``visible_firm_ids``).
+- ``PrincipalDep`` the authenticated caller (``Authorization: Bearer <key>`` or ``X-API-Key: <key>``);
+                   401 when the key is missing, unknown or revoked.
+- ``OfficerDep``   the caller, who must be an officer (403 otherwise).
+- ``CuratorDep``   the caller, who must be an officer or a partner (403 for firm keys).
+- ``FirmAccess``   the ``{firm_id}`` path parameter, checked: 403 unless the caller may see that firm
+                   (officers: any; partners: firms assigned to them; firm keys: only their own), then
+                   404 if no such firm is stored. Declaring it on a route is the whole access check.
+- ``SettingsDep``  the app's ``Settings``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.jobs import JobRegistry
+from api.schemas import ID_PATTERN
+from matcher.access import AccessControl, Principal
+from matcher.config import Settings
+from matcher.pipeline import Matcher
+
+_bearer = HTTPBearer(auto_error=False, description="an API key from 'matcher keys create'")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the same key, as a header")
+
+
+def get_matcher(request: Request) -> Matcher:
+    matcher: Matcher = request.app.state.matcher
+    return matcher
+
+
+def get_access(request: Request) -> AccessControl:
+    access: AccessControl = request.app.state.access
+    return access
+
+
+def get_jobs(request: Request) -> JobRegistry:
+    jobs: JobRegistry = request.app.state.jobs
+    return jobs
+
+
+def get_settings(matcher: Annotated[Matcher, Depends(get_matcher)]) -> Settings:
+    return matcher.settings
+
+
+MatcherDep = Annotated[Matcher, Depends(get_matcher)]
+AccessDep = Annotated[AccessControl, Depends(get_access)]
+JobsDep = Annotated[JobRegistry, Depends(get_jobs)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_principal(
+    access: AccessDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    header: Annotated[str | None, Depends(_header)],
+) -> Principal:
+    return access.authenticate(bearer.credentials if bearer is not None else header)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require_officer(principal: PrincipalDep, access: AccessDep) -> Principal:
+    access.require_role(principal, "officer")
+    return principal
+
+
+def require_curator(principal: PrincipalDep, access: AccessDep) -> Principal:
+    access.require_role(principal, "officer", "partner")
+    return principal
+
+
+OfficerDep = Annotated[Principal, Depends(require_officer)]
+CuratorDep = Annotated[Principal, Depends(require_curator)]
+
+FirmIdPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=200, description="a firm id, e.g. 'kr-hanbit-water'")]
+TenderIdPath = Annotated[
+    str, Path(pattern=ID_PATTERN, max_length=200, description="a tender id, e.g. 'ted:651610-2021'")
+]
+
+
+def firm_access(firm_id: FirmIdPath, principal: PrincipalDep, access: AccessDep, matcher: MatcherDep) -> str:
+    access.require_firm(principal, firm_id)  # 403 first: never reveal whether a hidden firm exists
+    matcher.get_firm(firm_id)
+    return firm_id
+
+
+FirmAccess = Annotated[str, Depends(firm_access)]

@@ -1,0 +1,112 @@
+"""Domain errors -> HTTP statuses with a JSON body naming the problem (the API's one conversion point).
+
+Every error response has the ``Error`` shape: ``{"error": code, "detail": message, "problems": [...]}``.
+``ERRORS`` documents the common ones in OpenAPI; routers add the route-specific ones (400, 409, 413, 503).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from api.schemas import Error, Problem
+from matcher.access import AuthenticationError
+from matcher.errors import (
+    Conflict,
+    IndexNotReady,
+    InvalidInput,
+    MatcherError,
+    NotFound,
+    PermissionDenied,
+    UnreadableFile,
+)
+
+log = logging.getLogger(__name__)
+
+
+class UploadTooLarge(InvalidInput):
+    """An upload or request body is over ``MATCHER_MAX_UPLOAD_BYTES``."""
+
+
+# Most specific first: the first class an error is an instance of decides its status.
+STATUSES: tuple[tuple[type[MatcherError], int, str], ...] = (
+    (AuthenticationError, 401, "unauthenticated"),
+    (PermissionDenied, 403, "forbidden"),
+    (NotFound, 404, "not_found"),
+    (Conflict, 409, "conflict"),
+    (UploadTooLarge, 413, "too_large"),
+    (UnreadableFile, 400, "unreadable_file"),
+    (InvalidInput, 422, "invalid_input"),
+    (IndexNotReady, 503, "index_not_ready"),
+    (MatcherError, 503, "unavailable"),
+)
+
+_DESCRIPTIONS = {
+    400: "The upload or body cannot be read as a whole (bad XML/JSON/CSV, not UTF-8, broken multipart)",
+    401: "Missing, malformed, unknown or revoked API key",
+    403: "The key's role or firm scope does not allow this",
+    404: "An id names nothing that is stored",
+    409: "Clashes with stored state (e.g. the firm already exists)",
+    413: "Body or upload larger than MATCHER_MAX_UPLOAD_BYTES",
+    422: "A parameter or body field is invalid; 'problems' names each one",
+    503: "The search index is not built yet (or the store is unavailable)",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for these error statuses, all with the ``Error`` body."""
+    return {code: {"model": Error, "description": _DESCRIPTIONS[code]} for code in codes}
+
+
+#: What every authenticated route can answer.
+ERRORS = responses(401, 403, 404, 422)
+
+
+def status_of(exc: MatcherError) -> tuple[int, str]:
+    for kind, status, code in STATUSES:
+        if isinstance(exc, kind):
+            return status, code
+    return 503, "unavailable"  # unreachable: MatcherError is the last entry
+
+
+def _body(status: int, error: str, detail: str, problems: list[Problem] | None = None) -> JSONResponse:
+    payload = Error(error=error, detail=detail, problems=problems or [])
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(payload.model_dump(mode="json"), status_code=status, headers=headers)
+
+
+async def _matcher_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MatcherError)
+    status, code = status_of(exc)
+    if status >= 500:
+        log.warning("%s: %s", type(exc).__name__, exc)
+    return _body(status, code, str(exc))
+
+
+def _loc(parts: tuple[int | str, ...] | list[int | str]) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [Problem(loc=_loc(e.get("loc", ())), msg=str(e.get("msg", "invalid"))) for e in exc.errors()]
+    first = problems[0] if problems else Problem(loc="request", msg="invalid request")
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return _body(422, "invalid_request", f"{first.loc}: {first.msg}{more}", problems)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+    return _body(exc.status_code, codes.get(exc.status_code, f"http_{exc.status_code}"), str(exc.detail))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(MatcherError, _matcher_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(HTTPException, _http_error)

@@ -1,0 +1,84 @@
+"""The FastAPI application: ``create_app(settings)`` for tests and embedding, ``app_factory`` for uvicorn.
+
+    uvicorn --factory api.main:app_factory --host 127.0.0.1 --port 8000     # or: matcher serve
+
+Every router module is listed once in ``ROUTER_MODULES``; adding a resource is one line there. Each
+process owns one ``Matcher`` (shared by the threadpool; reads never block on an index sync, see
+``api.jobs``), one ``AccessControl`` and one ``JobRegistry``, kept on ``app.state``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.jobs import JobRegistry
+from api.uploads import MULTIPART_OVERHEAD, BodyLimit
+from matcher import __version__
+from matcher.access import AccessControl
+from matcher.config import Settings, get_settings
+from matcher.errors import IndexNotReady
+from matcher.pipeline import Matcher
+
+log = logging.getLogger(__name__)
+
+#: Router modules under ``api.routes``, each exporting ``router``, in the order the docs show them.
+ROUTER_MODULES: tuple[str, ...] = (
+    "health",
+    "account",
+    "tenders",
+    "firms",
+    "recommendations",
+    "shortlists",
+    "partners",
+)
+
+DESCRIPTION = """\
+Ranked overseas public tenders for export-ready firms, with the reasons for every match.
+
+**Auth**: send an API key as `Authorization: Bearer <key>` (or `X-API-Key: <key>`); keys are made with
+`matcher keys create --role officer|partner|firm`. Officers see everything; partners see the firms assigned
+to them; a firm key sees only its own firm. Errors are JSON: `{"error": code, "detail": message}`.
+"""
+
+
+def warm_up(matcher: Matcher) -> None:
+    """Load the encoder and the serving index now rather than on the first request."""
+    matcher.embedder.encode_queries(["warm-up"])
+    try:
+        matcher.index.current()
+    except IndexNotReady as exc:
+        log.warning("serving without an index: %s", exc)
+
+
+def create_app(settings: Settings | None = None, *, matcher: Matcher | None = None, warm: bool = False) -> FastAPI:
+    """The API over ``matcher`` (or a new Matcher from ``settings``/the environment)."""
+    core = matcher or Matcher(settings or get_settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if warm:
+            warm_up(core)
+        yield
+        if matcher is None:  # we made it, so we close it
+            core.close()
+
+    app = FastAPI(title="Tender matcher", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.matcher = core
+    app.state.access = AccessControl(core.db)
+    app.state.jobs = JobRegistry()
+    errors.install(app)
+    app.add_middleware(BodyLimit, limit=core.settings.max_upload_bytes + MULTIPART_OVERHEAD)
+    for name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(f"api.routes.{name}").router)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For ``uvicorn --factory`` (one call per worker process): settings from ``MATCHER_*``, warmed up."""
+    return create_app(warm=True)

@@ -1,0 +1,46 @@
+"""Firm profiles: create and import (officers), list (scoped by role), get and update (anyone who may see
+the firm: officers, its partner, the firm itself)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, UploadFile, status
+
+from api import actions
+from api.deps import AccessDep, FirmAccess, MatcherDep, OfficerDep, PrincipalDep
+from api.errors import ERRORS, responses
+from api.schemas import FirmCreate, FirmPublic, FirmUpdate, IngestSummary, Page, PageQuery
+
+router = APIRouter(prefix="/firms", tags=["firms"], responses=ERRORS)
+Upload = Annotated[UploadFile, File(description="firm profiles as a JSON array, JSONL or CSV")]
+
+
+@router.get("", summary="Firms the caller may see")
+def list_firms(
+    query: Annotated[PageQuery, Query()], matcher: MatcherDep, access: AccessDep, principal: PrincipalDep
+) -> Page[FirmPublic]:
+    total, items = actions.visible_firms(matcher, access, principal, query.offset, query.limit)
+    return Page[FirmPublic](items=items, total=total, offset=query.offset, limit=query.limit)
+
+
+@router.post(
+    "", summary="Create a firm (officers)", status_code=status.HTTP_201_CREATED, responses=responses(409, 413)
+)
+def create(body: FirmCreate, matcher: MatcherDep, _: OfficerDep) -> FirmPublic:
+    return actions.create_firm(matcher, body)
+
+
+@router.post("/import", summary="Import firm profiles by upload (officers)", responses=responses(400, 413))
+async def import_file(file: Upload, matcher: MatcherDep, _: OfficerDep) -> IngestSummary:
+    return await actions.import_firms(matcher, file)
+
+
+@router.get("/{firm_id}", summary="One firm profile")
+def get(firm_id: FirmAccess, matcher: MatcherDep) -> FirmPublic:
+    return FirmPublic.model_validate(matcher.get_firm(firm_id).model_dump())
+
+
+@router.patch("/{firm_id}", summary="Change a firm profile (a firm may edit its own)", responses=responses(413))
+def update(firm_id: FirmAccess, body: FirmUpdate, matcher: MatcherDep) -> FirmPublic:
+    return actions.update_firm(matcher, firm_id, body)

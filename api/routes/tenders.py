@@ -1,0 +1,68 @@
+"""Tenders: batch upsert and file import (officers), get, search, delete (officers), reverse match.
+
+Imports store synchronously and then sync the search index in the background: the response carries the
+ingest summary and the index job; searches and recommendations keep using the previous index meanwhile.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, File, Query, UploadFile
+
+from api import actions
+from api.deps import AccessDep, CuratorDep, JobsDep, MatcherDep, OfficerDep, PrincipalDep, TenderIdPath
+from api.errors import ERRORS, responses
+from api.schemas import Deleted, FirmsForQuery, IngestSummary, MatchPublic, Page, TenderBatch, TenderPublic, TenderQuery
+from matcher.store import TenderFilter
+
+router = APIRouter(prefix="/tenders", tags=["tenders"], responses=ERRORS)
+Upload = Annotated[UploadFile, File(description="TED XML/eForms, OCDS JSON, CSV/JSON table, or a .tar.gz/.zip of them")]
+
+
+@router.get("", summary="Search tenders (any role)")
+def search(query: Annotated[TenderQuery, Query()], matcher: MatcherDep, _: PrincipalDep) -> Page[TenderPublic]:
+    open_at = matcher.settings.now() if query.open_only else None
+    flt = TenderFilter(query.country, query.code_prefix, query.notice_type, open_at, query.q, query.source)
+    total, items = matcher.search_tenders(flt, query.offset, query.limit)
+    page = [TenderPublic.model_validate(t.model_dump()) for t in items]
+    return Page[TenderPublic](items=page, total=total, offset=query.offset, limit=query.limit)
+
+
+@router.post("", summary="Insert or update tenders (officers)", responses=responses(413))
+def upsert(
+    body: TenderBatch, matcher: MatcherDep, jobs: JobsDep, background: BackgroundTasks, _: OfficerDep
+) -> IngestSummary:
+    return actions.upsert_tenders(matcher, jobs, background, body)
+
+
+@router.post("/import", summary="Import a tender file by upload (officers)", responses=responses(400, 413))
+async def import_file(
+    file: Upload, matcher: MatcherDep, jobs: JobsDep, background: BackgroundTasks, _: OfficerDep
+) -> IngestSummary:
+    return await actions.import_tenders(matcher, jobs, background, file)
+
+
+@router.get("/{tender_id}", summary="One tender (any role)")
+def get(tender_id: TenderIdPath, matcher: MatcherDep, _: PrincipalDep) -> TenderPublic:
+    return TenderPublic.model_validate(matcher.get_tender(tender_id).model_dump())
+
+
+@router.delete("/{tender_id}", summary="Delete a tender (officers)")
+def delete(
+    tender_id: TenderIdPath, matcher: MatcherDep, jobs: JobsDep, background: BackgroundTasks, _: OfficerDep
+) -> Deleted:
+    matcher.get_tender(tender_id)
+    matcher.delete_tenders([tender_id], sync=False)
+    return Deleted(deleted=tender_id, index_job=actions.schedule_index_sync(matcher, jobs, background))
+
+
+@router.get(
+    "/{tender_id}/firms", summary="Firms that fit a tender (officers; partners see their firms only)",
+    responses=responses(503),
+)
+def firms_for(
+    tender_id: TenderIdPath, query: Annotated[FirmsForQuery, Query()], matcher: MatcherDep, access: AccessDep,
+    principal: CuratorDep,
+) -> list[MatchPublic]:
+    return actions.firms_for(matcher, access, principal, tender_id, query.k)

@@ -1,0 +1,261 @@
+"""Request and response bodies. Inputs forbid unknown fields; outputs are what the OpenAPI document promises.
+
+Input and output models are separate classes (``FirmCreate`` / ``FirmPublic``) even where their fields
+coincide today, so either side can change without silently changing the other.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from matcher.schema import (
+    Code,
+    Country,
+    Currency,
+    FirmProfile,
+    Identifier,
+    Language,
+    Match,
+    NoticeType,
+    Tender,
+)
+
+T = TypeVar("T")
+
+#: The shape every id in a path has (the core's Identifier rule), so bad ids are 422 before any lookup.
+ID_PATTERN = r"^[^\s/?#]{1,200}$"
+Note = Annotated[str, Field(max_length=2000, description="free text for the partner, the firm or the officer")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# ----------------------------------------------------------------------------- query parameters
+class PageQuery(_In):
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+    limit: int = Field(default=50, ge=1, le=200)
+
+
+class TenderQuery(PageQuery):
+    """Filters for listing tenders; all optional and combined with AND."""
+
+    country: Country | None = Field(default=None, description="buyer country or place of performance")
+    code_prefix: str | None = Field(
+        default=None, max_length=40, pattern=r"^(CPV|UNSPSC|GSIN|NAICS|OTHER):[A-Za-z0-9.-]*$",
+        description="classification code prefix, e.g. 'CPV:3314' or 'UNSPSC:42'",
+    )
+    notice_type: NoticeType | None = None
+    open_only: bool = Field(default=False, description="only opportunities whose deadline has not passed")
+    q: str | None = Field(default=None, min_length=1, max_length=200, description="words in title or buyer")
+    source: str | None = Field(default=None, min_length=1, max_length=40)
+
+
+class RecommendQuery(_In):
+    k: int = Field(default=10, ge=1, le=100, description="how many results")
+    country: list[Country] = Field(default_factory=list, max_length=50, description="repeatable")
+    min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="in 'currency'")
+    max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="in 'currency'")
+    currency: Currency = "EUR"
+    include_closed: bool = Field(default=False, description="also tenders past their deadline")
+
+    @model_validator(mode="after")
+    def _range(self) -> RecommendQuery:
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValueError(f"min_value {self.min_value} is greater than max_value {self.max_value}")
+        return self
+
+
+class FirmsForQuery(_In):
+    k: int = Field(default=10, ge=1, le=100, description="how many firms")
+
+
+class ShortlistQuery(_In):
+    status: Literal["proposed", "approved", "rejected"] | None = Field(
+        default=None, description="only items with this status (firm keys always see approved items only)"
+    )
+
+
+# ----------------------------------------------------------------------------- errors
+class Problem(BaseModel):
+    loc: str = Field(description="where the problem is, e.g. 'query.k' or 'body.tenders.0.title'")
+    msg: str
+
+
+class Error(BaseModel):
+    """Every 4xx/5xx body: a stable code and a message naming the bad value and what was expected."""
+
+    error: str = Field(description="stable code: unauthenticated, forbidden, not_found, invalid_input, ...")
+    detail: str = Field(description="human-readable message naming the problem")
+    problems: list[Problem] = Field(default_factory=list, description="one entry per invalid field")
+
+
+# ----------------------------------------------------------------------------- paging and jobs
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int = Field(ge=0, description="how many items match, over all pages")
+    offset: int = Field(ge=0)
+    limit: int = Field(ge=1)
+
+
+class JobPublic(BaseModel):
+    """A background job (today: bringing the search index in step with the store after an import)."""
+
+    job_id: str
+    kind: str
+    status: Literal["queued", "running", "done", "failed"]
+    created_at: datetime
+    finished_at: datetime | None = None
+    detail: str | None = Field(default=None, description="the index sync summary, or why the job failed")
+
+
+class Rejection(BaseModel):
+    record: str = Field(description="which record: file:line, or the index in the request body")
+    reason: str
+
+
+class IngestSummary(BaseModel):
+    """What an import stored. Nothing is stored from a file that cannot be read as a whole."""
+
+    new: int
+    updated: int
+    unchanged: int
+    rejected: list[Rejection]
+    index_job: JobPublic | None = Field(
+        default=None, description="the background index sync; reads keep using the previous index until it ends"
+    )
+
+
+class Deleted(BaseModel):
+    deleted: str
+    index_job: JobPublic | None = None
+
+
+# ----------------------------------------------------------------------------- tenders
+class TenderIn(Tender):
+    """A tender notice as sent by a client (unknown fields are rejected)."""
+
+
+class TenderBatch(_In):
+    tenders: list[TenderIn] = Field(min_length=1, max_length=5000)
+
+
+class TenderPublic(Tender):
+    """A stored tender notice."""
+
+
+# ----------------------------------------------------------------------------- firms
+class FirmCreate(FirmProfile):
+    """A new firm profile (the description may be in any language, Korean included)."""
+
+
+class FirmUpdate(_In):
+    """Fields to change; absent fields keep their value. ``firm_id`` cannot change."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    description: str | None = Field(default=None, min_length=1, max_length=20_000)
+    keywords: list[str] | None = Field(default=None, max_length=100)
+    codes: list[Code] | None = Field(default=None, max_length=200)
+    home_country: Country | None = None
+    target_countries: list[Country] | None = Field(default=None, max_length=250)
+    languages: list[Language] | None = Field(default=None, max_length=50)
+    min_value: float | None = Field(default=None, ge=0)
+    max_value: float | None = Field(default=None, ge=0)
+    currency: Currency | None = None
+    certifications: list[str] | None = Field(default=None, max_length=100)
+
+
+class FirmPublic(FirmProfile):
+    """A stored firm profile."""
+
+
+# ----------------------------------------------------------------------------- matches and shortlists
+class MatchPublic(Match):
+    """A ranked tender for a firm (or firm for a tender) with its score, score parts and reasons, exactly
+    as ``matcher recommend --json`` prints it."""
+
+
+class ShortlistItemIn(_In):
+    tender_id: Identifier
+    note: Note = ""
+
+
+class ShortlistFromRecommendations(_In):
+    """Propose a firm's current top recommendations (hard filters as for recommendations)."""
+
+    top: int = Field(default=5, ge=1, le=50)
+    include_closed: bool = False
+    note: Note = ""
+
+
+class DecisionIn(_In):
+    status: Literal["approved", "rejected"]
+    note: Note | None = None
+
+
+class ShortlistItemOut(BaseModel):
+    firm_id: str
+    tender_id: str
+    status: Literal["proposed", "approved", "rejected"]
+    note: str
+    score: float | None
+    proposed_by: str
+    proposed_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class FeedbackEventOut(BaseModel):
+    firm_id: str
+    tender_id: str
+    decision: Literal["proposed", "approved", "rejected"]
+    actor: str
+    note: str
+    score: float | None
+    created_at: datetime
+
+
+# ----------------------------------------------------------------------------- people
+class PrincipalPublic(BaseModel):
+    key_id: str
+    name: str
+    role: Literal["officer", "partner", "firm"]
+    firm_id: str | None = None
+    firm_ids: list[str] | None = Field(description="firms this key may see; null means every firm (officers)")
+
+
+class PartnerPublic(BaseModel):
+    name: str
+    firm_ids: list[str]
+
+
+# ----------------------------------------------------------------------------- health
+class StoreHealth(BaseModel):
+    ok: bool
+    backend: str
+    tenders: int | None = None
+    firms: int | None = None
+    detail: str | None = None
+
+
+class IndexHealth(BaseModel):
+    loaded: bool
+    count: int | None = None
+    encoder: str | None = None
+    index_type: str | None = None
+    build_id: str | None = None
+    built_at: str | None = None
+    detail: str | None = None
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    store: StoreHealth
+    index: IndexHealth
+
+
+class Liveness(BaseModel):
+    status: Literal["alive"] = "alive"

@@ -1,0 +1,74 @@
+"""Uploads: a size limit on every request body, and saving one uploaded file to a private temporary folder.
+
+The body limit is enforced while the body streams in (``Content-Length`` may be absent or lie), so an
+oversized upload is refused before it is stored anywhere; the file limit is then checked exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import UploadTooLarge
+
+CHUNK = 1 << 20
+#: Room for multipart boundaries and headers on top of the file itself.
+MULTIPART_OVERHEAD = 64 * 1024
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class BodyLimit:
+    """ASGI middleware: a request whose body exceeds ``limit`` bytes gets 413 (Error body)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                # An HTTPException passes through FastAPI's body parsing unchanged (others become 400).
+                raise HTTPException(413, f"request body is larger than {self.limit} bytes (MATCHER_MAX_UPLOAD_BYTES)")
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def safe_name(filename: str | None) -> str:
+    """The upload's base name with only safe characters; its suffixes pick the reader (.xml, .csv, ...)."""
+    base = Path((filename or "").replace("\\", "/")).name
+    cleaned = _UNSAFE.sub("_", base).strip("._")[:120]
+    return cleaned or "upload"
+
+
+@asynccontextmanager
+async def saved_upload(upload: UploadFile, limit: int) -> AsyncIterator[Path]:
+    """The upload written to a temporary folder (removed afterwards); UploadTooLarge over ``limit``."""
+    name = safe_name(upload.filename)
+    with tempfile.TemporaryDirectory(prefix="matcher-upload-") as folder:
+        path = Path(folder) / name
+        size = 0
+        with path.open("wb") as out:
+            while chunk := await upload.read(CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise UploadTooLarge(
+                        f"upload {name!r} is larger than {limit} bytes (the limit, MATCHER_MAX_UPLOAD_BYTES)"
+                    )
+                out.write(chunk)
+        yield path
