@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from matcher.cli import digest, ingest, match, setup
+from matcher.cli import digest, ingest, keys, match, serve, setup
 from matcher.errors import MatcherError
 
 
@@ -36,6 +36,8 @@ app.add_typer(setup.index_app, name="index")
 match.register(app)
 setup.register(app)
 digest.register(app)
+keys.register(app)
+serve.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,76 @@
+"""``matcher serve``: the HTTP API under uvicorn, optionally on the bundled demo with one key per role."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from matcher.access import AccessControl
+from matcher.cli.common import HomeOption, open_matcher, print_ingest
+from matcher.demo import demo_data, demo_firms, load_demo
+from matcher.pipeline import Matcher
+
+#: Demo keys are recreated on every ``serve --demo`` (the old ones are revoked), one per role.
+DEMO_NAMES = {"officer": "demo-officer", "partner": "demo-partner", "firm": "demo-firm"}
+
+
+def demo_keys(matcher: Matcher) -> dict[str, str]:
+    """Fresh demo keys: an officer, a partner assigned the first two demo firms, and the first firm."""
+    access = AccessControl(matcher.db)
+    known = {k.name for k in access.list_keys()}
+    for name in DEMO_NAMES.values():
+        if name in known:
+            access.revoke(name)
+    firms = [f.firm_id for f in demo_firms(matcher)]
+    keys = {
+        "officer": access.create_key("officer", DEMO_NAMES["officer"]).token,
+        "partner": access.create_key("partner", DEMO_NAMES["partner"]).token,
+        "firm": access.create_key("firm", DEMO_NAMES["firm"], firms[0]).token,
+    }
+    for firm_id in firms[:2]:
+        access.assign(DEMO_NAMES["partner"], firm_id, actor="demo")
+    return keys
+
+
+def _prepare_demo(home: Path | None) -> dict[str, str]:
+    data = demo_data()
+    # Worker processes build their own settings from the environment, so the demo clock goes there.
+    os.environ["MATCHER_CLOCK"] = data.as_of.isoformat()
+    matcher = open_matcher(home, clock=data.as_of)
+    typer.echo(data.description)
+    tenders, firms = load_demo(matcher, progress=True)
+    print_ingest(tenders, "demo tenders")
+    print_ingest(firms, "demo firms")
+    keys = demo_keys(matcher)
+    matcher.close()
+    return keys
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=64, help="uvicorn worker processes")] = 1,
+    demo: Annotated[bool, typer.Option("--demo", help="load the bundled demo first and print demo keys")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Serve the HTTP API over the store MATCHER_HOME points at (docs at /docs)."""
+    if home is not None:
+        os.environ["MATCHER_HOME"] = str(home.resolve())
+    keys = _prepare_demo(home) if demo else {}
+    base = f"http://{host}:{port}"
+    typer.echo(f"\nAPI docs: {base}/docs   (OpenAPI: {base}/openapi.json)")
+    for role, key in keys.items():
+        typer.echo(f"demo {role:<8} key: {key}")
+    if keys:
+        first = demo_firms(open_matcher(home))[0].firm_id
+        typer.echo(f'try: curl -H "Authorization: Bearer {keys["firm"]}" {base}/firms/{first}/recommendations?k=3')
+    # An import string, so several workers can each build the app (and the core never imports the API).
+    uvicorn.run("api.main:app_factory", factory=True, host=host, port=port, workers=workers, log_level="info")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
