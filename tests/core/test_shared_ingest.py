@@ -1,0 +1,25 @@
+"""The full real samples from ../shared/data load through the pipeline (skipped when the folder is absent)."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcher.pipeline import Matcher
+from tests.conftest import shared_path
+
+pytestmark = [pytest.mark.shared, pytest.mark.slow]
+
+
+def test_full_ted_sample_and_ocds_examples_ingest_and_index(matcher: Matcher) -> None:
+    ted = shared_path("ted_xml_sample", "ted_xml_notices_3476.tar.gz")
+    ocds = shared_path("ocds_real_examples", "real-examples.tar.gz")
+    first = matcher.ingest_tenders([ted, ocds]).report
+    # 3,476 TED notices hold 3,469 distinct ids (7 appear twice); the OCDS examples give 598 tenders.
+    assert first.new == 3469 + 598
+    assert first.updated == 0 and first.unchanged == 0
+    assert len(first.rejected) == 15  # OCDS: 11 Taiwan titles in a non-standard field, 1 '.', 3 empty files
+    report = matcher.build_index()
+    assert report.added == first.new
+    again = matcher.ingest_tenders([ted, ocds])
+    assert again.report.unchanged == first.new and again.report.new == again.report.updated == 0
+    assert again.index is not None and again.index.added == again.index.updated == 0
