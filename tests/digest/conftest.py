@@ -1,0 +1,120 @@
+"""Digest fixtures: the bundled demo (real TED notices, six firms) loaded once, copied per test, and a real
+SMTP server (aiosmtpd) on 127.0.0.1 that records what it accepts and can be told to refuse."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import shutil
+import socket
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from matcher.config import Settings
+from matcher.demo import demo_data, load_demo
+from matcher.embed import FakeEncoder
+from matcher.pipeline import Matcher
+from matcher.store.subscriptions import Subscription, SubscriptionRepository, SubscriptionSpec
+
+KO_FIRM = "kr-hanbit-water"
+EN_FIRM = "en-pixelwave-signage"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Inbox:
+    """An aiosmtpd handler: keeps accepted messages; ``refuse`` makes the next n DATA commands fail."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse = 0
+        self.refusal = "451 4.3.0 Try again later"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd API)
+        if self.refuse > 0:
+            self.refuse -= 1
+            return self.refusal
+        raw = envelope.original_content or envelope.content
+        message = email.message_from_bytes(raw, _class=EmailMessage, policy=email.policy.default)
+        self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if m["To"] == address]
+
+
+class SmtpServer:
+    def __init__(self, **kwargs: Any) -> None:
+        self.inbox = Inbox()
+        self.port = free_port()
+        self.kwargs = kwargs
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **self.kwargs)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    home = tmp_path_factory.mktemp("demo") / "home"
+    matcher = Matcher(Settings(home=home, encoder="fake", clock=demo_data().as_of), encoder=FakeEncoder())
+    load_demo(matcher)
+    matcher.close()
+    return home
+
+
+@pytest.fixture
+def digest_settings(tmp_path: Path, demo_home: Path, smtp: SmtpServer) -> Settings:
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    return Settings(
+        home=home, encoder="fake", clock=demo_data().as_of, smtp_host="127.0.0.1", smtp_port=smtp.port,
+        smtp_retries=3, smtp_backoff_seconds=0.01, secret_key="test-secret", public_url="https://matcher.test",
+    )
+
+
+@pytest.fixture
+def demo(digest_settings: Settings) -> Iterator[Matcher]:
+    matcher = Matcher(digest_settings, encoder=FakeEncoder())
+    yield matcher
+    matcher.close()
+
+
+def subscribe(matcher: Matcher, firm_id: str, address: str, **extra: Any) -> Subscription:
+    with matcher.db.begin() as conn:
+        return SubscriptionRepository().add(conn, SubscriptionSpec(firm_id=firm_id, email=address, **extra), "test")
+
+
+@pytest.fixture
+def subscribed(demo: Matcher) -> dict[str, Subscription]:
+    """One Korean and one English subscription, plus one per remaining demo firm (English)."""
+    subs = {
+        "ko": subscribe(demo, KO_FIRM, "ko@example.org", language="ko", max_items=5),
+        "en": subscribe(demo, EN_FIRM, "en@example.org", language="en", max_items=5),
+    }
+    for firm_id in ("kr-saebyeol-optics", "kr-daehan-mobility", "kr-jeonwoo-cable", "kr-gyeongin-rail"):
+        subs[firm_id] = subscribe(demo, firm_id, f"{firm_id}@example.org", max_items=3)
+    return subs

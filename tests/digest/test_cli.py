@@ -1,0 +1,69 @@
+"""``matcher subscribe`` and ``matcher digest run`` from the command line."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from matcher.cli import app
+from tests.digest.conftest import KO_FIRM
+
+runner = CliRunner()
+AS_OF = "2021-04-28T12:00:00"
+
+
+@pytest.fixture
+def home(tmp_path: Path, demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    shutil.copytree(demo_home, home)
+    monkeypatch.setenv("MATCHER_HOME", str(home))
+    monkeypatch.setenv("MATCHER_ENCODER", "fake")
+    monkeypatch.setenv("MATCHER_SECRET_KEY", "cli-secret")
+    monkeypatch.delenv("MATCHER_CLOCK", raising=False)
+    return home
+
+
+def test_subscribe_then_dry_run_then_outbox_run(home: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["subscribe", KO_FIRM, "--email", "ko@example.org", "--language", "ko",
+                                 "--frequency", "daily", "--max-items", "3", "--min-score", "0.1"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("subscribed ko@example.org to kr-hanbit-water (daily, ko): ")
+
+    dry = runner.invoke(app, ["digest", "run", "--dry-run", "--as-of", AS_OF])
+    assert dry.exit_code == 0, dry.output
+    assert "1 subscriptions due, would send 1, skipped 0 empty, 0 failed" in dry.stdout
+
+    outbox = tmp_path / "outbox"
+    sent = runner.invoke(app, ["digest", "run", "--outbox", str(outbox), "--as-of", AS_OF])
+    assert sent.exit_code == 0, sent.output
+    assert "1 subscriptions due, sent 1, skipped 0 empty, 0 failed" in sent.stdout
+    (eml,) = outbox.glob("*.eml")
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert message["Subject"].endswith("맞춤 신규 입찰 3건") and message["List-Unsubscribe"]
+
+    again = runner.invoke(app, ["digest", "run", "--outbox", str(outbox), "--as-of", "2021-04-29T11:00:00"])
+    assert "1 subscriptions due, sent 1" in again.stdout  # daily: due again the next day (2 h slack)
+    assert len(list(outbox.glob("*.eml"))) == 2
+
+
+def test_bad_input_is_one_line_and_exit_2(home: Path) -> None:
+    for args, expected in [
+        (["subscribe", KO_FIRM, "--email", "not-an-address"], "bad email address 'not-an-address'"),
+        (["subscribe", KO_FIRM, "--email", "a@example.org", "--language", "fr"], "unknown language 'fr'"),
+        (["subscribe", "nobody", "--email", "a@example.org"], "unknown firm 'nobody'"),
+        (["digest", "run", "--dry-run", "--as-of", "yesterday"], "bad --as-of 'yesterday'"),
+    ]:
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert expected in result.stderr
+
+
+def test_no_smtp_server_configured_says_so(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MATCHER_SMTP_HOST", raising=False)
+    result = runner.invoke(app, ["digest", "run", "--as-of", AS_OF])
+    assert result.exit_code == 2 and "MATCHER_SMTP_HOST" in result.stderr

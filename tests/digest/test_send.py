@@ -1,0 +1,92 @@
+"""SMTP delivery against a real aiosmtpd server: retries on 4xx and lost connections, none on 5xx, login."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from matcher.config import Settings
+from matcher.digest.send import OutboxSender, PermanentFailure, SmtpSender, TemporaryFailure
+from tests.digest.conftest import SmtpServer, free_port
+
+
+def message(subject: str = "hello") -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "digest@example.org", "a@example.org", subject
+    msg["Message-ID"] = "<digest.abc@example.org>"
+    msg["X-Matcher-Digest"] = "abc"
+    msg.set_content("안녕하세요", charset="utf-8", cte="base64")
+    return msg
+
+
+def settings(port: int, **extra: Any) -> Settings:
+    return Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_retries=3, smtp_backoff_seconds=0.01, **extra)
+
+
+def test_refused_then_accepted_is_retried_with_backoff(smtp: SmtpServer) -> None:
+    smtp.inbox.refuse = 2
+    waits: list[float] = []
+    with SmtpSender(settings(smtp.port), sleep=waits.append) as sender:
+        sender.send(message())
+    assert len(smtp.inbox.messages) == 1
+    assert smtp.inbox.messages[0].get_content().strip() == "안녕하세요"
+    assert waits == [0.01, 0.02]  # exponential
+
+
+def test_temporary_failures_give_up_after_the_retries(smtp: SmtpServer) -> None:
+    smtp.inbox.refuse = 10
+    waits: list[float] = []
+    with SmtpSender(settings(smtp.port), sleep=waits.append) as sender, pytest.raises(TemporaryFailure, match="451"):
+        sender.send(message())
+    assert waits == [0.01, 0.02, 0.04]
+    assert smtp.inbox.messages == []
+
+
+def test_permanent_refusal_is_not_retried(smtp: SmtpServer) -> None:
+    smtp.inbox.refuse, smtp.inbox.refusal = 5, "550 5.1.1 No such user"
+    waits: list[float] = []
+    with SmtpSender(settings(smtp.port), sleep=waits.append) as sender, pytest.raises(PermanentFailure, match="550"):
+        sender.send(message())
+    assert waits == []
+    assert smtp.inbox.refuse == 4
+
+
+def test_no_server_is_a_temporary_failure() -> None:
+    with SmtpSender(settings(free_port()), sleep=lambda _: None) as sender, pytest.raises(TemporaryFailure):
+        sender.send(message())
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_login_with_configured_credentials() -> None:
+    seen: list[tuple[bytes, bytes]] = []
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        seen.append((data.login, data.password))
+        return AuthResult(success=data.password == b"s3cret")
+
+    server = SmtpServer(authenticator=authenticator, auth_require_tls=False, auth_required=True)
+    server.start()
+    try:
+        with SmtpSender(settings(server.port, smtp_user="digest", smtp_password="s3cret")) as sender:
+            sender.send(message())
+    finally:
+        server.stop()
+    assert seen == [(b"digest", b"s3cret")]
+    assert len(server.inbox.messages) == 1
+
+
+def test_outbox_writes_one_file_per_digest_even_when_resent(tmp_path: Path) -> None:
+    outbox = OutboxSender(tmp_path / "out")
+    outbox.send(message("first"))
+    outbox.send(message("again"))
+    files = list((tmp_path / "out").glob("*.eml"))
+    assert [f.name for f in files] == ["abc.eml"]
+    parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
+    assert parsed["Subject"] == "again"

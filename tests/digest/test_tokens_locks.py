@@ -1,0 +1,82 @@
+"""Signed unsubscribe tokens and the database lease that keeps two digest runs apart."""
+
+from __future__ import annotations
+
+import stat
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from matcher.config import Settings
+from matcher.digest.tokens import KEY_FILE, make_token, read_token
+from matcher.errors import InvalidInput
+from matcher.store.db import Database
+from matcher.store.locks import Lease
+
+
+def test_token_round_trip_and_forgery(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, secret_key="k1")
+    token = make_token(settings, "sub123")
+    assert read_token(settings, token) == "sub123"
+    with pytest.raises(InvalidInput, match="signature"):
+        read_token(settings, "sub124." + token.split(".", 1)[1])
+    with pytest.raises(InvalidInput, match="signature"):
+        read_token(Settings(home=tmp_path, secret_key="k2"), token)
+    with pytest.raises(InvalidInput, match="expected"):
+        read_token(settings, "garbage")
+
+
+def test_generated_key_is_persisted_once_with_0600(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home")
+    token = make_token(settings, "s")
+    key_file = tmp_path / "home" / KEY_FILE
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_text()
+    assert read_token(Settings(home=tmp_path / "home"), token) == "s"  # a later process reads the same key
+    assert key_file.read_text() == key
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    database = Database(f"sqlite:///{tmp_path / 'locks.db'}")
+    database.create_all()
+    return database
+
+
+def test_lease_excludes_expires_and_releases(db: Database) -> None:
+    first = Lease(db, "job", timedelta(seconds=30))
+    second = Lease(db, "job", timedelta(seconds=30))
+    assert first.acquire()
+    assert not second.acquire()
+    assert first.renew()
+    first.release()
+    assert second.acquire()
+    second.release()
+    short = Lease(db, "job", timedelta(milliseconds=50))
+    assert short.acquire()
+    time.sleep(0.1)
+    taker = Lease(db, "job", timedelta(seconds=30))
+    assert taker.acquire()  # a crashed holder's lease expires
+    assert not short.renew()  # and the old holder finds out
+
+
+def test_concurrent_claims_have_one_winner(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    Database(url).create_all()
+    barrier = threading.Barrier(8)
+    won: list[bool] = []
+
+    def claim() -> None:
+        lease = Lease(Database(url), "race", timedelta(seconds=30))  # own engine: separate connections
+        barrier.wait()
+        won.append(lease.acquire())
+
+    threads = [threading.Thread(target=claim) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(won) == [False] * 7 + [True]
