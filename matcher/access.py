@@ -193,7 +193,9 @@ class AccessControl:
         """PermissionDenied unless the principal may see this firm. The message never says whether a firm
         the caller may not see exists."""
         if not self.can_see_firm(principal, firm_id):
-            raise PermissionDenied(f"this key may not access firm {firm_id!r}")
+            # The id is not echoed: a 403 body carries nothing about a firm the caller may not see.
+            raise PermissionDenied("this key may not access that firm (officers: all; partners: assigned firms; "
+                                   "firm keys: their own)")
 
     def require_role(self, principal: Principal, *roles: Role) -> None:
         if principal.role not in roles:

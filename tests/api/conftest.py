@@ -1,0 +1,108 @@
+"""API fixtures: every API test runs on SQLite and, when MATCHER_TEST_POSTGRES_URL is set, on PostgreSQL.
+
+Each test gets a clean database (a new SQLite file, or a new PostgreSQL schema dropped afterwards) and the
+bundled demo (125 real TED notices, six firms) loaded with the fake encoder, plus keys for every role.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, make_url, text
+
+from api.main import create_app
+from matcher.access import AccessControl
+from matcher.config import Settings
+from matcher.demo import demo_data, load_demo
+from matcher.embed import FakeEncoder
+from matcher.pipeline import Matcher
+from matcher.store import TenderFilter
+
+POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
+UPLOAD_LIMIT = 1_000_000  # the demo archive (~0.5 MB) fits; tests of 413 send a little more
+OWN, OTHER = "kr-hanbit-water", "kr-saebyeol-optics"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'api.db'}"
+        return
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"needs a PostgreSQL server: set {POSTGRES_ENV}=postgresql+psycopg://user:pw@host/db")
+    schema = f"test_{secrets.token_hex(6)}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def api_settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        home=tmp_path / "home", database_url=database_url, encoder="fake", clock=demo_data().as_of,
+        min_candidates=50, max_upload_bytes=UPLOAD_LIMIT,
+    )
+
+
+@pytest.fixture
+def empty_matcher(api_settings: Settings) -> Iterator[Matcher]:
+    matcher = Matcher(api_settings, encoder=FakeEncoder())
+    yield matcher
+    matcher.close()
+
+
+@dataclass
+class World:
+    """The demo behind a test client, keys for every role, and one proposed shortlist item per firm."""
+
+    client: TestClient
+    matcher: Matcher
+    keys: dict[str, str] = field(default_factory=dict)
+    tenders: list[str] = field(default_factory=list)
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[who]}"}
+
+    def firm_name(self, firm_id: str) -> str:
+        return self.matcher.get_firm(firm_id).name
+
+
+def make_keys(access: AccessControl) -> dict[str, str]:
+    """officer; partner-a (assigned OWN) and partner-b (assigned OTHER); firm-a (OWN), firm-b (OTHER)."""
+    keys = {
+        "officer": access.create_key("officer", "officer-1").token,
+        "partner": access.create_key("partner", "partner-a").token,
+        "partner_b": access.create_key("partner", "partner-b").token,
+        "firm": access.create_key("firm", "firm-a", OWN).token,
+        "firm_b": access.create_key("firm", "firm-b", OTHER).token,
+    }
+    access.assign("partner-a", OWN, "test")
+    access.assign("partner-b", OTHER, "test")
+    return keys
+
+
+@pytest.fixture
+def world(empty_matcher: Matcher) -> World:
+    load_demo(empty_matcher)
+    keys = make_keys(AccessControl(empty_matcher.db))
+    total, open_tenders = empty_matcher.search_tenders(TenderFilter(open_at=empty_matcher.settings.now()), limit=3)
+    assert total >= 3
+    ids = [t.tender_id for t in open_tenders]
+    for firm_id in (OWN, OTHER):
+        empty_matcher.propose(firm_id, ids[0], "officer-1", "seed item")
+    return World(TestClient(create_app(matcher=empty_matcher)), empty_matcher, keys, ids)
+
