@@ -36,6 +36,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "recommendations",
     "shortlists",
     "partners",
+    "subscriptions",
 )
 
 DESCRIPTION = """\

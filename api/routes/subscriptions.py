@@ -1,0 +1,161 @@
+"""Digest subscriptions (a firm manages its own; officers too; assigned partners can see them), the public
+one-click unsubscribe, and a preview of a firm's next digest that sends and records nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, status
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import FirmAccess, MatcherDep, PrincipalDep, SettingsDep
+from api.errors import ERRORS, responses
+from matcher.digest.run import preview
+from matcher.digest.tokens import read_token
+from matcher.errors import NotFound, PermissionDenied
+from matcher.store.subscriptions import Subscription, SubscriptionRepository, SubscriptionSpec
+
+router = APIRouter(tags=["digests"], responses=ERRORS)
+repo = SubscriptionRepository()
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: str = Field(pattern=EMAIL, max_length=320, description="recipient address")
+    frequency: Literal["daily", "weekly"] = "weekly"
+    min_score: float = Field(default=0.0, ge=0.0, le=1.0)
+    max_items: int = Field(default=10, ge=1, le=100)
+    language: Literal["ko", "en"] = "en"
+    countries: list[Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]] = Field(default_factory=list, max_length=50)
+    min_value: float | None = Field(default=None, ge=0)
+    max_value: float | None = Field(default=None, ge=0)
+    currency: str = Field(default="EUR", pattern=r"^[A-Za-z]{3}$")
+
+
+class SubscriptionOut(BaseModel):
+    subscription_id: str
+    firm_id: str
+    email: str
+    frequency: str
+    min_score: float
+    max_items: int
+    language: str
+    countries: list[str]
+    min_value: float | None
+    max_value: float | None
+    currency: str
+    active: bool
+    created_at: datetime | None
+    unsubscribed_at: datetime | None
+
+
+class PreviewItem(BaseModel):
+    tender_id: str
+    title: str
+    score: float
+    approved: bool
+
+
+class DigestPreview(BaseModel):
+    subscription_id: str
+    email: str
+    language: str
+    subject: str
+    items: list[PreviewItem]
+    text: str
+    html: str
+
+
+class Unsubscribed(BaseModel):
+    subscription_id: str
+    unsubscribed: bool
+
+
+def _out(sub: Subscription) -> SubscriptionOut:
+    return SubscriptionOut(**{k: getattr(sub, k) for k in SubscriptionOut.model_fields})
+
+
+def _require_manager(principal: PrincipalDep) -> None:
+    if principal.role == "partner":
+        raise PermissionDenied("partners can see a firm's subscriptions but not change them")
+
+
+@router.get("/firms/{firm_id}/subscriptions", summary="A firm's digest subscriptions")
+def list_subscriptions(firm_id: FirmAccess, matcher: MatcherDep) -> list[SubscriptionOut]:
+    with matcher.db.connect() as conn:
+        return [_out(s) for s in repo.for_firm(conn, firm_id)]
+
+
+@router.post(
+    "/firms/{firm_id}/subscriptions", summary="Subscribe an address (the firm itself, officers)",
+    status_code=status.HTTP_201_CREATED,
+)
+def create_subscription(
+    firm_id: FirmAccess, body: SubscriptionIn, matcher: MatcherDep, principal: PrincipalDep
+) -> SubscriptionOut:
+    _require_manager(principal)
+    spec = SubscriptionSpec(firm_id=firm_id, **body.model_dump(exclude={"countries", "currency"}),
+                            countries=tuple(c.upper() for c in body.countries), currency=body.currency.upper())
+    with matcher.db.begin() as conn:
+        return _out(repo.add(conn, spec, actor=principal.name))
+
+
+@router.delete(
+    "/firms/{firm_id}/subscriptions/{subscription_id}", summary="End a subscription (the firm itself, officers)"
+)
+def delete_subscription(
+    firm_id: FirmAccess, subscription_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    matcher: MatcherDep, principal: PrincipalDep,
+) -> Unsubscribed:
+    _require_manager(principal)
+    with matcher.db.begin() as conn:
+        found = repo.get(conn, subscription_id)
+        if found is None or found.firm_id != firm_id:
+            raise NotFound(f"unknown subscription {subscription_id!r} for firm {firm_id!r}")
+        return Unsubscribed(subscription_id=subscription_id, unsubscribed=repo.unsubscribe(conn, subscription_id))
+
+
+@router.get(
+    "/firms/{firm_id}/digest/preview", summary="What the next digest of each subscription would hold (sends nothing)",
+    responses=responses(503),
+)
+def digest_preview(firm_id: FirmAccess, matcher: MatcherDep) -> list[DigestPreview]:
+    return [
+        DigestPreview(
+            subscription_id=p.plan.subscription.subscription_id, email=p.plan.subscription.email,
+            language=p.plan.subscription.language, subject=p.rendered.subject, text=p.rendered.text,
+            html=p.rendered.html,
+            items=[PreviewItem(tender_id=i.match.tender_id, title=i.match.title, score=i.match.score,
+                               approved=i.approved) for i in p.plan.items],
+        )
+        for p in preview(matcher, firm_id)
+    ]
+
+
+Token = Annotated[str, Query(min_length=3, max_length=300, description="the signed token from the email")]
+PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Unsubscribed</title></head>
+<body style="font-family:sans-serif;max-width:32em;margin:3em auto"><p>{en}</p><p>{ko}</p></body></html>"""
+
+
+def _unsubscribe(matcher: MatcherDep, settings: SettingsDep, token: str) -> Unsubscribed:
+    subscription_id = read_token(settings, token)
+    with matcher.db.begin() as conn:
+        if repo.get(conn, subscription_id) is None:
+            raise NotFound("unknown subscription (it may have been deleted)")
+        return Unsubscribed(subscription_id=subscription_id, unsubscribed=repo.unsubscribe(conn, subscription_id))
+
+
+@router.get("/unsubscribe", summary="Unsubscribe from an email link (no login)", response_class=HTMLResponse)
+def unsubscribe_link(token: Token, matcher: MatcherDep, settings: SettingsDep) -> HTMLResponse:
+    _unsubscribe(matcher, settings, token)
+    return HTMLResponse(PAGE.format(en="You are unsubscribed: no more digests will be sent to this address.",
+                                    ko="수신 거부가 완료되었습니다. 더 이상 입찰 알림 메일이 발송되지 않습니다."))
+
+
+@router.post("/unsubscribe", summary="One-click unsubscribe (RFC 8058 List-Unsubscribe-Post; no login)")
+def unsubscribe_one_click(token: Token, matcher: MatcherDep, settings: SettingsDep) -> Unsubscribed:
+    return _unsubscribe(matcher, settings, token)

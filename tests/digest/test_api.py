@@ -1,0 +1,97 @@
+"""Subscriptions over the API: who may see and change them, the unsubscribe link from a real email, and the
+digest preview (which sends and records nothing)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from api.main import create_app
+from matcher.access import AccessControl
+from matcher.digest.run import DigestRun
+from matcher.digest.send import SmtpSender
+from matcher.pipeline import Matcher
+from matcher.store.digests import digests
+from tests.api.conftest import OTHER, OWN, make_keys
+from tests.digest.conftest import SmtpServer
+
+
+@pytest.fixture
+def api(demo: Matcher) -> tuple[TestClient, dict[str, dict[str, str]]]:
+    keys = make_keys(AccessControl(demo.db))
+    return TestClient(create_app(matcher=demo)), {k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()}
+
+
+BODY = {"email": "ko@example.org", "language": "ko", "frequency": "daily", "max_items": 3}
+
+
+def test_firm_manages_its_own_partner_sees_others_are_kept_out(
+    api: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, auth = api
+    created = client.post(f"/firms/{OWN}/subscriptions", json=BODY, headers=auth["firm"])
+    assert created.status_code == 201, created.text
+    sub = created.json()
+    assert sub["firm_id"] == OWN and sub["language"] == "ko" and sub["active"]
+    assert client.post(f"/firms/{OWN}/subscriptions", json=BODY, headers=auth["partner"]).status_code == 403
+    assert client.post(f"/firms/{OWN}/subscriptions", json=BODY, headers=auth["officer"]).status_code == 201
+    for who in ("firm", "partner", "officer"):
+        listed = client.get(f"/firms/{OWN}/subscriptions", headers=auth[who])
+        assert listed.status_code == 200 and len(listed.json()) == 2
+    for who in ("firm_b", "partner_b"):
+        assert client.get(f"/firms/{OWN}/subscriptions", headers=auth[who]).status_code == 403
+    assert client.get(f"/firms/{OWN}/subscriptions").status_code == 401
+    bad = client.post(f"/firms/{OWN}/subscriptions", json={**BODY, "language": "fr"}, headers=auth["firm"])
+    assert bad.status_code == 422
+    deleted = client.delete(f"/firms/{OWN}/subscriptions/{sub['subscription_id']}", headers=auth["firm"])
+    assert deleted.json() == {"subscription_id": sub["subscription_id"], "unsubscribed": True}
+    gone = client.delete(f"/firms/{OTHER}/subscriptions/{sub['subscription_id']}", headers=auth["officer"])
+    assert gone.status_code == 404
+
+
+def test_unsubscribe_link_from_a_received_email_works_without_login(
+    demo: Matcher, smtp: SmtpServer, api: tuple[TestClient, dict[str, dict[str, str]]]
+) -> None:
+    client, auth = api
+    client.post(f"/firms/{OWN}/subscriptions", json=BODY, headers=auth["firm"])
+    with SmtpSender(demo.settings) as sender:
+        DigestRun(demo, sender).run()
+    (message,) = smtp.inbox.messages
+    link = message["List-Unsubscribe"].strip("<>")
+    text_part = message.get_body(("plain",))
+    assert text_part is not None and link in text_part.get_content()
+    parts = urlsplit(link)
+    page = client.get(f"{parts.path}?{parts.query}")
+    assert page.status_code == 200 and "수신 거부가 완료되었습니다" in page.text
+    (sub,) = client.get(f"/firms/{OWN}/subscriptions", headers=auth["firm"]).json()
+    assert not sub["active"] and sub["unsubscribed_at"]
+    again = client.post(f"{parts.path}?{parts.query}")  # one-click POST, repeated: harmless
+    assert again.status_code == 200 and again.json()["unsubscribed"] is False
+    assert client.get("/unsubscribe?token=" + parts.query.split("=", 1)[1][:-2] + "xx").status_code == 422
+    demo.settings.clock = demo.settings.now() + timedelta(days=7)
+    with SmtpSender(demo.settings) as sender:
+        assert DigestRun(demo, sender).run().due == 0
+
+
+def test_preview_renders_the_next_digest_and_records_nothing(
+    demo: Matcher, smtp: SmtpServer, api: tuple[TestClient, dict[str, dict[str, str]]]
+) -> None:
+    client, auth = api
+    client.post(f"/firms/{OWN}/subscriptions", json=BODY, headers=auth["firm"])
+    response = client.get(f"/firms/{OWN}/digest/preview", headers=auth["partner"])
+    assert response.status_code == 200, response.text
+    (preview,) = response.json()
+    assert preview["subject"].endswith(f"{len(preview['items'])}건") and len(preview["items"]) == 3
+    assert preview["items"][0]["title"] in preview["text"] and "<html" in preview["html"]
+    assert client.get(f"/firms/{OWN}/digest/preview", headers=auth["firm_b"]).status_code == 403
+    with demo.db.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(digests)).scalar_one() == 0
+    assert smtp.inbox.messages == []
+    with SmtpSender(demo.settings) as sender:
+        DigestRun(demo, sender).run()
+    sent = smtp.inbox.messages[0].get_body(("plain",))
+    assert sent is not None and [i["title"] in sent.get_content() for i in preview["items"]] == [True] * 3
