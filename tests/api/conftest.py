@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from matcher.config import Settings
 from matcher.demo import demo_data, load_demo
 from matcher.embed import FakeEncoder
 from matcher.pipeline import Matcher
+from matcher.schema import Tender
 from matcher.store import TenderFilter
 
 POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
@@ -95,9 +97,33 @@ def make_keys(access: AccessControl) -> dict[str, str]:
     return keys
 
 
+@dataclass(frozen=True)
+class DemoTemplate:
+    tenders: list[Tender]
+    indexes: Path
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> DemoTemplate:
+    """The demo parsed and indexed once per session; each test copies the index into its own home."""
+    home = tmp_path_factory.mktemp("demo-template")
+    matcher = Matcher(Settings(home=home, encoder="fake"), encoder=FakeEncoder())
+    load_demo(matcher)
+    tenders = list(matcher.all_tenders())
+    matcher.close()
+    return DemoTemplate(tenders, home / "indexes")
+
+
+def load_demo_fast(matcher: Matcher, template: DemoTemplate) -> None:
+    """What ``load_demo`` does, from the session's parsed notices and built index."""
+    matcher.upsert_tenders(template.tenders, sync=False)
+    matcher.ingest_firms([demo_data().firms])
+    shutil.copytree(template.indexes, matcher.settings.indexes_dir)
+
+
 @pytest.fixture
-def world(empty_matcher: Matcher) -> World:
-    load_demo(empty_matcher)
+def world(empty_matcher: Matcher, demo_template: DemoTemplate) -> World:
+    load_demo_fast(empty_matcher, demo_template)
     keys = make_keys(AccessControl(empty_matcher.db))
     total, open_tenders = empty_matcher.search_tenders(TenderFilter(open_at=empty_matcher.settings.now()), limit=3)
     assert total >= 3

@@ -6,11 +6,13 @@ see. Besides the status, every partner/firm response is checked for the other fi
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 
 from matcher.access import AccessControl
 from tests.api.conftest import OTHER, OWN, World
@@ -78,6 +80,7 @@ CASES = [
     Case("PUT", "/partners/{partner}/firms/{firm}", officer_only(200)),
     Case("DELETE", "/partners/{partner}/firms/{firm}", officer_only(204)),
 ]
+MODULES = ("health", "account", "tenders", "firms", "recommendations", "shortlists", "partners")
 # Officers last, so their changes (a deleted tender, a withdrawn assignment) happen after the others ran.
 ROLES = ("firm", "partner", "officer")
 TARGETS = ("own", "other")
@@ -105,8 +108,15 @@ def call(world: World, case: Case, role: str, target: str, headers: dict[str, st
     return world.client.request(case.method, _fill(case.path, world, role, target), **kwargs)
 
 
-def test_matrix_covers_every_route(world: World) -> None:
-    routes = {(m.upper(), p) for p, ops in world.client.app.openapi()["paths"].items() for m in ops}  # type: ignore[attr-defined]
+def test_matrix_covers_every_route() -> None:
+    """Every route of these router modules is in the matrix (other modules test their own routes)."""
+    routes = {
+        (method, route.path)
+        for name in MODULES
+        for route in importlib.import_module(f"api.routes.{name}").router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
     covered = {(c.method, c.path.split("?")[0].replace("{item}", "{tender_id}").replace("{tender}", "{tender_id}")
                 .replace("{firm}", "{firm_id}").replace("/jobs/0123456789abcdef", "/jobs/{job_id}"))
                for c in CASES}
