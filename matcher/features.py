@@ -19,6 +19,7 @@ from matcher.codes import compare
 from matcher.fx import to_eur
 from matcher.lexical import LexicalModel, TermGuard
 from matcher.schema import FirmProfile, Tender
+from matcher.suppliers import name_key
 
 NEUTRAL = 0.5
 SIGNALS = ("dense", "lexical", "codes", "country", "value", "history", "feedback")
@@ -41,6 +42,12 @@ def _block(code: str) -> str:
     return f"{scheme}:{digits[:2]}" if code.startswith(_HIERARCHICAL) else code
 
 
+@cache
+def buyer_key(buyer: str | None) -> str:
+    """Buyers compared the way suppliers are (case, accents, punctuation, legal forms folded)."""
+    return name_key(buyer) if buyer else ""
+
+
 @dataclass
 class CandidateBatch:
     """Tenders prepared once so that many firms can be scored against them cheaply."""
@@ -49,25 +56,27 @@ class CandidateBatch:
     documents: list[str]
     doc_matrix: sparse.csr_matrix | None
     codes: list[str]
-    code_incidence: sparse.csr_matrix  # (n tenders, n codes) 0/1
+    code_table: np.ndarray  # (n tenders, most codes on one tender) positions in ``codes``, padded with -1
     code_blocks: dict[str, list[int]]
     countries: list[frozenset[str]]
     values_eur: np.ndarray  # NaN when unknown
-    values_shown: list[str] = field(default_factory=list)
+    buyers: list[str] = field(default_factory=list)  # buyer_key per tender ('' when unknown)
 
     def __len__(self) -> int:
         return len(self.tenders)
+
+    @property
+    def has_codes(self) -> np.ndarray:
+        return np.asarray(self.code_table[:, 0] >= 0) if self.code_table.shape[1] else np.zeros(len(self), bool)
 
 
 def prepare_candidates(tenders: Sequence[Tender], lexical: LexicalModel) -> CandidateBatch:
     documents = [t.text() for t in tenders]
     codes = sorted({c for t in tenders for c in t.codes})
     position = {c: j for j, c in enumerate(codes)}
-    rows = [i for i, t in enumerate(tenders) for _ in t.codes]
-    cols = [position[c] for t in tenders for c in t.codes]
-    incidence = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(tenders), len(codes))
-    )
+    table = np.full((len(tenders), max((len(t.codes) for t in tenders), default=0)), -1, dtype=np.int64)
+    for i, tender in enumerate(tenders):
+        table[i, : len(tender.codes)] = [position[c] for c in tender.codes]
     blocks: dict[str, list[int]] = defaultdict(list)
     for j, code in enumerate(codes):
         blocks[_block(code)].append(j)
@@ -77,10 +86,11 @@ def prepare_candidates(tenders: Sequence[Tender], lexical: LexicalModel) -> Cand
         documents=documents,
         doc_matrix=lexical.transform(documents) if lexical.fitted and documents else None,
         codes=codes,
-        code_incidence=incidence,
+        code_table=table,
         code_blocks=dict(blocks),
         countries=[frozenset(t.all_countries()) for t in tenders],
         values_eur=np.array([np.nan if v is None else v for v in values], dtype=np.float64),
+        buyers=[buyer_key(t.buyer) for t in tenders],
     )
 
 
@@ -99,9 +109,10 @@ def code_scores(firm_codes: Sequence[str], batch: CandidateBatch) -> np.ndarray:
     for firm_code in firm_codes:
         for j in batch.code_blocks.get(_block(firm_code), ()):
             best[j] = max(best[j], code_similarity(firm_code, batch.codes[j]))
-    has_codes = np.asarray(batch.code_incidence.sum(axis=1)).ravel() > 0
-    per_tender = batch.code_incidence.multiply(best.reshape(1, -1)).tocsr().max(axis=1)
-    out[has_codes] = np.asarray(per_tender.toarray()).ravel()[has_codes]
+    # position -1 (padding) reads the appended 0
+    per_tender = np.append(best, np.float32(0.0))[batch.code_table].max(axis=1)
+    has_codes = batch.has_codes
+    out[has_codes] = per_tender[has_codes]
     return out
 
 

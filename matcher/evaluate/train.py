@@ -1,0 +1,103 @@
+"""Training the re-ranker on award history, using only what is dated before the cut.
+
+Inside the history before the cut, an inner time split (at the same quantile) gives profiles (wins before the
+inner cut) and labels (wins between the inner cut and the cut). Features come from the product's own code
+(``EvalContext.firm``). Two thirds of the firms train a pairwise logistic regression (each won award against
+random awards it did not win); the other third validates it against the hand-set weighted scorers, and the
+best on validation Recall@k is what ships (the logistic model is then refitted on every firm).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from matcher.embed import Embedder
+from matcher.errors import InvalidInput
+from matcher.evaluate.context import EvalContext
+from matcher.evaluate.metrics import average, firm_metrics, rank_positions
+from matcher.evaluate.split import cutoff_at_quantile, time_split
+from matcher.rank import Scorer, WeightedScorer, fuse_matrix
+from matcher.reranker import HISTORY_CHOICES, fit_pairwise
+from matcher.schema import Award
+from matcher.suppliers import SupplierResolver
+
+log = logging.getLogger(__name__)
+
+NEGATIVES_PER_POSITIVE = 30
+VALIDATION_EVERY = 3  # every third firm validates
+
+
+@dataclass
+class TrainingSet:
+    pairs: list[np.ndarray] = field(default_factory=list)  # positive - negative feature differences
+    validation: list[tuple[np.ndarray, np.ndarray, list[int]]] = field(default_factory=list)
+    train_pairs_all: list[np.ndarray] = field(default_factory=list)
+    span: dict[str, Any] = field(default_factory=dict)
+
+
+def _differences(features: np.ndarray, relevant: list[int], rng: np.random.Generator) -> np.ndarray:
+    negatives = np.setdiff1d(np.arange(len(features)), relevant)
+    out = []
+    for positive in relevant:
+        chosen = rng.choice(negatives, size=min(NEGATIVES_PER_POSITIVE, len(negatives)), replace=False)
+        out.append(features[positive] - features[chosen])
+    return np.vstack(out) if out else np.zeros((0, features.shape[1]))
+
+
+def training_set(
+    awards: Sequence[Award], cutoff: date, embedders: Mapping[str, Embedder], default_encoder: str,
+    resolver: SupplierResolver | None = None, quantile: float = 0.7, progress: bool = False, seed: int = 0,
+) -> TrainingSet:
+    """Pairs from the awards dated before ``cutoff`` only."""
+    before = [a for a in awards if a.date < cutoff]
+    if not before:
+        raise InvalidInput(f"no awards before {cutoff} to train on")
+    inner = cutoff_at_quantile(before, quantile)
+    split = time_split(before, inner, resolver)
+    if len(split.firms) < VALIDATION_EVERY:
+        raise InvalidInput(f"too few suppliers with wins on both sides of {inner} (inner cut before {cutoff})")
+    context = EvalContext.build(split, embedders, default_encoder, progress=progress)
+    rng = np.random.default_rng(seed)
+    out = TrainingSet()
+    for n, identity in enumerate(tqdm(split.firms, desc="training pairs", disable=not progress)):
+        view = context.firm(identity)
+        relevant = split.relevant[identity]
+        pairs = _differences(view.features, relevant, rng)
+        out.train_pairs_all.append(pairs)
+        if n % VALIDATION_EVERY == 0:
+            out.validation.append((view.features, view.guards, relevant))
+        else:
+            out.pairs.append(pairs)
+    out.span = {
+        "from": min(a.date for a in before).isoformat(), "to": max(a.date for a in before).isoformat(),
+        "inner_cut": inner.isoformat(), "cutoff": cutoff.isoformat(), "firms": len(split.firms),
+        "positives": split.positives, "candidates": len(split.candidates),
+    }
+    return out
+
+
+def _validate(scorer: Scorer, training: TrainingSet, k: int) -> dict[str, float]:
+    tiebreak = np.random.default_rng(0).permutation(len(training.validation[0][0]))
+    return average(
+        firm_metrics(rank_positions(fuse_matrix(f, g, scorer), rel, tiebreak), k) for f, g, rel in training.validation
+    )
+
+
+def train(training: TrainingSet, k: int = 10) -> tuple[Scorer, dict[str, Any]]:
+    """The scorer to ship and a report of the choice (validation metrics of every contender)."""
+    contenders: dict[str, Scorer] = {
+        "logistic": fit_pairwise(np.vstack(training.pairs)),
+        **{f"weighted:{name}": WeightedScorer(name=name, weight=w) for name, w in HISTORY_CHOICES.items()},
+    }
+    metrics = {name: _validate(scorer, training, k) for name, scorer in contenders.items()}
+    best = max(metrics, key=lambda name: (metrics[name][f"recall@{k}"], metrics[name]["mrr"]))
+    log.info("re-ranker validation: %s; shipping %s", metrics, best)
+    chosen = fit_pairwise(np.vstack(training.train_pairs_all)) if best == "logistic" else contenders[best]
+    return chosen, {"selected": best, "validation": metrics, "span": training.span}
