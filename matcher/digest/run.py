@@ -27,7 +27,7 @@ import email
 import email.policy
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -131,9 +131,13 @@ class DigestRun:
                     self.summary.planned.append(prepared.plan)
         return self.summary
 
-    def _batches(self, due: list[Subscription], desc: str) -> list[list[Subscription]]:
-        batches = [due[i : i + self.batch_size] for i in range(0, len(due), self.batch_size)]
-        return list(tqdm(batches, desc=desc, unit="batch", disable=not self.progress))
+    def _batches(self, due: list[Subscription], desc: str) -> Iterator[list[Subscription]]:
+        """Batches of due subscriptions, with a progress bar that advances as each batch is done."""
+        with tqdm(total=len(due), desc=desc, unit="subscription", disable=not self.progress) as bar:
+            for start in range(0, len(due), self.batch_size):
+                batch = due[start : start + self.batch_size]
+                yield batch
+                bar.update(len(batch))
 
     def _process(self, due: list[Subscription], as_of: datetime) -> None:
         for batch in self._batches(due, "digests"):
