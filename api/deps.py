@@ -86,9 +86,12 @@ def require_curator(principal: PrincipalDep, access: AccessDep) -> Principal:
 OfficerDep = Annotated[Principal, Depends(require_officer)]
 CuratorDep = Annotated[Principal, Depends(require_curator)]
 
-FirmIdPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=200, description="a firm id, e.g. 'kr-hanbit-water'")]
+#: Path ids with the core's Identifier rule; the examples are demo ids (docs and property tests use them).
+FirmIdPath = Annotated[
+    str, Path(pattern=ID_PATTERN, max_length=200, description="a firm id", examples=["kr-hanbit-water"])
+]
 TenderIdPath = Annotated[
-    str, Path(pattern=ID_PATTERN, max_length=200, description="a tender id, e.g. 'ted:651610-2021'")
+    str, Path(pattern=ID_PATTERN, max_length=200, description="a tender id", examples=["ted:023838-2021"])
 ]
 
 

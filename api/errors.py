@@ -59,12 +59,16 @@ _DESCRIPTIONS = {
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for these error statuses, all with the ``Error`` body."""
-    return {code: {"model": Error, "description": _DESCRIPTIONS[code]} for code in codes}
+    """OpenAPI entries for these error statuses, all with the ``Error`` body. Errors are JSON even on
+    routes whose success response is not (an HTML page), so the JSON content type is stated explicitly."""
+    json_error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {code: {"model": Error, "description": _DESCRIPTIONS[code], "content": json_error} for code in codes}
 
 
 #: What every authenticated route can answer.
 ERRORS = responses(401, 403, 404, 422)
+#: What every route with a request body can answer besides (a body that is not UTF-8 JSON, or too large).
+BODY_ERRORS = responses(400, 413)
 
 
 def status_of(exc: MatcherError) -> tuple[int, str]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Query, UploadFile, status
 
 from api import actions
 from api.deps import AccessDep, FirmAccess, MatcherDep, OfficerDep, PrincipalDep
-from api.errors import ERRORS, responses
+from api.errors import BODY_ERRORS, ERRORS, responses
 from api.schemas import FirmCreate, FirmPublic, FirmUpdate, IngestSummary, Page, PageQuery
 
 router = APIRouter(prefix="/firms", tags=["firms"], responses=ERRORS)
@@ -25,13 +25,14 @@ def list_firms(
 
 
 @router.post(
-    "", summary="Create a firm (officers)", status_code=status.HTTP_201_CREATED, responses=responses(409, 413)
+    "", summary="Create a firm (officers)", status_code=status.HTTP_201_CREATED,
+    responses={**BODY_ERRORS, **responses(409)},
 )
 def create(body: FirmCreate, matcher: MatcherDep, _: OfficerDep) -> FirmPublic:
     return actions.create_firm(matcher, body)
 
 
-@router.post("/import", summary="Import firm profiles by upload (officers)", responses=responses(400, 413))
+@router.post("/import", summary="Import firm profiles by upload (officers)", responses=BODY_ERRORS)
 async def import_file(file: Upload, matcher: MatcherDep, _: OfficerDep) -> IngestSummary:
     return await actions.import_firms(matcher, file)
 
@@ -41,6 +42,6 @@ def get(firm_id: FirmAccess, matcher: MatcherDep) -> FirmPublic:
     return FirmPublic.model_validate(matcher.get_firm(firm_id).model_dump())
 
 
-@router.patch("/{firm_id}", summary="Change a firm profile (a firm may edit its own)", responses=responses(413))
+@router.patch("/{firm_id}", summary="Change a firm profile (a firm may edit its own)", responses=BODY_ERRORS)
 def update(firm_id: FirmAccess, body: FirmUpdate, matcher: MatcherDep) -> FirmPublic:
     return actions.update_firm(matcher, firm_id, body)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 
 from api import actions
 from api.deps import CuratorDep, FirmAccess, MatcherDep, PrincipalDep, TenderIdPath
-from api.errors import ERRORS, responses
+from api.errors import BODY_ERRORS, ERRORS, responses
 from api.schemas import (
     DecisionIn,
     FeedbackEventOut,
@@ -31,7 +31,7 @@ def get_shortlist(
 
 @router.post(
     "/shortlist", summary="Propose a tender for the firm (partners, officers)",
-    status_code=status.HTTP_201_CREATED, responses=responses(413),
+    status_code=status.HTTP_201_CREATED, responses=BODY_ERRORS,
 )
 def propose(firm_id: FirmAccess, body: ShortlistItemIn, matcher: MatcherDep, principal: CuratorDep) -> ShortlistItemOut:
     return actions.item_out(matcher.propose(firm_id, body.tender_id, principal.name, body.note))
@@ -39,7 +39,7 @@ def propose(firm_id: FirmAccess, body: ShortlistItemIn, matcher: MatcherDep, pri
 
 @router.post(
     "/shortlist/from-recommendations", summary="Propose the firm's top recommendations (partners, officers)",
-    status_code=status.HTTP_201_CREATED, responses=responses(413, 503),
+    status_code=status.HTTP_201_CREATED, responses={**BODY_ERRORS, **responses(503)},
 )
 def propose_top(
     firm_id: FirmAccess, body: ShortlistFromRecommendations, matcher: MatcherDep, principal: CuratorDep
@@ -49,7 +49,7 @@ def propose_top(
 
 @router.patch(
     "/shortlist/{tender_id}", summary="Approve or reject a shortlist item (partners, officers)",
-    responses=responses(413),
+    responses=BODY_ERRORS,
 )
 def decide(
     firm_id: FirmAccess, tender_id: TenderIdPath, body: DecisionIn, matcher: MatcherDep, principal: CuratorDep

@@ -12,7 +12,7 @@ from fastapi import APIRouter, BackgroundTasks, File, Query, UploadFile
 
 from api import actions
 from api.deps import AccessDep, CuratorDep, JobsDep, MatcherDep, OfficerDep, PrincipalDep, TenderIdPath
-from api.errors import ERRORS, responses
+from api.errors import BODY_ERRORS, ERRORS, responses
 from api.schemas import Deleted, FirmsForQuery, IngestSummary, MatchPublic, Page, TenderBatch, TenderPublic, TenderQuery
 from matcher.store import TenderFilter
 
@@ -29,14 +29,14 @@ def search(query: Annotated[TenderQuery, Query()], matcher: MatcherDep, _: Princ
     return Page[TenderPublic](items=page, total=total, offset=query.offset, limit=query.limit)
 
 
-@router.post("", summary="Insert or update tenders (officers)", responses=responses(413))
+@router.post("", summary="Insert or update tenders (officers)", responses=BODY_ERRORS)
 def upsert(
     body: TenderBatch, matcher: MatcherDep, jobs: JobsDep, background: BackgroundTasks, _: OfficerDep
 ) -> IngestSummary:
     return actions.upsert_tenders(matcher, jobs, background, body)
 
 
-@router.post("/import", summary="Import a tender file by upload (officers)", responses=responses(400, 413))
+@router.post("/import", summary="Import a tender file by upload (officers)", responses=BODY_ERRORS)
 async def import_file(
     file: Upload, matcher: MatcherDep, jobs: JobsDep, background: BackgroundTasks, _: OfficerDep
 ) -> IngestSummary:
