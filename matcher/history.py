@@ -23,7 +23,7 @@ import numpy as np
 
 from matcher.features import HISTORY_PARTS, NEUTRAL, CandidateBatch, buyer_key, code_scores
 from matcher.fx import to_eur
-from matcher.schema import Award, FirmProfile
+from matcher.schema import Award, FirmProfile, Tender
 
 #: How much each part counts in the single ``history`` signal.
 HISTORY_WEIGHTS = {"history_similarity": 0.3, "code_affinity": 0.2, "buyer_affinity": 0.2,
@@ -31,6 +31,17 @@ HISTORY_WEIGHTS = {"history_similarity": 0.3, "code_affinity": 0.2, "buyer_affin
 MIN_VALUE_SPREAD = 0.35  # log10 units: a firm with identical past values still tolerates about x2
 HALF_LIFE_DAYS = 365.0  # a win from a year ago counts half as much as one from today
 KIND_POWER = 4  # cosine**4 keeps near-identical texts (0.95 -> 0.81) and drops loose ones (0.6 -> 0.13)
+
+
+def award_tender(award: Award, tender_id: str) -> Tender:
+    """An award as the tender it was (the product ranks tenders; award notices are past tenders)."""
+    title = award.title or award.description[:2000] or "(untitled)"
+    return Tender(
+        tender_id=tender_id, source="award", notice_type="award", title=title,
+        description=award.description if award.title else "", language=award.language, buyer=award.buyer,
+        buyer_country=award.buyer_country, codes=award.codes, value=award.value, currency=award.currency,
+        published=award.date,
+    )
 
 
 @dataclass(frozen=True)

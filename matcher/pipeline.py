@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
+from matcher.award_history import AwardHistory
 from matcher.config import Settings, get_settings
 from matcher.embed import Embedder, EmbeddingCache, Encoder, make_encoder
 from matcher.errors import NotFound
@@ -24,6 +25,7 @@ from matcher.ingest.base import Rejected
 from matcher.ingest.detect import read_tenders
 from matcher.ingest.firms import read_firms
 from matcher.rank import Scorer, WeightedScorer, fuse, order
+from matcher.reranker import load_reranker, pick_scorer
 from matcher.retrieve import MatchQuery, retrieve_many
 from matcher.schema import FirmProfile, IngestReport, Match, Tender
 from matcher.signals import NEUTRAL, compute_signals
@@ -55,6 +57,8 @@ class Matcher:
         self.shortlists = ShortlistRepository()
         self._encoder = encoder
         self.scorer: Scorer = WeightedScorer()
+        self.awards = AwardHistory(self.db)  # award history; firms linked to suppliers rank with it
+        self.reranker = load_reranker(self.settings.models_dir)
 
     # ------------------------------------------------------------------ components
     @cached_property
@@ -192,11 +196,16 @@ class Matcher:
         statuses: dict[str, Status] | None = None,
     ) -> list[Match]:
         tenders = [t for t, _ in candidates]
-        extra = {"feedback": self._feedback(tenders, statuses or {})}
+        extra: dict[str, Sequence[tuple[float, str]]] = {"feedback": self._feedback(tenders, statuses or {})}
+        wins = self.awards.wins(firm.firm_id, before=self.settings.now())
+        if wins:
+            firm, history = self.awards.signals(firm, wins, tenders, self.embedder, loaded.lexical, self.settings.now())
+            extra = {**extra, **history}
         signals = compute_signals(firm, tenders, [d for _, d in candidates], loaded.lexical, extra)
-        scores = fuse(signals, self.scorer)
+        scorer = pick_scorer(self.scorer, self.reranker, has_history=bool(wins))
+        scores = fuse(signals, scorer)
         ranking = order(scores, [t.tender_id for t in tenders])[:k]
-        weights, now = self.scorer.weights(), self.settings.now()
+        weights, now = scorer.weights(), self.settings.now()
         return [
             make_match(firm, tenders[i], signals[i], scores[i], rank, weights, now)
             for rank, i in enumerate(ranking, start=1)

@@ -145,3 +145,15 @@ def pick_scorer(default: Scorer, reranker: Scorer | None, has_history: bool) -> 
     if not has_history:
         return default
     return reranker if reranker is not None else history_scorer()
+
+
+def trained_until(models_dir: Path) -> str | None:
+    """The last day of training data of the saved re-ranker (ISO date), or None."""
+    path = models_dir / FOLDER / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        span = json.loads(path.read_text()).get("training", {}).get("span", {})
+    except (OSError, ValueError) as exc:
+        raise MatcherError(f"unreadable re-ranker manifest {path}: {exc}") from exc
+    return str(span["to"]) if "to" in span else None

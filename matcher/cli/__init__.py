@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from matcher.cli import digest, ingest, keys, match, serve, setup
+from matcher.cli import digest, evaluate, ingest, keys, match, serve, setup
 from matcher.errors import MatcherError
 
 
@@ -38,6 +38,7 @@ setup.register(app)
 digest.register(app)
 keys.register(app)
 serve.register(app)
+evaluate.register(app, ingest.app)  # ingest awards, link-supplier, evaluate, train-ranker
 
 
 def main() -> None:

@@ -13,22 +13,11 @@ import numpy as np
 from matcher.embed import Embedder
 from matcher.evaluate.split import TimeSplit
 from matcher.features import CandidateBatch, prepare_candidates, signal_matrix, term_guards
-from matcher.history import WinHistory, history_parts, profile_with_history, win_similarity
+from matcher.history import WinHistory, award_tender, history_parts, profile_with_history, win_similarity
 from matcher.lexical import LexicalModel
-from matcher.schema import Award, FirmProfile, Tender
+from matcher.schema import FirmProfile, Tender
 
 log = logging.getLogger(__name__)
-
-
-def award_tender(award: Award, tender_id: str) -> Tender:
-    """An award as the tender it was (the product ranks tenders; award notices are past tenders)."""
-    title = award.title or award.description[:2000] or "(untitled)"
-    return Tender(
-        tender_id=tender_id, source="award", notice_type="award", title=title,
-        description=award.description if award.title else "", language=award.language, buyer=award.buyer,
-        buyer_country=award.buyer_country, codes=award.codes, value=award.value, currency=award.currency,
-        published=award.date,
-    )
 
 
 @dataclass

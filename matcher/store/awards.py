@@ -1,0 +1,112 @@
+"""Award history and supplier identities.
+
+- ``awards``: one row per (award x published supplier name), with the resolved supplier identity;
+- ``firm_suppliers``: which supplier identities are a product firm (``firm_id``). A link is made
+  automatically when a firm's name resolves to an identity that has awards (``source='name'``), or
+  explicitly (``source='explicit'``, never overwritten by the automatic rule).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import Column, Connection, Date, Index, String, Table, Text, delete, insert, select, update
+
+from matcher.schema import Award, IngestReport
+from matcher.store._common import chunks
+from matcher.store.db import metadata
+from matcher.suppliers import SupplierResolver
+
+awards = Table(
+    "awards",
+    metadata,
+    Column("award_id", String(300), primary_key=True),
+    Column("supplier", String(500), primary_key=True),
+    Column("identity", String(520)),
+    Column("date", Date, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("data", Text, nullable=False),
+    Index("ix_awards_identity", "identity"),
+)
+
+firm_suppliers = Table(
+    "firm_suppliers",
+    metadata,
+    Column("firm_id", String(200), primary_key=True),
+    Column("identity", String(520), primary_key=True),
+    Column("source", String(10), nullable=False),
+)
+
+
+class AwardRepository:
+    """Queries over award history. Every method takes the caller's connection."""
+
+    def upsert(self, conn: Connection, items: Iterable[Award]) -> IngestReport:
+        """Insert new rows, update changed ones, then re-resolve every supplier name (a new spelling can
+        join two identities)."""
+        latest = {(a.award_id, a.supplier): a for a in items}
+        existing = {(r.award_id, r.supplier): r.content_hash for r in conn.execute(
+            select(awards.c.award_id, awards.c.supplier, awards.c.content_hash))}
+        report = IngestReport()
+        for key, award in latest.items():
+            row = {"date": award.date, "content_hash": award.content_hash(), "data": award.model_dump_json()}
+            if key not in existing:
+                conn.execute(insert(awards).values(award_id=key[0], supplier=key[1], **row))
+                report.new += 1
+            elif existing[key] != row["content_hash"]:
+                conn.execute(update(awards).where(awards.c.award_id == key[0], awards.c.supplier == key[1])
+                             .values(**row))
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        self.resolve(conn)
+        return report
+
+    def resolve(self, conn: Connection) -> SupplierResolver:
+        names = list(conn.execute(select(awards.c.supplier).distinct()).scalars())
+        resolver = SupplierResolver().fit(names)
+        for name in names:
+            conn.execute(update(awards).where(awards.c.supplier == name).values(identity=resolver.resolve(name)))
+        return resolver
+
+    def link_by_name(self, conn: Connection, firms: Sequence[tuple[str, str]]) -> int:
+        """Link (firm_id, firm name) pairs whose name resolves to an identity with awards. Returns links made."""
+        resolver = self.resolve(conn)
+        known = set(conn.execute(select(awards.c.identity).distinct()).scalars())
+        made = 0
+        for firm_id, name in firms:
+            identity = resolver.resolve(name)
+            if identity in known and not self.links(conn, firm_id):
+                conn.execute(insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source="name"))
+                made += 1
+        return made
+
+    def link(self, conn: Connection, firm_id: str, supplier_name: str) -> str | None:
+        """Explicitly link a firm to the identity of a published supplier name; returns the identity."""
+        resolver = self.resolve(conn)
+        identity = resolver.resolve(supplier_name)
+        if identity is None:
+            return None
+        conn.execute(delete(firm_suppliers).where(firm_suppliers.c.firm_id == firm_id,
+                                                  firm_suppliers.c.source == "name"))
+        conn.execute(delete(firm_suppliers).where(firm_suppliers.c.firm_id == firm_id,
+                                                  firm_suppliers.c.identity == identity))
+        conn.execute(insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source="explicit"))
+        return identity
+
+    def links(self, conn: Connection, firm_id: str) -> list[str]:
+        query = select(firm_suppliers.c.identity).where(firm_suppliers.c.firm_id == firm_id)
+        return list(conn.execute(query).scalars())
+
+    def wins(self, conn: Connection, identities: list[str]) -> list[Award]:
+        """Every stored award of these identities, one row per award id, oldest first."""
+        found: dict[str, Award] = {}
+        for part in chunks(identities):
+            query = select(awards.c.data).where(awards.c.identity.in_(part)).order_by(awards.c.date)
+            for data in conn.execute(query).scalars():
+                award = Award.model_validate_json(data)
+                found.setdefault(award.award_id, award)
+        return sorted(found.values(), key=lambda a: (a.date, a.award_id))
+
+    def count(self, conn: Connection) -> int:
+        return len(list(conn.execute(select(awards.c.award_id)).scalars()))

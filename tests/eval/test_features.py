@@ -1,0 +1,47 @@
+"""The batch features (what evaluation measures) equal the per-pair signals recommend explains."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from matcher.features import FEATURES, prepare_candidates, signal_matrix
+from matcher.lexical import LexicalModel
+from matcher.schema import FirmProfile, Tender
+from matcher.signals import compute_signals, country_fit, value_fit
+
+TENDERS = [
+    Tender(tender_id="t:1", source="t", title="Ultrasound scanners", codes=["CPV:33112200"], buyer_country="KE",
+           value=300_000, currency="EUR"),
+    Tender(tender_id="t:2", source="t", title="Road works", codes=["CPV:45233223", "CPV:33100000"], value=5_000,
+           currency="USD", countries=["FR"]),
+    Tender(tender_id="t:3", source="t", title="Probes", value=2_000_000, currency="KRW"),
+    Tender(tender_id="t:4", source="t", title="Unknown value notice", codes=["UNSPSC:42181500"]),
+]
+FIRMS = [
+    FirmProfile(firm_id="a", name="A", description="ultrasound scanners and probes", codes=["CPV:33100000"],
+                target_countries=["KE"], min_value=10_000, max_value=500_000, currency="EUR"),
+    FirmProfile(firm_id="b", name="B", description="roads", codes=["UNSPSC:42180000", "CPV:45000000"]),
+    FirmProfile(firm_id="c", name="C", description="nothing in common", max_value=1_000, currency="USD"),
+]
+
+
+def test_batch_features_equal_per_pair_signals() -> None:
+    lexical = LexicalModel().fit([t.text() for t in TENDERS])
+    batch = prepare_candidates(TENDERS, lexical)
+    dense = [0.9, -0.2, 0.4, 1.3]
+    for firm in FIRMS:
+        matrix = signal_matrix(firm, batch, dense, lexical)
+        signals = compute_signals(firm, TENDERS, dense, lexical)
+        assert np.allclose(matrix, np.array([s.vector() for s in signals]))
+        for i, tender in enumerate(TENDERS):
+            assert matrix[i, FEATURES.index("country")] == country_fit(firm, tender)[0]
+            assert np.isclose(matrix[i, FEATURES.index("value")], value_fit(firm, tender)[0])
+    assert matrix[0, FEATURES.index("dense")] == 0.9 and matrix[1, FEATURES.index("dense")] == 0.0
+
+
+def test_extra_columns_carry_history_parts() -> None:
+    lexical = LexicalModel().fit([t.text() for t in TENDERS])
+    extra = {"history": [(0.8, "won twice from this buyer")] * 4, "pair_affinity": [(0.3, "")] * 4}
+    signals = compute_signals(FIRMS[0], TENDERS, [0.1] * 4, lexical, extra)
+    assert signals[0].history == 0.8 and signals[0].history_note == "won twice from this buyer"
+    assert signals[0].pair_affinity == 0.3 and signals[0].buyer_affinity == 0.5

@@ -1,0 +1,77 @@
+"""The re-ranker: JSON manifest only, checked before use, chosen only for firms with history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher.errors import MatcherError
+from matcher.features import FEATURES
+from matcher.rank import WeightedScorer
+from matcher.reranker import (
+    LearnedScorer,
+    fit_pairwise,
+    history_scorer,
+    load_reranker,
+    pick_scorer,
+    save_reranker,
+    trained_until,
+)
+
+
+def _pairs() -> np.ndarray:
+    rng = np.random.default_rng(0)
+    diffs = rng.normal(0.0, 0.2, size=(400, len(FEATURES)))
+    diffs[:, FEATURES.index("history")] += 0.3  # winners have more history
+    return diffs
+
+
+def test_pairwise_model_learns_the_informative_feature() -> None:
+    model = fit_pairwise(_pairs())
+    assert int(np.argmax(model.coef)) == FEATURES.index("history")
+    low, high = np.full((1, len(FEATURES)), 0.5), np.full((1, len(FEATURES)), 0.5)
+    high[0, FEATURES.index("history")] = 0.9
+    assert model.score(high)[0] > model.score(low)[0]
+    assert 0.0 <= model.score(low)[0] <= 1.0
+
+
+@pytest.mark.parametrize("scorer", [fit_pairwise(_pairs()), history_scorer()])
+def test_save_and_load_round_trip(tmp_path: Path, scorer: LearnedScorer | WeightedScorer) -> None:
+    save_reranker(scorer, tmp_path, {"span": {"from": "2009-01-30", "to": "2013-10-29"}})
+    loaded = load_reranker(tmp_path)
+    assert loaded is not None
+    x = np.random.default_rng(1).random((5, len(FEATURES)))
+    assert np.allclose(loaded.score(x), scorer.score(x))
+    assert trained_until(tmp_path) == "2013-10-29"
+    manifest = json.loads((tmp_path / "reranker" / "manifest.json").read_text())
+    assert manifest["features"] == list(FEATURES) and "scikit-learn" in manifest["versions"]
+
+
+def test_a_manifest_for_other_features_is_refused(tmp_path: Path) -> None:
+    save_reranker(history_scorer(), tmp_path, {})
+    path = tmp_path / "reranker" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["features"] = ["dense", "lexical"]
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(MatcherError, match="retrain"):
+        load_reranker(tmp_path)
+
+
+def test_no_artifact_means_none(tmp_path: Path) -> None:
+    assert load_reranker(tmp_path) is None and trained_until(tmp_path) is None
+
+
+def test_pick_scorer_uses_the_reranker_only_with_history() -> None:
+    default, learned = WeightedScorer(), fit_pairwise(_pairs())
+    assert pick_scorer(default, learned, has_history=False) is default
+    assert pick_scorer(default, learned, has_history=True) is learned
+    assert pick_scorer(default, None, has_history=True).name == "history"
+
+
+def test_the_shipped_artifact_loads() -> None:
+    models = Path(__file__).resolve().parents[2] / "models"
+    assert load_reranker(models) is not None
+    assert (trained_until(models) or "") < "2013-10-30"  # trained on Canada before the evaluation cut
