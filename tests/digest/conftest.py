@@ -20,6 +20,7 @@ from matcher.demo import demo_data, load_demo
 from matcher.embed import FakeEncoder
 from matcher.pipeline import Matcher
 from matcher.store.subscriptions import Subscription, SubscriptionRepository, SubscriptionSpec
+from tests.api.conftest import database_url  # noqa: F401  (SQLite, + PostgreSQL when configured)
 
 KO_FIRM = "kr-hanbit-water"
 EN_FIRM = "en-pixelwave-signage"

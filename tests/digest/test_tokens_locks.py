@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 import threading
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,10 +41,12 @@ def test_generated_key_is_persisted_once_with_0600(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'locks.db'}")
+def db(database_url: str) -> Iterator[Database]:
+    """SQLite, and PostgreSQL when MATCHER_TEST_POSTGRES_URL is set (a fresh schema each time)."""
+    database = Database(database_url)
     database.create_all()
-    return database
+    yield database
+    database.dispose()
 
 
 def test_lease_excludes_expires_and_releases(db: Database) -> None:
@@ -63,16 +66,17 @@ def test_lease_excludes_expires_and_releases(db: Database) -> None:
     assert not short.renew()  # and the old holder finds out
 
 
-def test_concurrent_claims_have_one_winner(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'race.db'}"
-    Database(url).create_all()
+def test_concurrent_claims_have_one_winner(db: Database) -> None:
+    url = db.url
     barrier = threading.Barrier(8)
     won: list[bool] = []
 
     def claim() -> None:
-        lease = Lease(Database(url), "race", timedelta(seconds=30))  # own engine: separate connections
+        database = Database(url)  # own engine: separate connections, as separate processes would have
+        lease = Lease(database, "race", timedelta(seconds=30))
         barrier.wait()
         won.append(lease.acquire())
+        database.dispose()
 
     threads = [threading.Thread(target=claim) for _ in range(8)]
     for thread in threads:
