@@ -15,7 +15,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-run: demo
+# Set up, load the bundled demo, build the index, then serve the API on 127.0.0.1:8000 (prints docs URL + keys).
+run: $(STAMP)
+	$(VENV)/bin/matcher serve --demo
 
 demo: $(STAMP)
 	$(VENV)/bin/matcher demo
