@@ -3,6 +3,8 @@ recommendations with reasons, build a shortlist, approve one item, and see it as
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from api.main import create_app
@@ -12,7 +14,7 @@ from matcher.pipeline import Matcher
 from matcher.retrieve import MatchQuery
 from tests.api.conftest import World
 
-FIRM = {
+FIRM: dict[str, Any] = {
     "firm_id": "kr-e2e-membranes",
     "name": "이투이 멤브레인 (E2E Membranes)",
     "description": "정수장용 한외여과 막 여과 설비와 하수 처리 설비를 설계하고 설치합니다.",
