@@ -4,7 +4,7 @@ into history signals and a richer profile when it is ranked. The Matcher facade 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -80,12 +80,4 @@ class AwardHistory:
         extra: Extra = {name: [(float(v), "") for v in parts[name]] for name in HISTORY_PARTS}
         extra["history"] = [(float(v), note) for v, note in zip(parts["history"], notes, strict=True)]
         return profile, extra
-
-
-def merge_extra(*extras: Mapping[str, Sequence[tuple[float, str]]]) -> Extra:
-    merged: Extra = {}
-    for extra in extras:
-        merged.update(extra)
-    return merged
-
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Column, Connection, Date, Index, String, Table, Text, delete, insert, select, update
+from sqlalchemy import Column, Connection, Date, Index, String, Table, Text, delete, func, insert, select, update
 
 from matcher.schema import Award, IngestReport
 from matcher.store._common import chunks
@@ -109,4 +109,4 @@ class AwardRepository:
         return sorted(found.values(), key=lambda a: (a.date, a.award_id))
 
     def count(self, conn: Connection) -> int:
-        return len(list(conn.execute(select(awards.c.award_id)).scalars()))
+        return int(conn.execute(select(func.count()).select_from(awards)).scalar_one())
