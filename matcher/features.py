@@ -84,7 +84,7 @@ def prepare_candidates(tenders: Sequence[Tender], lexical: LexicalModel) -> Cand
     return CandidateBatch(
         tenders=tenders,
         documents=documents,
-        doc_matrix=lexical.transform(documents) if lexical.fitted and documents else None,
+        doc_matrix=lexical.transform_documents(documents) if lexical.fitted and documents else None,
         codes=codes,
         code_table=table,
         code_blocks=dict(blocks),

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from matcher.errors import IndexNotReady
 
 _WORD = re.compile(r"\w\w+", re.UNICODE)
+_ACCENTS = re.compile(r"[\u0300-\u036f]")
+# Notices whose analysis is kept: enough for the open candidates of a batch of firms, bounded in memory.
+ANALYZE_CACHE = 20_000
 MAX_FEATURES = 300_000
 # A keyword found in at most this share of notices counts as a firm's specialty in the exact-term guard.
 DISTINCTIVE_SHARE = 0.05
@@ -47,19 +51,39 @@ STOPWORDS = frozenset(
 )
 
 
-def analyze(text: str) -> list[str]:
-    """Lowercase, accent-folded word tokens with a light plural fold ('pumps' -> 'pump')."""
-    folded = "".join(
-        ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch)
-    )
+def fold(text: str) -> str:
+    """Lowercase without accents ('Réfrigérateur' -> 'refrigerateur'). Only combining accents are dropped
+    and the rest is recomposed, so Korean syllables come back whole."""
+    lowered = text.casefold()
+    if lowered.isascii():
+        return lowered
+    return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFKD", lowered)))
+
+
+@lru_cache(maxsize=ANALYZE_CACHE)
+def _analyze(text: str) -> tuple[str, ...]:
     tokens = []
-    for token in _WORD.findall(folded):
+    for token in _WORD.findall(fold(text)):
         if token.isdigit() or token in STOPWORDS:
             continue
         if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
             token = token[:-1]
         tokens.append(token)
-    return tokens
+    return tuple(tokens)
+
+
+@lru_cache(maxsize=ANALYZE_CACHE)
+def term_set(text: str) -> frozenset[str]:
+    """The distinct terms of a text (cached like ``analyze``)."""
+    return frozenset(_analyze(text))
+
+
+def analyze(text: str) -> list[str]:
+    """Lowercase, accent-folded word tokens with a light plural fold ('pumps' -> 'pump').
+
+    Ranking analyses the same candidate notices for every firm (TF-IDF, shared terms, the term guard), so
+    results are cached by text."""
+    return list(_analyze(text))
 
 
 @dataclass(frozen=True)
@@ -80,6 +104,7 @@ class LexicalModel:
         self.languages: list[str] = []
         self.term_languages: np.ndarray | None = None
         self._vectorizer: TfidfVectorizer | None = None
+        self._rows: dict[str, sparse.csr_matrix] = {}
 
     def _make(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
         return TfidfVectorizer(
@@ -144,6 +169,17 @@ class LexicalModel:
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return self.vectorizer.transform(texts)
 
+    def transform_documents(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """``transform`` for candidate notices, with rows cached by text: every firm of a digest run scores
+        mostly the same open notices, so each is vectorised once."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._rows]
+        if missing:
+            if len(self._rows) + len(missing) > ANALYZE_CACHE:
+                self._rows.clear()
+            for text, row in zip(missing, self.vectorizer.transform(missing), strict=True):
+                self._rows[text] = row
+        return sparse.vstack([self._rows[t] for t in texts], format="csr")
+
     def scores(self, query: str, documents: Sequence[str]) -> np.ndarray:
         """Cosine between the query and each document, in [0, 1]."""
         if not self.fitted or not documents:
@@ -157,7 +193,7 @@ class LexicalModel:
 
     def shared_terms(self, query: str, document: str, limit: int = 8) -> list[str]:
         """Terms in both texts, most distinctive first."""
-        shared = set(analyze(query)) & set(analyze(document))
+        shared = term_set(query) & term_set(document)
         ranked = sorted(shared, key=lambda t: (-(self.idf(t) or 0.0), t) if self.fitted else (0.0, t))
         return ranked[:limit]
 
@@ -172,7 +208,7 @@ class LexicalModel:
         """
         if not self.fitted or not keywords:
             return TermGuard([], 1.0)
-        doc_terms = set(analyze(document))
+        doc_terms = term_set(document)
         distinctive: list[str] = []
         for keyword in keywords:
             terms = analyze(keyword)

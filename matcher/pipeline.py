@@ -24,11 +24,11 @@ from matcher.indexing import IndexService, LoadedIndex, SyncReport
 from matcher.ingest.base import Rejected
 from matcher.ingest.detect import read_tenders
 from matcher.ingest.firms import read_firms
-from matcher.rank import Scorer, WeightedScorer, fuse, order
+from matcher.rank import Scorer, WeightedScorer, fuse, fuse_matrix, order
 from matcher.reranker import load_reranker, pick_scorer
 from matcher.retrieve import MatchQuery, retrieve_many
 from matcher.schema import FirmProfile, IngestReport, Match, Tender
-from matcher.signals import NEUTRAL, compute_signals
+from matcher.signals import NEUTRAL, compute_signals, describe, score_candidates
 from matcher.store import Database, FirmRepository, TenderFilter, TenderRepository
 from matcher.store.shortlists import FeedbackEvent, ShortlistItem, ShortlistRepository, Status
 
@@ -201,13 +201,13 @@ class Matcher:
         if wins:
             firm, history = self.awards.signals(firm, wins, tenders, self.embedder, loaded.lexical, self.settings.now())
             extra = {**extra, **history}
-        signals = compute_signals(firm, tenders, [d for _, d in candidates], loaded.lexical, extra)
+        scored = score_candidates(firm, tenders, [d for _, d in candidates], loaded.lexical, extra)
         scorer = pick_scorer(self.scorer, self.reranker, has_history=bool(wins))
-        scores = fuse(signals, scorer)
+        scores = fuse_matrix(scored.matrix, scored.multipliers, scorer)
         ranking = order(scores, [t.tender_id for t in tenders])[:k]
         weights, now = scorer.weights(), self.settings.now()
         return [
-            make_match(firm, tenders[i], signals[i], scores[i], rank, weights, now)
+            make_match(firm, tenders[i], describe(scored, i, loaded.lexical), scores[i], rank, weights, now)
             for rank, i in enumerate(ranking, start=1)
         ]
 

@@ -13,12 +13,23 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from matcher.codes import code_overlap
-from matcher.features import FEATURES, HISTORY_PARTS, NEUTRAL, SIGNALS, prepare_candidates, signal_matrix
+from matcher.features import (
+    FEATURES,
+    HISTORY_PARTS,
+    NEUTRAL,
+    SIGNALS,
+    prepare_candidates,
+    signal_matrix,
+    term_guards,
+)
 from matcher.fx import to_eur
 from matcher.lexical import LexicalModel, TermGuard
 from matcher.schema import CodeMatch, FirmProfile, Tender
 
-__all__ = ["FEATURES", "HISTORY_PARTS", "NEUTRAL", "SIGNALS", "Signals", "compute_signals"]
+__all__ = [
+    "FEATURES", "HISTORY_PARTS", "NEUTRAL", "SIGNALS", "ScoredCandidates", "Signals", "compute_signals", "describe",
+    "score_candidates",
+]
 
 
 @dataclass
@@ -86,6 +97,62 @@ def _decay(ratio: float) -> float:
     return max(0.0, 1.0 - math.log10(max(ratio, 1.0)))
 
 
+@dataclass(frozen=True)
+class ScoredCandidates:
+    """The feature matrix of one firm against its candidates, before any reasons are worded."""
+
+    firm: FirmProfile
+    tenders: Sequence[Tender]
+    documents: list[str]
+    matrix: np.ndarray  # (n, len(FEATURES))
+    guards: list[TermGuard]
+    notes: Mapping[str, Sequence[str]]
+
+    @property
+    def multipliers(self) -> np.ndarray:
+        return np.array([g.multiplier for g in self.guards], dtype=np.float64)
+
+
+def score_candidates(
+    firm: FirmProfile,
+    tenders: Sequence[Tender],
+    dense: Sequence[float],
+    lexical: LexicalModel,
+    extra: Mapping[str, Sequence[tuple[float, str]]] | None = None,
+) -> ScoredCandidates:
+    """The numbers ranking needs for every candidate (from ``matcher.features``, what evaluation measures).
+    ``extra`` carries (value, note) per candidate for history and feedback."""
+    batch = prepare_candidates(tenders, lexical)
+    numbers = {name: np.array([v for v, _ in values]) for name, values in (extra or {}).items()}
+    notes = {name: [n for _, n in values] for name, values in (extra or {}).items() if name in SIGNALS}
+    return ScoredCandidates(
+        firm=firm,
+        tenders=tenders,
+        documents=batch.documents,
+        matrix=signal_matrix(firm, batch, dense, lexical, numbers),
+        guards=term_guards(firm, batch, lexical),
+        notes=notes,
+    )
+
+
+def describe(scored: ScoredCandidates, i: int, lexical: LexicalModel) -> Signals:
+    """The full Signals of candidate ``i``, with the reasons worded (done only for the results shown)."""
+    firm, tender = scored.firm, scored.tenders[i]
+    _, matches = code_overlap(firm.codes, tender.codes)
+    row = dict(zip(FEATURES, scored.matrix[i].tolist(), strict=True))
+    signals = Signals(
+        **{name: row[name] for name in FEATURES},
+        guard=scored.guards[i],
+        code_matches=matches,
+        shared_terms=lexical.shared_terms(firm.text(), scored.documents[i]) if lexical.fitted else [],
+        country_note=country_fit(firm, tender)[1],
+        value_note=value_fit(firm, tender)[1],
+    )
+    for name, notes in scored.notes.items():
+        setattr(signals, f"{name}_note", notes[i])
+    return signals
+
+
 def compute_signals(
     firm: FirmProfile,
     tenders: Sequence[Tender],
@@ -93,31 +160,6 @@ def compute_signals(
     lexical: LexicalModel,
     extra: Mapping[str, Sequence[tuple[float, str]]] | None = None,
 ) -> list[Signals]:
-    """Signals for one firm against several tenders. ``extra`` carries history/feedback from later stages.
-    The numbers come from ``matcher.features.signal_matrix`` (what evaluation measures); this adds reasons."""
-    batch = prepare_candidates(tenders, lexical)
-    numbers = {name: np.array([v for v, _ in values]) for name, values in (extra or {}).items()}
-    matrix = signal_matrix(firm, batch, dense, lexical, numbers)
-    documents, query = batch.documents, firm.text()
-    out: list[Signals] = []
-    for i, tender in enumerate(tenders):
-        _, matches = code_overlap(firm.codes, tender.codes)
-        _, country_note = country_fit(firm, tender)
-        _, value_note = value_fit(firm, tender)
-        row = dict(zip(FEATURES, matrix[i].tolist(), strict=True))
-        signals = Signals(
-            dense=row["dense"], lexical=row["lexical"], codes=row["codes"], country=row["country"],
-            value=row["value"],
-            guard=lexical.term_guard(firm.keywords, documents[i], tender.language),
-            code_matches=matches,
-            shared_terms=lexical.shared_terms(query, documents[i]) if lexical.fitted else [],
-            country_note=country_note,
-            value_note=value_note,
-        )
-        for name in FEATURES[5:]:
-            setattr(signals, name, row[name])
-        for name, values in (extra or {}).items():
-            if name in SIGNALS:  # history parts have no note of their own
-                setattr(signals, f"{name}_note", values[i][1])
-        out.append(signals)
-    return out
+    """Signals with reasons for one firm against several tenders (``score_candidates`` + ``describe``)."""
+    scored = score_candidates(firm, tenders, dense, lexical, extra)
+    return [describe(scored, i, lexical) for i in range(len(tenders))]
