@@ -31,6 +31,7 @@ from matcher.schema import FirmProfile, IngestReport, Match, Tender
 from matcher.signals import NEUTRAL, compute_signals, describe, score_candidates
 from matcher.store import Database, FirmRepository, TenderFilter, TenderRepository
 from matcher.store.shortlists import FeedbackEvent, ShortlistItem, ShortlistRepository, Status
+from matcher.store.tenders import TenderCache
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class Matcher:
         self.db = Database(self.settings.db_url)
         self.db.create_all()
         self.tenders = TenderRepository()
+        self._tender_cache = TenderCache(self.tenders)
         self.firms = FirmRepository()
         self.shortlists = ShortlistRepository()
         self._encoder = encoder
@@ -126,7 +128,7 @@ class Matcher:
 
     def fetch_tenders(self, ids: list[str]) -> dict[str, Tender]:
         with self.db.connect() as conn:
-            return self.tenders.get_many(conn, ids)
+            return self._tender_cache.get_many(conn, ids)
 
     def all_tenders(self) -> Iterator[Tender]:
         with self.db.connect() as conn:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -223,3 +225,36 @@ class TenderRepository:
             conditions.append(and_(*[or_(title.contains(w), buyer.contains(w)) for w in words]))
         return conditions
 
+
+
+class TenderCache:
+    """Parsed tenders kept between requests, checked against the stored content hash on every read.
+
+    Ranking reads the same candidate notices again and again; parsing their JSON into validated models
+    was the largest cost of a recommendation. A hash check is one indexed query, and a changed or deleted
+    notice is never served stale.
+    """
+
+    def __init__(self, repository: TenderRepository, size: int = 50_000) -> None:
+        self._repository = repository
+        self._size = size
+        self._items: OrderedDict[str, tuple[str, Tender]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, conn: Connection, ids: list[str]) -> dict[str, Tender]:
+        stored = self._repository.hashes(conn, ids)
+        found: dict[str, Tender] = {}
+        with self._lock:
+            for tender_id, content_hash in stored.items():
+                cached = self._items.get(tender_id)
+                if cached is not None and cached[0] == content_hash:
+                    found[tender_id] = cached[1]
+        fresh = self._repository.get_many(conn, [t for t in stored if t not in found])
+        with self._lock:
+            for tender_id, tender in fresh.items():
+                self._items[tender_id] = (stored[tender_id], tender)
+                self._items.move_to_end(tender_id)
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        found.update(fresh)
+        return found
