@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from matcher.embed import Embedder
 from matcher.features import HISTORY_PARTS, prepare_candidates
-from matcher.history import WinHistory, award_tender, history_notes, history_parts, profile_with_history, win_similarity
+from matcher.history import (
+    Market,
+    WinHistory,
+    award_tender,
+    history_notes,
+    history_parts,
+    market_share,
+    profile_with_history,
+    win_similarity,
+)
 from matcher.ingest.awards import awards_from_ocds, read_awards
 from matcher.ingest.base import Rejected
 from matcher.lexical import LexicalModel
@@ -39,6 +48,7 @@ class AwardHistory:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.repo = AwardRepository()
+        self._market: tuple[tuple[date, int], Market] | None = None
 
     def ingest(self, paths: Sequence[Path]) -> tuple[IngestReport, int]:
         """Read every file first (an unreadable one changes nothing), then store, resolve and link.
@@ -55,6 +65,14 @@ class AwardHistory:
     def link(self, firm_id: str, supplier_name: str) -> str | None:
         with self.db.begin() as conn:
             return self.repo.link(conn, firm_id, supplier_name)
+
+    def market(self, before: date) -> Market:
+        """Counts of every stored award before ``before``, rebuilt when the day or the award count changes."""
+        with self.db.connect() as conn:
+            key = (before, self.repo.count(conn))
+            if self._market is None or self._market[0] != key:
+                self._market = (key, Market.from_awards(self.repo.before(conn, before)))
+        return self._market[1]
 
     def wins(self, firm_id: str, before: datetime | None = None) -> list[Award]:
         """The firm's past wins (through its linked identities), only those before ``before``."""
@@ -75,7 +93,8 @@ class AwardHistory:
         similarity = win_similarity(
             embedder.encode_documents(win_texts), embedder.encode_documents(batch.documents)
         )
-        parts = history_parts(history, batch, similarity)
+        share = market_share(wins, self.market(now.date()), batch)
+        parts = history_parts(history, batch, similarity, share)
         notes = history_notes(history, batch, parts)
         extra: Extra = {name: [(float(v), "") for v in parts[name]] for name in HISTORY_PARTS}
         extra["history"] = [(float(v), note) for v, note in zip(parts["history"], notes, strict=True)]

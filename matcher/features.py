@@ -24,7 +24,8 @@ from matcher.suppliers import name_key
 NEUTRAL = 0.5
 SIGNALS = ("dense", "lexical", "codes", "country", "value", "history", "feedback")
 #: The parts of the history signal (see ``matcher.history``); the re-ranker sees them separately.
-HISTORY_PARTS = ("history_similarity", "code_affinity", "buyer_affinity", "value_affinity", "pair_affinity")
+HISTORY_PARTS = ("history_similarity", "code_affinity", "buyer_affinity", "value_affinity", "pair_affinity",
+                 "market_share")
 FEATURES = SIGNALS + HISTORY_PARTS
 _HIERARCHICAL = ("CPV:", "UNSPSC:")
 

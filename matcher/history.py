@@ -7,9 +7,12 @@ between each past win and each candidate. Parts, each in [0, 1] (NEUTRAL when th
 - ``code_affinity``: the share of past wins whose codes match the candidate's (hierarchy-weighted);
 - ``buyer_affinity``: the share of past wins for the candidate's buyer (1 - 1/(1+count) shaped);
 - ``value_affinity``: how typical the candidate's value is of the firm's past values (log scale);
-- ``pair_affinity``: past wins for the same buyer *and* of the same kind (code or near-identical text).
+- ``pair_affinity``: past wins for the same buyer *and* of the same kind (code or near-identical text);
+- ``market_share``: the firm's share of the earlier awards with the candidate's buyer, code and exact title
+  (``Market``: every award before "now", not only the firm's), a prior of who wins such contracts.
 
-``history`` is their weighted mean: the one history number the weighted scorer and the reasons use.
+``history`` is the weighted mean of the first five: the one history number the weighted scorer and the reasons
+use.
 """
 
 from __future__ import annotations
@@ -72,6 +75,39 @@ class WinHistory:
         return len(self.titles)
 
 
+@dataclass(frozen=True)
+class Market:
+    """How many distinct earlier awards (any supplier) each buyer, code and exact title had."""
+
+    buyers: Counter[str]
+    codes: Counter[str]
+    titles: Counter[str]
+
+    @classmethod
+    def from_awards(cls, awards: Sequence[Award]) -> Market:
+        """``awards``: every award row dated before "now" (rows sharing an award id count once)."""
+        distinct = {a.award_id: a for a in awards}.values()
+        return cls(
+            buyers=Counter(buyer_key(a.buyer) for a in distinct if a.buyer),
+            codes=Counter(c for a in distinct for c in a.codes),
+            titles=Counter(a.title for a in distinct if a.title),
+        )
+
+
+def market_share(wins: Sequence[Award], market: Market, batch: CandidateBatch) -> np.ndarray:
+    """Mean of the firm's share of the candidate's buyer, best code and exact title among earlier awards."""
+    buyers = Counter(buyer_key(w.buyer) for w in wins if w.buyer)
+    codes = Counter(c for w in wins for c in w.codes)
+    titles = Counter(w.title for w in wins if w.title)
+    out = np.zeros(len(batch))
+    for i, (tender, buyer) in enumerate(zip(batch.tenders, batch.buyers, strict=True)):
+        by_buyer = buyers[buyer] / (market.buyers[buyer] + 1) if buyer else 0.0
+        by_code = max((codes[c] / (market.codes[c] + 1) for c in tender.codes), default=0.0)
+        by_title = titles[tender.title] / (market.titles[tender.title] + 1)
+        out[i] = (by_buyer + by_code + by_title) / 3.0
+    return out
+
+
 def profile_with_history(profile: FirmProfile, wins: Sequence[Award], titles: int = 20) -> FirmProfile:
     """The profile with its past wins folded in: their commonest titles join the description, their codes
     and buyer countries join the codes and target countries, and (when the profile sets none) the range of
@@ -97,8 +133,11 @@ def win_similarity(win_vectors: np.ndarray, candidate_vectors: np.ndarray) -> np
     return np.asarray(np.clip(win_vectors @ candidate_vectors.T, 0.0, 1.0), dtype=np.float64)
 
 
-def history_parts(history: WinHistory, batch: CandidateBatch, similarity: np.ndarray) -> dict[str, np.ndarray]:
-    """Each part of ``HISTORY_PARTS`` for every candidate, plus the combined ``history``."""
+def history_parts(
+    history: WinHistory, batch: CandidateBatch, similarity: np.ndarray, share: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Each part of ``HISTORY_PARTS`` for every candidate, plus the combined ``history``. ``share`` is
+    ``market_share`` (NEUTRAL when not given)."""
     n = len(batch)
     if not len(history):
         return {name: np.full(n, NEUTRAL) for name in (*HISTORY_PARTS, "history")}
@@ -119,6 +158,7 @@ def history_parts(history: WinHistory, batch: CandidateBatch, similarity: np.nda
         "pair_affinity": _share(history.weights @ (same_buyer * kind), known),
     }
     parts["history"] = sum(HISTORY_WEIGHTS[k] * v for k, v in parts.items()) / sum(HISTORY_WEIGHTS.values())
+    parts["market_share"] = share if share is not None else np.full(n, NEUTRAL)
     return parts
 
 

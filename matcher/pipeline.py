@@ -9,9 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
+
+import numpy as np
 
 from matcher.award_history import AwardHistory
 from matcher.config import Settings, get_settings
@@ -212,6 +215,36 @@ class Matcher:
             make_match(firm, tenders[i], describe(scored, i, loaded.lexical), scores[i], rank, weights, now)
             for rank, i in enumerate(ranking, start=1)
         ]
+
+    def decision_features(self, before: datetime | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per firm with partner decisions made before ``before`` (the latest per tender): the ranking features
+        of its approved and of its rejected tenders, with the feedback column left neutral so that a decision
+        never explains itself. ``matcher train-ranker`` learns from them as extra labelled pairs."""
+        with self.db.connect() as conn:
+            events = self.shortlists.events(conn, before=before)
+        latest: dict[str, dict[str, Status]] = {}
+        for event in events:
+            latest.setdefault(event.firm_id, {})[event.tender_id] = event.decision
+        out: list[tuple[np.ndarray, np.ndarray]] = []
+        for firm_id, decided in latest.items():
+            tenders = self.fetch_tenders([t for t, s in decided.items() if s in ("approved", "rejected")])
+            if not tenders:
+                continue
+            ids = list(tenders)
+            matrix = self._feature_matrix(self.get_firm(firm_id), [tenders[t] for t in ids])
+            approved = np.array([decided[t] == "approved" for t in ids])
+            out.append((matrix[approved], matrix[~approved]))
+        return out
+
+    def _feature_matrix(self, firm: FirmProfile, tenders: list[Tender]) -> np.ndarray:
+        loaded = self.index.current()
+        dense = self.embedder.encode_documents([t.text() for t in tenders]) @ self.embedder.encode_queries(
+            [firm.text()])[0]
+        extra: dict[str, Sequence[tuple[float, str]]] = {}
+        wins = self.awards.wins(firm.firm_id, before=self.settings.now())
+        if wins:
+            firm, extra = self.awards.signals(firm, wins, tenders, self.embedder, loaded.lexical, self.settings.now())
+        return score_candidates(firm, tenders, [float(d) for d in dense], loaded.lexical, extra).matrix
 
     def firms_for(self, tender_id: str, k: int = 10, firm_ids: Iterable[str] | None = None) -> list[Match]:
         """The firms that fit one tender best (for officers; partners pass their own firms' ids)."""

@@ -39,6 +39,8 @@ FOLDER = "reranker"
 HISTORY_CHOICES: dict[str, dict[str, float]] = {
     "history": {"dense": 0.10, "lexical": 0.15, "codes": 0.05, "value": 0.05, "history": 0.65},
     "history-only": {"history": 1.0},
+    "history-share": {"history": 1.0, "market_share": 1.5},
+    "history-share-heavy": {"history": 1.0, "market_share": 3.0},
     "history-text": {"dense": 0.20, "lexical": 0.20, "codes": 0.10, "history": 0.50},
 }
 

@@ -49,6 +49,7 @@ class Signals:
     buyer_affinity: float = NEUTRAL
     value_affinity: float = NEUTRAL
     pair_affinity: float = NEUTRAL
+    market_share: float = NEUTRAL
     guard: TermGuard = field(default_factory=lambda: TermGuard([], 1.0))
     code_matches: list[CodeMatch] = field(default_factory=list)
     shared_terms: list[str] = field(default_factory=list)

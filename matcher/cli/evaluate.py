@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -123,7 +123,8 @@ def train_ranker(
     cut = _cut(rows, cutoff, quantile)
     name = encoder or settings.encoder
     training = training_set(rows, cut, _embedders([name], home), name, progress=True)
-    scorer, info = train(training)
+    decisions = open_matcher(home).decision_features(before=datetime.combine(cut, time.min, tzinfo=UTC))
+    scorer, info = train(training, decisions=decisions)
     info |= {"awards_file": awards_file.name, "encoder": name}
     path = save_reranker(scorer, models_dir or settings.models_dir, info)
     typer.echo(f"shipped {info['selected']} (validation {info['validation'][info['selected']]}) -> {path}")

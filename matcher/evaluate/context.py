@@ -13,7 +13,15 @@ import numpy as np
 from matcher.embed import Embedder
 from matcher.evaluate.split import TimeSplit
 from matcher.features import CandidateBatch, prepare_candidates, signal_matrix, term_guards
-from matcher.history import WinHistory, award_tender, history_parts, profile_with_history, win_similarity
+from matcher.history import (
+    Market,
+    WinHistory,
+    award_tender,
+    history_parts,
+    market_share,
+    profile_with_history,
+    win_similarity,
+)
 from matcher.lexical import LexicalModel
 from matcher.schema import FirmProfile, Tender
 
@@ -56,6 +64,7 @@ class EvalContext:
     texts: dict[str, TextVectors] = field(default_factory=dict)
     profile_vectors: dict[str, np.ndarray] = field(default_factory=dict)
     profiles: dict[str, FirmProfile] = field(default_factory=dict)
+    market: Market | None = None
 
     @classmethod
     def build(
@@ -66,6 +75,7 @@ class EvalContext:
         # Lexical statistics (IDF) come from the history before the cut only.
         lexical = LexicalModel().fit([t.text() for t in past], languages=[t.language for t in past])
         context = cls(split, tenders, lexical, prepare_candidates(tenders, lexical), embedders, default_encoder)
+        context.market = Market.from_awards(split.history)  # every award before the cut, any supplier
         for identity in split.firms:
             wins = split.profiles[identity]
             base = FirmProfile(firm_id="eval", name=split.resolver.name(identity), description="-")
@@ -96,8 +106,10 @@ class EvalContext:
     def firm(self, identity: str) -> FirmView:
         """The firm's features against every candidate, exactly as ``recommend`` computes them."""
         profile = self.profiles[identity]
-        history = WinHistory.from_awards(self.split.profiles[identity], self.split.cutoff)
-        extra = history_parts(history, self.batch, self.win_similarity(identity, self.default_encoder))
+        wins = self.split.profiles[identity]
+        history = WinHistory.from_awards(wins, self.split.cutoff)
+        share = market_share(wins, self.market, self.batch) if self.market is not None else None
+        extra = history_parts(history, self.batch, self.win_similarity(identity, self.default_encoder), share)
         dense = self.dense(identity, self.default_encoder)
         features = signal_matrix(profile, self.batch, dense, self.lexical, extra)
         guards = np.array([g.multiplier for g in term_guards(profile, self.batch, self.lexical)])

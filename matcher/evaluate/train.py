@@ -23,6 +23,7 @@ from matcher.errors import InvalidInput
 from matcher.evaluate.context import EvalContext
 from matcher.evaluate.metrics import average, firm_metrics, rank_positions
 from matcher.evaluate.split import cutoff_at_quantile, time_split
+from matcher.features import FEATURES
 from matcher.rank import Scorer, WeightedScorer, fuse_matrix
 from matcher.reranker import HISTORY_CHOICES, fit_pairwise
 from matcher.schema import Award
@@ -90,8 +91,21 @@ def _validate(scorer: Scorer, training: TrainingSet, k: int) -> dict[str, float]
     )
 
 
-def train(training: TrainingSet, k: int = 10) -> tuple[Scorer, dict[str, Any]]:
-    """The scorer to ship and a report of the choice (validation metrics of every contender)."""
+def decision_pairs(decisions: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Partner decisions as pairs: every approved tender's features minus every rejected one's, per firm."""
+    out = [(a[:, None, :] - r[None, :, :]).reshape(-1, a.shape[1]) for a, r in decisions if len(a) and len(r)]
+    return np.vstack(out) if out else np.zeros((0, len(FEATURES)))
+
+
+def train(
+    training: TrainingSet, k: int = 10, decisions: Sequence[tuple[np.ndarray, np.ndarray]] = ()
+) -> tuple[Scorer, dict[str, Any]]:
+    """The scorer to ship and a report of the choice (validation metrics of every contender). ``decisions``
+    (approved, rejected feature rows per firm, from ``Matcher.decision_features``) join the training pairs."""
+    extra = decision_pairs(decisions)
+    training.pairs.append(extra)
+    training.train_pairs_all.append(extra)
+    training.span["decision_pairs"] = len(extra)
     contenders: dict[str, Scorer] = {
         "logistic": fit_pairwise(np.vstack(training.pairs)),
         **{f"weighted:{name}": WeightedScorer(name=name, weight=w) for name, w in HISTORY_CHOICES.items()},

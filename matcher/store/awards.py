@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from sqlalchemy import Column, Connection, Date, Index, String, Table, Text, delete, func, insert, select, update
 
@@ -107,6 +108,11 @@ class AwardRepository:
                 award = Award.model_validate_json(data)
                 found.setdefault(award.award_id, award)
         return sorted(found.values(), key=lambda a: (a.date, a.award_id))
+
+    def before(self, conn: Connection, day: date) -> list[Award]:
+        """Every stored award row dated before ``day`` (what market priors may see)."""
+        query = select(awards.c.data).where(awards.c.date < day)
+        return [Award.model_validate_json(data) for data in conn.execute(query).scalars()]
 
     def count(self, conn: Connection) -> int:
         return int(conn.execute(select(func.count()).select_from(awards)).scalar_one())

@@ -142,3 +142,19 @@ def test_recommend_many_equals_recommend_one_by_one(loaded: Matcher) -> None:
     batched = loaded.recommend_many(firms, MatchQuery(k=3))
     single = [loaded.recommend(f, MatchQuery(k=3)) for f in firms]
     assert [[m.tender_id for m in ms] for ms in batched] == [[m.tender_id for m in ms] for ms in single]
+
+
+def test_partner_decisions_are_training_rows_without_their_own_feedback(loaded: Matcher) -> None:
+    from matcher.features import FEATURES
+
+    with loaded.db.begin() as conn:
+        for tid in ("test:1", "test:5", "test:6"):
+            loaded.shortlists.propose(conn, "medi", tid, actor="partner-kim")
+        loaded.shortlists.decide(conn, "medi", "test:5", "approved", actor="partner-kim")
+        loaded.shortlists.decide(conn, "medi", "test:5", "rejected", actor="partner-kim")  # the latest counts
+        loaded.shortlists.decide(conn, "medi", "test:1", "approved", actor="partner-kim")
+    [(approved, rejected)] = loaded.decision_features()
+    assert approved.shape == (1, len(FEATURES)) and rejected.shape == (1, len(FEATURES))
+    assert approved[0, FEATURES.index("feedback")] == rejected[0, FEATURES.index("feedback")] == 0.5
+    assert approved[0, FEATURES.index("country")] == 0.0 and rejected[0, FEATURES.index("country")] == 1.0  # FR vs KE
+    assert loaded.decision_features(before=datetime(2000, 1, 1, tzinfo=UTC)) == []

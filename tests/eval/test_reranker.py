@@ -75,3 +75,13 @@ def test_the_shipped_artifact_loads() -> None:
     models = Path(__file__).resolve().parents[2] / "models"
     assert load_reranker(models) is not None
     assert (trained_until(models) or "") < "2013-10-30"  # trained on Canada before the evaluation cut
+
+
+def test_partner_decisions_become_pairs_approved_over_rejected() -> None:
+    from matcher.evaluate.train import decision_pairs
+
+    approved = np.full((2, len(FEATURES)), 0.8)
+    rejected = np.full((3, len(FEATURES)), 0.2)
+    pairs = decision_pairs([(approved, rejected), (approved, rejected[:0])])  # a firm with no rejection adds none
+    assert pairs.shape == (6, len(FEATURES)) and np.allclose(pairs, 0.6)
+    assert decision_pairs([]).shape == (0, len(FEATURES))
