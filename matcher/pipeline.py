@@ -305,8 +305,7 @@ class Matcher:
     def feedback_events(self, firm_id: str) -> list[FeedbackEvent]:
         """The append-only decision log of one firm, oldest first."""
         with self.db.connect() as conn:
-            events: Iterable[FeedbackEvent] = self.shortlists.events(conn)
-        return [e for e in events if e.firm_id == firm_id]
+            return self.shortlists.events(conn, firm_id=firm_id)
 
 
 def _collect(

@@ -151,9 +151,14 @@ class ShortlistRepository:
             found[row.firm_id][row.tender_id] = row.status
         return found
 
-    def events(self, conn: Connection, before: datetime | None = None) -> builtins.list[FeedbackEvent]:
-        """The feedback log in order (optionally only events before a moment, for time-split training)."""
+    def events(
+        self, conn: Connection, before: datetime | None = None, firm_id: str | None = None
+    ) -> builtins.list[FeedbackEvent]:
+        """The feedback log in order; optionally one firm's, or only events before a moment (time-split
+        training)."""
         query = select(feedback_events).order_by(feedback_events.c.event_id)
+        if firm_id is not None:
+            query = query.where(feedback_events.c.firm_id == firm_id)
         if before is not None:
             query = query.where(feedback_events.c.created_at < before)
         return [
