@@ -63,9 +63,13 @@ class Matcher:
         self._encoder = encoder
         self.scorer: Scorer = WeightedScorer()
         self.awards = AwardHistory(self.db)  # award history; firms linked to suppliers rank with it
-        self.reranker = load_reranker(self.settings.models_dir)
 
     # ------------------------------------------------------------------ components
+    @cached_property
+    def reranker(self) -> Scorer | None:
+        """The saved re-ranker, loaded on first use so that ``train-ranker`` runs past a stale one."""
+        return load_reranker(self.settings.models_dir)
+
     @cached_property
     def embedder(self) -> Embedder:
         encoder = self._encoder or make_encoder(self.settings.encoder)

@@ -1,19 +1,21 @@
-"""The learned re-ranker: a logistic regression (scikit-learn) over the ranking features, saved as JSON.
+"""The learned re-ranker: a logistic regression or tree ensemble (scikit-learn) over the ranking features.
 
 Saved as ``models/reranker/manifest.json`` (kind, features, coefficients, scaling, training data span,
 metrics, library versions). Nothing is unpickled: loading reads JSON numbers and checks the manifest (kind,
 format version, feature names against the code's ``FEATURES``) before anything is used, so a stale or
 foreign artifact is refused with a clear error instead of silently mis-scoring.
 
-``matcher train-ranker`` fits a pairwise logistic regression and validates it against a few hand-set weighted
-scorers on held-out firms (all before the cut); the manifest records which won (``model.type`` is
-``logistic`` or ``weighted``). The model was trained on profiles built from award history, so the pipeline
-uses it only for firms that have award history; a profile written by hand keeps the default weighted scorer
-(``pick_scorer``).
+``matcher train-ranker`` fits a pairwise logistic regression and gradient-boosted trees and validates them
+against a few hand-set weighted scorers on held-out firms (all before the cut); the manifest records which won
+(``model.type`` is ``logistic``, ``weighted`` or ``trees``; trees keep their node arrays in ``trees.npz`` next
+to the manifest, checked by its sha256 and read with ``allow_pickle=False``). The model was trained on
+profiles built from award history, so the pipeline uses it only for firms that have award history; a profile
+written by hand keeps the default weighted scorer (``pick_scorer``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -26,12 +28,14 @@ import numpy as np
 from matcher.errors import MatcherError
 from matcher.features import FEATURES
 from matcher.rank import Scorer, WeightedScorer
+from matcher.trees import TreeScorer, load_trees, save_trees
 
 log = logging.getLogger(__name__)
 
 KIND = "logistic-reranker"
 FORMAT = 1
 FOLDER = "reranker"
+TREES_FILE = "trees.npz"  # next to the manifest; the only other file the loader reads
 
 
 #: Hand-set weighted scorers for firms with award history; ``train-ranker`` validates them against the
@@ -93,6 +97,10 @@ def save_reranker(scorer: Scorer, models_dir: Path, training: dict[str, Any]) ->
         model = {"type": "logistic", "coef": scorer.coef.tolist(), "intercept": scorer.intercept}
     elif isinstance(scorer, WeightedScorer):
         model = {"type": "weighted", "name": scorer.name, "weights": scorer.weight}
+    elif isinstance(scorer, TreeScorer):
+        save_trees(scorer, folder / TREES_FILE)
+        model = {"type": "trees", "name": scorer.name, "file": TREES_FILE, "params": scorer.params,
+                 "trees": len(scorer.roots), "sha256": _sha256(folder / TREES_FILE)}
     else:
         raise MatcherError(f"cannot save a scorer of type {type(scorer).__name__}")
     manifest = {
@@ -127,7 +135,23 @@ def load_reranker(models_dir: Path) -> Scorer | None:
     return _model(manifest["model"], path)
 
 
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _trees(model: dict[str, Any], path: Path) -> TreeScorer:
+    trees = path.parent / TREES_FILE
+    if not trees.exists() or _sha256(trees) != model.get("sha256"):
+        raise MatcherError(f"re-ranker {path} names {TREES_FILE} with sha256 {model.get('sha256')!r}, but {trees} "
+                           "is missing or differs; retrain with `matcher train-ranker`")
+    scorer = load_trees(trees, len(FEATURES), str(model.get("name", "trees")))
+    scorer.params = dict(model.get("params", {}))
+    return scorer
+
+
 def _model(model: dict[str, Any], path: Path) -> Scorer:
+    if model.get("type") == "trees":
+        return _trees(model, path)
     if model.get("type") == "weighted":
         weights = {str(k): float(v) for k, v in model["weights"].items()}
         if not set(weights) <= set(FEATURES):
@@ -138,7 +162,7 @@ def _model(model: dict[str, Any], path: Path) -> Scorer:
         if coef.shape != (len(FEATURES),):
             raise MatcherError(f"re-ranker {path} has {coef.shape} coefficients, expected {len(FEATURES)}")
         return LearnedScorer(coef, float(model["intercept"]))
-    raise MatcherError(f"re-ranker {path} has model type {model.get('type')!r} (expected logistic or weighted)")
+    raise MatcherError(f"re-ranker {path} has model type {model.get('type')!r} (expected logistic, weighted or trees)")
 
 
 def pick_scorer(default: Scorer, reranker: Scorer | None, has_history: bool) -> Scorer:

@@ -1,0 +1,93 @@
+"""The tree re-ranker: sklearn's fitted trees exported as arrays (no pickle) and walked with numpy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.ensemble import HistGradientBoostingClassifier
+from typer.testing import CliRunner
+
+from matcher.cli import app
+from matcher.errors import MatcherError
+from matcher.evaluate.train import TrainingSet, train
+from matcher.features import FEATURES
+from matcher.reranker import load_reranker, save_reranker
+from matcher.schema import Award
+from matcher.trees import TreeScorer, export_trees, fit_trees
+
+
+def _rows(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.random((n, len(FEATURES)))
+    signal = x[:, FEATURES.index("history")] + 0.5 * x[:, FEATURES.index("market_share")]
+    y = (signal + rng.normal(0.0, 0.2, n) > 0.8).astype(np.int64)
+    x[rng.random(x.shape) < 0.03] = np.nan  # missing values take the branch sklearn learnt for them
+    return x, y
+
+
+def test_the_walker_equals_sklearn_on_held_out_rows() -> None:
+    x, y = _rows(3000)
+    model = HistGradientBoostingClassifier(max_iter=60, max_leaf_nodes=15, random_state=0).fit(x[:2000], y[:2000])
+    trees = export_trees(model, len(FEATURES))
+    held_out = x[2000:]
+    assert np.allclose(trees.decision(held_out), model.decision_function(held_out), atol=1e-6, rtol=0.0)
+    assert np.allclose(trees.score(held_out), model.predict_proba(held_out)[:, 1], atol=1e-6, rtol=0.0)
+    assert len(trees.roots) == 60 and set(trees.weights()) <= set(FEATURES)
+
+
+def test_a_prior_column_is_fed_to_the_trees_like_sklearn_saw_it() -> None:
+    x, y = _rows(2000)
+    trees = fit_trees(x[:1500], y[:1500], "trees-prior")
+    assert trees.prior is not None and trees.n_features == len(FEATURES) + 1
+    model = HistGradientBoostingClassifier(early_stopping=False, random_state=0, **trees.params)
+    model.fit(trees.with_prior(x[:1500]), y[:1500])
+    held_out = trees.with_prior(x[1500:])
+    assert np.allclose(trees.decision(x[1500:]), model.decision_function(held_out), atol=1e-6, rtol=0.0)
+
+
+def test_trees_round_trip_without_pickle_and_refuse_tampering(tmp_path: Path) -> None:
+    x, y = _rows(1500)
+    trees = fit_trees(x, y, "trees-prior")
+    save_reranker(trees, tmp_path, {"span": {"to": "2013-10-29"}})
+    loaded = load_reranker(tmp_path)
+    assert isinstance(loaded, TreeScorer) and loaded.name == "trees-prior" and loaded.prior is not None
+    assert np.allclose(loaded.score(x[:200]), trees.score(x[:200]), atol=1e-12)
+    with np.load(tmp_path / "reranker" / "trees.npz", allow_pickle=False) as data:  # plain arrays only
+        assert all(data[k].dtype != object for k in data.files)
+    path = tmp_path / "reranker" / "trees.npz"
+    path.write_bytes(path.read_bytes() + b"\0")
+    with pytest.raises(MatcherError, match="retrain"):
+        load_reranker(tmp_path)
+
+
+def test_train_validates_the_trees_as_a_contender() -> None:
+    x, y = _rows(4000, seed=1)
+    firms = [(x[i : i + 200], y[i : i + 200], np.ones(200)) for i in range(0, 4000, 200)]
+    training = TrainingSet(points=firms[:14], points_all=firms)
+    training.pairs = training.train_pairs_all = [np.zeros((1, len(FEATURES))) + 0.01]
+    for features, won, _ in firms[14:]:
+        clean = np.nan_to_num(features, nan=0.5)
+        training.validation.append((clean, np.ones(len(clean)), [int(i) for i in np.flatnonzero(won)]))
+    _, info = train(training)
+    assert {"trees:trees", "trees:trees-prior", "logistic"} <= set(info["validation"])
+    assert info["selected"] in info["validation"]
+
+
+def test_train_ranker_runs_past_a_stale_saved_model(awards: list[Award], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    models = tmp_path / "models"
+    save_reranker(fit_trees(*_rows(1000), "trees"), models, {})
+    manifest_path = models / "reranker" / "manifest.json"
+    stale = json.loads(manifest_path.read_text()) | {"features": ["dense", "lexical"]}
+    manifest_path.write_text(json.dumps(stale))
+    monkeypatch.setenv("MATCHER_MODELS_DIR", str(models))
+    source = tmp_path / "awards.jsonl"
+    source.write_text("\n".join(a.model_dump_json() for a in awards))
+    result = CliRunner().invoke(app, ["train-ranker", "--awards", str(source), "--cutoff", "2013-06-01",
+                                      "--encoder", "fake", "--home", str(tmp_path / "home")])
+    assert result.exit_code == 0, result.output
+    assert json.loads(manifest_path.read_text())["features"] == list(FEATURES)
+    assert load_reranker(models) is not None
