@@ -139,9 +139,6 @@ class VectorIndex:
     def __contains__(self, tender_id: object) -> bool:
         return isinstance(tender_id, str) and faiss_id(tender_id) in self._ids
 
-    def tender_ids(self) -> list[str]:
-        return list(self._ids.values())
-
     def search(self, queries: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
         """For each query row, up to k (tender_id, cosine) pairs, best first."""
         if queries.ndim != 2 or queries.shape[1] != self.manifest.dim:
@@ -153,15 +150,6 @@ class VectorIndex:
             [(self._ids[int(i)], float(s)) for s, i in zip(row_s, row_i, strict=True) if i >= 0]
             for row_s, row_i in zip(scores, ids, strict=True)
         ]
-
-    def vectors(self, tender_ids: list[str]) -> np.ndarray:
-        """Stored vectors for these tenders (exact indexes only), zero rows for unknown ids."""
-        out = np.zeros((len(tender_ids), self.manifest.dim), dtype=np.float32)
-        for row, tid in enumerate(tender_ids):
-            fid = faiss_id(tid)
-            if fid in self._ids and self.manifest.index_type == "flat":
-                out[row] = self._index.reconstruct(fid)
-        return out
 
     # ------------------------------------------------------------------ persistence
     def save(self, folder: Path) -> None:

@@ -6,7 +6,6 @@ profile that leaves a field empty is neither rewarded nor punished for it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -63,39 +62,36 @@ class Signals:
         return [getattr(self, name) for name in FEATURES]
 
 
-def country_fit(firm: FirmProfile, tender: Tender) -> tuple[float, str]:
+def country_note(firm: FirmProfile, tender: Tender) -> str:
+    """Why the country signal is what ``matcher.features.country_scores`` made it, in words."""
     countries = tender.all_countries()
     if not firm.target_countries:
-        return NEUTRAL, "no target countries in the profile"
+        return "no target countries in the profile"
     if not countries:
-        return NEUTRAL, "the notice names no country"
+        return "the notice names no country"
     hit = [c for c in countries if c in firm.target_countries]
     if hit:
-        return 1.0, f"{', '.join(hit)} is a target country"
-    return 0.0, f"{', '.join(countries)} is not among the target countries ({', '.join(firm.target_countries)})"
+        return f"{', '.join(hit)} is a target country"
+    return f"{', '.join(countries)} is not among the target countries ({', '.join(firm.target_countries)})"
 
 
-def value_fit(firm: FirmProfile, tender: Tender) -> tuple[float, str]:
-    """1 inside the firm's range; decays with the log-distance outside it (0 at ten times off)."""
+def value_note(firm: FirmProfile, tender: Tender) -> str:
+    """Why the value signal is what ``matcher.features.value_scores`` made it, in words."""
     if tender.value is None or tender.value <= 0:
-        return NEUTRAL, "the notice gives no value"
+        return "the notice gives no value"
     if firm.min_value is None and firm.max_value is None:
-        return NEUTRAL, "no value range in the profile"
+        return "no value range in the profile"
     value_eur = to_eur(tender.value, tender.currency)
+    if value_eur is None:
+        return f"value in {tender.currency or 'an unknown currency'} cannot be compared"
+    shown = f"{tender.value:,.0f} {tender.currency}"
     low = to_eur(firm.min_value, firm.currency) if firm.min_value is not None else None
     high = to_eur(firm.max_value, firm.currency) if firm.max_value is not None else None
-    if value_eur is None:
-        return NEUTRAL, f"value in {tender.currency or 'an unknown currency'} cannot be compared"
-    shown = f"{tender.value:,.0f} {tender.currency}"
     if low is not None and value_eur < low:
-        return _decay(low / value_eur), f"{shown} is below the firm's minimum"
+        return f"{shown} is below the firm's minimum"
     if high is not None and value_eur > high:
-        return _decay(value_eur / max(high, 1.0)), f"{shown} is above the firm's maximum"
-    return 1.0, f"{shown} is within the firm's range"
-
-
-def _decay(ratio: float) -> float:
-    return max(0.0, 1.0 - math.log10(max(ratio, 1.0)))
+        return f"{shown} is above the firm's maximum"
+    return f"{shown} is within the firm's range"
 
 
 @dataclass(frozen=True)
@@ -146,8 +142,8 @@ def describe(scored: ScoredCandidates, i: int, lexical: LexicalModel) -> Signals
         guard=scored.guards[i],
         code_matches=matches,
         shared_terms=lexical.shared_terms(firm.text(), scored.documents[i]) if lexical.fitted else [],
-        country_note=country_fit(firm, tender)[1],
-        value_note=value_fit(firm, tender)[1],
+        country_note=country_note(firm, tender),
+        value_note=value_note(firm, tender),
     )
     for name, notes in scored.notes.items():
         setattr(signals, f"{name}_note", notes[i])
