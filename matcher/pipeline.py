@@ -19,12 +19,12 @@ import numpy as np
 from matcher.award_history import AwardHistory
 from matcher.config import Settings, get_settings
 from matcher.embed import Embedder, EmbeddingCache, Encoder, make_encoder
-from matcher.errors import NotFound
+from matcher.errors import NotFound, UnreadableFile
 from matcher.explain import make_match
 from matcher.feedback import feedback_signal
 from matcher.index_folder import IndexFolder
 from matcher.indexing import IndexService, LoadedIndex, SyncReport
-from matcher.ingest.base import Rejected
+from matcher.ingest.base import Rejected, source_digest
 from matcher.ingest.detect import read_tenders
 from matcher.ingest.firms import read_firms
 from matcher.rank import Scorer, WeightedScorer, fuse, fuse_matrix, order
@@ -33,6 +33,7 @@ from matcher.retrieve import MatchQuery, retrieve_many
 from matcher.schema import FirmProfile, IngestReport, Match, Tender
 from matcher.signals import NEUTRAL, compute_signals, describe, score_candidates
 from matcher.store import Database, FirmRepository, TenderFilter, TenderRepository
+from matcher.store.ingest_ledger import IngestLedger, LedgerEntry
 from matcher.store.shortlists import FeedbackEvent, ShortlistItem, ShortlistRepository, Status
 from matcher.store.tenders import TenderCache
 
@@ -60,6 +61,7 @@ class Matcher:
         self._tender_cache = TenderCache(self.tenders)
         self.firms = FirmRepository()
         self.shortlists = ShortlistRepository()
+        self.ledger = IngestLedger()
         self._encoder = encoder
         self.scorer: Scorer = WeightedScorer()
         self.awards = AwardHistory(self.db)  # award history; firms linked to suppliers rank with it
@@ -87,9 +89,38 @@ class Matcher:
     # ------------------------------------------------------------------ ingest
     def ingest_tenders(self, paths: Sequence[Path], sync: bool = True, progress: bool = False) -> IngestResult:
         """Load tender files. Every file is read completely before anything is written, so an unreadable
-        file changes nothing; malformed records are rejected one by one and the rest load."""
-        items, rejected = _collect(paths, read_tenders, Tender)
-        return self.upsert_tenders(items, rejected, sync=sync, progress=progress)
+        file changes nothing; malformed records are rejected one by one and the rest load. A file already
+        ingested byte for byte, whose tenders are still stored as it left them, is not parsed again."""
+        skipped, to_read = self._unchanged_files([Path(p) for p in paths])
+        read = [(path, digest, *_collect([path], read_tenders, Tender)) for path, digest in to_read]
+        items = [t for _, _, file_items, _ in read for t in file_items]
+        rejected = [r for _, _, _, file_rejected in read for r in file_rejected]
+        with self.db.begin() as conn:
+            report = self.tenders.upsert(conn, items)
+            for path, digest, file_items, file_rejected in read:
+                produced = {t.tender_id: t.content_hash() for t in file_items}
+                self.ledger.record(conn, LedgerEntry(
+                    digest, str(path), produced, [(r.record, r.reason) for r in file_rejected]))
+        report.unchanged += sum(len(entry.tenders) for entry in skipped)
+        report.rejected = [(r.record, r.reason) for r in rejected] + [r for e in skipped for r in e.rejected]
+        index = self.sync_index(progress=progress) if sync and self.index.exists() else None
+        return IngestResult(report, index)
+
+    def _unchanged_files(self, paths: list[Path]) -> tuple[list[LedgerEntry], list[tuple[Path, str]]]:
+        """Split files into those the ledger says are unchanged and intact, and those to read."""
+        skipped: list[LedgerEntry] = []
+        to_read: list[tuple[Path, str]] = []
+        with self.db.connect() as conn:
+            for path in paths:
+                if not path.exists():
+                    raise UnreadableFile(f"no such file or folder: {path}")
+                digest = source_digest(path)
+                entry = self.ledger.get(conn, digest)
+                if entry is not None and entry.intact(self.tenders.hashes(conn, list(entry.tenders))):
+                    skipped.append(entry)
+                else:
+                    to_read.append((path, digest))
+        return skipped, to_read
 
     def upsert_tenders(
         self, items: Sequence[Tender], rejected: Sequence[Rejected] = (), sync: bool = True,

@@ -7,6 +7,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    bindparam,
     delete,
     func,
     insert,
@@ -103,36 +105,49 @@ class TenderRepository:
     """Queries over the tender tables. Every method takes the connection of the caller's transaction."""
 
     def upsert(self, conn: Connection, items: Iterable[Tender]) -> IngestReport:
-        """Insert new tenders, update changed ones, leave identical ones alone (idempotent re-ingest)."""
+        """Insert new tenders, update changed ones, leave identical ones alone (idempotent re-ingest).
+        Writes are batched: one multi-row statement per table per chunk, not one round trip per tender."""
         latest = {t.tender_id: t for t in items}  # a later record of the same id wins within a batch
         existing = self.hashes(conn, list(latest))
         report = IngestReport()
         now = utcnow()
+        fresh: list[dict[str, object]] = []
+        changed: list[dict[str, object]] = []
+        written: list[Tender] = []
         for tender_id, tender in latest.items():
             content_hash = tender.content_hash()
-            row = _row(tender, content_hash)
             if tender_id not in existing:
-                conn.execute(insert(tenders).values(**row, created_at=now, updated_at=now))
-                report.new += 1
+                fresh.append({**_row(tender, content_hash), "created_at": now, "updated_at": now})
             elif existing[tender_id] != content_hash:
-                conn.execute(update(tenders).where(tenders.c.tender_id == tender_id).values(**row, updated_at=now))
-                conn.execute(delete(tender_codes).where(tender_codes.c.tender_id == tender_id))
-                conn.execute(delete(tender_countries).where(tender_countries.c.tender_id == tender_id))
-                report.updated += 1
+                changed.append({**_row(tender, content_hash), "updated_at": now})
             else:
                 report.unchanged += 1
                 continue
-            self._write_facets(conn, tender)
+            written.append(tender)
+        report.new, report.updated = len(fresh), len(changed)
+        stale = [str(row["tender_id"]) for row in changed]
+        for part in chunks(stale):
+            conn.execute(delete(tender_codes).where(tender_codes.c.tender_id.in_(part)))
+            conn.execute(delete(tender_countries).where(tender_countries.c.tender_id.in_(part)))
+        if changed:
+            columns: dict[str, Any] = {k: bindparam(f"new_{k}") for k in changed[0] if k != "tender_id"}
+            statement = update(tenders).where(tenders.c.tender_id == bindparam("old_tender_id")).values(columns)
+            conn.execute(statement, [
+                {"old_tender_id": row["tender_id"], **{f"new_{k}": v for k, v in row.items() if k != "tender_id"}}
+                for row in changed
+            ])
+        if fresh:
+            conn.execute(insert(tenders), fresh)
+        self._write_facets(conn, written)
         return report
 
-    def _write_facets(self, conn: Connection, tender: Tender) -> None:
-        if tender.codes:
-            conn.execute(insert(tender_codes), [{"tender_id": tender.tender_id, "code": c} for c in tender.codes])
-        countries = tender.all_countries()
+    def _write_facets(self, conn: Connection, written: list[Tender]) -> None:
+        codes = [{"tender_id": t.tender_id, "code": c} for t in written for c in dict.fromkeys(t.codes)]
+        countries = [{"tender_id": t.tender_id, "country": c} for t in written for c in t.all_countries()]
+        if codes:
+            conn.execute(insert(tender_codes), codes)
         if countries:
-            conn.execute(
-                insert(tender_countries), [{"tender_id": tender.tender_id, "country": c} for c in countries]
-            )
+            conn.execute(insert(tender_countries), countries)
 
     def hashes(self, conn: Connection, ids: list[str] | None = None) -> dict[str, str]:
         """tender_id -> content hash, for the given ids or for every tender."""

@@ -1,0 +1,60 @@
+"""Which source files were ingested, byte for byte, and what they produced.
+
+Re-ingesting an unchanged feed is the common case (a nightly job reloads the same archives). A file whose
+digest is in the ledger, and whose tenders are all still stored with the content hashes it produced, is
+skipped without being parsed: its tenders count as unchanged and its rejected records are reported again.
+Anything else (a new or edited file, a tender since deleted or overwritten by another file, a new parser
+version, which changes the digest) is parsed and upserted as usual.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Column, Connection, String, Table, Text, delete, insert, select
+
+from matcher.store._common import UTCDateTime, chunks, utcnow
+from matcher.store.db import metadata
+
+ingested_files = Table(
+    "ingested_files",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("tenders", Text, nullable=False),  # JSON {tender_id: content_hash}
+    Column("rejected", Text, nullable=False),  # JSON [[record, reason], ...]
+    Column("ingested_at", UTCDateTime, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    digest: str
+    name: str
+    tenders: dict[str, str]
+    rejected: list[tuple[str, str]]
+
+    def intact(self, stored: dict[str, str]) -> bool:
+        """True when every tender this file produced is still stored exactly as it produced it."""
+        return all(stored.get(tid) == content_hash for tid, content_hash in self.tenders.items())
+
+
+class IngestLedger:
+    def get(self, conn: Connection, digest: str) -> LedgerEntry | None:
+        row = conn.execute(select(ingested_files).where(ingested_files.c.digest == digest)).first()
+        if row is None:
+            return None
+        rejected = [(str(r), str(why)) for r, why in json.loads(row.rejected)]
+        return LedgerEntry(row.digest, row.name, json.loads(row.tenders), rejected)
+
+    def record(self, conn: Connection, entry: LedgerEntry) -> None:
+        conn.execute(delete(ingested_files).where(ingested_files.c.digest == entry.digest))
+        conn.execute(insert(ingested_files).values(
+            digest=entry.digest, name=entry.name, tenders=json.dumps(entry.tenders),
+            rejected=json.dumps(entry.rejected, ensure_ascii=False), ingested_at=utcnow(),
+        ))
+
+    def forget(self, conn: Connection, digests: list[str]) -> None:
+        for part in chunks(digests):
+            conn.execute(delete(ingested_files).where(ingested_files.c.digest.in_(part)))
