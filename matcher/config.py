@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-EncoderName = Literal["use-multilingual", "minilm", "minilm-bf16", "fake"]
+EncoderName = Literal["use-multilingual", "minilm", "minilm-bf16", "minilm-int8", "fake"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,9 +23,12 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in home")
     encoder: EncoderName = "use-multilingual"
     index_name: str = "tenders"
-    # Exact search is fast enough (and exact) below this many vectors; above it an IVF index is built.
-    exact_index_max: int = Field(default=200_000, ge=1)
-    ivf_nprobe: int = Field(default=16, ge=1)
+    # Index choice by collection size, from the measurements in BENCHMARKS.md part 3 (matcher/index.py):
+    # exact search up to exact_index_max vectors (same default as matcher.index.EXACT_MAX), IVF above;
+    # ivf_nprobe unset means nlist/64 probes (at least 8); "sq8" stores 8-bit codes, 4x less memory.
+    exact_index_max: int = Field(default=30_000, ge=1)
+    ivf_nprobe: int | None = Field(default=None, ge=1)
+    index_compression: Literal["none", "sq8"] = "none"
     # Candidates fetched from FAISS per requested result, before hard filters and re-ranking.
     overfetch: int = Field(default=20, ge=1)
     min_candidates: int = Field(default=200, ge=1)

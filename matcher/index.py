@@ -11,6 +11,8 @@ import hashlib
 import json
 import math
 import platform
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -24,13 +26,24 @@ from matcher import __version__
 from matcher.errors import IndexNotReady, InvalidInput
 
 IndexType = Literal["flat", "ivf"]
+Compression = Literal["none", "sq8"]
 FORMAT_VERSION = 1
+# Measured choices (BENCHMARKS.md, part 3, ``benchmarks/million.py``); see the module docstring.
+EXACT_MAX = 30_000
+IVF_TRAIN_POINTS_PER_LIST = 40
+IVF_TRAIN_ITERATIONS = 10
+IVF_PROBE_SHARE = 1 / 64
 
 
 def faiss_id(tender_id: str) -> int:
     """A stable positive int64 for a tender id (64-bit hash; collisions are checked on add)."""
     digest = hashlib.blake2b(tender_id.encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little") & 0x7FFF_FFFF_FFFF_FFFF
+
+
+def ivf_nprobe(nlist: int) -> int:
+    """Lists probed per query: a fixed share of the lists, enough for recall@50 >= 0.95 (measured)."""
+    return max(8, min(nlist, math.ceil(nlist * IVF_PROBE_SHARE)))
 
 
 def ivf_nlist(count: int) -> int:
@@ -50,6 +63,7 @@ class Manifest:
     index_type: IndexType
     nlist: int | None = None
     nprobe: int | None = None
+    compression: Compression = "none"
     built_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     format_version: int = FORMAT_VERSION
     versions: dict[str, str] = field(default_factory=dict)
@@ -76,24 +90,24 @@ class VectorIndex:
     # ------------------------------------------------------------------ construction
     @classmethod
     def build(
-        cls, vectors: np.ndarray, tender_ids: list[str], encoder_id: str, exact_max: int = 200_000,
-        nprobe: int = 16,
+        cls, vectors: np.ndarray, tender_ids: list[str], encoder_id: str, exact_max: int = EXACT_MAX,
+        nprobe: int | None = None, *, nlist: int | None = None, compression: Compression = "none",
     ) -> VectorIndex:
-        """A new index over ``vectors``: exact when there are at most ``exact_max``, IVF above."""
+        """A new index over ``vectors``: exact when there are at most ``exact_max``, IVF above, with nlist
+        and nprobe from the collection size unless given. ``compression="sq8"`` stores 8-bit codes."""
         dim = vectors.shape[1] if vectors.ndim == 2 else 0
         _check(vectors, len(tender_ids), dim)
+        if compression not in ("none", "sq8"):
+            raise InvalidInput(f"unknown index compression {compression!r} (expected 'none' or 'sq8')")
         count = len(tender_ids)
         if count > exact_max:
-            nlist = ivf_nlist(count)
-            quantizer = faiss.IndexFlatIP(dim)
-            ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-            ivf.train(_training_sample(vectors, nlist))
-            ivf.nprobe = nprobe
-            index: faiss.Index = ivf
-            manifest = Manifest(encoder_id, dim, 0, "ivf", nlist=nlist, nprobe=nprobe)
+            lists = nlist or ivf_nlist(count)
+            probes = nprobe or ivf_nprobe(lists)
+            index: faiss.Index = _ivf(vectors, lists, probes, compression)
+            manifest = Manifest(encoder_id, dim, 0, "ivf", nlist=lists, nprobe=probes, compression=compression)
         else:
-            index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
-            manifest = Manifest(encoder_id, dim, 0, "flat")
+            index = _flat(vectors, compression)
+            manifest = Manifest(encoder_id, dim, 0, "flat", compression=compression)
         built = cls(index, {}, manifest)
         built.add(vectors, tender_ids)
         return built
@@ -132,7 +146,20 @@ class VectorIndex:
         manifest = Manifest(**asdict(self.manifest))
         return VectorIndex(faiss.clone_index(self._index), dict(self._ids), manifest)
 
+    def suits(self, count: int, exact_max: int = EXACT_MAX, compression: Compression = "none") -> bool:
+        """Whether this index still fits the size rule for ``count`` vectors: same type and compression, and
+        an IVF whose nlist is within 2x of the one the rule picks now (lists neither overflow nor starve)."""
+        m = self.manifest
+        if m.compression != compression or m.index_type != ("ivf" if count > exact_max else "flat"):
+            return False
+        return m.index_type == "flat" or (m.nlist or 0) * 2 >= ivf_nlist(count) >= (m.nlist or 0) / 2
+
     # ------------------------------------------------------------------ queries
+    @property
+    def faiss_index(self) -> faiss.Index:
+        """The underlying FAISS index (for benchmarks against raw FAISS; callers use ``search``)."""
+        return self._index
+
     def __len__(self) -> int:
         return int(self._index.ntotal)
 
@@ -145,7 +172,8 @@ class VectorIndex:
             raise InvalidInput(f"query vectors have shape {queries.shape}, expected (n, {self.manifest.dim})")
         if len(self) == 0 or k <= 0:
             return [[] for _ in range(queries.shape[0])]
-        scores, ids = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, len(self)))
+        with _threads_for(queries.shape[0]):
+            scores, ids = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, len(self)))
         return [
             [(self._ids[int(i)], float(s)) for s, i in zip(row_s, row_i, strict=True) if i >= 0]
             for row_s, row_i in zip(scores, ids, strict=True)
@@ -194,9 +222,50 @@ def _check(vectors: np.ndarray, count: int, dim: int) -> None:
         raise InvalidInput(f"vectors have dtype {vectors.dtype}, expected float32")
 
 
+@contextmanager
+def _threads_for(queries: int) -> Iterator[None]:
+    """One OpenMP thread for a single query: waking a second thread costs more than it saves (measured),
+    while batches (digests) keep every core. The setting is per calling thread, and restored after."""
+    if queries > 1:
+        yield
+        return
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(previous)
+
+
+def _flat(vectors: np.ndarray, compression: Compression) -> faiss.Index:
+    dim = vectors.shape[1]
+    if compression == "none":
+        return faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    sq = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    sq.train(vectors)
+    return faiss.IndexIDMap2(sq)
+
+
+def _ivf(vectors: np.ndarray, nlist: int, nprobe: int, compression: Compression) -> faiss.IndexIVF:
+    dim = vectors.shape[1]
+    quantizer = faiss.IndexFlatIP(dim)
+    ivf: faiss.IndexIVF
+    if compression == "sq8":
+        ivf = faiss.IndexIVFScalarQuantizer(
+            quantizer, dim, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        )
+    else:
+        ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+    ivf.cp.niter = IVF_TRAIN_ITERATIONS
+    ivf.train(_training_sample(vectors, nlist))
+    ivf.nprobe = nprobe
+    return ivf
+
+
 def _training_sample(vectors: np.ndarray, nlist: int) -> np.ndarray:
-    """At most 256 points per list: FAISS needs no more to train the coarse quantizer well."""
-    limit = nlist * 256
+    """A bounded sample per list: k-means cost grows with points x lists, and more points barely move
+    the centroids (measured build time dominated by training otherwise)."""
+    limit = nlist * IVF_TRAIN_POINTS_PER_LIST
     if len(vectors) <= limit:
         return vectors
     rng = np.random.default_rng(0)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from matcher.embed import Embedder
 from matcher.errors import IndexNotReady
-from matcher.index import VectorIndex
+from matcher.index import Compression, VectorIndex
 from matcher.index_folder import IndexFolder
 from matcher.lexical import LexicalModel
 from matcher.schema import Tender
@@ -72,11 +72,15 @@ def fit_lexical(tenders: list[Tender]) -> LexicalModel:
 class IndexService:
     """Owns the current index of one name and every change to it (one writer at a time per process)."""
 
-    def __init__(self, folder: IndexFolder, embedder: Embedder, exact_max: int, nprobe: int) -> None:
+    def __init__(
+        self, folder: IndexFolder, embedder: Embedder, exact_max: int, nprobe: int | None = None,
+        compression: Compression = "none",
+    ) -> None:
         self.folder = folder
         self.embedder = embedder
         self.exact_max = exact_max
         self.nprobe = nprobe
+        self.compression: Compression = compression
         self._write_lock = threading.Lock()
         self._loaded: LoadedIndex | None = None
 
@@ -110,7 +114,8 @@ class IndexService:
         vectors = self.embedder.encode_documents(texts, progress=progress)
         with self._write_lock:
             index = VectorIndex.build(
-                vectors, [t.tender_id for t in items], self.embedder.encoder_id, self.exact_max, self.nprobe
+                vectors, [t.tender_id for t in items], self.embedder.encoder_id, self.exact_max, self.nprobe,
+                compression=self.compression,
             )
             lexical = fit_lexical(items)
             loaded = self._publish(index, lexical, {t.tender_id: t.content_hash() for t in items})
@@ -124,7 +129,7 @@ class IndexService:
         progress: bool = False,
     ) -> SyncReport:
         """Bring the index in line with ``stored`` (tender_id -> content hash), building it if absent."""
-        if not self.exists():
+        if not self.exists() or self._outgrown(len(stored)):
             return self.build(all_tenders(), progress=progress)
         started = time.perf_counter()
         with self._write_lock:
@@ -147,6 +152,11 @@ class IndexService:
         added = sum(1 for t in changed if t not in base.hashes)
         return SyncReport(added, len(changed) - added, len(removed), time.perf_counter() - started,
                           loaded.build_id)
+
+    def _outgrown(self, count: int) -> bool:
+        """Whether the serving index no longer fits the size rule (a full build re-embeds nothing cached)."""
+        vectors = self.current().vectors
+        return not vectors.suits(count, self.exact_max, self.compression)
 
     def _publish(self, index: VectorIndex, lexical: LexicalModel, hashes: dict[str, str]) -> LoadedIndex:
         with self.folder.new_build() as staging:

@@ -3,12 +3,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
+from matcher.config import Settings
 from matcher.embed import normalize_rows
 from matcher.errors import IndexNotReady, InvalidInput
-from matcher.index import VectorIndex, ivf_nlist
+from matcher.index import EXACT_MAX, VectorIndex, ivf_nlist, ivf_nprobe
 from matcher.index_folder import IndexFolder
 
 
@@ -92,3 +94,70 @@ def test_old_builds_are_pruned(tmp_path: Path) -> None:
             pass
     builds = [p for p in (tmp_path / "tenders").iterdir() if p.is_dir()]
     assert len(builds) == 2 and folder.current() in builds
+
+
+def _clustered(n: int, dim: int = 32, clusters: int = 60, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = normalize_rows(rng.normal(size=(clusters, dim)).astype(np.float32))
+    noise = rng.normal(scale=0.35 / np.sqrt(dim), size=(n, dim)).astype(np.float32)
+    return normalize_rows(centres[rng.integers(clusters, size=n)] + noise)
+
+
+def test_index_type_and_parameters_follow_collection_size() -> None:
+    assert Settings().exact_index_max == EXACT_MAX
+    assert ivf_nlist(1_000_000) == 4096 and ivf_nprobe(4096) == 64 and ivf_nprobe(64) == 8
+    vectors = _clustered(3000)
+    ids = [f"t:{i}" for i in range(3000)]
+    small = VectorIndex.build(vectors, ids, "fake@1", exact_max=3000)
+    assert small.manifest.index_type == "flat" and small.suits(3000, exact_max=3000)
+    large = VectorIndex.build(vectors, ids, "fake@1", exact_max=2999)
+    nlist = ivf_nlist(3000)
+    assert (large.manifest.index_type, large.manifest.nlist, large.manifest.nprobe) == ("ivf", nlist, ivf_nprobe(nlist))
+    assert large.suits(3000, exact_max=2999) and not large.suits(3000, exact_max=3000)
+    assert not large.suits(3000, exact_max=2999, compression="sq8")
+    assert not small.suits(3001, exact_max=3000)  # outgrown: the next sync rebuilds as IVF
+
+
+def test_ivf_with_chosen_parameters_keeps_recall_on_clustered_vectors() -> None:
+    both = _clustered(6050)
+    vectors, queries = both[:6000], both[6000:]
+    ids = [f"t:{i}" for i in range(6000)]
+    exact = VectorIndex.build(vectors, ids, "fake@1")
+    ivf = VectorIndex.build(vectors, ids, "fake@1", exact_max=1000)
+    assert ivf.manifest.index_type == "ivf"
+    truth = [{t for t, _ in hits} for hits in exact.search(queries, 50)]
+    found = [{t for t, _ in hits} for hits in ivf.search(queries, 50)]
+    recall = np.mean([len(f & t) / 50 for f, t in zip(found, truth, strict=True)])
+    assert recall >= 0.95
+
+
+def test_vectors_added_to_a_trained_ivf_are_found() -> None:
+    vectors = _clustered(3000)
+    index = VectorIndex.build(vectors[:2500], [f"t:{i}" for i in range(2500)], "fake@1", exact_max=1000)
+    index.add(vectors[2500:], [f"t:{i}" for i in range(2500, 3000)])
+    assert len(index) == 3000 and index.search(vectors[[2700]], 1)[0][0][0] == "t:2700"
+
+
+@pytest.mark.parametrize("exact_max", [10_000, 1000], ids=["flat", "ivf"])
+def test_sq8_compression_round_trips_through_save_and_load(tmp_path: Path, exact_max: int) -> None:
+    vectors = _clustered(3000)
+    ids = [f"t:{i}" for i in range(3000)]
+    index = VectorIndex.build(vectors, ids, "fake@1", exact_max=exact_max, compression="sq8")
+    plain = VectorIndex.build(vectors, ids, "fake@1", exact_max=exact_max)
+    assert index.manifest.compression == "sq8"
+    assert faiss.serialize_index(index.faiss_index).size * 2 < faiss.serialize_index(plain.faiss_index).size
+    index.save(tmp_path)
+    loaded = VectorIndex.load(tmp_path, "fake@1", 32)
+    assert loaded.manifest.compression == "sq8" and loaded.manifest.nprobe == index.manifest.nprobe
+    assert loaded.search(vectors[:5], 10) == index.search(vectors[:5], 10)
+    assert [h[0][0] for h in loaded.search(vectors[[3, 9]], 1)] == ["t:3", "t:9"]
+    with pytest.raises(InvalidInput, match="unknown index compression 'pq'"):
+        VectorIndex.build(vectors, ids, "fake@1", compression="pq")  # type: ignore[arg-type]
+
+
+def test_single_query_runs_on_one_thread_and_restores_the_setting() -> None:
+    index = VectorIndex.build(_vectors(100), [f"t:{i}" for i in range(100)], "fake@1")
+    before = faiss.omp_get_max_threads()
+    index.search(_vectors(1), 5)
+    index.search(_vectors(4), 5)
+    assert faiss.omp_get_max_threads() == before
