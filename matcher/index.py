@@ -1,8 +1,25 @@
 """FAISS over tender vectors: build, add, remove, search, save, load, with a manifest checked at load.
 
 Callers speak string tender ids; the int64 ids FAISS needs are a stable hash of them and never leave this
-module. Vectors are unit-length float32 searched by inner product (cosine). Small collections use exact
-search; above ``exact_max`` vectors an IVF index is trained (its nlist and nprobe recorded in the manifest).
+module. Vectors are unit-length float32 searched by inner product (cosine).
+
+The index type follows the collection size, as measured on a million vectors shaped like real notice
+embeddings (``benchmarks/million.py``, table "A million notices" in BENCHMARKS.md):
+
+- up to ``exact_max`` (``EXACT_MAX`` = 30,000) vectors: exact ``IndexFlatIP``. A single query scans every
+  vector, ~0.1-0.2 ms per 1,000 512-d vectors on one core, so exact search stays near the 5 ms goal up to
+  about this size, and it is exact;
+- above: ``IndexIVFFlat`` with nlist ~ 4*sqrt(n) (a power of two; 4096 at 1M) and nprobe = nlist/64 (at
+  least 8; 64 at 1M), which reached recall@50 >= 0.95 at p50 of a few ms where exact search takes
+  hundreds. Fewer lists (1024) build faster but scan ~4x more vectors per query for the same recall.
+  k-means trains on 40 points per list, 10 iterations: more points barely move recall and dominate the
+  build on 2 cores;
+- ``compression="sq8"`` (setting ``index_compression``) stores 8-bit scalar-quantized codes instead of
+  float32: 4x less memory for the vectors, recall within about a point (measured in the same table).
+
+A single query (one firm's request) runs on one OpenMP thread: waking a second thread cost far more than
+it saved, most of all on a busy machine; batched queries (digests) keep every core. HNSW was measured on a
+sample only: its build is much longer than IVF on 2 cores and FAISS HNSW cannot remove vectors.
 """
 
 from __future__ import annotations
@@ -11,7 +28,7 @@ import hashlib
 import json
 import math
 import platform
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -79,12 +96,24 @@ class Manifest:
         }
 
 
+class Subset:
+    """Some of an index's tenders (e.g. those open now), as a FAISS id selector built once and reused."""
+
+    def __init__(self, faiss_ids: np.ndarray) -> None:
+        self._ids = np.ascontiguousarray(faiss_ids, dtype=np.int64)
+        self.selector = faiss.IDSelectorBatch(self._ids)  # copies the ids into its own hash set
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
 class VectorIndex:
     """A FAISS index plus the id mapping. Use ``build`` or ``load``; searching an empty index is fine."""
 
     def __init__(self, index: faiss.Index, ids: dict[int, str], manifest: Manifest) -> None:
         self._index = index
         self._ids = ids
+        self._id_cache: np.ndarray | None = None
         self.manifest = manifest
 
     # ------------------------------------------------------------------ construction
@@ -128,6 +157,7 @@ class VectorIndex:
             if self._ids.get(fid, tid) != tid:
                 raise InvalidInput(f"id hash collision between {tid!r} and {self._ids[fid]!r}")
             self._ids[fid] = tid
+        self._id_cache = None
         self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
         self.manifest.count = int(self._index.ntotal)
 
@@ -138,6 +168,7 @@ class VectorIndex:
         removed = int(self._index.remove_ids(np.array(ids, dtype=np.int64)))  # type: ignore[arg-type]
         for fid in ids:
             self._ids.pop(fid, None)
+        self._id_cache = None
         self.manifest.count = int(self._index.ntotal)
         return removed
 
@@ -166,14 +197,28 @@ class VectorIndex:
     def __contains__(self, tender_id: object) -> bool:
         return isinstance(tender_id, str) and faiss_id(tender_id) in self._ids
 
-    def search(self, queries: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
-        """For each query row, up to k (tender_id, cosine) pairs, best first."""
+    def subset(self, tender_ids: Iterable[str]) -> Subset:
+        """The indexed tenders among ``tender_ids``, as a filter ``search`` applies inside FAISS."""
+        wanted = np.fromiter((faiss_id(t) for t in tender_ids), dtype=np.int64)
+        return Subset(wanted[np.isin(wanted, self._id_array())])
+
+    def _id_array(self) -> np.ndarray:
+        if self._id_cache is None:
+            self._id_cache = np.fromiter(self._ids.keys(), dtype=np.int64, count=len(self._ids))
+        return self._id_cache
+
+    def search(self, queries: np.ndarray, k: int, within: Subset | None = None) -> list[list[tuple[str, float]]]:
+        """For each query row, up to k (tender_id, cosine) pairs, best first; only tenders ``within`` the
+        subset when one is given (filtered during the scan, so k hits come back even if the subset is small)."""
         if queries.ndim != 2 or queries.shape[1] != self.manifest.dim:
             raise InvalidInput(f"query vectors have shape {queries.shape}, expected (n, {self.manifest.dim})")
-        if len(self) == 0 or k <= 0:
+        size = len(self) if within is None else min(len(within), len(self))
+        if size == 0 or k <= 0:
             return [[] for _ in range(queries.shape[0])]
+        params = None if within is None else _filtered(self._index, within)
         with _threads_for(queries.shape[0]):
-            scores, ids = self._index.search(np.ascontiguousarray(queries, dtype=np.float32), min(k, len(self)))
+            scores, ids = self._index.search(
+                np.ascontiguousarray(queries, dtype=np.float32), min(k, size), params=params)
         return [
             [(self._ids[int(i)], float(s)) for s, i in zip(row_s, row_i, strict=True) if i >= 0]
             for row_s, row_i in zip(scores, ids, strict=True)
@@ -220,6 +265,17 @@ def _check(vectors: np.ndarray, count: int, dim: int) -> None:
         raise InvalidInput(f"vectors have shape {vectors.shape}, expected ({count}, {dim})")
     if vectors.dtype != np.float32:
         raise InvalidInput(f"vectors have dtype {vectors.dtype}, expected float32")
+
+
+def _filtered(index: faiss.Index, within: Subset) -> faiss.SearchParameters:
+    """Search parameters that keep only ``within`` (an IVF index keeps its own nprobe)."""
+    if isinstance(index, faiss.IndexIVF):
+        params: faiss.SearchParameters = faiss.SearchParametersIVF()
+        params.nprobe = index.nprobe  # type: ignore[attr-defined]
+    else:
+        params = faiss.SearchParameters()
+    params.sel = within.selector
+    return params
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from matcher.embed import Embedder, EmbeddingCache, Encoder, make_encoder
 from matcher.errors import NotFound, UnreadableFile
 from matcher.explain import make_match
 from matcher.feedback import feedback_signal
+from matcher.index import Subset
 from matcher.index_folder import IndexFolder
 from matcher.indexing import IndexService, LoadedIndex, SyncReport
 from matcher.ingest.base import Rejected, source_digest
@@ -29,7 +30,7 @@ from matcher.ingest.detect import read_tenders
 from matcher.ingest.firms import read_firms
 from matcher.rank import Scorer, WeightedScorer, fuse, fuse_matrix, order
 from matcher.reranker import load_reranker, pick_scorer
-from matcher.retrieve import MatchQuery, retrieve_many
+from matcher.retrieve import MatchQuery, restricts_to_open, retrieve_many
 from matcher.schema import FirmProfile, IngestReport, Match, Tender
 from matcher.signals import NEUTRAL, compute_signals, describe, score_candidates
 from matcher.store import Database, FirmRepository, TenderFilter, TenderRepository
@@ -62,6 +63,7 @@ class Matcher:
         self.firms = FirmRepository()
         self.shortlists = ShortlistRepository()
         self.ledger = IngestLedger()
+        self._open_cache: tuple[tuple[str, datetime], Subset] | None = None
         self._encoder = encoder
         self.scorer: Scorer = WeightedScorer()
         self.awards = AwardHistory(self.db)  # award history; firms linked to suppliers rank with it
@@ -208,11 +210,26 @@ class Matcher:
         candidates = retrieve_many(
             loaded.vectors, vectors, self.fetch_tenders, queries, self.settings.now(), self.settings.overfetch,
             self.settings.min_candidates, progress=progress,
+            open_now=self._open_now(loaded) if any(restricts_to_open(q) for q in queries) else None,
         )
         return [
             self._rank_tenders(p, c, loaded, q.k, statuses[p.firm_id])
             for p, c, q in zip(profiles, candidates, queries, strict=True)
         ]
+
+    def _open_now(self, loaded: LoadedIndex) -> Subset:
+        """The indexed tenders open now, as a FAISS prefilter: in a year-long feed most notices are closed,
+        and scanning only open ones spares fetching and discarding thousands per request. Rebuilt when the
+        index changes or the minute turns; tenders closing within the minute are dropped by the hard filters."""
+        now = self.settings.now()
+        key = (loaded.build_id, now.replace(second=0, microsecond=0))
+        cached = self._open_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        with self.db.connect() as conn:
+            subset = loaded.vectors.subset(self.tenders.open_ids(conn, now))
+        self._open_cache = (key, subset)
+        return subset
 
     def decisions(self, firm_ids: list[str]) -> dict[str, dict[str, Status]]:
         """firm_id -> {tender_id: shortlist status} for these firms."""

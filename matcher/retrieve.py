@@ -15,7 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from matcher.fx import to_eur
-from matcher.index import VectorIndex
+from matcher.index import Subset, VectorIndex
 from matcher.schema import OPPORTUNITY_TYPES, Tender
 
 FETCH_GROWTH = 4
@@ -62,6 +62,11 @@ def _value_passes(tender: Tender, query: MatchQuery) -> bool:
     return (low is None or value >= low) and (high is None or value <= high)
 
 
+def restricts_to_open(query: MatchQuery) -> bool:
+    """Whether only open opportunities can pass this query (so an open-tender subset may prefilter it)."""
+    return not query.include_closed and not query.any_notice_type
+
+
 def retrieve(
     index: VectorIndex,
     query_vector: np.ndarray,
@@ -70,17 +75,22 @@ def retrieve(
     now: datetime,
     overfetch: int,
     min_candidates: int,
+    open_now: Subset | None = None,
 ) -> list[tuple[Tender, float]]:
-    """Up to ``max(k * overfetch, min_candidates)`` filtered candidates with their dense similarity."""
+    """Up to ``max(k * overfetch, min_candidates)`` filtered candidates with their dense similarity.
+    ``open_now`` (the tenders open at about ``now``) narrows the scan for queries that want open ones only;
+    every hard filter is still applied to what comes back, so a slightly stale subset is harmless."""
     wanted = max(query.k * overfetch, min_candidates)
+    within = open_now if restricts_to_open(query) else None
+    reachable = len(index) if within is None else len(within)
     fetch_size = wanted
     while True:
-        hits = index.search(query_vector.reshape(1, -1), fetch_size)[0]
+        hits = index.search(query_vector.reshape(1, -1), fetch_size, within)[0]
         tenders = fetch([tid for tid, _ in hits])
         passed = [
             (tenders[tid], score) for tid, score in hits if tid in tenders and passes(tenders[tid], query, now)
         ]
-        if len(passed) >= wanted or fetch_size >= len(index):
+        if len(passed) >= wanted or fetch_size >= reachable:
             return passed[:wanted]
         fetch_size *= FETCH_GROWTH
 
@@ -95,22 +105,29 @@ def retrieve_many(
     min_candidates: int,
     progress: bool = False,
     batch_size: int = 256,
+    open_now: Subset | None = None,
 ) -> list[list[tuple[Tender, float]]]:
-    """``retrieve`` for many queries: one FAISS search and one store read per batch of queries. A query
-    whose filters leave too few candidates falls back to the growing single-query fetch."""
-    out: list[list[tuple[Tender, float]]] = []
+    """``retrieve`` for many queries: one FAISS search per batch of queries (per kind: open-only queries
+    scan ``open_now``, the others everything) and one store read per batch. A query whose filters leave too
+    few candidates falls back to the growing single-query fetch."""
+    out: list[list[tuple[Tender, float]] | None] = [None] * len(queries)
     bar = tqdm(total=len(queries), desc="ranking", unit="firm", disable=not progress)
-    for start in range(0, len(queries), batch_size):
-        batch = list(queries[start : start + batch_size])
-        wanted = [max(q.k * overfetch, min_candidates) for q in batch]
-        hits = index.search(query_vectors[start : start + len(batch)], max(wanted))
-        tenders = fetch(sorted({tid for row in hits for tid, _ in row}))
-        for offset, (query, row, want) in enumerate(zip(batch, hits, wanted, strict=True)):
-            passed = [(tenders[t], s) for t, s in row if t in tenders and passes(tenders[t], query, now)]
-            if len(passed) < want and len(row) < len(index):
-                vector = query_vectors[start + offset]
-                passed = retrieve(index, vector, fetch, query, now, overfetch, min_candidates)
-            out.append(passed[:want])
-        bar.update(len(batch))
+    groups = [[i for i, q in enumerate(queries) if restricts_to_open(q) == narrowed] for narrowed in (True, False)]
+    for narrowed, members in zip((True, False), groups, strict=True):
+        within = open_now if narrowed else None
+        reachable = len(index) if within is None else len(within)
+        for start in range(0, len(members), batch_size):
+            batch = members[start : start + batch_size]
+            wanted = [max(queries[i].k * overfetch, min_candidates) for i in batch]
+            hits = index.search(query_vectors[batch], max(wanted), within)
+            tenders = fetch(sorted({tid for row in hits for tid, _ in row}))
+            for i, row, want in zip(batch, hits, wanted, strict=True):
+                query = queries[i]
+                passed = [(tenders[t], s) for t, s in row if t in tenders and passes(tenders[t], query, now)]
+                if len(passed) < want and len(row) < reachable:
+                    passed = retrieve(index, query_vectors[i], fetch, query, now, overfetch, min_candidates,
+                                      open_now)
+                out[i] = passed[:want]
+            bar.update(len(batch))
     bar.close()
-    return out
+    return [row if row is not None else [] for row in out]

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from matcher.schema import IngestReport, Tender
+from matcher.schema import OPPORTUNITY_TYPES, IngestReport, Tender
 from matcher.store._common import UTCDateTime, chunks, utcnow
 from matcher.store.db import metadata
 
@@ -195,6 +195,14 @@ class TenderRepository:
             conn.execute(delete(tender_countries).where(tender_countries.c.tender_id.in_(part)))
             removed += conn.execute(delete(tenders).where(tenders.c.tender_id.in_(part))).rowcount
         return removed
+
+    def open_ids(self, conn: Connection, now: datetime) -> list[str]:
+        """Ids of the opportunities still open at ``now`` (no deadline counts as open)."""
+        query = select(tenders.c.tender_id).where(
+            tenders.c.notice_type.in_(sorted(OPPORTUNITY_TYPES)),
+            or_(tenders.c.deadline.is_(None), tenders.c.deadline >= now),
+        )
+        return list(conn.execute(query).scalars())
 
     def count(self, conn: Connection, flt: TenderFilter | None = None) -> int:
         query = select(func.count()).select_from(tenders)
