@@ -147,17 +147,14 @@ def value_scores(firm: FirmProfile, batch: CandidateBatch) -> np.ndarray:
 def lexical_scores(firm: FirmProfile, batch: CandidateBatch, lexical: LexicalModel) -> np.ndarray:
     if batch.doc_matrix is None:
         return np.zeros(len(batch))
-    query = lexical.transform([firm.text()])
+    query = lexical.transform_query(firm.text())
     return np.asarray((batch.doc_matrix @ query.T).toarray()).ravel().clip(0.0, 1.0).astype(np.float64)
 
 
 def term_guards(firm: FirmProfile, batch: CandidateBatch, lexical: LexicalModel) -> list[TermGuard]:
     if not firm.keywords or not lexical.fitted:
         return [TermGuard([], 1.0)] * len(batch)
-    return [
-        lexical.term_guard(firm.keywords, doc, tender.language)
-        for doc, tender in zip(batch.documents, batch.tenders, strict=True)
-    ]
+    return lexical.term_guards(firm.keywords, batch.documents, [t.language for t in batch.tenders])
 
 
 def signal_matrix(

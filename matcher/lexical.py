@@ -25,6 +25,7 @@ _WORD = re.compile(r"\w\w+", re.UNICODE)
 _ACCENTS = re.compile(r"[\u0300-\u036f]")
 # Notices whose analysis is kept: enough for the open candidates of a batch of firms, bounded in memory.
 ANALYZE_CACHE = 20_000
+QUERY_CACHE = 4_096
 MAX_FEATURES = 300_000
 # A keyword found in at most this share of notices counts as a firm's specialty in the exact-term guard.
 DISTINCTIVE_SHARE = 0.05
@@ -104,7 +105,8 @@ class LexicalModel:
         self.languages: list[str] = []
         self.term_languages: np.ndarray | None = None
         self._vectorizer: TfidfVectorizer | None = None
-        self._rows: dict[str, sparse.csr_matrix] = {}
+        self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._queries: dict[str, sparse.csr_matrix] = {}
 
     def _make(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
         return TfidfVectorizer(
@@ -169,16 +171,33 @@ class LexicalModel:
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         return self.vectorizer.transform(texts)
 
+    def transform_query(self, text: str) -> sparse.csr_matrix:
+        """``transform`` of one query text, cached: the same firm profiles are scored request after request."""
+        row = self._queries.get(text)
+        if row is None:
+            if len(self._queries) >= QUERY_CACHE:
+                self._queries.clear()
+            row = self._queries[text] = self.vectorizer.transform([text])
+        return row
+
     def transform_documents(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """``transform`` for candidate notices, with rows cached by text: every firm of a digest run scores
-        mostly the same open notices, so each is vectorised once."""
+        mostly the same open notices, so each is vectorised once. Rows are kept as (columns, weights) arrays
+        and stacked in one step (``sparse.vstack`` of hundreds of one-row matrices cost more than the rest)."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._rows]
         if missing:
             if len(self._rows) + len(missing) > ANALYZE_CACHE:
                 self._rows.clear()
-            for text, row in zip(missing, self.vectorizer.transform(missing), strict=True):
-                self._rows[text] = row
-        return sparse.vstack([self._rows[t] for t in texts], format="csr")
+            matrix = self.vectorizer.transform(missing)
+            for i, text in enumerate(missing):
+                start, end = matrix.indptr[i], matrix.indptr[i + 1]
+                self._rows[text] = (matrix.indices[start:end].copy(), matrix.data[start:end].copy())
+        rows = [self._rows[t] for t in texts]
+        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(columns) for columns, _ in rows], out=indptr[1:])
+        columns = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, dtype=np.int32)
+        weights = np.concatenate([w for _, w in rows]) if rows else np.zeros(0)
+        return sparse.csr_matrix((weights, columns, indptr), shape=(len(rows), len(self.vectorizer.vocabulary_)))
 
     def scores(self, query: str, documents: Sequence[str]) -> np.ndarray:
         """Cosine between the query and each document, in [0, 1]."""
@@ -206,23 +225,43 @@ class LexicalModel:
         or "railway" against a Lithuanian notice, says nothing about the notice, so it can neither match
         nor penalise.
         """
-        if not self.fitted or not keywords:
-            return TermGuard([], 1.0)
-        doc_terms = term_set(document)
-        distinctive: list[str] = []
+        return self.term_guards(keywords, [document], [language], penalty)[0]
+
+    def term_guards(
+        self, keywords: Sequence[str], documents: Sequence[str], languages: Sequence[str | None],
+        penalty: float = 0.75,
+    ) -> list[TermGuard]:
+        """``term_guard`` for many notices: the keywords are analysed once, and per language once."""
+        none = TermGuard([], 1.0)
+        distinctive = self._distinctive_keywords(keywords) if self.fitted else []
+        if not distinctive:
+            return [none] * len(documents)
+        usable: dict[str | None, list[tuple[str, list[str]]]] = {}
+        out = []
+        for document, language in zip(documents, languages, strict=True):
+            if language not in usable:
+                usable[language] = [(k, terms) for k, terms in distinctive
+                                    if all(self._known_in(t, language) for t in terms)]
+            candidates = usable[language]
+            if not candidates:
+                out.append(none)
+                continue
+            doc_terms = term_set(document)
+            matched = any(all(t in doc_terms for t in terms) for _, terms in candidates)
+            out.append(none if matched else TermGuard([k for k, _ in candidates], penalty))
+        return out
+
+    def _distinctive_keywords(self, keywords: Sequence[str]) -> list[tuple[str, list[str]]]:
+        """Keywords whose terms are all in the vocabulary, one of them distinctive, with those terms."""
+        threshold = self._distinctive_idf()
+        found = []
         for keyword in keywords:
-            terms = analyze(keyword)
+            terms = list(analyze(keyword))
             idfs = [self.idf(t) for t in terms]
-            if not terms or any(i is None for i in idfs):
-                continue
-            if not all(self._known_in(t, language) for t in terms):
-                continue
-            if max(i for i in idfs if i is not None) < self._distinctive_idf():
-                continue
-            if all(t in doc_terms for t in terms):
-                return TermGuard([], 1.0)
-            distinctive.append(keyword)
-        return TermGuard(distinctive, penalty) if distinctive else TermGuard([], 1.0)
+            known = [i for i in idfs if i is not None]
+            if terms and len(known) == len(terms) and max(known) >= threshold:
+                found.append((keyword, terms))
+        return found
 
     # -------------------------------------------------------------- persistence (JSON + npy, no pickle)
     def save(self, folder: Path) -> None:
