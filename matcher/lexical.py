@@ -102,6 +102,7 @@ class LexicalModel:
         self.max_df = max_df
         self.min_df = min_df
         self.n_docs = 0
+        self.collection_size = 0  # notices the fit stands for (n_docs when fitted on all of them)
         self.languages: list[str] = []
         self.term_languages: np.ndarray | None = None
         self._vectorizer: TfidfVectorizer | None = None
@@ -130,6 +131,7 @@ class LexicalModel:
             return self
         self._vectorizer = vectorizer
         self.n_docs = len(texts)
+        self.collection_size = max(self.collection_size, len(texts))
         if languages is not None:
             self._fit_term_languages(native if native is not None else texts, languages)
         return self
@@ -270,7 +272,8 @@ class LexicalModel:
         vectorizer = self.vectorizer
         vocabulary = {term: int(col) for term, col in vectorizer.vocabulary_.items()}
         (folder / "lexical.json").write_text(json.dumps(
-            {"max_df": self.max_df, "n_docs": self.n_docs, "languages": self.languages, "vocabulary": vocabulary}
+            {"max_df": self.max_df, "n_docs": self.n_docs, "collection_size": self.collection_size,
+             "languages": self.languages, "vocabulary": vocabulary}
         ))
         np.save(folder / "lexical_idf.npy", vectorizer.idf_.astype(np.float32), allow_pickle=False)
         if self.term_languages is not None:
@@ -287,6 +290,7 @@ class LexicalModel:
             raise IndexNotReady(f"no readable lexical model in {folder}: {exc}") from exc
         model = cls(max_df=raw["max_df"])
         model.n_docs = int(raw["n_docs"])
+        model.collection_size = int(raw.get("collection_size", model.n_docs))
         model.languages = list(raw.get("languages", []))
         if (folder / "lexical_languages.npy").exists():
             model.term_languages = np.load(folder / "lexical_languages.npy", allow_pickle=False)
