@@ -90,8 +90,8 @@ def retrieve(
         passed = [
             (tenders[tid], score) for tid, score in hits if tid in tenders and passes(tenders[tid], query, now)
         ]
-        if len(passed) >= wanted or fetch_size >= reachable:
-            return passed[:wanted]
+        if len(passed) >= wanted or fetch_size >= reachable or len(hits) < fetch_size:
+            return passed[:wanted]  # enough, or everything the index can reach for this query
         fetch_size *= FETCH_GROWTH
 
 
@@ -119,12 +119,13 @@ def retrieve_many(
         for start in range(0, len(members), batch_size):
             batch = members[start : start + batch_size]
             wanted = [max(queries[i].k * overfetch, min_candidates) for i in batch]
-            hits = index.search(query_vectors[batch], max(wanted), within)
+            depth = max(wanted)
+            hits = index.search(query_vectors[batch], depth, within)
             tenders = fetch(sorted({tid for row in hits for tid, _ in row}))
             for i, row, want in zip(batch, hits, wanted, strict=True):
                 query = queries[i]
                 passed = [(tenders[t], s) for t, s in row if t in tenders and passes(tenders[t], query, now)]
-                if len(passed) < want and len(row) < reachable:
+                if len(passed) < want and len(row) == depth < reachable:  # filters took too many: dig deeper
                     passed = retrieve(index, query_vectors[i], fetch, query, now, overfetch, min_candidates,
                                       open_now)
                 out[i] = passed[:want]
