@@ -10,18 +10,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     Column,
     Connection,
     Date,
     Float,
     ForeignKey,
     Index,
+    Integer,
     String,
     Table,
     Text,
     and_,
     bindparam,
     delete,
+    event,
     func,
     insert,
     or_,
@@ -70,6 +73,27 @@ tender_countries = Table(
     Column("country", String(2), primary_key=True),
     Index("ix_tender_countries_country", "country"),
 )
+
+
+# One row: bumped in the same transaction as every write to the tender tables, so a process can tell with
+# one primary-key read whether anything it cached may have changed (see TenderCache).
+tender_version = Table(
+    "tender_version",
+    metadata,
+    Column("name", String(20), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+event.listen(tender_version, "after_create", DDL(  # type: ignore[no-untyped-call]
+    "INSERT INTO tender_version (name, version) VALUES ('tenders', 0)"))
+
+
+def bump_version(conn: Connection) -> None:
+    conn.execute(update(tender_version).where(tender_version.c.name == "tenders")
+                 .values(version=tender_version.c.version + 1))
+
+
+def read_version(conn: Connection) -> int:
+    return int(conn.execute(select(tender_version.c.version).where(tender_version.c.name == "tenders")).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -139,6 +163,8 @@ class TenderRepository:
         if fresh:
             conn.execute(insert(tenders), fresh)
         self._write_facets(conn, written)
+        if written:
+            bump_version(conn)
         return report
 
     def _write_facets(self, conn: Connection, written: list[Tender]) -> None:
@@ -194,6 +220,8 @@ class TenderRepository:
             conn.execute(delete(tender_codes).where(tender_codes.c.tender_id.in_(part)))
             conn.execute(delete(tender_countries).where(tender_countries.c.tender_id.in_(part)))
             removed += conn.execute(delete(tenders).where(tenders.c.tender_id.in_(part))).rowcount
+        if removed:
+            bump_version(conn)
         return removed
 
     def open_ids(self, conn: Connection, now: datetime) -> list[str]:
@@ -251,33 +279,40 @@ class TenderRepository:
 
 
 class TenderCache:
-    """Parsed tenders kept between requests, checked against the stored content hash on every read.
+    """Parsed tenders kept between requests, dropped whenever the tender tables change.
 
     Ranking reads the same candidate notices again and again; parsing their JSON into validated models
-    was the largest cost of a recommendation. A hash check is one indexed query, and a changed or deleted
-    notice is never served stale.
+    was the largest cost of a recommendation, and checking each one's content hash against the store was
+    the next. Every write bumps ``tender_version`` in its own transaction, so one primary-key read tells
+    whether anything may have changed: if so the cache starts over, and a changed or deleted notice is
+    never served stale, from this process or another.
     """
 
-    def __init__(self, repository: TenderRepository, size: int = 50_000) -> None:
+    def __init__(self, repository: TenderRepository, size: int = 100_000) -> None:
         self._repository = repository
         self._size = size
-        self._items: OrderedDict[str, tuple[str, Tender]] = OrderedDict()
+        self._items: OrderedDict[str, Tender] = OrderedDict()
+        self._version: int | None = None
         self._lock = threading.Lock()
 
     def get_many(self, conn: Connection, ids: list[str]) -> dict[str, Tender]:
-        stored = self._repository.hashes(conn, ids)
+        version = read_version(conn)
         found: dict[str, Tender] = {}
         with self._lock:
-            for tender_id, content_hash in stored.items():
+            if version != self._version:
+                self._items.clear()
+                self._version = version
+            for tender_id in ids:
                 cached = self._items.get(tender_id)
-                if cached is not None and cached[0] == content_hash:
-                    found[tender_id] = cached[1]
-        fresh = self._repository.get_many(conn, [t for t in stored if t not in found])
+                if cached is not None:
+                    found[tender_id] = cached
+        fresh = self._repository.get_many(conn, [t for t in dict.fromkeys(ids) if t not in found])
         with self._lock:
-            for tender_id, tender in fresh.items():
-                self._items[tender_id] = (stored[tender_id], tender)
-                self._items.move_to_end(tender_id)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
+            if version == self._version:
+                for tender_id, tender in fresh.items():
+                    self._items[tender_id] = tender
+                    self._items.move_to_end(tender_id)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
         found.update(fresh)
         return found
