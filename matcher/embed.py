@@ -5,6 +5,8 @@ Backends:
   Korean). The default, because firm profiles are often Korean and notices are not.
 - ``minilm``: all-MiniLM-L6-v2 via sentence-transformers (English, 384-d), fp32.
 - ``minilm-bf16``: the same model in bfloat16 (about 2.7x faster on CPUs with bf16 support).
+- ``minilm-int8``: the same model as int8 ONNX through onnxruntime (``matcher.onnx_encoder``), built once into
+  ``<home>/cache/onnx``; no bf16 hardware needed. Its vectors are cached apart from fp32 minilm's.
 - ``fake``: a deterministic hashed bag of words, for unit tests only.
 """
 
@@ -23,7 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 from tqdm import tqdm
 
-from matcher.config import EncoderName
+from matcher.config import EncoderName, get_settings
 from matcher.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -109,17 +111,23 @@ class FakeEncoder:
         return normalize_rows(out)
 
 
-def make_encoder(name: EncoderName) -> Encoder:
-    """The backend for a configured encoder name."""
+def make_encoder(name: EncoderName, cache_dir: Path | None = None) -> Encoder:
+    """The backend for a configured encoder name. ``cache_dir`` holds built models (``minilm-int8``);
+    by default the settings' ``<home>/cache/onnx``."""
     if name == "use-multilingual":
         return UseEncoder()
     if name == "minilm":
         return MiniLMEncoder()
     if name == "minilm-bf16":
         return MiniLMEncoder(bf16=True)
+    if name == "minilm-int8":
+        from matcher.onnx_encoder import OnnxMiniLMEncoder
+
+        return OnnxMiniLMEncoder(cache_dir or get_settings().cache_dir / "onnx")
     if name == "fake":
         return FakeEncoder()
-    raise InvalidInput(f"unknown encoder {name!r} (expected use-multilingual, minilm, minilm-bf16 or fake)")
+    raise InvalidInput(f"unknown encoder {name!r} "
+                       "(expected use-multilingual, minilm, minilm-bf16, minilm-int8 or fake)")
 
 
 class EmbeddingCache:
