@@ -74,6 +74,16 @@ class AwardHistory:
                 self._market = (key, Market.from_awards(self.repo.before(conn, before)))
         return self._market[1]
 
+    def wins_many(self, firm_ids: list[str], before: datetime | None = None) -> dict[str, list[Award]]:
+        """``wins`` for many firms: one query finds which have linked identities (most have none)."""
+        with self.db.connect() as conn:
+            linked = self.repo.links_many(conn, firm_ids)
+            found = {firm_id: self.repo.wins(conn, identities) for firm_id, identities in linked.items()}
+        return {
+            firm_id: [a for a in found.get(firm_id, []) if before is None or a.date < before.date()]
+            for firm_id in firm_ids
+        }
+
     def wins(self, firm_id: str, before: datetime | None = None) -> list[Award]:
         """The firm's past wins (through its linked identities), only those before ``before``."""
         with self.db.connect() as conn:

@@ -13,7 +13,7 @@ import gzip
 import io
 import json
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from matcher.schema import CodeMatch
@@ -81,8 +81,10 @@ def _shared_prefix(a: str, b: str) -> int:
     return n
 
 
+@lru_cache(maxsize=1 << 16)
 def compare(firm_code: str, tender_code: str) -> CodeMatch | None:
-    """How close a firm's code is to a tender's, or None when they share no level (or scheme)."""
+    """How close a firm's code is to a tender's, or None when they share no level (or scheme). Cached:
+    ranking compares the same few thousand code pairs again and again (the result is never mutated)."""
     firm_scheme, _, firm_digits = firm_code.partition(":")
     tender_scheme, _, tender_digits = tender_code.partition(":")
     if firm_scheme != tender_scheme or not firm_digits or not tender_digits:

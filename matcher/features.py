@@ -7,6 +7,7 @@ per-pair functions in ``matcher.signals`` word the reasons; ``tests/eval/test_fe
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -71,8 +72,45 @@ class CandidateBatch:
         return np.asarray(self.code_table[:, 0] >= 0) if self.code_table.shape[1] else np.zeros(len(self), bool)
 
 
+@dataclass(frozen=True)
+class TenderFacts:
+    """What ranking derives from one tender on its own, whichever firm it is scored for."""
+
+    document: str
+    countries: frozenset[str]
+    value_eur: float  # NaN when unknown
+    buyer: str
+
+
+class _FactsMemo:
+    """TenderFacts per tender object. The store's tender cache hands out the same object until the tender
+    changes, so an identity check is enough, and a digest run derives each open notice's facts once."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._size = size
+        self._items: dict[str, tuple[Tender, TenderFacts]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, tender: Tender) -> TenderFacts:
+        held = self._items.get(tender.tender_id)
+        if held is not None and held[0] is tender:
+            return held[1]
+        value = _value_eur(tender)
+        facts = TenderFacts(tender.text(), frozenset(tender.all_countries()),
+                            np.nan if value is None else value, buyer_key(tender.buyer))
+        with self._lock:
+            if len(self._items) >= self._size:
+                self._items.clear()
+            self._items[tender.tender_id] = (tender, facts)
+        return facts
+
+
+tender_facts = _FactsMemo()
+
+
 def prepare_candidates(tenders: Sequence[Tender], lexical: LexicalModel) -> CandidateBatch:
-    documents = [t.text() for t in tenders]
+    facts = [tender_facts(t) for t in tenders]
+    documents = [f.document for f in facts]
     codes = sorted({c for t in tenders for c in t.codes})
     position = {c: j for j, c in enumerate(codes)}
     table = np.full((len(tenders), max((len(t.codes) for t in tenders), default=0)), -1, dtype=np.int64)
@@ -81,7 +119,6 @@ def prepare_candidates(tenders: Sequence[Tender], lexical: LexicalModel) -> Cand
     blocks: dict[str, list[int]] = defaultdict(list)
     for j, code in enumerate(codes):
         blocks[_block(code)].append(j)
-    values = [_value_eur(t) for t in tenders]
     return CandidateBatch(
         tenders=tenders,
         documents=documents,
@@ -89,9 +126,9 @@ def prepare_candidates(tenders: Sequence[Tender], lexical: LexicalModel) -> Cand
         codes=codes,
         code_table=table,
         code_blocks=dict(blocks),
-        countries=[frozenset(t.all_countries()) for t in tenders],
-        values_eur=np.array([np.nan if v is None else v for v in values], dtype=np.float64),
-        buyers=[buyer_key(t.buyer) for t in tenders],
+        countries=[f.countries for f in facts],
+        values_eur=np.array([f.value_eur for f in facts], dtype=np.float64),
+        buyers=[f.buyer for f in facts],
     )
 
 
@@ -154,7 +191,8 @@ def lexical_scores(firm: FirmProfile, batch: CandidateBatch, lexical: LexicalMod
 def term_guards(firm: FirmProfile, batch: CandidateBatch, lexical: LexicalModel) -> list[TermGuard]:
     if not firm.keywords or not lexical.fitted:
         return [TermGuard([], 1.0)] * len(batch)
-    return lexical.term_guards(firm.keywords, batch.documents, [t.language for t in batch.tenders])
+    return lexical.term_guards(firm.keywords, batch.documents, [t.language for t in batch.tenders],
+                               doc_matrix=batch.doc_matrix)
 
 
 def signal_matrix(

@@ -8,6 +8,7 @@ notice, so "cryostat" does not pass for "thermostat" merely because their vector
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -174,13 +175,31 @@ class LexicalModel:
         return self.vectorizer.transform(texts)
 
     def transform_query(self, text: str) -> sparse.csr_matrix:
-        """``transform`` of one query text, cached: the same firm profiles are scored request after request."""
+        """``transform`` of one query text, cached: the same firm profiles are scored request after request.
+        Computed directly (sublinear tf x idf, l2-normalised, as the fitted vectorizer does) because the
+        vectorizer's own one-row ``transform`` costs milliseconds of validation, and a digest meets every
+        firm once."""
         row = self._queries.get(text)
         if row is None:
             if len(self._queries) >= QUERY_CACHE:
                 self._queries.clear()
-            row = self._queries[text] = self.vectorizer.transform([text])
+            row = self._queries[text] = self._tfidf_row(text)
         return row
+
+    def _tfidf_row(self, text: str) -> sparse.csr_matrix:
+        vectorizer = self.vectorizer
+        vocabulary, idf = vectorizer.vocabulary_, vectorizer.idf_
+        counts: dict[int, int] = {}
+        for term in _analyze(text):
+            column = vocabulary.get(term)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        columns = np.array(sorted(counts), dtype=np.int32)
+        weights = np.array([(1.0 + math.log(counts[c])) * idf[c] for c in columns.tolist()], dtype=np.float32)
+        norm = float(np.linalg.norm(weights))
+        if norm > 0:
+            weights /= norm
+        return sparse.csr_matrix((weights, columns, np.array([0, len(columns)])), shape=(1, len(vocabulary)))
 
     def transform_documents(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """``transform`` for candidate notices, with rows cached by text: every firm of a digest run scores
@@ -231,27 +250,38 @@ class LexicalModel:
 
     def term_guards(
         self, keywords: Sequence[str], documents: Sequence[str], languages: Sequence[str | None],
-        penalty: float = 0.75,
+        penalty: float = 0.75, doc_matrix: sparse.csr_matrix | None = None,
     ) -> list[TermGuard]:
-        """``term_guard`` for many notices: the keywords are analysed once, and per language once."""
+        """``term_guard`` for many notices: the keywords are analysed once, and per language once. With the
+        notices' TF-IDF rows (``doc_matrix``, from ``transform_documents``) the presence of every keyword
+        term is read from the matrix instead of each notice's term set."""
         none = TermGuard([], 1.0)
         distinctive = self._distinctive_keywords(keywords) if self.fitted else []
         if not distinctive:
             return [none] * len(documents)
-        usable: dict[str | None, list[tuple[str, list[str]]]] = {}
-        out = []
-        for document, language in zip(documents, languages, strict=True):
-            if language not in usable:
-                usable[language] = [(k, terms) for k, terms in distinctive
-                                    if all(self._known_in(t, language) for t in terms)]
-            candidates = usable[language]
-            if not candidates:
-                out.append(none)
-                continue
-            doc_terms = term_set(document)
-            matched = any(all(t in doc_terms for t in terms) for _, terms in candidates)
-            out.append(none if matched else TermGuard([k for k, _ in candidates], penalty))
-        return out
+        usable_by_language = {
+            language: np.array([all(self._known_in(t, language) for t in terms) for _, terms in distinctive])
+            for language in dict.fromkeys(languages)
+        }
+        usable = np.array([usable_by_language[language] for language in languages], dtype=bool).reshape(
+            len(documents), len(distinctive))
+        if doc_matrix is not None:
+            columns = sorted({self.vectorizer.vocabulary_[t] for _, terms in distinctive for t in terms})
+            where = {c: j for j, c in enumerate(columns)}
+            present = doc_matrix[:, columns].toarray() > 0
+            matched = np.column_stack([
+                present[:, [where[self.vectorizer.vocabulary_[t]] for t in terms]].all(axis=1)
+                for _, terms in distinctive
+            ])
+        else:
+            sets = [term_set(d) for d in documents]
+            matched = np.array([[all(t in s for t in terms) for _, terms in distinctive] for s in sets], dtype=bool)
+        guarded = usable.any(axis=1) & ~(usable & matched).any(axis=1)
+        names = [k for k, _ in distinctive]
+        return [
+            TermGuard([n for n, ok in zip(names, row, strict=True) if ok], penalty) if g else none
+            for g, row in zip(guarded.tolist(), usable.tolist(), strict=True)
+        ]
 
     def _distinctive_keywords(self, keywords: Sequence[str]) -> list[tuple[str, list[str]]]:
         """Keywords whose terms are all in the vocabulary, one of them distinctive, with those terms."""

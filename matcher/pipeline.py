@@ -31,7 +31,7 @@ from matcher.ingest.firms import read_firms
 from matcher.rank import Scorer, WeightedScorer, fuse, fuse_matrix, order
 from matcher.reranker import load_reranker, pick_scorer
 from matcher.retrieve import MatchQuery, restricts_to_open, retrieve_many
-from matcher.schema import FirmProfile, IngestReport, Match, Tender
+from matcher.schema import Award, FirmProfile, IngestReport, Match, Tender
 from matcher.signals import NEUTRAL, compute_signals, describe, score_candidates
 from matcher.store import Database, FirmRepository, TenderFilter, TenderRepository
 from matcher.store.ingest_ledger import IngestLedger, LedgerEntry
@@ -212,8 +212,9 @@ class Matcher:
             self.settings.min_candidates, progress=progress,
             open_now=self._open_now(loaded) if any(restricts_to_open(q) for q in queries) else None,
         )
+        wins = self.awards.wins_many([p.firm_id for p in profiles], before=self.settings.now())
         return [
-            self._rank_tenders(p, c, loaded, q.k, statuses[p.firm_id])
+            self._rank_tenders(p, c, loaded, q.k, statuses[p.firm_id], wins[p.firm_id])
             for p, c, q in zip(profiles, candidates, queries, strict=True)
         ]
 
@@ -250,11 +251,10 @@ class Matcher:
 
     def _rank_tenders(
         self, firm: FirmProfile, candidates: list[tuple[Tender, float]], loaded: LoadedIndex, k: int,
-        statuses: dict[str, Status] | None = None,
+        statuses: dict[str, Status], wins: list[Award],
     ) -> list[Match]:
         tenders = [t for t, _ in candidates]
-        extra: dict[str, Sequence[tuple[float, str]]] = {"feedback": self._feedback(tenders, statuses or {})}
-        wins = self.awards.wins(firm.firm_id, before=self.settings.now())
+        extra: dict[str, Sequence[tuple[float, str]]] = {"feedback": self._feedback(tenders, statuses)}
         if wins:
             firm, history = self.awards.signals(firm, wins, tenders, self.embedder, loaded.lexical, self.settings.now())
             extra = {**extra, **history}

@@ -99,6 +99,16 @@ class AwardRepository:
         query = select(firm_suppliers.c.identity).where(firm_suppliers.c.firm_id == firm_id)
         return list(conn.execute(query).scalars())
 
+    def links_many(self, conn: Connection, firm_ids: list[str]) -> dict[str, list[str]]:
+        """firm_id -> its linked supplier identities, for the firms that have any (one query per 500)."""
+        found: dict[str, list[str]] = {}
+        for part in chunks(firm_ids):
+            query = select(firm_suppliers.c.firm_id, firm_suppliers.c.identity).where(
+                firm_suppliers.c.firm_id.in_(part))
+            for firm_id, identity in conn.execute(query):
+                found.setdefault(firm_id, []).append(identity)
+        return found
+
     def wins(self, conn: Connection, identities: list[str]) -> list[Award]:
         """Every stored award of these identities, one row per award id, oldest first."""
         found: dict[str, Award] = {}

@@ -71,3 +71,24 @@ def test_term_guard_only_judges_notices_in_a_language_that_uses_the_keyword(tmp_
     loaded = LexicalModel.load(tmp_path)
     assert loaded.term_guard(["railway"], texts[-2], language="lt").multiplier == 1.0
     assert loaded.term_guard(["railway"], CORPUS[3], language="en").multiplier < 1.0
+
+
+def test_batched_term_guards_read_from_the_tfidf_rows_agree_with_one_by_one() -> None:
+    texts = [*CORPUS, "Geležinkelio projektavimo paslaugos", "Railway design services for a new line",
+             "Dilution refrigerator service contract", "Heating valves and thermostat heads"]
+    languages = ["en"] * len(CORPUS) + ["lt", "en", "en", "en"]
+    model = LexicalModel().fit(texts, languages=languages)
+    keywords = ["railway", "dilution refrigerator", "thermostat", "냉동기", "cryostat"]
+    batched = model.term_guards(keywords, texts, languages, doc_matrix=model.transform_documents(texts))
+    one_by_one = [model.term_guard(keywords, t, language=lang) for t, lang in zip(texts, languages, strict=True)]
+    assert batched == one_by_one
+    assert batched[1].missing == ["railway", "cryostat"]  # furniture: the distinctive keywords, all absent
+    assert batched[0].multiplier == 1.0 and batched[6].multiplier == 1.0  # has cryostat; Lithuanian: not judged
+    assert batched[7].multiplier == 1.0 and batched[8].missing == ["railway", "cryostat"]
+
+
+def test_cached_query_rows_equal_the_vectorizer() -> None:
+    model = LexicalModel().fit(CORPUS)
+    for query in ["cryostat and dilution refrigerators refrigerators", "nothing known", ""]:
+        expected = model.vectorizer.transform([query]).toarray()
+        assert abs(model.transform_query(query).toarray() - expected).max() < 1e-6
