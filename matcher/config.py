@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     index_name: str = "tenders"
     # Index choice by collection size, from the measurements in BENCHMARKS.md part 3 (matcher/index.py):
     # exact search up to exact_index_max vectors (same default as matcher.index.EXACT_MAX), IVF above;
-    # ivf_nprobe unset means nlist/64 probes (at least 8); "sq8" stores 8-bit codes, 4x less memory.
+    # ivf_nprobe unset means the measured rule (matcher.index.ivf_nprobe); "sq8" stores 8-bit codes.
     exact_index_max: int = Field(default=30_000, ge=1)
     ivf_nprobe: int | None = Field(default=None, ge=1)
     index_compression: Literal["none", "sq8"] = "none"

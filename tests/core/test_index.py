@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 
 from matcher.config import Settings
-from matcher.embed import normalize_rows
+from matcher.embed import Embedder, FakeEncoder, normalize_rows
 from matcher.errors import IndexNotReady, InvalidInput
 from matcher.index import EXACT_MAX, VectorIndex, ivf_nlist, ivf_nprobe
 from matcher.index_folder import IndexFolder
+from matcher.indexing import IndexService
+from matcher.schema import Tender
 
 
 def _vectors(n: int, dim: int = 16, seed: int = 0) -> np.ndarray:
@@ -105,14 +107,17 @@ def _clustered(n: int, dim: int = 32, clusters: int = 60, seed: int = 0) -> np.n
 
 def test_index_type_and_parameters_follow_collection_size() -> None:
     assert Settings().exact_index_max == EXACT_MAX
-    assert ivf_nlist(1_000_000) == 4096 and ivf_nprobe(4096) == 64 and ivf_nprobe(64) == 8
+    assert ivf_nlist(1_000_000) == 4096 and ivf_nprobe(4096, 1_000_000) == 64
+    assert ivf_nprobe(1024, 50_000) == 82 and ivf_nprobe(64, 100_000) == 8
     vectors = _clustered(3000)
     ids = [f"t:{i}" for i in range(3000)]
     small = VectorIndex.build(vectors, ids, "fake@1", exact_max=3000)
     assert small.manifest.index_type == "flat" and small.suits(3000, exact_max=3000)
     large = VectorIndex.build(vectors, ids, "fake@1", exact_max=2999)
     nlist = ivf_nlist(3000)
-    assert (large.manifest.index_type, large.manifest.nlist, large.manifest.nprobe) == ("ivf", nlist, ivf_nprobe(nlist))
+    assert (large.manifest.index_type, large.manifest.nlist, large.manifest.nprobe) == (
+        "ivf", nlist, ivf_nprobe(nlist, 3000)
+    )
     assert large.suits(3000, exact_max=2999) and not large.suits(3000, exact_max=3000)
     assert not large.suits(3000, exact_max=2999, compression="sq8")
     assert not small.suits(3001, exact_max=3000)  # outgrown: the next sync rebuilds as IVF
@@ -161,3 +166,16 @@ def test_single_query_runs_on_one_thread_and_restores_the_setting() -> None:
     index.search(_vectors(1), 5)
     index.search(_vectors(4), 5)
     assert faiss.omp_get_max_threads() == before
+
+
+def test_sync_rebuilds_an_index_the_size_rule_has_outgrown(tmp_path: Path) -> None:
+    tenders = {f"t:{i}": Tender(tender_id=f"t:{i}", source="test", title=f"pump station {i} lot {i % 7}")
+               for i in range(400)}
+    service = IndexService(IndexFolder(tmp_path / "tenders"), Embedder(FakeEncoder(), None), exact_max=300)
+    first = dict(list(tenders.items())[:200])
+    service.build(first.values())
+    assert service.current().vectors.manifest.index_type == "flat"
+    report = service.sync({t: x.content_hash() for t, x in tenders.items()}, lambda ids: {i: tenders[i] for i in ids},
+                          lambda: tenders.values())
+    assert report.rebuilt and service.current().vectors.manifest.index_type == "ivf"
+    assert len(service.current().vectors) == 400
