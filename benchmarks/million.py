@@ -67,7 +67,7 @@ class Sizes:
     rule_sizes: tuple[int, ...]  # smaller collections (prefixes of the base) where the IVF rule is checked
 
 
-FULL = Sizes(1_000_000, (4096, 1024), (0.5, 1, 2, 4), (10_000, 30_000, 100_000, 300_000), 60, 20_000,
+FULL = Sizes(1_000_000, (4096, 1024), (0.5, 1, 2, 4), (10_000, 20_000, 30_000, 100_000, 300_000), 60, 20_000,
              (50_000, 200_000))
 SMOKE = Sizes(10_000, (64,), (1, 4), (2_000,), 10, 500, (5_000,))
 

@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     # Index choice by collection size, from the measurements in BENCHMARKS.md part 3 (matcher/index.py):
     # exact search up to exact_index_max vectors (same default as matcher.index.EXACT_MAX), IVF above;
     # ivf_nprobe unset means the measured rule (matcher.index.ivf_nprobe); "sq8" stores 8-bit codes.
-    exact_index_max: int = Field(default=30_000, ge=1)
+    exact_index_max: int = Field(default=20_000, ge=1)
     ivf_nprobe: int | None = Field(default=None, ge=1)
     index_compression: Literal["none", "sq8"] = "none"
     # Candidates fetched from FAISS per requested result, before hard filters and re-ranking.

@@ -6,9 +6,9 @@ module. Vectors are unit-length float32 searched by inner product (cosine).
 The index type follows the collection size, as measured on a million vectors shaped like real notice
 embeddings (``benchmarks/million.py``, table "A million notices" in BENCHMARKS.md):
 
-- up to ``exact_max`` (``EXACT_MAX`` = 30,000) vectors: exact ``IndexFlatIP``. A single query scans every
-  vector, ~0.1-0.2 ms per 1,000 512-d vectors on one core, so exact search stays near the 5 ms goal up to
-  about this size, and it is exact;
+- up to ``exact_max`` (``EXACT_MAX`` = 20,000) vectors: exact ``IndexFlatIP``. A single query scans every
+  vector: measured p50 0.5-0.8 ms at 10,000 but 6.5-15 ms at 30,000 on the shared 2-core machine (the
+  vectors stop fitting in cache), so exact search stops at 20,000, where it is still exact and cheap;
 - above: ``IndexIVFFlat`` with nlist ~ 4*sqrt(n) (a power of two; 4096 at 1M) and nprobe = nlist/64 but
   at least enough lists to scan ~4,000 vectors (64 at 1M, 82 of 1024 at 50k): recall@50 >= 0.95 at a p50
   of a few ms where exact search takes over 100 ms. A fixed share of lists is not enough for smaller
@@ -21,7 +21,8 @@ embeddings (``benchmarks/million.py``, table "A million notices" in BENCHMARKS.m
 
 A single query (one firm's request) runs on one OpenMP thread: waking a second thread cost far more than
 it saved, most of all on a busy machine; batched queries (digests) keep every core. HNSW was measured on a
-sample only: its build is much longer than IVF on 2 cores and FAISS HNSW cannot remove vectors.
+sample only: its 1M build extrapolates to about twice the IVF build on 2 cores, and FAISS HNSW cannot
+remove vectors (every sync does).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ IndexType = Literal["flat", "ivf"]
 Compression = Literal["none", "sq8"]
 FORMAT_VERSION = 1
 # Measured choices (BENCHMARKS.md, part 3, ``benchmarks/million.py``); see the module docstring.
-EXACT_MAX = 30_000
+EXACT_MAX = 20_000
 IVF_TRAIN_POINTS_PER_LIST = 40
 IVF_TRAIN_ITERATIONS = 10
 IVF_PROBE_SHARE = 1 / 64

@@ -63,6 +63,11 @@ def fuse_matrix(features: np.ndarray, guards: np.ndarray, scorer: Scorer) -> np.
     return np.asarray(np.clip(scorer.score(features) * guards, 0.0, 1.0), dtype=np.float64)
 
 
-def order(scores: np.ndarray, keys: Sequence[str]) -> list[int]:
-    """Indices by descending score; ties broken by key so results are deterministic."""
-    return sorted(range(len(keys)), key=lambda i: (-float(scores[i]), keys[i]))
+def order(scores: np.ndarray, keys: Sequence[str], k: int | None = None) -> list[int]:
+    """Indices by descending score; ties broken by key so results are deterministic. With ``k``, only the
+    first k, sorting just the candidates that can reach them (the k-th best score and above)."""
+    pool: Sequence[int] = range(len(keys))
+    if k is not None and 0 < k < len(keys):
+        kth = np.partition(np.asarray(scores), len(keys) - k)[len(keys) - k]
+        pool = np.flatnonzero(np.asarray(scores) >= kth).tolist()
+    return sorted(pool, key=lambda i: (-float(scores[i]), keys[i]))[:k]
