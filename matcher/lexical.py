@@ -109,6 +109,7 @@ class LexicalModel:
         self._vectorizer: TfidfVectorizer | None = None
         self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._queries: dict[str, sparse.csr_matrix] = {}
+        self._lookup_cache: tuple[dict[str, int], np.ndarray] | None = None
 
     def _make(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
         return TfidfVectorizer(
@@ -131,6 +132,8 @@ class LexicalModel:
             self._vectorizer = None
             return self
         self._vectorizer = vectorizer
+        self._rows.clear()  # rows and queries of a previous fit are in another vocabulary
+        self._queries.clear()
         self.n_docs = len(texts)
         self.collection_size = max(self.collection_size, len(texts))
         if languages is not None:
@@ -187,8 +190,12 @@ class LexicalModel:
         return row
 
     def _tfidf_row(self, text: str) -> sparse.csr_matrix:
-        vectorizer = self.vectorizer
-        vocabulary, idf = vectorizer.vocabulary_, vectorizer.idf_
+        columns, weights = self._tfidf_arrays(text)
+        return sparse.csr_matrix((weights, columns, np.array([0, len(columns)])), shape=(1, self._width()))
+
+    def _tfidf_arrays(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """One text's TF-IDF row as (sorted columns, weights): sublinear tf x idf, l2-normalised."""
+        vocabulary, idf = self._lookup()
         counts: dict[int, int] = {}
         for term in _analyze(text):
             column = vocabulary.get(term)
@@ -199,7 +206,15 @@ class LexicalModel:
         norm = float(np.linalg.norm(weights))
         if norm > 0:
             weights /= norm
-        return sparse.csr_matrix((weights, columns, np.array([0, len(columns)])), shape=(1, len(vocabulary)))
+        return columns, weights
+
+    def _lookup(self) -> tuple[dict[str, int], np.ndarray]:
+        if self._lookup_cache is None or self._lookup_cache[0] is not self.vectorizer.vocabulary_:
+            self._lookup_cache = (self.vectorizer.vocabulary_, np.asarray(self.vectorizer.idf_, dtype=np.float64))
+        return self._lookup_cache
+
+    def _width(self) -> int:
+        return len(self._lookup()[0])
 
     def transform_documents(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """``transform`` for candidate notices, with rows cached by text: every firm of a digest run scores
@@ -209,16 +224,14 @@ class LexicalModel:
         if missing:
             if len(self._rows) + len(missing) > ANALYZE_CACHE:
                 self._rows.clear()
-            matrix = self.vectorizer.transform(missing)
-            for i, text in enumerate(missing):
-                start, end = matrix.indptr[i], matrix.indptr[i + 1]
-                self._rows[text] = (matrix.indices[start:end].copy(), matrix.data[start:end].copy())
+            for text in missing:
+                self._rows[text] = self._tfidf_arrays(text)
         rows = [self._rows[t] for t in texts]
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum([len(columns) for columns, _ in rows], out=indptr[1:])
         columns = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, dtype=np.int32)
         weights = np.concatenate([w for _, w in rows]) if rows else np.zeros(0)
-        return sparse.csr_matrix((weights, columns, indptr), shape=(len(rows), len(self.vectorizer.vocabulary_)))
+        return sparse.csr_matrix((weights, columns, indptr), shape=(len(rows), self._width()))
 
     def scores(self, query: str, documents: Sequence[str]) -> np.ndarray:
         """Cosine between the query and each document, in [0, 1]."""
@@ -228,8 +241,9 @@ class LexicalModel:
         return np.asarray((matrix[1:] @ matrix[0].T).toarray()).ravel().clip(0.0, 1.0)
 
     def idf(self, term: str) -> float | None:
-        column = self.vectorizer.vocabulary_.get(term)
-        return float(self.vectorizer.idf_[column]) if column is not None else None
+        vocabulary, idf = self._lookup()
+        column = vocabulary.get(term)
+        return float(idf[column]) if column is not None else None
 
     def shared_terms(self, query: str, document: str, limit: int = 8) -> list[str]:
         """Terms in both texts, most distinctive first."""

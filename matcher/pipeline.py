@@ -261,7 +261,7 @@ class Matcher:
         scored = score_candidates(firm, tenders, [d for _, d in candidates], loaded.lexical, extra)
         scorer = pick_scorer(self.scorer, self.reranker, has_history=bool(wins))
         scores = fuse_matrix(scored.matrix, scored.multipliers, scorer)
-        ranking = order(scores, [t.tender_id for t in tenders])[:k]
+        ranking = order(scores, [t.tender_id for t in tenders], k)
         weights, now = scorer.weights(), self.settings.now()
         return [
             make_match(firm, tenders[i], describe(scored, i, loaded.lexical), scores[i], rank, weights, now)
