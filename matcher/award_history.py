@@ -12,11 +12,12 @@ from matcher.embed import Embedder
 from matcher.features import HISTORY_PARTS, prepare_candidates
 from matcher.history import (
     Market,
+    MarketView,
     WinHistory,
     award_tender,
     history_notes,
     history_parts,
-    market_share,
+    market_parts,
     profile_with_history,
     win_similarity,
 )
@@ -71,7 +72,7 @@ class AwardHistory:
         with self.db.connect() as conn:
             key = (before, self.repo.count(conn))
             if self._market is None or self._market[0] != key:
-                self._market = (key, Market.from_awards(self.repo.before(conn, before)))
+                self._market = (key, Market.from_awards(self.repo.before(conn, before), as_of=before))
         return self._market[1]
 
     def wins_many(self, firm_ids: list[str], before: datetime | None = None) -> dict[str, list[Award]]:
@@ -103,8 +104,8 @@ class AwardHistory:
         similarity = win_similarity(
             embedder.encode_documents(win_texts), embedder.encode_documents(batch.documents)
         )
-        share = market_share(wins, self.market(now.date()), batch)
-        parts = history_parts(history, batch, similarity, share)
+        market = market_parts(wins, MarketView.build(self.market(now.date()), batch), batch)
+        parts = history_parts(history, batch, similarity, market)
         notes = history_notes(history, batch, parts)
         extra: Extra = {name: [(float(v), "") for v in parts[name]] for name in HISTORY_PARTS}
         extra["history"] = [(float(v), note) for v, note in zip(parts["history"], notes, strict=True)]

@@ -26,7 +26,7 @@ NEUTRAL = 0.5
 SIGNALS = ("dense", "lexical", "codes", "country", "value", "history", "feedback")
 #: The parts of the history signal (see ``matcher.history``); the re-ranker sees them separately.
 HISTORY_PARTS = ("history_similarity", "code_affinity", "buyer_affinity", "value_affinity", "pair_affinity",
-                 "market_share")
+                 "market_share", "label_prior", "family_prior", "recent_holder", "title_value_affinity")
 FEATURES = SIGNALS + HISTORY_PARTS
 _HIERARCHICAL = ("CPV:", "UNSPSC:")
 

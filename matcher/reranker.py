@@ -46,6 +46,15 @@ HISTORY_CHOICES: dict[str, dict[str, float]] = {
     "history-share": {"history": 1.0, "market_share": 1.5},
     "history-share-heavy": {"history": 1.0, "market_share": 3.0},
     "history-text": {"dense": 0.20, "lexical": 0.20, "codes": 0.10, "history": 0.50},
+    "history-priors": {"history": 1.0, "market_share": 1.5, "label_prior": 2.5, "recent_holder": 1.25},
+    "history-priors-family": {"history": 1.0, "market_share": 1.5, "label_prior": 2.5, "recent_holder": 1.25,
+                              "family_prior": 1.25},
+    "history-priors-family-heavy": {"history": 1.0, "market_share": 1.5, "label_prior": 2.5,
+                                    "recent_holder": 1.25, "family_prior": 2.5},
+    "history-priors-family-heavier": {"history": 1.0, "market_share": 1.5, "label_prior": 2.5,
+                                      "recent_holder": 1.25, "family_prior": 5.0},
+    "history-priors-value": {"history": 0.5, "market_share": 3.0, "label_prior": 2.5, "recent_holder": 1.25,
+                             "family_prior": 5.0, "lexical": 0.25, "title_value_affinity": 0.25},
 }
 
 

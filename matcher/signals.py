@@ -49,6 +49,10 @@ class Signals:
     value_affinity: float = NEUTRAL
     pair_affinity: float = NEUTRAL
     market_share: float = NEUTRAL
+    label_prior: float = NEUTRAL
+    family_prior: float = NEUTRAL
+    recent_holder: float = NEUTRAL
+    title_value_affinity: float = NEUTRAL
     guard: TermGuard = field(default_factory=lambda: TermGuard([], 1.0))
     code_matches: list[CodeMatch] = field(default_factory=list)
     shared_terms: list[str] = field(default_factory=list)

@@ -15,10 +15,11 @@ from matcher.evaluate.split import TimeSplit
 from matcher.features import CandidateBatch, prepare_candidates, signal_matrix, term_guards
 from matcher.history import (
     Market,
+    MarketView,
     WinHistory,
     award_tender,
     history_parts,
-    market_share,
+    market_parts,
     profile_with_history,
     win_similarity,
 )
@@ -64,7 +65,7 @@ class EvalContext:
     texts: dict[str, TextVectors] = field(default_factory=dict)
     profile_vectors: dict[str, np.ndarray] = field(default_factory=dict)
     profiles: dict[str, FirmProfile] = field(default_factory=dict)
-    market: Market | None = None
+    market: MarketView | None = None
 
     @classmethod
     def build(
@@ -75,7 +76,8 @@ class EvalContext:
         # Lexical statistics (IDF) come from the history before the cut only.
         lexical = LexicalModel().fit([t.text() for t in past], languages=[t.language for t in past])
         context = cls(split, tenders, lexical, prepare_candidates(tenders, lexical), embedders, default_encoder)
-        context.market = Market.from_awards(split.history)  # every award before the cut, any supplier
+        # every award before the cut, any supplier, weighted by age at the cut
+        context.market = MarketView.build(Market.from_awards(split.history, as_of=split.cutoff), context.batch)
         for identity in split.firms:
             wins = split.profiles[identity]
             base = FirmProfile(firm_id="eval", name=split.resolver.name(identity), description="-")
@@ -108,8 +110,8 @@ class EvalContext:
         profile = self.profiles[identity]
         wins = self.split.profiles[identity]
         history = WinHistory.from_awards(wins, self.split.cutoff)
-        share = market_share(wins, self.market, self.batch) if self.market is not None else None
-        extra = history_parts(history, self.batch, self.win_similarity(identity, self.default_encoder), share)
+        market = market_parts(wins, self.market, self.batch) if self.market is not None else None
+        extra = history_parts(history, self.batch, self.win_similarity(identity, self.default_encoder), market)
         dense = self.dense(identity, self.default_encoder)
         features = signal_matrix(profile, self.batch, dense, self.lexical, extra)
         guards = np.array([g.multiplier for g in term_guards(profile, self.batch, self.lexical)])

@@ -31,7 +31,8 @@ from matcher.schema import Award
 log = logging.getLogger(__name__)
 
 SINGLE_SIGNALS = ("lexical", "codes", "value", "history", "history_similarity", "code_affinity",
-                  "buyer_affinity", "value_affinity", "pair_affinity")
+                  "buyer_affinity", "value_affinity", "pair_affinity", "market_share", "label_prior",
+                  "family_prior", "recent_holder", "title_value_affinity")
 
 
 @dataclass
