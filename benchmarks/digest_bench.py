@@ -23,8 +23,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from matcher.config import Settings
+from matcher.digest.plan import plan_digests
 from matcher.digest.render import render_digest, to_message
-from matcher.digest.run import plan_digests
 from matcher.digest.send import OutboxSender
 from matcher.ingest.ted import read_ted
 from matcher.pipeline import Matcher

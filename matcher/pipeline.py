@@ -76,7 +76,7 @@ class Matcher:
 
     @cached_property
     def embedder(self) -> Embedder:
-        encoder = self._encoder or make_encoder(self.settings.encoder)
+        encoder = self._encoder or make_encoder(self.settings.encoder, cache_dir=self.settings.cache_dir / "onnx")
         cache = EmbeddingCache(self.settings.cache_dir / "embeddings.sqlite")
         return Embedder(encoder, cache, self.settings.embed_batch_size)
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import FirmAccess, MatcherDep, PrincipalDep, SettingsDep
 from api.errors import ERRORS, responses
-from matcher.digest.run import preview
+from matcher.digest.plan import preview
 from matcher.digest.tokens import read_token
 from matcher.errors import NotFound, PermissionDenied
 from matcher.store.subscriptions import Subscription, SubscriptionRepository, SubscriptionSpec

@@ -11,6 +11,7 @@ import typer
 from matcher.cli.common import HomeOption, open_matcher
 from matcher.digest.run import DigestRun
 from matcher.digest.send import OutboxSender, Sender, SmtpSender
+from matcher.digest.workers import default_workers
 from matcher.errors import InvalidInput
 from matcher.store.subscriptions import DigestLanguage, Frequency, SubscriptionRepository, SubscriptionSpec
 
@@ -45,6 +46,8 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="rank and render, send and record nothing")] = False,
     outbox: Annotated[Path | None, typer.Option("--outbox", help="write .eml files here instead of SMTP")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date-time taken as now (UTC if no zone)")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, max=64, help="processes ranking batches in parallel (default: one per core)")] = None,
     home: HomeOption = None,
 ) -> None:
     """Send the digests that are due: each new matching tender reaches each subscription exactly once."""
@@ -54,7 +57,8 @@ def run(
     if not dry_run:
         sender = OutboxSender(outbox) if outbox else SmtpSender(matcher.settings)
     try:
-        summary = DigestRun(matcher, sender, dry_run=dry_run, progress=True).run()
+        summary = DigestRun(matcher, sender, dry_run=dry_run, progress=True,
+                            workers=workers or default_workers()).run()
     finally:
         if sender is not None:
             sender.close()

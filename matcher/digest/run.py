@@ -27,16 +27,18 @@ import email
 import email.policy
 import logging
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from tqdm import tqdm
 
-from matcher.digest.build import DigestPlan, build_digest, is_due, subscription_query
-from matcher.digest.render import RenderedDigest, message_id, render_digest, to_message
+from matcher.digest.build import DigestPlan, is_due
+from matcher.digest.plan import Prepared, prepare
+from matcher.digest.render import message_id, to_message
 from matcher.digest.send import PermanentFailure, Sender, TemporaryFailure
+from matcher.digest.workers import PlanningPool
 from matcher.errors import Conflict
 from matcher.pipeline import Matcher
 from matcher.store.digests import DigestItemRecord, DigestRecord, DigestRepository
@@ -72,24 +74,19 @@ class RunSummary:
         return text + (f"; stopped early: {self.stopped}" if self.stopped else "")
 
 
-@dataclass(frozen=True)
-class Prepared:
-    plan: DigestPlan
-    rendered: RenderedDigest
-
-
 class DigestRun:
     """One run. ``sender`` is an SmtpSender or an OutboxSender; unused for a dry run."""
 
     def __init__(
         self, matcher: Matcher, sender: Sender | None, dry_run: bool = False, progress: bool = False,
-        batch_size: int = BATCH_SIZE, lock_ttl: timedelta = LOCK_TTL,
+        batch_size: int = BATCH_SIZE, lock_ttl: timedelta = LOCK_TTL, workers: int = 1,
     ) -> None:
         self.matcher = matcher
         self.sender = sender
         self.dry_run = dry_run
         self.progress = progress
         self.batch_size = batch_size
+        self.workers = workers
         self.lease = Lease(matcher.db, LOCK_NAME, lock_ttl)
         self.subscriptions = SubscriptionRepository()
         self.digests = DigestRepository()
@@ -122,8 +119,8 @@ class DigestRun:
     def _dry_run(self, as_of: datetime) -> RunSummary:
         due = self.due(as_of)
         self.summary.due = len(due)
-        for batch in self._batches(due, "digests (dry run)"):
-            for prepared in prepare(self.matcher, batch, as_of):
+        for _, prepared_batch in self._prepared(due, as_of, "digests (dry run)"):
+            for prepared in prepared_batch:
                 if prepared.plan.empty:
                     self.summary.skipped_empty += 1
                 else:
@@ -131,21 +128,29 @@ class DigestRun:
                     self.summary.planned.append(prepared.plan)
         return self.summary
 
-    def _batches(self, due: list[Subscription], desc: str) -> Iterator[list[Subscription]]:
-        """Batches of due subscriptions, with a progress bar that advances as each batch is done."""
+    def _prepared(
+        self, due: list[Subscription], as_of: datetime, desc: str
+    ) -> Iterator[tuple[list[Subscription], list[Prepared]]]:
+        """Each batch of due subscriptions with its prepared digests, in order, with a progress bar. With
+        several workers the batches are ranked in worker processes while earlier ones are recorded and sent."""
+        batches = [due[start : start + self.batch_size] for start in range(0, len(due), self.batch_size)]
         with tqdm(total=len(due), desc=desc, unit="subscription", disable=not self.progress) as bar:
-            for start in range(0, len(due), self.batch_size):
-                batch = due[start : start + self.batch_size]
-                yield batch
+            if self.workers > 1 and len(batches) > 1:
+                with PlanningPool(self.matcher.settings, min(self.workers, len(batches))) as pool:
+                    for batch, prepared in zip(batches, pool.prepare(batches, as_of), strict=True):
+                        yield batch, prepared
+                        bar.update(len(batch))
+                return
+            for batch in batches:
+                yield batch, prepare(self.matcher, batch, as_of)
                 bar.update(len(batch))
 
     def _process(self, due: list[Subscription], as_of: datetime) -> None:
-        for batch in self._batches(due, "digests"):
+        for batch, prepared in self._prepared(due, as_of, "digests"):
             if self.summary.stopped:
                 self.summary.failed += len(batch)  # not attempted: still due next run
                 continue
             self._check_lease()
-            prepared = prepare(self.matcher, batch, as_of)
             self.summary.failed += len(batch) - len(prepared)  # unknown firms (logged in plan_digests)
             self.summary.skipped_empty += sum(1 for p in prepared if p.plan.empty)
             self._record([p for p in prepared if not p.plan.empty])
@@ -215,43 +220,3 @@ def _record(item: Prepared, digest_id: str, msg_id: str, message: EmailMessage) 
         message_id=msg_id, subject=item.rendered.subject, message=message.as_string(),
         items=tuple(DigestItemRecord(i.match.tender_id, i.match.rank, i.match.score, i.approved) for i in plan.items),
     )
-
-
-def prepare(matcher: Matcher, batch: Sequence[Subscription], as_of: datetime) -> list[Prepared]:
-    """Rank, build and render the next digest of each subscription (nothing is written)."""
-    return [Prepared(plan, render_digest(plan, matcher.settings)) for plan in plan_digests(matcher, batch, as_of)]
-
-
-def plan_digests(matcher: Matcher, batch: Sequence[Subscription], as_of: datetime) -> list[DigestPlan]:
-    """The next digest of each subscription: one batched ranking for all of them."""
-    firm_ids = sorted({s.firm_id for s in batch})
-    with matcher.db.connect() as conn:
-        firms = matcher.firms.get_many(conn, firm_ids)
-        held = DigestRepository().held_items(conn, [s.subscription_id for s in batch])
-    missing = [s for s in batch if s.firm_id not in firms]
-    for sub in missing:
-        log.warning("subscription %s names unknown firm %r: skipped", sub.subscription_id, sub.firm_id)
-    known = [s for s in batch if s.firm_id in firms]
-    statuses = matcher.decisions(firm_ids)
-    queries = [
-        subscription_query(s, held[s.subscription_id], _approved_open(statuses[s.firm_id], held[s.subscription_id]))
-        for s in known
-    ]
-    ranked = matcher.recommend_many([firms[s.firm_id] for s in known], queries) if known else []
-    return [
-        build_digest(s, firms[s.firm_id].name, matches, held[s.subscription_id], statuses[s.firm_id], as_of)
-        for s, matches in zip(known, ranked, strict=True)
-    ]
-
-
-def preview(matcher: Matcher, firm_id: str) -> list[Prepared]:
-    """What the next digest of each of the firm's active subscriptions would hold, as of now, rendered.
-    Reads only: nothing is sent or recorded, and whether the subscription is due is not considered."""
-    matcher.get_firm(firm_id)
-    with matcher.db.connect() as conn:
-        subscriptions = SubscriptionRepository().for_firm(conn, firm_id, active_only=True)
-    return prepare(matcher, subscriptions, matcher.settings.now())
-
-
-def _approved_open(statuses: Mapping[str, str], held: set[str]) -> int:
-    return sum(1 for tender_id, status in statuses.items() if status == "approved" and tender_id not in held)

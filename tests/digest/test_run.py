@@ -187,3 +187,19 @@ def test_a_run_holding_the_lock_keeps_a_second_one_out(demo: Matcher, subscribed
         run(demo)
     holder.lease.release()
     assert run(demo).sent == 6
+
+
+@pytest.mark.slow  # spawns two interpreters
+def test_worker_processes_send_the_same_digests_as_one_process(
+    demo: Matcher, smtp: SmtpServer, subscribed: dict[str, Subscription]
+) -> None:
+    """Batches of two ranked in two spawned workers: same items, in the same order, each sent once."""
+    expected = DigestRun(demo, None, dry_run=True, batch_size=2).run().planned
+    sender = SmtpSender(demo.settings)
+    summary = DigestRun(demo, sender, batch_size=2, workers=2).run()
+    sender.close()
+    assert summary.sent == 6 and summary.failed == 0 and len(smtp.inbox.messages) == 6
+    with demo.db.connect() as conn:
+        sent = {s.subscription_id: [i.tender_id for d in DigestRepository().for_subscription(conn, s.subscription_id)
+                                    for i in d.items] for s in subscribed.values()}
+    assert sent == {p.subscription.subscription_id: [i.match.tender_id for i in p.items] for p in expected}

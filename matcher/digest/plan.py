@@ -1,0 +1,66 @@
+"""Planning digests: rank a batch of subscriptions' firms at once, build and render each next digest.
+
+Nothing here writes: ``matcher.digest.run`` records and sends, the preview route shows, and
+``matcher.digest.workers`` runs these same functions in worker processes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from matcher.digest.build import DigestPlan, build_digest, subscription_query
+from matcher.digest.render import RenderedDigest, render_digest
+from matcher.pipeline import Matcher
+from matcher.store.digests import DigestRepository
+from matcher.store.subscriptions import Subscription, SubscriptionRepository
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    plan: DigestPlan
+    rendered: RenderedDigest
+
+
+def prepare(matcher: Matcher, batch: Sequence[Subscription], as_of: datetime) -> list[Prepared]:
+    """Rank, build and render the next digest of each subscription (nothing is written)."""
+    return [Prepared(plan, render_digest(plan, matcher.settings)) for plan in plan_digests(matcher, batch, as_of)]
+
+
+def plan_digests(matcher: Matcher, batch: Sequence[Subscription], as_of: datetime) -> list[DigestPlan]:
+    """The next digest of each subscription: one batched ranking for all of them."""
+    firm_ids = sorted({s.firm_id for s in batch})
+    with matcher.db.connect() as conn:
+        firms = matcher.firms.get_many(conn, firm_ids)
+        held = DigestRepository().held_items(conn, [s.subscription_id for s in batch])
+    missing = [s for s in batch if s.firm_id not in firms]
+    for sub in missing:
+        log.warning("subscription %s names unknown firm %r: skipped", sub.subscription_id, sub.firm_id)
+    known = [s for s in batch if s.firm_id in firms]
+    statuses = matcher.decisions(firm_ids)
+    queries = [
+        subscription_query(s, held[s.subscription_id], _approved_open(statuses[s.firm_id], held[s.subscription_id]))
+        for s in known
+    ]
+    ranked = matcher.recommend_many([firms[s.firm_id] for s in known], queries) if known else []
+    return [
+        build_digest(s, firms[s.firm_id].name, matches, held[s.subscription_id], statuses[s.firm_id], as_of)
+        for s, matches in zip(known, ranked, strict=True)
+    ]
+
+
+def preview(matcher: Matcher, firm_id: str) -> list[Prepared]:
+    """What the next digest of each of the firm's active subscriptions would hold, as of now, rendered.
+    Reads only: nothing is sent or recorded, and whether the subscription is due is not considered."""
+    matcher.get_firm(firm_id)
+    with matcher.db.connect() as conn:
+        subscriptions = SubscriptionRepository().for_firm(conn, firm_id, active_only=True)
+    return prepare(matcher, subscriptions, matcher.settings.now())
+
+
+def _approved_open(statuses: Mapping[str, str], held: set[str]) -> int:
+    return sum(1 for tender_id, status in statuses.items() if status == "approved" and tender_id not in held)

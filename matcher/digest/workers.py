@@ -1,0 +1,85 @@
+"""Plan digest batches in worker processes, so a run uses every core.
+
+Ranking a batch is Python-bound (features, fusion, reasons for hundreds of candidates per firm), so threads
+would queue on the interpreter lock. Each worker is a *spawned* process that opens its own ``Matcher`` from
+the run's settings (store, index, caches): forking instead would share the parent's index pages, but a child
+forked after FAISS has started its OpenMP threads can hang in its first search (measured here), and the
+parent cannot know what its host process did before. Workers search single-threaded, since together they
+already fill the cores. Batches come back in order, as they finish, so the run can record and send each
+batch while the next ones are ranked.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import datetime
+from typing import TypeVar
+
+import faiss
+
+from matcher.config import Settings
+from matcher.digest.build import DigestPlan
+from matcher.digest.plan import Prepared, plan_digests, prepare
+from matcher.pipeline import Matcher
+from matcher.store.subscriptions import Subscription
+
+T = TypeVar("T")
+_MATCHER: Matcher | None = None
+
+
+def default_workers() -> int:
+    """One worker per core this process may use (at least one)."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+def _start(settings: Settings) -> None:
+    global _MATCHER
+    faiss.omp_set_num_threads(1)
+    _MATCHER = Matcher(settings)
+    _MATCHER.index.current()  # load the index now, not inside the first batch
+
+
+def _plan(batch: Sequence[Subscription], as_of: datetime) -> list[DigestPlan]:
+    assert _MATCHER is not None, "worker not started"
+    return plan_digests(_MATCHER, batch, as_of)
+
+
+def _prepare(batch: Sequence[Subscription], as_of: datetime) -> list[Prepared]:
+    assert _MATCHER is not None, "worker not started"
+    return prepare(_MATCHER, batch, as_of)
+
+
+class PlanningPool:
+    """``with PlanningPool(settings, 2) as pool: for plans in pool.plan(batches, as_of): ...``"""
+
+    def __init__(self, settings: Settings, workers: int) -> None:
+        self._executor = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start, initargs=(settings,)
+        )
+        self.workers = workers
+
+    def __enter__(self) -> PlanningPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def plan(self, batches: Sequence[Sequence[Subscription]], as_of: datetime) -> Iterator[list[DigestPlan]]:
+        """The plans of each batch, in batch order."""
+        yield from self._ordered([self._executor.submit(_plan, b, as_of) for b in batches])
+
+    def prepare(self, batches: Sequence[Sequence[Subscription]], as_of: datetime) -> Iterator[list[Prepared]]:
+        """Plans rendered, of each batch, in batch order."""
+        yield from self._ordered([self._executor.submit(_prepare, b, as_of) for b in batches])
+
+    @staticmethod
+    def _ordered(futures: list[Future[T]]) -> Iterator[T]:
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
