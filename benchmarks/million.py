@@ -436,7 +436,7 @@ def choice_note(part: Part, sizes: Sizes, check: Checkpoint) -> None:
 def rule_note(part: Part, sizes: Sizes) -> None:
     nlist = ivf_nlist(sizes.count)
     part.note(f"Rule in matcher/index.py: exact IndexFlatIP up to exact_max={EXACT_MAX:,} vectors; above it "
-              f"IVF with nlist ~ 4*sqrt(n) (power of two; {nlist} at {sizes.count:,}) and nprobe = nlist/64 but "
+              f"IVF with nlist ~ 4*sqrt(n) (power of two; {nlist} at {sizes.count:,}) and nprobe = nlist/128 but "
               f"at least enough lists to scan ~4,000 vectors ({ivf_nprobe(nlist, sizes.count)} here); "
               "MATCHER_INDEX_COMPRESSION=sq8 stores 8-bit codes (4x smaller). A single query runs on one "
               "OpenMP thread; batches keep both.")

@@ -9,11 +9,12 @@ embeddings (``benchmarks/million.py``, table "A million notices" in BENCHMARKS.m
 - up to ``exact_max`` (``EXACT_MAX`` = 20,000) vectors: exact ``IndexFlatIP``. A single query scans every
   vector: measured p50 0.5-0.8 ms at 10,000 but 6.5-15 ms at 30,000 on the shared 2-core machine (the
   vectors stop fitting in cache), so exact search stops at 20,000, where it is still exact and cheap;
-- above: ``IndexIVFFlat`` with nlist ~ 4*sqrt(n) (a power of two; 4096 at 1M) and nprobe = nlist/64 but
-  at least enough lists to scan ~4,000 vectors (64 at 1M, 82 of 1024 at 50k): recall@50 >= 0.95 at a p50
-  of a few ms where exact search takes over 100 ms. A fixed share of lists is not enough for smaller
-  collections (nlist/64 gave 0.91 at 50k, 0.975 at 200k, 0.995 at 1M). Fewer lists (1024 at 1M) build
-  9x faster but scan ~4x more vectors per query for the same recall and miss the 5 ms.
+- above: ``IndexIVFFlat`` with nlist ~ 4*sqrt(n) (a power of two; 4096 at 1M) and nprobe = nlist/128 but
+  at least enough lists to scan ~4,000 vectors (32 at 1M, 41 of 2048 at 200k, 82 of 1024 at 50k):
+  recall@50 0.98-0.99 at a p50 of 2-4 ms where exact search takes 140-420 ms. A fixed share of lists is
+  not enough for smaller collections (nlist/64 gave recall 0.91 at 50k, 0.975 at 200k, 0.995 at 1M), and
+  nlist/64 at 1M (0.995) sat right at the 5 ms goal under load. Fewer lists (1024 at 1M) build 9x faster
+  but scan ~4x more vectors per query for the same recall and miss the 5 ms.
   k-means trains on 40 points per list, 10 iterations: more points barely move recall and dominate the
   build on 2 cores;
 - ``compression="sq8"`` (setting ``index_compression``) stores 8-bit scalar-quantized codes instead of
@@ -52,7 +53,7 @@ FORMAT_VERSION = 1
 EXACT_MAX = 20_000
 IVF_TRAIN_POINTS_PER_LIST = 40
 IVF_TRAIN_ITERATIONS = 10
-IVF_PROBE_SHARE = 1 / 64
+IVF_PROBE_SHARE = 1 / 128
 IVF_MIN_SCAN = 4000
 # Filtered IVF search probes lists until they hold about this many times k members of the subset.
 FILTERED_DEPTH = 2
@@ -65,7 +66,7 @@ def faiss_id(tender_id: str) -> int:
 
 
 def ivf_nprobe(nlist: int, count: int) -> int:
-    """Lists probed per query: at least nlist/64, and enough lists to scan ~4,000 vectors, since a list of
+    """Lists probed per query: at least nlist/128, and enough lists to scan ~4,000 vectors, as a list of
     a smaller collection holds fewer of a query's neighbours (both measured for recall@50 >= 0.95)."""
     scan = math.ceil(IVF_MIN_SCAN * nlist / max(count, 1))
     return max(8, min(nlist, max(math.ceil(nlist * IVF_PROBE_SHARE), scan)))

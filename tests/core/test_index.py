@@ -107,7 +107,7 @@ def _clustered(n: int, dim: int = 32, clusters: int = 60, seed: int = 0) -> np.n
 
 def test_index_type_and_parameters_follow_collection_size() -> None:
     assert Settings().exact_index_max == EXACT_MAX
-    assert ivf_nlist(1_000_000) == 4096 and ivf_nprobe(4096, 1_000_000) == 64
+    assert ivf_nlist(1_000_000) == 4096 and ivf_nprobe(4096, 1_000_000) == 32
     assert ivf_nprobe(1024, 50_000) == 82 and ivf_nprobe(64, 100_000) == 8
     vectors = _clustered(3000)
     ids = [f"t:{i}" for i in range(3000)]
