@@ -21,7 +21,10 @@ import numpy as np
 from benchmarks.corpus import AS_OF, DEMO, WORK, build_home, open_share
 from benchmarks.report import Part, Row, rss_mib, timer
 from matcher.config import EncoderName
+from matcher.digest.build import DigestPlan
 from matcher.digest.plan import plan_digests
+from matcher.digest.render import render_digest, to_message
+from matcher.digest.send import OutboxSender
 from matcher.digest.workers import PlanningPool, default_workers
 from matcher.pipeline import Matcher
 from matcher.store.subscriptions import Subscription, SubscriptionRepository, SubscriptionSpec
@@ -39,6 +42,22 @@ def subscriptions(matcher: Matcher, firm_ids: list[str]) -> list[Subscription]:
                     firm_id=firm_id, email=f"{firm_id}@example.org", language="ko" if i % 2 else "en",
                     max_items=10), "bench")
     return [existing[f] for f in firm_ids]
+
+
+def render_and_send(part: Part, matcher: Matcher, plans: list[DigestPlan], outbox: Path) -> None:
+    """Render a sample of the plans (Jinja2 text + HTML, MIME) and write them to an outbox of .eml files."""
+    filled = [p for p in plans if not p.empty]
+    with timer() as rendered:
+        messages = [to_message(render_digest(p, matcher.settings), p.subscription.email, matcher.settings,
+                               f"bench{i}") for i, p in enumerate(filled)]
+    with timer() as written, OutboxSender(outbox) as sender:
+        for message in messages:
+            sender.send(message)
+    n = max(len(messages), 1)
+    part.add(Row(f"render {len(messages):,} digests (Korean and English, text + HTML)",
+                 f"{n / rendered[0]:.0f} emails/s", "", None, "", None, COMMAND))
+    part.add(Row(f"write {len(messages):,} digests to an outbox (.eml)", f"{n / written[0]:.0f} emails/s", "",
+                 None, "", None, COMMAND))
 
 
 def run(smoke: bool = False) -> Part:
@@ -80,6 +99,7 @@ def run(smoke: bool = False) -> Part:
             f"raw FAISS batched search, depth {depth}: {raw[0]:.1f} s", raw[0] / ranked[0], "≤ 60 s",
             ranked[0] <= 60, COMMAND,
         ))
+        render_and_send(part, matcher, plans[: 200 if smoke else 2_000], Path(tmp) / "outbox")
         sample = matcher.fetch_tenders([f"bench0:{i}" for i in range(2000)]).values()
         part.note(f"open at the clock: {open_share(list(sample)):.0%} of a sample of notices; process RSS after "
                   f"ranking {rss_mib():,.0f} MiB")

@@ -140,8 +140,8 @@ def run(smoke: bool = False) -> Part:
     part = Part("http", "4. HTTP: recommendations under wrk (100,000-notice store)")
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
-    n_tenders, n_firms = (2_000, 50) if smoke else (100_000, 1_000)
-    seconds, clients = (2, (1, 8)) if smoke else (20, (1, 20, 64))
+    n_tenders, n_firms = (1_000, 20) if smoke else (100_000, 1_000)
+    seconds, clients = (1, (1, 4)) if smoke else (20, (1, 20, 64))
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home" if smoke else WORK / f"home-{n_tenders // 1000}k"
         encoder: EncoderName = "fake" if smoke else "use-multilingual"
