@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     overfetch: int = Field(default=20, ge=1)
     min_candidates: int = Field(default=200, ge=1)
     embed_batch_size: int = Field(default=64, ge=1)
+    # Ranked recommendations kept per process, keyed by everything they depend on (0 turns the cache off).
+    result_cache_size: int = Field(default=4096, ge=0)
     # Fixed "now" for replays and the bundled demo (real notices whose deadlines have passed).
     clock: datetime | None = None
     models_dir: Path = PROJECT_ROOT / "models"

@@ -30,10 +30,11 @@ from matcher.ingest.detect import read_tenders
 from matcher.ingest.firms import read_firms
 from matcher.rank import Scorer, WeightedScorer, fuse, fuse_matrix, order
 from matcher.reranker import load_reranker, pick_scorer
+from matcher.result_cache import ResultCache
 from matcher.retrieve import MatchQuery, restricts_to_open, retrieve_many
 from matcher.schema import Award, FirmProfile, IngestReport, Match, Tender
 from matcher.signals import NEUTRAL, compute_signals, describe, score_candidates
-from matcher.store import Database, FirmRepository, TenderFilter, TenderRepository
+from matcher.store import Database, FirmRepository, TenderFilter, TenderRepository, versions
 from matcher.store.ingest_ledger import IngestLedger, LedgerEntry
 from matcher.store.shortlists import FeedbackEvent, ShortlistItem, ShortlistRepository, Status
 from matcher.store.tenders import TenderCache
@@ -64,6 +65,7 @@ class Matcher:
         self.shortlists = ShortlistRepository()
         self.ledger = IngestLedger()
         self._open_cache: tuple[tuple[str, datetime], Subset] | None = None
+        self._results = ResultCache(self.settings.result_cache_size)
         self._encoder = encoder
         self.scorer: Scorer = WeightedScorer()
         self.awards = AwardHistory(self.db)  # award history; firms linked to suppliers rank with it
@@ -190,7 +192,17 @@ class Matcher:
     def recommend(self, firm: str | FirmProfile, query: MatchQuery | None = None) -> list[Match]:
         """The best open tenders for a firm, each with its score parts and reasons. Tenders its partner
         rejected never appear; approved ones and ones like them rise (see matcher.feedback)."""
-        return self.recommend_many([firm], query)[0]
+        if not isinstance(firm, str) or self._results.size <= 0:
+            return self.recommend_many([firm], query)[0]
+        now = self.settings.now()
+        with self.db.connect() as conn:
+            state = versions.read_all(conn)
+        key = (firm, query or MatchQuery(), self.index.current().build_id, state, now.replace(second=0, microsecond=0))
+        found = self._results.get(key, now)
+        if found is None:
+            found = self.recommend_many([firm], query)[0]
+            self._results.put(key, found)
+        return [m.model_copy() for m in found]  # callers may annotate their copy
 
     def recommend_many(
         self, firms: Sequence[str | FirmProfile], query: MatchQuery | Sequence[MatchQuery] | None = None,

@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import Column, Connection, Date, Index, String, Table, Text, delete, func, insert, select, update
 
 from matcher.schema import Award, IngestReport
+from matcher.store import versions
 from matcher.store._common import chunks
 from matcher.store.db import metadata
 from matcher.suppliers import SupplierResolver
@@ -61,6 +62,7 @@ class AwardRepository:
             else:
                 report.unchanged += 1
         self.resolve(conn)
+        versions.bump(conn, "awards")
         return report
 
     def resolve(self, conn: Connection) -> SupplierResolver:
@@ -80,6 +82,8 @@ class AwardRepository:
             if identity in known and not self.links(conn, firm_id):
                 conn.execute(insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source="name"))
                 made += 1
+        if made:
+            versions.bump(conn, "awards")
         return made
 
     def link(self, conn: Connection, firm_id: str, supplier_name: str) -> str | None:
@@ -93,6 +97,7 @@ class AwardRepository:
         conn.execute(delete(firm_suppliers).where(firm_suppliers.c.firm_id == firm_id,
                                                   firm_suppliers.c.identity == identity))
         conn.execute(insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source="explicit"))
+        versions.bump(conn, "awards")
         return identity
 
     def links(self, conn: Connection, firm_id: str) -> list[str]:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import Column, Connection, String, Table, Text, delete, func, insert, select, update
 
 from matcher.schema import FirmProfile, IngestReport
+from matcher.store import versions
 from matcher.store._common import UTCDateTime, chunks, utcnow
 from matcher.store.db import metadata
 
@@ -44,6 +45,8 @@ class FirmRepository:
                 report.updated += 1
             else:
                 report.unchanged += 1
+        if report.new or report.updated:
+            versions.bump(conn, "firms")
         return report
 
     def _hashes(self, conn: Connection, ids: list[str]) -> dict[str, str]:
@@ -80,4 +83,7 @@ class FirmRepository:
         return int(conn.execute(query).scalar_one())
 
     def delete(self, conn: Connection, firm_id: str) -> bool:
-        return conn.execute(delete(firms).where(firms.c.firm_id == firm_id)).rowcount > 0
+        removed = conn.execute(delete(firms).where(firms.c.firm_id == firm_id)).rowcount > 0
+        if removed:
+            versions.bump(conn, "firms")
+        return removed

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from matcher.store import versions
 from matcher.store._common import UTCDateTime, utcnow
 from matcher.store.db import metadata
 
@@ -108,6 +109,7 @@ class ShortlistRepository:
                 proposed_by=actor, proposed_at=now,
             ))
             self._log(conn, firm_id, tender_id, "proposed", actor, note, score, now)
+            versions.bump(conn, "decisions")
         elif note and note != existing.note:
             conn.execute(update(shortlist_items).where(*self._key(firm_id, tender_id)).values(note=note))
         item = self.get(conn, firm_id, tender_id)
@@ -127,6 +129,7 @@ class ShortlistRepository:
             values["note"] = note
         conn.execute(update(shortlist_items).where(*self._key(firm_id, tender_id)).values(**values))
         self._log(conn, firm_id, tender_id, status, actor, note or "", existing.score, now)
+        versions.bump(conn, "decisions")
         return self.get(conn, firm_id, tender_id)
 
     def get(self, conn: Connection, firm_id: str, tender_id: str) -> ShortlistItem | None:

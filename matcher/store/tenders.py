@@ -10,21 +10,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    DDL,
     Column,
     Connection,
     Date,
     Float,
     ForeignKey,
     Index,
-    Integer,
     String,
     Table,
     Text,
     and_,
     bindparam,
     delete,
-    event,
     func,
     insert,
     or_,
@@ -34,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.schema import OPPORTUNITY_TYPES, IngestReport, Tender
+from matcher.store import versions
 from matcher.store._common import UTCDateTime, chunks, utcnow
 from matcher.store.db import metadata
 
@@ -73,27 +71,6 @@ tender_countries = Table(
     Column("country", String(2), primary_key=True),
     Index("ix_tender_countries_country", "country"),
 )
-
-
-# One row: bumped in the same transaction as every write to the tender tables, so a process can tell with
-# one primary-key read whether anything it cached may have changed (see TenderCache).
-tender_version = Table(
-    "tender_version",
-    metadata,
-    Column("name", String(20), primary_key=True),
-    Column("version", Integer, nullable=False),
-)
-event.listen(tender_version, "after_create", DDL(  # type: ignore[no-untyped-call]
-    "INSERT INTO tender_version (name, version) VALUES ('tenders', 0)"))
-
-
-def bump_version(conn: Connection) -> None:
-    conn.execute(update(tender_version).where(tender_version.c.name == "tenders")
-                 .values(version=tender_version.c.version + 1))
-
-
-def read_version(conn: Connection) -> int:
-    return int(conn.execute(select(tender_version.c.version).where(tender_version.c.name == "tenders")).scalar_one())
 
 
 @dataclass(frozen=True)
@@ -164,7 +141,7 @@ class TenderRepository:
             conn.execute(insert(tenders), fresh)
         self._write_facets(conn, written)
         if written:
-            bump_version(conn)
+            versions.bump(conn, "tenders")
         return report
 
     def _write_facets(self, conn: Connection, written: list[Tender]) -> None:
@@ -221,7 +198,7 @@ class TenderRepository:
             conn.execute(delete(tender_countries).where(tender_countries.c.tender_id.in_(part)))
             removed += conn.execute(delete(tenders).where(tenders.c.tender_id.in_(part))).rowcount
         if removed:
-            bump_version(conn)
+            versions.bump(conn, "tenders")
         return removed
 
     def open_ids(self, conn: Connection, now: datetime) -> list[str]:
@@ -283,9 +260,9 @@ class TenderCache:
 
     Ranking reads the same candidate notices again and again; parsing their JSON into validated models
     was the largest cost of a recommendation, and checking each one's content hash against the store was
-    the next. Every write bumps ``tender_version`` in its own transaction, so one primary-key read tells
-    whether anything may have changed: if so the cache starts over, and a changed or deleted notice is
-    never served stale, from this process or another.
+    the next. Every write bumps the tenders counter (``matcher.store.versions``) in its own transaction,
+    so one primary-key read tells whether anything may have changed: if so the cache starts over, and a
+    changed or deleted notice is never served stale, from this process or another.
     """
 
     def __init__(self, repository: TenderRepository, size: int = 100_000) -> None:
@@ -296,7 +273,7 @@ class TenderCache:
         self._lock = threading.Lock()
 
     def get_many(self, conn: Connection, ids: list[str]) -> dict[str, Tender]:
-        version = read_version(conn)
+        version = versions.read(conn, "tenders")
         found: dict[str, Tender] = {}
         with self._lock:
             if version != self._version:
