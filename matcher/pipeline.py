@@ -192,8 +192,8 @@ class Matcher:
     def recommend(self, firm: str | FirmProfile, query: MatchQuery | None = None) -> list[Match]:
         """The best open tenders for a firm, each with its score parts and reasons. Tenders its partner
         rejected never appear; approved ones and ones like them rise (see matcher.feedback)."""
-        if not isinstance(firm, str) or self._results.size <= 0:
-            return self.recommend_many([firm], query)[0]
+        if not isinstance(firm, str) or self._results.size <= 0 or not self.index.exists():
+            return self.recommend_many([firm], query)[0]  # (which names a missing firm or index)
         now = self.settings.now()
         with self.db.connect() as conn:
             state = versions.read_all(conn)
