@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gc
 import gzip
+import hashlib
 import json
 import logging
 import time
@@ -36,7 +37,17 @@ import numpy as np
 
 from benchmarks.report import ROOT, SHARED_DATA, Part, Row, percentile, rss_mib, timer
 from matcher.embed import MAX_CHARS, Embedder, EmbeddingCache, FakeEncoder, UseEncoder, normalize_rows
-from matcher.index import EXACT_MAX, VectorIndex, faiss_id, ivf_nlist, ivf_nprobe
+from matcher.index import (
+    EXACT_MAX,
+    IVF_MIN_SCAN,
+    IVF_PROBE_SHARE,
+    IVF_TRAIN_ITERATIONS,
+    IVF_TRAIN_POINTS_PER_LIST,
+    VectorIndex,
+    faiss_id,
+    ivf_nlist,
+    ivf_nprobe,
+)
 from matcher.ingest.ted import read_ted
 from matcher.schema import FirmProfile, Tender
 
@@ -234,7 +245,10 @@ def run(smoke: bool) -> Part:
     real_nn = nn_cosines(real, real_index, self_included=True)
     with timer() as t_gen:
         base = expand(real, sizes.count, real_nn)
-    fingerprint = f"{sizes.count}-{len(real)}-{len(queries)}-{real.shape[1]}-g{GENERATOR_VERSION}"
+    # Everything a finished candidate depends on, so a resumed run never mixes in results of another rule.
+    rule = (EXACT_MAX, IVF_PROBE_SHARE, IVF_MIN_SCAN, IVF_TRAIN_POINTS_PER_LIST, IVF_TRAIN_ITERATIONS, sizes)
+    digest = hashlib.sha256(repr(rule).encode()).hexdigest()[:10]
+    fingerprint = f"{sizes.count}-{len(real)}-{len(queries)}-{real.shape[1]}-g{GENERATOR_VERSION}-{digest}"
     check = Checkpoint(fingerprint)
     real_run = cached or not smoke
     source = "TED sample notices and award texts (UseEncoder)" if real_run else "demo notices (FakeEncoder)"
