@@ -123,9 +123,11 @@ class Server:
             self.process.wait()
 
 
-def ours(home: Path, port: int, workers: int, encoder: EncoderName) -> Server:
-    return Server([str(ROOT / ".venv/bin/matcher"), "serve", "--port", str(port), "--workers", str(workers)],
-                  {"MATCHER_HOME": str(home), "MATCHER_CLOCK": AS_OF.isoformat(), "MATCHER_ENCODER": encoder})
+def ours(home: Path, port: int, workers: int, encoder: EncoderName, cache: bool) -> Server:
+    env = {"MATCHER_HOME": str(home), "MATCHER_CLOCK": AS_OF.isoformat(), "MATCHER_ENCODER": encoder}
+    if not cache:
+        env["MATCHER_RESULT_CACHE_SIZE"] = "0"
+    return Server([str(ROOT / ".venv/bin/matcher"), "serve", "--port", str(port), "--workers", str(workers)], env)
 
 
 def floor(folder: Path, body: bytes, port: int, workers: int) -> Server:
@@ -141,7 +143,7 @@ def run(smoke: bool = False) -> Part:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
     n_tenders, n_firms = (1_000, 20) if smoke else (100_000, 1_000)
-    seconds, clients = (1, (1, 4)) if smoke else (20, (1, 20, 64))
+    seconds, clients, warmup = (1, (1, 4), 1) if smoke else (15, (1, 20, 64), 30)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home" if smoke else WORK / f"home-{n_tenders // 1000}k"
         encoder: EncoderName = "fake" if smoke else "use-multilingual"
@@ -152,18 +154,22 @@ def run(smoke: bool = False) -> Part:
         script = Path(tmp) / "recommend.lua"
         script.write_text(LUA % (",".join(json.dumps(f) for f in firms), token))
         part.note(f"store: {n_tenders:,} notices grown from real TED notices with real multilingual embeddings, "
-                  f"{n_firms:,} firms; each wrk run lasts {seconds} s after a warm-up that touches every firm")
+                  f"{n_firms:,} firms; each wrk run lasts {seconds} s, after a {warmup} s warm-up at 8 connections; "
+                  "wrk cycles through every firm. With the result cache on (the default), repeats of a firm are "
+                  "served from the per-worker cache while nothing changes; with it off, every request ranks.")
         body = b""
         for workers in (1, 2):
-            port = free_port()
-            server = ours(home, port, workers, encoder)
-            base = f"http://127.0.0.1:{port}"
-            try:
-                body = wait_ready(f"{base}/firms/{firms[0]}/recommendations?k=10", token)
-                wrk(f"{base}/", script, 4, max(2, seconds // 2))  # warm-up: index load, caches, every worker
-                measured = {c: wrk(f"{base}/", script, c, seconds) for c in clients}
-            finally:
-                server.stop()
+            measured: dict[tuple[bool, int], Load] = {}
+            for cache in (True, False):
+                port = free_port()
+                server = ours(home, port, workers, encoder, cache)
+                base = f"http://127.0.0.1:{port}"
+                try:
+                    body = wait_ready(f"{base}/firms/{firms[0]}/recommendations?k=10", token)
+                    wrk(f"{base}/", script, 8, warmup)  # index load and caches in every worker
+                    measured.update({(cache, c): wrk(f"{base}/", script, c, seconds) for c in clients})
+                finally:
+                    server.stop()
             port = free_port()
             reference = floor(Path(tmp), body, port, workers)
             try:
@@ -171,12 +177,13 @@ def run(smoke: bool = False) -> Part:
                 raw = {c: wrk(f"http://127.0.0.1:{port}/", script, c, seconds) for c in clients}
             finally:
                 reference.stop()
-            for c in clients:
-                ok, ref = measured[c], raw[c]
+            for (cache, c), ok in sorted(measured.items(), key=lambda item: (not item[0][0], item[0][1])):
+                ref = raw[c]
                 goal = "p99 ≤ 50 ms, no errors" if c == 20 else "no errors"
                 met = ok.errors == 0 and (ok.p99_ms <= 50 if c == 20 else True)
                 part.add(Row(
-                    f"{workers} worker{'s' if workers > 1 else ''}, {c} client{'s' if c > 1 else ''}",
+                    f"{workers} worker{'s' if workers > 1 else ''}, {c} client{'s' if c > 1 else ''}, "
+                    f"result cache {'on (default)' if cache else 'off'}",
                     f"{ok.rps:.0f} req/s, p50 {ok.p50_ms:.1f} ms, p99 {ok.p99_ms:.1f} ms, {ok.errors} errors "
                     f"({ok.requests} requests)",
                     f"floor {ref.rps:.0f} req/s, p50 {ref.p50_ms:.1f} ms, p99 {ref.p99_ms:.1f} ms",

@@ -19,7 +19,7 @@ import numpy as np
 from matcher.award_history import AwardHistory
 from matcher.config import Settings, get_settings
 from matcher.embed import Embedder, EmbeddingCache, Encoder, make_encoder
-from matcher.errors import NotFound, UnreadableFile
+from matcher.errors import IndexNotReady, NotFound, UnreadableFile
 from matcher.explain import make_match
 from matcher.feedback import feedback_signal
 from matcher.index import Subset
@@ -192,12 +192,16 @@ class Matcher:
     def recommend(self, firm: str | FirmProfile, query: MatchQuery | None = None) -> list[Match]:
         """The best open tenders for a firm, each with its score parts and reasons. Tenders its partner
         rejected never appear; approved ones and ones like them rise (see matcher.feedback)."""
-        if not isinstance(firm, str) or self._results.size <= 0 or not self.index.exists():
-            return self.recommend_many([firm], query)[0]  # (which names a missing firm or index)
+        if not isinstance(firm, str) or self._results.size <= 0:
+            return self.recommend_many([firm], query)[0]
+        try:
+            build = self.index.current().build_id
+        except IndexNotReady:
+            return self.recommend_many([firm], query)[0]  # which names a missing firm before the index
         now = self.settings.now()
         with self.db.connect() as conn:
             state = versions.read_all(conn)
-        key = (firm, query or MatchQuery(), self.index.current().build_id, state, now.replace(second=0, microsecond=0))
+        key = (firm, query or MatchQuery(), build, state, now.replace(second=0, microsecond=0))
         found = self._results.get(key, now)
         if found is None:
             found = self.recommend_many([firm], query)[0]
