@@ -86,7 +86,7 @@ class _FactsMemo:
     """TenderFacts per tender object. The store's tender cache hands out the same object until the tender
     changes, so an identity check is enough, and a digest run derives each open notice's facts once."""
 
-    def __init__(self, size: int = 100_000) -> None:
+    def __init__(self, size: int = 150_000) -> None:
         self._size = size
         self._items: dict[str, tuple[Tender, TenderFacts]] = {}
         self._lock = threading.Lock()

@@ -27,6 +27,8 @@ _ACCENTS = re.compile(r"[\u0300-\u036f]")
 # Notices whose analysis is kept: enough for the open candidates of a batch of firms, bounded in memory.
 ANALYZE_CACHE = 20_000
 QUERY_CACHE = 4_096
+# TF-IDF rows of candidate notices kept (a few hundred bytes each): enough for every open notice of a year.
+ROW_CACHE = 200_000
 MAX_FEATURES = 300_000
 # A keyword found in at most this share of notices counts as a firm's specialty in the exact-term guard.
 DISTINCTIVE_SHARE = 0.05
@@ -220,12 +222,13 @@ class LexicalModel:
         """``transform`` for candidate notices, with rows cached by text: every firm of a digest run scores
         mostly the same open notices, so each is vectorised once. Rows are kept as (columns, weights) arrays
         and stacked in one step (``sparse.vstack`` of hundreds of one-row matrices cost more than the rest)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._rows]
-        if missing:
-            if len(self._rows) + len(missing) > ANALYZE_CACHE:
-                self._rows.clear()
-            for text in missing:
-                self._rows[text] = self._tfidf_arrays(text)
+        unique = list(dict.fromkeys(texts))
+        missing = [t for t in unique if t not in self._rows]
+        if len(self._rows) + len(missing) > ROW_CACHE:
+            self._rows.clear()  # start over, keeping what this call needs
+            missing = unique
+        for text in missing:
+            self._rows[text] = self._tfidf_arrays(text)
         rows = [self._rows[t] for t in texts]
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum([len(columns) for columns, _ in rows], out=indptr[1:])

@@ -265,7 +265,7 @@ class TenderCache:
     changed or deleted notice is never served stale, from this process or another.
     """
 
-    def __init__(self, repository: TenderRepository, size: int = 100_000) -> None:
+    def __init__(self, repository: TenderRepository, size: int = 150_000) -> None:
         self._repository = repository
         self._size = size
         self._items: OrderedDict[str, Tender] = OrderedDict()

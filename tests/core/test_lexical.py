@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from matcher.lexical import LexicalModel, analyze
 
 CORPUS = [
@@ -92,3 +94,13 @@ def test_cached_query_rows_equal_the_vectorizer() -> None:
     for query in ["cryostat and dilution refrigerators refrigerators", "nothing known", ""]:
         expected = model.vectorizer.transform([query]).toarray()
         assert abs(model.transform_query(query).toarray() - expected).max() < 1e-6
+
+
+def test_document_rows_survive_the_row_cache_starting_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    import matcher.lexical as lexical
+
+    model = LexicalModel().fit(CORPUS)
+    monkeypatch.setattr(lexical, "ROW_CACHE", 4)
+    model.transform_documents(CORPUS[:3])
+    both = model.transform_documents(CORPUS[:3] + CORPUS[3:5])  # overflows: cleared, then refilled
+    assert abs(both.toarray() - model.vectorizer.transform(CORPUS[:5]).toarray()).max() < 1e-6
