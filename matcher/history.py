@@ -12,10 +12,7 @@ between each past win and each candidate. Parts, each in [0, 1] (NEUTRAL when th
   (``Market``: every award before "now", not only the firm's), a prior of who wins such contracts;
 - ``label_prior``: the firm's recency-weighted share of the earlier awards of the candidate's buyer and exact
   title, shrunk towards its share of that title, which is shrunk towards its share of that buyer
-  (``market_priors``; a hierarchical estimate of who wins this buyer's contracts of this kind); when the firm
-  has won that buyer and title before and the candidate's value is known, the share is then taken among the
-  pair's awards of a similar value (Gaussian kernel on log10 EUR, ``VALUE_BAND``), shrunk towards the pair
-  share (``SMOOTH_VALUE``): who wins the small and who the large contracts of one buyer and title;
+  (``market_priors``; a hierarchical estimate of who wins this buyer's contracts of this kind);
 - ``family_prior``: the same with the code family (scheme and first three characters) for the title, so a
   firm that won a neighbouring code from this buyer still scores;
 - ``recent_holder``: the share of the last ten awards of the candidate's buyer and title the firm won;
@@ -50,8 +47,6 @@ LATEST = 10  # recent_holder: the share of the last ten awards of the same buyer
 FAMILY_CHARS = 3  # a code family: the scheme and the first three characters of the code
 # How many awards' worth of weight each prior level has against the firm's own counts.
 SMOOTH_BUYER, SMOOTH_LABEL, SMOOTH_PAIR = 1.0, 5.0, 5.0
-VALUE_BAND = 0.5  # label_prior within a buyer x title: awards half a decade of value away count exp(-1/2)
-SMOOTH_VALUE = 1.0  # ... shrunk towards the pair's share with the weight of one award
 #: The parts that come from the whole market rather than the firm's wins alone.
 MARKET_PARTS = ("market_share", "label_prior", "family_prior", "recent_holder")
 
@@ -109,8 +104,7 @@ class Market:
     ``buyers``, ``codes``, ``titles``: distinct awards per buyer, code and exact title (``market_share``).
     ``recent``: recency-weighted distinct awards (half life ``HALF_LIFE_DAYS`` before ``as_of``) per key of
     each ``PRIOR_KEYS`` kind; ``total`` their sum. ``latest``: the ids of the last ``LATEST`` awards per
-    (buyer, title), newest first. ``pair_values``: per (buyer, title), the ids, log10 EUR values and recency
-    weights of its awards with a known value."""
+    (buyer, title), newest first."""
 
     buyers: Counter[str]
     codes: Counter[str]
@@ -119,7 +113,6 @@ class Market:
     recent: dict[str, dict[Hashable, float]] = field(default_factory=dict)
     total: float = 0.0
     latest: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    pair_values: dict[tuple[str, str], tuple[list[str], np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def from_awards(cls, awards: Sequence[Award], as_of: date | None = None) -> Market:
@@ -129,24 +122,18 @@ class Market:
         as_of = as_of or (distinct[-1].date + timedelta(days=1) if distinct else date.today())
         recent: dict[str, dict[Hashable, float]] = {kind: defaultdict(float) for kind in PRIOR_KEYS}
         latest: dict[tuple[str, str], list[str]] = defaultdict(list)
-        valued: dict[tuple[str, str], list[tuple[str, float, float]]] = defaultdict(list)
         for award in reversed(distinct):
             for kind, key in prior_keys(award).items():
                 recent[kind][key] += _decay(award.date, as_of)
             pair = (buyer_key(award.buyer), award.title)
             if len(latest[pair]) < LATEST:
                 latest[pair].append(award.award_id)
-            value = to_eur(award.value, award.currency) if award.value and award.value > 0 else None
-            if value:
-                valued[pair].append((award.award_id, float(np.log10(value)), _decay(award.date, as_of)))
         return cls(
             buyers=Counter(buyer_key(a.buyer) for a in distinct if a.buyer),
             codes=Counter(c for a in distinct for c in a.codes),
             titles=Counter(a.title for a in distinct if a.title),
             as_of=as_of, recent={k: dict(v) for k, v in recent.items()},
             total=sum(recent["buyer"].values()), latest=dict(latest),
-            pair_values={pair: ([i for i, _, _ in rows], np.array([v for _, v, _ in rows]),
-                                np.array([w for _, _, w in rows])) for pair, rows in valued.items()},
         )
 
 
@@ -187,13 +174,11 @@ def market_share(wins: Sequence[Award], market: Market, batch: CandidateBatch) -
 @dataclass(frozen=True)
 class MarketView:
     """A market against one candidate batch, prepared once for many firms: for each ``PRIOR_KEYS`` kind,
-    the candidates under each key and the market's recency-weighted count of every candidate's key, and the
-    candidates' log10 EUR values (NaN when unknown)."""
+    the candidates under each key and the market's recency-weighted count of every candidate's key."""
 
     market: Market
     positions: dict[str, dict[Hashable, np.ndarray]]
     counts: dict[str, np.ndarray]
-    log_values: np.ndarray | None = None
 
     @classmethod
     def build(cls, market: Market, batch: CandidateBatch) -> MarketView:
@@ -207,10 +192,7 @@ class MarketView:
             positions[kind] = {k: np.array(v, dtype=np.int64) for k, v in where.items()}
             seen = market.recent.get(kind, {})
             counts[kind] = np.array([seen.get(k[kind], 0.0) for k in keys], dtype=np.float64)
-        values = np.asarray(batch.values_eur, dtype=np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_values = np.where(values > 0, np.log10(np.where(values > 0, values, 1.0)), np.nan)
-        return cls(market, positions, counts, log_values)
+        return cls(market, positions, counts)
 
 
 def market_parts(wins: Sequence[Award], view: MarketView, batch: CandidateBatch) -> dict[str, np.ndarray]:
@@ -240,34 +222,10 @@ def market_priors(wins: Sequence[Award], view: MarketView) -> dict[str, np.ndarr
         if pair in view.positions["pair"] and latest:
             recent[view.positions["pair"][pair]] = sum(a in won for a in latest) / LATEST
     return {
-        "label_prior": _by_value(_smooth(firm["pair"], view.counts["pair"], label, SMOOTH_PAIR), mine["pair"],
-                                 won, view),
+        "label_prior": _smooth(firm["pair"], view.counts["pair"], label, SMOOTH_PAIR),
         "family_prior": _smooth(firm["buyer_family"], view.counts["buyer_family"], family, SMOOTH_PAIR),
         "recent_holder": recent,
     }
-
-
-def _by_value(prior: np.ndarray, pairs: Mapping[Hashable, float], won: set[str], view: MarketView) -> np.ndarray:
-    """``prior`` (the pair share) for the candidates of the pairs the firm won, re-estimated among the pair's
-    earlier awards of a similar value: (sum of kernel x recency over the firm's awards + SMOOTH_VALUE x prior)
-    / (sum over all the pair's valued awards + SMOOTH_VALUE); unchanged without a candidate value."""
-    if view.log_values is None:
-        return prior
-    out = prior.copy()
-    for pair in pairs:
-        where, found = view.positions["pair"].get(pair), view.market.pair_values.get(pair)  # type: ignore[call-overload]
-        if where is None or found is None:
-            continue
-        ids, logs, decay = found
-        values = view.log_values[where]
-        known = np.isfinite(values)
-        if not known.any():
-            continue
-        kernel = np.exp(-0.5 * ((values[known, None] - logs[None, :]) / VALUE_BAND) ** 2) * decay[None, :]
-        mine = np.array([i in won for i in ids], dtype=bool)
-        rows = where[known]
-        out[rows] = (kernel[:, mine].sum(axis=1) + SMOOTH_VALUE * prior[rows]) / (kernel.sum(axis=1) + SMOOTH_VALUE)
-    return out
 
 
 def _scatter(weights: dict[Hashable, float], positions: dict[Hashable, np.ndarray], n: int) -> np.ndarray:
