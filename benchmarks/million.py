@@ -417,10 +417,10 @@ def hnsw_part(part: Part, sizes: Sizes, base: np.ndarray, queries: np.ndarray, t
                  f"{done['build_s']:.0f} s measured, ~{estimate / 60:.0f} min estimated", "-", None,
                  command=COMMAND))
     ivf = check.get(f"ivf-{ivf_nlist(sizes.count)}-none")
-    part.note(f"HNSW was not built at full size: its build extrapolates (n log n from {done['n']:,} vectors) to "
-              f"~{estimate / 60:.0f} min, {estimate / ivf['build_s']:.1f}x the chosen IVF build, more than the few "
-              "minutes allowed on this machine; its graph adds ~256 bytes per vector on top of the full vectors, "
-              "and FAISS HNSW cannot remove vectors, which every sync does.")
+    part.note(f"HNSW was not built at full size: FAISS HNSW cannot remove vectors, which every sync does, and "
+              f"its graph adds ~256 bytes per vector on top of the full vectors; its build extrapolates (n log n "
+              f"from {done['n']:,} vectors) to ~{estimate / 60:.0f} min, {estimate / ivf['build_s']:.1f}x the "
+              "chosen IVF build.")
 
 
 def choice_note(part: Part, sizes: Sizes, check: Checkpoint) -> None:
@@ -452,8 +452,8 @@ def rule_note(part: Part, sizes: Sizes) -> None:
     part.note(f"Rule in matcher/index.py: exact IndexFlatIP up to exact_max={EXACT_MAX:,} vectors; above it "
               f"IVF with nlist ~ 4*sqrt(n) (power of two; {nlist} at {sizes.count:,}) and nprobe = nlist/128 but "
               f"at least enough lists to scan ~4,000 vectors ({ivf_nprobe(nlist, sizes.count)} here); "
-              "MATCHER_INDEX_COMPRESSION=sq8 stores 8-bit codes (4x smaller). A single query runs on one "
-              "OpenMP thread; batches keep both.")
+              "compression='sq8' (setting index_compression) stores 8-bit codes (4x smaller). A single query "
+              "runs on one OpenMP thread; batches keep both.")
 
 
 def main() -> None:

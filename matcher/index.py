@@ -7,22 +7,24 @@ The index type follows the collection size, as measured on a million vectors sha
 embeddings (``benchmarks/million.py``, table "A million notices" in BENCHMARKS.md):
 
 - up to ``exact_max`` (``EXACT_MAX`` = 20,000) vectors: exact ``IndexFlatIP``. A single query scans every
-  vector: measured p50 0.5-0.8 ms at 10,000 but 6.5-15 ms at 30,000 on the shared 2-core machine (the
-  vectors stop fitting in cache), so exact search stops at 20,000, where it is still exact and cheap;
+  vector: measured p50 0.4-0.8 ms at 10,000, 1.4 ms at 20,000, but 3.2-15 ms at 30,000 on the shared
+  2-core machine (the vectors stop fitting in cache), so exact search stops at 20,000 with a margin;
 - above: ``IndexIVFFlat`` with nlist ~ 4*sqrt(n) (a power of two; 4096 at 1M) and nprobe = nlist/128 but
   at least enough lists to scan ~4,000 vectors (32 at 1M, 41 of 2048 at 200k, 82 of 1024 at 50k):
-  recall@50 0.98-0.99 at a p50 of 2-4 ms where exact search takes 140-420 ms. A fixed share of lists is
-  not enough for smaller collections (nlist/64 gave recall 0.91 at 50k, 0.975 at 200k, 0.995 at 1M), and
-  nlist/64 at 1M (0.995) sat right at the 5 ms goal under load. Fewer lists (1024 at 1M) build 9x faster
-  but scan ~4x more vectors per query for the same recall and miss the 5 ms.
-  k-means trains on 40 points per list, 10 iterations: more points barely move recall and dominate the
-  build on 2 cores;
+  recall@50 0.98-0.99 at a p50 of 1-2 ms where exact search takes 110-420 ms (three runs on the shared
+  machine). A fixed share of lists is not enough for smaller collections (nlist/64 gave recall 0.91 at
+  50k, 0.975 at 200k, 0.995 at 1M), and nlist/64 at 1M sat at 3.5-5 ms, too near the 5 ms goal. Fewer
+  lists (1024 at 1M) build 10-17x faster (12-32 s against 206-301 s) but scan 4x more vectors per probe:
+  recall 0.957 at 16 probes, 0.984 at 32 probes for 4.8-9.6 ms;
+  k-means trains on 40 points per list (FAISS asks for 39) and 10 iterations, to bound the build on 2
+  cores (the previous 256 points per list was ~6x the k-means work); recall above is with these;
 - ``compression="sq8"`` (setting ``index_compression``) stores 8-bit scalar-quantized codes instead of
-  float32: 4x less memory for the vectors, recall within about a point (measured in the same table).
+  float32: 504 MiB instead of 1,969 MiB at 1M, recall@50 0.985 instead of 0.989 at the same nprobe, and
+  faster (less memory to read per probe); k-means and the add still dominate its build.
 
 A single query (one firm's request) runs on one OpenMP thread: waking a second thread cost far more than
 it saved, most of all on a busy machine; batched queries (digests) keep every core. HNSW was measured on a
-sample only: its 1M build extrapolates to about twice the IVF build on 2 cores, and FAISS HNSW cannot
+sample only: its 1M build extrapolates to 1.3-2x the IVF build on 2 cores, and FAISS HNSW cannot
 remove vectors (every sync does).
 """
 
