@@ -85,7 +85,8 @@ class Matcher:
     @cached_property
     def index(self) -> IndexService:
         folder = IndexFolder(self.settings.indexes_dir / self.settings.index_name)
-        return IndexService(folder, self.embedder, self.settings.exact_index_max, self.settings.ivf_nprobe)
+        return IndexService(folder, self.embedder, self.settings.exact_index_max, self.settings.ivf_nprobe,
+                            compression=self.settings.index_compression)
 
     def close(self) -> None:
         self.db.dispose()

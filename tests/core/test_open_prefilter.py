@@ -7,7 +7,8 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from matcher.embed import normalize_rows
+from matcher.config import Settings
+from matcher.embed import FakeEncoder, normalize_rows
 from matcher.index import VectorIndex
 from matcher.pipeline import Matcher
 from matcher.retrieve import MatchQuery
@@ -48,3 +49,11 @@ def test_recommendations_on_a_mostly_closed_store_are_those_of_the_unfiltered_sc
     matcher._open_now = lambda loaded: None  # type: ignore[method-assign,assignment,return-value]
     slow = matcher.recommend("f", MatchQuery(k=20))
     assert [(m.tender_id, m.score) for m in fast] == [(m.tender_id, m.score) for m in slow]
+
+
+def test_the_compression_setting_reaches_the_built_index(settings: Settings) -> None:
+    compressed = Matcher(settings.model_copy(update={"index_compression": "sq8"}), encoder=FakeEncoder())
+    compressed.upsert_tenders([Tender(tender_id=f"c:{i}", source="test", title=f"pump lot {i}") for i in range(30)])
+    compressed.build_index()
+    assert compressed.index.current().vectors.manifest.compression == "sq8"
+    compressed.close()
