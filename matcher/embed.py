@@ -205,6 +205,10 @@ class Embedder:
     ) -> None:
         if not todo:
             return
+        # Longest first, so each batch holds texts of similar length: transformer encoders pad a batch to its
+        # longest text, and a raw encode() of everything at once sorts the same way internally (measured:
+        # batches in arrival order made the pipeline ~15% slower than the raw call).
+        todo = sorted(todo, key=lambda i: -len(texts[i]))
         bar = tqdm(total=len(todo), desc="embedding", unit="text", disable=not progress)
         try:
             for start in range(0, len(todo), self.batch_size):
