@@ -100,12 +100,12 @@ class Matcher:
         read = [(path, digest, *_collect([path], read_tenders, Tender)) for path, digest in to_read]
         items = [t for _, _, file_items, _ in read for t in file_items]
         rejected = [r for _, _, _, file_rejected in read for r in file_rejected]
+        produced = [{t.tender_id: t.content_hash() for t in file_items} for _, _, file_items, _ in read]
         with self.db.begin() as conn:
-            report = self.tenders.upsert(conn, items)
-            for path, digest, file_items, file_rejected in read:
-                produced = {t.tender_id: t.content_hash() for t in file_items}
+            report = self.tenders.upsert(conn, items, {tid: h for file in produced for tid, h in file.items()})
+            for (path, digest, _, file_rejected), file_hashes in zip(read, produced, strict=True):
                 self.ledger.record(conn, LedgerEntry(
-                    digest, str(path), produced, [(r.record, r.reason) for r in file_rejected]))
+                    digest, str(path), file_hashes, [(r.record, r.reason) for r in file_rejected]))
         report.unchanged += sum(len(entry.tenders) for entry in skipped)
         report.rejected = [(r.record, r.reason) for r in rejected] + [r for e in skipped for r in e.rejected]
         index = self.sync_index(progress=progress) if sync and self.index.exists() else None
@@ -127,13 +127,9 @@ class Matcher:
                     to_read.append((path, digest))
         return skipped, to_read
 
-    def upsert_tenders(
-        self, items: Sequence[Tender], rejected: Sequence[Rejected] = (), sync: bool = True,
-        progress: bool = False,
-    ) -> IngestResult:
+    def upsert_tenders(self, items: Sequence[Tender], sync: bool = True, progress: bool = False) -> IngestResult:
         with self.db.begin() as conn:
             report = self.tenders.upsert(conn, items)
-        report.rejected = [(r.record, r.reason) for r in rejected]
         index = self.sync_index(progress=progress) if sync and self.index.exists() else None
         return IngestResult(report, index)
 

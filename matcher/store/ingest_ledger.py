@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Column, Connection, String, Table, Text, delete, insert, select
 
-from matcher.store._common import UTCDateTime, chunks, utcnow
+from matcher.store._common import UTCDateTime, utcnow
 from matcher.store.db import metadata
 
 ingested_files = Table(
@@ -54,7 +54,3 @@ class IngestLedger:
             digest=entry.digest, name=entry.name, tenders=json.dumps(entry.tenders),
             rejected=json.dumps(entry.rejected, ensure_ascii=False), ingested_at=utcnow(),
         ))
-
-    def forget(self, conn: Connection, digests: list[str]) -> None:
-        for part in chunks(digests):
-            conn.execute(delete(ingested_files).where(ingested_files.c.digest.in_(part)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -105,9 +105,12 @@ def _row(tender: Tender, content_hash: str) -> dict[str, object]:
 class TenderRepository:
     """Queries over the tender tables. Every method takes the connection of the caller's transaction."""
 
-    def upsert(self, conn: Connection, items: Iterable[Tender]) -> IngestReport:
+    def upsert(
+        self, conn: Connection, items: Iterable[Tender], hashes: Mapping[str, str] | None = None
+    ) -> IngestReport:
         """Insert new tenders, update changed ones, leave identical ones alone (idempotent re-ingest).
-        Writes are batched: one multi-row statement per table per chunk, not one round trip per tender."""
+        Writes are batched: one multi-row statement per table per chunk, not one round trip per tender.
+        ``hashes`` (tender_id -> content hash of the record that wins) spares computing them again."""
         latest = {t.tender_id: t for t in items}  # a later record of the same id wins within a batch
         existing = self.hashes(conn, list(latest))
         report = IngestReport()
@@ -116,7 +119,7 @@ class TenderRepository:
         changed: list[dict[str, object]] = []
         written: list[Tender] = []
         for tender_id, tender in latest.items():
-            content_hash = tender.content_hash()
+            content_hash = hashes[tender_id] if hashes is not None else tender.content_hash()
             if tender_id not in existing:
                 fresh.append({**_row(tender, content_hash), "created_at": now, "updated_at": now})
             elif existing[tender_id] != content_hash:
