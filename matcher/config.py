@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(default=64, ge=1)
     # Ranked recommendations kept per process, keyed by everything they depend on (0 turns the cache off).
     result_cache_size: int = Field(default=4096, ge=0)
+    # ...and at most this long, in seconds (slow drifts: award recency, history "before now").
+    result_cache_max_age: int = Field(default=3600, ge=1)
     # Fixed "now" for replays and the bundled demo (real notices whose deadlines have passed).
     clock: datetime | None = None
     models_dir: Path = PROJECT_ROOT / "models"

@@ -7,9 +7,9 @@ they could own themselves.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
@@ -30,7 +30,7 @@ from matcher.ingest.detect import read_tenders
 from matcher.ingest.firms import read_firms
 from matcher.rank import Scorer, WeightedScorer, fuse, fuse_matrix, order
 from matcher.reranker import load_reranker, pick_scorer
-from matcher.result_cache import ResultCache
+from matcher.result_cache import ResultCache, fresh_until
 from matcher.retrieve import MatchQuery, restricts_to_open, retrieve_many
 from matcher.schema import Award, FirmProfile, IngestReport, Match, Tender
 from matcher.signals import NEUTRAL, compute_signals, describe, score_candidates
@@ -65,7 +65,7 @@ class Matcher:
         self.shortlists = ShortlistRepository()
         self.ledger = IngestLedger()
         self._open_cache: tuple[tuple[str, datetime], Subset] | None = None
-        self._results = ResultCache(self.settings.result_cache_size)
+        self._results: ResultCache[list[Match]] = ResultCache(self.settings.result_cache_size)
         self._encoder = encoder
         self.scorer: Scorer = WeightedScorer()
         self.awards = AwardHistory(self.db)  # award history; firms linked to suppliers rank with it
@@ -189,21 +189,32 @@ class Matcher:
     def recommend(self, firm: str | FirmProfile, query: MatchQuery | None = None) -> list[Match]:
         """The best open tenders for a firm, each with its score parts and reasons. Tenders its partner
         rejected never appear; approved ones and ones like them rise (see matcher.feedback)."""
-        if not isinstance(firm, str) or self._results.size <= 0:
+        key = self.recommendation_key(firm, query) if isinstance(firm, str) else None
+        if key is None:
             return self.recommend_many([firm], query)[0]
-        try:
-            build = self.index.current().build_id
-        except IndexNotReady:
-            return self.recommend_many([firm], query)[0]  # which names a missing firm before the index
         now = self.settings.now()
-        with self.db.connect() as conn:
-            state = versions.read_all(conn)
-        key = (firm, query or MatchQuery(), build, state, now.replace(second=0, microsecond=0))
         found = self._results.get(key, now)
         if found is None:
             found = self.recommend_many([firm], query)[0]
-            self._results.put(key, found)
+            self._results.put(key, found, self.fresh_until(found, now))
         return [m.model_copy() for m in found]  # callers may annotate their copy
+
+    def recommendation_key(self, firm_id: str, query: MatchQuery | None = None) -> Hashable | None:
+        """What ``recommend(firm_id, query)`` depends on besides the clock, read in one query: equal keys
+        mean equal answers (until ``fresh_until``). None when results are not cached (cache off, no index)."""
+        if self._results.size <= 0:
+            return None
+        try:
+            build = self.index.current().build_id
+        except IndexNotReady:
+            return None
+        with self.db.connect() as conn:
+            state = versions.read_all(conn)
+        return (firm_id, query or MatchQuery(), build, state)
+
+    def fresh_until(self, matches: list[Match], ranked_at: datetime) -> datetime:
+        """Until when a list ranked at ``ranked_at`` may be served again (``matcher.result_cache``)."""
+        return fresh_until(matches, ranked_at, timedelta(seconds=self.settings.result_cache_max_age))
 
     def recommend_many(
         self, firms: Sequence[str | FirmProfile], query: MatchQuery | Sequence[MatchQuery] | None = None,

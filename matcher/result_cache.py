@@ -3,44 +3,68 @@
 A firm's recommendations depend on the index build, the stored tenders, the firm's profile, its partner's
 decisions, the award history and the clock. The key holds the index build id and the change counters of
 ``matcher.store.versions`` (one read for all of them), so any committed write, from any process, makes
-every older entry unreachable; the clock enters by the minute, and a hit whose list holds a tender that
-closed since is recomputed rather than served. Dashboards and partners re-open the same firms all day;
-this serves those repeats without ranking again.
+every older entry unreachable. The clock enters as an expiry per entry (``fresh_until``): the first moment
+one of its tenders closes or its "days left" changes, and at most ``max_age`` after it was ranked. Tenders
+outside the list closing meanwhile cannot change it (the open set only shrinks), so entries do not all
+expire together on the minute, and dashboards and partners re-opening the same firms all day are served
+without ranking again.
+
+The core caches ``Match`` lists; the API caches the serialised response under the same key.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable
-from datetime import datetime
+from collections.abc import Hashable, Iterable
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from matcher.schema import Match
 
+V = TypeVar("V")
+DAY = timedelta(days=1)
 
-class ResultCache:
+
+def fresh_until(matches: Iterable[Match], now: datetime, max_age: timedelta) -> datetime:
+    """The last moment a list ranked at ``now`` is still what ranking would return: up to the first deadline
+    of a listed tender (open through it), or the first tick of the whole days left before one (as the
+    reasons print them), and at most ``max_age`` on."""
+    until = now + max_age
+    for match in matches:
+        if match.deadline is not None and match.deadline > now:
+            whole_days = (match.deadline - now) // DAY
+            until = min(until, match.deadline - whole_days * DAY)
+    return until
+
+
+class ResultCache(Generic[V]):
+    """A thread-safe LRU map from key to a value and the last moment it may be served."""
+
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[Hashable, list[Match]] = OrderedDict()
+        self._items: OrderedDict[Hashable, tuple[V, datetime]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, now: datetime) -> list[Match] | None:
+    def get(self, key: Hashable, now: datetime) -> V | None:
         with self._lock:
             found = self._items.get(key)
-            if found is not None and all(m.deadline is None or m.deadline >= now for m in found):
+            if found is not None and now <= found[1]:
                 self._items.move_to_end(key)
                 self.hits += 1
-                return found
+                return found[0]
+            if found is not None:
+                del self._items[key]
             self.misses += 1
             return None
 
-    def put(self, key: Hashable, matches: list[Match]) -> None:
+    def put(self, key: Hashable, value: V, expires: datetime) -> None:
         if self.size <= 0:
             return
         with self._lock:
-            self._items[key] = matches
+            self._items[key] = (value, expires)
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)

@@ -9,8 +9,9 @@ import pytest
 from matcher.config import Settings
 from matcher.embed import FakeEncoder
 from matcher.pipeline import Matcher
+from matcher.result_cache import fresh_until
 from matcher.retrieve import MatchQuery
-from matcher.schema import Award, FirmProfile, Tender
+from matcher.schema import Award, Explanation, FirmProfile, Match, ScoreParts, Tender
 from matcher.store.awards import AwardRepository
 from tests.conftest import NOW
 
@@ -74,3 +75,43 @@ def test_size_zero_turns_the_cache_off(matcher: Matcher, settings: Settings) -> 
     ids(off), ids(off)
     assert off._results.hits == 0
     off.close()
+
+
+def test_a_cached_list_is_served_until_its_days_left_tick_then_ranked_again(ready: Matcher) -> None:
+    ready.settings.result_cache_max_age = 7 * 86400
+    ready.settings.clock = NOW + timedelta(hours=1)  # t:1 closes in 19 days 23 h
+
+    def deadline_note() -> str:
+        (top,) = ready.recommend("medi", MatchQuery(k=1))
+        assert top.tender_id == "t:1"
+        return top.reasons.deadline
+
+    assert deadline_note().endswith("(19 days left)")
+    ready.settings.clock = NOW + timedelta(hours=24)  # the last moment it still has 19 whole days left
+    assert deadline_note().endswith("(19 days left)") and ready._results.hits == 1
+    ready.settings.clock = NOW + timedelta(hours=24, seconds=1)
+    assert deadline_note().endswith("(18 days left)") and ready._results.hits == 1
+
+
+def test_the_cache_serves_nothing_older_than_its_max_age(ready: Matcher) -> None:
+    ready.settings.result_cache_max_age = 60
+    ids(ready)
+    ready.settings.clock = NOW + timedelta(seconds=60)
+    ids(ready)
+    ready.settings.clock = NOW + timedelta(seconds=61)
+    ids(ready)
+    assert (ready._results.hits, ready._results.misses) == (1, 2)
+
+
+def test_fresh_until_is_the_first_deadline_or_day_tick_among_the_listed_tenders_capped_by_max_age() -> None:
+    def match(days: float | None) -> Match:
+        deadline = None if days is None else NOW + timedelta(days=days)
+        return Match(tender_id=f"t:{days}", firm_id="f", title="x", score=0.5, rank=1, deadline=deadline,
+                     parts=ScoreParts(), reasons=Explanation())
+
+    hour = timedelta(hours=1)
+    assert fresh_until([], NOW, hour) == NOW + hour
+    assert fresh_until([match(None), match(-3)], NOW, hour) == NOW + hour  # no deadline / already closed
+    assert fresh_until([match(0.01)], NOW, hour) == NOW + timedelta(days=0.01)  # closes first
+    assert fresh_until([match(12.5), match(30.2)], NOW, timedelta(days=2)) == NOW + timedelta(days=0.5)
+    assert fresh_until([match(12.5)], NOW, hour) == NOW + hour
