@@ -113,5 +113,5 @@ def test_fresh_until_is_the_first_deadline_or_day_tick_among_the_listed_tenders_
     assert fresh_until([], NOW, hour) == NOW + hour
     assert fresh_until([match(None), match(-3)], NOW, hour) == NOW + hour  # no deadline / already closed
     assert fresh_until([match(0.01)], NOW, hour) == NOW + timedelta(days=0.01)  # closes first
-    assert fresh_until([match(12.5), match(30.2)], NOW, timedelta(days=2)) == NOW + timedelta(days=0.5)
+    assert fresh_until([match(12.5), match(30.7)], NOW, timedelta(days=2)) == NOW + timedelta(days=0.5)
     assert fresh_until([match(12.5)], NOW, hour) == NOW + hour
