@@ -18,6 +18,12 @@ Use them as annotations (FastAPI resolves them; keep these imports at runtime, n
                    (officers: any; partners: firms assigned to them; firm keys: only their own), then
                    404 if no such firm is stored. Declaring it on a route is the whole access check.
 - ``SettingsDep``  the app's ``Settings``.
+
+They are ``async def`` on purpose: FastAPI runs every plain ``def`` dependency in the threadpool, and on
+the hot read routes those hops cost more than the work (a thread hop each, measured at about 0.2 ms of CPU
+and a GIL hand-off under load; see BENCHMARKS.md part 4). What they do is a dictionary lookup or a
+primary-key read (key, assignment, firm), short enough for the event loop. Anything slower (ranking,
+ingest, search) stays in ``def`` routes or goes through ``run_in_threadpool``.
 """
 
 from __future__ import annotations
@@ -37,22 +43,22 @@ _bearer = HTTPBearer(auto_error=False, description="an API key from 'matcher key
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the same key, as a header")
 
 
-def get_matcher(request: Request) -> Matcher:
+async def get_matcher(request: Request) -> Matcher:
     matcher: Matcher = request.app.state.matcher
     return matcher
 
 
-def get_access(request: Request) -> AccessControl:
+async def get_access(request: Request) -> AccessControl:
     access: AccessControl = request.app.state.access
     return access
 
 
-def get_jobs(request: Request) -> JobRegistry:
+async def get_jobs(request: Request) -> JobRegistry:
     jobs: JobRegistry = request.app.state.jobs
     return jobs
 
 
-def get_settings(matcher: Annotated[Matcher, Depends(get_matcher)]) -> Settings:
+async def get_settings(matcher: Annotated[Matcher, Depends(get_matcher)]) -> Settings:
     return matcher.settings
 
 
@@ -62,7 +68,7 @@ JobsDep = Annotated[JobRegistry, Depends(get_jobs)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_principal(
+async def get_principal(
     access: AccessDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header: Annotated[str | None, Depends(_header)],
@@ -73,12 +79,12 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_officer(principal: PrincipalDep, access: AccessDep) -> Principal:
+async def require_officer(principal: PrincipalDep, access: AccessDep) -> Principal:
     access.require_role(principal, "officer")
     return principal
 
 
-def require_curator(principal: PrincipalDep, access: AccessDep) -> Principal:
+async def require_curator(principal: PrincipalDep, access: AccessDep) -> Principal:
     access.require_role(principal, "officer", "partner")
     return principal
 
@@ -95,7 +101,7 @@ TenderIdPath = Annotated[
 ]
 
 
-def firm_access(firm_id: FirmIdPath, principal: PrincipalDep, access: AccessDep, matcher: MatcherDep) -> str:
+async def firm_access(firm_id: FirmIdPath, principal: PrincipalDep, access: AccessDep, matcher: MatcherDep) -> str:
     access.require_firm(principal, firm_id)  # 403 first: never reveal whether a hidden firm exists
     matcher.get_firm(firm_id)
     return firm_id

@@ -14,6 +14,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 
 from api import errors
@@ -24,8 +25,12 @@ from matcher.access import AccessControl
 from matcher.config import Settings, get_settings
 from matcher.errors import IndexNotReady
 from matcher.pipeline import Matcher
+from matcher.result_cache import ResultCache
 
 log = logging.getLogger(__name__)
+
+#: Rankings one worker process runs at once (api.routes.recommendations).
+RANKING_THREADS = 2
 
 #: Router modules under ``api.routes``, each exporting ``router``, in the order the docs show them.
 ROUTER_MODULES: tuple[str, ...] = (
@@ -73,6 +78,8 @@ def create_app(settings: Settings | None = None, *, matcher: Matcher | None = No
     app.state.matcher = core
     app.state.access = AccessControl(core.db)
     app.state.jobs = JobRegistry()
+    app.state.responses = ResultCache[bytes](core.settings.result_cache_size)  # api.routes.recommendations
+    app.state.ranking = anyio.CapacityLimiter(RANKING_THREADS)
     errors.install(app)
     app.add_middleware(BodyLimit, limit=core.settings.max_upload_bytes + MULTIPART_OVERHEAD)
     for name in ROUTER_MODULES:

@@ -69,7 +69,10 @@ def serve(
         first = demo_firms(open_matcher(home))[0].firm_id
         typer.echo(f'try: curl -H "Authorization: Bearer {keys["firm"]}" {base}/firms/{first}/recommendations?k=3')
     # An import string, so several workers can each build the app (and the core never imports the API).
-    uvicorn.run("api.main:app_factory", factory=True, host=host, port=port, workers=workers, log_level="info")
+    # The stdlib event loop, not uvloop: with a worker saturated by 64 clients, uvloop left some connections
+    # waiting seconds (p99 1.7 s against 86 ms, same throughput; BENCHMARKS.md part 4).
+    uvicorn.run("api.main:app_factory", factory=True, host=host, port=port, workers=workers, log_level="info",
+                loop="asyncio")
 
 
 def register(app: typer.Typer) -> None:
