@@ -70,9 +70,10 @@ def serve(
         typer.echo(f'try: curl -H "Authorization: Bearer {keys["firm"]}" {base}/firms/{first}/recommendations?k=3')
     # An import string, so several workers can each build the app (and the core never imports the API).
     # The stdlib event loop, not uvloop: with a worker saturated by 64 clients, uvloop left some connections
-    # waiting seconds (p99 1.7 s against 86 ms, same throughput; BENCHMARKS.md part 4).
+    # waiting seconds (p99 1.7 s against 86 ms, same throughput; BENCHMARKS.md part 4). The protocol is
+    # httptools with TCP_NODELAY, which asyncio does not set on the sockets of a multi-worker server.
     uvicorn.run("api.main:app_factory", factory=True, host=host, port=port, workers=workers, log_level="info",
-                loop="asyncio")
+                loop="asyncio", http="api.protocol:NoDelayHttpToolsProtocol")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,46 @@
+"""``matcher serve`` runs httptools with TCP_NODELAY on every connection, on the stdlib event loop."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+from uvicorn.config import Config
+from uvicorn.importer import import_from_string
+from uvicorn.server import ServerState
+
+from api.protocol import NoDelayHttpToolsProtocol
+from matcher.cli import serve
+
+
+class Transport:
+    """What the protocol reads from an asyncio transport, around a real socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"socket": self.sock, "peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8000)}.get(
+            name, default)
+
+    def is_closing(self) -> bool:
+        return False
+
+
+def test_connections_get_tcp_nodelay_even_when_the_socket_does_not_say_it_is_tcp() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0) as sock:  # proto 0, as workers see it
+        assert sock.proto == 0 and sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+        config = Config(app=lambda scope, receive, send: None)
+        config.load()
+        protocol = NoDelayHttpToolsProtocol(config=config, server_state=ServerState(), app_state={})
+        protocol.connection_made(Transport(sock))  # type: ignore[arg-type]
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+def test_serve_runs_that_protocol_on_the_stdlib_loop(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr("matcher.cli.serve.uvicorn.run", lambda app, **kwargs: seen.update(kwargs, app=app))
+    serve.serve(port=8123, workers=2, home=tmp_path)
+    assert seen["loop"] == "asyncio" and seen["workers"] == 2 and seen["host"] == "127.0.0.1"
+    assert import_from_string(seen["http"]) is NoDelayHttpToolsProtocol
