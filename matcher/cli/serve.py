@@ -11,6 +11,7 @@ import uvicorn
 
 from matcher.access import AccessControl
 from matcher.cli.common import HomeOption, open_matcher, print_ingest
+from matcher.cli.serve_workers import PortInUse, serve_workers
 from matcher.demo import demo_data, demo_firms, load_demo
 from matcher.pipeline import Matcher
 
@@ -68,12 +69,19 @@ def serve(
     if keys:
         first = demo_firms(open_matcher(home))[0].firm_id
         typer.echo(f'try: curl -H "Authorization: Bearer {keys["firm"]}" {base}/firms/{first}/recommendations?k=3')
-    # An import string, so several workers can each build the app (and the core never imports the API).
+    # An import string, so that spawned workers build their own app (and the core never imports the API).
     # The stdlib event loop, not uvloop: with a worker saturated by 64 clients, uvloop left some connections
     # waiting seconds (p99 1.7 s against 86 ms, same throughput; BENCHMARKS.md part 4). The protocol is
-    # httptools with TCP_NODELAY, which asyncio does not set on the sockets of a multi-worker server.
-    uvicorn.run("api.main:app_factory", factory=True, host=host, port=port, workers=workers, log_level="info",
-                loop="asyncio", http="api.protocol:NoDelayHttpToolsProtocol")
+    # httptools with TCP_NODELAY, which asyncio does not set on sockets handed to worker processes.
+    options = {"app": "api.main:app_factory", "factory": True, "host": host, "port": port, "log_level": "info",
+               "loop": "asyncio", "http": "api.protocol:NoDelayHttpToolsProtocol"}
+    if workers == 1:
+        uvicorn.run(**options)  # type: ignore[arg-type]
+    else:
+        try:
+            serve_workers(workers, **options)  # a listening socket per worker (matcher.cli.serve_workers)
+        except PortInUse as exc:
+            raise typer.BadParameter(str(exc), param_hint="--port") from exc
 
 
 def register(app: typer.Typer) -> None:

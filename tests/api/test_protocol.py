@@ -38,9 +38,15 @@ def test_connections_get_tcp_nodelay_even_when_the_socket_does_not_say_it_is_tcp
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
 
 
-def test_serve_runs_that_protocol_on_the_stdlib_loop(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
-    seen: dict[str, Any] = {}
-    monkeypatch.setattr("matcher.cli.serve.uvicorn.run", lambda app, **kwargs: seen.update(kwargs, app=app))
+def test_serve_runs_that_protocol_on_the_stdlib_loop_with_a_socket_per_worker(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any,
+) -> None:
+    single: dict[str, Any] = {}
+    several: dict[str, Any] = {}
+    monkeypatch.setattr("matcher.cli.serve.uvicorn.run", lambda **kwargs: single.update(kwargs))
+    monkeypatch.setattr("matcher.cli.serve.serve_workers", lambda n, **kwargs: several.update(kwargs, n=n))
+    serve.serve(port=8123, workers=1, home=tmp_path)
+    assert single["loop"] == "asyncio" and single["host"] == "127.0.0.1" and single["port"] == 8123
+    assert import_from_string(single["http"]) is NoDelayHttpToolsProtocol
     serve.serve(port=8123, workers=2, home=tmp_path)
-    assert seen["loop"] == "asyncio" and seen["workers"] == 2 and seen["host"] == "127.0.0.1"
-    assert import_from_string(seen["http"]) is NoDelayHttpToolsProtocol
+    assert several == {**single, "n": 2}
