@@ -8,9 +8,9 @@ notice, so "cryostat" does not pass for "thermostat" merely because their vector
 from __future__ import annotations
 
 import json
-import math
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,6 +30,8 @@ QUERY_CACHE = 4_096
 # TF-IDF rows of candidate notices kept (a few hundred bytes each): enough for every open notice of a year.
 ROW_CACHE = 200_000
 MAX_FEATURES = 300_000
+# Distinct tokens whose column is remembered (a collection's vocabulary before pruning, in tens of MB).
+TOKEN_CACHE = 2_000_000
 # A keyword found in at most this share of notices counts as a firm's specialty in the exact-term guard.
 DISTINCTIVE_SHARE = 0.05
 
@@ -64,16 +66,23 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", _ACCENTS.sub("", unicodedata.normalize("NFKD", lowered)))
 
 
+def _tokens(text: str) -> list[str]:
+    """Word tokens of the folded text, before stopwords and plurals (``_term``)."""
+    return _WORD.findall(fold(text))
+
+
+def _term(token: str) -> str | None:
+    """The term a token counts as: None for numbers and stopwords, plurals folded ('pumps' -> 'pump')."""
+    if token.isdigit() or token in STOPWORDS:
+        return None
+    if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
 @lru_cache(maxsize=ANALYZE_CACHE)
 def _analyze(text: str) -> tuple[str, ...]:
-    tokens = []
-    for token in _WORD.findall(fold(text)):
-        if token.isdigit() or token in STOPWORDS:
-            continue
-        if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
-            token = token[:-1]
-        tokens.append(token)
-    return tuple(tokens)
+    return tuple(term for term in map(_term, _tokens(text)) if term is not None)
 
 
 @lru_cache(maxsize=ANALYZE_CACHE)
@@ -112,6 +121,7 @@ class LexicalModel:
         self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._queries: dict[str, sparse.csr_matrix] = {}
         self._lookup_cache: tuple[dict[str, int], np.ndarray] | None = None
+        self._token_columns: dict[str, int] = {}  # token -> column, -1 when not a vocabulary term
 
     def _make(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
         return TfidfVectorizer(
@@ -196,15 +206,24 @@ class LexicalModel:
         return sparse.csr_matrix((weights, columns, np.array([0, len(columns)])), shape=(1, self._width()))
 
     def _tfidf_arrays(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        """One text's TF-IDF row as (sorted columns, weights): sublinear tf x idf, l2-normalised."""
+        """One text's TF-IDF row as (sorted columns, weights): sublinear tf x idf, l2-normalised. Tokens are
+        counted first and each distinct token mapped to its column once per model (``_token_columns``):
+        a notice repeats most of its words, and a collection most of its tokens."""
         vocabulary, idf = self._lookup()
+        token_columns = self._token_columns
+        if len(token_columns) > TOKEN_CACHE:
+            token_columns.clear()
         counts: dict[int, int] = {}
-        for term in _analyze(text):
-            column = vocabulary.get(term)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
+        for token, n in Counter(_tokens(text)).items():
+            column = token_columns.get(token)
+            if column is None:
+                term = _term(token)
+                column = token_columns[token] = -1 if term is None else vocabulary.get(term, -1)
+            if column >= 0:
+                counts[column] = counts.get(column, 0) + n
         columns = np.array(sorted(counts), dtype=np.int32)
-        weights = np.array([(1.0 + math.log(counts[c])) * idf[c] for c in columns.tolist()], dtype=np.float32)
+        tf = np.array([counts[c] for c in columns.tolist()], dtype=np.float64)
+        weights = ((1.0 + np.log(tf)) * idf[columns]).astype(np.float32)
         norm = float(np.linalg.norm(weights))
         if norm > 0:
             weights /= norm
@@ -213,6 +232,7 @@ class LexicalModel:
     def _lookup(self) -> tuple[dict[str, int], np.ndarray]:
         if self._lookup_cache is None or self._lookup_cache[0] is not self.vectorizer.vocabulary_:
             self._lookup_cache = (self.vectorizer.vocabulary_, np.asarray(self.vectorizer.idf_, dtype=np.float64))
+            self._token_columns = {}
         return self._lookup_cache
 
     def _width(self) -> int:
@@ -295,10 +315,14 @@ class LexicalModel:
             matched = np.array([[all(t in s for t in terms) for _, terms in distinctive] for s in sets], dtype=bool)
         guarded = usable.any(axis=1) & ~(usable & matched).any(axis=1)
         names = [k for k, _ in distinctive]
-        return [
-            TermGuard([n for n, ok in zip(names, row, strict=True) if ok], penalty) if g else none
-            for g, row in zip(guarded.tolist(), usable.tolist(), strict=True)
-        ]
+        by_row: dict[tuple[bool, ...], TermGuard] = {}  # rows differ only by language: a handful per call
+        out = []
+        for g, row in zip(guarded.tolist(), map(tuple, usable.tolist()), strict=True):
+            guard = by_row.get(row) if g else none
+            if guard is None:
+                guard = by_row[row] = TermGuard([n for n, ok in zip(names, row, strict=True) if ok], penalty)
+            out.append(guard)
+        return out
 
     def _distinctive_keywords(self, keywords: Sequence[str]) -> list[tuple[str, list[str]]]:
         """Keywords whose terms are all in the vocabulary, one of them distinctive, with those terms."""

@@ -104,3 +104,17 @@ def test_document_rows_survive_the_row_cache_starting_over(monkeypatch: pytest.M
     model.transform_documents(CORPUS[:3])
     both = model.transform_documents(CORPUS[:3] + CORPUS[3:5])  # overflows: cleared, then refilled
     assert abs(both.toarray() - model.vectorizer.transform(CORPUS[:5]).toarray()).max() < 1e-6
+
+
+def test_rows_of_real_multilingual_notices_equal_the_vectorizer_and_follow_a_refit() -> None:
+    from matcher.demo import demo_data
+    from matcher.ingest.detect import read_tenders
+    from matcher.schema import Tender
+
+    texts = [t.text() for t in read_tenders(demo_data().tenders) if isinstance(t, Tender)]
+    assert len(texts) > 100
+    model = LexicalModel().fit(texts[:80])
+    for fitted in (texts[:80], texts[40:]):  # the second fit has another vocabulary: no token keeps a column
+        model.fit(fitted)
+        rows = model.transform_documents(texts)
+        assert abs(rows.toarray() - model.vectorizer.transform(texts).toarray()).max() < 1e-6
