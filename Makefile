@@ -27,7 +27,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy matcher api
+	$(VENV)/bin/mypy .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

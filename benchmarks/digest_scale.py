@@ -13,6 +13,7 @@ are reported as notes (a one-off cost, reused by later runs from ``benchmarks/.w
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -82,8 +83,11 @@ def run(smoke: bool = False) -> Part:
             plan_digests(matcher, batches[0], AS_OF)  # one process, one batch: the per-firm cost without workers
         part.note(f"one batch of {len(batches[0])} in this process: {single[0]:.1f} s "
                   f"({single[0] / len(batches[0]) * 1000:.1f} ms/firm, cold caches)")
+        before = os.times()
         with timer() as ranked, PlanningPool(matcher.settings, workers) as pool:
             plans = [plan for plans in pool.plan(batches, AS_OF) for plan in plans]
+        after = os.times()  # the workers have exited and been waited for: their CPU time is counted
+        worker_cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
         vectors = matcher.embedder.encode_queries([f.text() for f in matcher.list_firms(limit=n_firms)[1]])
         depth = max(10 * matcher.settings.overfetch, matcher.settings.min_candidates)
         index = loaded.vectors.faiss_index
@@ -92,7 +96,9 @@ def run(smoke: bool = False) -> Part:
                 index.search(np.ascontiguousarray(vectors[start : start + batch]), depth)
         items = sum(len(p.items) for p in plans)
         part.note(f"ranking ran in {workers} worker processes (matcher.digest.workers; the measured time includes "
-                  f"starting them and loading the index in each), batches of {batch}")
+                  f"starting them and loading the index in each), batches of {batch}; the workers used "
+                  f"{worker_cpu:.0f} s of CPU ({worker_cpu / len(subs) * 1000:.1f} ms per firm, "
+                  f"{worker_cpu / ranked[0]:.2f} cores on average), steadier than wall time on a shared machine")
         part.add(Row(
             f"rank {len(plans):,} subscriptions against {len(loaded.vectors):,} notices", f"{ranked[0]:.1f} s "
             f"({ranked[0] / len(plans) * 1000:.1f} ms/firm, {items:,} digest items)",

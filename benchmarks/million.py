@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import faiss
@@ -71,7 +72,7 @@ GOAL_RECALL = 0.95
 class Sizes:
     count: int
     nlists: tuple[int, ...]  # IVF candidates; the product rule's nlist is measured first
-    probes: tuple[int, ...]  # nprobe sweep, as multiples of nlist / 64 (at least 1 probe)
+    probes: tuple[float, ...]  # nprobe sweep, as multiples of nlist / 64 (at least 1 probe)
     slices: tuple[int, ...]  # collection sizes at which exact search latency is measured
     flat_queries: int  # single queries timed on the full exact index (each scans every vector)
     hnsw_sample: int
@@ -182,6 +183,10 @@ def omp_threads(n: int) -> Iterator[None]:
         faiss.omp_set_num_threads(previous)
 
 
+def search_k(index: faiss.Index, queries: np.ndarray) -> Any:
+    return index.search(queries, K)
+
+
 def latencies_ms(search: Callable[[np.ndarray], Any], queries: np.ndarray, threads: int) -> list[float]:
     """One query at a time, like one firm's request (after one warm-up query)."""
     out = []
@@ -196,7 +201,7 @@ def latencies_ms(search: Callable[[np.ndarray], Any], queries: np.ndarray, threa
 
 def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
     hits = [len(set(f[f >= 0].tolist()) & set(t.tolist())) for f, t in zip(found, truth, strict=True)]
-    return float(np.mean(hits)) / truth.shape[1]
+    return float(np.mean(hits)) / int(truth.shape[1])
 
 
 def index_bytes(index: faiss.Index) -> int:
@@ -295,7 +300,7 @@ def flat_part(part: Part, sizes: Sizes, base: np.ndarray, queries: np.ndarray, r
         for n in sizes.slices:
             sliced = faiss.IndexFlatIP(base.shape[1])
             sliced.add(base[:n])
-            by_size[n] = percentile(latencies_ms(lambda q, s=sliced: s.search(q, K), queries[:100], 1), 50)
+            by_size[n] = percentile(latencies_ms(partial(search_k, sliced), queries[:100], 1), 50)
             del sliced
         check.put("truth", truth.tolist())
         check.put("flat", {
@@ -345,7 +350,7 @@ def ivf_part(part: Part, sizes: Sizes, base: np.ndarray, queries: np.ndarray, tr
             ivf.nprobe = nprobe
             _, found = raw.search(queries, K)
             rows = order[np.searchsorted(hashed, found, sorter=order).clip(0, len(ids) - 1)]
-            lat = latencies_ms(lambda q, r=raw: r.search(q, K), queries, 1)
+            lat = latencies_ms(partial(search_k, raw), queries, 1)
             sweep[str(nprobe)] = {"recall": recall_at_k(np.where(found >= 0, rows, -1), truth), "lat": lat}
         ivf.nprobe = index.manifest.nprobe or ivf_nprobe(nlist, len(base))
         ours = latencies_ms(lambda q: index.search(q, K), queries, 2)  # the product picks its own threads

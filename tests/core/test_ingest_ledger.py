@@ -10,6 +10,7 @@ import pytest
 
 import matcher.pipeline as pipeline
 from matcher.ingest.base import Rejected
+from matcher.ingest.detect import read_tenders
 from matcher.pipeline import Matcher
 from matcher.schema import Tender
 
@@ -57,7 +58,7 @@ def test_an_edited_file_is_parsed(matcher: Matcher, feed: Path, monkeypatch: pyt
     notice = feed / "corrigendum_en_026522-2021.xml"
     notice.write_bytes(notice.read_bytes() + b"\n")
     parsed: list[Path] = []
-    real = pipeline.read_tenders
+    real = read_tenders
 
     def spy(path: Path) -> Iterator[Tender | Rejected]:
         parsed.append(path)

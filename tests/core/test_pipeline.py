@@ -19,7 +19,7 @@ CLOSED = NOW - timedelta(days=1)
 def tender(tid: str, title: str, **extra: object) -> Tender:
     fields: dict[str, object] = {"source": "test", "deadline": OPEN, "buyer_country": "FR"}
     fields.update(extra)
-    return Tender(tender_id=f"test:{tid}", title=title, **fields)  # type: ignore[arg-type]
+    return Tender(tender_id=f"test:{tid}", title=title, **fields)
 
 
 TENDERS = [
