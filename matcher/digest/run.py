@@ -35,6 +35,7 @@ from email.message import EmailMessage
 from tqdm import tqdm
 
 from matcher.digest.build import DigestPlan, is_due
+from matcher.digest.collect import batch_collection
 from matcher.digest.plan import Prepared, prepare
 from matcher.digest.render import message_id, to_message
 from matcher.digest.send import PermanentFailure, Sender, TemporaryFailure
@@ -142,7 +143,9 @@ class DigestRun:
                         bar.update(len(batch))
                 return
             for batch in batches:
-                yield batch, prepare(self.matcher, batch, as_of)
+                with batch_collection():
+                    prepared = prepare(self.matcher, batch, as_of)
+                yield batch, prepared
                 bar.update(len(batch))
 
     def _process(self, due: list[Subscription], as_of: datetime) -> None:

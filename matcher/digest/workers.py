@@ -22,6 +22,7 @@ import faiss
 
 from matcher.config import Settings
 from matcher.digest.build import DigestPlan
+from matcher.digest.collect import batch_collection
 from matcher.digest.plan import Prepared, plan_digests, prepare
 from matcher.pipeline import Matcher
 from matcher.store.subscriptions import Subscription
@@ -39,17 +40,20 @@ def _start(settings: Settings) -> None:
     global _MATCHER
     faiss.omp_set_num_threads(1)
     _MATCHER = Matcher(settings)
-    _MATCHER.index.current()  # load the index now, not inside the first batch
+    with batch_collection():  # the index, loaded now rather than inside the first batch, is long-lived
+        _MATCHER.index.current()
 
 
 def _plan(batch: Sequence[Subscription], as_of: datetime) -> list[DigestPlan]:
     assert _MATCHER is not None, "worker not started"
-    return plan_digests(_MATCHER, batch, as_of)
+    with batch_collection():
+        return plan_digests(_MATCHER, batch, as_of)
 
 
 def _prepare(batch: Sequence[Subscription], as_of: datetime) -> list[Prepared]:
     assert _MATCHER is not None, "worker not started"
-    return prepare(_MATCHER, batch, as_of)
+    with batch_collection():
+        return prepare(_MATCHER, batch, as_of)
 
 
 class PlanningPool:
