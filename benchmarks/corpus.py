@@ -24,6 +24,7 @@ import numpy as np
 from benchmarks.report import ROOT, SHARED_DATA
 from matcher.config import EncoderName, Settings
 from matcher.embed import MAX_CHARS, EmbeddingCache, make_encoder, normalize_rows
+from matcher.index import ivf_nprobe
 from matcher.ingest.ted import read_ted
 from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile, Tender
@@ -115,7 +116,12 @@ def build_home(home: Path, n_tenders: int, n_firms: int, encoder: EncoderName = 
     ready = home / "READY"
     label = f"{n_tenders} tenders, {n_firms} firms, encoder {encoder}, seed {seed_value}, noise {NOISE}"
     if ready.exists() and ready.read_text() == label:
-        return Matcher(settings)
+        matcher = Matcher(settings)
+        manifest = matcher.index.current().vectors.manifest
+        if manifest.index_type == "ivf" and manifest.nprobe != ivf_nprobe(manifest.nlist or 0, manifest.count):
+            print(f"  the index of {home} predates the current nprobe rule: rebuilding it", flush=True)
+            matcher.build_index(rebuild=True)  # the notices stay; only the index follows today's rule
+        return matcher
     if home.exists() and any(home.iterdir()):
         raise SystemExit(f"{home} holds something else than '{label}': remove it first")
     s = seed(encoder, source)
