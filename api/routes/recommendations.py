@@ -43,7 +43,9 @@ async def recommendations(
     body = cache.get(key, now) if key is not None else None
     if body is None:
         ranking: anyio.CapacityLimiter = request.app.state.ranking
-        matches = await anyio.to_thread.run_sync(matcher.recommend, firm_id, match_query, limiter=ranking)
+        # Ranked afresh (not through the core's own cache, which keys the same inputs): one key read, one copy.
+        ranked = await anyio.to_thread.run_sync(matcher.recommend_many, [firm_id], match_query, limiter=ranking)
+        matches = ranked[0]
         body = _MATCHES.dump_json(actions.public(matches))
         if key is not None:
             cache.put(key, body, matcher.fresh_until(matches, now))
