@@ -15,11 +15,21 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+from pydantic import ValidationError
 
 from matcher.award_history import AwardHistory
+from matcher.code_inference import (
+    MAX_SUGGESTIONS,
+    SUGGESTION_CACHE_SIZE,
+    SUGGESTION_MAX_AGE,
+    SuggestedCode,
+    infer_codes,
+    parse_codes,
+)
+from matcher.code_labels import Scheme
 from matcher.config import Settings, get_settings
 from matcher.embed import Embedder, EmbeddingCache, Encoder, make_encoder
-from matcher.errors import IndexNotReady, NotFound, UnreadableFile
+from matcher.errors import IndexNotReady, InvalidInput, NotFound, UnreadableFile
 from matcher.explain import make_match
 from matcher.feedback import feedback_signal
 from matcher.index import Subset
@@ -172,6 +182,70 @@ class Matcher:
     def all_tenders(self) -> Iterator[Tender]:
         with self.db.connect() as conn:
             yield from self.tenders.iter_all(conn)
+
+    # ------------------------------------------------------------------ inferred codes (matcher.code_inference)
+    @cached_property
+    def _suggestions(self) -> ResultCache[tuple[SuggestedCode, ...]]:
+        # Keyed by (profile text, index build, schemes): a new build or text gives a new key; bounded LRU.
+        return ResultCache(SUGGESTION_CACHE_SIZE)
+
+    def suggest_codes(self, firm: str | FirmProfile, k: int = 10) -> list[SuggestedCode]:
+        """CPV codes (UNSPSC too where stored notices use it) inferred from the profile's description and
+        keywords in any language, most confident first: from the codes' labels and the codes of the nearest
+        stored notices (labels alone before an index is built)."""
+        if not 1 <= k <= MAX_SUGGESTIONS:
+            raise InvalidInput(f"k must be between 1 and {MAX_SUGGESTIONS}, got {k}")
+        profile = self.get_firm(firm) if isinstance(firm, str) else firm
+        try:
+            loaded: LoadedIndex | None = self.index.current()
+        except IndexNotReady:
+            loaded = None
+        build = loaded.build_id if loaded is not None else None
+        schemes = self._schemes_in_use(profile, build)
+        key = (profile.text(), build, schemes)
+        now = self.settings.now()
+        found = self._suggestions.get(key, now)
+        if found is None:
+            search = loaded.vectors.search if loaded is not None else None
+            found = tuple(infer_codes(self.embedder, [profile.text()], search, self._codes_of, schemes,
+                                      MAX_SUGGESTIONS)[0])
+            self._suggestions.put(key, found, now + SUGGESTION_MAX_AGE)
+        return list(found[:k])
+
+    def accept_codes(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
+        """Add codes (suggested or not) to a firm's confirmed ``codes``; each must be in the shipped CPV or
+        UNSPSC list, and one already there is not added twice."""
+        accepted = parse_codes(codes)
+        firm = self.get_firm(firm_id)
+        added = [c for c in accepted if c not in firm.codes]
+        if not added:
+            return firm
+        try:
+            updated = FirmProfile.model_validate({**firm.model_dump(), "codes": [*firm.codes, *added]})
+        except ValidationError as exc:
+            raise InvalidInput(f"firm {firm_id!r}: {exc.errors()[0]['msg']}") from exc
+        self.upsert_firms([updated])
+        log.info("%s accepted codes %s for firm %s", actor, ", ".join(added), firm_id)
+        return updated
+
+    def _codes_of(self, tender_ids: list[str]) -> dict[str, list[str]]:
+        return {tid: t.codes for tid, t in self.fetch_tenders(tender_ids).items()}
+
+    @cached_property
+    def _unspsc_in_use(self) -> ResultCache[bool]:
+        return ResultCache(4)  # per index build: whether any stored notice has a UNSPSC code
+
+    def _schemes_in_use(self, firm: FirmProfile, build: str | None) -> tuple[Scheme, ...]:
+        """CPV always; UNSPSC when the firm or any stored notice uses it (looked up once per index build)."""
+        now = self.settings.now()
+        used = self._unspsc_in_use.get(build, now)
+        if used is None:
+            with self.db.connect() as conn:
+                used = bool(self.tenders.search(conn, TenderFilter(code_prefix="UNSPSC:"), 0, 1))
+            self._unspsc_in_use.put(build, used, now + SUGGESTION_MAX_AGE)
+        if used or any(c.startswith("UNSPSC:") for c in firm.codes):
+            return ("CPV", "UNSPSC")
+        return ("CPV",)
 
     # ------------------------------------------------------------------ index
     def build_index(self, rebuild: bool = False, progress: bool = False) -> SyncReport:

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from matcher.cli import digest, evaluate, ingest, keys, match, serve, setup
+from matcher.cli import digest, evaluate, firms, ingest, keys, match, serve, setup
 from matcher.errors import MatcherError
 
 
@@ -33,6 +33,7 @@ app = typer.Typer(
 )
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(setup.index_app, name="index")
+app.add_typer(firms.app, name="firms")
 match.register(app)
 setup.register(app)
 digest.register(app)

@@ -1,0 +1,47 @@
+"""``matcher firms suggest-codes`` and ``matcher firms accept-codes``: inferred codes and accepting them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from matcher.cli.common import HomeOption, echo_json, open_matcher
+from matcher.code_inference import MAX_SUGGESTIONS
+
+app = typer.Typer(help="Firm profiles: suggested classification codes.", no_args_is_help=True)
+
+
+@app.command("suggest-codes")
+def suggest_codes(
+    firm_id: Annotated[str, typer.Argument(help="the firm whose description the codes are inferred from")],
+    k: Annotated[int, typer.Option("--k", min=1, max=MAX_SUGGESTIONS, help="how many codes")] = 10,
+    json_output: Annotated[bool, typer.Option("--json", help="print one JSON array")] = False,
+    home: HomeOption = None,
+) -> None:
+    """CPV (and UNSPSC) codes inferred from the firm's description and keywords, most confident first.
+    The confidence estimates how often a suggestion at that value has the right CPV group."""
+    suggestions = open_matcher(home).suggest_codes(firm_id, k=k)
+    if json_output:
+        echo_json([s.model_dump() for s in suggestions])
+        return
+    if not suggestions:
+        typer.echo("no suggestions")
+    for s in suggestions:
+        typer.echo(f"{s.code:<18} {s.confidence:4.2f}  {s.source:<15} {s.label}")
+
+
+@app.command("accept-codes")
+def accept_codes(
+    firm_id: Annotated[str, typer.Argument(help="the firm to add the codes to")],
+    codes: Annotated[list[str], typer.Argument(help="codes to add, e.g. CPV:33111000 (scheme prefix required)")],
+    actor: Annotated[str, typer.Option("--actor", help="who accepts them (logged)")] = "cli",
+    home: HomeOption = None,
+) -> None:
+    """Add codes to the firm's confirmed codes (each must be in the CPV 2008 or UNGM UNSPSC list)."""
+    matcher = open_matcher(home)
+    before = set(matcher.get_firm(firm_id).codes)
+    firm = matcher.accept_codes(firm_id, codes, actor)
+    added = [c for c in firm.codes if c not in before]
+    typer.echo(f"firm {firm_id}: {len(added)} code(s) added" + (f" ({', '.join(added)})" if added else "")
+               + f"; codes now: {', '.join(firm.codes) or 'none'}")

@@ -1,0 +1,78 @@
+"""``matcher firms suggest-codes`` and ``matcher firms accept-codes`` over a real store (fake encoder)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from matcher.cli import app
+from matcher.code_labels import class_key
+from matcher.config import Settings
+from matcher.pipeline import Matcher
+from tests.conftest import FIXTURES
+
+runner = CliRunner()
+FIRMS = FIXTURES / "firms" / "firms.json"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MATCHER_ENCODER", "fake")
+    assert runner.invoke(app, ["ingest", "tenders", str(FIXTURES / "ted")]).exit_code == 0
+    assert runner.invoke(app, ["ingest", "firms", str(FIRMS)]).exit_code == 0
+    assert runner.invoke(app, ["index", "build"]).exit_code == 0
+    return tmp_path / "home"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_suggest_codes_json(home: Path) -> None:
+    code, out, _ = run("firms", "suggest-codes", "kr-cryo-01", "--k", "4", "--json")
+    assert code == 0
+    found = json.loads(out)
+    assert len(found) == 4
+    assert all(set(s) == {"code", "label", "confidence", "source"} for s in found)
+    assert [s["confidence"] for s in found] == sorted((s["confidence"] for s in found), reverse=True)
+    assert len({class_key(s["code"]) for s in found}) == 4
+    # The firm has a UNSPSC code, so that scheme is in use: its labels are candidates too.
+    found = json.loads(run("firms", "suggest-codes", "kr-cryo-01", "--k", "50", "--json")[1])
+    assert {s["code"].partition(":")[0] for s in found} == {"CPV", "UNSPSC"}
+
+
+def test_suggest_codes_table(home: Path) -> None:
+    code, out, _ = run("firms", "suggest-codes", "kr-cryo-01", "--k", "2")
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == 2 and lines[0].startswith(("CPV:", "UNSPSC:"))
+
+
+def test_accept_codes_then_again(home: Path) -> None:
+    code, out, _ = run("firms", "accept-codes", "kr-cryo-01", "CPV:38421100", "cpv:45252127")
+    assert code == 0 and "2 code(s) added (CPV:38421100, CPV:45252127)" in out
+    code, out, _ = run("firms", "accept-codes", "kr-cryo-01", "CPV:38421100")
+    assert code == 0 and "0 code(s) added;" in out
+    matcher = Matcher(Settings(home=home, encoder="fake"))
+    assert matcher.get_firm("kr-cryo-01").codes == ["CPV:38000000", "UNSPSC:41101500", "CPV:38421100", "CPV:45252127"]
+    matcher.close()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("accept-codes", "kr-cryo-01", "CPV:33999999"), "error: unknown code 'CPV:33999999'"),
+    (("accept-codes", "kr-cryo-01", "water"), "error: bad code 'water'"),
+    (("accept-codes", "nobody", "CPV:38421100"), "error: unknown firm 'nobody'"),
+    (("suggest-codes", "nobody"), "error: unknown firm 'nobody'"),
+])
+def test_bad_input_is_one_line_and_exit_2(home: Path, args: tuple[str, ...], message: str) -> None:
+    code, _, err = run("firms", *args)
+    assert code == 2 and err.strip().splitlines() == [err.strip()] and err.startswith(message)
+
+
+def test_k_out_of_range_exits_2(home: Path) -> None:
+    code, _, _ = run("firms", "suggest-codes", "kr-cryo-01", "--k", "0")
+    assert code == 2
