@@ -11,6 +11,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from matcher.code_inference import MAX_SUGGESTIONS, SuggestedCode
 from matcher.schema import (
     Code,
     Country,
@@ -170,6 +171,23 @@ class FirmUpdate(_In):
 
 class FirmPublic(FirmProfile):
     """A stored firm profile."""
+
+
+class SuggestCodesQuery(_In):
+    k: int = Field(default=10, ge=1, le=MAX_SUGGESTIONS, description="how many codes")
+
+
+class SuggestedCodePublic(SuggestedCode):
+    """A code inferred from the firm's description, with a confidence (the chance its CPV group fits, as
+    measured on stored notices) and the evidence behind it. Not part of the profile until accepted."""
+
+
+class CodesIn(_In):
+    """Codes to add to the firm's confirmed codes (e.g. accepted suggestions); present ones are kept once."""
+
+    codes: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        min_length=1, max_length=200, description="scheme-prefixed codes, e.g. 'CPV:33111000'"
+    )
 
 
 # ----------------------------------------------------------------------------- matches and shortlists

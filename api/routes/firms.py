@@ -1,5 +1,6 @@
 """Firm profiles: create and import (officers), list (scoped by role), get and update (anyone who may see
-the firm: officers, its partner, the firm itself)."""
+the firm: officers, its partner, the firm itself); suggested codes (anyone who may see the firm) and
+accepting codes into the profile (officers and the firm's partner, not the firm's own key)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,19 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile, status
 
 from api import actions
-from api.deps import AccessDep, FirmAccess, MatcherDep, OfficerDep, PrincipalDep
+from api.deps import AccessDep, CuratorDep, FirmAccess, MatcherDep, OfficerDep, PrincipalDep
 from api.errors import BODY_ERRORS, ERRORS, responses
-from api.schemas import FirmCreate, FirmPublic, FirmUpdate, IngestSummary, Page, PageQuery
+from api.schemas import (
+    CodesIn,
+    FirmCreate,
+    FirmPublic,
+    FirmUpdate,
+    IngestSummary,
+    Page,
+    PageQuery,
+    SuggestCodesQuery,
+    SuggestedCodePublic,
+)
 
 router = APIRouter(prefix="/firms", tags=["firms"], responses=ERRORS)
 Upload = Annotated[UploadFile, File(description="firm profiles as a JSON array, JSONL or CSV")]
@@ -45,3 +56,16 @@ def get(firm_id: FirmAccess, matcher: MatcherDep) -> FirmPublic:
 @router.patch("/{firm_id}", summary="Change a firm profile (a firm may edit its own)", responses=BODY_ERRORS)
 def update(firm_id: FirmAccess, body: FirmUpdate, matcher: MatcherDep) -> FirmPublic:
     return actions.update_firm(matcher, firm_id, body)
+
+
+@router.get("/{firm_id}/suggested-codes", summary="CPV (and UNSPSC) codes inferred from the firm's description")
+def suggested_codes(
+    firm_id: FirmAccess, query: Annotated[SuggestCodesQuery, Query()], matcher: MatcherDep
+) -> list[SuggestedCodePublic]:
+    return [SuggestedCodePublic.model_validate(s.model_dump()) for s in matcher.suggest_codes(firm_id, query.k)]
+
+
+@router.post("/{firm_id}/codes", summary="Add codes to the firm's profile (officers, the firm's partner)",
+             responses=BODY_ERRORS)
+def accept_codes(firm_id: FirmAccess, body: CodesIn, matcher: MatcherDep, principal: CuratorDep) -> FirmPublic:
+    return FirmPublic.model_validate(matcher.accept_codes(firm_id, body.codes, principal.name).model_dump())

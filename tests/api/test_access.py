@@ -69,6 +69,8 @@ CASES = [
     Case("POST", "/firms/import", officer_only(200), upload=("f.json", json.dumps([_firm("imp-{role}-{target}")]))),
     Case("GET", "/firms/{firm}", SEE_FIRM),
     Case("PATCH", "/firms/{firm}", SEE_FIRM, body={"keywords": ["membrane"]}),
+    Case("GET", "/firms/{firm}/suggested-codes?k=3", SEE_FIRM),
+    Case("POST", "/firms/{firm}/codes", CURATE, body={"codes": ["CPV:38421100"]}),
     Case("GET", "/firms/{firm}/recommendations?k=3", SEE_FIRM),
     Case("GET", "/firms/{firm}/shortlist", SEE_FIRM),
     Case("POST", "/firms/{firm}/shortlist", PROPOSE, body={"tender_id": "{item}", "note": "fits"}),
@@ -121,7 +123,7 @@ def test_matrix_covers_every_route() -> None:
                 .replace("{firm}", "{firm_id}").replace("/jobs/0123456789abcdef", "/jobs/{job_id}"))
                for c in CASES}
     assert routes == covered
-    assert len(CASES) * len(ROLES) * len(TARGETS) == 150
+    assert len(CASES) * len(ROLES) * len(TARGETS) == 162
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
