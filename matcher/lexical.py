@@ -268,9 +268,15 @@ class LexicalModel:
         column = vocabulary.get(term)
         return float(idf[column]) if column is not None else None
 
-    def shared_terms(self, query: str, document: str, limit: int = 8) -> list[str]:
-        """Terms in both texts, most distinctive first."""
-        shared = term_set(query) & term_set(document)
+    def shared_terms(
+        self, query: str, document: str, limit: int = 8, min_idf: float | None = None,
+        exclude: frozenset[str] = frozenset(),
+    ) -> list[str]:
+        """Terms in both texts, most distinctive first. With ``min_idf`` only vocabulary terms at least that
+        rare count (a term outside the vocabulary was pruned as too common, or is unknown to the fit)."""
+        shared = (term_set(query) & term_set(document)) - exclude
+        if min_idf is not None and self.fitted:
+            shared = frozenset(t for t in shared if (self.idf(t) or 0.0) >= min_idf)
         ranked = sorted(shared, key=lambda t: (-(self.idf(t) or 0.0), t) if self.fitted else (0.0, t))
         return ranked[:limit]
 

@@ -247,11 +247,34 @@ class CodeMatch(BaseModel):
     level: Literal["exact", "within", "category", "class", "group", "division", "family", "segment"]
     similarity: float
     label: str | None = None
+    inferred: bool = Field(default=False, description="the firm's code was suggested from its description")
+
+
+#: What a reason or a concern says, as a code (``matcher.reasons`` words each one per language).
+ReasonKind = Literal[
+    "similar_text", "shared_terms", "keyword_match", "code_match", "country_target", "value_in_range",
+    "history", "approved_by_partner", "on_shortlist", "like_approved", "contract_nature_fit",
+    "value_above_range", "value_below_range", "closing_soon", "language_not_listed", "country_not_target",
+    "contract_nature_mismatch", "missing_distinctive_terms",
+]
+
+
+class Reason(BaseModel):
+    """One reason (or concern) as a code and its parameters, not a sentence: each face words it in the
+    reader's language with ``matcher.reasons.render``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: ReasonKind
+    params: dict[str, str | int | float | list[str]] = Field(default_factory=dict)
 
 
 class Explanation(BaseModel):
-    """Why a tender and a firm were matched, in terms a partner can check."""
+    """Why a tender and a firm were matched, in terms a partner can check. ``reasons`` speak for the match,
+    ``concerns`` against it; ``summary`` is both worded in English (concerns prefixed "concern: ")."""
 
+    reasons: list[Reason] = Field(default_factory=list)
+    concerns: list[Reason] = Field(default_factory=list)
     matched_terms: list[str] = Field(default_factory=list)
     missing_terms: list[str] = Field(default_factory=list, description="distinctive profile terms absent")
     matched_codes: list[CodeMatch] = Field(default_factory=list)

@@ -23,7 +23,10 @@ from matcher.features import (
 )
 from matcher.fx import to_eur
 from matcher.lexical import LexicalModel, TermGuard
-from matcher.schema import CodeMatch, FirmProfile, Tender
+from matcher.nature import firm_natures
+from matcher.reasons import render
+from matcher.schema import CodeMatch, FirmProfile, Reason, Tender
+from matcher.terms import meaningful_shared_terms
 
 __all__ = [
     "FEATURES", "HISTORY_PARTS", "NEUTRAL", "SIGNALS", "ScoredCandidates", "Signals", "compute_signals", "describe",
@@ -60,23 +63,54 @@ class Signals:
     value_note: str = ""
     history_note: str = ""
     feedback_note: str = ""
+    # Not features: what the notice buys and what the firm sells (``matcher.nature``), for the reasons.
+    tender_nature: str | None = None
+    firm_offers: tuple[str, ...] = ()
 
     def vector(self) -> list[float]:
         """The features in ``FEATURES`` order (the signals, then the history parts)."""
         return [getattr(self, name) for name in FEATURES]
 
 
-def country_note(firm: FirmProfile, tender: Tender) -> str:
-    """Why the country signal is what ``matcher.features.country_scores`` made it, in words."""
+def country_fact(firm: FirmProfile, tender: Tender) -> Reason | None:
+    """The country signal as a reason (a target country) or a concern (none is), or None when it says
+    nothing: the profile names no target country, or the notice no country."""
     countries = tender.all_countries()
-    if not firm.target_countries:
-        return "no target countries in the profile"
-    if not countries:
-        return "the notice names no country"
+    if not firm.target_countries or not countries:
+        return None
     hit = [c for c in countries if c in firm.target_countries]
     if hit:
-        return f"{', '.join(hit)} is a target country"
-    return f"{', '.join(countries)} is not among the target countries ({', '.join(firm.target_countries)})"
+        return Reason(kind="country_target", params={"countries": hit})
+    return Reason(kind="country_not_target", params={"countries": countries, "targets": firm.target_countries})
+
+
+def country_note(firm: FirmProfile, tender: Tender) -> str:
+    """Why the country signal is what ``matcher.features.country_scores`` made it, in words."""
+    if not firm.target_countries:
+        return "no target countries in the profile"
+    if not tender.all_countries():
+        return "the notice names no country"
+    fact = country_fact(firm, tender)
+    return render(fact) if fact is not None else ""
+
+
+def value_fact(firm: FirmProfile, tender: Tender) -> Reason | None:
+    """The value signal as a reason (within the firm's range) or a concern (above or below it), or None
+    when it cannot say: no value, no range, or a currency without a rate."""
+    if tender.value is None or tender.value <= 0 or (firm.min_value is None and firm.max_value is None):
+        return None
+    value_eur = to_eur(tender.value, tender.currency)
+    if value_eur is None:
+        return None
+    shown: dict[str, str | int | float | list[str]] = {"value": tender.value, "currency": tender.currency or ""}
+    low = to_eur(firm.min_value, firm.currency) if firm.min_value is not None else None
+    high = to_eur(firm.max_value, firm.currency) if firm.max_value is not None else None
+    limit = {"limit_currency": firm.currency or ""}
+    if low is not None and value_eur < low:
+        return Reason(kind="value_below_range", params={**shown, **limit, "limit": firm.min_value or 0.0})
+    if high is not None and value_eur > high:
+        return Reason(kind="value_above_range", params={**shown, **limit, "limit": firm.max_value or 0.0})
+    return Reason(kind="value_in_range", params=shown)
 
 
 def value_note(firm: FirmProfile, tender: Tender) -> str:
@@ -85,17 +119,10 @@ def value_note(firm: FirmProfile, tender: Tender) -> str:
         return "the notice gives no value"
     if firm.min_value is None and firm.max_value is None:
         return "no value range in the profile"
-    value_eur = to_eur(tender.value, tender.currency)
-    if value_eur is None:
+    fact = value_fact(firm, tender)
+    if fact is None:
         return f"value in {tender.currency or 'an unknown currency'} cannot be compared"
-    shown = f"{tender.value:,.0f} {tender.currency}"
-    low = to_eur(firm.min_value, firm.currency) if firm.min_value is not None else None
-    high = to_eur(firm.max_value, firm.currency) if firm.max_value is not None else None
-    if low is not None and value_eur < low:
-        return f"{shown} is below the firm's minimum"
-    if high is not None and value_eur > high:
-        return f"{shown} is above the firm's maximum"
-    return f"{shown} is within the firm's range"
+    return render(fact)
 
 
 @dataclass(frozen=True)
@@ -136,6 +163,14 @@ def score_candidates(
     )
 
 
+def main_offers(firm: FirmProfile) -> tuple[str, ...]:
+    """What the firm sells, for the reasons' words: its stated ``offers``, else the natures its codes mostly
+    fall in (at least half the share of the main one)."""
+    natures = firm_natures(firm)
+    top = max(natures.values(), default=0.0)
+    return tuple(n for n, share in natures.items() if top > 0 and share >= top / 2)
+
+
 def describe(scored: ScoredCandidates, i: int, lexical: LexicalModel) -> Signals:
     """The full Signals of candidate ``i``, with the reasons worded (done only for the results shown)."""
     firm, tender = scored.firm, scored.tenders[i]
@@ -145,9 +180,13 @@ def describe(scored: ScoredCandidates, i: int, lexical: LexicalModel) -> Signals
         **{name: row[name] for name in FEATURES},
         guard=scored.guards[i],
         code_matches=matches,
-        shared_terms=lexical.shared_terms(firm.text(), scored.documents[i]) if lexical.fitted else [],
+        shared_terms=meaningful_shared_terms(
+            lexical, firm.text(), scored.documents[i], [tender.language, *firm.languages]
+        ),
         country_note=country_note(firm, tender),
         value_note=value_note(firm, tender),
+        tender_nature=getattr(tender, "contract_nature", None),
+        firm_offers=main_offers(firm),
     )
     for name, notes in scored.notes.items():
         setattr(signals, f"{name}_note", notes[i])

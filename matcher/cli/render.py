@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from matcher.reasons import explanation_lines
 from matcher.schema import Match
 
 
@@ -13,8 +14,11 @@ def format_value(value: float | None, currency: str | None) -> str:
     return f"{value:,.0f} {currency or ''}".strip()
 
 
-def format_match(match: Match, reverse: bool = False) -> str:
-    """Two to six lines: rank, score, title (or firm), facts, then the reasons."""
+MAX_REASONS = 5
+
+
+def format_match(match: Match, reverse: bool = False, language: str = "en") -> str:
+    """Rank, score, title (or firm), facts, then up to five reasons ("+") and every concern ("!")."""
     head = match.firm_name or match.firm_id if reverse else match.title
     lines = [f"{match.rank:>2}. [{match.score:.3f}] {head}"]
     if reverse:
@@ -28,15 +32,16 @@ def format_match(match: Match, reverse: bool = False) -> str:
             format_value(match.value, match.currency),
         ]
         lines.append("    " + " | ".join(facts))
-    for reason in match.reasons.summary[:5]:
-        lines.append(f"    - {reason}")
+    reasons, concerns = explanation_lines(match.reasons, language)
+    lines.extend(f"    + {reason}" for reason in reasons[:MAX_REASONS])
+    lines.extend(f"    ! {concern}" for concern in concerns)
     return "\n".join(lines)
 
 
-def format_matches(matches: Sequence[Match], reverse: bool = False) -> str:
+def format_matches(matches: Sequence[Match], reverse: bool = False, language: str = "en") -> str:
     if not matches:
         return "  no matches (try --include-closed, or widen the filters)"
-    return "\n".join(format_match(m, reverse) for m in matches)
+    return "\n".join(format_match(m, reverse, language) for m in matches)
 
 
 def match_json(match: Match) -> dict[str, object]:

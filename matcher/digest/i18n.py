@@ -1,14 +1,10 @@
-"""The words of a digest email in Korean and English, and Korean wording for the core's reasons.
-
-The core explains matches in English sentences of a few fixed shapes; the common ones are rephrased in
-Korean here, and anything unrecognised is shown as written (English), never dropped.
-"""
+"""The words of a digest email in Korean and English. The reasons of each match come from the core as codes
+with parameters and are worded by ``matcher.reasons`` in the email's language."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
+from matcher.reasons import explanation_lines
+from matcher.schema import Explanation
 from matcher.store.subscriptions import DigestLanguage
 
 LABELS: dict[DigestLanguage, dict[str, str]] = {
@@ -24,6 +20,7 @@ LABELS: dict[DigestLanguage, dict[str, str]] = {
         "value": "Value",
         "score": "Match score",
         "reasons": "Why it matched",
+        "concerns": "Check before bidding",
         "link": "View notice",
         "days_left": "{days} days left",
         "today": "less than a day left",
@@ -48,6 +45,7 @@ LABELS: dict[DigestLanguage, dict[str, str]] = {
         "value": "추정 금액",
         "score": "적합도",
         "reasons": "추천 이유",
+        "concerns": "확인할 점",
         "link": "공고 보기",
         "days_left": "{days}일 남음",
         "today": "24시간 이내 마감",
@@ -63,34 +61,7 @@ LABELS: dict[DigestLanguage, dict[str, str]] = {
 }
 
 
-_LEVELS = {"exact": "일치", "within": "하위 분류 일치", "category": "같은 상위 분류", "class": "같은 상위 분류",
-           "group": "같은 상위 분류", "division": "같은 대분류", "family": "같은 상위 분류", "segment": "같은 대분류"}
-_KO_REASONS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
-    (re.compile(r"^text is semantically similar to the profile \(([\d.]+)\)$"),
-     lambda m: f"공고 내용이 회사 소개와 의미상 유사함 ({m.group(1)})"),
-    (re.compile(r"^shares the terms (.+)$"), lambda m: f"공통 핵심어: {m.group(1)}"),
-    (re.compile(r"^code (\S+)(?: \((.+)\))?: (\w+) match with (\S+)$"),
-     lambda m: f"분류 코드 {_LEVELS.get(m.group(3), m.group(3))}: 공고 {m.group(1)}"
-               f"{f' ({m.group(2)})' if m.group(2) else ''} ↔ 회사 {m.group(4)}"),
-    (re.compile(r"^lacks the profile's distinctive terms (.+)$"), lambda m: f"회사 핵심어 없음: {m.group(1)}"),
-    (re.compile(r"^(.+) is a target country$"), lambda m: f"{m.group(1)}: 목표 진출 국가"),
-    (re.compile(r"^(.+) is not among the target countries \((.*)\)$"),
-     lambda m: f"{m.group(1)}: 목표 국가({m.group(2)})가 아님"),
-    (re.compile(r"^(.+) is within the firm's range$"), lambda m: f"{m.group(1)}: 회사의 사업 규모 범위 안"),
-    (re.compile(r"^(.+) is below the firm's minimum$"), lambda m: f"{m.group(1)}: 회사 최소 규모보다 작음"),
-    (re.compile(r"^(.+) is above the firm's maximum$"), lambda m: f"{m.group(1)}: 회사 최대 규모보다 큼"),
-    (re.compile(r"^approved for this firm by its partner$"), lambda m: "담당 파트너가 승인한 입찰"),
-    (re.compile(r"^on the firm's shortlist, awaiting the partner's decision$"),
-     lambda m: "관심 목록에 있음 (파트너 검토 중)"),
-    (re.compile(r"^resembles tenders the partner approved$"), lambda m: "파트너가 승인한 입찰과 비슷함"),
-]
-
-
-def reason(text: str, language: DigestLanguage) -> str:
-    """One reason in the email's language (Korean wording for the known shapes, else as written)."""
-    if language == "ko":
-        for pattern, build in _KO_REASONS:
-            found = pattern.match(text)
-            if found:
-                return build(found)
-    return text
+def reason_lines(explanation: Explanation, language: DigestLanguage) -> tuple[list[str], list[str]]:
+    """A match's reasons and concerns in the email's language, from the core's reason codes
+    (``matcher.reasons`` holds the wording of every kind in every language)."""
+    return explanation_lines(explanation, language)

@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from matcher.config import Settings
 from matcher.digest.build import DigestItem, DigestPlan
-from matcher.digest.i18n import LABELS, reason
+from matcher.digest.i18n import LABELS, reason_lines
 from matcher.digest.tokens import make_token
 from matcher.store.subscriptions import DigestLanguage
 
@@ -75,6 +75,7 @@ def _item_view(item: DigestItem, plan: DigestPlan, settings: Settings) -> dict[s
     words = LABELS[language]
     match = item.match
     value = format_value(match.value, match.currency, words["no_value"])
+    reasons, concerns = reason_lines(match.reasons, language)
     return {
         "rank": match.rank,
         "title": match.title,
@@ -84,7 +85,8 @@ def _item_view(item: DigestItem, plan: DigestPlan, settings: Settings) -> dict[s
         "deadline": _deadline(item, plan.as_of, words),
         "value": value,
         "score": f"{match.score:.2f}",
-        "reasons": [reason(r, language) for r in match.reasons.summary[:MAX_REASONS]],
+        "reasons": reasons[:MAX_REASONS],
+        "concerns": concerns,
         "link": tender_link(settings, item),
         "approved": item.approved,
     }
