@@ -50,7 +50,9 @@ class TenderQuery(PageQuery):
         description="classification code prefix, e.g. 'CPV:3314' or 'UNSPSC:42'",
     )
     notice_type: NoticeType | None = None
-    open_only: bool = Field(default=False, description="only opportunities whose deadline has not passed")
+    open_only: bool = Field(default=False, description=(
+        "only notices open now: published, deadline (or without one the window after publication) not "
+        "passed, not cancelled (README, 'Open')"))
     q: str | None = Field(default=None, min_length=1, max_length=200, description="words in title or buyer")
     source: str | None = Field(default=None, min_length=1, max_length=40)
 
@@ -61,7 +63,8 @@ class RecommendQuery(_In):
     min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="in 'currency'")
     max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="in 'currency'")
     currency: Currency = "EUR"
-    include_closed: bool = Field(default=False, description="also tenders past their deadline")
+    include_closed: bool = Field(default=False, description="also closed tenders (past their deadline or window, "
+                                 "or cancelled); never those published after now")
 
     @model_validator(mode="after")
     def _range(self) -> RecommendQuery:

@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     result_cache_max_age: int = Field(default=3600, ge=1)
     # Fixed "now" for replays and the bundled demo (real notices whose deadlines have passed).
     clock: datetime | None = None
+    # How long a notice WITHOUT a deadline counts as open after its publication day (matcher.openness).
+    # Calls for competition: the EU directives' minimum time for receipt of tenders is 30-35 days in an open
+    # procedure (less with a prior information notice or urgency), and most buyers who omit the date follow
+    # it or a little more; 60 days covers a normal call without keeping a forgotten one for months.
+    # Prior information notices announce purchases up to 12 months ahead (a PIN used as a call stays valid
+    # up to 12 months); half a year keeps the announcement in view while the call it promises is likely to
+    # follow, without listing PINs from years ago.
+    open_call_window_days: int = Field(default=60, ge=1)
+    prior_information_window_days: int = Field(default=180, ge=1)
     models_dir: Path = PROJECT_ROOT / "models"
 
     # API

@@ -38,6 +38,8 @@ from matcher.indexing import IndexService, LoadedIndex, SyncReport
 from matcher.ingest.base import Rejected, source_digest
 from matcher.ingest.detect import read_tenders
 from matcher.ingest.firms import read_firms
+from matcher.open_now import OpenNow
+from matcher.openness import OpenRule, next_day
 from matcher.rank import Scorer, WeightedScorer, fuse, fuse_matrix, order
 from matcher.reranker import load_reranker, pick_scorer
 from matcher.result_cache import ResultCache, fresh_until
@@ -69,12 +71,13 @@ class Matcher:
         self.settings.home.mkdir(parents=True, exist_ok=True)
         self.db = Database(self.settings.db_url)
         self.db.create_all()
-        self.tenders = TenderRepository()
+        self.open_rule = OpenRule.from_settings(self.settings)  # what "open" means (matcher.openness)
+        self.tenders = TenderRepository(self.open_rule)
         self._tender_cache = TenderCache(self.tenders)
         self.firms = FirmRepository()
         self.shortlists = ShortlistRepository()
         self.ledger = IngestLedger()
-        self._open_cache: tuple[tuple[str, datetime], Subset] | None = None
+        self.open_now = OpenNow(self.db, self.tenders)
         self._results: ResultCache[list[Match]] = ResultCache(self.settings.result_cache_size)
         self._encoder = encoder
         self.scorer: Scorer = WeightedScorer()
@@ -287,8 +290,10 @@ class Matcher:
         return (firm_id, query or MatchQuery(), build, state)
 
     def fresh_until(self, matches: list[Match], ranked_at: datetime) -> datetime:
-        """Until when a list ranked at ``ranked_at`` may be served again (``matcher.result_cache``)."""
-        return fresh_until(matches, ranked_at, timedelta(seconds=self.settings.result_cache_max_age))
+        """Until when a list ranked at ``ranked_at`` may be served again (``matcher.result_cache``), and no
+        later than the next UTC midnight, when notices leave their open window or become published."""
+        until = fresh_until(matches, ranked_at, timedelta(seconds=self.settings.result_cache_max_age))
+        return min(until, next_day(ranked_at))
 
     def recommend_many(
         self, firms: Sequence[str | FirmProfile], query: MatchQuery | Sequence[MatchQuery] | None = None,
@@ -306,7 +311,8 @@ class Matcher:
             for p, q in zip(profiles, base, strict=True)
         ]
         candidates = retrieve_many(
-            loaded.vectors, vectors, self.fetch_tenders, queries, self.settings.now(), self.settings.overfetch,
+            loaded.vectors, vectors, self.fetch_tenders, queries, self.open_now.at(self.settings.now()),
+            self.settings.overfetch,
             self.settings.min_candidates, progress=progress,
             open_now=self._open_now(loaded) if any(restricts_to_open(q) for q in queries) else None,
         )
@@ -317,18 +323,8 @@ class Matcher:
         ]
 
     def _open_now(self, loaded: LoadedIndex) -> Subset:
-        """The indexed tenders open now, as a FAISS prefilter: in a year-long feed most notices are closed,
-        and scanning only open ones spares fetching and discarding thousands per request. Rebuilt when the
-        index changes or the minute turns; tenders closing within the minute are dropped by the hard filters."""
-        now = self.settings.now()
-        key = (loaded.build_id, now.replace(second=0, microsecond=0))
-        cached = self._open_cache
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        with self.db.connect() as conn:
-            subset = loaded.vectors.subset(self.tenders.open_ids(conn, now))
-        self._open_cache = (key, subset)
-        return subset
+        """The indexed tenders open now, as a FAISS prefilter (``matcher.open_now``)."""
+        return self.open_now.subset(loaded, self.settings.now())
 
     def decisions(self, firm_ids: list[str]) -> dict[str, dict[str, Status]]:
         """firm_id -> {tender_id: shortlist status} for these firms."""
@@ -399,6 +395,9 @@ class Matcher:
     def firms_for(self, tender_id: str, k: int = 10, firm_ids: Iterable[str] | None = None) -> list[Match]:
         """The firms that fit one tender best (for officers; partners pass their own firms' ids)."""
         tender = self.get_tender(tender_id)
+        if not self.open_rule.visible(tender.published, self.settings.now()):  # a replay must not see its future
+            raise NotFound(f"tender {tender_id!r} is published on {tender.published}, after now "
+                           f"({self.settings.now():%Y-%m-%d %H:%M} UTC)")
         with self.db.connect() as conn:
             firms = self.firms.list(conn, ids=list(firm_ids) if firm_ids is not None else None)
         if not firms:

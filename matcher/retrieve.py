@@ -1,21 +1,22 @@
 """Candidate retrieval: over-fetch from the vector index, then apply the hard filters.
 
-Hard filters (open deadline, opportunity notice types, countries, value range, excluded ids) can remove most
-of what the index returns (most notices in a year-long feed are closed or are award notices), so the fetch
-grows until enough candidates pass or the whole index has been seen.
+Hard filters (open at the moment asked, as ``matcher.openness`` defines it; opportunity notice types;
+countries; value range; excluded ids) can remove most of what the index returns (most notices in a
+year-long feed are closed or are award notices), so the fetch grows until enough candidates pass or the
+whole index has been seen. Notices published after the moment asked are never returned, closed or not.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import numpy as np
 from tqdm import tqdm
 
 from matcher.fx import to_eur
 from matcher.index import Subset, VectorIndex
+from matcher.openness import OpenAt
 from matcher.schema import OPPORTUNITY_TYPES, Tender
 
 FETCH_GROWTH = 4
@@ -36,13 +37,14 @@ class MatchQuery:
     any_notice_type: bool = False
 
 
-def passes(tender: Tender, query: MatchQuery, now: datetime) -> bool:
-    """True when the tender survives every hard filter. Unknown values are kept (most notices lack one)."""
-    if tender.tender_id in query.exclude:
+def passes(tender: Tender, query: MatchQuery, at: OpenAt) -> bool:
+    """True when the tender survives every hard filter at ``at.now``. Unknown values are kept (most notices
+    lack one); a notice published after ``at.now`` is not public yet, even with ``include_closed``."""
+    if tender.tender_id in query.exclude or not at.visible(tender):
         return False
     if not query.any_notice_type and tender.notice_type not in OPPORTUNITY_TYPES:
         return False
-    if not query.include_closed and tender.deadline is not None and tender.deadline < now:
+    if not query.include_closed and at.closed(tender):
         return False
     if query.countries and not set(query.countries) & set(tender.all_countries()):
         return False
@@ -63,7 +65,8 @@ def _value_passes(tender: Tender, query: MatchQuery) -> bool:
 
 
 def restricts_to_open(query: MatchQuery) -> bool:
-    """Whether only open opportunities can pass this query (so an open-tender subset may prefilter it)."""
+    """Whether only open opportunities can pass this query (so the subset of notices open at the same moment,
+    ``TenderRepository.open_ids``, may prefilter it)."""
     return not query.include_closed and not query.any_notice_type
 
 
@@ -72,13 +75,13 @@ def retrieve(
     query_vector: np.ndarray,
     fetch: Callable[[list[str]], dict[str, Tender]],
     query: MatchQuery,
-    now: datetime,
+    at: OpenAt,
     overfetch: int,
     min_candidates: int,
     open_now: Subset | None = None,
 ) -> list[tuple[Tender, float]]:
     """Up to ``max(k * overfetch, min_candidates)`` filtered candidates with their dense similarity.
-    ``open_now`` (the tenders open at about ``now``) narrows the scan for queries that want open ones only;
+    ``open_now`` (the tenders open at about ``at.now``) narrows the scan for queries that want open ones only;
     every hard filter is still applied to what comes back, so a slightly stale subset is harmless."""
     wanted = max(query.k * overfetch, min_candidates)
     within = open_now if restricts_to_open(query) else None
@@ -88,7 +91,7 @@ def retrieve(
         hits = index.search(query_vector.reshape(1, -1), fetch_size, within)[0]
         tenders = fetch([tid for tid, _ in hits])
         passed = [
-            (tenders[tid], score) for tid, score in hits if tid in tenders and passes(tenders[tid], query, now)
+            (tenders[tid], score) for tid, score in hits if tid in tenders and passes(tenders[tid], query, at)
         ]
         if len(passed) >= wanted or fetch_size >= reachable or len(hits) < fetch_size:
             return passed[:wanted]  # enough, or everything the index can reach for this query
@@ -100,7 +103,7 @@ def retrieve_many(
     query_vectors: np.ndarray,
     fetch: Callable[[list[str]], dict[str, Tender]],
     queries: Sequence[MatchQuery],
-    now: datetime,
+    at: OpenAt,
     overfetch: int,
     min_candidates: int,
     progress: bool = False,
@@ -124,9 +127,9 @@ def retrieve_many(
             tenders = fetch(sorted({tid for row in hits for tid, _ in row}))
             for i, row, want in zip(batch, hits, wanted, strict=True):
                 query = queries[i]
-                passed = [(tenders[t], s) for t, s in row if t in tenders and passes(tenders[t], query, now)]
+                passed = [(tenders[t], s) for t, s in row if t in tenders and passes(tenders[t], query, at)]
                 if len(passed) < want and len(row) == depth < reachable:  # filters took too many: dig deeper
-                    passed = retrieve(index, query_vectors[i], fetch, query, now, overfetch, min_candidates,
+                    passed = retrieve(index, query_vectors[i], fetch, query, at, overfetch, min_candidates,
                                       open_now)
                 out[i] = passed[:want]
             bar.update(len(batch))

@@ -10,11 +10,14 @@ import hashlib
 import json
 import re
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from matcher.countries import ISO_COUNTRIES
+
+if TYPE_CHECKING:
+    from matcher.openness import OpenRule
 
 NoticeType = Literal["open_call", "prior_information", "award", "other"]
 #: Notice types a firm can still bid on; award notices are history, not opportunities.
@@ -119,11 +122,14 @@ class Tender(_Model):
     currency: Currency | None = None
     published: date | None = None
     deadline: datetime | None = None
+    #: Earlier notices whose procedure this one ends without an award (a TED award notice whose every lot was
+    #: discontinued or unsuccessful): they are closed from then on, whichever of the two is stored first.
+    cancels: list[Identifier] = Field(default_factory=list, max_length=100)
     url: str | None = Field(default=None, max_length=2000)
     #: Titles in other languages (TED publishes each title in every EU language), keyed by ISO 639-1.
     titles: dict[str, str] = Field(default_factory=dict)
 
-    @field_validator("countries", "codes")
+    @field_validator("countries", "codes", "cancels")
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
         return _dedupe(value)
@@ -159,11 +165,11 @@ class Tender(_Model):
         parts = [self.title, english if english and english != self.title else "", self.description]
         return "\n".join(p for p in parts if p)
 
-    def is_open(self, now: datetime) -> bool:
-        """Open means an opportunity type whose deadline (if known) has not passed."""
-        if self.notice_type not in OPPORTUNITY_TYPES:
-            return False
-        return self.deadline is None or self.deadline >= now
+    def is_open(self, now: datetime, rule: OpenRule) -> bool:
+        """An opportunity published by ``now`` whose deadline, or without one the rule's window after
+        publication, has not passed (``matcher.openness``; a cancellation by a later notice is known to the
+        store, not to this notice)."""
+        return rule.is_open(self, now)
 
 
 class FirmProfile(_Model):

@@ -4,22 +4,40 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from matcher.config import get_settings
+from matcher.errors import InvalidInput
 from matcher.pipeline import IngestResult, Matcher
 
 HomeOption = Annotated[
     Path | None, typer.Option("--home", help="data directory (default: MATCHER_HOME or the current folder)")
 ]
 
+AsOfOption = Annotated[str | None, typer.Option(
+    "--as-of", help="ISO date-time taken as now (UTC if no zone): what was open and published then")]
+
 
 def open_matcher(home: Path | None = None, **overrides: Any) -> Matcher:
     settings = get_settings(**({"home": home} if home else {}), **overrides)
     return Matcher(settings)
+
+
+def clock_override(as_of: str | None) -> dict[str, Any]:
+    """Settings overrides for ``--as-of``: the same fixed clock as MATCHER_CLOCK (nothing when unset)."""
+    return {"clock": parse_as_of(as_of)} if as_of else {}
+
+
+def parse_as_of(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(f"bad --as-of {value!r} (expected ISO 8601, e.g. 2021-04-28T08:00)") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def echo_json(payload: Any) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from matcher.cli.common import HomeOption, open_matcher
+from matcher.cli.common import AsOfOption, HomeOption, clock_override, open_matcher
 from matcher.digest.run import DigestRun
 from matcher.digest.send import OutboxSender, Sender, SmtpSender
 from matcher.digest.workers import default_workers
@@ -45,14 +44,13 @@ def subscribe(
 def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="rank and render, send and record nothing")] = False,
     outbox: Annotated[Path | None, typer.Option("--outbox", help="write .eml files here instead of SMTP")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="ISO date-time taken as now (UTC if no zone)")] = None,
+    as_of: AsOfOption = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", min=1, max=64, help="processes ranking batches in parallel (default: one per core)")] = None,
     home: HomeOption = None,
 ) -> None:
     """Send the digests that are due: each new matching tender reaches each subscription exactly once."""
-    overrides = {"clock": _as_of(as_of)} if as_of else {}
-    matcher = open_matcher(home, **overrides)
+    matcher = open_matcher(home, **clock_override(as_of))
     sender: Sender | None = None
     if not dry_run:
         sender = OutboxSender(outbox) if outbox else SmtpSender(matcher.settings)
@@ -65,14 +63,6 @@ def run(
     typer.echo(summary.line())
     if summary.failed:
         raise typer.Exit(1)
-
-
-def _as_of(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput(f"bad --as-of {value!r} (expected ISO 8601, e.g. 2021-04-28T08:00)") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _email(value: str) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from matcher.cli.common import HomeOption, echo_json, open_matcher
+from matcher.cli.common import AsOfOption, HomeOption, clock_override, echo_json, open_matcher
 from matcher.cli.render import format_matches, match_json
 from matcher.retrieve import MatchQuery
 
@@ -17,16 +17,19 @@ Json = Annotated[bool, typer.Option("--json", help="print one JSON array")]
 def recommend(
     firm_id: Annotated[str, typer.Argument(help="the firm to recommend tenders for")],
     k: K = 10,
-    include_closed: Annotated[bool, typer.Option("--include-closed", help="also tenders past their deadline")] = False,
+    include_closed: Annotated[bool, typer.Option(
+        "--include-closed", help="also closed tenders (past their deadline or window, or cancelled)")] = False,
     country: Annotated[list[str] | None, typer.Option("--country", help="ISO country (repeatable)")] = None,
     min_value: Annotated[float | None, typer.Option("--min-value", min=0, help="in --currency")] = None,
     max_value: Annotated[float | None, typer.Option("--max-value", min=0, help="in --currency")] = None,
     currency: Annotated[str, typer.Option("--currency", help="currency of the value range")] = "EUR",
     json_output: Json = False,
+    as_of: AsOfOption = None,
     home: HomeOption = None,
 ) -> None:
-    """Open tenders that fit a firm, best first, each with its score and reasons."""
-    matcher = open_matcher(home)
+    """Open tenders that fit a firm, best first, each with its score and reasons (open as the README says:
+    deadline or publication window not passed, published, not cancelled; at --as-of when given)."""
+    matcher = open_matcher(home, **clock_override(as_of))
     query = MatchQuery(
         k=k, include_closed=include_closed, countries=tuple(c.upper() for c in country or ()),
         min_value=min_value, max_value=max_value, value_currency=currency.upper(),
@@ -42,10 +45,12 @@ def firms_for(
     tender_id: Annotated[str, typer.Argument(help="the tender to find firms for")],
     k: K = 10,
     json_output: Json = False,
+    as_of: AsOfOption = None,
     home: HomeOption = None,
 ) -> None:
-    """The firms that fit one tender best (for support officers)."""
-    matcher = open_matcher(home)
+    """The firms that fit one tender best (for support officers); a tender published after --as-of is
+    not known yet."""
+    matcher = open_matcher(home, **clock_override(as_of))
     matches = matcher.firms_for(tender_id, k=k)
     if json_output:
         echo_json([match_json(m) for m in matches])

@@ -39,6 +39,7 @@ from pydantic import ValidationError
 
 from matcher.errors import UnreadableFile
 from matcher.ingest.base import Rejected, describe_validation_error, iter_members
+from matcher.ingest.ted_cancel import ted_cancels
 from matcher.normalize import clean_text, nuts_country, parse_amount, parse_date, parse_datetime
 from matcher.schema import NoticeType, Tender
 
@@ -368,6 +369,7 @@ def _ted_export_fields(root: _Element) -> dict[str, Any]:
         "currency": currency,
         "published": parse_date(_text(root, "CODED_DATA_SECTION/REF_OJS/DATE_PUB")),
         "deadline": _ted_deadline(doc, buyer_country),
+        "cancels": ted_cancels(doc.form, doc.notice),
         "url": _ted_url(doc, doc_id),
         "titles": titles,
     }

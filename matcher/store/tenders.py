@@ -6,7 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +16,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Index,
+    Select,
     String,
     Table,
     Text,
@@ -30,8 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from matcher.openness import OpenRule, today
 from matcher.schema import OPPORTUNITY_TYPES, IngestReport, Tender
-from matcher.store import versions
+from matcher.store import cancellations, versions
 from matcher.store._common import UTCDateTime, chunks, utcnow
 from matcher.store.db import metadata
 
@@ -75,7 +77,7 @@ tender_countries = Table(
 
 @dataclass(frozen=True)
 class TenderFilter:
-    """Filters for listing tenders. ``open_at`` keeps opportunities whose deadline is after it."""
+    """Filters for listing tenders. ``open_at`` keeps the notices open at that moment (``matcher.openness``)."""
 
     country: str | None = None
     code_prefix: str | None = None
@@ -103,7 +105,11 @@ def _row(tender: Tender, content_hash: str) -> dict[str, object]:
 
 
 class TenderRepository:
-    """Queries over the tender tables. Every method takes the connection of the caller's transaction."""
+    """Queries over the tender tables. Every method takes the connection of the caller's transaction.
+    ``open_rule`` says how long a notice without a deadline stays open (from Settings, via the Matcher)."""
+
+    def __init__(self, open_rule: OpenRule) -> None:
+        self.open_rule = open_rule
 
     def upsert(
         self, conn: Connection, items: Iterable[Tender], hashes: Mapping[str, str] | None = None
@@ -133,6 +139,7 @@ class TenderRepository:
         for part in chunks(stale):
             conn.execute(delete(tender_codes).where(tender_codes.c.tender_id.in_(part)))
             conn.execute(delete(tender_countries).where(tender_countries.c.tender_id.in_(part)))
+        cancellations.forget(conn, stale)
         if changed:
             columns: dict[str, Any] = {k: bindparam(f"new_{k}") for k in changed[0] if k != "tender_id"}
             statement = update(tenders).where(tenders.c.tender_id == bindparam("old_tender_id")).values(columns)
@@ -154,6 +161,7 @@ class TenderRepository:
             conn.execute(insert(tender_codes), codes)
         if countries:
             conn.execute(insert(tender_countries), countries)
+        cancellations.write(conn, written)
 
     def hashes(self, conn: Connection, ids: list[str] | None = None) -> dict[str, str]:
         """tender_id -> content hash, for the given ids or for every tender."""
@@ -199,18 +207,47 @@ class TenderRepository:
         for part in chunks(ids):
             conn.execute(delete(tender_codes).where(tender_codes.c.tender_id.in_(part)))
             conn.execute(delete(tender_countries).where(tender_countries.c.tender_id.in_(part)))
+            cancellations.forget(conn, part)
             removed += conn.execute(delete(tenders).where(tenders.c.tender_id.in_(part))).rowcount
         if removed:
             versions.bump(conn, "tenders")
         return removed
 
     def open_ids(self, conn: Connection, now: datetime) -> list[str]:
-        """Ids of the opportunities still open at ``now`` (no deadline counts as open)."""
-        query = select(tenders.c.tender_id).where(
-            tenders.c.notice_type.in_(sorted(OPPORTUNITY_TYPES)),
-            or_(tenders.c.deadline.is_(None), tenders.c.deadline >= now),
-        )
+        """Ids of the notices open at ``now`` (``matcher.openness``: the same rule as ``OpenAt.is_open``)."""
+        query = select(tenders.c.tender_id).where(*self._open_conditions(now))
         return list(conn.execute(query).scalars())
+
+    def cancelled_ids(self, conn: Connection, now: datetime) -> frozenset[str]:
+        """Ids that a stored notice published by ``now``'s day cancels (stored themselves or not)."""
+        return frozenset(conn.execute(self._cancelled(today(now)).distinct()).scalars())
+
+    def _cancelled(self, day: date) -> Select[str]:
+        links = cancellations.tender_cancellations
+        return (
+            select(links.c.tender_id)
+            .join(tenders, tenders.c.tender_id == links.c.cancelled_by)
+            .where(or_(tenders.c.published.is_(None), tenders.c.published <= day))
+        )
+
+    def _open_conditions(self, now: datetime) -> list[ColumnElement[bool]]:
+        """Opportunity, published by ``now``'s day, deadline not passed or (without one) within its type's
+        window, or undated; and not cancelled."""
+        day = today(now)
+        windows = [
+            and_(tenders.c.notice_type == kind, tenders.c.published >= first)
+            for kind in sorted(OPPORTUNITY_TYPES)
+            if (first := self.open_rule.first_day(kind, now)) is not None
+        ]
+        return [
+            tenders.c.notice_type.in_(sorted(OPPORTUNITY_TYPES)),
+            or_(tenders.c.published.is_(None), tenders.c.published <= day),
+            or_(
+                tenders.c.deadline >= now,
+                and_(tenders.c.deadline.is_(None), or_(tenders.c.published.is_(None), *windows)),
+            ),
+            tenders.c.tender_id.not_in(self._cancelled(day)),
+        ]
 
     def count(self, conn: Connection, flt: TenderFilter | None = None) -> int:
         query = select(func.count()).select_from(tenders)
@@ -248,8 +285,7 @@ class TenderRepository:
         if flt.source:
             conditions.append(tenders.c.source == flt.source)
         if flt.open_at is not None:
-            conditions.append(tenders.c.notice_type.in_(["open_call", "prior_information"]))
-            conditions.append(or_(tenders.c.deadline.is_(None), tenders.c.deadline >= flt.open_at))
+            conditions.extend(self._open_conditions(flt.open_at))
         if flt.text:
             words = [w for w in flt.text.lower().split() if w]
             title, buyer = func.lower(tenders.c.title), func.lower(tenders.c.buyer)

@@ -19,6 +19,7 @@ from lxml import etree
 from matcher.errors import UnreadableFile
 from matcher.ingest.base import Rejected
 from matcher.ingest.ted import parse_ted_document, read_ted
+from matcher.openness import OpenRule
 from matcher.schema import Tender
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ted"
@@ -103,7 +104,7 @@ def test_award_notice_takes_the_awarded_total() -> None:
     assert notice.published == date(2021, 7, 2)
     assert notice.deadline is None
     assert notice.titles["en"] == "Ticket printers"
-    assert not notice.is_open(datetime(2021, 7, 3, tzinfo=UTC))
+    assert not notice.is_open(datetime(2021, 7, 3, tzinfo=UTC), OpenRule(60, 180))  # an award is never open
 
 
 def test_prior_information_notice_with_call_for_competition() -> None:
@@ -118,7 +119,8 @@ def test_prior_information_notice_with_call_for_competition() -> None:
     assert notice.published == date(2021, 12, 10)
     assert notice.deadline == datetime(2022, 1, 10, 17, 0, tzinfo=UTC)  # Lisbon is on UTC in winter
     assert notice.titles["en"] == "Medical equipments"
-    assert notice.is_open(datetime(2022, 1, 10, 16, 59, tzinfo=UTC))
+    assert notice.is_open(datetime(2022, 1, 10, 16, 59, tzinfo=UTC), OpenRule(60, 180))
+    assert not notice.is_open(datetime(2022, 1, 10, 17, 1, tzinfo=UTC), OpenRule(60, 180))
 
 
 def test_corrigendum_is_other_and_keeps_its_deadline() -> None:
