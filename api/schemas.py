@@ -20,6 +20,7 @@ from matcher.schema import (
     Identifier,
     Language,
     Match,
+    Nature,
     NoticeType,
     Tender,
 )
@@ -170,6 +171,9 @@ class FirmUpdate(_In):
     max_value: float | None = Field(default=None, ge=0)
     currency: Currency | None = None
     certifications: list[str] | None = Field(default=None, max_length=100)
+    offers: list[Nature] | None = Field(
+        default=None, max_length=3, description="what the firm sells: supplies, services and/or works"
+    )
 
 
 class FirmPublic(FirmProfile):

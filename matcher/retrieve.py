@@ -94,7 +94,7 @@ def retrieve(
             (tenders[tid], score) for tid, score in hits if tid in tenders and passes(tenders[tid], query, at)
         ]
         if len(passed) >= wanted or fetch_size >= reachable or len(hits) < fetch_size:
-            return passed[:wanted]  # enough, or everything the index can reach for this query
+            return collapse_duplicates(passed)[:wanted]  # enough, or all the index can reach for it
         fetch_size *= FETCH_GROWTH
 
 
@@ -131,7 +131,32 @@ def retrieve_many(
                 if len(passed) < want and len(row) == depth < reachable:  # filters took too many: dig deeper
                     passed = retrieve(index, query_vectors[i], fetch, query, at, overfetch, min_candidates,
                                       open_now)
-                out[i] = passed[:want]
+                out[i] = collapse_duplicates(passed)[:want]
             bar.update(len(batch))
     bar.close()
     return [row if row is not None else [] for row in out]
+
+
+def collapse_duplicates(candidates: list[tuple[Tender, float]]) -> list[tuple[Tender, float]]:
+    """One candidate per ``Tender.duplicate_key`` (the same notice published under two ids), in the input
+    order. The one kept is the one published last (a re-publication or the call after its prior information
+    notice is the current one); on a tie the higher dense score, then the smaller id."""
+    best: dict[str, tuple[Tender, float]] = {}
+    for tender, score in candidates:
+        key = tender.duplicate_key()
+        held = best.get(key)
+        if held is None or _preferred((tender, score), held):
+            best[key] = (tender, score)
+    kept = {id(tender) for tender, _ in best.values()}
+    return [(tender, score) for tender, score in candidates if id(tender) in kept]
+
+
+def _preferred(new: tuple[Tender, float], held: tuple[Tender, float]) -> bool:
+    (tender, score), (other, other_score) = new, held
+    published = tender.published.toordinal() if tender.published else 0
+    other_published = other.published.toordinal() if other.published else 0
+    if published != other_published:
+        return published > other_published
+    if score != other_score:
+        return score > other_score
+    return tender.tender_id < other.tender_id

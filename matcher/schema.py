@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from matcher.openness import OpenRule
 
 NoticeType = Literal["open_call", "prior_information", "award", "other"]
+#: What a notice buys, or what a firm sells: the EU directives' three contract types (docs/formats.md).
+Nature = Literal["supplies", "services", "works"]
+NATURES: tuple[Nature, ...] = ("supplies", "services", "works")
 #: Notice types a firm can still bid on; award notices are history, not opportunities.
 OPPORTUNITY_TYPES: frozenset[str] = frozenset({"open_call", "prior_information"})
 #: A deadline this many years after publication is a placeholder, not a date.
@@ -96,6 +100,14 @@ def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def _normalised(text: str) -> str:
+    """Text compared for sameness: NFKC, case-folded, runs of punctuation and space as one space."""
+    return " ".join(_NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split())
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -128,6 +140,9 @@ class Tender(_Model):
     url: str | None = Field(default=None, max_length=2000)
     #: Titles in other languages (TED publishes each title in every EU language), keyed by ISO 639-1.
     titles: dict[str, str] = Field(default_factory=dict)
+    contract_nature: Nature | None = Field(
+        default=None, description="what the notice buys: supplies, services or works (None: not stated)"
+    )
 
     @field_validator("countries", "codes", "cancels")
     @classmethod
@@ -165,6 +180,18 @@ class Tender(_Model):
         parts = [self.title, english if english and english != self.title else "", self.description]
         return "\n".join(p for p in parts if p)
 
+    def duplicate_key(self) -> str:
+        """Equal for the same notice published twice under two ids (a re-publication, a prior information
+        notice repeated as the call): the buyer's own title and description, the buyer and the main code,
+        compared after case, accents' composed forms, punctuation and spacing are normalised. Not the id,
+        dates, deadline or value: a re-publication changes those. Lots of one procedure with different text
+        differ; an award never shares a key with a call (it is history, not the same opportunity)."""
+        main_code = self.codes[0] if self.codes else ""
+        stage = "opportunity" if self.notice_type in OPPORTUNITY_TYPES else self.notice_type
+        parts = [_normalised(self.title), _normalised(self.description), _normalised(self.buyer or ""),
+                 main_code, stage]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
     def is_open(self, now: datetime, rule: OpenRule) -> bool:
         """An opportunity published by ``now`` whose deadline, or without one the rule's window after
         publication, has not passed (``matcher.openness``; a cancellation by a later notice is known to the
@@ -188,8 +215,12 @@ class FirmProfile(_Model):
     max_value: float | None = Field(default=None, ge=0)
     currency: Currency | None = None
     certifications: list[str] = Field(default_factory=list, max_length=100)
+    offers: list[Nature] = Field(
+        default_factory=list, max_length=3,
+        description="what the firm sells: supplies, services and/or works (empty: not stated)",
+    )
 
-    @field_validator("keywords", "codes", "target_countries", "languages", "certifications")
+    @field_validator("keywords", "codes", "target_countries", "languages", "certifications", "offers")
     @classmethod
     def _clean(cls, value: list[str]) -> list[str]:
         return _dedupe([v for v in value if v])

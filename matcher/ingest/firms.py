@@ -1,9 +1,10 @@
 """Firm profiles from a JSON array, JSONL or CSV file whose keys/columns are FirmProfile field names.
 
 Only firm_id, name and description are required. In CSV, list fields (keywords, codes, target_countries,
-languages, certifications) are ``;``-separated and min_value / max_value are read with
+languages, certifications, offers) are ``;``-separated and min_value / max_value are read with
 ``normalize.parse_amount`` ('1 234,50' and '1,234.50' both work); empty cells are absent. Text is kept as
-written (UTF-8, Korean included). A key that is not a FirmProfile field rejects that record, naming the
+written (UTF-8, Korean included). ``offers`` (what the firm sells: supplies, services, works; 'goods' reads
+as supplies) is optional. A key that is not a FirmProfile field rejects that record, naming the
 key, because the schema forbids extra fields. See docs/formats.md for an example.
 """
 
@@ -16,11 +17,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from matcher.ingest.base import Rejected, Row, describe_validation_error, read_table
+from matcher.nature import parse_nature
 from matcher.normalize import parse_amount, split_list
 from matcher.schema import FirmProfile
 
 FIELDS = tuple(FirmProfile.model_fields)
-_LISTS = ("keywords", "codes", "target_countries", "languages", "certifications")
+_LISTS = ("keywords", "codes", "target_countries", "languages", "certifications", "offers")
 _AMOUNTS = ("min_value", "max_value")
 
 
@@ -42,6 +44,8 @@ def _firm(row: Row) -> FirmProfile | Rejected:
     for key in _LISTS:
         if key in fields:
             fields[key] = split_list(fields[key])
+    if "offers" in fields:  # 'Goods' reads as supplies; an unknown word stays for validation to name
+        fields["offers"] = [parse_nature(item) or item for item in fields["offers"]]
     for key in _AMOUNTS:
         if isinstance(fields.get(key), str):  # an unparseable amount stays and fails validation
             amount = parse_amount(fields[key])

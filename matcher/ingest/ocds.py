@@ -15,6 +15,8 @@ Field mapping (first non-empty source wins; ``title_<lang>`` language variants c
   codes that fail validation are dropped.
 - value / currency: tender.value, else planning.budget.amount. published: earliest release date.
   deadline: tender.tenderPeriod.endDate. url: the first tender document url.
+- contract_nature: tender.mainProcurementCategory (goods -> supplies, works, services), else the
+  additionalProcurementCategories when they name a single nature.
 
 notice_type, checked in this order:
 
@@ -41,10 +43,11 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from matcher.ingest.base import Rejected, describe_validation_error
+from matcher.ingest.base import Rejected, describe_validation_error, screen
 from matcher.ingest.ocds_package import JsonObject, OcdsProcess, load_processes, obj, objects, tags
+from matcher.nature import parse_nature
 from matcher.normalize import clean_text, country_code, parse_amount, parse_datetime, safe_id
-from matcher.schema import Code, Tender
+from matcher.schema import Code, Nature, Tender
 
 _CODE: TypeAdapter[str] = TypeAdapter(Code)
 _SCHEMES = {"CPV": "CPV", "UNSPSC": "UNSPSC", "GSIN": "GSIN", "NAICS": "NAICS"}
@@ -120,9 +123,10 @@ def tender_from_process(process: OcdsProcess) -> Tender | Rejected:
         "published": process.first_seen,
         "deadline": parse_deadline(obj(tender.get("tenderPeriod")).get("endDate")),
         "url": next((u for u in (_text(d.get("url")) for d in objects(tender.get("documents"))) if u), None),
+        "contract_nature": tender_nature(tender),
     }
     try:
-        return Tender.model_validate(fields)
+        return screen(Tender.model_validate(fields), process.ocid)
     except ValidationError as exc:
         return Rejected(process.ocid, describe_validation_error(exc))
 
@@ -264,6 +268,17 @@ def parse_deadline(value: Any) -> datetime | None:
         zone = timezone(timedelta(hours=_TZ_HOURS[named.group(2)]))
         return local.replace(tzinfo=zone).astimezone(UTC)
     return parse_datetime(text) if text else None
+
+
+def tender_nature(tender: JsonObject) -> Nature | None:
+    """tender.mainProcurementCategory (goods -> supplies, works, services); without it, the additional
+    categories when they all name one nature (consultingServices is a service)."""
+    main = parse_nature(tender.get("mainProcurementCategory"))
+    if main is not None:
+        return main
+    listed = tender.get("additionalProcurementCategories")
+    additional = {n for c in listed if (n := parse_nature(c))} if isinstance(listed, list) else set()
+    return additional.pop() if len(additional) == 1 else None
 
 
 def notice_type(release: JsonObject) -> str:

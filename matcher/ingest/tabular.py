@@ -16,6 +16,11 @@ Aliases seen in UNGM and World Bank exports, mapped explicitly:
     link                                    -> url
     unspsc                                  -> codes, each prefixed 'UNSPSC:' unless already prefixed
     cpv                                     -> codes, each prefixed 'CPV:' unless already prefixed
+    contract_type, procurement_category,
+    main_procurement_category               -> contract_nature
+
+contract_nature (optional) is supplies, services or works; 'Goods', 'Non-consulting Services', 'Consultant
+Services' and 'Civil Works' as World Bank and UNGM write them are read as those.
 
 A tender_id without its ``<source>:`` prefix gets one (source defaults to ``csv``); whitespace, '/', '?'
 and '#' in ids are percent-encoded. Country names that ``normalize.country_code`` knows become ISO codes;
@@ -35,7 +40,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from matcher.errors import UnreadableFile
-from matcher.ingest.base import Rejected, Row, describe_validation_error, read_table
+from matcher.ingest.base import Rejected, Row, describe_validation_error, read_table, screen
+from matcher.nature import parse_nature
 from matcher.normalize import country_code, parse_amount, parse_date, parse_datetime, safe_id, split_list
 from matcher.schema import Tender
 
@@ -56,6 +62,9 @@ ALIASES: dict[str, str] = {
     "link": "url",
     "unspsc": "codes",
     "cpv": "codes",
+    "contract_type": "contract_nature",
+    "procurement_category": "contract_nature",
+    "main_procurement_category": "contract_nature",
 }
 _CODE_PREFIX = {"unspsc": "UNSPSC", "cpv": "CPV"}
 _SCHEME = re.compile(r"^[A-Za-z]+:")
@@ -115,7 +124,7 @@ def _tender(row: Row, columns: dict[str, str]) -> Tender | Rejected:
     if codes:
         fields["codes"] = codes
     try:
-        return Tender.model_validate(_converted(fields))
+        return screen(Tender.model_validate(_converted(fields)), row.record)
     except ValidationError as exc:
         return Rejected(row.record, describe_validation_error(exc))
 
@@ -137,6 +146,8 @@ def _converted(fields: dict[str, Any]) -> dict[str, Any]:
         if isinstance(out.get(key), str):
             converted = convert(out[key])
             out[key] = out[key] if converted is None else converted
+    if isinstance(out.get("contract_nature"), str):  # an unknown word stays for validation to name
+        out["contract_nature"] = parse_nature(out["contract_nature"]) or out["contract_nature"]
     if isinstance(out.get("titles"), str):
         # Text that is not JSON stays text: validation then says "titles: Input should be a valid dictionary".
         with contextlib.suppress(json.JSONDecodeError):

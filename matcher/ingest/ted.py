@@ -38,10 +38,11 @@ from lxml import etree
 from pydantic import ValidationError
 
 from matcher.errors import UnreadableFile
-from matcher.ingest.base import Rejected, describe_validation_error, iter_members
+from matcher.ingest.base import Rejected, describe_validation_error, iter_members, screen
+from matcher.nature import parse_nature
 from matcher.ingest.ted_cancel import ted_cancels
 from matcher.normalize import clean_text, nuts_country, parse_amount, parse_date, parse_datetime
-from matcher.schema import NoticeType, Tender
+from matcher.schema import Nature, NoticeType, Tender
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,11 @@ _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?")
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
 
 
+#: NC_CONTRACT_NATURE codes with one contract type (every notice of the sample has one of these three).
+_TED_NATURES: dict[str, Nature] = {"1": "works", "2": "supplies", "4": "services"}
+_DESIGN_CONTESTS = frozenset({"D", "R"})  # TD_DOCUMENT_TYPE: design contest, results of a design contest
+
+
 class _NotUsableError(Exception):
     """A well-formed document that cannot become a Tender; the message is the Rejected reason."""
 
@@ -195,7 +201,7 @@ def _notice(root: _Element, name: str) -> Tender | Rejected:
             )
         if not fields["title"]:
             raise _NotUsableError(f"{fields['tender_id']} has no title")
-        return Tender(**fields)
+        return screen(Tender(**fields), name, _notes(root))
     except _NotUsableError as exc:
         return Rejected(name, str(exc))
     except ValidationError as exc:
@@ -203,6 +209,11 @@ def _notice(root: _Element, name: str) -> Tender | Rejected:
 
 
 # ----------------------------------------------------------------------------- shared helpers
+
+
+def _notes(root: _Element) -> list[str]:
+    """TED's "additional information" paragraphs: where a test notice says "Test." (base.is_test_notice)."""
+    return [_paragraphs(element) for element in _iter(root, "INFO_ADD")]
 
 
 def _clean(text: str | None) -> str:
@@ -372,6 +383,7 @@ def _ted_export_fields(root: _Element) -> dict[str, Any]:
         "cancels": ted_cancels(doc.form, doc.notice),
         "url": _ted_url(doc, doc_id),
         "titles": titles,
+        "contract_nature": _ted_nature(doc),
     }
 
 
@@ -380,6 +392,22 @@ def _ted_notice_type(codif: _Element) -> NoticeType:
     if code not in _TED_NOTICE_TYPES:
         log.debug("TD_DOCUMENT_TYPE %r is not mapped; reading it as 'other'", code)
     return _TED_NOTICE_TYPES.get(code, "other")
+
+
+def _ted_nature(doc: _TedExport) -> Nature | None:
+    """TED's coded contract nature (1 works, 2 supplies, 4 services); any other code (TED's list also has
+    combined, other and not-applicable values) defers to the form's TYPE_CONTRACT (CTYPE in the 2014
+    forms, VALUE in the defence forms). Design contests (D, R; forms F12/F13) buy a design: services."""
+    if (_section(doc.codif, "TD_DOCUMENT_TYPE").get("CODE") or "").strip().upper() in _DESIGN_CONTESTS:
+        return "services"
+    coded = _TED_NATURES.get((_section(doc.codif, "NC_CONTRACT_NATURE").get("CODE") or "").strip())
+    if coded is not None:
+        return coded
+    for element in _iter(doc.obj, "TYPE_CONTRACT"):
+        nature = parse_nature(element.get("CTYPE") or element.get("VALUE"))
+        if nature is not None:
+            return nature
+    return None
 
 
 def _ted_titles(root: _Element) -> dict[str, str]:
@@ -511,6 +539,7 @@ def _eforms_fields(root: _Element) -> dict[str, Any]:
         "deadline": _eforms_deadline(root, buyer_country),
         "url": f"https://ted.europa.eu/en/notice/-/detail/{publication_id}" if publication_id else None,
         "titles": titles,
+        "contract_nature": _eforms_nature(parts),
     }
 
 
@@ -580,6 +609,16 @@ def _eforms_buyer(root: _Element, language: str) -> tuple[str | None, str | None
             address = company.find("cac:PostalAddress", _NS)
             return name, _eforms_country(address) if address is not None else None
     return None, None
+
+
+def _eforms_nature(parts: list[_Element]) -> Nature | None:
+    """The main contract nature (BT-23) of the procedure, else of its first lot that states one; the
+    additional natures under cac:ProcurementAdditionalType (BT-531) are not the main one."""
+    for part in parts:
+        for code in part.iterfind("cbc:ProcurementTypeCode", _NS):
+            if code.get("listName") == "contract-nature" and (nature := parse_nature(code.text)) is not None:
+                return nature
+    return None
 
 
 def _eforms_codes(parts: list[_Element]) -> list[str]:

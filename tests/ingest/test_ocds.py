@@ -97,6 +97,7 @@ def test_record_package_uses_the_compiled_release() -> None:
         currency="MXN",
         published=date(2018, 1, 18),
         url="https://contratacionesabiertas.jalisco.gob.mx/apiDocumentosOcds/descarga/documento/5/id/183233",
+        contract_nature="supplies",  # the compiled release's mainProcurementCategory "goods"
     )
 
 

@@ -1,0 +1,140 @@
+"""What a notice buys and what a firm sells: supplies, services or works, and how well the two fit.
+
+Every TED notice states its contract nature, and so do OCDS 1.1 releases (``mainProcurementCategory``).
+A firm may state what it sells (``FirmProfile.offers``); when it does not, its codes tell: CPV and UNSPSC
+both keep goods, services and (CPV) construction work apart at their top level.
+
+CPV 2008 divisions (the first two digits; checked against the CPV 2008 list, cpv2008_en.json: 45 divisions
+and the catch-all 99999999 "Not reflected in other sections", which says nothing):
+
+* 03-44 are products ("Agricultural, farming, fishing ... products" to "Construction structures and
+  materials"), and 48 "Software package and information systems" is sold as a product: supplies.
+* 45 "Construction work": works.
+* 50-98 are services ("Repair and maintenance services" to "Other community, social and personal
+  services"), including 71 "Architectural, construction, engineering and inspection services": designing a
+  building is a service, not the building.
+
+UNSPSC segments, grouped as UNGM groups them (unspsc_ungm_en.csv: groups A-I are equipment, materials and
+supplies, group J "Services"):
+
+* every segment of groups A-I (10-60, 95): supplies. 95 "Land and Buildings and Structures and
+  Thoroughfares" sits in group D with construction equipment: buying a prefabricated or permanent
+  structure is buying a thing, so it stays with UNGM, as supplies.
+* every segment of group J (64, 70-94): services, except:
+* 72 "Building and Facility Construction and Maintenance Services" is construction: the segment and its
+  families 7211 residential, 7212 nonresidential, 7214 heavy and 7215 specialised trade construction are
+  works (CPV puts the same activities, roofing and plumbing included, in 45); family 7210 "Building and
+  facility maintenance and repair services" stays a service, as CPV 50 does.
+* family 5702 "Services related to humanitarian relief actions" of segment 57 (group H) is a service.
+
+Other schemes (GSIN, NAICS, OTHER) say nothing here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from matcher.schema import NATURES, FirmProfile, Nature
+
+#: The fit when the firm's or the notice's nature is unknown: neither helps nor hurts.
+NEUTRAL = 0.5
+#: The fit when the notice buys what the firm clearly does not sell (share 0); kept above 0 so that a
+#: product maker can still see a services notice that matches it on everything else.
+MISMATCH = 0.1
+
+_CPV_WORKS = "45"
+_CPV_SOFTWARE = "48"
+_UNSPSC_SERVICE_SEGMENTS = frozenset({"64", *(str(s) for s in range(70, 95))})  # UNGM group J
+_UNSPSC_CONSTRUCTION = "72"
+_UNSPSC_SERVICE_FAMILIES = frozenset({"7210", "5702"})
+
+#: Words a source uses for a contract nature (OCDS mainProcurementCategory, World Bank and UNGM exports,
+#: eForms contract-nature codes); matched case-insensitively with spaces, hyphens and underscores ignored.
+_NATURE_WORDS: dict[str, Nature] = {
+    "supplies": "supplies", "supply": "supplies", "goods": "supplies", "products": "supplies",
+    "services": "services", "service": "services", "consultingservices": "services",
+    "consultantservices": "services", "nonconsultingservices": "services", "consultancy": "services",
+    "works": "works", "work": "works", "civilworks": "works", "construction": "works",
+}  # fmt: skip
+
+
+def parse_nature(value: object) -> Nature | None:
+    """``'Goods'``, ``'supplies'``, ``'Non-consulting Services'``, ``'WORKS'`` -> the schema's word; anything
+    else (``'combined'``, ``''``, None) -> None."""
+    if not isinstance(value, str):
+        return None
+    word = "".join(ch for ch in value.casefold() if ch.isalnum())
+    return _NATURE_WORDS.get(word)
+
+
+def nature_of_code(code: str) -> Nature | None:
+    """The nature a single scheme-prefixed code implies, or None (unknown scheme or division)."""
+    scheme, _, digits = code.partition(":")
+    if not digits[:2].isdigit():
+        return None
+    if scheme == "CPV":
+        division = int(digits[:2])
+        if digits[:2] == _CPV_WORKS:
+            return "works"
+        if 3 <= division <= 44 or digits[:2] == _CPV_SOFTWARE:
+            return "supplies"
+        return "services" if 50 <= division <= 98 else None
+    if scheme == "UNSPSC":
+        segment, family = digits[:2], digits[:4]
+        if family in _UNSPSC_SERVICE_FAMILIES:
+            return "services"
+        if segment == _UNSPSC_CONSTRUCTION:
+            return "works"
+        if segment in _UNSPSC_SERVICE_SEGMENTS:
+            return "services"
+        return "supplies" if 10 <= int(segment) <= 60 or segment == "95" else None
+    return None
+
+
+def _shares(weighted: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Weight per nature over the codes whose nature is known, as shares summing to 1; {} if none."""
+    totals = dict.fromkeys(NATURES, 0.0)
+    for code, weight in weighted:
+        nature = nature_of_code(code)
+        if nature is not None and weight > 0:
+            totals[nature] += weight
+    whole = sum(totals.values())
+    return {n: w / whole for n, w in totals.items()} if whole > 0 else {}
+
+
+def nature_of_codes(codes: Sequence[str]) -> dict[str, float]:
+    """The share of supplies, services and works among the codes with a known nature (each code counts
+    once); {} when no code says. ``['CPV:33111000', 'CPV:50421000']`` -> supplies 0.5, services 0.5."""
+    return _shares((code, 1.0) for code in codes)
+
+
+def firm_natures(firm: FirmProfile, inferred: Sequence[tuple[str, float]] = ()) -> dict[str, float]:
+    """What the firm sells, as shares. Stated ``offers`` win outright (equal shares); otherwise its
+    confirmed codes count 1 each and inferred ``(code, confidence)`` pairs count their confidence. {} when
+    nothing is known."""
+    if firm.offers:
+        return {n: (1.0 / len(firm.offers) if n in firm.offers else 0.0) for n in NATURES}
+    return _shares([*((code, 1.0) for code in firm.codes), *inferred])
+
+
+def nature_fit(
+    firm_natures: Mapping[str, float], tender_nature: str | None, tender_codes: Sequence[str] = ()
+) -> float:
+    """How well what a notice buys fits what the firm sells, in [0, 1].
+
+    1 when the notice buys the firm's main nature (or any nature it states it offers), ``NEUTRAL`` when
+    either side is unknown, ``MISMATCH`` when the firm shows no sign of selling it; in between in
+    proportion to the nature's weight against the firm's main one. A notice without a stated nature is
+    judged by its codes, each nature counting by its share."""
+    top = max(firm_natures.values(), default=0.0)
+    if top <= 0:
+        return NEUTRAL
+    wanted: Mapping[str, float] = {tender_nature: 1.0} if tender_nature in NATURES else nature_of_codes(
+        tender_codes
+    )
+    if not wanted:
+        return NEUTRAL
+    return sum(
+        share * (MISMATCH + (1 - MISMATCH) * firm_natures.get(nature, 0.0) / top)
+        for nature, share in wanted.items()
+    )
