@@ -185,7 +185,7 @@ class SuggestCodesQuery(_In):
 
 
 class SuggestedCodePublic(SuggestedCode):
-    """A code inferred from the firm's description, with a confidence (the chance its CPV group fits, as
+    """A code inferred from the firm's description, with a confidence (the chance its CPV class fits, as
     measured on stored notices) and the evidence behind it. Not part of the profile until accepted."""
 
 

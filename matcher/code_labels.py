@@ -5,10 +5,13 @@ digits: ``33110000`` "Imaging equipment...", ``33111000`` "X-ray devices", ``384
 of the 9,458 labels) and UNSPSC classes and commodities (at least six significant digits; about 12,500 of
 13,244). Divisions and groups ("Medical equipments") are never suggested, so their labels are not embedded.
 
-Cost, measured with ``use-multilingual`` on the 2-core machine (evaluation/CODE_INFERENCE.md): about 0.8 ms
-a label, so the CPV matrix takes ~7 s the first time any process of a home needs it and is read back from
-the embedding cache (keyed by encoder and text) afterwards; the UNSPSC matrix (~10 s) is built only when
-that scheme is in use. Both are built lazily, on the first suggestion, not at start-up.
+Cost, measured with ``use-multilingual`` on the shared 2-core machine (evaluation/CODE_INFERENCE.md): 0.8 ms
+a label when the machine was quiet (2,000 labels in 1.6 s), 5.8 ms when other jobs shared it (9,141 CPV labels
+in 53 s, 12,557 UNSPSC labels in 55 s). That is paid once per home: the vectors go into the embedding cache
+(keyed by encoder and text) and later processes read the CPV matrix back in 0.2-1.0 s. So both matrices are
+built lazily, on the first suggestion (not at start-up, not in ``make run``), and the UNSPSC one only where
+that scheme is in use. Restricting CPV further (to categories, 5 digits) would save little and lose the
+deepest labels, which name products ("Water meters" is 38421100, seven digits).
 """
 
 from __future__ import annotations

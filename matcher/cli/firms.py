@@ -20,7 +20,7 @@ def suggest_codes(
     home: HomeOption = None,
 ) -> None:
     """CPV (and UNSPSC) codes inferred from the firm's description and keywords, most confident first.
-    The confidence estimates how often a suggestion at that value has the right CPV group."""
+    The confidence estimates how often a suggestion at that value has the right CPV class."""
     suggestions = open_matcher(home).suggest_codes(firm_id, k=k)
     if json_output:
         echo_json([s.model_dump() for s in suggestions])

@@ -83,18 +83,19 @@ def test_suggestions_are_ranked_deduplicated_and_labelled(stocked: Matcher) -> N
     # The water-meter notices are the nearest and all carry 3842: that class leads, backed by the notices.
     assert class_key(found[0].code) == "CPV:3842" and "notices" in found[0].source
     top = found[0]
-    expected = CALIBRATION.confidence(_label_cosine(stocked, firm, top.code), 1.0, 1.0)
+    expected = CALIBRATION.confidence(_label_gap(stocked, firm, top.code), 1.0, 1.0)
     assert top.confidence == pytest.approx(expected, abs=1e-4)
 
 
-def _label_cosine(matcher: Matcher, firm: FirmProfile, code: str) -> float:
-    """The best label cosine within the code's class (what the label evidence of a class is)."""
+def _label_gap(matcher: Matcher, firm: FirmProfile, code: str) -> float:
+    """The best label cosine within the code's class minus the best over every label (a class's label
+    evidence)."""
     from matcher.code_labels import label_space
 
     space = label_space(matcher.embedder, "CPV")
     query = matcher.embedder.encode_queries([firm.text()])[0]
     rows = [i for i, c in enumerate(space.codes) if class_key(c) == class_key(code)]
-    return float(max(space.matrix[rows] @ query))
+    return float(max(space.matrix[rows] @ query) - max(space.matrix @ query))
 
 
 def test_leave_one_out_keeps_a_notice_from_voting_for_its_own_codes(stocked: Matcher) -> None:
@@ -162,7 +163,7 @@ def test_source_names_the_evidence() -> None:
     from matcher.code_inference import Candidate
 
     def source(share: float, top: bool) -> str:
-        return Candidate("CPV:33111000", "X", 0.5, share, share, top).source
+        return Candidate("CPV:33111000", "X", 0.5, 0.0, share, share, top).source
 
     assert source(MIN_SHARE, True) == "labels+notices"
     assert source(MIN_SHARE / 2, True) == "labels"

@@ -1,0 +1,26 @@
+"""Korean descriptions with the real multilingual encoder: the label evidence alone (no stored notices)
+puts the right CPV group in the top 5."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matcher.config import Settings
+from matcher.pipeline import Matcher
+from matcher.schema import FirmProfile
+
+
+@pytest.mark.slow
+def test_korean_descriptions_get_the_right_cpv_group(tmp_path: Path) -> None:
+    matcher = Matcher(Settings(home=tmp_path / "home", encoder="use-multilingual"))
+    xray = FirmProfile(firm_id="xray", name="X", description="디지털 엑스레이 촬영 장치를 제조합니다")
+    meters = FirmProfile(firm_id="meters", name="M", description=(
+        "스마트 수도 계량기를 제조하는 회사입니다. 초음파 수도미터와 원격검침 시스템을 공급합니다."))
+    xray_codes = [s.code for s in matcher.suggest_codes(xray, k=5)]
+    meter_codes = [s.code for s in matcher.suggest_codes(meters, k=5)]
+    matcher.close()
+    assert any(c.startswith("CPV:331") for c in xray_codes), xray_codes  # medical imaging equipment
+    # 3842: instruments for measuring flow, level and pressure (38421100 water meters is in it)
+    assert any(c.startswith("CPV:3842") for c in meter_codes), meter_codes
