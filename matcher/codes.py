@@ -8,15 +8,12 @@ the tender's code ("we do all of division 45") covers it almost as well as the e
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import json
-from dataclasses import dataclass
-from functools import cache, lru_cache
-from importlib import resources
+from functools import lru_cache
 
+from matcher.codebook import CodeBook, codebook
 from matcher.schema import CodeMatch
+
+__all__ = ["CPV_LEVELS", "UNSPSC_LEVELS", "WITHIN", "CodeBook", "code_overlap", "codebook", "compare"]
 
 #: Similarity by the deepest shared level. Exact beats class beats group beats division, as ranking expects.
 CPV_LEVELS: dict[int, tuple[str, float]] = {
@@ -31,39 +28,6 @@ UNSPSC_LEVELS: dict[int, tuple[str, float]] = {
     2: ("segment", 0.3),
 }
 WITHIN = 0.9  # the firm's code is an ancestor of the tender's code
-
-
-@dataclass(frozen=True)
-class CodeBook:
-    """Labels for every known code, keyed by the scheme-prefixed code (``CPV:45210000``)."""
-
-    labels: dict[str, str]
-
-    def label(self, code: str) -> str | None:
-        return self.labels.get(code)
-
-    def __contains__(self, code: object) -> bool:
-        return code in self.labels
-
-
-def _read_packaged(name: str) -> bytes:
-    path = resources.files("matcher.data.codelists").joinpath(name)
-    return gzip.decompress(path.read_bytes())
-
-
-@cache
-def codebook() -> CodeBook:
-    """The shipped CPV 2008 and UNGM UNSPSC lists (loaded once, about 20k labels)."""
-    labels: dict[str, str] = {}
-    cpv = json.loads(_read_packaged("cpv2008_en.json.gz"))
-    for code, label in cpv.items():
-        labels["CPV:" + code.split("-")[0]] = label
-    reader = csv.DictReader(io.StringIO(_read_packaged("unspsc_ungm_en.csv.gz").decode("utf-8-sig")))
-    for row in reader:
-        code = row["Code"].strip()
-        if code.isdigit():
-            labels["UNSPSC:" + code] = row["Title"].strip()
-    return CodeBook(labels)
 
 
 def _significant(digits: str, minimum: int) -> str:

@@ -175,6 +175,7 @@ def score_parts(signals: Signals, weights: dict[str, float]) -> ScoreParts:
         value=round(signals.value, 4),
         history=round(signals.history, 4),
         feedback=round(signals.feedback, 4),
+        nature=round(signals.nature, 4),
         term_guard=signals.guard.multiplier,
         weights=weights,
     )

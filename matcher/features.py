@@ -19,11 +19,15 @@ from scipy import sparse
 from matcher.codes import compare
 from matcher.fx import to_eur
 from matcher.lexical import LexicalModel, TermGuard
+from matcher.nature import firm_natures, nature_fit
 from matcher.schema import FirmProfile, Tender
 from matcher.suppliers import name_key
 
 NEUTRAL = 0.5
-SIGNALS = ("dense", "lexical", "codes", "country", "value", "history", "feedback")
+SIGNALS = ("dense", "lexical", "codes", "country", "value", "history", "feedback", "nature")
+#: An inferred code counts this much of its confidence against a confirmed code (which counts 1): a
+#: suggestion the firm never saw must not outweigh a code it chose.
+INFERRED_CODE_WEIGHT = 0.8
 #: The parts of the history signal (see ``matcher.history``); the re-ranker sees them separately.
 HISTORY_PARTS = ("history_similarity", "code_affinity", "buyer_affinity", "value_affinity", "pair_affinity",
                  "market_share", "label_prior", "family_prior", "recent_holder", "title_value_affinity")
@@ -63,6 +67,7 @@ class CandidateBatch:
     countries: list[frozenset[str]]
     values_eur: np.ndarray  # NaN when unknown
     buyers: list[str] = field(default_factory=list)  # buyer_key per tender ('' when unknown)
+    natures: list[str | None] = field(default_factory=list)  # contract nature per tender (None when unknown)
 
     def __len__(self) -> int:
         return len(self.tenders)
@@ -108,9 +113,10 @@ class _FactsMemo:
 tender_facts = _FactsMemo()
 
 
-def prepare_candidates(tenders: Sequence[Tender], lexical: LexicalModel) -> CandidateBatch:
+def prepare_candidates(tenders: Sequence[Tender], lexical: LexicalModel, labels: bool | None = None) -> CandidateBatch:
+    """``labels`` overrides whether the documents include code labels (the judged "previous default")."""
     facts = [tender_facts(t) for t in tenders]
-    documents = [f.document for f in facts]
+    documents = [f.document for f in facts] if labels is None else [t.text(labels=labels) for t in tenders]
     codes = sorted({c for t in tenders for c in t.codes})
     position = {c: j for j, c in enumerate(codes)}
     table = np.full((len(tenders), max((len(t.codes) for t in tenders), default=0)), -1, dtype=np.int64)
@@ -129,6 +135,7 @@ def prepare_candidates(tenders: Sequence[Tender], lexical: LexicalModel) -> Cand
         countries=[f.countries for f in facts],
         values_eur=np.array([f.value_eur for f in facts], dtype=np.float64),
         buyers=[f.buyer for f in facts],
+        natures=[t.contract_nature for t in tenders],
     )
 
 
@@ -138,15 +145,27 @@ def _value_eur(tender: Tender) -> float | None:
     return to_eur(tender.value, tender.currency)
 
 
-def code_scores(firm_codes: Sequence[str], batch: CandidateBatch) -> np.ndarray:
-    """Best code similarity per tender; NEUTRAL when the firm or the tender has no codes."""
+def weighted_codes(firm_codes: Sequence[str], inferred: Sequence[tuple[str, float]] = ()) -> list[tuple[str, float]]:
+    """The firm's codes with the weight each counts: 1 for a confirmed code, ``INFERRED_CODE_WEIGHT`` times
+    its confidence for an inferred one (a code both confirmed and inferred counts as confirmed)."""
+    confirmed = set(firm_codes)
+    return [*((c, 1.0) for c in firm_codes),
+            *((c, INFERRED_CODE_WEIGHT * conf) for c, conf in inferred if c not in confirmed and conf > 0)]
+
+
+def code_scores(
+    firm_codes: Sequence[str], batch: CandidateBatch, inferred: Sequence[tuple[str, float]] = ()
+) -> np.ndarray:
+    """Best weighted code similarity per tender (see ``weighted_codes``); NEUTRAL when the firm has no codes,
+    confirmed or inferred, or the tender has none."""
     out = np.full(len(batch), NEUTRAL)
-    if not firm_codes or not batch.codes:
+    codes = weighted_codes(firm_codes, inferred)
+    if not codes or not batch.codes:
         return out
     best = np.zeros(len(batch.codes), dtype=np.float32)
-    for firm_code in firm_codes:
+    for firm_code, weight in codes:
         for j in batch.code_blocks.get(_block(firm_code), ()):
-            best[j] = max(best[j], code_similarity(firm_code, batch.codes[j]))
+            best[j] = max(best[j], weight * code_similarity(firm_code, batch.codes[j]))
     # position -1 (padding) reads the appended 0
     per_tender = np.append(best, np.float32(0.0))[batch.code_table].max(axis=1)
     has_codes = batch.has_codes
@@ -181,6 +200,16 @@ def value_scores(firm: FirmProfile, batch: CandidateBatch) -> np.ndarray:
     return out
 
 
+def nature_scores(firm: FirmProfile, batch: CandidateBatch, inferred: Sequence[tuple[str, float]] = ()) -> np.ndarray:
+    """How well what each notice buys (supplies, services, works) fits what the firm sells
+    (``matcher.nature``); NEUTRAL when either side is unknown."""
+    natures = firm_natures(firm, inferred)
+    if not natures:
+        return np.full(len(batch), NEUTRAL)
+    return np.array([nature_fit(natures, nature, tender.codes)
+                     for nature, tender in zip(batch.natures, batch.tenders, strict=True)], dtype=np.float64)
+
+
 def lexical_scores(firm: FirmProfile, batch: CandidateBatch, lexical: LexicalModel) -> np.ndarray:
     if batch.doc_matrix is None:
         return np.zeros(len(batch))
@@ -201,14 +230,17 @@ def signal_matrix(
     dense: Sequence[float] | np.ndarray,
     lexical: LexicalModel,
     extra: Mapping[str, np.ndarray] | None = None,
+    inferred: Sequence[tuple[str, float]] = (),
 ) -> np.ndarray:
     """(n tenders, len(FEATURES)) features in [0, 1]; history and feedback columns come from ``extra``
-    (NEUTRAL when absent)."""
+    (NEUTRAL when absent). ``inferred`` are (code, confidence) pairs suggested from the firm's description
+    (``matcher.code_inference``): they feed the code and contract-nature columns below confirmed codes."""
     out = np.full((len(batch), len(FEATURES)), NEUTRAL, dtype=np.float64)
     column = {name: j for j, name in enumerate(FEATURES)}
     out[:, column["dense"]] = np.clip(np.asarray(dense, dtype=np.float64), 0.0, 1.0)
     out[:, column["lexical"]] = lexical_scores(firm, batch, lexical)
-    out[:, column["codes"]] = code_scores(firm.codes, batch)
+    out[:, column["codes"]] = code_scores(firm.codes, batch, inferred)
+    out[:, column["nature"]] = nature_scores(firm, batch, inferred)
     out[:, column["country"]] = country_scores(firm, batch)
     out[:, column["value"]] = value_scores(firm, batch)
     for name, values in (extra or {}).items():

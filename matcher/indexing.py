@@ -28,6 +28,9 @@ from matcher.lexical import LexicalModel
 from matcher.schema import Tender
 
 log = logging.getLogger(__name__)
+#: The recipe of a notice's searched text (``Tender.text``): bump it whenever that text changes.
+#: "labels-1": title, English title, English labels of the codes, description.
+TEXT_RECIPE = "labels-1"
 
 # Refit TF-IDF (cheap next to embedding) once the collection has grown this much since the last fit.
 LEXICAL_REFIT_GROWTH = 1.5
@@ -99,6 +102,12 @@ class Reservoir:
                 self.items[slot] = item
 
 
+def indexed_hash(content_hash: str) -> str:
+    """What the index records per notice: its content hash under the recipe of its searched text, so that a
+    change of recipe (``TEXT_RECIPE``) re-embeds every notice on the next sync, as a content change would."""
+    return f"{TEXT_RECIPE}:{content_hash}"
+
+
 class IndexService:
     """Owns the current index of one name and every change to it (one writer at a time per process)."""
 
@@ -149,7 +158,7 @@ class IndexService:
             parts.append(self.embedder.encode_documents([t.text() for t in chunk], progress=progress))
             for tender in chunk:
                 ids.append(tender.tender_id)
-                hashes[tender.tender_id] = tender.content_hash()
+                hashes[tender.tender_id] = indexed_hash(tender.content_hash())
                 sample.add(tender)
         vectors = np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
         del parts
@@ -170,8 +179,9 @@ class IndexService:
         progress: bool = False,
     ) -> SyncReport:
         """Bring the index in line with ``stored`` (tender_id -> content hash), building it if absent."""
-        if not self.exists() or self._outgrown(len(stored)):
+        if not self.exists() or self._outgrown(len(stored)) or self._other_recipe():
             return self.build(all_tenders(), progress=progress)
+        stored = {tid: indexed_hash(h) for tid, h in stored.items()}
         started = time.perf_counter()
         with self._write_lock:
             base = self.current()
@@ -196,6 +206,12 @@ class IndexService:
         added = sum(1 for t in changed if t not in base.hashes)
         return SyncReport(added, len(changed) - added, len(removed), time.perf_counter() - started,
                           loaded.build_id)
+
+    def _other_recipe(self) -> bool:
+        """Whether the serving index embedded another recipe of the notice text: every vector and the TF-IDF
+        model are then stale, so a full build (which re-embeds only texts the cache has not seen) is due."""
+        recorded = next(iter(self.current().hashes.values()), None)
+        return recorded is not None and not recorded.startswith(f"{TEXT_RECIPE}:")
 
     def _outgrown(self, count: int) -> bool:
         """Whether the serving index no longer fits the size rule (a full build re-embeds nothing cached)."""

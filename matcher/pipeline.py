@@ -7,7 +7,7 @@ they could own themselves.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from matcher.award_history import AwardHistory
+from matcher.calibration import Calibration, load_calibration
 from matcher.code_inference import (
     MAX_SUGGESTIONS,
     SUGGESTION_CACHE_SIZE,
@@ -52,6 +53,9 @@ from matcher.store.shortlists import FeedbackEvent, ShortlistItem, ShortlistRepo
 from matcher.store.tenders import TenderCache
 
 log = logging.getLogger(__name__)
+
+#: How many suggested codes feed a firm's code and contract-nature signals (chosen on the judged tuning half).
+INFERRED_FOR_RANKING = 5
 
 T = TypeVar("T", Tender, FirmProfile)
 
@@ -297,15 +301,18 @@ class Matcher:
 
     def recommend_many(
         self, firms: Sequence[str | FirmProfile], query: MatchQuery | Sequence[MatchQuery] | None = None,
-        progress: bool = False,
+        progress: bool = False, decisions: Mapping[str, Mapping[str, Status]] | None = None,
     ) -> list[list[Match]]:
         """``recommend`` for many firms with batched vector search (digests rank every firm at once).
-        ``query`` is one query for every firm, or one per firm (a digest subscription's own filters)."""
+        ``query`` is one query for every firm, or one per firm (a digest subscription's own filters).
+        ``decisions`` (firm_id -> {tender_id: status}) replaces the stored partner decisions: the judged
+        evaluation asks "what if the partner approved this one" without writing to the store."""
         profiles = [self.get_firm(f) if isinstance(f, str) else f for f in firms]
         base = list(query) if isinstance(query, Sequence) else [query or MatchQuery()] * len(profiles)
         loaded = self.index.current()
         vectors = self.embedder.encode_queries([p.text() for p in profiles], progress=progress)
-        statuses = self.decisions([p.firm_id for p in profiles])
+        statuses = self.decisions([p.firm_id for p in profiles]) if decisions is None else {
+            p.firm_id: dict(decisions.get(p.firm_id, {})) for p in profiles}
         queries = [
             replace(q, exclude=q.exclude | {t for t, s in statuses[p.firm_id].items() if s == "rejected"})
             for p, q in zip(profiles, base, strict=True)
@@ -352,15 +359,35 @@ class Matcher:
         if wins:
             firm, history = self.awards.signals(firm, wins, tenders, self.embedder, loaded.lexical, self.settings.now())
             extra = {**extra, **history}
-        scored = score_candidates(firm, tenders, [d for _, d in candidates], loaded.lexical, extra)
+        inferred = self.inferred_codes(firm)
+        scored = score_candidates(firm, tenders, [d for _, d in candidates], loaded.lexical, extra, inferred)
         scorer = pick_scorer(self.scorer, self.reranker, has_history=bool(wins))
         scores = fuse_matrix(scored.matrix, scored.multipliers, scorer)
         ranking = order(scores, [t.tender_id for t in tenders], k)
         weights, now = scorer.weights(), self.settings.now()
-        return [
+        return self._calibrated([
             make_match(firm, tenders[i], describe(scored, i, loaded.lexical), scores[i], rank, weights, now)
             for rank, i in enumerate(ranking, start=1)
-        ]
+        ])
+
+    @cached_property
+    def calibration(self) -> Calibration | None:
+        """Raw score -> calibrated fit and band (``matcher.calibration``), loaded on first use."""
+        return load_calibration(self.settings.models_dir)
+
+    def _calibrated(self, matches: list[Match]) -> list[Match]:
+        calibration = self.calibration
+        if calibration is None:
+            return matches
+        for match in matches:
+            fit = float(calibration.fit(match.score))
+            band = calibration.band(fit)
+            match.fit, match.fit_band, match.fit_band_share = round(fit, 3), band.name, band.relevant_share  # type: ignore[assignment]
+        return matches
+
+    def inferred_codes(self, firm: FirmProfile) -> list[tuple[str, float]]:
+        """The (code, confidence) pairs ranking adds to a firm's confirmed codes (``suggest_codes``)."""
+        return [(s.code, s.confidence) for s in self.suggest_codes(firm, k=INFERRED_FOR_RANKING)]
 
     def decision_features(self, before: datetime | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per firm with partner decisions made before ``before`` (the latest per tender): the ranking features

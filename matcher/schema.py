@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from matcher.codebook import codebook
 from matcher.countries import ISO_COUNTRIES
 
 if TYPE_CHECKING:
@@ -28,6 +29,11 @@ NATURES: tuple[Nature, ...] = ("supplies", "services", "works")
 OPPORTUNITY_TYPES: frozenset[str] = frozenset({"open_call", "prior_information"})
 #: A deadline this many years after publication is a placeholder, not a date.
 MAX_DEADLINE_YEARS = 10
+#: Whether ``Tender.text`` includes the English labels of the notice's codes (see there).
+LABELLED_TEXT = True
+#: Labels of at most this many codes go into a notice's text: the main code comes first, and notices with
+#: dozens of additional codes (one per lot) would otherwise drown their own words.
+MAX_LABELLED_CODES = 6
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -108,6 +114,13 @@ def _normalised(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split())
 
 
+def code_labels(codes: list[str]) -> str:
+    """The English labels of the first codes, one line ("Water meters; Measuring instruments")."""
+    book = codebook()
+    found = [label for code in codes[:MAX_LABELLED_CODES] if (label := book.label(code))]
+    return "; ".join(dict.fromkeys(found))
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -173,11 +186,19 @@ class Tender(_Model):
         found = [self.buyer_country] if self.buyer_country else []
         return _dedupe(found + self.countries)
 
-    def text(self) -> str:
+    def text(self, labels: bool = LABELLED_TEXT) -> str:
         """The text that is embedded and searched: title, the English title when the original is in
-        another language (TED translates every title), then the description."""
+        another language (TED translates every title), the English labels of its codes, then the description.
+
+        The labels make every notice reachable in a language the encoders know: a Bulgarian or Finnish
+        notice (languages the multilingual encoder was not trained on) still says "Water meters" through
+        its CPV code. ``labels=False`` is the text before labels were added (the judged evaluation's
+        "previous default")."""
         english = self.titles.get("en", "")
-        parts = [self.title, english if english and english != self.title else "", self.description]
+        parts = [self.title, english if english and english != self.title else ""]
+        if labels:
+            parts.append(code_labels(self.codes))
+        parts.append(self.description)
         return "\n".join(p for p in parts if p)
 
     def duplicate_key(self) -> str:
@@ -274,6 +295,8 @@ class ScoreParts(BaseModel):
     value: float = 0.0
     history: float = 0.0
     feedback: float = 0.0
+    nature: float = Field(default=0.5, description="what the notice buys (supplies/services/works) against what "
+                          "the firm sells; 0.5 when either is unknown")
     term_guard: float = Field(default=1.0, description="multiplier, < 1 when distinctive terms are absent")
     weights: dict[str, float] = Field(default_factory=dict)
 
@@ -329,7 +352,12 @@ class Match(BaseModel):
     tender_id: str
     firm_id: str
     rank: int
-    score: float = Field(ge=0.0, le=1.0)
+    score: float = Field(ge=0.0, le=1.0, description="raw ranking score: orders matches, means little alone")
+    fit: float | None = Field(default=None, ge=0.0, le=1.0, description=(
+        "calibrated fit: the share of matches at this score judged relevant (models/calibration)"))
+    fit_band: Literal["strong", "good", "possible", "weak"] | None = None
+    fit_band_share: float | None = Field(default=None, description=(
+        "share of the judged matches in this band that were relevant (the band's evidence)"))
     parts: ScoreParts
     reasons: Explanation
     title: str

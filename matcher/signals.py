@@ -45,6 +45,7 @@ class Signals:
     value: float
     history: float = NEUTRAL
     feedback: float = NEUTRAL
+    nature: float = NEUTRAL  # what the notice buys against what the firm sells (matcher.nature)
     # The parts of ``history`` (matcher.history), kept apart for the learned re-ranker.
     history_similarity: float = NEUTRAL
     code_affinity: float = NEUTRAL
@@ -135,6 +136,8 @@ class ScoredCandidates:
     matrix: np.ndarray  # (n, len(FEATURES))
     guards: list[TermGuard]
     notes: Mapping[str, Sequence[str]]
+    #: (code, confidence) pairs inferred from the firm's description (``matcher.code_inference``).
+    inferred: Sequence[tuple[str, float]] = ()
 
     @property
     def multipliers(self) -> np.ndarray:
@@ -147,9 +150,11 @@ def score_candidates(
     dense: Sequence[float],
     lexical: LexicalModel,
     extra: Mapping[str, Sequence[tuple[float, str]]] | None = None,
+    inferred: Sequence[tuple[str, float]] = (),
 ) -> ScoredCandidates:
     """The numbers ranking needs for every candidate (from ``matcher.features``, what evaluation measures).
-    ``extra`` carries (value, note) per candidate for history and feedback."""
+    ``extra`` carries (value, note) per candidate for history and feedback; ``inferred`` the firm's
+    suggested codes with their confidence."""
     batch = prepare_candidates(tenders, lexical)
     numbers = {name: np.array([v for v, _ in values]) for name, values in (extra or {}).items()}
     notes = {name: [n for _, n in values] for name, values in (extra or {}).items() if name in SIGNALS}
@@ -157,9 +162,10 @@ def score_candidates(
         firm=firm,
         tenders=tenders,
         documents=batch.documents,
-        matrix=signal_matrix(firm, batch, dense, lexical, numbers),
+        matrix=signal_matrix(firm, batch, dense, lexical, numbers, inferred),
         guards=term_guards(firm, batch, lexical),
         notes=notes,
+        inferred=inferred,
     )
 
 

@@ -9,20 +9,30 @@ from typing import Annotated
 
 import typer
 
+from matcher.calibration import fit_calibration, save_calibration
 from matcher.cli.common import HomeOption, as_paths, echo_json, open_matcher, print_ingest
 from matcher.config import EncoderName, get_settings
 from matcher.embed import Embedder, EmbeddingCache, make_encoder
 from matcher.errors import InvalidInput
+from matcher.evaluate.judged import JudgedProfile, evaluate_judged, format_judged, load_judged
+from matcher.evaluate.judged_decisions import decision_effect
+from matcher.evaluate.judged_methods import Corpus, judged_methods
 from matcher.evaluate.report import EvalReport, evaluate, shipped_scorer
 from matcher.evaluate.split import cutoff_at_quantile
 from matcher.evaluate.train import train, training_set
-from matcher.pipeline import IngestResult
+from matcher.pipeline import IngestResult, Matcher
 from matcher.reranker import load_reranker, save_reranker, trained_until
+from matcher.retrieve import MatchQuery
 from matcher.schema import Award
 
 log = logging.getLogger(__name__)
 
 AwardsFile = Annotated[Path, typer.Option("--awards", exists=True, dir_okay=False, help="award-history file")]
+JudgedFile = Annotated[
+    Path | None,
+    typer.Option("--judged", exists=True, dir_okay=False, help="judged relevance file (evaluation/judged.json)"),
+]
+SplitOption = Annotated[str, typer.Option("--split", help="judged profiles to use: report, tune or all")]
 Cutoff = Annotated[str | None, typer.Option("--cutoff", help="cut date YYYY-MM-DD (default: --cutoff-quantile)")]
 Quantile = Annotated[float, typer.Option("--cutoff-quantile", min=0.01, max=0.99, help="cut at this date quantile")]
 Encoders = Annotated[
@@ -92,14 +102,28 @@ def format_report(report: EvalReport) -> str:
 
 
 def evaluate_command(
-    awards_file: AwardsFile, cutoff: Cutoff = None, quantile: Quantile = 0.7,
+    awards_file: Annotated[
+        Path | None, typer.Option("--awards", exists=True, dir_okay=False, help="award-history file")
+    ] = None,
+    judged: JudgedFile = None,
+    split: SplitOption = "report",
+    decisions: Annotated[bool, typer.Option("--decisions", help="also measure partner decisions")] = False,
+    cutoff: Cutoff = None, quantile: Quantile = 0.7,
     k: Annotated[int, typer.Option("--k", min=1, max=500)] = 10,
     encoders: Encoders = None,
     json_output: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     home: HomeOption = None,
 ) -> None:
-    """Time-split evaluation: profiles from wins before the cut, ranked against every award after it."""
+    """Time-split evaluation on award history (--awards), or judged relevance over the stored notices (--judged):
+    profiles from wins before the cut ranked against every award after it, or judged profiles ranked against
+    the opportunity notices of this store."""
+    if (awards_file is None) == (judged is None):
+        raise InvalidInput("give exactly one of --awards FILE or --judged FILE")
     settings = get_settings(**({"home": home} if home else {}))
+    if judged is not None:
+        _evaluate_judged(judged, split, encoders or ["use-multilingual", "minilm"], json_output, home, decisions)
+        return
+    assert awards_file is not None
     rows = _load(awards_file)
     cut = _cut(rows, cutoff, quantile)
     names = encoders or [settings.encoder, "minilm"]
@@ -109,6 +133,61 @@ def evaluate_command(
     typer.echo(format_report(report), err=json_output)
     if json_output:
         echo_json(report.to_json())
+
+
+def _judged_store(path: Path, split: str, home: Path | None) -> tuple[list[JudgedProfile], Matcher, Corpus]:
+    if split not in ("report", "tune", "all"):
+        raise InvalidInput(f"bad --split {split!r} (expected report, tune or all)")
+    profiles = [p for p in load_judged(path) if split == "all" or p.split == split]
+    matcher = open_matcher(home)
+    corpus = Corpus.of(matcher)
+    if not corpus.tenders:
+        raise InvalidInput("no opportunity notices in this store: ingest the judged corpus first (see evaluation/)")
+    return profiles, matcher, corpus
+
+
+def _evaluate_judged(path: Path, split: str, encoders: list[str], json_output: bool, home: Path | None,
+                     decisions: bool) -> None:
+    profiles, matcher, corpus = _judged_store(path, split, home)
+    methods = judged_methods(matcher, corpus, _embedders(list(dict.fromkeys(encoders)), home))
+    report = evaluate_judged(profiles, methods, corpus.languages(), split,
+                             progress=None if json_output else lambda name: typer.echo(f"ranking: {name}", err=True))
+    payload = report.to_json()
+    typer.echo(format_judged(report), err=json_output)
+    if decisions:
+        effect = decision_effect(matcher, profiles)
+        payload["decisions"] = effect.to_json()
+        typer.echo(f"\ndecisions (approve the best judged notice outside the top 10, reject the worst inside; "
+                   f"{effect.decided} of {effect.profiles} profiles): nDCG@10 of the other notices "
+                   f"{effect.ndcg_before:.3f} -> {effect.ndcg_after:.3f}; median rank of the other relevant "
+                   f"notices {effect.approved_like_rank_before:.1f} -> {effect.approved_like_rank_after:.1f}",
+                   err=json_output)
+    if json_output:
+        echo_json(payload)
+
+
+def calibrate(
+    judged: Annotated[Path, typer.Option("--judged", exists=True, dir_okay=False, help="judged relevance file")],
+    depth: Annotated[int, typer.Option("--depth", min=5, max=50, help="results per profile to fit on")] = 20,
+    models_dir: Annotated[Path | None, typer.Option("--models-dir", help="default: MATCHER_MODELS_DIR")] = None,
+    home: HomeOption = None,
+) -> None:
+    """Fit the score calibration (raw score -> share judged relevant) on the judged tuning half and save it."""
+    profiles, matcher, _ = _judged_store(judged, "tune", home)
+    scores: list[float] = []
+    grades: list[int] = []
+    for item in profiles:
+        for match in matcher.recommend(item.profile, MatchQuery(k=depth, include_closed=True)):
+            if match.tender_id in item.grades:  # unjudged results say nothing either way
+                scores.append(match.score)
+                grades.append(item.grades[match.tender_id])
+    info = {"judged_file": judged.name, "split": "tune", "depth": depth, "matches": len(scores),
+            "encoder": matcher.settings.encoder}
+    calibration = fit_calibration(scores, [g == 2 for g in grades], [g >= 1 for g in grades], info)
+    path = save_calibration(calibration, models_dir or matcher.settings.models_dir)
+    bands = ", ".join(f"{b.name} >= {b.floor:.2f}: {b.judged} matches, {b.relevant_share} relevant"
+                      for b in calibration.bands)
+    typer.echo(f"calibrated on {len(scores)} judged matches -> {path}\n{bands}")
 
 
 def train_ranker(
@@ -135,3 +214,4 @@ def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
     app.command("link-supplier")(link_supplier)
     app.command("evaluate")(evaluate_command)
     app.command("train-ranker")(train_ranker)
+    app.command("calibrate")(calibrate)

@@ -1,0 +1,120 @@
+"""A fit a person can read: the raw ranking score mapped to the share of such matches judged relevant.
+
+The raw score is a weighted mean of signals: it orders notices well, but 0.38 means nothing to a person
+(every top-5 score of the trial fell between 0.31 and 0.43, relevant and irrelevant interleaved). An isotonic
+regression (scikit-learn) fitted on judged matches of the tuning half (``evaluation/judged.json``) turns it
+into the probability that a notice at that score was judged relevant, and fixed bands name ranges of it with
+the share measured in each ("strong fit: 7 in 10 of these were judged relevant").
+
+Saved as ``models/calibration/manifest.json``: the isotonic step function as two JSON arrays (prediction is
+linear interpolation between them, exactly what ``IsotonicRegression.predict`` does, so no pickle is needed),
+the bands with their measured shares, and what it was fitted on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.isotonic import IsotonicRegression
+
+from matcher.errors import MatcherError
+
+FOLDER = "calibration"
+FORMAT = 1
+#: Band names and the lowest fit in each, highest first. The digest's default minimum is the lowest named
+#: band that is not "weak".
+BAND_FLOORS: tuple[tuple[str, float], ...] = (("strong", 0.6), ("good", 0.35), ("possible", 0.15), ("weak", 0.0))
+DEFAULT_MIN_BAND = "possible"
+
+
+@dataclass(frozen=True)
+class Band:
+    name: str
+    floor: float  # lowest fit in the band
+    judged: int = 0  # judged matches of the fitting data that fell in the band
+    relevant_share: float | None = None  # share of them graded 2
+    useful_share: float | None = None  # share of them graded 1 or 2
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Raw score -> fit in [0, 1] (isotonic), and the bands of fit."""
+
+    scores: tuple[float, ...]
+    fits: tuple[float, ...]
+    bands: tuple[Band, ...] = field(default_factory=lambda: tuple(Band(n, f) for n, f in BAND_FLOORS))
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def fit(self, score: float | np.ndarray) -> np.ndarray:
+        return np.interp(np.asarray(score, dtype=np.float64), self.scores, self.fits)
+
+    def band(self, fit: float) -> Band:
+        return next(b for b in self.bands if fit >= b.floor)
+
+    @property
+    def default_min_fit(self) -> float:
+        """The digest's default minimum fit: the floor of the lowest band worth sending."""
+        return next(b.floor for b in self.bands if b.name == DEFAULT_MIN_BAND)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "isotonic-calibration", "format": FORMAT, "scores": list(self.scores),
+                "fits": list(self.fits), "bands": [b.__dict__ for b in self.bands], "info": self.info}
+
+
+def fit_calibration(scores: Sequence[float], relevant: Sequence[bool], useful: Sequence[bool],
+                    info: dict[str, Any] | None = None) -> Calibration:
+    """Fit on judged matches: ``relevant`` (graded 2) is what the fit predicts; ``useful`` (graded 1 or 2) is
+    reported per band beside it."""
+    x = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(relevant, dtype=np.float64)
+    if len(x) < 20 or len(set(y.tolist())) < 2:
+        raise MatcherError(f"calibration needs at least 20 judged matches of both kinds, got {len(x)}")
+    model = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip").fit(x, y)
+    knots_x = np.asarray(model.X_thresholds_, dtype=np.float64)
+    knots_y = np.asarray(model.y_thresholds_, dtype=np.float64)
+    draft = Calibration(tuple(knots_x.round(6).tolist()), tuple(knots_y.round(6).tolist()))
+    fitted = draft.fit(x)
+    good = np.asarray(useful, dtype=bool)
+    bands = []
+    for name, floor in BAND_FLOORS:
+        upper = min((f for _, f in BAND_FLOORS if f > floor), default=np.inf)
+        inside = (fitted >= floor) & (fitted < upper)
+        n = int(inside.sum())
+        bands.append(Band(name, floor, n, round(float(y[inside].mean()), 3) if n else None,
+                          round(float(good[inside].mean()), 3) if n else None))
+    return Calibration(draft.scores, draft.fits, tuple(bands), dict(info or {}))
+
+
+def save_calibration(calibration: Calibration, models_dir: Path) -> Path:
+    folder = models_dir / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "manifest.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(calibration.to_json(), indent=2) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def load_calibration(models_dir: Path) -> Calibration | None:
+    """The saved calibration, or None when there is none. A manifest that does not fit raises."""
+    path = models_dir / FOLDER / "manifest.json"
+    if not path.exists():
+        return None
+    try:
+        raw = json.loads(path.read_text())
+        if raw.get("kind") != "isotonic-calibration" or raw.get("format") != FORMAT:
+            raise ValueError(f"kind {raw.get('kind')!r} format {raw.get('format')!r}")
+        scores = tuple(float(v) for v in raw["scores"])
+        fits = tuple(float(v) for v in raw["fits"])
+        bands = tuple(Band(str(b["name"]), float(b["floor"]), int(b.get("judged", 0)), b.get("relevant_share"),
+                           b.get("useful_share")) for b in raw["bands"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise MatcherError(f"unreadable calibration {path}: {exc}") from exc
+    if len(scores) != len(fits) or not scores or list(scores) != sorted(scores):
+        raise MatcherError(f"calibration {path} has mismatched or unsorted knots")
+    return Calibration(scores, fits, bands, dict(raw.get("info", {})))

@@ -1,0 +1,49 @@
+"""The shipped code lists: CPV 2008 and UNGM UNSPSC labels keyed by scheme-prefixed code.
+
+Kept apart from ``matcher.codes`` (the hierarchy and how close two codes are) because the schema itself needs
+labels: a notice's searched text includes the labels of its codes (``Tender.text``), and this module
+imports nothing of the project.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True)
+class CodeBook:
+    """Labels for every known code, keyed by the scheme-prefixed code (``CPV:45210000``)."""
+
+    labels: dict[str, str]
+
+    def label(self, code: str) -> str | None:
+        return self.labels.get(code)
+
+    def __contains__(self, code: object) -> bool:
+        return code in self.labels
+
+
+def _read_packaged(name: str) -> bytes:
+    path = resources.files("matcher.data.codelists").joinpath(name)
+    return gzip.decompress(path.read_bytes())
+
+
+@cache
+def codebook() -> CodeBook:
+    """The shipped CPV 2008 and UNGM UNSPSC lists (loaded once, about 20k labels)."""
+    labels: dict[str, str] = {}
+    cpv = json.loads(_read_packaged("cpv2008_en.json.gz"))
+    for code, label in cpv.items():
+        labels["CPV:" + code.split("-")[0]] = label
+    reader = csv.DictReader(io.StringIO(_read_packaged("unspsc_ungm_en.csv.gz").decode("utf-8-sig")))
+    for row in reader:
+        code = row["Code"].strip()
+        if code.isdigit():
+            labels["UNSPSC:" + code] = row["Title"].strip()
+    return CodeBook(labels)

@@ -1,0 +1,176 @@
+"""Judged relevance: firm profiles with notices graded 0/1/2 by reading them (``evaluation/judged.json``).
+
+Award history says who won; a judged set says what a firm could bid for. This module reads the judged file,
+computes graded metrics for any ranking, and groups them the way the product's users differ: profile language,
+with or without codes, the tuning or the reporting half, and the notice's language.
+
+Metrics, per profile, macro-averaged:
+- ``p@5``: share of the top 5 graded 2 (relevant); ``p@5h`` counts a 1 (partly relevant) as half.
+- ``ndcg@10``: graded gains 2^g - 1 (3 for a 2, 1 for a 1) against the ideal order of every judged notice.
+- ``r@50``: share of the notices graded 1 or 2 that reach the top 50.
+- ``judged@10``: share of the top 10 that was judged at all; unjudged notices count as 0, so a low figure
+  means the method surfaces notices the pools never saw and its other figures are a lower bound.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import ValidationError
+
+from matcher.errors import InvalidInput
+from matcher.schema import FirmProfile
+
+Split = Literal["tune", "report"]
+SPLITS: tuple[Split, ...] = ("tune", "report")
+METRICS = ("p@5", "p@5h", "ndcg@10", "r@50", "judged@10")
+DEPTH = 50
+
+
+@dataclass(frozen=True)
+class JudgedProfile:
+    profile: FirmProfile
+    split: Split
+    language: str
+    has_codes: bool
+    grades: Mapping[str, int]  # tender_id -> 0, 1 or 2
+
+    @property
+    def group(self) -> str:
+        return f"{self.language}, {'codes' if self.has_codes else 'no codes'}"
+
+
+def load_judged(path: Path) -> list[JudgedProfile]:
+    """The profiles of a judged file, validated (a bad file is one clear error naming the problem)."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InvalidInput(f"cannot read judged file {path}: {exc}") from exc
+    if not isinstance(raw, dict) or not isinstance(raw.get("profiles"), list):
+        raise InvalidInput(f"{path}: expected an object with a 'profiles' list")
+    return [_profile(entry, path, i) for i, entry in enumerate(raw["profiles"])]
+
+
+def _profile(entry: Any, path: Path, i: int) -> JudgedProfile:
+    where = f"{path}: profile {i}"
+    if not isinstance(entry, dict):
+        raise InvalidInput(f"{where}: expected an object")
+    try:
+        profile = FirmProfile.model_validate(entry.get("profile"))
+    except ValidationError as exc:
+        raise InvalidInput(f"{where}: bad profile: {exc.errors()[0]['msg']}") from exc
+    split = entry.get("split")
+    if split not in SPLITS:
+        raise InvalidInput(f"{where}: split {split!r} (expected 'tune' or 'report')")
+    grades = entry.get("judgments", {})
+    if not isinstance(grades, dict) or any(g not in (0, 1, 2) or isinstance(g, bool) for g in grades.values()):
+        raise InvalidInput(f"{where}: judgments must map tender ids to 0, 1 or 2")
+    language = str(entry.get("language") or (profile.languages[0] if profile.languages else ""))
+    return JudgedProfile(profile, split, language, bool(profile.codes), {str(k): int(v) for k, v in grades.items()})
+
+
+def profile_metrics(ranking: Sequence[str], grades: Mapping[str, int]) -> dict[str, float]:
+    """The metrics of one ranked list of tender ids (best first) against one profile's grades."""
+    top5 = [grades.get(t, 0) for t in ranking[:5]]
+    gains = np.array([2 ** grades.get(t, 0) - 1 for t in ranking[:10]], dtype=np.float64)
+    discounts = 1.0 / np.log2(np.arange(2, 12))
+    ideal_gains = np.sort(np.array([2**g - 1 for g in grades.values()], dtype=np.float64))[::-1][:10]
+    ideal = float(ideal_gains @ discounts[: len(ideal_gains)])
+    wanted = {t for t, g in grades.items() if g >= 1}
+    return {
+        "p@5": sum(g == 2 for g in top5) / 5,
+        "p@5h": sum(1.0 if g == 2 else 0.5 if g == 1 else 0.0 for g in top5) / 5,
+        "ndcg@10": float(gains @ discounts[: len(gains)]) / ideal if ideal > 0 else 0.0,
+        "r@50": len(wanted & set(ranking[:DEPTH])) / len(wanted) if wanted else 0.0,
+        "judged@10": sum(t in grades for t in ranking[:10]) / max(1, min(10, len(ranking))),
+    }
+
+
+def mean_metrics(rows: Iterable[Mapping[str, float]]) -> dict[str, float]:
+    found = list(rows)
+    return {m: round(float(np.mean([r[m] for r in found])), 3) for m in METRICS} if found else {}
+
+
+Ranker = Callable[[FirmProfile], list[str]]
+
+
+@dataclass
+class JudgedReport:
+    """Per method: metrics overall and per group, plus recall by notice language."""
+
+    profiles: int
+    split: str
+    methods: dict[str, dict[str, dict[str, float]]]  # method -> group -> metric -> value
+    notice_languages: dict[str, dict[str, float]]  # method -> notice language -> recall@50 of relevant ones
+    counts: dict[str, int]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"profiles": self.profiles, "split": self.split, "counts": self.counts, "methods": self.methods,
+                "recall@50 by notice language": self.notice_languages}
+
+
+def evaluate_judged(
+    judged: Sequence[JudgedProfile], methods: Mapping[str, Ranker], notice_language: Mapping[str, str | None],
+    split: str = "report", progress: Callable[[str], None] | None = None,
+) -> JudgedReport:
+    """Run every method over the profiles of ``split`` ('tune', 'report' or 'all')."""
+    chosen = [j for j in judged if split == "all" or j.split == split]
+    if not chosen:
+        raise InvalidInput(f"no judged profiles in split {split!r}")
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    by_language: dict[str, dict[str, float]] = {}
+    for name, ranker in methods.items():
+        if progress is not None:
+            progress(name)
+        rankings = [ranker(j.profile)[:DEPTH] for j in chosen]
+        rows = [profile_metrics(r, j.grades) for r, j in zip(rankings, chosen, strict=True)]
+        out[name] = _grouped(chosen, rows)
+        by_language[name] = _recall_by_notice_language(chosen, rankings, notice_language)
+    counts = {"all": len(chosen), **{g: sum(j.group == g for j in chosen) for g in sorted({j.group for j in chosen})}}
+    return JudgedReport(len(chosen), split, out, by_language, counts)
+
+
+def _grouped(chosen: Sequence[JudgedProfile], rows: Sequence[Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    groups: dict[str, list[Mapping[str, float]]] = {"all": list(rows)}
+    for j, row in zip(chosen, rows, strict=True):
+        for key in (j.language, "codes" if j.has_codes else "no codes", j.group):
+            groups.setdefault(key, []).append(row)
+    return {key: mean_metrics(found) for key, found in groups.items()}
+
+
+def _recall_by_notice_language(
+    chosen: Sequence[JudgedProfile], rankings: Sequence[Sequence[str]], notice_language: Mapping[str, str | None],
+) -> dict[str, float]:
+    """Micro recall@50 of the notices graded 1 or 2, by the notice's language: whether a notice in a
+    language the encoder does not know can be found at all."""
+    found: dict[str, list[bool]] = {}
+    for j, ranking in zip(chosen, rankings, strict=True):
+        top = set(ranking)
+        for tender_id, grade in j.grades.items():
+            if grade >= 1:
+                found.setdefault(notice_language.get(tender_id) or "?", []).append(tender_id in top)
+    return {lang: round(float(np.mean(hits)), 3) for lang, hits in sorted(found.items(), key=lambda x: -len(x[1]))}
+
+
+def format_judged(report: JudgedReport) -> str:
+    """The table ``matcher evaluate --judged`` prints: one block per group, one row per method."""
+    groups = list(next(iter(report.methods.values())).keys())
+    lines = [f"judged profiles: {report.profiles} (split {report.split}); "
+             + ", ".join(f"{g}: {n}" for g, n in report.counts.items() if g != "all")]
+    for group in groups:
+        lines.append(f"\n[{group}]")
+        lines.append(f"{'method':34}" + "".join(f"{m:>11}" for m in METRICS))
+        for name, grouped in report.methods.items():
+            values = grouped.get(group, {})
+            lines.append(f"{name:34}" + "".join(f"{values.get(m, float('nan')):>11.3f}" for m in METRICS))
+    lines.append("\nrecall@50 of relevant notices by notice language")
+    languages = list(next(iter(report.notice_languages.values())).keys())
+    lines.append(f"{'method':34}" + "".join(f"{lang:>7}" for lang in languages))
+    for name, values in report.notice_languages.items():
+        lines.append(f"{name:34}" + "".join(f"{values.get(lang, float('nan')):>7.2f}" for lang in languages))
+    return "\n".join(lines)

@@ -1,0 +1,86 @@
+"""Do partner decisions visibly teach? Measured on judged profiles.
+
+For each profile: rank; approve its best judged notice outside the top 10 (the highest grade, then the best
+rank) and reject its worst result inside the top 10 (the lowest grade, then the lowest rank); rank again with
+those two decisions. Both decided notices are left out of the before and the after lists, so the change
+measures how notices *like* them moved, not the approved one jumping to the top (which it always does).
+The same with no decisions is the "before" figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.evaluate.judged import DEPTH, JudgedProfile, profile_metrics
+from matcher.pipeline import Matcher
+from matcher.retrieve import MatchQuery
+from matcher.store.shortlists import Status
+
+TOP = 10
+
+
+@dataclass(frozen=True)
+class DecisionEffect:
+    profiles: int
+    decided: int  # profiles that had a notice to approve and one to reject
+    ndcg_before: float
+    ndcg_after: float
+    approved_like_rank_before: float  # median rank of notices judged like the approved one (same grade 2)
+    approved_like_rank_after: float
+
+    def to_json(self) -> dict[str, float | int]:
+        return dict(self.__dict__)
+
+
+def _rank(matcher: Matcher, judged: JudgedProfile, decisions: Mapping[str, Status]) -> list[str]:
+    query = MatchQuery(k=DEPTH + 2, include_closed=True)
+    found = matcher.recommend_many([judged.profile], query, decisions={judged.profile.firm_id: decisions})[0]
+    return [m.tender_id for m in found]
+
+
+def pick_decisions(ranking: Sequence[str], grades: Mapping[str, int]) -> tuple[str | None, str | None]:
+    """(the notice to approve, the notice to reject) for one profile, or None where there is none."""
+    top = ranking[:TOP]
+    outside = [t for t, g in grades.items() if g >= 1 and t not in top]
+    position = {t: i for i, t in enumerate(ranking)}
+    approve = min(outside, key=lambda t: (-grades[t], position.get(t, len(ranking)), t), default=None)
+    inside = [t for t in top if grades.get(t, 0) == 0]
+    reject = max(inside, key=lambda t: position[t], default=None)
+    return approve, reject
+
+
+def decision_effect(matcher: Matcher, judged: Sequence[JudgedProfile]) -> DecisionEffect:
+    before: list[float] = []
+    after: list[float] = []
+    like_before: list[float] = []
+    like_after: list[float] = []
+    for item in judged:
+        ranking = _rank(matcher, item, {})
+        approve, reject = pick_decisions(ranking, item.grades)
+        if approve is None or reject is None:
+            continue
+        decided: dict[str, Status] = {approve: "approved", reject: "rejected"}
+        changed = _rank(matcher, item, decided)
+        grades = {t: g for t, g in item.grades.items() if t not in decided}
+        kept_before = [t for t in ranking if t not in decided]
+        kept_after = [t for t in changed if t not in decided]
+        before.append(profile_metrics(kept_before, grades)["ndcg@10"])
+        after.append(profile_metrics(kept_after, grades)["ndcg@10"])
+        like = [t for t, g in grades.items() if g == 2]
+        like_before.append(_median_rank(kept_before, like))
+        like_after.append(_median_rank(kept_after, like))
+    return DecisionEffect(len(judged), len(before), _mean(before), _mean(after), _mean(like_before),
+                          _mean(like_after))
+
+
+def _median_rank(ranking: Sequence[str], wanted: Sequence[str]) -> float:
+    position = {t: i + 1 for i, t in enumerate(ranking)}
+    ranks = [position.get(t, len(ranking) + 1) for t in wanted]
+    return float(np.median(ranks)) if ranks else float("nan")
+
+
+def _mean(values: Sequence[float]) -> float:
+    return round(float(np.nanmean(values)), 3) if values else float("nan")

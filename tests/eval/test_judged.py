@@ -1,0 +1,80 @@
+"""Judged-relevance metrics and the judged file reader."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from matcher.errors import InvalidInput
+from matcher.evaluate.judged import JudgedProfile, evaluate_judged, load_judged, profile_metrics
+from matcher.schema import FirmProfile
+
+GRADES = {"a": 2, "b": 1, "c": 0, "d": 2}
+
+
+def test_metrics_of_one_ranking_are_derived_by_hand() -> None:
+    found = profile_metrics(["a", "c", "x", "b", "y", "d"], GRADES)
+    # top 5: a=2, c=0, x=unjudged (0), b=1, y=unjudged -> one 2 and one 1
+    assert found["p@5"] == pytest.approx(1 / 5)
+    assert found["p@5h"] == pytest.approx(1.5 / 5)
+    # gains 3,0,0,1,0,3 at ranks 1..6; ideal 3,3,1,0
+    dcg = 3 / math.log2(2) + 1 / math.log2(5) + 3 / math.log2(7)
+    ideal = 3 / math.log2(2) + 3 / math.log2(3) + 1 / math.log2(4)
+    assert found["ndcg@10"] == pytest.approx(dcg / ideal)
+    assert found["r@50"] == pytest.approx(1.0)  # a, b and d (grade >= 1) are all in the list
+    assert found["judged@10"] == pytest.approx(4 / 6)
+
+
+def test_a_perfect_ranking_scores_one_and_an_empty_one_zero() -> None:
+    perfect = profile_metrics(["a", "d", "b", "c"], GRADES)
+    assert perfect["ndcg@10"] == pytest.approx(1.0)
+    assert perfect["r@50"] == 1.0
+    empty = profile_metrics([], GRADES)
+    assert empty["p@5"] == 0 and empty["ndcg@10"] == 0 and empty["r@50"] == 0
+
+
+def _profile(firm_id: str, codes: list[str], language: str) -> FirmProfile:
+    return FirmProfile(firm_id=firm_id, name=firm_id, description="x", codes=codes, languages=[language])
+
+
+def test_report_groups_by_language_and_codes_and_uses_one_split_only() -> None:
+    judged = [
+        JudgedProfile(_profile("k1", [], "ko"), "report", "ko", False, {"a": 2}),
+        JudgedProfile(_profile("e1", ["CPV:33111000"], "en"), "report", "en", True, {"b": 2}),
+        JudgedProfile(_profile("t1", [], "ko"), "tune", "ko", False, {"a": 2}),
+    ]
+    rankings = {"k1": ["a"], "e1": ["a", "b"], "t1": ["a"]}
+    report = evaluate_judged(judged, {"m": lambda p: rankings[p.firm_id]}, {"a": "bg", "b": "en"}, "report")
+    assert report.profiles == 2
+    assert report.methods["m"]["ko, no codes"]["p@5"] == pytest.approx(0.2)
+    assert report.methods["m"]["en, codes"]["p@5"] == pytest.approx(0.2)
+    assert report.methods["m"]["en, codes"]["ndcg@10"] == pytest.approx(1 / math.log2(3), abs=1e-3)
+    assert report.notice_languages["m"] == {"bg": 1.0, "en": 1.0}
+
+
+def test_a_bad_judged_file_is_one_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "judged.json"
+    bad.write_text(json.dumps({"profiles": [{"split": "later", "profile": {"firm_id": "a", "name": "a",
+                                                                         "description": "x"}}]}))
+    with pytest.raises(InvalidInput, match="split 'later'"):
+        load_judged(bad)
+    bad.write_text(json.dumps({"profiles": [{"split": "tune", "judgments": {"t": 3},
+                                             "profile": {"firm_id": "a", "name": "a", "description": "x"}}]}))
+    with pytest.raises(InvalidInput, match="0, 1 or 2"):
+        load_judged(bad)
+    bad.write_text("[" * 100_000)
+    with pytest.raises(InvalidInput, match="cannot read judged file"):
+        load_judged(bad)
+
+
+def test_the_shipped_judged_file_is_valid_and_split_in_halves() -> None:
+    path = Path(__file__).resolve().parents[2] / "evaluation" / "judged.json"
+    profiles = load_judged(path)
+    assert len(profiles) >= 40
+    assert sum(p.language == "ko" for p in profiles) * 2 >= len(profiles)
+    assert sum(not p.has_codes for p in profiles) * 2 >= len(profiles)
+    halves = {s: [p for p in profiles if p.split == s] for s in ("tune", "report")}
+    assert abs(len(halves["tune"]) - len(halves["report"])) <= 1
