@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Literal
 
 import numpy as np
 from scipy import sparse
@@ -20,7 +21,7 @@ from matcher.codes import compare
 from matcher.fx import to_eur
 from matcher.lexical import LexicalModel, TermGuard
 from matcher.nature import firm_natures, nature_fit
-from matcher.schema import FirmProfile, Tender
+from matcher.schema import FirmProfile, Tender, code_labels
 from matcher.suppliers import name_key
 
 NEUTRAL = 0.5
@@ -28,6 +29,10 @@ SIGNALS = ("dense", "lexical", "codes", "country", "value", "history", "feedback
 #: An inferred code counts this much of its confidence against a confirmed code (which counts 1): a
 #: suggestion the firm never saw must not outweigh a code it chose.
 INFERRED_CODE_WEIGHT = 0.8
+#: Whether the lexical query adds the labels of the firm's codes (``query_text``), and the least weight an
+#: inferred code needs for its label to be added.
+EXPAND_QUERY = True
+EXPANSION_MIN_WEIGHT = 0.5
 #: The parts of the history signal (see ``matcher.history``); the re-ranker sees them separately.
 HISTORY_PARTS = ("history_similarity", "code_affinity", "buyer_affinity", "value_affinity", "pair_affinity",
                  "market_share", "label_prior", "family_prior", "recent_holder", "title_value_affinity")
@@ -145,6 +150,25 @@ def _value_eur(tender: Tender) -> float | None:
     return to_eur(tender.value, tender.currency)
 
 
+InferredRule = Literal["raw", "relative", "flat"]
+
+
+def weigh_inferred(pairs: Sequence[tuple[str, float]], rule: InferredRule, k: int) -> list[tuple[str, float]]:
+    """The first ``k`` suggested (code, confidence) pairs as ranking weighs them: ``raw`` keeps the
+    confidence, ``relative`` divides by the best one, ``flat`` counts each as 1. A Korean profile's
+    confidences are honestly low (0.01-0.1: the encoder places Korean far from the English labels), so the
+    raw ones would leave its code signal silent; on the judged tuning half ``flat`` over the first 5 ranked
+    best (scripts/tune_judged.py)."""
+    top = max((c for _, c in pairs[:k]), default=0.0)
+    if top <= 0:
+        return []
+    if rule == "raw":
+        return list(pairs[:k])
+    if rule == "relative":
+        return [(code, conf / top) for code, conf in pairs[:k]]
+    return [(code, 1.0) for code, _ in pairs[:k]]
+
+
 def weighted_codes(firm_codes: Sequence[str], inferred: Sequence[tuple[str, float]] = ()) -> list[tuple[str, float]]:
     """The firm's codes with the weight each counts: 1 for a confirmed code, ``INFERRED_CODE_WEIGHT`` times
     its confidence for an inferred one (a code both confirmed and inferred counts as confirmed)."""
@@ -210,10 +234,22 @@ def nature_scores(firm: FirmProfile, batch: CandidateBatch, inferred: Sequence[t
                      for nature, tender in zip(batch.natures, batch.tenders, strict=True)], dtype=np.float64)
 
 
-def lexical_scores(firm: FirmProfile, batch: CandidateBatch, lexical: LexicalModel) -> np.ndarray:
+def query_text(firm: FirmProfile, inferred: Sequence[tuple[str, float]] = ()) -> str:
+    """What a firm's profile is searched with: its own words, then the English labels of its confirmed codes
+    and of the codes inferred from its description. A profile written in Korean shares no word with an
+    English, French or Bulgarian notice; the labels it implies ("Water meters") are words those notices carry
+    (in their English title or their own code labels, see ``Tender.text``)."""
+    codes = [*firm.codes, *(c for c, w in inferred if w >= EXPANSION_MIN_WEIGHT and c not in firm.codes)]
+    labels = code_labels(codes)
+    return f"{firm.text()}\n{labels}" if labels else firm.text()
+
+
+def lexical_scores(
+    firm: FirmProfile, batch: CandidateBatch, lexical: LexicalModel, inferred: Sequence[tuple[str, float]] = ()
+) -> np.ndarray:
     if batch.doc_matrix is None:
         return np.zeros(len(batch))
-    query = lexical.transform_query(firm.text())
+    query = lexical.transform_query(query_text(firm, inferred) if EXPAND_QUERY else firm.text())
     return np.asarray((batch.doc_matrix @ query.T).toarray()).ravel().clip(0.0, 1.0).astype(np.float64)
 
 
@@ -238,7 +274,7 @@ def signal_matrix(
     out = np.full((len(batch), len(FEATURES)), NEUTRAL, dtype=np.float64)
     column = {name: j for j, name in enumerate(FEATURES)}
     out[:, column["dense"]] = np.clip(np.asarray(dense, dtype=np.float64), 0.0, 1.0)
-    out[:, column["lexical"]] = lexical_scores(firm, batch, lexical)
+    out[:, column["lexical"]] = lexical_scores(firm, batch, lexical, inferred)
     out[:, column["codes"]] = code_scores(firm.codes, batch, inferred)
     out[:, column["nature"]] = nature_scores(firm, batch, inferred)
     out[:, column["country"]] = country_scores(firm, batch)

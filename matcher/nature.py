@@ -32,6 +32,7 @@ Other schemes (GSIN, NAICS, OTHER) say nothing here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from matcher.schema import NATURES, FirmProfile, Nature
@@ -108,13 +109,55 @@ def nature_of_codes(codes: Sequence[str]) -> dict[str, float]:
     return _shares((code, 1.0) for code in codes)
 
 
+#: Words by which a firm says what it sells, in the languages profiles are written in (Korean has no word
+#: boundaries: its cues match inside words; the others match at the start of a word). A profile says "we
+#: manufacture" or "시공" far more reliably than the codes inferred from it: a Korean ambulance maker's
+#: inferred codes were ambulance *services*, its own words say 제작 (manufacture).
+_CUES: dict[Nature, tuple[str, ...]] = {
+    "supplies": ("manufactur", "maker", "makes", "produce", "producer", "production", "fabricat", "fabrica",
+                 "hersteller", "herstell", "fabricant", "factory", "제조", "생산", "제작", "공장", "제품"),
+    "works": ("construction", "contractor", "civil works", "builder", "erection", "travaux", "obras",
+              "bauunternehm", "시공", "공사", "건설사", "건설 기업", "종합건설", "전기공사"),
+    "services": ("consult", "consultancy", "services", "engineering design", "supervision", "training",
+                 "we design and deliver", "penetration testing", "surveying", "conseil", "consultor",
+                 "beratung", "컨설팅", "서비스", "설계", "감리", "교육", "용역", "자문", "타당성"),
+}  # fmt: skip
+#: A cue counts this much against one confirmed code (which counts 1): what a firm says it does outweighs
+#: what its codes imply.
+CUE_WEIGHT = 2.0
+
+
+def text_natures(text: str) -> dict[str, float]:
+    """What a profile's own words say it sells, as cue counts per nature ({} when no cue is found)."""
+    folded = text.casefold()
+    found: dict[str, float] = {}
+    for nature, cues in _CUES.items():
+        hits = sum(1 for cue in cues if _cue_in(cue, folded))
+        if hits:
+            found[nature] = float(hits)
+    return found
+
+
+def _cue_in(cue: str, folded: str) -> bool:
+    if not cue.isascii():
+        return cue in folded
+    return re.search(rf"(?<![a-z]){re.escape(cue)}", folded) is not None
+
+
 def firm_natures(firm: FirmProfile, inferred: Sequence[tuple[str, float]] = ()) -> dict[str, float]:
-    """What the firm sells, as shares. Stated ``offers`` win outright (equal shares); otherwise its
-    confirmed codes count 1 each and inferred ``(code, confidence)`` pairs count their confidence. {} when
-    nothing is known."""
+    """What the firm sells, as shares. Stated ``offers`` win outright (equal shares); otherwise the cues
+    in its own words (``text_natures``, each ``CUE_WEIGHT``), its confirmed codes (1 each) and inferred
+    ``(code, confidence)`` pairs (their confidence) add up. {} when nothing is known."""
     if firm.offers:
         return {n: (1.0 / len(firm.offers) if n in firm.offers else 0.0) for n in NATURES}
-    return _shares([*((code, 1.0) for code in firm.codes), *inferred])
+    shares = _shares([*((code, 1.0) for code in firm.codes), *inferred])
+    totals: dict[str, float] = {n: shares.get(n, 0.0) for n in NATURES}
+    cues = text_natures(firm.text())
+    whole = sum(cues.values())
+    for nature, count in cues.items():
+        totals[nature] += CUE_WEIGHT * count / whole
+    grand = sum(totals.values())
+    return {n: w / grand for n, w in totals.items()} if grand > 0 else {}
 
 
 def nature_fit(

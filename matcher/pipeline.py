@@ -32,7 +32,8 @@ from matcher.config import Settings, get_settings
 from matcher.embed import Embedder, EmbeddingCache, Encoder, make_encoder
 from matcher.errors import IndexNotReady, InvalidInput, NotFound, UnreadableFile
 from matcher.explain import make_match
-from matcher.feedback import feedback_signal
+from matcher.features import InferredRule, weigh_inferred
+from matcher.feedback import Decided, feedback_signal
 from matcher.index import Subset
 from matcher.index_folder import IndexFolder
 from matcher.indexing import IndexService, LoadedIndex, SyncReport
@@ -54,7 +55,9 @@ from matcher.store.tenders import TenderCache
 
 log = logging.getLogger(__name__)
 
-#: How many suggested codes feed a firm's code and contract-nature signals (chosen on the judged tuning half).
+#: How the suggested codes feed a firm's code, contract-nature and lexical signals (``weigh_inferred``; chosen
+#: on the judged tuning half with scripts/tune_judged.py).
+INFERRED_RULE: InferredRule = "flat"
 INFERRED_FOR_RANKING = 5
 
 T = TypeVar("T", Tender, FirmProfile)
@@ -342,12 +345,15 @@ class Matcher:
         if not statuses:
             return [(NEUTRAL, "")] * len(candidates)
         decided = self.fetch_tenders([t for t, s in statuses.items() if s != "proposed"])
-        approved = [t.text() for tid, t in decided.items() if statuses[tid] == "approved"]
-        rejected = [t.text() for tid, t in decided.items() if statuses[tid] == "rejected"]
         encode = self.embedder.encode_documents
+
+        def of(kind: Status) -> Decided:
+            chosen = [t for tid, t in decided.items() if statuses[tid] == kind]
+            return Decided(encode([t.text() for t in chosen]), [t.codes for t in chosen])
+
         return feedback_signal(
             [t.tender_id for t in candidates], encode([t.text() for t in candidates]), statuses,
-            encode(approved), encode(rejected),
+            of("approved"), of("rejected"), [t.codes for t in candidates],
         )
 
     def _rank_tenders(
@@ -375,6 +381,10 @@ class Matcher:
         """Raw score -> calibrated fit and band (``matcher.calibration``), loaded on first use."""
         return load_calibration(self.settings.models_dir)
 
+    def default_min_fit(self) -> float:
+        """A digest's default minimum fit: the floor of the calibration's lowest band worth sending."""
+        return self.calibration.default_min_fit if self.calibration is not None else 0.0
+
     def _calibrated(self, matches: list[Match]) -> list[Match]:
         calibration = self.calibration
         if calibration is None:
@@ -387,7 +397,8 @@ class Matcher:
 
     def inferred_codes(self, firm: FirmProfile) -> list[tuple[str, float]]:
         """The (code, confidence) pairs ranking adds to a firm's confirmed codes (``suggest_codes``)."""
-        return [(s.code, s.confidence) for s in self.suggest_codes(firm, k=INFERRED_FOR_RANKING)]
+        suggested = [(s.code, s.confidence) for s in self.suggest_codes(firm, k=INFERRED_FOR_RANKING)]
+        return weigh_inferred(suggested, INFERRED_RULE, INFERRED_FOR_RANKING)
 
     def decision_features(self, before: datetime | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per firm with partner decisions made before ``before`` (the latest per tender): the ranking features

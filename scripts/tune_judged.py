@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from matcher import features
 from matcher.config import get_settings
 from matcher.evaluate.judged import JudgedProfile, load_judged, mean_metrics, profile_metrics
 from matcher.evaluate.judged_methods import Corpus
@@ -32,14 +33,23 @@ class Prepared:
     guards: np.ndarray
 
 
-def prepare(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> list[Prepared]:
+def inferred_variant(pairs: list[tuple[str, float]], mode: str, k: int) -> list[tuple[str, float]]:
+    """The suggested codes as ranking would weigh them under one candidate rule ("none" = not at all)."""
+    return [] if mode == "none" else features.weigh_inferred(pairs, mode, k)  # type: ignore[arg-type]
+
+
+def prepare(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile], variant: Variant) -> list[Prepared]:
+    mode, k, expand_lexical, expand_dense = variant
+    features.EXPAND_QUERY = expand_lexical
     lexical = matcher.index.current().lexical
     documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
     out = []
     for item in judged:
-        dense = documents @ matcher.embedder.encode_queries([item.profile.text()])[0]
-        scored = score_candidates(item.profile, corpus.tenders, dense.tolist(), lexical, None,
-                                  matcher.inferred_codes(item.profile))
+        pairs = [(s.code, s.confidence) for s in matcher.suggest_codes(item.profile, k=10)]
+        inferred = inferred_variant(pairs, mode, k)
+        query = features.query_text(item.profile, inferred) if expand_dense else item.profile.text()
+        dense = documents @ matcher.embedder.encode_queries([query])[0]
+        scored = score_candidates(item.profile, corpus.tenders, dense.tolist(), lexical, None, inferred)
         out.append(Prepared(item, scored.matrix, scored.multipliers))
     return out
 
@@ -53,29 +63,44 @@ def score(prepared: list[Prepared], ids: list[str], weights: dict[str, float], g
     return mean_metrics(rows)
 
 
+Variant = tuple[str, int, bool, bool]
+
+
+def _variant(text: str) -> Variant:
+    """MODE/K[/lex][/dense]: the inferred-code rule and whether the lexical and dense queries add code labels."""
+    mode, k, *flags = text.split("/")
+    return mode, int(k), "lex" in flags, "dense" in flags
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
+    parser.add_argument("--variant", dest="variants", action="append", type=_variant,
+                        help="inferred-code rule MODE/K (none, raw, relative, flat); repeatable")
     args = parser.parse_args()
+    args.variants = args.variants or [_variant(v) for v in ("flat/3", "flat/3/lex", "flat/3/lex/dense",
+                                                            "relative/3/lex/dense", "flat/5/lex/dense")]
     matcher = Matcher(get_settings())
     corpus = Corpus.of(matcher)
     tune = [j for j in load_judged(args.judged) if j.split == "tune"]
-    prepared = prepare(matcher, corpus, tune)
     ids = corpus.ids
     results = []
-    grid = itertools.product((0.3, 0.5, 0.7), (0.0, 0.1, 0.2, 0.35), (0.0, 0.15, 0.3, 0.5), (0.0, 0.1, 0.2, 0.4))
-    for dense, lexical, codes, nature in grid:
-        weights = {"dense": dense, "lexical": lexical, "codes": codes, "nature": nature, "country": 0.08,
-                   "value": 0.04, "feedback": 0.03}
-        for guard in (True, False):
-            found = score(prepared, ids, weights, guard)
-            results.append((found["ndcg@10"], found["p@5h"], found["p@5"], weights, guard))
+    grid = list(itertools.product((0.3, 0.5, 0.7), (0.0, 0.1, 0.2, 0.35), (0.0, 0.15, 0.3, 0.5),
+                                  (0.0, 0.1, 0.2, 0.4)))
+    for variant in args.variants:
+        prepared = prepare(matcher, corpus, tune, variant)
+        for dense, lexical, codes, nature in grid:
+            weights = {"dense": dense, "lexical": lexical, "codes": codes, "nature": nature, "country": 0.08,
+                       "value": 0.04, "feedback": 0.03}
+            for guard in (True, False):
+                found = score(prepared, ids, weights, guard)
+                results.append((found["ndcg@10"], found["p@5h"], found["p@5"], weights, guard, variant))
+        current = {name: v for name, v in WeightedScorer().weight.items() if name in FEATURES}
+        print(f"current weights, {variant}:", score(prepared, ids, current, True), flush=True)
     results.sort(key=lambda r: (-r[0], -r[1]))
-    for ndcg, p5h, p5, weights, guard in results[:15]:
-        shown = {k: v for k, v in weights.items() if k in ("dense", "lexical", "codes", "nature")}
-        print(f"ndcg@10 {ndcg:.3f}  p@5h {p5h:.3f}  p@5 {p5:.3f}  guard={guard}  {shown}")
-    current = {k: v for k, v in WeightedScorer().weight.items() if k in FEATURES}
-    print("current default:", score(prepared, ids, current, True), current)
+    for ndcg, p5h, p5, weights, guard, variant in results[:25]:
+        shown = {name: v for name, v in weights.items() if name in ("dense", "lexical", "codes", "nature")}
+        print(f"ndcg@10 {ndcg:.3f}  p@5h {p5h:.3f}  p@5 {p5:.3f}  guard={guard} {variant} {shown}")
 
 
 if __name__ == "__main__":

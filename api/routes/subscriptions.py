@@ -27,7 +27,9 @@ class SubscriptionIn(BaseModel):
 
     email: str = Field(pattern=EMAIL, max_length=320, description="recipient address")
     frequency: Literal["daily", "weekly"] = "weekly"
-    min_score: float = Field(default=0.0, ge=0.0, le=1.0)
+    min_score: float | None = Field(default=None, ge=0.0, le=1.0, description=(
+        "lowest calibrated fit sent (the share of such matches judged relevant); default: the floor of the "
+        "'possible' band of the shipped calibration"))
     max_items: int = Field(default=10, ge=1, le=100)
     language: Literal["ko", "en"] = "en"
     countries: list[Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]] = Field(default_factory=list, max_length=50)
@@ -98,8 +100,10 @@ def create_subscription(
     firm_id: FirmAccess, body: SubscriptionIn, matcher: MatcherDep, principal: PrincipalDep
 ) -> SubscriptionOut:
     _require_manager(principal)
-    spec = SubscriptionSpec(firm_id=firm_id, **body.model_dump(exclude={"countries", "currency"}),
-                            countries=tuple(c.upper() for c in body.countries), currency=body.currency.upper())
+    min_score = matcher.default_min_fit() if body.min_score is None else body.min_score
+    spec = SubscriptionSpec(firm_id=firm_id, **body.model_dump(exclude={"countries", "currency", "min_score"}),
+                            min_score=min_score, countries=tuple(c.upper() for c in body.countries),
+                            currency=body.currency.upper())
     with matcher.db.begin() as conn:
         return _out(repo.add(conn, spec, actor=principal.name))
 

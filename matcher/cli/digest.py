@@ -21,18 +21,21 @@ def subscribe(
     firm_id: Annotated[str, typer.Argument(help="the firm whose matches are sent")],
     email: Annotated[str, typer.Option("--email", help="recipient address")],
     frequency: Annotated[str, typer.Option("--frequency", help="daily or weekly")] = "weekly",
-    min_score: Annotated[float, typer.Option("--min-score", min=0.0, max=1.0, help="lowest score sent")] = 0.0,
+    min_score: Annotated[float | None, typer.Option(
+        "--min-score", min=0.0, max=1.0,
+        help="lowest calibrated fit sent (default: the 'possible' band floor of models/calibration)")] = None,
     max_items: Annotated[int, typer.Option("--max-items", min=1, max=100, help="tenders per email")] = 10,
     language: Annotated[str, typer.Option("--language", help="ko or en")] = "en",
     country: Annotated[list[str] | None, typer.Option("--country", help="ISO country (repeatable)")] = None,
     home: HomeOption = None,
 ) -> None:
     """Subscribe an address to a firm's digest (for support officers)."""
+    matcher = open_matcher(home)
     spec = SubscriptionSpec(
-        firm_id=firm_id, email=_email(email), frequency=_frequency(frequency), min_score=min_score,
+        firm_id=firm_id, email=_email(email), frequency=_frequency(frequency),
+        min_score=matcher.default_min_fit() if min_score is None else min_score,
         max_items=max_items, language=_language(language), countries=tuple(c.upper() for c in country or ()),
     )
-    matcher = open_matcher(home)
     matcher.get_firm(firm_id)
     with matcher.db.begin() as conn:
         subscription = SubscriptionRepository().add(conn, spec, actor="cli")

@@ -65,18 +65,23 @@ def subscription_query(subscription: Subscription, held: set[str], approved_open
     )
 
 
+def _fit(match: Match) -> float:
+    """What a subscription's minimum is compared with: the calibrated fit, or the raw score without one."""
+    return match.fit if match.fit is not None else match.score
+
+
 def build_items(
     subscription: Subscription,
     matches: Sequence[Match],
     held: set[str],
     statuses: Mapping[str, str],
 ) -> tuple[DigestItem, ...]:
-    """The digest's items: approved first (marked), then the best others above the minimum score."""
+    """The digest's items: approved first (marked), then the best others at or above the minimum fit."""
     fresh = [m for m in matches if m.tender_id not in held and statuses.get(m.tender_id) != "rejected"]
     approved = [m for m in fresh if statuses.get(m.tender_id) == "approved"]
     others = [
         m for m in fresh
-        if statuses.get(m.tender_id) != "approved" and m.score >= subscription.min_score
+        if statuses.get(m.tender_id) != "approved" and _fit(m) >= subscription.min_score
     ]
     chosen = [DigestItem(m, True) for m in approved] + [DigestItem(m, False) for m in others]
     chosen = chosen[: subscription.max_items]

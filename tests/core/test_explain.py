@@ -11,7 +11,7 @@ import pytest
 
 from matcher.codes import code_overlap, codebook
 from matcher.explain import FEEDBACK_KINDS, explain
-from matcher.feedback import feedback_signal
+from matcher.feedback import Decided, feedback_signal
 from matcher.ingest.ted import read_ted
 from matcher.lexical import LexicalModel
 from matcher.reasons import render
@@ -200,10 +200,11 @@ def test_country_outside_the_targets_is_a_concern() -> None:
 
 def test_every_feedback_note_maps_to_a_reason_kind() -> None:
     vectors = np.eye(4, dtype=np.float32)
+    none = Decided(np.zeros((0, 4), dtype=np.float32))
     notes = feedback_signal(["a", "b", "c", "d"], vectors, {"a": "approved", "b": "proposed"},
-                            vectors[[0]], np.zeros((0, 4), dtype=np.float32))
+                            Decided(vectors[[0]]), none)
     assert {n for _, n in notes if n} <= set(FEEDBACK_KINDS)
-    similar = feedback_signal(["c"], vectors[[0]], {}, vectors[[0]], np.zeros((0, 4), dtype=np.float32))
+    similar = feedback_signal(["c"], vectors[[0]], {}, Decided(vectors[[0]]), none)
     assert FEEDBACK_KINDS[similar[0][1]] == "like_approved"
     out = explain(signals(feedback=1.0, feedback_note=notes[0][1]), firm(), tender(), NOW)
     assert out.summary == ["approved for this firm by its partner"]
@@ -225,3 +226,15 @@ def test_missing_distinctive_terms_are_a_concern(tmp_path: Path) -> None:
     out = explain(signals(guard=TermGuard(["cryostat"], 0.75)), firm(), tender(), NOW)
     assert out.concerns == [Reason(kind="missing_distinctive_terms", params={"terms": ["cryostat"]})]
     assert out.missing_terms == ["cryostat"]
+
+
+def test_feedback_pulls_notices_that_buy_what_the_approved_one_buys() -> None:
+    # Two candidates read equally like the approved notice (cosine 0.6 each); one buys the same product class.
+    approved = Decided(np.array([[1.0, 0.0]], dtype=np.float32), [["CPV:38421100"]])  # water meters
+    none = Decided(np.zeros((0, 2), dtype=np.float32))
+    vectors = np.array([[0.6, 0.8], [0.6, 0.8]], dtype=np.float32)
+    found = feedback_signal(["same", "other"], vectors, {}, approved, none,
+                            [["CPV:38421000"], ["CPV:45233141"]])  # flow-measuring equipment / road works
+    # likeness = (cosine 0.6 + code closeness) / 2; value = 0.5 + likeness / 2
+    assert found[0][0] == pytest.approx(0.5 + (0.6 + 0.9) / 4)  # 38421000 is an ancestor of 38421100: 0.9
+    assert found[1][0] == pytest.approx(0.5 + (0.6 + 0.0) / 4)

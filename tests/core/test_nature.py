@@ -139,3 +139,18 @@ def test_every_unspsc_segment_follows_its_ungm_group() -> None:
         if segment == "72":
             expected = "works"
         assert nature_of_code(f"UNSPSC:{segment}000000") == expected, segment
+
+
+def test_a_profiles_own_words_say_what_it_sells_in_korean_and_english() -> None:
+    from matcher.nature import CUE_WEIGHT, text_natures
+
+    assert text_natures("구급차와 특수목적 차량을 제작하는 특장차 전문 기업입니다.") == {"supplies": 1.0}
+    assert text_natures("도로 포장 공사를 시공하는 종합건설사입니다") == {"works": 4.0}  # 공사, 시공, 건설사, 종합건설
+    assert text_natures("정보보안 컨설팅 전문기업") == {"services": 1.0}
+    assert text_natures("We design and manufacture switchgear") == {"supplies": 1.0}
+    assert text_natures("Our products are reliable") == {}  # "produce" must start a word; "products" is not it
+    # an ambulance maker whose inferred code is ambulance *services*: its own word 제작 outweighs the code
+    firm = FirmProfile(firm_id="a", name="a", description="구급차를 제작합니다")
+    natures = firm_natures(firm, [("CPV:85143000", 1.0)])
+    assert natures["supplies"] == pytest.approx(CUE_WEIGHT / (CUE_WEIGHT + 1))
+    assert natures["services"] == pytest.approx(1 / (CUE_WEIGHT + 1))
