@@ -2,13 +2,14 @@
 
 The raw score is a weighted mean of signals: it orders notices well, but 0.38 means nothing to a person
 (every top-5 score of the trial fell between 0.31 and 0.43, relevant and irrelevant interleaved). An isotonic
-regression (scikit-learn) fitted on judged matches of the tuning half (``evaluation/judged.json``) turns it
-into the probability that a notice at that score was judged relevant, and fixed bands name ranges of it with
-the share measured in each ("strong fit: 7 in 10 of these were judged relevant").
+regression or Platt's sigmoid (scikit-learn, whichever generalises better) fitted on judged matches of
+the tuning half (``evaluation/judged.json``) turns it into the probability that a notice at that score was
+judged relevant, and fixed bands name ranges of it with the share measured in each ("strong fit: 7 in 10 of
+these were judged relevant").
 
-Saved as ``models/calibration/manifest.json``: the isotonic step function as two JSON arrays (prediction is
-linear interpolation between them, exactly what ``IsotonicRegression.predict`` does, so no pickle is needed),
-the bands with their measured shares, and what it was fitted on.
+Saved as ``models/calibration/manifest.json``: the fitted function as knots in two JSON arrays (prediction is
+linear interpolation between them: exactly what ``IsotonicRegression.predict`` does, and Platt's sigmoid
+sampled on a fine grid), the bands with their measured shares, and what it was fitted on; no pickle.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
 
 from matcher.errors import MatcherError
 
@@ -66,17 +68,47 @@ class Calibration:
                 "fits": list(self.fits), "bands": [b.__dict__ for b in self.bands], "info": self.info}
 
 
+Method = Literal["isotonic", "platt"]
+#: Platt's sigmoid is kept as its values on this grid of raw scores, so both methods save the same knots.
+PLATT_GRID = np.linspace(0.0, 1.0, 201)
+
+
+def _knots(x: np.ndarray, y: np.ndarray, method: Method) -> tuple[np.ndarray, np.ndarray]:
+    if method == "isotonic":
+        model = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip").fit(x, y)
+        return np.asarray(model.X_thresholds_, dtype=np.float64), np.asarray(model.y_thresholds_, dtype=np.float64)
+    platt = LogisticRegression(C=1e4).fit(x.reshape(-1, 1), y.astype(int))
+    return PLATT_GRID, platt.predict_proba(PLATT_GRID.reshape(-1, 1))[:, 1]
+
+
+def cross_validated_log_loss(x: np.ndarray, y: np.ndarray, method: Method, folds: int = 5) -> float:
+    """Mean log loss of ``method`` over seeded folds: how well a fit generalises to matches it did not see."""
+    order = np.random.default_rng(0).permutation(len(x))
+    losses = []
+    for fold in range(folds):
+        test = order[fold::folds]
+        train = np.setdiff1d(order, test)
+        if len(set(y[train].tolist())) < 2:
+            continue
+        knots_x, knots_y = _knots(x[train], y[train], method)
+        p = np.clip(np.interp(x[test], knots_x, knots_y), 1e-3, 1 - 1e-3)
+        losses.append(float(-np.mean(y[test] * np.log(p) + (1 - y[test]) * np.log(1 - p))))
+    return float(np.mean(losses))
+
+
 def fit_calibration(scores: Sequence[float], relevant: Sequence[bool], useful: Sequence[bool],
-                    info: dict[str, Any] | None = None) -> Calibration:
+                    info: dict[str, Any] | None = None, method: Method | None = None) -> Calibration:
     """Fit on judged matches: ``relevant`` (graded 2) is what the fit predicts; ``useful`` (graded 1 or 2) is
-    reported per band beside it."""
+    reported per band beside it. Without ``method``, isotonic or Platt, whichever has the lower
+    cross-validated log loss (isotonic overfits a few hundred matches: its steps follow single notices)."""
     x = np.asarray(scores, dtype=np.float64)
     y = np.asarray(relevant, dtype=np.float64)
     if len(x) < 20 or len(set(y.tolist())) < 2:
         raise MatcherError(f"calibration needs at least 20 judged matches of both kinds, got {len(x)}")
-    model = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip").fit(x, y)
-    knots_x = np.asarray(model.X_thresholds_, dtype=np.float64)
-    knots_y = np.asarray(model.y_thresholds_, dtype=np.float64)
+    losses = {m: round(cross_validated_log_loss(x, y, m), 4) for m in ("isotonic", "platt")}
+    chosen: Method = method or min(("isotonic", "platt"), key=lambda m: losses[m])
+    knots_x, knots_y = _knots(x, y, chosen)
+    info = {**(info or {}), "method": chosen, "cv_log_loss": losses}
     draft = Calibration(tuple(knots_x.round(6).tolist()), tuple(knots_y.round(6).tolist()))
     fitted = draft.fit(x)
     good = np.asarray(useful, dtype=bool)
@@ -87,7 +119,7 @@ def fit_calibration(scores: Sequence[float], relevant: Sequence[bool], useful: S
         n = int(inside.sum())
         bands.append(Band(name, floor, n, round(float(y[inside].mean()), 3) if n else None,
                           round(float(good[inside].mean()), 3) if n else None))
-    return Calibration(draft.scores, draft.fits, tuple(bands), dict(info or {}))
+    return Calibration(draft.scores, draft.fits, tuple(bands), info)
 
 
 def save_calibration(calibration: Calibration, models_dir: Path) -> Path:

@@ -35,7 +35,7 @@ MAX_TERMS = 5
 #: Code levels so broad (a CPV division, a UNSPSC segment) that they are named only when nothing finer is.
 BROAD_LEVELS = frozenset({"division", "segment"})
 #: A contract-nature fit at or above this is a reason, at or below ``NATURE_MISMATCH`` a concern.
-NATURE_FIT, NATURE_MISMATCH = 0.9, 0.2
+NATURE_FIT, NATURE_MISMATCH = 0.9, 0.4
 # matcher.feedback words its notes in English; these are its three (tests/core/test_explain.py holds them
 # equal to what feedback_signal returns).
 FEEDBACK_KINDS: dict[str, ReasonKind] = {

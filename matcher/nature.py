@@ -116,11 +116,14 @@ def nature_of_codes(codes: Sequence[str]) -> dict[str, float]:
 _CUES: dict[Nature, tuple[str, ...]] = {
     "supplies": ("manufactur", "maker", "makes", "produce", "producer", "production", "fabricat", "fabrica",
                  "hersteller", "herstell", "fabricant", "factory", "제조", "생산", "제작", "공장", "제품"),
-    "works": ("construction", "contractor", "civil works", "builder", "erection", "travaux", "obras",
+    "works": ("construction company", "contractor", "civil works", "erection", "travaux", "obras",
               "bauunternehm", "시공", "공사", "건설사", "건설 기업", "종합건설", "전기공사"),
-    "services": ("consult", "consultancy", "services", "engineering design", "supervision", "training",
+    # Not "services" or "설계" alone: a builder offers "building services", a maker designs its own product
+    # (자체 설계); and not "builder", which names a maker's customers as often as the firm itself.
+    "services": ("consult", "consultancy", "engineering design", "design services", "supervision", "training",
                  "we design and deliver", "penetration testing", "surveying", "conseil", "consultor",
-                 "beratung", "컨설팅", "서비스", "설계", "감리", "교육", "용역", "자문", "타당성"),
+                 "beratung", "컨설팅", "서비스를 제공", "설계 용역", "설계와", "감리", "교육", "용역", "자문",
+                 "타당성"),
 }  # fmt: skip
 #: A cue counts this much against one confirmed code (which counts 1): what a firm says it does outweighs
 #: what its codes imply.
@@ -146,11 +149,14 @@ def _cue_in(cue: str, folded: str) -> bool:
 
 def firm_natures(firm: FirmProfile, inferred: Sequence[tuple[str, float]] = ()) -> dict[str, float]:
     """What the firm sells, as shares. Stated ``offers`` win outright (equal shares); otherwise the cues
-    in its own words (``text_natures``, each ``CUE_WEIGHT``), its confirmed codes (1 each) and inferred
-    ``(code, confidence)`` pairs (their confidence) add up. {} when nothing is known."""
+    in its own words (``text_natures``, ``CUE_WEIGHT`` in all), its confirmed codes (1 each) and inferred
+    ``(code, weight)`` pairs (together at most 1) add up. {} when nothing is known."""
     if firm.offers:
         return {n: (1.0 / len(firm.offers) if n in firm.offers else 0.0) for n in NATURES}
-    shares = _shares([*((code, 1.0) for code in firm.codes), *inferred])
+    # Suggested codes together count as much as one confirmed code: five guesses are not five facts.
+    guessed = sum(w for _, w in inferred)
+    scaled = [(code, w / guessed) for code, w in inferred] if guessed > 1 else list(inferred)
+    shares = _shares([*((code, 1.0) for code in firm.codes), *scaled])
     totals: dict[str, float] = {n: shares.get(n, 0.0) for n in NATURES}
     cues = text_natures(firm.text())
     whole = sum(cues.values())

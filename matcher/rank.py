@@ -14,7 +14,6 @@ import numpy as np
 
 from matcher.signals import FEATURES, Signals
 
-
 DEFAULT_WEIGHTS: dict[str, float] = {
     "dense": 0.30, "lexical": 0.35, "codes": 0.30, "nature": 0.20, "country": 0.08, "value": 0.04,
     "history": 0.0, "feedback": 0.30,

@@ -169,18 +169,31 @@ def score_candidates(
     )
 
 
-def main_offers(firm: FirmProfile) -> tuple[str, ...]:
-    """What the firm sells, for the reasons' words: its stated ``offers``, else the natures its codes mostly
-    fall in (at least half the share of the main one)."""
-    natures = firm_natures(firm)
+def main_offers(firm: FirmProfile, inferred: Sequence[tuple[str, float]] = ()) -> tuple[str, ...]:
+    """What the firm sells, for the reasons' words: its stated ``offers``, else the natures its own words and
+    codes mostly point to (at least half the share of the main one), as the nature signal weighs them."""
+    natures = firm_natures(firm, inferred)
     top = max(natures.values(), default=0.0)
     return tuple(n for n, share in natures.items() if top > 0 and share >= top / 2)
+
+
+def code_matches(
+    firm_codes: Sequence[str], tender_codes: Sequence[str], inferred: Sequence[tuple[str, float]] = ()
+) -> list[CodeMatch]:
+    """The best match per tender code among the firm's confirmed codes, else among its inferred ones
+    (marked ``inferred``, so the reason says the code was suggested from the description)."""
+    _, confirmed = code_overlap(list(firm_codes), list(tender_codes))
+    covered = {m.tender_code for m in confirmed}
+    suggested = [c for c, _ in inferred if c not in firm_codes]
+    _, guessed = code_overlap(suggested, [c for c in tender_codes if c not in covered])
+    found = confirmed + [m.model_copy(update={"inferred": True}) for m in guessed]
+    return sorted(found, key=lambda m: (m.inferred, -m.similarity))
 
 
 def describe(scored: ScoredCandidates, i: int, lexical: LexicalModel) -> Signals:
     """The full Signals of candidate ``i``, with the reasons worded (done only for the results shown)."""
     firm, tender = scored.firm, scored.tenders[i]
-    _, matches = code_overlap(firm.codes, tender.codes)
+    matches = code_matches(firm.codes, tender.codes, scored.inferred)
     row = dict(zip(FEATURES, scored.matrix[i].tolist(), strict=True))
     signals = Signals(
         **{name: row[name] for name in FEATURES},
@@ -192,7 +205,7 @@ def describe(scored: ScoredCandidates, i: int, lexical: LexicalModel) -> Signals
         country_note=country_note(firm, tender),
         value_note=value_note(firm, tender),
         tender_nature=getattr(tender, "contract_nature", None),
-        firm_offers=main_offers(firm),
+        firm_offers=main_offers(firm, scored.inferred),
     )
     for name, notes in scored.notes.items():
         setattr(signals, f"{name}_note", notes[i])

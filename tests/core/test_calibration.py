@@ -24,7 +24,7 @@ def _data() -> tuple[list[float], list[bool], list[bool]]:
 
 def test_fit_is_monotone_and_predicts_what_scikit_learn_predicts() -> None:
     scores, relevant, useful = _data()
-    calibration = fit_calibration(scores, relevant, useful)
+    calibration = fit_calibration(scores, relevant, useful, method="isotonic")
     grid = np.linspace(0.0, 1.0, 101)
     reference = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(scores, relevant).predict(grid)
     assert np.allclose(calibration.fit(grid), reference, atol=1e-6)  # JSON knots + np.interp == predict
@@ -32,9 +32,20 @@ def test_fit_is_monotone_and_predicts_what_scikit_learn_predicts() -> None:
     assert float(calibration.fit(0.1)) == 0.0
 
 
+def test_platt_is_a_smooth_monotone_sigmoid_and_the_choice_is_recorded() -> None:
+    scores, relevant, useful = _data()
+    calibration = fit_calibration(scores, relevant, useful, method="platt")
+    grid = np.linspace(0.0, 1.0, 101)
+    fits = calibration.fit(grid)
+    assert np.all(np.diff(fits) > 0) and 0 < fits[0] < fits[-1] < 1
+    chosen = fit_calibration(scores, relevant, useful)
+    losses = chosen.info["cv_log_loss"]
+    assert chosen.info["method"] == min(losses, key=losses.get)
+
+
 def test_bands_report_the_share_judged_relevant_inside_them() -> None:
     scores, relevant, useful = _data()
-    calibration = fit_calibration(scores, relevant, useful)
+    calibration = fit_calibration(scores, relevant, useful, method="isotonic")
     fits = calibration.fit(np.array(scores))
     inside = fits >= 0.6
     strong = calibration.band(0.6)
@@ -46,11 +57,11 @@ def test_bands_report_the_share_judged_relevant_inside_them() -> None:
 
 def test_saved_calibration_reads_back_equal(tmp_path: Path) -> None:
     scores, relevant, useful = _data()
-    calibration = fit_calibration(scores, relevant, useful, {"split": "tune"})
+    calibration = fit_calibration(scores, relevant, useful, {"split": "tune"}, method="isotonic")
     path = save_calibration(calibration, tmp_path)
     loaded = load_calibration(tmp_path)
     assert loaded is not None and loaded.scores == calibration.scores and loaded.bands == calibration.bands
-    assert loaded.info == {"split": "tune"}
+    assert loaded.info["split"] == "tune" and loaded.info["method"] == "isotonic"
     raw = json.loads(path.read_text())
     raw["scores"] = list(reversed(raw["scores"]))
     path.write_text(json.dumps(raw))
