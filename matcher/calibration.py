@@ -105,8 +105,9 @@ def fit_calibration(scores: Sequence[float], relevant: Sequence[bool], useful: S
     y = np.asarray(relevant, dtype=np.float64)
     if len(x) < 20 or len(set(y.tolist())) < 2:
         raise MatcherError(f"calibration needs at least 20 judged matches of both kinds, got {len(x)}")
-    losses = {m: round(cross_validated_log_loss(x, y, m), 4) for m in ("isotonic", "platt")}
-    chosen: Method = method or min(("isotonic", "platt"), key=lambda m: losses[m])
+    methods: tuple[Method, ...] = ("isotonic", "platt")
+    losses: dict[str, float] = {m: round(cross_validated_log_loss(x, y, m), 4) for m in methods}
+    chosen: Method = method if method is not None else min(methods, key=lambda m: losses[m])
     knots_x, knots_y = _knots(x, y, chosen)
     info = {**(info or {}), "method": chosen, "cv_log_loss": losses}
     draft = Calibration(tuple(knots_x.round(6).tolist()), tuple(knots_y.round(6).tolist()))

@@ -169,6 +169,21 @@ def weigh_inferred(pairs: Sequence[tuple[str, float]], rule: InferredRule, k: in
     return [(code, 1.0) for code, _ in pairs[:k]]
 
 
+def code_prefixes(codes: Sequence[str]) -> list[str]:
+    """The product-class prefixes of hierarchical codes ('CPV:38421100' -> 'CPV:38421', 'UNSPSC:41111500' ->
+    'UNSPSC:411115'; a coarser code keeps its own significant digits): notices under them are candidates."""
+    found = []
+    for code in codes:
+        scheme, _, digits = code.partition(":")
+        if scheme == "CPV":
+            significant = digits.rstrip("0")
+            found.append(f"CPV:{digits[:max(2, min(5, len(significant)))]}")
+        elif scheme == "UNSPSC":
+            significant = digits.rstrip("0")
+            found.append(f"UNSPSC:{digits[:max(2, min(6, len(significant) + len(significant) % 2))]}")
+    return list(dict.fromkeys(found))
+
+
 def weighted_codes(firm_codes: Sequence[str], inferred: Sequence[tuple[str, float]] = ()) -> list[tuple[str, float]]:
     """The firm's codes with the weight each counts: 1 for a confirmed code, ``INFERRED_CODE_WEIGHT`` times
     its confidence for an inferred one (a code both confirmed and inferred counts as confirmed)."""

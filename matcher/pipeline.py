@@ -32,7 +32,7 @@ from matcher.config import Settings, get_settings
 from matcher.embed import Embedder, EmbeddingCache, Encoder, make_encoder
 from matcher.errors import IndexNotReady, InvalidInput, NotFound, UnreadableFile
 from matcher.explain import make_match
-from matcher.features import InferredRule, weigh_inferred
+from matcher.features import InferredRule, code_prefixes, weigh_inferred
 from matcher.feedback import Decided, feedback_signal
 from matcher.index import Subset
 from matcher.index_folder import IndexFolder
@@ -45,7 +45,7 @@ from matcher.openness import OpenRule, next_day
 from matcher.rank import Scorer, WeightedScorer, fuse, fuse_matrix, order
 from matcher.reranker import load_reranker, pick_scorer
 from matcher.result_cache import ResultCache, fresh_until
-from matcher.retrieve import MatchQuery, restricts_to_open, retrieve_many
+from matcher.retrieve import MatchQuery, collapse_duplicates, passes, restricts_to_open, retrieve_many
 from matcher.schema import Award, FirmProfile, IngestReport, Match, Tender
 from matcher.signals import NEUTRAL, compute_signals, describe, score_candidates
 from matcher.store import Database, FirmRepository, TenderFilter, TenderRepository, versions
@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 #: on the judged tuning half with scripts/tune_judged.py).
 INFERRED_RULE: InferredRule = "flat"
 INFERRED_FOR_RANKING = 5
+#: Notices fetched by the firm's codes beside the vector search's candidates (``_with_code_candidates``).
+CODE_CANDIDATES = 200
 
 T = TypeVar("T", Tender, FirmProfile)
 
@@ -326,11 +328,36 @@ class Matcher:
             self.settings.min_candidates, progress=progress,
             open_now=self._open_now(loaded) if any(restricts_to_open(q) for q in queries) else None,
         )
+        inferred = [self.inferred_codes(p) for p in profiles]
+        candidates = [
+            self._with_code_candidates(p, found, q, vector, codes)
+            for p, found, q, vector, codes in zip(profiles, candidates, queries, vectors, inferred, strict=True)
+        ]
         wins = self.awards.wins_many([p.firm_id for p in profiles], before=self.settings.now())
         return [
-            self._rank_tenders(p, c, loaded, q.k, statuses[p.firm_id], wins[p.firm_id])
-            for p, c, q in zip(profiles, candidates, queries, strict=True)
+            self._rank_tenders(p, c, loaded, q.k, statuses[p.firm_id], wins[p.firm_id], codes)
+            for p, c, q, codes in zip(profiles, candidates, queries, inferred, strict=True)
         ]
+
+    def _with_code_candidates(
+        self, firm: FirmProfile, found: list[tuple[Tender, float]], query: MatchQuery, vector: np.ndarray,
+        inferred: Sequence[tuple[str, float]],
+    ) -> list[tuple[Tender, float]]:
+        """Hybrid retrieval: the vector search's candidates plus the notices that carry one of the firm's
+        codes, confirmed or inferred, at product-class level (``code_prefixes``), which the encoder may place
+        far from the profile (a Bulgarian water-meter notice for a Korean profile)."""
+        prefixes = code_prefixes([*firm.codes, *(c for c, _ in inferred)])
+        if not prefixes:
+            return found
+        with self.db.connect() as conn:
+            ids = self.tenders.ids_with_codes(conn, prefixes, CODE_CANDIDATES)
+        seen = {t.tender_id for t, _ in found}
+        at = self.open_now.at(self.settings.now())
+        extra = [t for t in self.fetch_tenders([i for i in ids if i not in seen]).values() if passes(t, query, at)]
+        if not extra:
+            return found
+        dense = self.embedder.encode_documents([t.text() for t in extra]) @ vector
+        return collapse_duplicates(found + list(zip(extra, dense.tolist(), strict=True)))
 
     def _open_now(self, loaded: LoadedIndex) -> Subset:
         """The indexed tenders open now, as a FAISS prefilter (``matcher.open_now``)."""
@@ -358,14 +385,13 @@ class Matcher:
 
     def _rank_tenders(
         self, firm: FirmProfile, candidates: list[tuple[Tender, float]], loaded: LoadedIndex, k: int,
-        statuses: dict[str, Status], wins: list[Award],
+        statuses: dict[str, Status], wins: list[Award], inferred: Sequence[tuple[str, float]],
     ) -> list[Match]:
         tenders = [t for t, _ in candidates]
         extra: dict[str, Sequence[tuple[float, str]]] = {"feedback": self._feedback(tenders, statuses)}
         if wins:
             firm, history = self.awards.signals(firm, wins, tenders, self.embedder, loaded.lexical, self.settings.now())
             extra = {**extra, **history}
-        inferred = self.inferred_codes(firm)
         scored = score_candidates(firm, tenders, [d for _, d in candidates], loaded.lexical, extra, inferred)
         scorer = pick_scorer(self.scorer, self.reranker, has_history=bool(wins))
         scores = fuse_matrix(scored.matrix, scored.multipliers, scorer)

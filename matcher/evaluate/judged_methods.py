@@ -1,7 +1,7 @@
 """The rankings ``matcher evaluate --judged`` compares, over the opportunity notices of one store.
 
 - ``default``: the product itself, ``Matcher.recommend`` (closed notices included: judged relevance is about
-  what a firm could bid for, not about the day the notices were read).
+  what a firm could bid for, not about the day the notices were read), retrieving as deep as for a list of 10.
 - ``previous default``: the ranking this product shipped before judged relevance existed, rebuilt from its
   definition: the notice text without code labels for the dense and TF-IDF parts, the firm's confirmed
   codes only, no contract-nature fit and no duplicate collapse, fused by the old weights with the term guard.
@@ -53,6 +53,11 @@ def _top(scores: np.ndarray, ids: Sequence[str]) -> list[str]:
 
 
 def shipped(matcher: Matcher) -> Ranker:
+    """The product's own ranking. The vector search fetches as deep as it does for a list of 10 in the product
+    (``min_candidates``), not the deeper pool a list of 50 would get, so that the figures are the product's."""
+    settings = matcher.settings
+    matcher.settings = settings.model_copy(update={"overfetch": max(1, settings.min_candidates // DEPTH)})
+
     def rank(profile: FirmProfile) -> list[str]:
         return [m.tender_id for m in matcher.recommend(profile, MatchQuery(k=DEPTH, include_closed=True))]
     return rank

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -212,6 +212,17 @@ class TenderRepository:
         if removed:
             versions.bump(conn, "tenders")
         return removed
+
+    def ids_with_codes(self, conn: Connection, prefixes: Sequence[str], limit: int) -> list[str]:
+        """Ids of notices carrying a code that starts with one of ``prefixes``, newest publication first, at most
+        ``limit`` (the code half of hybrid retrieval: open-ness and the other filters are applied after)."""
+        if not prefixes:
+            return []
+        match = or_(*(tender_codes.c.code.startswith(p, autoescape=True) for p in prefixes))
+        query = (select(tenders.c.tender_id).where(tenders.c.tender_id.in_(select(tender_codes.c.tender_id)
+                                                                         .where(match)))
+                 .order_by(tenders.c.published.desc(), tenders.c.tender_id).limit(limit))
+        return list(conn.execute(query).scalars())
 
     def open_ids(self, conn: Connection, now: datetime) -> list[str]:
         """Ids of the notices open at ``now`` (``matcher.openness``: the same rule as ``OpenAt.is_open``)."""

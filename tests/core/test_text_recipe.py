@@ -8,6 +8,7 @@ import pytest
 
 from matcher import indexing
 from matcher.pipeline import Matcher
+from matcher.retrieve import MatchQuery
 from matcher.schema import FirmProfile, Tender
 
 
@@ -44,3 +45,22 @@ def test_a_new_text_recipe_rebuilds_the_index_on_the_next_sync(matcher: Matcher,
     again = matcher.sync_index()
     assert again.rebuilt and again.added == 1
     assert all(h.startswith("labels-next:") for h in matcher.index.current().hashes.values())
+
+
+def test_notices_carrying_the_firms_codes_are_candidates_whatever_the_encoder_thinks(matcher: Matcher) -> None:
+    roads = Tender(tender_id="ted:bg-roads", source="ted", title="Ремонт на пътища", language="bg",
+                   codes=["CPV:45233141"], published=date(2021, 5, 1))
+    flow = Tender(tender_id="ted:flow", source="ted", title="Разходомери", language="bg",
+                  codes=["CPV:38421000"], published=date(2021, 5, 2))  # flow meters: same class 38421
+    matcher.upsert_tenders([_bulgarian_meters(), roads, flow], sync=False)
+    matcher.build_index()
+    firm = FirmProfile(firm_id="f", name="f", description="수도계량기를 제조합니다", codes=["CPV:38421100"])
+    vector = matcher.embedder.encode_queries([firm.text()])[0]
+    added = matcher._with_code_candidates(firm, [], MatchQuery(include_closed=True), vector, [])
+    assert sorted(t.tender_id for t, _ in added) == ["ted:bg-meters", "ted:flow"]  # not the road works
+    assert all(-1.0 <= d <= 1.0 for _, d in added)
+    # an inferred code brings its class in the same way
+    other = FirmProfile(firm_id="g", name="g", description="도로 공사")
+    found = matcher._with_code_candidates(other, [], MatchQuery(include_closed=True), vector,
+                                          [("CPV:45233100", 1.0)])
+    assert [t.tender_id for t, _ in found] == ["ted:bg-roads"]
