@@ -15,7 +15,7 @@ from matcher.config import EncoderName, get_settings
 from matcher.embed import Embedder, EmbeddingCache, make_encoder
 from matcher.errors import InvalidInput
 from matcher.evaluate.judged import JudgedProfile, evaluate_judged, format_judged, load_judged
-from matcher.evaluate.judged_decisions import decision_effect
+from matcher.evaluate.judged_decisions import band_shares, decision_effect
 from matcher.evaluate.judged_methods import Corpus, judged_methods
 from matcher.evaluate.report import EvalReport, evaluate, shipped_scorer
 from matcher.evaluate.split import cutoff_at_quantile
@@ -162,6 +162,12 @@ def _evaluate_judged(path: Path, split: str, encoders: list[str], json_output: b
                    f"{effect.ndcg_before:.3f} -> {effect.ndcg_after:.3f}; median rank of the other relevant "
                    f"notices {effect.approved_like_rank_before:.1f} -> {effect.approved_like_rank_after:.1f}",
                    err=json_output)
+    if matcher.calibration is not None:
+        bands = band_shares(matcher, profiles)
+        payload["fit bands"] = bands
+        shown = "; ".join(f"{b} {v['judged']:.0f}, {v['relevant']:.2f}, {v['useful']:.2f}" for b, v in bands.items())
+        typer.echo(f"\nfit bands (judged matches in the top 20: count, share relevant, share relevant or partly): "
+                   f"{shown}", err=json_output)
     if json_output:
         echo_json(payload)
 

@@ -84,3 +84,16 @@ def _median_rank(ranking: Sequence[str], wanted: Sequence[str]) -> float:
 
 def _mean(values: Sequence[float]) -> float:
     return round(float(np.nanmean(values)), 3) if values else float("nan")
+
+
+def band_shares(matcher: Matcher, judged: Sequence[JudgedProfile], depth: int = 20) -> dict[str, dict[str, float]]:
+    """Per fit band, over the judged matches in each profile's top ``depth``: how many, and the share graded
+    2 (relevant) and 1 or 2 (useful): whether a band means on these profiles what the calibration says."""
+    found: dict[str, list[int]] = {}
+    for item in judged:
+        for match in matcher.recommend(item.profile, MatchQuery(k=depth, include_closed=True)):
+            if match.fit_band is not None and match.tender_id in item.grades:
+                found.setdefault(match.fit_band, []).append(item.grades[match.tender_id])
+    return {band: {"judged": len(grades), "relevant": round(sum(g == 2 for g in grades) / len(grades), 3),
+                   "useful": round(sum(g >= 1 for g in grades) / len(grades), 3)}
+            for band, grades in sorted(found.items())}
