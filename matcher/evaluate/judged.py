@@ -30,6 +30,9 @@ Split = Literal["tune", "report"]
 SPLITS: tuple[Split, ...] = ("tune", "report")
 METRICS = ("p@5", "p@5h", "ndcg@10", "r@50", "judged@10")
 DEPTH = 50
+#: The languages the default encoder was trained on (multilingual USE v3: ar, de, en, es, fr, it, ja, ko, nl,
+#: pl, pt, ru, th, tr, zh): recall is also reported for notices in these ("known") and in the rest ("unknown").
+USE_LANGUAGES = frozenset({"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"})
 
 
 @dataclass(frozen=True)
@@ -146,15 +149,19 @@ def _grouped(chosen: Sequence[JudgedProfile], rows: Sequence[Mapping[str, float]
 def _recall_by_notice_language(
     chosen: Sequence[JudgedProfile], rankings: Sequence[Sequence[str]], notice_language: Mapping[str, str | None],
 ) -> dict[str, float]:
-    """Micro recall@50 of the notices graded 1 or 2, by the notice's language: whether a notice in a
-    language the encoder does not know can be found at all."""
+    """Micro recall@50 of the notices graded 1 or 2, by the notice's language and by whether the default
+    encoder knows that language: whether a notice in a language it does not know can be found at all."""
     found: dict[str, list[bool]] = {}
     for j, ranking in zip(chosen, rankings, strict=True):
         top = set(ranking)
         for tender_id, grade in j.grades.items():
             if grade >= 1:
-                found.setdefault(notice_language.get(tender_id) or "?", []).append(tender_id in top)
-    return {lang: round(float(np.mean(hits)), 3) for lang, hits in sorted(found.items(), key=lambda x: -len(x[1]))}
+                language = notice_language.get(tender_id) or "?"
+                group = "known" if language in USE_LANGUAGES else "unknown"
+                for key in (language, group):
+                    found.setdefault(key, []).append(tender_id in top)
+    ordered = sorted(found.items(), key=lambda x: (x[0] not in ("known", "unknown"), -len(x[1])))
+    return {lang: round(float(np.mean(hits)), 3) for lang, hits in ordered}
 
 
 def format_judged(report: JudgedReport) -> str:

@@ -52,7 +52,7 @@ def test_report_groups_by_language_and_codes_and_uses_one_split_only() -> None:
     assert report.methods["m"]["ko, no codes"]["p@5"] == pytest.approx(0.2)
     assert report.methods["m"]["en, codes"]["p@5"] == pytest.approx(0.2)
     assert report.methods["m"]["en, codes"]["ndcg@10"] == pytest.approx(1 / math.log2(3), abs=1e-3)
-    assert report.notice_languages["m"] == {"bg": 1.0, "en": 1.0}
+    assert report.notice_languages["m"] == {"known": 1.0, "unknown": 1.0, "bg": 1.0, "en": 1.0}
 
 
 def test_a_bad_judged_file_is_one_clear_error(tmp_path: Path) -> None:
