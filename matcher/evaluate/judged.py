@@ -177,7 +177,7 @@ def format_judged(report: JudgedReport) -> str:
             lines.append(f"{name:34}" + "".join(f"{values.get(m, float('nan')):>11.3f}" for m in METRICS))
     lines.append("\nrecall@50 of relevant notices by notice language")
     languages = list(next(iter(report.notice_languages.values())).keys())
-    lines.append(f"{'method':34}" + "".join(f"{lang:>7}" for lang in languages))
+    lines.append(f"{'method':34}" + "".join(f"{lang:>8}" for lang in languages))
     for name, values in report.notice_languages.items():
-        lines.append(f"{name:34}" + "".join(f"{values.get(lang, float('nan')):>7.2f}" for lang in languages))
+        lines.append(f"{name:34}" + "".join(f"{values.get(lang, float('nan')):>8.2f}" for lang in languages))
     return "\n".join(lines)
