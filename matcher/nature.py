@@ -188,13 +188,3 @@ def nature_fit(
         for nature, share in wanted.items()
     )
 
-
-def fitting_natures(firm: FirmProfile, suggested: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
-    """The suggested codes whose nature fits what the firm says it sells (its ``offers``, else the cue words
-    of its description): a builder's description may sit near "Architectural services" and an X-ray maker's
-    near "Medical imaging services", but neither sells a service. Codes of unknown nature stay; without
-    stated offers or cues nothing is dropped."""
-    said: set[str] = set(firm.offers) or set(text_natures(firm.text()))
-    if not said:
-        return list(suggested)
-    return [(code, w) for code, w in suggested if (nature := nature_of_code(code)) is None or nature in said]

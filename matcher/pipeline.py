@@ -40,7 +40,6 @@ from matcher.indexing import IndexService, LoadedIndex, SyncReport
 from matcher.ingest.base import Rejected, source_digest
 from matcher.ingest.detect import read_tenders
 from matcher.ingest.firms import read_firms
-from matcher.nature import fitting_natures
 from matcher.open_now import OpenNow
 from matcher.openness import OpenRule, next_day
 from matcher.rank import Scorer, WeightedScorer, fuse, fuse_matrix, order
@@ -425,7 +424,7 @@ class Matcher:
     def inferred_codes(self, firm: FirmProfile) -> list[tuple[str, float]]:
         """The (code, confidence) pairs ranking adds to a firm's confirmed codes (``suggest_codes``)."""
         suggested = [(s.code, s.confidence) for s in self.suggest_codes(firm, k=INFERRED_FOR_RANKING)]
-        return weigh_inferred(fitting_natures(firm, suggested), INFERRED_RULE, INFERRED_FOR_RANKING)
+        return weigh_inferred(suggested, INFERRED_RULE, INFERRED_FOR_RANKING)
 
     def decision_features(self, before: datetime | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per firm with partner decisions made before ``before`` (the latest per tender): the ranking features

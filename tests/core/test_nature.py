@@ -155,14 +155,3 @@ def test_a_profiles_own_words_say_what_it_sells_in_korean_and_english() -> None:
     assert natures["supplies"] == pytest.approx(CUE_WEIGHT / (CUE_WEIGHT + 1))
     assert natures["services"] == pytest.approx(1 / (CUE_WEIGHT + 1))
 
-
-def test_suggested_codes_that_contradict_what_the_firm_says_it_sells_are_dropped() -> None:
-    from matcher.nature import fitting_natures
-
-    builder = FirmProfile(firm_id="b", name="b", description="General contractor for public buildings")
-    suggested = [("CPV:71221000", 1.0), ("CPV:45214200", 0.8), ("GSIN:N70", 0.5)]  # architects, schools, unknown
-    assert fitting_natures(builder, suggested) == [("CPV:45214200", 0.8), ("GSIN:N70", 0.5)]
-    silent = FirmProfile(firm_id="s", name="s", description="Hanbit")  # no cue, no offers: nothing dropped
-    assert fitting_natures(silent, suggested) == suggested
-    stated = builder.model_copy(update={"offers": ["services"]})  # stated offers win over cue words
-    assert fitting_natures(stated, suggested) == [("CPV:71221000", 1.0), ("GSIN:N70", 0.5)]
