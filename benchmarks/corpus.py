@@ -26,6 +26,7 @@ from matcher.config import EncoderName, Settings
 from matcher.embed import MAX_CHARS, EmbeddingCache, make_encoder, normalize_rows
 from matcher.index import ivf_nprobe
 from matcher.ingest.ted import read_ted
+from matcher.openness import OpenRule
 from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile, Tender
 
@@ -105,7 +106,8 @@ def make_firms(s: Seed, n: int, rng: random.Random, nrng: np.random.Generator) -
 
 
 def open_share(tenders: Sequence[Tender]) -> float:
-    return sum(t.is_open(AS_OF) for t in tenders) / max(len(tenders), 1)
+    rule = OpenRule.from_settings(Settings())
+    return sum(t.is_open(AS_OF, rule) for t in tenders) / max(len(tenders), 1)
 
 
 def build_home(home: Path, n_tenders: int, n_firms: int, encoder: EncoderName = "use-multilingual",
