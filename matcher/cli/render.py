@@ -17,10 +17,17 @@ def format_value(value: float | None, currency: str | None) -> str:
 MAX_REASONS = 5
 
 
+def _fit(match: Match) -> str:
+    """'good fit 0.41, score 0.512': the calibrated fit and its band first, the raw score beside it."""
+    if match.fit is None or match.fit_band is None:
+        return f"score {match.score:.3f}"
+    return f"{match.fit_band} fit {match.fit:.2f}, score {match.score:.3f}"
+
+
 def format_match(match: Match, reverse: bool = False, language: str = "en") -> str:
     """Rank, score, title (or firm), facts, then up to five reasons ("+") and every concern ("!")."""
     head = match.firm_name or match.firm_id if reverse else match.title
-    lines = [f"{match.rank:>2}. [{match.score:.3f}] {head}"]
+    lines = [f"{match.rank:>2}. [{_fit(match)}] {head}"]
     if reverse:
         lines.append(f"    firm {match.firm_id}")
     else:

@@ -21,6 +21,7 @@ from matcher.config import Settings
 from matcher.digest.build import DigestItem, DigestPlan
 from matcher.digest.i18n import LABELS, reason_lines
 from matcher.digest.tokens import make_token
+from matcher.schema import Match
 from matcher.store.subscriptions import DigestLanguage
 
 MAX_REASONS = 5
@@ -70,6 +71,16 @@ def _deadline(item: DigestItem, as_of: datetime, words: dict[str, str]) -> str:
     return f"{deadline:%Y-%m-%d %H:%M} UTC ({left})"
 
 
+def _fit(match: Match, words: dict[str, str]) -> str:
+    """The calibrated fit in words ("good fit (0.41): 4 in 10 such matches were judged relevant"), or the raw
+    score when no calibration is shipped."""
+    if match.fit is None or match.fit_band is None:
+        return f"{match.score:.2f}"
+    share = match.fit_band_share
+    evidence = words["band_evidence"].format(tenths=round(share * 10)) if share is not None else ""
+    return words["band_" + match.fit_band].format(fit=f"{match.fit:.2f}") + evidence
+
+
 def _item_view(item: DigestItem, plan: DigestPlan, settings: Settings) -> dict[str, Any]:
     language = plan.subscription.language
     words = LABELS[language]
@@ -84,7 +95,7 @@ def _item_view(item: DigestItem, plan: DigestPlan, settings: Settings) -> dict[s
         "country": ", ".join(match.countries) or words["no_country"],
         "deadline": _deadline(item, plan.as_of, words),
         "value": value,
-        "score": f"{match.score:.2f}",
+        "score": _fit(match, words),
         "reasons": reasons[:MAX_REASONS],
         "concerns": concerns,
         "link": tender_link(settings, item),

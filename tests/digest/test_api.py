@@ -26,7 +26,8 @@ def api(demo: Matcher) -> tuple[TestClient, dict[str, dict[str, str]]]:
     return TestClient(create_app(matcher=demo)), {k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()}
 
 
-BODY = {"email": "ko@example.org", "language": "ko", "frequency": "daily", "max_items": 3}
+# min_score 0: every ranked match may be sent (the default is the calibration's "possible" floor, tested below).
+BODY = {"email": "ko@example.org", "language": "ko", "frequency": "daily", "max_items": 3, "min_score": 0.0}
 
 
 def test_firm_manages_its_own_partner_sees_others_are_kept_out(
@@ -95,3 +96,14 @@ def test_preview_renders_the_next_digest_and_records_nothing(
         DigestRun(demo, sender).run()
     sent = smtp.inbox.messages[0].get_body(("plain",))
     assert sent is not None and [i["title"] in sent.get_content() for i in preview["items"]] == [True] * 3
+
+
+def test_a_subscription_without_a_minimum_gets_the_calibrations_default(
+    demo: Matcher, api: tuple[TestClient, dict[str, dict[str, str]]]
+) -> None:
+    client, auth = api
+    body = {k: v for k, v in BODY.items() if k != "min_score"}
+    created = client.post(f"/firms/{OWN}/subscriptions", json=body, headers=auth["firm"])
+    assert created.status_code == 201, created.text
+    assert demo.calibration is not None  # the shipped models/calibration
+    assert created.json()["min_score"] == demo.calibration.default_min_fit == 0.15

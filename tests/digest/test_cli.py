@@ -30,7 +30,7 @@ def home(tmp_path: Path, demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
 
 def test_subscribe_then_dry_run_then_outbox_run(home: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["subscribe", KO_FIRM, "--email", "ko@example.org", "--language", "ko",
-                                 "--frequency", "daily", "--max-items", "3", "--min-score", "0.1"])
+                                 "--frequency", "daily", "--max-items", "3", "--min-score", "0"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("subscribed ko@example.org to kr-hanbit-water (daily, ko): ")
 

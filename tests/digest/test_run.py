@@ -62,8 +62,11 @@ def test_emails_are_multipart_with_items_headers_and_language(
     count = int(en["Subject"].split()[0])
     text, html = bodies(en)
     assert count == text.count("View notice: ") == html.count("View notice")
-    for label in ("Buyer: ", "Country: ", "Deadline: ", "Value: ", "Match score: ", "Why it matched:"):
+    for label in ("Buyer: ", "Country: ", "Deadline: ", "Value: ", "Fit: ", "Why it matched:"):
         assert text.count(label) == count
+    # the calibrated fit in words with its evidence, e.g. "Fit: possible fit (0.21): 3 in 10 such matches ..."
+    fits = re.findall(r"Fit: (strong|good|possible|weak) fit \(0\.\d\d\): (\d+) in 10 such matches", text)
+    assert len(fits) == count
     assert "https://ted.europa.eu/" in text and "Unsubscribe: https://matcher.test/unsubscribe?token=" in text
 
 
