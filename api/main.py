@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.jobs import JobRegistry
+from api.logs import install_access_log_redaction
 from api.uploads import MULTIPART_OVERHEAD, BodyLimit
 from matcher import __version__
 from matcher.access import AccessControl
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, matcher: Matcher | None = No
     app.state.responses = ResultCache[bytes](core.settings.result_cache_size)  # api.routes.recommendations
     app.state.ranking = anyio.CapacityLimiter(RANKING_THREADS)
     errors.install(app)
+    install_access_log_redaction()  # unsubscribe tokens travel in query strings
     app.add_middleware(BodyLimit, limit=core.settings.max_upload_bytes + MULTIPART_OVERHEAD)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(f"api.routes.{name}").router)

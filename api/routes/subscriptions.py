@@ -4,17 +4,18 @@ one-click unsubscribe, and a preview of a firm's next digest that sends and reco
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Form, Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import FirmAccess, MatcherDep, PrincipalDep, SettingsDep
 from api.errors import ERRORS, responses
+from api.pages import unsubscribe_confirmation, unsubscribed
 from matcher.digest.plan import preview
 from matcher.digest.tokens import read_token
-from matcher.errors import NotFound, PermissionDenied
+from matcher.errors import InvalidInput, NotFound, PermissionDenied
 from matcher.store.subscriptions import Subscription, SubscriptionRepository, SubscriptionSpec
 
 router = APIRouter(tags=["digests"], responses=ERRORS)
@@ -140,26 +141,54 @@ def digest_preview(firm_id: FirmAccess, matcher: MatcherDep) -> list[DigestPrevi
     ]
 
 
-Token = Annotated[str, Query(min_length=3, max_length=300, description="the signed token from the email")]
-PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Unsubscribed</title></head>
-<body style="font-family:sans-serif;max-width:32em;margin:3em auto"><p>{en}</p><p>{ko}</p></body></html>"""
+TOKEN_DOC = "the signed token from the email's unsubscribe link"
+Token = Annotated[str, Query(min_length=3, max_length=300, description=TOKEN_DOC)]
+QueryToken = Annotated[str | None, Query(alias="token", min_length=3, max_length=300, description=(
+    TOKEN_DOC + " (RFC 8058 one-click: the List-Unsubscribe URI as it is)"))]
+FormToken = Annotated[str | None, Form(alias="token", min_length=3, max_length=300, description=(
+    TOKEN_DOC + " (the confirmation page's form)"))]
+OneClick = Annotated[Literal["One-Click"] | None, Form(alias="List-Unsubscribe", description=(
+    "the RFC 8058 one-click body a mailbox provider sends"))]
+HTML_OR_JSON: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {"schema": {"type": "string"}}},
+          "description": "Unsubscribed: an HTML page when the client accepts text/html (a browser), else JSON"},
+    **responses(404, 422),
+}
 
 
-def _unsubscribe(matcher: MatcherDep, settings: SettingsDep, token: str) -> Unsubscribed:
+def _subscription_of(matcher: MatcherDep, settings: SettingsDep, token: str) -> Subscription:
     subscription_id = read_token(settings, token)
+    with matcher.db.connect() as conn:
+        found = repo.get(conn, subscription_id)
+    if found is None:
+        raise NotFound("unknown subscription (it may have been deleted)")
+    return found
+
+
+@router.get(
+    "/unsubscribe", summary="The email's unsubscribe link: a confirmation page that changes nothing (no login)",
+    response_class=HTMLResponse, responses=responses(404, 422),
+)
+def unsubscribe_page(token: Token, matcher: MatcherDep, settings: SettingsDep) -> HTMLResponse:
+    # GET only asks: mail scanners and link previews follow every link, and must not unsubscribe anyone.
+    sub = _subscription_of(matcher, settings, token)
+    return unsubscribe_confirmation(sub.email, token.strip(), sub.active)
+
+
+@router.post(
+    "/unsubscribe", summary="Unsubscribe: the confirmation form, or RFC 8058 one-click (no login)",
+    response_model=Unsubscribed, responses=HTML_OR_JSON,
+)
+def unsubscribe(
+    request: Request, matcher: MatcherDep, settings: SettingsDep, query_token: QueryToken = None,
+    form_token: FormToken = None, one_click: OneClick = None,
+) -> Unsubscribed | Response:
+    """The token comes as the form field (the confirmation page) or in the query (a mailbox provider's
+    one-click POST to the List-Unsubscribe URI, body ``List-Unsubscribe=One-Click``). Repeating it is harmless."""
+    token = form_token or query_token
+    if token is None:
+        raise InvalidInput("no unsubscribe token (expected the 'token' form field or query parameter)")
+    subscription_id = _subscription_of(matcher, settings, token).subscription_id
     with matcher.db.begin() as conn:
-        if repo.get(conn, subscription_id) is None:
-            raise NotFound("unknown subscription (it may have been deleted)")
-        return Unsubscribed(subscription_id=subscription_id, unsubscribed=repo.unsubscribe(conn, subscription_id))
-
-
-@router.get("/unsubscribe", summary="Unsubscribe from an email link (no login)", response_class=HTMLResponse)
-def unsubscribe_link(token: Token, matcher: MatcherDep, settings: SettingsDep) -> HTMLResponse:
-    _unsubscribe(matcher, settings, token)
-    return HTMLResponse(PAGE.format(en="You are unsubscribed: no more digests will be sent to this address.",
-                                    ko="수신 거부가 완료되었습니다. 더 이상 입찰 알림 메일이 발송되지 않습니다."))
-
-
-@router.post("/unsubscribe", summary="One-click unsubscribe (RFC 8058 List-Unsubscribe-Post; no login)")
-def unsubscribe_one_click(token: Token, matcher: MatcherDep, settings: SettingsDep) -> Unsubscribed:
-    return _unsubscribe(matcher, settings, token)
+        done = Unsubscribed(subscription_id=subscription_id, unsubscribed=repo.unsubscribe(conn, subscription_id))
+    return unsubscribed() if "text/html" in request.headers.get("accept", "") else done

@@ -26,9 +26,12 @@ class Prepared:
     rendered: RenderedDigest
 
 
-def prepare(matcher: Matcher, batch: Sequence[Subscription], as_of: datetime) -> list[Prepared]:
+def prepare(
+    matcher: Matcher, batch: Sequence[Subscription], as_of: datetime, *, live_token: bool = True
+) -> list[Prepared]:
     """Rank, build and render the next digest of each subscription (nothing is written)."""
-    return [Prepared(plan, render_digest(plan, matcher.settings)) for plan in plan_digests(matcher, batch, as_of)]
+    return [Prepared(plan, render_digest(plan, matcher.settings, live_token=live_token))
+            for plan in plan_digests(matcher, batch, as_of)]
 
 
 def plan_digests(matcher: Matcher, batch: Sequence[Subscription], as_of: datetime) -> list[DigestPlan]:
@@ -55,11 +58,15 @@ def plan_digests(matcher: Matcher, batch: Sequence[Subscription], as_of: datetim
 
 def preview(matcher: Matcher, firm_id: str) -> list[Prepared]:
     """What the next digest of each of the firm's active subscriptions would hold, as of now, rendered.
-    Reads only: nothing is sent or recorded, and whether the subscription is due is not considered."""
+    Reads only: nothing is sent or recorded, and whether the subscription is due is not considered.
+
+    Previews never carry a live unsubscribe token, whoever asks: a token is a bearer credential that never
+    expires and outlives the key that read it, and partners, who may see previews, may not unsubscribe a
+    firm. The firm and officers end a subscription with their key (DELETE on the subscription) instead."""
     matcher.get_firm(firm_id)
     with matcher.db.connect() as conn:
         subscriptions = SubscriptionRepository().for_firm(conn, firm_id, active_only=True)
-    return prepare(matcher, subscriptions, matcher.settings.now())
+    return prepare(matcher, subscriptions, matcher.settings.now(), live_token=False)
 
 
 def _approved_open(statuses: Mapping[str, str], held: set[str]) -> int:

@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from matcher.config import Settings
 from matcher.digest.build import DigestItem, DigestPlan
+from matcher.digest.headers import MESSAGE_POLICY
 from matcher.digest.i18n import LABELS, reason_lines
 from matcher.digest.tokens import make_token
 from matcher.schema import Match
@@ -53,8 +54,13 @@ def format_value(value: float | None, currency: str | None, missing: str) -> str
     return f"{value:,.0f} {currency or ''}".strip()
 
 
-def unsubscribe_url(settings: Settings, subscription_id: str) -> str:
-    token = make_token(settings, subscription_id)
+#: Stands for the token in previews: it is not a token's shape, so the link is refused (422) if followed.
+PREVIEW_TOKEN = "preview"
+
+
+def unsubscribe_url(settings: Settings, subscription_id: str | None) -> str:
+    """The signed link for a subscription, or (``None``) the preview's placeholder carrying no token."""
+    token = PREVIEW_TOKEN if subscription_id is None else make_token(settings, subscription_id)
     return f"{settings.public_url.rstrip('/')}/unsubscribe?token={quote(token)}"
 
 
@@ -109,12 +115,13 @@ def subject(plan: DigestPlan) -> str:
     return words["subject"].format(count=count, plural="" if count == 1 else "s", firm=plan.firm_name)
 
 
-def render_digest(plan: DigestPlan, settings: Settings) -> RenderedDigest:
-    """Subject, text and HTML bodies of one digest, in the subscription's language."""
+def render_digest(plan: DigestPlan, settings: Settings, *, live_token: bool = True) -> RenderedDigest:
+    """Subject, text and HTML bodies of one digest, in the subscription's language; ``live_token=False``
+    (previews) puts a placeholder in the unsubscribe link instead of the subscription's signed token."""
     language: DigestLanguage = plan.subscription.language
     words = LABELS[language]
     count = len(plan.items)
-    link = unsubscribe_url(settings, plan.subscription.subscription_id)
+    link = unsubscribe_url(settings, plan.subscription.subscription_id if live_token else None)
     context = {
         "lang": language,
         "w": words,
@@ -143,7 +150,7 @@ def message_id(settings: Settings, digest_id: str) -> str:
 
 def to_message(rendered: RenderedDigest, recipient: str, settings: Settings, digest_id: str) -> EmailMessage:
     """The multipart/alternative message with every header a mailbox provider expects of a digest."""
-    message = EmailMessage()
+    message = EmailMessage(policy=MESSAGE_POLICY)  # List-Unsubscribe written raw (matcher.digest.headers)
     message["From"] = settings.smtp_from
     message["To"] = recipient
     message["Subject"] = rendered.subject

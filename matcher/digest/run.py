@@ -24,7 +24,6 @@ twice.
 from __future__ import annotations
 
 import email
-import email.policy
 import logging
 import uuid
 from collections.abc import Iterator, Sequence
@@ -36,6 +35,7 @@ from tqdm import tqdm
 
 from matcher.digest.build import DigestPlan, is_due
 from matcher.digest.collect import batch_collection
+from matcher.digest.headers import MESSAGE_POLICY
 from matcher.digest.plan import Prepared, prepare
 from matcher.digest.render import message_id, to_message
 from matcher.digest.send import PermanentFailure, Sender, TemporaryFailure
@@ -187,7 +187,7 @@ class DigestRun:
 
     def _deliver(self, record: DigestRecord) -> bool:
         assert self.sender is not None and record.message is not None
-        message = email.message_from_string(record.message, _class=EmailMessage, policy=email.policy.default)
+        message = email.message_from_string(record.message, _class=EmailMessage, policy=MESSAGE_POLICY)
         try:
             self.sender.send(message)
         except (TemporaryFailure, PermanentFailure) as exc:

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 
 KEY_FILE = "secret_key"
 _PURPOSE = b"unsubscribe:"
+#: What ``make_token`` writes: an id and an unpadded urlsafe-base64 signature, ASCII only. Anything else is
+#: refused before any comparison (``hmac.compare_digest`` raises TypeError on non-ASCII str).
+_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
 def secret_key(settings: Settings) -> bytes:
@@ -49,21 +53,22 @@ def _create_key(path: Path) -> None:
     log.warning("no MATCHER_SECRET_KEY set: generated one in %s", path)
 
 
-def _signature(key: bytes, subscription_id: str) -> str:
+def _signature(key: bytes, subscription_id: str) -> bytes:
     digest = hmac.new(key, _PURPOSE + subscription_id.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=")
 
 
 def make_token(settings: Settings, subscription_id: str) -> str:
-    return f"{subscription_id}.{_signature(secret_key(settings), subscription_id)}"
+    return f"{subscription_id}.{_signature(secret_key(settings), subscription_id).decode()}"
 
 
 def read_token(settings: Settings, token: str) -> str:
     """The subscription id a valid token names; InvalidInput for a malformed or forged token."""
-    subscription_id, dot, signature = token.strip().partition(".")
-    if not dot or not subscription_id or not signature:
-        raise InvalidInput("bad unsubscribe token (expected '<subscription>.<signature>')")
-    expected = _signature(secret_key(settings), subscription_id)
-    if not hmac.compare_digest(expected, signature):
+    token = token.strip()
+    if not _SHAPE.fullmatch(token):
+        raise InvalidInput("bad unsubscribe token (expected '<subscription>.<signature>' in letters, digits, - and _)")
+    subscription_id, _, signature = token.partition(".")
+    # Bytes on both sides: the shape check made them ASCII, and the comparison stays constant-time.
+    if not hmac.compare_digest(_signature(secret_key(settings), subscription_id), signature.encode("ascii")):
         raise InvalidInput("bad unsubscribe token (signature does not match)")
     return subscription_id

@@ -37,6 +37,7 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # the bytes as received, for tests of the wire format
         self.refuse = 0
         self.refusal = "451 4.3.0 Try again later"
 
@@ -47,6 +48,7 @@ class Inbox:
         raw = envelope.original_content or envelope.content
         message = email.message_from_bytes(raw, _class=EmailMessage, policy=email.policy.default)
         self.messages.append(message)
+        self.raw.append(raw)
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

@@ -4,7 +4,7 @@ digest preview (which sends and records nothing)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -66,11 +66,16 @@ def test_unsubscribe_link_from_a_received_email_works_without_login(
     text_part = message.get_body(("plain",))
     assert text_part is not None and link in text_part.get_content()
     parts = urlsplit(link)
-    page = client.get(f"{parts.path}?{parts.query}")
-    assert page.status_code == 200 and "수신 거부가 완료되었습니다" in page.text
+    page = client.get(f"{parts.path}?{parts.query}")  # following the link only asks
+    assert page.status_code == 200 and "발송을 중단할까요?" in page.text and "<form" in page.text
+    (sub,) = client.get(f"/firms/{OWN}/subscriptions", headers=auth["firm"]).json()
+    assert sub["active"] and sub["unsubscribed_at"] is None
+    token = unquote(parts.query.removeprefix("token="))
+    done = client.post("/unsubscribe", data={"token": token}, headers={"Accept": "text/html"})  # the page's form
+    assert done.status_code == 200 and "수신 거부가 완료되었습니다" in done.text
     (sub,) = client.get(f"/firms/{OWN}/subscriptions", headers=auth["firm"]).json()
     assert not sub["active"] and sub["unsubscribed_at"]
-    again = client.post(f"{parts.path}?{parts.query}")  # one-click POST, repeated: harmless
+    again = client.post(f"{parts.path}?{parts.query}", data={"List-Unsubscribe": "One-Click"})  # RFC 8058, again
     assert again.status_code == 200 and again.json()["unsubscribed"] is False
     assert client.get("/unsubscribe?token=" + parts.query.split("=", 1)[1][:-2] + "xx").status_code == 422
     demo.settings.clock = demo.settings.now() + timedelta(days=7)

@@ -1,0 +1,59 @@
+"""The email policy digests are written, stored and sent with: the stdlib default, except that
+``List-Unsubscribe`` is written as raw ``<URI>`` entries.
+
+Why: the default policy folds every header longer than 78 characters, and a header with no whitespace to
+fold at (one long URL) is rewritten as RFC 2047 encoded-words (``=?utf-8?q?=3Chttps=3A//...?=``). RFC 2369
+and RFC 8058 need the URIs themselves, so mailbox providers never showed their one-click unsubscribe for
+such a header. Here the header is folded only between URIs, and a URI that could not go out raw (not
+printable ASCII, or not in angle brackets) is refused when the header is set, not encoded.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import re
+from collections.abc import MutableMapping
+from email._header_value_parser import get_unstructured
+from email.headerregistry import BaseHeader, HeaderRegistry
+from email.policy import Policy
+from typing import Any
+
+#: One ``<URI>`` of RFC 2369: printable ASCII, no spaces or angle brackets inside.
+_URI = re.compile(r"<([\x21-\x3b\x3d\x3f-\x7e]+)>")
+
+
+def uri_list(name: str, value: str) -> list[str]:
+    """The URIs of a ``<a>, <b>`` list; ValueError naming the value if it is anything else."""
+    entries = [entry.strip() for entry in value.split(",")]
+    found = [_URI.fullmatch(entry) for entry in entries]
+    if not entries or not all(found):
+        raise ValueError(f"{name} must be '<URI>' entries of printable ASCII separated by commas, got {value!r}")
+    return [match.group(1) for match in found if match]
+
+
+class UriListHeader(BaseHeader):
+    """``List-Unsubscribe``: written as it is, one URI per line when there are several."""
+
+    max_count = 1
+
+    @classmethod
+    def parse(cls, value: str, kwds: MutableMapping[str, Any]) -> None:
+        # Continuation lines of a parsed message arrive joined with their folding whitespace.
+        uris = uri_list("List-Unsubscribe", " ".join(value.split()))
+        kwds["decoded"] = ", ".join(f"<{uri}>" for uri in uris)
+        kwds["parse_tree"] = get_unstructured(kwds["decoded"])
+        kwds["defects"] = []
+
+    def fold(self, *, policy: Policy) -> str:
+        uris = uri_list(self.name, str(self))
+        return f"{self.name}: " + f",{policy.linesep} ".join(f"<{uri}>" for uri in uris) + policy.linesep
+
+
+def _registry() -> HeaderRegistry:
+    registry = HeaderRegistry()
+    registry.map_to_type("list-unsubscribe", UriListHeader)
+    return registry
+
+
+#: Build digests with it and parse stored digests back with it (the header is re-folded when sent).
+MESSAGE_POLICY = email.policy.default.clone(header_factory=_registry())
