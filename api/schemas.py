@@ -167,8 +167,8 @@ class FirmUpdate(_In):
     home_country: Country | None = None
     target_countries: list[Country] | None = Field(default=None, max_length=250)
     languages: list[Language] | None = Field(default=None, max_length=50)
-    min_value: float | None = Field(default=None, ge=0)
-    max_value: float | None = Field(default=None, ge=0)
+    min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: Currency | None = None
     certifications: list[str] | None = Field(default=None, max_length=100)
     offers: list[Nature] | None = Field(

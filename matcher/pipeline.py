@@ -38,7 +38,7 @@ from matcher.index import Subset
 from matcher.index_folder import IndexFolder
 from matcher.indexing import IndexService, LoadedIndex, SyncReport
 from matcher.ingest.base import Rejected, source_digest
-from matcher.ingest.detect import read_tenders
+from matcher.ingest.detect import read_tenders, tender_format
 from matcher.ingest.firms import read_firms
 from matcher.open_now import OpenNow
 from matcher.openness import OpenRule, next_day
@@ -141,7 +141,7 @@ class Matcher:
             for path in paths:
                 if not path.exists():
                     raise UnreadableFile(f"no such file or folder: {path}")
-                digest = source_digest(path)
+                digest = source_digest(path, tender_format(path))  # the same bytes in another format differ
                 entry = self.ledger.get(conn, digest)
                 if entry is not None and entry.intact(self.tenders.hashes(conn, list(entry.tenders))):
                     skipped.append(entry)

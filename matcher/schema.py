@@ -143,7 +143,7 @@ class Tender(_Model):
     buyer_country: Country | None = None
     countries: list[Country] = Field(default_factory=list, description="place of performance")
     codes: list[Code] = Field(default_factory=list)
-    value: float | None = Field(default=None, ge=0)
+    value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: Currency | None = None
     published: date | None = None
     deadline: datetime | None = None
@@ -232,8 +232,8 @@ class FirmProfile(_Model):
     home_country: Country | None = None
     target_countries: list[Country] = Field(default_factory=list)
     languages: list[Language] = Field(default_factory=list)
-    min_value: float | None = Field(default=None, ge=0)
-    max_value: float | None = Field(default=None, ge=0)
+    min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: Currency | None = None
     certifications: list[str] = Field(default_factory=list, max_length=100)
     offers: list[Nature] = Field(
@@ -274,7 +274,7 @@ class Award(_Model):
     codes: list[Code] = Field(default_factory=list)
     supplier: str = Field(min_length=1, max_length=500)
     supplier_country: Country | None = None
-    value: float | None = None
+    value: float | None = Field(default=None, allow_inf_nan=False)
     currency: Currency | None = None
     language: Language | None = None
 

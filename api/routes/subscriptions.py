@@ -28,14 +28,14 @@ class SubscriptionIn(BaseModel):
 
     email: str = Field(pattern=EMAIL, max_length=320, description="recipient address")
     frequency: Literal["daily", "weekly"] = "weekly"
-    min_score: float | None = Field(default=None, ge=0.0, le=1.0, description=(
+    min_score: float | None = Field(default=None, ge=0.0, le=1.0, allow_inf_nan=False, description=(
         "lowest calibrated fit sent (the share of such matches judged relevant); default: the floor of the "
         "'possible' band of the shipped calibration"))
     max_items: int = Field(default=10, ge=1, le=100)
     language: Literal["ko", "en"] = "en"
     countries: list[Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]] = Field(default_factory=list, max_length=50)
-    min_value: float | None = Field(default=None, ge=0)
-    max_value: float | None = Field(default=None, ge=0)
+    min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: str = Field(default="EUR", pattern=r"^[A-Za-z]{3}$")
 
 

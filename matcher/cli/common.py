@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,6 +39,27 @@ def parse_as_of(value: str) -> datetime:
     except ValueError as exc:
         raise InvalidInput(f"bad --as-of {value!r} (expected ISO 8601, e.g. 2021-04-28T08:00)") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def finite_number(minimum: float, maximum: float | None = None) -> Callable[[str], float]:
+    """A parser for a number option: finite and within [minimum, maximum]. Typer's own float reading
+    accepts 'inf' (and 1e999) and lets it through a ``min=`` check, so options that need a real amount use
+    this instead (issue 15)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise typer.BadParameter(f"{text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise typer.BadParameter(f"expected a finite number, got {text!r}")
+        if value < minimum:
+            raise typer.BadParameter(f"expected a number at least {minimum:g}, got {text!r}")
+        if maximum is not None and value > maximum:
+            raise typer.BadParameter(f"expected a number at most {maximum:g}, got {text!r}")
+        return value
+
+    return parse
 
 
 def echo_json(payload: Any) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from matcher.cli.common import AsOfOption, HomeOption, clock_override, open_matcher
+from matcher.cli.common import AsOfOption, HomeOption, clock_override, finite_number, open_matcher
 from matcher.digest.run import DigestRun
 from matcher.digest.send import OutboxSender, Sender, SmtpSender
 from matcher.digest.workers import default_workers
@@ -22,8 +22,8 @@ def subscribe(
     email: Annotated[str, typer.Option("--email", help="recipient address")],
     frequency: Annotated[str, typer.Option("--frequency", help="daily or weekly")] = "weekly",
     min_score: Annotated[float | None, typer.Option(
-        "--min-score", min=0.0, max=1.0,
-        help="lowest calibrated fit sent (default: the 'possible' band floor of models/calibration)")] = None,
+        "--min-score", parser=finite_number(0.0, 1.0), metavar="FIT",
+        help="0 to 1: lowest calibrated fit sent (default: the 'possible' band floor of models/calibration)")] = None,
     max_items: Annotated[int, typer.Option("--max-items", min=1, max=100, help="tenders per email")] = 10,
     language: Annotated[str, typer.Option("--language", help="ko or en")] = "en",
     country: Annotated[list[str] | None, typer.Option("--country", help="ISO country (repeatable)")] = None,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from matcher.cli.common import AsOfOption, HomeOption, clock_override, echo_json, open_matcher
+from matcher.cli.common import AsOfOption, HomeOption, clock_override, echo_json, finite_number, open_matcher
 from matcher.cli.render import format_matches, match_json
 from matcher.retrieve import MatchQuery
 
@@ -20,8 +20,10 @@ def recommend(
     include_closed: Annotated[bool, typer.Option(
         "--include-closed", help="also closed tenders (past their deadline or window, or cancelled)")] = False,
     country: Annotated[list[str] | None, typer.Option("--country", help="ISO country (repeatable)")] = None,
-    min_value: Annotated[float | None, typer.Option("--min-value", min=0, help="in --currency")] = None,
-    max_value: Annotated[float | None, typer.Option("--max-value", min=0, help="in --currency")] = None,
+    min_value: Annotated[float | None, typer.Option(
+        "--min-value", parser=finite_number(0), metavar="AMOUNT", help="in --currency (finite, >= 0)")] = None,
+    max_value: Annotated[float | None, typer.Option(
+        "--max-value", parser=finite_number(0), metavar="AMOUNT", help="in --currency (finite, >= 0)")] = None,
     currency: Annotated[str, typer.Option("--currency", help="currency of the value range")] = "EUR",
     json_output: Json = False,
     as_of: AsOfOption = None,

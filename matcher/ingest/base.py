@@ -51,10 +51,11 @@ def describe_validation_error(error: ValidationError) -> str:
 READERS_VERSION = "2"  # 2: contract_nature, test notices rejected
 
 
-def source_digest(path: Path) -> str:
-    """A digest of a file's bytes (a folder: every file's relative name and bytes) and the readers' version.
-    Equal digests mean re-reading would produce the same records."""
-    digest = hashlib.blake2b(f"readers {READERS_VERSION}\n".encode(), digest_size=32)
+def source_digest(path: Path, kind: str) -> str:
+    """A digest of a file's bytes (a folder: every file's relative name and bytes), the format ``kind`` it
+    is read as (``detect.tender_format``: the same bytes named .jsonl and .tar.gz read differently) and the
+    readers' version. Equal digests mean re-reading would produce the same records."""
+    digest = hashlib.blake2b(f"readers {READERS_VERSION}\nformat {kind}\n".encode(), digest_size=32)
     try:
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
@@ -120,7 +121,8 @@ def _tar_members(path: Path, suffixes: tuple[str, ...]) -> Iterator[Member]:
                 if handle is not None:
                     yield Member(f"{path}:{info.name}", handle.read())
     except (tarfile.TarError, OSError, EOFError) as exc:
-        raise UnreadableFile(f"{path}: not a readable tar archive ({exc})") from exc
+        # tarfile lists every compression it tried, one per line: the error is one line.
+        raise UnreadableFile(f"{path}: not a readable tar archive ({' '.join(str(exc).split())})") from exc
 
 
 def _zip_members(path: Path, suffixes: tuple[str, ...]) -> Iterator[Member]:
@@ -190,6 +192,15 @@ def read_table(path: Path) -> Table:
     return Table(kind, list(columns), rows)
 
 
+def load_json(text: str, name: str) -> Any:
+    """``json.loads`` for one document of file ``name``. Nesting deeper than the parser can recurse (a hostile
+    file: 100,000 ``[``) is an UnreadableFile naming the file; a syntax error is left to the caller."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise UnreadableFile(f"{name}: JSON nested too deeply to read") from None
+
+
 def json_error(name: str, exc: json.JSONDecodeError) -> UnreadableFile:
     """A one-line UnreadableFile for a JSON syntax error, naming the file and the position."""
     return UnreadableFile(f"{name}: not valid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})")
@@ -197,7 +208,7 @@ def json_error(name: str, exc: json.JSONDecodeError) -> UnreadableFile:
 
 def _json_rows(data: bytes, path: Path) -> list[Row | Rejected]:
     try:
-        items = json.loads(decode_text(data, str(path)))
+        items = load_json(decode_text(data, str(path)), str(path))
     except json.JSONDecodeError as exc:
         raise json_error(str(path), exc) from exc
     if not isinstance(items, list):
@@ -210,7 +221,7 @@ def _jsonl_rows(data: bytes, path: Path) -> list[Row | Rejected]:
     for number, line in open_text_lines(data, str(path)):
         record = f"{path.name}:{number}"
         try:
-            rows.append(_object_row(record, json.loads(line.strip())))
+            rows.append(_object_row(record, load_json(line.strip(), f"{path}:{number}")))
         except json.JSONDecodeError as exc:
             rows.append(Rejected(record, f"not valid JSON at column {exc.colno} ({exc.msg})"))
     return rows

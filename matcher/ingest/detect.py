@@ -16,26 +16,42 @@ ARCHIVES = (".tar.gz", ".tgz", ".tar", ".zip")
 JSON_SUFFIXES = (".json", ".jsonl", ".json.gz", ".jsonl.gz")
 
 
+XML_SUFFIXES = (".xml.gz", ".xml")
+CSV_SUFFIXES = (".csv.gz", ".csv")
+
+
+def tender_format(path: Path) -> str:
+    """How ``read_tenders`` reads ``path``: 'folder', or the suffix that picks the reader ('.zip',
+    '.jsonl.gz', ...). The same bytes read as another format give other records (or none), so the ingest
+    ledger keys files by content and this format (issue 15)."""
+    if path.is_dir():
+        return "folder"
+    name = path.name.lower()
+    # Longest suffixes first within each family: '.json.gz' before '.json', '.jsonl' before '.json'.
+    for suffix in (*ARCHIVES, *XML_SUFFIXES, *sorted(JSON_SUFFIXES, key=len, reverse=True), *CSV_SUFFIXES):
+        if name.endswith(suffix):
+            return suffix
+    raise InvalidInput(
+        f"unsupported tender file {path.name!r} (expected .xml, .json, .jsonl, .csv, a .gz of one of "
+        "them, a .tar.gz/.zip archive or a folder)"
+    )
+
+
 def read_tenders(path: Path) -> Iterator[Tender | Rejected]:
     """Tenders from any supported file: TED XML, eForms, OCDS JSON, or the tender CSV/JSON table."""
     if not path.exists():
         raise UnreadableFile(f"no such file or folder: {path}")
-    name = path.name.lower()
-    if path.is_dir() or name.endswith(ARCHIVES):
+    kind = tender_format(path)
+    if kind == "folder" or kind in ARCHIVES:
         # Folders and archives may hold XML notices and OCDS JSON side by side.
         yield from read_ted(path)
         yield from read_ocds(path)
-    elif name.endswith((".xml", ".xml.gz")):
+    elif kind in XML_SUFFIXES:
         yield from read_ted(path)
-    elif name.endswith(JSON_SUFFIXES):
+    elif kind in JSON_SUFFIXES:
         yield from (read_ocds(path) if _looks_like_ocds(path) else read_tender_table(path))
-    elif name.endswith((".csv", ".csv.gz")):
-        yield from read_tender_table(path)
     else:
-        raise InvalidInput(
-            f"unsupported tender file {path.name!r} (expected .xml, .json, .jsonl, .csv, a .gz of one of "
-            "them, a .tar.gz/.zip archive or a folder)"
-        )
+        yield from read_tender_table(path)
 
 
 def _looks_like_ocds(path: Path) -> bool:

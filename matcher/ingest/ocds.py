@@ -35,6 +35,7 @@ time-zone name ('2014-04-15 14:00 Eastern Daylight Time (EDT)').
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -242,9 +243,12 @@ def _classification_codes(classification: JsonObject) -> list[str]:
 
 
 def money(value: Any) -> tuple[float | None, str | None]:
-    """(amount, currency) of an OCDS Value; a missing or negative amount gives (None, None)."""
+    """(amount, currency) of an OCDS Value; a missing or negative amount gives (None, None). A NaN amount
+    (JSON ``NaN``) is kept, as infinity is, so that validation rejects the release by name."""
     amount_raw = obj(value).get("amount")
     amount = parse_amount(amount_raw) if isinstance(amount_raw, int | float | str) else None
+    if isinstance(amount_raw, float) and math.isnan(amount_raw):
+        amount = amount_raw
     if amount is None:
         return None, None
     currency = _text(obj(value).get("currency")).upper()

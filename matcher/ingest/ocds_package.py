@@ -30,7 +30,15 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeGuard
 
 from matcher.errors import UnreadableFile
-from matcher.ingest.base import Member, Rejected, decode_text, iter_members, json_error, open_text_lines
+from matcher.ingest.base import (
+    Member,
+    Rejected,
+    decode_text,
+    iter_members,
+    json_error,
+    load_json,
+    open_text_lines,
+)
 from matcher.normalize import parse_datetime
 
 JsonObject = dict[str, Any]
@@ -156,7 +164,7 @@ def _documents(member: Member) -> list[tuple[str, Any] | Rejected]:
     if not text.strip():
         raise UnreadableFile(f"{name}: empty file (expected OCDS JSON)")
     try:
-        return [(_label(name), json.loads(text))]
+        return [(_label(name), load_json(text, name))]
     except json.JSONDecodeError as exc:
         raise json_error(name, exc) from exc
 
@@ -166,7 +174,7 @@ def _jsonl_documents(data: bytes, name: str) -> list[tuple[str, Any] | Rejected]
     for number, line in open_text_lines(data, name):
         record = f"{_label(name)}:{number}"
         try:
-            documents.append((record, json.loads(line.strip())))
+            documents.append((record, load_json(line.strip(), f"{name}:{number}")))
         except json.JSONDecodeError as exc:
             documents.append(Rejected(record, f"not valid JSON at column {exc.colno} ({exc.msg})"))
     return documents

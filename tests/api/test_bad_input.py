@@ -14,6 +14,8 @@ from matcher.store.db import metadata
 from tests.api.conftest import OTHER, OWN, UPLOAD_LIMIT, World
 
 GOOD_FIRM = {"firm_id": "new-firm", "name": "New", "description": "Water treatment equipment"}
+#: 100,000 levels of nesting, as the adversarial test uploaded (200 kB, under the upload limit).
+DEEP = b"[" * 100_000 + b"]" * 100_000
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,29 @@ BAD = [
     Bad("corrupt gzip", "POST", "/tenders/import", 400, "t.xml.gz", upload=("t.xml.gz", gzip.compress(b"<a>")[:-9])),
     Bad("unsupported file type", "POST", "/tenders/import", 422, "unsupported tender file", upload=("x.pdf", b"%PDF")),
     Bad("malformed firm file", "POST", "/firms/import", 400, "firms.json", upload=("firms.json", b"[{")),
+    # Issue 15 item 3: nesting past the parser's recursion limit was a 500 (uncaught RecursionError).
+    Bad("deep JSON tender table", "POST", "/tenders/import", 400, "nested too deeply",
+        upload=("deep.json", DEEP)),
+    Bad("deep OCDS package", "POST", "/tenders/import", 400, "nested too deeply",
+        upload=("deep.json", b'{"releases": ' + DEEP + b"}")),
+    Bad("deep JSONL line", "POST", "/tenders/import", 400, "deep.jsonl", upload=("deep.jsonl", DEEP + b"\n")),
+    Bad("deep firm file", "POST", "/firms/import", 400, "nested too deeply", upload=("firms.json", DEEP)),
+    Bad("deep tender body", "POST", "/tenders", 400, "parsing the body", content=b'{"tenders": ' + DEEP + b"}"),
+    # Issue 15 item 6: Python's json reads Infinity, NaN and 1e999 as non-finite floats; they were stored.
+    *[Bad(f"tender value {literal.decode()}", "POST", "/tenders", 422,
+          "body.tenders.0.value: Input should be a finite number",
+          content=b'{"tenders": [{"tender_id": "a:1", "source": "a", "title": "t", "value": ' + literal + b"}]}")
+      for literal in (b"Infinity", b"NaN", b"1e999")],
+    Bad("firm max_value Infinity", "POST", "/firms", 422, "body.max_value: Input should be a finite number",
+        content=json.dumps(GOOD_FIRM).encode()[:-1] + b', "max_value": Infinity}'),
+    Bad("patch min_value 1e999", "PATCH", f"/firms/{OWN}", 422, "body.min_value: Input should be a finite number",
+        content=b'{"min_value": 1e999}'),
+    *[Bad(f"subscription {field} {literal.decode()}", "POST", f"/firms/{OWN}/subscriptions", 422,
+          f"body.{field}: Input should be a finite number",
+          content=b'{"email": "a@example.com", "' + field.encode() + b'": ' + literal + b"}")
+      for field, literal in (("min_value", b"Infinity"), ("max_value", b"1e999"), ("min_score", b"NaN"))],
+    Bad("recommendations min_value inf", "GET", f"/firms/{OWN}/recommendations?min_value=inf", 422,
+        "query.min_value: Input should be a finite number"),
 ]
 
 

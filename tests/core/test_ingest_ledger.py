@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import matcher.pipeline as pipeline
+from matcher.errors import UnreadableFile
 from matcher.ingest.base import Rejected
 from matcher.ingest.detect import read_tenders
 from matcher.pipeline import Matcher
@@ -78,3 +81,64 @@ def test_a_tender_overwritten_by_another_file_is_restored_by_its_own_file(matche
     again = matcher.ingest_tenders([feed]).report
     assert again.updated == 1
     assert matcher.get_tender(victim.tender_id).title == victim.title
+
+
+# ----------------------------------------------------------------------------- issue 15 item 7: content AND format
+
+EMPTY_AS = ["empty.csv", "empty.tar.gz", "empty.zip", "empty.xml.gz", "empty.json"]
+
+
+@pytest.mark.parametrize("name", EMPTY_AS)
+def test_the_same_bytes_under_another_format_are_read_not_unchanged(matcher: Matcher, tmp_path: Path,
+                                                                     name: str) -> None:
+    """An empty .jsonl loads (no records); the same zero bytes as CSV, tar, zip, gzipped XML or JSON are
+    each unreadable in their own format, and must say so rather than be 'unchanged'."""
+    jsonl = tmp_path / "empty.jsonl"
+    jsonl.write_bytes(b"")
+    first = matcher.ingest_tenders([jsonl]).report
+    assert (first.new, first.unchanged, first.rejected) == (0, 0, [])
+    twin = tmp_path / name
+    twin.write_bytes(jsonl.read_bytes())
+    with pytest.raises(UnreadableFile, match=re.escape(name)):
+        matcher.ingest_tenders([twin])
+
+
+def test_a_zip_renamed_tar_gz_is_rejected_after_the_zip_was_ingested(matcher: Matcher, tmp_path: Path) -> None:
+    archive = tmp_path / "notices.zip"
+    with zipfile.ZipFile(archive, "w") as packed:
+        for notice in sorted(FIXTURES.glob("*.xml")):
+            packed.write(notice, notice.name)
+    first = matcher.ingest_tenders([archive]).report
+    assert first.new == len(list(FIXTURES.glob("*.xml"))) and first.rejected == []
+    assert matcher.ingest_tenders([archive]).report.unchanged == first.new  # the same file is still skipped
+    renamed = tmp_path / "notices.tar.gz"
+    renamed.write_bytes(archive.read_bytes())
+    with pytest.raises(UnreadableFile, match=re.escape("notices.tar.gz: not a readable tar archive")) as caught:
+        matcher.ingest_tenders([renamed])
+    assert "\n" not in str(caught.value)  # tarfile's message lists each method tried on its own line
+
+
+def test_the_same_json_named_jsonl_is_parsed_as_jsonl(matcher: Matcher, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A JSON array and a JSONL file read differently; the ledger entry of one never answers for the other."""
+    line = '{"tender_id": "csv:1", "source": "csv", "title": "Water meters"}'
+    array = tmp_path / "tenders.json"
+    array.write_text(f"[{line}]")
+    assert matcher.ingest_tenders([array]).report.new == 1
+    as_jsonl = tmp_path / "tenders.jsonl"
+    as_jsonl.write_text(array.read_text())
+    parsed: list[Path] = []
+    real = read_tenders
+
+    def spy(path: Path) -> Iterator[Tender | Rejected]:
+        parsed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(pipeline, "read_tenders", spy)
+    report = matcher.ingest_tenders([as_jsonl]).report
+    assert parsed == [as_jsonl]
+    assert report.rejected == [("tenders.jsonl:1", "expected a JSON object, got list")]
+    renamed = tmp_path / "same-format-other-name.json"
+    renamed.write_text(array.read_text())
+    parsed.clear()
+    assert matcher.ingest_tenders([renamed]).report.unchanged == 1 and parsed == []  # only the format counts

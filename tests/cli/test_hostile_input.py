@@ -1,0 +1,54 @@
+"""Hostile command-line input (issue 15): non-finite numbers and deeply nested JSON are refused with one
+clear error and exit code 2, never accepted and never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli import test_cli
+from tests.cli.test_cli import TED, run, snapshot
+
+home = test_cli.home  # the fixture: MATCHER_HOME in a temporary folder, the fake encoder
+
+
+@pytest.mark.usefixtures("home")
+@pytest.mark.parametrize("value", ["inf", "Infinity", "nan", "-inf", "1e999"])
+@pytest.mark.parametrize("option", ["--min-value", "--max-value"])
+def test_recommend_value_range_must_be_finite(option: str, value: str) -> None:
+    code, out, err = run("recommend", "some-firm", option, value)
+    assert code == 2 and out == ""
+    assert option in err and "finite number" in err, err
+
+
+@pytest.mark.usefixtures("home")
+@pytest.mark.parametrize(("value", "says"), [("nan", "finite number"), ("inf", "finite number"),
+                                             ("1.5", "at most 1"), ("-0.1", "at least 0"), ("abc", "a number")])
+def test_subscribe_min_score_must_be_a_finite_number_in_range(value: str, says: str) -> None:
+    code, out, err = run("subscribe", "some-firm", "--email", "a@example.com", "--min-score", value)
+    assert code == 2 and out == ""
+    assert "--min-score" in err and says in err, err
+
+
+@pytest.mark.usefixtures("home")
+def test_recommend_value_range_still_accepts_plain_numbers() -> None:
+    code, _, err = run("recommend", "some-firm", "--min-value", "1e6", "--max-value", "2500000.5")
+    assert code == 2 and err == "error: unknown firm 'some-firm'\n"  # the numbers passed; the firm is unknown
+
+
+def test_deeply_nested_json_is_one_line_and_changes_nothing(home: Path, tmp_path: Path) -> None:
+    assert run("ingest", "tenders", str(TED))[0] == 0
+    before = snapshot(home)
+    deep = "[" * 100_000 + "]" * 100_000
+    files = {"deep.json": deep, "deep.jsonl": deep + "\n", "package.json": '{"releases": ' + deep + "}"}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+        code, _, err = run("ingest", "tenders", str(tmp_path / name))
+        assert code == 2 and err.count("\n") == 1 and err.startswith("error: "), err[-500:]
+        assert name in err and "nested too deeply" in err
+    firms = tmp_path / "firms.json"
+    firms.write_text(deep)
+    code, _, err = run("ingest", "firms", str(firms))
+    assert code == 2 and err.count("\n") == 1 and "firms.json" in err and "nested too deeply" in err
+    assert snapshot(home) == before

@@ -1,0 +1,113 @@
+"""Hostile files (issue 15): non-finite numbers are rejected by name, and JSON nested too deeply for the
+parser is a one-line UnreadableFile naming the file, never a RecursionError."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pytest
+
+from matcher.errors import UnreadableFile
+from matcher.ingest.base import Rejected
+from matcher.ingest.detect import read_tenders
+from matcher.ingest.firms import read_firms
+from matcher.ingest.ocds import read_ocds
+from matcher.ingest.tabular import read_tender_table
+from matcher.schema import FirmProfile, Tender
+
+#: Far past Python's recursion limit (1,000): the size the adversarial test uploaded.
+DEPTH = 100_000
+FINITE = "Input should be a finite number"
+
+
+def deep_array() -> str:
+    return "[" * DEPTH + "]" * DEPTH
+
+
+def only(items: Iterable[object]) -> object:
+    (item,) = list(items)
+    return item
+
+
+@pytest.mark.parametrize("cell", ["inf", "-inf", "Infinity", "nan", "1e999"])
+def test_csv_tender_value_that_is_not_finite_is_rejected_by_name(tmp_path: Path, cell: str) -> None:
+    path = tmp_path / "tenders.csv"
+    path.write_text(f"tender_id,title,value\n1,Water meters,{cell}\n2,Pumps,1000\n")
+    bad, good = list(read_tender_table(path))
+    assert isinstance(bad, Rejected) and bad.record == "tenders.csv:2"
+    assert bad.reason.startswith("value: ") and "finite number" in bad.reason, bad.reason
+    assert isinstance(good, Tender) and good.value == 1000.0
+
+
+@pytest.mark.parametrize("literal", ["Infinity", "NaN", "1e999", "-Infinity"])
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_json_tender_value_that_is_not_finite_is_rejected_by_name(tmp_path: Path, literal: str,
+                                                                  suffix: str) -> None:
+    record = f'{{"tender_id": "t:1", "source": "t", "title": "Pumps", "value": {literal}}}'
+    path = tmp_path / f"tenders{suffix}"
+    path.write_text(f"[{record}]" if suffix == ".json" else record + "\n")
+    bad = only(read_tender_table(path))
+    assert isinstance(bad, Rejected)
+    assert bad.reason.startswith("value: ") and "finite number" in bad.reason, bad.reason
+
+
+@pytest.mark.parametrize(("cells", "field"), [("inf,", "min_value"), (",1e999", "max_value"),
+                                              ("Infinity,", "min_value")])
+def test_firm_value_range_that_is_not_finite_is_rejected_by_name(tmp_path: Path, cells: str, field: str) -> None:
+    path = tmp_path / "firms.csv"
+    path.write_text(f"firm_id,name,description,min_value,max_value\nf1,F,Pumps,{cells}\n")
+    bad = only(read_firms(path))
+    assert isinstance(bad, Rejected), bad
+    assert bad.reason.startswith(f"{field}: ") and "finite number" in bad.reason, bad.reason
+
+
+def test_json_firm_with_infinite_maximum_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "firms.json"
+    path.write_text('[{"firm_id": "f1", "name": "F", "description": "Pumps", "max_value": Infinity}]')
+    bad = only(read_firms(path))
+    assert isinstance(bad, Rejected) and bad.reason.startswith("max_value: ") and "finite" in bad.reason
+
+
+@pytest.mark.parametrize("literal", ["Infinity", "NaN", "1e999", '"inf"'])
+def test_ocds_amount_that_is_not_finite_rejects_the_release_by_name(tmp_path: Path, literal: str) -> None:
+    release = {"ocid": "ocds-x-1", "id": "1", "date": "2021-01-01T00:00:00Z", "tag": ["tender"],
+               "tender": {"id": "1", "title": "Pumps", "value": {"amount": 1.0, "currency": "EUR"}}}
+    text = json.dumps({"releases": [release]}).replace('"amount": 1.0', f'"amount": {literal}')
+    path = tmp_path / "package.json"
+    path.write_text(text)
+    assert only(read_ocds(path)) == Rejected("ocds-x-1", f"value: {FINITE}")
+
+
+def test_models_refuse_non_finite_numbers_naming_the_field() -> None:
+    with pytest.raises(ValueError, match=f"value\n.*{FINITE}"):
+        Tender(tender_id="t:1", source="t", title="x", value=float("inf"))
+    with pytest.raises(ValueError, match=f"max_value\n.*{FINITE}"):
+        FirmProfile(firm_id="f", name="F", description="d", max_value=float("inf"))
+    with pytest.raises(ValueError, match=f"min_value\n.*{FINITE}"):
+        FirmProfile(firm_id="f", name="F", description="d", min_value=float("nan"))
+
+
+DEEP_FILES: list[tuple[str, str, Callable[[Path], Iterable[object]]]] = [
+    ("tenders.json", deep_array(), read_tender_table),
+    ("tenders.jsonl", deep_array() + "\n", read_tender_table),
+    ("firms.json", deep_array(), read_firms),
+    ("firms.jsonl", deep_array() + "\n", read_firms),
+    ("package.json", '{"releases": ' + deep_array() + "}", read_ocds),
+    ("releases.jsonl", '{"ocid": "x", "tender": ' + "[" * DEPTH + "]" * DEPTH + "}\n", read_ocds),
+    ("upload.json", '{"releases": ' + deep_array() + "}", read_tenders),
+    ("plain.json", deep_array(), read_tenders),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "reader"), DEEP_FILES, ids=[f"{r.__name__}-{n}" for n, _, r in DEEP_FILES])
+def test_json_nested_too_deeply_is_an_unreadable_file_naming_it(
+    tmp_path: Path, name: str, text: str, reader: Callable[[Path], Iterable[object]]
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(UnreadableFile) as caught:
+        list(reader(path))
+    message = str(caught.value)
+    assert name in message and "nested too deeply" in message and "\n" not in message, message
