@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from matcher.code_inference import MAX_SUGGESTIONS, SuggestedCode
+from matcher.countries import ISO_COUNTRIES
 from matcher.schema import (
     Code,
     Country,
@@ -30,6 +31,12 @@ T = TypeVar("T")
 #: The shape every id in a path has (the core's Identifier rule), so bad ids are 422 before any lookup.
 ID_PATTERN = r"^[^\s/?#]{1,200}$"
 Note = Annotated[str, Field(max_length=2000, description="free text for the partner, the firm or the officer")]
+#: A country as the API takes it: the core's rule (``matcher.schema.Country``), stated in the OpenAPI document
+#: so that clients (and schemathesis) know it. Lower case and the EU's UK/EL are accepted too, normalised.
+CountryCode = Annotated[Country, WithJsonSchema({
+    "type": "string", "enum": sorted(ISO_COUNTRIES),
+    "description": "ISO 3166-1 alpha-2 country code (e.g. 'KR'; XK for Kosovo); other codes are a 422",
+})]
 
 
 class _In(BaseModel):
@@ -45,7 +52,7 @@ class PageQuery(_In):
 class TenderQuery(PageQuery):
     """Filters for listing tenders; all optional and combined with AND."""
 
-    country: Country | None = Field(default=None, description="buyer country or place of performance")
+    country: CountryCode | None = Field(default=None, description="buyer country or place of performance")
     code_prefix: str | None = Field(
         default=None, max_length=40, pattern=r"^(CPV|UNSPSC|GSIN|NAICS|OTHER):[A-Za-z0-9.-]*$",
         description="classification code prefix, e.g. 'CPV:3314' or 'UNSPSC:42'",
@@ -60,7 +67,7 @@ class TenderQuery(PageQuery):
 
 class RecommendQuery(_In):
     k: int = Field(default=10, ge=1, le=100, description="how many results")
-    country: list[Country] = Field(default_factory=list, max_length=50, description="repeatable")
+    country: list[CountryCode] = Field(default_factory=list, max_length=50, description="repeatable")
     min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="in 'currency'")
     max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="in 'currency'")
     currency: Currency = "EUR"
@@ -164,8 +171,8 @@ class FirmUpdate(_In):
     description: str | None = Field(default=None, min_length=1, max_length=20_000)
     keywords: list[str] | None = Field(default=None, max_length=100)
     codes: list[Code] | None = Field(default=None, max_length=200)
-    home_country: Country | None = None
-    target_countries: list[Country] | None = Field(default=None, max_length=250)
+    home_country: CountryCode | None = None
+    target_countries: list[CountryCode] | None = Field(default=None, max_length=250)
     languages: list[Language] | None = Field(default=None, max_length=50)
     min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)

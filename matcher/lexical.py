@@ -299,6 +299,8 @@ class LexicalModel:
         notices' TF-IDF rows (``doc_matrix``, from ``transform_documents``) the presence of every keyword
         term is read from the matrix instead of each notice's term set."""
         none = TermGuard([], 1.0)
+        if not documents:  # filters that leave no notice: the arrays below would have no rows to broadcast
+            return []
         distinctive = self._distinctive_keywords(keywords) if self.fitted else []
         if not distinctive:
             return [none] * len(documents)

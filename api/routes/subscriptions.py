@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import FirmAccess, MatcherDep, PrincipalDep, SettingsDep
 from api.errors import ERRORS, responses
 from api.pages import unsubscribe_confirmation, unsubscribed
+from api.schemas import CountryCode
 from matcher.digest.plan import preview
 from matcher.digest.tokens import read_token
 from matcher.errors import InvalidInput, NotFound, PermissionDenied
@@ -33,7 +34,8 @@ class SubscriptionIn(BaseModel):
         "'possible' band of the shipped calibration"))
     max_items: int = Field(default=10, ge=1, le=100)
     language: Literal["ko", "en"] = "en"
-    countries: list[Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]] = Field(default_factory=list, max_length=50)
+    countries: list[CountryCode] = Field(default_factory=list, max_length=50, description=(
+        "only tenders of these countries (none: any); a country no notice has gives empty digests"))
     min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: str = Field(default="EUR", pattern=r"^[A-Za-z]{3}$")
@@ -103,7 +105,7 @@ def create_subscription(
     _require_manager(principal)
     min_score = matcher.default_min_fit() if body.min_score is None else body.min_score
     spec = SubscriptionSpec(firm_id=firm_id, **body.model_dump(exclude={"countries", "currency", "min_score"}),
-                            min_score=min_score, countries=tuple(c.upper() for c in body.countries),
+                            min_score=min_score, countries=tuple(body.countries),
                             currency=body.currency.upper())
     with matcher.db.begin() as conn:
         return _out(repo.add(conn, spec, actor=principal.name))

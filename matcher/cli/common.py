@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import TypeAdapter, ValidationError
 
 from matcher.config import get_settings
 from matcher.errors import InvalidInput
 from matcher.pipeline import IngestResult, Matcher
+from matcher.schema import Country
 
 HomeOption = Annotated[
     Path | None, typer.Option("--home", help="data directory (default: MATCHER_HOME or the current folder)")
@@ -79,3 +81,19 @@ def print_ingest(result: IngestResult, kind: str, show_rejected: int = 20) -> No
 
 def as_paths(files: Sequence[Path]) -> list[Path]:
     return [Path(f) for f in files]
+
+
+_COUNTRY = TypeAdapter(Country)
+
+
+def iso_countries(values: Sequence[str] | None) -> tuple[str, ...]:
+    """``--country`` values as the profiles' ISO 3166-1 alpha-2 codes (``matcher.schema.Country``: 'uk' is GB);
+    an unknown one is an InvalidInput naming it, so one line and exit 2."""
+    codes = []
+    for value in values or ():
+        try:
+            codes.append(_COUNTRY.validate_python(value))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise InvalidInput(f"--country: {first.get('ctx', {}).get('error', first['msg'])}") from None
+    return tuple(dict.fromkeys(codes))

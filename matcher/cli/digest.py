@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from matcher.cli.common import AsOfOption, HomeOption, clock_override, finite_number, open_matcher
+from matcher.cli.common import AsOfOption, HomeOption, clock_override, finite_number, iso_countries, open_matcher
 from matcher.digest.run import DigestRun
 from matcher.digest.send import OutboxSender, Sender, SmtpSender
 from matcher.digest.workers import default_workers
@@ -34,7 +34,7 @@ def subscribe(
     spec = SubscriptionSpec(
         firm_id=firm_id, email=_email(email), frequency=_frequency(frequency),
         min_score=matcher.default_min_fit() if min_score is None else min_score,
-        max_items=max_items, language=_language(language), countries=tuple(c.upper() for c in country or ()),
+        max_items=max_items, language=_language(language), countries=iso_countries(country),
     )
     matcher.get_firm(firm_id)
     with matcher.db.begin() as conn:

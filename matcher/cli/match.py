@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from matcher.cli.common import AsOfOption, HomeOption, clock_override, echo_json, finite_number, open_matcher
+from matcher.cli.common import (
+    AsOfOption,
+    HomeOption,
+    clock_override,
+    echo_json,
+    finite_number,
+    iso_countries,
+    open_matcher,
+)
 from matcher.cli.render import format_matches, match_json
 from matcher.retrieve import MatchQuery
 
@@ -33,7 +41,7 @@ def recommend(
     deadline or publication window not passed, published, not cancelled; at --as-of when given)."""
     matcher = open_matcher(home, **clock_override(as_of))
     query = MatchQuery(
-        k=k, include_closed=include_closed, countries=tuple(c.upper() for c in country or ()),
+        k=k, include_closed=include_closed, countries=iso_countries(country),
         min_value=min_value, max_value=max_value, value_currency=currency.upper(),
     )
     matches = matcher.recommend(firm_id, query)

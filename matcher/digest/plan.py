@@ -13,6 +13,7 @@ from datetime import datetime
 
 from matcher.digest.build import DigestPlan, build_digest, subscription_query
 from matcher.digest.render import RenderedDigest, render_digest
+from matcher.errors import IndexNotReady
 from matcher.pipeline import Matcher
 from matcher.store.digests import DigestRepository
 from matcher.store.subscriptions import Subscription, SubscriptionRepository
@@ -32,6 +33,40 @@ def prepare(
     """Rank, build and render the next digest of each subscription (nothing is written)."""
     return [Prepared(plan, render_digest(plan, matcher.settings, live_token=live_token))
             for plan in plan_digests(matcher, batch, as_of)]
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A subscription whose next digest could not be ranked, built or rendered, and why."""
+
+    subscription: Subscription
+    error: str
+
+
+def prepare_each(
+    matcher: Matcher, batch: Sequence[Subscription], as_of: datetime
+) -> tuple[list[Prepared], list[Failed]]:
+    """``prepare`` for a digest run, where one subscription's failure must never stop the others (issue 15: a
+    query whose filters left no candidate crashed ranking, and so every digest, on every rerun). The batch is
+    ranked at once, the fast path; if that fails it is halved and each half tried again, down to the single
+    subscriptions that fail, so the rest go out at a cost of about log2(batch) extra rankings per failure.
+    No index yet is the run's failure, not a subscription's: it propagates."""
+    try:
+        return prepare(matcher, batch, as_of), []
+    except IndexNotReady:
+        raise
+    except Exception as exc:  # the one place a subscription's job runs: a failure alone is logged and kept
+        if len(batch) == 1:
+            (subscription,) = batch
+            error = f"{type(exc).__name__}: {exc}"
+            log.error("digest of subscription %s (firm %r) failed: %s", subscription.subscription_id,
+                      subscription.firm_id, error, exc_info=True)
+            return [], [Failed(subscription, error)]
+        log.info("a batch of %d digests failed (%s); trying each half", len(batch), type(exc).__name__)
+    middle = len(batch) // 2
+    first, first_failed = prepare_each(matcher, batch[:middle], as_of)
+    second, second_failed = prepare_each(matcher, batch[middle:], as_of)
+    return first + second, first_failed + second_failed
 
 
 def plan_digests(matcher: Matcher, batch: Sequence[Subscription], as_of: datetime) -> list[DigestPlan]:

@@ -36,7 +36,7 @@ from tqdm import tqdm
 from matcher.digest.build import DigestPlan, is_due
 from matcher.digest.collect import batch_collection
 from matcher.digest.headers import MESSAGE_POLICY
-from matcher.digest.plan import Prepared, prepare
+from matcher.digest.plan import Failed, Prepared, prepare_each
 from matcher.digest.render import message_id, to_message
 from matcher.digest.send import PermanentFailure, Sender, TemporaryFailure
 from matcher.digest.workers import PlanningPool
@@ -120,7 +120,8 @@ class DigestRun:
     def _dry_run(self, as_of: datetime) -> RunSummary:
         due = self.due(as_of)
         self.summary.due = len(due)
-        for _, prepared_batch in self._prepared(due, as_of, "digests (dry run)"):
+        for _, prepared_batch, failed in self._prepared(due, as_of, "digests (dry run)"):
+            self.summary.failed += len(failed)
             for prepared in prepared_batch:
                 if prepared.plan.empty:
                     self.summary.skipped_empty += 1
@@ -131,30 +132,32 @@ class DigestRun:
 
     def _prepared(
         self, due: list[Subscription], as_of: datetime, desc: str
-    ) -> Iterator[tuple[list[Subscription], list[Prepared]]]:
-        """Each batch of due subscriptions with its prepared digests, in order, with a progress bar. With
-        several workers the batches are ranked in worker processes while earlier ones are recorded and sent."""
+    ) -> Iterator[tuple[list[Subscription], list[Prepared], list[Failed]]]:
+        """Each batch of due subscriptions with its prepared digests and the subscriptions that failed, in
+        order, with a progress bar. With several workers the batches are ranked in worker processes while
+        earlier ones are recorded and sent."""
         batches = [due[start : start + self.batch_size] for start in range(0, len(due), self.batch_size)]
         with tqdm(total=len(due), desc=desc, unit="subscription", disable=not self.progress) as bar:
             if self.workers > 1 and len(batches) > 1:
                 with PlanningPool(self.matcher.settings, min(self.workers, len(batches))) as pool:
-                    for batch, prepared in zip(batches, pool.prepare(batches, as_of), strict=True):
-                        yield batch, prepared
+                    for batch, (prepared, failed) in zip(batches, pool.prepare(batches, as_of), strict=True):
+                        yield batch, prepared, failed
                         bar.update(len(batch))
                 return
             for batch in batches:
                 with batch_collection():
-                    prepared = prepare(self.matcher, batch, as_of)
-                yield batch, prepared
+                    prepared, failed = prepare_each(self.matcher, batch, as_of)
+                yield batch, prepared, failed
                 bar.update(len(batch))
 
     def _process(self, due: list[Subscription], as_of: datetime) -> None:
-        for batch, prepared in self._prepared(due, as_of, "digests"):
+        for batch, prepared, failed in self._prepared(due, as_of, "digests"):
             if self.summary.stopped:
                 self.summary.failed += len(batch)  # not attempted: still due next run
                 continue
             self._check_lease()
-            self.summary.failed += len(batch) - len(prepared)  # unknown firms (logged in plan_digests)
+            self.summary.failed += len(batch) - len(prepared)  # unknown firms (logged in plan_digests), failures
+            self._record_failures(failed, as_of)
             self.summary.skipped_empty += sum(1 for p in prepared if p.plan.empty)
             self._record([p for p in prepared if not p.plan.empty])
             self._deliver_pending(resent=False)
@@ -167,6 +170,20 @@ class DigestRun:
                 digest_id = uuid.uuid4().hex
                 message = to_message(item.rendered, item.plan.subscription.email, settings, digest_id)
                 self.digests.record_pending(conn, _record(item, digest_id, message_id(settings, digest_id), message))
+
+    def _record_failures(self, failed: Sequence[Failed], as_of: datetime) -> None:
+        """A digest that could not be prepared is kept as ``failed`` with its error, holding no tenders, so
+        the subscription stays due and the next run tries it again."""
+        if not failed:
+            return
+        with self.matcher.db.begin() as conn:
+            for item in failed:
+                sub, digest_id = item.subscription, uuid.uuid4().hex
+                self.digests.record_failed(conn, DigestRecord(
+                    digest_id=digest_id, subscription_id=sub.subscription_id, firm_id=sub.firm_id, email=sub.email,
+                    as_of=as_of, message_id=message_id(self.matcher.settings, digest_id), subject="", message=None,
+                    status="failed", last_error=item.error,
+                ))
 
     def _deliver_pending(self, resent: bool) -> None:
         assert self.sender is not None  # a real run always has one

@@ -23,7 +23,7 @@ import faiss
 from matcher.config import Settings
 from matcher.digest.build import DigestPlan
 from matcher.digest.collect import batch_collection
-from matcher.digest.plan import Prepared, plan_digests, prepare
+from matcher.digest.plan import Failed, Prepared, plan_digests, prepare_each
 from matcher.pipeline import Matcher
 from matcher.store.subscriptions import Subscription
 
@@ -50,10 +50,10 @@ def _plan(batch: Sequence[Subscription], as_of: datetime) -> list[DigestPlan]:
         return plan_digests(_MATCHER, batch, as_of)
 
 
-def _prepare(batch: Sequence[Subscription], as_of: datetime) -> list[Prepared]:
+def _prepare(batch: Sequence[Subscription], as_of: datetime) -> tuple[list[Prepared], list[Failed]]:
     assert _MATCHER is not None, "worker not started"
     with batch_collection():
-        return prepare(_MATCHER, batch, as_of)
+        return prepare_each(_MATCHER, batch, as_of)
 
 
 class PlanningPool:
@@ -75,8 +75,10 @@ class PlanningPool:
         """The plans of each batch, in batch order."""
         yield from self._ordered([self._executor.submit(_plan, b, as_of) for b in batches])
 
-    def prepare(self, batches: Sequence[Sequence[Subscription]], as_of: datetime) -> Iterator[list[Prepared]]:
-        """Plans rendered, of each batch, in batch order."""
+    def prepare(
+        self, batches: Sequence[Sequence[Subscription]], as_of: datetime
+    ) -> Iterator[tuple[list[Prepared], list[Failed]]]:
+        """Plans rendered, of each batch, in batch order, with the subscriptions that failed (``prepare_each``)."""
         yield from self._ordered([self._executor.submit(_prepare, b, as_of) for b in batches])
 
     @staticmethod

@@ -117,6 +117,16 @@ class DigestRepository:
                 for i in record.items
             ])
 
+    def record_failed(self, conn: Connection, record: DigestRecord) -> None:
+        """A digest that could not be prepared (its ranking or rendering failed): kept with its error and no
+        items. ``failed`` holds nothing (``HOLDING``), so the subscription stays due."""
+        conn.execute(insert(digests).values(
+            digest_id=record.digest_id, subscription_id=record.subscription_id, firm_id=record.firm_id,
+            email=record.email, status="failed", as_of=record.as_of, message_id=record.message_id,
+            subject=record.subject, item_count=0, message=None, attempts=0,
+            last_error=(record.last_error or "")[:2000], created_at=utcnow(),
+        ))
+
     def pending(self, conn: Connection) -> list[DigestRecord]:
         """Digests written but not yet accepted by the server, oldest first."""
         rows = conn.execute(
