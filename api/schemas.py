@@ -61,8 +61,10 @@ class TenderQuery(PageQuery):
     open_only: bool = Field(default=False, description=(
         "only notices open now: published, deadline (or without one the window after publication) not "
         "passed, not cancelled (README, 'Open')"))
-    q: str | None = Field(default=None, min_length=1, max_length=200, description="words in title or buyer")
-    source: str | None = Field(default=None, min_length=1, max_length=40)
+    q: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$",
+                          description="words in title or buyer (taken literally: '%' and '_' are not wildcards; "
+                                      "no control characters)")
+    source: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$")
 
 
 class RecommendQuery(_In):

@@ -300,7 +300,9 @@ class TenderRepository:
         if flt.text:
             words = [w for w in flt.text.lower().split() if w]
             title, buyer = func.lower(tenders.c.title), func.lower(tenders.c.buyer)
-            conditions.append(and_(*[or_(title.contains(w), buyer.contains(w)) for w in words]))
+            # autoescape: '%' and '_' in a search are characters, not wildcards that match every tender
+            conditions.append(and_(*[or_(title.contains(w, autoescape=True), buyer.contains(w, autoescape=True))
+                                     for w in words]))
         return conditions
 
 

@@ -151,3 +151,16 @@ def test_a_file_with_some_bad_records_loads_the_rest_and_names_the_bad_ones(worl
     summary = response.json()
     assert summary["new"] == 1 and len(summary["rejected"]) == 1
     assert "Narnia" in summary["rejected"][0]["reason"] and "tenders.jsonl" in summary["rejected"][0]["record"]
+
+
+def test_a_search_is_taken_literally_and_control_characters_are_refused(world: World) -> None:
+    officer = world.auth("officer")
+    total = world.client.get("/tenders", headers=officer).json()["total"]
+    assert total > 0
+    for wildcard in ("%", "_", "%%"):  # LIKE wildcards once matched every tender
+        found = world.client.get("/tenders", params={"q": wildcard}, headers=officer)
+        assert found.status_code == 200 and found.json()["total"] < total
+    for control in ("\x00", "water\x00", "a\x1fb"):  # NUL was a 500 on PostgreSQL
+        refused = world.client.get("/tenders", params={"q": control}, headers=officer)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["problems"][0]["loc"].endswith("q")
