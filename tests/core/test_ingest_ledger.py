@@ -20,6 +20,19 @@ from matcher.schema import Tender
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ted"
 
 
+
+def spy_on_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The files the pipeline parses from now on, in order (the ledger's point is to parse fewer)."""
+    parsed: list[Path] = []
+    real = read_tenders
+
+    def spy(path: Path) -> Iterator[Tender | Rejected]:
+        parsed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(pipeline, "read_tenders", spy)
+    return parsed
+
 @pytest.fixture
 def feed(tmp_path: Path) -> Path:
     """A folder of real notices plus one malformed file, as a feed folder."""
@@ -60,14 +73,7 @@ def test_an_edited_file_is_parsed(matcher: Matcher, feed: Path, monkeypatch: pyt
     first = matcher.ingest_tenders([feed]).report
     notice = feed / "corrigendum_en_026522-2021.xml"
     notice.write_bytes(notice.read_bytes() + b"\n")
-    parsed: list[Path] = []
-    real = read_tenders
-
-    def spy(path: Path) -> Iterator[Tender | Rejected]:
-        parsed.append(path)
-        return real(path)
-
-    monkeypatch.setattr(pipeline, "read_tenders", spy)
+    parsed = spy_on_reads(monkeypatch)
     again = matcher.ingest_tenders([feed]).report
     assert parsed == [feed]
     assert (again.new, again.updated, again.unchanged) == (0, 0, first.new)  # same records, nothing rewritten
@@ -127,14 +133,7 @@ def test_the_same_json_named_jsonl_is_parsed_as_jsonl(matcher: Matcher, tmp_path
     assert matcher.ingest_tenders([array]).report.new == 1
     as_jsonl = tmp_path / "tenders.jsonl"
     as_jsonl.write_text(array.read_text())
-    parsed: list[Path] = []
-    real = read_tenders
-
-    def spy(path: Path) -> Iterator[Tender | Rejected]:
-        parsed.append(path)
-        return real(path)
-
-    monkeypatch.setattr(pipeline, "read_tenders", spy)
+    parsed = spy_on_reads(monkeypatch)
     report = matcher.ingest_tenders([as_jsonl]).report
     assert parsed == [as_jsonl]
     assert report.rejected == [("tenders.jsonl:1", "expected a JSON object, got list")]
