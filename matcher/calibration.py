@@ -28,15 +28,16 @@ from matcher.errors import MatcherError
 
 FOLDER = "calibration"
 FORMAT = 1
+BandName = Literal["strong", "good", "possible", "weak"]
 #: Band names and the lowest fit in each, highest first. The digest's default minimum is the lowest named
 #: band that is not "weak".
-BAND_FLOORS: tuple[tuple[str, float], ...] = (("strong", 0.6), ("good", 0.35), ("possible", 0.15), ("weak", 0.0))
+BAND_FLOORS: tuple[tuple[BandName, float], ...] = (("strong", 0.6), ("good", 0.35), ("possible", 0.15), ("weak", 0.0))
 DEFAULT_MIN_BAND = "possible"
 
 
 @dataclass(frozen=True)
 class Band:
-    name: str
+    name: BandName
     floor: float  # lowest fit in the band
     judged: int = 0  # judged matches of the fitting data that fell in the band
     relevant_share: float | None = None  # share of them graded 2
@@ -133,6 +134,13 @@ def save_calibration(calibration: Calibration, models_dir: Path) -> Path:
     return path
 
 
+def _band_name(value: object) -> BandName:
+    for name, _ in BAND_FLOORS:
+        if value == name:
+            return name
+    raise ValueError(f"unknown band {value!r} (expected one of {[n for n, _ in BAND_FLOORS]})")
+
+
 def load_calibration(models_dir: Path) -> Calibration | None:
     """The saved calibration, or None when there is none. A manifest that does not fit raises."""
     path = models_dir / FOLDER / "manifest.json"
@@ -144,8 +152,8 @@ def load_calibration(models_dir: Path) -> Calibration | None:
             raise ValueError(f"kind {raw.get('kind')!r} format {raw.get('format')!r}")
         scores = tuple(float(v) for v in raw["scores"])
         fits = tuple(float(v) for v in raw["fits"])
-        bands = tuple(Band(str(b["name"]), float(b["floor"]), int(b.get("judged", 0)), b.get("relevant_share"),
-                           b.get("useful_share")) for b in raw["bands"])
+        bands = tuple(Band(_band_name(b["name"]), float(b["floor"]), int(b.get("judged", 0)),
+                           b.get("relevant_share"), b.get("useful_share")) for b in raw["bands"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise MatcherError(f"unreadable calibration {path}: {exc}") from exc
     if len(scores) != len(fits) or not scores or list(scores) != sorted(scores):

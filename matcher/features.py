@@ -29,9 +29,7 @@ SIGNALS = ("dense", "lexical", "codes", "country", "value", "history", "feedback
 #: An inferred code counts this much of its confidence against a confirmed code (which counts 1): a
 #: suggestion the firm never saw must not outweigh a code it chose.
 INFERRED_CODE_WEIGHT = 0.8
-#: Whether the lexical query adds the labels of the firm's codes (``query_text``), and the least weight an
-#: inferred code needs for its label to be added.
-EXPAND_QUERY = True
+#: The least weight an inferred code needs for its label to extend the lexical query (``query_text``).
 EXPANSION_MIN_WEIGHT = 0.5
 #: The parts of the history signal (see ``matcher.history``); the re-ranker sees them separately.
 HISTORY_PARTS = ("history_similarity", "code_affinity", "buyer_affinity", "value_affinity", "pair_affinity",
@@ -264,7 +262,7 @@ def lexical_scores(
 ) -> np.ndarray:
     if batch.doc_matrix is None:
         return np.zeros(len(batch))
-    query = lexical.transform_query(query_text(firm, inferred) if EXPAND_QUERY else firm.text())
+    query = lexical.transform_query(query_text(firm, inferred))
     return np.asarray((batch.doc_matrix @ query.T).toarray()).ravel().clip(0.0, 1.0).astype(np.float64)
 
 

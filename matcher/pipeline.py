@@ -418,7 +418,7 @@ class Matcher:
         for match in matches:
             fit = float(calibration.fit(match.score))
             band = calibration.band(fit)
-            match.fit, match.fit_band, match.fit_band_share = round(fit, 3), band.name, band.relevant_share  # type: ignore[assignment]
+            match.fit, match.fit_band, match.fit_band_share = round(fit, 3), band.name, band.relevant_share
         return matches
 
     def inferred_codes(self, firm: FirmProfile) -> list[tuple[str, float]]:

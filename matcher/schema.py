@@ -29,8 +29,6 @@ NATURES: tuple[Nature, ...] = ("supplies", "services", "works")
 OPPORTUNITY_TYPES: frozenset[str] = frozenset({"open_call", "prior_information"})
 #: A deadline this many years after publication is a placeholder, not a date.
 MAX_DEADLINE_YEARS = 10
-#: Whether ``Tender.text`` includes the English labels of the notice's codes (see there).
-LABELLED_TEXT = True
 #: Labels of at most this many codes go into a notice's text: the main code comes first, and notices with
 #: dozens of additional codes (one per lot) would otherwise drown their own words.
 MAX_LABELLED_CODES = 6
@@ -186,7 +184,7 @@ class Tender(_Model):
         found = [self.buyer_country] if self.buyer_country else []
         return _dedupe(found + self.countries)
 
-    def text(self, labels: bool = LABELLED_TEXT) -> str:
+    def text(self, labels: bool = True) -> str:
         """The text that is embedded and searched: title, the English title when the original is in
         another language (TED translates every title), the English labels of its codes, then the description.
 

@@ -39,8 +39,7 @@ def inferred_variant(pairs: list[tuple[str, float]], mode: str, k: int) -> list[
 
 
 def prepare(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile], variant: Variant) -> list[Prepared]:
-    mode, k, expand_lexical, expand_dense = variant
-    features.EXPAND_QUERY = expand_lexical
+    mode, k, expand_dense = variant
     lexical = matcher.index.current().lexical
     documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
     out = []
@@ -63,13 +62,14 @@ def score(prepared: list[Prepared], ids: list[str], weights: dict[str, float], g
     return mean_metrics(rows)
 
 
-Variant = tuple[str, int, bool, bool]
+Variant = tuple[str, int, bool]
 
 
 def _variant(text: str) -> Variant:
-    """MODE/K[/lex][/dense]: the inferred-code rule and whether the lexical and dense queries add code labels."""
+    """MODE/K[/dense]: the inferred-code rule and whether the dense query adds code labels (the lexical query
+    always does: on the tuning half it lifted nDCG@10 from 0.441 to 0.474 at the weights before tuning)."""
     mode, k, *flags = text.split("/")
-    return mode, int(k), "lex" in flags, "dense" in flags
+    return mode, int(k), "dense" in flags
 
 
 def main() -> None:
@@ -78,8 +78,7 @@ def main() -> None:
     parser.add_argument("--variant", dest="variants", action="append", type=_variant,
                         help="inferred-code rule MODE/K (none, raw, relative, flat); repeatable")
     args = parser.parse_args()
-    args.variants = args.variants or [_variant(v) for v in ("flat/3", "flat/3/lex", "flat/3/lex/dense",
-                                                            "relative/3/lex/dense", "flat/5/lex/dense")]
+    args.variants = args.variants or [_variant(v) for v in ("flat/5", "flat/3", "relative/5", "flat/5/dense")]
     matcher = Matcher(get_settings())
     corpus = Corpus.of(matcher)
     tune = [j for j in load_judged(args.judged) if j.split == "tune"]

@@ -160,7 +160,7 @@ def _evaluate_judged(path: Path, split: str, encoders: list[str], json_output: b
         typer.echo(f"\ndecisions (approve the best judged notice outside the top 10, reject the worst inside; "
                    f"{effect.decided} of {effect.profiles} profiles): nDCG@10 of the other notices "
                    f"{effect.ndcg_before:.3f} -> {effect.ndcg_after:.3f}; median rank of the other relevant "
-                   f"notices {effect.approved_like_rank_before:.1f} -> {effect.approved_like_rank_after:.1f}",
+                   f"notices {effect.other_relevant_rank_before:.1f} -> {effect.other_relevant_rank_after:.1f}",
                    err=json_output)
     if matcher.calibration is not None:
         bands = band_shares(matcher, profiles)

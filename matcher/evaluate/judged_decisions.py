@@ -28,8 +28,8 @@ class DecisionEffect:
     decided: int  # profiles that had a notice to approve and one to reject
     ndcg_before: float
     ndcg_after: float
-    approved_like_rank_before: float  # median rank of notices judged like the approved one (same grade 2)
-    approved_like_rank_after: float
+    other_relevant_rank_before: float  # median rank of the other notices graded 2
+    other_relevant_rank_after: float
 
     def to_json(self) -> dict[str, float | int]:
         return dict(self.__dict__)

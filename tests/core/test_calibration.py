@@ -67,6 +67,11 @@ def test_saved_calibration_reads_back_equal(tmp_path: Path) -> None:
     path.write_text(json.dumps(raw))
     with pytest.raises(MatcherError, match="unsorted"):
         load_calibration(tmp_path)
+    raw["scores"] = sorted(raw["scores"])
+    raw["bands"][0]["name"] = "excellent"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(MatcherError, match="unknown band 'excellent'"):
+        load_calibration(tmp_path)
 
 
 def test_too_little_data_is_refused() -> None:
