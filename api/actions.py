@@ -31,12 +31,12 @@ from api.schemas import (
     TenderBatch,
 )
 from api.uploads import saved_upload
-from matcher.access import AccessControl, Principal
 from matcher.errors import Conflict, IndexNotReady, InvalidInput, NotFound
 from matcher.ingest.base import describe_validation_error
 from matcher.pipeline import IngestResult, Matcher
-from matcher.retrieve import MatchQuery
 from matcher.schema import FirmProfile, IngestReport, Match
+from matcher.search.retrieve import MatchQuery
+from matcher.services.access import AccessControl, Principal
 from matcher.store import TenderFilter
 from matcher.store.shortlists import FeedbackEvent, ShortlistItem, Status
 

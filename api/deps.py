@@ -35,9 +35,9 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from api.jobs import JobRegistry
 from api.schemas import ID_PATTERN
-from matcher.access import AccessControl, Principal
 from matcher.config import Settings
 from matcher.pipeline import Matcher
+from matcher.services.access import AccessControl, Principal
 
 _bearer = HTTPBearer(auto_error=False, description="an API key from 'matcher keys create'")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the same key, as a header")

@@ -15,7 +15,6 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.schemas import Error, Problem
-from matcher.access import AuthenticationError
 from matcher.errors import (
     Conflict,
     IndexNotReady,
@@ -25,6 +24,7 @@ from matcher.errors import (
     PermissionDenied,
     UnreadableFile,
 )
+from matcher.services.access import AuthenticationError
 
 log = logging.getLogger(__name__)
 

@@ -22,11 +22,11 @@ from api.jobs import JobRegistry
 from api.logs import install_access_log_redaction
 from api.uploads import MULTIPART_OVERHEAD, BodyLimit
 from matcher import __version__
-from matcher.access import AccessControl
 from matcher.config import Settings, get_settings
 from matcher.errors import IndexNotReady
 from matcher.pipeline import Matcher
-from matcher.result_cache import ResultCache
+from matcher.services.access import AccessControl
+from matcher.services.result_cache import ResultCache
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
-from matcher.code_inference import MAX_SUGGESTIONS, SuggestedCode
-from matcher.countries import ISO_COUNTRIES
+from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import (
     Code,
     Country,
@@ -25,6 +24,7 @@ from matcher.schema import (
     NoticeType,
     Tender,
 )
+from matcher.search.code_inference import MAX_SUGGESTIONS, SuggestedCode
 
 T = TypeVar("T")
 

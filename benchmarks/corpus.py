@@ -23,12 +23,12 @@ import numpy as np
 
 from benchmarks.report import ROOT, SHARED_DATA
 from matcher.config import EncoderName, Settings
-from matcher.embed import MAX_CHARS, EmbeddingCache, make_encoder, normalize_rows
-from matcher.index import ivf_nprobe
 from matcher.ingest.ted import read_ted
-from matcher.openness import OpenRule
+from matcher.normalize.openness import OpenRule
 from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile, Tender
+from matcher.search.encoders import MAX_CHARS, EmbeddingCache, make_encoder, normalize_rows
+from matcher.search.vector_index import ivf_nprobe
 
 WORK = ROOT / "benchmarks" / ".work"
 SHARED = SHARED_DATA / "ted_xml_sample" / "ted_xml_notices_3476.tar.gz"

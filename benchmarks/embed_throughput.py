@@ -19,9 +19,9 @@ from pathlib import Path
 
 from benchmarks.report import SHARED_DATA, Part, Row, timer
 from matcher.config import EncoderName, Settings
-from matcher.embed import MAX_CHARS, make_encoder
 from matcher.ingest.base import iter_members
 from matcher.pipeline import Matcher
+from matcher.search.encoders import MAX_CHARS, make_encoder
 
 SHARED = SHARED_DATA / "ted_xml_sample" / "ted_xml_notices_3476.tar.gz"
 DEMO = Path(__file__).resolve().parents[1] / "matcher" / "data" / "demo" / "tenders.tar.gz"

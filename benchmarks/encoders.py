@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from benchmarks.report import ROOT, SHARED_DATA, Part, Row, timer
-from matcher.embed import MAX_CHARS, MiniLMEncoder, UseEncoder, make_encoder
 from matcher.ingest.ted import read_ted
 from matcher.schema import Tender
+from matcher.search.encoders import MAX_CHARS, MiniLMEncoder, UseEncoder, make_encoder
 
 COMMAND = ".venv/bin/python -m benchmarks --only encoders"
 SHARED = SHARED_DATA / "ted_xml_sample" / "ted_xml_notices_3476.tar.gz"

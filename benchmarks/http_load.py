@@ -28,8 +28,8 @@ from pathlib import Path
 
 from benchmarks.corpus import AS_OF, DEMO, WORK, build_home
 from benchmarks.report import ROOT, Part, Row
-from matcher.access import AccessControl
 from matcher.config import EncoderName
+from matcher.services.access import AccessControl
 
 COMMAND = ".venv/bin/python -m benchmarks --only http"
 FLOOR_APP = '''

@@ -37,8 +37,10 @@ import faiss
 import numpy as np
 
 from benchmarks.report import ROOT, SHARED_DATA, Part, Row, percentile, rss_mib, timer
-from matcher.embed import MAX_CHARS, Embedder, EmbeddingCache, FakeEncoder, UseEncoder, normalize_rows
-from matcher.index import (
+from matcher.ingest.ted import read_ted
+from matcher.schema import FirmProfile, Tender
+from matcher.search.encoders import MAX_CHARS, Embedder, EmbeddingCache, FakeEncoder, UseEncoder, normalize_rows
+from matcher.search.vector_index import (
     EXACT_MAX,
     IVF_MIN_SCAN,
     IVF_PROBE_SHARE,
@@ -49,8 +51,6 @@ from matcher.index import (
     ivf_nlist,
     ivf_nprobe,
 )
-from matcher.ingest.ted import read_ted
-from matcher.schema import FirmProfile, Tender
 
 log = logging.getLogger(__name__)
 
@@ -454,9 +454,9 @@ def choice_note(part: Part, sizes: Sizes, check: Checkpoint) -> None:
 
 def rule_note(part: Part, sizes: Sizes) -> None:
     nlist = ivf_nlist(sizes.count)
-    part.note(f"Rule in matcher/index.py: exact IndexFlatIP up to exact_max={EXACT_MAX:,} vectors; above it "
-              f"IVF with nlist ~ 4*sqrt(n) (power of two; {nlist} at {sizes.count:,}) and nprobe = nlist/128 but "
-              f"at least enough lists to scan ~4,000 vectors ({ivf_nprobe(nlist, sizes.count)} here); "
+    part.note(f"Rule in matcher/search/vector_index.py: exact IndexFlatIP up to exact_max={EXACT_MAX:,} vectors; "
+              f"above it IVF with nlist ~ 4*sqrt(n) (power of two; {nlist} at {sizes.count:,}) and nprobe = "
+              f"nlist/128 but at least enough lists to scan ~4,000 vectors ({ivf_nprobe(nlist, sizes.count)} here); "
               "compression='sq8' (setting index_compression) stores 8-bit codes (4x smaller). A single query "
               "runs on one OpenMP thread; batches keep both.")
 

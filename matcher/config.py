@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in home")
     encoder: EncoderName = "use-multilingual"
     index_name: str = "tenders"
-    # Index choice by collection size, from the measurements in BENCHMARKS.md part 3 (matcher/index.py):
+    # Index choice by collection size, from the measurements in BENCHMARKS.md part 3 (matcher/search/vector_index.py):
     # exact search up to exact_index_max vectors (same default as matcher.index.EXACT_MAX), IVF above;
     # ivf_nprobe unset means the measured rule (matcher.index.ivf_nprobe); "sq8" stores 8-bit codes.
     exact_index_max: int = Field(default=20_000, ge=1)

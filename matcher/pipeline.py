@@ -17,9 +17,21 @@ from typing import TypeVar
 import numpy as np
 from pydantic import ValidationError
 
-from matcher.award_history import AwardHistory
-from matcher.calibration import Calibration, load_calibration
-from matcher.code_inference import (
+from matcher.config import Settings, get_settings
+from matcher.errors import IndexNotReady, InvalidInput, NotFound, UnreadableFile
+from matcher.ingest.base import Rejected, source_digest
+from matcher.ingest.detect import read_tenders, tender_format
+from matcher.ingest.firms import read_firms
+from matcher.normalize.openness import OpenRule, next_day
+from matcher.ranking.calibration import Calibration, load_calibration
+from matcher.ranking.explain import make_match
+from matcher.ranking.features import InferredRule, code_prefixes, weigh_inferred
+from matcher.ranking.feedback import Decided, feedback_signal
+from matcher.ranking.fusion import Scorer, WeightedScorer, fuse, fuse_matrix, order
+from matcher.ranking.reranker import load_reranker, pick_scorer
+from matcher.ranking.signals import NEUTRAL, compute_signals, describe, score_candidates
+from matcher.schema import Award, FirmProfile, IngestReport, Match, Tender
+from matcher.search.code_inference import (
     MAX_SUGGESTIONS,
     SUGGESTION_CACHE_SIZE,
     SUGGESTION_MAX_AGE,
@@ -27,27 +39,15 @@ from matcher.code_inference import (
     infer_codes,
     parse_codes,
 )
-from matcher.code_labels import Scheme
-from matcher.config import Settings, get_settings
-from matcher.embed import Embedder, EmbeddingCache, Encoder, make_encoder
-from matcher.errors import IndexNotReady, InvalidInput, NotFound, UnreadableFile
-from matcher.explain import make_match
-from matcher.features import InferredRule, code_prefixes, weigh_inferred
-from matcher.feedback import Decided, feedback_signal
-from matcher.index import Subset
-from matcher.index_folder import IndexFolder
-from matcher.indexing import IndexService, LoadedIndex, SyncReport
-from matcher.ingest.base import Rejected, source_digest
-from matcher.ingest.detect import read_tenders, tender_format
-from matcher.ingest.firms import read_firms
-from matcher.open_now import OpenNow
-from matcher.openness import OpenRule, next_day
-from matcher.rank import Scorer, WeightedScorer, fuse, fuse_matrix, order
-from matcher.reranker import load_reranker, pick_scorer
-from matcher.result_cache import ResultCache, fresh_until
-from matcher.retrieve import MatchQuery, collapse_duplicates, passes, restricts_to_open, retrieve_many
-from matcher.schema import Award, FirmProfile, IngestReport, Match, Tender
-from matcher.signals import NEUTRAL, compute_signals, describe, score_candidates
+from matcher.search.code_labels import Scheme
+from matcher.search.encoders import Embedder, EmbeddingCache, Encoder, make_encoder
+from matcher.search.index_folder import IndexFolder
+from matcher.search.index_sync import IndexService, LoadedIndex, SyncReport
+from matcher.search.open_now import OpenNow
+from matcher.search.retrieve import MatchQuery, collapse_duplicates, passes, restricts_to_open, retrieve_many
+from matcher.search.vector_index import Subset
+from matcher.services.awards import AwardHistory
+from matcher.services.result_cache import ResultCache, fresh_until
 from matcher.store import Database, FirmRepository, TenderFilter, TenderRepository, versions
 from matcher.store.ingest_ledger import IngestLedger, LedgerEntry
 from matcher.store.shortlists import FeedbackEvent, ShortlistItem, ShortlistRepository, Status

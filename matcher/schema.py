@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from matcher.codebook import codebook
-from matcher.countries import ISO_COUNTRIES
+from matcher.reference.codebook import codebook
+from matcher.reference.countries import ISO_COUNTRIES
 
 if TYPE_CHECKING:
-    from matcher.openness import OpenRule
+    from matcher.normalize.openness import OpenRule
 
 NoticeType = Literal["open_call", "prior_information", "award", "other"]
 #: What a notice buys, or what a firm sells: the EU directives' three contract types (docs/formats.md).

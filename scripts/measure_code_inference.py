@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from matcher.code_inference import Calibration, Candidate, Votes, candidates, knn_votes
-from matcher.code_labels import label_space, significant
 from matcher.config import Settings
 from matcher.pipeline import Matcher
 from matcher.schema import Tender
+from matcher.search.code_inference import Calibration, Candidate, Votes, candidates, knn_votes
+from matcher.search.code_labels import label_space, significant
 
 KOREAN = [
     "디지털 엑스레이 촬영 장치를 제조합니다",

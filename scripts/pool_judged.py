@@ -36,13 +36,13 @@ from typing import Any
 
 import numpy as np
 
-from matcher.codes import code_overlap, codebook
 from matcher.config import get_settings
-from matcher.embed import Embedder, EmbeddingCache, make_encoder
-from matcher.lexical import LexicalModel
+from matcher.normalize.codes import code_overlap, codebook
 from matcher.pipeline import Matcher
-from matcher.retrieve import MatchQuery
 from matcher.schema import OPPORTUNITY_TYPES, FirmProfile, Tender
+from matcher.search.encoders import Embedder, EmbeddingCache, make_encoder
+from matcher.search.lexical import LexicalModel
+from matcher.search.retrieve import MatchQuery
 
 log = logging.getLogger("pool_judged")
 

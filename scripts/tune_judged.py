@@ -16,14 +16,14 @@ from pathlib import Path
 
 import numpy as np
 
-from matcher import features
 from matcher.config import get_settings
 from matcher.evaluate.judged import JudgedProfile, load_judged, mean_metrics, profile_metrics
 from matcher.evaluate.judged_methods import Corpus
-from matcher.features import FEATURES
 from matcher.pipeline import Matcher
-from matcher.rank import WeightedScorer, fuse_matrix, order
-from matcher.signals import score_candidates
+from matcher.ranking import features
+from matcher.ranking.features import FEATURES
+from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
+from matcher.ranking.signals import score_candidates
 
 
 @dataclass

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from matcher.config import Settings
-from matcher.embed import FakeEncoder
+from matcher.search.encoders import FakeEncoder
 
 if TYPE_CHECKING:
     from matcher.pipeline import Matcher

@@ -19,8 +19,8 @@ from api import actions
 from api.deps import FirmAccess, MatcherDep
 from api.errors import ERRORS, responses
 from api.schemas import MatchPublic, RecommendQuery
-from matcher.result_cache import ResultCache
-from matcher.retrieve import MatchQuery
+from matcher.search.retrieve import MatchQuery
+from matcher.services.result_cache import ResultCache
 
 router = APIRouter(tags=["recommendations"], responses=ERRORS)
 _MATCHES = TypeAdapter(list[MatchPublic])

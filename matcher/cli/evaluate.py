@@ -9,10 +9,8 @@ from typing import Annotated
 
 import typer
 
-from matcher.calibration import fit_calibration, save_calibration
 from matcher.cli.common import HomeOption, as_paths, echo_json, open_matcher, print_ingest
 from matcher.config import EncoderName, get_settings
-from matcher.embed import Embedder, EmbeddingCache, make_encoder
 from matcher.errors import InvalidInput
 from matcher.evaluate.judged import JudgedProfile, evaluate_judged, format_judged, load_judged
 from matcher.evaluate.judged_decisions import band_shares, decision_effect
@@ -21,9 +19,11 @@ from matcher.evaluate.report import EvalReport, evaluate, shipped_scorer
 from matcher.evaluate.split import cutoff_at_quantile
 from matcher.evaluate.train import train, training_set
 from matcher.pipeline import IngestResult, Matcher
-from matcher.reranker import load_reranker, save_reranker, trained_until
-from matcher.retrieve import MatchQuery
+from matcher.ranking.calibration import fit_calibration, save_calibration
+from matcher.ranking.reranker import load_reranker, save_reranker, trained_until
 from matcher.schema import Award
+from matcher.search.encoders import Embedder, EmbeddingCache, make_encoder
+from matcher.search.retrieve import MatchQuery
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def link_supplier(
 
 
 def _load(path: Path) -> list[Award]:
-    from matcher.award_history import read_award_file
+    from matcher.services.awards import read_award_file
 
     rows = [r for r in read_award_file(path) if isinstance(r, Award)]
     if not rows:

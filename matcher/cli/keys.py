@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from matcher.access import ROLES, AccessControl
 from matcher.cli.common import HomeOption, open_matcher
+from matcher.services.access import ROLES, AccessControl
 
 keys_app = typer.Typer(help="API keys: create (shown once), revoke, list.", no_args_is_help=True)
 

@@ -16,7 +16,7 @@ from matcher.cli.common import (
     open_matcher,
 )
 from matcher.cli.render import format_matches, match_json
-from matcher.retrieve import MatchQuery
+from matcher.search.retrieve import MatchQuery
 
 K = Annotated[int, typer.Option("--k", min=1, max=500, help="how many results")]
 Json = Annotated[bool, typer.Option("--json", help="print one JSON array")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from matcher.reasons import explanation_lines
+from matcher.ranking.reasons import explanation_lines
 from matcher.schema import Match
 
 

@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from matcher.access import AccessControl
+from api.server.workers import PortInUse, serve_workers
 from matcher.cli.common import HomeOption, open_matcher, print_ingest
-from matcher.cli.serve_workers import PortInUse, serve_workers
 from matcher.demo import demo_data, demo_firms, load_demo
 from matcher.pipeline import Matcher
+from matcher.services.access import AccessControl
 
 #: Demo keys are recreated on every ``serve --demo`` (the old ones are revoked), one per role.
 DEMO_NAMES = {"officer": "demo-officer", "partner": "demo-partner", "firm": "demo-firm"}
@@ -74,7 +74,7 @@ def serve(
     # waiting seconds (p99 1.7 s against 86 ms, same throughput; BENCHMARKS.md part 4). The protocol is
     # httptools with TCP_NODELAY, which asyncio does not set on sockets handed to worker processes.
     options = {"app": "api.main:app_factory", "factory": True, "host": host, "port": port, "log_level": "info",
-               "loop": "asyncio", "http": "api.protocol:NoDelayHttpToolsProtocol"}
+               "loop": "asyncio", "http": "api.server.protocol:NoDelayHttpToolsProtocol"}
     if workers == 1:
         uvicorn.run(**options)  # type: ignore[arg-type]
     else:

@@ -9,7 +9,7 @@ import typer
 from matcher.cli.common import HomeOption, open_matcher, print_ingest
 from matcher.cli.render import format_matches
 from matcher.demo import demo_data, demo_firms, load_demo
-from matcher.retrieve import MatchQuery
+from matcher.search.retrieve import MatchQuery
 
 index_app = typer.Typer(help="Build and inspect the search index.", no_args_is_help=True)
 

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from matcher.retrieve import MatchQuery
 from matcher.schema import Match
+from matcher.search.retrieve import MatchQuery
 from matcher.store.subscriptions import Frequency, Subscription
 
 PERIODS: dict[Frequency, timedelta] = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}

@@ -3,7 +3,7 @@ with parameters and are worded by ``matcher.reasons`` in the email's language.""
 
 from __future__ import annotations
 
-from matcher.reasons import explanation_lines
+from matcher.ranking.reasons import explanation_lines
 from matcher.schema import Explanation
 from matcher.store.subscriptions import DigestLanguage
 

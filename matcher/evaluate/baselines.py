@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matcher.evaluate.split import TimeSplit
-from matcher.features import buyer_key
+from matcher.ranking.features import buyer_key
 
 Baseline = Callable[[str], np.ndarray]
 

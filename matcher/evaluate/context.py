@@ -10,10 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from matcher.embed import Embedder
 from matcher.evaluate.split import TimeSplit
-from matcher.features import CandidateBatch, prepare_candidates, signal_matrix, term_guards
-from matcher.history import (
+from matcher.ranking.features import CandidateBatch, prepare_candidates, signal_matrix, term_guards
+from matcher.ranking.priors import (
     Market,
     MarketView,
     WinHistory,
@@ -23,8 +22,9 @@ from matcher.history import (
     profile_with_history,
     win_similarity,
 )
-from matcher.lexical import LexicalModel
 from matcher.schema import FirmProfile, Tender
+from matcher.search.encoders import Embedder
+from matcher.search.lexical import LexicalModel
 
 log = logging.getLogger(__name__)
 

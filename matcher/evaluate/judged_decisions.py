@@ -16,7 +16,7 @@ import numpy as np
 
 from matcher.evaluate.judged import DEPTH, JudgedProfile, profile_metrics
 from matcher.pipeline import Matcher
-from matcher.retrieve import MatchQuery
+from matcher.search.retrieve import MatchQuery
 from matcher.store.shortlists import Status
 
 TOP = 10

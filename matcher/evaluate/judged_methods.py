@@ -16,16 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.embed import Embedder
 from matcher.evaluate.judged import DEPTH, Ranker
-from matcher.features import prepare_candidates, signal_matrix, term_guards
-from matcher.lexical import LexicalModel
 from matcher.pipeline import Matcher
-from matcher.rank import WeightedScorer, fuse_matrix, order
-from matcher.retrieve import MatchQuery
+from matcher.ranking.features import prepare_candidates, signal_matrix, term_guards
+from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
 from matcher.schema import OPPORTUNITY_TYPES, FirmProfile, Tender
+from matcher.search.encoders import Embedder
+from matcher.search.lexical import LexicalModel
+from matcher.search.retrieve import MatchQuery
 
-#: The weights the product shipped before judged relevance (matcher/rank.py at commit 3bf3058).
+#: The weights the product shipped before judged relevance (matcher/ranking/fusion.py at commit 3bf3058).
 PREVIOUS_WEIGHTS = {"dense": 0.50, "lexical": 0.20, "codes": 0.15, "country": 0.08, "value": 0.04, "feedback": 0.03}
 
 

@@ -17,16 +17,16 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from matcher.embed import Embedder
 from matcher.evaluate.baselines import baselines
 from matcher.evaluate.context import EvalContext
 from matcher.evaluate.metrics import average, firm_metrics, rank_positions
 from matcher.evaluate.split import TimeSplit, time_split
 from matcher.evaluate.train import train, training_set
-from matcher.features import FEATURES
-from matcher.rank import Scorer, WeightedScorer, fuse_matrix
-from matcher.reranker import pick_scorer
+from matcher.ranking.features import FEATURES
+from matcher.ranking.fusion import Scorer, WeightedScorer, fuse_matrix
+from matcher.ranking.reranker import pick_scorer
 from matcher.schema import Award
+from matcher.search.encoders import Embedder
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from datetime import date
 import numpy as np
 
 from matcher.errors import InvalidInput
+from matcher.normalize.suppliers import SupplierResolver
 from matcher.schema import Award
-from matcher.suppliers import SupplierResolver
 
 
 @dataclass(frozen=True)

@@ -19,17 +19,17 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from matcher.embed import Embedder
 from matcher.errors import InvalidInput
 from matcher.evaluate.context import EvalContext
 from matcher.evaluate.metrics import average, firm_metrics, rank_positions
 from matcher.evaluate.split import cutoff_at_quantile, time_split
-from matcher.features import FEATURES
-from matcher.rank import Scorer, WeightedScorer, fuse_matrix
-from matcher.reranker import HISTORY_CHOICES, fit_pairwise
+from matcher.normalize.suppliers import SupplierResolver
+from matcher.ranking.features import FEATURES
+from matcher.ranking.fusion import Scorer, WeightedScorer, fuse_matrix
+from matcher.ranking.reranker import HISTORY_CHOICES, fit_pairwise
+from matcher.ranking.trees import TREE_CHOICES, fit_trees
 from matcher.schema import Award
-from matcher.suppliers import SupplierResolver
-from matcher.trees import TREE_CHOICES, fit_trees
+from matcher.search.encoders import Embedder
 
 log = logging.getLogger(__name__)
 

@@ -37,7 +37,7 @@ from matcher.ingest.ocds import (
     text_field,
 )
 from matcher.ingest.ocds_package import JsonObject, OcdsProcess, load_processes, objects
-from matcher.normalize import parse_amount, parse_date, split_list
+from matcher.normalize.text import parse_amount, parse_date, split_list
 from matcher.schema import Award
 
 _OPTIONAL = ("buyer", "buyer_country", "supplier_country", "currency", "language", "value")

@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from matcher.ingest.base import Rejected, Row, describe_validation_error, read_table
-from matcher.nature import parse_nature
-from matcher.normalize import parse_amount, split_list
+from matcher.normalize.nature import parse_nature
+from matcher.normalize.text import parse_amount, split_list
 from matcher.schema import FirmProfile
 
 FIELDS = tuple(FirmProfile.model_fields)

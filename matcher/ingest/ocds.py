@@ -46,8 +46,8 @@ from pydantic import TypeAdapter, ValidationError
 
 from matcher.ingest.base import Rejected, describe_validation_error, screen
 from matcher.ingest.ocds_package import JsonObject, OcdsProcess, load_processes, obj, objects, tags
-from matcher.nature import parse_nature
-from matcher.normalize import clean_text, country_code, parse_amount, parse_datetime, safe_id
+from matcher.normalize.nature import parse_nature
+from matcher.normalize.text import clean_text, country_code, parse_amount, parse_datetime, safe_id
 from matcher.schema import Code, Nature, Tender
 
 _CODE: TypeAdapter[str] = TypeAdapter(Code)

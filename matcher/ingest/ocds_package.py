@@ -39,7 +39,7 @@ from matcher.ingest.base import (
     load_json,
     open_text_lines,
 )
-from matcher.normalize import parse_datetime
+from matcher.normalize.text import parse_datetime
 
 JsonObject = dict[str, Any]
 

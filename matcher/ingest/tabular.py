@@ -41,8 +41,8 @@ from pydantic import ValidationError
 
 from matcher.errors import UnreadableFile
 from matcher.ingest.base import Rejected, Row, describe_validation_error, read_table, screen
-from matcher.nature import parse_nature
-from matcher.normalize import country_code, parse_amount, parse_date, parse_datetime, safe_id, split_list
+from matcher.normalize.nature import parse_nature
+from matcher.normalize.text import country_code, parse_amount, parse_date, parse_datetime, safe_id, split_list
 from matcher.schema import Tender
 
 DEFAULT_SOURCE = "csv"

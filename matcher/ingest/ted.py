@@ -40,8 +40,8 @@ from pydantic import ValidationError
 from matcher.errors import UnreadableFile
 from matcher.ingest.base import Rejected, describe_validation_error, iter_members, screen
 from matcher.ingest.ted_cancel import ted_cancels
-from matcher.nature import parse_nature
-from matcher.normalize import clean_text, nuts_country, parse_amount, parse_date, parse_datetime
+from matcher.normalize.nature import parse_nature
+from matcher.normalize.text import clean_text, nuts_country, parse_amount, parse_date, parse_datetime
 from matcher.schema import Nature, NoticeType, Tender
 
 log = logging.getLogger(__name__)

@@ -13,11 +13,11 @@ from datetime import date
 
 from sqlalchemy import Column, Connection, Date, Index, String, Table, Text, delete, func, insert, select, update
 
+from matcher.normalize.suppliers import SupplierResolver
 from matcher.schema import Award, IngestReport
 from matcher.store import versions
 from matcher.store._common import chunks
 from matcher.store.db import metadata
-from matcher.suppliers import SupplierResolver
 
 awards = Table(
     "awards",

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from matcher.openness import OpenRule, today
+from matcher.normalize.openness import OpenRule, today
 from matcher.schema import OPPORTUNITY_TYPES, IngestReport, Tender
 from matcher.store import cancellations, versions
 from matcher.store._common import UTCDateTime, chunks, utcnow

@@ -18,12 +18,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url, text
 
 from api.main import create_app
-from matcher.access import AccessControl
 from matcher.config import Settings
 from matcher.demo import demo_data, load_demo
-from matcher.embed import FakeEncoder
 from matcher.pipeline import Matcher
 from matcher.schema import Tender
+from matcher.search.encoders import FakeEncoder
+from matcher.services.access import AccessControl
 from matcher.store import TenderFilter
 
 POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 
-from matcher.access import AccessControl
+from matcher.services.access import AccessControl
 from tests.api.conftest import OTHER, OWN, World
 
 Expect = dict[str, tuple[int, int]]  # role -> (status for own target, status for other target)

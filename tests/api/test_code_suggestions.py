@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.code_labels import class_key
+from matcher.search.code_labels import class_key
 from tests.api.conftest import OTHER, OWN, World
 
 

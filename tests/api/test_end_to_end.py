@@ -8,10 +8,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from matcher.access import AccessControl
 from matcher.demo import demo_data
 from matcher.pipeline import Matcher
-from matcher.retrieve import MatchQuery
+from matcher.search.retrieve import MatchQuery
+from matcher.services.access import AccessControl
 from tests.api.conftest import World
 
 FIRM: dict[str, Any] = {

@@ -10,12 +10,12 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.main import create_app
-from matcher.access import AccessControl
 from matcher.cli import app
 from matcher.cli.serve import DEMO_NAMES, demo_keys
 from matcher.config import Settings
-from matcher.embed import FakeEncoder
 from matcher.pipeline import Matcher
+from matcher.search.encoders import FakeEncoder
+from matcher.services.access import AccessControl
 
 runner = CliRunner()
 FIRMS = Path(__file__).resolve().parents[1] / "fixtures" / "firms" / "firms.json"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from matcher.reasons import KINDS, render
+from matcher.ranking.reasons import KINDS, render
 from matcher.schema import Reason
 from tests.api.conftest import OWN, World
 

@@ -10,7 +10,7 @@ from uvicorn.config import Config
 from uvicorn.importer import import_from_string
 from uvicorn.server import ServerState
 
-from api.protocol import NoDelayHttpToolsProtocol
+from api.server.protocol import NoDelayHttpToolsProtocol
 from matcher.cli import serve
 
 

@@ -6,8 +6,8 @@ import json
 from datetime import date, timedelta
 
 from api import actions
-from matcher.retrieve import MatchQuery
 from matcher.schema import Award
+from matcher.search.retrieve import MatchQuery
 from matcher.store.awards import AwardRepository
 from tests.api.conftest import OWN, World
 

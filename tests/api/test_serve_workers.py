@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.cli.serve_workers import PortInUse, listening_socket
+from api.server.workers import PortInUse, listening_socket
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from matcher.cli import app
-from matcher.code_labels import class_key
 from matcher.config import Settings
 from matcher.pipeline import Matcher
+from matcher.search.code_labels import class_key
 from tests.conftest import FIXTURES
 
 runner = CliRunner()

@@ -17,8 +17,8 @@ from aiosmtpd.controller import Controller
 
 from matcher.config import Settings
 from matcher.demo import demo_data, load_demo
-from matcher.embed import FakeEncoder
 from matcher.pipeline import Matcher
+from matcher.search.encoders import FakeEncoder
 from matcher.store.subscriptions import Subscription, SubscriptionRepository, SubscriptionSpec
 from tests.api.conftest import database_url  # noqa: F401  (SQLite, + PostgreSQL when configured)
 

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from api.main import create_app
-from matcher.access import AccessControl
 from matcher.digest.run import DigestRun
 from matcher.digest.send import SmtpSender
 from matcher.pipeline import Matcher
+from matcher.services.access import AccessControl
 from matcher.store.digests import digests
 from tests.api.conftest import OTHER, OWN, make_keys
 from tests.digest.conftest import SmtpServer

@@ -15,9 +15,9 @@ import pytest
 from matcher.config import Settings
 from matcher.digest.run import DigestRun, RunSummary
 from matcher.digest.send import SmtpSender
-from matcher.embed import FakeEncoder
 from matcher.errors import Conflict
 from matcher.pipeline import Matcher
+from matcher.search.encoders import FakeEncoder
 from matcher.store.digests import DigestRepository
 from matcher.store.subscriptions import Subscription
 from tests.digest.conftest import SmtpServer
@@ -78,7 +78,7 @@ def test_killed_process_leaves_a_stale_lock_that_expires(
         from matcher.config import Settings
         from matcher.digest.run import DigestRun
         from matcher.digest.send import SmtpSender
-        from matcher.embed import FakeEncoder
+        from matcher.search.encoders import FakeEncoder
         from matcher.pipeline import Matcher
 
         settings = Settings.model_validate_json({demo.settings.model_dump_json()!r})

@@ -13,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
-from matcher.access import AccessControl
 from matcher.config import Settings
 from matcher.digest.headers import MESSAGE_POLICY
 from matcher.digest.render import unsubscribe_url
@@ -22,6 +21,7 @@ from matcher.digest.send import OutboxSender, SmtpSender
 from matcher.digest.tokens import make_token, read_token
 from matcher.errors import InvalidInput
 from matcher.pipeline import Matcher
+from matcher.services.access import AccessControl
 from matcher.store.subscriptions import SubscriptionRepository
 from tests.api.conftest import OWN, make_keys
 from tests.digest.conftest import SmtpServer, subscribe

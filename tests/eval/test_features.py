@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.features import FEATURES, prepare_candidates, signal_matrix
-from matcher.lexical import LexicalModel
+from matcher.ranking.features import FEATURES, prepare_candidates, signal_matrix
+from matcher.ranking.signals import compute_signals
 from matcher.schema import FirmProfile, Tender
-from matcher.signals import compute_signals
+from matcher.search.lexical import LexicalModel
 
 TENDERS = [
     Tender(tender_id="t:1", source="t", title="Ultrasound scanners", codes=["CPV:33112200"], buyer_country="KE",

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from matcher.cli import app
 from matcher.pipeline import Matcher
-from matcher.retrieve import MatchQuery
 from matcher.schema import Award, FirmProfile, Tender
+from matcher.search.retrieve import MatchQuery
 from tests.conftest import NOW
 
 

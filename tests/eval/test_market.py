@@ -8,13 +8,13 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from matcher.embed import Embedder, FakeEncoder
 from matcher.evaluate.context import EvalContext
 from matcher.evaluate.split import time_split
-from matcher.features import FEATURES, prepare_candidates
-from matcher.history import Market, MarketView, WinHistory, code_family, history_parts, market_priors
-from matcher.lexical import LexicalModel
+from matcher.ranking.features import FEATURES, prepare_candidates
+from matcher.ranking.priors import Market, MarketView, WinHistory, code_family, history_parts, market_priors
 from matcher.schema import Award, Tender
+from matcher.search.encoders import Embedder, FakeEncoder
+from matcher.search.lexical import LexicalModel
 
 AS_OF = date(2014, 1, 1)
 YEAR_AGO = date(2013, 1, 1)  # 365 days before AS_OF: weight 1/2 (half life one year)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from matcher.errors import MatcherError
-from matcher.features import FEATURES
-from matcher.rank import WeightedScorer
-from matcher.reranker import (
+from matcher.ranking.features import FEATURES
+from matcher.ranking.fusion import WeightedScorer
+from matcher.ranking.reranker import (
     LearnedScorer,
     fit_pairwise,
     history_scorer,

@@ -6,12 +6,12 @@ from datetime import date
 
 import numpy as np
 
-from matcher.embed import Embedder, FakeEncoder
 from matcher.evaluate.context import EvalContext
 from matcher.evaluate.split import cutoff_at_quantile, time_split
 from matcher.evaluate.train import training_set
-from matcher.features import FEATURES
+from matcher.ranking.features import FEATURES
 from matcher.schema import Award
+from matcher.search.encoders import Embedder, FakeEncoder
 
 CUT = date(2013, 6, 1)
 

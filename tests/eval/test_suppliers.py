@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matcher.suppliers import SupplierResolver, edit_distance, name_key
+from matcher.normalize.suppliers import SupplierResolver, edit_distance, name_key
 
 # Real spellings, each group one firm.
 SAME_FIRM = [

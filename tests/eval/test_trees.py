@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 from matcher.cli import app
 from matcher.errors import MatcherError
 from matcher.evaluate.train import TrainingSet, train
-from matcher.features import FEATURES
-from matcher.reranker import load_reranker, save_reranker
+from matcher.ranking.features import FEATURES
+from matcher.ranking.reranker import load_reranker, save_reranker
+from matcher.ranking.trees import TreeScorer, export_trees, fit_trees
 from matcher.schema import Award
-from matcher.trees import TreeScorer, export_trees, fit_trees
 
 
 def _rows(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

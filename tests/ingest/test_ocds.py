@@ -15,7 +15,7 @@ from matcher.errors import UnreadableFile
 from matcher.ingest.base import Rejected
 from matcher.ingest.ocds import notice_type, read_ocds, tender_from_process
 from matcher.ingest.ocds_package import DRAFT_REASON, OcdsProcess, merge
-from matcher.normalize import country_code, safe_id
+from matcher.normalize.text import country_code, safe_id
 from matcher.schema import Tender
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ocds"

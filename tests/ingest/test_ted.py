@@ -19,7 +19,7 @@ from lxml import etree
 from matcher.errors import UnreadableFile
 from matcher.ingest.base import Rejected
 from matcher.ingest.ted import parse_ted_document, read_ted
-from matcher.openness import OpenRule
+from matcher.normalize.openness import OpenRule
 from matcher.schema import Tender
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ted"

@@ -1,0 +1,1 @@
+"""Serving the API: the worker supervisor and the HTTP protocol uvicorn runs."""

@@ -1,0 +1,185 @@
+"""Reasons and concerns in words: one template per reason kind and language.
+
+The core explains a match with ``Reason`` codes and parameters (``matcher.explain``); this module is the one
+place that words them. Every face (CLI, API summary, digests, pages) calls ``render`` with the reader's
+language, so adding a language means adding one column here, and ``tests/ranking/test_reasons.py`` checks that
+every kind is worded in every language with its parameters filled in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Literal, get_args
+
+from matcher.schema import Explanation, Reason, ReasonKind
+
+ReasonLanguage = Literal["en", "ko"]
+LANGUAGES: tuple[ReasonLanguage, ...] = get_args(ReasonLanguage)
+KINDS: tuple[str, ...] = get_args(ReasonKind)
+#: Put before a concern in ``Explanation.summary`` so that consumers reading only the summary can tell.
+CONCERN_PREFIX = "concern: "
+
+# Template keys are a kind, or "kind.variant" where the wording differs with the parameters (see _variant).
+TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
+    "en": {
+        "similar_text": "the notice's text is {strength} the profile's description",
+        "shared_terms": "both mention {terms}",
+        "keyword_match": "the firm's keyword \u201c{keyword}\u201d is in the notice (\u201c{found}\u201d)",
+        "keyword_match.label": (
+            "the firm's keyword \u201c{keyword}\u201d names the notice's category \u201c{found}\u201d"
+        ),
+        "code_match": "{level}: {label} ({code}){origin}",
+        "code_match.nolabel": "{level}: {code}{origin}",
+        "country_target": "a target country: {countries}",
+        "value_in_range": "value {value:,.0f} {currency} is within the firm's range",
+        "history": "past wins: {detail}",
+        "approved_by_partner": "approved for this firm by its partner",
+        "on_shortlist": "on the firm's shortlist, awaiting the partner's decision",
+        "like_approved": "resembles tenders the partner approved",
+        "contract_nature_fit": "{nature}, and the firm {offers}",
+        "value_above_range": (
+            "value {value:,.0f} {currency} is above the firm's maximum ({limit:,.0f} {limit_currency})"
+        ),
+        "value_below_range": (
+            "value {value:,.0f} {currency} is below the firm's minimum ({limit:,.0f} {limit_currency})"
+        ),
+        "closing_soon": "closes in {days} days ({deadline})",
+        "closing_soon.one": "closes in 1 day ({deadline})",
+        "closing_soon.today": "closes within 24 hours ({deadline})",
+        "language_not_listed": "the notice is in {language}, not a language the firm lists ({languages})",
+        "country_not_target": "not a target country: {countries} (targets: {targets})",
+        "contract_nature_mismatch": "{nature}; the firm {offers}",
+        "missing_distinctive_terms": "does not mention the firm's distinctive terms {terms}",
+    },
+    "ko": {
+        "similar_text": "공고 내용이 회사 소개와 {strength}",
+        "shared_terms": "공고와 회사 소개에 함께 나오는 단어: {terms}",
+        "keyword_match": "회사 키워드 \u2018{keyword}\u2019: 공고에 있음 (\u2018{found}\u2019)",
+        "keyword_match.label": "회사 키워드 \u2018{keyword}\u2019: 공고 분류 \u2018{found}\u2019와 일치",
+        "code_match": "{level}: {label} ({code}){origin}",
+        "code_match.nolabel": "{level}: {code}{origin}",
+        "country_target": "목표 진출 국가: {countries}",
+        "value_in_range": "추정 금액 {value:,.0f} {currency}: 회사의 사업 규모 범위 안",
+        "history": "과거 수주 실적: {detail}",
+        "approved_by_partner": "담당 파트너가 승인한 입찰",
+        "on_shortlist": "관심 목록에 있음 (파트너 검토 중)",
+        "like_approved": "파트너가 승인한 입찰과 비슷함",
+        "contract_nature_fit": "{nature} 계약이며, 회사는 {offers}",
+        "value_above_range": "추정 금액 {value:,.0f} {currency}: 회사 최대 규모({limit:,.0f} {limit_currency})보다 큼",
+        "value_below_range": (
+            "추정 금액 {value:,.0f} {currency}: 회사 최소 규모({limit:,.0f} {limit_currency})보다 작음"
+        ),
+        "closing_soon": "{days}일 후 마감 ({deadline})",
+        "closing_soon.one": "1일 후 마감 ({deadline})",
+        "closing_soon.today": "24시간 이내 마감 ({deadline})",
+        "language_not_listed": "공고 언어 {language}: 회사가 쓰는 언어({languages})가 아님",
+        "country_not_target": "목표 국가가 아님: {countries} (목표: {targets})",
+        "contract_nature_mismatch": "{nature} 계약이나, 회사는 {offers}",
+        "missing_distinctive_terms": "회사 핵심어가 공고에 없음: {terms}",
+    },
+}
+
+# Parameters whose values are codes, worded per language (the rest are shown as given).
+WORDS: dict[ReasonLanguage, dict[str, dict[str, str]]] = {
+    "en": {
+        "strength": {"strong": "very close to", "good": "close to", "fair": "related to"},
+        # CPV levels (category > class > group > division) and UNSPSC (class > family > segment).
+        "level": {
+            "exact": "same product", "within": "in the firm's product line", "category": "same product category",
+            "class": "same product class", "group": "same product group", "division": "same sector",
+            "family": "same product family", "segment": "same sector",
+        },
+        "origin": {"confirmed": "", "inferred": " (suggested from the description)"},
+        "nature": {"supplies": "a supply contract", "services": "a services contract", "works": "a works contract"},
+        "offers": {"supplies": "sells goods", "services": "provides services", "works": "builds (works)"},
+    },
+    "ko": {
+        "strength": {"strong": "매우 비슷함", "good": "비슷함", "fair": "관련 있음"},
+        "level": {
+            "exact": "같은 품목", "within": "회사 분류에 속하는 품목", "category": "같은 세부 품목군",
+            "class": "같은 품목 분류", "group": "같은 품목군", "division": "같은 업종",
+            "family": "같은 품목군", "segment": "같은 업종",
+        },
+        "origin": {"confirmed": "", "inferred": " (회사 소개에서 추정한 코드)"},
+        "nature": {"supplies": "물품 구매", "services": "용역", "works": "공사"},
+        "offers": {"supplies": "물품을 공급함", "services": "용역을 제공함", "works": "공사를 수행함"},
+    },
+}
+# Language names for ``language_not_listed`` (the EU's 24, Korean and the other languages feeds come in);
+# a code without a name is shown as the code.
+_LANGUAGE_NAMES: dict[ReasonLanguage, dict[str, str]] = {
+    "en": {
+        "bg": "Bulgarian", "cs": "Czech", "da": "Danish", "de": "German", "el": "Greek", "en": "English",
+        "es": "Spanish", "et": "Estonian", "fi": "Finnish", "fr": "French", "ga": "Irish", "hr": "Croatian",
+        "hu": "Hungarian", "it": "Italian", "lt": "Lithuanian", "lv": "Latvian", "mt": "Maltese", "nl": "Dutch",
+        "pl": "Polish", "pt": "Portuguese", "ro": "Romanian", "sk": "Slovak", "sl": "Slovenian", "sv": "Swedish",
+        "ko": "Korean", "ja": "Japanese", "zh": "Chinese", "ru": "Russian", "uk": "Ukrainian", "ar": "Arabic",
+        "tr": "Turkish", "vi": "Vietnamese", "id": "Indonesian", "no": "Norwegian",
+    },
+    "ko": {
+        "bg": "불가리아어", "cs": "체코어", "da": "덴마크어", "de": "독일어", "el": "그리스어", "en": "영어",
+        "es": "스페인어", "et": "에스토니아어", "fi": "핀란드어", "fr": "프랑스어", "ga": "아일랜드어",
+        "hr": "크로아티아어", "hu": "헝가리어", "it": "이탈리아어", "lt": "리투아니아어", "lv": "라트비아어",
+        "mt": "몰타어", "nl": "네덜란드어", "pl": "폴란드어", "pt": "포르투갈어", "ro": "루마니아어",
+        "sk": "슬로바키아어", "sl": "슬로베니아어", "sv": "스웨덴어", "ko": "한국어", "ja": "일본어", "zh": "중국어",
+        "ru": "러시아어", "uk": "우크라이나어", "ar": "아랍어", "tr": "터키어", "vi": "베트남어", "id": "인도네시아어",
+        "no": "노르웨이어",
+    },
+}
+for _lang in LANGUAGES:
+    WORDS[_lang]["language"] = WORDS[_lang]["languages"] = _LANGUAGE_NAMES[_lang]
+_JOIN: dict[ReasonLanguage, dict[str, str]] = {"en": {"offers": " and "}, "ko": {"offers": ", "}}
+
+
+def _variant(reason: Reason) -> str:
+    """The template key: most kinds have one wording, a few depend on their parameters."""
+    params = reason.params
+    if reason.kind == "code_match" and not params.get("label"):
+        return "code_match.nolabel"
+    if reason.kind == "keyword_match" and params.get("via") == "label":
+        return "keyword_match.label"
+    if reason.kind == "closing_soon":
+        days = params.get("days", 0)
+        if isinstance(days, int | float) and days < 1:
+            return "closing_soon.today"
+        if days == 1:
+            return "closing_soon.one"
+    return reason.kind
+
+
+def _word(language: ReasonLanguage, name: str, value: str) -> str:
+    return WORDS[language].get(name, {}).get(value, value)
+
+
+def _value(language: ReasonLanguage, name: str, value: str | int | float | list[str]) -> str | int | float:
+    if isinstance(value, list):
+        words = [_word(language, name, v) for v in value]
+        return _JOIN[language].get(name, ", ").join(words)
+    if isinstance(value, str):
+        return _word(language, name, value)
+    return value
+
+
+def render(reason: Reason, language: str = "en") -> str:
+    """One reason or concern as a phrase in ``language`` (English for a language without templates)."""
+    lang: ReasonLanguage = "ko" if language == "ko" else "en"
+    template = TEMPLATES[lang][_variant(reason)]
+    params = {name: _value(lang, name, value) for name, value in reason.params.items()}
+    return template.format(**params)
+
+
+def render_all(reasons: Iterable[Reason], language: str = "en") -> list[str]:
+    return [render(r, language) for r in reasons]
+
+
+def summary(reasons: Sequence[Reason], concerns: Sequence[Reason]) -> list[str]:
+    """The English sentences of ``Explanation.summary``: the reasons, then the concerns, prefixed."""
+    return render_all(reasons) + [CONCERN_PREFIX + text for text in render_all(concerns)]
+
+
+def explanation_lines(explanation: Explanation, language: str = "en") -> tuple[list[str], list[str]]:
+    """(reasons, concerns) of a match in ``language``. An explanation without structured reasons (made by an
+    older version and read back from a cache or log) falls back to its English summary."""
+    if not explanation.reasons and not explanation.concerns:
+        return list(explanation.summary), []
+    return render_all(explanation.reasons, language), render_all(explanation.concerns, language)

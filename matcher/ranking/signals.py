@@ -1,0 +1,224 @@
+"""The per-pair signals ranking fuses: dense, lexical, codes, country, value (+ history and feedback hooks).
+
+Pure functions over schema objects: no I/O. Each signal lies in [0, 1]; 0.5 means "no information", so a
+profile that leaves a field empty is neither rewarded nor punished for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matcher.normalize.codes import code_overlap
+from matcher.normalize.currencies import to_eur
+from matcher.normalize.nature import firm_natures
+from matcher.ranking.features import (
+    FEATURES,
+    HISTORY_PARTS,
+    NEUTRAL,
+    SIGNALS,
+    prepare_candidates,
+    signal_matrix,
+    term_guards,
+)
+from matcher.ranking.reasons import render
+from matcher.ranking.terms import meaningful_shared_terms
+from matcher.schema import CodeMatch, FirmProfile, Reason, Tender
+from matcher.search.lexical import LexicalModel, TermGuard
+
+__all__ = [
+    "FEATURES", "HISTORY_PARTS", "NEUTRAL", "SIGNALS", "ScoredCandidates", "Signals", "compute_signals", "describe",
+    "score_candidates",
+]
+
+
+@dataclass
+class Signals:
+    """Everything ranking and explanation need to know about one (firm, tender) pair."""
+
+    dense: float
+    lexical: float
+    codes: float
+    country: float
+    value: float
+    history: float = NEUTRAL
+    feedback: float = NEUTRAL
+    nature: float = NEUTRAL  # what the notice buys against what the firm sells (matcher.nature)
+    # The parts of ``history`` (matcher.history), kept apart for the learned re-ranker.
+    history_similarity: float = NEUTRAL
+    code_affinity: float = NEUTRAL
+    buyer_affinity: float = NEUTRAL
+    value_affinity: float = NEUTRAL
+    pair_affinity: float = NEUTRAL
+    market_share: float = NEUTRAL
+    label_prior: float = NEUTRAL
+    family_prior: float = NEUTRAL
+    recent_holder: float = NEUTRAL
+    title_value_affinity: float = NEUTRAL
+    guard: TermGuard = field(default_factory=lambda: TermGuard([], 1.0))
+    code_matches: list[CodeMatch] = field(default_factory=list)
+    shared_terms: list[str] = field(default_factory=list)
+    country_note: str = ""
+    value_note: str = ""
+    history_note: str = ""
+    feedback_note: str = ""
+    # Not features: what the notice buys and what the firm sells (``matcher.nature``), for the reasons.
+    tender_nature: str | None = None
+    firm_offers: tuple[str, ...] = ()
+
+    def vector(self) -> list[float]:
+        """The features in ``FEATURES`` order (the signals, then the history parts)."""
+        return [getattr(self, name) for name in FEATURES]
+
+
+def country_fact(firm: FirmProfile, tender: Tender) -> Reason | None:
+    """The country signal as a reason (a target country) or a concern (none is), or None when it says
+    nothing: the profile names no target country, or the notice no country."""
+    countries = tender.all_countries()
+    if not firm.target_countries or not countries:
+        return None
+    hit = [c for c in countries if c in firm.target_countries]
+    if hit:
+        return Reason(kind="country_target", params={"countries": hit})
+    return Reason(kind="country_not_target", params={"countries": countries, "targets": firm.target_countries})
+
+
+def country_note(firm: FirmProfile, tender: Tender) -> str:
+    """Why the country signal is what ``matcher.features.country_scores`` made it, in words."""
+    if not firm.target_countries:
+        return "no target countries in the profile"
+    if not tender.all_countries():
+        return "the notice names no country"
+    fact = country_fact(firm, tender)
+    return render(fact) if fact is not None else ""
+
+
+def value_fact(firm: FirmProfile, tender: Tender) -> Reason | None:
+    """The value signal as a reason (within the firm's range) or a concern (above or below it), or None
+    when it cannot say: no value, no range, or a currency without a rate."""
+    if tender.value is None or tender.value <= 0 or (firm.min_value is None and firm.max_value is None):
+        return None
+    value_eur = to_eur(tender.value, tender.currency)
+    if value_eur is None:
+        return None
+    shown: dict[str, str | int | float | list[str]] = {"value": tender.value, "currency": tender.currency or ""}
+    low = to_eur(firm.min_value, firm.currency) if firm.min_value is not None else None
+    high = to_eur(firm.max_value, firm.currency) if firm.max_value is not None else None
+    limit = {"limit_currency": firm.currency or ""}
+    if low is not None and value_eur < low:
+        return Reason(kind="value_below_range", params={**shown, **limit, "limit": firm.min_value or 0.0})
+    if high is not None and value_eur > high:
+        return Reason(kind="value_above_range", params={**shown, **limit, "limit": firm.max_value or 0.0})
+    return Reason(kind="value_in_range", params=shown)
+
+
+def value_note(firm: FirmProfile, tender: Tender) -> str:
+    """Why the value signal is what ``matcher.features.value_scores`` made it, in words."""
+    if tender.value is None or tender.value <= 0:
+        return "the notice gives no value"
+    if firm.min_value is None and firm.max_value is None:
+        return "no value range in the profile"
+    fact = value_fact(firm, tender)
+    if fact is None:
+        return f"value in {tender.currency or 'an unknown currency'} cannot be compared"
+    return render(fact)
+
+
+@dataclass(frozen=True)
+class ScoredCandidates:
+    """The feature matrix of one firm against its candidates, before any reasons are worded."""
+
+    firm: FirmProfile
+    tenders: Sequence[Tender]
+    documents: list[str]
+    matrix: np.ndarray  # (n, len(FEATURES))
+    guards: list[TermGuard]
+    notes: Mapping[str, Sequence[str]]
+    #: (code, confidence) pairs inferred from the firm's description (``matcher.code_inference``).
+    inferred: Sequence[tuple[str, float]] = ()
+
+    @property
+    def multipliers(self) -> np.ndarray:
+        return np.array([g.multiplier for g in self.guards], dtype=np.float64)
+
+
+def score_candidates(
+    firm: FirmProfile,
+    tenders: Sequence[Tender],
+    dense: Sequence[float],
+    lexical: LexicalModel,
+    extra: Mapping[str, Sequence[tuple[float, str]]] | None = None,
+    inferred: Sequence[tuple[str, float]] = (),
+) -> ScoredCandidates:
+    """The numbers ranking needs for every candidate (from ``matcher.features``, what evaluation measures).
+    ``extra`` carries (value, note) per candidate for history and feedback; ``inferred`` the firm's
+    suggested codes with their confidence."""
+    batch = prepare_candidates(tenders, lexical)
+    numbers = {name: np.array([v for v, _ in values]) for name, values in (extra or {}).items()}
+    notes = {name: [n for _, n in values] for name, values in (extra or {}).items() if name in SIGNALS}
+    return ScoredCandidates(
+        firm=firm,
+        tenders=tenders,
+        documents=batch.documents,
+        matrix=signal_matrix(firm, batch, dense, lexical, numbers, inferred),
+        guards=term_guards(firm, batch, lexical),
+        notes=notes,
+        inferred=inferred,
+    )
+
+
+def main_offers(firm: FirmProfile, inferred: Sequence[tuple[str, float]] = ()) -> tuple[str, ...]:
+    """What the firm sells, for the reasons' words: its stated ``offers``, else the natures its own words and
+    codes mostly point to (at least half the share of the main one), as the nature signal weighs them."""
+    natures = firm_natures(firm, inferred)
+    top = max(natures.values(), default=0.0)
+    return tuple(n for n, share in natures.items() if top > 0 and share >= top / 2)
+
+
+def code_matches(
+    firm_codes: Sequence[str], tender_codes: Sequence[str], inferred: Sequence[tuple[str, float]] = ()
+) -> list[CodeMatch]:
+    """The best match per tender code among the firm's confirmed codes, else among its inferred ones
+    (marked ``inferred``, so the reason says the code was suggested from the description)."""
+    _, confirmed = code_overlap(list(firm_codes), list(tender_codes))
+    covered = {m.tender_code for m in confirmed}
+    suggested = [c for c, _ in inferred if c not in firm_codes]
+    _, guessed = code_overlap(suggested, [c for c in tender_codes if c not in covered])
+    found = confirmed + [m.model_copy(update={"inferred": True}) for m in guessed]
+    return sorted(found, key=lambda m: (m.inferred, -m.similarity))
+
+
+def describe(scored: ScoredCandidates, i: int, lexical: LexicalModel) -> Signals:
+    """The full Signals of candidate ``i``, with the reasons worded (done only for the results shown)."""
+    firm, tender = scored.firm, scored.tenders[i]
+    matches = code_matches(firm.codes, tender.codes, scored.inferred)
+    row = dict(zip(FEATURES, scored.matrix[i].tolist(), strict=True))
+    signals = Signals(
+        **{name: row[name] for name in FEATURES},
+        guard=scored.guards[i],
+        code_matches=matches,
+        shared_terms=meaningful_shared_terms(
+            lexical, firm.text(), scored.documents[i], [tender.language, *firm.languages]
+        ),
+        country_note=country_note(firm, tender),
+        value_note=value_note(firm, tender),
+        tender_nature=getattr(tender, "contract_nature", None),
+        firm_offers=main_offers(firm, scored.inferred),
+    )
+    for name, notes in scored.notes.items():
+        setattr(signals, f"{name}_note", notes[i])
+    return signals
+
+
+def compute_signals(
+    firm: FirmProfile,
+    tenders: Sequence[Tender],
+    dense: Sequence[float],
+    lexical: LexicalModel,
+    extra: Mapping[str, Sequence[tuple[float, str]]] | None = None,
+) -> list[Signals]:
+    """Signals with reasons for one firm against several tenders (``score_candidates`` + ``describe``)."""
+    scored = score_candidates(firm, tenders, dense, lexical, extra)
+    return [describe(scored, i, lexical) for i in range(len(tenders))]

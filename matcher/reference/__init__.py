@@ -1,0 +1,1 @@
+"""Reference data every stage may read: the CPV and UNSPSC code lists and the ISO 3166 countries."""

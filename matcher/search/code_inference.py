@@ -1,0 +1,230 @@
+"""Suggested CPV (and UNSPSC) codes for a firm from its description, in any language, with a confidence.
+
+Two kinds of evidence, both in the encoder's space (``use-multilingual`` puts a Korean sentence near the
+English label that says the same):
+
+- **labels**: the cosine between the profile and each code's label (``matcher.code_labels``), taken per
+  class as the best label of the class, and used as its gap to the profile's best class (``label_gap`` <= 0):
+  absolute cosines depend on the text's length (a short profile sits nearer short labels than a long
+  notice does), so a confidence fitted on notices would not carry over to profiles;
+- **notices**: the profile's nearest stored notices vote for the codes they carry (a k-nearest-neighbour
+  classifier over the search index): a class's share is the weighted share of neighbours carrying a code of
+  that class, a group's share likewise one level up. Weights fall off with similarity:
+  ``w = exp((sim - best_sim) / KNN_TEMPERATURE)``.
+
+Combination, per candidate class (the label top ``LABEL_TOP`` classes and every class a neighbour voted for):
+
+    confidence = sigmoid(b0 + b_label * label_gap + b_class * class_share + b_group * group_share)
+
+with the coefficients of a logistic regression fitted on stored TED notices whose codes were hidden
+(``scripts/measure_code_inference.py``, evaluation/CODE_INFERENCE.md): the confidence estimates the chance
+that the suggestion's CPV class is among the notice's classes (on held-out notices: 0.88 of those above 0.8
+were, 0.65 between 0.6 and 0.8, 0.02 below 0.2). A class-level target, not the group: at group level any class
+of the right group counts, so a class's own notice support got no weight and an unvoted sibling with a closer
+label outranked the class the neighbours carry. Label evidence alone rarely reaches 0.2: a profile that only
+resembles labels gets low confidences, honestly, though its top 5 often holds the right group. The
+coefficients are for the default encoder; other encoders get ranked lists whose confidences are not
+calibrated.
+
+One suggestion per class (its best-labelled code), so the list is not five siblings of one code.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from matcher.errors import InvalidInput
+from matcher.normalize.codes import codebook
+from matcher.schema import Code
+from matcher.search.code_labels import LabelSpace, Scheme, class_key, group_key, label_space
+from matcher.search.encoders import Embedder
+
+#: Neighbours that vote, and how fast their weight falls with similarity (measured, CODE_INFERENCE.md).
+KNN_K = 10
+KNN_TEMPERATURE = 0.05
+#: Classes taken from the label evidence alone.
+LABEL_TOP = 20
+#: A vote share at or above this counts the notices as supporting a suggestion.
+MIN_SHARE = 0.1
+#: Suggestions computed per profile (callers take the first k), and how many profiles' lists a process keeps.
+MAX_SUGGESTIONS = 50
+SUGGESTION_CACHE_SIZE = 1024
+# A list depends only on the text and the index build (both in its key); the age bound only lets an idle
+# entry go.
+SUGGESTION_MAX_AGE = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic coefficients turning the evidence into a confidence."""
+
+    intercept: float
+    label: float
+    class_share: float
+    group_share: float
+
+    def confidence(self, label_gap: float, class_share: float, group_share: float) -> float:
+        z = (self.intercept + self.label * label_gap + self.class_share * class_share
+             + self.group_share * group_share)
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+#: Fitted (scikit-learn LogisticRegression) on the tuning half of 1,128 sampled TED notices with their codes
+#: hidden, use-multilingual; see evaluation/CODE_INFERENCE.md.
+CALIBRATION = Calibration(intercept=-3.501, label=10.972, class_share=4.739, group_share=1.819)
+
+Source = Literal["labels", "notices", "labels+notices"]
+
+
+class SuggestedCode(BaseModel):
+    """A code inferred from a firm's description: not the firm's until someone accepts it into ``codes``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    code: str = Field(description="scheme-prefixed code, e.g. 'CPV:33111000'")
+    label: str = Field(description="the code's English label from the shipped code list")
+    confidence: float = Field(ge=0.0, le=1.0, description="estimated chance that the code's class fits the firm")
+    source: Source = Field(
+        description="the evidence behind it: the code's label, similar stored notices carrying it, or both"
+    )
+
+Neighbours = list[tuple[str, float]]  # (tender_id, cosine), best first
+CodesOf = Callable[[list[str]], dict[str, list[str]]]
+Search = Callable[[np.ndarray, int], list[Neighbours]]
+_CODE: TypeAdapter[str] = TypeAdapter(Code)
+
+
+@dataclass(frozen=True)
+class Votes:
+    """Weighted vote shares of a profile's nearest notices, per class and per group key."""
+
+    classes: dict[str, float]
+    groups: dict[str, float]
+
+    @classmethod
+    def empty(cls) -> Votes:
+        return cls({}, {})
+
+
+def knn_votes(neighbours: Neighbours, codes_of: dict[str, list[str]], temperature: float = KNN_TEMPERATURE) -> Votes:
+    """Each neighbour votes once for every class and group among its codes, weighted by similarity."""
+    voters = [(tid, sim) for tid, sim in neighbours if codes_of.get(tid)]
+    if not voters:
+        return Votes.empty()
+    best = max(sim for _, sim in voters)
+    classes: dict[str, float] = {}
+    groups: dict[str, float] = {}
+    total = 0.0
+    for tid, sim in voters:
+        weight = math.exp((sim - best) / temperature)
+        total += weight
+        codes = codes_of[tid]
+        for key in {k for c in codes if (k := class_key(c))}:
+            classes[key] = classes.get(key, 0.0) + weight
+        for key in {k for c in codes if (k := group_key(c))}:
+            groups[key] = groups.get(key, 0.0) + weight
+    return Votes({k: v / total for k, v in classes.items()}, {k: v / total for k, v in groups.items()})
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One class's evidence and the code that stands for it."""
+
+    code: str
+    label: str
+    label_cosine: float
+    label_gap: float  # label_cosine minus the best class's (<= 0)
+    class_share: float
+    group_share: float
+    in_label_top: bool
+
+    @property
+    def source(self) -> Source:
+        # A class outside the label top is a candidate only because a neighbour voted for it.
+        notices = self.class_share >= MIN_SHARE or not self.in_label_top
+        if self.in_label_top and notices:
+            return "labels+notices"
+        return "notices" if notices else "labels"
+
+
+def candidates(query: np.ndarray, space: LabelSpace, votes: Votes) -> list[Candidate]:
+    """The label top classes plus every class the notices voted for, each with its evidence."""
+    best_cosines, best_rows = space.class_scores(query)
+    top = set(np.argsort(-best_cosines)[:LABEL_TOP].tolist())
+    best = float(best_cosines.max())
+    position = {key: i for i, key in enumerate(space.classes)}
+    voted = {position[k] for k in votes.classes if k in position}
+    out: list[Candidate] = []
+    for i in sorted(top | voted):
+        row = int(best_rows[i])
+        code = space.codes[row]
+        out.append(Candidate(
+            code=code, label=space.labels[row], label_cosine=float(best_cosines[i]),
+            label_gap=float(best_cosines[i]) - best,
+            class_share=votes.classes.get(space.classes[i], 0.0),
+            group_share=votes.groups.get(group_key(code) or "", 0.0), in_label_top=i in top,
+        ))
+    return out
+
+
+def suggest(
+    query: np.ndarray, spaces: Iterable[LabelSpace], votes: Votes, k: int,
+    calibration: Calibration = CALIBRATION,
+) -> list[SuggestedCode]:
+    """The ``k`` most confident suggestions over these schemes, most confident first (ties by code)."""
+    scored = [
+        (calibration.confidence(c.label_gap, c.class_share, c.group_share), c)
+        for space in spaces for c in candidates(query, space, votes)
+    ]
+    scored.sort(key=lambda item: (-item[0], item[1].code))
+    return [
+        SuggestedCode(code=c.code, label=c.label, confidence=round(conf, 4), source=c.source)
+        for conf, c in scored[:k]
+    ]
+
+
+def nearest_notices(
+    search: Search, queries: np.ndarray,
+    exclude: Sequence[frozenset[str]] | None = None, k: int = KNN_K,
+) -> list[Neighbours]:
+    """The ``k`` nearest stored notices of each query, leaving out the ids in ``exclude`` (per query): a
+    notice whose codes are being inferred must not vote for them itself."""
+    skip = list(exclude) if exclude is not None else [frozenset()] * len(queries)
+    extra = max((len(s) for s in skip), default=0)
+    found = search(queries, k + extra)
+    return [[(tid, sim) for tid, sim in row if tid not in s][:k] for row, s in zip(found, skip, strict=True)]
+
+
+def infer_codes(
+    embedder: Embedder, texts: Sequence[str], search: Search | None, codes_of: CodesOf,
+    schemes: Sequence[Scheme], k: int, exclude: Sequence[frozenset[str]] | None = None,
+) -> list[list[SuggestedCode]]:
+    """Suggestions for each text: labels always, notices when there is an index to ``search``."""
+    queries = embedder.encode_queries(list(texts))
+    spaces = [label_space(embedder, scheme) for scheme in schemes]
+    neighbours = nearest_notices(search, queries, exclude) if search else [[] for _ in texts]
+    codes = codes_of(list(dict.fromkeys(tid for row in neighbours for tid, _ in row)))
+    return [suggest(q, spaces, knn_votes(n, codes), k) for q, n in zip(queries, neighbours, strict=True)]
+
+
+def parse_codes(values: Iterable[str]) -> list[str]:
+    """Codes as the profile stores them ('cpv:33111000-6' -> 'CPV:33111000'), each checked against the
+    shipped code lists; InvalidInput names the first one that is malformed or unknown."""
+    out: list[str] = []
+    for value in values:
+        try:
+            code = _CODE.validate_python(value)
+        except ValidationError as exc:
+            raise InvalidInput(f"bad code {value!r}: {exc.errors()[0]['msg']}") from exc
+        if code not in codebook():
+            raise InvalidInput(f"unknown code {value!r} (expected a code of the CPV 2008 or UNGM UNSPSC list, "
+                               "e.g. 'CPV:33111000')")
+        out.append(code)
+    return list(dict.fromkeys(out))

@@ -1,0 +1,1 @@
+"""Services over the store and the index: catalog, recommender, shortlists, subscriptions, access, awards."""

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+
+from matcher.normalize.codes import code_overlap, codebook, compare
+
+
+def test_codebook_has_real_labels_for_both_schemes() -> None:
+    book = codebook()
+    assert book.label("CPV:71320000") == "Engineering design services"
+    assert book.label("UNSPSC:43211500") == "Computers"
+    assert "CPV:12345678" not in book
+
+
+@pytest.mark.parametrize(
+    ("firm", "tender", "level", "similarity"),
+    [
+        ("CPV:45210000", "CPV:45210000", "exact", 1.0),
+        ("CPV:45000000", "CPV:45210000", "within", 0.9),  # firm covers the whole division
+        ("CPV:45211000", "CPV:45211300", "within", 0.9),
+        ("CPV:45211100", "CPV:45211300", "category", 0.85),
+        ("CPV:45211000", "CPV:45212000", "class", 0.7),
+        ("CPV:45210000", "CPV:45220000", "group", 0.5),
+        ("CPV:45210000", "CPV:45310000", "division", 0.3),
+        ("UNSPSC:43211500", "UNSPSC:43211501", "within", 0.9),
+        ("UNSPSC:43211501", "UNSPSC:43211502", "class", 0.7),  # two commodities of one class
+        ("UNSPSC:43211500", "UNSPSC:43211600", "family", 0.5),
+        ("UNSPSC:43211500", "UNSPSC:43212100", "family", 0.5),
+        ("UNSPSC:43211500", "UNSPSC:43221500", "segment", 0.3),
+    ],
+)
+def test_hierarchy_levels(firm: str, tender: str, level: str, similarity: float) -> None:
+    match = compare(firm, tender)
+    assert match is not None
+    assert (match.level, match.similarity) == (level, similarity)
+
+
+def test_same_class_beats_same_group_beats_same_division() -> None:
+    firm = "CPV:33141000"
+    scores = [compare(firm, t).similarity for t in ("CPV:33141100", "CPV:33142000", "CPV:33150000", "CPV:33600000")]  # type: ignore[union-attr]
+    assert scores == sorted(scores, reverse=True)
+    assert len(set(scores)) == 4
+
+
+def test_unrelated_and_cross_scheme_codes_do_not_match() -> None:
+    assert compare("CPV:33100000", "CPV:45210000") is None
+    assert compare("CPV:43211500", "UNSPSC:43211500") is None
+
+
+def test_overlap_reports_best_match_per_tender_code_with_label() -> None:
+    score, matches = code_overlap(["CPV:33140000", "CPV:45000000"], ["CPV:33141000", "CPV:90000000"])
+    assert score == 0.9
+    assert [(m.tender_code, m.firm_code, m.level) for m in matches] == [("CPV:33141000", "CPV:33140000", "within")]
+    assert matches[0].label == "Disposable non-chemical medical consumables and haematological consumables"
+    assert code_overlap([], ["CPV:33141000"]) == (0.0, [])

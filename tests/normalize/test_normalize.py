@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from matcher.normalize.text import clean_text, nuts_country, parse_amount, parse_datetime
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("247950.00", 247950.0), ("1 234,50", 1234.5), ("1.234,50", 1234.5), ("1,234.50", 1234.5),
+        ("100,000", 100000.0), ("1,5", 1.5), ("1.234.567", 1234567.0), ("1\u00a0000", 1000.0),
+        (1234, 1234.0), ("abc", None), ("-5", None), (None, None), ("", None),
+    ],
+)
+def test_parse_amount(raw: str | int | None, expected: float | None) -> None:
+    assert parse_amount(raw) == expected
+
+
+def test_parse_datetime_shapes() -> None:
+    assert parse_datetime("20211220") == datetime(2021, 12, 20, tzinfo=UTC)
+    assert parse_datetime("2021-12-20T10:00:00+01:00") == datetime(2021, 12, 20, 9, tzinfo=UTC)
+    assert parse_datetime("not a date") is None
+
+
+def test_clean_text_and_nuts() -> None:
+    assert clean_text("<P>Supply &amp; delivery</P>\n\n<P>of  pumps</P>") == "Supply & delivery\nof pumps"
+    assert nuts_country("EL301") == "GR" and nuts_country("UKI") == "GB" and nuts_country("1A") is None

@@ -1,0 +1,88 @@
+"""Score calibration: isotonic fit, bands with their measured shares, saved as JSON and read back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.isotonic import IsotonicRegression
+
+from matcher.errors import MatcherError
+from matcher.ranking.calibration import fit_calibration, load_calibration, save_calibration
+
+
+def _data() -> tuple[list[float], list[bool], list[bool]]:
+    # 40 matches: below 0.3 never relevant, 0.3-0.5 one in four, above 0.5 three in four
+    scores = [0.1 + 0.01 * i for i in range(20)] + [0.3 + 0.01 * i for i in range(8)] + [0.6 + 0.01 * i for i in
+                                                                                            range(12)]
+    relevant = [False] * 20 + [i % 4 == 0 for i in range(8)] + [i % 4 != 0 for i in range(12)]
+    useful = [i % 2 == 0 for i in range(20)] + [True] * 20
+    return scores, relevant, useful
+
+
+def test_fit_is_monotone_and_predicts_what_scikit_learn_predicts() -> None:
+    scores, relevant, useful = _data()
+    calibration = fit_calibration(scores, relevant, useful, method="isotonic")
+    grid = np.linspace(0.0, 1.0, 101)
+    reference = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip").fit(scores, relevant).predict(grid)
+    assert np.allclose(calibration.fit(grid), reference, atol=1e-6)  # JSON knots + np.interp == predict
+    assert np.all(np.diff(calibration.fit(grid)) >= 0)
+    assert float(calibration.fit(0.1)) == 0.0
+
+
+def test_platt_is_a_smooth_monotone_sigmoid_and_the_choice_is_recorded() -> None:
+    scores, relevant, useful = _data()
+    calibration = fit_calibration(scores, relevant, useful, method="platt")
+    grid = np.linspace(0.0, 1.0, 101)
+    fits = calibration.fit(grid)
+    assert np.all(np.diff(fits) > 0) and 0 < fits[0] < fits[-1] < 1
+    chosen = fit_calibration(scores, relevant, useful)
+    losses = chosen.info["cv_log_loss"]
+    assert chosen.info["method"] == min(losses, key=losses.get)
+
+
+def test_bands_report_the_share_judged_relevant_inside_them() -> None:
+    scores, relevant, useful = _data()
+    calibration = fit_calibration(scores, relevant, useful, method="isotonic")
+    fits = calibration.fit(np.array(scores))
+    inside = fits >= 0.6
+    strong = calibration.band(0.6)
+    assert strong.name == "strong" and strong.judged == int(inside.sum()) > 0
+    assert strong.relevant_share == pytest.approx(float(np.mean(np.array(relevant)[inside])), abs=1e-3)
+    weak = calibration.band(0.0)
+    assert weak.name == "weak" and weak.relevant_share == 0.0 and weak.useful_share == 0.5
+
+
+def test_saved_calibration_reads_back_equal(tmp_path: Path) -> None:
+    scores, relevant, useful = _data()
+    calibration = fit_calibration(scores, relevant, useful, {"split": "tune"}, method="isotonic")
+    path = save_calibration(calibration, tmp_path)
+    loaded = load_calibration(tmp_path)
+    assert loaded is not None and loaded.scores == calibration.scores and loaded.bands == calibration.bands
+    assert loaded.info["split"] == "tune" and loaded.info["method"] == "isotonic"
+    raw = json.loads(path.read_text())
+    raw["scores"] = list(reversed(raw["scores"]))
+    path.write_text(json.dumps(raw))
+    with pytest.raises(MatcherError, match="unsorted"):
+        load_calibration(tmp_path)
+    raw["scores"] = sorted(raw["scores"])
+    raw["bands"][0]["name"] = "excellent"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(MatcherError, match="unknown band 'excellent'"):
+        load_calibration(tmp_path)
+
+
+def test_too_little_data_is_refused() -> None:
+    with pytest.raises(MatcherError, match="at least 20"):
+        fit_calibration([0.1] * 5, [True] * 5, [True] * 5)
+
+
+def test_the_shipped_calibration_loads() -> None:
+    models = Path(__file__).resolve().parents[2] / "models"
+    if not (models / "calibration" / "manifest.json").exists():
+        pytest.skip("no calibration shipped yet")
+    calibration = load_calibration(models)
+    assert calibration is not None
+    assert [b.name for b in calibration.bands] == ["strong", "good", "possible", "weak"]

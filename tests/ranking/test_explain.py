@@ -1,0 +1,240 @@
+"""Reasons a person believes: meaningful whole words, plain code reasons, negative facts only as concerns."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher.ingest.ted import read_ted
+from matcher.normalize.codes import code_overlap, codebook
+from matcher.ranking.explain import FEEDBACK_KINDS, explain
+from matcher.ranking.feedback import Decided, feedback_signal
+from matcher.ranking.reasons import render
+from matcher.ranking.signals import Signals, compute_signals
+from matcher.schema import CodeMatch, Explanation, FirmProfile, Reason, Tender
+from matcher.search.lexical import LexicalModel
+from tests.conftest import FIXTURES, NOW
+
+TED = FIXTURES / "ted"
+
+
+def notices() -> list[Tender]:
+    found = [t for path in sorted(TED.glob("*.xml")) for t in read_ted(path)]
+    return [t for t in found if isinstance(t, Tender)]
+
+
+def fixture(name: str) -> Tender:
+    tender = next(iter(read_ted(TED / name)))
+    assert isinstance(tender, Tender)
+    return tender
+
+
+def words_of(text: str) -> set[str]:
+    return {w.casefold() for w in re.findall(r"[\w\-]+", text)}
+
+
+def explained_terms(firm: FirmProfile, tender: Tender) -> list[str]:
+    collection = notices()
+    lexical = LexicalModel().fit([t.text() for t in collection])
+    (signals,) = compute_signals(firm, [tender], [0.5], lexical)
+    return signals.shared_terms
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "generic", "meaningful"),
+    [
+        (
+            "defence_contract_notice_fr_029213-2021.xml",
+            "Prestations de services et fournitures : travaux, marchés, accord-cadre, systèmes de sécurité "
+            "incendie, installations, commande, qualité.",
+            {"systèmes", "marchés", "accord", "cadre", "travaux", "commande", "des", "de", "la", "et", "accord-cadre"},
+            "incendie",
+        ),
+        (
+            "corrigendum_en_026522-2021.xml",
+            "We supply quality equipment and machinery for the food industry: services, delivery, procurement "
+            "support and development projects.",
+            {"supply", "quality", "equipment", "services", "service", "procurement", "development", "project",
+             "and", "the", "for", "of"},
+            "machinery",
+        ),
+    ],
+)
+def test_matched_terms_are_meaningful_whole_words_of_the_notice(
+    name: str, description: str, generic: set[str], meaningful: str
+) -> None:
+    tender = fixture(name)
+    firm = FirmProfile(firm_id="f", name="F", description=description)
+    terms = explained_terms(firm, tender)
+    assert meaningful in terms
+    assert not {t.casefold() for t in terms} & generic
+    notice_words = words_of(tender.text())
+    assert all(t.casefold() in notice_words for t in terms), terms
+
+
+def test_surface_form_is_the_notices_word_not_the_folded_stem() -> None:
+    tender = Tender(tender_id="t:1", source="t", title="Supply of LABORATORIES furniture",
+                    description="Furniture for the laboratories of the X-ray unit.")
+    firm = FirmProfile(firm_id="f", name="F", description="We furnish laboratory rooms and x-ray laboratories.")
+    lexical = LexicalModel().fit([tender.text(), "Road works", "School meals"])
+    (signals,) = compute_signals(firm, [tender], [0.5], lexical)
+    assert "laboratories" in signals.shared_terms and "laboratorie" not in signals.shared_terms
+    assert "x-ray" in signals.shared_terms  # the whole hyphenated word, not the stem "ray"
+
+
+def tender(**extra: object) -> Tender:
+    fields: dict[str, object] = {"tender_id": "t:1", "source": "t", "title": "Digital X-ray units",
+                                 "deadline": NOW + timedelta(days=30), "buyer_country": "KE", "language": "en"}
+    fields.update(extra)
+    return Tender.model_validate(fields)
+
+
+def firm(**extra: object) -> FirmProfile:
+    fields: dict[str, object] = {"firm_id": "f", "name": "F", "description": "디지털 X선 촬영 장치 제조"}
+    fields.update(extra)
+    return FirmProfile.model_validate(fields)
+
+
+def signals(**extra: object) -> Signals:
+    values: dict[str, object] = {"dense": 0.2, "lexical": 0.0, "codes": 0.5, "country": 0.5, "value": 0.5}
+    values.update(extra)
+    return Signals(**values)  # type: ignore[arg-type]
+
+
+def kinds(reasons: list[Reason]) -> list[str]:
+    return [r.kind for r in reasons]
+
+
+def test_value_above_the_range_is_a_concern_not_a_reason() -> None:
+    profile = firm(max_value=500_000, currency="EUR")
+    out = explain(signals(), profile, tender(value=2_000_000, currency="EUR"), NOW)
+    assert kinds(out.concerns) == ["value_above_range"] and not out.reasons
+    assert out.summary == ["concern: value 2,000,000 EUR is above the firm's maximum (500,000 EUR)"]
+    inside = explain(signals(), profile, tender(value=300_000, currency="EUR"), NOW)
+    assert kinds(inside.reasons) == ["value_in_range"] and not inside.concerns
+
+
+def test_closing_in_three_days_is_a_concern() -> None:
+    out = explain(signals(), firm(), tender(deadline=NOW + timedelta(days=3, hours=2)), NOW)
+    assert out.concerns == [Reason(kind="closing_soon", params={"days": 3, "deadline": "2021-06-04 02:00 UTC"})]
+    assert not explain(signals(), firm(), tender(deadline=NOW + timedelta(days=8)), NOW).concerns
+
+
+def test_a_language_the_firm_does_not_list_is_a_concern_only_when_it_lists_some() -> None:
+    out = explain(signals(), firm(languages=["en", "ko"]), tender(language="bg"), NOW)
+    assert out.concerns == [Reason(kind="language_not_listed", params={"language": "bg", "languages": ["en", "ko"]})]
+    assert render(out.concerns[0]) == "the notice is in Bulgarian, not a language the firm lists (English, Korean)"
+    assert not explain(signals(), firm(), tender(language="bg"), NOW).concerns
+    assert not explain(signals(), firm(languages=["en"]), tender(language="en"), NOW).concerns
+
+
+def test_code_reasons_are_plain_words_with_the_label_and_say_when_inferred() -> None:
+    _, matches = code_overlap(["CPV:33111000"], ["CPV:33111000"])
+    label = codebook().label("CPV:33111000")
+    assert label
+    out = explain(signals(code_matches=matches), firm(), tender(codes=["CPV:33111000"]), NOW)
+    assert out.summary == [f"same product: {label} (CPV 33111000)"]
+    _, near = code_overlap(["CPV:33111600"], ["CPV:33111000"])
+    guessed = [m.model_copy(update={"inferred": True}) for m in near]
+    out = explain(signals(code_matches=guessed), firm(), tender(codes=["CPV:33111000"]), NOW)
+    assert out.summary == [f"same product category: {label} (CPV 33111000) (suggested from the description)"]
+    assert render(out.reasons[0], "ko") == f"같은 세부 품목군: {label} (CPV 33111000) (회사 소개에서 추정한 코드)"
+
+
+def test_broad_code_levels_only_when_nothing_finer() -> None:
+    fine = CodeMatch(firm_code="CPV:33111000", tender_code="CPV:33111000", level="exact", similarity=1.0)
+    broad = CodeMatch(firm_code="CPV:33000000", tender_code="CPV:33600000", level="division", similarity=0.3)
+    both = explain(signals(code_matches=[fine, broad]), firm(), tender(), NOW)
+    assert [r.params["level"] for r in both.reasons] == ["exact"]
+    alone = explain(signals(code_matches=[broad]), firm(), tender(), NOW)
+    assert alone.summary == ["same sector: CPV 33600000"]
+
+
+def test_a_korean_profile_is_told_what_matched_in_the_notices_language() -> None:
+    # A Bulgarian water-meter notice; the Korean firm's English keyword names its CPV label.
+    bulgarian = tender(title="Доставка на водомери", language="bg", codes=["CPV:38421100"])
+    profile = firm(description="스마트 수도 계량기 제조", keywords=["수도 계량기", "water meters"])
+    inferred = CodeMatch(firm_code="CPV:38421100", tender_code="CPV:38421100", level="exact", similarity=1.0,
+                         label=codebook().label("CPV:38421100"), inferred=True)
+    out = explain(signals(dense=0.46, code_matches=[inferred]), profile, bulgarian, NOW)
+    assert kinds(out.reasons) == ["code_match", "keyword_match", "similar_text"]
+    assert out.reasons[1].params == {"keyword": "water meters", "found": "Water meters", "via": "label"}
+    korean = [render(r, "ko") for r in out.reasons]
+    assert korean[0] == "같은 품목: Water meters (CPV 38421100) (회사 소개에서 추정한 코드)"
+    assert korean[1] == "회사 키워드 \u2018water meters\u2019: 공고 분류 \u2018Water meters\u2019와 일치"
+    assert korean[2] == "공고 내용이 회사 소개와 비슷함"
+
+
+def test_keyword_found_in_the_text_is_named_as_written_and_not_repeated_as_a_term() -> None:
+    out = explain(signals(shared_terms=["X-ray", "units"]), firm(keywords=["x-ray unit", "services"]), tender(), NOW)
+    assert out.reasons == [
+        Reason(kind="keyword_match", params={"keyword": "x-ray unit", "found": "X-ray units", "via": "text"}),
+    ]  # "services" names nothing, and the shared words are the keyword's
+
+
+def test_contract_nature_fit_is_a_reason_and_a_mismatch_a_concern() -> None:
+    goods = {"firm_offers": ("supplies",)}
+    fit = explain(signals(nature=1.0, tender_nature="supplies", **goods), firm(), tender(), NOW)
+    assert fit.summary == ["a supply contract, and the firm sells goods"]
+    miss = explain(signals(nature=0.1, tender_nature="services", **goods), firm(), tender(), NOW)
+    assert miss.summary == ["concern: a services contract; the firm sells goods"] and not miss.reasons
+    unknown = explain(signals(nature=0.5, tender_nature=None, **goods), firm(), tender(), NOW)
+    assert unknown == Explanation(deadline=unknown.deadline, country_fit="", value_fit="")
+
+
+def test_neutral_facts_are_neither_reasons_nor_concerns() -> None:
+    out = explain(signals(), firm(), tender(value=2_000_000, currency="EUR"), NOW)  # no range, no targets
+    assert not out.reasons and not out.concerns and not out.summary
+
+
+def test_country_outside_the_targets_is_a_concern() -> None:
+    out = explain(signals(), firm(target_countries=["VN"]), tender(), NOW)
+    assert kinds(out.concerns) == ["country_not_target"] and not out.reasons
+    inside = explain(signals(), firm(target_countries=["KE"]), tender(), NOW)
+    assert inside.reasons == [Reason(kind="country_target", params={"countries": ["KE"]})]
+
+
+def test_every_feedback_note_maps_to_a_reason_kind() -> None:
+    vectors = np.eye(4, dtype=np.float32)
+    none = Decided(np.zeros((0, 4), dtype=np.float32))
+    notes = feedback_signal(["a", "b", "c", "d"], vectors, {"a": "approved", "b": "proposed"},
+                            Decided(vectors[[0]]), none)
+    assert {n for _, n in notes if n} <= set(FEEDBACK_KINDS)
+    similar = feedback_signal(["c"], vectors[[0]], {}, Decided(vectors[[0]]), none)
+    assert FEEDBACK_KINDS[similar[0][1]] == "like_approved"
+    out = explain(signals(feedback=1.0, feedback_note=notes[0][1]), firm(), tender(), NOW)
+    assert out.summary == ["approved for this firm by its partner"]
+
+
+def test_the_text_similarity_is_a_word_not_a_number() -> None:
+    words = [explain(signals(dense=d), firm(), tender(), NOW).summary for d in (0.2, 0.35, 0.5, 0.7)]
+    assert words == [
+        [],
+        ["the notice's text is related to the profile's description"],
+        ["the notice's text is close to the profile's description"],
+        ["the notice's text is very close to the profile's description"],
+    ]
+
+
+def test_missing_distinctive_terms_are_a_concern(tmp_path: Path) -> None:
+    from matcher.search.lexical import TermGuard
+
+    out = explain(signals(guard=TermGuard(["cryostat"], 0.75)), firm(), tender(), NOW)
+    assert out.concerns == [Reason(kind="missing_distinctive_terms", params={"terms": ["cryostat"]})]
+    assert out.missing_terms == ["cryostat"]
+
+
+def test_feedback_pulls_notices_that_buy_what_the_approved_one_buys() -> None:
+    # Two candidates read equally like the approved notice (cosine 0.6 each); one buys the same product class.
+    approved = Decided(np.array([[1.0, 0.0]], dtype=np.float32), [["CPV:38421100"]])  # water meters
+    none = Decided(np.zeros((0, 2), dtype=np.float32))
+    vectors = np.array([[0.6, 0.8], [0.6, 0.8]], dtype=np.float32)
+    found = feedback_signal(["same", "other"], vectors, {}, approved, none,
+                            [["CPV:38421000"], ["CPV:45233141"]])  # flow-measuring equipment / road works
+    # likeness = (cosine 0.6 + code closeness) / 2; value = 0.5 + likeness / 2
+    assert found[0][0] == pytest.approx(0.5 + (0.6 + 0.9) / 4)  # 38421000 is an ancestor of 38421100: 0.9
+    assert found[1][0] == pytest.approx(0.5 + (0.6 + 0.0) / 4)

@@ -1,0 +1,106 @@
+"""Every reason kind is worded in every language, with its parameters filled in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from matcher.ranking.reasons import (
+    CONCERN_PREFIX,
+    KINDS,
+    LANGUAGES,
+    TEMPLATES,
+    WORDS,
+    ReasonLanguage,
+    _variant,
+    render,
+    summary,
+)
+from matcher.schema import Explanation, Reason
+
+# One reason per template key (kinds and their variants), with parameters a real match would carry.
+SAMPLES: list[Reason] = [
+    Reason(kind="similar_text", params={"strength": "good", "similarity": 0.52}),
+    Reason(kind="shared_terms", params={"terms": ["laboratories", "centrifuges"]}),
+    Reason(kind="keyword_match", params={"keyword": "water meter", "found": "water meters", "via": "text"}),
+    Reason(kind="keyword_match", params={"keyword": "water meters", "found": "Water meters", "via": "label"}),
+    Reason(kind="code_match", params={"level": "class", "label": "X-ray devices", "code": "CPV 33111000",
+                                      "firm_code": "CPV:33111100", "origin": "inferred"}),
+    Reason(kind="code_match", params={"level": "exact", "label": "", "code": "UNSPSC 99999999",
+                                      "firm_code": "UNSPSC:99999999", "origin": "confirmed"}),
+    Reason(kind="country_target", params={"countries": ["KE", "TZ"]}),
+    Reason(kind="value_in_range", params={"value": 300000.0, "currency": "EUR"}),
+    Reason(kind="history", params={"detail": "won 4 of 12 past contracts from this buyer"}),
+    Reason(kind="approved_by_partner"),
+    Reason(kind="on_shortlist"),
+    Reason(kind="like_approved"),
+    Reason(kind="contract_nature_fit", params={"nature": "supplies", "offers": ["supplies"]}),
+    Reason(kind="value_above_range", params={"value": 2_500_000.0, "currency": "EUR", "limit": 500_000.0,
+                                             "limit_currency": "USD"}),
+    Reason(kind="value_below_range", params={"value": 8_000.0, "currency": "PLN", "limit": 50_000.0,
+                                             "limit_currency": "EUR"}),
+    Reason(kind="closing_soon", params={"days": 3, "deadline": "2021-06-04 12:00 UTC"}),
+    Reason(kind="closing_soon", params={"days": 1, "deadline": "2021-06-02 12:00 UTC"}),
+    Reason(kind="closing_soon", params={"days": 0, "deadline": "2021-06-01 18:00 UTC"}),
+    Reason(kind="language_not_listed", params={"language": "bg", "languages": ["en", "ko"]}),
+    Reason(kind="country_not_target", params={"countries": ["FR"], "targets": ["KE", "VN"]}),
+    Reason(kind="contract_nature_mismatch", params={"nature": "services", "offers": ["supplies", "works"]}),
+    Reason(kind="missing_distinctive_terms", params={"terms": ["cryostat"]}),
+]
+
+
+def test_samples_cover_every_kind_and_every_template() -> None:
+    assert {r.kind for r in SAMPLES} == set(KINDS)
+    assert {_variant(r) for r in SAMPLES} == set(TEMPLATES["en"])
+    for language in LANGUAGES:
+        assert set(TEMPLATES[language]) == set(TEMPLATES["en"]), f"templates missing in {language}"
+        for name, words in WORDS["en"].items():
+            assert set(WORDS[language][name]) == set(words), f"words for {name} missing in {language}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("reason", SAMPLES, ids=lambda r: f"{r.kind}:{_variant(r)}")
+def test_every_reason_renders_with_its_parameters(reason: Reason, language: ReasonLanguage) -> None:
+    text = render(reason, language)
+    assert text and not re.search(r"[{}]", text)
+    # Free-text and number parameters appear as given (numbers with thousands separators).
+    for name, value in reason.params.items():
+        if name in WORDS[language] or name == "firm_code" or name == "similarity" or value in ("", "text", "label"):
+            continue
+        if isinstance(value, float):
+            assert f"{value:,.0f}" in text, (name, text)
+        elif isinstance(value, list):
+            assert all(v in text for v in value), (name, text)
+        elif name != "days" or (isinstance(value, int) and value > 1):
+            assert str(value) in text, (name, text)
+    if language == "ko":
+        assert re.search(r"[\uac00-\ud7a3]", text), f"no Korean in {text!r}"
+
+
+def test_words_of_coded_parameters_are_translated() -> None:
+    code = SAMPLES[4]
+    assert render(code) == "same product class: X-ray devices (CPV 33111000) (suggested from the description)"
+    assert render(code, "ko") == "같은 품목 분류: X-ray devices (CPV 33111000) (회사 소개에서 추정한 코드)"
+    assert render(SAMPLES[5]) == "same product: UNSPSC 99999999"
+    assert render(SAMPLES[12]) == "a supply contract, and the firm sells goods"
+    assert render(SAMPLES[20]) == "a services contract; the firm sells goods and builds (works)"
+    assert render(SAMPLES[15]) == "closes in 3 days (2021-06-04 12:00 UTC)"
+    assert render(SAMPLES[17], "ko") == "24시간 이내 마감 (2021-06-01 18:00 UTC)"
+    assert render(SAMPLES[0]) == "the notice's text is close to the profile's description"
+
+
+def test_summary_lists_reasons_then_prefixed_concerns() -> None:
+    lines = summary([SAMPLES[9]], [SAMPLES[13]])
+    assert lines == [
+        "approved for this firm by its partner",
+        CONCERN_PREFIX + "value 2,500,000 EUR is above the firm's maximum (500,000 USD)",
+    ]
+
+
+def test_unknown_language_falls_back_to_english_and_old_explanations_to_their_summary() -> None:
+    assert render(SAMPLES[9], "de") == render(SAMPLES[9], "en")
+    from matcher.ranking.reasons import explanation_lines
+
+    old = Explanation(summary=["text is semantically similar to the profile (0.46)"])
+    assert explanation_lines(old, "ko") == (["text is semantically similar to the profile (0.46)"], [])

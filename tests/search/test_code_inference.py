@@ -1,0 +1,170 @@
+"""Suggested codes: the kNN vote arithmetic, leave-one-out, ranking and dedupe, caching, accepting codes."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from matcher.errors import InvalidInput, NotFound
+from matcher.normalize.codes import codebook
+from matcher.pipeline import Matcher
+from matcher.schema import FirmProfile, Tender
+from matcher.search.code_inference import (
+    CALIBRATION,
+    MIN_SHARE,
+    infer_codes,
+    knn_votes,
+    nearest_notices,
+    parse_codes,
+)
+from matcher.search.code_labels import class_key, group_key, significant
+
+WATER = "CPV:38421100"  # Water meters
+XRAY = "CPV:33111000"  # X-ray devices
+
+
+def _tender(tid: str, title: str, codes: list[str]) -> Tender:
+    return Tender(tender_id=tid, source="test", title=title, codes=codes)
+
+
+@pytest.fixture
+def stocked(matcher: Matcher) -> Matcher:
+    """Three water-meter notices, two X-ray notices and one unrelated notice with a unique code, indexed."""
+    matcher.upsert_tenders([
+        _tender("w1", "smart water meters supply and remote reading", [WATER, "CPV:38000000"]),
+        _tender("w2", "supply of water meters with remote reading", [WATER]),
+        _tender("w3", "water meters replacement and remote reading", [WATER, "CPV:65100000"]),
+        _tender("x1", "digital x-ray imaging devices for the hospital", [XRAY]),
+        _tender("x2", "x-ray imaging devices and workstations for the hospital", [XRAY, "CPV:33111200"]),
+        _tender("u1", "zeppelin hangar lease", ["CPV:70130000"]),
+    ], sync=False)
+    matcher.build_index()
+    return matcher
+
+
+def test_knn_votes_are_weighted_shares() -> None:
+    codes = {"a": [WATER, "CPV:38000000"], "b": [WATER, XRAY], "c": []}
+    votes = knn_votes([("a", 0.9), ("b", 0.85), ("c", 0.5)], codes, temperature=0.05)
+    # c carries no codes and does not vote; a weighs exp(0) = 1, b exp(-0.05 / 0.05) = e^-1.
+    total = 1 + math.exp(-1)
+    assert votes.classes == pytest.approx({"CPV:3842": 1.0, "CPV:3311": math.exp(-1) / total})
+    # 38000000 is a division: it votes for its group (CPV:380) only, never for a class.
+    assert votes.groups == pytest.approx({"CPV:384": 1.0, "CPV:331": math.exp(-1) / total, "CPV:380": 1 / total})
+
+
+def test_code_keys() -> None:
+    assert (class_key(WATER), group_key(WATER), significant(WATER)) == ("CPV:3842", "CPV:384", "384211")
+    assert class_key("CPV:45200000") is None  # a group is coarser than a class
+    assert class_key("UNSPSC:42201848") == "UNSPSC:422018"
+
+
+def test_nearest_notices_leave_the_notice_itself_out() -> None:
+    rows = [("self", 1.0), ("a", 0.8), ("b", 0.7), ("c", 0.6)]
+
+    def search(queries: np.ndarray, k: int) -> list[list[tuple[str, float]]]:
+        return [rows[:k] for _ in range(len(queries))]
+
+    found = nearest_notices(search, np.zeros((2, 4), dtype=np.float32), [frozenset({"self"}), frozenset()], k=2)
+    assert found == [[("a", 0.8), ("b", 0.7)], [("self", 1.0), ("a", 0.8)]]
+
+
+def test_suggestions_are_ranked_deduplicated_and_labelled(stocked: Matcher) -> None:
+    firm = FirmProfile(firm_id="f", name="F", description="we make smart water meters with remote reading")
+    found = stocked.suggest_codes(firm, k=10)
+    assert len(found) == 10
+    confidences = [s.confidence for s in found]
+    assert confidences == sorted(confidences, reverse=True) and all(0 <= c <= 1 for c in confidences)
+    assert len({class_key(s.code) for s in found}) == len(found)  # one per class
+    book = codebook()
+    for s in found:
+        assert book.label(s.code) == s.label and len(significant(s.code)) >= 4
+    # The water-meter notices are the nearest and all carry 3842: that class leads, backed by the notices.
+    assert class_key(found[0].code) == "CPV:3842" and "notices" in found[0].source
+    top = found[0]
+    expected = CALIBRATION.confidence(_label_gap(stocked, firm, top.code), 1.0, 1.0)
+    assert top.confidence == pytest.approx(expected, abs=1e-4)
+
+
+def _label_gap(matcher: Matcher, firm: FirmProfile, code: str) -> float:
+    """The best label cosine within the code's class minus the best over every label (a class's label
+    evidence)."""
+    from matcher.search.code_labels import label_space
+
+    space = label_space(matcher.embedder, "CPV")
+    query = matcher.embedder.encode_queries([firm.text()])[0]
+    rows = [i for i, c in enumerate(space.codes) if class_key(c) == class_key(code)]
+    return float(max(space.matrix[rows] @ query) - max(space.matrix @ query))
+
+
+def test_leave_one_out_keeps_a_notice_from_voting_for_its_own_codes(stocked: Matcher) -> None:
+    loaded = stocked.index.current()
+    text = stocked.get_tender("u1").text()
+    codes_of = stocked._codes_of
+
+    def run(exclude: list[frozenset[str]] | None) -> dict[str, str]:
+        found = infer_codes(stocked.embedder, [text], loaded.vectors.search, codes_of, ["CPV"], 50, exclude)[0]
+        return {s.code: s.source for s in found}
+
+    assert "notices" in run(None)["CPV:70130000"]  # its own notice is its nearest neighbour
+    assert "notices" not in run([frozenset({"u1"})]).get("CPV:70130000", "labels")
+
+
+def test_labels_alone_before_an_index_exists(matcher: Matcher) -> None:
+    found = matcher.suggest_codes(FirmProfile(firm_id="f", name="F", description="water meters"), k=3)
+    assert len(found) == 3 and {s.source for s in found} == {"labels"}
+
+
+def test_suggestions_are_cached_per_text_and_index_build(stocked: Matcher) -> None:
+    firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices")
+    first = stocked.suggest_codes(firm, k=5)
+    assert stocked.suggest_codes(firm, k=3) == first[:3]
+    assert stocked._suggestions.hits == 1
+    stocked.upsert_tenders([_tender("x3", "x-ray imaging devices", [XRAY])])  # a new build: a new key
+    stocked.suggest_codes(firm, k=3)
+    assert stocked._suggestions.misses == 2
+
+
+def test_k_out_of_range_is_refused(stocked: Matcher) -> None:
+    with pytest.raises(InvalidInput, match="k must be between 1 and 50, got 0"):
+        stocked.suggest_codes(FirmProfile(firm_id="f", name="F", description="x"), k=0)
+
+
+def test_accept_codes_adds_each_code_once(stocked: Matcher) -> None:
+    stocked.upsert_firms([FirmProfile(firm_id="f", name="F", description="water meters", codes=[WATER])])
+    firm = stocked.accept_codes("f", ["cpv:38421100-5", "CPV:38421000", "CPV:38421000"], "officer-1")
+    assert firm.codes == [WATER, "CPV:38421000"]
+    assert stocked.get_firm("f").codes == [WATER, "CPV:38421000"]
+
+
+@pytest.mark.parametrize(("code", "message"), [
+    ("CPV:33999999", "unknown code 'CPV:33999999'"),
+    ("38421100", "bad code '38421100'"),
+    ("UNSPSC:1", "bad code 'UNSPSC:1'"),
+])
+def test_accept_codes_rejects_a_code_not_in_the_lists(stocked: Matcher, code: str, message: str) -> None:
+    stocked.upsert_firms([FirmProfile(firm_id="f", name="F", description="water meters")])
+    with pytest.raises(InvalidInput, match=message):
+        stocked.accept_codes("f", [XRAY, code], "officer-1")
+    assert stocked.get_firm("f").codes == []  # nothing added when one code is bad
+
+
+def test_accept_codes_for_an_unknown_firm(stocked: Matcher) -> None:
+    with pytest.raises(NotFound, match="unknown firm 'nobody'"):
+        stocked.accept_codes("nobody", [XRAY], "officer-1")
+
+
+def test_parse_codes_normalises_and_dedupes() -> None:
+    assert parse_codes(["cpv:33111000-1", "CPV:33111000", "UNSPSC:42201848"]) == [XRAY, "UNSPSC:42201848"]
+
+
+def test_source_names_the_evidence() -> None:
+    from matcher.search.code_inference import Candidate
+
+    def source(share: float, top: bool) -> str:
+        return Candidate("CPV:33111000", "X", 0.5, 0.0, share, share, top).source
+
+    assert source(MIN_SHARE, True) == "labels+notices"
+    assert source(MIN_SHARE / 2, True) == "labels"
+    assert source(MIN_SHARE / 2, False) == "notices"  # only a (weak) vote made it a candidate

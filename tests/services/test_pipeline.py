@@ -1,0 +1,162 @@
+"""The Matcher facade end to end with the fake encoder: ingest, index sync, recommend, firms-for."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from matcher.errors import IndexNotReady, NotFound
+from matcher.pipeline import Matcher
+from matcher.schema import FirmProfile, Reason, Tender
+from matcher.search.retrieve import MatchQuery
+from tests.conftest import NOW
+
+OPEN = NOW + timedelta(days=20)
+CLOSED = NOW - timedelta(days=1)
+
+
+def tender(tid: str, title: str, **extra: object) -> Tender:
+    fields: dict[str, object] = {"source": "test", "deadline": OPEN, "buyer_country": "FR"}
+    fields.update(extra)
+    return Tender(tender_id=f"test:{tid}", title=title, **fields)
+
+
+TENDERS = [
+    tender("1", "Supply of ultrasound scanners for hospitals", codes=["CPV:33112200"], value=300_000, currency="EUR"),
+    tender("2", "Road resurfacing works", codes=["CPV:45233223"]),
+    tender("3", "Ultrasound scanners maintenance", codes=["CPV:50421000"], deadline=CLOSED),
+    tender("4", "Award: ultrasound scanners", notice_type="award", codes=["CPV:33112200"]),
+    tender("5", "Ultrasound scanners and probes", buyer_country="KE", codes=["CPV:33112200"]),
+    tender("6", "Thermostat valves for heating", codes=["CPV:42131000"]),
+]
+FIRM = FirmProfile(
+    firm_id="medi", name="Medi Co", description="We make ultrasound scanners and probes",
+    keywords=["ultrasound"], codes=["CPV:33100000"], target_countries=["KE"],
+)
+
+
+@pytest.fixture
+def loaded(matcher: Matcher) -> Matcher:
+    matcher.upsert_tenders(TENDERS)
+    matcher.upsert_firms([FIRM, FirmProfile(firm_id="roads", name="Roads Ltd", description="road resurfacing works")])
+    matcher.build_index()
+    return matcher
+
+
+def test_recommend_filters_ranks_and_explains(loaded: Matcher) -> None:
+    matches = loaded.recommend("medi", MatchQuery(k=10))
+    ids = [m.tender_id for m in matches]
+    assert "test:3" not in ids  # closed
+    assert "test:4" not in ids  # award notice, not an opportunity
+    assert ids[0] == "test:5"  # same text, exact codes family and the firm's target country
+    top = matches[0]
+    assert 0.0 <= top.score <= 1.0 and top.rank == 1
+    assert top.parts.country == 1.0 and top.parts.codes == 0.9
+    assert "ultrasound" in top.reasons.matched_terms
+    assert top.reasons.matched_codes[0].tender_code == "CPV:33112200"
+    # Reasons are codes with parameters; the summary is their English wording (matcher.reasons).
+    assert Reason(kind="country_target", params={"countries": ["KE"]}) in top.reasons.reasons
+    assert "a target country: KE" in top.reasons.summary
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
+
+
+def test_hard_filters(loaded: Matcher) -> None:
+    with_closed = [m.tender_id for m in loaded.recommend("medi", MatchQuery(include_closed=True))]
+    assert "test:3" in with_closed
+    kenya = [m.tender_id for m in loaded.recommend("medi", MatchQuery(countries=("KE",)))]
+    assert kenya == ["test:5"]
+    cheap = [m.tender_id for m in loaded.recommend("medi", MatchQuery(max_value=100_000))]
+    assert "test:1" not in cheap and "test:5" in cheap  # an unknown value is kept
+
+
+def test_exact_term_guard_penalises_missing_distinctive_keyword(loaded: Matcher) -> None:
+    # "probes" is in one notice of six: distinctive. "ultrasound" (in four) is too common to guard on.
+    firm = FirmProfile(firm_id="x", name="X", description="thermostat heating", keywords=["probes", "ultrasound"])
+    matches = {m.tender_id: m for m in loaded.recommend(firm, MatchQuery(k=10))}
+    assert matches["test:6"].parts.term_guard < 1.0
+    assert matches["test:6"].reasons.missing_terms == ["probes"]
+    assert matches["test:5"].parts.term_guard == 1.0
+    unguarded = FirmProfile(firm_id="y", name="Y", description="thermostat heating")
+    plain = {m.tender_id: m for m in loaded.recommend(unguarded, MatchQuery(k=10))}
+    assert matches["test:6"].score < plain["test:6"].score
+
+
+def test_firms_for_ranks_firms(loaded: Matcher) -> None:
+    matches = loaded.firms_for("test:2")
+    assert [m.firm_id for m in matches] == ["roads", "medi"]
+    assert matches[0].reasons.matched_terms
+    assert loaded.firms_for("test:2", firm_ids=["medi"])[0].firm_id == "medi"
+
+
+def test_incremental_sync_adds_updates_and_removes(loaded: Matcher) -> None:
+    before = loaded.index.current()
+    changed = tender("2", "Road resurfacing and ultrasound scanners")
+    loaded.upsert_tenders([changed, tender("7", "Ultrasound gel")])
+    after = loaded.index.current()
+    assert after.build_id != before.build_id
+    assert "test:7" in after.vectors and len(after.vectors) == 7
+    assert loaded.delete_tenders(["test:7"]) == 1
+    assert "test:7" not in loaded.index.current().vectors
+    report = loaded.sync_index()
+    assert (report.added, report.updated, report.removed) == (0, 0, 0)
+
+
+def test_reingest_is_idempotent(loaded: Matcher) -> None:
+    result = loaded.upsert_tenders(TENDERS)
+    assert (result.report.new, result.report.updated, result.report.unchanged) == (0, 0, 6)
+    result = loaded.upsert_tenders([tender("1", "Supply of ultrasound scanners (corrected)")])
+    assert (result.report.new, result.report.updated) == (0, 1)
+    assert loaded.get_tender("test:1").title == "Supply of ultrasound scanners (corrected)"
+
+
+def test_errors_name_the_problem(matcher: Matcher) -> None:
+    with pytest.raises(NotFound, match="unknown firm 'nope'"):
+        matcher.recommend("nope")
+    matcher.upsert_firms([FIRM])
+    with pytest.raises(IndexNotReady, match="matcher index build"):
+        matcher.recommend("medi")
+
+
+def test_clock_decides_what_is_open(loaded: Matcher) -> None:
+    loaded.settings.clock = datetime(2030, 1, 1, tzinfo=UTC)
+    assert loaded.recommend("medi") == []
+
+
+def test_partner_decisions_feed_back_into_ranking(loaded: Matcher) -> None:
+    with loaded.db.begin() as conn:
+        for tid in ("test:1", "test:5", "test:6"):
+            loaded.shortlists.propose(conn, "medi", tid, actor="partner-kim")
+        loaded.shortlists.decide(conn, "medi", "test:1", "approved", actor="partner-kim", note="good fit")
+        loaded.shortlists.decide(conn, "medi", "test:5", "rejected", actor="partner-kim", note="too far")
+    matches = {m.tender_id: m for m in loaded.recommend("medi", MatchQuery(k=10))}
+    assert "test:5" not in matches  # rejected items never come back
+    assert matches["test:1"].parts.feedback == 1.0
+    assert "approved for this firm by its partner" in matches["test:1"].reasons.summary
+    assert matches["test:6"].parts.feedback == 0.75  # still proposed
+    with loaded.db.connect() as conn:
+        events = loaded.shortlists.events(conn)
+    assert [(e.tender_id, e.decision) for e in events][-2:] == [("test:1", "approved"), ("test:5", "rejected")]
+
+
+def test_recommend_many_equals_recommend_one_by_one(loaded: Matcher) -> None:
+    firms = ["medi", "roads"]
+    batched = loaded.recommend_many(firms, MatchQuery(k=3))
+    single = [loaded.recommend(f, MatchQuery(k=3)) for f in firms]
+    assert [[m.tender_id for m in ms] for ms in batched] == [[m.tender_id for m in ms] for ms in single]
+
+
+def test_partner_decisions_are_training_rows_without_their_own_feedback(loaded: Matcher) -> None:
+    from matcher.ranking.features import FEATURES
+
+    with loaded.db.begin() as conn:
+        for tid in ("test:1", "test:5", "test:6"):
+            loaded.shortlists.propose(conn, "medi", tid, actor="partner-kim")
+        loaded.shortlists.decide(conn, "medi", "test:5", "approved", actor="partner-kim")
+        loaded.shortlists.decide(conn, "medi", "test:5", "rejected", actor="partner-kim")  # the latest counts
+        loaded.shortlists.decide(conn, "medi", "test:1", "approved", actor="partner-kim")
+    [(approved, rejected)] = loaded.decision_features()
+    assert approved.shape == (1, len(FEATURES)) and rejected.shape == (1, len(FEATURES))
+    assert approved[0, FEATURES.index("feedback")] == rejected[0, FEATURES.index("feedback")] == 0.5
+    assert approved[0, FEATURES.index("country")] == 0.0 and rejected[0, FEATURES.index("country")] == 1.0  # FR vs KE
+    assert loaded.decision_features(before=datetime(2000, 1, 1, tzinfo=UTC)) == []

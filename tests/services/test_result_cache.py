@@ -1,0 +1,117 @@
+"""Cached recommendations are served only while nothing they depend on has changed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from matcher.config import Settings
+from matcher.pipeline import Matcher
+from matcher.schema import Award, Explanation, FirmProfile, Match, ScoreParts, Tender
+from matcher.search.encoders import FakeEncoder
+from matcher.search.retrieve import MatchQuery
+from matcher.services.result_cache import fresh_until
+from matcher.store.awards import AwardRepository
+from tests.conftest import NOW
+
+FIRM = FirmProfile(firm_id="medi", name="Medi Co", description="ultrasound scanners and probes",
+                   keywords=["ultrasound"], target_countries=["KE"])
+
+
+def tender(tid: str, title: str, days: float = 20) -> Tender:
+    return Tender(tender_id=f"t:{tid}", source="test", title=title, buyer_country="KE",
+                  deadline=NOW + timedelta(days=days))
+
+
+@pytest.fixture
+def ready(matcher: Matcher) -> Matcher:
+    matcher.upsert_tenders([tender("1", "Ultrasound scanners"), tender("2", "Ultrasound probes", days=0.5),
+                            tender("3", "Road works"), tender("4", "Portable ultrasound units")])
+    matcher.upsert_firms([FIRM])
+    matcher.build_index()
+    return matcher
+
+
+def ids(matcher: Matcher) -> list[str]:
+    return [m.tender_id for m in matcher.recommend("medi", MatchQuery(k=3))]
+
+
+def test_repeats_are_served_from_the_cache_until_a_decision_changes_the_ranking(ready: Matcher) -> None:
+    first = ids(ready)
+    assert ids(ready) == first and ready._results.hits == 1
+    ready.propose("medi", first[0], "partner")
+    ready.decide("medi", first[0], "rejected", "partner")
+    assert first[0] not in ids(ready)
+
+
+def test_tender_firm_and_award_writes_from_another_process_invalidate(ready: Matcher, settings: Settings) -> None:
+    before = ready.recommend("medi", MatchQuery(k=3))
+    other = Matcher(settings, encoder=FakeEncoder())  # another worker
+    other.upsert_tenders([tender("1", "Ultrasound scanners, lot 2")], sync=False)
+    assert {m.title for m in ready.recommend("medi", MatchQuery(k=3))} != {m.title for m in before}
+    other.upsert_firms([FIRM.model_copy(update={"description": "road works and paving"})])
+    assert ids(ready)[0] == "t:3"
+    misses = ready._results.misses
+    with other.db.begin() as conn:
+        AwardRepository().upsert(conn, [Award(award_id="a1", date=NOW.date() - timedelta(days=30),
+                                              title="Road works", supplier="Medi Co", buyer="City")])
+    ids(ready)
+    assert ready._results.misses == misses + 1
+    other.close()
+
+
+def test_a_cached_list_holding_a_tender_that_has_since_closed_is_ranked_again(ready: Matcher) -> None:
+    assert "t:2" in ids(ready)
+    ready.settings.clock = NOW + timedelta(hours=13)  # t:2 closed an hour ago, same index, same data
+    assert "t:2" not in ids(ready)
+
+
+def test_size_zero_turns_the_cache_off(matcher: Matcher, settings: Settings) -> None:
+    off = Matcher(settings.model_copy(update={"result_cache_size": 0}), encoder=FakeEncoder())
+    off.upsert_tenders([tender("1", "Ultrasound scanners")])
+    off.upsert_firms([FIRM])
+    off.build_index()
+    ids(off), ids(off)
+    assert off._results.hits == 0
+    off.close()
+
+
+def test_a_cached_list_is_served_until_its_days_left_tick_then_ranked_again(ready: Matcher) -> None:
+    ready.settings.result_cache_max_age = 7 * 86400
+    ready.settings.clock = NOW + timedelta(hours=1)  # t:1 closes in 19 days 23 h
+
+    def deadline_note() -> str:
+        (top,) = ready.recommend("medi", MatchQuery(k=1))
+        assert top.tender_id == "t:1"
+        return top.reasons.deadline
+
+    assert deadline_note().endswith("(19 days left)")
+    ready.settings.clock = NOW + timedelta(hours=24)  # the last moment it still has 19 whole days left
+    assert deadline_note().endswith("(19 days left)") and ready._results.hits == 1
+    ready.settings.clock = NOW + timedelta(hours=24, seconds=1)
+    assert deadline_note().endswith("(18 days left)") and ready._results.hits == 1
+
+
+def test_the_cache_serves_nothing_older_than_its_max_age(ready: Matcher) -> None:
+    ready.settings.result_cache_max_age = 60
+    ids(ready)
+    ready.settings.clock = NOW + timedelta(seconds=60)
+    ids(ready)
+    ready.settings.clock = NOW + timedelta(seconds=61)
+    ids(ready)
+    assert (ready._results.hits, ready._results.misses) == (1, 2)
+
+
+def test_fresh_until_is_the_first_deadline_or_day_tick_among_the_listed_tenders_capped_by_max_age() -> None:
+    def match(days: float | None) -> Match:
+        deadline = None if days is None else NOW + timedelta(days=days)
+        return Match(tender_id=f"t:{days}", firm_id="f", title="x", score=0.5, rank=1, deadline=deadline,
+                     parts=ScoreParts(), reasons=Explanation())
+
+    hour = timedelta(hours=1)
+    assert fresh_until([], NOW, hour) == NOW + hour
+    assert fresh_until([match(None), match(-3)], NOW, hour) == NOW + hour  # no deadline / already closed
+    assert fresh_until([match(0.01)], NOW, hour) == NOW + timedelta(days=0.01)  # closes first
+    assert fresh_until([match(12.5), match(30.7)], NOW, timedelta(days=2)) == NOW + timedelta(days=0.5)
+    assert fresh_until([match(12.5)], NOW, hour) == NOW + hour
