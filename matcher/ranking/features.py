@@ -11,10 +11,10 @@ import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Literal
 
 import numpy as np
+from cachetools import LRUCache, cached
 from scipy import sparse
 
 from matcher.normalize.codes import compare
@@ -38,7 +38,14 @@ FEATURES = SIGNALS + HISTORY_PARTS
 _HIERARCHICAL = ("CPV:", "UNSPSC:")
 
 
-@cache
+# Code pairs a ranking run compares: firm codes x the candidates' codes in the same block. The codes grow with
+# the store, so the cache is bounded; nothing invalidates it (the code lists ship with the package).
+CODE_PAIRS_CACHED = 1 << 16
+# Buyer names seen by ranking and the priors; they grow with the store. Pure function, nothing invalidates it.
+BUYER_KEYS_CACHED = 1 << 16
+
+
+@cached(LRUCache(maxsize=CODE_PAIRS_CACHED), lock=threading.Lock())
 def code_similarity(firm_code: str, tender_code: str) -> float:
     """``matcher.codes.compare`` as a number (0 when the codes share no level), cached."""
     found = compare(firm_code, tender_code)
@@ -51,7 +58,7 @@ def _block(code: str) -> str:
     return f"{scheme}:{digits[:2]}" if code.startswith(_HIERARCHICAL) else code
 
 
-@cache
+@cached(LRUCache(maxsize=BUYER_KEYS_CACHED), lock=threading.Lock())
 def buyer_key(buyer: str | None) -> str:
     """Buyers compared the way suppliers are (case, accents, punctuation, legal forms folded)."""
     return name_key(buyer) if buyer else ""
