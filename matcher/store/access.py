@@ -18,8 +18,8 @@ from sqlalchemy import (
     update,
 )
 
-from matcher.store._common import UTCDateTime, utcnow
-from matcher.store.db import metadata
+from matcher.store._common import utcnow
+from matcher.store.metadata import UTCDateTime, metadata
 
 api_keys = Table(
     "api_keys",

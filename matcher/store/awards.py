@@ -17,7 +17,7 @@ from matcher.normalize.suppliers import SupplierResolver
 from matcher.schema import Award, IngestReport
 from matcher.store import versions
 from matcher.store._common import chunks
-from matcher.store.db import metadata
+from matcher.store.metadata import metadata
 
 awards = Table(
     "awards",

@@ -18,7 +18,7 @@ from sqlalchemy import Column, Connection, ForeignKey, Index, String, Table, del
 
 from matcher.schema import Tender
 from matcher.store._common import chunks
-from matcher.store.db import metadata
+from matcher.store.metadata import metadata
 
 tender_cancellations = Table(
     "tender_cancellations",

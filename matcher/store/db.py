@@ -1,4 +1,4 @@
-"""The engine and the one MetaData every table module registers on."""
+"""The engine, and ``Database``, which owns it and creates every table (``matcher.store.tables``)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from matcher.errors import InvalidInput, MatcherError
+from matcher.store.tables import metadata
 
-metadata = MetaData()
+__all__ = ["Database", "metadata"]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
@@ -38,9 +39,6 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
     def create_all(self) -> None:
-        # Importing the table modules registers their tables on ``metadata``.
-        from matcher.store import tables  # noqa: F401
-
         try:
             metadata.create_all(self.engine)
         except OperationalError as exc:

@@ -33,8 +33,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
-from matcher.store._common import UTCDateTime, chunks, utcnow
-from matcher.store.db import metadata
+from matcher.store._common import chunks, utcnow
+from matcher.store.metadata import UTCDateTime, metadata
 
 DigestStatus = Literal["pending", "sent", "failed", "cancelled"]
 #: Statuses whose items count as delivered (or about to be): never put them in another digest.

@@ -9,8 +9,8 @@ from sqlalchemy import Column, Connection, String, Table, Text, delete, func, in
 
 from matcher.schema import FirmProfile, IngestReport
 from matcher.store import versions
-from matcher.store._common import UTCDateTime, chunks, utcnow
-from matcher.store.db import metadata
+from matcher.store._common import chunks, utcnow
+from matcher.store.metadata import UTCDateTime, metadata
 
 firms = Table(
     "firms",

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Column, Connection, String, Table, Text, delete, insert, select
 
-from matcher.store._common import UTCDateTime, utcnow
-from matcher.store.db import metadata
+from matcher.store._common import utcnow
+from matcher.store.metadata import UTCDateTime, metadata
 
 ingested_files = Table(
     "ingested_files",

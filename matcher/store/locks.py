@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import logging
 import uuid
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import Column, String, Table, insert, or_, select, update
+from sqlalchemy import Column, Connection, String, Table, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from matcher.store._common import UTCDateTime, utcnow
-from matcher.store.db import Database, metadata
+from matcher.store._common import utcnow
+from matcher.store.metadata import UTCDateTime, metadata
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +41,19 @@ class LockState:
     expires_at: datetime | None
 
 
+class Connections(Protocol):
+    """What a lease needs of ``matcher.store.db.Database``. Named by shape so that this table module does not
+    import ``db``, which imports every table module to create the tables."""
+
+    def begin(self) -> AbstractContextManager[Connection]: ...
+
+    def connect(self) -> AbstractContextManager[Connection]: ...
+
+
 class Lease:
     """One claim on a named lock. ``acquire`` and ``renew`` return False instead of raising."""
 
-    def __init__(self, db: Database, name: str, ttl: timedelta, holder: str | None = None) -> None:
+    def __init__(self, db: Connections, name: str, ttl: timedelta, holder: str | None = None) -> None:
         self.db = db
         self.name = name
         self.ttl = ttl

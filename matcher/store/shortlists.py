@@ -29,8 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.store import versions
-from matcher.store._common import UTCDateTime, utcnow
-from matcher.store.db import metadata
+from matcher.store._common import utcnow
+from matcher.store.metadata import UTCDateTime, metadata
 
 Status = Literal["proposed", "approved", "rejected"]
 STATUSES: tuple[Status, ...] = ("proposed", "approved", "rejected")

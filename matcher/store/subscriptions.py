@@ -11,8 +11,8 @@ from typing import Literal
 from sqlalchemy import Boolean, Column, Connection, Float, Index, Integer, String, Table, Text, insert, select, update
 from sqlalchemy.engine import Row
 
-from matcher.store._common import UTCDateTime, utcnow
-from matcher.store.db import metadata
+from matcher.store._common import utcnow
+from matcher.store.metadata import UTCDateTime, metadata
 
 Frequency = Literal["daily", "weekly"]
 DigestLanguage = Literal["ko", "en"]

@@ -1,12 +1,23 @@
-"""Imports every table module so ``metadata.create_all`` sees all tables."""
+"""Every table module, imported so that ``metadata`` holds all their tables when ``db`` creates them."""
 
 from __future__ import annotations
 
-from matcher.store import access as access  # API keys and partner assignments
-from matcher.store import awards as awards  # award history and supplier identities
-from matcher.store import cancellations as cancellations  # notices a later notice cancelled
-from matcher.store import digests, firms, locks, shortlists, subscriptions, tenders  # noqa: F401  (email digests)
-from matcher.store import ingest_ledger as ingest_ledger  # source files already ingested
-from matcher.store import versions as versions  # change counters for caches
+from matcher.store import (
+    access,  # API keys and partner assignments
+    awards,  # award history and supplier identities
+    cancellations,  # notices a later notice cancelled
+    digests,  # email digests: runs, sends, unsubscribe tokens
+    firms,
+    ingest_ledger,  # source files already ingested
+    locks,  # named leases (the digest run)
+    shortlists,
+    subscriptions,
+    tenders,
+    versions,  # change counters for caches
+)
+from matcher.store.metadata import metadata
 
-__all__ = ["firms", "shortlists", "tenders"]
+__all__ = [
+    "access", "awards", "cancellations", "digests", "firms", "ingest_ledger", "locks", "metadata", "shortlists",
+    "subscriptions", "tenders", "versions",
+]

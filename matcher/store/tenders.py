@@ -34,8 +34,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from matcher.normalize.openness import OpenRule, today
 from matcher.schema import OPPORTUNITY_TYPES, IngestReport, Tender
 from matcher.store import cancellations, versions
-from matcher.store._common import UTCDateTime, chunks, utcnow
-from matcher.store.db import metadata
+from matcher.store._common import chunks, utcnow
+from matcher.store.metadata import UTCDateTime, metadata
 
 tenders = Table(
     "tenders",

@@ -11,7 +11,7 @@ from typing import Literal
 
 from sqlalchemy import DDL, Column, Connection, Integer, String, Table, event, select, update
 
-from matcher.store.db import metadata
+from matcher.store.metadata import metadata
 
 Kind = Literal["tenders", "firms", "decisions", "awards"]
 KINDS: tuple[Kind, ...] = ("tenders", "firms", "decisions", "awards")
