@@ -158,9 +158,9 @@ def readiness(matcher: Matcher) -> Readiness:
     try:
         total_tenders, _ = matcher.search_tenders(TenderFilter(), limit=1)
         total_firms, _ = matcher.list_firms(limit=1)
-        store = StoreHealth(ok=True, backend=matcher.db.engine.dialect.name, tenders=total_tenders, firms=total_firms)
+        store = StoreHealth(ok=True, backend=matcher.store_backend(), tenders=total_tenders, firms=total_firms)
     except SQLAlchemyError as exc:
-        store = StoreHealth(ok=False, backend=matcher.db.engine.dialect.name, detail=type(exc).__name__)
+        store = StoreHealth(ok=False, backend=matcher.store_backend(), detail=type(exc).__name__)
     try:
         manifest = (loaded := matcher.index.current()).vectors.manifest
         index = IndexHealth(

@@ -25,7 +25,6 @@ from matcher import __version__
 from matcher.config import Settings, get_settings
 from matcher.errors import IndexNotReady
 from matcher.pipeline import Matcher
-from matcher.services.access import AccessControl
 from matcher.services.result_cache import ResultCache
 
 log = logging.getLogger(__name__)
@@ -77,7 +76,7 @@ def create_app(settings: Settings | None = None, *, matcher: Matcher | None = No
 
     app = FastAPI(title="Tender matcher", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.matcher = core
-    app.state.access = AccessControl(core.db)
+    app.state.access = core.access
     app.state.jobs = JobRegistry()
     app.state.responses = ResultCache[bytes](core.settings.result_cache_size)  # api.routes.recommendations
     app.state.ranking = anyio.CapacityLimiter(RANKING_THREADS)

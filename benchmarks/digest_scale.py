@@ -35,7 +35,7 @@ COMMAND = ".venv/bin/python -m benchmarks --only digest"
 
 def subscriptions(matcher: Matcher, firm_ids: list[str]) -> list[Subscription]:
     repo = SubscriptionRepository()
-    with matcher.db.begin() as conn:
+    with matcher.engine.db.begin() as conn:
         existing = {s.firm_id: s for s in repo.active(conn)}
         for i, firm_id in enumerate(firm_ids):
             if firm_id not in existing:

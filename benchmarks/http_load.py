@@ -29,7 +29,6 @@ from pathlib import Path
 from benchmarks.corpus import AS_OF, DEMO, WORK, build_home
 from benchmarks.report import ROOT, Part, Row
 from matcher.config import EncoderName
-from matcher.services.access import AccessControl
 
 COMMAND = ".venv/bin/python -m benchmarks --only http"
 FLOOR_APP = '''
@@ -148,7 +147,7 @@ def run(smoke: bool = False) -> Part:
         home = Path(tmp) / "home" if smoke else WORK / f"home-{n_tenders // 1000}k"
         encoder: EncoderName = "fake" if smoke else "use-multilingual"
         matcher = build_home(home, n_tenders, n_firms, encoder, source=DEMO if smoke else None)
-        token = AccessControl(matcher.db).create_key("officer", "bench").token
+        token = matcher.access.create_key("officer", "bench").token
         firms = [f"bench-firm-{i}" for i in range(n_firms)]
         matcher.close()
         script = Path(tmp) / "recommend.lua"

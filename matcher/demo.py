@@ -44,6 +44,5 @@ def load_demo(matcher: Matcher, progress: bool = False) -> tuple[IngestResult, I
 
 def demo_firms(matcher: Matcher) -> list[FirmProfile]:
     ids = [f["firm_id"] for f in json.loads(demo_data().firms.read_text())]
-    with matcher.db.connect() as conn:
-        found = matcher.firms.get_many(conn, ids)
+    found = matcher.get_firms(ids)
     return [found[i] for i in ids if i in found]

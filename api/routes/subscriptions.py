@@ -16,11 +16,10 @@ from api.pages import unsubscribe_confirmation, unsubscribed
 from api.schemas import CountryCode
 from matcher.digest.plan import preview
 from matcher.digest.tokens import read_token
-from matcher.errors import InvalidInput, NotFound, PermissionDenied
-from matcher.store.subscriptions import Subscription, SubscriptionRepository, SubscriptionSpec
+from matcher.errors import InvalidInput, PermissionDenied
+from matcher.store.subscriptions import Subscription, SubscriptionSpec
 
 router = APIRouter(tags=["digests"], responses=ERRORS)
-repo = SubscriptionRepository()
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
@@ -91,8 +90,7 @@ def _require_manager(principal: PrincipalDep) -> None:
 
 @router.get("/firms/{firm_id}/subscriptions", summary="A firm's digest subscriptions")
 def list_subscriptions(firm_id: FirmAccess, matcher: MatcherDep) -> list[SubscriptionOut]:
-    with matcher.db.connect() as conn:
-        return [_out(s) for s in repo.for_firm(conn, firm_id)]
+    return [_out(s) for s in matcher.firm_subscriptions(firm_id)]
 
 
 @router.post(
@@ -107,8 +105,7 @@ def create_subscription(
     spec = SubscriptionSpec(firm_id=firm_id, **body.model_dump(exclude={"countries", "currency", "min_score"}),
                             min_score=min_score, countries=tuple(body.countries),
                             currency=body.currency.upper())
-    with matcher.db.begin() as conn:
-        return _out(repo.add(conn, spec, actor=principal.name))
+    return _out(matcher.subscribe(spec, actor=principal.name))
 
 
 @router.delete(
@@ -119,11 +116,7 @@ def delete_subscription(
     matcher: MatcherDep, principal: PrincipalDep,
 ) -> Unsubscribed:
     _require_manager(principal)
-    with matcher.db.begin() as conn:
-        found = repo.get(conn, subscription_id)
-        if found is None or found.firm_id != firm_id:
-            raise NotFound(f"unknown subscription {subscription_id!r} for firm {firm_id!r}")
-        return Unsubscribed(subscription_id=subscription_id, unsubscribed=repo.unsubscribe(conn, subscription_id))
+    return Unsubscribed(subscription_id=subscription_id, unsubscribed=matcher.unsubscribe(subscription_id, firm_id))
 
 
 @router.get(
@@ -159,12 +152,7 @@ HTML_OR_JSON: dict[int | str, dict[str, Any]] = {
 
 
 def _subscription_of(matcher: MatcherDep, settings: SettingsDep, token: str) -> Subscription:
-    subscription_id = read_token(settings, token)
-    with matcher.db.connect() as conn:
-        found = repo.get(conn, subscription_id)
-    if found is None:
-        raise NotFound("unknown subscription (it may have been deleted)")
-    return found
+    return matcher.subscription(read_token(settings, token))
 
 
 @router.get(
@@ -191,6 +179,5 @@ def unsubscribe(
     if token is None:
         raise InvalidInput("no unsubscribe token (expected the 'token' form field or query parameter)")
     subscription_id = _subscription_of(matcher, settings, token).subscription_id
-    with matcher.db.begin() as conn:
-        done = Unsubscribed(subscription_id=subscription_id, unsubscribed=repo.unsubscribe(conn, subscription_id))
+    done = Unsubscribed(subscription_id=subscription_id, unsubscribed=matcher.unsubscribe(subscription_id))
     return unsubscribed() if "text/html" in request.headers.get("accept", "") else done

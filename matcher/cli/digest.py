@@ -12,7 +12,7 @@ from matcher.digest.run import DigestRun
 from matcher.digest.send import OutboxSender, Sender, SmtpSender
 from matcher.digest.workers import default_workers
 from matcher.errors import InvalidInput
-from matcher.store.subscriptions import DigestLanguage, Frequency, SubscriptionRepository, SubscriptionSpec
+from matcher.store.subscriptions import DigestLanguage, Frequency, SubscriptionSpec
 
 digest_app = typer.Typer(help="Email digests of new matching tenders.", no_args_is_help=True)
 
@@ -36,9 +36,7 @@ def subscribe(
         min_score=matcher.default_min_fit() if min_score is None else min_score,
         max_items=max_items, language=_language(language), countries=iso_countries(country),
     )
-    matcher.get_firm(firm_id)
-    with matcher.db.begin() as conn:
-        subscription = SubscriptionRepository().add(conn, spec, actor="cli")
+    subscription = matcher.subscribe(spec, actor="cli")
     typer.echo(f"subscribed {subscription.email} to {firm_id} ({subscription.frequency}, "
                f"{subscription.language}): {subscription.subscription_id}")
 

@@ -12,6 +12,7 @@ import typer
 from matcher.cli.common import HomeOption, as_paths, echo_json, open_matcher, print_ingest
 from matcher.config import EncoderName, get_settings
 from matcher.errors import InvalidInput
+from matcher.evaluate.decision_pairs import decision_features
 from matcher.evaluate.judged import JudgedProfile, evaluate_judged, format_judged, load_judged
 from matcher.evaluate.judged_decisions import band_shares, decision_effect
 from matcher.evaluate.judged_methods import Corpus, judged_methods
@@ -86,7 +87,8 @@ def _embedders(names: list[str], home: Path | None) -> dict[str, Embedder]:
     cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite")
     out: dict[str, Embedder] = {}
     for name in names:
-        out[name] = Embedder(make_encoder(name), cache, settings.embed_batch_size)  # type: ignore[arg-type]
+        encoder = make_encoder(name, settings.cache_dir / "onnx")  # type: ignore[arg-type]
+        out[name] = Embedder(encoder, cache, settings.embed_batch_size)
     return out
 
 
@@ -208,7 +210,7 @@ def train_ranker(
     cut = _cut(rows, cutoff, quantile)
     name = encoder or settings.encoder
     training = training_set(rows, cut, _embedders([name], home), name, progress=True)
-    decisions = open_matcher(home).decision_features(before=datetime.combine(cut, time.min, tzinfo=UTC))
+    decisions = decision_features(open_matcher(home), before=datetime.combine(cut, time.min, tzinfo=UTC))
     scorer, info = train(training, decisions=decisions)
     info |= {"awards_file": awards_file.name, "encoder": name}
     path = save_reranker(scorer, models_dir or settings.models_dir, info)

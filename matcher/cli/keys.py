@@ -13,7 +13,7 @@ keys_app = typer.Typer(help="API keys: create (shown once), revoke, list.", no_a
 
 
 def _access(home: HomeOption) -> AccessControl:
-    return AccessControl(open_matcher(home).db)
+    return open_matcher(home).access
 
 
 @keys_app.command("create")

@@ -15,8 +15,7 @@ from matcher.digest.build import DigestPlan, build_digest, subscription_query
 from matcher.digest.render import RenderedDigest, render_digest
 from matcher.errors import IndexNotReady
 from matcher.pipeline import Matcher
-from matcher.store.digests import DigestRepository
-from matcher.store.subscriptions import Subscription, SubscriptionRepository
+from matcher.store.subscriptions import Subscription
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +71,8 @@ def prepare_each(
 def plan_digests(matcher: Matcher, batch: Sequence[Subscription], as_of: datetime) -> list[DigestPlan]:
     """The next digest of each subscription: one batched ranking for all of them."""
     firm_ids = sorted({s.firm_id for s in batch})
-    with matcher.db.connect() as conn:
-        firms = matcher.firms.get_many(conn, firm_ids)
-        held = DigestRepository().held_items(conn, [s.subscription_id for s in batch])
+    firms = matcher.get_firms(firm_ids)
+    held = matcher.digests.held_items([s.subscription_id for s in batch])
     missing = [s for s in batch if s.firm_id not in firms]
     for sub in missing:
         log.warning("subscription %s names unknown firm %r: skipped", sub.subscription_id, sub.firm_id)
@@ -99,8 +97,7 @@ def preview(matcher: Matcher, firm_id: str) -> list[Prepared]:
     expires and outlives the key that read it, and partners, who may see previews, may not unsubscribe a
     firm. The firm and officers end a subscription with their key (DELETE on the subscription) instead."""
     matcher.get_firm(firm_id)
-    with matcher.db.connect() as conn:
-        subscriptions = SubscriptionRepository().for_firm(conn, firm_id, active_only=True)
+    subscriptions = matcher.firm_subscriptions(firm_id, active_only=True)
     return prepare(matcher, subscriptions, matcher.settings.now(), live_token=False)
 
 

@@ -42,9 +42,8 @@ from matcher.digest.send import PermanentFailure, Sender, TemporaryFailure
 from matcher.digest.workers import PlanningPool
 from matcher.errors import Conflict
 from matcher.pipeline import Matcher
-from matcher.store.digests import DigestItemRecord, DigestRecord, DigestRepository
-from matcher.store.locks import Lease
-from matcher.store.subscriptions import Subscription, SubscriptionRepository
+from matcher.store.digests import DigestItemRecord, DigestRecord
+from matcher.store.subscriptions import Subscription
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +87,8 @@ class DigestRun:
         self.progress = progress
         self.batch_size = batch_size
         self.workers = workers
-        self.lease = Lease(matcher.db, LOCK_NAME, lock_ttl)
-        self.subscriptions = SubscriptionRepository()
-        self.digests = DigestRepository()
+        self.lease = matcher.digest_lease(LOCK_NAME, lock_ttl)
+        self.ledger = matcher.digests
         self.summary = RunSummary(dry_run=dry_run)
         self._temporary_in_row = 0
 
@@ -112,9 +110,7 @@ class DigestRun:
         return self.summary
 
     def due(self, as_of: datetime) -> list[Subscription]:
-        with self.matcher.db.connect() as conn:
-            active = self.subscriptions.active(conn)
-            last = self.digests.last_as_of(conn, [s.subscription_id for s in active])
+        active, last = self.ledger.active_with_last()
         return [s for s in active if is_due(s, last.get(s.subscription_id), as_of)]
 
     def _dry_run(self, as_of: datetime) -> RunSummary:
@@ -165,39 +161,38 @@ class DigestRun:
     def _record(self, prepared: Sequence[Prepared]) -> None:
         """Every digest of the batch as pending, in one transaction, before any is sent."""
         settings = self.matcher.settings
-        with self.matcher.db.begin() as conn:
-            for item in prepared:
-                digest_id = uuid.uuid4().hex
-                message = to_message(item.rendered, item.plan.subscription.email, settings, digest_id)
-                self.digests.record_pending(conn, _record(item, digest_id, message_id(settings, digest_id), message))
+        records = []
+        for item in prepared:
+            digest_id = uuid.uuid4().hex
+            message = to_message(item.rendered, item.plan.subscription.email, settings, digest_id)
+            records.append(_record(item, digest_id, message_id(settings, digest_id), message))
+        self.ledger.record_pending(records)
 
     def _record_failures(self, failed: Sequence[Failed], as_of: datetime) -> None:
         """A digest that could not be prepared is kept as ``failed`` with its error, holding no tenders, so
         the subscription stays due and the next run tries it again."""
         if not failed:
             return
-        with self.matcher.db.begin() as conn:
-            for item in failed:
-                sub, digest_id = item.subscription, uuid.uuid4().hex
-                self.digests.record_failed(conn, DigestRecord(
-                    digest_id=digest_id, subscription_id=sub.subscription_id, firm_id=sub.firm_id, email=sub.email,
-                    as_of=as_of, message_id=message_id(self.matcher.settings, digest_id), subject="", message=None,
-                    status="failed", last_error=item.error,
-                ))
+        records = []
+        for item in failed:
+            sub, digest_id = item.subscription, uuid.uuid4().hex
+            records.append(DigestRecord(
+                digest_id=digest_id, subscription_id=sub.subscription_id, firm_id=sub.firm_id, email=sub.email,
+                as_of=as_of, message_id=message_id(self.matcher.settings, digest_id), subject="", message=None,
+                status="failed", last_error=item.error,
+            ))
+        self.ledger.record_failed(records)
 
     def _deliver_pending(self, resent: bool) -> None:
         assert self.sender is not None  # a real run always has one
-        with self.matcher.db.connect() as conn:
-            pending = self.digests.pending(conn)
-            active = {s.subscription_id for s in self.subscriptions.active(conn)}
+        pending, active = self.ledger.pending()
         for record in pending:
             if self.summary.stopped:
                 self.summary.failed += 1
                 continue
             self._check_lease()
             if record.subscription_id not in active:
-                with self.matcher.db.begin() as conn:
-                    self.digests.cancel(conn, record.digest_id)
+                self.ledger.cancel(record.digest_id)
                 continue
             if self._deliver(record) and resent:
                 self.summary.resent += 1
@@ -210,8 +205,7 @@ class DigestRun:
         except (TemporaryFailure, PermanentFailure) as exc:
             self._failed(record, exc)
             return False
-        with self.matcher.db.begin() as conn:
-            self.digests.mark_sent(conn, record.digest_id)
+        self.ledger.mark_sent(record.digest_id)
         self.summary.sent += 1
         self._temporary_in_row = 0
         return True
@@ -220,8 +214,7 @@ class DigestRun:
         final = isinstance(exc, PermanentFailure)
         log.warning("digest %s to %s failed (%s): %s", record.digest_id, record.email,
                     "permanent" if final else "will retry next run", exc)
-        with self.matcher.db.begin() as conn:
-            self.digests.note_failure(conn, record.digest_id, str(exc), final=final)
+        self.ledger.note_failure(record.digest_id, str(exc), final=final)
         self.summary.failed += 1
         self._temporary_in_row = 0 if final else self._temporary_in_row + 1
         if self._temporary_in_row >= MAX_CONSECUTIVE_TEMPORARY:

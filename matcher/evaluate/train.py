@@ -127,7 +127,7 @@ def train(
     training: TrainingSet, k: int = 10, decisions: Sequence[tuple[np.ndarray, np.ndarray]] = ()
 ) -> tuple[Scorer, dict[str, Any]]:
     """The scorer to ship and a report of the choice (validation metrics of every contender). ``decisions``
-    (approved, rejected feature rows per firm, from ``Matcher.decision_features``) join the training pairs."""
+    (approved, rejected feature rows per firm, from ``matcher.evaluate.decision_pairs``) join the training pairs."""
     extra = decision_pairs(decisions)
     training.pairs.append(extra)
     training.train_pairs_all.append(extra)

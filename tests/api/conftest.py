@@ -124,7 +124,7 @@ def load_demo_fast(matcher: Matcher, template: DemoTemplate) -> None:
 @pytest.fixture
 def world(empty_matcher: Matcher, demo_template: DemoTemplate) -> World:
     load_demo_fast(empty_matcher, demo_template)
-    keys = make_keys(AccessControl(empty_matcher.db))
+    keys = make_keys(AccessControl(empty_matcher.engine.db))
     total, open_tenders = empty_matcher.search_tenders(TenderFilter(open_at=empty_matcher.settings.now()), limit=3)
     assert total >= 3
     ids = [t.tender_id for t in open_tenders]

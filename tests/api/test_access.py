@@ -141,7 +141,7 @@ def test_access_matrix(world: World, case: Case) -> None:
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.auth], ids=lambda c: c.id)
 def test_every_route_needs_a_valid_key(world: World, case: Case) -> None:
-    access = AccessControl(world.matcher.db)
+    access = AccessControl(world.matcher.engine.db)
     revoked = access.create_key("officer", "gone").token
     access.revoke("gone")
     unknown = "tm_0123456789ab_" + "x" * 43
@@ -165,7 +165,7 @@ def test_keys_are_stored_only_as_hashes(world: World) -> None:
 
     from matcher.store.access import api_keys
 
-    with world.matcher.db.connect() as conn:
+    with world.matcher.engine.db.connect() as conn:
         rows = [tuple(str(v) for v in r) for r in conn.execute(select(api_keys))]
     stored = " ".join(" ".join(r) for r in rows)
     for token in world.keys.values():
@@ -187,7 +187,7 @@ def test_firm_key_sees_only_approved_items_and_partner_only_own_firms(world: Wor
 
 
 def test_revoking_and_unassigning_take_effect_immediately(world: World) -> None:
-    access = AccessControl(world.matcher.db)
+    access = AccessControl(world.matcher.engine.db)
     assert world.client.get(f"/firms/{OWN}", headers=world.auth("partner")).status_code == 200
     response = world.client.delete(f"/partners/partner-a/firms/{OWN}", headers=world.auth("officer"))
     assert response.status_code == 204

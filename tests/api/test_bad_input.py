@@ -114,7 +114,7 @@ BAD = [
 def snapshot(world: World) -> dict[str, Any]:
     """Every stored row of every table, and the serving index build."""
     rows: dict[str, Any] = {}
-    with world.matcher.db.connect() as conn:
+    with world.matcher.engine.db.connect() as conn:
         for table in metadata.sorted_tables:
             rows[table.name] = sorted(tuple(str(v) for v in row) for row in conn.execute(select(table)))
     rows["index"] = (world.matcher.settings.indexes_dir / world.matcher.settings.index_name / "CURRENT").read_text()

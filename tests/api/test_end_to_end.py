@@ -26,7 +26,7 @@ FIRM: dict[str, Any] = {
 
 
 def test_import_recommend_shortlist_approve_and_see_as_firm(empty_matcher: Matcher, database_url: str) -> None:
-    access = AccessControl(empty_matcher.db)
+    access = AccessControl(empty_matcher.engine.db)
     officer = {"Authorization": f"Bearer {access.create_key('officer', 'officer-1').token}"}
     partner = {"Authorization": f"Bearer {access.create_key('partner', 'kotra-nairobi').token}"}
     client = TestClient(create_app(matcher=empty_matcher))

@@ -72,7 +72,7 @@ def test_demo_keys_are_fresh_on_every_run(tmp_path: Path) -> None:
     load_demo(matcher)
     first = demo_keys(matcher)
     second = demo_keys(matcher)
-    access = AccessControl(matcher.db)
+    access = AccessControl(matcher.engine.db)
     assert {k.name for k in access.list_keys()} == set(DEMO_NAMES.values())  # the first set was revoked
     for role, key in second.items():
         assert access.authenticate(key).role == role

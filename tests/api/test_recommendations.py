@@ -50,7 +50,7 @@ def test_profile_edits_decisions_and_award_history_reach_the_next_request(world:
 
     responses = world.client.app.state.responses  # type: ignore[attr-defined]
     misses = responses.misses
-    with world.matcher.db.begin() as conn:  # a write no API call made, as another process would
+    with world.matcher.engine.db.begin() as conn:  # a write no API call made, as another process would
         AwardRepository().upsert(conn, [Award(award_id="a1", date=date(2020, 5, 1), title="Water pumps",
                                               supplier=world.firm_name(OWN), buyer="Nairobi Water")])
     assert get(world) == fresh(world) and responses.misses == misses + 1

@@ -68,5 +68,5 @@ def _report() -> Iterator[None]:
 def test_openapi_contract(case: Any, world: World) -> None:
     APP.app = world.client.app
     response = case.call_and_validate(headers=world.auth("officer"), checks=CHECKS)
-    backend = world.matcher.db.engine.dialect.name
+    backend = world.matcher.engine.db.engine.dialect.name
     STATS[f"{case.operation.label} [{backend}]"][response.status_code] += 1

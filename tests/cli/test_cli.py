@@ -35,8 +35,8 @@ def run(*args: str) -> tuple[int, str, str]:
 def snapshot(home: Path) -> tuple[list[tuple[str, str]], str | None]:
     """Everything stored: (tender id, content hash) rows and the serving index build."""
     matcher = Matcher(Settings(home=home, encoder="fake"))
-    with matcher.db.connect() as conn:
-        rows = sorted(matcher.tenders.hashes(conn).items())
+    with matcher.engine.db.connect() as conn:
+        rows = sorted(matcher.catalog.tenders.hashes(conn).items())
     current = matcher.index.folder.current()
     matcher.close()
     return rows, current.name if current else None

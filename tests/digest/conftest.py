@@ -108,7 +108,7 @@ def demo(digest_settings: Settings) -> Iterator[Matcher]:
 
 
 def subscribe(matcher: Matcher, firm_id: str, address: str, **extra: Any) -> Subscription:
-    with matcher.db.begin() as conn:
+    with matcher.engine.db.begin() as conn:
         return SubscriptionRepository().add(conn, SubscriptionSpec(firm_id=firm_id, email=address, **extra), "test")
 
 

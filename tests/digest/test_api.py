@@ -22,7 +22,7 @@ from tests.digest.conftest import SmtpServer
 
 @pytest.fixture
 def api(demo: Matcher) -> tuple[TestClient, dict[str, dict[str, str]]]:
-    keys = make_keys(AccessControl(demo.db))
+    keys = make_keys(AccessControl(demo.engine.db))
     return TestClient(create_app(matcher=demo)), {k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()}
 
 
@@ -94,7 +94,7 @@ def test_preview_renders_the_next_digest_and_records_nothing(
     assert preview["subject"].endswith(f"{len(preview['items'])}건") and len(preview["items"]) == 3
     assert preview["items"][0]["title"] in preview["text"] and "<html" in preview["html"]
     assert client.get(f"/firms/{OWN}/digest/preview", headers=auth["firm_b"]).status_code == 403
-    with demo.db.connect() as conn:
+    with demo.engine.db.connect() as conn:
         assert conn.execute(select(func.count()).select_from(digests)).scalar_one() == 0
     assert smtp.inbox.messages == []
     with SmtpSender(demo.settings) as sender:

@@ -16,6 +16,7 @@ from matcher.cli import app
 from matcher.digest.run import DigestRun
 from matcher.digest.send import SmtpSender
 from matcher.pipeline import Matcher
+from matcher.services.recommender import Recommender
 from matcher.store.digests import DigestRepository, digests
 from matcher.store.subscriptions import Subscription
 from tests.digest.conftest import KO_FIRM, SmtpServer, subscribe
@@ -27,14 +28,14 @@ BROADCAST = "operands could not be broadcast together with shapes (0,2) (0,)"
 
 @pytest.fixture
 def crashing_on_empty(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = Matcher._rank_tenders
+    original = Recommender._rank_tenders
 
-    def rank(self: Matcher, firm: Any, candidates: Sequence[Any], *args: Any) -> Any:
+    def rank(self: Recommender, firm: Any, candidates: Sequence[Any], *args: Any) -> Any:
         if not candidates:
             raise ValueError(BROADCAST)
         return original(self, firm, list(candidates), *args)
 
-    monkeypatch.setattr(Matcher, "_rank_tenders", rank)
+    monkeypatch.setattr(Recommender, "_rank_tenders", rank)
 
 
 @pytest.mark.parametrize("batch_size", [500, 3])  # one batch of 7, halved down to the bad one; three batches
@@ -47,7 +48,7 @@ def test_a_failing_subscription_is_recorded_and_the_others_are_sent(
         summary = DigestRun(demo, sender, batch_size=batch_size).run()
     assert (summary.due, summary.sent, summary.failed) == (7, 6, 1)
     assert sorted(m["To"] for m in smtp.inbox.messages) == sorted(s.email for s in subscribed.values())
-    with demo.db.connect() as conn:
+    with demo.engine.db.connect() as conn:
         (record,) = DigestRepository().for_subscription(conn, bad.subscription_id)
     assert record.status == "failed" and record.items == () and record.message is None
     assert record.last_error is not None and BROADCAST in record.last_error and "ValueError" in record.last_error
@@ -56,7 +57,7 @@ def test_a_failing_subscription_is_recorded_and_the_others_are_sent(
     # It stays due (a failure holds no tenders) and is tried again by the next run; the others are not due.
     again = DigestRun(demo, SmtpSender(demo.settings)).run()
     assert (again.due, again.sent, again.failed) == (1, 0, 1)
-    with demo.db.connect() as conn:
+    with demo.engine.db.connect() as conn:
         statuses = conn.execute(select(digests.c.status).where(
             digests.c.subscription_id == bad.subscription_id)).scalars().all()
     assert statuses == ["failed", "failed"]
@@ -68,7 +69,7 @@ def test_a_dry_run_counts_the_failure_and_records_nothing(
     subscribe(demo, KO_FIRM, "nowhere@example.org", countries=("AQ",))
     summary = DigestRun(demo, None, dry_run=True).run()
     assert (summary.due, summary.sent, summary.failed) == (7, 6, 1)
-    with demo.db.connect() as conn:
+    with demo.engine.db.connect() as conn:
         assert conn.execute(select(digests.c.digest_id)).first() is None
 
 

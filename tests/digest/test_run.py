@@ -36,7 +36,7 @@ def digest_count(matcher: Matcher, status: str | None = None) -> int:
     query = select(func.count()).select_from(digests)
     if status:
         query = query.where(digests.c.status == status)
-    with matcher.db.connect() as conn:
+    with matcher.engine.db.connect() as conn:
         return int(conn.execute(query).scalar_one())
 
 
@@ -84,7 +84,7 @@ def test_each_tender_reaches_a_subscription_once_and_new_ones_come_later(
     demo.settings.clock = as_of + timedelta(days=7)
     run(demo)
     assert len(smtp.inbox.messages) == first + len(subscribed)
-    with demo.db.connect() as conn:
+    with demo.engine.db.connect() as conn:
         per_sub = conn.execute(
             select(digest_items.c.subscription_id, digest_items.c.tender_id, func.count())
             .group_by(digest_items.c.subscription_id, digest_items.c.tender_id).having(func.count() > 1)
@@ -101,9 +101,8 @@ def test_partner_decisions_approved_first_and_marked_rejected_never(
     ranked = [m.tender_id for m in demo.recommend(EN_FIRM)]
     approved, rejected = ranked[3], ranked[0]
     for tender_id, status in ((approved, "approved"), (rejected, "rejected")):
-        with demo.db.begin() as conn:
-            demo.shortlists.propose(conn, EN_FIRM, tender_id, "partner")
-            demo.shortlists.decide(conn, EN_FIRM, tender_id, status, "partner")  # type: ignore[arg-type]
+        demo.propose(EN_FIRM, tender_id, "partner")
+        demo.decide(EN_FIRM, tender_id, status, "partner")  # type: ignore[arg-type]
     run(demo)
     text, _ = bodies(smtp.inbox.to("en@example.org")[0])
     first_item = text.split("\n1. ", 1)[1].split("\n", 1)[0]
@@ -144,7 +143,7 @@ def test_a_permanent_refusal_fails_the_digest_and_frees_its_items(
     smtp.inbox.refuse, smtp.inbox.refusal = 1, "550 5.1.1 No such user"
     summary = run(demo)
     assert summary.failed == 1 and summary.sent == 0
-    with demo.db.connect() as conn:
+    with demo.engine.db.connect() as conn:
         (record,) = DigestRepository().for_subscription(conn, sub.subscription_id)
     assert record.status == "failed" and record.items == () and "550" in (record.last_error or "")
     assert run(demo).sent == 1  # (the same tenders go out once it works)
@@ -176,7 +175,7 @@ def test_unsubscribed_before_resend_gets_nothing(demo: Matcher, smtp: SmtpServer
     smtp.stop()
     DigestRun(demo, SmtpSender(demo.settings, sleep=lambda _: None)).run()
     assert digest_count(demo, "pending") == 1
-    with demo.db.begin() as conn:
+    with demo.engine.db.begin() as conn:
         SubscriptionRepository().unsubscribe(conn, sub.subscription_id)
     smtp.start()
     run(demo)
@@ -202,7 +201,7 @@ def test_worker_processes_send_the_same_digests_as_one_process(
     summary = DigestRun(demo, sender, batch_size=2, workers=2).run()
     sender.close()
     assert summary.sent == 6 and summary.failed == 0 and len(smtp.inbox.messages) == 6
-    with demo.db.connect() as conn:
+    with demo.engine.db.connect() as conn:
         sent = {s.subscription_id: [i.tender_id for d in DigestRepository().for_subscription(conn, s.subscription_id)
                                     for i in d.items] for s in subscribed.values()}
     assert sent == {p.subscription.subscription_id: [i.match.tender_id for i in p.items] for p in expected}

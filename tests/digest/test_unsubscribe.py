@@ -32,12 +32,12 @@ HOSTILE = "<script>alert(1)</script>&\"'@example.org"  # passes the API's email 
 
 @pytest.fixture
 def api(demo: Matcher) -> tuple[TestClient, Auth]:
-    keys = make_keys(AccessControl(demo.db))
+    keys = make_keys(AccessControl(demo.engine.db))
     return TestClient(create_app(matcher=demo)), {k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()}
 
 
 def is_active(matcher: Matcher, subscription_id: str) -> bool:
-    with matcher.db.connect() as conn:
+    with matcher.engine.db.connect() as conn:
         found = SubscriptionRepository().get(conn, subscription_id)
     assert found is not None
     return found.active
@@ -90,7 +90,7 @@ def test_get_asks_and_changes_nothing(demo: Matcher, api: tuple[TestClient, Auth
 def test_get_of_an_unsubscribed_or_deleted_subscription(demo: Matcher, api: tuple[TestClient, Auth]) -> None:
     client, _ = api
     sub = subscribe(demo, OWN, "gone@example.org")
-    with demo.db.begin() as conn:
+    with demo.engine.db.begin() as conn:
         SubscriptionRepository().unsubscribe(conn, sub.subscription_id)
     page = client.get("/unsubscribe", params={"token": make_token(demo.settings, sub.subscription_id)})
     assert page.status_code == 200 and "already unsubscribed" in page.text and "<form" not in page.text

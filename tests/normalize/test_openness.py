@@ -103,23 +103,24 @@ GRID = [
 def test_the_open_now_prefilter_and_the_listing_agree_with_the_hard_filter(matcher: Matcher, shift_days: int) -> None:
     matcher.upsert_tenders(GRID, sync=False)
     now = NOW + timedelta(days=shift_days, hours=5)
-    at = matcher.open_now.at(now)
+    at = matcher.recommender.open_now.at(now)
     by_filter = {t.tender_id for t in GRID if passes(t, MatchQuery(), at)}
     assert by_filter == {t.tender_id for t in GRID if at.is_open(t)}
-    with matcher.db.connect() as conn:
-        assert set(matcher.tenders.open_ids(conn, now)) == by_filter
+    with matcher.engine.db.connect() as conn:
+        assert set(matcher.catalog.tenders.open_ids(conn, now)) == by_filter
     total, listed = matcher.search_tenders(TenderFilter(open_at=now), limit=100)
     assert total == len(by_filter) and {t.tender_id for t in listed} == by_filter
 
 
 def test_what_is_open_at_the_fixture_clock(matcher: Matcher) -> None:
     matcher.upsert_tenders(GRID, sync=False)
-    with matcher.db.connect() as conn:
+    with matcher.engine.db.connect() as conn:
         # call-59's canceller is published after NOW; "cancelled" was cancelled a day ago.
-        assert sorted(matcher.tenders.open_ids(conn, NOW)) == ["t:call-59", "t:due-later", "t:pin-100", "t:undated"]
+        open_ids = sorted(matcher.catalog.tenders.open_ids(conn, NOW))
+        assert open_ids == ["t:call-59", "t:due-later", "t:pin-100", "t:undated"]
         # Ten days on: call-59 is past its window (and cancelled), due-later past its deadline; the notices
         # published after NOW are out and within their window or before their deadline.
-        assert sorted(matcher.tenders.open_ids(conn, NOW + timedelta(days=10))) == [
+        assert sorted(matcher.catalog.tenders.open_ids(conn, NOW + timedelta(days=10))) == [
             "t:future-deadline", "t:pin-100", "t:tomorrow", "t:undated",
         ]
 
@@ -139,9 +140,9 @@ def test_a_cancelled_notice_is_closed_whichever_arrives_first(matcher: Matcher, 
     ids = [m.tender_id for m in matcher.recommend(firm)]
     assert ids == ["t:filler"]
     assert "t:call" in [m.tender_id for m in matcher.recommend(firm, MatchQuery(include_closed=True))]
-    with matcher.db.connect() as conn:
-        assert matcher.tenders.cancelled_ids(conn, NOW) == {"t:call"}
-        assert matcher.tenders.cancelled_ids(conn, NOW - timedelta(days=2)) == set()  # before it was published
+    with matcher.engine.db.connect() as conn:
+        assert matcher.catalog.tenders.cancelled_ids(conn, NOW) == {"t:call"}
+        assert matcher.catalog.tenders.cancelled_ids(conn, NOW - timedelta(days=2)) == set()  # before it was published
     matcher.settings.clock = NOW - timedelta(days=2)  # a replay: the cancellation is not public yet
     assert sorted(m.tender_id for m in matcher.recommend(firm)) == ["t:call", "t:filler"]
     matcher.settings.clock = NOW
@@ -170,11 +171,11 @@ def test_real_notices_store_the_cancellation_in_either_order(matcher: Matcher, o
         matcher.ingest_tenders([path], sync=False)
     call = matcher.get_tender("ted:306344-2022")  # published 2022-06-07, deadline 2022-06-27 06:00 UTC
     before, after = datetime(2022, 6, 20, tzinfo=UTC), datetime(2022, 8, 5, 12, tzinfo=UTC)
-    with matcher.db.connect() as conn:
-        assert matcher.tenders.cancelled_ids(conn, before) == set()
-        assert matcher.tenders.cancelled_ids(conn, after) == {"ted:306344-2022"}
-        assert matcher.tenders.open_ids(conn, before) == ["ted:306344-2022"]
-    assert matcher.open_now.at(after).closed(call)
+    with matcher.engine.db.connect() as conn:
+        assert matcher.catalog.tenders.cancelled_ids(conn, before) == set()
+        assert matcher.catalog.tenders.cancelled_ids(conn, after) == {"ted:306344-2022"}
+        assert matcher.catalog.tenders.open_ids(conn, before) == ["ted:306344-2022"]
+    assert matcher.recommender.open_now.at(after).closed(call)
 
 
 def test_a_cancelled_or_unsuccessful_ocds_tender_is_not_open(tmp_path: Path) -> None:

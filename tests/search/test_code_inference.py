@@ -101,7 +101,7 @@ def _label_gap(matcher: Matcher, firm: FirmProfile, code: str) -> float:
 def test_leave_one_out_keeps_a_notice_from_voting_for_its_own_codes(stocked: Matcher) -> None:
     loaded = stocked.index.current()
     text = stocked.get_tender("u1").text()
-    codes_of = stocked._codes_of
+    codes_of = stocked.suggestions._codes_of
 
     def run(exclude: list[frozenset[str]] | None) -> dict[str, str]:
         found = infer_codes(stocked.embedder, [text], loaded.vectors.search, codes_of, ["CPV"], 50, exclude)[0]
@@ -120,10 +120,10 @@ def test_suggestions_are_cached_per_text_and_index_build(stocked: Matcher) -> No
     firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices")
     first = stocked.suggest_codes(firm, k=5)
     assert stocked.suggest_codes(firm, k=3) == first[:3]
-    assert stocked._suggestions.hits == 1
+    assert stocked.suggestions._suggestions.hits == 1
     stocked.upsert_tenders([_tender("x3", "x-ray imaging devices", [XRAY])])  # a new build: a new key
     stocked.suggest_codes(firm, k=3)
-    assert stocked._suggestions.misses == 2
+    assert stocked.suggestions._suggestions.misses == 2
 
 
 def test_k_out_of_range_is_refused(stocked: Matcher) -> None:

@@ -46,7 +46,7 @@ def test_recommendations_on_a_mostly_closed_store_are_those_of_the_unfiltered_sc
     matcher.build_index()
     fast = matcher.recommend("f", MatchQuery(k=20))
     assert len(fast) == 20 and all(int(m.tender_id[2:]) % 10 == 0 for m in fast)
-    matcher._open_now = lambda loaded: None  # type: ignore[method-assign,assignment,return-value]
+    matcher.recommender._open_now = lambda loaded, now: None  # type: ignore[method-assign,assignment,return-value]
     slow = matcher.recommend("f", MatchQuery(k=20))
     assert [(m.tender_id, m.score) for m in fast] == [(m.tender_id, m.score) for m in slow]
 

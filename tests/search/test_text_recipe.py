@@ -56,11 +56,11 @@ def test_notices_carrying_the_firms_codes_are_candidates_whatever_the_encoder_th
     matcher.build_index()
     firm = FirmProfile(firm_id="f", name="f", description="수도계량기를 제조합니다", codes=["CPV:38421100"])
     vector = matcher.embedder.encode_queries([firm.text()])[0]
-    added = matcher._with_code_candidates(firm, [], MatchQuery(include_closed=True), vector, [])
+    added = matcher.recommender._with_code_candidates(firm, [], MatchQuery(include_closed=True), vector, [])
     assert sorted(t.tender_id for t, _ in added) == ["ted:bg-meters", "ted:flow"]  # not the road works
     assert all(-1.0 <= d <= 1.0 for _, d in added)
     # an inferred code brings its class in the same way
     other = FirmProfile(firm_id="g", name="g", description="도로 공사")
-    found = matcher._with_code_candidates(other, [], MatchQuery(include_closed=True), vector,
+    found = matcher.recommender._with_code_candidates(other, [], MatchQuery(include_closed=True), vector,
                                           [("CPV:45233100", 1.0)])
     assert [t.tender_id for t, _ in found] == ["ted:bg-roads"]

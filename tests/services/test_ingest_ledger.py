@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import matcher.pipeline as pipeline
+import matcher.services.catalog as catalog
 from matcher.errors import UnreadableFile
 from matcher.ingest.base import Rejected
 from matcher.ingest.detect import read_tenders
@@ -30,7 +30,7 @@ def spy_on_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
         parsed.append(path)
         return real(path)
 
-    monkeypatch.setattr(pipeline, "read_tenders", spy)
+    monkeypatch.setattr(catalog, "read_tenders", spy)
     return parsed
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def forbid_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(path: Path) -> None:
         raise AssertionError(f"{path} was parsed again")
 
-    monkeypatch.setattr(pipeline, "read_tenders", fail)
+    monkeypatch.setattr(catalog, "read_tenders", fail)
 
 
 def test_unchanged_feed_is_not_parsed_again_and_reports_the_same(

@@ -26,10 +26,11 @@ from pathlib import Path
 import pytest
 
 from matcher.config import Settings
-from matcher.pipeline import INFERRED_FOR_RANKING, INFERRED_RULE, Matcher
+from matcher.pipeline import Matcher
 from matcher.ranking.features import weigh_inferred
 from matcher.schema import FirmProfile, Match
 from matcher.search.retrieve import MatchQuery
+from matcher.services.code_suggestions import INFERRED_FOR_RANKING, INFERRED_RULE
 from tests.conftest import FIXTURES
 
 CASES_DIR = FIXTURES / "ted_cases"

@@ -124,18 +124,16 @@ def test_clock_decides_what_is_open(loaded: Matcher) -> None:
 
 
 def test_partner_decisions_feed_back_into_ranking(loaded: Matcher) -> None:
-    with loaded.db.begin() as conn:
-        for tid in ("test:1", "test:5", "test:6"):
-            loaded.shortlists.propose(conn, "medi", tid, actor="partner-kim")
-        loaded.shortlists.decide(conn, "medi", "test:1", "approved", actor="partner-kim", note="good fit")
-        loaded.shortlists.decide(conn, "medi", "test:5", "rejected", actor="partner-kim", note="too far")
+    for tid in ("test:1", "test:5", "test:6"):
+        loaded.propose("medi", tid, actor="partner-kim")
+    loaded.decide("medi", "test:1", "approved", actor="partner-kim", note="good fit")
+    loaded.decide("medi", "test:5", "rejected", actor="partner-kim", note="too far")
     matches = {m.tender_id: m for m in loaded.recommend("medi", MatchQuery(k=10))}
     assert "test:5" not in matches  # rejected items never come back
     assert matches["test:1"].parts.feedback == 1.0
     assert "approved for this firm by its partner" in matches["test:1"].reasons.summary
     assert matches["test:6"].parts.feedback == 0.75  # still proposed
-    with loaded.db.connect() as conn:
-        events = loaded.shortlists.events(conn)
+    events = loaded.feedback_events()
     assert [(e.tender_id, e.decision) for e in events][-2:] == [("test:1", "approved"), ("test:5", "rejected")]
 
 
@@ -147,16 +145,16 @@ def test_recommend_many_equals_recommend_one_by_one(loaded: Matcher) -> None:
 
 
 def test_partner_decisions_are_training_rows_without_their_own_feedback(loaded: Matcher) -> None:
+    from matcher.evaluate.decision_pairs import decision_features
     from matcher.ranking.features import FEATURES
 
-    with loaded.db.begin() as conn:
-        for tid in ("test:1", "test:5", "test:6"):
-            loaded.shortlists.propose(conn, "medi", tid, actor="partner-kim")
-        loaded.shortlists.decide(conn, "medi", "test:5", "approved", actor="partner-kim")
-        loaded.shortlists.decide(conn, "medi", "test:5", "rejected", actor="partner-kim")  # the latest counts
-        loaded.shortlists.decide(conn, "medi", "test:1", "approved", actor="partner-kim")
-    [(approved, rejected)] = loaded.decision_features()
+    for tid in ("test:1", "test:5", "test:6"):
+        loaded.propose("medi", tid, actor="partner-kim")
+    loaded.decide("medi", "test:5", "approved", actor="partner-kim")
+    loaded.decide("medi", "test:5", "rejected", actor="partner-kim")  # the latest counts
+    loaded.decide("medi", "test:1", "approved", actor="partner-kim")
+    [(approved, rejected)] = decision_features(loaded)
     assert approved.shape == (1, len(FEATURES)) and rejected.shape == (1, len(FEATURES))
     assert approved[0, FEATURES.index("feedback")] == rejected[0, FEATURES.index("feedback")] == 0.5
     assert approved[0, FEATURES.index("country")] == 0.0 and rejected[0, FEATURES.index("country")] == 1.0  # FR vs KE
-    assert loaded.decision_features(before=datetime(2000, 1, 1, tzinfo=UTC)) == []
+    assert decision_features(loaded, before=datetime(2000, 1, 1, tzinfo=UTC)) == []

@@ -39,7 +39,7 @@ def ids(matcher: Matcher) -> list[str]:
 
 def test_repeats_are_served_from_the_cache_until_a_decision_changes_the_ranking(ready: Matcher) -> None:
     first = ids(ready)
-    assert ids(ready) == first and ready._results.hits == 1
+    assert ids(ready) == first and ready.recommender._results.hits == 1
     ready.propose("medi", first[0], "partner")
     ready.decide("medi", first[0], "rejected", "partner")
     assert first[0] not in ids(ready)
@@ -52,12 +52,12 @@ def test_tender_firm_and_award_writes_from_another_process_invalidate(ready: Mat
     assert {m.title for m in ready.recommend("medi", MatchQuery(k=3))} != {m.title for m in before}
     other.upsert_firms([FIRM.model_copy(update={"description": "road works and paving"})])
     assert ids(ready)[0] == "t:3"
-    misses = ready._results.misses
-    with other.db.begin() as conn:
+    misses = ready.recommender._results.misses
+    with other.engine.db.begin() as conn:
         AwardRepository().upsert(conn, [Award(award_id="a1", date=NOW.date() - timedelta(days=30),
                                               title="Road works", supplier="Medi Co", buyer="City")])
     ids(ready)
-    assert ready._results.misses == misses + 1
+    assert ready.recommender._results.misses == misses + 1
     other.close()
 
 
@@ -73,7 +73,7 @@ def test_size_zero_turns_the_cache_off(matcher: Matcher, settings: Settings) -> 
     off.upsert_firms([FIRM])
     off.build_index()
     ids(off), ids(off)
-    assert off._results.hits == 0
+    assert off.recommender._results.hits == 0
     off.close()
 
 
@@ -88,9 +88,9 @@ def test_a_cached_list_is_served_until_its_days_left_tick_then_ranked_again(read
 
     assert deadline_note().endswith("(19 days left)")
     ready.settings.clock = NOW + timedelta(hours=24)  # the last moment it still has 19 whole days left
-    assert deadline_note().endswith("(19 days left)") and ready._results.hits == 1
+    assert deadline_note().endswith("(19 days left)") and ready.recommender._results.hits == 1
     ready.settings.clock = NOW + timedelta(hours=24, seconds=1)
-    assert deadline_note().endswith("(18 days left)") and ready._results.hits == 1
+    assert deadline_note().endswith("(18 days left)") and ready.recommender._results.hits == 1
 
 
 def test_the_cache_serves_nothing_older_than_its_max_age(ready: Matcher) -> None:
@@ -100,7 +100,7 @@ def test_the_cache_serves_nothing_older_than_its_max_age(ready: Matcher) -> None
     ids(ready)
     ready.settings.clock = NOW + timedelta(seconds=61)
     ids(ready)
-    assert (ready._results.hits, ready._results.misses) == (1, 2)
+    assert (ready.recommender._results.hits, ready.recommender._results.misses) == (1, 2)
 
 
 def test_fresh_until_is_the_first_deadline_or_day_tick_among_the_listed_tenders_capped_by_max_age() -> None:

@@ -1,0 +1,189 @@
+"""The catalog: tenders and firms in the store, the ingest ledger, and the index kept in step with them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from matcher.errors import NotFound, UnreadableFile
+from matcher.ingest.base import Rejected, source_digest
+from matcher.ingest.detect import read_tenders, tender_format
+from matcher.ingest.firms import read_firms
+from matcher.schema import FirmProfile, IngestReport, Tender
+from matcher.search.index_sync import SyncReport
+from matcher.services.engine import Engine
+from matcher.store import FirmRepository, TenderFilter, TenderRepository, versions
+from matcher.store.ingest_ledger import IngestLedger, LedgerEntry
+from matcher.store.tenders import TenderCache
+
+T = TypeVar("T", Tender, FirmProfile)
+
+
+@dataclass
+class IngestResult:
+    report: IngestReport
+    index: SyncReport | None = None
+    files: list[str] = field(default_factory=list)
+
+
+class Catalog:
+    """Stored tenders and firms: ingest, lookups, listing, and index build and sync."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.db = engine.db
+        self.tenders = TenderRepository(engine.open_rule)
+        self.firms = FirmRepository()
+        self.ledger = IngestLedger()
+        self._tender_cache = TenderCache(self.tenders)
+
+    # ------------------------------------------------------------------ ingest
+    def ingest_tenders(self, paths: Sequence[Path], sync: bool = True, progress: bool = False) -> IngestResult:
+        """Load tender files. Every file is read completely before anything is written, so an unreadable
+        file changes nothing; malformed records are rejected one by one and the rest load. A file already
+        ingested byte for byte, whose tenders are still stored as it left them, is not parsed again."""
+        skipped, to_read = self._unchanged_files([Path(p) for p in paths])
+        read = [(path, digest, *_collect([path], read_tenders, Tender)) for path, digest in to_read]
+        items = [t for _, _, file_items, _ in read for t in file_items]
+        rejected = [r for _, _, _, file_rejected in read for r in file_rejected]
+        produced = [{t.tender_id: t.content_hash() for t in file_items} for _, _, file_items, _ in read]
+        with self.db.begin() as conn:
+            report = self.tenders.upsert(conn, items, {tid: h for file in produced for tid, h in file.items()})
+            for (path, digest, _, file_rejected), file_hashes in zip(read, produced, strict=True):
+                self.ledger.record(conn, LedgerEntry(
+                    digest, str(path), file_hashes, [(r.record, r.reason) for r in file_rejected]))
+        report.unchanged += sum(len(entry.tenders) for entry in skipped)
+        report.rejected = [(r.record, r.reason) for r in rejected] + [r for e in skipped for r in e.rejected]
+        return IngestResult(report, self._synced(sync, progress))
+
+    def _unchanged_files(self, paths: list[Path]) -> tuple[list[LedgerEntry], list[tuple[Path, str]]]:
+        """Split files into those the ledger says are unchanged and intact, and those to read."""
+        skipped: list[LedgerEntry] = []
+        to_read: list[tuple[Path, str]] = []
+        with self.db.connect() as conn:
+            for path in paths:
+                if not path.exists():
+                    raise UnreadableFile(f"no such file or folder: {path}")
+                digest = source_digest(path, tender_format(path))  # the same bytes in another format differ
+                entry = self.ledger.get(conn, digest)
+                if entry is not None and entry.intact(self.tenders.hashes(conn, list(entry.tenders))):
+                    skipped.append(entry)
+                else:
+                    to_read.append((path, digest))
+        return skipped, to_read
+
+    def upsert_tenders(self, items: Sequence[Tender], sync: bool = True, progress: bool = False) -> IngestResult:
+        with self.db.begin() as conn:
+            report = self.tenders.upsert(conn, items)
+        return IngestResult(report, self._synced(sync, progress))
+
+    def delete_tenders(self, ids: list[str], sync: bool = True) -> int:
+        with self.db.begin() as conn:
+            removed = self.tenders.delete(conn, ids)
+        if removed:
+            self._synced(sync, progress=False)
+        return removed
+
+    def ingest_firms(self, paths: Sequence[Path]) -> IngestResult:
+        items, rejected = _collect(paths, read_firms, FirmProfile)
+        report = self.upsert_firms(items)
+        report.rejected = [(r.record, r.reason) for r in rejected]
+        return IngestResult(report)
+
+    def upsert_firms(self, items: Sequence[FirmProfile]) -> IngestReport:
+        with self.db.begin() as conn:
+            return self.firms.upsert(conn, items)
+
+    # ------------------------------------------------------------------ lookups
+    def get_tender(self, tender_id: str) -> Tender:
+        with self.db.connect() as conn:
+            tender = self.tenders.get(conn, tender_id)
+        if tender is None:
+            raise NotFound(f"unknown tender {tender_id!r}")
+        return tender
+
+    def get_firm(self, firm_id: str) -> FirmProfile:
+        with self.db.connect() as conn:
+            firm = self.firms.get(conn, firm_id)
+        if firm is None:
+            raise NotFound(f"unknown firm {firm_id!r}")
+        return firm
+
+    def get_firms(self, ids: list[str]) -> dict[str, FirmProfile]:
+        """firm_id -> profile for the ids that exist (unknown ids are left out)."""
+        with self.db.connect() as conn:
+            return self.firms.get_many(conn, ids)
+
+    def fetch_tenders(self, ids: list[str]) -> dict[str, Tender]:
+        with self.db.connect() as conn:
+            return self._tender_cache.get_many(conn, ids)
+
+    def all_tenders(self) -> Iterator[Tender]:
+        with self.db.connect() as conn:
+            yield from self.tenders.iter_all(conn)
+
+    def ids_with_codes(self, prefixes: Sequence[str], limit: int) -> list[str]:
+        """Stored tenders carrying a code under one of ``prefixes`` (hybrid retrieval's code candidates)."""
+        with self.db.connect() as conn:
+            return self.tenders.ids_with_codes(conn, prefixes, limit)
+
+    def uses_scheme(self, prefix: str) -> bool:
+        """Whether any stored tender has a code starting with ``prefix`` ("UNSPSC:")."""
+        with self.db.connect() as conn:
+            return bool(self.tenders.search(conn, TenderFilter(code_prefix=prefix), 0, 1))
+
+    def state(self) -> Hashable:
+        """The store's change counters: equal states mean nothing a ranking reads has changed."""
+        with self.db.connect() as conn:
+            return versions.read_all(conn)
+
+    # ------------------------------------------------------------------ listing
+    def search_tenders(self, flt: TenderFilter, offset: int = 0, limit: int = 50) -> tuple[int, list[Tender]]:
+        """(total matching, one page) of stored tenders, newest publication first."""
+        with self.db.connect() as conn:
+            return self.tenders.count(conn, flt), self.tenders.search(conn, flt, offset, limit)
+
+    def list_firms(
+        self, ids: list[str] | None = None, offset: int = 0, limit: int = 50
+    ) -> tuple[int, list[FirmProfile]]:
+        """(total, one page) of firms in id order; ``ids`` restricts to those firms."""
+        with self.db.connect() as conn:
+            return self.firms.count(conn, ids), self.firms.list(conn, ids, offset, limit)
+
+    def all_firms(self, ids: Iterable[str] | None = None) -> list[FirmProfile]:
+        """Every firm (or those of ``ids``), in id order."""
+        with self.db.connect() as conn:
+            return self.firms.list(conn, ids=list(ids) if ids is not None else None)
+
+    # ------------------------------------------------------------------ index
+    def build_index(self, rebuild: bool = False, progress: bool = False) -> SyncReport:
+        """Rebuild from scratch, or (default) bring the existing index up to date incrementally."""
+        if rebuild or not self.engine.index.exists():
+            return self.engine.index.build(self.all_tenders(), progress=progress)
+        return self.sync_index(progress=progress)
+
+    def sync_index(self, progress: bool = False) -> SyncReport:
+        with self.db.connect() as conn:
+            stored = self.tenders.hashes(conn)
+        return self.engine.index.sync(stored, self.fetch_tenders, self.all_tenders, progress=progress)
+
+    def _synced(self, sync: bool, progress: bool) -> SyncReport | None:
+        """Bring an existing index up to date after a write (a store without an index stays without one)."""
+        return self.sync_index(progress=progress) if sync and self.engine.index.exists() else None
+
+
+def _collect(
+    paths: Sequence[Path], reader: Callable[[Path], Iterable[T | Rejected]], kind: type[T]
+) -> tuple[list[T], list[Rejected]]:
+    """Read every file completely (raising on an unreadable one) before anything is written."""
+    items: list[T] = []
+    rejected: list[Rejected] = []
+    for path in paths:
+        for record in reader(Path(path)):
+            if isinstance(record, Rejected):
+                rejected.append(record)
+            elif isinstance(record, kind):
+                items.append(record)
+    return items, rejected

@@ -1,0 +1,100 @@
+"""Codes for firms that have none: CPV (and UNSPSC) codes inferred from a profile's text in any language
+(``matcher.search.code_inference``), suggested to people and, the first few, used by ranking."""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError
+
+from matcher.errors import IndexNotReady, InvalidInput
+from matcher.ranking.features import InferredRule, weigh_inferred
+from matcher.schema import FirmProfile
+from matcher.search.code_inference import (
+    MAX_SUGGESTIONS,
+    SUGGESTION_CACHE_SIZE,
+    SUGGESTION_MAX_AGE,
+    SuggestedCode,
+    infer_codes,
+    parse_codes,
+)
+from matcher.search.code_labels import Scheme
+from matcher.search.index_sync import LoadedIndex
+from matcher.services.catalog import Catalog
+from matcher.services.result_cache import ResultCache
+
+log = logging.getLogger(__name__)
+
+#: How the suggested codes feed a firm's code, contract-nature and lexical signals (``weigh_inferred``; chosen
+#: on the judged tuning half with scripts/tune_judged.py).
+INFERRED_RULE: InferredRule = "flat"
+INFERRED_FOR_RANKING = 5
+#: Index builds whose "does any stored notice use UNSPSC" answer is kept (a new build asks again).
+SCHEME_CACHE_SIZE = 4
+
+
+class CodeSuggestions:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.engine = catalog.engine
+        # Keyed by (profile text, index build, schemes): a new build or text gives a new key; bounded LRU.
+        self._suggestions: ResultCache[tuple[SuggestedCode, ...]] = ResultCache(SUGGESTION_CACHE_SIZE)
+        self._unspsc_in_use: ResultCache[bool] = ResultCache(SCHEME_CACHE_SIZE)
+
+    def suggest(self, firm: str | FirmProfile, k: int = 10) -> list[SuggestedCode]:
+        """CPV codes (UNSPSC too where stored notices use it) inferred from the profile's description and
+        keywords in any language, most confident first: from the codes' labels and the codes of the nearest
+        stored notices (labels alone before an index is built)."""
+        if not 1 <= k <= MAX_SUGGESTIONS:
+            raise InvalidInput(f"k must be between 1 and {MAX_SUGGESTIONS}, got {k}")
+        profile = self.catalog.get_firm(firm) if isinstance(firm, str) else firm
+        try:
+            loaded: LoadedIndex | None = self.engine.index.current()
+        except IndexNotReady:
+            loaded = None
+        build = loaded.build_id if loaded is not None else None
+        schemes = self._schemes_in_use(profile, build)
+        key = (profile.text(), build, schemes)
+        now = self.engine.now()
+        found = self._suggestions.get(key, now)
+        if found is None:
+            search = loaded.vectors.search if loaded is not None else None
+            found = tuple(infer_codes(self.engine.embedder, [profile.text()], search, self._codes_of, schemes,
+                                      MAX_SUGGESTIONS)[0])
+            self._suggestions.put(key, found, now + SUGGESTION_MAX_AGE)
+        return list(found[:k])
+
+    def accept(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
+        """Add codes (suggested or not) to a firm's confirmed ``codes``; each must be in the shipped CPV or
+        UNSPSC list, and one already there is not added twice."""
+        accepted = parse_codes(codes)
+        firm = self.catalog.get_firm(firm_id)
+        added = [c for c in accepted if c not in firm.codes]
+        if not added:
+            return firm
+        try:
+            updated = FirmProfile.model_validate({**firm.model_dump(), "codes": [*firm.codes, *added]})
+        except ValidationError as exc:
+            raise InvalidInput(f"firm {firm_id!r}: {exc.errors()[0]['msg']}") from exc
+        self.catalog.upsert_firms([updated])
+        log.info("%s accepted codes %s for firm %s", actor, ", ".join(added), firm_id)
+        return updated
+
+    def for_ranking(self, firm: FirmProfile) -> list[tuple[str, float]]:
+        """The (code, confidence) pairs ranking adds to a firm's confirmed codes."""
+        suggested = [(s.code, s.confidence) for s in self.suggest(firm, k=INFERRED_FOR_RANKING)]
+        return weigh_inferred(suggested, INFERRED_RULE, INFERRED_FOR_RANKING)
+
+    def _codes_of(self, tender_ids: list[str]) -> dict[str, list[str]]:
+        return {tid: t.codes for tid, t in self.catalog.fetch_tenders(tender_ids).items()}
+
+    def _schemes_in_use(self, firm: FirmProfile, build: str | None) -> tuple[Scheme, ...]:
+        """CPV always; UNSPSC when the firm or any stored notice uses it (looked up once per index build)."""
+        now = self.engine.now()
+        used = self._unspsc_in_use.get(build, now)
+        if used is None:
+            used = self.catalog.uses_scheme("UNSPSC:")
+            self._unspsc_in_use.put(build, used, now + SUGGESTION_MAX_AGE)
+        if used or any(c.startswith("UNSPSC:") for c in firm.codes):
+            return ("CPV", "UNSPSC")
+        return ("CPV",)

@@ -1,0 +1,239 @@
+"""Recommendations: the open tenders that fit a firm (and the firms that fit a tender), ranked, explained and
+calibrated, with the per-process cache of finished lists."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from functools import cached_property
+
+import numpy as np
+
+from matcher.errors import IndexNotReady, NotFound
+from matcher.normalize.openness import next_day
+from matcher.ranking.calibration import Calibration, load_calibration
+from matcher.ranking.explain import make_match
+from matcher.ranking.features import code_prefixes
+from matcher.ranking.feedback import Decided, feedback_signal
+from matcher.ranking.fusion import Scorer, WeightedScorer, fuse, fuse_matrix, order
+from matcher.ranking.reranker import load_reranker, pick_scorer
+from matcher.ranking.signals import NEUTRAL, compute_signals, describe, score_candidates
+from matcher.schema import Award, FirmProfile, Match, Tender
+from matcher.search.index_sync import LoadedIndex
+from matcher.search.open_now import OpenNow
+from matcher.search.retrieve import MatchQuery, collapse_duplicates, passes, restricts_to_open, retrieve_many
+from matcher.search.vector_index import Subset
+from matcher.services.awards import AwardHistory
+from matcher.services.catalog import Catalog
+from matcher.services.code_suggestions import CodeSuggestions
+from matcher.services.result_cache import ResultCache, fresh_until
+from matcher.services.shortlists import Shortlists
+from matcher.store.shortlists import Status
+
+#: Notices fetched by the firm's codes beside the vector search's candidates (``_with_code_candidates``).
+CODE_CANDIDATES = 200
+
+Candidates = list[tuple[Tender, float]]  # (tender, dense similarity to the firm)
+
+
+class Recommender:
+    def __init__(
+        self, catalog: Catalog, shortlists: Shortlists, suggestions: CodeSuggestions, awards: AwardHistory
+    ) -> None:
+        self.catalog = catalog
+        self.engine = catalog.engine
+        self.settings = catalog.engine.settings
+        self.shortlists = shortlists
+        self.suggestions = suggestions
+        self.awards = awards
+        self.open_now = OpenNow(self.engine.db, catalog.tenders)
+        self.scorer: Scorer = WeightedScorer()
+        # Finished lists per (firm, query, index build, store state); see ``recommendation_key``.
+        self._results: ResultCache[list[Match]] = ResultCache(self.settings.result_cache_size)
+
+    @cached_property
+    def reranker(self) -> Scorer | None:
+        """The saved re-ranker, loaded on first use so that ``train-ranker`` runs past a stale one."""
+        return load_reranker(self.settings.models_dir)
+
+    @cached_property
+    def calibration(self) -> Calibration | None:
+        """Raw score -> calibrated fit and band (``matcher.ranking.calibration``), loaded on first use."""
+        return load_calibration(self.settings.models_dir)
+
+    def default_min_fit(self) -> float:
+        """A digest's default minimum fit: the floor of the calibration's lowest band worth sending."""
+        return self.calibration.default_min_fit if self.calibration is not None else 0.0
+
+    # ------------------------------------------------------------------ tenders for a firm
+    def recommend(self, firm: str | FirmProfile, query: MatchQuery | None = None) -> list[Match]:
+        """The best open tenders for a firm, each with its score parts and reasons. Tenders its partner
+        rejected never appear; approved ones and ones like them rise (see matcher.ranking.feedback)."""
+        key = self.recommendation_key(firm, query) if isinstance(firm, str) else None
+        if key is None:
+            return self.recommend_many([firm], query)[0]
+        now = self.engine.now()
+        found = self._results.get(key, now)
+        if found is None:
+            found = self.recommend_many([firm], query)[0]
+            self._results.put(key, found, self.fresh_until(found, now))
+        return [m.model_copy() for m in found]  # callers may annotate their copy
+
+    def recommendation_key(self, firm_id: str, query: MatchQuery | None = None) -> Hashable | None:
+        """What ``recommend(firm_id, query)`` depends on besides the clock, read in one query: equal keys
+        mean equal answers (until ``fresh_until``). None when results are not cached (cache off, no index)."""
+        if self._results.size <= 0:
+            return None
+        try:
+            build = self.engine.index.current().build_id
+        except IndexNotReady:
+            return None
+        return (firm_id, query or MatchQuery(), build, self.catalog.state())
+
+    def fresh_until(self, matches: list[Match], ranked_at: datetime) -> datetime:
+        """Until when a list ranked at ``ranked_at`` may be served again (``matcher.services.result_cache``),
+        and no later than the next UTC midnight, when notices leave their open window or become published."""
+        until = fresh_until(matches, ranked_at, timedelta(seconds=self.settings.result_cache_max_age))
+        return min(until, next_day(ranked_at))
+
+    def recommend_many(
+        self, firms: Sequence[str | FirmProfile], query: MatchQuery | Sequence[MatchQuery] | None = None,
+        progress: bool = False, decisions: Mapping[str, Mapping[str, Status]] | None = None,
+    ) -> list[list[Match]]:
+        """``recommend`` for many firms with batched vector search (digests rank every firm at once).
+        ``query`` is one query for every firm, or one per firm (a digest subscription's own filters).
+        ``decisions`` (firm_id -> {tender_id: status}) replaces the stored partner decisions: the judged
+        evaluation asks "what if the partner approved this one" without writing to the store."""
+        profiles = [self.catalog.get_firm(f) if isinstance(f, str) else f for f in firms]
+        base = list(query) if isinstance(query, Sequence) else [query or MatchQuery()] * len(profiles)
+        loaded = self.engine.index.current()
+        vectors = self.engine.embedder.encode_queries([p.text() for p in profiles], progress=progress)
+        statuses = self.shortlists.decisions([p.firm_id for p in profiles]) if decisions is None else {
+            p.firm_id: dict(decisions.get(p.firm_id, {})) for p in profiles}
+        queries = [
+            replace(q, exclude=q.exclude | {t for t, s in statuses[p.firm_id].items() if s == "rejected"})
+            for p, q in zip(profiles, base, strict=True)
+        ]
+        now = self.engine.now()
+        candidates = retrieve_many(
+            loaded.vectors, vectors, self.catalog.fetch_tenders, queries, self.open_now.at(now),
+            self.settings.overfetch, self.settings.min_candidates, progress=progress,
+            open_now=self._open_now(loaded, now) if any(restricts_to_open(q) for q in queries) else None,
+        )
+        inferred = [self.suggestions.for_ranking(p) for p in profiles]
+        candidates = [
+            self._with_code_candidates(p, found, q, vector, codes)
+            for p, found, q, vector, codes in zip(profiles, candidates, queries, vectors, inferred, strict=True)
+        ]
+        wins = self.awards.wins_many([p.firm_id for p in profiles], before=now)
+        return [
+            self._rank_tenders(p, c, loaded, q.k, statuses[p.firm_id], wins[p.firm_id], codes)
+            for p, c, q, codes in zip(profiles, candidates, queries, inferred, strict=True)
+        ]
+
+    def _open_now(self, loaded: LoadedIndex, now: datetime) -> Subset:
+        """The indexed tenders open now, as a FAISS prefilter (``matcher.search.open_now``)."""
+        return self.open_now.subset(loaded, now)
+
+    def _with_code_candidates(
+        self, firm: FirmProfile, found: Candidates, query: MatchQuery, vector: np.ndarray,
+        inferred: Sequence[tuple[str, float]],
+    ) -> Candidates:
+        """Hybrid retrieval: the vector search's candidates plus the notices that carry one of the firm's
+        codes, confirmed or inferred, at product-class level (``code_prefixes``), which the encoder may place
+        far from the profile (a Bulgarian water-meter notice for a Korean profile)."""
+        prefixes = code_prefixes([*firm.codes, *(c for c, _ in inferred)])
+        if not prefixes:
+            return found
+        ids = self.catalog.ids_with_codes(prefixes, CODE_CANDIDATES)
+        seen = {t.tender_id for t, _ in found}
+        at = self.open_now.at(self.engine.now())
+        fetched = self.catalog.fetch_tenders([i for i in ids if i not in seen]).values()
+        extra = [t for t in fetched if passes(t, query, at)]
+        if not extra:
+            return found
+        dense = self.engine.embedder.encode_documents([t.text() for t in extra]) @ vector
+        return collapse_duplicates(found + list(zip(extra, dense.tolist(), strict=True)))
+
+    def _feedback(self, candidates: list[Tender], statuses: dict[str, Status]) -> list[tuple[float, str]]:
+        if not statuses:
+            return [(NEUTRAL, "")] * len(candidates)
+        decided = self.catalog.fetch_tenders([t for t, s in statuses.items() if s != "proposed"])
+        encode = self.engine.embedder.encode_documents
+
+        def of(kind: Status) -> Decided:
+            chosen = [t for tid, t in decided.items() if statuses[tid] == kind]
+            return Decided(encode([t.text() for t in chosen]), [t.codes for t in chosen])
+
+        return feedback_signal(
+            [t.tender_id for t in candidates], encode([t.text() for t in candidates]), statuses,
+            of("approved"), of("rejected"), [t.codes for t in candidates],
+        )
+
+    def _rank_tenders(
+        self, firm: FirmProfile, candidates: Candidates, loaded: LoadedIndex, k: int,
+        statuses: dict[str, Status], wins: list[Award], inferred: Sequence[tuple[str, float]],
+    ) -> list[Match]:
+        tenders = [t for t, _ in candidates]
+        now = self.engine.now()
+        extra: dict[str, Sequence[tuple[float, str]]] = {"feedback": self._feedback(tenders, statuses)}
+        if wins:
+            firm, history = self.awards.signals(firm, wins, tenders, self.engine.embedder, loaded.lexical, now)
+            extra = {**extra, **history}
+        scored = score_candidates(firm, tenders, [d for _, d in candidates], loaded.lexical, extra, inferred)
+        scorer = pick_scorer(self.scorer, self.reranker, has_history=bool(wins))
+        scores = fuse_matrix(scored.matrix, scored.multipliers, scorer)
+        ranking = order(scores, [t.tender_id for t in tenders], k)
+        weights = scorer.weights()
+        return self._calibrated([
+            make_match(firm, tenders[i], describe(scored, i, loaded.lexical), scores[i], rank, weights, now)
+            for rank, i in enumerate(ranking, start=1)
+        ])
+
+    def _calibrated(self, matches: list[Match]) -> list[Match]:
+        calibration = self.calibration
+        if calibration is None:
+            return matches
+        for match in matches:
+            fit = float(calibration.fit(match.score))
+            band = calibration.band(fit)
+            match.fit, match.fit_band, match.fit_band_share = round(fit, 3), band.name, band.relevant_share
+        return matches
+
+    def feature_matrix(self, firm: FirmProfile, tenders: list[Tender]) -> np.ndarray:
+        """The ranking features of ``tenders`` for ``firm`` (rows in order), feedback left neutral: the
+        training pairs ``matcher.evaluate.decision_pairs`` builds from partner decisions."""
+        loaded = self.engine.index.current()
+        embedder, now = self.engine.embedder, self.engine.now()
+        dense = embedder.encode_documents([t.text() for t in tenders]) @ embedder.encode_queries([firm.text()])[0]
+        extra: dict[str, Sequence[tuple[float, str]]] = {}
+        wins = self.awards.wins(firm.firm_id, before=now)
+        if wins:
+            firm, extra = self.awards.signals(firm, wins, tenders, embedder, loaded.lexical, now)
+        return score_candidates(firm, tenders, [float(d) for d in dense], loaded.lexical, extra).matrix
+
+    # ------------------------------------------------------------------ firms for a tender
+    def firms_for(self, tender_id: str, k: int = 10, firm_ids: Iterable[str] | None = None) -> list[Match]:
+        """The firms that fit one tender best (for officers; partners pass their own firms' ids)."""
+        tender = self.catalog.get_tender(tender_id)
+        now = self.engine.now()
+        if not self.engine.open_rule.visible(tender.published, now):  # a replay must not see its future
+            raise NotFound(f"tender {tender_id!r} is published on {tender.published}, after now "
+                           f"({now:%Y-%m-%d %H:%M} UTC)")
+        firms = self.catalog.all_firms(firm_ids)
+        if not firms:
+            return []
+        loaded = self.engine.index.current()
+        tender_vector = self.engine.embedder.encode_documents([tender.text()])[0]
+        dense = self.engine.embedder.encode_queries([f.text() for f in firms]) @ tender_vector
+        signals = [
+            compute_signals(f, [tender], [float(d)], loaded.lexical)[0] for f, d in zip(firms, dense, strict=True)
+        ]
+        scores = fuse(signals, self.scorer)
+        ranking = order(scores, [f.firm_id for f in firms])[:k]
+        weights = self.scorer.weights()
+        return [
+            make_match(firms[i], tender, signals[i], scores[i], rank, weights, now)
+            for rank, i in enumerate(ranking, start=1)
+        ]

@@ -1,0 +1,102 @@
+"""Digest subscriptions and the digest ledger: who receives which firm's digest, and every digest recorded
+before it is sent (write-then-send, so a crash never sends one twice nor loses one)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from matcher.errors import NotFound
+from matcher.services.catalog import Catalog
+from matcher.store.digests import DigestRecord, DigestRepository
+from matcher.store.locks import Lease
+from matcher.store.subscriptions import Subscription, SubscriptionRepository, SubscriptionSpec
+
+
+class Subscriptions:
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.db = catalog.db
+        self.repository = SubscriptionRepository()
+
+    def add(self, spec: SubscriptionSpec, actor: str) -> Subscription:
+        """Subscribe an address to a firm's digest; the firm must exist."""
+        self.catalog.get_firm(spec.firm_id)
+        with self.db.begin() as conn:
+            return self.repository.add(conn, spec, actor=actor)
+
+    def get(self, subscription_id: str) -> Subscription:
+        with self.db.connect() as conn:
+            found = self.repository.get(conn, subscription_id)
+        if found is None:
+            raise NotFound("unknown subscription (it may have been deleted)")
+        return found
+
+    def for_firm(self, firm_id: str, active_only: bool = False) -> list[Subscription]:
+        with self.db.connect() as conn:
+            return self.repository.for_firm(conn, firm_id, active_only=active_only)
+
+    def unsubscribe(self, subscription_id: str, firm_id: str | None = None) -> bool:
+        """End a subscription (True if it was active). With ``firm_id``, it must be that firm's."""
+        with self.db.begin() as conn:
+            found = self.repository.get(conn, subscription_id)
+            if found is None or (firm_id is not None and found.firm_id != firm_id):
+                raise NotFound(f"unknown subscription {subscription_id!r}"
+                               + (f" for firm {firm_id!r}" if firm_id is not None else ""))
+            return self.repository.unsubscribe(conn, subscription_id)
+
+
+class DigestLedger:
+    """What the digest job reads and writes: active subscriptions, held and pending digests, the run lock."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.db = catalog.db
+        self.subscriptions = SubscriptionRepository()
+        self.digests = DigestRepository()
+
+    def lease(self, name: str, ttl: timedelta) -> Lease:
+        """The lock one digest run holds at a time (renewed while it works, expiring if it dies)."""
+        return Lease(self.db, name, ttl)
+
+    def active_with_last(self) -> tuple[list[Subscription], dict[str, datetime]]:
+        """The active subscriptions, and the as-of moment of each one's last digest."""
+        with self.db.connect() as conn:
+            active = self.subscriptions.active(conn)
+            return active, self.digests.last_as_of(conn, [s.subscription_id for s in active])
+
+    def held_items(self, subscription_ids: Sequence[str]) -> dict[str, set[str]]:
+        """subscription_id -> the tenders its digests already hold (each tender reaches it once)."""
+        with self.db.connect() as conn:
+            return self.digests.held_items(conn, subscription_ids)
+
+    def record_pending(self, records: Sequence[DigestRecord]) -> None:
+        """Every digest of a batch as pending, in one transaction, before any is sent."""
+        with self.db.begin() as conn:
+            for record in records:
+                self.digests.record_pending(conn, record)
+
+    def record_failed(self, records: Sequence[DigestRecord]) -> None:
+        with self.db.begin() as conn:
+            for record in records:
+                self.digests.record_failed(conn, record)
+
+    def pending(self) -> tuple[list[DigestRecord], set[str]]:
+        """The digests recorded but not yet sent, and the ids of the subscriptions still active."""
+        with self.db.connect() as conn:
+            return self.digests.pending(conn), {s.subscription_id for s in self.subscriptions.active(conn)}
+
+    def cancel(self, digest_id: str) -> None:
+        with self.db.begin() as conn:
+            self.digests.cancel(conn, digest_id)
+
+    def mark_sent(self, digest_id: str) -> None:
+        with self.db.begin() as conn:
+            self.digests.mark_sent(conn, digest_id)
+
+    def note_failure(self, digest_id: str, error: str, final: bool) -> None:
+        with self.db.begin() as conn:
+            self.digests.note_failure(conn, digest_id, error, final=final)
+
+    def for_subscription(self, subscription_id: str) -> list[DigestRecord]:
+        with self.db.connect() as conn:
+            return self.digests.for_subscription(conn, subscription_id)
