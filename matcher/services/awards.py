@@ -8,8 +8,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+from sqlalchemy import Connection
+
 from matcher.ingest.awards import awards_from_ocds, read_awards
 from matcher.ingest.base import Rejected
+from matcher.normalize.suppliers import SupplierResolver
 from matcher.ranking.features import HISTORY_PARTS, prepare_candidates
 from matcher.ranking.priors import (
     Market,
@@ -58,14 +61,27 @@ class AwardHistory:
         items = [r for r in rows if isinstance(r, Award)]
         with self.db.begin() as conn:
             report = self.repo.upsert(conn, items)
-            firms = [(r.firm_id, r.name) for r in conn.execute(firms_table.select())]
-            linked = self.repo.link_by_name(conn, firms)
+            resolver = self._resolve(conn)
+            firms = [(r.firm_id, resolver.resolve(r.name)) for r in conn.execute(firms_table.select())]
+            linked = self.repo.link_by_identity(conn, firms)
         report.rejected = [(r.record, r.reason) for r in rows if isinstance(r, Rejected)]
         return report, linked
 
     def link(self, firm_id: str, supplier_name: str) -> str | None:
+        """Explicitly link a firm to the identity of a published supplier name; returns the identity."""
         with self.db.begin() as conn:
-            return self.repo.link(conn, firm_id, supplier_name)
+            identity = self._resolve(conn).resolve(supplier_name)
+            if identity is not None:
+                self.repo.link(conn, firm_id, identity)
+        return identity
+
+    def _resolve(self, conn: Connection) -> SupplierResolver:
+        """Fit the resolver on every stored supplier name and store what each resolves to: re-resolved on
+        every write, because a new spelling can join two identities."""
+        names = self.repo.supplier_names(conn)
+        resolver = SupplierResolver().fit(names)
+        self.repo.set_identities(conn, {name: resolver.resolve(name) for name in names})
+        return resolver
 
     def market(self, before: date) -> Market:
         """Counts of every stored award before ``before``, rebuilt when the day or the award count changes."""

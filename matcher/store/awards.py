@@ -4,16 +4,19 @@
 - ``firm_suppliers``: which supplier identities are a product firm (``firm_id``). A link is made
   automatically when a firm's name resolves to an identity that has awards (``source='name'``), or
   explicitly (``source='explicit'``, never overwritten by the automatic rule).
+
+The store persists identities; it does not decide them. The caller
+(``matcher.services.awards.AwardHistory``) fits the supplier resolver on ``supplier_names`` and writes what
+each name resolves to with ``set_identities``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from sqlalchemy import Column, Connection, Date, Index, String, Table, Text, delete, func, insert, select, update
 
-from matcher.normalize.suppliers import SupplierResolver
 from matcher.schema import Award, IngestReport
 from matcher.store import versions
 from matcher.store._common import chunks
@@ -44,8 +47,7 @@ class AwardRepository:
     """Queries over award history. Every method takes the caller's connection."""
 
     def upsert(self, conn: Connection, items: Iterable[Award]) -> IngestReport:
-        """Insert new rows, update changed ones, then re-resolve every supplier name (a new spelling can
-        join two identities)."""
+        """Insert new rows, update changed ones. A new row has no identity until ``set_identities``."""
         latest = {(a.award_id, a.supplier): a for a in items}
         existing = {(r.award_id, r.supplier): r.content_hash for r in conn.execute(
             select(awards.c.award_id, awards.c.supplier, awards.c.content_hash))}
@@ -61,24 +63,24 @@ class AwardRepository:
                 report.updated += 1
             else:
                 report.unchanged += 1
-        self.resolve(conn)
         versions.bump(conn, "awards")
         return report
 
-    def resolve(self, conn: Connection) -> SupplierResolver:
-        names = list(conn.execute(select(awards.c.supplier).distinct()).scalars())
-        resolver = SupplierResolver().fit(names)
-        for name in names:
-            conn.execute(update(awards).where(awards.c.supplier == name).values(identity=resolver.resolve(name)))
-        return resolver
+    def supplier_names(self, conn: Connection) -> list[str]:
+        """Every distinct published supplier name stored."""
+        return list(conn.execute(select(awards.c.supplier).distinct()).scalars())
 
-    def link_by_name(self, conn: Connection, firms: Sequence[tuple[str, str]]) -> int:
-        """Link (firm_id, firm name) pairs whose name resolves to an identity with awards. Returns links made."""
-        resolver = self.resolve(conn)
+    def set_identities(self, conn: Connection, identities: Mapping[str, str | None]) -> None:
+        """Store the identity each published supplier name resolves to (None: not a name, e.g. 'TBC')."""
+        for name, identity in identities.items():
+            conn.execute(update(awards).where(awards.c.supplier == name).values(identity=identity))
+
+    def link_by_identity(self, conn: Connection, firms: Sequence[tuple[str, str | None]]) -> int:
+        """Link (firm_id, identity its name resolves to) pairs when that identity has awards and the firm has
+        no link yet. Returns links made."""
         known = set(conn.execute(select(awards.c.identity).distinct()).scalars())
         made = 0
-        for firm_id, name in firms:
-            identity = resolver.resolve(name)
+        for firm_id, identity in firms:
             if identity in known and not self.links(conn, firm_id):
                 conn.execute(insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source="name"))
                 made += 1
@@ -86,19 +88,14 @@ class AwardRepository:
             versions.bump(conn, "awards")
         return made
 
-    def link(self, conn: Connection, firm_id: str, supplier_name: str) -> str | None:
-        """Explicitly link a firm to the identity of a published supplier name; returns the identity."""
-        resolver = self.resolve(conn)
-        identity = resolver.resolve(supplier_name)
-        if identity is None:
-            return None
+    def link(self, conn: Connection, firm_id: str, identity: str) -> None:
+        """Explicitly link a firm to a supplier identity, replacing its automatic link."""
         conn.execute(delete(firm_suppliers).where(firm_suppliers.c.firm_id == firm_id,
                                                   firm_suppliers.c.source == "name"))
         conn.execute(delete(firm_suppliers).where(firm_suppliers.c.firm_id == firm_id,
                                                   firm_suppliers.c.identity == identity))
         conn.execute(insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source="explicit"))
         versions.bump(conn, "awards")
-        return identity
 
     def links(self, conn: Connection, firm_id: str) -> list[str]:
         query = select(firm_suppliers.c.identity).where(firm_suppliers.c.firm_id == firm_id)
