@@ -25,9 +25,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/pytest
 
+# ruff, mypy, and the import layers of .importlinter (faces -> facade -> services -> ranking -> search -> store
+# -> ingest -> normalize -> schema); CI runs this before the tests.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -104,7 +104,7 @@ def test_award_notice_takes_the_awarded_total() -> None:
     assert notice.published == date(2021, 7, 2)
     assert notice.deadline is None
     assert notice.titles["en"] == "Ticket printers"
-    assert not notice.is_open(datetime(2021, 7, 3, tzinfo=UTC), OpenRule(60, 180))  # an award is never open
+    assert not OpenRule(60, 180).is_open(notice, datetime(2021, 7, 3, tzinfo=UTC))  # an award is never open
 
 
 def test_prior_information_notice_with_call_for_competition() -> None:
@@ -119,8 +119,8 @@ def test_prior_information_notice_with_call_for_competition() -> None:
     assert notice.published == date(2021, 12, 10)
     assert notice.deadline == datetime(2022, 1, 10, 17, 0, tzinfo=UTC)  # Lisbon is on UTC in winter
     assert notice.titles["en"] == "Medical equipments"
-    assert notice.is_open(datetime(2022, 1, 10, 16, 59, tzinfo=UTC), OpenRule(60, 180))
-    assert not notice.is_open(datetime(2022, 1, 10, 17, 1, tzinfo=UTC), OpenRule(60, 180))
+    assert OpenRule(60, 180).is_open(notice, datetime(2022, 1, 10, 16, 59, tzinfo=UTC))
+    assert not OpenRule(60, 180).is_open(notice, datetime(2022, 1, 10, 17, 1, tzinfo=UTC))
 
 
 def test_corrigendum_is_other_and_keeps_its_deadline() -> None:

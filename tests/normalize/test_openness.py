@@ -51,20 +51,20 @@ def notice(tid: str, days_ago: int | None, kind: str = "open_call", deadline: da
     ("award", 1, False),  # history, never open
 ])
 def test_a_notice_without_deadline_is_open_for_its_types_window(kind: str, days_ago: int, is_open: bool) -> None:
-    assert notice("x", days_ago, kind).is_open(NOW, RULE) is is_open
+    assert RULE.is_open(notice("x", days_ago, kind), NOW) is is_open
 
 
 def test_a_deadline_decides_whatever_the_publication_day() -> None:
     old = notice("old", 400, deadline=NOW + timedelta(hours=1))  # a qualification system open for years
-    assert old.is_open(NOW, RULE)
-    assert not notice("due", 3, deadline=NOW - timedelta(minutes=1)).is_open(NOW, RULE)
+    assert RULE.is_open(old, NOW)
+    assert not RULE.is_open(notice("due", 3, deadline=NOW - timedelta(minutes=1)), NOW)
     future = notice("future", -2, deadline=NOW + timedelta(days=30))
-    assert not future.is_open(NOW, RULE)  # its deadline is ahead, but at NOW nobody has seen it yet
-    assert future.is_open(NOW + timedelta(days=2), RULE)
+    assert not RULE.is_open(future, NOW)  # its deadline is ahead, but at NOW nobody has seen it yet
+    assert RULE.is_open(future, NOW + timedelta(days=2))
 
 
 def test_an_undated_notice_stays_open_and_a_zero_window_is_refused() -> None:
-    assert notice("undated", None).is_open(NOW, RULE)  # neither date: an officer's own entry (see the module)
+    assert RULE.is_open(notice("undated", None), NOW)  # neither date: an officer's own entry (see the module)
     with pytest.raises(ValueError, match="open_call_days must be at least 1 day, not 0"):
         OpenRule(0, 180)
 
@@ -72,8 +72,8 @@ def test_an_undated_notice_stays_open_and_a_zero_window_is_refused() -> None:
 def test_publication_day_is_compared_with_the_utc_day_of_now() -> None:
     today = notice("today", 0)
     late_evening_in_seoul = datetime(2021, 6, 1, 8, 0, tzinfo=UTC).astimezone()  # same instant, any zone
-    assert today.is_open(late_evening_in_seoul, RULE)
-    assert not today.is_open(NOW - timedelta(seconds=1), RULE)  # 31 May 23:59:59 UTC: published tomorrow
+    assert RULE.is_open(today, late_evening_in_seoul)
+    assert not RULE.is_open(today, NOW - timedelta(seconds=1))  # 31 May 23:59:59 UTC: published tomorrow
 
 
 def test_the_window_settings_are_validated_and_reach_the_rule(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -188,7 +188,7 @@ def test_a_cancelled_or_unsuccessful_ocds_tender_is_not_open(tmp_path: Path) -> 
     path = tmp_path / "package.json"
     path.write_text(json.dumps({"uri": "x", "publishedDate": "2021-05-20T00:00:00Z", "releases": releases}))
     found = {t.tender_id: t for t in read_tenders(path) if isinstance(t, Tender)}
-    assert {tid: t.is_open(NOW, RULE) for tid, t in found.items()} == {
+    assert {tid: RULE.is_open(t, NOW) for tid, t in found.items()} == {
         "ocds:ocds-x-active": True, "ocds:ocds-x-cancelled": False, "ocds:ocds-x-unsuccessful": False,
     }
 
