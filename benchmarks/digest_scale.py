@@ -28,20 +28,18 @@ from matcher.digest.render import render_digest, to_message
 from matcher.digest.send import OutboxSender
 from matcher.digest.workers import PlanningPool, default_workers
 from matcher.pipeline import Matcher
-from matcher.store.subscriptions import Subscription, SubscriptionRepository, SubscriptionSpec
+from matcher.store.subscriptions import Subscription, SubscriptionSpec
 
 COMMAND = ".venv/bin/python -m benchmarks --only digest"
 
 
 def subscriptions(matcher: Matcher, firm_ids: list[str]) -> list[Subscription]:
-    repo = SubscriptionRepository()
-    with matcher.engine.db.begin() as conn:
-        existing = {s.firm_id: s for s in repo.active(conn)}
-        for i, firm_id in enumerate(firm_ids):
-            if firm_id not in existing:
-                existing[firm_id] = repo.add(conn, SubscriptionSpec(
-                    firm_id=firm_id, email=f"{firm_id}@example.org", language="ko" if i % 2 else "en",
-                    max_items=10), "bench")
+    existing = {s.firm_id: s for f in firm_ids for s in matcher.firm_subscriptions(f, active_only=True)}
+    for i, firm_id in enumerate(firm_ids):
+        if firm_id not in existing:
+            existing[firm_id] = matcher.subscribe(SubscriptionSpec(
+                firm_id=firm_id, email=f"{firm_id}@example.org", language="ko" if i % 2 else "en",
+                max_items=10), "bench")
     return [existing[f] for f in firm_ids]
 
 
