@@ -9,16 +9,20 @@ outside the list closing meanwhile cannot change it (the open set only shrinks),
 expire together on the minute, and dashboards and partners re-opening the same firms all day are served
 without ranking again.
 
-The core caches ``Match`` lists; the API caches the serialised response under the same key.
+The core caches ``Match`` lists; the API caches the serialised response under the same key. Entries are held
+in a ``cachetools.LRUCache`` (the bounded cache every in-process cache of the project uses); the expiry is
+checked here against the caller's ``now`` (``Settings.now()``, which replays and tests move) rather than
+against ``cachetools.TLRUCache``'s own timer.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from datetime import datetime, timedelta
 from typing import Generic, TypeVar
+
+from cachetools import LRUCache
 
 from matcher.schema import Match
 
@@ -39,20 +43,23 @@ def fresh_until(matches: Iterable[Match], now: datetime, max_age: timedelta) -> 
 
 
 class ResultCache(Generic[V]):
-    """A thread-safe LRU map from key to a value and the last moment it may be served."""
+    """A thread-safe LRU map from key to a value and the last moment it may be served.
+
+    ``size`` entries at most (0 turns the cache off). What invalidates an entry: its key (callers put the
+    index build and the ``versions`` counters in it, so a write makes older keys unreachable and they age
+    out of the LRU), and its expiry (``put``'s ``expires``: served while ``now <= expires``)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: OrderedDict[Hashable, tuple[V, datetime]] = OrderedDict()
+        self._items: LRUCache[Hashable, tuple[V, datetime]] = LRUCache(maxsize=max(size, 1))
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
 
     def get(self, key: Hashable, now: datetime) -> V | None:
         with self._lock:
-            found = self._items.get(key)
+            found = self._items.get(key)  # a hit becomes the most recently used
             if found is not None and now <= found[1]:
-                self._items.move_to_end(key)
                 self.hits += 1
                 return found[0]
             if found is not None:
@@ -64,7 +71,4 @@ class ResultCache(Generic[V]):
         if self.size <= 0:
             return
         with self._lock:
-            self._items[key] = (value, expires)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            self._items[key] = (value, expires)  # the least recently used entry makes room

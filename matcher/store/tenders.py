@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from cachetools import FIFOCache
 from sqlalchemy import (
     Column,
     Connection,
@@ -306,6 +306,9 @@ class TenderRepository:
         return conditions
 
 
+#: Parsed tenders a process keeps: every open notice of a year-long feed (about one in ten of a million).
+TENDERS_CACHED = 150_000
+
 
 class TenderCache:
     """Parsed tenders kept between requests, dropped whenever the tender tables change.
@@ -314,13 +317,13 @@ class TenderCache:
     was the largest cost of a recommendation, and checking each one's content hash against the store was
     the next. Every write bumps the tenders counter (``matcher.store.versions``) in its own transaction,
     so one primary-key read tells whether anything may have changed: if so the cache starts over, and a
-    changed or deleted notice is never served stale, from this process or another.
+    changed or deleted notice is never served stale, from this process or another. Within one version, the
+    tenders parsed longest ago make room (first in, first out: serving a tender does not refresh it).
     """
 
-    def __init__(self, repository: TenderRepository, size: int = 150_000) -> None:
+    def __init__(self, repository: TenderRepository, size: int = TENDERS_CACHED) -> None:
         self._repository = repository
-        self._size = size
-        self._items: OrderedDict[str, Tender] = OrderedDict()
+        self._items: FIFOCache[str, Tender] = FIFOCache(maxsize=size)
         self._version: int | None = None
         self._lock = threading.Lock()
 
@@ -338,10 +341,6 @@ class TenderCache:
         fresh = self._repository.get_many(conn, [t for t in dict.fromkeys(ids) if t not in found])
         with self._lock:
             if version == self._version:
-                for tender_id, tender in fresh.items():
-                    self._items[tender_id] = tender
-                    self._items.move_to_end(tender_id)
-                while len(self._items) > self._size:
-                    self._items.popitem(last=False)
+                self._items.update(fresh)
         found.update(fresh)
         return found
