@@ -51,7 +51,7 @@ def seed(encoder: EncoderName = "use-multilingual", source: Path | None = None) 
     path = source or (SHARED if SHARED.exists() else DEMO)
     notices = [t for t in read_ted(path) if isinstance(t, Tender) and t.description]
     notices = list({t.tender_id: t for t in notices}.values())
-    model = make_encoder(encoder)
+    model = make_encoder(encoder, Settings().cache_dir / "onnx")
     cache = WORK / f"seed-{model.encoder_id.replace('@', '-')}-{path.name}-{len(notices)}.npy"
     if cache.exists():
         vectors = np.load(cache, allow_pickle=False)

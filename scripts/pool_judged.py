@@ -85,7 +85,8 @@ class Corpus:
                 self._embedders[name] = self.matcher.embedder
             else:
                 cache = EmbeddingCache(self.home / "cache" / "embeddings.sqlite")
-                self._embedders[name] = Embedder(make_encoder(name), cache)  # type: ignore[arg-type]
+                encoder = make_encoder(name, self.matcher.settings.cache_dir / "onnx")  # type: ignore[arg-type]
+                self._embedders[name] = Embedder(encoder, cache)
         return self._embedders[name]
 
     def doc_vectors(self, name: str) -> np.ndarray:

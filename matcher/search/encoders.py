@@ -25,7 +25,7 @@ from typing import Any, Protocol
 import numpy as np
 from tqdm import tqdm
 
-from matcher.config import EncoderName, get_settings
+from matcher.config import EncoderName
 from matcher.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -111,9 +111,9 @@ class FakeEncoder:
         return normalize_rows(out)
 
 
-def make_encoder(name: EncoderName, cache_dir: Path | None = None) -> Encoder:
-    """The backend for a configured encoder name. ``cache_dir`` holds built models (``minilm-int8``);
-    by default the settings' ``<home>/cache/onnx``."""
+def make_encoder(name: EncoderName, cache_dir: Path) -> Encoder:
+    """The backend for a configured encoder name. ``cache_dir`` holds built models (``minilm-int8``), by
+    convention the settings' ``<home>/cache/onnx``; the caller passes it, so this module reads no settings."""
     if name == "use-multilingual":
         return UseEncoder()
     if name == "minilm":
@@ -123,7 +123,7 @@ def make_encoder(name: EncoderName, cache_dir: Path | None = None) -> Encoder:
     if name == "minilm-int8":
         from matcher.search.onnx_encoder import OnnxMiniLMEncoder
 
-        return OnnxMiniLMEncoder(cache_dir or get_settings().cache_dir / "onnx")
+        return OnnxMiniLMEncoder(cache_dir)
     if name == "fake":
         return FakeEncoder()
     raise InvalidInput(f"unknown encoder {name!r} "

@@ -9,13 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import matcher
 from matcher.ingest.ted import read_ted
 from matcher.schema import Tender
 from matcher.search import onnx_encoder
 from matcher.search.encoders import MAX_CHARS, MiniLMEncoder, make_encoder
 from matcher.search.onnx_encoder import MANIFEST_FILE, MODEL_FILE, OnnxMiniLMEncoder, ensure_model, read_manifest
 
-DEMO_TENDERS = Path(onnx_encoder.__file__).resolve().parent / "data" / "demo" / "tenders.tar.gz"
+DEMO_TENDERS = Path(matcher.__file__).resolve().parent / "data" / "demo" / "tenders.tar.gz"
 
 
 # ---------------------------------------------------------------- the cache, with a stand-in build

@@ -30,7 +30,7 @@ def test_encoder_contract(demo: Matcher) -> None:
     vectors = demo.embedder.encode_documents(["Supply of motorcycles", "의료기기 공급", ""])
     assert vectors.dtype == np.float32 and vectors.shape == (3, demo.embedder.dim)
     assert np.allclose(np.linalg.norm(vectors[:2], axis=1), 1.0, atol=1e-4)
-    again = make_encoder(demo.settings.encoder).encode(["Supply of motorcycles"])
+    again = make_encoder(demo.settings.encoder, demo.settings.cache_dir / "onnx").encode(["Supply of motorcycles"])
     assert np.allclose(again[0], vectors[0], atol=1e-4)  # the cache returns what the model returns
 
 
