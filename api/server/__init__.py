@@ -1,1 +1,1 @@
-"""Serving the API: the worker supervisor and the HTTP protocol uvicorn runs."""
+"""Serving the API: uvicorn's options (run), the worker supervisor and the HTTP protocol uvicorn runs."""

@@ -3,8 +3,8 @@
 asyncio's transport sets TCP_NODELAY only on sockets whose ``proto`` reads IPPROTO_TCP, and the listening
 socket uvicorn hands to each of several worker processes comes back with ``proto`` 0. Without the option a
 response written as headers then body waits for the client's delayed ACK: 44 ms for every request with
-``--workers 2`` (BENCHMARKS.md part 4) against 1.1 ms with one worker. ``matcher serve`` names this class
-by import string, so spawned workers import it themselves and the core never imports the API.
+``--workers 2`` (BENCHMARKS.md part 4) against 1.1 ms with one worker. ``api.server.run`` names this class
+by an import string derived from it, so spawned workers import it themselves.
 """
 
 from __future__ import annotations

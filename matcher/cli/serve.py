@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 
-from api.server.workers import PortInUse, serve_workers
+from api.server.run import serve as run_server
+from api.server.workers import PortInUse
 from matcher.cli.common import HomeOption, open_matcher, print_ingest
 from matcher.demo import demo_data, demo_firms, load_demo
 from matcher.pipeline import Matcher
-from matcher.services.access import AccessControl
 
 #: Demo keys are recreated on every ``serve --demo`` (the old ones are revoked), one per role.
 DEMO_NAMES = {"officer": "demo-officer", "partner": "demo-partner", "firm": "demo-firm"}
@@ -21,7 +20,7 @@ DEMO_NAMES = {"officer": "demo-officer", "partner": "demo-partner", "firm": "dem
 
 def demo_keys(matcher: Matcher) -> dict[str, str]:
     """Fresh demo keys: an officer, a partner assigned the first two demo firms, and the first firm."""
-    access = AccessControl(matcher.db)
+    access = matcher.access
     known = {k.name for k in access.list_keys()}
     for name in DEMO_NAMES.values():
         if name in known:
@@ -69,19 +68,10 @@ def serve(
     if keys:
         first = demo_firms(open_matcher(home))[0].firm_id
         typer.echo(f'try: curl -H "Authorization: Bearer {keys["firm"]}" {base}/firms/{first}/recommendations?k=3')
-    # An import string, so that spawned workers build their own app (and the core never imports the API).
-    # The stdlib event loop, not uvloop: with a worker saturated by 64 clients, uvloop left some connections
-    # waiting seconds (p99 1.7 s against 86 ms, same throughput; BENCHMARKS.md part 4). The protocol is
-    # httptools with TCP_NODELAY, which asyncio does not set on sockets handed to worker processes.
-    options = {"app": "api.main:app_factory", "factory": True, "host": host, "port": port, "log_level": "info",
-               "loop": "asyncio", "http": "api.server.protocol:NoDelayHttpToolsProtocol"}
-    if workers == 1:
-        uvicorn.run(**options)  # type: ignore[arg-type]
-    else:
-        try:
-            serve_workers(workers, **options)  # a listening socket per worker (matcher.cli.serve_workers)
-        except PortInUse as exc:
-            raise typer.BadParameter(str(exc), param_hint="--port") from exc
+    try:
+        run_server(host, port, workers)  # uvicorn's options, loop and protocol live in api.server.run
+    except PortInUse as exc:
+        raise typer.BadParameter(str(exc), param_hint="--port") from exc
 
 
 def register(app: typer.Typer) -> None:

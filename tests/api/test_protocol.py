@@ -10,6 +10,8 @@ from uvicorn.config import Config
 from uvicorn.importer import import_from_string
 from uvicorn.server import ServerState
 
+from api.main import app_factory
+from api.server import run
 from api.server.protocol import NoDelayHttpToolsProtocol
 from matcher.cli import serve
 
@@ -43,10 +45,20 @@ def test_serve_runs_that_protocol_on_the_stdlib_loop_with_a_socket_per_worker(
 ) -> None:
     single: dict[str, Any] = {}
     several: dict[str, Any] = {}
-    monkeypatch.setattr("matcher.cli.serve.uvicorn.run", lambda **kwargs: single.update(kwargs))
-    monkeypatch.setattr("matcher.cli.serve.serve_workers", lambda n, **kwargs: several.update(kwargs, n=n))
+    monkeypatch.setattr("api.server.run.uvicorn.run", lambda **kwargs: single.update(kwargs))
+    monkeypatch.setattr("api.server.run.serve_workers", lambda n, **kwargs: several.update(kwargs, n=n))
     serve.serve(port=8123, workers=1, home=tmp_path)
     assert single["loop"] == "asyncio" and single["host"] == "127.0.0.1" and single["port"] == 8123
     assert import_from_string(single["http"]) is NoDelayHttpToolsProtocol
+    assert single["factory"] is True and import_from_string(single["app"]) is app_factory
     serve.serve(port=8123, workers=2, home=tmp_path)
     assert several == {**single, "n": 2}
+
+
+def test_only_module_level_objects_have_an_import_string() -> None:
+    assert run.import_string(NoDelayHttpToolsProtocol) == "api.server.protocol:NoDelayHttpToolsProtocol"
+
+    def local() -> None: ...
+
+    with pytest.raises(ValueError, match="cannot import"):
+        run.import_string(local)

@@ -26,7 +26,7 @@ def free_port() -> int:
 
 
 def start(port: int) -> subprocess.Popen[bytes]:
-    code = ("from matcher.cli.serve_workers import serve_workers; serve_workers(2, app='tests.api.pid_app:app', "
+    code = ("from api.server.workers import serve_workers; serve_workers(2, app='tests.api.pid_app:app', "
             f"host='127.0.0.1', port={port}, log_level='warning', loop='asyncio', lifespan='off')")
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE)
 
