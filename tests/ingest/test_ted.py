@@ -1,4 +1,4 @@
-"""TED reader on real notices: TED-XML R2.0.9 and R2.0.8 (defence) and one eForms UBL notice.
+"""TED reader on real notices: TED-XML R2.0.9 and R2.0.8 (defence); eForms notices are in test_eforms.py.
 
 The fixtures are copied unchanged from the shared TED sample; the expected values were read off the XML.
 """
@@ -31,7 +31,6 @@ AWARD = "award_it_331730-2021.xml"
 PIN = "pin_pt_629765-2021.xml"
 CORRIGENDUM = "corrigendum_en_026522-2021.xml"
 DEFENCE = "defence_contract_notice_fr_029213-2021.xml"
-EFORMS = "eforms_cn_it_open_accel.xml"
 
 
 def tender(name: str) -> Tender:
@@ -151,23 +150,6 @@ def test_defence_notice_in_the_older_r208_shape() -> None:
     assert notice.published == date(2021, 1, 20)
     assert notice.deadline == datetime(2021, 2, 26, 15, 0, tzinfo=UTC)  # 16:00 Paris
     assert notice.titles["en"] == "Fire-prevention installation works"
-
-
-def test_eforms_contract_notice() -> None:
-    notice = tender(EFORMS)
-    assert notice.tender_id == "ted:c77a5424-249b-499b-a45b-2265edb941bb-01"  # not published: UUID-version
-    assert notice.notice_type == "open_call"  # cn-standard
-    assert notice.title.startswith("Procedura aperta accelerata per la fornitura di n. 212 posti letto")
-    assert notice.description.startswith("Fornitura di n. 212 posti letto ognuno composto da:")
-    assert notice.language == "it"  # NoticeLanguageCode ITA
-    assert notice.buyer == "Comando generale dell'Arma dei carabinieri"
-    assert (notice.buyer_country, notice.countries) == ("IT", ["IT"])  # ITA
-    assert notice.codes == ["CPV:39143100"]
-    assert (notice.value, notice.currency) == (291934.60, "EUR")
-    assert notice.published == date(2020, 4, 23)
-    assert notice.deadline == datetime(2020, 5, 18, 17, 0, tzinfo=UTC)  # 18:00:00+01:00
-    assert notice.url is None
-    assert notice.titles == {"it": notice.title}
 
 
 # ----------------------------------------------------------------------------- files, folders, archives
