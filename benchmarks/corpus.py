@@ -107,7 +107,7 @@ def make_firms(s: Seed, n: int, rng: random.Random, nrng: np.random.Generator) -
 
 def open_share(tenders: Sequence[Tender]) -> float:
     rule = OpenRule.from_settings(Settings())
-    return sum(t.is_open(AS_OF, rule) for t in tenders) / max(len(tenders), 1)
+    return sum(rule.is_open(t, AS_OF) for t in tenders) / max(len(tenders), 1)
 
 
 def build_home(home: Path, n_tenders: int, n_firms: int, encoder: EncoderName = "use-multilingual",
