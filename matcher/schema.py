@@ -11,10 +11,11 @@ import json
 import re
 import unicodedata
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
+from matcher.feature_set import FEATURE_SET
 from matcher.reference.codebook import codebook
 from matcher.reference.countries import ISO_COUNTRIES
 
@@ -283,20 +284,28 @@ class Award(_Model):
 # ----------------------------------------------------------------------------- matches and reasons
 
 
-class ScoreParts(BaseModel):
+def _signal_fields() -> dict[str, Any]:
+    """One float field per signal of ``matcher.feature_set.FEATURE_SET``, in its order."""
+    return {f.name: (float, Field(default=f.part_default, description=f.description))
+            for f in FEATURE_SET if f.kind == "signal"}
+
+
+# The signal fields are made from the declaration, so a new signal reaches the API without an edit here; to
+# mypy they are the floats ``ScoreParts.__getattr__`` promises.
+if TYPE_CHECKING:
+    _SignalParts = BaseModel
+else:
+    _SignalParts = create_model("_SignalParts", **_signal_fields())
+
+
+class ScoreParts(_SignalParts):
     """Each signal in [0, 1] and the weight it had in the final score."""
 
-    dense: float = 0.0
-    lexical: float = 0.0
-    codes: float = 0.0
-    country: float = 0.0
-    value: float = 0.0
-    history: float = 0.0
-    feedback: float = 0.0
-    nature: float = Field(default=0.5, description="what the notice buys (supplies/services/works) against what "
-                          "the firm sells; 0.5 when either is unknown")
     term_guard: float = Field(default=1.0, description="multiplier, < 1 when distinctive terms are absent")
     weights: dict[str, float] = Field(default_factory=dict)
+
+    if TYPE_CHECKING:
+        def __getattr__(self, name: str) -> float: ...
 
 
 class CodeMatch(BaseModel):

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from matcher.normalize.codes import codebook
 from matcher.ranking.reasons import summary
-from matcher.ranking.signals import NEUTRAL, Signals, country_fact, value_fact
+from matcher.ranking.signals import NEUTRAL, SIGNALS, Signals, country_fact, value_fact
 from matcher.ranking.terms import keyword_found
 from matcher.schema import Explanation, FirmProfile, Match, Reason, ReasonKind, ScoreParts, Tender
 
@@ -97,9 +97,9 @@ def _nature(signals: Signals) -> Reason | None:
     params: dict[str, str | int | float | list[str]] = {
         "nature": signals.tender_nature, "offers": list(signals.firm_offers)
     }
-    if signals.nature >= NATURE_FIT:
+    if signals["nature"] >= NATURE_FIT:
         return Reason(kind="contract_nature_fit", params=params)
-    if signals.nature <= NATURE_MISMATCH:
+    if signals["nature"] <= NATURE_MISMATCH:
         return Reason(kind="contract_nature_mismatch", params=params)
     return None
 
@@ -110,7 +110,7 @@ def _track_record(signals: Signals) -> list[Reason]:
     kind = FEEDBACK_KINDS.get(signals.feedback_note)
     if kind is not None:
         found.append(Reason(kind=kind))
-    if signals.history_note and signals.history != NEUTRAL:
+    if signals.history_note and signals["history"] != NEUTRAL:
         found.append(Reason(kind="history", params={"detail": signals.history_note}))
     return found
 
@@ -141,7 +141,7 @@ def explain(
     facts = [f for f in (country_fact(firm, tender), value_fact(firm, tender), _nature(signals)) if f is not None]
     reasons = [
         *[r for r in _track_record(signals) if r.kind in ("approved_by_partner", "on_shortlist")],
-        *_code_reasons(signals), *keywords, *_term_reason(signals, keywords), *_similarity_reason(signals.dense),
+        *_code_reasons(signals), *keywords, *_term_reason(signals, keywords), *_similarity_reason(signals["dense"]),
         *[f for f in facts if f.kind in POSITIVE_FACTS],
         *[r for r in _track_record(signals) if r.kind not in ("approved_by_partner", "on_shortlist")],
     ]
@@ -167,18 +167,9 @@ def explain(
 
 
 def score_parts(signals: Signals, weights: dict[str, float]) -> ScoreParts:
-    return ScoreParts(
-        dense=round(signals.dense, 4),
-        lexical=round(signals.lexical, 4),
-        codes=round(signals.codes, 4),
-        country=round(signals.country, 4),
-        value=round(signals.value, 4),
-        history=round(signals.history, 4),
-        feedback=round(signals.feedback, 4),
-        nature=round(signals.nature, 4),
-        term_guard=signals.guard.multiplier,
-        weights=weights,
-    )
+    """Every signal (``SIGNALS``, declared in ``matcher.feature_set``) rounded, the term guard and the weights."""
+    parts: dict[str, object] = {name: round(signals[name], 4) for name in SIGNALS}
+    return ScoreParts.model_validate({**parts, "term_guard": signals.guard.multiplier, "weights": weights})
 
 
 def make_match(

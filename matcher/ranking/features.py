@@ -3,6 +3,7 @@
 ``matcher.signals.compute_signals`` (recommend, firms-for) and ``matcher.evaluate`` (thousands of firms
 against thousands of awards) both compute their numbers here, so what is measured is what ships. The
 per-pair functions in ``matcher.signals`` word the reasons; ``tests/eval/test_features.py`` holds them equal.
+The features themselves (names, column order, kinds) are declared once, in ``matcher.feature_set``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ import numpy as np
 from cachetools import LRUCache, cached
 from scipy import sparse
 
+from matcher.feature_set import FEATURES as FEATURES
+from matcher.feature_set import HISTORY_PARTS as HISTORY_PARTS
+from matcher.feature_set import NEUTRAL as NEUTRAL
+from matcher.feature_set import SIGNALS as SIGNALS
 from matcher.normalize.codes import compare
 from matcher.normalize.currencies import to_eur
 from matcher.normalize.nature import firm_natures, nature_fit
@@ -24,17 +29,11 @@ from matcher.normalize.suppliers import name_key
 from matcher.schema import FirmProfile, Tender, code_labels
 from matcher.search.lexical import LexicalModel, TermGuard
 
-NEUTRAL = 0.5
-SIGNALS = ("dense", "lexical", "codes", "country", "value", "history", "feedback", "nature")
 #: An inferred code counts this much of its confidence against a confirmed code (which counts 1): a
 #: suggestion the firm never saw must not outweigh a code it chose.
 INFERRED_CODE_WEIGHT = 0.8
 #: The least weight an inferred code needs for its label to extend the lexical query (``query_text``).
 EXPANSION_MIN_WEIGHT = 0.5
-#: The parts of the history signal (see ``matcher.history``); the re-ranker sees them separately.
-HISTORY_PARTS = ("history_similarity", "code_affinity", "buyer_affinity", "value_affinity", "pair_affinity",
-                 "market_share", "label_prior", "family_prior", "recent_holder", "title_value_affinity")
-FEATURES = SIGNALS + HISTORY_PARTS
 _HIERARCHICAL = ("CPV:", "UNSPSC:")
 
 
@@ -280,6 +279,25 @@ def term_guards(firm: FirmProfile, batch: CandidateBatch, lexical: LexicalModel)
                                doc_matrix=batch.doc_matrix)
 
 
+def candidate_columns(
+    firm: FirmProfile,
+    batch: CandidateBatch,
+    dense: Sequence[float] | np.ndarray,
+    lexical: LexicalModel,
+    inferred: Sequence[tuple[str, float]] = (),
+) -> dict[str, np.ndarray]:
+    """The features this room computes (``computed_by("candidates")`` in ``matcher.feature_set``), one
+    array per feature over the batch."""
+    return {
+        "dense": np.clip(np.asarray(dense, dtype=np.float64), 0.0, 1.0),
+        "lexical": lexical_scores(firm, batch, lexical, inferred),
+        "codes": code_scores(firm.codes, batch, inferred),
+        "nature": nature_scores(firm, batch, inferred),
+        "country": country_scores(firm, batch),
+        "value": value_scores(firm, batch),
+    }
+
+
 def signal_matrix(
     firm: FirmProfile,
     batch: CandidateBatch,
@@ -288,17 +306,12 @@ def signal_matrix(
     extra: Mapping[str, np.ndarray] | None = None,
     inferred: Sequence[tuple[str, float]] = (),
 ) -> np.ndarray:
-    """(n tenders, len(FEATURES)) features in [0, 1]; history and feedback columns come from ``extra``
-    (NEUTRAL when absent). ``inferred`` are (code, confidence) pairs suggested from the firm's description
-    (``matcher.code_inference``): they feed the code and contract-nature columns below confirmed codes."""
+    """(n tenders, len(FEATURES)) features in [0, 1], columns in ``FEATURES`` order; history and feedback
+    columns come from ``extra`` (NEUTRAL when absent). ``inferred`` are (code, confidence) pairs suggested
+    from the firm's description (``matcher.code_inference``): they feed the code and contract-nature columns
+    below confirmed codes."""
     out = np.full((len(batch), len(FEATURES)), NEUTRAL, dtype=np.float64)
     column = {name: j for j, name in enumerate(FEATURES)}
-    out[:, column["dense"]] = np.clip(np.asarray(dense, dtype=np.float64), 0.0, 1.0)
-    out[:, column["lexical"]] = lexical_scores(firm, batch, lexical, inferred)
-    out[:, column["codes"]] = code_scores(firm.codes, batch, inferred)
-    out[:, column["nature"]] = nature_scores(firm, batch, inferred)
-    out[:, column["country"]] = country_scores(firm, batch)
-    out[:, column["value"]] = value_scores(firm, batch)
-    for name, values in (extra or {}).items():
+    for name, values in {**candidate_columns(firm, batch, dense, lexical, inferred), **(extra or {})}.items():
         out[:, column[name]] = values
     return out

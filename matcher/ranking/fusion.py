@@ -12,12 +12,11 @@ from typing import Protocol
 
 import numpy as np
 
+from matcher.feature_set import FEATURE_SET
 from matcher.ranking.signals import FEATURES, Signals
 
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "dense": 0.30, "lexical": 0.35, "codes": 0.30, "nature": 0.20, "country": 0.08, "value": 0.04,
-    "history": 0.0, "feedback": 0.30,
-}
+#: The default weight of every signal, as declared (and chosen) in ``matcher.feature_set``.
+DEFAULT_WEIGHTS: dict[str, float] = {f.name: f.weight for f in FEATURE_SET if f.kind == "signal"}
 
 
 class Scorer(Protocol):
@@ -35,9 +34,6 @@ class WeightedScorer:
     """A weighted mean of the signals. Weights need not sum to one; they are normalised."""
 
     name: str = "hybrid"
-    # Chosen on the judged tuning half (evaluation/judged.json, scripts/tune_judged.py): nDCG@10 0.528 against
-    # 0.339 for the weights before (dense 0.50, lexical 0.20, codes 0.15, feedback 0.03, no nature); the
-    # feedback weight by the decision protocol of ``matcher evaluate --judged --decisions`` on the same half.
     weight: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
     def score(self, features: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The per-pair signals ranking fuses: dense, lexical, codes, country, value (+ history and feedback hooks).
+"""The per-pair signals ranking fuses (the features of ``matcher.feature_set``) and the words behind them.
 
 Pure functions over schema objects: no I/O. Each signal lies in [0, 1]; 0.5 means "no information", so a
 profile that leaves a field empty is neither rewarded nor punished for it.
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matcher.errors import MatcherError
 from matcher.normalize.codes import code_overlap
 from matcher.normalize.currencies import to_eur
 from matcher.normalize.nature import firm_natures
@@ -36,27 +37,10 @@ __all__ = [
 
 @dataclass
 class Signals:
-    """Everything ranking and explanation need to know about one (firm, tender) pair."""
+    """Everything ranking and explanation need to know about one (firm, tender) pair: the value of every
+    feature (``values``, by name; a feature not given is NEUTRAL) and the words behind them."""
 
-    dense: float
-    lexical: float
-    codes: float
-    country: float
-    value: float
-    history: float = NEUTRAL
-    feedback: float = NEUTRAL
-    nature: float = NEUTRAL  # what the notice buys against what the firm sells (matcher.nature)
-    # The parts of ``history`` (matcher.history), kept apart for the learned re-ranker.
-    history_similarity: float = NEUTRAL
-    code_affinity: float = NEUTRAL
-    buyer_affinity: float = NEUTRAL
-    value_affinity: float = NEUTRAL
-    pair_affinity: float = NEUTRAL
-    market_share: float = NEUTRAL
-    label_prior: float = NEUTRAL
-    family_prior: float = NEUTRAL
-    recent_holder: float = NEUTRAL
-    title_value_affinity: float = NEUTRAL
+    values: Mapping[str, float] = field(default_factory=dict)
     guard: TermGuard = field(default_factory=lambda: TermGuard([], 1.0))
     code_matches: list[CodeMatch] = field(default_factory=list)
     shared_terms: list[str] = field(default_factory=list)
@@ -68,9 +52,19 @@ class Signals:
     tender_nature: str | None = None
     firm_offers: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.values) - set(FEATURES))
+        if unknown:
+            raise MatcherError(f"unknown features {unknown} (expected names from {list(FEATURES)})")
+        self.values = {name: float(self.values.get(name, NEUTRAL)) for name in FEATURES}
+
+    def __getitem__(self, name: str) -> float:
+        """The value of feature ``name``."""
+        return self.values[name]
+
     def vector(self) -> list[float]:
         """The features in ``FEATURES`` order (the signals, then the history parts)."""
-        return [getattr(self, name) for name in FEATURES]
+        return [self.values[name] for name in FEATURES]
 
 
 def country_fact(firm: FirmProfile, tender: Tender) -> Reason | None:
@@ -194,9 +188,8 @@ def describe(scored: ScoredCandidates, i: int, lexical: LexicalModel) -> Signals
     """The full Signals of candidate ``i``, with the reasons worded (done only for the results shown)."""
     firm, tender = scored.firm, scored.tenders[i]
     matches = code_matches(firm.codes, tender.codes, scored.inferred)
-    row = dict(zip(FEATURES, scored.matrix[i].tolist(), strict=True))
     signals = Signals(
-        **{name: row[name] for name in FEATURES},
+        dict(zip(FEATURES, scored.matrix[i].tolist(), strict=True)),
         guard=scored.guards[i],
         code_matches=matches,
         shared_terms=meaningful_shared_terms(

@@ -53,5 +53,5 @@ def test_extra_columns_carry_history_parts() -> None:
     lexical = LexicalModel().fit([t.text() for t in TENDERS])
     extra = {"history": [(0.8, "won twice from this buyer")] * 4, "pair_affinity": [(0.3, "")] * 4}
     signals = compute_signals(FIRMS[0], TENDERS, [0.1] * 4, lexical, extra)
-    assert signals[0].history == 0.8 and signals[0].history_note == "won twice from this buyer"
-    assert signals[0].pair_affinity == 0.3 and signals[0].buyer_affinity == 0.5
+    assert signals[0]["history"] == 0.8 and signals[0].history_note == "won twice from this buyer"
+    assert signals[0]["pair_affinity"] == 0.3 and signals[0]["buyer_affinity"] == 0.5

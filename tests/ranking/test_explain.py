@@ -14,7 +14,7 @@ from matcher.normalize.codes import code_overlap, codebook
 from matcher.ranking.explain import FEEDBACK_KINDS, explain
 from matcher.ranking.feedback import Decided, feedback_signal
 from matcher.ranking.reasons import render
-from matcher.ranking.signals import Signals, compute_signals
+from matcher.ranking.signals import FEATURES, Signals, compute_signals
 from matcher.schema import CodeMatch, Explanation, FirmProfile, Reason, Tender
 from matcher.search.lexical import LexicalModel
 from tests.conftest import FIXTURES, NOW
@@ -100,9 +100,11 @@ def firm(**extra: object) -> FirmProfile:
 
 
 def signals(**extra: object) -> Signals:
+    """Signals with these feature values (the rest neutral) and other fields, e.g. ``signals(nature=1.0,
+    tender_nature="supplies")``."""
     values: dict[str, object] = {"dense": 0.2, "lexical": 0.0, "codes": 0.5, "country": 0.5, "value": 0.5}
-    values.update(extra)
-    return Signals(**values)  # type: ignore[arg-type]
+    values.update({name: extra.pop(name) for name in list(extra) if name in FEATURES})
+    return Signals(values, **extra)  # type: ignore[arg-type]
 
 
 def kinds(reasons: list[Reason]) -> list[str]:
