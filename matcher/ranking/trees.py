@@ -3,12 +3,22 @@
 Nothing is pickled. ``fit_trees`` fits the classifier (won vs. not won rows) and copies out, for every tree,
 the node fields that prediction needs (``NODE_FIELDS``) plus the baseline log-odds; ``TreeScorer`` walks all
 trees at once with numpy. ``save_trees`` / ``load_trees`` write and read them with ``np.savez`` /
-``np.load(allow_pickle=False)``, so loading reads numbers only.
+``np.load(allow_pickle=False)``, so loading and scoring read our arrays only and never touch scikit-learn.
+
+scikit-learn is touched only when fitting and exporting, and there through private attributes: the
+histogram booster has no public accessor for its trees (the documented ``tree_`` arrays belong to the single
+trees and ``GradientBoostingClassifier``; moving to one would change the model ``train-ranker`` validates and
+ships). ``export_trees`` therefore checks every assumption it makes about them (``_sklearn_trees``), and
+``fit_trees`` checks the exported walk against the classifier's public ``decision_function`` before anything
+is saved: a scikit-learn whose internals moved is refused with its version named, never misread.
+pyproject.toml pins the scikit-learn range this was tested with (``tests/eval/test_trees.py`` walks against
+``predict_proba`` on the product's own features).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +32,11 @@ NODE_FIELDS: dict[str, type[np.generic]] = {
     "feature_idx": np.int64, "num_threshold": np.float64, "left": np.int64, "right": np.int64,
     "value": np.float64, "is_leaf": np.bool_, "missing_go_to_left": np.bool_,
 }
+#: Rows of the training data ``fit_trees`` scores both ways (the export and scikit-learn) before accepting it.
+CHECK_ROWS = 1000
+#: Largest difference in log-odds the check accepts (sklearn sums the same float64 leaf values in another
+#: order; a misread node is off by a leaf value, orders of magnitude more).
+CHECK_TOLERANCE = 1e-6
 #: The contenders ``matcher train-ranker`` validates: sklearn hyper-parameters, and optionally a ``prior``,
 #: feature weights whose weighted sum the trees get as one more input (the hand-set history-share score).
 TREE_CHOICES: dict[str, dict[str, Any]] = {
@@ -102,23 +117,56 @@ def _depth(roots: np.ndarray, left: np.ndarray, right: np.ndarray, leaf: np.ndar
     return max(steps - 1, 0)
 
 
-def export_trees(model: Any, n_features: int, name: str = "trees") -> TreeScorer:
-    """Copy a fitted binary ``HistGradientBoostingClassifier`` into a ``TreeScorer``."""
-    predictors = [p for iteration in model._predictors for p in iteration]
-    if any(len(iteration) != 1 for iteration in model._predictors):
+def _changed(detail: str) -> MatcherError:
+    return MatcherError(
+        f"scikit-learn {version('scikit-learn')} stores HistGradientBoostingClassifier trees differently than "
+        f"the tree re-ranker expects ({detail}); install the scikit-learn range pinned in pyproject.toml"
+    )
+
+
+def _sklearn_trees(model: Any) -> tuple[list[np.ndarray], float]:
+    """The node array of every tree (in iteration order) and the baseline log-odds of a fitted binary
+    ``HistGradientBoostingClassifier``: read from its private ``_predictors`` (one list of ``TreePredictor``
+    per iteration, each with a structured ``nodes`` array) and ``_baseline_prediction``, with every
+    assumption about them checked."""
+    try:
+        iterations = [list(iteration) for iteration in model._predictors]
+        nodes = [predictor.nodes for iteration in iterations for predictor in iteration]
+        baseline = np.asarray(model._baseline_prediction, dtype=np.float64).ravel()
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise _changed(f"no _predictors[i][j].nodes or _baseline_prediction: {exc}") from exc
+    if any(len(iteration) != 1 for iteration in iterations) or baseline.shape != (1,):
         raise MatcherError("tree re-ranker supports binary classifiers only (one tree per iteration)")
-    if any(p.nodes["is_categorical"].any() for p in predictors):
+    needed = {*NODE_FIELDS, "is_categorical"}
+    for array in nodes:
+        names = set(getattr(getattr(array, "dtype", None), "names", None) or ())
+        if not isinstance(array, np.ndarray) or array.ndim != 1 or not needed <= names:
+            raise _changed(f"tree nodes without the fields {sorted(needed - names)}")
+    if any(array["is_categorical"].any() for array in nodes):
         raise MatcherError("tree re-ranker does not support categorical splits")
-    sizes = np.array([len(p.nodes) for p in predictors], dtype=np.int64)
+    return nodes, float(baseline[0])
+
+
+def export_trees(model: Any, n_features: int, name: str = "trees", check: np.ndarray | None = None) -> TreeScorer:
+    """Copy a fitted binary ``HistGradientBoostingClassifier`` into a ``TreeScorer`` (without a prior: the
+    model's inputs are the columns it reads). With ``check`` (such rows) the copy's log-odds must equal the
+    model's ``decision_function`` on them, else the export is refused."""
+    trees, baseline = _sklearn_trees(model)
+    sizes = np.array([len(t) for t in trees], dtype=np.int64)
     roots = np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
     nodes: dict[str, np.ndarray] = {}
     for key, dtype in NODE_FIELDS.items():
-        parts = [p.nodes[key].astype(dtype) for p in predictors]
+        parts = [t[key].astype(dtype) for t in trees]
         if key in ("left", "right"):
             parts = [part + offset for part, offset in zip(parts, roots, strict=True)]
         nodes[key] = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
-    baseline = float(np.asarray(model._baseline_prediction).ravel()[0])
-    return TreeScorer(nodes, roots, baseline, n_features, name=name)
+    scorer = TreeScorer(nodes, roots, baseline, n_features, name=name)
+    if check is not None and len(check):
+        ours, theirs = scorer.decision(check), np.asarray(model.decision_function(check), dtype=np.float64)
+        worst = float(np.max(np.abs(ours - theirs)))
+        if not worst <= CHECK_TOLERANCE:  # NaN fails too
+            raise _changed(f"the exported trees differ from decision_function by {worst:.3g} in log-odds")
+    return scorer
 
 
 def fit_trees(
@@ -136,7 +184,7 @@ def fit_trees(
     inputs = x if vector is None else np.c_[x, x @ vector]
     model = HistGradientBoostingClassifier(early_stopping=False, random_state=seed, **choice["params"])
     model.fit(inputs, y, sample_weight=weight)
-    scorer = export_trees(model, inputs.shape[1], name)
+    scorer = export_trees(model, inputs.shape[1], name, check=inputs[:: max(1, len(inputs) // CHECK_ROWS)])
     scorer.params, scorer.prior = dict(choice["params"]), vector
     return scorer
 

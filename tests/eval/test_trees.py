@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,11 +14,14 @@ from typer.testing import CliRunner
 
 from matcher.cli import app
 from matcher.errors import MatcherError
+from matcher.evaluate.context import EvalContext
+from matcher.evaluate.split import time_split
 from matcher.evaluate.train import TrainingSet, train
 from matcher.ranking.features import FEATURES
 from matcher.ranking.reranker import load_reranker, save_reranker
 from matcher.ranking.trees import TreeScorer, export_trees, fit_trees
 from matcher.schema import Award
+from matcher.search.encoders import Embedder, FakeEncoder
 
 
 def _rows(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -36,6 +41,53 @@ def test_the_walker_equals_sklearn_on_held_out_rows() -> None:
     assert np.allclose(trees.decision(held_out), model.decision_function(held_out), atol=1e-6, rtol=0.0)
     assert np.allclose(trees.score(held_out), model.predict_proba(held_out)[:, 1], atol=1e-6, rtol=0.0)
     assert len(trees.roots) == 60 and set(trees.weights()) <= set(FEATURES)
+
+
+def test_the_walker_equals_sklearn_on_the_products_own_features(awards: list[Award]) -> None:
+    """Feature rows as ranking makes them (many exact ties at 0, 0.5 and 1), labelled by who won, and rows
+    that sit exactly on every split threshold (where ``<=`` against ``<`` would show)."""
+    split = time_split(awards, date(2013, 6, 1))
+    context = EvalContext.build(split, {"fake": Embedder(FakeEncoder(), None)}, "fake")
+    x = np.vstack([context.firm(identity).features for identity in split.firms])
+    y = np.concatenate([np.isin(np.arange(len(split.candidates)), split.relevant[i]) for i in split.firms])
+    model = HistGradientBoostingClassifier(max_iter=40, max_leaf_nodes=7, min_samples_leaf=3, random_state=0)
+    model.fit(x, y.astype(np.int64))
+    trees = export_trees(model, len(FEATURES), check=x)
+    inner = np.flatnonzero(~trees.nodes["is_leaf"])
+    assert len(inner) and len(np.unique(trees.nodes["feature_idx"][inner])) > 1  # the trees do split
+    assert np.allclose(trees.score(x), model.predict_proba(x)[:, 1], atol=1e-9, rtol=0.0)
+    on_edge = np.repeat(x[:1], len(inner), axis=0)
+    on_edge[np.arange(len(inner)), trees.nodes["feature_idx"][inner]] = trees.nodes["num_threshold"][inner]
+    assert np.allclose(trees.decision(on_edge), model.decision_function(on_edge), atol=1e-9, rtol=0.0)
+
+
+class _Moved:
+    """A fitted model as a scikit-learn release that reorganised the private attributes might leave it."""
+
+    def __init__(self, model: HistGradientBoostingClassifier, **changed: object) -> None:
+        self._predictors, self._baseline_prediction = model._predictors, model._baseline_prediction
+        self.decision_function = model.decision_function
+        for name, value in changed.items():
+            if value is None:
+                delattr(self, name)
+            else:
+                setattr(self, name, value)
+
+
+def test_scikit_learn_internals_that_moved_are_refused_not_misread() -> None:
+    x, y = _rows(600)
+    model = HistGradientBoostingClassifier(max_iter=5, random_state=0).fit(x, y)
+    assert export_trees(_Moved(model), len(FEATURES), check=x).n_features == len(FEATURES)
+    renamed = np.zeros(3, dtype=[("value", np.float64), ("threshold", np.float64)])
+    for moved in (_Moved(model, _predictors=None), _Moved(model, _predictors=[[SimpleNamespace(nodes=renamed)]])):
+        with pytest.raises(MatcherError, match=r"scikit-learn \d+\.\d+.*pyproject.toml"):
+            export_trees(moved, len(FEATURES))
+    # Present and well-formed but meaning something else (the baseline kept elsewhere): the check against
+    # the public decision_function catches it.
+    elsewhere = _Moved(model, _baseline_prediction=np.zeros((1, 1)))
+    assert export_trees(elsewhere, len(FEATURES)).baseline == 0.0  # unchecked, it would be believed
+    with pytest.raises(MatcherError, match="differ from decision_function"):
+        export_trees(elsewhere, len(FEATURES), check=x)
 
 
 def test_a_prior_column_is_fed_to_the_trees_like_sklearn_saw_it() -> None:
