@@ -19,9 +19,6 @@ from matcher.feature_set import FEATURE_SET
 from matcher.reference.codebook import codebook
 from matcher.reference.countries import ISO_COUNTRIES
 
-if TYPE_CHECKING:
-    from matcher.normalize.openness import OpenRule
-
 NoticeType = Literal["open_call", "prior_information", "award", "other"]
 #: What a notice buys, or what a firm sells: the EU directives' three contract types (docs/formats.md).
 Nature = Literal["supplies", "services", "works"]
@@ -211,12 +208,6 @@ class Tender(_Model):
         parts = [_normalised(self.title), _normalised(self.description), _normalised(self.buyer or ""),
                  main_code, stage]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-
-    def is_open(self, now: datetime, rule: OpenRule) -> bool:
-        """An opportunity published by ``now`` whose deadline, or without one the rule's window after
-        publication, has not passed (``matcher.openness``; a cancellation by a later notice is known to the
-        store, not to this notice)."""
-        return rule.is_open(self, now)
 
 
 class FirmProfile(_Model):
