@@ -11,15 +11,18 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
+
+from cachetools import FIFOCache
 
 from api.schemas import JobPublic
 from matcher.errors import MatcherError, NotFound
 
 log = logging.getLogger(__name__)
 
+#: Jobs a process remembers. The registry is their only record: a job is forgotten when ``KEEP`` jobs have
+#: been submitted or changed after it (first in, first out), never otherwise.
 KEEP = 500
 
 
@@ -27,15 +30,13 @@ class JobRegistry:
     """Job states by id; ``run`` executes one job (called from a background task thread)."""
 
     def __init__(self) -> None:
-        self._jobs: OrderedDict[str, JobPublic] = OrderedDict()
+        self._jobs: FIFOCache[str, JobPublic] = FIFOCache(maxsize=KEEP)
         self._lock = threading.Lock()
 
     def submit(self, kind: str) -> JobPublic:
         job = JobPublic(job_id=secrets.token_hex(8), kind=kind, status="queued", created_at=datetime.now(UTC))
         with self._lock:
             self._jobs[job.job_id] = job
-            while len(self._jobs) > KEEP:
-                self._jobs.popitem(last=False)
         return job
 
     def get(self, job_id: str) -> JobPublic:

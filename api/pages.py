@@ -8,8 +8,9 @@ Referer, since the page's own address carries the unsubscribe token.
 
 from __future__ import annotations
 
-from functools import cache
+import threading
 
+from cachetools import LRUCache, cached
 from fastapi.responses import HTMLResponse
 from jinja2 import DictLoader, Environment, StrictUndefined
 
@@ -51,7 +52,8 @@ _DONE = """{% extends "layout" %}{% block body %}
 {% endblock %}"""
 
 
-@cache
+# One value: the environment over the templates above. Nothing invalidates it; they are constants.
+@cached(LRUCache(maxsize=1), lock=threading.Lock())
 def _environment() -> Environment:
     templates = {"layout": _LAYOUT, "confirm": _CONFIRM, "done": _DONE}
     return Environment(loader=DictLoader(templates), autoescape=True, undefined=StrictUndefined)

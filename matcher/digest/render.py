@@ -7,14 +7,15 @@ resent digest carries the same Message-ID as the first attempt.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from functools import cache
 from typing import Any
 from urllib.parse import quote
 
+from cachetools import LRUCache, cached
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from matcher.config import Settings
@@ -36,7 +37,9 @@ class RenderedDigest:
     unsubscribe_url: str
 
 
-@cache
+# One value: the Jinja2 environment over the packaged templates (it caches their compiled form itself).
+# Nothing invalidates it; the templates change with the package.
+@cached(LRUCache(maxsize=1), lock=threading.Lock())
 def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("matcher.digest", "templates"),

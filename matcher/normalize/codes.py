@@ -8,7 +8,9 @@ the tender's code ("we do all of division 45") covers it almost as well as the e
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+
+from cachetools import LRUCache, cached
 
 from matcher.reference.codebook import CodeBook, codebook
 from matcher.schema import CodeMatch
@@ -28,6 +30,9 @@ UNSPSC_LEVELS: dict[int, tuple[str, float]] = {
     2: ("segment", 0.3),
 }
 WITHIN = 0.9  # the firm's code is an ancestor of the tender's code
+#: (firm code, tender code) pairs whose comparison is kept. The pairs grow with the stored codes, so the cache
+#: is bounded; nothing invalidates it (a pure function of the two codes and the shipped lists).
+CODE_COMPARISONS_CACHED = 1 << 16
 
 
 def _significant(digits: str, minimum: int) -> str:
@@ -45,7 +50,7 @@ def _shared_prefix(a: str, b: str) -> int:
     return n
 
 
-@lru_cache(maxsize=1 << 16)
+@cached(LRUCache(maxsize=CODE_COMPARISONS_CACHED), lock=threading.Lock())
 def compare(firm_code: str, tender_code: str) -> CodeMatch | None:
     """How close a firm's code is to a tender's, or None when they share no level (or scheme). Cached:
     ranking compares the same few thousand code pairs again and again (the result is never mutated)."""

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
 
 import stopwordsiso
+from cachetools import LRUCache, cached
 
 from matcher.search.lexical import DISTINCTIVE_SHARE, LexicalModel, analyze, fold, term_set
 from matcher.search.lexical import _term as lexical_term
@@ -147,7 +148,14 @@ def _terms_of(words: Iterable[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-@cache
+# Stop-word terms per language code: stopwordsiso has 58 languages, and codes it lacks map to an empty set,
+# so 256 holds every code ranking meets. Nothing invalidates them (the lists ship with the package).
+STOP_TERM_LANGUAGES_CACHED = 256
+# Texts whose term positions are kept: the notices of one batch of explanations. Pure function of the text.
+POSITIONS_CACHED = 256
+
+
+@cached(LRUCache(maxsize=STOP_TERM_LANGUAGES_CACHED), lock=threading.Lock())
 def stop_terms(language: str) -> frozenset[str]:
     """Stop words of one ISO 639-1 language as analyzer terms (empty for a language the lists lack)."""
     if not stopwordsiso.has_lang(language):
@@ -155,7 +163,7 @@ def stop_terms(language: str) -> frozenset[str]:
     return _terms_of(stopwordsiso.stopwords(language)) - _terms_of(KEEP)
 
 
-@cache
+@cached(LRUCache(maxsize=1), lock=threading.Lock())  # one value, from the shipped GENERIC lists
 def generic_terms() -> frozenset[str]:
     return _terms_of(w for words in GENERIC.values() for w in words)
 
@@ -192,7 +200,7 @@ class _Token:
     end: int
 
 
-@lru_cache(maxsize=256)
+@cached(LRUCache(maxsize=POSITIONS_CACHED), lock=threading.Lock())
 def _positions(text: str) -> tuple[_Token, ...]:
     """The analyzer's terms of a text with where each was written (the text as given, not folded)."""
     found = []

@@ -11,9 +11,11 @@ import csv
 import gzip
 import io
 import json
+import threading
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
+
+from cachetools import LRUCache, cached
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ def _read_packaged(name: str) -> bytes:
     return gzip.decompress(path.read_bytes())
 
 
-@cache
+# One value: the shipped lists, read once per process. Nothing invalidates it (they change with the package).
+@cached(LRUCache(maxsize=1), lock=threading.Lock())
 def codebook() -> CodeBook:
     """The shipped CPV 2008 and UNGM UNSPSC lists (loaded once, about 20k labels)."""
     labels: dict[str, str] = {}

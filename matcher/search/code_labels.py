@@ -19,11 +19,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from cachetools import LRUCache
 
 from matcher.normalize.codes import codebook
 from matcher.search.encoders import Embedder
@@ -36,8 +36,9 @@ Scheme = Literal["CPV", "UNSPSC"]
 MIN_DIGITS: dict[str, int] = {"CPV": 4, "UNSPSC": 6}
 CLASS_DIGITS: dict[str, int] = {"CPV": 4, "UNSPSC": 6}
 GROUP_DIGITS: dict[str, int] = {"CPV": 3, "UNSPSC": 4}
-# (encoder id, scheme) pairs kept in memory; a process uses one encoder, tests a second (the fake).
-_KEEP = 4
+#: Label spaces kept in memory, one per (encoder id, scheme): a process uses one encoder, tests a second (the
+#: fake). Nothing invalidates a space: the code lists ship with the package and the key names the encoder.
+LABEL_SPACES_CACHED = 4
 
 
 def significant(code: str) -> str:
@@ -107,7 +108,7 @@ def build_space(embedder: Embedder, scheme: Scheme) -> LabelSpace:
     )
 
 
-_spaces: OrderedDict[tuple[str, str], LabelSpace] = OrderedDict()
+_spaces: LRUCache[tuple[str, str], LabelSpace] = LRUCache(maxsize=LABEL_SPACES_CACHED)
 _lock = threading.Lock()
 
 
@@ -116,11 +117,7 @@ def label_space(embedder: Embedder, scheme: Scheme) -> LabelSpace:
     (a lock keeps two first requests from embedding the same 9,000 labels twice)."""
     key = (embedder.encoder_id, scheme)
     with _lock:
-        space = _spaces.get(key)
+        space = _spaces.get(key)  # a hit becomes the most recently used
         if space is None:
-            space = build_space(embedder, scheme)
-            _spaces[key] = space
-            while len(_spaces) > _KEEP:
-                _spaces.popitem(last=False)
-        _spaces.move_to_end(key)
+            space = _spaces[key] = build_space(embedder, scheme)
         return space

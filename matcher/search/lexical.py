@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from cachetools import LRUCache, cached
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -24,8 +25,12 @@ from matcher.errors import IndexNotReady
 
 _WORD = re.compile(r"\w\w+", re.UNICODE)
 _ACCENTS = re.compile(r"[\u0300-\u036f]")
-# Notices whose analysis is kept: enough for the open candidates of a batch of firms, bounded in memory.
+# Texts whose analysis is kept (``analyze``, ``term_set``): enough for the open candidates of a batch of firms,
+# bounded in memory. The analysis is a pure function of the text: nothing invalidates it.
 ANALYZE_CACHE = 20_000
+# The caches below belong to one model and are dropped with its vocabulary when it is fitted or loaded
+# (``LexicalModel._use``); least recently used entries make room.
+# TF-IDF rows of query texts (firm profiles) kept.
 QUERY_CACHE = 4_096
 # TF-IDF rows of candidate notices kept (a few hundred bytes each): enough for every open notice of a year.
 ROW_CACHE = 200_000
@@ -80,12 +85,12 @@ def _term(token: str) -> str | None:
     return token
 
 
-@lru_cache(maxsize=ANALYZE_CACHE)
+@cached(LRUCache(maxsize=ANALYZE_CACHE), lock=threading.Lock())
 def _analyze(text: str) -> tuple[str, ...]:
     return tuple(term for term in map(_term, _tokens(text)) if term is not None)
 
 
-@lru_cache(maxsize=ANALYZE_CACHE)
+@cached(LRUCache(maxsize=ANALYZE_CACHE), lock=threading.Lock())
 def term_set(text: str) -> frozenset[str]:
     """The distinct terms of a text (cached like ``analyze``)."""
     return frozenset(_analyze(text))
@@ -117,11 +122,29 @@ class LexicalModel:
         self.collection_size = 0  # notices the fit stands for (n_docs when fitted on all of them)
         self.languages: list[str] = []
         self.term_languages: np.ndarray | None = None
-        self._vectorizer: TfidfVectorizer | None = None
-        self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._queries: dict[str, sparse.csr_matrix] = {}
-        self._lookup_cache: tuple[dict[str, int], np.ndarray] | None = None
-        self._token_columns: dict[str, int] = {}  # token -> column, -1 when not a vocabulary term
+        self._lock = threading.Lock()  # API threads share a model; it guards the row caches
+        self._vectorizer: TfidfVectorizer | None
+        self._vocabulary: dict[str, int]
+        self._idf: np.ndarray
+        self._rows: LRUCache[str, tuple[np.ndarray, np.ndarray]]
+        self._queries: LRUCache[str, sparse.csr_matrix]
+        # token -> column (-1 when not a vocabulary term). A plain dict, started over at TOKEN_CACHE entries:
+        # it is read once per token in the innermost loop of ``_tfidf_arrays``, where a cachetools lookup
+        # made that function a third to a half slower (3,000 TED sample notices).
+        self._token_columns: dict[str, int]
+        self._use(None)
+
+    def _use(self, vectorizer: TfidfVectorizer | None) -> None:
+        """Serve from ``vectorizer`` (None: not fitted), dropping every row, query and token column derived
+        from the previous one: they are in another vocabulary."""
+        self._vectorizer = vectorizer
+        self._vocabulary, self._idf = {}, np.zeros(0)
+        if self.fitted and vectorizer is not None:
+            self._vocabulary = vectorizer.vocabulary_
+            self._idf = np.asarray(vectorizer.idf_, dtype=np.float64)
+        self._rows = LRUCache(maxsize=ROW_CACHE)
+        self._queries = LRUCache(maxsize=QUERY_CACHE)
+        self._token_columns = {}
 
     def _make(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
         return TfidfVectorizer(
@@ -141,11 +164,9 @@ class LexicalModel:
         try:
             vectorizer.fit(texts)
         except ValueError:  # no texts, or no terms in them: the lexical signal stays silent
-            self._vectorizer = None
+            self._use(None)
             return self
-        self._vectorizer = vectorizer
-        self._rows.clear()  # rows and queries of a previous fit are in another vocabulary
-        self._queries.clear()
+        self._use(vectorizer)
         self.n_docs = len(texts)
         self.collection_size = max(self.collection_size, len(texts))
         if languages is not None:
@@ -194,11 +215,12 @@ class LexicalModel:
         Computed directly (sublinear tf x idf, l2-normalised, as the fitted vectorizer does) because the
         vectorizer's own one-row ``transform`` costs milliseconds of validation, and a digest meets every
         firm once."""
-        row = self._queries.get(text)
+        with self._lock:
+            row = self._queries.get(text)
         if row is None:
-            if len(self._queries) >= QUERY_CACHE:
-                self._queries.clear()
-            row = self._queries[text] = self._tfidf_row(text)
+            row = self._tfidf_row(text)
+            with self._lock:
+                self._queries[text] = row
         return row
 
     def _tfidf_row(self, text: str) -> sparse.csr_matrix:
@@ -230,10 +252,10 @@ class LexicalModel:
         return columns, weights
 
     def _lookup(self) -> tuple[dict[str, int], np.ndarray]:
-        if self._lookup_cache is None or self._lookup_cache[0] is not self.vectorizer.vocabulary_:
-            self._lookup_cache = (self.vectorizer.vocabulary_, np.asarray(self.vectorizer.idf_, dtype=np.float64))
-            self._token_columns = {}
-        return self._lookup_cache
+        """The fitted vocabulary and idf (as float64), derived once per fit or load (``_use``)."""
+        if not self.fitted:
+            raise IndexNotReady("the lexical model is not fitted; build the index first")
+        return self._vocabulary, self._idf
 
     def _width(self) -> int:
         return len(self._lookup()[0])
@@ -243,13 +265,13 @@ class LexicalModel:
         mostly the same open notices, so each is vectorised once. Rows are kept as (columns, weights) arrays
         and stacked in one step (``sparse.vstack`` of hundreds of one-row matrices cost more than the rest)."""
         unique = list(dict.fromkeys(texts))
-        missing = [t for t in unique if t not in self._rows]
-        if len(self._rows) + len(missing) > ROW_CACHE:
-            self._rows.clear()  # start over, keeping what this call needs
-            missing = unique
-        for text in missing:
-            self._rows[text] = self._tfidf_arrays(text)
-        rows = [self._rows[t] for t in texts]
+        with self._lock:
+            held = {t: row for t in unique if (row := self._rows.get(t)) is not None}
+        made = {t: self._tfidf_arrays(t) for t in unique if t not in held}
+        with self._lock:
+            self._rows.update(made)
+        held.update(made)  # this call's rows, whatever the cache had to let go
+        rows = [held[t] for t in texts]
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum([len(columns) for columns, _ in rows], out=indptr[1:])
         columns = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, dtype=np.int32)
@@ -375,5 +397,5 @@ class LexicalModel:
             model.term_languages = np.load(folder / "lexical_languages.npy", allow_pickle=False)
         vectorizer = model._make(vocabulary=raw["vocabulary"])
         vectorizer.idf_ = idf
-        model._vectorizer = vectorizer
+        model._use(vectorizer)
         return model

@@ -96,14 +96,15 @@ def test_cached_query_rows_equal_the_vectorizer() -> None:
         assert abs(model.transform_query(query).toarray() - expected).max() < 1e-6
 
 
-def test_document_rows_survive_the_row_cache_starting_over(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_document_rows_survive_the_row_cache_making_room(monkeypatch: pytest.MonkeyPatch) -> None:
     import matcher.search.lexical as lexical
 
-    model = LexicalModel().fit(CORPUS)
     monkeypatch.setattr(lexical, "ROW_CACHE", 4)
+    model = LexicalModel().fit(CORPUS)  # the row cache is sized when the model is fitted
     model.transform_documents(CORPUS[:3])
-    both = model.transform_documents(CORPUS[:3] + CORPUS[3:5])  # overflows: cleared, then refilled
+    both = model.transform_documents(CORPUS[:3] + CORPUS[3:5])  # 5 rows for a cache of 4: one makes room
     assert abs(both.toarray() - model.vectorizer.transform(CORPUS[:5]).toarray()).max() < 1e-6
+    assert len(model._rows) == 4
 
 
 def test_rows_of_real_multilingual_notices_equal_the_vectorizer_and_follow_a_refit() -> None:
