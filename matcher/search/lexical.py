@@ -30,8 +30,7 @@ _ACCENTS = re.compile(r"[\u0300-\u036f]")
 ANALYZE_CACHE = 20_000
 # The caches below belong to one model and are dropped with its vocabulary when it is fitted or loaded
 # (``LexicalModel._use``); least recently used entries make room.
-# TF-IDF rows of query texts (firm profiles) kept.
-QUERY_CACHE = 4_096
+QUERY_CACHE = 4_096  # TF-IDF rows of query texts (firm profiles) kept
 # TF-IDF rows of candidate notices kept (a few hundred bytes each): enough for every open notice of a year.
 ROW_CACHE = 200_000
 MAX_FEATURES = 300_000
