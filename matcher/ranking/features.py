@@ -96,25 +96,28 @@ class TenderFacts:
     buyer: str
 
 
+#: Tenders whose derived facts are kept: the store's tender cache holds as many (TENDERS_CACHED).
+TENDER_FACTS_CACHED = 150_000
+
+
 class _FactsMemo:
     """TenderFacts per tender object. The store's tender cache hands out the same object until the tender
-    changes, so an identity check is enough, and a digest run derives each open notice's facts once."""
+    changes, so an identity check is what invalidates an entry, and a digest run derives each open notice's
+    facts once."""
 
-    def __init__(self, size: int = 150_000) -> None:
-        self._size = size
-        self._items: dict[str, tuple[Tender, TenderFacts]] = {}
+    def __init__(self, size: int = TENDER_FACTS_CACHED) -> None:
+        self._items: LRUCache[str, tuple[Tender, TenderFacts]] = LRUCache(maxsize=size)
         self._lock = threading.Lock()
 
     def __call__(self, tender: Tender) -> TenderFacts:
-        held = self._items.get(tender.tender_id)
+        with self._lock:
+            held = self._items.get(tender.tender_id)
         if held is not None and held[0] is tender:
             return held[1]
         value = _value_eur(tender)
         facts = TenderFacts(tender.text(), frozenset(tender.all_countries()),
                             np.nan if value is None else value, buyer_key(tender.buyer))
         with self._lock:
-            if len(self._items) >= self._size:
-                self._items.clear()
             self._items[tender.tender_id] = (tender, facts)
         return facts
 

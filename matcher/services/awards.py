@@ -28,7 +28,7 @@ from matcher.ranking.priors import (
 from matcher.schema import Award, FirmProfile, IngestReport, Tender
 from matcher.search.encoders import Embedder
 from matcher.search.lexical import LexicalModel
-from matcher.store import Database
+from matcher.store import Database, versions
 from matcher.store.awards import AwardRepository
 from matcher.store.firms import firms as firms_table
 
@@ -84,9 +84,10 @@ class AwardHistory:
         return resolver
 
     def market(self, before: date) -> Market:
-        """Counts of every stored award before ``before``, rebuilt when the day or the award count changes."""
+        """Counts of every stored award before ``before``, rebuilt when the day changes or any award is written
+        (the awards change counter: a rewritten award changes no count, but may change the market)."""
         with self.db.connect() as conn:
-            key = (before, self.repo.count(conn))
+            key = (before, versions.read(conn, "awards"))
             if self._market is None or self._market[0] != key:
                 self._market = (key, Market.from_awards(self.repo.before(conn, before), as_of=before))
         return self._market[1]

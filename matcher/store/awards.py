@@ -81,7 +81,7 @@ class AwardRepository:
         known = set(conn.execute(select(awards.c.identity).distinct()).scalars())
         made = 0
         for firm_id, identity in firms:
-            if identity in known and not self.links(conn, firm_id):
+            if identity is not None and identity in known and not self.links(conn, firm_id):
                 conn.execute(insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source="name"))
                 made += 1
         if made:

@@ -80,3 +80,29 @@ def test_the_store_keeps_the_identities_it_is_given(db: Database) -> None:
     with db.connect() as conn:
         assert repo.wins(conn, ["sup:chosen-by-caller"])[0].award_id == "a1"
         assert repo.links(conn, "f1") == ["sup:chosen-by-caller"] and repo.links(conn, "f2") == []
+
+
+def test_a_placeholder_supplier_and_an_unresolvable_firm_name_do_not_abort_the_ingest(
+    db: Database, tmp_path: Path
+) -> None:
+    # Found in review (issue 12): an award whose supplier is a placeholder ('TBC') stores no identity, and a
+    # firm whose name resolves to none made `None in known` true: a NULL link, IntegrityError, nothing stored.
+    with db.begin() as conn:
+        FirmRepository().upsert(conn, [FirmProfile(firm_id="f", name="TBC", description="cryostats")])
+    history = AwardHistory(db)
+    report, linked = history.ingest([write(tmp_path / "a.jsonl", award("a1", "TBC"), award("a2", "Bluefors Oy"))])
+    assert (report.new, linked) == (2, 0)
+    assert identities(db) == {"TBC": None, "Bluefors Oy": "sup:bluefors"}
+    assert history.wins("f") == []
+
+
+def test_the_market_follows_a_rewritten_award_with_the_same_count(db: Database, tmp_path: Path) -> None:
+    # Found in review (issue 12): the market was keyed by (day, award count), so an award rewritten in place
+    # (same count) kept yesterday's buyer counts until the day turned; the awards change counter is the key.
+    history = AwardHistory(db)
+    history.ingest([write(tmp_path / "a.jsonl", award("a1", "Bluefors Oy"))])
+    before = date(2022, 1, 1)
+    assert history.market(before).titles == {"Dilution refrigerator": 1}
+    renamed = award("a1", "Bluefors Oy").model_copy(update={"title": "Cryostat"})
+    history.ingest([write(tmp_path / "b.jsonl", renamed)])
+    assert history.market(before).titles == {"Cryostat": 1}
