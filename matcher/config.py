@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     result_cache_max_age: int = Field(default=3600, ge=1)
     # Fixed "now" for replays and the bundled demo (real notices whose deadlines have passed).
     clock: datetime | None = None
-    # How long a notice WITHOUT a deadline counts as open after its publication day (matcher.openness).
+    # How long a notice WITHOUT a deadline counts as open after its publication day (matcher.normalize.openness).
     # Calls for competition: the EU directives' minimum time for receipt of tenders is 30-35 days in an open
     # procedure (less with a prior information notice or urgency), and most buyers who omit the date follow
     # it or a little more; 60 days covers a normal call without keeping a forgotten one for months.

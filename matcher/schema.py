@@ -308,7 +308,7 @@ class CodeMatch(BaseModel):
     inferred: bool = Field(default=False, description="the firm's code was suggested from its description")
 
 
-#: What a reason or a concern says, as a code (``matcher.reasons`` words each one per language).
+#: What a reason or a concern says, as a code (``matcher.ranking.reasons`` words each one per language).
 ReasonKind = Literal[
     "similar_text", "shared_terms", "keyword_match", "code_match", "country_target", "value_in_range",
     "history", "approved_by_partner", "on_shortlist", "like_approved", "contract_nature_fit",
@@ -319,7 +319,7 @@ ReasonKind = Literal[
 
 class Reason(BaseModel):
     """One reason (or concern) as a code and its parameters, not a sentence: each face words it in the
-    reader's language with ``matcher.reasons.render``."""
+    reader's language with ``matcher.ranking.reasons.render``."""
 
     model_config = ConfigDict(frozen=True)
 

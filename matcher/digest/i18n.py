@@ -1,5 +1,5 @@
 """The words of a digest email in Korean and English. The reasons of each match come from the core as codes
-with parameters and are worded by ``matcher.reasons`` in the email's language."""
+with parameters and are worded by ``matcher.ranking.reasons`` in the email's language."""
 
 from __future__ import annotations
 
@@ -67,5 +67,5 @@ LABELS: dict[DigestLanguage, dict[str, str]] = {
 
 def reason_lines(explanation: Explanation, language: DigestLanguage) -> tuple[list[str], list[str]]:
     """A match's reasons and concerns in the email's language, from the core's reason codes
-    (``matcher.reasons`` holds the wording of every kind in every language)."""
+    (``matcher.ranking.reasons`` holds the wording of every kind in every language)."""
     return explanation_lines(explanation, language)

@@ -3,7 +3,7 @@
 Inside the history before the cut, an inner time split (at the same quantile) gives profiles (wins before the
 inner cut) and labels (wins between the inner cut and the cut). Features come from the product's own code
 (``EvalContext.firm``). Two thirds of the firms train a pairwise logistic regression (each won award against
-random awards it did not win) and tree ensembles (``matcher.trees``: won rows against the not-won rows history
+random awards it did not win) and tree ensembles (``matcher.ranking.trees``: won rows against the not-won rows history
 ranks highest plus weighted random ones); the other third validates them against the hand-set weighted
 scorers, and the best on validation Recall@k is what ships (a learnt model is then refitted on every firm).
 """

@@ -36,7 +36,7 @@ MAX_TERMS = 5
 BROAD_LEVELS = frozenset({"division", "segment"})
 #: A contract-nature fit at or above this is a reason, at or below ``NATURE_MISMATCH`` a concern.
 NATURE_FIT, NATURE_MISMATCH = 0.9, 0.4
-# matcher.feedback words its notes in English; these are its three (tests/ranking/test_explain.py holds them
+# matcher.ranking.feedback words its notes in English; these are its three (tests/ranking/test_explain.py holds them
 # equal to what feedback_signal returns).
 FEEDBACK_KINDS: dict[str, ReasonKind] = {
     "approved for this firm by its partner": "approved_by_partner",

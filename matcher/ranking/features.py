@@ -1,8 +1,8 @@
 """The ranking features of many (firm, tender) pairs at once: one row per tender, one column per feature.
 
-``matcher.signals.compute_signals`` (recommend, firms-for) and ``matcher.evaluate`` (thousands of firms
+``matcher.ranking.signals.compute_signals`` (recommend, firms-for) and ``matcher.evaluate`` (thousands of firms
 against thousands of awards) both compute their numbers here, so what is measured is what ships. The
-per-pair functions in ``matcher.signals`` word the reasons; ``tests/eval/test_features.py`` holds them equal.
+per-pair functions in ``matcher.ranking.signals`` word the reasons; ``tests/eval/test_features.py`` holds them equal.
 The features themselves (names, column order, kinds) are declared once, in ``matcher.feature_set``.
 """
 
@@ -46,7 +46,7 @@ BUYER_KEYS_CACHED = 1 << 16
 
 @cached(LRUCache(maxsize=CODE_PAIRS_CACHED), lock=threading.Lock())
 def code_similarity(firm_code: str, tender_code: str) -> float:
-    """``matcher.codes.compare`` as a number (0 when the codes share no level), cached."""
+    """``matcher.normalize.codes.compare`` as a number (0 when the codes share no level), cached."""
     found = compare(firm_code, tender_code)
     return found.similarity if found is not None else 0.0
 
@@ -248,7 +248,7 @@ def value_scores(firm: FirmProfile, batch: CandidateBatch) -> np.ndarray:
 
 def nature_scores(firm: FirmProfile, batch: CandidateBatch, inferred: Sequence[tuple[str, float]] = ()) -> np.ndarray:
     """How well what each notice buys (supplies, services, works) fits what the firm sells
-    (``matcher.nature``); NEUTRAL when either side is unknown."""
+    (``matcher.normalize.nature``); NEUTRAL when either side is unknown."""
     natures = firm_natures(firm, inferred)
     if not natures:
         return np.full(len(batch), NEUTRAL)
@@ -311,7 +311,7 @@ def signal_matrix(
 ) -> np.ndarray:
     """(n tenders, len(FEATURES)) features in [0, 1], columns in ``FEATURES`` order; history and feedback
     columns come from ``extra`` (NEUTRAL when absent). ``inferred`` are (code, confidence) pairs suggested
-    from the firm's description (``matcher.code_inference``): they feed the code and contract-nature columns
+    from the firm's description (``matcher.search.code_inference``): they feed the code and contract-nature columns
     below confirmed codes."""
     out = np.full((len(batch), len(FEATURES)), NEUTRAL, dtype=np.float64)
     column = {name: j for j, name in enumerate(FEATURES)}

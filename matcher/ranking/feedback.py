@@ -4,7 +4,7 @@ A tender a partner approved for a firm scores 1, one still proposed 0.75; a reje
 ranking (it is filtered out). Every other candidate moves towards the firm's approved tenders and away from
 its rejected ones: 0.5 plus half the difference between its likeness to the nearest approved tender and to
 the nearest rejected one. Likeness is the mean of the text cosine and how close the two notices' codes are
-(``matcher.codes``: same product class, group, ...): "more like this one" means more of what that notice
+(``matcher.normalize.codes``: same product class, group, ...): "more like this one" means more of what that notice
 buys, and on the judged tuning half the cosine alone moved notices that read alike but buy something else
 (``matcher evaluate --judged --decisions``). A firm without decisions gets the neutral 0.5 everywhere.
 """

@@ -1,7 +1,7 @@
 """Fuse signals into one score in [0, 1] and order candidates.
 
 The default is a weighted mean of the signals times the exact-term guard. A learned re-ranker (see
-``matcher.reranker``) can replace the weighted mean; it sees the same signal vector.
+``matcher.ranking.reranker``) can replace the weighted mean; it sees the same signal vector.
 """
 
 from __future__ import annotations

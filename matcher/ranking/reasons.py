@@ -1,6 +1,6 @@
 """Reasons and concerns in words: one template per reason kind and language.
 
-The core explains a match with ``Reason`` codes and parameters (``matcher.explain``); this module is the one
+The core explains a match with ``Reason`` codes and parameters (``matcher.ranking.explain``); this module is the one
 place that words them. Every face (CLI, API summary, digests, pages) calls ``render`` with the reader's
 language, so adding a language means adding one column here, and ``tests/ranking/test_reasons.py`` checks that
 every kind is worded in every language with its parameters filled in.

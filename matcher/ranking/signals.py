@@ -48,7 +48,7 @@ class Signals:
     value_note: str = ""
     history_note: str = ""
     feedback_note: str = ""
-    # Not features: what the notice buys and what the firm sells (``matcher.nature``), for the reasons.
+    # Not features: what the notice buys and what the firm sells (``matcher.normalize.nature``), for the reasons.
     tender_nature: str | None = None
     firm_offers: tuple[str, ...] = ()
 
@@ -80,7 +80,7 @@ def country_fact(firm: FirmProfile, tender: Tender) -> Reason | None:
 
 
 def country_note(firm: FirmProfile, tender: Tender) -> str:
-    """Why the country signal is what ``matcher.features.country_scores`` made it, in words."""
+    """Why the country signal is what ``matcher.ranking.features.country_scores`` made it, in words."""
     if not firm.target_countries:
         return "no target countries in the profile"
     if not tender.all_countries():
@@ -109,7 +109,7 @@ def value_fact(firm: FirmProfile, tender: Tender) -> Reason | None:
 
 
 def value_note(firm: FirmProfile, tender: Tender) -> str:
-    """Why the value signal is what ``matcher.features.value_scores`` made it, in words."""
+    """Why the value signal is what ``matcher.ranking.features.value_scores`` made it, in words."""
     if tender.value is None or tender.value <= 0:
         return "the notice gives no value"
     if firm.min_value is None and firm.max_value is None:
@@ -130,7 +130,7 @@ class ScoredCandidates:
     matrix: np.ndarray  # (n, len(FEATURES))
     guards: list[TermGuard]
     notes: Mapping[str, Sequence[str]]
-    #: (code, confidence) pairs inferred from the firm's description (``matcher.code_inference``).
+    #: (code, confidence) pairs inferred from the firm's description (``matcher.search.code_inference``).
     inferred: Sequence[tuple[str, float]] = ()
 
     @property
@@ -146,7 +146,7 @@ def score_candidates(
     extra: Mapping[str, Sequence[tuple[float, str]]] | None = None,
     inferred: Sequence[tuple[str, float]] = (),
 ) -> ScoredCandidates:
-    """The numbers ranking needs for every candidate (from ``matcher.features``, what evaluation measures).
+    """The numbers ranking needs for every candidate (from ``matcher.ranking.features``, what evaluation measures).
     ``extra`` carries (value, note) per candidate for history and feedback; ``inferred`` the firm's
     suggested codes with their confidence."""
     batch = prepare_candidates(tenders, lexical)

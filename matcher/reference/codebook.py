@@ -1,6 +1,6 @@
 """The shipped code lists: CPV 2008 and UNGM UNSPSC labels keyed by scheme-prefixed code.
 
-Kept apart from ``matcher.codes`` (the hierarchy and how close two codes are) because the schema itself needs
+Kept apart from ``matcher.normalize.codes`` (the hierarchy and how close two codes are) because the schema itself needs
 labels: a notice's searched text includes the labels of its codes (``Tender.text``), and this module
 imports nothing of the project.
 """

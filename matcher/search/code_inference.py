@@ -3,7 +3,7 @@
 Two kinds of evidence, both in the encoder's space (``use-multilingual`` puts a Korean sentence near the
 English label that says the same):
 
-- **labels**: the cosine between the profile and each code's label (``matcher.code_labels``), taken per
+- **labels**: the cosine between the profile and each code's label (``matcher.search.code_labels``), taken per
   class as the best label of the class, and used as its gap to the profile's best class (``label_gap`` <= 0):
   absolute cosines depend on the text's length (a short profile sits nearer short labels than a long
   notice does), so a confidence fitted on notices would not carry over to profiles;

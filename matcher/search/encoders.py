@@ -5,7 +5,7 @@ Backends:
   Korean). The default, because firm profiles are often Korean and notices are not.
 - ``minilm``: all-MiniLM-L6-v2 via sentence-transformers (English, 384-d), fp32.
 - ``minilm-bf16``: the same model in bfloat16 (about 2.7x faster on CPUs with bf16 support).
-- ``minilm-int8``: the same model as int8 ONNX through onnxruntime (``matcher.onnx_encoder``), built once into
+- ``minilm-int8``: the same model as int8 ONNX through onnxruntime (``matcher.search.onnx_encoder``), built once into
   ``<home>/cache/onnx``; no bf16 hardware needed. Its vectors are cached apart from fp32 minilm's.
 - ``fake``: a deterministic hashed bag of words, for unit tests only.
 """

@@ -1,4 +1,4 @@
-"""What is open at the Matcher's clock, kept between requests (the rule itself: ``matcher.openness``).
+"""What is open at the Matcher's clock, kept between requests (the rule itself: ``matcher.normalize.openness``).
 
 Two things are read from the store for every ranking and change rarely: the indexed notices open now, a
 FAISS prefilter (in a year-long feed most notices are closed, and scanning only open ones spares fetching

@@ -1,6 +1,6 @@
 """Candidate retrieval: over-fetch from the vector index, then apply the hard filters.
 
-Hard filters (open at the moment asked, as ``matcher.openness`` defines it; opportunity notice types;
+Hard filters (open at the moment asked, as ``matcher.normalize.openness`` defines it; opportunity notice types;
 countries; value range; excluded ids) can remove most of what the index returns (most notices in a
 year-long feed are closed or are award notices), so the fetch grows until enough candidates pass or the
 whole index has been seen. Notices published after the moment asked are never returned, closed or not.

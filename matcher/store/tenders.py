@@ -77,7 +77,8 @@ tender_countries = Table(
 
 @dataclass(frozen=True)
 class TenderFilter:
-    """Filters for listing tenders. ``open_at`` keeps the notices open at that moment (``matcher.openness``)."""
+    """Filters for listing tenders. ``open_at`` keeps the notices open at that moment
+    (``matcher.normalize.openness``)."""
 
     country: str | None = None
     code_prefix: str | None = None
@@ -225,7 +226,7 @@ class TenderRepository:
         return list(conn.execute(query).scalars())
 
     def open_ids(self, conn: Connection, now: datetime) -> list[str]:
-        """Ids of the notices open at ``now`` (``matcher.openness``: the same rule as ``OpenAt.is_open``)."""
+        """Ids of the notices open at ``now`` (``matcher.normalize.openness``: the same rule as ``OpenAt.is_open``)."""
         query = select(tenders.c.tender_id).where(*self._open_conditions(now))
         return list(conn.execute(query).scalars())
 

@@ -73,5 +73,5 @@ def test_the_openapi_document_states_the_country_rule(world: World) -> None:
     document = world.client.get("/openapi.json").json()
     for place, schema in _country_schemas(document).items():
         assert "AQ" in schema["enum"] and "KR" in schema["enum"] and "ZZ" not in schema["enum"], place
-        assert len(schema["enum"]) == 250, place  # the 249 ISO 3166-1 codes and XK (Kosovo), as matcher.countries
+        assert len(schema["enum"]) == 250, place  # the 249 ISO 3166-1 codes and XK (Kosovo)
         assert "ISO 3166-1 alpha-2" in schema["description"], place

@@ -25,7 +25,8 @@ FIRMS = [
 ]
 
 
-# Worked by hand with matcher.fx rates: 5,000 USD = 4,630 EUR; 2,000,000 KRW = 1,356 EUR; 1,000 USD = 926 EUR.
+# Worked by hand with matcher.normalize.currencies rates: 5,000 USD = 4,630 EUR; 2,000,000 KRW = 1,356 EUR;
+# 1,000 USD = 926 EUR.
 # Outside the range the value signal is 1 - log10(how many times off): a 10k minimum against 4,630 EUR is
 # 1 - log10(2.16) = 0.666.
 EXPECTED_COUNTRY = {"a": [1.0, 0.0, 0.5, 0.5], "b": [0.5] * 4, "c": [0.5] * 4}

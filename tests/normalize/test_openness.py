@@ -1,4 +1,4 @@
-"""What "open" means (matcher.openness): the window after publication for notices without a deadline,
+"""What "open" means (matcher.normalize.openness): the window after publication for notices without a deadline,
 notices published after "now" hidden, cancellations by a later notice, and every place that decides it
 agreeing (the rule on one notice, the hard filter, the store's open-now prefilter, the tenders listing)."""
 

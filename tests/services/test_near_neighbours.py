@@ -36,7 +36,7 @@ from tests.conftest import FIXTURES
 CASES_DIR = FIXTURES / "ted_cases"
 #: After the newest notice used here (ted:251916-2022, published 2022-05): a "now" hides later notices.
 CLOCK = datetime(2023, 1, 1, tzinfo=UTC)
-#: ``matcher.explain``: a nature fit at or below 0.2 is a concern; the issue asks for "low", below 0.5.
+#: ``matcher.ranking.explain``: a nature fit at or below 0.2 is a concern; the issue asks for "low", below 0.5.
 LOW_NATURE = 0.5
 
 

@@ -55,7 +55,7 @@ def test_recommend_filters_ranks_and_explains(loaded: Matcher) -> None:
     assert top.parts.country == 1.0 and top.parts.codes == 0.9
     assert "ultrasound" in top.reasons.matched_terms
     assert top.reasons.matched_codes[0].tender_code == "CPV:33112200"
-    # Reasons are codes with parameters; the summary is their English wording (matcher.reasons).
+    # Reasons are codes with parameters; the summary is their English wording (matcher.ranking.reasons).
     assert Reason(kind="country_target", params={"countries": ["KE"]}) in top.reasons.reasons
     assert "a target country: KE" in top.reasons.summary
     assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)
