@@ -19,8 +19,8 @@ from matcher.ingest.ted_common import (
     MAX_DESCRIPTION,
     Element,
     NotUsableError,
-    amount,
     clean,
+    first_amount,
     iso_country,
     local_deadline,
     unique,
@@ -205,11 +205,7 @@ def _eforms_value(
     candidates = [root.find(".//efac:NoticeResult/cbc:TotalAmount", _NS)]
     candidates.append(project.find(path, _NS) if project is not None else None)
     candidates.append(lots[0].find(path, _NS) if len(lots) == 1 else None)
-    for element in candidates:
-        value, currency = amount(element)
-        if value is not None:
-            return value, currency
-    return None, None
+    return first_amount(candidates)
 
 
 def _eforms_deadline(root: Element, country: str | None) -> datetime | None:

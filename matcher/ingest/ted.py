@@ -46,8 +46,8 @@ from matcher.ingest.ted_common import (
     MAX_DESCRIPTION,
     Element,
     NotUsableError,
-    amount,
     clean,
+    first_amount,
     iso_country,
     local_deadline,
     parse_xml,
@@ -365,11 +365,7 @@ def _ted_value(doc: _TedExport) -> tuple[float | None, str | None]:
         *_findall(doc.obj, "VAL_TOTAL"),
         *_findall(doc.obj, "VAL_ESTIMATED_TOTAL"),
     ]
-    for element in candidates:
-        value, currency = amount(element)
-        if value is not None:
-            return value, currency
-    return None, None
+    return first_amount(candidates)
 
 
 def _ted_deadline(doc: _TedExport, country: str | None) -> datetime | None:

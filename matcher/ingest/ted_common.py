@@ -111,3 +111,12 @@ def amount(element: Element | None) -> tuple[float | None, str | None]:
         return None, None
     currency = (element.get("CURRENCY") or element.get("currencyID") or "").strip().upper()
     return value, currency or None
+
+
+def first_amount(elements: Iterable[Element | None]) -> tuple[float | None, str | None]:
+    """The first of ``elements`` (in order of preference) that holds a usable amount, as ``amount`` reads it."""
+    for element in elements:
+        value, currency = amount(element)
+        if value is not None:
+            return value, currency
+    return None, None
