@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import subprocess
@@ -33,7 +34,9 @@ def run_part(tree: Path, part: str, smoke: bool, out: Path) -> dict[str, float]:
     out.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "benchmarks", "--only", part, "--results", str(out),
                "--output", str(out / "report.md"), *(["--smoke"] if smoke else [])]
-    subprocess.run(command, cwd=tree, check=True, stdout=subprocess.DEVNULL)
+    # PYTHONPATH, so that the servers a part starts (through .venv/bin/matcher) import this tree's code too.
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    subprocess.run(command, cwd=tree, env=env, check=True, stdout=subprocess.DEVNULL)
     rows = json.loads((out / f"{part}.json").read_text())["rows"]
     return {row["figure"]: value for row in rows if (value := first_number(row["ours"])) is not None}
 
@@ -49,6 +52,7 @@ def main() -> None:
         base = Path(tmp) / "base"
         subprocess.run(["git", "worktree", "add", "--detach", str(base), args.base], cwd=ROOT, check=True,
                        capture_output=True)
+        (base / ".venv").symlink_to(ROOT / ".venv")  # parts run servers with <tree>/.venv/bin/matcher
         try:
             for part in args.parts:
                 a: dict[str, list[float]] = {}
