@@ -2,7 +2,7 @@
 
 ``matcher.ranking.signals.compute_signals`` (recommend, firms-for) and ``matcher.evaluate`` (thousands of firms
 against thousands of awards) both compute their numbers here, so what is measured is what ships. The
-per-pair functions in ``matcher.ranking.signals`` word the reasons; ``tests/eval/test_features.py`` holds them equal.
+per-pair functions in ``matcher.ranking.signals`` word the reasons; ``tests/ranking/test_features.py`` holds them equal.
 The features themselves (names, column order, kinds) are declared once, in ``matcher.feature_set``.
 """
 

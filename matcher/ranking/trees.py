@@ -11,7 +11,7 @@ trees and ``GradientBoostingClassifier``; moving to one would change the model `
 ships). ``export_trees`` therefore checks every assumption it makes about them (``_sklearn_trees``), and
 ``fit_trees`` checks the exported walk against the classifier's public ``decision_function`` before anything
 is saved: a scikit-learn whose internals moved is refused with its version named, never misread.
-pyproject.toml pins the scikit-learn range this was tested with (``tests/eval/test_trees.py`` walks against
+pyproject.toml pins the scikit-learn range this was tested with (``tests/ranking/test_trees.py`` walks against
 ``predict_proba`` on the product's own features).
 """
 
