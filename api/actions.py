@@ -6,9 +6,11 @@ ranking) runs in Starlette's threadpool: routes that call it are plain ``def`` o
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Sequence
 from typing import Literal
 
-from fastapi import BackgroundTasks, UploadFile
+from fastapi import BackgroundTasks, Response, UploadFile
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +27,7 @@ from api.schemas import (
     MatchPublic,
     Readiness,
     Rejection,
+    ShortlistExportQuery,
     ShortlistFromRecommendations,
     ShortlistItemOut,
     StoreHealth,
@@ -34,11 +37,14 @@ from api.uploads import saved_upload
 from matcher.errors import Conflict, IndexNotReady, InvalidInput, NotFound
 from matcher.ingest.base import describe_validation_error
 from matcher.pipeline import IngestResult, Matcher
-from matcher.schema import FirmProfile, IngestReport, Match
+from matcher.ranking.reasons import CONCERN_PREFIX, ReasonLanguage, explanation_lines
+from matcher.schema import Explanation, FirmProfile, IngestReport, Match
 from matcher.search.retrieve import MatchQuery
+from matcher.services import shortlist_export
 from matcher.services.access import AccessControl, Principal
+from matcher.services.shortlists import ShortlistEntry
 from matcher.store import TenderFilter
-from matcher.store.shortlists import FeedbackEvent, ShortlistItem, Status
+from matcher.store.shortlists import FeedbackEvent, Status
 
 
 # ----------------------------------------------------------------------------- imports and the index
@@ -112,34 +118,127 @@ def visible_firms(
     return total, [FirmPublic.model_validate(f.model_dump()) for f in firms]
 
 
+# ----------------------------------------------------------------------------- the reader's language
+#: Put before a concern in a summary worded in that language (English: the core's own prefix).
+CONCERN_PREFIXES: dict[ReasonLanguage, str] = {"en": CONCERN_PREFIX, "ko": "확인할 점: "}
+
+
+def reader_language(lang: ReasonLanguage | None, accept_language: str | None) -> ReasonLanguage:
+    """``lang`` when given, else the most preferred of ko and en in an Accept-Language header (RFC 9110:
+    by q-value, then by order; q=0 means "not this one"), else English."""
+    if lang is not None:
+        return lang
+    ranked: list[tuple[float, int, ReasonLanguage]] = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, *params = part.split(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in ("ko", "en"):
+            continue
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                weight = _q(value)
+        if weight > 0:
+            ranked.append((-weight, position, "ko" if primary == "ko" else "en"))
+    return min(ranked)[2] if ranked else "en"
+
+
+def _q(value: str) -> float:
+    try:
+        weight = float(value.strip())
+    except ValueError:
+        return 0.0  # a malformed weight counts as refusing the language, never as a 500
+    return weight if math.isfinite(weight) and 0 <= weight <= 1 else 0.0
+
+
+def language_headers(language: ReasonLanguage) -> dict[str, str]:
+    """What a response worded in the reader's language says about it: the language, and that caches must
+    key it by the header it may have been chosen from."""
+    return {"Content-Language": language, "Vary": "Accept-Language"}
+
+
+def summary_in(explanation: Explanation, language: ReasonLanguage) -> list[str]:
+    """``Explanation.summary`` worded in ``language``: the reasons, then the concerns, prefixed."""
+    reasons, concerns = explanation_lines(explanation, language)
+    return reasons + [CONCERN_PREFIXES[language] + text for text in concerns]
+
+
 # ----------------------------------------------------------------------------- matches
-def public(matches: list[Match]) -> list[MatchPublic]:
-    return [MatchPublic.model_validate(m.model_dump()) for m in matches]
+def public(matches: list[Match], language: ReasonLanguage = "en") -> list[MatchPublic]:
+    """Matches as the API serves them, their reasons' summary worded in ``language`` (the reason codes
+    themselves are the same in every language)."""
+    out = []
+    for match in matches:
+        data = match.model_dump()
+        data["reasons"]["summary"] = summary_in(match.reasons, language)
+        out.append(MatchPublic.model_validate(data))
+    return out
 
 
 def firms_for(
-    matcher: Matcher, access: AccessControl, principal: Principal, tender_id: str, k: int
+    matcher: Matcher, access: AccessControl, principal: Principal, tender_id: str, k: int,
+    language: ReasonLanguage = "en",
 ) -> list[MatchPublic]:
     """Ranked firms for a tender, only among the firms the caller may see."""
-    return public(matcher.firms_for(tender_id, k=k, firm_ids=access.visible_firm_ids(principal)))
+    return public(matcher.firms_for(tender_id, k=k, firm_ids=access.visible_firm_ids(principal)), language)
 
 
 # ----------------------------------------------------------------------------- shortlists
-def item_out(item: ShortlistItem) -> ShortlistItemOut:
-    return ShortlistItemOut.model_validate(item.__dict__)
+def item_out(entry: ShortlistEntry) -> ShortlistItemOut:
+    return ShortlistItemOut.model_validate(vars(entry))
 
 
 def event_out(event: FeedbackEvent) -> FeedbackEventOut:
     return FeedbackEventOut.model_validate(event.__dict__)
 
 
+def visible_shortlist(
+    matcher: Matcher, principal: Principal, firm_id: str, status: Status | None
+) -> list[ShortlistEntry]:
+    """A firm's shortlist as the caller may see it: a firm key sees only the items its partner approved."""
+    if principal.role == "firm":
+        status = "approved"
+    return matcher.shortlist(firm_id, status)
+
+
 def shortlist(
     matcher: Matcher, principal: Principal, firm_id: str, status: Status | None
 ) -> list[ShortlistItemOut]:
-    """A firm's shortlist; a firm key sees only the items its partner approved."""
-    if principal.role == "firm":
-        status = "approved"
-    return [item_out(i) for i in matcher.shortlist(firm_id, status)]
+    return [item_out(e) for e in visible_shortlist(matcher, principal, firm_id, status)]
+
+
+ExportFormat = Literal["csv", "xlsx", "ics"]
+#: Media type of each export (CSV and iCalendar are UTF-8 text).
+EXPORT_TYPES: dict[ExportFormat, str] = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ics": "text/calendar; charset=utf-8",
+}
+
+
+def export_shortlist(
+    matcher: Matcher, principal: Principal, firm_id: str, query: ShortlistExportQuery, file_format: ExportFormat,
+    language: ReasonLanguage,
+) -> Response:
+    """The shortlist the caller may see, as a file to download (``matcher.services.shortlist_export``)."""
+    entries = visible_shortlist(matcher, principal, firm_id, query.status)
+    writers: dict[ExportFormat, Callable[[Sequence[ShortlistEntry]], bytes]] = {
+        "csv": lambda e: shortlist_export.to_csv(e, language),
+        "xlsx": lambda e: shortlist_export.to_xlsx(e, language),
+        "ics": lambda e: shortlist_export.to_ics(e, matcher.get_firm(firm_id).name, language),
+    }
+    name = f"shortlist-{_filename_part(firm_id)}-{matcher.settings.now():%Y-%m-%d}.{file_format}"
+    return Response(
+        writers[file_format](entries), media_type=EXPORT_TYPES[file_format],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _filename_part(text: str) -> str:
+    """An id as a safe ASCII file name part: ids may hold quotes, ';' or non-ASCII, which would break the
+    Content-Disposition header or the user's file system."""
+    return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in text)
 
 
 def propose_top(

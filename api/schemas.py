@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Generic, Literal, TypeVar
 
+from fastapi import Header
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from matcher.reference.countries import ISO_COUNTRIES
@@ -67,7 +68,18 @@ class TenderQuery(PageQuery):
     source: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$")
 
 
-class RecommendQuery(_In):
+class LanguageQuery(_In):
+    lang: Literal["ko", "en"] | None = Field(default=None, description=(
+        "language of the worded text (reasons' summary, file headers); without it the first of ko or en in "
+        "the Accept-Language header, else en"))
+
+
+#: The reader's languages, used when a route that words text is not given ``lang``.
+AcceptLanguage = Annotated[str | None, Header(description=(
+    "the reader's languages; the first of ko or en in it words the text when 'lang' is not given"))]
+
+
+class RecommendQuery(LanguageQuery):
     k: int = Field(default=10, ge=1, le=100, description="how many results")
     country: list[CountryCode] = Field(default_factory=list, max_length=50, description="repeatable")
     min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="in 'currency'")
@@ -83,7 +95,7 @@ class RecommendQuery(_In):
         return self
 
 
-class FirmsForQuery(_In):
+class FirmsForQuery(LanguageQuery):
     k: int = Field(default=10, ge=1, le=100, description="how many firms")
 
 
@@ -91,6 +103,10 @@ class ShortlistQuery(_In):
     status: Literal["proposed", "approved", "rejected"] | None = Field(
         default=None, description="only items with this status (firm keys always see approved items only)"
     )
+
+
+class ShortlistExportQuery(ShortlistQuery, LanguageQuery):
+    """Which items to export, and the language of the headers and status words."""
 
 
 # ----------------------------------------------------------------------------- errors
@@ -209,7 +225,9 @@ class CodesIn(_In):
 # ----------------------------------------------------------------------------- matches and shortlists
 class MatchPublic(Match):
     """A ranked tender for a firm (or firm for a tender) with its score, score parts and reasons, exactly
-    as ``matcher recommend --json`` prints it."""
+    as ``matcher recommend --json`` prints it in English. The reasons and concerns are codes with parameters;
+    their ``summary`` is worded in the reader's language (``lang`` or Accept-Language; the response's
+    Content-Language names it), concerns prefixed ("concern: " in English)."""
 
 
 class ShortlistItemIn(_In):
@@ -231,6 +249,9 @@ class DecisionIn(_In):
 
 
 class ShortlistItemOut(BaseModel):
+    """A shortlist item with the fields of its tender; a tender deleted since keeps its item (the
+    decision is history) with its tender fields null."""
+
     firm_id: str
     tender_id: str
     status: Literal["proposed", "approved", "rejected"]
@@ -240,6 +261,11 @@ class ShortlistItemOut(BaseModel):
     proposed_at: datetime
     decided_by: str | None
     decided_at: datetime | None
+    title: str | None = Field(description="the tender's title; null when the tender has been deleted")
+    buyer: str | None
+    buyer_country: str | None
+    deadline: datetime | None
+    url: str | None
 
 
 class FeedbackEventOut(BaseModel):

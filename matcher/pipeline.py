@@ -26,12 +26,12 @@ from matcher.services.catalog import Catalog, IngestResult
 from matcher.services.code_suggestions import CodeSuggestions
 from matcher.services.engine import Engine
 from matcher.services.recommender import Recommender
-from matcher.services.shortlists import Shortlists
+from matcher.services.shortlists import ShortlistEntry, Shortlists
 from matcher.services.subscriptions import DigestLedger, Subscriptions
 from matcher.store import TenderFilter
 from matcher.store.digests import DigestRecord
 from matcher.store.locks import Lease
-from matcher.store.shortlists import FeedbackEvent, ShortlistItem, Status
+from matcher.store.shortlists import FeedbackEvent, Status
 from matcher.store.subscriptions import Subscription, SubscriptionSpec
 
 __all__ = ["IngestResult", "Matcher"]
@@ -156,14 +156,14 @@ class Matcher:
 
     # ------------------------------------------------------------------ shortlists
     def propose(self, firm_id: str, tender_id: str, actor: str, note: str = "",
-                score: float | None = None) -> ShortlistItem:
+                score: float | None = None) -> ShortlistEntry:
         return self.shortlists.propose(firm_id, tender_id, actor, note, score)
 
     def decide(self, firm_id: str, tender_id: str, status: Status, actor: str,
-               note: str | None = None) -> ShortlistItem:
+               note: str | None = None) -> ShortlistEntry:
         return self.shortlists.decide(firm_id, tender_id, status, actor, note)
 
-    def shortlist(self, firm_id: str, status: Status | None = None) -> list[ShortlistItem]:
+    def shortlist(self, firm_id: str, status: Status | None = None) -> list[ShortlistEntry]:
         return self.shortlists.items(firm_id, status)
 
     def decisions(self, firm_ids: list[str]) -> dict[str, dict[str, Status]]:

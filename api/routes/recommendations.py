@@ -5,6 +5,9 @@ changed (``Matcher.recommendation_key``, one database read) is answered on the e
 serialised the first time; only a ranking goes to the threadpool, at most ``RANKING_THREADS`` at once
 per process (ranking is mostly Python under the GIL: more threads only share one core's worth of time,
 measured 12% fewer requests per second at 40 than at 2).
+
+The reasons' summary is worded in the reader's language (``lang``, else Accept-Language), so the language is
+part of the cache key and the response varies with the header.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pydantic import TypeAdapter
 from api import actions
 from api.deps import FirmAccess, MatcherDep
 from api.errors import ERRORS, responses
-from api.schemas import MatchPublic, RecommendQuery
+from api.schemas import AcceptLanguage, MatchPublic, RecommendQuery
 from matcher.search.retrieve import MatchQuery
 from matcher.services.result_cache import ResultCache
 
@@ -31,14 +34,17 @@ _MATCHES = TypeAdapter(list[MatchPublic])
     response_model=list[MatchPublic],
 )
 async def recommendations(
-    firm_id: FirmAccess, query: Annotated[RecommendQuery, Query()], matcher: MatcherDep, request: Request
+    firm_id: FirmAccess, query: Annotated[RecommendQuery, Query()], matcher: MatcherDep, request: Request,
+    accept_language: AcceptLanguage = None,
 ) -> Response:
     match_query = MatchQuery(
         k=query.k, include_closed=query.include_closed, countries=tuple(query.country),
         min_value=query.min_value, max_value=query.max_value, value_currency=query.currency,
     )
+    language = actions.reader_language(query.lang, accept_language)
     cache: ResultCache[bytes] = request.app.state.responses
-    key = matcher.recommendation_key(firm_id, match_query)
+    inputs = matcher.recommendation_key(firm_id, match_query)
+    key = (inputs, language) if inputs is not None else None
     now = matcher.settings.now()
     body = cache.get(key, now) if key is not None else None
     if body is None:
@@ -46,7 +52,7 @@ async def recommendations(
         # Ranked afresh (not through the core's own cache, which keys the same inputs): one key read, one copy.
         ranked = await anyio.to_thread.run_sync(matcher.recommend_many, [firm_id], match_query, limiter=ranking)
         matches = ranked[0]
-        body = _MATCHES.dump_json(actions.public(matches))
+        body = _MATCHES.dump_json(actions.public(matches, language))
         if key is not None:
             cache.put(key, body, matcher.fresh_until(matches, now))
-    return Response(body, media_type="application/json")
+    return Response(body, media_type="application/json", headers=actions.language_headers(language))

@@ -1,18 +1,21 @@
 """Shortlists: partners (and officers) propose tenders for a firm and decide on them; the firm sees the
-approved items. Every proposal and decision is appended to the feedback log that ranking learns from."""
+approved items. Every proposal and decision is appended to the feedback log that ranking learns from.
+The shortlist downloads as CSV, Excel and a calendar of its deadlines, with the same access rules."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 
 from api import actions
 from api.deps import CuratorDep, FirmAccess, MatcherDep, PrincipalDep, TenderIdPath
 from api.errors import BODY_ERRORS, ERRORS, responses
 from api.schemas import (
+    AcceptLanguage,
     DecisionIn,
     FeedbackEventOut,
+    ShortlistExportQuery,
     ShortlistFromRecommendations,
     ShortlistItemIn,
     ShortlistItemOut,
@@ -27,6 +30,47 @@ def get_shortlist(
     firm_id: FirmAccess, query: Annotated[ShortlistQuery, Query()], matcher: MatcherDep, principal: PrincipalDep
 ) -> list[ShortlistItemOut]:
     return actions.shortlist(matcher, principal, firm_id, query.status)
+
+
+def _file(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
+    return {200: {"content": {media_type: {"schema": {"type": "string", "format": "binary"}}},
+                  "description": f"{what}, as an attachment"}}
+
+
+@router.get(
+    "/shortlist/export.csv", summary="The shortlist as CSV (UTF-8 with BOM; firm keys: approved items)",
+    response_class=Response, responses=_file("text/csv", "One row per item"),
+)
+def export_csv(
+    firm_id: FirmAccess, query: Annotated[ShortlistExportQuery, Query()], matcher: MatcherDep,
+    principal: PrincipalDep, accept_language: AcceptLanguage = None,
+) -> Response:
+    language = actions.reader_language(query.lang, accept_language)
+    return actions.export_shortlist(matcher, principal, firm_id, query, "csv", language)
+
+
+@router.get(
+    "/shortlist/export.xlsx", summary="The shortlist as an Excel workbook (firm keys: approved items)",
+    response_class=Response, responses=_file(actions.EXPORT_TYPES["xlsx"], "One row per item"),
+)
+def export_xlsx(
+    firm_id: FirmAccess, query: Annotated[ShortlistExportQuery, Query()], matcher: MatcherDep,
+    principal: PrincipalDep, accept_language: AcceptLanguage = None,
+) -> Response:
+    language = actions.reader_language(query.lang, accept_language)
+    return actions.export_shortlist(matcher, principal, firm_id, query, "xlsx", language)
+
+
+@router.get(
+    "/shortlist/export.ics", summary="The shortlist's deadlines as a calendar (.ics; firm keys: approved items)",
+    response_class=Response, responses=_file("text/calendar", "One event per item with a deadline"),
+)
+def export_ics(
+    firm_id: FirmAccess, query: Annotated[ShortlistExportQuery, Query()], matcher: MatcherDep,
+    principal: PrincipalDep, accept_language: AcceptLanguage = None,
+) -> Response:
+    language = actions.reader_language(query.lang, accept_language)
+    return actions.export_shortlist(matcher, principal, firm_id, query, "ics", language)
 
 
 @router.post(

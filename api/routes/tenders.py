@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Query, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Query, Response, UploadFile
 
 from api import actions
 from api.deps import AccessDep, CuratorDep, JobsDep, MatcherDep, OfficerDep, PrincipalDep, TenderIdPath
 from api.errors import BODY_ERRORS, ERRORS, responses
-from api.schemas import Deleted, FirmsForQuery, IngestSummary, MatchPublic, Page, TenderBatch, TenderPublic, TenderQuery
+from api.schemas import (
+    AcceptLanguage,
+    Deleted,
+    FirmsForQuery,
+    IngestSummary,
+    MatchPublic,
+    Page,
+    TenderBatch,
+    TenderPublic,
+    TenderQuery,
+)
 from matcher.store import TenderFilter
 
 router = APIRouter(prefix="/tenders", tags=["tenders"], responses=ERRORS)
@@ -63,6 +73,8 @@ def delete(
 )
 def firms_for(
     tender_id: TenderIdPath, query: Annotated[FirmsForQuery, Query()], matcher: MatcherDep, access: AccessDep,
-    principal: CuratorDep,
+    principal: CuratorDep, response: Response, accept_language: AcceptLanguage = None,
 ) -> list[MatchPublic]:
-    return actions.firms_for(matcher, access, principal, tender_id, query.k)
+    language = actions.reader_language(query.lang, accept_language)
+    response.headers.update(actions.language_headers(language))
+    return actions.firms_for(matcher, access, principal, tender_id, query.k, language)

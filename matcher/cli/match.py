@@ -16,10 +16,14 @@ from matcher.cli.common import (
     open_matcher,
 )
 from matcher.cli.render import format_matches, match_json
+from matcher.ranking.reasons import ReasonLanguage
 from matcher.search.retrieve import MatchQuery
 
 K = Annotated[int, typer.Option("--k", min=1, max=500, help="how many results")]
 Json = Annotated[bool, typer.Option("--json", help="print one JSON array")]
+Lang = Annotated[ReasonLanguage, typer.Option(
+    "--lang", help="language of the printed reasons and concerns (--json prints their codes and the English "
+                   "summary either way)")]
 
 
 def recommend(
@@ -34,6 +38,7 @@ def recommend(
         "--max-value", parser=finite_number(0), metavar="AMOUNT", help="in --currency (finite, >= 0)")] = None,
     currency: Annotated[str, typer.Option("--currency", help="currency of the value range")] = "EUR",
     json_output: Json = False,
+    lang: Lang = "en",
     as_of: AsOfOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -48,13 +53,14 @@ def recommend(
     if json_output:
         echo_json([match_json(m) for m in matches])
     else:
-        typer.echo(format_matches(matches))
+        typer.echo(format_matches(matches, language=lang))
 
 
 def firms_for(
     tender_id: Annotated[str, typer.Argument(help="the tender to find firms for")],
     k: K = 10,
     json_output: Json = False,
+    lang: Lang = "en",
     as_of: AsOfOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -65,7 +71,7 @@ def firms_for(
     if json_output:
         echo_json([match_json(m) for m in matches])
     else:
-        typer.echo(format_matches(matches, reverse=True))
+        typer.echo(format_matches(matches, reverse=True, language=lang))
 
 
 def register(app: typer.Typer) -> None:

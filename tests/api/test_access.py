@@ -73,6 +73,9 @@ CASES = [
     Case("POST", "/firms/{firm}/codes", CURATE, body={"codes": ["CPV:38421100"]}),
     Case("GET", "/firms/{firm}/recommendations?k=3", SEE_FIRM),
     Case("GET", "/firms/{firm}/shortlist", SEE_FIRM),
+    Case("GET", "/firms/{firm}/shortlist/export.csv", SEE_FIRM),
+    Case("GET", "/firms/{firm}/shortlist/export.xlsx", SEE_FIRM),
+    Case("GET", "/firms/{firm}/shortlist/export.ics", SEE_FIRM),
     Case("POST", "/firms/{firm}/shortlist", PROPOSE, body={"tender_id": "{item}", "note": "fits"}),
     Case("POST", "/firms/{firm}/shortlist/from-recommendations", PROPOSE, body={"top": 2}),
     Case("PATCH", "/firms/{firm}/shortlist/{item}", CURATE, body={"status": "approved"}),
@@ -123,7 +126,7 @@ def test_matrix_covers_every_route() -> None:
                 .replace("{firm}", "{firm_id}").replace("/jobs/0123456789abcdef", "/jobs/{job_id}"))
                for c in CASES}
     assert routes == covered
-    assert len(CASES) * len(ROLES) * len(TARGETS) == 162
+    assert len(CASES) * len(ROLES) * len(TARGETS) == 180
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

@@ -1,0 +1,172 @@
+"""A firm's shortlist as files people open elsewhere: CSV and Excel for a spreadsheet, .ics for a calendar.
+
+Pure functions from ``ShortlistEntry`` lists to bytes; the API serves them (``/firms/{id}/shortlist/export.*``).
+Titles, buyers and notes are untrusted text (notices come from thousands of buyers, notes from people): a
+spreadsheet must show them as text, never run them. CSV cells that a spreadsheet would read as a formula
+are prefixed with an apostrophe (OWASP's advice for CSV injection); Excel cells are written as text cells,
+so nothing needs changing there. Times are UTC, named so in the headers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from icalendar import Calendar, Event
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from matcher.ranking.reasons import ReasonLanguage
+from matcher.services.shortlists import ShortlistEntry
+from matcher.store.shortlists import Status
+
+#: The columns of the CSV and Excel exports, in order.
+COLUMNS: tuple[str, ...] = (
+    "tender_id", "title", "buyer", "buyer_country", "deadline", "status", "decided_by", "decided_at", "note", "url",
+)
+HEADERS: dict[ReasonLanguage, dict[str, str]] = {
+    "en": {
+        "tender_id": "Tender ID", "title": "Title", "buyer": "Buyer", "buyer_country": "Country",
+        "deadline": "Deadline (UTC)", "status": "Status", "decided_by": "Decided by",
+        "decided_at": "Decided at (UTC)", "note": "Note", "url": "Link",
+    },
+    "ko": {
+        "tender_id": "공고 번호", "title": "공고명", "buyer": "발주기관", "buyer_country": "국가",
+        "deadline": "마감 (UTC)", "status": "상태", "decided_by": "결정한 사람", "decided_at": "결정 일시 (UTC)",
+        "note": "메모", "url": "공고 링크",
+    },
+}
+STATUS_WORDS: dict[ReasonLanguage, dict[Status, str]] = {
+    "en": {"proposed": "proposed", "approved": "approved", "rejected": "rejected"},
+    "ko": {"proposed": "검토 중", "approved": "승인", "rejected": "거절"},
+}
+SHEET_TITLE: dict[ReasonLanguage, str] = {"en": "Shortlist", "ko": "관심 목록"}
+#: Labels of the calendar event's description lines.
+EVENT_LABELS: dict[ReasonLanguage, dict[str, str]] = {
+    "en": {"buyer": "Buyer", "status": "Status", "note": "Note", "tender": "Tender", "calendar": "deadlines"},
+    "ko": {"buyer": "발주기관", "status": "상태", "note": "메모", "tender": "공고 번호", "calendar": "입찰 마감"},
+}
+#: First characters that make a spreadsheet read a CSV cell as a formula (tab and CR too: some strip them).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Control characters neither an Excel file nor an iCalendar text value may hold (tab and line breaks may).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CALENDAR_PRODUCT = "-//tender-matcher//shortlist//EN"
+UID_DOMAIN = "tender-matcher"
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+Cell = str | datetime | None
+
+
+def _language(language: str) -> ReasonLanguage:
+    return "ko" if language == "ko" else "en"
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Naive UTC: Excel has no time zones, and the headers say UTC."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment is not None else None
+
+
+def _rows(entries: Sequence[ShortlistEntry], language: ReasonLanguage) -> list[list[Cell]]:
+    """One row per entry in ``COLUMNS`` order; a deleted tender keeps its id, its other fields empty."""
+    statuses = STATUS_WORDS[language]
+    return [
+        [e.tender_id, e.title, e.buyer, e.buyer_country, _utc(e.deadline), statuses[e.status], e.decided_by,
+         _utc(e.decided_at), e.note, e.url]
+        for e in entries
+    ]
+
+
+def neutralise(text: str) -> str:
+    """A CSV cell a spreadsheet shows as the text it is (``=HYPERLINK(...)`` would otherwise run)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv_cell(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime(TIME_FORMAT)
+    return neutralise(value)
+
+
+def to_csv(entries: Sequence[ShortlistEntry], language: str = "en") -> bytes:
+    """The shortlist as CSV, UTF-8 with a byte-order mark so that Excel reads Korean text as Korean."""
+    lang = _language(language)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([HEADERS[lang][c] for c in COLUMNS])
+    writer.writerows([_csv_cell(v) for v in row] for row in _rows(entries, lang))
+    return out.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(entries: Sequence[ShortlistEntry], language: str = "en") -> bytes:
+    """The shortlist as an Excel workbook: one sheet, a bold frozen header row, dates as dates."""
+    lang = _language(language)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # a new workbook has one sheet
+    sheet.title = SHEET_TITLE[lang]
+    sheet.append([HEADERS[lang][c] for c in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row_number, row in enumerate(_rows(entries, lang), start=2):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=row_number, column=column)
+            if isinstance(value, datetime):
+                cell.value = value
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif value:
+                # Control characters are not allowed in the file format; a string starting with "=" would
+                # be stored as a formula unless the cell is typed as text after the value is set.
+                cell.value = CONTROL.sub("", value)
+                cell.data_type = "s"
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGHIJ", (24, 60, 36, 8, 17, 10, 16, 17, 40, 40), strict=True):
+        sheet.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def event_uid(entry: ShortlistEntry) -> str:
+    """Stable per firm and tender, so a re-imported calendar updates its events instead of doubling them
+    (ids cannot contain '/', so the pair reads back unambiguously)."""
+    return f"{entry.firm_id}/{entry.tender_id}@{UID_DOMAIN}"
+
+
+def _event(entry: ShortlistEntry, deadline: datetime, lang: ReasonLanguage) -> Event:
+    labels = EVENT_LABELS[lang]
+    lines = [f"{labels['tender']}: {entry.tender_id}"]
+    if entry.buyer:
+        lines.append(f"{labels['buyer']}: {entry.buyer}")
+    lines.append(f"{labels['status']}: {STATUS_WORDS[lang][entry.status]}")
+    if entry.note:
+        lines.append(f"{labels['note']}: {entry.note}")
+    event = Event()
+    event.add("uid", event_uid(entry))
+    # The item's last change, not the export time: the same shortlist exports to the same calendar.
+    event.add("dtstamp", (entry.decided_at or entry.proposed_at).astimezone(UTC))
+    event.add("dtstart", deadline.astimezone(UTC))
+    event.add("summary", CONTROL.sub("", entry.title or entry.tender_id))
+    if entry.url:
+        event.add("url", entry.url)
+    event.add("description", CONTROL.sub("", "\n".join(lines)))
+    return event
+
+
+def to_ics(entries: Sequence[ShortlistEntry], firm_name: str, language: str = "en") -> bytes:
+    """The deadlines of the shortlist as an iCalendar file: one event per item with a deadline, at the
+    deadline (UTC); items without one (or whose tender was deleted) are left out."""
+    lang = _language(language)
+    calendar = Calendar()
+    calendar.add("prodid", CALENDAR_PRODUCT)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"{firm_name}: {EVENT_LABELS[lang]['calendar']}")
+    for entry in entries:
+        if entry.deadline is not None:
+            calendar.add_component(_event(entry, entry.deadline, lang))
+    ical: bytes = calendar.to_ical()
+    return ical
