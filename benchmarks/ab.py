@@ -1,6 +1,6 @@
 """A/B a benchmark part between a base git revision and the working tree, in alternating runs.
 
-    .venv/bin/python -m benchmarks.ab --base c8d59c1 --parts http digest --runs 3 --smoke
+    .venv/bin/python -m benchmarks.ab --base c8d59c1 [--head REV] --parts http digest --runs 3 --smoke
 
 Each round runs every part once in the base tree (a temporary ``git worktree``) and once here, alternating which
 goes first, so drift of the machine (thermal, other load) falls on both sides. For every row the first number
@@ -44,6 +44,7 @@ def run_part(tree: Path, part: str, smoke: bool, out: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", required=True, help="git revision to compare against (A)")
+    parser.add_argument("--head", default=None, help="git revision to measure (B; default: the working tree)")
     parser.add_argument("--parts", nargs="+", required=True)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--smoke", action="store_true", help="the parts' tiny sizes")
@@ -53,16 +54,23 @@ def main() -> None:
         subprocess.run(["git", "worktree", "add", "--detach", str(base), args.base], cwd=ROOT, check=True,
                        capture_output=True)
         (base / ".venv").symlink_to(ROOT / ".venv")  # parts run servers with <tree>/.venv/bin/matcher
+        head = ROOT
+        if args.head is not None:
+            head = Path(tmp) / "head"
+            subprocess.run(["git", "worktree", "add", "--detach", str(head), args.head], cwd=ROOT, check=True,
+                           capture_output=True)
+            (head / ".venv").symlink_to(ROOT / ".venv")
         try:
             for part in args.parts:
                 a: dict[str, list[float]] = {}
                 b: dict[str, list[float]] = {}
                 for run in range(args.runs):
-                    sides = [("A", base, a), ("B", ROOT, b)]
+                    sides = [("A", base, a), ("B", head, b)]
                     for label, tree, into in sides if run % 2 == 0 else sides[::-1]:
                         for figure, value in run_part(tree, part, args.smoke, Path(tmp) / f"{label}{run}").items():
                             into.setdefault(figure, []).append(value)
-                print(f"\n{part}: median of {args.runs} alternating runs, A = {args.base}, B = working tree")
+                print(f"\n{part}: median of {args.runs} alternating runs, A = {args.base}, "
+                      f"B = {args.head or 'the working tree'}")
                 for figure in a:
                     if figure in b:
                         ma, mb = statistics.median(a[figure]), statistics.median(b[figure])
@@ -70,7 +78,9 @@ def main() -> None:
                         print(f"  {figure}: A {ma:g} (runs {a[figure]}) | B {mb:g} (runs {b[figure]}) | "
                               f"B/A {mb / ma if ma else float('nan'):.3f} | A's own spread {spread:.1%}")
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=ROOT, check=False)
+            for tree in (base, Path(tmp) / "head"):
+                if tree.exists():
+                    subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
 
 
 if __name__ == "__main__":
