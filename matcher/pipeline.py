@@ -26,6 +26,7 @@ from matcher.services.catalog import Catalog, IngestResult
 from matcher.services.code_suggestions import CodeSuggestions
 from matcher.services.engine import Engine
 from matcher.services.recommender import Recommender
+from matcher.services.sessions import NewSession, WebSession, WebSessions
 from matcher.services.shortlists import ShortlistEntry, Shortlists
 from matcher.services.subscriptions import DigestLedger, Subscriptions
 from matcher.store import TenderFilter
@@ -51,6 +52,7 @@ class Matcher:
         self.subscriptions = Subscriptions(self.catalog)
         self.digests = DigestLedger(self.catalog)
         self.access = AccessControl(self.engine.db)  # API keys, roles and partners' firms
+        self.sessions = WebSessions(self.engine.db, self.access)  # the web workspace's sign-ins
 
     def close(self) -> None:
         self.engine.close()
@@ -190,3 +192,19 @@ class Matcher:
 
     def digest_records(self, subscription_id: str) -> list[DigestRecord]:
         return self.digests.for_subscription(subscription_id)
+
+    # ------------------------------------------------------------------ web sessions and visits (api.web)
+    def sign_in(self, token: str | None) -> NewSession:
+        return self.sessions.sign_in(token)
+
+    def web_session(self, session_id: str | None) -> WebSession:
+        return self.sessions.resolve(session_id)
+
+    def sign_out(self, session_id: str | None) -> bool:
+        return self.sessions.sign_out(session_id)
+
+    def record_visit(self, principal: str, firm_id: str) -> None:
+        return self.sessions.record_visit(principal, firm_id)
+
+    def unseen_tenders(self, principal: str, firm_id: str, tender_ids: Sequence[str]) -> set[str]:
+        return self.sessions.unseen(principal, firm_id, tender_ids)

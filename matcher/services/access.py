@@ -139,6 +139,16 @@ class AccessControl:
         info = _info(row)
         return Principal(info.key_id, info.name, info.role, info.firm_id)
 
+    def principal_of(self, key_id: str) -> Principal:
+        """The principal behind a key that was authenticated before (a web session's); AuthenticationError
+        once the key is revoked, so revoking a key ends every session opened with it."""
+        with self.db.connect() as conn:
+            row = self.repo.get_key(conn, key_id)
+        if row is None or row.revoked_at is not None:
+            raise AuthenticationError("unknown or revoked API key")
+        info = _info(row)
+        return Principal(info.key_id, info.name, info.role, info.firm_id)
+
     # ------------------------------------------------------------------ partners and firms
     def assign(self, partner: str, firm_id: str, actor: str) -> bool:
         """Let the partner named ``partner`` see ``firm_id``; True when newly assigned."""

@@ -10,6 +10,7 @@ from matcher.store import (
     firms,
     ingest_ledger,  # source files already ingested
     locks,  # named leases (the digest run)
+    sessions,  # the web workspace's sign-in sessions and page visits
     shortlists,
     subscriptions,
     tenders,
@@ -18,6 +19,6 @@ from matcher.store import (
 from matcher.store.metadata import metadata
 
 __all__ = [
-    "access", "awards", "cancellations", "digests", "firms", "ingest_ledger", "locks", "metadata", "shortlists",
-    "subscriptions", "tenders", "versions",
+    "access", "awards", "cancellations", "digests", "firms", "ingest_ledger", "locks", "metadata", "sessions",
+    "shortlists", "subscriptions", "tenders", "versions",
 ]

@@ -1,0 +1,46 @@
+"""The web workspace: server-rendered pages for partners, firms and officers, in Korean and English.
+
+``install(app)`` adds its routes under ``/web``, its static files (one stylesheet and htmx, vendored:
+nothing is loaded from another host) and the two ways a page answers without its content: the sign-in
+page for a request without a session, and a refusal page (403/404/503) that shows only the reason.
+It is a face over the same ``Matcher`` facade and ``AccessControl`` as the JSON API.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from api.web import auth, pages
+from api.web.i18n import page_language
+from api.web.render import STATIC_DIR, STATIC_PATH, remember_language, render
+from api.web.session import PageRefused, SignInRequired, sign_in_location
+
+__all__ = ["install"]
+
+
+async def _sign_in_required(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    location = sign_in_location(exc.next_path)
+    if request.headers.get("HX-Request") == "true":  # htmx would swap a followed redirect into the page
+        return Response(status_code=401, headers={"HX-Redirect": location})
+    response = RedirectResponse(location, status_code=303)
+    remember_language(request, response)  # a language chosen before signing in stays chosen
+    return response
+
+
+async def _refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageRefused)
+    return render(
+        request, "refused.html", page_language(request), status=exc.status, title_key=exc.title,
+        message_key=exc.message,
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(auth.router)
+    app.include_router(pages.router)
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="web-static")
+    app.add_exception_handler(SignInRequired, _sign_in_required)
+    app.add_exception_handler(PageRefused, _refused)

@@ -1,0 +1,82 @@
+"""Signing in with an API key (once, in a form's body) and signing out.
+
+The key travels only in the POST body of ``/web/sign-in``: never in a URL, never echoed in a page (a
+failed attempt shows an empty field). Success opens a server-side session (``Matcher.sign_in``) whose
+random id is the only thing the browser keeps.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.web.i18n import page_language
+from api.web.render import render
+from api.web.session import (
+    CSRF_FIELD,
+    SESSION_COOKIE,
+    SIGN_IN_COOKIE,
+    SIGN_IN_PATH,
+    ChangeDep,
+    PageRefused,
+    clear_session_cookie,
+    core,
+    new_sign_in_token,
+    safe_next,
+    set_session_cookie,
+    set_sign_in_cookie,
+    tokens_match,
+)
+from matcher.services.access import AuthenticationError
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+
+#: Longest form field read at sign-in (a key is ~60 characters; anything longer is not one).
+MAX_KEY_LENGTH = 300
+
+
+def _sign_in_page(request: Request, next_path: str, failed: bool = False, status: int = 200) -> HTMLResponse:
+    token = new_sign_in_token()
+    response = render(
+        request, "sign_in.html", page_language(request), status=status, csrf=token, next_path=next_path,
+        failed=failed, signed_out=request.query_params.get("signed_out") == "1",
+    )
+    set_sign_in_cookie(response, request, token)
+    return response
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+async def sign_in_form(request: Request) -> Response:
+    try:
+        core(request).web_session(request.cookies.get(SESSION_COOKIE))
+    except AuthenticationError:
+        return _sign_in_page(request, safe_next(request.query_params.get("next")))
+    return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+async def sign_in(request: Request) -> Response:
+    form = await request.form()
+    next_path = safe_next(str(form.get("next") or ""))
+    if not tokens_match(form.get(CSRF_FIELD), request.cookies.get(SIGN_IN_COOKIE) or ""):
+        raise PageRefused(403, "forbidden_title", "form_expired")
+    key = form.get("key")
+    try:
+        if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH:
+            raise AuthenticationError("not an API key")
+        opened = core(request).sign_in(key)
+    except AuthenticationError:  # the key is never shown back
+        return _sign_in_page(request, next_path, failed=True, status=401)
+    response = RedirectResponse(next_path, status_code=303)
+    set_session_cookie(response, request, opened.session_id)
+    response.delete_cookie(SIGN_IN_COOKIE, path=SIGN_IN_PATH)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, _viewer: ChangeDep) -> Response:
+    core(request).sign_out(request.cookies.get(SESSION_COOKIE))
+    response = RedirectResponse(f"{SIGN_IN_PATH}?signed_out=1", status_code=303)
+    clear_session_cookie(response, request)
+    return response
+

@@ -1,0 +1,129 @@
+"""The page language (a ``?lang=`` switch, then its cookie, then Accept-Language) and babel's formatting
+of dates, amounts and country names in it.
+
+Deadlines are shown in UTC (the core stores them so; a partner in Seoul and a buyer in Lyon read the same
+instant) with the days left counted on the matcher's clock, so the demo's fixed clock shows the demo's
+deadlines as open.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency, format_decimal
+from cachetools import LRUCache, cached
+from starlette.requests import Request
+
+from api.web.messages import DEFAULT_LANGUAGE, LANGUAGES, Language, translate
+
+LANGUAGE_COOKIE = "tm_lang"
+LANGUAGE_PARAM = "lang"
+#: Whole units: a tender's estimate is never precise to the cent, and the pages compare sizes.
+_AMOUNT = "¤#,##0"
+
+
+def chosen_language(value: str | None) -> Language | None:
+    """``value`` when it names a page language (the switch's parameter or its cookie)."""
+    for language in LANGUAGES:
+        if value == language:
+            return language
+    return None
+
+
+def negotiate(header: str | None) -> Language:
+    """The first page language in an Accept-Language header, by q-value then order; English otherwise."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "").split(",")):
+        tag, *params = (p.strip() for p in part.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and quality > 0 and math.isfinite(quality):
+            ranked.append((-quality, position, tag.lower()))
+    for _, _, tag in sorted(ranked):
+        found = chosen_language(tag.split("-")[0])
+        if found is not None:
+            return found
+    return DEFAULT_LANGUAGE
+
+
+def page_language(request: Request) -> Language:
+    return (
+        chosen_language(request.query_params.get(LANGUAGE_PARAM))
+        or chosen_language(request.cookies.get(LANGUAGE_COOKIE))
+        or negotiate(request.headers.get("accept-language"))
+    )
+
+
+# Two values (one locale per page language); Locale objects are immutable.
+@cached(LRUCache(maxsize=len(LANGUAGES)), lock=threading.Lock())
+def _locale(language: Language) -> Locale:
+    return Locale.parse(language)
+
+
+class Formatter:
+    """Formats values for one page in one language; ``now`` is the matcher's clock (days left)."""
+
+    def __init__(self, language: Language, now: datetime) -> None:
+        self.language = language
+        self.locale = _locale(language)
+        self.now = now
+
+    def t(self, key: str, **params: object) -> str:
+        return translate(self.language, key, **params)
+
+    def date(self, value: date | datetime | None) -> str:
+        if value is None:
+            return ""
+        day = value.astimezone(UTC).date() if isinstance(value, datetime) else value
+        return format_date(day, "medium", locale=self.locale)
+
+    def moment(self, value: datetime | None) -> str:
+        """A date and a time, in UTC."""
+        if value is None:
+            return self.t("no_deadline")
+        at = value.astimezone(UTC)
+        return f"{self.date(at)} {format_time(at, 'HH:mm', tzinfo=UTC, locale=self.locale)} UTC"
+
+    def days_left(self, deadline: datetime | None) -> str:
+        if deadline is None:
+            return self.t("no_deadline")
+        seconds = (deadline - self.now).total_seconds()
+        if seconds <= 0:
+            return self.t("closed")
+        days = int(seconds // 86_400)
+        if days == 0:
+            return self.t("closes_today")
+        return self.t("one_day_left") if days == 1 else self.t("days_left", days=self.number(days))
+
+    def number(self, value: float) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def money(self, value: float | None, currency: str | None) -> str:
+        if value is None:
+            return self.t("not_stated")
+        if not currency:
+            return format_decimal(round(value), locale=self.locale)
+        return format_currency(value, currency, format=_AMOUNT, locale=self.locale, currency_digits=False)
+
+    def country(self, code: str) -> str:
+        """The country's name in the page language (the code itself when babel has no name for it)."""
+        name: str | None = self.locale.territories.get(code.upper())
+        return name or code
+
+    def countries(self, codes: Iterable[str]) -> str:
+        return ", ".join(self.country(c) for c in codes)
+
+    def country_options(self, codes: Iterable[str]) -> list[tuple[str, str]]:
+        """(code, name) sorted by name in the page language, for a country picker."""
+        return sorted(((c, self.country(c)) for c in codes), key=lambda pair: pair[1])

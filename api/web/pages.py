@@ -1,0 +1,138 @@
+"""The workspace's pages: the home page (a person's firms) and a firm's recommendations, with decisions.
+
+Access is the API's: ``AccessControl.require_firm`` decides whether a firm page may be shown (403 before
+anything is read, so a refusal says nothing about the firm), and a decision is recorded with the facade's
+``propose`` / ``decide``, the calls behind the API's shortlist routes, so it lands in the same feedback log
+that ranking learns from. Ranking runs in a worker thread within the app's ranking limit, as the API's
+recommendations route does.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+from urllib.parse import quote
+
+import anyio
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api.schemas import ID_PATTERN
+from api.web import views
+from api.web.render import render
+from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, core, forbidden
+from matcher.errors import IndexNotReady, NotFound, PermissionDenied
+from matcher.pipeline import Matcher
+from matcher.reference.countries import ISO_COUNTRIES
+from matcher.schema import FirmProfile
+from matcher.store.shortlists import ShortlistItem, Status
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+
+_ID = re.compile(ID_PATTERN)
+ACTIONS = ("approve", "reject", "note")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def firm_url(firm_id: str) -> str:
+    return f"/web/firms/{quote(firm_id, safe='')}"
+
+
+async def ranked(request: Request, work: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """``work`` in a worker thread under the app's ranking limit; 503 page while there is no index."""
+    limiter: anyio.CapacityLimiter = request.app.state.ranking
+    try:
+        return await anyio.to_thread.run_sync(lambda: work(*args, **kwargs), limiter=limiter)
+    except IndexNotReady:
+        raise PageRefused(503, "unavailable_title", "index_not_ready") from None
+
+
+def visible_firm(matcher: Matcher, viewer: Viewer, firm_id: str) -> FirmProfile:
+    """The firm, when this viewer may see it: 403 first (never revealing whether it exists), then 404."""
+    try:
+        if not _ID.fullmatch(firm_id):
+            raise PermissionDenied("not a firm id")
+        matcher.access.require_firm(viewer.principal, firm_id)
+        return matcher.get_firm(firm_id)
+    except PermissionDenied:
+        raise forbidden() from None
+    except NotFound:
+        raise PageRefused(404, "not_found_title", "not_found_text") from None
+
+
+@router.get("/", response_class=HTMLResponse)
+async def home(request: Request, viewer: ViewerDep) -> Response:
+    principal = viewer.principal
+    if principal.role == "firm" and principal.firm_id:
+        return RedirectResponse(firm_url(principal.firm_id), status_code=303)
+    matcher = core(request)
+    page = _page_number(request.query_params.get("page"))
+    size = views.HOME_PAGE_SIZE
+    visible = matcher.access.visible_firm_ids(principal)
+    total, firms = matcher.list_firms(visible, (page - 1) * size, size)
+    rows = await ranked(request, views.summaries, matcher, principal, firms)
+    return render(
+        request, "home.html", viewer.language, viewer, firms=rows, page=page,
+        pages=max(1, math.ceil(total / size)), total=total,
+    )
+
+
+def _page_number(value: str | None) -> int:
+    return int(value) if value and value.isascii() and value.isdigit() and 0 < int(value) < 10_000 else 1
+
+
+@router.get("/firms/{firm_id}", response_class=HTMLResponse)
+async def firm_page(firm_id: str, request: Request, viewer: ViewerDep) -> Response:
+    matcher = core(request)
+    firm = visible_firm(matcher, viewer, firm_id)
+    filters = views.parse_filters(request.query_params)
+    rows = await ranked(request, views.firm_rows, matcher, viewer.principal, firm_id, filters, viewer.language)
+    return render(
+        request, "firm.html", viewer.language, viewer, firm=firm, rows=rows, filters=filters,
+        countries=sorted(ISO_COUNTRIES), note_max=views.NOTE_MAX, firm_path=firm_url(firm_id),
+    )
+
+
+@router.post("/firms/{firm_id}/decide", response_class=HTMLResponse)
+async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
+    """Approve, reject or note one tender for the firm (partners and officers); a plain form comes back to
+    the firm page, an htmx request gets the tender's new decision block."""
+    matcher = core(request)
+    visible_firm(matcher, viewer, firm_id)
+    if not viewer.may_decide:
+        raise forbidden()
+    form = await request.form()
+    tender_id, action, note = (str(form.get(name) or "").strip() for name in ("tender_id", "action", "note"))
+    if action not in ACTIONS or not _ID.fullmatch(tender_id) or len(note) > views.NOTE_MAX:
+        raise PageRefused(422, "invalid_title", "invalid_form")
+    try:
+        item = await run_in_threadpool(record, matcher, firm_id, tender_id, action, note, viewer.principal.name)
+        title = matcher.get_tender(tender_id).title
+    except NotFound:
+        raise PageRefused(404, "not_found_title", "not_found_text") from None
+    filters = views.parse_filters(request.query_params)
+    if request.headers.get("HX-Request") != "true":
+        query = filters.query_string()
+        return RedirectResponse(f"{firm_url(firm_id)}{'?' + query if query else ''}", status_code=303)
+    return render(
+        request, "_decision.html", viewer.language, viewer, item=item, tender_id=tender_id, title=title,
+        firm_path=firm_url(firm_id), filters=filters, note_max=views.NOTE_MAX,
+    )
+
+
+def record(matcher: Matcher, firm_id: str, tender_id: str, action: str, note: str, actor: str) -> ShortlistItem:
+    """The API's calls: a note is a proposal (``POST .../shortlist``: new item, or the note of an existing
+    one); approve and reject are decisions (``PATCH .../shortlist/{tender}``), on a tender first proposed
+    when it is not on the shortlist yet."""
+    if action == "note":
+        return matcher.propose(firm_id, tender_id, actor, note)
+    status: Status = "approved" if action == "approve" else "rejected"
+    try:
+        return matcher.decide(firm_id, tender_id, status, actor, note or None)
+    except NotFound:
+        matcher.propose(firm_id, tender_id, actor)  # NotFound again when the tender itself is unknown
+        return matcher.decide(firm_id, tender_id, status, actor, note or None)

@@ -1,0 +1,235 @@
+"""What the firm page and the home page show, gathered from the facade (no HTML here).
+
+The firm page's filters are GET parameters: country and value range are the ranking's own hard filters
+(``MatchQuery``); "closing within N days" and the keyword are applied to the ranked list afterwards, over a
+larger pool (``FILTERED_POOL``) so that a narrow filter still fills the page.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+from urllib.parse import urlencode
+
+from matcher.normalize.currencies import to_eur
+from matcher.pipeline import Matcher
+from matcher.ranking.reasons import explanation_lines
+from matcher.reference.countries import ISO_COUNTRIES
+from matcher.schema import FirmProfile, Match, Tender, code_labels
+from matcher.search.retrieve import MatchQuery
+from matcher.services.access import Principal
+from matcher.store.shortlists import STATUSES, ShortlistItem, Status
+
+#: Matches a firm page shows.
+FIRM_PAGE_MATCHES = 20
+#: Matches ranked when a filter the ranking cannot apply is set; the page keeps the first that pass.
+FILTERED_POOL = 100
+#: Matches per firm the home page looks at for new strong ones and deadlines.
+HOME_MATCHES = 20
+#: Deadlines per firm on the home page.
+NEAREST_DEADLINES = 3
+#: Firms per home page (an officer sees them all, a page at a time).
+HOME_PAGE_SIZE = 25
+#: The API's limit for a shortlist note (api.schemas.Note).
+NOTE_MAX = 2000
+#: Languages every reader of the workspace reads; a notice in another gets an English label.
+READABLE = frozenset({"en", "ko"})
+#: Longest closing-within filter that means anything (the open-call window is 60 days, PINs 180).
+MAX_CLOSING_DAYS = 3650
+
+LabelKind = Literal["english_title", "categories"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    country: str | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    closing_within: int | None = None
+    keyword: str = ""
+    #: What was typed, to fill the form again, and the message key of each field that could not be read.
+    typed: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def narrowing(self) -> bool:
+        """A filter the ranking cannot apply itself is set."""
+        return self.closing_within is not None or bool(self.keyword)
+
+    @property
+    def active(self) -> bool:
+        return self.narrowing or self.country is not None or self.min_value is not None or self.max_value is not None
+
+    def match_query(self) -> MatchQuery:
+        return MatchQuery(
+            k=FILTERED_POOL if self.narrowing else FIRM_PAGE_MATCHES,
+            countries=(self.country,) if self.country else (), min_value=self.min_value,
+            max_value=self.max_value, value_currency="EUR",
+        )
+
+    def keep(self, tender: Tender | None, match: Match, now: datetime) -> bool:
+        if self.closing_within is not None and (
+            match.deadline is None or match.deadline > now + timedelta(days=self.closing_within)
+        ):
+            return False
+        if self.keyword:
+            return self.keyword.casefold() in searchable(tender, match)
+        return True
+
+    def query_string(self) -> str:
+        """The readable filters as a query string (for links and for coming back after a decision)."""
+        values = {
+            "country": self.country, "min_value": _plain(self.min_value), "max_value": _plain(self.max_value),
+            "closing_within": self.closing_within, "q": self.keyword or None,
+        }
+        return urlencode({k: v for k, v in values.items() if v is not None})
+
+
+def _plain(value: float | None) -> str | None:
+    return None if value is None else f"{value:g}"
+
+
+def searchable(tender: Tender | None, match: Match) -> str:
+    if tender is None:
+        return " ".join(p for p in (match.title, match.buyer or "") if p).casefold()
+    parts = [tender.title, *tender.titles.values(), tender.buyer or "", code_labels(tender.codes), tender.description]
+    return "\n".join(parts).casefold()
+
+
+def parse_filters(params: Mapping[str, str]) -> Filters:
+    """Filters from GET parameters; a value that cannot be read is named in ``errors`` and not applied."""
+    typed = {k: params.get(k, "").strip() for k in ("country", "min_value", "max_value", "closing_within", "q")}
+    errors: dict[str, str] = {}
+    country = typed["country"].upper() or None
+    if country is not None and country not in ISO_COUNTRIES:
+        country = None
+    amounts: dict[str, float | None] = {}
+    for name in ("min_value", "max_value"):
+        amounts[name] = _amount(typed[name])
+        if typed[name] and amounts[name] is None:
+            errors[name] = "invalid_amount"
+    closing = _days(typed["closing_within"])
+    if typed["closing_within"] and closing is None:
+        errors["closing_within"] = "invalid_number"
+    return Filters(country, amounts["min_value"], amounts["max_value"], closing, typed["q"][:200], typed, errors)
+
+
+def _amount(text: str) -> float | None:
+    try:
+        value = float(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def _days(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and 0 <= int(text) <= MAX_CLOSING_DAYS else None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One recommendation as the firm page shows it."""
+
+    match: Match
+    tender: Tender | None
+    label: str | None
+    label_kind: LabelKind | None
+    value_eur: float | None
+    reasons: list[str]
+    concerns: list[str]
+    item: ShortlistItem | None
+    new: bool
+
+    @property
+    def language(self) -> str | None:
+        return self.tender.language if self.tender is not None else None
+
+
+def english_label(tender: Tender | None) -> tuple[str | None, LabelKind | None]:
+    """For a notice in neither English nor Korean: TED's English title, else its codes' English labels."""
+    if tender is None or tender.language is None or tender.language in READABLE:
+        return None, None
+    english = tender.titles.get("en", "").strip()
+    if english and english != tender.title:
+        return english, "english_title"
+    labels = code_labels(tender.codes)
+    return (labels, "categories") if labels else (None, None)
+
+
+def row(match: Match, tender: Tender | None, item: ShortlistItem | None, new: bool, language: str) -> Row:
+    label, kind = english_label(tender)
+    euros = None if (match.currency or "").upper() == "EUR" or match.value is None else to_eur(
+        match.value, match.currency
+    )
+    reasons, concerns = explanation_lines(match.reasons, language)
+    return Row(match, tender, label, kind, euros, reasons, concerns, item, new)
+
+
+def firm_rows(matcher: Matcher, principal: Principal, firm_id: str, filters: Filters, language: str) -> list[Row]:
+    """The firm's recommendations through ``filters``, with their shortlist state (a firm key sees only the
+    items its partner approved, as in the API) and which are new to this person."""
+    now = matcher.settings.now()
+    matches = matcher.recommend(firm_id, filters.match_query())
+    tenders = matcher.fetch_tenders([m.tender_id for m in matches])
+    kept = [m for m in matches if filters.keep(tenders.get(m.tender_id), m, now)][:FIRM_PAGE_MATCHES]
+    status: Status | None = "approved" if principal.role == "firm" else None
+    items = {i.tender_id: i for i in matcher.shortlist(firm_id, status)}
+    new = matcher.unseen_tenders(principal.name, firm_id, [m.tender_id for m in kept])
+    if not filters.active:  # only the whole list counts as seen
+        matcher.record_visit(principal.name, firm_id)
+    return [
+        row(m, tenders.get(m.tender_id), items.get(m.tender_id), m.tender_id in new, language) for m in kept
+    ]
+
+
+@dataclass(frozen=True)
+class Deadline:
+    tender_id: str
+    title: str
+    deadline: datetime
+    shortlisted: bool
+
+
+@dataclass(frozen=True)
+class FirmSummary:
+    """One firm on the home page."""
+
+    firm: FirmProfile
+    new_strong: int
+    counts: dict[Status, int]
+    deadlines: list[Deadline]
+
+
+def summaries(matcher: Matcher, principal: Principal, firms: list[FirmProfile]) -> list[FirmSummary]:
+    now = matcher.settings.now()
+    decisions = matcher.decisions([f.firm_id for f in firms])
+    found = []
+    for firm in firms:
+        matches = matcher.recommend(firm.firm_id, MatchQuery(k=HOME_MATCHES))
+        strong = [m.tender_id for m in matches if m.fit_band == "strong"]
+        new = matcher.unseen_tenders(principal.name, firm.firm_id, strong) if strong else set()
+        statuses = decisions.get(firm.firm_id, {})
+        counted = Counter(statuses.values())
+        found.append(FirmSummary(
+            firm, len(new), {s: counted.get(s, 0) for s in STATUSES},
+            nearest(matcher, matches, statuses, now),
+        ))
+    return found
+
+
+def nearest(matcher: Matcher, matches: list[Match], statuses: Mapping[str, Status], now: datetime) -> list[Deadline]:
+    """The soonest open deadlines among the firm's recommendations and its shortlist (rejected ones aside)."""
+    listed = [t for t, s in statuses.items() if s != "rejected"]
+    candidates = {m.tender_id: (m.title, m.deadline) for m in matches}
+    for tender in matcher.fetch_tenders(listed).values():
+        candidates[tender.tender_id] = (tender.title, tender.deadline)
+    upcoming = [
+        Deadline(tid, title, deadline, tid in listed)
+        for tid, (title, deadline) in candidates.items()
+        if deadline is not None and deadline > now
+    ]
+    return sorted(upcoming, key=lambda d: (d.deadline, d.tender_id))[:NEAREST_DEADLINES]
