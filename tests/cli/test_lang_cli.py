@@ -1,0 +1,71 @@
+"""``matcher recommend --lang`` and ``matcher firms-for --lang``: reasons and concerns in the reader's language."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from matcher.cli.render import MAX_REASONS
+from matcher.ranking.reasons import explanation_lines
+from matcher.schema import Match
+from tests.cli.test_cli import FIRMS, TED, run
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+@pytest.fixture
+def indexed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A store with the TED fixtures and firms, indexed; returns the first firm's id."""
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MATCHER_ENCODER", "fake")
+    monkeypatch.setenv("MATCHER_CLOCK", "2021-01-01T00:00:00Z")
+    for args in (("ingest", "tenders", str(TED)), ("ingest", "firms", str(FIRMS)), ("index", "build")):
+        assert run(*args)[0] == 0
+    firm_id: str = json.loads(FIRMS.read_text())[0]["firm_id"]
+    return firm_id
+
+
+def printed(out: str, marker: str) -> list[str]:
+    return [line.strip()[2:] for line in out.splitlines() if line.startswith(f"    {marker} ")]
+
+
+def expected(matches: list[Match], language: str, marker: str) -> list[str]:
+    lines = []
+    for match in matches:
+        reasons, concerns = explanation_lines(match.reasons, language)
+        lines += reasons[:MAX_REASONS] if marker == "+" else concerns
+    return lines
+
+
+def test_recommend_prints_reasons_in_korean(indexed: str) -> None:
+    code, out, _ = run("recommend", indexed, "--include-closed", "--json")
+    assert code == 0
+    matches = [Match.model_validate(m) for m in json.loads(out)]
+    assert matches and any(m.reasons.concerns for m in matches), "the fixtures give at least one concern"
+
+    code, korean, _ = run("recommend", indexed, "--include-closed", "--lang", "ko")
+    assert code == 0
+    assert printed(korean, "+") == expected(matches, "ko", "+") and printed(korean, "!") == expected(matches, "ko", "!")
+    assert all(HANGUL.search(line) for line in printed(korean, "+") + printed(korean, "!"))
+
+    code, english, _ = run("recommend", indexed, "--include-closed")
+    assert code == 0 and printed(english, "+") == expected(matches, "en", "+")
+    assert not any(HANGUL.search(line) for line in printed(english, "+") + printed(english, "!"))
+
+
+def test_firms_for_prints_reasons_in_korean(indexed: str) -> None:
+    code, out, _ = run("recommend", indexed, "--include-closed", "--json", "--k", "1")
+    tender_id = json.loads(out)[0]["tender_id"]
+    code, out, _ = run("firms-for", tender_id, "--json")
+    matches = [Match.model_validate(m) for m in json.loads(out)]
+    code, korean, _ = run("firms-for", tender_id, "--lang", "ko")
+    assert code == 0 and printed(korean, "+") == expected(matches, "ko", "+")
+    assert printed(korean, "+") and all(HANGUL.search(line) for line in printed(korean, "+"))
+
+
+def test_an_unknown_language_is_refused(indexed: str) -> None:
+    code, _, err = run("recommend", indexed, "--lang", "fr")
+    assert code == 2 and "--lang" in err
