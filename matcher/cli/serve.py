@@ -1,4 +1,5 @@
-"""``matcher serve``: the HTTP API under uvicorn, optionally on the bundled demo with one key per role."""
+"""``matcher serve``: the HTTP API and the web workspace under uvicorn, optionally on the bundled demo with one
+key per role."""
 
 from __future__ import annotations
 
@@ -57,12 +58,15 @@ def serve(
     demo: Annotated[bool, typer.Option("--demo", help="load the bundled demo first and print demo keys")] = False,
     home: HomeOption = None,
 ) -> None:
-    """Serve the HTTP API over the store MATCHER_HOME points at (docs at /docs)."""
+    """Serve the HTTP API and the web workspace over the store MATCHER_HOME points at (pages at /web/, docs at
+    /docs)."""
     if home is not None:
         os.environ["MATCHER_HOME"] = str(home.resolve())
     keys = _prepare_demo(home) if demo else {}
     base = f"http://{host}:{port}"
-    typer.echo(f"\nAPI docs: {base}/docs   (OpenAPI: {base}/openapi.json)")
+    how = "sign in with a demo key below" if keys else "sign in with a key from 'matcher keys create'"
+    typer.echo(f"\nWorkspace: {base}/web/   ({how})")
+    typer.echo(f"API docs: {base}/docs   (OpenAPI: {base}/openapi.json)")
     for role, key in keys.items():
         typer.echo(f"demo {role:<8} key: {key}")
     if keys:
