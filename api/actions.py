@@ -37,8 +37,8 @@ from api.uploads import saved_upload
 from matcher.errors import Conflict, IndexNotReady, InvalidInput, NotFound
 from matcher.ingest.base import describe_validation_error
 from matcher.pipeline import IngestResult, Matcher
-from matcher.ranking.reasons import CONCERN_PREFIX, ReasonLanguage, explanation_lines
-from matcher.schema import Explanation, FirmProfile, IngestReport, Match
+from matcher.ranking.reasons import ReasonLanguage, summary_in
+from matcher.schema import FirmProfile, IngestReport, Match
 from matcher.search.retrieve import MatchQuery
 from matcher.services import shortlist_export
 from matcher.services.access import AccessControl, Principal
@@ -119,8 +119,6 @@ def visible_firms(
 
 
 # ----------------------------------------------------------------------------- the reader's language
-#: Put before a concern in a summary worded in that language (English: the core's own prefix).
-CONCERN_PREFIXES: dict[ReasonLanguage, str] = {"en": CONCERN_PREFIX, "ko": "확인할 점: "}
 
 
 def reader_language(lang: ReasonLanguage | None, accept_language: str | None) -> ReasonLanguage:
@@ -156,12 +154,6 @@ def language_headers(language: ReasonLanguage) -> dict[str, str]:
     """What a response worded in the reader's language says about it: the language, and that caches must
     key it by the header it may have been chosen from."""
     return {"Content-Language": language, "Vary": "Accept-Language"}
-
-
-def summary_in(explanation: Explanation, language: ReasonLanguage) -> list[str]:
-    """``Explanation.summary`` worded in ``language``: the reasons, then the concerns, prefixed."""
-    reasons, concerns = explanation_lines(explanation, language)
-    return reasons + [CONCERN_PREFIXES[language] + text for text in concerns]
 
 
 # ----------------------------------------------------------------------------- matches

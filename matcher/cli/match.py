@@ -22,8 +22,7 @@ from matcher.search.retrieve import MatchQuery
 K = Annotated[int, typer.Option("--k", min=1, max=500, help="how many results")]
 Json = Annotated[bool, typer.Option("--json", help="print one JSON array")]
 Lang = Annotated[ReasonLanguage, typer.Option(
-    "--lang", help="language of the printed reasons and concerns (--json prints their codes and the English "
-                   "summary either way)")]
+    "--lang", help="language of the reasons and concerns (with --json: of the summary; the codes are the same)")]
 
 
 def recommend(
@@ -51,7 +50,7 @@ def recommend(
     )
     matches = matcher.recommend(firm_id, query)
     if json_output:
-        echo_json([match_json(m) for m in matches])
+        echo_json([match_json(m, lang) for m in matches])
     else:
         typer.echo(format_matches(matches, language=lang))
 
@@ -69,7 +68,7 @@ def firms_for(
     matcher = open_matcher(home, **clock_override(as_of))
     matches = matcher.firms_for(tender_id, k=k)
     if json_output:
-        echo_json([match_json(m) for m in matches])
+        echo_json([match_json(m, lang) for m in matches])
     else:
         typer.echo(format_matches(matches, reverse=True, language=lang))
 

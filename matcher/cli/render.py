@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from matcher.ranking.reasons import explanation_lines
+from matcher.ranking.reasons import ReasonLanguage, explanation_lines, summary_in
 from matcher.schema import Match
 
 
@@ -51,6 +51,9 @@ def format_matches(matches: Sequence[Match], reverse: bool = False, language: st
     return "\n".join(format_match(m, reverse, language) for m in matches)
 
 
-def match_json(match: Match) -> dict[str, object]:
-    """The documented JSON shape: tender_id, score, title, buyer, country, deadline, codes, reasons, ..."""
-    return match.model_dump(mode="json")
+def match_json(match: Match, language: ReasonLanguage = "en") -> dict[str, object]:
+    """The documented JSON shape: tender_id, score, title, buyer, country, deadline, codes, reasons, ...
+    (the reasons' summary worded in ``language``, as the API words it; the codes are the same in every one)."""
+    data = match.model_dump(mode="json")
+    data["reasons"]["summary"] = summary_in(match.reasons, language)
+    return data

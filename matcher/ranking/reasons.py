@@ -18,6 +18,8 @@ LANGUAGES: tuple[ReasonLanguage, ...] = get_args(ReasonLanguage)
 KINDS: tuple[str, ...] = get_args(ReasonKind)
 #: Put before a concern in ``Explanation.summary`` so that consumers reading only the summary can tell.
 CONCERN_PREFIX = "concern: "
+#: Put before a concern in a summary worded in that language.
+CONCERN_PREFIXES: dict[ReasonLanguage, str] = {"en": CONCERN_PREFIX, "ko": "확인할 점: "}
 
 # Template keys are a kind, or "kind.variant" where the wording differs with the parameters (see _variant).
 TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
@@ -183,3 +185,9 @@ def explanation_lines(explanation: Explanation, language: str = "en") -> tuple[l
     if not explanation.reasons and not explanation.concerns:
         return list(explanation.summary), []
     return render_all(explanation.reasons, language), render_all(explanation.concerns, language)
+
+
+def summary_in(explanation: Explanation, language: ReasonLanguage = "en") -> list[str]:
+    """``Explanation.summary`` worded in ``language``: the reasons, then the concerns, prefixed."""
+    reasons, concerns = explanation_lines(explanation, language)
+    return reasons + [CONCERN_PREFIXES[language] + text for text in concerns]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from matcher.cli.render import MAX_REASONS
-from matcher.ranking.reasons import explanation_lines
+from matcher.ranking.reasons import explanation_lines, summary
 from matcher.schema import Match
 from tests.cli.test_cli import FIRMS, TED, run
 
@@ -69,3 +69,16 @@ def test_firms_for_prints_reasons_in_korean(indexed: str) -> None:
 def test_an_unknown_language_is_refused(indexed: str) -> None:
     code, _, err = run("recommend", indexed, "--lang", "fr")
     assert code == 2 and "--lang" in err
+
+
+
+def test_json_words_the_summary_in_the_asked_language_and_keeps_the_codes(indexed: str) -> None:
+    code, out, _ = run("recommend", indexed, "--include-closed", "--json")
+    english = json.loads(out)
+    code_ko, out_ko, _ = run("recommend", indexed, "--include-closed", "--json", "--lang", "ko")
+    korean = json.loads(out_ko)
+    assert code == code_ko == 0
+    assert [m["reasons"]["reasons"] for m in korean] == [m["reasons"]["reasons"] for m in english]
+    parsed = [Match.model_validate(m).reasons for m in english]
+    assert [m["reasons"]["summary"] for m in english] == [summary(r.reasons, r.concerns) for r in parsed]
+    assert any(HANGUL.search(line) for m in korean for line in m["reasons"]["summary"])
