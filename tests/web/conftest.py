@@ -87,6 +87,8 @@ def open_browsing(browser: Browser) -> Iterator[OpenBrowsing]:
 
     def open_one(lang: Lang = "en") -> Browsing:
         context = browser.new_context(locale=LOCALES[lang], viewport=VIEWPORT, accept_downloads=True)
+        # Every page here is local: 10 s is ample, and a missing element fails without the default 30 s wait.
+        context.set_default_timeout(10_000)
         guard = OffHostGuard()
         guard.install(context)
         browsing = Browsing(lang, context, context.new_page(), guard)
