@@ -25,6 +25,7 @@ PARTS = {
     "million": "benchmarks.million",
     "http": "benchmarks.http_load",
     "digest": "benchmarks.digest_scale",
+    "web": "benchmarks.web_pages",
 }
 
 PREAMBLE = """\
