@@ -25,6 +25,7 @@ from matcher.services.awards import AwardHistory
 from matcher.services.catalog import Catalog, IngestResult
 from matcher.services.code_suggestions import CodeSuggestions
 from matcher.services.engine import Engine
+from matcher.services.notice_search import NoticeHit, NoticeSearch
 from matcher.services.recommender import Recommender
 from matcher.services.sessions import NewSession, WebSession, WebSessions
 from matcher.services.shortlists import ShortlistEntry, Shortlists
@@ -49,6 +50,7 @@ class Matcher:
         self.suggestions = CodeSuggestions(self.catalog)
         self.awards = AwardHistory(self.engine.db)  # award history; firms linked to suppliers rank with it
         self.recommender = Recommender(self.catalog, self.shortlists, self.suggestions, self.awards)
+        self.notices = NoticeSearch(self.catalog, self.recommender.open_now)  # search by meaning, any language
         self.subscriptions = Subscriptions(self.catalog)
         self.digests = DigestLedger(self.catalog)
         self.access = AccessControl(self.engine.db)  # API keys, roles and partners' firms
@@ -114,6 +116,9 @@ class Matcher:
         self, ids: list[str] | None = None, offset: int = 0, limit: int = 50
     ) -> tuple[int, list[FirmProfile]]:
         return self.catalog.list_firms(ids, offset, limit)
+
+    def search_notices(self, text: str, k: int = 20, open_only: bool = False) -> list[NoticeHit]:
+        return self.notices.search(text, k, open_only)
 
     def build_index(self, rebuild: bool = False, progress: bool = False) -> SyncReport:
         return self.catalog.build_index(rebuild, progress)

@@ -1,0 +1,57 @@
+"""Finding notices by what they say, in any language.
+
+The words are embedded as a query by the encoder that embedded the notices and looked up in the serving
+vector index, the same two the recommendations use, so a Korean query finds a French notice about the same
+thing (a SQL LIKE finds only the words typed, in the language typed). The hard filters are retrieval's
+(``matcher.search.retrieve``): a notice published after the clock is never found, and ``open_only`` keeps
+the notices open at the clock by the one open rule (``matcher.normalize.openness``), cancellations included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from matcher.errors import InvalidInput
+from matcher.schema import Tender
+from matcher.search.open_now import OpenNow
+from matcher.search.retrieve import MatchQuery, retrieve
+from matcher.services.catalog import Catalog
+
+#: Most results one search returns (pages and the API ask for fewer).
+MAX_RESULTS = 100
+
+
+@dataclass(frozen=True)
+class NoticeHit:
+    """A notice found by a search, with the cosine similarity of its text to the query (orders hits only)."""
+
+    tender: Tender
+    similarity: float
+
+
+class NoticeSearch:
+    def __init__(self, catalog: Catalog, open_now: OpenNow) -> None:
+        self.catalog = catalog
+        self.engine = catalog.engine
+        self.open_now = open_now  # shared with the recommender: one cache of what is open and cancelled
+
+    def search(self, text: str, k: int = 20, open_only: bool = False, now: datetime | None = None) -> list[NoticeHit]:
+        """The ``k`` notices whose text is nearest to ``text``, nearest first; one per duplicate pair (the
+        same notice under two ids). IndexNotReady before an index is built."""
+        words = text.strip()
+        if not words:
+            raise InvalidInput("empty search text (expected some words, in any language)")
+        if not 1 <= k <= MAX_RESULTS:
+            raise InvalidInput(f"k={k} is out of range (expected 1 to {MAX_RESULTS})")
+        at = now or self.engine.now()
+        loaded = self.engine.index.current()
+        vector = self.engine.embedder.encode_queries([words])[0]
+        # Open only: retrieval's default query (open opportunities). Otherwise every notice published by now,
+        # award notices and closed calls included: a partner looks up past notices too.
+        query = MatchQuery(k=k) if open_only else MatchQuery(k=k, include_closed=True, any_notice_type=True)
+        subset = self.open_now.subset(loaded, at) if open_only else None
+        # No over-fetch beyond k: nothing is re-ranked after retrieval, so k filtered hits are the answer.
+        found = retrieve(loaded.vectors, vector, self.catalog.fetch_tenders, query, self.open_now.at(at),
+                         overfetch=1, min_candidates=k, open_now=subset)
+        return [NoticeHit(tender, similarity) for tender, similarity in found[:k]]
