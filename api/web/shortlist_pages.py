@@ -1,0 +1,77 @@
+"""A firm's shortlist page and its downloads (CSV, Excel, the deadlines as a calendar).
+
+The API's export routes need a bearer key, which a browser session does not send, so the same files are
+served here under the session: access is the firm page's (``visible_firm``: 403 before anything is read),
+the items are the API's (``actions.visible_shortlist``: a firm key sees only what its partner approved),
+and the files are written by the same function as the API's (``actions.export_shortlist``).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api import actions
+from api.schemas import ShortlistExportQuery
+from api.web.pages import firm_url, visible_firm
+from api.web.render import render
+from api.web.session import Viewer, ViewerDep, core
+from matcher.store.shortlists import STATUSES, Status
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+
+
+def shortlist_url(firm_id: str) -> str:
+    return f"{firm_url(firm_id)}/shortlist"
+
+
+def chosen_status(value: str | None) -> Status | None:
+    """The status filter; anything else (absent, empty, unknown) shows every status."""
+    for status in STATUSES:
+        if value == status:
+            return status
+    return None
+
+
+@router.get("/firms/{firm_id}/shortlist", response_class=HTMLResponse)
+async def shortlist_page(firm_id: str, request: Request, viewer: ViewerDep) -> Response:
+    matcher = core(request)
+    firm = visible_firm(matcher, viewer, firm_id)
+    status = chosen_status(request.query_params.get("status"))
+    entries = await run_in_threadpool(actions.visible_shortlist, matcher, viewer.principal, firm_id, status)
+    query = urlencode({"status": status}) if status and viewer.may_decide else ""
+    return render(
+        request, "shortlist.html", viewer.language, viewer, firm=firm, entries=entries, chosen=status,
+        statuses=STATUSES, firm_path=firm_url(firm_id), shortlist_path=shortlist_url(firm_id),
+        export_query=f"?{query}" if query else "",
+    )
+
+
+@router.get("/firms/{firm_id}/shortlist/export.csv")
+async def export_csv(firm_id: str, request: Request, viewer: ViewerDep) -> Response:
+    return await _export(firm_id, request, viewer, "csv")
+
+
+@router.get("/firms/{firm_id}/shortlist/export.xlsx")
+async def export_xlsx(firm_id: str, request: Request, viewer: ViewerDep) -> Response:
+    return await _export(firm_id, request, viewer, "xlsx")
+
+
+@router.get("/firms/{firm_id}/shortlist/export.ics")
+async def export_ics(firm_id: str, request: Request, viewer: ViewerDep) -> Response:
+    return await _export(firm_id, request, viewer, "ics")
+
+
+async def _export(firm_id: str, request: Request, viewer: Viewer, file_format: actions.ExportFormat) -> Response:
+    """The file the API's route of the same name serves, in the page language, for the items shown."""
+    matcher = core(request)
+    visible_firm(matcher, viewer, firm_id)
+    query = ShortlistExportQuery(status=chosen_status(request.query_params.get("status")), lang=viewer.language)
+    file = await run_in_threadpool(
+        actions.export_shortlist, matcher, viewer.principal, firm_id, query, file_format, viewer.language
+    )
+    file.headers["Cache-Control"] = "no-store"  # a firm's shortlist: no shared or back-button cache keeps it
+    return file
