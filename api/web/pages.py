@@ -69,15 +69,11 @@ async def home(request: Request, viewer: ViewerDep) -> Response:
     principal = viewer.principal
     if principal.role == "firm" and principal.firm_id:
         return RedirectResponse(firm_url(principal.firm_id), status_code=303)
-    matcher = core(request)
     page = _page_number(request.query_params.get("page"))
-    size = views.HOME_PAGE_SIZE
-    visible = matcher.access.visible_firm_ids(principal)
-    total, firms = matcher.list_firms(visible, (page - 1) * size, size)
-    rows = await ranked(request, views.summaries, matcher, principal, firms)
+    total, rows = await ranked(request, views.home_rows, core(request), principal, page)
     return render(
         request, "home.html", viewer.language, viewer, firms=rows, page=page,
-        pages=max(1, math.ceil(total / size)), total=total,
+        pages=max(1, math.ceil(total / views.HOME_PAGE_SIZE)), total=total,
     )
 
 
@@ -110,8 +106,7 @@ async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
     if action not in ACTIONS or not _ID.fullmatch(tender_id) or len(note) > views.NOTE_MAX:
         raise PageRefused(422, "invalid_title", "invalid_form")
     try:
-        item = await run_in_threadpool(record, matcher, firm_id, tender_id, action, note, viewer.principal.name)
-        title = matcher.get_tender(tender_id).title
+        item, title = await run_in_threadpool(record, matcher, firm_id, tender_id, action, note, viewer.principal.name)
     except NotFound:
         raise PageRefused(404, "not_found_title", "not_found_text") from None
     filters = views.parse_filters(request.query_params)
@@ -124,15 +119,18 @@ async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
     )
 
 
-def record(matcher: Matcher, firm_id: str, tender_id: str, action: str, note: str, actor: str) -> ShortlistItem:
+def record(
+    matcher: Matcher, firm_id: str, tender_id: str, action: str, note: str, actor: str
+) -> tuple[ShortlistItem, str]:
     """The API's calls: a note is a proposal (``POST .../shortlist``: new item, or the note of an existing
     one); approve and reject are decisions (``PATCH .../shortlist/{tender}``), on a tender first proposed
-    when it is not on the shortlist yet."""
+    when it is not on the shortlist yet. With the tender's title, which the answer shows."""
+    title = matcher.get_tender(tender_id).title  # NotFound for a tender that is not stored
     if action == "note":
-        return matcher.propose(firm_id, tender_id, actor, note)
+        return matcher.propose(firm_id, tender_id, actor, note), title
     status: Status = "approved" if action == "approve" else "rejected"
     try:
-        return matcher.decide(firm_id, tender_id, status, actor, note or None)
+        return matcher.decide(firm_id, tender_id, status, actor, note or None), title
     except NotFound:
-        matcher.propose(firm_id, tender_id, actor)  # NotFound again when the tender itself is unknown
-        return matcher.decide(firm_id, tender_id, status, actor, note or None)
+        matcher.propose(firm_id, tender_id, actor)
+        return matcher.decide(firm_id, tender_id, status, actor, note or None), title

@@ -103,8 +103,9 @@ async def current_viewer(request: Request) -> Viewer:
     try:
         session = core(request).web_session(request.cookies.get(SESSION_COOKIE))
     except AuthenticationError:
+        # Back to the page after signing in; a form's target is no page to come back to, so home instead.
         query = f"?{request.url.query}" if request.url.query else ""
-        raise SignInRequired(request.url.path + query) from None
+        raise SignInRequired(request.url.path + query if request.method == "GET" else HOME_PATH) from None
     return Viewer(session, page_language(request))
 
 

@@ -204,6 +204,14 @@ class FirmSummary:
     deadlines: list[Deadline]
 
 
+def home_rows(matcher: Matcher, principal: Principal, page: int) -> tuple[int, list[FirmSummary]]:
+    """(how many firms this person sees, the summaries of those on ``page``)."""
+    total, firms = matcher.list_firms(
+        matcher.access.visible_firm_ids(principal), (page - 1) * HOME_PAGE_SIZE, HOME_PAGE_SIZE
+    )
+    return total, summaries(matcher, principal, firms)
+
+
 def summaries(matcher: Matcher, principal: Principal, firms: list[FirmProfile]) -> list[FirmSummary]:
     now = matcher.settings.now()
     decisions = matcher.decisions([f.firm_id for f in firms])

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from api.main import REDOC_LOGO, REDOC_SCRIPT
 from api.web.render import STATIC_DIR, TEMPLATES_DIR
 from api.web.session import SESSION_COOKIE
 from matcher.errors import MatcherError
@@ -137,10 +138,13 @@ def test_sessions_expire(world: World) -> None:
             world.matcher.web_session(bad)
 
 
-def test_htmx_requests_without_a_session_are_sent_to_sign_in(world: World) -> None:
+def test_changes_without_a_session_are_sent_to_sign_in(world: World) -> None:
     client = TestClient(world.client.app)
     response = client.post(f"/web/firms/{OWN}/decide", headers={"HX-Request": "true"}, follow_redirects=False)
     assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/web/sign-in")
+    # A plain form comes back home after signing in: its target only answers POSTs.
+    response = client.post(f"/web/firms/{OWN}/decide", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/web/sign-in?next=/web/"
 
 
 # ----------------------------------------------------------------------------- nothing from another host
@@ -158,6 +162,10 @@ def test_api_docs_load_nothing_from_another_host(world: World) -> None:
         for asset in assets:
             assert client.get(asset).status_code == 200, asset
     assert "SwaggerUIBundle(" in client.get("/docs").text and "<redoc spec-url=" in client.get("/redoc").text
+    # What the bundles themselves would fetch: Swagger UI's validator badge (off) and ReDoc's CDN logo (removed).
+    assert '"validatorUrl": null' in client.get("/docs").text
+    script = client.get(REDOC_SCRIPT)
+    assert script.status_code == 200 and b"Redoc" in script.content and REDOC_LOGO.encode() not in script.content
 
 
 def test_pages_load_only_their_own_assets(world: World, visitor: Visitor) -> None:
