@@ -1,5 +1,9 @@
-"""Digest subscriptions (a firm manages its own; officers too; assigned partners can see them), the public
-one-click unsubscribe, and a preview of a firm's next digest that sends and records nothing."""
+"""Digest subscriptions, the public one-click unsubscribe, and a preview of a firm's next digest that sends and
+records nothing.
+
+Whoever may see a firm manages its subscriptions: the firm its own, a partner those of its assigned firms,
+officers all (issue 13: a partner keeps its firms' digests in order). ``FirmAccess`` (``AccessControl.require_firm``)
+is therefore the whole check, the same one the workspace's subscriptions page makes."""
 
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ from api.pages import unsubscribe_confirmation, unsubscribed
 from api.schemas import CountryCode
 from matcher.digest.plan import preview
 from matcher.digest.tokens import read_token
-from matcher.errors import InvalidInput, PermissionDenied
+from matcher.errors import InvalidInput
+from matcher.pipeline import Matcher
 from matcher.store.subscriptions import Subscription, SubscriptionSpec
 
 router = APIRouter(tags=["digests"], responses=ERRORS)
@@ -83,9 +88,11 @@ def _out(sub: Subscription) -> SubscriptionOut:
     return SubscriptionOut(**{k: getattr(sub, k) for k in SubscriptionOut.model_fields})
 
 
-def _require_manager(principal: PrincipalDep) -> None:
-    if principal.role == "partner":
-        raise PermissionDenied("partners can see a firm's subscriptions but not change them")
+def subscription_spec(matcher: Matcher, firm_id: str, body: SubscriptionIn) -> SubscriptionSpec:
+    """What ``body`` asks for the firm, with the default lowest fit filled in (the workspace's form too)."""
+    min_score = matcher.default_min_fit() if body.min_score is None else body.min_score
+    return SubscriptionSpec(firm_id=firm_id, **body.model_dump(exclude={"countries", "currency", "min_score"}),
+                            min_score=min_score, countries=tuple(body.countries), currency=body.currency.upper())
 
 
 @router.get("/firms/{firm_id}/subscriptions", summary="A firm's digest subscriptions")
@@ -94,28 +101,22 @@ def list_subscriptions(firm_id: FirmAccess, matcher: MatcherDep) -> list[Subscri
 
 
 @router.post(
-    "/firms/{firm_id}/subscriptions", summary="Subscribe an address (the firm itself, officers)",
+    "/firms/{firm_id}/subscriptions", summary="Subscribe an address (the firm itself, its partner, officers)",
     status_code=status.HTTP_201_CREATED,
 )
 def create_subscription(
     firm_id: FirmAccess, body: SubscriptionIn, matcher: MatcherDep, principal: PrincipalDep
 ) -> SubscriptionOut:
-    _require_manager(principal)
-    min_score = matcher.default_min_fit() if body.min_score is None else body.min_score
-    spec = SubscriptionSpec(firm_id=firm_id, **body.model_dump(exclude={"countries", "currency", "min_score"}),
-                            min_score=min_score, countries=tuple(body.countries),
-                            currency=body.currency.upper())
-    return _out(matcher.subscribe(spec, actor=principal.name))
+    return _out(matcher.subscribe(subscription_spec(matcher, firm_id, body), actor=principal.name))
 
 
 @router.delete(
-    "/firms/{firm_id}/subscriptions/{subscription_id}", summary="End a subscription (the firm itself, officers)"
+    "/firms/{firm_id}/subscriptions/{subscription_id}",
+    summary="End a subscription (the firm itself, its partner, officers)",
 )
 def delete_subscription(
-    firm_id: FirmAccess, subscription_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
-    matcher: MatcherDep, principal: PrincipalDep,
+    firm_id: FirmAccess, subscription_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], matcher: MatcherDep,
 ) -> Unsubscribed:
-    _require_manager(principal)
     return Unsubscribed(subscription_id=subscription_id, unsubscribed=matcher.unsubscribe(subscription_id, firm_id))
 
 

@@ -94,8 +94,8 @@ def preview(matcher: Matcher, firm_id: str) -> list[Prepared]:
     Reads only: nothing is sent or recorded, and whether the subscription is due is not considered.
 
     Previews never carry a live unsubscribe token, whoever asks: a token is a bearer credential that never
-    expires and outlives the key that read it, and partners, who may see previews, may not unsubscribe a
-    firm. The firm and officers end a subscription with their key (DELETE on the subscription) instead."""
+    expires and outlives the key that read it (a partner withdrawn from the firm would keep it). Whoever may
+    manage the subscription ends it with their key (DELETE on the subscription) instead."""
     matcher.get_firm(firm_id)
     subscriptions = matcher.firm_subscriptions(firm_id, active_only=True)
     return prepare(matcher, subscriptions, matcher.settings.now(), live_token=False)

@@ -30,7 +30,7 @@ def api(demo: Matcher) -> tuple[TestClient, dict[str, dict[str, str]]]:
 BODY = {"email": "ko@example.org", "language": "ko", "frequency": "daily", "max_items": 3, "min_score": 0.0}
 
 
-def test_firm_manages_its_own_partner_sees_others_are_kept_out(
+def test_the_firm_its_partner_and_officers_manage_others_are_kept_out(
     api: tuple[TestClient, dict[str, dict[str, str]]],
 ) -> None:
     client, auth = api
@@ -38,20 +38,30 @@ def test_firm_manages_its_own_partner_sees_others_are_kept_out(
     assert created.status_code == 201, created.text
     sub = created.json()
     assert sub["firm_id"] == OWN and sub["language"] == "ko" and sub["active"]
-    assert client.post(f"/firms/{OWN}/subscriptions", json=BODY, headers=auth["partner"]).status_code == 403
+    # Issue 13: the partner the firm is assigned to manages its digests too (it was read-only before).
+    by_partner = client.post(f"/firms/{OWN}/subscriptions", json=BODY, headers=auth["partner"])
+    assert by_partner.status_code == 201, by_partner.text
     assert client.post(f"/firms/{OWN}/subscriptions", json=BODY, headers=auth["officer"]).status_code == 201
     for who in ("firm", "partner", "officer"):
         listed = client.get(f"/firms/{OWN}/subscriptions", headers=auth[who])
-        assert listed.status_code == 200 and len(listed.json()) == 2
+        assert listed.status_code == 200 and len(listed.json()) == 3
     for who in ("firm_b", "partner_b"):
         assert client.get(f"/firms/{OWN}/subscriptions", headers=auth[who]).status_code == 403
+        assert client.post(f"/firms/{OWN}/subscriptions", json=BODY, headers=auth[who]).status_code == 403
+        assert client.delete(f"/firms/{OWN}/subscriptions/{sub['subscription_id']}",
+                             headers=auth[who]).status_code == 403
     assert client.get(f"/firms/{OWN}/subscriptions").status_code == 401
     bad = client.post(f"/firms/{OWN}/subscriptions", json={**BODY, "language": "fr"}, headers=auth["firm"])
     assert bad.status_code == 422
+    ended = client.delete(f"/firms/{OWN}/subscriptions/{by_partner.json()['subscription_id']}",
+                          headers=auth["partner"])
+    assert ended.json() == {"subscription_id": by_partner.json()["subscription_id"], "unsubscribed": True}
     deleted = client.delete(f"/firms/{OWN}/subscriptions/{sub['subscription_id']}", headers=auth["firm"])
     assert deleted.json() == {"subscription_id": sub["subscription_id"], "unsubscribed": True}
     gone = client.delete(f"/firms/{OTHER}/subscriptions/{sub['subscription_id']}", headers=auth["officer"])
     assert gone.status_code == 404
+    active = [s for s in client.get(f"/firms/{OWN}/subscriptions", headers=auth["officer"]).json() if s["active"]]
+    assert len(active) == 1  # the officer's; the others' ended
 
 
 def test_unsubscribe_link_from_a_received_email_works_without_login(
