@@ -1,0 +1,216 @@
+"""The tender page: the notice in full, the firms it fits as far as the session may see firms, and adding it
+to a firm's shortlist (the API's proposal: same shortlist, same feedback log)."""
+
+# The API tests' demo fixtures are imported by name (tests/web/conftest.py is the browser tests'), and pytest
+# hands them to the tests as arguments of the same name, which pyflakes reads as redefinitions.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+
+import lxml.html
+from fastapi.testclient import TestClient
+from lxml.html import HtmlElement
+
+from api.web.i18n import Formatter
+from api.web.messages import translate
+from api.web.tender_pages import TENDER_FIRMS
+from matcher.normalize.currencies import to_eur
+from matcher.ranking.reasons import explanation_lines
+from matcher.reference.codebook import codebook
+from matcher.schema import Tender
+from tests.api.conftest import (  # noqa: F401
+    OTHER,
+    OWN,
+    World,
+    api_settings,
+    database_url,
+    demo_template,
+    empty_matcher,
+    world,
+)
+from tests.web.pages_world import Visitor, csrf_of, page_text, visitor  # noqa: F401
+
+#: A Czech call for tenders in the demo: 24 titles, CZK, a CPV code, a description.
+CZECH = "ted:178549-2021"
+
+
+def page(client: TestClient, tender_id: str, **headers: str) -> str:
+    response = client.get(f"/web/tenders/{tender_id}", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def fit_rows(html: str) -> list[HtmlElement]:
+    found: list[HtmlElement] = lxml.html.fromstring(html).xpath("//table[contains(@class, 'fits')]/tbody/tr")
+    return found
+
+
+def shown_firms(html: str) -> list[str]:
+    return [str(row.get("data-firm")) for row in fit_rows(html)]
+
+
+def add(client: TestClient, tender_id: str, firm_id: str, csrf: str) -> int:
+    response = client.post(f"/web/tenders/{tender_id}/shortlist", data={"csrf_token": csrf, "firm_id": firm_id},
+                           follow_redirects=False)
+    return response.status_code
+
+
+# ----------------------------------------------------------------------------- the notice
+def test_the_notice_in_full(world: World, visitor: Visitor) -> None:
+    tender = world.matcher.get_tender(CZECH)
+    html = page(visitor("partner"), CZECH)
+    doc = lxml.html.fromstring(html)
+    text = page_text(html)
+    assert doc.xpath("//h1")[0].text_content() == tender.title and doc.xpath("//h1/@lang") == ["cs"]
+    # Every other title, in its language, named in the page's; TED's English title also as the label.
+    others = {code: title for code, title in tender.titles.items() if title != tender.title}
+    assert len(others) > 10
+    listed = {str(s.get("lang")): s.text_content() for s in doc.xpath("//ul[@class='titles']/li/span[@lang]")}
+    assert listed == others
+    assert f"French: {tender.titles['fr']}" in text and f"English title: {tender.titles['en']}" in text
+    assert all(line.strip() in text for line in tender.description.splitlines() if line.strip())
+    for code in tender.codes:
+        label = codebook().label(code)
+        assert label and f"{code} {label}" in text
+    fmt = Formatter("en", world.matcher.settings.now())
+    euros = to_eur(tender.value or 0, tender.currency)
+    assert euros is not None and tender.currency == "CZK"
+    assert f"{fmt.money(tender.value, 'CZK')} (about {fmt.money(euros, 'EUR')})" in text
+    assert tender.deadline and fmt.moment(tender.deadline) in text and fmt.days_left(tender.deadline) in text
+    assert tender.buyer and tender.buyer in text and "Czechia" in text and "call for tenders" in text
+    assert doc.xpath("//a[@rel='external noopener noreferrer']/@href") == [tender.url]
+
+
+def test_untrusted_text_is_text_and_only_http_links(world: World, visitor: Visitor) -> None:
+    matcher = world.matcher
+    hostile = Tender.model_validate({
+        **matcher.get_tender(CZECH).model_dump(), "tender_id": "ted:900004-2021",
+        "title": "<script>alert(1)</script>", "description": "<img src=x onerror=alert(2)>\n<b>second</b>",
+        "buyer": "<i>buyer</i>", "titles": {"fr": "<script>alert(3)</script>"}, "url": "javascript:alert(4)",
+    })
+    matcher.upsert_tenders([hostile])
+    html = page(visitor("officer"), hostile.tender_id)
+    for raw in ("<script>alert(1)</script>", "<img src=x", "<b>second</b>", "<i>buyer</i>", "<script>alert(3)",
+                "javascript:alert(4)"):
+        assert raw not in html
+    text = page_text(html)
+    assert "<script>alert(1)</script>" in text and "<img src=x onerror=alert(2)>" in text
+    assert "<script>alert(3)</script>" in text and "<i>buyer</i>" in text
+    assert not lxml.html.fromstring(html).xpath("//a[@rel='external noopener noreferrer']")
+
+
+def test_unknown_future_and_malformed_notices_are_404(world: World, visitor: Visitor) -> None:
+    client = visitor("partner")
+    future = Tender.model_validate({
+        **world.matcher.get_tender(CZECH).model_dump(), "tender_id": "ted:900005-2021",
+        "title": "Published tomorrow", "published": world.matcher.settings.now().date() + timedelta(days=1),
+    })
+    world.matcher.upsert_tenders([future])
+    for tender_id in ("ted:no-such-notice", future.tender_id, "a%20b"):
+        refused = client.get(f"/web/tenders/{tender_id}")
+        assert refused.status_code == 404 and "Published tomorrow" not in refused.text
+
+
+def test_without_an_index_the_notice_shows_and_the_firms_wait(world: World, visitor: Visitor) -> None:
+    shutil.rmtree(world.matcher.settings.indexes_dir)
+    html = page(visitor("partner"), CZECH)
+    assert world.matcher.get_tender(CZECH).title in page_text(html) and not fit_rows(html)
+    assert "The search index is not built yet" in page_text(html)
+
+
+# ----------------------------------------------------------------------------- firms, by role
+def test_firms_are_those_the_session_may_see(world: World, visitor: Visitor) -> None:
+    matcher = world.matcher
+    _, firms = matcher.list_firms(limit=100)
+    expected = {
+        "officer": [m.firm_id for m in matcher.firms_for(CZECH, TENDER_FIRMS)],
+        "partner": [OWN], "partner_b": [OTHER], "firm": [OWN], "firm_b": [OTHER],
+    }
+    assert len(expected["officer"]) == len(firms) > 2
+    for who, firm_ids in expected.items():
+        html = page(visitor(who), CZECH)
+        assert shown_firms(html) == firm_ids, who
+        hidden = [f for f in firms if f.firm_id not in firm_ids]
+        assert not any(f.name in html or f.firm_id in html for f in hidden), who
+    # Each row: the firm, its fit band, and the reasons and concerns in the page language.
+    officer = page(visitor("officer"), CZECH)
+    for row, match in zip(fit_rows(officer), matcher.firms_for(CZECH, TENDER_FIRMS), strict=True):
+        cells = [" ".join(c.text_content().split()) for c in row.xpath("./th|./td")]
+        reasons, concerns = explanation_lines(match.reasons, "en")
+        assert cells[0] == match.firm_name and cells[1] == translate("en", f"fit_{match.fit_band or 'unknown'}")
+        assert all(line in cells[2] for line in reasons) and all(line in cells[3] for line in concerns)
+
+
+def test_korean(world: World, visitor: Visitor) -> None:
+    html = page(visitor("partner"), CZECH, **{"Accept-Language": "ko-KR,ko;q=0.9"})
+    assert lxml.html.fromstring(html).get("lang") == "ko"
+    text = page_text(html)
+    tender = world.matcher.get_tender(CZECH)
+    fmt = Formatter("ko", world.matcher.settings.now())
+    assert "체코" in text and "입찰 공고" in text and "이 입찰에 맞는 회사" in text
+    assert f"프랑스어: {tender.titles['fr']}" in text
+    assert tender.deadline and fmt.moment(tender.deadline) in text
+    reasons, _ = explanation_lines(world.matcher.firms_for(CZECH, 1, firm_ids=[OWN])[0].reasons, "ko")
+    assert reasons and all(line in text for line in reasons)
+    assert "Firms this tender fits" not in text and "Description" not in text
+
+
+# ----------------------------------------------------------------------------- adding to a shortlist
+def test_a_partner_adds_the_tender_to_a_firms_shortlist(world: World, visitor: Visitor) -> None:
+    matcher, client = world.matcher, visitor("partner")
+    html = page(client, CZECH)
+    assert [b.text_content() for b in lxml.html.fromstring(html).xpath("//table//button")] == [
+        f"Add to the shortlist of {world.firm_name(OWN)}"]
+    before = len(matcher.feedback_events(OWN))
+    assert add(client, CZECH, OWN, csrf_of(html)) == 303
+    item = next(e for e in matcher.shortlist(OWN) if e.tender_id == CZECH)
+    assert (item.status, item.proposed_by) == ("proposed", "partner-a")
+    assert [(e.tender_id, e.decision, e.actor) for e in matcher.feedback_events(OWN)[before:]] == [
+        (CZECH, "proposed", "partner-a")]
+    again = page(client, CZECH)
+    assert "On the shortlist: proposed" in page_text(again) and not lxml.html.fromstring(again).xpath("//table//button")
+    # The API sees the same item; adding twice changes nothing.
+    api = world.client.get(f"/firms/{OWN}/shortlist", headers=world.auth("partner")).json()
+    assert any(i["tender_id"] == CZECH and i["status"] == "proposed" for i in api)
+    assert add(client, CZECH, OWN, csrf_of(again)) == 303
+    assert len(matcher.feedback_events(OWN)) == before + 1
+
+
+def test_adding_is_refused_outside_the_sessions_rights(world: World, visitor: Visitor) -> None:
+    matcher = world.matcher
+    partner, firm = visitor("partner"), visitor("firm")
+    partner_csrf, firm_csrf = csrf_of(page(partner, CZECH)), csrf_of(page(firm, CZECH))
+    before = {f: (matcher.shortlist(f), matcher.feedback_events(f)) for f in (OWN, OTHER)}
+    assert add(partner, CZECH, OTHER, partner_csrf) == 403  # not the partner's firm
+    assert add(partner, CZECH, "kr-no-such-firm", partner_csrf) == 403  # never says whether it exists
+    assert add(firm, CZECH, OWN, firm_csrf) == 403  # a firm key does not decide
+    assert not lxml.html.fromstring(page(firm, CZECH)).xpath("//form[contains(@action, '/shortlist')]")
+    for token in ("", partner_csrf[:-1] + ("A" if partner_csrf[-1] != "A" else "B"), firm_csrf):
+        assert add(partner, CZECH, OWN, token) == 403  # missing, altered, another session's
+    assert add(partner, "ted:no-such-notice", OWN, partner_csrf) == 404
+    assert {f: (matcher.shortlist(f), matcher.feedback_events(f)) for f in (OWN, OTHER)} == before
+    # An officer may add for any firm.
+    officer = visitor("officer")
+    assert add(officer, CZECH, OTHER, csrf_of(page(officer, CZECH))) == 303
+    assert any(e.tender_id == CZECH for e in matcher.shortlist(OTHER))
+
+
+def test_a_firm_sees_its_fit_and_only_an_approved_status(world: World, visitor: Visitor) -> None:
+    matcher, firm = world.matcher, visitor("firm")
+    matcher.propose(OWN, CZECH, "partner-a")
+    assert "On the shortlist" not in page_text(page(firm, CZECH))  # a proposal is between partner and officer
+    matcher.decide(OWN, CZECH, "approved", "partner-a")
+    assert "On the shortlist: approved" in page_text(page(firm, CZECH))
+
+
+def test_firm_and_shortlist_pages_link_here(world: World, visitor: Visitor) -> None:
+    client = visitor("partner")
+    firm_page = lxml.html.fromstring(client.get(f"/web/firms/{OWN}").text)
+    first = firm_page.xpath("//article[@class='match']")[0]
+    assert first.xpath(".//h3/a/@href") == [f"/web/tenders/{first.get('data-tender').replace(':', '%3A')}"]
+    assert f"/web/firms/{OWN}/shortlist" in firm_page.xpath("//main//a/@href")
+    href = first.xpath(".//h3/a/@href")[0]
+    assert client.get(href).status_code == 200
