@@ -43,6 +43,9 @@ def test_partner_home_and_firm_pages(
     page.goto(demo.url(f"/web/firms/{quote(OWN_FIRM)}"))
     assert matches(page).count() > 0
     _check(browsing, screenshot, "firm")
+    page.goto(demo.url(f"/web/firms/{quote(OWN_FIRM)}/shortlist"))
+    page.get_by_role("heading", level=1).wait_for()
+    _check(browsing, screenshot, "shortlist")
 
 
 @pytest.mark.parametrize("lang", LANGS)
