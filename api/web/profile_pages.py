@@ -1,0 +1,193 @@
+"""A firm's profile page: edit what the ranking reads (description, keywords, codes, target countries, value
+range, languages) and accept the codes it suggests.
+
+Who may do what is the API's (``api.routes.firms``): anyone who may see the firm edits its profile (``PATCH
+/firms/{id}``: officers, its partner, the firm itself), and only officers and partners accept suggested
+codes (``POST /firms/{id}/codes``, ``AccessControl.require_role``). The form is read with the API's
+``FirmUpdate`` and stored by ``actions.update_firm``, the PATCH route's own call, so the page refuses what the
+API refuses and stores nothing then (422, each problem next to its field).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from babel.numbers import format_percent
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from api import actions
+from api.deps import require_curator
+from api.schemas import CodesIn, FirmUpdate
+from api.web.form_fields import Errors, FieldError, FormInvalid, amount, field_errors, items, plain_number, tokens
+from api.web.pages import firm_url, ranked, visible_firm
+from api.web.render import render
+from api.web.session import ChangeDep, Viewer, ViewerDep, core, forbidden
+from matcher.errors import InvalidInput, PermissionDenied
+from matcher.pipeline import Matcher
+from matcher.reference.codebook import codebook
+from matcher.reference.countries import ISO_COUNTRIES
+from matcher.schema import FirmProfile
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+
+#: Suggested codes the page offers (the API's default ``k``).
+SUGGESTIONS = 10
+#: What each field expects, as a message key (shown above the validator's own words when it is refused).
+EXPECTS: dict[str, str] = {
+    "description": "expect_description",
+    "keywords": "expect_keywords",
+    "codes": "expect_codes",
+    "target_countries": "expect_countries",
+    "languages": "expect_languages",
+    "min_value": "expect_amount",
+    "max_value": "expect_amount",
+    "currency": "expect_currency",
+    "value_range": "expect_value_range",
+}
+#: Where a rule across the value fields (minimum above maximum, an amount without a currency) is shown.
+VALUE_RANGE = "value_range"
+
+
+def profile_url(firm_id: str) -> str:
+    return f"{firm_url(firm_id)}/profile"
+
+
+@dataclass(frozen=True)
+class ProfileForm:
+    """The profile form as typed (or as stored, to begin with), and the problem of each refused field."""
+
+    description: str = ""
+    keywords: str = ""
+    codes: str = ""
+    target_countries: tuple[str, ...] = ()
+    languages: str = ""
+    min_value: str = ""
+    max_value: str = ""
+    currency: str = ""
+    errors: Errors = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, firm: FirmProfile) -> ProfileForm:
+        return cls(
+            firm.description, "\n".join(firm.keywords), "\n".join(firm.codes), tuple(firm.target_countries),
+            ", ".join(firm.languages), plain_number(firm.min_value), plain_number(firm.max_value), firm.currency or "",
+        )
+
+    @classmethod
+    def read(cls, form: FormData) -> ProfileForm:
+        def text(name: str) -> str:
+            return str(form.get(name) or "").strip()
+
+        return cls(
+            text("description"), text("keywords"), text("codes"),
+            tuple(str(c) for c in form.getlist("target_countries")), text("languages"), text("min_value"),
+            text("max_value"), text("currency"),
+        )
+
+    def patch(self) -> FirmUpdate:
+        """The API's PATCH body for what was typed; FormInvalid names each field it refuses."""
+        data = {
+            "description": self.description, "keywords": items(self.keywords), "codes": tokens(self.codes),
+            "target_countries": list(self.target_countries), "languages": tokens(self.languages),
+            "min_value": amount(self.min_value), "max_value": amount(self.max_value),
+            "currency": self.currency or None,
+        }
+        try:
+            return FirmUpdate.model_validate(data)
+        except ValidationError as exc:
+            raise FormInvalid(field_errors(exc, EXPECTS, VALUE_RANGE)) from None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    code: str
+    label: str
+    confidence: str
+    source: str
+
+
+def suggestions(viewer: Viewer, firm: FirmProfile, found: list[tuple[str, str, float, str]]) -> list[Suggestion]:
+    """The suggested (code, label, confidence, source) not yet in the profile, the confidence as a percentage."""
+    return [
+        Suggestion(code, label, format_percent(confidence, locale=viewer.language), source)
+        for code, label, confidence, source in found
+        if code not in firm.codes
+    ]
+
+
+async def _page(
+    request: Request, viewer: Viewer, firm: FirmProfile, form: ProfileForm, status: int = 200,
+    code_error: FieldError | None = None, saved: str | None = None,
+) -> HTMLResponse:
+    matcher = core(request)
+    found = await ranked(request, matcher.suggest_codes, firm.firm_id, SUGGESTIONS)
+    offered = suggestions(viewer, firm, [(s.code, s.label, s.confidence, s.source) for s in found])
+    book = codebook()
+    return render(
+        request, "profile.html", viewer.language, viewer, status=status, firm=firm, firm_section="profile",
+        form=form, errors=form.errors, countries=sorted(ISO_COUNTRIES), profile_path=profile_url(firm.firm_id),
+        current_codes=[(code, book.label(code)) for code in firm.codes], suggestions=offered,
+        may_accept=await _may_accept(viewer, matcher), code_error=code_error, saved=saved,
+    )
+
+
+async def _may_accept(viewer: Viewer, matcher: Matcher) -> bool:
+    """The API's rule for accepting codes (its ``CuratorDep``): officers and partners, not the firm's key."""
+    try:
+        await require_curator(viewer.principal, matcher.access)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _saved(params: Mapping[str, str]) -> str | None:
+    value = params.get("saved")
+    return value if value in ("profile", "codes") else None
+
+
+@router.get("/firms/{firm_id}/profile", response_class=HTMLResponse)
+async def profile(firm_id: str, request: Request, viewer: ViewerDep) -> Response:
+    firm = visible_firm(core(request), viewer, firm_id)
+    return await _page(request, viewer, firm, ProfileForm.of(firm), saved=_saved(request.query_params))
+
+
+@router.post("/firms/{firm_id}/profile", response_class=HTMLResponse)
+async def save_profile(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
+    """Store the edited profile (the API's PATCH), or show the form again with each refused field (422)."""
+    matcher = core(request)
+    firm = visible_firm(matcher, viewer, firm_id)
+    form = ProfileForm.read(await request.form())
+    try:
+        await run_in_threadpool(actions.update_firm, matcher, firm_id, form.patch())
+    except FormInvalid as exc:
+        return await _page(request, viewer, firm, replace(form, errors=exc.errors), status=422)
+    except InvalidInput as exc:  # each field was valid; the merged profile was not (its value range)
+        errors = {VALUE_RANGE: FieldError(EXPECTS[VALUE_RANGE], str(exc))}
+        return await _page(request, viewer, firm, replace(form, errors=errors), status=422)
+    return RedirectResponse(f"{profile_url(firm_id)}?saved=profile", status_code=303)
+
+
+@router.post("/firms/{firm_id}/profile/codes", response_class=HTMLResponse)
+async def accept_codes(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
+    """Add the ticked suggestions to the firm's codes (the API's ``POST /firms/{id}/codes``)."""
+    matcher = core(request)
+    firm = visible_firm(matcher, viewer, firm_id)
+    if not await _may_accept(viewer, matcher):
+        raise forbidden()
+    ticked = [str(code) for code in (await request.form()).getlist("code")]
+    try:
+        body = CodesIn.model_validate({"codes": ticked})
+        await run_in_threadpool(matcher.accept_codes, firm_id, body.codes, viewer.principal.name)
+    except ValidationError as exc:
+        error = field_errors(exc, {"codes": "choose_codes"}, "codes")["codes"]
+        return await _page(request, viewer, firm, ProfileForm.of(firm), status=422, code_error=error)
+    except InvalidInput as exc:
+        error = FieldError("choose_codes", str(exc))
+        return await _page(request, viewer, firm, ProfileForm.of(firm), status=422, code_error=error)
+    return RedirectResponse(f"{profile_url(firm_id)}?saved=codes", status_code=303)
+

@@ -1,0 +1,259 @@
+"""The profile page: who may edit (the API's rule), saving through the API's own update, refusals that store
+nothing and say which field is wrong, suggested codes with their labels and confidence, escaping, Korean."""
+
+# The API tests' demo fixtures are imported by name (tests/web/conftest.py is the browser tests'), and pytest
+# hands them to the tests as arguments of the same name, which pyflakes reads as redefinitions.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+from typing import Any
+
+import lxml.html
+import pytest
+from babel.numbers import format_percent
+from fastapi.testclient import TestClient
+from httpx2 import Response
+
+from api.web.profile_pages import SUGGESTIONS
+from matcher.reference.codebook import codebook
+from matcher.schema import FirmProfile
+from tests.api.conftest import (  # noqa: F401
+    OTHER,
+    OWN,
+    World,
+    api_settings,
+    database_url,
+    demo_template,
+    empty_matcher,
+    world,
+)
+from tests.web.pages_world import Visitor, csrf_of, page_text, visitor  # noqa: F401
+
+PROFILE = f"/web/firms/{OWN}/profile"
+#: A complete, valid form (what the page posts when every field is filled in).
+EDITED: dict[str, Any] = {
+    "description": "Ultrafiltration skids and membrane racks for municipal drinking water plants.",
+    "keywords": "ultrafiltration, membrane racks\n막 여과",
+    "codes": "CPV:42912300\ncpv:38421100",
+    "target_countries": ["KE", "FR"],
+    "min_value": "250,000",
+    "max_value": "4000000",
+    "currency": "eur",
+    "languages": "en, ko",
+}
+
+
+def post_profile(client: TestClient, csrf: str, firm_id: str = OWN, **changes: Any) -> Response:
+    data = {**EDITED, **changes, "csrf_token": csrf}
+    return client.post(f"/web/firms/{firm_id}/profile", data=data, follow_redirects=False)
+
+
+def field_error(html: str, name: str) -> str:
+    """The error shown next to a form field (and checks the field points at it)."""
+    tree = lxml.html.fromstring(html)
+    (error,) = tree.xpath(f"//*[@id='error-{name}']")
+    owners = tree.xpath(f"//*[contains(concat(' ', @aria-describedby, ' '), ' error-{name} ')]")
+    assert owners, f"no field is described by error-{name}"
+    return " ".join(error.text_content().split())
+
+
+def invalid_fields(html: str) -> set[str]:
+    return {str(n) for n in lxml.html.fromstring(html).xpath("//*[@aria-invalid='true']/@name")}
+
+
+# ----------------------------------------------------------------------------- who may edit
+def test_who_may_open_and_save_a_profile_is_the_apis_rule(world: World, visitor: Visitor) -> None:
+    """The API lets anyone who may see a firm change it (PATCH /firms/{id}): officers, its partner, the firm."""
+    for who in ("officer", "partner", "firm"):
+        client = visitor(who)
+        page = client.get(PROFILE)
+        assert page.status_code == 200 and 'name="description"' in page.text
+        saved = post_profile(client, csrf_of(page.text), description=f"Membrane plants, as edited by {who}.")
+        assert saved.status_code == 303 and saved.headers["location"] == f"{PROFILE}?saved=profile"
+        assert world.matcher.get_firm(OWN).description == f"Membrane plants, as edited by {who}."
+        api = world.client.patch(f"/firms/{OWN}", json={"keywords": ["x"]}, headers=world.auth(who))
+        assert api.status_code == 200  # the API agrees
+
+
+def test_a_firm_the_session_may_not_see_is_403_and_unchanged(world: World, visitor: Visitor) -> None:
+    before = world.matcher.get_firm(OTHER)
+    for who in ("partner", "firm"):
+        client = visitor(who)
+        hidden = client.get(f"/web/firms/{OTHER}/profile")
+        assert hidden.status_code == 403
+        for secret in (OTHER, before.name, before.description[:40], *before.keywords):
+            assert secret not in hidden.text
+        csrf = csrf_of(client.get(PROFILE).text)
+        refused = post_profile(client, csrf, firm_id=OTHER)
+        assert refused.status_code == 403 and before.name not in refused.text
+        assert world.client.patch(f"/firms/{OTHER}", json={"keywords": ["x"]},
+                                  headers=world.auth(who)).status_code == 403
+    assert world.matcher.get_firm(OTHER) == before
+    assert visitor("officer").get("/web/firms/kr-no-such-firm/profile").status_code == 404
+
+
+def test_a_change_without_the_sessions_token_is_refused(world: World, visitor: Visitor) -> None:
+    before = world.matcher.get_firm(OWN)
+    client = visitor("partner")
+    others = csrf_of(visitor("officer").get("/web/").text)
+    for token in ("", others):
+        assert post_profile(client, token).status_code == 403
+    no_field = client.post(PROFILE, data=EDITED, follow_redirects=False)
+    assert no_field.status_code == 403
+    assert world.matcher.get_firm(OWN) == before
+
+
+# ----------------------------------------------------------------------------- saving
+def test_the_saved_profile_is_what_the_api_serves(world: World, visitor: Visitor) -> None:
+    client = visitor("partner")
+    page = client.get(PROFILE)
+    assert post_profile(client, csrf_of(page.text)).status_code == 303
+    stored = world.matcher.get_firm(OWN)
+    assert stored.description == EDITED["description"]
+    assert stored.keywords == ["ultrafiltration", "membrane racks", "막 여과"]
+    assert stored.codes == ["CPV:42912300", "CPV:38421100"]  # the schema's own normalisation
+    assert stored.target_countries == ["KE", "FR"]
+    assert (stored.min_value, stored.max_value, stored.currency) == (250_000, 4_000_000, "EUR")
+    assert stored.languages == ["en", "ko"]
+    # Fields the page does not edit keep their value.
+    assert stored.name == world.firm_name(OWN) and stored.certifications
+    api = world.client.get(f"/firms/{OWN}", headers=world.auth("partner")).json()
+    assert FirmProfile.model_validate(api) == stored
+    again = client.get(f"{PROFILE}?saved=profile").text
+    assert "The profile is saved." in page_text(again)
+    form = lxml.html.fromstring(again)
+    assert form.xpath("//textarea[@name='codes']/text()") == ["CPV:42912300\nCPV:38421100"]
+    assert form.xpath("//select[@name='target_countries']/option[@selected]/@value") == ["FR", "KE"]  # by name
+    assert form.xpath("//input[@name='min_value']/@value") == ["250000"]
+    # Emptying the value range is a change too.
+    cleared = post_profile(client, csrf_of(again), min_value="", max_value="", currency="", target_countries=[])
+    assert cleared.status_code == 303
+    stored = world.matcher.get_firm(OWN)
+    assert (stored.min_value, stored.max_value, stored.currency, stored.target_countries) == (None, None, None, [])
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "shown"),
+    [
+        ({"codes": "CPV:42912300\nWATER-1"}, "codes", "WATER-1"),
+        ({"codes": "CPV:123"}, "codes", "CPV:123"),
+        ({"target_countries": ["KE", "XX"]}, "target_countries", "XX"),
+        ({"languages": "en, korean"}, "languages", "korean"),
+        ({"description": "   "}, "description", "at least 1 character"),
+        ({"min_value": "lots"}, "min_value", "valid number"),
+        ({"max_value": "-5"}, "max_value", "greater than or equal to 0"),
+        ({"currency": "euro"}, "currency", "euro"),
+        ({"min_value": "5000000", "max_value": "100"}, "value_range", "greater than max_value"),
+        ({"currency": ""}, "value_range", "need a currency"),
+        ({"keywords": ",".join(f"k{i}" for i in range(101))}, "keywords", "at most 100"),
+    ],
+)
+def test_invalid_input_is_a_422_next_to_its_field_and_stores_nothing(
+    world: World, visitor: Visitor, changes: dict[str, Any], field: str, shown: str
+) -> None:
+    before = world.matcher.get_firm(OWN)
+    client = visitor("partner")
+    refused = post_profile(client, csrf_of(client.get(PROFILE).text), **changes)
+    assert refused.status_code == 422
+    assert "Nothing was saved" in page_text(refused.text)
+    assert shown in field_error(refused.text, field)
+    if field != "value_range":
+        assert field in invalid_fields(refused.text)
+    assert world.matcher.get_firm(OWN) == before
+    # What was typed is shown again, so it can be corrected rather than typed anew.
+    typed = lxml.html.fromstring(refused.text).xpath("//textarea[@name='keywords']/text()")
+    assert typed == [changes.get("keywords", EDITED["keywords"])]
+
+
+# ----------------------------------------------------------------------------- suggested codes
+def suggestion_rows(html: str) -> list[list[str]]:
+    rows = lxml.html.fromstring(html).xpath("//table[@class='data']/tbody/tr")
+    return [[" ".join(c.text_content().split()) for c in row.xpath("./th|./td")] for row in rows]
+
+
+def test_suggested_codes_show_label_and_confidence_and_partners_accept_them(
+    world: World, visitor: Visitor
+) -> None:
+    matcher = world.matcher
+    client = visitor("partner")
+    page = client.get(PROFILE)
+    firm = matcher.get_firm(OWN)
+    expected = [s for s in matcher.suggest_codes(OWN, SUGGESTIONS) if s.code not in firm.codes]
+    assert expected, "the demo firm gets suggestions; otherwise this test checks nothing"
+    rows = suggestion_rows(page.text)
+    assert [r[1:4] for r in rows] == [[s.code, s.label, format_percent(s.confidence, locale="en")] for s in expected]
+    chosen = [expected[0].code, expected[-1].code]
+    added = client.post(f"{PROFILE}/codes", data={"csrf_token": csrf_of(page.text), "code": chosen},
+                        follow_redirects=False)
+    assert added.status_code == 303 and added.headers["location"] == f"{PROFILE}?saved=codes"
+    assert matcher.get_firm(OWN).codes == [*firm.codes, *chosen]
+    after = client.get(added.headers["location"]).text
+    assert "The codes are added to the profile." in page_text(after)
+    assert not {r[1] for r in suggestion_rows(after)} & set(chosen)  # accepted codes are no longer offered
+    labels = lxml.html.fromstring(after).xpath("//details//li")
+    assert [" ".join(li.text_content().split()) for li in labels][-1] == f"{chosen[1]} {codebook().label(chosen[1])}"
+
+
+def test_accepting_codes_is_for_officers_and_partners_and_checked(world: World, visitor: Visitor) -> None:
+    matcher = world.matcher
+    before = matcher.get_firm(OWN)
+    code = next(s.code for s in matcher.suggest_codes(OWN, SUGGESTIONS) if s.code not in before.codes)
+    firm = visitor("firm")
+    page = firm.get(PROFILE)
+    assert f"{PROFILE}/codes" not in page.text and suggestion_rows(page.text)  # shown, not acceptable
+    refused = firm.post(f"{PROFILE}/codes", data={"csrf_token": csrf_of(page.text), "code": [code]})
+    assert refused.status_code == 403
+    assert world.client.post(f"/firms/{OWN}/codes", json={"codes": [code]},
+                             headers=world.auth("firm")).status_code == 403  # as in the API
+    partner = visitor("partner")
+    csrf = csrf_of(partner.get(PROFILE).text)
+    none = partner.post(f"{PROFILE}/codes", data={"csrf_token": csrf})
+    assert none.status_code == 422 and "Tick at least one known code." in field_text(none.text)
+    unknown = partner.post(f"{PROFILE}/codes", data={"csrf_token": csrf, "code": [code, "CPV:12345678"]})
+    assert unknown.status_code == 422 and "CPV:12345678" in field_text(unknown.text)
+    no_token = partner.post(f"{PROFILE}/codes", data={"code": [code]})
+    assert no_token.status_code == 403
+    assert matcher.get_firm(OWN) == before
+
+
+def field_text(html: str) -> str:
+    (error,) = lxml.html.fromstring(html).xpath("//*[@id='error-suggested']")
+    return " ".join(error.text_content().split())
+
+
+# ----------------------------------------------------------------------------- untrusted text and Korean
+def test_untrusted_profile_text_is_shown_as_text(world: World, visitor: Visitor) -> None:
+    firm = world.matcher.get_firm(OWN)
+    hostile = firm.model_copy(update={
+        "name": "<script>alert(1)</script>", "description": '</textarea><img src=x onerror="alert(2)">',
+        "keywords": ["<b>bold</b>"],
+    })
+    world.matcher.upsert_firms([hostile])
+    page = visitor("partner").get(PROFILE)
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "<img src=x" not in page.text and "<b>bold</b>" not in page.text
+    tree = lxml.html.fromstring(page.text)
+    assert tree.xpath("//textarea[@name='description']/text()") == [hostile.description]
+    assert tree.xpath("//h1")[0].text_content() == "Profile of <script>alert(1)</script>"
+    # A refused value is shown back as text too.
+    client = visitor("partner")
+    refused = post_profile(client, csrf_of(client.get(PROFILE).text), codes="<script>alert(3)</script>")
+    assert refused.status_code == 422 and "<script>alert(3)</script>" not in refused.text
+    assert "<script>alert(3)</script>" in field_error(refused.text, "codes")
+
+
+def test_the_profile_page_in_korean(world: World, visitor: Visitor) -> None:
+    client = visitor("partner")
+    client.headers["Accept-Language"] = "ko-KR,ko;q=0.9"
+    korean = client.get(PROFILE)
+    assert lxml.html.fromstring(korean.text).get("lang") == "ko"
+    text = page_text(korean.text)
+    assert f"{world.firm_name(OWN)} 프로필" in text and "추천 코드" in text and "목표 국가" in text
+    assert "Profile of" not in text and "Suggested codes" not in text
+    options = lxml.html.fromstring(korean.text).xpath("//select[@name='target_countries']/option[@selected]/text()")
+    assert "프랑스 (FR)" in options and "케냐 (KE)" in options
+    refused = post_profile(client, csrf_of(korean.text), min_value="많이")
+    assert refused.status_code == 422 and "저장되지 않았습니다" in page_text(refused.text)
+    assert "0 이상의 금액을 입력하거나 비워 두세요." in field_error(refused.text, "min_value")
