@@ -45,6 +45,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "health",
     "account",
     "tenders",
+    "search",
     "firms",
     "recommendations",
     "shortlists",

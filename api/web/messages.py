@@ -168,7 +168,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "written in English, French or German."
         ),
         "search_words": "Words",
-        "search_open_only": "Open notices only",
+        "search_include_closed": "Also closed notices and award notices",
         "search_button": "Search",
         "search_results": "Notices found",
         "search_none": "No notice was found for these words.",
@@ -431,7 +431,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "어떤 언어로든 입력하세요. 공고를 의미로 찾으므로 한국어 검색어로도 영어, 프랑스어, 독일어 공고를 찾습니다."
         ),
         "search_words": "검색어",
-        "search_open_only": "진행 중인 공고만",
+        "search_include_closed": "마감된 공고와 낙찰 공고도 포함",
         "search_button": "검색",
         "search_results": "찾은 공고",
         "search_none": "이 검색어로 찾은 공고가 없습니다.",

@@ -60,22 +60,26 @@ class Notice:
     codes: list[tuple[str, str | None]]  # (code, its English label when the code lists know it)
 
 
+def value_in_eur(tender: Tender) -> float | None:
+    """The value in euros beside the notice's own currency; None when it is in euros already or unknown."""
+    if tender.value is None or (tender.currency or "").upper() == "EUR":
+        return None
+    return to_eur(tender.value, tender.currency)
+
+
 def _rank(language: str) -> int:
     return FIRST_LANGUAGES.index(language) if language in FIRST_LANGUAGES else len(FIRST_LANGUAGES)
 
 
 def notice_of(tender: Tender) -> Notice:
     label, kind = english_label(tender)
-    euros = None if tender.value is None or (tender.currency or "").upper() == "EUR" else to_eur(
-        tender.value, tender.currency
-    )
     titles = sorted(
         ((code, title) for code, title in tender.titles.items() if title.strip() and title != tender.title),
         key=lambda pair: (_rank(pair[0]), pair[0]),
     )
     paragraphs = [line.strip() for line in tender.description.splitlines() if line.strip()]
-    book = codebook()
-    return Notice(tender, label, kind, euros, titles, paragraphs, [(c, book.label(c)) for c in tender.codes])
+    codes = [(code, codebook().label(code)) for code in tender.codes]
+    return Notice(tender, label, kind, value_in_eur(tender), titles, paragraphs, codes)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,70 @@
+"""Searching notices by their words, in any language (``Matcher.search_notices``: the encoder and the index
+the recommendations use, not a SQL LIKE), for partners and officers as the API's ``GET /search/tenders``.
+
+The form is a GET (a search changes nothing and its address can be shared); each result links to its tender
+page. Open notices only unless the reader asks for closed ones and awards too (``closed=1``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.web.pages import ranked
+from api.web.render import render
+from api.web.session import ViewerDep, core, forbidden
+from api.web.tender_pages import value_in_eur
+from api.web.views import LabelKind, english_label
+from matcher.errors import PermissionDenied
+from matcher.pipeline import Matcher
+from matcher.schema import Tender
+
+router = APIRouter(prefix="/web", include_in_schema=False)
+
+#: Notices a search page shows.
+SEARCH_RESULTS = 20
+#: Longest search text (the API's limit for ``q``).
+MAX_QUERY = 200
+
+
+@dataclass(frozen=True)
+class Found:
+    """One notice found, as the results table shows it."""
+
+    tender: Tender
+    label: str | None
+    label_kind: LabelKind | None
+    value_eur: float | None
+
+
+def found(tender: Tender) -> Found:
+    label, kind = english_label(tender)
+    return Found(tender, label, kind, value_in_eur(tender))
+
+
+def search(matcher: Matcher, text: str, open_only: bool) -> list[Found]:
+    return [found(hit.tender) for hit in matcher.search_notices(text, SEARCH_RESULTS, open_only)]
+
+
+def cleaned(text: str) -> str:
+    """The words typed, control characters and runs of spaces made single spaces."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+@router.get("/search", response_class=HTMLResponse)
+async def search_page(request: Request, viewer: ViewerDep) -> Response:
+    matcher = core(request)
+    try:
+        matcher.access.require_role(viewer.principal, "officer", "partner")
+    except PermissionDenied:
+        raise forbidden() from None
+    text = cleaned(request.query_params.get("q", ""))
+    open_only = request.query_params.get("closed") != "1"
+    too_long = len(text) > MAX_QUERY
+    results = await ranked(request, search, matcher, text, open_only) if text and not too_long else None
+    return render(
+        request, "search.html", viewer.language, viewer, text=text, open_only=open_only, results=results,
+        too_long=too_long, max_query=MAX_QUERY,
+    )

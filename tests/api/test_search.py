@@ -1,0 +1,55 @@
+"""``GET /search/tenders``: notices found by meaning (``Matcher.search_notices``), for officers and partners."""
+
+from __future__ import annotations
+
+import shutil
+
+from tests.api.conftest import World
+
+#: Words of a Czech demo notice's description (not of its title or buyer), and the notice.
+WORDS, CZECH = "poskytování služeb projektové a inženýrské činnosti", "ted:178549-2021"
+
+
+def test_words_find_the_notice_with_its_fields(world: World) -> None:
+    response = world.client.get("/search/tenders", params={"q": WORDS, "k": 5}, headers=world.auth("partner"))
+    assert response.status_code == 200, response.text
+    hits = response.json()
+    expected = world.matcher.search_notices(WORDS, 5, open_only=False)
+    assert [h["tender"]["tender_id"] for h in hits] == [h.tender.tender_id for h in expected]
+    assert hits[0]["tender"]["tender_id"] == CZECH and len(hits) == 5
+    assert hits[0]["tender"] == world.matcher.get_tender(CZECH).model_dump(mode="json")
+    similarities = [h["similarity"] for h in hits]
+    assert similarities == sorted(similarities, reverse=True)
+
+
+def test_open_only(world: World) -> None:
+    now = world.matcher.settings.now()
+    closed = next(t for t in world.matcher.all_tenders() if t.notice_type == "award")
+    words = f"{closed.title} {closed.titles.get('en', '')}"
+    officer = world.auth("officer")
+    everything = world.client.get("/search/tenders", params={"q": words}, headers=officer).json()
+    assert everything[0]["tender"]["tender_id"] == closed.tender_id
+    current = world.client.get("/search/tenders", params={"q": words, "open_only": "true"}, headers=officer).json()
+    assert current and closed.tender_id not in [h["tender"]["tender_id"] for h in current]
+    open_ids = {h.tender.tender_id for h in world.matcher.notices.search(words, 20, open_only=True, now=now)}
+    assert {h["tender"]["tender_id"] for h in current} == open_ids
+
+
+def test_who_may_search_and_bad_requests(world: World) -> None:
+    assert world.client.get("/search/tenders", params={"q": WORDS}, headers=world.auth("officer")).status_code == 200
+    firm = world.client.get("/search/tenders", params={"q": WORDS}, headers=world.auth("firm"))
+    assert firm.status_code == 403 and firm.json()["error"] == "forbidden"
+    assert world.client.get("/search/tenders", params={"q": WORDS}).status_code == 401
+    partner = world.auth("partner")
+    bad: list[dict[str, str | int]] = [
+        {}, {"q": ""}, {"q": "   "}, {"q": "x" * 201}, {"q": "a\x00b"}, {"q": "water", "k": 0},
+        {"q": "water", "k": 101}, {"q": "water", "extra": "1"},
+    ]
+    for params in bad:
+        assert world.client.get("/search/tenders", params=params, headers=partner).status_code == 422, params
+
+
+def test_503_before_an_index_exists(world: World) -> None:
+    shutil.rmtree(world.matcher.settings.indexes_dir)
+    response = world.client.get("/search/tenders", params={"q": WORDS}, headers=world.auth("partner"))
+    assert response.status_code == 503 and response.json()["error"] == "index_not_ready"
