@@ -12,7 +12,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api.web import auth, pages, profile_pages, search_pages, shortlist_pages, subscription_pages, tender_pages
+from api.web import (
+    auth,
+    officer_pages,
+    pages,
+    profile_pages,
+    search_pages,
+    shortlist_pages,
+    subscription_pages,
+    tender_pages,
+)
 from api.web.i18n import page_language
 from api.web.render import STATIC_DIR, STATIC_PATH, remember_language, render
 from api.web.session import PageRefused, SignInRequired, sign_in_location
@@ -41,6 +50,7 @@ async def _refused(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     app.include_router(auth.router)
     app.include_router(pages.router)
+    app.include_router(officer_pages.router)  # feeds, firms and partners (officers)
     app.include_router(subscription_pages.router)  # a firm's email digests and their preview
     app.include_router(profile_pages.router)  # a firm's profile and its suggested codes
     app.include_router(shortlist_pages.router)  # a firm's shortlist and its downloads

@@ -1,0 +1,265 @@
+"""The officer's page: upload a feed file and watch its import, the firms, and partners' assignments.
+
+Officers only, by the API's own check (``api.deps.require_officer``, the ``OfficerDep`` of the tender import
+and partner routes): anyone else gets the 403 page before anything is read. The upload is the API's
+``POST /tenders/import``: ``actions.import_tenders`` stores the file's notices (within
+``max_upload_bytes``) and schedules the same background index sync in the app's ``JobRegistry``. The import
+page shows the ingest report and follows that job (htmx polls its status until it ends). Assignments are
+``AccessControl.assign`` / ``unassign``, as the API's partner routes do.
+
+An import's report is kept in memory by the process that ran it, newest ``KEEP_IMPORTS`` only, as the job
+registry keeps its jobs: with several workers, the page answers on the worker that took the upload.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from cachetools import FIFOCache
+from fastapi import APIRouter, BackgroundTasks, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as FormFile
+from starlette.exceptions import HTTPException
+
+from api import actions
+from api.deps import JobsDep, require_officer
+from api.errors import UploadTooLarge, status_of
+from api.jobs import JobRegistry
+from api.schemas import IngestSummary, JobPublic
+from api.web.form_fields import FieldError
+from api.web.render import render
+from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, checked_change, core, forbidden
+from matcher.errors import MatcherError, NotFound, PermissionDenied
+from matcher.ingest.detect import ARCHIVES, CSV_SUFFIXES, JSON_SUFFIXES, XML_SUFFIXES
+from matcher.pipeline import Matcher
+from matcher.schema import FirmProfile
+from matcher.services.access import AccessControl
+
+router = APIRouter(prefix="/web/officer", include_in_schema=False)
+
+OFFICER_PATH = "/web/officer"
+#: Import reports a process remembers (first in, first out), like ``api.jobs.KEEP`` for jobs.
+KEEP_IMPORTS = 200
+#: Firms per page of the officer's firm list.
+FIRMS_PAGE_SIZE = 50
+#: Firms offered in the assignment form's list (a cohort is a few hundred firms).
+ASSIGNABLE_FIRMS = 2000
+#: Rejected records listed on an import page (the count is always shown in full).
+SHOWN_REJECTIONS = 100
+#: How often the import page asks for its job's state while it runs.
+POLL_SECONDS = 1
+#: The file types the upload field offers (what ``matcher.ingest.detect`` reads; a hint to the browser only).
+ACCEPT = ",".join(dict.fromkeys(s[s.rfind("."):] for s in (*XML_SUFFIXES, *JSON_SUFFIXES, *CSV_SUFFIXES, *ARCHIVES)))
+_IMPORT_ID = 16  # hex characters, as the job registry's ids
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """One upload: what was stored (the API's ingest summary, with its index job) and by whom, when."""
+
+    import_id: str
+    file_name: str
+    uploaded_by: str
+    uploaded_at: datetime
+    summary: IngestSummary
+
+
+class ImportLog:
+    """This process's recent imports by id (kept per app, as its ``JobRegistry`` is)."""
+
+    def __init__(self) -> None:
+        self._records: FIFOCache[str, ImportRecord] = FIFOCache(maxsize=KEEP_IMPORTS)
+        self._lock = threading.Lock()
+
+    def add(self, record: ImportRecord) -> None:
+        with self._lock:
+            self._records[record.import_id] = record
+
+    def get(self, import_id: str) -> ImportRecord:
+        with self._lock:
+            found = self._records.get(import_id)
+        if found is None:
+            raise PageRefused(404, "not_found_title", "import_not_known")
+        return found
+
+
+_LOG_LOCK = threading.Lock()
+
+
+def import_log(request: Request) -> ImportLog:
+    with _LOG_LOCK:
+        log: ImportLog | None = getattr(request.app.state, "web_imports", None)
+        if log is None:
+            log = request.app.state.web_imports = ImportLog()
+    return log
+
+
+async def require_officer_page(request: Request, viewer: Viewer) -> Matcher:
+    """The facade, once the viewer is an officer (the API's check); the 403 page otherwise."""
+    matcher = core(request)
+    try:
+        await require_officer(viewer.principal, matcher.access)
+    except PermissionDenied:
+        raise forbidden() from None
+    return matcher
+
+
+# ----------------------------------------------------------------------------- the officer's page
+@dataclass(frozen=True)
+class Partner:
+    name: str
+    firms: list[tuple[str, str]]  # (firm id, name), by name
+
+
+def partners(matcher: Matcher, access: AccessControl) -> list[Partner]:
+    assigned = {name: access.assigned_firms(name) for name in access.partner_names()}
+    names = matcher.get_firms(sorted({f for ids in assigned.values() for f in ids}))
+    return [
+        Partner(name, sorted(((f, names[f].name if f in names else f) for f in ids), key=lambda pair: pair[1]))
+        for name, ids in assigned.items()
+    ]
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """What the officer's page lists: a page of firms, every partner with their firms, and the firms to assign."""
+
+    total: int
+    firms: list[FirmProfile]
+    partners: list[Partner]
+    assignable: list[FirmProfile]
+
+    def partners_of(self, firm_id: str) -> list[str]:
+        return [p.name for p in self.partners if any(f == firm_id for f, _ in p.firms)]
+
+
+def cohort(matcher: Matcher, page: int) -> Cohort:
+    total, firms = matcher.list_firms(None, (page - 1) * FIRMS_PAGE_SIZE, FIRMS_PAGE_SIZE)
+    _, assignable = matcher.list_firms(None, 0, ASSIGNABLE_FIRMS)
+    return Cohort(total, firms, partners(matcher, matcher.access), sorted(assignable, key=lambda f: f.name))
+
+
+async def _page(
+    request: Request, viewer: Viewer, matcher: Matcher, status: int = 200, upload_error: FieldError | None = None,
+    assign_error: FieldError | None = None,
+) -> HTMLResponse:
+    page = _page_number(request.query_params.get("page"))
+    found = await run_in_threadpool(cohort, matcher, page)
+    done = request.query_params.get("done")
+    return render(
+        request, "officer.html", viewer.language, viewer, status=status, cohort=found, page=page,
+        pages=max(1, math.ceil(found.total / FIRMS_PAGE_SIZE)), upload_limit=matcher.settings.max_upload_bytes,
+        accept=ACCEPT, upload_error=upload_error, assign_error=assign_error, officer_path=OFFICER_PATH,
+        done=done if done in ("assigned", "withdrawn") else None,
+    )
+
+
+def _page_number(value: str | None) -> int:
+    return int(value) if value and value.isascii() and value.isdigit() and 0 < int(value) < 10_000 else 1
+
+
+@router.get("", response_class=HTMLResponse)
+async def officer(request: Request, viewer: ViewerDep) -> Response:
+    matcher = await require_officer_page(request, viewer)
+    return await _page(request, viewer, matcher)
+
+
+# ----------------------------------------------------------------------------- uploads
+@router.post("/imports", response_class=HTMLResponse)
+async def upload(request: Request, viewer: ViewerDep, jobs: JobsDep, background: BackgroundTasks) -> Response:
+    """Store an uploaded feed file as the API's import does, then show its import page (303)."""
+    matcher = await require_officer_page(request, viewer)  # before the body is read
+    try:
+        form = await request.form()
+    except HTTPException as exc:  # the app's body limit (api.uploads.BodyLimit) while the file streams in
+        if exc.status_code != 413:
+            raise
+        return await _page(request, viewer, matcher, 413, FieldError("upload_too_large", str(exc.detail)))
+    await checked_change(request, viewer)  # the session's CSRF token, from the form just read
+    sent = form.get("file")
+    if not isinstance(sent, FormFile) or not sent.filename:
+        return await _page(request, viewer, matcher, 422, FieldError("choose_file", ""))
+    upload = UploadFile(sent.file, size=sent.size, filename=sent.filename, headers=sent.headers)
+    try:
+        summary = await actions.import_tenders(matcher, jobs, background, upload)
+    except MatcherError as exc:  # too large, unreadable, an unknown file type: nothing was stored
+        key = "upload_too_large" if isinstance(exc, UploadTooLarge) else "upload_refused"
+        return await _page(request, viewer, matcher, status_of(exc)[0], FieldError(key, str(exc)))
+    record = ImportRecord(secrets.token_hex(_IMPORT_ID // 2), sent.filename, viewer.principal.name,
+                          datetime.now(UTC), summary)
+    import_log(request).add(record)
+    return RedirectResponse(f"{OFFICER_PATH}/imports/{record.import_id}", status_code=303)
+
+
+@dataclass(frozen=True)
+class IndexState:
+    """Where an import's index update stands: ``job`` is None when none was needed or it is forgotten."""
+
+    job: JobPublic | None
+    needed: bool
+
+    @property
+    def finished(self) -> bool:
+        return self.job is None or self.job.status in ("done", "failed")
+
+
+def index_state(jobs: JobRegistry, record: ImportRecord) -> IndexState:
+    if record.summary.index_job is None:
+        return IndexState(None, needed=False)
+    try:
+        return IndexState(jobs.get(record.summary.index_job.job_id), needed=True)
+    except NotFound:
+        return IndexState(None, needed=True)
+
+
+def _record(request: Request, import_id: str) -> ImportRecord:
+    if len(import_id) != _IMPORT_ID or not all(c in "0123456789abcdef" for c in import_id):
+        raise PageRefused(404, "not_found_title", "import_not_known")
+    return import_log(request).get(import_id)
+
+
+@router.get("/imports/{import_id}", response_class=HTMLResponse)
+async def import_page(import_id: str, request: Request, viewer: ViewerDep, jobs: JobsDep) -> Response:
+    await require_officer_page(request, viewer)
+    record = _record(request, import_id)
+    return render(
+        request, "import.html", viewer.language, viewer, record=record, state=index_state(jobs, record),
+        shown_rejections=SHOWN_REJECTIONS, poll=POLL_SECONDS, officer_path=OFFICER_PATH,
+    )
+
+
+@router.get("/imports/{import_id}/status", response_class=HTMLResponse)
+async def import_status(import_id: str, request: Request, viewer: ViewerDep, jobs: JobsDep) -> Response:
+    """The index job's state alone, for the import page's polling (it stops once the job has ended)."""
+    await require_officer_page(request, viewer)
+    record = _record(request, import_id)
+    return render(
+        request, "_import_status.html", viewer.language, viewer, record=record, state=index_state(jobs, record),
+        poll=POLL_SECONDS, officer_path=OFFICER_PATH,
+    )
+
+
+# ----------------------------------------------------------------------------- assignments
+@router.post("/assignments", response_class=HTMLResponse)
+async def assignment(request: Request, viewer: ChangeDep) -> Response:
+    """Assign a firm to a partner, or withdraw it (``action``), as the API's partner routes do."""
+    matcher = await require_officer_page(request, viewer)
+    form = await request.form()
+    partner, firm_id, action = (str(form.get(name) or "").strip() for name in ("partner", "firm_id", "action"))
+    try:
+        if action == "assign":
+            await run_in_threadpool(matcher.access.assign, partner, firm_id, viewer.principal.name)
+        elif action == "withdraw":
+            await run_in_threadpool(matcher.access.unassign, partner, firm_id)
+        else:
+            raise PageRefused(422, "invalid_title", "invalid_form")
+    except MatcherError as exc:  # an unknown partner or firm, a firm not assigned
+        return await _page(request, viewer, matcher, status_of(exc)[0],
+                           assign_error=FieldError("assignment_refused", str(exc)))
+    done = "assigned" if action == "assign" else "withdrawn"
+    return RedirectResponse(f"{OFFICER_PATH}?done={done}#partners", status_code=303)
