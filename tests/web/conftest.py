@@ -5,7 +5,8 @@ Playwright's own browser download is impossible here, so it launches the ``chrom
 it from Debian in .ci/run); without one the browser tests skip and say why. Every context gets a fixed
 viewport, a locale (Accept-Language), a guard that aborts and records requests to any host but 127.0.0.1,
 and a record of dialogs and console errors; closing it fails the test if an off-host request was attempted.
-Set MATCHER_SCREENSHOTS=1 to write each page's screenshot to docs/screenshots/<page>-<lang>.png.
+Set MATCHER_SCREENSHOTS=1 to write each page's screenshot to docs/screenshots/<page>-<lang>.png (the servers
+then run the shipped multilingual encoder instead of the fake one, so the pages show real matches).
 """
 
 from __future__ import annotations
@@ -22,13 +23,12 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, ViewportSize, sync_playwright
 
 from tests.web.browser.guard import OffHostGuard
-from tests.web.browser.server import ROOT, DemoServer, demo_server
+from tests.web.browser.server import ROOT, SCREENSHOTS_ENV, DemoServer, demo_server
 
 Lang = Literal["en", "ko"]
 LOCALES: dict[Lang, str] = {"en": "en-GB", "ko": "ko-KR"}
 VIEWPORT = ViewportSize(width=1280, height=900)
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-SCREENSHOTS_ENV = "MATCHER_SCREENSHOTS"
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +54,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """One demo server for the session: tests that change state (decisions, notes, subscriptions) use
     items no other test relies on."""
     with demo_server(tmp_path_factory.mktemp("web-home"), secrets.token_urlsafe(32)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+    """A server over an empty store, for an officer to load the demo notices into; one officer key."""
+    home = tmp_path_factory.mktemp("web-empty-home")
+    with demo_server(home, secrets.token_urlsafe(32), demo=False) as server:
         yield server
 
 

@@ -14,13 +14,16 @@ from tests.web.browser.server import OWN_FIRM, PARTNER_SECOND_FIRM, DemoServer
 from tests.web.conftest import Browsing, Lang, OpenBrowsing, Screenshot
 
 LANGS: list[Lang] = ["en", "ko"]
+#: What a reader searches for: drinking water plants, in each language.
+SEARCH: dict[Lang, str] = {"en": "drinking water treatment", "ko": "정수 처리 시설"}
 
 
-def _check(browsing: Browsing, screenshot: Screenshot, name: str) -> None:
+def _check(browsing: Browsing, screenshot: Screenshot, name: str | None) -> None:
     page = browsing.page
     assert page.get_attribute("html", "lang") == browsing.lang
     check_accessibility(page)
-    screenshot(browsing, name)
+    if name:
+        screenshot(browsing, name)
     assert browsing.console_errors == []
 
 
@@ -33,19 +36,25 @@ def test_sign_in_page(demo: DemoServer, open_browsing: OpenBrowsing, screenshot:
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_partner_home_and_firm_pages(
-    demo: DemoServer, open_browsing: OpenBrowsing, screenshot: Screenshot, lang: Lang
-) -> None:
+def test_partner_pages(demo: DemoServer, open_browsing: OpenBrowsing, screenshot: Screenshot, lang: Lang) -> None:
     browsing = open_browsing(lang)
     page = sign_in(browsing, demo, "partner")
     page.get_by_role("table").wait_for()
     _check(browsing, screenshot, "home")
-    page.goto(demo.url(f"/web/firms/{quote(OWN_FIRM)}"))
+    firm_path = f"/web/firms/{quote(OWN_FIRM)}"
+    page.goto(demo.url(firm_path))
     assert matches(page).count() > 0
     _check(browsing, screenshot, "firm")
-    page.goto(demo.url(f"/web/firms/{quote(OWN_FIRM)}/shortlist"))
-    page.get_by_role("heading", level=1).wait_for()
-    _check(browsing, screenshot, "shortlist")
+    tender_id = str(matches(page).first.get_attribute("data-tender"))
+    for name, path in [
+        ("tender", f"/web/tenders/{quote(tender_id)}"), ("shortlist", f"{firm_path}/shortlist"),
+        ("profile", f"{firm_path}/profile"), ("subscriptions", f"{firm_path}/subscriptions"),
+        ("digest-preview", f"{firm_path}/subscriptions/preview"), ("search", f"/web/search?q={quote(SEARCH[lang])}"),
+    ]:
+        response = page.goto(demo.url(path))
+        assert response is not None and response.status == 200, (path, response and response.status)
+        page.get_by_role("heading", level=1).wait_for()
+        _check(browsing, screenshot, name)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -57,6 +66,10 @@ def test_a_firm_sees_its_page_and_is_refused_another(
     assert matches(page).count() > 0
     assert page.get_by_role("button", name=say(browsing, "approve")).count() == 0  # firms do not decide
     _check(browsing, screenshot, "firm-as-firm")
+    for path in ("shortlist", "profile", "subscriptions"):  # what a firm may do there differs from a partner
+        page.goto(demo.url(f"/web/firms/{quote(OWN_FIRM)}/{path}"))
+        page.get_by_role("heading", level=1).wait_for()
+        _check(browsing, screenshot, None)
     response = page.goto(demo.url(f"/web/firms/{quote(PARTNER_SECOND_FIRM)}"))
     assert response is not None and response.status == 403
     assert PARTNER_SECOND_FIRM not in page.content() and "Saebyeol" not in page.content()
