@@ -60,6 +60,12 @@ def test_a_script_title_shows_as_text_and_nothing_runs(demo: DemoServer, open_br
     check_accessibility(page)
     page.goto(demo.url("/web/"))  # the home page names the nearest deadlines by title
     assert TITLE in page.inner_text("main")
+    page.goto(demo.url(f"/web/tenders/{quote(TENDER_ID)}"))
+    assert TITLE in page.get_by_role("heading", level=1).inner_text() and BUYER in page.inner_text("main")
+    assert page.locator("main script, main img, main b").count() == 0
+    check_accessibility(page)
+    page.goto(demo.url("/web/search?q=laser+microdissection+microscope"))
+    assert page.get_by_role("link", name=TITLE).count() == 1
     page.wait_for_timeout(300)  # give any handler that would fire a moment to do so
     assert browsing.dialogs == []
     assert browsing.console_errors == []
