@@ -95,8 +95,9 @@ def open_browsing(browser: Browser) -> Iterator[OpenBrowsing]:
 
     def open_one(lang: Lang = "en") -> Browsing:
         context = browser.new_context(locale=LOCALES[lang], viewport=VIEWPORT, accept_downloads=True)
-        # Every page here is local: 10 s is ample, and a missing element fails without the default 30 s wait.
-        context.set_default_timeout(10_000)
+        # Every page here is local: 10 s is ample with the fake encoder, and a missing element fails without the
+        # default 30 s wait. The real encoder's first ranking after start takes ~20 s (2 cores), hence 90 s then.
+        context.set_default_timeout(90_000 if os.environ.get(SCREENSHOTS_ENV) == "1" else 10_000)
         guard = OffHostGuard()
         guard.install(context)
         browsing = Browsing(lang, context, context.new_page(), guard)

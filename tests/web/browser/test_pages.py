@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.web.browser.api import call
 from tests.web.browser.axe import check_accessibility
 from tests.web.browser.flows import matches, say, sign_in
 from tests.web.browser.server import OWN_FIRM, PARTNER_SECOND_FIRM, DemoServer
@@ -15,6 +16,7 @@ from tests.web.conftest import Browsing, Lang, OpenBrowsing, Screenshot
 
 LANGS: list[Lang] = ["en", "ko"]
 #: What a reader searches for: drinking water plants, in each language.
+DIGEST_TO = "export-team@hanbit.example"
 SEARCH: dict[Lang, str] = {"en": "drinking water treatment", "ko": "정수 처리 시설"}
 
 
@@ -35,6 +37,13 @@ def test_sign_in_page(demo: DemoServer, open_browsing: OpenBrowsing, screenshot:
     _check(browsing, screenshot, "sign-in")
 
 
+def _a_weekly_digest(demo: DemoServer) -> None:
+    """An active subscription, so that the subscriptions and preview pages show one."""
+    subs = call(demo, "GET", f"/firms/{OWN_FIRM}/subscriptions", "firm")
+    if not any(s["active"] and s["email"] == DIGEST_TO for s in subs):
+        call(demo, "POST", f"/firms/{OWN_FIRM}/subscriptions", "firm", {"email": DIGEST_TO, "language": "ko"})
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_partner_pages(demo: DemoServer, open_browsing: OpenBrowsing, screenshot: Screenshot, lang: Lang) -> None:
     browsing = open_browsing(lang)
@@ -46,6 +55,7 @@ def test_partner_pages(demo: DemoServer, open_browsing: OpenBrowsing, screenshot
     assert matches(page).count() > 0
     _check(browsing, screenshot, "firm")
     tender_id = str(matches(page).first.get_attribute("data-tender"))
+    _a_weekly_digest(demo)
     for name, path in [
         ("tender", f"/web/tenders/{quote(tender_id)}"), ("shortlist", f"{firm_path}/shortlist"),
         ("profile", f"{firm_path}/profile"), ("subscriptions", f"{firm_path}/subscriptions"),
