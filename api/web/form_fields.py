@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pydantic import ValidationError
+from starlette.datastructures import FormData
 
 _SEPARATORS = re.compile(r"[,\n\r]+")
 _BLANKS = re.compile(r"[\s,]+")
@@ -35,6 +36,17 @@ class FormInvalid(Exception):
     def __init__(self, errors: Errors) -> None:
         super().__init__(", ".join(errors))
         self.errors = errors
+
+
+def text_of(form: FormData, name: str) -> str:
+    """A text field as typed, trimmed; a file sent under a text field's name counts as nothing typed."""
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def texts_of(form: FormData, name: str) -> tuple[str, ...]:
+    """Every value of a repeated field (a multiple select, checkboxes); files are left out."""
+    return tuple(v for v in form.getlist(name) if isinstance(v, str))
 
 
 def items(text: str) -> list[str]:

@@ -23,7 +23,18 @@ from starlette.datastructures import FormData
 from api import actions
 from api.deps import require_curator
 from api.schemas import CodesIn, FirmUpdate
-from api.web.form_fields import Errors, FieldError, FormInvalid, amount, field_errors, items, plain_number, tokens
+from api.web.form_fields import (
+    Errors,
+    FieldError,
+    FormInvalid,
+    amount,
+    field_errors,
+    items,
+    plain_number,
+    text_of,
+    texts_of,
+    tokens,
+)
 from api.web.pages import firm_url, ranked, visible_firm
 from api.web.render import render
 from api.web.session import ChangeDep, Viewer, ViewerDep, core, forbidden
@@ -80,13 +91,10 @@ class ProfileForm:
 
     @classmethod
     def read(cls, form: FormData) -> ProfileForm:
-        def text(name: str) -> str:
-            return str(form.get(name) or "").strip()
-
         return cls(
-            text("description"), text("keywords"), text("codes"),
-            tuple(str(c) for c in form.getlist("target_countries")), text("languages"), text("min_value"),
-            text("max_value"), text("currency"),
+            text_of(form, "description"), text_of(form, "keywords"), text_of(form, "codes"),
+            texts_of(form, "target_countries"), text_of(form, "languages"), text_of(form, "min_value"),
+            text_of(form, "max_value"), text_of(form, "currency"),
         )
 
     def patch(self) -> FirmUpdate:
@@ -179,7 +187,7 @@ async def accept_codes(firm_id: str, request: Request, viewer: ChangeDep) -> Res
     firm = visible_firm(matcher, viewer, firm_id)
     if not await _may_accept(viewer, matcher):
         raise forbidden()
-    ticked = [str(code) for code in (await request.form()).getlist("code")]
+    ticked = list(texts_of(await request.form(), "code"))
     try:
         body = CodesIn.model_validate({"codes": ticked})
         await run_in_threadpool(matcher.accept_codes, firm_id, body.codes, viewer.principal.name)

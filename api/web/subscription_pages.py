@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.routes.subscriptions import SubscriptionIn, subscription_spec
-from api.web.form_fields import Errors, FormInvalid, amount, field_errors
+from api.web.form_fields import Errors, FormInvalid, amount, field_errors, text_of, texts_of
 from api.web.messages import LANGUAGE_NAMES, Language
 from api.web.pages import firm_url, ranked, visible_firm
 from api.web.render import render
@@ -70,11 +70,11 @@ class SubscriptionForm:
     @classmethod
     def read(cls, form: FormData) -> SubscriptionForm:
         def text(name: str) -> str:
-            return str(form.get(name) or "").strip()
+            return text_of(form, name)
 
         return cls(
             text("email"), text("frequency"), text("min_score"), text("max_items"), text("language"),
-            tuple(str(c) for c in form.getlist("countries")), text("min_value"), text("max_value"), text("currency"),
+            texts_of(form, "countries"), text("min_value"), text("max_value"), text("currency"),
         )
 
     def body(self) -> SubscriptionIn:

@@ -166,6 +166,16 @@ def test_invalid_input_is_a_422_next_to_its_field_and_stores_nothing(
     assert typed == [changes.get("keywords", EDITED["keywords"])]
 
 
+def test_a_file_sent_as_a_text_field_counts_as_nothing_typed(world: World, visitor: Visitor) -> None:
+    before = world.matcher.get_firm(OWN)
+    client = visitor("partner")
+    data = {k: v for k, v in EDITED.items() if k != "description"}
+    refused = client.post(PROFILE, data={**data, "csrf_token": csrf_of(client.get(PROFILE).text)},
+                          files={"description": ("notes.txt", b"Membranes")})
+    assert refused.status_code == 422 and "at least 1 character" in field_error(refused.text, "description")
+    assert world.matcher.get_firm(OWN) == before
+
+
 # ----------------------------------------------------------------------------- suggested codes
 def suggestion_rows(html: str) -> list[list[str]]:
     rows = lxml.html.fromstring(html).xpath("//table[@class='data']/tbody/tr")
