@@ -44,7 +44,8 @@ async def shortlist_page(firm_id: str, request: Request, viewer: ViewerDep) -> R
     entries = await run_in_threadpool(actions.visible_shortlist, matcher, viewer.principal, firm_id, status)
     query = urlencode({"status": status}) if status and viewer.may_decide else ""
     return render(
-        request, "shortlist.html", viewer.language, viewer, firm=firm, entries=entries, chosen=status,
+        request, "shortlist.html", viewer.language, viewer, firm=firm, firm_section="shortlist", entries=entries,
+        chosen=status,
         statuses=STATUSES, firm_path=firm_url(firm_id), shortlist_path=shortlist_url(firm_id),
         export_query=f"?{query}" if query else "",
     )

@@ -69,6 +69,10 @@ def test_the_switch_chooses_and_is_remembered(world: World, visitor: Visitor) ->
     assert lang_of(back.text) == "en"
     links = lxml.html.fromstring(back.text).xpath("//nav[@class='languages']//a/@href")
     assert links == [f"/web/firms/{OWN}?country=FR&lang=en", f"/web/firms/{OWN}?country=FR&lang=ko"]
+    # Found in review: the shortlist's status filter and search's closed box were lost on switching language.
+    listed = client.get(f"/web/firms/{OWN}/shortlist", params={"status": "approved"}, headers=english)
+    links = lxml.html.fromstring(listed.text).xpath("//nav[@class='languages']//a/@href")
+    assert f"/web/firms/{OWN}/shortlist?status=approved&lang=ko" in links
 
 
 def test_the_sign_in_page_follows_the_browsers_language(world: World) -> None:
