@@ -34,7 +34,8 @@ COMMAND = ".venv/bin/python -m benchmarks --only digest"
 
 
 def subscriptions(matcher: Matcher, firm_ids: list[str]) -> list[Subscription]:
-    existing = {s.firm_id: s for f in firm_ids for s in matcher.firm_subscriptions(f, active_only=True)}
+    active, _ = matcher.digests.active_with_last()  # one read, not one per firm
+    existing = {s.firm_id: s for s in active}
     for i, firm_id in enumerate(firm_ids):
         if firm_id not in existing:
             existing[firm_id] = matcher.subscribe(SubscriptionSpec(
