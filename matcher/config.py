@@ -55,6 +55,24 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(default=None, description="signs unsubscribe links; generated if unset")
     public_url: str = "http://127.0.0.1:8000"
 
+    # Live feeds (matcher/feeds): one polite HTTP client for every source.
+    # The User-Agent names the product and whom a source's operator can write to about our traffic.
+    feeds_contact: str = Field(default="", max_length=200, description="email or URL in the User-Agent")
+    feeds_connect_timeout: float = Field(default=10.0, gt=0)
+    feeds_read_timeout: float = Field(default=60.0, gt=0)
+    feeds_retries: int = Field(default=5, ge=0, le=20)
+    # Exponential backoff with full jitter: a retry waits up to backoff * 2**attempt seconds, at most max.
+    feeds_backoff_seconds: float = Field(default=1.0, ge=0)
+    feeds_max_backoff_seconds: float = Field(default=60.0, ge=0)
+    # A source asking for a longer pause (Retry-After) than this fails the run; the next run resumes.
+    feeds_max_retry_after_seconds: float = Field(default=600.0, ge=0)
+    # At most one request per host every this many seconds (TED asks API users to keep a modest rate).
+    feeds_host_interval_seconds: float = Field(default=1.0, ge=0)
+    feeds_max_response_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    # The scheduler (`matcher schedule`): feeds every this many minutes, digests once a day at this UTC time.
+    schedule_feeds_minutes: int = Field(default=60, ge=1)
+    schedule_digest_at: str = Field(default="06:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
     # Digest email
     smtp_host: str | None = None
     smtp_port: int = 25

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.config import Settings
+from matcher.ingest.base import Rejected
 from matcher.ranking.calibration import Calibration
 from matcher.schema import FirmProfile, IngestReport, Match, Tender
 from matcher.search.code_inference import SuggestedCode
@@ -25,6 +26,7 @@ from matcher.services.awards import AwardHistory
 from matcher.services.catalog import Catalog, IngestResult
 from matcher.services.code_suggestions import CodeSuggestions
 from matcher.services.engine import Engine
+from matcher.services.feeds import Feeds
 from matcher.services.notice_search import NoticeHit, NoticeSearch
 from matcher.services.recommender import Recommender
 from matcher.services.sessions import NewSession, WebSession, WebSessions
@@ -32,6 +34,7 @@ from matcher.services.shortlists import ShortlistEntry, Shortlists
 from matcher.services.subscriptions import DigestLedger, Subscriptions
 from matcher.store import TenderFilter
 from matcher.store.digests import DigestRecord
+from matcher.store.feeds import Feed, FeedSpec
 from matcher.store.locks import Lease
 from matcher.store.shortlists import FeedbackEvent, Status
 from matcher.store.subscriptions import Subscription, SubscriptionSpec
@@ -53,6 +56,7 @@ class Matcher:
         self.notices = NoticeSearch(self.catalog, self.recommender.open_now)  # search by meaning, any language
         self.subscriptions = Subscriptions(self.catalog)
         self.digests = DigestLedger(self.catalog)
+        self.feeds = Feeds(self.catalog)  # live feeds' specs, cursors and run results
         self.access = AccessControl(self.engine.db)  # API keys, roles and partners' firms
         self.sessions = WebSessions(self.engine.db, self.access)  # the web workspace's sign-ins
 
@@ -197,6 +201,36 @@ class Matcher:
 
     def digest_records(self, subscription_id: str) -> list[DigestRecord]:
         return self.digests.for_subscription(subscription_id)
+
+    # ------------------------------------------------------------------ live feeds (matcher.feeds runs them)
+    def add_feed(self, spec: FeedSpec, actor: str) -> Feed:
+        return self.feeds.add(spec, actor)
+
+    def feed(self, name: str) -> Feed:
+        return self.feeds.get(name)
+
+    def all_feeds(self) -> list[Feed]:
+        return self.feeds.all()
+
+    def remove_feed(self, name: str) -> None:
+        return self.feeds.remove(name)
+
+    def reset_feed(self, name: str) -> None:
+        return self.feeds.reset(name)
+
+    def start_feed_run(self, name: str) -> None:
+        return self.feeds.start_run(name)
+
+    def commit_feed_page(
+        self, name: str, tenders: Sequence[Tender], rejected: Sequence[Rejected], cursor: dict[str, object],
+    ) -> IngestReport:
+        return self.feeds.commit_page(name, tenders, rejected, cursor)
+
+    def finish_feed_run(self, name: str, error: str | None) -> Feed:
+        return self.feeds.finish_run(name, error)
+
+    def feed_lease(self, name: str, ttl: timedelta) -> Lease:
+        return self.feeds.lease(name, ttl)
 
     # ------------------------------------------------------------------ web sessions and visits (api.web)
     def sign_in(self, token: str | None) -> NewSession:

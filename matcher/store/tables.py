@@ -7,6 +7,7 @@ from matcher.store import (
     awards,  # award history and supplier identities
     cancellations,  # notices a later notice cancelled
     digests,  # email digests: runs, sends, unsubscribe tokens
+    feeds,  # live feeds: what to fetch, cursors, last results
     firms,
     ingest_ledger,  # source files already ingested
     locks,  # named leases (the digest run)
@@ -19,6 +20,6 @@ from matcher.store import (
 from matcher.store.metadata import metadata
 
 __all__ = [
-    "access", "awards", "cancellations", "digests", "firms", "ingest_ledger", "locks", "metadata", "sessions",
+    "access", "awards", "cancellations", "digests", "feeds", "firms", "ingest_ledger", "locks", "metadata", "sessions",
     "shortlists", "subscriptions", "tenders", "versions",
 ]

@@ -1,0 +1,106 @@
+"""Live feeds' configuration and bookkeeping: validated specs, and each fetched page stored with its cursor.
+
+The connectors and the runner that fetch pages live above the facade (``matcher.feeds``); this service is
+what they call to keep the store right: ``commit_page`` writes a page's notices and moves the feed's cursor
+past it in one transaction, which is what makes a run resumable after a crash at any point.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from matcher.errors import InvalidInput
+from matcher.ingest.base import Rejected
+from matcher.schema import IngestReport, Tender
+from matcher.services.catalog import Catalog
+from matcher.store.feeds import FEED_KINDS, Feed, FeedRepository, FeedSpec
+from matcher.store.locks import Lease
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,59}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+MAX_QUERY = 2000
+MAX_URL = 2000
+MAX_PAGE_SIZE = 1000
+
+
+def validated_spec(
+    name: str, kind: str, url: str | None = None, query: str | None = None, page_size: int | None = None,
+) -> FeedSpec:
+    """A feed spec, or InvalidInput naming the field that is wrong."""
+    if not _NAME.fullmatch(name or ""):
+        raise InvalidInput(
+            f"feed name {name!r}: use 1-60 lower-case letters, digits, '-' or '_', starting with a letter or digit"
+        )
+    if kind not in FEED_KINDS:
+        raise InvalidInput(f"feed kind {kind!r}: expected one of {', '.join(FEED_KINDS)}")
+    if url is not None:
+        url = url.strip()
+        parts = urlsplit(url)
+        if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.hostname or _CONTROL.search(url):
+            raise InvalidInput(f"feed url {url[:200]!r}: expected an http:// or https:// URL with a host")
+    elif kind == "ocds":
+        raise InvalidInput("an ocds feed needs --url: the publisher's release or record package endpoint")
+    if query is not None:
+        query = query.strip() or None
+    if query is not None and (len(query) > MAX_QUERY or _CONTROL.search(query)):
+        raise InvalidInput(f"feed query: at most {MAX_QUERY} characters, without control characters")
+    if page_size is not None and not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"feed page size {page_size}: expected 1 to {MAX_PAGE_SIZE}")
+    return FeedSpec(name, kind, url, query, page_size)
+
+
+class Feeds:
+    """Configured feeds, their cursors and run results, over the catalog's store."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.db = catalog.db
+        self.repo = FeedRepository()
+
+    def add(self, spec: FeedSpec, actor: str) -> Feed:
+        with self.db.begin() as conn:
+            self.repo.add(conn, spec, actor)
+            return self.repo.get(conn, spec.name)
+
+    def get(self, name: str) -> Feed:
+        with self.db.connect() as conn:
+            return self.repo.get(conn, name)
+
+    def all(self) -> list[Feed]:
+        with self.db.connect() as conn:
+            return self.repo.list(conn)
+
+    def remove(self, name: str) -> None:
+        """Stop fetching a feed. The notices it brought stay: they are the catalog's, not the feed's."""
+        with self.db.begin() as conn:
+            self.repo.remove(conn, name)
+
+    def reset(self, name: str) -> None:
+        with self.db.begin() as conn:
+            self.repo.reset_cursor(conn, name)
+
+    def start_run(self, name: str) -> None:
+        with self.db.begin() as conn:
+            self.repo.start_run(conn, name)
+
+    def commit_page(
+        self, name: str, tenders: Sequence[Tender], rejected: Sequence[Rejected], cursor: dict[str, object],
+    ) -> IngestReport:
+        """Store one page's notices and move the feed's cursor past it, atomically."""
+        with self.db.begin() as conn:
+            report = self.catalog.tenders.upsert(conn, tenders)
+            report.rejected = [(r.record, r.reason) for r in rejected]
+            self.repo.record_page(conn, name, dict(cursor), report)
+        return report
+
+    def finish_run(self, name: str, error: str | None) -> Feed:
+        with self.db.begin() as conn:
+            self.repo.finish_run(conn, name, error)
+            return self.repo.get(conn, name)
+
+    def lease(self, name: str, ttl: timedelta) -> Lease:
+        """The lease that keeps two processes from running the same feed at once."""
+        return Lease(self.db, f"feed:{name}", ttl)
