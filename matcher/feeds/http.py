@@ -1,0 +1,253 @@
+"""The one HTTP client every feed uses: polite to the source, patient with its failures, bounded in what it takes.
+
+- **Timeouts** on connect and on every read, so a source that stops answering cannot hang a run.
+- **Retries** on 429, 5xx and lost connections (connect errors, read timeouts, a body cut short), waiting
+  ``backoff * 2**attempt`` seconds with full jitter (a uniform fraction of it, so many clients that failed
+  together do not come back together), capped at ``max_backoff``; a ``Retry-After`` header (seconds or an
+  HTTP date) is honoured instead, and one asking for more than ``max_retry_after`` fails the run at once
+  rather than holding the scheduler (the next run resumes from the cursor). Other 4xx are final.
+- **A per-host pace**: at most one request every ``host_interval`` seconds to the same host, across the
+  threads of this process.
+- **Conditional requests**: a caller that kept a response's ``ETag`` / ``Last-Modified`` sends them back
+  and gets ``not_modified`` for a 304 (no body downloaded, nothing parsed).
+- **A User-Agent** naming the product, its version and a contact, as the sources' terms ask.
+- **A size bound** on every decoded body, enforced while it streams in.
+
+httpx does the HTTP; this module adds only the policy above (httpx's own transport retries cover connect
+failures only, not 429/5xx or Retry-After).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from matcher import __version__
+from matcher.config import Settings
+from matcher.errors import MatcherError
+
+log = logging.getLogger(__name__)
+
+#: Statuses worth another try: rate limited, and the server-side failures that are usually transient.
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+class FeedError(MatcherError):
+    """A source could not be read this run (down, refusing, malformed): the run records it and goes on."""
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    user_agent: str
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    retries: int = 5
+    backoff: float = 1.0
+    max_backoff: float = 60.0
+    max_retry_after: float = 600.0
+    host_interval: float = 1.0
+    max_bytes: int = 200 * 1024 * 1024
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HttpPolicy:
+        contact = settings.feeds_contact.strip() or _address(settings.smtp_from)
+        return cls(
+            user_agent=f"tender-matcher/{__version__} (+{contact})",
+            connect_timeout=settings.feeds_connect_timeout, read_timeout=settings.feeds_read_timeout,
+            retries=settings.feeds_retries, backoff=settings.feeds_backoff_seconds,
+            max_backoff=settings.feeds_max_backoff_seconds,
+            max_retry_after=settings.feeds_max_retry_after_seconds,
+            host_interval=settings.feeds_host_interval_seconds, max_bytes=settings.feeds_max_response_bytes,
+        )
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a conditional request sends back: the ETag and Last-Modified of the copy we already have."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        out = {}
+        if self.etag:
+            out["If-None-Match"] = self.etag
+        if self.last_modified:
+            out["If-Modified-Since"] = self.last_modified
+        return out
+
+    def to_json(self) -> dict[str, str]:
+        return {k: v for k, v in (("etag", self.etag), ("last_modified", self.last_modified)) if v}
+
+    @classmethod
+    def from_json(cls, value: Any) -> Validators:
+        value = value if isinstance(value, Mapping) else {}
+        etag, modified = value.get("etag"), value.get("last_modified")
+        return cls(etag if isinstance(etag, str) else None, modified if isinstance(modified, str) else None)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str
+    status: int
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def validators(self) -> Validators:
+        return Validators(self.headers.get("etag"), self.headers.get("last-modified"))
+
+    def json(self) -> Any:
+        """The body as JSON, or FeedError naming the URL and what is wrong with it."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting from a hostile server
+            raise FeedError(f"{self.url}: malformed JSON ({str(exc)[:200]})") from exc
+
+
+class PoliteClient:
+    """GET with the policy above. One per run; thread-safe (the pace is shared by all threads)."""
+
+    def __init__(
+        self, policy: HttpPolicy, transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep, jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.policy = policy
+        self._sleep = sleep
+        self._jitter = jitter
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
+            headers={"User-Agent": policy.user_agent},
+            follow_redirects=True, max_redirects=5, transport=transport,
+        )
+        self._next_turn: dict[str, float] = {}
+        self._pace = threading.Lock()
+        self.requests = 0  # requests sent, retries included (reported by the runner and the benchmark)
+
+    def __enter__(self) -> PoliteClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def get(
+        self, url: str, params: Mapping[str, str | int] | None = None, accept: str | None = None,
+        validators: Validators | None = None,
+    ) -> Fetched:
+        """The response to a GET (200-299, or 304 when ``validators`` matched), after retries.
+        Raises FeedError when the source refuses (4xx), keeps failing, or sends too much."""
+        return self._send("GET", url, params=params, accept=accept, validators=validators)
+
+    def post_json(self, url: str, payload: Mapping[str, Any], accept: str = "application/json") -> Fetched:
+        """A POST of a JSON body (TED's Search API takes its query this way), with the same policy."""
+        return self._send("POST", url, payload=payload, accept=accept)
+
+    def get_json(self, url: str, params: Mapping[str, str | int] | None = None) -> Any:
+        """A GET whose body must be JSON. A malformed body is fetched once more (a proxy or a dropped
+        connection can cut a page short) before it fails the run."""
+        for attempt in (1, 2):
+            fetched = self.get(url, params=params, accept="application/json")
+            try:
+                return fetched.json()
+            except FeedError:
+                if attempt == 2:
+                    raise
+                log.warning("malformed JSON from %s; fetching it once more", url)
+        raise AssertionError("unreachable")
+
+    def _send(
+        self, method: str, url: str, params: Mapping[str, str | int] | None = None, accept: str | None = None,
+        validators: Validators | None = None, payload: Mapping[str, Any] | None = None,
+    ) -> Fetched:
+        headers = {"Accept": accept} if accept else {}
+        headers.update(validators.headers() if validators else {})
+        problem = ""
+        for attempt in range(self.policy.retries + 1):
+            if attempt:
+                log.info("retrying %s %s (attempt %d): %s", method, url, attempt + 1, problem)
+            self._wait_turn(url)
+            self.requests += 1
+            try:
+                with self._client.stream(method, url, params=params, headers=headers, json=payload) as response:
+                    status = response.status_code
+                    if status in RETRY_STATUSES:
+                        problem = f"HTTP {status}"
+                        delay = self._retry_after(url, response) or self._backoff(attempt)
+                    elif status == 304:
+                        return Fetched(str(response.url), status, b"", dict(response.headers))
+                    elif status >= 400:
+                        raise FeedError(f"{url}: HTTP {status} {response.reason_phrase}".rstrip())
+                    else:
+                        return Fetched(str(response.url), status, self._read(url, response), dict(response.headers))
+            except httpx.TooManyRedirects as exc:
+                raise FeedError(f"{url}: too many redirects") from exc
+            except httpx.InvalidURL as exc:
+                raise FeedError(f"{url}: invalid URL ({exc})") from exc
+            except httpx.TransportError as exc:  # connect errors, timeouts, a connection lost mid-body
+                problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                delay = self._backoff(attempt)
+            if attempt < self.policy.retries:
+                self._sleep(delay)
+        raise FeedError(f"{url}: gave up after {self.policy.retries + 1} attempts ({problem})")
+
+    def _read(self, url: str, response: httpx.Response) -> bytes:
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > self.policy.max_bytes:
+                raise FeedError(f"{url}: response larger than {self.policy.max_bytes} bytes; refused")
+        return bytes(body)
+
+    def _backoff(self, attempt: int) -> float:
+        return min(self.policy.max_backoff, self.policy.backoff * 2**attempt) * self._jitter()
+
+    def _retry_after(self, url: str, response: httpx.Response) -> float | None:
+        """Seconds the source asked us to wait (RFC 9110 Retry-After: delay-seconds or an HTTP date)."""
+        value = response.headers.get("retry-after", "").strip()
+        if not value:
+            return None
+        if value.isdigit():
+            seconds = float(value)
+        else:
+            try:
+                seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+            except (TypeError, ValueError):
+                return None
+        seconds = max(0.0, seconds)
+        if seconds > self.policy.max_retry_after:
+            raise FeedError(f"{url}: the source asks us to wait {seconds:.0f} s (Retry-After); the next run resumes")
+        return seconds
+
+    def _wait_turn(self, url: str) -> None:
+        """Keep at least ``host_interval`` seconds between two requests to one host."""
+        host = urlsplit(url).netloc.lower()
+        with self._pace:
+            now = time.monotonic()
+            turn = max(now, self._next_turn.get(host, now))
+            self._next_turn[host] = turn + self.policy.host_interval
+        if turn > now:
+            self._sleep(turn - now)
+
+
+def _address(sender: str) -> str:
+    """The address inside 'Name <address>' (the digest's sender is a reasonable contact by default)."""
+    start, end = sender.find("<"), sender.rfind(">")
+    return sender[start + 1 : end] if 0 <= start < end else sender

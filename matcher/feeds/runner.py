@@ -1,0 +1,110 @@
+"""Run configured feeds: each page stored with its cursor, each feed on its own, the index synced once after.
+
+Per feed the runner takes the lease ``feed:<name>`` (so two schedulers, or a scheduler and an officer's
+"run now", never fetch the same feed at once), marks the run started, and stores every page the connector
+yields together with the cursor after it (``Matcher.commit_feed_page``: one transaction). Whatever stops a
+feed (the source down, a malformed page, a paging loop, a bug in a connector) is recorded as that feed's
+error and the next feed runs. After all feeds, the index is brought up to date once, if one exists (an
+incremental sync embeds only new and changed notices).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from matcher.config import Settings
+from matcher.errors import MatcherError
+from matcher.feeds.base import Connector
+from matcher.feeds.connectors import connector_for
+from matcher.feeds.http import FeedError, HttpPolicy, PoliteClient
+from matcher.pipeline import Matcher
+from matcher.search.index_sync import SyncReport
+from matcher.store.feeds import Feed, FeedSpec
+
+log = logging.getLogger(__name__)
+
+#: A feed's lease; renewed after every stored page, so it only needs to outlast the slowest page.
+LEASE_TTL = timedelta(minutes=5)
+
+ConnectorFactory = Callable[[FeedSpec, PoliteClient, Settings], Connector]
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    name: str
+    status: Literal["ok", "failed", "busy"]
+    pages: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    error: str | None = None
+
+    def summary(self) -> str:
+        if self.status == "busy":
+            return f"{self.name}: skipped, another process is running it"
+        counts = (f"{self.pages} pages, {self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
+                  f"{self.rejected} rejected")
+        return f"{self.name}: {self.status}, {counts}" + (f"; error: {self.error}" if self.error else "")
+
+
+@dataclass(frozen=True)
+class FeedsRun:
+    outcomes: list[FeedOutcome]
+    index: SyncReport | None
+
+    @property
+    def failed(self) -> list[FeedOutcome]:
+        return [o for o in self.outcomes if o.status == "failed"]
+
+
+class FeedRunner:
+    def __init__(
+        self, matcher: Matcher, client: PoliteClient | None = None, connectors: ConnectorFactory = connector_for,
+    ) -> None:
+        self.matcher = matcher
+        self.client = client or PoliteClient(HttpPolicy.from_settings(matcher.settings))
+        self.connectors = connectors
+
+    def run(self, names: Sequence[str] = (), since: date | None = None, sync: bool = True) -> FeedsRun:
+        """Run the named feeds (all when none are named; an unknown name raises NotFound before any runs)."""
+        feeds = [self.matcher.feed(name) for name in dict.fromkeys(names)] if names else self.matcher.all_feeds()
+        outcomes = [self._run_one(feed, since) for feed in feeds]
+        changed = any(o.new or o.updated for o in outcomes)
+        index = self.matcher.sync_index() if sync and changed and self.matcher.index.exists() else None
+        return FeedsRun(outcomes, index)
+
+    def _run_one(self, feed: Feed, since: date | None) -> FeedOutcome:
+        lease = self.matcher.feed_lease(feed.name, LEASE_TTL)
+        if not lease.acquire():
+            return FeedOutcome(feed.name, "busy")
+        try:
+            self.matcher.start_feed_run(feed.name)
+            error = self._pages(feed, since, lease.renew_if_due)
+            done = self.matcher.finish_feed_run(feed.name, error)
+        finally:
+            lease.release()
+        run = done.last_run
+        outcome = FeedOutcome(feed.name, "failed" if error else "ok", run.pages, run.new, run.updated,
+                              run.unchanged, run.rejected, error)
+        log.info("feed %s", outcome.summary())
+        return outcome
+
+    def _pages(self, feed: Feed, since: date | None, heartbeat: Callable[[], bool]) -> str | None:
+        """Store every page of one feed; the error that stopped it, or None."""
+        try:
+            connector = self.connectors(feed.spec, self.client, self.matcher.settings)
+            for page in connector.pages(feed.cursor, since):
+                self.matcher.commit_feed_page(feed.name, page.tenders, page.rejected, page.cursor)
+                if not heartbeat():
+                    raise FeedError("lost the feed's lease to another process; stopping")
+        except MatcherError as exc:
+            return str(exc)
+        except Exception as exc:  # a connector bug must not stop the other feeds; it is logged in full
+            log.exception("feed %s failed", feed.name)
+            return f"unexpected {type(exc).__name__}: {exc}"
+        return None
