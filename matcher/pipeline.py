@@ -232,6 +232,9 @@ class Matcher:
     def feed_lease(self, name: str, ttl: timedelta) -> Lease:
         return self.feeds.lease(name, ttl)
 
+    def claim_slot(self, job: str, slot: str, ttl: timedelta) -> bool:
+        return self.feeds.claim_slot(job, slot, ttl)
+
     # ------------------------------------------------------------------ web sessions and visits (api.web)
     def sign_in(self, token: str | None) -> NewSession:
         return self.sessions.sign_in(token)

@@ -217,7 +217,7 @@ class PoliteClient:
         return bytes(body)
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.policy.max_backoff, self.policy.backoff * 2**attempt) * self._jitter()
+        return float(min(self.policy.max_backoff, self.policy.backoff * 2.0**attempt)) * self._jitter()
 
     def _retry_after(self, url: str, response: httpx.Response) -> float | None:
         """Seconds the source asked us to wait (RFC 9110 Retry-After: delay-seconds or an HTTP date)."""

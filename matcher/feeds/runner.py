@@ -70,6 +70,12 @@ class FeedRunner:
         self.client = client or PoliteClient(HttpPolicy.from_settings(matcher.settings))
         self.connectors = connectors
 
+    def __enter__(self) -> FeedRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+
     def run(self, names: Sequence[str] = (), since: date | None = None, sync: bool = True) -> FeedsRun:
         """Run the named feeds (all when none are named; an unknown name raises NotFound before any runs)."""
         feeds = [self.matcher.feed(name) for name in dict.fromkeys(names)] if names else self.matcher.all_feeds()

@@ -101,6 +101,12 @@ class Feeds:
             self.repo.finish_run(conn, name, error)
             return self.repo.get(conn, name)
 
+    def claim_slot(self, job: str, slot: str, ttl: timedelta) -> bool:
+        """Claim one scheduled slot of a job (``matcher.schedule``): True for exactly one claimant among
+        all schedulers on this database until ``ttl`` passes. The claim is never released: holding it
+        until the next slot is what stops a second scheduler, or a restarted one, from running it again."""
+        return Lease(self.db, f"schedule:{job}", ttl, holder=f"slot {slot}").acquire()
+
     def lease(self, name: str, ttl: timedelta) -> Lease:
         """The lease that keeps two processes from running the same feed at once."""
         return Lease(self.db, f"feed:{name}", ttl)

@@ -1,0 +1,63 @@
+"""``matcher schedule``: run the feeds and then the digests on a schedule (see ``matcher.schedule``)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from matcher.cli.common import HomeOption, open_matcher
+from matcher.digest.send import OutboxSender, Sender, SmtpSender
+from matcher.schedule import Plan, Scheduler
+
+
+def schedule(
+    feeds_every: Annotated[int | None, typer.Option(
+        "--feeds-every", min=1, max=7 * 24 * 60, metavar="MINUTES",
+        help="run the feeds every this many minutes (default MATCHER_SCHEDULE_FEEDS_MINUTES, 60)")] = None,
+    digest_at: Annotated[str | None, typer.Option(
+        "--digest-at", metavar="HH:MM", help="send the digests daily at this UTC time "
+        "(default MATCHER_SCHEDULE_DIGEST_AT, 06:00)")] = None,
+    outbox: Annotated[Path | None, typer.Option("--outbox", help="write digests as .eml files here "
+                                                "instead of sending them by SMTP")] = None,
+    once: Annotated[bool, typer.Option("--once", help="run what is due now and exit (for cron or a "
+                                       "systemd timer)")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Fetch the feeds and send the digests when due; two schedulers on one database never run a job twice."""
+    overrides: dict[str, object] = {}
+    if feeds_every is not None:
+        overrides["schedule_feeds_minutes"] = feeds_every
+    if digest_at is not None:
+        overrides["schedule_digest_at"] = digest_at
+    matcher = open_matcher(home, **overrides)
+    settings = matcher.settings
+    plan = Plan.parse(settings.schedule_feeds_minutes, settings.schedule_digest_at)
+
+    def sender() -> Sender:
+        return OutboxSender(outbox) if outbox else SmtpSender(settings)
+
+    scheduler = Scheduler(matcher, plan, sender)
+    if once:
+        typer.echo(scheduler.tick().line())
+        return
+    logging.getLogger("matcher").setLevel(logging.INFO)  # one line per tick, per feed and per digest run
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    typer.echo(f"scheduling: feeds every {plan.feeds_every}, digests daily at {plan.digest_at:%H:%M} UTC; "
+               "Ctrl-C stops after the job in progress")
+    scheduler.loop(stop)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("schedule")(schedule)

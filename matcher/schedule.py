@@ -1,0 +1,118 @@
+"""The scheduler: feeds every hour (by default), then the morning digests, with no second system to install.
+
+``matcher schedule`` ticks every ``tick`` seconds. Each job has slots: the feeds' slot is the current
+``feeds_every`` period (10:00-11:00 for an hourly job), the digests' slot is the day, due from ``digest_at``
+UTC. At a tick a job runs when its current slot is due and this scheduler claims it
+(``Matcher.claim_slot``: a lease that is not released but held until the slot ends). Two schedulers on one
+database, or one restarted, therefore run each slot once; a slot missed while no scheduler was running is
+caught up at the next tick (a digest run sends only what each subscription has not had, so catching up is
+safe). Within a tick feeds run before digests, so the morning digest includes the morning's notices.
+
+A feed that fails is recorded against the feed (``matcher feeds list``, ``/health/ready``) and does not stop
+the others or the digests; a digest run refused because another holds the digest lock is logged and retried
+at the next slot. ``--once`` runs one tick and exits, for cron or a systemd timer instead of a long-running
+process (README: "Scheduled feeds and digests").
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+
+from matcher.digest.run import DigestRun
+from matcher.digest.send import Sender
+from matcher.digest.workers import default_workers
+from matcher.errors import MatcherError
+from matcher.feeds.runner import FeedRunner
+from matcher.pipeline import Matcher
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Plan:
+    feeds_every: timedelta = timedelta(hours=1)
+    digest_at: time = time(6, 0)  # UTC
+
+    @classmethod
+    def parse(cls, feeds_minutes: int, digest_at: str) -> Plan:
+        hour, minute = (int(part) for part in digest_at.split(":"))
+        return cls(timedelta(minutes=feeds_minutes), time(hour, minute))
+
+    def feeds_slot(self, now: datetime) -> tuple[str, datetime]:
+        """The current feeds period: its start (the slot's name) and its end."""
+        epoch = datetime(2000, 1, 1, tzinfo=UTC)
+        start = epoch + (now - epoch) // self.feeds_every * self.feeds_every
+        return start.isoformat(), start + self.feeds_every
+
+    def digest_slot(self, now: datetime) -> tuple[str, datetime] | None:
+        """Today's digest slot once ``digest_at`` has passed (None before it), and when it ends."""
+        due = datetime.combine(now.date(), self.digest_at, tzinfo=UTC)
+        if now < due:
+            return None
+        return due.isoformat(), due + timedelta(days=1)
+
+
+@dataclass
+class Tick:
+    """What one tick did (for the log line and the tests)."""
+
+    feeds: list[str] = field(default_factory=list)
+    digest: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        parts = []
+        if self.feeds:
+            parts.append("feeds: " + "; ".join(self.feeds))
+        if self.digest:
+            parts.append(f"digests: {self.digest}")
+        parts.extend(f"error: {e}" for e in self.errors)
+        return " | ".join(parts) or "nothing due"
+
+
+class Scheduler:
+    def __init__(
+        self, matcher: Matcher, plan: Plan, sender: Callable[[], Sender],
+        runner: Callable[[Matcher], FeedRunner] = FeedRunner, now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.matcher = matcher
+        self.plan = plan
+        self.sender = sender
+        self.runner = runner
+        self.now = now or (lambda: datetime.now(UTC))  # the real clock: slots are wall-clock time
+
+    def tick(self) -> Tick:
+        done = Tick()
+        now = self.now()
+        slot, ends = self.plan.feeds_slot(now)
+        if self.matcher.claim_slot("feeds", slot, ends - now):
+            try:
+                with self.runner(self.matcher) as runner:
+                    result = runner.run()
+                done.feeds = [o.summary() for o in result.outcomes] or ["no feeds configured"]
+            except MatcherError as exc:
+                done.errors.append(f"feeds: {exc}")
+        digest = self.plan.digest_slot(now)
+        if digest is not None and self.matcher.claim_slot("digest", digest[0], digest[1] - now):
+            done.digest = self._digests()
+        log.info("schedule tick at %s: %s", now.isoformat(timespec="seconds"), done.line())
+        return done
+
+    def _digests(self) -> str:
+        sender = self.sender()
+        try:
+            return DigestRun(self.matcher, sender, workers=default_workers()).run().line()
+        except MatcherError as exc:  # e.g. a digest run started by hand holds the lock: that run sends them
+            return f"not run: {exc}"
+        finally:
+            sender.close()
+
+    def loop(self, stop: threading.Event, tick_seconds: float = 30.0) -> None:
+        """Tick until ``stop`` is set (SIGTERM/SIGINT in ``matcher schedule``); a job in progress finishes."""
+        while not stop.is_set():
+            self.tick()
+            stop.wait(tick_seconds)
