@@ -1,0 +1,167 @@
+"""The polite client against a real local server: retries, Retry-After, pace, conditional requests, bounds."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from matcher.config import Settings
+from matcher.feeds.http import FeedError, HttpPolicy, PoliteClient, Validators
+from tests.feeds.conftest import Sleeps
+
+
+def test_user_agent_names_the_product_and_a_contact(httpserver: HTTPServer, client: PoliteClient) -> None:
+    httpserver.expect_request("/x").respond_with_data("ok")
+    client.get(httpserver.url_for("/x"))
+    agent = httpserver.log[0][0].headers["User-Agent"]
+    assert agent == "tender-matcher/test (+ops@example.org)"
+
+
+def test_default_contact_is_the_digest_sender(tmp_path: object) -> None:
+    policy = HttpPolicy.from_settings(Settings(smtp_from="Agency <tenders@agency.example>"))
+    assert policy.user_agent.startswith("tender-matcher/") and policy.user_agent.endswith("(+tenders@agency.example)")
+    policy = HttpPolicy.from_settings(Settings(feeds_contact="https://agency.example/feeds"))
+    assert policy.user_agent.endswith("(+https://agency.example/feeds)")
+
+
+def test_429_with_retry_after_seconds_waits_that_long(
+    httpserver: HTTPServer, client: PoliteClient, sleeps: Sleeps
+) -> None:
+    httpserver.expect_ordered_request("/p").respond_with_data("slow down", status=429, headers={"Retry-After": "7"})
+    httpserver.expect_ordered_request("/p").respond_with_json({"ok": True})
+    assert client.get_json(httpserver.url_for("/p")) == {"ok": True}
+    assert sleeps == [7.0]
+    assert client.requests == 2
+
+
+def test_retry_after_as_an_http_date(httpserver: HTTPServer, client: PoliteClient, sleeps: Sleeps) -> None:
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    httpserver.expect_ordered_request("/p").respond_with_data("", status=503, headers={"Retry-After": when})
+    httpserver.expect_ordered_request("/p").respond_with_data("fine")
+    assert client.get(httpserver.url_for("/p")).body == b"fine"
+    assert len(sleeps) == 1 and 25 <= sleeps[0] <= 30
+
+
+def test_a_retry_after_beyond_the_limit_fails_at_once(
+    httpserver: HTTPServer, client: PoliteClient, sleeps: Sleeps
+) -> None:
+    httpserver.expect_request("/p").respond_with_data("", status=429, headers={"Retry-After": "86400"})
+    with pytest.raises(FeedError, match="asks us to wait 86400 s"):
+        client.get(httpserver.url_for("/p"))
+    assert sleeps == [] and client.requests == 1
+
+
+def test_500s_back_off_exponentially_then_succeed(
+    httpserver: HTTPServer, client: PoliteClient, sleeps: Sleeps
+) -> None:
+    for _ in range(3):
+        httpserver.expect_ordered_request("/p").respond_with_data("boom", status=500)
+    httpserver.expect_ordered_request("/p").respond_with_data("done")
+    assert client.get(httpserver.url_for("/p")).body == b"done"
+    assert sleeps == [1.0, 2.0, 4.0]  # backoff 1 s doubling; the fixture's jitter is 1.0 (the full span)
+
+
+def test_backoff_is_capped_and_jittered(policy: HttpPolicy) -> None:
+    polite = PoliteClient(policy, jitter=lambda: 0.5)
+    assert [polite._backoff(a) for a in range(6)] == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]  # max_backoff 8 s * 0.5
+    polite.close()
+
+
+def test_giving_up_names_the_url_and_the_last_problem(
+    httpserver: HTTPServer, client: PoliteClient, sleeps: Sleeps
+) -> None:
+    httpserver.expect_request("/down").respond_with_data("", status=502)
+    with pytest.raises(FeedError, match=r"/down: gave up after 4 attempts \(HTTP 502\)"):
+        client.get(httpserver.url_for("/down"))
+    assert len(sleeps) == 3
+
+
+def test_4xx_is_final(httpserver: HTTPServer, client: PoliteClient, sleeps: Sleeps) -> None:
+    httpserver.expect_request("/gone").respond_with_data("", status=404)
+    with pytest.raises(FeedError, match="HTTP 404"):
+        client.get(httpserver.url_for("/gone"))
+    assert client.requests == 1 and sleeps == []
+
+
+def test_a_read_timeout_is_retried(policy: HttpPolicy, sleeps: Sleeps) -> None:
+    calls = []
+    httpserver = HTTPServer(host="127.0.0.1", threaded=True)  # the retry must not queue behind the slow answer
+    httpserver.start()
+
+    def slow_once(request: Request) -> Response:
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(1.0)
+        return Response("late but fine")
+
+    httpserver.expect_request("/slow").respond_with_handler(slow_once)
+    fast = HttpPolicy(**{**policy.__dict__, "read_timeout": 0.3})
+    with PoliteClient(fast, sleep=sleeps, jitter=lambda: 1.0) as polite:
+        assert polite.get(httpserver.url_for("/slow")).body == b"late but fine"
+    assert len(calls) == 2 and sleeps == [1.0]
+
+
+def test_a_connection_refused_is_retried_then_reported(policy: HttpPolicy, sleeps: Sleeps) -> None:
+    with PoliteClient(policy, sleep=sleeps, jitter=lambda: 1.0) as polite, pytest.raises(
+        FeedError, match=r"gave up after 4 attempts \(ConnectError"
+    ):
+        polite.get("http://127.0.0.1:9/nothing-listens-here")
+    assert sleeps == [1.0, 2.0, 4.0]
+
+
+def test_malformed_json_is_fetched_once_more(httpserver: HTTPServer, client: PoliteClient) -> None:
+    httpserver.expect_ordered_request("/page").respond_with_data(
+        '{"releases": [{"ocid": "a"', content_type="application/json")
+    httpserver.expect_ordered_request("/page").respond_with_json({"releases": []})
+    assert client.get_json(httpserver.url_for("/page")) == {"releases": []}
+
+
+def test_malformed_json_twice_fails_naming_the_url(httpserver: HTTPServer, client: PoliteClient) -> None:
+    httpserver.expect_request("/page").respond_with_data('{"releases": [', content_type="application/json")
+    with pytest.raises(FeedError, match=r"/page: malformed JSON"):
+        client.get_json(httpserver.url_for("/page"))
+
+
+def test_conditional_request_sends_validators_and_reports_not_modified(
+    httpserver: HTTPServer, client: PoliteClient
+) -> None:
+    httpserver.expect_ordered_request("/pkg").respond_with_data(
+        "v1", headers={"ETag": '"abc"', "Last-Modified": "Tue, 01 Dec 2026 06:00:00 GMT"})
+    httpserver.expect_ordered_request("/pkg", headers={"If-None-Match": '"abc"'}).respond_with_data("", status=304)
+    first = client.get(httpserver.url_for("/pkg"))
+    kept = Validators.from_json(first.validators.to_json())  # as stored in a cursor
+    assert kept == Validators('"abc"', "Tue, 01 Dec 2026 06:00:00 GMT")
+    second = client.get(httpserver.url_for("/pkg"), validators=kept)
+    assert second.not_modified and second.body == b""
+    assert httpserver.log[1][0].headers["If-Modified-Since"] == "Tue, 01 Dec 2026 06:00:00 GMT"
+
+
+def test_a_body_past_the_bound_is_refused(httpserver: HTTPServer, policy: HttpPolicy) -> None:
+    httpserver.expect_request("/big").respond_with_data(b"x" * 5000)
+    small = HttpPolicy(**{**policy.__dict__, "max_bytes": 4096})
+    with PoliteClient(small) as polite, pytest.raises(FeedError, match="larger than 4096 bytes"):
+        polite.get(httpserver.url_for("/big"))
+
+
+def test_requests_to_one_host_are_paced(httpserver: HTTPServer, policy: HttpPolicy) -> None:
+    httpserver.expect_request("/x").respond_with_data("ok")
+    paced = HttpPolicy(**{**policy.__dict__, "host_interval": 0.25})
+    waits = Sleeps()
+    with PoliteClient(paced, sleep=waits) as polite:
+        for _ in range(3):
+            polite.get(httpserver.url_for("/x"))
+    # The second request waits its turn (about 0.25 s after the first), the third about 0.5 s after the first
+    # (the sleeps are recorded, not slept, so each later request queues behind the previous turn).
+    assert len(waits) == 2 and 0.2 < waits[0] <= 0.25 and 0.45 < waits[1] <= 0.5
+
+
+def test_post_json_sends_the_payload(httpserver: HTTPServer, client: PoliteClient) -> None:
+    httpserver.expect_request("/search", method="POST", json={"query": "classification-cpv IN (33100000)"}
+                              ).respond_with_json({"notices": []})
+    assert client.post_json(httpserver.url_for("/search"), {"query": "classification-cpv IN (33100000)"}
+                            ).json() == {"notices": []}
