@@ -1,0 +1,171 @@
+"""The runner and the feeds service with scripted connectors: cursors move only with stored pages, one feed's
+failure is its own, leases keep two runs apart, and specs are validated. (Each real connector has its own
+tests against a local server: test_ted.py, test_worldbank.py, test_ocds.py.)"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date, timedelta
+from typing import Any, ClassVar
+
+import pytest
+
+from matcher.config import Settings
+from matcher.errors import Conflict, InvalidInput, NotFound
+from matcher.feeds.base import Connector, Page
+from matcher.feeds.http import FeedError, PoliteClient
+from matcher.feeds.runner import FeedRunner
+from matcher.ingest.base import Rejected
+from matcher.pipeline import Matcher
+from matcher.schema import Tender
+from matcher.services.feeds import validated_spec
+from matcher.store.feeds import FeedSpec
+
+
+def tender(n: int) -> Tender:
+    return Tender(tender_id=f"test:{n}", source="test", title=f"Supply of laboratory centrifuges, lot {n}",
+                  countries=["DE"], codes=["CPV:38000000"], published=date(2026, 11, 30))
+
+
+class Scripted:
+    """Yields the pages it was given, each cursor {"page": i}; raises ``fail`` after ``fail_after`` pages."""
+
+    seen_cursors: ClassVar[list[Mapping[str, Any]]] = []
+
+    def __init__(self, pages: list[list[Tender]], fail_after: int | None = None,
+                 fail: Exception | None = None) -> None:
+        self.script = pages
+        self.fail_after = fail_after
+        self.fail = fail
+
+    def pages(self, cursor: Mapping[str, Any], since: date | None) -> Iterator[Page]:
+        Scripted.seen_cursors.append(dict(cursor))
+        start = int(cursor.get("page", 0))
+        for i, items in enumerate(self.script[start:], start=start + 1):
+            if self.fail_after is not None and i > self.fail_after:
+                raise self.fail or FeedError("page missing")
+            yield Page(f"page {i}", items, [Rejected(f"page {i} record x", "no title")] if i == 1 else [],
+                       {"page": i})
+
+
+def factory(by_name: Mapping[str, Connector]) -> Any:
+    def make(spec: FeedSpec, client: PoliteClient, settings: Settings) -> Connector:
+        return by_name[spec.name]
+    return make
+
+
+def add(matcher: Matcher, name: str) -> None:
+    matcher.add_feed(validated_spec(name, "ocds", url=f"https://{name}.example/releases"), actor="test")
+
+
+def test_pages_and_cursor_are_stored_together(matcher: Matcher, client: PoliteClient) -> None:
+    add(matcher, "alpha")
+    source = Scripted([[tender(1), tender(2)], [tender(3)]])
+    result = FeedRunner(matcher, client, factory({"alpha": source})).run()
+    assert [o.status for o in result.outcomes] == ["ok"]
+    assert set(matcher.fetch_tenders(["test:1", "test:2", "test:3"])) == {"test:1", "test:2", "test:3"}
+    feed = matcher.feed("alpha")
+    assert feed.cursor == {"page": 2}
+    run = feed.last_run
+    assert (run.status, run.pages, run.new, run.updated, run.unchanged, run.rejected) == ("ok", 2, 3, 0, 0, 1)
+    assert run.rejections == [("page 1 record x", "no title")] and run.error is None
+
+
+def test_a_failure_between_pages_keeps_the_stored_pages_and_resumes_after_them(
+    matcher: Matcher, client: PoliteClient
+) -> None:
+    add(matcher, "alpha")
+    pages = [[tender(1)], [tender(2)], [tender(3)]]
+    first = FeedRunner(matcher, client, factory({"alpha": Scripted(pages, fail_after=1)})).run()
+    assert first.outcomes[0].status == "failed" and first.outcomes[0].error == "page missing"
+    assert matcher.feed("alpha").cursor == {"page": 1}
+    assert list(matcher.fetch_tenders(["test:1", "test:2"])) == ["test:1"]
+
+    Scripted.seen_cursors = []
+    again = FeedRunner(matcher, client, factory({"alpha": Scripted(pages)})).run()
+    assert Scripted.seen_cursors == [{"page": 1}]  # resumed after the stored page, not from the start
+    assert again.outcomes[0].status == "ok" and (again.outcomes[0].new, again.outcomes[0].pages) == (2, 2)
+    assert matcher.feed("alpha").cursor == {"page": 3}
+    assert sum(1 for _ in matcher.all_tenders()) == 3
+
+
+def test_one_source_down_does_not_stop_the_others(matcher: Matcher, client: PoliteClient) -> None:
+    for name in ("alpha", "beta", "gamma"):
+        add(matcher, name)
+    sources = {
+        "alpha": Scripted([[tender(1)]], fail_after=0, fail=FeedError("https://alpha.example: HTTP 503")),
+        "beta": Scripted([[tender(2)]], fail_after=0, fail=KeyError("bug in a connector")),
+        "gamma": Scripted([[tender(3)]]),
+    }
+    result = FeedRunner(matcher, client, factory(sources)).run()
+    assert [(o.name, o.status) for o in result.outcomes] == [("alpha", "failed"), ("beta", "failed"),
+                                                              ("gamma", "ok")]
+    assert result.outcomes[1].error == "unexpected KeyError: 'bug in a connector'"
+    assert list(matcher.fetch_tenders(["test:1", "test:2", "test:3"])) == ["test:3"]
+    assert matcher.feed("alpha").last_run.error == "https://alpha.example: HTTP 503"
+
+
+def test_a_feed_running_elsewhere_is_skipped_as_busy(matcher: Matcher, client: PoliteClient) -> None:
+    add(matcher, "alpha")
+    other = matcher.feed_lease("alpha", timedelta(minutes=5))
+    assert other.acquire()
+    result = FeedRunner(matcher, client, factory({"alpha": Scripted([[tender(1)]])})).run(["alpha"])
+    assert result.outcomes[0].status == "busy" and matcher.feed("alpha").last_run.status is None
+    other.release()
+    assert FeedRunner(matcher, client, factory({"alpha": Scripted([[tender(1)]])})).run().outcomes[0].status == "ok"
+
+
+def test_an_unknown_feed_name_runs_nothing(matcher: Matcher, client: PoliteClient) -> None:
+    add(matcher, "alpha")
+    with pytest.raises(NotFound, match="unknown feed 'nope'"):
+        FeedRunner(matcher, client, factory({"alpha": Scripted([[tender(1)]])})).run(["alpha", "nope"])
+    assert matcher.feed("alpha").last_run.status is None
+
+
+def test_the_index_is_synced_once_after_new_notices(matcher: Matcher, client: PoliteClient) -> None:
+    matcher.upsert_tenders([tender(0)], sync=False)
+    matcher.build_index()
+    add(matcher, "alpha")
+    result = FeedRunner(matcher, client, factory({"alpha": Scripted([[tender(1)], [tender(2)]])})).run()
+    assert result.index is not None and result.index.added == 2
+    matcher.reset_feed("alpha")  # the same pages delivered again: nothing new, nothing to embed
+    unchanged = FeedRunner(matcher, client, factory({"alpha": Scripted([[tender(1)], [tender(2)]])})).run()
+    assert unchanged.outcomes[0].unchanged == 2 and unchanged.index is None
+
+
+def test_a_run_resets_the_counts_but_not_the_cursor(matcher: Matcher, client: PoliteClient) -> None:
+    add(matcher, "alpha")
+    FeedRunner(matcher, client, factory({"alpha": Scripted([[tender(1)]])})).run()
+    matcher.start_feed_run("alpha")  # as a run killed right after starting would leave it
+    feed = matcher.feed("alpha")
+    assert feed.last_run.status == "running" and feed.last_run.new == 0 and feed.cursor == {"page": 1}
+    matcher.reset_feed("alpha")
+    assert matcher.feed("alpha").cursor == {}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("Bad Name", "ted"), "feed name 'Bad Name'"),
+    (("a" * 61, "ted"), "feed name"),
+    (("ok", "ungm"), "feed kind 'ungm': expected one of ted, worldbank, ocds"),
+    (("ok", "ocds"), "an ocds feed needs --url"),
+    (("ok", "ocds", "ftp://x.example/a"), "expected an http:// or https:// URL"),
+    (("ok", "ocds", "https:///nohost"), "expected an http:// or https:// URL"),
+    (("ok", "ted", None, "a\x00b"), "without control characters"),
+    (("ok", "ted", None, "x" * 2001), "at most 2000 characters"),
+    (("ok", "worldbank", None, None, 0), "page size 0: expected 1 to 1000"),
+    (("ok", "worldbank", None, None, 5000), "page size 5000"),
+])
+def test_specs_are_validated(args: tuple[Any, ...], message: str) -> None:
+    with pytest.raises(InvalidInput, match=message.replace("(", r"\(").replace("?", r"\?")):
+        validated_spec(*args)
+
+
+def test_names_are_unique_and_removal_keeps_the_notices(matcher: Matcher, client: PoliteClient) -> None:
+    add(matcher, "alpha")
+    with pytest.raises(Conflict, match="a feed named 'alpha' already exists"):
+        add(matcher, "alpha")
+    FeedRunner(matcher, client, factory({"alpha": Scripted([[tender(1)]])})).run()
+    matcher.remove_feed("alpha")
+    assert matcher.all_feeds() == [] and list(matcher.fetch_tenders(["test:1"])) == ["test:1"]
+    with pytest.raises(NotFound):
+        matcher.remove_feed("alpha")
