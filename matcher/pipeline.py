@@ -232,8 +232,8 @@ class Matcher:
     def feed_lease(self, name: str, ttl: timedelta) -> Lease:
         return self.feeds.lease(name, ttl)
 
-    def claim_slot(self, job: str, slot: str, ttl: timedelta) -> bool:
-        return self.feeds.claim_slot(job, slot, ttl)
+    def claim_slot(self, job: str, slot: str) -> bool:
+        return self.feeds.claim_slot(job, slot)
 
     # ------------------------------------------------------------------ web sessions and visits (api.web)
     def sign_in(self, token: str | None) -> NewSession:

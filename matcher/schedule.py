@@ -2,9 +2,10 @@
 
 ``matcher schedule`` ticks every ``tick`` seconds. Each job has slots: the feeds' slot is the current
 ``feeds_every`` period (10:00-11:00 for an hourly job), the digests' slot is the day, due from ``digest_at``
-UTC. At a tick a job runs when its current slot is due and this scheduler claims it
-(``Matcher.claim_slot``: a lease that is not released but held until the slot ends). Two schedulers on one
-database, or one restarted, therefore run each slot once; a slot missed while no scheduler was running is
+UTC. At a tick a job runs when its current slot is due and this scheduler claims it (``Matcher.claim_slot``,
+``matcher.store.slots``: the latest slot claimed per job, moved forward atomically). Two schedulers on one
+database, or one restarted, therefore run each slot once (a run that crashes is not retried within its slot:
+the next slot's run resumes from the cursors); a slot missed while no scheduler was running is
 caught up at the next tick (a digest run sends only what each subscription has not had, so catching up is
 safe). Within a tick feeds run before digests, so the morning digest includes the morning's notices.
 
@@ -42,18 +43,15 @@ class Plan:
         hour, minute = (int(part) for part in digest_at.split(":"))
         return cls(timedelta(minutes=feeds_minutes), time(hour, minute))
 
-    def feeds_slot(self, now: datetime) -> tuple[str, datetime]:
-        """The current feeds period: its start (the slot's name) and its end."""
+    def feeds_slot(self, now: datetime) -> str:
+        """The current feeds period, named by its start (periods count from 2000-01-01 00:00 UTC)."""
         epoch = datetime(2000, 1, 1, tzinfo=UTC)
-        start = epoch + (now - epoch) // self.feeds_every * self.feeds_every
-        return start.isoformat(), start + self.feeds_every
+        return (epoch + (now - epoch) // self.feeds_every * self.feeds_every).isoformat()
 
-    def digest_slot(self, now: datetime) -> tuple[str, datetime] | None:
-        """Today's digest slot once ``digest_at`` has passed (None before it), and when it ends."""
+    def digest_slot(self, now: datetime) -> str | None:
+        """Today's digest slot once ``digest_at`` has passed (None before it)."""
         due = datetime.combine(now.date(), self.digest_at, tzinfo=UTC)
-        if now < due:
-            return None
-        return due.isoformat(), due + timedelta(days=1)
+        return due.isoformat() if now >= due else None
 
 
 @dataclass
@@ -88,8 +86,7 @@ class Scheduler:
     def tick(self) -> Tick:
         done = Tick()
         now = self.now()
-        slot, ends = self.plan.feeds_slot(now)
-        if self.matcher.claim_slot("feeds", slot, ends - now):
+        if self.matcher.claim_slot("feeds", self.plan.feeds_slot(now)):
             try:
                 with self.runner(self.matcher) as runner:
                     result = runner.run()
@@ -97,7 +94,7 @@ class Scheduler:
             except MatcherError as exc:
                 done.errors.append(f"feeds: {exc}")
         digest = self.plan.digest_slot(now)
-        if digest is not None and self.matcher.claim_slot("digest", digest[0], digest[1] - now):
+        if digest is not None and self.matcher.claim_slot("digest", digest):
             done.digest = self._digests()
         log.info("schedule tick at %s: %s", now.isoformat(timespec="seconds"), done.line())
         return done

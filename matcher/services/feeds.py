@@ -16,6 +16,7 @@ from matcher.errors import InvalidInput
 from matcher.ingest.base import Rejected
 from matcher.schema import IngestReport, Tender
 from matcher.services.catalog import Catalog
+from matcher.store import slots
 from matcher.store.feeds import FEED_KINDS, Feed, FeedRepository, FeedSpec
 from matcher.store.locks import Lease
 
@@ -101,11 +102,11 @@ class Feeds:
             self.repo.finish_run(conn, name, error)
             return self.repo.get(conn, name)
 
-    def claim_slot(self, job: str, slot: str, ttl: timedelta) -> bool:
-        """Claim one scheduled slot of a job (``matcher.schedule``): True for exactly one claimant among
-        all schedulers on this database until ``ttl`` passes. The claim is never released: holding it
-        until the next slot is what stops a second scheduler, or a restarted one, from running it again."""
-        return Lease(self.db, f"schedule:{job}", ttl, holder=f"slot {slot}").acquire()
+    def claim_slot(self, job: str, slot: str) -> bool:
+        """Claim one scheduled slot of a job (``matcher.schedule``): True for exactly one claimant among all
+        schedulers on this database (``matcher.store.slots``)."""
+        with self.db.begin() as conn:
+            return slots.claim(conn, job, slot)
 
     def lease(self, name: str, ttl: timedelta) -> Lease:
         """The lease that keeps two processes from running the same feed at once."""

@@ -13,6 +13,7 @@ from matcher.store import (
     locks,  # named leases (the digest run)
     sessions,  # the web workspace's sign-in sessions and page visits
     shortlists,
+    slots,  # the scheduler's claimed slots
     subscriptions,
     tenders,
     versions,  # change counters for caches
@@ -21,5 +22,5 @@ from matcher.store.metadata import metadata
 
 __all__ = [
     "access", "awards", "cancellations", "digests", "feeds", "firms", "ingest_ledger", "locks", "metadata", "sessions",
-    "shortlists", "subscriptions", "tenders", "versions",
+    "shortlists", "slots", "subscriptions", "tenders", "versions",
 ]

@@ -1,0 +1,88 @@
+"""The scheduler: each slot of each job runs once across schedulers sharing a database, feeds before digests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from matcher.config import Settings
+from matcher.digest.send import OutboxSender, Sender
+from matcher.feeds.base import Connector, Page
+from matcher.feeds.http import HttpPolicy, PoliteClient
+from matcher.feeds.runner import FeedRunner
+from matcher.pipeline import Matcher
+from matcher.schedule import Plan, Scheduler
+from matcher.schema import Tender
+from matcher.services.feeds import validated_spec
+from matcher.store.feeds import FeedSpec
+
+
+class OnePage:
+    """A source that always has the same notice (upserts make a re-delivery harmless)."""
+
+    def pages(self, cursor: Mapping[str, Any], since: date | None) -> Iterator[Page]:
+        yield Page("page 1", [Tender(tender_id="test:1", source="test", title="Road maintenance works")], [],
+                   {"page": 1})
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.at = now
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+def scheduler(matcher: Matcher, clock: Clock, outbox: Path) -> Scheduler:
+    def runner(m: Matcher) -> FeedRunner:
+        def connectors(spec: FeedSpec, client: PoliteClient, settings: Settings) -> Connector:
+            return OnePage()
+        return FeedRunner(m, PoliteClient(HttpPolicy("test")), connectors)
+
+    def sender() -> Sender:
+        return OutboxSender(outbox)
+
+    return Scheduler(matcher, Plan(timedelta(hours=1), time(6, 0)), sender, runner=runner, now=clock)
+
+
+def test_each_feeds_slot_runs_once_across_two_schedulers(matcher: Matcher, tmp_path: Path) -> None:
+    matcher.add_feed(validated_spec("roads", "ocds", url="https://roads.example/api"), actor="test")
+    clock = Clock(datetime(2026, 12, 2, 10, 15, tzinfo=UTC))
+    first, second = scheduler(matcher, clock, tmp_path), scheduler(matcher, clock, tmp_path)
+    ran = first.tick()
+    assert ran.feeds == ["roads: ok, 1 pages, 1 new, 0 updated, 0 unchanged, 0 rejected"]
+    clock.at += timedelta(minutes=20)
+    assert second.tick().feeds == [] and first.tick().feeds == []  # same hour: already run
+    clock.at = datetime(2026, 12, 2, 11, 0, 5, tzinfo=UTC)
+    assert second.tick().feeds == ["roads: ok, 1 pages, 0 new, 0 updated, 1 unchanged, 0 rejected"]
+    assert first.tick().feeds == []
+
+
+def test_digests_run_once_a_day_after_their_time_and_after_the_feeds(matcher: Matcher, tmp_path: Path) -> None:
+    clock = Clock(datetime(2026, 12, 2, 5, 59, tzinfo=UTC))
+    first, second = scheduler(matcher, clock, tmp_path), scheduler(matcher, clock, tmp_path)
+    early = first.tick()
+    assert early.digest is None and early.feeds == ["no feeds configured"]
+    clock.at = datetime(2026, 12, 2, 6, 0, 30, tzinfo=UTC)
+    morning = second.tick()
+    assert morning.feeds == ["no feeds configured"]  # a new hour: feeds first, then the digests
+    assert morning.digest == "0 subscriptions due, sent 0, skipped 0 empty, 0 failed"
+    clock.at = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    assert first.tick().digest is None and second.tick().digest is None
+    clock.at = datetime(2026, 12, 3, 6, 1, tzinfo=UTC)
+    assert first.tick().digest is not None
+
+
+def test_a_missed_morning_is_caught_up_at_the_next_tick(matcher: Matcher, tmp_path: Path) -> None:
+    clock = Clock(datetime(2026, 12, 2, 14, 30, tzinfo=UTC))  # the scheduler was down at 06:00
+    assert scheduler(matcher, clock, tmp_path).tick().digest is not None
+
+
+def test_plan_slots() -> None:
+    plan = Plan.parse(90, "07:30")
+    assert plan.feeds_every == timedelta(minutes=90) and plan.digest_at == time(7, 30)
+    assert plan.feeds_slot(datetime(2026, 12, 2, 10, 15, tzinfo=UTC)) == "2026-12-02T09:00:00+00:00"
+    assert plan.digest_slot(datetime(2026, 12, 2, 7, 29, tzinfo=UTC)) is None
+    assert plan.digest_slot(datetime(2026, 12, 2, 7, 30, tzinfo=UTC)) == "2026-12-02T07:30:00+00:00"
