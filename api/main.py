@@ -51,6 +51,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "shortlists",
     "partners",
     "subscriptions",
+    "feeds",
 )
 
 DESCRIPTION = """\
