@@ -83,8 +83,10 @@ class Matcher:
         return self.engine.index.current()
 
     # ------------------------------------------------------------------ catalog
-    def ingest_tenders(self, paths: Sequence[Path], sync: bool = True, progress: bool = False) -> IngestResult:
-        return self.catalog.ingest_tenders(paths, sync, progress)
+    def ingest_tenders(
+        self, paths: Sequence[Path], sync: bool = True, progress: bool = False, table_source: str | None = None,
+    ) -> IngestResult:
+        return self.catalog.ingest_tenders(paths, sync, progress, table_source)
 
     def upsert_tenders(self, items: Sequence[Tender], sync: bool = True, progress: bool = False) -> IngestResult:
         return self.catalog.upsert_tenders(items, sync, progress)

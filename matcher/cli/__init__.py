@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from matcher.cli import digest, evaluate, firms, ingest, keys, match, serve, setup
+from matcher.cli import digest, evaluate, feeds, firms, ingest, keys, match, schedule, serve, setup
 from matcher.errors import MatcherError
 
 
@@ -34,9 +34,11 @@ app = typer.Typer(
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(setup.index_app, name="index")
 app.add_typer(firms.app, name="firms")
+app.add_typer(feeds.app, name="feeds")
 match.register(app)
 setup.register(app)
 digest.register(app)
+schedule.register(app)
 keys.register(app)
 serve.register(app)
 evaluate.register(app, ingest.app)  # ingest awards, link-supplier, evaluate, train-ranker

@@ -26,6 +26,19 @@ def tenders(
     print_ingest(result, "tenders")
 
 
+@app.command("ungm")
+def ungm(
+    files: Annotated[list[Path], typer.Argument(help="UNGM notice exports: .csv (or .json/.jsonl)")],
+    no_index: Annotated[bool, typer.Option("--no-index", help="do not update the index afterwards")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Load notices exported from UNGM (ungm.org publishes no API): its columns and opportunity types are
+    read as they are, ids become ungm:<reference>. README, "UNGM", shows the export steps."""
+    matcher = open_matcher(home)
+    result = matcher.ingest_tenders(as_paths(files), sync=not no_index, progress=True, table_source="ungm")
+    print_ingest(result, "UNGM notices")
+
+
 @app.command("firms")
 def firms(files: Files, home: HomeOption = None) -> None:
     """Load firm profiles from a JSON array, JSONL or CSV file."""

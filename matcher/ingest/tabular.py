@@ -18,6 +18,18 @@ Aliases seen in UNGM and World Bank exports, mapped explicitly:
     cpv                                     -> codes, each prefixed 'CPV:' unless already prefixed
     contract_type, procurement_category,
     main_procurement_category               -> contract_nature
+    type_of_opportunity, opportunity_type,
+    notice_type                             -> notice_type (UNGM's wording read as below)
+    beneficiary_country, beneficiary_countries,
+    beneficiary_country/territory           -> countries
+    title_of_notice                         -> title
+
+UNGM (the UN Global Marketplace) publishes no public API: an officer exports the notice list from
+ungm.org as CSV (or saves the result table as CSV) and loads it with ``matcher ingest ungm FILE``, which
+reads it here with source ``ungm`` (README, "UNGM"). Its opportunity types are read as notice types: a
+request for proposal / quotation / expression of interest, an invitation to bid and a call for proposals
+are open calls, a pre-bid or prior notice is prior information, a contract award an award; "Not set"
+leaves the default (open call); any other wording is left for validation to name.
 
 contract_nature (optional) is supplies, services or works; 'Goods', 'Non-consulting Services', 'Consultant
 Services' and 'Civil Works' as World Bank and UNGM write them are read as those.
@@ -65,17 +77,31 @@ ALIASES: dict[str, str] = {
     "contract_type": "contract_nature",
     "procurement_category": "contract_nature",
     "main_procurement_category": "contract_nature",
+    "type_of_opportunity": "notice_type",
+    "opportunity_type": "notice_type",
+    "beneficiary_country": "countries",
+    "beneficiary_countries": "countries",
+    "beneficiary_country/territory": "countries",
+    "title_of_notice": "title",
 }
+#: UNGM's opportunity types (and similar wording from other exports), by a phrase they contain.
+_NOTICE_WORDING: tuple[tuple[str, str], ...] = (
+    ("award", "award"),
+    ("pre-bid", "prior_information"), ("prior", "prior_information"), ("pre-qualification", "open_call"),
+    ("request for", "open_call"), ("invitation to", "open_call"), ("call for", "open_call"),
+    ("expression of interest", "open_call"), ("tender", "open_call"),
+)
 _CODE_PREFIX = {"unspsc": "UNSPSC", "cpv": "CPV"}
 _SCHEME = re.compile(r"^[A-Za-z]+:")
 
 
-def read_tender_table(path: Path) -> Iterator[Tender | Rejected]:
-    """Tenders from a CSV / JSON / JSONL tender table; the whole file is checked before the first row."""
+def read_tender_table(path: Path, source: str = DEFAULT_SOURCE) -> Iterator[Tender | Rejected]:
+    """Tenders from a CSV / JSON / JSONL tender table; the whole file is checked before the first row.
+    ``source`` is the source of rows that do not name one (``ungm`` for a UNGM export)."""
     table = read_table(path)
     columns = column_map(table.columns, path)
     for row in table.rows:
-        yield row if isinstance(row, Rejected) else _tender(row, columns)
+        yield row if isinstance(row, Rejected) else _tender(row, columns, source)
 
 
 def _key(column: str) -> str:
@@ -101,6 +127,17 @@ def column_map(columns: list[str], path: Path) -> dict[str, str]:
     return mapping
 
 
+def _notice_type(text: str) -> str | None:
+    """A notice type from its field value or an export's wording; None for "not set"; the text itself when
+    nothing matches (validation then names it)."""
+    words = text.strip().lower()
+    if words in ("not set", "n/a", "none"):
+        return None
+    if words.replace(" ", "_") in ("open_call", "prior_information", "award", "other"):
+        return words.replace(" ", "_")
+    return next((kind for phrase, kind in _NOTICE_WORDING if phrase in words), text)
+
+
 def _blank(value: Any) -> bool:
     return value is None or value == [] or (isinstance(value, str) and not value.strip())
 
@@ -110,7 +147,7 @@ def _codes(value: Any, prefix: str | None) -> list[str]:
     return [code if prefix is None or _SCHEME.match(code) else f"{prefix}:{code}" for code in codes]
 
 
-def _tender(row: Row, columns: dict[str, str]) -> Tender | Rejected:
+def _tender(row: Row, columns: dict[str, str], source: str) -> Tender | Rejected:
     fields: dict[str, Any] = {}
     codes: list[str] = []
     for column, raw in row.fields.items():
@@ -124,16 +161,22 @@ def _tender(row: Row, columns: dict[str, str]) -> Tender | Rejected:
     if codes:
         fields["codes"] = codes
     try:
-        return screen(Tender.model_validate(_converted(fields)), row.record)
+        return screen(Tender.model_validate(_converted(fields, source)), row.record)
     except ValidationError as exc:
         return Rejected(row.record, describe_validation_error(exc))
 
 
-def _converted(fields: dict[str, Any]) -> dict[str, Any]:
+def _converted(fields: dict[str, Any], default_source: str) -> dict[str, Any]:
     """Text cells turned into typed values; a value that does not convert is kept for validation to name."""
     out = dict(fields)
-    source = str(out.get("source") or DEFAULT_SOURCE)
+    source = str(out.get("source") or default_source)
     out["source"] = source
+    if isinstance(out.get("notice_type"), str):
+        kind = _notice_type(out["notice_type"])
+        if kind is None:
+            del out["notice_type"]
+        else:
+            out["notice_type"] = kind
     if isinstance(out.get("tender_id"), str | int):
         ident = str(out["tender_id"])
         out["tender_id"] = safe_id(ident if ident.startswith(f"{source}:") else f"{source}:{ident}")

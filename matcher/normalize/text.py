@@ -5,10 +5,13 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
+from babel import Locale
 from dateutil import parser as _dateparser  # type: ignore[import-untyped]
+
+from matcher.reference.countries import ISO_COUNTRIES
 
 _TAGS = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
@@ -32,6 +35,10 @@ def parse_date(value: str | None) -> date | None:
     return moment.date() if moment else None
 
 
+#: A trailing "(GMT 1.00)" zone: hours and hundredths of an hour ("5.50" is 5 h 30), as UNGM writes them.
+_GMT_SUFFIX = re.compile(r"\s*\(\s*GMT\s*(?P<sign>[+-]?)\s*(?P<hours>\d{1,2})[.:](?P<minutes>\d{2})\s*\)\s*$")
+
+
 def parse_datetime(value: str | None) -> datetime | None:
     """A UTC-aware datetime from the usual published shapes; None when empty or unparseable."""
     if not value or not value.strip():
@@ -39,6 +46,13 @@ def parse_datetime(value: str | None) -> datetime | None:
     text = value.strip()
     if re.fullmatch(r"\d{8}", text):
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+    if zone := _GMT_SUFFIX.search(text):  # UNGM: '15-Dec-2026 17:00 (GMT 1.00)', '... (GMT -5.00)'
+        sign = -1 if zone["sign"] == "-" else 1
+        offset = timedelta(hours=int(zone["hours"]), minutes=int(zone["minutes"]) * 60 // 100)
+        local = parse_datetime(text[: zone.start()])
+        if local is None or offset > timedelta(hours=14):
+            return None
+        return local - sign * offset  # the local time read as UTC, moved by the zone's offset
     moment: datetime
     try:
         moment = _dateparser.isoparse(text)
@@ -109,7 +123,23 @@ _COUNTRY_NAMES: dict[str, str] = {
     "Україна": "UA",
     "Украина": "UA",
 }
-_COUNTRY_BY_NAME = {fold(name).rstrip("."): code for name, code in _COUNTRY_NAMES.items()}
+
+
+def _cldr_country_names() -> dict[str, str]:
+    """Every ISO country's name in the languages notices and exports mostly use, from CLDR (babel's data,
+    offline): 'Haiti', 'Kenya', 'Côte d’Ivoire', '케냐', 'Estados Unidos'. The hand-written names above
+    (official long forms, other scripts) are added on top."""
+    names: dict[str, str] = {}
+    for language in ("en", "fr", "es", "pt", "de", "ko"):
+        for code, name in Locale.parse(language).territories.items():
+            if code in ISO_COUNTRIES:
+                names.setdefault(name, code)
+    return names
+
+
+_COUNTRY_BY_NAME = {
+    fold(name).rstrip("."): code for name, code in {**_cldr_country_names(), **_COUNTRY_NAMES}.items()
+}
 
 
 def country_code(value: str | None) -> str | None:

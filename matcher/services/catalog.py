@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 from matcher.errors import NotFound, UnreadableFile
-from matcher.ingest.base import Rejected, source_digest
+from matcher.ingest.base import Rejected, source_digest, table_format
 from matcher.ingest.detect import read_tenders, tender_format
 from matcher.ingest.firms import read_firms
+from matcher.ingest.tabular import read_tender_table
 from matcher.schema import FirmProfile, IngestReport, Tender
 from matcher.search.index_sync import SyncReport
 from matcher.services.engine import Engine
@@ -40,12 +42,18 @@ class Catalog:
         self._tender_cache = TenderCache(self.tenders)
 
     # ------------------------------------------------------------------ ingest
-    def ingest_tenders(self, paths: Sequence[Path], sync: bool = True, progress: bool = False) -> IngestResult:
+    def ingest_tenders(
+        self, paths: Sequence[Path], sync: bool = True, progress: bool = False, table_source: str | None = None,
+    ) -> IngestResult:
         """Load tender files. Every file is read completely before anything is written, so an unreadable
         file changes nothing; malformed records are rejected one by one and the rest load. A file already
-        ingested byte for byte, whose tenders are still stored as it left them, is not parsed again."""
-        skipped, to_read = self._unchanged_files([Path(p) for p in paths])
-        read = [(path, digest, *_collect([path], read_tenders, Tender)) for path, digest in to_read]
+        ingested byte for byte, whose tenders are still stored as it left them, is not parsed again.
+        ``table_source`` reads every file as a tender table of that source (``ungm``: a UNGM export)."""
+        reader: Callable[[Path], Iterable[Tender | Rejected]] = read_tenders
+        if table_source is not None:
+            reader = partial(read_tender_table, source=table_source)
+        skipped, to_read = self._unchanged_files([Path(p) for p in paths], table_source)
+        read = [(path, digest, *_collect([path], reader, Tender)) for path, digest in to_read]
         items = [t for _, _, file_items, _ in read for t in file_items]
         rejected = [r for _, _, _, file_rejected in read for r in file_rejected]
         produced = [{t.tender_id: t.content_hash() for t in file_items} for _, _, file_items, _ in read]
@@ -58,7 +66,9 @@ class Catalog:
         report.rejected = [(r.record, r.reason) for r in rejected] + [r for e in skipped for r in e.rejected]
         return IngestResult(report, self._synced(sync, progress))
 
-    def _unchanged_files(self, paths: list[Path]) -> tuple[list[LedgerEntry], list[tuple[Path, str]]]:
+    def _unchanged_files(
+        self, paths: list[Path], table_source: str | None = None,
+    ) -> tuple[list[LedgerEntry], list[tuple[Path, str]]]:
         """Split files into those the ledger says are unchanged and intact, and those to read."""
         skipped: list[LedgerEntry] = []
         to_read: list[tuple[Path, str]] = []
@@ -66,7 +76,9 @@ class Catalog:
             for path in paths:
                 if not path.exists():
                     raise UnreadableFile(f"no such file or folder: {path}")
-                digest = source_digest(path, tender_format(path))  # the same bytes in another format differ
+                # The same bytes read in another format (or as another source's table) give other records.
+                kind = tender_format(path) if table_source is None else f"{table_format(path)} table of {table_source}"
+                digest = source_digest(path, kind)
                 entry = self.ledger.get(conn, digest)
                 if entry is not None and entry.intact(self.tenders.hashes(conn, list(entry.tenders))):
                     skipped.append(entry)

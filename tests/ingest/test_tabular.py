@@ -23,7 +23,7 @@ def accepted(items: list[Tender | Rejected]) -> list[Tender]:
 
 def test_csv_with_aliases_maps_every_column() -> None:
     items = list(read_tender_table(TABLES / "tenders_aliases.csv"))
-    nsw, uganda, canada, bad = items
+    nsw, uganda, canada, rfp = items
     assert nsw == Tender(
         tender_id="nsw:RFT17%2F18-09",
         source="nsw",
@@ -44,10 +44,22 @@ def test_csv_with_aliases_maps_every_column() -> None:
     assert canada.codes == ["UNSPSC:43222500", "UNSPSC:43233200"]
     assert canada.countries == ["CA", "GB"]
     assert canada.url == "https://buyandsell.gc.ca"
-    assert bad == Rejected(
-        "tenders_aliases.csv:5",
-        "notice_type: Input should be 'open_call', 'prior_information', 'award' or 'other'",
-    )
+    # An export's wording for the notice type ("Request for proposal", as UNGM and NSW write it) is read.
+    assert isinstance(rfp, Tender) and rfp.notice_type == "open_call"
+
+
+def test_notice_type_wording_and_unknown_types(tmp_path: Path) -> None:
+    table = tmp_path / "types.csv"
+    table.write_text(
+        "Reference,Title,Type of opportunity\n"
+        "a,Water pumps,Invitation to bid\nb,Road works,Pre-bid notice\nc,Vehicles,Contract award\n"
+        "d,Generators,Not set\ne,Tents,Lottery\n", encoding="utf-8")
+    a, b, c, d, e = read_tender_table(table, source="ungm")
+    assert [t.notice_type for t in (a, b, c, d) if isinstance(t, Tender)] == [
+        "open_call", "prior_information", "award", "open_call"]
+    assert isinstance(a, Tender) and a.tender_id == "ungm:a" and a.source == "ungm"
+    assert e == Rejected("types.csv:6",
+                         "notice_type: Input should be 'open_call', 'prior_information', 'award' or 'other'")
 
 
 def _write_csv(tenders: list[Tender], path: Path) -> None:
