@@ -3,8 +3,11 @@
 Exactly once, step by step:
 
 1. The run takes the ``digest-run`` lease (``matcher.store.locks``): a second run started at the same time
-   is refused with ``Conflict``; a crashed run's lease expires and the next run takes over. The holder
-   renews the lease (heartbeat) while it sends, and stops if it ever finds the lease lost.
+   is refused with ``Conflict``. A run killed on this machine (its process gone) leaves a lease the next run
+   takes at once; one that died where its death cannot be seen (another machine) blocks for at most
+   ``LOCK_TTL``. A heartbeat thread renews the lease for as long as the process lives, whatever the run is
+   waiting on (a slow SMTP server, a long batch), and the run stops before its next step if the lease was
+   ever lost.
 2. For a batch of due subscriptions it ranks the firms (batched FAISS search), builds and renders each
    digest and writes it to the digest log as ``pending``, with its items and the full rendered message, in
    one transaction, before sending anything. The items' unique key (subscription, tender) makes the database
@@ -43,12 +46,15 @@ from matcher.digest.workers import PlanningPool
 from matcher.errors import Conflict
 from matcher.pipeline import Matcher
 from matcher.store.digests import DigestItemRecord, DigestRecord
+from matcher.store.locks import Heartbeat
 from matcher.store.subscriptions import Subscription
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "digest-run"
-LOCK_TTL = timedelta(minutes=10)
+#: Renewed every quarter of it by the heartbeat, so a live run survives three missed beats (a database busy
+#: for its 30 s timeout included); a run that died where its death cannot be proven blocks the next this long.
+LOCK_TTL = timedelta(minutes=2)
 BATCH_SIZE = 500
 #: After this many digests in a row fail temporarily the server is taken to be gone: stop, keep them pending.
 MAX_CONSECUTIVE_TEMPORARY = 3
@@ -91,19 +97,20 @@ class DigestRun:
         self.ledger = matcher.digests
         self.summary = RunSummary(dry_run=dry_run)
         self._temporary_in_row = 0
+        self._heartbeat: Heartbeat | None = None
 
     def run(self) -> RunSummary:
         as_of = self.matcher.settings.now()
         if self.dry_run:
             return self._dry_run(as_of)
         if not self.lease.acquire():
-            state = self.lease.state()
-            raise Conflict(f"another digest run holds the lock (holder {state.holder}, until {state.expires_at})")
+            raise Conflict(f"another digest run holds the lock ({self.lease.state().describe()})")
         try:
-            self._deliver_pending(resent=True)
-            due = self.due(as_of)
-            self.summary.due = len(due)
-            self._process(due, as_of)
+            with self.lease.heartbeat() as self._heartbeat:
+                self._deliver_pending(resent=True)
+                due = self.due(as_of)
+                self.summary.due = len(due)
+                self._process(due, as_of)
         finally:
             self.lease.release()
         log.info("digest run: %s", self.summary.line())
@@ -221,7 +228,7 @@ class DigestRun:
             self.summary.stopped = f"{self._temporary_in_row} digests in a row failed temporarily ({exc})"
 
     def _check_lease(self) -> None:
-        if not self.lease.renew_if_due():
+        if (self._heartbeat is not None and self._heartbeat.lost) or not self.lease.renew_if_due():
             raise Conflict("lost the digest lock (lease expired and another run took it); stopping")
 
 
