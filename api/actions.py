@@ -33,7 +33,7 @@ from api.schemas import (
     StoreHealth,
     TenderBatch,
 )
-from api.uploads import saved_upload
+from api.uploads import hide_upload_path, saved_upload
 from matcher.errors import Conflict, IndexNotReady, InvalidInput, NotFound
 from matcher.ingest.base import describe_validation_error
 from matcher.pipeline import IngestResult, Matcher
@@ -74,6 +74,7 @@ async def import_tenders(
 ) -> IngestSummary:
     async with saved_upload(upload, matcher.settings.max_upload_bytes) as path:
         result = await run_in_threadpool(matcher.ingest_tenders, [path], False)
+        hide_upload_path(result.report, path, upload.filename)
     return _with_sync(result, matcher, jobs, background)
 
 
@@ -86,6 +87,7 @@ def _with_sync(result: IngestResult, matcher: Matcher, jobs: JobRegistry, bg: Ba
 async def import_firms(matcher: Matcher, upload: UploadFile) -> IngestSummary:
     async with saved_upload(upload, matcher.settings.max_upload_bytes) as path:
         result = await run_in_threadpool(matcher.ingest_firms, [path])
+        hide_upload_path(result.report, path, upload.filename)
     return summary(result.report)
 
 

@@ -6,6 +6,7 @@ oversized upload is refused before it is stored anywhere; the file limit is then
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from collections.abc import AsyncIterator
@@ -17,6 +18,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import UploadTooLarge
+from matcher.errors import MatcherError
+from matcher.schema import IngestReport
 
 CHUNK = 1 << 20
 #: Room for multipart boundaries and headers on top of the file itself.
@@ -49,6 +52,27 @@ class BodyLimit:
         await self.app(scope, counted, send)
 
 
+def client_name(filename: str | None) -> str:
+    """The upload's base name as the client sent it: what messages call the file (``safe_name`` is the disk's)."""
+    return Path((filename or "").replace("\\", "/")).name or "upload"
+
+
+def as_uploaded(text: str, path: Path, filename: str | None) -> str:
+    """``text`` with the saved upload's temporary path replaced by the client's file name. Readers name files
+    by path (right for the CLI, where the path is the user's own); a client must not learn where uploads
+    land on the server. Any other mention of the temporary folder is dropped too."""
+    for saved in {path, path.resolve()}:
+        text = text.replace(str(saved), client_name(filename))
+        text = text.replace(f"{saved.parent}{os.sep}", "").replace(str(saved.parent), "the upload")
+    return text
+
+
+def hide_upload_path(report: IngestReport, path: Path, filename: str | None) -> None:
+    """The ingest report of one upload, its rejected records named as the client sent the file (in place)."""
+    report.rejected = [(as_uploaded(record, path, filename), as_uploaded(reason, path, filename))
+                       for record, reason in report.rejected]
+
+
 def safe_name(filename: str | None) -> str:
     """The upload's base name with only safe characters; its suffixes pick the reader (.xml, .csv, ...)."""
     base = Path((filename or "").replace("\\", "/")).name
@@ -58,7 +82,8 @@ def safe_name(filename: str | None) -> str:
 
 @asynccontextmanager
 async def saved_upload(upload: UploadFile, limit: int) -> AsyncIterator[Path]:
-    """The upload written to a temporary folder (removed afterwards); UploadTooLarge over ``limit``."""
+    """The upload written to a temporary folder (removed afterwards); UploadTooLarge over ``limit``. A domain
+    error raised while it is read names the file as the client sent it (``as_uploaded``)."""
     name = safe_name(upload.filename)
     with tempfile.TemporaryDirectory(prefix="matcher-upload-") as folder:
         path = Path(folder) / name
@@ -71,4 +96,9 @@ async def saved_upload(upload: UploadFile, limit: int) -> AsyncIterator[Path]:
                         f"upload {name!r} is larger than {limit} bytes (the limit, MATCHER_MAX_UPLOAD_BYTES)"
                     )
                 out.write(chunk)
-        yield path
+        try:
+            yield path
+        except MatcherError as exc:
+            # Rewritten in place rather than re-raised as a new error: its class decides the status.
+            exc.args = (as_uploaded(str(exc), path, upload.filename),)
+            raise
