@@ -273,3 +273,25 @@ class _Collector:
                 yield OcdsProcess(ocid, merge_releases(self.releases[ocid]), first)
             else:
                 yield Rejected(ocid, self.unusable.get(ocid, "no usable release"))
+
+
+def document_processes(document: Any, where: str) -> list[OcdsProcess | Rejected]:
+    """The contracting processes in one decoded JSON document (a release or record package fetched from an API,
+    or any shape ``load_processes`` reads), merged per ocid as the files are; rejections first.
+
+    A package's releases and records are located by JSON pointer (``<where>#/releases/3``, counted from 0), so
+    that one without a usable ocid can still be found in a page of hundreds."""
+    collector = _Collector()
+    package = obj(document)
+    if isinstance(package.get("records"), list):
+        for number, record in enumerate(package["records"]):
+            if isinstance(record, dict):
+                collector._record(record, f"{where}#/records/{number}")
+            else:
+                collector.rejected.append(Rejected(f"{where}#/records/{number}", "record is not a JSON object"))
+    elif isinstance(package.get("releases"), list):
+        for number, release in enumerate(package["releases"]):
+            collector._release(release, f"{where}#/releases/{number}")
+    else:
+        collector.add(where, document)
+    return [*collector.rejected, *collector.processes()]
