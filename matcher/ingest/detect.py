@@ -10,6 +10,7 @@ from matcher.ingest.base import Rejected, read_bytes
 from matcher.ingest.ocds import read_ocds
 from matcher.ingest.tabular import read_tender_table
 from matcher.ingest.ted import read_ted
+from matcher.ingest.worldbank import looks_like_worldbank, read_worldbank
 from matcher.schema import Tender
 
 ARCHIVES = (".tar.gz", ".tgz", ".tar", ".zip")
@@ -48,6 +49,8 @@ def read_tenders(path: Path) -> Iterator[Tender | Rejected]:
         yield from read_ocds(path)
     elif kind in XML_SUFFIXES:
         yield from read_ted(path)
+    elif kind in JSON_SUFFIXES and looks_like_worldbank(path):
+        yield from read_worldbank(path)
     elif kind in JSON_SUFFIXES:
         yield from (read_ocds(path) if _looks_like_ocds(path) else read_tender_table(path))
     else:

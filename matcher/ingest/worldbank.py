@@ -1,0 +1,376 @@
+"""World Bank procurement notices (the procurement notices API, ``search.worldbank.org/api/v2/procnotices``)
+-> Tender: one notice at a time, and saved API responses read as files.
+
+The API answers ``{"rows": .., "os": .., "total": "419278", "procnotices": [...]}``; some answers key the
+notices by id instead (``"procnotices": {"OP00467118": {...}}``), so both shapes are read
+(``response_notices``). Field mapping, one notice:
+
+- tender_id ``wb:<id>`` ('OP00467118'); source ``worldbank``; url the notice's public page
+  ``https://projects.worldbank.org/en/projects-operations/procurement-detail/<id>``.
+- notice_type from ``notice_type``: Invitation for Bids, Request for Bids / Proposals / Quotations,
+  Invitation for Prequalification, Specific Procurement Notice and Request for Expression of Interest are
+  calls a firm answers by a deadline -> open_call (an expression of interest is how consultants compete:
+  the shortlist is drawn from it); General Procurement Notice announces a project's coming procurement ->
+  prior_information; Contract Award -> award; anything else -> other. A notice whose ``notice_status``
+  says it was cancelled -> other, whatever its type: not an opportunity, so it is open nowhere
+  (``matcher.normalize.openness`` rule 1, as OCDS reads a cancelled tender). The API corrects a notice in
+  place under the same id, so a cancellation or a corrigendum replaces the stored notice.
+- title: ``bid_description``, else ``project_name``; neither -> Rejected.
+- description: ``notice_text`` (HTML) as text, through lxml's HTML parser (scripts, styles and comments
+  dropped, block elements on their own lines), at most ``MAX_DESCRIPTION`` characters; plus a
+  "Project: <name> (<id>)" line when the text does not name the project.
+- countries: ``project_ctry_name`` (World Bank short names: 'Congo, Democratic Republic of', 'Viet Nam',
+  'West Bank and Gaza', matched against CLDR's English names through babel plus the Bank's own forms),
+  else ``project_ctry_code`` when it is an ISO code. Regions ('Western and Central Africa') name no country.
+- buyer: ``contact_organization`` (the implementing agency), else ``implementing_agency`` or ``borrower``;
+  buyer_country: ``contact_ctry_name``.
+- published: ``noticedate`` ('05-Sep-2026'), else ``submission_date``, which in every published example is
+  the day the notice was submitted for publication (equal to noticedate), not a bid deadline. A notice with
+  neither -> Rejected: an undated notice without a deadline would count as open forever.
+- deadline: ``submission_deadline_date`` ('2026-10-06T00:00:00Z') with ``submission_deadline_time``
+  ('10:00'). Assumption, because the API gives no zone: the 'Z' midnight is a day, not an instant, and the
+  time is the borrower's wall clock (notices say "local time"); we read that wall time as UTC. Borrowers lie
+  between UTC-6 and UTC+8 for the most part, so the stored instant can be up to ~8 hours late or ~6 hours
+  early on the closing day. A deadline with no time is 23:59 UTC of its day, so the notice stays open
+  through that day (as TED deadlines given as a day are).
+- language: ``notice_lang_name`` ('English', 'French') -> ISO 639-1 through babel's English names.
+- contract_nature: ``procurement_group`` (GO -> supplies; CW, WK -> works; CS, NC -> services) or its
+  words ('Goods', 'Consultant Services', 'Non-consulting Services') via ``normalize.nature``.
+- value, currency, codes: the API publishes none.
+
+A value of the wrong JSON type (a list where text belongs), a missing id or title, or values the schema
+refuses make the notice a ``Rejected`` with the reason; nothing here raises for a bad notice.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import lxml.html
+from babel import Locale
+from lxml import etree
+from pydantic import ValidationError
+
+from matcher.errors import UnreadableFile
+from matcher.ingest.base import (
+    Rejected,
+    decode_text,
+    describe_validation_error,
+    json_error,
+    load_json,
+    read_bytes,
+    screen,
+)
+from matcher.normalize.nature import parse_nature
+from matcher.normalize.text import fold, parse_date, parse_datetime, safe_id
+from matcher.reference.countries import ISO_COUNTRIES
+from matcher.schema import Nature, NoticeType, Tender
+
+log = logging.getLogger(__name__)
+
+SOURCE = "worldbank"
+NOTICE_PAGE = "https://projects.worldbank.org/en/projects-operations/procurement-detail/"
+MAX_DESCRIPTION = 100_000  # the schema's limit, as for TED: a long notice is still worth keeping
+#: Markup parsed per notice. Real notice texts are a few to tens of kB; this only bounds a hostile one.
+MAX_MARKUP = 2_000_000
+MAX_TITLE = 2000
+MAX_BUYER = 500
+
+_NOTICE_TYPES: dict[str, NoticeType] = {
+    "invitation for bids": "open_call", "request for bids": "open_call", "request for proposals": "open_call",
+    "request for quotations": "open_call", "invitation for prequalification": "open_call",
+    "specific procurement notice": "open_call", "request for expression of interest": "open_call",
+    "request for expressions of interest": "open_call",
+    "general procurement notice": "prior_information",
+    "contract award": "award",
+}  # fmt: skip
+_GROUPS: dict[str, Nature] = {"GO": "supplies", "CW": "works", "WK": "works", "CS": "services", "NC": "services"}
+#: The Bank's short names that CLDR words differently (keys go through ``_name_key``).
+_BANK_COUNTRY_NAMES = {
+    "Congo, Democratic Republic of": "CD", "Democratic Republic of the Congo": "CD", "Congo, Dem. Rep.": "CD",
+    "Congo, Republic of": "CG", "Republic of Congo": "CG", "Congo, Rep.": "CG",
+    "Egypt, Arab Republic of": "EG", "Egypt, Arab Rep.": "EG", "Yemen, Republic of": "YE", "Yemen, Rep.": "YE",
+    "Iran, Islamic Republic of": "IR", "Korea, Republic of": "KR", "Korea, Democratic People's Republic of": "KP",
+    "Kyrgyz Republic": "KG", "Lao People's Democratic Republic": "LA", "Lao PDR": "LA",
+    "Micronesia, Federated States of": "FM", "Slovak Republic": "SK",
+    "Venezuela, Republica Bolivariana de": "VE", "Venezuela, RB": "VE", "Viet Nam": "VN",
+    "West Bank and Gaza": "PS", "Turkey": "TR", "Syrian Arab Republic": "SY", "Russian Federation": "RU",
+    "Macedonia, former Yugoslav Republic of": "MK", "Cabo Verde": "CV", "Swaziland": "SZ",
+    "St. Vincent and the Grenadines": "VC", "Brunei Darussalam": "BN", "Hong Kong SAR, China": "HK",
+    "Macao SAR, China": "MO", "Taiwan, China": "TW",
+}  # fmt: skip
+_BLOCK_TAGS = ("p", "div", "br", "li", "tr", "table", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4",
+               "h5", "h6", "section", "article", "header", "footer", "blockquote", "pre", "hr", "address")
+_DROPPED_TAGS = ("script", "style", "head", "title", "noscript", "template", "object", "iframe")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?\s*([AaPp][Mm])?")
+_NON_WORD = re.compile(r"[\W_]+")
+_TWO_LETTERS = re.compile(r"[a-z]{2}")
+
+
+class NotAResponse(ValueError):
+    """The JSON is not a procurement notices answer (the message says what was found instead)."""
+
+
+# ----------------------------------------------------------------------------- responses and files
+
+
+def response_notices(payload: object) -> tuple[list[tuple[str | None, object]], int | None]:
+    """The notices of one API answer as (key, record) pairs, in the answer's order, and its ``total``
+    (None when absent or not a number). ``key`` is the id the notices are keyed by in the object shape."""
+    if not isinstance(payload, dict):
+        raise NotAResponse(f"expected a JSON object with 'procnotices', got {type(payload).__name__}")
+    total = _integer(payload.get("total"))
+    notices = payload.get("procnotices")
+    if notices is None and total == 0:
+        return [], 0  # an empty answer may leave the list out
+    if isinstance(notices, list):
+        return [(None, item) for item in notices], total
+    if isinstance(notices, dict):
+        return [(str(key), item) for key, item in notices.items()], total
+    if notices is None:
+        raise NotAResponse("no 'procnotices' in the answer")
+    raise NotAResponse(f"'procnotices' is a {type(notices).__name__}, expected a list or an object")
+
+
+def looks_like_worldbank(path: Path) -> bool:
+    """A saved API answer names its notices 'procnotices' near the start; no other format the readers know
+    does."""
+    return '"procnotices"' in read_bytes(path)[:4096].decode("utf-8", errors="replace")
+
+
+def read_worldbank(path: Path) -> Iterator[Tender | Rejected]:
+    """Tenders from a saved API answer (``...procnotices?format=json&...`` written to a file, .gz allowed).
+    A file that is not JSON or not such an answer raises UnreadableFile; a bad notice is Rejected."""
+    text = decode_text(read_bytes(path), str(path))
+    try:
+        payload = load_json(text, str(path))
+    except json.JSONDecodeError as exc:
+        raise json_error(str(path), exc) from exc
+    try:
+        notices, _ = response_notices(payload)
+    except NotAResponse as exc:
+        raise UnreadableFile(f"{path}: not a World Bank procurement notices answer ({exc})") from exc
+    for position, (key, raw) in enumerate(notices, start=1):
+        yield map_notice(raw, record_name(path.name, position, key, raw), key)
+
+
+def record_name(where: str, position: int, key: str | None, raw: object) -> str:
+    """How a rejected notice is named: its id where it has one, and where it came from."""
+    ident = raw.get("id") if isinstance(raw, dict) else None
+    ident = ident if isinstance(ident, str) and ident.strip() else key
+    return f"{where} notice {ident.strip()[:100]}" if ident else f"{where} #{position}"
+
+
+def notice_day(raw: object) -> date | None:
+    """The publication day of a raw notice (``noticedate``, else ``submission_date``), or None."""
+    if not isinstance(raw, dict):
+        return None
+    for name in ("noticedate", "submission_date"):
+        value = raw.get(name)
+        if isinstance(value, str) and (day := parse_date(value)) is not None:
+            return day
+    return None
+
+
+# ----------------------------------------------------------------------------- one notice
+
+
+class _Refused(ValueError):
+    """A notice that cannot become a Tender; the message is the reason."""
+
+
+def map_notice(raw: object, record: str, key: str | None = None) -> Tender | Rejected:
+    """One notice of the API as a Tender, or Rejected(record, reason). ``key``: the id the answer keyed it
+    by, used when the notice itself has no id."""
+    if not isinstance(raw, dict):
+        return Rejected(record, f"expected a JSON object, got {type(raw).__name__}")
+    try:
+        fields = _fields(raw, key)
+        tender = Tender(**fields)
+    except _Refused as exc:
+        return Rejected(record, str(exc))
+    except ValidationError as exc:
+        return Rejected(record, describe_validation_error(exc))
+    return screen(tender, record)
+
+
+def _fields(raw: dict[str, Any], key: str | None) -> dict[str, Any]:
+    ident = _text(raw, "id") or (key or "").strip()
+    if not ident:
+        raise _Refused("no id")
+    title = " ".join((_text(raw, "bid_description") or _text(raw, "project_name")).split())
+    if not title:
+        raise _Refused("no title (bid_description or project_name)")
+    published = parse_date(_text(raw, "noticedate")) or parse_date(_text(raw, "submission_date"))
+    if published is None:
+        raise _Refused("no publication date (noticedate or submission_date)")
+    status = _text(raw, "notice_status")
+    kind = _text(raw, "notice_type")
+    project = _text(raw, "project_name")
+    description = html_text(_text(raw, "notice_text", limit=MAX_MARKUP))
+    if project and project != title and project.casefold() not in description.casefold():
+        project_id = _text(raw, "project_id")
+        line = f"Project: {project} ({project_id})" if project_id else f"Project: {project}"
+        description = _truncate(f"{description}\n{line}" if description else line, MAX_DESCRIPTION)
+    buyer = _text(raw, "contact_organization") or _text(raw, "implementing_agency") or _text(raw, "borrower")
+    return {
+        "tender_id": f"wb:{safe_id(ident)}",
+        "source": SOURCE,
+        "notice_type": notice_type(kind, status),
+        "title": _truncate(title, MAX_TITLE),
+        "description": description,
+        "language": language_code(_text(raw, "notice_lang_name")),
+        "buyer": _truncate(buyer, MAX_BUYER) or None,
+        "buyer_country": country_of(_text(raw, "contact_ctry_name")),
+        "countries": _countries(raw),
+        "published": published,
+        "deadline": deadline(_text(raw, "submission_deadline_date"), _text(raw, "submission_deadline_time")),
+        "url": NOTICE_PAGE + quote(ident, safe=""),
+        "contract_nature": nature(_text(raw, "procurement_group") or _text(raw, "procurement_group_desc")),
+    }
+
+
+def _text(raw: dict[str, Any], name: str, limit: int = 100_000) -> str:
+    """A text field, stripped ('' when absent or null). Numbers are text the API happened to send bare;
+    any other type is a malformed notice."""
+    value = raw.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _Refused(f"{name}: expected text, got {type(value).__name__}")
+    return str(value)[:limit].strip()
+
+
+def _countries(raw: dict[str, Any]) -> list[str]:
+    names = raw.get("project_ctry_name")
+    if isinstance(names, list) and all(isinstance(n, str) for n in names):
+        found = [country_of(n) for n in names]
+    else:
+        found = [country_of(_text(raw, "project_ctry_name"))]
+    codes = [code for code in found if code]
+    if not codes:
+        code = _text(raw, "project_ctry_code").upper()
+        codes = [code] if code in ISO_COUNTRIES else []
+    return list(dict.fromkeys(codes))
+
+
+def notice_type(kind: str, status: str = "") -> NoticeType:
+    """The schema's notice type for the Bank's notice type and status (module docstring)."""
+    if "cancel" in status.casefold() or "cancel" in kind.casefold():
+        return "other"
+    return _NOTICE_TYPES.get(" ".join(kind.casefold().split()), "other")
+
+
+def nature(group: str) -> Nature | None:
+    """'GO', 'CW', 'CS', 'NC' or the group's words ('Goods', 'Consultant Services') -> the schema's nature."""
+    return _GROUPS.get(group.strip().upper()) or parse_nature(group)
+
+
+def deadline(day: str, clock: str) -> datetime | None:
+    """The submission deadline in UTC under the module docstring's assumption (the wall time read as UTC)."""
+    moment = parse_datetime(day) if day else None
+    if moment is None:
+        return None
+    match = _CLOCK.fullmatch(clock.strip())
+    if match:
+        hour, minute = int(match[1]) % 12 if match[3] else int(match[1]), int(match[2])
+        hour += 12 if match[3] and match[3].lower() == "pm" else 0
+        if (hour, minute) == (24, 0):
+            hour, minute = 23, 59
+        if hour < 24 and minute < 60:
+            return datetime.combine(moment.date(), time(hour, minute), UTC)
+    if moment.time() == time(0, 0):
+        return datetime.combine(moment.date(), time(23, 59), UTC)  # a day: open through that day
+    return moment
+
+
+def html_text(markup: str, limit: int = MAX_DESCRIPTION) -> str:
+    """Readable text of an HTML fragment: lxml's HTML parser (no network, comments and processing
+    instructions dropped), scripts and styles removed, one line per block, spaces folded, at most
+    ``limit`` characters. Markup lxml cannot parse gives '' (logged), never an exception."""
+    markup = _CONTROL.sub(" ", markup)
+    if not markup.strip():
+        return ""
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+    try:
+        root = lxml.html.document_fromstring(markup.encode("utf-8", errors="replace"), parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        log.debug("unreadable notice_text (%s); description left empty", exc)
+        return ""
+    for element in list(root.iter(*_DROPPED_TAGS)):
+        element.drop_tree()
+    for element in root.iter(*_BLOCK_TAGS):
+        element.tail = "\n" + (element.tail or "")
+    for element in root.iter("td", "th"):
+        element.tail = " " + (element.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return _truncate("\n".join(line for line in lines if line), limit)
+
+
+def _truncate(text: str, limit: int) -> str:
+    """At most ``limit`` characters, cut at a space when one is near the end."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ", limit - 200)
+    return (cut[:space] if space > 0 else cut).rstrip()
+
+
+def _integer(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+# ----------------------------------------------------------------------------- names -> codes
+
+
+def _name_key(name: str) -> str:
+    """A name as compared: no accents, case, punctuation or leading/trailing 'the' ('Gambia, The')."""
+    words = _NON_WORD.sub(" ", fold(name).replace("&", " and ")).split()
+    if words and words[0] == "the":
+        words = words[1:]
+    if words and words[-1] == "the":
+        words = words[:-1]
+    return " ".join(words)
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Name key -> ISO code: CLDR's English territory names (and without their bracketed part: 'Myanmar
+    (Burma)'), then the Bank's own names, which win."""
+    names: dict[str, str] = {}
+    for code, name in Locale("en").territories.items():
+        if code in ISO_COUNTRIES:
+            names.setdefault(_name_key(name), code)
+            names.setdefault(_name_key(re.sub(r"\s*\(.*\)", "", name)), code)
+    names.update({_name_key(name): code for name, code in _BANK_COUNTRY_NAMES.items()})
+    return names
+
+
+def country_of(name: str) -> str | None:
+    """ISO 3166 alpha-2 for a country name as the Bank writes it; None for regions and unknown names."""
+    return _country_names().get(_name_key(name)) if name else None
+
+
+@functools.cache
+def _language_names() -> dict[str, str]:
+    return {fold(name): code for code, name in Locale("en").languages.items() if _TWO_LETTERS.fullmatch(code)}
+
+
+def language_code(name: str) -> str | None:
+    """ISO 639-1 for a language's English name ('English' -> 'en'); None when unknown."""
+    return _language_names().get(fold(name.strip())) if name else None
