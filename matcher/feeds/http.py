@@ -46,6 +46,11 @@ RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 class FeedError(MatcherError):
     """A source could not be read this run (down, refusing, malformed): the run records it and goes on."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        #: The HTTP status of a final refusal (404, 410, ...), so a caller can tell "not there" from "down".
+        self.status = status
+
 
 @dataclass(frozen=True)
 class HttpPolicy:
@@ -194,7 +199,7 @@ class PoliteClient:
                     elif status == 304:
                         return Fetched(str(response.url), status, b"", dict(response.headers))
                     elif status >= 400:
-                        raise FeedError(f"{url}: HTTP {status} {response.reason_phrase}".rstrip())
+                        raise FeedError(f"{url}: HTTP {status} {response.reason_phrase}".rstrip(), status)
                     else:
                         return Fetched(str(response.url), status, self._read(url, response), dict(response.headers))
             except httpx.TooManyRedirects as exc:
