@@ -8,10 +8,15 @@ measured 12% fewer requests per second at 40 than at 2).
 
 The reasons' summary is worded in the reader's language (``lang``, else Accept-Language), so the language is
 part of the cache key and the response varies with the header.
+
+A firm key sees the items its partner approved, not those still proposed (the shortlist's rule): its list is
+ranked as if proposed items were not on the shortlist, so no "awaiting the partner's decision" note, feedback
+part or boost shows one. The view is part of the cache key too.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import anyio
@@ -19,11 +24,14 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import TypeAdapter
 
 from api import actions
-from api.deps import FirmAccess, MatcherDep
+from api.deps import FirmAccess, MatcherDep, PrincipalDep
 from api.errors import ERRORS, responses
 from api.schemas import AcceptLanguage, MatchPublic, RecommendQuery
+from matcher.pipeline import Matcher
+from matcher.schema import Match
 from matcher.search.retrieve import MatchQuery
 from matcher.services.result_cache import ResultCache
+from matcher.store.shortlists import Status
 
 router = APIRouter(tags=["recommendations"], responses=ERRORS)
 _MATCHES = TypeAdapter(list[MatchPublic])
@@ -35,7 +43,7 @@ _MATCHES = TypeAdapter(list[MatchPublic])
 )
 async def recommendations(
     firm_id: FirmAccess, query: Annotated[RecommendQuery, Query()], matcher: MatcherDep, request: Request,
-    accept_language: AcceptLanguage = None,
+    principal: PrincipalDep, accept_language: AcceptLanguage = None,
 ) -> Response:
     match_query = MatchQuery(
         k=query.k, include_closed=query.include_closed, countries=tuple(query.country),
@@ -44,15 +52,25 @@ async def recommendations(
     language = actions.reader_language(query.lang, accept_language)
     cache: ResultCache[bytes] = request.app.state.responses
     inputs = matcher.recommendation_key(firm_id, match_query)
-    key = (inputs, language) if inputs is not None else None
+    firm_view = principal.role == "firm"
+    key = (inputs, language, firm_view) if inputs is not None else None
     now = matcher.settings.now()
     body = cache.get(key, now) if key is not None else None
     if body is None:
         ranking: anyio.CapacityLimiter = request.app.state.ranking
         # Ranked afresh (not through the core's own cache, which keys the same inputs): one key read, one copy.
-        ranked = await anyio.to_thread.run_sync(matcher.recommend_many, [firm_id], match_query, limiter=ranking)
-        matches = ranked[0]
+        rank = partial(_ranked, matcher, firm_id, match_query, firm_view)
+        matches = await anyio.to_thread.run_sync(rank, limiter=ranking)
         body = _MATCHES.dump_json(actions.public(matches, language))
         if key is not None:
             cache.put(key, body, matcher.fresh_until(matches, now))
     return Response(body, media_type="application/json", headers=actions.language_headers(language))
+
+
+def _ranked(matcher: Matcher, firm_id: str, query: MatchQuery, firm_view: bool) -> list[Match]:
+    """The firm's ranking; for its own key with its partner's decisions only (no proposed items)."""
+    decisions: dict[str, dict[str, Status]] | None = None
+    if firm_view:
+        stored = matcher.decisions([firm_id]).get(firm_id, {})
+        decisions = {firm_id: {tender: status for tender, status in stored.items() if status != "proposed"}}
+    return matcher.recommend_many([firm_id], query, decisions=decisions)[0]
