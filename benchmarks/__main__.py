@@ -26,6 +26,7 @@ PARTS = {
     "http": "benchmarks.http_load",
     "digest": "benchmarks.digest_scale",
     "web": "benchmarks.web_pages",
+    "feeds": "benchmarks.feeds_day",
 }
 
 PREAMBLE = """\

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import threading
 from pathlib import Path
@@ -13,7 +14,10 @@ import typer
 
 from matcher.cli.common import HomeOption, open_matcher
 from matcher.digest.send import OutboxSender, Sender, SmtpSender
+from matcher.errors import InvalidInput
 from matcher.schedule import Plan, Scheduler
+
+_HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
 def schedule(
@@ -34,6 +38,8 @@ def schedule(
     if feeds_every is not None:
         overrides["schedule_feeds_minutes"] = feeds_every
     if digest_at is not None:
+        if not _HH_MM.fullmatch(digest_at):
+            raise InvalidInput(f"bad --digest-at {digest_at!r} (expected HH:MM in UTC, e.g. 06:00)")
         overrides["schedule_digest_at"] = digest_at
     matcher = open_matcher(home, **overrides)
     settings = matcher.settings

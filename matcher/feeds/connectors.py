@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from matcher.config import Settings
 from matcher.errors import InvalidInput
 from matcher.feeds.base import Connector
@@ -11,7 +13,9 @@ from matcher.feeds.ted import TedConnector
 from matcher.feeds.worldbank import WorldBankConnector
 from matcher.store.feeds import FeedSpec
 
-_CONNECTORS = {"ted": TedConnector, "worldbank": WorldBankConnector, "ocds": OcdsConnector}
+_CONNECTORS: dict[str, Callable[[FeedSpec, PoliteClient, Settings], Connector]] = {
+    "ted": TedConnector, "worldbank": WorldBankConnector, "ocds": OcdsConnector,
+}
 
 
 def connector_for(spec: FeedSpec, client: PoliteClient, settings: Settings) -> Connector:

@@ -19,6 +19,7 @@ from typing import Literal
 from matcher.config import Settings
 from matcher.errors import MatcherError
 from matcher.feeds.base import Connector
+from matcher.feeds.connectors import connector_for
 from matcher.feeds.http import FeedError, HttpPolicy, PoliteClient
 from matcher.pipeline import Matcher
 from matcher.search.index_sync import SyncReport
@@ -63,13 +64,8 @@ class FeedsRun:
 
 class FeedRunner:
     def __init__(
-        self, matcher: Matcher, client: PoliteClient | None = None, connectors: ConnectorFactory | None = None,
+        self, matcher: Matcher, client: PoliteClient | None = None, connectors: ConnectorFactory = connector_for,
     ) -> None:
-        if connectors is None:
-            # TEMPORARY (issue 14 in progress): imported here until the three connector modules exist.
-            from matcher.feeds.connectors import connector_for
-
-            connectors = connector_for
         self.matcher = matcher
         self.client = client or PoliteClient(HttpPolicy.from_settings(matcher.settings))
         self.connectors = connectors
