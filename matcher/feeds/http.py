@@ -12,6 +12,7 @@
   and gets ``not_modified`` for a 304 (no body downloaded, nothing parsed).
 - **A User-Agent** naming the product, its version and a contact, as the sources' terms ask.
 - **A size bound** on every decoded body, enforced while it streams in.
+- **Redirects stay on the source's origin** (same host and port; http may become https, never the reverse).
 
 httpx does the HTTP; this module adds only the policy above (httpx's own transport retries cover connect
 failures only, not 429/5xx or Retry-After).
@@ -139,7 +140,9 @@ class PoliteClient:
             timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
             headers={"User-Agent": policy.user_agent},
             follow_redirects=True, max_redirects=5, transport=transport,
+            event_hooks={"request": [self._same_origin]},
         )
+        self._asked = threading.local()  # the URL this thread asked for, which redirects must stay on
         self._next_turn: dict[str, float] = {}
         self._pace = threading.Lock()
         self.requests = 0  # requests sent, retries included (reported by the runner and the benchmark)
@@ -190,6 +193,7 @@ class PoliteClient:
                 log.info("retrying %s %s (attempt %d): %s", method, url, attempt + 1, problem)
             self._wait_turn(url)
             self.requests += 1
+            self._asked.url = httpx.URL(url)
             try:
                 with self._client.stream(method, url, params=params, headers=headers, json=payload) as response:
                     status = response.status_code
@@ -212,6 +216,18 @@ class PoliteClient:
             if attempt < self.policy.retries:
                 self._sleep(delay)
         raise FeedError(f"{url}: gave up after {self.policy.retries + 1} attempts ({problem})")
+
+    def _same_origin(self, request: httpx.Request) -> None:
+        """Refuse a redirect to another host or port, or from https to http: a source (or whoever took over
+        its DNS name) must not steer a feed to fetch from elsewhere."""
+        asked: httpx.URL | None = getattr(self._asked, "url", None)
+        if asked is None or request.url == asked:
+            return
+        upgrade = asked.scheme == "http" and request.url.scheme == "https"
+        if request.url.host != asked.host or (request.url.port != asked.port and not upgrade) or (
+            asked.scheme == "https" and request.url.scheme != "https"
+        ):
+            raise FeedError(f"{asked}: redirected to {request.url.copy_with(query=None)}, another origin; refused")
 
     def _read(self, url: str, response: httpx.Response) -> bytes:
         body = bytearray()

@@ -165,3 +165,24 @@ def test_post_json_sends_the_payload(httpserver: HTTPServer, client: PoliteClien
                               ).respond_with_json({"notices": []})
     assert client.post_json(httpserver.url_for("/search"), {"query": "classification-cpv IN (33100000)"}
                             ).json() == {"notices": []}
+
+
+def test_redirects_on_the_same_origin_are_followed(httpserver: HTTPServer, client: PoliteClient) -> None:
+    httpserver.expect_request("/old").respond_with_data("", status=301, headers={"Location": "/new"})
+    httpserver.expect_request("/new").respond_with_data("moved here")
+    fetched = client.get(httpserver.url_for("/old"))
+    assert fetched.body == b"moved here" and fetched.url.endswith("/new")
+
+
+def test_a_redirect_to_another_origin_is_refused(httpserver: HTTPServer, client: PoliteClient) -> None:
+    other = HTTPServer(host="127.0.0.1")
+    other.expect_request("/stolen").respond_with_data("should never be asked")
+    other.start()
+    try:
+        httpserver.expect_request("/page").respond_with_data(
+            "", status=302, headers={"Location": other.url_for("/stolen")})
+        with pytest.raises(FeedError, match=r"/page: redirected to http://127\.0\.0\.1:\d+/stolen, another origin"):
+            client.get(httpserver.url_for("/page"))
+        assert other.log == []
+    finally:
+        other.stop()
