@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
@@ -126,6 +126,39 @@ class _Model(BaseModel):
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
+class Correction(_Model):
+    """What an official corrigendum changes in an earlier notice (a TED-XML form F14, an eForms change
+    notice): a field left None is not changed. The store applies it to the corrected notice whichever of the
+    two arrives first (``matcher.store.corrections``)."""
+
+    notice: Identifier = Field(description=(
+        "the corrected notice: its tender id ('ted:189849-2021'), or one of its aliases ('eforms:<id>-<version>')"))
+    deadline: datetime | None = Field(default=None, description="the new deadline for receipt of tenders")
+    title: str | None = Field(default=None, min_length=1, max_length=2000)
+    titles: dict[str, str] | None = Field(default=None, description="replaces every translated title")
+    description: str | None = Field(default=None, max_length=100_000)
+    codes: list[Code] | None = Field(default=None, description="replaces every code")
+    replaced_codes: dict[Code, Code] = Field(
+        default_factory=dict, description="old code -> new code, each replaced where the notice has it")
+
+    @field_validator("deadline")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        return _utc(value)
+
+    def changes(self) -> dict[str, Any]:
+        """The Tender fields this correction sets (codes without ``replaced_codes``, which needs the notice)."""
+        fields = ("deadline", "title", "titles", "description", "codes")
+        return {name: value for name in fields if (value := getattr(self, name)) is not None}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A datetime without a zone is UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
 class Tender(_Model):
     """One procurement notice, whatever its source."""
 
@@ -146,6 +179,12 @@ class Tender(_Model):
     #: Earlier notices whose procedure this one ends without an award (a TED award notice whose every lot was
     #: discontinued or unsuccessful): they are closed from then on, whichever of the two is stored first.
     cancels: list[Identifier] = Field(default_factory=list, max_length=100)
+    #: Earlier notices this one corrects (a TED corrigendum, an eForms change notice) and what it changes in
+    #: them: the stored notice is rewritten with the changes, whichever of the two is stored first.
+    corrects: list[Correction] = Field(default_factory=list, max_length=100)
+    aliases: list[Identifier] = Field(default_factory=list, max_length=10, description=(
+        "other names later notices use for this one: 'eforms:<notice id>-<version>' (BT-701, BT-757), which an "
+        "eForms change notice names (BT-758) where the tender id is TED's publication number"))
     url: str | None = Field(default=None, max_length=2000)
     #: Titles in other languages (TED publishes each title in every EU language), keyed by ISO 639-1.
     titles: dict[str, str] = Field(default_factory=dict)
@@ -153,7 +192,7 @@ class Tender(_Model):
         default=None, description="what the notice buys: supplies, services or works (None: not stated)"
     )
 
-    @field_validator("countries", "codes", "cancels")
+    @field_validator("countries", "codes", "cancels", "aliases")
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
         return _dedupe(value)
@@ -161,11 +200,7 @@ class Tender(_Model):
     @field_validator("deadline")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        from datetime import UTC
-
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+        return _utc(value)
 
     @model_validator(mode="after")
     def _placeholder_deadline(self) -> Tender:
@@ -176,6 +211,18 @@ class Tender(_Model):
         if late:
             self.deadline = None
         return self
+
+    def corrected(self, corrections: list[Correction]) -> Tender:
+        """This notice with ``corrections`` applied in the order given (the store orders them by publication,
+        so the latest published wins field by field), validated again."""
+        if not corrections:
+            return self
+        data = self.model_dump()
+        for correction in corrections:
+            data.update(correction.changes())
+            if correction.replaced_codes:
+                data["codes"] = [correction.replaced_codes.get(code, code) for code in data["codes"]]
+        return Tender.model_validate(data)
 
     def all_countries(self) -> list[str]:
         """Buyer country first, then places of performance."""

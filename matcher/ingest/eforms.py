@@ -4,6 +4,18 @@ the fields of a Tender; ``matcher.ingest.ted`` reads the files, dispatches on th
 eForms lists every organisation once (in the extension) and refers to it by id, writes ISO 639-2 languages
 and ISO 3166 alpha-3 countries, and gives times with their own offset, which is used as written (a time
 without one is the buyer's local time, as in TED-XML).
+
+Change notices. A notice is changed by a new notice, with its own id, that restates it whole as changed and
+carries efac:Changes (BT-758 ChangedNoticeIdentifier, the changed notice's cbc:ID and cbc:VersionID,
+'<uuid>-01'; BT-140 the reason; eForms SDK 1.2 typed it NoticeTypeCode "corr", later SDKs keep the changed
+notice's type). Our ids are TED's publication numbers, which the change notice does not know, so every
+eForms notice records its own '<uuid>-<version>' as an alias (``Tender.aliases``, 'eforms:...') and a change
+notice corrects that alias (``Tender.corrects``) with the fields it restates: title and its translations,
+description, codes and deadline; the store finds the changed notice by the alias, whichever arrives first.
+A change notice with the reason "cancel" (notice cancelled) cancels the alias instead (``Tender.cancels``)
+and is itself nothing to bid on ("other"). The TED sample's 12 eForms notices hold three change notices
+(the SDK 1.2 examples), each changing one of the others: a deadline moved from 3 April to 12 June 2020, a
+description "modified" with the same text, and a cancellation.
 """
 
 from __future__ import annotations
@@ -27,7 +39,7 @@ from matcher.ingest.ted_common import (
 )
 from matcher.normalize.nature import parse_nature
 from matcher.normalize.text import parse_date, parse_datetime
-from matcher.schema import Nature, NoticeType
+from matcher.schema import Correction, Nature, NoticeType
 
 #: eForms notice-type codes that the prefix rule in ``_eforms_notice_type`` would get wrong or cannot see.
 _EFORMS_NOTICE_TYPES: dict[str, NoticeType] = {
@@ -67,6 +79,8 @@ _COUNTRIES_ALPHA3 = {
     "ALB": "AL", "MKD": "MK", "MNE": "ME", "SRB": "RS", "TUR": "TR", "BIH": "BA", "MDA": "MD", "UKR": "UA",
 }  # fmt: skip
 _OFFSET = re.compile(r"(Z|[+-]\d{2}:\d{2})$")
+#: BT-140 Change Reason Code (change-corrig-justification) "cancel": the notice is cancelled.
+_CANCELLED = "cancel"
 
 
 def is_eforms(root: Element) -> bool:
@@ -87,7 +101,7 @@ def eforms_fields(root: Element) -> dict[str, Any]:
     value, currency = _eforms_value(root, project, lots)
     publication_id = _ef_text(root, ".//efac:Publication/efbc:NoticePublicationID")
     published = _ef_text(root, ".//efac:Publication/efbc:PublicationDate") or _ef_text(root, "cbc:IssueDate")
-    return {
+    fields = {
         "tender_id": f"ted:{_eforms_id(root, publication_id)}",
         "source": "ted",
         "notice_type": _eforms_notice_type(root),
@@ -105,7 +119,9 @@ def eforms_fields(root: Element) -> dict[str, Any]:
         "url": f"https://ted.europa.eu/en/notice/-/detail/{publication_id}" if publication_id else None,
         "titles": titles,
         "contract_nature": _eforms_nature(parts),
+        "aliases": _eforms_aliases(_ef_text(root, "cbc:ID"), _ef_text(root, "cbc:VersionID")),
     }
+    return {**fields, **_eforms_changes(root, fields)}
 
 
 def _ef_text(parent: Element, path: str) -> str:
@@ -122,6 +138,31 @@ def _eforms_id(root: Element, publication_id: str) -> str:
         raise NotUsableError("eForms notice without a cbc:ID")
     version = _ef_text(root, "cbc:VersionID")
     return f"{notice_id}-{version}" if version else notice_id
+
+
+def _eforms_aliases(notice_id: str, version: str) -> list[str]:
+    """['eforms:<uuid>-<version>']: the notice as a change notice names it (BT-758 is BT-701 '-' BT-757)."""
+    if not notice_id:
+        return []
+    return [f"eforms:{notice_id}-{version}" if version else f"eforms:{notice_id}"]
+
+
+def _eforms_changes(root: Element, fields: dict[str, Any]) -> dict[str, Any]:
+    """For a change notice: the notice it changes, corrected with the restated fields (or cancelled)."""
+    changed = _ef_text(root, ".//efac:Changes/efbc:ChangedNoticeIdentifier")
+    if not changed:
+        return {}
+    notice = f"eforms:{changed}"
+    if _ef_text(root, ".//efac:Changes/efac:ChangeReason/cbc:ReasonCode") == _CANCELLED:
+        return {"cancels": [notice], "notice_type": "other"}
+    restated = {
+        "title": fields["title"] or None,
+        "titles": fields["titles"] or None,
+        "description": fields["description"] or None,
+        "codes": fields["codes"] or None,
+        "deadline": fields["deadline"],
+    }
+    return {"corrects": [Correction(notice=notice, **restated)]}
 
 
 def _eforms_notice_type(root: Element) -> NoticeType:

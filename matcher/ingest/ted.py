@@ -54,6 +54,7 @@ from matcher.ingest.ted_common import (
     syntax_problem,
     unique,
 )
+from matcher.ingest.ted_corrections import ted_corrections
 from matcher.normalize.nature import parse_nature
 from matcher.normalize.text import parse_date
 from matcher.schema import Nature, NoticeType, Tender
@@ -82,7 +83,7 @@ _TED_NOTICE_TYPES: dict[str, NoticeType] = {
     "J": "award",  # Concession award notice
     "R": "award",  # Results of design contests
     "K": "other",  # Modification of a contract/concession during its term
-    "2": "other",  # Additional information (corrigendum, form F14)
+    "2": "other",  # Additional information (corrigendum, form F14): it corrects its notice (ted_corrections)
 }
 
 
@@ -269,6 +270,7 @@ def _ted_export_fields(root: Element) -> dict[str, Any]:
         "published": parse_date(_text(root, "CODED_DATA_SECTION/REF_OJS/DATE_PUB")),
         "deadline": _ted_deadline(doc, buyer_country),
         "cancels": ted_cancels(doc.form, doc.notice),
+        "corrects": ted_corrections(doc.form, doc.notice, titles, buyer_country),
         "url": _ted_url(doc, doc_id),
         "titles": titles,
         "contract_nature": _ted_nature(doc),

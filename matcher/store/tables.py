@@ -6,6 +6,7 @@ from matcher.store import (
     access,  # API keys and partner assignments
     awards,  # award history and supplier identities
     cancellations,  # notices a later notice cancelled
+    corrections,  # what corrigenda change in the notices they correct, and notices' aliases
     digests,  # email digests: runs, sends, unsubscribe tokens
     feeds,  # live feeds: what to fetch, cursors, last results
     firms,
@@ -21,6 +22,6 @@ from matcher.store import (
 from matcher.store.metadata import metadata
 
 __all__ = [
-    "access", "awards", "cancellations", "digests", "feeds", "firms", "ingest_ledger", "locks", "metadata", "sessions",
-    "shortlists", "slots", "subscriptions", "tenders", "versions",
+    "access", "awards", "cancellations", "corrections", "digests", "feeds", "firms", "ingest_ledger", "locks",
+    "metadata", "sessions", "shortlists", "slots", "subscriptions", "tenders", "versions",
 ]

@@ -11,12 +11,12 @@ from typing import Any
 from cachetools import FIFOCache
 from sqlalchemy import (
     Column,
+    CompoundSelect,
     Connection,
     Date,
     Float,
     ForeignKey,
     Index,
-    Select,
     String,
     Table,
     Text,
@@ -27,13 +27,14 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    union,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.normalize.openness import OpenRule, today
 from matcher.schema import OPPORTUNITY_TYPES, IngestReport, Tender
-from matcher.store import cancellations, versions
+from matcher.store import cancellations, corrections, versions
 from matcher.store._common import chunks, utcnow
 from matcher.store.metadata import UTCDateTime, metadata
 
@@ -117,16 +118,25 @@ class TenderRepository:
     ) -> IngestReport:
         """Insert new tenders, update changed ones, leave identical ones alone (idempotent re-ingest).
         Writes are batched: one multi-row statement per table per chunk, not one round trip per tender.
-        ``hashes`` (tender_id -> content hash of the record that wins) spares computing them again."""
+        ``hashes`` (tender_id -> content hash of the record that wins) spares computing them again.
+
+        A notice is stored with the corrections that name it applied (``matcher.store.corrections``), and
+        the notices a corrigendum in ``items`` corrects are rewritten; those rewrites are not counted in
+        the report, which says what became of ``items``."""
         latest = {t.tender_id: t for t in items}  # a later record of the same id wins within a batch
+        correcting = corrections.by_name(link for t in latest.values() for link in corrections.links_of(t))
+        stored = [link for link in corrections.stored(conn, (k for t in latest.values() for k in corrections.keys(t)))
+                  if link.corrected_by not in latest]  # a correcting notice in ``items`` replaces its stored links
+        effective = self._apply(latest, [*stored, *(link for links in correcting.values() for link in links)])
         existing = self.hashes(conn, list(latest))
         report = IngestReport()
         now = utcnow()
         fresh: list[dict[str, object]] = []
         changed: list[dict[str, object]] = []
         written: list[Tender] = []
-        for tender_id, tender in latest.items():
-            content_hash = hashes[tender_id] if hashes is not None else tender.content_hash()
+        for tender_id, raw in latest.items():
+            tender = effective.get(tender_id, raw)
+            content_hash = hashes[tender_id] if hashes is not None and tender is raw else tender.content_hash()
             if tender_id not in existing:
                 fresh.append({**_row(tender, content_hash), "created_at": now, "updated_at": now})
             elif existing[tender_id] != content_hash:
@@ -136,11 +146,29 @@ class TenderRepository:
                 continue
             written.append(tender)
         report.new, report.updated = len(fresh), len(changed)
+        renamed = corrections.named_by(conn, [str(row["tender_id"]) for row in changed])
+        self._write(conn, fresh, changed, written)
+        corrections.keep_as_published(conn, latest, set(effective))
+        self._correct_stored(conn, renamed | set(correcting), skip=set(latest), now=now)
+        if written:
+            versions.bump(conn, "tenders")
+        return report
+
+    def _apply(self, latest: Mapping[str, Tender], links: list[corrections.Link]) -> dict[str, Tender]:
+        """The notices of ``latest`` that ``links`` name, corrected."""
+        named = corrections.by_name(links)
+        found = {tid: [link for k in corrections.keys(t) for link in named.get(k, [])] for tid, t in latest.items()}
+        return {tid: corrections.corrected(latest[tid], ls) for tid, ls in found.items() if ls}
+
+    def _write(self, conn: Connection, fresh: list[dict[str, object]], changed: list[dict[str, object]],
+               written: list[Tender]) -> None:
+        """Insert ``fresh`` rows, rewrite ``changed`` ones, and write the facets and links of ``written``."""
         stale = [str(row["tender_id"]) for row in changed]
         for part in chunks(stale):
             conn.execute(delete(tender_codes).where(tender_codes.c.tender_id.in_(part)))
             conn.execute(delete(tender_countries).where(tender_countries.c.tender_id.in_(part)))
         cancellations.forget(conn, stale)
+        corrections.forget(conn, stale)
         if changed:
             columns: dict[str, Any] = {k: bindparam(f"new_{k}") for k in changed[0] if k != "tender_id"}
             statement = update(tenders).where(tenders.c.tender_id == bindparam("old_tender_id")).values(columns)
@@ -151,9 +179,21 @@ class TenderRepository:
         if fresh:
             conn.execute(insert(tenders), fresh)
         self._write_facets(conn, written)
-        if written:
-            versions.bump(conn, "tenders")
-        return report
+
+    def _correct_stored(self, conn: Connection, names: set[str], skip: set[str], now: datetime) -> int:
+        """Apply again, from the source's record, every correction of the stored notices ``names`` name (ids
+        or aliases) but those in ``skip``; rewrite those that change. Returns how many were rewritten."""
+        ids = sorted((set(self.hashes(conn, list(names))) | corrections.aliased(conn, names)) - skip)
+        if not ids:
+            return 0
+        old = self.hashes(conn, ids)
+        raw = {**self.get_many(conn, ids), **corrections.as_published(conn, ids)}
+        effective = self._apply(raw, corrections.stored(conn, (k for t in raw.values() for k in corrections.keys(t))))
+        changed = [(t, h) for tid, t in ((tid, effective.get(tid, raw[tid])) for tid in ids)
+                   if (h := t.content_hash()) != old[tid]]
+        self._write(conn, [], [{**_row(t, h), "updated_at": now} for t, h in changed], [t for t, _ in changed])
+        corrections.keep_as_published(conn, raw, set(effective))
+        return len(changed)
 
     def _write_facets(self, conn: Connection, written: list[Tender]) -> None:
         codes = [{"tender_id": t.tender_id, "code": c} for t in written for c in dict.fromkeys(t.codes)]
@@ -163,6 +203,7 @@ class TenderRepository:
         if countries:
             conn.execute(insert(tender_countries), countries)
         cancellations.write(conn, written)
+        corrections.write(conn, written)
 
     def hashes(self, conn: Connection, ids: list[str] | None = None) -> dict[str, str]:
         """tender_id -> content hash, for the given ids or for every tender."""
@@ -204,13 +245,18 @@ class TenderRepository:
             last = rows[-1].tender_id
 
     def delete(self, conn: Connection, ids: list[str]) -> int:
+        """Delete these tenders; the notices they corrected go back to what remains of their corrections."""
+        named = corrections.named_by(conn, ids)
         removed = 0
         for part in chunks(ids):
             conn.execute(delete(tender_codes).where(tender_codes.c.tender_id.in_(part)))
             conn.execute(delete(tender_countries).where(tender_countries.c.tender_id.in_(part)))
             cancellations.forget(conn, part)
+            corrections.forget(conn, part)
+            corrections.drop_as_published(conn, part)
             removed += conn.execute(delete(tenders).where(tenders.c.tender_id.in_(part))).rowcount
-        if removed:
+        rewritten = self._correct_stored(conn, named, skip=set(ids), now=utcnow())
+        if removed or rewritten:
             versions.bump(conn, "tenders")
         return removed
 
@@ -232,15 +278,21 @@ class TenderRepository:
 
     def cancelled_ids(self, conn: Connection, now: datetime) -> frozenset[str]:
         """Ids that a stored notice published by ``now``'s day cancels (stored themselves or not)."""
-        return frozenset(conn.execute(self._cancelled(today(now)).distinct()).scalars())
+        return frozenset(conn.execute(self._cancelled(today(now))).scalars())
 
-    def _cancelled(self, day: date) -> Select[str]:
-        links = cancellations.tender_cancellations
-        return (
-            select(links.c.tender_id)
+    def _cancelled(self, day: date) -> CompoundSelect[str]:
+        """Ids cancelled by a notice published by ``day``: named by id, or by an alias (an eForms change
+        notice cancels the notice's '<uuid>-<version>', ``matcher.store.corrections``)."""
+        links, aliases = cancellations.tender_cancellations, corrections.tender_aliases
+        public = or_(tenders.c.published.is_(None), tenders.c.published <= day)
+        by_id = select(links.c.tender_id).join(tenders, tenders.c.tender_id == links.c.cancelled_by).where(public)
+        by_alias = (
+            select(aliases.c.tender_id)
+            .join(links, links.c.tender_id == aliases.c.alias)
             .join(tenders, tenders.c.tender_id == links.c.cancelled_by)
-            .where(or_(tenders.c.published.is_(None), tenders.c.published <= day))
+            .where(public)
         )
+        return union(by_id, by_alias)
 
     def _open_conditions(self, now: datetime) -> list[ColumnElement[bool]]:
         """Opportunity, published by ``now``'s day, deadline not passed or (without one) within its type's
