@@ -19,12 +19,11 @@ from matcher.services.feeds import MAX_PAGE_SIZE, MAX_QUERY, MAX_URL
 #: A feed's name (``validated_spec``'s rule): 1-60 lower-case letters, digits, '-' or '_', not starting with
 #: '-' or '_'.
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,59}$"
-#: http(s), a host (a name, an IPv4 address or a bracketed IPv6 one) and an optional port, then any path,
-#: query and fragment; no spaces or control characters anywhere. No user:password@: credentials in a stored
-#: URL would show in every listing.
-URL_PATTERN = (
-    r"^https?://(\[[0-9A-Fa-f:.]+\]|[^\x00-\x20\x7f/?#@:\[\]]+)(:[0-9]{1,5})?([/?#][^\x00-\x20\x7f]*)?$"
-)
+#: http(s), a host name or IPv4 address and an optional port, then any path, query and fragment; no spaces or
+#: control characters anywhere. No user:password@: credentials in a stored URL would show in every listing.
+#: No bracketed IPv6 literal: a regular expression cannot tell a valid one, and urlsplit raises on an invalid
+#: one (``http://[0]``), which would reach the service as a crash instead of a 422.
+URL_PATTERN = r"^https?://[^\x00-\x20\x7f/?#@:\[\]]+(:[0-9]{1,5})?([/?#][^\x00-\x20\x7f]*)?$"
 #: No control characters (tabs and line breaks included).
 QUERY_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 
@@ -45,8 +44,10 @@ def matching(pattern: str, expected: str) -> AfterValidator:
 FeedNameText = Annotated[str, Field(max_length=60, json_schema_extra={"pattern": NAME_PATTERN}), matching(
     NAME_PATTERN, "1-60 lower-case letters, digits, '-' or '_', starting with a letter or digit")]
 #: A feed's endpoint as the API takes it (``format: uri`` for clients; the pattern is what is enforced).
-HttpUrlText = Annotated[str, Field(max_length=MAX_URL, json_schema_extra={"pattern": URL_PATTERN, "format": "uri"}),
-                        matching(URL_PATTERN, "an http:// or https:// URL with a host (no spaces, no user:password@)")]
+HttpUrlText = Annotated[
+    str, Field(max_length=MAX_URL, json_schema_extra={"pattern": URL_PATTERN, "format": "uri"}),
+    matching(URL_PATTERN, "an http:// or https:// URL with a host name (no spaces, no user:password@)"),
+]
 QueryText = Annotated[str, Field(max_length=MAX_QUERY, json_schema_extra={"pattern": QUERY_PATTERN}),
                       matching(QUERY_PATTERN, "text without control characters (tabs and line breaks included)")]
 #: ``matcher.store.feeds.FEED_KINDS`` (a test holds the two equal).

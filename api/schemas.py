@@ -132,14 +132,16 @@ class Page(BaseModel, Generic[T]):
 
 
 class JobPublic(BaseModel):
-    """A background job (today: bringing the search index in step with the store after an import)."""
+    """A background job: bringing the search index in step with the store after an import, or a run of
+    live feeds (kind ``feeds-run``, whose outcomes ``GET /feeds/runs/{job_id}`` lists)."""
 
     job_id: str
     kind: str
     status: Literal["queued", "running", "done", "failed"]
     created_at: datetime
     finished_at: datetime | None = None
-    detail: str | None = Field(default=None, description="the index sync summary, or why the job failed")
+    detail: str | None = Field(default=None, description=(
+        "the index sync summary or each feed's outcome in one line, or why the job failed"))
 
 
 class Rejection(BaseModel):
@@ -311,10 +313,29 @@ class IndexHealth(BaseModel):
     detail: str | None = None
 
 
+class FeedHealth(BaseModel):
+    """A live feed's latest run, for monitoring (``api.routes.feeds`` has the rest)."""
+
+    name: str
+    kind: str
+    status: Literal["running", "ok", "failed"] | None = Field(description="the latest run's; null before the first")
+    finished_at: datetime | None = Field(description="when the latest run ended (null while it runs)")
+    cursor_at: datetime | None = Field(description="when the feed's cursor last moved: its last stored page")
+    new: int = Field(ge=0)
+    updated: int = Field(ge=0)
+    rejected: int = Field(ge=0)
+    error: str | None = Field(description="what stopped the latest run")
+
+
 class Readiness(BaseModel):
-    status: Literal["ready", "not_ready"]
+    status: Literal["ready", "not_ready"] = Field(description=(
+        "ready when the store answers and an index is loaded; the feeds do not count"))
     store: StoreHealth
     index: IndexHealth
+    feeds: list[FeedHealth] = Field(default_factory=list, description=(
+        "each configured feed's latest run. A failed feed does not make the service not ready: a source "
+        "being down is not this service being down, and what is stored keeps being served. Alert on a "
+        "feed's status and error instead"))
 
 
 class Liveness(BaseModel):

@@ -1,11 +1,13 @@
-"""The officer's page: upload a feed file and watch its import, the firms, and partners' assignments.
+"""The officer's page: live feeds, upload a feed file and watch its import, the firms, and partners' assignments.
 
 Officers only, by the API's own check (``api.deps.require_officer``, the ``OfficerDep`` of the tender import
 and partner routes): anyone else gets the 403 page before anything is read. The upload is the API's
 ``POST /tenders/import``: ``actions.import_tenders`` stores the file's notices (within
 ``max_upload_bytes``) and schedules the same background index sync in the app's ``JobRegistry``. The import
 page shows the ingest report and follows that job (htmx polls its status until it ends). Assignments are
-``AccessControl.assign`` / ``unassign``, as the API's partner routes do.
+``AccessControl.assign`` / ``unassign``, as the API's partner routes do. Live feeds are the API's ``/feeds``
+(``api.web.feed_pages``): add one, run it now (the API's background job, followed on the page), reset its
+cursor, remove it.
 
 An import's report is kept in memory by the process that ran it, newest ``KEEP_IMPORTS`` only, as the job
 registry keeps its jobs: with several workers, the page answers on the worker that took the upload.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import math
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from cachetools import FIFOCache
@@ -29,12 +31,14 @@ from starlette.exceptions import HTTPException
 from api import actions
 from api.deps import JobsDep, require_officer
 from api.errors import UploadTooLarge, status_of
+from api.feed_runs import feed_runs
 from api.jobs import JobRegistry
 from api.schemas import IngestSummary, JobPublic
-from api.web.form_fields import FieldError
+from api.web.feed_pages import KINDS, FeedForm, RunView, checked_name, run_view
+from api.web.form_fields import FieldError, FormInvalid
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, checked_change, core, forbidden
-from matcher.errors import MatcherError, NotFound, PermissionDenied
+from matcher.errors import Conflict, MatcherError, NotFound, PermissionDenied
 from matcher.ingest.detect import ARCHIVES, CSV_SUFFIXES, JSON_SUFFIXES, XML_SUFFIXES
 from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile
@@ -51,7 +55,7 @@ FIRMS_PAGE_SIZE = 50
 ASSIGNABLE_FIRMS = 2000
 #: Rejected records listed on an import page (the count is always shown in full).
 SHOWN_REJECTIONS = 100
-#: How often the import page asks for its job's state while it runs.
+#: How often the import page (and the feeds block, while a run goes on) asks for its job's state.
 POLL_SECONDS = 1
 #: The file types the upload field offers (what ``matcher.ingest.detect`` reads; a hint to the browser only).
 ACCEPT = ",".join(dict.fromkeys(s[s.rfind("."):] for s in (*XML_SUFFIXES, *JSON_SUFFIXES, *CSV_SUFFIXES, *ARCHIVES)))
@@ -144,19 +148,32 @@ def cohort(matcher: Matcher, page: int) -> Cohort:
     return Cohort(total, firms, partners(matcher, matcher.access), sorted(assignable, key=lambda f: f.name))
 
 
+#: What a change ends with (``?done=``), as the message key the page shows.
+DONE = {
+    "assigned": "assignment_assigned", "withdrawn": "assignment_withdrawn", "feed_added": "feed_added",
+    "feed_reset": "feed_reset", "feed_removed": "feed_removed",
+}
+
+
 async def _page(
     request: Request, viewer: Viewer, matcher: Matcher, status: int = 200, upload_error: FieldError | None = None,
-    assign_error: FieldError | None = None,
+    assign_error: FieldError | None = None, feed_form: FeedForm | None = None,
 ) -> HTMLResponse:
     page = _page_number(request.query_params.get("page"))
     found = await run_in_threadpool(cohort, matcher, page)
-    done = request.query_params.get("done")
     return render(
         request, "officer.html", viewer.language, viewer, status=status, cohort=found, page=page,
         pages=max(1, math.ceil(found.total / FIRMS_PAGE_SIZE)), upload_limit=matcher.settings.max_upload_bytes,
         accept=ACCEPT, upload_error=upload_error, assign_error=assign_error, officer_path=OFFICER_PATH,
-        done=done if done in ("assigned", "withdrawn") else None,
+        done=DONE.get(request.query_params.get("done") or ""), feed_form=feed_form or FeedForm(), kinds=KINDS,
+        feeds=await run_in_threadpool(matcher.all_feeds), run=_run(request, request.query_params.get("run")),
+        poll=POLL_SECONDS,
     )
+
+
+def _run(request: Request, run_id: str | None) -> RunView | None:
+    """The feed run the page follows (``?run=``), if any."""
+    return run_view(request.app.state, request.app.state.jobs, run_id)
 
 
 def _page_number(value: str | None) -> int:
@@ -263,3 +280,58 @@ async def assignment(request: Request, viewer: ChangeDep) -> Response:
                            assign_error=FieldError("assignment_refused", str(exc)))
     done = "assigned" if action == "assign" else "withdrawn"
     return RedirectResponse(f"{OFFICER_PATH}?done={done}#partners", status_code=303)
+
+
+# ----------------------------------------------------------------------------- live feeds
+@router.post("/feeds", response_class=HTMLResponse)
+async def add_feed(request: Request, viewer: ChangeDep) -> Response:
+    """Configure a feed (the API's ``POST /feeds``), or show the form again with each problem (422, 409)."""
+    matcher = await require_officer_page(request, viewer)
+    form = FeedForm.read(await request.form())
+    try:
+        spec = form.spec()
+        await run_in_threadpool(matcher.add_feed, spec, viewer.principal.name)
+    except FormInvalid as exc:
+        return await _page(request, viewer, matcher, 422, feed_form=replace(form, errors=exc.errors))
+    except Conflict as exc:
+        return await _page(request, viewer, matcher, 409, feed_form=form.taken(exc))
+    return RedirectResponse(f"{OFFICER_PATH}?done=feed_added#feeds", status_code=303)
+
+
+@router.post("/feeds/run", response_class=HTMLResponse)
+async def run_all_feeds(request: Request, viewer: ChangeDep, jobs: JobsDep, background: BackgroundTasks) -> Response:
+    """Run every feed in the background (the API's ``POST /feeds/run``) and follow the run on the page."""
+    matcher = await require_officer_page(request, viewer)
+    run = feed_runs(request.app.state).start(matcher, jobs, background, [], None)
+    return RedirectResponse(f"{OFFICER_PATH}?run={run.job.job_id}#feeds", status_code=303)
+
+
+@router.post("/feeds/{name}/{action}", response_class=HTMLResponse)
+async def feed_action(
+    name: str, action: str, request: Request, viewer: ChangeDep, jobs: JobsDep, background: BackgroundTasks,
+) -> Response:
+    """Run one feed now, reset its cursor or remove it (the API's run, reset and delete)."""
+    matcher = await require_officer_page(request, viewer)
+    checked_name(name)
+    try:
+        await run_in_threadpool(matcher.feed, name)
+        if action == "run":
+            run = feed_runs(request.app.state).start(matcher, jobs, background, [name], None)
+            return RedirectResponse(f"{OFFICER_PATH}?run={run.job.job_id}#feeds", status_code=303)
+        if action == "reset":
+            await run_in_threadpool(matcher.reset_feed, name)
+            return RedirectResponse(f"{OFFICER_PATH}?done=feed_reset#feeds", status_code=303)
+        if action == "remove":
+            await run_in_threadpool(matcher.remove_feed, name)
+            return RedirectResponse(f"{OFFICER_PATH}?done=feed_removed#feeds", status_code=303)
+    except NotFound:
+        raise PageRefused(404, "not_found_title", "feed_not_known") from None
+    raise PageRefused(404, "not_found_title", "not_found_text")
+
+
+@router.get("/feeds/runs/{job_id}/status", response_class=HTMLResponse)
+async def feed_run_status(job_id: str, request: Request, viewer: ViewerDep) -> Response:
+    """The feeds block alone, for the page's polling while a run goes on (it stops once the run has ended)."""
+    matcher = await require_officer_page(request, viewer)
+    return render(request, "_feeds.html", viewer.language, viewer, officer_path=OFFICER_PATH, kinds=KINDS,
+                  feeds=await run_in_threadpool(matcher.all_feeds), run=_run(request, job_id), poll=POLL_SECONDS)
