@@ -59,9 +59,13 @@ class Catalog:
         produced = [{t.tender_id: t.content_hash() for t in file_items} for _, _, file_items, _ in read]
         with self.db.begin() as conn:
             report = self.tenders.upsert(conn, items, {tid: h for file in produced for tid, h in file.items()})
+            # The ledger keeps the hashes as stored: a corrigendum may have rewritten a notice of this file
+            # (matcher.store.corrections), and "intact" must compare with what the store holds.
+            stored = self.tenders.hashes(conn, [tid for file in produced for tid in file])
             for (path, digest, _, file_rejected), file_hashes in zip(read, produced, strict=True):
                 self.ledger.record(conn, LedgerEntry(
-                    digest, str(path), file_hashes, [(r.record, r.reason) for r in file_rejected]))
+                    digest, str(path), {tid: stored.get(tid, h) for tid, h in file_hashes.items()},
+                    [(r.record, r.reason) for r in file_rejected]))
         report.unchanged += sum(len(entry.tenders) for entry in skipped)
         report.rejected = [(r.record, r.reason) for r in rejected] + [r for e in skipped for r in e.rejected]
         return IngestResult(report, self._synced(sync, progress))
