@@ -39,8 +39,7 @@ def validated_spec(
         raise InvalidInput(f"feed kind {kind!r}: expected one of {', '.join(FEED_KINDS)}")
     if url is not None:
         url = url.strip()
-        parts = urlsplit(url)
-        if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not parts.hostname or _CONTROL.search(url):
+        if not _is_http_url(url):
             raise InvalidInput(f"feed url {url[:200]!r}: expected an http:// or https:// URL with a host")
     elif kind == "ocds":
         raise InvalidInput("an ocds feed needs --url: the publisher's release or record package endpoint")
@@ -51,6 +50,16 @@ def validated_spec(
     if page_size is not None and not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"feed page size {page_size}: expected 1 to {MAX_PAGE_SIZE}")
     return FeedSpec(name, kind, url, query, page_size)
+
+
+def _is_http_url(url: str) -> bool:
+    if len(url) > MAX_URL or _CONTROL.search(url):
+        return False
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 1) > 0
+    except ValueError:  # 'http://[0]' (a bad IPv6 literal), 'http://host:99999' (a port out of range)
+        return False
 
 
 class Feeds:

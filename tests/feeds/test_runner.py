@@ -150,6 +150,8 @@ def test_a_run_resets_the_counts_but_not_the_cursor(matcher: Matcher, client: Po
     (("ok", "ocds"), "an ocds feed needs --url"),
     (("ok", "ocds", "ftp://x.example/a"), "expected an http:// or https:// URL"),
     (("ok", "ocds", "https:///nohost"), "expected an http:// or https:// URL"),
+    (("ok", "ocds", "http://[0]"), "expected an http:// or https:// URL"),  # found by schemathesis
+    (("ok", "ocds", "http://portal.example:99999/api"), "expected an http:// or https:// URL"),
     (("ok", "ted", None, "a\x00b"), "without control characters"),
     (("ok", "ted", None, "x" * 2001), "at most 2000 characters"),
     (("ok", "worldbank", None, None, 0), "page size 0: expected 1 to 1000"),
