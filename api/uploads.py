@@ -1,7 +1,9 @@
 """Uploads: a size limit on every request body, and saving one uploaded file to a private temporary folder.
 
 The body limit is enforced while the body streams in (``Content-Length`` may be absent or lie), so an
-oversized upload is refused before it is stored anywhere; the file limit is then checked exactly.
+oversized upload is refused before it is stored anywhere; the file limit is then checked exactly. What a
+compressed upload may expand to is the app's decompression limits (``matcher.ingest.bounded``), set for
+each request by the same middleware.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import UploadTooLarge
 from matcher.errors import MatcherError
+from matcher.ingest.bounded import DecompressionLimits, current_limits, decompression_limits
 from matcher.schema import IngestReport
 
 CHUNK = 1 << 20
@@ -28,7 +31,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class BodyLimit:
-    """ASGI middleware: a request whose body exceeds ``limit`` bytes gets 413 (Error body)."""
+    """ASGI middleware: a request whose body exceeds ``limit`` bytes gets 413 (Error body), and what it uploads
+    is decompressed within the limits of the app's settings (those of ``app.state.matcher``)."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
@@ -49,7 +53,14 @@ class BodyLimit:
                 raise HTTPException(413, f"request body is larger than {self.limit} bytes (MATCHER_MAX_UPLOAD_BYTES)")
             return message
 
-        await self.app(scope, counted, send)
+        with decompression_limits(_app_limits(scope)):
+            await self.app(scope, counted, send)
+
+
+def _app_limits(scope: Scope) -> DecompressionLimits:
+    """The serving app's limits: the environment's settings may differ from those it was made with."""
+    matcher = getattr(getattr(scope.get("app"), "state", None), "matcher", None)
+    return DecompressionLimits.of(matcher.settings) if matcher is not None else current_limits()
 
 
 def client_name(filename: str | None) -> str:

@@ -52,8 +52,19 @@ class Settings(BaseSettings):
 
     # API
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    # What a compressed file (.gz, .zip, .tar.gz), uploaded or ingested, may expand to (matcher.ingest.bounded):
+    # each file or archive member, and one file's members together. Unset: 10x and 20x max_upload_bytes. Text
+    # compresses 5-10x (the TED sample 5.2x; the Canada OCDS file, unusually, 33x), so a compressed upload near
+    # the upload limit fits; zeros compress 1000x, and such a bomb is refused once it has expanded to the limit.
+    max_decompressed_member_bytes: int | None = Field(default=None, ge=1024)
+    max_decompressed_bytes: int | None = Field(default=None, ge=1024)
     secret_key: str | None = Field(default=None, description="signs unsubscribe links; generated if unset")
     public_url: str = "http://127.0.0.1:8000"
+    # Every this many seconds each serving process checks (one key read) whether tenders were written since
+    # this home's index was synced: by another replica on the same database, `matcher feeds run` or
+    # `matcher schedule` anywhere. If so, one process of the home syncs the index in the background
+    # (matcher.services.index_catchup). 0 turns it off (then run `matcher index build` after such writes).
+    index_catch_up_seconds: float = Field(default=5.0, ge=0)
 
     # Live feeds (matcher/feeds): one polite HTTP client for every source.
     # The User-Agent names the product and whom a source's operator can write to about our traffic.
@@ -89,6 +100,16 @@ class Settings(BaseSettings):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+    @property
+    def decompressed_member_limit(self) -> int:
+        """The most one compressed file or archive member may expand to."""
+        return self.max_decompressed_member_bytes or 10 * self.max_upload_bytes
+
+    @property
+    def decompressed_limit(self) -> int:
+        """The most one file may expand to in all (an archive's members together)."""
+        return self.max_decompressed_bytes or 20 * self.max_upload_bytes
 
     @property
     def db_url(self) -> str:

@@ -1,23 +1,22 @@
-"""What every reader yields, and how files are opened (plain, gzip, folders, tar archives)."""
+"""What every reader yields, and how files are opened (plain, gzip, folders, tar and zip archives; the
+compressed ones within the decompression limits of ``matcher.ingest.bounded``)."""
 
 from __future__ import annotations
 
 import csv
-import gzip
 import hashlib
 import io
 import json
 import re
-import tarfile
-import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, cast
 
 from pydantic import ValidationError
 
 from matcher.errors import UnreadableFile
+from matcher.ingest.bounded import Budget, read_gzip_file, read_head, tar_members, zip_members
 from matcher.schema import Tender
 
 
@@ -35,6 +34,8 @@ class Member:
 
     name: str
     data: bytes
+    #: What the member's archive may still expand to: a .gz member is expanded by its reader, within it.
+    budget: Budget | None = field(default=None, compare=False, repr=False)
 
 
 def describe_validation_error(error: ValidationError) -> str:
@@ -68,18 +69,25 @@ def source_digest(path: Path, kind: str) -> str:
     return digest.hexdigest()
 
 
+def is_gzipped(path: Path) -> bool:
+    """Whether a file is read through gzip: a .gz name that is not a .tar.gz (tarfile reads those)."""
+    return path.suffix == ".gz" and not path.name.endswith(".tar.gz")
+
+
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it ends in .gz. Missing or corrupt files raise UnreadableFile."""
+    """The file's bytes, gunzipped (within the decompression limits) when it ends in .gz. Missing, corrupt
+    or over-limit files raise UnreadableFile."""
+    if is_gzipped(path):
+        return read_gzip_file(path)
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise UnreadableFile(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if path.suffix == ".gz" and not path.name.endswith(".tar.gz"):
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise UnreadableFile(f"{path}: not a valid gzip file ({exc})") from exc
-    return raw
+
+
+def read_start(path: Path, size: int) -> bytes:
+    """At most the first ``size`` bytes ``read_bytes`` would return, without reading the rest."""
+    return read_head(path, size, packed=is_gzipped(path))
 
 
 def decode_text(data: bytes, name: str) -> str:
@@ -104,35 +112,14 @@ def iter_members(path: Path, suffixes: tuple[str, ...]) -> Iterator[Member]:
         return
     name = path.name.lower()
     if name.endswith((".tar.gz", ".tgz", ".tar")):
-        yield from _tar_members(path, suffixes)
+        members = tar_members(path, suffixes)
     elif name.endswith(".zip"):
-        yield from _zip_members(path, suffixes)
+        members = zip_members(path, suffixes)
     else:
         yield Member(str(path), read_bytes(path))
-
-
-def _tar_members(path: Path, suffixes: tuple[str, ...]) -> Iterator[Member]:
-    try:
-        with tarfile.open(path) as archive:
-            for info in archive:
-                if not info.isfile() or not info.name.lower().endswith(suffixes):
-                    continue
-                handle = archive.extractfile(info)
-                if handle is not None:
-                    yield Member(f"{path}:{info.name}", handle.read())
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        # tarfile lists every compression it tried, one per line: the error is one line.
-        raise UnreadableFile(f"{path}: not a readable tar archive ({' '.join(str(exc).split())})") from exc
-
-
-def _zip_members(path: Path, suffixes: tuple[str, ...]) -> Iterator[Member]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if not info.is_dir() and info.filename.lower().endswith(suffixes):
-                    yield Member(f"{path}:{info.filename}", archive.read(info))
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise UnreadableFile(f"{path}: not a readable zip archive ({exc})") from exc
+        return
+    for member_name, data, budget in members:
+        yield Member(member_name, data, budget)
 
 
 def open_text_lines(data: bytes, name: str) -> Iterator[tuple[int, str]]:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from matcher.errors import InvalidInput, UnreadableFile
-from matcher.ingest.base import Rejected, read_bytes
+from matcher.ingest.base import Rejected, read_start
 from matcher.ingest.ocds import read_ocds
 from matcher.ingest.tabular import read_tender_table
 from matcher.ingest.ted import read_ted
@@ -59,5 +59,5 @@ def read_tenders(path: Path) -> Iterator[Tender | Rejected]:
 
 def _looks_like_ocds(path: Path) -> bool:
     """OCDS packages have releases or records and releases have an ocid; a tender table has none."""
-    head = read_bytes(path)[:200_000].decode("utf-8", errors="replace")
+    head = read_start(path, 200_000).decode("utf-8", errors="replace")
     return any(marker in head for marker in ('"releases"', '"records"', '"ocid"'))

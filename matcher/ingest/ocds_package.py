@@ -21,7 +21,6 @@ hide hundreds of good ones.
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from matcher.ingest.base import (
     load_json,
     open_text_lines,
 )
+from matcher.ingest.bounded import GZIP_MAGIC, DecompressedTooLarge, gunzip_bytes
 from matcher.normalize.text import parse_datetime
 
 JsonObject = dict[str, Any]
@@ -132,6 +132,8 @@ def load_processes(path: Path) -> Iterator[OcdsProcess | Rejected]:
     for member in iter_members(path, _SUFFIXES):
         try:
             documents = _documents(member)
+        except DecompressedTooLarge:
+            raise  # the limits are the file's: past them the whole file is refused, as iter_members refuses it
         except UnreadableFile as exc:
             if not collection:
                 raise
@@ -153,11 +155,8 @@ def _label(name: str) -> str:
 
 def _documents(member: Member) -> list[tuple[str, Any] | Rejected]:
     data, name = member.data, member.name
-    if data[:2] == b"\x1f\x8b":  # a .gz member inside an archive is still packed
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise UnreadableFile(f"{name}: not a valid gzip file ({exc})") from exc
+    if data[:2] == GZIP_MAGIC:  # a .gz member inside an archive is still packed
+        data = gunzip_bytes(data, name, member.budget)
     if name.lower().removesuffix(".gz").endswith(".jsonl"):
         return _jsonl_documents(data, name)
     text = decode_text(data, name)

@@ -1,0 +1,97 @@
+"""Decompression bombs for the limit tests (issue 15 item 2): small files that expand to BOMB bytes of zeros.
+
+They are written a chunk at a time, so making them never holds the expanded bytes; a test's limits are set
+far below BOMB (LIMITS_ENV), so reading them stays small and fast once the limits work.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import shutil
+import tarfile
+import zipfile
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+BOMB = 200 * 1024 * 1024
+MEMBER_LIMIT = 1024 * 1024
+TOTAL_LIMIT = 4 * 1024 * 1024
+#: The settings a test sets (pytest's monkeypatch.setenv) to read with those limits.
+LIMITS_ENV = {"MATCHER_MAX_DECOMPRESSED_MEMBER_BYTES": str(MEMBER_LIMIT),
+              "MATCHER_MAX_DECOMPRESSED_BYTES": str(TOTAL_LIMIT)}
+GZIP_NAMES = ("bomb.xml.gz", "bomb.json.gz", "bomb.jsonl.gz", "bomb.csv.gz")
+_CHUNK = 1 << 20
+
+
+class Zeros(io.RawIOBase):
+    """``size`` zero bytes as a stream (what tarfile copies a member from)."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        n = min(len(buffer), self.left)
+        buffer[:n] = bytes(n)
+        self.left -= n
+        return n
+
+
+def write_zeros(out: io.BufferedIOBase | IO[bytes], size: int) -> None:
+    block = bytes(_CHUNK)
+    while size > 0:
+        out.write(block[: min(size, _CHUNK)])
+        size -= _CHUNK
+
+
+def gzip_bomb(path: Path, size: int = BOMB) -> Path:
+    with gzip.open(path, "wb") as out:
+        write_zeros(out, size)
+    return path
+
+
+def zip_bomb(path: Path, members: dict[str, int], method: int = zipfile.ZIP_DEFLATED) -> Path:
+    """A zip whose members (name -> size) hold zeros."""
+    with zipfile.ZipFile(path, "w", method) as archive:
+        for name, size in members.items():
+            info = zipfile.ZipInfo(name)
+            info.compress_type = method  # open() writes with the member's own method, not the archive's
+            with archive.open(info, "w", force_zip64=True) as out:
+                write_zeros(out, size)
+    return path
+
+
+def tar_bomb(path: Path, members: dict[str, int | Path]) -> Path:
+    """A .tar.gz whose members (name -> size of zeros, or a file to copy) are packed in that order."""
+    with tarfile.open(path, "w:gz") as archive:
+        for name, content in members.items():
+            if isinstance(content, Path):
+                archive.add(content, name)
+                continue
+            info = tarfile.TarInfo(name)
+            info.size = content
+            archive.addfile(info, io.BufferedReader(Zeros(content), _CHUNK))
+    return path
+
+
+@pytest.fixture(scope="module")
+def bombs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Every bomb the tests send, made once per test module: the four gzip names (the same bytes), and an
+    archive of each kind holding one expanding member (a notice, an OCDS package, a gzipped OCDS package)."""
+    folder = tmp_path_factory.mktemp("bombs")
+    packed = gzip_bomb(folder / GZIP_NAMES[0])
+    made = {name: packed if name == packed.name else Path(shutil.copy(packed, folder / name)) for name in GZIP_NAMES}
+    for member in ("notice.xml", "releases.json"):
+        stem = member.replace(".", "-")
+        made[f"{stem}.zip"] = zip_bomb(folder / f"{stem}.zip", {member: BOMB})
+        made[f"{stem}.tar.gz"] = tar_bomb(folder / f"{stem}.tar.gz", {member: BOMB})
+    with zipfile.ZipFile(folder / "releases-json-gz.zip", "w") as archive:
+        archive.write(packed, "releases.json.gz")
+    made["releases-json-gz.zip"] = folder / "releases-json-gz.zip"
+    made["releases-json-gz.tar.gz"] = tar_bomb(folder / "releases-json-gz.tar.gz", {"releases.json.gz": packed})
+    return made
