@@ -7,12 +7,15 @@ Every error response has the ``Error`` shape: ``{"error": code, "detail": messag
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
+from starlette.staticfiles import StaticFiles
 
 from api.schemas import Error, Problem
 from matcher.errors import (
@@ -27,6 +30,9 @@ from matcher.errors import (
 from matcher.services.access import AuthenticationError
 
 log = logging.getLogger(__name__)
+
+#: The methods a 405's Allow header may name (RFC 9110 section 9 and PATCH, RFC 5789), in its order.
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE")
 
 
 class UploadTooLarge(InvalidInput):
@@ -78,10 +84,13 @@ def status_of(exc: MatcherError) -> tuple[int, str]:
     return 503, "unavailable"  # unreachable: MatcherError is the last entry
 
 
-def _body(status: int, error: str, detail: str, problems: list[Problem] | None = None) -> JSONResponse:
+def _body(
+    status: int, error: str, detail: str, problems: list[Problem] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     payload = Error(error=error, detail=detail, problems=problems or [])
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(payload.model_dump(mode="json"), status_code=status, headers=headers)
+    extra = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    return JSONResponse(payload.model_dump(mode="json"), status_code=status, headers={**(headers or {}), **extra})
 
 
 async def _matcher_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -104,10 +113,33 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return _body(422, "invalid_request", f"{first.loc}: {first.msg}{more}", problems)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
-    return _body(exc.status_code, codes.get(exc.status_code, f"http_{exc.status_code}"), str(exc.detail))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    code = codes.get(exc.status_code, f"http_{exc.status_code}")
+    return _body(exc.status_code, code, str(exc.detail), headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """The methods the request's path answers to, for a 405's ``Allow`` (RFC 9110 section 15.5.6 requires it).
+    Starlette names those of the first route on the path only (``GET /tenders`` and ``POST /tenders`` are two
+    routes), and static files none. So each method is tried against every route with the path as the app
+    received it (a mount rewrites the scope's root path), through the routes' public ``matches``."""
+    root_path = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    allowed = []
+    for method in METHODS:
+        scope = {"type": "http", "method": method, "path": request.scope["path"], "root_path": root_path}
+        for route in request.app.router.routes:
+            if route.matches(scope)[0] is not Match.FULL:
+                continue
+            # A mount matches whatever the method; static files answer GET and HEAD only.
+            if not (isinstance(route, Mount) and isinstance(route.app, StaticFiles)) or method in ("GET", "HEAD"):
+                allowed.append(method)
+                break
+    return ", ".join(allowed)
 
 
 def install(app: FastAPI) -> None:
