@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     # the upload limit fits; zeros compress 1000x, and such a bomb is refused once it has expanded to the limit.
     max_decompressed_member_bytes: int | None = Field(default=None, ge=1024)
     max_decompressed_bytes: int | None = Field(default=None, ge=1024)
+    # Request heads, refused by the server before the app sees them (api.server.protocol): a request target
+    # longer than max_url_bytes is a 414; a head (request line and headers) larger than max_header_bytes, or
+    # more than max_header_count headers, a 431. 8 KiB is nginx's and Apache's request-line limit; 32 KiB of
+    # head is twice Node's 16 KiB; 100 headers is Apache's LimitRequestFields.
+    max_url_bytes: int = Field(default=8 * 1024, ge=256)
+    max_header_bytes: int = Field(default=32 * 1024, ge=1024)
+    max_header_count: int = Field(default=100, ge=8)
     secret_key: str | None = Field(default=None, description="signs unsubscribe links; generated if unset")
     public_url: str = "http://127.0.0.1:8000"
     # Every this many seconds each serving process checks (one key read) whether tenders were written since
