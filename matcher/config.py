@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import stat
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -12,6 +14,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 EncoderName = Literal["use-multilingual", "minilm", "minilm-bf16", "minilm-int8", "fake"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The SQLite database in ``home`` when no database URL is set (SQLite keeps -wal and -shm files beside it).
+DATABASE_FILE = "matcher.db"
+
+log = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
@@ -120,7 +126,32 @@ class Settings(BaseSettings):
 
     @property
     def db_url(self) -> str:
-        return self.database_url or f"sqlite:///{(self.home / 'matcher.db').resolve()}"
+        return self.database_url or f"sqlite:///{(self.home / DATABASE_FILE).resolve()}"
+
+    def ensure_home(self) -> Path:
+        """``home``, created private (0700) if missing, with its own database files kept private (0600).
+
+        What a demanding operator expects: what the matcher creates is readable by its own user only,
+        whatever the umask, since the home holds API key hashes, subscriber addresses, digest bodies, web
+        sessions and the unsubscribe signing key. A folder the operator made and pointed MATCHER_HOME at
+        keeps the mode they gave it (a group may read the indexes; tightening it is theirs to decide). The
+        home's database files are the matcher's own and are set 0600 on every start, also when an older
+        version left them 0644: a backup job runs as the same user (or copies with ``sqlite3 .backup``). A
+        database elsewhere (MATCHER_DATABASE_URL) is created 0600 by ``matcher.store.db`` and never changed.
+        """
+        try:
+            self.home.mkdir(mode=0o700, parents=True)
+            self.home.chmod(0o700)  # exactly: mkdir's mode passes through the umask
+        except FileExistsError:
+            pass
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            file = self.home / f"{DATABASE_FILE}{suffix}"
+            try:
+                if file.is_file() and stat.S_IMODE(file.stat().st_mode) != 0o600:
+                    file.chmod(0o600)
+            except OSError as exc:  # another user's file: opening it will say whether it can be used
+                log.warning("cannot make %s private (0600): %s", file, exc)
+        return self.home
 
     @property
     def indexes_dir(self) -> Path:

@@ -19,7 +19,7 @@ class Engine:
 
     def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
         self.settings = settings
-        settings.home.mkdir(parents=True, exist_ok=True)
+        settings.ensure_home()  # created private; its database files kept private (Settings.ensure_home)
         self.db = Database(settings.db_url)
         self.db.create_all()
         self.open_rule = OpenRule.from_settings(settings)  # what "open" means (matcher.normalize.openness)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,6 +25,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
+def _create_private(database: str | None) -> None:
+    """Create a new SQLite database file readable by its owner only (0600, whatever the umask): it will hold
+    API key hashes, subscriber addresses and digest bodies. SQLite gives its -wal and -shm files the mode of
+    the database file. An existing file keeps its mode (``Settings.ensure_home`` tightens the home's own);
+    in-memory and URI databases, or a folder that does not exist, are left to SQLite."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        fd = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        return  # it exists, or SQLite will name the problem when it opens the file
+    try:
+        os.fchmod(fd, 0o600)  # exactly: os.open's mode passes through the umask
+    finally:
+        os.close(fd)
+
+
 class Database:
     """Owns the engine. Tables are created on first use so a fresh ``MATCHER_HOME`` just works."""
 
@@ -36,6 +54,7 @@ class Database:
         except (ArgumentError, ImportError) as exc:
             raise InvalidInput(f"bad database URL {url!r}: {exc}") from exc
         if self.engine.dialect.name == "sqlite":
+            _create_private(self.engine.url.database)
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
     def create_all(self) -> None:
