@@ -33,6 +33,7 @@ from matcher import __version__
 from matcher.config import Settings, get_settings
 from matcher.errors import IndexNotReady
 from matcher.pipeline import Matcher
+from matcher.services.index_catchup import IndexCatchUp
 from matcher.services.result_cache import ResultCache
 
 log = logging.getLogger(__name__)
@@ -104,15 +105,32 @@ def warm_up(matcher: Matcher) -> None:
         log.warning("serving without an index: %s", exc)
 
 
-def create_app(settings: Settings | None = None, *, matcher: Matcher | None = None, warm: bool = False) -> FastAPI:
-    """The API over ``matcher`` (or a new Matcher from ``settings``/the environment)."""
+def index_catch_up(matcher: Matcher) -> IndexCatchUp | None:
+    """Start following the store's tenders with this home's index (README, "Two replicas"); None when
+    ``index_catch_up_seconds`` is 0."""
+    interval = matcher.settings.index_catch_up_seconds
+    if interval <= 0:
+        return None
+    follower = IndexCatchUp(matcher.catalog, interval)
+    follower.start()
+    return follower
+
+
+def create_app(
+    settings: Settings | None = None, *, matcher: Matcher | None = None, warm: bool = False, catch_up: bool = False,
+) -> FastAPI:
+    """The API over ``matcher`` (or a new Matcher from ``settings``/the environment). ``catch_up`` keeps the
+    index in step with tenders other replicas and jobs write to the store (``index_catch_up``)."""
     core = matcher or Matcher(settings or get_settings())
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if warm:
             warm_up(core)
+        follower = index_catch_up(core) if catch_up else None
         yield
+        if follower is not None:
+            follower.stop()
         if matcher is None:  # we made it, so we close it
             core.close()
 
@@ -141,5 +159,6 @@ def create_app(settings: Settings | None = None, *, matcher: Matcher | None = No
 
 
 def app_factory() -> FastAPI:
-    """For ``uvicorn --factory`` (one call per worker process): settings from ``MATCHER_*``, warmed up."""
-    return create_app(warm=True)
+    """For ``uvicorn --factory`` (one call per worker process): settings from ``MATCHER_*``, warmed up, and
+    its index following the store."""
+    return create_app(warm=True, catch_up=True)
