@@ -28,6 +28,7 @@ from fastapi_offline import FastAPIOffline
 from api import errors, web
 from api.jobs import JobRegistry
 from api.logs import install_access_log_redaction
+from api.security_headers import SecurityHeaders
 from api.uploads import MULTIPART_OVERHEAD, BodyLimit
 from matcher import __version__
 from matcher.config import Settings, get_settings
@@ -152,6 +153,7 @@ def create_app(
     errors.install(app)
     install_access_log_redaction()  # unsubscribe tokens travel in query strings
     app.add_middleware(BodyLimit, limit=core.settings.max_upload_bytes + MULTIPART_OVERHEAD)
+    app.add_middleware(SecurityHeaders)  # nosniff, no-store for credentials, a CSP on HTML (api.security_headers)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(f"api.routes.{name}").router)
     web.install(app)  # the workspace's pages under /web (api.web)
