@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import FirmAccess, MatcherDep, PrincipalDep, SettingsDep
-from api.errors import ERRORS, responses
+from api.errors import BODY_ERRORS, ERRORS, responses
 from api.pages import unsubscribe_confirmation, unsubscribed
 from api.schemas import CountryCode
 from matcher.digest.plan import preview
@@ -102,7 +102,7 @@ def list_subscriptions(firm_id: FirmAccess, matcher: MatcherDep) -> list[Subscri
 
 @router.post(
     "/firms/{firm_id}/subscriptions", summary="Subscribe an address (the firm itself, its partner, officers)",
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_201_CREATED, responses=BODY_ERRORS,
 )
 def create_subscription(
     firm_id: FirmAccess, body: SubscriptionIn, matcher: MatcherDep, principal: PrincipalDep
@@ -149,6 +149,7 @@ HTML_OR_JSON: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {"schema": {"type": "string"}}},
           "description": "Unsubscribed: an HTML page when the client accepts text/html (a browser), else JSON"},
     **responses(404, 422),
+    **BODY_ERRORS,
 }
 
 
