@@ -72,9 +72,12 @@ def as_uploaded(text: str, path: Path, filename: str | None) -> str:
     """``text`` with the saved upload's temporary path replaced by the client's file name. Readers name files
     by path (right for the CLI, where the path is the user's own); a client must not learn where uploads
     land on the server. Any other mention of the temporary folder is dropped too."""
-    for saved in {path, path.resolve()}:
+    # Longest first: where the temporary folder is behind a symlink (macOS's /var -> /private/var), the
+    # resolved path contains the other one.
+    for saved in sorted({path, path.resolve()}, key=lambda p: len(str(p)), reverse=True):
         text = text.replace(str(saved), client_name(filename))
-        text = text.replace(f"{saved.parent}{os.sep}", "").replace(str(saved.parent), "the upload")
+    for folder in sorted({path.parent, path.resolve().parent}, key=lambda p: len(str(p)), reverse=True):
+        text = text.replace(f"{folder}{os.sep}", "").replace(str(folder), "the upload")
     return text
 
 

@@ -9,9 +9,11 @@ import io
 import tarfile
 import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 
+from api.uploads import as_uploaded
 from tests.api.conftest import World
 
 
@@ -90,3 +92,18 @@ def test_error_names_the_client_file_as_sent(world: World) -> None:
                                  headers=world.auth("officer"))
     assert response.status_code == 400
     assert response.json()["detail"].startswith("Firms (2024).json: not valid JSON")
+
+
+def test_a_saved_path_inside_its_resolved_form_is_hidden_either_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On macOS temporary files live under /var/folders, a link to /private/var/folders: the path a reader
+    prints may be either, and the shorter one is inside the longer. (A relative path stands for /var here.)"""
+    (tmp_path / "private" / "var" / "matcher-upload-abc").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "private")
+    saved = Path("var/matcher-upload-abc/notice.xml")
+    saved.touch()
+    assert str(saved) in str(saved.resolve())
+    for named in (saved, saved.resolve()):
+        assert as_uploaded(f"{named}: not well-formed XML", saved, "Notice.xml") == "Notice.xml: not well-formed XML"
+    assert as_uploaded(f"cannot list {saved.resolve().parent}", saved, "n.xml") == "cannot list the upload"
