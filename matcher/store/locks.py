@@ -65,7 +65,7 @@ class LockState:
     process: ProcessIdentity | None = None  # the holder's process, when it recorded one
 
     def describe(self) -> str:
-        """"pid 12 on host-a, until ..." for messages; the holder's id when its process is unknown."""
+        """For messages: ``pid 12 on host-a, until ...``, or the holder's id when its process is unknown."""
         who = self.process.describe() if self.process is not None else f"holder {self.holder}"
         return f"{who}, until {self.expires_at}"
 
