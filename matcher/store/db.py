@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from matcher.errors import InvalidInput, MatcherError
@@ -59,7 +59,14 @@ class Database:
 
     def create_all(self) -> None:
         try:
-            metadata.create_all(self.engine)
+            with self.engine.begin() as conn:
+                if self.engine.dialect.name == "postgresql":
+                    # Processes starting together on a new database (workers, replicas, a CLI command) would
+                    # each create the tables and all but one fail on PostgreSQL's catalog (UniqueViolation on
+                    # pg_type); this lock, held until the transaction ends, lets one create them and the
+                    # others then find them. The key is an arbitrary constant: "matcher create_all".
+                    conn.execute(text("SELECT pg_advisory_xact_lock(7310258412)"))
+                metadata.create_all(conn)
         except OperationalError as exc:
             raise MatcherError(f"cannot open database {self.safe_url}: {exc.orig}") from exc
 

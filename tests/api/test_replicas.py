@@ -196,8 +196,8 @@ def recommended(client: httpx.Client) -> list[str]:
 
 def test_two_replicas_share_writes_indexes_and_jobs(homes: tuple[Home, Home], publisher: HTTPServer) -> None:
     a, b = homes
-    # The first command creates the tables. Processes that all find a fresh database empty and create them
-    # at once collide in PostgreSQL's catalog (a UniqueViolation on pg_type; reported with issue 15).
+    # Processes starting together on the fresh database create the tables under an advisory lock
+    # (tests/store/test_create_all_race.py); the officer's key comes first because the servers need none.
     officer = a.cli("keys", "create", "--role", "officer", "--name", "officer-1").strip()
     a.start()
     b.start(workers=2)  # two processes in one home: one of them catches up, both serve the new build
