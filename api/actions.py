@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+from api.import_worker import ImportWorker, Stored, WorkOrder
 from api.jobs import JobRegistry
 from api.schemas import (
     FeedbackEventOut,
@@ -34,9 +35,11 @@ from api.schemas import (
     TenderBatch,
 )
 from api.uploads import hide_upload_path, saved_upload
+from matcher.config import Settings
 from matcher.errors import Conflict, IndexNotReady, InvalidInput, NotFound
-from matcher.ingest.base import describe_validation_error
-from matcher.pipeline import IngestResult, Matcher
+from matcher.ingest.base import describe_validation_error, table_format
+from matcher.ingest.detect import tender_format
+from matcher.pipeline import Matcher
 from matcher.ranking.reasons import ReasonLanguage, summary_in
 from matcher.schema import FirmProfile, IngestReport, Match
 from matcher.search.retrieve import MatchQuery
@@ -49,10 +52,17 @@ from matcher.store.shortlists import FeedbackEvent, Status
 
 # ----------------------------------------------------------------------------- imports and the index
 def schedule_index_sync(matcher: Matcher, jobs: JobRegistry, background: BackgroundTasks) -> JobPublic:
-    """Bring the index in step with the store after the response is sent; reads keep the current build."""
+    """Bring the index in step with the store after the response is sent, in a child process
+    (``api.import_worker``); reads keep the current build meanwhile."""
     job = jobs.submit("index-sync")
-    background.add_task(jobs.run, job.job_id, lambda: matcher.build_index().summary())
+    background.add_task(_sync_in_worker, matcher.settings, jobs, job.job_id)
     return job
+
+
+def _sync_in_worker(settings: Settings, jobs: JobRegistry, job_id: str) -> None:
+    """Runs as a background task, in a thread: it only waits for the child."""
+    with ImportWorker(WorkOrder("index", settings)) as worker:
+        jobs.run(job_id, worker.indexed)
 
 
 def summary(report: IngestReport, job: JobPublic | None = None) -> IngestSummary:
@@ -66,29 +76,54 @@ def upsert_tenders(
     matcher: Matcher, jobs: JobRegistry, background: BackgroundTasks, batch: TenderBatch
 ) -> IngestSummary:
     result = matcher.upsert_tenders(batch.tenders, sync=False)
-    return _with_sync(result, matcher, jobs, background)
+    changed = result.report.new + result.report.updated
+    job = schedule_index_sync(matcher, jobs, background) if changed or not matcher.index.exists() else None
+    return summary(result.report, job)
 
 
 async def import_tenders(
     matcher: Matcher, jobs: JobRegistry, background: BackgroundTasks, upload: UploadFile
 ) -> IngestSummary:
+    """Store an uploaded tender file and sync the index, both in a child process (``api.import_worker``):
+    the answer waits for the file to be stored (a file that cannot be read is refused with its error, and
+    nothing is stored); the index sync goes on as the summary's job."""
     async with saved_upload(upload, matcher.settings.max_upload_bytes) as path:
-        result = await run_in_threadpool(matcher.ingest_tenders, [path], False)
-        hide_upload_path(result.report, path, upload.filename)
-    return _with_sync(result, matcher, jobs, background)
-
-
-def _with_sync(result: IngestResult, matcher: Matcher, jobs: JobRegistry, bg: BackgroundTasks) -> IngestSummary:
-    changed = result.report.new + result.report.updated
-    job = schedule_index_sync(matcher, jobs, bg) if changed or not matcher.index.exists() else None
-    return summary(result.report, job)
+        tender_format(path)  # an unknown file type is refused before a worker starts
+        worker, stored = await _stored_by_worker(WorkOrder("tenders", matcher.settings, path))
+        hide_upload_path(stored.report, path, upload.filename)
+    if not stored.syncing:
+        await run_in_threadpool(worker.close)
+        return summary(stored.report)
+    job = jobs.submit("index-sync")
+    background.add_task(_follow_sync, worker, jobs, job.job_id)
+    return summary(stored.report, job)
 
 
 async def import_firms(matcher: Matcher, upload: UploadFile) -> IngestSummary:
+    """Store an uploaded firm file in a child process (``api.import_worker``), answering once it is stored."""
     async with saved_upload(upload, matcher.settings.max_upload_bytes) as path:
-        result = await run_in_threadpool(matcher.ingest_firms, [path])
-        hide_upload_path(result.report, path, upload.filename)
-    return summary(result.report)
+        table_format(path)  # an unknown file type is refused before a worker starts
+        worker, stored = await _stored_by_worker(WorkOrder("firms", matcher.settings, path))
+        hide_upload_path(stored.report, path, upload.filename)
+    await run_in_threadpool(worker.close)
+    return summary(stored.report)
+
+
+async def _stored_by_worker(order: WorkOrder) -> tuple[ImportWorker, Stored]:
+    """A started worker and its ``Stored`` report; on any error (the file refused, the worker gone) the
+    worker is stopped and its slot freed before the error goes on."""
+    worker = await run_in_threadpool(ImportWorker, order)  # may wait for a slot
+    try:
+        return worker, await run_in_threadpool(worker.stored)
+    except BaseException:
+        await run_in_threadpool(worker.stop)
+        raise
+
+
+def _follow_sync(worker: ImportWorker, jobs: JobRegistry, job_id: str) -> None:
+    """The index job follows the worker's sync (a background task, in a thread: it only waits)."""
+    with worker:
+        jobs.run(job_id, worker.indexed)
 
 
 # ----------------------------------------------------------------------------- firms

@@ -43,7 +43,11 @@ def create(body: FirmCreate, matcher: MatcherDep, _: OfficerDep) -> FirmPublic:
     return actions.create_firm(matcher, body)
 
 
-@router.post("/import", summary="Import firm profiles by upload (officers)", responses=BODY_ERRORS)
+@router.post(
+    "/import", summary="Import firm profiles by upload (officers)", responses={**BODY_ERRORS, **responses(503)},
+    description="The file is parsed and stored by a worker process at a lower CPU priority (reads keep their "
+    "CPU); the answer comes once it is stored. 503: the worker stopped before it reported (upload again).",
+)
 async def import_file(file: Upload, matcher: MatcherDep, _: OfficerDep) -> IngestSummary:
     return await actions.import_firms(matcher, file)
 

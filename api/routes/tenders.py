@@ -1,7 +1,8 @@
 """Tenders: batch upsert and file import (officers), get, search, delete (officers), reverse match.
 
-Imports store synchronously and then sync the search index in the background: the response carries the
-ingest summary and the index job; searches and recommendations keep using the previous index meanwhile.
+An import is parsed, stored and indexed by a worker process at a lower CPU priority (``api.import_worker``),
+so reads keep their CPU: the response comes once the file is stored and carries the ingest summary and the
+index job; searches and recommendations keep using the previous index until the job ends.
 """
 
 from __future__ import annotations
@@ -46,7 +47,12 @@ def upsert(
     return actions.upsert_tenders(matcher, jobs, background, body)
 
 
-@router.post("/import", summary="Import a tender file by upload (officers)", responses=BODY_ERRORS)
+@router.post(
+    "/import", summary="Import a tender file by upload (officers)", responses={**BODY_ERRORS, **responses(503)},
+    description="The file is parsed and stored by a worker process at a lower CPU priority (reads keep their "
+    "CPU); the answer comes once it is stored, with the index sync as its job (GET /jobs/{job_id}). 503: the "
+    "worker stopped before it reported (upload again: what it stored counts as unchanged).",
+)
 async def import_file(
     file: Upload, matcher: MatcherDep, jobs: JobsDep, background: BackgroundTasks, _: OfficerDep
 ) -> IngestSummary:
