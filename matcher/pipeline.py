@@ -146,6 +146,9 @@ class Matcher:
     def recommend(self, firm: str | FirmProfile, query: MatchQuery | None = None) -> list[Match]:
         return self.recommender.recommend(firm, query)
 
+    def recommend_as_firm(self, firm_id: str, query: MatchQuery | None = None) -> list[Match]:
+        return self.recommender.recommend_as_firm(firm_id, query)
+
     def recommend_many(
         self, firms: Sequence[str | FirmProfile], query: MatchQuery | Sequence[MatchQuery] | None = None,
         progress: bool = False, decisions: Mapping[str, Mapping[str, Status]] | None = None,

@@ -31,7 +31,6 @@ from matcher.pipeline import Matcher
 from matcher.schema import Match
 from matcher.search.retrieve import MatchQuery
 from matcher.services.result_cache import ResultCache
-from matcher.store.shortlists import Status
 
 router = APIRouter(tags=["recommendations"], responses=ERRORS)
 _MATCHES = TypeAdapter(list[MatchPublic])
@@ -68,9 +67,7 @@ async def recommendations(
 
 
 def _ranked(matcher: Matcher, firm_id: str, query: MatchQuery, firm_view: bool) -> list[Match]:
-    """The firm's ranking; for its own key with its partner's decisions only (no proposed items)."""
-    decisions: dict[str, dict[str, Status]] | None = None
+    """The firm's ranking; for its own key without the items its partner only proposed."""
     if firm_view:
-        stored = matcher.decisions([firm_id]).get(firm_id, {})
-        decisions = {firm_id: {tender: status for tender, status in stored.items() if status != "proposed"}}
-    return matcher.recommend_many([firm_id], query, decisions=decisions)[0]
+        return matcher.recommend_as_firm(firm_id, query)
+    return matcher.recommend_many([firm_id], query)[0]

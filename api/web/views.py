@@ -173,10 +173,12 @@ def firm_rows(matcher: Matcher, principal: Principal, firm_id: str, filters: Fil
     """The firm's recommendations through ``filters``, with their shortlist state (a firm key sees only the
     items its partner approved, as in the API) and which are new to this person."""
     now = matcher.settings.now()
-    matches = matcher.recommend(firm_id, filters.match_query())
+    query = filters.match_query()
+    own = principal.role == "firm"
+    matches = matcher.recommend_as_firm(firm_id, query) if own else matcher.recommend(firm_id, query)
     tenders = matcher.fetch_tenders([m.tender_id for m in matches])
     kept = [m for m in matches if filters.keep(tenders.get(m.tender_id), m, now)][:FIRM_PAGE_MATCHES]
-    status: Status | None = "approved" if principal.role == "firm" else None
+    status: Status | None = "approved" if own else None
     items = {i.tender_id: i for i in matcher.shortlist(firm_id, status)}
     new = matcher.unseen_tenders(principal.name, firm_id, [m.tender_id for m in kept])
     if not filters.active:  # only the whole list counts as seen
@@ -215,9 +217,13 @@ def home_rows(matcher: Matcher, principal: Principal, page: int) -> tuple[int, l
 def summaries(matcher: Matcher, principal: Principal, firms: list[FirmProfile]) -> list[FirmSummary]:
     now = matcher.settings.now()
     decisions = matcher.decisions([f.firm_id for f in firms])
+    own = principal.role == "firm"  # a firm sees its approved items, never its partner's proposals
+    if own:
+        decisions = {f: {t: s for t, s in d.items() if s != "proposed"} for f, d in decisions.items()}
     found = []
     for firm in firms:
-        matches = matcher.recommend(firm.firm_id, MatchQuery(k=HOME_MATCHES))
+        query = MatchQuery(k=HOME_MATCHES)
+        matches = matcher.recommend_as_firm(firm.firm_id, query) if own else matcher.recommend(firm.firm_id, query)
         strong = [m.tender_id for m in matches if m.fit_band == "strong"]
         new = matcher.unseen_tenders(principal.name, firm.firm_id, strong) if strong else set()
         statuses = decisions.get(firm.firm_id, {})

@@ -97,6 +97,23 @@ class Recommender:
         until = fresh_until(matches, ranked_at, timedelta(seconds=self.settings.result_cache_max_age))
         return min(until, next_day(ranked_at))
 
+    def recommend_as_firm(self, firm_id: str, query: MatchQuery | None = None) -> list[Match]:
+        """What the firm itself may see. A firm sees the items its partner approved, not those still proposed
+        (the shortlist's rule), so it is ranked as if proposed items were not on the shortlist: no "awaiting
+        the partner's decision" note, feedback part or boost gives a proposal away. Rejected items stay out and
+        approved ones keep their reason. Cached apart from the partner's view."""
+        key = self.recommendation_key(firm_id, query)
+        view = (key, "firm's own view") if key is not None else None
+        now = self.engine.now()
+        found = self._results.get(view, now) if view is not None else None
+        if found is None:
+            stored = self.shortlists.decisions([firm_id]).get(firm_id, {})
+            decisions = {firm_id: {tender: status for tender, status in stored.items() if status != "proposed"}}
+            found = self.recommend_many([firm_id], query, decisions=decisions)[0]
+            if view is not None:
+                self._results.put(view, found, self.fresh_until(found, now))
+        return [m.model_copy() for m in found]
+
     def recommend_many(
         self, firms: Sequence[str | FirmProfile], query: MatchQuery | Sequence[MatchQuery] | None = None,
         progress: bool = False, decisions: Mapping[str, Mapping[str, Status]] | None = None,

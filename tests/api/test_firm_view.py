@@ -69,3 +69,21 @@ def test_the_firm_view_does_not_change_what_the_partner_sees(world: World, propo
     recommendations(world, "firm")  # cached for the firm first
     matches = {m["tender_id"]: m for m in recommendations(world, "partner")}
     assert "on_shortlist" in kinds(matches[waiting])
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_firms_own_web_pages_show_no_proposal(world: World, proposed: tuple[str, str], lang: str) -> None:
+    """The workspace's firm page and home page rank for a firm session as the API does for a firm key (issue
+    15, item 9: the web pages still said "awaiting the partner's decision" to the firm)."""
+    from fastapi.testclient import TestClient
+
+    from tests.web.pages_world import page_text, sign_in
+
+    partner = TestClient(world.client.app)
+    assert sign_in(partner, world.keys["partner"]).status_code == 303
+    assert AWAITING[lang] in page_text(partner.get(f"/web/firms/{OWN}", params={"lang": lang}).text)  # partner's
+    firm = TestClient(world.client.app)
+    assert sign_in(firm, world.keys["firm"]).status_code == 303
+    for page in (f"/web/firms/{OWN}", "/web/"):
+        html = firm.get(page, params={"lang": lang}).text
+        assert AWAITING[lang] not in page_text(html) and "on_shortlist" not in html
