@@ -9,6 +9,7 @@ officers only; untrusted text as text; Korean."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import lxml.html
 import pytest
@@ -217,7 +218,10 @@ def test_the_page_polls_a_run_until_it_ends(world: World, visitor: Visitor, sour
     fragment = officer.get(status_path, headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.text
     assert run_block(fragment.text).get("hx-get") == status_path
-    asyncio.run(background())  # the job runs
+    # The job runs, on a thread of its own: a browser test run earlier in the session (Playwright) can leave
+    # an event loop set on this thread, where asyncio.run refuses to start.
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, background()).result()
     ended = run_block(officer.get(status_path, headers={"HX-Request": "true"}).text)
     assert ended.get("hx-get") is None and ended.xpath(".//*[@id='feed-run']/@data-state") == ["done"]
     assert "2 pages: 0 new, 0 updated, 5 unchanged" in ended.text_content()
