@@ -9,6 +9,7 @@ decides what either means for the digest log.
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import ssl
 import time
@@ -130,11 +131,15 @@ class SmtpSender:
 
 class OutboxSender:
     """Writes each message to ``DIR/<digest id>.eml``. A resent digest overwrites its own file, so the
-    outbox holds every digest exactly once whatever happened to earlier runs."""
+    outbox holds every digest exactly once whatever happened to earlier runs. The messages carry subscribers'
+    addresses and live unsubscribe links, so the files are the owner's only (0600) and a folder created here
+    is 0700 (an existing folder keeps the mode its owner gave it)."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if not self.folder.exists():
+            self.folder.mkdir(parents=True, mode=0o700)
+            self.folder.chmod(0o700)  # mkdir's mode passes through the umask
 
     def __enter__(self) -> OutboxSender:
         return self
@@ -147,7 +152,10 @@ class OutboxSender:
         target = self.folder / f"{name}.eml"
         temporary = target.with_suffix(".eml.tmp")
         try:
-            temporary.write_bytes(bytes(message))
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                os.fchmod(handle.fileno(), 0o600)  # exactly, whatever the umask (or an older file's mode)
+                handle.write(bytes(message))
             temporary.replace(target)  # atomic: a reader never sees half a message
         except OSError as exc:
             raise TemporaryFailure(f"cannot write {target}: {exc}") from exc

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
+import stat
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -90,3 +92,21 @@ def test_outbox_writes_one_file_per_digest_even_when_resent(tmp_path: Path) -> N
     assert [f.name for f in files] == ["abc.eml"]
     parsed = email.message_from_bytes(files[0].read_bytes(), policy=email.policy.default)
     assert parsed["Subject"] == "again"
+
+
+def test_outbox_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
+    """Digest files hold subscribers' addresses and live unsubscribe links (issue 15, item 9)."""
+    previous = os.umask(0o022)
+    try:
+        outbox = OutboxSender(tmp_path / "out")
+        outbox.send(message("first"))
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o700
+    assert [stat.S_IMODE(f.stat().st_mode) for f in (tmp_path / "out").glob("*.eml")] == [0o600]
+    existing = tmp_path / "mine"
+    existing.mkdir(mode=0o755)
+    existing.chmod(0o755)
+    OutboxSender(existing).send(message("second"))
+    assert stat.S_IMODE(existing.stat().st_mode) == 0o755  # the owner's own folder keeps its mode
+    assert stat.S_IMODE((existing / "abc.eml").stat().st_mode) == 0o600
