@@ -7,10 +7,10 @@ coincide today, so either side can change without silently changing the other.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Header
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import (
@@ -29,8 +29,9 @@ from matcher.search.code_inference import MAX_SUGGESTIONS, SuggestedCode
 
 T = TypeVar("T")
 
-#: The shape every id in a path has (the core's Identifier rule), so bad ids are 422 before any lookup.
-ID_PATTERN = r"^[^\s/?#]{1,200}$"
+#: The shape every id in a path has (the core's Identifier rule, and no control characters: PostgreSQL keeps no
+#: NUL in text, so one reached the store as a 500), so bad ids are 422 before any lookup.
+ID_PATTERN = r"^[^\s/?#\x00-\x1f\x7f]{1,200}$"
 Note = Annotated[str, Field(max_length=2000, description="free text for the partner, the firm or the officer")]
 #: A country as the API takes it: the core's rule (``matcher.schema.Country``), stated in the OpenAPI document
 #: so that clients (and schemathesis) know it. Lower case and the EU's UK/EL are accepted too, normalised.
@@ -40,7 +41,32 @@ CountryCode = Annotated[Country, WithJsonSchema({
 })]
 
 
-class _In(BaseModel):
+def no_nul(value: Any) -> Any:
+    """``value`` as it is, unless text in it (a string, or one inside a list or dict) holds a NUL character:
+    PostgreSQL keeps none in text (a request carrying one was a 500 there), and no notice or profile needs one."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{value[:60]!r} contains a NUL character (\\x00), which text may not")
+    elif isinstance(value, list | tuple):
+        for item in value:
+            no_nul(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            no_nul(key)
+            no_nul(item)
+    return value
+
+
+class _NoNul(BaseModel):
+    """Every field of a request model is refused with a NUL in its text (``no_nul``); the 422 names the field."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        return no_nul(value)
+
+
+class _In(_NoNul):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
@@ -167,7 +193,7 @@ class Deleted(BaseModel):
 
 
 # ----------------------------------------------------------------------------- tenders
-class TenderIn(Tender):
+class TenderIn(_NoNul, Tender):
     """A tender notice as sent by a client (unknown fields are rejected)."""
 
 
@@ -180,7 +206,7 @@ class TenderPublic(Tender):
 
 
 # ----------------------------------------------------------------------------- firms
-class FirmCreate(FirmProfile):
+class FirmCreate(_NoNul, FirmProfile):
     """A new firm profile (the description may be in any language, Korean included)."""
 
 

@@ -25,7 +25,8 @@ from matcher.pipeline import Matcher
 from matcher.store.subscriptions import Subscription, SubscriptionSpec
 
 router = APIRouter(tags=["digests"], responses=ERRORS)
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+#: An address's shape, without control characters (a NUL was a 500 on PostgreSQL).
+EMAIL = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
 
 
 class SubscriptionIn(BaseModel):

@@ -1,24 +1,21 @@
 """What the schemathesis contract run (``test_schemathesis.py``, issue 15) found, each pinned by a plain test.
 
-Every operation that takes a body answers an unreadable one with 400 and an oversized one with 413, so each
-must document both (the subscription routes did not: schemathesis got an undocumented 400 as the firm's key).
+- Every operation that takes a body answers an unreadable one with 400 and an oversized one with 413, so each
+  must document both (the subscription routes did not: schemathesis got an undocumented 400 as the firm's key).
+- A NUL character in any text of a request body is a 422 naming the field, on every store (PostgreSQL keeps no
+  NUL in text: a 500 there).
 """
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
+import re
 from typing import Any
 
 import pytest
 
-from api.main import create_app
-from matcher.config import Settings
 from tests.api.conftest import OWN, UPLOAD_LIMIT, World
-
-DOCUMENT: dict[str, Any] = create_app(
-    Settings(home=Path(tempfile.mkdtemp(prefix="matcher-openapi-")), encoder="fake")
-).openapi()
+from tests.api.contract import DOCUMENT
+from tests.api.test_bad_input import snapshot
 
 #: A path per templated segment, naming things that exist (the body is refused before any lookup anyway).
 PATH_VALUES = {"{firm_id}": OWN, "{tender_id}": "ted:000000-1999", "{name}": "ted-water"}
@@ -61,3 +58,68 @@ def test_unreadable_and_oversized_bodies_get_documented_statuses(
     assert {unreadable.status_code, 413} <= documented(method, path)
     # Both also document 400: a body can be unreadable in more than one way (multipart too).
     assert {400, 413} <= documented(method, path)
+
+
+# ----------------------------------------------------------------------------- NUL characters
+#: (operation, body) with a NUL in one text field, and the field the 422 must name. PostgreSQL keeps no NUL in
+#: text: each was a 500 (psycopg DataError) there and stored as sent on SQLite (schemathesis found the
+#: subscription's email as an officer on PostgreSQL).
+NUL_BODIES: list[tuple[str, str, dict[str, Any], str]] = [
+    ("POST", "/firms", {"firm_id": "nul-firm", "name": "Nul\x00", "description": "pumps"}, "body.name"),
+    ("POST", "/firms", {"firm_id": "nul-firm", "name": "Nul", "description": "pumps", "keywords": ["a\x00"]},
+     "body.keywords"),
+    ("PATCH", f"/firms/{OWN}", {"description": "pumps\x00"}, "body.description"),
+    ("PATCH", f"/firms/{OWN}", {"certifications": ["ISO\x009001"]}, "body.certifications"),
+    ("POST", f"/firms/{OWN}/shortlist", {"tender_id": "{tender}", "note": "\x00"}, "body.note"),
+    ("PATCH", f"/firms/{OWN}/shortlist/{{seeded}}", {"status": "approved", "note": "ok\x00"}, "body.note"),
+    ("POST", f"/firms/{OWN}/shortlist/from-recommendations", {"note": "\x00"}, "body.note"),
+    ("POST", f"/firms/{OWN}/subscriptions", {"email": "a@example.com\x00"}, "body.email"),
+    ("POST", "/tenders", {"tenders": [{"tender_id": "a:1", "source": "a", "title": "t\x00"}]},
+     "body.tenders.0.title"),
+    ("POST", "/tenders", {"tenders": [{"tender_id": "a:1", "source": "a", "title": "t", "titles": {"fr": "\x00"}}]},
+     "body.tenders.0.titles"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "field"), NUL_BODIES, ids=lambda v: str(v)[:40])
+def test_a_nul_in_text_is_refused_naming_the_field(
+    world: World, method: str, path: str, body: dict[str, Any], field: str
+) -> None:
+    tender, seeded = world.tenders[1], world.tenders[0]
+    path = path.replace("{seeded}", seeded)
+    body = {k: (tender if v == "{tender}" else v) for k, v in body.items()}
+    before = snapshot(world)
+    response = world.client.request(method, path, json=body, headers=world.auth("officer"))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith(f"{field}: "), response.text
+    assert snapshot(world) == before
+
+
+#: A NUL in an id in the path (every id there has the same rule, ``api.schemas.ID_PATTERN``).
+NUL_PATHS = [
+    ("GET", "/tenders/ted%00x", "path.tender_id"), ("DELETE", "/tenders/ted%00x", "path.tender_id"),
+    ("GET", "/tenders/ted%00x/firms", "path.tender_id"), ("GET", "/firms/x%00", "path.firm_id"),
+    ("PATCH", f"/firms/{OWN}/shortlist/a%00", "path.tender_id"),
+    ("PUT", "/partners/partner-a/firms/x%00", "path.firm_id"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "field"), NUL_PATHS, ids=lambda v: str(v))
+def test_a_nul_in_a_path_id_is_refused_naming_it(world: World, method: str, path: str, field: str) -> None:
+    body = {"status": "approved"} if method == "PATCH" else None
+    response = world.client.request(method, path, json=body, headers=world.auth("officer"))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith(f"{field}: "), response.text
+
+
+def test_the_documented_id_patterns_refuse_a_nul() -> None:
+    patterns = {
+        (path, parameter["name"]): parameter["schema"]["pattern"]
+        for path, operations in DOCUMENT["paths"].items()
+        for operation in operations.values()
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "path"
+    }
+    assert {name for _, name in patterns} >= {"firm_id", "tender_id", "partner", "name", "job_id", "subscription_id"}
+    for (path, name), pattern in patterns.items():
+        assert re.fullmatch(pattern, "x\x00") is None, (path, name, pattern)
