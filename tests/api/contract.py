@@ -29,6 +29,7 @@ from schemathesis.checks import (
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.transport import Response
@@ -236,7 +237,7 @@ def documented_headers_sent(ctx: CheckContext, response: Response, case: Case[An
     """A header the document names for a status is sent with it (schemathesis only insists on those marked
     required): a 202's Location is where the client polls the run."""
     definition = case.operation.responses.find_by_status_code(response.status_code)
-    missing = [name for name in (definition.headers if definition is not None else {})
+    missing = [name for name, _ in (definition.headers.items() if definition is not None else [])
                if name.lower() not in response.headers]
     assert not missing, f"{case.operation.label} answered {response.status_code} without {missing}"
     return None
@@ -258,10 +259,11 @@ def private_answers_not_stored(ctx: CheckContext, response: Response, case: Case
     return None
 
 
-#: 0 server errors and 0 schema violations: status codes, content types, headers and bodies as documented.
+#: 0 server errors and 0 schema violations: status codes, content types, headers and bodies as documented; a
+#: method a path does not take is a 405 naming those it does in ``Allow`` (issue 15, item 9: TRACE).
 CONFORMANCE: list[CheckFunction] = [
     not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-    response_schema_conformance, documented_headers_sent, security_headers,
+    response_schema_conformance, documented_headers_sent, security_headers, unsupported_method,
 ]
 KEYED: list[CheckFunction] = [key_accepted, private_answers_not_stored]
 ROLE_CHECKS: dict[Role, list[CheckFunction]] = {
