@@ -1,7 +1,8 @@
 """What the routes do, beyond one facade call: scheduling index syncs, merging updates, shaping results.
 
-Routes stay 5-10 line shims over these functions and the ``Matcher`` facade. Blocking work (imports,
-ranking) runs in Starlette's threadpool: routes that call it are plain ``def`` or use ``run_in_threadpool``.
+Routes stay 5-10 line shims over these functions and the ``Matcher`` facade. Blocking work (ranking) runs in
+Starlette's threadpool: routes that call it are plain ``def`` or use ``run_in_threadpool``. Imports and index
+syncs run in a child process (``api.import_worker``), which a thread of the pool only waits for.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Literal
 
+import anyio
 from fastapi import BackgroundTasks, Response, UploadFile
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
@@ -116,7 +118,8 @@ async def _stored_by_worker(order: WorkOrder) -> tuple[ImportWorker, Stored]:
     try:
         return worker, await run_in_threadpool(worker.stored)
     except BaseException:
-        await run_in_threadpool(worker.stop)
+        with anyio.CancelScope(shield=True):  # a cancelled request must still end its child and free the slot
+            await run_in_threadpool(worker.stop)
         raise
 
 
