@@ -27,6 +27,7 @@ PARTS = {
     "digest": "benchmarks.digest_scale",
     "web": "benchmarks.web_pages",
     "feeds": "benchmarks.feeds_day",
+    "import": "benchmarks.import_load",
 }
 
 PREAMBLE = """\

@@ -60,6 +60,7 @@ class Load:
     p99_ms: float
     errors: int
     requests: int
+    max_ms: float = 0.0
 
 
 def free_port() -> int:
@@ -87,14 +88,15 @@ def _ms(text: str) -> float:
 
 
 def parse_wrk(out: str) -> Load:
-    """Requests/s, p50 and p99 from ``wrk --latency`` output; errors are socket errors plus non-2xx."""
+    """Requests/s, p50, p99 and max from ``wrk --latency`` output; errors are socket errors plus non-2xx."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    slowest = _ms(re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return Load(rps, p50, p99, errors + (int(non2xx.group(1)) if non2xx else 0), requests)
+    return Load(rps, p50, p99, errors + (int(non2xx.group(1)) if non2xx else 0), requests, slowest)
 
 
 def wrk(url: str, script: Path, connections: int, seconds: int) -> Load:
