@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from matcher.config import Settings
 from matcher.schema import Award
@@ -19,6 +24,27 @@ if TYPE_CHECKING:
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOW = datetime(2021, 6, 1, tzinfo=UTC)
+POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
+
+
+@contextmanager
+def postgres_schema_url() -> Iterator[str]:
+    """The URL of a fresh schema in the test PostgreSQL (dropped afterwards), or a skip naming the variable
+    to set. Every PostgreSQL test isolates itself this way, so runs repeat and never see each other."""
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"needs a PostgreSQL server: set {POSTGRES_ENV}=postgresql+psycopg://user:pw@host/db")
+    schema = f"test_{secrets.token_hex(6)}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def shared_path(*parts: str) -> Path:

@@ -6,8 +6,6 @@ bundled demo (125 real TED notices, six firms) loaded with the fake encoder, plu
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, make_url, text
 
 from api.main import create_app
 from matcher.config import Settings
@@ -25,8 +22,8 @@ from matcher.schema import Tender
 from matcher.search.encoders import FakeEncoder
 from matcher.services.access import AccessControl
 from matcher.store import TenderFilter
+from tests.conftest import postgres_schema_url
 
-POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
 UPLOAD_LIMIT = 1_000_000  # the demo archive (~0.5 MB) fits; tests of 413 send a little more
 OWN, OTHER = "kr-hanbit-water", "kr-saebyeol-optics"
 
@@ -36,20 +33,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'api.db'}"
         return
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"needs a PostgreSQL server: set {POSTGRES_ENV}=postgresql+psycopg://user:pw@host/db")
-    schema = f"test_{secrets.token_hex(6)}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema_url() as url:
+        yield url
 
 
 @pytest.fixture

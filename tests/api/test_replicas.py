@@ -10,7 +10,6 @@ Needs MATCHER_TEST_POSTGRES_URL (CI sets it in .ci/run); each run works in a sch
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -26,11 +25,9 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
-from sqlalchemy import create_engine, make_url, text
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, postgres_schema_url
 
-POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
 MATCHER = Path(sys.executable).with_name("matcher")
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = FIXTURES / "feeds" / "ocds"  # real UK Contracts Finder release packages (README there)
@@ -56,21 +53,9 @@ CONTRACTORS, COMMUNITY, PROVIDERS = uk("2c3698c7"), uk("2c3aae9c"), uk("2c40364c
 
 @pytest.fixture
 def database_url() -> Iterator[str]:
-    """A fresh schema in the test database, dropped afterwards (as tests/api/conftest.py does)."""
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"two replicas share one PostgreSQL: set {POSTGRES_ENV}=postgresql+psycopg://user:pw@host/db")
-    schema = f"test_{secrets.token_hex(6)}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    """A fresh schema in the test database, dropped afterwards."""
+    with postgres_schema_url() as url:
+        yield url
 
 
 @dataclass

@@ -5,14 +5,11 @@ MATCHER_TEST_POSTGRES_URL is set, on PostgreSQL (each test in a schema of its ow
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
 
 from matcher.config import Settings
 from matcher.pipeline import Matcher
@@ -20,9 +17,7 @@ from matcher.schema import Correction, FirmProfile, Tender
 from matcher.search.encoders import FakeEncoder
 from matcher.search.retrieve import MatchQuery
 from matcher.store import TenderFilter
-from tests.conftest import FIXTURES, NOW
-
-POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
+from tests.conftest import FIXTURES, NOW, postgres_schema_url
 
 CORRECTIONS = FIXTURES / "ted_corrections"
 CORRIGENDUM = CORRECTIONS / "corrigendum_bg_218017-2021.xml"
@@ -38,23 +33,12 @@ def matcher(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Matc
         yield instance
         instance.close()
         return
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"needs a PostgreSQL server: set {POSTGRES_ENV}=postgresql+psycopg://user:pw@host/db")
-    schema = f"test_{secrets.token_hex(6)}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    instance = Matcher(settings.model_copy(update={"database_url": url.render_as_string(hide_password=False)}),
-                       encoder=FakeEncoder())
-    try:
-        yield instance
-    finally:
-        instance.close()
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema_url() as url:
+        instance = Matcher(settings.model_copy(update={"database_url": url}), encoder=FakeEncoder())
+        try:
+            yield instance
+        finally:
+            instance.close()
 
 
 def original_as_published(tmp_path: Path) -> Path:

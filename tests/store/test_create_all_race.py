@@ -3,38 +3,23 @@ replicas: all but one failed with a UniqueViolation on pg_type while each create
 
 from __future__ import annotations
 
-import os
-import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, inspect
 
 from matcher.store.metadata import metadata
+from tests.conftest import postgres_schema_url
 
-POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def fresh_schema_url() -> Iterator[str]:
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(f"needs a PostgreSQL server: set {POSTGRES_ENV}=postgresql+psycopg://user:pw@host/db")
-    schema = f"test_{secrets.token_hex(6)}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
-            hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema_url() as url:
+        yield url
 
 
 def test_processes_creating_the_tables_at_once_all_succeed(fresh_schema_url: str) -> None:
