@@ -20,7 +20,7 @@ from matcher.ranking.fusion import Scorer, WeightedScorer, fuse, fuse_matrix, or
 from matcher.ranking.reranker import load_reranker, pick_scorer
 from matcher.ranking.signals import NEUTRAL, compute_signals, describe, score_candidates
 from matcher.schema import Award, FirmProfile, Match, Tender
-from matcher.search.index_sync import LoadedIndex
+from matcher.search.index_sync import LoadedIndex, indexed_hash
 from matcher.search.open_now import OpenNow
 from matcher.search.retrieve import MatchQuery, collapse_duplicates, passes, restricts_to_open, retrieve_many
 from matcher.search.vector_index import Subset
@@ -140,7 +140,7 @@ class Recommender:
         )
         inferred = [self.suggestions.for_ranking(p) for p in profiles]
         candidates = [
-            self._with_code_candidates(p, found, q, vector, codes)
+            self._with_code_candidates(p, found, q, vector, codes, loaded)
             for p, found, q, vector, codes in zip(profiles, candidates, queries, vectors, inferred, strict=True)
         ]
         wins = self.awards.wins_many([p.firm_id for p in profiles], before=now)
@@ -155,19 +155,28 @@ class Recommender:
 
     def _with_code_candidates(
         self, firm: FirmProfile, found: Candidates, query: MatchQuery, vector: np.ndarray,
-        inferred: Sequence[tuple[str, float]],
+        inferred: Sequence[tuple[str, float]], loaded: LoadedIndex,
     ) -> Candidates:
         """Hybrid retrieval: the vector search's candidates plus the notices that carry one of the firm's
         codes, confirmed or inferred, at product-class level (``code_prefixes``), which the encoder may place
-        far from the profile (a Bulgarian water-meter notice for a Korean profile)."""
+        far from the profile (a Bulgarian water-meter notice for a Korean profile).
+
+        Only notices the serving index holds as they are stored are added, as for the vector search: a notice
+        stored or changed but not yet indexed joins when the index job that embeds it ends. Embedding them
+        here instead put an import's encoder work on the serving processes' CPU (issue 15 item 10: p99 3.7 s
+        during an index sync, 76 ms with this rule; ``python -m benchmarks.import_load``). Indexed notices'
+        vectors are in the embedding cache, so ``encode_documents`` below reads them."""
         prefixes = code_prefixes([*firm.codes, *(c for c, _ in inferred)])
         if not prefixes:
             return found
         ids = self.catalog.ids_with_codes(prefixes, CODE_CANDIDATES)
         seen = {t.tender_id for t, _ in found}
         at = self.open_now.at(self.engine.now())
-        fetched = self.catalog.fetch_tenders([i for i in ids if i not in seen]).values()
-        extra = [t for t in fetched if passes(t, query, at)]
+        fetched = self.catalog.fetch_tenders([i for i in ids if i not in seen and i in loaded.hashes]).values()
+        extra = [
+            t for t in fetched
+            if passes(t, query, at) and loaded.hashes[t.tender_id] == indexed_hash(t.content_hash())
+        ]
         if not extra:
             return found
         dense = self.engine.embedder.encode_documents([t.text() for t in extra]) @ vector

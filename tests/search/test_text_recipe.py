@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
+import numpy as np
 import pytest
 
 from matcher.pipeline import Matcher
@@ -56,11 +58,42 @@ def test_notices_carrying_the_firms_codes_are_candidates_whatever_the_encoder_th
     matcher.build_index()
     firm = FirmProfile(firm_id="f", name="f", description="수도계량기를 제조합니다", codes=["CPV:38421100"])
     vector = matcher.embedder.encode_queries([firm.text()])[0]
-    added = matcher.recommender._with_code_candidates(firm, [], MatchQuery(include_closed=True), vector, [])
+    loaded = matcher.index.current()
+    added = matcher.recommender._with_code_candidates(firm, [], MatchQuery(include_closed=True), vector, [], loaded)
     assert sorted(t.tender_id for t, _ in added) == ["ted:bg-meters", "ted:flow"]  # not the road works
     assert all(-1.0 <= d <= 1.0 for _, d in added)
     # an inferred code brings its class in the same way
     other = FirmProfile(firm_id="g", name="g", description="도로 공사")
     found = matcher.recommender._with_code_candidates(other, [], MatchQuery(include_closed=True), vector,
-                                          [("CPV:45233100", 1.0)])
+                                                      [("CPV:45233100", 1.0)], loaded)
     assert [t.tender_id for t, _ in found] == ["ted:bg-roads"]
+
+
+def test_code_candidates_are_notices_the_index_holds_as_stored_so_serving_never_embeds_an_import(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue 15 item 10: embedding stored-but-unindexed notices in the serving process starved requests while
+    # an import's index job ran. They join when the index holds them, as vector search candidates do.
+    matcher.upsert_tenders([_bulgarian_meters()], sync=False)
+    matcher.build_index()
+    flow = Tender(tender_id="ted:flow", source="ted", title="Разходомери", language="bg",
+                  codes=["CPV:38421000"], published=date(2021, 5, 2))
+    changed = _bulgarian_meters().model_copy(update={"title": "Доставка на водомери за ВиК"})
+    matcher.upsert_tenders([flow, changed], sync=False)  # stored; the index job has not run
+    firm = FirmProfile(firm_id="f", name="f", description="수도계량기를 제조합니다", codes=["CPV:38421100"])
+    vector = matcher.embedder.encode_queries([firm.text()])[0]
+    embedded: list[str] = []
+    encode = matcher.embedder.encode_documents
+
+    def recording(texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        embedded.extend(texts)
+        return encode(texts, progress)
+
+    monkeypatch.setattr(matcher.embedder, "encode_documents", recording)
+    query = MatchQuery(include_closed=True)
+    assert matcher.recommender._with_code_candidates(firm, [], query, vector, [], matcher.index.current()) == []
+    assert embedded == []  # neither the new notice nor the changed one was embedded here
+    matcher.sync_index()
+    found = matcher.recommender._with_code_candidates(firm, [], query, vector, [], matcher.index.current())
+    assert sorted(t.tender_id for t, _ in found) == ["ted:bg-meters", "ted:flow"]
+    assert next(t for t, _ in found if t.tender_id == "ted:bg-meters").title == "Доставка на водомери за ВиК"
