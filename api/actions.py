@@ -43,7 +43,7 @@ from matcher.ingest.base import describe_validation_error, table_format
 from matcher.ingest.detect import tender_format
 from matcher.pipeline import Matcher
 from matcher.ranking.reasons import ReasonLanguage, summary_in
-from matcher.schema import FirmProfile, IngestReport, Match
+from matcher.schema import STORED, FirmProfile, IngestReport, Match
 from matcher.search.retrieve import MatchQuery
 from matcher.services import shortlist_export
 from matcher.services.access import AccessControl, Principal
@@ -148,14 +148,14 @@ def update_firm(matcher: Matcher, firm_id: str, patch: FirmUpdate) -> FirmPublic
     except ValidationError as exc:
         raise InvalidInput(f"firm {firm_id!r}: {describe_validation_error(exc)}") from exc
     matcher.upsert_firms([firm])
-    return FirmPublic.model_validate(firm.model_dump())
+    return FirmPublic.model_validate(firm.model_dump(), context=STORED)
 
 
 def visible_firms(
     matcher: Matcher, access: AccessControl, principal: Principal, offset: int, limit: int
 ) -> tuple[int, list[FirmPublic]]:
     total, firms = matcher.list_firms(access.visible_firm_ids(principal), offset, limit)
-    return total, [FirmPublic.model_validate(f.model_dump()) for f in firms]
+    return total, [FirmPublic.model_validate(f.model_dump(), context=STORED) for f in firms]
 
 
 # ----------------------------------------------------------------------------- the reader's language

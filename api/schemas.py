@@ -24,6 +24,7 @@ from matcher.schema import (
     Nature,
     NoticeType,
     Tender,
+    no_nul,
 )
 from matcher.search.code_inference import MAX_SUGGESTIONS, SuggestedCode
 
@@ -39,22 +40,6 @@ CountryCode = Annotated[Country, WithJsonSchema({
     "type": "string", "enum": sorted(ISO_COUNTRIES),
     "description": "ISO 3166-1 alpha-2 country code (e.g. 'KR'; XK for Kosovo); other codes are a 422",
 })]
-
-
-def no_nul(value: Any) -> Any:
-    """``value`` as it is, unless text in it (a string, or one inside a list or dict) holds a NUL character:
-    PostgreSQL keeps none in text (a request carrying one was a 500 there), and no notice or profile needs one."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            raise ValueError(f"{value[:60]!r} contains a NUL character (\\x00), which text may not")
-    elif isinstance(value, list | tuple):
-        for item in value:
-            no_nul(item)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            no_nul(key)
-            no_nul(item)
-    return value
 
 
 class _NoNul(BaseModel):
@@ -193,8 +178,8 @@ class Deleted(BaseModel):
 
 
 # ----------------------------------------------------------------------------- tenders
-class TenderIn(_NoNul, Tender):
-    """A tender notice as sent by a client (unknown fields are rejected)."""
+class TenderIn(Tender):
+    """A tender notice as sent by a client (unknown fields and NUL characters are refused, as in the core)."""
 
 
 class TenderBatch(_In):
@@ -206,7 +191,7 @@ class TenderPublic(Tender):
 
 
 # ----------------------------------------------------------------------------- firms
-class FirmCreate(_NoNul, FirmProfile):
+class FirmCreate(FirmProfile):
     """A new firm profile (the description may be in any language, Korean included)."""
 
 

@@ -11,9 +11,18 @@ import json
 import re
 import unicodedata
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
 
 from matcher.feature_set import FEATURE_SET
 from matcher.reference.codebook import codebook
@@ -117,8 +126,42 @@ def code_labels(codes: list[str]) -> str:
     return "; ".join(dict.fromkeys(found))
 
 
+def no_nul(value: Any) -> Any:
+    """``value`` as it is, unless text in it (a string, or one inside a list or dict) holds a NUL character:
+    PostgreSQL keeps none in text (one in an uploaded file or a request was a 500 there), and no notice or
+    profile needs one."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{value[:60]!r} contains a NUL character (\\x00), which text may not")
+    elif isinstance(value, list | tuple):
+        for item in value:
+            no_nul(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            no_nul(key)
+            no_nul(item)
+    return value
+
+
+#: The validation context of records read back from the store (``_Model.from_stored``): what was stored is
+#: loaded as it is, so a rule added later (no NUL) never makes an existing SQLite store unreadable.
+STORED = {"stored": True}
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.context is not None and info.context.get("stored"):
+            return value
+        return no_nul(value)
+
+    @classmethod
+    def from_stored(cls, data: str | bytes) -> Self:
+        """A record from its stored JSON, without the rules that only guard what comes in (``STORED``)."""
+        return cls.model_validate_json(data, context=STORED)
 
     def content_hash(self) -> str:
         """A stable hash of the content: equal records hash equal, a changed record hashes differently."""
@@ -222,7 +265,7 @@ class Tender(_Model):
             data.update(correction.changes())
             if correction.replaced_codes:
                 data["codes"] = [correction.replaced_codes.get(code, code) for code in data["codes"]]
-        return Tender.model_validate(data)
+        return Tender.model_validate(data, context=STORED)
 
     def all_countries(self) -> list[str]:
         """Buyer country first, then places of performance."""

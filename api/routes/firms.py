@@ -22,6 +22,7 @@ from api.schemas import (
     SuggestCodesQuery,
     SuggestedCodePublic,
 )
+from matcher.schema import STORED
 
 router = APIRouter(prefix="/firms", tags=["firms"], responses=ERRORS)
 Upload = Annotated[UploadFile, File(description="firm profiles as a JSON array, JSONL or CSV")]
@@ -54,7 +55,7 @@ async def import_file(file: Upload, matcher: MatcherDep, _: OfficerDep) -> Inges
 
 @router.get("/{firm_id}", summary="One firm profile")
 def get(firm_id: FirmAccess, matcher: MatcherDep) -> FirmPublic:
-    return FirmPublic.model_validate(matcher.get_firm(firm_id).model_dump())
+    return FirmPublic.model_validate(matcher.get_firm(firm_id).model_dump(), context=STORED)
 
 
 @router.patch("/{firm_id}", summary="Change a firm profile (a firm may edit its own)", responses=BODY_ERRORS)
@@ -72,4 +73,5 @@ def suggested_codes(
 @router.post("/{firm_id}/codes", summary="Add codes to the firm's profile (officers, the firm's partner)",
              responses=BODY_ERRORS)
 def accept_codes(firm_id: FirmAccess, body: CodesIn, matcher: MatcherDep, principal: CuratorDep) -> FirmPublic:
-    return FirmPublic.model_validate(matcher.accept_codes(firm_id, body.codes, principal.name).model_dump())
+    return FirmPublic.model_validate(
+        matcher.accept_codes(firm_id, body.codes, principal.name).model_dump(), context=STORED)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import CuratorDep, MatcherDep
 from api.errors import ERRORS, responses
 from api.schemas import TenderPublic
+from matcher.schema import STORED
 from matcher.services.notice_search import MAX_RESULTS
 
 router = APIRouter(prefix="/search", tags=["tenders"], responses=ERRORS)
@@ -44,6 +45,8 @@ def search_tenders(
     query: Annotated[NoticeSearchQuery, Query()], matcher: MatcherDep, _: CuratorDep
 ) -> list[NoticeHitPublic]:
     return [
-        NoticeHitPublic(similarity=hit.similarity, tender=TenderPublic.model_validate(hit.tender.model_dump()))
+        NoticeHitPublic(
+            similarity=hit.similarity, tender=TenderPublic.model_validate(hit.tender.model_dump(), context=STORED)
+        )
         for hit in matcher.search_notices(query.q, query.k, query.open_only)
     ]

@@ -25,6 +25,7 @@ from api.schemas import (
     TenderPublic,
     TenderQuery,
 )
+from matcher.schema import STORED
 from matcher.store import TenderFilter
 
 router = APIRouter(prefix="/tenders", tags=["tenders"], responses=ERRORS)
@@ -36,7 +37,7 @@ def search(query: Annotated[TenderQuery, Query()], matcher: MatcherDep, _: Princ
     open_at = matcher.settings.now() if query.open_only else None
     flt = TenderFilter(query.country, query.code_prefix, query.notice_type, open_at, query.q, query.source)
     total, items = matcher.search_tenders(flt, query.offset, query.limit)
-    page = [TenderPublic.model_validate(t.model_dump()) for t in items]
+    page = [TenderPublic.model_validate(t.model_dump(), context=STORED) for t in items]
     return Page[TenderPublic](items=page, total=total, offset=query.offset, limit=query.limit)
 
 
@@ -61,7 +62,7 @@ async def import_file(
 
 @router.get("/{tender_id}", summary="One tender (any role)")
 def get(tender_id: TenderIdPath, matcher: MatcherDep, _: PrincipalDep) -> TenderPublic:
-    return TenderPublic.model_validate(matcher.get_tender(tender_id).model_dump())
+    return TenderPublic.model_validate(matcher.get_tender(tender_id).model_dump(), context=STORED)
 
 
 @router.delete("/{tender_id}", summary="Delete a tender (officers)")

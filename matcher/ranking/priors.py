@@ -33,7 +33,7 @@ import numpy as np
 
 from matcher.normalize.currencies import to_eur
 from matcher.ranking.features import HISTORY_PARTS, NEUTRAL, CandidateBatch, buyer_key, code_scores
-from matcher.schema import Award, FirmProfile, Tender
+from matcher.schema import STORED, Award, FirmProfile, Tender
 
 #: How much each part counts in the single ``history`` signal.
 HISTORY_WEIGHTS = {"history_similarity": 0.3, "code_affinity": 0.2, "buyer_affinity": 0.2,
@@ -259,7 +259,7 @@ def profile_with_history(profile: FirmProfile, wins: Sequence[Award], titles: in
     if profile.min_value is None and profile.max_value is None and len(values):
         low, high = np.percentile(values, [10, 90])
         update |= {"min_value": float(10**low), "max_value": float(10**high), "currency": "EUR"}
-    return FirmProfile.model_validate({**profile.model_dump(), **update})
+    return FirmProfile.model_validate({**profile.model_dump(), **update}, context=STORED)
 
 
 def win_similarity(win_vectors: np.ndarray, candidate_vectors: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from matcher.errors import IndexNotReady, InvalidInput
 from matcher.ranking.features import InferredRule, weigh_inferred
-from matcher.schema import FirmProfile
+from matcher.schema import STORED, FirmProfile
 from matcher.search.code_inference import (
     MAX_SUGGESTIONS,
     SUGGESTION_CACHE_SIZE,
@@ -73,7 +73,8 @@ class CodeSuggestions:
         if not added:
             return firm
         try:
-            updated = FirmProfile.model_validate({**firm.model_dump(), "codes": [*firm.codes, *added]})
+            data = {**firm.model_dump(), "codes": [*firm.codes, *added]}
+            updated = FirmProfile.model_validate(data, context=STORED)
         except ValidationError as exc:
             raise InvalidInput(f"firm {firm_id!r}: {exc.errors()[0]['msg']}") from exc
         self.catalog.upsert_firms([updated])

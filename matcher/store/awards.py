@@ -117,14 +117,14 @@ class AwardRepository:
         for part in chunks(identities):
             query = select(awards.c.data).where(awards.c.identity.in_(part)).order_by(awards.c.date)
             for data in conn.execute(query).scalars():
-                award = Award.model_validate_json(data)
+                award = Award.from_stored(data)
                 found.setdefault(award.award_id, award)
         return sorted(found.values(), key=lambda a: (a.date, a.award_id))
 
     def before(self, conn: Connection, day: date) -> list[Award]:
         """Every stored award row dated before ``day`` (what market priors may see)."""
         query = select(awards.c.data).where(awards.c.date < day)
-        return [Award.model_validate_json(data) for data in conn.execute(query).scalars()]
+        return [Award.from_stored(data) for data in conn.execute(query).scalars()]
 
     def count(self, conn: Connection) -> int:
         return int(conn.execute(select(func.count()).select_from(awards)).scalar_one())

@@ -99,7 +99,7 @@ def stored(conn: Connection, names: Iterable[str]) -> list[Link]:
     found: list[Link] = []
     for part in chunks(list(dict.fromkeys(names))):
         rows = conn.execute(select(tender_corrections).where(tender_corrections.c.notice.in_(part)))
-        found += [Link(r.published or date.min, r.corrected_by, r.seq, Correction.model_validate_json(r.data))
+        found += [Link(r.published or date.min, r.corrected_by, r.seq, Correction.from_stored(r.data))
                   for r in rows]
     return found
 
@@ -147,7 +147,7 @@ def as_published(conn: Connection, ids: list[str]) -> dict[str, Tender]:
     found: dict[str, Tender] = {}
     for part in chunks(ids):
         rows = conn.execute(select(tender_as_published).where(tender_as_published.c.tender_id.in_(part)))
-        found.update({r.tender_id: Tender.model_validate_json(r.data) for r in rows})
+        found.update({r.tender_id: Tender.from_stored(r.data) for r in rows})
     return found
 
 

@@ -58,13 +58,13 @@ class FirmRepository:
 
     def get(self, conn: Connection, firm_id: str) -> FirmProfile | None:
         data = conn.execute(select(firms.c.data).where(firms.c.firm_id == firm_id)).scalar()
-        return FirmProfile.model_validate_json(data) if data is not None else None
+        return FirmProfile.from_stored(data) if data is not None else None
 
     def get_many(self, conn: Connection, ids: list[str]) -> dict[str, FirmProfile]:
         found: dict[str, FirmProfile] = {}
         for part in chunks(ids):
             rows = conn.execute(select(firms.c.firm_id, firms.c.data).where(firms.c.firm_id.in_(part)))
-            found.update({r.firm_id: FirmProfile.model_validate_json(r.data) for r in rows})
+            found.update({r.firm_id: FirmProfile.from_stored(r.data) for r in rows})
         return found
 
     def list(
@@ -74,7 +74,7 @@ class FirmRepository:
         query = select(firms.c.data).order_by(firms.c.firm_id).offset(offset).limit(limit)
         if ids is not None:
             query = query.where(firms.c.firm_id.in_(ids))
-        return [FirmProfile.model_validate_json(d) for d in conn.execute(query).scalars()]
+        return [FirmProfile.from_stored(d) for d in conn.execute(query).scalars()]
 
     def count(self, conn: Connection, ids: builtins.list[str] | None = None) -> int:
         query = select(func.count()).select_from(firms)

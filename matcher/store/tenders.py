@@ -219,13 +219,13 @@ class TenderRepository:
 
     def get(self, conn: Connection, tender_id: str) -> Tender | None:
         data = conn.execute(select(tenders.c.data).where(tenders.c.tender_id == tender_id)).scalar()
-        return Tender.model_validate_json(data) if data is not None else None
+        return Tender.from_stored(data) if data is not None else None
 
     def get_many(self, conn: Connection, ids: list[str]) -> dict[str, Tender]:
         found: dict[str, Tender] = {}
         for part in chunks(ids):
             rows = conn.execute(select(tenders.c.tender_id, tenders.c.data).where(tenders.c.tender_id.in_(part)))
-            found.update({r.tender_id: Tender.model_validate_json(r.data) for r in rows})
+            found.update({r.tender_id: Tender.from_stored(r.data) for r in rows})
         return found
 
     def iter_all(self, conn: Connection, batch: int = 2000) -> Iterator[Tender]:
@@ -241,7 +241,7 @@ class TenderRepository:
             if not rows:
                 return
             for row in rows:
-                yield Tender.model_validate_json(row.data)
+                yield Tender.from_stored(row.data)
             last = rows[-1].tender_id
 
     def delete(self, conn: Connection, ids: list[str]) -> int:
@@ -328,7 +328,7 @@ class TenderRepository:
             .offset(offset)
             .limit(limit)
         )
-        return [Tender.model_validate_json(data) for data in conn.execute(query).scalars()]
+        return [Tender.from_stored(data) for data in conn.execute(query).scalars()]
 
     def _conditions(self, flt: TenderFilter) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
