@@ -308,7 +308,7 @@ class PartnerPublic(BaseModel):
 # ----------------------------------------------------------------------------- health
 class StoreHealth(BaseModel):
     ok: bool
-    backend: str
+    backend: str | None = Field(default=None, description="sqlite or postgresql (with an officer's key)")
     tenders: int | None = None
     firms: int | None = None
     detail: str | None = None
@@ -338,15 +338,31 @@ class FeedHealth(BaseModel):
     error: str | None = Field(description="what stopped the latest run")
 
 
+class FeedCounts(BaseModel):
+    """How many live feeds' latest run is in each state: what anyone may monitor without a key."""
+
+    ok: int = Field(default=0, ge=0)
+    failed: int = Field(default=0, ge=0)
+    running: int = Field(default=0, ge=0)
+    never_run: int = Field(default=0, ge=0)
+
+    @classmethod
+    def of(cls, feeds: list[FeedHealth]) -> FeedCounts:
+        states = [f.status or "never_run" for f in feeds]
+        return cls(**{state: states.count(state) for state in set(states)})
+
+
 class Readiness(BaseModel):
     status: Literal["ready", "not_ready"] = Field(description=(
         "ready when the store answers and an index is loaded; the feeds do not count"))
     store: StoreHealth
     index: IndexHealth
+    feed_counts: FeedCounts = Field(default_factory=FeedCounts, description=(
+        "the feeds' latest runs by state. A failed feed does not make the service not ready: a source being "
+        "down is not this service being down, and what is stored keeps being served. Alert on failed > 0"))
     feeds: list[FeedHealth] = Field(default_factory=list, description=(
-        "each configured feed's latest run. A failed feed does not make the service not ready: a source "
-        "being down is not this service being down, and what is stored keeps being served. Alert on a "
-        "feed's status and error instead"))
+        "each configured feed's latest run, with its name and error: only with an officer's key (empty "
+        "otherwise). Without one the store and index parts say only ok and loaded"))
 
 
 class Liveness(BaseModel):

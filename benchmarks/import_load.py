@@ -143,9 +143,11 @@ def upload(base: str, token: str, sample: Path) -> tuple[int, dict[str, object]]
         return exc.code, json.loads(exc.read() or b"{}")
 
 
-def index_count(base: str) -> int | None:
+def index_count(base: str, token: str) -> int | None:
+    """The serving index's size, from readiness (an officer's key gets the details)."""
+    request = urllib.request.Request(f"{base}/health/ready", headers={"Authorization": f"Bearer {token}"})
     try:
-        with urllib.request.urlopen(f"{base}/health/ready", timeout=60) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             return int(json.loads(response.read())["index"]["count"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -186,10 +188,10 @@ def one_import(code: Path, store: Store, sample: Path, seconds: int, warmup: int
         answer_s = time.monotonic() - started
         storing = load.stop()
         load = Wrk(f"{base}/", script)
-        served = wait_until(lambda: (index_count(base) or 0) > before, time.monotonic() + window)
+        served = wait_until(lambda: (index_count(base, token) or 0) > before, time.monotonic() + window)
         syncing = load.stop()
         if not served:  # the rest of the sync, without load, for the time to a served index
-            served = wait_until(lambda: (index_count(base) or 0) > before, time.monotonic() + SERVED_WAIT)
+            served = wait_until(lambda: (index_count(base, token) or 0) > before, time.monotonic() + SERVED_WAIT)
         served_s = time.monotonic() - started if served else None
     finally:
         server.stop()

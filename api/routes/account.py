@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from api.deps import AccessDep, JobsDep, OfficerDep, PrincipalDep
+from api.deps import AccessDep, JobsDep, KeyFirstRoute, OfficerDep, PrincipalDep
 from api.errors import ERRORS
 from api.schemas import JobPublic, PrincipalPublic
 
-router = APIRouter(tags=["account"], responses=ERRORS)
+router = APIRouter(tags=["account"], responses=ERRORS, route_class=KeyFirstRoute)
 
 
 @router.get("/me", summary="The caller's key, role and the firms it may see")

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Response, status
 
-from api.deps import JobsDep, MatcherDep, OfficerDep
+from api.deps import JobsDep, KeyFirstRoute, MatcherDep, OfficerDep
 from api.errors import BODY_ERRORS, ERRORS, responses
 from api.feed_runs import FeedRunsDep
 from api.feed_schemas import NAME_PATTERN, FeedCreate, FeedPublic, FeedRunPublic, FeedsRunJob
@@ -22,7 +22,7 @@ from matcher.pipeline import Matcher
 from matcher.services.feeds import validated_spec
 from matcher.store.feeds import Feed, FeedSpec
 
-router = APIRouter(prefix="/feeds", tags=["feeds"], responses=ERRORS)
+router = APIRouter(prefix="/feeds", tags=["feeds"], responses=ERRORS, route_class=KeyFirstRoute)
 FeedName = Annotated[
     str, Path(pattern=NAME_PATTERN, max_length=60, description="a feed's name", examples=["ted-water"])
 ]

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, UploadFile, status
 
 from api import actions
-from api.deps import AccessDep, CuratorDep, FirmAccess, MatcherDep, OfficerDep, PrincipalDep
+from api.deps import AccessDep, CuratorDep, FirmAccess, KeyFirstRoute, MatcherDep, OfficerDep, PrincipalDep
 from api.errors import BODY_ERRORS, ERRORS, responses
 from api.schemas import (
     CodesIn,
@@ -24,7 +24,7 @@ from api.schemas import (
 )
 from matcher.schema import STORED
 
-router = APIRouter(prefix="/firms", tags=["firms"], responses=ERRORS)
+router = APIRouter(prefix="/firms", tags=["firms"], responses=ERRORS, route_class=KeyFirstRoute)
 Upload = Annotated[UploadFile, File(description="firm profiles as a JSON array, JSONL or CSV")]
 
 

@@ -1,21 +1,24 @@
 """Liveness and readiness (no key needed: load balancers and orchestrators call these).
 
-Readiness also lists each live feed's latest run for monitoring, without letting a failed feed make the
-service "not ready": a source that is down is not this service being down.
+Readiness also counts the live feeds' latest runs by status for monitoring, without letting a failed feed make
+the service "not ready": a source that is down is not this service being down. Without a key it says no more
+than that (ready or not, the counts); an officer's key adds the details: store and index sizes, the encoder
+and build, each feed's name and last error (issue 15: they were public, naming the sources and their errors).
 """
 
 from __future__ import annotations
 
 import logging
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import actions
-from api.deps import MatcherDep
-from api.schemas import FeedHealth, Liveness, Readiness
+from api.deps import AccessDep, MatcherDep
+from api.schemas import FeedCounts, FeedHealth, IndexHealth, Liveness, Readiness, StoreHealth
 from matcher.pipeline import Matcher
+from matcher.services.access import AuthenticationError
 
 log = logging.getLogger(__name__)
 
@@ -28,14 +31,49 @@ def live() -> Liveness:
 
 
 @router.get(
-    "/ready", summary="The store answers and an index is loaded (and how each live feed last ran)",
+    "/ready", summary="The store answers and an index is loaded (details with an officer's key)",
     response_model=Readiness,
     responses={503: {"model": Readiness, "description": "Not ready: no index loaded, or the store is down"}},
 )
-def ready(matcher: MatcherDep) -> JSONResponse:
+def ready(request: Request, matcher: MatcherDep, access: AccessDep) -> JSONResponse:
+    """Anyone gets the status, whether the store answers and an index is loaded, and the feeds' counts by
+    state; the same request with an officer's key (``Authorization: Bearer`` or ``X-API-Key``) also gets
+    sizes, the encoder and build, and each feed's latest run with its error. A missing or bad key is never a
+    401 here: it just gets the public answer."""
     report = actions.readiness(matcher)
-    report.feeds = feed_health(matcher)
+    feeds = feed_health(matcher)
+    report.feed_counts = FeedCounts.of(feeds)
+    if is_officer(access, key_of(request)):
+        report.feeds = feeds
+    else:
+        report = public(report)
     return JSONResponse(report.model_dump(mode="json"), status_code=200 if report.status == "ready" else 503)
+
+
+def key_of(request: Request) -> str | None:
+    """The key a request carries, as ``api.deps`` reads it (bearer first, then ``X-API-Key``)."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        return credentials
+    return request.headers.get("x-api-key")
+
+
+def is_officer(access: AccessDep, token: str | None) -> bool:
+    """Whether ``token`` is an officer's key; no key or a bad one is simply not (readiness never says 401)."""
+    if token is None:
+        return False
+    try:
+        return access.authenticate(token).role == "officer"
+    except AuthenticationError:
+        return False
+
+
+def public(report: Readiness) -> Readiness:
+    """What anyone may read: ready or not, whether the store answers and an index is loaded, feed counts."""
+    return Readiness(
+        status=report.status, store=StoreHealth(ok=report.store.ok), index=IndexHealth(loaded=report.index.loaded),
+        feed_counts=report.feed_counts,
+    )
 
 
 def feed_health(matcher: Matcher) -> list[FeedHealth]:

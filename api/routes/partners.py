@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from api.deps import AccessDep, FirmIdPath, OfficerDep, PrincipalDep
+from api.deps import AccessDep, FirmIdPath, KeyFirstRoute, OfficerDep, PrincipalDep
 from api.errors import ERRORS
 from api.schemas import PartnerPublic
 
-router = APIRouter(prefix="/partners", tags=["partners"], responses=ERRORS)
+router = APIRouter(prefix="/partners", tags=["partners"], responses=ERRORS, route_class=KeyFirstRoute)
 PartnerName = Annotated[
     str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$", description="the partner keys' name")
 ]

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import TypeAdapter
 
 from api import actions
-from api.deps import FirmAccess, MatcherDep, PrincipalDep
+from api.deps import FirmAccess, KeyFirstRoute, MatcherDep, PrincipalDep
 from api.errors import ERRORS, responses
 from api.schemas import AcceptLanguage, MatchPublic, RecommendQuery
 from matcher.pipeline import Matcher
@@ -32,7 +32,7 @@ from matcher.schema import Match
 from matcher.search.retrieve import MatchQuery
 from matcher.services.result_cache import ResultCache
 
-router = APIRouter(tags=["recommendations"], responses=ERRORS)
+router = APIRouter(tags=["recommendations"], responses=ERRORS, route_class=KeyFirstRoute)
 _MATCHES = TypeAdapter(list[MatchPublic])
 
 

@@ -12,13 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import CuratorDep, MatcherDep
+from api.deps import CuratorDep, KeyFirstRoute, MatcherDep
 from api.errors import ERRORS, responses
 from api.schemas import TenderPublic
 from matcher.schema import STORED
 from matcher.services.notice_search import MAX_RESULTS
 
-router = APIRouter(prefix="/search", tags=["tenders"], responses=ERRORS)
+router = APIRouter(prefix="/search", tags=["tenders"], responses=ERRORS, route_class=KeyFirstRoute)
 
 
 class NoticeSearchQuery(BaseModel):

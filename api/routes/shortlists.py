@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from api import actions
-from api.deps import CuratorDep, FirmAccess, MatcherDep, PrincipalDep, TenderIdPath
+from api.deps import CuratorDep, FirmAccess, KeyFirstRoute, MatcherDep, PrincipalDep, TenderIdPath
 from api.errors import BODY_ERRORS, ERRORS, responses
 from api.schemas import (
     AcceptLanguage,
@@ -22,7 +22,7 @@ from api.schemas import (
     ShortlistQuery,
 )
 
-router = APIRouter(prefix="/firms/{firm_id}", tags=["shortlists"], responses=ERRORS)
+router = APIRouter(prefix="/firms/{firm_id}", tags=["shortlists"], responses=ERRORS, route_class=KeyFirstRoute)
 
 
 @router.get("/shortlist", summary="A firm's shortlist (firm keys see approved items only)")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import FirmAccess, MatcherDep, PrincipalDep, SettingsDep
+from api.deps import FirmAccess, KeyFirstRoute, MatcherDep, PrincipalDep, SettingsDep
 from api.errors import BODY_ERRORS, ERRORS, responses
 from api.pages import unsubscribe_confirmation, unsubscribed
 from api.schemas import CountryCode
@@ -24,7 +24,7 @@ from matcher.errors import InvalidInput
 from matcher.pipeline import Matcher
 from matcher.store.subscriptions import Subscription, SubscriptionSpec
 
-router = APIRouter(tags=["digests"], responses=ERRORS)
+router = APIRouter(tags=["digests"], responses=ERRORS, route_class=KeyFirstRoute)
 #: An address's shape, without control characters (a NUL was a 500 on PostgreSQL).
 EMAIL = r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
 

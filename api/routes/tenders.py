@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, File, Query, Response, UploadFile
 
 from api import actions
-from api.deps import AccessDep, CuratorDep, JobsDep, MatcherDep, OfficerDep, PrincipalDep, TenderIdPath
+from api.deps import AccessDep, CuratorDep, JobsDep, KeyFirstRoute, MatcherDep, OfficerDep, PrincipalDep, TenderIdPath
 from api.errors import BODY_ERRORS, ERRORS, responses
 from api.schemas import (
     AcceptLanguage,
@@ -28,7 +28,7 @@ from api.schemas import (
 from matcher.schema import STORED
 from matcher.store import TenderFilter
 
-router = APIRouter(prefix="/tenders", tags=["tenders"], responses=ERRORS)
+router = APIRouter(prefix="/tenders", tags=["tenders"], responses=ERRORS, route_class=KeyFirstRoute)
 Upload = Annotated[UploadFile, File(description="TED XML/eForms, OCDS JSON, CSV/JSON table, or a .tar.gz/.zip of them")]
 
 

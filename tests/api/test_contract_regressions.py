@@ -60,6 +60,25 @@ def test_unreadable_and_oversized_bodies_get_documented_statuses(
     assert {400, 413} <= documented(method, path)
 
 
+@pytest.mark.parametrize(("method", "path", "content_type"), body_operations(), ids=lambda v: str(v))
+def test_without_a_key_a_bad_body_is_401_before_the_body_is_read(
+    world: World, method: str, path: str, content_type: str
+) -> None:
+    """FastAPI parses a body before it resolves the key: an anonymous unreadable body was a 400/422, telling a
+    caller without a key the body's rules (``api.deps.KeyFirstRoute``). Public operations read their body."""
+    protected = bool(DOCUMENT["paths"][path][method.lower()].get("security"))
+    if content_type == "multipart/form-data":
+        content_type += "; boundary=contract"
+    for headers in ({}, {"Authorization": "Bearer mk_unknown.secret"}):
+        response = world.client.request(method, concrete(path), content=UNREADABLE,
+                                         headers={**headers, "Content-Type": content_type})
+        if protected:
+            assert response.status_code == 401, response.text
+            assert response.json()["error"] == "unauthenticated", response.text
+        else:
+            assert response.status_code in (400, 422), response.text
+
+
 # ----------------------------------------------------------------------------- NUL characters
 #: (operation, body) with a NUL in one text field, and the field the 422 must name. PostgreSQL keeps no NUL in
 #: text: each was a 500 (psycopg DataError) there and stored as sent on SQLite (schemathesis found the

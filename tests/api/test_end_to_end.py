@@ -31,9 +31,14 @@ def test_import_recommend_shortlist_approve_and_see_as_firm(empty_matcher: Match
     partner = {"Authorization": f"Bearer {access.create_key('partner', 'kotra-nairobi').token}"}
     client = TestClient(create_app(matcher=empty_matcher))
 
-    ready = client.get("/health/ready")
+    ready = client.get("/health/ready", headers=officer)
     assert ready.status_code == 503 and ready.json()["index"]["loaded"] is False
     assert ready.json()["store"]["backend"] == database_url.split(":")[0].split("+")[0]
+    assert client.get("/health/ready").json() == {  # without an officer's key: no sizes, names or builds
+        "status": "not_ready", "store": {"ok": True, "backend": None, "tenders": None, "firms": None, "detail": None},
+        "index": {"loaded": False, "count": None, "encoder": None, "index_type": None, "build_id": None,
+                  "built_at": None, "detail": None},
+        "feed_counts": {"ok": 0, "failed": 0, "running": 0, "never_run": 0}, "feeds": []}
 
     with demo_data().tenders.open("rb") as notices:
         imported = client.post("/tenders/import", files={"file": ("tenders.tar.gz", notices)}, headers=officer)
@@ -42,7 +47,7 @@ def test_import_recommend_shortlist_approve_and_see_as_firm(empty_matcher: Match
     assert summary["new"] == 125 and summary["rejected"] == []
     job = client.get(f"/jobs/{summary['index_job']['job_id']}", headers=officer).json()
     assert job["status"] == "done" and "125 added" in job["detail"]
-    ready = client.get("/health/ready").json()
+    ready = client.get("/health/ready", headers=officer).json()
     assert ready["status"] == "ready" and ready["index"]["count"] == 125 and ready["index"]["encoder"] == "fake@1"
 
     created = client.post("/firms", json=FIRM, headers=officer)
@@ -99,11 +104,11 @@ def test_upsert_batch_then_search_and_reindex_in_background(world: World) -> Non
     page = client.get("/tenders?q=ultrafiltration&country=KE&open_only=true&code_prefix=CPV:429",
                       headers=officer).json()
     assert "api:membranes-1" in [t["tender_id"] for t in page["items"]]
-    assert client.get("/health/ready").json()["index"]["count"] == 126
+    assert client.get("/health/ready", headers=officer).json()["index"]["count"] == 126
     again = client.post("/tenders", json={"tenders": [tender]}, headers=officer).json()
     assert again["unchanged"] == 1 and again["index_job"] is None
     deleted = client.delete("/tenders/api:membranes-1", headers=officer)
     assert deleted.status_code == 200
     assert client.get("/tenders/api:membranes-1", headers=officer).status_code == 404
-    assert client.get("/health/ready").json()["index"]["count"] == 125
+    assert client.get("/health/ready", headers=officer).json()["index"]["count"] == 125
 

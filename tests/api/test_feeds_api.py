@@ -212,13 +212,20 @@ def test_a_run_stores_each_feeds_pages_and_its_job_lists_every_outcome(
     job = bare.client.get(f"/jobs/{job_id}", headers=officer).json()
     assert f"{GOOD}: ok, 2 pages, 5 new" in job["detail"] and f"{BROKEN}: failed" in job["detail"]
     # Readiness shows both feeds; the failed one does not make the service not ready.
-    ready = bare.client.get("/health/ready")
+    ready = bare.client.get("/health/ready", headers=officer)
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    assert ready.json()["feed_counts"] == {"ok": 1, "failed": 1, "running": 0, "never_run": 0}
     feeds = {f["name"]: f for f in ready.json()["feeds"]}
     assert {k: feeds[BROKEN][k] for k in ("kind", "status", "new", "updated", "rejected")} == {
         "kind": "worldbank", "status": "failed", "new": 2, "updated": 0, "rejected": 0}
     assert feeds[BROKEN]["error"].endswith("truncated JSON page") and feeds[BROKEN]["finished_at"] is not None
     assert feeds[GOOD]["status"] == "ok" and feeds[GOOD]["rejected"] == 1 and feeds[GOOD]["cursor_at"] is not None
+    # Anyone may monitor the counts; names and errors need an officer's key (a partner's is not enough).
+    for headers in ({}, bare.auth("partner"), {"Authorization": "Bearer mk_forged.key"}):
+        public = bare.client.get("/health/ready", headers=headers)
+        assert public.status_code == 200, public.text
+        assert public.json()["feeds"] == [] and public.json()["feed_counts"]["failed"] == 1
+        assert BROKEN not in public.text and "truncated" not in public.text and public.json()["index"]["count"] is None
 
 
 def test_one_feed_runs_from_a_day_resumes_and_starts_afresh_after_a_reset(

@@ -212,7 +212,8 @@ def test_two_replicas_share_writes_indexes_and_jobs(homes: tuple[Home, Home], pu
         eventually(lambda: found_by_search(b_officer, "community based services", COMMUNITY),
                    "B finding the second import", b)
         with ThreadPoolExecutor(8) as pool:  # new connections: the kernel spreads them over B's workers
-            answers = list(pool.map(lambda _: httpx.get(f"http://127.0.0.1:{b.port}/health/ready").json(), range(16)))
+            answers = list(pool.map(lambda _: httpx.get(f"http://127.0.0.1:{b.port}/health/ready",
+                                                         headers=b_officer.headers).json(), range(16)))
         assert {answer["index"]["count"] for answer in answers} == {4}  # the 4 stored notices, in every worker
         assert {CONTRACTORS, COMMUNITY} <= set(recommended(b_officer))  # ranked (and cached) by B
 
