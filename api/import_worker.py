@@ -15,7 +15,9 @@ over a pipe, in order:
 The request waits for the first report off the event loop, so a bad file still gets its clear 4xx and the
 officer the counts; the index job follows the second. A child that ends without reporting (killed, out of
 memory, a bug: its traceback is on the server's stderr) closes the pipe: the request gets ``WorkerStopped``
-(503), the job fails; nothing waits forever on a dead child. A child holds the home's index lock (the
+(503), the job fails; nothing waits forever on a dead child, nor on a hung one: a phase that gives no report
+within its timeout (``Settings.import_store_timeout_seconds``, ``import_sync_timeout_seconds``) has its
+child stopped, with the same outcome. A child holds the home's index lock (the
 index catch-up's, ``matcher.services.index_catchup``) from before it stores until its build is swapped in, so
 syncs take turns (one never publishes over another's notices) and no serving process's catch-up syncs the
 same notices itself meanwhile; the child then records its build as verified for the catch-up.
@@ -55,6 +57,8 @@ NICENESS = 10
 #: Children one serving process runs at once; further work waits for a slot (each child holds a parsed file
 #: or an index copy, so this bounds the memory imports take).
 MAX_WORKERS = 2
+#: Seconds a child that has reported its last result (or was killed) gets to exit before it is killed.
+EXIT_WAIT = 60.0
 
 Kind = Literal["tenders", "firms", "index"]
 
@@ -134,9 +138,16 @@ class ImportWorker:
     def pid(self) -> int | None:
         return self._process.pid
 
-    def next_report(self) -> Report:
-        """The child's next report; WorkerStopped when it ended without one."""
+    def next_report(self, timeout: float) -> Report:
+        """The child's next report; WorkerStopped when it ended without one, or gave none within ``timeout``
+        seconds (it is stopped then: a hung child must not hold its slot, the index lock or the request)."""
         try:
+            if not self._reports.poll(timeout):
+                self._process.kill()
+                raise WorkerStopped(
+                    f"the {self.order.kind} worker gave no report within {timeout:g} s and was stopped; the previous "
+                    "index keeps serving (MATCHER_IMPORT_STORE_TIMEOUT_SECONDS, MATCHER_IMPORT_SYNC_TIMEOUT_SECONDS)"
+                )
             report: Report = self._reports.recv()
             return report
         except EOFError:
@@ -149,7 +160,7 @@ class ImportWorker:
 
     def stored(self) -> Stored:
         """The upload's ingest report; the domain error that refused the file is raised as it was raised."""
-        report = self.next_report()
+        report = self.next_report(self.order.settings.import_store_timeout_seconds)
         if isinstance(report, Refused):
             raise report.error
         if not isinstance(report, Stored):
@@ -158,7 +169,7 @@ class ImportWorker:
 
     def indexed(self) -> str:
         """The index sync's one-line summary; the error that stopped the sync is raised as it was raised."""
-        report = self.next_report()
+        report = self.next_report(self.order.settings.import_sync_timeout_seconds)
         if isinstance(report, SyncFailed):
             raise report.error
         if not isinstance(report, Indexed):
@@ -176,7 +187,10 @@ class ImportWorker:
             return
         self._closed = True
         try:
-            self._process.join()
+            self._process.join(EXIT_WAIT)
+            if self._process.is_alive():  # it reported but does not exit: do not hold the slot for it
+                self._process.kill()
+                self._process.join()
             self._reports.close()
             self._process.close()
         finally:

@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     # `matcher schedule` anywhere. If so, one process of the home syncs the index in the background
     # (matcher.services.index_catchup). 0 turns it off (then run `matcher index build` after such writes).
     index_catch_up_seconds: float = Field(default=5.0, ge=0)
+    # An import's child process (api.import_worker) is stopped when a phase takes longer than this: storing
+    # an upload (the officer's request then gets a 503, nothing of the file is stored), and syncing the index
+    # after it (the job fails, the previous index keeps serving). Generous: storing the 3,476-notice TED sample
+    # takes about 20 s and syncing 100,000 notices with the real encoder about an hour on 2 cores; they end
+    # a child that hangs (on a lock never released, a stalled disk), whose slot would otherwise be lost.
+    import_store_timeout_seconds: float = Field(default=1800.0, gt=0)
+    import_sync_timeout_seconds: float = Field(default=4 * 3600.0, gt=0)
 
     # Live feeds (matcher/feeds): one polite HTTP client for every source.
     # The User-Agent names the product and whom a source's operator can write to about our traffic.

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from api.import_worker import NICENESS, index_writer, lower_priority
+from api.import_worker import MAX_WORKERS, NICENESS, index_writer, lower_priority
 from matcher.demo import demo_data
 from matcher.pipeline import Matcher
 from matcher.services.index_catchup import IndexCatchUp
@@ -118,6 +118,29 @@ def test_an_upload_whose_child_is_killed_is_a_503_and_stores_nothing(world: Worl
     assert response.json()["error"] == "unavailable"
     assert response.json()["detail"].startswith("the tenders worker stopped (exit code -9) before it reported")
     assert stored_count(world.matcher) == before
+
+
+def test_a_child_that_hangs_is_stopped_after_its_timeout_and_frees_its_slot(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: a child that never reports (here: waiting for the index lock a stuck holder keeps) was waited
+    for forever, holding the request and one of the process's ``MAX_WORKERS`` slots."""
+    monkeypatch.setattr(world.matcher.settings, "import_store_timeout_seconds", 3.0)
+    before = stored_count(world.matcher)
+    with demo_data().tenders.open("rb") as notices:
+        data = notices.read()
+    with index_writer(world.matcher.index.folder.root):
+        for _ in range(MAX_WORKERS + 1):  # more than the slots: each hung child's slot came back
+            response = world.client.post("/tenders/import", files={"file": ("more.tar.gz", data)},
+                                         headers=world.auth("officer"))
+            assert response.status_code == 503, response.text
+            assert response.json()["detail"].startswith("the tenders worker gave no report within 3 s and was stopped")
+            assert worker_process("tenders") is None
+    assert stored_count(world.matcher) == before
+    monkeypatch.setattr(world.matcher.settings, "import_store_timeout_seconds", 1800.0)
+    response = world.client.post("/tenders/import", files={"file": ("more.tar.gz", data)},
+                                 headers=world.auth("officer"))
+    assert response.status_code == 200, response.text  # the lock is free: the same upload is stored
 
 
 def test_a_bad_file_is_refused_by_the_child_with_its_error_and_no_temporary_file_stays(
