@@ -236,21 +236,36 @@ def _work(matcher: Matcher, order: WorkOrder, reports: Connection) -> None:
             reports.send(Stored(report, syncing))
             if not syncing:
                 return
+        follower = IndexCatchUp(matcher.catalog, 0)
+        version = _tenders_version(follower)  # before the sync reads the store
         try:
-            summary = matcher.build_index().summary()
+            synced = matcher.build_index()
         except (MatcherError, OSError) as exc:
             reports.send(SyncFailed(exc))
             return
-    reports.send(Indexed(summary))
-    _verify(matcher)
+        # Recorded before the lock is released, so a catch-up that takes it next finds nothing due (recorded
+        # after, a serving process could sync the same notices itself meanwhile).
+        if version is not None:
+            _verified(follower, version, synced.build_id)
+    reports.send(Indexed(synced.summary()))
 
 
-def _verify(matcher: Matcher) -> None:
+def _tenders_version(follower: IndexCatchUp) -> int | None:
+    """The store's tenders counter, or None when it cannot be read (then the build is not recorded, and the
+    serving processes' catch-up verifies it: always safe)."""
+    try:
+        return follower.state().tenders_version
+    except (SQLAlchemyError, OSError) as exc:
+        log.warning("index worker: the store's counter is unreadable: %s: %s", type(exc).__name__, exc)
+        return None
+
+
+def _verified(follower: IndexCatchUp, version: int, build_id: str) -> None:
     """Record the new build as current for the store's counter, as the catch-up does after its own sync, so
     that no serving process checks it again by syncing itself (which finds nothing to do, at a cost)."""
     try:
-        IndexCatchUp(matcher.catalog, 0).catch_up()
-    except (MatcherError, OSError, SQLAlchemyError) as exc:  # the serving processes' catch-up verifies it then
+        follower.record(version, build_id)
+    except OSError as exc:  # the serving processes' catch-up verifies it then
         log.warning("index worker: the new build is not recorded as verified: %s: %s", type(exc).__name__, exc)
 
 

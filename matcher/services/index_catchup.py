@@ -103,6 +103,12 @@ class IndexCatchUp:
             "index caught up with the store (tenders version %d): %s", target.tenders_version, report.summary())
         return report
 
+    def record(self, tenders_version: int, build_id: str) -> None:
+        """Record that build ``build_id`` holds the store's tenders as of ``tenders_version``, read before that
+        sync began, for a process that synced while it held the home's lock itself (an import's child): no
+        catch-up then syncs again, and notices written meanwhile (a later version) are still due."""
+        self._write_verified(Verified(tenders_version, build_id))
+
     def verified(self) -> Verified | None:
         try:
             data = json.loads((self.folder / MARKER_FILE).read_text(encoding="utf-8"))

@@ -107,3 +107,18 @@ def test_the_thread_follows_the_store_until_stopped(replicas: tuple[Matcher, Mat
     a.upsert_tenders([tender(2, "Bridge inspection")])
     time.sleep(0.3)  # six intervals: a running thread would have synced by now
     assert indexed(b) == {"test:1"}
+
+
+def test_a_sync_recorded_by_its_own_process_keeps_later_writes_due(replicas: tuple[Matcher, Matcher]) -> None:
+    """An import's child syncs while it holds the home's lock and records its build before releasing it
+    (``record``), with the counter it read before the sync: what was written meanwhile stays due."""
+    a, b = replicas
+    follower = IndexCatchUp(b.catalog, interval=1.0)
+    b.upsert_tenders([tender(1, "Road maintenance works")], sync=False)
+    version = follower.state().tenders_version  # read before the sync, as the child does
+    built = b.build_index()
+    a.upsert_tenders([tender(2, "Bridge inspection")], sync=False)  # through A while B's sync ran
+    follower.record(version, built.build_id)
+    assert follower.due() == Verified(version + 1, built.build_id)  # still due: the bridge is not indexed
+    assert follower.catch_up() is not None and indexed(b) == {"test:1", "test:2"}
+    assert follower.due() is None
