@@ -9,7 +9,10 @@ every kind is worded in every language with its parameters filled in.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Literal, get_args
+
+from babel import Locale
 
 from matcher.schema import Explanation, Reason, ReasonKind
 
@@ -149,7 +152,19 @@ def _variant(reason: Reason) -> str:
     return reason.kind
 
 
+#: Reason parameters that hold ISO 3166 country codes, shown as the country's name in the reader's language.
+COUNTRY_PARAMS = frozenset({"countries", "targets"})
+
+
+@cache
+def country_name(code: str, language: ReasonLanguage) -> str:
+    """'KE' -> 'Kenya' (en) or '케냐' (ko), from CLDR through babel; the code itself when CLDR has no name."""
+    return str(Locale.parse(language).territories.get(code, code))
+
+
 def _word(language: ReasonLanguage, name: str, value: str) -> str:
+    if name in COUNTRY_PARAMS:
+        return country_name(value, language)
     return WORDS[language].get(name, {}).get(value, value)
 
 

@@ -8,12 +8,14 @@ import pytest
 
 from matcher.ranking.reasons import (
     CONCERN_PREFIX,
+    COUNTRY_PARAMS,
     KINDS,
     LANGUAGES,
     TEMPLATES,
     WORDS,
     ReasonLanguage,
     _variant,
+    country_name,
     render,
     summary,
 )
@@ -70,12 +72,20 @@ def test_every_reason_renders_with_its_parameters(reason: Reason, language: Reas
             continue
         if isinstance(value, float):
             assert f"{value:,.0f}" in text, (name, text)
+        elif isinstance(value, list) and name in COUNTRY_PARAMS:  # ISO codes, shown as names
+            assert all(country_name(v, language) in text and v not in text.split() for v in value), (name, text)
         elif isinstance(value, list):
             assert all(v in text for v in value), (name, text)
         elif name != "days" or (isinstance(value, int) and value > 1):
             assert str(value) in text, (name, text)
     if language == "ko":
         assert re.search(r"[\uac00-\ud7a3]", text), f"no Korean in {text!r}"
+
+
+def test_countries_are_named_in_the_readers_language() -> None:
+    concern = Reason(kind="country_not_target", params={"countries": ["KE", "XK"], "targets": ["GB", "KR"]})
+    assert render(concern) == "not a target country: Kenya, Kosovo (targets: United Kingdom, South Korea)"
+    assert render(concern, "ko") == "목표 국가가 아님: 케냐, 코소보 (목표: 영국, 대한민국)"
 
 
 def test_words_of_coded_parameters_are_translated() -> None:
