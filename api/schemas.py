@@ -12,8 +12,9 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from fastapi import Header
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
-from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import (
+    CODE_PATTERN,
+    NOT_BLANK,
     Code,
     Country,
     Currency,
@@ -25,25 +26,26 @@ from matcher.schema import (
     NoticeType,
     Tender,
     no_nul,
+    text_without_nul,
 )
+from matcher.schema import ID_PATTERN as CORE_ID_PATTERN
 from matcher.search.code_inference import MAX_SUGGESTIONS, SuggestedCode
 
 T = TypeVar("T")
 
-#: The shape every id in a path has (the core's Identifier rule, and no control characters: PostgreSQL keeps no
-#: NUL in text, so one reached the store as a 500), so bad ids are 422 before any lookup.
-ID_PATTERN = r"^[^\s/?#\x00-\x1f\x7f]{1,200}$"
+#: Every id in a path has the core's Identifier rule (no control characters: PostgreSQL keeps no NUL in text,
+#: so one reached the store as a 500), so bad ids are 422 before any lookup.
+ID_PATTERN = CORE_ID_PATTERN
 Note = Annotated[str, Field(max_length=2000, description="free text for the partner, the firm or the officer")]
-#: A country as the API takes it: the core's rule (``matcher.schema.Country``), stated in the OpenAPI document
-#: so that clients (and schemathesis) know it. Lower case and the EU's UK/EL are accepted too, normalised.
-CountryCode = Annotated[Country, WithJsonSchema({
-    "type": "string", "enum": sorted(ISO_COUNTRIES),
-    "description": "ISO 3166-1 alpha-2 country code (e.g. 'KR'; XK for Kosovo); other codes are a 422",
-})]
+#: A country as the API takes it: the core's rule and its JSON schema (``matcher.schema.Country``).
+CountryCode = Country
 
 
 class _NoNul(BaseModel):
-    """Every field of a request model is refused with a NUL in its text (``no_nul``); the 422 names the field."""
+    """Every field of a request model is refused with a NUL in its text (``no_nul``); the 422 names the field,
+    and the JSON schema states it (``text_without_nul``)."""
+
+    model_config = ConfigDict(json_schema_extra=text_without_nul)
 
     @field_validator("*", mode="after")
     @classmethod
@@ -195,11 +197,41 @@ class FirmCreate(FirmProfile):
     """A new firm profile (the description may be in any language, Korean included)."""
 
 
-class FirmUpdate(_In):
-    """Fields to change; absent fields keep their value. ``firm_id`` cannot change."""
+#: FirmUpdate fields a profile must have a value for: absent keeps it, null is refused (422 naming the field).
+#: The others (home country, value range, currency) may be cleared with null.
+NOT_NULL_UPDATES = ("name", "description", "keywords", "codes", "target_countries", "languages", "certifications",
+                    "offers")
 
-    name: str | None = Field(default=None, min_length=1, max_length=300)
-    description: str | None = Field(default=None, min_length=1, max_length=20_000)
+
+def _without_null(schema: dict[str, Any]) -> None:
+    """The OpenAPI schema of ``FirmUpdate``: the NOT_NULL_UPDATES fields are optional but not nullable, and
+    its text has no NUL (``text_without_nul``)."""
+    text_without_nul(schema)
+    properties: dict[str, Any] = schema["properties"]
+    for name in NOT_NULL_UPDATES:
+        prop = properties[name]
+        (kept,) = [branch for branch in prop.pop("anyOf") if branch.get("type") != "null"]
+        prop.pop("default", None)
+        prop.update(kept)
+
+
+class FirmUpdate(_In):
+    """Fields to change; absent fields keep their value. ``firm_id`` cannot change. Null clears the home
+    country, the value range and the currency; the other fields cannot be null."""
+
+    model_config = ConfigDict(json_schema_extra=_without_null)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            nulls = [name for name in NOT_NULL_UPDATES if name in data and data[name] is None]
+            if nulls:
+                raise ValueError(f"{', '.join(nulls)} cannot be null (leave a field out to keep its value)")
+        return data
+
+    name: str | None = Field(default=None, min_length=1, max_length=300, json_schema_extra=NOT_BLANK)
+    description: str | None = Field(default=None, min_length=1, max_length=20_000, json_schema_extra=NOT_BLANK)
     keywords: list[str] | None = Field(default=None, max_length=100)
     codes: list[Code] | None = Field(default=None, max_length=200)
     home_country: CountryCode | None = None
@@ -230,8 +262,11 @@ class SuggestedCodePublic(SuggestedCode):
 class CodesIn(_In):
     """Codes to add to the firm's confirmed codes (e.g. accepted suggestions); present ones are kept once."""
 
-    codes: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
-        min_length=1, max_length=200, description="scheme-prefixed codes, e.g. 'CPV:33111000'"
+    codes: list[Annotated[str, Field(min_length=1, max_length=40), WithJsonSchema({
+        "type": "string", "pattern": CODE_PATTERN, "maxLength": 40})]] = Field(
+        min_length=1, max_length=200, description=(
+            "scheme-prefixed codes of the CPV 2008 or UNGM UNSPSC list, e.g. 'CPV:33111000' (an unknown one is "
+            "a 422)"),
     )
 
 

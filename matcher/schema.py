@@ -19,10 +19,12 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     create_model,
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from matcher.feature_set import FEATURE_SET
 from matcher.reference.codebook import codebook
@@ -44,7 +46,12 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _CODE = re.compile(r"^(CPV|UNSPSC|GSIN|NAICS|OTHER):[A-Za-z0-9.\-]+$")
-_ID = re.compile(r"^[^\s/?#]{1,200}$")
+#: Every character Python's ``str.strip`` removes or a control character, spelt out (a JSON-schema
+#: generator may read ``\s`` as ASCII whitespace only): what ids leave out and blank text is made of.
+_SPACE_OR_CONTROL = r"\s\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+#: An id: 1-200 characters, no whitespace, '/', '?', '#' or control character (a path segment as it is).
+ID_PATTERN = rf"^[^{_SPACE_OR_CONTROL}/?#]{{1,200}}$"
+_ID = re.compile(ID_PATTERN)
 
 
 def _country(value: str) -> str:
@@ -93,18 +100,69 @@ def _code(value: str) -> str:
     return code
 
 
-def _identifier(value: str) -> str:
+def _identifier(value: str, info: ValidationInfo) -> str:
     ident = value.strip()
-    if not _ID.match(ident):
-        raise ValueError(f"bad id {value!r} (expected 1-200 characters without spaces, '/', '?' or '#')")
+    if not _ID.match(ident) and not _stored(info):
+        raise ValueError(
+            f"bad id {value!r} (expected 1-200 characters without spaces, '/', '?', '#' or control characters)")
     return ident
 
 
-Country = Annotated[str, AfterValidator(_country)]
-Currency = Annotated[str, AfterValidator(_currency)]
-Language = Annotated[str, AfterValidator(_language)]
-Code = Annotated[str, AfterValidator(_code)]
-Identifier = Annotated[str, AfterValidator(_identifier)]
+def _stored(info: ValidationInfo) -> bool:
+    """Whether a record is being read back from the store (``STORED``): rules added later do not apply."""
+    return info.context is not None and bool(info.context.get("stored"))
+
+
+# Each type states its rule in the JSON schema too (the API's OpenAPI document), as strictly as the
+# validator or more: clients and property-based tests then send what the server accepts. The validators are
+# a little more lenient (lower case, 'UK' and 'EL', a CPV check digit) and normalise what they accept.
+Country = Annotated[str, AfterValidator(_country), WithJsonSchema({
+    "type": "string", "enum": sorted(ISO_COUNTRIES),
+    "description": "ISO 3166-1 alpha-2 country code (e.g. 'KR'; XK for Kosovo); other codes are a 422",
+})]
+Currency = Annotated[str, AfterValidator(_currency), WithJsonSchema({
+    "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 currency code, e.g. 'EUR'"})]
+Language = Annotated[str, AfterValidator(_language), WithJsonSchema({
+    "type": "string", "pattern": "^[a-z]{2,3}$", "description": "ISO 639-1 language code, e.g. 'ko'"})]
+#: A classification code as the JSON schema states it (``_code`` also takes a lower-case scheme).
+CODE_PATTERN = r"^(CPV:[0-9]{8}(-[0-9])?|UNSPSC:([0-9]{2}){1,4}|(GSIN|NAICS|OTHER):[A-Za-z0-9.\-]{1,40})$"
+Code = Annotated[str, AfterValidator(_code), WithJsonSchema({
+    "type": "string",
+    "pattern": CODE_PATTERN,
+    "description": "a scheme-prefixed classification code: 'CPV:71320000' (8 digits), 'UNSPSC:43211500' "
+                   "(2, 4, 6 or 8 digits), or GSIN:, NAICS:, OTHER:",
+})]
+Identifier = Annotated[str, AfterValidator(_identifier), WithJsonSchema({
+    "type": "string", "pattern": ID_PATTERN, "maxLength": 200,
+    "description": "1-200 characters without whitespace, '/', '?', '#' or control characters"})]
+#: Text as the JSON schema states it: no NUL character (``no_nul``) and, for text that must say something,
+#: not only whitespace either (the validators strip it first).
+NO_NUL_PATTERN = r"^[^\x00]*$"
+NOT_BLANK: JsonDict = {"pattern": rf"^[^\x00]*[^{_SPACE_OR_CONTROL}][^\x00]*$"}
+_NESTED = ("anyOf", "oneOf", "allOf", "items", "prefixItems", "additionalProperties")
+
+
+def text_without_nul(schema: dict[str, Any]) -> None:
+    """A model's JSON schema (its ``json_schema_extra``): every text property without a pattern, an enum or
+    a format of its own states that it has no NUL, as ``no_nul`` enforces; nested models state their own."""
+    _no_nul_pattern(list(_mapping(schema.get("properties")).values()))
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _no_nul_pattern(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _no_nul_pattern(item)
+    elif isinstance(node, dict):
+        if node.get("type") == "string" and not {"pattern", "enum", "format", "const"} & node.keys():
+            node["pattern"] = NO_NUL_PATTERN
+        if node.get("type") == "object" and "additionalProperties" in node and "propertyNames" not in node:
+            node["propertyNames"] = {"pattern": NO_NUL_PATTERN}  # keys are text too
+        for key in _NESTED:
+            _no_nul_pattern(node.get(key))
 
 
 def _dedupe(items: list[str]) -> list[str]:
@@ -149,14 +207,12 @@ STORED = {"stored": True}
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, json_schema_extra=text_without_nul)
 
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
-        if info.context is not None and info.context.get("stored"):
-            return value
-        return no_nul(value)
+        return value if _stored(info) else no_nul(value)
 
     @classmethod
     def from_stored(cls, data: str | bytes) -> Self:
@@ -182,7 +238,8 @@ class Correction(_Model):
     description: str | None = Field(default=None, max_length=100_000)
     codes: list[Code] | None = Field(default=None, description="replaces every code")
     replaced_codes: dict[Code, Code] = Field(
-        default_factory=dict, description="old code -> new code, each replaced where the notice has it")
+        default_factory=dict, description="old code -> new code, each replaced where the notice has it",
+        json_schema_extra={"propertyNames": {"pattern": CODE_PATTERN}})
 
     @field_validator("deadline")
     @classmethod
@@ -206,9 +263,10 @@ class Tender(_Model):
     """One procurement notice, whatever its source."""
 
     tender_id: Identifier = Field(description="source-prefixed id, e.g. 'ted:651610-2021' or 'ocds:<ocid>'")
-    source: str = Field(min_length=1, max_length=40, description="feed it came from: ted, ocds, ungm, ...")
+    source: str = Field(min_length=1, max_length=40, description="feed it came from: ted, ocds, ungm, ...",
+                        json_schema_extra=NOT_BLANK)
     notice_type: NoticeType = "open_call"
-    title: str = Field(min_length=1, max_length=2000)
+    title: str = Field(min_length=1, max_length=2000, json_schema_extra=NOT_BLANK)
     description: str = Field(default="", max_length=100_000)
     language: Language | None = None
     buyer: str | None = Field(default=None, max_length=500)
@@ -305,8 +363,8 @@ class FirmProfile(_Model):
     required; the description may be in any language (Korean included)."""
 
     firm_id: Identifier
-    name: str = Field(min_length=1, max_length=300)
-    description: str = Field(min_length=1, max_length=20_000)
+    name: str = Field(min_length=1, max_length=300, json_schema_extra=NOT_BLANK)
+    description: str = Field(min_length=1, max_length=20_000, json_schema_extra=NOT_BLANK)
     keywords: list[str] = Field(default_factory=list, max_length=100)
     codes: list[Code] = Field(default_factory=list, max_length=200)
     home_country: Country | None = None

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from api.deps import FirmAccess, KeyFirstRoute, MatcherDep, PrincipalDep, SettingsDep
 from api.errors import BODY_ERRORS, ERRORS, responses
@@ -139,13 +139,20 @@ def digest_preview(firm_id: FirmAccess, matcher: MatcherDep) -> list[DigestPrevi
 
 
 TOKEN_DOC = "the signed token from the email's unsubscribe link"
-Token = Annotated[str, Query(min_length=3, max_length=300, description=TOKEN_DOC)]
-QueryToken = Annotated[str | None, Query(alias="token", min_length=3, max_length=300, description=(
-    TOKEN_DOC + " (RFC 8058 one-click: the List-Unsubscribe URI as it is)"))]
-FormToken = Annotated[str | None, Form(alias="token", min_length=3, max_length=300, description=(
-    TOKEN_DOC + " (the confirmation page's form)"))]
+#: A token's shape (``matcher.digest.tokens``): '<subscription>.<signature>'. A well-formed token whose
+#: signature does not match is still a 422: a schema cannot state which signatures are valid.
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
+#: The pattern is stated, and enforced by ``read_token`` with its own message ("bad unsubscribe token ...").
+STATED = {"pattern": TOKEN_PATTERN}
+Token = Annotated[str, Query(min_length=3, max_length=300, json_schema_extra=STATED, description=TOKEN_DOC)]
+QueryToken = Annotated[str | None, Query(
+    alias="token", min_length=3, max_length=300, json_schema_extra=STATED,
+    description=TOKEN_DOC + " (RFC 8058 one-click: the List-Unsubscribe URI as it is)")]
+# Form fields are left out, never null (a form has no null): their schemas say so.
+FormToken = Annotated[str | None, Form(alias="token", description=TOKEN_DOC + " (the confirmation page's form)"),
+                      WithJsonSchema({"type": "string", "minLength": 3, "maxLength": 300, "pattern": TOKEN_PATTERN})]
 OneClick = Annotated[Literal["One-Click"] | None, Form(alias="List-Unsubscribe", description=(
-    "the RFC 8058 one-click body a mailbox provider sends"))]
+    "the RFC 8058 one-click body a mailbox provider sends")), WithJsonSchema({"type": "string", "const": "One-Click"})]
 HTML_OR_JSON: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {"schema": {"type": "string"}}},
           "description": "Unsubscribed: an HTML page when the client accepts text/html (a browser), else JSON"},

@@ -12,7 +12,10 @@ import re
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
+from api.schemas import NOT_NULL_UPDATES
+from matcher.schema import CODE_PATTERN, ID_PATTERN, NO_NUL_PATTERN, NOT_BLANK, Code
 from tests.api.conftest import OWN, UPLOAD_LIMIT, World
 from tests.api.contract import DOCUMENT
 from tests.api.test_bad_input import snapshot
@@ -142,3 +145,48 @@ def test_the_documented_id_patterns_refuse_a_nul() -> None:
     assert {name for _, name in patterns} >= {"firm_id", "tender_id", "partner", "name", "job_id", "subscription_id"}
     for (path, name), pattern in patterns.items():
         assert re.fullmatch(pattern, "x\x00") is None, (path, name, pattern)
+
+
+# ----------------------------------------------------------------------------- the document states the rules
+def test_the_document_states_the_rules_the_server_enforces_on_single_values() -> None:
+    """Issue 15: ids, countries, languages, codes and currencies were plain strings in the document, so no
+    generated ``POST /tenders`` (323 tried) was ever accepted; text fields did not say "no NUL"; ``PATCH
+    /firms`` documented null for fields it refuses null for. (``schema_states_the_rules`` in the contract run
+    checks that valid-by-the-document requests are accepted.)"""
+    schemas = DOCUMENT["components"]["schemas"]
+    tender = schemas["TenderIn"]["properties"]
+    assert tender["tender_id"]["pattern"] == ID_PATTERN and tender["tender_id"]["maxLength"] == 200
+    assert "KR" in tender["countries"]["items"]["enum"] and "ZZ" not in tender["countries"]["items"]["enum"]
+    assert tender["codes"]["items"]["pattern"] == CODE_PATTERN
+    assert tender["title"]["pattern"] == NOT_BLANK["pattern"]
+    assert tender["buyer"]["anyOf"][0]["pattern"] == NO_NUL_PATTERN
+    assert tender["titles"]["propertyNames"] == {"pattern": NO_NUL_PATTERN}
+    update = schemas["FirmUpdate"]["properties"]
+    assert "anyOf" not in update["name"] and update["name"]["type"] == "string"
+    assert {"type": "null"} in update["home_country"]["anyOf"]  # null clears it
+    for value, accepted in (("CPV:71320000", True), ("CPV:71320000-7", True), ("UNSPSC:4321", True),
+                            ("CPV:7132", False), ("0", False)):
+        assert bool(re.match(CODE_PATTERN, value)) is accepted
+        assert code_ok(value) is accepted
+
+
+def code_ok(value: str) -> bool:
+    try:
+        TypeAdapter(Code).validate_python(value)
+    except ValidationError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("field", NOT_NULL_UPDATES)
+def test_patch_refuses_null_for_a_field_a_profile_must_have(world: World, field: str) -> None:
+    response = world.client.patch(f"/firms/{OWN}", json={field: None}, headers=world.auth("officer"))
+    assert response.status_code == 422, response.text
+    assert f"{field} cannot be null" in response.json()["detail"]
+
+
+def test_patch_null_clears_the_home_country(world: World) -> None:
+    officer = world.auth("officer")
+    assert world.client.patch(f"/firms/{OWN}", json={"home_country": "KR"}, headers=officer).status_code == 200
+    cleared = world.client.patch(f"/firms/{OWN}", json={"home_country": None}, headers=officer)
+    assert cleared.status_code == 200 and cleared.json()["home_country"] is None

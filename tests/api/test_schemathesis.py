@@ -32,9 +32,20 @@ from schemathesis import Case
 from schemathesis.core.transport import Response
 from schemathesis.generation.stateful.state_machine import APIStateMachine, StepInput, StepOutput
 
+from api import actions
 from matcher.config import Settings
 from tests.api.conftest import DemoTemplate, World
-from tests.api.contract import APP, ROLES, Role, Worlds, checks_for, headers_for, prepare, schema_for
+from tests.api.contract import (
+    APP,
+    ROLES,
+    Role,
+    Worlds,
+    checks_for,
+    headers_for,
+    prepare,
+    schema_for,
+    sync_in_this_process,
+)
 
 #: Random examples per operation, after the deterministic phases.
 MAX_EXAMPLES: dict[Role, int] = {"officer": 6, "partner": 4, "firm": 4, "anonymous": 3}
@@ -70,6 +81,11 @@ def _report() -> Iterator[None]:
 def record(case: Case[Any], response: Response, world: World, role: Role, kind: str = "") -> None:
     backend = world.matcher.engine.db.engine.dialect.name
     STATS[f"{case.operation.label} [{role}, {backend}{kind}]"][response.status_code] += 1
+
+
+@pytest.fixture(autouse=True)
+def _syncs_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(actions, "_sync_in_worker", sync_in_this_process)
 
 
 # ----------------------------------------------------------------------------- each operation, each role
