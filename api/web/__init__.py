@@ -40,7 +40,16 @@ async def _sign_in_required(request: Request, exc: Exception) -> Response:
 
 
 async def _refused(request: Request, exc: Exception) -> Response:
+    """The refusal page; to an htmx request (a one-click decision), the same words as an alert that htmx puts
+    at the top of the page it came from (``HX-Retarget``), keeping the status code."""
     assert isinstance(exc, PageRefused)
+    if request.headers.get("HX-Request") == "true":
+        response = render(
+            request, "_refused_alert.html", page_language(request), status=exc.status, title_key=exc.title,
+            message_key=exc.message,
+        )
+        response.headers.update({"HX-Retarget": "#page-alert", "HX-Reswap": "innerHTML"})
+        return response
     return render(
         request, "refused.html", page_language(request), status=exc.status, title_key=exc.title,
         message_key=exc.message,

@@ -108,7 +108,7 @@ async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
     try:
         item, title = await run_in_threadpool(record, matcher, firm_id, tender_id, action, note, viewer.principal.name)
     except NotFound:
-        raise PageRefused(404, "not_found_title", "not_found_text") from None
+        raise PageRefused(404, "not_found_title", "decision_gone") from None
     filters = views.parse_filters(request.query_params)
     if request.headers.get("HX-Request") != "true":
         query = filters.query_string()

@@ -111,3 +111,22 @@ def test_partner_decides_exports_and_the_firm_sees_the_approved_item(
     firm = open_browsing("ko")
     _firm_sees_the_approved_item(demo, firm, approved_id, rejected_id, tmp_path / "firm")
     assert partner.console_errors == [] and firm.console_errors == []
+
+
+def test_a_refused_decision_says_why_in_the_page(demo: DemoServer, open_browsing: OpenBrowsing) -> None:
+    """A one-click decision the server refuses (here: the notice is gone, as when an officer deleted it after
+    the page was shown) was swapped nowhere: htmx drops 4xx answers, so the click did nothing visible. The
+    refusal now appears as an alert at the top of the page, and the decision block is left as it was."""
+    partner = open_browsing("en")
+    page = sign_in(partner, demo, "partner")
+    page.goto(demo.url(FIRM_PATH))
+    article = matches(page).first
+    before = article.get_by_role("status").inner_text()
+    article.locator('input[name="tender_id"]').evaluate("input => { input.value = 'ted:000000-1999'; }")
+    article.get_by_role("button", name=say(partner, "approve"), exact=True).click()
+    alert = page.locator("#page-alert [role=alert]")
+    alert.wait_for()
+    assert say(partner, "not_found_title") in alert.inner_text() and say(partner, "decision_gone") in alert.inner_text()
+    assert article.get_by_role("status").inner_text() == before
+    check_accessibility(page)
+    assert [e for e in partner.console_errors if "status of 404" not in e] == []
