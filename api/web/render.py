@@ -28,7 +28,7 @@ LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 #: Query parameters a language link carries over (the firm page's filters, the page number, where to go after
 #: signing in); nothing else a URL brought along is repeated in a page.
 KEPT_PARAMETERS = frozenset({"country", "min_value", "max_value", "closing_within", "q", "page", "next", "status",
-                             "closed"})
+                             "closed", "run"})  # run: the feed run the officer page follows
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "

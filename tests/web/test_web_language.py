@@ -73,6 +73,10 @@ def test_the_switch_chooses_and_is_remembered(world: World, visitor: Visitor) ->
     listed = client.get(f"/web/firms/{OWN}/shortlist", params={"status": "approved"}, headers=english)
     links = lxml.html.fromstring(listed.text).xpath("//nav[@class='languages']//a/@href")
     assert f"/web/firms/{OWN}/shortlist?status=approved&lang=ko" in links
+    # And the officer page's followed feed run (?run=): switching language mid-run lost it.
+    officer = visitor("officer").get("/web/officer", params={"run": "0123456789abcdef"}, headers=english)
+    links = lxml.html.fromstring(officer.text).xpath("//nav[@class='languages']//a/@href")
+    assert "/web/officer?run=0123456789abcdef&lang=ko" in links
 
 
 def test_the_sign_in_page_follows_the_browsers_language(world: World) -> None:
