@@ -306,15 +306,25 @@ async def run_all_feeds(request: Request, viewer: ChangeDep, jobs: JobsDep, back
     return RedirectResponse(f"{OFFICER_PATH}?run={run.job.job_id}#feeds", status_code=303)
 
 
+#: Feed actions that ask for confirmation first (``feed_action``): they throw away what cannot be rebuilt.
+CONFIRMED = frozenset({"reset", "remove"})
+
+
 @router.post("/feeds/{name}/{action}", response_class=HTMLResponse)
 async def feed_action(
     name: str, action: str, request: Request, viewer: ChangeDep, jobs: JobsDep, background: BackgroundTasks,
 ) -> Response:
-    """Run one feed now, reset its cursor or remove it (the API's run, reset and delete)."""
+    """Run one feed now, reset its cursor or remove it (the API's run, reset and delete). A reset or a removal
+    asks first: without ``confirm=yes`` the answer is a page that says what it does, with the form that does it."""
     matcher = await require_officer_page(request, viewer)
     checked_name(name)
     try:
         await run_in_threadpool(matcher.feed, name)
+        if action in CONFIRMED and (await request.form()).get("confirm") != "yes":
+            return render(
+                request, "confirm_feed.html", viewer.language, viewer, action=action, name=name,
+                path=f"{OFFICER_PATH}/feeds/{name}/{action}", cancel=f"{OFFICER_PATH}#feeds",
+            )
         if action == "run":
             run = feed_runs(request.app.state).start(matcher, jobs, background, [name], None)
             return RedirectResponse(f"{OFFICER_PATH}?run={run.job.job_id}#feeds", status_code=303)

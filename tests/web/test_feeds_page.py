@@ -234,11 +234,20 @@ def test_reset_and_remove(world: World, visitor: Visitor) -> None:
     world.matcher.add_feed(validated_spec(GOOD, "ted"), "officer-1")
     world.matcher.commit_feed_page(GOOD, [], [], {"page": 2})
     officer = visitor("officer")
-    reset = post(officer, f"/feeds/{GOOD}/reset")
+    # Each asks first: a page saying what it does, with the confirming form and a way back; nothing changes.
+    for action, words in (("reset", "the next run starts again"), ("remove", "run history are deleted")):
+        asked = post(officer, f"/feeds/{GOOD}/{action}")
+        assert asked.status_code == 200 and words in page_text(asked.text), action
+        tree = lxml.html.fromstring(asked.text)
+        assert tree.xpath("//main//form/@action") == [f"{OFFICER}/feeds/{GOOD}/{action}"]
+        assert tree.xpath("//main//form//input[@name='confirm']/@value") == ["yes"]
+        assert tree.xpath("//main//a/@href")[-1] == f"{OFFICER}#feeds"
+    assert world.matcher.feed(GOOD).cursor == {"page": 2}
+    reset = post(officer, f"/feeds/{GOOD}/reset", confirm="yes")
     assert reset.status_code == 303 and reset.headers["location"] == f"{OFFICER}?done=feed_reset#feeds"
     assert world.matcher.feed(GOOD).cursor == {}
     assert "its next run starts afresh" in page_text(officer.get(reset.headers["location"]).text)
-    removed = post(officer, f"/feeds/{GOOD}/remove")
+    removed = post(officer, f"/feeds/{GOOD}/remove", confirm="yes")
     assert removed.status_code == 303 and removed.headers["location"] == f"{OFFICER}?done=feed_removed#feeds"
     assert world.matcher.all_feeds() == []
     page = officer.get(removed.headers["location"]).text
