@@ -65,7 +65,11 @@ def _country_schemas(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "recommendations ?country": param("/firms/{firm_id}/recommendations"),
         "tenders ?country": param("/tenders"),
         "subscription countries": components["SubscriptionIn"]["properties"]["countries"]["items"],
-        "firm update target_countries": components["FirmUpdate"]["properties"]["target_countries"]["anyOf"][0]["items"],
+        "firm update target_countries": components["FirmUpdate"]["properties"]["target_countries"]["items"],
+        "firm update home_country": components["FirmUpdate"]["properties"]["home_country"]["anyOf"][0],
+        "new firm target_countries": components["FirmCreate"]["properties"]["target_countries"]["items"],
+        "tender countries": components["TenderIn"]["properties"]["countries"]["items"],
+        "tender buyer_country": components["TenderIn"]["properties"]["buyer_country"]["anyOf"][0],
     }
 
 
