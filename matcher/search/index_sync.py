@@ -121,19 +121,33 @@ class IndexService:
         self.nprobe = nprobe
         self.compression: Compression = compression
         self._write_lock = threading.Lock()
+        self._load_lock = threading.Lock()
         self._loaded: LoadedIndex | None = None
 
     # ------------------------------------------------------------------ reading
     def current(self) -> LoadedIndex:
-        """The serving index, reloaded if another process swapped in a newer build."""
+        """The serving index, reloaded if another process swapped in a newer build.
+
+        One thread loads a new build while the others keep serving the one they have: every request thread
+        loading the same build at once stalled a serving process for seconds when an import's build was
+        swapped in (issue 15 item 10, the tail left during the index sync). The first load waits."""
         folder = self.folder.current()
         if folder is None:
             raise IndexNotReady("no index has been built yet; run 'matcher index build'")
         loaded = self._loaded
-        if loaded is None or loaded.folder != folder:
-            loaded = self._load(folder)
-            self._loaded = loaded
-        return loaded
+        if loaded is not None and loaded.folder == folder:
+            return loaded
+        if not self._load_lock.acquire(blocking=loaded is None):
+            assert loaded is not None
+            return loaded  # another thread is loading the new build
+        try:
+            loaded = self._loaded
+            if loaded is None or loaded.folder != folder:
+                loaded = self._load(folder)
+                self._loaded = loaded
+            return loaded
+        finally:
+            self._load_lock.release()
 
     def exists(self) -> bool:
         return self.folder.current() is not None

@@ -9,10 +9,11 @@ import pytest
 
 from matcher.config import Settings
 from matcher.errors import IndexNotReady, InvalidInput
+from matcher.pipeline import Matcher
 from matcher.schema import Tender
 from matcher.search.encoders import Embedder, FakeEncoder, normalize_rows
 from matcher.search.index_folder import IndexFolder
-from matcher.search.index_sync import IndexService
+from matcher.search.index_sync import IndexService, LoadedIndex
 from matcher.search.vector_index import EXACT_MAX, VectorIndex, ivf_nlist, ivf_nprobe
 
 
@@ -179,3 +180,35 @@ def test_sync_rebuilds_an_index_the_size_rule_has_outgrown(tmp_path: Path) -> No
                           lambda: tenders.values())
     assert report.rebuilt and service.current().vectors.manifest.index_type == "ivf"
     assert len(service.current().vectors) == 400
+
+
+def test_one_thread_loads_a_new_build_while_the_others_keep_serving(matcher: Matcher) -> None:
+    """Issue 15 item 10: when an import's build was swapped in, every request thread of a serving process
+    loaded it at once; now one loads it and the others answer from the build they have meanwhile."""
+    import threading
+
+    matcher.upsert_tenders([Tender(tender_id="t:1", source="t", title="Water meters")], sync=False)
+    matcher.build_index()
+    service = matcher.index
+    old = service.current()
+    matcher.upsert_tenders([Tender(tender_id="t:2", source="t", title="Flow meters")], sync=False)
+    new_folder = matcher.build_index().build_id
+    # Another process swapped a build in: this process's service still holds the old one.
+    service._loaded = old
+    loading, release = threading.Event(), threading.Event()
+    load = service._load
+
+    def slow_load(folder: Path) -> LoadedIndex:
+        loading.set()
+        release.wait(30)
+        return load(folder)
+
+    service._load = slow_load  # type: ignore[method-assign]
+    got: list[str] = []
+    loader = threading.Thread(target=lambda: got.append(service.current().build_id))
+    loader.start()
+    assert loading.wait(30)
+    assert service.current() is old  # served at once from the old build while the new one loads
+    release.set()
+    loader.join(30)
+    assert got == [new_folder] and service.current().build_id == new_folder
