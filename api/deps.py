@@ -83,6 +83,16 @@ async def get_principal(
     return access.authenticate(bearer.credentials if bearer is not None else header)
 
 
+def key_of(request: Request) -> str | None:
+    """The key a request carries, read as ``get_principal``'s schemes read it: ``Authorization: Bearer <key>``
+    first, then ``X-API-Key``. For the places that look at the key before (or without) FastAPI's dependencies:
+    ``KeyFirstRoute`` and readiness."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        return credentials
+    return request.headers.get("x-api-key")
+
+
 def _needs_principal(dependant: Dependant) -> bool:
     return any(d.call is get_principal or _needs_principal(d) for d in dependant.dependencies)
 
@@ -99,9 +109,8 @@ class KeyFirstRoute(APIRoute):
             return handler
 
         async def keyed(request: Request) -> Response:
-            bearer, header = await _bearer(request), await _header(request)
             access: AccessControl = request.app.state.access
-            request.state.principal = access.authenticate(bearer.credentials if bearer is not None else header)
+            request.state.principal = access.authenticate(key_of(request))
             return await handler(request)
 
         return keyed

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from api import actions
-from api.deps import AccessDep, MatcherDep
+from api.deps import AccessDep, MatcherDep, key_of
 from api.schemas import FeedCounts, FeedHealth, IndexHealth, Liveness, Readiness, StoreHealth
 from matcher.pipeline import Matcher
 from matcher.services.access import AuthenticationError
@@ -48,14 +48,6 @@ def ready(request: Request, matcher: MatcherDep, access: AccessDep) -> JSONRespo
     else:
         report = public(report)
     return JSONResponse(report.model_dump(mode="json"), status_code=200 if report.status == "ready" else 503)
-
-
-def key_of(request: Request) -> str | None:
-    """The key a request carries, as ``api.deps`` reads it (bearer first, then ``X-API-Key``)."""
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and credentials:
-        return credentials
-    return request.headers.get("x-api-key")
 
 
 def is_officer(access: AccessDep, token: str | None) -> bool:
