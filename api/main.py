@@ -29,6 +29,7 @@ from api import errors, web
 from api.jobs import JobRegistry
 from api.logs import install_access_log_redaction
 from api.security_headers import SecurityHeaders
+from api.single_flight import SingleFlight
 from api.uploads import MULTIPART_OVERHEAD, BodyLimit
 from matcher import __version__
 from matcher.config import Settings, get_settings
@@ -123,6 +124,8 @@ def create_app(
     """The API over ``matcher`` (or a new Matcher from ``settings``/the environment). ``catch_up`` keeps the
     index in step with tenders other replicas and jobs write to the store (``index_catch_up``)."""
     core = matcher or Matcher(settings or get_settings())
+    # A build another process swaps in is loaded beside the requests, never by one of them (issue 15 item 10).
+    core.index.reload_in_background = True
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -150,6 +153,7 @@ def create_app(
     app.state.jobs = JobRegistry()
     app.state.responses = ResultCache[bytes](core.settings.result_cache_size)  # api.routes.recommendations
     app.state.ranking = anyio.CapacityLimiter(RANKING_THREADS)
+    app.state.flights = SingleFlight[bytes]()  # one ranking for requests that miss together
     errors.install(app)
     install_access_log_redaction()  # unsubscribe tokens travel in query strings
     app.add_middleware(BodyLimit, limit=core.settings.max_upload_bytes + MULTIPART_OVERHEAD)

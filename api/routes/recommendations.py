@@ -16,6 +16,8 @@ part or boost shows one. The view is part of the cache key too.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from datetime import datetime
 from functools import partial
 from typing import Annotated
 
@@ -27,7 +29,9 @@ from api import actions
 from api.deps import FirmAccess, KeyFirstRoute, MatcherDep, PrincipalDep
 from api.errors import ERRORS, responses
 from api.schemas import AcceptLanguage, MatchPublic, RecommendQuery
+from api.single_flight import SingleFlight
 from matcher.pipeline import Matcher
+from matcher.ranking.reasons import ReasonLanguage
 from matcher.schema import Match
 from matcher.search.retrieve import MatchQuery
 from matcher.services.result_cache import ResultCache
@@ -56,14 +60,26 @@ async def recommendations(
     now = matcher.settings.now()
     body = cache.get(key, now) if key is not None else None
     if body is None:
-        ranking: anyio.CapacityLimiter = request.app.state.ranking
-        # Ranked afresh (not through the core's own cache, which keys the same inputs): one key read, one copy.
-        rank = partial(_ranked, matcher, firm_id, match_query, firm_view)
-        matches = await anyio.to_thread.run_sync(rank, limiter=ranking)
-        body = _MATCHES.dump_json(actions.public(matches, language))
-        if key is not None:
-            cache.put(key, body, matcher.fresh_until(matches, now))
+        rank = partial(_rank, request, matcher, firm_id, match_query, firm_view, language, key, now)
+        # Requests that miss together (every key changes at once after an import) share one ranking.
+        flights: SingleFlight[bytes] = request.app.state.flights
+        body = await (flights.run(key, rank) if key is not None else rank())
     return Response(body, media_type="application/json", headers=actions.language_headers(language))
+
+
+async def _rank(
+    request: Request, matcher: Matcher, firm_id: str, query: MatchQuery, firm_view: bool, language: ReasonLanguage,
+    key: Hashable | None, now: datetime,
+) -> bytes:
+    """Rank in the threadpool (at most ``RANKING_THREADS`` at once), serialise once, keep it for repeats.
+    Ranked afresh, not through the core's own cache, which keys the same inputs: one key read, one copy."""
+    ranking: anyio.CapacityLimiter = request.app.state.ranking
+    matches = await anyio.to_thread.run_sync(partial(_ranked, matcher, firm_id, query, firm_view), limiter=ranking)
+    body = _MATCHES.dump_json(actions.public(matches, language))
+    if key is not None:
+        cache: ResultCache[bytes] = request.app.state.responses
+        cache.put(key, body, matcher.fresh_until(matches, now))
+    return body
 
 
 def _ranked(matcher: Matcher, firm_id: str, query: MatchQuery, firm_view: bool) -> list[Match]:

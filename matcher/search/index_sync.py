@@ -38,6 +38,8 @@ LEXICAL_REFIT_GROWTH = 1.5
 # as good as from a million, and fitting a million texts took longer than the rest of a build together.
 LEXICAL_SAMPLE = 100_000
 BUILD_CHUNK = 20_000
+#: Seconds before a serving process tries again to load a build whose load failed.
+RELOAD_RETRY_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -120,37 +122,75 @@ class IndexService:
         self.exact_max = exact_max
         self.nprobe = nprobe
         self.compression: Compression = compression
+        #: Serving processes set this (``api.main.create_app``): a newer build swapped in by another process is
+        #: then loaded by a background thread while requests keep the build they have, instead of the request
+        #: that notices it (on the event loop, for a cached answer) waiting for the load.
+        self.reload_in_background = False
         self._write_lock = threading.Lock()
         self._load_lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+        self._reloader: threading.Thread | None = None
+        self._failed: tuple[Path, float] | None = None
         self._loaded: LoadedIndex | None = None
 
     # ------------------------------------------------------------------ reading
     def current(self) -> LoadedIndex:
-        """The serving index, reloaded if another process swapped in a newer build.
-
-        One thread loads a new build while the others keep serving the one they have: every request thread
-        loading the same build at once stalled a serving process for seconds when an import's build was
-        swapped in (issue 15 item 10, the tail left during the index sync). The first load waits."""
-        folder = self.folder.current()
-        if folder is None:
-            raise IndexNotReady("no index has been built yet; run 'matcher index build'")
+        """The serving index: the build ``CURRENT`` points to, or, while a newer build is being loaded in the
+        background (``reload_in_background``), the one this process has. The first load always waits."""
+        folder = self._current_folder()
         loaded = self._loaded
         if loaded is not None and loaded.folder == folder:
             return loaded
-        if not self._load_lock.acquire(blocking=loaded is None):
-            assert loaded is not None
-            return loaded  # another thread is loading the new build
-        try:
-            loaded = self._loaded
-            if loaded is None or loaded.folder != folder:
-                loaded = self._load(folder)
-                self._loaded = loaded
+        if loaded is not None and self.reload_in_background:
+            self._reload_later(folder)
             return loaded
-        finally:
-            self._load_lock.release()
+        return self._load_now(folder)
+
+    def latest(self) -> LoadedIndex:
+        """The build ``CURRENT`` points to now, waiting for its load if this process does not hold it: what a
+        sync must start from (one started from an older build would drop the newer build's notices)."""
+        folder = self._current_folder()
+        loaded = self._loaded
+        return loaded if loaded is not None and loaded.folder == folder else self._load_now(folder)
 
     def exists(self) -> bool:
         return self.folder.current() is not None
+
+    def _current_folder(self) -> Path:
+        folder = self.folder.current()
+        if folder is None:
+            raise IndexNotReady("no index has been built yet; run 'matcher index build'")
+        return folder
+
+    def _load_now(self, folder: Path) -> LoadedIndex:
+        """Load ``folder`` (once, however many threads ask) and serve it unless a newer build replaced it."""
+        with self._load_lock:
+            loaded = self._loaded
+            if loaded is not None and loaded.folder == folder:
+                return loaded
+            loaded = self._load(folder)
+            if self.folder.current() == folder:  # not superseded while it loaded (else the next call loads that)
+                self._loaded = loaded
+            return loaded
+
+    def _reload_later(self, folder: Path) -> None:
+        """Start loading ``folder`` on a background thread unless one is loading already (or loading it failed
+        within ``RELOAD_RETRY_SECONDS``: a broken build is retried, not on every request)."""
+        with self._reload_lock:
+            if self._reloader is not None and self._reloader.is_alive():
+                return
+            if self._failed is not None and self._failed[0] == folder and \
+                    time.monotonic() - self._failed[1] < RELOAD_RETRY_SECONDS:
+                return
+            self._reloader = threading.Thread(target=self._reload, args=(folder,), name="index-reload", daemon=True)
+            self._reloader.start()
+
+    def _reload(self, folder: Path) -> None:
+        try:
+            self._load_now(folder)
+        except Exception:  # the old build keeps serving; logged in full, retried after a pause
+            self._failed = (folder, time.monotonic())
+            log.exception("loading index build %s failed; serving the previous build", folder.name)
 
     def _load(self, folder: Path) -> LoadedIndex:
         vectors = VectorIndex.load(folder, self.embedder.encoder_id, self.embedder.dim)
@@ -198,7 +238,7 @@ class IndexService:
         stored = {tid: indexed_hash(h) for tid, h in stored.items()}
         started = time.perf_counter()
         with self._write_lock:
-            base = self.current()
+            base = self.latest()
             changed = [tid for tid, h in stored.items() if base.hashes.get(tid) != h]
             removed = [tid for tid in base.hashes if tid not in stored]
             if not changed and not removed:
@@ -224,12 +264,12 @@ class IndexService:
     def _other_recipe(self) -> bool:
         """Whether the serving index embedded another recipe of the notice text: every vector and the TF-IDF
         model are then stale, so a full build (which re-embeds only texts the cache has not seen) is due."""
-        recorded = next(iter(self.current().hashes.values()), None)
+        recorded = next(iter(self.latest().hashes.values()), None)
         return recorded is not None and not recorded.startswith(f"{TEXT_RECIPE}:")
 
     def _outgrown(self, count: int) -> bool:
         """Whether the serving index no longer fits the size rule (a full build re-embeds nothing cached)."""
-        vectors = self.current().vectors
+        vectors = self.latest().vectors
         return not vectors.suits(count, self.exact_max, self.compression)
 
     def _publish(self, index: VectorIndex, lexical: LexicalModel, hashes: dict[str, str]) -> LoadedIndex:
@@ -239,6 +279,7 @@ class IndexService:
             (staging / "hashes.json").write_text(json.dumps(hashes))
         folder = self.folder.current()
         loaded = LoadedIndex(index, lexical, hashes, folder)
-        self._loaded = loaded
+        with self._load_lock:  # after a background load of an older build has set what it loaded, if it did
+            self._loaded = loaded
         log.info("index build %s published: %d vectors", loaded.build_id, len(index))
         return loaded

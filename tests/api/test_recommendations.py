@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from datetime import date, timedelta
 
+import httpx
+import pytest
+
 from api import actions
-from matcher.schema import Award
+from matcher.schema import Award, Match
 from matcher.search.retrieve import MatchQuery
 from matcher.store.awards import AwardRepository
-from tests.api.conftest import OWN, World
+from tests.api.conftest import OTHER, OWN, World
 
 
 def get(world: World, query: str = "k=5") -> list[dict[str, object]]:
@@ -63,3 +68,30 @@ def test_a_cached_response_is_not_served_after_a_listed_tender_closes(world: Wor
     later = get(world)
     assert all(m["deadline"] is None or str(m["deadline"]) > str(closing) for m in later)
     assert later == fresh(world)
+
+
+def test_requests_that_miss_together_share_one_ranking(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 15 item 10: when an import's commit made every cached answer unreachable, each of the requests
+    in flight ranked the same firm again, and requests queued behind those rankings for seconds."""
+    calls: list[tuple[str, ...]] = []
+    rank = world.matcher.recommend_many
+
+    def slow_rank(firm_ids: list[str], query: MatchQuery | None = None) -> list[list[Match]]:
+        calls.append(tuple(firm_ids))
+        time.sleep(0.3)  # every other request arrives while this one ranks
+        return rank(firm_ids, query)
+
+    monkeypatch.setattr(world.matcher, "recommend_many", slow_rank)
+
+    async def burst() -> list[httpx.Response]:
+        transport = httpx.ASGITransport(app=world.client.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            paths = [f"/firms/{firm}/recommendations?k=5" for firm in [OWN] * 12 + [OTHER] * 8]
+            return await asyncio.gather(*(client.get(p, headers=world.auth("officer")) for p in paths))
+
+    responses = asyncio.run(burst())
+    assert [r.status_code for r in responses] == [200] * 20
+    assert sorted(calls) == sorted([(OWN,), (OTHER,)])  # one ranking per firm, not one per request
+    own = [r.content for r in responses[:12]]
+    assert len(set(own)) == 1 and json.loads(own[0]) == fresh(world)
+    assert len(world.client.app.state.flights) == 0  # type: ignore[attr-defined]  # nothing left running

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import faiss
@@ -182,19 +183,19 @@ def test_sync_rebuilds_an_index_the_size_rule_has_outgrown(tmp_path: Path) -> No
     assert len(service.current().vectors) == 400
 
 
-def test_one_thread_loads_a_new_build_while_the_others_keep_serving(matcher: Matcher) -> None:
-    """Issue 15 item 10: when an import's build was swapped in, every request thread of a serving process
-    loaded it at once; now one loads it and the others answer from the build they have meanwhile."""
-    import threading
-
+def _swapped_in_elsewhere(matcher: Matcher) -> tuple[LoadedIndex, str]:
+    """This process holds a build while another process (as far as it knows) swapped a newer one in."""
     matcher.upsert_tenders([Tender(tender_id="t:1", source="t", title="Water meters")], sync=False)
     matcher.build_index()
-    service = matcher.index
-    old = service.current()
+    old = matcher.index.current()
     matcher.upsert_tenders([Tender(tender_id="t:2", source="t", title="Flow meters")], sync=False)
     new_folder = matcher.build_index().build_id
-    # Another process swapped a build in: this process's service still holds the old one.
-    service._loaded = old
+    matcher.index._loaded = old
+    return old, new_folder
+
+
+def _held_load(service: IndexService) -> tuple[threading.Event, threading.Event]:
+    """Make the service's loads wait for ``release``; ``loading`` is set when one starts."""
     loading, release = threading.Event(), threading.Event()
     load = service._load
 
@@ -204,11 +205,56 @@ def test_one_thread_loads_a_new_build_while_the_others_keep_serving(matcher: Mat
         return load(folder)
 
     service._load = slow_load  # type: ignore[method-assign]
-    got: list[str] = []
-    loader = threading.Thread(target=lambda: got.append(service.current().build_id))
-    loader.start()
+    return loading, release
+
+
+def test_a_serving_process_loads_a_new_build_beside_its_requests(matcher: Matcher) -> None:
+    """Issue 15 item 10: when an import's build was swapped in, the request that noticed it loaded it (on
+    the event loop, for a cached answer), stalling every request of the process. A serving process now loads
+    it on a background thread; every request meanwhile is answered from the build it has, at once."""
+    old, new_folder = _swapped_in_elsewhere(matcher)
+    service = matcher.index
+    service.reload_in_background = True
+    loading, release = _held_load(service)
+    assert service.current() is old  # no request waits for the load
     assert loading.wait(30)
-    assert service.current() is old  # served at once from the old build while the new one loads
+    assert service.current() is old and service.current() is old  # still loading: one load, not one each
     release.set()
-    loader.join(30)
-    assert got == [new_folder] and service.current().build_id == new_folder
+    assert service._reloader is not None
+    service._reloader.join(30)
+    assert service.current().build_id == new_folder
+
+
+def test_a_sync_starts_from_the_newest_build_even_while_it_loads_in_the_background(matcher: Matcher) -> None:
+    """A writer never builds on the build a serving process still answers from: that would drop the
+    notices of the newer one."""
+    _swapped_in_elsewhere(matcher)
+    matcher.index.reload_in_background = True
+    matcher.upsert_tenders([Tender(tender_id="t:3", source="t", title="Pressure meters")], sync=False)
+    report = matcher.build_index()
+    assert report.added == 1
+    assert sorted(matcher.index.current().hashes) == ["t:1", "t:2", "t:3"]
+
+
+def test_a_failed_background_load_keeps_the_old_build_serving(
+    matcher: Matcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    old, _ = _swapped_in_elsewhere(matcher)
+    service = matcher.index
+    service.reload_in_background = True
+
+    def broken(folder: Path) -> LoadedIndex:
+        raise OSError("disk gone")
+
+    service._load = broken  # type: ignore[method-assign]
+    assert service.current() is old
+    assert service._reloader is not None
+    service._reloader.join(30)
+    assert service.current() is old  # and no new attempt within the retry pause
+    assert service._failed is not None and "failed" in caplog.text
+
+
+def test_outside_a_server_the_new_build_is_served_at_once(matcher: Matcher) -> None:
+    """The CLI and library callers (no background reload) get the build ``CURRENT`` points to."""
+    _, new_folder = _swapped_in_elsewhere(matcher)
+    assert matcher.index.current().build_id == new_folder
