@@ -1,8 +1,8 @@
 """Background jobs of one API process: after an import, the index sync runs here while reads continue.
 
 The index itself is never half-visible: ``IndexService`` writes each build into a new folder and swaps the
-``CURRENT`` pointer atomically; requests keep the build they started with and the next request (in this or
-any other worker process) loads the new one. Jobs are kept in memory, newest ``KEEP`` only, so a job id is
+``CURRENT`` pointer atomically; requests keep the build they started with, and every other worker process
+loads the new one on a background thread once a request notices it (``IndexService.reload_in_background``). Jobs are kept in memory, newest ``KEEP`` only, so a job id is
 answerable by the worker that ran it (with several workers, ask ``/health/ready`` for the serving build).
 """
 

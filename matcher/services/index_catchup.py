@@ -17,7 +17,8 @@ published from an older read of the store can never pass for current.
 One process per home syncs at a time: the others skip while ``catch-up.lock`` is held (``flock``, released by
 the kernel when its holder dies, so a killed worker never leaves it held). The sync runs on the catch-up's
 own thread; requests keep the build they have until the new one is swapped in (``IndexFolder``), and every
-process of the home loads it on its next request.
+other process of the home loads it on a background thread once a request notices it, answering from the
+build it has meanwhile (``IndexService.reload_in_background``).
 """
 
 from __future__ import annotations
