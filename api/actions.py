@@ -51,20 +51,30 @@ from matcher.services.shortlists import ShortlistEntry
 from matcher.store import TenderFilter
 from matcher.store.shortlists import FeedbackEvent, Status
 
-
 # ----------------------------------------------------------------------------- imports and the index
+#: The kind of the jobs that bring the index in step with the store.
+SYNC = "index-sync"
+
+
 def schedule_index_sync(matcher: Matcher, jobs: JobRegistry, background: BackgroundTasks) -> JobPublic:
     """Bring the index in step with the store after the response is sent, in a child process
-    (``api.import_worker``); reads keep the current build meanwhile."""
-    job = jobs.submit("index-sync")
-    background.add_task(_sync_in_worker, matcher.settings, jobs, job.job_id)
+    (``api.import_worker``); reads keep the current build meanwhile. A burst of writes shares syncs: a
+    request joins the sync that is queued and not started yet (it will see the request's change), and
+    one sync runs at a time per process (``JobRegistry.join_or_submit``)."""
+    job, new = jobs.join_or_submit(SYNC)
+    if new:
+        background.add_task(_sync_in_worker, matcher.settings, jobs, job.job_id)
     return job
 
 
 def _sync_in_worker(settings: Settings, jobs: JobRegistry, job_id: str) -> None:
-    """Runs as a background task, in a thread: it only waits for the child."""
-    with ImportWorker(WorkOrder("index", settings)) as worker:
-        jobs.run(job_id, worker.indexed)
+    """Runs as a background task, in a thread: it waits for its turn, then for the child."""
+
+    def sync() -> str:
+        with ImportWorker(WorkOrder("index", settings)) as worker:
+            return worker.indexed()
+
+    jobs.run(job_id, sync, one_at_a_time=True)
 
 
 def summary(report: IngestReport, job: JobPublic | None = None) -> IngestSummary:
@@ -96,7 +106,7 @@ async def import_tenders(
     if not stored.syncing:
         await run_in_threadpool(worker.close)
         return summary(stored.report)
-    job = jobs.submit("index-sync")
+    job = jobs.submit(SYNC)
     background.add_task(_follow_sync, worker, jobs, job.job_id)
     return summary(stored.report, job)
 
