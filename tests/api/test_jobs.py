@@ -63,14 +63,18 @@ def test_one_runs_at_a_time_and_the_next_stays_joinable_until_it_starts() -> Non
     # changes made while the first runs need a later job: they join one queued behind it
     later, new = registry.join_or_submit("index-sync")
     assert new and later.job_id != running.job_id
-    second = threading.Thread(target=registry.run, args=(later.job_id, lambda: order.append("second") or "ok"),
-                              kwargs={"one_at_a_time": True})
+    def quick() -> str:
+        order.append("second")
+        return "indexed 0"
+
+    second = threading.Thread(target=registry.run, args=(later.job_id, quick), kwargs={"one_at_a_time": True})
     second.start()
     second.join(0.3)
     assert registry.get(later.job_id).status == "queued" and order == ["first"]  # waits for its turn
     assert registry.join_or_submit("index-sync") == (registry.get(later.job_id), False)
     release.set()
-    first.join(10), second.join(10)
+    first.join(10)
+    second.join(10)
     assert order == ["first", "second"]
     assert [registry.get(j.job_id).status for j in (running, later)] == ["done", "done"]
     assert registry.join_or_submit("index-sync")[1]  # both started: a new change needs a new job
