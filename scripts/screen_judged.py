@@ -1,0 +1,138 @@
+"""Screen a ranking idea on the judged TUNING half before it is built into the product (never the report half).
+
+Each experiment starts from the shipped scorer's features over every opportunity notice, computed as
+``scripts/tune_judged.py`` computes them, and prints mean nDCG@10, p@5 and p@5h overall and nDCG@10 per
+profile group, the shipped scorer first:
+
+- ``prf``: dense pseudo-relevance feedback (Rocchio). The profile's query vector moves towards the mean
+  vector of the first ranking's top ``m`` notices (weight ``beta``), and the dense column is recomputed.
+- ``reranker``: a learned re-ranker over the shipped ranking's top 100 (its features, the term-guard
+  multiplier and the shipped score), trained on the judged grades of the other tuning profiles and scored
+  on each profile in turn (leave one profile out). Logistic regressions and gradient-boosted trees.
+
+Usage (results in evaluation/RESULTS.md, "Tried and not shipped"):
+
+    MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py prf|reranker
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+
+from matcher.config import get_settings
+from matcher.evaluate.judged import load_judged, mean_metrics, profile_metrics
+from matcher.evaluate.judged_methods import Corpus
+from matcher.pipeline import Matcher
+from matcher.ranking.features import FEATURES
+from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
+from scripts.tune_judged import Prepared, prepare
+
+#: The shipped rule for suggested codes (the first 5, each as 1) and a dense query of the profile's own words.
+SHIPPED_VARIANT = ("flat", 5, False)
+#: How deep the re-ranker re-orders the shipped ranking.
+DEPTH = 100
+
+
+def group(prepared: Prepared) -> str:
+    profile = prepared.judged.profile
+    language = "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in profile.description) else "en"
+    return f"{language}, {'codes' if profile.codes else 'no codes'}"
+
+
+def report(name: str, rows: Sequence[tuple[Prepared, dict[str, float]]]) -> None:
+    overall = mean_metrics(r for _, r in rows)
+    groups: defaultdict[str, list[dict[str, float]]] = defaultdict(list)
+    for prepared, r in rows:
+        groups[group(prepared)].append(r)
+    shown = " | ".join(f"{g} {mean_metrics(v)['ndcg@10']:.3f}" for g, v in sorted(groups.items()))
+    print(f"{name:30s} ndcg@10 {overall['ndcg@10']:.3f}  p@5 {overall['p@5']:.3f}  p@5h {overall['p@5h']:.3f}"
+          f" | {shown}", flush=True)
+
+
+def shipped_scores(prepared: Prepared, matrix: np.ndarray | None = None) -> np.ndarray:
+    return fuse_matrix(prepared.matrix if matrix is None else matrix, prepared.guards, WeightedScorer())
+
+
+def prf(matcher: Matcher, corpus: Corpus, prepared: list[Prepared]) -> None:
+    ids, column = corpus.ids, FEATURES.index("dense")
+    documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
+    queries = matcher.embedder.encode_queries([p.judged.profile.text() for p in prepared])
+    settings = [(0, 0.0)] + [(m, beta) for m in (3, 5, 10, 20) for beta in (0.3, 0.6, 1.0, 2.0)]
+    for m, beta in settings:
+        rows = []
+        for p, query in zip(prepared, queries, strict=True):
+            scores = shipped_scores(p)
+            if m:
+                moved = query + beta * documents[np.argsort(-scores)[:m]].mean(axis=0)
+                matrix = p.matrix.copy()
+                matrix[:, column] = np.clip(documents @ (moved / np.linalg.norm(moved)), 0.0, 1.0)
+                scores = shipped_scores(p, matrix)
+            rows.append((p, profile_metrics([ids[i] for i in order(scores, ids, 50)], p.judged.grades)))
+        report("shipped" if not m else f"prf m={m} beta={beta}", rows)
+
+
+Model = Callable[[], Any]
+
+
+def leave_one_out(data: list[tuple[np.ndarray, np.ndarray]]) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+    for k in range(len(data)):
+        yield (k, np.vstack([x for j, (x, _) in enumerate(data) if j != k]),
+               np.concatenate([y for j, (_, y) in enumerate(data) if j != k]))
+
+
+def reranker(corpus: Corpus, prepared: list[Prepared]) -> None:
+    ids = corpus.ids
+    tops, data = [], []
+    for p in prepared:
+        base = shipped_scores(p)
+        top = np.argsort(-base, kind="stable")[:DEPTH]
+        tops.append(top)
+        data.append((np.column_stack([p.matrix[top], p.guards[top], base[top]]),
+                     np.array([p.judged.grades.get(ids[i], 0) for i in top])))
+    models: dict[str, Model | None] = {"shipped (top 100)": None}
+    for c in (0.1, 1.0, 10.0):
+        models[f"logistic C={c}"] = partial(LogisticRegression, C=c, max_iter=2000)
+    for depth in (2, 3):
+        models[f"trees depth={depth}"] = partial(
+            HistGradientBoostingClassifier, max_depth=depth, max_iter=100, learning_rate=0.05, min_samples_leaf=20)
+    for name, make in models.items():
+        rows = []
+        for k, x_train, y_train in leave_one_out(data):
+            x, _ = data[k]
+            if make is None:
+                scores = x[:, -1]
+            else:  # relevant = graded 1 or 2; a 2 weighs three times a 1
+                model = make().fit(x_train, (y_train >= 1).astype(int),
+                                   sample_weight=np.where(y_train == 2, 3.0, 1.0))
+                scores = model.predict_proba(x)[:, 1]
+            ranked = [ids[tops[k][i]] for i in np.argsort(-scores, kind="stable")]
+            rows.append((prepared[k], profile_metrics(ranked[:50], prepared[k].judged.grades)))
+        report(name, rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("experiment", choices=("prf", "reranker"))
+    parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
+    args = parser.parse_args()
+    matcher = Matcher(get_settings())
+    corpus = Corpus.of(matcher)
+    tune = [j for j in load_judged(args.judged) if j.split == "tune"]
+    prepared = prepare(matcher, corpus, tune, SHIPPED_VARIANT)
+    if args.experiment == "prf":
+        prf(matcher, corpus, prepared)
+    else:
+        reranker(corpus, prepared)
+
+
+if __name__ == "__main__":
+    main()
