@@ -46,6 +46,11 @@ def _prepare_demo(home: Path | None) -> dict[str, str]:
     tenders, firms = load_demo(matcher, progress=True)
     print_ingest(tenders, "demo tenders")
     print_ingest(firms, "demo firms")
+    # The demo's firms have no codes: their first recommendation suggests codes from the code lists' labels.
+    # Embedding those labels (matcher/search/code_labels.py: ~10 s on a fresh home) happens here, into the
+    # home's embedding cache, instead of in a new user's first request; the workers read them back.
+    for firm in demo_firms(matcher):
+        matcher.suggest_codes(firm)
     keys = demo_keys(matcher)
     matcher.close()
     return keys

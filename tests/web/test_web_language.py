@@ -168,3 +168,28 @@ def test_serve_demo_prints_the_workspace_and_keys_that_sign_in(
     client = TestClient(create_app(Settings(home=home, encoder="fake")))
     assert sign_in(client, keys["partner"]).status_code == 303
     assert len(lxml.html.fromstring(client.get("/web/").text).xpath("//table[@class='firms']/tbody/tr")) == 2
+
+
+def test_serve_demo_embeds_the_code_labels_before_the_first_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's firms have no codes, so their first recommendation suggests codes from the CPV labels; on a
+    fresh home embedding those 9,141 labels made a new user's first recommendation take ~11 s. ``serve --demo``
+    embeds them into the home's cache while it loads the demo, where workers read them back in under a second."""
+    from cachetools import LRUCache
+
+    from matcher.search import code_labels
+    from matcher.search.encoders import EmbeddingCache, FakeEncoder
+
+    monkeypatch.setattr(code_labels, "_spaces", LRUCache(maxsize=4))  # nothing built by earlier tests' homes
+    home = tmp_path / "home"
+    monkeypatch.setenv("MATCHER_HOME", str(home))
+    monkeypatch.setenv("MATCHER_ENCODER", "fake")
+    monkeypatch.setattr("matcher.cli.serve.run_server", lambda *args: None)
+    assert CliRunner().invoke(cli, ["serve", "--demo", "--port", "8765"]).exit_code == 0
+    cache = EmbeddingCache(home / "cache" / "embeddings.sqlite")
+    labels = [EmbeddingCache.key(FakeEncoder().encoder_id, label) for _, label in code_labels._entries("CPV")]
+    try:
+        assert len(cache.get_many(labels)) == len(labels) > 9000
+    finally:
+        cache.close()
