@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
+from tune_judged import Prepared, prepare  # run as a script: scripts/ is on the path
 
 from matcher.config import get_settings
 from matcher.evaluate.judged import load_judged, mean_metrics, profile_metrics
@@ -34,7 +35,6 @@ from matcher.evaluate.judged_methods import Corpus
 from matcher.pipeline import Matcher
 from matcher.ranking.features import FEATURES
 from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
-from scripts.tune_judged import Prepared, prepare
 
 #: The shipped rule for suggested codes (the first 5, each as 1) and a dense query of the profile's own words.
 SHIPPED_VARIANT = ("flat", 5, False)
