@@ -37,7 +37,6 @@ from api.schemas import (
     TenderBatch,
 )
 from api.uploads import hide_upload_path, saved_upload
-from matcher.config import Settings
 from matcher.errors import Conflict, IndexNotReady, InvalidInput, NotFound
 from matcher.ingest.base import describe_validation_error, table_format
 from matcher.ingest.detect import tender_format
@@ -63,18 +62,24 @@ def schedule_index_sync(matcher: Matcher, jobs: JobRegistry, background: Backgro
     one sync runs at a time per process (``JobRegistry.join_or_submit``)."""
     job, new = jobs.join_or_submit(SYNC)
     if new:
-        background.add_task(_sync_in_worker, matcher.settings, jobs, job.job_id)
+        background.add_task(_sync_in_worker, matcher, jobs, job.job_id)
     return job
 
 
-def _sync_in_worker(settings: Settings, jobs: JobRegistry, job_id: str) -> None:
+def _sync_in_worker(matcher: Matcher, jobs: JobRegistry, job_id: str) -> None:
     """Runs as a background task, in a thread: it waits for its turn, then for the child."""
+    jobs.run(job_id, lambda: _served_here(matcher, ImportWorker(WorkOrder("index", matcher.settings))),
+             one_at_a_time=True)
 
-    def sync() -> str:
-        with ImportWorker(WorkOrder("index", settings)) as worker:
-            return worker.indexed()
 
-    jobs.run(job_id, sync, one_at_a_time=True)
+def _served_here(matcher: Matcher, worker: ImportWorker) -> str:
+    """The worker's index sync, then this process loading the new build on the job's thread (requests keep
+    the build they have meanwhile), so that a job reported done is searchable in the process that answered
+    the write; other processes load it on their next request (``IndexService.reload_in_background``)."""
+    with worker:
+        done = worker.indexed()
+    matcher.index.latest()
+    return done
 
 
 def summary(report: IngestReport, job: JobPublic | None = None) -> IngestSummary:
@@ -107,7 +112,7 @@ async def import_tenders(
         await run_in_threadpool(worker.close)
         return summary(stored.report)
     job = jobs.submit(SYNC)
-    background.add_task(_follow_sync, worker, jobs, job.job_id)
+    background.add_task(_follow_sync, matcher, worker, jobs, job.job_id)
     return summary(stored.report, job)
 
 
@@ -133,10 +138,9 @@ async def _stored_by_worker(order: WorkOrder) -> tuple[ImportWorker, Stored]:
         raise
 
 
-def _follow_sync(worker: ImportWorker, jobs: JobRegistry, job_id: str) -> None:
+def _follow_sync(matcher: Matcher, worker: ImportWorker, jobs: JobRegistry, job_id: str) -> None:
     """The index job follows the worker's sync (a background task, in a thread: it only waits)."""
-    with worker:
-        jobs.run(job_id, worker.indexed)
+    jobs.run(job_id, lambda: _served_here(matcher, worker))
 
 
 # ----------------------------------------------------------------------------- firms

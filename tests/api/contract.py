@@ -70,14 +70,14 @@ APP = CurrentApp(create_app(Settings(home=Path(tempfile.mkdtemp(prefix="matcher-
 DOCUMENT: dict[str, Any] = APP.app.openapi()  # type: ignore[attr-defined]
 
 
-def sync_in_this_process(settings: Settings, jobs: JobRegistry, job_id: str) -> None:
+def sync_in_this_process(matcher: Matcher, jobs: JobRegistry, job_id: str) -> None:
     """``api.actions._sync_in_worker`` for the contract runs: the index job syncs in the test's process
     instead of a spawned child. The runs send hundreds of valid ``POST /tenders``, each followed by a sync
     that the test client waits for, and a child's start (a new interpreter importing numpy, FAISS and
     scikit-learn: about 2 s) each time made the officer's run take over 20 minutes. What an answer says does
     not depend on where its sync runs; the child's own behaviour is tested in ``test_import_worker.py``."""
-    matcher: Matcher = APP.app.state.matcher  # type: ignore[attr-defined]
-    assert matcher.settings.home == settings.home, "the sync is for the app the request went to"
+    served: Matcher = APP.app.state.matcher  # type: ignore[attr-defined]
+    assert matcher.settings.home == served.settings.home, "the sync is for the app the request went to"
     jobs.run(job_id, lambda: matcher.sync_index().summary())
 
 
