@@ -40,15 +40,18 @@ class JobRegistry:
     def __init__(self) -> None:
         self._jobs: FIFOCache[str, JobPublic] = FIFOCache(maxsize=KEEP)
         self._lock = threading.Lock()
-        #: per kind, the job handed out by ``join_or_submit`` that has not started yet
+        #: per kind, the last job handed out by ``join_or_submit`` (joinable while its status is queued)
         self._queued: dict[str, str] = {}
         #: per kind, held by the running job of ``run(..., one_at_a_time=True)``
         self._turns: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)  # read under ``_lock``
 
     def submit(self, kind: str) -> JobPublic:
-        job = JobPublic(job_id=secrets.token_hex(8), kind=kind, status="queued", created_at=datetime.now(UTC))
         with self._lock:
-            self._jobs[job.job_id] = job
+            return self._submit(kind)
+
+    def _submit(self, kind: str) -> JobPublic:  # under ``_lock``
+        job = JobPublic(job_id=secrets.token_hex(8), kind=kind, status="queued", created_at=datetime.now(UTC))
+        self._jobs[job.job_id] = job
         return job
 
     def join_or_submit(self, kind: str) -> tuple[JobPublic, bool]:
@@ -59,8 +62,7 @@ class JobRegistry:
             queued = self._jobs.get(self._queued.get(kind, ""))
             if queued is not None and queued.status == "queued":
                 return queued, False
-            job = JobPublic(job_id=secrets.token_hex(8), kind=kind, status="queued", created_at=datetime.now(UTC))
-            self._jobs[job.job_id] = job
+            job = self._submit(kind)
             self._queued[kind] = job.job_id
             return job, True
 
@@ -74,9 +76,7 @@ class JobRegistry:
     def _set(self, job_id: str, **changes: object) -> None:
         with self._lock:
             if job_id in self._jobs:
-                self._jobs[job_id] = job = self._jobs[job_id].model_copy(update=changes)
-                if job.status != "queued" and self._queued.get(job.kind) == job_id:
-                    del self._queued[job.kind]  # started: later changes need a later job
+                self._jobs[job_id] = self._jobs[job_id].model_copy(update=changes)
 
     def run(self, job_id: str, work: Callable[[], str], *, one_at_a_time: bool = False) -> None:
         """Run ``work`` (returning a one-line summary), recording how it ended; with ``one_at_a_time``, wait

@@ -47,8 +47,8 @@ COMMAND = ".venv/bin/python -m benchmarks --only import"
 CONNECTIONS = 64
 GOAL_MS = 250.0
 #: wrk's run while the index syncs ends when the new index is served or after this many seconds: long enough
-#: that the swap to the new build falls inside it (at 91aad58 under this load: the answer after 105-137 s,
-#: the new index served after 324-525 s, the child syncing at nice +10 beside the serving processes).
+#: that the swap to the new build falls inside it (at 91aad58 with wrk kept on: the answer after 109-135 s,
+#: the new index served after 1,021-1,050 s, the child syncing at nice +10 beside the serving processes).
 WINDOW = 900
 #: How long to wait after that, without load, for the new index to be served.
 SERVED_WAIT = 300

@@ -42,17 +42,11 @@ SHIPPED_VARIANT = ("flat", 5, False)
 DEPTH = 100
 
 
-def group(prepared: Prepared) -> str:
-    profile = prepared.judged.profile
-    language = "ko" if any("\uac00" <= ch <= "\ud7a3" for ch in profile.description) else "en"
-    return f"{language}, {'codes' if profile.codes else 'no codes'}"
-
-
 def report(name: str, rows: Sequence[tuple[Prepared, dict[str, float]]]) -> None:
     overall = mean_metrics(r for _, r in rows)
     groups: defaultdict[str, list[dict[str, float]]] = defaultdict(list)
     for prepared, r in rows:
-        groups[group(prepared)].append(r)
+        groups[prepared.judged.group].append(r)
     shown = " | ".join(f"{g} {mean_metrics(v)['ndcg@10']:.3f}" for g, v in sorted(groups.items()))
     print(f"{name:30s} ndcg@10 {overall['ndcg@10']:.3f}  p@5 {overall['p@5']:.3f}  p@5h {overall['p@5h']:.3f}"
           f" | {shown}", flush=True)

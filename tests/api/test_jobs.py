@@ -63,6 +63,7 @@ def test_one_runs_at_a_time_and_the_next_stays_joinable_until_it_starts() -> Non
     # changes made while the first runs need a later job: they join one queued behind it
     later, new = registry.join_or_submit("index-sync")
     assert new and later.job_id != running.job_id
+
     def quick() -> str:
         order.append("second")
         return "indexed 0"
