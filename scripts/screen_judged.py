@@ -9,10 +9,15 @@ profile group, the shipped scorer first:
 - ``reranker``: a learned re-ranker over the shipped ranking's top 100 (its features, the term-guard
   multiplier and the shipped score), trained on the judged grades of the other tuning profiles and scored
   on each profile in turn (leave one profile out). Logistic regressions and gradient-boosted trees.
+- ``gates``: the contract-nature fit as a multiplicative gate (on the whole score, or on the code signal)
+  instead of a weighted term.
+- ``keywords``: which of a profile's keywords are translated into codes ahead of the other suggestions
+  (``matcher.search.code_inference.keyword_suggestions``): none, those in a script no notice uses (shipped),
+  or every keyword, at two cosine floors.
 
-Usage (results in evaluation/RESULTS.md, "Tried and not shipped"):
+Usage (results in evaluation/RESULTS.md):
 
-    MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py prf|reranker
+    MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py prf|reranker|gates|keywords
 """
 
 from __future__ import annotations
@@ -30,11 +35,23 @@ from sklearn.linear_model import LogisticRegression
 from tune_judged import Prepared, prepare  # run as a script: scripts/ is on the path
 
 from matcher.config import get_settings
-from matcher.evaluate.judged import load_judged, mean_metrics, profile_metrics
+from matcher.evaluate.judged import JudgedProfile, load_judged, mean_metrics, profile_metrics
 from matcher.evaluate.judged_methods import Corpus
 from matcher.pipeline import Matcher
-from matcher.ranking.features import FEATURES
+from matcher.ranking.features import FEATURES, weigh_inferred
 from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
+from matcher.ranking.signals import score_candidates
+from matcher.search.code_inference import (
+    MAX_SUGGESTIONS,
+    foreign_script,
+    infer_codes,
+    keyword_suggestions,
+    keywords_first,
+    knn_votes,
+    nearest_notices,
+)
+from matcher.search.code_labels import label_space
+from matcher.services.code_suggestions import INFERRED_FOR_RANKING, INFERRED_RULE
 
 #: The shipped rule for suggested codes (the first 5, each as 1) and a dense query of the profile's own words.
 SHIPPED_VARIANT = ("flat", 5, False)
@@ -113,17 +130,91 @@ def reranker(corpus: Corpus, prepared: list[Prepared]) -> None:
         report(name, rows)
 
 
+def gates(corpus: Corpus, prepared: list[Prepared]) -> None:
+    """The contract-nature fit as a gate instead of a weighted term: the whole score times a function of it, or
+    the code signal's distance from neutral scaled by it."""
+    nature, codes = FEATURES.index("nature"), FEATURES.index("codes")
+
+    def power(g: float) -> Callable[[Prepared], np.ndarray]:
+        return lambda p: shipped_scores(p) * p.matrix[:, nature] ** g
+
+    def floor(a: float) -> Callable[[Prepared], np.ndarray]:
+        return lambda p: shipped_scores(p) * (a + (1 - a) * p.matrix[:, nature])
+
+    def gated_codes(c: float) -> Callable[[Prepared], np.ndarray]:
+        def score(p: Prepared) -> np.ndarray:
+            matrix = p.matrix.copy()
+            matrix[:, codes] = 0.5 + (matrix[:, codes] - 0.5) * np.minimum(1.0, matrix[:, nature] / c)
+            return shipped_scores(p, matrix)
+        return score
+
+    variants: dict[str, Callable[[Prepared], np.ndarray]] = {"shipped": shipped_scores}
+    variants |= {f"score x nature^{g}": power(g) for g in (0.25, 0.5, 1.0)}
+    variants |= {f"score x ({a} + {1 - a:.1f} nature)": floor(a) for a in (0.3, 0.5, 0.7)}
+    variants |= {f"codes gated by nature / {c}": gated_codes(c) for c in (0.5, 1.0)}
+    for name, scores in variants.items():
+        report(name, [(p, metrics_of(corpus.ids, scores(p), p)) for p in prepared])
+
+
+def metrics_of(ids: list[str], scores: np.ndarray, prepared: Prepared) -> dict[str, float]:
+    return profile_metrics([ids[i] for i in order(scores, ids, 50)], prepared.judged.grades)
+
+
+def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None:
+    """Which keywords are translated into codes (``code_inference.keyword_suggestions``) and how: none (the
+    suggestions before), those in a script no notice uses (shipped), or every keyword; at two cosine floors."""
+    lexical = matcher.index.current().lexical
+    loaded = matcher.index.current()
+    documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
+    space = label_space(matcher.embedder, "CPV")
+    codes_of = matcher.suggestions._codes_of
+    rules: dict[str, tuple[Callable[[str], bool], float]] = {
+        "none (before)": (lambda _: False, 1.1),
+        **{f"foreign script, cosine >= {c}": (foreign_script, c) for c in (0.5, 0.6)},
+        **{f"every keyword, cosine >= {c}": (lambda _: True, c) for c in (0.5, 0.6)},
+    }
+    base = {}
+    for item in judged:
+        text = item.profile.text()
+        query = matcher.embedder.encode_queries([text])
+        near = nearest_notices(loaded.vectors.search, query)[0]
+        votes = knn_votes(near, codes_of([t for t, _ in near]))
+        schemes = matcher.suggestions._schemes_in_use(item.profile, loaded.build_id)
+        suggested = infer_codes(matcher.embedder, [text], loaded.vectors.search, codes_of, schemes,
+                                MAX_SUGGESTIONS)[0]
+        base[item.profile.firm_id] = (query[0], votes, suggested)
+    for name, (chosen, floor) in rules.items():
+        rows = []
+        for item in judged:
+            query, votes, suggested = base[item.profile.firm_id]
+            words = [w for w in item.profile.keywords if chosen(w)]
+            translated = keyword_suggestions(words, matcher.embedder.encode_queries(words), space, votes,
+                                             min_cosine=floor) if words else []
+            pairs = [(s.code, s.confidence) for s in keywords_first(translated, suggested)]
+            inferred = weigh_inferred(pairs, INFERRED_RULE, INFERRED_FOR_RANKING)
+            scored = score_candidates(item.profile, corpus.tenders, (documents @ query).tolist(), lexical, None,
+                                      inferred)
+            p = Prepared(item, scored.matrix, scored.multipliers)
+            rows.append((p, metrics_of(corpus.ids, shipped_scores(p), p)))
+        report(name, rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("experiment", choices=("prf", "reranker"))
+    parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     args = parser.parse_args()
     matcher = Matcher(get_settings())
     corpus = Corpus.of(matcher)
     tune = [j for j in load_judged(args.judged) if j.split == "tune"]
+    if args.experiment == "keywords":
+        keywords(matcher, corpus, tune)
+        return
     prepared = prepare(matcher, corpus, tune, SHIPPED_VARIANT)
     if args.experiment == "prf":
         prf(matcher, corpus, prepared)
+    elif args.experiment == "gates":
+        gates(corpus, prepared)
     else:
         reranker(corpus, prepared)
 

@@ -10,7 +10,7 @@ API refuses and stores nothing then (422, each problem next to its field).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from babel.numbers import format_percent
@@ -43,6 +43,7 @@ from matcher.pipeline import Matcher
 from matcher.reference.codebook import codebook
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import FirmProfile
+from matcher.search.code_inference import SuggestedCode
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 
@@ -117,14 +118,15 @@ class Suggestion:
     label: str
     confidence: str
     source: str
+    keyword: str | None  # the firm's keyword the code translates (source "keyword")
 
 
-def suggestions(viewer: Viewer, firm: FirmProfile, found: list[tuple[str, str, float, str]]) -> list[Suggestion]:
-    """The suggested (code, label, confidence, source) not yet in the profile, the confidence as a percentage."""
+def suggestions(viewer: Viewer, firm: FirmProfile, found: Sequence[SuggestedCode]) -> list[Suggestion]:
+    """The suggested codes not yet in the profile, the confidence as a percentage."""
     return [
-        Suggestion(code, label, format_percent(confidence, locale=viewer.language), source)
-        for code, label, confidence, source in found
-        if code not in firm.codes
+        Suggestion(s.code, s.label, format_percent(s.confidence, locale=viewer.language), s.source, s.keyword)
+        for s in found
+        if s.code not in firm.codes
     ]
 
 
@@ -134,7 +136,7 @@ async def _page(
 ) -> HTMLResponse:
     matcher = core(request)
     found = await ranked(request, matcher.suggest_codes, firm.firm_id, SUGGESTIONS)
-    offered = suggestions(viewer, firm, [(s.code, s.label, s.confidence, s.source) for s in found])
+    offered = suggestions(viewer, firm, found)
     book = codebook()
     return render(
         request, "profile.html", viewer.language, viewer, status=status, firm=firm, firm_section="profile",

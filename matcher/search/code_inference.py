@@ -27,11 +27,26 @@ coefficients are for the default encoder; other encoders get ranked lists whose 
 calibrated.
 
 One suggestion per class (its best-labelled code), so the list is not five siblings of one code.
+
+**Keywords no notice could contain** come first. A keyword written in a script that no notice language uses
+(``foreign_script``: Korean "구급차", not "ambulance") reaches notices through nothing else: the lexical signal
+and the term guard match words, and the whole profile's label and notice evidence above is dominated by its
+longest sentences (a Korean ambulance maker got CPV 85143000 ambulance *services*). So each such keyword is
+translated on its own into the CPV class whose label is nearest (``keyword_suggestions``; at least
+``KEYWORD_MIN_COSINE``): 구급차 -> 34114121 "Ambulances", 조립식 건물 -> 44211000 "Prefabricated buildings".
+These lead the list in the order of the keywords, then the rest follows by confidence. Their confidence is
+the same formula's, with the keyword's label (gap 0 to its own best) and the profile's notice votes. Chosen on
+the judged tuning half (scripts/screen_judged.py ``keywords``, evaluation/RESULTS.md): nDCG@10 of Korean
+profiles without codes 0.501 -> 0.597, English profiles unchanged. Translating keywords written in a notice
+language as well cost English profiles without codes 0.09 (0.605 -> 0.518): their words already reach the
+notices, and a single word's nearest label is often a sibling ("tractor" -> "Used tractors"). Only CPV: the
+notices that keywords must reach (TED) carry CPV.
 """
 
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -53,6 +68,11 @@ KNN_TEMPERATURE = 0.05
 LABEL_TOP = 20
 #: A vote share at or above this counts the notices as supporting a suggestion.
 MIN_SHARE = 0.1
+#: The least cosine between a keyword and the label it is translated to (keyword_suggestions). On the judged
+#: tuning half 0.5 and 0.6 ranked alike (nDCG@10 0.597 / 0.595 for Korean profiles without codes).
+KEYWORD_MIN_COSINE = 0.5
+#: Scripts the notices' languages are written in (every EU language, English, French, Spanish, Russian...).
+NOTICE_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC")
 #: Suggestions computed per profile (callers take the first k), and how many profiles' lists a process keeps.
 MAX_SUGGESTIONS = 50
 SUGGESTION_CACHE_SIZE = 1024
@@ -80,7 +100,7 @@ class Calibration:
 #: hidden, use-multilingual; see evaluation/CODE_INFERENCE.md.
 CALIBRATION = Calibration(intercept=-3.501, label=10.972, class_share=4.739, group_share=1.819)
 
-Source = Literal["labels", "notices", "labels+notices"]
+Source = Literal["labels", "notices", "labels+notices", "keyword"]
 
 
 class SuggestedCode(BaseModel):
@@ -92,7 +112,11 @@ class SuggestedCode(BaseModel):
     label: str = Field(description="the code's English label from the shipped code list")
     confidence: float = Field(ge=0.0, le=1.0, description="estimated chance that the code's class fits the firm")
     source: Source = Field(
-        description="the evidence behind it: the code's label, similar stored notices carrying it, or both"
+        description="the evidence behind it: the code's label, similar stored notices carrying it, or both; "
+        "'keyword' when the label is the translation of one of the firm's keywords (named in 'keyword')"
+    )
+    keyword: str | None = Field(
+        default=None, description="the firm's keyword this code translates (source 'keyword'), else null"
     )
 
 Neighbours = list[tuple[str, float]]  # (tender_id, cosine), best first
@@ -190,6 +214,40 @@ def suggest(
     ]
 
 
+def foreign_script(keyword: str) -> bool:
+    """True when a keyword has a letter of a script no notice language is written in ("구급차", "DR 시스템"):
+    no notice can contain it, so only its translation reaches them."""
+    return any(ch.isalpha() and not unicodedata.name(ch, "").startswith(NOTICE_SCRIPTS) for ch in keyword)
+
+
+def keyword_suggestions(
+    keywords: Sequence[str], queries: np.ndarray, space: LabelSpace, votes: Votes,
+    calibration: Calibration = CALIBRATION, min_cosine: float = KEYWORD_MIN_COSINE,
+) -> list[SuggestedCode]:
+    """Each keyword's nearest class by label (at least ``KEYWORD_MIN_COSINE``), in the keywords' order, one per
+    class; confident as a label at gap 0 with the profile's notice ``votes``."""
+    out: list[SuggestedCode] = []
+    seen: set[str] = set()
+    for keyword, query in zip(keywords, queries, strict=True):
+        cosines, rows = space.class_scores(query)
+        best = int(np.argmax(cosines))
+        code = space.codes[int(rows[best])]
+        if cosines[best] < min_cosine or space.classes[best] in seen:
+            continue
+        seen.add(space.classes[best])
+        confidence = calibration.confidence(
+            0.0, votes.classes.get(space.classes[best], 0.0), votes.groups.get(group_key(code) or "", 0.0))
+        out.append(SuggestedCode(code=code, label=space.labels[int(rows[best])], confidence=round(confidence, 4),
+                                 source="keyword", keyword=keyword))
+    return out
+
+
+def keywords_first(translated: Sequence[SuggestedCode], suggested: Sequence[SuggestedCode]) -> list[SuggestedCode]:
+    """The keyword translations, then the other suggestions of a class not already there."""
+    taken = {class_key(s.code) or s.code for s in translated}
+    return [*translated, *(s for s in suggested if (class_key(s.code) or s.code) not in taken)]
+
+
 def nearest_notices(
     search: Search, queries: np.ndarray,
     exclude: Sequence[frozenset[str]] | None = None, k: int = KNN_K,
@@ -205,13 +263,25 @@ def nearest_notices(
 def infer_codes(
     embedder: Embedder, texts: Sequence[str], search: Search | None, codes_of: CodesOf,
     schemes: Sequence[Scheme], k: int, exclude: Sequence[frozenset[str]] | None = None,
+    keywords: Sequence[Sequence[str]] | None = None,
 ) -> list[list[SuggestedCode]]:
-    """Suggestions for each text: labels always, notices when there is an index to ``search``."""
+    """Suggestions for each text: labels always, notices when there is an index to ``search``; with
+    ``keywords`` (one list per text), the translations of those in a foreign script first."""
     queries = embedder.encode_queries(list(texts))
     spaces = [label_space(embedder, scheme) for scheme in schemes]
     neighbours = nearest_notices(search, queries, exclude) if search else [[] for _ in texts]
     codes = codes_of(list(dict.fromkeys(tid for row in neighbours for tid, _ in row)))
-    return [suggest(q, spaces, knn_votes(n, codes), k) for q, n in zip(queries, neighbours, strict=True)]
+    out = []
+    for i, (query, near) in enumerate(zip(queries, neighbours, strict=True)):
+        votes = knn_votes(near, codes)
+        suggested = suggest(query, spaces, votes, k)
+        foreign = [w for w in (keywords[i] if keywords else ()) if foreign_script(w)]
+        if foreign:
+            translated = keyword_suggestions(foreign, embedder.encode_queries(foreign),
+                                             label_space(embedder, "CPV"), votes)
+            suggested = keywords_first(translated, suggested)[:k]
+        out.append(suggested)
+    return out
 
 
 def parse_codes(values: Iterable[str]) -> list[str]:

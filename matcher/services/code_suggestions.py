@@ -37,13 +37,14 @@ class CodeSuggestions:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.engine = catalog.engine
-        # Keyed by (profile text, index build, schemes): a new build or text gives a new key; bounded LRU.
+        # Keyed by (profile text, keywords, index build, schemes): a new build or text gives a new key; bounded LRU.
         self._suggestions: ResultCache[tuple[SuggestedCode, ...]] = ResultCache(SUGGESTION_CACHE_SIZE)
         self._unspsc_in_use: ResultCache[bool] = ResultCache(SCHEME_CACHE_SIZE)
 
     def suggest(self, firm: str | FirmProfile, k: int = 10) -> list[SuggestedCode]:
         """CPV codes (UNSPSC too where stored notices use it) inferred from the profile's description and
-        keywords in any language, most confident first: from the codes' labels and the codes of the nearest
+        keywords in any language: the translations of its keywords in a script no notice uses first (Korean
+        "구급차" -> "Ambulances"), then the most confident, from the codes' labels and the codes of the nearest
         stored notices (labels alone before an index is built)."""
         if not 1 <= k <= MAX_SUGGESTIONS:
             raise InvalidInput(f"k must be between 1 and {MAX_SUGGESTIONS}, got {k}")
@@ -54,13 +55,13 @@ class CodeSuggestions:
             loaded = None
         build = loaded.build_id if loaded is not None else None
         schemes = self._schemes_in_use(profile, build)
-        key = (profile.text(), build, schemes)
+        key = (profile.text(), tuple(profile.keywords), build, schemes)
         now = self.engine.now()
         found = self._suggestions.get(key, now)
         if found is None:
             search = loaded.vectors.search if loaded is not None else None
             found = tuple(infer_codes(self.engine.embedder, [profile.text()], search, self._codes_of, schemes,
-                                      MAX_SUGGESTIONS)[0])
+                                      MAX_SUGGESTIONS, keywords=[profile.keywords])[0])
             self._suggestions.put(key, found, now + SUGGESTION_MAX_AGE)
         return list(found[:k])
 
@@ -85,6 +86,10 @@ class CodeSuggestions:
         """The (code, confidence) pairs ranking adds to a firm's confirmed codes."""
         suggested = [(s.code, s.confidence) for s in self.suggest(firm, k=INFERRED_FOR_RANKING)]
         return weigh_inferred(suggested, INFERRED_RULE, INFERRED_FOR_RANKING)
+
+    def translations(self, firm: FirmProfile) -> dict[str, str]:
+        """The firm's keyword that each code ranking uses translates (``for_ranking``'s codes with a keyword)."""
+        return {s.code: s.keyword for s in self.suggest(firm, k=INFERRED_FOR_RANKING) if s.keyword}
 
     def _codes_of(self, tender_ids: list[str]) -> dict[str, list[str]]:
         return {tid: t.codes for tid, t in self.catalog.fetch_tenders(tender_ids).items()}

@@ -38,8 +38,15 @@ def test_suggest_codes_json(home: Path) -> None:
     assert code == 0
     found = json.loads(out)
     assert len(found) == 4
-    assert all(set(s) == {"code", "label", "confidence", "source"} for s in found)
-    assert [s["confidence"] for s in found] == sorted((s["confidence"] for s in found), reverse=True)
+    assert all(set(s) == {"code", "label", "confidence", "source", "keyword"} for s in found)
+    # Its Korean keywords' translations first (the FakeEncoder's are noise, but they are there and say so),
+    # then the most confident; "dilution refrigerator" reaches notices by its words and is not translated.
+    translated = [s for s in found if s["source"] == "keyword"]
+    assert translated and found[: len(translated)] == translated
+    assert {s["keyword"] for s in translated} <= {"희석 냉동기", "크라이오스탯"}
+    rest = [s["confidence"] for s in found[len(translated):]]
+    assert rest == sorted(rest, reverse=True)
+    assert all(s["keyword"] is None for s in found[len(translated):])
     assert len({class_key(s["code"]) for s in found}) == 4
     # The firm has a UNSPSC code, so that scheme is in use: its labels are candidates too.
     found = json.loads(run("firms", "suggest-codes", "kr-cryo-01", "--k", "50", "--json")[1])

@@ -13,13 +13,19 @@ from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile, Tender
 from matcher.search.code_inference import (
     CALIBRATION,
+    KEYWORD_MIN_COSINE,
     MIN_SHARE,
+    SuggestedCode,
+    Votes,
+    foreign_script,
     infer_codes,
+    keyword_suggestions,
+    keywords_first,
     knn_votes,
     nearest_notices,
     parse_codes,
 )
-from matcher.search.code_labels import class_key, group_key, significant
+from matcher.search.code_labels import LabelSpace, class_key, group_key, significant
 
 WATER = "CPV:38421100"  # Water meters
 XRAY = "CPV:33111000"  # X-ray devices
@@ -168,3 +174,74 @@ def test_source_names_the_evidence() -> None:
     assert source(MIN_SHARE, True) == "labels+notices"
     assert source(MIN_SHARE / 2, True) == "labels"
     assert source(MIN_SHARE / 2, False) == "notices"  # only a (weak) vote made it a candidate
+
+
+@pytest.mark.parametrize(("keyword", "foreign"), [
+    ("구급차", True), ("DR 시스템", True), ("救急車", True), ("مضخة", True),
+    ("ambulance", False), ("Wasserzähler", False), ("ασθενοφόρο", False), ("машина скорой помощи", False),
+    ("X-ray 3000", False), ("", False),
+])
+def test_a_keyword_in_a_script_no_notice_uses_is_foreign(keyword: str, foreign: bool) -> None:
+    assert foreign_script(keyword) is foreign
+
+
+def test_keywords_in_a_foreign_script_are_translated_first(stocked: Matcher) -> None:
+    # The FakeEncoder hashes words (into 64 dimensions, so some words collide: these were picked to land on
+    # their label): the Latin words carry the keyword to the label, the Hangul marks it as a keyword no notice
+    # could contain. "ambulances" (Latin only) reaches notices by its words, untranslated.
+    firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices for hospitals",
+                       keywords=["water meters 스마트", "ambulances", "water meters 수도계량기"])
+    found = stocked.suggest_codes(firm, k=10)
+    first, rest = found[0], found[1:]
+    assert (first.code, first.source, first.keyword) == (WATER, "keyword", "water meters 스마트")
+    assert first.label == "Water meters"
+    # One translation per class (the third keyword lands on the same class), and the rest keep their order.
+    assert [s.source for s in rest].count("keyword") == 0 and "CPV:3842" not in {class_key(s.code) for s in rest}
+    assert [s.confidence for s in rest] == sorted((s.confidence for s in rest), reverse=True)
+    assert all(s.keyword is None for s in rest)
+    # Its confidence is the calibrated one of a label at gap 0, with the votes of the profile's notices.
+    loaded = stocked.index.current()
+    query = stocked.embedder.encode_queries([firm.text()])
+    near = nearest_notices(loaded.vectors.search, query)[0]
+    votes = knn_votes(near, stocked.suggestions._codes_of([t for t, _ in near]))
+    expected = CALIBRATION.confidence(0.0, votes.classes.get("CPV:3842", 0.0), votes.groups.get("CPV:384", 0.0))
+    assert first.confidence == pytest.approx(expected, abs=1e-4)
+
+
+def test_keyword_suggestions_take_each_keywords_nearest_class_above_the_floor() -> None:
+    # Three labels on three axes of a 4-d space; classes 3842 (two codes) and 3311.
+    space = LabelSpace("CPV", [WATER, "CPV:38421110", XRAY], ["Water meters", "Water-flow meters", "X-ray devices"],
+                       np.eye(3, 4, dtype=np.float32), ["CPV:3311", "CPV:3842"], np.array([1, 1, 0]))
+    below = KEYWORD_MIN_COSINE - 0.01
+    queries = np.array([[0.0, 0.8, 0.6, 0.0], [0.0, 0.0, 1.0, 0.0], [0.1, 0.0, 0.995, 0.0],
+                        [below, 0.0, 0.0, np.sqrt(1 - below**2)]], dtype=np.float32)
+    votes = Votes({"CPV:3311": 0.5}, {"CPV:331": 1.0})
+    found = keyword_suggestions(["수도미터", "엑스레이", "엑스선", "먼 단어"], queries, space, votes)
+    # The first keyword's best class is 3842 through its second code; the second and third land on 3311 (once);
+    # the fourth is nearest 3842 but under the floor, so it is not translated.
+    assert [(s.code, s.keyword) for s in found] == [("CPV:38421110", "수도미터"), (XRAY, "엑스레이")]
+    assert found[1].confidence == pytest.approx(CALIBRATION.confidence(0.0, 0.5, 1.0), abs=1e-4)
+    assert found[0].confidence == pytest.approx(CALIBRATION.confidence(0.0, 0.0, 0.0), abs=1e-4)
+
+
+def test_keywords_first_keeps_one_code_per_class() -> None:
+    def code(c: str, source: str = "labels") -> SuggestedCode:
+        return SuggestedCode(code=c, label=codebook().label(c) or c, confidence=0.5, source=source)
+
+    merged = keywords_first([code(WATER, "keyword")], [code("CPV:38421000"), code(XRAY), code(WATER)])
+    assert [s.code for s in merged] == [WATER, XRAY]
+
+
+def test_a_translated_keyword_is_named_in_the_reasons(stocked: Matcher) -> None:
+    from matcher.search.retrieve import MatchQuery
+
+    firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices for hospitals",
+                       keywords=["water meters 스마트"])  # lands on Water meters (see above)
+    matches = {m.tender_id: m for m in stocked.recommend(firm, MatchQuery(k=6, include_closed=True))}
+    said = [r.params for r in matches["w2"].reasons.reasons if r.kind == "code_match"]
+    assert said and said[0]["keyword"] == "water meters 스마트" and said[0]["origin"] == "inferred"
+    summary = " ".join(matches["w2"].reasons.summary)
+    assert "translated from the firm's keyword \u201cwater meters 스마트\u201d" in summary
+    # A code suggested from the description alone names no keyword.
+    xray = [r.params for r in matches["x1"].reasons.reasons if r.kind == "code_match"]
+    assert xray and all("keyword" not in p for p in xray)

@@ -24,3 +24,17 @@ def test_korean_descriptions_get_the_right_cpv_group(tmp_path: Path) -> None:
     assert any(c.startswith("CPV:331") for c in xray_codes), xray_codes  # medical imaging equipment
     # 3842: instruments for measuring flow, level and pressure (38421100 water meters is in it)
     assert any(c.startswith("CPV:3842") for c in meter_codes), meter_codes
+
+
+@pytest.mark.slow
+def test_a_korean_keyword_is_translated_into_its_product_code(tmp_path: Path) -> None:
+    # Written like evaluation/judged.json dev-ko-ambulance, whose description alone suggested CPV 85143000 ambulance
+    # *services* first; its keyword 구급차 names the product.
+    matcher = Matcher(Settings(home=tmp_path / "home", encoder="use-multilingual"))
+    firm = FirmProfile(firm_id="amb", name="A", keywords=["구급차", "english keyword"], description=(
+        "구급차와 특장차를 제작하는 회사입니다. 병원과 소방서에 납품합니다."))
+    found = matcher.suggest_codes(firm, k=5)
+    matcher.close()
+    assert (found[0].code, found[0].label, found[0].source, found[0].keyword) == (
+        "CPV:34114121", "Ambulances", "keyword", "구급차")
+    assert all(s.keyword is None for s in found[1:])  # the English keyword is not translated

@@ -193,6 +193,10 @@ def test_suggested_codes_show_label_and_confidence_and_partners_accept_them(
     assert expected, "the demo firm gets suggestions; otherwise this test checks nothing"
     rows = suggestion_rows(page.text)
     assert [r[1:4] for r in rows] == [[s.code, s.label, format_percent(s.confidence, locale="en")] for s in expected]
+    evidence = {"labels": "the code's name", "notices": "similar notices",
+                "labels+notices": "the code's name and similar notices"}
+    assert [r[4] for r in rows] == [
+        f"the code's name translates your keyword: {s.keyword}" if s.keyword else evidence[s.source] for s in expected]
     chosen = [expected[0].code, expected[-1].code]
     added = client.post(f"{PROFILE}/codes", data={"csrf_token": csrf_of(page.text), "code": chosen},
                         follow_redirects=False)
