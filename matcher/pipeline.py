@@ -133,8 +133,8 @@ class Matcher:
         return self.catalog.sync_index(progress)
 
     # ------------------------------------------------------------------ inferred codes
-    def suggest_codes(self, firm: str | FirmProfile, k: int = 10) -> list[SuggestedCode]:
-        return self.suggestions.suggest(firm, k)
+    def suggest_codes(self, firm: str | FirmProfile, k: int = 10, translate: bool = True) -> list[SuggestedCode]:
+        return self.suggestions.suggest(firm, k, translate)
 
     def accept_codes(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
         return self.suggestions.accept(firm_id, codes, actor)

@@ -454,9 +454,6 @@ class CodeMatch(BaseModel):
     similarity: float
     label: str | None = None
     inferred: bool = Field(default=False, description="the firm's code was suggested from its description")
-    keyword: str | None = Field(
-        default=None, description="the firm's keyword that the suggested code translates (a Korean keyword), if any"
-    )
 
 
 #: What a reason or a concern says, as a code (``matcher.ranking.reasons`` words each one per language).

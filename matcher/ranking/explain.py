@@ -52,7 +52,6 @@ def _code_reasons(signals: Signals) -> list[Reason]:
         Reason(kind="code_match", params={
             "level": m.level, "label": m.label or "", "code": m.tender_code.replace(":", " ", 1),
             "firm_code": m.firm_code, "origin": "inferred" if m.inferred else "confirmed",
-            **({"keyword": m.keyword} if m.keyword else {}),
         })
         for m in chosen
     ]

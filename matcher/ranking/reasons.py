@@ -35,9 +35,6 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         ),
         "code_match": "{level}: {label} ({code}){origin}",
         "code_match.nolabel": "{level}: {code}{origin}",
-        "code_match.keyword": (
-            "{level}: {label} ({code}), translated from the firm's keyword \u201c{keyword}\u201d"
-        ),
         "country_target": "a target country: {countries}",
         "value_in_range": "value {value:,.0f} {currency} is within the firm's range",
         "history": "past wins: {detail}",
@@ -66,7 +63,6 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         "keyword_match.label": "회사 키워드 \u2018{keyword}\u2019: 공고 분류 \u2018{found}\u2019와 일치",
         "code_match": "{level}: {label} ({code}){origin}",
         "code_match.nolabel": "{level}: {code}{origin}",
-        "code_match.keyword": "{level}: {label} ({code}), 회사 키워드 \u201c{keyword}\u201d를 번역한 분류",
         "country_target": "목표 진출 국가: {countries}",
         "value_in_range": "추정 금액 {value:,.0f} {currency}: 회사의 사업 규모 범위 안",
         "history": "과거 수주 실적: {detail}",
@@ -145,8 +141,6 @@ def _variant(reason: Reason) -> str:
     params = reason.params
     if reason.kind == "code_match" and not params.get("label"):
         return "code_match.nolabel"
-    if reason.kind == "code_match" and params.get("keyword"):
-        return "code_match.keyword"
     if reason.kind == "keyword_match" and params.get("via") == "label":
         return "keyword_match.label"
     if reason.kind == "closing_soon":

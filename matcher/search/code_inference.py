@@ -34,13 +34,12 @@ and the term guard match words, and the whole profile's label and notice evidenc
 longest sentences (a Korean ambulance maker got CPV 85143000 ambulance *services*). So each such keyword is
 translated on its own into the CPV class whose label is nearest (``keyword_suggestions``; at least
 ``KEYWORD_MIN_COSINE``): 구급차 -> 34114121 "Ambulances", 조립식 건물 -> 44211000 "Prefabricated buildings".
-These lead the list in the order of the keywords, then the rest follows by confidence. Their confidence is
-the same formula's, with the keyword's label (gap 0 to its own best) and the profile's notice votes. Chosen on
-the judged tuning half (scripts/screen_judged.py ``keywords``, evaluation/RESULTS.md): nDCG@10 of Korean
-profiles without codes 0.501 -> 0.597, English profiles unchanged. Translating keywords written in a notice
-language as well cost English profiles without codes 0.09 (0.605 -> 0.518): their words already reach the
-notices, and a single word's nearest label is often a sibling ("tractor" -> "Used tractors"). Only CPV: the
-notices that keywords must reach (TED) carry CPV.
+These lead the list, in the order of the keywords and naming the keyword, for a person to accept; the rest
+follows by confidence. Their confidence is the same formula's, with the keyword's label (gap 0 to its own
+best) and the profile's notice votes. Ranking does not use them unaccepted (``CodeSuggestions.for_ranking``):
+about half name something else ("페이스실드" face shield -> Spoons), and ranked on, they lifted the judged tuning
+half (nDCG@10 0.527 -> 0.572) but not the reported half (0.593 -> 0.590; evaluation/CODE_INFERENCE.md).
+Only CPV: the notices that keywords must reach (TED) carry CPV.
 """
 
 from __future__ import annotations

@@ -37,33 +37,39 @@ class CodeSuggestions:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.engine = catalog.engine
-        # Keyed by (profile text, keywords, index build, schemes): a new build or text gives a new key; bounded LRU.
+        # Keyed by (profile text, keywords translated, index build, schemes): a new build or text gives a new
+        # key; bounded LRU.
         self._suggestions: ResultCache[tuple[SuggestedCode, ...]] = ResultCache(SUGGESTION_CACHE_SIZE)
         self._unspsc_in_use: ResultCache[bool] = ResultCache(SCHEME_CACHE_SIZE)
 
-    def suggest(self, firm: str | FirmProfile, k: int = 10) -> list[SuggestedCode]:
+    def suggest(self, firm: str | FirmProfile, k: int = 10, translate: bool = True) -> list[SuggestedCode]:
         """CPV codes (UNSPSC too where stored notices use it) inferred from the profile's description and
-        keywords in any language: the translations of its keywords in a script no notice uses first (Korean
-        "구급차" -> "Ambulances"), then the most confident, from the codes' labels and the codes of the nearest
-        stored notices (labels alone before an index is built)."""
+        keywords in any language, for a person to accept: the translations of its keywords in a script no
+        notice uses first (Korean "구급차" -> "Ambulances", each naming its keyword), then the most confident,
+        from the codes' labels and the codes of the nearest stored notices (labels alone before an index is
+        built). ``translate=False``: the whole description's suggestions alone, as ranking uses them."""
         if not 1 <= k <= MAX_SUGGESTIONS:
             raise InvalidInput(f"k must be between 1 and {MAX_SUGGESTIONS}, got {k}")
         profile = self.catalog.get_firm(firm) if isinstance(firm, str) else firm
+        return list(self._inferred(profile, translate)[:k])
+
+    def _inferred(self, profile: FirmProfile, translate: bool) -> tuple[SuggestedCode, ...]:
         try:
             loaded: LoadedIndex | None = self.engine.index.current()
         except IndexNotReady:
             loaded = None
         build = loaded.build_id if loaded is not None else None
         schemes = self._schemes_in_use(profile, build)
-        key = (profile.text(), tuple(profile.keywords), build, schemes)
+        keywords = tuple(profile.keywords) if translate else ()
+        key = (profile.text(), keywords, build, schemes)
         now = self.engine.now()
         found = self._suggestions.get(key, now)
         if found is None:
             search = loaded.vectors.search if loaded is not None else None
             found = tuple(infer_codes(self.engine.embedder, [profile.text()], search, self._codes_of, schemes,
-                                      MAX_SUGGESTIONS, keywords=[profile.keywords])[0])
+                                      MAX_SUGGESTIONS, keywords=[keywords])[0])
             self._suggestions.put(key, found, now + SUGGESTION_MAX_AGE)
-        return list(found[:k])
+        return found
 
     def accept(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
         """Add codes (suggested or not) to a firm's confirmed ``codes``; each must be in the shipped CPV or
@@ -83,13 +89,12 @@ class CodeSuggestions:
         return updated
 
     def for_ranking(self, firm: FirmProfile) -> list[tuple[str, float]]:
-        """The (code, confidence) pairs ranking adds to a firm's confirmed codes."""
-        suggested = [(s.code, s.confidence) for s in self.suggest(firm, k=INFERRED_FOR_RANKING)]
+        """The (code, confidence) pairs ranking adds to a firm's confirmed codes: inferred from the whole
+        description, without the translations of single keywords. Those are too noisy to rank on unconfirmed
+        (on the judged set about half of them name something else: "페이스실드" face shield -> Spoons, measured
+        in evaluation/CODE_INFERENCE.md); a person sees each with its keyword and accepts the right ones."""
+        suggested = [(s.code, s.confidence) for s in self.suggest(firm, INFERRED_FOR_RANKING, translate=False)]
         return weigh_inferred(suggested, INFERRED_RULE, INFERRED_FOR_RANKING)
-
-    def translations(self, firm: FirmProfile) -> dict[str, str]:
-        """The firm's keyword that each code ranking uses translates (``for_ranking``'s codes with a keyword)."""
-        return {s.code: s.keyword for s in self.suggest(firm, k=INFERRED_FOR_RANKING) if s.keyword}
 
     def _codes_of(self, tender_ids: list[str]) -> dict[str, list[str]]:
         return {tid: t.codes for tid, t in self.catalog.fetch_tenders(tender_ids).items()}

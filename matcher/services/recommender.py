@@ -207,8 +207,7 @@ class Recommender:
         if wins:
             firm, history = self.awards.signals(firm, wins, tenders, self.engine.embedder, loaded.lexical, now)
             extra = {**extra, **history}
-        scored = score_candidates(firm, tenders, [d for _, d in candidates], loaded.lexical, extra, inferred,
-                                  self.suggestions.translations(firm))
+        scored = score_candidates(firm, tenders, [d for _, d in candidates], loaded.lexical, extra, inferred)
         scorer = pick_scorer(self.scorer, self.reranker, has_history=bool(wins))
         scores = fuse_matrix(scored.matrix, scored.multipliers, scorer)
         ranking = order(scores, [t.tender_id for t in tenders], k)

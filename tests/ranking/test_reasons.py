@@ -49,8 +49,6 @@ SAMPLES: list[Reason] = [
     Reason(kind="country_not_target", params={"countries": ["FR"], "targets": ["KE", "VN"]}),
     Reason(kind="contract_nature_mismatch", params={"nature": "services", "offers": ["supplies", "works"]}),
     Reason(kind="missing_distinctive_terms", params={"terms": ["cryostat"]}),
-    Reason(kind="code_match", params={"level": "exact", "label": "Ambulances", "code": "CPV 34114121",
-                                      "firm_code": "CPV:34114121", "origin": "inferred", "keyword": "구급차"}),
 ]
 
 
@@ -100,10 +98,6 @@ def test_words_of_coded_parameters_are_translated() -> None:
     assert render(SAMPLES[15]) == "closes in 3 days (2021-06-04 12:00 UTC)"
     assert render(SAMPLES[17], "ko") == "24시간 이내 마감 (2021-06-01 18:00 UTC)"
     assert render(SAMPLES[0]) == "the notice's text is close to the profile's description"
-    assert render(SAMPLES[-1]) == ("same product: Ambulances (CPV 34114121), translated from the firm's keyword "
-                                   "\u201c구급차\u201d")
-    assert render(SAMPLES[-1], "ko") == (
-        "같은 품목: Ambulances (CPV 34114121), 회사 키워드 \u201c구급차\u201d를 번역한 분류")
 
 
 def test_summary_lists_reasons_then_prefixed_concerns() -> None:
