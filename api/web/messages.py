@@ -208,8 +208,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "discard_changes": "Discard changes",
         "suggested_codes": "Suggested codes",
         "suggested_codes_intro": (
-            "Codes inferred from the description and from similar stored notices; the translations of your Korean "
-            "keywords come first. The confidence is the measured chance that the code's class fits."
+            "Codes inferred from the description and from similar stored notices; the translations of the firm's "
+            "Korean keywords come first (check them: about half name something else). The confidence is the "
+            "measured chance that the code's class fits."
         ),
         "suggested_codes_table": "Suggested codes with their meaning, confidence and evidence",
         "no_suggestions": "No code to suggest beyond those in the profile.",
@@ -221,7 +222,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "evidence_labels": "the code's name",
         "evidence_notices": "similar notices",
         "evidence_labels_notices": "the code's name and similar notices",
-        "evidence_keyword": "the code's name translates your keyword",
+        "evidence_keyword": "the code's name translates the firm's keyword",
         "accept_codes": "Add the ticked codes",
         "choose_codes": "Tick at least one known code.",
         "expect_description": "Describe the firm (at most 20,000 characters).",
@@ -596,7 +597,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "discard_changes": "변경 취소",
         "suggested_codes": "추천 코드",
         "suggested_codes_intro": (
-            "회사 소개와 비슷한 저장 공고에서 추론한 코드입니다. 한국어 키워드를 번역한 코드가 먼저 나옵니다. "
+            "회사 소개와 비슷한 저장 공고에서 추론한 코드입니다. 한국어 키워드를 번역한 코드가 먼저 나옵니다 "
+            "(절반가량은 다른 뜻이니 확인하세요). "
             "신뢰도는 코드의 분류가 맞을 것으로 측정된 확률입니다."
         ),
         "suggested_codes_table": "추천 코드와 의미, 신뢰도, 근거",
@@ -609,7 +611,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "evidence_labels": "코드 이름",
         "evidence_notices": "비슷한 공고",
         "evidence_labels_notices": "코드 이름과 비슷한 공고",
-        "evidence_keyword": "키워드의 번역",
+        "evidence_keyword": "회사 키워드의 번역",
         "accept_codes": "선택한 코드 추가",
         "choose_codes": "알려진 코드를 하나 이상 선택하세요.",
         "expect_description": "회사 소개를 입력하세요 (최대 20,000자).",

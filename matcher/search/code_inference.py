@@ -67,8 +67,8 @@ KNN_TEMPERATURE = 0.05
 LABEL_TOP = 20
 #: A vote share at or above this counts the notices as supporting a suggestion.
 MIN_SHARE = 0.1
-#: The least cosine between a keyword and the label it is translated to (keyword_suggestions). On the judged
-#: tuning half 0.5 and 0.6 ranked alike (nDCG@10 0.597 / 0.595 for Korean profiles without codes).
+#: The least cosine between a keyword and the label it is translated to (keyword_suggestions). Ranked on, 0.5
+#: and 0.6 did alike on the judged tuning half (nDCG@10 0.597 / 0.595 for Korean profiles without codes).
 KEYWORD_MIN_COSINE = 0.5
 #: Scripts the notices' languages are written in (every EU language, English, French, Spanish, Russian...).
 NOTICE_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC")

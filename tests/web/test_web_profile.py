@@ -196,7 +196,9 @@ def test_suggested_codes_show_label_and_confidence_and_partners_accept_them(
     evidence = {"labels": "the code's name", "notices": "similar notices",
                 "labels+notices": "the code's name and similar notices"}
     assert [r[4] for r in rows] == [
-        f"the code's name translates your keyword: {s.keyword}" if s.keyword else evidence[s.source] for s in expected]
+        f"the code's name translates the firm's keyword: {s.keyword}" if s.keyword else evidence[s.source]
+        for s in expected
+    ]
     chosen = [expected[0].code, expected[-1].code]
     added = client.post(f"{PROFILE}/codes", data={"csrf_token": csrf_of(page.text), "code": chosen},
                         follow_redirects=False)
