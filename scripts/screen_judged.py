@@ -11,9 +11,9 @@ profile group, the shipped scorer first:
   on each profile in turn (leave one profile out). Logistic regressions and gradient-boosted trees.
 - ``gates``: the contract-nature fit as a multiplicative gate (on the whole score, or on the code signal)
   instead of a weighted term.
-- ``keywords``: which of a profile's keywords are translated into codes ahead of the other suggestions
-  (``matcher.search.code_inference.keyword_suggestions``): none, those in a script no notice uses (shipped),
-  or every keyword, at two cosine floors.
+- ``keywords``: ranking with a profile's keywords translated into codes ahead of the other suggestions
+  (``matcher.search.code_inference.keyword_suggestions``): none (what ranking uses), those in a script no
+  notice uses (what the suggested codes show), or every keyword, at two cosine floors.
 
 Usage (results in evaluation/RESULTS.md):
 
@@ -161,10 +161,11 @@ def metrics_of(ids: list[str], scores: np.ndarray, prepared: Prepared) -> dict[s
 
 
 def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None:
-    """Which keywords are translated into codes (``code_inference.keyword_suggestions``) and how: none (the
-    suggestions before), those in a script no notice uses (shipped), or every keyword; at two cosine floors."""
-    lexical = matcher.index.current().lexical
+    """Ranking with keywords translated into codes (``code_inference.keyword_suggestions``) ahead of the other
+    suggestions: none (what ranking uses), those in a script no notice uses (what the suggestions show), or
+    every keyword; at two cosine floors."""
     loaded = matcher.index.current()
+    lexical = loaded.lexical
     documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
     space = label_space(matcher.embedder, "CPV")
     codes_of = matcher.suggestions._codes_of
