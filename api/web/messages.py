@@ -208,8 +208,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "discard_changes": "Discard changes",
         "suggested_codes": "Suggested codes",
         "suggested_codes_intro": (
-            "Codes inferred from the description and from similar stored notices; the translations of the firm's "
-            "Korean keywords come first (check them: about half name something else). The confidence is the "
+            "Codes inferred from the description and from similar stored notices, and translations of the firm's "
+            "Korean keywords (check those: only about a third name the right product). The confidence is the "
             "measured chance that the code's class fits."
         ),
         "suggested_codes_table": "Suggested codes with their meaning, confidence and evidence",
@@ -597,8 +597,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "discard_changes": "변경 취소",
         "suggested_codes": "추천 코드",
         "suggested_codes_intro": (
-            "회사 소개와 비슷한 저장 공고에서 추론한 코드입니다. 한국어 키워드를 번역한 코드가 먼저 나옵니다 "
-            "(절반가량은 다른 뜻이니 확인하세요). "
+            "회사 소개와 비슷한 저장 공고에서 추론한 코드와 한국어 키워드를 번역한 코드입니다 "
+            "(번역은 3분의 1 정도만 맞는 품목이니 확인하세요). "
             "신뢰도는 코드의 분류가 맞을 것으로 측정된 확률입니다."
         ),
         "suggested_codes_table": "추천 코드와 의미, 신뢰도, 근거",

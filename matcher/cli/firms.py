@@ -19,9 +19,9 @@ def suggest_codes(
     json_output: Annotated[bool, typer.Option("--json", help="print one JSON array")] = False,
     home: HomeOption = None,
 ) -> None:
-    """CPV (and UNSPSC) codes inferred from the firm's description and keywords: the translations of its
-    keywords written in a script no notice uses (Korean) first, then the most confident. The confidence
-    estimates how often a suggestion at that value has the right CPV class."""
+    """CPV (and UNSPSC) codes inferred from the firm's description and keywords (Korean keywords are translated,
+    each naming its keyword), most confident first. The confidence estimates how often a suggestion at that
+    value has the right CPV class."""
     suggestions = open_matcher(home).suggest_codes(firm_id, k=k)
     if json_output:
         echo_json([s.model_dump() for s in suggestions])

@@ -28,17 +28,18 @@ calibrated.
 
 One suggestion per class (its best-labelled code), so the list is not five siblings of one code.
 
-**Keywords no notice could contain** come first. A keyword written in a script that no notice language uses
-(``foreign_script``: Korean "구급차", not "ambulance") reaches notices through nothing else: the lexical signal
-and the term guard match words, and the whole profile's label and notice evidence above is dominated by its
-longest sentences (a Korean ambulance maker got CPV 85143000 ambulance *services*). So each such keyword is
+**Keywords no notice could contain** are translated. A keyword written in a script that no notice language
+uses (``foreign_script``: Korean "구급차", not "ambulance") reaches notices through nothing else: the lexical
+signal and the term guard match words, and the whole profile's label and notice evidence above is dominated by
+its longest sentences (a Korean ambulance maker got CPV 85143000 ambulance *services*). So each such keyword is
 translated on its own into the CPV class whose label is nearest (``keyword_suggestions``; at least
 ``KEYWORD_MIN_COSINE``): 구급차 -> 34114121 "Ambulances", 조립식 건물 -> 44211000 "Prefabricated buildings".
-These lead the list, in the order of the keywords and naming the keyword, for a person to accept; the rest
-follows by confidence. Their confidence is the same formula's, with the keyword's label (gap 0 to its own
-best) and the profile's notice votes. Ranking does not use them unaccepted (``CodeSuggestions.for_ranking``):
-about half name something else ("페이스실드" face shield -> Spoons), and ranked on, they lifted the judged tuning
-half (nDCG@10 0.527 -> 0.572) but not the reported half (0.593 -> 0.590; evaluation/CODE_INFERENCE.md).
+Each names its keyword and joins the list by its confidence, the same formula's with the keyword's label (gap
+0 to its own best) and the profile's notice votes (``with_translations``): a translation the stored notices
+near the profile support rises, one they do not sinks. Only about a third are right (22 of the judged set's 62,
+evaluation/keyword_translations.json: "페이스실드" face shield -> Spoons), so they are for a person to accept:
+ranking does not use them unaccepted (``CodeSuggestions.for_ranking``; ranked on, they lifted the judged
+tuning half, nDCG@10 0.527 -> 0.572, but not the reported half, 0.593 -> 0.590; evaluation/CODE_INFERENCE.md).
 Only CPV: the notices that keywords must reach (TED) carry CPV.
 """
 
@@ -242,9 +243,24 @@ def keyword_suggestions(
 
 
 def keywords_first(translated: Sequence[SuggestedCode], suggested: Sequence[SuggestedCode]) -> list[SuggestedCode]:
-    """The keyword translations, then the other suggestions of a class not already there."""
+    """The keyword translations, then the other suggestions of a class not already there (how ranking on
+    translations was screened, scripts/screen_judged.py ``keywords``)."""
     taken = {class_key(s.code) or s.code for s in translated}
     return [*translated, *(s for s in suggested if (class_key(s.code) or s.code) not in taken)]
+
+
+def with_translations(translated: Sequence[SuggestedCode], suggested: Sequence[SuggestedCode]) -> list[SuggestedCode]:
+    """Translations and the other suggestions together, most confident first (ties by code), one per class:
+    the more confident of a translation and a suggestion of the same class stays."""
+    merged = sorted([*translated, *suggested], key=lambda s: (-s.confidence, s.code))
+    seen: set[str] = set()
+    out = []
+    for item in merged:
+        key = class_key(item.code) or item.code
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
 
 
 def nearest_notices(
@@ -265,7 +281,7 @@ def infer_codes(
     keywords: Sequence[Sequence[str]] | None = None,
 ) -> list[list[SuggestedCode]]:
     """Suggestions for each text: labels always, notices when there is an index to ``search``; with
-    ``keywords`` (one list per text), the translations of those in a foreign script first."""
+    ``keywords`` (one list per text), the translations of those in a foreign script among them."""
     queries = embedder.encode_queries(list(texts))
     spaces = [label_space(embedder, scheme) for scheme in schemes]
     neighbours = nearest_notices(search, queries, exclude) if search else [[] for _ in texts]
@@ -278,7 +294,7 @@ def infer_codes(
         if foreign:
             translated = keyword_suggestions(foreign, embedder.encode_queries(foreign),
                                              label_space(embedder, "CPV"), votes)
-            suggested = keywords_first(translated, suggested)[:k]
+            suggested = with_translations(translated, suggested)[:k]
         out.append(suggested)
     return out
 

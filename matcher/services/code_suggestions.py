@@ -44,10 +44,10 @@ class CodeSuggestions:
 
     def suggest(self, firm: str | FirmProfile, k: int = 10, translate: bool = True) -> list[SuggestedCode]:
         """CPV codes (UNSPSC too where stored notices use it) inferred from the profile's description and
-        keywords in any language, for a person to accept: the translations of its keywords in a script no
-        notice uses first (Korean "구급차" -> "Ambulances", each naming its keyword), then the most confident,
-        from the codes' labels and the codes of the nearest stored notices (labels alone before an index is
-        built). ``translate=False``: the whole description's suggestions alone, as ranking uses them."""
+        keywords in any language, for a person to accept, most confident first: from the codes' labels and the
+        codes of the nearest stored notices (labels alone before an index is built), and the translations of
+        its keywords in a script no notice uses (Korean "구급차" -> "Ambulances", each naming its keyword).
+        ``translate=False``: the whole description's suggestions alone, as ranking uses them."""
         if not 1 <= k <= MAX_SUGGESTIONS:
             raise InvalidInput(f"k must be between 1 and {MAX_SUGGESTIONS}, got {k}")
         profile = self.catalog.get_firm(firm) if isinstance(firm, str) else firm
@@ -91,8 +91,8 @@ class CodeSuggestions:
     def for_ranking(self, firm: FirmProfile) -> list[tuple[str, float]]:
         """The (code, confidence) pairs ranking adds to a firm's confirmed codes: inferred from the whole
         description, without the translations of single keywords. Those are too noisy to rank on unconfirmed
-        (on the judged set about half of them name something else: "페이스실드" face shield -> Spoons, measured
-        in evaluation/CODE_INFERENCE.md); a person sees each with its keyword and accepts the right ones."""
+        (on the judged set 22 of 62 name what their keyword means; "페이스실드" face shield -> Spoons;
+        evaluation/keyword_translations.json); a person sees each with its keyword and accepts the right ones."""
         suggested = [(s.code, s.confidence) for s in self.suggest(firm, INFERRED_FOR_RANKING, translate=False)]
         return weigh_inferred(suggested, INFERRED_RULE, INFERRED_FOR_RANKING)
 

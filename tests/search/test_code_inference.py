@@ -24,6 +24,7 @@ from matcher.search.code_inference import (
     knn_votes,
     nearest_notices,
     parse_codes,
+    with_translations,
 )
 from matcher.search.code_labels import LabelSpace, class_key, group_key, significant
 
@@ -185,27 +186,27 @@ def test_a_keyword_in_a_script_no_notice_uses_is_foreign(keyword: str, foreign: 
     assert foreign_script(keyword) is foreign
 
 
-def test_keywords_in_a_foreign_script_are_translated_first(stocked: Matcher) -> None:
+def test_keywords_in_a_foreign_script_are_translated_among_the_suggestions(stocked: Matcher) -> None:
     # The FakeEncoder hashes words (into 64 dimensions, so some words collide: these were picked to land on
     # their label): the Latin words carry the keyword to the label, the Hangul marks it as a keyword no notice
     # could contain. "ambulances" (Latin only) reaches notices by its words, untranslated.
     firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices for hospitals",
                        keywords=["water meters 스마트", "ambulances", "water meters 수도계량기"])
-    found = stocked.suggest_codes(firm, k=10)
-    first, rest = found[0], found[1:]
-    assert (first.code, first.source, first.keyword) == (WATER, "keyword", "water meters 스마트")
-    assert first.label == "Water meters"
-    # One translation per class (the third keyword lands on the same class), and the rest keep their order.
-    assert [s.source for s in rest].count("keyword") == 0 and "CPV:3842" not in {class_key(s.code) for s in rest}
-    assert [s.confidence for s in rest] == sorted((s.confidence for s in rest), reverse=True)
-    assert all(s.keyword is None for s in rest)
+    found = stocked.suggest_codes(firm, k=50)
+    translated = [s for s in found if s.source == "keyword"]
+    # One translation per class: the third keyword lands on the first one's class.
+    assert [(s.code, s.label, s.keyword) for s in translated] == [(WATER, "Water meters", "water meters 스마트")]
+    assert all(s.keyword is None for s in found if s.source != "keyword")
+    # One list, most confident first, one suggestion per class.
+    assert [s.confidence for s in found] == sorted((s.confidence for s in found), reverse=True)
+    assert len({class_key(s.code) for s in found}) == len(found)
     # Its confidence is the calibrated one of a label at gap 0, with the votes of the profile's notices.
     loaded = stocked.index.current()
     query = stocked.embedder.encode_queries([firm.text()])
     near = nearest_notices(loaded.vectors.search, query)[0]
     votes = knn_votes(near, stocked.suggestions._codes_of([t for t, _ in near]))
     expected = CALIBRATION.confidence(0.0, votes.classes.get("CPV:3842", 0.0), votes.groups.get("CPV:384", 0.0))
-    assert first.confidence == pytest.approx(expected, abs=1e-4)
+    assert translated[0].confidence == pytest.approx(expected, abs=1e-4)
 
 
 def test_keyword_suggestions_take_each_keywords_nearest_class_above_the_floor() -> None:
@@ -232,11 +233,24 @@ def test_keywords_first_keeps_one_code_per_class() -> None:
     assert [s.code for s in merged] == [WATER, XRAY]
 
 
+def test_with_translations_orders_by_confidence_and_keeps_the_more_confident_of_a_class() -> None:
+    def code(c: str, confidence: float, keyword: str | None = None) -> SuggestedCode:
+        return SuggestedCode(code=c, label=codebook().label(c) or c, confidence=confidence,
+                             source="keyword" if keyword else "labels", keyword=keyword)
+
+    merged = with_translations(
+        [code(WATER, 0.3, "수도미터"), code("CPV:33111000", 0.03, "엑스레이")],
+        [code("CPV:38421000", 0.2), code(XRAY, 0.5), code("CPV:45000000", 0.03)])
+    # 3842: the translation (0.3) beats the description's 0.2; 3311: the description's 0.5 beats the
+    # translation's 0.03, which is dropped; a division (45000000) is its own class.
+    assert [(s.code, s.keyword) for s in merged] == [(XRAY, None), (WATER, "수도미터"), ("CPV:45000000", None)]
+
+
 def test_ranking_uses_the_codes_of_the_whole_description_not_the_translations(stocked: Matcher) -> None:
     # Translations are for a person to accept: unconfirmed, they are too noisy to rank on (CODE_INFERENCE.md).
     firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices for hospitals",
                        keywords=["water meters 스마트"])  # translated to Water meters (see above)
-    assert stocked.suggest_codes(firm, k=1)[0].code == WATER
+    assert any(s.code == WATER and s.keyword for s in stocked.suggest_codes(firm, k=50))
     loaded = stocked.index.current()
     described = infer_codes(stocked.embedder, [firm.text()], loaded.vectors.search, stocked.suggestions._codes_of,
                             ["CPV"], 5)[0]
