@@ -33,8 +33,8 @@ def test_a_korean_keyword_is_translated_into_its_product_code(tmp_path: Path) ->
     matcher = Matcher(Settings(home=tmp_path / "home", encoder="use-multilingual"))
     firm = FirmProfile(firm_id="amb", name="A", keywords=["구급차", "english keyword"], description=(
         "구급차와 특장차를 제작하는 회사입니다. 병원과 소방서에 납품합니다."))
-    found = matcher.suggest_codes(firm, k=5)
+    found = matcher.suggest_codes(firm, k=10)
     matcher.close()
-    assert (found[0].code, found[0].label, found[0].source, found[0].keyword) == (
-        "CPV:34114121", "Ambulances", "keyword", "구급차")
-    assert all(s.keyword is None for s in found[1:])  # the English keyword is not translated
+    translated = [(s.code, s.label, s.keyword) for s in found if s.source == "keyword"]
+    assert ("CPV:34114121", "Ambulances", "구급차") in translated
+    assert all(keyword != "english keyword" for _, _, keyword in translated)  # not translated
