@@ -1,7 +1,8 @@
 """How often a Korean keyword's translation names what the keyword means (evaluation/keyword_translations.json).
 
 Translates the keywords of every judged profile as ``matcher firms suggest-codes`` does
-(``matcher.search.code_inference.keyword_suggestions``) over the store at MATCHER_HOME, and compares each
+(``matcher.search.code_inference.keyword_suggestions``; every translation, including one the list shown leaves
+out because a more confident suggestion holds its class) over the store at MATCHER_HOME, and compares each
 translation with the judged ones: right, wrong, or not judged yet (a translation the file does not hold, as
 when the store, the encoder or the code changed; judge it by the file's rule and add it). Prints the counts per
 half of the judged set and every translation not judged or judged wrong. Usage:
@@ -31,9 +32,7 @@ def main() -> None:
     matcher = Matcher(get_settings())
     counts: Counter[tuple[str, str]] = Counter()
     for item in load_judged(args.judged):
-        for s in matcher.suggest_codes(item.profile, k=50):
-            if s.keyword is None:
-                continue
+        for s in matcher.suggestions.inferred(item.profile).translated:
             judged = graded.get((item.profile.firm_id, s.keyword, s.code))
             verdict = "not judged" if judged is None else "right" if judged["right"] else "wrong"
             counts[item.split, verdict] += 1

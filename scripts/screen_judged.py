@@ -43,14 +43,14 @@ from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
 from matcher.ranking.signals import score_candidates
 from matcher.search.code_inference import (
     MAX_SUGGESTIONS,
+    SuggestedCode,
     foreign_script,
     infer_codes,
     keyword_suggestions,
-    keywords_first,
     knn_votes,
     nearest_notices,
 )
-from matcher.search.code_labels import label_space
+from matcher.search.code_labels import class_key, label_space
 from matcher.services.code_suggestions import INFERRED_FOR_RANKING, INFERRED_RULE
 
 #: The shipped rule for suggested codes (the first 5, each as 1) and a dense query of the profile's own words.
@@ -160,6 +160,13 @@ def metrics_of(ids: list[str], scores: np.ndarray, prepared: Prepared) -> dict[s
     return profile_metrics([ids[i] for i in order(scores, ids, 50)], prepared.judged.grades)
 
 
+def keywords_first(translated: Sequence[SuggestedCode], suggested: Sequence[SuggestedCode]) -> list[SuggestedCode]:
+    """The keyword translations, then the other suggestions of a class not already there: how ranking on
+    translations was screened (the product shows them by confidence and does not rank on them)."""
+    taken = {class_key(s.code) or s.code for s in translated}
+    return [*translated, *(s for s in suggested if (class_key(s.code) or s.code) not in taken)]
+
+
 def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None:
     """Ranking with keywords translated into codes (``code_inference.keyword_suggestions``) ahead of the other
     suggestions: none (what ranking uses), those in a script no notice uses (what the suggestions show), or
@@ -182,7 +189,7 @@ def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> N
         votes = knn_votes(near, codes_of([t for t, _ in near]))
         schemes = matcher.suggestions._schemes_in_use(item.profile, loaded.build_id)
         suggested = infer_codes(matcher.embedder, [text], loaded.vectors.search, codes_of, schemes,
-                                MAX_SUGGESTIONS)[0]
+                                MAX_SUGGESTIONS)[0].described
         base[item.profile.firm_id] = (query[0], votes, suggested)
     for name, (chosen, floor) in rules.items():
         rows = []

@@ -35,7 +35,7 @@ its longest sentences (a Korean ambulance maker got CPV 85143000 ambulance *serv
 translated on its own into the CPV class whose label is nearest (``keyword_suggestions``; at least
 ``KEYWORD_MIN_COSINE``): 구급차 -> 34114121 "Ambulances", 조립식 건물 -> 44211000 "Prefabricated buildings".
 Each names its keyword and joins the list by its confidence, the same formula's with the keyword's label (gap
-0 to its own best) and the profile's notice votes (``with_translations``): a translation the stored notices
+0 to its own best) and the profile's notice votes (``Inferred.shown``): a translation the stored notices
 near the profile support rises, one they do not sinks. Only about a third are right (22 of the judged set's 62,
 evaluation/keyword_translations.json: "페이스실드" face shield -> Spoons), so they are for a person to accept:
 ranking does not use them unaccepted (``CodeSuggestions.for_ranking``; ranked on, they lifted the judged
@@ -224,8 +224,8 @@ def keyword_suggestions(
     keywords: Sequence[str], queries: np.ndarray, space: LabelSpace, votes: Votes,
     calibration: Calibration = CALIBRATION, min_cosine: float = KEYWORD_MIN_COSINE,
 ) -> list[SuggestedCode]:
-    """Each keyword's nearest class by label (at least ``KEYWORD_MIN_COSINE``), in the keywords' order, one per
-    class; confident as a label at gap 0 with the profile's notice ``votes``."""
+    """Each keyword's nearest class by label (at least ``min_cosine``), in the keywords' order, one per class;
+    confident as a label at gap 0 with the profile's notice ``votes``."""
     out: list[SuggestedCode] = []
     seen: set[str] = set()
     for keyword, query in zip(keywords, queries, strict=True):
@@ -242,25 +242,25 @@ def keyword_suggestions(
     return out
 
 
-def keywords_first(translated: Sequence[SuggestedCode], suggested: Sequence[SuggestedCode]) -> list[SuggestedCode]:
-    """The keyword translations, then the other suggestions of a class not already there (how ranking on
-    translations was screened, scripts/screen_judged.py ``keywords``)."""
-    taken = {class_key(s.code) or s.code for s in translated}
-    return [*translated, *(s for s in suggested if (class_key(s.code) or s.code) not in taken)]
+@dataclass(frozen=True)
+class Inferred:
+    """One profile's suggestions: from its whole text (what ranking uses) and its keywords' translations."""
 
+    described: tuple[SuggestedCode, ...]
+    translated: tuple[SuggestedCode, ...] = ()
 
-def with_translations(translated: Sequence[SuggestedCode], suggested: Sequence[SuggestedCode]) -> list[SuggestedCode]:
-    """Translations and the other suggestions together, most confident first (ties by code), one per class:
-    the more confident of a translation and a suggestion of the same class stays."""
-    merged = sorted([*translated, *suggested], key=lambda s: (-s.confidence, s.code))
-    seen: set[str] = set()
-    out = []
-    for item in merged:
-        key = class_key(item.code) or item.code
-        if key not in seen:
-            seen.add(key)
-            out.append(item)
-    return out
+    def shown(self) -> list[SuggestedCode]:
+        """Both together, most confident first (ties by code), one per class: the more confident of a
+        translation and a suggestion of the same class stays."""
+        merged = sorted([*self.translated, *self.described], key=lambda s: (-s.confidence, s.code))
+        seen: set[str] = set()
+        out = []
+        for item in merged:
+            key = class_key(item.code) or item.code
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+        return out
 
 
 def nearest_notices(
@@ -279,9 +279,9 @@ def infer_codes(
     embedder: Embedder, texts: Sequence[str], search: Search | None, codes_of: CodesOf,
     schemes: Sequence[Scheme], k: int, exclude: Sequence[frozenset[str]] | None = None,
     keywords: Sequence[Sequence[str]] | None = None,
-) -> list[list[SuggestedCode]]:
+) -> list[Inferred]:
     """Suggestions for each text: labels always, notices when there is an index to ``search``; with
-    ``keywords`` (one list per text), the translations of those in a foreign script among them."""
+    ``keywords`` (one list per text), the translations of those in a foreign script beside them."""
     queries = embedder.encode_queries(list(texts))
     spaces = [label_space(embedder, scheme) for scheme in schemes]
     neighbours = nearest_notices(search, queries, exclude) if search else [[] for _ in texts]
@@ -289,13 +289,10 @@ def infer_codes(
     out = []
     for i, (query, near) in enumerate(zip(queries, neighbours, strict=True)):
         votes = knn_votes(near, codes)
-        suggested = suggest(query, spaces, votes, k)
         foreign = [w for w in (keywords[i] if keywords else ()) if foreign_script(w)]
-        if foreign:
-            translated = keyword_suggestions(foreign, embedder.encode_queries(foreign),
-                                             label_space(embedder, "CPV"), votes)
-            suggested = with_translations(translated, suggested)[:k]
-        out.append(suggested)
+        translated = keyword_suggestions(foreign, embedder.encode_queries(foreign), label_space(embedder, "CPV"),
+                                         votes) if foreign else []
+        out.append(Inferred(tuple(suggest(query, spaces, votes, k)), tuple(translated)))
     return out
 
 

@@ -14,6 +14,7 @@ from matcher.search.code_inference import (
     MAX_SUGGESTIONS,
     SUGGESTION_CACHE_SIZE,
     SUGGESTION_MAX_AGE,
+    Inferred,
     SuggestedCode,
     infer_codes,
     parse_codes,
@@ -37,9 +38,9 @@ class CodeSuggestions:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.engine = catalog.engine
-        # Keyed by (profile text, keywords translated, index build, schemes): a new build or text gives a new
-        # key; bounded LRU.
-        self._suggestions: ResultCache[tuple[SuggestedCode, ...]] = ResultCache(SUGGESTION_CACHE_SIZE)
+        # Keyed by (profile text, keywords, index build, schemes): a new build or text gives a new key; bounded
+        # LRU. One entry serves both the suggestions shown and those ranking reads.
+        self._suggestions: ResultCache[Inferred] = ResultCache(SUGGESTION_CACHE_SIZE)
         self._unspsc_in_use: ResultCache[bool] = ResultCache(SCHEME_CACHE_SIZE)
 
     def suggest(self, firm: str | FirmProfile, k: int = 10, translate: bool = True) -> list[SuggestedCode]:
@@ -51,23 +52,24 @@ class CodeSuggestions:
         if not 1 <= k <= MAX_SUGGESTIONS:
             raise InvalidInput(f"k must be between 1 and {MAX_SUGGESTIONS}, got {k}")
         profile = self.catalog.get_firm(firm) if isinstance(firm, str) else firm
-        return list(self._inferred(profile, translate)[:k])
+        inferred = self.inferred(profile)
+        return (inferred.shown() if translate else list(inferred.described))[:k]
 
-    def _inferred(self, profile: FirmProfile, translate: bool) -> tuple[SuggestedCode, ...]:
+    def inferred(self, profile: FirmProfile) -> Inferred:
+        """Both kinds of suggestion for a profile, computed once per (text, keywords, index build, schemes)."""
         try:
             loaded: LoadedIndex | None = self.engine.index.current()
         except IndexNotReady:
             loaded = None
         build = loaded.build_id if loaded is not None else None
         schemes = self._schemes_in_use(profile, build)
-        keywords = tuple(profile.keywords) if translate else ()
-        key = (profile.text(), keywords, build, schemes)
+        key = (profile.text(), tuple(profile.keywords), build, schemes)
         now = self.engine.now()
         found = self._suggestions.get(key, now)
         if found is None:
             search = loaded.vectors.search if loaded is not None else None
-            found = tuple(infer_codes(self.engine.embedder, [profile.text()], search, self._codes_of, schemes,
-                                      MAX_SUGGESTIONS, keywords=[keywords])[0])
+            found = infer_codes(self.engine.embedder, [profile.text()], search, self._codes_of, schemes,
+                                MAX_SUGGESTIONS, keywords=[profile.keywords])[0]
             self._suggestions.put(key, found, now + SUGGESTION_MAX_AGE)
         return found
 

@@ -15,16 +15,15 @@ from matcher.search.code_inference import (
     CALIBRATION,
     KEYWORD_MIN_COSINE,
     MIN_SHARE,
+    Inferred,
     SuggestedCode,
     Votes,
     foreign_script,
     infer_codes,
     keyword_suggestions,
-    keywords_first,
     knn_votes,
     nearest_notices,
     parse_codes,
-    with_translations,
 )
 from matcher.search.code_labels import LabelSpace, class_key, group_key, significant
 
@@ -112,7 +111,7 @@ def test_leave_one_out_keeps_a_notice_from_voting_for_its_own_codes(stocked: Mat
 
     def run(exclude: list[frozenset[str]] | None) -> dict[str, str]:
         found = infer_codes(stocked.embedder, [text], loaded.vectors.search, codes_of, ["CPV"], 50, exclude)[0]
-        return {s.code: s.source for s in found}
+        return {s.code: s.source for s in found.described}
 
     assert "notices" in run(None)["CPV:70130000"]  # its own notice is its nearest neighbour
     assert "notices" not in run([frozenset({"u1"})]).get("CPV:70130000", "labels")
@@ -225,22 +224,14 @@ def test_keyword_suggestions_take_each_keywords_nearest_class_above_the_floor() 
     assert found[0].confidence == pytest.approx(CALIBRATION.confidence(0.0, 0.0, 0.0), abs=1e-4)
 
 
-def test_keywords_first_keeps_one_code_per_class() -> None:
-    def code(c: str, source: str = "labels") -> SuggestedCode:
-        return SuggestedCode(code=c, label=codebook().label(c) or c, confidence=0.5, source=source)
-
-    merged = keywords_first([code(WATER, "keyword")], [code("CPV:38421000"), code(XRAY), code(WATER)])
-    assert [s.code for s in merged] == [WATER, XRAY]
-
-
-def test_with_translations_orders_by_confidence_and_keeps_the_more_confident_of_a_class() -> None:
+def test_shown_orders_by_confidence_and_keeps_the_more_confident_of_a_class() -> None:
     def code(c: str, confidence: float, keyword: str | None = None) -> SuggestedCode:
         return SuggestedCode(code=c, label=codebook().label(c) or c, confidence=confidence,
                              source="keyword" if keyword else "labels", keyword=keyword)
 
-    merged = with_translations(
-        [code(WATER, 0.3, "수도미터"), code("CPV:33111000", 0.03, "엑스레이")],
-        [code("CPV:38421000", 0.2), code(XRAY, 0.5), code("CPV:45000000", 0.03)])
+    inferred = Inferred(described=(code("CPV:38421000", 0.2), code(XRAY, 0.5), code("CPV:45000000", 0.03)),
+                        translated=(code(WATER, 0.3, "수도미터"), code(XRAY, 0.03, "엑스레이")))
+    merged = inferred.shown()
     # 3842: the translation (0.3) beats the description's 0.2; 3311: the description's 0.5 beats the
     # translation's 0.03, which is dropped; a division (45000000) is its own class.
     assert [(s.code, s.keyword) for s in merged] == [(XRAY, None), (WATER, "수도미터"), ("CPV:45000000", None)]
@@ -253,7 +244,7 @@ def test_ranking_uses_the_codes_of_the_whole_description_not_the_translations(st
     assert any(s.code == WATER and s.keyword for s in stocked.suggest_codes(firm, k=50))
     loaded = stocked.index.current()
     described = infer_codes(stocked.embedder, [firm.text()], loaded.vectors.search, stocked.suggestions._codes_of,
-                            ["CPV"], 5)[0]
-    assert stocked.suggest_codes(firm, k=5, translate=False) == described
+                            ["CPV"], 5)[0].described
+    assert stocked.suggest_codes(firm, k=5, translate=False) == list(described)
     ranked = stocked.inferred_codes(firm)
     assert [c for c, _ in ranked] == [s.code for s in described] and WATER not in {c for c, _ in ranked}
