@@ -16,6 +16,9 @@ Methods (see evaluation/JUDGING.md for why each is there):
 - ``cpv``: notices whose CPV codes are closest to the profile's codes (profiles with codes only).
 - ``gloss-codes``: the 5 CPV labels nearest the gloss (English encoder), then notices carrying those codes or
   their descendants.
+- ``decided``: the product's list after the approval and the rejection that ``matcher evaluate --judged
+  --decisions`` makes for the profile (the decided notices left out), so the decision effect is measured on
+  judged notices.
 
 Usage::
 
@@ -37,12 +40,15 @@ from typing import Any
 import numpy as np
 
 from matcher.config import get_settings
+from matcher.evaluate.judged import DEPTH
+from matcher.evaluate.judged_decisions import pick_decisions
 from matcher.normalize.codes import code_overlap, codebook
 from matcher.pipeline import Matcher
 from matcher.schema import OPPORTUNITY_TYPES, FirmProfile, Tender
 from matcher.search.encoders import Embedder, EmbeddingCache, make_encoder
 from matcher.search.lexical import LexicalModel
 from matcher.search.retrieve import MatchQuery
+from matcher.store.shortlists import Status
 
 log = logging.getLogger("pool_judged")
 
@@ -62,6 +68,7 @@ class Entry:
     profile: FirmProfile
     gloss_en: str
     judged: frozenset[str]
+    grades: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -141,6 +148,19 @@ def _recommend(corpus: Corpus, entry: Entry, depth: int) -> list[str]:
     return [m.tender_id for m in matches if m.tender_id in pooled]
 
 
+def _decided(corpus: Corpus, entry: Entry, depth: int) -> list[str]:
+    """The product's list after the two decisions ``matcher evaluate --judged --decisions`` makes for this
+    profile (``judged_decisions.pick_decisions``): decisions bring up notices no other method surfaced."""
+    ranking = _recommend(corpus, entry, DEPTH + 2)
+    approve, reject = pick_decisions(ranking, entry.grades)
+    if approve is None or reject is None:
+        return []
+    decisions: dict[str, Status] = {approve: "approved", reject: "rejected"}
+    query = MatchQuery(k=depth + 2, include_closed=True)
+    found = corpus.matcher.recommend_many([entry.profile], query, decisions={entry.profile.firm_id: decisions})[0]
+    return [m.tender_id for m in found if m.tender_id not in decisions][:depth]
+
+
 def _cpv(corpus: Corpus, entry: Entry, depth: int) -> list[str]:
     codes = [c for c in entry.profile.codes if c.startswith("CPV:")]
     if not codes:
@@ -180,6 +200,7 @@ METHODS: dict[str, Callable[[Corpus, Entry, int], list[str]]] = {
     "tfidf-gloss": _scored(lambda c, e: c.tfidf(e.gloss_en)),
     "cpv": _cpv,
     "gloss-codes": _gloss_codes,
+    "decided": _decided,
 }
 
 
@@ -195,7 +216,8 @@ def load_entries(judged_path: Path) -> tuple[list[dict[str, Any]], list[Entry]]:
     raw = json.loads(judged_path.read_text(encoding="utf-8"))
     items: list[dict[str, Any]] = raw["profiles"]
     entries = [
-        Entry(FirmProfile.model_validate(item["profile"]), item["gloss_en"], frozenset(item.get("judgments", {})))
+        Entry(FirmProfile.model_validate(item["profile"]), item["gloss_en"], frozenset(item.get("judgments", {})),
+              dict(item.get("judgments", {})))
         for item in items
     ]
     return items, entries

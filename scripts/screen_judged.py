@@ -12,8 +12,9 @@ profile group, the shipped scorer first:
 - ``gates``: the contract-nature fit as a multiplicative gate (on the whole score, or on the code signal)
   instead of a weighted term.
 - ``keywords``: ranking with a profile's keywords translated into codes ahead of the other suggestions
-  (``matcher.search.code_inference.keyword_suggestions``): none (what ranking uses), those in a script no
-  notice uses (what the suggested codes show), or every keyword, at two cosine floors.
+  (``matcher.search.code_inference.keyword_suggestions``, ``Inferred.ranked``): none (ranking before the
+  Korean labels' translations), those in a script no notice uses (what ranking reads), or every keyword, at
+  several floors for a keyword's cosine with a label in its own language (Korean).
 
 Usage (results in evaluation/RESULTS.md):
 
@@ -43,14 +44,14 @@ from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
 from matcher.ranking.signals import score_candidates
 from matcher.search.code_inference import (
     MAX_SUGGESTIONS,
-    SuggestedCode,
+    Inferred,
     foreign_script,
     infer_codes,
     keyword_suggestions,
     knn_votes,
     nearest_notices,
 )
-from matcher.search.code_labels import class_key, label_space
+from matcher.search.code_labels import label_space
 from matcher.services.code_suggestions import INFERRED_FOR_RANKING, INFERRED_RULE
 
 #: The shipped rule for suggested codes (the first 5, each as 1) and a dense query of the profile's own words.
@@ -160,17 +161,10 @@ def metrics_of(ids: list[str], scores: np.ndarray, prepared: Prepared) -> dict[s
     return profile_metrics([ids[i] for i in order(scores, ids, 50)], prepared.judged.grades)
 
 
-def keywords_first(translated: Sequence[SuggestedCode], suggested: Sequence[SuggestedCode]) -> list[SuggestedCode]:
-    """The keyword translations, then the other suggestions of a class not already there: how ranking on
-    translations was screened (the product shows them by confidence and does not rank on them)."""
-    taken = {class_key(s.code) or s.code for s in translated}
-    return [*translated, *(s for s in suggested if (class_key(s.code) or s.code) not in taken)]
-
-
 def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None:
     """Ranking with keywords translated into codes (``code_inference.keyword_suggestions``) ahead of the other
-    suggestions: none (what ranking uses), those in a script no notice uses (what the suggestions show), or
-    every keyword; at two cosine floors."""
+    suggestions: none, those in a script no notice uses (what ranking reads), or every keyword; at several
+    floors for the cosine with a label in the keyword's own language."""
     loaded = matcher.index.current()
     lexical = loaded.lexical
     documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
@@ -178,8 +172,8 @@ def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> N
     codes_of = matcher.suggestions._codes_of
     rules: dict[str, tuple[Callable[[str], bool], float]] = {
         "none (before)": (lambda _: False, 1.1),
-        **{f"foreign script, cosine >= {c}": (foreign_script, c) for c in (0.5, 0.6)},
-        **{f"every keyword, cosine >= {c}": (lambda _: True, c) for c in (0.5, 0.6)},
+        **{f"foreign script, own-language cosine >= {c}": (foreign_script, c) for c in (0.7, 0.75, 0.8, 0.85)},
+        **{f"every keyword, own-language cosine >= {c}": (lambda _: True, c) for c in (0.75,)},
     }
     base = {}
     for item in judged:
@@ -197,8 +191,8 @@ def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> N
             query, votes, suggested = base[item.profile.firm_id]
             words = [w for w in item.profile.keywords if chosen(w)]
             translated = keyword_suggestions(words, matcher.embedder.encode_queries(words), space, votes,
-                                             min_cosine=floor) if words else []
-            pairs = [(s.code, s.confidence) for s in keywords_first(translated, suggested)]
+                                             min_cosine_own=floor) if words else []
+            pairs = [(s.code, s.confidence) for s in Inferred(tuple(suggested), tuple(translated)).ranked()]
             inferred = weigh_inferred(pairs, INFERRED_RULE, INFERRED_FOR_RANKING)
             scored = score_candidates(item.profile, corpus.tenders, (documents @ query).tolist(), lexical, None,
                                       inferred)

@@ -12,7 +12,7 @@ import gzip
 import io
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 from cachetools import LRUCache, cached
@@ -20,12 +20,20 @@ from cachetools import LRUCache, cached
 
 @dataclass(frozen=True)
 class CodeBook:
-    """Labels for every known code, keyed by the scheme-prefixed code (``CPV:45210000``)."""
+    """Labels for every known code, keyed by the scheme-prefixed code (``CPV:45210000``), and translations of
+    them keyed by language (``translations["ko"]["CPV:34114121"] == "구급차, 앰뷸런스"``)."""
 
     labels: dict[str, str]
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def label(self, code: str) -> str | None:
         return self.labels.get(code)
+
+    def label_in(self, code: str, language: str) -> str | None:
+        """The code's label in ``language`` ("en" is the list's own), or None when none ships."""
+        if language == "en":
+            return self.labels.get(code)
+        return self.translations.get(language, {}).get(code)
 
     def __contains__(self, code: object) -> bool:
         return code in self.labels
@@ -39,7 +47,8 @@ def _read_packaged(name: str) -> bytes:
 # One value: the shipped lists, read once per process. Nothing invalidates it (they change with the package).
 @cached(LRUCache(maxsize=1), lock=threading.Lock())
 def codebook() -> CodeBook:
-    """The shipped CPV 2008 and UNGM UNSPSC lists (loaded once, about 20k labels)."""
+    """The shipped CPV 2008 and UNGM UNSPSC lists (loaded once, about 20k labels), and the CPV list's Korean
+    labels (``cpv2008_ko.json.gz``, see the code lists' README)."""
     labels: dict[str, str] = {}
     cpv = json.loads(_read_packaged("cpv2008_en.json.gz"))
     for code, label in cpv.items():
@@ -49,4 +58,6 @@ def codebook() -> CodeBook:
         code = row["Code"].strip()
         if code.isdigit():
             labels["UNSPSC:" + code] = row["Title"].strip()
-    return CodeBook(labels)
+    korean = json.loads(_read_packaged("cpv2008_ko.json.gz"))
+    translations = {"ko": {"CPV:" + code: label for code, label in korean.items() if "CPV:" + code in labels}}
+    return CodeBook(labels, translations)

@@ -32,14 +32,17 @@ One suggestion per class (its best-labelled code), so the list is not five sibli
 uses (``foreign_script``: Korean "구급차", not "ambulance") reaches notices through nothing else: the lexical
 signal and the term guard match words, and the whole profile's label and notice evidence above is dominated by
 its longest sentences (a Korean ambulance maker got CPV 85143000 ambulance *services*). So each such keyword is
-translated on its own into the CPV class whose label is nearest (``keyword_suggestions``; at least
-``KEYWORD_MIN_COSINE``): 구급차 -> 34114121 "Ambulances", 조립식 건물 -> 44211000 "Prefabricated buildings".
-Each names its keyword and joins the list by its confidence, the same formula's with the keyword's label (gap
-0 to its own best) and the profile's notice votes (``Inferred.shown``): a translation the stored notices
-near the profile support rises, one they do not sinks. Only about a third are right (22 of the judged set's 62,
-evaluation/keyword_translations.json: "페이스실드" face shield -> Spoons), so they are for a person to accept:
-ranking does not use them unaccepted (``CodeSuggestions.for_ranking``; ranked on, they lifted the judged
-tuning half, nDCG@10 0.527 -> 0.572, but not the reported half, 0.593 -> 0.590; evaluation/CODE_INFERENCE.md).
+translated on its own into one CPV class (``keyword_suggestions``). A Korean keyword goes through the shipped
+Korean labels (``matcher.search.code_labels``): the label that has it as a term ("구급차" is a term of
+"구급차, 앰뷸런스", 34114121 Ambulances), else the nearest Korean label at a cosine of at least
+``KEYWORD_MIN_COSINE_OWN``; a keyword in another foreign script goes through the English labels (at least
+``KEYWORD_MIN_COSINE``). Each names its keyword and joins the list shown by its confidence, the same
+formula's with the keyword's label (gap 0 to its own best) and the profile's notice votes (``Inferred.shown``).
+
+Ranking reads the translations first, then the description's suggestions (``Inferred.ranked``): a keyword
+names the product line. Through the English labels only about a third of the judged set's translations were
+right ("페이스실드" face shield -> Spoons) and ranking did not use them; through the Korean labels 20 of 23 on
+the judged tuning half are, and ranked on they lift it (nDCG@10 0.547 -> 0.585; evaluation/CODE_INFERENCE.md).
 Only CPV: the notices that keywords must reach (TED) carry CPV.
 """
 
@@ -47,7 +50,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -58,7 +61,15 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from matcher.errors import InvalidInput
 from matcher.normalize.codes import codebook
 from matcher.schema import Code
-from matcher.search.code_labels import LabelSpace, Scheme, class_key, group_key, label_space
+from matcher.search.code_labels import (
+    LabelSpace,
+    Scheme,
+    class_key,
+    group_key,
+    keyword_language,
+    label_languages,
+    label_space,
+)
 from matcher.search.encoders import Embedder
 
 #: Neighbours that vote, and how fast their weight falls with similarity (measured, CODE_INFERENCE.md).
@@ -71,6 +82,10 @@ MIN_SHARE = 0.1
 #: The least cosine between a keyword and the label it is translated to (keyword_suggestions). Ranked on, 0.5
 #: and 0.6 did alike on the judged tuning half (nDCG@10 0.597 / 0.595 for Korean profiles without codes).
 KEYWORD_MIN_COSINE = 0.5
+#: The same against labels in the keyword's own language (Korean against the shipped Korean labels), where
+#: unrelated short terms already sit at 0.6-0.8 ("감리" supervision -> "귀리" oats 0.82); chosen on the
+#: judged tuning half's translations (evaluation/CODE_INFERENCE.md).
+KEYWORD_MIN_COSINE_OWN = 0.75
 #: Scripts the notices' languages are written in (every EU language, English, French, Spanish, Russian...).
 NOTICE_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC")
 #: Suggestions computed per profile (callers take the first k), and how many profiles' lists a process keeps.
@@ -178,9 +193,12 @@ class Candidate:
         return "notices" if notices else "labels"
 
 
-def candidates(query: np.ndarray, space: LabelSpace, votes: Votes) -> list[Candidate]:
-    """The label top classes plus every class the notices voted for, each with its evidence."""
-    best_cosines, best_rows = space.class_scores(query)
+def candidates(
+    query: np.ndarray, space: LabelSpace, votes: Votes, languages: Collection[str] = ("en",),
+) -> list[Candidate]:
+    """The label top classes plus every class the notices voted for, each with its evidence; label
+    evidence from the labels in ``languages``."""
+    best_cosines, best_rows = space.class_scores(query, languages)
     top = set(np.argsort(-best_cosines)[:LABEL_TOP].tolist())
     best = float(best_cosines.max())
     position = {key: i for i, key in enumerate(space.classes)}
@@ -200,12 +218,12 @@ def candidates(query: np.ndarray, space: LabelSpace, votes: Votes) -> list[Candi
 
 def suggest(
     query: np.ndarray, spaces: Iterable[LabelSpace], votes: Votes, k: int,
-    calibration: Calibration = CALIBRATION,
+    calibration: Calibration = CALIBRATION, languages: Collection[str] = ("en",),
 ) -> list[SuggestedCode]:
     """The ``k`` most confident suggestions over these schemes, most confident first (ties by code)."""
     scored = [
         (calibration.confidence(c.label_gap, c.class_share, c.group_share), c)
-        for space in spaces for c in candidates(query, space, votes)
+        for space in spaces for c in candidates(query, space, votes, languages)
     ]
     scored.sort(key=lambda item: (-item[0], item[1].code))
     return [
@@ -223,21 +241,32 @@ def foreign_script(keyword: str) -> bool:
 def keyword_suggestions(
     keywords: Sequence[str], queries: np.ndarray, space: LabelSpace, votes: Votes,
     calibration: Calibration = CALIBRATION, min_cosine: float = KEYWORD_MIN_COSINE,
+    min_cosine_own: float = KEYWORD_MIN_COSINE_OWN,
 ) -> list[SuggestedCode]:
-    """Each keyword's nearest class by label (at least ``min_cosine``), in the keywords' order, one per class;
-    confident as a label at gap 0 with the profile's notice ``votes``."""
+    """Each keyword's class, in the keywords' order, one per class; confident as a label at gap 0 with the
+    profile's notice ``votes``. A keyword with labels in its own language (Korean) takes the label that has
+    it as a term, else the nearest of those labels (at least ``min_cosine_own``); another takes the nearest
+    English label (at least ``min_cosine``)."""
     out: list[SuggestedCode] = []
     seen: set[str] = set()
     for keyword, query in zip(keywords, queries, strict=True):
-        cosines, rows = space.class_scores(query)
-        best = int(np.argmax(cosines))
-        code = space.codes[int(rows[best])]
-        if cosines[best] < min_cosine or space.classes[best] in seen:
+        language = keyword_language(keyword)
+        exact = space.exact_row(keyword, language) if language != "en" else None
+        if exact is not None:
+            row, index = exact, int(space.class_of[exact])
+        else:
+            cosines, rows = space.class_scores(query, (language,))
+            index = int(np.argmax(cosines))
+            row = int(rows[index])
+            if cosines[index] < (min_cosine if language == "en" else min_cosine_own):
+                continue
+        code = space.codes[row]
+        if space.classes[index] in seen:
             continue
-        seen.add(space.classes[best])
+        seen.add(space.classes[index])
         confidence = calibration.confidence(
-            0.0, votes.classes.get(space.classes[best], 0.0), votes.groups.get(group_key(code) or "", 0.0))
-        out.append(SuggestedCode(code=code, label=space.labels[int(rows[best])], confidence=round(confidence, 4),
+            0.0, votes.classes.get(space.classes[index], 0.0), votes.groups.get(group_key(code) or "", 0.0))
+        out.append(SuggestedCode(code=code, label=space.labels[row], confidence=round(confidence, 4),
                                  source="keyword", keyword=keyword))
     return out
 
@@ -248,6 +277,13 @@ class Inferred:
 
     described: tuple[SuggestedCode, ...]
     translated: tuple[SuggestedCode, ...] = ()
+
+    def ranked(self) -> list[SuggestedCode]:
+        """What ranking reads: the translations first (a keyword names the product line; the whole text is
+        dominated by its longest sentences), then the description's suggestions of a class not already there.
+        Screened on the judged tuning half (evaluation/CODE_INFERENCE.md)."""
+        taken = {class_key(s.code) or s.code for s in self.translated}
+        return [*self.translated, *(s for s in self.described if (class_key(s.code) or s.code) not in taken)]
 
     def shown(self) -> list[SuggestedCode]:
         """Both together, most confident first (ties by code), one per class: the more confident of a
@@ -287,12 +323,13 @@ def infer_codes(
     neighbours = nearest_notices(search, queries, exclude) if search else [[] for _ in texts]
     codes = codes_of(list(dict.fromkeys(tid for row in neighbours for tid, _ in row)))
     out = []
-    for i, (query, near) in enumerate(zip(queries, neighbours, strict=True)):
+    for i, (text, query, near) in enumerate(zip(texts, queries, neighbours, strict=True)):
         votes = knn_votes(near, codes)
         foreign = [w for w in (keywords[i] if keywords else ()) if foreign_script(w)]
         translated = keyword_suggestions(foreign, embedder.encode_queries(foreign), label_space(embedder, "CPV"),
                                          votes) if foreign else []
-        out.append(Inferred(tuple(suggest(query, spaces, votes, k)), tuple(translated)))
+        described = suggest(query, spaces, votes, k, languages=label_languages(text))
+        out.append(Inferred(tuple(described), tuple(translated)))
     return out
 
 

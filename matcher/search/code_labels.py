@@ -5,21 +5,31 @@ digits: ``33110000`` "Imaging equipment...", ``33111000`` "X-ray devices", ``384
 of the 9,458 labels) and UNSPSC classes and commodities (at least six significant digits; about 12,500 of
 13,244). Divisions and groups ("Medical equipments") are never suggested, so their labels are not embedded.
 
+CPV codes have a second row, their Korean label (``cpv2008_ko.json.gz``, see the code lists' README): a Korean
+profile or keyword sits far nearer the Korean label that says the same than the English one ("저상버스" is
+0.53 from the nearest English label, Nightdresses, and 1.0 from 34121400's Korean label). A Korean text is
+compared with both rows of a code (``label_languages``), a Korean keyword with the Korean rows alone
+(``keyword_language``), every other text with the English rows alone, so English profiles rank as before.
+A person is always shown the English label (``labels``).
+
 Cost, measured with ``use-multilingual`` on the shared 2-core machine (evaluation/CODE_INFERENCE.md): 0.8 ms
 a label when the machine was quiet (2,000 labels in 1.6 s), 5.8 ms when other jobs shared it (9,141 CPV labels
-in 53 s, 12,557 UNSPSC labels in 55 s). That is paid once per home: the vectors go into the embedding cache
-(keyed by encoder and text) and later processes read the CPV matrix back in 0.2-1.0 s. So both matrices are
-built lazily, on the first suggestion (not at start-up, not in ``make run``), and the UNSPSC one only where
-that scheme is in use. Restricting CPV further (to categories, 5 digits) would save little and lose the
-deepest labels, which name products ("Water meters" is 38421100, seven digits).
+in 53 s, 12,557 UNSPSC labels in 55 s); with the Korean rows, 18,282 CPV rows in 31 s while a test run shared
+the machine. That is paid once per home: the vectors go into the embedding cache (keyed by encoder and text)
+and later processes read the CPV matrix back in 0.2-1.0 s. So both matrices are built lazily, on the first
+suggestion (not at start-up, not in ``make run``), and the UNSPSC one only where that scheme is in use.
+Restricting CPV further (to categories, 5 digits) would save little and lose the deepest labels, which name
+products ("Water meters" is 38421100, seven digits).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -39,6 +49,10 @@ GROUP_DIGITS: dict[str, int] = {"CPV": 3, "UNSPSC": 4}
 #: Label spaces kept in memory, one per (encoder id, scheme): a process uses one encoder, tests a second (the
 #: fake). Nothing invalidates a space: the code lists ship with the package and the key names the encoder.
 LABEL_SPACES_CACHED = 4
+#: Languages whose labels are embedded beside the English ones, per scheme (CPV's Korean labels ship with the
+#: package; UNSPSC's do not).
+TRANSLATED: dict[str, tuple[str, ...]] = {"CPV": ("ko",)}
+HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 
 
 def significant(code: str) -> str:
@@ -66,7 +80,9 @@ def group_key(code: str) -> str | None:
 
 @dataclass(frozen=True)
 class LabelSpace:
-    """Embedded labels of one scheme, and the class each code belongs to (for per-class maxima)."""
+    """Embedded labels of one scheme, and the class each code belongs to (for per-class maxima). A code may
+    have a row per language its label ships in (``languages``; CPV: English and Korean); ``labels`` holds
+    the English label on every row, which is what a person is shown beside the code."""
 
     scheme: str
     codes: list[str]
@@ -74,15 +90,45 @@ class LabelSpace:
     matrix: np.ndarray  # (n, dim) float32, unit rows
     classes: list[str]  # distinct class keys
     class_of: np.ndarray  # (n,) index into ``classes``
+    languages: np.ndarray | None = None  # (n,) each row's label language; None: all English
+    #: Each translated label's terms (split at ", ", spaces dropped, case folded: "구급차, 앰뷸런스" gives two),
+    #: keyed "language:term", and the row that has it.
+    terms: dict[str, int] = field(default_factory=dict)
 
-    def class_scores(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per class: the best label cosine with ``query`` and the row of the code that has it."""
+    def exact_row(self, text: str, language: str) -> int | None:
+        """The row of a ``language`` label that has ``text`` as one of its terms, if any."""
+        return self.terms.get(f"{language}:{term_key(text)}")
+
+    def class_scores(
+        self, query: np.ndarray, languages: Collection[str] = ("en",),
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per class: the best cosine with ``query`` among the labels in ``languages`` and the row of the code
+        that has it. Every class has an English row, so every class gets a score."""
         cosines = self.matrix @ query
+        if self.languages is not None:
+            cosines = np.where(np.isin(self.languages, list(languages)), cosines, -np.inf)
         order = np.lexsort((-cosines, self.class_of))  # by class, best cosine first within each class
         first = np.ones(len(order), dtype=bool)
         first[1:] = self.class_of[order][1:] != self.class_of[order][:-1]
         best_rows = order[first]
         return cosines[best_rows], best_rows
+
+
+def term_key(text: str) -> str:
+    """A term as exact matching compares it: "비상 발전기" and "비상발전기" are the same term."""
+    return "".join(text.casefold().split())
+
+
+def label_languages(text: str) -> tuple[str, ...]:
+    """The label languages a text is compared with: English always, Korean labels too when the text has
+    Hangul (a Korean sentence sits far nearer a Korean label than the English one that says the same)."""
+    return ("en", "ko") if HANGUL.search(text) else ("en",)
+
+
+def keyword_language(keyword: str) -> str:
+    """The one label language a keyword is translated through: Korean labels for a Korean keyword (a word
+    sits far nearer its own language's term than a foreign one), English labels otherwise."""
+    return "ko" if HANGUL.search(keyword) else "en"
 
 
 def _entries(scheme: Scheme) -> list[tuple[str, str]]:
@@ -95,16 +141,30 @@ def _entries(scheme: Scheme) -> list[tuple[str, str]]:
 
 def build_space(embedder: Embedder, scheme: Scheme) -> LabelSpace:
     entries = _entries(scheme)
+    rows = [(code, label, "en", label) for code, label in entries]
+    for language in TRANSLATED.get(scheme, ()):
+        rows += [(code, label, language, text) for code, label in entries
+                 if (text := codebook().label_in(code, language))]
     started = time.perf_counter()
-    matrix = embedder.encode_documents([label for _, label in entries])
-    log.info("embedded %d %s labels with %s in %.1f s", len(entries), scheme, embedder.encoder_id,
+    matrix = embedder.encode_documents([text for *_, text in rows])
+    log.info("embedded %d %s labels with %s in %.1f s", len(rows), scheme, embedder.encoder_id,
              time.perf_counter() - started)
-    keys = [class_key(code) or code for code, _ in entries]
+    keys = [class_key(code) or code for code, *_ in rows]
     classes = sorted(set(keys))
     position = {key: i for i, key in enumerate(classes)}
+    # A term several labels share names the label that has the fewest terms ("타당성 조사" alone, not
+    # "타당성 조사, 자문 서비스, 분석"), then the first by code.
+    ranked: dict[str, tuple[int, int]] = {}
+    for row, (_, _, language, text) in enumerate(rows):
+        if language != "en":
+            parts = text.split(", ")
+            for term in parts:
+                key = f"{language}:{term_key(term)}"
+                ranked[key] = min(ranked.get(key, (len(parts), row)), (len(parts), row))
+    terms = {key: row for key, (_, row) in ranked.items()}
     return LabelSpace(
-        scheme, [c for c, _ in entries], [lab for _, lab in entries], matrix, classes,
-        np.array([position[k] for k in keys], dtype=np.int64),
+        scheme, [code for code, *_ in rows], [label for _, label, *_ in rows], matrix, classes,
+        np.array([position[k] for k in keys], dtype=np.int64), np.array([lang for _, _, lang, _ in rows]), terms,
     )
 
 

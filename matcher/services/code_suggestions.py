@@ -91,12 +91,10 @@ class CodeSuggestions:
         return updated
 
     def for_ranking(self, firm: FirmProfile) -> list[tuple[str, float]]:
-        """The (code, confidence) pairs ranking adds to a firm's confirmed codes: inferred from the whole
-        description, without the translations of single keywords. Those are too noisy to rank on unconfirmed
-        (on the judged set 22 of 62 name what their keyword means; "페이스실드" face shield -> Spoons;
-        evaluation/keyword_translations.json); a person sees each with its keyword and accepts the right ones."""
-        suggested = [(s.code, s.confidence) for s in self.suggest(firm, INFERRED_FOR_RANKING, translate=False)]
-        return weigh_inferred(suggested, INFERRED_RULE, INFERRED_FOR_RANKING)
+        """The (code, confidence) pairs ranking adds to a firm's confirmed codes: its keywords' translations,
+        then the codes inferred from the whole description (``Inferred.ranked``)."""
+        ranked = self.inferred(firm).ranked()[:INFERRED_FOR_RANKING]
+        return weigh_inferred([(s.code, s.confidence) for s in ranked], INFERRED_RULE, INFERRED_FOR_RANKING)
 
     def _codes_of(self, tender_ids: list[str]) -> dict[str, list[str]]:
         return {tid: t.codes for tid, t in self.catalog.fetch_tenders(tender_ids).items()}

@@ -12,6 +12,19 @@ def test_codebook_has_real_labels_for_both_schemes() -> None:
     assert "CPV:12345678" not in book
 
 
+def test_every_cpv_code_has_a_korean_label_and_unspsc_none() -> None:
+    book = codebook()
+    cpv = [code for code in book.labels if code.startswith("CPV:")]
+    korean = book.translations["ko"]
+    assert set(korean) == set(cpv) and len(cpv) == 9458
+    assert all(any("\uac00" <= ch <= "\ud7af" for ch in label) for label in korean.values())
+    assert book.label_in("CPV:34114121", "ko") == "구급차, 앰뷸런스"
+    assert book.label_in("CPV:34114121", "en") == "Ambulances"
+    # The guarding code says guarding in Korean too: 보안 alone would also mean cybersecurity.
+    assert "보안" not in (book.label_in("CPV:79710000", "ko") or "")
+    assert book.label_in("UNSPSC:43211500", "ko") is None and book.label_in("CPV:1", "fr") is None
+
+
 @pytest.mark.parametrize(
     ("firm", "tender", "level", "similarity"),
     [

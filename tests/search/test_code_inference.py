@@ -14,6 +14,7 @@ from matcher.schema import FirmProfile, Tender
 from matcher.search.code_inference import (
     CALIBRATION,
     KEYWORD_MIN_COSINE,
+    KEYWORD_MIN_COSINE_OWN,
     MIN_SHARE,
     Inferred,
     SuggestedCode,
@@ -25,7 +26,15 @@ from matcher.search.code_inference import (
     nearest_notices,
     parse_codes,
 )
-from matcher.search.code_labels import LabelSpace, class_key, group_key, significant
+from matcher.search.code_labels import (
+    LabelSpace,
+    class_key,
+    group_key,
+    keyword_language,
+    label_languages,
+    label_space,
+    significant,
+)
 
 WATER = "CPV:38421100"  # Water meters
 XRAY = "CPV:33111000"  # X-ray devices
@@ -186,15 +195,14 @@ def test_a_keyword_in_a_script_no_notice_uses_is_foreign(keyword: str, foreign: 
 
 
 def test_keywords_in_a_foreign_script_are_translated_among_the_suggestions(stocked: Matcher) -> None:
-    # The FakeEncoder hashes words (into 64 dimensions, so some words collide: these were picked to land on
-    # their label): the Latin words carry the keyword to the label, the Hangul marks it as a keyword no notice
-    # could contain. "ambulances" (Latin only) reaches notices by its words, untranslated.
+    # "수도 계량기" is a term of the Korean label of 38421100 Water meters, so it is translated whatever the
+    # encoder; "수도계량기" is the same term (spaces do not count) and lands on the same class; "ambulances"
+    # (Latin only) reaches notices by its words, untranslated.
     firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices for hospitals",
-                       keywords=["water meters 스마트", "ambulances", "water meters 수도계량기"])
+                       keywords=["수도 계량기", "ambulances", "수도계량기"])
     found = stocked.suggest_codes(firm, k=50)
     translated = [s for s in found if s.source == "keyword"]
-    # One translation per class: the third keyword lands on the first one's class.
-    assert [(s.code, s.label, s.keyword) for s in translated] == [(WATER, "Water meters", "water meters 스마트")]
+    assert [(s.code, s.label, s.keyword) for s in translated] == [(WATER, "Water meters", "수도 계량기")]
     assert all(s.keyword is None for s in found if s.source != "keyword")
     # One list, most confident first, one suggestion per class.
     assert [s.confidence for s in found] == sorted((s.confidence for s in found), reverse=True)
@@ -208,20 +216,77 @@ def test_keywords_in_a_foreign_script_are_translated_among_the_suggestions(stock
     assert translated[0].confidence == pytest.approx(expected, abs=1e-4)
 
 
-def test_keyword_suggestions_take_each_keywords_nearest_class_above_the_floor() -> None:
-    # Three labels on three axes of a 4-d space; classes 3842 (two codes) and 3311.
-    space = LabelSpace("CPV", [WATER, "CPV:38421110", XRAY], ["Water meters", "Water-flow meters", "X-ray devices"],
-                       np.eye(3, 4, dtype=np.float32), ["CPV:3311", "CPV:3842"], np.array([1, 1, 0]))
-    below = KEYWORD_MIN_COSINE - 0.01
-    queries = np.array([[0.0, 0.8, 0.6, 0.0], [0.0, 0.0, 1.0, 0.0], [0.1, 0.0, 0.995, 0.0],
-                        [below, 0.0, 0.0, np.sqrt(1 - below**2)]], dtype=np.float32)
+def _bilingual_space() -> LabelSpace:
+    """Water meters (3842, two codes) and X-ray devices (3311), each with an English and a Korean row, on
+    their own axes of a 6-d space: English rows on axes 0-2, Korean rows on axes 3-5."""
+    codes = [WATER, "CPV:38421110", XRAY] * 2
+    labels = ["Water meters", "Water-flow meters", "X-ray devices"] * 2
+    matrix = np.eye(6, dtype=np.float32)
+    return LabelSpace("CPV", codes, labels, matrix, ["CPV:3311", "CPV:3842"], np.array([1, 1, 0] * 2),
+                      np.array(["en"] * 3 + ["ko"] * 3), {"ko:수도계량기": 3, "ko:엑스선장치": 5})
+
+
+def test_class_scores_read_only_the_labels_in_the_given_languages() -> None:
+    space = _bilingual_space()
+    query = np.array([0.0, 0.6, 0.0, 0.8, 0.0, 0.0], dtype=np.float32)  # English water-flow, Korean water
+    english, english_rows = space.class_scores(query, ("en",))
+    both, both_rows = space.class_scores(query, ("en", "ko"))
+    assert english.tolist() == pytest.approx([0.0, 0.6]) and english_rows[1] == 1
+    assert both.tolist() == pytest.approx([0.0, 0.8]) and both_rows[1] == 3
+    assert space.class_scores(query, ("ko",))[0].tolist() == pytest.approx([0.0, 0.8])
+
+
+def test_a_korean_keyword_is_translated_through_the_korean_labels_only() -> None:
+    space = _bilingual_space()
     votes = Votes({"CPV:3311": 0.5}, {"CPV:331": 1.0})
-    found = keyword_suggestions(["수도미터", "엑스레이", "엑스선", "먼 단어"], queries, space, votes)
-    # The first keyword's best class is 3842 through its second code; the second and third land on 3311 (once);
-    # the fourth is nearest 3842 but under the floor, so it is not translated.
-    assert [(s.code, s.keyword) for s in found] == [("CPV:38421110", "수도미터"), (XRAY, "엑스레이")]
+    own = KEYWORD_MIN_COSINE_OWN
+    queries = np.array([
+        [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],  # a term of a Korean label: matched exactly, whatever its vector
+        [0.0, 0.0, 1.0, 0.0, 0.0, 0.0],  # an English X-ray label's vector, but a Korean keyword: not translated
+        [0.0, 0.0, 0.0, 0.0, 0.0, 1.0],  # nearest the Korean X-ray label
+        [0.0, 0.0, 0.0, 0.0, own - 0.01, np.sqrt(1 - (own - 0.01) ** 2)],  # under the own-language floor
+        [0.0, 0.0, 0.0, 0.0, own + 0.01, 0.0],  # above it, with no other evidence
+    ], dtype=np.float32)
+    queries[4, 0] = np.sqrt(1 - (own + 0.01) ** 2)
+    keywords = ["수도 계량기", "엑스레이", "방사선 장비", "먼 단어", "전력량계"]
+    found = keyword_suggestions(keywords, queries, space, votes)
+    assert [(s.code, s.keyword) for s in found] == [(WATER, "수도 계량기"), (XRAY, "방사선 장비")]
     assert found[1].confidence == pytest.approx(CALIBRATION.confidence(0.0, 0.5, 1.0), abs=1e-4)
     assert found[0].confidence == pytest.approx(CALIBRATION.confidence(0.0, 0.0, 0.0), abs=1e-4)
+    # "전력량계" is nearest 3842's second row (0.76) but that class was taken by the first keyword: one per class.
+    assert len(found) == 2
+
+
+def test_a_keyword_in_another_foreign_script_goes_through_the_english_labels() -> None:
+    space = _bilingual_space()
+    below = KEYWORD_MIN_COSINE - 0.01
+    queries = np.array([[0.0, 0.8, 0.0, 0.6, 0.0, 0.0], [below, 0.0, 0.0, 0.0, 0.0, np.sqrt(1 - below**2)]],
+                       dtype=np.float32)
+    found = keyword_suggestions(["水道メーター", "遠い言葉"], queries, space, Votes.empty())
+    # Japanese: the English rows decide (Water-flow meters, 0.8), the Korean row at 0.6 is not read; the
+    # second keyword's English best is under the floor.
+    assert [(s.code, s.keyword) for s in found] == [("CPV:38421110", "水道メーター")]
+
+
+def test_label_and_keyword_languages() -> None:
+    assert label_languages("스마트 수도 계량기를 만듭니다") == ("en", "ko")
+    assert label_languages("smart water meters") == ("en",)
+    assert keyword_language("DR 시스템") == "ko" and keyword_language("救急車") == "en"
+    assert keyword_language("water meters") == "en"
+
+
+def test_the_cpv_space_has_an_english_and_a_korean_row_per_code(matcher: Matcher) -> None:
+    space = label_space(matcher.embedder, "CPV")
+    assert space.languages is not None
+    english = [c for c, lang in zip(space.codes, space.languages, strict=True) if lang == "en"]
+    korean = [c for c, lang in zip(space.codes, space.languages, strict=True) if lang == "ko"]
+    assert english == korean and len(english) == 9141
+    # Every row shows the English label; a term names the label with the fewest terms: "타당성 조사" is alone
+    # in 79314000's label and one of three in 71241000's.
+    row = space.exact_row("타당성조사", "ko")
+    assert row is not None and space.codes[row] == "CPV:79314000" and space.labels[row] == "Feasibility study"
+    assert space.codes[space.exact_row("앰뷸런스", "ko") or 0] == "CPV:34114121"
+    assert space.exact_row("ambulances", "ko") is None and space.exact_row("구급차", "en") is None
 
 
 def test_shown_orders_by_confidence_and_keeps_the_more_confident_of_a_class() -> None:
@@ -237,14 +302,24 @@ def test_shown_orders_by_confidence_and_keeps_the_more_confident_of_a_class() ->
     assert [(s.code, s.keyword) for s in merged] == [(XRAY, None), (WATER, "수도미터"), ("CPV:45000000", None)]
 
 
-def test_ranking_uses_the_codes_of_the_whole_description_not_the_translations(stocked: Matcher) -> None:
-    # Translations are for a person to accept: unconfirmed, they are too noisy to rank on (CODE_INFERENCE.md).
+def test_ranked_puts_the_translations_first_then_the_description_classes_not_taken() -> None:
+    def code(c: str, confidence: float, keyword: str | None = None) -> SuggestedCode:
+        return SuggestedCode(code=c, label=codebook().label(c) or c, confidence=confidence,
+                             source="keyword" if keyword else "labels", keyword=keyword)
+
+    inferred = Inferred(described=(code(XRAY, 0.5), code("CPV:38421000", 0.2), code("CPV:45000000", 0.03)),
+                        translated=(code(WATER, 0.03, "수도 계량기"),))
+    # The translation leads whatever its confidence; the description's 38421000 is of its class (3842).
+    assert [s.code for s in inferred.ranked()] == [WATER, XRAY, "CPV:45000000"]
+
+
+def test_ranking_reads_the_translations_first(stocked: Matcher) -> None:
     firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices for hospitals",
-                       keywords=["water meters 스마트"])  # translated to Water meters (see above)
-    assert any(s.code == WATER and s.keyword for s in stocked.suggest_codes(firm, k=50))
+                       keywords=["수도 계량기"])  # translated to Water meters (see above)
     loaded = stocked.index.current()
     described = infer_codes(stocked.embedder, [firm.text()], loaded.vectors.search, stocked.suggestions._codes_of,
                             ["CPV"], 5)[0].described
     assert stocked.suggest_codes(firm, k=5, translate=False) == list(described)
-    ranked = stocked.inferred_codes(firm)
-    assert [c for c, _ in ranked] == [s.code for s in described] and WATER not in {c for c, _ in ranked}
+    ranked = [c for c, _ in stocked.inferred_codes(firm)]
+    assert ranked[0] == WATER
+    assert ranked[1:] == [s.code for s in described if class_key(s.code) != "CPV:3842"][: len(ranked) - 1]

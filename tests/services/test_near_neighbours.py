@@ -11,10 +11,11 @@ for word).
 The fast tests use the FakeEncoder, so dense similarity says next to nothing and the order comes from the other
 signals. The FakeEncoder's code inference is noise (hashed words against English code labels: the X-ray maker
 got CPV 38654110 "microfiches" and 45262220 "water-well drilling"), so they pin each profile's inferred codes to
-what the product suggests with the real encoder over the whole TED sample, measured with
-``Matcher(get_settings(home=Path('/work/ehome'))).suggest_codes(firm, k=5)`` (the confidences below; ranking
-reads the suggestions without the translations of Korean keywords, ``CodeSuggestions.for_ranking``) and
-weighs them as ``Matcher.inferred_codes`` does. The slow test runs everything for real.
+what ranking reads with the real encoder over the whole TED sample and the OCDS examples (the judged store,
+evaluation/JUDGING.md), measured with ``Matcher(get_settings()).suggestions.inferred(firm).ranked()[:5]``
+(MATCHER_HOME=/work/jhome, MATCHER_ENCODER=use-multilingual; the confidences below: a Korean keyword's
+translation first, the PV maker's 태양전지 -> 31712331 photovoltaic cells), and weigh them as
+``Matcher.inferred_codes`` does. The slow test runs everything for real.
 """
 
 from __future__ import annotations
@@ -68,8 +69,8 @@ XRAY = Case(
     right=("ted:421813-2018",),  # supply of imaging devices incl. a radiography-fluoroscopy X-ray unit (CZ)
     near=("ted:400604-2019",  # fetal scanning services (CPV 85150000 medical imaging services)
           "ted:187250-2018"),  # design documentation to rebuild a hospital pavilion (CPV 71220000)
-    inferred=(("CPV:33111000", 0.746), ("CPV:33151200", 0.138), ("CPV:33124000", 0.063), ("CPV:33182400", 0.053),
-              ("CPV:24931230", 0.029)),
+    inferred=(("CPV:33111000", 0.609), ("CPV:33151200", 0.142), ("CPV:33124000", 0.134), ("CPV:33182400", 0.053),
+              ("CPV:33197000", 0.039)),
 )
 XRAY_PLAIN = Case(
     name="xray-plain",
@@ -77,7 +78,9 @@ XRAY_PLAIN = Case(
     firm=firm("ko-xray-plain", "한빛메디텍",
               "디지털 X선 촬영장치와 이동형 X선 장비를 제조합니다. 병원과 보건소에 공급합니다.",
               ["디지털 X선", "이동형 엑스레이"], ["ko"]),
-    right=XRAY.right, near=XRAY.near, inferred=XRAY.inferred,
+    right=XRAY.right, near=XRAY.near,
+    inferred=(("CPV:33111300", 0.858), ("CPV:33151200", 0.459), ("CPV:33124000", 0.301), ("CPV:33165000", 0.104),
+              ("CPV:33194000", 0.088)),
 )
 CYBER = Case(
     name="cyber",
@@ -102,8 +105,8 @@ PV = Case(
     # 09331xxx / 31712331 supply; the solar ones are an EPC works contract, an R&D pre-commercial procurement
     # and a decarbonisation works DPS), so only the near neighbour is checked.
     near=("ted:161749-2021",),  # fit-out works of a cultural centre incl. roof covering (CPV 45261210, works)
-    inferred=(("CPV:09331200", 0.043), ("UNSPSC:72151203", 0.029), ("UNSPSC:26131507", 0.026),
-              ("UNSPSC:26111607", 0.021), ("UNSPSC:40101807", 0.017)),
+    inferred=(("CPV:09331200", 0.043), ("CPV:31712331", 0.029), ("UNSPSC:72151203", 0.029),
+              ("UNSPSC:26131507", 0.026), ("UNSPSC:26111607", 0.021)),
 )
 BUILDER = Case(
     name="builder",
@@ -116,8 +119,8 @@ BUILDER = Case(
     right=("ted:282113-2016",),  # general contractor for a new school building (DE, works)
     near=("ted:286093-2021",  # architects' design contest (TED type D) for a health centre
           "ted:046639-2019"),  # architects' design contest (TED type D) for a primary school
-    inferred=(("CPV:45215000", 0.289), ("CPV:71221000", 0.237), ("UNSPSC:72121406", 0.029), ("UNSPSC:95141900", 0.014),
-              ("UNSPSC:95121700", 0.011)),
+    inferred=(("CPV:45215000", 0.338), ("CPV:71221000", 0.119), ("UNSPSC:72121406", 0.029), ("UNSPSC:95141900", 0.016),
+              ("UNSPSC:95121900", 0.01)),
 )
 RAIL = Case(
     name="rail",
