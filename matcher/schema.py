@@ -454,6 +454,7 @@ class CodeMatch(BaseModel):
     similarity: float
     label: str | None = None
     inferred: bool = Field(default=False, description="the firm's code was suggested from its description")
+    keyword: str | None = Field(default=None, description="the firm's keyword that the inferred code translates")
 
 
 #: What a reason or a concern says, as a code (``matcher.ranking.reasons`` words each one per language).

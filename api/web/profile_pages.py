@@ -40,7 +40,7 @@ from api.web.render import render
 from api.web.session import ChangeDep, Viewer, ViewerDep, core, forbidden
 from matcher.errors import InvalidInput, PermissionDenied
 from matcher.pipeline import Matcher
-from matcher.reference.codebook import codebook
+from matcher.reference.codebook import CodeBook, codebook
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import FirmProfile
 from matcher.search.code_inference import SuggestedCode
@@ -119,15 +119,23 @@ class Suggestion:
     confidence: str
     source: str
     keyword: str | None  # the firm's keyword the code translates (source "keyword")
+    label_local: str | None = None  # the code's label in the viewer's language, where one ships (Korean CPV)
 
 
 def suggestions(viewer: Viewer, firm: FirmProfile, found: Sequence[SuggestedCode]) -> list[Suggestion]:
     """The suggested codes not yet in the profile, the confidence as a percentage."""
+    book = codebook()
     return [
-        Suggestion(s.code, s.label, format_percent(s.confidence, locale=viewer.language), s.source, s.keyword)
+        Suggestion(s.code, s.label, format_percent(s.confidence, locale=viewer.language), s.source, s.keyword,
+                   local_label(book, s.code, viewer.language))
         for s in found
         if s.code not in firm.codes
     ]
+
+
+def local_label(book: CodeBook, code: str, language: str) -> str | None:
+    """The code's label in the viewer's language when it is not English and one ships ("수도 계량기")."""
+    return None if language == "en" else book.label_in(code, language)
 
 
 async def _page(
@@ -141,7 +149,8 @@ async def _page(
     return render(
         request, "profile.html", viewer.language, viewer, status=status, firm=firm, firm_section="profile",
         form=form, errors=form.errors, countries=sorted(ISO_COUNTRIES), profile_path=profile_url(firm.firm_id),
-        current_codes=[(code, book.label(code)) for code in firm.codes], suggestions=offered,
+        current_codes=[(code, book.label(code), local_label(book, code, viewer.language)) for code in firm.codes],
+        suggestions=offered,
         may_accept=await _may_accept(viewer, matcher), code_error=code_error, saved=saved,
     )
 

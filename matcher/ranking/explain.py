@@ -8,7 +8,7 @@ from matcher.normalize.codes import codebook
 from matcher.ranking.reasons import summary
 from matcher.ranking.signals import NEUTRAL, SIGNALS, Signals, country_fact, value_fact
 from matcher.ranking.terms import keyword_found
-from matcher.schema import Explanation, FirmProfile, Match, Reason, ReasonKind, ScoreParts, Tender
+from matcher.schema import CodeMatch, Explanation, FirmProfile, Match, Reason, ReasonKind, ScoreParts, Tender
 
 POSITIVE_FACTS = frozenset({"country_target", "value_in_range", "contract_nature_fit"})
 
@@ -51,10 +51,18 @@ def _code_reasons(signals: Signals) -> list[Reason]:
     return [
         Reason(kind="code_match", params={
             "level": m.level, "label": m.label or "", "code": m.tender_code.replace(":", " ", 1),
-            "firm_code": m.firm_code, "origin": "inferred" if m.inferred else "confirmed",
+            "firm_code": m.firm_code, "origin": _origin(m),
+            **({"keyword": m.keyword} if m.keyword else {}),
         })
         for m in chosen
     ]
+
+
+def _origin(match: CodeMatch) -> str:
+    """Where the firm's code came from: its profile, a keyword's translation, or its description."""
+    if not match.inferred:
+        return "confirmed"
+    return "keyword" if match.keyword else "inferred"
 
 
 def _keyword_reasons(firm: FirmProfile, tender: Tender, languages: list[str | None]) -> list[Reason]:

@@ -14,6 +14,7 @@ from typing import Literal, get_args
 
 from babel import Locale
 
+from matcher.reference.codebook import codebook
 from matcher.schema import Explanation, Reason, ReasonKind
 
 ReasonLanguage = Literal["en", "ko"]
@@ -35,6 +36,7 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         ),
         "code_match": "{level}: {label} ({code}){origin}",
         "code_match.nolabel": "{level}: {code}{origin}",
+        "code_match.keyword": "{level}: {label} ({code}), the code of the firm's keyword \u201c{keyword}\u201d",
         "country_target": "a target country: {countries}",
         "value_in_range": "value {value:,.0f} {currency} is within the firm's range",
         "history": "past wins: {detail}",
@@ -63,6 +65,7 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         "keyword_match.label": "회사 키워드 \u2018{keyword}\u2019: 공고 분류 \u2018{found}\u2019와 일치",
         "code_match": "{level}: {label} ({code}){origin}",
         "code_match.nolabel": "{level}: {code}{origin}",
+        "code_match.keyword": "{level}: {label} ({code}), 회사 키워드 \u2018{keyword}\u2019의 코드",
         "country_target": "목표 진출 국가: {countries}",
         "value_in_range": "추정 금액 {value:,.0f} {currency}: 회사의 사업 규모 범위 안",
         "history": "과거 수주 실적: {detail}",
@@ -94,7 +97,8 @@ WORDS: dict[ReasonLanguage, dict[str, dict[str, str]]] = {
             "class": "same product class", "group": "same product group", "division": "same sector",
             "family": "same product family", "segment": "same sector",
         },
-        "origin": {"confirmed": "", "inferred": " (suggested from the description)"},
+        "origin": {"confirmed": "", "inferred": " (suggested from the description)",
+                   "keyword": " (suggested from the firm's keywords)"},
         "nature": {"supplies": "a supply contract", "services": "a services contract", "works": "a works contract"},
         "offers": {"supplies": "sells goods", "services": "provides services", "works": "builds (works)"},
     },
@@ -105,7 +109,8 @@ WORDS: dict[ReasonLanguage, dict[str, dict[str, str]]] = {
             "class": "같은 품목 분류", "group": "같은 품목군", "division": "같은 업종",
             "family": "같은 품목군", "segment": "같은 업종",
         },
-        "origin": {"confirmed": "", "inferred": " (회사 소개에서 추정한 코드)"},
+        "origin": {"confirmed": "", "inferred": " (회사 소개에서 추정한 코드)",
+                   "keyword": " (회사 키워드에서 찾은 코드)"},
         "nature": {"supplies": "물품 구매", "services": "용역", "works": "공사"},
         "offers": {"supplies": "물품을 공급함", "services": "용역을 제공함", "works": "공사를 수행함"},
     },
@@ -141,6 +146,8 @@ def _variant(reason: Reason) -> str:
     params = reason.params
     if reason.kind == "code_match" and not params.get("label"):
         return "code_match.nolabel"
+    if reason.kind == "code_match" and params.get("origin") == "keyword" and params.get("keyword"):
+        return "code_match.keyword"
     if reason.kind == "keyword_match" and params.get("via") == "label":
         return "keyword_match.label"
     if reason.kind == "closing_soon":
@@ -177,11 +184,23 @@ def _value(language: ReasonLanguage, name: str, value: str | int | float | list[
     return value
 
 
+def _code_label(lang: ReasonLanguage, reason: Reason, label: str | int | float) -> str | int | float:
+    """A code's label as a reader of ``lang`` is shown it: a Korean reader gets the code's shipped Korean label
+    before the English one ("수도 계량기 / Water meters"), where one ships."""
+    code = reason.params.get("code")
+    if lang == "en" or not label or not isinstance(code, str):
+        return label
+    translated = codebook().label_in(code.replace(" ", ":", 1), lang)
+    return f"{translated} / {label}" if translated else label
+
+
 def render(reason: Reason, language: str = "en") -> str:
     """One reason or concern as a phrase in ``language`` (English for a language without templates)."""
     lang: ReasonLanguage = "ko" if language == "ko" else "en"
     template = TEMPLATES[lang][_variant(reason)]
     params = {name: _value(lang, name, value) for name, value in reason.params.items()}
+    if reason.kind == "code_match" and "label" in params:
+        params["label"] = _code_label(lang, reason, params["label"])
     return template.format(**params)
 
 

@@ -132,6 +132,8 @@ class ScoredCandidates:
     notes: Mapping[str, Sequence[str]]
     #: (code, confidence) pairs inferred from the firm's description (``matcher.search.code_inference``).
     inferred: Sequence[tuple[str, float]] = ()
+    #: The inferred codes that translate one of the firm's keywords, and that keyword.
+    keywords: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def multipliers(self) -> np.ndarray:
@@ -145,10 +147,12 @@ def score_candidates(
     lexical: LexicalModel,
     extra: Mapping[str, Sequence[tuple[float, str]]] | None = None,
     inferred: Sequence[tuple[str, float]] = (),
+    keywords: Mapping[str, str] | None = None,
 ) -> ScoredCandidates:
     """The numbers ranking needs for every candidate (from ``matcher.ranking.features``, what evaluation measures).
     ``extra`` carries (value, note) per candidate for history and feedback; ``inferred`` the firm's
-    suggested codes with their confidence."""
+    suggested codes with their confidence; ``keywords`` those of them that translate a firm keyword, and the
+    keyword (for the reasons)."""
     batch = prepare_candidates(tenders, lexical)
     numbers = {name: np.array([v for v, _ in values]) for name, values in (extra or {}).items()}
     notes = {name: [n for _, n in values] for name, values in (extra or {}).items() if name in SIGNALS}
@@ -160,6 +164,7 @@ def score_candidates(
         guards=term_guards(firm, batch, lexical),
         notes=notes,
         inferred=inferred,
+        keywords=dict(keywords or {}),
     )
 
 
@@ -172,22 +177,27 @@ def main_offers(firm: FirmProfile, inferred: Sequence[tuple[str, float]] = ()) -
 
 
 def code_matches(
-    firm_codes: Sequence[str], tender_codes: Sequence[str], inferred: Sequence[tuple[str, float]] = ()
+    firm_codes: Sequence[str], tender_codes: Sequence[str], inferred: Sequence[tuple[str, float]] = (),
+    keywords: Mapping[str, str] | None = None,
 ) -> list[CodeMatch]:
     """The best match per tender code among the firm's confirmed codes, else among its inferred ones
-    (marked ``inferred``, so the reason says the code was suggested from the description)."""
+    (marked ``inferred``, so the reason says the code was suggested; with the ``keyword`` it translates, when
+    ``keywords`` names one)."""
     _, confirmed = code_overlap(list(firm_codes), list(tender_codes))
     covered = {m.tender_code for m in confirmed}
     suggested = [c for c, _ in inferred if c not in firm_codes]
     _, guessed = code_overlap(suggested, [c for c in tender_codes if c not in covered])
-    found = confirmed + [m.model_copy(update={"inferred": True}) for m in guessed]
+    named = keywords or {}
+    found = confirmed + [
+        m.model_copy(update={"inferred": True, "keyword": named.get(m.firm_code)}) for m in guessed
+    ]
     return sorted(found, key=lambda m: (m.inferred, -m.similarity))
 
 
 def describe(scored: ScoredCandidates, i: int, lexical: LexicalModel) -> Signals:
     """The full Signals of candidate ``i``, with the reasons worded (done only for the results shown)."""
     firm, tender = scored.firm, scored.tenders[i]
-    matches = code_matches(firm.codes, tender.codes, scored.inferred)
+    matches = code_matches(firm.codes, tender.codes, scored.inferred, scored.keywords)
     signals = Signals(
         dict(zip(FEATURES, scored.matrix[i].tolist(), strict=True)),
         guard=scored.guards[i],

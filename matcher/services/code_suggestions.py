@@ -96,6 +96,12 @@ class CodeSuggestions:
         ranked = self.inferred(firm).ranked()[:INFERRED_FOR_RANKING]
         return weigh_inferred([(s.code, s.confidence) for s in ranked], INFERRED_RULE, INFERRED_FOR_RANKING)
 
+    def translated_keywords(self, firm: FirmProfile) -> dict[str, str]:
+        """The codes ranking reads that translate one of the firm's keywords, and that keyword (the reasons
+        name it: "the code of the firm's keyword 구급차")."""
+        ranked = self.inferred(firm).ranked()[:INFERRED_FOR_RANKING]
+        return {s.code: s.keyword for s in ranked if s.keyword}
+
     def _codes_of(self, tender_ids: list[str]) -> dict[str, list[str]]:
         return {tid: t.codes for tid, t in self.catalog.fetch_tenders(tender_ids).items()}
 

@@ -139,14 +139,15 @@ class Recommender:
             open_now=self._open_now(loaded, now) if any(restricts_to_open(q) for q in queries) else None,
         )
         inferred = [self.suggestions.for_ranking(p) for p in profiles]
+        keywords = [self.suggestions.translated_keywords(p) for p in profiles]
         candidates = [
             self._with_code_candidates(p, found, q, vector, codes, loaded)
             for p, found, q, vector, codes in zip(profiles, candidates, queries, vectors, inferred, strict=True)
         ]
         wins = self.awards.wins_many([p.firm_id for p in profiles], before=now)
         return [
-            self._rank_tenders(p, c, loaded, q.k, statuses[p.firm_id], wins[p.firm_id], codes)
-            for p, c, q, codes in zip(profiles, candidates, queries, inferred, strict=True)
+            self._rank_tenders(p, c, loaded, q.k, statuses[p.firm_id], wins[p.firm_id], codes, words)
+            for p, c, q, codes, words in zip(profiles, candidates, queries, inferred, keywords, strict=True)
         ]
 
     def _open_now(self, loaded: LoadedIndex, now: datetime) -> Subset:
@@ -200,6 +201,7 @@ class Recommender:
     def _rank_tenders(
         self, firm: FirmProfile, candidates: Candidates, loaded: LoadedIndex, k: int,
         statuses: dict[str, Status], wins: list[Award], inferred: Sequence[tuple[str, float]],
+        keywords: Mapping[str, str] | None = None,
     ) -> list[Match]:
         tenders = [t for t, _ in candidates]
         now = self.engine.now()
@@ -207,7 +209,8 @@ class Recommender:
         if wins:
             firm, history = self.awards.signals(firm, wins, tenders, self.engine.embedder, loaded.lexical, now)
             extra = {**extra, **history}
-        scored = score_candidates(firm, tenders, [d for _, d in candidates], loaded.lexical, extra, inferred)
+        scored = score_candidates(firm, tenders, [d for _, d in candidates], loaded.lexical, extra, inferred,
+                                  keywords)
         scorer = pick_scorer(self.scorer, self.reranker, has_history=bool(wins))
         scores = fuse_matrix(scored.matrix, scored.multipliers, scorer)
         ranking = order(scores, [t.tender_id for t in tenders], k)

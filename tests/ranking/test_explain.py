@@ -144,7 +144,19 @@ def test_code_reasons_are_plain_words_with_the_label_and_say_when_inferred() -> 
     guessed = [m.model_copy(update={"inferred": True}) for m in near]
     out = explain(signals(code_matches=guessed), firm(), tender(codes=["CPV:33111000"]), NOW)
     assert out.summary == [f"same product category: {label} (CPV 33111000) (suggested from the description)"]
-    assert render(out.reasons[0], "ko") == f"같은 세부 품목군: {label} (CPV 33111000) (회사 소개에서 추정한 코드)"
+    # A Korean reader gets the code's Korean label before the English one.
+    assert render(out.reasons[0], "ko") == (
+        f"같은 세부 품목군: 엑스선 장치 / {label} (CPV 33111000) (회사 소개에서 추정한 코드)")
+
+
+def test_a_code_translated_from_a_keyword_names_the_keyword() -> None:
+    _, near = code_overlap(["CPV:34114121"], ["CPV:34114121"])
+    translated = [m.model_copy(update={"inferred": True, "keyword": "구급차"}) for m in near]
+    out = explain(signals(code_matches=translated), firm(keywords=["구급차"]), tender(codes=["CPV:34114121"]), NOW)
+    assert out.reasons[0].params["origin"] == "keyword" and out.reasons[0].params["keyword"] == "구급차"
+    assert out.summary == ["same product: Ambulances (CPV 34114121), the code of the firm's keyword \u201c구급차\u201d"]
+    assert render(out.reasons[0], "ko") == (
+        "같은 품목: 구급차, 앰뷸런스 / Ambulances (CPV 34114121), 회사 키워드 \u2018구급차\u2019의 코드")
 
 
 def test_broad_code_levels_only_when_nothing_finer() -> None:
@@ -166,7 +178,7 @@ def test_a_korean_profile_is_told_what_matched_in_the_notices_language() -> None
     assert kinds(out.reasons) == ["code_match", "keyword_match", "similar_text"]
     assert out.reasons[1].params == {"keyword": "water meters", "found": "Water meters", "via": "label"}
     korean = [render(r, "ko") for r in out.reasons]
-    assert korean[0] == "같은 품목: Water meters (CPV 38421100) (회사 소개에서 추정한 코드)"
+    assert korean[0] == "같은 품목: 수도 계량기 / Water meters (CPV 38421100) (회사 소개에서 추정한 코드)"
     assert korean[1] == "회사 키워드 \u2018water meters\u2019: 공고 분류 \u2018Water meters\u2019와 일치"
     assert korean[2] == "공고 내용이 회사 소개와 비슷함"
 

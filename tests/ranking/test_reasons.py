@@ -49,6 +49,8 @@ SAMPLES: list[Reason] = [
     Reason(kind="country_not_target", params={"countries": ["FR"], "targets": ["KE", "VN"]}),
     Reason(kind="contract_nature_mismatch", params={"nature": "services", "offers": ["supplies", "works"]}),
     Reason(kind="missing_distinctive_terms", params={"terms": ["cryostat"]}),
+    Reason(kind="code_match", params={"level": "exact", "label": "Ambulances", "code": "CPV 34114121",
+                                      "firm_code": "CPV:34114121", "origin": "keyword", "keyword": "구급차"}),
 ]
 
 
@@ -91,13 +93,23 @@ def test_countries_are_named_in_the_readers_language() -> None:
 def test_words_of_coded_parameters_are_translated() -> None:
     code = SAMPLES[4]
     assert render(code) == "same product class: X-ray devices (CPV 33111000) (suggested from the description)"
-    assert render(code, "ko") == "같은 품목 분류: X-ray devices (CPV 33111000) (회사 소개에서 추정한 코드)"
+    assert render(code, "ko") == (
+        "같은 품목 분류: 엑스선 장치 / X-ray devices (CPV 33111000) (회사 소개에서 추정한 코드)")
     assert render(SAMPLES[5]) == "same product: UNSPSC 99999999"
     assert render(SAMPLES[12]) == "a supply contract, and the firm sells goods"
     assert render(SAMPLES[20]) == "a services contract; the firm sells goods and builds (works)"
     assert render(SAMPLES[15]) == "closes in 3 days (2021-06-04 12:00 UTC)"
     assert render(SAMPLES[17], "ko") == "24시간 이내 마감 (2021-06-01 18:00 UTC)"
     assert render(SAMPLES[0]) == "the notice's text is close to the profile's description"
+
+
+def test_a_korean_reader_sees_the_codes_korean_label_first() -> None:
+    assert render(SAMPLES[4], "ko").startswith("같은 품목 분류: 엑스선 장치 / X-ray devices (CPV 33111000)")
+    assert render(SAMPLES[4], "en").startswith("same product class: X-ray devices (CPV 33111000)")
+    # No Korean label ships for UNSPSC: the English label alone (here none at all).
+    assert render(SAMPLES[5], "ko") == "같은 품목: UNSPSC 99999999"
+    assert render(SAMPLES[-1]) == (
+        "same product: Ambulances (CPV 34114121), the code of the firm's keyword \u201c구급차\u201d")
 
 
 def test_summary_lists_reasons_then_prefixed_concerns() -> None:

@@ -323,3 +323,18 @@ def test_ranking_reads_the_translations_first(stocked: Matcher) -> None:
     ranked = [c for c, _ in stocked.inferred_codes(firm)]
     assert ranked[0] == WATER
     assert ranked[1:] == [s.code for s in described if class_key(s.code) != "CPV:3842"][: len(ranked) - 1]
+
+
+def test_a_match_on_a_translated_code_names_the_keyword_in_its_reasons(stocked: Matcher) -> None:
+    from matcher.search.retrieve import MatchQuery
+
+    firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices for hospitals",
+                       keywords=["수도 계량기"])
+    assert stocked.suggestions.translated_keywords(firm) == {WATER: "수도 계량기"}
+    matches = {m.tender_id: m for m in stocked.recommend(firm, MatchQuery(k=6, include_closed=True))}
+    water = [r for r in matches["w2"].reasons.reasons if r.kind == "code_match"]
+    assert water and water[0].params["origin"] == "keyword" and water[0].params["keyword"] == "수도 계량기"
+    assert "the code of the firm's keyword \u201c수도 계량기\u201d" in " ".join(matches["w2"].reasons.summary)
+    # A code from the description alone still says so.
+    xray = [r for r in matches["x1"].reasons.reasons if r.kind == "code_match"]
+    assert xray and all(r.params["origin"] == "inferred" for r in xray)

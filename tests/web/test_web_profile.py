@@ -273,3 +273,13 @@ def test_the_profile_page_in_korean(world: World, visitor: Visitor) -> None:
     refused = post_profile(client, csrf_of(korean.text), min_value="많이")
     assert refused.status_code == 422 and "저장되지 않았습니다" in page_text(refused.text)
     assert "0 이상의 금액을 입력하거나 비워 두세요." in field_error(refused.text, "min_value")
+    # Codes read in Korean first, with the English label the notices carry beside it.
+    firm = world.matcher.get_firm(OWN)
+    expected = [s for s in world.matcher.suggest_codes(OWN, SUGGESTIONS) if s.code not in firm.codes]
+    rows = suggestion_rows(korean.text)
+    assert [r[2] for r in rows] == [f"{codebook().label_in(s.code, 'ko')} / {s.label}" for s in expected]
+    meanings = lxml.html.fromstring(korean.text).xpath("//td[starts-with(@id, 'code-meaning-')]")
+    assert [m.xpath("span/@lang") for m in meanings] == [["ko", "en"]] * len(expected)
+    current = lxml.html.fromstring(korean.text).xpath("//details//li")
+    assert [" ".join(li.text_content().split()) for li in current] == [
+        f"{c} {codebook().label_in(c, 'ko')} / {codebook().label(c)}" for c in firm.codes]
