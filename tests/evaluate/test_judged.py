@@ -78,3 +78,17 @@ def test_the_shipped_judged_file_is_valid_and_split_in_halves() -> None:
     assert sum(not p.has_codes for p in profiles) * 2 >= len(profiles)
     halves = {s: [p for p in profiles if p.split == s] for s in ("tune", "report")}
     assert abs(len(halves["tune"]) - len(halves["report"])) <= 1
+
+
+def test_the_fresh_judged_file_is_a_held_out_set_on_other_lines() -> None:
+    # evaluation/judged_fresh.json (JUDGING.md, "The fresh set"): 24 profiles, all held out, none of the
+    # first set's firms, and a notice graded 2 for every one (a profile without one measures nothing).
+    folder = Path(__file__).resolve().parents[2] / "evaluation"
+    fresh = load_judged(folder / "judged_fresh.json")
+    first = {p.profile.firm_id for p in load_judged(folder / "judged.json")}
+    assert len(fresh) == 24 and {p.split for p in fresh} == {"report"}
+    assert not {p.profile.firm_id for p in fresh} & first
+    groups = {g: sum(p.group == g for p in fresh) for g in ("ko, no codes", "ko, codes", "en, codes", "en, no codes")}
+    assert groups == {"ko, no codes": 12, "ko, codes": 2, "en, codes": 5, "en, no codes": 5}
+    assert all(2 in p.grades.values() for p in fresh)
+    assert sum(len(p.grades) for p in fresh) == 826
