@@ -22,7 +22,9 @@ def suggest_codes(
     """CPV (and UNSPSC) codes inferred from the firm's description and keywords (Korean keywords are translated,
     each naming its keyword), most confident first. The confidence estimates how often a suggestion at that
     value has the right CPV class."""
-    suggestions = open_matcher(home).suggest_codes(firm_id, k=k)
+    matcher = open_matcher(home)
+    suggestions = matcher.suggest_codes(firm_id, k=k)
+    korean = "ko" in matcher.get_firm(firm_id).languages  # a Korean firm's codes read in Korean too
     if json_output:
         echo_json([s.model_dump() for s in suggestions])
         return
@@ -30,7 +32,8 @@ def suggest_codes(
         typer.echo("no suggestions")
     for s in suggestions:
         said = f"  (keyword: {s.keyword})" if s.keyword else ""
-        typer.echo(f"{s.code:<18} {s.confidence:4.2f}  {s.source:<15} {s.label}{said}")
+        label = f"{s.label_ko} / {s.label}" if korean and s.label_ko else s.label
+        typer.echo(f"{s.code:<18} {s.confidence:4.2f}  {s.source:<15} {label}{said}")
 
 
 @app.command("accept-codes")

@@ -56,7 +56,7 @@ from datetime import timedelta
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, computed_field
 
 from matcher.errors import InvalidInput
 from matcher.normalize.codes import codebook
@@ -133,6 +133,12 @@ class SuggestedCode(BaseModel):
     keyword: str | None = Field(
         default=None, description="the firm's keyword this code translates (source 'keyword'), else null"
     )
+
+    # pydantic's documented form for a derived field; mypy does not follow a decorator over a property
+    @computed_field(description="the code's Korean label (shipped with the code lists; CPV only), else null")  # type: ignore[prop-decorator]
+    @property
+    def label_ko(self) -> str | None:
+        return codebook().label_in(self.code, "ko")
 
 Neighbours = list[tuple[str, float]]  # (tender_id, cosine), best first
 CodesOf = Callable[[list[str]], dict[str, list[str]]]

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from matcher.cli import app
 from matcher.config import Settings
+from matcher.normalize.codes import codebook
 from matcher.pipeline import Matcher
 from matcher.search.code_labels import class_key
 from tests.conftest import FIXTURES
@@ -38,7 +39,8 @@ def test_suggest_codes_json(home: Path) -> None:
     assert code == 0
     found = json.loads(out)
     assert len(found) == 4
-    assert all(set(s) == {"code", "label", "confidence", "source", "keyword"} for s in found)
+    assert all(set(s) == {"code", "label", "confidence", "source", "keyword", "label_ko"} for s in found)
+    assert all(s["label_ko"] == codebook().label_in(s["code"], "ko") for s in found)
     assert [s["confidence"] for s in found] == sorted((s["confidence"] for s in found), reverse=True)
     # A translated keyword says which (the FakeEncoder's translations are noise, but they are marked);
     # "dilution refrigerator" reaches notices by its words and is not translated.
@@ -56,6 +58,12 @@ def test_suggest_codes_table(home: Path) -> None:
     code, out, _ = run("firms", "suggest-codes", "kr-cryo-01", "--k", "2")
     lines = out.strip().splitlines()
     assert code == 0 and len(lines) == 2 and lines[0].startswith(("CPV:", "UNSPSC:"))
+    # A firm that lists Korean reads a CPV code's Korean label before the English one.
+    found = json.loads(run("firms", "suggest-codes", "kr-cryo-01", "--k", "10", "--json")[1])
+    table = run("firms", "suggest-codes", "kr-cryo-01", "--k", "10")[1].strip().splitlines()
+    for s, line in zip(found, table, strict=True):
+        label = f"{s['label_ko']} / {s['label']}" if s["label_ko"] else s["label"]
+        assert line.startswith(s["code"]) and label in line
 
 
 def test_accept_codes_then_again(home: Path) -> None:
