@@ -44,8 +44,8 @@ def prepare(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile], varia
     documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
     out = []
     for item in judged:
-        # As ranking reads them: the whole description's suggestions, without the keywords' translations.
-        pairs = [(s.code, s.confidence) for s in matcher.suggest_codes(item.profile, k=10, translate=False)]
+        # As ranking reads them: the keywords' translations first, then the whole description's suggestions.
+        pairs = [(s.code, s.confidence) for s in matcher.suggestions.inferred(item.profile).ranked()[:10]]
         inferred = inferred_variant(pairs, mode, k)
         query = features.query_text(item.profile, inferred) if expand_dense else item.profile.text()
         dense = documents @ matcher.embedder.encode_queries([query])[0]

@@ -48,7 +48,7 @@ class CodeSuggestions:
         keywords in any language, for a person to accept, most confident first: from the codes' labels and the
         codes of the nearest stored notices (labels alone before an index is built), and the translations of
         its keywords in a script no notice uses (Korean "구급차" -> "Ambulances", each naming its keyword).
-        ``translate=False``: the whole description's suggestions alone, as ranking uses them."""
+        ``translate=False``: the whole description's suggestions alone, without the translations."""
         if not 1 <= k <= MAX_SUGGESTIONS:
             raise InvalidInput(f"k must be between 1 and {MAX_SUGGESTIONS}, got {k}")
         profile = self.catalog.get_firm(firm) if isinstance(firm, str) else firm
