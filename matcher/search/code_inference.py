@@ -257,7 +257,7 @@ def keyword_suggestions(
     seen: set[str] = set()
     for keyword, query in zip(keywords, queries, strict=True):
         language = keyword_language(keyword)
-        exact = space.exact_row(keyword, language) if language != "en" else None
+        exact = space.exact_row(keyword, language)  # only translated labels have terms: None for English
         if exact is not None:
             row, index = exact, int(space.class_of[exact])
         else:

@@ -93,14 +93,16 @@ class CodeSuggestions:
     def for_ranking(self, firm: FirmProfile) -> list[tuple[str, float]]:
         """The (code, confidence) pairs ranking adds to a firm's confirmed codes: its keywords' translations,
         then the codes inferred from the whole description (``Inferred.ranked``)."""
-        ranked = self.inferred(firm).ranked()[:INFERRED_FOR_RANKING]
-        return weigh_inferred([(s.code, s.confidence) for s in ranked], INFERRED_RULE, INFERRED_FOR_RANKING)
+        return weigh_inferred([(s.code, s.confidence) for s in self._ranked(firm)], INFERRED_RULE,
+                              INFERRED_FOR_RANKING)
 
     def translated_keywords(self, firm: FirmProfile) -> dict[str, str]:
         """The codes ranking reads that translate one of the firm's keywords, and that keyword (the reasons
         name it: "the code of the firm's keyword 구급차")."""
-        ranked = self.inferred(firm).ranked()[:INFERRED_FOR_RANKING]
-        return {s.code: s.keyword for s in ranked if s.keyword}
+        return {s.code: s.keyword for s in self._ranked(firm) if s.keyword}
+
+    def _ranked(self, firm: FirmProfile) -> list[SuggestedCode]:
+        return self.inferred(firm).ranked()[:INFERRED_FOR_RANKING]
 
     def _codes_of(self, tender_ids: list[str]) -> dict[str, list[str]]:
         return {tid: t.codes for tid, t in self.catalog.fetch_tenders(tender_ids).items()}
