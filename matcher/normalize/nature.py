@@ -115,7 +115,8 @@ def nature_of_codes(codes: Sequence[str]) -> dict[str, float]:
 #: inferred codes were ambulance *services*, its own words say 제작 (manufacture).
 _CUES: dict[Nature, tuple[str, ...]] = {
     "supplies": ("manufactur", "maker", "makes", "produce", "producer", "production", "fabricat", "fabrica",
-                 "hersteller", "herstell", "fabricant", "factory", "제조", "생산", "제작", "공장", "제품"),
+                 "hersteller", "herstell", "fabricant", "factory", "supplier", "we supply", "distributor",
+                 "제조", "생산", "제작", "공장", "제품"),
     "works": ("construction company", "contractor", "civil works", "erection", "travaux", "obras",
               "bauunternehm", "시공", "공사", "건설사", "건설 기업", "종합건설", "전기공사"),
     # Not "services" or "설계" alone: a builder offers "building services", a maker designs its own product

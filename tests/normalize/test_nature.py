@@ -157,6 +157,10 @@ def test_a_profiles_own_words_say_what_it_sells_in_korean_and_english() -> None:
     assert text_natures("정보보안 컨설팅 전문기업") == {"services": 1.0}
     assert text_natures("We design and manufacture switchgear") == {"supplies": 1.0}
     assert text_natures("Our products are reliable") == {}  # "produce" must start a word; "products" is not it
+    # A trader names itself a supplier or distributor (evaluation/judged.json dev-en-rail: "Supplier of railway
+    # rolling stock components ... We supply Korean rolling stock builders"); a notice's "suppliers" are others.
+    assert text_natures("Supplier of railway rolling stock components. We supply operators.") == {"supplies": 2.0}
+    assert text_natures("Manufacturer and distributor of vehicle spare parts") == {"supplies": 2.0}
     # an ambulance maker whose inferred code is ambulance *services*: its own word 제작 outweighs the code
     firm = FirmProfile(firm_id="a", name="a", description="구급차를 제작합니다")
     natures = firm_natures(firm, [("CPV:85143000", 1.0)])

@@ -69,6 +69,15 @@ def test_knn_votes_are_weighted_shares() -> None:
     assert votes.groups == pytest.approx({"CPV:384": 1.0, "CPV:331": math.exp(-1) / total, "CPV:380": 1 / total})
 
 
+def test_a_neighbour_below_the_floor_does_not_vote() -> None:
+    codes = {"works": ["CPV:45261210"], "parts": ["CPV:34631000"]}
+    # The nearest notice of a store holding nothing like the profile would otherwise vote with full weight.
+    assert knn_votes([("works", 0.24)], codes) == Votes.empty()
+    votes = knn_votes([("parts", 0.31), ("works", 0.24)], codes)
+    assert votes.classes == {"CPV:3463": 1.0}
+    assert knn_votes([("works", 0.24)], codes, min_cosine=0.2).classes == {"CPV:4526": 1.0}
+
+
 def test_code_keys() -> None:
     assert (class_key(WATER), group_key(WATER), significant(WATER)) == ("CPV:3842", "CPV:384", "384211")
     assert class_key("CPV:45200000") is None  # a group is coarser than a class
