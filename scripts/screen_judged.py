@@ -11,6 +11,9 @@ profile group, the shipped scorer first:
   on each profile in turn (leave one profile out). Logistic regressions and gradient-boosted trees.
 - ``gates``: the contract-nature fit as a multiplicative gate (on the whole score, or on the code signal)
   instead of a weighted term.
+- ``views``: what the dense signal compares with a profile (a notice's whole text as shipped, without the
+  description, the description cut short, titles only), and the firm's best keyword mixed into it.
+- ``breadth``: the code signal discounted by the number of CPV groups a notice spans.
 - ``keywords``: ranking with a profile's keywords translated into codes ahead of the other suggestions
   (``matcher.search.code_inference.keyword_suggestions``, ``Inferred.ranked``): none (ranking before the
   Korean labels' translations), those in a script no notice uses (what ranking reads), or every keyword, at
@@ -18,7 +21,7 @@ profile group, the shipped scorer first:
 
 Usage (results in evaluation/RESULTS.md):
 
-    MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py prf|reranker|gates|keywords
+    MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py prf|reranker|gates|keywords|views|breadth
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from matcher.pipeline import Matcher
 from matcher.ranking.features import FEATURES, weigh_inferred
 from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
 from matcher.ranking.signals import score_candidates
+from matcher.schema import Tender, code_labels
 from matcher.search.code_inference import (
     MAX_SUGGESTIONS,
     Inferred,
@@ -157,6 +161,90 @@ def gates(corpus: Corpus, prepared: list[Prepared]) -> None:
         report(name, [(p, metrics_of(corpus.ids, scores(p), p)) for p in prepared])
 
 
+def what_it_buys(tender: Tender) -> str:
+    """Title, TED's English title and the codes' English labels; the whole text for a notice whose codes
+    have no label to say what it buys."""
+    labels = code_labels(tender.codes)
+    if not labels:
+        return tender.text()
+    english = tender.titles.get("en", "")
+    return "\n".join(p for p in (tender.title, english if english != tender.title else "", labels) if p)
+
+
+def views(matcher: Matcher, corpus: Corpus, prepared: list[Prepared]) -> None:
+    """What the dense signal compares with a profile: a notice's whole text as shipped (title, English title,
+    code labels, description: ``Tender.text``), what it buys without the description (``what_it_buys``), the
+    description cut short, or the titles alone; and the firm's keywords, each against the whole text (the
+    best keyword, mixed into the dense signal). Every notice is scored, as if retrieval were perfect."""
+    column = FEATURES.index("dense")
+    queries = matcher.embedder.encode_queries([p.judged.profile.text() for p in prepared])
+
+    def cut(t: Tender, keep: int) -> str:
+        return t.text().replace(t.description, t.description[:keep]) if t.description and t.codes else t.text()
+
+    recipes: dict[str, Callable[[Tender], str]] = {
+        "whole text": Tender.text,
+        "no description": what_it_buys,
+        "description's first 300 characters": lambda t: cut(t, 300),
+        "description's first 800 characters": lambda t: cut(t, 800),
+        "titles only": lambda t: "\n".join(dict.fromkeys(x for x in (t.title, t.titles.get("en", "")) if x)),
+    }
+    whole = None
+    for name, recipe in recipes.items():
+        vectors = matcher.embedder.encode_documents([recipe(t) for t in corpus.tenders])
+        whole = vectors if whole is None else whole
+        rows = []
+        for p, query in zip(prepared, queries, strict=True):
+            matrix = p.matrix.copy()
+            matrix[:, column] = np.clip(vectors @ query, 0.0, 1.0)
+            rows.append((p, metrics_of(corpus.ids, shipped_scores(p, matrix), p)))
+        report(f"dense embeds: {name}", rows)
+    assert whole is not None
+    for weight in (0.3, 0.5):
+        rows = []
+        for p, query in zip(prepared, queries, strict=True):
+            matrix = p.matrix.copy()
+            dense = np.clip(whole @ query, 0.0, 1.0)
+            words = list(p.judged.profile.keywords)
+            if words:
+                best = np.clip((whole @ matcher.embedder.encode_queries(words).T).max(axis=1), 0.0, 1.0)
+                dense = (1 - weight) * dense + weight * best
+            matrix[:, column] = dense
+            rows.append((p, metrics_of(corpus.ids, shipped_scores(p, matrix), p)))
+        report(f"whole text, best keyword mixed in at {weight}", rows)
+
+
+def breadth(corpus: Corpus, prepared: list[Prepared]) -> None:
+    """The code signal discounted by how many CPV groups a notice spans: a supply catalogue listing 158 codes
+    over 59 groups matches some code of almost every goods maker."""
+    codes = FEATURES.index("codes")
+    groups = np.array([max(1, len({c[:7] for c in t.codes if c.startswith("CPV:")})) for t in corpus.tenders])
+    shares = [np.mean(groups == 1), np.mean((groups > 1) & (groups < 5)), np.mean((groups >= 5) & (groups < 10)),
+              np.mean(groups >= 10)]
+    print("notices by CPV groups spanned: 1: {:.2f}, 2-4: {:.2f}, 5-9: {:.2f}, 10+: {:.2f}".format(*shares))
+
+    def discounted(free: int, power: float, neutral: bool) -> Callable[[Prepared], np.ndarray]:
+        factor = np.minimum(1.0, (free / groups) ** power)
+
+        def score(p: Prepared) -> np.ndarray:
+            matrix = p.matrix.copy()
+            column = matrix[:, codes]
+            # either the whole value shrinks, or only its distance above neutral
+            matrix[:, codes] = np.where(column > 0.5, 0.5 + (column - 0.5) * factor, column) if neutral \
+                else column * factor
+            return shipped_scores(p, matrix)
+        return score
+
+    variants: dict[str, Callable[[Prepared], np.ndarray]] = {"shipped": shipped_scores}
+    for free in (3, 5, 10):
+        for power in (0.5, 1.0):
+            for neutral in (False, True):
+                variants[f"codes x ({free}/groups)^{power}{' above 0.5' if neutral else ''}"] = discounted(
+                    free, power, neutral)
+    for name, scores in variants.items():
+        report(name, [(p, metrics_of(corpus.ids, scores(p), p)) for p in prepared])
+
+
 def metrics_of(ids: list[str], scores: np.ndarray, prepared: Prepared) -> dict[str, float]:
     return profile_metrics([ids[i] for i in order(scores, ids, 50)], prepared.judged.grades)
 
@@ -203,7 +291,7 @@ def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> N
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords"))
+    parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "views"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     args = parser.parse_args()
     matcher = Matcher(get_settings())
@@ -217,6 +305,10 @@ def main() -> None:
         prf(matcher, corpus, prepared)
     elif args.experiment == "gates":
         gates(corpus, prepared)
+    elif args.experiment == "views":
+        views(matcher, corpus, prepared)
+    elif args.experiment == "breadth":
+        breadth(corpus, prepared)
     else:
         reranker(corpus, prepared)
 

@@ -91,4 +91,4 @@ def test_the_fresh_judged_file_is_a_held_out_set_on_other_lines() -> None:
     groups = {g: sum(p.group == g for p in fresh) for g in ("ko, no codes", "ko, codes", "en, codes", "en, no codes")}
     assert groups == {"ko, no codes": 12, "ko, codes": 2, "en, codes": 5, "en, no codes": 5}
     assert all(2 in p.grades.values() for p in fresh)
-    assert sum(len(p.grades) for p in fresh) == 826
+    assert sum(len(p.grades) for p in fresh) == 919  # 826 pooled and graded at first, 93 in rounds 5 and 6
