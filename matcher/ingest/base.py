@@ -261,6 +261,24 @@ _STUTTER = re.compile(r"(?:t+e+s+t+)+")  # 'Tessttessttesst', typed to fill a re
 _WORD = re.compile(r"[^\W\d_]+")
 #: Values typed to fill a required field: 123, 1234, ..., 123456789.
 _PLACEHOLDER_VALUES = frozenset(float("123456789"[:n]) for n in range(3, 10))
+#: A field label left as a template wrote it, then a dash or dot run: the eForms SDK's example notices,
+#: published in the TED sample, read "Procurement Title ---", "Description ---" and "Financial Adinistration
+#: for ...".
+_TEMPLATE = re.compile(r"\s*(?:[^\W\d_]+\s+){0,3}[^\W\d_]+\s*(?:-{3,}|\.{3,}|…)\s*")
+
+
+def _template(text: str) -> bool:
+    """Whether the text (or its first line) is a template's label and a dash or dot run, nothing more."""
+    first = text.strip().split("\n", 1)[0]
+    return _TEMPLATE.fullmatch(first) is not None
+
+
+def _filler_value(value: float | None) -> bool:
+    """123, 1234 ... 123456789, or all nines (999.99, 9999999.99): typed to fill a required field."""
+    if value is None:
+        return False
+    digits = f"{value:.2f}".replace(".", "").rstrip("0") or "0"
+    return value in _PLACEHOLDER_VALUES or (len(digits) >= 3 and set(digits) == {"9"})
 
 
 def _test_only(text: str) -> bool:
@@ -271,17 +289,18 @@ def _test_only(text: str) -> bool:
 
 
 def is_test_notice(tender: Tender, notes: Iterable[str] = ()) -> bool:
-    """A notice published to try a system, not to buy anything: its title and description together say
-    only "test", or two of these say so: the title, the description, the buyer's name, a note the reader
-    passes (TED's "additional information"), a value typed as 123... .
+    """A notice published to try a system, or a template's example, not to buy anything: its title and
+    description together say only "test", or two of these say so: the title, the description, the buyer's
+    name, a note the reader passes (TED's "additional information"), each saying only "test" or left as a
+    template's label ("Procurement Title ---"), and a value typed as 123... or all nines.
 
-    One sign alone never rejects: a real notice may be called "Test" (a testing service) or be worth
-    123,456. On the TED sample (3,476 notices) and the OCDS real examples this rejects exactly the two test
-    notices of the TED sample (docs/formats.md)."""
+    One sign alone never rejects: a real notice may be called "Test" (a testing service), be worth 123,456
+    or have a title cut with "...". On the TED sample (3,476 notices) and the OCDS real examples this
+    rejects exactly the two test notices and the two eForms SDK examples of the TED sample (docs/formats.md)."""
     if _test_only(f"{tender.title}\n{tender.description}"):
         return True
     fields = (tender.title, tender.description, tender.buyer or "", *notes)
-    signs = sum(_test_only(text) for text in fields) + (tender.value in _PLACEHOLDER_VALUES)
+    signs = sum(_test_only(text) or _template(text) for text in fields) + _filler_value(tender.value)
     return signs >= 2
 
 

@@ -92,3 +92,17 @@ def test_the_fresh_judged_file_is_a_held_out_set_on_other_lines() -> None:
     assert groups == {"ko, no codes": 12, "ko, codes": 2, "en, codes": 5, "en, no codes": 5}
     assert all(2 in p.grades.values() for p in fresh)
     assert sum(len(p.grades) for p in fresh) == 919  # 826 pooled and graded at first, 93 in rounds 5 and 6
+
+
+def test_the_second_fresh_judged_file_is_held_out_on_lines_neither_other_set_uses() -> None:
+    # evaluation/judged_fresh2.json (JUDGING.md, "The second fresh set"): 24 profiles, all held out, none of the
+    # other sets' firms, pooled by the eight methods and graded in full (714 judgments).
+    folder = Path(__file__).resolve().parents[2] / "evaluation"
+    fresh2 = load_judged(folder / "judged_fresh2.json")
+    others = {p.profile.firm_id for name in ("judged.json", "judged_fresh.json") for p in load_judged(folder / name)}
+    assert len(fresh2) == 24 and {p.split for p in fresh2} == {"report"}
+    assert not {p.profile.firm_id for p in fresh2} & others
+    groups = {g: sum(p.group == g for p in fresh2) for g in ("ko, no codes", "ko, codes", "en, codes", "en, no codes")}
+    assert groups == {"ko, no codes": 12, "ko, codes": 2, "en, codes": 5, "en, no codes": 5}
+    assert all(2 in p.grades.values() for p in fresh2)
+    assert sum(len(p.grades) for p in fresh2) == 776  # 714 pooled at first, 62 in round 2

@@ -14,13 +14,14 @@ def test_full_ted_sample_and_ocds_examples_ingest_and_index(matcher: Matcher) ->
     ted = shared_path("ted_xml_sample", "ted_xml_notices_3476.tar.gz")
     ocds = shared_path("ocds_real_examples", "real-examples.tar.gz")
     first = matcher.ingest_tenders([ted, ocds]).report
-    # 3,476 TED notices hold 3,469 distinct ids (7 appear twice), two of them test notices (rejected: see
-    # tests/ingest/test_test_notices.py); the OCDS examples give 598 tenders.
-    assert first.new == 3469 - 2 + 598
+    # 3,476 TED notices hold 3,469 distinct ids (7 appear twice), two of them test notices and two the eForms
+    # SDK's examples (rejected: see tests/ingest/test_test_notices.py); the OCDS examples give 598 tenders.
+    assert first.new == 3469 - 4 + 598
     assert first.updated == 0 and first.unchanged == 0
-    # OCDS: 11 Taiwan titles in a non-standard field, 1 '.', 3 empty files; TED: the 2 test notices
-    assert len(first.rejected) == 17
-    assert sum(reason == "test notice" for _, reason in first.rejected) == 2
+    # OCDS: 11 Taiwan titles in a non-standard field, 1 '.', 3 empty files; TED: the 2 test notices and the
+    # 2 eForms examples
+    assert len(first.rejected) == 19
+    assert sum(reason == "test notice" for _, reason in first.rejected) == 4
     report = matcher.build_index()
     assert report.added == first.new
     again = matcher.ingest_tenders([ted, ocds])

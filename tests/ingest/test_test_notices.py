@@ -41,6 +41,11 @@ def test_real_notices_beside_them_load() -> None:
         {"title": "Test", "description": "Tessttesst.", "buyer": "Acme"},
         {"title": "Dummy tender", "description": "Supply of pumps", "value": 1234},
         {"title": "Supply of pumps", "description": "Pumps.", "buyer": "test", "value": 123456},
+        # the eForms SDK's example notices in the TED sample (cn_24_maximal.xml, cn_24_maximal_100_lots.xml):
+        # template labels, a 9,999,999.99 value and a buyer "Financial Adinistration for ..."
+        {"title": "Procurement Title ---", "description": "Description ---\nDescription of Lot 1",
+         "buyer": "Financial Adinistration for ...", "value": 9999999.99},
+        {"title": "Procurement Title ---", "description": "Description ---"},
     ],
 )
 def test_what_counts_as_a_test_notice(fields: dict[str, object]) -> None:
@@ -55,6 +60,8 @@ def test_what_counts_as_a_test_notice(fields: dict[str, object]) -> None:
         ({"title": "Pumps", "description": "Supply of pumps", "value": 123456}, ()),  # one sign: the value
         ({"title": "Pumps", "description": "Supply of pumps"}, ("Test.",)),  # one sign: the note
         ({"title": "Pressure test equipment", "description": "Test benches for valves"}, ()),
+        ({"title": "Supply of laboratory ...", "description": "Centrifuges and incubators"}, ()),  # a cut title
+        ({"title": "Bridge repairs", "description": "Repairs of two bridges", "value": 999999.99}, ()),
     ],
 )
 def test_one_sign_alone_keeps_a_notice(fields: dict[str, object], notes: tuple[str, ...]) -> None:
@@ -76,10 +83,13 @@ def test_ocds_and_table_readers_reject_test_notices(tmp_path: Path) -> None:
 
 @pytest.mark.shared
 @pytest.mark.slow
-def test_only_the_two_test_notices_of_the_real_samples_are_rejected() -> None:
-    """The whole TED sample (3,476 notices) and the OCDS real examples (12 publishers)."""
+def test_only_the_test_notices_and_template_examples_of_the_real_samples_are_rejected() -> None:
+    """The whole TED sample (3,476 notices) and the OCDS real examples (12 publishers): the two test notices
+    and the eForms SDK's two example notices ("Procurement Title ---")."""
     ted = shared_path("ted_xml_sample", "ted_xml_notices_3476.tar.gz")
-    rejected = [item.record.rsplit("_", 1)[-1] for item in read_ted(ted) if isinstance(item, Rejected)]
-    assert sorted(rejected) == ["074776-2018.xml", "254315-2016.xml"]
+    rejected = [item.record.rsplit("/", 1)[-1].split("_", 1)[-1] for item in read_ted(ted)
+                if isinstance(item, Rejected)]
+    assert sorted(rejected) == ["074776-2018.xml", "254315-2016.xml", "cn_24_maximal.xml",
+                                "cn_24_maximal_100_lots.xml"]
     ocds = shared_path("ocds_real_examples", "real-examples.tar.gz")
     assert [item for item in read_ocds(ocds) if isinstance(item, Rejected) and item.reason == TEST_NOTICE] == []
