@@ -13,6 +13,8 @@ profile group, the shipped scorer first:
   instead of a weighted term.
 - ``views``: what the dense signal compares with a profile (a notice's whole text as shipped, without the
   description, the description cut short, titles only), and the firm's best keyword mixed into it.
+- ``floor``: the cosines between judged profiles and the notices, for the kNN vote floor
+  (``code_inference.KNN_MIN_COSINE``).
 - ``breadth``: the code signal discounted by the number of CPV groups a notice spans.
 - ``keywords``: ranking with a profile's keywords translated into codes ahead of the other suggestions
   (``matcher.search.code_inference.keyword_suggestions``, ``Inferred.ranked``): none (ranking before the
@@ -21,7 +23,7 @@ profile group, the shipped scorer first:
 
 Usage (results in evaluation/RESULTS.md):
 
-    MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py prf|reranker|gates|keywords|views|breadth
+    MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py prf|reranker|gates|keywords|views|breadth|floor
 """
 
 from __future__ import annotations
@@ -245,6 +247,21 @@ def breadth(corpus: Corpus, prepared: list[Prepared]) -> None:
         report(name, [(p, metrics_of(corpus.ids, scores(p), p)) for p in prepared])
 
 
+def floor(matcher: Matcher, files: Sequence[Path]) -> None:
+    """Where ``code_inference.KNN_MIN_COSINE`` comes from: the cosines between judged profiles and every
+    indexed notice (percentiles), and the least cosine of a profile's 10th nearest notice, per judged file."""
+    loaded = matcher.index.current()
+    for path in files:
+        profiles = [j.profile for j in load_judged(path)]
+        queries = matcher.embedder.encode_queries([p.text() for p in profiles])
+        rows = loaded.vectors.search(queries, len(loaded.vectors))
+        cosines = np.array([sim for row in rows for _, sim in row])
+        tenth = min(row[9][1] for row in rows)
+        print(f"{path.name}: {len(profiles)} profiles; cosine to every notice p50 {np.percentile(cosines, 50):.3f}, "
+              f"p97 {np.percentile(cosines, 97):.3f}, p99 {np.percentile(cosines, 99):.3f}; "
+              f"least 10th-nearest {tenth:.3f}")
+
+
 def metrics_of(ids: list[str], scores: np.ndarray, prepared: Prepared) -> dict[str, float]:
     return profile_metrics([ids[i] for i in order(scores, ids, 50)], prepared.judged.grades)
 
@@ -291,7 +308,7 @@ def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> N
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "views"))
+    parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "views", "floor"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     args = parser.parse_args()
     matcher = Matcher(get_settings())
@@ -299,6 +316,9 @@ def main() -> None:
     tune = [j for j in load_judged(args.judged) if j.split == "tune"]
     if args.experiment == "keywords":
         keywords(matcher, corpus, tune)
+        return
+    if args.experiment == "floor":
+        floor(matcher, [args.judged, args.judged.with_name("judged_fresh.json")])
         return
     prepared = prepare(matcher, corpus, tune, SHIPPED_VARIANT)
     if args.experiment == "prf":

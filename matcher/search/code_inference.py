@@ -79,7 +79,7 @@ KNN_TEMPERATURE = 0.05
 #: without a floor the nearest notice of a store holding nothing like the profile votes with full weight: over
 #: the 12 notices of tests/fixtures/ted_cases a rolling-stock parts maker's nearest was a cultural centre's
 #: works (0.24), and it was suggested works codes. Measured on the judged store (TED sample and OCDS examples,
-#: use-multilingual; scripts in evaluation/CODE_INFERENCE.md): 0.3 is the 97th percentile of the cosines
+#: use-multilingual; ``scripts/screen_judged.py floor``): 0.3 is the 97th percentile of the cosines
 #: between the 46 judged profiles and all notices, and every judged profile's 10 nearest notices are above
 #: it (least 0.302), so the floor changes nothing there and only silences unrelated neighbours.
 KNN_MIN_COSINE = 0.3
