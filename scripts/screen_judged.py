@@ -76,6 +76,13 @@ def report(name: str, rows: Sequence[tuple[Prepared, dict[str, float]]]) -> None
           f" | {shown}", flush=True)
 
 
+def replaced(prepared: Prepared, column: int, values: np.ndarray) -> np.ndarray:
+    """The profile's feature matrix with one column replaced (a copy)."""
+    matrix = prepared.matrix.copy()
+    matrix[:, column] = values
+    return matrix
+
+
 def shipped_scores(prepared: Prepared, matrix: np.ndarray | None = None) -> np.ndarray:
     return fuse_matrix(prepared.matrix if matrix is None else matrix, prepared.guards, WeightedScorer())
 
@@ -191,28 +198,22 @@ def views(matcher: Matcher, corpus: Corpus, prepared: list[Prepared]) -> None:
         "description's first 800 characters": lambda t: cut(t, 800),
         "titles only": lambda t: "\n".join(dict.fromkeys(x for x in (t.title, t.titles.get("en", "")) if x)),
     }
-    whole = None
-    for name, recipe in recipes.items():
-        vectors = matcher.embedder.encode_documents([recipe(t) for t in corpus.tenders])
-        whole = vectors if whole is None else whole
-        rows = []
-        for p, query in zip(prepared, queries, strict=True):
-            matrix = p.matrix.copy()
-            matrix[:, column] = np.clip(vectors @ query, 0.0, 1.0)
-            rows.append((p, metrics_of(corpus.ids, shipped_scores(p, matrix), p)))
-        report(f"dense embeds: {name}", rows)
-    assert whole is not None
+    vectors = {name: matcher.embedder.encode_documents([recipe(t) for t in corpus.tenders])
+               for name, recipe in recipes.items()}
+    for name, documents in vectors.items():
+        report(f"dense embeds: {name}", [
+            (p, metrics_of(corpus.ids, shipped_scores(p, replaced(p, column, np.clip(documents @ q, 0.0, 1.0))), p))
+            for p, q in zip(prepared, queries, strict=True)])
+    whole = vectors["whole text"]
+    best_keyword = [
+        np.clip((whole @ matcher.embedder.encode_queries(list(p.judged.profile.keywords)).T).max(axis=1), 0.0, 1.0)
+        if p.judged.profile.keywords else None for p in prepared]
     for weight in (0.3, 0.5):
         rows = []
-        for p, query in zip(prepared, queries, strict=True):
-            matrix = p.matrix.copy()
+        for p, query, best in zip(prepared, queries, best_keyword, strict=True):
             dense = np.clip(whole @ query, 0.0, 1.0)
-            words = list(p.judged.profile.keywords)
-            if words:
-                best = np.clip((whole @ matcher.embedder.encode_queries(words).T).max(axis=1), 0.0, 1.0)
-                dense = (1 - weight) * dense + weight * best
-            matrix[:, column] = dense
-            rows.append((p, metrics_of(corpus.ids, shipped_scores(p, matrix), p)))
+            mixed = dense if best is None else (1 - weight) * dense + weight * best
+            rows.append((p, metrics_of(corpus.ids, shipped_scores(p, replaced(p, column, mixed)), p)))
         report(f"whole text, best keyword mixed in at {weight}", rows)
 
 
@@ -229,12 +230,10 @@ def breadth(corpus: Corpus, prepared: list[Prepared]) -> None:
         factor = np.minimum(1.0, (free / groups) ** power)
 
         def score(p: Prepared) -> np.ndarray:
-            matrix = p.matrix.copy()
-            column = matrix[:, codes]
+            column = p.matrix[:, codes]
             # either the whole value shrinks, or only its distance above neutral
-            matrix[:, codes] = np.where(column > 0.5, 0.5 + (column - 0.5) * factor, column) if neutral \
-                else column * factor
-            return shipped_scores(p, matrix)
+            values = np.where(column > 0.5, 0.5 + (column - 0.5) * factor, column) if neutral else column * factor
+            return shipped_scores(p, replaced(p, codes, values))
         return score
 
     variants: dict[str, Callable[[Prepared], np.ndarray]] = {"shipped": shipped_scores}

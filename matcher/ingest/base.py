@@ -268,7 +268,8 @@ _TEMPLATE = re.compile(r"\s*(?:[^\W\d_]+\s+){0,3}[^\W\d_]+\s*(?:-{3,}|\.{3,}|…
 
 
 def _template(text: str) -> bool:
-    """Whether the text (or its first line) is a template's label and a dash or dot run, nothing more."""
+    """Whether the text's first line is a template's label and a dash or dot run, nothing more (an eForms
+    example's description goes on with "Description of Lot 1", as templated)."""
     first = text.strip().split("\n", 1)[0]
     return _TEMPLATE.fullmatch(first) is not None
 
