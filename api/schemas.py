@@ -199,8 +199,8 @@ class FirmCreate(FirmProfile):
 
 #: FirmUpdate fields a profile must have a value for: absent keeps it, null is refused (422 naming the field).
 #: The others (home country, value range, currency) may be cleared with null.
-NOT_NULL_UPDATES = ("name", "description", "keywords", "codes", "target_countries", "languages", "certifications",
-                    "offers")
+NOT_NULL_UPDATES = ("name", "description", "keywords", "codes", "declined_codes", "target_countries", "languages",
+                    "certifications", "offers")
 
 
 def _without_null(schema: dict[str, Any]) -> None:
@@ -234,6 +234,10 @@ class FirmUpdate(_In):
     description: str | None = Field(default=None, min_length=1, max_length=20_000, json_schema_extra=NOT_BLANK)
     keywords: list[str] | None = Field(default=None, max_length=100)
     codes: list[Code] | None = Field(default=None, max_length=200)
+    declined_codes: list[Code] | None = Field(
+        default=None, max_length=200, description="codes never to suggest or rank on for this firm (an empty list "
+        "restores every declined code)",
+    )
     home_country: CountryCode | None = None
     target_countries: list[CountryCode] | None = Field(default=None, max_length=250)
     languages: list[Language] | None = Field(default=None, max_length=50)
@@ -260,7 +264,8 @@ class SuggestedCodePublic(SuggestedCode):
 
 
 class CodesIn(_In):
-    """Codes to add to the firm's confirmed codes (e.g. accepted suggestions); present ones are kept once."""
+    """Codes to add to the firm's confirmed codes (accepted suggestions) or to its declined codes; present ones
+    are kept once."""
 
     codes: list[Annotated[str, Field(min_length=1, max_length=40), WithJsonSchema({
         "type": "string", "pattern": CODE_PATTERN, "maxLength": 40})]] = Field(

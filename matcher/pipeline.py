@@ -139,6 +139,9 @@ class Matcher:
     def accept_codes(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
         return self.suggestions.accept(firm_id, codes, actor)
 
+    def decline_codes(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
+        return self.suggestions.decline(firm_id, codes, actor)
+
     def inferred_codes(self, firm: FirmProfile) -> list[tuple[str, float]]:
         return self.suggestions.for_ranking(firm)
 

@@ -367,6 +367,11 @@ class FirmProfile(_Model):
     description: str = Field(min_length=1, max_length=20_000, json_schema_extra=NOT_BLANK)
     keywords: list[str] = Field(default_factory=list, max_length=100)
     codes: list[Code] = Field(default_factory=list, max_length=200)
+    declined_codes: list[Code] = Field(
+        default_factory=list, max_length=200,
+        description="codes a person said the firm does not do: never suggested or ranked on for it, nor any code "
+        "under one of them",
+    )
     home_country: Country | None = None
     target_countries: list[Country] = Field(default_factory=list)
     languages: list[Language] = Field(default_factory=list)
@@ -379,10 +384,18 @@ class FirmProfile(_Model):
         description="what the firm sells: supplies, services and/or works (empty: not stated)",
     )
 
-    @field_validator("keywords", "codes", "target_countries", "languages", "certifications", "offers")
+    @field_validator(
+        "keywords", "codes", "declined_codes", "target_countries", "languages", "certifications", "offers")
     @classmethod
     def _clean(cls, value: list[str]) -> list[str]:
         return _dedupe([v for v in value if v])
+
+    @model_validator(mode="after")
+    def _codes_apart(self) -> FirmProfile:
+        both = [code for code in self.declined_codes if code in self.codes]
+        if both:
+            raise ValueError(f"{both[0]} is both one of the firm's codes and a declined code")
+        return self
 
     @model_validator(mode="after")
     def _value_range(self) -> FirmProfile:

@@ -1,6 +1,6 @@
 """Firm profiles: create and import (officers), list (scoped by role), get and update (anyone who may see
-the firm: officers, its partner, the firm itself); suggested codes (anyone who may see the firm) and
-accepting codes into the profile (officers and the firm's partner, not the firm's own key)."""
+the firm: officers, its partner, the firm itself); suggested codes (anyone who may see the firm), and
+accepting codes into the profile or declining them (officers and the firm's partner, not the firm's own key)."""
 
 from __future__ import annotations
 
@@ -75,3 +75,16 @@ def suggested_codes(
 def accept_codes(firm_id: FirmAccess, body: CodesIn, matcher: MatcherDep, principal: CuratorDep) -> FirmPublic:
     return FirmPublic.model_validate(
         matcher.accept_codes(firm_id, body.codes, principal.name).model_dump(), context=STORED)
+
+
+@router.post(
+    "/{firm_id}/declined-codes",
+    summary="Decline codes for the firm: never suggested or ranked on again (officers, the firm's partner)",
+    responses={**BODY_ERRORS, **responses(409)},
+)
+def decline_codes(firm_id: FirmAccess, body: CodesIn, matcher: MatcherDep, principal: CuratorDep) -> FirmPublic:
+    """A suggestion the firm does not do (a cybersecurity firm's "Security services", the guarding code): it
+    and every code under it leave the firm's suggestions and its ranking. A code among the firm's own codes is a
+    409. ``PATCH /firms/{id}`` with ``declined_codes`` restores them."""
+    return FirmPublic.model_validate(
+        matcher.decline_codes(firm_id, body.codes, principal.name).model_dump(), context=STORED)

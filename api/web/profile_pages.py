@@ -1,11 +1,12 @@
 """A firm's profile page: edit what the ranking reads (description, keywords, codes, target countries, value
-range, languages) and accept the codes it suggests.
+range, languages) and accept or decline the codes it suggests.
 
 Who may do what is the API's (``api.routes.firms``): anyone who may see the firm edits its profile (``PATCH
 /firms/{id}``: officers, its partner, the firm itself), and only officers and partners accept suggested
-codes (``POST /firms/{id}/codes``, ``AccessControl.require_role``). The form is read with the API's
-``FirmUpdate`` and stored by ``actions.update_firm``, the PATCH route's own call, so the page refuses what the
-API refuses and stores nothing then (422, each problem next to its field).
+codes (``POST /firms/{id}/codes``, ``AccessControl.require_role``) or decline them (``POST
+/firms/{id}/declined-codes``); deleting a code from the profile's declined codes restores it. The form is read
+with the API's ``FirmUpdate`` and stored by ``actions.update_firm``, the PATCH route's own call, so the page
+refuses what the API refuses and stores nothing then (422, each problem next to its field).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from api.web.form_fields import (
 from api.web.pages import firm_url, ranked, visible_firm
 from api.web.render import render
 from api.web.session import ChangeDep, Viewer, ViewerDep, core, forbidden
-from matcher.errors import InvalidInput, PermissionDenied
+from matcher.errors import Conflict, InvalidInput, PermissionDenied
 from matcher.pipeline import Matcher
 from matcher.reference.codebook import CodeBook, codebook
 from matcher.reference.countries import ISO_COUNTRIES
@@ -54,6 +55,7 @@ EXPECTS: dict[str, str] = {
     "description": "expect_description",
     "keywords": "expect_keywords",
     "codes": "expect_codes",
+    "declined_codes": "expect_codes",
     "target_countries": "expect_countries",
     "languages": "expect_languages",
     "min_value": "expect_amount",
@@ -76,6 +78,7 @@ class ProfileForm:
     description: str = ""
     keywords: str = ""
     codes: str = ""
+    declined_codes: str = ""
     target_countries: tuple[str, ...] = ()
     languages: str = ""
     min_value: str = ""
@@ -86,7 +89,8 @@ class ProfileForm:
     @classmethod
     def of(cls, firm: FirmProfile) -> ProfileForm:
         return cls(
-            firm.description, "\n".join(firm.keywords), "\n".join(firm.codes), tuple(firm.target_countries),
+            firm.description, "\n".join(firm.keywords), "\n".join(firm.codes), "\n".join(firm.declined_codes),
+            tuple(firm.target_countries),
             ", ".join(firm.languages), plain_number(firm.min_value), plain_number(firm.max_value), firm.currency or "",
         )
 
@@ -94,22 +98,28 @@ class ProfileForm:
     def read(cls, form: FormData) -> ProfileForm:
         return cls(
             text_of(form, "description"), text_of(form, "keywords"), text_of(form, "codes"),
-            texts_of(form, "target_countries"), text_of(form, "languages"), text_of(form, "min_value"),
-            text_of(form, "max_value"), text_of(form, "currency"),
+            text_of(form, "declined_codes"), texts_of(form, "target_countries"), text_of(form, "languages"),
+            text_of(form, "min_value"), text_of(form, "max_value"), text_of(form, "currency"),
         )
 
     def patch(self) -> FirmUpdate:
         """The API's PATCH body for what was typed; FormInvalid names each field it refuses."""
         data = {
             "description": self.description, "keywords": items(self.keywords), "codes": tokens(self.codes),
+            "declined_codes": tokens(self.declined_codes),
             "target_countries": list(self.target_countries), "languages": tokens(self.languages),
             "min_value": amount(self.min_value), "max_value": amount(self.max_value),
             "currency": self.currency or None,
         }
         try:
-            return FirmUpdate.model_validate(data)
+            patch = FirmUpdate.model_validate(data)
         except ValidationError as exc:
             raise FormInvalid(field_errors(exc, EXPECTS, VALUE_RANGE)) from None
+        both = [code for code in patch.declined_codes or () if code in (patch.codes or ())]
+        if both:  # the profile's own rule, named at the field instead of the value range's place
+            raise FormInvalid({"declined_codes": FieldError(
+                "expect_codes_apart", f"{both[0]} is both one of the firm's codes and a declined code")})
+        return patch
 
 
 @dataclass(frozen=True)
@@ -166,7 +176,7 @@ async def _may_accept(viewer: Viewer, matcher: Matcher) -> bool:
 
 def _saved(params: Mapping[str, str]) -> str | None:
     value = params.get("saved")
-    return value if value in ("profile", "codes") else None
+    return value if value in ("profile", "codes", "declined") else None
 
 
 @router.get("/firms/{firm_id}/profile", response_class=HTMLResponse)
@@ -192,21 +202,24 @@ async def save_profile(firm_id: str, request: Request, viewer: ChangeDep) -> Res
 
 
 @router.post("/firms/{firm_id}/profile/codes", response_class=HTMLResponse)
-async def accept_codes(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
-    """Add the ticked suggestions to the firm's codes (the API's ``POST /firms/{id}/codes``)."""
+async def choose_codes(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
+    """Add the ticked suggestions to the firm's codes (the API's ``POST /firms/{id}/codes``), or decline them
+    when the decline button was pressed (``POST /firms/{id}/declined-codes``)."""
     matcher = core(request)
     firm = visible_firm(matcher, viewer, firm_id)
     if not await _may_accept(viewer, matcher):
         raise forbidden()
-    ticked = list(texts_of(await request.form(), "code"))
+    form = await request.form()
+    declining = text_of(form, "action") == "decline"
+    store = matcher.decline_codes if declining else matcher.accept_codes
     try:
-        body = CodesIn.model_validate({"codes": ticked})
-        await run_in_threadpool(matcher.accept_codes, firm_id, body.codes, viewer.principal.name)
+        body = CodesIn.model_validate({"codes": list(texts_of(form, "code"))})
+        await run_in_threadpool(store, firm_id, body.codes, viewer.principal.name)
     except ValidationError as exc:
         error = field_errors(exc, {"codes": "choose_codes"}, "codes")["codes"]
         return await _page(request, viewer, firm, ProfileForm.of(firm), status=422, code_error=error)
-    except InvalidInput as exc:
+    except (InvalidInput, Conflict) as exc:
         error = FieldError("choose_codes", str(exc))
         return await _page(request, viewer, firm, ProfileForm.of(firm), status=422, code_error=error)
-    return RedirectResponse(f"{profile_url(firm_id)}?saved=codes", status_code=303)
+    return RedirectResponse(f"{profile_url(firm_id)}?saved={'declined' if declining else 'codes'}", status_code=303)
 

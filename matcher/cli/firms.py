@@ -1,4 +1,5 @@
-"""``matcher firms suggest-codes`` and ``matcher firms accept-codes``: inferred codes and accepting them."""
+"""``matcher firms suggest-codes``, ``accept-codes`` and ``decline-codes``: inferred codes, and accepting or
+declining them."""
 
 from __future__ import annotations
 
@@ -50,3 +51,20 @@ def accept_codes(
     added = [c for c in firm.codes if c not in before]
     typer.echo(f"firm {firm_id}: {len(added)} code(s) added" + (f" ({', '.join(added)})" if added else "")
                + f"; codes now: {', '.join(firm.codes) or 'none'}")
+
+
+@app.command("decline-codes")
+def decline_codes(
+    firm_id: Annotated[str, typer.Argument(help="the firm that does not do these codes")],
+    codes: Annotated[list[str], typer.Argument(help="codes to decline, e.g. CPV:79710000 (scheme prefix required)")],
+    actor: Annotated[str, typer.Option("--actor", help="who declines them (logged)")] = "cli",
+    home: HomeOption = None,
+) -> None:
+    """Never suggest these codes (nor any code under them) for the firm, nor rank on them: for a suggestion its
+    words sit near but it does not do (a cybersecurity firm's "Security services", which is guarding)."""
+    matcher = open_matcher(home)
+    before = set(matcher.get_firm(firm_id).declined_codes)
+    firm = matcher.decline_codes(firm_id, codes, actor)
+    added = [c for c in firm.declined_codes if c not in before]
+    typer.echo(f"firm {firm_id}: {len(added)} code(s) declined" + (f" ({', '.join(added)})" if added else "")
+               + f"; declined now: {', '.join(firm.declined_codes) or 'none'}")

@@ -59,7 +59,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, computed_field
 
 from matcher.errors import InvalidInput
-from matcher.normalize.codes import codebook
+from matcher.normalize.codes import codebook, compare
 from matcher.schema import Code
 from matcher.search.code_labels import (
     LabelSpace,
@@ -303,6 +303,15 @@ class Inferred:
         taken = {class_key(s.code) or s.code for s in self.translated}
         return [*self.translated, *(s for s in self.described if (class_key(s.code) or s.code) not in taken)]
 
+    def without(self, declined: Collection[str]) -> Inferred:
+        """These suggestions less every code a person declined for the firm, and every code under one of them
+        (declining "Security services" 79710000 also declines "Guard services" 79713000)."""
+        if not declined:
+            return self
+        def kept(items: tuple[SuggestedCode, ...]) -> tuple[SuggestedCode, ...]:
+            return tuple(s for s in items if not any(covers(d, s.code) for d in declined))
+        return Inferred(kept(self.described), kept(self.translated))
+
     def shown(self) -> list[SuggestedCode]:
         """Both together, most confident first (ties by code), one per class: the more confident of a
         translation and a suggestion of the same class stays."""
@@ -349,6 +358,12 @@ def infer_codes(
         described = suggest(query, spaces, votes, k, languages=label_languages(text))
         out.append(Inferred(tuple(described), tuple(translated)))
     return out
+
+
+def covers(code: str, other: str) -> bool:
+    """True when ``other`` is ``code`` or a code under it in its scheme's hierarchy."""
+    found = compare(code, other)
+    return found is not None and found.level in ("exact", "within")
 
 
 def parse_codes(values: Iterable[str]) -> list[str]:

@@ -7,7 +7,7 @@ import logging
 
 from pydantic import ValidationError
 
-from matcher.errors import IndexNotReady, InvalidInput
+from matcher.errors import Conflict, IndexNotReady, InvalidInput
 from matcher.ranking.features import InferredRule, weigh_inferred
 from matcher.schema import STORED, FirmProfile
 from matcher.search.code_inference import (
@@ -56,7 +56,8 @@ class CodeSuggestions:
         return (inferred.shown() if translate else list(inferred.described))[:k]
 
     def inferred(self, profile: FirmProfile) -> Inferred:
-        """Both kinds of suggestion for a profile, computed once per (text, keywords, index build, schemes)."""
+        """Both kinds of suggestion for a profile, computed once per (text, keywords, index build, schemes),
+        less the codes declined for it (``decline``)."""
         try:
             loaded: LoadedIndex | None = self.engine.index.current()
         except IndexNotReady:
@@ -71,23 +72,45 @@ class CodeSuggestions:
             found = infer_codes(self.engine.embedder, [profile.text()], search, self._codes_of, schemes,
                                 MAX_SUGGESTIONS, keywords=[profile.keywords])[0]
             self._suggestions.put(key, found, now + SUGGESTION_MAX_AGE)
-        return found
+        return found.without(profile.declined_codes)
 
     def accept(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
         """Add codes (suggested or not) to a firm's confirmed ``codes``; each must be in the shipped CPV or
-        UNSPSC list, and one already there is not added twice."""
+        UNSPSC list, and one already there is not added twice. A code declined before is no longer declined."""
         accepted = parse_codes(codes)
         firm = self.catalog.get_firm(firm_id)
         added = [c for c in accepted if c not in firm.codes]
         if not added:
             return firm
-        try:
-            data = {**firm.model_dump(), "codes": [*firm.codes, *added]}
-            updated = FirmProfile.model_validate(data, context=STORED)
-        except ValidationError as exc:
-            raise InvalidInput(f"firm {firm_id!r}: {exc.errors()[0]['msg']}") from exc
-        self.catalog.upsert_firms([updated])
+        declined = [c for c in firm.declined_codes if c not in added]
+        updated = self._store(firm, codes=[*firm.codes, *added], declined_codes=declined)
         log.info("%s accepted codes %s for firm %s", actor, ", ".join(added), firm_id)
+        return updated
+
+    def decline(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
+        """Say the firm does not do these codes: they, and the codes under them, are no longer suggested for
+        it nor read by its ranking (a cybersecurity firm declines "Security services", the guarding code its
+        words sit near). Each must be in the shipped lists; a code among the firm's own ``codes`` is refused
+        (Conflict: take it out of the profile first)."""
+        refused = parse_codes(codes)
+        firm = self.catalog.get_firm(firm_id)
+        own = [c for c in refused if c in firm.codes]
+        if own:
+            raise Conflict(f"{own[0]} is one of the codes of firm {firm_id!r}; take it out of the profile's codes "
+                           "before declining it")
+        added = [c for c in refused if c not in firm.declined_codes]
+        if not added:
+            return firm
+        updated = self._store(firm, declined_codes=[*firm.declined_codes, *added])
+        log.info("%s declined codes %s for firm %s", actor, ", ".join(added), firm_id)
+        return updated
+
+    def _store(self, firm: FirmProfile, **changes: list[str]) -> FirmProfile:
+        try:
+            updated = FirmProfile.model_validate({**firm.model_dump(), **changes}, context=STORED)
+        except ValidationError as exc:
+            raise InvalidInput(f"firm {firm.firm_id!r}: {exc.errors()[0]['msg']}") from exc
+        self.catalog.upsert_firms([updated])
         return updated
 
     def for_ranking(self, firm: FirmProfile) -> list[tuple[str, float]]:

@@ -71,6 +71,7 @@ CASES = [
     Case("PATCH", "/firms/{firm}", SEE_FIRM, body={"keywords": ["membrane"]}),
     Case("GET", "/firms/{firm}/suggested-codes?k=3", SEE_FIRM),
     Case("POST", "/firms/{firm}/codes", CURATE, body={"codes": ["CPV:38421100"]}),
+    Case("POST", "/firms/{firm}/declined-codes", CURATE, body={"codes": ["CPV:79710000"]}),
     Case("GET", "/firms/{firm}/recommendations?k=3", SEE_FIRM),
     Case("GET", "/firms/{firm}/shortlist", SEE_FIRM),
     Case("GET", "/firms/{firm}/shortlist/export.csv", SEE_FIRM),

@@ -1,10 +1,11 @@
-"""GET /firms/{id}/suggested-codes (whoever may see the firm) and POST /firms/{id}/codes (officers, the
-firm's partner; never a firm key)."""
+"""GET /firms/{id}/suggested-codes (whoever may see the firm), POST /firms/{id}/codes and POST
+/firms/{id}/declined-codes (officers, the firm's partner; never a firm key)."""
 
 from __future__ import annotations
 
 import pytest
 
+from matcher.search.code_inference import covers
 from matcher.search.code_labels import class_key
 from tests.api.conftest import OTHER, OWN, World
 
@@ -61,3 +62,67 @@ def test_a_bad_code_is_422_naming_it(world: World, codes: list[str], named: str)
 def test_an_empty_list_is_422(world: World) -> None:
     response = world.client.post(f"/firms/{OWN}/codes", json={"codes": []}, headers=world.auth("officer"))
     assert response.status_code == 422 and response.json()["problems"][0]["loc"] == "body.codes"
+
+
+# ----------------------------------------------------------------------------- declining
+def offered(world: World, firm_id: str = OWN) -> list[str]:
+    response = world.client.get(f"/firms/{firm_id}/suggested-codes", params={"k": 50}, headers=world.auth("officer"))
+    assert response.status_code == 200
+    return [s["code"] for s in response.json()]
+
+
+@pytest.mark.parametrize("who", ["officer", "partner"])
+def test_a_declined_code_and_those_under_it_are_never_suggested_nor_ranked_on(world: World, who: str) -> None:
+    before = offered(world)
+    ranked_before = [c for c, _ in world.matcher.inferred_codes(world.matcher.get_firm(OWN))]
+    declined = ranked_before[0]
+    response = world.client.post(f"/firms/{OWN}/declined-codes", json={"codes": [declined, declined]},
+                                 headers=world.auth(who))
+    assert response.status_code == 200
+    firm = world.matcher.get_firm(OWN)
+    assert response.json()["declined_codes"] == firm.declined_codes == [declined]
+    assert offered(world) == [c for c in before if not covers(declined, c)]  # the rest in their order
+    ranked = [c for c, _ in world.matcher.inferred_codes(firm)]
+    assert declined not in ranked and ranked[: len(ranked_before) - 1] == ranked_before[1:]
+
+
+def test_a_code_of_the_firm_cannot_be_declined_409(world: World) -> None:
+    own = world.matcher.accept_codes(OWN, ["CPV:38421100"], "test")
+    response = world.client.post(f"/firms/{OWN}/declined-codes", json={"codes": ["CPV:79710000", "CPV:38421100"]},
+                                 headers=world.auth("officer"))
+    assert response.status_code == 409 and "CPV:38421100" in response.json()["detail"]
+    assert world.matcher.get_firm(OWN) == own  # nothing declined, not even the first code
+
+
+@pytest.mark.parametrize(("who", "firm_id", "status"), [
+    ("firm", OWN, 403), ("partner_b", OWN, 403), ("partner", OTHER, 403), ("officer", "nobody", 404),
+])
+def test_declining_is_scoped(world: World, who: str, firm_id: str, status: int) -> None:
+    before = {f: world.matcher.get_firm(f) for f in (OWN, OTHER)}
+    response = world.client.post(f"/firms/{firm_id}/declined-codes", json={"codes": ["CPV:79710000"]},
+                                 headers=world.auth(who))
+    assert response.status_code == status
+    assert {f: world.matcher.get_firm(f) for f in (OWN, OTHER)} == before
+
+
+def test_accepting_or_patching_restores_a_declined_code(world: World) -> None:
+    top = offered(world)[0]
+    officer = world.auth("officer")
+    assert world.client.post(f"/firms/{OWN}/declined-codes", json={"codes": [top, "CPV:79710000"]},
+                             headers=officer).status_code == 200
+    accepted = world.client.post(f"/firms/{OWN}/codes", json={"codes": [top]}, headers=officer).json()
+    assert top in accepted["codes"] and accepted["declined_codes"] == ["CPV:79710000"]
+    both = world.client.patch(f"/firms/{OWN}", json={"declined_codes": [top]}, headers=officer)
+    assert both.status_code == 422 and top in both.json()["detail"]  # both confirmed and declined
+    cleared = world.client.patch(f"/firms/{OWN}", json={"declined_codes": []}, headers=officer)
+    assert cleared.status_code == 200 and cleared.json()["declined_codes"] == []
+    assert world.matcher.get_firm(OWN).declined_codes == []
+
+
+@pytest.mark.parametrize(("codes", "named"), [(["CPV:33999999"], "CPV:33999999"), (["guarding"], "guarding")])
+def test_declining_a_bad_code_is_422_naming_it(world: World, codes: list[str], named: str) -> None:
+    before = world.matcher.get_firm(OWN)
+    response = world.client.post(f"/firms/{OWN}/declined-codes", json={"codes": codes},
+                                 headers=world.auth("officer"))
+    assert response.status_code == 422 and named in response.json()["detail"]
+    assert world.matcher.get_firm(OWN) == before

@@ -1,4 +1,4 @@
-"""``matcher firms suggest-codes`` and ``matcher firms accept-codes`` over a real store (fake encoder)."""
+"""``matcher firms suggest-codes``, ``accept-codes`` and ``decline-codes`` over a real store (fake encoder)."""
 
 from __future__ import annotations
 
@@ -76,7 +76,23 @@ def test_accept_codes_then_again(home: Path) -> None:
     matcher.close()
 
 
+def test_decline_codes_then_again(home: Path) -> None:
+    code, out, _ = run("firms", "suggest-codes", "kr-cryo-01", "--k", "50", "--json")
+    before = [s["code"] for s in json.loads(out)]
+    code, out, _ = run("firms", "decline-codes", "kr-cryo-01", before[0], "cpv:79710000-4")
+    assert code == 0 and f"2 code(s) declined ({before[0]}, CPV:79710000)" in out
+    code, out, _ = run("firms", "decline-codes", "kr-cryo-01", "CPV:79710000")
+    assert code == 0 and "0 code(s) declined;" in out
+    code, out, _ = run("firms", "suggest-codes", "kr-cryo-01", "--k", "50", "--json")
+    assert [s["code"] for s in json.loads(out)] == [c for c in before if c != before[0]]
+    matcher = Matcher(Settings(home=home, encoder="fake"))
+    assert matcher.get_firm("kr-cryo-01").declined_codes == [before[0], "CPV:79710000"]
+    matcher.close()
+
+
 @pytest.mark.parametrize(("args", "message"), [
+    (("decline-codes", "kr-cryo-01", "CPV:38000000"), "error: CPV:38000000 is one of the codes of firm 'kr-cryo-01'"),
+    (("decline-codes", "kr-cryo-01", "guarding"), "error: bad code 'guarding'"),
     (("accept-codes", "kr-cryo-01", "CPV:33999999"), "error: unknown code 'CPV:33999999'"),
     (("accept-codes", "kr-cryo-01", "water"), "error: bad code 'water'"),
     (("accept-codes", "nobody", "CPV:38421100"), "error: unknown firm 'nobody'"),

@@ -73,3 +73,14 @@ def test_value_range_without_currency_is_rejected(tmp_path: Path) -> None:
     assert list(read_firms(path)) == [
         Rejected("f.csv:2", "record: min_value/max_value need a currency (ISO 4217, e.g. 'EUR')")
     ]
+
+
+def test_declined_codes_are_a_list_column_and_may_not_repeat_a_code(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(
+        "firm_id,name,description,codes,declined_codes\n"
+        "f1,Seoul Cyber,Penetration testing,CPV:72000000,cpv:79710000-4;CPV:79417000\n"
+        "f2,Seoul Cyber,Penetration testing,CPV:79710000,CPV:79710000\n", encoding="utf-8")
+    first, second = list(read_firms(path))
+    assert isinstance(first, FirmProfile) and first.declined_codes == ["CPV:79710000", "CPV:79417000"]
+    assert second == Rejected("f.csv:3", "record: CPV:79710000 is both one of the firm's codes and a declined code")

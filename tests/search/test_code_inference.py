@@ -1,4 +1,5 @@
-"""Suggested codes: the kNN vote arithmetic, leave-one-out, ranking and dedupe, caching, accepting codes."""
+"""Suggested codes: the kNN vote arithmetic, leave-one-out, ranking and dedupe, caching, accepting and declining
+codes."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from matcher.errors import InvalidInput, NotFound
+from matcher.errors import Conflict, InvalidInput, NotFound
 from matcher.normalize.codes import codebook
 from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile, Tender
@@ -19,6 +20,7 @@ from matcher.search.code_inference import (
     Inferred,
     SuggestedCode,
     Votes,
+    covers,
     foreign_script,
     infer_codes,
     keyword_suggestions,
@@ -177,6 +179,49 @@ def test_accept_codes_rejects_a_code_not_in_the_lists(stocked: Matcher, code: st
 def test_accept_codes_for_an_unknown_firm(stocked: Matcher) -> None:
     with pytest.raises(NotFound, match="unknown firm 'nobody'"):
         stocked.accept_codes("nobody", [XRAY], "officer-1")
+
+
+def test_declined_codes_leave_the_suggestions_and_ranking(stocked: Matcher) -> None:
+    firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices for hospitals and water meters")
+    stocked.upsert_firms([firm])
+    before = stocked.suggest_codes("f", k=50)
+    declined = before[0].code
+    updated = stocked.decline_codes("f", [declined, declined.lower()], "partner-1")
+    assert updated.declined_codes == [declined] == stocked.get_firm("f").declined_codes
+    assert stocked.suggest_codes("f", k=50) == [s for s in before if not covers(declined, s.code)]
+    assert declined not in [c for c, _ in stocked.inferred_codes(updated)]
+    assert stocked.suggest_codes(firm, k=50) == before  # the profile as given, without the stored declines
+
+
+def test_declining_a_confirmed_code_is_a_conflict_and_accepting_undeclines(stocked: Matcher) -> None:
+    stocked.upsert_firms([FirmProfile(firm_id="f", name="F", description="water meters", codes=[WATER])])
+    with pytest.raises(Conflict, match="CPV:38421100 is one of the codes of firm 'f'"):
+        stocked.decline_codes("f", [XRAY, WATER], "partner-1")
+    assert stocked.get_firm("f").declined_codes == []  # nothing declined when one code is refused
+    stocked.decline_codes("f", [XRAY, "CPV:45000000"], "partner-1")
+    assert stocked.accept_codes("f", [XRAY], "officer-1").declined_codes == ["CPV:45000000"]
+    with pytest.raises(InvalidInput, match="unknown code 'CPV:33999999'"):
+        stocked.decline_codes("f", ["CPV:33999999"], "partner-1")
+
+
+def test_a_declined_code_covers_the_codes_under_it() -> None:
+    def code(c: str, keyword: str | None = None) -> SuggestedCode:
+        return SuggestedCode(code=c, label=codebook().label(c) or c, confidence=0.5,
+                             source="keyword" if keyword else "labels", keyword=keyword)
+
+    inferred = Inferred(described=(code("CPV:79710000"), code("CPV:79713000"), code("CPV:72000000"), code(XRAY)),
+                        translated=(code("CPV:79714000", "보안관제"), code(WATER, "수도미터")))
+    kept = inferred.without(["CPV:79710000", "CPV:33111000"])
+    assert [s.code for s in kept.described] == ["CPV:72000000"] and [s.code for s in kept.translated] == [WATER]
+    assert inferred.without([]) is inferred
+    assert covers("CPV:79710000", "CPV:79713000") and covers(WATER, WATER)
+    assert not covers("CPV:79713000", "CPV:79710000") and not covers(WATER, "CPV:38421000")
+    assert covers("UNSPSC:43230000", "UNSPSC:43233204") and not covers("UNSPSC:43230000", "CPV:43230000")
+
+
+def test_a_profile_cannot_both_have_and_decline_a_code() -> None:
+    with pytest.raises(ValueError, match="CPV:38421100 is both one of the firm's codes and a declined code"):
+        FirmProfile(firm_id="f", name="F", description="water meters", codes=[WATER], declined_codes=[WATER])
 
 
 def test_parse_codes_normalises_and_dedupes() -> None:

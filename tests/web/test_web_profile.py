@@ -233,6 +233,34 @@ def test_accepting_codes_is_for_officers_and_partners_and_checked(world: World, 
     assert matcher.get_firm(OWN) == before
 
 
+def test_partners_decline_suggested_codes_and_the_profile_restores_them(world: World, visitor: Visitor) -> None:
+    matcher = world.matcher
+    firm = matcher.get_firm(OWN)
+    offered = [s.code for s in matcher.suggest_codes(OWN, SUGGESTIONS) if s.code not in firm.codes]
+    client = visitor("partner")
+    page = client.get(PROFILE)
+    buttons = lxml.html.fromstring(page.text).xpath(f"//form[@action='{PROFILE}/codes']//button")
+    assert [(b.get("name"), b.get("value")) for b in buttons] == [("action", "accept"), ("action", "decline")]
+    declined = client.post(f"{PROFILE}/codes", data={"csrf_token": csrf_of(page.text), "code": [offered[0]],
+                                                     "action": "decline"}, follow_redirects=False)
+    assert declined.status_code == 303 and declined.headers["location"] == f"{PROFILE}?saved=declined"
+    stored = matcher.get_firm(OWN)
+    assert stored.declined_codes == [offered[0]] and stored.codes == firm.codes
+    after = client.get(declined.headers["location"]).text
+    assert "no longer suggested or ranked on" in page_text(after)
+    assert offered[0] not in {r[1] for r in suggestion_rows(after)}
+    form = lxml.html.fromstring(after)
+    assert form.xpath("//textarea[@name='declined_codes']/text()") == [offered[0]]
+    # A code cannot be both the firm's and declined: named at the declined codes, nothing stored.
+    both = post_profile(client, csrf_of(after), declined_codes="CPV:42912300")
+    assert both.status_code == 422 and "CPV:42912300" in field_error(both.text, "declined_codes")
+    assert matcher.get_firm(OWN) == stored
+    # Saving the profile without the line restores the code.
+    assert post_profile(client, csrf_of(after), declined_codes="").status_code == 303
+    assert matcher.get_firm(OWN).declined_codes == []
+    assert offered[0] in {r[1] for r in suggestion_rows(client.get(PROFILE).text)}
+
+
 def field_text(html: str) -> str:
     (error,) = lxml.html.fromstring(html).xpath("//*[@id='error-suggested']")
     return " ".join(error.text_content().split())
