@@ -256,10 +256,12 @@ def test_partners_decline_suggested_codes_and_the_profile_restores_them(world: W
     assert both.status_code == 422 and "CPV:42912300" in field_error(both.text, "declined_codes")
     assert matcher.get_firm(OWN) == stored
     # Saving the profile as it stands without the line restores the code.
-    kept: dict[str, Any] = {"description": stored.description, "keywords": "\n".join(stored.keywords),
-            "codes": "\n".join(stored.codes), "target_countries": stored.target_countries,
-            "languages": ", ".join(stored.languages), "min_value": str(stored.min_value or ""),
-            "max_value": str(stored.max_value or ""), "currency": stored.currency or ""}
+    kept: dict[str, Any] = {
+        "description": stored.description, "keywords": "\n".join(stored.keywords), "codes": "\n".join(stored.codes),
+        "target_countries": stored.target_countries, "languages": ", ".join(stored.languages),
+        "min_value": str(stored.min_value or ""), "max_value": str(stored.max_value or ""),
+        "currency": stored.currency or "",
+    }
     assert post_profile(client, csrf_of(after), declined_codes="", **kept).status_code == 303
     assert matcher.get_firm(OWN) == stored.model_copy(update={"declined_codes": []})
     assert offered[0] in {r[1] for r in suggestion_rows(client.get(PROFILE).text)}
