@@ -90,8 +90,8 @@ class ProfileForm:
     def of(cls, firm: FirmProfile) -> ProfileForm:
         return cls(
             firm.description, "\n".join(firm.keywords), "\n".join(firm.codes), "\n".join(firm.declined_codes),
-            tuple(firm.target_countries),
-            ", ".join(firm.languages), plain_number(firm.min_value), plain_number(firm.max_value), firm.currency or "",
+            tuple(firm.target_countries), ", ".join(firm.languages), plain_number(firm.min_value),
+            plain_number(firm.max_value), firm.currency or "",
         )
 
     @classmethod

@@ -308,8 +308,10 @@ class Inferred:
         (declining "Security services" 79710000 also declines "Guard services" 79713000)."""
         if not declined:
             return self
+
         def kept(items: tuple[SuggestedCode, ...]) -> tuple[SuggestedCode, ...]:
             return tuple(s for s in items if not any(covers(d, s.code) for d in declined))
+
         return Inferred(kept(self.described), kept(self.translated))
 
     def shown(self) -> list[SuggestedCode]:
