@@ -197,6 +197,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "codes_hint": "CPV or UNSPSC codes with their scheme, such as CPV:38421100, one per line.",
         "current_code_labels": "What the current codes mean",
         "profile_declined_codes": "Declined codes",
+        "declined_code_labels": "What the declined codes mean",
         "declined_codes_hint": (
             "Codes the firm does not do, one per line: neither they nor the codes under them are suggested or "
             "ranked on. Delete a line to use the code again."
@@ -595,6 +596,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "codes_hint": "CPV:38421100처럼 체계를 앞에 붙인 CPV 또는 UNSPSC 코드를 한 줄에 하나씩 입력하세요.",
         "current_code_labels": "현재 코드의 의미",
         "profile_declined_codes": "제외한 코드",
+        "declined_code_labels": "제외한 코드의 의미",
         "declined_codes_hint": (
             "회사가 하지 않는 일의 코드를 한 줄에 하나씩 입력합니다. 이 코드와 그 아래 코드는 추천하지 않고 "
             "순위에도 쓰지 않습니다. 줄을 지우면 다시 씁니다."

@@ -160,6 +160,8 @@ async def _page(
         request, "profile.html", viewer.language, viewer, status=status, firm=firm, firm_section="profile",
         form=form, errors=form.errors, countries=sorted(ISO_COUNTRIES), profile_path=profile_url(firm.firm_id),
         current_codes=[(code, book.label(code), local_label(book, code, viewer.language)) for code in firm.codes],
+        declined_codes=[(code, book.label(code), local_label(book, code, viewer.language))
+                        for code in firm.declined_codes],
         suggestions=offered,
         may_accept=await _may_accept(viewer, matcher), code_error=code_error, saved=saved,
     )

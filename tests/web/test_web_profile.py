@@ -251,6 +251,8 @@ def test_partners_decline_suggested_codes_and_the_profile_restores_them(world: W
     assert offered[0] not in {r[1] for r in suggestion_rows(after)}
     form = lxml.html.fromstring(after)
     assert form.xpath("//textarea[@name='declined_codes']/text()") == [offered[0]]
+    (meaning,) = form.xpath("//textarea[@name='declined_codes']/following-sibling::details//li")
+    assert " ".join(meaning.text_content().split()) == f"{offered[0]} {codebook().label(offered[0])}"
     # A code cannot be both the firm's and declined: named at the declined codes, nothing stored.
     both = post_profile(client, csrf_of(after), declined_codes="CPV:42912300")
     assert both.status_code == 422 and "CPV:42912300" in field_error(both.text, "declined_codes")
