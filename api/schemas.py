@@ -10,7 +10,15 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Header
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from matcher.schema import (
     CODE_PATTERN,
@@ -27,6 +35,7 @@ from matcher.schema import (
     Tender,
     no_nul,
     text_without_nul,
+    visible,
 )
 from matcher.schema import ID_PATTERN as CORE_ID_PATTERN
 from matcher.search.code_inference import MAX_SUGGESTIONS, SuggestedCode
@@ -49,8 +58,8 @@ class _NoNul(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        return no_nul(value)
+    def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
+        return visible(no_nul(value), cls.model_fields.get(info.field_name or ""))
 
 
 class _In(_NoNul):

@@ -25,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.config import JsonDict
+from pydantic.fields import FieldInfo
 
 from matcher.feature_set import FEATURE_SET
 from matcher.reference.codebook import codebook
@@ -184,6 +185,19 @@ def code_labels(codes: list[str]) -> str:
     return "; ".join(dict.fromkeys(found))
 
 
+_VISIBLE = re.compile(rf"[^{_SPACE_OR_CONTROL}]")
+
+
+def visible(value: Any, field: FieldInfo | None) -> Any:
+    """``value`` as it is, unless its field is documented as not blank (``NOT_BLANK``) and the text has no
+    visible character: "\x92", a C1 control, passes the strip and the length rule, and was stored as a firm's
+    description, which then broke the documented pattern in every answer that showed it."""
+    if (isinstance(value, str) and field is not None and field.json_schema_extra == NOT_BLANK
+            and not _VISIBLE.search(value)):
+        raise ValueError("must contain a visible character, not only spaces or control characters")
+    return value
+
+
 def no_nul(value: Any) -> Any:
     """``value`` as it is, unless text in it (a string, or one inside a list or dict) holds a NUL character:
     PostgreSQL keeps none in text (one in an uploaded file or a request was a 500 there), and no notice or
@@ -212,7 +226,9 @@ class _Model(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
-        return value if _stored(info) else no_nul(value)
+        if _stored(info):
+            return value
+        return visible(no_nul(value), cls.model_fields.get(info.field_name or ""))
 
     @classmethod
     def from_stored(cls, data: str | bytes) -> Self:

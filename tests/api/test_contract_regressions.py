@@ -4,6 +4,9 @@
   must document both (the subscription routes did not: schemathesis got an undocumented 400 as the firm's key).
 - A NUL character in any text of a request body is a 422 naming the field, on every store (PostgreSQL keeps no
   NUL in text: a 500 there).
+- Text the document says may not be blank (a name, a description, a title) must have a visible character:
+  ``PATCH /firms/{id}`` took the description "\x92" (a C1 control character, which neither the strip nor the
+  length rule removes), stored it and answered with a profile that broke its own documented pattern.
 """
 
 from __future__ import annotations
@@ -190,3 +193,30 @@ def test_patch_null_clears_the_home_country(world: World) -> None:
     assert world.client.patch(f"/firms/{OWN}", json={"home_country": "KR"}, headers=officer).status_code == 200
     cleared = world.client.patch(f"/firms/{OWN}", json={"home_country": None}, headers=officer)
     assert cleared.status_code == 200 and cleared.json()["home_country"] is None
+
+
+#: Text made only of what the document's NOT_BLANK pattern leaves out: C1 controls, a no-break space, a
+#: zero-width no-break space, an ideographic space.
+INVISIBLE = ["\x92", "\x85\xa0", "\ufeff", "\u3000\x7f"]
+
+
+@pytest.mark.parametrize("text", INVISIBLE, ids=lambda v: repr(v))
+@pytest.mark.parametrize(("method", "path", "field"), [
+    ("PATCH", f"/firms/{OWN}", "description"), ("PATCH", f"/firms/{OWN}", "name"), ("POST", "/firms", "name"),
+    ("POST", "/tenders", "title"),
+], ids=lambda v: str(v))
+def test_text_that_may_not_be_blank_needs_a_visible_character(
+    world: World, method: str, path: str, field: str, text: str
+) -> None:
+    assert re.fullmatch(str(NOT_BLANK["pattern"]), text) is None  # what the document already says
+    body: dict[str, Any] = {field: text}
+    if path == "/firms":
+        body = {"firm_id": "new-firm", "description": "Water meters", **body}
+    elif path == "/tenders":
+        body = {"tenders": [{"tender_id": "a:1", "source": "a", **body}]}
+    before = snapshot(world)
+    response = world.client.request(method, path, json=body, headers=world.auth("officer"))
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]  # all stripped away is "at least 1 character"; otherwise "visible"
+    assert f".{field}: " in detail and ("visible character" in detail or "at least 1 character" in detail), detail
+    assert snapshot(world) == before
