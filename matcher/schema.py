@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
@@ -374,6 +375,12 @@ class Tender(_Model):
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
+def codes_clash(codes: Sequence[str], declined: Sequence[str]) -> str | None:
+    """What is wrong when a code is both one of a firm's codes and declined for it, else None."""
+    both = [code for code in declined if code in codes]
+    return f"{both[0]} is both one of the firm's codes and a declined code" if both else None
+
+
 class FirmProfile(_Model):
     """What a firm does and where it wants to sell. Only ``firm_id``, ``name`` and ``description`` are
     required; the description may be in any language (Korean included)."""
@@ -408,9 +415,9 @@ class FirmProfile(_Model):
 
     @model_validator(mode="after")
     def _codes_apart(self) -> FirmProfile:
-        both = [code for code in self.declined_codes if code in self.codes]
-        if both:
-            raise ValueError(f"{both[0]} is both one of the firm's codes and a declined code")
+        clash = codes_clash(self.codes, self.declined_codes)
+        if clash:
+            raise ValueError(clash)
         return self
 
     @model_validator(mode="after")

@@ -43,7 +43,7 @@ from matcher.errors import Conflict, InvalidInput, PermissionDenied
 from matcher.pipeline import Matcher
 from matcher.reference.codebook import CodeBook, codebook
 from matcher.reference.countries import ISO_COUNTRIES
-from matcher.schema import FirmProfile
+from matcher.schema import FirmProfile, codes_clash
 from matcher.search.code_inference import SuggestedCode
 
 router = APIRouter(prefix="/web", include_in_schema=False)
@@ -115,10 +115,9 @@ class ProfileForm:
             patch = FirmUpdate.model_validate(data)
         except ValidationError as exc:
             raise FormInvalid(field_errors(exc, EXPECTS, VALUE_RANGE)) from None
-        both = [code for code in patch.declined_codes or () if code in (patch.codes or ())]
-        if both:  # the profile's own rule, named at the field instead of the value range's place
-            raise FormInvalid({"declined_codes": FieldError(
-                "expect_codes_apart", f"{both[0]} is both one of the firm's codes and a declined code")})
+        clash = codes_clash(patch.codes or (), patch.declined_codes or ())
+        if clash:  # the profile's own rule, named at the field instead of the value range's place
+            raise FormInvalid({"declined_codes": FieldError("expect_codes_apart", clash)})
         return patch
 
 
@@ -143,6 +142,11 @@ def suggestions(viewer: Viewer, firm: FirmProfile, found: Sequence[SuggestedCode
     ]
 
 
+def meanings(book: CodeBook, codes: Sequence[str], language: str) -> list[tuple[str, str | None, str | None]]:
+    """(code, English label, label in the viewer's language) for each code, as the page lists them."""
+    return [(code, book.label(code), local_label(book, code, language)) for code in codes]
+
+
 def local_label(book: CodeBook, code: str, language: str) -> str | None:
     """The code's label in the viewer's language when it is not English and one ships ("수도 계량기")."""
     return None if language == "en" else book.label_in(code, language)
@@ -159,9 +163,8 @@ async def _page(
     return render(
         request, "profile.html", viewer.language, viewer, status=status, firm=firm, firm_section="profile",
         form=form, errors=form.errors, countries=sorted(ISO_COUNTRIES), profile_path=profile_url(firm.firm_id),
-        current_codes=[(code, book.label(code), local_label(book, code, viewer.language)) for code in firm.codes],
-        declined_codes=[(code, book.label(code), local_label(book, code, viewer.language))
-                        for code in firm.declined_codes],
+        current_codes=meanings(book, firm.codes, viewer.language),
+        declined_codes=meanings(book, firm.declined_codes, viewer.language),
         suggestions=offered,
         may_accept=await _may_accept(viewer, matcher), code_error=code_error, saved=saved,
     )

@@ -46,11 +46,8 @@ def accept_codes(
 ) -> None:
     """Add codes to the firm's confirmed codes (each must be in the CPV 2008 or UNGM UNSPSC list)."""
     matcher = open_matcher(home)
-    before = set(matcher.get_firm(firm_id).codes)
-    firm = matcher.accept_codes(firm_id, codes, actor)
-    added = [c for c in firm.codes if c not in before]
-    typer.echo(f"firm {firm_id}: {len(added)} code(s) added" + (f" ({', '.join(added)})" if added else "")
-               + f"; codes now: {', '.join(firm.codes) or 'none'}")
+    before = matcher.get_firm(firm_id).codes
+    _report(firm_id, before, matcher.accept_codes(firm_id, codes, actor).codes, "added", "codes now")
 
 
 @app.command("decline-codes")
@@ -63,8 +60,12 @@ def decline_codes(
     """Never suggest these codes (nor any code under them) for the firm, nor rank on them: for a suggestion its
     words sit near but it does not do (a cybersecurity firm's "Security services", which is guarding)."""
     matcher = open_matcher(home)
-    before = set(matcher.get_firm(firm_id).declined_codes)
-    firm = matcher.decline_codes(firm_id, codes, actor)
-    added = [c for c in firm.declined_codes if c not in before]
-    typer.echo(f"firm {firm_id}: {len(added)} code(s) declined" + (f" ({', '.join(added)})" if added else "")
-               + f"; declined now: {', '.join(firm.declined_codes) or 'none'}")
+    before = matcher.get_firm(firm_id).declined_codes
+    _report(firm_id, before, matcher.decline_codes(firm_id, codes, actor).declined_codes, "declined", "declined now")
+
+
+def _report(firm_id: str, before: list[str], after: list[str], verb: str, now: str) -> None:
+    """One line: how many codes the command added to a list, which, and the whole list now."""
+    added = [c for c in after if c not in before]
+    typer.echo(f"firm {firm_id}: {len(added)} code(s) {verb}" + (f" ({', '.join(added)})" if added else "")
+               + f"; {now}: {', '.join(after) or 'none'}")
