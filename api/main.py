@@ -12,20 +12,13 @@ from __future__ import annotations
 
 import importlib
 import logging
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import anyio
-import fastapi_offline
-from cachetools import LRUCache, cached
-from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_redoc_html
-from fastapi.responses import HTMLResponse, Response
-from fastapi_offline import FastAPIOffline
+from fastapi import FastAPI
 
-from api import errors, web
+from api import docs, errors, web
 from api.jobs import JobRegistry
 from api.logs import install_access_log_redaction
 from api.security_headers import SecurityHeaders
@@ -64,38 +57,6 @@ Ranked overseas public tenders for export-ready firms, with the reasons for ever
 `matcher keys create --role officer|partner|firm`. Officers see everything; partners see the firms assigned
 to them; a firm key sees only its own firm. Errors are JSON: `{"error": code, "detail": message}`.
 """
-
-
-#: fastapi-offline serves its assets here (Swagger UI, ReDoc, the favicon).
-OFFLINE_DOCS = "/static-offline-docs"
-#: ReDoc's sidebar shows Redocly's logo from their CDN: the one address the bundled ReDoc still fetches.
-REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
-REDOC_SCRIPT = "/static-docs/redoc.standalone.js"
-
-
-# One value: the bundled ReDoc with its logo address made an empty image (ReDoc hides a logo that fails to
-# load). Nothing invalidates it; the file ships in the installed wheel.
-@cached(LRUCache(maxsize=1), lock=threading.Lock())
-def offline_redoc_script() -> bytes:
-    bundled = Path(fastapi_offline.__file__).parent / "static" / "redoc.standalone.js"
-    return bundled.read_text(encoding="utf-8").replace(REDOC_LOGO, "data:,").encode()
-
-
-def install_redoc(app: FastAPI) -> None:
-    """``/redoc`` over ``offline_redoc_script`` instead of fastapi-offline's copy, so it fetches nothing."""
-
-    @app.get(REDOC_SCRIPT, include_in_schema=False)
-    async def redoc_script() -> Response:
-        return Response(offline_redoc_script(), media_type="text/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})
-
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return get_redoc_html(
-            openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} - ReDoc", redoc_js_url=f"{root}{REDOC_SCRIPT}",
-            redoc_favicon_url=f"{root}{OFFLINE_DOCS}/favicon.png", with_google_fonts=False,
-        )
 
 
 def warm_up(matcher: Matcher) -> None:
@@ -138,16 +99,12 @@ def create_app(
         if matcher is None:  # we made it, so we close it
             core.close()
 
-    # /docs and /redoc from fastapi-offline: Swagger UI and ReDoc ship inside its wheel (served under
-    # /static-offline-docs) instead of loading from a CDN, so the docs work on a machine without internet.
-    # Chosen over vendoring swagger-ui-dist and redoc from npm: it keeps ~2.8 MB of minified third-party
-    # JavaScript out of this repository, and is upgraded with pip like every other dependency. Swagger UI's
-    # online validator badge (an image from swagger.io for a spec not on localhost) is off; /redoc is ours.
-    app = FastAPIOffline(
-        title="Tender matcher", version=__version__, description=DESCRIPTION, lifespan=lifespan, redoc_url=None,
-        static_url=OFFLINE_DOCS, swagger_ui_parameters={"validatorUrl": None},
+    # /docs and /redoc with no CDN, from module-level endpoints (api.docs: closures over the app kept it alive).
+    app = FastAPI(
+        title="Tender matcher", version=__version__, description=DESCRIPTION, lifespan=lifespan, docs_url=None,
+        redoc_url=None, swagger_ui_parameters={"validatorUrl": None},
     )
-    install_redoc(app)
+    docs.install(app)
     app.state.matcher = core
     app.state.access = core.access
     app.state.jobs = JobRegistry()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 from collections.abc import Iterator
@@ -25,6 +26,16 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOW = datetime(2021, 6, 1, tzinfo=UTC)
 POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything alive once the tests are collected (the imported libraries: torch, FAISS, scikit-learn; the
+    contract test's schemas) lives to the end, so the collector stops walking it: without this each full
+    collection took up to 1.3 s on the contract run's 800,000 objects, in the middle of whatever request was
+    being served. Measured on tests/api/test_schemathesis.py (234 tests, two cores): 395 s -> 334 s, the
+    slowest request 1.31 s -> 0.78 s, the longest collection 1.26 s -> 0.60 s."""
+    gc.collect()
+    gc.freeze()
 
 
 @contextmanager

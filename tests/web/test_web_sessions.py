@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from api.main import REDOC_LOGO, REDOC_SCRIPT
+from api.docs import REDOC_LOGO, REDOC_SCRIPT
 from api.web.render import STATIC_DIR, TEMPLATES_DIR
 from api.web.session import SESSION_COOKIE
 from matcher.errors import MatcherError
