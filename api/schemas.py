@@ -38,7 +38,8 @@ from matcher.schema import (
     visible,
 )
 from matcher.schema import ID_PATTERN as CORE_ID_PATTERN
-from matcher.search.code_inference import MAX_SUGGESTIONS, SuggestedCode
+from matcher.search.code_inference import MAX_SUGGESTIONS
+from matcher.services.code_suggestions import CodeSuggestion
 
 T = TypeVar("T")
 
@@ -267,9 +268,11 @@ class SuggestCodesQuery(_In):
     k: int = Field(default=10, ge=1, le=MAX_SUGGESTIONS, description="how many codes")
 
 
-class SuggestedCodePublic(SuggestedCode):
+class SuggestedCodePublic(CodeSuggestion):
     """A code inferred from the firm's description, with a confidence (the chance its CPV class fits, as
-    measured on stored notices) and the evidence behind it. Not part of the profile until accepted."""
+    measured on stored notices), the evidence behind it, and the partner's decisions on the firm's shortlisted
+    notices under it (``worth_declining`` when those say the firm does not do it). Not part of the profile
+    until accepted."""
 
 
 class CodesIn(_In):

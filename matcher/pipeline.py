@@ -17,14 +17,13 @@ from matcher.config import Settings
 from matcher.ingest.base import Rejected
 from matcher.ranking.calibration import Calibration
 from matcher.schema import FirmProfile, IngestReport, Match, Tender
-from matcher.search.code_inference import SuggestedCode
 from matcher.search.encoders import Embedder, Encoder
 from matcher.search.index_sync import IndexService, LoadedIndex, SyncReport
 from matcher.search.retrieve import MatchQuery
 from matcher.services.access import AccessControl
 from matcher.services.awards import AwardHistory
 from matcher.services.catalog import Catalog, IngestResult
-from matcher.services.code_suggestions import CodeSuggestions
+from matcher.services.code_suggestions import CodeSuggestion, CodeSuggestions
 from matcher.services.engine import Engine
 from matcher.services.feeds import Feeds
 from matcher.services.notice_search import NoticeHit, NoticeSearch
@@ -50,7 +49,7 @@ class Matcher:
         self.engine = Engine(settings, encoder)
         self.catalog = Catalog(self.engine)
         self.shortlists = Shortlists(self.catalog)
-        self.suggestions = CodeSuggestions(self.catalog)
+        self.suggestions = CodeSuggestions(self.catalog, self.shortlists)
         self.awards = AwardHistory(self.engine.db)  # award history; firms linked to suppliers rank with it
         self.recommender = Recommender(self.catalog, self.shortlists, self.suggestions, self.awards)
         self.notices = NoticeSearch(self.catalog, self.recommender.open_now)  # search by meaning, any language
@@ -133,7 +132,7 @@ class Matcher:
         return self.catalog.sync_index(progress)
 
     # ------------------------------------------------------------------ inferred codes
-    def suggest_codes(self, firm: str | FirmProfile, k: int = 10, translate: bool = True) -> list[SuggestedCode]:
+    def suggest_codes(self, firm: str | FirmProfile, k: int = 10, translate: bool = True) -> list[CodeSuggestion]:
         return self.suggestions.suggest(firm, k, translate)
 
     def accept_codes(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:

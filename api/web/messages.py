@@ -218,9 +218,10 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "Codes inferred from the description and from similar stored notices, and translations of the firm's "
             "Korean keywords (check those: on the judged profiles about two in three name the right product). "
             "The confidence is the measured chance that the code's class fits. Decline a code the firm does not "
-            "do: it and the codes under it are then neither suggested nor used to rank."
+            "do: it and the codes under it are then neither suggested nor used to rank. Where the partner rejected "
+            "two or more shortlisted notices under a code and approved none, the page says so."
         ),
-        "suggested_codes_table": "Suggested codes with their meaning, confidence and evidence",
+        "suggested_codes_table": "Suggested codes with their meaning, confidence, evidence and the partner's decisions",
         "no_suggestions": "No code to suggest beyond those in the profile.",
         "col_accept": "Choose",
         "col_code": "Code",
@@ -231,6 +232,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "evidence_notices": "similar notices",
         "evidence_labels_notices": "the code's name and similar notices",
         "evidence_keyword": "the code's name translates the firm's keyword",
+        "col_decisions": "Partner's decisions on its notices",
+        "decisions_under_code": "{approved} approved, {rejected} rejected",
+        "worth_declining": "The firm probably does not do this: decline it.",
         "accept_codes": "Add the ticked codes",
         "decline_codes": "Decline the ticked codes (the firm does not do them)",
         "choose_codes": "Tick at least one known code.",
@@ -617,9 +621,10 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "회사 소개와 비슷한 저장 공고에서 추론한 코드와 한국어 키워드를 번역한 코드입니다 "
             "(평가 프로필에서 번역의 3분의 2 정도가 맞는 품목이었으니 확인하세요). "
             "신뢰도는 코드의 분류가 맞을 것으로 측정된 확률입니다. 회사가 하지 않는 일의 코드는 제외하세요. "
-            "제외한 코드와 그 아래 코드는 더 이상 추천하지 않고 순위에도 쓰지 않습니다."
+            "제외한 코드와 그 아래 코드는 더 이상 추천하지 않고 순위에도 쓰지 않습니다. "
+            "파트너가 어떤 코드의 공고를 두 건 이상 거절하고 하나도 승인하지 않았으면 그 사실을 알려 드립니다."
         ),
-        "suggested_codes_table": "추천 코드와 의미, 신뢰도, 근거",
+        "suggested_codes_table": "추천 코드와 의미, 신뢰도, 근거, 파트너 결정",
         "no_suggestions": "프로필에 있는 코드 외에 추천할 코드가 없습니다.",
         "col_accept": "선택",
         "col_code": "코드",
@@ -630,6 +635,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "evidence_notices": "비슷한 공고",
         "evidence_labels_notices": "코드 이름과 비슷한 공고",
         "evidence_keyword": "회사 키워드의 번역",
+        "col_decisions": "이 코드 공고에 대한 파트너 결정",
+        "decisions_under_code": "승인 {approved}건, 거절 {rejected}건",
+        "worth_declining": "회사가 하지 않는 일로 보입니다. 제외하세요.",
         "accept_codes": "선택한 코드 추가",
         "decline_codes": "선택한 코드 제외 (회사가 하지 않는 일)",
         "choose_codes": "알려진 코드를 하나 이상 선택하세요.",

@@ -44,7 +44,7 @@ from matcher.pipeline import Matcher
 from matcher.reference.codebook import CodeBook, codebook
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import FirmProfile, codes_clash
-from matcher.search.code_inference import SuggestedCode
+from matcher.services.code_suggestions import CodeSuggestion
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 
@@ -129,14 +129,17 @@ class Suggestion:
     source: str
     keyword: str | None  # the firm's keyword the code translates (source "keyword")
     label_local: str | None = None  # the code's label in the viewer's language, where one ships (Korean CPV)
+    approved: int = 0  # the partner's decisions on the firm's shortlisted notices under the code
+    rejected: int = 0
+    worth_declining: bool = False
 
 
-def suggestions(viewer: Viewer, firm: FirmProfile, found: Sequence[SuggestedCode]) -> list[Suggestion]:
+def suggestions(viewer: Viewer, firm: FirmProfile, found: Sequence[CodeSuggestion]) -> list[Suggestion]:
     """The suggested codes not yet in the profile, the confidence as a percentage."""
     book = codebook()
     return [
         Suggestion(s.code, s.label, format_percent(s.confidence, locale=viewer.language), s.source, s.keyword,
-                   local_label(book, s.code, viewer.language))
+                   local_label(book, s.code, viewer.language), s.approved, s.rejected, s.worth_declining)
         for s in found
         if s.code not in firm.codes
     ]

@@ -1,11 +1,17 @@
 """Codes for firms that have none: CPV (and UNSPSC) codes inferred from a profile's text in any language
-(``matcher.search.code_inference``), suggested to people and, the first few, used by ranking."""
+(``matcher.search.code_inference``), suggested to people and, the first few, used by ranking.
+
+Each suggestion shown carries what the firm's partner decided about the shortlisted notices under it: a
+suggested code that brought notices the partner rejected, and none approved, is likely one the firm does not
+do (a cybersecurity firm's "Security services", whose notices are guarding contracts), and the people who
+review the firm are told so where they decide: declining it takes it out of the firm's ranking.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError, computed_field
 
 from matcher.errors import Conflict, IndexNotReady, InvalidInput
 from matcher.ranking.features import InferredRule, weigh_inferred
@@ -16,13 +22,15 @@ from matcher.search.code_inference import (
     SUGGESTION_MAX_AGE,
     Inferred,
     SuggestedCode,
+    covers,
     infer_codes,
     parse_codes,
 )
-from matcher.search.code_labels import Scheme
+from matcher.search.code_labels import Scheme, class_key
 from matcher.search.index_sync import LoadedIndex
 from matcher.services.catalog import Catalog
 from matcher.services.result_cache import ResultCache
+from matcher.services.shortlists import Shortlists
 
 log = logging.getLogger(__name__)
 
@@ -32,28 +40,75 @@ INFERRED_RULE: InferredRule = "flat"
 INFERRED_FOR_RANKING = 5
 #: Index builds whose "does any stored notice use UNSPSC" answer is kept (a new build asks again).
 SCHEME_CACHE_SIZE = 4
+#: Rejected notices under a suggested code (with none approved) from which declining it is advised: one
+#: rejection may be about the buyer, the deadline or the size; two under one code, none approved, are a pattern.
+DECLINE_AFTER_REJECTIONS = 2
+
+
+class CodeSuggestion(SuggestedCode):
+    """A suggested code, with the partner's decisions on the firm's shortlisted notices under it."""
+
+    approved: int = Field(
+        default=0, ge=0,
+        description="notices on the firm's shortlist that its partner approved and that carry a code of this "
+        "code's class or under it (the notices this suggestion brings to the firm's ranking)",
+    )
+    rejected: int = Field(
+        default=0, ge=0, description="the same notices, rejected by the partner",
+    )
+
+    # pydantic's documented form for a derived field; mypy does not follow a decorator over a property
+    @computed_field(description=(  # type: ignore[prop-decorator]
+        f"true when the partner rejected at least {DECLINE_AFTER_REJECTIONS} notices under this code and approved "
+        "none: the firm probably does not do it, and declining it keeps such notices out of its ranking"))
+    @property
+    def worth_declining(self) -> bool:
+        return self.rejected >= DECLINE_AFTER_REJECTIONS and self.approved == 0
+
+
+def brings(suggested: str, code: str) -> bool:
+    """Whether a notice carrying ``code`` is one the suggested code matches: ``code`` is in its class (one code
+    is shown per class, standing for it: the code signal credits the class) or under it."""
+    key = class_key(suggested)
+    return covers(suggested, code) or (key is not None and class_key(code) == key)
 
 
 class CodeSuggestions:
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, shortlists: Shortlists) -> None:
         self.catalog = catalog
+        self.shortlists = shortlists
         self.engine = catalog.engine
         # Keyed by (profile text, keywords, index build, schemes): a new build or text gives a new key; bounded
         # LRU. One entry serves both the suggestions shown and those ranking reads.
         self._suggestions: ResultCache[Inferred] = ResultCache(SUGGESTION_CACHE_SIZE)
         self._unspsc_in_use: ResultCache[bool] = ResultCache(SCHEME_CACHE_SIZE)
 
-    def suggest(self, firm: str | FirmProfile, k: int = 10, translate: bool = True) -> list[SuggestedCode]:
+    def suggest(self, firm: str | FirmProfile, k: int = 10, translate: bool = True) -> list[CodeSuggestion]:
         """CPV codes (UNSPSC too where stored notices use it) inferred from the profile's description and
         keywords in any language, for a person to accept, most confident first: from the codes' labels and the
         codes of the nearest stored notices (labels alone before an index is built), and the translations of
         its keywords in a script no notice uses (Korean "구급차" -> "Ambulances", each naming its keyword).
+        Each with the partner's decisions on the firm's notices under it (``CodeSuggestion``).
         ``translate=False``: the whole description's suggestions alone, without the translations."""
         if not 1 <= k <= MAX_SUGGESTIONS:
             raise InvalidInput(f"k must be between 1 and {MAX_SUGGESTIONS}, got {k}")
         profile = self.catalog.get_firm(firm) if isinstance(firm, str) else firm
         inferred = self.inferred(profile)
-        return (inferred.shown() if translate else list(inferred.described))[:k]
+        return self._with_decisions(profile, (inferred.shown() if translate else list(inferred.described))[:k])
+
+    def _with_decisions(self, firm: FirmProfile, found: list[SuggestedCode]) -> list[CodeSuggestion]:
+        """Each suggestion with the approved and rejected notices of the firm's shortlist that carry a code of its
+        class or under it (``brings``; a notice deleted since its decision no longer counts: its codes are gone)."""
+        statuses = self.shortlists.decisions([firm.firm_id]).get(firm.firm_id, {})
+        decided = {tid: status for tid, status in statuses.items() if status in ("approved", "rejected")}
+        notices = self.catalog.fetch_tenders(list(decided)) if decided else {}
+        out: list[CodeSuggestion] = []
+        for suggestion in found:
+            under = [decided[tid] for tid, notice in notices.items()
+                     if any(brings(suggestion.code, code) for code in notice.codes)]
+            out.append(CodeSuggestion(**dict(suggestion), approved=under.count("approved"),
+                                      rejected=under.count("rejected")))
+        return out
 
     def inferred(self, profile: FirmProfile) -> Inferred:
         """Both kinds of suggestion for a profile, computed once per (text, keywords, index build, schemes),

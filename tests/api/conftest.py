@@ -7,6 +7,7 @@ bundled demo (125 real TED notices, six firms) loaded with the fake encoder, plu
 from __future__ import annotations
 
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +20,12 @@ from matcher.config import Settings
 from matcher.demo import demo_data, load_demo
 from matcher.pipeline import Matcher
 from matcher.schema import Tender
+from matcher.search.code_inference import covers
+from matcher.search.code_labels import class_key
 from matcher.search.encoders import FakeEncoder
 from matcher.services.access import AccessControl
 from matcher.store import TenderFilter
+from matcher.store.shortlists import Status
 from tests.conftest import postgres_schema_url
 
 UPLOAD_LIMIT = 1_000_000  # the demo archive (~0.5 MB) fits; tests of 413 send a little more
@@ -117,3 +121,27 @@ def world(empty_matcher: Matcher, demo_template: DemoTemplate) -> World:
         empty_matcher.propose(firm_id, ids[0], "officer-1", "seed item")
     return World(TestClient(create_app(matcher=empty_matcher)), empty_matcher, keys, ids)
 
+
+
+# ----------------------------------------------------------------------------- partners' decisions on suggested codes
+def describe_as_the_commonest_class(world: World) -> None:
+    """Give ``OWN`` the text of a notice of the store's most common CPV class, so that the stored notices' votes
+    suggest that class (the fake encoder's label suggestions are noise) and several notices fall under it."""
+    classes = Counter(k for t in world.matcher.all_tenders() for k in {class_key(c) for c in t.codes} if k)
+    common = classes.most_common(1)[0][0]
+    notice = next(t for t in world.matcher.all_tenders() if any(class_key(c) == common for c in t.codes))
+    patched = world.client.patch(f"/firms/{OWN}", json={"description": notice.text()[:2000]},
+                                 headers=world.auth("officer"))
+    assert patched.status_code == 200
+
+
+def notices_under(world: World, code: str) -> list[str]:
+    """The stored notices carrying a code of ``code``'s class or under it."""
+    return sorted(t.tender_id for t in world.matcher.all_tenders()
+                  if any(covers(code, c) or class_key(c) == class_key(code) for c in t.codes))
+
+
+def decide(world: World, tender_id: str, status: Status) -> None:
+    """``OWN``'s partner shortlists the notice and decides on it."""
+    world.matcher.propose(OWN, tender_id, "partner-a")
+    world.matcher.decide(OWN, tender_id, status, "partner-a")

@@ -7,7 +7,7 @@ import pytest
 
 from matcher.search.code_inference import covers
 from matcher.search.code_labels import class_key
-from tests.api.conftest import OTHER, OWN, World
+from tests.api.conftest import OTHER, OWN, World, decide, describe_as_the_commonest_class, notices_under
 
 
 @pytest.mark.parametrize("who", ["officer", "partner", "firm"])
@@ -126,3 +126,34 @@ def test_declining_a_bad_code_is_422_naming_it(world: World, codes: list[str], n
                                  headers=world.auth("officer"))
     assert response.status_code == 422 and named in response.json()["detail"]
     assert world.matcher.get_firm(OWN) == before
+
+
+def test_a_suggestion_says_what_the_partner_decided_on_its_notices(world: World) -> None:
+    """Two notices under a suggested code rejected, none approved: worth declining; one approved: not."""
+    def suggestions() -> dict[str, dict[str, object]]:
+        response = world.client.get(f"/firms/{OWN}/suggested-codes", params={"k": 10}, headers=world.auth("partner"))
+        assert response.status_code == 200
+        return {s["code"]: s for s in response.json()}
+
+    describe_as_the_commonest_class(world)
+    before = suggestions()
+    assert {(s["approved"], s["rejected"], s["worth_declining"]) for s in before.values()} == {(0, 0, False)}
+    target = next(code for code in before if len(notices_under(world, code)) >= 3)
+    first, second, third = notices_under(world, target)[:3]
+    unrelated = next(t.tender_id for t in world.matcher.all_tenders()
+                     if t.tender_id not in {n for s in before for n in notices_under(world, s)})
+    for tender_id in (first, unrelated):
+        decide(world, tender_id, "rejected")
+    once = suggestions()[target]
+    assert (once["approved"], once["rejected"], once["worth_declining"]) == (0, 1, False)  # one may be the buyer
+
+    decide(world, second, "rejected")
+    after = suggestions()
+    assert (after[target]["approved"], after[target]["rejected"], after[target]["worth_declining"]) == (0, 2, True)
+    for code, s in after.items():  # the unrelated rejection counts nowhere; the others count where they fall
+        expected = len({first, second} & set(notices_under(world, code)))
+        assert (s["approved"], s["rejected"]) == (0, expected), code
+
+    decide(world, third, "approved")
+    approved = suggestions()[target]
+    assert (approved["approved"], approved["rejected"], approved["worth_declining"]) == (1, 2, False)

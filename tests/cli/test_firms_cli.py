@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,12 @@ from typer.testing import CliRunner
 
 from matcher.cli import app
 from matcher.config import Settings
+from matcher.demo import demo_firms, load_demo
 from matcher.normalize.codes import codebook
 from matcher.pipeline import Matcher
+from matcher.search.code_inference import MAX_SUGGESTIONS
 from matcher.search.code_labels import class_key
+from matcher.services.code_suggestions import brings
 from tests.conftest import FIXTURES
 
 runner = CliRunner()
@@ -39,7 +43,9 @@ def test_suggest_codes_json(home: Path) -> None:
     assert code == 0
     found = json.loads(out)
     assert len(found) == 4
-    assert all(set(s) == {"code", "label", "confidence", "source", "keyword", "label_ko"} for s in found)
+    assert all(set(s) == {"code", "label", "confidence", "source", "keyword", "label_ko", "approved", "rejected",
+                          "worth_declining"} for s in found)
+    assert {(s["approved"], s["rejected"], s["worth_declining"]) for s in found} == {(0, 0, False)}
     assert all(s["label_ko"] == codebook().label_in(s["code"], "ko") for s in found)
     assert [s["confidence"] for s in found] == sorted((s["confidence"] for s in found), reverse=True)
     # A translated keyword says which (the FakeEncoder's translations are noise, but they are marked);
@@ -64,6 +70,31 @@ def test_suggest_codes_table(home: Path) -> None:
     for s, line in zip(found, table, strict=True):
         label = f"{s['label_ko']} / {s['label']}" if s["label_ko"] else s["label"]
         assert line.startswith(s["code"]) and label in line
+
+
+def test_suggest_codes_says_what_the_partner_decided_under_a_code(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the demo (125 notices): the firm described as a notice of the commonest class, two notices of that
+    class rejected by its partner; the table says so under the code, and advises declining it."""
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "demo"))
+    monkeypatch.setenv("MATCHER_ENCODER", "fake")
+    matcher = Matcher(Settings(home=tmp_path / "demo", encoder="fake"))
+    load_demo(matcher)
+    notices = list(matcher.all_tenders())
+    common = Counter(k for t in notices for k in {class_key(c) for c in t.codes} if k).most_common(1)[0][0]
+    firm = demo_firms(matcher)[0]
+    model = next(t for t in notices if any(class_key(c) == common for c in t.codes))
+    matcher.upsert_firms([firm.model_copy(update={"description": model.text()[:2000]})])
+    found = [s.code for s in matcher.suggest_codes(firm.firm_id, MAX_SUGGESTIONS)]
+    target = next(code for code in found if class_key(code) == common)
+    for notice in [t for t in notices if any(brings(target, c) for c in t.codes)][:2]:
+        matcher.propose(firm.firm_id, notice.tender_id, "partner-a")
+        matcher.decide(firm.firm_id, notice.tender_id, "rejected", "partner-a")
+    matcher.close()
+    table = run("firms", "suggest-codes", firm.firm_id, "--k", str(MAX_SUGGESTIONS))[1].splitlines()
+    said = table[table.index(next(line for line in table if line.startswith(target))) + 1]
+    assert said.strip() == ("partner's decisions on notices under it: 0 approved, 2 rejected: the firm probably "
+                            "does not do it; decline it?")
 
 
 def test_accept_codes_then_again(home: Path) -> None:

@@ -24,8 +24,11 @@ from tests.api.conftest import (  # noqa: F401
     World,
     api_settings,
     database_url,
+    decide,
     demo_template,
+    describe_as_the_commonest_class,
     empty_matcher,
+    notices_under,
     world,
 )
 from tests.web.pages_world import Visitor, csrf_of, page_text, visitor  # noqa: F401
@@ -267,6 +270,28 @@ def test_partners_decline_suggested_codes_and_the_profile_restores_them(world: W
     assert post_profile(client, csrf_of(after), declined_codes="", **kept).status_code == 303
     assert matcher.get_firm(OWN) == stored.model_copy(update={"declined_codes": []})
     assert offered[0] in {r[1] for r in suggestion_rows(client.get(PROFILE).text)}
+
+
+def test_a_code_whose_notices_the_partner_rejected_is_shown_worth_declining(world: World, visitor: Visitor) -> None:
+    describe_as_the_commonest_class(world)
+    offered = [s.code for s in world.matcher.suggest_codes(OWN, SUGGESTIONS)]
+    target = next(code for code in offered if len(notices_under(world, code)) >= 2)
+    rejected = notices_under(world, target)[:2]
+    for tender_id in rejected:
+        decide(world, tender_id, "rejected")
+
+    def said(code: str) -> str:  # what the page says for a code: its rejected notices, advice from two
+        n = len(set(rejected) & set(notices_under(world, code)))
+        advice = " The firm probably does not do this: decline it." if n >= 2 else ""
+        return f"0 approved, {n} rejected{advice}" if n else ""
+
+    client = visitor("partner")
+    rows = {r[1]: r[5] for r in suggestion_rows(client.get(PROFILE).text)}
+    assert rows[target] == said(target) == "0 approved, 2 rejected The firm probably does not do this: decline it."
+    assert rows == {code: said(code) for code in rows}
+    client.headers["Accept-Language"] = "ko"
+    korean = {r[1]: r[5] for r in suggestion_rows(client.get(PROFILE).text)}
+    assert korean[target] == "승인 0건, 거절 2건 회사가 하지 않는 일로 보입니다. 제외하세요."
 
 
 def field_text(html: str) -> str:
