@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from api.web.profile_pages import SUGGESTIONS
+from api.web.views import SUGGESTIONS
 from matcher.config import get_settings
 from matcher.evaluate.judged import JudgedProfile, Ranker, load_judged, profile_metrics
 from matcher.evaluate.judged_methods import shipped

@@ -56,6 +56,12 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "page_of": "Page {page} of {pages}",
         "pages": "Pages",
         "firm_intro": "Open tenders that fit this firm, best first.",
+        "decline_advice_heading": "Codes your rejections say the firm does not do",
+        "decline_advice_intro": (
+            "These suggested codes brought notices you rejected, two or more each, and none you approved. Declining "
+            "a code takes it and the codes under it out of the firm's ranking."
+        ),
+        "decline_advice_link": "Decline them on the profile page",
         "filters": "Filters",
         "filter_country": "Country",
         "any_country": "Any country",
@@ -460,6 +466,12 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "page_of": "{pages}쪽 중 {page}쪽",
         "pages": "쪽",
         "firm_intro": "이 회사에 맞는 진행 중인 입찰을 적합도 순으로 보여 줍니다.",
+        "decline_advice_heading": "거절한 공고로 보아 회사가 하지 않는 일의 코드",
+        "decline_advice_intro": (
+            "아래 추천 코드의 공고를 코드마다 두 건 이상 거절했고 승인한 공고는 없습니다. "
+            "코드를 제외하면 그 코드와 아래 코드가 이 회사의 순위에서 빠집니다."
+        ),
+        "decline_advice_link": "프로필 페이지에서 제외하기",
         "filters": "필터",
         "filter_country": "국가",
         "any_country": "모든 국가",

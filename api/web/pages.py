@@ -87,9 +87,11 @@ async def firm_page(firm_id: str, request: Request, viewer: ViewerDep) -> Respon
     firm = visible_firm(matcher, viewer, firm_id)
     filters = views.parse_filters(request.query_params)
     rows = await ranked(request, views.firm_rows, matcher, viewer.principal, firm_id, filters, viewer.language)
+    to_decline = await ranked(request, views.codes_to_decline, matcher, firm) if viewer.may_decide else []
     return render(
         request, "firm.html", viewer.language, viewer, firm=firm, rows=rows, filters=filters,
         countries=sorted(ISO_COUNTRIES), note_max=views.NOTE_MAX, firm_path=firm_url(firm_id),
+        to_decline=to_decline,
     )
 
 

@@ -39,6 +39,7 @@ from api.web.form_fields import (
 from api.web.pages import firm_url, ranked, visible_firm
 from api.web.render import render
 from api.web.session import ChangeDep, Viewer, ViewerDep, core, forbidden
+from api.web.views import SUGGESTIONS
 from matcher.errors import Conflict, InvalidInput, PermissionDenied
 from matcher.pipeline import Matcher
 from matcher.reference.codebook import CodeBook, codebook
@@ -48,8 +49,6 @@ from matcher.services.code_suggestions import CodeSuggestion
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 
-#: Suggested codes the page offers (the API's default ``k``).
-SUGGESTIONS = 10
 #: What each field expects, as a message key (shown above the validator's own words when it is refused).
 EXPECTS: dict[str, str] = {
     "description": "expect_description",

@@ -22,6 +22,7 @@ from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import FirmProfile, Match, Tender, code_labels
 from matcher.search.retrieve import MatchQuery
 from matcher.services.access import Principal
+from matcher.services.code_suggestions import CodeSuggestion
 from matcher.store.shortlists import STATUSES, ShortlistItem, Status
 
 #: Matches a firm page shows.
@@ -40,6 +41,8 @@ NOTE_MAX = 2000
 READABLE = frozenset({"en", "ko"})
 #: Longest closing-within filter that means anything (the open-call window is 60 days, PINs 180).
 MAX_CLOSING_DAYS = 3650
+#: Suggested codes the profile page offers (the API's default ``k``), and the firm page reads for advice.
+SUGGESTIONS = 10
 
 LabelKind = Literal["english_title", "categories"]
 
@@ -247,3 +250,9 @@ def nearest(matcher: Matcher, matches: list[Match], statuses: Mapping[str, Statu
         if deadline is not None and deadline > now
     ]
     return sorted(upcoming, key=lambda d: (d.deadline, d.tender_id))[:NEAREST_DEADLINES]
+
+
+def codes_to_decline(matcher: Matcher, firm: FirmProfile) -> list[CodeSuggestion]:
+    """The suggested codes the partner's rejections say the firm does not do (``worth_declining``), for the firm
+    page to point the partner to the profile page, where they are declined."""
+    return [s for s in matcher.suggest_codes(firm, SUGGESTIONS) if s.worth_declining and s.code not in firm.codes]

@@ -15,7 +15,7 @@ from babel.numbers import format_percent
 from fastapi.testclient import TestClient
 from httpx2 import Response
 
-from api.web.profile_pages import SUGGESTIONS
+from api.web.views import SUGGESTIONS
 from matcher.reference.codebook import codebook
 from matcher.schema import FirmProfile
 from tests.api.conftest import (  # noqa: F401
@@ -292,6 +292,37 @@ def test_a_code_whose_notices_the_partner_rejected_is_shown_worth_declining(worl
     client.headers["Accept-Language"] = "ko"
     korean = {r[1]: r[5] for r in suggestion_rows(client.get(PROFILE).text)}
     assert korean[target] == "승인 0건, 거절 2건 회사가 하지 않는 일로 보입니다. 제외하세요."
+
+
+def advice_on_firm_page(client: TestClient) -> tuple[list[str], list[str]]:
+    """The firm page's advice to decline: its list items, and where its link goes ([] when it has none)."""
+    section = lxml.html.fromstring(client.get(f"/web/firms/{OWN}").text).xpath(
+        "//section[@aria-labelledby='decline-heading']")
+    if not section:
+        return [], []
+    return ([" ".join(li.text_content().split()) for li in section[0].xpath(".//li")],
+            section[0].xpath(".//a/@href"))
+
+
+def test_the_firm_page_points_the_partner_to_codes_worth_declining(world: World, visitor: Visitor) -> None:
+    describe_as_the_commonest_class(world)
+    partner = visitor("partner")
+    assert advice_on_firm_page(partner) == ([], [])
+    target = next(s for s in world.matcher.suggest_codes(OWN, SUGGESTIONS)
+                  if len(notices_under(world, s.code)) >= 2)
+    first, second = notices_under(world, target.code)[:2]
+    decide(world, first, "rejected")
+    assert advice_on_firm_page(partner) == ([], [])  # one rejection may be about the buyer
+    decide(world, second, "rejected")
+    advised = [s for s in world.matcher.suggest_codes(OWN, SUGGESTIONS) if s.worth_declining]
+    assert target.code in {s.code for s in advised}
+    assert advice_on_firm_page(partner) == (
+        [f"{s.code} {s.label}: 0 approved, {s.rejected} rejected" for s in advised], [f"{PROFILE}#suggested-heading"])
+    assert advice_on_firm_page(visitor("firm")) == ([], [])  # the firm's own key does not decide
+    partner.headers["Accept-Language"] = "ko"
+    korean, _ = advice_on_firm_page(partner)
+    assert korean == [f"{s.code} {s.label_ko} / {s.label}: 승인 0건, 거절 {s.rejected}건" if s.label_ko else
+                      f"{s.code} {s.label}: 승인 0건, 거절 {s.rejected}건" for s in advised]
 
 
 def field_text(html: str) -> str:
