@@ -373,7 +373,10 @@ def test_ranking_reads_the_translations_first(stocked: Matcher) -> None:
     loaded = stocked.index.current()
     described = infer_codes(stocked.embedder, [firm.text()], loaded.vectors.search, stocked.suggestions._codes_of,
                             ["CPV"], 5)[0].described
-    assert stocked.suggest_codes(firm, k=5, translate=False) == list(described)
+    suggested = stocked.suggest_codes(firm, k=5, translate=False)
+    # What is shown is what was inferred, with the partner's decisions beside it: none for a firm not stored.
+    assert [SuggestedCode.model_validate(s.model_dump()) for s in suggested] == list(described)
+    assert [(s.approved, s.rejected, s.worth_declining) for s in suggested] == [(0, 0, False)] * len(described)
     ranked = [c for c, _ in stocked.inferred_codes(firm)]
     assert ranked[0] == WATER
     assert ranked[1:] == [s.code for s in described if class_key(s.code) != "CPV:3842"][: len(ranked) - 1]
