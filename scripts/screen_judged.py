@@ -16,6 +16,12 @@ profile group, the shipped scorer first:
 - ``floor``: the cosines between judged profiles and the notices, for the kNN vote floor
   (``code_inference.KNN_MIN_COSINE``).
 - ``breadth``: the code signal discounted by the number of CPV groups a notice spans.
+- ``ownnature``: the suggested codes ranking reads kept to the natures the firm's own words (cues) and
+  confirmed codes say it sells: a builder's inferred "Architects' services" dropped (or replaced by the next
+  suggestion of a nature it sells).
+- ``offnature``: a code match through a notice's code whose nature (supplies, services, works) is not the
+  nature the notice states it buys discounted: a design contest's works codes name the building designed, a
+  supply notice's repair code the after-sales service, not the purchase.
 - ``keywords``: ranking with a profile's keywords translated into codes ahead of the other suggestions
   (``matcher.search.code_inference.keyword_suggestions``, ``Inferred.ranked``): none (ranking before the
   Korean labels' translations), those in a script no notice uses (what ranking reads), or every keyword, at
@@ -23,7 +29,8 @@ profile group, the shipped scorer first:
 
 Usage (results in evaluation/RESULTS.md):
 
-    MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py prf|reranker|gates|keywords|views|breadth|floor
+    MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py \
+        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|floor
 """
 
 from __future__ import annotations
@@ -43,8 +50,9 @@ from tune_judged import Prepared, prepare  # run as a script: scripts/ is on the
 from matcher.config import get_settings
 from matcher.evaluate.judged import JudgedProfile, load_judged, mean_metrics, profile_metrics
 from matcher.evaluate.judged_methods import Corpus
+from matcher.normalize.nature import firm_natures, nature_of_code
 from matcher.pipeline import Matcher
-from matcher.ranking.features import FEATURES, weigh_inferred
+from matcher.ranking.features import FEATURES, code_similarity, prepare_candidates, weigh_inferred, weighted_codes
 from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
 from matcher.ranking.signals import score_candidates
 from matcher.schema import Tender, code_labels
@@ -246,6 +254,108 @@ def breadth(corpus: Corpus, prepared: list[Prepared]) -> None:
         report(name, [(p, metrics_of(corpus.ids, scores(p), p)) for p in prepared])
 
 
+#: (a notice's stated contract nature, the nature of one of its codes)
+NaturePair = tuple[str, str]
+
+
+def offnature(matcher: Matcher, corpus: Corpus, prepared: list[Prepared]) -> None:
+    """The code signal with matches through off-nature codes (a code whose nature is not the notice's stated
+    contract nature) weighed by ``alpha``, on every notice or on notices of one stated nature only."""
+    column = FEATURES.index("codes")
+    batch = prepare_candidates(corpus.tenders, matcher.index.current().lexical)
+    natures = [nature_of_code(c) for c in batch.codes]
+    table = batch.code_table
+    stated = np.array([t.contract_nature or "" for t in corpus.tenders])
+    slot_nature = np.array([[natures[j] or "" if j >= 0 else "" for j in row] for row in table], dtype=object)
+    off = (slot_nature != "") & (stated[:, None] != "") & (slot_nature != stated[:, None])
+    print(f"notices with an off-nature code: {np.mean(off.any(axis=1)):.2f}; by stated nature: " + ", ".join(
+        f"{n} {np.mean(off[stated == n].any(axis=1)):.2f} of {np.sum(stated == n)}"
+        for n in ("supplies", "services", "works")), flush=True)
+    weighed = [weigh_inferred([(s.code, s.confidence) for s in matcher.suggestions.inferred(p.judged.profile)
+                               .ranked()[:10]], INFERRED_RULE, INFERRED_FOR_RANKING) for p in prepared]
+    bests = []
+    for p, inferred in zip(prepared, weighed, strict=True):
+        best = np.zeros(len(batch.codes) + 1, dtype=np.float64)  # the last reads padding (-1) as 0
+        for code, weight in weighted_codes(p.judged.profile.codes, inferred):
+            for j in range(len(batch.codes)):
+                best[j] = max(best[j], weight * code_similarity(code, batch.codes[j]))
+        bests.append(best[table])
+    shipped_column = [p.matrix[:, column] for p in prepared]
+
+    def discounted(alpha: float, pairs: frozenset[NaturePair] | None) -> Callable[[int, Prepared], np.ndarray]:
+        hit = off if pairs is None else np.isin(
+            np.char.add(np.char.add(stated[:, None].astype(str), ">"), slot_nature.astype(str)),
+            [f"{a}>{b}" for a, b in pairs])
+
+        def score(i: int, p: Prepared) -> np.ndarray:
+            values = np.where(batch.has_codes, (bests[i] * np.where(hit, alpha, 1.0)).max(axis=1),
+                              shipped_column[i])
+            return shipped_scores(p, replaced(p, column, values))
+        return score
+
+    assert all(np.allclose(discounted(1.0, None)(i, p), shipped_scores(p)) for i, p in enumerate(prepared))
+    kinds: dict[str, frozenset[NaturePair] | None] = {
+        "": None,
+        " on services": frozenset({("services", "supplies"), ("services", "works")}),
+        " on supplies": frozenset({("supplies", "services"), ("supplies", "works")}),
+        " on works": frozenset({("works", "supplies"), ("works", "services")}),
+        ": works codes on services": frozenset({("services", "works")}),
+        ": supplies codes on services": frozenset({("services", "supplies")}),
+        ": services codes on supplies": frozenset({("supplies", "services")}),
+        ": works codes on services, services codes on supplies": frozenset(
+            {("services", "works"), ("supplies", "services")}),
+    }
+    variants = {"shipped": discounted(1.0, None)}
+    for kind, pairs in kinds.items():
+        for alpha in (0.75, 0.5, 0.0):
+            variants[f"off-nature x {alpha}{kind}"] = discounted(alpha, pairs)
+    for name, scores in variants.items():
+        report(name, [(p, metrics_of(corpus.ids, scores(i, p), p)) for i, p in enumerate(prepared)])
+
+
+def ownnature(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None:
+    """Suggested codes of a nature the firm's own words and confirmed codes do not give it (a share below
+    ``tau`` times its main nature's) left out of ranking; with ``refill`` the next suggestions take their place.
+    A firm whose words and codes say nothing keeps every suggestion."""
+    lexical = matcher.index.current().lexical
+    documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
+    queries = matcher.embedder.encode_queries([j.profile.text() for j in judged])
+    suggested = [[(s.code, s.confidence) for s in matcher.suggestions.inferred(j.profile).ranked()[:MAX_SUGGESTIONS]]
+                 for j in judged]
+    own = [firm_natures(j.profile) for j in judged]
+    for j, natures, pairs in zip(judged, own, suggested, strict=True):
+        top = max(natures.values(), default=0.0)
+        print(f"  {j.profile.firm_id:26s} {' '.join(f'{n}={v:.2f}' for n, v in natures.items() if v)} | "
+              + " ".join(f"{c}{'' if not top or natures.get(nature_of_code(c) or '', top) >= top / 2 else '(x)'}"
+                         for c, _ in pairs[:INFERRED_FOR_RANKING]))
+
+    def kept(pairs: list[tuple[str, float]], natures: dict[str, float], tau: float, refill: bool,
+             only: str | None = None) -> list[tuple[str, float]]:
+        top = max(natures.values(), default=0.0)
+        allowed = [(c, w) for c, w in pairs
+                   if not top or nature_of_code(c) is None or (only is not None and nature_of_code(c) != only)
+                   or natures.get(nature_of_code(c) or "", 0.0) >= tau * top]
+        if refill:
+            return allowed
+        first = pairs[:INFERRED_FOR_RANKING]
+        return [pair for pair in allowed if pair in first]
+
+    variants: list[tuple[str, float, bool, str | None]] = [("shipped", 0.0, False, None)]
+    for o in (None, "services", "works"):
+        for t in (0.01, 0.5):
+            for r in (False, True):
+                variants.append((f"own nature >= {t} x main{' refilled' * r}{f' ({o})' if o else ''}", t, r, o))
+    for name, tau, refill, only in variants:
+        rows = []
+        for item, query, pairs, natures in zip(judged, queries, suggested, own, strict=True):
+            inferred = weigh_inferred(kept(pairs, natures, tau, refill, only), INFERRED_RULE, INFERRED_FOR_RANKING)
+            scored = score_candidates(item.profile, corpus.tenders, (documents @ query).tolist(), lexical, None,
+                                      inferred)
+            p = Prepared(item, scored.matrix, scored.multipliers)
+            rows.append((p, metrics_of(corpus.ids, shipped_scores(p), p)))
+        report(name, rows)
+
+
 def floor(matcher: Matcher, files: Sequence[Path]) -> None:
     """Where ``code_inference.KNN_MIN_COSINE`` comes from: the cosines between judged profiles and every
     indexed notice (percentiles), and the least cosine of a profile's 10th nearest notice, per judged file."""
@@ -307,7 +417,8 @@ def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> N
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "views", "floor"))
+    parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
+                                               "ownnature", "views", "floor"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     args = parser.parse_args()
     matcher = Matcher(get_settings())
@@ -315,6 +426,9 @@ def main() -> None:
     tune = [j for j in load_judged(args.judged) if j.split == "tune"]
     if args.experiment == "keywords":
         keywords(matcher, corpus, tune)
+        return
+    if args.experiment == "ownnature":
+        ownnature(matcher, corpus, tune)
         return
     if args.experiment == "floor":
         floor(matcher, [args.judged, args.judged.with_name("judged_fresh.json")])
@@ -328,6 +442,8 @@ def main() -> None:
         views(matcher, corpus, prepared)
     elif args.experiment == "breadth":
         breadth(corpus, prepared)
+    elif args.experiment == "offnature":
+        offnature(matcher, corpus, prepared)
     else:
         reranker(corpus, prepared)
 
