@@ -80,29 +80,29 @@ def test_the_shipped_judged_file_is_valid_and_split_in_halves() -> None:
     assert abs(len(halves["tune"]) - len(halves["report"])) <= 1
 
 
-def test_the_fresh_judged_file_is_a_held_out_set_on_other_lines() -> None:
-    # evaluation/judged_fresh.json (JUDGING.md, "The fresh set"): 24 profiles, all held out, none of the
-    # first set's firms, and a notice graded 2 for every one (a profile without one measures nothing).
+#: The held-out sets (JUDGING.md: "The fresh set", "The second fresh set", "The third fresh set"), each built
+#: after the ones before it, and how many judgments each holds.
+FRESH_SETS = (
+    ("judged_fresh.json", 919),  # 826 pooled and graded at first, 93 in rounds 5 and 6
+    ("judged_fresh2.json", 776),  # 714 pooled at first, 62 in round 2
+    ("judged_fresh3.json", 793),  # 781 pooled by the eight methods, 12 of the writers' evidence
+)
+
+
+@pytest.mark.parametrize(("position", "name", "judgments"), [(i, n, j) for i, (n, j) in enumerate(FRESH_SETS)],
+                         ids=[n for n, _ in FRESH_SETS])
+def test_each_fresh_judged_file_is_held_out_on_lines_no_earlier_set_uses(
+    position: int, name: str, judgments: int
+) -> None:
+    # 24 profiles, all held out, in the four groups; none of an earlier set's firms; a notice graded 2 for
+    # every one (a profile without one measures nothing).
     folder = Path(__file__).resolve().parents[2] / "evaluation"
-    fresh = load_judged(folder / "judged_fresh.json")
-    first = {p.profile.firm_id for p in load_judged(folder / "judged.json")}
+    fresh = load_judged(folder / name)
+    earlier = ["judged.json", *(n for n, _ in FRESH_SETS[:position])]
+    others = {p.profile.firm_id for other in earlier for p in load_judged(folder / other)}
     assert len(fresh) == 24 and {p.split for p in fresh} == {"report"}
-    assert not {p.profile.firm_id for p in fresh} & first
+    assert not {p.profile.firm_id for p in fresh} & others
     groups = {g: sum(p.group == g for p in fresh) for g in ("ko, no codes", "ko, codes", "en, codes", "en, no codes")}
     assert groups == {"ko, no codes": 12, "ko, codes": 2, "en, codes": 5, "en, no codes": 5}
     assert all(2 in p.grades.values() for p in fresh)
-    assert sum(len(p.grades) for p in fresh) == 919  # 826 pooled and graded at first, 93 in rounds 5 and 6
-
-
-def test_the_second_fresh_judged_file_is_held_out_on_lines_neither_other_set_uses() -> None:
-    # evaluation/judged_fresh2.json (JUDGING.md, "The second fresh set"): 24 profiles, all held out, none of the
-    # other sets' firms, pooled by the eight methods and graded in full (714 judgments).
-    folder = Path(__file__).resolve().parents[2] / "evaluation"
-    fresh2 = load_judged(folder / "judged_fresh2.json")
-    others = {p.profile.firm_id for name in ("judged.json", "judged_fresh.json") for p in load_judged(folder / name)}
-    assert len(fresh2) == 24 and {p.split for p in fresh2} == {"report"}
-    assert not {p.profile.firm_id for p in fresh2} & others
-    groups = {g: sum(p.group == g for p in fresh2) for g in ("ko, no codes", "ko, codes", "en, codes", "en, no codes")}
-    assert groups == {"ko, no codes": 12, "ko, codes": 2, "en, codes": 5, "en, no codes": 5}
-    assert all(2 in p.grades.values() for p in fresh2)
-    assert sum(len(p.grades) for p in fresh2) == 776  # 714 pooled at first, 62 in round 2
+    assert sum(len(p.grades) for p in fresh) == judgments
