@@ -19,6 +19,9 @@ profile group, the shipped scorer first:
 - ``ownnature``: the suggested codes ranking reads kept to the natures the firm's own words (cues) and
   confirmed codes say it sells: a builder's inferred "Architects' services" dropped (or replaced by the next
   suggestion of a nature it sells).
+- ``trust``: the first five suggestions kept only above a confidence (absolute, or relative to the best) or
+  only when stored notices voted for them (not ``labels`` alone): a wrong suggestion pulls a services firm's
+  ranking off (judged_fresh3.json), a filter must not silence the right ones.
 - ``offnature``: a code match through a notice's code whose nature (supplies, services, works) is not the
   nature the notice states it buys discounted: a design contest's works codes name the building designed, a
   supply notice's repair code the after-sales service, not the purchase.
@@ -30,7 +33,7 @@ profile group, the shipped scorer first:
 Usage (results in evaluation/RESULTS.md):
 
     MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py \
-        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|floor
+        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|floor
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ from matcher.schema import Tender, code_labels
 from matcher.search.code_inference import (
     MAX_SUGGESTIONS,
     Inferred,
+    SuggestedCode,
     foreign_script,
     infer_codes,
     keyword_suggestions,
@@ -356,6 +360,39 @@ def ownnature(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> 
         report(name, rows)
 
 
+#: Whether to keep a suggestion, given the first five.
+Keep = Callable[[SuggestedCode, list[SuggestedCode]], bool]
+
+
+def trust(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None:
+    """Ranking with only the suggestions (of the first five) that pass ``keep``."""
+    lexical = matcher.index.current().lexical
+    documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
+    queries = matcher.embedder.encode_queries([j.profile.text() for j in judged])
+    suggested = [matcher.suggestions.inferred(j.profile).ranked()[:INFERRED_FOR_RANKING] for j in judged]
+    def at_least(t: float) -> Keep:
+        return lambda s, _: s.confidence >= t
+
+    def relative(t: float) -> Keep:
+        return lambda s, first: s.confidence >= t * max(x.confidence for x in first)
+
+    variants: dict[str, Keep] = {"shipped": lambda s, _: True}
+    for t in (0.02, 0.05, 0.1, 0.2):
+        variants[f"confidence >= {t}"] = at_least(t)
+        variants[f"confidence >= {t} x the best"] = relative(t)
+    variants["voted for by notices (not labels alone)"] = lambda s, _: s.source != "labels"
+    for name, keep in variants.items():
+        rows = []
+        for item, query, first in zip(judged, queries, suggested, strict=True):
+            inferred = weigh_inferred([(s.code, s.confidence) for s in first if keep(s, first)], INFERRED_RULE,
+                                      INFERRED_FOR_RANKING)
+            scored = score_candidates(item.profile, corpus.tenders, (documents @ query).tolist(), lexical, None,
+                                      inferred)
+            p = Prepared(item, scored.matrix, scored.multipliers)
+            rows.append((p, metrics_of(corpus.ids, shipped_scores(p), p)))
+        report(name, rows)
+
+
 def floor(matcher: Matcher, files: Sequence[Path]) -> None:
     """Where ``code_inference.KNN_MIN_COSINE`` comes from: the cosines between judged profiles and every
     indexed notice (percentiles), and the least cosine of a profile's 10th nearest notice, per judged file."""
@@ -418,7 +455,7 @@ def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
-                                               "ownnature", "views", "floor"))
+                                               "ownnature", "trust", "views", "floor"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     args = parser.parse_args()
     matcher = Matcher(get_settings())
@@ -429,6 +466,9 @@ def main() -> None:
         return
     if args.experiment == "ownnature":
         ownnature(matcher, corpus, tune)
+        return
+    if args.experiment == "trust":
+        trust(matcher, corpus, tune)
         return
     if args.experiment == "floor":
         floor(matcher, [args.judged, args.judged.with_name("judged_fresh.json")])
