@@ -22,6 +22,9 @@ profile group, the shipped scorer first:
 - ``trust``: the first five suggestions kept only above a confidence (absolute, or relative to the best) or
   only when stored notices voted for them (not ``labels`` alone): a wrong suggestion pulls a services firm's
   ranking off (judged_fresh3.json), a filter must not silence the right ones.
+- ``agree``: the suggestions kept only when their nature (supplies, services, works) is a fair share of the
+  contract natures of the notices nearest the profile (dense cosine), with or without the next suggestions
+  taking the place of those left out.
 - ``offnature``: a code match through a notice's code whose nature (supplies, services, works) is not the
   nature the notice states it buys discounted: a design contest's works codes name the building designed, a
   supply notice's repair code the after-sales service, not the purchase.
@@ -33,7 +36,7 @@ profile group, the shipped scorer first:
 Usage (results in evaluation/RESULTS.md):
 
     MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py \
-        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|floor
+        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|floor
 """
 
 from __future__ import annotations
@@ -393,6 +396,38 @@ def trust(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None
         report(name, rows)
 
 
+def agree(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None:
+    """Ranking with only the suggestions whose nature makes up at least ``share`` of the stated contract natures
+    of the profile's ``k`` nearest notices (a suggestion of unknown nature, or a profile whose neighbours state
+    none, keeps them all); ``refill`` lets the next suggestions take the place of those left out."""
+    lexical = matcher.index.current().lexical
+    documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
+    queries = matcher.embedder.encode_queries([j.profile.text() for j in judged])
+    suggested = [matcher.suggestions.inferred(j.profile).ranked()[:MAX_SUGGESTIONS] for j in judged]
+    stated = np.array([t.contract_nature or "" for t in corpus.tenders])
+
+    def kept(first: list[SuggestedCode], near: np.ndarray, share: float, refill: bool) -> list[SuggestedCode]:
+        counts = defaultdict(int, zip(*np.unique(stated[near][stated[near] != ""], return_counts=True), strict=True))
+        whole = sum(counts.values())
+        pool = first if refill else first[:INFERRED_FOR_RANKING]
+        return [s for s in pool if not whole or (nature := nature_of_code(s.code)) is None
+                or counts[nature] / whole >= share][:INFERRED_FOR_RANKING]
+
+    settings = [(0, 0.0, False)] + [(k, share, refill) for k in (10, 30) for share in (0.1, 0.2, 0.34)
+                                    for refill in (False, True)]
+    for k, share, refill in settings:
+        rows = []
+        for item, query, first in zip(judged, queries, suggested, strict=True):
+            dense = documents @ query
+            near = np.argsort(-dense)[:k]
+            inferred = weigh_inferred([(s.code, s.confidence) for s in kept(first, near, share, refill)],
+                                      INFERRED_RULE, INFERRED_FOR_RANKING)
+            scored = score_candidates(item.profile, corpus.tenders, dense.tolist(), lexical, None, inferred)
+            p = Prepared(item, scored.matrix, scored.multipliers)
+            rows.append((p, metrics_of(corpus.ids, shipped_scores(p), p)))
+        report("shipped" if not k else f"agree k={k} share>={share}{' refilled' if refill else ''}", rows)
+
+
 def floor(matcher: Matcher, files: Sequence[Path]) -> None:
     """Where ``code_inference.KNN_MIN_COSINE`` comes from: the cosines between judged profiles and every
     indexed notice (percentiles), and the least cosine of a profile's 10th nearest notice, per judged file."""
@@ -455,7 +490,7 @@ def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
-                                               "ownnature", "trust", "views", "floor"))
+                                               "ownnature", "trust", "agree", "views", "floor"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     args = parser.parse_args()
     matcher = Matcher(get_settings())
@@ -469,6 +504,9 @@ def main() -> None:
         return
     if args.experiment == "trust":
         trust(matcher, corpus, tune)
+        return
+    if args.experiment == "agree":
+        agree(matcher, corpus, tune)
         return
     if args.experiment == "floor":
         floor(matcher, [args.judged, args.judged.with_name("judged_fresh.json")])
