@@ -42,8 +42,9 @@ Usage (results in evaluation/RESULTS.md):
 from __future__ import annotations
 
 import argparse
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,7 @@ from matcher.search.code_inference import (
     nearest_notices,
 )
 from matcher.search.code_labels import label_space
+from matcher.search.lexical import LexicalModel
 from matcher.services.code_suggestions import INFERRED_FOR_RANKING, INFERRED_RULE
 
 #: The shipped rule for suggested codes (the first 5, each as 1) and a dense query of the profile's own words.
@@ -261,6 +263,37 @@ def breadth(corpus: Corpus, prepared: list[Prepared]) -> None:
         report(name, [(p, metrics_of(corpus.ids, scores(p), p)) for p in prepared])
 
 
+@dataclass
+class WithSuggestions:
+    """Ranking each judged profile with another list of suggested codes, as ``Matcher.recommend`` scores it:
+    the notices' and the profiles' vectors are encoded once, each list is weighed as ranking weighs it."""
+
+    corpus: Corpus
+    judged: list[JudgedProfile]
+    lexical: LexicalModel
+    documents: np.ndarray
+    queries: np.ndarray
+
+    @classmethod
+    def of(cls, matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> WithSuggestions:
+        return cls(corpus, judged, matcher.index.current().lexical,
+                   matcher.embedder.encode_documents([t.text() for t in corpus.tenders]),
+                   matcher.embedder.encode_queries([j.profile.text() for j in judged]))
+
+    def dense(self, i: int) -> np.ndarray:
+        """Profile ``i``'s cosine with every notice."""
+        return np.asarray(self.documents @ self.queries[i])
+
+    def metrics(self, i: int, pairs: Sequence[tuple[str, float]]) -> tuple[Prepared, dict[str, float]]:
+        """Profile ``i`` ranked with the suggested (code, confidence) ``pairs``, and its metrics."""
+        inferred = weigh_inferred(list(pairs), INFERRED_RULE, INFERRED_FOR_RANKING)
+        item = self.judged[i]
+        scored = score_candidates(item.profile, self.corpus.tenders, self.dense(i).tolist(), self.lexical, None,
+                                  inferred)
+        prepared = Prepared(item, scored.matrix, scored.multipliers)
+        return prepared, metrics_of(self.corpus.ids, shipped_scores(prepared), prepared)
+
+
 #: (a notice's stated contract nature, the nature of one of its codes)
 NaturePair = tuple[str, str]
 
@@ -324,9 +357,7 @@ def ownnature(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> 
     """Suggested codes of a nature the firm's own words and confirmed codes do not give it (a share below
     ``tau`` times its main nature's) left out of ranking; with ``refill`` the next suggestions take their place.
     A firm whose words and codes say nothing keeps every suggestion."""
-    lexical = matcher.index.current().lexical
-    documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
-    queries = matcher.embedder.encode_queries([j.profile.text() for j in judged])
+    ranking = WithSuggestions.of(matcher, corpus, judged)
     suggested = [[(s.code, s.confidence) for s in matcher.suggestions.inferred(j.profile).ranked()[:MAX_SUGGESTIONS]]
                  for j in judged]
     own = [firm_natures(j.profile) for j in judged]
@@ -353,14 +384,8 @@ def ownnature(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> 
             for r in (False, True):
                 variants.append((f"own nature >= {t} x main{' refilled' * r}{f' ({o})' if o else ''}", t, r, o))
     for name, tau, refill, only in variants:
-        rows = []
-        for item, query, pairs, natures in zip(judged, queries, suggested, own, strict=True):
-            inferred = weigh_inferred(kept(pairs, natures, tau, refill, only), INFERRED_RULE, INFERRED_FOR_RANKING)
-            scored = score_candidates(item.profile, corpus.tenders, (documents @ query).tolist(), lexical, None,
-                                      inferred)
-            p = Prepared(item, scored.matrix, scored.multipliers)
-            rows.append((p, metrics_of(corpus.ids, shipped_scores(p), p)))
-        report(name, rows)
+        report(name, [ranking.metrics(i, kept(pairs, natures, tau, refill, only))
+                      for i, (pairs, natures) in enumerate(zip(suggested, own, strict=True))])
 
 
 #: Whether to keep a suggestion, given the first five.
@@ -368,11 +393,10 @@ Keep = Callable[[SuggestedCode, list[SuggestedCode]], bool]
 
 
 def trust(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None:
-    """Ranking with only the suggestions (of the first five) that pass ``keep``."""
-    lexical = matcher.index.current().lexical
-    documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
-    queries = matcher.embedder.encode_queries([j.profile.text() for j in judged])
+    """Ranking with only the suggestions (of the first five) that each variant's ``Keep`` passes."""
+    ranking = WithSuggestions.of(matcher, corpus, judged)
     suggested = [matcher.suggestions.inferred(j.profile).ranked()[:INFERRED_FOR_RANKING] for j in judged]
+
     def at_least(t: float) -> Keep:
         return lambda s, _: s.confidence >= t
 
@@ -385,46 +409,30 @@ def trust(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None
         variants[f"confidence >= {t} x the best"] = relative(t)
     variants["voted for by notices (not labels alone)"] = lambda s, _: s.source != "labels"
     for name, keep in variants.items():
-        rows = []
-        for item, query, first in zip(judged, queries, suggested, strict=True):
-            inferred = weigh_inferred([(s.code, s.confidence) for s in first if keep(s, first)], INFERRED_RULE,
-                                      INFERRED_FOR_RANKING)
-            scored = score_candidates(item.profile, corpus.tenders, (documents @ query).tolist(), lexical, None,
-                                      inferred)
-            p = Prepared(item, scored.matrix, scored.multipliers)
-            rows.append((p, metrics_of(corpus.ids, shipped_scores(p), p)))
-        report(name, rows)
+        report(name, [ranking.metrics(i, [(s.code, s.confidence) for s in first if keep(s, first)])
+                      for i, first in enumerate(suggested)])
 
 
 def agree(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None:
     """Ranking with only the suggestions whose nature makes up at least ``share`` of the stated contract natures
     of the profile's ``k`` nearest notices (a suggestion of unknown nature, or a profile whose neighbours state
     none, keeps them all); ``refill`` lets the next suggestions take the place of those left out."""
-    lexical = matcher.index.current().lexical
-    documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
-    queries = matcher.embedder.encode_queries([j.profile.text() for j in judged])
+    ranking = WithSuggestions.of(matcher, corpus, judged)
     suggested = [matcher.suggestions.inferred(j.profile).ranked()[:MAX_SUGGESTIONS] for j in judged]
-    stated = np.array([t.contract_nature or "" for t in corpus.tenders])
+    stated = [t.contract_nature for t in corpus.tenders]
 
-    def kept(first: list[SuggestedCode], near: np.ndarray, share: float, refill: bool) -> list[SuggestedCode]:
-        counts = defaultdict(int, zip(*np.unique(stated[near][stated[near] != ""], return_counts=True), strict=True))
+    def kept(first: list[SuggestedCode], near: np.ndarray, share: float, refill: bool) -> list[tuple[str, float]]:
+        counts = Counter(stated[i] for i in near if stated[i])
         whole = sum(counts.values())
         pool = first if refill else first[:INFERRED_FOR_RANKING]
-        return [s for s in pool if not whole or (nature := nature_of_code(s.code)) is None
+        return [(s.code, s.confidence) for s in pool if not whole or (nature := nature_of_code(s.code)) is None
                 or counts[nature] / whole >= share][:INFERRED_FOR_RANKING]
 
     settings = [(0, 0.0, False)] + [(k, share, refill) for k in (10, 30) for share in (0.1, 0.2, 0.34)
                                     for refill in (False, True)]
     for k, share, refill in settings:
-        rows = []
-        for item, query, first in zip(judged, queries, suggested, strict=True):
-            dense = documents @ query
-            near = np.argsort(-dense)[:k]
-            inferred = weigh_inferred([(s.code, s.confidence) for s in kept(first, near, share, refill)],
-                                      INFERRED_RULE, INFERRED_FOR_RANKING)
-            scored = score_candidates(item.profile, corpus.tenders, dense.tolist(), lexical, None, inferred)
-            p = Prepared(item, scored.matrix, scored.multipliers)
-            rows.append((p, metrics_of(corpus.ids, shipped_scores(p), p)))
+        rows = [ranking.metrics(i, kept(first, np.argsort(-ranking.dense(i))[:k], share, refill))
+                for i, first in enumerate(suggested)]
         report("shipped" if not k else f"agree k={k} share>={share}{' refilled' if refill else ''}", rows)
 
 
@@ -452,8 +460,7 @@ def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> N
     suggestions: none, those in a script no notice uses (what ranking reads), or every keyword; at several
     floors for the cosine with a label in the keyword's own language."""
     loaded = matcher.index.current()
-    lexical = loaded.lexical
-    documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
+    ranking = WithSuggestions.of(matcher, corpus, judged)
     space = label_space(matcher.embedder, "CPV")
     codes_of = matcher.suggestions._codes_of
     rules: dict[str, tuple[Callable[[str], bool], float]] = {
@@ -461,29 +468,22 @@ def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> N
         **{f"foreign script, own-language cosine >= {c}": (foreign_script, c) for c in (0.7, 0.75, 0.8, 0.85)},
         **{f"every keyword, own-language cosine >= {c}": (lambda _: True, c) for c in (0.75,)},
     }
-    base = {}
-    for item in judged:
-        text = item.profile.text()
-        query = matcher.embedder.encode_queries([text])
-        near = nearest_notices(loaded.vectors.search, query)[0]
+    base = []
+    for i, item in enumerate(judged):
+        near = nearest_notices(loaded.vectors.search, ranking.queries[i : i + 1])[0]
         votes = knn_votes(near, codes_of([t for t, _ in near]))
         schemes = matcher.suggestions._schemes_in_use(item.profile, loaded.build_id)
-        suggested = infer_codes(matcher.embedder, [text], loaded.vectors.search, codes_of, schemes,
+        suggested = infer_codes(matcher.embedder, [item.profile.text()], loaded.vectors.search, codes_of, schemes,
                                 MAX_SUGGESTIONS)[0].described
-        base[item.profile.firm_id] = (query[0], votes, suggested)
+        base.append((votes, suggested))
     for name, (chosen, floor) in rules.items():
         rows = []
-        for item in judged:
-            query, votes, suggested = base[item.profile.firm_id]
+        for i, (item, (votes, suggested)) in enumerate(zip(judged, base, strict=True)):
             words = [w for w in item.profile.keywords if chosen(w)]
             translated = keyword_suggestions(words, matcher.embedder.encode_queries(words), space, votes,
                                              min_cosine_own=floor) if words else []
-            pairs = [(s.code, s.confidence) for s in Inferred(tuple(suggested), tuple(translated)).ranked()]
-            inferred = weigh_inferred(pairs, INFERRED_RULE, INFERRED_FOR_RANKING)
-            scored = score_candidates(item.profile, corpus.tenders, (documents @ query).tolist(), lexical, None,
-                                      inferred)
-            p = Prepared(item, scored.matrix, scored.multipliers)
-            rows.append((p, metrics_of(corpus.ids, shipped_scores(p), p)))
+            ranked = Inferred(tuple(suggested), tuple(translated)).ranked()
+            rows.append(ranking.metrics(i, [(s.code, s.confidence) for s in ranked]))
         report(name, rows)
 
 
@@ -496,17 +496,9 @@ def main() -> None:
     matcher = Matcher(get_settings())
     corpus = Corpus.of(matcher)
     tune = [j for j in load_judged(args.judged) if j.split == "tune"]
-    if args.experiment == "keywords":
-        keywords(matcher, corpus, tune)
-        return
-    if args.experiment == "ownnature":
-        ownnature(matcher, corpus, tune)
-        return
-    if args.experiment == "trust":
-        trust(matcher, corpus, tune)
-        return
-    if args.experiment == "agree":
-        agree(matcher, corpus, tune)
+    on_profiles = {"keywords": keywords, "ownnature": ownnature, "trust": trust, "agree": agree}
+    if args.experiment in on_profiles:
+        on_profiles[args.experiment](matcher, corpus, tune)
         return
     if args.experiment == "floor":
         floor(matcher, [args.judged, args.judged.with_name("judged_fresh.json")])
