@@ -113,8 +113,15 @@ def nature_of_codes(codes: Sequence[str]) -> dict[str, float]:
 #: boundaries: its cues match inside words; the others match at the start of a word). A profile says "we
 #: manufacture" or "시공" far more reliably than the codes inferred from it: a Korean ambulance maker's
 #: inferred codes were ambulance *services*, its own words say 제작 (manufacture).
+#:
+#: Each cue must say what the firm itself sells, not what its customers do or where its products go. Read
+#: against the 118 profiles of the judged sets (evaluation/RESULTS.md, "Nature cues that say something else"):
+#: not "production" (a caterer's "production kitchens", an events agency's "on-site production"); not a bare
+#: "contractor" (asbestos, forestry and arboricultural contractors sell services: only a construction trade's
+#: contractor builds); not a bare "교육" (a laptop maker's "교육용" and "교육부", a furniture maker's "KOICA 교육
+#: 사업" name customers: training offered is "교육과정", "교육 프로그램").
 _CUES: dict[Nature, tuple[str, ...]] = {
-    "supplies": ("manufactur", "maker", "makes", "produce", "producer", "production", "fabricat", "fabrica",
+    "supplies": ("manufactur", "maker", "makes", "produce", "producer", "fabricat", "fabrica",
                  "hersteller", "herstell", "fabricant", "factory", "supplier", "we supply", "distributor",
                  "제조", "생산", "제작", "공장", "제품"),
     "works": ("construction company", "contractor", "civil works", "erection", "travaux", "obras",
@@ -123,9 +130,13 @@ _CUES: dict[Nature, tuple[str, ...]] = {
     # (자체 설계); and not "builder", which names a maker's customers as often as the firm itself.
     "services": ("consult", "consultancy", "engineering design", "design services", "supervision", "training",
                  "we design and deliver", "penetration testing", "surveying", "conseil", "consultor",
-                 "beratung", "컨설팅", "서비스를 제공", "설계 용역", "설계와", "감리", "교육", "용역", "자문",
-                 "타당성"),
+                 "beratung", "컨설팅", "서비스를 제공", "설계 용역", "설계와", "감리", "교육과정", "교육 과정",
+                 "교육 프로그램", "교육 서비스", "교육을 제공", "직업훈련", "직업 훈련", "용역", "자문", "타당성"),
 }  # fmt: skip
+#: Words blanked before the cues are read: each holds a cue and means something else. 시공감리 is the
+#: supervision of construction, an engineering service (its 감리 stays a services cue); a 공사장 is a
+#: construction site, where a sign maker's products are used ("공사장용 임시 표지판").
+_NOT_CUES = re.compile(r"시공\s?(?=감리)|공사장")
 #: A cue counts this much against one confirmed code (which counts 1): what a firm says it does outweighs
 #: what its codes imply.
 CUE_WEIGHT = 2.0
@@ -133,7 +144,7 @@ CUE_WEIGHT = 2.0
 
 def text_natures(text: str) -> dict[str, float]:
     """What a profile's own words say it sells, as cue counts per nature ({} when no cue is found)."""
-    folded = text.casefold()
+    folded = _NOT_CUES.sub(" ", text.casefold())
     found: dict[str, float] = {}
     for nature, cues in _CUES.items():
         hits = sum(1 for cue in cues if _cue_in(cue, folded))

@@ -167,3 +167,40 @@ def test_a_profiles_own_words_say_what_it_sells_in_korean_and_english() -> None:
     assert natures["supplies"] == pytest.approx(CUE_WEIGHT / (CUE_WEIGHT + 1))
     assert natures["services"] == pytest.approx(1 / (CUE_WEIGHT + 1))
 
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # Words that contain a cue and say something else (read from the judged sets' profiles, evaluation/*.json):
+    # what a caterer cooks in or an events agency stages is not goods it sells...
+    ("Contract caterer serving school lunches from our own cook-chill production kitchens.", {}),
+    ("Event management agency: venue and logistics, registration, hospitality and on-site production.", {}),
+    # ... though "contractor" stays works, whatever the trade (see ``matcher.normalize.nature._CUES``)
+    ("General contractor for bridges and civil structures.", {"works": 1.0}),
+    ("Arboricultural contractor providing tree pruning and felling.", {"works": 1.0}),
+    # education as the customer (laptops "for education", an education ministry, an aid agency's education
+    # project) is not training the firm gives...
+    ("교육용 노트북과 관공서용 데스크톱을 주로 공급하며 교육부 디지털 교실 사업에 납품했습니다.", {}),
+    ("KOICA 교육 사업을 통해 에티오피아와 라오스 학교에 공급했습니다.", {}),
+    # ... a training provider's courses are
+    ("직업훈련 교육과정을 설계하고 교육 프로그램을 운영합니다.", {"services": 3.0}),
+    # construction supervision (시공감리) is an engineering service, not construction
+    ("관망 설계와 타당성 조사, 시공감리를 수행합니다.", {"services": 3.0}),  # 설계와, 타당성, 감리
+    # a construction site (공사장) is where a sign maker's products are used
+    ("공사장용 임시 표지판과 라바콘을 생산합니다.", {"supplies": 1.0}),
+], ids=["caterer", "events", "general-contractor", "arborist", "laptops-for-education", "education-project",
+        "training-provider", "construction-supervision", "construction-site-signs"])
+def test_words_that_contain_a_cue_but_say_something_else(text: str, expected: dict[str, float]) -> None:
+    from matcher.normalize.nature import text_natures
+
+    assert text_natures(text) == expected
+
+
+def test_a_caterer_with_production_kitchens_fits_a_catering_services_notice() -> None:
+    # evaluation/judged_fresh2.json fresh2-en-schoolcatering: "production kitchens" read as goods put "a services
+    # contract; the firm sells goods" among the concerns of its best notices (school lunches, TED services).
+    firm = FirmProfile(firm_id="c", name="c", description=(
+        "Contract caterer preparing, delivering and serving school lunches for primary and secondary schools from "
+        "our own cook-chill production kitchens."))
+    natures = firm_natures(firm, [("CPV:55524000", 1.0)])  # school catering services, as suggested
+    assert natures == {"supplies": 0.0, "services": 1.0, "works": 0.0}
+    assert nature_fit(natures, "services") == 1.0
