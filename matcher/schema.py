@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -236,9 +236,16 @@ class _Model(BaseModel):
         """A record from its stored JSON, without the rules that only guard what comes in (``STORED``)."""
         return cls.model_validate_json(data, context=STORED)
 
+    #: Fields added after stores were first written, left out of ``content_hash`` while they hold their default:
+    #: a record read back from an older store then hashes as it was stored and indexed (the index serves a
+    #: notice only while its hash is the one indexed), instead of every notice reading as changed.
+    HASHED_WHEN_SET: ClassVar[frozenset[str]] = frozenset()
+
     def content_hash(self) -> str:
         """A stable hash of the content: equal records hash equal, a changed record hashes differently."""
-        payload = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        fields = type(self).model_fields
+        unset = {name for name in self.HASHED_WHEN_SET if getattr(self, name) == fields[name].default}
+        payload = json.dumps(self.model_dump(mode="json", exclude=unset), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -309,6 +316,11 @@ class Tender(_Model):
     contract_nature: Nature | None = Field(
         default=None, description="what the notice buys: supplies, services or works (None: not stated)"
     )
+    design_contest: bool = Field(default=False, description=(
+        "published as a design contest (TED forms F12/F13, eForms cn-desg/can-desg): a procedure by which the buyer "
+        "acquires a plan or design chosen by a jury (Directive 2014/24/EU, art. 2(1)(21)), not goods or works"))
+
+    HASHED_WHEN_SET: ClassVar[frozenset[str]] = frozenset({"design_contest"})
 
     @field_validator("countries", "codes", "cancels", "aliases")
     @classmethod
@@ -498,7 +510,7 @@ ReasonKind = Literal[
     "similar_text", "shared_terms", "keyword_match", "code_match", "country_target", "value_in_range",
     "history", "approved_by_partner", "on_shortlist", "like_approved", "contract_nature_fit",
     "value_above_range", "value_below_range", "closing_soon", "language_not_listed", "country_not_target",
-    "contract_nature_mismatch", "missing_distinctive_terms",
+    "contract_nature_mismatch", "missing_distinctive_terms", "design_contest",
 ]
 
 

@@ -49,6 +49,8 @@ _EFORMS_NOTICE_TYPES: dict[str, NoticeType] = {
     "subco": "open_call",  # a call for subcontractors
     "pmc": "prior_information",  # pre-market consultation
 }
+#: eForms notice-type codes of design contests: the contest notice and its results (subtypes 23-24, 36-37).
+_EFORMS_DESIGN_CONTESTS = frozenset({"cn-desg", "can-desg"})
 _EFORMS_PREFIXES: tuple[tuple[str, NoticeType], ...] = (
     ("cn-", "open_call"),  # cn-standard, cn-social, cn-desg
     ("pin-", "prior_information"),  # pin-only, pin-buyer, pin-cfc-standard, ...
@@ -101,6 +103,7 @@ def eforms_fields(root: Element) -> dict[str, Any]:
     value, currency = _eforms_value(root, project, lots)
     publication_id = _ef_text(root, ".//efac:Publication/efbc:NoticePublicationID")
     published = _ef_text(root, ".//efac:Publication/efbc:PublicationDate") or _ef_text(root, "cbc:IssueDate")
+    contest = _ef_text(root, "cbc:NoticeTypeCode").lower() in _EFORMS_DESIGN_CONTESTS
     fields = {
         "tender_id": f"ted:{_eforms_id(root, publication_id)}",
         "source": "ted",
@@ -118,7 +121,9 @@ def eforms_fields(root: Element) -> dict[str, Any]:
         "deadline": _eforms_deadline(root, buyer_country),
         "url": f"https://ted.europa.eu/en/notice/-/detail/{publication_id}" if publication_id else None,
         "titles": titles,
-        "contract_nature": _eforms_nature(parts),
+        # A design contest buys a design (a service), as TED-XML's forms F12/F13 are read (``matcher.ingest.ted``).
+        "contract_nature": "services" if contest else _eforms_nature(parts),
+        "design_contest": contest,
         "aliases": _eforms_aliases(_ef_text(root, "cbc:ID"), _ef_text(root, "cbc:VersionID")),
     }
     return {**fields, **_eforms_changes(root, fields)}

@@ -274,11 +274,16 @@ def _ted_export_fields(root: Element) -> dict[str, Any]:
         "url": _ted_url(doc, doc_id),
         "titles": titles,
         "contract_nature": _ted_nature(doc),
+        "design_contest": _ted_document_type(doc.codif) in _DESIGN_CONTESTS,
     }
 
 
+def _ted_document_type(codif: Element) -> str:
+    return (_section(codif, "TD_DOCUMENT_TYPE").get("CODE") or "").strip().upper()
+
+
 def _ted_notice_type(codif: Element) -> NoticeType:
-    code = (_section(codif, "TD_DOCUMENT_TYPE").get("CODE") or "").strip().upper()
+    code = _ted_document_type(codif)
     if code not in _TED_NOTICE_TYPES:
         log.debug("TD_DOCUMENT_TYPE %r is not mapped; reading it as 'other'", code)
     return _TED_NOTICE_TYPES.get(code, "other")
@@ -288,7 +293,7 @@ def _ted_nature(doc: _TedExport) -> Nature | None:
     """TED's coded contract nature (1 works, 2 supplies, 4 services); any other code (TED's list also has
     combined, other and not-applicable values) defers to the form's TYPE_CONTRACT (CTYPE in the 2014
     forms, VALUE in the defence forms). Design contests (D, R; forms F12/F13) buy a design: services."""
-    if (_section(doc.codif, "TD_DOCUMENT_TYPE").get("CODE") or "").strip().upper() in _DESIGN_CONTESTS:
+    if _ted_document_type(doc.codif) in _DESIGN_CONTESTS:
         return "services"
     coded = _TED_NATURES.get((_section(doc.codif, "NC_CONTRACT_NATURE").get("CODE") or "").strip())
     if coded is not None:

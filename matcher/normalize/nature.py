@@ -178,6 +178,20 @@ def firm_natures(firm: FirmProfile, inferred: Sequence[tuple[str, float]] = ()) 
     return {n: w / grand for n, w in totals.items()} if grand > 0 else {}
 
 
+def main_natures(natures: Mapping[str, float]) -> tuple[str, ...]:
+    """The natures a firm mostly sells (``firm_natures``): those with at least half the main one's share; ()
+    when nothing is known."""
+    top = max(natures.values(), default=0.0)
+    return tuple(n for n, share in natures.items() if top > 0 and share >= top / 2)
+
+
+def design_contest_codes(codes: Sequence[str]) -> list[str]:
+    """The codes of a design contest that can say what it buys. A design contest acquires a plan or design
+    chosen by a jury (Directive 2014/24/EU, art. 2(1)(21)); its construction codes (CPV 45, UNSPSC 72 works)
+    name the building to be designed: "Construction work for school buildings" on an architects' contest."""
+    return [code for code in codes if nature_of_code(code) != "works"]
+
+
 def nature_fit(
     firm_natures: Mapping[str, float], tender_nature: str | None, tender_codes: Sequence[str] = ()
 ) -> float:

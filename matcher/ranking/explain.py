@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from matcher.normalize.codes import codebook
+from matcher.ranking.features import is_designer
 from matcher.ranking.reasons import summary
 from matcher.ranking.signals import NEUTRAL, SIGNALS, Signals, country_fact, value_fact
 from matcher.ranking.terms import keyword_found
@@ -112,6 +113,14 @@ def _nature(signals: Signals) -> Reason | None:
     return None
 
 
+def _design_contest(signals: Signals, tender: Tender) -> list[Reason]:
+    """A design contest shown to a firm that is no designer (``is_designer``): it buys a design, whatever
+    building its codes and words name."""
+    if not tender.design_contest or is_designer(signals.firm_offers):
+        return []
+    return [Reason(kind="design_contest", params={"offers": list(signals.firm_offers)})]
+
+
 def _track_record(signals: Signals) -> list[Reason]:
     """Past wins and partner decisions (their notes, when the signal says something)."""
     found: list[Reason] = []
@@ -155,7 +164,8 @@ def explain(
     ]
     missing = signals.guard.missing[:MAX_TERMS]
     concerns = [
-        *[f for f in facts if f.kind not in POSITIVE_FACTS], *_closing_soon(tender, now, closing_days),
+        *_design_contest(signals, tender), *[f for f in facts if f.kind not in POSITIVE_FACTS],
+        *_closing_soon(tender, now, closing_days),
         *_language(firm, tender),
         *([Reason(kind="missing_distinctive_terms", params={"terms": missing})] if missing else []),
     ]

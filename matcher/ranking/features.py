@@ -24,7 +24,7 @@ from matcher.feature_set import NEUTRAL as NEUTRAL
 from matcher.feature_set import SIGNALS as SIGNALS
 from matcher.normalize.codes import compare
 from matcher.normalize.currencies import to_eur
-from matcher.normalize.nature import firm_natures, nature_fit
+from matcher.normalize.nature import design_contest_codes, firm_natures, main_natures, nature_fit, nature_of_code
 from matcher.normalize.suppliers import name_key
 from matcher.schema import FirmProfile, Tender, code_labels
 from matcher.search.lexical import LexicalModel, TermGuard
@@ -77,6 +77,7 @@ class CandidateBatch:
     values_eur: np.ndarray  # NaN when unknown
     buyers: list[str] = field(default_factory=list)  # buyer_key per tender ('' when unknown)
     natures: list[str | None] = field(default_factory=list)  # contract nature per tender (None when unknown)
+    contests: list[int] = field(default_factory=list)  # positions of the design contests (``matchable_codes``)
 
     def __len__(self) -> int:
         return len(self.tenders)
@@ -148,6 +149,7 @@ def prepare_candidates(tenders: Sequence[Tender], lexical: LexicalModel, labels:
         values_eur=np.array([f.value_eur for f in facts], dtype=np.float64),
         buyers=[f.buyer for f in facts],
         natures=[t.contract_nature for t in tenders],
+        contests=[i for i, t in enumerate(tenders) if t.design_contest],
     )
 
 
@@ -199,11 +201,32 @@ def weighted_codes(firm_codes: Sequence[str], inferred: Sequence[tuple[str, floa
             *((c, INFERRED_CODE_WEIGHT * conf) for c, conf in inferred if c not in confirmed and conf > 0)]
 
 
+def is_designer(offers: Sequence[str]) -> bool:
+    """Whether a firm that mostly sells ``offers`` (``main_natures``) may design: it provides services, or
+    nothing says what it sells."""
+    return not offers or "services" in offers
+
+
+def matchable_codes(
+    tender: Tender, inferred: Sequence[tuple[str, float]], designer: bool
+) -> tuple[Sequence[str], Sequence[tuple[str, float]]]:
+    """The notice's codes and the firm's suggested codes that may match each other. On a design contest
+    (``Tender.design_contest``) only the codes of what it buys count (``design_contest_codes``), and a services
+    code suggested to a firm that is no designer (``is_designer``) does not: a builder's suggested "Architects'
+    services" made an architects' contest its first result (tests/services/test_near_neighbours.py)."""
+    if not tender.design_contest:
+        return tender.codes, inferred
+    kept = inferred if designer else [(c, w) for c, w in inferred if nature_of_code(c) != "services"]
+    return design_contest_codes(tender.codes), kept
+
+
 def code_scores(
-    firm_codes: Sequence[str], batch: CandidateBatch, inferred: Sequence[tuple[str, float]] = ()
+    firm_codes: Sequence[str], batch: CandidateBatch, inferred: Sequence[tuple[str, float]] = (),
+    designer: bool = True,
 ) -> np.ndarray:
     """Best weighted code similarity per tender (see ``weighted_codes``); NEUTRAL when the firm has no codes,
-    confirmed or inferred, or the tender has none."""
+    confirmed or inferred, or the tender has none. A design contest matches only its ``matchable_codes``
+    (0 when none of them is left to match)."""
     out = np.full(len(batch), NEUTRAL)
     codes = weighted_codes(firm_codes, inferred)
     if not codes or not batch.codes:
@@ -216,6 +239,11 @@ def code_scores(
     per_tender = np.append(best, np.float32(0.0))[batch.code_table].max(axis=1)
     has_codes = batch.has_codes
     out[has_codes] = per_tender[has_codes]
+    for i in batch.contests:
+        if has_codes[i]:
+            tender_codes, suggested = matchable_codes(batch.tenders[i], inferred, designer)
+            out[i] = max((weight * code_similarity(firm_code, code) for firm_code, weight
+                          in weighted_codes(firm_codes, suggested) for code in tender_codes), default=0.0)
     return out
 
 
@@ -294,7 +322,7 @@ def candidate_columns(
     return {
         "dense": np.clip(np.asarray(dense, dtype=np.float64), 0.0, 1.0),
         "lexical": lexical_scores(firm, batch, lexical, inferred),
-        "codes": code_scores(firm.codes, batch, inferred),
+        "codes": code_scores(firm.codes, batch, inferred, is_designer(main_natures(firm_natures(firm, inferred)))),
         "nature": nature_scores(firm, batch, inferred),
         "country": country_scores(firm, batch),
         "value": value_scores(firm, batch),

@@ -57,6 +57,10 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         "country_not_target": "not a target country: {countries} (targets: {targets})",
         "contract_nature_mismatch": "{nature}; the firm {offers}",
         "missing_distinctive_terms": "does not mention the firm's distinctive terms {terms}",
+        "design_contest": (
+            "published as a design contest: the buyer acquires a plan or design chosen by a jury, not the goods or "
+            "works it names; the firm {offers}"
+        ),
     },
     "ko": {
         "similar_text": "공고 내용이 회사 소개와 {strength}",
@@ -84,6 +88,10 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         "country_not_target": "목표 국가가 아님: {countries} (목표: {targets})",
         "contract_nature_mismatch": "{nature} 계약이나, 회사는 {offers}",
         "missing_distinctive_terms": "회사 핵심어가 공고에 없음: {terms}",
+        "design_contest": (
+            "설계 공모: 심사위원단이 고른 설계안을 구매하는 공고로, 공고에 나오는 물품이나 공사를 발주하지 않음. "
+            "회사는 {offers}"
+        ),
     },
 }
 

@@ -14,12 +14,14 @@ import numpy as np
 from matcher.errors import MatcherError
 from matcher.normalize.codes import code_overlap
 from matcher.normalize.currencies import to_eur
-from matcher.normalize.nature import firm_natures
+from matcher.normalize.nature import firm_natures, main_natures
 from matcher.ranking.features import (
     FEATURES,
     HISTORY_PARTS,
     NEUTRAL,
     SIGNALS,
+    is_designer,
+    matchable_codes,
     prepare_candidates,
     signal_matrix,
     term_guards,
@@ -171,9 +173,7 @@ def score_candidates(
 def main_offers(firm: FirmProfile, inferred: Sequence[tuple[str, float]] = ()) -> tuple[str, ...]:
     """What the firm sells, for the reasons' words: its stated ``offers``, else the natures its own words and
     codes mostly point to (at least half the share of the main one), as the nature signal weighs them."""
-    natures = firm_natures(firm, inferred)
-    top = max(natures.values(), default=0.0)
-    return tuple(n for n, share in natures.items() if top > 0 and share >= top / 2)
+    return main_natures(firm_natures(firm, inferred))
 
 
 def code_matches(
@@ -197,7 +197,9 @@ def code_matches(
 def describe(scored: ScoredCandidates, i: int, lexical: LexicalModel) -> Signals:
     """The full Signals of candidate ``i``, with the reasons worded (done only for the results shown)."""
     firm, tender = scored.firm, scored.tenders[i]
-    matches = code_matches(firm.codes, tender.codes, scored.inferred, scored.keywords)
+    offers = main_offers(firm, scored.inferred)
+    tender_codes, suggested = matchable_codes(tender, scored.inferred, is_designer(offers))
+    matches = code_matches(firm.codes, tender_codes, suggested, scored.keywords)
     signals = Signals(
         dict(zip(FEATURES, scored.matrix[i].tolist(), strict=True)),
         guard=scored.guards[i],
@@ -208,7 +210,7 @@ def describe(scored: ScoredCandidates, i: int, lexical: LexicalModel) -> Signals
         country_note=country_note(firm, tender),
         value_note=value_note(firm, tender),
         tender_nature=getattr(tender, "contract_nature", None),
-        firm_offers=main_offers(firm, scored.inferred),
+        firm_offers=offers,
     )
     for name, notes in scored.notes.items():
         setattr(signals, f"{name}_note", notes[i])

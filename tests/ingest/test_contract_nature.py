@@ -149,3 +149,53 @@ def test_firm_offers_from_csv_and_json(tmp_path: Path) -> None:
     listed.write_text(json.dumps([{"firm_id": "a", "name": "A", "description": "pumps", "offers": ["supplies"]}]))
     [firm] = list(read_firms(listed))
     assert isinstance(firm, FirmProfile) and firm.offers == ["supplies"]
+
+
+@pytest.mark.parametrize(("path", "contest"), [
+    (CASES / "design_contest_school_fr_046639-2019.xml", True),  # TD_DOCUMENT_TYPE D, form F12
+    (CASES / "design_contest_health_centre_fr_286093-2021.xml", True),
+    (CASES / "school_new_build_de_282113-2016.xml", False),  # a contract notice for the works
+    (TED / "award_it_331730-2021.xml", False),
+])
+def test_ted_design_contests_are_marked(path: Path, contest: bool) -> None:
+    assert ted_notice(path).design_contest is contest
+
+
+def test_a_design_contest_result_is_marked_too() -> None:
+    contest = CASES / "design_contest_school_fr_046639-2019.xml"
+    data = contest.read_bytes().replace(b'TD_DOCUMENT_TYPE CODE="D"', b'TD_DOCUMENT_TYPE CODE="R"')
+    result = ted_notice(contest, data)
+    assert (result.design_contest, result.notice_type) == (True, "award")
+
+
+@pytest.mark.parametrize(("code", "contest", "nature"), [
+    ("cn-standard", False, "supplies"), ("cn-desg", True, "services"), ("can-desg", True, "services"),
+])
+def test_eforms_design_contests_are_marked_and_buy_a_design(code: str, contest: bool, nature: str) -> None:
+    notice = TED / "eforms_cn_it_open_accel.xml"
+    data = notice.read_bytes()
+    assert b">cn-standard<" in data
+    read = ted_notice(notice, data.replace(b">cn-standard<", f">{code}<".encode()))
+    assert (read.design_contest, read.contract_nature) == (contest, nature)
+
+
+def test_a_notice_stored_before_design_contests_were_read_hashes_as_it_was_indexed() -> None:
+    """``Tender.design_contest`` came after stores were written: a stored notice, read back with the field at
+    its default, must keep the hash its index recorded (the index serves only notices whose hash it holds)."""
+    import hashlib
+
+    notice = ted_notice(CASES / "school_new_build_de_282113-2016.xml")
+    before = {k: v for k, v in notice.model_dump(mode="json").items() if k != "design_contest"}
+    old_hash = hashlib.sha256(json.dumps(before, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    assert Tender.from_stored(json.dumps(before)).content_hash() == old_hash == notice.content_hash()
+    assert notice.model_copy(update={"design_contest": True}).content_hash() != old_hash
+
+
+def test_tender_table_design_contest_column(tmp_path: Path) -> None:
+    table = tmp_path / "tenders.csv"
+    table.write_text("tender_id,title,design_contest\na,School design contest,true\nb,School works,\n"
+                     "c,Something,perhaps\n", encoding="utf-8")
+    items = list(read_tender_table(table))
+    assert [item.design_contest for item in items if isinstance(item, Tender)] == [True, False]
+    [bad] = [item for item in items if isinstance(item, Rejected)]
+    assert bad.record == "tenders.csv:4" and bad.reason.startswith("design_contest: Input should be a valid boolean")

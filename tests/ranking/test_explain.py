@@ -200,6 +200,19 @@ def test_contract_nature_fit_is_a_reason_and_a_mismatch_a_concern() -> None:
     assert unknown == Explanation(deadline=unknown.deadline, country_fit="", value_fit="")
 
 
+def test_a_design_contest_is_a_concern_for_a_firm_that_does_not_design() -> None:
+    contest = tender(title="Concours de maîtrise d'oeuvre : école primaire", design_contest=True,
+                     codes=["CPV:71221000", "CPV:45214200"])
+    builder = explain(signals(tender_nature="services", firm_offers=("works",)), firm(), contest, NOW)
+    assert kinds(builder.concerns) == ["design_contest"]
+    assert builder.summary[-1] == ("concern: published as a design contest: the buyer acquires a plan or design "
+                                   "chosen by a jury, not the goods or works it names; the firm builds (works)")
+    for offers in (("services",), ("works", "services"), ()):  # a designer, or nothing known: no concern
+        assert "design_contest" not in kinds(explain(signals(firm_offers=offers), firm(), contest, NOW).concerns)
+    works = tender(codes=["CPV:45214200"])  # an ordinary notice is never one
+    assert "design_contest" not in kinds(explain(signals(firm_offers=("works",)), firm(), works, NOW).concerns)
+
+
 def test_neutral_facts_are_neither_reasons_nor_concerns() -> None:
     out = explain(signals(), firm(), tender(value=2_000_000, currency="EUR"), NOW)  # no range, no targets
     assert not out.reasons and not out.concerns and not out.summary

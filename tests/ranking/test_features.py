@@ -56,3 +56,35 @@ def test_extra_columns_carry_history_parts() -> None:
     signals = compute_signals(FIRMS[0], TENDERS, [0.1] * 4, lexical, extra)
     assert signals[0]["history"] == 0.8 and signals[0].history_note == "won twice from this buyer"
     assert signals[0]["pair_affinity"] == 0.3 and signals[0]["buyer_affinity"] == 0.5
+
+
+# A design contest buys a design (Directive 2014/24/EU, art. 2(1)(21)); its construction codes name the building.
+CONTEST = Tender(tender_id="t:5", source="t", title="Design contest for a primary school", design_contest=True,
+                 contract_nature="services", codes=["CPV:71221000", "CPV:45214200"])
+# ted:121131-2017: a 150 kV line's construction published on the design-contest form F12
+POWER_LINE_CONTEST = Tender(tender_id="t:6", source="t", title="150 kV overhead line", design_contest=True,
+                            contract_nature="services", codes=["CPV:31321100"])
+SCHOOL_WORKS = Tender(tender_id="t:7", source="t", title="New primary school building", contract_nature="works",
+                      codes=["CPV:71221000", "CPV:45214200"])
+ARCHITECTS_SERVICES = [("CPV:71221000", 1.0)]  # suggested from the description, as ranking weighs suggestions
+
+
+def test_a_design_contest_matches_only_the_codes_of_what_it_buys() -> None:
+    from matcher.ranking.signals import describe, score_candidates
+
+    tenders = [CONTEST, POWER_LINE_CONTEST, SCHOOL_WORKS]
+    lexical = LexicalModel().fit([t.text() for t in tenders])
+    cases = [  # firm, code signal on: the contest, the power-line contest, the same codes on a works notice
+        (FirmProfile(firm_id="builder", name="B", description="Building contractor for schools and hospitals",
+                     codes=["CPV:45214200"]), [0.0, 0.0, 1.0]),
+        (FirmProfile(firm_id="architect", name="A", description="Architectural design practice for schools; "
+                     "design services and site supervision"), [0.8, 0.0, 0.8]),
+        (FirmProfile(firm_id="lines", name="L", description="Electrical works contractor building overhead lines",
+                     codes=["CPV:31321100"]), [0.0, 1.0, 0.8]),  # the suggestion counts off contests
+    ]
+    column = FEATURES.index("codes")
+    for firm, expected in cases:
+        scored = score_candidates(firm, tenders, [0.0] * 3, lexical, inferred=ARCHITECTS_SERVICES)
+        assert np.allclose(scored.matrix[:, column], expected), firm.firm_id
+        for i, value in enumerate(expected):  # the reasons name exactly the codes that counted
+            assert bool(describe(scored, i, lexical).code_matches) == (value > 0), (firm.firm_id, i)

@@ -49,6 +49,7 @@ SAMPLES: list[Reason] = [
     Reason(kind="country_not_target", params={"countries": ["FR"], "targets": ["KE", "VN"]}),
     Reason(kind="contract_nature_mismatch", params={"nature": "services", "offers": ["supplies", "works"]}),
     Reason(kind="missing_distinctive_terms", params={"terms": ["cryostat"]}),
+    Reason(kind="design_contest", params={"offers": ["works"]}),
     Reason(kind="code_match", params={"level": "exact", "label": "Ambulances", "code": "CPV 34114121",
                                       "firm_code": "CPV:34114121", "origin": "keyword", "keyword": "구급차"}),
 ]

@@ -102,6 +102,15 @@ def test_untrusted_text_is_text_and_only_http_links(world: World, visitor: Visit
     assert not lxml.html.fromstring(html).xpath("//a[@rel='external noopener noreferrer']")
 
 
+def test_a_design_contest_says_so_beside_its_notice_type(world: World, visitor: Visitor) -> None:
+    matcher = world.matcher
+    contest = matcher.get_tender(CZECH).model_copy(update={"tender_id": "ted:900005-2021", "design_contest": True})
+    matcher.upsert_tenders([contest])
+    shown = "call for tenders (design contest: the buyer acquires a plan or design chosen by a jury)"
+    assert shown in page_text(page(visitor("officer"), contest.tender_id))
+    assert "design contest" not in page_text(page(visitor("officer"), CZECH))
+
+
 def test_unknown_future_and_malformed_notices_are_404(world: World, visitor: Visitor) -> None:
     client = visitor("partner")
     future = Tender.model_validate({
