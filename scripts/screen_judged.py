@@ -28,6 +28,10 @@ profile group, the shipped scorer first:
 - ``offnature``: a code match through a notice's code whose nature (supplies, services, works) is not the
   nature the notice states it buys discounted: a design contest's works codes name the building designed, a
   supply notice's repair code the after-sales service, not the purchase.
+- ``decisions``: partner decisions, measured as ``matcher evaluate --judged --decisions`` measures them (approve
+  each profile's best judged notice outside its top 10, reject its worst inside), with the pull towards the
+  approved notice and the push away from the rejected one of ``matcher.ranking.feedback`` scaled, or their
+  likeness measured by the text cosine alone.
 - ``keywords``: ranking with a profile's keywords translated into codes ahead of the other suggestions
   (``matcher.search.code_inference.keyword_suggestions``, ``Inferred.ranked``): none (ranking before the
   Korean labels' translations), those in a script no notice uses (what ranking reads), or every keyword, at
@@ -36,7 +40,7 @@ profile group, the shipped scorer first:
 Usage (results in evaluation/RESULTS.md):
 
     MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py \
-        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|floor
+        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|decisions|floor
 """
 
 from __future__ import annotations
@@ -56,9 +60,11 @@ from tune_judged import Prepared, prepare  # run as a script: scripts/ is on the
 
 from matcher.config import get_settings
 from matcher.evaluate.judged import JudgedProfile, load_judged, mean_metrics, profile_metrics
+from matcher.evaluate.judged_decisions import decision_effect
 from matcher.evaluate.judged_methods import Corpus
 from matcher.normalize.nature import firm_natures, nature_of_code
 from matcher.pipeline import Matcher
+from matcher.ranking import feedback
 from matcher.ranking.features import FEATURES, code_similarity, prepare_candidates, weigh_inferred, weighted_codes
 from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
 from matcher.ranking.signals import score_candidates
@@ -487,10 +493,51 @@ def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> N
         report(name, rows)
 
 
+FeedbackSignal = Callable[..., list[tuple[float, str]]]
+
+
+def decisions(matcher: Matcher, judged: list[JudgedProfile]) -> None:
+    """The decision effect with ``feedback_signal``'s pull and push scaled (``value = 0.5 + (pull * a - push *
+    b) / 2``), or either likeness by the text cosine alone. The recommender reads ``feedback_signal`` from its
+    module, so each variant takes its place there for one run."""
+    import matcher.services.recommender as recommender
+
+    shipped: FeedbackSignal = feedback.feedback_signal
+    namespace = vars(recommender)  # where ``Recommender`` looks the signal up
+
+    def variant(pull: float, push: float, pull_codes: bool = True, push_codes: bool = True) -> FeedbackSignal:
+        def signal(ids: Sequence[str], vectors: np.ndarray, statuses: dict[str, str], approved: feedback.Decided,
+                   rejected: feedback.Decided, codes: Sequence[Sequence[str]] = ()) -> list[tuple[float, str]]:
+            toward = feedback.likeness(vectors, codes if pull_codes else (), approved) * pull
+            away = feedback.likeness(vectors, codes if push_codes else (), rejected) * push
+            decided = len(approved.vectors) or len(rejected.vectors)
+            return [value if statuses.get(tid) in ("approved", "proposed") or not decided
+                    else (float(np.clip(0.5 + (toward[i] - away[i]) / 2, 0.0, 1.0)), "")
+                    for i, (tid, value) in enumerate(zip(ids, shipped(ids, vectors, statuses, approved, rejected,
+                                                                      codes), strict=True))]
+        return signal
+
+    variants: dict[str, FeedbackSignal] = {
+        "shipped": shipped, "same as shipped": variant(1.0, 1.0), "no pull": variant(0.0, 1.0),
+        "no push": variant(1.0, 0.0), "push by text only": variant(1.0, 1.0, push_codes=False),
+        "pull by text only": variant(1.0, 1.0, pull_codes=False), "push x 0.5": variant(1.0, 0.5),
+        "push x 1.5": variant(1.0, 1.5), "push x 2": variant(1.0, 2.0), "pull x 0.5": variant(0.5, 1.0),
+    }
+    try:
+        for name, signal in variants.items():
+            namespace["feedback_signal"] = signal
+            effect = decision_effect(matcher, judged)
+            print(f"{name:30s} {effect.decided}/{effect.profiles} profiles  nDCG@10 of the other notices "
+                  f"{effect.ndcg_before:.3f} -> {effect.ndcg_after:.3f}  median rank of the other relevant "
+                  f"{effect.other_relevant_rank_before:.1f} -> {effect.other_relevant_rank_after:.1f}", flush=True)
+    finally:
+        namespace["feedback_signal"] = shipped
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
-                                               "ownnature", "trust", "agree", "views", "floor"))
+                                               "ownnature", "trust", "agree", "views", "decisions", "floor"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     args = parser.parse_args()
     matcher = Matcher(get_settings())
@@ -499,6 +546,9 @@ def main() -> None:
     on_profiles = {"keywords": keywords, "ownnature": ownnature, "trust": trust, "agree": agree}
     if args.experiment in on_profiles:
         on_profiles[args.experiment](matcher, corpus, tune)
+        return
+    if args.experiment == "decisions":
+        decisions(matcher, tune)
         return
     if args.experiment == "floor":
         floor(matcher, [args.judged, args.judged.with_name("judged_fresh.json")])

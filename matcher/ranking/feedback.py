@@ -39,8 +39,8 @@ def feedback_signal(
     candidate_codes: Sequence[Sequence[str]] = (),
 ) -> list[tuple[float, str]]:
     """(value, note) per candidate, in candidate order."""
-    pull = _likeness(candidate_vectors, candidate_codes, approved)
-    push = _likeness(candidate_vectors, candidate_codes, rejected)
+    pull = likeness(candidate_vectors, candidate_codes, approved)
+    push = likeness(candidate_vectors, candidate_codes, rejected)
     approved_vectors, rejected_vectors = approved.vectors, rejected.vectors
     out: list[tuple[float, str]] = []
     for i, tender_id in enumerate(candidate_ids):
@@ -58,7 +58,7 @@ def feedback_signal(
     return out
 
 
-def _likeness(vectors: np.ndarray, codes: Sequence[Sequence[str]], decided: Decided) -> np.ndarray:
+def likeness(vectors: np.ndarray, codes: Sequence[Sequence[str]], decided: Decided) -> np.ndarray:
     """Per candidate, its best likeness to one of the decided tenders: the mean of the text cosine and the
     code closeness (the text cosine alone when codes are not given)."""
     if not len(decided.vectors) or not len(vectors):
