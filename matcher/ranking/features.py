@@ -274,10 +274,9 @@ def value_scores(firm: FirmProfile, batch: CandidateBatch) -> np.ndarray:
     return out
 
 
-def nature_scores(firm: FirmProfile, batch: CandidateBatch, inferred: Sequence[tuple[str, float]] = ()) -> np.ndarray:
-    """How well what each notice buys (supplies, services, works) fits what the firm sells
-    (``matcher.normalize.nature``); NEUTRAL when either side is unknown."""
-    natures = firm_natures(firm, inferred)
+def nature_scores(natures: Mapping[str, float], batch: CandidateBatch) -> np.ndarray:
+    """How well what each notice buys (supplies, services, works) fits what the firm sells, its
+    ``firm_natures`` (``matcher.normalize.nature``); NEUTRAL when either side is unknown."""
     if not natures:
         return np.full(len(batch), NEUTRAL)
     return np.array([nature_fit(natures, nature, tender.codes)
@@ -319,11 +318,12 @@ def candidate_columns(
 ) -> dict[str, np.ndarray]:
     """The features this room computes (``computed_by("candidates")`` in ``matcher.feature_set``), one
     array per feature over the batch."""
+    natures = firm_natures(firm, inferred)
     return {
         "dense": np.clip(np.asarray(dense, dtype=np.float64), 0.0, 1.0),
         "lexical": lexical_scores(firm, batch, lexical, inferred),
-        "codes": code_scores(firm.codes, batch, inferred, is_designer(main_natures(firm_natures(firm, inferred)))),
-        "nature": nature_scores(firm, batch, inferred),
+        "codes": code_scores(firm.codes, batch, inferred, is_designer(main_natures(natures))),
+        "nature": nature_scores(natures, batch),
         "country": country_scores(firm, batch),
         "value": value_scores(firm, batch),
     }
