@@ -1,5 +1,9 @@
 """Screen a ranking idea on the judged TUNING half before it is built into the product (never the report half).
 
+``--split all`` screens every profile of a file used for development instead: the second and third fresh sets
+became development sets on 2026-12-04 (evaluation/RESULTS.md), and a set is never screened before its one
+held-out reading.
+
 Each experiment starts from the shipped scorer's features over every opportunity notice, computed as
 ``scripts/tune_judged.py`` computes them, and prints mean nDCG@10, p@5 and p@5h overall and nDCG@10 per
 profile group, the shipped scorer first:
@@ -18,7 +22,7 @@ profile group, the shipped scorer first:
 - ``breadth``: the code signal discounted by the number of CPV groups a notice spans.
 - ``ownnature``: the suggested codes ranking reads kept to the natures the firm's own words (cues) and
   confirmed codes say it sells: a builder's inferred "Architects' services" dropped (or replaced by the next
-  suggestion of a nature it sells).
+  suggestion of a nature it sells); every nature, or only services, works or supplies suggestions.
 - ``trust``: the first five suggestions kept only above a confidence (absolute, or relative to the best) or
   only when stored notices voted for them (not ``labels`` alone): a wrong suggestion pulls a services firm's
   ranking off (judged_fresh3.json), a filter must not silence the right ones.
@@ -31,7 +35,9 @@ profile group, the shipped scorer first:
 - ``decisions``: partner decisions, measured as ``matcher evaluate --judged --decisions`` measures them (approve
   each profile's best judged notice outside its top 10, reject its worst inside), with the pull towards the
   approved notice and the push away from the rejected one of ``matcher.ranking.feedback`` scaled, or their
-  likeness measured by the text cosine alone.
+  likeness measured by the text cosine alone, or the push going only through the rejected notice's codes that
+  the firm's own codes (confirmed, or confirmed and suggested) do not already reach at the group or class
+  level; ``--only-new`` runs the shipped signal and these last variants.
 - ``keywords``: ranking with a profile's keywords translated into codes ahead of the other suggestions
   (``matcher.search.code_inference.keyword_suggestions``, ``Inferred.ranked``): none (ranking before the
   Korean labels' translations), those in a script no notice uses (what ranking reads), or every keyword, at
@@ -46,6 +52,7 @@ Usage (results in evaluation/RESULTS.md):
 from __future__ import annotations
 
 import argparse
+import inspect
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -385,7 +392,7 @@ def ownnature(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> 
         return [pair for pair in allowed if pair in first]
 
     variants: list[tuple[str, float, bool, str | None]] = [("shipped", 0.0, False, None)]
-    for o in (None, "services", "works"):
+    for o in (None, "services", "works", "supplies"):
         for t in (0.01, 0.5):
             for r in (False, True):
                 variants.append((f"own nature >= {t} x main{' refilled' * r}{f' ({o})' if o else ''}", t, r, o))
@@ -496,7 +503,7 @@ def keywords(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> N
 FeedbackSignal = Callable[..., list[tuple[float, str]]]
 
 
-def decisions(matcher: Matcher, judged: list[JudgedProfile]) -> None:
+def decisions(matcher: Matcher, judged: list[JudgedProfile], only_new: bool = False) -> None:
     """The decision effect with ``feedback_signal``'s pull and push scaled (``value = 0.5 + (pull * a - push *
     b) / 2``), or either likeness by the text cosine alone. The recommender reads ``feedback_signal`` from its
     module, so each variant takes its place there for one run."""
@@ -517,12 +524,52 @@ def decisions(matcher: Matcher, judged: list[JudgedProfile]) -> None:
                                                                       codes), strict=True))]
         return signal
 
+    # The firm being ranked (its confirmed codes and the suggestions ranking uses), for the variants that tell
+    # what a rejection teaches apart from what the firm's own codes say.
+    firm_codes: list[str] = []
+    confirmed_codes: list[str] = []
+    rank_tenders = recommender.Recommender._rank_tenders
+
+    def stash(self: Any, firm: Any, *args: Any, **kwargs: Any) -> Any:
+        bound = inspect.signature(rank_tenders).bind(self, firm, *args, **kwargs)
+        firm_codes[:] = [*firm.codes, *(c for c, _ in bound.arguments["inferred"])]
+        confirmed_codes[:] = firm.codes
+        return rank_tenders(self, firm, *args, **kwargs)
+
+    def outside_firm(level: float, text_when_covered: bool, confirmed: bool = False) -> FeedbackSignal:
+        """The rejected notices' codes that the firm's own codes reach at ``level`` or closer teach nothing
+        about the class: the push goes through the others only (by text alone when none is left, with
+        ``text_when_covered``)."""
+        def signal(ids: Sequence[str], vectors: np.ndarray, statuses: dict[str, str], approved: feedback.Decided,
+                   rejected: feedback.Decided, codes: Sequence[Sequence[str]] = ()) -> list[tuple[float, str]]:
+            mine = confirmed_codes if confirmed else firm_codes
+            kept = [[c for c in theirs if max((code_similarity(f, c) for f in mine), default=0.0) < level]
+                    for theirs in rejected.codes]
+            toward = feedback.likeness(vectors, codes, approved)
+            away = np.zeros(len(vectors), dtype=np.float32)
+            for r, left in enumerate(kept):
+                one = feedback.Decided(rejected.vectors[r:r + 1], [left] if left or not text_when_covered else [])
+                away = np.maximum(away, feedback.likeness(vectors, codes if one.codes else (), one))
+            decided = len(approved.vectors) or len(rejected.vectors)
+            return [value if statuses.get(tid) in ("approved", "proposed") or not decided
+                    else (float(np.clip(0.5 + (toward[i] - away[i]) / 2, 0.0, 1.0)), "")
+                    for i, (tid, value) in enumerate(zip(ids, shipped(ids, vectors, statuses, approved, rejected,
+                                                                      codes), strict=True))]
+        return signal
+
     variants: dict[str, FeedbackSignal] = {
         "shipped": shipped, "same as shipped": variant(1.0, 1.0), "no pull": variant(0.0, 1.0),
         "no push": variant(1.0, 0.0), "push by text only": variant(1.0, 1.0, push_codes=False),
         "pull by text only": variant(1.0, 1.0, pull_codes=False), "push x 0.5": variant(1.0, 0.5),
         "push x 1.5": variant(1.0, 1.5), "push x 2": variant(1.0, 2.0), "pull x 0.5": variant(0.5, 1.0),
     }
+    if only_new:
+        variants = {"shipped": shipped}
+    for level, name in ((0.5, "group"), (0.7, "class")):
+        variants[f"push through codes outside the firm's {name}"] = outside_firm(level, False)
+        variants[f"the same, by text alone when none is left ({name})"] = outside_firm(level, True)
+        variants[f"push through codes outside the firm's confirmed {name}"] = outside_firm(level, False, True)
+    recommender.Recommender._rank_tenders = stash  # type: ignore[method-assign]
     try:
         for name, signal in variants.items():
             namespace["feedback_signal"] = signal
@@ -532,6 +579,7 @@ def decisions(matcher: Matcher, judged: list[JudgedProfile]) -> None:
                   f"{effect.other_relevant_rank_before:.1f} -> {effect.other_relevant_rank_after:.1f}", flush=True)
     finally:
         namespace["feedback_signal"] = shipped
+        recommender.Recommender._rank_tenders = rank_tenders  # type: ignore[method-assign]
 
 
 def main() -> None:
@@ -539,16 +587,20 @@ def main() -> None:
     parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
                                                "ownnature", "trust", "agree", "views", "decisions", "floor"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
+    parser.add_argument("--only-new", action="store_true", help="decisions: the shipped signal and the newest variants")
+    parser.add_argument("--split", choices=("tune", "all"), default="tune",
+                        help="'all' screens every profile of a file used for development (the fresh sets have no "
+                             "tuning half); never a file's reported profiles before its one held-out reading")
     args = parser.parse_args()
     matcher = Matcher(get_settings())
     corpus = Corpus.of(matcher)
-    tune = [j for j in load_judged(args.judged) if j.split == "tune"]
+    tune = [j for j in load_judged(args.judged) if args.split == "all" or j.split == "tune"]
     on_profiles = {"keywords": keywords, "ownnature": ownnature, "trust": trust, "agree": agree}
     if args.experiment in on_profiles:
         on_profiles[args.experiment](matcher, corpus, tune)
         return
     if args.experiment == "decisions":
-        decisions(matcher, tune)
+        decisions(matcher, tune, only_new=args.only_new)
         return
     if args.experiment == "floor":
         floor(matcher, [args.judged, args.judged.with_name("judged_fresh.json")])
