@@ -38,6 +38,8 @@ profile group, the shipped scorer first:
   likeness measured by the text cosine alone, or the push going only through the rejected notice's codes that
   the firm's own codes (confirmed, or confirmed and suggested) do not already reach at the group or class
   level; ``--only-new`` runs the shipped signal and these last variants.
+- ``script``: the suggestions weighed less (x 0 or x 0.5), or only the first one or two kept, for profiles written
+  in a script the notices use (English...), without confirmed codes or all of them.
 - ``keywords``: ranking with a profile's keywords translated into codes ahead of the other suggestions
   (``matcher.search.code_inference.keyword_suggestions``, ``Inferred.ranked``): none (ranking before the
   Korean labels' translations), those in a script no notice uses (what ranking reads), or every keyword, at
@@ -46,7 +48,7 @@ profile group, the shipped scorer first:
 Usage (results in evaluation/RESULTS.md):
 
     MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py \
-        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|decisions|floor
+        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|decisions|floor|script
 """
 
 from __future__ import annotations
@@ -297,9 +299,12 @@ class WithSuggestions:
         """Profile ``i``'s cosine with every notice."""
         return np.asarray(self.documents @ self.queries[i])
 
-    def metrics(self, i: int, pairs: Sequence[tuple[str, float]]) -> tuple[Prepared, dict[str, float]]:
-        """Profile ``i`` ranked with the suggested (code, confidence) ``pairs``, and its metrics."""
-        inferred = weigh_inferred(list(pairs), INFERRED_RULE, INFERRED_FOR_RANKING)
+    def metrics(
+        self, i: int, pairs: Sequence[tuple[str, float]], scale: float = 1.0
+    ) -> tuple[Prepared, dict[str, float]]:
+        """Profile ``i`` ranked with the suggested (code, confidence) ``pairs`` (their ranking weights times
+        ``scale``), and its metrics."""
+        inferred = [(c, w * scale) for c, w in weigh_inferred(list(pairs), INFERRED_RULE, INFERRED_FOR_RANKING)]
         item = self.judged[i]
         scored = score_candidates(item.profile, self.corpus.tenders, self.dense(i).tolist(), self.lexical, None,
                                   inferred)
@@ -424,6 +429,32 @@ def trust(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None
     for name, keep in variants.items():
         report(name, [ranking.metrics(i, [(s.code, s.confidence) for s in first if keep(s, first)])
                       for i, first in enumerate(suggested)])
+
+
+def script(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None:
+    """Suggestions weighed less, or fewer of them, for a profile written in a script the notices use (English,
+    French...): its own words already reach the notices through the lexical and dense signals, and a wrong
+    suggestion pulls its ranking off; a Korean profile reaches them only through its suggestions. ``codes``
+    variants apply to every such profile, the others only to those without confirmed codes."""
+    ranking = WithSuggestions.of(matcher, corpus, judged)
+    suggested = [[(s.code, s.confidence) for s in matcher.suggestions.inferred(j.profile).ranked()[:MAX_SUGGESTIONS]]
+                 for j in judged]
+    notice_script = [not foreign_script(j.profile.text()) for j in judged]
+    print("  profiles in a notice script:", sum(notice_script), "of", len(judged), "; of them without codes:",
+          sum(n and not j.profile.codes for n, j in zip(notice_script, judged, strict=True)))
+    variants: list[tuple[str, float, int, bool]] = [("shipped", 1.0, INFERRED_FOR_RANKING, True)]
+    for with_codes in (False, True):
+        for scale in (0.0, 0.5):
+            variants.append((f"suggestions x {scale}{' (codes too)' * with_codes}", scale, INFERRED_FOR_RANKING,
+                             with_codes))
+        for k in (1, 2):
+            variants.append((f"first {k} suggestions{' (codes too)' * with_codes}", 1.0, k, with_codes))
+    for name, scale, k, with_codes in variants:
+        rows = []
+        for i, (j, pairs) in enumerate(zip(judged, suggested, strict=True)):
+            applies = notice_script[i] and (with_codes or not j.profile.codes)
+            rows.append(ranking.metrics(i, pairs[:k] if applies else pairs, scale if applies else 1.0))
+        report(name, rows)
 
 
 def agree(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile]) -> None:
@@ -585,7 +616,8 @@ def decisions(matcher: Matcher, judged: list[JudgedProfile], only_new: bool = Fa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
-                                               "ownnature", "trust", "agree", "views", "decisions", "floor"))
+                                               "ownnature", "trust", "agree", "views", "decisions", "floor",
+                                               "script"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     parser.add_argument("--only-new", action="store_true", help="decisions: the shipped signal and the newest variants")
     parser.add_argument("--split", choices=("tune", "all"), default="tune",
@@ -595,7 +627,7 @@ def main() -> None:
     matcher = Matcher(get_settings())
     corpus = Corpus.of(matcher)
     tune = [j for j in load_judged(args.judged) if args.split == "all" or j.split == "tune"]
-    on_profiles = {"keywords": keywords, "ownnature": ownnature, "trust": trust, "agree": agree}
+    on_profiles = {"keywords": keywords, "ownnature": ownnature, "trust": trust, "agree": agree, "script": script}
     if args.experiment in on_profiles:
         on_profiles[args.experiment](matcher, corpus, tune)
         return
