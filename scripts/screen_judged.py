@@ -40,6 +40,9 @@ profile group, the shipped scorer first:
   level; ``--only-new`` runs the shipped signal and these last variants.
 - ``script``: the suggestions weighed less (x 0 or x 0.5), or only the first one or two kept, for profiles written
   in a script the notices use (English...), without confirmed codes or all of them.
+- ``loso``: a learned re-ranker of the shipped top 100 trained on three development sets (``DEVELOPMENT_SETS``)
+  and scored on the fourth, each in turn, with the shipped features alone or with what says when to trust the
+  code signal (a notice's CPV breadth, the profile's codes, script and best suggestion's confidence).
 - ``keywords``: ranking with a profile's keywords translated into codes ahead of the other suggestions
   (``matcher.search.code_inference.keyword_suggestions``, ``Inferred.ranked``): none (ranking before the
   Korean labels' translations), those in a script no notice uses (what ranking reads), or every keyword, at
@@ -48,7 +51,7 @@ profile group, the shipped scorer first:
 Usage (results in evaluation/RESULTS.md):
 
     MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py \
-        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|decisions|floor|script
+        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|decisions|floor|script|loso
 """
 
 from __future__ import annotations
@@ -174,6 +177,105 @@ def reranker(corpus: Corpus, prepared: list[Prepared]) -> None:
             ranked = [ids[tops[k][i]] for i in np.argsort(-scores, kind="stable")]
             rows.append((prepared[k], profile_metrics(ranked[:50], prepared[k].judged.grades)))
         report(name, rows)
+
+
+#: The judged files screened on (the tuning half of the first, every profile of the others), in the order they
+#: were built. The first file's reported half and the first fresh set are held out.
+DEVELOPMENT_SETS = (("tuning half", "judged.json", "tune"), ("second fresh set", "judged_fresh2.json", "all"),
+                    ("third fresh set", "judged_fresh3.json", "all"), ("fourth fresh set", "judged_fresh4.json", "all"))
+
+
+@dataclass
+class Candidates:
+    """One profile's shipped top ``DEPTH``: their positions in the corpus, grades, shipped scores and the
+    columns a learned re-ranker may read."""
+
+    prepared: Prepared
+    top: np.ndarray
+    grades: np.ndarray
+    base: np.ndarray
+    columns: dict[str, np.ndarray]
+
+
+def candidates_of(matcher: Matcher, corpus: Corpus, prepared: Prepared, groups: np.ndarray) -> Candidates:
+    base = shipped_scores(prepared)
+    top = np.argsort(-base, kind="stable")[:DEPTH]
+    profile = prepared.judged.profile
+    first = matcher.suggestions.inferred(profile).ranked()[:INFERRED_FOR_RANKING]
+    codes = prepared.matrix[top, FEATURES.index("codes")]
+    breadth = np.log(groups[top])
+    has_codes, foreign = float(bool(profile.codes)), float(foreign_script(profile.text()))
+    columns = {
+        **{f"feature {name}": prepared.matrix[top, j] for j, name in enumerate(FEATURES)},
+        "term guard": prepared.guards[top], "shipped score": base[top],
+        "breadth": breadth,
+        "profile has codes": np.full(len(top), has_codes), "profile in a foreign script": np.full(len(top), foreign),
+        "best suggestion's confidence": np.full(len(top), max((x.confidence for x in first), default=0.0)),
+        "codes x has codes": codes * has_codes, "codes x foreign script": codes * foreign,
+        "codes x breadth": codes * breadth,
+    }
+    return Candidates(prepared, top, np.array([prepared.judged.grades.get(corpus.ids[i], 0) for i in top]),
+                      base[top], columns)
+
+
+#: The held-out sets: never trained or screened on, read once per candidate (``loso --held-out``).
+HELD_OUT_SETS = (("reported half", "judged.json", "report"), ("first fresh set", "judged_fresh.json", "all"))
+#: The candidates read on them, chosen on the leave-one-set-out table before the reading (RESULTS.md).
+HELD_OUT_CANDIDATES = (("trees depth=2", "+ breadth, profile facts"), ("trees depth=3", "+ breadth"))
+
+
+def loso(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False) -> None:
+    """A learned re-ranker of the shipped top ``DEPTH``, trained on the grades of three development sets and
+    scored on the fourth, each in turn (leave one set out): the shipped features alone (as ``reranker``), then
+    with what says when to trust the code signal (how many CPV groups a notice spans; whether the profile has
+    confirmed codes, is written in a script no notice uses, how confident its best suggestion is; and their
+    products with the code column)."""
+    groups = np.array([max(1, len({c[:7] for c in t.codes if c.startswith("CPV:")})) for t in corpus.tenders])
+    data: dict[str, list[Candidates]] = {}
+    for name, file, split in (*DEVELOPMENT_SETS, *(HELD_OUT_SETS if held_out else ())):
+        judged = [j for j in load_judged(folder / file) if split == "all" or j.split == split]
+        data[name] = [candidates_of(matcher, corpus, p, groups)
+                      for p in prepare(matcher, corpus, judged, SHIPPED_VARIANT)]
+    names = list(data[DEVELOPMENT_SETS[0][0]][0].columns)
+    plain = [n for n in names if n.startswith("feature ") or n in ("term guard", "shipped score")]
+    views = {"shipped features": plain, "+ breadth": [*plain, "breadth"],
+             "+ breadth, profile facts": [n for n in names if not n.startswith("codes x")], "+ interactions": names}
+    models: dict[str, Model | None] = {"shipped": None, "logistic C=1": partial(LogisticRegression, C=1.0,
+                                                                                  max_iter=3000)}
+    for depth in (2, 3):
+        models[f"trees depth={depth}"] = partial(HistGradientBoostingClassifier, max_depth=depth, max_iter=150,
+                                                 learning_rate=0.05, min_samples_leaf=40, random_state=0)
+    development = [name for name, _, _ in DEVELOPMENT_SETS]
+    for view, kept in views.items():
+        for model_name, make in models.items():
+            if make is None and view != "shipped features":
+                continue
+            if held_out and make is not None and (model_name, view) not in HELD_OUT_CANDIDATES:
+                continue
+            cells = []
+            # held out: trained on every development set, scored on the held-out sets only
+            for held in [name for name, _, _ in HELD_OUT_SETS] if held_out else development:
+                rows = []
+                if make is not None:
+                    train = [c for name in development if name != held for c in data[name]]
+                    x = np.vstack([np.column_stack([c.columns[n] for n in kept]) for c in train])
+                    y = np.concatenate([c.grades for c in train])
+                    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+                    # relevant = graded 1 or 2; a 2 weighs three times a 1
+                    model = make().fit((x - mean) / scale, (y >= 1).astype(int),
+                                       sample_weight=np.where(y == 2, 3.0, 1.0))
+                for c in data[held]:
+                    if make is None:
+                        scores = c.base
+                    else:
+                        x_held = np.column_stack([c.columns[n] for n in kept])
+                        scores = model.predict_proba((x_held - mean) / scale)[:, 1]
+                    ranked = [corpus.ids[c.top[i]] for i in np.argsort(-scores, kind="stable")]
+                    rows.append(profile_metrics(ranked[:50], c.prepared.judged.grades))
+                found = mean_metrics(rows)
+                cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}")
+            label = "shipped" if make is None else f"{model_name}, {view}"
+            print(f"{label:50s} " + " | ".join(cells), flush=True)
 
 
 def gates(corpus: Corpus, prepared: list[Prepared]) -> None:
@@ -617,8 +719,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
                                                "ownnature", "trust", "agree", "views", "decisions", "floor",
-                                               "script"))
+                                               "script", "loso"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
+    parser.add_argument("--held-out", action="store_true",
+                        help="loso: train on every development set, read the held-out sets once")
     parser.add_argument("--only-new", action="store_true", help="decisions: the shipped signal and the newest variants")
     parser.add_argument("--split", choices=("tune", "all"), default="tune",
                         help="'all' screens every profile of a file used for development (the fresh sets have no "
@@ -636,6 +740,9 @@ def main() -> None:
         return
     if args.experiment == "floor":
         floor(matcher, [args.judged, args.judged.with_name("judged_fresh.json")])
+        return
+    if args.experiment == "loso":
+        loso(matcher, corpus, args.judged.parent, held_out=args.held_out)
         return
     prepared = prepare(matcher, corpus, tune, SHIPPED_VARIANT)
     if args.experiment == "prf":
