@@ -109,28 +109,42 @@ def save_reranker(scorer: Scorer, models_dir: Path, training: dict[str, Any]) ->
     elif isinstance(scorer, TreeScorer):
         save_trees(scorer, folder / TREES_FILE)
         model = {"type": "trees", "name": scorer.name, "file": TREES_FILE, "params": scorer.params,
-                 "trees": len(scorer.roots), "sha256": _sha256(folder / TREES_FILE)}
+                 "trees": len(scorer.roots), "sha256": sha256_of(folder / TREES_FILE)}
     else:
         raise MatcherError(f"cannot save a scorer of type {type(scorer).__name__}")
-    manifest = {
-        "kind": KIND, "format": FORMAT, "features": list(FEATURES), "model": model, "training": training,
-        "versions": {p: version(p) for p in ("scikit-learn", "numpy", "tender-matcher")},
-    }
+    return write_manifest(folder, {"kind": KIND, "format": FORMAT, "features": list(FEATURES), "model": model,
+                                   "training": training})
+
+
+def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
+    """Write ``folder/manifest.json`` atomically (a temporary file, then a rename), with the versions of the
+    libraries that trained it, and return its path."""
+    manifest = {**manifest, "versions": {p: version(p) for p in ("scikit-learn", "numpy", "tender-matcher")}}
     partial = folder / "manifest.json.tmp"
     partial.write_text(json.dumps(manifest, indent=2, sort_keys=True))
     partial.replace(folder / "manifest.json")
     return folder / "manifest.json"
 
 
-def load_reranker(models_dir: Path) -> Scorer | None:
-    """The saved re-ranker, or None when there is none. A manifest that does not fit this code raises."""
-    path = models_dir / FOLDER / "manifest.json"
+def read_manifest(path: Path, what: str) -> dict[str, Any] | None:
+    """A saved model's manifest, or None when there is none; an unreadable one raises, naming ``what``."""
     if not path.exists():
         return None
     try:
         manifest = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
-        raise MatcherError(f"unreadable re-ranker manifest {path}: {exc}") from exc
+        raise MatcherError(f"unreadable {what} manifest {path}: {exc}") from exc
+    if not isinstance(manifest, dict):
+        raise MatcherError(f"unreadable {what} manifest {path}: not a JSON object")
+    return manifest
+
+
+def load_reranker(models_dir: Path) -> Scorer | None:
+    """The saved re-ranker, or None when there is none. A manifest that does not fit this code raises."""
+    path = models_dir / FOLDER / "manifest.json"
+    manifest = read_manifest(path, "re-ranker")
+    if manifest is None:
+        return None
     if manifest.get("kind") != KIND or manifest.get("format") != FORMAT:
         raise MatcherError(
             f"re-ranker {path} is {manifest.get('kind')!r} format {manifest.get('format')!r} "
@@ -144,13 +158,13 @@ def load_reranker(models_dir: Path) -> Scorer | None:
     return _model(manifest["model"], path)
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _trees(model: dict[str, Any], path: Path) -> TreeScorer:
     trees = path.parent / TREES_FILE
-    if not trees.exists() or _sha256(trees) != model.get("sha256"):
+    if not trees.exists() or sha256_of(trees) != model.get("sha256"):
         raise MatcherError(f"re-ranker {path} names {TREES_FILE} with sha256 {model.get('sha256')!r}, but {trees} "
                            "is missing or differs; retrain with `matcher train-ranker`")
     scorer = load_trees(trees, len(FEATURES), str(model.get("name", "trees")))

@@ -174,6 +174,11 @@ class CodeSuggestions:
         return weigh_inferred([(s.code, s.confidence) for s in self._ranked(firm)], INFERRED_RULE,
                               INFERRED_FOR_RANKING)
 
+    def best_confidence(self, firm: FirmProfile) -> float:
+        """The highest confidence among the suggestions ranking reads (0 when there are none): the judged
+        re-ranker reads it to tell how far the code signal can be trusted."""
+        return max((s.confidence for s in self._ranked(firm)), default=0.0)
+
     def translated_keywords(self, firm: FirmProfile) -> dict[str, str]:
         """The codes ranking reads that translate one of the firm's keywords, and that keyword (the reasons
         name it: "the code of the firm's keyword 구급차")."""

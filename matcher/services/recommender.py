@@ -17,6 +17,7 @@ from matcher.ranking.explain import make_match
 from matcher.ranking.features import code_prefixes
 from matcher.ranking.feedback import Decided, feedback_signal
 from matcher.ranking.fusion import Scorer, WeightedScorer, fuse, fuse_matrix, order
+from matcher.ranking.judged_reranker import JudgedReranker, load_judged_reranker, profile_facts
 from matcher.ranking.reranker import load_reranker, pick_scorer
 from matcher.ranking.signals import NEUTRAL, compute_signals, describe, score_candidates
 from matcher.schema import Award, FirmProfile, Match, Tender
@@ -56,6 +57,11 @@ class Recommender:
     def reranker(self) -> Scorer | None:
         """The saved re-ranker, loaded on first use so that ``train-ranker`` runs past a stale one."""
         return load_reranker(self.settings.models_dir)
+
+    @cached_property
+    def judged_reranker(self) -> JudgedReranker | None:
+        """The re-ranker learned from judged relevance, for firms without award history (loaded on first use)."""
+        return load_judged_reranker(self.settings.models_dir)
 
     @cached_property
     def calibration(self) -> Calibration | None:
@@ -212,9 +218,16 @@ class Recommender:
         scored = score_candidates(firm, tenders, [d for _, d in candidates], loaded.lexical, extra, inferred,
                                   keywords)
         scorer = pick_scorer(self.scorer, self.reranker, has_history=bool(wins))
-        scores = fuse_matrix(scored.matrix, scored.multipliers, scorer)
-        ranking = order(scores, [t.tender_id for t in tenders], k)
+        judged = None if wins else self.judged_reranker
         weights = scorer.weights()
+        if (judged is not None and judged.applies_to(self.settings.encoder, loaded.lexical.n_docs)
+                and isinstance(scorer, WeightedScorer)):
+            facts = profile_facts(firm, self.suggestions.best_confidence(firm))
+            scores = judged.scores(scored.matrix, scored.multipliers, tenders, facts, scorer)
+            weights = judged.trees.weights()  # what the trees split on, as the award-history trees report it
+        else:
+            scores = fuse_matrix(scored.matrix, scored.multipliers, scorer)
+        ranking = order(scores, [t.tender_id for t in tenders], k)
         return self._calibrated([
             make_match(firm, tenders[i], describe(scored, i, loaded.lexical), scores[i], rank, weights, now)
             for rank, i in enumerate(ranking, start=1)
