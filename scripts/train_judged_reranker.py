@@ -11,8 +11,9 @@ with a manifest naming the columns, the sets and the row counts.
 ``--leave-out NAME`` trains without one development set, to check that the product reproduces the
 leave-one-set-out figures of ``scripts/screen_judged.py loso`` on it (``matcher evaluate --judged``).
 
-``--calibrate`` also refits the fit-score calibration (``matcher.ranking.calibration``) for the new scores,
-on scores the trees did not train on: each development set ranked by trees trained on the other three
+``--calibrate`` also fits the re-ranker's own fit-score calibration (``matcher.ranking.calibration``, saved in
+``judged_reranker/calibration/``; the weighted scorer keeps its own in ``calibration/``), on scores the trees
+did not train on: each development set ranked by trees trained on the other three
 (``out_of_fold_calibration``). ``matcher calibrate`` would fit on the tuning half, which the trees trained on.
 
 Usage (a judged store, see evaluation/JUDGING.md)::
@@ -41,6 +42,7 @@ from matcher.ranking.fusion import WeightedScorer, fuse_matrix
 from matcher.ranking.judged_reranker import (
     COLUMNS,
     DEPTH,
+    FOLDER,
     KIND,
     PARAMS,
     JudgedReranker,
@@ -145,7 +147,7 @@ def main() -> None:
     print(f"trained on {len(grades)} rows ({training['relevant_rows']} relevant) of {training['sets']} -> {path}")
     if args.calibrate:
         calibration = out_of_fold_calibration(matcher, kept, args.depth)
-        saved = save_calibration(calibration, models_dir)
+        saved = save_calibration(calibration, models_dir / FOLDER)
         bands = ", ".join(f"{b.name} >= {b.floor:.2f}: {b.judged} matches, {b.relevant_share} relevant, "
                           f"{b.useful_share} useful" for b in calibration.bands)
         print(f"calibrated on {calibration.info['matches']} out-of-fold judged matches -> {saved}\n{bands}")

@@ -27,8 +27,10 @@ of a store of thousands of notices; with another encoder, or over a store of few
 notices, the weighted scorer ranks alone (``JudgedReranker.applies_to``).
 
 Saved by ``scripts/train_judged_reranker.py`` as ``models/judged_reranker/manifest.json`` and ``trees.npz``
-(plain arrays, checked by sha256; nothing is unpickled, see ``matcher.ranking.trees``). A manifest whose
-columns differ from ``COLUMNS`` is refused with a clear error.
+(plain arrays, checked by sha256; nothing is unpickled, see ``matcher.ranking.trees``), with its own fit-score
+calibration in ``models/judged_reranker/calibration/`` (its scores are probabilities, on another scale than the
+weighted scorer's, whose calibration in ``models/calibration/`` still serves where the weighted scorer ranks).
+A manifest whose columns differ from ``COLUMNS`` is refused with a clear error.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from matcher.errors import MatcherError
+from matcher.ranking.calibration import Calibration, load_calibration
 from matcher.ranking.features import FEATURES
 from matcher.ranking.fusion import WeightedScorer, fuse_matrix
 from matcher.ranking.reranker import read_manifest, sha256_of, write_manifest
@@ -113,6 +116,9 @@ def hand_set_shift(matrix: np.ndarray, scorer: WeightedScorer) -> np.ndarray:
 class JudgedReranker:
     trees: TreeScorer
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: Its own score -> fit calibration (``judged_reranker/calibration/``): the weighted scorer's calibration
+    #: maps another scale, and still serves where the weighted scorer ranks.
+    calibration: Calibration | None = None
 
     def applies_to(self, encoder: str, documents: int) -> bool:
         """Whether the trees may rank a store searched with ``encoder`` whose lexical model was fitted on
@@ -177,4 +183,4 @@ def load_judged_reranker(models_dir: Path) -> JudgedReranker | None:
     scorer = load_trees(trees, len(COLUMNS), KIND)
     if scorer.prior is not None:
         raise MatcherError(f"judged re-ranker {trees} carries a prior column; {retrain}")
-    return JudgedReranker(scorer, manifest)
+    return JudgedReranker(scorer, manifest, load_calibration(models_dir / FOLDER))

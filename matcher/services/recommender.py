@@ -219,22 +219,23 @@ class Recommender:
                                   keywords)
         scorer = pick_scorer(self.scorer, self.reranker, has_history=bool(wins))
         judged = None if wins else self.judged_reranker
-        weights = scorer.weights()
+        weights, calibration = scorer.weights(), self.calibration
         if (judged is not None and judged.applies_to(self.settings.encoder, loaded.lexical.n_docs)
                 and isinstance(scorer, WeightedScorer)):
             facts = profile_facts(firm, self.suggestions.best_confidence(firm))
             scores = judged.scores(scored.matrix, scored.multipliers, tenders, facts, scorer)
             weights = judged.trees.weights()  # what the trees split on, as the award-history trees report it
+            calibration = judged.calibration  # its scores are on its own scale
         else:
             scores = fuse_matrix(scored.matrix, scored.multipliers, scorer)
         ranking = order(scores, [t.tender_id for t in tenders], k)
-        return self._calibrated([
+        return self._calibrated(calibration, [
             make_match(firm, tenders[i], describe(scored, i, loaded.lexical), scores[i], rank, weights, now)
             for rank, i in enumerate(ranking, start=1)
         ])
 
-    def _calibrated(self, matches: list[Match]) -> list[Match]:
-        calibration = self.calibration
+    @staticmethod
+    def _calibrated(calibration: Calibration | None, matches: list[Match]) -> list[Match]:
         if calibration is None:
             return matches
         for match in matches:

@@ -109,6 +109,10 @@ def test_the_shipped_model_fits_this_code_and_ranks_only_with_its_own_encoder() 
     assert reranker is not None
     assert reranker.applies_to("use-multilingual", 4063) and not reranker.applies_to("fake", 4063)
     assert not reranker.applies_to("use-multilingual", 125)  # the bundled demo: the weighted scorer ranks
+    # its own calibration, fitted out of fold, with bands whose judged shares fall band by band
+    assert reranker.calibration is not None and reranker.calibration.info.get("out_of_fold") is True
+    shares = [b.relevant_share for b in reranker.calibration.bands]
+    assert all(s is not None for s in shares) and shares == sorted(shares, reverse=True)  # type: ignore[type-var]
     training = reranker.manifest["training"]
     assert training["left_out"] is None and set(training["sets"]) == {"tune", "fresh2", "fresh3", "fresh4"}
     rows = np.column_stack([features(2), np.ones(2), np.full(2, 0.3), np.zeros(2), np.zeros((2, 3))])
