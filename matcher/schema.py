@@ -50,9 +50,9 @@ _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _CODE = re.compile(r"^(CPV|UNSPSC|GSIN|NAICS|OTHER):[A-Za-z0-9.\-]+$")
 #: Every character Python's ``str.strip`` removes or a control character, spelt out (a JSON-schema
 #: generator may read ``\s`` as ASCII whitespace only): what ids leave out and blank text is made of.
-_SPACE_OR_CONTROL = r"\s\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+SPACE_OR_CONTROL = r"\s\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 #: An id: 1-200 characters, no whitespace, '/', '?', '#' or control character (a path segment as it is).
-ID_PATTERN = rf"^[^{_SPACE_OR_CONTROL}/?#]{{1,200}}$"
+ID_PATTERN = rf"^[^{SPACE_OR_CONTROL}/?#]{{1,200}}$"
 _ID = re.compile(ID_PATTERN)
 
 
@@ -140,7 +140,7 @@ Identifier = Annotated[str, AfterValidator(_identifier), WithJsonSchema({
 #: Text as the JSON schema states it: no NUL character (``no_nul``) and, for text that must say something,
 #: not only whitespace either (the validators strip it first).
 NO_NUL_PATTERN = r"^[^\x00]*$"
-NOT_BLANK: JsonDict = {"pattern": rf"^[^\x00]*[^{_SPACE_OR_CONTROL}][^\x00]*$"}
+NOT_BLANK: JsonDict = {"pattern": rf"^[^\x00]*[^{SPACE_OR_CONTROL}][^\x00]*$"}
 _NESTED = ("anyOf", "oneOf", "allOf", "items", "prefixItems", "additionalProperties")
 
 
@@ -186,7 +186,7 @@ def code_labels(codes: list[str]) -> str:
     return "; ".join(dict.fromkeys(found))
 
 
-_VISIBLE = re.compile(rf"[^{_SPACE_OR_CONTROL}]")
+_VISIBLE = re.compile(rf"[^{SPACE_OR_CONTROL}]")
 
 
 def visible(value: Any, field: FieldInfo | None) -> Any:

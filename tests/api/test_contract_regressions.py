@@ -4,6 +4,9 @@
   must document both (the subscription routes did not: schemathesis got an undocumented 400 as the firm's key).
 - A NUL character in any text of a request body is a 422 naming the field, on every store (PostgreSQL keeps no
   NUL in text: a 500 there).
+- A subscription's address with U+0085 (a C1 control that Python's ``\\s`` matches and ECMA-262's, which JSON
+  Schema patterns follow, does not) was valid by the document and refused by the server (the contract run,
+  2026-12-04): the address pattern now spells its excluded characters out, as the id pattern does.
 - Text the document says may not be blank (a name, a description, a title) must have a visible character:
   ``PATCH /firms/{id}`` took the description "\x92" (a C1 control character, which neither the strip nor the
   length rule removes), stored it and answered with a profile that broke its own documented pattern.
@@ -220,3 +223,20 @@ def test_text_that_may_not_be_blank_needs_a_visible_character(
     detail = response.json()["detail"]  # all stripped away is "at least 1 character"; otherwise "visible"
     assert f".{field}: " in detail and ("visible character" in detail or "at least 1 character" in detail), detail
     assert snapshot(world) == before
+
+
+def test_the_documented_email_pattern_refuses_what_the_server_refuses() -> None:
+    r"""``\s`` means one thing to the server (Python, Unicode) and another to a JSON-schema reader (ECMA-262: no
+    U+0085) or a naive generator (ASCII only); the documented pattern must not depend on either."""
+    pattern = DOCUMENT["components"]["schemas"]["SubscriptionIn"]["properties"]["email"]["pattern"]
+    for address in ("a@b.c\x85d", "a\xa0b@c.d", "a@b\u2028.c", "a@b.c\x9f", "a\x00@b.c"):
+        assert re.fullmatch(pattern, address, flags=re.ASCII) is None, repr(address)
+        assert re.fullmatch(pattern, address) is None, repr(address)
+    assert re.fullmatch(pattern, "buyer@example.kr", flags=re.ASCII) is not None
+    assert re.fullmatch(pattern, "구매@예시.한국", flags=re.ASCII) is not None
+
+
+def test_a_subscription_address_with_a_c1_control_is_refused_naming_the_field(world: World) -> None:
+    found = world.client.post(f"/firms/{OWN}/subscriptions", json={"email": "a@b.c\x85d"},
+                              headers=world.auth("officer"))
+    assert found.status_code == 422 and "email" in found.text
