@@ -76,7 +76,7 @@ from matcher.evaluate.judged_decisions import decision_effect
 from matcher.evaluate.judged_methods import Corpus
 from matcher.normalize.nature import firm_natures, nature_of_code
 from matcher.pipeline import Matcher
-from matcher.ranking import feedback
+from matcher.ranking import feedback, judged_reranker
 from matcher.ranking.features import FEATURES, code_similarity, prepare_candidates, weigh_inferred, weighted_codes
 from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
 from matcher.ranking.signals import score_candidates
@@ -197,20 +197,19 @@ class Candidates:
     columns: dict[str, np.ndarray]
 
 
-def candidates_of(matcher: Matcher, corpus: Corpus, prepared: Prepared, groups: np.ndarray) -> Candidates:
+def candidates_of(matcher: Matcher, corpus: Corpus, prepared: Prepared, breadths: np.ndarray) -> Candidates:
     base = shipped_scores(prepared)
     top = np.argsort(-base, kind="stable")[:DEPTH]
     profile = prepared.judged.profile
-    first = matcher.suggestions.inferred(profile).ranked()[:INFERRED_FOR_RANKING]
     codes = prepared.matrix[top, FEATURES.index("codes")]
-    breadth = np.log(groups[top])
+    breadth = breadths[top]
     has_codes, foreign = float(bool(profile.codes)), float(foreign_script(profile.text()))
     columns = {
         **{f"feature {name}": prepared.matrix[top, j] for j, name in enumerate(FEATURES)},
         "term guard": prepared.guards[top], "shipped score": base[top],
         "breadth": breadth,
         "profile has codes": np.full(len(top), has_codes), "profile in a foreign script": np.full(len(top), foreign),
-        "best suggestion's confidence": np.full(len(top), max((x.confidence for x in first), default=0.0)),
+        "best suggestion's confidence": np.full(len(top), matcher.suggestions.best_confidence(profile)),
         "codes x has codes": codes * has_codes, "codes x foreign script": codes * foreign,
         "codes x breadth": codes * breadth,
     }
@@ -230,11 +229,11 @@ def loso(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False)
     with what says when to trust the code signal (how many CPV groups a notice spans; whether the profile has
     confirmed codes, is written in a script no notice uses, how confident its best suggestion is; and their
     products with the code column)."""
-    groups = np.array([max(1, len({c[:7] for c in t.codes if c.startswith("CPV:")})) for t in corpus.tenders])
+    breadths = judged_reranker.breadth(corpus.tenders)
     data: dict[str, list[Candidates]] = {}
     for name, file, split in (*DEVELOPMENT_SETS, *(HELD_OUT_SETS if held_out else ())):
         judged = [j for j in load_judged(folder / file) if split == "all" or j.split == split]
-        data[name] = [candidates_of(matcher, corpus, p, groups)
+        data[name] = [candidates_of(matcher, corpus, p, breadths)
                       for p in prepare(matcher, corpus, judged, SHIPPED_VARIANT)]
     names = list(data[DEVELOPMENT_SETS[0][0]][0].columns)
     plain = [n for n in names if n.startswith("feature ") or n in ("term guard", "shipped score")]
@@ -645,16 +644,23 @@ def decisions(matcher: Matcher, judged: list[JudgedProfile], only_new: bool = Fa
     shipped: FeedbackSignal = feedback.feedback_signal
     namespace = vars(recommender)  # where ``Recommender`` looks the signal up
 
+    def blended(ids: Sequence[str], vectors: np.ndarray, statuses: dict[str, str], approved: feedback.Decided,
+                rejected: feedback.Decided, codes: Sequence[Sequence[str]], toward: np.ndarray,
+                away: np.ndarray) -> list[tuple[float, str]]:
+        """The shipped signal where no likeness is involved (a decided notice, a firm without decisions), else
+        0.5 plus half the variant's ``toward - away``."""
+        decided = len(approved.vectors) or len(rejected.vectors)
+        return [value if statuses.get(tid) in ("approved", "proposed") or not decided
+                else (float(np.clip(0.5 + (toward[i] - away[i]) / 2, 0.0, 1.0)), "")
+                for i, (tid, value) in enumerate(zip(ids, shipped(ids, vectors, statuses, approved, rejected, codes),
+                                                     strict=True))]
+
     def variant(pull: float, push: float, pull_codes: bool = True, push_codes: bool = True) -> FeedbackSignal:
         def signal(ids: Sequence[str], vectors: np.ndarray, statuses: dict[str, str], approved: feedback.Decided,
                    rejected: feedback.Decided, codes: Sequence[Sequence[str]] = ()) -> list[tuple[float, str]]:
             toward = feedback.likeness(vectors, codes if pull_codes else (), approved) * pull
             away = feedback.likeness(vectors, codes if push_codes else (), rejected) * push
-            decided = len(approved.vectors) or len(rejected.vectors)
-            return [value if statuses.get(tid) in ("approved", "proposed") or not decided
-                    else (float(np.clip(0.5 + (toward[i] - away[i]) / 2, 0.0, 1.0)), "")
-                    for i, (tid, value) in enumerate(zip(ids, shipped(ids, vectors, statuses, approved, rejected,
-                                                                      codes), strict=True))]
+            return blended(ids, vectors, statuses, approved, rejected, codes, toward, away)
         return signal
 
     # The firm being ranked (its confirmed codes and the suggestions ranking uses), for the variants that tell
@@ -683,11 +689,7 @@ def decisions(matcher: Matcher, judged: list[JudgedProfile], only_new: bool = Fa
             for r, left in enumerate(kept):
                 one = feedback.Decided(rejected.vectors[r:r + 1], [left] if left or not text_when_covered else [])
                 away = np.maximum(away, feedback.likeness(vectors, codes if one.codes else (), one))
-            decided = len(approved.vectors) or len(rejected.vectors)
-            return [value if statuses.get(tid) in ("approved", "proposed") or not decided
-                    else (float(np.clip(0.5 + (toward[i] - away[i]) / 2, 0.0, 1.0)), "")
-                    for i, (tid, value) in enumerate(zip(ids, shipped(ids, vectors, statuses, approved, rejected,
-                                                                      codes), strict=True))]
+            return blended(ids, vectors, statuses, approved, rejected, codes, toward, away)
         return signal
 
     variants: dict[str, FeedbackSignal] = {

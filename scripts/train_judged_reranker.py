@@ -44,6 +44,7 @@ from matcher.ranking.judged_reranker import (
     DEPTH,
     FOLDER,
     KIND,
+    MIN_DOCUMENTS,
     PARAMS,
     JudgedReranker,
     neutral_hand_set,
@@ -106,9 +107,16 @@ def out_of_fold_calibration(matcher: Matcher, rows: dict[str, SetRows], depth: i
     scores: list[float] = []
     grades: list[int] = []
     recommender = matcher.recommender
+    encoder, documents = matcher.settings.encoder, matcher.index.current().lexical.n_docs
     try:
         for name, held in rows.items():
-            recommender.__dict__["judged_reranker"] = JudgedReranker(fit([r for n, r in rows.items() if n != name]))
+            # trained with this store's encoder: without it in the manifest the recommender would not apply
+            # the trees (``applies_to``) and the calibration would map the weighted scorer's scores
+            fold = JudgedReranker(fit([r for n, r in rows.items() if n != name]), {"training": {"encoder": encoder}})
+            if not fold.applies_to(encoder, documents):
+                raise SystemExit(f"the re-ranker does not rank this store ({documents} notices, fewer than "
+                                 f"{MIN_DOCUMENTS}): calibrate on the judged store")
+            recommender.__dict__["judged_reranker"] = fold
             for item in held.profiles:
                 for match in matcher.recommend(item.profile, MatchQuery(k=depth, include_closed=True)):
                     if match.tender_id in item.grades:  # unjudged results say nothing either way

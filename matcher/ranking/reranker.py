@@ -198,11 +198,6 @@ def pick_scorer(default: Scorer, reranker: Scorer | None, has_history: bool) -> 
 
 def trained_until(models_dir: Path) -> str | None:
     """The last day of training data of the saved re-ranker (ISO date), or None."""
-    path = models_dir / FOLDER / "manifest.json"
-    if not path.exists():
-        return None
-    try:
-        span = json.loads(path.read_text()).get("training", {}).get("span", {})
-    except (OSError, ValueError) as exc:
-        raise MatcherError(f"unreadable re-ranker manifest {path}: {exc}") from exc
+    manifest = read_manifest(models_dir / FOLDER / "manifest.json", "re-ranker")
+    span = (manifest or {}).get("training", {}).get("span", {})
     return str(span["to"]) if "to" in span else None

@@ -31,7 +31,7 @@ from matcher.ranking.judged_reranker import (
     save_judged_reranker,
 )
 from matcher.ranking.signals import NEUTRAL
-from matcher.ranking.trees import TreeScorer, export_trees
+from matcher.ranking.trees import export_trees
 from matcher.schema import FirmProfile, Tender
 from matcher.search.encoders import FakeEncoder
 from matcher.search.retrieve import MatchQuery
@@ -187,4 +187,3 @@ def test_the_weighted_score_column_is_the_weighted_scorers_over_the_neutral_feat
     assert columns[:, COLUMNS.index("weighted_score")].tolist() == weighted.tolist()
     assert columns[:, COLUMNS.index("term_guard")].tolist() == [1.0, 0.5]
     assert columns[:, -3:].tolist() == [[1.0, 0.0, 0.3], [1.0, 0.0, 0.3]]
-    assert isinstance(narrow_trees().trees, TreeScorer)
