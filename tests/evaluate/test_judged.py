@@ -80,13 +80,14 @@ def test_the_shipped_judged_file_is_valid_and_split_in_halves() -> None:
     assert abs(len(halves["tune"]) - len(halves["report"])) <= 1
 
 
-#: The sets built after judged.json (JUDGING.md: "The fresh set", "The second fresh set", "The third fresh set",
-#: "The fourth fresh set"), each after the ones before it, and how many judgments each holds.
+#: The sets built after judged.json (JUDGING.md: "The fresh set", "The second fresh set", ..., "The fifth fresh
+#: set"), each after the ones before it, and how many judgments each holds.
 FRESH_SETS = (
-    ("judged_fresh.json", 919),  # 826 pooled and graded at first, 93 in rounds 5 and 6
-    ("judged_fresh2.json", 776),  # 714 pooled at first, 62 in round 2
-    ("judged_fresh3.json", 793),  # 781 pooled by the eight methods, 12 of the writers' evidence
-    ("judged_fresh4.json", 830),  # 813 pooled by the eight methods, 17 of the writers' evidence
+    ("judged_fresh.json", 964),  # 826 pooled and graded at first, 93 in rounds 5 and 6, 45 in rounds 7 and 8
+    ("judged_fresh2.json", 801),  # 714 pooled at first, 62 in round 2, 25 in rounds 7 and 8
+    ("judged_fresh3.json", 825),  # 781 pooled by the eight methods, 12 of the writers' evidence, 32 in rounds 7-8
+    ("judged_fresh4.json", 851),  # 813 pooled by the eight methods, 17 of the writers' evidence, 21 in rounds 7-8
+    ("judged_fresh5.json", 879),  # 840 pooled by the eight methods and the weighted ranking, 39 of the evidence
 )
 
 
