@@ -38,6 +38,8 @@ profile group, the shipped scorer first:
   likeness measured by the text cosine alone, or the push going only through the rejected notice's codes that
   the firm's own codes (confirmed, or confirmed and suggested) do not already reach at the group or class
   level; ``--only-new`` runs the shipped signal and these last variants.
+- ``columns``: one more column for the shipped trees, leave one development set out (the profile's cosine
+  with a notice's code labels or its title, the dense score's rank).
 - ``script``: the suggestions weighed less (x 0 or x 0.5), or only the first one or two kept, for profiles written
   in a script the notices use (English...), without confirmed codes or all of them.
 - ``loso``: a learned re-ranker of the shipped top 100 trained on three development sets (``DEVELOPMENT_SETS``)
@@ -91,7 +93,7 @@ from matcher.search.code_inference import (
     knn_votes,
     nearest_notices,
 )
-from matcher.search.code_labels import label_space
+from matcher.search.code_labels import label_languages, label_space
 from matcher.search.lexical import LexicalModel
 from matcher.services.code_suggestions import INFERRED_FOR_RANKING, INFERRED_RULE
 
@@ -224,22 +226,66 @@ HELD_OUT_SETS = (("reported half", "judged.json", "report"), ("first fresh set",
 HELD_OUT_CANDIDATES = (("trees depth=2", "+ breadth, profile facts"), ("trees depth=3", "+ breadth"))
 
 
-def loso(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False) -> None:
-    """A learned re-ranker of the shipped top ``DEPTH``, trained on the grades of three development sets and
-    scored on the fourth, each in turn (leave one set out): the shipped features alone (as ``reranker``), then
-    with what says when to trust the code signal (how many CPV groups a notice spans; whether the profile has
-    confirmed codes, is written in a script no notice uses, how confident its best suggestion is; and their
-    products with the code column)."""
+def development_data(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False
+                     ) -> dict[str, list[Candidates]]:
+    """Each development set's (and with ``held_out`` each held-out set's) profiles as shipped top-``DEPTH``
+    candidates."""
     breadths = judged_reranker.breadth(corpus.tenders)
     data: dict[str, list[Candidates]] = {}
     for name, file, split in (*DEVELOPMENT_SETS, *(HELD_OUT_SETS if held_out else ())):
         judged = [j for j in load_judged(folder / file) if split == "all" or j.split == split]
         data[name] = [candidates_of(matcher, corpus, p, breadths)
                       for p in prepare(matcher, corpus, judged, SHIPPED_VARIANT)]
+    return data
+
+
+def set_out(corpus: Corpus, data: dict[str, list[Candidates]], kept: Sequence[str], make: Model | None,
+            held: str, train_on: Sequence[str]) -> tuple[dict[str, float], list[tuple[str, dict[str, float]]]]:
+    """The candidates of set ``held`` re-ranked by ``make`` trained on the sets ``train_on`` (``None``: the
+    shipped score): its mean metrics, and each profile's group and metrics."""
+    if make is not None:
+        train = [c for name in train_on for c in data[name]]
+        x = np.vstack([np.column_stack([c.columns[n] for n in kept]) for c in train])
+        y = np.concatenate([c.grades for c in train])
+        mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+        # relevant = graded 1 or 2; a 2 weighs three times a 1
+        model = make().fit((x - mean) / scale, (y >= 1).astype(int), sample_weight=np.where(y == 2, 3.0, 1.0))
+    rows = []
+    for c in data[held]:
+        if make is None:
+            scores = c.base
+        else:
+            x_held = np.column_stack([c.columns[n] for n in kept])
+            scores = model.predict_proba((x_held - mean) / scale)[:, 1]
+        ranked = [corpus.ids[c.top[i]] for i in np.argsort(-scores, kind="stable")]
+        rows.append((c.prepared.judged.group, profile_metrics(ranked[:50], c.prepared.judged.grades)))
+    return mean_metrics(m for _, m in rows), rows
+
+
+def shipped_trees() -> Model:
+    """The shipped trees' learner (``scripts/train_judged_reranker.py``)."""
+    return partial(HistGradientBoostingClassifier, max_depth=2, max_iter=150, learning_rate=0.05,
+                   min_samples_leaf=40, random_state=0)
+
+
+def shipped_view(names: Sequence[str]) -> list[str]:
+    """The columns the shipped trees read, as ``candidates_of`` names them."""
+    return [n for n in names if n.startswith("feature ") or n in (
+        "term guard", "shipped score", "breadth", "profile has codes", "profile in a foreign script",
+        "best suggestion's confidence")]
+
+
+def loso(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False) -> None:
+    """A learned re-ranker of the shipped top ``DEPTH``, trained on the grades of three development sets and
+    scored on the fourth, each in turn (leave one set out): the shipped features alone (as ``reranker``), then
+    with what says when to trust the code signal (how many CPV groups a notice spans; whether the profile has
+    confirmed codes, is written in a script no notice uses, how confident its best suggestion is; and their
+    products with the code column)."""
+    data = development_data(matcher, corpus, folder, held_out)
     names = list(data[DEVELOPMENT_SETS[0][0]][0].columns)
     plain = [n for n in names if n.startswith("feature ") or n in ("term guard", "shipped score")]
     views = {"shipped features": plain, "+ breadth": [*plain, "breadth"],
-             "+ breadth, profile facts": [n for n in names if not n.startswith("codes x")], "+ interactions": names}
+             "+ breadth, profile facts": shipped_view(names), "+ interactions": names}
     models: dict[str, Model | None] = {"shipped": None, "logistic C=1": partial(LogisticRegression, C=1.0,
                                                                                   max_iter=3000)}
     for depth in (2, 3):
@@ -255,27 +301,57 @@ def loso(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False)
             cells = []
             # held out: trained on every development set, scored on the held-out sets only
             for held in [name for name, _, _ in HELD_OUT_SETS] if held_out else development:
-                rows = []
-                if make is not None:
-                    train = [c for name in development if name != held for c in data[name]]
-                    x = np.vstack([np.column_stack([c.columns[n] for n in kept]) for c in train])
-                    y = np.concatenate([c.grades for c in train])
-                    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-                    # relevant = graded 1 or 2; a 2 weighs three times a 1
-                    model = make().fit((x - mean) / scale, (y >= 1).astype(int),
-                                       sample_weight=np.where(y == 2, 3.0, 1.0))
-                for c in data[held]:
-                    if make is None:
-                        scores = c.base
-                    else:
-                        x_held = np.column_stack([c.columns[n] for n in kept])
-                        scores = model.predict_proba((x_held - mean) / scale)[:, 1]
-                    ranked = [corpus.ids[c.top[i]] for i in np.argsort(-scores, kind="stable")]
-                    rows.append(profile_metrics(ranked[:50], c.prepared.judged.grades))
-                found = mean_metrics(rows)
+                found, _ = set_out(corpus, data, kept, make, held, [n for n in development if n != held])
                 cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}")
             label = "shipped" if make is None else f"{model_name}, {view}"
             print(f"{label:50s} " + " | ".join(cells), flush=True)
+
+
+def columns(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
+    """One more column for the shipped trees (depth 2, the shipped view), leave one development set out: the
+    profile's best cosine with the labels of a notice's codes (its Korean labels too for a Korean text, as code
+    inference compares them), the same for the notice's main code, the profile's cosine with the notice's
+    English title (or title), and the dense score's rank within the candidates."""
+    data = development_data(matcher, corpus, folder)
+    embedder = matcher.embedder
+    space = label_space(embedder, "CPV")
+    rows_of: dict[str, list[int]] = defaultdict(list)
+    for row, code in enumerate(space.codes):
+        rows_of[code].append(row)
+    titles = embedder.encode_documents([t.titles.get("en") or t.title for t in corpus.tenders])
+    for candidates in data.values():
+        for c in candidates:
+            text = c.prepared.judged.profile.text()
+            query = embedder.encode_queries([text])[0]
+            languages = label_languages(text)
+            best, main = [], []
+            for i in c.top:
+                cosines = [max((float(space.matrix[r] @ query) for r in rows_of[code]
+                                if space.languages is None or space.languages[r] in languages), default=None)
+                           for code in corpus.tenders[i].codes]
+                known = [x for x in cosines if x is not None]
+                best.append(max(known, default=0.0))
+                main.append(cosines[0] if cosines and cosines[0] is not None else 0.0)
+            c.columns["label cosine"] = np.array(best)
+            c.columns["main label cosine"] = np.array(main)
+            c.columns["title cosine"] = titles[c.top] @ query
+            dense = c.columns["feature dense"]
+            c.columns["dense rank"] = np.argsort(np.argsort(-dense)) / len(dense)
+    base = shipped_view(list(data[DEVELOPMENT_SETS[0][0]][0].columns))
+    views = {"shipped": [], "+ label cosine": ["label cosine"], "+ main label cosine": ["main label cosine"],
+             "+ title cosine": ["title cosine"], "+ label and title cosines": ["label cosine", "title cosine"],
+             "+ dense rank": ["dense rank"]}
+    development = [name for name, _, _ in DEVELOPMENT_SETS]
+    for view, extra in views.items():
+        cells, groups = [], defaultdict(list)
+        for held in development:
+            found, rows = set_out(corpus, data, [*base, *extra], shipped_trees(), held,
+                                  [n for n in development if n != held])
+            cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}")
+            for group, metrics in rows:
+                groups[group].append(metrics["ndcg@10"])
+        shown = " ".join(f"{g} {np.mean(v):.3f}" for g, v in sorted(groups.items()))
+        print(f"{view:28s} " + " | ".join(cells) + f" || {shown}", flush=True)
 
 
 def gates(corpus: Corpus, prepared: list[Prepared]) -> None:
@@ -722,7 +798,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
                                                "ownnature", "trust", "agree", "views", "decisions", "floor",
-                                               "script", "loso"))
+                                               "script", "loso", "columns"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     parser.add_argument("--held-out", action="store_true",
                         help="loso: train on every development set, read the held-out sets once")
@@ -746,6 +822,9 @@ def main() -> None:
         return
     if args.experiment == "loso":
         loso(matcher, corpus, args.judged.parent, held_out=args.held_out)
+        return
+    if args.experiment == "columns":
+        columns(matcher, corpus, args.judged.parent)
         return
     prepared = prepare(matcher, corpus, tune, SHIPPED_VARIANT)
     if args.experiment == "prf":
