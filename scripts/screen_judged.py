@@ -40,6 +40,8 @@ profile group, the shipped scorer first:
   level; ``--only-new`` runs the shipped signal and these last variants.
 - ``columns``: one more column for the shipped trees, leave one development set out (the profile's cosine
   with a notice's code labels or its title, the dense score's rank).
+- ``learners``: the shipped trees' columns with other targets (graded 2 only, other weights for a 2, a
+  regression on the gains) and other tree settings, leave one development set out.
 - ``script``: the suggestions weighed less (x 0 or x 0.5), or only the first one or two kept, for profiles written
   in a script the notices use (English...), without confirmed codes or all of them.
 - ``loso``: a learned re-ranker of the shipped top 100 trained on three development sets (``DEVELOPMENT_SETS``)
@@ -68,7 +70,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
 from tune_judged import Prepared, prepare  # run as a script: scripts/ is on the path
 
@@ -239,24 +241,30 @@ def development_data(matcher: Matcher, corpus: Corpus, folder: Path, held_out: b
     return data
 
 
-def set_out(corpus: Corpus, data: dict[str, list[Candidates]], kept: Sequence[str], make: Model | None,
+#: A learner: trained on (columns, grades), it returns what scores new rows.
+Fit = Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]]
+
+
+def relevance_fit(make: Model, relevant: int = 1, weight_of_2: float = 3.0) -> Fit:
+    """A classifier of ``grade >= relevant``, a 2 weighing ``weight_of_2`` times a 1 (shipped: 1 and 3)."""
+    def fit(x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        model = make().fit(x, (y >= relevant).astype(int), sample_weight=np.where(y == 2, weight_of_2, 1.0))
+        return lambda rows: model.predict_proba(rows)[:, 1]
+    return fit
+
+
+def set_out(corpus: Corpus, data: dict[str, list[Candidates]], kept: Sequence[str], fit: Fit | None,
             held: str, train_on: Sequence[str]) -> tuple[dict[str, float], list[tuple[str, dict[str, float]]]]:
-    """The candidates of set ``held`` re-ranked by ``make`` trained on the sets ``train_on`` (``None``: the
+    """The candidates of set ``held`` re-ranked by what ``fit`` learns from the sets ``train_on`` (``None``: the
     shipped score): its mean metrics, and each profile's group and metrics."""
-    if make is not None:
+    if fit is not None:
         train = [c for name in train_on for c in data[name]]
         x = np.vstack([np.column_stack([c.columns[n] for n in kept]) for c in train])
-        y = np.concatenate([c.grades for c in train])
         mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-        # relevant = graded 1 or 2; a 2 weighs three times a 1
-        model = make().fit((x - mean) / scale, (y >= 1).astype(int), sample_weight=np.where(y == 2, 3.0, 1.0))
+        score = fit((x - mean) / scale, np.concatenate([c.grades for c in train]))
     rows = []
     for c in data[held]:
-        if make is None:
-            scores = c.base
-        else:
-            x_held = np.column_stack([c.columns[n] for n in kept])
-            scores = model.predict_proba((x_held - mean) / scale)[:, 1]
+        scores = c.base if fit is None else score((np.column_stack([c.columns[n] for n in kept]) - mean) / scale)
         ranked = [corpus.ids[c.top[i]] for i in np.argsort(-scores, kind="stable")]
         rows.append((c.prepared.judged.group, profile_metrics(ranked[:50], c.prepared.judged.grades)))
     return mean_metrics(m for _, m in rows), rows
@@ -301,7 +309,8 @@ def loso(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False)
             cells = []
             # held out: trained on every development set, scored on the held-out sets only
             for held in [name for name, _, _ in HELD_OUT_SETS] if held_out else development:
-                found, _ = set_out(corpus, data, kept, make, held, [n for n in development if n != held])
+                found, _ = set_out(corpus, data, kept, None if make is None else relevance_fit(make), held,
+                                   [n for n in development if n != held])
                 cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}")
             label = "shipped" if make is None else f"{model_name}, {view}"
             print(f"{label:50s} " + " | ".join(cells), flush=True)
@@ -345,13 +354,47 @@ def columns(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
     for view, extra in views.items():
         cells, groups = [], defaultdict(list)
         for held in development:
-            found, rows = set_out(corpus, data, [*base, *extra], shipped_trees(), held,
+            found, rows = set_out(corpus, data, [*base, *extra], relevance_fit(shipped_trees()), held,
                                   [n for n in development if n != held])
             cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}")
             for group, metrics in rows:
                 groups[group].append(metrics["ndcg@10"])
         shown = " ".join(f"{g} {np.mean(v):.3f}" for g, v in sorted(groups.items()))
         print(f"{view:28s} " + " | ".join(cells) + f" || {shown}", flush=True)
+
+
+def learners(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
+    """The shipped trees' columns, other targets and settings, leave one development set out: relevant = graded
+    2 only, a 2 weighing 1 or 6 times a 1, a regression on the nDCG gains, deeper or slower trees."""
+    data = development_data(matcher, corpus, folder)
+    kept = shipped_view(list(data[DEVELOPMENT_SETS[0][0]][0].columns))
+
+    def trees(**settings: Any) -> Model:
+        return partial(HistGradientBoostingClassifier, **{"max_depth": 2, "max_iter": 150, "learning_rate": 0.05,
+                                                          "min_samples_leaf": 40, "random_state": 0, **settings})
+
+    def gains(x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+        model = HistGradientBoostingRegressor(max_depth=2, max_iter=150, learning_rate=0.05, min_samples_leaf=40,
+                                              random_state=0).fit(x, np.array([0.0, 1.0, 3.0])[y])
+        return model.predict  # type: ignore[no-any-return]
+
+    variants: dict[str, Fit] = {
+        "shipped": relevance_fit(shipped_trees()), "relevant = graded 2": relevance_fit(shipped_trees(), 2, 1.0),
+        "a 2 weighs 1": relevance_fit(shipped_trees(), 1, 1.0), "a 2 weighs 6": relevance_fit(shipped_trees(), 1, 6.0),
+        "regression on gains 0/1/3": gains, "depth 3, leaf 80": relevance_fit(trees(max_depth=3, min_samples_leaf=80)),
+        "300 trees, rate 0.03": relevance_fit(trees(max_iter=300, learning_rate=0.03)),
+        "75 trees": relevance_fit(trees(max_iter=75)), "leaf 100": relevance_fit(trees(min_samples_leaf=100)),
+    }
+    development = [name for name, _, _ in DEVELOPMENT_SETS]
+    for name, fit in variants.items():
+        cells, groups = [], defaultdict(list)
+        for held in development:
+            found, rows = set_out(corpus, data, kept, fit, held, [n for n in development if n != held])
+            cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}")
+            for group, metrics in rows:
+                groups[group].append(metrics["ndcg@10"])
+        shown = " ".join(f"{g} {np.mean(v):.3f}" for g, v in sorted(groups.items()))
+        print(f"{name:28s} " + " | ".join(cells) + f" || {shown}", flush=True)
 
 
 def gates(corpus: Corpus, prepared: list[Prepared]) -> None:
@@ -798,7 +841,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
                                                "ownnature", "trust", "agree", "views", "decisions", "floor",
-                                               "script", "loso", "columns"))
+                                               "script", "loso", "columns", "learners"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     parser.add_argument("--held-out", action="store_true",
                         help="loso: train on every development set, read the held-out sets once")
@@ -823,8 +866,8 @@ def main() -> None:
     if args.experiment == "loso":
         loso(matcher, corpus, args.judged.parent, held_out=args.held_out)
         return
-    if args.experiment == "columns":
-        columns(matcher, corpus, args.judged.parent)
+    if args.experiment in ("columns", "learners"):
+        {"columns": columns, "learners": learners}[args.experiment](matcher, corpus, args.judged.parent)
         return
     prepared = prepare(matcher, corpus, tune, SHIPPED_VARIANT)
     if args.experiment == "prf":
