@@ -39,7 +39,7 @@ profile group, the shipped scorer first:
   the firm's own codes (confirmed, or confirmed and suggested) do not already reach at the group or class
   level; ``--only-new`` runs the shipped signal and these last variants.
 - ``columns``: one more column for the shipped trees, leave one development set out (the profile's cosine
-  with a notice's code labels or its title, the dense score's rank).
+  with a notice's code labels or its title, the dense score's rank, a keyword's cosine with the notice).
 - ``learners``: the shipped trees' columns with other targets (graded 2 only, other weights for a 2, a
   regression on the gains) and other tree settings, leave one development set out.
 - ``script``: the suggestions weighed less (x 0 or x 0.5), or only the first one or two kept, for profiles written
@@ -320,7 +320,8 @@ def columns(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
     """One more column for the shipped trees (depth 2, the shipped view), leave one development set out: the
     profile's best cosine with the labels of a notice's codes (its Korean labels too for a Korean text, as code
     inference compares them), the same for the notice's main code, the profile's cosine with the notice's
-    English title (or title), and the dense score's rank within the candidates."""
+    English title (or title), the dense score's rank within the candidates, and the best cosine of one of the
+    firm's keywords with the notice's text or title (the profile's own cosines when it has no keywords)."""
     data = development_data(matcher, corpus, folder)
     embedder = matcher.embedder
     space = label_space(embedder, "CPV")
@@ -328,10 +329,19 @@ def columns(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
     for row, code in enumerate(space.codes):
         rows_of[code].append(row)
     titles = embedder.encode_documents([t.titles.get("en") or t.title for t in corpus.tenders])
+    documents = embedder.encode_documents([t.text() for t in corpus.tenders])
     for candidates in data.values():
         for c in candidates:
-            text = c.prepared.judged.profile.text()
+            profile = c.prepared.judged.profile
+            text = profile.text()
             query = embedder.encode_queries([text])[0]
+            if profile.keywords:
+                keywords = embedder.encode_queries(list(profile.keywords))
+                c.columns["keyword cosine"] = (documents[c.top] @ keywords.T).max(axis=1)
+                c.columns["keyword title cosine"] = (titles[c.top] @ keywords.T).max(axis=1)
+            else:
+                c.columns["keyword cosine"] = c.columns["feature dense"]
+                c.columns["keyword title cosine"] = titles[c.top] @ query
             languages = label_languages(text)
             best, main = [], []
             for i in c.top:
@@ -349,7 +359,8 @@ def columns(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
     base = shipped_view(list(data[DEVELOPMENT_SETS[0][0]][0].columns))
     views = {"shipped": [], "+ label cosine": ["label cosine"], "+ main label cosine": ["main label cosine"],
              "+ title cosine": ["title cosine"], "+ label and title cosines": ["label cosine", "title cosine"],
-             "+ dense rank": ["dense rank"]}
+             "+ dense rank": ["dense rank"], "+ keyword cosine": ["keyword cosine"],
+             "+ keyword title cosine": ["keyword title cosine"]}
     development = [name for name, _, _ in DEVELOPMENT_SETS]
     for view, extra in views.items():
         cells, groups = [], defaultdict(list)
