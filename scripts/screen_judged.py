@@ -40,6 +40,8 @@ profile group, the shipped scorer first:
   level; ``--only-new`` runs the shipped signal and these last variants.
 - ``columns``: one more column for the shipped trees, leave one development set out (the profile's cosine
   with a notice's code labels or its title, the dense score's rank, a keyword's cosine with the notice).
+- ``orders``: the suggested codes ranking reads in other orders (by confidence, translations first only when
+  confident, the description's alone), the trees retrained on each, leave one development set out.
 - ``learners``: the shipped trees' columns with other targets (graded 2 only, other weights for a 2, a
   regression on the gains) and other tree settings, leave one development set out.
 - ``script``: the suggestions weighed less (x 0 or x 0.5), or only the first one or two kept, for profiles written
@@ -228,16 +230,17 @@ HELD_OUT_SETS = (("reported half", "judged.json", "report"), ("first fresh set",
 HELD_OUT_CANDIDATES = (("trees depth=2", "+ breadth, profile facts"), ("trees depth=3", "+ breadth"))
 
 
-def development_data(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False
+def development_data(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False,
+                     ordered: Callable[[Inferred], list[SuggestedCode]] = Inferred.ranked,
                      ) -> dict[str, list[Candidates]]:
     """Each development set's (and with ``held_out`` each held-out set's) profiles as shipped top-``DEPTH``
-    candidates."""
+    candidates (with the suggestions ranking reads in the order ``ordered`` gives them)."""
     breadths = judged_reranker.breadth(corpus.tenders)
     data: dict[str, list[Candidates]] = {}
     for name, file, split in (*DEVELOPMENT_SETS, *(HELD_OUT_SETS if held_out else ())):
         judged = [j for j in load_judged(folder / file) if split == "all" or j.split == split]
         data[name] = [candidates_of(matcher, corpus, p, breadths)
-                      for p in prepare(matcher, corpus, judged, SHIPPED_VARIANT)]
+                      for p in prepare(matcher, corpus, judged, SHIPPED_VARIANT, ordered)]
     return data
 
 
@@ -406,6 +409,39 @@ def learners(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
                 groups[group].append(metrics["ndcg@10"])
         shown = " ".join(f"{g} {np.mean(v):.3f}" for g, v in sorted(groups.items()))
         print(f"{name:28s} " + " | ".join(cells) + f" || {shown}", flush=True)
+
+
+def suggestion_orders(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
+    """The suggested codes ranking reads (its first five) in other orders, each with trees retrained on it,
+    leave one development set out: the keywords' translations first (shipped), every suggestion by confidence
+    (``Inferred.shown``), a translation first only above a confidence, or the description's suggestions
+    alone."""
+
+    def confident_translations(floor: float) -> Callable[[Inferred], list[SuggestedCode]]:
+        def ordered(inferred: Inferred) -> list[SuggestedCode]:
+            return Inferred(inferred.described, tuple(s for s in inferred.translated if s.confidence >= floor)
+                            ).ranked()
+        return ordered
+
+    orders: dict[str, Callable[[Inferred], list[SuggestedCode]]] = {
+        "translations first (shipped)": Inferred.ranked, "by confidence": Inferred.shown,
+        "translations of confidence >= 0.05 first": confident_translations(0.05),
+        "translations of confidence >= 0.2 first": confident_translations(0.2),
+        "description's suggestions alone": lambda inferred: list(inferred.described),
+    }
+    development = [name for name, _, _ in DEVELOPMENT_SETS]
+    for name, ordered in orders.items():
+        data = development_data(matcher, corpus, folder, ordered=ordered)
+        kept = shipped_view(list(data[development[0]][0].columns))
+        cells, groups = [], defaultdict(list)
+        for held in development:
+            found, rows = set_out(corpus, data, kept, relevance_fit(shipped_trees()), held,
+                                  [n for n in development if n != held])
+            cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}")
+            for group, metrics in rows:
+                groups[group].append(metrics["ndcg@10"])
+        shown = " ".join(f"{g} {np.mean(v):.3f}" for g, v in sorted(groups.items()))
+        print(f"{name:42s} " + " | ".join(cells) + f" || {shown}", flush=True)
 
 
 def gates(corpus: Corpus, prepared: list[Prepared]) -> None:
@@ -852,7 +888,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
                                                "ownnature", "trust", "agree", "views", "decisions", "floor",
-                                               "script", "loso", "columns", "learners"))
+                                               "script", "loso", "columns", "learners", "orders"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     parser.add_argument("--held-out", action="store_true",
                         help="loso: train on every development set, read the held-out sets once")
@@ -877,8 +913,9 @@ def main() -> None:
     if args.experiment == "loso":
         loso(matcher, corpus, args.judged.parent, held_out=args.held_out)
         return
-    if args.experiment in ("columns", "learners"):
-        {"columns": columns, "learners": learners}[args.experiment](matcher, corpus, args.judged.parent)
+    if args.experiment in ("columns", "learners", "orders"):
+        {"columns": columns, "learners": learners, "orders": suggestion_orders}[args.experiment](
+            matcher, corpus, args.judged.parent)
         return
     prepared = prepare(matcher, corpus, tune, SHIPPED_VARIANT)
     if args.experiment == "prf":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from matcher.ranking import features
 from matcher.ranking.features import FEATURES
 from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
 from matcher.ranking.signals import score_candidates
+from matcher.search.code_inference import Inferred, SuggestedCode
 
 
 @dataclass
@@ -38,14 +40,16 @@ def inferred_variant(pairs: list[tuple[str, float]], mode: str, k: int) -> list[
     return [] if mode == "none" else features.weigh_inferred(pairs, mode, k)  # type: ignore[arg-type]
 
 
-def prepare(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile], variant: Variant) -> list[Prepared]:
+def prepare(matcher: Matcher, corpus: Corpus, judged: list[JudgedProfile], variant: Variant,
+            ordered: Callable[[Inferred], list[SuggestedCode]] = Inferred.ranked) -> list[Prepared]:
+    """Each profile's features over every notice, with its suggestions in the order ``ordered`` gives them
+    (as ranking reads them: the keywords' translations first, then the whole description's suggestions)."""
     mode, k, expand_dense = variant
     lexical = matcher.index.current().lexical
     documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
     out = []
     for item in judged:
-        # As ranking reads them: the keywords' translations first, then the whole description's suggestions.
-        pairs = [(s.code, s.confidence) for s in matcher.suggestions.inferred(item.profile).ranked()[:10]]
+        pairs = [(s.code, s.confidence) for s in ordered(matcher.suggestions.inferred(item.profile))[:10]]
         inferred = inferred_variant(pairs, mode, k)
         query = features.query_text(item.profile, inferred) if expand_dense else item.profile.text()
         dense = documents @ matcher.embedder.encode_queries([query])[0]
