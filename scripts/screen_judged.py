@@ -273,10 +273,25 @@ def set_out(corpus: Corpus, data: dict[str, list[Candidates]], kept: Sequence[st
     return mean_metrics(m for _, m in rows), rows
 
 
-def shipped_trees() -> Model:
-    """The shipped trees' learner (``scripts/train_judged_reranker.py``)."""
-    return partial(HistGradientBoostingClassifier, max_depth=2, max_iter=150, learning_rate=0.05,
-                   min_samples_leaf=40, random_state=0)
+def shipped_trees(**settings: Any) -> Model:
+    """The shipped trees' learner (``judged_reranker.PARAMS``, as ``scripts/train_judged_reranker.py`` trains
+    it), with ``settings`` changed."""
+    return partial(HistGradientBoostingClassifier, **{**judged_reranker.PARAMS, **settings})
+
+
+def report_set_out(corpus: Corpus, data: dict[str, list[Candidates]], label: str, kept: Sequence[str],
+                   fit: Fit) -> None:
+    """One line: nDCG@10 / p@5 of each development set re-ranked by what ``fit`` learns from the other three,
+    then nDCG@10 per profile group over all four."""
+    development = [name for name, _, _ in DEVELOPMENT_SETS]
+    cells, groups = [], defaultdict(list)
+    for held in development:
+        found, rows = set_out(corpus, data, kept, fit, held, [n for n in development if n != held])
+        cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}")
+        for group, metrics in rows:
+            groups[group].append(metrics["ndcg@10"])
+    shown = " ".join(f"{g} {np.mean(v):.3f}" for g, v in sorted(groups.items()))
+    print(f"{label:42s} " + " | ".join(cells) + f" || {shown}", flush=True)
 
 
 def shipped_view(names: Sequence[str]) -> list[str]:
@@ -300,8 +315,7 @@ def loso(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False)
     models: dict[str, Model | None] = {"shipped": None, "logistic C=1": partial(LogisticRegression, C=1.0,
                                                                                   max_iter=3000)}
     for depth in (2, 3):
-        models[f"trees depth={depth}"] = partial(HistGradientBoostingClassifier, max_depth=depth, max_iter=150,
-                                                 learning_rate=0.05, min_samples_leaf=40, random_state=0)
+        models[f"trees depth={depth}"] = shipped_trees(max_depth=depth)
     development = [name for name, _, _ in DEVELOPMENT_SETS]
     for view, kept in views.items():
         for model_name, make in models.items():
@@ -364,17 +378,8 @@ def columns(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
              "+ title cosine": ["title cosine"], "+ label and title cosines": ["label cosine", "title cosine"],
              "+ dense rank": ["dense rank"], "+ keyword cosine": ["keyword cosine"],
              "+ keyword title cosine": ["keyword title cosine"]}
-    development = [name for name, _, _ in DEVELOPMENT_SETS]
     for view, extra in views.items():
-        cells, groups = [], defaultdict(list)
-        for held in development:
-            found, rows = set_out(corpus, data, [*base, *extra], relevance_fit(shipped_trees()), held,
-                                  [n for n in development if n != held])
-            cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}")
-            for group, metrics in rows:
-                groups[group].append(metrics["ndcg@10"])
-        shown = " ".join(f"{g} {np.mean(v):.3f}" for g, v in sorted(groups.items()))
-        print(f"{view:28s} " + " | ".join(cells) + f" || {shown}", flush=True)
+        report_set_out(corpus, data, view, [*base, *extra], relevance_fit(shipped_trees()))
 
 
 def learners(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
@@ -383,32 +388,21 @@ def learners(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
     data = development_data(matcher, corpus, folder)
     kept = shipped_view(list(data[DEVELOPMENT_SETS[0][0]][0].columns))
 
-    def trees(**settings: Any) -> Model:
-        return partial(HistGradientBoostingClassifier, **{"max_depth": 2, "max_iter": 150, "learning_rate": 0.05,
-                                                          "min_samples_leaf": 40, "random_state": 0, **settings})
-
     def gains(x: np.ndarray, y: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-        model = HistGradientBoostingRegressor(max_depth=2, max_iter=150, learning_rate=0.05, min_samples_leaf=40,
-                                              random_state=0).fit(x, np.array([0.0, 1.0, 3.0])[y])
+        model = HistGradientBoostingRegressor(**judged_reranker.PARAMS).fit(x, np.array([0.0, 1.0, 3.0])[y])
         return model.predict  # type: ignore[no-any-return]
 
     variants: dict[str, Fit] = {
         "shipped": relevance_fit(shipped_trees()), "relevant = graded 2": relevance_fit(shipped_trees(), 2, 1.0),
         "a 2 weighs 1": relevance_fit(shipped_trees(), 1, 1.0), "a 2 weighs 6": relevance_fit(shipped_trees(), 1, 6.0),
-        "regression on gains 0/1/3": gains, "depth 3, leaf 80": relevance_fit(trees(max_depth=3, min_samples_leaf=80)),
-        "300 trees, rate 0.03": relevance_fit(trees(max_iter=300, learning_rate=0.03)),
-        "75 trees": relevance_fit(trees(max_iter=75)), "leaf 100": relevance_fit(trees(min_samples_leaf=100)),
+        "regression on gains 0/1/3": gains,
+        "depth 3, leaf 80": relevance_fit(shipped_trees(max_depth=3, min_samples_leaf=80)),
+        "300 trees, rate 0.03": relevance_fit(shipped_trees(max_iter=300, learning_rate=0.03)),
+        "75 trees": relevance_fit(shipped_trees(max_iter=75)),
+        "leaf 100": relevance_fit(shipped_trees(min_samples_leaf=100)),
     }
-    development = [name for name, _, _ in DEVELOPMENT_SETS]
     for name, fit in variants.items():
-        cells, groups = [], defaultdict(list)
-        for held in development:
-            found, rows = set_out(corpus, data, kept, fit, held, [n for n in development if n != held])
-            cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}")
-            for group, metrics in rows:
-                groups[group].append(metrics["ndcg@10"])
-        shown = " ".join(f"{g} {np.mean(v):.3f}" for g, v in sorted(groups.items()))
-        print(f"{name:28s} " + " | ".join(cells) + f" || {shown}", flush=True)
+        report_set_out(corpus, data, name, kept, fit)
 
 
 def suggestion_orders(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
@@ -429,19 +423,10 @@ def suggestion_orders(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
         "translations of confidence >= 0.2 first": confident_translations(0.2),
         "description's suggestions alone": lambda inferred: list(inferred.described),
     }
-    development = [name for name, _, _ in DEVELOPMENT_SETS]
     for name, ordered in orders.items():
         data = development_data(matcher, corpus, folder, ordered=ordered)
-        kept = shipped_view(list(data[development[0]][0].columns))
-        cells, groups = [], defaultdict(list)
-        for held in development:
-            found, rows = set_out(corpus, data, kept, relevance_fit(shipped_trees()), held,
-                                  [n for n in development if n != held])
-            cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}")
-            for group, metrics in rows:
-                groups[group].append(metrics["ndcg@10"])
-        shown = " ".join(f"{g} {np.mean(v):.3f}" for g, v in sorted(groups.items()))
-        print(f"{name:42s} " + " | ".join(cells) + f" || {shown}", flush=True)
+        kept = shipped_view(list(data[DEVELOPMENT_SETS[0][0]][0].columns))
+        report_set_out(corpus, data, name, kept, relevance_fit(shipped_trees()))
 
 
 def gates(corpus: Corpus, prepared: list[Prepared]) -> None:
