@@ -37,7 +37,8 @@ Korean labels (``matcher.search.code_labels``): the label that has it as a term 
 "구급차, 앰뷸런스", 34114121 Ambulances), else the nearest Korean label at a cosine of at least
 ``KEYWORD_MIN_COSINE_OWN``; a keyword in another foreign script goes through the English labels (at least
 ``KEYWORD_MIN_COSINE``). Each names its keyword and joins the list shown by its confidence, the same
-formula's with the keyword's label (gap 0 to its own best) and the profile's notice votes (``Inferred.shown``).
+formula's with the keyword's label (gap 0 to its own best) and the profile's notice votes; a class with a
+translation is shown by it, at the class's best confidence (``Inferred.shown``).
 
 Ranking reads the translations first, then the description's suggestions (``Inferred.ranked``): a keyword
 names the product line. Through the English labels only about a third of the judged set's translations were
@@ -315,16 +316,27 @@ class Inferred:
         return Inferred(kept(self.described), kept(self.translated))
 
     def shown(self) -> list[SuggestedCode]:
-        """Both together, most confident first (ties by code), one per class: the more confident of a
-        translation and a suggestion of the same class stays."""
+        """Both together, one per class at the class's best confidence, most confident first (ties by code).
+        A class with a keyword's translation is shown by it: the translation names the firm's own word and is
+        the code a person should accept. The description's code of the same class is often a broader sibling
+        (전차선로 공사 -> 45234160 "Catenary's construction works"; the description's 45234110 "Intercity
+        railway works" had the same confidence and won the tie); a partner who accepts the first right class
+        among the first five shown does better with the keyword's code (``scripts/screen_judged.py accept``,
+        evaluation/RESULTS.md)."""
         merged = sorted([*self.translated, *self.described], key=lambda s: (-s.confidence, s.code))
+        translations: dict[str, SuggestedCode] = {}
+        for item in self.translated:
+            translations.setdefault(class_key(item.code) or item.code, item)
         seen: set[str] = set()
         out = []
         for item in merged:
             key = class_key(item.code) or item.code
-            if key not in seen:
-                seen.add(key)
-                out.append(item)
+            if key in seen:
+                continue
+            seen.add(key)
+            keyword = translations.get(key, item)
+            out.append(keyword if keyword.confidence == item.confidence
+                       else keyword.model_copy(update={"confidence": item.confidence}))
         return out
 
 

@@ -343,7 +343,7 @@ def test_the_cpv_space_has_an_english_and_a_korean_row_per_code(matcher: Matcher
     assert space.exact_row("ambulances", "ko") is None and space.exact_row("구급차", "en") is None
 
 
-def test_shown_orders_by_confidence_and_keeps_the_more_confident_of_a_class() -> None:
+def test_shown_orders_by_confidence_one_per_class_shown_by_its_keyword() -> None:
     def code(c: str, confidence: float, keyword: str | None = None) -> SuggestedCode:
         return SuggestedCode(code=c, label=codebook().label(c) or c, confidence=confidence,
                              source="keyword" if keyword else "labels", keyword=keyword)
@@ -351,9 +351,27 @@ def test_shown_orders_by_confidence_and_keeps_the_more_confident_of_a_class() ->
     inferred = Inferred(described=(code("CPV:38421000", 0.2), code(XRAY, 0.5), code("CPV:45000000", 0.03)),
                         translated=(code(WATER, 0.3, "수도미터"), code(XRAY, 0.03, "엑스레이")))
     merged = inferred.shown()
-    # 3842: the translation (0.3) beats the description's 0.2; 3311: the description's 0.5 beats the
-    # translation's 0.03, which is dropped; a division (45000000) is its own class.
-    assert [(s.code, s.keyword) for s in merged] == [(XRAY, None), (WATER, "수도미터"), ("CPV:45000000", None)]
+    # 3842: the translation (0.3) beats the description's 0.2; 3311: the description's 0.5 is the class's
+    # confidence, and its keyword's translation shows the class; a division (45000000) is its own class.
+    assert [(s.code, s.keyword, s.confidence) for s in merged] == [
+        (XRAY, "엑스레이", 0.5), (WATER, "수도미터", 0.3), ("CPV:45000000", None, 0.03)]
+
+
+def test_a_class_is_shown_by_its_keywords_code_not_the_descriptions_broader_sibling() -> None:
+    # fresh4-ko-rail-catenary (evaluation/judged_fresh4.json) on the judged store: the keyword 전차선로 공사's
+    # 45234160 "Catenary's construction works" and the description's 45234110 "Intercity railway works" share
+    # class 4523 and its confidence (0.8555: the same class votes, the keyword's label at gap 0); a tie went to
+    # the lower code, and a partner accepting the first shown code got intercity railway works.
+    intercity = SuggestedCode(code="CPV:45234110", label="Intercity railway works", confidence=0.8555,
+                              source="labels+notices")
+    catenary = SuggestedCode(code="CPV:45234160", label="Catenary's construction works", confidence=0.8555,
+                             source="keyword", keyword="전차선로 공사")
+    shown = Inferred(described=(intercity,), translated=(catenary,)).shown()
+    assert shown == [catenary]
+    # less confident than the description's code of its class, the translation still shows it, at the class's
+    # confidence
+    weak = catenary.model_copy(update={"confidence": 0.04})
+    assert Inferred(described=(intercity,), translated=(weak,)).shown() == [catenary]
 
 
 def test_ranked_puts_the_translations_first_then_the_description_classes_not_taken() -> None:
