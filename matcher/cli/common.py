@@ -65,7 +65,18 @@ def finite_number(minimum: float, maximum: float | None = None) -> Callable[[str
 
 
 def echo_json(payload: Any) -> None:
-    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+    """``payload`` as strict JSON: a figure with nothing to measure (NaN, as the mean of no profiles) is null."""
+    typer.echo(json.dumps(_finite(payload), ensure_ascii=False, indent=2, default=str, allow_nan=False))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def print_ingest(result: IngestResult, kind: str, show_rejected: int = 20) -> None:

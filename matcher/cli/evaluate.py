@@ -14,6 +14,7 @@ from matcher.config import EncoderName, get_settings
 from matcher.errors import InvalidInput
 from matcher.evaluate.decision_pairs import decision_features
 from matcher.evaluate.judged import JudgedProfile, evaluate_judged, format_judged, load_judged
+from matcher.evaluate.judged_accept import SHOWN, accept_effect
 from matcher.evaluate.judged_decisions import band_shares, decision_effect
 from matcher.evaluate.judged_methods import Corpus, judged_methods
 from matcher.evaluate.report import EvalReport, evaluate, shipped_scorer
@@ -110,6 +111,8 @@ def evaluate_command(
     judged: JudgedFile = None,
     split: SplitOption = "report",
     decisions: Annotated[bool, typer.Option("--decisions", help="also measure partner decisions")] = False,
+    accept: Annotated[bool, typer.Option(
+        "--accept", help="also measure accepting one suggested code (profiles without codes)")] = False,
     cutoff: Cutoff = None, quantile: Quantile = 0.7,
     k: Annotated[int, typer.Option("--k", min=1, max=500)] = 10,
     encoders: Encoders = None,
@@ -121,9 +124,12 @@ def evaluate_command(
     the opportunity notices of this store."""
     if (awards_file is None) == (judged is None):
         raise InvalidInput("give exactly one of --awards FILE or --judged FILE")
+    if judged is None and (decisions or accept):
+        raise InvalidInput("--decisions and --accept measure judged profiles: give them with --judged FILE")
     settings = get_settings(**({"home": home} if home else {}))
     if judged is not None:
-        _evaluate_judged(judged, split, encoders or ["use-multilingual", "minilm"], json_output, home, decisions)
+        _evaluate_judged(judged, split, encoders or ["use-multilingual", "minilm"], json_output, home, decisions,
+                         accept)
         return
     assert awards_file is not None
     rows = _load(awards_file)
@@ -149,7 +155,7 @@ def _judged_store(path: Path, split: str, home: Path | None) -> tuple[list[Judge
 
 
 def _evaluate_judged(path: Path, split: str, encoders: list[str], json_output: bool, home: Path | None,
-                     decisions: bool) -> None:
+                     decisions: bool, accept: bool) -> None:
     profiles, matcher, corpus = _judged_store(path, split, home)
     methods = judged_methods(matcher, corpus, _embedders(list(dict.fromkeys(encoders)), home))
     report = evaluate_judged(profiles, methods, corpus.languages(), split,
@@ -164,6 +170,15 @@ def _evaluate_judged(path: Path, split: str, encoders: list[str], json_output: b
                    f"{effect.ndcg_before:.3f} -> {effect.ndcg_after:.3f}; median rank of the other relevant "
                    f"notices {effect.other_relevant_rank_before:.1f} -> {effect.other_relevant_rank_after:.1f}",
                    err=json_output)
+    if accept:
+        accepted = accept_effect(matcher, profiles)
+        payload["accept"] = accepted.to_json()
+        typer.echo(f"\naccepting a code (the first of the first {SHOWN} suggestions of a class a relevant notice "
+                   "has), profiles without codes:", err=json_output)
+        for name, row in accepted.summaries().items():
+            typer.echo(f"  {name:14} {row['accepted']} of {row['profiles']} accepted; nDCG@10 {row['ndcg_before']:.3f} "
+                       f"-> {row['ndcg_after']:.3f}; top 10 judged {row['judged_before']:.3f} -> "
+                       f"{row['judged_after']:.3f}", err=json_output)
     if matcher.calibration is not None:
         bands = band_shares(matcher, profiles)
         payload["fit bands"] = bands

@@ -16,6 +16,7 @@ import numpy as np
 
 from matcher.evaluate.judged import DEPTH, JudgedProfile, profile_metrics
 from matcher.pipeline import Matcher
+from matcher.schema import FirmProfile
 from matcher.search.retrieve import MatchQuery
 from matcher.store.shortlists import Status
 
@@ -35,9 +36,11 @@ class DecisionEffect:
         return dict(self.__dict__)
 
 
-def _rank(matcher: Matcher, judged: JudgedProfile, decisions: Mapping[str, Status]) -> list[str]:
+def ranked_ids(matcher: Matcher, profile: FirmProfile, decisions: Mapping[str, Status]) -> list[str]:
+    """The profile's ranking (tender ids, best first, open or not), with these partner decisions in place of
+    any stored for its firm id."""
     query = MatchQuery(k=DEPTH + 2, include_closed=True)
-    found = matcher.recommend_many([judged.profile], query, decisions={judged.profile.firm_id: decisions})[0]
+    found = matcher.recommend_many([profile], query, decisions={profile.firm_id: decisions})[0]
     return [m.tender_id for m in found]
 
 
@@ -58,12 +61,12 @@ def decision_effect(matcher: Matcher, judged: Sequence[JudgedProfile]) -> Decisi
     like_before: list[float] = []
     like_after: list[float] = []
     for item in judged:
-        ranking = _rank(matcher, item, {})
+        ranking = ranked_ids(matcher, item.profile, {})
         approve, reject = pick_decisions(ranking, item.grades)
         if approve is None or reject is None:
             continue
         decided: dict[str, Status] = {approve: "approved", reject: "rejected"}
-        changed = _rank(matcher, item, decided)
+        changed = ranked_ids(matcher, item.profile, decided)
         grades = {t: g for t, g in item.grades.items() if t not in decided}
         kept_before = [t for t in ranking if t not in decided]
         kept_after = [t for t in changed if t not in decided]
@@ -72,8 +75,8 @@ def decision_effect(matcher: Matcher, judged: Sequence[JudgedProfile]) -> Decisi
         like = [t for t, g in grades.items() if g == 2]
         like_before.append(_median_rank(kept_before, like))
         like_after.append(_median_rank(kept_after, like))
-    return DecisionEffect(len(judged), len(before), _mean(before), _mean(after), _mean(like_before),
-                          _mean(like_after))
+    return DecisionEffect(len(judged), len(before), mean_or_nan(before), mean_or_nan(after), mean_or_nan(like_before),
+                          mean_or_nan(like_after))
 
 
 def _median_rank(ranking: Sequence[str], wanted: Sequence[str]) -> float:
@@ -82,7 +85,8 @@ def _median_rank(ranking: Sequence[str], wanted: Sequence[str]) -> float:
     return float(np.median(ranks)) if ranks else float("nan")
 
 
-def _mean(values: Sequence[float]) -> float:
+def mean_or_nan(values: Sequence[float]) -> float:
+    """The mean of per-profile figures to three places (NaN ones skipped), NaN when there are none."""
     return round(float(np.nanmean(values)), 3) if values else float("nan")
 
 

@@ -1,0 +1,81 @@
+"""What accepting one suggested code does, measured on judged profiles.
+
+The product asks a firm's partner to read its suggested codes and accept the right ones (``matcher firms
+suggest-codes``, ``accept-codes``). For each judged profile without codes, a partner who knows the firm's line
+is simulated: they read the first ``SHOWN`` codes shown and accept the first whose CPV class is among the classes
+of the notices judged relevant (2) for it, or nothing when none is. The profile is ranked again with that code
+confirmed, and nDCG@10 before and after is reported, beside how many of the top 10 were judged before and after
+(an unjudged notice counts as not relevant, so a lower judged share after makes the "after" a lower bound).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from matcher.evaluate.judged import JudgedProfile, profile_metrics
+from matcher.evaluate.judged_decisions import mean_or_nan, ranked_ids
+from matcher.pipeline import Matcher
+from matcher.search.code_inference import SuggestedCode
+from matcher.search.code_labels import class_key
+
+#: The suggestions a partner reads (the profile page and ``suggest-codes`` show at least these).
+SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """One profile: the code accepted (None: no right class was shown) and the figures before and after."""
+
+    group: str
+    code: str | None
+    ndcg_before: float
+    ndcg_after: float
+    judged_before: float  # share of the top 10 judged
+    judged_after: float
+
+
+@dataclass(frozen=True)
+class AcceptEffect:
+    rows: tuple[Accepted, ...]  # one per judged profile without codes
+
+    def summaries(self) -> dict[str, dict[str, float | int]]:
+        """Profiles, codes accepted and the mean figures, over all ("all") and per profile group."""
+        groups = sorted({r.group for r in self.rows})
+        return {"all": _summary(self.rows), **{g: _summary([r for r in self.rows if r.group == g]) for g in groups}}
+
+    def to_json(self) -> dict[str, dict[str, float | int]]:
+        return self.summaries()
+
+
+def _summary(rows: Sequence[Accepted]) -> dict[str, float | int]:
+    return {"profiles": len(rows), "accepted": sum(r.code is not None for r in rows),
+            **{name: mean_or_nan([getattr(r, name) for r in rows])
+               for name in ("ndcg_before", "ndcg_after", "judged_before", "judged_after")}}
+
+
+def relevant_classes(grades: Mapping[str, int], codes_of: Mapping[str, Sequence[str]]) -> set[str]:
+    """The CPV classes of the notices graded 2."""
+    return {key for tid, grade in grades.items() if grade == 2 for code in codes_of.get(tid, ())
+            if code.startswith("CPV:") and (key := class_key(code))}
+
+
+def pick_accepted(shown: Iterable[SuggestedCode], classes: Collection[str]) -> str | None:
+    """The first shown code whose class is one of ``classes``, else None."""
+    return next((s.code for s in shown if class_key(s.code) in classes), None)
+
+
+def accept_effect(matcher: Matcher, judged: Sequence[JudgedProfile]) -> AcceptEffect:
+    rows = []
+    for item in judged:
+        if item.profile.codes:
+            continue
+        relevant = [tid for tid, grade in item.grades.items() if grade == 2]
+        codes_of = {tid: notice.codes for tid, notice in matcher.catalog.fetch_tenders(relevant).items()}
+        code = pick_accepted(matcher.suggest_codes(item.profile, SHOWN), relevant_classes(item.grades, codes_of))
+        before = profile_metrics(ranked_ids(matcher, item.profile, {}), item.grades)
+        after = before if code is None else profile_metrics(
+            ranked_ids(matcher, item.profile.model_copy(update={"codes": [code]}), {}), item.grades)
+        rows.append(Accepted(item.group, code, before["ndcg@10"], after["ndcg@10"], before["judged@10"],
+                             after["judged@10"]))
+    return AcceptEffect(tuple(rows))
