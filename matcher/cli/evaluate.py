@@ -173,8 +173,8 @@ def _evaluate_judged(path: Path, split: str, encoders: list[str], json_output: b
     if accept:
         accepted = accept_effect(matcher, profiles)
         payload["accept"] = accepted.to_json()
-        typer.echo(f"\naccepting a code (the first of the first {SHOWN} suggestions of a class a relevant notice "
-                   "has), profiles without codes:", err=json_output)
+        typer.echo(f"\naccepting a code (the first of the first {SHOWN} suggestions of a CPV category a relevant "
+                   "notice has), profiles without codes:", err=json_output)
         for name, row in accepted.summaries().items():
             typer.echo(f"  {name:14} {row['accepted']} of {row['profiles']} accepted; nDCG@10 {row['ndcg_before']:.3f} "
                        f"-> {row['ndcg_after']:.3f}; top 10 judged {row['judged_before']:.3f} -> "

@@ -2,10 +2,11 @@
 
 The product asks a firm's partner to read its suggested codes and accept the right ones (``matcher firms
 suggest-codes``, ``accept-codes``). For each judged profile without codes, a partner who knows the firm's line
-is simulated: they read the first ``SHOWN`` codes shown and accept the first whose CPV class is among the classes
-of the notices judged relevant (2) for it, or nothing when none is. The profile is ranked again with that code
-confirmed, and nDCG@10 before and after is reported, beside how many of the top 10 were judged before and after
-(an unjudged notice counts as not relevant, so a lower judged share after makes the "after" a lower bound).
+is simulated: they read the first ``SHOWN`` codes shown and accept the first of the same CPV category as a code
+of a notice judged relevant (2) for it (``same_category``), or nothing when none is. The profile is ranked
+again with that code confirmed, and nDCG@10 before and after is reported, beside how many of the top 10 were
+judged before and after (an unjudged notice counts as not relevant, so a lower judged share after makes the
+"after" a lower bound).
 """
 
 from __future__ import annotations
@@ -17,10 +18,14 @@ from matcher.evaluate.judged import JudgedProfile, profile_metrics
 from matcher.evaluate.judged_decisions import mean_or_nan, ranked_ids
 from matcher.pipeline import Matcher
 from matcher.search.code_inference import SuggestedCode
-from matcher.search.code_labels import class_key
+from matcher.search.code_labels import significant
 
 #: The suggestions a partner reads (the profile page and ``suggest-codes`` show at least these).
 SHOWN = 5
+#: How fine a code must agree with a relevant notice's to be one the partner accepts: the CPV category. A class
+#: (four digits) is too coarse for a person reading labels: 4523 holds roads, railways, pipelines and
+#: communication lines, and an FTTH builder's partner would not accept "Slip road construction work".
+CATEGORY_DIGITS = 5
 
 
 @dataclass(frozen=True)
@@ -54,15 +59,26 @@ def _summary(rows: Sequence[Accepted]) -> dict[str, float | int]:
                for name in ("ndcg_before", "ndcg_after", "judged_before", "judged_after")}}
 
 
-def relevant_classes(grades: Mapping[str, int], codes_of: Mapping[str, Sequence[str]]) -> set[str]:
-    """The CPV classes of the notices graded 2."""
-    return {key for tid, grade in grades.items() if grade == 2 for code in codes_of.get(tid, ())
-            if code.startswith("CPV:") and (key := class_key(code))}
+def relevant_codes(grades: Mapping[str, int], codes_of: Mapping[str, Sequence[str]]) -> set[str]:
+    """The CPV codes of the notices graded 2."""
+    return {code for tid, grade in grades.items() if grade == 2 for code in codes_of.get(tid, ())
+            if code.startswith("CPV:")}
 
 
-def pick_accepted(shown: Iterable[SuggestedCode], classes: Collection[str]) -> str | None:
-    """The first shown code whose class is one of ``classes``, else None."""
-    return next((s.code for s in shown if class_key(s.code) in classes), None)
+def same_category(code: str, other: str) -> bool:
+    """The same code, or two codes of one CPV category (their first five digits, both at least that fine):
+    45233227 slip roads and 45233140 roadworks are, 45233227 and 45231600 communication lines (one class,
+    4523) are not."""
+    if code == other:
+        return True
+    digits, others = significant(code), significant(other)
+    return len(digits) >= CATEGORY_DIGITS and len(others) >= CATEGORY_DIGITS and (
+        digits[:CATEGORY_DIGITS] == others[:CATEGORY_DIGITS])
+
+
+def pick_accepted(shown: Iterable[SuggestedCode], relevant: Collection[str]) -> str | None:
+    """The first shown code of a category some code in ``relevant`` has, else None."""
+    return next((s.code for s in shown if any(same_category(s.code, r) for r in relevant)), None)
 
 
 def accept_effect(matcher: Matcher, judged: Sequence[JudgedProfile]) -> AcceptEffect:
@@ -72,7 +88,7 @@ def accept_effect(matcher: Matcher, judged: Sequence[JudgedProfile]) -> AcceptEf
             continue
         relevant = [tid for tid, grade in item.grades.items() if grade == 2]
         codes_of = {tid: notice.codes for tid, notice in matcher.catalog.fetch_tenders(relevant).items()}
-        code = pick_accepted(matcher.suggest_codes(item.profile, SHOWN), relevant_classes(item.grades, codes_of))
+        code = pick_accepted(matcher.suggest_codes(item.profile, SHOWN), relevant_codes(item.grades, codes_of))
         before = profile_metrics(ranked_ids(matcher, item.profile, {}), item.grades)
         after = before if code is None else profile_metrics(
             ranked_ids(matcher, item.profile.model_copy(update={"codes": [code]}), {}), item.grades)

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from matcher.cli import app
 from matcher.config import Settings
 from matcher.evaluate.judged import load_judged
-from matcher.evaluate.judged_accept import accept_effect, pick_accepted, relevant_classes
+from matcher.evaluate.judged_accept import accept_effect, pick_accepted, relevant_codes
 from matcher.normalize.codes import codebook
 from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile
@@ -35,13 +35,18 @@ def suggestion(code: str, confidence: float = 0.5) -> SuggestedCode:
     return SuggestedCode(code=code, label=codebook().label(code) or code, confidence=confidence, source="labels")
 
 
-def test_the_partner_accepts_the_first_shown_code_of_a_relevant_class() -> None:
+def test_the_partner_accepts_the_first_shown_code_of_a_relevant_category() -> None:
     codes_of = {IMAGING: ["CPV:33100000", "CPV:33111400", "CPV:50421000"], FETAL: ["CPV:85150000"]}
-    classes = relevant_classes(GRADES, codes_of)
-    assert classes == {"CPV:3311", "CPV:5042"}  # 33100000 is a group, not a class: it names none
-    shown = [suggestion("CPV:85150000"), suggestion("CPV:33111000"), suggestion("CPV:50421000")]
-    assert pick_accepted(shown, classes) == "CPV:33111000"
-    assert pick_accepted(shown[:1], classes) is None
+    relevant = relevant_codes(GRADES, codes_of)
+    assert relevant == {"CPV:33100000", "CPV:33111400", "CPV:50421000"}  # graded 2 only
+    shown = [suggestion("CPV:85150000"), suggestion("CPV:33112000"), suggestion("CPV:33111000"),
+             suggestion("CPV:50421000")]
+    # 33112000 (echo, ultrasound) shares the class 3311 but not the category 33111: passed over
+    assert pick_accepted(shown, relevant) == "CPV:33111000"
+    assert pick_accepted(shown[:2], relevant) is None
+    # a code coarser than a category is accepted only where a relevant notice carries it
+    assert pick_accepted([suggestion("CPV:33100000")], relevant) == "CPV:33100000"
+    assert pick_accepted([suggestion("CPV:33110000")], relevant) is None
 
 
 @pytest.fixture
@@ -73,7 +78,7 @@ def test_judged_evaluation_with_decisions_and_an_accepted_code(store: Path) -> N
     assert payload["decisions"]["profiles"] == 2
     accepted = payload["accept"]
     # Only the Korean profile has no codes; its partner passes over the near neighbours' codes and accepts
-    # 33111000 (class 3311, as the imaging supply's 33111400); the imaging supply is first (nDCG@10 1; it was
+    # 33111000 (category 33111, as the imaging supply's 33111400); the imaging supply is first (nDCG@10 1; it was
     # before too: over 12 notices the contract nature already puts the services and the design below it).
     assert set(accepted) == {"all", "ko, no codes"}
     assert accepted["all"] == accepted["ko, no codes"]
