@@ -30,7 +30,8 @@ CATEGORY_DIGITS = 5
 
 @dataclass(frozen=True)
 class Accepted:
-    """One profile: the code accepted (None: no right class was shown) and the figures before and after."""
+    """One profile: the code accepted (None: no code of a relevant category was shown) and the figures before
+    and after."""
 
     group: str
     code: str | None
