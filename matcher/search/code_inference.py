@@ -320,8 +320,8 @@ class Inferred:
         A class with a keyword's translation is shown by it: the translation names the firm's own word and is
         the code a person should accept. The description's code of the same class is often a broader sibling
         (전차선로 공사 -> 45234160 "Catenary's construction works"; the description's 45234110 "Intercity
-        railway works" had the same confidence and won the tie); a partner who accepts the first right class
-        among the first five shown does better with the keyword's code (``scripts/screen_judged.py accept``,
+        railway works" had the same confidence and won the tie); a partner who accepts the first right code
+        among the first five shown does better with the keyword's code (``matcher evaluate --judged --accept``,
         evaluation/RESULTS.md)."""
         merged = sorted([*self.translated, *self.described], key=lambda s: (-s.confidence, s.code))
         translations: dict[str, SuggestedCode] = {}
