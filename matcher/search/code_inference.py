@@ -334,9 +334,8 @@ class Inferred:
             if key in seen:
                 continue
             seen.add(key)
-            keyword = translations.get(key, item)
-            out.append(keyword if keyword.confidence == item.confidence
-                       else keyword.model_copy(update={"confidence": item.confidence}))
+            # ``item`` is the class's most confident (``merged`` is sorted); its translation stands for it
+            out.append(translations.get(key, item).model_copy(update={"confidence": item.confidence}))
         return out
 
 
