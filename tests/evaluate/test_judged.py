@@ -89,6 +89,8 @@ FRESH_SETS = (
     ("judged_fresh4.json", 861),  # 813 pooled by the eight methods, 17 of the evidence, 21 in rounds 7-8, 10 in 9
     ("judged_fresh5.json", 892),  # 840 pooled by the eight methods and the weighted ranking, 39 of the evidence,
     #                               13 in round 9
+    ("judged_fresh6.json", 820),  # 774 pooled by the eight methods, 31 by the centred-dense candidate, 15 of the
+    #                               evidence
 )
 
 

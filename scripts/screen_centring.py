@@ -1,0 +1,166 @@
+"""Screen the dense signal over mean-centred vectors before it is built into the product.
+
+A multilingual encoder's vectors carry a component shared by every text of one language and one genre: a
+Korean firm profile sits nearer other Korean firm profiles than the English notice that buys what it makes.
+Subtracting the mean vector of each side's kind of text before the cosine leaves more of what the texts say:
+
+- a notice's vector minus the mean of the stored opportunity notices in its language (shrunk towards the mean
+  of all notices by ``SHRINK`` pseudo-notices, so a language with three notices does not cancel them);
+- a profile's vector minus the mean of the development profiles written in its language (the profiles'
+  words only; never a grade, and never a held-out profile: each development set's mean leaves it out);
+- the centred cosine mapped onto the raw cosine's mean and spread over the development pairs (one affine map,
+  which keeps the order), so the hand-set weights and the trees' columns see the range they were built for.
+
+The dense column of every development profile's features over every opportunity notice is replaced, the
+weighted scorer's top ``DEPTH`` re-selected, and the shipped trees (``judged_reranker.PARAMS``, shipped view)
+retrained leaving one development set out, as ``scripts/screen_judged.py loso`` does. ``--held-out`` trains
+on all four development sets and reads the held-out sets once; ``--pool FILE`` writes each profile of that
+judged file's top 10 under the candidate (to pool a new set's candidates before it is judged).
+
+Usage (results in evaluation/RESULTS.md)::
+
+    MATCHER_HOME=/path/to/judged/store python scripts/screen_centring.py [--held-out] [--pool FILE --out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from screen_judged import (  # run as a script: scripts/ is on the path
+    DEVELOPMENT_SETS,
+    HELD_OUT_SETS,
+    SHIPPED_VARIANT,
+    Candidates,
+    Fit,
+    candidates_of,
+    relevance_fit,
+    set_out,
+    shipped_trees,
+    shipped_view,
+)
+from tune_judged import Prepared, prepare
+
+from matcher.config import get_settings
+from matcher.evaluate.judged import JudgedProfile, load_judged
+from matcher.evaluate.judged_methods import Corpus
+from matcher.pipeline import Matcher
+from matcher.ranking import judged_reranker
+from matcher.ranking.features import FEATURES
+
+#: Pseudo-notices of the all-language mean added to each language's mean.
+SHRINK = 10.0
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12))
+
+
+def centred_documents(documents: np.ndarray, languages: Sequence[str | None]) -> np.ndarray:
+    """Each notice's vector minus its language's (shrunk) mean, unit length."""
+    everything = documents.mean(axis=0)
+    keys = np.array([language or "" for language in languages])
+    means = {k: (documents[keys == k].sum(axis=0) + SHRINK * everything) / ((keys == k).sum() + SHRINK)
+             for k in set(keys)}
+    return unit(documents - np.stack([means[k] for k in keys]))
+
+
+class Centring:
+    """The profiles' vectors, their per-language means leaving a development set out, and the affine map."""
+
+    def __init__(self, matcher: Matcher, sets: dict[str, list[JudgedProfile]], development: Sequence[str]) -> None:
+        self.sets, self.development = sets, list(development)
+        self.vectors = {name: matcher.embedder.encode_queries([j.profile.text() for j in judged])
+                        for name, judged in sets.items()}
+
+    def profile_mean(self, language: str, leaving_out: str) -> np.ndarray:
+        rows = [v for name in self.development if name != leaving_out
+                for j, v in zip(self.sets[name], self.vectors[name], strict=True) if j.language == language]
+        return np.asarray(np.mean(rows, axis=0))
+
+    def cosines(self, name: str, documents: np.ndarray) -> np.ndarray:
+        """(profiles of ``name``, notices): centred cosines."""
+        return np.stack([documents @ unit(v - self.profile_mean(j.language, name))
+                         for j, v in zip(self.sets[name], self.vectors[name], strict=True)])
+
+
+def data_of(matcher: Matcher, corpus: Corpus, prepared: dict[str, list[Prepared]],
+            dense: dict[str, np.ndarray] | None) -> dict[str, list[Candidates]]:
+    """Each set's candidates, with the dense column replaced by ``dense`` (None: as shipped)."""
+    breadths = judged_reranker.breadth(corpus.tenders)
+    column = FEATURES.index("dense")
+    data: dict[str, list[Candidates]] = {}
+    for name, profiles in prepared.items():
+        out = []
+        for k, p in enumerate(profiles):
+            matrix = p.matrix.copy()
+            if dense is not None:
+                matrix[:, column] = dense[name][k]
+            out.append(candidates_of(matcher, corpus, Prepared(p.judged, matrix, p.guards), breadths))
+        data[name] = out
+    return data
+
+
+def top10(corpus: Corpus, train: list[Candidates], kept: list[str], fit: Fit,
+          profiles: list[Candidates]) -> dict[str, list[str]]:
+    x = np.vstack([np.column_stack([c.columns[n] for n in kept]) for c in train])
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    score = fit((x - mean) / scale, np.concatenate([c.grades for c in train]))
+    found = {}
+    for c in profiles:
+        s = score((np.column_stack([c.columns[n] for n in kept]) - mean) / scale)
+        found[c.prepared.judged.profile.firm_id] = [corpus.ids[c.top[i]] for i in np.argsort(-s, kind="stable")[:10]]
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folder", type=Path, default=Path("evaluation"))
+    parser.add_argument("--held-out", action="store_true",
+                        help="train on every development set, read the held-out sets once")
+    parser.add_argument("--pool", type=Path, help="a judged file whose profiles' candidate top 10 to write")
+    parser.add_argument("--out", type=Path, default=Path("centred_top10.json"))
+    args = parser.parse_args()
+    matcher = Matcher(get_settings())
+    corpus = Corpus.of(matcher)
+    development = [name for name, _, _ in DEVELOPMENT_SETS]
+    chosen = [*DEVELOPMENT_SETS, *(HELD_OUT_SETS if args.held_out else ())]
+    sets = {name: [j for j in load_judged(args.folder / file) if split == "all" or j.split == split]
+            for name, file, split in chosen}
+    if args.pool:
+        sets["pool"] = load_judged(args.pool)
+    documents = centred_documents(matcher.embedder.encode_documents([t.text() for t in corpus.tenders]),
+                                  [t.language for t in corpus.tenders])
+    centring = Centring(matcher, sets, development)
+    centred = {name: centring.cosines(name, documents) for name in sets}
+    raw_docs = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
+    raw = np.concatenate([(centring.vectors[n] @ raw_docs.T).ravel() for n in development])
+    pooled = np.concatenate([centred[n].ravel() for n in development])
+    slope, shift = raw.std() / pooled.std(), pooled.mean()
+    print(f"raw cosine mean {raw.mean():.3f} sd {raw.std():.3f}; centred mean {shift:.3f} sd {pooled.std():.3f}")
+    dense = {name: np.clip(raw.mean() + (c - shift) * slope, 0.0, 1.0) for name, c in centred.items()}
+    prepared = {name: prepare(matcher, corpus, judged, SHIPPED_VARIANT) for name, judged in sets.items()}
+    targets = [name for name, _, _ in HELD_OUT_SETS] if args.held_out else development
+    for label, variant in (("shipped", None), ("centred", dense)):
+        data = data_of(matcher, corpus, prepared, variant)
+        kept = shipped_view(list(data[development[0]][0].columns))
+        for scorer, fit in (("weighted", None), ("trees", relevance_fit(shipped_trees()))):
+            cells, groups = [], defaultdict(list)
+            for held in targets:
+                found, rows = set_out(corpus, data, kept, fit, held, [n for n in development if n != held])
+                cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f} / {found['r@50']:.3f}")
+                for group, metrics in rows:
+                    groups[group].append(metrics["ndcg@10"])
+            shown = " ".join(f"{g} {np.mean(v):.3f}" for g, v in sorted(groups.items()))
+            print(f"{label:8s} {scorer:9s} " + " | ".join(cells) + f" || {shown}", flush=True)
+            if args.pool and label == "centred" and fit is not None:
+                train = [c for n in development for c in data[n]]
+                args.out.write_text(json.dumps(top10(corpus, train, kept, fit, data["pool"]), indent=1))
+
+
+if __name__ == "__main__":
+    main()
