@@ -17,9 +17,15 @@ retrained leaving one development set out, as ``scripts/screen_judged.py loso`` 
 on all four development sets and reads the held-out sets once; ``--pool FILE`` writes each profile of that
 judged file's top 10 under the candidate (to pool a new set's candidates before it is judged).
 
+Two options screen the forms the product could serve: ``--indexed-means`` fits the notice means over every
+stored notice (award notices too), as an index build would; ``--product-candidates`` keeps each profile's
+candidates to those the product retrieves (the raw dense top ``DENSE_CANDIDATES`` and the notices under its
+codes, ``recommender.CODE_CANDIDATES``), so the centred cosine re-scores them and the index stays raw.
+
 Usage (results in evaluation/RESULTS.md)::
 
-    MATCHER_HOME=/path/to/judged/store python scripts/screen_centring.py [--held-out] [--pool FILE --out FILE]
+    MATCHER_HOME=/path/to/judged/store python scripts/screen_centring.py [--held-out] [--pool FILE --out FILE] \
+        [--indexed-means] [--product-candidates]
 """
 
 from __future__ import annotations
@@ -50,10 +56,13 @@ from matcher.evaluate.judged import JudgedProfile, load_judged
 from matcher.evaluate.judged_methods import Corpus
 from matcher.pipeline import Matcher
 from matcher.ranking import judged_reranker
-from matcher.ranking.features import FEATURES
+from matcher.ranking.features import FEATURES, code_prefixes
+from matcher.services.recommender import CODE_CANDIDATES
 
 #: Pseudo-notices of the all-language mean added to each language's mean.
 SHRINK = 10.0
+#: The vector search's candidates for a list of 10 (``Settings.min_candidates``).
+DENSE_CANDIDATES = 200
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -88,9 +97,24 @@ class Centring:
                          for j, v in zip(self.sets[name], self.vectors[name], strict=True)])
 
 
+def product_candidates(matcher: Matcher, corpus: Corpus, profile: JudgedProfile, raw: np.ndarray) -> np.ndarray:
+    """Which notices the product would rank for ``profile`` (a mask): the raw dense top ``DENSE_CANDIDATES``
+    and the notices under its confirmed and suggested codes' prefixes, as ``Recommender`` retrieves them."""
+    mask = np.zeros(len(corpus.ids), dtype=bool)
+    mask[np.argsort(-raw, kind="stable")[:DENSE_CANDIDATES]] = True
+    codes = [*profile.profile.codes, *(c for c, _ in matcher.suggestions.for_ranking(profile.profile))]
+    position = {tid: i for i, tid in enumerate(corpus.ids)}
+    for tid in matcher.catalog.ids_with_codes(code_prefixes(codes), CODE_CANDIDATES) if codes else []:
+        if tid in position:
+            mask[position[tid]] = True
+    return mask
+
+
 def data_of(matcher: Matcher, corpus: Corpus, prepared: dict[str, list[Prepared]],
-            dense: dict[str, np.ndarray] | None) -> dict[str, list[Candidates]]:
-    """Each set's candidates, with the dense column replaced by ``dense`` (None: as shipped)."""
+            dense: dict[str, np.ndarray] | None, masks: dict[str, list[np.ndarray]] | None = None,
+            ) -> dict[str, list[Candidates]]:
+    """Each set's candidates, with the dense column replaced by ``dense`` (None: as shipped), and only the
+    notices of ``masks`` ranked when given (the others' term guard set to 0, which zeroes their score)."""
     breadths = judged_reranker.breadth(corpus.tenders)
     column = FEATURES.index("dense")
     data: dict[str, list[Candidates]] = {}
@@ -100,7 +124,8 @@ def data_of(matcher: Matcher, corpus: Corpus, prepared: dict[str, list[Prepared]
             matrix = p.matrix.copy()
             if dense is not None:
                 matrix[:, column] = dense[name][k]
-            out.append(candidates_of(matcher, corpus, Prepared(p.judged, matrix, p.guards), breadths))
+            guards = p.guards if masks is None else np.where(masks[name][k], p.guards, 0.0)
+            out.append(candidates_of(matcher, corpus, Prepared(p.judged, matrix, guards), breadths))
         data[name] = out
     return data
 
@@ -124,6 +149,9 @@ def main() -> None:
                         help="train on every development set, read the held-out sets once")
     parser.add_argument("--pool", type=Path, help="a judged file whose profiles' candidate top 10 to write")
     parser.add_argument("--out", type=Path, default=Path("centred_top10.json"))
+    parser.add_argument("--indexed-means", action="store_true", help="notice means over every stored notice")
+    parser.add_argument("--product-candidates", action="store_true",
+                        help="re-score only the candidates the product retrieves")
     args = parser.parse_args()
     matcher = Matcher(get_settings())
     corpus = Corpus.of(matcher)
@@ -133,20 +161,29 @@ def main() -> None:
             for name, file, split in chosen}
     if args.pool:
         sets["pool"] = load_judged(args.pool)
-    documents = centred_documents(matcher.embedder.encode_documents([t.text() for t in corpus.tenders]),
-                                  [t.language for t in corpus.tenders])
+    raw_docs = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
+    if args.indexed_means:
+        stored = list(matcher.all_tenders())
+        position = {t.tender_id: i for i, t in enumerate(stored)}
+        every = centred_documents(matcher.embedder.encode_documents([t.text() for t in stored]),
+                                  [t.language for t in stored])
+        documents = every[[position[tid] for tid in corpus.ids]]
+    else:
+        documents = centred_documents(raw_docs, [t.language for t in corpus.tenders])
     centring = Centring(matcher, sets, development)
     centred = {name: centring.cosines(name, documents) for name in sets}
-    raw_docs = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
     raw = np.concatenate([(centring.vectors[n] @ raw_docs.T).ravel() for n in development])
     pooled = np.concatenate([centred[n].ravel() for n in development])
     slope, shift = raw.std() / pooled.std(), pooled.mean()
     print(f"raw cosine mean {raw.mean():.3f} sd {raw.std():.3f}; centred mean {shift:.3f} sd {pooled.std():.3f}")
     dense = {name: np.clip(raw.mean() + (c - shift) * slope, 0.0, 1.0) for name, c in centred.items()}
     prepared = {name: prepare(matcher, corpus, judged, SHIPPED_VARIANT) for name, judged in sets.items()}
+    masks = None if not args.product_candidates else {
+        name: [product_candidates(matcher, corpus, j, raw_docs @ v)
+               for j, v in zip(sets[name], centring.vectors[name], strict=True)] for name in sets}
     targets = [name for name, _, _ in HELD_OUT_SETS] if args.held_out else development
     for label, variant in (("shipped", None), ("centred", dense)):
-        data = data_of(matcher, corpus, prepared, variant)
+        data = data_of(matcher, corpus, prepared, variant, masks)
         kept = shipped_view(list(data[development[0]][0].columns))
         for scorer, fit in (("weighted", None), ("trees", relevance_fit(shipped_trees()))):
             cells, groups = [], defaultdict(list)
