@@ -20,12 +20,14 @@ judged file's top 10 under the candidate (to pool a new set's candidates before 
 Two options screen the forms the product could serve: ``--indexed-means`` fits the notice means over every
 stored notice (award notices too), as an index build would; ``--product-candidates`` keeps each profile's
 candidates to those the product retrieves (the raw dense top ``DENSE_CANDIDATES`` and the notices under its
-codes, ``recommender.CODE_CANDIDATES``), so the centred cosine re-scores them and the index stays raw.
+codes, ``recommender.CODE_CANDIDATES``), so the centred cosine re-scores them and the index stays raw;
+``--foreign-script-only`` centres only profiles written in a script no notice uses (Korean), the others
+keeping the raw cosine.
 
 Usage (results in evaluation/RESULTS.md)::
 
     MATCHER_HOME=/path/to/judged/store python scripts/screen_centring.py [--held-out] [--pool FILE --out FILE] \
-        [--indexed-means] [--product-candidates]
+        [--indexed-means] [--product-candidates] [--foreign-script-only]
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from matcher.evaluate.judged_methods import Corpus
 from matcher.pipeline import Matcher
 from matcher.ranking import judged_reranker
 from matcher.ranking.features import FEATURES, code_prefixes
+from matcher.search.code_inference import foreign_script
 from matcher.services.recommender import CODE_CANDIDATES
 
 #: Pseudo-notices of the all-language mean added to each language's mean.
@@ -163,6 +166,8 @@ def main() -> None:
     parser.add_argument("--indexed-means", action="store_true", help="notice means over every stored notice")
     parser.add_argument("--product-candidates", action="store_true",
                         help="re-score only the candidates the product retrieves")
+    parser.add_argument("--foreign-script-only", action="store_true",
+                        help="centre only profiles written in a script no notice uses (Korean)")
     args = parser.parse_args()
     matcher = Matcher(get_settings())
     corpus = Corpus.of(matcher)
@@ -188,6 +193,10 @@ def main() -> None:
     slope, shift = raw.std() / pooled.std(), pooled.mean()
     print(f"raw cosine mean {raw.mean():.3f} sd {raw.std():.3f}; centred mean {shift:.3f} sd {pooled.std():.3f}")
     dense = {name: np.clip(raw.mean() + (c - shift) * slope, 0.0, 1.0) for name, c in centred.items()}
+    if args.foreign_script_only:  # profiles in a script the notices use keep their raw cosine
+        dense = {name: np.stack([d if foreign_script(j.profile.text()) else np.clip(raw_docs @ v, 0.0, 1.0)
+                                 for j, v, d in zip(sets[name], centring.vectors[name], rows, strict=True)])
+                 for name, rows in dense.items()}
     prepared = {name: prepare(matcher, corpus, judged, SHIPPED_VARIANT) for name, judged in sets.items()}
     masks = None if not args.product_candidates else {
         name: [product_candidates(matcher, corpus, j, raw_docs @ v)
