@@ -12,6 +12,7 @@ recommendations response captured first). The ratio is ours / floor in requests 
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
@@ -99,11 +100,24 @@ def parse_wrk(out: str) -> Load:
     return Load(rps, p50, p99, errors + (int(non2xx.group(1)) if non2xx else 0), requests, slowest)
 
 
+#: prctl(2) and its option for the signal a child gets when its parent dies; looked up here, so that the child
+#: between fork and exec only calls it (no library loading there).
+_PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """``preexec_fn`` for a load generator: SIGTERM when the process that started it dies, however it dies
+    (Linux ``PR_SET_PDEATHSIG``). A test run killed during the import benchmark left its wrk loading a dead
+    port for 45 minutes (tests/bench/test_load_generator.py)."""
+    _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def wrk(url: str, script: Path, connections: int, seconds: int) -> Load:
     threads = max(1, min(2, connections))
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
-         "-s", str(script), url], capture_output=True, text=True, check=True,
+         "-s", str(script), url], capture_output=True, text=True, check=True, preexec_fn=die_with_parent,
     ).stdout
     return parse_wrk(out)
 

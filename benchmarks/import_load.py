@@ -37,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 
 from benchmarks.corpus import AS_OF, DEMO, SHARED, WORK, build_home
-from benchmarks.http_load import LUA, Load, Server, free_port, parse_wrk, wait_ready, wrk
+from benchmarks.http_load import LUA, Load, Server, die_with_parent, free_port, parse_wrk, wait_ready, wrk
 from benchmarks.report import ROOT, Part, Row
 from matcher.config import EncoderName, Settings
 from matcher.demo import demo_data, demo_firms, load_demo
@@ -117,13 +117,22 @@ def serve(code: Path, home: Path, port: int, store: Store) -> Server:
 
 
 class Wrk:
-    """wrk in the background until ``stop`` (SIGINT: wrk then prints its statistics as after ``-d``)."""
+    """wrk in the background until ``stop`` (SIGINT: wrk then prints its statistics as after ``-d``). Used as a
+    context manager: a block that raises before ``stop`` stops it too."""
 
     def __init__(self, url: str, script: Path) -> None:
         self.process = subprocess.Popen(
             ["wrk", "-t2", f"-c{CONNECTIONS}", "-d3600s", "--timeout", "10s", "--latency", "-s", str(script), url],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=die_with_parent,
         )
+
+    def __enter__(self) -> Wrk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate(timeout=60)
 
     def stop(self) -> Load:
         self.process.send_signal(signal.SIGINT)
@@ -183,15 +192,15 @@ def one_import(code: Path, store: Store, sample: Path, seconds: int, warmup: int
         alone = wrk(f"{base}/", script, CONNECTIONS, seconds)
         answer: list[tuple[int, dict[str, object]]] = []
         started = time.monotonic()
-        load = Wrk(f"{base}/", script)
-        officer = threading.Thread(target=lambda: answer.append(upload(base, token, sample)))
-        officer.start()
-        officer.join()
-        answer_s = time.monotonic() - started
-        storing = load.stop()
-        load = Wrk(f"{base}/", script)
-        served = wait_until(lambda: (index_count(base, token) or 0) > before, time.monotonic() + window)
-        syncing = load.stop()
+        with Wrk(f"{base}/", script) as load:
+            officer = threading.Thread(target=lambda: answer.append(upload(base, token, sample)))
+            officer.start()
+            officer.join()
+            answer_s = time.monotonic() - started
+            storing = load.stop()
+        with Wrk(f"{base}/", script) as load:
+            served = wait_until(lambda: (index_count(base, token) or 0) > before, time.monotonic() + window)
+            syncing = load.stop()
         if not served:  # the rest of the sync, without load, for the time to a served index
             served = wait_until(lambda: (index_count(base, token) or 0) > before, time.monotonic() + SERVED_WAIT)
         served_s = time.monotonic() - started if served else None

@@ -1,0 +1,102 @@
+"""The import benchmark's background wrk never outlives what started it.
+
+Found from outside (2026-12-04): a test run killed during the import benchmark left its wrk (started for up
+to an hour, stopped by the benchmark) running against a dead port with 1.3 cores busy for 45 minutes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from benchmarks.import_load import Wrk
+
+pytestmark = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (CI installs it)")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def gone(pid: int, within: float = 10.0) -> bool:
+    """Whether process ``pid`` has exited within ``within`` seconds (a zombie has: only its exit status is left)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state in ("Z", "X"):  # exited, waiting to be reaped by whoever adopted it
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)
+
+
+class Ok(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def url() -> Iterator[str]:
+    """A server answering 200 on 127.0.0.1 (wrk exits at once when its first connection is refused)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Path:
+    path = tmp_path / "get.lua"
+    path.write_text('wrk.method = "GET"\n')
+    return path
+
+
+def test_wrk_is_stopped_when_the_block_it_loads_raises(url: str, script: Path) -> None:
+    with pytest.raises(RuntimeError, match="the upload failed"), Wrk(url, script) as load:
+        assert not gone(load.process.pid, within=0.5)  # running
+        raise RuntimeError("the upload failed")
+    assert load.process.poll() is not None  # stopped and reaped by __exit__
+
+
+def test_wrk_stopped_inside_the_block_reports_its_load(url: str, script: Path) -> None:
+    with Wrk(url, script) as load:
+        time.sleep(1.0)
+        measured = load.stop()
+    assert load.process.poll() is not None
+    assert measured.requests > 0 and measured.errors == 0
+
+
+def test_wrk_dies_with_the_process_that_started_it(url: str, script: Path) -> None:
+    # The benchmark process killed outright (SIGKILL: no finally runs) must not leave its wrk behind.
+    code = ("import sys, time; from benchmarks.import_load import Wrk; "
+            f"w = Wrk(sys.argv[1], {str(script)!r}); print(w.process.pid, flush=True); time.sleep(120)")
+    parent = subprocess.Popen([sys.executable, "-c", code, url], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    try:
+        assert not gone(child, within=0.5)  # wrk is running
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        assert gone(child), f"wrk {child} outlived the process that started it"
+    finally:
+        if not gone(child, within=0):
+            os.kill(child, signal.SIGKILL)
