@@ -100,9 +100,9 @@ def parse_wrk(out: str) -> Load:
     return Load(rps, p50, p99, errors + (int(non2xx.group(1)) if non2xx else 0), requests, slowest)
 
 
-#: prctl(2) and its option for the signal a child gets when its parent dies; looked up here, so that the child
-#: between fork and exec only calls it (no library loading there).
-_PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+#: prctl(2) (Linux; None elsewhere) and its option for the signal a child gets when its parent dies; looked up
+#: here, so that the child between fork and exec only calls it (no library loading there).
+_PRCTL = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
 PR_SET_PDEATHSIG = 1
 
 
@@ -110,7 +110,8 @@ def die_with_parent() -> None:
     """``preexec_fn`` for a load generator: SIGTERM when the process that started it dies, however it dies
     (Linux ``PR_SET_PDEATHSIG``). A test run killed during the import benchmark left its wrk loading a dead
     port for 45 minutes (tests/bench/test_load_generator.py)."""
-    _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def wrk(url: str, script: Path, connections: int, seconds: int) -> Load:
