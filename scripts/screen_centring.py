@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -47,9 +46,10 @@ from screen_judged import (  # run as a script: scripts/ is on the path
     Fit,
     candidates_of,
     relevance_fit,
-    set_out,
+    report_set_out,
     shipped_trees,
     shipped_view,
+    trained,
 )
 from tune_judged import Prepared, prepare
 
@@ -60,6 +60,7 @@ from matcher.pipeline import Matcher
 from matcher.ranking import judged_reranker
 from matcher.ranking.features import FEATURES, code_prefixes
 from matcher.search.code_inference import foreign_script
+from matcher.search.encoders import normalize_rows
 from matcher.services.recommender import CODE_CANDIDATES
 
 #: Pseudo-notices of the all-language mean added to each language's mean.
@@ -68,17 +69,13 @@ SHRINK = 10.0
 DENSE_CANDIDATES = 200
 
 
-def unit(x: np.ndarray) -> np.ndarray:
-    return np.asarray(x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12))
-
-
 def centred_documents(documents: np.ndarray, languages: Sequence[str | None]) -> np.ndarray:
     """Each notice's vector minus its language's (shrunk) mean, unit length."""
     everything = documents.mean(axis=0)
     keys = np.array([language or "" for language in languages])
     means = {k: (documents[keys == k].sum(axis=0) + SHRINK * everything) / ((keys == k).sum() + SHRINK)
              for k in set(keys)}
-    return unit(documents - np.stack([means[k] for k in keys]))
+    return normalize_rows(documents - np.stack([means[k] for k in keys]))
 
 
 class Centring:
@@ -96,7 +93,7 @@ class Centring:
 
     def cosines(self, name: str, documents: np.ndarray) -> np.ndarray:
         """(profiles of ``name``, notices): centred cosines."""
-        return np.stack([documents @ unit(v - self.profile_mean(j.language, name))
+        return np.stack([documents @ normalize_rows((v - self.profile_mean(j.language, name))[None])[0]
                          for j, v in zip(self.sets[name], self.vectors[name], strict=True)])
 
 
@@ -135,13 +132,11 @@ def data_of(matcher: Matcher, corpus: Corpus, prepared: dict[str, list[Prepared]
 
 def top10(corpus: Corpus, train: list[Candidates], kept: list[str], fit: Fit,
           profiles: list[Candidates]) -> dict[str, list[str]]:
-    x = np.vstack([np.column_stack([c.columns[n] for n in kept]) for c in train])
-    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-    score = fit((x - mean) / scale, np.concatenate([c.grades for c in train]))
+    scored = trained(fit, train, kept)
     found = {}
     for c in profiles:
-        s = score((np.column_stack([c.columns[n] for n in kept]) - mean) / scale)
-        found[c.prepared.judged.profile.firm_id] = [corpus.ids[c.top[i]] for i in np.argsort(-s, kind="stable")[:10]]
+        best = np.argsort(-scored(c), kind="stable")[:10]
+        found[c.prepared.judged.profile.firm_id] = [corpus.ids[c.top[i]] for i in best]
     return found
 
 
@@ -202,20 +197,13 @@ def main() -> None:
         name: [product_candidates(matcher, corpus, j, raw_docs @ v)
                for j, v in zip(sets[name], centring.vectors[name], strict=True)] for name in sets}
     targets = [name for name, _, _ in HELD_OUT_SETS] if args.held_out else development
-    per_profile: dict[tuple[str, str], list[float]] = defaultdict(list)  # (variant, scorer) -> nDCG@10
+    per_profile: dict[tuple[str, str], list[float]] = {}  # (variant, scorer) -> nDCG@10 of each profile
     for label, variant in (("shipped", None), ("centred", dense)):
         data = data_of(matcher, corpus, prepared, variant, masks)
         kept = shipped_view(list(data[development[0]][0].columns))
         for scorer, fit in (("weighted", None), ("trees", relevance_fit(shipped_trees()))):
-            cells, groups = [], defaultdict(list)
-            for held in targets:
-                found, rows = set_out(corpus, data, kept, fit, held, [n for n in development if n != held])
-                cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f} / {found['r@50']:.3f}")
-                for group, metrics in rows:
-                    groups[group].append(metrics["ndcg@10"])
-                    per_profile[label, scorer].append(metrics["ndcg@10"])
-            shown = " ".join(f"{g} {np.mean(v):.3f}" for g, v in sorted(groups.items()))
-            print(f"{label:8s} {scorer:9s} " + " | ".join(cells) + f" || {shown}", flush=True)
+            per_profile[label, scorer] = report_set_out(corpus, data, f"{label} {scorer}", kept, fit, targets,
+                                                        recall=True)
             if args.pool and label == "centred" and fit is not None:
                 train = [c for n in development for c in data[n]]
                 args.out.write_text(json.dumps(top10(corpus, train, kept, fit, data["pool"]), indent=1))

@@ -256,18 +256,22 @@ def relevance_fit(make: Model, relevant: int = 1, weight_of_2: float = 3.0) -> F
     return fit
 
 
+def trained(fit: Fit, train: Sequence[Candidates], kept: Sequence[str]) -> Callable[[Candidates], np.ndarray]:
+    """What ``fit`` learns from ``train``'s columns ``kept`` (standardised on ``train``): a profile's scores."""
+    x = np.vstack([np.column_stack([c.columns[n] for n in kept]) for c in train])
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
+    score = fit((x - mean) / scale, np.concatenate([c.grades for c in train]))
+    return lambda c: score((np.column_stack([c.columns[n] for n in kept]) - mean) / scale)
+
+
 def set_out(corpus: Corpus, data: dict[str, list[Candidates]], kept: Sequence[str], fit: Fit | None,
             held: str, train_on: Sequence[str]) -> tuple[dict[str, float], list[tuple[str, dict[str, float]]]]:
     """The candidates of set ``held`` re-ranked by what ``fit`` learns from the sets ``train_on`` (``None``: the
     shipped score): its mean metrics, and each profile's group and metrics."""
-    if fit is not None:
-        train = [c for name in train_on for c in data[name]]
-        x = np.vstack([np.column_stack([c.columns[n] for n in kept]) for c in train])
-        mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-        score = fit((x - mean) / scale, np.concatenate([c.grades for c in train]))
+    scored = None if fit is None else trained(fit, [c for name in train_on for c in data[name]], kept)
     rows = []
     for c in data[held]:
-        scores = c.base if fit is None else score((np.column_stack([c.columns[n] for n in kept]) - mean) / scale)
+        scores = c.base if scored is None else scored(c)
         ranked = [corpus.ids[c.top[i]] for i in np.argsort(-scores, kind="stable")]
         rows.append((c.prepared.judged.group, profile_metrics(ranked[:50], c.prepared.judged.grades)))
     return mean_metrics(m for _, m in rows), rows
@@ -280,18 +284,22 @@ def shipped_trees(**settings: Any) -> Model:
 
 
 def report_set_out(corpus: Corpus, data: dict[str, list[Candidates]], label: str, kept: Sequence[str],
-                   fit: Fit) -> None:
-    """One line: nDCG@10 / p@5 of each development set re-ranked by what ``fit`` learns from the other three,
-    then nDCG@10 per profile group over all four."""
+                   fit: Fit | None, targets: Sequence[str] | None = None, recall: bool = False) -> list[float]:
+    """One line: nDCG@10 / p@5 (and r@50 with ``recall``) of each development set re-ranked by what ``fit``
+    learns from the other three (``None``: the shipped score), or of each of ``targets`` by what it learns from
+    all four, then nDCG@10 per profile group over them. Returns each profile's nDCG@10, in order."""
     development = [name for name, _, _ in DEVELOPMENT_SETS]
-    cells, groups = [], defaultdict(list)
-    for held in development:
+    cells, groups, each = [], defaultdict(list), []
+    for held in targets or development:
         found, rows = set_out(corpus, data, kept, fit, held, [n for n in development if n != held])
-        cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}")
+        cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}"
+                     + (f" / {found['r@50']:.3f}" if recall else ""))
         for group, metrics in rows:
             groups[group].append(metrics["ndcg@10"])
+            each.append(metrics["ndcg@10"])
     shown = " ".join(f"{g} {np.mean(v):.3f}" for g, v in sorted(groups.items()))
     print(f"{label:42s} " + " | ".join(cells) + f" || {shown}", flush=True)
+    return each
 
 
 def shipped_view(names: Sequence[str]) -> list[str]:
