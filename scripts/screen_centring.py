@@ -45,6 +45,7 @@ from screen_judged import (  # run as a script: scripts/ is on the path
     Candidates,
     Fit,
     candidates_of,
+    paired_interval,
     relevance_fit,
     report_set_out,
     shipped_trees,
@@ -138,17 +139,6 @@ def top10(corpus: Corpus, train: list[Candidates], kept: list[str], fit: Fit,
         best = np.argsort(-scored(c), kind="stable")[:10]
         found[c.prepared.judged.profile.firm_id] = [corpus.ids[c.top[i]] for i in best]
     return found
-
-
-def paired_interval(after: Sequence[float], before: Sequence[float], rounds: int = 10_000,
-                    seed: int = 7) -> tuple[float, float, float]:
-    """The mean per-profile difference and a 95% percentile bootstrap interval over profiles: sets of 24
-    profiles whose nDCG@10 swings by 0.1-0.5 each move by a few hundredths by chance (evaluation/RESULTS.md)."""
-    diff = np.asarray(after) - np.asarray(before)
-    rng = np.random.default_rng(seed)
-    means = diff[rng.integers(0, len(diff), size=(rounds, len(diff)))].mean(axis=1)
-    return float(np.percentile(means, 2.5)), float(diff.mean()), float(np.percentile(means, 97.5))
-
 
 
 def main() -> None:

@@ -49,6 +49,9 @@ profile group, the shipped scorer first:
 - ``loso``: a learned re-ranker of the shipped top 100 trained on three development sets (``DEVELOPMENT_SETS``)
   and scored on the fourth, each in turn, with the shipped features alone or with what says when to trust the
   code signal (a notice's CPV breadth, the profile's codes, script and best suggestion's confidence).
+- ``sources``: the shipped trees without the two columns that say where a code match comes from (a keyword's
+  translation or the description's suggestions), with only a flag for a match through a translation, and as
+  shipped, leave one development set out (or ``--held-out``), each against the first per profile.
 - ``keywords``: ranking with a profile's keywords translated into codes ahead of the other suggestions
   (``matcher.search.code_inference.keyword_suggestions``, ``Inferred.ranked``): none (ranking before the
   Korean labels' translations), those in a script no notice uses (what ranking reads), or every keyword, at
@@ -57,7 +60,7 @@ profile group, the shipped scorer first:
 Usage (results in evaluation/RESULTS.md):
 
     MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py \
-        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|decisions|floor|script|loso
+        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|decisions|floor|script|loso|sources
 """
 
 from __future__ import annotations
@@ -105,6 +108,8 @@ from matcher.services.code_suggestions import INFERRED_FOR_RANKING, INFERRED_RUL
 SHIPPED_VARIANT = ("flat", 5, False)
 #: How deep the re-ranker re-orders the shipped ranking.
 DEPTH = 100
+#: The shipped trees' columns saying where a code match comes from (``judged_reranker.SOURCES``).
+SOURCE_COLUMNS = ("codes via keywords", "codes via description")
 
 
 def report(name: str, rows: Sequence[tuple[Prepared, dict[str, float]]]) -> None:
@@ -218,6 +223,10 @@ def candidates_of(matcher: Matcher, corpus: Corpus, prepared: Prepared, breadths
         "best suggestion's confidence": np.full(len(top), matcher.suggestions.best_confidence(profile)),
         "codes x has codes": codes * has_codes, "codes x foreign script": codes * foreign,
         "codes x breadth": codes * breadth,
+        **dict(zip(SOURCE_COLUMNS, judged_reranker.code_sources(
+            [corpus.tenders[i] for i in top],
+            judged_reranker.Suggested.of(matcher.suggestions.for_ranking(profile),
+                                         matcher.suggestions.translated_keywords(profile))).T, strict=True)),
     }
     return Candidates(prepared, top, np.array([prepared.judged.grades.get(corpus.ids[i], 0) for i in top]),
                       base[top], columns)
@@ -302,11 +311,21 @@ def report_set_out(corpus: Corpus, data: dict[str, list[Candidates]], label: str
     return each
 
 
+def paired_interval(after: Sequence[float], before: Sequence[float], rounds: int = 10_000,
+                    seed: int = 7) -> tuple[float, float, float]:
+    """The mean per-profile difference and a 95% percentile bootstrap interval over profiles: sets of 24
+    profiles whose nDCG@10 swings by 0.1-0.5 each move by a few hundredths by chance (evaluation/RESULTS.md)."""
+    diff = np.asarray(after) - np.asarray(before)
+    rng = np.random.default_rng(seed)
+    means = diff[rng.integers(0, len(diff), size=(rounds, len(diff)))].mean(axis=1)
+    return float(np.percentile(means, 2.5)), float(diff.mean()), float(np.percentile(means, 97.5))
+
+
 def shipped_view(names: Sequence[str]) -> list[str]:
     """The columns the shipped trees read, as ``candidates_of`` names them."""
     return [n for n in names if n.startswith("feature ") or n in (
         "term guard", "shipped score", "breadth", "profile has codes", "profile in a foreign script",
-        "best suggestion's confidence")]
+        "best suggestion's confidence", *SOURCE_COLUMNS)]
 
 
 def loso(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False) -> None:
@@ -339,6 +358,29 @@ def loso(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False)
                 cells.append(f"{held} {found['ndcg@10']:.3f} / {found['p@5']:.3f}")
             label = "shipped" if make is None else f"{model_name}, {view}"
             print(f"{label:50s} " + " | ".join(cells), flush=True)
+
+
+def sources(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False) -> None:
+    """The shipped trees with and without the columns saying where a code match comes from (``SOURCE_COLUMNS``:
+    through the keywords' translations, through the description's suggestions), and with only a flag for a
+    match through a translation, leave one development set out (with ``held_out``: trained on all four, read
+    on the held-out sets); each against the trees without them, per profile (``paired_interval``)."""
+    data = development_data(matcher, corpus, folder, held_out)
+    for candidates in data.values():
+        for c in candidates:
+            c.columns["match through a translation"] = (c.columns[SOURCE_COLUMNS[0]] >= c.columns[SOURCE_COLUMNS[1]]
+                                                        ) & (c.columns[SOURCE_COLUMNS[0]] > 0)
+    names = list(data[DEVELOPMENT_SETS[0][0]][0].columns)
+    without = [n for n in shipped_view(names) if n not in SOURCE_COLUMNS]
+    views = {"without the sources": without, "with a translation flag": [*without, "match through a translation"],
+             "with the sources (shipped)": shipped_view(names)}
+    targets = [name for name, _, _ in HELD_OUT_SETS] if held_out else None
+    each = {view: report_set_out(corpus, data, view, kept, relevance_fit(shipped_trees()), targets, recall=True)
+            for view, kept in views.items()}
+    for view in list(views)[1:]:
+        low, mean, high = paired_interval(each[view], each["without the sources"])
+        print(f"{view} - without: nDCG@10 per profile {mean:+.3f} (95% interval {low:+.3f} to {high:+.3f}) over "
+              f"{len(each[view])} profiles")
 
 
 def columns(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
@@ -881,10 +923,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
                                                "ownnature", "trust", "agree", "views", "decisions", "floor",
-                                               "script", "loso", "columns", "learners", "orders"))
+                                               "script", "loso", "columns", "learners", "orders",
+                                               "sources"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     parser.add_argument("--held-out", action="store_true",
-                        help="loso: train on every development set, read the held-out sets once")
+                        help="loso, sources: train on every development set, read the held-out sets once")
     parser.add_argument("--only-new", action="store_true", help="decisions: the shipped signal and the newest variants")
     parser.add_argument("--split", choices=("tune", "all"), default="tune",
                         help="'all' screens every profile of a file used for development (the fresh sets have no "
@@ -903,8 +946,8 @@ def main() -> None:
     if args.experiment == "floor":
         floor(matcher, [args.judged, args.judged.with_name("judged_fresh.json")])
         return
-    if args.experiment == "loso":
-        loso(matcher, corpus, args.judged.parent, held_out=args.held_out)
+    if args.experiment in ("loso", "sources"):
+        {"loso": loso, "sources": sources}[args.experiment](matcher, corpus, args.judged.parent, held_out=args.held_out)
         return
     if args.experiment in ("columns", "learners", "orders"):
         {"columns": columns, "learners": learners, "orders": suggestion_orders}[args.experiment](

@@ -17,7 +17,7 @@ from matcher.ranking.explain import make_match
 from matcher.ranking.features import code_prefixes
 from matcher.ranking.feedback import Decided, feedback_signal
 from matcher.ranking.fusion import Scorer, WeightedScorer, fuse, fuse_matrix, order
-from matcher.ranking.judged_reranker import JudgedReranker, load_judged_reranker, profile_facts
+from matcher.ranking.judged_reranker import JudgedReranker, Suggested, load_judged_reranker, profile_facts
 from matcher.ranking.reranker import load_reranker, pick_scorer
 from matcher.ranking.signals import NEUTRAL, compute_signals, describe, score_candidates
 from matcher.schema import Award, FirmProfile, Match, Tender
@@ -223,7 +223,8 @@ class Recommender:
         if (judged is not None and judged.applies_to(self.settings.encoder, loaded.lexical.n_docs)
                 and isinstance(scorer, WeightedScorer)):
             facts = profile_facts(firm, self.suggestions.best_confidence(firm))
-            scores = judged.scores(scored.matrix, scored.multipliers, tenders, facts, scorer)
+            scores = judged.scores(scored.matrix, scored.multipliers, tenders, facts, scorer,
+                                   Suggested.of(inferred, keywords or {}))
             weights = judged.trees.weights()  # what the trees split on, as the award-history trees report it
             calibration = judged.calibration  # its scores are on its own scale
         else:

@@ -22,7 +22,9 @@ from matcher.ranking.judged_reranker import (
     DEPTH,
     FOLDER,
     JudgedReranker,
+    Suggested,
     breadth,
+    code_sources,
     hand_set_shift,
     load_judged_reranker,
     neutral_hand_set,
@@ -80,7 +82,7 @@ def test_the_trees_reorder_the_weighted_first_candidates_and_the_rest_follow_in_
     matrix[:, FEATURES.index("dense")] = np.linspace(1.0, 0.0, n)  # weighted order = list order
     guards = np.ones(n)
     scorer = WeightedScorer()
-    scores = narrow_trees().scores(matrix, guards, tenders, np.zeros(3), scorer)
+    scores = narrow_trees().scores(matrix, guards, tenders, np.zeros(3), scorer, Suggested())
     order = np.argsort(-scores, kind="stable")
     first = order[:DEPTH]
     assert set(first.tolist()) == set(range(DEPTH))  # the same candidates, re-ordered
@@ -97,7 +99,7 @@ def test_decisions_countries_and_values_keep_their_hand_set_weight() -> None:
     matrix[2, FEATURES.index("country")] = 0.0  # outside the firm's countries
     scorer = WeightedScorer()
     weights = scorer.weights()
-    scores = narrow_trees().scores(matrix, np.ones(3), tenders, np.zeros(3), scorer)
+    scores = narrow_trees().scores(matrix, np.ones(3), tenders, np.zeros(3), scorer, Suggested())
     assert weights["country"] * 0.5 < scores[0] < 1.0 - weights["feedback"] * 0.5  # no clipping
     assert scores[1] == pytest.approx(scores[0] + weights["feedback"] * 0.5)
     assert scores[2] == pytest.approx(scores[0] - weights["country"] * 0.5)
@@ -115,7 +117,7 @@ def test_the_shipped_model_fits_this_code_and_ranks_only_with_its_own_encoder() 
     assert all(s is not None for s in shares) and shares == sorted(shares, reverse=True)  # type: ignore[type-var]
     training = reranker.manifest["training"]
     assert training["left_out"] is None and set(training["sets"]) == {"tune", "fresh2", "fresh3", "fresh4"}
-    rows = np.column_stack([features(2), np.ones(2), np.full(2, 0.3), np.zeros(2), np.zeros((2, 3))])
+    rows = np.column_stack([features(2), np.ones(2), np.full(2, 0.3), np.zeros(2), np.zeros((2, 3)), np.zeros((2, 2))])
     assert ((reranker.trees.score(rows) > 0.0) & (reranker.trees.score(rows) < 1.0)).all()
 
 
@@ -181,9 +183,27 @@ def test_the_weighted_score_column_is_the_weighted_scorers_over_the_neutral_feat
     tenders = [tender("a", NARROW), tender("b", BROAD)]
     matrix = features(2)
     matrix[:, FEATURES.index("lexical")] = [0.8, 0.2]
-    columns = rerank_columns(matrix, np.array([1.0, 0.5]), tenders, np.array([1.0, 0.0, 0.3]), WeightedScorer())
+    columns = rerank_columns(matrix, np.array([1.0, 0.5]), tenders, np.array([1.0, 0.0, 0.3]), WeightedScorer(),
+                             Suggested(translated=("CPV:38421100",)))
     assert columns.shape == (2, len(COLUMNS))
     weighted = fuse_matrix(matrix, np.array([1.0, 0.5]), WeightedScorer())
     assert columns[:, COLUMNS.index("weighted_score")].tolist() == weighted.tolist()
     assert columns[:, COLUMNS.index("term_guard")].tolist() == [1.0, 0.5]
-    assert columns[:, -3:].tolist() == [[1.0, 0.0, 0.3], [1.0, 0.0, 0.3]]
+    facts = [COLUMNS.index(name) for name in judged_reranker.FACTS]
+    assert columns[:, facts].tolist() == [[1.0, 0.0, 0.3], [1.0, 0.0, 0.3]]
+    assert columns[:, COLUMNS.index("codes_via_keywords")].tolist() == [1.0, 1.0]  # both carry the code
+    assert columns[:, COLUMNS.index("codes_via_description")].tolist() == [0.0, 0.0]  # no such suggestion
+
+
+def test_a_code_match_is_told_by_where_it_comes_from_a_keywords_translation_or_the_description() -> None:
+    # ranking reads a Korean firm's "수도 계량기" as Water meters (its keyword) and Flow meters (its description)
+    suggested = Suggested.of([("CPV:38421100", 1.0), ("CPV:38421110", 1.0)], {"CPV:38421100": "수도 계량기"})
+    assert suggested == Suggested(translated=("CPV:38421100",), described=("CPV:38421110",))
+    meters = tender("meters", ["CPV:38421100"])  # the translation's own code
+    flow = tender("flow", ["CPV:38421110"])  # the description's
+    works = tender("works", ["CPV:45232150"])  # neither: waterworks construction
+    sources = code_sources([meters, flow, works], suggested)
+    assert sources[0, 0] == 1.0 and sources[1, 1] == 1.0  # each the same code through its own source
+    assert 0.0 < sources[0, 1] < 1.0 and 0.0 < sources[1, 0] < 1.0  # and a sibling through the other
+    assert sources[2].tolist() == [0.0, 0.0]
+    assert code_sources([meters], Suggested()).tolist() == [[0.0, 0.0]]  # a firm with no suggestions
