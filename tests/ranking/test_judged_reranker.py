@@ -179,6 +179,36 @@ def test_the_recommender_ranks_with_the_trees_only_when_they_fit_its_encoder_and
     assert ranked(other, tmp_path / "c") == weighted  # trained with another encoder: the weighted scorer ranks
 
 
+def test_the_recommender_tells_the_trees_which_suggested_codes_translate_a_keyword(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[Suggested] = []
+    score = JudgedReranker.scores
+
+    def spy(self: JudgedReranker, *args: object) -> np.ndarray:
+        seen.append(args[-1])  # type: ignore[arg-type]
+        return score(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(JudgedReranker, "scores", spy)
+    monkeypatch.setattr(judged_reranker, "MIN_DOCUMENTS", 2)
+    models = tmp_path / "models"
+    save_judged_reranker(narrow_trees().trees, models, {"encoder": "fake"})
+    settings = Settings(home=tmp_path / "home", encoder="fake", clock=NOW, min_candidates=50, models_dir=models)
+    matcher = Matcher(settings, encoder=FakeEncoder())
+    try:
+        matcher.upsert_tenders([tender("1", ["CPV:34114121"], "Ambulances"), tender("2", BROAD)])
+        # "구급차" is a term of the Korean label of 34114121 Ambulances: translated whatever the encoder
+        firm = FirmProfile(firm_id="k", name="K", description="구급차를 제조합니다", keywords=["구급차"])
+        matcher.upsert_firms([firm])
+        matcher.build_index()
+        matcher.recommend("k", MatchQuery(k=2))
+        ranked = [code for code, _ in matcher.suggestions.for_ranking(firm)]
+    finally:
+        matcher.close()
+    assert seen and seen[-1].translated == ("CPV:34114121",)
+    assert seen[-1].described == tuple(c for c in ranked if c != "CPV:34114121") and seen[-1].described
+
+
 def test_the_weighted_score_column_is_the_weighted_scorers_over_the_neutral_features() -> None:
     tenders = [tender("a", NARROW), tender("b", BROAD)]
     matrix = features(2)
