@@ -94,6 +94,13 @@ class LabelSpace:
     #: Each translated label's terms (split at ", ", spaces dropped, case folded: "구급차, 앰뷸런스" gives two),
     #: keyed "language:term", and the row that has it.
     terms: dict[str, int] = field(default_factory=dict)
+    #: Each row's label as embedded, in its own language (``labels`` shows the English one on every row); empty
+    #: where the space was built without them.
+    texts: list[str] = field(default_factory=list)
+
+    def text(self, row: int) -> str:
+        """The row's label in its own language (the English label where none was kept)."""
+        return self.texts[row] if self.texts else self.labels[row]
 
     def exact_row(self, text: str, language: str) -> int | None:
         """The row of a ``language`` label that has ``text`` as one of its terms, if any."""
@@ -165,6 +172,7 @@ def build_space(embedder: Embedder, scheme: Scheme) -> LabelSpace:
     return LabelSpace(
         scheme, [code for code, *_ in rows], [label for _, label, *_ in rows], matrix, classes,
         np.array([position[k] for k in keys], dtype=np.int64), np.array([lang for _, _, lang, _ in rows]), terms,
+        [text for *_, text in rows],
     )
 
 

@@ -27,6 +27,7 @@ from matcher.search.code_inference import (
     knn_votes,
     nearest_notices,
     parse_codes,
+    shared_bigrams,
 )
 from matcher.search.code_labels import (
     LabelSpace,
@@ -309,6 +310,24 @@ def test_a_korean_keyword_is_translated_through_the_korean_labels_only() -> None
     assert found[0].confidence == pytest.approx(CALIBRATION.confidence(0.0, 0.0, 0.0), abs=1e-4)
     # "전력량계" is nearest 3842's second row (0.76) but that class was taken by the first keyword: one per class.
     assert len(found) == 2
+
+
+def test_a_korean_compound_keeps_its_modifier_through_the_characters_it_shares() -> None:
+    # 전자칠판 (interactive whiteboard): the encoder reads the head "전자" and sits nearest an electronic
+    # bulletin board; the characters it shares with a blackboard's label keep it a board for a classroom.
+    assert shared_bigrams("전자칠판", "칠판") == pytest.approx(0.5)  # 칠판 of 전자/자칠/칠판
+    assert shared_bigrams("전자칠판", "전자 게시판, 전광판") == pytest.approx(2 / 7)  # 전자 only
+    assert shared_bigrams("전자칠판", "분필 칠판 또는 부속품, 칠판") == pytest.approx(0.5)  # its closest term
+    assert shared_bigrams("감리", "귀리") == 0.0 and shared_bigrams("볼펜", "볼펜") == 1.0
+    codes = ["CPV:48813100", "CPV:39292100"]
+    space = LabelSpace("CPV", codes, ["Electronic bulletin boards", "Blackboards"], np.eye(2, dtype=np.float32),
+                       ["CPV:3929", "CPV:4881"], np.array([1, 0]), np.array(["ko", "ko"]), {},
+                       ["전자 게시판, 전광판", "칠판"])
+    near, far = 0.80, 0.76  # within the bigrams' weight of each other, both above the own-language floor
+    query = np.array([[near, far]], dtype=np.float32)
+    assert [s.code for s in keyword_suggestions(["전자칠판"], query, space, Votes.empty())] == ["CPV:39292100"]
+    # a keyword sharing no more characters with either keeps the nearest label
+    assert [s.code for s in keyword_suggestions(["화이트보드"], query, space, Votes.empty())] == ["CPV:48813100"]
 
 
 def test_a_keyword_in_another_foreign_script_goes_through_the_english_labels() -> None:
