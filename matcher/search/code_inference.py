@@ -103,7 +103,7 @@ KEYWORD_MIN_COSINE_OWN = 0.75
 #: best cosine plus ``KEYWORD_BIGRAM_WEIGHT`` times the share of character bigrams the two have in common
 #: (``shared_bigrams``): the encoder reads a Korean compound by its head ("수질 측정기" water-quality meter sits
 #: as near "골밀도 측정기" bone densitometers as any other meter), while the characters keep its modifier
-#: ("전자칠판" interactive whiteboard: "전자 복사 칠판", not "전자 게시판"). On the development sets' Korean
+#: ("전자칠판" interactive whiteboard: "칠판" blackboards, not "전자 게시판"). On the development sets' Korean
 #: keywords, read one by one, 68 of 103 translations were right by the cosine alone and 74 with the bigrams
 #: (evaluation/CODE_INFERENCE.md).
 KEYWORD_CANDIDATES = 20
