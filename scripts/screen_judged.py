@@ -224,9 +224,7 @@ def candidates_of(matcher: Matcher, corpus: Corpus, prepared: Prepared, breadths
         "codes x has codes": codes * has_codes, "codes x foreign script": codes * foreign,
         "codes x breadth": codes * breadth,
         **dict(zip(SOURCE_COLUMNS, judged_reranker.code_sources(
-            [corpus.tenders[i] for i in top],
-            judged_reranker.Suggested.of(matcher.suggestions.for_ranking(profile),
-                                         matcher.suggestions.translated_keywords(profile))).T, strict=True)),
+            [corpus.tenders[i] for i in top], matcher.suggestions.by_source(profile)).T, strict=True)),
     }
     return Candidates(prepared, top, np.array([prepared.judged.grades.get(corpus.ids[i], 0) for i in top]),
                       base[top], columns)

@@ -47,7 +47,6 @@ from matcher.ranking.judged_reranker import (
     MIN_DOCUMENTS,
     PARAMS,
     JudgedReranker,
-    Suggested,
     neutral_hand_set,
     profile_facts,
     rerank_columns,
@@ -85,10 +84,9 @@ def set_rows(matcher: Matcher, corpus: Corpus, folder: Path) -> dict[str, SetRow
             weighted = fuse_matrix(prepared.matrix, prepared.guards, scorer)
             top = np.argsort(-weighted, kind="stable")[:DEPTH]
             facts = profile_facts(profile, matcher.suggestions.best_confidence(profile))
-            suggested = Suggested.of(matcher.suggestions.for_ranking(profile),
-                                     matcher.suggestions.translated_keywords(profile))
             xs.append(rerank_columns(neutral_hand_set(prepared.matrix[top]), prepared.guards[top],
-                                     [corpus.tenders[i] for i in top], facts, scorer, suggested))
+                                     [corpus.tenders[i] for i in top], facts, scorer,
+                                     matcher.suggestions.by_source(profile)))
             ys.append(np.array([prepared.judged.grades.get(corpus.ids[i], 0) for i in top]))
         out[name] = SetRows(judged, np.vstack(xs), np.concatenate(ys))
     return out

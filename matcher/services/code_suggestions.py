@@ -15,6 +15,7 @@ from pydantic import Field, ValidationError, computed_field
 
 from matcher.errors import Conflict, IndexNotReady, InvalidInput
 from matcher.ranking.features import InferredRule, weigh_inferred
+from matcher.ranking.judged_reranker import Suggested
 from matcher.schema import STORED, FirmProfile
 from matcher.search.code_inference import (
     MAX_SUGGESTIONS,
@@ -183,6 +184,11 @@ class CodeSuggestions:
         """The codes ranking reads that translate one of the firm's keywords, and that keyword (the reasons
         name it: "the code of the firm's keyword 구급차")."""
         return {s.code: s.keyword for s in self._ranked(firm) if s.keyword}
+
+    def by_source(self, firm: FirmProfile) -> Suggested:
+        """The codes ranking reads, split into its keywords' translations and the description's suggestions (what
+        the judged re-ranker reads, ``judged_reranker.code_sources``)."""
+        return Suggested.of(self.for_ranking(firm), self.translated_keywords(firm))
 
     def _ranked(self, firm: FirmProfile) -> list[SuggestedCode]:
         return self.inferred(firm).ranked()[:INFERRED_FOR_RANKING]
