@@ -52,6 +52,9 @@ profile group, the shipped scorer first:
 - ``sources``: the shipped trees without the two columns that say where a code match comes from (a keyword's
   translation or the description's suggestions), with only a flag for a match through a translation, and as
   shipped, leave one development set out (or ``--held-out``), each against the first per profile.
+- ``korean``: the shipped trees without the column that reads a notice's codes' Korean labels in Korean (the
+  BM25 of a Korean profile's keywords in character bigrams, ``matcher.ranking.korean_labels``), as shipped, and
+  with the whole text's Hangul as the query, leave one development set out (or ``--held-out``).
 - ``keywords``: ranking with a profile's keywords translated into codes ahead of the other suggestions
   (``matcher.search.code_inference.keyword_suggestions``, ``Inferred.ranked``): none (ranking before the
   Korean labels' translations), those in a script no notice uses (what ranking reads), or every keyword, at
@@ -60,7 +63,7 @@ profile group, the shipped scorer first:
 Usage (results in evaluation/RESULTS.md):
 
     MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py \
-        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|decisions|floor|script|loso|sources
+        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|decisions|floor|script|loso|sources|korean
 """
 
 from __future__ import annotations
@@ -88,6 +91,7 @@ from matcher.pipeline import Matcher
 from matcher.ranking import feedback, judged_reranker
 from matcher.ranking.features import FEATURES, code_similarity, prepare_candidates, weigh_inferred, weighted_codes
 from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
+from matcher.ranking.korean_labels import bigrams, korean_label_match, query_bigrams
 from matcher.ranking.signals import score_candidates
 from matcher.schema import Tender, code_labels
 from matcher.search.code_inference import (
@@ -110,6 +114,9 @@ SHIPPED_VARIANT = ("flat", 5, False)
 DEPTH = 100
 #: The shipped trees' columns saying where a code match comes from (``judged_reranker.SOURCES``).
 SOURCE_COLUMNS = ("codes via keywords", "codes via description")
+#: The BM25 of a Korean profile's keywords against the Korean labels of a notice's codes
+#: (``judged_reranker.COLUMNS``' "korean_label_match").
+KOREAN_COLUMN = "korean label match"
 
 
 def report(name: str, rows: Sequence[tuple[Prepared, dict[str, float]]]) -> None:
@@ -225,6 +232,7 @@ def candidates_of(matcher: Matcher, corpus: Corpus, prepared: Prepared, breadths
         "codes x breadth": codes * breadth,
         **dict(zip(SOURCE_COLUMNS, judged_reranker.code_sources(
             [corpus.tenders[i] for i in top], matcher.suggestions.by_source(profile)).T, strict=True)),
+        KOREAN_COLUMN: korean_label_match(query_bigrams(profile), [corpus.tenders[i] for i in top]),
     }
     return Candidates(prepared, top, np.array([prepared.judged.grades.get(corpus.ids[i], 0) for i in top]),
                       base[top], columns)
@@ -323,7 +331,7 @@ def shipped_view(names: Sequence[str]) -> list[str]:
     """The columns the shipped trees read, as ``candidates_of`` names them."""
     return [n for n in names if n.startswith("feature ") or n in (
         "term guard", "shipped score", "breadth", "profile has codes", "profile in a foreign script",
-        "best suggestion's confidence", *SOURCE_COLUMNS)]
+        "best suggestion's confidence", *SOURCE_COLUMNS, KOREAN_COLUMN)]
 
 
 def loso(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False) -> None:
@@ -377,6 +385,29 @@ def sources(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = Fal
             for view, kept in views.items()}
     for view in list(views)[1:]:
         low, mean, high = paired_interval(each[view], each["without the sources"])
+        print(f"{view} - without: nDCG@10 per profile {mean:+.3f} (95% interval {low:+.3f} to {high:+.3f}) over "
+              f"{len(each[view])} profiles")
+
+
+def korean(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False) -> None:
+    """The shipped trees without the Korean-label column (``KOREAN_COLUMN``), with it as shipped (the firm's
+    Korean keywords as the query), and with the whole text's Hangul as the query instead, leave one development
+    set out (with ``held_out``: trained on all four, read on the held-out sets); each against the first, per
+    profile (``paired_interval``)."""
+    data = development_data(matcher, corpus, folder, held_out)
+    for candidates in data.values():
+        for c in candidates:
+            whole = tuple(bigrams(c.prepared.judged.profile.text()))
+            c.columns["korean, whole text"] = korean_label_match(whole, [corpus.tenders[i] for i in c.top])
+    shipped = shipped_view(list(data[DEVELOPMENT_SETS[0][0]][0].columns))
+    without = [n for n in shipped if n != KOREAN_COLUMN]
+    views = {"without the Korean labels": without, "with them, the keywords (shipped)": shipped,
+             "with them, the whole text": [*without, "korean, whole text"]}
+    targets = [name for name, _, _ in HELD_OUT_SETS] if held_out else None
+    each = {view: report_set_out(corpus, data, view, kept, relevance_fit(shipped_trees()), targets, recall=True)
+            for view, kept in views.items()}
+    for view in list(views)[1:]:
+        low, mean, high = paired_interval(each[view], each["without the Korean labels"])
         print(f"{view} - without: nDCG@10 per profile {mean:+.3f} (95% interval {low:+.3f} to {high:+.3f}) over "
               f"{len(each[view])} profiles")
 
@@ -922,10 +953,10 @@ def main() -> None:
     parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
                                                "ownnature", "trust", "agree", "views", "decisions", "floor",
                                                "script", "loso", "columns", "learners", "orders",
-                                               "sources"))
+                                               "sources", "korean"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     parser.add_argument("--held-out", action="store_true",
-                        help="loso, sources: train on every development set, read the held-out sets once")
+                        help="loso, sources, korean: train on every development set, read the held-out sets once")
     parser.add_argument("--only-new", action="store_true", help="decisions: the shipped signal and the newest variants")
     parser.add_argument("--split", choices=("tune", "all"), default="tune",
                         help="'all' screens every profile of a file used for development (the fresh sets have no "
@@ -944,8 +975,9 @@ def main() -> None:
     if args.experiment == "floor":
         floor(matcher, [args.judged, args.judged.with_name("judged_fresh.json")])
         return
-    if args.experiment in ("loso", "sources"):
-        {"loso": loso, "sources": sources}[args.experiment](matcher, corpus, args.judged.parent, held_out=args.held_out)
+    if args.experiment in ("loso", "sources", "korean"):
+        experiment = {"loso": loso, "sources": sources, "korean": korean}[args.experiment]
+        experiment(matcher, corpus, args.judged.parent, held_out=args.held_out)
         return
     if args.experiment in ("columns", "learners", "orders"):
         {"columns": columns, "learners": learners, "orders": suggestion_orders}[args.experiment](

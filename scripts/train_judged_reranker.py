@@ -47,8 +47,8 @@ from matcher.ranking.judged_reranker import (
     MIN_DOCUMENTS,
     PARAMS,
     JudgedReranker,
+    ProfileView,
     neutral_hand_set,
-    profile_facts,
     rerank_columns,
     save_judged_reranker,
 )
@@ -83,10 +83,10 @@ def set_rows(matcher: Matcher, corpus: Corpus, folder: Path) -> dict[str, SetRow
             profile = prepared.judged.profile
             weighted = fuse_matrix(prepared.matrix, prepared.guards, scorer)
             top = np.argsort(-weighted, kind="stable")[:DEPTH]
-            facts = profile_facts(profile, matcher.suggestions.best_confidence(profile))
+            view = ProfileView.of(profile, matcher.suggestions.best_confidence(profile),
+                                  matcher.suggestions.by_source(profile))
             xs.append(rerank_columns(neutral_hand_set(prepared.matrix[top]), prepared.guards[top],
-                                     [corpus.tenders[i] for i in top], facts, scorer,
-                                     matcher.suggestions.by_source(profile)))
+                                     [corpus.tenders[i] for i in top], view, scorer))
             ys.append(np.array([prepared.judged.grades.get(corpus.ids[i], 0) for i in top]))
         out[name] = SetRows(judged, np.vstack(xs), np.concatenate(ys))
     return out

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from matcher.normalize.codes import codebook
 from matcher.ranking.features import is_designer
+from matcher.ranking.korean_labels import HANGUL_RUN, LANGUAGE, shared_part
 from matcher.ranking.reasons import summary
 from matcher.ranking.signals import NEUTRAL, SIGNALS, Signals, country_fact, value_fact
 from matcher.ranking.terms import keyword_found
@@ -66,9 +68,13 @@ def _origin(match: CodeMatch) -> str:
     return "keyword" if match.keyword else "inferred"
 
 
-def _keyword_reasons(firm: FirmProfile, tender: Tender, languages: list[str | None]) -> list[Reason]:
+def _keyword_reasons(
+    firm: FirmProfile, tender: Tender, languages: list[str | None], named: Collection[str] = (),
+) -> list[Reason]:
     """Firm keywords the notice contains: in its own words (title, English title, description), else in the
-    labels of its codes, so a keyword can match a notice in a language the firm does not read."""
+    labels of its codes, so a keyword can match a notice in a language the firm does not read; a Korean
+    keyword, which no notice's words contain, by what it shares with the Korean label of one of its codes
+    other than those a code reason already names (``named``)."""
     text = "\n".join(p for p in (tender.title, tender.titles.get("en", ""), tender.description) if p)
     labels = [label for code in tender.codes if (label := codebook().label(code))]
     found: list[Reason] = []
@@ -82,7 +88,25 @@ def _keyword_reasons(firm: FirmProfile, tender: Tender, languages: list[str | No
         label = next((lb for lb in labels if keyword_found(keyword, lb, languages) is not None), None)
         if label is not None:
             found.append(Reason(kind="keyword_match", params={"keyword": keyword, "found": label, "via": "label"}))
+        elif HANGUL_RUN.search(keyword):
+            found.extend(_korean_label_reason(keyword, [c for c in tender.codes if c not in named]))
     return found
+
+
+def _korean_label_reason(keyword: str, codes: Sequence[str]) -> list[Reason]:
+    """The code whose Korean label shares the most with a Korean keyword (``shared_part``), if any."""
+    book, best = codebook(), None
+    for code in codes:
+        korean = book.label_in(code, LANGUAGE)
+        part = shared_part(keyword, korean) if korean else None
+        if part is not None and (best is None or len(part) > len(best[0])):
+            best = (part, code, korean or "")
+    if best is None:
+        return []
+    part, code, korean = best
+    return [Reason(kind="keyword_match", params={
+        "keyword": keyword, "found": part, "via": "korean_label", "label": book.label(code) or "",
+        "label_ko": korean, "code": code.replace(":", " ", 1)})]
 
 
 def _term_reason(signals: Signals, keywords: list[Reason]) -> list[Reason]:
@@ -154,11 +178,13 @@ def explain(
     """Reasons for the match, strongest first, and concerns against it. A fact that speaks against the
     match is only ever a concern; a fact that says nothing (no range, no target country) is neither."""
     languages = [tender.language, *firm.languages]
-    keywords = _keyword_reasons(firm, tender, languages)
+    code_reasons = _code_reasons(signals)
+    keywords = _keyword_reasons(firm, tender, languages,
+                                {str(r.params["code"]).replace(" ", ":", 1) for r in code_reasons})
     facts = [f for f in (country_fact(firm, tender), value_fact(firm, tender), _nature(signals)) if f is not None]
     reasons = [
         *[r for r in _track_record(signals) if r.kind in ("approved_by_partner", "on_shortlist")],
-        *_code_reasons(signals), *keywords, *_term_reason(signals, keywords), *_similarity_reason(signals["dense"]),
+        *code_reasons, *keywords, *_term_reason(signals, keywords), *_similarity_reason(signals["dense"]),
         *[f for f in facts if f.kind in POSITIVE_FACTS],
         *[r for r in _track_record(signals) if r.kind not in ("approved_by_partner", "on_shortlist")],
     ]

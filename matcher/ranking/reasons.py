@@ -34,6 +34,10 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         "keyword_match.label": (
             "the firm's keyword \u201c{keyword}\u201d names the notice's category \u201c{found}\u201d"
         ),
+        "keyword_match.korean_label": (
+            "the firm's keyword \u201c{keyword}\u201d shares \u201c{found}\u201d with the notice's category "
+            "\u201c{label}\u201d ({code}, in Korean \u201c{label_ko}\u201d)"
+        ),
         "code_match": "{level}: {label} ({code}){origin}",
         "code_match.nolabel": "{level}: {code}{origin}",
         "code_match.keyword": "{level}: {label} ({code}), the code of the firm's keyword \u201c{keyword}\u201d",
@@ -67,6 +71,10 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         "shared_terms": "공고와 회사 소개에 함께 나오는 단어: {terms}",
         "keyword_match": "회사 키워드 \u2018{keyword}\u2019: 공고에 있음 (\u2018{found}\u2019)",
         "keyword_match.label": "회사 키워드 \u2018{keyword}\u2019: 공고 분류 \u2018{found}\u2019와 일치",
+        "keyword_match.korean_label": (
+            "회사 키워드 \u2018{keyword}\u2019와 공고 분류 \u2018{label_ko}\u2019({label}, {code})에 함께 있는 말: "
+            "\u2018{found}\u2019"
+        ),
         "code_match": "{level}: {label} ({code}){origin}",
         "code_match.nolabel": "{level}: {code}{origin}",
         "code_match.keyword": "{level}: {label} ({code}), 회사 키워드 \u2018{keyword}\u2019의 코드",
@@ -156,8 +164,8 @@ def _variant(reason: Reason) -> str:
         return "code_match.nolabel"
     if reason.kind == "code_match" and params.get("origin") == "keyword" and params.get("keyword"):
         return "code_match.keyword"
-    if reason.kind == "keyword_match" and params.get("via") == "label":
-        return "keyword_match.label"
+    if reason.kind == "keyword_match" and params.get("via") in ("label", "korean_label"):
+        return f"keyword_match.{params['via']}"
     if reason.kind == "closing_soon":
         days = params.get("days", 0)
         if isinstance(days, int | float) and days < 1:

@@ -17,7 +17,7 @@ from matcher.ranking.explain import make_match
 from matcher.ranking.features import code_prefixes
 from matcher.ranking.feedback import Decided, feedback_signal
 from matcher.ranking.fusion import Scorer, WeightedScorer, fuse, fuse_matrix, order
-from matcher.ranking.judged_reranker import JudgedReranker, Suggested, load_judged_reranker, profile_facts
+from matcher.ranking.judged_reranker import JudgedReranker, ProfileView, Suggested, load_judged_reranker
 from matcher.ranking.reranker import load_reranker, pick_scorer
 from matcher.ranking.signals import NEUTRAL, compute_signals, describe, score_candidates
 from matcher.schema import Award, FirmProfile, Match, Tender
@@ -222,9 +222,9 @@ class Recommender:
         weights, calibration = scorer.weights(), self.calibration
         if (judged is not None and judged.applies_to(self.settings.encoder, loaded.lexical.n_docs)
                 and isinstance(scorer, WeightedScorer)):
-            facts = profile_facts(firm, self.suggestions.best_confidence(firm))
-            scores = judged.scores(scored.matrix, scored.multipliers, tenders, facts, scorer,
-                                   Suggested.of(inferred, keywords or {}))
+            profile = ProfileView.of(firm, self.suggestions.best_confidence(firm),
+                                     Suggested.of(inferred, keywords or {}))
+            scores = judged.scores(scored.matrix, scored.multipliers, tenders, profile, scorer)
             weights = judged.trees.weights()  # what the trees split on, as the award-history trees report it
             calibration = judged.calibration  # its scores are on its own scale
         else:

@@ -183,6 +183,21 @@ def test_a_korean_profile_is_told_what_matched_in_the_notices_language() -> None
     assert korean[2] == "공고 내용이 회사 소개와 비슷함"
 
 
+def test_a_korean_keyword_is_told_by_what_it_shares_with_a_codes_korean_label() -> None:
+    # A water-quality analyser maker's keyword, a notice coded Analysers (분석기) and Water meters (수도 계량기)
+    notice = tender(title="Dostawa analizatorów", language="pl", codes=["CPV:38421100", "CPV:38434000"])
+    profile = firm(description="수질 분석 장비 제조", keywords=["수질 분석기", "의료 장비"])
+    out = explain(signals(), profile, notice, NOW)
+    assert [r.params for r in out.reasons if r.kind == "keyword_match"] == [
+        {"keyword": "수질 분석기", "found": "분석기", "via": "korean_label", "label": "Analysers", "label_ko": "분석기",
+         "code": "CPV 38434000"}]  # "의료 장비" shares only 장비 (equipment) with no label here: nothing to name
+    # a code a code reason already names is not named again through its Korean label
+    named = CodeMatch(firm_code="CPV:38434000", tender_code="CPV:38434000", level="exact", similarity=1.0,
+                      label="Analysers", inferred=True)
+    out = explain(signals(code_matches=[named]), profile, notice, NOW)
+    assert kinds(out.reasons) == ["code_match"]
+
+
 def test_keyword_found_in_the_text_is_named_as_written_and_not_repeated_as_a_term() -> None:
     out = explain(signals(shared_terms=["X-ray", "units"]), firm(keywords=["x-ray unit", "services"]), tender(), NOW)
     assert out.reasons == [

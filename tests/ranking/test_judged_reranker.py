@@ -22,6 +22,7 @@ from matcher.ranking.judged_reranker import (
     DEPTH,
     FOLDER,
     JudgedReranker,
+    ProfileView,
     Suggested,
     breadth,
     code_sources,
@@ -32,6 +33,7 @@ from matcher.ranking.judged_reranker import (
     rerank_columns,
     save_judged_reranker,
 )
+from matcher.ranking.korean_labels import korean_label_match
 from matcher.ranking.signals import NEUTRAL
 from matcher.ranking.trees import export_trees
 from matcher.schema import FirmProfile, Tender
@@ -82,7 +84,7 @@ def test_the_trees_reorder_the_weighted_first_candidates_and_the_rest_follow_in_
     matrix[:, FEATURES.index("dense")] = np.linspace(1.0, 0.0, n)  # weighted order = list order
     guards = np.ones(n)
     scorer = WeightedScorer()
-    scores = narrow_trees().scores(matrix, guards, tenders, np.zeros(3), scorer, Suggested())
+    scores = narrow_trees().scores(matrix, guards, tenders, ProfileView(np.zeros(3)), scorer)
     order = np.argsort(-scores, kind="stable")
     first = order[:DEPTH]
     assert set(first.tolist()) == set(range(DEPTH))  # the same candidates, re-ordered
@@ -99,7 +101,7 @@ def test_decisions_countries_and_values_keep_their_hand_set_weight() -> None:
     matrix[2, FEATURES.index("country")] = 0.0  # outside the firm's countries
     scorer = WeightedScorer()
     weights = scorer.weights()
-    scores = narrow_trees().scores(matrix, np.ones(3), tenders, np.zeros(3), scorer, Suggested())
+    scores = narrow_trees().scores(matrix, np.ones(3), tenders, ProfileView(np.zeros(3)), scorer)
     assert weights["country"] * 0.5 < scores[0] < 1.0 - weights["feedback"] * 0.5  # no clipping
     assert scores[1] == pytest.approx(scores[0] + weights["feedback"] * 0.5)
     assert scores[2] == pytest.approx(scores[0] - weights["country"] * 0.5)
@@ -117,7 +119,8 @@ def test_the_shipped_model_fits_this_code_and_ranks_only_with_its_own_encoder() 
     assert all(s is not None for s in shares) and shares == sorted(shares, reverse=True)  # type: ignore[type-var]
     training = reranker.manifest["training"]
     assert training["left_out"] is None and set(training["sets"]) == {"tune", "fresh2", "fresh3", "fresh4"}
-    rows = np.column_stack([features(2), np.ones(2), np.full(2, 0.3), np.zeros(2), np.zeros((2, 3)), np.zeros((2, 2))])
+    rows = np.column_stack([features(2), np.ones(2), np.full(2, 0.3), np.zeros(2), np.zeros((2, 3)), np.zeros((2, 2)),
+                            np.zeros((2, 1))])
     assert ((reranker.trees.score(rows) > 0.0) & (reranker.trees.score(rows) < 1.0)).all()
 
 
@@ -182,11 +185,11 @@ def test_the_recommender_ranks_with_the_trees_only_when_they_fit_its_encoder_and
 def test_the_recommender_tells_the_trees_which_suggested_codes_translate_a_keyword(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen: list[Suggested] = []
+    seen: list[ProfileView] = []
     score = JudgedReranker.scores
 
     def spy(self: JudgedReranker, *args: object) -> np.ndarray:
-        seen.append(args[-1])  # type: ignore[arg-type]
+        seen.append(args[3])  # type: ignore[arg-type]
         return score(self, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(JudgedReranker, "scores", spy)
@@ -205,16 +208,18 @@ def test_the_recommender_tells_the_trees_which_suggested_codes_translate_a_keywo
         ranked = [code for code, _ in matcher.suggestions.for_ranking(firm)]
     finally:
         matcher.close()
-    assert seen and seen[-1].translated == ("CPV:34114121",)
-    assert seen[-1].described == tuple(c for c in ranked if c != "CPV:34114121") and seen[-1].described
+    assert seen and seen[-1].suggested.translated == ("CPV:34114121",)
+    described = seen[-1].suggested.described
+    assert described == tuple(c for c in ranked if c != "CPV:34114121") and described
+    assert seen[-1].korean == ("구급", "급차")  # its keyword, read against the Korean labels
 
 
 def test_the_weighted_score_column_is_the_weighted_scorers_over_the_neutral_features() -> None:
     tenders = [tender("a", NARROW), tender("b", BROAD)]
     matrix = features(2)
     matrix[:, FEATURES.index("lexical")] = [0.8, 0.2]
-    columns = rerank_columns(matrix, np.array([1.0, 0.5]), tenders, np.array([1.0, 0.0, 0.3]), WeightedScorer(),
-                             Suggested(translated=("CPV:38421100",)))
+    profile = ProfileView(np.array([1.0, 0.0, 0.3]), Suggested(translated=("CPV:38421100",)), ("계량",))
+    columns = rerank_columns(matrix, np.array([1.0, 0.5]), tenders, profile, WeightedScorer())
     assert columns.shape == (2, len(COLUMNS))
     weighted = fuse_matrix(matrix, np.array([1.0, 0.5]), WeightedScorer())
     assert columns[:, COLUMNS.index("weighted_score")].tolist() == weighted.tolist()
@@ -223,6 +228,17 @@ def test_the_weighted_score_column_is_the_weighted_scorers_over_the_neutral_feat
     assert columns[:, facts].tolist() == [[1.0, 0.0, 0.3], [1.0, 0.0, 0.3]]
     assert columns[:, COLUMNS.index("codes_via_keywords")].tolist() == [1.0, 1.0]  # both carry the code
     assert columns[:, COLUMNS.index("codes_via_description")].tolist() == [0.0, 0.0]  # no such suggestion
+    korean = columns[:, COLUMNS.index("korean_label_match")]  # 38421100 reads "수도 계량기", as both carry it
+    assert korean[0] > 0.0 and korean.tolist() == korean_label_match(("계량",), tenders).tolist()
+
+
+def test_the_profile_view_reads_a_korean_firms_keywords_and_nothing_of_an_english_one() -> None:
+    korean = FirmProfile(firm_id="k", name="k", description="수도 계량기를 만듭니다", keywords=["원격 검침"])
+    english = FirmProfile(firm_id="e", name="e", description="We make water meters", codes=["CPV:38421100"])
+    view = ProfileView.of(korean, 0.42, Suggested(translated=("CPV:38421100",)))
+    assert view.facts.tolist() == [0.0, 1.0, 0.42] and view.suggested.translated == ("CPV:38421100",)
+    assert view.korean == ("원격", "격검", "검침")
+    assert ProfileView.of(english, 0.0, Suggested()).korean == ()
 
 
 def test_a_code_match_is_told_by_where_it_comes_from_a_keywords_translation_or_the_description() -> None:

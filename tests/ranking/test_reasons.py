@@ -52,6 +52,8 @@ SAMPLES: list[Reason] = [
     Reason(kind="design_contest", params={"offers": ["works"]}),
     Reason(kind="code_match", params={"level": "exact", "label": "Ambulances", "code": "CPV 34114121",
                                       "firm_code": "CPV:34114121", "origin": "keyword", "keyword": "구급차"}),
+    Reason(kind="keyword_match", params={"keyword": "수질 분석기", "found": "분석기", "via": "korean_label",
+                                         "label": "Analysers", "label_ko": "분석기", "code": "CPV 38434000"}),
 ]
 
 
@@ -71,7 +73,8 @@ def test_every_reason_renders_with_its_parameters(reason: Reason, language: Reas
     assert text and not re.search(r"[{}]", text)
     # Free-text and number parameters appear as given (numbers with thousands separators).
     for name, value in reason.params.items():
-        if name in WORDS[language] or name == "firm_code" or name == "similarity" or value in ("", "text", "label"):
+        if name in WORDS[language] or name in ("firm_code", "similarity") \
+                or value in ("", "text", "label", "korean_label"):
             continue
         if isinstance(value, float):
             assert f"{value:,.0f}" in text, (name, text)
@@ -109,8 +112,14 @@ def test_a_korean_reader_sees_the_codes_korean_label_first() -> None:
     assert render(SAMPLES[4], "en").startswith("same product class: X-ray devices (CPV 33111000)")
     # No Korean label ships for UNSPSC: the English label alone (here none at all).
     assert render(SAMPLES[5], "ko") == "같은 품목: UNSPSC 99999999"
-    assert render(SAMPLES[-1]) == (
+    assert render(SAMPLES[-2]) == (
         "same product: Ambulances (CPV 34114121), the code of the firm's keyword \u201c구급차\u201d")
+    assert render(SAMPLES[-1]) == (
+        "the firm's keyword \u201c수질 분석기\u201d shares \u201c분석기\u201d with the notice's category "
+        "\u201cAnalysers\u201d (CPV 38434000, in Korean \u201c분석기\u201d)")
+    assert render(SAMPLES[-1], "ko") == (
+        "회사 키워드 \u2018수질 분석기\u2019와 공고 분류 \u2018분석기\u2019(Analysers, CPV 38434000)에 함께 있는 말: "
+        "\u2018분석기\u2019")
 
 
 def test_summary_lists_reasons_then_prefixed_concerns() -> None:
