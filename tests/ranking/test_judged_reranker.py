@@ -119,6 +119,10 @@ def test_the_shipped_model_fits_this_code_and_ranks_only_with_its_own_encoder() 
     assert all(s is not None for s in shares) and shares == sorted(shares, reverse=True)  # type: ignore[type-var]
     training = reranker.manifest["training"]
     assert training["left_out"] is None and set(training["sets"]) == {"tune", "fresh2", "fresh3", "fresh4"}
+    # they read where a code match comes from and the Korean labels (0 splits would be a dead column)
+    trees = reranker.trees
+    splits = np.bincount(trees.nodes["feature_idx"][~trees.nodes["is_leaf"]], minlength=len(COLUMNS))
+    assert all(splits[COLUMNS.index(name)] > 0 for name in (*judged_reranker.SOURCES, "korean_label_match"))
     rows = np.column_stack([features(2), np.ones(2), np.full(2, 0.3), np.zeros(2), np.zeros((2, 3)), np.zeros((2, 2)),
                             np.zeros((2, 1))])
     assert ((reranker.trees.score(rows) > 0.0) & (reranker.trees.score(rows) < 1.0)).all()
