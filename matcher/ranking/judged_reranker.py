@@ -108,7 +108,7 @@ class Suggested:
         return cls(tuple(c for c, _ in inferred if c in keywords), tuple(c for c, _ in inferred if c not in keywords))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # an array field: no value equality
 class ProfileView:
     """What the trees read of the firm, the same for each of its candidates."""
 
