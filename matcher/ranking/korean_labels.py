@@ -96,11 +96,17 @@ def korean_label_match(query: Sequence[str], tenders: Sequence[Tender]) -> np.nd
 #: average at least ``REASON_MEAN_IDF``. "분석기" (analyser, 11.5 / 5.8) and "칠판" (blackboard, 7.3) are named;
 #: "장비" (equipment, 3.0), "서비스" (service) and "시스템" (system, 8.0 / 4.0) are not.
 REASON_MIN_IDF, REASON_MEAN_IDF = 6.0, 5.0
+#: A part this short (in syllables) is named only when it is a whole word of the label: a two-syllable piece
+#: of a longer word is most often a fragment across its parts ("전소" of 충전소 and 변전소, charging station
+#: and substation; "소용" of 업소용 and 청소용), while "칠판" in "칠판" or "세탁" in "세탁 및 드라이클리닝
+#: 서비스" is a word.
+SHORT_PART = 2
 
 
 def shared_part(keyword: str, label: str) -> str | None:
     """The longest part a Korean keyword shares with one term of a Korean label (spaces ignored), when it
-    weighs enough to name (``REASON_MIN_IDF``); a whole term is given as the label writes it."""
+    weighs enough to name (``REASON_MIN_IDF``) and, if short (``SHORT_PART``), is a word of the label; a whole
+    term is given as the label writes it."""
     idf = label_idf()
     mine = "".join(keyword.split())
     best: str | None = None
@@ -109,8 +115,11 @@ def shared_part(keyword: str, label: str) -> str | None:
         part = _longest_common(mine, theirs)
         grams = bigrams(part)
         weights = [idf.get(gram, 0.0) for gram in grams]
-        if grams and sum(weights) >= REASON_MIN_IDF and sum(weights) / len(weights) >= REASON_MEAN_IDF \
-                and (best is None or len(part) > len("".join(best.split()))):
+        if not grams or sum(weights) < REASON_MIN_IDF or sum(weights) / len(weights) < REASON_MEAN_IDF:
+            continue
+        if len(part) <= SHORT_PART and part not in term.split():
+            continue
+        if best is None or len(part) > len("".join(best.split())):
             best = term.strip() if part == theirs else part
     return best
 

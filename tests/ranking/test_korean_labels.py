@@ -14,6 +14,7 @@ from matcher.ranking.korean_labels import (
     label_idf,
     notice_bigrams,
     query_bigrams,
+    shared_part,
 )
 from matcher.schema import FirmProfile, Tender
 from tests.conftest import NOW
@@ -66,3 +67,12 @@ def test_a_rare_bigram_weighs_more_than_a_common_one_and_a_longer_notice_less() 
     long = notice_bigrams(tender("long", ["CPV:38421100", "CPV:38434000", "CPV:33111000", "CPV:45232150"]))
     assert bm25(("계량",), short, idf) > bm25(("계량",), long, idf) > 0.0
     assert bm25(("계량", "계량"), short, idf) == pytest.approx(bm25(("계량",), short, idf))  # each once
+
+
+def test_a_reason_names_a_shared_word_not_a_generic_one_or_a_fragment() -> None:
+    assert shared_part("수질 분석기", "분석기") == "분석기"  # the label's whole term
+    assert shared_part("전자칠판", "칠판") == "칠판"
+    assert shared_part("업소용 세탁기", "세탁 및 드라이클리닝 서비스") == "세탁"  # a word of the label
+    assert shared_part("의료 장비", "사무 장비") is None  # equipment: too common to mean anything
+    assert shared_part("수소충전소", "발전소 운영") is None  # 전소, a piece of two different words
+    assert shared_part("업소용 세탁기", "청소용 먼지 흡착제") is None  # 소용, likewise
