@@ -366,6 +366,21 @@ def loso(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False)
             print(f"{label:50s} " + " | ".join(cells), flush=True)
 
 
+def compare_views(corpus: Corpus, data: dict[str, list[Candidates]], views: dict[str, list[str]],
+                  held_out: bool) -> None:
+    """The shipped trees retrained on each view's columns (``report_set_out``: leave one development set out,
+    or with ``held_out`` trained on all four and read on the held-out sets), then each view after the first
+    against the first, per profile (``paired_interval``)."""
+    targets = [name for name, _, _ in HELD_OUT_SETS] if held_out else None
+    each = {view: report_set_out(corpus, data, view, kept, relevance_fit(shipped_trees()), targets, recall=True)
+            for view, kept in views.items()}
+    first = next(iter(views))
+    for view in list(views)[1:]:
+        low, mean, high = paired_interval(each[view], each[first])
+        print(f"{view} - {first}: nDCG@10 per profile {mean:+.3f} (95% interval {low:+.3f} to {high:+.3f}) over "
+              f"{len(each[view])} profiles")
+
+
 def sources(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False) -> None:
     """The shipped trees with and without the columns saying where a code match comes from (``SOURCE_COLUMNS``:
     through the keywords' translations, through the description's suggestions), and with only a flag for a
@@ -380,13 +395,7 @@ def sources(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = Fal
     without = [n for n in shipped_view(names) if n not in SOURCE_COLUMNS]
     views = {"without the sources": without, "with a translation flag": [*without, "match through a translation"],
              "with the sources (shipped)": shipped_view(names)}
-    targets = [name for name, _, _ in HELD_OUT_SETS] if held_out else None
-    each = {view: report_set_out(corpus, data, view, kept, relevance_fit(shipped_trees()), targets, recall=True)
-            for view, kept in views.items()}
-    for view in list(views)[1:]:
-        low, mean, high = paired_interval(each[view], each["without the sources"])
-        print(f"{view} - without: nDCG@10 per profile {mean:+.3f} (95% interval {low:+.3f} to {high:+.3f}) over "
-              f"{len(each[view])} profiles")
+    compare_views(corpus, data, views, held_out)
 
 
 def korean(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False) -> None:
@@ -403,13 +412,7 @@ def korean(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = Fals
     without = [n for n in shipped if n != KOREAN_COLUMN]
     views = {"without the Korean labels": without, "with them, the keywords (shipped)": shipped,
              "with them, the whole text": [*without, "korean, whole text"]}
-    targets = [name for name, _, _ in HELD_OUT_SETS] if held_out else None
-    each = {view: report_set_out(corpus, data, view, kept, relevance_fit(shipped_trees()), targets, recall=True)
-            for view, kept in views.items()}
-    for view in list(views)[1:]:
-        low, mean, high = paired_interval(each[view], each["without the Korean labels"])
-        print(f"{view} - without: nDCG@10 per profile {mean:+.3f} (95% interval {low:+.3f} to {high:+.3f}) over "
-              f"{len(each[view])} profiles")
+    compare_views(corpus, data, views, held_out)
 
 
 def columns(matcher: Matcher, corpus: Corpus, folder: Path) -> None:

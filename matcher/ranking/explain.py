@@ -95,15 +95,12 @@ def _keyword_reasons(
 
 def _korean_label_reason(keyword: str, codes: Sequence[str]) -> list[Reason]:
     """The code whose Korean label shares the most with a Korean keyword (``shared_part``), if any."""
-    book, best = codebook(), None
-    for code in codes:
-        korean = book.label_in(code, LANGUAGE)
-        part = shared_part(keyword, korean) if korean else None
-        if part is not None and (best is None or len(part) > len(best[0])):
-            best = (part, code, korean or "")
-    if best is None:
+    book = codebook()
+    found = [(part, code, korean) for code in codes if (korean := book.label_in(code, LANGUAGE))
+             and (part := shared_part(keyword, korean)) is not None]
+    if not found:
         return []
-    part, code, korean = best
+    part, code, korean = max(found, key=lambda f: len(f[0]))  # the first of the longest
     return [Reason(kind="keyword_match", params={
         "keyword": keyword, "found": part, "via": "korean_label", "label": book.label(code) or "",
         "label_ko": korean, "code": code.replace(":", " ", 1)})]

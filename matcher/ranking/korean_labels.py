@@ -15,8 +15,8 @@ store: "장비" (equipment) in a thousand labels weighs little, "계량" (meteri
 
 The query is the firm's Korean keywords (spaces ignored), or its whole text's Hangul when it has none; an
 English profile has no Hangul and scores 0 everywhere. The judged re-ranker reads the score as a column: on the
-four development sets, leave one set out, nDCG@10 per profile +0.025 (95% interval +0.008 to +0.043), Korean
-profiles without codes 0.612 -> 0.668; held out +0.025 (+0.006 to +0.046) (evaluation/RESULTS.md, "Korean labels
+four development sets, leave one set out, nDCG@10 per profile +0.024 (95% interval +0.006 to +0.042), Korean
+profiles without codes 0.612 -> 0.666; held out +0.025 (+0.006 to +0.046) (evaluation/RESULTS.md, "Korean labels
 read in Korean").
 """
 
@@ -33,6 +33,7 @@ from cachetools import LRUCache, cached
 
 from matcher.reference.codebook import codebook
 from matcher.schema import FirmProfile, Tender
+from matcher.search.code_labels import term_key
 
 #: A run of Hangul syllables: bigrams never cross a space, a digit or a Latin letter.
 HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]+")
@@ -53,7 +54,7 @@ def bigrams(text: str) -> list[str]:
 def query_bigrams(firm: FirmProfile) -> tuple[str, ...]:
     """What a firm's notices are matched on: its Korean keywords' bigrams (spaces ignored, so "수질 분석기" also
     gives 질분), or its whole text's when no keyword is Korean; empty for a profile without Hangul."""
-    found = [gram for keyword in firm.keywords for gram in bigrams("".join(keyword.split()))]
+    found = [gram for keyword in firm.keywords for gram in bigrams(term_key(keyword))]
     return tuple(found or bigrams(firm.text()))
 
 
@@ -108,19 +109,18 @@ def shared_part(keyword: str, label: str) -> str | None:
     weighs enough to name (``REASON_MIN_IDF``) and, if short (``SHORT_PART``), is a word of the label; a whole
     term is given as the label writes it."""
     idf = label_idf()
-    mine = "".join(keyword.split())
-    best: str | None = None
+    mine = term_key(keyword)
+    best, longest = None, 0
     for term in label.split(", "):
-        theirs = "".join(term.split())
+        theirs = term_key(term)
         part = _longest_common(mine, theirs)
-        grams = bigrams(part)
-        weights = [idf.get(gram, 0.0) for gram in grams]
-        if not grams or sum(weights) < REASON_MIN_IDF or sum(weights) / len(weights) < REASON_MEAN_IDF:
+        weights = [idf.get(gram, 0.0) for gram in bigrams(part)]
+        if not weights or sum(weights) < REASON_MIN_IDF or sum(weights) / len(weights) < REASON_MEAN_IDF:
             continue
         if len(part) <= SHORT_PART and part not in term.split():
             continue
-        if best is None or len(part) > len("".join(best.split())):
-            best = term.strip() if part == theirs else part
+        if len(part) > longest:
+            best, longest = (term.strip() if part == theirs else part), len(part)
     return best
 
 
