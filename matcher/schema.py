@@ -510,7 +510,7 @@ ReasonKind = Literal[
     "similar_text", "shared_terms", "keyword_match", "code_match", "country_target", "value_in_range",
     "history", "approved_by_partner", "on_shortlist", "like_approved", "contract_nature_fit",
     "value_above_range", "value_below_range", "closing_soon", "language_not_listed", "country_not_target",
-    "contract_nature_mismatch", "missing_distinctive_terms", "design_contest",
+    "contract_nature_mismatch", "missing_distinctive_terms", "design_contest", "code_named",
 ]
 
 

@@ -63,7 +63,8 @@ profile group, the shipped scorer first:
 Usage (results in evaluation/RESULTS.md):
 
     MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py \
-        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|decisions|floor|script|loso|sources|korean
+        prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|decisions|floor|script|loso|sources|korean|\
+        own_language
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ import inspect
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +93,10 @@ from matcher.ranking import feedback, judged_reranker
 from matcher.ranking.features import FEATURES, code_similarity, prepare_candidates, weigh_inferred, weighted_codes
 from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
 from matcher.ranking.korean_labels import bigrams, korean_label_match, query_bigrams
+from matcher.ranking.own_language import STEM, notice_language, notice_text, stems
 from matcher.ranking.signals import score_candidates
-from matcher.schema import Tender, code_labels
+from matcher.reference.codebook import codebook
+from matcher.schema import FirmProfile, Tender, code_labels
 from matcher.search.code_inference import (
     MAX_SUGGESTIONS,
     Inferred,
@@ -117,6 +120,9 @@ SOURCE_COLUMNS = ("codes via keywords", "codes via description")
 #: The BM25 of a Korean profile's keywords against the Korean labels of a notice's codes
 #: (``judged_reranker.COLUMNS``' "korean_label_match").
 KOREAN_COLUMN = "korean label match"
+#: The best share of the label of one of the firm's codes, in the notice's language, found in the notice's own
+#: words (``own_language``; screened, not built).
+OWN_LANGUAGE_COLUMN = "own language label"
 
 
 def report(name: str, rows: Sequence[tuple[Prepared, dict[str, float]]]) -> None:
@@ -213,6 +219,11 @@ class Candidates:
     grades: np.ndarray
     base: np.ndarray
     columns: dict[str, np.ndarray]
+
+
+def ranking_codes(matcher: Matcher, profile: FirmProfile) -> list[str]:
+    """Every code ranking reads for a firm: its confirmed codes, then the suggestions (``ProfileView.codes``)."""
+    return list(dict.fromkeys((*profile.codes, *(code for code, _ in matcher.suggestions.for_ranking(profile)))))
 
 
 def candidates_of(matcher: Matcher, corpus: Corpus, prepared: Prepared, breadths: np.ndarray) -> Candidates:
@@ -413,6 +424,62 @@ def korean(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = Fals
     views = {"without the Korean labels": without, "with them, the keywords (shipped)": shipped,
              "with them, the whole text": [*without, "korean, whole text"]}
     compare_views(corpus, data, views, held_out)
+
+
+def own_language(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool = False) -> None:
+    """The shipped trees, and with one more column: the labels of the firm's codes, in a notice's language,
+    looked up in the notice's own words (``matcher.ranking.own_language``): the best code's share of label stems
+    found, stems of 6 letters (``OWN_LANGUAGE_COLUMN``), leave one development set out (with ``held_out``:
+    trained on all four, read on the held-out sets); then, on the development sets only, forms screened beside
+    it: stems of 5 or 7 letters, and a label's stems weighed by their IDF over the list's labels in that
+    language. Screened and not built: evaluation/RESULTS.md, "A notice's own words"."""
+    data = development_data(matcher, corpus, folder, held_out)
+    variants = {OWN_LANGUAGE_COLUMN: (STEM, False)}
+    if not held_out:
+        variants |= {"stems of 5": (5, False), "stems of 7": (7, False), "IDF-weighted": (STEM, True)}
+    book = codebook()
+    for candidates in data.values():
+        for c in candidates:
+            codes = ranking_codes(matcher, c.prepared.judged.profile)
+            for name, (stem, weighed) in variants.items():
+                values = []
+                for i in c.top:
+                    tender = corpus.tenders[i]
+                    language, found = notice_language(tender), text_stems(notice_text(tender), stem)
+                    values.append(max((label_weight_found(label, language, found, stem, weighed) for code in codes
+                                       if (label := book.label_in(code, language))), default=0.0))
+                c.columns[name] = np.array(values)
+    shipped = shipped_view(list(data[DEVELOPMENT_SETS[0][0]][0].columns))
+    views = {"shipped": shipped, f"+ the notice's own words (stems of {STEM})": [*shipped, OWN_LANGUAGE_COLUMN]}
+    views |= {f"+ {name}": [*shipped, name] for name in variants if name != OWN_LANGUAGE_COLUMN}
+    compare_views(corpus, data, views, held_out)
+
+
+@lru_cache(maxsize=64)
+def label_stem_idf(language: str, stem: int) -> dict[str, float]:
+    """IDF of each stem over the CPV list's labels in ``language`` (one document per label)."""
+    book = codebook()
+    labels = book.labels.values() if language == "en" else book.translations.get(language, {}).values()
+    documents = [set(stems(label, stem)) for label in labels]
+    frequency = Counter(s for document in documents for s in document)
+    return {s: float(np.log((len(documents) + 1) / (f + 0.5))) for s, f in frequency.items()}
+
+
+@lru_cache(maxsize=20_000)
+def text_stems(text: str, stem: int) -> frozenset[str]:
+    """The distinct stems (``own_language.stems``) of a notice's text."""
+    return frozenset(stems(text, stem))
+
+
+def label_weight_found(label: str, language: str, found: frozenset[str], stem: int, weighed: bool) -> float:
+    """The share of a label's stems that ``found`` holds, each stem counting 1 or (``weighed``) its IDF over the
+    list's labels in ``language``."""
+    mine = set(stems(label, stem))
+    if not weighed:
+        return len(mine & found) / len(mine) if mine else 0.0
+    language_idf = label_stem_idf(language, stem)
+    total = sum(language_idf.get(s, 0.0) for s in mine)
+    return sum(language_idf.get(s, 0.0) for s in mine if s in found) / total if total > 0 else 0.0
 
 
 def columns(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
@@ -956,10 +1023,11 @@ def main() -> None:
     parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
                                                "ownnature", "trust", "agree", "views", "decisions", "floor",
                                                "script", "loso", "columns", "learners", "orders",
-                                               "sources", "korean"))
+                                               "sources", "korean", "own_language"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     parser.add_argument("--held-out", action="store_true",
-                        help="loso, sources, korean: train on every development set, read the held-out sets once")
+                        help="loso, sources, korean, own_language: train on every development set, read the held-out "
+                             "sets once")
     parser.add_argument("--only-new", action="store_true", help="decisions: the shipped signal and the newest variants")
     parser.add_argument("--split", choices=("tune", "all"), default="tune",
                         help="'all' screens every profile of a file used for development (the fresh sets have no "
@@ -978,8 +1046,8 @@ def main() -> None:
     if args.experiment == "floor":
         floor(matcher, [args.judged, args.judged.with_name("judged_fresh.json")])
         return
-    if args.experiment in ("loso", "sources", "korean"):
-        experiment = {"loso": loso, "sources": sources, "korean": korean}[args.experiment]
+    if args.experiment in ("loso", "sources", "korean", "own_language"):
+        experiment = {"loso": loso, "sources": sources, "korean": korean, "own_language": own_language}[args.experiment]
         experiment(matcher, corpus, args.judged.parent, held_out=args.held_out)
         return
     if args.experiment in ("columns", "learners", "orders"):

@@ -106,6 +106,19 @@ def _korean_label_reason(keyword: str, codes: Sequence[str]) -> list[Reason]:
         "label_ko": korean, "code": code.replace(":", " ", 1)})]
 
 
+def _named_code_reason(signals: Signals, firm: FirmProfile, tender: Tender) -> list[Reason]:
+    """The firm's code whose label, in the notice's language, the notice's own words name (the longest label),
+    for a reader who cannot read that language: what the notice says, not what it is coded as."""
+    if not signals.named_codes:
+        return []
+    code, found = signals.named_codes[0]
+    keyword = signals.keywords.get(code)
+    origin = "confirmed" if code in firm.codes else ("keyword" if keyword else "inferred")
+    return [Reason(kind="code_named", params={
+        "found": found, "language": tender.language or "", "label": codebook().label(code) or "",
+        "code": code.replace(":", " ", 1), "origin": origin, **({"keyword": keyword} if keyword else {})})]
+
+
 def _term_reason(signals: Signals, keywords: list[Reason]) -> list[Reason]:
     """The shared words not already named by a keyword match."""
     said = {w.casefold() for r in keywords for w in str(r.params["found"]).split()}
@@ -181,7 +194,8 @@ def explain(
     facts = [f for f in (country_fact(firm, tender), value_fact(firm, tender), _nature(signals)) if f is not None]
     reasons = [
         *[r for r in _track_record(signals) if r.kind in ("approved_by_partner", "on_shortlist")],
-        *code_reasons, *keywords, *_term_reason(signals, keywords), *_similarity_reason(signals["dense"]),
+        *code_reasons, *keywords, *_named_code_reason(signals, firm, tender), *_term_reason(signals, keywords),
+        *_similarity_reason(signals["dense"]),
         *[f for f in facts if f.kind in POSITIVE_FACTS],
         *[r for r in _track_record(signals) if r.kind not in ("approved_by_partner", "on_shortlist")],
     ]

@@ -41,6 +41,11 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         "code_match": "{level}: {label} ({code}){origin}",
         "code_match.nolabel": "{level}: {code}{origin}",
         "code_match.keyword": "{level}: {label} ({code}), the code of the firm's keyword \u201c{keyword}\u201d",
+        "code_named": "the notice's text in {language} names \u201c{found}\u201d: {label} ({code}){origin}",
+        "code_named.keyword": (
+            "the notice's text in {language} names \u201c{found}\u201d: {label} ({code}), the code of the firm's "
+            "keyword \u201c{keyword}\u201d"
+        ),
         "country_target": "a target country: {countries}",
         "value_in_range": "value {value:,.0f} {currency} is within the firm's range",
         "history": "past wins: {detail}",
@@ -78,6 +83,10 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         "code_match": "{level}: {label} ({code}){origin}",
         "code_match.nolabel": "{level}: {code}{origin}",
         "code_match.keyword": "{level}: {label} ({code}), 회사 키워드 \u2018{keyword}\u2019의 코드",
+        "code_named": "공고 본문({language})에 \u2018{found}\u2019: {label} ({code}){origin}",
+        "code_named.keyword": (
+            "공고 본문({language})에 \u2018{found}\u2019: {label} ({code}), 회사 키워드 \u2018{keyword}\u2019의 코드"
+        ),
         "country_target": "목표 진출 국가: {countries}",
         "value_in_range": "추정 금액 {value:,.0f} {currency}: 회사의 사업 규모 범위 안",
         "history": "과거 수주 실적: {detail}",
@@ -162,8 +171,8 @@ def _variant(reason: Reason) -> str:
     params = reason.params
     if reason.kind == "code_match" and not params.get("label"):
         return "code_match.nolabel"
-    if reason.kind == "code_match" and params.get("origin") == "keyword" and params.get("keyword"):
-        return "code_match.keyword"
+    if reason.kind in ("code_match", "code_named") and params.get("origin") == "keyword" and params.get("keyword"):
+        return f"{reason.kind}.keyword"
     if reason.kind == "keyword_match" and params.get("via") in ("label", "korean_label"):
         return f"keyword_match.{params['via']}"
     if reason.kind == "closing_soon":
@@ -215,7 +224,7 @@ def render(reason: Reason, language: str = "en") -> str:
     lang: ReasonLanguage = "ko" if language == "ko" else "en"
     template = TEMPLATES[lang][_variant(reason)]
     params = {name: _value(lang, name, value) for name, value in reason.params.items()}
-    if reason.kind == "code_match" and "label" in params:
+    if reason.kind in ("code_match", "code_named") and "label" in params:
         params["label"] = _code_label(lang, reason, params["label"])
     return template.format(**params)
 

@@ -26,6 +26,7 @@ from matcher.ranking.features import (
     signal_matrix,
     term_guards,
 )
+from matcher.ranking.own_language import named_codes
 from matcher.ranking.reasons import render
 from matcher.ranking.terms import meaningful_shared_terms
 from matcher.schema import CodeMatch, FirmProfile, Reason, Tender
@@ -53,6 +54,10 @@ class Signals:
     # Not features: what the notice buys and what the firm sells (``matcher.normalize.nature``), for the reasons.
     tender_nature: str | None = None
     firm_offers: tuple[str, ...] = ()
+    #: (code, label in the notice's language) for the firm's codes the notice's own words name, and the keyword
+    #: each suggested code translates (``matcher.ranking.own_language.named_codes``), for the reasons.
+    named_codes: list[tuple[str, str]] = field(default_factory=list)
+    keywords: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.values) - set(FEATURES))
@@ -211,6 +216,8 @@ def describe(scored: ScoredCandidates, i: int, lexical: LexicalModel) -> Signals
         value_note=value_note(firm, tender),
         tender_nature=getattr(tender, "contract_nature", None),
         firm_offers=offers,
+        named_codes=named_codes([*firm.codes, *(code for code, _ in scored.inferred)], tender),
+        keywords=scored.keywords,
     )
     for name, notes in scored.notes.items():
         setattr(signals, f"{name}_note", notes[i])

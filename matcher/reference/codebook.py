@@ -47,8 +47,8 @@ def _read_packaged(name: str) -> bytes:
 # One value: the shipped lists, read once per process. Nothing invalidates it (they change with the package).
 @cached(LRUCache(maxsize=1), lock=threading.Lock())
 def codebook() -> CodeBook:
-    """The shipped CPV 2008 and UNGM UNSPSC lists (loaded once, about 20k labels), and the CPV list's Korean
-    labels (``cpv2008_ko.json.gz``, see the code lists' README)."""
+    """The shipped CPV 2008 and UNGM UNSPSC lists (loaded once, about 20k labels), and the CPV list's labels in
+    Korean and the EU's other official languages (``cpv2008_<lang>.json.gz``, see the code lists' README)."""
     labels: dict[str, str] = {}
     cpv = json.loads(_read_packaged("cpv2008_en.json.gz"))
     for code, label in cpv.items():
@@ -58,6 +58,17 @@ def codebook() -> CodeBook:
         code = row["Code"].strip()
         if code.isdigit():
             labels["UNSPSC:" + code] = row["Title"].strip()
-    korean = json.loads(_read_packaged("cpv2008_ko.json.gz"))
-    translations = {"ko": {"CPV:" + code: label for code, label in korean.items() if "CPV:" + code in labels}}
+    translations = {}
+    for language in translated_languages():
+        shipped = json.loads(_read_packaged(f"cpv2008_{language}.json.gz"))
+        translations[language] = {"CPV:" + code: label for code, label in shipped.items() if "CPV:" + code in labels}
     return CodeBook(labels, translations)
+
+
+def translated_languages() -> list[str]:
+    """The languages the CPV list's labels ship in besides English (``cpv2008_<lang>.json.gz``): Korean, and
+    the EU's other official languages."""
+    folder = resources.files("matcher.data.codelists")
+    names = (entry.name for entry in folder.iterdir())
+    return sorted(name.split("_")[1].split(".")[0] for name in names
+                  if name.startswith("cpv2008_") and name.endswith(".json.gz") and name != "cpv2008_en.json.gz")

@@ -25,6 +25,31 @@ def test_every_cpv_code_has_a_korean_label_and_unspsc_none() -> None:
     assert book.label_in("UNSPSC:43211500", "ko") is None and book.label_in("CPV:1", "fr") is None
 
 
+#: The EU's official languages besides English: the CPV list ships a label in each (scripts/make_cpv_translations.py).
+EU_LANGUAGES = ("bg", "cs", "da", "de", "el", "es", "et", "fi", "fr", "ga", "hr", "hu", "it", "lt", "lv", "mt", "nl",
+                "pl", "pt", "ro", "sk", "sl", "sv")
+
+
+def test_the_cpv_list_reads_in_every_official_eu_language() -> None:
+    book = codebook()
+    assert set(book.translations) == {"ko", *EU_LANGUAGES}
+    cpv = {code for code in book.labels if code.startswith("CPV:")}
+    for language in EU_LANGUAGES:
+        labels = book.translations[language]
+        # all but 60173000, 60184000 and 77620000 (not in the official list) and 99999999
+        assert set(labels) <= cpv and len(labels) == 9454, language
+        assert not any("\\" in label or "''" in label or not label.strip() for label in labels.values()), language
+    assert [book.label_in("CPV:38421100", lang) for lang in ("da", "bg", "fi", "de", "fr")] == [
+        "Vandmålere", "Водомери", "Vesimittarit", "Wasserzähler", "Compteurs à eau"]
+    # the source's slips, mended: a label split at ": ", an apostrophe written twice, a Czech non-breaking space
+    assert book.label_in("CPV:72000000", "da") == "It-tjenester: rådgivning, programmeludvikling, internet og support"
+    assert book.label_in("CPV:72000000", "fr") == (
+        "Services de technologies de l'information, conseil, développement de logiciels, internet et appui")
+    assert book.label_in("CPV:72000000", "cs") == (
+        "Informační technologie: poradenství, vývoj programového vybavení, internet a podpora")
+    assert book.label_in("CPV:37452810", "pl") == 'Piłki do gry "piłka na uwięzi"'
+
+
 @pytest.mark.parametrize(
     ("firm", "tender", "level", "similarity"),
     [
