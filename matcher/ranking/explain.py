@@ -107,7 +107,7 @@ def _korean_label_reason(keyword: str, codes: Sequence[str]) -> list[Reason]:
 
 
 def _named_code_reason(signals: Signals, firm: FirmProfile, tender: Tender) -> list[Reason]:
-    """The firm's code whose label, in the notice's language, the notice's own words name (the longest label),
+    """The firm's code whose label, in the notice's language, the notice's own words name (the fullest label),
     for a reader who cannot read that language: what the notice says, not what it is coded as."""
     if not signals.named_codes:
         return []
