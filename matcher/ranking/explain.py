@@ -9,7 +9,7 @@ from matcher.normalize.codes import codebook
 from matcher.ranking.features import is_designer
 from matcher.ranking.korean_labels import HANGUL_RUN, LANGUAGE, shared_part
 from matcher.ranking.reasons import summary
-from matcher.ranking.signals import NEUTRAL, SIGNALS, Signals, country_fact, value_fact
+from matcher.ranking.signals import NEUTRAL, SIGNALS, NamedCode, Signals, country_fact, value_fact
 from matcher.ranking.terms import keyword_found
 from matcher.schema import CodeMatch, Explanation, FirmProfile, Match, Reason, ReasonKind, ScoreParts, Tender
 
@@ -61,7 +61,7 @@ def _code_reasons(signals: Signals) -> list[Reason]:
     ]
 
 
-def _origin(match: CodeMatch) -> str:
+def _origin(match: CodeMatch | NamedCode) -> str:
     """Where the firm's code came from: its profile, a keyword's translation, or its description."""
     if not match.inferred:
         return "confirmed"
@@ -106,17 +106,16 @@ def _korean_label_reason(keyword: str, codes: Sequence[str]) -> list[Reason]:
         "label_ko": korean, "code": code.replace(":", " ", 1)})]
 
 
-def _named_code_reason(signals: Signals, firm: FirmProfile, tender: Tender) -> list[Reason]:
+def _named_code_reason(signals: Signals, tender: Tender) -> list[Reason]:
     """The firm's code whose label, in the notice's language, the notice's own words name (the fullest label),
     for a reader who cannot read that language: what the notice says, not what it is coded as."""
     if not signals.named_codes:
         return []
-    code, found = signals.named_codes[0]
-    keyword = signals.keywords.get(code)
-    origin = "confirmed" if code in firm.codes else ("keyword" if keyword else "inferred")
+    named = signals.named_codes[0]
     return [Reason(kind="code_named", params={
-        "found": found, "language": tender.language or "", "label": codebook().label(code) or "",
-        "code": code.replace(":", " ", 1), "origin": origin, **({"keyword": keyword} if keyword else {})})]
+        "found": named.label, "language": tender.language or "", "label": codebook().label(named.code) or "",
+        "code": named.code.replace(":", " ", 1), "origin": _origin(named),
+        **({"keyword": named.keyword} if named.keyword else {})})]
 
 
 def _term_reason(signals: Signals, keywords: list[Reason]) -> list[Reason]:
@@ -194,7 +193,7 @@ def explain(
     facts = [f for f in (country_fact(firm, tender), value_fact(firm, tender), _nature(signals)) if f is not None]
     reasons = [
         *[r for r in _track_record(signals) if r.kind in ("approved_by_partner", "on_shortlist")],
-        *code_reasons, *keywords, *_named_code_reason(signals, firm, tender), *_term_reason(signals, keywords),
+        *code_reasons, *keywords, *_named_code_reason(signals, tender), *_term_reason(signals, keywords),
         *_similarity_reason(signals["dense"]),
         *[f for f in facts if f.kind in POSITIVE_FACTS],
         *[r for r in _track_record(signals) if r.kind not in ("approved_by_partner", "on_shortlist")],

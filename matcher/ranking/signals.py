@@ -38,6 +38,17 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True)
+class NamedCode:
+    """One of the firm's codes whose label, in the notice's language, the notice's own words name: where the code
+    came from as a ``CodeMatch`` says it (suggested, and the keyword it translates), for the reasons."""
+
+    code: str
+    label: str  # in the notice's language
+    inferred: bool = False
+    keyword: str | None = None
+
+
 @dataclass
 class Signals:
     """Everything ranking and explanation need to know about one (firm, tender) pair: the value of every
@@ -54,10 +65,8 @@ class Signals:
     # Not features: what the notice buys and what the firm sells (``matcher.normalize.nature``), for the reasons.
     tender_nature: str | None = None
     firm_offers: tuple[str, ...] = ()
-    #: (code, label in the notice's language) for the firm's codes the notice's own words name, and the keyword
-    #: each suggested code translates (``matcher.ranking.own_language.named_codes``), for the reasons.
-    named_codes: list[tuple[str, str]] = field(default_factory=list)
-    keywords: Mapping[str, str] = field(default_factory=dict)
+    #: The firm's codes the notice's own words name in its language (``matcher.ranking.own_language``).
+    named_codes: list[NamedCode] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.values) - set(FEATURES))
@@ -216,8 +225,9 @@ def describe(scored: ScoredCandidates, i: int, lexical: LexicalModel) -> Signals
         value_note=value_note(firm, tender),
         tender_nature=getattr(tender, "contract_nature", None),
         firm_offers=offers,
-        named_codes=named_codes([*firm.codes, *(code for code, _ in scored.inferred)], tender),
-        keywords=scored.keywords,
+        named_codes=[NamedCode(code, label, code not in firm.codes,
+                               None if code in firm.codes else scored.keywords.get(code))
+                     for code, label in named_codes([*firm.codes, *(code for code, _ in scored.inferred)], tender)],
     )
     for name, notes in scored.notes.items():
         setattr(signals, f"{name}_note", notes[i])

@@ -9,7 +9,7 @@ from matcher.ingest.ted import parse_ted_document
 from matcher.ranking.explain import explain
 from matcher.ranking.own_language import beginnings, distinctive, named, named_codes, needed
 from matcher.ranking.reasons import render
-from matcher.ranking.signals import Signals, describe, score_candidates
+from matcher.ranking.signals import NamedCode, Signals, describe, score_candidates
 from matcher.schema import FirmProfile, Reason, Tender
 from matcher.search.lexical import LexicalModel
 from tests.conftest import FIXTURES, NOW
@@ -66,7 +66,7 @@ def test_the_reason_says_what_the_notices_words_name_and_where_the_code_came_fro
     scored = score_candidates(firm, [notice], [0.5], lexical, inferred=[("CPV:38421100", 0.2)],
                               keywords={"CPV:38421100": "수도 계량기"})
     signals = describe(scored, 0, lexical)
-    assert signals.named_codes == [("CPV:38421100", "Vandmålere")]
+    assert signals.named_codes == [NamedCode("CPV:38421100", "Vandmålere", inferred=True, keyword="수도 계량기")]
     reasons = [r for r in explain(signals, firm, notice, NOW).reasons if r.kind == "code_named"]
     assert reasons == [Reason(kind="code_named", params={
         "found": "Vandmålere", "language": "da", "label": "Water meters", "code": "CPV 38421100",
@@ -83,7 +83,8 @@ def test_a_confirmed_code_named_by_a_real_notice_is_a_reason_and_one_is_enough()
     notice = school()
     lexical = LexicalModel().fit([notice.text(), "Supply of doors"])
     signals = describe(score_candidates(firm, [notice], [0.5], lexical), 0, lexical)
-    assert [code for code, _ in signals.named_codes] == ["CPV:45421141", "CPV:45421131"]  # the longer label first
+    assert [(n.code, n.inferred, n.keyword) for n in signals.named_codes] == [  # the longer label first
+        ("CPV:45421141", False, None), ("CPV:45421131", False, None)]
     named_reasons = [r for r in explain(signals, firm, notice, NOW).reasons if r.kind == "code_named"]
     assert [render(r) for r in named_reasons] == [
         "the notice's text in German names \u201cEinbau von Trennwänden\u201d: Installation of partitioning "
