@@ -93,7 +93,7 @@ from matcher.ranking import feedback, judged_reranker
 from matcher.ranking.features import FEATURES, code_similarity, prepare_candidates, weigh_inferred, weighted_codes
 from matcher.ranking.fusion import WeightedScorer, fuse_matrix, order
 from matcher.ranking.korean_labels import bigrams, korean_label_match, query_bigrams
-from matcher.ranking.own_language import STEM, notice_language, notice_text, stems
+from matcher.ranking.own_language import DEFAULT_LANGUAGE, STEM, notice_text, stems
 from matcher.ranking.signals import score_candidates
 from matcher.reference.codebook import codebook
 from matcher.schema import FirmProfile, Tender, code_labels
@@ -445,7 +445,7 @@ def own_language(matcher: Matcher, corpus: Corpus, folder: Path, held_out: bool 
                 values = []
                 for i in c.top:
                     tender = corpus.tenders[i]
-                    language, found = notice_language(tender), text_stems(notice_text(tender), stem)
+                    language, found = tender.language or DEFAULT_LANGUAGE, text_stems(notice_text(tender), stem)
                     values.append(max((label_weight_found(label, language, found, stem, weighed) for code in codes
                                        if (label := book.label_in(code, language))), default=0.0))
                 c.columns[name] = np.array(values)

@@ -80,10 +80,6 @@ def notice_text(tender: Tender) -> str:
     return f"{tender.title}\n{tender.description}"
 
 
-def notice_language(tender: Tender) -> str:
-    return tender.language or DEFAULT_LANGUAGE
-
-
 @cached(LRUCache(maxsize=32), lock=threading.Lock())
 def label_frequency(language: str) -> dict[str, float]:
     """The share of the CPV list's labels in ``language`` each stem is in (one count per label)."""
