@@ -22,6 +22,7 @@ from matcher.search.code_inference import (
     Votes,
     covers,
     foreign_script,
+    head_row,
     infer_codes,
     keyword_suggestions,
     knn_votes,
@@ -328,6 +329,32 @@ def test_a_korean_compound_keeps_its_modifier_through_the_characters_it_shares()
     assert [s.code for s in keyword_suggestions(["전자칠판"], query, space, Votes.empty())] == ["CPV:39292100"]
     # a keyword sharing no more characters with either keeps the nearest label
     assert [s.code for s in keyword_suggestions(["화이트보드"], query, space, Votes.empty())] == ["CPV:48813100"]
+
+
+def _heads_space() -> LabelSpace:
+    codes = ["CPV:14622000", "CPV:44221220", "CPV:38434500", "CPV:38434000", "CPV:30192123", "CPV:34928200",
+             "CPV:44114000"]
+    english = ["Steel", "Fire doors", "Biochemical analysers", "Analysers", "Fibre pens", "Fences", "Concrete"]
+    korean = ["강철", "방화문", "생화학 분석기", "분석기", "파이버 펜", "울타리, 펜스", "콘크리트"]
+    classes = ["CPV:1462", "CPV:3019", "CPV:3492", "CPV:3843", "CPV:4411", "CPV:4422"]
+    terms = {f"ko:{term.replace(' ', '')}": row for row, label in enumerate(korean) for term in label.split(", ")}
+    return LabelSpace("CPV", codes, english, np.eye(7, dtype=np.float32), classes, np.array([0, 5, 3, 3, 1, 2, 4]),
+                      np.array(["ko"] * 7), terms, korean)
+
+
+@pytest.mark.parametrize(("keyword", "nearest", "expected"), [
+    ("강철 방화문", 0, "CPV:44221220"),  # the modifier read as the product: the head 방화문 is a term, it decides
+    ("메쉬 펜스", 4, "CPV:34928200"),  # 펜스 (fence) sounds like 펜 (pen): the head's own term decides
+    ("전자동 생화학 분석기", 2, "CPV:38434500"),  # the nearest has the same head (분석기) and is narrower: kept
+    ("콘크리트 도상", 6, "CPV:44114000"),  # the head (도상, track bed) is no label's term: the nearest stays
+    ("강철판", 0, "CPV:14622000"),  # one word: no head to read
+])
+def test_a_compound_keywords_translation_names_its_head(keyword: str, nearest: int, expected: str) -> None:
+    space = _heads_space()
+    query = np.zeros((1, 7), dtype=np.float32)
+    query[0, nearest] = 0.95  # far above every other label, shared characters included
+    assert [s.code for s in keyword_suggestions([keyword], query, space, Votes.empty())] == [expected]
+    assert head_row(keyword, nearest, space, "ko") == space.codes.index(expected)
 
 
 def test_a_keyword_in_another_foreign_script_goes_through_the_english_labels() -> None:
