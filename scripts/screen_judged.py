@@ -251,7 +251,8 @@ def candidates_of(matcher: Matcher, corpus: Corpus, prepared: Prepared, breadths
 
 #: The held-out sets: never trained or screened on, read once per candidate (``loso --held-out``).
 HELD_OUT_SETS = (("reported half", "judged.json", "report"), ("first fresh set", "judged_fresh.json", "all"),
-                 ("fifth fresh set", "judged_fresh5.json", "all"), ("sixth fresh set", "judged_fresh6.json", "all"))
+                 ("fifth fresh set", "judged_fresh5.json", "all"), ("sixth fresh set", "judged_fresh6.json", "all"),
+                 ("seventh fresh set", "judged_fresh7.json", "all"))
 #: The candidates read on them, chosen on the leave-one-set-out table before the reading (RESULTS.md).
 HELD_OUT_CANDIDATES = (("trees depth=2", "+ breadth, profile facts"), ("trees depth=3", "+ breadth"))
 

@@ -80,8 +80,8 @@ def test_the_shipped_judged_file_is_valid_and_split_in_halves() -> None:
     assert abs(len(halves["tune"]) - len(halves["report"])) <= 1
 
 
-#: The sets built after judged.json (JUDGING.md: "The fresh set", "The second fresh set", ..., "The fifth fresh
-#: set"), each after the ones before it, and how many judgments each holds.
+#: The sets built after judged.json (JUDGING.md: "The fresh set", "The second fresh set", ..., "The seventh
+#: fresh set"), each after the ones before it, and how many judgments each holds.
 FRESH_SETS = (
     ("judged_fresh.json", 970),  # 826 pooled and graded at first, 93 in rounds 5 and 6, 45 in 7 and 8, 6 in 9
     ("judged_fresh2.json", 813),  # 714 pooled at first, 62 in round 2, 25 in rounds 7 and 8, 12 in round 9
@@ -91,6 +91,7 @@ FRESH_SETS = (
     #                               13 in round 9
     ("judged_fresh6.json", 820),  # 774 pooled by the eight methods, 31 by the centred-dense candidate, 15 of the
     #                               evidence
+    ("judged_fresh7.json", 805),  # 788 pooled by the eight methods, 17 of the evidence
 )
 
 
