@@ -312,8 +312,9 @@ def keyword_suggestions(
 ) -> list[SuggestedCode]:
     """Each keyword's class, in the keywords' order, one per class; confident as a label at gap 0 with the
     profile's notice ``votes``. A keyword with labels in its own language (Korean) takes the label that has
-    it as a term, else the nearest of those labels (at least ``min_cosine_own``); another takes the nearest
-    English label (at least ``min_cosine``)."""
+    it as a term, else the nearest of those labels (at least ``min_cosine_own``, shared characters counting,
+    then held to the compound's head by ``head_row``); another takes the nearest English label (at least
+    ``min_cosine``)."""
     out: list[SuggestedCode] = []
     seen: set[str] = set()
     for keyword, query in zip(keywords, queries, strict=True):
