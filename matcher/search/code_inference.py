@@ -75,6 +75,7 @@ from matcher.search.code_labels import (
     keyword_language,
     label_languages,
     label_space,
+    label_terms,
     term_key,
 )
 from matcher.search.encoders import Embedder
@@ -295,14 +296,18 @@ def head_row(keyword: str, row: int, space: LabelSpace, language: str) -> int:
     head stays, being the narrower ("전자동 생화학 분석기" keeps 38434500 Biochemical analysers over 38434000
     Analysers). On the development sets' Korean keywords it changes 8 of 103 translations, read one by one: 6
     wrong -> right, 1 wrong -> wrong, 1 right -> right (evaluation/CODE_INFERENCE.md)."""
-    words = keyword.split()
-    if len(words) < 2:
-        return row
-    head = space.exact_row(words[-1], language)
-    key = term_key(words[-1])
-    if head is None or any(term_key(term).endswith(key) for term in space.text(row).split(", ")):
+    head = head_term(keyword, space, language)
+    key = term_key(keyword.split()[-1])
+    if head is None or any(term_key(term).endswith(key) for term in label_terms(space.text(row))):
         return row
     return head
+
+
+def head_term(keyword: str, space: LabelSpace, language: str) -> int | None:
+    """The row of the label that has a compound keyword's last word, its head, as a term ("방화문" of "강철
+    방화문"); None for a single word or a head no label names."""
+    words = keyword.split()
+    return space.exact_row(words[-1], language) if len(words) > 1 else None
 
 
 def keyword_suggestions(
@@ -325,12 +330,14 @@ def keyword_suggestions(
         else:
             cosines, rows = space.class_scores(query, (language,))
             nearest = np.argsort(-cosines, kind="stable")[:KEYWORD_CANDIDATES]
-            if cosines[nearest[0]] < (min_cosine if language == "en" else min_cosine_own):
+            if cosines[nearest[0]] >= (min_cosine if language == "en" else min_cosine_own):
+                scores = [cosines[i] + KEYWORD_BIGRAM_WEIGHT * shared_bigrams(keyword, space.text(int(rows[i])))
+                          for i in nearest]
+                row = head_row(keyword, int(rows[int(nearest[int(np.argmax(scores))])]), space, language)
+            elif (head := head_term(keyword, space, language)) is not None:
+                row = head  # no label near enough: a compound still names its head ("PE 볼밸브" -> Ball valves)
+            else:
                 continue
-            scores = [cosines[i] + KEYWORD_BIGRAM_WEIGHT * shared_bigrams(keyword, space.text(int(rows[i])))
-                      for i in nearest]
-            row = int(rows[int(nearest[int(np.argmax(scores))])])
-            row = head_row(keyword, row, space, language)
             index = int(space.class_of[row])
         code = space.codes[row]
         if space.classes[index] in seen:

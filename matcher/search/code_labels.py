@@ -53,6 +53,8 @@ LABEL_SPACES_CACHED = 4
 #: package; UNSPSC's do not).
 TRANSLATED: dict[str, tuple[str, ...]] = {"CPV": ("ko",)}
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+#: Words joining the last part of a coordinated Korean label ("A, B 및 C 부품"): see ``label_terms``.
+COORDINATORS = (" 및 ", " 또는 ")
 
 
 def significant(code: str) -> str:
@@ -91,7 +93,7 @@ class LabelSpace:
     classes: list[str]  # distinct class keys
     class_of: np.ndarray  # (n,) index into ``classes``
     languages: np.ndarray | None = None  # (n,) each row's label language; None: all English
-    #: Each translated label's terms (split at ", ", spaces dropped, case folded: "구급차, 앰뷸런스" gives two),
+    #: Each translated label's terms (``label_terms``, spaces dropped, case folded: "구급차, 앰뷸런스" gives two),
     #: keyed "language:term", and the row that has it.
     terms: dict[str, int] = field(default_factory=dict)
     #: Each row's label as embedded, in its own language (``labels`` shows the English one on every row); empty
@@ -124,6 +126,18 @@ class LabelSpace:
 def term_key(text: str) -> str:
     """A term as exact matching compares it: "비상 발전기" and "비상발전기" are the same term."""
     return "".join(text.casefold().split())
+
+
+def label_terms(label: str) -> list[str]:
+    """A translated label's terms, each a name of the code on its own: "울타리, 펜스" (Fences) has two. A label
+    whose last part joins with "및" (and) or "또는" (or) is one coordinated phrase, and its parts before are not
+    names of the code: "화물차, 밴 및 승용차용 예비 부품" is spare parts for goods vehicles, vans and cars, not a goods
+    vehicle; "펌프, 밸브, 수전 및 금속 용기 수리 및 유지보수 서비스" repairs valves and is not one. Such a label is one
+    term, the whole of it (356 of the 1,626 Korean CPV labels with a comma)."""
+    parts = label.split(", ")
+    if len(parts) > 1 and any(word in parts[-1] for word in COORDINATORS):
+        return [label]
+    return parts
 
 
 def label_languages(text: str) -> tuple[str, ...]:
@@ -164,7 +178,7 @@ def build_space(embedder: Embedder, scheme: Scheme) -> LabelSpace:
     ranked: dict[str, tuple[int, int]] = {}
     for row, (_, _, language, text) in enumerate(rows):
         if language != "en":
-            parts = text.split(", ")
+            parts = label_terms(text)
             for term in parts:
                 key = f"{language}:{term_key(term)}"
                 ranked[key] = min(ranked.get(key, (len(parts), row)), (len(parts), row))

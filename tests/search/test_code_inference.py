@@ -37,6 +37,7 @@ from matcher.search.code_labels import (
     keyword_language,
     label_languages,
     label_space,
+    label_terms,
     significant,
 )
 
@@ -355,6 +356,38 @@ def test_a_compound_keywords_translation_names_its_head(keyword: str, nearest: i
     query[0, nearest] = 0.95  # far above every other label, shared characters included
     assert [s.code for s in keyword_suggestions([keyword], query, space, Votes.empty())] == [expected]
     assert head_row(keyword, nearest, space, "ko") == space.codes.index(expected)
+
+
+@pytest.mark.parametrize(("label", "terms"), [
+    ("울타리, 펜스", ["울타리", "펜스"]),  # two names of Fences
+    ("방화문", ["방화문"]),
+    # coordinated: the parts before "및" / "또는" qualify the last one's head, they are not names of the code
+    ("화물차, 밴 및 승용차용 예비 부품", ["화물차, 밴 및 승용차용 예비 부품"]),  # spare parts, not a goods vehicle
+    ("펌프, 밸브 및 수전 수리 서비스", ["펌프, 밸브 및 수전 수리 서비스"]),  # repairs valves, is not one
+    ("코코아 버터, 코코아 지방 또는 기름", ["코코아 버터, 코코아 지방 또는 기름"]),
+])
+def test_a_coordinated_label_is_one_term(label: str, terms: list[str]) -> None:
+    assert label_terms(label) == terms
+
+
+def test_the_shipped_korean_labels_make_no_term_of_a_coordinated_list_item() -> None:
+    # Over the whole shipped CPV list: "화물차" (goods vehicle) is only an item of 34330000's coordinated label
+    # (spare parts for goods vehicles, vans and cars), so it is no term; "펜스" names Fences.
+    book = codebook()
+    terms = {term.replace(" ", "") for code in book.labels if code.startswith("CPV:")
+             for term in label_terms(book.label_in(code, "ko") or "")}
+    assert "펜스" in terms and "화물차" not in terms
+
+
+def test_a_compound_below_the_floor_is_translated_by_its_head() -> None:
+    space = _heads_space()
+    query = np.zeros((1, 7), dtype=np.float32)
+    query[0, 0] = KEYWORD_MIN_COSINE_OWN - 0.1  # nothing near enough
+    # the head 방화문 is a term: the compound still names a fire door
+    assert [s.code for s in keyword_suggestions(["철제 방화문"], query, space, Votes.empty())] == ["CPV:44221220"]
+    # a single word, or a head no label has as a term, stays untranslated
+    assert keyword_suggestions(["방화문류"], query, space, Votes.empty()) == []
+    assert keyword_suggestions(["콘크리트 도상"], query, space, Votes.empty()) == []
 
 
 def test_a_keyword_in_another_foreign_script_goes_through_the_english_labels() -> None:
