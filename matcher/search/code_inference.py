@@ -39,7 +39,8 @@ Korean labels (``matcher.search.code_labels``): the label that has it as a term 
 the keyword count too (``shared_bigrams``: the encoder reads a compound by its head, "전자칠판" interactive
 whiteboard nearest "전자 게시판" electronic bulletin board; the shared "칠판" keeps it a board), and a compound
 whose last word (the head of a Korean compound) is a label's term goes to that label unless the one chosen has
-the same head (``head_row``: "강철 방화문" steel fire door is Fire doors, not Steel); a keyword in
+the same head (``head_row``: "강철 방화문" steel fire door is Fire doors, not Steel), also when no label is near
+enough ("PE 볼밸브" -> Ball valves); a keyword in
 another foreign script goes through the English labels (at least ``KEYWORD_MIN_COSINE``). Each names its
 keyword and joins the list shown by its confidence, the same formula's with the keyword's label (gap 0 to its
 own best) and the profile's notice votes; a class with a translation is shown by it, at the class's best
@@ -318,8 +319,8 @@ def keyword_suggestions(
     """Each keyword's class, in the keywords' order, one per class; confident as a label at gap 0 with the
     profile's notice ``votes``. A keyword with labels in its own language (Korean) takes the label that has
     it as a term, else the nearest of those labels (at least ``min_cosine_own``, shared characters counting,
-    then held to the compound's head by ``head_row``); another takes the nearest English label (at least
-    ``min_cosine``)."""
+    then held to the compound's head by ``head_row``), else, with none that near, its head's label
+    (``head_term``); another takes the nearest English label (at least ``min_cosine``)."""
     out: list[SuggestedCode] = []
     seen: set[str] = set()
     for keyword, query in zip(keywords, queries, strict=True):
