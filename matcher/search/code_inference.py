@@ -327,7 +327,7 @@ def keyword_suggestions(
         language = keyword_language(keyword)
         exact = space.exact_row(keyword, language)  # only translated labels have terms: None for English
         if exact is not None:
-            row, index = exact, int(space.class_of[exact])
+            row = exact
         else:
             cosines, rows = space.class_scores(query, (language,))
             nearest = np.argsort(-cosines, kind="stable")[:KEYWORD_CANDIDATES]
@@ -339,7 +339,7 @@ def keyword_suggestions(
                 row = head  # no label near enough: a compound still names its head ("PE 볼밸브" -> Ball valves)
             else:
                 continue
-            index = int(space.class_of[row])
+        index = int(space.class_of[row])
         code = space.codes[row]
         if space.classes[index] in seen:
             continue

@@ -370,13 +370,15 @@ def test_a_coordinated_label_is_one_term(label: str, terms: list[str]) -> None:
     assert label_terms(label) == terms
 
 
-def test_the_shipped_korean_labels_make_no_term_of_a_coordinated_list_item() -> None:
-    # Over the whole shipped CPV list: "화물차" (goods vehicle) is only an item of 34330000's coordinated label
-    # (spare parts for goods vehicles, vans and cars), so it is no term; "펜스" names Fences.
-    book = codebook()
-    terms = {term.replace(" ", "") for code in book.labels if code.startswith("CPV:")
-             for term in label_terms(book.label_in(code, "ko") or "")}
-    assert "펜스" in terms and "화물차" not in terms
+def test_the_cpv_space_makes_no_term_of_a_coordinated_list_item(matcher: Matcher) -> None:
+    # The shipped CPV list as the label space indexes it: "화물차" (goods vehicle) is only an item of 34330000's
+    # coordinated label (spare parts for goods vehicles, vans and cars), so it names no code; "펜스" names Fences,
+    # and the coordinated label is a term as a whole.
+    space = label_space(matcher.embedder, "CPV")
+    assert space.exact_row("화물차", "ko") is None
+    fences, parts = space.exact_row("펜스", "ko"), space.exact_row("화물차, 밴 및 승용차용 예비 부품", "ko")
+    assert fences is not None and space.codes[fences] == "CPV:34928200"
+    assert parts is not None and space.codes[parts] == "CPV:34330000"
 
 
 def test_a_compound_below_the_floor_is_translated_by_its_head() -> None:
