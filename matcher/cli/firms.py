@@ -21,9 +21,10 @@ def suggest_codes(
     home: HomeOption = None,
 ) -> None:
     """CPV (and UNSPSC) codes inferred from the firm's description and keywords (Korean keywords are translated,
-    each naming its keyword), most confident first. The confidence estimates how often a suggestion at that
-    value has the right CPV class. Under a code, the partner's decisions on the firm's shortlisted notices that
-    carry it; two or more rejected and none approved, it is worth declining (``decline-codes``)."""
+    and every keyword while the firm has no confirmed codes, each naming its keyword), most confident first.
+    The confidence estimates how often a suggestion at that value has the right CPV class. Under a code, the
+    partner's decisions on the firm's shortlisted notices that carry it; two or more rejected and none approved,
+    it is worth declining (``decline-codes``)."""
     matcher = open_matcher(home)
     suggestions = matcher.suggest_codes(firm_id, k=k)
     korean = "ko" in matcher.get_firm(firm_id).languages  # a Korean firm's codes read in Korean too

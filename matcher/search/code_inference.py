@@ -41,10 +41,13 @@ whiteboard nearest "전자 게시판" electronic bulletin board; the shared "칠
 whose last word (the head of a Korean compound) is a label's term goes to that label unless the one chosen has
 the same head (``head_row``: "강철 방화문" steel fire door is Fire doors, not Steel), also when no label is near
 enough ("PE 볼밸브" -> Ball valves); a keyword in
-another foreign script goes through the English labels (at least ``KEYWORD_MIN_COSINE``). Each names its
-keyword and joins the list shown by its confidence, the same formula's with the keyword's label (gap 0 to its
-own best) and the profile's notice votes; a class with a translation is shown by it, at the class's best
-confidence (``Inferred.shown``).
+another foreign script goes through the English labels (at least ``KEYWORD_MIN_COSINE``). A firm without
+confirmed codes has its other keywords translated too (``translatable``): through the English labels, at least
+``KEYWORD_MIN_COSINE_NOTICE_SCRIPT``, and only into a label that has the keyword's last word (``names_head``:
+"aerial mapping" -> Aerial mapping services, while a drone-survey firm's whole text sits nearest aircraft
+labels). Each names its keyword and joins the list shown by its confidence, the same formula's with the
+keyword's label (gap 0 to its own best) and the profile's notice votes; a class with a translation is shown by
+it, at the class's best confidence (``Inferred.shown``).
 
 Ranking reads the translations first, then the description's suggestions (``Inferred.ranked``): a keyword
 names the product line. Through the English labels only about a third of the judged set's translations were
@@ -80,6 +83,7 @@ from matcher.search.code_labels import (
     term_key,
 )
 from matcher.search.encoders import Embedder
+from matcher.search.lexical import analyze, term_set
 
 #: Neighbours that vote, and how fast their weight falls with similarity (measured, CODE_INFERENCE.md).
 KNN_K = 10
@@ -112,6 +116,11 @@ KEYWORD_MIN_COSINE_OWN = 0.75
 #: (evaluation/CODE_INFERENCE.md).
 KEYWORD_CANDIDATES = 20
 KEYWORD_BIGRAM_WEIGHT = 0.5
+#: The least cosine for a keyword in a script the notices use (an English firm's "submersible pump"), which is
+#: translated only for a firm without confirmed codes (``translatable``) and only to a label that names its head
+#: (``names_head``). Screened at 0.5, 0.55 and 0.6 with the head rule on the four development sets, trees
+#: retrained, leave one set out: nDCG@10 per profile +0.012, +0.015, +0.004 (evaluation/RESULTS.md).
+KEYWORD_MIN_COSINE_NOTICE_SCRIPT = 0.55
 #: Scripts the notices' languages are written in (every EU language, English, French, Spanish, Russian...).
 NOTICE_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC")
 #: Suggestions computed per profile (callers take the first k), and how many profiles' lists a process keeps.
@@ -286,6 +295,24 @@ def foreign_script(keyword: str) -> bool:
     return any(ch.isalpha() and not unicodedata.name(ch, "").startswith(NOTICE_SCRIPTS) for ch in keyword)
 
 
+def translatable(keywords: Sequence[str], has_codes: bool) -> list[str]:
+    """The keywords translated into codes (``keyword_suggestions``): those in a script no notice uses always,
+    since nothing else reaches notices for them; every keyword for a firm without confirmed codes, whose
+    description's suggestions are otherwise all the code evidence it has. A drone-survey firm's whole text sits
+    nearest Helicopters and military aircraft, its keyword "aerial mapping" nearest Aerial mapping services. A
+    firm with confirmed codes has named its product lines, and its words in the notices' script reach notices
+    directly (translated for them too, English profiles with codes lost on the development sets, RESULTS.md)."""
+    return [keyword for keyword in keywords if not has_codes or foreign_script(keyword)]
+
+
+def names_head(keyword: str, label: str) -> bool:
+    """True when the label has the keyword's last word, its head in English, as a word (plurals folded as the
+    lexical signal folds them, ``matcher.search.lexical.analyze``): "submersible pump" names Submersible pumps,
+    "ring main unit" does not name Ring binders, nor "sawmill" Treadmills, the nearest labels by cosine."""
+    terms = analyze(keyword)
+    return bool(terms) and terms[-1] in term_set(label)
+
+
 def head_row(keyword: str, row: int, space: LabelSpace, language: str) -> int:
     """``row``, unless it names something else than the keyword's head and the head is a label's term.
 
@@ -314,24 +341,27 @@ def head_term(keyword: str, space: LabelSpace, language: str) -> int | None:
 def keyword_suggestions(
     keywords: Sequence[str], queries: np.ndarray, space: LabelSpace, votes: Votes,
     calibration: Calibration = CALIBRATION, min_cosine: float = KEYWORD_MIN_COSINE,
-    min_cosine_own: float = KEYWORD_MIN_COSINE_OWN,
+    min_cosine_own: float = KEYWORD_MIN_COSINE_OWN, min_cosine_notice_script: float = KEYWORD_MIN_COSINE_NOTICE_SCRIPT,
 ) -> list[SuggestedCode]:
     """Each keyword's class, in the keywords' order, one per class; confident as a label at gap 0 with the
     profile's notice ``votes``. A keyword with labels in its own language (Korean) takes the label that has
     it as a term, else the nearest of those labels (at least ``min_cosine_own``, shared characters counting,
     then held to the compound's head by ``head_row``), else, with none that near, its head's label
-    (``head_term``); another takes the nearest English label (at least ``min_cosine``)."""
+    (``head_term``); another takes the nearest English label (at least ``min_cosine``; a keyword in a script the
+    notices use at least ``min_cosine_notice_script``, and only a label that names its head, ``names_head``)."""
     out: list[SuggestedCode] = []
     seen: set[str] = set()
     for keyword, query in zip(keywords, queries, strict=True):
         language = keyword_language(keyword)
+        notice_script = not foreign_script(keyword)
+        floor = min_cosine_own if language != "en" else min_cosine_notice_script if notice_script else min_cosine
         exact = space.exact_row(keyword, language)  # only translated labels have terms: None for English
         if exact is not None:
             row = exact
         else:
             cosines, rows = space.class_scores(query, (language,))
             nearest = np.argsort(-cosines, kind="stable")[:KEYWORD_CANDIDATES]
-            if cosines[nearest[0]] >= (min_cosine if language == "en" else min_cosine_own):
+            if cosines[nearest[0]] >= floor:
                 scores = [cosines[i] + KEYWORD_BIGRAM_WEIGHT * shared_bigrams(keyword, space.text(int(rows[i])))
                           for i in nearest]
                 row = head_row(keyword, int(rows[int(nearest[int(np.argmax(scores))])]), space, language)
@@ -339,6 +369,8 @@ def keyword_suggestions(
                 row = head  # no label near enough: a compound still names its head ("PE 볼밸브" -> Ball valves)
             else:
                 continue
+        if notice_script and not names_head(keyword, space.labels[row]):
+            continue
         index = int(space.class_of[row])
         code = space.codes[row]
         if space.classes[index] in seen:
@@ -418,7 +450,7 @@ def infer_codes(
     keywords: Sequence[Sequence[str]] | None = None,
 ) -> list[Inferred]:
     """Suggestions for each text: labels always, notices when there is an index to ``search``; with
-    ``keywords`` (one list per text), the translations of those in a foreign script beside them."""
+    ``keywords`` (one list per text: those to translate, ``translatable``), their translations beside them."""
     queries = embedder.encode_queries(list(texts))
     spaces = [label_space(embedder, scheme) for scheme in schemes]
     neighbours = nearest_notices(search, queries, exclude) if search else [[] for _ in texts]
@@ -426,9 +458,9 @@ def infer_codes(
     out = []
     for i, (text, query, near) in enumerate(zip(texts, queries, neighbours, strict=True)):
         votes = knn_votes(near, codes)
-        foreign = [w for w in (keywords[i] if keywords else ()) if foreign_script(w)]
-        translated = keyword_suggestions(foreign, embedder.encode_queries(foreign), label_space(embedder, "CPV"),
-                                         votes) if foreign else []
+        words = list(keywords[i]) if keywords else []
+        translated = keyword_suggestions(words, embedder.encode_queries(words), label_space(embedder, "CPV"),
+                                         votes) if words else []
         described = suggest(query, spaces, votes, k, languages=label_languages(text))
         out.append(Inferred(tuple(described), tuple(translated)))
     return out

@@ -26,6 +26,7 @@ from matcher.search.code_inference import (
     covers,
     infer_codes,
     parse_codes,
+    translatable,
 )
 from matcher.search.code_labels import Scheme, class_key
 from matcher.search.index_sync import LoadedIndex
@@ -79,8 +80,8 @@ class CodeSuggestions:
         self.catalog = catalog
         self.shortlists = shortlists
         self.engine = catalog.engine
-        # Keyed by (profile text, keywords, index build, schemes): a new build or text gives a new key; bounded
-        # LRU. One entry serves both the suggestions shown and those ranking reads.
+        # Keyed by (profile text, keywords translated, index build, schemes): a new build or text gives a new key;
+        # bounded LRU. One entry serves both the suggestions shown and those ranking reads.
         self._suggestions: ResultCache[Inferred] = ResultCache(SUGGESTION_CACHE_SIZE)
         self._unspsc_in_use: ResultCache[bool] = ResultCache(SCHEME_CACHE_SIZE)
 
@@ -88,7 +89,9 @@ class CodeSuggestions:
         """CPV codes (UNSPSC too where stored notices use it) inferred from the profile's description and
         keywords in any language, for a person to accept, most confident first: from the codes' labels and the
         codes of the nearest stored notices (labels alone before an index is built), and the translations of
-        its keywords in a script no notice uses (Korean "구급차" -> "Ambulances", each naming its keyword).
+        its keywords in a script no notice uses (Korean "구급차" -> "Ambulances", each naming its keyword), and of
+        every keyword when it has no confirmed codes ("aerial mapping" -> "Aerial mapping services";
+        ``translatable``).
         Each with the partner's decisions on the firm's notices under it (``CodeSuggestion``).
         ``translate=False``: the whole description's suggestions alone, without the translations."""
         if not 1 <= k <= MAX_SUGGESTIONS:
@@ -112,7 +115,8 @@ class CodeSuggestions:
         return out
 
     def inferred(self, profile: FirmProfile) -> Inferred:
-        """Both kinds of suggestion for a profile, computed once per (text, keywords, index build, schemes),
+        """Both kinds of suggestion for a profile, computed once per (text, keywords translated, index build,
+        schemes),
         less the codes declined for it (``decline``)."""
         try:
             loaded: LoadedIndex | None = self.engine.index.current()
@@ -120,13 +124,14 @@ class CodeSuggestions:
             loaded = None
         build = loaded.build_id if loaded is not None else None
         schemes = self._schemes_in_use(profile, build)
-        key = (profile.text(), tuple(profile.keywords), build, schemes)
+        words = tuple(translatable(profile.keywords, bool(profile.codes)))
+        key = (profile.text(), words, build, schemes)
         now = self.engine.now()
         found = self._suggestions.get(key, now)
         if found is None:
             search = loaded.vectors.search if loaded is not None else None
             found = infer_codes(self.engine.embedder, [profile.text()], search, self._codes_of, schemes,
-                                MAX_SUGGESTIONS, keywords=[profile.keywords])[0]
+                                MAX_SUGGESTIONS, keywords=[list(words)])[0]
             self._suggestions.put(key, found, now + SUGGESTION_MAX_AGE)
         return found.without(profile.declined_codes)
 

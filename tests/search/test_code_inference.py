@@ -15,6 +15,7 @@ from matcher.schema import FirmProfile, Tender
 from matcher.search.code_inference import (
     CALIBRATION,
     KEYWORD_MIN_COSINE,
+    KEYWORD_MIN_COSINE_NOTICE_SCRIPT,
     KEYWORD_MIN_COSINE_OWN,
     MIN_SHARE,
     Inferred,
@@ -26,9 +27,11 @@ from matcher.search.code_inference import (
     infer_codes,
     keyword_suggestions,
     knn_votes,
+    names_head,
     nearest_notices,
     parse_codes,
     shared_bigrams,
+    translatable,
 )
 from matcher.search.code_labels import (
     LabelSpace,
@@ -254,9 +257,9 @@ def test_a_keyword_in_a_script_no_notice_uses_is_foreign(keyword: str, foreign: 
 def test_keywords_in_a_foreign_script_are_translated_among_the_suggestions(stocked: Matcher) -> None:
     # "수도 계량기" is a term of the Korean label of 38421100 Water meters, so it is translated whatever the
     # encoder; "수도계량기" is the same term (spaces do not count) and lands on the same class; "ambulances"
-    # (Latin only) reaches notices by its words, untranslated.
+    # (Latin only) reaches notices by its words, untranslated for a firm that confirmed codes.
     firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices for hospitals",
-                       keywords=["수도 계량기", "ambulances", "수도계량기"])
+                       keywords=["수도 계량기", "ambulances", "수도계량기"], codes=[XRAY])
     found = stocked.suggest_codes(firm, k=50)
     translated = [s for s in found if s.source == "keyword"]
     assert [(s.code, s.label, s.keyword) for s in translated] == [(WATER, "Water meters", "수도 계량기")]
@@ -390,6 +393,63 @@ def test_a_compound_below_the_floor_is_translated_by_its_head() -> None:
     # a single word, or a head no label has as a term, stays untranslated
     assert keyword_suggestions(["방화문류"], query, space, Votes.empty()) == []
     assert keyword_suggestions(["콘크리트 도상"], query, space, Votes.empty()) == []
+
+
+def test_a_firm_without_codes_has_its_keywords_in_the_notices_script_translated_too() -> None:
+    assert translatable(["수도 계량기", "ambulances", "Wasserzähler"], has_codes=False) == [
+        "수도 계량기", "ambulances", "Wasserzähler"]
+    assert translatable(["수도 계량기", "ambulances", "Wasserzähler"], has_codes=True) == ["수도 계량기"]
+    assert translatable([], has_codes=False) == []
+
+
+@pytest.mark.parametrize(("keyword", "label", "named"), [
+    ("submersible pump", "Submersible pumps", True),  # plurals folded as the lexical signal folds them
+    ("centrifuge", "Centrifuges", True),
+    ("aerial mapping", "Aerial mapping services", True),
+    ("ring main unit", "Ring binders", False),  # the nearest label by cosine shares a modifier, not the head
+    ("sawmill", "Treadmills", False),
+    ("security guards", "Security fittings", False),
+    ("the", "The", False),  # a stop word is no head
+])
+def test_a_label_names_a_keywords_head(keyword: str, label: str, named: bool) -> None:
+    assert names_head(keyword, label) is named
+
+
+def _english_space() -> LabelSpace:
+    """Submersible pumps and Ring binders, English rows on their own axes of a 3-d space."""
+    return LabelSpace("CPV", ["CPV:43134100", "CPV:30197210"], ["Submersible pumps", "Ring binders"],
+                      np.eye(3, dtype=np.float32)[:2], ["CPV:3019", "CPV:4313"], np.array([1, 0]))
+
+
+def test_a_keyword_in_the_notices_script_is_translated_only_to_a_label_that_names_its_head() -> None:
+    space = _english_space()
+    floor = KEYWORD_MIN_COSINE_NOTICE_SCRIPT
+    queries = np.array([
+        [0.9, 0.0, np.sqrt(1 - 0.81)],  # nearest Submersible pumps, above the floor, names the head
+        [0.0, 0.9, np.sqrt(1 - 0.81)],  # nearest Ring binders, above the floor, another head
+        [floor - 0.01, 0.0, np.sqrt(1 - (floor - 0.01) ** 2)],  # names the head, under the floor
+    ], dtype=np.float32)
+    found = keyword_suggestions(["submersible pump", "ring main unit", "borehole pump"], queries, space,
+                                Votes.empty())
+    assert [(s.code, s.keyword) for s in found] == [("CPV:43134100", "submersible pump")]
+    # A keyword in another foreign script keeps the English floor and needs no head: its words are not Latin.
+    assert floor > KEYWORD_MIN_COSINE
+    japanese = np.array([[0.0, floor - 0.01, np.sqrt(1 - (floor - 0.01) ** 2)]], dtype=np.float32)
+    assert [s.code for s in keyword_suggestions(["リングバインダー"], japanese, space, Votes.empty())] == [
+        "CPV:30197210"]
+
+
+def test_an_english_firm_without_codes_gets_its_keywords_translated(stocked: Matcher) -> None:
+    firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices for hospitals",
+                       keywords=["ambulances"])
+    translated = [(s.code, s.keyword) for s in stocked.suggest_codes(firm, k=50) if s.source == "keyword"]
+    assert translated == [("CPV:34114121", "ambulances")]
+    # Ranking reads it first, as it reads a Korean keyword's translation.
+    assert stocked.inferred_codes(firm)[0][0] == "CPV:34114121"
+    assert stocked.suggestions.translated_keywords(firm) == {"CPV:34114121": "ambulances"}
+    # Once the firm confirms a code, its words reach notices directly and are not translated.
+    confirmed = firm.model_copy(update={"codes": [XRAY]})
+    assert [s for s in stocked.suggest_codes(confirmed, k=50) if s.source == "keyword"] == []
 
 
 def test_a_keyword_in_another_foreign_script_goes_through_the_english_labels() -> None:

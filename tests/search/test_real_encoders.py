@@ -11,6 +11,7 @@ import pytest
 from matcher.config import Settings
 from matcher.demo import demo_data, load_demo
 from matcher.pipeline import Matcher
+from matcher.schema import FirmProfile
 from matcher.search.encoders import make_encoder
 from matcher.search.retrieve import MatchQuery
 
@@ -57,3 +58,20 @@ def test_dense_similarity_alone_crosses_languages(demo: Matcher) -> None:
     query = demo.embedder.encode_queries(["정수장 한외여과 막 설비 교체와 시운전"])
     hits = demo.index.current().vectors.search(query, 3)[0]
     assert hits[0][0] == "ted:023838-2021"
+
+
+def test_an_english_firm_without_codes_has_its_keyword_translated(demo: Matcher) -> None:
+    """The drone-survey firm tried as a new user (evaluation/CODE_INFERENCE.md): its whole text sits nearest
+    aircraft labels, its keyword "aerial mapping" nearest Aerial mapping services; "drone survey" names no label
+    with its head near enough, and a confirmed code stops the translation."""
+    if demo.settings.encoder != "use-multilingual":
+        pytest.skip("the floor and the head rule were measured with the multilingual default")
+    firm = FirmProfile(
+        firm_id="drones", name="Skyline Survey", languages=["en"], keywords=["drone survey", "aerial mapping"],
+        description="We operate drones for aerial mapping, photogrammetry and LiDAR surveys of roads, rivers and "
+                    "cadastral parcels.")
+    translated = [(s.code, s.keyword) for s in demo.suggest_codes(firm, k=50) if s.source == "keyword"]
+    assert translated == [("CPV:71354200", "aerial mapping")]
+    assert demo.inferred_codes(firm)[0][0] == "CPV:71354200"
+    confirmed = firm.model_copy(update={"codes": ["CPV:71355000"]})
+    assert [s for s in demo.suggest_codes(confirmed, k=50) if s.source == "keyword"] == []
