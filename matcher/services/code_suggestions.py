@@ -116,8 +116,7 @@ class CodeSuggestions:
 
     def inferred(self, profile: FirmProfile) -> Inferred:
         """Both kinds of suggestion for a profile, computed once per (text, keywords translated, index build,
-        schemes),
-        less the codes declined for it (``decline``)."""
+        schemes), less the codes declined for it (``decline``)."""
         try:
             loaded: LoadedIndex | None = self.engine.index.current()
         except IndexNotReady:
