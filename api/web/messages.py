@@ -223,9 +223,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "suggested_codes": "Suggested codes",
         "suggested_codes_intro": (
             "Codes inferred from the description and from similar stored notices, and translations of the firm's "
-            "Korean keywords, and of all its keywords while it has no confirmed codes (check those: on the judged "
-            "profiles about two in three name the right product; accept every right one, since once the firm has "
-            "a confirmed code only its Korean keywords are translated). "
+            "keywords (check those: on the judged profiles about two in three name the right product). Accept "
+            "every right one: once the firm has a confirmed code, only its Korean keywords' translations are used "
+            "to rank. "
             "The confidence is the measured chance that the code's class fits. Decline a code the firm does not "
             "do: it and the codes under it are then neither suggested nor used to rank. Where the partner rejected "
             "two or more shortlisted notices under a code and approved none, the page says so."
@@ -634,10 +634,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "discard_changes": "변경 취소",
         "suggested_codes": "추천 코드",
         "suggested_codes_intro": (
-            "회사 소개와 비슷한 저장 공고에서 추론한 코드와 한국어 키워드를 번역한 코드입니다. "
-            "확정 코드가 없는 동안에는 다른 언어의 키워드도 번역합니다 "
-            "(평가 프로필에서 번역의 3분의 2 정도가 맞는 품목이었으니 확인하세요. 확정 코드가 생기면 한국어 "
-            "키워드만 번역하므로 맞는 번역은 모두 수락하세요). "
+            "회사 소개와 비슷한 저장 공고에서 추론한 코드와 키워드를 번역한 코드입니다 "
+            "(평가 프로필에서 번역의 3분의 2 정도가 맞는 품목이었으니 확인하세요). 맞는 번역은 모두 "
+            "수락하세요. 확정 코드가 생기면 순위에는 한국어 키워드의 번역만 씁니다. "
             "신뢰도는 코드의 분류가 맞을 것으로 측정된 확률입니다. 회사가 하지 않는 일의 코드는 제외하세요. "
             "제외한 코드와 그 아래 코드는 더 이상 추천하지 않고 순위에도 쓰지 않습니다. "
             "파트너가 어떤 코드의 공고를 두 건 이상 거절하고 하나도 승인하지 않았으면 그 사실을 알려 드립니다."

@@ -20,8 +20,8 @@ def suggest_codes(
     json_output: Annotated[bool, typer.Option("--json", help="print one JSON array")] = False,
     home: HomeOption = None,
 ) -> None:
-    """CPV (and UNSPSC) codes inferred from the firm's description and keywords (Korean keywords are translated,
-    and every keyword while the firm has no confirmed codes, each naming its keyword), most confident first.
+    """CPV (and UNSPSC) codes inferred from the firm's description and keywords (each keyword's translation
+    names its keyword; a firm with confirmed codes is ranked on its Korean keywords' only), most confident first.
     The confidence estimates how often a suggestion at that value has the right CPV class. Under a code, the
     partner's decisions on the firm's shortlisted notices that carry it; two or more rejected and none approved,
     it is worth declining (``decline-codes``)."""

@@ -40,14 +40,14 @@ the keyword count too (``shared_bigrams``: the encoder reads a compound by its h
 whiteboard nearest "전자 게시판" electronic bulletin board; the shared "칠판" keeps it a board), and a compound
 whose last word (the head of a Korean compound) is a label's term goes to that label unless the one chosen has
 the same head (``head_row``: "강철 방화문" steel fire door is Fire doors, not Steel), also when no label is near
-enough ("PE 볼밸브" -> Ball valves); a keyword in
-another foreign script goes through the English labels (at least ``KEYWORD_MIN_COSINE``). A firm without
-confirmed codes has its other keywords translated too (``translatable``): through the English labels, at least
-``KEYWORD_MIN_COSINE_NOTICE_SCRIPT``, and only into a label that has the keyword's last word (``names_head``:
-"aerial mapping" -> Aerial mapping services, while a drone-survey firm's whole text sits nearest aircraft
-labels). Each names its keyword and joins the list shown by its confidence, the same formula's with the
-keyword's label (gap 0 to its own best) and the profile's notice votes; a class with a translation is shown by
-it, at the class's best confidence (``Inferred.shown``).
+enough ("PE 볼밸브" -> Ball valves); a keyword in another foreign script goes through the English labels (at
+least ``KEYWORD_MIN_COSINE``). Keywords in the notices' script are translated through the English labels, at
+least ``KEYWORD_MIN_COSINE_NOTICE_SCRIPT``, and only into a label that has the keyword's last word
+(``names_head``: "aerial mapping" -> Aerial mapping services, while a drone-survey firm's whole text sits
+nearest aircraft labels); ranking reads them while the firm has no confirmed codes (``translatable``). Each
+names its keyword and joins the list shown by its confidence, the same formula's with the keyword's label (gap
+0 to its own best) and the profile's notice votes; a class with a translation is shown by it, at the class's
+best confidence (``Inferred.shown``).
 
 Ranking reads the translations first, then the description's suggestions (``Inferred.ranked``): a keyword
 names the product line. Through the English labels only about a third of the judged set's translations were
@@ -296,13 +296,13 @@ def foreign_script(keyword: str) -> bool:
 
 
 def translatable(keywords: Sequence[str], has_codes: bool) -> list[str]:
-    """The keywords translated into codes (``keyword_suggestions``): those in a script no notice uses always,
-    since nothing else reaches notices for them; every keyword for a firm without confirmed codes, whose
-    description's suggestions are otherwise all the code evidence it has. A drone-survey firm's whole text sits
-    nearest Helicopters and military aircraft, its keyword "aerial mapping" nearest Aerial mapping services. A
-    firm with confirmed codes has named its product lines, and its words in the notices' script reach notices
-    directly: translating them too cost English profiles with codes about 0.02 nDCG@10 on the development sets
-    (evaluation/RESULTS.md)."""
+    """The keywords whose translations ranking reads (``keyword_suggestions``; every one is shown): those in a
+    script no notice uses always, since nothing else reaches notices for them; every keyword for a firm without
+    confirmed codes, whose description's suggestions are otherwise all the code evidence it has. A drone-survey
+    firm's whole text sits nearest Helicopters and military aircraft, its keyword "aerial mapping" nearest Aerial
+    mapping services. A firm with confirmed codes has named its product lines, and its words in the notices'
+    script reach notices directly: ranking on their translations too cost English profiles with codes about
+    0.02 nDCG@10 on the development sets (evaluation/RESULTS.md)."""
     return [keyword for keyword in keywords if not has_codes or foreign_script(keyword)]
 
 

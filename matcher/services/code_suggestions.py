@@ -10,6 +10,7 @@ review the firm are told so where they decide: declining it takes it out of the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from pydantic import Field, ValidationError, computed_field
 
@@ -89,15 +90,15 @@ class CodeSuggestions:
         """CPV codes (UNSPSC too where stored notices use it) inferred from the profile's description and
         keywords in any language, for a person to accept, most confident first: from the codes' labels and the
         codes of the nearest stored notices (labels alone before an index is built), and the translations of
-        its keywords in a script no notice uses (Korean "구급차" -> "Ambulances", each naming its keyword), and of
-        every keyword when it has no confirmed codes ("aerial mapping" -> "Aerial mapping services";
-        ``translatable``).
-        Each with the partner's decisions on the firm's notices under it (``CodeSuggestion``).
-        ``translate=False``: the whole description's suggestions alone, without the translations."""
+        its keywords, each naming its keyword (Korean "구급차" -> "Ambulances", "aerial mapping" -> "Aerial mapping
+        services"). Every keyword's translation is shown, so a partner can accept the right ones; ranking reads
+        those ``translatable`` gives (``inferred``): a firm with confirmed codes is ranked on its Korean keywords'
+        translations only. Each with the partner's decisions on the firm's notices under it
+        (``CodeSuggestion``). ``translate=False``: the whole description's suggestions alone."""
         if not 1 <= k <= MAX_SUGGESTIONS:
             raise InvalidInput(f"k must be between 1 and {MAX_SUGGESTIONS}, got {k}")
         profile = self.catalog.get_firm(firm) if isinstance(firm, str) else firm
-        inferred = self.inferred(profile)
+        inferred = self.shown_inferred(profile)
         return self._with_decisions(profile, (inferred.shown() if translate else list(inferred.described))[:k])
 
     def _with_decisions(self, firm: FirmProfile, found: list[SuggestedCode]) -> list[CodeSuggestion]:
@@ -115,15 +116,26 @@ class CodeSuggestions:
         return out
 
     def inferred(self, profile: FirmProfile) -> Inferred:
-        """Both kinds of suggestion for a profile, computed once per (text, keywords translated, index build,
-        schemes), less the codes declined for it (``decline``)."""
+        """What ranking reads: both kinds of suggestion, with the translations of the keywords ``translatable``
+        gives (every keyword while the firm has no confirmed codes, else those in a script no notice uses), less
+        the codes declined for the firm (``decline``)."""
+        return self._inferred(profile, translatable(profile.keywords, bool(profile.codes)))
+
+    def shown_inferred(self, profile: FirmProfile) -> Inferred:
+        """What a person is shown (``suggest``): both kinds of suggestion, with every keyword's translation, less
+        the codes declined for the firm. The same as ``inferred`` for a firm without confirmed codes."""
+        return self._inferred(profile, profile.keywords)
+
+    def _inferred(self, profile: FirmProfile, keywords: Sequence[str]) -> Inferred:
+        """Both kinds of suggestion, with these keywords' translations, computed once per (text, keywords
+        translated, index build, schemes), less the codes declined for the firm."""
         try:
             loaded: LoadedIndex | None = self.engine.index.current()
         except IndexNotReady:
             loaded = None
         build = loaded.build_id if loaded is not None else None
         schemes = self._schemes_in_use(profile, build)
-        words = tuple(translatable(profile.keywords, bool(profile.codes)))
+        words = tuple(keywords)
         key = (profile.text(), words, build, schemes)
         now = self.engine.now()
         found = self._suggestions.get(key, now)

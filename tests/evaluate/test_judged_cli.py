@@ -57,7 +57,8 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     assert runner.invoke(app, ["ingest", "tenders", str(CASES)]).exit_code == 0
     assert runner.invoke(app, ["index", "build"]).exit_code == 0
     pinned = Inferred(tuple(suggestion(code, 0.6 - i / 10) for i, code in enumerate(SUGGESTED)))
-    monkeypatch.setattr(CodeSuggestions, "inferred", lambda self, firm: pinned)
+    monkeypatch.setattr(CodeSuggestions, "inferred", lambda self, firm: pinned)  # what ranking reads
+    monkeypatch.setattr(CodeSuggestions, "shown_inferred", lambda self, firm: pinned)  # what the partner sees
     korean = FirmProfile(firm_id="ko-xray", name="한빛메디텍", languages=["ko"],
                          description="당사는 디지털 X선 촬영장치와 이동형 X선 장비를 제조하는 의료기기 중소기업입니다.")
     english = FirmProfile(firm_id="en-xray", name="Raylight", languages=["en"], codes=["CPV:33111000"],

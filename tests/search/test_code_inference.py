@@ -256,13 +256,18 @@ def test_a_keyword_in_a_script_no_notice_uses_is_foreign(keyword: str, foreign: 
 
 def test_keywords_in_a_foreign_script_are_translated_among_the_suggestions(stocked: Matcher) -> None:
     # "수도 계량기" is a term of the Korean label of 38421100 Water meters, so it is translated whatever the
-    # encoder; "수도계량기" is the same term (spaces do not count) and lands on the same class; "ambulances"
-    # (Latin only) reaches notices by its words, untranslated for a firm that confirmed codes.
+    # encoder; "수도계량기" is the same term (spaces do not count) and lands on the same class. "ambulances"
+    # (Latin only) is shown translated too, for a partner to accept, but a firm that confirmed codes is not
+    # ranked on it: its words reach notices directly.
     firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices for hospitals",
                        keywords=["수도 계량기", "ambulances", "수도계량기"], codes=[XRAY])
     found = stocked.suggest_codes(firm, k=50)
     translated = [s for s in found if s.source == "keyword"]
-    assert [(s.code, s.label, s.keyword) for s in translated] == [(WATER, "Water meters", "수도 계량기")]
+    assert sorted((s.code, s.label, s.keyword) for s in translated) == [
+        ("CPV:34114121", "Ambulances", "ambulances"), (WATER, "Water meters", "수도 계량기")]
+    assert stocked.suggestions.translated_keywords(firm) == {WATER: "수도 계량기"}
+    assert "CPV:34114121" not in {code for code, _ in stocked.inferred_codes(firm)}
+    translated = [s for s in translated if s.code == WATER]
     assert all(s.keyword is None for s in found if s.source != "keyword")
     # One list, most confident first, one suggestion per class.
     assert [s.confidence for s in found] == sorted((s.confidence for s in found), reverse=True)
@@ -447,9 +452,13 @@ def test_an_english_firm_without_codes_gets_its_keywords_translated(stocked: Mat
     # Ranking reads it first, as it reads a Korean keyword's translation.
     assert stocked.inferred_codes(firm)[0][0] == "CPV:34114121"
     assert stocked.suggestions.translated_keywords(firm) == {"CPV:34114121": "ambulances"}
-    # Once the firm confirms a code, its words reach notices directly and are not translated.
+    # Once the firm confirms a code, its words reach notices directly: the translation is still shown, for a
+    # partner to accept, and no longer ranked on.
     confirmed = firm.model_copy(update={"codes": [XRAY]})
-    assert [s for s in stocked.suggest_codes(confirmed, k=50) if s.source == "keyword"] == []
+    assert [(s.code, s.keyword) for s in stocked.suggest_codes(confirmed, k=50) if s.source == "keyword"] == [
+        ("CPV:34114121", "ambulances")]
+    assert stocked.suggestions.translated_keywords(confirmed) == {}
+    assert "CPV:34114121" not in {code for code, _ in stocked.inferred_codes(confirmed)}
 
 
 def test_a_keyword_in_another_foreign_script_goes_through_the_english_labels() -> None:

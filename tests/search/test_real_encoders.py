@@ -63,7 +63,7 @@ def test_dense_similarity_alone_crosses_languages(demo: Matcher) -> None:
 def test_an_english_firm_without_codes_has_its_keyword_translated(demo: Matcher) -> None:
     """The drone-survey firm tried as a new user (evaluation/CODE_INFERENCE.md): its whole text sits nearest
     aircraft labels, its keyword "aerial mapping" nearest Aerial mapping services; "drone survey" names no label
-    with its head near enough, and a confirmed code stops the translation."""
+    with its head near enough. Once the firm confirms a code, the translation is shown and not ranked on."""
     if demo.settings.encoder != "use-multilingual":
         pytest.skip("the floor and the head rule were measured with the multilingual default")
     firm = FirmProfile(
@@ -74,4 +74,5 @@ def test_an_english_firm_without_codes_has_its_keyword_translated(demo: Matcher)
     assert translated == [("CPV:71354200", "aerial mapping")]
     assert demo.inferred_codes(firm)[0][0] == "CPV:71354200"
     confirmed = firm.model_copy(update={"codes": ["CPV:71355000"]})
-    assert [s for s in demo.suggest_codes(confirmed, k=50) if s.source == "keyword"] == []
+    assert [s.code for s in demo.suggest_codes(confirmed, k=50) if s.source == "keyword"] == ["CPV:71354200"]
+    assert "CPV:71354200" not in {code for code, _ in demo.inferred_codes(confirmed)}
