@@ -230,13 +230,16 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "do: it and the codes under it are then neither suggested nor used to rank. Where the partner rejected "
             "two or more shortlisted notices under a code and approved none, the page says so."
         ),
-        "suggested_codes_table": "Suggested codes with their meaning, confidence, evidence and the partner's decisions",
+        "suggested_codes_table": (
+            "Suggested codes with their meaning, confidence, evidence, the partner's decisions and use in ranking"),
         "no_suggestions": "No code to suggest beyond those in the profile.",
         "col_accept": "Choose",
         "col_code": "Code",
         "col_label": "Meaning",
         "col_confidence": "Confidence",
         "col_evidence": "Evidence",
+        "col_ranked": "Used to rank",
+        "ranked_on": "yes, now",
         "evidence_labels": "the code's name",
         "evidence_notices": "similar notices",
         "evidence_labels_notices": "the code's name and similar notices",
@@ -641,13 +644,15 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "제외한 코드와 그 아래 코드는 더 이상 추천하지 않고 순위에도 쓰지 않습니다. "
             "파트너가 어떤 코드의 공고를 두 건 이상 거절하고 하나도 승인하지 않았으면 그 사실을 알려 드립니다."
         ),
-        "suggested_codes_table": "추천 코드와 의미, 신뢰도, 근거, 파트너 결정",
+        "suggested_codes_table": "추천 코드와 의미, 신뢰도, 근거, 파트너 결정, 순위 사용 여부",
         "no_suggestions": "프로필에 있는 코드 외에 추천할 코드가 없습니다.",
         "col_accept": "선택",
         "col_code": "코드",
         "col_label": "의미",
         "col_confidence": "신뢰도",
         "col_evidence": "근거",
+        "col_ranked": "순위에 사용",
+        "ranked_on": "지금 사용 중",
         "evidence_labels": "코드 이름",
         "evidence_notices": "비슷한 공고",
         "evidence_labels_notices": "코드 이름과 비슷한 공고",

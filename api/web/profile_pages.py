@@ -131,6 +131,7 @@ class Suggestion:
     approved: int = 0  # the partner's decisions on the firm's shortlisted notices under the code
     rejected: int = 0
     worth_declining: bool = False
+    ranked: bool = False  # ranking reads the code for the firm now (``CodeSuggestion.ranked``)
 
 
 def suggestions(viewer: Viewer, firm: FirmProfile, found: Sequence[CodeSuggestion]) -> list[Suggestion]:
@@ -138,7 +139,8 @@ def suggestions(viewer: Viewer, firm: FirmProfile, found: Sequence[CodeSuggestio
     book = codebook()
     return [
         Suggestion(s.code, s.label, format_percent(s.confidence, locale=viewer.language), s.source, s.keyword,
-                   local_label(book, s.code, viewer.language), s.approved, s.rejected, s.worth_declining)
+                   local_label(book, s.code, viewer.language), s.approved, s.rejected, s.worth_declining,
+                   s.ranked)
         for s in found
         if s.code not in firm.codes
     ]

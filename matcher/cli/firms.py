@@ -22,9 +22,9 @@ def suggest_codes(
 ) -> None:
     """CPV (and UNSPSC) codes inferred from the firm's description and keywords (each keyword's translation
     names its keyword; a firm with confirmed codes is ranked on its Korean keywords' only), most confident first.
-    The confidence estimates how often a suggestion at that value has the right CPV class. Under a code, the
-    partner's decisions on the firm's shortlisted notices that carry it; two or more rejected and none approved,
-    it is worth declining (``decline-codes``)."""
+    The confidence estimates how often a suggestion at that value has the right CPV class; "ranked on" marks the
+    codes ranking reads for the firm now. Under a code, the partner's decisions on the firm's shortlisted notices
+    that carry it; two or more rejected and none approved, it is worth declining (``decline-codes``)."""
     matcher = open_matcher(home)
     suggestions = matcher.suggest_codes(firm_id, k=k)
     korean = "ko" in matcher.get_firm(firm_id).languages  # a Korean firm's codes read in Korean too
@@ -36,7 +36,8 @@ def suggest_codes(
     for s in suggestions:
         said = f"  (keyword: {s.keyword})" if s.keyword else ""
         label = f"{s.label_ko} / {s.label}" if korean and s.label_ko else s.label
-        typer.echo(f"{s.code:<18} {s.confidence:4.2f}  {s.source:<15} {label}{said}")
+        ranked = "  [ranked on]" if s.ranked else ""
+        typer.echo(f"{s.code:<18} {s.confidence:4.2f}  {s.source:<15} {label}{said}{ranked}")
         if s.approved or s.rejected:
             advice = ": the firm probably does not do it; decline it?" if s.worth_declining else ""
             typer.echo(f"{'':<18} partner's decisions on notices under it: {s.approved} approved, "

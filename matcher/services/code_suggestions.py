@@ -59,6 +59,11 @@ class CodeSuggestion(SuggestedCode):
     rejected: int = Field(
         default=0, ge=0, description="the same notices, rejected by the partner",
     )
+    ranked: bool = Field(
+        default=False, description="true when ranking reads this code for the firm now: one of the first "
+        "suggestions it adds to the confirmed codes (keywords' translations first; an English keyword's only while "
+        "the firm has no confirmed codes)",
+    )
 
     # pydantic's documented form for a derived field; mypy does not follow a decorator over a property
     @computed_field(description=(  # type: ignore[prop-decorator]
@@ -99,11 +104,15 @@ class CodeSuggestions:
             raise InvalidInput(f"k must be between 1 and {MAX_SUGGESTIONS}, got {k}")
         profile = self.catalog.get_firm(firm) if isinstance(firm, str) else firm
         inferred = self.shown_inferred(profile)
-        return self._with_decisions(profile, (inferred.shown() if translate else list(inferred.described))[:k])
+        ranked = {code for code, _ in self.for_ranking(profile)}
+        return self._with_decisions(profile, (inferred.shown() if translate else list(inferred.described))[:k],
+                                    ranked)
 
-    def _with_decisions(self, firm: FirmProfile, found: list[SuggestedCode]) -> list[CodeSuggestion]:
+    def _with_decisions(self, firm: FirmProfile, found: list[SuggestedCode],
+                        ranked: set[str]) -> list[CodeSuggestion]:
         """Each suggestion with the approved and rejected notices of the firm's shortlist that carry a code of its
-        class or under it (``brings``; a notice deleted since its decision no longer counts: its codes are gone)."""
+        class or under it (``brings``; a notice deleted since its decision no longer counts: its codes are gone),
+        and whether ranking reads it (``ranked``: the codes ``for_ranking`` gives)."""
         statuses = self.shortlists.decisions([firm.firm_id]).get(firm.firm_id, {})
         decided = {tid: status for tid, status in statuses.items() if status in ("approved", "rejected")}
         notices = self.catalog.fetch_tenders(list(decided)) if decided else {}
@@ -112,7 +121,7 @@ class CodeSuggestions:
             under = [decided[tid] for tid, notice in notices.items()
                      if any(brings(suggestion.code, code) for code in notice.codes)]
             out.append(CodeSuggestion(**dict(suggestion), approved=under.count("approved"),
-                                      rejected=under.count("rejected")))
+                                      rejected=under.count("rejected"), ranked=suggestion.code in ranked))
         return out
 
     def inferred(self, profile: FirmProfile) -> Inferred:

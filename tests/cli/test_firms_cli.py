@@ -44,7 +44,7 @@ def test_suggest_codes_json(home: Path) -> None:
     found = json.loads(out)
     assert len(found) == 4
     assert all(set(s) == {"code", "label", "confidence", "source", "keyword", "label_ko", "approved", "rejected",
-                          "worth_declining"} for s in found)
+                          "worth_declining", "ranked"} for s in found)
     assert {(s["approved"], s["rejected"], s["worth_declining"]) for s in found} == {(0, 0, False)}
     assert all(s["label_ko"] == codebook().label_in(s["code"], "ko") for s in found)
     assert [s["confidence"] for s in found] == sorted((s["confidence"] for s in found), reverse=True)

@@ -43,6 +43,7 @@ from matcher.search.code_labels import (
     label_terms,
     significant,
 )
+from matcher.services.code_suggestions import CodeSuggestion
 
 WATER = "CPV:38421100"  # Water meters
 XRAY = "CPV:33111000"  # X-ray devices
@@ -152,7 +153,8 @@ def test_suggestions_are_cached_per_text_and_index_build(stocked: Matcher) -> No
     firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices")
     first = stocked.suggest_codes(firm, k=5)
     assert stocked.suggest_codes(firm, k=3) == first[:3]
-    assert stocked.suggestions._suggestions.hits == 1
+    # computed once: each call reads the entry for what is shown and again for what ranking reads (``ranked``)
+    assert stocked.suggestions._suggestions.misses == 1 and stocked.suggestions._suggestions.hits == 3
     stocked.upsert_tenders([_tender("x3", "x-ray imaging devices", [XRAY])])  # a new build: a new key
     stocked.suggest_codes(firm, k=3)
     assert stocked.suggestions._suggestions.misses == 2
@@ -194,8 +196,14 @@ def test_declined_codes_leave_the_suggestions_and_ranking(stocked: Matcher) -> N
     declined = before[0].code
     updated = stocked.decline_codes("f", [declined, declined.lower()], "partner-1")
     assert updated.declined_codes == [declined] == stocked.get_firm("f").declined_codes
-    assert stocked.suggest_codes("f", k=50) == [s for s in before if not covers(declined, s.code)]
-    assert declined not in [c for c, _ in stocked.inferred_codes(updated)]
+    def without_ranked(found: list[CodeSuggestion]) -> list[dict[str, object]]:
+        return [s.model_dump(exclude={"ranked"}) for s in found]
+
+    after = stocked.suggest_codes("f", k=50)
+    assert without_ranked(after) == without_ranked([s for s in before if not covers(declined, s.code)])
+    ranked = [c for c, _ in stocked.inferred_codes(updated)]
+    assert declined not in ranked
+    assert [s.code for s in after if s.ranked] == [s.code for s in after if s.code in ranked]  # the next one in
     assert stocked.suggest_codes(firm, k=50) == before  # the profile as given, without the stored declines
 
 
@@ -459,6 +467,15 @@ def test_an_english_firm_without_codes_gets_its_keywords_translated(stocked: Mat
         ("CPV:34114121", "ambulances")]
     assert stocked.suggestions.translated_keywords(confirmed) == {}
     assert "CPV:34114121" not in {code for code, _ in stocked.inferred_codes(confirmed)}
+    # Each suggestion shown says whether ranking reads it, as ranking does: the translation before the firm
+    # confirms a code, not after.
+    for profile in (firm, confirmed):
+        ranked = {code for code, _ in stocked.inferred_codes(profile)}
+        shown = stocked.suggest_codes(profile, k=50)
+        assert [s.ranked for s in shown] == [s.code in ranked for s in shown]
+        assert any(s.ranked for s in shown)
+    assert [s.ranked for s in stocked.suggest_codes(firm, k=50) if s.source == "keyword"] == [True]
+    assert [s.ranked for s in stocked.suggest_codes(confirmed, k=50) if s.source == "keyword"] == [False]
 
 
 def test_a_keyword_in_another_foreign_script_goes_through_the_english_labels() -> None:

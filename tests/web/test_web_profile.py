@@ -202,6 +202,10 @@ def test_suggested_codes_show_label_and_confidence_and_partners_accept_them(
         f"the code's name translates the firm's keyword: {s.keyword}" if s.keyword else evidence[s.source]
         for s in expected
     ]
+    # the last column says which codes ranking reads for the firm now
+    ranked = {code for code, _ in matcher.inferred_codes(firm)}
+    assert [r[6] for r in rows] == ["yes, now" if s.code in ranked else "" for s in expected]
+    assert any(r[6] for r in rows), "some suggestion is ranked on; otherwise the column checks nothing"
     chosen = [expected[0].code, expected[-1].code]
     added = client.post(f"{PROFILE}/codes", data={"csrf_token": csrf_of(page.text), "code": chosen},
                         follow_redirects=False)
