@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import os
 import secrets
-from collections.abc import Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -28,8 +26,6 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOW = datetime(2021, 6, 1, tzinfo=UTC)
 POSTGRES_ENV = "MATCHER_TEST_POSTGRES_URL"
-
-T = TypeVar("T")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -60,14 +56,6 @@ def postgres_schema_url() -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
-
-
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run`` on a thread of its own. The browser tests' session-wide Playwright (its sync API) keeps an
-    event loop running on the main thread, and ``asyncio.run`` there fails ("cannot be called from a running
-    event loop") for every test that runs after one of them, as in ``pytest tests/web tests/api``."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 def shared_path(*parts: str) -> Path:

@@ -44,7 +44,7 @@ enough ("PE 볼밸브" -> Ball valves); a keyword in another foreign script goes
 least ``KEYWORD_MIN_COSINE``). Keywords in the notices' script are translated through the English labels, at
 least ``KEYWORD_MIN_COSINE_NOTICE_SCRIPT``, and only into a label that has the keyword's last word
 (``names_head``: "aerial mapping" -> Aerial mapping services, while a drone-survey firm's whole text sits
-nearest aircraft labels); ranking reads them while the firm has no confirmed codes (``translatable``). Each
+nearest aircraft labels); ranking reads them while the firm has no confirmed codes (``ranked_keywords``). Each
 names its keyword and joins the list shown by its confidence, the same formula's with the keyword's label (gap
 0 to its own best) and the profile's notice votes; a class with a translation is shown by it, at the class's
 best confidence (``Inferred.shown``).
@@ -116,9 +116,9 @@ KEYWORD_MIN_COSINE_OWN = 0.75
 #: (evaluation/CODE_INFERENCE.md).
 KEYWORD_CANDIDATES = 20
 KEYWORD_BIGRAM_WEIGHT = 0.5
-#: The least cosine for a keyword in a script the notices use (an English firm's "submersible pump"), which is
-#: translated only for a firm without confirmed codes (``translatable``) and only to a label that names its head
-#: (``names_head``). Screened at 0.5, 0.55 and 0.6 with the head rule on the four development sets, trees
+#: The least cosine for a keyword in a script the notices use (an English firm's "submersible pump"), translated
+#: only to a label that names its head (``names_head``) and ranked on only for a firm without confirmed codes
+#: (``ranked_keywords``). Screened at 0.5, 0.55 and 0.6 with the head rule on the four development sets, trees
 #: retrained, leave one set out: nDCG@10 per profile +0.012, +0.015, +0.004 (evaluation/RESULTS.md).
 KEYWORD_MIN_COSINE_NOTICE_SCRIPT = 0.55
 #: Scripts the notices' languages are written in (every EU language, English, French, Spanish, Russian...).
@@ -295,7 +295,7 @@ def foreign_script(keyword: str) -> bool:
     return any(ch.isalpha() and not unicodedata.name(ch, "").startswith(NOTICE_SCRIPTS) for ch in keyword)
 
 
-def translatable(keywords: Sequence[str], has_codes: bool) -> list[str]:
+def ranked_keywords(keywords: Sequence[str], has_codes: bool) -> list[str]:
     """The keywords whose translations ranking reads (``keyword_suggestions``; every one is shown): those in a
     script no notice uses always, since nothing else reaches notices for them; every keyword for a firm without
     confirmed codes, whose description's suggestions are otherwise all the code evidence it has. A drone-survey
@@ -456,7 +456,7 @@ def infer_codes(
     keywords: Sequence[Sequence[str]] | None = None,
 ) -> list[Inferred]:
     """Suggestions for each text: labels always, notices when there is an index to ``search``; with
-    ``keywords`` (one list per text: those to translate, ``translatable``), their translations beside them."""
+    ``keywords`` (one list per text, those to translate), their translations beside them."""
     queries = embedder.encode_queries(list(texts))
     spaces = [label_space(embedder, scheme) for scheme in schemes]
     neighbours = nearest_notices(search, queries, exclude) if search else [[] for _ in texts]

@@ -27,7 +27,7 @@ from matcher.search.code_inference import (
     covers,
     infer_codes,
     parse_codes,
-    translatable,
+    ranked_keywords,
 )
 from matcher.search.code_labels import Scheme, class_key
 from matcher.search.index_sync import LoadedIndex
@@ -97,7 +97,7 @@ class CodeSuggestions:
         codes of the nearest stored notices (labels alone before an index is built), and the translations of
         its keywords, each naming its keyword (Korean "구급차" -> "Ambulances", "aerial mapping" -> "Aerial mapping
         services"). Every keyword's translation is shown, so a partner can accept the right ones; ranking reads
-        those ``translatable`` gives (``inferred``): a firm with confirmed codes is ranked on its Korean keywords'
+        those ``ranked_keywords`` gives (``inferred``): a firm with confirmed codes is ranked on its Korean keywords'
         translations only. Each with the partner's decisions on the firm's notices under it
         (``CodeSuggestion``). ``translate=False``: the whole description's suggestions alone."""
         if not 1 <= k <= MAX_SUGGESTIONS:
@@ -125,10 +125,10 @@ class CodeSuggestions:
         return out
 
     def inferred(self, profile: FirmProfile) -> Inferred:
-        """What ranking reads: both kinds of suggestion, with the translations of the keywords ``translatable``
+        """What ranking reads: both kinds of suggestion, with the translations of the keywords ``ranked_keywords``
         gives (every keyword while the firm has no confirmed codes, else those in a script no notice uses), less
         the codes declined for the firm (``decline``)."""
-        return self._inferred(profile, translatable(profile.keywords, bool(profile.codes)))
+        return self._inferred(profile, ranked_keywords(profile.keywords, bool(profile.codes)))
 
     def shown_inferred(self, profile: FirmProfile) -> Inferred:
         """What a person is shown (``suggest``): both kinds of suggestion, with every keyword's translation, less

@@ -15,7 +15,6 @@ from matcher.schema import Award, Match
 from matcher.search.retrieve import MatchQuery
 from matcher.store.awards import AwardRepository
 from tests.api.conftest import OTHER, OWN, World
-from tests.conftest import run_async
 
 
 def get(world: World, query: str = "k=5") -> list[dict[str, object]]:
@@ -90,7 +89,7 @@ def test_requests_that_miss_together_share_one_ranking(world: World, monkeypatch
             paths = [f"/firms/{firm}/recommendations?k=5" for firm in [OWN] * 12 + [OTHER] * 8]
             return await asyncio.gather(*(client.get(p, headers=world.auth("officer")) for p in paths))
 
-    responses = run_async(burst())
+    responses = asyncio.run(burst())
     assert [r.status_code for r in responses] == [200] * 20
     assert sorted(calls) == sorted([(OWN,), (OTHER,)])  # one ranking per firm, not one per request
     own = [r.content for r in responses[:12]]

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from api.single_flight import SingleFlight
-from tests.conftest import run_async
 
 
 def test_callers_during_a_run_share_it_and_a_later_caller_computes_again() -> None:
@@ -29,7 +27,7 @@ def test_callers_during_a_run_share_it_and_a_later_caller_computes_again() -> No
         again = await flights.run("k", compute)
         return first, runs, again
 
-    first, runs, again = run_async(scenario())
+    first, runs, again = asyncio.run(scenario())
     assert first == [1] * 5 and runs == [1, 2] and again == 2
 
 
@@ -51,7 +49,7 @@ def test_a_caller_that_gives_up_does_not_stop_the_others() -> None:
         value = await stayer
         return value, leaver.cancelled(), len(flights)
 
-    assert run_async(scenario()) == (7, True, 0)
+    assert asyncio.run(scenario()) == (7, True, 0)
 
 
 def test_an_error_reaches_every_caller_and_is_not_kept() -> None:
@@ -69,7 +67,7 @@ def test_an_error_reaches_every_caller_and_is_not_kept() -> None:
         results = await asyncio.gather(*waiting, return_exceptions=True)
         return results, len(flights)
 
-    results, running = run_async(scenario())
+    results, running = asyncio.run(scenario())
     assert [type(r) for r in results] == [ValueError] * 3 and running == 0
 
 
@@ -83,16 +81,11 @@ def test_different_keys_run_apart() -> None:
 
         return await asyncio.gather(flights.run("a", lambda: named("a")), flights.run("b", lambda: named("b")))
 
-    assert list(run_async(scenario())) == ["a", "b"]
+    assert list(asyncio.run(scenario())) == ["a", "b"]
 
 
 def test_a_task_of_another_loop_is_never_awaited() -> None:
     """A test client's portal runs its own loop and closes it; a task it left behind must not be joined."""
-    with ThreadPoolExecutor(max_workers=1) as pool:  # a thread with no running loop (``run_async``)
-        pool.submit(_a_task_of_another_loop).result()
-
-
-def _a_task_of_another_loop() -> None:
     flights = SingleFlight[int]()
 
     async def never() -> int:
@@ -134,4 +127,4 @@ def test_many_callers_one_run(size: int) -> None:
         await asyncio.gather(*(flights.run("k", compute) for _ in range(size)))
         return runs
 
-    assert run_async(scenario()) == 1
+    assert asyncio.run(scenario()) == 1

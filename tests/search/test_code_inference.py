@@ -30,8 +30,8 @@ from matcher.search.code_inference import (
     names_head,
     nearest_notices,
     parse_codes,
+    ranked_keywords,
     shared_bigrams,
-    translatable,
 )
 from matcher.search.code_labels import (
     LabelSpace,
@@ -409,10 +409,10 @@ def test_a_compound_below_the_floor_is_translated_by_its_head() -> None:
 
 
 def test_a_firm_without_codes_has_its_keywords_in_the_notices_script_translated_too() -> None:
-    assert translatable(["수도 계량기", "ambulances", "Wasserzähler"], has_codes=False) == [
+    assert ranked_keywords(["수도 계량기", "ambulances", "Wasserzähler"], has_codes=False) == [
         "수도 계량기", "ambulances", "Wasserzähler"]
-    assert translatable(["수도 계량기", "ambulances", "Wasserzähler"], has_codes=True) == ["수도 계량기"]
-    assert translatable([], has_codes=False) == []
+    assert ranked_keywords(["수도 계량기", "ambulances", "Wasserzähler"], has_codes=True) == ["수도 계량기"]
+    assert ranked_keywords([], has_codes=False) == []
 
 
 @pytest.mark.parametrize(("keyword", "label", "named"), [

@@ -39,8 +39,12 @@ def chromium_executable() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_executable: str) -> Iterator[Browser]:
+    """Chromium for one test module. Playwright's sync API keeps an event loop running on the main thread while
+    it is open: kept for the whole session, it made ``asyncio.run`` fail ("cannot be called from a running event
+    loop") in every test that ran after a browser test (``pytest tests/web/browser/test_decisions.py
+    tests/api/test_single_flight.py``: 7 of 9 failed). Closed after each module, it leaves nothing behind."""
     # Chromium's sandbox refuses to start as root (CI runs as root); the tests only open 127.0.0.1 pages.
     args = ["--no-sandbox"] if os.geteuid() == 0 else []
     with sync_playwright() as playwright:
