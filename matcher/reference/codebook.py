@@ -36,6 +36,11 @@ class CodeBook:
             return self.labels.get(code)
         return self.translations.get(language, {}).get(code)
 
+    def synonyms_in(self, code: str, language: str) -> tuple[str, ...]:
+        """Other names of the code in ``language`` than its label's (``synonyms_cpv2008_<lang>.json.gz``, Korean
+        only): "자동심장충격기" for 33182100, labelled 제세동기. Empty where none ship."""
+        return synonyms(language).get(code, ())
+
     def __contains__(self, code: object) -> bool:
         return code in self.labels
 
@@ -96,3 +101,13 @@ def translated_languages() -> list[str]:
     names = (entry.name for entry in folder.iterdir())
     return sorted(name.split("_")[1].split(".")[0] for name in names
                   if name.startswith("cpv2008_") and name.endswith(".json.gz") and name != "cpv2008_en.json.gz")
+
+
+@cached(LRUCache(maxsize=4), lock=threading.Lock())
+def synonyms(language: str) -> dict[str, tuple[str, ...]]:
+    """The shipped synonyms of the CPV labels in ``language`` (code lists' README), keyed by scheme-prefixed
+    code; empty for a language none ship in. Read on first use."""
+    name = f"synonyms_cpv2008_{language}.json.gz"
+    if not resources.files("matcher.data.codelists").joinpath(name).is_file():
+        return {}
+    return {"CPV:" + code: tuple(names) for code, names in json.loads(_read_packaged(name)).items()}

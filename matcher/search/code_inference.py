@@ -339,17 +339,28 @@ def head_term(keyword: str, space: LabelSpace, language: str) -> int | None:
     return space.exact_row(words[-1], language) if len(words) > 1 else None
 
 
+def synonym_only(keywords: Sequence[str], space: LabelSpace) -> bool:
+    """True when some keyword is a code's synonym and no label's term (``LabelSpace.synonym_row``): only then do
+    a firm's translations with synonyms differ from those without."""
+    return any(space.exact_row(k, lang) is None and space.synonym_row(k, lang) is not None
+               for k in keywords if (lang := keyword_language(k)) != "en")
+
+
 def keyword_suggestions(
     keywords: Sequence[str], queries: np.ndarray, space: LabelSpace, votes: Votes,
     calibration: Calibration = CALIBRATION, min_cosine: float = KEYWORD_MIN_COSINE,
     min_cosine_own: float = KEYWORD_MIN_COSINE_OWN, min_cosine_notice_script: float = KEYWORD_MIN_COSINE_NOTICE_SCRIPT,
+    synonyms: bool = False,
 ) -> list[SuggestedCode]:
     """Each keyword's class, in the keywords' order, one per class; confident as a label at gap 0 with the
     profile's notice ``votes``. A keyword with labels in its own language (Korean) takes the label that has
-    it as a term, else the nearest of those labels (at least ``min_cosine_own``, shared characters counting,
-    then held to the compound's head by ``head_row``), else, with none that near, its head's label
-    (``head_term``); another takes the nearest English label (at least ``min_cosine``; a keyword in a script the
-    notices use at least ``min_cosine_notice_script``, and only a label that names its head, ``names_head``)."""
+    it as a term, else (with ``synonyms``) the code that has it as a synonym (``LabelSpace.synonym_row``), else
+    the nearest of those labels (at least ``min_cosine_own``, shared characters counting, then held to the
+    compound's head by ``head_row``), else, with none that near, its head's label (``head_term``); another takes
+    the nearest English label (at least ``min_cosine``; a keyword in a script the notices use at least
+    ``min_cosine_notice_script``, and only a label that names its head, ``names_head``). Synonyms serve what a
+    person is shown, not ranking: ranked on, they lowered held-out nDCG@10 by 0.003 per profile and one set by
+    0.030 (evaluation/RESULTS.md, "Korean synonyms for the CPV labels")."""
     out: list[SuggestedCode] = []
     seen: set[str] = set()
     for keyword, query in zip(keywords, queries, strict=True):
@@ -362,6 +373,8 @@ def keyword_suggestions(
         else:
             floor = min_cosine
         exact = space.exact_row(keyword, language)  # only translated labels have terms: None for English
+        if exact is None and synonyms:
+            exact = space.synonym_row(keyword, language)
         if exact is not None:
             row = exact
         else:
@@ -453,10 +466,11 @@ def nearest_notices(
 def infer_codes(
     embedder: Embedder, texts: Sequence[str], search: Search | None, codes_of: CodesOf,
     schemes: Sequence[Scheme], k: int, exclude: Sequence[frozenset[str]] | None = None,
-    keywords: Sequence[Sequence[str]] | None = None,
+    keywords: Sequence[Sequence[str]] | None = None, synonyms: bool = False,
 ) -> list[Inferred]:
     """Suggestions for each text: labels always, notices when there is an index to ``search``; with
-    ``keywords`` (one list per text, those to translate), their translations beside them."""
+    ``keywords`` (one list per text, those to translate), their translations beside them, through the codes'
+    synonyms too with ``synonyms`` (``keyword_suggestions``)."""
     queries = embedder.encode_queries(list(texts))
     spaces = [label_space(embedder, scheme) for scheme in schemes]
     neighbours = nearest_notices(search, queries, exclude) if search else [[] for _ in texts]
@@ -466,7 +480,7 @@ def infer_codes(
         votes = knn_votes(near, codes)
         words = list(keywords[i]) if keywords else []
         translated = keyword_suggestions(words, embedder.encode_queries(words), label_space(embedder, "CPV"),
-                                         votes) if words else []
+                                         votes, synonyms=synonyms) if words else []
         described = suggest(query, spaces, votes, k, languages=label_languages(text))
         out.append(Inferred(tuple(described), tuple(translated)))
     return out

@@ -99,6 +99,9 @@ class LabelSpace:
     #: Each row's label as embedded, in its own language (``labels`` shows the English one on every row); empty
     #: where the space was built without them.
     texts: list[str] = field(default_factory=list)
+    #: Other names of a translated row's code (``CodeBook.synonyms_in``), keyed as ``terms`` and never one of
+    #: them (a label's own term names its code first); read for whole keywords only (``synonym_row``).
+    synonyms: dict[str, int] = field(default_factory=dict)
 
     def text(self, row: int) -> str:
         """The row's label in its own language (the English label where none was kept)."""
@@ -107,6 +110,10 @@ class LabelSpace:
     def exact_row(self, text: str, language: str) -> int | None:
         """The row of a ``language`` label that has ``text`` as one of its terms, if any."""
         return self.terms.get(f"{language}:{term_key(text)}")
+
+    def synonym_row(self, text: str, language: str) -> int | None:
+        """The ``language`` row of the code that has ``text`` as a synonym (``synonyms``), if any."""
+        return self.synonyms.get(f"{language}:{term_key(text)}")
 
     def class_scores(
         self, query: np.ndarray, languages: Collection[str] = ("en",),
@@ -183,10 +190,15 @@ def build_space(embedder: Embedder, scheme: Scheme) -> LabelSpace:
                 key = f"{language}:{term_key(term)}"
                 ranked[key] = min(ranked.get(key, (len(parts), row)), (len(parts), row))
     terms = {key: row for key, (_, row) in ranked.items()}
+    synonyms: dict[str, int] = {}
+    for row, (code, _, language, _) in enumerate(rows):
+        for name in codebook().synonyms_in(code, language) if language != "en" else ():
+            if (key := f"{language}:{term_key(name)}") not in terms:
+                synonyms.setdefault(key, row)
     return LabelSpace(
         scheme, [code for code, *_ in rows], [label for _, label, *_ in rows], matrix, classes,
         np.array([position[k] for k in keys], dtype=np.int64), np.array([lang for _, _, lang, _ in rows]), terms,
-        [text for *_, text in rows],
+        [text for *_, text in rows], synonyms,
     )
 
 

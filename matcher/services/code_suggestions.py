@@ -28,8 +28,9 @@ from matcher.search.code_inference import (
     infer_codes,
     parse_codes,
     ranked_keywords,
+    synonym_only,
 )
-from matcher.search.code_labels import Scheme, class_key
+from matcher.search.code_labels import Scheme, class_key, label_space
 from matcher.search.index_sync import LoadedIndex
 from matcher.services.catalog import Catalog
 from matcher.services.result_cache import ResultCache
@@ -96,10 +97,11 @@ class CodeSuggestions:
         keywords in any language, for a person to accept, most confident first: from the codes' labels and the
         codes of the nearest stored notices (labels alone before an index is built), and the translations of
         its keywords, each naming its keyword (Korean "구급차" -> "Ambulances", "aerial mapping" -> "Aerial mapping
-        services"). Every keyword's translation is shown, so a partner can accept the right ones; ranking reads
-        those ``ranked_keywords`` gives (``inferred``): a firm with confirmed codes is ranked on its Korean keywords'
-        translations only. Each with the partner's decisions on the firm's notices under it
-        (``CodeSuggestion``). ``translate=False``: the whole description's suggestions alone."""
+        services"; "자동심장충격기" -> Defibrillator through a synonym of its Korean label). Every keyword's translation
+        is shown, so a partner can accept the right ones; ranking reads those ``ranked_keywords`` gives, without
+        synonyms (``inferred``): a firm with confirmed codes is ranked on its Korean keywords' translations only.
+        Each with the partner's decisions on the firm's notices under it (``CodeSuggestion``).
+        ``translate=False``: the whole description's suggestions alone."""
         if not 1 <= k <= MAX_SUGGESTIONS:
             raise InvalidInput(f"k must be between 1 and {MAX_SUGGESTIONS}, got {k}")
         profile = self.catalog.get_firm(firm) if isinstance(firm, str) else firm
@@ -131,13 +133,18 @@ class CodeSuggestions:
         return self._inferred(profile, ranked_keywords(profile.keywords, bool(profile.codes)))
 
     def shown_inferred(self, profile: FirmProfile) -> Inferred:
-        """What a person is shown (``suggest``): both kinds of suggestion, with every keyword's translation, less
-        the codes declined for the firm. The same as ``inferred`` for a firm without confirmed codes."""
-        return self._inferred(profile, profile.keywords)
+        """What a person is shown (``suggest``): both kinds of suggestion, with every keyword's translation, also
+        through the codes' synonyms (a Korean AED maker's "자동심장충격기" is shown as Defibrillator, whose label
+        reads 제세동기), less the codes declined for the firm. Ranking reads neither the synonyms nor, for a firm
+        with confirmed codes, the translations of its keywords in the notices' script (``inferred``); each
+        suggestion shown says whether ranking reads it (``CodeSuggestion.ranked``), and one a person accepts is
+        ranked on as a confirmed code."""
+        return self._inferred(profile, profile.keywords, synonyms=True)
 
-    def _inferred(self, profile: FirmProfile, keywords: Sequence[str]) -> Inferred:
-        """Both kinds of suggestion, with these keywords' translations, computed once per (text, keywords
-        translated, index build, schemes), less the codes declined for the firm."""
+    def _inferred(self, profile: FirmProfile, keywords: Sequence[str], synonyms: bool = False) -> Inferred:
+        """Both kinds of suggestion, with these keywords' translations (through the codes' synonyms too with
+        ``synonyms``), computed once per (text, keywords translated, synonyms, index build, schemes), less the
+        codes declined for the firm."""
         try:
             loaded: LoadedIndex | None = self.engine.index.current()
         except IndexNotReady:
@@ -145,13 +152,15 @@ class CodeSuggestions:
         build = loaded.build_id if loaded is not None else None
         schemes = self._schemes_in_use(profile, build)
         words = tuple(keywords)
-        key = (profile.text(), words, build, schemes)
+        # one entry for both readings unless a keyword is only a synonym (most firms: one computation, not two)
+        synonyms = synonyms and synonym_only(words, label_space(self.engine.embedder, "CPV"))
+        key = (profile.text(), words, synonyms, build, schemes)
         now = self.engine.now()
         found = self._suggestions.get(key, now)
         if found is None:
             search = loaded.vectors.search if loaded is not None else None
             found = infer_codes(self.engine.embedder, [profile.text()], search, self._codes_of, schemes,
-                                MAX_SUGGESTIONS, keywords=[list(words)])[0]
+                                MAX_SUGGESTIONS, keywords=[list(words)], synonyms=synonyms)[0]
             self._suggestions.put(key, found, now + SUGGESTION_MAX_AGE)
         return found.without(profile.declined_codes)
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 import pytest
 
 from matcher.normalize.codes import code_overlap, codebook, compare
+from matcher.reference.codebook import synonyms
+from matcher.search.code_labels import label_terms, term_key
 
 
 def test_codebook_has_real_labels_for_both_schemes() -> None:
@@ -23,6 +25,22 @@ def test_every_cpv_code_has_a_korean_label_and_unspsc_none() -> None:
     # The guarding code says guarding in Korean too: 보안 alone would also mean cybersecurity.
     assert "보안" not in (book.label_in("CPV:79710000", "ko") or "")
     assert book.label_in("UNSPSC:43211500", "ko") is None and book.label_in("CPV:1", "fr") is None
+
+
+def test_korean_synonyms_name_codes_in_words_their_labels_do_not_use() -> None:
+    book = codebook()
+    assert book.label_in("CPV:33182100", "ko") == "제세동기"
+    assert "자동심장충격기" in book.synonyms_in("CPV:33182100", "ko")  # what an AED maker writes
+    assert book.synonyms_in("CPV:33182100", "fr") == () and book.synonyms_in("CPV:1", "ko") == ()
+    korean = book.translations["ko"]
+    shipped = synonyms("ko")
+    assert set(shipped) <= set(korean) and sum(map(len, shipped.values())) == 5328
+    # No synonym is given to two codes, and none is a term of any label (spaces ignored): a label's own term
+    # names its code.
+    keys = [term_key(name) for names in shipped.values() for name in names]
+    assert len(keys) == len(set(keys))
+    assert not set(keys) & {term_key(term) for label in korean.values() for term in label_terms(label)}
+    assert all(any("\uac00" <= ch <= "\ud7af" for ch in name) for names in shipped.values() for name in names)
 
 
 #: The EU's official languages besides English: the CPV list ships a label in each (scripts/make_cpv_translations.py).

@@ -24,6 +24,7 @@ from matcher.search.code_inference import (
     covers,
     foreign_script,
     head_row,
+    head_term,
     infer_codes,
     keyword_suggestions,
     knn_votes,
@@ -32,6 +33,7 @@ from matcher.search.code_inference import (
     parse_codes,
     ranked_keywords,
     shared_bigrams,
+    synonym_only,
 )
 from matcher.search.code_labels import (
     LabelSpace,
@@ -406,6 +408,42 @@ def test_a_compound_below_the_floor_is_translated_by_its_head() -> None:
     # a single word, or a head no label has as a term, stays untranslated
     assert keyword_suggestions(["방화문류"], query, space, Votes.empty()) == []
     assert keyword_suggestions(["콘크리트 도상"], query, space, Votes.empty()) == []
+
+
+def test_a_synonym_names_its_code_for_a_whole_keyword_when_asked(matcher: Matcher) -> None:
+    space = label_space(matcher.embedder, "CPV")
+    # 33182100's Korean label is 제세동기; an AED maker writes 자동심장충격기, one of its shipped synonyms.
+    row = space.synonym_row("자동심장충격기", "ko")
+    assert row is not None and space.codes[row] == "CPV:33182100" and space.text(row) == "제세동기"
+    assert space.exact_row("자동심장충격기", "ko") is None
+    query = np.zeros((1, space.matrix.shape[1]), dtype=np.float32)  # nothing near: only the synonym names it
+    assert [(s.code, s.keyword) for s in keyword_suggestions(["자동심장충격기"], query, space, Votes.empty(),
+                                                             synonyms=True)] == [("CPV:33182100", "자동심장충격기")]
+    assert keyword_suggestions(["자동심장충격기"], query, space, Votes.empty()) == []  # ranking's reading
+    # A label's own term names its code first: no synonym is also a term.
+    assert not set(space.synonyms) & set(space.terms)
+    # A compound's head is read from the labels' terms alone: 차단기 is a synonym of Circuit breakers, and "차량
+    # 차단기" (a vehicle barrier) must not become one.
+    breaker = space.synonym_row("차단기", "ko")
+    assert breaker is not None and space.codes[breaker] == "CPV:31212000"
+    assert head_term("차량 차단기", space, "ko") is None
+    assert keyword_suggestions(["차량 차단기"], query, space, Votes.empty(), synonyms=True) == []
+    # Only a keyword that is a synonym and no label's term reads differently with synonyms (one suggestion
+    # computation serves both readings otherwise).
+    assert synonym_only(["구급차", "자동심장충격기"], space)
+    assert not synonym_only(["제세동기", "차량 차단기", "defibrillators"], space) and not synonym_only([], space)
+
+
+def test_a_synonyms_translation_is_shown_and_not_ranked_on(stocked: Matcher) -> None:
+    firm = FirmProfile(firm_id="aed", name="AED", description="공공장소용 자동심장충격기 제조",
+                       keywords=["자동심장충격기"])
+    stocked.upsert_firms([firm])
+    shown = [s for s in stocked.suggest_codes(firm, k=50) if s.source == "keyword"]
+    assert [(s.code, s.keyword, s.ranked) for s in shown] == [("CPV:33182100", "자동심장충격기", False)]
+    # Ranking reads no synonym (read by ranking they lowered held-out nDCG@10): the code reaches the firm's
+    # ranking when a person accepts it.
+    assert "CPV:33182100" not in {code for code, _ in stocked.inferred_codes(firm)}
+    assert stocked.accept_codes("aed", ["CPV:33182100"], "partner").codes == ["CPV:33182100"]
 
 
 def test_a_firm_without_codes_has_its_keywords_in_the_notices_script_translated_too() -> None:
