@@ -342,8 +342,7 @@ def head_term(keyword: str, space: LabelSpace, language: str) -> int | None:
 def synonym_only(keywords: Sequence[str], space: LabelSpace) -> bool:
     """True when some keyword is a code's synonym and no label's term (``LabelSpace.synonym_row``): only then do
     a firm's translations with synonyms differ from those without."""
-    return any(space.exact_row(k, lang) is None and space.synonym_row(k, lang) is not None
-               for k in keywords if (lang := keyword_language(k)) != "en")
+    return any(_synonym_only_row(keyword, space) is not None for keyword in keywords)
 
 
 def keyword_suggestions(
@@ -354,15 +353,16 @@ def keyword_suggestions(
 ) -> list[SuggestedCode]:
     """Each keyword's class, in the keywords' order, one per class; confident as a label at gap 0 with the
     profile's notice ``votes``. A keyword with labels in its own language (Korean) takes the label that has
-    it as a term, else (with ``synonyms``) the code that has it as a synonym (``LabelSpace.synonym_row``), else
-    the nearest of those labels (at least ``min_cosine_own``, shared characters counting, then held to the
-    compound's head by ``head_row``), else, with none that near, its head's label (``head_term``); another takes
-    the nearest English label (at least ``min_cosine``; a keyword in a script the notices use at least
-    ``min_cosine_notice_script``, and only a label that names its head, ``names_head``). Synonyms serve what a
-    person is shown, not ranking: ranked on, they lowered held-out nDCG@10 by 0.003 per profile and one set by
-    0.030 (evaluation/RESULTS.md, "Korean synonyms for the CPV labels")."""
-    out: list[SuggestedCode] = []
-    seen: set[str] = set()
+    it as a term, else the nearest of those labels (at least ``min_cosine_own``, shared characters counting,
+    then held to the compound's head by ``head_row``), else, with none that near, its head's label
+    (``head_term``); another takes the nearest English label (at least ``min_cosine``; a keyword in a script the
+    notices use at least ``min_cosine_notice_script``, and only a label that names its head, ``names_head``).
+
+    With ``synonyms``, a keyword that is a code's synonym and no label's term (``LabelSpace.synonym_row``) also
+    names that code, after every other translation, so that what ranking reads (without) is all there.
+    Synonyms serve what a person is shown, not ranking: ranked on, they lowered held-out nDCG@10 by 0.003 per
+    profile and one set by 0.030 (evaluation/RESULTS.md, "Korean synonyms for the CPV labels")."""
+    found: list[tuple[str, int]] = []  # (keyword, label row), in the keywords' order
     for keyword, query in zip(keywords, queries, strict=True):
         language = keyword_language(keyword)
         notice_script = not foreign_script(keyword)
@@ -373,8 +373,6 @@ def keyword_suggestions(
         else:
             floor = min_cosine
         exact = space.exact_row(keyword, language)  # only translated labels have terms: None for English
-        if exact is None and synonyms:
-            exact = space.synonym_row(keyword, language)
         if exact is not None:
             row = exact
         else:
@@ -390,6 +388,12 @@ def keyword_suggestions(
                 continue
         if notice_script and not names_head(keyword, space.labels[row]):
             continue
+        found.append((keyword, row))
+    if synonyms:  # after every other translation: what ranking reads is all shown, whatever the synonyms add
+        found += [(k, named) for k in keywords if (named := _synonym_only_row(k, space)) is not None]
+    out: list[SuggestedCode] = []
+    seen: set[str] = set()
+    for keyword, row in found:
         index = int(space.class_of[row])
         code = space.codes[row]
         if space.classes[index] in seen:
@@ -400,6 +404,14 @@ def keyword_suggestions(
         out.append(SuggestedCode(code=code, label=space.labels[row], confidence=round(confidence, 4),
                                  source="keyword", keyword=keyword))
     return out
+
+
+def _synonym_only_row(keyword: str, space: LabelSpace) -> int | None:
+    """The row of the code that has the keyword as a synonym, when no label has it as a term."""
+    language = keyword_language(keyword)
+    if language == "en" or space.exact_row(keyword, language) is not None:
+        return None
+    return space.synonym_row(keyword, language)
 
 
 @dataclass(frozen=True)

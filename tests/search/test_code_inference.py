@@ -420,6 +420,14 @@ def test_a_synonym_names_its_code_for_a_whole_keyword_when_asked(matcher: Matche
     assert [(s.code, s.keyword) for s in keyword_suggestions(["자동심장충격기"], query, space, Votes.empty(),
                                                              synonyms=True)] == [("CPV:33182100", "자동심장충격기")]
     assert keyword_suggestions(["자동심장충격기"], query, space, Votes.empty()) == []  # ranking's reading
+    # Beside a translation ranking reads (here the query sits on Ambulances' Korean row), the synonym's code comes
+    # after it: what ranking reads is all shown.
+    ambulances = space.exact_row("구급차", "ko")
+    assert ambulances is not None
+    near = space.matrix[ambulances][None, :]
+    assert [s.code for s in keyword_suggestions(["자동심장충격기"], near, space, Votes.empty(), synonyms=True)] == [
+        "CPV:34114121", "CPV:33182100"]
+    assert [s.code for s in keyword_suggestions(["자동심장충격기"], near, space, Votes.empty())] == ["CPV:34114121"]
     # A label's own term names its code first: no synonym is also a term.
     assert not set(space.synonyms) & set(space.terms)
     # A compound's head is read from the labels' terms alone: 차단기 is a synonym of Circuit breakers, and "차량
@@ -438,11 +446,14 @@ def test_a_synonyms_translation_is_shown_and_not_ranked_on(stocked: Matcher) -> 
     firm = FirmProfile(firm_id="aed", name="AED", description="공공장소용 자동심장충격기 제조",
                        keywords=["자동심장충격기"])
     stocked.upsert_firms([firm])
-    shown = [s for s in stocked.suggest_codes(firm, k=50) if s.source == "keyword"]
-    assert [(s.code, s.keyword, s.ranked) for s in shown] == [("CPV:33182100", "자동심장충격기", False)]
+    shown = [(s.code, s.keyword, s.ranked) for s in stocked.suggest_codes(firm, k=50) if s.source == "keyword"]
+    assert ("CPV:33182100", "자동심장충격기", False) in shown
     # Ranking reads no synonym (read by ranking they lowered held-out nDCG@10): the code reaches the firm's
-    # ranking when a person accepts it.
+    # ranking when a person accepts it. What ranking reads is all shown: here (the FakeEncoder) the keyword's
+    # nearest Korean label, beside the synonym's code, for the partner to decline.
     assert "CPV:33182100" not in {code for code, _ in stocked.inferred_codes(firm)}
+    ranked = stocked.suggestions.translated_keywords(firm)
+    assert ranked and {(code, keyword, True) for code, keyword in ranked.items()} <= set(shown)
     assert stocked.accept_codes("aed", ["CPV:33182100"], "partner").codes == ["CPV:33182100"]
 
 
