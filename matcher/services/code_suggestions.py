@@ -153,7 +153,7 @@ class CodeSuggestions:
         schemes = self._schemes_in_use(profile, build)
         words = tuple(keywords)
         # one entry for both readings unless a keyword is only a synonym (most firms: one computation, not two)
-        synonyms = synonyms and synonym_only(words, label_space(self.engine.embedder, "CPV"))
+        synonyms = synonyms and bool(words) and synonym_only(words, label_space(self.engine.embedder, "CPV"))
         key = (profile.text(), words, synonyms, build, schemes)
         now = self.engine.now()
         found = self._suggestions.get(key, now)
