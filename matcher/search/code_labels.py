@@ -192,7 +192,7 @@ def build_space(embedder: Embedder, scheme: Scheme) -> LabelSpace:
     terms = {key: row for key, (_, row) in ranked.items()}
     synonyms: dict[str, int] = {}
     for row, (code, _, language, _) in enumerate(rows):
-        for name in codebook().synonyms_in(code, language) if language != "en" else ():
+        for name in codebook().synonyms_in(code, language):  # none ship in English
             if (key := f"{language}:{term_key(name)}") not in terms:
                 synonyms.setdefault(key, row)
     return LabelSpace(
