@@ -402,6 +402,11 @@ class FirmProfile(_Model):
     description: str = Field(min_length=1, max_length=20_000, json_schema_extra=NOT_BLANK)
     keywords: list[str] = Field(default_factory=list, max_length=100)
     codes: list[Code] = Field(default_factory=list, max_length=200)
+    accepted_codes: list[Code] = Field(
+        default_factory=list, max_length=200,
+        description="those of ``codes`` a person accepted from the firm's suggested codes (``accept-codes``); a "
+        "code taken out of ``codes`` is no longer among them",
+    )
     declined_codes: list[Code] = Field(
         default_factory=list, max_length=200,
         description="codes a person said the firm does not do: never suggested or ranked on for it, nor any code "
@@ -420,7 +425,8 @@ class FirmProfile(_Model):
     )
 
     @field_validator(
-        "keywords", "codes", "declined_codes", "target_countries", "languages", "certifications", "offers")
+        "keywords", "codes", "accepted_codes", "declined_codes", "target_countries", "languages", "certifications",
+        "offers")
     @classmethod
     def _clean(cls, value: list[str]) -> list[str]:
         return _dedupe([v for v in value if v])
@@ -431,6 +437,20 @@ class FirmProfile(_Model):
         if clash:
             raise ValueError(clash)
         return self
+
+    @model_validator(mode="after")
+    def _accepted_among_codes(self) -> FirmProfile:
+        # A profile edit that takes an accepted code out of ``codes`` (PATCH merges into the stored profile)
+        # leaves it accepted no longer, rather than failing on a field the edit did not name.
+        kept = [code for code in self.accepted_codes if code in self.codes]
+        if kept != self.accepted_codes:
+            self.accepted_codes = kept
+        return self
+
+    def own_codes(self) -> list[str]:
+        """The codes the firm named itself: its ``codes`` less those accepted from its suggestions."""
+        accepted = set(self.accepted_codes)
+        return [code for code in self.codes if code not in accepted]
 
     @model_validator(mode="after")
     def _value_range(self) -> FirmProfile:

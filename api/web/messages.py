@@ -203,6 +203,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "profile_codes": "Classification codes",
         "codes_hint": "CPV or UNSPSC codes with their scheme, such as CPV:38421100, one per line.",
         "current_code_labels": "What the current codes mean",
+        "accepted_from_suggestions": (
+            "accepted from the suggestions: the firm is still ranked on its keywords' other translations"
+        ),
         "profile_declined_codes": "Declined codes",
         "declined_code_labels": "What the declined codes mean",
         "declined_codes_hint": (
@@ -618,6 +621,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "profile_codes": "분류 코드",
         "codes_hint": "CPV:38421100처럼 체계를 앞에 붙인 CPV 또는 UNSPSC 코드를 한 줄에 하나씩 입력하세요.",
         "current_code_labels": "현재 코드의 의미",
+        "accepted_from_suggestions": "추천 코드에서 수락함: 키워드의 다른 번역도 계속 순위에 씁니다",
         "profile_declined_codes": "제외한 코드",
         "declined_code_labels": "제외한 코드의 의미",
         "declined_codes_hint": (

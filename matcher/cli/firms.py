@@ -21,7 +21,8 @@ def suggest_codes(
     home: HomeOption = None,
 ) -> None:
     """CPV (and UNSPSC) codes inferred from the firm's description and keywords (each keyword's translation
-    names its keyword; a firm with confirmed codes is ranked on its Korean keywords' only), most confident first.
+    names its keyword; a firm with codes of its own, not accepted from these suggestions, is ranked on its Korean
+    keywords' only), most confident first.
     The confidence estimates how often a suggestion at that value has the right CPV class; "ranked on" marks the
     codes ranking reads for the firm now. Under a code, the partner's decisions on the firm's shortlisted notices
     that carry it; two or more rejected and none approved, it is worth declining (``decline-codes``)."""
@@ -51,7 +52,8 @@ def accept_codes(
     actor: Annotated[str, typer.Option("--actor", help="who accepts them (logged)")] = "cli",
     home: HomeOption = None,
 ) -> None:
-    """Add codes to the firm's confirmed codes (each must be in the CPV 2008 or UNGM UNSPSC list)."""
+    """Add codes to the firm's confirmed codes (each must be in the CPV 2008 or UNGM UNSPSC list), marked as
+    accepted: the firm is still ranked on its keywords' other translations."""
     matcher = open_matcher(home)
     before = matcher.get_firm(firm_id).codes
     _report(firm_id, before, matcher.accept_codes(firm_id, codes, actor).codes, "added", "codes now")

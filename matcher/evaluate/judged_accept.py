@@ -4,9 +4,9 @@ The product asks a firm's partner to read its suggested codes and accept the rig
 suggest-codes``, ``accept-codes``). For each judged profile without codes, a partner who knows the firm's line
 is simulated: they read the first ``SHOWN`` codes shown and accept the first of the same CPV category as a code
 of a notice judged relevant (2) for it (``same_category``), or nothing when none is. The profile is ranked
-again with that code confirmed, and nDCG@10 before and after is reported, beside how many of the top 10 were
-judged before and after (an unjudged notice counts as not relevant, so a lower judged share after makes the
-"after" a lower bound).
+again with that code accepted (``accept-codes``: confirmed, and marked as accepted), and nDCG@10 before and
+after is reported, beside how many of the top 10 were judged before and after (an unjudged notice counts as not
+relevant, so a lower judged share after makes the "after" a lower bound).
 """
 
 from __future__ import annotations
@@ -91,8 +91,8 @@ def accept_effect(matcher: Matcher, judged: Sequence[JudgedProfile]) -> AcceptEf
         codes_of = {tid: notice.codes for tid, notice in matcher.catalog.fetch_tenders(relevant).items()}
         code = pick_accepted(matcher.suggest_codes(item.profile, SHOWN), relevant_codes(item.grades, codes_of))
         before = profile_metrics(ranked_ids(matcher, item.profile, {}), item.grades)
-        after = before if code is None else profile_metrics(
-            ranked_ids(matcher, item.profile.model_copy(update={"codes": [code]}), {}), item.grades)
+        after = before if code is None else profile_metrics(ranked_ids(
+            matcher, item.profile.model_copy(update={"codes": [code], "accepted_codes": [code]}), {}), item.grades)
         rows.append(Accepted(item.group, code, before["ndcg@10"], after["ndcg@10"], before["judged@10"],
                              after["judged@10"]))
     return AcceptEffect(tuple(rows))

@@ -22,7 +22,8 @@ from matcher.normalize.text import parse_amount, split_list
 from matcher.schema import FirmProfile
 
 FIELDS = tuple(FirmProfile.model_fields)
-_LISTS = ("keywords", "codes", "declined_codes", "target_countries", "languages", "certifications", "offers")
+_LISTS = ("keywords", "codes", "accepted_codes", "declined_codes", "target_countries", "languages", "certifications",
+          "offers")
 _AMOUNTS = ("min_value", "max_value")
 
 

@@ -128,9 +128,10 @@ class CodeSuggestions:
 
     def inferred(self, profile: FirmProfile) -> Inferred:
         """What ranking reads: both kinds of suggestion, with the translations of the keywords ``ranked_keywords``
-        gives (every keyword while the firm has no confirmed codes, else those in a script no notice uses), less
+        gives (every keyword while the firm has no codes of its own, ``FirmProfile.own_codes``: a code accepted
+        from these suggestions does not end ranking on the others; else those in a script no notice uses), less
         the codes declined for the firm (``decline``)."""
-        return self._inferred(profile, ranked_keywords(profile.keywords, bool(profile.codes)))
+        return self._inferred(profile, ranked_keywords(profile.keywords, bool(profile.own_codes())))
 
     def shown_inferred(self, profile: FirmProfile) -> Inferred:
         """What a person is shown (``suggest``): both kinds of suggestion, with every keyword's translation, also
@@ -165,15 +166,18 @@ class CodeSuggestions:
         return found.without(profile.declined_codes)
 
     def accept(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
-        """Add codes (suggested or not) to a firm's confirmed ``codes``; each must be in the shipped CPV or
-        UNSPSC list, and one already there is not added twice. A code declined before is no longer declined."""
+        """Add codes (suggested or not) to a firm's confirmed ``codes``, marked as accepted (``accepted_codes``):
+        unlike codes the firm named itself, they leave ranking on its keywords' translations as it was. Each must
+        be in the shipped CPV or UNSPSC list, and one already there is not added twice. A code declined before is
+        no longer declined."""
         accepted = parse_codes(codes)
         firm = self.catalog.get_firm(firm_id)
         added = [c for c in accepted if c not in firm.codes]
         if not added:
             return firm
         declined = [c for c in firm.declined_codes if c not in added]
-        updated = self._store(firm, codes=[*firm.codes, *added], declined_codes=declined)
+        updated = self._store(firm, codes=[*firm.codes, *added], accepted_codes=[*firm.accepted_codes, *added],
+                              declined_codes=declined)
         log.info("%s accepted codes %s for firm %s", actor, ", ".join(added), firm_id)
         return updated
 

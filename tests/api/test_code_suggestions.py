@@ -36,6 +36,18 @@ def test_officer_or_partner_accepts_codes(world: World, who: str) -> None:
     assert response.status_code == 200
     expected = before if "CPV:38421100" in before else [*before, "CPV:38421100"]
     assert response.json()["codes"] == expected == world.matcher.get_firm(OWN).codes
+    if "CPV:38421100" not in before:  # marked as accepted, not as one the firm named
+        assert response.json()["accepted_codes"] == ["CPV:38421100"] == world.matcher.get_firm(OWN).accepted_codes
+
+
+def test_an_accepted_code_taken_out_of_the_codes_is_no_longer_accepted(world: World) -> None:
+    officer = world.auth("officer")
+    before = world.matcher.get_firm(OWN).codes
+    added = world.client.post(f"/firms/{OWN}/codes", json={"codes": ["CPV:33182100"]}, headers=officer).json()
+    assert added["accepted_codes"][-1:] == ["CPV:33182100"] and added["codes"] == [*before, "CPV:33182100"]
+    patched = world.client.patch(f"/firms/{OWN}", json={"codes": before}, headers=officer)
+    assert patched.status_code == 200 and "CPV:33182100" not in patched.json()["accepted_codes"]
+    assert world.matcher.get_firm(OWN).accepted_codes == patched.json()["accepted_codes"]
 
 
 @pytest.mark.parametrize(("who", "firm_id", "status"), [

@@ -75,6 +75,19 @@ def test_value_range_without_currency_is_rejected(tmp_path: Path) -> None:
     ]
 
 
+def test_accepted_codes_are_a_list_column_kept_among_the_codes(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(
+        "firm_id,name,description,codes,accepted_codes\n"
+        "f1,Seoul Meters,Water meters,CPV:38421100;CPV:38421110,CPV:38421110\n"
+        "f2,Seoul Meters,Water meters,CPV:38421100,CPV:38421110\n", encoding="utf-8")
+    first, second = list(read_firms(path))
+    assert isinstance(first, FirmProfile) and first.accepted_codes == ["CPV:38421110"]
+    assert first.own_codes() == ["CPV:38421100"]
+    # an accepted code is one of the firm's codes: one that is not is accepted no longer
+    assert isinstance(second, FirmProfile) and second.accepted_codes == [] and second.own_codes() == ["CPV:38421100"]
+
+
 def test_declined_codes_are_a_list_column_and_may_not_repeat_a_code(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_text(

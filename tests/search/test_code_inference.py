@@ -527,6 +527,23 @@ def test_an_english_firm_without_codes_gets_its_keywords_translated(stocked: Mat
     assert [s.ranked for s in stocked.suggest_codes(confirmed, k=50) if s.source == "keyword"] == [False]
 
 
+def test_a_code_accepted_from_the_suggestions_leaves_the_keywords_translations_ranked(stocked: Matcher) -> None:
+    firm = FirmProfile(firm_id="f", name="F", description="x-ray imaging devices for hospitals",
+                       keywords=["ambulances"])
+    stocked.upsert_firms([firm])
+    # The partner accepts the X-ray code it is shown: the firm's codes hold it, marked as accepted ...
+    accepted = stocked.accept_codes("f", [XRAY], "partner")
+    assert accepted.codes == [XRAY] and accepted.accepted_codes == [XRAY] and accepted.own_codes() == []
+    # ... and ranking still reads the keyword's translation, beside the accepted code, as before accepting:
+    # accepting one right code does not end ranking on the other right ones.
+    assert stocked.suggestions.translated_keywords(accepted) == {"CPV:34114121": "ambulances"}
+    assert [s.ranked for s in stocked.suggest_codes(accepted, k=50) if s.source == "keyword"] == [True]
+    # A code the firm names itself (a profile edit) is its own: its English words reach notices directly.
+    named = FirmProfile.model_validate({**accepted.model_dump(), "codes": [XRAY, WATER]})
+    assert named.own_codes() == [WATER]
+    assert stocked.suggestions.translated_keywords(named) == {}
+
+
 def test_a_keyword_in_another_foreign_script_goes_through_the_english_labels() -> None:
     space = _bilingual_space()
     below = KEYWORD_MIN_COSINE - 0.01

@@ -214,8 +214,13 @@ def test_suggested_codes_show_label_and_confidence_and_partners_accept_them(
     after = client.get(added.headers["location"]).text
     assert "The codes are added to the profile." in page_text(after)
     assert not {r[1] for r in suggestion_rows(after)} & set(chosen)  # accepted codes are no longer offered
-    labels = lxml.html.fromstring(after).xpath("//details//li")
-    assert [" ".join(li.text_content().split()) for li in labels][-1] == f"{chosen[1]} {codebook().label(chosen[1])}"
+    assert matcher.get_firm(OWN).accepted_codes == chosen
+    labels = [" ".join(li.text_content().split()) for li in lxml.html.fromstring(after).xpath("//details//li")]
+    accepted = "(accepted from the suggestions: the firm is still ranked on its keywords' other translations)"
+    assert labels[-1] == f"{chosen[1]} {codebook().label(chosen[1])} {accepted}"
+    # the codes the firm named itself say nothing of the kind
+    assert [line for line in labels if accepted in line] == [
+        f"{code} {codebook().label(code)} {accepted}" for code in chosen]
 
 
 def test_accepting_codes_is_for_officers_and_partners_and_checked(world: World, visitor: Visitor) -> None:
