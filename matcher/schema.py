@@ -442,9 +442,7 @@ class FirmProfile(_Model):
     def _accepted_among_codes(self) -> FirmProfile:
         # A profile edit that takes an accepted code out of ``codes`` (PATCH merges into the stored profile)
         # leaves it accepted no longer, rather than failing on a field the edit did not name.
-        kept = [code for code in self.accepted_codes if code in self.codes]
-        if kept != self.accepted_codes:
-            self.accepted_codes = kept
+        self.accepted_codes = [code for code in self.accepted_codes if code in self.codes]
         return self
 
     def own_codes(self) -> list[str]:

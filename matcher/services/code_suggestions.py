@@ -99,9 +99,9 @@ class CodeSuggestions:
         its keywords, each naming its keyword (Korean "구급차" -> "Ambulances", "aerial mapping" -> "Aerial mapping
         services"; "자동심장충격기" -> Defibrillator through a synonym of its Korean label). Every keyword's translation
         is shown, so a partner can accept the right ones; ranking reads those ``ranked_keywords`` gives, without
-        synonyms (``inferred``): a firm with confirmed codes is ranked on its Korean keywords' translations only.
-        Each with the partner's decisions on the firm's notices under it (``CodeSuggestion``).
-        ``translate=False``: the whole description's suggestions alone."""
+        synonyms (``inferred``): a firm with codes of its own (not accepted from these suggestions) is ranked on its
+        Korean keywords' translations only. Each with the partner's decisions on the firm's notices under it
+        (``CodeSuggestion``). ``translate=False``: the whole description's suggestions alone."""
         if not 1 <= k <= MAX_SUGGESTIONS:
             raise InvalidInput(f"k must be between 1 and {MAX_SUGGESTIONS}, got {k}")
         profile = self.catalog.get_firm(firm) if isinstance(firm, str) else firm
@@ -137,7 +137,7 @@ class CodeSuggestions:
         """What a person is shown (``suggest``): both kinds of suggestion, with every keyword's translation, also
         through the codes' synonyms (a Korean AED maker's "자동심장충격기" is shown as Defibrillator, whose label
         reads 제세동기), less the codes declined for the firm. Ranking reads neither the synonyms nor, for a firm
-        with confirmed codes, the translations of its keywords in the notices' script (``inferred``); each
+        with codes of its own, the translations of its keywords in the notices' script (``inferred``); each
         suggestion shown says whether ranking reads it (``CodeSuggestion.ranked``), and one a person accepts is
         ranked on as a confirmed code."""
         return self._inferred(profile, profile.keywords, synonyms=True)
