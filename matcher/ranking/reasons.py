@@ -8,6 +8,7 @@ every kind is worded in every language with its parameters filled in.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Literal, get_args
@@ -18,6 +19,8 @@ from matcher.reference.codebook import codebook
 from matcher.schema import Explanation, Reason, ReasonKind
 
 ReasonLanguage = Literal["en", "ko"]
+#: One Hangul syllable (a Korean particle's form depends on whether it ends in a consonant).
+HANGUL_SYLLABLE = re.compile(r"[\uac00-\ud7a3]")
 LANGUAGES: tuple[ReasonLanguage, ...] = get_args(ReasonLanguage)
 KINDS: tuple[str, ...] = get_args(ReasonKind)
 #: Put before a concern in ``Explanation.summary`` so that consumers reading only the summary can tell.
@@ -41,6 +44,16 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         "code_match": "{level}: {label} ({code}){origin}",
         "code_match.nolabel": "{level}: {code}{origin}",
         "code_match.keyword": "{level}: {label} ({code}), the code of the firm's keyword \u201c{keyword}\u201d",
+        # A match above "exact" names the firm's own code too: the notice's code is a sibling or a child of it,
+        # not the firm's (a bed maker's "same product class: Medical clothing" must not read as its own product).
+        "code_match.near": "{level}: {label} ({code}); the firm's code is {firm_label} ({firm_code})",
+        "code_match.near_inferred": (
+            "{level}: {label} ({code}); the code suggested from the firm's description is {firm_label} ({firm_code})"
+        ),
+        "code_match.near_keyword": (
+            "{level}: {label} ({code}); the code of the firm's keyword \u201c{keyword}\u201d is {firm_label} "
+            "({firm_code})"
+        ),
         "code_named": "the notice's text in {language} names \u201c{found}\u201d: {label} ({code}){origin}",
         "code_named.keyword": (
             "the notice's text in {language} names \u201c{found}\u201d: {label} ({code}), the code of the firm's "
@@ -75,14 +88,19 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         "similar_text": "공고 내용이 회사 소개와 {strength}",
         "shared_terms": "공고와 회사 소개에 함께 나오는 단어: {terms}",
         "keyword_match": "회사 키워드 \u2018{keyword}\u2019: 공고에 있음 (\u2018{found}\u2019)",
-        "keyword_match.label": "회사 키워드 \u2018{keyword}\u2019: 공고 분류 \u2018{found}\u2019와 일치",
+        "keyword_match.label": "회사 키워드 \u2018{keyword}\u2019: 공고 분류 \u2018{found}\u2019{found_wa} 일치",
         "keyword_match.korean_label": (
-            "회사 키워드 \u2018{keyword}\u2019와 공고 분류 \u2018{label_ko}\u2019({label}, {code})에 함께 있는 말: "
-            "\u2018{found}\u2019"
+            "회사 키워드 \u2018{keyword}\u2019{keyword_wa} 공고 분류 \u2018{label_ko}\u2019({label}, {code})에 "
+            "함께 있는 말: \u2018{found}\u2019"
         ),
         "code_match": "{level}: {label} ({code}){origin}",
         "code_match.nolabel": "{level}: {code}{origin}",
         "code_match.keyword": "{level}: {label} ({code}), 회사 키워드 \u2018{keyword}\u2019의 코드",
+        "code_match.near": "{level}: {label} ({code}); 회사 코드는 {firm_label} ({firm_code})",
+        "code_match.near_inferred": "{level}: {label} ({code}); 회사 소개에서 추정한 코드는 {firm_label} ({firm_code})",
+        "code_match.near_keyword": (
+            "{level}: {label} ({code}); 회사 키워드 \u2018{keyword}\u2019의 코드는 {firm_label} ({firm_code})"
+        ),
         "code_named": "공고 본문({language})에 \u2018{found}\u2019: {label} ({code}){origin}",
         "code_named.keyword": (
             "공고 본문({language})에 \u2018{found}\u2019: {label} ({code}), 회사 키워드 \u2018{keyword}\u2019의 코드"
@@ -171,6 +189,10 @@ def _variant(reason: Reason) -> str:
     params = reason.params
     if reason.kind == "code_match" and not params.get("label"):
         return "code_match.nolabel"
+    if reason.kind == "code_match" and params.get("level") != "exact" and _firm_label(reason):
+        if params.get("origin") == "keyword" and params.get("keyword"):
+            return "code_match.near_keyword"
+        return "code_match.near_inferred" if params.get("origin") == "inferred" else "code_match.near"
     if reason.kind in ("code_match", "code_named") and params.get("origin") == "keyword" and params.get("keyword"):
         return f"{reason.kind}.keyword"
     if reason.kind == "keyword_match" and params.get("via") in ("label", "korean_label"):
@@ -209,10 +231,25 @@ def _value(language: ReasonLanguage, name: str, value: str | int | float | list[
     return value
 
 
-def _code_label(lang: ReasonLanguage, reason: Reason, label: str | int | float) -> str | int | float:
+def with_particle(word: str) -> str:
+    """The Korean "and/with" particle that follows ``word``: 과 after a final consonant ("지형 측량과"), 와 after a
+    vowel ("수치지도와"), "와(과)" after a word not ending in Hangul ("GIS", "Water meters"), as Korean writing
+    does when it cannot tell."""
+    last = word.rstrip()[-1:]
+    if not HANGUL_SYLLABLE.fullmatch(last):
+        return "와(과)"
+    return "과" if (ord(last) - 0xAC00) % 28 else "와"
+
+
+def _firm_label(reason: Reason) -> str | None:
+    """The label of the firm's code that a code match matched through (``firm_code``, "CPV:33192120")."""
+    code = reason.params.get("firm_code")
+    return codebook().label(code) if isinstance(code, str) else None
+
+
+def _code_label(lang: ReasonLanguage, code: object, label: str | int | float) -> str | int | float:
     """A code's label as a reader of ``lang`` is shown it: a Korean reader gets the code's shipped Korean label
-    before the English one ("수도 계량기 / Water meters"), where one ships."""
-    code = reason.params.get("code")
+    before the English one ("수도 계량기 / Water meters"), where one ships. ``code`` as shown ("CPV 38421100")."""
     if lang == "en" or not label or not isinstance(code, str):
         return label
     translated = codebook().label_in(code.replace(" ", ":", 1), lang)
@@ -222,10 +259,18 @@ def _code_label(lang: ReasonLanguage, reason: Reason, label: str | int | float) 
 def render(reason: Reason, language: str = "en") -> str:
     """One reason or concern as a phrase in ``language`` (English for a language without templates)."""
     lang: ReasonLanguage = "ko" if language == "ko" else "en"
-    template = TEMPLATES[lang][_variant(reason)]
+    variant = _variant(reason)
+    template = TEMPLATES[lang][variant]
     params = {name: _value(lang, name, value) for name, value in reason.params.items()}
     if reason.kind in ("code_match", "code_named") and "label" in params:
-        params["label"] = _code_label(lang, reason, params["label"])
+        params["label"] = _code_label(lang, params.get("code"), params["label"])
+    if lang == "ko":  # particles that depend on the word before them
+        params.update({f"{name}_wa": with_particle(str(reason.params[name]))
+                       for name in ("keyword", "found") if name in reason.params})
+    if variant.startswith("code_match.near"):
+        firm_code = str(reason.params["firm_code"]).replace(":", " ", 1)
+        params["firm_code"] = firm_code
+        params["firm_label"] = _code_label(lang, firm_code, _firm_label(reason) or "")
     return template.format(**params)
 
 

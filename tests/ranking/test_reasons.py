@@ -18,6 +18,7 @@ from matcher.ranking.reasons import (
     country_name,
     render,
     summary,
+    with_particle,
 )
 from matcher.schema import Explanation, Reason
 
@@ -54,6 +55,13 @@ SAMPLES: list[Reason] = [
                                       "code": "CPV 45421131", "origin": "inferred"}),
     Reason(kind="code_named", params={"found": "Vandmålere", "language": "da", "label": "Water meters",
                                       "code": "CPV 38421100", "origin": "keyword", "keyword": "수도 계량기"}),
+    Reason(kind="code_match", params={"level": "exact", "label": "X-ray devices", "code": "CPV 33111000",
+                                      "firm_code": "CPV:33111000", "origin": "confirmed"}),
+    Reason(kind="code_match", params={"level": "class", "label": "Medical clothing", "code": "CPV 33199000",
+                                      "firm_code": "CPV:33192120", "origin": "confirmed"}),
+    Reason(kind="code_match", params={"level": "category", "label": "Poly aluminium chloride",
+                                      "code": "CPV 24312123", "firm_code": "CPV:24312220", "origin": "keyword",
+                                      "keyword": "차아염소산나트륨"}),
     Reason(kind="code_match", params={"level": "exact", "label": "Ambulances", "code": "CPV 34114121",
                                       "firm_code": "CPV:34114121", "origin": "keyword", "keyword": "구급차"}),
     Reason(kind="keyword_match", params={"keyword": "수질 분석기", "found": "분석기", "via": "korean_label",
@@ -100,9 +108,11 @@ def test_countries_are_named_in_the_readers_language() -> None:
 
 def test_words_of_coded_parameters_are_translated() -> None:
     code = SAMPLES[4]
-    assert render(code) == "same product class: X-ray devices (CPV 33111000) (suggested from the description)"
+    assert render(code) == ("same product class: X-ray devices (CPV 33111000); the code suggested from the firm's "
+                            "description is X-ray table (CPV 33111100)")
     assert render(code, "ko") == (
-        "같은 품목 분류: 엑스선 장치 / X-ray devices (CPV 33111000) (회사 소개에서 추정한 코드)")
+        "같은 품목 분류: 엑스선 장치 / X-ray devices (CPV 33111000); 회사 소개에서 추정한 코드는 "
+        "엑스선 촬영 테이블 / X-ray table (CPV 33111100)")
     assert render(SAMPLES[5]) == "same product: UNSPSC 99999999"
     assert render(SAMPLES[12]) == "a supply contract, and the firm sells goods"
     assert render(SAMPLES[20]) == "a services contract; the firm sells goods and builds (works)"
@@ -124,6 +134,35 @@ def test_a_korean_reader_sees_the_codes_korean_label_first() -> None:
     assert render(SAMPLES[-1], "ko") == (
         "회사 키워드 \u2018수질 분석기\u2019와 공고 분류 \u2018분석기\u2019(Analysers, CPV 38434000)에 함께 있는 말: "
         "\u2018분석기\u2019")
+
+
+def test_a_code_match_short_of_exact_names_the_firms_own_code_too() -> None:
+    """Trial (issue 11): a bed maker read "same product class: Medical clothing (CPV 33199000), the code of the
+    firm's keyword “병원 침대”" and a hypochlorite maker "Poly aluminium chloride ..., the code of the firm's
+    keyword “차아염소산나트륨”": the notice's code was worded as the firm's. Only an exact match is the firm's code."""
+    exact, near, near_keyword = SAMPLES[-5:-2]
+    assert render(exact) == "same product: X-ray devices (CPV 33111000)"
+    assert render(near) == (
+        "same product class: Medical clothing (CPV 33199000); the firm's code is Hospital beds (CPV 33192120)")
+    assert render(near_keyword) == (
+        "same product category: Poly aluminium chloride (CPV 24312123); the code of the firm's keyword "
+        "\u201c차아염소산나트륨\u201d is Sodium hypochlorite (CPV 24312220)")
+    assert render(near_keyword, "ko").endswith(
+        "회사 키워드 \u2018차아염소산나트륨\u2019의 코드는 차아염소산나트륨 / Sodium hypochlorite (CPV 24312220)")
+    # A firm code the shipped lists do not know keeps the short wording (there is no label to name).
+    unknown = near.model_copy(update={"params": {**near.params, "firm_code": "CPV:12345678"}})
+    assert render(unknown) == "same product class: Medical clothing (CPV 33199000)"
+
+
+def test_korean_particles_follow_the_word_before_them() -> None:
+    """Trial: "회사 키워드 ‘지형 측량’와 ..." (과 after a final consonant)."""
+    assert [with_particle(w) for w in ("지형 측량", "수치지도", "분석기", "GIS", "Water meters ")] == [
+        "과", "와", "와", "와(과)", "와(과)"]
+    surveying = Reason(kind="keyword_match", params={
+        "keyword": "지형 측량", "found": "측량", "via": "korean_label", "label": "Surveying services",
+        "label_ko": "측량 서비스", "code": "CPV 71355000"})
+    assert render(surveying, "ko").startswith("회사 키워드 \u2018지형 측량\u2019과 공고 분류 \u2018측량 서비스\u2019")
+    assert render(SAMPLES[3], "ko").endswith("공고 분류 \u2018Water meters\u2019와(과) 일치")
 
 
 def test_summary_lists_reasons_then_prefixed_concerns() -> None:
