@@ -37,6 +37,8 @@ MAX_KEYWORD_REASONS = 3
 MAX_TERMS = 5
 #: Code levels so broad (a CPV division, a UNSPSC segment) that they are named only when nothing finer is.
 BROAD_LEVELS = frozenset({"division", "segment"})
+#: Code levels too loose to repeat a firm code a finer reason already named (``_one_loose_match_per_firm_code``).
+LOOSE_LEVELS = BROAD_LEVELS | {"class", "group", "family"}
 #: A contract-nature fit at or above this is a reason, at or below ``NATURE_MISMATCH`` a concern.
 NATURE_FIT, NATURE_MISMATCH = 0.9, 0.4
 # matcher.ranking.feedback words its notes in English; these are its three (tests/ranking/test_explain.py holds them
@@ -50,7 +52,7 @@ FEEDBACK_KINDS: dict[str, ReasonKind] = {
 
 def _code_reasons(signals: Signals) -> list[Reason]:
     fine = [m for m in signals.code_matches if m.level not in BROAD_LEVELS]
-    chosen = (fine or signals.code_matches)[:MAX_CODE_REASONS]
+    chosen = _one_loose_match_per_firm_code(fine or signals.code_matches)[:MAX_CODE_REASONS]
     return [
         Reason(kind="code_match", params={
             "level": m.level, "label": m.label or "", "code": m.tender_code.replace(":", " ", 1),
@@ -59,6 +61,21 @@ def _code_reasons(signals: Signals) -> list[Reason]:
         })
         for m in chosen
     ]
+
+
+def _one_loose_match_per_firm_code(matches: Sequence[CodeMatch]) -> list[CodeMatch]:
+    """The matches worth a reason, best first: a loose one (class level or broader) is left out when a better
+    match already names the same firm code. A pump maker's "Water pumps" matched "Pumps and compressors" and
+    "Parts of pumps, compressors, engines or motors" of one notice at class level: the second says nothing the
+    first did not, and took the slot of the notice's "Downhole equipment", near the firm's other code."""
+    named: set[str] = set()
+    kept = []
+    for match in matches:
+        if match.firm_code in named and match.level in LOOSE_LEVELS:
+            continue
+        named.add(match.firm_code)
+        kept.append(match)
+    return kept
 
 
 def _origin(match: CodeMatch | NamedCode) -> str:

@@ -160,6 +160,22 @@ def test_a_code_translated_from_a_keyword_names_the_keyword() -> None:
         "같은 품목: 구급차, 앰뷸런스 / Ambulances (CPV 34114121), 회사 키워드 \u2018구급차\u2019의 코드")
 
 
+def test_a_loose_code_match_does_not_repeat_a_firm_code_already_named() -> None:
+    """Trial: a pump maker (keywords translated to Water pumps 42122130 and Submersible pumps 43134100) on a
+    Polish mining group's catch-all (ted:074731-2018, its pump-related codes below) read two class-level
+    reasons through Water pumps, and the notice's Downhole equipment, near its other code, came third."""
+    notice = ["CPV:42100000", "CPV:42120000", "CPV:42124000", "CPV:42131150", "CPV:43136000", "CPV:43140000"]
+    _, matches = code_overlap(["CPV:42122130", "CPV:43134100"], notice)
+    assert [(m.tender_code, m.level) for m in matches[:3]] == [
+        ("CPV:42120000", "class"), ("CPV:42124000", "class"), ("CPV:43136000", "class")]
+    out = explain(signals(code_matches=matches), firm(), tender(codes=notice), NOW)
+    assert [r.params["code"] for r in out.reasons if r.kind == "code_match"] == ["CPV 42120000", "CPV 43136000"]
+    # A close sibling (same category) still gets its own reason beside the exact match of the same firm code.
+    _, close = code_overlap(["CPV:24312220"], ["CPV:24312220", "CPV:24312123", "CPV:24311000"])
+    out = explain(signals(code_matches=close), firm(), tender(), NOW)
+    assert [r.params["code"] for r in out.reasons if r.kind == "code_match"] == ["CPV 24312220", "CPV 24312123"]
+
+
 def test_broad_code_levels_only_when_nothing_finer() -> None:
     fine = CodeMatch(firm_code="CPV:33111000", tender_code="CPV:33111000", level="exact", similarity=1.0)
     broad = CodeMatch(firm_code="CPV:33000000", tender_code="CPV:33600000", level="division", similarity=0.3)
