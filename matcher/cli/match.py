@@ -63,8 +63,8 @@ def firms_for(
     as_of: AsOfOption = None,
     home: HomeOption = None,
 ) -> None:
-    """The firms that fit one tender best (for support officers); a tender published after --as-of is
-    not known yet."""
+    """The firms that fit one tender best (for support officers), best fit first, each with the match its
+    own list would hold for the tender; a tender published after --as-of is not known yet."""
     matcher = open_matcher(home, **clock_override(as_of))
     matches = matcher.firms_for(tender_id, k=k)
     if json_output:

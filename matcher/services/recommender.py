@@ -4,7 +4,7 @@ calibrated, with the per-process cache of finished lists."""
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 
@@ -16,10 +16,10 @@ from matcher.ranking.calibration import Calibration, load_calibration
 from matcher.ranking.explain import make_match
 from matcher.ranking.features import code_prefixes
 from matcher.ranking.feedback import Decided, feedback_signal
-from matcher.ranking.fusion import Scorer, WeightedScorer, fuse, fuse_matrix, order
+from matcher.ranking.fusion import Scorer, WeightedScorer, fuse_matrix, order
 from matcher.ranking.judged_reranker import JudgedReranker, ProfileView, Suggested, load_judged_reranker
 from matcher.ranking.reranker import load_reranker, pick_scorer
-from matcher.ranking.signals import NEUTRAL, compute_signals, describe, score_candidates
+from matcher.ranking.signals import NEUTRAL, ScoredCandidates, describe, score_candidates
 from matcher.schema import Award, FirmProfile, Match, Tender
 from matcher.search.index_sync import LoadedIndex, indexed_hash
 from matcher.search.open_now import OpenNow
@@ -36,6 +36,18 @@ from matcher.store.shortlists import Status
 CODE_CANDIDATES = 200
 
 Candidates = list[tuple[Tender, float]]  # (tender, dense similarity to the firm)
+
+
+@dataclass(frozen=True, eq=False)  # array fields: no value equality
+class Ranked:
+    """A firm's candidates scored: what ``Recommender._explained`` turns into matches."""
+
+    firm: FirmProfile  # as scored (award history may have added its signals' view of the firm)
+    tenders: list[Tender]
+    scored: ScoredCandidates
+    scores: np.ndarray
+    weights: dict[str, float]
+    calibration: Calibration | None
 
 
 class Recommender:
@@ -209,30 +221,44 @@ class Recommender:
         statuses: dict[str, Status], wins: list[Award], inferred: Sequence[tuple[str, float]],
         keywords: Mapping[str, str] | None = None,
     ) -> list[Match]:
+        ranked = self._score_tenders(firm, candidates, loaded, statuses, wins, inferred, keywords)
+        best = order(ranked.scores, [t.tender_id for t in ranked.tenders], k)
+        return self._explained(ranked, best, loaded)
+
+    def _score_tenders(
+        self, firm: FirmProfile, candidates: Candidates, loaded: LoadedIndex, statuses: dict[str, Status],
+        wins: list[Award], inferred: Sequence[tuple[str, float]], keywords: Mapping[str, str] | None = None,
+    ) -> Ranked:
+        """Every candidate's final score for the firm, by the scorer that ranks it (the judged trees, the
+        award-history re-ranker or the weighted mean), with that scorer's weights and calibration."""
         tenders = [t for t, _ in candidates]
-        now = self.engine.now()
         extra: dict[str, Sequence[tuple[float, str]]] = {"feedback": self._feedback(tenders, statuses)}
         if wins:
-            firm, history = self.awards.signals(firm, wins, tenders, self.engine.embedder, loaded.lexical, now)
+            firm, history = self.awards.signals(
+                firm, wins, tenders, self.engine.embedder, loaded.lexical, self.engine.now())
             extra = {**extra, **history}
         scored = score_candidates(firm, tenders, [d for _, d in candidates], loaded.lexical, extra, inferred,
                                   keywords)
         scorer = pick_scorer(self.scorer, self.reranker, has_history=bool(wins))
         judged = None if wins else self.judged_reranker
-        weights, calibration = scorer.weights(), self.calibration
         if (judged is not None and judged.applies_to(self.settings.encoder, loaded.lexical.n_docs)
                 and isinstance(scorer, WeightedScorer)):
             profile = ProfileView.of(firm, self.suggestions.best_confidence(firm),
                                      Suggested.of(inferred, keywords or {}))
             scores = judged.scores(scored.matrix, scored.multipliers, tenders, profile, scorer)
-            weights = judged.trees.weights()  # what the trees split on, as the award-history trees report it
-            calibration = judged.calibration  # its scores are on its own scale
-        else:
-            scores = fuse_matrix(scored.matrix, scored.multipliers, scorer)
-        ranking = order(scores, [t.tender_id for t in tenders], k)
-        return self._calibrated(calibration, [
-            make_match(firm, tenders[i], describe(scored, i, loaded.lexical), scores[i], rank, weights, now)
-            for rank, i in enumerate(ranking, start=1)
+            # What the trees split on, as the award-history trees report it; their scores are on their own
+            # scale, which their own calibration maps.
+            return Ranked(firm, tenders, scored, scores, judged.trees.weights(), judged.calibration)
+        scores = fuse_matrix(scored.matrix, scored.multipliers, scorer)
+        return Ranked(firm, tenders, scored, scores, scorer.weights(), self.calibration)
+
+    def _explained(self, ranked: Ranked, chosen: Sequence[int], loaded: LoadedIndex) -> list[Match]:
+        """Matches for the candidates at ``chosen`` (indices, best first), explained and calibrated."""
+        now = self.engine.now()
+        return self._calibrated(ranked.calibration, [
+            make_match(ranked.firm, ranked.tenders[i], describe(ranked.scored, i, loaded.lexical),
+                       ranked.scores[i], rank, ranked.weights, now)
+            for rank, i in enumerate(chosen, start=1)
         ])
 
     @staticmethod
@@ -259,25 +285,44 @@ class Recommender:
 
     # ------------------------------------------------------------------ firms for a tender
     def firms_for(self, tender_id: str, k: int = 10, firm_ids: Iterable[str] | None = None) -> list[Match]:
-        """The firms that fit one tender best (for officers; partners pass their own firms' ids)."""
+        """The firms that fit one tender best (for officers; partners pass their own firms' ids).
+
+        Each firm's match is the one its own list would hold for the tender: the same signals (its suggested
+        codes and keywords' translations, its partner's decisions, its award history), the same scorer, score,
+        fit and reasons. Ranked by fit, the one scale every scorer is calibrated to (firms with award history
+        are scored by another model than firms without), then by score. A firm whose partner rejected the
+        tender is left out, as its own list leaves the tender out. Before this, officers saw a Korean firm
+        without codes ranked on its description's similarity alone (issue 11's first complaint): a
+        hypochlorite maker scored 0.44 here, no code reason, and 0.94 with "same product: Sodium hypochlorite"
+        in its own list."""
         tender = self.catalog.get_tender(tender_id)
         now = self.engine.now()
         if not self.engine.open_rule.visible(tender.published, now):  # a replay must not see its future
             raise NotFound(f"tender {tender_id!r} is published on {tender.published}, after now "
                            f"({now:%Y-%m-%d %H:%M} UTC)")
         firms = self.catalog.all_firms(firm_ids)
+        statuses = self.shortlists.decisions([f.firm_id for f in firms])
+        firms = [f for f in firms if statuses[f.firm_id].get(tender_id) != "rejected"]
         if not firms:
             return []
         loaded = self.engine.index.current()
         tender_vector = self.engine.embedder.encode_documents([tender.text()])[0]
         dense = self.engine.embedder.encode_queries([f.text() for f in firms]) @ tender_vector
-        signals = [
-            compute_signals(f, [tender], [float(d)], loaded.lexical)[0] for f, d in zip(firms, dense, strict=True)
+        wins = self.awards.wins_many([f.firm_id for f in firms], before=now)
+        ranked = [
+            self._score_tenders(
+                firm, [(tender, float(similarity))], loaded, statuses[firm.firm_id], wins[firm.firm_id],
+                self.suggestions.for_ranking(firm), self.suggestions.translated_keywords(firm),
+            )
+            for firm, similarity in zip(firms, dense, strict=True)
         ]
-        scores = fuse(signals, self.scorer)
-        ranking = order(scores, [f.firm_id for f in firms])[:k]
-        weights = self.scorer.weights()
-        return [
-            make_match(firms[i], tender, signals[i], scores[i], rank, weights, now)
-            for rank, i in enumerate(ranking, start=1)
-        ]
+
+        def best_first(r: Ranked) -> tuple[float, float, str]:
+            score = float(r.scores[0])
+            fit = float(r.calibration.fit(score)) if r.calibration is not None else score
+            return -fit, -score, r.firm.firm_id
+
+        matches = [self._explained(r, [0], loaded)[0] for r in sorted(ranked, key=best_first)[:k]]
+        for rank, match in enumerate(matches, start=1):
+            match.rank = rank
+        return matches

@@ -646,3 +646,25 @@ def test_a_match_on_a_translated_code_names_the_keyword_in_its_reasons(stocked: 
     # A code from the description alone still says so.
     xray = [r for r in matches["x1"].reasons.reasons if r.kind == "code_match"]
     assert xray and all(r.params["origin"] == "inferred" for r in xray)
+
+
+def test_firms_for_gives_each_firm_the_match_its_own_list_holds(stocked: Matcher) -> None:
+    """Trial (issue 11): an officer's "firms for this tender" ranked a Korean firm without codes on its
+    description's similarity alone, with no code reason and a score apart from its own list's (a hypochlorite
+    maker: 0.44 there, 0.94 and "same product: Sodium hypochlorite" in its own list)."""
+    from matcher.search.retrieve import MatchQuery
+
+    stocked.upsert_firms([
+        FirmProfile(firm_id="kr", name="KR", description="계량기 제조", keywords=["수도 계량기"]),
+        FirmProfile(firm_id="xr", name="XR", description="x-ray imaging devices for hospitals"),
+    ])
+    fits = stocked.firms_for("w2")
+    assert [m.firm_id for m in fits] == ["kr", "xr"] and [m.rank for m in fits] == [1, 2]
+    for fit in fits:
+        own = {m.tender_id: m for m in stocked.recommend(fit.firm_id, MatchQuery(k=6, include_closed=True))}["w2"]
+        assert (fit.score, fit.fit, fit.reasons.summary) == (own.score, own.fit, own.reasons.summary)
+    assert any(r.kind == "code_match" and r.params.get("keyword") == "수도 계량기" for r in fits[0].reasons.reasons)
+    # A firm whose partner rejected the notice is left out, as its own list leaves the notice out.
+    stocked.propose("kr", "w2", "partner")
+    stocked.decide("kr", "w2", "rejected", "partner")
+    assert [m.firm_id for m in stocked.firms_for("w2")] == ["xr"]
