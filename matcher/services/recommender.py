@@ -289,8 +289,9 @@ class Recommender:
 
         Each firm's match is the one its own list would hold for the tender: the same signals (its suggested
         codes and keywords' translations, its partner's decisions, its award history), the same scorer, score,
-        fit and reasons. Ranked by fit, the one scale every scorer is calibrated to (firms with award history
-        are scored by another model than firms without), then by score. A firm whose partner rejected the
+        fit and reasons. Ranked by fit, then score: firms with award history are scored by another model than
+        firms without, and fit is the scale they share (a firm with award history gets the weighted scorer's
+        calibration: no judged profile has award history to fit its own). A firm whose partner rejected the
         tender is left out, as its own list leaves the tender out. Before this, officers saw a Korean firm
         without codes ranked on its description's similarity alone (issue 11's first complaint): a
         hypochlorite maker scored 0.44 here, no code reason, and 0.94 with "same product: Sodium hypochlorite"
