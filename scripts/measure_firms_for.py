@@ -12,7 +12,7 @@ development / held-out profiles (the trees were trained on the development sets'
 A profile judged 0 or never judged for the notice counts as not relevant, so the figures are low bounds that
 compare the two rankings, not absolute ones.
 
-    .venv/bin/python scripts/measure_firms_for.py --home /work/jhome --notices 300
+    .venv/bin/python scripts/measure_firms_for.py --home /work/jhome --notices 300 [--depth 50]
 
 The home is read only: it is copied to ``--work`` (replaced on each run).
 """
@@ -33,6 +33,7 @@ from matcher.pipeline import Matcher
 from matcher.ranking.fusion import fuse, order
 from matcher.ranking.korean_labels import HANGUL_RUN
 from matcher.ranking.signals import compute_signals
+from matcher.services import recommender
 
 EVALUATION = Path(__file__).resolve().parents[1] / "evaluation"
 #: The judged files whose profiles the trees never trained on (with the reported half of judged.json).
@@ -56,6 +57,9 @@ def main() -> None:
     parser.add_argument("--home", type=Path, required=True, help="the judged store (read only)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/measure_firms_for"))
     parser.add_argument("--notices", type=int, default=300, help="notices sampled (seed 0)")
+    parser.add_argument("--depth", type=int, default=None,
+                        help="firms-for's first-stage depth and list length (default: every firm); a profile "
+                             "below it counts as never found")
     args = parser.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     shutil.copytree(args.home, args.work)
@@ -76,20 +80,22 @@ def main() -> None:
                     relevant[tender_id].add(profile.firm_id)
     matcher.upsert_firms(list(profiles.values()))
     firms = len(matcher.recommender.catalog.all_firms(None))
+    depth = args.depth or firms
+    recommender.FIRMS_FOR_DEPTH = depth
     sample = sorted(relevant)
     random.Random(0).shuffle(sample)
     sample = sample[: args.notices]
 
-    ranks: dict[tuple[str, str], list[int]] = defaultdict(list)
+    ranks: dict[tuple[str, str], list[float]] = defaultdict(list)
     for tender_id in sample:
         lists = {"before": before(matcher, tender_id),
-                 "now": [m.firm_id for m in matcher.firms_for(tender_id, k=firms)]}
+                 "now": [m.firm_id for m in matcher.firms_for(tender_id, k=depth)]}
         for name, ranked in lists.items():
-            position = {firm_id: i for i, firm_id in enumerate(ranked, start=1)}
+            position = {firm_id: float(i) for i, firm_id in enumerate(ranked, start=1)}
             for firm_id in relevant[tender_id]:
                 for key in ("all", group[firm_id], group[firm_id].split(", ")[0], group[firm_id].split(", ")[1]):
-                    ranks[(name, key)].append(position[firm_id])
-    print(f"{len(sample)} notices, {firms} firms; rank of each profile that judged the notice 2")
+                    ranks[(name, key)].append(position.get(firm_id, np.inf))
+    print(f"{len(sample)} notices, {firms} firms, depth {depth}; rank of each profile that judged the notice 2")
     print(f"{'':8} {'profiles':24} {'pairs':>5} {'MRR':>6} {'top 5':>6} {'top 10':>6}")
     keys = sorted({key for _, key in ranks}, key=lambda k: (k != "all", k))
     for key in keys:

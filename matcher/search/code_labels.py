@@ -30,6 +30,7 @@ import threading
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -123,11 +124,25 @@ class LabelSpace:
         cosines = self.matrix @ query
         if self.languages is not None:
             cosines = np.where(np.isin(self.languages, list(languages)), cosines, -np.inf)
-        order = np.lexsort((-cosines, self.class_of))  # by class, best cosine first within each class
-        first = np.ones(len(order), dtype=bool)
-        first[1:] = self.class_of[order][1:] != self.class_of[order][:-1]
-        best_rows = order[first]
+        # Rows grouped by class once (``_by_class``): a maximum per group, then each group's first row that
+        # reaches it (the lowest row, as a stable sort by class and cosine would give). A sort of every row per
+        # query took 6.4 ms of a firm's 37 ms of suggestions (cProfile, 80 judged profiles, the judged store).
+        by_class, starts = self._by_class
+        grouped = cosines[by_class]
+        best = np.maximum.reduceat(grouped, starts)
+        reaches = np.flatnonzero(grouped == np.repeat(best, np.diff(np.append(starts, len(grouped)))))
+        group = np.searchsorted(starts, reaches, side="right") - 1
+        first = np.ones(len(reaches), dtype=bool)
+        first[1:] = group[1:] != group[:-1]
+        best_rows = by_class[reaches[first]]
         return cosines[best_rows], best_rows
+
+    @cached_property
+    def _by_class(self) -> tuple[np.ndarray, np.ndarray]:
+        """The rows in class order (stable: by row within a class) and where each class starts among them."""
+        by_class = np.argsort(self.class_of, kind="stable")
+        starts = np.flatnonzero(np.r_[True, np.diff(self.class_of[by_class]) != 0])
+        return by_class, starts
 
 
 def term_key(text: str) -> str:

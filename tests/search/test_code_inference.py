@@ -311,6 +311,28 @@ def test_class_scores_read_only_the_labels_in_the_given_languages() -> None:
     assert space.class_scores(query, ("ko",))[0].tolist() == pytest.approx([0.0, 0.8])
 
 
+def test_class_scores_equal_a_sort_of_every_row() -> None:
+    """The per-class maxima (grouped once) give what sorting every row by class and cosine gave: the best cosine
+    and its lowest row, ties and classes left empty by the language filter included."""
+    rng = np.random.default_rng(0)
+    for n, classes in ((50, 7), (400, 60), (3, 3)):
+        matrix = rng.normal(size=(n, 4)).round(1).astype(np.float32)  # rounded: many exact ties
+        class_of = rng.integers(0, classes, size=n)
+        class_of[:classes] = np.arange(classes)  # every class has a row
+        languages = rng.choice(["en", "ko"], size=n)
+        space = LabelSpace("CPV", [f"CPV:{i:08d}" for i in range(n)], ["x"] * n, matrix,
+                           [f"CPV:{c}" for c in range(classes)], class_of, languages)
+        for _ in range(20):
+            query = rng.normal(size=4).round(1).astype(np.float32)
+            for chosen in (("en",), ("ko",), ("en", "ko")):
+                cosines = np.where(np.isin(languages, list(chosen)), matrix @ query, -np.inf)
+                order = np.lexsort((-cosines, class_of))
+                first = np.ones(n, dtype=bool)
+                first[1:] = class_of[order][1:] != class_of[order][:-1]
+                scores, rows = space.class_scores(query, chosen)
+                assert rows.tolist() == order[first].tolist() and scores.tolist() == cosines[order[first]].tolist()
+
+
 def test_a_korean_keyword_is_translated_through_the_korean_labels_only() -> None:
     space = _bilingual_space()
     votes = Votes({"CPV:3311": 0.5}, {"CPV:331": 1.0})
@@ -668,3 +690,27 @@ def test_firms_for_gives_each_firm_the_match_its_own_list_holds(stocked: Matcher
     stocked.propose("kr", "w2", "partner")
     stocked.decide("kr", "w2", "rejected", "partner")
     assert [m.firm_id for m in stocked.firms_for("w2")] == ["xr"]
+
+
+def test_firms_for_scores_in_full_only_the_first_stages_best(stocked: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    from matcher.services import recommender
+
+    stocked.upsert_firms([
+        FirmProfile(firm_id="kr", name="KR", description="계량기 제조", keywords=["수도 계량기"]),
+        FirmProfile(firm_id="xr", name="XR", description="x-ray imaging devices for hospitals"),
+        FirmProfile(firm_id="zz", name="ZZ", description="zeppelin hangar lease"),
+    ])
+    full = {m.firm_id: m for m in stocked.firms_for("w2", k=3)}
+    scored: list[str] = []
+    score_tenders = recommender.Recommender._score_tenders
+
+    def spy(self: recommender.Recommender, firm: FirmProfile, *args: object, **kwargs: object) -> object:
+        scored.append(firm.firm_id)
+        return score_tenders(self, firm, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(recommender, "FIRMS_FOR_DEPTH", 1)
+    monkeypatch.setattr(recommender.Recommender, "_score_tenders", spy)
+    (first,) = stocked.firms_for("w2", k=1)
+    assert scored == ["kr"] and first.firm_id == "kr" and first.score == full["kr"].score
+    scored.clear()
+    assert [m.firm_id for m in stocked.firms_for("w2", k=2)] == ["kr", "xr"] and len(scored) == 2  # depth >= k
