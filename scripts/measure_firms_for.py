@@ -30,9 +30,7 @@ import numpy as np
 from matcher.config import Settings
 from matcher.evaluate.judged import load_judged
 from matcher.pipeline import Matcher
-from matcher.ranking.fusion import fuse, order
 from matcher.ranking.korean_labels import HANGUL_RUN
-from matcher.ranking.signals import compute_signals
 from matcher.services import recommender
 
 EVALUATION = Path(__file__).resolve().parents[1] / "evaluation"
@@ -41,15 +39,14 @@ HELD_OUT_FILES = ("judged_fresh.json", "judged_fresh5.json", "judged_fresh6.json
 
 
 def before(matcher: Matcher, tender_id: str) -> list[str]:
-    """Firm ids in the order firms-for ranked them before it gave each firm its own match."""
+    """Firm ids in the order firms-for ranked them before it gave each firm its own match: its first stage."""
     rec = matcher.recommender
     firms = rec.catalog.all_firms(None)
     tender = rec.catalog.get_tender(tender_id)
-    lexical = rec.engine.index.current().lexical
     dense = rec.engine.embedder.encode_queries([f.text() for f in firms]) @ rec.engine.embedder.encode_documents(
         [tender.text()])[0]
-    signals = [compute_signals(f, [tender], [float(d)], lexical)[0] for f, d in zip(firms, dense, strict=True)]
-    return [firms[i].firm_id for i in order(fuse(signals, rec.scorer), [f.firm_id for f in firms])]
+    return [firms[i].firm_id for i in recommender.first_stage(firms, tender, dense, rec.engine.index.current(),
+                                                              rec.scorer)]
 
 
 def main() -> None:

@@ -125,8 +125,9 @@ class LabelSpace:
         if self.languages is not None:
             cosines = np.where(np.isin(self.languages, list(languages)), cosines, -np.inf)
         # Rows grouped by class once (``_by_class``): a maximum per group, then each group's first row that
-        # reaches it (the lowest row, as a stable sort by class and cosine would give). A sort of every row per
-        # query took 6.4 ms of a firm's 37 ms of suggestions (cProfile, 80 judged profiles, the judged store).
+        # reaches it (the lowest row, as a stable sort by class and cosine would give). Sorting every row per
+        # query took 3.8 ms a call over the 18,282 CPV rows, this 1.4 ms; a firm's suggestions 18 -> 13 ms
+        # (the 214 judged profiles on the judged store, suggestions identical).
         by_class, starts = self._by_class
         grouped = cosines[by_class]
         best = np.maximum.reduceat(grouped, starts)
