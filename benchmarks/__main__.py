@@ -28,6 +28,7 @@ PARTS = {
     "web": "benchmarks.web_pages",
     "feeds": "benchmarks.feeds_day",
     "import": "benchmarks.import_load",
+    "firms": "benchmarks.firms_for",
 }
 
 PREAMBLE = """\

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
 
 from matcher.schema import NATURES, FirmProfile, Nature
 
@@ -142,17 +143,26 @@ _NOT_CUES = re.compile(r"시공\s?(?=감리)|공사장")
 #: A cue counts this much against one confirmed code (which counts 1): what a firm says it does outweighs
 #: what its codes imply.
 CUE_WEIGHT = 2.0
+#: Profile texts whose cues are remembered (``_text_natures``): a store's firms, with room to spare.
+TEXTS_CACHED = 50_000
 
 
 def text_natures(text: str) -> dict[str, float]:
     """What a profile's own words say it sells, as cue counts per nature ({} when no cue is found)."""
+    return dict(_text_natures(text))
+
+
+@lru_cache(maxsize=TEXTS_CACHED)
+def _text_natures(text: str) -> tuple[tuple[str, float], ...]:
+    """``text_natures``, remembered per text: firms-for reads every firm's profile for each notice, and the
+    cues' regular expressions cost about 0.35 ms a profile (7 s of a 20 s firms-for call over 10,000 firms)."""
     folded = _NOT_CUES.sub(" ", text.casefold())
-    found: dict[str, float] = {}
+    found: list[tuple[str, float]] = []
     for nature, cues in _CUES.items():
         hits = sum(1 for cue in cues if _cue_in(cue, folded))
         if hits:
-            found[nature] = float(hits)
-    return found
+            found.append((nature, float(hits)))
+    return tuple(found)
 
 
 def _cue_in(cue: str, folded: str) -> bool:

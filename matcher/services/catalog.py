@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -40,6 +41,8 @@ class Catalog:
         self.firms = FirmRepository()
         self.ledger = IngestLedger()
         self._tender_cache = TenderCache(self.tenders)
+        self._firms: tuple[int, list[FirmProfile]] | None = None  # (firms counter, every firm): ``all_firms``
+        self._firms_lock = threading.Lock()
 
     # ------------------------------------------------------------------ ingest
     def ingest_tenders(
@@ -169,9 +172,21 @@ class Catalog:
             return self.firms.count(conn, ids), self.firms.list(conn, ids, offset, limit)
 
     def all_firms(self, ids: Iterable[str] | None = None) -> list[FirmProfile]:
-        """Every firm (or those of ``ids``), in id order."""
+        """Every firm (or those of ``ids``), in id order. The parsed firms are kept until a write to firms
+        commits (the store's "firms" counter): firms-for reads every firm for each notice, and parsing 10,000
+        stored profiles took 0.7 s a call."""
         with self.db.connect() as conn:
-            return self.firms.list(conn, ids=list(ids) if ids is not None else None)
+            version = versions.read(conn, "firms")
+            with self._firms_lock:
+                held = self._firms if self._firms is not None and self._firms[0] == version else None
+            if held is None:
+                held = (version, self.firms.list(conn))
+                with self._firms_lock:
+                    self._firms = held
+        if ids is None:
+            return list(held[1])
+        wanted = set(ids)
+        return [firm for firm in held[1] if firm.firm_id in wanted]
 
     # ------------------------------------------------------------------ index
     def build_index(self, rebuild: bool = False, progress: bool = False) -> SyncReport:

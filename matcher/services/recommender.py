@@ -14,12 +14,18 @@ from matcher.errors import IndexNotReady, NotFound
 from matcher.normalize.openness import next_day
 from matcher.ranking.calibration import Calibration, load_calibration
 from matcher.ranking.explain import make_match
-from matcher.ranking.features import code_prefixes
+from matcher.ranking.features import (
+    code_prefixes,
+    lexical_one_notice,
+    prepare_candidates,
+    signal_matrix,
+    term_guards,
+)
 from matcher.ranking.feedback import Decided, feedback_signal
-from matcher.ranking.fusion import Scorer, WeightedScorer, fuse, fuse_matrix, order
+from matcher.ranking.fusion import Scorer, WeightedScorer, fuse_matrix, order
 from matcher.ranking.judged_reranker import JudgedReranker, ProfileView, Suggested, load_judged_reranker
 from matcher.ranking.reranker import load_reranker, pick_scorer
-from matcher.ranking.signals import NEUTRAL, ScoredCandidates, compute_signals, describe, score_candidates
+from matcher.ranking.signals import NEUTRAL, ScoredCandidates, describe, score_candidates
 from matcher.schema import Award, FirmProfile, Match, Tender
 from matcher.search.index_sync import LoadedIndex, indexed_hash
 from matcher.search.open_now import OpenNow
@@ -48,9 +54,15 @@ def first_stage(
     firms: Sequence[FirmProfile], tender: Tender, dense: np.ndarray, loaded: LoadedIndex, scorer: Scorer,
 ) -> list[int]:
     """Firms-for's first stage: the firms' indices, best first, on each one's description (``dense``, its cosine
-    with the tender) and confirmed codes alone, by the weighted scorer, with no suggestions computed."""
-    signals = [compute_signals(f, [tender], [float(d)], loaded.lexical)[0] for f, d in zip(firms, dense, strict=True)]
-    return order(fuse(signals, scorer), [f.firm_id for f in firms])
+    with the tender) and confirmed codes alone, by the weighted scorer, with no suggestions computed. The notice
+    is prepared once and no reason is worded: over 10,000 firms, signals with reasons took 18 s a notice."""
+    lexical = loaded.lexical
+    batch = prepare_candidates([tender], lexical)
+    words = lexical_one_notice(firms, batch, lexical)
+    features = np.vstack([signal_matrix(f, batch, [float(d)], lexical, lexical_column=words[i : i + 1])
+                          for i, (f, d) in enumerate(zip(firms, dense, strict=True))])
+    guards = np.array([term_guards(f, batch, lexical)[0].multiplier for f in firms], dtype=np.float64)
+    return order(fuse_matrix(features, guards, scorer), [f.firm_id for f in firms])
 
 
 @dataclass(frozen=True, eq=False)  # array fields: no value equality

@@ -87,6 +87,20 @@ def test_batched_term_guards_read_from_the_tfidf_rows_agree_with_one_by_one() ->
     assert batched[1].missing == ["railway", "cryostat"]  # furniture: the distinctive keywords, all absent
     assert batched[0].multiplier == 1.0 and batched[6].multiplier == 1.0  # has cryostat; Lithuanian: not judged
     assert batched[7].multiplier == 1.0 and batched[8].missing == ["railway", "cryostat"]
+    # One notice at a time (firms-for's first stage) reads the row's terms another way: the same guards.
+    for i, (text, language) in enumerate(zip(texts, languages, strict=True)):
+        alone = model.term_guards(keywords, [text], [language], doc_matrix=model.transform_documents([text]))
+        assert alone == [one_by_one[i]]
+
+
+def test_many_query_rows_stacked_equal_each_row() -> None:
+    model = LexicalModel().fit(CORPUS)
+    queries = ["cryostat and dilution refrigerators", "nothing known", "", "road works", "cryostat"]
+    stacked = model.transform_queries(queries)
+    assert stacked.shape == (len(queries), model.transform_query("x").shape[1])
+    for i, query in enumerate(queries):
+        assert (stacked[i] != model.transform_query(query)).nnz == 0
+    assert model.transform_queries([]).shape[0] == 0
 
 
 def test_cached_query_rows_equal_the_vectorizer() -> None:

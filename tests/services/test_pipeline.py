@@ -89,6 +89,48 @@ def test_firms_for_ranks_firms(loaded: Matcher) -> None:
     assert loaded.firms_for("test:2", firm_ids=["medi"])[0].firm_id == "medi"
 
 
+def test_firms_for_first_stage_orders_firms_as_their_own_signals_do(loaded: Matcher) -> None:
+    """The first stage scores every firm against the notice in one pass (the lexical column in one product,
+    the notice's terms read once for every firm's guard): the order is that of each firm's signals alone."""
+    from matcher.ranking.fusion import fuse, order
+    from matcher.ranking.signals import compute_signals
+    from matcher.services.recommender import first_stage
+
+    loaded.upsert_firms([
+        FirmProfile(firm_id="probes", name="P", description="ultrasound probes and scanners",
+                    keywords=["probes", "thermostat"], target_countries=["FR"], max_value=100_000, currency="EUR"),
+        FirmProfile(firm_id="valves", name="V", description="thermostat valves", keywords=["thermostat"],
+                    codes=["CPV:42131000"], target_countries=["DE"]),
+        FirmProfile(firm_id="scan", name="S", description="hospital scanners", min_value=1_000_000,
+                    currency="EUR"),
+        FirmProfile(firm_id="kr", name="K", description="초음파 진단기 제조", keywords=["초음파"]),
+    ])
+    rec = loaded.recommender
+    loaded_index = rec.engine.index.current()
+    firms = rec.catalog.all_firms()
+    embedder = rec.engine.embedder
+    guarded = 0
+    for tender_id in ("test:1", "test:2", "test:6"):
+        tender = rec.catalog.get_tender(tender_id)
+        dense = embedder.encode_queries([f.text() for f in firms]) @ embedder.encode_documents([tender.text()])[0]
+        alone = [compute_signals(f, [tender], [float(d)], loaded_index.lexical)[0]
+                 for f, d in zip(firms, dense, strict=True)]
+        expected = order(fuse(alone, rec.scorer), [f.firm_id for f in firms])
+        assert first_stage(firms, tender, dense, loaded_index, rec.scorer) == expected
+        guarded += sum(s.guard.multiplier < 1 for s in alone)
+    assert guarded  # a firm's distinctive keyword was missing from a notice: the guard took part
+
+
+def test_every_firm_is_read_again_after_a_write_to_firms(loaded: Matcher) -> None:
+    """Firms-for keeps the parsed firms between calls; any write to firms is seen by the next call."""
+    assert [f.firm_id for f in loaded.recommender.catalog.all_firms()] == ["medi", "roads"]
+    loaded.upsert_firms([FIRM.model_copy(update={"description": "road resurfacing works"})])
+    assert loaded.recommender.catalog.all_firms(["medi"])[0].description == "road resurfacing works"
+    loaded.upsert_firms([FirmProfile(firm_id="asphalt", name="A", description="road resurfacing works")])
+    assert [f.firm_id for f in loaded.recommender.catalog.all_firms()] == ["asphalt", "medi", "roads"]
+    assert sorted(m.firm_id for m in loaded.firms_for("test:2")) == ["asphalt", "medi", "roads"]
+
+
 def test_incremental_sync_adds_updates_and_removes(loaded: Matcher) -> None:
     before = loaded.index.current()
     changed = tender("2", "Road resurfacing and ultrasound scanners")
