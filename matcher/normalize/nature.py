@@ -134,12 +134,16 @@ _CUES: dict[Nature, tuple[str, ...]] = {
     "services": ("consult", "consultancy", "engineering design", "design services", "supervision", "training",
                  "we design and deliver", "penetration testing", "surveying", "conseil", "consultor",
                  "beratung", "컨설팅", "서비스를 제공", "설계 용역", "설계와", "감리", "교육과정", "교육 과정",
-                 "교육 프로그램", "교육 서비스", "교육을 제공", "직업훈련", "직업 훈련", "용역", "자문", "타당성"),
+                 "교육 프로그램", "교육 서비스", "교육을 제공", "직업훈련", "직업 훈련", "용역", "자문", "타당성",
+                 "측량"),
 }  # fmt: skip
 #: Words blanked before the cues are read: each holds a cue and means something else. 시공감리 is the
 #: supervision of construction, an engineering service (its 감리 stays a services cue); a 공사장 is a
-#: construction site, where a sign maker's products are used ("공사장용 임시 표지판").
-_NOT_CUES = re.compile(r"시공\s?(?=감리)|공사장")
+#: construction site, where a sign maker's products are used ("공사장용 임시 표지판"). 지도 제작 is map making,
+#: a surveyor's service (CPV 71354000 Map production services), not the manufacture 제작 says elsewhere: a
+#: land surveyor's "수치지도 제작과 GIS 구축 용역" read as selling goods (a user trial; no judged profile has it).
+#: 측량기기 and 측량 장비 are surveying instruments, a maker's goods, not the surveying 측량 says elsewhere.
+_NOT_CUES = re.compile(r"시공\s?(?=감리)|공사장|지도\s?제작|측량\s?(?=기기|장비)")
 #: A cue counts this much against one confirmed code (which counts 1): what a firm says it does outweighs
 #: what its codes imply.
 CUE_WEIGHT = 2.0

@@ -166,6 +166,9 @@ def test_a_profiles_own_words_say_what_it_sells_in_korean_and_english() -> None:
     natures = firm_natures(firm, [("CPV:85143000", 1.0)])
     assert natures["supplies"] == pytest.approx(CUE_WEIGHT / (CUE_WEIGHT + 1))
     assert natures["services"] == pytest.approx(1 / (CUE_WEIGHT + 1))
+    # cues are remembered per text: what a caller does with the answer does not change the next one
+    text_natures("정보보안 컨설팅 전문기업")["services"] = 9.0
+    assert text_natures("정보보안 컨설팅 전문기업") == {"services": 1.0}
 
 
 
@@ -187,8 +190,15 @@ def test_a_profiles_own_words_say_what_it_sells_in_korean_and_english() -> None:
     ("관망 설계와 타당성 조사, 시공감리를 수행합니다.", {"services": 3.0}),  # 설계와, 타당성, 감리
     # a construction site (공사장) is where a sign maker's products are used
     ("공사장용 임시 표지판과 라바콘을 생산합니다.", {"supplies": 1.0}),
+    # map making (지도 제작) is a surveyor's service: a user trial's land surveyor read as selling goods
+    ("드론과 GNSS 장비로 지형 측량과 지적 측량을 수행하는 측량 전문 회사입니다. "
+     "수치지도 제작과 GIS 구축 용역을 합니다.", {"services": 2.0}),  # 측량, 용역
+    ("지도제작 전문 회사입니다.", {}),
+    # ... while a maker of surveying instruments still makes goods
+    ("측량기기를 제조합니다. 측량 장비도 공급합니다.", {"supplies": 1.0}),
 ], ids=["caterer", "events", "general-contractor", "arborist", "laptops-for-education", "education-project",
-        "training-provider", "construction-supervision", "construction-site-signs"])
+        "training-provider", "construction-supervision", "construction-site-signs", "land-surveyor", "map-maker",
+        "instrument-maker"])
 def test_words_that_contain_a_cue_but_say_something_else(text: str, expected: dict[str, float]) -> None:
     from matcher.normalize.nature import text_natures
 
