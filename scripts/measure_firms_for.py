@@ -12,7 +12,11 @@ development / held-out profiles (the trees were trained on the development sets'
 A profile judged 0 or never judged for the notice counts as not relevant, so the figures are low bounds that
 compare the two rankings, not absolute ones.
 
-    .venv/bin/python scripts/measure_firms_for.py --home /work/jhome --notices 300 [--depth 50]
+    .venv/bin/python scripts/measure_firms_for.py --home /work/jhome --notices 300 [--depth 50] [--extra-firms 10000]
+
+``--extra-firms N`` adds N generated firms (``benchmarks.corpus.make_firms``: English profiles of what one real
+TED notice asks for, with its codes) so that the judged profiles compete with an agency's register of that size
+for the first stage's places.
 
 The home is read only: it is copied to ``--work`` (replaced on each run).
 """
@@ -22,6 +26,7 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -57,6 +62,7 @@ def main() -> None:
     parser.add_argument("--depth", type=int, default=None,
                         help="firms-for's first-stage depth and list length (default: every firm); a profile "
                              "below it counts as never found")
+    parser.add_argument("--extra-firms", type=int, default=0, help="generated firms added beside the judged ones")
     args = parser.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     shutil.copytree(args.home, args.work)
@@ -76,6 +82,12 @@ def main() -> None:
                 if grade == 2:
                     relevant[tender_id].add(profile.firm_id)
     matcher.upsert_firms(list(profiles.values()))
+    if args.extra_firms:
+        sys.path.insert(0, str(EVALUATION.parent))  # the benchmarks package sits beside scripts/, uninstalled
+        from benchmarks.corpus import make_firms, seed
+
+        extra, _ = make_firms(seed("use-multilingual"), args.extra_firms, random.Random(7), np.random.default_rng(7))
+        matcher.upsert_firms(extra)
     firms = len(matcher.recommender.catalog.all_firms(None))
     depth = args.depth or firms
     recommender.FIRMS_FOR_DEPTH = depth
