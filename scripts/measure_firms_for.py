@@ -10,7 +10,8 @@ development / held-out profiles (the trees were trained on the development sets'
   no suggested codes, keyword translations or trees).
 
 A profile judged 0 or never judged for the notice counts as not relevant, so the figures are low bounds that
-compare the two rankings, not absolute ones.
+compare the two rankings, not absolute ones. ``listed``: the share of those profiles within the depth (with
+``--depth``, the share the first stage keeps for scoring in full).
 
     .venv/bin/python scripts/measure_firms_for.py --home /work/jhome --notices 300 [--depth 50] [--extra-firms 10000]
 
@@ -105,13 +106,13 @@ def main() -> None:
                 for key in ("all", group[firm_id], group[firm_id].split(", ")[0], group[firm_id].split(", ")[1]):
                     ranks[(name, key)].append(position.get(firm_id, np.inf))
     print(f"{len(sample)} notices, {firms} firms, depth {depth}; rank of each profile that judged the notice 2")
-    print(f"{'':8} {'profiles':24} {'pairs':>5} {'MRR':>6} {'top 5':>6} {'top 10':>6}")
+    print(f"{'':8} {'profiles':24} {'pairs':>5} {'MRR':>6} {'top 5':>6} {'top 10':>6} {'listed':>6}")
     keys = sorted({key for _, key in ranks}, key=lambda k: (k != "all", k))
     for key in keys:
         for name in ("before", "now"):
             found = np.array(ranks[(name, key)])
             print(f"{name:8} {key:24} {len(found):5d} {np.mean(1 / found):6.3f} {np.mean(found <= 5):6.3f} "
-                  f"{np.mean(found <= 10):6.3f}")
+                  f"{np.mean(found <= 10):6.3f} {np.mean(found <= depth):6.3f}")
 
 
 if __name__ == "__main__":
