@@ -224,11 +224,15 @@ class LexicalModel:
 
     def transform_queries(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """``transform_query`` of many texts, stacked in one step from their cached rows."""
-        rows = [self.transform_query(text) for text in texts]
+        return self._stacked([(row.indices, row.data) for row in map(self.transform_query, texts)])
+
+    def _stacked(self, rows: Sequence[tuple[np.ndarray, np.ndarray]]) -> sparse.csr_matrix:
+        """One matrix of rows given as (columns, weights) arrays, built in one step (``sparse.vstack`` of
+        hundreds of one-row matrices cost more than computing them)."""
         indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([row.indices.size for row in rows], out=indptr[1:])
-        columns = np.concatenate([row.indices for row in rows]) if rows else np.zeros(0, dtype=np.int32)
-        weights = np.concatenate([row.data for row in rows]) if rows else np.zeros(0, dtype=np.float32)
+        np.cumsum([len(columns) for columns, _ in rows], out=indptr[1:])
+        columns = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, dtype=np.int32)
+        weights = np.concatenate([w for _, w in rows]) if rows else np.zeros(0, dtype=np.float32)
         return sparse.csr_matrix((weights, columns, indptr), shape=(len(rows), self._width()))
 
     def _tfidf_row(self, text: str) -> sparse.csr_matrix:
@@ -271,7 +275,7 @@ class LexicalModel:
     def transform_documents(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """``transform`` for candidate notices, with rows cached by text: every firm of a digest run scores
         mostly the same open notices, so each is vectorised once. Rows are kept as (columns, weights) arrays
-        and stacked in one step (``sparse.vstack`` of hundreds of one-row matrices cost more than the rest)."""
+        and stacked in one step (``_stacked``)."""
         unique = list(dict.fromkeys(texts))
         with self._lock:
             held = {t: row for t in unique if (row := self._rows.get(t)) is not None}
@@ -279,12 +283,7 @@ class LexicalModel:
         with self._lock:
             self._rows.update(made)
         held.update(made)  # this call's rows, whatever the cache had to let go
-        rows = [held[t] for t in texts]
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(columns) for columns, _ in rows], out=indptr[1:])
-        columns = np.concatenate([c for c, _ in rows]) if rows else np.zeros(0, dtype=np.int32)
-        weights = np.concatenate([w for _, w in rows]) if rows else np.zeros(0)
-        return sparse.csr_matrix((weights, columns, indptr), shape=(len(rows), self._width()))
+        return self._stacked([held[t] for t in texts])
 
     def scores(self, query: str, documents: Sequence[str]) -> np.ndarray:
         """Cosine between the query and each document, in [0, 1]."""
