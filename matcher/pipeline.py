@@ -144,6 +144,9 @@ class Matcher:
     def inferred_codes(self, firm: FirmProfile) -> list[tuple[str, float]]:
         return self.suggestions.for_ranking(firm)
 
+    def refresh_kept_suggestions(self) -> int:
+        return self.suggestions.refresh_kept()
+
     # ------------------------------------------------------------------ recommendations
     def recommend(self, firm: str | FirmProfile, query: MatchQuery | None = None) -> list[Match]:
         return self.recommender.recommend(firm, query)

@@ -80,6 +80,24 @@ def matcher(settings: Settings) -> Iterator[Matcher]:
     instance.close()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def matcher_on_each_store(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Matcher]:
+    """``matcher`` on SQLite and, when MATCHER_TEST_POSTGRES_URL is set, on PostgreSQL (a schema of its own)."""
+    from matcher.pipeline import Matcher
+
+    if request.param == "sqlite":
+        instance = Matcher(settings, encoder=FakeEncoder())
+        yield instance
+        instance.close()
+        return
+    with postgres_schema_url() as url:
+        instance = Matcher(settings.model_copy(update={"database_url": url}), encoder=FakeEncoder())
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
 # Small real award rows (Canada PWGSC, real spellings) for the ranking, supplier and evaluation tests.
 def award(i: int, day: date, supplier: str, title: str, buyer: str, code: str, value: float) -> Award:
     return Award(award_id=f"A{i}", date=day, title=title, buyer=buyer, buyer_country="CA", codes=[code],

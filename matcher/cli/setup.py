@@ -19,12 +19,15 @@ def build(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="rebuild from scratch instead of syncing")] = False,
     home: HomeOption = None,
 ) -> None:
-    """Build the index, or bring it up to date with the store (only changed notices are re-embedded)."""
+    """Build the index, or bring it up to date with the store (only changed notices are re-embedded); then
+    compute again the suggested codes kept for firms-for under an earlier build (5 to 13 ms a firm)."""
     matcher = open_matcher(home)
     report = matcher.build_index(rebuild=rebuild, progress=True)
     typer.echo(report.summary())
     manifest = matcher.index.current().vectors.manifest
     typer.echo(f"{manifest.count} vectors, {manifest.index_type} index, encoder {manifest.encoder_id}")
+    refreshed = matcher.refresh_kept_suggestions()
+    typer.echo(f"suggested codes kept for firms-for: {refreshed} firm(s) refreshed")
 
 
 def demo(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -17,7 +17,8 @@ from matcher.ingest.tabular import read_tender_table
 from matcher.schema import FirmProfile, IngestReport, Tender
 from matcher.search.index_sync import SyncReport
 from matcher.services.engine import Engine
-from matcher.store import FirmRepository, TenderFilter, TenderRepository, versions
+from matcher.store import FirmRepository, TenderFilter, TenderRepository, firm_suggestions, versions
+from matcher.store.firm_suggestions import KeptSuggestions
 from matcher.store.ingest_ledger import IngestLedger, LedgerEntry
 from matcher.store.tenders import TenderCache
 
@@ -187,6 +188,18 @@ class Catalog:
             return list(held[1])
         wanted = set(ids)
         return [firm for firm in held[1] if firm.firm_id in wanted]
+
+    # ------------------------------------------------------------------ kept suggestions
+    def kept_suggestions(self, ids: Sequence[str] | None = None) -> dict[str, KeptSuggestions]:
+        """The suggestions kept for these firms (every firm's with None) whose profile has not changed since."""
+        with self.db.connect() as conn:
+            return firm_suggestions.read(conn, ids)
+
+    def keep_suggestions(self, kept: Mapping[str, KeptSuggestions]) -> None:
+        """Keep these firms' suggestions, and drop those of firms no longer stored."""
+        with self.db.begin() as conn:
+            firm_suggestions.write(conn, kept)
+            firm_suggestions.prune(conn)
 
     # ------------------------------------------------------------------ index
     def build_index(self, rebuild: bool = False, progress: bool = False) -> SyncReport:

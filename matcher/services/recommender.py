@@ -41,9 +41,8 @@ from matcher.store.shortlists import Status
 #: Notices fetched by the firm's codes beside the vector search's candidates (``_with_code_candidates``).
 CODE_CANDIDATES = 200
 #: Firms-for scores at most this many firms (or k) as their own lists would: the first that a first stage
-#: ranks on description and confirmed codes alone (1.6 s over 10,214 firms under cProfile, 0.16 ms a firm,
-#: against 13 ms for a firm's suggestions the first time after an index build; above 1,024 firms their cache
-#: cannot hold them all). On
+#: ranks on description, confirmed codes and the suggested codes kept in the store (benchmark part 8: a call
+#: takes 1.7 s over 10,214 firms; computing every firm's suggestions at each call would take 49 s). On
 #: the judged sets (214 firms, scripts/measure_firms_for.py --depth), held-out MRR 0.696 with every firm
 #: scored, 0.693 with the first 100, 0.669 with the first 50 (evaluation/RESULTS.md, "Firms for a tender").
 FIRMS_FOR_DEPTH = 200
@@ -53,15 +52,18 @@ Candidates = list[tuple[Tender, float]]  # (tender, dense similarity to the firm
 
 def first_stage(
     firms: Sequence[FirmProfile], tender: Tender, dense: np.ndarray, loaded: LoadedIndex, scorer: Scorer,
+    inferred: Sequence[Sequence[tuple[str, float]]] | None = None,
 ) -> list[int]:
     """Firms-for's first stage: the firms' indices, best first, on each one's description (``dense``, its cosine
-    with the tender) and confirmed codes alone, by the weighted scorer, with no suggestions computed. The notice
-    is prepared once and no reason is worded: over 10,000 firms, signals with reasons took 18 s a notice."""
+    with the tender), confirmed codes and ``inferred`` codes (each firm's suggested codes as kept in the store,
+    ``CodeSuggestions.kept_for_ranking``; none when None), by the weighted scorer. The notice is prepared once and
+    no reason is worded: over 10,000 firms, signals with reasons took 18 s a notice."""
     lexical = loaded.lexical
     batch = prepare_candidates([tender], lexical)
-    words = lexical_one_notice(firms, batch, lexical)
-    features = np.vstack([signal_matrix(f, batch, [float(d)], lexical, lexical_column=words[i : i + 1])
-                          for i, (f, d) in enumerate(zip(firms, dense, strict=True))])
+    codes = inferred if inferred is not None else [()] * len(firms)
+    words = lexical_one_notice(firms, batch, lexical, inferred)
+    features = np.vstack([signal_matrix(f, batch, [float(d)], lexical, inferred=c, lexical_column=words[i : i + 1])
+                          for i, (f, d, c) in enumerate(zip(firms, dense, codes, strict=True))])
     guards = np.array([term_guards(f, batch, lexical)[0].multiplier for f in firms], dtype=np.float64)
     return order(fuse_matrix(features, guards, scorer), [f.firm_id for f in firms])
 
@@ -339,7 +341,8 @@ class Recommender:
         dense = self.engine.embedder.encode_queries([f.text() for f in firms]) @ tender_vector
         depth = max(FIRMS_FOR_DEPTH, k)
         if len(firms) > depth:
-            kept = first_stage(firms, tender, dense, loaded, self.scorer)[:depth]
+            codes = self.suggestions.kept_for_ranking(firms)
+            kept = first_stage(firms, tender, dense, loaded, self.scorer, codes)[:depth]
             firms, dense = [firms[i] for i in kept], dense[kept]
         wins = self.awards.wins_many([f.firm_id for f in firms], before=now)
         ranked = [

@@ -9,6 +9,7 @@ from matcher.store import (
     corrections,  # what corrigenda change in the notices they correct, and notices' aliases
     digests,  # email digests: runs, sends, unsubscribe tokens
     feeds,  # live feeds: what to fetch, cursors, last results
+    firm_suggestions,  # each firm's ranked suggested codes, for firms-for's first stage
     firms,
     ingest_ledger,  # source files already ingested
     locks,  # named leases (the digest run)
@@ -22,6 +23,6 @@ from matcher.store import (
 from matcher.store.metadata import metadata
 
 __all__ = [
-    "access", "awards", "cancellations", "corrections", "digests", "feeds", "firms", "ingest_ledger", "locks",
-    "metadata", "sessions", "shortlists", "slots", "subscriptions", "tenders", "versions",
+    "access", "awards", "cancellations", "corrections", "digests", "feeds", "firm_suggestions", "firms",
+    "ingest_ledger", "locks", "metadata", "sessions", "shortlists", "slots", "subscriptions", "tenders", "versions",
 ]

@@ -5,19 +5,16 @@ MATCHER_TEST_POSTGRES_URL is set, on PostgreSQL (each test in a schema of its ow
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from matcher.config import Settings
 from matcher.pipeline import Matcher
 from matcher.schema import Correction, FirmProfile, Tender
-from matcher.search.encoders import FakeEncoder
 from matcher.search.retrieve import MatchQuery
 from matcher.store import TenderFilter
-from tests.conftest import FIXTURES, NOW, postgres_schema_url
+from tests.conftest import FIXTURES, NOW
 
 CORRECTIONS = FIXTURES / "ted_corrections"
 CORRIGENDUM = CORRECTIONS / "corrigendum_bg_218017-2021.xml"
@@ -26,19 +23,9 @@ FIRST = datetime(2021, 5, 17, 20, 59, tzinfo=UTC)  # 17 May 23:59 in Sofia
 BETWEEN = datetime(2021, 5, 19, 12, tzinfo=UTC)  # after the first deadline, before the extended one
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def matcher(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Matcher]:
-    if request.param == "sqlite":
-        instance = Matcher(settings, encoder=FakeEncoder())
-        yield instance
-        instance.close()
-        return
-    with postgres_schema_url() as url:
-        instance = Matcher(settings.model_copy(update={"database_url": url}), encoder=FakeEncoder())
-        try:
-            yield instance
-        finally:
-            instance.close()
+@pytest.fixture
+def matcher(matcher_on_each_store: Matcher) -> Matcher:
+    return matcher_on_each_store
 
 
 def original_as_published(tmp_path: Path) -> Path:
