@@ -7,7 +7,10 @@ UTC. At a tick a job runs when its current slot is due and this scheduler claims
 database, or one restarted, therefore run each slot once (a run that crashes is not retried within its slot:
 the next slot's run resumes from the cursors); a slot missed while no scheduler was running is
 caught up at the next tick (a digest run sends only what each subscription has not had, so catching up is
-safe). Within a tick feeds run before digests, so the morning digest includes the morning's notices.
+safe). Within a tick feeds run before digests, so the morning digest includes the morning's notices. After
+the digests, the suggested codes kept for firms-for (``CodeSuggestions.refresh_kept``) are computed again for
+the firms whose codes an earlier index build gave: feeds rebuild the index through the day, and firms-for's
+first stage reads those codes for every firm.
 
 A feed that fails is recorded against the feed (``matcher feeds list``, ``/health/ready``) and does not stop
 the others or the digests; a digest run refused because another holds the digest lock is logged and retried
@@ -60,6 +63,7 @@ class Tick:
 
     feeds: list[str] = field(default_factory=list)
     digest: str | None = None
+    refreshed: int | None = None  # firms whose kept suggested codes were computed again (after the digests)
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -68,6 +72,8 @@ class Tick:
             parts.append("feeds: " + "; ".join(self.feeds))
         if self.digest:
             parts.append(f"digests: {self.digest}")
+        if self.refreshed is not None:
+            parts.append(f"suggested codes refreshed for {self.refreshed} firm(s)")
         parts.extend(f"error: {e}" for e in self.errors)
         return " | ".join(parts) or "nothing due"
 
@@ -96,6 +102,10 @@ class Scheduler:
         digest = self.plan.digest_slot(now)
         if digest is not None and self.matcher.claim_slot("digest", digest):
             done.digest = self._digests()
+            try:
+                done.refreshed = self.matcher.refresh_kept_suggestions()
+            except MatcherError as exc:
+                done.errors.append(f"suggested codes: {exc}")
         log.info("schedule tick at %s: %s", now.isoformat(timespec="seconds"), done.line())
         return done
 

@@ -14,7 +14,7 @@ from matcher.feeds.http import HttpPolicy, PoliteClient
 from matcher.feeds.runner import FeedRunner
 from matcher.pipeline import Matcher
 from matcher.schedule import Plan, Scheduler
-from matcher.schema import Tender
+from matcher.schema import FirmProfile, Tender
 from matcher.services.feeds import validated_spec
 from matcher.store.feeds import FeedSpec
 
@@ -86,3 +86,26 @@ def test_plan_slots() -> None:
     assert plan.feeds_slot(datetime(2026, 12, 2, 10, 15, tzinfo=UTC)) == "2026-12-02T09:00:00+00:00"
     assert plan.digest_slot(datetime(2026, 12, 2, 7, 29, tzinfo=UTC)) is None
     assert plan.digest_slot(datetime(2026, 12, 2, 7, 30, tzinfo=UTC)) == "2026-12-02T07:30:00+00:00"
+
+
+def test_after_the_digests_the_firms_kept_codes_follow_the_index_build(matcher: Matcher, tmp_path: Path) -> None:
+    """Feeds rebuild the index through the day; firms-for's first stage reads each firm's suggested codes as kept
+    in the store, so the morning tick computes again those an earlier build gave (and no others)."""
+    matcher.add_feed(validated_spec("roads", "ocds", url="https://roads.example/api"), actor="test")
+    matcher.upsert_tenders([Tender(tender_id="test:2", source="test", title="Supply of water meters",
+                                   codes=["CPV:38421100"])])
+    matcher.upsert_firms([FirmProfile(firm_id="kr", name="KR", description="계량기 제조", keywords=["수도 계량기"])])
+    matcher.build_index()
+    matcher.suggestions.kept_for_ranking(matcher.recommender.catalog.all_firms())
+    kept = matcher.recommender.catalog.kept_suggestions
+    first = kept()["kr"].build_id
+    clock = Clock(datetime(2026, 12, 2, 6, 0, 30, tzinfo=UTC))
+    morning = scheduler(matcher, clock, tmp_path).tick()
+    assert morning.feeds == ["roads: ok, 1 pages, 1 new, 0 updated, 0 unchanged, 0 rejected"]
+    assert morning.refreshed == 1 and kept()["kr"].build_id != first  # the feed's notice rebuilt the index
+    assert kept()["kr"].build_id == matcher.current_index().build_id
+    assert "suggested codes refreshed for 1 firm(s)" in morning.line()
+    clock.at = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    assert scheduler(matcher, clock, tmp_path).tick().refreshed is None  # once a day, with the digests
+    clock.at = datetime(2026, 12, 3, 6, 1, tzinfo=UTC)
+    assert scheduler(matcher, clock, tmp_path).tick().refreshed == 0  # nothing changed the build since
