@@ -94,7 +94,13 @@ class Matcher:
         return self.catalog.delete_tenders(ids, sync)
 
     def ingest_firms(self, paths: Sequence[Path]) -> IngestResult:
-        return self.catalog.ingest_firms(paths)
+        """Load firm files (the CLI's ``ingest firms``, the API's upload), then keep the suggested codes of the
+        new and changed firms, so that firms-for's first stage does not compute a bulk import's at a call (49 s
+        for 10,214 firms, benchmark part 8)."""
+        result = self.catalog.ingest_firms(paths)
+        if result.report.new or result.report.updated:
+            self.suggestions.kept_for_ranking(self.catalog.all_firms())
+        return result
 
     def upsert_firms(self, items: Sequence[FirmProfile]) -> IngestReport:
         return self.catalog.upsert_firms(items)

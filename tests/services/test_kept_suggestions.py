@@ -152,3 +152,16 @@ def test_firms_for_keeps_the_korean_firm_its_first_stage_would_have_missed(
     (first,) = stocked.firms_for("w2", k=1)
     assert first.firm_id == "kr"
     assert any(r.kind == "code_match" and r.params.get("keyword") == "수도 계량기" for r in first.reasons.reasons)
+
+
+def test_a_bulk_import_keeps_its_firms_codes(stocked: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A firms file (the CLI's ``ingest firms``, the API's upload) leaves its firms ready for the first stage: a
+    register of 10,000 imported at once would otherwise have its codes computed in an officer's first call."""
+    from tests.conftest import FIXTURES
+
+    computed = _counting(monkeypatch)
+    report = stocked.ingest_firms([FIXTURES / "firms" / "firms.json"]).report
+    assert report.new == 1 and "kr-cryo-01" in stocked.suggestions.catalog.kept_suggestions()
+    assert sorted(computed) == ["hoses", "kr", "kr-cryo-01", "xr"]  # none were kept yet
+    computed.clear()
+    assert stocked.ingest_firms([FIXTURES / "firms" / "firms.json"]).report.unchanged == 1 and computed == []
