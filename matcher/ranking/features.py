@@ -304,15 +304,13 @@ def lexical_scores(
 
 def lexical_one_notice(
     firms: Sequence[FirmProfile], batch: CandidateBatch, lexical: LexicalModel,
-    inferred: Sequence[Sequence[tuple[str, float]]] | None = None,
+    inferred: Sequence[Sequence[tuple[str, float]]],
 ) -> np.ndarray:
-    """``lexical_scores`` of many firms (with each one's ``inferred`` codes, when given) against a batch of one
-    notice, in one product: firms-for's first stage meets every firm, and one sparse product per firm cost 0.3 ms
-    of overhead."""
+    """``lexical_scores`` of many firms, each with its ``inferred`` codes, against a batch of one notice, in one
+    product: firms-for's first stage meets every firm, and one sparse product per firm cost 0.3 ms of overhead."""
     if batch.doc_matrix is None:
         return np.zeros(len(firms))
-    codes = inferred if inferred is not None else [()] * len(firms)
-    queries = lexical.transform_queries([query_text(firm, c) for firm, c in zip(firms, codes, strict=True)])
+    queries = lexical.transform_queries([query_text(firm, c) for firm, c in zip(firms, inferred, strict=True)])
     return np.asarray((queries @ batch.doc_matrix[0].T).toarray()).ravel().clip(0.0, 1.0).astype(np.float64)
 
 

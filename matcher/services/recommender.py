@@ -61,7 +61,7 @@ def first_stage(
     lexical = loaded.lexical
     batch = prepare_candidates([tender], lexical)
     codes = inferred if inferred is not None else [()] * len(firms)
-    words = lexical_one_notice(firms, batch, lexical, inferred)
+    words = lexical_one_notice(firms, batch, lexical, codes)
     features = np.vstack([signal_matrix(f, batch, [float(d)], lexical, inferred=c, lexical_column=words[i : i + 1])
                           for i, (f, d, c) in enumerate(zip(firms, dense, codes, strict=True))])
     guards = np.array([term_guards(f, batch, lexical)[0].multiplier for f in firms], dtype=np.float64)
