@@ -31,7 +31,7 @@ from matcher.config import EncoderName
 from matcher.evaluate.judged import load_judged
 from matcher.pipeline import Matcher
 from matcher.search.code_inference import SUGGESTION_CACHE_SIZE
-from matcher.services import recommender
+from matcher.services import code_suggestions
 
 COMMAND = ".venv/bin/python -m benchmarks --only firms"
 GOAL_S = 2.0  # the tender page waits on it
@@ -83,7 +83,7 @@ def run(smoke: bool = False) -> Part:
             raw.append(took[0])
         raw_p50 = statistics.median(raw)
         part.add(Row(
-            f"firms for a tender among {len(firms):,} firms (first stage, {recommender.FIRMS_FOR_DEPTH} in full)",
+            f"firms for a tender among {len(firms):,} firms (first stage, {code_suggestions.FIRMS_FOR_DEPTH} in full)",
             f"p50 {p50:.2f} s, p90 {p90:.2f} s ({timed} notices)",
             f"NumPy over the firms' vectors: p50 {raw_p50 * 1000:.1f} ms", raw_p50 / p50, f"p50 ≤ {GOAL_S:.0f} s",
             p50 <= GOAL_S, COMMAND))
@@ -91,13 +91,13 @@ def run(smoke: bool = False) -> Part:
         kept, full_seconds = [], []
         for tender_id in notices[timed + 1 :]:
             staged = {m.firm_id for m in matcher.firms_for(tender_id)}
-            depth = recommender.FIRMS_FOR_DEPTH
-            recommender.FIRMS_FOR_DEPTH = len(firms)  # every firm scored in full
+            depth = code_suggestions.FIRMS_FOR_DEPTH
+            code_suggestions.FIRMS_FOR_DEPTH = len(firms)  # every firm scored in full
             try:
                 with timer() as took:
                     full = [m.firm_id for m in matcher.firms_for(tender_id)]
             finally:
-                recommender.FIRMS_FOR_DEPTH = depth
+                code_suggestions.FIRMS_FOR_DEPTH = depth
             full_seconds.append(took[0])
             kept.append(len(staged & set(full)) / max(len(full), 1))
         share = float(np.mean(kept))

@@ -23,7 +23,7 @@ from matcher.search.retrieve import MatchQuery
 from matcher.services.access import AccessControl
 from matcher.services.awards import AwardHistory
 from matcher.services.catalog import Catalog, IngestResult
-from matcher.services.code_suggestions import CodeSuggestion, CodeSuggestions
+from matcher.services.code_suggestions import CodeSuggestion, CodeSuggestions, KeptRefresh
 from matcher.services.engine import Engine
 from matcher.services.feeds import Feeds
 from matcher.services.notice_search import NoticeHit, NoticeSearch
@@ -95,11 +95,11 @@ class Matcher:
 
     def ingest_firms(self, paths: Sequence[Path]) -> IngestResult:
         """Load firm files (the CLI's ``ingest firms``, the API's upload), then keep the suggested codes of the
-        new and changed firms, so that firms-for's first stage does not compute a bulk import's at a call (49 s
-        for 10,214 firms, benchmark part 8)."""
+        new and changed firms when the register is above ``FIRMS_FOR_DEPTH``, so that firms-for's first stage
+        does not compute a bulk import's at a call (49 s for 10,214 firms, benchmark part 8)."""
         result = self.catalog.ingest_firms(paths)
         if result.report.new or result.report.updated:
-            self.suggestions.kept_for_ranking(self.catalog.all_firms())
+            self.suggestions.keep_new()
         return result
 
     def upsert_firms(self, items: Sequence[FirmProfile]) -> IngestReport:
@@ -150,7 +150,7 @@ class Matcher:
     def inferred_codes(self, firm: FirmProfile) -> list[tuple[str, float]]:
         return self.suggestions.for_ranking(firm)
 
-    def refresh_kept_suggestions(self) -> int:
+    def refresh_kept_suggestions(self) -> KeptRefresh:
         return self.suggestions.refresh_kept()
 
     # ------------------------------------------------------------------ recommendations

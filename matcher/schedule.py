@@ -10,7 +10,8 @@ caught up at the next tick (a digest run sends only what each subscription has n
 safe). Within a tick feeds run before digests, so the morning digest includes the morning's notices. After
 the digests, the suggested codes kept for firms-for (``CodeSuggestions.refresh_kept``) are computed again for
 the firms whose codes an earlier index build gave: feeds rebuild the index through the day, and firms-for's
-first stage reads those codes for every firm.
+first stage reads those codes for every firm of a register above the 200 it scores in full (a smaller register
+keeps none).
 
 A feed that fails is recorded against the feed (``matcher feeds list``, ``/health/ready``) and does not stop
 the others or the digests; a digest run refused because another holds the digest lock is logged and retried
@@ -32,6 +33,7 @@ from matcher.digest.workers import default_workers
 from matcher.errors import MatcherError
 from matcher.feeds.runner import FeedRunner
 from matcher.pipeline import Matcher
+from matcher.services.code_suggestions import KeptRefresh
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,7 @@ class Tick:
 
     feeds: list[str] = field(default_factory=list)
     digest: str | None = None
-    refreshed: int | None = None  # firms whose kept suggested codes were computed again (after the digests)
+    kept: KeptRefresh | None = None  # the firms' kept suggested codes computed again (after the digests)
     errors: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -72,8 +74,8 @@ class Tick:
             parts.append("feeds: " + "; ".join(self.feeds))
         if self.digest:
             parts.append(f"digests: {self.digest}")
-        if self.refreshed is not None:
-            parts.append(f"suggested codes refreshed for {self.refreshed} firm(s)")
+        if self.kept is not None:
+            parts.append(self.kept.line())
         parts.extend(f"error: {e}" for e in self.errors)
         return " | ".join(parts) or "nothing due"
 
@@ -103,7 +105,7 @@ class Scheduler:
         if digest is not None and self.matcher.claim_slot("digest", digest):
             done.digest = self._digests()
             try:
-                done.refreshed = self.matcher.refresh_kept_suggestions()
+                done.kept = self.matcher.refresh_kept_suggestions()
             except MatcherError as exc:
                 done.errors.append(f"suggested codes: {exc}")
         log.info("schedule tick at %s: %s", now.isoformat(timespec="seconds"), done.line())

@@ -37,7 +37,7 @@ from matcher.config import Settings
 from matcher.evaluate.judged import load_judged
 from matcher.pipeline import Matcher
 from matcher.ranking.korean_labels import HANGUL_RUN
-from matcher.services import recommender
+from matcher.services import code_suggestions, recommender
 
 EVALUATION = Path(__file__).resolve().parents[1] / "evaluation"
 #: The judged files whose profiles the trees never trained on (with the reported half of judged.json).
@@ -91,7 +91,7 @@ def main() -> None:
         matcher.upsert_firms(extra)
     firms = len(matcher.recommender.catalog.all_firms(None))
     depth = args.depth or firms
-    recommender.FIRMS_FOR_DEPTH = depth
+    code_suggestions.FIRMS_FOR_DEPTH = depth
     sample = sorted(relevant)
     random.Random(0).shuffle(sample)
     sample = sample[: args.notices]

@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from matcher.config import Settings
 from matcher.digest.send import OutboxSender, Sender
 from matcher.feeds.base import Connector, Page
@@ -15,6 +17,7 @@ from matcher.feeds.runner import FeedRunner
 from matcher.pipeline import Matcher
 from matcher.schedule import Plan, Scheduler
 from matcher.schema import FirmProfile, Tender
+from matcher.services import code_suggestions
 from matcher.services.feeds import validated_spec
 from matcher.store.feeds import FeedSpec
 
@@ -88,9 +91,12 @@ def test_plan_slots() -> None:
     assert plan.digest_slot(datetime(2026, 12, 2, 7, 30, tzinfo=UTC)) == "2026-12-02T07:30:00+00:00"
 
 
-def test_after_the_digests_the_firms_kept_codes_follow_the_index_build(matcher: Matcher, tmp_path: Path) -> None:
+def test_after_the_digests_the_firms_kept_codes_follow_the_index_build(
+    matcher: Matcher, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Feeds rebuild the index through the day; firms-for's first stage reads each firm's suggested codes as kept
     in the store, so the morning tick computes again those an earlier build gave (and no others)."""
+    monkeypatch.setattr(code_suggestions, "FIRMS_FOR_DEPTH", 0)  # a register above firms-for's full scoring
     matcher.add_feed(validated_spec("roads", "ocds", url="https://roads.example/api"), actor="test")
     matcher.upsert_tenders([Tender(tender_id="test:2", source="test", title="Supply of water meters",
                                    codes=["CPV:38421100"])])
@@ -102,10 +108,22 @@ def test_after_the_digests_the_firms_kept_codes_follow_the_index_build(matcher: 
     clock = Clock(datetime(2026, 12, 2, 6, 0, 30, tzinfo=UTC))
     morning = scheduler(matcher, clock, tmp_path).tick()
     assert morning.feeds == ["roads: ok, 1 pages, 1 new, 0 updated, 0 unchanged, 0 rejected"]
-    assert morning.refreshed == 1 and kept()["kr"].build_id != first  # the feed's notice rebuilt the index
-    assert kept()["kr"].build_id == matcher.current_index().build_id
-    assert "suggested codes refreshed for 1 firm(s)" in morning.line()
+    assert morning.kept is not None and morning.kept.refreshed == 1  # the feed's notice rebuilt the index
+    assert kept()["kr"].build_id != first and kept()["kr"].build_id == matcher.current_index().build_id
+    assert "suggested codes kept for firms-for: 1 of 1 firm(s) refreshed" in morning.line()
     clock.at = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-    assert scheduler(matcher, clock, tmp_path).tick().refreshed is None  # once a day, with the digests
+    assert scheduler(matcher, clock, tmp_path).tick().kept is None  # once a day, with the digests
     clock.at = datetime(2026, 12, 3, 6, 1, tzinfo=UTC)
-    assert scheduler(matcher, clock, tmp_path).tick().refreshed == 0  # nothing changed the build since
+    again = scheduler(matcher, clock, tmp_path).tick().kept
+    assert again is not None and again.refreshed == 0  # nothing changed the build since
+
+
+def test_a_register_firms_for_scores_in_full_keeps_no_codes(matcher: Matcher, tmp_path: Path) -> None:
+    """Up to ``FIRMS_FOR_DEPTH`` firms, firms-for scores every firm in full and no first stage reads kept codes:
+    the morning tick computes none (nor loads the encoder to do so) and says why."""
+    matcher.upsert_firms([FirmProfile(firm_id="kr", name="KR", description="계량기 제조", keywords=["수도 계량기"])])
+    morning = scheduler(matcher, Clock(datetime(2026, 12, 2, 6, 0, 30, tzinfo=UTC)), tmp_path).tick()
+    assert morning.kept is not None and (morning.kept.firms, morning.kept.refreshed) == (1, 0)
+    assert "suggested codes not kept: 1 firm(s), firms-for scores up to 200 in full" in morning.line()
+    assert matcher.recommender.catalog.kept_suggestions() == {}
+    assert "embedder" not in vars(matcher.recommender.engine)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from pydantic import Field, ValidationError, computed_field
 
@@ -50,6 +51,32 @@ SCHEME_CACHE_SIZE = 4
 DECLINE_AFTER_REJECTIONS = 2
 #: Firms whose kept codes one transaction writes when ``refresh_kept`` refreshes every firm's.
 KEEP_BATCH = 500
+#: Firms-for scores at most this many firms (or k) as their own lists would (``Recommender.firms_for``): the
+#: first that a first stage ranks on description, confirmed codes and the suggested codes kept in the store
+#: (benchmark part 8: a call takes 1.7 s over 10,214 firms; computing every firm's suggestions at each call
+#: would take 49 s). On the judged sets (214 firms, scripts/measure_firms_for.py --depth), held-out MRR 0.696
+#: with every firm scored, 0.693 with the first 100, 0.669 with the first 50 (evaluation/RESULTS.md, "Firms
+#: for a tender"). A register this size or smaller is scored in full, so codes are kept ahead of a call (index
+#: build, morning tick, a firms file) only for a register above it: below, nothing would read them.
+FIRMS_FOR_DEPTH = 200
+
+
+@dataclass(frozen=True)
+class KeptRefresh:
+    """What ``refresh_kept`` did: how many firms the register holds, and whose kept codes it computed again."""
+
+    firms: int
+    refreshed: int
+
+    @property
+    def needed(self) -> bool:
+        return self.firms > FIRMS_FOR_DEPTH
+
+    def line(self) -> str:
+        if not self.needed:
+            return (f"suggested codes not kept: {self.firms} firm(s), firms-for scores up to {FIRMS_FOR_DEPTH} "
+                    "in full")
+        return f"suggested codes kept for firms-for: {self.refreshed} of {self.firms} firm(s) refreshed"
 
 
 class CodeSuggestion(SuggestedCode):
@@ -238,15 +265,26 @@ class CodeSuggestions:
         self.catalog.keep_suggestions(fresh)
         return fresh
 
-    def refresh_kept(self) -> int:
-        """Compute again every stored firm's kept codes that an earlier index build gave (after a build); how
-        many firms were refreshed."""
+    def keep_new(self) -> None:
+        """Keep the codes of the firms that have none kept (new, changed, or kept before any index), when the
+        register is above ``FIRMS_FOR_DEPTH`` (after a firms file: a register of 10,000 imported at once would
+        otherwise have them computed in an officer's first firms-for call)."""
+        firms = self.catalog.all_firms()
+        if len(firms) > FIRMS_FOR_DEPTH:
+            self.kept_for_ranking(firms)
+
+    def refresh_kept(self) -> KeptRefresh:
+        """Compute again every stored firm's kept codes that an earlier index build gave (after a build), when the
+        register is above ``FIRMS_FOR_DEPTH``."""
+        firms = self.catalog.all_firms()
+        if len(firms) <= FIRMS_FOR_DEPTH:
+            return KeptRefresh(len(firms), 0)
         build = self._build()
         kept = self.catalog.kept_suggestions()
-        stale = [f for f in self.catalog.all_firms() if (k := kept.get(f.firm_id)) is None or k.build_id != build]
+        stale = [f for f in firms if (k := kept.get(f.firm_id)) is None or k.build_id != build]
         for start in range(0, len(stale), KEEP_BATCH):
             self.keep_for_ranking(stale[start : start + KEEP_BATCH])
-        return len(stale)
+        return KeptRefresh(len(firms), len(stale))
 
     def _build(self) -> str | None:
         try:

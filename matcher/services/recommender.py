@@ -31,6 +31,7 @@ from matcher.search.index_sync import LoadedIndex, indexed_hash
 from matcher.search.open_now import OpenNow
 from matcher.search.retrieve import MatchQuery, collapse_duplicates, passes, restricts_to_open, retrieve_many
 from matcher.search.vector_index import Subset
+from matcher.services import code_suggestions
 from matcher.services.awards import AwardHistory
 from matcher.services.catalog import Catalog
 from matcher.services.code_suggestions import CodeSuggestions
@@ -40,12 +41,6 @@ from matcher.store.shortlists import Status
 
 #: Notices fetched by the firm's codes beside the vector search's candidates (``_with_code_candidates``).
 CODE_CANDIDATES = 200
-#: Firms-for scores at most this many firms (or k) as their own lists would: the first that a first stage
-#: ranks on description, confirmed codes and the suggested codes kept in the store (benchmark part 8: a call
-#: takes 1.7 s over 10,214 firms; computing every firm's suggestions at each call would take 49 s). On
-#: the judged sets (214 firms, scripts/measure_firms_for.py --depth), held-out MRR 0.696 with every firm
-#: scored, 0.693 with the first 100, 0.669 with the first 50 (evaluation/RESULTS.md, "Firms for a tender").
-FIRMS_FOR_DEPTH = 200
 
 Candidates = list[tuple[Tender, float]]  # (tender, dense similarity to the firm)
 
@@ -339,7 +334,7 @@ class Recommender:
         loaded = self.engine.index.current()
         tender_vector = self.engine.embedder.encode_documents([tender.text()])[0]
         dense = self.engine.embedder.encode_queries([f.text() for f in firms]) @ tender_vector
-        depth = max(FIRMS_FOR_DEPTH, k)
+        depth = max(code_suggestions.FIRMS_FOR_DEPTH, k)  # read at the call: one setting for both
         if len(firms) > depth:
             codes = self.suggestions.kept_for_ranking(firms)
             kept = first_stage(firms, tender, dense, loaded, self.scorer, codes)[:depth]

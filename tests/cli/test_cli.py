@@ -50,9 +50,8 @@ def test_ingest_index_recommend_round_trip(home: Path) -> None:
     assert run("ingest", "firms", str(FIRMS))[0] == 0
     code, out, _ = run("index", "build")
     assert code == 0 and "6 vectors, flat index, encoder fake@1" in out
-    # the fixture's one valid firm (the other has a field no profile holds)
-    assert "suggested codes kept for firms-for: 1 firm(s) refreshed" in out
-    assert "firms-for: 0 firm(s) refreshed" in run("index", "build")[1]  # all kept under this build
+    # the fixture's one valid firm (the other has a field no profile holds), scored in full by firms-for
+    assert "suggested codes not kept: 1 firm(s), firms-for scores up to 200 in full" in out
     firm_id = json.loads(FIRMS.read_text())[0]["firm_id"]
     code, out, _ = run("recommend", firm_id, "--include-closed", "--json", "--k", "3")
     assert code == 0

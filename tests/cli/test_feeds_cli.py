@@ -86,7 +86,7 @@ def test_schedule_once_runs_the_due_jobs(home: Path, tmp_path: Path) -> None:
     code, out, _ = run("schedule", "--once", "--outbox", str(tmp_path / "outbox"), "--digest-at", "00:00")
     assert code == 0
     assert out == ("feeds: no feeds configured | digests: 0 subscriptions due, sent 0, skipped 0 empty, 0 failed | "
-                   "suggested codes refreshed for 0 firm(s)\n")
+                   "suggested codes not kept: 0 firm(s), firms-for scores up to 200 in full\n")
     # The same hour and day again: both slots are taken (by this or any other scheduler on the database).
     assert run("schedule", "--once", "--outbox", str(tmp_path / "outbox"), "--digest-at", "00:00")[1] == "nothing due\n"
     code, _, err = run("schedule", "--once", "--digest-at", "25:00")

@@ -693,7 +693,7 @@ def test_firms_for_gives_each_firm_the_match_its_own_list_holds(stocked: Matcher
 
 
 def test_firms_for_scores_in_full_only_the_first_stages_best(stocked: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
-    from matcher.services import recommender
+    from matcher.services import code_suggestions, recommender
 
     stocked.upsert_firms([
         FirmProfile(firm_id="kr", name="KR", description="계량기 제조", keywords=["수도 계량기"]),
@@ -708,7 +708,7 @@ def test_firms_for_scores_in_full_only_the_first_stages_best(stocked: Matcher, m
         scored.append(firm.firm_id)
         return score_tenders(self, firm, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(recommender, "FIRMS_FOR_DEPTH", 1)
+    monkeypatch.setattr(code_suggestions, "FIRMS_FOR_DEPTH", 1)
     monkeypatch.setattr(recommender.Recommender, "_score_tenders", spy)
     (first,) = stocked.firms_for("w2", k=1)
     assert scored == ["kr"] and first.firm_id == "kr" and first.score == full["kr"].score

@@ -13,8 +13,8 @@ from matcher.pipeline import Matcher
 from matcher.ranking.fusion import fuse_matrix, order
 from matcher.ranking.signals import score_candidates
 from matcher.schema import FirmProfile, Tender
-from matcher.services import recommender
-from matcher.services.code_suggestions import CodeSuggestions
+from matcher.services import code_suggestions, recommender
+from matcher.services.code_suggestions import CodeSuggestions, KeptRefresh
 from matcher.store import firm_suggestions
 from matcher.store.firm_suggestions import KeptSuggestions
 
@@ -97,15 +97,18 @@ def test_codes_kept_before_any_index_are_computed_again_once_one_exists(matcher_
     assert suggestions.catalog.kept_suggestions()["kr"].build_id == matcher.current_index().build_id
 
 
-def test_refresh_recomputes_codes_of_another_build_and_drops_deleted_firms(stocked: Matcher) -> None:
+def test_refresh_recomputes_codes_of_another_build_and_drops_deleted_firms(
+    stocked: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(code_suggestions, "FIRMS_FOR_DEPTH", 2)  # three firms: above it
     suggestions = stocked.suggestions
     catalog = suggestions.catalog
-    assert suggestions.refresh_kept() == 3  # none kept yet
-    assert suggestions.refresh_kept() == 0  # all under this build
+    assert suggestions.refresh_kept() == KeptRefresh(firms=3, refreshed=3)  # none kept yet
+    assert suggestions.refresh_kept().line() == "suggested codes kept for firms-for: 0 of 3 firm(s) refreshed"
     with catalog.db.begin() as conn:
         conn.execute(update(firm_suggestions.firm_suggestions).where(firm_suggestions.firm_suggestions.c.firm_id
                                                                      == "xr").values(build_id="an old build"))
-    assert suggestions.refresh_kept() == 1
+    assert suggestions.refresh_kept().refreshed == 1
     assert catalog.kept_suggestions()["xr"].build_id == stocked.current_index().build_id
     with catalog.db.begin() as conn:
         catalog.firms.delete(conn, "xr")
@@ -148,7 +151,7 @@ def test_first_stage_with_kept_codes_orders_firms_as_their_own_signals_do(stocke
 def test_firms_for_keeps_the_korean_firm_its_first_stage_would_have_missed(
     stocked: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(recommender, "FIRMS_FOR_DEPTH", 1)
+    monkeypatch.setattr(code_suggestions, "FIRMS_FOR_DEPTH", 1)
     (first,) = stocked.firms_for("w2", k=1)
     assert first.firm_id == "kr"
     assert any(r.kind == "code_match" and r.params.get("keyword") == "수도 계량기" for r in first.reasons.reasons)
@@ -159,9 +162,28 @@ def test_a_bulk_import_keeps_its_firms_codes(stocked: Matcher, monkeypatch: pyte
     register of 10,000 imported at once would otherwise have its codes computed in an officer's first call."""
     from tests.conftest import FIXTURES
 
+    monkeypatch.setattr(code_suggestions, "FIRMS_FOR_DEPTH", 3)  # four firms once the file is in
     computed = _counting(monkeypatch)
     report = stocked.ingest_firms([FIXTURES / "firms" / "firms.json"]).report
     assert report.new == 1 and "kr-cryo-01" in stocked.suggestions.catalog.kept_suggestions()
     assert sorted(computed) == ["hoses", "kr", "kr-cryo-01", "xr"]  # none were kept yet
     computed.clear()
     assert stocked.ingest_firms([FIXTURES / "firms" / "firms.json"]).report.unchanged == 1 and computed == []
+
+
+def test_a_register_scored_in_full_keeps_no_codes(
+    matcher_on_each_store: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Up to ``FIRMS_FOR_DEPTH`` firms (200), firms-for scores every firm in full and reads no kept codes: a firms
+    file, ``index build`` and the morning tick keep none, and a firms file loads no encoder (the API upload's
+    child process answers as soon as the firms are stored)."""
+    from tests.conftest import FIXTURES
+
+    matcher = matcher_on_each_store
+    computed = _counting(monkeypatch)
+    assert matcher.ingest_firms([FIXTURES / "firms" / "firms.json"]).report.new == 1
+    assert computed == [] and "embedder" not in vars(matcher.recommender.engine)
+    matcher.build_index()
+    assert matcher.refresh_kept_suggestions().line() == (
+        "suggested codes not kept: 1 firm(s), firms-for scores up to 200 in full")
+    assert computed == [] and matcher.suggestions.catalog.kept_suggestions() == {}
