@@ -30,7 +30,6 @@ from benchmarks.report import ROOT, Part, Row, percentile, timer
 from matcher.config import EncoderName
 from matcher.evaluate.judged import load_judged
 from matcher.pipeline import Matcher
-from matcher.search.code_inference import SUGGESTION_CACHE_SIZE
 from matcher.services import code_suggestions
 
 COMMAND = ".venv/bin/python -m benchmarks --only firms"
@@ -108,15 +107,13 @@ def run(smoke: bool = False) -> Part:
             statistics.median(full_seconds) / p50, f"≥ {GOAL_KEPT:.0%}", share >= GOAL_KEPT, COMMAND))
         part.note(f"store: {n_tenders:,} notices, {n_firms:,} generated firms and {judged} judged profiles; the first "
                   f"call after opening the store took {cold[0]:.1f} s (every firm parsed and embedded once, kept "
-                  "until a write to firms); a firm scored in full has its code suggestions computed unless they "
-                  f"are among the last {SUGGESTION_CACHE_SIZE:,} firms' kept in memory")
+                  "until a write to firms); a firm scored in full reads its suggestions (codes, keywords' "
+                  "translations, best confidence) from the rows kept under the current index build")
         part.note("the goals are this part's own, not the issue's: the tender page and the officer's API call wait "
                   "on this call, and the first stage must not cost the firms a full scoring would show")
         part.note(f"{n_firms:,} of the {len(firms):,} firms are generated (English, with codes); how often the judged "
                   "profiles (half Korean, most without codes) reach the first stage's places among these firms is "
                   "measured by scripts/measure_firms_for.py --depth 200 --extra-firms 10000 (evaluation/RESULTS.md, "
                   "\"Firms for a tender\")")
-        part.note(f"scoring every firm in full computes, at each notice, the suggestions of the firms beyond the "
-                  f"{SUGGESTION_CACHE_SIZE:,} kept")
         matcher.close()
     return part

@@ -53,7 +53,7 @@ DECLINE_AFTER_REJECTIONS = 2
 KEEP_BATCH = 500
 #: Firms-for scores at most this many firms (or k) as their own lists would (``Recommender.firms_for``): the
 #: first that a first stage ranks on description, confirmed codes and the suggested codes kept in the store
-#: (benchmark part 8: a call takes 1.7 s over 10,214 firms; computing every firm's suggestions at each call
+#: (benchmark part 8: a call takes 1.4 s over 10,214 firms; computing every firm's suggestions at each call
 #: would take 49 s). On the judged sets (214 firms, scripts/measure_firms_for.py --depth), held-out MRR 0.696
 #: with every firm scored, 0.693 with the first 100, 0.669 with the first 50 (evaluation/RESULTS.md, "Firms
 #: for a tender"). A register this size or smaller is scored in full, so codes are kept ahead of a call (index
@@ -259,11 +259,31 @@ class CodeSuggestions:
         return [list(kept[f.firm_id].codes) for f in firms]
 
     def keep_for_ranking(self, firms: Sequence[FirmProfile]) -> dict[str, KeptSuggestions]:
-        """Compute these firms' ``for_ranking`` codes under the current index build and keep them in the store."""
+        """Compute these firms' ``for_ranking`` codes (with their keywords' translations and best confidence)
+        under the current index build and keep them in the store."""
         build = self._build()
-        fresh = {f.firm_id: KeptSuggestions(f.content_hash(), build, tuple(self.for_ranking(f))) for f in firms}
+        fresh = {f.firm_id: self._computed(f, build) for f in firms}
         self.catalog.keep_suggestions(fresh)
         return fresh
+
+    def for_scoring(self, firms: Sequence[FirmProfile]) -> list[KeptSuggestions]:
+        """What scoring each firm's list reads of its suggestions (``for_ranking``, ``translated_keywords``,
+        ``best_confidence``): as kept when kept under the current index build for the profile as it is,
+        otherwise computed (not kept: the index build and the morning tick keep them). Firms-for scores up to
+        200 firms of a register in full, most beyond the 1,024 whose suggestions a process remembers; reading
+        theirs cut a call over 10,214 firms from p50 1.72 s / p90 2.08 s to 1.37 s / 1.65 s (benchmark part 8)."""
+        build = self._build()
+        kept = self.catalog.kept_suggestions([f.firm_id for f in firms])
+        out = []
+        for firm in firms:
+            row = kept.get(firm.firm_id)
+            usable = row is not None and build is not None and row.build_id == build and row.keywords is not None
+            out.append(row if usable and row is not None else self._computed(firm, build))
+        return out
+
+    def _computed(self, firm: FirmProfile, build: str | None) -> KeptSuggestions:
+        return KeptSuggestions(firm.content_hash(), build, tuple(self.for_ranking(firm)),
+                               tuple(self.translated_keywords(firm).items()), self.best_confidence(firm))
 
     def keep_new(self) -> None:
         """Keep the codes of the firms that have none kept (new, changed, or kept before any index), when the
@@ -274,14 +294,15 @@ class CodeSuggestions:
             self.kept_for_ranking(firms)
 
     def refresh_kept(self) -> KeptRefresh:
-        """Compute again every stored firm's kept codes that an earlier index build gave (after a build), when the
-        register is above ``FIRMS_FOR_DEPTH``."""
+        """Compute again every stored firm's kept codes that an earlier index build gave (after a build), or that a
+        row of the first format holds without keywords, when the register is above ``FIRMS_FOR_DEPTH``."""
         firms = self.catalog.all_firms()
         if len(firms) <= FIRMS_FOR_DEPTH:
             return KeptRefresh(len(firms), 0)
         build = self._build()
         kept = self.catalog.kept_suggestions()
-        stale = [f for f in firms if (k := kept.get(f.firm_id)) is None or k.build_id != build]
+        stale = [f for f in firms
+                 if (k := kept.get(f.firm_id)) is None or k.build_id != build or k.keywords is None]
         for start in range(0, len(stale), KEEP_BATCH):
             self.keep_for_ranking(stale[start : start + KEEP_BATCH])
         return KeptRefresh(len(firms), len(stale))

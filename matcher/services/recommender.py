@@ -253,9 +253,11 @@ class Recommender:
     def _score_tenders(
         self, firm: FirmProfile, candidates: Candidates, loaded: LoadedIndex, statuses: dict[str, Status],
         wins: list[Award], inferred: Sequence[tuple[str, float]], keywords: Mapping[str, str] | None = None,
+        best_confidence: float | None = None,
     ) -> Ranked:
         """Every candidate's final score for the firm, by the scorer that ranks it (the judged trees, the
-        award-history re-ranker or the weighted mean), with that scorer's weights and calibration."""
+        award-history re-ranker or the weighted mean), with that scorer's weights and calibration.
+        ``best_confidence`` is the firm's ``CodeSuggestions.best_confidence`` when already known."""
         tenders = [t for t, _ in candidates]
         extra: dict[str, Sequence[tuple[float, str]]] = {"feedback": self._feedback(tenders, statuses)}
         if wins:
@@ -268,8 +270,8 @@ class Recommender:
         judged = None if wins else self.judged_reranker
         if (judged is not None and judged.applies_to(self.settings.encoder, loaded.lexical.n_docs)
                 and isinstance(scorer, WeightedScorer)):
-            profile = ProfileView.of(firm, self.suggestions.best_confidence(firm),
-                                     Suggested.of(inferred, keywords or {}))
+            best = self.suggestions.best_confidence(firm) if best_confidence is None else best_confidence
+            profile = ProfileView.of(firm, best, Suggested.of(inferred, keywords or {}))
             scores = judged.scores(scored.matrix, scored.multipliers, tenders, profile, scorer)
             # What the trees split on, as the award-history trees report it; their scores are on their own
             # scale, which their own calibration maps.
@@ -343,9 +345,9 @@ class Recommender:
         ranked = [
             self._score_tenders(
                 firm, [(tender, float(similarity))], loaded, statuses[firm.firm_id], wins[firm.firm_id],
-                self.suggestions.for_ranking(firm), self.suggestions.translated_keywords(firm),
+                view.codes, dict(view.keywords or ()), view.best,
             )
-            for firm, similarity in zip(firms, dense, strict=True)
+            for firm, similarity, view in zip(firms, dense, self.suggestions.for_scoring(firms), strict=True)
         ]
 
         def best_first(r: Ranked) -> tuple[float, float, str]:

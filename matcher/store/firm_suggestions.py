@@ -1,6 +1,7 @@
 """Each firm's suggested codes as ranking reads them, kept so that firms-for's first stage can read them for
 every firm of a register without computing them (benchmark part 8: computing them took 49 s over 10,214 firms,
-where a firms-for call takes 1.7 s).
+where a firms-for call takes 1.4 s), and the firms it scores in full can read them with their keywords'
+translations and best confidence (``CodeSuggestions.for_scoring``).
 
 A row is derived data: it records the profile's ``content_hash`` and the index build it was computed under.
 ``read`` returns a row only while the stored profile still has that hash (a changed profile's codes are computed
@@ -30,18 +31,40 @@ firm_suggestions = Table(
     Column("firm_id", String(200), primary_key=True),
     Column("firm_hash", String(64), nullable=False),  # the profile's content_hash the codes were computed from
     Column("build_id", String(64)),  # the index build they were computed under (None: before any build)
-    Column("codes", Text, nullable=False),  # JSON [[code, weight], ...], best first
+    # JSON {"codes": [[code, weight], ...] best first, "keywords": [[code, keyword], ...], "best": confidence};
+    # a row kept before keywords were recorded holds the codes' list alone (``KeptSuggestions.from_json``)
+    Column("codes", Text, nullable=False),
     Column("computed_at", UTCDateTime, nullable=False),
 )
 
 
 @dataclass(frozen=True)
 class KeptSuggestions:
-    """A firm's ranked suggestions as kept: (code, weight) pairs, and what they were computed from."""
+    """A firm's ranked suggestions as kept: (code, weight) pairs, and what they were computed from; with what
+    the scoring of its list reads besides, the (code, keyword) translations among them and the best confidence
+    (None in a row kept before they were)."""
 
     firm_hash: str
     build_id: str | None
     codes: tuple[tuple[str, float], ...]
+    keywords: tuple[tuple[str, str], ...] | None = None
+    best: float | None = None
+
+    def to_json(self) -> str:
+        codes = [[code, weight] for code, weight in self.codes]
+        if self.keywords is None or self.best is None:
+            return json.dumps(codes)
+        return json.dumps({"codes": codes, "keywords": [list(pair) for pair in self.keywords], "best": self.best},
+                          ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, firm_hash: str, build_id: str | None, text: str) -> KeptSuggestions:
+        """A row as written: a list of codes (the first rows kept), or codes with keywords and best confidence."""
+        raw = json.loads(text)
+        if isinstance(raw, list):
+            return cls(firm_hash, build_id, tuple((str(c), float(w)) for c, w in raw))
+        return cls(firm_hash, build_id, tuple((str(c), float(w)) for c, w in raw["codes"]),
+                   tuple((str(c), str(k)) for c, k in raw["keywords"]), float(raw["best"]))
 
 
 def read(conn: Connection, firm_ids: Sequence[str] | None = None) -> dict[str, KeptSuggestions]:
@@ -53,8 +76,7 @@ def read(conn: Connection, firm_ids: Sequence[str] | None = None) -> dict[str, K
     for part in [None] if firm_ids is None else chunks(list(firm_ids)):
         rows = conn.execute(query if part is None else query.where(table.c.firm_id.in_(part)))
         for row in rows:
-            codes = tuple((str(code), float(weight)) for code, weight in json.loads(row.codes))
-            found[row.firm_id] = KeptSuggestions(row.firm_hash, row.build_id, codes)
+            found[row.firm_id] = KeptSuggestions.from_json(row.firm_hash, row.build_id, row.codes)
     return found
 
 
@@ -65,7 +87,7 @@ def write(conn: Connection, kept: Mapping[str, KeptSuggestions]) -> None:
     now = utcnow()
     for firm_id, item in kept.items():
         values = {"firm_hash": item.firm_hash, "build_id": item.build_id, "computed_at": now,
-                  "codes": json.dumps([[code, weight] for code, weight in item.codes])}
+                  "codes": item.to_json()}
         where = table.c.firm_id == firm_id
         if conn.execute(update(table).where(where).values(**values)).rowcount:
             continue

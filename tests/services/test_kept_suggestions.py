@@ -105,11 +105,13 @@ def test_refresh_recomputes_codes_of_another_build_and_drops_deleted_firms(
     catalog = suggestions.catalog
     assert suggestions.refresh_kept() == KeptRefresh(firms=3, refreshed=3)  # none kept yet
     assert suggestions.refresh_kept().line() == "suggested codes kept for firms-for: 0 of 3 firm(s) refreshed"
+    table = firm_suggestions.firm_suggestions
     with catalog.db.begin() as conn:
-        conn.execute(update(firm_suggestions.firm_suggestions).where(firm_suggestions.firm_suggestions.c.firm_id
-                                                                     == "xr").values(build_id="an old build"))
-    assert suggestions.refresh_kept().refreshed == 1
+        conn.execute(update(table).where(table.c.firm_id == "xr").values(build_id="an old build"))
+        conn.execute(update(table).where(table.c.firm_id == "kr").values(codes='[["CPV:38421100", 0.9]]'))
+    assert suggestions.refresh_kept().refreshed == 2  # another build's row, and a row of the first format
     assert catalog.kept_suggestions()["xr"].build_id == stocked.current_index().build_id
+    assert catalog.kept_suggestions()["kr"].keywords == tuple(suggestions.translated_keywords(KOREAN).items())
     with catalog.db.begin() as conn:
         catalog.firms.delete(conn, "xr")
     assert set(catalog.kept_suggestions()) == {"hoses", "kr"}  # a deleted firm's row is never read
@@ -187,3 +189,38 @@ def test_a_register_scored_in_full_keeps_no_codes(
     assert matcher.refresh_kept_suggestions().line() == (
         "suggested codes not kept: 1 firm(s), firms-for scores up to 200 in full")
     assert computed == [] and matcher.suggestions.catalog.kept_suggestions() == {}
+
+
+def test_scoring_reads_the_kept_keywords_and_confidence_under_this_build(
+    stocked: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Firms-for scores up to 200 firms in full: what their lists read of their suggestions (codes, the keywords
+    they translate, the best confidence) comes from the kept rows when kept under this build, and equals what
+    computing them gives; a row of another build, or one kept before keywords were recorded, is computed."""
+    suggestions = stocked.suggestions
+    firms = suggestions.catalog.all_firms()
+    expected = [(tuple(suggestions.for_ranking(f)), tuple(suggestions.translated_keywords(f).items()),
+                 suggestions.best_confidence(f)) for f in firms]
+    assert ("CPV:38421100", "수도 계량기") in dict(zip([f.firm_id for f in firms], expected, strict=True))["kr"][1]
+    computed = _counting(monkeypatch)
+    fresh = suggestions.for_scoring(firms)  # nothing kept: computed, and not kept by a call
+    assert [(v.codes, v.keywords, v.best) for v in fresh] == expected and len(computed) == 3
+    assert suggestions.catalog.kept_suggestions() == {}
+    suggestions.keep_for_ranking(firms)
+    computed.clear()
+    assert [(v.codes, v.keywords, v.best) for v in suggestions.for_scoring(firms)] == expected and computed == []
+    table = firm_suggestions.firm_suggestions
+    with suggestions.catalog.db.begin() as conn:
+        conn.execute(update(table).where(table.c.firm_id == "xr").values(build_id="an old build"))
+        conn.execute(update(table).where(table.c.firm_id == "kr").values(codes='[["CPV:38421100", 0.9]]'))
+    assert suggestions.catalog.kept_suggestions()["kr"].keywords is None  # a row of the first format
+    assert [(v.codes, v.keywords, v.best) for v in suggestions.for_scoring(firms)] == expected
+    assert sorted(computed) == ["kr", "xr"]
+
+
+def test_firms_for_gives_the_same_list_from_kept_rows(stocked: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = [(m.firm_id, m.score, m.fit, m.reasons) for m in stocked.firms_for("w2", k=3)]
+    stocked.suggestions.keep_for_ranking(stocked.suggestions.catalog.all_firms())
+    computed = _counting(monkeypatch)
+    assert [(m.firm_id, m.score, m.fit, m.reasons) for m in stocked.firms_for("w2", k=3)] == before
+    assert computed == []
