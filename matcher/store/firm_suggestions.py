@@ -76,7 +76,10 @@ def read(conn: Connection, firm_ids: Sequence[str] | None = None) -> dict[str, K
     for part in [None] if firm_ids is None else chunks(list(firm_ids)):
         rows = conn.execute(query if part is None else query.where(table.c.firm_id.in_(part)))
         for row in rows:
-            found[row.firm_id] = KeptSuggestions.from_json(row.firm_hash, row.build_id, row.codes)
+            try:
+                found[row.firm_id] = KeptSuggestions.from_json(row.firm_hash, row.build_id, row.codes)
+            except (ValueError, KeyError, TypeError) as exc:  # derived data: a row that does not read is computed
+                log.warning("kept suggestions of firm %s do not read (%s); they are computed again", row.firm_id, exc)
     return found
 
 

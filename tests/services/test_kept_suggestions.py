@@ -224,3 +224,17 @@ def test_firms_for_gives_the_same_list_from_kept_rows(stocked: Matcher, monkeypa
     computed = _counting(monkeypatch)
     assert [(m.firm_id, m.score, m.fit, m.reasons) for m in stocked.firms_for("w2", k=3)] == before
     assert computed == []
+
+
+@pytest.mark.parametrize("text", ["not json", "[[\"CPV:1\"]]", "{\"codes\": []}", "7", "[[\"CPV:1\", \"x\"]]"])
+def test_a_row_that_does_not_read_is_computed_again(stocked: Matcher, text: str) -> None:
+    """Kept codes are derived data: a row spoilt by hand or by a bad write is read as missing, never an error."""
+    suggestions = stocked.suggestions
+    firms = suggestions.catalog.all_firms()
+    expected = suggestions.kept_for_ranking(firms)
+    table = firm_suggestions.firm_suggestions
+    with suggestions.catalog.db.begin() as conn:
+        conn.execute(update(table).where(table.c.firm_id == "kr").values(codes=text))
+    assert "kr" not in suggestions.catalog.kept_suggestions()
+    assert suggestions.kept_for_ranking(firms) == expected  # computed and kept again
+    assert "kr" in suggestions.catalog.kept_suggestions()
