@@ -274,12 +274,8 @@ class CodeSuggestions:
         theirs cut a call over 10,214 firms from p50 1.72 s / p90 2.08 s to 1.37 s / 1.65 s (benchmark part 8)."""
         build = self._build()
         kept = self.catalog.kept_suggestions([f.firm_id for f in firms])
-        out = []
-        for firm in firms:
-            row = kept.get(firm.firm_id)
-            usable = row is not None and build is not None and row.build_id == build and row.keywords is not None
-            out.append(row if usable and row is not None else self._computed(firm, build))
-        return out
+        return [row if (row := kept.get(f.firm_id)) is not None and row.current(build) else self._computed(f, build)
+                for f in firms]
 
     def _computed(self, firm: FirmProfile, build: str | None) -> KeptSuggestions:
         return KeptSuggestions(firm.content_hash(), build, tuple(self.for_ranking(firm)),
@@ -301,8 +297,7 @@ class CodeSuggestions:
             return KeptRefresh(len(firms), 0)
         build = self._build()
         kept = self.catalog.kept_suggestions()
-        stale = [f for f in firms
-                 if (k := kept.get(f.firm_id)) is None or k.build_id != build or k.keywords is None]
+        stale = [f for f in firms if (k := kept.get(f.firm_id)) is None or not k.current(build)]
         for start in range(0, len(stale), KEEP_BATCH):
             self.keep_for_ranking(stale[start : start + KEEP_BATCH])
         return KeptRefresh(len(firms), len(stale))

@@ -50,6 +50,10 @@ class KeptSuggestions:
     keywords: tuple[tuple[str, str], ...] | None = None
     best: float | None = None
 
+    def current(self, build: str | None) -> bool:
+        """Kept under this index build, with everything a firm's list reads (not a row of the first format)."""
+        return self.build_id == build and self.keywords is not None
+
     def to_json(self) -> str:
         codes = [[code, weight] for code, weight in self.codes]
         if self.keywords is None or self.best is None:
