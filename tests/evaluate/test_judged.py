@@ -80,7 +80,7 @@ def test_the_shipped_judged_file_is_valid_and_split_in_halves() -> None:
     assert abs(len(halves["tune"]) - len(halves["report"])) <= 1
 
 
-#: The sets built after judged.json (JUDGING.md: "The fresh set", "The second fresh set", ..., "The seventh
+#: The sets built after judged.json (JUDGING.md: "The fresh set", "The second fresh set", ..., "The eighth
 #: fresh set"), each after the ones before it, and how many judgments each holds.
 FRESH_SETS = (
     ("judged_fresh.json", 970),  # 826 pooled and graded at first, 93 in rounds 5 and 6, 45 in 7 and 8, 6 in 9
@@ -92,6 +92,8 @@ FRESH_SETS = (
     ("judged_fresh6.json", 820),  # 774 pooled by the eight methods, 31 by the centred-dense candidate, 15 of the
     #                               evidence
     ("judged_fresh7.json", 844),  # 788 pooled by the eight methods, 17 of the evidence, 39 in round 2
+    ("judged_fresh8.json", 975),  # 958 pooled by the eight methods and the product's top 20, 8 of the evidence,
+    #                               9 in round 2
 )
 
 
