@@ -88,7 +88,7 @@ def run(smoke: bool = False) -> Part:
         after = os.times()  # the workers have exited and been waited for: their CPU time is counted
         worker_cpu = (after.children_user + after.children_system) - (before.children_user + before.children_system)
         vectors = matcher.embedder.encode_queries([f.text() for f in matcher.list_firms(limit=n_firms)[1]])
-        depth = max(10 * matcher.settings.overfetch, matcher.settings.min_candidates)
+        depth = max(10, matcher.settings.min_candidates)
         index = loaded.vectors.faiss_index
         with timer() as raw:
             for start in range(0, len(vectors), batch):

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from matcher.dates import checked
+
 EncoderName = Literal["use-multilingual", "minilm", "minilm-bf16", "minilm-int8", "fake"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +37,8 @@ class Settings(BaseSettings):
     exact_index_max: int = Field(default=20_000, ge=1)
     ivf_nprobe: int | None = Field(default=None, ge=1)
     index_compression: Literal["none", "sq8"] = "none"
-    # Candidates fetched from FAISS per requested result, before hard filters and re-ranking.
-    overfetch: int = Field(default=20, ge=1)
+    # Candidates a firm's list is ranked from (after hard filters), the same for every list up to this long, so
+    # a shorter list is the start of a longer one; a longer list ranks as many as it asks for.
     min_candidates: int = Field(default=200, ge=1)
     embed_batch_size: int = Field(default=64, ge=1)
     # Ranked recommendations kept per process, keyed by everything they depend on (0 turns the cache off).
@@ -118,8 +120,8 @@ class Settings(BaseSettings):
     @classmethod
     def _clock_is_utc(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
+            value = value.replace(tzinfo=UTC)
+        return None if value is None else checked(value)  # now is moved by days and years: matcher.dates
 
     @property
     def decompressed_member_limit(self) -> int:

@@ -53,10 +53,8 @@ def _top(scores: np.ndarray, ids: Sequence[str]) -> list[str]:
 
 
 def shipped(matcher: Matcher) -> Ranker:
-    """The product's own ranking. The vector search fetches as deep as it does for a list of 10 in the product
-    (``min_candidates``), not the deeper pool a list of 50 would get, so that the figures are the product's."""
-    settings = matcher.settings
-    matcher.settings = settings.model_copy(update={"overfetch": max(1, settings.min_candidates // DEPTH)})
+    """The product's own ranking: a list of 50, whose first 10 are the product's list of 10 (every list up to
+    ``min_candidates`` is ranked from the same pool)."""
 
     def rank(profile: FirmProfile) -> list[str]:
         return [m.tender_id for m in matcher.recommend(profile, MatchQuery(k=DEPTH, include_closed=True))]

@@ -76,14 +76,15 @@ def retrieve(
     fetch: Callable[[list[str]], dict[str, Tender]],
     query: MatchQuery,
     at: OpenAt,
-    overfetch: int,
     min_candidates: int,
     open_now: Subset | None = None,
 ) -> list[tuple[Tender, float]]:
-    """Up to ``max(k * overfetch, min_candidates)`` filtered candidates with their dense similarity.
+    """Up to ``max(k, min_candidates)`` filtered candidates with their dense similarity: the same pool for every
+    list up to ``min_candidates`` long, so that a shorter list is always the start of a longer one (a pool that
+    grew with ``k`` showed a firm asking for 50 a notice at rank 5 that its list of 10 did not hold).
     ``open_now`` (the tenders open at about ``at.now``) narrows the scan for queries that want open ones only;
     every hard filter is still applied to what comes back, so a slightly stale subset is harmless."""
-    wanted = max(query.k * overfetch, min_candidates)
+    wanted = max(query.k, min_candidates)
     within = open_now if restricts_to_open(query) else None
     reachable = len(index) if within is None else len(within)
     fetch_size = wanted
@@ -104,7 +105,6 @@ def retrieve_many(
     fetch: Callable[[list[str]], dict[str, Tender]],
     queries: Sequence[MatchQuery],
     at: OpenAt,
-    overfetch: int,
     min_candidates: int,
     progress: bool = False,
     batch_size: int = 256,
@@ -121,7 +121,7 @@ def retrieve_many(
         reachable = len(index) if within is None else len(within)
         for start in range(0, len(members), batch_size):
             batch = members[start : start + batch_size]
-            wanted = [max(queries[i].k * overfetch, min_candidates) for i in batch]
+            wanted = [max(queries[i].k, min_candidates) for i in batch]
             depth = max(wanted)
             hits = index.search(query_vectors[batch], depth, within)
             tenders = fetch(sorted({tid for row in hits for tid, _ in row}))
@@ -129,8 +129,7 @@ def retrieve_many(
                 query = queries[i]
                 passed = [(tenders[t], s) for t, s in row if t in tenders and passes(tenders[t], query, at)]
                 if len(passed) < want and len(row) == depth < reachable:  # filters took too many: dig deeper
-                    passed = retrieve(index, query_vectors[i], fetch, query, at, overfetch, min_candidates,
-                                      open_now)
+                    passed = retrieve(index, query_vectors[i], fetch, query, at, min_candidates, open_now)
                 out[i] = collapse_duplicates(passed)[:want]
             bar.update(len(batch))
     bar.close()

@@ -51,7 +51,7 @@ class NoticeSearch:
         # award notices and closed calls included: a partner looks up past notices too.
         query = MatchQuery(k=k) if open_only else MatchQuery(k=k, include_closed=True, any_notice_type=True)
         subset = self.open_now.subset(loaded, at) if open_only else None
-        # No over-fetch beyond k: nothing is re-ranked after retrieval, so k filtered hits are the answer.
+        # No pool beyond k: nothing is re-ranked after retrieval, so k filtered hits are the answer.
         found = retrieve(loaded.vectors, vector, self.catalog.fetch_tenders, query, self.open_now.at(at),
-                         overfetch=1, min_candidates=k, open_now=subset)
+                         min_candidates=k, open_now=subset)
         return [NoticeHit(tender, similarity) for tender, similarity in found[:k]]

@@ -178,7 +178,7 @@ class Recommender:
         now = self.engine.now()
         candidates = retrieve_many(
             loaded.vectors, vectors, self.catalog.fetch_tenders, queries, self.open_now.at(now),
-            self.settings.overfetch, self.settings.min_candidates, progress=progress,
+            self.settings.min_candidates, progress=progress,
             open_now=self._open_now(loaded, now) if any(restricts_to_open(q) for q in queries) else None,
         )
         inferred = [self.suggestions.for_ranking(p) for p in profiles]
