@@ -25,13 +25,13 @@ from matcher.schema import (
     NOT_BLANK,
     Code,
     Country,
-    Currency,
     FirmProfile,
     Identifier,
     Language,
     Match,
     Nature,
     NoticeType,
+    RangeCurrency,
     Tender,
     no_nul,
     text_without_nul,
@@ -107,7 +107,7 @@ class RecommendQuery(LanguageQuery):
     country: list[CountryCode] = Field(default_factory=list, max_length=50, description="repeatable")
     min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="in 'currency'")
     max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="in 'currency'")
-    currency: Currency = "EUR"
+    currency: RangeCurrency = "EUR"
     include_closed: bool = Field(default=False, description="also closed tenders (past their deadline or window, "
                                  "or cancelled); never those published after now")
 
@@ -253,7 +253,7 @@ class FirmUpdate(_In):
     languages: list[Language] | None = Field(default=None, max_length=50)
     min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    currency: Currency | None = None
+    currency: RangeCurrency | None = None
     certifications: list[str] | None = Field(default=None, max_length=100)
     offers: list[Nature] | None = Field(
         default=None, max_length=3, description="what the firm sells: supplies, services and/or works"

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -28,9 +28,11 @@ from pydantic import (
 from pydantic.config import JsonDict
 from pydantic.fields import FieldInfo
 
+from matcher.dates import LATEST_YEAR, checked, utc_year
 from matcher.feature_set import FEATURE_SET
 from matcher.reference.codebook import codebook
 from matcher.reference.countries import ISO_COUNTRIES
+from matcher.reference.exchange_rates import PER_EUR
 
 NoticeType = Literal["open_call", "prior_information", "award", "other"]
 #: What a notice buys, or what a firm sells: the EU directives' three contract types (docs/formats.md).
@@ -54,6 +56,7 @@ SPACE_OR_CONTROL = r"\s\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u
 #: An id: 1-200 characters, no whitespace, '/', '?', '#' or control character (a path segment as it is).
 ID_PATTERN = rf"^[^{SPACE_OR_CONTROL}/?#]{{1,200}}$"
 _ID = re.compile(ID_PATTERN)
+_D = TypeVar("_D", bound=date)
 
 
 def _country(value: str) -> str:
@@ -71,6 +74,16 @@ def _currency(value: str) -> str:
     code = value.strip().upper()
     if not _CURRENCY.match(code):
         raise ValueError(f"unknown currency {value!r} (expected ISO 4217, e.g. 'EUR')")
+    return code
+
+
+def _range_currency(value: str, info: ValidationInfo) -> str:
+    """A currency a value range can be stated in: one the matcher has a rate for. Any other would leave the range
+    unconvertible, so that a filter or a firm's range in 'XYZ' silently let every value pass."""
+    code = _currency(value)
+    if code not in PER_EUR and not _stored(info):
+        raise ValueError(f"unknown currency {value!r} for a value range (expected one of the {len(PER_EUR)} "
+                         "ISO 4217 codes the matcher has an exchange rate for, e.g. 'EUR', 'USD', 'KRW')")
     return code
 
 
@@ -110,6 +123,11 @@ def _identifier(value: str, info: ValidationInfo) -> str:
     return ident
 
 
+def _in_range(value: _D, info: ValidationInfo) -> _D:
+    """A day or moment the product can move by days, years and into UTC (``matcher.dates``)."""
+    return value if _stored(info) else checked(value)
+
+
 def _stored(info: ValidationInfo) -> bool:
     """Whether a record is being read back from the store (``STORED``): rules added later do not apply."""
     return info.context is not None and bool(info.context.get("stored"))
@@ -124,6 +142,10 @@ Country = Annotated[str, AfterValidator(_country), WithJsonSchema({
 })]
 Currency = Annotated[str, AfterValidator(_currency), WithJsonSchema({
     "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 currency code, e.g. 'EUR'"})]
+#: The currency of a value range (a firm's, a query's, a subscription's): one with an exchange rate.
+RangeCurrency = Annotated[str, AfterValidator(_range_currency), WithJsonSchema({
+    "type": "string", "enum": sorted(PER_EUR),
+    "description": "ISO 4217 currency code with an exchange rate, e.g. 'EUR'"})]
 Language = Annotated[str, AfterValidator(_language), WithJsonSchema({
     "type": "string", "pattern": "^[a-z]{2,3}$", "description": "ISO 639-1 language code, e.g. 'ko'"})]
 #: A classification code as the JSON schema states it (``_code`` also takes a lower-case scheme).
@@ -134,6 +156,17 @@ Code = Annotated[str, AfterValidator(_code), WithJsonSchema({
     "description": "a scheme-prefixed classification code: 'CPV:71320000' (8 digits), 'UNSPSC:43211500' "
                    "(2, 4, 6 or 8 digits), or GSIN:, NAICS:, OTHER:",
 })]
+#: ``matcher.dates``'s rule as the JSON schema states it: a day of 1900-2200, a moment of 1901-2199 (whatever
+#: its offset, less than a day, it is then within 1900-2200 in UTC).
+DAY_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-"
+MOMENT_PATTERN = r"^(19(0[1-9]|[1-9][0-9])|2[01][0-9]{2})-"
+_MOMENT_SCHEMA = WithJsonSchema({
+    "type": "string", "format": "date-time", "pattern": MOMENT_PATTERN,
+    "description": "ISO 8601 date-time (UTC without an offset) in the years 1900-2200, in UTC"})
+Day = Annotated[date, AfterValidator(_in_range), WithJsonSchema({
+    "type": "string", "format": "date", "pattern": DAY_PATTERN,
+    "description": "ISO 8601 date in the years 1900-2200; others are a 422"})]
+Moment = Annotated[datetime, AfterValidator(_in_range), _MOMENT_SCHEMA]
 Identifier = Annotated[str, AfterValidator(_identifier), WithJsonSchema({
     "type": "string", "pattern": ID_PATTERN, "maxLength": 200,
     "description": "1-200 characters without whitespace, '/', '?', '#' or control characters"})]
@@ -256,7 +289,7 @@ class Correction(_Model):
 
     notice: Identifier = Field(description=(
         "the corrected notice: its tender id ('ted:189849-2021'), or one of its aliases ('eforms:<id>-<version>')"))
-    deadline: datetime | None = Field(default=None, description="the new deadline for receipt of tenders")
+    deadline: Moment | None = Field(default=None, description="the new deadline for receipt of tenders")
     title: str | None = Field(default=None, min_length=1, max_length=2000)
     titles: dict[str, str] | None = Field(default=None, description="replaces every translated title")
     description: str | None = Field(default=None, max_length=100_000)
@@ -299,8 +332,11 @@ class Tender(_Model):
     codes: list[Code] = Field(default_factory=list)
     value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: Currency | None = None
-    published: date | None = None
-    deadline: datetime | None = None
+    published: Day | None = None
+    #: Checked by ``_deadline``, which first reads one beyond the range beside a publication day as a placeholder.
+    deadline: Annotated[datetime, _MOMENT_SCHEMA] | None = Field(default=None, description=(
+        "a year from 1900 to 2200 in UTC (others are a 422); one over 10 years after 'published' (a placeholder "
+        "such as 2099-12-31 or 9999-12-31) is read as none"))
     #: Earlier notices whose procedure this one ends without an award (a TED award notice whose every lot was
     #: discontinued or unsuccessful): they are closed from then on, whichever of the two is stored first.
     cancels: list[Identifier] = Field(default_factory=list, max_length=100)
@@ -310,7 +346,8 @@ class Tender(_Model):
     aliases: list[Identifier] = Field(default_factory=list, max_length=10, description=(
         "other names later notices use for this one: 'eforms:<notice id>-<version>' (BT-701, BT-757), which an "
         "eForms change notice names (BT-758) where the tender id is TED's publication number"))
-    url: str | None = Field(default=None, max_length=2000)
+    url: str | None = Field(default=None, max_length=2000, description="the notice's web address: http(s) only",
+                            json_schema_extra={"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"})
     #: Titles in other languages (TED publishes each title in every EU language), keyed by ISO 639-1.
     titles: dict[str, str] = Field(default_factory=dict)
     contract_nature: Nature | None = Field(
@@ -322,6 +359,19 @@ class Tender(_Model):
 
     HASHED_WHEN_SET: ClassVar[frozenset[str]] = frozenset({"design_contest"})
 
+    @field_validator("url")
+    @classmethod
+    def _web_address(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Only an http(s) address: pages, exports, calendar files and digests link to it, and a 'javascript:'
+        address would run in a reader's browser or mail client. One read back from an older store is dropped."""
+        if not value:
+            return None  # an empty address is no address
+        if value.lower().startswith(("https://", "http://")):
+            return value
+        if _stored(info):
+            return None
+        raise ValueError(f"url {value[:60]!r} is not an http(s) address")
+
     @field_validator("countries", "codes", "cancels", "aliases")
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
@@ -329,8 +379,13 @@ class Tender(_Model):
 
     @field_validator("deadline")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        return _utc(value)
+    def _deadline(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        if value is None or _stored(info):
+            return _utc(value)
+        published, year = info.data.get("published"), utc_year(value)
+        if published is not None and year > LATEST_YEAR and year - published.year > MAX_DEADLINE_YEARS:
+            return None  # "9999-12-31": a placeholder, as ``_placeholder_deadline`` reads "2099-12-31"
+        return _utc(checked(value))
 
     @model_validator(mode="after")
     def _placeholder_deadline(self) -> Tender:
@@ -417,7 +472,7 @@ class FirmProfile(_Model):
     languages: list[Language] = Field(default_factory=list)
     min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    currency: Currency | None = None
+    currency: RangeCurrency | None = None
     certifications: list[str] = Field(default_factory=list, max_length=100)
     offers: list[Nature] = Field(
         default_factory=list, max_length=3,
@@ -470,7 +525,7 @@ class Award(_Model):
     """One (award x winning supplier) row of award history."""
 
     award_id: str = Field(min_length=1, max_length=300)
-    date: date
+    date: Day
     title: str = Field(default="", max_length=5000)
     description: str = Field(default="", max_length=100_000)
     buyer: str | None = Field(default=None, max_length=500)

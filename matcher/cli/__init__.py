@@ -6,14 +6,17 @@ import logging
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from typer.core import TyperGroup
 
 from matcher.cli import digest, evaluate, feeds, firms, ingest, keys, match, schedule, serve, setup
+from matcher.config import Settings
 from matcher.errors import MatcherError
 
 
 class _Group(TyperGroup):
-    """Turns every MatcherError raised by a command into ``error: <message>`` and exit code 2."""
+    """Turns every MatcherError raised by a command, and a bad setting (``MATCHER_CLOCK=0001-01-01``), into
+    ``error: <message>`` and exit code 2."""
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
@@ -21,6 +24,19 @@ class _Group(TyperGroup):
         except MatcherError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
+        except ValidationError as exc:
+            if exc.title != Settings.__name__:
+                raise
+            typer.echo(f"error: {bad_setting(exc)}", err=True)
+            raise typer.Exit(2) from exc
+
+
+def bad_setting(error: ValidationError) -> str:
+    """The first setting the environment gives wrong, as its variable and why, on one line."""
+    first = error.errors()[0]
+    name = f"MATCHER_{str(first['loc'][0]).upper()}" if first["loc"] else "a MATCHER_ variable"
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"bad setting {name}: {str(first['msg']).removeprefix('Value error, ')}{more}"
 
 
 app = typer.Typer(

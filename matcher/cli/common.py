@@ -13,9 +13,10 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 
 from matcher.config import get_settings
+from matcher.dates import DATE_RANGE, in_range
 from matcher.errors import InvalidInput
 from matcher.pipeline import IngestResult, Matcher
-from matcher.schema import Country
+from matcher.schema import Country, RangeCurrency
 
 HomeOption = Annotated[
     Path | None, typer.Option("--home", help="data directory (default: MATCHER_HOME or the current folder)")
@@ -40,6 +41,8 @@ def parse_as_of(value: str) -> datetime:
         moment = datetime.fromisoformat(value)
     except ValueError as exc:
         raise InvalidInput(f"bad --as-of {value!r} (expected ISO 8601, e.g. 2021-04-28T08:00)") from exc
+    if not in_range(moment):  # now is moved by days and years: the year 1 or 9999 was an OverflowError
+        raise InvalidInput(f"bad --as-of {value!r} (expected {DATE_RANGE})")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -95,6 +98,21 @@ def as_paths(files: Sequence[Path]) -> list[Path]:
 
 
 _COUNTRY = TypeAdapter(Country)
+_CURRENCY = TypeAdapter(RangeCurrency)
+
+
+def value_range(min_value: float | None, max_value: float | None, currency: str) -> str:
+    """``--currency`` as a value range's ISO 4217 code (``matcher.schema.RangeCurrency``: one with an exchange
+    rate, else 'XYZ' would let every value through), checked with ``--min-value`` <= ``--max-value``; a bad one
+    is an InvalidInput naming it, so one line and exit 2."""
+    try:
+        code = _CURRENCY.validate_python(currency)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise InvalidInput(f"--currency: {first.get('ctx', {}).get('error', first['msg'])}") from None
+    if min_value is not None and max_value is not None and min_value > max_value:
+        raise InvalidInput(f"--min-value {min_value:g} is greater than --max-value {max_value:g}")
+    return code
 
 
 def iso_countries(values: Sequence[str] | None) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from matcher.cli.common import (
     finite_number,
     iso_countries,
     open_matcher,
+    value_range,
 )
 from matcher.cli.render import format_matches, match_json
 from matcher.ranking.reasons import ReasonLanguage
@@ -43,11 +44,11 @@ def recommend(
 ) -> None:
     """Open tenders that fit a firm, best first, each with its score and reasons (open as the README says:
     deadline or publication window not passed, published, not cancelled; at --as-of when given)."""
-    matcher = open_matcher(home, **clock_override(as_of))
     query = MatchQuery(
         k=k, include_closed=include_closed, countries=iso_countries(country),
-        min_value=min_value, max_value=max_value, value_currency=currency.upper(),
+        min_value=min_value, max_value=max_value, value_currency=value_range(min_value, max_value, currency),
     )
+    matcher = open_matcher(home, **clock_override(as_of))
     matches = matcher.recommend(firm_id, query)
     if json_output:
         echo_json([match_json(m, lang) for m in matches])

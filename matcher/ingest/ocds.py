@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +47,7 @@ from pydantic import TypeAdapter, ValidationError
 from matcher.ingest.base import Rejected, describe_validation_error, screen
 from matcher.ingest.ocds_package import JsonObject, OcdsProcess, load_processes, obj, objects, tags
 from matcher.normalize.nature import parse_nature
-from matcher.normalize.text import clean_text, country_code, parse_amount, parse_datetime, safe_id
+from matcher.normalize.text import clean_text, country_code, in_utc, parse_amount, parse_datetime, safe_id
 from matcher.schema import Code, Nature, Tender
 
 _CODE: TypeAdapter[str] = TypeAdapter(Code)
@@ -268,9 +268,12 @@ def parse_deadline(value: Any) -> datetime | None:
     text = _text(value)
     named = _TZ_NAMED.match(text)
     if named and named.group(2) in _TZ_HOURS:
-        local = datetime.fromisoformat(named.group(1).replace(" ", "T"))
+        try:  # strptime also takes '9:00'; an impossible day ('2014-02-30') is no deadline, as TED's
+            local = datetime.strptime(named.group(1).replace("T", " "), "%Y-%m-%d %H:%M")
+        except ValueError:
+            return None
         zone = timezone(timedelta(hours=_TZ_HOURS[named.group(2)]))
-        return local.replace(tzinfo=zone).astimezone(UTC)
+        return in_utc(local.replace(tzinfo=zone))
     return parse_datetime(text) if text else None
 
 

@@ -12,13 +12,13 @@ import html
 import logging
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from matcher.normalize.text import clean_text, nuts_country, parse_amount
+from matcher.normalize.text import clean_text, in_utc, nuts_country, parse_amount
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def local_deadline(day: str | None, clock: str | None, country: str | None) -> d
     except ValueError:
         log.debug("ignoring impossible deadline %r %r", day, clock)
         return None
-    return local.astimezone(UTC)
+    return in_utc(local)
 
 
 def amount(element: Element | None) -> tuple[float | None, str | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from urllib.parse import quote
 
 from babel import Locale
@@ -29,6 +29,16 @@ def clean_text(value: str | None) -> str:
     return _BLANK_LINES.sub("\n", "\n".join(line for line in lines if line)).strip()
 
 
+def in_utc(moment: datetime) -> datetime:
+    """``moment`` (aware) in UTC; one UTC cannot hold as it is: 9999-12-31T23:59:59-05:00 is in the year 10000, and
+    was an OverflowError out of every reader. The schema's date rule then refuses its record naming the value
+    (``matcher.dates``), or reads it as a placeholder deadline, and the rest of the file loads."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return moment
+
+
 def parse_date(value: str | None) -> date | None:
     """A date from ISO 8601, ``YYYYMMDD`` or a datetime string; None when empty or unparseable."""
     moment = parse_datetime(value)
@@ -40,7 +50,7 @@ _GMT_SUFFIX = re.compile(r"\s*\(\s*GMT\s*(?P<sign>[+-]?)\s*(?P<hours>\d{1,2})[.:
 
 
 def parse_datetime(value: str | None) -> datetime | None:
-    """A UTC-aware datetime from the usual published shapes; None when empty or unparseable."""
+    """A UTC-aware datetime from the usual published shapes (``in_utc``); None when empty or unparseable."""
     if not value or not value.strip():
         return None
     text = value.strip()
@@ -52,7 +62,7 @@ def parse_datetime(value: str | None) -> datetime | None:
         local = parse_datetime(text[: zone.start()])
         if local is None or offset > timedelta(hours=14):
             return None
-        return local - sign * offset  # the local time read as UTC, moved by the zone's offset
+        return in_utc(local.replace(tzinfo=timezone(sign * offset)))  # the wall time at the zone's offset
     moment: datetime
     try:
         moment = _dateparser.isoparse(text)
@@ -63,7 +73,7 @@ def parse_datetime(value: str | None) -> datetime | None:
             return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    return in_utc(moment)
 
 
 _THOUSANDS_COMMA = re.compile(r"\d{1,3}(,\d{3})+")

@@ -108,6 +108,16 @@ BAD = [
       for field, literal in (("min_value", b"Infinity"), ("max_value", b"1e999"), ("min_score", b"NaN"))],
     Bad("recommendations min_value inf", "GET", f"/firms/{OWN}/recommendations?min_value=inf", 422,
         "query.min_value: Input should be a finite number"),
+    # An outside trial: a currency without an exchange rate let every value through a range, and a notice's
+    # 'javascript:' address reached the shortlist exports and calendar files.
+    Bad("recommendations unknown currency", "GET", f"/firms/{OWN}/recommendations?currency=XYZ&max_value=1", 422,
+        "unknown currency 'XYZ' for a value range"),
+    Bad("firm unknown currency", "POST", "/firms", 422, "unknown currency 'ABC' for a value range",
+        json={**GOOD_FIRM, "min_value": 100, "max_value": 200, "currency": "ABC"}),
+    Bad("patch currency without a rate", "PATCH", f"/firms/{OWN}", 422, "unknown currency 'XAU' for a value range",
+        json={"currency": "XAU"}),
+    Bad("tender javascript address", "POST", "/tenders", 422, "is not an http(s) address",
+        json={"tenders": [{"tender_id": "a:1", "source": "a", "title": "t", "url": "javascript:alert(4)"}]}),
 ]
 
 

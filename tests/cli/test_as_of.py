@@ -70,3 +70,31 @@ def test_a_bad_as_of_is_one_line_and_exit_2(home: Path, command: list[str]) -> N
     assert result.stderr == (
         "error: bad --as-of 'next tuesday' (expected ISO 8601, e.g. 2021-04-28T08:00)\n"
     )
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31T23:59:59", "1900-01-01T02:00:00+05:00"])
+@pytest.mark.parametrize("command", [["recommend", "meters"], ["firms-for", "x:A"], ["digest", "run"]])
+def test_an_as_of_out_of_range_is_one_line_and_exit_2(home: Path, command: list[str], as_of: str) -> None:
+    """Dates are moved by days and years from now (publication windows, suggestion ages): the year 1 and the
+    year 9999 were tracebacks (OverflowError), and firms-for printed now's year 1 as '1-01-01'."""
+    result = runner.invoke(app, [*command, "--as-of", as_of])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"error: bad --as-of {as_of!r} (expected a year from 1900 to 2200, in UTC)\n"
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("clock", ["0001-01-01", "9999-12-31T23:59:59"])
+def test_a_matcher_clock_out_of_range_is_one_line_and_exit_2(
+    home: Path, monkeypatch: pytest.MonkeyPatch, clock: str
+) -> None:
+    monkeypatch.setenv("MATCHER_CLOCK", clock)
+    result = runner.invoke(app, ["recommend", "meters"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: bad setting MATCHER_CLOCK: ")
+    assert "is out of range (expected a year from 1900 to 2200, in UTC)" in result.stderr
+
+
+def test_the_edges_of_the_range_are_accepted(home: Path) -> None:
+    assert recommended("--as-of", "1900-01-01") == []  # nothing published yet
+    assert recommended("--as-of", "2200-12-31T23:59:59") == []  # both long closed
+    assert recommended("--as-of", "2200-12-31T23:59:59", "--include-closed") == ["x:A", "x:B"]

@@ -52,3 +52,21 @@ def test_deeply_nested_json_is_one_line_and_changes_nothing(home: Path, tmp_path
     code, _, err = run("ingest", "firms", str(firms))
     assert code == 2 and err.count("\n") == 1 and "firms.json" in err and "nested too deeply" in err
     assert snapshot(home) == before
+
+
+@pytest.mark.parametrize(("row", "field", "value"), [
+    ("z9,Far future,,9999-12-31T23:59:59-05:00", "deadline", "9999-12-31T23:59:59-05:00"),
+    ("z9,Far past,0001-01-01T00:00:00+01:00,", "published", "0001-01-01"),
+])
+def test_a_date_out_of_range_rejects_its_row_and_the_rest_loads(
+    home: Path, tmp_path: Path, row: str, field: str, value: str
+) -> None:
+    """The year 10000 (or 0) in UTC was a traceback and exit 1, and nothing of the file was stored."""
+    table = tmp_path / "farfuture.csv"
+    table.write_text(f"tender_id,title,published,deadline\nz1,Water meters,2021-03-01,2021-06-30\n{row}\n")
+    code, out, err = run("ingest", "tenders", str(table))
+    assert code == 0, err
+    assert "1 new, 0 updated, 0 unchanged, 1 rejected" in out
+    assert err == (f"  rejected farfuture.csv:3: {field}: {value} is out of range "
+                   "(expected a year from 1900 to 2200, in UTC)\n")
+    assert [tender_id for tender_id, _ in snapshot(home)[0]] == ["csv:z1"]

@@ -242,6 +242,28 @@ def test_no_title_is_rejected_by_ocid() -> None:
     assert result.reason.startswith("no title")
 
 
+@pytest.mark.parametrize("end", ["9999-12-31T23:59:59-05:00", "9999-12-31 23:30 Eastern Daylight Time (EDT)"])
+def test_a_deadline_out_of_range_is_rejected_by_ocid(end: str) -> None:
+    """A deadline in the year 10000 in UTC was an OverflowError out of the reader, and the file loaded nothing."""
+    release = {"ocid": "ocds-test-3", "tender": {"title": "Far", "tenderPeriod": {"endDate": end}}}
+    result = tender_from_process(OcdsProcess("ocds-test-3", release, None))
+    assert isinstance(result, Rejected) and result.record == "ocds-test-3"
+    assert result.reason.startswith("deadline: 9999-12-31T23:") and result.reason.endswith(
+        "is out of range (expected a year from 1900 to 2200, in UTC)"), result.reason
+
+
+def test_a_named_zone_deadline_with_a_one_digit_hour_or_an_impossible_day_does_not_crash() -> None:
+    """The 2014 Canada shape: '9:00' and '2014-02-30' were a ValueError out of the reader (the whole file lost)."""
+    def deadline(end: str) -> datetime | None:
+        release = {"ocid": "ocds-test-4", "tender": {"title": "Pumps", "tenderPeriod": {"endDate": end}}}
+        result = tender_from_process(OcdsProcess("ocds-test-4", release, None))
+        assert isinstance(result, Tender), result
+        return result.deadline
+
+    assert deadline("2014-04-15 9:00 Eastern Daylight Time (EDT)") == datetime(2014, 4, 15, 13, tzinfo=UTC)
+    assert deadline("2014-02-30 10:00 Eastern Standard Time (EST)") is None  # no such day: no deadline
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [

@@ -140,3 +140,36 @@ def test_empty_csv_and_unknown_extension_are_unreadable(tmp_path: Path) -> None:
     (tmp_path / "t.xlsx").write_bytes(b"PK")
     with pytest.raises(UnreadableFile, match="unknown table format"):
         list(read_tender_table(tmp_path / "t.xlsx"))
+
+
+def test_dates_out_of_range_are_rejected_with_their_line_and_the_rest_loads(tmp_path: Path) -> None:
+    """9999-12-31T23:59:59-05:00 is in the year 10000 in UTC and 0001-01-01T00:00+01:00 in the year 0: each
+    crashed the reader (OverflowError), so that nothing of the file was stored."""
+    table = tmp_path / "farfuture.csv"
+    table.write_text(
+        "tender_id,title,published,deadline\n"
+        "z1,Water meters,2021-03-01,2021-06-30T12:00:00Z\n"
+        "z9,Far future,,9999-12-31T23:59:59-05:00\n"
+        "z8,Far past,0001-01-01T00:00:00+01:00,\n"
+        "z7,Placeholder,2021-03-01,9999-12-31T23:59:59-05:00\n", encoding="utf-8")
+    good, far_future, far_past, placeholder = read_tender_table(table)
+    assert isinstance(good, Tender) and good.deadline == datetime(2021, 6, 30, 12, tzinfo=UTC)
+    assert far_future == Rejected("farfuture.csv:3", "deadline: 9999-12-31T23:59:59-05:00 is out of range "
+                                                     "(expected a year from 1900 to 2200, in UTC)")
+    assert far_past == Rejected("farfuture.csv:4", "published: 0001-01-01 is out of range "
+                                                   "(expected a year from 1900 to 2200, in UTC)")
+    # With a publication day, a far deadline is the placeholder for none, as 2099-12-31 is.
+    assert isinstance(placeholder, Tender) and (placeholder.published, placeholder.deadline) == (
+        date(2021, 3, 1), None)
+
+
+def test_dates_out_of_range_in_jsonl_are_rejected(tmp_path: Path) -> None:
+    table = tmp_path / "far.jsonl"
+    table.write_text("\n".join(json.dumps(row) for row in [
+        {"tender_id": "a", "title": "Far", "deadline": "9999-12-31T23:59:59-05:00"},
+        {"tender_id": "b", "title": "Fine", "deadline": "2021-06-30"},
+    ]) + "\n", encoding="utf-8")
+    far, fine = read_tender_table(table)
+    assert isinstance(far, Rejected) and far.record == "far.jsonl:1" and "deadline: 9999-12-31T23:59:59-05:00" in (
+        far.reason)
+    assert isinstance(fine, Tender) and fine.deadline == datetime(2021, 6, 30, tzinfo=UTC)

@@ -240,6 +240,21 @@ def test_values_the_schema_refuses_are_rejected_with_the_field() -> None:
     )
 
 
+def test_a_deadline_out_of_range_is_rejected_and_a_far_one_is_the_placeholder() -> None:
+    """A local deadline in the year 1 is in the year 0 in UTC (Bucharest was 1:44 ahead): that crashed the reader
+    (OverflowError), and with it the whole file. With a publication day, 9999-12-31 is the placeholder for none."""
+    root = fixture_root(CONTRACT_NOTICE)
+    (coded,) = root.xpath("//*[local-name()='DT_DATE_FOR_SUBMISSION']")
+    coded.text = "00010101 00:30"
+    result = parse_ted_document(etree.tostring(root), "year-one.xml")
+    assert isinstance(result, Rejected) and result.record == "year-one.xml", result
+    assert result.reason.startswith("deadline: 0001-01-01T00:30:00+01:44") and result.reason.endswith(
+        "is out of range (expected a year from 1900 to 2200, in UTC)"), result.reason
+    coded.text = "99991231 23:30"
+    result = parse_ted_document(etree.tostring(root), "placeholder.xml")
+    assert isinstance(result, Tender) and result.deadline is None and result.published == date(2022, 6, 7)
+
+
 def test_placeholder_amounts_count_as_no_value() -> None:
     root = fixture_root(AWARD)
     for element in root.xpath("//*[local-name()='VALUE' or local-name()='VAL_TOTAL']"):

@@ -28,3 +28,15 @@ def test_parse_datetime_shapes() -> None:
 def test_clean_text_and_nuts() -> None:
     assert clean_text("<P>Supply &amp; delivery</P>\n\n<P>of  pumps</P>") == "Supply & delivery\nof pumps"
     assert nuts_country("EL301") == "GR" and nuts_country("UKI") == "GB" and nuts_country("1A") is None
+
+
+def test_parse_datetime_keeps_a_moment_utc_cannot_hold_for_the_schema_to_refuse() -> None:
+    """9999-12-31T23:59:59-05:00 is in the year 10000 in UTC: it was an OverflowError out of every reader. It is
+    returned in its own zone, and the schema's date rule (``matcher.dates``) refuses the record naming it."""
+    far = parse_datetime("9999-12-31T23:59:59-05:00")
+    assert far is not None and far.isoformat() == "9999-12-31T23:59:59-05:00"
+    past = parse_datetime("0001-01-01T00:00:00+01:00")
+    assert past is not None and past.isoformat() == "0001-01-01T00:00:00+01:00"
+    ungm = parse_datetime("31-Dec-9999 23:00 (GMT -5.00)")
+    assert ungm is not None and ungm.isoformat() == "9999-12-31T23:00:00-05:00"
+    assert parse_datetime("15-Dec-2026 17:00 (GMT 1.00)") == datetime(2026, 12, 15, 16, tzinfo=UTC)
