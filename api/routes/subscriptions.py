@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from api.deps import FirmAccess, KeyFirstRoute, MatcherDep, PrincipalDep, SettingsDep
 from api.errors import BODY_ERRORS, ERRORS, responses
@@ -22,7 +22,7 @@ from matcher.digest.plan import preview
 from matcher.digest.tokens import read_token
 from matcher.errors import InvalidInput
 from matcher.pipeline import Matcher
-from matcher.schema import SPACE_OR_CONTROL
+from matcher.schema import SPACE_OR_CONTROL, RangeCurrency
 from matcher.store.subscriptions import Subscription, SubscriptionSpec
 
 router = APIRouter(tags=["digests"], responses=ERRORS, route_class=KeyFirstRoute)
@@ -44,9 +44,19 @@ class SubscriptionIn(BaseModel):
     language: Literal["ko", "en"] = "en"
     countries: list[CountryCode] = Field(default_factory=list, max_length=50, description=(
         "only tenders of these countries (none: any); a country no notice has gives empty digests"))
-    min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    currency: str = Field(default="EUR", pattern=r"^[A-Za-z]{3}$")
+    min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description=(
+        "lowest tender value sent, in 'currency' (at most max_value)"))
+    max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description=(
+        "highest tender value sent, in 'currency' (at least min_value)"))
+    currency: RangeCurrency = "EUR"
+
+    @model_validator(mode="after")
+    def _value_range(self) -> SubscriptionIn:
+        # The firm profile's rule and words (``FirmProfile._value_range``): an upside-down range was stored and
+        # shown as "€10 – €1".
+        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
+            raise ValueError(f"min_value {self.min_value} is greater than max_value {self.max_value}")
+        return self
 
 
 class SubscriptionOut(BaseModel):
@@ -96,7 +106,7 @@ def subscription_spec(matcher: Matcher, firm_id: str, body: SubscriptionIn) -> S
     """What ``body`` asks for the firm, with the default lowest fit filled in (the workspace's form too)."""
     min_score = matcher.default_min_fit() if body.min_score is None else body.min_score
     return SubscriptionSpec(firm_id=firm_id, **body.model_dump(exclude={"countries", "currency", "min_score"}),
-                            min_score=min_score, countries=tuple(body.countries), currency=body.currency.upper())
+                            min_score=min_score, countries=tuple(body.countries), currency=body.currency)
 
 
 @router.get("/firms/{firm_id}/subscriptions", summary="A firm's digest subscriptions")
@@ -106,11 +116,13 @@ def list_subscriptions(firm_id: FirmAccess, matcher: MatcherDep) -> list[Subscri
 
 @router.post(
     "/firms/{firm_id}/subscriptions", summary="Subscribe an address (the firm itself, its partner, officers)",
-    status_code=status.HTTP_201_CREATED, responses=BODY_ERRORS,
+    status_code=status.HTTP_201_CREATED, responses={**BODY_ERRORS, **responses(409)},
 )
 def create_subscription(
     firm_id: FirmAccess, body: SubscriptionIn, matcher: MatcherDep, principal: PrincipalDep
 ) -> SubscriptionOut:
+    """An address has one active subscription per firm, compared case-insensitively: subscribing it again is a
+    409 naming the existing subscription, which is left as it is (end it first to change its settings)."""
     return _out(matcher.subscribe(subscription_spec(matcher, firm_id, body), actor=principal.name))
 
 

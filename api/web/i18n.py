@@ -27,6 +27,11 @@ LANGUAGE_PARAM = "lang"
 _AMOUNT = "¤#,##0"
 
 
+def calendar_days(now: datetime, deadline: datetime) -> int:
+    """Days from now's date to the deadline's, both in UTC (0: today), as the workspace shows dates."""
+    return (deadline.astimezone(UTC).date() - now.astimezone(UTC).date()).days
+
+
 def chosen_language(value: str | None) -> Language | None:
     """``value`` when it names a page language (the switch's parameter or its cookie)."""
     for language in LANGUAGES:
@@ -98,13 +103,14 @@ class Formatter:
     def days_left(self, deadline: datetime | None) -> str:
         if deadline is None:
             return self.t("no_deadline")
-        seconds = (deadline - self.now).total_seconds()
-        if seconds <= 0:
+        if deadline <= self.now:
             return self.t("closed")
-        days = int(seconds // 86_400)
+        # Calendar days in UTC, as the deadline beside it is shown: a deadline tomorrow at 10:00 "closes
+        # tomorrow", even when it is less than 24 hours away (it once read "closes today").
+        days = calendar_days(self.now, deadline)
         if days == 0:
             return self.t("closes_today")
-        return self.t("one_day_left") if days == 1 else self.t("days_left", days=self.number(days))
+        return self.t("closes_tomorrow") if days == 1 else self.t("days_left", days=self.number(days))
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.locale)

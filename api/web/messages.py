@@ -67,7 +67,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "any_country": "Any country",
         "filter_min_value": "Minimum value (EUR)",
         "filter_max_value": "Maximum value (EUR)",
-        "filter_closing_within": "Closing within (days)",
+        "filter_closing_within": "Closing within (days; 0 = today)",
         "filter_keyword": "Keyword",
         "apply_filters": "Apply",
         "clear_filters": "Clear filters",
@@ -95,7 +95,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "fit_weak": "weak fit",
         "fit_unknown": "fit not calibrated",
         "days_left": "{days} days left",
-        "one_day_left": "1 day left",
+        "closes_tomorrow": "closes tomorrow",
         "closes_today": "closes today",
         "closed": "closed",
         "no_deadline": "no deadline stated",
@@ -301,6 +301,12 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_min_score": "Enter a number between 0 and 1, or leave it empty.",
         "expect_max_items": "Enter a whole number from 1 to 100.",
         "expect_digest_language": "Choose English or Korean.",
+        "expect_listed_country": "Not a country of the list: {value}. Choose countries from the list.",
+        "expect_rated_currency": (
+            "No exchange rate for the currency {value}. Use a three-letter code such as EUR, USD or KRW."),
+        "expect_min_below_max": "The minimum may not be greater than the maximum.",
+        "email_subscribed": (
+            "This address already receives this firm's digest. End that subscription first to change it."),
         "preview_heading": "Next digests of {name}",
         "preview_intro": (
             "What each active subscription would receive if its digest went out now. Nothing is sent or recorded, "
@@ -486,7 +492,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "any_country": "모든 국가",
         "filter_min_value": "최소 금액 (EUR)",
         "filter_max_value": "최대 금액 (EUR)",
-        "filter_closing_within": "마감까지 남은 기간 (일)",
+        "filter_closing_within": "마감까지 남은 기간 (일, 0 = 오늘)",
         "filter_keyword": "키워드",
         "apply_filters": "적용",
         "clear_filters": "필터 지우기",
@@ -514,7 +520,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "fit_weak": "낮음",
         "fit_unknown": "적합도 미보정",
         "days_left": "{days}일 남음",
-        "one_day_left": "1일 남음",
+        "closes_tomorrow": "내일 마감",
         "closes_today": "오늘 마감",
         "closed": "마감됨",
         "no_deadline": "마감일 미기재",
@@ -714,6 +720,11 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_min_score": "0과 1 사이의 숫자를 입력하거나 비워 두세요.",
         "expect_max_items": "1부터 100 사이의 정수를 입력하세요.",
         "expect_digest_language": "영어 또는 한국어를 선택하세요.",
+        "expect_listed_country": "목록에 없는 국가입니다: {value}. 목록에서 국가를 선택하세요.",
+        "expect_rated_currency": "환율이 없는 통화입니다: {value}. EUR, USD, KRW 같은 세 글자 통화 코드를 사용하세요.",
+        "expect_min_below_max": "최소 금액이 최대 금액보다 클 수 없습니다.",
+        "email_subscribed": (
+            "이 주소는 이미 이 회사의 요약을 받고 있습니다. 설정을 바꾸려면 먼저 그 구독을 종료하세요."),
         "preview_heading": "{name} 다음 요약",
         "preview_intro": (
             "지금 요약을 보낸다면 각 구독이 받을 내용입니다. 아무것도 보내거나 기록하지 않으며, "

@@ -4,8 +4,11 @@ Whoever may see the firm manages its subscriptions, as in the API (``api.routes.
 own, a partner those of its assigned firms, officers all), so ``visible_firm`` is the whole check. The form
 is read with the API's ``SubscriptionIn`` and turned into a subscription by the API's ``subscription_spec``
 (the lowest fit left empty is the facade's ``default_min_fit()``); a refused form stores nothing (422, each
-problem next to its field). The preview is ``matcher.digest.plan.preview``: it ranks, sends and records
-nothing, and carries no live unsubscribe link.
+problem next to its field). The page says each problem in its own words, in the page's language, never the
+validator's (pydantic's "String should match pattern ..."): an error's ``detail`` is only the refused value its
+message names (a country, a currency), or empty. An address the firm's digest already goes to is refused next
+to the email field, as the API's 409 refuses it; the existing subscription is left as it is. The preview is
+``matcher.digest.plan.preview``: it ranks, sends and records nothing, and carries no live unsubscribe link.
 """
 
 from __future__ import annotations
@@ -20,20 +23,20 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.routes.subscriptions import SubscriptionIn, subscription_spec
-from api.web.form_fields import Errors, FormInvalid, amount, field_errors, text_of, texts_of
+from api.web.form_fields import Errors, FieldError, FormInvalid, amount, text_of, texts_of
 from api.web.messages import LANGUAGE_NAMES, Language
 from api.web.pages import firm_url, ranked, visible_firm
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, core
 from matcher.digest.plan import preview
-from matcher.errors import NotFound
+from matcher.errors import Conflict, NotFound
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import FirmProfile
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 
 _SUBSCRIPTION_ID = re.compile(r"^[0-9a-f]{32}$")  # the API's path rule for a subscription id
-#: What each field expects, as a message key (shown above the validator's own words when it is refused).
+#: What each field expects, as a message key: the whole of what a refused field shows.
 EXPECTS: dict[str, str] = {
     "email": "expect_email",
     "frequency": "expect_frequency",
@@ -44,8 +47,15 @@ EXPECTS: dict[str, str] = {
     "min_value": "expect_amount",
     "max_value": "expect_amount",
     "currency": "expect_currency",
+    "value_range": "expect_min_below_max",
     "form": "invalid_form",
 }
+#: The message that names the refused value ({value}) instead, for the fields where a typed code was refused.
+NAMING: dict[str, str] = {"countries": "expect_listed_country", "currency": "expect_rated_currency"}
+#: Where the one rule across fields (the minimum above the maximum) is shown: the value range's fieldset.
+VALUE_RANGE = "value_range"
+#: A refused value is named as typed, up to this many characters (the field's own box shows it whole).
+SHOWN_VALUE = 40
 
 
 def subscriptions_url(firm_id: str) -> str:
@@ -88,7 +98,24 @@ class SubscriptionForm:
         try:
             return SubscriptionIn.model_validate(data)
         except ValidationError as exc:
-            raise FormInvalid(field_errors(exc, EXPECTS, "form")) from None
+            raise FormInvalid(form_errors(exc)) from None
+
+
+def form_errors(exc: ValidationError) -> Errors:
+    """The first problem of each field as the page says it (``EXPECTS``); an error of the whole model is the
+    value range's (``SubscriptionIn``'s one rule across fields), any other one the form's."""
+    found: Errors = {}
+    for error in exc.errors():
+        location = error.get("loc", ())
+        owner = str(location[0]) if location else VALUE_RANGE
+        name = owner if owner in EXPECTS else "form"
+        if name not in found:
+            value = error.get("input")
+            if name in NAMING and isinstance(value, str) and value:
+                found[name] = FieldError(NAMING[name], value[:SHOWN_VALUE])
+            else:
+                found[name] = FieldError(EXPECTS[name], "")
+    return found
 
 
 def _languages() -> list[tuple[Language, str]]:
@@ -126,9 +153,12 @@ async def subscribe(firm_id: str, request: Request, viewer: ChangeDep) -> Respon
     form = SubscriptionForm.read(await request.form())
     try:
         spec = subscription_spec(matcher, firm_id, form.body())
+        await run_in_threadpool(matcher.subscribe, spec, viewer.principal.name)
     except FormInvalid as exc:
         return await _page(request, viewer, firm, replace(form, errors=exc.errors), status=422)
-    await run_in_threadpool(matcher.subscribe, spec, viewer.principal.name)
+    except Conflict:  # the address receives the firm's digest already (the API's 409)
+        errors = {"email": FieldError("email_subscribed", "")}
+        return await _page(request, viewer, firm, replace(form, errors=errors), status=422)
     return RedirectResponse(f"{subscriptions_url(firm_id)}?done=added", status_code=303)
 
 

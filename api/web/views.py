@@ -11,10 +11,11 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 from urllib.parse import urlencode
 
+from api.web.i18n import calendar_days
 from matcher.normalize.currencies import to_eur
 from matcher.pipeline import Matcher
 from matcher.ranking.reasons import explanation_lines
@@ -76,7 +77,7 @@ class Filters:
 
     def keep(self, tender: Tender | None, match: Match, now: datetime) -> bool:
         if self.closing_within is not None and (
-            match.deadline is None or match.deadline > now + timedelta(days=self.closing_within)
+            match.deadline is None or calendar_days(now, match.deadline) > self.closing_within
         ):
             return False
         if self.keyword:

@@ -15,7 +15,7 @@ from matcher.digest.build import DigestPlan, build_digest, subscription_query
 from matcher.digest.render import RenderedDigest, render_digest
 from matcher.errors import IndexNotReady
 from matcher.pipeline import Matcher
-from matcher.store.subscriptions import Subscription
+from matcher.store.subscriptions import Subscription, one_per_address
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +91,14 @@ def plan_digests(matcher: Matcher, batch: Sequence[Subscription], as_of: datetim
 
 def preview(matcher: Matcher, firm_id: str) -> list[Prepared]:
     """What the next digest of each of the firm's active subscriptions would hold, as of now, rendered.
-    Reads only: nothing is sent or recorded, and whether the subscription is due is not considered.
+    Reads only: nothing is sent or recorded, and whether the subscription is due is not considered. An address
+    subscribed more than once (a store written before that was refused) shows once, as the run sends it.
 
     Previews never carry a live unsubscribe token, whoever asks: a token is a bearer credential that never
     expires and outlives the key that read it (a partner withdrawn from the firm would keep it). Whoever may
     manage the subscription ends it with their key (DELETE on the subscription) instead."""
     matcher.get_firm(firm_id)
-    subscriptions = matcher.firm_subscriptions(firm_id, active_only=True)
+    subscriptions = one_per_address(matcher.firm_subscriptions(firm_id, active_only=True))
     return prepare(matcher, subscriptions, matcher.settings.now(), live_token=False)
 
 

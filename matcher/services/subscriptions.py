@@ -4,13 +4,38 @@ before it is sent (write-then-send, so a crash never sends one twice nor loses o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
-from matcher.errors import NotFound
+from pydantic import TypeAdapter, ValidationError
+
+from matcher.errors import InvalidInput, NotFound
+from matcher.schema import RangeCurrency
 from matcher.services.catalog import Catalog
 from matcher.store.digests import DigestRecord, DigestRepository
 from matcher.store.locks import Lease
-from matcher.store.subscriptions import Subscription, SubscriptionRepository, SubscriptionSpec
+from matcher.store.subscriptions import (
+    Subscription,
+    SubscriptionRepository,
+    SubscriptionSpec,
+    already_subscribed,
+    one_per_address,
+)
+
+_RANGE_CURRENCY: TypeAdapter[str] = TypeAdapter(RangeCurrency)
+
+
+def checked(spec: SubscriptionSpec) -> SubscriptionSpec:
+    """``spec`` with its address trimmed and its currency normalised, or InvalidInput naming what cannot be
+    applied: a value range upside down, or a currency without an exchange rate (either would silently let
+    every tender through the value filter)."""
+    if spec.min_value is not None and spec.max_value is not None and spec.min_value > spec.max_value:
+        raise InvalidInput(f"min_value {spec.min_value:g} is greater than max_value {spec.max_value:g}")
+    try:
+        currency = _RANGE_CURRENCY.validate_python(spec.currency)
+    except ValidationError as exc:
+        raise InvalidInput(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
+    return replace(spec, email=spec.email.strip(), currency=currency)
 
 
 class Subscriptions:
@@ -20,9 +45,14 @@ class Subscriptions:
         self.repository = SubscriptionRepository()
 
     def add(self, spec: SubscriptionSpec, actor: str) -> Subscription:
-        """Subscribe an address to a firm's digest; the firm must exist."""
+        """Subscribe an address to a firm's digest; the firm must exist. An address the firm's digest already
+        goes to (in any case) is a Conflict naming that subscription: it is not changed (end it first)."""
         self.catalog.get_firm(spec.firm_id)
+        spec = checked(spec)
         with self.db.begin() as conn:
+            existing = self.repository.active_for_address(conn, spec.firm_id, spec.email)
+            if existing:
+                raise already_subscribed(existing[0])
             return self.repository.add(conn, spec, actor=actor)
 
     def get(self, subscription_id: str) -> Subscription:
@@ -37,13 +67,20 @@ class Subscriptions:
             return self.repository.for_firm(conn, firm_id, active_only=active_only)
 
     def unsubscribe(self, subscription_id: str, firm_id: str | None = None) -> bool:
-        """End a subscription (True if it was active). With ``firm_id``, it must be that firm's."""
+        """End a subscription (True if it was active). With ``firm_id``, it must be that firm's.
+
+        Any other active subscription of the same firm and address (a store written before duplicates were
+        refused) ends with it: the digest run sends as the oldest of them, so ending only the one whose link
+        was followed would let the next take over and keep mailing the address."""
         with self.db.begin() as conn:
             found = self.repository.get(conn, subscription_id)
             if found is None or (firm_id is not None and found.firm_id != firm_id):
                 raise NotFound(f"unknown subscription {subscription_id!r}"
                                + (f" for firm {firm_id!r}" if firm_id is not None else ""))
-            return self.repository.unsubscribe(conn, subscription_id)
+            ended = self.repository.unsubscribe(conn, subscription_id)
+            for twin in self.repository.active_for_address(conn, found.firm_id, found.email):
+                ended = self.repository.unsubscribe(conn, twin.subscription_id) or ended
+            return ended
 
 
 class DigestLedger:
@@ -59,9 +96,10 @@ class DigestLedger:
         return Lease(self.db, name, ttl)
 
     def active_with_last(self) -> tuple[list[Subscription], dict[str, datetime]]:
-        """The active subscriptions, and the as-of moment of each one's last digest."""
+        """The active subscriptions, one per firm and address (``one_per_address``), and the as-of moment of
+        each one's last digest."""
         with self.db.connect() as conn:
-            active = self.subscriptions.active(conn)
+            active = one_per_address(self.subscriptions.active(conn))
             return active, self.digests.last_as_of(conn, [s.subscription_id for s in active])
 
     def held_items(self, subscription_ids: Sequence[str]) -> dict[str, set[str]]:
@@ -81,9 +119,11 @@ class DigestLedger:
                 self.digests.record_failed(conn, record)
 
     def pending(self) -> tuple[list[DigestRecord], set[str]]:
-        """The digests recorded but not yet sent, and the ids of the subscriptions still active."""
+        """The digests recorded but not yet sent, and the ids of the subscriptions still active and sent to
+        (one per firm and address: a pending digest of a duplicate left by an older run is cancelled)."""
         with self.db.connect() as conn:
-            return self.digests.pending(conn), {s.subscription_id for s in self.subscriptions.active(conn)}
+            active = one_per_address(self.subscriptions.active(conn))
+            return self.digests.pending(conn), {s.subscription_id for s in active}
 
     def cancel(self, digest_id: str) -> None:
         with self.db.begin() as conn:

@@ -1,16 +1,40 @@
-"""Digest subscriptions: who gets which firm's new tenders, how often, in which language."""
+"""Digest subscriptions: who gets which firm's new tenders, how often, in which language.
+
+An address has at most one active subscription per firm, addresses compared case-insensitively
+(``address_key``). The service checks it before adding; a unique partial index on (firm, lower(email)) of the
+active rows makes the database refuse the one a concurrent request slips past. ``create_all`` adds no index to
+a table that exists, so a store created before the rule keeps its duplicate rows and loads them as they are:
+the digest run reads its active subscriptions through ``one_per_address``.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import Boolean, Column, Connection, Float, Index, Integer, String, Table, Text, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 
+from matcher.errors import Conflict
 from matcher.store._common import utcnow
 from matcher.store.metadata import UTCDateTime, metadata
 
@@ -37,6 +61,12 @@ subscriptions = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("unsubscribed_at", UTCDateTime),
     Index("ix_subscriptions_firm", "firm_id"),
+)
+#: One active subscription per firm and address (SQL's lower() folds ASCII only; ``address_key`` in the
+#: service's check folds the rest). Declared apart: a partial index needs the table's columns.
+Index(
+    "uq_subscriptions_active_address", subscriptions.c.firm_id, func.lower(subscriptions.c.email), unique=True,
+    sqlite_where=subscriptions.c.active.is_(True), postgresql_where=subscriptions.c.active.is_(True),
 )
 
 
@@ -66,6 +96,37 @@ class Subscription(SubscriptionSpec):
     unsubscribed_at: datetime | None = None
 
 
+def address_key(email: str) -> str:
+    """How addresses are compared: 'A@B.com' and 'a@b.com' are one recipient."""
+    return email.strip().lower()
+
+
+def already_subscribed(existing: Subscription) -> Conflict:
+    return Conflict(
+        f"{existing.email} already receives the digest of firm {existing.firm_id!r} (subscription "
+        f"{existing.subscription_id}); end that subscription first to change its settings")
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def one_per_address(subs: Sequence[Subscription]) -> list[Subscription]:
+    """The oldest of each firm's subscriptions of one address, in the given order: a store written before
+    duplicates were refused may hold several, and the address must still get one digest per firm."""
+    oldest: dict[tuple[str, str], Subscription] = {}
+    for sub in subs:
+        key = (sub.firm_id, address_key(sub.email))
+        kept = oldest.get(key)
+        if kept is None or _age(sub) < _age(kept):
+            oldest[key] = sub
+    kept_ids = {s.subscription_id for s in oldest.values()}
+    return [s for s in subs if s.subscription_id in kept_ids]
+
+
+def _age(sub: Subscription) -> tuple[datetime, str]:
+    return sub.created_at or _EARLIEST, sub.subscription_id
+
+
 def _subscription(row: Row[tuple[object, ...]]) -> Subscription:
     values = dict(row._mapping)
     values["countries"] = tuple(json.loads(str(values["countries"])))
@@ -76,14 +137,24 @@ class SubscriptionRepository:
     """Queries over subscriptions. Every method takes the connection of the caller's transaction."""
 
     def add(self, conn: Connection, spec: SubscriptionSpec, actor: str) -> Subscription:
+        """Insert an active subscription; Conflict when the unique index finds the address subscribed already
+        (the caller's check, ``active_for_address``, names the existing one in the usual case)."""
         now = utcnow()
         subscription_id = uuid.uuid4().hex
-        conn.execute(insert(subscriptions).values(
-            subscription_id=subscription_id, firm_id=spec.firm_id, email=spec.email, frequency=spec.frequency,
-            min_score=spec.min_score, max_items=spec.max_items, language=spec.language,
-            countries=json.dumps(list(spec.countries)), min_value=spec.min_value, max_value=spec.max_value,
-            currency=spec.currency, active=True, created_by=actor, created_at=now, updated_at=now,
-        ))
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(subscriptions).values(
+                    subscription_id=subscription_id, firm_id=spec.firm_id, email=spec.email,
+                    frequency=spec.frequency, min_score=spec.min_score, max_items=spec.max_items,
+                    language=spec.language, countries=json.dumps(list(spec.countries)), min_value=spec.min_value,
+                    max_value=spec.max_value, currency=spec.currency, active=True, created_by=actor,
+                    created_at=now, updated_at=now,
+                ))
+        except IntegrityError as exc:
+            existing = self.active_for_address(conn, spec.firm_id, spec.email)
+            if not existing:  # not the address index: some other constraint, not ours to explain
+                raise
+            raise already_subscribed(existing[0]) from exc
         found = self.get(conn, subscription_id)
         assert found is not None  # written above in this transaction
         return found
@@ -98,6 +169,12 @@ class SubscriptionRepository:
             query = query.where(subscriptions.c.active.is_(True))
         query = query.order_by(subscriptions.c.created_at, subscriptions.c.subscription_id)
         return [_subscription(r) for r in conn.execute(query)]
+
+    def active_for_address(self, conn: Connection, firm_id: str, email: str) -> list[Subscription]:
+        """The firm's active subscriptions of this address in any case, oldest first (more than one only in a
+        store written before duplicates were refused)."""
+        found = self.for_firm(conn, firm_id, active_only=True)
+        return sorted((s for s in found if address_key(s.email) == address_key(email)), key=_age)
 
     def active(self, conn: Connection) -> list[Subscription]:
         query = (

@@ -39,9 +39,12 @@ def test_the_firm_its_partner_and_officers_manage_others_are_kept_out(
     sub = created.json()
     assert sub["firm_id"] == OWN and sub["language"] == "ko" and sub["active"]
     # Issue 13: the partner the firm is assigned to manages its digests too (it was read-only before).
-    by_partner = client.post(f"/firms/{OWN}/subscriptions", json=BODY, headers=auth["partner"])
+    by_partner = client.post(f"/firms/{OWN}/subscriptions", json={**BODY, "email": "partner@example.org"},
+                             headers=auth["partner"])
     assert by_partner.status_code == 201, by_partner.text
-    assert client.post(f"/firms/{OWN}/subscriptions", json=BODY, headers=auth["officer"]).status_code == 201
+    by_officer = client.post(f"/firms/{OWN}/subscriptions", json={**BODY, "email": "officer@example.org"},
+                             headers=auth["officer"])
+    assert by_officer.status_code == 201, by_officer.text
     for who in ("firm", "partner", "officer"):
         listed = client.get(f"/firms/{OWN}/subscriptions", headers=auth[who])
         assert listed.status_code == 200 and len(listed.json()) == 3
@@ -122,3 +125,52 @@ def test_a_subscription_without_a_minimum_gets_the_calibrations_default(
     assert created.status_code == 201, created.text
     assert demo.calibration is not None  # the shipped models/calibration
     assert created.json()["min_score"] == demo.calibration.default_min_fit == 0.15
+
+
+def test_an_address_subscribes_once_per_firm_whoever_asks_and_in_any_case(
+    api: tuple[TestClient, dict[str, dict[str, str]]],
+) -> None:
+    client, auth = api
+    first = client.post(f"/firms/{OWN}/subscriptions", json=BODY, headers=auth["firm"])
+    assert first.status_code == 201, first.text
+    sub_id = first.json()["subscription_id"]
+    for who, address in [("firm", "ko@example.org"), ("partner", "KO@Example.ORG"), ("officer", " ko@example.org ")]:
+        again = client.post(f"/firms/{OWN}/subscriptions", json={**BODY, "email": address, "language": "en"},
+                            headers=auth[who])
+        assert again.status_code == 409, (who, again.text)
+        assert again.json()["error"] == "conflict" and sub_id in again.json()["detail"]
+        assert "ko@example.org" in again.json()["detail"]
+    (listed,) = client.get(f"/firms/{OWN}/subscriptions", headers=auth["officer"]).json()
+    assert listed["subscription_id"] == sub_id and listed["language"] == "ko"  # unchanged by the refusals
+    # Another firm may send its digest to the same address; an ended subscription does not block a new one.
+    other = client.post(f"/firms/{OTHER}/subscriptions", json=BODY, headers=auth["officer"])
+    assert other.status_code == 201, other.text
+    client.delete(f"/firms/{OWN}/subscriptions/{sub_id}", headers=auth["firm"])
+    renewed = client.post(f"/firms/{OWN}/subscriptions", json={**BODY, "email": "Ko@example.org"}, headers=auth["firm"])
+    assert renewed.status_code == 201, renewed.text
+    assert renewed.json()["subscription_id"] != sub_id
+
+
+@pytest.mark.parametrize(
+    ("changes", "loc", "said"),
+    [
+        # Issue: a range upside down was stored and shown as "€10 – €1".
+        ({"min_value": 10, "max_value": 1, "currency": "EUR"}, "body",
+         "min_value 10.0 is greater than max_value 1.0"),
+        # An unknown currency left the range unconvertible, so the value filter silently let everything pass.
+        ({"min_value": 1, "currency": "XYZ"}, "body.currency", "unknown currency 'XYZ' for a value range"),
+        ({"currency": "euros"}, "body.currency", "unknown currency 'euros'"),
+    ],
+)
+def test_a_bad_value_range_is_a_422_naming_the_fields_and_stores_nothing(
+    api: tuple[TestClient, dict[str, dict[str, str]]], changes: dict[str, object], loc: str, said: str,
+) -> None:
+    client, auth = api
+    refused = client.post(f"/firms/{OWN}/subscriptions", json={**BODY, **changes}, headers=auth["firm"])
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["problems"][0]["loc"] == loc and said in refused.json()["detail"]
+    assert client.get(f"/firms/{OWN}/subscriptions", headers=auth["firm"]).json() == []
+    fine = client.post(f"/firms/{OWN}/subscriptions", headers=auth["firm"],
+                       json={**BODY, "min_value": 1, "max_value": 1, "currency": "krw"})
+    assert fine.status_code == 201, fine.text
+    assert (fine.json()["min_value"], fine.json()["max_value"], fine.json()["currency"]) == (1, 1, "KRW")

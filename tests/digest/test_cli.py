@@ -67,3 +67,16 @@ def test_no_smtp_server_configured_says_so(home: Path, monkeypatch: pytest.Monke
     monkeypatch.delenv("MATCHER_SMTP_HOST", raising=False)
     result = runner.invoke(app, ["digest", "run", "--as-of", AS_OF])
     assert result.exit_code == 2 and "MATCHER_SMTP_HOST" in result.stderr
+
+
+def test_subscribing_an_address_twice_is_refused_in_one_line(home: Path) -> None:
+    first = runner.invoke(app, ["subscribe", KO_FIRM, "--email", "a@b.com"])
+    assert first.exit_code == 0, first.output
+    sub_id = first.stdout.strip().rsplit(": ", 1)[1]
+    for address in ("a@b.com", "A@B.com"):
+        again = runner.invoke(app, ["subscribe", KO_FIRM, "--email", address, "--language", "ko"])
+        assert again.exit_code == 2, again.output
+        (line,) = again.stderr.splitlines()
+        assert sub_id in line and "a@b.com already receives the digest of firm 'kr-hanbit-water'" in line
+    dry = runner.invoke(app, ["digest", "run", "--dry-run", "--as-of", AS_OF])
+    assert "1 subscriptions due" in dry.stdout

@@ -8,6 +8,7 @@ the workspace."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from string import Formatter as FieldParser
 
@@ -131,8 +132,10 @@ def test_untrusted_text_is_shown_as_text(world: World, visitor: Visitor) -> None
     top = matcher.get_tender(matcher.recommend(OWN)[0].tender_id)
     hostile = Tender.model_validate({
         **top.model_dump(), "tender_id": "ted:900002-2021", "title": "<script>alert(1)</script>",
-        "buyer": '<img src=x onerror="alert(2)">', "url": "javascript:alert(3)",
+        "buyer": '<img src=x onerror="alert(2)">', "url": None,
     })
+    with pytest.raises(ValueError, match="is not an http"):  # nor can a 'javascript:' address be stored
+        Tender.model_validate({**hostile.model_dump(), "url": "javascript:alert(3)"})
     matcher.upsert_tenders([hostile])  # stored and indexed, so it ranks like its original
     assert hostile.tender_id in [m.tender_id for m in matcher.recommend(OWN, MatchQuery(k=20))]
     client = visitor("partner")
@@ -193,3 +196,16 @@ def test_serve_demo_embeds_the_code_labels_before_the_first_request(
         assert len(cache.get_many(labels)) == len(labels) > 9000
     finally:
         cache.close()
+
+
+@pytest.mark.parametrize(("deadline", "english", "korean"), [
+    ("2021-04-28T18:00:00+00:00", "closes today", "오늘 마감"),
+    ("2021-04-29T10:00:00+00:00", "closes tomorrow", "내일 마감"),  # 22 hours away: once "closes today"
+    ("2021-04-30T01:00:00+00:00", "2 days left", "2일 남음"),
+    ("2021-04-28T11:00:00+00:00", "closed", "마감됨"),
+])
+def test_days_left_counts_calendar_days_as_the_date_beside_it(deadline: str, english: str, korean: str) -> None:
+    now = datetime.fromisoformat("2021-04-28T12:00:00+00:00")
+    at = datetime.fromisoformat(deadline)
+    assert Formatter("en", now).days_left(at) == english
+    assert Formatter("ko", now).days_left(at) == korean

@@ -7,12 +7,11 @@ landing where the API's land (the shortlist and the feedback log ranking learns 
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import lxml.html
 from fastapi.testclient import TestClient
 from lxml.html import HtmlElement
 
+from api.web.i18n import calendar_days
 from api.web.views import FIRM_PAGE_MATCHES, HOME_MATCHES, searchable
 from matcher.normalize.currencies import to_eur
 from matcher.ranking.reasons import explanation_lines
@@ -155,7 +154,7 @@ def test_filters_narrow_the_list(world: World, visitor: Visitor) -> None:
     assert ids and all("FR" in t.all_countries() for t in matcher.fetch_tenders(ids).values())
     soon = client.get(f"/web/firms/{OWN}", params={"closing_within": "30"}).text
     pool = matcher.recommend(OWN, MatchQuery(k=100))
-    within = [m.tender_id for m in pool if m.deadline is not None and m.deadline <= now + timedelta(days=30)]
+    within = [m.tender_id for m in pool if m.deadline is not None and calendar_days(now, m.deadline) <= 30]
     assert shown_ids(soon) == within[:FIRM_PAGE_MATCHES] and within
     word = "water"
     found = shown_ids(client.get(f"/web/firms/{OWN}", params={"q": word}).text)
