@@ -30,7 +30,8 @@ def _hostile_notice() -> dict[str, Any]:
         "description": "Laser microdissection microscope system and optical instruments for a university "
                        "laboratory, with installation and user training. <b onmouseover=alert(3)>microscope</b>",
         "published": (as_of - timedelta(days=5)).date().isoformat(),
-        "deadline": (as_of + timedelta(days=2)).isoformat(), "url": "javascript:alert(4)",
+        "deadline": (as_of + timedelta(days=2)).isoformat(),
+        "url": "https://example.org/notice?<script>alert(4)</script>",  # 'javascript:' is refused coming in
         "value": 250000, "currency": "EUR",
     }
 
