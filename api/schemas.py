@@ -33,6 +33,7 @@ from matcher.schema import (
     NoticeType,
     RangeCurrency,
     Tender,
+    check_value_range,
     no_nul,
     text_without_nul,
     visible,
@@ -113,8 +114,7 @@ class RecommendQuery(LanguageQuery):
 
     @model_validator(mode="after")
     def _range(self) -> RecommendQuery:
-        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
-            raise ValueError(f"min_value {self.min_value} is greater than max_value {self.max_value}")
+        check_value_range(self.min_value, self.max_value)
         return self
 
 

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -28,7 +28,7 @@ from pydantic import (
 from pydantic.config import JsonDict
 from pydantic.fields import FieldInfo
 
-from matcher.dates import LATEST_YEAR, checked, utc_year
+from matcher.dates import LATEST_YEAR, D, checked, utc_year
 from matcher.feature_set import FEATURE_SET
 from matcher.reference.codebook import codebook
 from matcher.reference.countries import ISO_COUNTRIES
@@ -56,7 +56,6 @@ SPACE_OR_CONTROL = r"\s\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u
 #: An id: 1-200 characters, no whitespace, '/', '?', '#' or control character (a path segment as it is).
 ID_PATTERN = rf"^[^{SPACE_OR_CONTROL}/?#]{{1,200}}$"
 _ID = re.compile(ID_PATTERN)
-_D = TypeVar("_D", bound=date)
 
 
 def _country(value: str) -> str:
@@ -77,14 +76,29 @@ def _currency(value: str) -> str:
     return code
 
 
-def _range_currency(value: str, info: ValidationInfo) -> str:
-    """A currency a value range can be stated in: one the matcher has a rate for. Any other would leave the range
-    unconvertible, so that a filter or a firm's range in 'XYZ' silently let every value pass."""
+def range_currency(value: str) -> str:
+    """A currency a value range can be stated in: one the matcher has a rate for, as its code. Any other would
+    leave the range unconvertible, so that a filter or a firm's range in 'XYZ' silently let every value pass."""
     code = _currency(value)
-    if code not in PER_EUR and not _stored(info):
+    if code not in PER_EUR:
         raise ValueError(f"unknown currency {value!r} for a value range (expected one of the {len(PER_EUR)} "
                          "ISO 4217 codes the matcher has an exchange rate for, e.g. 'EUR', 'USD', 'KRW')")
     return code
+
+
+def check_value_range(min_value: float | None, max_value: float | None) -> None:
+    """A ValueError when a value range reads upside down (a firm's, a query's, a subscription's)."""
+    if min_value is not None and max_value is not None and min_value > max_value:
+        raise ValueError(f"min_value {plain_amount(min_value)} is greater than max_value {plain_amount(max_value)}")
+
+
+def plain_amount(value: float) -> str:
+    """An amount as a person writes it: 5000000, 10, 2.5 (not 5e+06 nor 10.0)."""
+    return format(value, "f").rstrip("0").rstrip(".")
+
+
+def _range_currency(value: str, info: ValidationInfo) -> str:
+    return _currency(value) if _stored(info) else range_currency(value)
 
 
 def _language(value: str) -> str:
@@ -123,7 +137,7 @@ def _identifier(value: str, info: ValidationInfo) -> str:
     return ident
 
 
-def _in_range(value: _D, info: ValidationInfo) -> _D:
+def _in_range(value: D, info: ValidationInfo) -> D:
     """A day or moment the product can move by days, years and into UTC (``matcher.dates``)."""
     return value if _stored(info) else checked(value)
 
@@ -507,8 +521,7 @@ class FirmProfile(_Model):
 
     @model_validator(mode="after")
     def _value_range(self) -> FirmProfile:
-        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
-            raise ValueError(f"min_value {self.min_value} is greater than max_value {self.max_value}")
+        check_value_range(self.min_value, self.max_value)
         if (self.min_value is not None or self.max_value is not None) and self.currency is None:
             raise ValueError("min_value/max_value need a currency (ISO 4217, e.g. 'EUR')")
         return self

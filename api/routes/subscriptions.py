@@ -22,7 +22,7 @@ from matcher.digest.plan import preview
 from matcher.digest.tokens import read_token
 from matcher.errors import InvalidInput
 from matcher.pipeline import Matcher
-from matcher.schema import SPACE_OR_CONTROL, RangeCurrency
+from matcher.schema import SPACE_OR_CONTROL, RangeCurrency, check_value_range
 from matcher.store.subscriptions import Subscription, SubscriptionSpec
 
 router = APIRouter(tags=["digests"], responses=ERRORS, route_class=KeyFirstRoute)
@@ -52,10 +52,7 @@ class SubscriptionIn(BaseModel):
 
     @model_validator(mode="after")
     def _value_range(self) -> SubscriptionIn:
-        # The firm profile's rule and words (``FirmProfile._value_range``): an upside-down range was stored and
-        # shown as "€10 – €1".
-        if self.min_value is not None and self.max_value is not None and self.min_value > self.max_value:
-            raise ValueError(f"min_value {self.min_value} is greater than max_value {self.max_value}")
+        check_value_range(self.min_value, self.max_value)  # an upside-down range was stored, shown "€10 – €1"
         return self
 
 

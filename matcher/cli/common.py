@@ -16,7 +16,7 @@ from matcher.config import get_settings
 from matcher.dates import DATE_RANGE, in_range
 from matcher.errors import InvalidInput
 from matcher.pipeline import IngestResult, Matcher
-from matcher.schema import Country, RangeCurrency
+from matcher.schema import Country, plain_amount, range_currency
 
 HomeOption = Annotated[
     Path | None, typer.Option("--home", help="data directory (default: MATCHER_HOME or the current folder)")
@@ -98,20 +98,19 @@ def as_paths(files: Sequence[Path]) -> list[Path]:
 
 
 _COUNTRY = TypeAdapter(Country)
-_CURRENCY = TypeAdapter(RangeCurrency)
 
 
 def value_range(min_value: float | None, max_value: float | None, currency: str) -> str:
-    """``--currency`` as a value range's ISO 4217 code (``matcher.schema.RangeCurrency``: one with an exchange
+    """``--currency`` as a value range's ISO 4217 code (``matcher.schema.range_currency``: one with an exchange
     rate, else 'XYZ' would let every value through), checked with ``--min-value`` <= ``--max-value``; a bad one
     is an InvalidInput naming it, so one line and exit 2."""
     try:
-        code = _CURRENCY.validate_python(currency)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InvalidInput(f"--currency: {first.get('ctx', {}).get('error', first['msg'])}") from None
+        code = range_currency(currency)
+    except ValueError as exc:
+        raise InvalidInput(f"--currency: {exc}") from None
     if min_value is not None and max_value is not None and min_value > max_value:
-        raise InvalidInput(f"--min-value {min_value:g} is greater than --max-value {max_value:g}")
+        raise InvalidInput(f"--min-value {plain_amount(min_value)} is greater than --max-value "
+                           f"{plain_amount(max_value)}")
     return code
 
 

@@ -7,10 +7,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from pydantic import TypeAdapter, ValidationError
-
 from matcher.errors import InvalidInput, NotFound
-from matcher.schema import RangeCurrency
+from matcher.schema import check_value_range, range_currency
 from matcher.services.catalog import Catalog
 from matcher.store.digests import DigestRecord, DigestRepository
 from matcher.store.locks import Lease
@@ -22,19 +20,16 @@ from matcher.store.subscriptions import (
     one_per_address,
 )
 
-_RANGE_CURRENCY: TypeAdapter[str] = TypeAdapter(RangeCurrency)
-
 
 def checked(spec: SubscriptionSpec) -> SubscriptionSpec:
     """``spec`` with its address trimmed and its currency normalised, or InvalidInput naming what cannot be
     applied: a value range upside down, or a currency without an exchange rate (either would silently let
     every tender through the value filter)."""
-    if spec.min_value is not None and spec.max_value is not None and spec.min_value > spec.max_value:
-        raise InvalidInput(f"min_value {spec.min_value:g} is greater than max_value {spec.max_value:g}")
     try:
-        currency = _RANGE_CURRENCY.validate_python(spec.currency)
-    except ValidationError as exc:
-        raise InvalidInput(str(exc.errors()[0]["msg"]).removeprefix("Value error, ")) from None
+        check_value_range(spec.min_value, spec.max_value)
+        currency = range_currency(spec.currency)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
     return replace(spec, email=spec.email.strip(), currency=currency)
 
 
