@@ -6,6 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from matcher.normalize.codes import codebook
+from matcher.normalize.nature import nature_of_code
 from matcher.ranking.features import is_designer
 from matcher.ranking.korean_labels import HANGUL_RUN, LANGUAGE, shared_part
 from matcher.ranking.reasons import summary
@@ -32,6 +33,9 @@ CLOSING_SOON_DAYS = 7
 #: first the similarity is not a reason. Set from the spread the trial saw (issue 11: top results between
 #: 0.3 and 0.5, a profile copied from its notice far above), not calibrated on judged data.
 SIMILARITY_WORDS: tuple[tuple[float, str], ...] = ((0.6, "strong"), (0.45, "good"), (0.3, "fair"))
+#: The word for a similarity below the last floor: said only when nothing else is, so that every result shown
+#: says why it is there (a trial found results with no reason at all) and how little that is.
+WEAK_SIMILARITY = "weak"
 MAX_CODE_REASONS = 3
 MAX_KEYWORD_REASONS = 3
 MAX_TERMS = 5
@@ -142,15 +146,18 @@ def _term_reason(signals: Signals, keywords: list[Reason]) -> list[Reason]:
     return [Reason(kind="shared_terms", params={"terms": terms})] if terms else []
 
 
-def _similarity_reason(dense: float) -> list[Reason]:
-    strength = next((word for floor, word in SIMILARITY_WORDS if dense >= floor), None)
+def _similarity_reason(dense: float, alone: bool = False) -> list[Reason]:
+    """The text similarity in a word; below the last floor only when it is the ``alone`` reason left."""
+    strength = next((word for floor, word in SIMILARITY_WORDS if dense >= floor), WEAK_SIMILARITY if alone else None)
     if strength is None:
         return []
     return [Reason(kind="similar_text", params={"strength": strength, "similarity": round(dense, 2)})]
 
 
-def _nature(signals: Signals) -> Reason | None:
-    """Contract nature against what the firm sells: a fit, a mismatch, or None when unknown or in between."""
+def _nature(signals: Signals, firm: FirmProfile) -> Reason | None:
+    """Contract nature against what the firm sells: a fit, a mismatch, or None when unknown or in between. No
+    mismatch when one of the firm's own codes is of the notice's nature: a meter maker that lists an
+    installation (works) code does that work too, and a reason may be naming that code."""
     if signals.tender_nature is None or not signals.firm_offers:
         return None
     params: dict[str, str | int | float | list[str]] = {
@@ -158,7 +165,9 @@ def _nature(signals: Signals) -> Reason | None:
     }
     if signals["nature"] >= NATURE_FIT:
         return Reason(kind="contract_nature_fit", params=params)
-    if signals["nature"] <= NATURE_MISMATCH:
+    if signals["nature"] <= NATURE_MISMATCH and not any(
+        nature_of_code(code) == signals.tender_nature for code in firm.codes
+    ):
         return Reason(kind="contract_nature_mismatch", params=params)
     return None
 
@@ -207,7 +216,8 @@ def explain(
     code_reasons = _code_reasons(signals)
     keywords = _keyword_reasons(firm, tender, languages,
                                 {str(r.params["code"]).replace(" ", ":", 1) for r in code_reasons})
-    facts = [f for f in (country_fact(firm, tender), value_fact(firm, tender), _nature(signals)) if f is not None]
+    facts = [f for f in (country_fact(firm, tender), value_fact(firm, tender), _nature(signals, firm))
+             if f is not None]
     reasons = [
         *[r for r in _track_record(signals) if r.kind in ("approved_by_partner", "on_shortlist")],
         *code_reasons, *keywords, *_named_code_reason(signals, tender), *_term_reason(signals, keywords),
@@ -215,7 +225,13 @@ def explain(
         *[f for f in facts if f.kind in POSITIVE_FACTS],
         *[r for r in _track_record(signals) if r.kind not in ("approved_by_partner", "on_shortlist")],
     ]
-    missing = signals.guard.missing[:MAX_TERMS]
+    reasons = reasons or _similarity_reason(signals["dense"], alone=True)
+    # The guard reads the notice's own words; a keyword a reason found elsewhere (its codes' labels, its English
+    # title) is not one the notice fails to mention.
+    found = {str(r.params["keyword"]) for r in reasons if r.kind in ("keyword_match", "code_named", "code_match")
+             and "keyword" in r.params}
+    unmentioned = [term for term in signals.guard.missing if term not in found]
+    missing = unmentioned[:MAX_TERMS]
     concerns = [
         *_design_contest(signals, tender), *[f for f in facts if f.kind not in POSITIVE_FACTS],
         *_closing_soon(tender, now, closing_days),
@@ -226,7 +242,7 @@ def explain(
         reasons=reasons,
         concerns=concerns,
         matched_terms=signals.shared_terms,
-        missing_terms=signals.guard.missing,
+        missing_terms=unmentioned,
         matched_codes=signals.code_matches,
         country_fit=signals.country_note,
         value_fit=signals.value_note,

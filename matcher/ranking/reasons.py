@@ -133,7 +133,8 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
 # Parameters whose values are codes, worded per language (the rest are shown as given).
 WORDS: dict[ReasonLanguage, dict[str, dict[str, str]]] = {
     "en": {
-        "strength": {"strong": "very close to", "good": "close to", "fair": "related to"},
+        "strength": {"strong": "very close to", "good": "close to", "fair": "related to",
+                     "weak": "only loosely related to"},
         # CPV levels (category > class > group > division) and UNSPSC (class > family > segment).
         "level": {
             "exact": "same product", "within": "in the firm's product line", "category": "same product category",
@@ -146,7 +147,7 @@ WORDS: dict[ReasonLanguage, dict[str, dict[str, str]]] = {
         "offers": {"supplies": "sells goods", "services": "provides services", "works": "builds (works)"},
     },
     "ko": {
-        "strength": {"strong": "매우 비슷함", "good": "비슷함", "fair": "관련 있음"},
+        "strength": {"strong": "매우 비슷함", "good": "비슷함", "fair": "관련 있음", "weak": "약간 관련 있음"},
         "level": {
             "exact": "같은 품목", "within": "회사 분류에 속하는 품목", "category": "같은 세부 품목군",
             "class": "같은 품목 분류", "group": "같은 품목군", "division": "같은 업종",

@@ -114,8 +114,9 @@ def kinds(reasons: list[Reason]) -> list[str]:
 def test_value_above_the_range_is_a_concern_not_a_reason() -> None:
     profile = firm(max_value=500_000, currency="EUR")
     out = explain(signals(), profile, tender(value=2_000_000, currency="EUR"), NOW)
-    assert kinds(out.concerns) == ["value_above_range"] and not out.reasons
-    assert out.summary == ["concern: value 2,000,000 EUR is above the firm's maximum (500,000 EUR)"]
+    assert kinds(out.concerns) == ["value_above_range"] and kinds(out.reasons) == ["similar_text"]
+    assert out.summary == ["the notice's text is only loosely related to the profile's description",
+                           "concern: value 2,000,000 EUR is above the firm's maximum (500,000 EUR)"]
     inside = explain(signals(), profile, tender(value=300_000, currency="EUR"), NOW)
     assert kinds(inside.reasons) == ["value_in_range"] and not inside.concerns
 
@@ -227,9 +228,12 @@ def test_contract_nature_fit_is_a_reason_and_a_mismatch_a_concern() -> None:
     fit = explain(signals(nature=1.0, tender_nature="supplies", **goods), firm(), tender(), NOW)
     assert fit.summary == ["a supply contract, and the firm sells goods"]
     miss = explain(signals(nature=0.1, tender_nature="services", **goods), firm(), tender(), NOW)
-    assert miss.summary == ["concern: a services contract; the firm sells goods"] and not miss.reasons
-    unknown = explain(signals(nature=0.5, tender_nature=None, **goods), firm(), tender(), NOW)
-    assert unknown == Explanation(deadline=unknown.deadline, country_fit="", value_fit="")
+    assert miss.summary[-1] == "concern: a services contract; the firm sells goods"
+    assert kinds(miss.reasons) == ["similar_text"]
+    unknown = explain(signals(nature=0.5, tender_nature=None, dense=0.35, **goods), firm(), tender(), NOW)
+    assert unknown == Explanation(reasons=unknown.reasons, deadline=unknown.deadline, country_fit="", value_fit="",
+                                  summary=unknown.summary)
+    assert kinds(unknown.reasons) == ["similar_text"]
 
 
 def test_a_design_contest_is_a_concern_for_a_firm_that_does_not_design() -> None:
@@ -246,13 +250,13 @@ def test_a_design_contest_is_a_concern_for_a_firm_that_does_not_design() -> None
 
 
 def test_neutral_facts_are_neither_reasons_nor_concerns() -> None:
-    out = explain(signals(), firm(), tender(value=2_000_000, currency="EUR"), NOW)  # no range, no targets
-    assert not out.reasons and not out.concerns and not out.summary
+    out = explain(signals(dense=0.35), firm(), tender(value=2_000_000, currency="EUR"), NOW)  # no range, no targets
+    assert kinds(out.reasons) == ["similar_text"] and not out.concerns
 
 
 def test_country_outside_the_targets_is_a_concern() -> None:
-    out = explain(signals(), firm(target_countries=["VN"]), tender(), NOW)
-    assert kinds(out.concerns) == ["country_not_target"] and not out.reasons
+    out = explain(signals(dense=0.35), firm(target_countries=["VN"]), tender(), NOW)
+    assert kinds(out.concerns) == ["country_not_target"] and kinds(out.reasons) == ["similar_text"]
     inside = explain(signals(), firm(target_countries=["KE"]), tender(), NOW)
     assert inside.reasons == [Reason(kind="country_target", params={"countries": ["KE"]})]
 
@@ -272,7 +276,7 @@ def test_every_feedback_note_maps_to_a_reason_kind() -> None:
 def test_the_text_similarity_is_a_word_not_a_number() -> None:
     words = [explain(signals(dense=d), firm(), tender(), NOW).summary for d in (0.2, 0.35, 0.5, 0.7)]
     assert words == [
-        [],
+        ["the notice's text is only loosely related to the profile's description"],
         ["the notice's text is related to the profile's description"],
         ["the notice's text is close to the profile's description"],
         ["the notice's text is very close to the profile's description"],
@@ -297,3 +301,38 @@ def test_feedback_pulls_notices_that_buy_what_the_approved_one_buys() -> None:
     # likeness = (cosine 0.6 + code closeness) / 2; value = 0.5 + likeness / 2
     assert found[0][0] == pytest.approx(0.5 + (0.6 + 0.9) / 4)  # 38421000 is an ancestor of 38421100: 0.9
     assert found[1][0] == pytest.approx(0.5 + (0.6 + 0.0) / 4)
+
+
+def test_every_result_has_a_reason_even_when_only_the_text_is_loosely_alike() -> None:
+    """A trial saw results with no reason at all: a list entry must say why it is there, honestly."""
+    out = explain(signals(dense=0.22), firm(), tender(), NOW)
+    assert out.reasons == [Reason(kind="similar_text", params={"strength": "weak", "similarity": 0.22})]
+    assert render(out.reasons[0], "ko") == "공고 내용이 회사 소개와 약간 관련 있음"
+    # any other reason makes the weak similarity unsaid
+    placed = explain(signals(dense=0.22), firm(target_countries=["KE"]), tender(), NOW)
+    assert kinds(placed.reasons) == ["country_target"]
+
+
+def test_a_keyword_named_as_a_reason_is_not_also_listed_as_missing() -> None:
+    """The guard reads the notice's words; a keyword found through the notice's category label (or its English
+    title) is a reason, and the concern must not say the notice does not mention it."""
+    from matcher.search.lexical import TermGuard
+
+    meters = tender(title="Dostavka na vodomeri", language="bg", codes=["CPV:38421100"])
+    guard = TermGuard(["water meters", "ultrasonic"], 0.75)
+    out = explain(signals(guard=guard), firm(keywords=["water meters", "ultrasonic"]), meters, NOW)
+    assert ("keyword_match", "water meters") in [(r.kind, r.params.get("keyword")) for r in out.reasons]
+    assert out.concerns == [Reason(kind="missing_distinctive_terms", params={"terms": ["ultrasonic"]})]
+    assert out.missing_terms == ["ultrasonic"]
+
+
+def test_no_nature_concern_when_the_firm_holds_a_code_of_that_nature() -> None:
+    """A maker that also lists a works code of its own (installation) is not told a works contract does not fit
+    it beside a reason naming that very code."""
+    works = tender(contract_nature="works", codes=["CPV:45332000"])
+    plumber = firm(codes=["CPV:45332000", "CPV:38421100"])
+    out = explain(signals(nature=0.2, tender_nature="works", firm_offers=("supplies",)), plumber, works, NOW)
+    assert "contract_nature_mismatch" not in kinds(out.concerns)
+    seller = firm(codes=["CPV:38421100"])
+    out = explain(signals(nature=0.2, tender_nature="works", firm_offers=("supplies",)), seller, works, NOW)
+    assert kinds(out.concerns) == ["contract_nature_mismatch"]
