@@ -33,6 +33,7 @@ from matcher.feature_set import FEATURE_SET
 from matcher.reference.codebook import codebook
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.reference.exchange_rates import PER_EUR
+from matcher.reference.hierarchy import covers
 
 NoticeType = Literal["open_call", "prior_information", "award", "other"]
 #: What a notice buys, or what a firm sells: the EU directives' three contract types (docs/formats.md).
@@ -456,10 +457,17 @@ class Tender(_Model):
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def codes_clash(codes: Sequence[str], declined: Sequence[str]) -> str | None:
-    """What is wrong when a code is both one of a firm's codes and declined for it, else None."""
+def codes_clash(codes: Sequence[str], declined: Sequence[str], stored: bool = False) -> str | None:
+    """What is wrong when a code is both one of a firm's codes and declined for it, or (unless ``stored``: a
+    rule added later) a declined code covers one of the firm's codes, else None."""
     both = [code for code in declined if code in codes]
-    return f"{both[0]} is both one of the firm's codes and a declined code" if both else None
+    if both:
+        return f"{both[0]} is both one of the firm's codes and a declined code"
+    covering = [] if stored else [(d, c) for d in declined for c in codes if covers(d, c)]
+    if covering:
+        declined_code, own = covering[0]
+        return f"declined code {declined_code} covers {own}, one of the firm's codes"
+    return None
 
 
 class FirmProfile(_Model):
@@ -501,8 +509,8 @@ class FirmProfile(_Model):
         return _dedupe([v for v in value if v])
 
     @model_validator(mode="after")
-    def _codes_apart(self) -> FirmProfile:
-        clash = codes_clash(self.codes, self.declined_codes)
+    def _codes_apart(self, info: ValidationInfo) -> FirmProfile:
+        clash = codes_clash(self.codes, self.declined_codes, _stored(info))
         if clash:
             raise ValueError(clash)
         return self

@@ -13,6 +13,7 @@ import threading
 from cachetools import LRUCache, cached
 
 from matcher.reference.codebook import CodeBook, codebook
+from matcher.reference.hierarchy import significant
 from matcher.schema import CodeMatch
 
 __all__ = ["CPV_LEVELS", "UNSPSC_LEVELS", "WITHIN", "CodeBook", "code_overlap", "codebook", "compare"]
@@ -35,12 +36,6 @@ WITHIN = 0.9  # the firm's code is an ancestor of the tender's code
 CODE_COMPARISONS_CACHED = 1 << 16
 
 
-def _significant(digits: str, minimum: int) -> str:
-    """The digits that carry meaning: '45210000' -> '4521' (CPV levels end where the zeros start)."""
-    stripped = digits.rstrip("0")
-    return digits[: max(len(stripped), minimum)]
-
-
 def _shared_prefix(a: str, b: str) -> int:
     n = 0
     for x, y in zip(a, b, strict=False):
@@ -61,26 +56,22 @@ def compare(firm_code: str, tender_code: str) -> CodeMatch | None:
     if firm_code == tender_code:
         return _match(firm_code, tender_code, "exact", 1.0)
     if firm_scheme == "CPV":
-        return _compare_hierarchy(firm_code, tender_code, firm_digits, tender_digits, 2, CPV_LEVELS, 1)
+        return _compare_hierarchy(firm_code, tender_code, firm_scheme, firm_digits, tender_digits, CPV_LEVELS)
     if firm_scheme == "UNSPSC":
-        return _compare_hierarchy(firm_code, tender_code, firm_digits, tender_digits, 2, UNSPSC_LEVELS, 2)
+        return _compare_hierarchy(firm_code, tender_code, firm_scheme, firm_digits, tender_digits, UNSPSC_LEVELS)
     return None
 
 
 def _compare_hierarchy(
     firm_code: str,
     tender_code: str,
+    scheme: str,
     firm_digits: str,
     tender_digits: str,
-    minimum: int,
     levels: dict[int, tuple[str, float]],
-    step: int,
 ) -> CodeMatch | None:
-    firm_sig = _significant(firm_digits, minimum)
-    tender_sig = _significant(tender_digits, minimum)
-    if step == 2:  # UNSPSC levels are digit pairs
-        firm_sig = firm_sig[: len(firm_sig) + len(firm_sig) % 2]
-        tender_sig = tender_sig[: len(tender_sig) + len(tender_sig) % 2]
+    firm_sig = significant(scheme, firm_digits)
+    tender_sig = significant(scheme, tender_digits)
     if firm_sig == tender_sig:
         return _match(firm_code, tender_code, "exact", 1.0)
     if tender_sig.startswith(firm_sig):

@@ -69,7 +69,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, computed_field
 
 from matcher.errors import InvalidInput
-from matcher.normalize.codes import codebook, compare
+from matcher.normalize.codes import codebook
+from matcher.reference.hierarchy import covers
 from matcher.schema import Code
 from matcher.search.code_labels import (
     LabelSpace,
@@ -499,12 +500,6 @@ def infer_codes(
         described = suggest(query, spaces, votes, k, languages=label_languages(text))
         out.append(Inferred(tuple(described), tuple(translated)))
     return out
-
-
-def covers(code: str, other: str) -> bool:
-    """True when ``other`` is ``code`` or a code under it in its scheme's hierarchy."""
-    found = compare(code, other)
-    return found is not None and found.level in ("exact", "within")
 
 
 def parse_codes(values: Iterable[str]) -> list[str]:

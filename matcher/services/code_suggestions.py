@@ -18,6 +18,7 @@ from pydantic import Field, ValidationError, computed_field
 from matcher.errors import Conflict, IndexNotReady, InvalidInput
 from matcher.ranking.features import InferredRule, weigh_inferred
 from matcher.ranking.judged_reranker import Suggested
+from matcher.reference.hierarchy import covers
 from matcher.schema import STORED, FirmProfile
 from matcher.search.code_inference import (
     MAX_SUGGESTIONS,
@@ -25,7 +26,6 @@ from matcher.search.code_inference import (
     SUGGESTION_MAX_AGE,
     Inferred,
     SuggestedCode,
-    covers,
     infer_codes,
     parse_codes,
     ranked_keywords,
@@ -199,13 +199,13 @@ class CodeSuggestions:
         """Add codes (suggested or not) to a firm's confirmed ``codes``, marked as accepted (``accepted_codes``):
         unlike codes the firm named itself, they leave ranking on its keywords' translations as it was. Each must
         be in the shipped CPV or UNSPSC list, and one already there is not added twice. A code declined before is
-        no longer declined."""
+        no longer declined, nor is one covering it (the person says the firm does it)."""
         accepted = parse_codes(codes)
         firm = self.catalog.get_firm(firm_id)
         added = [c for c in accepted if c not in firm.codes]
         if not added:
             return firm
-        declined = [c for c in firm.declined_codes if c not in added]
+        declined = [d for d in firm.declined_codes if not any(covers(d, c) for c in added)]
         updated = self._store(firm, codes=[*firm.codes, *added], accepted_codes=[*firm.accepted_codes, *added],
                               declined_codes=declined)
         log.info("%s accepted codes %s for firm %s", actor, ", ".join(added), firm_id)
@@ -214,14 +214,20 @@ class CodeSuggestions:
     def decline(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
         """Say the firm does not do these codes: they, and the codes under them, are no longer suggested for
         it nor read by its ranking (a cybersecurity firm declines "Security services", the guarding code its
-        words sit near). Each must be in the shipped lists; a code among the firm's own ``codes`` is refused
-        (Conflict: take it out of the profile first)."""
+        words sit near). Each must be in the shipped lists; a code among the firm's own ``codes``, or one covering
+        one of them, is refused (Conflict: take it out of the profile first): the firm's ranking would go on reading
+        the code under it."""
         refused = parse_codes(codes)
         firm = self.catalog.get_firm(firm_id)
         own = [c for c in refused if c in firm.codes]
         if own:
             raise Conflict(f"{own[0]} is one of the codes of firm {firm_id!r}; take it out of the profile's codes "
                            "before declining it")
+        covering = [(d, c) for d in refused for c in firm.codes if covers(d, c)]
+        if covering:
+            declined, code = covering[0]
+            raise Conflict(f"{declined} covers {code}, one of the codes of firm {firm_id!r}; take {code} out of the "
+                           "profile's codes before declining it")
         added = [c for c in refused if c not in firm.declined_codes]
         if not added:
             return firm

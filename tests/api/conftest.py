@@ -19,8 +19,8 @@ from api.main import create_app
 from matcher.config import Settings
 from matcher.demo import demo_data, load_demo
 from matcher.pipeline import Matcher
+from matcher.reference.hierarchy import covers
 from matcher.schema import Tender
-from matcher.search.code_inference import covers
 from matcher.search.code_labels import class_key
 from matcher.search.encoders import FakeEncoder
 from matcher.services.access import AccessControl

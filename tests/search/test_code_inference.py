@@ -11,6 +11,7 @@ import pytest
 from matcher.errors import Conflict, InvalidInput, NotFound
 from matcher.normalize.codes import codebook
 from matcher.pipeline import Matcher
+from matcher.reference.hierarchy import covers
 from matcher.schema import FirmProfile, Tender
 from matcher.search.code_inference import (
     CALIBRATION,
@@ -21,7 +22,6 @@ from matcher.search.code_inference import (
     Inferred,
     SuggestedCode,
     Votes,
-    covers,
     foreign_script,
     head_row,
     head_term,
@@ -218,6 +218,24 @@ def test_declining_a_confirmed_code_is_a_conflict_and_accepting_undeclines(stock
     assert stocked.accept_codes("f", [XRAY], "officer-1").declined_codes == ["CPV:45000000"]
     with pytest.raises(InvalidInput, match="unknown code 'CPV:33999999'"):
         stocked.decline_codes("f", ["CPV:33999999"], "partner-1")
+
+
+def test_a_code_covering_one_of_the_firms_codes_cannot_be_declined(stocked: Matcher) -> None:
+    """A trial declined "Imaging equipment" (33110000) for a firm with "X-ray devices" (33111000) among its codes:
+    the decline was taken and ranking still read the X-ray code under it. Declining it is now a conflict naming
+    both codes; accepting a code under a declined one lifts that decline (the person says the firm does it)."""
+    stocked.upsert_firms([FirmProfile(firm_id="f", name="F", description="x-ray units", codes=[XRAY])])
+    with pytest.raises(Conflict, match="CPV:33110000 covers CPV:33111000, one of the codes of firm 'f'"):
+        stocked.decline_codes("f", ["CPV:33110000"], "partner-1")
+    with pytest.raises(Conflict, match="CPV:33000000 covers CPV:33111000"):
+        stocked.decline_codes("f", [WATER, "CPV:33000000"], "partner-1")
+    assert stocked.get_firm("f").declined_codes == []
+    assert stocked.decline_codes("f", ["CPV:33111600"], "partner-1").declined_codes == ["CPV:33111600"]  # a sibling
+    stocked.decline_codes("f", ["CPV:38420000"], "partner-1")
+    accepted = stocked.accept_codes("f", [WATER], "officer-1")  # water meters, under the declined 38420000
+    assert accepted.codes == [XRAY, WATER] and accepted.declined_codes == ["CPV:33111600"]
+    with pytest.raises(ValueError, match="declined code CPV:33110000 covers CPV:33111000, one of the firm's codes"):
+        FirmProfile(firm_id="g", name="G", description="x", codes=[XRAY], declined_codes=["CPV:33110000"])
 
 
 def test_a_declined_code_covers_the_codes_under_it() -> None:
