@@ -51,18 +51,6 @@ def test_an_accepted_code_taken_out_of_the_codes_is_no_longer_accepted(world: Wo
     assert world.matcher.get_firm(OWN).accepted_codes == patched.json()["accepted_codes"]
 
 
-def test_a_code_covering_one_of_the_firms_codes_cannot_be_declined_409_nor_patched_422(world: World) -> None:
-    own = world.matcher.accept_codes(OWN, ["CPV:38421100"], "test")  # water meters
-    officer = world.auth("officer")
-    response = world.client.post(f"/firms/{OWN}/declined-codes", json={"codes": ["CPV:38420000"]}, headers=officer)
-    assert response.status_code == 409
-    assert "CPV:38420000 covers CPV:38421100" in response.json()["detail"]
-    patched = world.client.patch(f"/firms/{OWN}", json={"declined_codes": ["CPV:38000000"]}, headers=officer)
-    assert patched.status_code == 422
-    assert "declined code CPV:38000000 covers CPV:38421100" in patched.json()["detail"]
-    assert world.matcher.get_firm(OWN) == own
-
-
 @pytest.mark.parametrize(("who", "firm_id", "status"), [
     ("firm", OWN, 403),  # a firm may see itself but not confirm codes
     ("partner_b", OWN, 403),  # not this partner's firm
