@@ -4,14 +4,24 @@
 nothing is loaded from another host) and the two ways a page answers without its content: the sign-in
 page for a request without a session, and a refusal page (403/404/503) that shows only the reason.
 It is a face over the same ``Matcher`` facade and ``AccessControl`` as the JSON API.
+
+An address under ``/web`` that no page answers (an unknown path, a method the path does not take, a missing
+static file) answers the workspace's own page in the reader's language, not the API's JSON; the API's error
+handler keeps every other path.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import cast
+
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
+from api.errors import allowed_methods
 from api.web import (
     auth,
     officer_pages,
@@ -24,7 +34,7 @@ from api.web import (
 )
 from api.web.i18n import page_language
 from api.web.render import STATIC_DIR, STATIC_PATH, remember_language, render
-from api.web.session import PageRefused, SignInRequired, sign_in_location
+from api.web.session import COOKIE_PATH, PageRefused, SignInRequired, sign_in_location
 
 __all__ = ["install"]
 
@@ -56,6 +66,33 @@ async def _refused(request: Request, exc: Exception) -> Response:
     )
 
 
+def in_workspace(request: Request) -> bool:
+    path = request.url.path
+    return path == COOKIE_PATH or path.startswith(COOKIE_PATH + "/")
+
+
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def _no_page(api_handler: Handler) -> Handler:
+    """The handler for Starlette's own refusals (no route, a method the route does not take): the workspace's
+    page under /web, the API's handler (``api_handler``) anywhere else."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if not in_workspace(request):
+            return await api_handler(request, exc)
+        if exc.status_code == 405:
+            response = await _refused(request, PageRefused(405, "invalid_title", "method_not_allowed_text"))
+            response.headers["Allow"] = allowed_methods(request)
+            return response
+        if exc.status_code == 404:
+            return await _refused(request, PageRefused(404, "not_found_title", "not_found_text"))
+        return await _refused(request, PageRefused(exc.status_code, "invalid_title", "invalid_request_text"))
+
+    return handle
+
+
 def install(app: FastAPI) -> None:
     app.include_router(auth.router)
     app.include_router(pages.router)
@@ -68,3 +105,5 @@ def install(app: FastAPI) -> None:
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="web-static")
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(PageRefused, _refused)
+    api_handler = cast(Handler, app.exception_handlers.get(HTTPException, http_exception_handler))
+    app.add_exception_handler(HTTPException, _no_page(api_handler))

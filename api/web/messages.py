@@ -115,6 +115,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "forbidden_text": "Your key may not see this page, or may not do this.",
         "not_found_title": "Not found",
         "not_found_text": "Nothing is stored under this address.",
+        "method_not_allowed_text": "This address does not answer this kind of request.",
+        "invalid_request_text": "This request could not be read.",
         "decision_gone": "This notice is no longer stored, so nothing was recorded. Reload the page for the "
                          "current recommendations.",
         "unavailable_title": "Not ready",
@@ -540,6 +542,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "forbidden_text": "이 키로는 이 페이지를 보거나 이 작업을 할 수 없습니다.",
         "not_found_title": "찾을 수 없음",
         "not_found_text": "이 주소에 저장된 내용이 없습니다.",
+        "method_not_allowed_text": "이 주소는 이런 요청을 받지 않습니다.",
+        "invalid_request_text": "이 요청을 읽을 수 없습니다.",
         "decision_gone": "이 공고는 더 이상 저장되어 있지 않아 아무것도 기록되지 않았습니다. 페이지를 새로 고쳐 현재 "
                          "추천을 확인하세요.",
         "unavailable_title": "준비 중",
