@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,8 +22,24 @@ HomeOption = Annotated[
     Path | None, typer.Option("--home", help="data directory (default: MATCHER_HOME or the current folder)")
 ]
 
-AsOfOption = Annotated[str | None, typer.Option(
-    "--as-of", help="ISO date-time taken as now (UTC if no zone): what was open and published then")]
+#: The metavars every date option shows (``moment_option``, ``day_option``): tests/cli/test_date_options.py walks
+#: the commands for them and checks each one against the date rule.
+MOMENT, DAY = "DATETIME", "YYYY-MM-DD"
+DATE_METAVARS = frozenset({MOMENT, DAY})
+
+
+def moment_option(name: str, help: str) -> Any:
+    """A date-time option: read with ``parse_moment`` (ISO 8601, UTC when no zone, the date rule)."""
+    return typer.Option(name, metavar=MOMENT, help=help)
+
+
+def day_option(name: str, help: str) -> Any:
+    """A day option: read with ``parse_day`` (an ISO 8601 day, or a date-time taken as its UTC day)."""
+    return typer.Option(name, metavar=DAY, help=help)
+
+
+AsOfOption = Annotated[str | None, moment_option(
+    "--as-of", "ISO date-time taken as now (UTC if no zone): what was open and published then")]
 
 
 def open_matcher(home: Path | None = None, **overrides: Any) -> Matcher:
@@ -33,17 +49,29 @@ def open_matcher(home: Path | None = None, **overrides: Any) -> Matcher:
 
 def clock_override(as_of: str | None) -> dict[str, Any]:
     """Settings overrides for ``--as-of``: the same fixed clock as MATCHER_CLOCK (nothing when unset)."""
-    return {"clock": parse_as_of(as_of)} if as_of else {}
+    return {"clock": parse_moment("--as-of", as_of)} if as_of else {}
 
 
-def parse_as_of(value: str) -> datetime:
+def parse_moment(option: str, value: str) -> datetime:
+    """A date-time option's value under the product's date rule (``matcher.dates``), moved into UTC (a time
+    without a zone is UTC); else an InvalidInput naming the option and the value: one line and exit 2. Every
+    date option goes through here or ``parse_day``, before the command opens anything."""
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise InvalidInput(f"bad --as-of {value!r} (expected ISO 8601, e.g. 2021-04-28T08:00)") from exc
-    if not in_range(moment):  # now is moved by days and years: the year 1 or 9999 was an OverflowError
-        raise InvalidInput(f"bad --as-of {value!r} (expected {DATE_RANGE})")
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except ValueError:
+        raise InvalidInput(f"bad {option} {value!r} (expected ISO 8601, e.g. 2021-04-28T08:00)") from None
+    if not in_range(moment):  # dates are moved by days and years: the year 1 or 9999 was an OverflowError
+        raise InvalidInput(f"bad {option} {value!r} (expected {DATE_RANGE})")
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def parse_day(option: str, value: str) -> date:
+    """A day option's value: an ISO 8601 day, or a date-time taken as its day in UTC, under the date rule."""
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"bad {option} {value!r} (expected an ISO 8601 day, e.g. 2021-04-28)") from None
+    return parse_moment(option, value).date()
 
 
 def finite_number(minimum: float, maximum: float | None = None) -> Callable[[str], float]:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from matcher.cli.common import HomeOption, as_paths, echo_json, open_matcher, print_ingest
+from matcher.cli.common import HomeOption, as_paths, day_option, echo_json, open_matcher, parse_day, print_ingest
 from matcher.config import EncoderName, get_settings
 from matcher.errors import InvalidInput
 from matcher.evaluate.decision_pairs import decision_features
@@ -35,7 +35,7 @@ JudgedFile = Annotated[
     typer.Option("--judged", exists=True, dir_okay=False, help="judged relevance file (evaluation/judged.json)"),
 ]
 SplitOption = Annotated[str, typer.Option("--split", help="judged profiles to use: report, tune or all")]
-Cutoff = Annotated[str | None, typer.Option("--cutoff", help="cut date YYYY-MM-DD (default: --cutoff-quantile)")]
+Cutoff = Annotated[str | None, day_option("--cutoff", "cut date (default: --cutoff-quantile)")]
 Quantile = Annotated[float, typer.Option("--cutoff-quantile", min=0.01, max=0.99, help="cut at this date quantile")]
 Encoders = Annotated[
     list[str] | None, typer.Option("--encoder", help="dense encoders to report (repeatable; first is the default)")
@@ -74,13 +74,8 @@ def _load(path: Path) -> list[Award]:
     return rows
 
 
-def _cut(rows: list[Award], cutoff: str | None, quantile: float) -> date:
-    if cutoff is None:
-        return cutoff_at_quantile(rows, quantile)
-    try:
-        return date.fromisoformat(cutoff)
-    except ValueError as exc:
-        raise InvalidInput(f"bad --cutoff {cutoff!r} (expected YYYY-MM-DD)") from exc
+def _cut(rows: list[Award], cutoff: date | None, quantile: float) -> date:
+    return cutoff_at_quantile(rows, quantile) if cutoff is None else cutoff
 
 
 def _embedders(names: list[str], home: Path | None) -> dict[str, Embedder]:
@@ -122,6 +117,7 @@ def evaluate_command(
     """Time-split evaluation on award history (--awards), or judged relevance over the stored notices (--judged):
     profiles from wins before the cut ranked against every award after it, or judged profiles ranked against
     the opportunity notices of this store."""
+    cut_day = parse_day("--cutoff", cutoff) if cutoff else None
     if (awards_file is None) == (judged is None):
         raise InvalidInput("give exactly one of --awards FILE or --judged FILE")
     if judged is None and (decisions or accept):
@@ -133,7 +129,7 @@ def evaluate_command(
         return
     assert awards_file is not None
     rows = _load(awards_file)
-    cut = _cut(rows, cutoff, quantile)
+    cut = _cut(rows, cut_day, quantile)
     names = encoders or [settings.encoder, "minilm"]
     reranker = shipped_scorer(load_reranker(settings.models_dir), trained_until(settings.models_dir), cut)
     report = evaluate(rows, cut, _embedders(list(dict.fromkeys(names)), home), names[0], k, reranker,
@@ -220,9 +216,10 @@ def train_ranker(
     home: HomeOption = None,
 ) -> None:
     """Train the re-ranker on award history before the cut and save it with its manifest."""
+    cut_day = parse_day("--cutoff", cutoff) if cutoff else None
     settings = get_settings(**({"home": home} if home else {}))
     rows = _load(awards_file)
-    cut = _cut(rows, cutoff, quantile)
+    cut = _cut(rows, cut_day, quantile)
     name = encoder or settings.encoder
     training = training_set(rows, cut, _embedders([name], home), name, progress=True)
     decisions = decision_features(open_matcher(home), before=datetime.combine(cut, time.min, tzinfo=UTC))

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 import typer
 
-from matcher.cli.common import HomeOption, echo_json, open_matcher
-from matcher.errors import InvalidInput
+from matcher.cli.common import HomeOption, day_option, echo_json, open_matcher, parse_day
 from matcher.feeds.runner import FeedRunner
 from matcher.services.feeds import validated_spec
 from matcher.store.feeds import FEED_KINDS, Feed
@@ -52,13 +50,13 @@ def list_(
 @app.command("run")
 def run(
     names: Annotated[list[str] | None, typer.Argument(help="feeds to run (default: all)")] = None,
-    since: Annotated[str | None, typer.Option("--since", help="fetch notices published on or after this "
-                                              "day (YYYY-MM-DD) instead of from the cursor")] = None,
+    since: Annotated[str | None, day_option("--since", "fetch notices published on or after this day "
+                                            "instead of from the cursor")] = None,
     home: HomeOption = None,
 ) -> None:
     """Fetch new notices from the feeds, store them, and bring the index up to date."""
+    day = parse_day("--since", since) if since else None
     matcher = open_matcher(home)
-    day = _day(since) if since else None
     with FeedRunner(matcher) as runner:
         result = runner.run(names or (), since=day)
     if not result.outcomes:
@@ -109,9 +107,3 @@ def _line(feed: Feed) -> str:
     tail = f"\n    error: {run.error}" if run.error else ""
     return f"{head}\n    last run {run.status} at {when:%Y-%m-%d %H:%M} UTC: {run.pages} pages, {counts}{tail}"
 
-
-def _day(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(f"bad --since {value!r} (expected a day, YYYY-MM-DD)") from None

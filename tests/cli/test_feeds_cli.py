@@ -55,7 +55,8 @@ def test_add_list_reset_remove(home: Path) -> None:
     (("feeds", "add", "x", "--kind", "ocds", "--url", "file:///etc/passwd"), "error: feed url 'file:///etc/passwd'"),
     (("feeds", "add", "x", "--kind", "worldbank", "--page-size", "0"), "error: feed page size 0"),
     (("feeds", "run", "nope"), "error: unknown feed 'nope'"),
-    (("feeds", "run", "--since", "yesterday"), "error: bad --since 'yesterday' (expected a day, YYYY-MM-DD)"),
+    (("feeds", "run", "--since", "yesterday"),
+     "error: bad --since 'yesterday' (expected an ISO 8601 day, e.g. 2021-04-28)"),
     (("feeds", "remove", "nope"), "error: unknown feed 'nope'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(home: Path, args: tuple[str, ...], message: str) -> None:
