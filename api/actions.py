@@ -242,8 +242,11 @@ def event_out(event: FeedbackEvent) -> FeedbackEventOut:
 def visible_shortlist(
     matcher: Matcher, principal: Principal, firm_id: str, status: Status | None
 ) -> list[ShortlistEntry]:
-    """A firm's shortlist as the caller may see it: a firm key sees only the items its partner approved."""
+    """A firm's shortlist as the caller may see it: a firm key sees only the items its partner approved, and
+    its ``status`` narrows that list as it narrows anyone's (asking for proposed items finds none)."""
     if principal.role == "firm":
+        if status not in (None, "approved"):
+            return []
         status = "approved"
     return matcher.shortlist(firm_id, status)
 

@@ -105,9 +105,23 @@ def _loc(parts: tuple[int | str, ...] | list[int | str]) -> str:
     return ".".join(str(p) for p in parts)
 
 
+#: Pydantic's errors for a value outside a fixed set, whose message lists the set but not the value sent.
+_CHOICE_ERRORS = frozenset({"literal_error", "enum"})
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    """An error's message, naming the value sent when it had to be one of a fixed set ("Input should be
+    'proposed', 'approved' or 'rejected', not 'maybe'"); a long value is cut to its first 60 characters."""
+    msg = str(error.get("msg", "invalid"))
+    value = error.get("input")
+    if error.get("type") in _CHOICE_ERRORS and isinstance(value, str | int | float | bool):
+        msg += f", not {value[:60] if isinstance(value, str) else value!r}"
+    return msg
+
+
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [Problem(loc=_loc(e.get("loc", ())), msg=str(e.get("msg", "invalid"))) for e in exc.errors()]
+    problems = [Problem(loc=_loc(e.get("loc", ())), msg=_message(e)) for e in exc.errors()]
     first = problems[0] if problems else Problem(loc="request", msg="invalid request")
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return _body(422, "invalid_request", f"{first.loc}: {first.msg}{more}", problems)

@@ -124,7 +124,8 @@ class FirmsForQuery(LanguageQuery):
 
 class ShortlistQuery(_In):
     status: Literal["proposed", "approved", "rejected"] | None = Field(
-        default=None, description="only items with this status (firm keys always see approved items only)"
+        default=None, description=("only items with this status (firm keys see approved items only, so another "
+                                    "status finds none for them)")
     )
 
 

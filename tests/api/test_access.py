@@ -186,8 +186,10 @@ def test_firm_key_sees_only_approved_items_and_partner_only_own_firms(world: Wor
     decided = world.client.patch(f"/firms/{OWN}/shortlist/{item}", json={"status": "approved", "note": "go"},
                                  headers=world.auth("partner"))
     assert decided.status_code == 200 and decided.json()["decided_by"] == "partner-a"
-    seen = world.client.get(f"/firms/{OWN}/shortlist?status=proposed", headers=world.auth("firm")).json()
+    seen = world.client.get(f"/firms/{OWN}/shortlist?status=approved", headers=world.auth("firm")).json()
     assert [(i["tender_id"], i["status"], i["note"]) for i in seen] == [(item, "approved", "go")]
+    # Its status filter narrows what it may see, as anyone's does (tests/api/test_shortlist_rules.py).
+    assert world.client.get(f"/firms/{OWN}/shortlist?status=proposed", headers=world.auth("firm")).json() == []
 
 
 def test_revoking_and_unassigning_take_effect_immediately(world: World) -> None:

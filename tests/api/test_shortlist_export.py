@@ -110,8 +110,9 @@ def test_a_firm_exports_only_approved_items(decided: World) -> None:
     assert sheet is not None and [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == approved
     events = Calendar.from_ical(export(decided, "firm", "ics")).walk("VEVENT")
     assert [str(e["UID"]) for e in events] == [f"{OWN}/{approved[0]}@tender-matcher"]
-    # asking for the proposed items changes nothing for a firm key
-    assert [r["Tender ID"] for r in csv_rows(export(decided, "firm", "csv", "?status=proposed"))] == approved
+    # a firm key's status filter narrows what it may see, as its list's does: no proposed item is exported
+    assert [r["Tender ID"] for r in csv_rows(export(decided, "firm", "csv", "?status=approved"))] == approved
+    assert csv_rows(export(decided, "firm", "csv", "?status=proposed")) == []
 
 
 @pytest.mark.parametrize("suffix", ["csv", "xlsx", "ics"])
