@@ -173,6 +173,12 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "tender_no_firms": "No firm you may see is stored yet.",
         "tender_add": "Add to the shortlist of {firm}",
         "tender_on_shortlist": "On the shortlist: {status}",
+        "not_biddable_award": (
+            "An award notice reports a result: there is nothing to bid on, so it cannot be added to a shortlist."),
+        "not_biddable_closed": "This notice is closed to bids, so it cannot be added to a shortlist.",
+        "not_biddable_other": (
+            "This notice is not a call for tenders (it may have been cancelled), so it cannot be added to a "
+            "shortlist."),
         "search_title": "Search notices",
         "search_intro": (
             "Type words in any language. Notices are found by meaning, so Korean words also find notices "
@@ -600,6 +606,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "tender_no_firms": "볼 수 있는 회사가 아직 없습니다.",
         "tender_add": "{firm} 관심 목록에 추가",
         "tender_on_shortlist": "관심 목록: {status}",
+        "not_biddable_award": "낙찰 공고는 결과를 알리는 공고로 입찰할 수 없으므로 관심 목록에 추가할 수 없습니다.",
+        "not_biddable_closed": "입찰이 마감된 공고이므로 관심 목록에 추가할 수 없습니다.",
+        "not_biddable_other": "입찰 공고가 아니므로 (취소되었을 수 있음) 관심 목록에 추가할 수 없습니다.",
         "search_title": "공고 검색",
         "search_intro": (
             "어떤 언어로든 입력하세요. 공고를 의미로 찾으므로 한국어 검색어로도 영어, 프랑스어, 독일어 공고를 찾습니다."

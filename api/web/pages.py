@@ -126,13 +126,18 @@ def record(
 ) -> tuple[ShortlistItem, str]:
     """The API's calls: a note is a proposal (``POST .../shortlist``: new item, or the note of an existing
     one); approve and reject are decisions (``PATCH .../shortlist/{tender}``), on a tender first proposed
-    when it is not on the shortlist yet. With the tender's title, which the answer shows."""
-    title = matcher.get_tender(tender_id).title  # NotFound for a tender that is not stored
+    when it is not on the shortlist yet, unless no firm can bid on it (``views.bid_refusal``: 422). With the
+    tender's title, which the answer shows."""
+    tender = matcher.get_tender(tender_id)  # NotFound for a tender that is not stored
+    if tender_id not in matcher.decisions([firm_id]).get(firm_id, {}):
+        refusal = views.bid_refusal(matcher, tender)
+        if refusal is not None:
+            raise PageRefused(422, "invalid_title", refusal)
     if action == "note":
-        return matcher.propose(firm_id, tender_id, actor, note), title
+        return matcher.propose(firm_id, tender_id, actor, note), tender.title
     status: Status = "approved" if action == "approve" else "rejected"
     try:
-        return matcher.decide(firm_id, tender_id, status, actor, note or None), title
+        return matcher.decide(firm_id, tender_id, status, actor, note or None), tender.title
     except NotFound:
         matcher.propose(firm_id, tender_id, actor)
-        return matcher.decide(firm_id, tender_id, status, actor, note or None), title
+        return matcher.decide(firm_id, tender_id, status, actor, note or None), tender.title

@@ -24,7 +24,7 @@ from api.schemas import ID_PATTERN
 from api.web.pages import visible_firm
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, ViewerDep, core, forbidden
-from api.web.views import LabelKind, english_label
+from api.web.views import LabelKind, bid_refusal, english_label
 from matcher.errors import IndexNotReady, NotFound
 from matcher.normalize.currencies import to_eur
 from matcher.pipeline import Matcher
@@ -133,14 +133,15 @@ async def tender_page(tender_id: str, request: Request, viewer: ViewerDep) -> Re
         raise _not_found() from None
     return render(
         request, "tender.html", viewer.language, viewer, tender=tender, notice=notice_of(tender), fits=fits,
-        add_path=f"{tender_url(tender_id)}/shortlist",
+        add_path=f"{tender_url(tender_id)}/shortlist", not_biddable=bid_refusal(matcher, tender),
     )
 
 
 @router.post("/tenders/{tender_id}/shortlist")
 async def add_to_shortlist(tender_id: str, request: Request, viewer: ChangeDep) -> Response:
     """Propose the tender for one firm (partners and officers, for a firm they may see), then back to the
-    tender page. A tender already on that shortlist keeps its status and note."""
+    tender page. A tender already on that shortlist keeps its status and note; one no firm can bid on (an
+    award notice, a closed one: ``bid_refusal``) is refused with the reason (422)."""
     matcher = core(request)
     firm_id = str((await request.form()).get("firm_id") or "")
     visible_firm(matcher, viewer, firm_id)  # 403 for a firm this session may not see (or a malformed id)
@@ -149,6 +150,10 @@ async def add_to_shortlist(tender_id: str, request: Request, viewer: ChangeDep) 
     if not _ID.fullmatch(tender_id):
         raise _not_found()
     try:
+        tender = await run_in_threadpool(matcher.get_tender, tender_id)
+        refusal = bid_refusal(matcher, tender)
+        if refusal is not None:
+            raise PageRefused(422, "invalid_title", refusal)
         await run_in_threadpool(matcher.propose, firm_id, tender_id, viewer.principal.name)
     except NotFound:
         raise _not_found() from None

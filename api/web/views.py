@@ -17,10 +17,11 @@ from urllib.parse import urlencode
 
 from api.web.i18n import calendar_days
 from matcher.normalize.currencies import to_eur
+from matcher.normalize.openness import OpenRule
 from matcher.pipeline import Matcher
 from matcher.ranking.reasons import explanation_lines
 from matcher.reference.countries import ISO_COUNTRIES
-from matcher.schema import FirmProfile, Match, Tender, code_labels
+from matcher.schema import OPPORTUNITY_TYPES, FirmProfile, Match, Tender, code_labels
 from matcher.search.retrieve import MatchQuery
 from matcher.services.access import Principal
 from matcher.services.code_suggestions import CodeSuggestion
@@ -132,6 +133,20 @@ def _amount(text: str) -> float | None:
 
 def _days(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and 0 <= int(text) <= MAX_CLOSING_DAYS else None
+
+
+def bid_refusal(matcher: Matcher, tender: Tender) -> str | None:
+    """Why no firm can bid on the notice now (a message key), or None while it is open: the product's rule
+    (``matcher.normalize.openness``: an opportunity, published, its deadline or window not passed). A notice
+    that fails it is never put on a shortlist; one listed before it closed stays decidable. The rule's
+    fourth part, a later notice cancelling it, needs the store: the facade offers no single-notice check."""
+    if tender.notice_type == "award":
+        return "not_biddable_award"
+    if tender.notice_type not in OPPORTUNITY_TYPES:
+        return "not_biddable_other"
+    if not OpenRule.from_settings(matcher.settings).is_open(tender, matcher.settings.now()):
+        return "not_biddable_closed"
+    return None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import shutil
 from datetime import timedelta
 
 import lxml.html
+import pytest
 from fastapi.testclient import TestClient
 from lxml.html import HtmlElement
 
@@ -18,6 +19,7 @@ from api.web.i18n import Formatter
 from api.web.messages import translate
 from api.web.tender_pages import TENDER_FIRMS
 from matcher.normalize.currencies import to_eur
+from matcher.normalize.openness import OpenRule
 from matcher.ranking.reasons import explanation_lines
 from matcher.reference.codebook import codebook
 from matcher.schema import STORED, Tender
@@ -224,3 +226,63 @@ def test_firm_and_shortlist_pages_link_here(world: World, visitor: Visitor) -> N
     assert f"/web/firms/{OWN}/shortlist" in firm_page.xpath("//main//a/@href")
     href = first.xpath(".//h3/a/@href")[0]
     assert client.get(href).status_code == 200
+
+
+# ----------------------------------------------------------------------------- notices no firm can bid on
+def _not_open(world: World) -> dict[str, Tender]:
+    """A visible award notice of the demo, and the Czech call stored again under another id with a deadline one
+    hour before the demo's clock (every call of the demo is open then)."""
+    matcher = world.matcher
+    now = matcher.settings.now()
+    rule = OpenRule.from_settings(matcher.settings)
+    award = next(t for t in matcher.all_tenders() if t.notice_type == "award" and rule.visible(t.published, now))
+    closed = matcher.get_tender(CZECH).model_copy(update={"tender_id": "ted:178549-2021-closed",
+                                                          "deadline": now - timedelta(hours=1)})
+    matcher.upsert_tenders([closed])
+    assert not rule.is_open(award, now) and not rule.is_open(closed, now)
+    return {"not_biddable_award": award, "not_biddable_closed": closed}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_notice_no_firm_can_bid_on_offers_no_shortlist_and_says_why(
+    world: World, visitor: Visitor, lang: str
+) -> None:
+    """An award notice (a result, not an opportunity) and a closed call offered "Add to the shortlist"."""
+    client = visitor("partner")
+    client.headers["Accept-Language"] = lang
+    for reason, tender in _not_open(world).items():
+        html = page(client, tender.tender_id)
+        assert shown_firms(html), "the notice lists no firm: nothing would show the button"
+        assert not lxml.html.fromstring(html).xpath("//form[contains(@action, '/shortlist')]"), tender.tender_id
+        assert translate(lang, reason) in page_text(html)  # type: ignore[arg-type]
+
+
+def test_a_forged_request_to_shortlist_a_notice_no_firm_can_bid_on_is_refused(
+    world: World, visitor: Visitor
+) -> None:
+    matcher, client = world.matcher, visitor("partner")
+    csrf = csrf_of(page(client, CZECH))
+    before = (matcher.shortlist(OWN), matcher.feedback_events(OWN))
+    for reason, tender in _not_open(world).items():
+        response = client.post(f"/web/tenders/{tender.tender_id}/shortlist", data={"csrf_token": csrf, "firm_id": OWN},
+                               follow_redirects=False)
+        assert response.status_code == 422 and translate("en", reason) in page_text(response.text)
+        # The firm page's decision form would propose it too (a note, or a decision on an unlisted notice).
+        for action in ("note", "approve", "reject"):
+            decided = client.post(f"/web/firms/{OWN}/decide", data={
+                "csrf_token": csrf, "tender_id": tender.tender_id, "action": action, "note": "forged"},
+                headers={"HX-Request": "true"})
+            assert decided.status_code == 422 and translate("en", reason) in page_text(decided.text), action
+    assert (matcher.shortlist(OWN), matcher.feedback_events(OWN)) == before
+
+
+def test_a_listed_notice_that_closed_may_still_be_decided(world: World, visitor: Visitor) -> None:
+    """What is on the shortlist already stays decidable when it closes: a partner rejects what was missed."""
+    closed = _not_open(world)["not_biddable_closed"]
+    world.matcher.propose(OWN, closed.tender_id, "partner-a")
+    client = visitor("partner")
+    csrf = csrf_of(page(client, CZECH))
+    decided = client.post(f"/web/firms/{OWN}/decide", data={
+        "csrf_token": csrf, "tender_id": closed.tender_id, "action": "reject", "note": ""}, follow_redirects=False)
+    assert decided.status_code == 303
+    assert next(e for e in world.matcher.shortlist(OWN) if e.tender_id == closed.tender_id).status == "rejected"
