@@ -15,6 +15,7 @@ import numpy as np
 
 from matcher.config import Settings
 from matcher.ingest.base import Rejected
+from matcher.normalize.openness import OpenAt
 from matcher.ranking.calibration import Calibration
 from matcher.schema import FirmProfile, IngestReport, Match, Tender
 from matcher.search.encoders import Embedder, Encoder
@@ -174,6 +175,10 @@ class Matcher:
 
     def firms_for(self, tender_id: str, k: int = 10, firm_ids: Iterable[str] | None = None) -> list[Match]:
         return self.recommender.firms_for(tender_id, k, firm_ids)
+
+    def open_at(self, now: datetime | None = None) -> OpenAt:
+        """The open rule at ``now`` (default: the clock) with the notices cancelled by then."""
+        return self.recommender.open_now.at(now or self.settings.now())
 
     def default_min_fit(self) -> float:
         return self.recommender.default_min_fit()

@@ -46,6 +46,8 @@ def format_match(match: Match, reverse: bool = False, language: str = "en") -> s
 
 
 def format_matches(matches: Sequence[Match], reverse: bool = False, language: str = "en") -> str:
+    if not matches and reverse:  # firms-for has no filters to widen
+        return "  no firms to list (none stored, or every firm's partner rejected this notice)"
     if not matches:
         return "  no matches (try --include-closed, or widen the filters)"
     return "\n".join(format_match(m, reverse, language) for m in matches)
