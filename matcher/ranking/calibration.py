@@ -70,16 +70,23 @@ class Calibration:
 
 
 Method = Literal["isotonic", "platt"]
-#: Platt's sigmoid is kept as its values on this grid of raw scores, so both methods save the same knots.
+#: Platt's sigmoid is kept as its values on this grid of raw scores (within those fitted on, ``_knots``), so both
+#: methods save the same kind of knots.
 PLATT_GRID = np.linspace(0.0, 1.0, 201)
 
 
 def _knots(x: np.ndarray, y: np.ndarray, method: Method) -> tuple[np.ndarray, np.ndarray]:
+    """The fitted function's knots, inside the scores fitted on: ``np.interp`` holds the end values beyond them,
+    so a score higher than any judged one reads as the highest judged, not as an extrapolated sigmoid (the
+    weighted scorer's calibration, fitted on the judged store's scores, read the demo's higher ones as "strong
+    fit (0.95)" beside a band measured at 5 in 10)."""
     if method == "isotonic":
         model = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip").fit(x, y)
         return np.asarray(model.X_thresholds_, dtype=np.float64), np.asarray(model.y_thresholds_, dtype=np.float64)
     platt = LogisticRegression(C=1e4).fit(x.reshape(-1, 1), y.astype(int))
-    return PLATT_GRID, platt.predict_proba(PLATT_GRID.reshape(-1, 1))[:, 1]
+    low, high = float(x.min()), float(x.max())
+    grid = np.unique(np.concatenate([[low], PLATT_GRID[(PLATT_GRID > low) & (PLATT_GRID < high)], [high]]))
+    return grid, platt.predict_proba(grid.reshape(-1, 1))[:, 1]
 
 
 def cross_validated_log_loss(x: np.ndarray, y: np.ndarray, method: Method, folds: int = 5) -> float:
@@ -110,7 +117,8 @@ def fit_calibration(scores: Sequence[float], relevant: Sequence[bool], useful: S
     losses: dict[str, float] = {m: round(cross_validated_log_loss(x, y, m), 4) for m in methods}
     chosen: Method = method if method is not None else min(methods, key=lambda m: losses[m])
     knots_x, knots_y = _knots(x, y, chosen)
-    info = {**(info or {}), "method": chosen, "cv_log_loss": losses}
+    info = {**(info or {}), "method": chosen, "cv_log_loss": losses,
+            "score_range": [round(float(x.min()), 6), round(float(x.max()), 6)]}
     draft = Calibration(tuple(knots_x.round(6).tolist()), tuple(knots_y.round(6).tolist()))
     fitted = draft.fit(x)
     good = np.asarray(useful, dtype=bool)

@@ -35,12 +35,26 @@ def test_fit_is_monotone_and_predicts_what_scikit_learn_predicts() -> None:
 def test_platt_is_a_smooth_monotone_sigmoid_and_the_choice_is_recorded() -> None:
     scores, relevant, useful = _data()
     calibration = fit_calibration(scores, relevant, useful, method="platt")
-    grid = np.linspace(0.0, 1.0, 101)
+    grid = np.linspace(min(scores), max(scores), 101)
     fits = calibration.fit(grid)
     assert np.all(np.diff(fits) > 0) and 0 < fits[0] < fits[-1] < 1
     chosen = fit_calibration(scores, relevant, useful)
     losses = chosen.info["cv_log_loss"]
     assert chosen.info["method"] == min(losses, key=losses.get)
+
+
+@pytest.mark.parametrize("method", ["platt", "isotonic"])
+def test_no_fit_beyond_the_scores_it_was_fitted_on(method: str) -> None:
+    """The weighted scorer's calibration, fitted on the judged store, met the demo's higher raw scores and read
+    them as 'strong fit (0.95)' beside a band measured at 5 in 10: a fit is held at the edge of the evidence."""
+    scores, relevant, useful = _data()
+    calibration = fit_calibration(scores, relevant, useful, method=method)  # type: ignore[arg-type]
+    top, bottom = max(scores), min(scores)
+    assert calibration.fit(0.99) == calibration.fit(top) and calibration.fit(0.0) == calibration.fit(bottom)
+    assert calibration.info["score_range"] == [round(bottom, 6), round(top, 6)]
+    unbounded = fit_calibration([*scores, 0.99], [*relevant, True], [*useful, True], method=method)  # type: ignore[arg-type]
+    # a judged match up there is what may lift it (isotonic already reads 1.0 at the top of this data)
+    assert unbounded.fit(0.99) > calibration.fit(0.99) or calibration.fit(top) == 1.0
 
 
 def test_bands_report_the_share_judged_relevant_inside_them() -> None:
