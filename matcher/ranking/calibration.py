@@ -84,8 +84,7 @@ def _knots(x: np.ndarray, y: np.ndarray, method: Method) -> tuple[np.ndarray, np
         model = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip").fit(x, y)
         return np.asarray(model.X_thresholds_, dtype=np.float64), np.asarray(model.y_thresholds_, dtype=np.float64)
     platt = LogisticRegression(C=1e4).fit(x.reshape(-1, 1), y.astype(int))
-    low, high = float(x.min()), float(x.max())
-    grid = np.unique(np.concatenate([[low], PLATT_GRID[(PLATT_GRID > low) & (PLATT_GRID < high)], [high]]))
+    grid = np.unique(np.clip(PLATT_GRID, x.min(), x.max()))  # the grid's points inside, and both ends
     return grid, platt.predict_proba(grid.reshape(-1, 1))[:, 1]
 
 
