@@ -28,14 +28,16 @@ ingest, search) stays in ``def`` routes or goes through ``run_in_threadpool``.
 
 from __future__ import annotations
 
+import email.message
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request, Response
+from fastapi import Depends, Path, Request, Response, params
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from api.errors import UnsupportedMediaType, responses
 from api.jobs import JobRegistry
 from api.schemas import ID_PATTERN
 from matcher.config import Settings
@@ -97,23 +99,61 @@ def _needs_principal(dependant: Dependant) -> bool:
     return any(d.call is get_principal or _needs_principal(d) for d in dependant.dependencies)
 
 
+def is_json(content_type: str) -> bool:
+    """Whether FastAPI reads a body of this Content-Type as JSON: application/json or application/*+json,
+    parameters (charset) aside, in any case."""
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def require_json(request: Request) -> None:
+    """A body must come as JSON to a route that reads JSON. FastAPI hands a body of any other type (or of none)
+    to validation as bytes, which answered "Input should be a valid dictionary or object", naming neither the
+    type sent nor the one expected (an outside trial sent text/plain and form bodies). A request without a body
+    and without a Content-Type is left to validation ("body: Field required")."""
+    sent = request.headers.get("content-type")
+    if sent is None:
+        if request.headers.get("content-length", "0").strip() != "0" or "transfer-encoding" in request.headers:
+            raise UnsupportedMediaType("the body has no Content-Type: send it as JSON (Content-Type: application/json)")
+    elif not is_json(sent):
+        raise UnsupportedMediaType(
+            f"Content-Type {sent[:100]!r} is not accepted here: send the body as JSON (Content-Type: application/json)")
+
+
 class KeyFirstRoute(APIRoute):
-    """A route that authenticates its caller before it reads the body. FastAPI reads and parses the body
-    before it resolves dependencies, so without this a request with no key and a malformed body got the
-    body's 400/422 instead of 401: an anonymous client learnt the body's rules, and an unknown caller's body
-    was parsed at all. Routes without ``PrincipalDep`` (health, unsubscribe) are left as they are."""
+    """A route that authenticates its caller, then checks that a JSON body comes as JSON (415, documented on
+    each such route), before it reads the body. FastAPI reads and parses the body before it resolves
+    dependencies, so without this a request with no key and a malformed body got the body's 400/422 instead of
+    401: an anonymous client learnt the body's rules, and an unknown caller's body was parsed at all. Routes
+    without ``PrincipalDep`` (health, unsubscribe) are not asked for a key."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        if self.reads_json:
+            self.responses = {**responses(415), **self.responses}
+
+    @property
+    def reads_json(self) -> bool:
+        """Whether the route's body is JSON (not a form or an upload)."""
+        return self.body_field is not None and not isinstance(self.body_field.field_info, params.Form)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        if not _needs_principal(self.dependant):
+        keyed, reads_json = _needs_principal(self.dependant), self.reads_json
+        if not keyed and not reads_json:
             return handler
 
-        async def keyed(request: Request) -> Response:
-            access: AccessControl = request.app.state.access
-            request.state.principal = access.authenticate(key_of(request))
+        async def checked(request: Request) -> Response:
+            if keyed:
+                access: AccessControl = request.app.state.access
+                request.state.principal = access.authenticate(key_of(request))
+            if reads_json:
+                require_json(request)
             return await handler(request)
 
-        return keyed
+        return checked
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -1,7 +1,8 @@
 """Domain errors -> HTTP statuses with a JSON body naming the problem (the API's one conversion point).
 
 Every error response has the ``Error`` shape: ``{"error": code, "detail": message, "problems": [...]}``.
-``ERRORS`` documents the common ones in OpenAPI; routers add the route-specific ones (400, 409, 413, 503).
+``ERRORS`` documents the common ones in OpenAPI; routers add the route-specific ones (400, 409, 413, 503), and
+every route that reads a JSON body documents 415 by itself (``api.deps.KeyFirstRoute``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ class UploadTooLarge(InvalidInput):
     """An upload or request body is over ``MATCHER_MAX_UPLOAD_BYTES``."""
 
 
+class UnsupportedMediaType(InvalidInput):
+    """A body sent to a route that reads JSON under another Content-Type (or none)."""
+
+
 # Most specific first: the first class an error is an instance of decides its status.
 STATUSES: tuple[tuple[type[MatcherError], int, str], ...] = (
     (AuthenticationError, 401, "unauthenticated"),
@@ -46,6 +51,7 @@ STATUSES: tuple[tuple[type[MatcherError], int, str], ...] = (
     (NotFound, 404, "not_found"),
     (Conflict, 409, "conflict"),
     (UploadTooLarge, 413, "too_large"),
+    (UnsupportedMediaType, 415, "unsupported_media_type"),
     (UnreadableFile, 400, "unreadable_file"),
     (InvalidInput, 422, "invalid_input"),
     (IndexNotReady, 503, "index_not_ready"),
@@ -59,6 +65,7 @@ _DESCRIPTIONS = {
     404: "An id names nothing that is stored",
     409: "Clashes with stored state (e.g. the firm already exists)",
     413: "Body or upload larger than MATCHER_MAX_UPLOAD_BYTES",
+    415: "The body is not sent as JSON (Content-Type application/json or another +json type)",
     422: "A parameter or body field is invalid; 'problems' names each one",
     503: "The search index is not built yet (or the store is unavailable)",
 }
