@@ -47,9 +47,11 @@ class Shortlists:
 
     def propose(self, firm_id: str, tender_id: str, actor: str, note: str = "",
                 score: float | None = None) -> ShortlistEntry:
-        """Put a tender on a firm's shortlist (logged as feedback); both must exist."""
+        """Put a tender on a firm's shortlist (logged as feedback); both must exist, and the tender must be
+        published by now (``Catalog.visible_tender``). A closed notice or an award may be shortlisted, as
+        firms-for ranks firms for them: recommendations' ``include_closed`` proposes closed ones."""
         self.catalog.get_firm(firm_id)
-        tender = self.catalog.get_tender(tender_id)
+        tender = self.catalog.visible_tender(tender_id)
         with self.db.begin() as conn:
             item = self.repository.propose(conn, firm_id, tender_id, actor, note, score)
         return ShortlistEntry.of(item, tender)
