@@ -19,12 +19,12 @@ from api.feed_runs import feed_runs
 from api.feed_schemas import NAME_PATTERN, FeedCreate, FeedsRunJob
 from api.jobs import JobRegistry
 from api.routes.feeds import feed_spec
-from api.web.form_fields import Errors, FieldError, FormInvalid, field_errors, text_of
+from api.web.form_fields import Errors, Expects, FieldError, FormInvalid, field_errors, text_of
 from api.web.session import PageRefused
-from matcher.errors import Conflict, InvalidInput, NotFound
+from matcher.errors import InvalidInput, NotFound
 from matcher.store.feeds import FEED_KINDS, FeedSpec
 
-#: What each field expects, as a message key (shown above the validator's own words when it is refused).
+#: What each field expects, as a message key: the whole of what a refused field shows.
 EXPECTS: dict[str, str] = {
     "name": "expect_feed_name",
     "kind": "expect_feed_kind",
@@ -33,6 +33,7 @@ EXPECTS: dict[str, str] = {
     "page_size": "expect_feed_page_size",
     "form": "feed_refused",
 }
+FIELDS = Expects(EXPECTS, whole="form", other="form")
 KINDS = FEED_KINDS
 _NAME = re.compile(NAME_PATTERN)
 _JOB_ID = re.compile(r"^[0-9a-f]{16}$")  # the job registry's ids
@@ -62,13 +63,13 @@ class FeedForm:
             body = FeedCreate.model_validate({k: v for k, v in data.items() if v != ""})  # empty: the default
             return feed_spec(body)
         except ValidationError as exc:
-            raise FormInvalid(field_errors(exc, EXPECTS, "form")) from None
-        except InvalidInput as exc:  # the service's own check, should the two rules ever part
-            raise FormInvalid({"form": FieldError("feed_refused", str(exc))}) from None
+            raise FormInvalid(field_errors(exc, FIELDS)) from None
+        except InvalidInput:  # the service's own check, should the two rules ever part
+            raise FormInvalid({"form": FieldError("feed_refused")}) from None
 
-    def taken(self, exc: Conflict) -> FeedForm:
+    def taken(self) -> FeedForm:
         return FeedForm(self.name, self.kind, self.url, self.query, self.page_size,
-                        {"name": FieldError("feed_exists", str(exc))})
+                        {"name": FieldError.naming("feed_exists", self.name)})
 
 
 def checked_name(name: str) -> str:

@@ -1,16 +1,17 @@
 """Reading the workspace's edit forms (profile, subscriptions): list fields typed as text, and a model's
 validation errors turned into one message next to each field.
 
-The forms are validated by the API's own models (``FirmUpdate``, ``SubscriptionIn``, ``CodesIn``), so a page
-refuses exactly what the API refuses. Each error shows a localised line saying what the field expects, then
-the validator's own words, which name the bad value (in English, as the API says them).
+The forms are validated by the API's own models (``FirmUpdate``, ``SubscriptionIn``, ``CodesIn``, ``FeedCreate``),
+so a page refuses exactly what the API refuses. Each error is the page's own sentence in the page's language,
+saying what the field expects and, for a field of codes (a country, a currency, a classification code), naming
+the refused value; never the validator's words ("Value error, ...", "Input should be ...").
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 from starlette.datastructures import FormData
@@ -19,12 +20,21 @@ _SEPARATORS = re.compile(r"[,\n\r]+")
 _BLANKS = re.compile(r"[\s,]+")
 
 
+#: A refused value is named as typed, up to this many characters (the field's own box shows it whole).
+SHOWN_VALUE = 40
+
+
 @dataclass(frozen=True)
 class FieldError:
-    """One field's problem: ``key`` names a localised message, ``detail`` is the validator's (English) words."""
+    """One field's problem: ``key`` names a message of the catalogue; ``value`` is the refused value it names
+    (its ``{value}``), or empty."""
 
     key: str
-    detail: str
+    value: str = ""
+
+    @classmethod
+    def naming(cls, key: str, value: str) -> FieldError:
+        return cls(key, value[:SHOWN_VALUE])
 
 
 Errors = dict[str, FieldError]
@@ -72,14 +82,31 @@ def plain_number(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
-def field_errors(exc: ValidationError, messages: Mapping[str, str], fallback: str) -> Errors:
-    """The first error of each field, under its form field's name; an error no field owns (a rule across
-    fields) goes to ``fallback``. ``messages`` maps a field to the message key saying what it expects."""
+@dataclass(frozen=True)
+class Expects:
+    """How a form's model errors are said: ``messages`` maps a field to the message saying what it expects;
+    ``naming`` a field to the message that names its refused value instead (a code typed in a list); an error
+    of the whole model (a rule across fields) goes to ``whole``, one of a field the form does not show to
+    ``other``."""
+
+    messages: Mapping[str, str]
+    whole: str
+    other: str
+    naming: Mapping[str, str] = field(default_factory=dict)
+
+
+def field_errors(exc: ValidationError, expects: Expects) -> Errors:
+    """The first problem of each field, under its form field's name, in the page's words."""
     found: Errors = {}
     for error in exc.errors():
         location = error.get("loc", ())
-        name = str(location[0]) if location and str(location[0]) in messages else fallback
-        if name not in found:
-            detail = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-            found[name] = FieldError(messages.get(name, messages.get(fallback, "invalid_form")), detail)
+        owner = str(location[0]) if location else expects.whole
+        name = owner if owner in expects.messages else expects.other
+        if name in found:
+            continue
+        value = error.get("input")
+        if name in expects.naming and isinstance(value, str) and value.strip():
+            found[name] = FieldError.naming(expects.naming[name], value.strip())
+        else:
+            found[name] = FieldError(expects.messages[name])
     return found

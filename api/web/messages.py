@@ -264,7 +264,15 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_description": "Describe the firm (at most 20,000 characters).",
         "expect_keywords": "At most 100 keywords.",
         "expect_codes": "Use scheme-prefixed codes such as CPV:38421100.",
-        "expect_codes_apart": "A code cannot be both one of the firm's codes and declined.",
+        "expect_codes_apart": "A declined code may not be one of the firm's codes, nor a code above one: {value}.",
+        "expect_listed_code": (
+            "Not a classification code: {value}. Use a CPV or UNSPSC code with its scheme, such as CPV:38421100."),
+        "expect_language_code": "Not a language code: {value}. Use two- or three-letter codes such as ko or en.",
+        "expect_range_currency": "An amount needs its currency: enter one such as EUR or KRW.",
+        "expect_known_code": "Not a code of the CPV or UNSPSC lists: {value}. Tick only the codes listed.",
+        "decline_own_code": (
+            "{value} is one of the firm's codes, or a code above one: take it out of the profile's codes before "
+            "declining it."),
         "expect_countries": "Choose countries from the list.",
         "expect_languages": "Use two- or three-letter language codes such as ko or en.",
         "expect_amount": "Enter an amount of zero or more, or leave it empty.",
@@ -341,7 +349,13 @@ MESSAGES: dict[Language, dict[str, str]] = {
         ),
         "upload_button": "Import",
         "upload_too_large": "The file is larger than the limit; nothing was stored.",
-        "upload_refused": "The file could not be read; nothing was stored.",
+        "upload_refused": "The file {value} could not be imported; nothing was stored.",
+        "upload_unreadable": (
+            "The file {value} could not be read: it is damaged, or not in the format its name says. Nothing was "
+            "stored."),
+        "upload_unknown_type": (
+            "The import does not read files like {value}: use .xml, .json, .jsonl or .csv (or a .gz of one), or a "
+            ".tar.gz or .zip archive. Nothing was stored."),
         "choose_file": "Choose a file to import.",
         "officer_firms": "Firms",
         "firm_count": "{count} firms",
@@ -353,6 +367,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "partners_heading": "Partners and their firms",
         "partners_intro": "A partner sees and decides for the firms assigned to them, and manages their digests.",
         "assignment_refused": "This assignment could not be changed.",
+        "assignment_unknown_partner": "No partner is named {value}: choose one from the list.",
+        "assignment_unknown_firm": "No firm has the ID {value}: choose one from the list.",
+        "assignment_not_assigned": "The firm {value} is not assigned to this partner, so there is nothing to withdraw.",
         "no_partners": "No partner key exists yet (matcher keys create --role partner).",
         "partners_table": "Each partner and the firms assigned to them",
         "col_partner": "Partner",
@@ -430,7 +447,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_feed_query": "Use at most 2,000 characters, without tabs or line breaks.",
         "expect_feed_page_size": "Give a whole number from 1 to 1,000, or leave it empty.",
         "feed_refused": "This feed could not be added.",
-        "feed_exists": "A feed with this name exists already.",
+        "feed_exists": "A feed named {value} exists already.",
         "feed_added": "The feed is added. Run it now, or let the schedule run it.",
         "feed_reset": "The feed's cursor is reset: its next run starts afresh.",
         "feed_removed": "The feed is removed; the notices it brought stay.",
@@ -689,7 +706,14 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_description": "회사 소개를 입력하세요 (최대 20,000자).",
         "expect_keywords": "키워드는 최대 100개입니다.",
         "expect_codes": "CPV:38421100처럼 체계를 앞에 붙인 코드를 사용하세요.",
-        "expect_codes_apart": "같은 코드를 회사의 코드이자 제외한 코드로 둘 수 없습니다.",
+        "expect_codes_apart": "제외한 코드는 회사의 코드이거나 그 상위 코드일 수 없습니다: {value}.",
+        "expect_listed_code": (
+            "분류 코드가 아닙니다: {value}. CPV:38421100처럼 체계를 앞에 붙인 CPV 또는 UNSPSC 코드를 사용하세요."),
+        "expect_language_code": "언어 코드가 아닙니다: {value}. ko, en처럼 두세 글자 언어 코드를 사용하세요.",
+        "expect_range_currency": "금액에는 통화가 필요합니다. EUR, KRW 같은 통화를 입력하세요.",
+        "expect_known_code": "CPV 또는 UNSPSC 목록에 없는 코드입니다: {value}. 목록의 코드만 선택하세요.",
+        "decline_own_code": (
+            "{value}은(는) 회사의 코드이거나 그 상위 코드입니다. 제외하려면 먼저 프로필의 코드에서 빼세요."),
         "expect_countries": "목록에서 국가를 선택하세요.",
         "expect_languages": "ko, en처럼 두세 글자 언어 코드를 사용하세요.",
         "expect_amount": "0 이상의 금액을 입력하거나 비워 두세요.",
@@ -764,7 +788,13 @@ MESSAGES: dict[Language, dict[str, str]] = {
         ),
         "upload_button": "가져오기",
         "upload_too_large": "파일이 크기 제한을 넘어 아무것도 저장하지 않았습니다.",
-        "upload_refused": "파일을 읽을 수 없어 아무것도 저장하지 않았습니다.",
+        "upload_refused": "파일 {value}을(를) 가져올 수 없어 아무것도 저장하지 않았습니다.",
+        "upload_unreadable": (
+            "파일 {value}을(를) 읽을 수 없습니다. 손상되었거나 이름이 말하는 형식이 아닙니다. "
+            "아무것도 저장하지 않았습니다."),
+        "upload_unknown_type": (
+            "{value} 같은 파일은 가져올 수 없습니다. .xml, .json, .jsonl, .csv (또는 그 .gz), .tar.gz, .zip 파일을 "
+            "사용하세요. 아무것도 저장하지 않았습니다."),
         "choose_file": "가져올 파일을 선택하세요.",
         "officer_firms": "회사",
         "firm_count": "회사 {count}곳",
@@ -776,6 +806,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "partners_heading": "파트너와 담당 회사",
         "partners_intro": "파트너는 배정된 회사의 추천을 보고 결정하며, 이메일 요약을 관리합니다.",
         "assignment_refused": "배정을 변경할 수 없습니다.",
+        "assignment_unknown_partner": "{value} 이름의 파트너가 없습니다. 목록에서 고르세요.",
+        "assignment_unknown_firm": "ID가 {value}인 회사가 없습니다. 목록에서 고르세요.",
+        "assignment_not_assigned": "회사 {value}은(는) 이 파트너에게 배정되어 있지 않아 해제할 것이 없습니다.",
         "no_partners": "아직 파트너 키가 없습니다 (matcher keys create --role partner).",
         "partners_table": "파트너별 배정된 회사",
         "col_partner": "파트너",
@@ -855,7 +888,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_feed_query": "탭이나 줄바꿈 없이 최대 2,000자로 쓰세요.",
         "expect_feed_page_size": "1에서 1,000 사이의 정수를 쓰거나 비워 두세요.",
         "feed_refused": "이 자료원을 추가할 수 없습니다.",
-        "feed_exists": "같은 이름의 자료원이 이미 있습니다.",
+        "feed_exists": "{value} 이름의 자료원이 이미 있습니다.",
         "feed_added": "자료원을 추가했습니다. 지금 실행하거나 예약 실행을 기다리세요.",
         "feed_reset": "진행 위치를 초기화했습니다. 다음 실행은 처음부터 시작합니다.",
         "feed_removed": "자료원을 삭제했습니다. 가져온 공고는 그대로 남습니다.",

@@ -38,7 +38,7 @@ from api.web.feed_pages import KINDS, FeedForm, RunView, checked_name, run_view
 from api.web.form_fields import FieldError, FormInvalid
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, checked_change, core, forbidden
-from matcher.errors import Conflict, MatcherError, NotFound, PermissionDenied
+from matcher.errors import Conflict, InvalidInput, MatcherError, NotFound, PermissionDenied, UnreadableFile
 from matcher.ingest.detect import ARCHIVES, CSV_SUFFIXES, JSON_SUFFIXES, XML_SUFFIXES
 from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile
@@ -196,21 +196,31 @@ async def upload(request: Request, viewer: ViewerDep, jobs: JobsDep, background:
     except HTTPException as exc:  # the app's body limit (api.uploads.BodyLimit) while the file streams in
         if exc.status_code != 413:
             raise
-        return await _page(request, viewer, matcher, 413, FieldError("upload_too_large", str(exc.detail)))
+        return await _page(request, viewer, matcher, 413, FieldError("upload_too_large"))
     await checked_change(request, viewer)  # the session's CSRF token, from the form just read
     sent = form.get("file")
     if not isinstance(sent, FormFile) or not sent.filename:
-        return await _page(request, viewer, matcher, 422, FieldError("choose_file", ""))
+        return await _page(request, viewer, matcher, 422, FieldError("choose_file"))
     upload = UploadFile(sent.file, size=sent.size, filename=sent.filename, headers=sent.headers)
     try:
         summary = await actions.import_tenders(matcher, jobs, background, upload)
     except MatcherError as exc:  # too large, unreadable, an unknown file type: nothing was stored
-        key = "upload_too_large" if isinstance(exc, UploadTooLarge) else "upload_refused"
-        return await _page(request, viewer, matcher, status_of(exc)[0], FieldError(key, str(exc)))
+        return await _page(request, viewer, matcher, status_of(exc)[0], upload_refusal(exc, sent.filename))
     record = ImportRecord(secrets.token_hex(_IMPORT_ID // 2), sent.filename, viewer.principal.name,
                           datetime.now(UTC), summary)
     import_log(request).add(record)
     return RedirectResponse(f"{OFFICER_PATH}/imports/{record.import_id}", status_code=303)
+
+
+def upload_refusal(exc: MatcherError, file_name: str) -> FieldError:
+    """Why a file was refused, in the page's words, naming the file (the core's reason is in English)."""
+    if isinstance(exc, UploadTooLarge):
+        return FieldError("upload_too_large")
+    if isinstance(exc, UnreadableFile):
+        return FieldError.naming("upload_unreadable", file_name)
+    if isinstance(exc, InvalidInput):  # refused by its name before it is read (``tender_format``)
+        return FieldError.naming("upload_unknown_type", file_name)
+    return FieldError.naming("upload_refused", file_name)
 
 
 @dataclass(frozen=True)
@@ -262,6 +272,20 @@ async def import_status(import_id: str, request: Request, viewer: ViewerDep, job
 
 
 # ----------------------------------------------------------------------------- assignments
+def assignment_refusal(matcher: Matcher, partner: str, firm_id: str) -> FieldError:
+    """Why a refused assignment or withdrawal was refused, in the page's words (the core's are English): the
+    partner, else the firm, is unknown, else the firm was not assigned to the partner."""
+    if partner not in matcher.access.partner_names():
+        return FieldError.naming("assignment_unknown_partner", partner)
+    try:
+        matcher.get_firm(firm_id)
+    except NotFound:
+        return FieldError.naming("assignment_unknown_firm", firm_id)
+    if firm_id not in matcher.access.assigned_firms(partner):
+        return FieldError.naming("assignment_not_assigned", firm_id)
+    return FieldError("assignment_refused")
+
+
 @router.post("/assignments", response_class=HTMLResponse)
 async def assignment(request: Request, viewer: ChangeDep) -> Response:
     """Assign a firm to a partner, or withdraw it (``action``), as the API's partner routes do."""
@@ -276,8 +300,8 @@ async def assignment(request: Request, viewer: ChangeDep) -> Response:
         else:
             raise PageRefused(422, "invalid_title", "invalid_form")
     except MatcherError as exc:  # an unknown partner or firm, a firm not assigned
-        return await _page(request, viewer, matcher, status_of(exc)[0],
-                           assign_error=FieldError("assignment_refused", str(exc)))
+        error = await run_in_threadpool(assignment_refusal, matcher, partner, firm_id)
+        return await _page(request, viewer, matcher, status_of(exc)[0], assign_error=error)
     done = "assigned" if action == "assign" else "withdrawn"
     return RedirectResponse(f"{OFFICER_PATH}?done={done}#partners", status_code=303)
 
@@ -293,8 +317,8 @@ async def add_feed(request: Request, viewer: ChangeDep) -> Response:
         await run_in_threadpool(matcher.add_feed, spec, viewer.principal.name)
     except FormInvalid as exc:
         return await _page(request, viewer, matcher, 422, feed_form=replace(form, errors=exc.errors))
-    except Conflict as exc:
-        return await _page(request, viewer, matcher, 409, feed_form=form.taken(exc))
+    except Conflict:
+        return await _page(request, viewer, matcher, 409, feed_form=form.taken())
     return RedirectResponse(f"{OFFICER_PATH}?done=feed_added#feeds", status_code=303)
 
 

@@ -6,7 +6,8 @@ Who may do what is the API's (``api.routes.firms``): anyone who may see the firm
 codes (``POST /firms/{id}/codes``, ``AccessControl.require_role``) or decline them (``POST
 /firms/{id}/declined-codes``); deleting a code from the profile's declined codes restores it. The form is read
 with the API's ``FirmUpdate`` and stored by ``actions.update_firm``, the PATCH route's own call, so the page
-refuses what the API refuses and stores nothing then (422, each problem next to its field).
+refuses what the API refuses and stores nothing then (422, each problem next to its field, in the page's own
+words: the rules across fields, the profile's, are checked here first so that each is named where it belongs).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from api.deps import require_curator
 from api.schemas import CodesIn, FirmUpdate
 from api.web.form_fields import (
     Errors,
+    Expects,
     FieldError,
     FormInvalid,
     amount,
@@ -44,12 +46,14 @@ from matcher.errors import Conflict, InvalidInput, PermissionDenied
 from matcher.pipeline import Matcher
 from matcher.reference.codebook import CodeBook, codebook
 from matcher.reference.countries import ISO_COUNTRIES
-from matcher.schema import FirmProfile, codes_clash
+from matcher.reference.hierarchy import covers
+from matcher.schema import FirmProfile
+from matcher.search.code_inference import parse_codes
 from matcher.services.code_suggestions import CodeSuggestion
 
 router = APIRouter(prefix="/web", include_in_schema=False)
 
-#: What each field expects, as a message key (shown above the validator's own words when it is refused).
+#: What each field expects, as a message key: the whole of what a refused field shows.
 EXPECTS: dict[str, str] = {
     "description": "expect_description",
     "keywords": "expect_keywords",
@@ -64,6 +68,12 @@ EXPECTS: dict[str, str] = {
 }
 #: Where a rule across the value fields (minimum above maximum, an amount without a currency) is shown.
 VALUE_RANGE = "value_range"
+#: The fields of codes, whose message names the refused one.
+NAMING: dict[str, str] = {
+    "codes": "expect_listed_code", "declined_codes": "expect_listed_code", "target_countries": "expect_listed_country",
+    "languages": "expect_language_code", "currency": "expect_rated_currency",
+}
+FIELDS = Expects(EXPECTS, whole=VALUE_RANGE, other=VALUE_RANGE, naming=NAMING)
 
 
 def profile_url(firm_id: str) -> str:
@@ -113,11 +123,41 @@ class ProfileForm:
         try:
             patch = FirmUpdate.model_validate(data)
         except ValidationError as exc:
-            raise FormInvalid(field_errors(exc, EXPECTS, VALUE_RANGE)) from None
-        clash = codes_clash(patch.codes or (), patch.declined_codes or ())
-        if clash:  # the profile's own rule, named at the field instead of the value range's place
-            raise FormInvalid({"declined_codes": FieldError("expect_codes_apart", clash)})
+            raise FormInvalid(field_errors(exc, FIELDS)) from None
+        errors = across_fields(patch)
+        if errors:
+            raise FormInvalid(errors)
         return patch
+
+
+def across_fields(patch: FirmUpdate) -> Errors:
+    """The profile's rules across fields (``FirmProfile``'s), each at the field it is about: a declined code
+    that is one of the firm's codes or covers one, a minimum above the maximum, an amount without currency."""
+    errors: Errors = {}
+    codes = patch.codes or []
+    clash = next((d for d in patch.declined_codes or [] if any(covers(d, c) for c in codes)), None)
+    if clash is not None:
+        errors["declined_codes"] = FieldError.naming("expect_codes_apart", clash)
+    low, high = patch.min_value, patch.max_value
+    if low is not None and high is not None and low > high:
+        errors[VALUE_RANGE] = FieldError("expect_min_below_max")
+    elif (low is not None or high is not None) and not patch.currency:
+        errors[VALUE_RANGE] = FieldError("expect_range_currency")
+    return errors
+
+
+def code_refusal(firm: FirmProfile, ticked: Sequence[str], declining: bool) -> FieldError:
+    """Why accepting or declining the ticked codes was refused: the first that is not a known code, else (to
+    decline) the first that is one of the firm's codes or covers one."""
+    for value in ticked:
+        try:
+            parse_codes([value])
+        except InvalidInput:
+            return FieldError.naming("expect_known_code", value)
+    own = next((t for t in parse_codes(ticked) if any(covers(t, c) for c in firm.codes)), None)
+    if declining and own is not None:
+        return FieldError.naming("decline_own_code", own)
+    return FieldError("choose_codes")
 
 
 @dataclass(frozen=True)
@@ -204,8 +244,8 @@ async def save_profile(firm_id: str, request: Request, viewer: ChangeDep) -> Res
         await run_in_threadpool(actions.update_firm, matcher, firm_id, form.patch())
     except FormInvalid as exc:
         return await _page(request, viewer, firm, replace(form, errors=exc.errors), status=422)
-    except InvalidInput as exc:  # each field was valid; the merged profile was not (its value range)
-        errors = {VALUE_RANGE: FieldError(EXPECTS[VALUE_RANGE], str(exc))}
+    except InvalidInput:  # each field was valid and so were the rules across them; the merged profile was not
+        errors = {VALUE_RANGE: FieldError(EXPECTS[VALUE_RANGE])}
         return await _page(request, viewer, firm, replace(form, errors=errors), status=422)
     return RedirectResponse(f"{profile_url(firm_id)}?saved=profile", status_code=303)
 
@@ -221,14 +261,15 @@ async def choose_codes(firm_id: str, request: Request, viewer: ChangeDep) -> Res
     form = await request.form()
     declining = text_of(form, "action") == "decline"
     store = matcher.decline_codes if declining else matcher.accept_codes
+    ticked = list(texts_of(form, "code"))
     try:
-        body = CodesIn.model_validate({"codes": list(texts_of(form, "code"))})
+        body = CodesIn.model_validate({"codes": ticked})
         await run_in_threadpool(store, firm_id, body.codes, viewer.principal.name)
-    except ValidationError as exc:
-        error = field_errors(exc, {"codes": "choose_codes"}, "codes")["codes"]
-        return await _page(request, viewer, firm, ProfileForm.of(firm), status=422, code_error=error)
-    except (InvalidInput, Conflict) as exc:
-        error = FieldError("choose_codes", str(exc))
+    except ValidationError:  # none ticked
+        return await _page(request, viewer, firm, ProfileForm.of(firm), status=422,
+                           code_error=FieldError("choose_codes"))
+    except (InvalidInput, Conflict):
+        error = code_refusal(firm, ticked, declining)
         return await _page(request, viewer, firm, ProfileForm.of(firm), status=422, code_error=error)
     return RedirectResponse(f"{profile_url(firm_id)}?saved={'declined' if declining else 'codes'}", status_code=303)
 

@@ -5,8 +5,8 @@ own, a partner those of its assigned firms, officers all), so ``visible_firm`` i
 is read with the API's ``SubscriptionIn`` and turned into a subscription by the API's ``subscription_spec``
 (the lowest fit left empty is the facade's ``default_min_fit()``); a refused form stores nothing (422, each
 problem next to its field). The page says each problem in its own words, in the page's language, never the
-validator's (pydantic's "String should match pattern ..."): an error's ``detail`` is only the refused value its
-message names (a country, a currency), or empty. An address the firm's digest already goes to is refused next
+validator's (pydantic's "String should match pattern ..."), naming the refused value where it has one (a
+country, a currency: ``api.web.form_fields.field_errors``). An address the firm's digest already goes to is refused next
 to the email field, as the API's 409 refuses it; the existing subscription is left as it is. The preview is
 ``matcher.digest.plan.preview``: it ranks, sends and records nothing, and carries no live unsubscribe link.
 """
@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from api.routes.subscriptions import SubscriptionIn, subscription_spec
-from api.web.form_fields import Errors, FieldError, FormInvalid, amount, text_of, texts_of
+from api.web.form_fields import Errors, Expects, FieldError, FormInvalid, amount, field_errors, text_of, texts_of
 from api.web.messages import LANGUAGE_NAMES, Language
 from api.web.pages import firm_url, ranked, visible_firm
 from api.web.render import render
@@ -54,8 +54,7 @@ EXPECTS: dict[str, str] = {
 NAMING: dict[str, str] = {"countries": "expect_listed_country", "currency": "expect_rated_currency"}
 #: Where the one rule across fields (the minimum above the maximum) is shown: the value range's fieldset.
 VALUE_RANGE = "value_range"
-#: A refused value is named as typed, up to this many characters (the field's own box shows it whole).
-SHOWN_VALUE = 40
+FIELDS = Expects(EXPECTS, whole=VALUE_RANGE, other="form", naming=NAMING)
 
 
 def subscriptions_url(firm_id: str) -> str:
@@ -98,24 +97,7 @@ class SubscriptionForm:
         try:
             return SubscriptionIn.model_validate(data)
         except ValidationError as exc:
-            raise FormInvalid(form_errors(exc)) from None
-
-
-def form_errors(exc: ValidationError) -> Errors:
-    """The first problem of each field as the page says it (``EXPECTS``); an error of the whole model is the
-    value range's (``SubscriptionIn``'s one rule across fields), any other one the form's."""
-    found: Errors = {}
-    for error in exc.errors():
-        location = error.get("loc", ())
-        owner = str(location[0]) if location else VALUE_RANGE
-        name = owner if owner in EXPECTS else "form"
-        if name not in found:
-            value = error.get("input")
-            if name in NAMING and isinstance(value, str) and value:
-                found[name] = FieldError(NAMING[name], value[:SHOWN_VALUE])
-            else:
-                found[name] = FieldError(EXPECTS[name], "")
-    return found
+            raise FormInvalid(field_errors(exc, FIELDS)) from None
 
 
 def _languages() -> list[tuple[Language, str]]:
@@ -157,7 +139,7 @@ async def subscribe(firm_id: str, request: Request, viewer: ChangeDep) -> Respon
     except FormInvalid as exc:
         return await _page(request, viewer, firm, replace(form, errors=exc.errors), status=422)
     except Conflict:  # the address receives the firm's digest already (the API's 409)
-        errors = {"email": FieldError("email_subscribed", "")}
+        errors = {"email": FieldError("email_subscribed")}
         return await _page(request, viewer, firm, replace(form, errors=errors), status=422)
     return RedirectResponse(f"{subscriptions_url(firm_id)}?done=added", status_code=303)
 

@@ -143,13 +143,13 @@ def test_the_saved_profile_is_what_the_api_serves(world: World, visitor: Visitor
         ({"codes": "CPV:123"}, "codes", "CPV:123"),
         ({"target_countries": ["KE", "XX"]}, "target_countries", "XX"),
         ({"languages": "en, korean"}, "languages", "korean"),
-        ({"description": "   "}, "description", "at least 1 character"),
-        ({"min_value": "lots"}, "min_value", "valid number"),
-        ({"max_value": "-5"}, "max_value", "greater than or equal to 0"),
+        ({"description": "   "}, "description", "Describe the firm (at most 20,000 characters)."),
+        ({"min_value": "lots"}, "min_value", "Enter an amount of zero or more, or leave it empty."),
+        ({"max_value": "-5"}, "max_value", "Enter an amount of zero or more, or leave it empty."),
         ({"currency": "euro"}, "currency", "euro"),
-        ({"min_value": "5000000", "max_value": "100"}, "value_range", "greater than max_value"),
-        ({"currency": ""}, "value_range", "need a currency"),
-        ({"keywords": ",".join(f"k{i}" for i in range(101))}, "keywords", "at most 100"),
+        ({"min_value": "5000000", "max_value": "100"}, "value_range", "The minimum may not be greater than the max"),
+        ({"currency": ""}, "value_range", "An amount needs its currency"),
+        ({"keywords": ",".join(f"k{i}" for i in range(101))}, "keywords", "At most 100 keywords."),
     ],
 )
 def test_invalid_input_is_a_422_next_to_its_field_and_stores_nothing(
@@ -175,7 +175,8 @@ def test_a_file_sent_as_a_text_field_counts_as_nothing_typed(world: World, visit
     data = {k: v for k, v in EDITED.items() if k != "description"}
     refused = client.post(PROFILE, data={**data, "csrf_token": csrf_of(client.get(PROFILE).text)},
                           files={"description": ("notes.txt", b"Membranes")})
-    assert refused.status_code == 422 and "at least 1 character" in field_error(refused.text, "description")
+    assert refused.status_code == 422 and field_error(refused.text, "description") == (
+        "Describe the firm (at most 20,000 characters).")
     assert world.matcher.get_firm(OWN) == before
 
 
