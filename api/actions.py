@@ -92,7 +92,7 @@ def summary(report: IngestReport, job: JobPublic | None = None) -> IngestSummary
 def upsert_tenders(
     matcher: Matcher, jobs: JobRegistry, background: BackgroundTasks, batch: TenderBatch
 ) -> IngestSummary:
-    result = matcher.upsert_tenders(batch.tenders, sync=False)
+    result = matcher.update_tenders(batch.tenders, sync=False)
     changed = result.report.new + result.report.updated
     job = schedule_index_sync(matcher, jobs, background) if changed or not matcher.index.exists() else None
     return summary(result.report, job)

@@ -196,6 +196,8 @@ class TenderIn(Tender):
 
 
 class TenderBatch(_In):
+    """Notices to insert, or to update field by field: a stored notice keeps the fields an item leaves out."""
+
     tenders: list[TenderIn] = Field(min_length=1, max_length=5000)
 
 

@@ -91,6 +91,9 @@ class Matcher:
     def upsert_tenders(self, items: Sequence[Tender], sync: bool = True, progress: bool = False) -> IngestResult:
         return self.catalog.upsert_tenders(items, sync, progress)
 
+    def update_tenders(self, items: Sequence[Tender], sync: bool = True) -> IngestResult:
+        return self.catalog.update_tenders(items, sync)
+
     def delete_tenders(self, ids: list[str], sync: bool = True) -> int:
         return self.catalog.delete_tenders(ids, sync)
 

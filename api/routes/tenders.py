@@ -41,7 +41,13 @@ def search(query: Annotated[TenderQuery, Query()], matcher: MatcherDep, _: Princ
     return Page[TenderPublic](items=page, total=total, offset=query.offset, limit=query.limit)
 
 
-@router.post("", summary="Insert or update tenders (officers)", responses=BODY_ERRORS)
+@router.post(
+    "", summary="Insert or update tenders (officers)", responses={**BODY_ERRORS, **responses(409)},
+    description="A new notice is stored as sent. A stored one changes the fields sent and keeps every field left "
+    "out (a title sent alone changes the title; the description, codes, deadline and value its feed supplied "
+    "stay); send a field as null (or an empty list) to clear it. A notice keeps its source: an item naming "
+    "another is a 409, and nothing of the batch is stored. Corrections from corrigenda still apply afterwards.",
+)
 def upsert(
     body: TenderBatch, matcher: MatcherDep, jobs: JobsDep, background: BackgroundTasks, _: OfficerDep
 ) -> IngestSummary:

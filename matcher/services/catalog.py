@@ -9,12 +9,12 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from matcher.errors import NotFound, UnreadableFile
+from matcher.errors import Conflict, NotFound, UnreadableFile
 from matcher.ingest.base import Rejected, source_digest, table_format
 from matcher.ingest.detect import read_tenders, tender_format
 from matcher.ingest.firms import read_firms
 from matcher.ingest.tabular import read_tender_table
-from matcher.schema import FirmProfile, IngestReport, Tender
+from matcher.schema import STORED, FirmProfile, IngestReport, Tender
 from matcher.search.index_sync import SyncReport
 from matcher.services.engine import Engine
 from matcher.store import FirmRepository, TenderFilter, TenderRepository, firm_suggestions, versions
@@ -98,6 +98,20 @@ class Catalog:
         with self.db.begin() as conn:
             report = self.tenders.upsert(conn, items)
         return IngestResult(report, self._synced(sync, progress))
+
+    def update_tenders(self, items: Sequence[Tender], sync: bool = True) -> IngestResult:
+        """Store notices sent field by field (the API's batch): a new notice as sent; a stored one changes the
+        fields each item was given (pydantic's ``model_fields_set``: what the client sent, an explicit null
+        included) and keeps every other field as stored. An outside trial replaced a full TED notice with a
+        title-only stub and lost its description, codes, deadline and value; a feed's record is replaced whole
+        by ``ingest_tenders``, never here. The merge starts from the source's record of a corrected notice, so its
+        corrections hold after the update and still come off with their corrigendum. A notice keeps its source:
+        an item naming another is a Conflict, and nothing of the batch is stored."""
+        with self.db.begin() as conn:
+            stored = self.tenders.source_records(conn, [t.tender_id for t in items])
+            merged = [_updated(stored.get(t.tender_id), t, position) for position, t in enumerate(items)]
+            report = self.tenders.upsert(conn, merged)
+        return IngestResult(report, self._synced(sync, progress=False))
 
     def delete_tenders(self, ids: list[str], sync: bool = True) -> int:
         with self.db.begin() as conn:
@@ -227,6 +241,19 @@ class Catalog:
     def _synced(self, sync: bool, progress: bool) -> SyncReport | None:
         """Bring an existing index up to date after a write (a store without an index stays without one)."""
         return self.sync_index(progress=progress) if sync and self.engine.index.exists() else None
+
+
+def _updated(stored: Tender | None, sent: Tender, position: int) -> Tender:
+    """``sent`` over ``stored``: the fields ``sent`` was given replace the stored ones (``update_tenders``)."""
+    if stored is None:
+        return sent
+    if sent.source != stored.source:
+        raise Conflict(
+            f"tender {sent.tender_id!r} (tenders.{position}) is stored from source {stored.source!r}, not "
+            f"{sent.source!r}: an update keeps a notice's source (delete the notice first to replace it)")
+    data = {**stored.model_dump(), **sent.model_dump(include=sent.model_fields_set)}
+    # Both parts passed the rules for what comes in; a stored one is not held to rules added since it was stored.
+    return Tender.model_validate(data, context=STORED)
 
 
 def _collect(

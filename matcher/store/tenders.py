@@ -187,7 +187,7 @@ class TenderRepository:
         if not ids:
             return 0
         old = self.hashes(conn, ids)
-        raw = {**self.get_many(conn, ids), **corrections.as_published(conn, ids)}
+        raw = self.source_records(conn, ids)
         effective = self._apply(raw, corrections.stored(conn, (k for t in raw.values() for k in corrections.keys(t))))
         changed = [(t, h) for tid, t in ((tid, effective.get(tid, raw[tid])) for tid in ids)
                    if (h := t.content_hash()) != old[tid]]
@@ -227,6 +227,11 @@ class TenderRepository:
             rows = conn.execute(select(tenders.c.tender_id, tenders.c.data).where(tenders.c.tender_id.in_(part)))
             found.update({r.tender_id: Tender.from_stored(r.data) for r in rows})
         return found
+
+    def source_records(self, conn: Connection, ids: list[str]) -> dict[str, Tender]:
+        """The stored notices of ``ids`` as their source published them: before the corrections that changed
+        them (``corrections.as_published``), which the store applies again to whatever is written."""
+        return {**self.get_many(conn, ids), **corrections.as_published(conn, ids)}
 
     def iter_all(self, conn: Connection, batch: int = 2000) -> Iterator[Tender]:
         """Every tender, in id order, streamed in batches."""
