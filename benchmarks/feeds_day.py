@@ -132,7 +132,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def fresh(home: Path, encoder: EncoderName) -> Matcher:
-    return Matcher(Settings(home=home, encoder=encoder, clock=datetime(2026, 12, 1, 12, tzinfo=UTC)))
+    # The replay server listens on 127.0.0.1, which feeds refuse unless private addresses are allowed.
+    return Matcher(Settings(home=home, encoder=encoder, clock=datetime(2026, 12, 1, 12, tzinfo=UTC),
+                            feeds_allow_private=True))
 
 
 def timed(work: Callable[[], object]) -> tuple[float, object]:
@@ -162,7 +164,7 @@ def via_feed(home: Path, server: Replay, url: str, encoder: EncoderName) -> tupl
     matcher.add_feed(validated_spec("ted", "ted", url=url, page_size=None if packages else PAGE), actor="benchmark")
     if packages:  # as after yesterday's run: the previous issue stored (the first-issue lookup asks TED itself)
         matcher.commit_feed_page("ted", [], [], {"mode": "packages", "issue": f"{int(ISSUE) - 1}"})
-    policy = HttpPolicy(user_agent="tender-matcher/benchmark", host_interval=0.0)
+    policy = HttpPolicy(user_agent="tender-matcher/benchmark", host_interval=0.0, allow_private=True)
     before = server.requests
 
     def work() -> int:

@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     # At most one request per host every this many seconds (TED asks API users to keep a modest rate).
     feeds_host_interval_seconds: float = Field(default=1.0, ge=0)
     feeds_max_response_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    # Feeds fetch from public internet addresses only: a feed URL whose host is, or resolves to, a loopback,
+    # private, link-local (169.254.169.254, the cloud metadata service), shared or reserved address is refused
+    # when the feed is added and at every connection and redirect (matcher.services.feed_address). True (1)
+    # allows them: a feed server on your own network, or the project's tests, which serve feeds on 127.0.0.1.
+    feeds_allow_private: bool = False
     # The scheduler (`matcher schedule`): feeds every this many minutes, digests once a day at this UTC time.
     schedule_feeds_minutes: int = Field(default=60, ge=1)
     schedule_digest_at: str = Field(default="06:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")

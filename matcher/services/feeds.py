@@ -16,6 +16,7 @@ from matcher.errors import InvalidInput
 from matcher.ingest.base import Rejected
 from matcher.schema import IngestReport, Tender
 from matcher.services.catalog import Catalog
+from matcher.services.feed_address import check_feed_url
 from matcher.store import slots
 from matcher.store.feeds import FEED_KINDS, Feed, FeedRepository, FeedSpec
 from matcher.store.locks import Lease
@@ -69,8 +70,13 @@ class Feeds:
         self.catalog = catalog
         self.db = catalog.db
         self.repo = FeedRepository()
+        self.allow_private = catalog.engine.settings.feeds_allow_private
 
     def add(self, spec: FeedSpec, actor: str) -> Feed:
+        """Store a feed; InvalidInput when its URL points at an address feeds may not fetch from
+        (``matcher.services.feed_address``; checked again at every connection)."""
+        if spec.url is not None and not self.allow_private:
+            check_feed_url(spec.url)
         with self.db.begin() as conn:
             self.repo.add(conn, spec, actor)
             return self.repo.get(conn, spec.name)

@@ -24,6 +24,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MATCHER_CLOCK", "2026-12-02T08:00:00Z")
     monkeypatch.setenv("MATCHER_FEEDS_RETRIES", "0")
     monkeypatch.setenv("MATCHER_FEEDS_HOST_INTERVAL_SECONDS", "0")
+    monkeypatch.setenv("MATCHER_FEEDS_ALLOW_PRIVATE", "1")  # the test feed servers listen on 127.0.0.1
     return tmp_path / "home"
 
 

@@ -444,7 +444,7 @@ from matcher.search.encoders import FakeEncoder
 
 settings = Settings(home=sys.argv[1], encoder="fake", clock=datetime.fromisoformat(sys.argv[2]), min_candidates=50)
 policy = HttpPolicy(user_agent="tender-matcher/test (+ops@example.org)", read_timeout=120.0, retries=0,
-                    host_interval=0.0)
+                    host_interval=0.0, allow_private=True)
 FeedRunner(Matcher(settings, encoder=FakeEncoder()), PoliteClient(policy),
            lambda spec, client, settings: OcdsConnector(spec, client, settings)).run(["uk"], sync=False)
 """
