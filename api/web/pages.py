@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.schemas import ID_PATTERN
 from api.web import views
+from api.web.messages import translate
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, core, forbidden
 from matcher.errors import IndexNotReady, NotFound, PermissionDenied
@@ -34,6 +35,8 @@ router = APIRouter(prefix="/web", include_in_schema=False)
 
 _ID = re.compile(ID_PATTERN)
 ACTIONS = ("approve", "reject", "note")
+#: What the live region says once an action is recorded (the message key; the tender's title fills it).
+ANNOUNCED = {"approve": "announce_approved", "reject": "announce_rejected", "note": "announce_note"}
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -112,12 +115,14 @@ async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
     except NotFound:
         raise PageRefused(404, "not_found_title", "decision_gone") from None
     filters = views.parse_filters(request.query_params)
-    if request.headers.get("HX-Request") != "true":
+    if request.headers.get("HX-Request") != "true":  # back to the item decided (a browser without scripts)
         query = filters.query_string()
-        return RedirectResponse(f"{firm_url(firm_id)}{'?' + query if query else ''}", status_code=303)
+        anchor = f"#tender-{quote(tender_id, safe=':')}"
+        return RedirectResponse(f"{firm_url(firm_id)}{'?' + query if query else ''}{anchor}", status_code=303)
     return render(
         request, "_decision.html", viewer.language, viewer, item=item, tender_id=tender_id, title=title,
-        firm_path=firm_url(firm_id), filters=filters, note_max=views.NOTE_MAX,
+        firm_path=firm_url(firm_id), filters=filters, note_max=views.NOTE_MAX, action_taken=action,
+        announce=translate(viewer.language, ANNOUNCED[action], title=title),
     )
 
 

@@ -8,6 +8,7 @@ landing where the API's land (the shortlist and the feedback log ranking learns 
 from __future__ import annotations
 
 import lxml.html
+import pytest
 from fastapi.testclient import TestClient
 from lxml.html import HtmlElement
 
@@ -202,7 +203,33 @@ def test_a_decision_keeps_the_filters(world: World, visitor: Visitor) -> None:
         f"/web/firms/{OWN}/decide?country=FR",
         data={"csrf_token": csrf_of(page.text), "tender_id": tender_id, "action": "approve"}, follow_redirects=False,
     )
-    assert response.status_code == 303 and response.headers["location"] == f"/web/firms/{OWN}?country=FR"
+    # Back to the page as it was, at the item decided (a browser without scripts lands there).
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/web/firms/{OWN}?country=FR#tender-{tender_id}"
+    assert lxml.html.fromstring(page.text).xpath(f"//article[@id='tender-{tender_id}']/@data-tender") == [tender_id]
+
+
+@pytest.mark.parametrize(("lang", "said"), [("en", "Rejected: {title}"), ("ko", "거절했습니다: {title}")])
+def test_a_one_click_decision_names_its_action_and_says_what_it_did(
+    world: World, visitor: Visitor, lang: str, said: str
+) -> None:
+    """The htmx answer carries what static/web.js moves focus on from, and the words the live region reads."""
+    client = visitor("partner")
+    client.headers["Accept-Language"] = lang
+    page = client.get(f"/web/firms/{OWN}")
+    first, second = shown_ids(page.text)[:2]
+    blocks = lxml.html.fromstring(page.text).xpath("//div[@class='decision']")
+    assert [b.get("data-status") for b in blocks[:2]] == [
+        "proposed" if t == world.tenders[0] else "none" for t in (first, second)]
+    assert lxml.html.fromstring(page.text).xpath("//*[@id='live-status']/@role") == ["status"]
+    answer = client.post(f"/web/firms/{OWN}/decide", data={
+        "csrf_token": csrf_of(page.text), "tender_id": second, "action": "reject"}, headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    tree = lxml.html.fragments_fromstring(answer.text)
+    block, live = [e for e in tree if isinstance(e, lxml.html.HtmlElement)]
+    assert (block.get("data-status"), block.get("data-action")) == ("rejected", "reject")
+    assert (live.get("id"), live.get("hx-swap-oob")) == ("live-status", "innerHTML")
+    assert live.text_content() == said.format(title=world.matcher.get_tender(second).title)
 
 
 def test_a_change_without_the_sessions_token_is_refused(world: World, visitor: Visitor) -> None:

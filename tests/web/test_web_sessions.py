@@ -174,10 +174,11 @@ def test_pages_load_only_their_own_assets(world: World, visitor: Visitor) -> Non
         page = client.get(path)
         assert page.status_code == 200
         assets = _ASSETS.findall(page.text)
-        assert sorted(assets) == ["/web/static/htmx.min.js", "/web/static/web.css", "data:,"], assets
+        assert sorted(assets) == ["/web/static/htmx.min.js", "/web/static/web.css", "/web/static/web.js", "data:,"], \
+            assets
         assert "default-src 'self'" in page.headers["content-security-policy"]
         assert page.headers["cache-control"] == "no-store"
-    for asset in ("/web/static/htmx.min.js", "/web/static/web.css"):
+    for asset in ("/web/static/htmx.min.js", "/web/static/web.css", "/web/static/web.js"):
         assert client.get(asset).status_code == 200
 
 
