@@ -40,6 +40,7 @@ from matcher.schema import (
 )
 from matcher.schema import ID_PATTERN as CORE_ID_PATTERN
 from matcher.search.code_inference import MAX_SUGGESTIONS
+from matcher.services.batches import repeated_ids
 from matcher.services.code_suggestions import CodeSuggestion
 
 T = TypeVar("T")
@@ -198,7 +199,16 @@ class TenderIn(Tender):
 class TenderBatch(_In):
     """Notices to insert, or to update field by field: a stored notice keeps the fields an item leaves out."""
 
-    tenders: list[TenderIn] = Field(min_length=1, max_length=5000)
+    tenders: list[TenderIn] = Field(min_length=1, max_length=5000, description="each notice once (a tender_id "
+                                    "named twice is a 422 naming it and its places, and nothing is stored)")
+
+    @field_validator("tenders")
+    @classmethod
+    def _each_once(cls, tenders: list[TenderIn]) -> list[TenderIn]:
+        repeated = repeated_ids((t.tender_id, f"tenders.{n}") for n, t in enumerate(tenders))
+        if repeated:
+            raise ValueError(f"tender_id sent more than once (each notice once per batch): {repeated}")
+        return tenders
 
 
 class TenderPublic(Tender):
