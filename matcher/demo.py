@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 
+from matcher.ingest.base import Rejected
+from matcher.ingest.detect import read_tenders
+from matcher.ingest.firms import read_firms
 from matcher.pipeline import IngestResult, Matcher
-from matcher.schema import FirmProfile
+from matcher.schema import FirmProfile, Tender
+
+T = TypeVar("T", Tender, FirmProfile)
 
 
 @dataclass(frozen=True)
@@ -34,12 +41,37 @@ def demo_data() -> DemoData:
 
 
 def load_demo(matcher: Matcher, progress: bool = False) -> tuple[IngestResult, IngestResult]:
-    """Ingest the demo notices and firms (idempotent) and bring the index up to date."""
+    """Load what of the demo is missing from the store, then bring the index up to date. What is stored is never
+    overwritten: a re-run (``matcher demo`` again, ``matcher serve --demo`` at every start) used to ingest the demo
+    files over the store, and a demo firm's profile as its partner had edited it (its codes accepted and declined)
+    or a demo notice an officer had changed went back to the files'. Decisions, notes and keys are not the demo's
+    to touch. A demo record no longer stored (a deleted notice) is loaded again; the reports count what was
+    already stored as unchanged."""
     data = demo_data()
-    tenders = matcher.ingest_tenders([data.tenders], sync=False)
-    firms = matcher.ingest_firms([data.firms])
+    notices, rejected_notices = _records(read_tenders(data.tenders), Tender)
+    stored_notices = matcher.fetch_tenders([t.tender_id for t in notices])
+    tenders = matcher.upsert_tenders([t for t in notices if t.tender_id not in stored_notices], sync=False)
+    profiles, rejected_firms = _records(read_firms(data.firms), FirmProfile)
+    stored_firms = matcher.get_firms([f.firm_id for f in profiles])
+    firms = IngestResult(matcher.upsert_firms([f for f in profiles if f.firm_id not in stored_firms]))
+    for result, kept, rejected in ((tenders, stored_notices, rejected_notices), (firms, stored_firms, rejected_firms)):
+        result.report.unchanged += len(kept)
+        result.report.rejected = [(r.record, r.reason) for r in rejected]
     tenders.index = matcher.build_index(progress=progress)
+    if firms.report.new:
+        matcher.refresh_kept_suggestions()  # as a firms file does: a register above firms-for's depth keeps them
     return tenders, firms
+
+
+def _records(read: Iterable[T | Rejected], kind: type[T]) -> tuple[list[T], list[Rejected]]:
+    records: list[T] = []
+    rejected: list[Rejected] = []
+    for record in read:
+        if isinstance(record, kind):
+            records.append(record)
+        elif isinstance(record, Rejected):
+            rejected.append(record)
+    return records, rejected
 
 
 def demo_firms(matcher: Matcher) -> list[FirmProfile]:
