@@ -40,7 +40,6 @@ from matcher.schema import (
 )
 from matcher.schema import ID_PATTERN as CORE_ID_PATTERN
 from matcher.search.code_inference import MAX_SUGGESTIONS
-from matcher.services.batches import repeated_ids
 from matcher.services.code_suggestions import CodeSuggestion
 
 T = TypeVar("T")
@@ -205,9 +204,16 @@ class TenderBatch(_In):
     @field_validator("tenders")
     @classmethod
     def _each_once(cls, tenders: list[TenderIn]) -> list[TenderIn]:
-        repeated = repeated_ids((t.tender_id, f"tenders.{n}") for n, t in enumerate(tenders))
+        """The store keeps one record per id, so one of two records of an id would win without a word (an
+        outside trial): the batch is refused, naming each repeated id where it is ("'a' at tenders.0 and
+        tenders.2"). A file's repeated records are rejected one by one instead (``matcher.ingest.base``)."""
+        places: dict[str, list[str]] = {}
+        for position, tender in enumerate(tenders):
+            places.setdefault(tender.tender_id, []).append(f"tenders.{position}")
+        repeated = [f"{tender_id!r} at {', '.join(at[:-1])} and {at[-1]}" for tender_id, at in places.items()
+                    if len(at) > 1]
         if repeated:
-            raise ValueError(f"tender_id sent more than once (each notice once per batch): {repeated}")
+            raise ValueError(f"tender_id sent more than once (each notice once per batch): {'; '.join(repeated)}")
         return tenders
 
 

@@ -9,14 +9,13 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from matcher.errors import Conflict, InvalidInput, NotFound, UnreadableFile
-from matcher.ingest.base import Rejected, read_table, source_digest, table_format
+from matcher.errors import Conflict, NotFound, UnreadableFile
+from matcher.ingest.base import Rejected, source_digest, table_format
 from matcher.ingest.detect import read_tenders, tender_format
 from matcher.ingest.firms import read_firms
 from matcher.ingest.tabular import read_tender_table
 from matcher.schema import STORED, FirmProfile, IngestReport, Tender
 from matcher.search.index_sync import SyncReport
-from matcher.services.batches import repeated_ids
 from matcher.services.engine import Engine
 from matcher.store import FirmRepository, TenderFilter, TenderRepository, firm_suggestions, versions
 from matcher.store.firm_suggestions import KeptSuggestions
@@ -122,14 +121,8 @@ class Catalog:
         return removed
 
     def ingest_firms(self, paths: Sequence[Path]) -> IngestResult:
-        """Load firm files: each firm once (a firm_id in two records refuses them all, naming the records, and
-        nothing is stored); a record that cannot be a profile is rejected with its reason and the rest load."""
-        placed, rejected = _read_firms(paths)
-        repeated = repeated_ids((firm.firm_id, record) for record, firm in placed)
-        if repeated:
-            raise InvalidInput(
-                f"firm_id sent more than once (each firm once per import; nothing was stored): {repeated}")
-        report = self.upsert_firms([firm for _, firm in placed])
+        items, rejected = _collect(paths, read_firms, FirmProfile)
+        report = self.upsert_firms(items)
         report.rejected = [(r.record, r.reason) for r in rejected]
         return IngestResult(report)
 
@@ -261,21 +254,6 @@ def _updated(stored: Tender | None, sent: Tender, position: int) -> Tender:
     data = {**stored.model_dump(), **sent.model_dump(include=sent.model_fields_set)}
     # Both parts passed the rules for what comes in; a stored one is not held to rules added since it was stored.
     return Tender.model_validate(data, context=STORED)
-
-
-def _read_firms(paths: Sequence[Path]) -> tuple[list[tuple[str, FirmProfile]], list[Rejected]]:
-    """Every file read completely: its firms, each with the record it came from (``firms.csv:3``), and its
-    rejected records. ``read_firms`` gives one result per row of the file's table, in order; the table is read
-    a second time for the rows' names (a firm file is small: a register of 10,000 firms is a few MB)."""
-    placed: list[tuple[str, FirmProfile]] = []
-    rejected: list[Rejected] = []
-    for path in map(Path, paths):
-        for row, read in zip(read_table(path).rows, read_firms(path), strict=True):
-            if isinstance(read, FirmProfile):
-                placed.append((row.record, read))
-            else:
-                rejected.append(read)
-    return placed, rejected
 
 
 def _collect(
