@@ -242,6 +242,7 @@ SEMANTIC_REFUSALS: tuple[str, ...] = (
     "no unsubscribe token",  # the token comes as a form field or a query parameter: one of the two
     "an ocds feed needs a url",  # the one field required for one kind of feed
     "is after today",  # a feed run's start date in the future: the clock, not the document, says so
+    "sent more than once",  # one tender_id twice in a batch: a schema cannot say items differ in one field
 )
 
 
