@@ -267,6 +267,9 @@ def no_nul(value: Any) -> Any:
 #: The validation context of records read back from the store (``_Model.from_stored``): what was stored is
 #: loaded as it is, so a rule added later (no NUL) never makes an existing SQLite store unreadable.
 STORED = {"stored": True}
+#: The validation context of notices as a feed published them (the TED, eForms, OCDS and World Bank readers): a
+#: date pair the publisher wrote is kept as written (``Tender._deadline``), where typed input is refused.
+AS_PUBLISHED = {"as_published": True}
 
 
 class _Model(BaseModel):
@@ -351,7 +354,8 @@ class Tender(_Model):
     #: Checked by ``_deadline``, which first reads one beyond the range beside a publication day as a placeholder.
     deadline: Annotated[datetime, _MOMENT_SCHEMA] | None = Field(default=None, description=(
         "a year from 1900 to 2200 in UTC (others are a 422); one over 10 years after 'published' (a placeholder "
-        "such as 2099-12-31 or 9999-12-31) is read as none"))
+        "such as 2099-12-31 or 9999-12-31) is read as none; an open call's or prior information notice's may not "
+        "fall on a day before 'published' (a 422: it is before the publication date)"))
     #: Earlier notices whose procedure this one ends without an award (a TED award notice whose every lot was
     #: discontinued or unsuccessful): they are closed from then on, whichever of the two is stored first.
     cancels: list[Identifier] = Field(default_factory=list, max_length=100)
@@ -400,7 +404,17 @@ class Tender(_Model):
         published, year = info.data.get("published"), utc_year(value)
         if published is not None and year > LATEST_YEAR and year - published.year > MAX_DEADLINE_YEARS:
             return None  # "9999-12-31": a placeholder, as ``_placeholder_deadline`` reads "2099-12-31"
-        return _utc(checked(value))
+        checked(value)
+        # A call closing on a day before its publication is closed before anyone can see it. Typed in (a tender
+        # table, the API) that is a typo, refused; a feed publishes such pairs for real (TED publishing a notice
+        # after its deadline, an OCDS release dated when the data came out), kept as published (AS_PUBLISHED;
+        # counts in docs/formats.md). The day is the deadline's own, as written: the buyer's 1 May 08:00+09:00
+        # is 30 April in UTC. An award or other notice names the deadline of a call that closed before it.
+        if (published is not None and info.data.get("notice_type") in OPPORTUNITY_TYPES and value.date() < published
+                and not (info.context or {}).get("as_published")):
+            raise ValueError(f"deadline {value.isoformat()} is before the publication date {published.isoformat()} "
+                             "(a call cannot close before it is published)")
+        return _utc(value)
 
     @model_validator(mode="after")
     def _placeholder_deadline(self) -> Tender:

@@ -48,7 +48,7 @@ from matcher.ingest.base import Rejected, describe_validation_error, screen
 from matcher.ingest.ocds_package import JsonObject, OcdsProcess, load_processes, obj, objects, tags
 from matcher.normalize.nature import parse_nature
 from matcher.normalize.text import clean_text, country_code, in_utc, parse_amount, parse_datetime, safe_id
-from matcher.schema import Code, Nature, Tender
+from matcher.schema import AS_PUBLISHED, Code, Nature, Tender
 
 _CODE: TypeAdapter[str] = TypeAdapter(Code)
 _SCHEMES = {"CPV": "CPV", "UNSPSC": "UNSPSC", "GSIN": "GSIN", "NAICS": "NAICS"}
@@ -127,7 +127,7 @@ def tender_from_process(process: OcdsProcess) -> Tender | Rejected:
         "contract_nature": tender_nature(tender),
     }
     try:
-        return screen(Tender.model_validate(fields), process.ocid)
+        return screen(Tender.model_validate(fields, context=AS_PUBLISHED), process.ocid)
     except ValidationError as exc:
         return Rejected(process.ocid, describe_validation_error(exc))
 

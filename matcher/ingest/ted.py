@@ -57,7 +57,7 @@ from matcher.ingest.ted_common import (
 from matcher.ingest.ted_corrections import ted_corrections
 from matcher.normalize.nature import parse_nature
 from matcher.normalize.text import parse_date
-from matcher.schema import Nature, NoticeType, Tender
+from matcher.schema import AS_PUBLISHED, Nature, NoticeType, Tender
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def _notice(root: Element, name: str) -> Tender | Rejected:
             )
         if not fields["title"]:
             raise NotUsableError(f"{fields['tender_id']} has no title")
-        return screen(Tender(**fields), name, _notes(root))
+        return screen(Tender.model_validate(fields, context=AS_PUBLISHED), name, _notes(root))
     except NotUsableError as exc:
         return Rejected(name, str(exc))
     except ValidationError as exc:

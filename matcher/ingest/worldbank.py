@@ -72,7 +72,7 @@ from matcher.ingest.base import (
 from matcher.normalize.nature import parse_nature
 from matcher.normalize.text import fold, parse_date, parse_datetime, safe_id
 from matcher.reference.countries import ISO_COUNTRIES
-from matcher.schema import Nature, NoticeType, Tender
+from matcher.schema import AS_PUBLISHED, Nature, NoticeType, Tender
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def map_notice(raw: object, record: str, key: str | None = None) -> Tender | Rej
         return Rejected(record, f"expected a JSON object, got {type(raw).__name__}")
     try:
         fields = _fields(raw, key)
-        tender = Tender(**fields)
+        tender = Tender.model_validate(fields, context=AS_PUBLISHED)
     except _Refused as exc:
         return Rejected(record, str(exc))
     except ValidationError as exc:
