@@ -34,18 +34,29 @@ from api.web import (
 )
 from api.web.i18n import page_language
 from api.web.render import STATIC_DIR, STATIC_PATH, remember_language, render
-from api.web.session import COOKIE_PATH, PageRefused, SignInRequired, sign_in_location
+from api.web.session import (
+    COOKIE_PATH,
+    SESSION_COOKIE,
+    PageRefused,
+    SignInRequired,
+    clear_session_cookie,
+    sign_in_location,
+)
 
 __all__ = ["install"]
 
 
 async def _sign_in_required(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignInRequired)
-    location = sign_in_location(exc.next_path)
+    location = sign_in_location(exc.next_path, exc.ended)
+    response: Response
     if request.headers.get("HX-Request") == "true":  # htmx would swap a followed redirect into the page
-        return Response(status_code=401, headers={"HX-Redirect": location})
-    response = RedirectResponse(location, status_code=303)
-    remember_language(request, response)  # a language chosen before signing in stays chosen
+        response = Response(status_code=401, headers={"HX-Redirect": location})
+    else:
+        response = RedirectResponse(location, status_code=303)
+        remember_language(request, response)  # a language chosen before signing in stays chosen
+    if request.cookies.get(SESSION_COOKIE):
+        clear_session_cookie(response, request)  # it opens nothing any more
     return response
 
 

@@ -15,12 +15,14 @@ from api.web.render import render
 from api.web.session import (
     CSRF_FIELD,
     SESSION_COOKIE,
+    SESSION_PARAM,
     SIGN_IN_COOKIE,
     SIGN_IN_PATH,
     ChangeDep,
     PageRefused,
     clear_session_cookie,
     core,
+    ended_reason,
     new_sign_in_token,
     safe_next,
     set_session_cookie,
@@ -40,6 +42,7 @@ def _sign_in_page(request: Request, next_path: str, failed: bool = False, status
     response = render(
         request, "sign_in.html", page_language(request), status=status, csrf=token, next_path=next_path,
         failed=failed, signed_out=request.query_params.get("signed_out") == "1",
+        ended=ended_reason(request.query_params.get(SESSION_PARAM)),
     )
     set_sign_in_cookie(response, request, token)
     return response

@@ -36,6 +36,10 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "sign_in_button": "Sign in",
         "sign_in_failed": "This key is unknown, revoked or mistyped.",
         "signed_out": "You are signed out.",
+        "session_expired": "Your session has ended. Sign in again to return to the page you asked for.",
+        "session_unsaved": (
+            "Your session had ended, so what you last sent was not saved. Sign in again to return to the page you "
+            "were on and send it again."),
         "form_expired": "This form has expired. Reload the page and try again.",
         "home_title": "Your firms",
         "home_title_officer": "All firms",
@@ -112,6 +116,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "announce_approved": "Approved: {title}",
         "announce_rejected": "Rejected: {title}",
         "announce_note": "Note saved: {title}",
+        "draft_restored": (
+            "Not saved yet: your session had ended. Your note is filled in again; check it and press a button to "
+            "send it."),
         "invalid_title": "Cannot do this",
         "invalid_form": "The form was incomplete, or its note longer than the limit.",
         "forbidden_title": "Not allowed",
@@ -489,6 +496,10 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "sign_in_button": "로그인",
         "sign_in_failed": "알 수 없거나 폐기되었거나 잘못 입력된 키입니다.",
         "signed_out": "로그아웃되었습니다.",
+        "session_expired": "세션이 끝났습니다. 다시 로그인하면 요청한 페이지로 돌아갑니다.",
+        "session_unsaved": (
+            "세션이 끝나 마지막으로 보낸 내용은 저장되지 않았습니다. 다시 로그인하면 보던 페이지로 돌아가니 "
+            "다시 보내 주세요."),
         "form_expired": "양식이 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도하세요.",
         "home_title": "담당 회사",
         "home_title_officer": "전체 회사",
@@ -565,6 +576,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "announce_approved": "승인했습니다: {title}",
         "announce_rejected": "거절했습니다: {title}",
         "announce_note": "메모를 저장했습니다: {title}",
+        "draft_restored": (
+            "세션이 끝나 아직 저장되지 않았습니다. 메모를 다시 채워 두었으니 확인한 뒤 버튼을 눌러 보내세요."),
         "invalid_title": "처리할 수 없음",
         "invalid_form": "양식이 완전하지 않거나 메모가 너무 깁니다.",
         "forbidden_title": "권한 없음",

@@ -1,7 +1,10 @@
 """Who is looking at a page: the session cookie, the CSRF check, and the two ways a page refuses.
 
 - ``ViewerDep``    the signed-in person (``Matcher.web_session`` over the ``tm_session`` cookie); a request
-                   without a live session is sent to the sign-in page (``SignInRequired``).
+                   without a live session is sent to the sign-in page (``SignInRequired``), which says why
+                   (the session ended; a form sent then was not saved) and comes back to the page after:
+                   the address asked for, or for a form the page it was on (its Referer, when that is a
+                   workspace page of this site: ``safe_next``).
 - ``ChangeDep``    the same, for a request that changes something: it must also carry the session's CSRF
                    token (the form field ``csrf_token`` or the ``X-CSRF-Token`` header), else 403.
 - ``PageRefused``  a refusal rendered as a page (403, 404, 503) that shows nothing but the reason.
@@ -16,8 +19,8 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Annotated
-from urllib.parse import quote
+from typing import Annotated, Literal
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, Request, Response
 
@@ -39,12 +42,19 @@ SIGN_IN_PATH = "/web/sign-in"
 HOME_PATH = "/web/"
 
 
+#: Why the sign-in page is shown (its ``?session=``): a session cookie that no longer opens a session, and a form
+#: sent with one (nothing of it was saved).
+SessionEnded = Literal["expired", "unsaved"]
+SESSION_PARAM = "session"
+
+
 class SignInRequired(Exception):
     """No live session: the page answers with the sign-in page, coming back to ``next_path`` after."""
 
-    def __init__(self, next_path: str) -> None:
+    def __init__(self, next_path: str, ended: SessionEnded | None = None) -> None:
         super().__init__(next_path)
         self.next_path = next_path
+        self.ended = ended
 
 
 class PageRefused(Exception):
@@ -94,8 +104,26 @@ def safe_next(value: str | None) -> str:
     return HOME_PATH if value.startswith(SIGN_IN_PATH) else value
 
 
-def sign_in_location(next_path: str) -> str:
-    return f"{SIGN_IN_PATH}?next={quote(safe_next(next_path), safe='/')}"
+def ended_reason(value: str | None) -> SessionEnded | None:
+    return "expired" if value == "expired" else "unsaved" if value == "unsaved" else None
+
+
+def sign_in_location(next_path: str, ended: SessionEnded | None = None) -> str:
+    params = [("next", safe_next(next_path)), *([(SESSION_PARAM, ended)] if ended else [])]
+    return f"{SIGN_IN_PATH}?{urlencode(params, safe='/')}"
+
+
+def form_page(request: Request) -> str:
+    """The page a form was sent from: its Referer's path and query when it names this site (host and port),
+    else home; ``safe_next`` then keeps it only if it is a workspace page."""
+    referer = request.headers.get("referer") or ""
+    try:
+        parts = urlsplit(referer)
+    except ValueError:
+        return HOME_PATH
+    if parts.scheme not in ("http", "https") or parts.netloc != request.url.netloc:
+        return HOME_PATH
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 async def current_viewer(request: Request) -> Viewer:
@@ -103,9 +131,12 @@ async def current_viewer(request: Request) -> Viewer:
     try:
         session = core(request).web_session(request.cookies.get(SESSION_COOKIE))
     except AuthenticationError:
-        # Back to the page after signing in; a form's target is no page to come back to, so home instead.
+        # Back to the page after signing in; a form's target is no page to come back to, so the page it was on.
+        if request.method != "GET":
+            raise SignInRequired(form_page(request), "unsaved") from None
         query = f"?{request.url.query}" if request.url.query else ""
-        raise SignInRequired(request.url.path + query if request.method == "GET" else HOME_PATH) from None
+        ended: SessionEnded | None = "expired" if request.cookies.get(SESSION_COOKIE) else None
+        raise SignInRequired(request.url.path + query, ended) from None
     return Viewer(session, page_language(request))
 
 

@@ -142,9 +142,10 @@ def test_changes_without_a_session_are_sent_to_sign_in(world: World) -> None:
     client = TestClient(world.client.app)
     response = client.post(f"/web/firms/{OWN}/decide", headers={"HX-Request": "true"}, follow_redirects=False)
     assert response.status_code == 401 and response.headers["HX-Redirect"].startswith("/web/sign-in")
-    # A plain form comes back home after signing in: its target only answers POSTs.
+    # A plain form without the page it was on (no Referer) comes back home: its target only answers POSTs.
+    # (Back to the form's page, and what the sign-in page says then: test_web_session_ended.py.)
     response = client.post(f"/web/firms/{OWN}/decide", follow_redirects=False)
-    assert response.status_code == 303 and response.headers["location"] == "/web/sign-in?next=/web/"
+    assert response.status_code == 303 and response.headers["location"] == "/web/sign-in?next=/web/&session=unsaved"
 
 
 # ----------------------------------------------------------------------------- nothing from another host
