@@ -8,12 +8,12 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal, TypeVar, cast
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from matcher.errors import UnreadableFile
 from matcher.ingest.bounded import Budget, read_gzip_file, read_head, tar_members, zip_members
@@ -49,7 +49,8 @@ def describe_validation_error(error: ValidationError) -> str:
 
 
 #: Bump when any reader's output changes for the same input bytes: every file is then parsed again.
-READERS_VERSION = "3"  # 2: contract_nature, test notices rejected; 3: design_contest
+READERS_VERSION = "4"  # 2: contract_nature, test notices rejected; 3: design_contest; 4: duplicate ids rejected,
+# a call closing before its publication day refused in tables
 
 
 def source_digest(path: Path, kind: str) -> str:
@@ -248,6 +249,40 @@ def _csv_rows(reader: Any, header: list[str], path: Path) -> Iterator[Row | Reje
             yield Row(record, {name: value for name, value in zip(header, values, strict=False)})
     except csv.Error as exc:
         raise UnreadableFile(f"{path}: not readable CSV at line {reader.line_num} ({exc})") from exc
+
+
+# ----------------------------------------------------------------------------- one id twice in one file
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def duplicate_reason(what: str, first: str, differs: Sequence[str]) -> str:
+    """Why a later record of one id in one file is rejected: ``what`` names the id, ``first`` where it was read."""
+    copy = f"differs in {', '.join(differs)}" if differs else "is an identical copy"
+    return f"duplicate {what} in this file: the first, at {first}, is kept; this one {copy}"
+
+
+def differing(first: Mapping[str, Any], later: Mapping[str, Any]) -> list[str]:
+    """The keys whose values differ between two records, in the first's order (the later's extra keys last)."""
+    return [key for key in dict.fromkeys([*first, *later]) if first.get(key) != later.get(key)]
+
+
+def first_of_each(records: Iterable[tuple[str, R | Rejected]], key: str) -> Iterator[R | Rejected]:
+    """A file's records, each named where it was read (a line, an entry, an archive member), with every later
+    record of an id already read rejected (``duplicate_reason``): silently, the later would have replaced the
+    first. One id in two files given together is an update, not this: the readers see one file at a time."""
+    seen: dict[str, tuple[str, R]] = {}
+    for record, item in records:
+        if isinstance(item, Rejected):
+            yield item
+            continue
+        ident = str(getattr(item, key))
+        if ident not in seen:
+            seen[ident] = (record, item)
+            yield item
+            continue
+        where, first = seen[ident]
+        yield Rejected(record, duplicate_reason(f"{key} {ident!r}", where, differing(dict(first), dict(item))))
 
 
 # ----------------------------------------------------------------------------- test notices

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from matcher.ingest.base import Rejected, Row, describe_validation_error, read_table
+from matcher.ingest.base import Rejected, Row, describe_validation_error, first_of_each, read_table
 from matcher.normalize.nature import parse_nature
 from matcher.normalize.text import parse_amount, split_list
 from matcher.schema import FirmProfile
@@ -29,8 +29,8 @@ _AMOUNTS = ("min_value", "max_value")
 
 def read_firms(path: Path) -> Iterator[FirmProfile | Rejected]:
     """Firm profiles from a file; a bad record is Rejected as ``file.csv:<line>`` with the reason."""
-    for row in read_table(path).rows:
-        yield row if isinstance(row, Rejected) else _firm(row)
+    rows = ((row.record, row if isinstance(row, Rejected) else _firm(row)) for row in read_table(path).rows)
+    yield from first_of_each(rows, "firm_id")
 
 
 def _firm(row: Row) -> FirmProfile | Rejected:

@@ -11,8 +11,19 @@ OCDS shape is recognised in one place:
 Releases that share an ocid are merged in date order with a simple OCDS merge (objects merged
 recursively, arrays of objects that all have an ``id`` merged by id, other values replaced, ``null``
 removes). A compiled release (a record's ``compiledRelease``, or a release tagged ``compiled``) is used
-as is instead. Pre-1.0 draft releases (``releaseTag`` / ``formation``, as in the 2009-2014 Canada
-contract files) are rejected with a reason naming the draft shape.
+as is instead.
+
+What one file (or folder, or archive) holds twice is a duplicate: a release with the id and the date of one
+already read for its ocid (the same release: a later one updates the process under its own id or date), and a
+second record of one ocid (a record is the whole process). The first is used and each later one rejected,
+naming both (``base.duplicate_reason``). The OCDS examples archive holds 31 such releases, each the same release
+in two release files of one publisher's sample (Canada's buyandsell 11, UK Contracts Finder 10, Mexico's Grupo
+Aeroportuario 10; the copies differ as converted from OCDS 1.0 to 1.1, with parties and buyer added), and no
+record twice; dropping them changes none of its 598 processes. (A record's own releases are not read beside its
+compiled release, so a release file repeating one is not a duplicate: the compiled release is used.)
+
+Pre-1.0 draft releases (``releaseTag`` / ``formation``, as in the 2009-2014 Canada contract files) are rejected
+with a reason naming the draft shape.
 
 An unreadable single file raises UnreadableFile. Inside a folder or archive, an unreadable member is
 rejected (``Rejected(member, reason)``) and the other members still load: one empty file should not
@@ -33,6 +44,8 @@ from matcher.ingest.base import (
     Member,
     Rejected,
     decode_text,
+    differing,
+    duplicate_reason,
     iter_members,
     json_error,
     load_json,
@@ -189,6 +202,7 @@ class _Collector:
         self.dates: dict[str, list[datetime]] = {}
         self.unusable: dict[str, str] = {}  # ocid -> why, reported only if nothing usable turns up
         self.rejected: list[Rejected] = []
+        self.first: dict[tuple[str, ...], tuple[str, JsonObject]] = {}  # each release and record: where first read
 
     def add(self, where: str, document: Any) -> None:
         if isinstance(document, list):
@@ -196,14 +210,17 @@ class _Collector:
                 self.add(f"{where}#{number}", item)
         elif not isinstance(document, dict):
             self.rejected.append(Rejected(where, f"expected a JSON object, got {type(document).__name__}"))
-        elif "records" in document:
-            for record in objects(document["records"]):
-                self._record(record, where)
+        elif isinstance(document.get("records"), list):  # located by JSON pointer, counted from 0
+            for number, record in enumerate(document["records"]):
+                if isinstance(record, dict):
+                    self._record(record, f"{where}#/records/{number}")
+                else:
+                    self.rejected.append(Rejected(f"{where}#/records/{number}", "record is not a JSON object"))
         elif "compiledRelease" in document or "versionedRelease" in document:
             self._record(document, where)
         elif isinstance(document.get("releases"), list):
-            for release in document["releases"]:
-                self._release(release, where)
+            for number, release in enumerate(document["releases"]):
+                self._release(release, f"{where}#/releases/{number}")
         elif "ocid" in document:
             self._release(document, where)
         else:
@@ -230,6 +247,11 @@ class _Collector:
         if "releaseTag" in release or "formation" in release:
             self.unusable[ocid] = DRAFT_REASON
             return
+        rid, date = release.get("id"), release.get("date")
+        if isinstance(rid, str | int) and str(rid).strip():
+            dated = f" dated {date}" if isinstance(date, str) else ""
+            if self._again(("release", ocid, str(rid), str(date)), release, where, f"release {rid!r} of {ocid}{dated}"):
+                return
         self._seen(ocid, release)
         if "compiled" in tags(release):
             self._compiled(ocid, release)
@@ -248,6 +270,8 @@ class _Collector:
         if ocid is None:
             self.rejected.append(Rejected(where, "record without an 'ocid'"))
             return
+        if self._again(("record", ocid), record, where, f"record of {ocid}"):
+            return
         listed = objects(record.get("releases"))
         for release in listed:
             self._seen(ocid, release)  # linked releases (url, date, tag) still date the process
@@ -261,6 +285,15 @@ class _Collector:
                 self._release(release, where)
         else:
             self.unusable[ocid] = "record has no compiledRelease and only linked releases (url, no data)"
+
+    def _again(self, key: tuple[str, ...], document: JsonObject, where: str, what: str) -> bool:
+        """Whether ``document`` was read before in this file (then it is rejected as a duplicate), else noted."""
+        if key not in self.first:
+            self.first[key] = (where, document)
+            return False
+        first_where, first = self.first[key]
+        self.rejected.append(Rejected(where, duplicate_reason(what, first_where, differing(first, document))))
+        return True
 
     def processes(self) -> Iterator[OcdsProcess | Rejected]:
         for ocid in self.order:
@@ -281,16 +314,5 @@ def document_processes(document: Any, where: str) -> list[OcdsProcess | Rejected
     A package's releases and records are located by JSON pointer (``<where>#/releases/3``, counted from 0), so
     that one without a usable ocid can still be found in a page of hundreds."""
     collector = _Collector()
-    package = obj(document)
-    if isinstance(package.get("records"), list):
-        for number, record in enumerate(package["records"]):
-            if isinstance(record, dict):
-                collector._record(record, f"{where}#/records/{number}")
-            else:
-                collector.rejected.append(Rejected(f"{where}#/records/{number}", "record is not a JSON object"))
-    elif isinstance(package.get("releases"), list):
-        for number, release in enumerate(package["releases"]):
-            collector._release(release, f"{where}#/releases/{number}")
-    else:
-        collector.add(where, document)
+    collector.add(where, document)
     return [*collector.rejected, *collector.processes()]

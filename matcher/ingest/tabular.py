@@ -52,7 +52,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from matcher.errors import UnreadableFile
-from matcher.ingest.base import Rejected, Row, describe_validation_error, read_table, screen
+from matcher.ingest.base import Rejected, Row, describe_validation_error, first_of_each, read_table, screen
 from matcher.normalize.nature import parse_nature
 from matcher.normalize.text import country_code, parse_amount, parse_date, parse_datetime, safe_id, split_list
 from matcher.schema import Tender
@@ -100,8 +100,8 @@ def read_tender_table(path: Path, source: str = DEFAULT_SOURCE) -> Iterator[Tend
     ``source`` is the source of rows that do not name one (``ungm`` for a UNGM export)."""
     table = read_table(path)
     columns = column_map(table.columns, path)
-    for row in table.rows:
-        yield row if isinstance(row, Rejected) else _tender(row, columns, source)
+    rows = ((row.record, row if isinstance(row, Rejected) else _tender(row, columns, source)) for row in table.rows)
+    yield from first_of_each(rows, "tender_id")
 
 
 def _key(column: str) -> str:

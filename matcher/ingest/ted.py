@@ -11,6 +11,10 @@ One XML document is one notice. Where things fail, and why there:
   and the other notices still load: one broken member must not throw away a day's feed.
 * A well-formed document that is not a TED notice, a notice with no id or no title, and a notice whose values
   fail the schema are ``Rejected`` with the reason.
+* One notice (one TED document id) in two members is loaded from the first and the later member is rejected as
+  a duplicate naming the first (``base.first_of_each``): the TED sample holds 7 such pairs, TED's exports of one
+  notice, five parsing the same. A corrigendum or a cancellation is a notice of its own that names another
+  (``ted_corrections``, ``ted_cancel``), never a duplicate.
 
 Deadlines: TED-XML gives the deadline as the buyer's local time without a zone. We read it in the buyer
 country's zone (Central European Time unless ``ted_common`` lists the country) and convert to UTC; a deadline
@@ -39,7 +43,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from matcher.errors import UnreadableFile
-from matcher.ingest.base import Rejected, describe_validation_error, iter_members, screen
+from matcher.ingest.base import Member, Rejected, describe_validation_error, first_of_each, iter_members, screen
 from matcher.ingest.eforms import eforms_fields, is_eforms
 from matcher.ingest.ted_cancel import ted_cancels
 from matcher.ingest.ted_common import (
@@ -101,16 +105,20 @@ def read_ted(path: Path) -> Iterator[Tender | Rejected]:
     Malformed XML raises UnreadableFile for a single file, and is a Rejected member in a folder or archive
     (see the module docstring)."""
     single = not path.is_dir() and not path.name.lower().endswith(_ARCHIVES)
-    for member in iter_members(path, (".xml",)):
-        if single:
-            yield parse_ted_document(member.data, member.name)
-            continue
-        try:
-            root = parse_xml(member.data)
-        except etree.XMLSyntaxError as exc:
-            yield Rejected(member.name, syntax_problem(exc))
-            continue
-        yield _notice(root, member.name)
+    if single:
+        yield from (parse_ted_document(member.data, member.name) for member in iter_members(path, (".xml",)))
+        return
+    yield from first_of_each(((member.name, _member_notice(member)) for member in iter_members(path, (".xml",))),
+                             "tender_id")
+
+
+def _member_notice(member: Member) -> Tender | Rejected:
+    """One notice of a folder or an archive; malformed XML rejects that member only."""
+    try:
+        root = parse_xml(member.data)
+    except etree.XMLSyntaxError as exc:
+        return Rejected(member.name, syntax_problem(exc))
+    return _notice(root, member.name)
 
 
 def parse_ted_document(data: bytes, name: str) -> Tender | Rejected:

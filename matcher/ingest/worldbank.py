@@ -64,6 +64,7 @@ from matcher.ingest.base import (
     Rejected,
     decode_text,
     describe_validation_error,
+    first_of_each,
     json_error,
     load_json,
     read_bytes,
@@ -159,8 +160,13 @@ def read_worldbank(path: Path) -> Iterator[Tender | Rejected]:
         notices, _ = response_notices(payload)
     except NotAResponse as exc:
         raise UnreadableFile(f"{path}: not a World Bank procurement notices answer ({exc})") from exc
+    yield from first_of_each(_named(path.name, notices), "tender_id")
+
+
+def _named(where: str, notices: list[tuple[str | None, object]]) -> Iterator[tuple[str, Tender | Rejected]]:
     for position, (key, raw) in enumerate(notices, start=1):
-        yield map_notice(raw, record_name(path.name, position, key, raw), key)
+        name = record_name(where, position, key, raw)
+        yield name, map_notice(raw, name, key)
 
 
 def record_name(where: str, position: int, key: str | None, raw: object) -> str:

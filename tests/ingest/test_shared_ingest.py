@@ -18,9 +18,10 @@ def test_full_ted_sample_and_ocds_examples_ingest_and_index(matcher: Matcher) ->
     # SDK's examples (rejected: see tests/ingest/test_test_notices.py); the OCDS examples give 598 tenders.
     assert first.new == 3469 - 4 + 598
     assert first.updated == 0 and first.unchanged == 0
-    # OCDS: 11 Taiwan titles in a non-standard field, 1 '.', 3 empty files; TED: the 2 test notices and the
-    # 2 eForms examples
-    assert len(first.rejected) == 19
+    # OCDS: 11 Taiwan titles in a non-standard field, 1 '.', 3 empty files, 31 releases read twice; TED: the 2 test
+    # notices, the 2 eForms examples and the 7 second copies (tests/ingest/test_duplicate_ids.py)
+    assert len(first.rejected) == 19 + 31 + 7
+    assert sum(reason.startswith("duplicate ") for _, reason in first.rejected) == 31 + 7
     assert sum(reason == "test notice" for _, reason in first.rejected) == 4
     report = matcher.build_index()
     assert report.added == first.new
