@@ -240,11 +240,12 @@ def summaries(matcher: Matcher, principal: Principal, firms: list[FirmProfile]) 
     if own:
         decisions = {f: {t: s for t, s in d.items() if s != "proposed"} for f, d in decisions.items()}
     found = []
+    floor = matcher.default_min_fit()  # what a digest sends by default: a possible fit or better
     for firm in firms:
         query = MatchQuery(k=HOME_MATCHES)
         matches = matcher.recommend_as_firm(firm.firm_id, query) if own else matcher.recommend(firm.firm_id, query)
-        strong = [m.tender_id for m in matches if m.fit_band == "strong"]
-        new = matcher.unseen_tenders(principal.name, firm.firm_id, strong) if strong else set()
+        worth = [m.tender_id for m in matches if m.fit is None or m.fit >= floor]
+        new = matcher.unseen_tenders(principal.name, firm.firm_id, worth) if worth else set()
         statuses = decisions.get(firm.firm_id, {})
         counted = Counter(statuses.values())
         found.append(FirmSummary(
