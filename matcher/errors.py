@@ -15,6 +15,14 @@ class UnreadableFile(InvalidInput):
     """A whole file cannot be read (bad XML, bad JSON, wrong encoding): nothing from it is stored."""
 
 
+class NotPublicAddress(InvalidInput):
+    """A feed's address is, or resolves to, one a feed may not fetch from (loopback, private, link-local...)."""
+
+    def __init__(self, message: str, host: str) -> None:
+        super().__init__(message)
+        self.host = host
+
+
 class NotFound(MatcherError):
     """An id names nothing that is stored."""
 

@@ -460,6 +460,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_feed_page_size": "Give a whole number from 1 to 1,000, or leave it empty.",
         "feed_refused": "This feed could not be added.",
         "feed_exists": "A feed named {value} exists already.",
+        "feed_url_not_public": (
+            "{value} is not a public internet address: a feed fetches from the internet, never from the server's "
+            "own network."),
         "feed_added": "The feed is added. Run it now, or let the schedule run it.",
         "feed_reset": "The feed's cursor is reset: its next run starts afresh.",
         "feed_removed": "The feed is removed; the notices it brought stay.",
@@ -912,6 +915,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_feed_page_size": "1에서 1,000 사이의 정수를 쓰거나 비워 두세요.",
         "feed_refused": "이 자료원을 추가할 수 없습니다.",
         "feed_exists": "{value} 이름의 자료원이 이미 있습니다.",
+        "feed_url_not_public": (
+            "{value}: 공개 인터넷 주소가 아닙니다. 자료원은 서버 내부망이 아닌 인터넷에서만 가져옵니다."),
         "feed_added": "자료원을 추가했습니다. 지금 실행하거나 예약 실행을 기다리세요.",
         "feed_reset": "진행 위치를 초기화했습니다. 다음 실행은 처음부터 시작합니다.",
         "feed_removed": "자료원을 삭제했습니다. 가져온 공고는 그대로 남습니다.",

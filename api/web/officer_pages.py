@@ -38,7 +38,15 @@ from api.web.feed_pages import KINDS, FeedForm, RunView, checked_name, run_view
 from api.web.form_fields import FieldError, FormInvalid
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, checked_change, core, forbidden
-from matcher.errors import Conflict, InvalidInput, MatcherError, NotFound, PermissionDenied, UnreadableFile
+from matcher.errors import (
+    Conflict,
+    InvalidInput,
+    MatcherError,
+    NotFound,
+    NotPublicAddress,
+    PermissionDenied,
+    UnreadableFile,
+)
 from matcher.ingest.detect import ARCHIVES, CSV_SUFFIXES, JSON_SUFFIXES, XML_SUFFIXES
 from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile
@@ -317,6 +325,9 @@ async def add_feed(request: Request, viewer: ChangeDep) -> Response:
         await run_in_threadpool(matcher.add_feed, spec, viewer.principal.name)
     except FormInvalid as exc:
         return await _page(request, viewer, matcher, 422, feed_form=replace(form, errors=exc.errors))
+    except NotPublicAddress as exc:
+        refused = {"url": FieldError.naming("feed_url_not_public", exc.host)}
+        return await _page(request, viewer, matcher, 422, feed_form=replace(form, errors=refused))
     except Conflict:
         return await _page(request, viewer, matcher, 409, feed_form=form.taken())
     return RedirectResponse(f"{OFFICER_PATH}?done=feed_added#feeds", status_code=303)

@@ -21,7 +21,7 @@ import socket
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
-from matcher.errors import InvalidInput
+from matcher.errors import NotPublicAddress
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -76,8 +76,8 @@ def refusal(host: str, addresses: Sequence[str]) -> str | None:
 
 
 def check_feed_url(url: str) -> None:
-    """InvalidInput when ``url``'s host is, or now resolves to, an address a feed may not fetch from. A name
-    that does not resolve now passes: it is checked again at every connection."""
+    """NotPublicAddress (an InvalidInput) when ``url``'s host is, or now resolves to, an address a feed may not
+    fetch from. A name that does not resolve now passes: it is checked again at every connection."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     try:
@@ -86,5 +86,5 @@ def check_feed_url(url: str) -> None:
         addresses = []
     problem = refusal(host, addresses)
     if problem is not None:
-        raise InvalidInput(f"feed url {url[:200]!r}: {problem}; feeds fetch from public internet addresses only "
-                           f"({ALLOW_SETTING} allows private ones)")
+        raise NotPublicAddress(f"feed url {url[:200]!r}: {problem}; feeds fetch from public internet addresses only "
+                               f"({ALLOW_SETTING} allows private ones)", host)

@@ -156,6 +156,10 @@ def test_the_add_form_stores_a_feed_and_shows_each_problem_next_to_its_field(wor
         ({"name": "wb", "kind": "worldbank", "page_size": "5000"}, "page_size", "from 1 to 1,000", 422),
         ({"name": "wb", "kind": "worldbank", "page_size": "ten"}, "page_size", "Give a whole number", 422),
         ({"name": GOOD, "kind": "worldbank"}, "name", f"A feed named {GOOD} exists already.", 409),
+        ({"name": "meta", "kind": "ocds", "url": "http://169.254.169.254/latest"}, "url",
+         "169.254.169.254 is not a public internet address", 422),
+        ({"name": "local", "kind": "ocds", "url": "http://localhost:8000/x"}, "url",
+         "localhost is not a public internet address", 422),
     ):
         refused = post(officer, "/feeds", **data)
         assert refused.status_code == status, data
