@@ -17,11 +17,14 @@ from matcher.schema import CodeMatch, Explanation, FirmProfile, Match, Reason, R
 POSITIVE_FACTS = frozenset({"country_target", "value_in_range", "contract_nature_fit"})
 
 
-def deadline_note(tender: Tender, now: datetime) -> str:
-    if tender.deadline is None:
+def deadline_note(tender: Tender, now: datetime, cancelled: bool = False) -> str:
+    """The deadline in words at ``now``; a notice a later one ``cancelled`` (only the store knows) says so."""
+    when = tender.deadline.strftime("%Y-%m-%d %H:%M UTC") if tender.deadline is not None else None
+    if cancelled:
+        return f"cancelled by a later notice (its deadline was {when})" if when else "cancelled by a later notice"
+    if tender.deadline is None or when is None:
         return "no deadline given"
     days = (tender.deadline - now).total_seconds() / 86400
-    when = tender.deadline.strftime("%Y-%m-%d %H:%M UTC")
     if days < 0:
         return f"closed on {when}"
     return f"closes {when} ({int(days)} days left)"
@@ -208,10 +211,12 @@ def _language(firm: FirmProfile, tender: Tender) -> list[Reason]:
 
 
 def explain(
-    signals: Signals, firm: FirmProfile, tender: Tender, now: datetime, closing_days: int = CLOSING_SOON_DAYS
+    signals: Signals, firm: FirmProfile, tender: Tender, now: datetime, closing_days: int = CLOSING_SOON_DAYS,
+    cancelled: bool = False,
 ) -> Explanation:
     """Reasons for the match, strongest first, and concerns against it. A fact that speaks against the
-    match is only ever a concern; a fact that says nothing (no range, no target country) is neither."""
+    match is only ever a concern; a fact that says nothing (no range, no target country) is neither. A notice a
+    later one ``cancelled`` is never "closing soon"."""
     languages = [tender.language, *firm.languages]
     code_reasons = _code_reasons(signals)
     keywords = _keyword_reasons(firm, tender, languages,
@@ -234,7 +239,7 @@ def explain(
     missing = unmentioned[:MAX_TERMS]
     concerns = [
         *_design_contest(signals, tender), *[f for f in facts if f.kind not in POSITIVE_FACTS],
-        *_closing_soon(tender, now, closing_days),
+        *([] if cancelled else _closing_soon(tender, now, closing_days)),
         *_language(firm, tender),
         *([Reason(kind="missing_distinctive_terms", params={"terms": missing})] if missing else []),
     ]
@@ -246,7 +251,7 @@ def explain(
         matched_codes=signals.code_matches,
         country_fit=signals.country_note,
         value_fit=signals.value_note,
-        deadline=deadline_note(tender, now),
+        deadline=deadline_note(tender, now, cancelled),
         history=signals.history_note,
         feedback=signals.feedback_note,
         summary=summary(reasons, concerns),
@@ -261,9 +266,10 @@ def score_parts(signals: Signals, weights: dict[str, float]) -> ScoreParts:
 
 def make_match(
     firm: FirmProfile, tender: Tender, signals: Signals, score: float, rank: int, weights: dict[str, float],
-    now: datetime,
+    now: datetime, cancelled: bool = False,
 ) -> Match:
-    """A ranked pair with its score parts and reasons: no bare score leaves the core."""
+    """A ranked pair with its score parts and reasons: no bare score leaves the core. ``cancelled``: a later
+    notice cancelled this one (shown among closed ones)."""
     return Match(
         tender_id=tender.tender_id,
         firm_id=firm.firm_id,
@@ -271,7 +277,7 @@ def make_match(
         rank=rank,
         score=round(float(score), 4),
         parts=score_parts(signals, weights),
-        reasons=explain(signals, firm, tender, now),
+        reasons=explain(signals, firm, tender, now, cancelled=cancelled),
         title=tender.title,
         buyer=tender.buyer,
         country=tender.buyer_country,

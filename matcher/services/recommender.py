@@ -282,9 +282,10 @@ class Recommender:
     def _explained(self, ranked: Ranked, chosen: Sequence[int], loaded: LoadedIndex) -> list[Match]:
         """Matches for the candidates at ``chosen`` (indices, best first), explained and calibrated."""
         now = self.engine.now()
+        cancelled = self.open_now.at(now).cancelled
         return self._calibrated(ranked.calibration, [
             make_match(ranked.firm, ranked.tenders[i], describe(ranked.scored, i, loaded.lexical),
-                       ranked.scores[i], rank, ranked.weights, now)
+                       ranked.scores[i], rank, ranked.weights, now, ranked.tenders[i].tender_id in cancelled)
             for rank, i in enumerate(chosen, start=1)
         ])
 

@@ -86,6 +86,25 @@ def test_a_notice_cancelled_by_a_later_one_is_not_open(stocked: Matcher) -> None
     assert PUMPS.tender_id in ids(stocked, "borehole pumps")  # still found as a past notice
 
 
+def test_a_cancelled_notice_in_a_list_says_it_was_cancelled_not_how_many_days_are_left(stocked: Matcher) -> None:
+    """Shown with closed ones (``include_closed``), a notice a later one cancelled read "closes ... (20 days
+    left)": a firm could start a bid for a procedure that has ended."""
+    from matcher.schema import FirmProfile
+    from matcher.search.retrieve import MatchQuery
+
+    firm = FirmProfile(firm_id="f", name="F", description="borehole pumps, submersible pumps for boreholes")
+    stocked.upsert_firms([firm])
+    before = {m.tender_id: m.reasons.deadline for m in stocked.recommend("f", MatchQuery(k=10, include_closed=True))}
+    assert before[PUMPS.tender_id].endswith("(20 days left)")
+    stocked.upsert_tenders([Tender(
+        tender_id="test:pumps-ended", source="test", notice_type="award", title="Procedure discontinued",
+        buyer_country="KE", published=(NOW - timedelta(days=1)).date(), cancels=[PUMPS.tender_id],
+    )])
+    after = {m.tender_id: m.reasons.deadline for m in stocked.recommend("f", MatchQuery(k=10, include_closed=True))}
+    assert after[PUMPS.tender_id] == "cancelled by a later notice (its deadline was 2021-06-21 00:00 UTC)"
+    assert after[METERS.tender_id] == before[METERS.tender_id]
+
+
 def test_the_clock_decides_what_is_open(stocked: Matcher) -> None:
     # Ten days on, the meters' deadline has passed, the pumps' has not, and the future notice is published.
     later = NOW + timedelta(days=10)
