@@ -92,10 +92,12 @@ def test_a_firm_sees_only_what_its_partner_approved(decided: World, visitor: Vis
     html = firm.get(PAGE).text
     assert row_ids(html) == [decided.tenders[0]]
     assert 'name="status"' not in html  # nothing to filter: approved items only
-    # Asking for another status changes nothing, on the page and in the files.
-    assert row_ids(firm.get(PAGE, params={"status": "rejected"}).text) == [decided.tenders[0]]
+    # Another status narrows what it may see, as the API's filter does: none of its items, on the page and in
+    # the files; never a proposed or rejected one.
+    assert row_ids(firm.get(PAGE, params={"status": "approved"}).text) == [decided.tenders[0]]
+    assert row_ids(firm.get(PAGE, params={"status": "rejected"}).text) == []
     data = download(firm, "csv", "?status=proposed")
-    assert [r["Tender ID"] for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))] == [decided.tenders[0]]
+    assert [r["Tender ID"] for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))] == []
 
 
 def test_another_firms_shortlist_is_403_with_nothing_of_it(decided: World, visitor: Visitor) -> None:
