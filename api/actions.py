@@ -293,10 +293,12 @@ def _filename_part(text: str) -> str:
 def propose_top(
     matcher: Matcher, principal: Principal, firm_id: str, body: ShortlistFromRecommendations
 ) -> list[ShortlistItemOut]:
-    """Propose the firm's current top recommendations, keeping each one's score."""
-    matches = matcher.recommend(firm_id, MatchQuery(k=body.top, include_closed=body.include_closed))
+    """Propose the firm's current top recommendations, keeping each one's score (open ones: recommendations
+    without ``include_closed``, checked again as any proposal is)."""
+    matches = matcher.recommend(firm_id, MatchQuery(k=body.top))
+    at = matcher.open_at()
     return [
-        item_out(matcher.propose(firm_id, m.tender_id, principal.name, body.note, m.score)) for m in matches
+        item_out(matcher.propose(firm_id, m.tender_id, principal.name, body.note, m.score, at)) for m in matches
     ]
 
 

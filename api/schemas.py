@@ -323,8 +323,16 @@ class ShortlistFromRecommendations(_In):
     """Propose a firm's current top recommendations (hard filters as for recommendations)."""
 
     top: int = Field(default=5, ge=1, le=50)
-    include_closed: bool = False
+    include_closed: Literal[False] = Field(default=False, description=(
+        "only false: closed notices are never shortlisted (the workspace's rule too)"))
     note: Note = ""
+
+    @field_validator("include_closed", mode="before")
+    @classmethod
+    def _open_only(cls, value: Any) -> Any:
+        if value is True:
+            raise ValueError("closed notices are never shortlisted: leave include_closed out, or false")
+        return value
 
 
 class DecisionIn(_In):

@@ -191,8 +191,8 @@ class Matcher:
 
     # ------------------------------------------------------------------ shortlists
     def propose(self, firm_id: str, tender_id: str, actor: str, note: str = "",
-                score: float | None = None) -> ShortlistEntry:
-        return self.shortlists.propose(firm_id, tender_id, actor, note, score)
+                score: float | None = None, at: OpenAt | None = None) -> ShortlistEntry:
+        return self.shortlists.propose(firm_id, tender_id, actor, note, score, at)
 
     def decide(self, firm_id: str, tender_id: str, status: Status, actor: str,
                note: str | None = None) -> ShortlistEntry:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from matcher.errors import NotFound
-from matcher.schema import Tender
+from matcher.errors import InvalidInput, NotFound
+from matcher.normalize.openness import OpenAt
+from matcher.schema import OPPORTUNITY_TYPES, Tender
 from matcher.services.catalog import Catalog
 from matcher.store.shortlists import FeedbackEvent, ShortlistItem, ShortlistRepository, Status
 
@@ -39,6 +40,32 @@ class ShortlistEntry(ShortlistItem):
         )
 
 
+#: How a refusal writes a moment (UTC, to the minute, as firms-for's refusal of a notice after now does).
+MOMENT = "%Y-%m-%d %H:%M UTC"
+
+
+def bid_refusal(tender: Tender, at: OpenAt) -> str | None:
+    """Why no firm can bid on ``tender`` at ``at.now``, or None while it is open, by the product's one rule
+    (``matcher.normalize.openness``): cancelled by a later notice, not an opportunity (an award is history),
+    past its deadline, or without one past its window. A notice published after now is not asked about: it is
+    hidden as if it were not stored (``Catalog.visible_tender``)."""
+    name = f"tender {tender.tender_id!r}"
+    if tender.tender_id in at.cancelled:
+        return f"{name} is closed: a later notice ended its procedure without an award"
+    if tender.notice_type == "award":
+        return f"{name} is an award notice, not a call for bids"
+    if tender.notice_type not in OPPORTUNITY_TYPES:
+        return f"{name} is not a call for bids or a prior information notice"
+    if not at.closed(tender):
+        return None
+    if tender.deadline is not None:
+        return f"{name} is closed: its deadline passed on {tender.deadline:{MOMENT}}"
+    days = at.rule.window(tender.notice_type) or 0
+    last = tender.published + timedelta(days=days) if tender.published is not None else None
+    return (f"{name} is closed: without a deadline it counted as open through {last}, {days} days after its "
+            f"publication on {tender.published}")
+
+
 class Shortlists:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -46,13 +73,18 @@ class Shortlists:
         self.repository = ShortlistRepository()
 
     def propose(self, firm_id: str, tender_id: str, actor: str, note: str = "",
-                score: float | None = None) -> ShortlistEntry:
+                score: float | None = None, at: OpenAt | None = None) -> ShortlistEntry:
         """Put a tender on a firm's shortlist (logged as feedback); both must exist, and the tender must be
-        published by now (``Catalog.visible_tender``). A closed notice or an award may be shortlisted, as
-        firms-for ranks firms for them: recommendations' ``include_closed`` proposes closed ones."""
+        published by now (``Catalog.visible_tender``). With ``at`` (the API, the workspace), a tender not yet
+        on the firm's shortlist must also be open then (``bid_refusal``); one listed before it closed keeps
+        taking notes and decisions."""
         self.catalog.get_firm(firm_id)
         tender = self.catalog.visible_tender(tender_id)
         with self.db.begin() as conn:
+            if at is not None and self.repository.get(conn, firm_id, tender_id) is None:
+                refusal = bid_refusal(tender, at)
+                if refusal is not None:
+                    raise InvalidInput(f"{refusal} (now {at.now:{MOMENT}}): it cannot be shortlisted")
             item = self.repository.propose(conn, firm_id, tender_id, actor, note, score)
         return ShortlistEntry.of(item, tender)
 

@@ -243,6 +243,7 @@ SEMANTIC_REFUSALS: tuple[str, ...] = (
     "an ocds feed needs a url",  # the one field required for one kind of feed
     "is after today",  # a feed run's start date in the future: the clock, not the document, says so
     "sent more than once",  # one tender_id twice in a batch: a schema cannot say items differ in one field
+    "it cannot be shortlisted",  # a stored notice no firm can bid on now (an award, a closed call): the clock says so
     "before the publication date",  # a call's deadline on a day before its publication date (Tender.deadline)
 )
 

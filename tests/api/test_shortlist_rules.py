@@ -1,5 +1,7 @@
 """What a shortlist answers and refuses, found by an outside trial: every role's ``?status=`` filters its
-list, an unknown status is a 422 naming the value, and a notice published after "now" cannot be shortlisted."""
+list, an unknown status is a 422 naming the value, a notice published after "now" is refused as firms-for
+refuses it (404), and one no firm can bid on now (an award, a closed or cancelled call) as the workspace
+refuses it (422, naming why)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.api.conftest import OWN, World
+from tests.api.test_bad_input import snapshot
 
 
 def listed(world: World, who: str, query: str = "") -> list[tuple[str, str]]:
@@ -86,3 +89,73 @@ def test_a_notice_published_after_now_cannot_be_shortlisted(world: World) -> Non
     assert world.matcher.shortlist(OWN) == items and world.matcher.feedback_events(OWN) == events
     today = world.client.post(f"/firms/{OWN}/shortlist", json={"tender_id": "api:today"}, headers=officer)
     assert today.status_code == 201 and today.json()["status"] == "proposed"
+
+
+# ----------------------------------------------------------------------------- notices no firm can bid on
+def stored(world: World, **fields: Any) -> str:
+    """A notice stored by an officer (an API upsert), its id."""
+    tender_id = f"api:{fields.pop('name')}"
+    notice = {"tender_id": tender_id, "source": "api", "title": "Water meters", **fields}
+    assert world.client.post("/tenders", json={"tenders": [notice]}, headers=world.auth("officer")).status_code == 200
+    return tender_id
+
+
+@pytest.fixture
+def not_biddable(world: World) -> dict[str, tuple[str, str]]:
+    """tender id -> what the refusal must say, for each way a stored notice is not open at the API's clock
+    (2021-04-28 12:00 UTC), as the workspace refuses to shortlist them (``api.web.views.bid_refusal``)."""
+    award = next(t.tender_id for t in world.matcher.all_tenders() if t.notice_type == "award")
+    passed = stored(world, name="passed", published="2021-03-01", deadline="2021-04-20T12:00:00Z")
+    ended = stored(world, name="ended", published="2021-01-04")  # an open call's window: 60 days, to 2021-03-05
+    other = stored(world, name="other", notice_type="other", published="2021-04-01")
+    cancelled = stored(world, name="cancelled", published="2021-04-01", deadline="2021-05-20T12:00:00Z")
+    stored(world, name="cancelling", notice_type="award", published="2021-04-20", cancels=[cancelled])
+    return {
+        award: ("award", f"tender {award!r} is an award notice, not a call for bids"),
+        passed: ("passed", f"tender {passed!r} is closed: its deadline passed on 2021-04-20 12:00 UTC"),
+        ended: ("ended", f"tender {ended!r} is closed: without a deadline it counted as open through 2021-03-05, "
+                         "60 days after its publication on 2021-01-04"),
+        other: ("other", f"tender {other!r} is not a call for bids or a prior information notice"),
+        cancelled: ("cancelled", f"tender {cancelled!r} is closed: a later notice ended its procedure without "
+                                 "an award"),
+    }
+
+
+@pytest.mark.parametrize("who", ["officer", "partner"])
+def test_a_notice_no_firm_can_bid_on_is_not_shortlisted(
+    world: World, not_biddable: dict[str, tuple[str, str]], who: str
+) -> None:
+    before = snapshot(world)
+    for tender_id, (_, says) in not_biddable.items():
+        response = world.client.post(f"/firms/{OWN}/shortlist", json={"tender_id": tender_id},
+                                     headers=world.auth(who))
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"] == f"{says} (now 2021-04-28 12:00 UTC): it cannot be shortlisted"
+    assert snapshot(world) == before
+
+
+def test_an_item_listed_before_its_notice_closed_keeps_its_note_editable(
+    world: World, not_biddable: dict[str, tuple[str, str]]
+) -> None:
+    closed = next(t for t, (kind, _) in not_biddable.items() if kind == "passed")
+    world.matcher.propose(OWN, closed, "partner-a", "listed while it was open")  # as if before the clock turned
+    response = world.client.post(f"/firms/{OWN}/shortlist", json={"tender_id": closed, "note": "too late now"},
+                                 headers=world.auth("partner"))
+    assert response.status_code == 201, response.text
+    assert (response.json()["status"], response.json()["note"]) == ("proposed", "too late now")
+    decided = world.client.patch(f"/firms/{OWN}/shortlist/{closed}", json={"status": "rejected"},
+                                 headers=world.auth("partner"))
+    assert decided.status_code == 200 and decided.json()["status"] == "rejected"
+
+
+def test_the_top_recommendations_are_proposed_open_ones_only(world: World) -> None:
+    before = snapshot(world)
+    refused = world.client.post(f"/firms/{OWN}/shortlist/from-recommendations",
+                                json={"top": 3, "include_closed": True}, headers=world.auth("partner"))
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["problems"][0]["loc"] == "body.include_closed"
+    assert "closed notices are never shortlisted" in refused.json()["detail"]
+    assert snapshot(world) == before
+    proposed = world.client.post(f"/firms/{OWN}/shortlist/from-recommendations", json={"top": 3},
+                                 headers=world.auth("partner"))
+    assert proposed.status_code == 201 and len(proposed.json()) == 3
