@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 
 from api.web.i18n import calendar_days
 from matcher.normalize.currencies import to_eur
-from matcher.normalize.openness import OpenRule
 from matcher.pipeline import Matcher
 from matcher.ranking.reasons import explanation_lines
 from matcher.reference.countries import ISO_COUNTRIES
@@ -139,12 +138,16 @@ def bid_refusal(matcher: Matcher, tender: Tender) -> str | None:
     """Why no firm can bid on the notice now (a message key), or None while it is open: the product's rule
     (``matcher.normalize.openness``: an opportunity, published, its deadline or window not passed). A notice
     that fails it is never put on a shortlist; one listed before it closed stays decidable. The rule's
-    fourth part, a later notice cancelling it, needs the store: the facade offers no single-notice check."""
+    fourth part, a later notice cancelling it, is read from the store (``Matcher.open_at``), as the API's
+    ``matcher.services.shortlists.bid_refusal`` reads it."""
+    at = matcher.open_at()
+    if tender.tender_id in at.cancelled:
+        return "not_biddable_cancelled"
     if tender.notice_type == "award":
         return "not_biddable_award"
     if tender.notice_type not in OPPORTUNITY_TYPES:
         return "not_biddable_other"
-    if not OpenRule.from_settings(matcher.settings).is_open(tender, matcher.settings.now()):
+    if not at.is_open(tender):
         return "not_biddable_closed"
     return None
 

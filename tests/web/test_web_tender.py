@@ -238,9 +238,14 @@ def _not_open(world: World) -> dict[str, Tender]:
     award = next(t for t in matcher.all_tenders() if t.notice_type == "award" and rule.visible(t.published, now))
     closed = matcher.get_tender(CZECH).model_copy(update={"tender_id": "ted:178549-2021-closed",
                                                           "deadline": now - timedelta(hours=1)})
-    matcher.upsert_tenders([closed])
-    assert not rule.is_open(award, now) and not rule.is_open(closed, now)
-    return {"not_biddable_award": award, "not_biddable_closed": closed}
+    # a call whose deadline is a month off, ended by a later notice: only the store knows it is closed
+    ended = matcher.get_tender(CZECH).model_copy(update={"tender_id": "ted:178549-2021-ended",
+                                                         "deadline": now + timedelta(days=30)})
+    ending = Tender(tender_id="ted:178549-2021-ending", source="ted", notice_type="award",
+                    title="Procedure discontinued", published=now.date(), cancels=[ended.tender_id])
+    matcher.upsert_tenders([closed, ended, ending])
+    assert not rule.is_open(award, now) and not rule.is_open(closed, now) and rule.is_open(ended, now)
+    return {"not_biddable_award": award, "not_biddable_closed": closed, "not_biddable_cancelled": ended}
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
