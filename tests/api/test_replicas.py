@@ -135,7 +135,8 @@ def eventually(probe: Callable[[], T | None], what: str, home: Home) -> T:
 def homes(tmp_path: Path, database_url: str) -> Iterator[tuple[Home, Home]]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("MATCHER_")}
     shared = {"MATCHER_DATABASE_URL": database_url, "MATCHER_ENCODER": "fake", "MATCHER_CLOCK": CLOCK,
-              "MATCHER_INDEX_CATCH_UP_SECONDS": CATCH_UP, "MATCHER_FEEDS_CONTACT": "ops@example.org"}
+              "MATCHER_INDEX_CATCH_UP_SECONDS": CATCH_UP, "MATCHER_FEEDS_CONTACT": "ops@example.org",
+              "MATCHER_FEEDS_ALLOW_PRIVATE": "1"}  # the publisher serves on 127.0.0.1
     pair = tuple(Home(name, tmp_path / name, {**base, **shared, "MATCHER_HOME": str(tmp_path / name)})
                  for name in ("a", "b"))
     try:
