@@ -20,7 +20,7 @@ from matcher.normalize.currencies import to_eur
 from matcher.pipeline import Matcher
 from matcher.ranking.reasons import explanation_lines
 from matcher.reference.countries import ISO_COUNTRIES
-from matcher.schema import OPPORTUNITY_TYPES, FirmProfile, Match, Tender, code_labels
+from matcher.schema import FirmProfile, Match, Tender, code_labels
 from matcher.search.retrieve import MatchQuery
 from matcher.services.access import Principal
 from matcher.services.code_suggestions import CodeSuggestion
@@ -135,21 +135,13 @@ def _days(text: str) -> int | None:
 
 
 def bid_refusal(matcher: Matcher, tender: Tender) -> str | None:
-    """Why no firm can bid on the notice now (a message key), or None while it is open: the product's rule
-    (``matcher.normalize.openness``: an opportunity, published, its deadline or window not passed). A notice
-    that fails it is never put on a shortlist; one listed before it closed stays decidable. The rule's
-    fourth part, a later notice cancelling it, is read from the store (``Matcher.open_at``), as the API's
-    ``matcher.services.shortlists.bid_refusal`` reads it."""
-    at = matcher.open_at()
-    if tender.tender_id in at.cancelled:
-        return "not_biddable_cancelled"
-    if tender.notice_type == "award":
-        return "not_biddable_award"
-    if tender.notice_type not in OPPORTUNITY_TYPES:
-        return "not_biddable_other"
-    if not at.is_open(tender):
-        return "not_biddable_closed"
-    return None
+    """Why no firm can bid on the notice now (a message key), or None while it is open: the product's one rule
+    (``OpenAt.closure``, with the notices the store knows to be cancelled), as the API's shortlists read it. A
+    notice that fails it is never put on a shortlist; one listed before it closed stays decidable."""
+    closure = matcher.open_at().closure(tender)
+    if closure is None:
+        return None
+    return f"not_biddable_{closure if closure in ('cancelled', 'award', 'other') else 'closed'}"
 
 
 @dataclass(frozen=True)

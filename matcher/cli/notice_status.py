@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from matcher.normalize.openness import OpenAt
 from matcher.ranking.reasons import ReasonLanguage
-from matcher.schema import OPPORTUNITY_TYPES, Tender
+from matcher.schema import Tender
 
 _WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -23,6 +23,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "cancelled": "CLOSED: cancelled: a later notice ended its procedure without an award",
         "award": "CLOSED: an award notice, not a call for bids",
         "other": "CLOSED: not a call for bids or a prior information notice",
+        "unpublished": "NOT PUBLISHED YET: it is published after now",
         "as_of": "{status} (as of {now})",
     },
     "ko": {
@@ -36,6 +37,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "cancelled": "마감됨: 이후 공고가 낙찰 없이 절차를 종료했습니다(취소)",
         "award": "마감됨: 입찰 공고가 아닌 낙찰 공고입니다",
         "other": "마감됨: 입찰 공고나 사전 안내 공고가 아닙니다",
+        "unpublished": "아직 공고되지 않음: 기준 시각 이후에 공고됩니다",
         "as_of": "{status} (기준 시각 {now})",
     },
 }
@@ -50,13 +52,12 @@ def notice_status(tender: Tender, at: OpenAt, language: ReasonLanguage = "en") -
 
 
 def _status(tender: Tender, at: OpenAt, words: dict[str, str]) -> str:
-    if tender.tender_id in at.cancelled:
-        return words["cancelled"]
-    if tender.notice_type not in OPPORTUNITY_TYPES:
-        return words["award" if tender.notice_type == "award" else "other"]
+    closure = at.closure(tender)
+    if closure in ("cancelled", "award", "other", "unpublished"):
+        return words[closure]
     if tender.deadline is not None:
         deadline = tender.deadline.strftime(_MOMENT)
-        if at.closed(tender):
+        if closure is not None:
             return words["passed"].format(deadline=deadline)
         days = int((tender.deadline - at.now) / timedelta(days=1))
         left = words["days_left"].format(days=days) if days else words["hours_left"]
@@ -65,4 +66,4 @@ def _status(tender: Tender, at: OpenAt, words: dict[str, str]) -> str:
     if tender.published is None or window is None:
         return words["open_undated"]
     dates = {"last": tender.published + timedelta(days=window), "days": window, "published": tender.published}
-    return words["window_ended" if at.closed(tender) else "open_window"].format(**dates)
+    return words["window_ended" if closure is not None else "open_window"].format(**dates)

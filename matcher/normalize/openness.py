@@ -27,12 +27,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from matcher.schema import OPPORTUNITY_TYPES, Tender
 
 if TYPE_CHECKING:
     from matcher.config import Settings
+
+
+#: Why a notice is not open, by the first rule it fails (rule 4 first: a cancelled award-less procedure is named
+#: so whatever its type): cancelled, an award notice or another non-opportunity (rule 1), published after now
+#: (rule 2), its deadline passed or, without one, its window ended (rule 3).
+Closure = Literal["cancelled", "award", "other", "unpublished", "deadline", "window"]
 
 
 def today(now: datetime) -> date:
@@ -109,4 +115,17 @@ class OpenAt:
         return tender.tender_id in self.cancelled or not self.rule.current(tender, self.now)
 
     def is_open(self, tender: Tender) -> bool:
-        return tender.notice_type in OPPORTUNITY_TYPES and self.visible(tender) and not self.closed(tender)
+        return self.closure(tender) is None
+
+    def closure(self, tender: Tender) -> Closure | None:
+        """Why the notice is not open at ``now`` (``Closure``), or None while it is: the one reading that the
+        shortlists' refusal, the workspace and ``firms-for``'s status line word each in their own way."""
+        if tender.tender_id in self.cancelled:
+            return "cancelled"
+        if tender.notice_type not in OPPORTUNITY_TYPES:
+            return "award" if tender.notice_type == "award" else "other"
+        if not self.visible(tender):
+            return "unpublished"
+        if not self.rule.current(tender, self.now):
+            return "deadline" if tender.deadline is not None else "window"
+        return None

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from matcher.errors import InvalidInput, NotFound
 from matcher.normalize.openness import OpenAt
-from matcher.schema import OPPORTUNITY_TYPES, Tender
+from matcher.schema import Tender
 from matcher.services.catalog import Catalog
 from matcher.store.shortlists import FeedbackEvent, ShortlistItem, ShortlistRepository, Status
 
@@ -46,24 +46,29 @@ MOMENT = "%Y-%m-%d %H:%M UTC"
 
 def bid_refusal(tender: Tender, at: OpenAt) -> str | None:
     """Why no firm can bid on ``tender`` at ``at.now``, or None while it is open, by the product's one rule
-    (``matcher.normalize.openness``): cancelled by a later notice, not an opportunity (an award is history),
-    past its deadline, or without one past its window. A notice published after now is not asked about: it is
-    hidden as if it were not stored (``Catalog.visible_tender``)."""
+    (``OpenAt.closure``), in words. A notice published after now is not asked about: it is hidden as if it were
+    not stored (``Catalog.visible_tender``)."""
+    closure = at.closure(tender)
     name = f"tender {tender.tender_id!r}"
-    if tender.tender_id in at.cancelled:
-        return f"{name} is closed: a later notice ended its procedure without an award"
-    if tender.notice_type == "award":
-        return f"{name} is an award notice, not a call for bids"
-    if tender.notice_type not in OPPORTUNITY_TYPES:
-        return f"{name} is not a call for bids or a prior information notice"
-    if not at.closed(tender):
+    if closure is None:
         return None
-    if tender.deadline is not None:
+    if closure == "deadline" and tender.deadline is not None:
         return f"{name} is closed: its deadline passed on {tender.deadline:{MOMENT}}"
-    days = at.rule.window(tender.notice_type) or 0
-    last = tender.published + timedelta(days=days) if tender.published is not None else None
-    return (f"{name} is closed: without a deadline it counted as open through {last}, {days} days after its "
-            f"publication on {tender.published}")
+    if closure == "window":
+        days = at.rule.window(tender.notice_type) or 0
+        last = tender.published + timedelta(days=days) if tender.published is not None else None
+        return (f"{name} is closed: without a deadline it counted as open through {last}, {days} days after its "
+                f"publication on {tender.published}")
+    return f"{name} {_CLOSURES[closure]}"
+
+
+_CLOSURES = {
+    "cancelled": "is closed: a later notice ended its procedure without an award",
+    "award": "is an award notice, not a call for bids",
+    "other": "is not a call for bids or a prior information notice",
+    "unpublished": "is not published yet",
+    "deadline": "is closed: its deadline passed",
+}
 
 
 class Shortlists:

@@ -221,3 +221,29 @@ def test_a_cached_list_expires_at_midnight_when_windows_end_and_notices_appear(m
 def test_open_at_without_store_knowledge_matches_the_rule() -> None:
     at = OpenAt(RULE, NOW, frozenset({"t:call-59"}))
     assert not at.is_open(GRID[0]) and RULE.is_open(GRID[0], NOW)  # cancelled: only the store knows
+
+
+def test_closure_names_the_first_rule_a_notice_fails_and_none_exactly_when_open() -> None:
+    """One reading of why a notice is not open (``OpenAt.closure``), which the shortlists, the workspace and
+    firms-for word each in their own way."""
+    at = OpenAt(OpenRule(60, 180), NOW, frozenset({"t:ended", "t:ended-award"}))
+    day = NOW.date()
+
+    def notice(tender_id: str, **extra: object) -> Tender:
+        return Tender.model_validate({"tender_id": tender_id, "source": "t", "title": "x", **extra})
+
+    cases = {
+        "cancelled": notice("t:ended", deadline=NOW + timedelta(days=9), published=day),
+        "award": notice("t:award", notice_type="award", published=day),
+        "other": notice("t:other", notice_type="other", published=day),
+        "unpublished": notice("t:future", deadline=NOW + timedelta(days=9), published=day + timedelta(days=1)),
+        "deadline": notice("t:passed", deadline=NOW - timedelta(hours=1), published=day - timedelta(days=9)),
+        "window": notice("t:stale", published=day - timedelta(days=61)),
+        None: notice("t:open", deadline=NOW + timedelta(days=9), published=day),
+    }
+    for closure, tender in cases.items():
+        assert at.closure(tender) == closure, tender.tender_id
+        assert at.is_open(tender) is (closure is None)
+    # rule 4 first: a cancelled award notice reads as cancelled
+    assert at.closure(notice("t:ended-award", notice_type="award", published=day)) == "cancelled"
+    assert at.closure(notice("t:window-open", published=day - timedelta(days=60))) is None
