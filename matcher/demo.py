@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
 
-from matcher.ingest.base import Rejected
+from matcher.ingest.base import collect
 from matcher.ingest.detect import read_tenders
 from matcher.ingest.firms import read_firms
 from matcher.pipeline import IngestResult, Matcher
 from matcher.schema import FirmProfile, Tender
-
-T = TypeVar("T", Tender, FirmProfile)
 
 
 @dataclass(frozen=True)
@@ -48,10 +44,10 @@ def load_demo(matcher: Matcher, progress: bool = False) -> tuple[IngestResult, I
     to touch. A demo record no longer stored (a deleted notice) is loaded again; the reports count what was
     already stored as unchanged."""
     data = demo_data()
-    notices, rejected_notices = _records(read_tenders(data.tenders), Tender)
+    notices, rejected_notices = collect(read_tenders(data.tenders), Tender)
     stored_notices = matcher.fetch_tenders([t.tender_id for t in notices])
     tenders = matcher.upsert_tenders([t for t in notices if t.tender_id not in stored_notices], sync=False)
-    profiles, rejected_firms = _records(read_firms(data.firms), FirmProfile)
+    profiles, rejected_firms = collect(read_firms(data.firms), FirmProfile)
     stored_firms = matcher.get_firms([f.firm_id for f in profiles])
     firms = IngestResult(matcher.upsert_firms([f for f in profiles if f.firm_id not in stored_firms]))
     for result, kept, rejected in ((tenders, stored_notices, rejected_notices), (firms, stored_firms, rejected_firms)):
@@ -61,17 +57,6 @@ def load_demo(matcher: Matcher, progress: bool = False) -> tuple[IngestResult, I
     if firms.report.new:
         matcher.refresh_kept_suggestions()  # as a firms file does: a register above firms-for's depth keeps them
     return tenders, firms
-
-
-def _records(read: Iterable[T | Rejected], kind: type[T]) -> tuple[list[T], list[Rejected]]:
-    records: list[T] = []
-    rejected: list[Rejected] = []
-    for record in read:
-        if isinstance(record, kind):
-            records.append(record)
-        elif isinstance(record, Rejected):
-            rejected.append(record)
-    return records, rejected
 
 
 def demo_firms(matcher: Matcher) -> list[FirmProfile]:

@@ -251,9 +251,22 @@ def _csv_rows(reader: Any, header: list[str], path: Path) -> Iterator[Row | Reje
         raise UnreadableFile(f"{path}: not readable CSV at line {reader.line_num} ({exc})") from exc
 
 
-# ----------------------------------------------------------------------------- one id twice in one file
-
 R = TypeVar("R", bound=BaseModel)
+
+
+def collect(records: Iterable[R | Rejected], kind: type[R]) -> tuple[list[R], list[Rejected]]:
+    """A reader's output split into its records of ``kind`` and its rejections, in order."""
+    items: list[R] = []
+    rejected: list[Rejected] = []
+    for record in records:
+        if isinstance(record, Rejected):
+            rejected.append(record)
+        elif isinstance(record, kind):
+            items.append(record)
+    return items, rejected
+
+
+# ----------------------------------------------------------------------------- one id twice in one file
 
 
 def duplicate_reason(what: str, first: str, differs: Sequence[str]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from matcher.errors import Conflict, NotFound, UnreadableFile
-from matcher.ingest.base import Rejected, source_digest, table_format
+from matcher.ingest.base import Rejected, collect, source_digest, table_format
 from matcher.ingest.detect import read_tenders, tender_format
 from matcher.ingest.firms import read_firms
 from matcher.ingest.tabular import read_tender_table
@@ -260,12 +261,4 @@ def _collect(
     paths: Sequence[Path], reader: Callable[[Path], Iterable[T | Rejected]], kind: type[T]
 ) -> tuple[list[T], list[Rejected]]:
     """Read every file completely (raising on an unreadable one) before anything is written."""
-    items: list[T] = []
-    rejected: list[Rejected] = []
-    for path in paths:
-        for record in reader(Path(path)):
-            if isinstance(record, Rejected):
-                rejected.append(record)
-            elif isinstance(record, kind):
-                items.append(record)
-    return items, rejected
+    return collect(itertools.chain.from_iterable(reader(Path(path)) for path in paths), kind)
