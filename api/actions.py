@@ -22,6 +22,7 @@ from api.jobs import JobRegistry
 from api.schemas import (
     FeedbackEventOut,
     FirmCreate,
+    FirmMatchPublic,
     FirmPublic,
     FirmUpdate,
     IndexHealth,
@@ -225,9 +226,12 @@ def public(matches: list[Match], language: ReasonLanguage = "en") -> list[MatchP
 def firms_for(
     matcher: Matcher, access: AccessControl, principal: Principal, tender_id: str, k: int,
     language: ReasonLanguage = "en",
-) -> list[MatchPublic]:
-    """Ranked firms for a tender, only among the firms the caller may see."""
-    return public(matcher.firms_for(tender_id, k=k, firm_ids=access.visible_firm_ids(principal)), language)
+) -> list[FirmMatchPublic]:
+    """Ranked firms for a tender, only among the firms the caller may see, each saying whether the notice is
+    open now and why not (``Matcher.notice_status``, as ``matcher firms-for`` reads it)."""
+    matches = public(matcher.firms_for(tender_id, k=k, firm_ids=access.visible_firm_ids(principal)), language)
+    status = matcher.notice_status(matcher.get_tender(tender_id), language).model_dump()
+    return [FirmMatchPublic.model_validate({**m.model_dump(), "notice_status": status}) for m in matches]
 
 
 # ----------------------------------------------------------------------------- shortlists

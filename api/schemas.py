@@ -41,6 +41,7 @@ from matcher.schema import (
 from matcher.schema import ID_PATTERN as CORE_ID_PATTERN
 from matcher.search.code_inference import MAX_SUGGESTIONS
 from matcher.services.code_suggestions import CodeSuggestion
+from matcher.services.notice_status import NoticeStatus
 
 T = TypeVar("T")
 
@@ -312,6 +313,19 @@ class MatchPublic(Match):
     as ``matcher recommend --json`` prints it in English. The reasons and concerns are codes with parameters;
     their ``summary`` is worded in the reader's language (``lang`` or Accept-Language; the response's
     Content-Language names it), concerns prefixed ("concern: " in English)."""
+
+
+class NoticeStatusPublic(NoticeStatus):
+    """Whether the notice is open at the API's clock (``MATCHER_CLOCK`` when set), and why not: the line
+    ``matcher firms-for`` prints first, as a code and in words."""
+
+
+class FirmMatchPublic(MatchPublic):
+    """A firm for a tender: its match as ``MatchPublic``, and whether the notice is open, exactly as ``matcher
+    firms-for --json`` prints it."""
+
+    notice_status: NoticeStatusPublic = Field(description=(
+        "the notice's, the same on every match of the answer: whether a firm can bid on it now, and why not"))
 
 
 class ShortlistItemIn(_In):

@@ -17,6 +17,7 @@ from matcher.config import Settings
 from matcher.ingest.base import Rejected
 from matcher.normalize.openness import OpenAt
 from matcher.ranking.calibration import Calibration
+from matcher.ranking.reasons import ReasonLanguage
 from matcher.schema import FirmProfile, IngestReport, Match, Tender
 from matcher.search.encoders import Embedder, Encoder
 from matcher.search.index_sync import IndexService, LoadedIndex, SyncReport
@@ -28,6 +29,7 @@ from matcher.services.code_suggestions import CodeSuggestion, CodeSuggestions, K
 from matcher.services.engine import Engine
 from matcher.services.feeds import Feeds
 from matcher.services.notice_search import NoticeHit, NoticeSearch
+from matcher.services.notice_status import NoticeStatus, notice_status
 from matcher.services.recommender import Recommender
 from matcher.services.sessions import NewSession, WebSession, WebSessions
 from matcher.services.shortlists import ShortlistEntry, Shortlists
@@ -182,6 +184,10 @@ class Matcher:
     def open_at(self, now: datetime | None = None) -> OpenAt:
         """The open rule at ``now`` (default: the clock) with the notices cancelled by then."""
         return self.recommender.open_now.at(now or self.settings.now())
+
+    def notice_status(self, tender: Tender, language: ReasonLanguage = "en", at: OpenAt | None = None) -> NoticeStatus:
+        """Whether ``tender`` is open at ``at`` (default: the open rule at the clock), and why not, in words."""
+        return notice_status(tender, at or self.open_at(), language)
 
     def default_min_fit(self) -> float:
         return self.recommender.default_min_fit()

@@ -17,9 +17,9 @@ from api.errors import BODY_ERRORS, ERRORS, responses
 from api.schemas import (
     AcceptLanguage,
     Deleted,
+    FirmMatchPublic,
     FirmsForQuery,
     IngestSummary,
-    MatchPublic,
     Page,
     TenderBatch,
     TenderPublic,
@@ -83,11 +83,15 @@ def delete(
 @router.get(
     "/{tender_id}/firms", summary="Firms that fit a tender (officers; partners see their firms only)",
     responses=responses(503),
+    description="A list of matches, best fit first. Each carries `notice_status`, the same on every match: "
+    "whether the notice is open at the API's clock (`open`, `as_of`), why not as a code (`closure`: cancelled, "
+    "award, other, deadline, window) and in the reader's language (`detail`, the line `matcher firms-for` "
+    "prints first). An empty list says nothing of the notice. A notice published after now is a 404.",
 )
 def firms_for(
     tender_id: TenderIdPath, query: Annotated[FirmsForQuery, Query()], matcher: MatcherDep, access: AccessDep,
     principal: CuratorDep, response: Response, accept_language: AcceptLanguage = None,
-) -> list[MatchPublic]:
+) -> list[FirmMatchPublic]:
     language = actions.reader_language(query.lang, accept_language)
     response.headers.update(actions.language_headers(language))
     return actions.firms_for(matcher, access, principal, tender_id, query.k, language)

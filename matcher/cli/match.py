@@ -16,7 +16,6 @@ from matcher.cli.common import (
     open_matcher,
     value_range,
 )
-from matcher.cli.notice_status import notice_status
 from matcher.cli.render import format_matches, match_json
 from matcher.ranking.reasons import ReasonLanguage
 from matcher.search.retrieve import MatchQuery
@@ -67,14 +66,16 @@ def firms_for(
 ) -> None:
     """The firms that fit one tender best (for support officers), best fit first, each with the match its
     own list would hold for the tender; the text says first whether the tender is open at now (--as-of), and
-    why not; a tender published after --as-of is not known yet."""
+    why not, and with --json each match carries the same as notice_status (open, closure, as_of, detail); a
+    tender published after --as-of is not known yet."""
     matcher = open_matcher(home, **clock_override(as_of))
     matches = matcher.firms_for(tender_id, k=k)
-    if json_output:
-        echo_json([match_json(m, lang) for m in matches])
-        return
     tender = matcher.get_tender(tender_id)
-    typer.echo(f"{tender.tender_id}: {tender.title}\n{notice_status(tender, matcher.open_at(), lang)}")
+    status = matcher.notice_status(tender, lang)
+    if json_output:
+        echo_json([match_json(m, lang) | {"notice_status": status.model_dump(mode="json")} for m in matches])
+        return
+    typer.echo(f"{tender.tender_id}: {tender.title}\n{status.detail}")
     typer.echo(format_matches(matches, reverse=True, language=lang))
 
 

@@ -1,7 +1,8 @@
 """``matcher firms-for TENDER`` (text) says first which notice it is and whether it is open at now (``--as-of``):
 an officer must not send a firm to a call that has closed, was cancelled, or is not a call at all. The rule is
-the product's one open rule (``matcher.normalize.openness``); the JSON output keeps its documented shape (an array
-of matches, each with ``reasons.deadline``)."""
+the product's one open rule (``matcher.normalize.openness``). The JSON output keeps its documented shape (an array
+of matches, each with ``reasons.deadline``) and gives each match the same reading as ``notice_status``: open or
+not, the closure's code and the text's line, so a script need not re-derive the rule."""
 
 from __future__ import annotations
 
@@ -98,6 +99,30 @@ def test_the_json_output_keeps_its_shape(home: Path) -> None:
     matches = json.loads(result.stdout)
     assert isinstance(matches, list) and [m["firm_id"] for m in matches] == ["meters"]
     assert matches[0]["reasons"]["deadline"] == "closed on 2021-06-30 12:00 UTC"
+
+
+@pytest.mark.parametrize(("tender_id", "as_of", "is_open", "closure"), [
+    ("x:dated", "2021-04-28T12:00", True, None),
+    ("x:dated", "2021-07-01", False, "deadline"),
+    ("x:undated", "2021-05-01", False, "window"),
+    ("x:cancelled", "2021-03-31", True, None),  # the award notice ending it is published on 1 April
+    ("x:cancelled", "2021-04-01", False, "cancelled"),
+    ("x:award", "2021-04-02", False, "award"),
+    ("x:other", "2021-04-02", False, "other"),
+])
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_each_json_match_says_what_the_text_line_says(
+    home: Path, tender_id: str, as_of: str, is_open: bool, closure: str | None, lang: str
+) -> None:
+    result = runner.invoke(app, ["firms-for", tender_id, "--as-of", as_of, "--json", "--lang", lang])
+    assert result.exit_code == 0, result.output
+    matches = json.loads(result.stdout)
+    assert [m["firm_id"] for m in matches] == ["meters"]
+    as_of_utc = datetime.fromisoformat(as_of).replace(tzinfo=UTC)
+    assert matches[0]["notice_status"] == {
+        "open": is_open, "closure": closure, "as_of": as_of_utc.isoformat().replace("+00:00", "Z"),
+        "detail": head(tender_id, as_of, "--lang", lang)[1],
+    }
 
 
 def test_a_notice_not_yet_published_is_still_refused(home: Path) -> None:

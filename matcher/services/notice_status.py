@@ -1,11 +1,14 @@
-"""The line ``matcher firms-for`` prints first: whether the notice is open at now, and why not, in the words of
-the product's one open rule (``matcher.normalize.openness``), in English or Korean (``--lang``)."""
+"""Whether a notice is open at now, and why not, read once from the product's one open rule
+(``OpenAt.closure``): the code and, worded in English or Korean, the line ``matcher firms-for`` prints first.
+Its ``--json`` and the API's firms for a tender carry the same ``NoticeStatus`` on each match."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from matcher.normalize.openness import OpenAt
+from pydantic import BaseModel, Field
+
+from matcher.normalize.openness import Closure, OpenAt
 from matcher.ranking.reasons import ReasonLanguage
 from matcher.schema import Tender
 
@@ -45,14 +48,30 @@ _WORDS: dict[str, dict[str, str]] = {
 _MOMENT = "%Y-%m-%d %H:%M UTC"
 
 
-def notice_status(tender: Tender, at: OpenAt, language: ReasonLanguage = "en") -> str:
-    """One line: open or closed at ``at.now`` and why, with the moment it is judged at (in UTC)."""
-    words = _WORDS[language]
-    return words["as_of"].format(status=_status(tender, at, words), now=at.now.strftime(_MOMENT))
+class NoticeStatus(BaseModel):
+    """Whether a notice is open at ``as_of`` (README, "Open"), and why not."""
+
+    open: bool = Field(description="open at as_of: a firm can bid on it")
+    closure: Closure | None = Field(description=(
+        "why it is not open, null while it is: cancelled (a later notice ended its procedure without an award), "
+        "award (an award notice), other (not a call for bids or a prior information notice), unpublished "
+        "(published after as_of), deadline (its deadline passed), window (without a deadline, its days after "
+        "publication ended)"))
+    as_of: datetime = Field(description="the moment it is judged at: the clock, MATCHER_CLOCK or --as-of (UTC)")
+    detail: str = Field(description=(
+        "the same in one line, in the reader's language, as matcher firms-for prints it first"))
 
 
-def _status(tender: Tender, at: OpenAt, words: dict[str, str]) -> str:
+def notice_status(tender: Tender, at: OpenAt, language: ReasonLanguage = "en") -> NoticeStatus:
+    """Open or closed at ``at.now`` and why: the closure's code, and one line with the moment it is judged at
+    (in UTC)."""
     closure = at.closure(tender)
+    words = _WORDS[language]
+    line = words["as_of"].format(status=_status(tender, at, closure, words), now=at.now.strftime(_MOMENT))
+    return NoticeStatus(open=closure is None, closure=closure, as_of=at.now, detail=line)
+
+
+def _status(tender: Tender, at: OpenAt, closure: Closure | None, words: dict[str, str]) -> str:
     if closure in ("cancelled", "award", "other", "unpublished"):
         return words[closure]
     if tender.deadline is not None:
