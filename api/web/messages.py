@@ -121,6 +121,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "draft_restored": (
             "Not saved yet: your session had ended. Your note is filled in again; check it and press a button to "
             "send it."),
+        "draft_restored_form": (
+            "Not saved yet: your session had ended. What you typed here is filled in again; check it and send the "
+            "form again."),
         "invalid_title": "Cannot do this",
         "invalid_form": "The form was incomplete, or its note longer than the limit.",
         "forbidden_title": "Not allowed",
@@ -587,6 +590,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "announce_note": "메모를 저장했습니다: {title}",
         "draft_restored": (
             "세션이 끝나 아직 저장되지 않았습니다. 메모를 다시 채워 두었으니 확인한 뒤 버튼을 눌러 보내세요."),
+        "draft_restored_form": (
+            "세션이 끝나 아직 저장되지 않았습니다. 입력한 내용을 다시 채워 두었으니 확인한 뒤 양식을 다시 보내세요."),
         "invalid_title": "처리할 수 없음",
         "invalid_form": "양식이 완전하지 않거나 메모가 너무 깁니다.",
         "forbidden_title": "권한 없음",
