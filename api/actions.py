@@ -29,6 +29,7 @@ from api.schemas import (
     IngestSummary,
     JobPublic,
     MatchPublic,
+    Page,
     Readiness,
     Rejection,
     ShortlistExportQuery,
@@ -36,9 +37,11 @@ from api.schemas import (
     ShortlistItemOut,
     StoreHealth,
     TenderBatch,
+    TenderPublic,
+    TenderQuery,
 )
 from api.uploads import hide_upload_path, saved_upload
-from matcher.errors import Conflict, IndexNotReady, InvalidInput, NotFound
+from matcher.errors import Conflict, IndexNotReady, InvalidInput, NotFound, PermissionDenied
 from matcher.ingest.base import describe_validation_error, table_format
 from matcher.ingest.detect import tender_format
 from matcher.pipeline import Matcher
@@ -88,6 +91,28 @@ def summary(report: IngestReport, job: JobPublic | None = None) -> IngestSummary
         new=report.new, updated=report.updated, unchanged=report.unchanged,
         rejected=[Rejection(record=r, reason=why) for r, why in report.rejected], index_job=job,
     )
+
+
+def list_tenders(matcher: Matcher, principal: Principal, query: TenderQuery) -> Page[TenderPublic]:
+    """One page of stored notices and how many match. The notices published after now are left out (a replay at
+    a fixed clock shows no key its future; README, "Open") unless an officer asks for them."""
+    if query.include_unpublished and principal.role != "officer":
+        raise PermissionDenied(f"include_unpublished is for officers' keys (this key's role is {principal.role!r}): "
+                               "the notices published after now are hidden from it")
+    now = matcher.settings.now()
+    flt = TenderFilter(query.country, query.code_prefix, query.notice_type, now if query.open_only else None,
+                       query.q, query.source, published_by=None if query.include_unpublished else now)
+    total, items = matcher.search_tenders(flt, query.offset, query.limit)
+    page = [TenderPublic.model_validate(t.model_dump(), context=STORED) for t in items]
+    return Page[TenderPublic](items=page, total=total, offset=query.offset, limit=query.limit)
+
+
+def read_tender(matcher: Matcher, principal: Principal, tender_id: str) -> TenderPublic:
+    """One stored notice. An officer reads any (officers load, correct and delete notices, those a feed dated
+    after a replayed clock included); another key one published by now, a later one being unknown as an id
+    never stored."""
+    published_by = None if principal.role == "officer" else matcher.settings.now()
+    return TenderPublic.model_validate(matcher.get_tender(tender_id, published_by).model_dump(), context=STORED)
 
 
 def upsert_tenders(

@@ -91,6 +91,10 @@ class TenderQuery(PageQuery):
                           description="words in title or buyer (taken literally: '%' and '_' are not wildcards; "
                                       "no control characters)")
     source: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$")
+    include_unpublished: bool = Field(default=False, description=(
+        "officers only (another key giving it is a 403): also the notices published after now (the API's clock, "
+        "MATCHER_CLOCK when set), such as those a feed loaded ahead of a replayed clock; open_only still leaves "
+        "them out"))
 
 
 class LanguageQuery(_In):

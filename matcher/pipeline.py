@@ -111,8 +111,8 @@ class Matcher:
     def upsert_firms(self, items: Sequence[FirmProfile]) -> IngestReport:
         return self.catalog.upsert_firms(items)
 
-    def get_tender(self, tender_id: str) -> Tender:
-        return self.catalog.get_tender(tender_id)
+    def get_tender(self, tender_id: str, published_by: datetime | None = None) -> Tender:
+        return self.catalog.get_tender(tender_id, published_by)
 
     def get_firm(self, firm_id: str) -> FirmProfile:
         return self.catalog.get_firm(firm_id)

@@ -327,6 +327,24 @@ class Correction(_Model):
         return {name: value for name in fields if (value := getattr(self, name)) is not None}
 
 
+#: The fields ``closes_before_published`` reads.
+DATE_PAIR_FIELDS = ("notice_type", "published", "deadline")
+
+
+def closes_before_published(notice_type: str | None, published: date | None, deadline: datetime | None) -> None:
+    """Refuse typed input whose call closes on a day before its publication (ValueError naming both dates).
+
+    Such a call is closed before anyone can see it. Typed in (a tender table, the API's body, an update merged
+    with the stored notice) that is a typo, refused; a feed publishes such pairs for real (TED publishing a
+    notice after its deadline, an OCDS release dated when the data came out), kept as published (AS_PUBLISHED;
+    counts in docs/formats.md). The day is the deadline's own, as written: the buyer's 1 May 08:00+09:00 is
+    30 April in UTC. An award or other notice names the deadline of a call that closed before it."""
+    if (published is not None and deadline is not None and notice_type in OPPORTUNITY_TYPES
+            and deadline.date() < published):
+        raise ValueError(f"deadline {deadline.isoformat()} is before the publication date {published.isoformat()} "
+                         "(a call cannot close before it is published)")
+
+
 def _utc(value: datetime | None) -> datetime | None:
     """A datetime without a zone is UTC."""
     if value is not None and value.tzinfo is None:
@@ -405,15 +423,8 @@ class Tender(_Model):
         if published is not None and year > LATEST_YEAR and year - published.year > MAX_DEADLINE_YEARS:
             return None  # "9999-12-31": a placeholder, as ``_placeholder_deadline`` reads "2099-12-31"
         checked(value)
-        # A call closing on a day before its publication is closed before anyone can see it. Typed in (a tender
-        # table, the API) that is a typo, refused; a feed publishes such pairs for real (TED publishing a notice
-        # after its deadline, an OCDS release dated when the data came out), kept as published (AS_PUBLISHED;
-        # counts in docs/formats.md). The day is the deadline's own, as written: the buyer's 1 May 08:00+09:00
-        # is 30 April in UTC. An award or other notice names the deadline of a call that closed before it.
-        if (published is not None and info.data.get("notice_type") in OPPORTUNITY_TYPES and value.date() < published
-                and not (info.context or {}).get("as_published")):
-            raise ValueError(f"deadline {value.isoformat()} is before the publication date {published.isoformat()} "
-                             "(a call cannot close before it is published)")
+        if not (info.context or {}).get("as_published"):
+            closes_before_published(info.data.get("notice_type"), published, value)
         return _utc(value)
 
     @model_validator(mode="after")

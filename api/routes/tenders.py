@@ -25,20 +25,18 @@ from api.schemas import (
     TenderPublic,
     TenderQuery,
 )
-from matcher.schema import STORED
-from matcher.store import TenderFilter
 
 router = APIRouter(prefix="/tenders", tags=["tenders"], responses=ERRORS, route_class=KeyFirstRoute)
 Upload = Annotated[UploadFile, File(description="TED XML/eForms, OCDS JSON, CSV/JSON table, or a .tar.gz/.zip of them")]
 
 
-@router.get("", summary="Search tenders (any role)")
-def search(query: Annotated[TenderQuery, Query()], matcher: MatcherDep, _: PrincipalDep) -> Page[TenderPublic]:
-    open_at = matcher.settings.now() if query.open_only else None
-    flt = TenderFilter(query.country, query.code_prefix, query.notice_type, open_at, query.q, query.source)
-    total, items = matcher.search_tenders(flt, query.offset, query.limit)
-    page = [TenderPublic.model_validate(t.model_dump(), context=STORED) for t in items]
-    return Page[TenderPublic](items=page, total=total, offset=query.offset, limit=query.limit)
+@router.get(
+    "", summary="Search tenders (any role)",
+    description="Newest publication first. A notice published after now (the API's clock, `MATCHER_CLOCK` when "
+    "set) is left out, from the items and the total, unless an officer sends `include_unpublished=true`.",
+)
+def search(query: Annotated[TenderQuery, Query()], matcher: MatcherDep, principal: PrincipalDep) -> Page[TenderPublic]:
+    return actions.list_tenders(matcher, principal, query)
 
 
 @router.post(
@@ -46,7 +44,11 @@ def search(query: Annotated[TenderQuery, Query()], matcher: MatcherDep, _: Princ
     description="A new notice is stored as sent. A stored one changes the fields sent and keeps every field left "
     "out (a title sent alone changes the title; the description, codes, deadline and value its feed supplied "
     "stay); send a field as null (or an empty list) to clear it. A notice keeps its source: an item naming "
-    "another is a 409, and nothing of the batch is stored. Corrections from corrigenda still apply afterwards.",
+    "another is a 409, and nothing of the batch is stored. A `deadline`, `published` or `notice_type` sent is held "
+    "with the fields kept to the rule an item meets: an open call or prior information notice whose deadline falls "
+    "on a day before its publication date is a 422 naming the item and both dates, and nothing of the batch is "
+    "stored (a feed's notice published after its deadline keeps that pair while no update sends one of them). "
+    "Corrections from corrigenda still apply afterwards.",
 )
 def upsert(
     body: TenderBatch, matcher: MatcherDep, jobs: JobsDep, background: BackgroundTasks, _: OfficerDep
@@ -66,9 +68,13 @@ async def import_file(
     return await actions.import_tenders(matcher, jobs, background, file)
 
 
-@router.get("/{tender_id}", summary="One tender (any role)")
-def get(tender_id: TenderIdPath, matcher: MatcherDep, _: PrincipalDep) -> TenderPublic:
-    return TenderPublic.model_validate(matcher.get_tender(tender_id).model_dump(), context=STORED)
+@router.get(
+    "/{tender_id}", summary="One tender (any role)",
+    description="A firm's or partner's key gets a notice published after now (the API's clock, `MATCHER_CLOCK` "
+    "when set) as a 404, the same as for an id never stored; an officer's key reads any stored notice.",
+)
+def get(tender_id: TenderIdPath, matcher: MatcherDep, principal: PrincipalDep) -> TenderPublic:
+    return actions.read_tender(matcher, principal, tender_id)
 
 
 @router.delete("/{tender_id}", summary="Delete a tender (officers)")

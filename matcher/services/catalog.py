@@ -6,16 +6,17 @@ import itertools
 import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from matcher.errors import Conflict, NotFound, UnreadableFile
+from matcher.errors import Conflict, InvalidInput, NotFound, UnreadableFile
 from matcher.ingest.base import Rejected, collect, source_digest, table_format
 from matcher.ingest.detect import read_tenders, tender_format
 from matcher.ingest.firms import read_firms
 from matcher.ingest.tabular import read_tender_table
-from matcher.schema import STORED, FirmProfile, IngestReport, Tender
+from matcher.schema import DATE_PAIR_FIELDS, STORED, FirmProfile, IngestReport, Tender, closes_before_published
 from matcher.search.index_sync import SyncReport
 from matcher.services.engine import Engine
 from matcher.store import FirmRepository, TenderFilter, TenderRepository, firm_suggestions, versions
@@ -107,7 +108,9 @@ class Catalog:
         title-only stub and lost its description, codes, deadline and value; a feed's record is replaced whole
         by ``ingest_tenders``, never here. The merge starts from the source's record of a corrected notice, so its
         corrections hold after the update and still come off with their corrigendum. A notice keeps its source:
-        an item naming another is a Conflict, and nothing of the batch is stored."""
+        an item naming another is a Conflict; one whose date or notice type sent makes a call close before it is
+        published, with the fields stored, is an InvalidInput (``_check_typed_dates``); either way nothing of
+        the batch is stored."""
         with self.db.begin() as conn:
             stored = self.tenders.source_records(conn, [t.tender_id for t in items])
             merged = [_updated(stored.get(t.tender_id), t, position) for position, t in enumerate(items)]
@@ -132,9 +135,11 @@ class Catalog:
             return self.firms.upsert(conn, items)
 
     # ------------------------------------------------------------------ lookups
-    def get_tender(self, tender_id: str) -> Tender:
+    def get_tender(self, tender_id: str, published_by: datetime | None = None) -> Tender:
+        """The stored tender. With ``published_by`` (a firm's or partner's key reading at now), one published after
+        that moment's day is refused exactly as an id never stored: the answer does not tell that it exists."""
         with self.db.connect() as conn:
-            tender = self.tenders.get(conn, tender_id)
+            tender = self.tenders.get(conn, tender_id, published_by)
         if tender is None:
             raise NotFound(f"unknown tender {tender_id!r}")
         return tender
@@ -254,7 +259,24 @@ def _updated(stored: Tender | None, sent: Tender, position: int) -> Tender:
             f"{sent.source!r}: an update keeps a notice's source (delete the notice first to replace it)")
     data = {**stored.model_dump(), **sent.model_dump(include=sent.model_fields_set)}
     # Both parts passed the rules for what comes in; a stored one is not held to rules added since it was stored.
-    return Tender.model_validate(data, context=STORED)
+    merged = Tender.model_validate(data, context=STORED)
+    _check_typed_dates(merged, sent.model_fields_set, position)
+    return merged
+
+
+def _check_typed_dates(merged: Tender, sent: set[str], position: int) -> None:
+    """A date or notice type sent is typed input: the notice an update gives is held to the rule an item meets
+    (``closes_before_published``) with the stored fields it pairs with, which the item alone could not be. A
+    feed's pair that no update touches stays as published (AS_PUBLISHED). InvalidInput names both dates."""
+    typed = [name for name in DATE_PAIR_FIELDS if name in sent]
+    if not typed:
+        return
+    try:
+        closes_before_published(merged.notice_type, merged.published, merged.deadline)
+    except ValueError as exc:
+        kept = " and ".join(repr(name) for name in DATE_PAIR_FIELDS if name not in typed)
+        stored_part = f" with its stored {kept}" if kept else ""
+        raise InvalidInput(f"tender {merged.tender_id!r} (tenders.{position}){stored_part}: {exc}") from None
 
 
 def _collect(

@@ -78,8 +78,8 @@ tender_countries = Table(
 
 @dataclass(frozen=True)
 class TenderFilter:
-    """Filters for listing tenders. ``open_at`` keeps the notices open at that moment
-    (``matcher.normalize.openness``)."""
+    """Filters for listing tenders. ``open_at`` keeps the notices open at that moment, ``published_by`` those
+    published by that moment's day, open or not (``matcher.normalize.openness``, rules 2 and 1-4)."""
 
     country: str | None = None
     code_prefix: str | None = None
@@ -87,6 +87,12 @@ class TenderFilter:
     open_at: datetime | None = None
     text: str | None = None
     source: str | None = None
+    published_by: datetime | None = None
+
+
+def _published_by(day: date) -> ColumnElement[bool]:
+    """Published on or before ``day``, or undated (``OpenRule.visible``, rule 2 of the open rule)."""
+    return or_(tenders.c.published.is_(None), tenders.c.published <= day)
 
 
 def _row(tender: Tender, content_hash: str) -> dict[str, object]:
@@ -217,8 +223,12 @@ class TenderRepository:
             )
         return found
 
-    def get(self, conn: Connection, tender_id: str) -> Tender | None:
-        data = conn.execute(select(tenders.c.data).where(tenders.c.tender_id == tender_id)).scalar()
+    def get(self, conn: Connection, tender_id: str, published_by: datetime | None = None) -> Tender | None:
+        """The stored tender; with ``published_by``, None for one published after that moment's day too."""
+        query = select(tenders.c.data).where(tenders.c.tender_id == tender_id)
+        if published_by is not None:
+            query = query.where(_published_by(today(published_by)))
+        data = conn.execute(query).scalar()
         return Tender.from_stored(data) if data is not None else None
 
     def get_many(self, conn: Connection, ids: list[str]) -> dict[str, Tender]:
@@ -289,7 +299,7 @@ class TenderRepository:
         """Ids cancelled by a notice published by ``day``: named by id, or by an alias (an eForms change
         notice cancels the notice's '<uuid>-<version>', ``matcher.store.corrections``)."""
         links, aliases = cancellations.tender_cancellations, corrections.tender_aliases
-        public = or_(tenders.c.published.is_(None), tenders.c.published <= day)
+        public = _published_by(day)
         by_id = select(links.c.tender_id).join(tenders, tenders.c.tender_id == links.c.cancelled_by).where(public)
         by_alias = (
             select(aliases.c.tender_id)
@@ -310,7 +320,7 @@ class TenderRepository:
         ]
         return [
             tenders.c.notice_type.in_(sorted(OPPORTUNITY_TYPES)),
-            or_(tenders.c.published.is_(None), tenders.c.published <= day),
+            _published_by(day),
             or_(
                 tenders.c.deadline >= now,
                 and_(tenders.c.deadline.is_(None), or_(tenders.c.published.is_(None), *windows)),
@@ -355,6 +365,8 @@ class TenderRepository:
             conditions.append(tenders.c.source == flt.source)
         if flt.open_at is not None:
             conditions.extend(self._open_conditions(flt.open_at))
+        if flt.published_by is not None:
+            conditions.append(_published_by(today(flt.published_by)))
         if flt.text:
             words = [w for w in flt.text.lower().split() if w]
             title, buyer = func.lower(tenders.c.title), func.lower(tenders.c.buyer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 
 from tests.api.conftest import World
 
@@ -53,3 +54,20 @@ def test_503_before_an_index_exists(world: World) -> None:
     shutil.rmtree(world.matcher.settings.indexes_dir)
     response = world.client.get("/search/tenders", params={"q": WORDS}, headers=world.auth("partner"))
     assert response.status_code == 503 and response.json()["error"] == "index_not_ready"
+
+
+def test_a_notice_published_after_now_is_never_found(world: World) -> None:
+    """Two copies of the Czech notice's text stored by an officer, one published today and one tomorrow: the
+    index holds both, and a search (any role, open or not) finds today's only (README, "Open")."""
+    czech, now = world.matcher.get_tender(CZECH), world.matcher.settings.now()
+    copies = [{"tender_id": f"api:{name}", "source": "api", "title": czech.title, "description": czech.description,
+               "published": (now + timedelta(days=days)).date().isoformat()}
+              for name, days in (("today", 0), ("tomorrow", 1))]
+    assert world.client.post("/tenders", json={"tenders": copies}, headers=world.auth("officer")).status_code == 200
+    assert {"api:today", "api:tomorrow"} <= set(world.matcher.current_index().hashes)
+    for who in ("officer", "partner"):
+        for open_only in ("false", "true"):
+            response = world.client.get("/search/tenders", params={"q": WORDS, "k": 10, "open_only": open_only},
+                                        headers=world.auth(who))
+            found = [h["tender"]["tender_id"] for h in response.json()]
+            assert "api:today" in found and "api:tomorrow" not in found, (who, open_only)

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from matcher.schema import Tender
+import pytest
+
+from matcher.schema import AS_PUBLISHED, Tender
 from tests.api.conftest import World
 from tests.api.test_bad_input import snapshot
 
@@ -88,3 +90,59 @@ def test_a_corrected_notice_is_updated_from_its_source_record(world: World) -> N
     assert str(updated.deadline) == "2021-05-20 12:00:00+00:00"
     assert world.client.delete("/tenders/api:pumps-corr", headers=world.auth("officer")).status_code == 200
     assert str(world.matcher.get_tender("api:pumps").deadline) == "2021-05-10 12:00:00+00:00"
+
+
+# ----------------------------------------------------------------------------- a deadline before publication
+PUMPS = {"tender_id": "api:pumps", "source": "api", "title": "Pumps", "published": "2021-04-10",
+         "deadline": "2021-05-10T12:00:00Z"}
+#: An award may name a deadline before its publication (the call closed before the award was published).
+AWARD = {"tender_id": "api:award", "source": "api", "title": "Pumps awarded", "notice_type": "award",
+         "published": "2021-04-10", "deadline": "2021-04-01T12:00:00Z"}
+
+
+@pytest.mark.parametrize(("stored", "sent", "detail"), [
+    (PUMPS, {"deadline": "2021-04-01T12:00:00Z"},
+     "tender 'api:pumps' (tenders.1) with its stored 'notice_type' and 'published': deadline "
+     "2021-04-01T12:00:00+00:00 is before the publication date 2021-04-10 (a call cannot close before it is "
+     "published)"),
+    (PUMPS, {"published": "2021-06-01"},
+     "tender 'api:pumps' (tenders.1) with its stored 'notice_type' and 'deadline': deadline "
+     "2021-05-10T12:00:00+00:00 is before the publication date 2021-06-01 (a call cannot close before it is "
+     "published)"),
+    (AWARD, {"notice_type": "open_call"},
+     "tender 'api:award' (tenders.1) with its stored 'published' and 'deadline': deadline "
+     "2021-04-01T12:00:00+00:00 is before the publication date 2021-04-10 (a call cannot close before it is "
+     "published)"),
+], ids=["deadline-alone", "published-alone", "type-alone"])
+def test_an_update_is_held_to_the_deadline_rule_with_the_stored_fields(
+    world: World, stored: dict[str, Any], sent: dict[str, Any], detail: str
+) -> None:
+    """The rule a single item meets (a call's deadline not on a day before its publication) holds for the notice
+    an update gives, where one date is sent and the other stored; the batch is refused whole."""
+    assert upsert(world, stored).status_code == 200
+    before = snapshot(world)
+    response = upsert(world, {"tender_id": "api:fine", "source": "api", "title": "A new notice in the same batch"},
+                      {"tender_id": stored["tender_id"], "source": "api", "title": stored["title"], **sent})
+    assert response.status_code == 422, response.text
+    assert (response.json()["error"], response.json()["detail"]) == ("invalid_input", detail)
+    assert snapshot(world) == before
+
+
+def test_a_feed_notice_keeps_its_dates_as_published_until_one_is_typed(world: World) -> None:
+    """A TED notice published after its deadline is stored as published (AS_PUBLISHED): a title sent alone keeps
+    both dates; a date sent is typed, held to the rule with the other (refused while the pair stays inverted,
+    stored once it is not)."""
+    late = Tender.model_validate({**PUMPS, "tender_id": "ted:late", "source": "ted", "deadline":
+                                  "2021-04-01T12:00:00Z"}, context=AS_PUBLISHED)
+    world.matcher.upsert_tenders([late], sync=False)
+    assert upsert(world, {"tender_id": "ted:late", "source": "ted", "title": "Renamed"}).status_code == 200
+    kept = world.matcher.get_tender("ted:late")
+    assert (kept.title, kept.published, kept.deadline) == ("Renamed", late.published, late.deadline)
+    refused = upsert(world, {"tender_id": "ted:late", "source": "ted", "title": "Renamed", "published": "2021-04-05"})
+    assert refused.status_code == 422 and "deadline 2021-04-01T12:00:00+00:00 is before the publication date " \
+        "2021-04-05" in refused.json()["detail"]
+    assert world.matcher.get_tender("ted:late") == kept
+    fixed = upsert(world, {"tender_id": "ted:late", "source": "ted", "title": "Renamed",
+                           "deadline": "2021-04-20T12:00:00Z"})
+    assert fixed.status_code == 200, fixed.text
+    assert str(world.matcher.get_tender("ted:late").deadline) == "2021-04-20 12:00:00+00:00"

@@ -1,0 +1,78 @@
+"""Listing and reading notices (``GET /tenders``, ``GET /tenders/{id}``) at the API's clock: a notice published
+after now is hidden from firm and partner keys as if it were not stored (README, "Open"); a replay at a fixed
+clock (``MATCHER_CLOCK``) would otherwise show them notices from its future. Officers read any notice by id (they
+load, correct and delete them) and list the ones after now only when they ask (``include_unpublished``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import World
+
+DAYS = {"today": 0, "tomorrow": 1, "next-month": 30}  # publication days after the API's clock (2021-04-28)
+WORD = "zyzzyva"  # in these notices' titles only
+
+
+@pytest.fixture
+def dated(world: World) -> World:
+    """The demo with three notices of one word, published today, tomorrow and in a month (stored by an officer)."""
+    now = world.matcher.settings.now()
+    notices = [{"tender_id": f"api:{name}", "source": "api", "title": f"{WORD.title()} water meters ({name})",
+                "published": (now + timedelta(days=days)).date().isoformat()} for name, days in DAYS.items()]
+    assert world.client.post("/tenders", json={"tenders": notices}, headers=world.auth("officer")).status_code == 200
+    return world
+
+
+def listed(world: World, who: str, **params: Any) -> tuple[int, list[str]]:
+    response = world.client.get("/tenders", params=params, headers=world.auth(who))
+    assert response.status_code == 200, response.text
+    return response.json()["total"], [t["tender_id"] for t in response.json()["items"]]
+
+
+@pytest.mark.parametrize("who", ["firm", "partner", "officer"])
+def test_a_listing_leaves_out_the_notices_published_after_now(dated: World, who: str) -> None:
+    assert listed(dated, who, q=WORD) == (1, ["api:today"])
+    # Totals and pages count the same notices: the 125 demo notices (all published by 2021-04-28) and today's.
+    total, first = listed(dated, who, limit=100)
+    assert total == 126 and len(first) == 100
+    _, rest = listed(dated, who, offset=100, limit=100)
+    assert len(rest) == 26 and "api:tomorrow" not in first + rest and "api:next-month" not in first + rest
+
+
+def test_an_officer_lists_them_when_asking(dated: World) -> None:
+    # Newest publication first, the two after now included; open_only still keeps only what is open now.
+    assert listed(dated, "officer", q=WORD, include_unpublished="true") == (
+        3, ["api:next-month", "api:tomorrow", "api:today"])
+    assert listed(dated, "officer", include_unpublished="true", limit=1)[0] == 128
+    assert listed(dated, "officer", q=WORD, include_unpublished="true", open_only="true") == (1, ["api:today"])
+
+
+@pytest.mark.parametrize("who", ["firm", "partner"])
+def test_only_an_officer_may_ask_for_them(dated: World, who: str) -> None:
+    response = dated.client.get("/tenders", params={"q": WORD, "include_unpublished": "true"},
+                                headers=dated.auth(who))
+    assert response.status_code == 403, response.text
+    assert response.json()["detail"] == (
+        f"include_unpublished is for officers' keys (this key's role is {who!r}): the notices published after "
+        "now are hidden from it")
+
+
+@pytest.mark.parametrize("who", ["firm", "partner"])
+def test_reading_one_after_now_is_a_404_as_for_an_unknown_id(dated: World, who: str) -> None:
+    for name in ("tomorrow", "next-month"):
+        response = dated.client.get(f"/tenders/api:{name}", headers=dated.auth(who))
+        assert response.status_code == 404, response.text
+        unknown = dated.client.get(f"/tenders/api:{name}-x", headers=dated.auth(who)).json()
+        # The same answer as for an id never stored: nothing says the notice exists, nor when it is published.
+        assert response.json() == {**unknown, "detail": f"unknown tender 'api:{name}'"}
+    today = dated.client.get("/tenders/api:today", headers=dated.auth(who))
+    assert today.status_code == 200 and today.json()["published"] == "2021-04-28"
+
+
+def test_an_officer_reads_one_after_now(dated: World) -> None:
+    response = dated.client.get("/tenders/api:tomorrow", headers=dated.auth("officer"))
+    assert response.status_code == 200, response.text
+    assert response.json() == dated.matcher.get_tender("api:tomorrow").model_dump(mode="json")
