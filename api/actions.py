@@ -34,6 +34,7 @@ from api.schemas import (
     Rejection,
     ShortlistExportQuery,
     ShortlistFromRecommendations,
+    ShortlistItemIn,
     ShortlistItemOut,
     StoreHealth,
     TenderBatch,
@@ -46,7 +47,7 @@ from matcher.ingest.base import describe_validation_error, table_format
 from matcher.ingest.detect import tender_format
 from matcher.pipeline import Matcher
 from matcher.ranking.reasons import ReasonLanguage, summary_in
-from matcher.schema import STORED, FirmProfile, IngestReport, Match
+from matcher.schema import STORED, FirmProfile, IngestReport, Match, Tender
 from matcher.search.retrieve import MatchQuery
 from matcher.services import shortlist_export
 from matcher.services.access import AccessControl, Principal
@@ -107,12 +108,18 @@ def list_tenders(matcher: Matcher, principal: Principal, query: TenderQuery) -> 
     return Page[TenderPublic](items=page, total=total, offset=query.offset, limit=query.limit)
 
 
-def read_tender(matcher: Matcher, principal: Principal, tender_id: str) -> TenderPublic:
-    """One stored notice. An officer reads any (officers load, correct and delete notices, those a feed dated
-    after a replayed clock included); another key one published by now, a later one being unknown as an id
-    never stored."""
+def known_tender(matcher: Matcher, principal: Principal, tender_id: str) -> Tender:
+    """The stored notice as the caller may know of it, for every route that names one. An officer knows any
+    (officers load, correct and delete notices, those a feed dated after a replayed clock included); another key
+    one published by now, a later one being NotFound exactly as an id never stored, so that no answer (nor the
+    core's refusal naming its publication day, which officers get) tells that it exists."""
     published_by = None if principal.role == "officer" else matcher.settings.now()
-    return TenderPublic.model_validate(matcher.get_tender(tender_id, published_by).model_dump(), context=STORED)
+    return matcher.get_tender(tender_id, published_by)
+
+
+def read_tender(matcher: Matcher, principal: Principal, tender_id: str) -> TenderPublic:
+    """One stored notice, as the caller may know of it (``known_tender``)."""
+    return TenderPublic.model_validate(known_tender(matcher, principal, tender_id).model_dump(), context=STORED)
 
 
 def upsert_tenders(
@@ -252,10 +259,12 @@ def firms_for(
     matcher: Matcher, access: AccessControl, principal: Principal, tender_id: str, k: int,
     language: ReasonLanguage = "en",
 ) -> list[FirmMatchPublic]:
-    """Ranked firms for a tender, only among the firms the caller may see, each saying whether the notice is
-    open now and why not (``Matcher.notice_status``, as ``matcher firms-for`` reads it)."""
+    """Ranked firms for a tender the caller may know of (``known_tender``), only among the firms the caller may
+    see, each saying whether the notice is open now and why not (``Matcher.notice_status``, as ``matcher
+    firms-for`` reads it)."""
+    tender = known_tender(matcher, principal, tender_id)
     matches = public(matcher.firms_for(tender_id, k=k, firm_ids=access.visible_firm_ids(principal)), language)
-    status = matcher.notice_status(matcher.get_tender(tender_id), language).model_dump()
+    status = matcher.notice_status(tender, language).model_dump()
     return [FirmMatchPublic.model_validate({**m.model_dump(), "notice_status": status}) for m in matches]
 
 
@@ -317,6 +326,13 @@ def _filename_part(text: str) -> str:
     """An id as a safe ASCII file name part: ids may hold quotes, ';' or non-ASCII, which would break the
     Content-Disposition header or the user's file system."""
     return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in text)
+
+
+def propose(matcher: Matcher, principal: Principal, firm_id: str, body: ShortlistItemIn) -> ShortlistItemOut:
+    """Put a notice the caller may know of (``known_tender``) on the firm's shortlist, if it is open now
+    (``Shortlists.propose``)."""
+    known_tender(matcher, principal, body.tender_id)
+    return item_out(matcher.propose(firm_id, body.tender_id, principal.name, body.note, at=matcher.open_at()))
 
 
 def propose_top(

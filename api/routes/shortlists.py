@@ -77,11 +77,12 @@ def export_ics(
     "/shortlist", summary="Propose a tender for the firm (partners, officers)",
     status_code=status.HTTP_201_CREATED, responses=BODY_ERRORS,
     description="The tender must be open now, as the workspace requires: an award notice, a closed call (its "
-    "deadline or window passed) or a cancelled one is a 422 naming why, and one published after now a 404. A "
-    "tender already on the shortlist (listed before it closed) takes a new note.",
+    "deadline or window passed) or a cancelled one is a 422 naming why. One published after now (the API's clock, "
+    "`MATCHER_CLOCK` when set) is a 404: for a partner's key the same as for an id never stored, for an officer's "
+    "naming its publication day. A tender already on the shortlist (listed before it closed) takes a new note.",
 )
 def propose(firm_id: FirmAccess, body: ShortlistItemIn, matcher: MatcherDep, principal: CuratorDep) -> ShortlistItemOut:
-    return actions.item_out(matcher.propose(firm_id, body.tender_id, principal.name, body.note, at=matcher.open_at()))
+    return actions.propose(matcher, principal, firm_id, body)
 
 
 @router.post(

@@ -92,7 +92,9 @@ def delete(
     description="A list of matches, best fit first. Each carries `notice_status`, the same on every match: "
     "whether the notice is open at the API's clock (`open`, `as_of`), why not as a code (`closure`: cancelled, "
     "award, other, deadline, window) and in the reader's language (`detail`, the line `matcher firms-for` "
-    "prints first). An empty list says nothing of the notice. A notice published after now is a 404.",
+    "prints first). An empty list says nothing of the notice. A notice published after now (the API's clock, "
+    "`MATCHER_CLOCK` when set) is a 404: for a partner's key the same as for an id never stored, for an officer's "
+    "naming its publication day.",
 )
 def firms_for(
     tender_id: TenderIdPath, query: Annotated[FirmsForQuery, Query()], matcher: MatcherDep, access: AccessDep,

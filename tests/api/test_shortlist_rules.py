@@ -1,7 +1,7 @@
 """What a shortlist answers and refuses, found by an outside trial: every role's ``?status=`` filters its
 list, an unknown status is a 422 naming the value, a notice published after "now" is refused as firms-for
-refuses it (404), and one no firm can bid on now (an award, a closed or cancelled call) as the workspace
-refuses it (422, naming why)."""
+refuses it (404; to a partner as an unknown id), and one no firm can bid on now (an award, a closed or
+cancelled call) as the workspace refuses it (422, naming why)."""
 
 from __future__ import annotations
 
@@ -70,22 +70,24 @@ DAYS = {"today": 0, "tomorrow": 1}  # publication days after the API's clock
 
 def test_a_notice_published_after_now_cannot_be_shortlisted(world: World) -> None:
     """Every "now" hides the notices published after it (README, "Open"): the API's clock is the demo's day
-    (2021-04-28 12:00 UTC), so a notice of 2021-04-29 is refused as firms-for refuses it, naming its day and
-    now, and nothing is stored; one of now's own day is shortlisted."""
+    (2021-04-28 12:00 UTC), so a notice of 2021-04-29 is refused as firms-for refuses it, to an officer naming
+    its day and now, to a partner as an unknown id (tests/api/test_tender_reads.py), and nothing is stored; one
+    of now's own day is shortlisted."""
     officer = world.auth("officer")
     now = world.matcher.settings.now()
     notices = [{"tender_id": f"api:{name}", "source": "api", "title": f"Water meters ({name})",
                 "published": (now + timedelta(days=days)).date().isoformat()} for name, days in DAYS.items()]
     assert world.client.post("/tenders", json={"tenders": notices}, headers=officer).status_code == 200
     items, events = world.matcher.shortlist(OWN), world.matcher.feedback_events(OWN)
-    for who in ("officer", "partner"):
+    says = {"officer": "tender 'api:tomorrow' is published on 2021-04-29, after now (2021-04-28 12:00 UTC)",
+            "partner": "unknown tender 'api:tomorrow'"}
+    for who, detail in says.items():
         response = world.client.post(f"/firms/{OWN}/shortlist", json={"tender_id": "api:tomorrow"},
                                      headers=world.auth(who))
         assert response.status_code == 404, response.text
-        assert response.json()["detail"] == (
-            "tender 'api:tomorrow' is published on 2021-04-29, after now (2021-04-28 12:00 UTC)")
-        assert response.json()["detail"] == world.client.get("/tenders/api:tomorrow/firms", headers=officer).json()[
-            "detail"]
+        assert response.json()["detail"] == detail
+        firms_for = world.client.get("/tenders/api:tomorrow/firms", headers=world.auth(who))
+        assert (firms_for.status_code, firms_for.json()["detail"]) == (404, detail)
     assert world.matcher.shortlist(OWN) == items and world.matcher.feedback_events(OWN) == events
     today = world.client.post(f"/firms/{OWN}/shortlist", json={"tender_id": "api:today"}, headers=officer)
     assert today.status_code == 201 and today.json()["status"] == "proposed"

@@ -1,16 +1,20 @@
 """Listing and reading notices (``GET /tenders``, ``GET /tenders/{id}``) at the API's clock: a notice published
 after now is hidden from firm and partner keys as if it were not stored (README, "Open"); a replay at a fixed
 clock (``MATCHER_CLOCK``) would otherwise show them notices from its future. Officers read any notice by id (they
-load, correct and delete them) and list the ones after now only when they ask (``include_unpublished``)."""
+load, correct and delete them) and list the ones after now only when they ask (``include_unpublished``).
+Every other route such a key names a notice in (firms-for, shortlisting, deciding) answers the same way."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from httpx2 import Response  # what starlette's TestClient answers with
 
-from tests.api.conftest import World
+from tests.api.conftest import OWN, World
+from tests.api.test_bad_input import snapshot
 
 DAYS = {"today": 0, "tomorrow": 1, "next-month": 30}  # publication days after the API's clock (2021-04-28)
 WORD = "zyzzyva"  # in these notices' titles only
@@ -76,3 +80,55 @@ def test_an_officer_reads_one_after_now(dated: World) -> None:
     response = dated.client.get("/tenders/api:tomorrow", headers=dated.auth("officer"))
     assert response.status_code == 200, response.text
     assert response.json() == dated.matcher.get_tender("api:tomorrow").model_dump(mode="json")
+
+
+# ----------------------------------------------------------------------------- every route that names a notice
+def _firms_for(world: World, tender_id: str, who: str) -> Response:
+    return world.client.get(f"/tenders/{tender_id}/firms", params={"k": 3}, headers=world.auth(who))
+
+
+def _propose(world: World, tender_id: str, who: str) -> Response:
+    return world.client.post(f"/firms/{OWN}/shortlist", json={"tender_id": tender_id}, headers=world.auth(who))
+
+
+def _decide(world: World, tender_id: str, who: str) -> Response:
+    return world.client.patch(f"/firms/{OWN}/shortlist/{tender_id}", json={"status": "approved"},
+                              headers=world.auth(who))
+
+
+def _read(world: World, tender_id: str, who: str) -> Response:
+    return world.client.get(f"/tenders/{tender_id}", headers=world.auth(who))
+
+
+#: The routes a firm's or partner's key may send a tender id to (in the path or the body); the firm key's own
+#: firm (OWN) is the partner's too. A firm key is refused firms-for and the shortlist's changes by its role.
+NAMING_A_NOTICE: dict[str, Callable[[World, str, str], Response]] = {
+    "GET /tenders/{id}/firms": _firms_for, "POST /firms/{id}/shortlist": _propose,
+    "PATCH /firms/{id}/shortlist/{tender_id}": _decide, "GET /tenders/{id}": _read,
+}
+
+
+@pytest.mark.parametrize("route", NAMING_A_NOTICE)
+@pytest.mark.parametrize("who", ["firm", "partner"])
+def test_every_route_answers_for_one_after_now_as_for_an_unknown_id(dated: World, who: str, route: str) -> None:
+    call = NAMING_A_NOTICE[route]
+    before = snapshot(dated)
+    for name in ("tomorrow", "next-month"):
+        hidden, unknown = call(dated, f"api:{name}", who), call(dated, f"api:{name}-x", who)
+        assert hidden.status_code == unknown.status_code and hidden.status_code in (403, 404), hidden.text
+        # Byte for byte, but for the id each echoes: nothing says the notice exists, nor when it is published.
+        assert hidden.text == unknown.text.replace(f"api:{name}-x", f"api:{name}")
+        assert "2021-04-29" not in hidden.text and "2021-05-28" not in hidden.text and "after now" not in hidden.text
+    assert snapshot(dated) == before
+
+
+def test_an_officer_is_told_when_it_is_published(dated: World) -> None:
+    """Officers load and correct notices: firms-for and shortlisting name the publication day and now (404)."""
+    before = snapshot(dated)
+    for call in (_firms_for, _propose):
+        response = call(dated, "api:next-month", "officer")
+        assert response.status_code == 404, response.text
+        # 2021-04-28 + 30 days = 2021-05-28
+        assert response.json()["detail"] == (
+            "tender 'api:next-month' is published on 2021-05-28, after now (2021-04-28 12:00 UTC)")
+    assert snapshot(dated) == before
