@@ -28,6 +28,7 @@ from matcher.services.catalog import Catalog, IngestResult
 from matcher.services.code_suggestions import CodeSuggestion, CodeSuggestions, KeptRefresh
 from matcher.services.engine import Engine
 from matcher.services.feeds import Feeds
+from matcher.services.keyword_suggestions import KeywordSuggestions
 from matcher.services.notice_search import NoticeHit, NoticeSearch
 from matcher.services.notice_status import NoticeStatus, notice_status
 from matcher.services.recommender import Recommender
@@ -53,6 +54,7 @@ class Matcher:
         self.catalog = Catalog(self.engine)
         self.shortlists = Shortlists(self.catalog)
         self.suggestions = CodeSuggestions(self.catalog, self.shortlists)
+        self.keyword_suggestions = KeywordSuggestions(self.catalog)  # a Korean description's product phrases
         self.awards = AwardHistory(self.engine.db)  # award history; firms linked to suppliers rank with it
         self.recommender = Recommender(self.catalog, self.shortlists, self.suggestions, self.awards)
         self.notices = NoticeSearch(self.catalog, self.recommender.open_now)  # search by meaning, any language
@@ -158,6 +160,13 @@ class Matcher:
 
     def refresh_kept_suggestions(self) -> KeptRefresh:
         return self.suggestions.refresh_kept()
+
+    # ------------------------------------------------------------------ suggested keywords
+    def suggest_keywords(self, firm: str | FirmProfile) -> list[str]:
+        return self.keyword_suggestions.suggest(firm)
+
+    def accept_keywords(self, firm_id: str, keywords: list[str], actor: str) -> FirmProfile:
+        return self.keyword_suggestions.accept(firm_id, keywords, actor)
 
     # ------------------------------------------------------------------ recommendations
     def recommend(self, firm: str | FirmProfile, query: MatchQuery | None = None) -> list[Match]:

@@ -1,5 +1,5 @@
 """``matcher firms suggest-codes``, ``accept-codes`` and ``decline-codes``: inferred codes, and accepting or
-declining them."""
+declining them; ``suggest-keywords`` and ``accept-keywords``: a Korean description's product phrases."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import typer
 from matcher.cli.common import HomeOption, echo_json, open_matcher
 from matcher.search.code_inference import MAX_SUGGESTIONS
 
-app = typer.Typer(help="Firm profiles: suggested classification codes.", no_args_is_help=True)
+app = typer.Typer(help="Firm profiles: suggested classification codes and keywords.", no_args_is_help=True)
 
 
 @app.command("suggest-codes")
@@ -71,6 +71,40 @@ def decline_codes(
     matcher = open_matcher(home)
     before = matcher.get_firm(firm_id).declined_codes
     _report(firm_id, before, matcher.decline_codes(firm_id, codes, actor).declined_codes, "declined", "declined now")
+
+
+@app.command("suggest-keywords")
+def suggest_keywords(
+    firm_id: Annotated[str, typer.Argument(help="the firm whose description the keywords are read from")],
+    json_output: Annotated[bool, typer.Option("--json", help="print one JSON array")] = False,
+    home: HomeOption = None,
+) -> None:
+    """Keywords read from a Korean description: the phrases that name what the firm sells, in the text's order,
+    those already among its keywords left out. A Korean firm is found mostly through its keywords; accept the
+    right ones (``accept-keywords``), since they are not ranked on until then."""
+    matcher = open_matcher(home)
+    keywords = matcher.suggest_keywords(firm_id)
+    if json_output:
+        echo_json(keywords)
+        return
+    typer.echo("\n".join(keywords) if keywords else "no suggestions")
+
+
+@app.command("accept-keywords")
+def accept_keywords(
+    firm_id: Annotated[str, typer.Argument(help="the firm to add the keywords to")],
+    keywords: Annotated[list[str], typer.Argument(help="keywords to add (quote a phrase: \"평판 검출기\")")],
+    actor: Annotated[str, typer.Option("--actor", help="who accepts them (logged)")] = "cli",
+    home: HomeOption = None,
+) -> None:
+    """Add keywords (suggested or not) to the firm's keywords; one it has already (spaces and case ignored) is
+    not added twice."""
+    matcher = open_matcher(home)
+    before = matcher.get_firm(firm_id).keywords
+    after = matcher.accept_keywords(firm_id, keywords, actor).keywords
+    added = after[len(before):]
+    typer.echo(f"firm {firm_id}: {len(added)} keyword(s) added" + (f" ({', '.join(added)})" if added else "")
+               + f"; keywords now: {', '.join(after)}")
 
 
 def _report(firm_id: str, before: list[str], after: list[str], verb: str, now: str) -> None:

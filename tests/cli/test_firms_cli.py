@@ -137,3 +137,59 @@ def test_bad_input_is_one_line_and_exit_2(home: Path, args: tuple[str, ...], mes
 def test_k_out_of_range_exits_2(home: Path) -> None:
     code, _, _ = run("firms", "suggest-codes", "kr-cryo-01", "--k", "0")
     assert code == 2
+
+
+# ---------------------------------------------------------------------------------- suggested keywords
+WATER = {"firm_id": "kr-water-03", "name": "청수환경",
+         "description": "상하수도 정수 설비와 오염 방지 시설을 시공합니다."}
+
+
+@pytest.fixture
+def water(home: Path, tmp_path: Path) -> Path:
+    """A firm that wrote one Korean sentence and no keyword."""
+    path = tmp_path / "water.json"
+    path.write_text(json.dumps([WATER], ensure_ascii=False), encoding="utf-8")
+    assert runner.invoke(app, ["ingest", "firms", str(path)]).exit_code == 0
+    return home
+def test_suggest_keywords_reads_a_korean_description(water: Path) -> None:
+    """Its product phrases are suggested, as written."""
+    code, out, _ = run("firms", "suggest-keywords", "kr-water-03", "--json")
+    assert code == 0 and json.loads(out) == ["상하수도 정수 설비", "오염 방지"]
+    code, out, _ = run("firms", "suggest-keywords", "kr-water-03")
+    assert code == 0 and out.splitlines() == ["상하수도 정수 설비", "오염 방지"]
+
+
+def test_suggest_keywords_leaves_out_the_firms_own(water: Path) -> None:
+    """A phrase equal to one of the firm's keywords, spaces ignored, is not suggested again."""
+    assert run("firms", "accept-keywords", "kr-water-03", "상하수도정수 설비")[0] == 0
+    assert json.loads(run("firms", "suggest-keywords", "kr-water-03", "--json")[1]) == ["오염 방지"]
+
+
+def test_accept_keywords_adds_them_after_the_firms_own_once(water: Path) -> None:
+    code, out, _ = run("firms", "accept-keywords", "kr-water-03", "오염 방지", "  상하수도  정수 설비 ", "오염방지")
+    assert code == 0
+    assert out.strip() == ("firm kr-water-03: 2 keyword(s) added (오염 방지, 상하수도 정수 설비); "
+                           "keywords now: 오염 방지, 상하수도 정수 설비")
+    assert run("firms", "suggest-keywords", "kr-water-03")[1].strip() == "no suggestions"
+    code, out, _ = run("firms", "accept-keywords", "kr-water-03", "오염 방지")
+    assert code == 0 and out.startswith("firm kr-water-03: 0 keyword(s) added;")
+    assert Matcher(Settings(home=water, encoder="fake")).get_firm("kr-water-03").keywords == ["오염 방지",
+                                                                                             "상하수도 정수 설비"]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("accept-keywords", "kr-water-03", " "), "keyword 1 of 1 is blank"),
+    (("accept-keywords", "kr-water-03", "오염 방지", ""), "keyword 2 of 2 is blank"),
+    (("accept-keywords", "no-such-firm", "오염 방지"), "no-such-firm"),
+    (("suggest-keywords", "no-such-firm"), "no-such-firm"),
+])
+def test_keyword_commands_refuse_bad_input_in_one_line(water: Path, args: tuple[str, ...], message: str) -> None:
+    code, _, err = run("firms", *args)
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert Matcher(Settings(home=water, encoder="fake")).get_firm("kr-water-03").keywords == []
+
+
+def test_accept_keywords_past_the_profiles_limit_stores_nothing(water: Path) -> None:
+    code, _, err = run("firms", "accept-keywords", "kr-water-03", *(f"키워드{i}" for i in range(101)))
+    assert code == 2 and "keywords" in err and len(err.strip().splitlines()) == 1
+    assert Matcher(Settings(home=water, encoder="fake")).get_firm("kr-water-03").keywords == []
