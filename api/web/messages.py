@@ -191,6 +191,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "not_biddable_award": (
             "An award notice reports a result: there is nothing to bid on, so it cannot be added to a shortlist."),
         "not_biddable_closed": "This notice is closed to bids, so it cannot be added to a shortlist.",
+        "not_biddable_unpublished": (
+            "This notice is published after today: until its publication day no firm is ranked for it, and it "
+            "cannot be added to a shortlist."),
         "not_biddable_cancelled": (
             "A later notice ended this procedure without an award, so it cannot be added to a shortlist."),
         "not_biddable_other": (
@@ -658,6 +661,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "tender_on_shortlist": "관심 목록: {status}",
         "not_biddable_award": "낙찰 공고는 결과를 알리는 공고로 입찰할 수 없으므로 관심 목록에 추가할 수 없습니다.",
         "not_biddable_closed": "입찰이 마감된 공고이므로 관심 목록에 추가할 수 없습니다.",
+        "not_biddable_unpublished": (
+            "오늘 이후에 게시되는 공고입니다. 게시일 전까지는 맞는 회사 순위가 없고 관심 목록에 추가할 수 없습니다."),
         "not_biddable_cancelled": "이후 공고로 낙찰 없이 절차가 종료되었으므로 관심 목록에 추가할 수 없습니다.",
         "not_biddable_other": "입찰 공고가 아니므로 (취소되었을 수 있음) 관심 목록에 추가할 수 없습니다.",
         "search_title": "공고 검색",

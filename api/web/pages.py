@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from api import actions
 from api.schemas import ID_PATTERN
 from api.web import views
 from api.web.messages import translate
@@ -29,6 +30,7 @@ from matcher.errors import IndexNotReady, NotFound, PermissionDenied
 from matcher.pipeline import Matcher
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import FirmProfile
+from matcher.services.access import Principal
 from matcher.store.shortlists import ShortlistItem, Status
 
 router = APIRouter(prefix="/web", include_in_schema=False)
@@ -111,8 +113,8 @@ async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
     if action not in ACTIONS or not _ID.fullmatch(tender_id) or len(note) > views.NOTE_MAX:
         raise PageRefused(422, "invalid_title", "invalid_form")
     try:
-        item, title = await run_in_threadpool(record, matcher, firm_id, tender_id, action, note, viewer.principal.name)
-    except NotFound:
+        item, title = await run_in_threadpool(record, matcher, viewer.principal, firm_id, tender_id, action, note)
+    except NotFound:  # not stored, or published after now (for a partner: ``actions.known_tender``)
         raise PageRefused(404, "not_found_title", "decision_gone") from None
     filters = views.parse_filters(request.query_params)
     if request.headers.get("HX-Request") != "true":  # back to the item decided (a browser without scripts)
@@ -127,13 +129,15 @@ async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
 
 
 def record(
-    matcher: Matcher, firm_id: str, tender_id: str, action: str, note: str, actor: str
+    matcher: Matcher, principal: Principal, firm_id: str, tender_id: str, action: str, note: str
 ) -> tuple[ShortlistItem, str]:
     """The API's calls: a note is a proposal (``POST .../shortlist``: new item, or the note of an existing
     one); approve and reject are decisions (``PATCH .../shortlist/{tender}``), on a tender first proposed
     when it is not on the shortlist yet, unless no firm can bid on it (``views.bid_refusal``: 422). With the
-    tender's title, which the answer shows."""
-    tender = matcher.get_tender(tender_id)  # NotFound for a tender that is not stored
+    tender's title, which the answer shows. NotFound for a tender not stored, and for a partner one published
+    after now (``actions.known_tender``: the same answer)."""
+    tender = actions.known_tender(matcher, principal, tender_id)
+    actor = principal.name
     if tender_id not in matcher.decisions([firm_id]).get(firm_id, {}):
         refusal = views.bid_refusal(matcher, tender)
         if refusal is not None:

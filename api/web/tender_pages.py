@@ -5,7 +5,8 @@ Which firms are ranked is the API's rule for ``/tenders/{id}/firms``: ``AccessCo
 and adding is ``Matcher.propose``, the call behind the API's ``POST /firms/{id}/shortlist``, so the item
 lands in the same shortlist and feedback log; only partners and officers add, with the session's CSRF token.
 Each firm's shortlist state is read as the API shows it (``actions.visible_shortlist``: a firm key sees only
-approved items). A notice published after the matcher's clock is not found, as in ``firms_for``.
+approved items). A notice published after the matcher's clock is not found for a firm or a partner, as in the
+API (``actions.known_tender``); an officer reads it, and no firm is ranked for it (``firms_for`` refuses it).
 """
 
 from __future__ import annotations
@@ -123,17 +124,23 @@ def _not_found() -> PageRefused:
 
 @router.get("/tenders/{tender_id}", response_class=HTMLResponse)
 async def tender_page(tender_id: str, request: Request, viewer: ViewerDep) -> Response:
+    """The notice, as the API's ``GET /tenders/{id}`` reads it for the viewer (``actions.known_tender``): one
+    published after now is the 404 of an id never stored for a firm or a partner; an officer reads it, told why
+    no firm is ranked for it yet (firms-for ranks no notice of the clock's future)."""
     matcher = core(request)
     if not _ID.fullmatch(tender_id):
         raise _not_found()
     try:
-        tender = await run_in_threadpool(matcher.get_tender, tender_id)
-        fits = await _ranked_fits(request, viewer.principal, tender_id, viewer.language)
-    except NotFound:  # not stored, or published after the clock
+        tender = await run_in_threadpool(actions.known_tender, matcher, viewer.principal, tender_id)
+        at = await run_in_threadpool(matcher.open_at)
+        published = at.visible(tender)
+        fits = await _ranked_fits(request, viewer.principal, tender_id, viewer.language) if published else []
+    except NotFound:  # not stored (or deleted meanwhile), or published after now for this viewer
         raise _not_found() from None
     return render(
         request, "tender.html", viewer.language, viewer, tender=tender, notice=notice_of(tender), fits=fits,
-        add_path=f"{tender_url(tender_id)}/shortlist", not_biddable=bid_refusal(matcher, tender),
+        add_path=f"{tender_url(tender_id)}/shortlist", not_biddable=bid_refusal(matcher, tender, at),
+        published=published,
     )
 
 
@@ -141,7 +148,8 @@ async def tender_page(tender_id: str, request: Request, viewer: ViewerDep) -> Re
 async def add_to_shortlist(tender_id: str, request: Request, viewer: ChangeDep) -> Response:
     """Propose the tender for one firm (partners and officers, for a firm they may see), then back to the
     tender page. A tender already on that shortlist keeps its status and note; one no firm can bid on (an
-    award notice, a closed one: ``bid_refusal``) is refused with the reason (422)."""
+    award notice, a closed one, for an officer one published after now: ``bid_refusal``) is refused with the
+    reason (422); for a partner one published after now is the 404 of an id never stored."""
     matcher = core(request)
     firm_id = str((await request.form()).get("firm_id") or "")
     visible_firm(matcher, viewer, firm_id)  # 403 for a firm this session may not see (or a malformed id)
@@ -150,7 +158,7 @@ async def add_to_shortlist(tender_id: str, request: Request, viewer: ChangeDep) 
     if not _ID.fullmatch(tender_id):
         raise _not_found()
     try:
-        tender = await run_in_threadpool(matcher.get_tender, tender_id)
+        tender = await run_in_threadpool(actions.known_tender, matcher, viewer.principal, tender_id)
         refusal = bid_refusal(matcher, tender)
         if refusal is not None:
             raise PageRefused(422, "invalid_title", refusal)

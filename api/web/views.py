@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from api.web.i18n import calendar_days
 from matcher.normalize.currencies import to_eur
+from matcher.normalize.openness import OpenAt
 from matcher.pipeline import Matcher
 from matcher.ranking.reasons import explanation_lines
 from matcher.reference.countries import ISO_COUNTRIES
@@ -134,14 +135,16 @@ def _days(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and 0 <= int(text) <= MAX_CLOSING_DAYS else None
 
 
-def bid_refusal(matcher: Matcher, tender: Tender) -> str | None:
+def bid_refusal(matcher: Matcher, tender: Tender, at: OpenAt | None = None) -> str | None:
     """Why no firm can bid on the notice now (a message key), or None while it is open: the product's one rule
-    (``OpenAt.closure``, with the notices the store knows to be cancelled), as the API's shortlists read it. A
-    notice that fails it is never put on a shortlist; one listed before it closed stays decidable."""
-    closure = matcher.open_at().closure(tender)
+    (``OpenAt.closure``, with the notices the store knows to be cancelled; ``at``, else the rule at the clock),
+    as the API's shortlists read it. A notice that fails it is never put on a shortlist; one listed before it
+    closed stays decidable. Only an officer is told of a notice published after now (``actions.known_tender``
+    hides it from others)."""
+    closure = (at or matcher.open_at()).closure(tender)
     if closure is None:
         return None
-    return f"not_biddable_{closure if closure in ('cancelled', 'award', 'other') else 'closed'}"
+    return f"not_biddable_{closure if closure in ('cancelled', 'award', 'other', 'unpublished') else 'closed'}"
 
 
 @dataclass(frozen=True)
