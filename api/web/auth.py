@@ -24,10 +24,10 @@ from api.web.session import (
     core,
     ended_reason,
     new_sign_in_token,
-    safe_next,
     set_session_cookie,
     set_sign_in_cookie,
     tokens_match,
+    way_back,
 )
 from matcher.services.access import AuthenticationError
 
@@ -53,14 +53,14 @@ async def sign_in_form(request: Request) -> Response:
     try:
         core(request).web_session(request.cookies.get(SESSION_COOKIE))
     except AuthenticationError:
-        return _sign_in_page(request, safe_next(request.query_params.get("next")))
-    return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+        return _sign_in_page(request, way_back(request, request.query_params.get("next")))
+    return RedirectResponse(way_back(request, request.query_params.get("next")), status_code=303)
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
 async def sign_in(request: Request) -> Response:
     form = await request.form()
-    next_path = safe_next(str(form.get("next") or ""))
+    next_path = way_back(request, str(form.get("next") or ""))
     if not tokens_match(form.get(CSRF_FIELD), request.cookies.get(SIGN_IN_COOKIE) or ""):
         raise PageRefused(403, "forbidden_title", "form_expired")
     key = form.get("key")

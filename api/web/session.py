@@ -3,8 +3,9 @@
 - ``ViewerDep``    the signed-in person (``Matcher.web_session`` over the ``tm_session`` cookie); a request
                    without a live session is sent to the sign-in page (``SignInRequired``), which says why
                    (the session ended; a form sent then was not saved) and comes back to the page after:
-                   the address asked for, or for a form the page it was on (its Referer, when that is a
-                   workspace page of this site: ``safe_next``).
+                   the address asked for, or for a form or an htmx request the page it was sent from (htmx's
+                   ``HX-Current-URL``, else the Referer, when that is a workspace page of this site:
+                   ``safe_next``), never an address that takes only a POST (``way_back``).
 - ``ChangeDep``    the same, for a request that changes something: it must also carry the session's CSRF
                    token (the form field ``csrf_token`` or the ``X-CSRF-Token`` header), else 403.
 - ``PageRefused``  a refusal rendered as a page (403, 404, 503) that shows nothing but the reason.
@@ -23,6 +24,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, Request, Response
+from starlette.routing import Match
 
 from api.web.i18n import page_language
 from api.web.messages import Language
@@ -113,17 +115,51 @@ def sign_in_location(next_path: str, ended: SessionEnded | None = None) -> str:
     return f"{SIGN_IN_PATH}?{urlencode(params, safe='/')}"
 
 
-def form_page(request: Request) -> str:
-    """The page a form was sent from: its Referer's path and query when it names this site (host and port),
-    else home; ``safe_next`` then keeps it only if it is a workspace page."""
-    referer = request.headers.get("referer") or ""
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _site_page(request: Request, url: str | None) -> str | None:
+    """The path and query of ``url`` when it names a workspace page of this site (host and port; ``safe_next``
+    keeps it), else None."""
     try:
-        parts = urlsplit(referer)
+        parts = urlsplit(url or "")
     except ValueError:
-        return HOME_PATH
+        return None
     if parts.scheme not in ("http", "https") or parts.netloc != request.url.netloc:
-        return HOME_PATH
-    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return path if safe_next(path) == path else None
+
+
+def form_page(request: Request) -> str:
+    """The page a request was sent from: for htmx the address in the tab (``HX-Current-URL``: a poll's or a
+    decision's own address is a fragment's), else, or when that is no workspace page of this site, its Referer;
+    home when neither is."""
+    sent = [request.headers.get("HX-Current-URL")] if is_htmx(request) else []
+    return next((page for url in (*sent, request.headers.get("referer")) if (page := _site_page(request, url))),
+                HOME_PATH)
+
+
+def _answers_get(request: Request, path: str) -> bool:
+    scope = {"type": "http", "path": path, "root_path": "", "method": "GET"}
+    return any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes)
+
+
+def way_back(request: Request, value: str | None) -> str:
+    """Where signing in returns to: ``safe_next``, then, when this app answers no GET there, the nearest address
+    above it that it does, without the query. A form's target is shown with the form's answer (the add-feed form
+    again with its problems at ``/web/officer/feeds``, a reset to confirm), so a Referer can name it; a GET there
+    is a 405 page, and the page holding the form (``/web/officer``) is the one to come back to."""
+    path = safe_next(value)
+    address = path.partition("?")[0]
+    if _answers_get(request, address):
+        return path
+    while len(address) > len(HOME_PATH):
+        address = address.rsplit("/", 1)[0]
+        if _answers_get(request, address):
+            return address
+    return HOME_PATH
 
 
 async def current_viewer(request: Request) -> Viewer:
@@ -131,12 +167,14 @@ async def current_viewer(request: Request) -> Viewer:
     try:
         session = core(request).web_session(request.cookies.get(SESSION_COOKIE))
     except AuthenticationError:
-        # Back to the page after signing in; a form's target is no page to come back to, so the page it was on.
+        # Back to the page after signing in; a form's target or an htmx fragment is no page to come back to, so
+        # the page it was sent from.
         if request.method != "GET":
-            raise SignInRequired(form_page(request), "unsaved") from None
+            raise SignInRequired(way_back(request, form_page(request)), "unsaved") from None
         query = f"?{request.url.query}" if request.url.query else ""
         ended: SessionEnded | None = "expired" if request.cookies.get(SESSION_COOKIE) else None
-        raise SignInRequired(request.url.path + query, ended) from None
+        asked = form_page(request) if is_htmx(request) else request.url.path + query
+        raise SignInRequired(way_back(request, asked), ended) from None
     return Viewer(session, page_language(request))
 
 

@@ -132,3 +132,66 @@ def test_next_is_only_ever_a_local_workspace_path(world: World, hostile: str) ->
     again = signed_in.get("/web/sign-in", params={"next": hostile}, follow_redirects=False)
     assert again.status_code == 303 and again.headers["location"] == "/web/", hostile
     assert "evil" not in page_text(form.text)
+
+
+# ----------------------------------------------------------------------------- where an htmx request comes back to
+RUN_STATUS = "/web/officer/feeds/runs/0123456789abcdef/status"
+
+
+def test_the_pages_polling_comes_back_to_the_page_not_to_the_polled_fragment(world: World) -> None:
+    """htmx says which page sent the request (HX-Current-URL, the address in the tab, its #part aside); the poll's
+    own address is a fragment of the officer page, no page to come back to."""
+    page = "/web/officer?run=0123456789abcdef"
+    response = stale_client(world).get(RUN_STATUS, follow_redirects=False, headers={
+        "HX-Request": "true", "HX-Current-URL": f"http://testserver{page}#feeds"})
+    assert response.status_code == 401
+    assert query_of(response.headers["HX-Redirect"]) == {"next": [page], "session": ["expired"]}
+
+
+@pytest.mark.parametrize("current", [
+    None, "", "https://evil.example/web/officer", "http://evil.example/web/", "//evil.example/web/",
+    "http://testserver/docs", "http://testserver/web/sign-in?next=/web/x", "not a url",
+    "http://testserver//evil.example/web/", "http://testserver/web/\\evil.example",
+])
+def test_an_htmx_page_address_from_elsewhere_is_not_followed(world: World, current: str | None) -> None:
+    """Not followed; the page the request's Referer names instead (the same checks), else home."""
+    headers = {"HX-Request": "true", **({} if current is None else {"HX-Current-URL": current})}
+    client = stale_client(world)
+    alone = client.get(RUN_STATUS, headers=headers, follow_redirects=False)
+    assert query_of(alone.headers["HX-Redirect"]) == {"next": ["/web/"], "session": ["expired"]}
+    referred = client.post(f"/web/firms/{OWN}/decide", follow_redirects=False,
+                           headers={**headers, "Referer": f"http://testserver{FIRM_PAGE}"})
+    assert query_of(referred.headers["HX-Redirect"]) == {"next": [FIRM_PAGE], "session": ["unsaved"]}
+
+
+#: Addresses that only take a POST, some shown with the page's answer (the add-feed form shown again with its
+#: problems, an upload's or an assignment's refusal, a feed's reset to confirm), and the page holding their form.
+POST_ONLY = {
+    "/web/officer/feeds": "/web/officer",
+    "/web/officer/imports": "/web/officer",
+    "/web/officer/assignments": "/web/officer",
+    "/web/officer/feeds/kept-draft/reset": "/web/officer",
+    "/web/officer/feeds/run": "/web/officer",
+    f"/web/firms/{OWN}/decide": f"/web/firms/{OWN}",
+    f"/web/firms/{OWN}/profile/codes": f"/web/firms/{OWN}/profile",
+    f"/web/firms/{OWN}/subscriptions/0123456789abcdef/end": f"/web/firms/{OWN}/subscriptions",
+    "/web/tenders/ted%3A178549-2021/shortlist": "/web/tenders/ted%3A178549-2021",
+}
+
+
+@pytest.mark.parametrize(("address", "page"), POST_ONLY.items())
+def test_signing_in_never_returns_to_an_address_that_only_takes_a_post(world: World, address: str, page: str) -> None:
+    """A GET there is a 405 page: the way back is the page that holds the form, whichever way ``next`` came."""
+    assert world.client.get(address).status_code == 405  # what coming back there would be
+    client = stale_client(world)
+    sent = client.post(address, headers={"Referer": f"http://testserver{address}"}, follow_redirects=False)
+    assert query_of(sent.headers["location"]) == {"next": [page], "session": ["unsaved"]}
+    form = TestClient(world.client.app).get("/web/sign-in", params={"next": f"{address}?x=1"})
+    assert lxml.html.fromstring(form.text).xpath("//input[@name='next']/@value") == [page]
+    assert sign_in(TestClient(world.client.app), world.keys["officer"], next_path=address).headers[
+        "location"] == page
+    signed_in = TestClient(world.client.app)
+    sign_in(signed_in, world.keys["officer"])
+    assert signed_in.get("/web/sign-in", params={"next": address}, follow_redirects=False).headers[
+        "location"] == page
+    assert signed_in.get(page).status_code == 200
