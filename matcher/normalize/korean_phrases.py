@@ -26,9 +26,9 @@ import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from cachetools import LRUCache, cached
-from kiwipiepy import Kiwi  # type: ignore[import-untyped]
 
 #: How many phrases are suggested: the judged profiles name three to four keywords each.
 LIMIT = 4
@@ -62,8 +62,11 @@ _PARTS = re.compile(r"[·/]")
 
 
 @lru_cache(maxsize=1)
-def _kiwi() -> Kiwi:
-    """The analyser, loaded once (about 2.5 s and 250 MB: only a profile's suggestions ask for it)."""
+def _kiwi() -> Any:
+    """The analyser, loaded once (about 2.5 s and 250 MB: only a profile's suggestions ask for it). Imported here,
+    not with the module: every command imports the facade, and kiwipiepy alone takes 0.1 to 0.2 s to import."""
+    from kiwipiepy import Kiwi  # type: ignore[import-untyped]
+
     return Kiwi()
 
 
