@@ -17,6 +17,7 @@ from matcher.cli.common import (
     value_range,
 )
 from matcher.cli.render import format_matches, match_json
+from matcher.normalize.korean_phrases import needs_keywords
 from matcher.ranking.reasons import ReasonLanguage
 from matcher.search.retrieve import MatchQuery
 
@@ -54,6 +55,9 @@ def recommend(
         echo_json([match_json(m, lang) for m in matches])
     else:
         typer.echo(format_matches(matches, language=lang))
+        if needs_keywords(matcher.get_firm(firm_id)):
+            typer.echo(f"note: firm {firm_id} has no keywords; a Korean profile is found mostly through them "
+                       f"(matcher firms suggest-keywords {firm_id})", err=True)
 
 
 def firms_for(

@@ -30,6 +30,8 @@ from typing import Any
 
 from cachetools import LRUCache, cached
 
+from matcher.schema import FirmProfile
+
 #: How many phrases are suggested: the judged profiles name three to four keywords each.
 LIMIT = 4
 #: A phrase has at most this many words: a longer run is a list, not a product's name.
@@ -98,6 +100,12 @@ def _phrase(text: str, words: list[_Word]) -> str | None:
         return None
     phrase = " ".join(text[words[0].start:words[-1].end].split())
     return phrase if len(_HANGUL.findall(phrase)) >= 2 else None
+
+
+def needs_keywords(firm: FirmProfile) -> bool:
+    """True for a firm with no keywords whose description is Korean: it is found mostly through its keywords
+    (evaluation/RESULTS.md, "Keywords read from a Korean description"), so it is told to name some."""
+    return not firm.keywords and bool(_HANGUL.search(firm.description))
 
 
 @cached(LRUCache(maxsize=CACHED), lock=threading.Lock())

@@ -193,3 +193,14 @@ def test_accept_keywords_past_the_profiles_limit_stores_nothing(water: Path) -> 
     code, _, err = run("firms", "accept-keywords", "kr-water-03", *(f"키워드{i}" for i in range(101)))
     assert code == 2 and "keywords" in err and len(err.strip().splitlines()) == 1
     assert Matcher(Settings(home=water, encoder="fake")).get_firm("kr-water-03").keywords == []
+
+
+def test_recommend_tells_a_korean_firm_without_keywords_to_name_some(water: Path) -> None:
+    code, out, err = run("recommend", "kr-water-03", "--k", "3")
+    assert code == 0 and out.strip()
+    assert err.strip() == ("note: firm kr-water-03 has no keywords; a Korean profile is found mostly through them "
+                           "(matcher firms suggest-keywords kr-water-03)")
+    assert "note:" not in run("recommend", "kr-water-03", "--k", "3", "--json")[2]  # JSON output: stdout only
+    assert run("firms", "accept-keywords", "kr-water-03", "오염 방지")[0] == 0
+    assert run("recommend", "kr-water-03", "--k", "3")[2] == ""
+    assert run("recommend", "kr-cryo-01", "--k", "3")[2] == ""  # it has keywords
