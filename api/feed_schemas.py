@@ -7,13 +7,12 @@ service checks the spec again, so the API, the workspace and the CLI refuse the 
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from api.schemas import JobPublic, Rejection
+from api.schemas import JobPublic, Rejection, matching
 from matcher.services.feeds import MAX_PAGE_SIZE, MAX_QUERY, MAX_URL
 
 #: A feed's name (``validated_spec``'s rule): 1-60 lower-case letters, digits, '-' or '_', not starting with
@@ -26,19 +25,6 @@ NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,59}$"
 URL_PATTERN = r"^https?://[^\x00-\x20\x7f/?#@:\[\]]+(:[0-9]{1,5})?([/?#][^\x00-\x20\x7f]*)?$"
 #: No control characters (tabs and line breaks included).
 QUERY_PATTERN = r"^[^\x00-\x1f\x7f]*$"
-
-
-def matching(pattern: str, expected: str) -> AfterValidator:
-    """Enforces ``pattern`` (stated in the schema as it is) with a message a person can act on, instead of
-    pydantic's "should match pattern '...'"."""
-    compiled = re.compile(pattern)
-
-    def check(value: str) -> str:
-        if not compiled.fullmatch(value):
-            raise ValueError(f"{value[:200]!r}: expected {expected}")
-        return value
-
-    return AfterValidator(check)
 
 
 FeedNameText = Annotated[str, Field(max_length=60, json_schema_extra={"pattern": NAME_PATTERN}), matching(

@@ -6,11 +6,13 @@ coincide today, so either side can change without silently changing the other.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Header
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,6 +25,7 @@ from pydantic import (
 from matcher.schema import (
     CODE_PATTERN,
     NOT_BLANK,
+    SPACE_OR_CONTROL,
     Code,
     Country,
     FirmProfile,
@@ -67,6 +70,19 @@ class _NoNul(BaseModel):
 
 class _In(_NoNul):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+def matching(pattern: str, expected: str) -> AfterValidator:
+    """Enforces ``pattern`` (stated in the schema as it is) with a message a person can act on, instead of
+    pydantic's "should match pattern '...'"."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(f"{value[:200]!r}: expected {expected}")
+        return value
+
+    return AfterValidator(check)
 
 
 # ----------------------------------------------------------------------------- query parameters
@@ -309,6 +325,25 @@ class CodesIn(_In):
             "scheme-prefixed codes of the CPV 2008 or UNGM UNSPSC list, e.g. 'CPV:33111000' (an unknown one is "
             "a 422)"),
     )
+
+
+#: A keyword to add to a profile: one line (no control characters) with a visible character.
+KEYWORD_PATTERN = rf"^[^\x00-\x1f\x7f]*[^{SPACE_OR_CONTROL}][^\x00-\x1f\x7f]*$"
+#: The longest keyword taken: a product's name, not a description.
+MAX_KEYWORD = 200
+Keyword = Annotated[
+    str, Field(min_length=1, max_length=MAX_KEYWORD, json_schema_extra={"pattern": KEYWORD_PATTERN}),
+    matching(KEYWORD_PATTERN, "a keyword: one line with a visible character, no control characters"),
+]
+
+
+class KeywordsIn(_In):
+    """Keywords to add to the firm's keywords (its suggested keywords, or others), after those it has; one it
+    has already (spaces and case ignored) is kept once."""
+
+    keywords: list[Keyword] = Field(min_length=1, max_length=100, description=(
+        f"1-{MAX_KEYWORD} characters each, e.g. '정수장'; the profile holds at most 100 keywords (past that, a 422 "
+        "and nothing is stored)"))
 
 
 # ----------------------------------------------------------------------------- matches and shortlists

@@ -1,6 +1,7 @@
 """Firm profiles: create and import (officers), list (scoped by role), get and update (anyone who may see
-the firm: officers, its partner, the firm itself); suggested codes (anyone who may see the firm), and
-accepting codes into the profile or declining them (officers and the firm's partner, not the firm's own key)."""
+the firm: officers, its partner, the firm itself); suggested codes and keywords (anyone who may see the firm),
+and accepting codes or keywords into the profile or declining codes (officers and the firm's partner, not the
+firm's own key)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from api.schemas import (
     FirmPublic,
     FirmUpdate,
     IngestSummary,
+    KeywordsIn,
     Page,
     PageQuery,
     SuggestCodesQuery,
@@ -88,3 +90,23 @@ def decline_codes(firm_id: FirmAccess, body: CodesIn, matcher: MatcherDep, princ
     409. ``PATCH /firms/{id}`` with ``declined_codes`` restores them."""
     return FirmPublic.model_validate(
         matcher.decline_codes(firm_id, body.codes, principal.name).model_dump(), context=STORED)
+
+
+@router.get("/{firm_id}/suggested-keywords", summary="Keywords read from the firm's Korean description")
+def suggested_keywords(firm_id: FirmAccess, matcher: MatcherDep) -> list[str]:
+    """The phrases of the description that name what the firm sells (at most four, in the text's order, as it
+    writes them), those already among its keywords (spaces and case ignored) left out; none for a description
+    without Hangul. A Korean profile is found mostly through its keywords (no notice is in Korean: each keyword
+    is translated to the codes notices carry), and a firm that wrote only a description has none. They are not
+    ranked on until accepted (``POST /firms/{firm_id}/keywords``): read them and accept the right ones."""
+    return matcher.suggest_keywords(firm_id)
+
+
+@router.post("/{firm_id}/keywords", summary="Add keywords to the firm's profile (officers, the firm's partner)",
+             responses=BODY_ERRORS)
+def accept_keywords(firm_id: FirmAccess, body: KeywordsIn, matcher: MatcherDep, principal: CuratorDep) -> FirmPublic:
+    """Accepted keywords (suggested or not) join the firm's ``keywords`` after its own, each once (spaces and
+    case ignored): they are what ranking reads, from the next ranking on, and leave the suggestions. A list
+    that would take the profile past 100 keywords is a 422, and nothing is stored."""
+    return FirmPublic.model_validate(
+        matcher.accept_keywords(firm_id, body.keywords, principal.name).model_dump(), context=STORED)

@@ -281,6 +281,17 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "accept_codes": "Add the ticked codes",
         "decline_codes": "Decline the ticked codes (the firm does not do them)",
         "choose_codes": "Tick at least one known code.",
+        "suggested_keywords": "Suggested keywords",
+        "suggested_keywords_intro": (
+            "A Korean profile is found mostly through its keywords; these are phrases from your description. "
+            "They are not used to rank until added: tick those that name what the firm sells."),
+        "suggested_keywords_choose": "Phrases from the description",
+        "accept_keywords": "Add the ticked keywords",
+        "keywords_added": "The keywords are added to the profile: ranking reads them from now on.",
+        "choose_keywords": "Tick at least one keyword.",
+        "expect_listed_keyword": "Not a keyword: {value}. Tick only the keywords listed.",
+        "keywords_limit": (
+            "A profile holds at most 100 keywords: delete some of its keywords above before adding these."),
         "expect_description": "Describe the firm (at most 20,000 characters).",
         "expect_keywords": "At most 100 keywords.",
         "expect_codes": "Use scheme-prefixed codes such as CPV:38421100.",
@@ -742,6 +753,16 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "accept_codes": "선택한 코드 추가",
         "decline_codes": "선택한 코드 제외 (회사가 하지 않는 일)",
         "choose_codes": "알려진 코드를 하나 이상 선택하세요.",
+        "suggested_keywords": "추천 키워드",
+        "suggested_keywords_intro": (
+            "한국어 프로필은 주로 키워드로 찾습니다. 아래는 회사 소개에 나온 표현입니다. 추가하기 전에는 순위에 "
+            "쓰지 않으니, 회사가 파는 제품을 가리키는 표현을 선택하세요."),
+        "suggested_keywords_choose": "회사 소개에 나온 표현",
+        "accept_keywords": "선택한 키워드 추가",
+        "keywords_added": "키워드를 프로필에 추가했습니다. 이제부터 순위에 씁니다.",
+        "choose_keywords": "키워드를 하나 이상 선택하세요.",
+        "expect_listed_keyword": "키워드가 아닙니다: {value}. 목록의 키워드만 선택하세요.",
+        "keywords_limit": "프로필의 키워드는 최대 100개입니다. 이 키워드를 추가하려면 위의 키워드에서 일부를 지우세요.",
         "expect_description": "회사 소개를 입력하세요 (최대 20,000자).",
         "expect_keywords": "키워드는 최대 100개입니다.",
         "expect_codes": "CPV:38421100처럼 체계를 앞에 붙인 코드를 사용하세요.",

@@ -1,10 +1,12 @@
 """A firm's profile page: edit what the ranking reads (description, keywords, codes, target countries, value
-range, languages) and accept or decline the codes it suggests.
+range, languages), accept or decline the codes it suggests, and add the keywords it reads from a Korean
+description.
 
 Who may do what is the API's (``api.routes.firms``): anyone who may see the firm edits its profile (``PATCH
 /firms/{id}``: officers, its partner, the firm itself), and only officers and partners accept suggested
 codes (``POST /firms/{id}/codes``, ``AccessControl.require_role``) or decline them (``POST
-/firms/{id}/declined-codes``); deleting a code from the profile's declined codes restores it. The form is read
+/firms/{id}/declined-codes``), and add suggested keywords (``POST /firms/{id}/keywords``); deleting a code
+from the profile's declined codes restores it. The form is read
 with the API's ``FirmUpdate`` and stored by ``actions.update_firm``, the PATCH route's own call, so the page
 refuses what the API refuses and stores nothing then (422, each problem next to its field, in the page's own
 words: the rules across fields, the profile's, are checked here first so that each is named where it belongs).
@@ -24,7 +26,7 @@ from starlette.datastructures import FormData
 
 from api import actions
 from api.deps import require_curator
-from api.schemas import CodesIn, FirmUpdate
+from api.schemas import CodesIn, FirmUpdate, KeywordsIn
 from api.web.form_fields import (
     Errors,
     Expects,
@@ -74,6 +76,9 @@ NAMING: dict[str, str] = {
     "languages": "expect_language_code", "currency": "expect_rated_currency",
 }
 FIELDS = Expects(EXPECTS, whole=VALUE_RANGE, other=VALUE_RANGE, naming=NAMING)
+#: The ticked suggested keywords (``KeywordsIn``): none ticked, or a value the page never lists (a forged form).
+KEYWORD_CHOICE = Expects({"keywords": "choose_keywords"}, whole="keywords", other="keywords",
+                         naming={"keywords": "expect_listed_keyword"})
 
 
 def profile_url(firm_id: str) -> str:
@@ -198,10 +203,11 @@ def local_label(book: CodeBook, code: str, language: str) -> str | None:
 
 async def _page(
     request: Request, viewer: Viewer, firm: FirmProfile, form: ProfileForm, status: int = 200,
-    code_error: FieldError | None = None, saved: str | None = None,
+    code_error: FieldError | None = None, saved: str | None = None, keyword_error: FieldError | None = None,
 ) -> HTMLResponse:
     matcher = core(request)
     found = await ranked(request, matcher.suggest_codes, firm.firm_id, SUGGESTIONS)
+    keywords = await run_in_threadpool(matcher.suggest_keywords, firm)  # Kiwi's analysis: off the event loop
     offered = suggestions(viewer, firm, found)
     book = codebook()
     return render(
@@ -209,7 +215,7 @@ async def _page(
         form=form, errors=form.errors, countries=sorted(ISO_COUNTRIES), profile_path=profile_url(firm.firm_id),
         current_codes=meanings(book, firm.codes, viewer.language),
         declined_codes=meanings(book, firm.declined_codes, viewer.language),
-        suggestions=offered,
+        suggestions=offered, suggested_keywords=keywords, keyword_error=keyword_error,
         may_accept=await _may_accept(viewer, matcher), code_error=code_error, saved=saved,
     )
 
@@ -225,7 +231,7 @@ async def _may_accept(viewer: Viewer, matcher: Matcher) -> bool:
 
 def _saved(params: Mapping[str, str]) -> str | None:
     value = params.get("saved")
-    return value if value in ("profile", "codes", "declined") else None
+    return value if value in ("profile", "codes", "declined", "keywords") else None
 
 
 @router.get("/firms/{firm_id}/profile", response_class=HTMLResponse)
@@ -273,3 +279,23 @@ async def choose_codes(firm_id: str, request: Request, viewer: ChangeDep) -> Res
         return await _page(request, viewer, firm, ProfileForm.of(firm), status=422, code_error=error)
     return RedirectResponse(f"{profile_url(firm_id)}?saved={'declined' if declining else 'codes'}", status_code=303)
 
+
+
+@router.post("/firms/{firm_id}/profile/keywords", response_class=HTMLResponse)
+async def add_keywords(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
+    """Add the ticked suggested keywords to the firm's keywords (the API's ``POST /firms/{id}/keywords``)."""
+    matcher = core(request)
+    firm = visible_firm(matcher, viewer, firm_id)
+    if not await _may_accept(viewer, matcher):
+        raise forbidden()
+    ticked = list(texts_of(await request.form(), "keyword"))
+    try:
+        body = KeywordsIn.model_validate({"keywords": ticked})
+        await run_in_threadpool(matcher.accept_keywords, firm_id, body.keywords, viewer.principal.name)
+    except ValidationError as exc:  # none ticked, or a forged value
+        error = field_errors(exc, KEYWORD_CHOICE)["keywords"]
+    except InvalidInput:  # the profile would hold more than its 100 keywords
+        error = FieldError("keywords_limit")
+    else:
+        return RedirectResponse(f"{profile_url(firm_id)}?saved=keywords", status_code=303)
+    return await _page(request, viewer, firm, ProfileForm.of(firm), status=422, keyword_error=error)

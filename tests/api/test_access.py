@@ -72,6 +72,8 @@ CASES = [
     Case("GET", "/firms/{firm}/suggested-codes?k=3", SEE_FIRM),
     Case("POST", "/firms/{firm}/codes", CURATE, body={"codes": ["CPV:38421100"]}),
     Case("POST", "/firms/{firm}/declined-codes", CURATE, body={"codes": ["CPV:79710000"]}),
+    Case("GET", "/firms/{firm}/suggested-keywords", SEE_FIRM),
+    Case("POST", "/firms/{firm}/keywords", CURATE, body={"keywords": ["정수장"]}),
     Case("GET", "/firms/{firm}/recommendations?k=3", SEE_FIRM),
     Case("GET", "/firms/{firm}/shortlist", SEE_FIRM),
     Case("GET", "/firms/{firm}/shortlist/export.csv", SEE_FIRM),
@@ -127,7 +129,7 @@ def test_matrix_covers_every_route() -> None:
                 .replace("{firm}", "{firm_id}").replace("/jobs/0123456789abcdef", "/jobs/{job_id}"))
                for c in CASES}
     assert routes == covered
-    assert len(CASES) * len(ROLES) * len(TARGETS) == 186
+    assert len(CASES) * len(ROLES) * len(TARGETS) == 198
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

@@ -3,8 +3,8 @@ page's language (English and Korean), naming the refused value where there is on
 the core's English words ("Value error, ...", "Input should be ...": an outside trial found them appended to
 the profile form's messages). The forms are those of ``grep '<form' api/web/templates``:
 
-profile (profile.html), suggested codes (profile.html), subscription (subscriptions.html), add a feed, upload
-a feed file and assignments (officer.html), a decision (_decision.html), sign-in (sign_in.html); the
+profile (profile.html), suggested codes and keywords (profile.html), subscription (subscriptions.html), add a
+feed, upload a feed file and assignments (officer.html), a decision (_decision.html), sign-in (sign_in.html); the
 GET forms (firm filters, search, shortlist status) and the one-button forms (sign out, end a subscription,
 run/reset/remove a feed, add to a shortlist) have their own tests and refuse with the workspace's pages.
 """
@@ -97,6 +97,9 @@ CASES = [
     Bad("codes", {"code": "nonsense"}, "suggested", "expect_known_code", "nonsense"),
     Bad("codes", {"code": "CPV:42912300", "action": "decline"}, "suggested", "decline_own_code", "CPV:42912300"),
     Bad("codes", {"code": "CPV:42000000", "action": "decline"}, "suggested", "decline_own_code", "CPV:42000000"),
+    Bad("keywords", {}, "suggested-keywords", "choose_keywords"),
+    Bad("keywords", {"keyword": " "}, "suggested-keywords", "choose_keywords"),
+    Bad("keywords", {"keyword": "x" * 201}, "suggested-keywords", "expect_listed_keyword", "x" * 40),
     Bad("subscription", {"email": "not an address"}, "email", "expect_email"),
     Bad("subscription", {"countries": ["KE", "ZZ"]}, "countries", "expect_listed_country", "ZZ"),
     Bad("feed", {"name": "Ted Water"}, "name", "expect_feed_name"),
@@ -123,6 +126,7 @@ CASES = [
 FORMS: dict[str, tuple[str, str, dict[str, Any]]] = {  # form: (page with the form, address, valid fields)
     "profile": (PROFILE, PROFILE, PROFILE_FORM),
     "codes": (PROFILE, f"{PROFILE}/codes", {"action": "accept"}),
+    "keywords": (PROFILE, f"{PROFILE}/keywords", {}),
     "subscription": (SUBSCRIPTIONS, SUBSCRIPTIONS, SUBSCRIPTION_FORM),
     "feed": (OFFICER, f"{OFFICER}/feeds", FEED_FORM),
     "upload": (OFFICER, f"{OFFICER}/imports", {}),

@@ -1,5 +1,6 @@
 """The profile page: who may edit (the API's rule), saving through the API's own update, refusals that store
-nothing and say which field is wrong, suggested codes with their labels and confidence, escaping, Korean."""
+nothing and say which field is wrong, suggested codes with their labels and confidence, suggested keywords,
+escaping, Korean."""
 
 # The API tests' demo fixtures are imported by name (tests/web/conftest.py is the browser tests'), and pytest
 # hands them to the tests as arguments of the same name, which pyflakes reads as redefinitions.
@@ -8,6 +9,7 @@ nothing and say which field is wrong, suggested codes with their labels and conf
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import lxml.html
 import pytest
@@ -340,6 +342,142 @@ def field_text(html: str) -> str:
     return " ".join(error.text_content().split())
 
 
+# ----------------------------------------------------------------------------- suggested keywords
+KEYWORDS = f"{PROFILE}/keywords"
+ENGLISH = "en-pixelwave-signage"  # the demo's one firm with an English description
+WHY = "A Korean profile is found mostly through its keywords; these are phrases from your description."
+
+
+def keyword_section(html: str) -> lxml.html.HtmlElement | None:
+    found = lxml.html.fromstring(html).xpath("//section[@aria-labelledby='keywords-suggested-heading']")
+    return found[0] if found else None
+
+
+def ticked_choices(html: str) -> list[tuple[str, str]]:
+    """Each suggested keyword's checkbox: (its value, the text of the label that names it)."""
+    section = keyword_section(html)
+    assert section is not None
+    boxes = section.xpath(f".//form[@action='{KEYWORDS}']/fieldset//input[@type='checkbox'][@name='keyword']")
+    labels = [section.xpath(f".//label[@for='{box.get('id')}']") for box in boxes]
+    return [(box.get("value"), " ".join(label.text_content().split()))
+            for box, (label,) in zip(boxes, labels, strict=True)]
+
+
+def keyword_error(html: str) -> str:
+    (error,) = lxml.html.fromstring(html).xpath("//*[@id='error-suggested-keywords'][@role='alert']")
+    (fieldset,) = lxml.html.fromstring(html).xpath(f"//form[@action='{KEYWORDS}']/fieldset")
+    assert fieldset.get("aria-describedby") == "error-suggested-keywords"
+    return " ".join(error.text_content().split())
+
+
+def test_suggested_keywords_are_shown_with_why_and_partners_add_the_ticked_ones(
+    world: World, visitor: Visitor
+) -> None:
+    matcher = world.matcher
+    before = matcher.get_firm(OWN)
+    offered = matcher.suggest_keywords(OWN)
+    assert len(offered) >= 2, "the demo firm's description gives phrases; otherwise this test checks nothing"
+    client = visitor("partner")
+    page = client.get(PROFILE)
+    section = keyword_section(page.text)
+    assert section is not None
+    said = " ".join(section.text_content().split())
+    assert said.startswith(f"Suggested keywords {WHY}")
+    assert ticked_choices(page.text) == [(k, k) for k in offered]  # each checkbox named by its own label
+    assert section.xpath(".//fieldset/legend/text()") == ["Phrases from the description"]
+    assert section.xpath(".//label/@lang") == ["ko"] * len(offered)
+    assert [" ".join(b.text_content().split()) for b in section.xpath(".//button")] == ["Add the ticked keywords"]
+    chosen = [offered[0], offered[-1]]
+    added = client.post(KEYWORDS, data={"csrf_token": csrf_of(page.text), "keyword": chosen},
+                        follow_redirects=False)
+    assert added.status_code == 303 and added.headers["location"] == f"{PROFILE}?saved=keywords"
+    stored = matcher.get_firm(OWN)
+    assert stored == before.model_copy(update={"keywords": [*before.keywords, *chosen]})
+    after = client.get(added.headers["location"]).text
+    (status,) = lxml.html.fromstring(after).xpath("//main//p[@role='status']")
+    assert status.text_content() == "The keywords are added to the profile: ranking reads them from now on."
+    assert [value for value, _ in ticked_choices(after)] == offered[1:-1]  # added ones are no longer offered
+    assert lxml.html.fromstring(after).xpath("//textarea[@name='keywords']/text()") == ["\n".join(stored.keywords)]
+    assert world.client.get(f"/firms/{OWN}/suggested-keywords", headers=world.auth("partner")).json() == offered[1:-1]
+
+
+def test_the_firm_sees_its_suggested_keywords_but_only_officers_and_partners_add_them(
+    world: World, visitor: Visitor
+) -> None:
+    before = world.matcher.get_firm(OWN)
+    offered = world.matcher.suggest_keywords(OWN)
+    firm = visitor("firm")
+    page = firm.get(PROFILE)
+    section = keyword_section(page.text)
+    assert section is not None and KEYWORDS not in page.text and not section.xpath(".//input")
+    assert [" ".join(li.text_content().split()) for li in section.xpath(".//li[@lang='ko']")] == offered
+    assert WHY in " ".join(section.text_content().split())
+    refused = firm.post(KEYWORDS, data={"csrf_token": csrf_of(page.text), "keyword": offered[:1]})
+    assert refused.status_code == 403
+    assert world.client.post(f"/firms/{OWN}/keywords", json={"keywords": offered[:1]},
+                             headers=world.auth("firm")).status_code == 403  # as in the API
+    other = visitor("partner").post(f"/web/firms/{OTHER}/profile/keywords",
+                                    data={"csrf_token": csrf_of(page.text), "keyword": ["정수장"]})
+    assert other.status_code == 403
+    assert world.matcher.get_firm(OWN) == before
+
+
+@pytest.mark.parametrize(("ticked", "shown"), [
+    ([], "Tick at least one keyword."),
+    (["   "], "Tick at least one keyword."),
+    (["x" * 201], f"Not a keyword: {'x' * 40}. Tick only the keywords listed."),
+    (["정수장", "정수장\t하수처리장"], "Not a keyword: 정수장 하수처리장. Tick only the keywords listed."),  # one line
+])
+def test_a_refused_choice_of_keywords_says_why_and_stores_nothing(
+    world: World, visitor: Visitor, ticked: list[str], shown: str
+) -> None:
+    before = world.matcher.get_firm(OWN)
+    client = visitor("partner")
+    csrf = csrf_of(client.get(PROFILE).text)
+    refused = client.post(KEYWORDS, data={"csrf_token": csrf, "keyword": ticked})
+    assert refused.status_code == 422 and keyword_error(refused.text) == shown
+    assert ticked_choices(refused.text)  # the choices are there to tick again
+    assert client.post(KEYWORDS, data={"keyword": ["정수장"]}).status_code == 403  # no token
+    assert world.matcher.get_firm(OWN) == before
+
+
+def test_keywords_past_the_profiles_limit_are_refused_in_both_languages(world: World, visitor: Visitor) -> None:
+    world.matcher.upsert_firms([world.matcher.get_firm(OWN).model_copy(
+        update={"keywords": [f"k{i}" for i in range(99)]})])
+    before = world.matcher.get_firm(OWN)
+    offered = world.matcher.suggest_keywords(OWN)[:2]
+    client = visitor("officer")
+    for lang, shown in [
+        ("en", "A profile holds at most 100 keywords: delete some of its keywords above before adding these."),
+        ("ko", "프로필의 키워드는 최대 100개입니다. 이 키워드를 추가하려면 위의 키워드에서 일부를 지우세요."),
+    ]:
+        client.headers["Accept-Language"] = lang
+        refused = client.post(KEYWORDS, data={"csrf_token": csrf_of(client.get(PROFILE).text), "keyword": offered})
+        assert refused.status_code == 422 and keyword_error(refused.text) == shown
+        assert world.matcher.get_firm(OWN) == before
+
+
+def test_no_keywords_to_suggest_shows_no_section(world: World, visitor: Visitor) -> None:
+    client = visitor("officer")
+    assert keyword_section(client.get(f"/web/firms/{ENGLISH}/profile").text) is None  # no Hangul
+    offered = world.matcher.suggest_keywords(OWN)
+    page = client.get(PROFILE)
+    assert client.post(KEYWORDS, data={"csrf_token": csrf_of(page.text), "keyword": offered},
+                       follow_redirects=False).status_code == 303
+    assert keyword_section(client.get(PROFILE).text) is None  # every one added
+
+
+def test_adding_keywords_after_the_session_ended_returns_to_the_profile(world: World) -> None:
+    before = world.matcher.get_firm(OWN)
+    stranger = TestClient(world.client.app)
+    sent = stranger.post(KEYWORDS, data={"keyword": ["정수장"]}, follow_redirects=False,
+                         headers={"Referer": f"http://testserver{PROFILE}"})
+    location = urlsplit(sent.headers["location"])
+    assert sent.status_code == 303 and location.path == "/web/sign-in"
+    assert parse_qs(location.query) == {"next": [PROFILE], "session": ["unsaved"]}
+    assert world.matcher.get_firm(OWN) == before
+
+
 # ----------------------------------------------------------------------------- untrusted text and Korean
 def test_untrusted_profile_text_is_shown_as_text(world: World, visitor: Visitor) -> None:
     firm = world.matcher.get_firm(OWN)
@@ -370,6 +508,10 @@ def test_the_profile_page_in_korean(world: World, visitor: Visitor) -> None:
     text = page_text(korean.text)
     assert f"{world.firm_name(OWN)} 프로필" in text and "추천 코드" in text and "목표 국가" in text
     assert "Profile of" not in text and "Suggested codes" not in text
+    section = keyword_section(korean.text)
+    assert section is not None and section.xpath(".//h2/text()") == ["추천 키워드"]
+    assert [" ".join(b.text_content().split()) for b in section.xpath(".//button")] == ["선택한 키워드 추가"]
+    assert "한국어 프로필은 주로 키워드로 찾습니다" in " ".join(section.text_content().split())
     options = lxml.html.fromstring(korean.text).xpath("//select[@name='target_countries']/option[@selected]/text()")
     assert "프랑스 (FR)" in options and "케냐 (KE)" in options
     refused = post_profile(client, csrf_of(korean.text), min_value="많이")
