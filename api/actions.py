@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Literal
 
 import anyio
@@ -20,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from api.import_worker import ImportWorker, Stored, WorkOrder
 from api.jobs import JobRegistry
 from api.schemas import (
+    DecisionIn,
     FeedbackEventOut,
     FirmCreate,
     FirmMatchPublic,
@@ -108,13 +110,19 @@ def list_tenders(matcher: Matcher, principal: Principal, query: TenderQuery) -> 
     return Page[TenderPublic](items=page, total=total, offset=query.offset, limit=query.limit)
 
 
+def published_by(matcher: Matcher, principal: Principal) -> datetime | None:
+    """The moment after whose day the caller knows of no notice: now, for a firm's or partner's key or session
+    (a replay at a fixed clock shows them none of its future; README, "Open"); None for an officer, who knows
+    any (officers load, correct and delete notices, those a feed dated after a replayed clock included). The one
+    role decision behind reading, proposing, deciding and every shortlist view."""
+    return None if principal.role == "officer" else matcher.settings.now()
+
+
 def known_tender(matcher: Matcher, principal: Principal, tender_id: str) -> Tender:
-    """The stored notice as the caller may know of it, for every route that names one. An officer knows any
-    (officers load, correct and delete notices, those a feed dated after a replayed clock included); another key
-    one published by now, a later one being NotFound exactly as an id never stored, so that no answer (nor the
-    core's refusal naming its publication day, which officers get) tells that it exists."""
-    published_by = None if principal.role == "officer" else matcher.settings.now()
-    return matcher.get_tender(tender_id, published_by)
+    """The stored notice as the caller may know of it (``published_by``), for every route that names one: a
+    later one is NotFound exactly as an id never stored, so that no answer (nor the core's refusal naming its
+    publication day, which officers get) tells that it exists."""
+    return matcher.get_tender(tender_id, published_by(matcher, principal))
 
 
 def read_tender(matcher: Matcher, principal: Principal, tender_id: str) -> TenderPublic:
@@ -280,13 +288,25 @@ def event_out(event: FeedbackEvent) -> FeedbackEventOut:
 def visible_shortlist(
     matcher: Matcher, principal: Principal, firm_id: str, status: Status | None
 ) -> list[ShortlistEntry]:
-    """A firm's shortlist as the caller may see it: a firm key sees only the items its partner approved, and
-    its ``status`` narrows that list as it narrows anyone's (asking for proposed items finds none)."""
+    """A firm's shortlist as the caller may see it, for the API's list and files and the workspace's page and
+    downloads: a firm key sees only the items its partner approved, and its ``status`` narrows that list as it
+    narrows anyone's (asking for proposed items finds none). An item whose notice is published after now is
+    left out for a firm's or partner's key (``published_by``: as an id never stored); an officer's list keeps
+    it, marked ``published_after_now``."""
     if principal.role == "firm":
         if status not in (None, "approved"):
             return []
         status = "approved"
-    return matcher.shortlist(firm_id, status)
+    return matcher.shortlist(firm_id, status, published_by(matcher, principal))
+
+
+def visible_decisions(matcher: Matcher, principal: Principal, firm_ids: list[str]) -> dict[str, dict[str, Status]]:
+    """firm_id -> {tender_id: status} of the items ``visible_shortlist`` shows the caller, for counting (the
+    workspace's home page) without reading every item."""
+    decisions = matcher.decisions(firm_ids, published_by(matcher, principal))
+    if principal.role == "firm":
+        return {firm: {t: s for t, s in listed.items() if s == "approved"} for firm, listed in decisions.items()}
+    return decisions
 
 
 def shortlist(
@@ -333,6 +353,13 @@ def propose(matcher: Matcher, principal: Principal, firm_id: str, body: Shortlis
     (``Shortlists.propose``)."""
     known_tender(matcher, principal, body.tender_id)
     return item_out(matcher.propose(firm_id, body.tender_id, principal.name, body.note, at=matcher.open_at()))
+
+
+def decide(matcher: Matcher, principal: Principal, firm_id: str, tender_id: str, body: DecisionIn) -> ShortlistItemOut:
+    """Approve or reject an item of the shortlist the caller may see (``visible_shortlist``): one whose notice is
+    published after now is, for a firm's or partner's key, not on it, as an id never stored (nothing stored)."""
+    return item_out(matcher.decide(firm_id, tender_id, body.status, principal.name, body.note,
+                                   published_by(matcher, principal)))
 
 
 def propose_top(

@@ -7,7 +7,7 @@ coincide today, so either side can change without silently changing the other.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Header
@@ -395,7 +395,8 @@ class DecisionIn(_In):
 
 class ShortlistItemOut(BaseModel):
     """A shortlist item with the fields of its tender; a tender deleted since keeps its item (the
-    decision is history) with its tender fields null."""
+    decision is history) with its tender fields null. An item whose notice is published after now is listed
+    only for officers (``published_after_now`` true); for firm and partner keys it is not on the shortlist."""
 
     firm_id: str
     tender_id: str
@@ -411,6 +412,10 @@ class ShortlistItemOut(BaseModel):
     buyer_country: str | None
     deadline: datetime | None
     url: str | None
+    published: date | None = Field(description="the tender's publication day; null when unknown or deleted")
+    published_after_now: bool = Field(description=(
+        "the tender is published after now (the API's clock, MATCHER_CLOCK when set): only an officer's key "
+        "lists such an item"))
 
 
 class FeedbackEventOut(BaseModel):

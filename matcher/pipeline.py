@@ -210,14 +210,15 @@ class Matcher:
         return self.shortlists.propose(firm_id, tender_id, actor, note, score, at)
 
     def decide(self, firm_id: str, tender_id: str, status: Status, actor: str,
-               note: str | None = None) -> ShortlistEntry:
-        return self.shortlists.decide(firm_id, tender_id, status, actor, note)
+               note: str | None = None, published_by: datetime | None = None) -> ShortlistEntry:
+        return self.shortlists.decide(firm_id, tender_id, status, actor, note, published_by)
 
-    def shortlist(self, firm_id: str, status: Status | None = None) -> list[ShortlistEntry]:
-        return self.shortlists.items(firm_id, status)
+    def shortlist(self, firm_id: str, status: Status | None = None,
+                  published_by: datetime | None = None) -> list[ShortlistEntry]:
+        return self.shortlists.items(firm_id, status, published_by)
 
-    def decisions(self, firm_ids: list[str]) -> dict[str, dict[str, Status]]:
-        return self.shortlists.decisions(firm_ids)
+    def decisions(self, firm_ids: list[str], published_by: datetime | None = None) -> dict[str, dict[str, Status]]:
+        return self.shortlists.decisions(firm_ids, published_by)
 
     def feedback_events(self, firm_id: str | None = None, before: datetime | None = None) -> list[FeedbackEvent]:
         return self.shortlists.events(firm_id, before)

@@ -24,8 +24,19 @@ from api.schemas import (
 
 router = APIRouter(prefix="/firms/{firm_id}", tags=["shortlists"], responses=ERRORS, route_class=KeyFirstRoute)
 
+#: Which items a key sees, in the list and in each file (``actions.visible_shortlist``).
+ITEMS_SEEN = (
+    "A firm's key sees the items its partner approved. An item whose tender is published after now (the API's "
+    "clock, `MATCHER_CLOCK` when set: a clock set back for a replay, or a publication date an officer moved) is "
+    "left out for firm and partner keys, as a tender they cannot know of; an officer's key lists it, with "
+    "`published_after_now` true."
+)
+EXPORTED = (f"The items `GET /firms/{{firm_id}}/shortlist` lists for this key. {ITEMS_SEEN} The files have no such "
+            "column: an officer's file holds the item as any other.")
 
-@router.get("/shortlist", summary="A firm's shortlist (firm keys see approved items only)")
+
+@router.get("/shortlist", summary="A firm's shortlist (firm keys see approved items only)",
+            description=f"In the order items were proposed. {ITEMS_SEEN}")
 def get_shortlist(
     firm_id: FirmAccess, query: Annotated[ShortlistQuery, Query()], matcher: MatcherDep, principal: PrincipalDep
 ) -> list[ShortlistItemOut]:
@@ -40,6 +51,7 @@ def _file(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
 @router.get(
     "/shortlist/export.csv", summary="The shortlist as CSV (UTF-8 with BOM; firm keys: approved items)",
     response_class=Response, responses=_file("text/csv", "One row per item"),
+    description=EXPORTED,
 )
 def export_csv(
     firm_id: FirmAccess, query: Annotated[ShortlistExportQuery, Query()], matcher: MatcherDep,
@@ -52,6 +64,7 @@ def export_csv(
 @router.get(
     "/shortlist/export.xlsx", summary="The shortlist as an Excel workbook (firm keys: approved items)",
     response_class=Response, responses=_file(actions.EXPORT_TYPES["xlsx"], "One row per item"),
+    description=EXPORTED,
 )
 def export_xlsx(
     firm_id: FirmAccess, query: Annotated[ShortlistExportQuery, Query()], matcher: MatcherDep,
@@ -64,6 +77,7 @@ def export_xlsx(
 @router.get(
     "/shortlist/export.ics", summary="The shortlist's deadlines as a calendar (.ics; firm keys: approved items)",
     response_class=Response, responses=_file("text/calendar", "One event per item with a deadline"),
+    description=EXPORTED,
 )
 def export_ics(
     firm_id: FirmAccess, query: Annotated[ShortlistExportQuery, Query()], matcher: MatcherDep,
@@ -98,11 +112,14 @@ def propose_top(
 @router.patch(
     "/shortlist/{tender_id}", summary="Approve or reject a shortlist item (partners, officers)",
     responses=BODY_ERRORS,
+    description="A tender not on the firm's shortlist is a 404. For a partner's key so is one on it whose tender is "
+    "published after now (the API's clock, `MATCHER_CLOCK` when set), the same answer as for an id never stored, "
+    "and nothing is stored; an officer's key decides on it.",
 )
 def decide(
     firm_id: FirmAccess, tender_id: TenderIdPath, body: DecisionIn, matcher: MatcherDep, principal: CuratorDep
 ) -> ShortlistItemOut:
-    return actions.item_out(matcher.decide(firm_id, tender_id, body.status, principal.name, body.note))
+    return actions.decide(matcher, principal, firm_id, tender_id, body)
 
 
 @router.get("/feedback", summary="The firm's decision log, oldest first (partners, officers)")

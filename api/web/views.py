@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import urlencode
 
+from api import actions
 from api.web.i18n import calendar_days
 from matcher.normalize.currencies import to_eur
 from matcher.normalize.openness import OpenAt
@@ -233,10 +234,10 @@ def home_rows(matcher: Matcher, principal: Principal, page: int) -> tuple[int, l
 
 def summaries(matcher: Matcher, principal: Principal, firms: list[FirmProfile]) -> list[FirmSummary]:
     now = matcher.settings.now()
-    decisions = matcher.decisions([f.firm_id for f in firms])
-    own = principal.role == "firm"  # a firm sees its approved items, never its partner's proposals
-    if own:
-        decisions = {f: {t: s for t, s in d.items() if s != "proposed"} for f, d in decisions.items()}
+    # The items the shortlist page shows this person: a firm its approved ones, never its partner's proposals;
+    # a firm or partner none whose notice is published after now.
+    decisions = actions.visible_decisions(matcher, principal, [f.firm_id for f in firms])
+    own = principal.role == "firm"
     found = []
     floor = matcher.default_min_fit()  # what a digest sends by default: a possible fit or better
     for firm in firms:

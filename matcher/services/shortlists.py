@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from matcher.errors import InvalidInput, NotFound
 from matcher.normalize.openness import OpenAt
@@ -16,7 +16,8 @@ from matcher.store.shortlists import FeedbackEvent, ShortlistItem, ShortlistRepo
 class ShortlistEntry(ShortlistItem):
     """A stored shortlist item with the fields of its tender a reader needs to decide without looking the
     tender up. A tender deleted since it was shortlisted keeps its item (the decision is history): its
-    fields are then None, and ``tender_known`` is False.
+    fields are then None, and ``tender_known`` is False. ``published_after_now`` marks a notice published after
+    the clock's day (only an officer's list holds one: ``Shortlists.items``).
 
     A subclass of the stored item, so code written against ``ShortlistItem`` reads entries unchanged."""
 
@@ -25,18 +26,21 @@ class ShortlistEntry(ShortlistItem):
     buyer_country: str | None = None
     deadline: datetime | None = None
     url: str | None = None
+    published: date | None = None
+    published_after_now: bool = False
 
     @property
     def tender_known(self) -> bool:
         return self.title is not None
 
     @classmethod
-    def of(cls, item: ShortlistItem, tender: Tender | None) -> ShortlistEntry:
+    def of(cls, item: ShortlistItem, tender: Tender | None, published_after_now: bool = False) -> ShortlistEntry:
         if tender is None:
             return cls(**vars(item))
         return cls(
             **vars(item), title=tender.title, buyer=tender.buyer, buyer_country=tender.buyer_country,
-            deadline=tender.deadline, url=tender.url,
+            deadline=tender.deadline, url=tender.url, published=tender.published,
+            published_after_now=published_after_now,
         )
 
 
@@ -93,30 +97,59 @@ class Shortlists:
             item = self.repository.propose(conn, firm_id, tender_id, actor, note, score)
         return ShortlistEntry.of(item, tender)
 
+    # A reader who may not know of the notices published after now (a firm's or partner's key or session) reads
+    # with ``published_by`` = now: an item whose notice is published after that day is not on the shortlist for
+    # them, in every list, count and decision, exactly as an id never stored (README, "Open"). Without it (an
+    # officer, the core's own jobs) every item is there, ``published_after_now`` marking those.
     def decide(self, firm_id: str, tender_id: str, status: Status, actor: str,
-               note: str | None = None) -> ShortlistEntry:
-        """Approve or reject a shortlist item; the decision is appended to the feedback log."""
+               note: str | None = None, published_by: datetime | None = None) -> ShortlistEntry:
+        """Approve or reject a shortlist item; the decision is appended to the feedback log. NotFound for a
+        tender not on the shortlist, and with ``published_by`` for one published after it (nothing stored)."""
+        missing = NotFound(f"tender {tender_id!r} is not on the shortlist of firm {firm_id!r}")
+        if published_by is not None and self._hidden([tender_id], published_by):
+            raise missing
         with self.db.begin() as conn:
             item = self.repository.decide(conn, firm_id, tender_id, status, actor, note)
         if item is None:
-            raise NotFound(f"tender {tender_id!r} is not on the shortlist of firm {firm_id!r}")
+            raise missing
         return self._joined([item])[0]
 
-    def items(self, firm_id: str, status: Status | None = None) -> list[ShortlistEntry]:
-        """A firm's shortlist in the order items were proposed, each with its tender's fields."""
+    def items(self, firm_id: str, status: Status | None = None,
+              published_by: datetime | None = None) -> list[ShortlistEntry]:
+        """A firm's shortlist in the order items were proposed, each with its tender's fields; with
+        ``published_by`` without the items whose notice is published after it."""
         with self.db.connect() as conn:
             items = self.repository.list(conn, firm_id, status)
-        return self._joined(items)
+        entries = self._joined(items)
+        if published_by is None:
+            return entries
+        return [e for e in entries if self.catalog.engine.open_rule.visible(e.published, published_by)]
 
     def _joined(self, items: list[ShortlistItem]) -> list[ShortlistEntry]:
         # One lookup for the whole list, through the catalog's tender cache; a deleted tender is simply absent.
         tenders = self.catalog.fetch_tenders([i.tender_id for i in items])
-        return [ShortlistEntry.of(item, tenders.get(item.tender_id)) for item in items]
+        later = self._published_after(tenders, self.catalog.engine.now())
+        return [ShortlistEntry.of(item, tenders.get(item.tender_id), item.tender_id in later) for item in items]
 
-    def decisions(self, firm_ids: list[str]) -> dict[str, dict[str, Status]]:
-        """firm_id -> {tender_id: shortlist status} for these firms."""
+    def decisions(self, firm_ids: list[str], published_by: datetime | None = None) -> dict[str, dict[str, Status]]:
+        """firm_id -> {tender_id: shortlist status} for these firms; with ``published_by`` without the tenders
+        published after it."""
         with self.db.connect() as conn:
-            return self.repository.statuses(conn, firm_ids)
+            statuses = self.repository.statuses(conn, firm_ids)
+        if published_by is None:
+            return statuses
+        hidden = self._hidden(sorted({t for listed in statuses.values() for t in listed}), published_by)
+        return {firm: {t: s for t, s in listed.items() if t not in hidden} for firm, listed in statuses.items()}
+
+    def _hidden(self, tender_ids: list[str], published_by: datetime) -> set[str]:
+        """Those of ``tender_ids`` whose stored notice is published after ``published_by``'s day."""
+        return self._published_after(self.catalog.fetch_tenders(tender_ids), published_by)
+
+    def _published_after(self, tenders: dict[str, Tender], moment: datetime) -> set[str]:
+        """The ids of ``tenders`` published after ``moment``'s day: the open rule's visibility, as listings and
+        ``Catalog.visible_tender`` read it (an undated notice is never one, nor a deleted one, being absent)."""
+        rule = self.catalog.engine.open_rule
+        return {tid for tid, tender in tenders.items() if not rule.visible(tender.published, moment)}
 
     def events(self, firm_id: str | None = None, before: datetime | None = None) -> list[FeedbackEvent]:
         """The append-only decision log, oldest first: of one firm, or of all made before ``before``."""

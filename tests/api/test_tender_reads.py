@@ -2,16 +2,22 @@
 after now is hidden from firm and partner keys as if it were not stored (README, "Open"); a replay at a fixed
 clock (``MATCHER_CLOCK``) would otherwise show them notices from its future. Officers read any notice by id (they
 load, correct and delete them) and list the ones after now only when they ask (``include_unpublished``).
-Every other route such a key names a notice in (firms-for, shortlisting, deciding) answers the same way."""
+Every other route such a key names a notice in (firms-for, shortlisting, deciding) answers the same way, and a
+shortlist already holding one (a replay's clock set back, an officer moving its date) leaves it out of the list
+and its files for such a key, deciding on it being the same 404; an officer's list keeps it, marked."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from httpx2 import Response  # what starlette's TestClient answers with
+from icalendar import Calendar
+from openpyxl import load_workbook
 
 from tests.api.conftest import OWN, World
 from tests.api.test_bad_input import snapshot
@@ -132,3 +138,92 @@ def test_an_officer_is_told_when_it_is_published(dated: World) -> None:
         assert response.json()["detail"] == (
             "tender 'api:next-month' is published on 2021-05-28, after now (2021-04-28 12:00 UTC)")
     assert snapshot(dated) == before
+
+
+# ----------------------------------------------------------------------------- a shortlisted notice moved after now
+@pytest.fixture
+def listed_later(world: World) -> tuple[World, str]:
+    """OWN's shortlist: the seeded notice and a second one, both approved by its partner (so that the firm's key
+    sees them too); then an officer moves the second one's publication to tomorrow (2021-04-29), as a correction
+    or a clock set back for a replay would. Returns the world and that notice's id."""
+    partner, officer = world.auth("partner"), world.auth("officer")
+    seeded, later = world.tenders[0], world.tenders[2]
+    assert world.client.post(f"/firms/{OWN}/shortlist", json={"tender_id": later}, headers=partner).status_code == 201
+    for tender_id in (seeded, later):
+        approved = world.client.patch(f"/firms/{OWN}/shortlist/{tender_id}", json={"status": "approved"},
+                                      headers=partner)
+        assert approved.status_code == 200, approved.text
+    assert [i["tender_id"] for i in world.client.get(f"/firms/{OWN}/shortlist", headers=world.auth("firm")).json()
+            ] == [seeded, later]
+    notice = world.matcher.get_tender(later)
+    moved = {"tender_id": later, "source": notice.source, "title": notice.title, "published": "2021-04-29"}
+    assert world.client.post("/tenders", json={"tenders": [moved]}, headers=officer).status_code == 200
+    return world, later
+
+
+def ids_in_file(suffix: str, content: bytes) -> list[str]:
+    """The tender ids a shortlist file holds, in any language: the CSV's and the workbook's first column, the
+    calendar's UIDs (``{firm_id}/{tender_id}@tender-matcher``). The workspace's downloads are read with it too."""
+    if suffix == "csv":
+        return [row[0] for row in list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]]
+    if suffix == "xlsx":
+        sheet = load_workbook(io.BytesIO(content)).active
+        assert sheet is not None
+        return [str(row[0]) for row in sheet.iter_rows(min_row=2, values_only=True)]
+    events = Calendar.from_ical(content).walk("VEVENT")
+    return [str(e["UID"]).split("/")[1].removesuffix("@tender-matcher") for e in events]
+
+
+def _export_ids(world: World, who: str, suffix: str) -> list[str]:
+    response = world.client.get(f"/firms/{OWN}/shortlist/export.{suffix}", headers=world.auth(who))
+    assert response.status_code == 200, response.text
+    return ids_in_file(suffix, response.content)
+
+
+@pytest.mark.parametrize("who", ["firm", "partner"])
+def test_a_shortlist_leaves_out_an_item_published_after_now(listed_later: tuple[World, str], who: str) -> None:
+    """As GET /tenders/{id} does not know it, no shortlist view of this key shows it: the list (with any status
+    filter that would hold it) and its three files."""
+    world, later = listed_later
+    seeded = world.tenders[0]
+    for status in ({}, {"status": "approved"}):
+        listed = world.client.get(f"/firms/{OWN}/shortlist", params=status, headers=world.auth(who))
+        assert listed.status_code == 200, listed.text
+        assert [i["tender_id"] for i in listed.json()] == [seeded]
+        assert later not in listed.text
+    # The seeded notice and the moved one both have deadlines (2021-05-31, 2021-05-18): each would be an event.
+    for suffix in ("csv", "xlsx", "ics"):
+        assert _export_ids(world, who, suffix) == [seeded], suffix
+
+
+def test_an_officer_sees_it_marked_published_after_now(listed_later: tuple[World, str]) -> None:
+    world, later = listed_later
+    listed = world.client.get(f"/firms/{OWN}/shortlist", headers=world.auth("officer"))
+    assert listed.status_code == 200, listed.text
+    assert [(i["tender_id"], i["published"], i["published_after_now"]) for i in listed.json()] == [
+        (world.tenders[0], "2021-04-28", False), (later, "2021-04-29", True)]
+    for suffix in ("csv", "xlsx", "ics"):
+        assert _export_ids(world, "officer", suffix) == [world.tenders[0], later], suffix
+
+
+@pytest.mark.parametrize("who", ["firm", "partner"])
+def test_a_decision_on_it_answers_as_for_an_unknown_id(listed_later: tuple[World, str], who: str) -> None:
+    """The workspace's decision on it is the 404 page of an id never stored (tests/web/test_web_published_later.py);
+    the API's PATCH (and a proposal's new note) answers as for an id never stored too, and stores nothing."""
+    world, later = listed_later
+    before = snapshot(world)
+    for call in (_decide, _propose):
+        hidden, unknown = call(world, later, who), call(world, "ted:999999-2021", who)
+        assert hidden.status_code == unknown.status_code and hidden.status_code in (403, 404), hidden.text
+        assert hidden.text == unknown.text.replace("ted:999999-2021", later)
+        assert "2021-04-29" not in hidden.text
+    assert snapshot(world) == before
+
+
+def test_an_officer_still_decides_on_it(listed_later: tuple[World, str]) -> None:
+    world, later = listed_later
+    decided = world.client.patch(f"/firms/{OWN}/shortlist/{later}", json={"status": "rejected", "note": "later"},
+                                 headers=world.auth("officer"))
+    assert decided.status_code == 200, decided.text
+    assert (decided.json()["status"], decided.json()["published_after_now"]) == ("rejected", True)
+    assert world.matcher.decisions([OWN])[OWN][later] == "rejected"
