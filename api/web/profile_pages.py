@@ -280,7 +280,6 @@ async def choose_codes(firm_id: str, request: Request, viewer: ChangeDep) -> Res
     return RedirectResponse(f"{profile_url(firm_id)}?saved={'declined' if declining else 'codes'}", status_code=303)
 
 
-
 @router.post("/firms/{firm_id}/profile/keywords", response_class=HTMLResponse)
 async def add_keywords(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
     """Add the ticked suggested keywords to the firm's keywords (the API's ``POST /firms/{id}/keywords``)."""

@@ -60,3 +60,5 @@ def test_at_most_the_limit_in_the_texts_order_each_once() -> None:
     assert found == ("수도 계량기", "전자식 유량계", "원격 검침 단말기", "수질 분석기")
     assert len(found) == LIMIT
     assert description_phrases(text, limit=6)[4:] == ("수도 계량기 교체 공사", "누수 감지 센서")
+    # a phrase written again, with or without its space, is suggested once, as first written
+    assert description_phrases("볼펜을 만듭니다. 볼 펜을 수출합니다. 형광펜도 만듭니다.") == ("볼펜", "형광펜")
