@@ -114,7 +114,8 @@ def propose_top(
     responses=BODY_ERRORS,
     description="A tender not on the firm's shortlist is a 404. For a partner's key so is one on it whose tender is "
     "published after now (the API's clock, `MATCHER_CLOCK` when set), the same answer as for an id never stored, "
-    "and nothing is stored; an officer's key decides on it.",
+    "and nothing is stored (the date is read in the decision's own transaction: an officer moving it meanwhile "
+    "cannot let the decision through); an officer's key decides on it.",
 )
 def decide(
     firm_id: FirmAccess, tender_id: TenderIdPath, body: DecisionIn, matcher: MatcherDep, principal: CuratorDep

@@ -104,12 +104,18 @@ class Shortlists:
     def decide(self, firm_id: str, tender_id: str, status: Status, actor: str,
                note: str | None = None, published_by: datetime | None = None) -> ShortlistEntry:
         """Approve or reject a shortlist item; the decision is appended to the feedback log. NotFound for a
-        tender not on the shortlist, and with ``published_by`` for one published after it (nothing stored)."""
+        tender not on the shortlist, and with ``published_by`` for one published after it (nothing stored), its
+        date read in the decision's transaction: an officer moving it meanwhile cannot let a decision through."""
         missing = NotFound(f"tender {tender_id!r} is not on the shortlist of firm {firm_id!r}")
-        if published_by is not None and self._hidden([tender_id], published_by):
-            raise missing
         with self.db.begin() as conn:
+            # The day is read in the decision's transaction, after its write: SQLite's driver opens the
+            # transaction at the first write (a read before it would be outside it), and from there no other
+            # writer commits until this one does; on PostgreSQL the notice's row stays locked for share, so an
+            # officer moving its date waits for the decision, or the decision waits and reads the new date.
             item = self.repository.decide(conn, firm_id, tender_id, status, actor, note)
+            if item is not None and published_by is not None and not self.catalog.engine.open_rule.visible(
+                    self.catalog.tenders.published_day(conn, tender_id), published_by):
+                raise missing  # the write is rolled back with the transaction
         if item is None:
             raise missing
         return self._joined([item])[0]

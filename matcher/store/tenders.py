@@ -231,6 +231,14 @@ class TenderRepository:
         data = conn.execute(query).scalar()
         return Tender.from_stored(data) if data is not None else None
 
+    def published_day(self, conn: Connection, tender_id: str) -> date | None:
+        """The stored notice's publication day (None: undated, or not stored), its row locked for share until
+        ``conn``'s transaction ends (PostgreSQL; SQLite has no row locks and ignores it): a change of the notice
+        waits, so that what the transaction decides by the day holds when it commits."""
+        query = select(tenders.c.published).where(tenders.c.tender_id == tender_id).with_for_update(read=True)
+        day: date | None = conn.execute(query).scalar()
+        return day
+
     def get_many(self, conn: Connection, ids: list[str]) -> dict[str, Tender]:
         found: dict[str, Tender] = {}
         for part in chunks(ids):

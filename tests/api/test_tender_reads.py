@@ -11,14 +11,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from httpx2 import Response  # what starlette's TestClient answers with
 from icalendar import Calendar
 from openpyxl import load_workbook
+from sqlalchemy import Connection, create_engine, select, update
+from sqlalchemy.exc import OperationalError
 
+from matcher.store.shortlists import ShortlistRepository
+from matcher.store.tenders import TenderRepository, tenders
 from tests.api.conftest import OWN, World
 from tests.api.test_bad_input import snapshot
 
@@ -227,3 +231,81 @@ def test_an_officer_still_decides_on_it(listed_later: tuple[World, str]) -> None
     assert decided.status_code == 200, decided.text
     assert (decided.json()["status"], decided.json()["published_after_now"]) == ("rejected", True)
     assert world.matcher.decisions([OWN])[OWN][later] == "rejected"
+
+
+# ----------------------------------------------------------------------------- an officer moving the date meanwhile
+def _moved_to_tomorrow(world: World, tender_id: str) -> None:
+    """What an officer's correction does (in a connection of its own, committed): the notice published tomorrow."""
+    notice = world.matcher.get_tender(tender_id)
+    world.matcher.upsert_tenders([notice.model_copy(update={"published": date(2021, 4, 29)})], sync=False)
+
+
+def _decisions_stored(world: World) -> dict[str, Any]:
+    stored = snapshot(world)
+    return {table: stored[table] for table in ("shortlist_items", "feedback_events")}
+
+
+def test_a_date_moved_while_a_partner_decides_refuses_the_decision(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race: the notice is visible when the partner's PATCH arrives, and an officer moves it to tomorrow just
+    before the decision is written (the hook runs as the write starts, after any check made before it). The
+    decision reads the date in its own transaction, so it answers as for an id never stored and stores nothing;
+    before, it was checked in a connection of its own beforehand, and the decision was stored (200)."""
+    seeded = world.tenders[0]
+    before = _decisions_stored(world)
+    write = ShortlistRepository.decide
+
+    def officer_moves_it_first(self: ShortlistRepository, conn: Connection, *args: Any, **kwargs: Any) -> Any:
+        _moved_to_tomorrow(world, seeded)
+        return write(self, conn, *args, **kwargs)
+
+    monkeypatch.setattr(ShortlistRepository, "decide", officer_moves_it_first)
+    hidden = _decide(world, seeded, "partner")
+    unknown = _decide(world, "ted:999999-2021", "partner")
+    assert hidden.status_code == 404, hidden.text
+    assert hidden.text == unknown.text.replace("ted:999999-2021", seeded)
+    assert world.matcher.get_tender(seeded).published == date(2021, 4, 29)  # the officer's change holds
+    assert _decisions_stored(world) == before
+
+
+def _competing_write_refused(world: World, tender_id: str) -> bool:
+    """Whether an officer's change of the notice's row would have to wait now, asked without waiting: on
+    PostgreSQL a row lock taken with NOWAIT (the lock an UPDATE takes), on SQLite a write with no busy timeout."""
+    serving = world.matcher.engine.db.engine
+    sqlite = serving.dialect.name == "sqlite"
+    engine = create_engine(serving.url, connect_args={"timeout": 0} if sqlite else {})
+    try:
+        with engine.begin() as conn:
+            row = tenders.c.tender_id == tender_id
+            if sqlite:
+                conn.execute(update(tenders).where(row).values(title=tenders.c.title))
+            else:
+                conn.execute(select(tenders.c.tender_id).where(row).with_for_update(nowait=True))
+    except OperationalError:
+        return True
+    finally:
+        engine.dispose()
+    return False
+
+
+def test_an_officer_cannot_move_the_date_while_a_decision_is_written(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once the decision has read the notice's date, the notice's row stays the decision's until it commits: an
+    officer's change of it waits (PostgreSQL: the row is locked for share; SQLite: one writer at a time), so the
+    date the decision went by is the date when it is stored."""
+    seeded = world.tenders[0]
+    read = TenderRepository.published_day
+    refused: list[bool] = []
+
+    def then_an_officer_tries(self: TenderRepository, conn: Connection, tender_id: str) -> Any:
+        day = read(self, conn, tender_id)
+        refused.append(_competing_write_refused(world, tender_id))
+        return day
+
+    monkeypatch.setattr(TenderRepository, "published_day", then_an_officer_tries)
+    decided = _decide(world, seeded, "partner")
+    assert decided.status_code == 200, decided.text
+    assert refused == [True]
+    assert not _competing_write_refused(world, seeded)  # and free again once it is stored
