@@ -7,7 +7,9 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote_to_bytes
 
+import httpx
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -107,6 +109,11 @@ class Settings(BaseSettings):
     # when the feed is added and at every connection and redirect (matcher.services.feed_address). True (1)
     # allows them: a feed server on your own network, or the project's tests, which serve feeds on 127.0.0.1.
     feeds_allow_private: bool = False
+    # An HTTP(S) proxy every feed request goes through (http://[user:password@]host:port), for a network that
+    # reaches the internet only through one; its own address may be private. The rule above still holds: the
+    # matcher resolves each source's host itself and refuses it before asking the proxy (matcher.feeds.transport).
+    # HTTPS_PROXY / HTTP_PROXY / NO_PROXY are not read while the rule is on: the proxy is named here or not used.
+    feeds_proxy: str | None = Field(default=None, description="http(s)://[user:password@]host:port", repr=False)
     # The scheduler (`matcher schedule`): feeds every this many minutes, digests once a day at this UTC time.
     schedule_feeds_minutes: int = Field(default=60, ge=1)
     schedule_digest_at: str = Field(default="06:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -127,6 +134,17 @@ class Settings(BaseSettings):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return None if value is None else checked(value)  # now is moved by days and years: matcher.dates
+
+    @field_validator("feeds_proxy")
+    @classmethod
+    def _proxy_is_usable(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if (problem := proxy_problem(value)) is not None:  # never the value itself: it may carry a password
+            raise ValueError(f"{problem} (expected http://host:port or https://host:port, with user:password@ "
+                             "before the host if it asks)")
+        return value
 
     @property
     def decompressed_member_limit(self) -> int:
@@ -178,6 +196,32 @@ class Settings(BaseSettings):
     def now(self) -> datetime:
         """The current time, or the fixed clock when one is configured."""
         return self.clock or datetime.now(UTC)
+
+
+def proxy_problem(value: str) -> str | None:
+    """What keeps httpx from using ``value`` as an HTTP(S) proxy, or None. Names the part, never the password."""
+    if "://" not in value:
+        return "no scheme"
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL as exc:
+        return "not a URL (" + ("a / # ? in the user name or password must be percent-encoded: %2F %23 %3F"
+                                if "@" in value else str(exc)) + ")"
+    if url.scheme not in ("http", "https"):
+        return f"scheme {url.scheme!r} is not http or https"
+    if not url.host:
+        return "no host"
+    if url.port is not None and not 0 < url.port < 65536:
+        return f"port {url.port} is out of range (1-65535)"
+    if url.raw_path != b"/" or url.fragment:
+        return "a path, query or fragment; a proxy URL has none"
+    if ":" in url.username:
+        return "the user name contains ':' (Basic credentials cannot carry it)"
+    try:  # httpx decodes them with replacement characters, which would send credentials nobody typed
+        unquote_to_bytes(url.userinfo.decode("ascii")).decode("utf-8")
+    except UnicodeDecodeError:
+        return "the user name or password is not UTF-8 once percent-decoded"
+    return None
 
 
 def get_settings(**overrides: object) -> Settings:

@@ -13,11 +13,11 @@
 - **A User-Agent** naming the product, its version and a contact, as the sources' terms ask.
 - **A size bound** on every decoded body, enforced while it streams in.
 - **Redirects stay on the source's origin** (same host and port; http may become https, never the reverse).
-- **Public addresses only** (``matcher.services.feed_address``; ``MATCHER_FEEDS_ALLOW_PRIVATE`` lifts it): every
-  connection resolves its host once, refuses it when any address is not a public one, and opens the socket on
-  an address it checked, so a name that resolves inward, or elsewhere a moment later, reaches nothing. Requests
-  go out directly: a proxy from the environment (HTTPS_PROXY) would resolve names itself, past the check, so it
-  is used only while private addresses are allowed.
+- **Public addresses only** (``matcher.feeds.transport``; ``MATCHER_FEEDS_ALLOW_PRIVATE`` lifts it): every
+  connection, or with ``MATCHER_FEEDS_PROXY`` every request sent through the operator's proxy, first resolves
+  its host here and is refused when any address is not a public one (the proxy resolves the name again; the
+  transport module says what that leaves open). A proxy from the environment (HTTPS_PROXY) is used only while
+  private addresses are allowed.
 
 httpx does the HTTP; this module adds only the policy above (httpx's own transport retries cover connect
 failures only, not 429/5xx or Retry-After).
@@ -30,20 +30,19 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpcore
 import httpx
 
 from matcher import __version__
 from matcher.config import Settings
 from matcher.errors import MatcherError
-from matcher.services import feed_address
+from matcher.feeds import transport as feed_transport
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +71,7 @@ class HttpPolicy:
     host_interval: float = 1.0
     max_bytes: int = 200 * 1024 * 1024
     allow_private: bool = False
+    proxy: str | None = field(default=None, repr=False)  # may carry the proxy's password
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HttpPolicy:
@@ -83,7 +83,7 @@ class HttpPolicy:
             max_backoff=settings.feeds_max_backoff_seconds,
             max_retry_after=settings.feeds_max_retry_after_seconds,
             host_interval=settings.feeds_host_interval_seconds, max_bytes=settings.feeds_max_response_bytes,
-            allow_private=settings.feeds_allow_private,
+            allow_private=settings.feeds_allow_private, proxy=settings.feeds_proxy,
         )
 
 
@@ -149,7 +149,7 @@ class PoliteClient:
             timeout=httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout),
             headers={"User-Agent": policy.user_agent},
             follow_redirects=True, max_redirects=5,
-            transport=transport or (None if policy.allow_private else PublicTransport()),
+            transport=transport or feed_transport.for_feeds(policy.proxy, policy.allow_private),
             event_hooks={"request": [self._same_origin]},
         )
         self._asked = threading.local()  # the URL this thread asked for, which redirects must stay on
@@ -216,7 +216,7 @@ class PoliteClient:
                         raise FeedError(f"{url}: HTTP {status} {response.reason_phrase}".rstrip(), status)
                     else:
                         return Fetched(str(response.url), status, self._read(url, response), dict(response.headers))
-            except _Refused as exc:
+            except feed_transport.Refused as exc:
                 raise FeedError(f"{url}: {exc}") from None
             except httpx.TooManyRedirects as exc:
                 raise FeedError(f"{url}: too many redirects") from exc
@@ -280,45 +280,6 @@ class PoliteClient:
             self._next_turn[host] = turn + self.policy.host_interval
         if turn > now:
             self._sleep(turn - now)
-
-
-class _PublicOnly(httpcore.SyncBackend):
-    """httpcore's network backend, connecting only to public addresses: the host is resolved once, every address
-    checked, and the socket opened on a checked one (TLS still verifies the host name)."""
-
-    def connect_tcp(
-        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        try:
-            addresses = feed_address.resolve(host, port)
-        except (OSError, UnicodeError) as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host!r}: {exc}") from exc  # retried, as httpx's own
-        problem = feed_address.refusal(host, addresses)
-        if problem is not None:
-            raise _Refused(f"{problem}; refused")
-        failure: httpcore.ConnectError | None = None
-        for address in addresses:  # as socket.create_connection does: the next address when one fails
-            try:
-                return super().connect_tcp(address, port, timeout, local_address, socket_options)
-            except httpcore.ConnectError as exc:
-                failure = exc
-        raise failure or httpcore.ConnectError(f"no address for {host!r}")
-
-
-class _Refused(Exception):
-    """An address a feed may not fetch from; ``PoliteClient`` reports it as a FeedError naming the URL."""
-
-
-class PublicTransport(httpx.HTTPTransport):
-    """httpx's own transport (TLS, keep-alive, limits as httpx sets them) over ``_PublicOnly``."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(), max_connections=100, max_keepalive_connections=20,
-            keepalive_expiry=5.0, network_backend=_PublicOnly(),
-        )
 
 
 def _address(sender: str) -> str:

@@ -10,8 +10,10 @@ resolves to, so a name with one public and one private address is refused; ``loc
 ``.localhost`` are loopback whatever the resolver says (RFC 6761).
 
 It is checked twice: when the feed is added (``Feeds.add``: a name that does not resolve yet passes, to be
-checked when fetched) and at every connection a feed makes (``matcher.feeds.http``), redirects included, on the
-very addresses it connects to, so a name that resolves elsewhere later (DNS rebinding) is caught too.
+checked when fetched) and at every connection a feed makes (``matcher.feeds.transport``), redirects included, on
+the very addresses it connects to, so a name that resolves elsewhere later (DNS rebinding) is caught too. Through
+the operator's proxy (``MATCHER_FEEDS_PROXY``) it is checked before every request, but the proxy resolves the
+name again: that transport's docstring says what this leaves to the proxy's own egress rules.
 """
 
 from __future__ import annotations

@@ -10,73 +10,25 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpcore
 import httpx
 import pytest
 from pytest_httpserver import HTTPServer
-from typer.testing import CliRunner
 
-from matcher.cli import app
 from matcher.config import Settings
 from matcher.errors import InvalidInput
 from matcher.feeds.http import FeedError, HttpPolicy, PoliteClient
 from matcher.pipeline import Matcher
 from matcher.services.feed_address import address_kind
 from matcher.services.feeds import validated_spec
+from tests.feeds.conftest import Names, cli
 
-runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("private_refused")  # the conftest allows them, for the other tests
 ALLOW = "MATCHER_FEEDS_ALLOW_PRIVATE=1 allows private ones"
 PUBLIC = "93.184.216.34"  # a public address (example.com's); no test connects to it
-
-
-@pytest.fixture(autouse=True)
-def _private_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MATCHER_FEEDS_ALLOW_PRIVATE", raising=False)  # the conftest's, for the other tests
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("MATCHER_ENCODER", "fake")
-    monkeypatch.setenv("MATCHER_FEEDS_RETRIES", "0")
-    monkeypatch.setenv("MATCHER_FEEDS_HOST_INTERVAL_SECONDS", "0")
-    return tmp_path / "home"
-
-
-class Names(dict[str, list[list[str]]]):
-    """Host names that resolve as a test says: each lookup takes the next answer (the last one repeats), and
-    ``calls`` counts the lookups. Every other name resolves as usual."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: dict[str, int] = {}
-
-
-@pytest.fixture
-def names(monkeypatch: pytest.MonkeyPatch) -> Names:
-    answers = Names()
-    real: Callable[..., Any] = socket.getaddrinfo
-
-    def lookup(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        name = host.decode() if isinstance(host, bytes) else host
-        if name not in answers:
-            return real(host, port, *args, **kwargs)
-        answers.calls[name] = answers.calls.get(name, 0) + 1
-        found = answers[name][min(answers.calls[name], len(answers[name])) - 1]
-        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in found]
-
-    monkeypatch.setattr(socket, "getaddrinfo", lookup)
-    return answers
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.stdout, result.stderr
 
 
 # ----------------------------------------------------------------------------- when a feed is added
