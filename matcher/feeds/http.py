@@ -222,6 +222,12 @@ class PoliteClient:
                 raise FeedError(f"{url}: too many redirects") from exc
             except httpx.InvalidURL as exc:
                 raise FeedError(f"{url}: invalid URL ({exc})") from exc
+            except httpx.ProxyError as exc:  # the operator's proxy answered a CONNECT with an error
+                refusal = _proxy_status(exc)
+                if refusal is None or refusal not in RETRY_STATUSES:  # 407, 403: a setting to fix, not to retry
+                    raise FeedError(f"{url}: the feeds proxy (MATCHER_FEEDS_PROXY) refused the tunnel: {exc}",
+                                    refusal) from None
+                problem, delay = f"the feeds proxy answered {exc}", self._backoff(attempt)
             except httpx.TransportError as exc:  # connect errors, timeouts, a connection lost mid-body
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 delay = self._backoff(attempt)
@@ -280,6 +286,12 @@ class PoliteClient:
             self._next_turn[host] = turn + self.policy.host_interval
         if turn > now:
             self._sleep(turn - now)
+
+
+def _proxy_status(exc: httpx.ProxyError) -> int | None:
+    """The status of a proxy's refused CONNECT ("407 Proxy Authentication Required"), if its message has one."""
+    head = str(exc).split(" ", 1)[0]
+    return int(head) if head.isdigit() else None
 
 
 def _address(sender: str) -> str:

@@ -82,6 +82,8 @@ class PublicProxyTransport(httpx.HTTPTransport):
 
     def __init__(self, proxy: str) -> None:
         super().__init__(proxy=proxy)
+        where = httpx.URL(proxy)
+        self._proxy = f"{where.host}:{where.port or _DEFAULT_PORTS[where.scheme]}"  # never its credentials
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -89,7 +91,10 @@ class PublicProxyTransport(httpx.HTTPTransport):
             public_addresses(url.raw_host.decode("ascii"), url.port or _DEFAULT_PORTS.get(url.scheme, 443))
         except httpcore.ConnectError as exc:
             raise httpx.ConnectError(str(exc), request=request) from exc
-        return super().handle_request(request)
+        try:
+            return super().handle_request(request)
+        except httpx.ConnectError as exc:  # every connection this transport opens is to the proxy
+            raise httpx.ConnectError(f"cannot reach the feeds proxy {self._proxy}: {exc}", request=request) from exc
 
 
 def for_feeds(proxy: str | None, allow_private: bool) -> httpx.BaseTransport | None:

@@ -43,14 +43,25 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # quiet: pytest shows failures, not access logs
         pass
 
-    def _record(self) -> None:
+    def _record(self) -> bool:
+        """Note the request; False (after answering 407) when the proxy asks for credentials it did not get."""
         with self.server.seen.lock:
             self.server.seen.requests.append(f"{self.command} {self.path}")
             if "Proxy-Authorization" in self.headers:
                 self.server.seen.authorizations.append(self.headers["Proxy-Authorization"])
+        wanted = self.server.credentials
+        if wanted is None or self.headers.get("Proxy-Authorization") == wanted:
+            return True
+        self.send_response(407)
+        self.send_header("Proxy-Authenticate", 'Basic realm="corp"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        self.close_connection = True
+        return False
 
     def do_CONNECT(self) -> None:
-        self._record()
+        if not self._record():
+            return
         _, _, port = self.path.rpartition(":")
         upstream = socket.create_connection(("127.0.0.1", int(port)), timeout=5)
         self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
@@ -61,7 +72,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _forward(self) -> None:
         """An absolute-form request, sent on as origin-form over a new connection, its answer relayed as it
         comes (the origin is asked to close, so the answer ends where the connection does)."""
-        self._record()
+        if not self._record():
+            return
         target = urlsplit(self.path)
         if target.scheme != "http" or target.port is None:
             self.send_error(400, "absolute-form http://host:port/ expected")
@@ -98,9 +110,10 @@ class _ProxyServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self) -> None:
+    def __init__(self, credentials: str | None) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.seen = Seen()
+        self.credentials = credentials  # the Proxy-Authorization it requires, or None
 
 
 @dataclass(frozen=True)
@@ -110,9 +123,10 @@ class Proxy:
 
 
 @contextmanager
-def running_proxy() -> Iterator[Proxy]:
-    """A proxy listening on 127.0.0.1 (a private address, as an operator's proxy usually is) until the end."""
-    server = _ProxyServer()
+def running_proxy(credentials: str | None = None) -> Iterator[Proxy]:
+    """A proxy listening on 127.0.0.1 (a private address, as an operator's proxy usually is) until the end; with
+    ``credentials`` (a Proxy-Authorization value) it answers 407 to a request without them."""
+    server = _ProxyServer(credentials)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -277,3 +277,42 @@ def test_the_proxy_setting_reaches_the_policy_and_stays_out_of_its_repr() -> Non
     policy = HttpPolicy.from_settings(Settings(feeds_proxy=" https://feeds:secret@proxy.corp:8443 "))
     assert policy.proxy == "https://feeds:secret@proxy.corp:8443"
     assert "secret" not in repr(policy)
+
+
+# ------------------------------------------------------------------------- the proxy itself failing
+
+
+def test_a_proxy_asking_for_credentials_fails_the_run_at_once_and_says_so(
+    tls_origin: HTTPServer, policy: HttpPolicy, names: Names, sleeps: Sleeps
+) -> None:
+    """407 to a CONNECT is the operator's setting to fix, not a connection to try five more times; over http
+    the 407 comes back as the answer to the request and is final as every other 4xx."""
+    names["feeds.example"] = [[PUBLIC]]
+    with running_proxy(credentials="Basic " + base64.b64encode(b"bot:secret").decode()) as strict:
+        guarded = HttpPolicy(**{**policy.__dict__, "allow_private": False, "proxy": strict.url})
+        with PoliteClient(guarded, sleep=sleeps) as polite:
+            url = f"https://feeds.example:{tls_origin.port}/releases"
+            with pytest.raises(FeedError, match=re.escape(
+                    f"{url}: the feeds proxy (MATCHER_FEEDS_PROXY) refused the tunnel: 407 Proxy Authentication "
+                    "Required")) as refused:
+                polite.get(url)
+            assert refused.value.status == 407
+            with pytest.raises(FeedError, match="HTTP 407 Proxy Authentication Required"):
+                polite.get(f"http://feeds.example:{tls_origin.port}/releases")
+        assert strict.seen.requests == [f"CONNECT feeds.example:{tls_origin.port}",
+                                        f"GET http://feeds.example:{tls_origin.port}/releases"]
+    assert sleeps == []
+    assert tls_origin.log == []
+
+
+def test_a_proxy_that_cannot_be_reached_is_named(policy: HttpPolicy, names: Names, sleeps: Sleeps) -> None:
+    """Behind a proxy every connection the client opens is to the proxy: a refused one says so, and is retried
+    as a lost connection is (the proxy may be restarting)."""
+    names["feeds.example"] = [[PUBLIC]]
+    with running_proxy() as gone:
+        url = gone.url
+    guarded = HttpPolicy(**{**policy.__dict__, "allow_private": False, "proxy": url, "retries": 1})
+    with PoliteClient(guarded, sleep=sleeps, jitter=lambda: 1.0) as polite, pytest.raises(
+            FeedError, match=re.escape(f"cannot reach the feeds proxy {url.removeprefix('http://')}")):
+        polite.get("https://feeds.example/releases")
+    assert len(sleeps) == 1
