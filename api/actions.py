@@ -328,11 +328,14 @@ def export_shortlist(
     matcher: Matcher, principal: Principal, firm_id: str, query: ShortlistExportQuery, file_format: ExportFormat,
     language: ReasonLanguage,
 ) -> Response:
-    """The shortlist the caller may see, as a file to download (``matcher.services.shortlist_export``)."""
+    """The shortlist the caller may see, as a file to download (``matcher.services.shortlist_export``): an
+    officer's CSV and workbook end in a column saying which notice is published after today (only their lists
+    hold one; the others' files keep their columns)."""
     entries = visible_shortlist(matcher, principal, firm_id, query.status)
+    marked = published_by(matcher, principal) is None
     writers: dict[ExportFormat, Callable[[Sequence[ShortlistEntry]], bytes]] = {
-        "csv": lambda e: shortlist_export.to_csv(e, language),
-        "xlsx": lambda e: shortlist_export.to_xlsx(e, language),
+        "csv": lambda e: shortlist_export.to_csv(e, language, marked),
+        "xlsx": lambda e: shortlist_export.to_xlsx(e, language, marked),
         "ics": lambda e: shortlist_export.to_ics(e, matcher.get_firm(firm_id).name, language),
     }
     name = f"shortlist-{_filename_part(firm_id)}-{matcher.settings.now():%Y-%m-%d}.{file_format}"

@@ -31,8 +31,10 @@ ITEMS_SEEN = (
     "left out for firm and partner keys, as a tender they cannot know of; an officer's key lists it, with "
     "`published_after_now` true."
 )
-EXPORTED = (f"The items `GET /firms/{{firm_id}}/shortlist` lists for this key. {ITEMS_SEEN} The files have no such "
-            "column: an officer's file holds the item as any other.")
+EXPORTED = (f"The items `GET /firms/{{firm_id}}/shortlist` lists for this key. {ITEMS_SEEN} An officer's CSV and "
+            "Excel files end in a column saying so for each item ('Published after today': yes or no, empty for a "
+            "deleted tender; Korean '오늘 이후 게시': 예, 아니요), and such an item's calendar event has a line "
+            "naming its publication day; the other keys' files, which never hold one, have no such column.")
 
 
 @router.get("/shortlist", summary="A firm's shortlist (firm keys see approved items only)",

@@ -5,6 +5,10 @@ Titles, buyers and notes are untrusted text (notices come from thousands of buye
 spreadsheet must show them as text, never run them. CSV cells that a spreadsheet would read as a formula
 are prefixed with an apostrophe (OWASP's advice for CSV injection); Excel cells are written as text cells,
 so nothing needs changing there. Times are UTC, named so in the headers.
+
+Only an officer's list holds an item whose notice is published after today (``Shortlists.items``; firms and
+partners do not know of such notices): an officer's CSV and workbook end in a column saying which
+(``mark_published_later``), and the calendar's event of such an item says when it is published.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from datetime import UTC, datetime
 from icalendar import Calendar, Event
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from matcher.ranking.reasons import ReasonLanguage
 from matcher.services.shortlists import ShortlistEntry
@@ -27,27 +32,37 @@ from matcher.store.shortlists import Status
 COLUMNS: tuple[str, ...] = (
     "tender_id", "title", "buyer", "buyer_country", "deadline", "status", "decided_by", "decided_at", "note", "url",
 )
+#: The column an officer's CSV and Excel files end in: whether the notice is published after today.
+PUBLISHED_LATER = "published_after_now"
 HEADERS: dict[ReasonLanguage, dict[str, str]] = {
     "en": {
         "tender_id": "Tender ID", "title": "Title", "buyer": "Buyer", "buyer_country": "Country",
         "deadline": "Deadline (UTC)", "status": "Status", "decided_by": "Decided by",
-        "decided_at": "Decided at (UTC)", "note": "Note", "url": "Link",
+        "decided_at": "Decided at (UTC)", "note": "Note", "url": "Link", PUBLISHED_LATER: "Published after today",
     },
     "ko": {
         "tender_id": "공고 번호", "title": "공고명", "buyer": "발주기관", "buyer_country": "국가",
         "deadline": "마감 (UTC)", "status": "상태", "decided_by": "결정한 사람", "decided_at": "결정 일시 (UTC)",
-        "note": "메모", "url": "공고 링크",
+        "note": "메모", "url": "공고 링크", PUBLISHED_LATER: "오늘 이후 게시",
     },
 }
 STATUS_WORDS: dict[ReasonLanguage, dict[Status, str]] = {
     "en": {"proposed": "proposed", "approved": "approved", "rejected": "rejected"},
     "ko": {"proposed": "검토 중", "approved": "승인", "rejected": "거절"},
 }
+YES_NO: dict[ReasonLanguage, dict[bool, str]] = {"en": {True: "yes", False: "no"}, "ko": {True: "예", False: "아니요"}}
 SHEET_TITLE: dict[ReasonLanguage, str] = {"en": "Shortlist", "ko": "관심 목록"}
+#: Width of each column in the workbook, in characters.
+WIDTHS: dict[str, int] = {
+    "tender_id": 24, "title": 60, "buyer": 36, "buyer_country": 8, "deadline": 17, "status": 10, "decided_by": 16,
+    "decided_at": 17, "note": 40, "url": 40, PUBLISHED_LATER: 12,
+}
 #: Labels of the calendar event's description lines.
 EVENT_LABELS: dict[ReasonLanguage, dict[str, str]] = {
-    "en": {"buyer": "Buyer", "status": "Status", "note": "Note", "tender": "Tender", "calendar": "deadlines"},
-    "ko": {"buyer": "발주기관", "status": "상태", "note": "메모", "tender": "공고 번호", "calendar": "입찰 마감"},
+    "en": {"buyer": "Buyer", "status": "Status", "note": "Note", "tender": "Tender", "calendar": "deadlines",
+           PUBLISHED_LATER: HEADERS["en"][PUBLISHED_LATER]},
+    "ko": {"buyer": "발주기관", "status": "상태", "note": "메모", "tender": "공고 번호", "calendar": "입찰 마감",
+           PUBLISHED_LATER: HEADERS["ko"][PUBLISHED_LATER]},
 }
 #: First characters that make a spreadsheet read a CSV cell as a formula (tab and CR too: some strip them).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -69,14 +84,21 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC).replace(tzinfo=None) if moment is not None else None
 
 
-def _rows(entries: Sequence[ShortlistEntry], language: ReasonLanguage) -> list[list[Cell]]:
-    """One row per entry in ``COLUMNS`` order; a deleted tender keeps its id, its other fields empty."""
+def _columns(mark_published_later: bool) -> tuple[str, ...]:
+    return (*COLUMNS, PUBLISHED_LATER) if mark_published_later else COLUMNS
+
+
+def _rows(entries: Sequence[ShortlistEntry], language: ReasonLanguage, mark_published_later: bool) -> list[list[Cell]]:
+    """One row per entry in ``_columns`` order; a deleted tender keeps its id, its other fields empty."""
     statuses = STATUS_WORDS[language]
-    return [
-        [e.tender_id, e.title, e.buyer, e.buyer_country, _utc(e.deadline), statuses[e.status], e.decided_by,
-         _utc(e.decided_at), e.note, e.url]
-        for e in entries
-    ]
+    rows: list[list[Cell]] = []
+    for e in entries:
+        row: list[Cell] = [e.tender_id, e.title, e.buyer, e.buyer_country, _utc(e.deadline), statuses[e.status],
+                           e.decided_by, _utc(e.decided_at), e.note, e.url]
+        if mark_published_later:
+            row.append(YES_NO[language][e.published_after_now] if e.tender_known else None)
+        rows.append(row)
+    return rows
 
 
 def neutralise(text: str) -> str:
@@ -92,27 +114,30 @@ def _csv_cell(value: Cell) -> str:
     return neutralise(value)
 
 
-def to_csv(entries: Sequence[ShortlistEntry], language: str = "en") -> bytes:
-    """The shortlist as CSV, UTF-8 with a byte-order mark so that Excel reads Korean text as Korean."""
+def to_csv(entries: Sequence[ShortlistEntry], language: str = "en", mark_published_later: bool = False) -> bytes:
+    """The shortlist as CSV, UTF-8 with a byte-order mark so that Excel reads Korean text as Korean; with
+    ``mark_published_later`` (an officer's file) a last column says which notice is published after today."""
     lang = _language(language)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([HEADERS[lang][c] for c in COLUMNS])
-    writer.writerows([_csv_cell(v) for v in row] for row in _rows(entries, lang))
+    writer.writerow([HEADERS[lang][c] for c in _columns(mark_published_later)])
+    writer.writerows([_csv_cell(v) for v in row] for row in _rows(entries, lang, mark_published_later))
     return out.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(entries: Sequence[ShortlistEntry], language: str = "en") -> bytes:
-    """The shortlist as an Excel workbook: one sheet, a bold frozen header row, dates as dates."""
+def to_xlsx(entries: Sequence[ShortlistEntry], language: str = "en", mark_published_later: bool = False) -> bytes:
+    """The shortlist as an Excel workbook: one sheet, a bold frozen header row, dates as dates; the columns of
+    ``to_csv``."""
     lang = _language(language)
+    columns = _columns(mark_published_later)
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has one sheet
     sheet.title = SHEET_TITLE[lang]
-    sheet.append([HEADERS[lang][c] for c in COLUMNS])
+    sheet.append([HEADERS[lang][c] for c in columns])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row_number, row in enumerate(_rows(entries, lang), start=2):
+    for row_number, row in enumerate(_rows(entries, lang, mark_published_later), start=2):
         for column, value in enumerate(row, start=1):
             cell = sheet.cell(row=row_number, column=column)
             if isinstance(value, datetime):
@@ -124,8 +149,8 @@ def to_xlsx(entries: Sequence[ShortlistEntry], language: str = "en") -> bytes:
                 cell.value = CONTROL.sub("", value)
                 cell.data_type = "s"
     sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJ", (24, 60, 36, 8, 17, 10, 16, 17, 40, 40), strict=True):
-        sheet.column_dimensions[letter].width = width
+    for number, name in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(number)].width = WIDTHS[name]
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -143,6 +168,8 @@ def _event(entry: ShortlistEntry, deadline: datetime, lang: ReasonLanguage) -> E
     if entry.buyer:
         lines.append(f"{labels['buyer']}: {entry.buyer}")
     lines.append(f"{labels['status']}: {STATUS_WORDS[lang][entry.status]}")
+    if entry.published_after_now:
+        lines.append(f"{labels[PUBLISHED_LATER]}: {entry.published}")
     if entry.note:
         lines.append(f"{labels['note']}: {entry.note}")
     event = Event()
@@ -159,7 +186,8 @@ def _event(entry: ShortlistEntry, deadline: datetime, lang: ReasonLanguage) -> E
 
 def to_ics(entries: Sequence[ShortlistEntry], firm_name: str, language: str = "en") -> bytes:
     """The deadlines of the shortlist as an iCalendar file: one event per item with a deadline, at the
-    deadline (UTC); items without one (or whose tender was deleted) are left out."""
+    deadline (UTC); items without one (or whose tender was deleted) are left out. The event of a notice published
+    after today (only in an officer's list) says when it is published."""
     lang = _language(language)
     calendar = Calendar()
     calendar.add("prodid", CALENDAR_PRODUCT)

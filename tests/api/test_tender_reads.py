@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from sqlalchemy import Connection, create_engine, select, update
 from sqlalchemy.exc import OperationalError
 
+from matcher.services.shortlist_export import COLUMNS, HEADERS
 from matcher.store.shortlists import ShortlistRepository
 from matcher.store.tenders import TenderRepository, tenders
 from tests.api.conftest import OWN, World
@@ -178,10 +179,14 @@ def ids_in_file(suffix: str, content: bytes) -> list[str]:
     return [str(e["UID"]).split("/")[1].removesuffix("@tender-matcher") for e in events]
 
 
-def _export_ids(world: World, who: str, suffix: str) -> list[str]:
+def _export(world: World, who: str, suffix: str) -> bytes:
     response = world.client.get(f"/firms/{OWN}/shortlist/export.{suffix}", headers=world.auth(who))
     assert response.status_code == 200, response.text
-    return ids_in_file(suffix, response.content)
+    return response.content
+
+
+def _export_ids(world: World, who: str, suffix: str) -> list[str]:
+    return ids_in_file(suffix, _export(world, who, suffix))
 
 
 @pytest.mark.parametrize("who", ["firm", "partner"])
@@ -208,6 +213,32 @@ def test_an_officer_sees_it_marked_published_after_now(listed_later: tuple[World
         (world.tenders[0], "2021-04-28", False), (later, "2021-04-29", True)]
     for suffix in ("csv", "xlsx", "ics"):
         assert _export_ids(world, "officer", suffix) == [world.tenders[0], later], suffix
+
+
+def _table(suffix: str, content: bytes) -> list[list[str]]:
+    """The CSV's or the workbook's rows, the header first, each cell as text (an empty cell as "")."""
+    if suffix == "csv":
+        return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet is not None
+    return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def test_an_officers_files_mark_it(listed_later: tuple[World, str]) -> None:
+    """The officer's CSV and workbook end in a column saying which notice is published after today, the
+    calendar's event of it says when; the firm's and partner's files (which never hold it) have no such column."""
+    world, later = listed_later
+    seeded = world.tenders[0]
+    for suffix in ("csv", "xlsx"):
+        header, *rows = _table(suffix, _export(world, "officer", suffix))
+        assert header == [HEADERS["en"][c] for c in COLUMNS] + ["Published after today"], suffix
+        assert [(row[0], row[-1]) for row in rows] == [(seeded, "no"), (later, "yes")], suffix
+        for who in ("firm", "partner"):
+            assert _table(suffix, _export(world, who, suffix))[0] == [HEADERS["en"][c] for c in COLUMNS], who
+    events = {str(e["UID"]): str(e["DESCRIPTION"]).split("\n")
+              for e in Calendar.from_ical(_export(world, "officer", "ics")).walk("VEVENT")}
+    assert events[f"{OWN}/{later}@tender-matcher"][-1] == "Published after today: 2021-04-29"
+    assert not [line for line in events[f"{OWN}/{seeded}@tender-matcher"] if line.startswith("Published")]
 
 
 @pytest.mark.parametrize("who", ["firm", "partner"])

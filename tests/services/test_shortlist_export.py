@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar
 from openpyxl import load_workbook
 
+from matcher.ranking.reasons import ReasonLanguage
 from matcher.services.shortlist_export import COLUMNS, HEADERS, to_csv, to_ics, to_xlsx
 from matcher.services.shortlists import ShortlistEntry
 from tests.conftest import NOW
@@ -132,3 +133,41 @@ def test_an_empty_shortlist_is_a_header_row() -> None:
     sheet = load_workbook(io.BytesIO(to_xlsx([], "en"))).active
     assert sheet is not None and sheet.max_row == 1 and sheet["A1"].value == "Tender ID"
     assert Calendar.from_ical(to_ics([], "Hanbit Water")).walk("VEVENT") == []
+
+
+# ----------------------------------------------------------------------------- an officer's files
+#: Published the day after the clock's (NOW: 2021-06-01): only an officer's list holds such an entry.
+LATER = entry("ted:6-2021", published=date(2021, 6, 2), published_after_now=True)
+MARKED = [KOREAN, LATER, DELETED]
+MARK = "published_after_now"
+
+
+def test_an_officers_tables_say_which_notices_are_published_after_today() -> None:
+    """A last column, yes or no; empty for a deleted tender, as its other fields are."""
+    words: list[tuple[ReasonLanguage, str, str]] = [("en", "yes", "no"), ("ko", "예", "아니요")]
+    for lang, yes, no in words:
+        header = HEADERS[lang][MARK]
+        rows = csv_rows(to_csv(MARKED, lang, mark_published_later=True))
+        assert list(rows[0]) == [HEADERS[lang][c] for c in (*COLUMNS, MARK)]
+        assert [(r[HEADERS[lang]["tender_id"]], r[header]) for r in rows] == [
+            ("ted:1-2021", no), ("ted:6-2021", yes), ("ted:5-2021", "")]
+        sheet = load_workbook(io.BytesIO(to_xlsx(MARKED, lang, mark_published_later=True))).active
+        assert sheet is not None
+        assert [(r[0], r[-1]) for r in sheet.iter_rows(values_only=True)] == [
+            (HEADERS[lang]["tender_id"], header), ("ted:1-2021", no), ("ted:6-2021", yes), ("ted:5-2021", None)]
+    assert (HEADERS["en"][MARK], HEADERS["ko"][MARK]) == ("Published after today", "오늘 이후 게시")
+
+
+def test_the_others_tables_keep_their_columns() -> None:
+    """A firm's or partner's file never holds such a notice (``actions.visible_shortlist``): no column for it."""
+    assert list(csv_rows(to_csv(MARKED, "en"))[0]) == [HEADERS["en"][c] for c in COLUMNS]
+    sheet = load_workbook(io.BytesIO(to_xlsx(MARKED, "en"))).active
+    assert sheet is not None and next(sheet.iter_rows(values_only=True)) == tuple(HEADERS["en"][c] for c in COLUMNS)
+
+
+def test_an_officers_calendar_says_when_a_later_notice_is_published() -> None:
+    for lang, line in (("en", "Published after today: 2021-06-02"), ("ko", "오늘 이후 게시: 2021-06-02")):
+        events = {str(e["UID"]): str(e["DESCRIPTION"]).split("\n")
+                  for e in Calendar.from_ical(to_ics(MARKED, "Hanbit Water", lang)).walk("VEVENT")}
+        later, korean = events["kr-hanbit/ted:6-2021@tender-matcher"], events["kr-hanbit/ted:1-2021@tender-matcher"]
+        assert later[3:] == [line] and len(korean) == 4 and line.split(":")[0] not in "\n".join(korean)
