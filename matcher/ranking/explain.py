@@ -59,7 +59,11 @@ FEEDBACK_KINDS: dict[str, ReasonKind] = {
 
 def _code_reasons(signals: Signals) -> list[Reason]:
     fine = [m for m in signals.code_matches if m.level not in BROAD_LEVELS]
-    chosen = _one_loose_match_per_firm_code(fine or signals.code_matches)[:MAX_CODE_REASONS]
+    # A sector (CPV division, UNSPSC segment) says something only of a code the firm named, or its keyword's
+    # translation: through a code guessed from its description it told an optics maker "same sector:
+    # Pharmaceutical products" by its fifth suggestion, MRI equipment at confidence 0.01 (demo trial).
+    broad = [m for m in signals.code_matches if m.level in BROAD_LEVELS and _origin(m) != "inferred"]
+    chosen = _one_loose_match_per_firm_code(fine or broad)[:MAX_CODE_REASONS]
     return [
         Reason(kind="code_match", params={
             "level": m.level, "label": m.label or "", "code": m.tender_code.replace(":", " ", 1),

@@ -186,6 +186,25 @@ def test_broad_code_levels_only_when_nothing_finer() -> None:
     assert alone.summary == ["same sector: CPV 33600000"]
 
 
+def test_a_sector_match_through_a_code_guessed_from_the_description_is_no_reason() -> None:
+    """Demo trial: an optics maker (kr-saebyeol-optics) was told "+ same sector: Pharmaceutical products (CPV
+    33600000); the code suggested from the firm's description is Magnetic resonance imaging equipment" for a
+    rebate contract on an antibody drug: its description's fifth suggestion, at confidence 0.01, shares only CPV
+    division 33 (medical equipment, pharmaceuticals and personal care) with the notice. A division says nothing
+    when the firm never named the code; named by the firm, or a keyword's translation, it still does."""
+    broad = CodeMatch(firm_code="CPV:33113000", tender_code="CPV:33600000", level="division", similarity=0.3)
+    guessed = broad.model_copy(update={"inferred": True})
+    out = explain(signals(code_matches=[guessed], dense=0.22), firm(target_countries=["KE"]), tender(), NOW)
+    assert kinds(out.reasons) == ["country_target"]
+    alone = explain(signals(code_matches=[guessed], dense=0.22), firm(), tender(), NOW)
+    assert kinds(alone.reasons) == ["similar_text"]  # still says why it is there: the weak likeness, honestly
+    translated = guessed.model_copy(update={"keyword": "의료기기"})
+    assert [r.params["level"] for r in explain(signals(code_matches=[translated]), firm(), tender(), NOW).reasons
+            if r.kind == "code_match"] == ["division"]
+    assert [r.params["level"] for r in explain(signals(code_matches=[broad]), firm(), tender(), NOW).reasons
+            if r.kind == "code_match"] == ["division"]
+
+
 def test_a_korean_profile_is_told_what_matched_in_the_notices_language() -> None:
     # A Bulgarian water-meter notice; the Korean firm's English keyword names its CPV label.
     bulgarian = tender(title="Доставка на водомери", language="bg", codes=["CPV:38421100"])
