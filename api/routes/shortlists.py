@@ -93,7 +93,9 @@ def export_ics(
     "/shortlist", summary="Propose a tender for the firm (partners, officers)",
     status_code=status.HTTP_201_CREATED, responses=BODY_ERRORS,
     description="The tender must be open now, as the workspace requires: an award notice, a closed call (its "
-    "deadline or window passed) or a cancelled one is a 422 naming why. One published after now (the API's clock, "
+    "deadline or window passed) or a cancelled one is a 422 naming why, in the words of the `notice_status` that "
+    "`GET /tenders/{tender_id}/firms` gives (e.g. \"tender 'ted:1-2021': CLOSED: the deadline passed on 2021-04-20 "
+    "12:00 UTC (as of 2021-04-28 12:00 UTC); it cannot be shortlisted\"). One published after now (the API's clock, "
     "`MATCHER_CLOCK` when set) is a 404: for a partner's key the same as for an id never stored, for an officer's "
     "naming its publication day. A tender already on the shortlist (listed before it closed) takes a new note.",
 )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from matcher.errors import InvalidInput, NotFound
 from matcher.normalize.openness import OpenAt
 from matcher.schema import Tender
 from matcher.services.catalog import Catalog
+from matcher.services.notice_status import notice_status
 from matcher.store.shortlists import FeedbackEvent, ShortlistItem, ShortlistRepository, Status
 
 
@@ -44,35 +45,13 @@ class ShortlistEntry(ShortlistItem):
         )
 
 
-#: How a refusal writes a moment (UTC, to the minute, as firms-for's refusal of a notice after now does).
-MOMENT = "%Y-%m-%d %H:%M UTC"
-
-
 def bid_refusal(tender: Tender, at: OpenAt) -> str | None:
     """Why no firm can bid on ``tender`` at ``at.now``, or None while it is open, by the product's one rule
-    (``OpenAt.closure``), in words. A notice published after now is not asked about: it is hidden as if it were
-    not stored (``Catalog.visible_tender``)."""
-    closure = at.closure(tender)
-    name = f"tender {tender.tender_id!r}"
-    if closure is None:
-        return None
-    if closure == "deadline" and tender.deadline is not None:
-        return f"{name} is closed: its deadline passed on {tender.deadline:{MOMENT}}"
-    if closure == "window":
-        days = at.rule.window(tender.notice_type) or 0
-        last = tender.published + timedelta(days=days) if tender.published is not None else None
-        return (f"{name} is closed: without a deadline it counted as open through {last}, {days} days after its "
-                f"publication on {tender.published}")
-    return f"{name} {_CLOSURES[closure]}"
-
-
-_CLOSURES = {
-    "cancelled": "is closed: a later notice ended its procedure without an award",
-    "award": "is an award notice, not a call for bids",
-    "other": "is not a call for bids or a prior information notice",
-    "unpublished": "is not published yet",
-    "deadline": "is closed: its deadline passed",
-}
+    (``OpenAt.closure``) in its one wording (``notice_status``, the line ``matcher firms-for`` prints first, with
+    its dates and the moment judged at), naming the tender. A notice published after now is not asked about: it
+    is hidden as if it were not stored (``Catalog.visible_tender``)."""
+    status = notice_status(tender, at)
+    return None if status.open else f"tender {tender.tender_id!r}: {status.detail}"
 
 
 class Shortlists:
@@ -93,7 +72,7 @@ class Shortlists:
             if at is not None and self.repository.get(conn, firm_id, tender_id) is None:
                 refusal = bid_refusal(tender, at)
                 if refusal is not None:
-                    raise InvalidInput(f"{refusal} (now {at.now:{MOMENT}}): it cannot be shortlisted")
+                    raise InvalidInput(f"{refusal}; it cannot be shortlisted")
             item = self.repository.propose(conn, firm_id, tender_id, actor, note, score)
         return ShortlistEntry.of(item, tender)
 

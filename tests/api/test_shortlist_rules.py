@@ -105,7 +105,8 @@ def stored(world: World, **fields: Any) -> str:
 @pytest.fixture
 def not_biddable(world: World) -> dict[str, tuple[str, str]]:
     """tender id -> what the refusal must say, for each way a stored notice is not open at the API's clock
-    (2021-04-28 12:00 UTC), as the workspace refuses to shortlist them (``api.web.views.bid_refusal``)."""
+    (2021-04-28 12:00 UTC), as the workspace refuses to shortlist them (``api.web.views.bid_refusal``): the
+    product's one wording of closures, as ``matcher firms-for`` prints it first (``notice_status``)."""
     award = next(t.tender_id for t in world.matcher.all_tenders() if t.notice_type == "award")
     passed = stored(world, name="passed", published="2021-03-01", deadline="2021-04-20T12:00:00Z")
     ended = stored(world, name="ended", published="2021-01-04")  # an open call's window: 60 days, to 2021-03-05
@@ -113,13 +114,13 @@ def not_biddable(world: World) -> dict[str, tuple[str, str]]:
     cancelled = stored(world, name="cancelled", published="2021-04-01", deadline="2021-05-20T12:00:00Z")
     stored(world, name="cancelling", notice_type="award", published="2021-04-20", cancels=[cancelled])
     return {
-        award: ("award", f"tender {award!r} is an award notice, not a call for bids"),
-        passed: ("passed", f"tender {passed!r} is closed: its deadline passed on 2021-04-20 12:00 UTC"),
-        ended: ("ended", f"tender {ended!r} is closed: without a deadline it counted as open through 2021-03-05, "
-                         "60 days after its publication on 2021-01-04"),
-        other: ("other", f"tender {other!r} is not a call for bids or a prior information notice"),
-        cancelled: ("cancelled", f"tender {cancelled!r} is closed: a later notice ended its procedure without "
-                                 "an award"),
+        award: ("award", f"tender {award!r}: CLOSED: an award notice, not a call for bids"),
+        passed: ("passed", f"tender {passed!r}: CLOSED: the deadline passed on 2021-04-20 12:00 UTC"),
+        ended: ("ended", f"tender {ended!r}: CLOSED: no deadline given, and it was counted open only through "
+                         "2021-03-05, 60 days after its publication on 2021-01-04"),
+        other: ("other", f"tender {other!r}: CLOSED: not a call for bids or a prior information notice"),
+        cancelled: ("cancelled", f"tender {cancelled!r}: CLOSED: cancelled: a later notice ended its procedure "
+                                 "without an award"),
     }
 
 
@@ -132,7 +133,7 @@ def test_a_notice_no_firm_can_bid_on_is_not_shortlisted(
         response = world.client.post(f"/firms/{OWN}/shortlist", json={"tender_id": tender_id},
                                      headers=world.auth(who))
         assert response.status_code == 422, response.text
-        assert response.json()["detail"] == f"{says} (now 2021-04-28 12:00 UTC): it cannot be shortlisted"
+        assert response.json()["detail"] == f"{says} (as of 2021-04-28 12:00 UTC); it cannot be shortlisted"
     assert snapshot(world) == before
 
 
