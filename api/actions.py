@@ -195,15 +195,17 @@ def create_firm(matcher: Matcher, body: FirmCreate) -> FirmPublic:
 
 
 def update_firm(matcher: Matcher, firm_id: str, patch: FirmUpdate) -> FirmPublic:
-    """Merge the given fields into the stored profile; the merged profile is validated as a whole."""
-    data = matcher.get_firm(firm_id).model_dump()
-    data.update(patch.model_dump(exclude_unset=True))
-    try:
-        firm = FirmProfile.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInput(f"firm {firm_id!r}: {describe_validation_error(exc)}") from exc
-    matcher.upsert_firms([firm])
-    return FirmPublic.model_validate(firm.model_dump(), context=STORED)
+    """Merge the given fields into the stored profile; the merged profile is validated as a whole. A change of the
+    profile committed meanwhile (another PATCH, accepted keywords) is kept: the fields are merged into the profile
+    as it is when written (``Matcher.change_firm``)."""
+
+    def merged(firm: FirmProfile) -> FirmProfile:
+        try:
+            return FirmProfile.model_validate({**firm.model_dump(), **patch.model_dump(exclude_unset=True)})
+        except ValidationError as exc:
+            raise InvalidInput(f"firm {firm_id!r}: {describe_validation_error(exc)}") from exc
+
+    return FirmPublic.model_validate(matcher.change_firm(firm_id, merged).model_dump(), context=STORED)
 
 
 def visible_firms(

@@ -7,7 +7,7 @@ repository or a cache.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -118,6 +118,9 @@ class Matcher:
 
     def get_firm(self, firm_id: str) -> FirmProfile:
         return self.catalog.get_firm(firm_id)
+
+    def change_firm(self, firm_id: str, change: Callable[[FirmProfile], FirmProfile]) -> FirmProfile:
+        return self.catalog.change_firm(firm_id, change)
 
     def get_firms(self, ids: list[str]) -> dict[str, FirmProfile]:
         return self.catalog.get_firms(ids)

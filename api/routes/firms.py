@@ -25,6 +25,7 @@ from api.schemas import (
     SuggestedCodePublic,
 )
 from matcher.schema import STORED
+from matcher.services.catalog import FIRM_CHANGE_ATTEMPTS
 
 router = APIRouter(prefix="/firms", tags=["firms"], responses=ERRORS, route_class=KeyFirstRoute)
 Upload = Annotated[UploadFile, File(description="firm profiles as a JSON array, JSONL or CSV")]
@@ -60,7 +61,14 @@ def get(firm_id: FirmAccess, matcher: MatcherDep) -> FirmPublic:
     return FirmPublic.model_validate(matcher.get_firm(firm_id).model_dump(), context=STORED)
 
 
-@router.patch("/{firm_id}", summary="Change a firm profile (a firm may edit its own)", responses=BODY_ERRORS)
+@router.patch(
+    "/{firm_id}", summary="Change a firm profile (a firm may edit its own)",
+    responses={**BODY_ERRORS, **responses(409)},
+    description="The fields sent are merged into the profile as stored when it is written: a change committed "
+    "meanwhile (another PATCH, accepted codes or keywords) keeps its fields. A profile other requests change "
+    f"{FIRM_CHANGE_ATTEMPTS} times while this one is made is a 409, and nothing of this change is stored: send it "
+    "again.",
+)
 def update(firm_id: FirmAccess, body: FirmUpdate, matcher: MatcherDep) -> FirmPublic:
     return actions.update_firm(matcher, firm_id, body)
 

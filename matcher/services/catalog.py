@@ -26,6 +26,10 @@ from matcher.store.tenders import TenderCache
 
 T = TypeVar("T", Tender, FirmProfile)
 
+#: How often ``Catalog.change_firm`` applies a change again when other changes of the profile keep committing
+#: between its read and its write (each try is a read and one UPDATE; more contention than this is a 409).
+FIRM_CHANGE_ATTEMPTS = 5
+
 
 @dataclass
 class IngestResult:
@@ -133,6 +137,26 @@ class Catalog:
     def upsert_firms(self, items: Sequence[FirmProfile]) -> IngestReport:
         with self.db.begin() as conn:
             return self.firms.upsert(conn, items)
+
+    def change_firm(self, firm_id: str, change: Callable[[FirmProfile], FirmProfile]) -> FirmProfile:
+        """Apply ``change`` to the stored profile and store what it returns, unless the profile changed in between
+        (another request's change committed after this one read it): then ``change`` is applied again to the
+        profile as it now is, so that neither change is lost. ``change`` may raise to refuse (nothing stored).
+        The profile stored (or, when ``change`` changed nothing, the one read) is returned."""
+        for _ in range(FIRM_CHANGE_ATTEMPTS):
+            with self.db.connect() as conn:
+                stored = self.firms.get_stored(conn, firm_id)
+            if stored is None:
+                raise NotFound(f"unknown firm {firm_id!r}")
+            firm, was = stored
+            changed = change(firm)
+            if changed == firm:
+                return firm
+            with self.db.begin() as conn:
+                if self.firms.replace(conn, changed, was):
+                    return changed
+        raise Conflict(f"firm {firm_id!r} was changed by {FIRM_CHANGE_ATTEMPTS} other requests while this change "
+                       "was being made; send it again")
 
     # ------------------------------------------------------------------ lookups
     def get_tender(self, tender_id: str, published_by: datetime | None = None) -> Tender:

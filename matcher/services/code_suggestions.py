@@ -61,6 +61,14 @@ KEEP_BATCH = 500
 FIRMS_FOR_DEPTH = 200
 
 
+def _changed(firm: FirmProfile, **changes: list[str]) -> FirmProfile:
+    """``firm`` with ``changes``, validated as a stored profile."""
+    try:
+        return FirmProfile.model_validate({**firm.model_dump(), **changes}, context=STORED)
+    except ValidationError as exc:
+        raise InvalidInput(f"firm {firm.firm_id!r}: {exc.errors()[0]['msg']}") from exc
+
+
 @dataclass(frozen=True)
 class KeptRefresh:
     """What ``refresh_kept`` did: how many firms the register holds, and whose kept codes it computed again."""
@@ -201,14 +209,19 @@ class CodeSuggestions:
         be in the shipped CPV or UNSPSC list, and one already there is not added twice. A code declined before is
         no longer declined, nor is one covering it (the person says the firm does it)."""
         accepted = parse_codes(codes)
-        firm = self.catalog.get_firm(firm_id)
-        added = [c for c in accepted if c not in firm.codes]
-        if not added:
-            return firm
-        declined = [d for d in firm.declined_codes if not any(covers(d, c) for c in added)]
-        updated = self._store(firm, codes=[*firm.codes, *added], accepted_codes=[*firm.accepted_codes, *added],
-                              declined_codes=declined)
-        log.info("%s accepted codes %s for firm %s", actor, ", ".join(added), firm_id)
+        added: list[str] = []
+
+        def with_codes(firm: FirmProfile) -> FirmProfile:
+            added[:] = [c for c in accepted if c not in firm.codes]
+            if not added:
+                return firm
+            declined = [d for d in firm.declined_codes if not any(covers(d, c) for c in added)]
+            return _changed(firm, codes=[*firm.codes, *added], accepted_codes=[*firm.accepted_codes, *added],
+                            declined_codes=declined)
+
+        updated = self.catalog.change_firm(firm_id, with_codes)
+        if added:
+            log.info("%s accepted codes %s for firm %s", actor, ", ".join(added), firm_id)
         return updated
 
     def decline(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
@@ -218,29 +231,24 @@ class CodeSuggestions:
         one of them, is refused (Conflict: take it out of the profile first): the firm's ranking would go on reading
         the code under it."""
         refused = parse_codes(codes)
-        firm = self.catalog.get_firm(firm_id)
-        own = [c for c in refused if c in firm.codes]
-        if own:
-            raise Conflict(f"{own[0]} is one of the codes of firm {firm_id!r}; take it out of the profile's codes "
-                           "before declining it")
-        covering = [(d, c) for d in refused for c in firm.codes if covers(d, c)]
-        if covering:
-            declined, code = covering[0]
-            raise Conflict(f"{declined} covers {code}, one of the codes of firm {firm_id!r}; take {code} out of the "
-                           "profile's codes before declining it")
-        added = [c for c in refused if c not in firm.declined_codes]
-        if not added:
-            return firm
-        updated = self._store(firm, declined_codes=[*firm.declined_codes, *added])
-        log.info("%s declined codes %s for firm %s", actor, ", ".join(added), firm_id)
-        return updated
+        added: list[str] = []
 
-    def _store(self, firm: FirmProfile, **changes: list[str]) -> FirmProfile:
-        try:
-            updated = FirmProfile.model_validate({**firm.model_dump(), **changes}, context=STORED)
-        except ValidationError as exc:
-            raise InvalidInput(f"firm {firm.firm_id!r}: {exc.errors()[0]['msg']}") from exc
-        self.catalog.upsert_firms([updated])
+        def with_declined(firm: FirmProfile) -> FirmProfile:
+            own = [c for c in refused if c in firm.codes]
+            if own:
+                raise Conflict(f"{own[0]} is one of the codes of firm {firm_id!r}; take it out of the profile's "
+                               "codes before declining it")
+            covering = [(d, c) for d in refused for c in firm.codes if covers(d, c)]
+            if covering:
+                declined, code = covering[0]
+                raise Conflict(f"{declined} covers {code}, one of the codes of firm {firm_id!r}; take {code} out "
+                               "of the profile's codes before declining it")
+            added[:] = [c for c in refused if c not in firm.declined_codes]
+            return _changed(firm, declined_codes=[*firm.declined_codes, *added]) if added else firm
+
+        updated = self.catalog.change_firm(firm_id, with_declined)
+        if added:
+            log.info("%s declined codes %s for firm %s", actor, ", ".join(added), firm_id)
         return updated
 
     def for_ranking(self, firm: FirmProfile) -> list[tuple[str, float]]:

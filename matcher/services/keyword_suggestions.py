@@ -43,25 +43,29 @@ class KeywordSuggestions:
         """Add keywords (suggested or not) to the firm's keywords, after those it has; one it already has
         (spaces and case ignored) is not added twice. A blank keyword, or a list past the profile's limit, is
         refused naming the problem, and nothing is stored."""
-        firm = self.catalog.get_firm(firm_id)
         if not keywords:
             raise InvalidInput("no keyword given to accept")
         blank = [i for i, k in enumerate(keywords) if not k.strip()]
         if blank:
             raise InvalidInput(f"keyword {blank[0] + 1} of {len(keywords)} is blank")
-        have = {term_key(k) for k in firm.keywords}
         added: list[str] = []
-        for keyword in (" ".join(k.split()) for k in keywords):
-            if term_key(keyword) not in have:
-                have.add(term_key(keyword))
-                added.append(keyword)
-        if not added:
-            return firm
-        try:
-            updated = FirmProfile.model_validate({**firm.model_dump(), "keywords": [*firm.keywords, *added]},
-                                                 context=STORED)
-        except ValidationError as exc:
-            raise InvalidInput(f"firm {firm_id!r}: keywords: {exc.errors()[0]['msg']}") from exc
-        self.catalog.upsert_firms([updated])
-        log.info("%s accepted keywords %s for firm %s", actor, ", ".join(added), firm_id)
+
+        def with_keywords(firm: FirmProfile) -> FirmProfile:
+            have = {term_key(k) for k in firm.keywords}
+            added.clear()
+            for keyword in (" ".join(k.split()) for k in keywords):
+                if term_key(keyword) not in have:
+                    have.add(term_key(keyword))
+                    added.append(keyword)
+            if not added:
+                return firm
+            try:
+                return FirmProfile.model_validate({**firm.model_dump(), "keywords": [*firm.keywords, *added]},
+                                                  context=STORED)
+            except ValidationError as exc:
+                raise InvalidInput(f"firm {firm_id!r}: keywords: {exc.errors()[0]['msg']}") from exc
+
+        updated = self.catalog.change_firm(firm_id, with_keywords)
+        if added:
+            log.info("%s accepted keywords %s for firm %s", actor, ", ".join(added), firm_id)
         return updated

@@ -60,6 +60,23 @@ class FirmRepository:
         data = conn.execute(select(firms.c.data).where(firms.c.firm_id == firm_id)).scalar()
         return FirmProfile.from_stored(data) if data is not None else None
 
+    def get_stored(self, conn: Connection, firm_id: str) -> tuple[FirmProfile, str] | None:
+        """The stored profile and its stored JSON, which ``replace`` compares with the row's when it writes."""
+        data = conn.execute(select(firms.c.data).where(firms.c.firm_id == firm_id)).scalar()
+        return (FirmProfile.from_stored(data), data) if data is not None else None
+
+    def replace(self, conn: Connection, firm: FirmProfile, was: str) -> bool:
+        """Write ``firm`` over its row only if the row still holds ``was`` (its JSON as read by ``get_stored``):
+        False, and nothing written, when another transaction changed the profile since it was read. The
+        comparison is made by the UPDATE itself, so it holds on SQLite and on PostgreSQL without a lock."""
+        values = {"name": firm.name, "content_hash": firm.content_hash(), "data": firm.model_dump_json(),
+                  "updated_at": utcnow()}
+        query = update(firms).where(firms.c.firm_id == firm.firm_id, firms.c.data == was).values(**values)
+        if conn.execute(query).rowcount != 1:
+            return False
+        versions.bump(conn, "firms")
+        return True
+
     def get_many(self, conn: Connection, ids: list[str]) -> dict[str, FirmProfile]:
         found: dict[str, FirmProfile] = {}
         for part in chunks(ids):
