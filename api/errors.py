@@ -148,10 +148,15 @@ def allowed_methods(request: Request) -> str:
     """The methods the request's path answers to, for a 405's ``Allow`` (RFC 9110 section 15.5.6 requires it).
     Starlette names those of the first route on the path only (``GET /tenders`` and ``POST /tenders`` are two
     routes), and static files none. So each method is tried against every route with the path as the app
-    received it (a mount rewrites the scope's root path), through the routes' public ``matches``."""
+    received it (a mount rewrites the scope's root path), through the routes' public ``matches``; HEAD beside
+    GET."""
     root_path = request.scope.get("app_root_path", request.scope.get("root_path", ""))
     allowed = []
     for method in METHODS:
+        if method == "HEAD":  # answered wherever GET is (api.head_requests), nowhere else
+            if "GET" in allowed:
+                allowed.append(method)
+            continue
         scope = {"type": "http", "method": method, "path": request.scope["path"], "root_path": root_path}
         for route in request.app.router.routes:
             if route.matches(scope)[0] is not Match.FULL:

@@ -19,6 +19,7 @@ import anyio
 from fastapi import FastAPI
 
 from api import docs, errors, web
+from api.head_requests import HeadAsGet
 from api.jobs import JobRegistry
 from api.logs import install_access_log_redaction
 from api.security_headers import SecurityHeaders
@@ -115,6 +116,7 @@ def create_app(
     install_access_log_redaction()  # unsubscribe tokens travel in query strings
     app.add_middleware(BodyLimit, limit=core.settings.max_upload_bytes + MULTIPART_OVERHEAD)
     app.add_middleware(SecurityHeaders)  # nosniff, no-store for credentials, a CSP on HTML (api.security_headers)
+    app.add_middleware(HeadAsGet)  # outermost: HEAD is the GET without its body (api.head_requests)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(f"api.routes.{name}").router)
     web.install(app)  # the workspace's pages under /web (api.web)

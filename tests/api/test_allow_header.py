@@ -21,11 +21,11 @@ def client(empty_matcher: Matcher) -> Iterator[TestClient]:
 
 
 @pytest.mark.parametrize(("method", "path", "allow"), [
-    ("TRACE", "/health/live", "GET"),
-    ("PUT", "/health/live", "GET"),
-    ("TRACE", "/tenders", "GET, POST"),  # two routes on one path: both methods
-    ("DELETE", "/tenders", "GET, POST"),
-    ("PUT", "/firms/kr-hanbit-water/shortlist", "GET, POST"),
+    ("TRACE", "/health/live", "GET, HEAD"),  # HEAD wherever GET (api.head_requests)
+    ("PUT", "/health/live", "GET, HEAD"),
+    ("TRACE", "/tenders", "GET, HEAD, POST"),  # two routes on one path: both methods
+    ("DELETE", "/tenders", "GET, HEAD, POST"),
+    ("PUT", "/firms/kr-hanbit-water/shortlist", "GET, HEAD, POST"),
     ("TRACE", "/firms/kr-hanbit-water/shortlist/ted:1-2021", "PATCH"),
     ("POST", "/web/static/web.css", "GET, HEAD"),  # static files
     ("DELETE", "/static-offline-docs/swagger-ui.css", "GET, HEAD"),
@@ -43,7 +43,7 @@ def test_405_names_the_allowed_methods(client: TestClient, method: str, path: st
 def test_every_405_of_every_documented_path_carries_allow(client: TestClient) -> None:
     """Each path of the OpenAPI schema with every method: a 405 carries Allow, and exactly the methods it
     lists are the ones that are not refused with 405 there (paths overlap: GET /tenders/import is
-    GET /tenders/{tender_id}). HEAD is not among them: FastAPI's GET routes do not answer it."""
+    GET /tenders/{tender_id}). HEAD is among them wherever GET is (tests/api/test_head_requests.py)."""
     paths = client.get("/openapi.json").json()["paths"]
     refused = 0
     for template in paths:
