@@ -51,11 +51,22 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _CODE = re.compile(r"^(CPV|UNSPSC|GSIN|NAICS|OTHER):[A-Za-z0-9.\-]+$")
-#: Every character Python's ``str.strip`` removes or a control character, spelt out (a JSON-schema
-#: generator may read ``\s`` as ASCII whitespace only): what ids leave out and blank text is made of.
-SPACE_OR_CONTROL = r"\s\x00-\x1f\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-#: An id: 1-200 characters, no whitespace, '/', '?', '#' or control character (a path segment as it is).
-ID_PATTERN = rf"^[^{SPACE_OR_CONTROL}/?#]{{1,200}}$"
+#: Every character Python's ``str.strip`` removes, a control character, or one that draws nothing: the format
+#: characters (Unicode Cf: the soft hyphen, zero-width spaces and joiners, bidirectional marks, embeddings,
+#: overrides and isolates, the word joiner, the interlinear annotation marks), variation selectors, the Hangul
+#: fillers and the Mongolian free variation selectors; spelt out (a JSON-schema generator may read ``\s`` as
+#: ASCII whitespace only), in the Basic Multilingual Plane (a JSON-schema pattern without the ``u`` flag cannot
+#: name a character above it). What ids leave out and blank text is made of.
+SPACE_OR_CONTROL = (r"\s\x00-\x1f\x7f-\xa0\xad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180f"
+                    r"\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb")
+#: An id: 1-200 characters, no whitespace, '/', '?', '#', control or invisible character, and not '.' or '..'
+#: (a path segment as it is: a client resolves /firms/.. to /, RFC 3986 section 5.2.4).
+#: Spelt out without a look-ahead, which the pattern engines of pydantic and of many JSON-schema readers lack: a
+#: first character that is not a dot; or one dot, then one that is not; or two dots, then anything.
+_ID_CHAR = rf"[^{SPACE_OR_CONTROL}/?#]"
+_ID_NOT_DOT = rf"[^{SPACE_OR_CONTROL}/?#.]"
+ID_PATTERN = (rf"^(?:{_ID_NOT_DOT}{_ID_CHAR}{{0,199}}|\.{_ID_NOT_DOT}{_ID_CHAR}{{0,198}}|"
+              rf"\.\.{_ID_CHAR}{{1,198}})$")
 _ID = re.compile(ID_PATTERN)
 
 
@@ -134,7 +145,8 @@ def _identifier(value: str, info: ValidationInfo) -> str:
     ident = value.strip()
     if not _ID.match(ident) and not _stored(info):
         raise ValueError(
-            f"bad id {value!r} (expected 1-200 characters without spaces, '/', '?', '#' or control characters)")
+            f"bad id {value!r} (expected 1-200 characters without spaces, '/', '?', '#', control or invisible "
+            "characters, and not '.' or '..')")
     return ident
 
 
@@ -184,7 +196,8 @@ Day = Annotated[date, AfterValidator(_in_range), WithJsonSchema({
 Moment = Annotated[datetime, AfterValidator(_in_range), _MOMENT_SCHEMA]
 Identifier = Annotated[str, AfterValidator(_identifier), WithJsonSchema({
     "type": "string", "pattern": ID_PATTERN, "maxLength": 200,
-    "description": "1-200 characters without whitespace, '/', '?', '#' or control characters"})]
+    "description": "1-200 characters without whitespace, '/', '?', '#', control or invisible characters, and "
+                   "not '.' or '..'"})]
 #: Text as the JSON schema states it: no NUL character (``no_nul``) and, for text that must say something,
 #: not only whitespace either (the validators strip it first).
 NO_NUL_PATTERN = r"^[^\x00]*$"
