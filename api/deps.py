@@ -37,7 +37,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from api.errors import UnsupportedMediaType, responses
+from api.errors import UnreadableBody, UnsupportedMediaType, responses
 from api.jobs import JobRegistry
 from api.schemas import ID_PATTERN
 from matcher.config import Settings
@@ -120,6 +120,31 @@ def require_json(request: Request) -> None:
     elif not is_json(sent):
         raise UnsupportedMediaType(
             f"Content-Type {sent[:100]!r} is not accepted here: send the body as JSON (Content-Type: application/json)")
+    elif (charset := _charset(sent)) is not None and charset.lower() not in UTF8_CHARSETS:
+        # JSON is UTF-8 (RFC 8259 section 8.1); the body would be read as UTF-8 whatever the charset said.
+        raise UnsupportedMediaType(
+            f"charset {charset[:40]!r} is not accepted here: send the body as UTF-8 (Content-Type: application/json)")
+
+
+#: The charsets a JSON body may be declared in: UTF-8, and ASCII, which is UTF-8 too.
+UTF8_CHARSETS = frozenset({"utf-8", "utf8", "us-ascii"})
+
+
+def _charset(content_type: str) -> str | None:
+    message = email.message.Message()
+    message["content-type"] = content_type
+    charset = message.get_param("charset")
+    return charset if isinstance(charset, str) else None
+
+
+def utf8_body(body: bytes) -> None:
+    """A JSON body must be UTF-8: one that is not was FastAPI's 400 "There was an error parsing the body", which
+    names nothing (a Latin-1 'é', UTF-16)."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UnreadableBody(f"the body is not UTF-8 (byte 0x{body[exc.start]:02x} at offset {exc.start}): send JSON "
+                             "as UTF-8") from exc
 
 
 class KeyFirstRoute(APIRoute):
@@ -151,6 +176,7 @@ class KeyFirstRoute(APIRoute):
                 request.state.principal = access.authenticate(key_of(request))
             if reads_json:
                 require_json(request)
+                utf8_body(await request.body())
             return await handler(request)
 
         return checked

@@ -40,6 +40,10 @@ class UploadTooLarge(InvalidInput):
     """An upload or request body is over ``MATCHER_MAX_UPLOAD_BYTES``."""
 
 
+class UnreadableBody(UnreadableFile):
+    """A request body that cannot be read at all (a JSON body that is not UTF-8)."""
+
+
 class UnsupportedMediaType(InvalidInput):
     """A body sent to a route that reads JSON under another Content-Type (or none)."""
 
@@ -52,6 +56,7 @@ STATUSES: tuple[tuple[type[MatcherError], int, str], ...] = (
     (Conflict, 409, "conflict"),
     (UploadTooLarge, 413, "too_large"),
     (UnsupportedMediaType, 415, "unsupported_media_type"),
+    (UnreadableBody, 400, "bad_request"),
     (UnreadableFile, 400, "unreadable_file"),
     (InvalidInput, 422, "invalid_input"),
     (IndexNotReady, 503, "index_not_ready"),
@@ -126,9 +131,19 @@ def _message(error: Mapping[str, Any]) -> str:
     return msg
 
 
+def _problem(error: Mapping[str, Any]) -> Problem:
+    """One invalid field; a body that is not JSON at all is the body's problem, at the character where it breaks
+    (pydantic puts that offset in the location: 'body.0: JSON decode error' named neither place nor reason)."""
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == "json_invalid" and len(loc) == 2 and loc[0] == "body":
+        reason = str(error.get("ctx", {}).get("error", "cannot be parsed"))
+        return Problem(loc="body", msg=f"not valid JSON: {reason} at character {loc[1]}")
+    return Problem(loc=_loc(loc), msg=_message(error))
+
+
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    problems = [Problem(loc=_loc(e.get("loc", ())), msg=_message(e)) for e in exc.errors()]
+    problems = [_problem(e) for e in exc.errors()]
     first = problems[0] if problems else Problem(loc="request", msg="invalid request")
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     return _body(422, "invalid_request", f"{first.loc}: {first.msg}{more}", problems)

@@ -62,3 +62,47 @@ def test_a_wrong_type_without_a_key_is_still_401(world: World) -> None:
 def test_an_upload_route_is_not_asked_for_json(world: World) -> None:
     response = world.client.post("/firms/import", files={"file": ("f.json", b"[]")}, headers=world.auth("officer"))
     assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize("charset", ["latin-1", "ISO-8859-1", "utf-16", "windows-1252"])
+def test_json_declared_in_another_charset_is_415_naming_it(world: World, charset: str) -> None:
+    """JSON is UTF-8 (RFC 8259 section 8.1). A body declared in another charset was read as UTF-8 anyway: a Latin-1
+    'café' was a 400 'There was an error parsing the body', an ASCII one was stored as if nothing had been said."""
+    before = snapshot(world)
+    for body in ('{"name": "Café"}'.encode("latin-1"), b'{"name": "Cafe"}'):
+        response = world.client.patch(f"/firms/{OWN}", content=body, headers={
+            **world.auth("officer"), "Content-Type": f"application/json; charset={charset}"})
+        assert response.status_code == 415, response.text
+        assert response.json()["detail"] == (f"charset {charset!r} is not accepted here: send the body as UTF-8 "
+                                             "(Content-Type: application/json)")
+    assert snapshot(world) == before
+
+
+def test_a_body_that_is_not_utf8_is_400_naming_the_byte(world: World) -> None:
+    before = snapshot(world)
+    response = world.client.patch(f"/firms/{OWN}", content='{"name": "Café"}'.encode("latin-1"),
+                                  headers={**world.auth("officer"), "Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.json() == {"error": "bad_request", "problems": [], "detail": (
+        "the body is not UTF-8 (byte 0xe9 at offset 13): send JSON as UTF-8")}
+    assert snapshot(world) == before
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", "utf8", "us-ascii"])
+def test_json_declared_as_utf8_or_ascii_is_read(world: World, charset: str) -> None:
+    response = world.client.patch(f"/firms/{OWN}", content='{"name": "Café"}'.encode(), headers={
+        **world.auth("officer"), "Content-Type": f"application/json; charset={charset}"})
+    assert response.status_code == 200 and response.json()["name"] == "Café", response.text
+
+
+@pytest.mark.parametrize(("body", "detail"), [
+    (b"name=Renamed", "body: not valid JSON: Expecting value at character 0"),  # a form sent as JSON
+    (b'{"name": "Renamed",}',
+     "body: not valid JSON: Expecting property name enclosed in double quotes at character 19"),
+])
+def test_a_body_that_is_not_json_names_where_it_breaks(world: World, body: bytes, detail: str) -> None:
+    """Was 'body.0: JSON decode error': the place read as a field, the reason left out."""
+    response = world.client.patch(f"/firms/{OWN}", content=body,
+                                  headers={**world.auth("officer"), "Content-Type": "application/json"})
+    assert response.status_code == 422 and response.json()["detail"] == detail, response.text
+    assert response.json()["problems"] == [{"loc": "body", "msg": detail.removeprefix("body: ")}]
