@@ -30,12 +30,15 @@ from __future__ import annotations
 
 import email.message
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Depends, Path, Request, Response, params
 from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from api.errors import UnreadableBody, UnsupportedMediaType, responses
 from api.jobs import JobRegistry
@@ -152,7 +155,8 @@ class KeyFirstRoute(APIRoute):
     each such route), before it reads the body. FastAPI reads and parses the body before it resolves
     dependencies, so without this a request with no key and a malformed body got the body's 400/422 instead of
     401: an anonymous client learnt the body's rules, and an unknown caller's body was parsed at all. Routes
-    without ``PrincipalDep`` (health, unsubscribe) are not asked for a key."""
+    without ``PrincipalDep`` (health, unsubscribe) are not asked for a key. A query parameter that takes one value
+    sent twice is refused next (``sent_once``), and a JSON body must be UTF-8 (``utf8_body``)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
@@ -166,20 +170,52 @@ class KeyFirstRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        keyed, reads_json = _needs_principal(self.dependant), self.reads_json
-        if not keyed and not reads_json:
-            return handler
+        keyed, reads_json, once = _needs_principal(self.dependant), self.reads_json, one_value_queries(self.dependant)
 
         async def checked(request: Request) -> Response:
             if keyed:
                 access: AccessControl = request.app.state.access
                 request.state.principal = access.authenticate(key_of(request))
+            sent_once(request, once)
             if reads_json:
                 require_json(request)
                 utf8_body(await request.body())
             return await handler(request)
 
         return checked
+
+
+def one_value_queries(dependant: Dependant) -> frozenset[str]:
+    """The names of the query parameters a route (and its dependencies) takes one value of: its own parameters
+    and the fields of its query models (``Annotated[TenderQuery, Query()]``), lists left out."""
+    names: set[str] = set()
+    for param in dependant.query_params:
+        model = param.field_info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            names.update(info.alias or name for name, info in model.model_fields.items()
+                         if not _is_list(info.annotation))
+        elif not _is_list(model):
+            names.add(param.alias)
+    for sub in dependant.dependencies:
+        names.update(one_value_queries(sub))
+    return frozenset(names)
+
+
+def _is_list(annotation: Any) -> bool:
+    if get_origin(annotation) in (Union, UnionType):
+        return any(_is_list(arg) for arg in get_args(annotation))
+    return (get_origin(annotation) or annotation) in (list, tuple, set, frozenset)
+
+
+def sent_once(request: Request, names: frozenset[str]) -> None:
+    """A parameter that takes one value, sent more than once, is refused naming it and its values: the last one
+    was taken without a word (a hostile sweep: '?limit=5&limit=500', '?lang=ko&lang=en')."""
+    repeated = [(name, values) for name in sorted(names) if len(values := request.query_params.getlist(name)) > 1]
+    if repeated:
+        raise RequestValidationError([{
+            "type": "repeated", "loc": ("query", name), "input": values,
+            "msg": f"sent {len(values)} times ({', '.join(repr(v[:60]) for v in values[:5])}): send it once",
+        } for name, values in repeated])
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
