@@ -44,7 +44,7 @@ from api.schemas import (
     TenderQuery,
 )
 from api.uploads import hide_upload_path, saved_upload
-from matcher.errors import Conflict, IndexNotReady, InvalidInput, NotFound, PermissionDenied
+from matcher.errors import Conflict, IndexNotReady, InvalidInput, PermissionDenied
 from matcher.ingest.base import describe_validation_error, table_format
 from matcher.ingest.detect import tender_format
 from matcher.pipeline import Matcher
@@ -186,12 +186,12 @@ def _follow_sync(matcher: Matcher, worker: ImportWorker, jobs: JobRegistry, job_
 
 # ----------------------------------------------------------------------------- firms
 def create_firm(matcher: Matcher, body: FirmCreate) -> FirmPublic:
+    """Store a new firm; an id stored already (a moment earlier too, by a request sent together) is a 409."""
     try:
-        matcher.get_firm(body.firm_id)
-    except NotFound:
-        matcher.upsert_firms([FirmProfile.model_validate(body.model_dump())])
-        return FirmPublic.model_validate(body.model_dump())
-    raise Conflict(f"firm {body.firm_id!r} already exists (use PATCH /firms/{body.firm_id} to change it)")
+        firm = matcher.create_firm(FirmProfile.model_validate(body.model_dump()))
+    except Conflict as exc:
+        raise Conflict(f"{exc} (use PATCH /firms/{body.firm_id} to change it)") from exc
+    return FirmPublic.model_validate(firm.model_dump())
 
 
 def update_firm(matcher: Matcher, firm_id: str, patch: FirmUpdate) -> FirmPublic:

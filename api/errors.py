@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
 from starlette.staticfiles import StaticFiles
@@ -68,7 +69,8 @@ _DESCRIPTIONS = {
     401: "Missing, malformed, unknown or revoked API key",
     403: "The key's role or firm scope does not allow this",
     404: "An id names nothing that is stored",
-    409: "Clashes with stored state (e.g. the firm already exists)",
+    409: "Clashes with stored state (e.g. the firm already exists, or another request wrote the same record at the "
+         "same moment: send it again)",
     413: "Body or upload larger than MATCHER_MAX_UPLOAD_BYTES",
     415: "The body is not sent as JSON (Content-Type application/json or another +json type)",
     422: "A parameter or body field is invalid; 'problems' names each one",
@@ -183,7 +185,19 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(allowed)
 
 
+async def _clash(_request: Request, exc: Exception) -> JSONResponse:
+    """A unique or foreign key the store refused: another request wrote the same row at the same moment (two
+    proposals of one notice for one firm, two assignments) and this one's check passed before that write was
+    committed. It was a 500; the request can simply be sent again."""
+    assert isinstance(exc, IntegrityError)
+    reason = str(exc.orig).splitlines()[0][:200] if exc.orig is not None else "a stored key"
+    log.warning("store refused a write: %s", reason)
+    return _body(409, "conflict", f"another request changed the same record at the same moment ({reason}): send "
+                                  "this one again")
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(MatcherError, _matcher_error)
+    app.add_exception_handler(IntegrityError, _clash)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

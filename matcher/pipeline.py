@@ -119,6 +119,9 @@ class Matcher:
     def get_firm(self, firm_id: str) -> FirmProfile:
         return self.catalog.get_firm(firm_id)
 
+    def create_firm(self, firm: FirmProfile) -> FirmProfile:
+        return self.catalog.create_firm(firm)
+
     def change_firm(self, firm_id: str, change: Callable[[FirmProfile], FirmProfile]) -> FirmProfile:
         return self.catalog.change_firm(firm_id, change)
 

@@ -11,6 +11,8 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy.exc import IntegrityError
+
 from matcher.errors import Conflict, InvalidInput, NotFound, UnreadableFile
 from matcher.ingest.base import Rejected, collect, source_digest, table_format
 from matcher.ingest.detect import read_tenders, tender_format
@@ -137,6 +139,18 @@ class Catalog:
     def upsert_firms(self, items: Sequence[FirmProfile]) -> IngestReport:
         with self.db.begin() as conn:
             return self.firms.upsert(conn, items)
+
+    def create_firm(self, firm: FirmProfile) -> FirmProfile:
+        """Store a new firm; one of its id stored already (by a request a moment earlier too) is a Conflict and is
+        left as it is."""
+        exists = Conflict(f"firm {firm.firm_id!r} already exists")
+        try:
+            with self.db.begin() as conn:
+                if not self.firms.insert_new(conn, firm):
+                    raise exists
+        except IntegrityError as exc:  # inserted by another transaction since this one looked (PostgreSQL)
+            raise exists from exc
+        return firm
 
     def change_firm(self, firm_id: str, change: Callable[[FirmProfile], FirmProfile]) -> FirmProfile:
         """Apply ``change`` to the stored profile and store what it returns, unless the profile changed in between

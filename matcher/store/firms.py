@@ -60,6 +60,16 @@ class FirmRepository:
         data = conn.execute(select(firms.c.data).where(firms.c.firm_id == firm_id)).scalar()
         return FirmProfile.from_stored(data) if data is not None else None
 
+    def insert_new(self, conn: Connection, firm: FirmProfile) -> bool:
+        """Insert ``firm`` unless a firm of its id is stored (False, nothing written)."""
+        if conn.execute(select(firms.c.firm_id).where(firms.c.firm_id == firm.firm_id)).first() is not None:
+            return False
+        now = utcnow()
+        conn.execute(insert(firms).values(firm_id=firm.firm_id, name=firm.name, content_hash=firm.content_hash(),
+                                          data=firm.model_dump_json(), created_at=now, updated_at=now))
+        versions.bump(conn, "firms")
+        return True
+
     def get_stored(self, conn: Connection, firm_id: str) -> tuple[FirmProfile, str] | None:
         """The stored profile and its stored JSON, which ``replace`` compares with the row's when it writes."""
         data = conn.execute(select(firms.c.data).where(firms.c.firm_id == firm_id)).scalar()

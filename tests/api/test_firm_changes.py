@@ -8,8 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
-from api.schemas import FirmUpdate
+from api.schemas import FirmCreate, FirmUpdate
+from matcher.schema import FirmProfile
 from matcher.search.code_labels import term_key as original_term_key
 from matcher.services.catalog import FIRM_CHANGE_ATTEMPTS
 from tests.api.conftest import OWN, World
@@ -81,3 +83,41 @@ def test_accepted_keywords_keep_a_patch_committed_while_they_were_added(
     assert response.status_code == 200, response.text
     stored = world.matcher.get_firm(OWN)
     assert (stored.name, stored.keywords) == ("Renamed meanwhile", [*firm.keywords, "정수장 설비"])
+
+
+def test_a_firm_created_by_another_request_meanwhile_is_a_409_and_kept(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two POST /firms of one new id sent together: the later write updated the firm the first had just created and
+    both answered 201 (or the insert clashed: a 500). The first stays; the second is told it exists."""
+    first = FirmProfile(firm_id="new-firm", name="First", description="Water meters")
+    original = FirmCreate.model_dump
+
+    def model_dump(self: FirmCreate, **kwargs: Any) -> dict[str, Any]:
+        if not world.matcher.get_firms(["new-firm"]):
+            world.matcher.upsert_firms([first])
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(FirmCreate, "model_dump", model_dump)
+    response = world.client.post("/firms", json={"firm_id": "new-firm", "name": "Second", "description": "Pumps"},
+                                 headers=world.auth("officer"))
+    assert response.status_code == 409, response.text
+    assert response.json()["detail"] == "firm 'new-firm' already exists (use PATCH /firms/new-firm to change it)"
+    assert world.matcher.get_firm("new-firm") == first
+
+
+def test_a_clash_on_a_stored_key_is_a_409_not_a_500(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A unique key the store refuses because another request wrote the same row at the same moment (two
+    proposals of one notice for one firm, two assignments, on PostgreSQL two new notices of one id) was a 500."""
+
+    def clash(*_args: object, **_kwargs: object) -> None:
+        raise IntegrityError("INSERT INTO shortlist_items ...", {}, Exception("UNIQUE constraint failed: "
+                             "shortlist_items.firm_id, shortlist_items.tender_id"))
+
+    monkeypatch.setattr(world.matcher, "propose", clash)
+    response = world.client.post(f"/firms/{OWN}/shortlist", json={"tender_id": world.tenders[1]},
+                                 headers=world.auth("partner"))
+    assert response.status_code == 409, response.text
+    assert response.json() == {"error": "conflict", "problems": [], "detail": (
+        "another request changed the same record at the same moment (UNIQUE constraint failed: "
+        "shortlist_items.firm_id, shortlist_items.tender_id): send this one again")}
