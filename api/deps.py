@@ -32,6 +32,7 @@ import email.message
 from collections.abc import Callable, Coroutine
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
+from urllib.parse import unquote_to_bytes
 
 from fastapi import Depends, Path, Request, Response, params
 from fastapi.dependencies.models import Dependant
@@ -156,7 +157,8 @@ class KeyFirstRoute(APIRoute):
     dependencies, so without this a request with no key and a malformed body got the body's 400/422 instead of
     401: an anonymous client learnt the body's rules, and an unknown caller's body was parsed at all. Routes
     without ``PrincipalDep`` (health, unsubscribe) are not asked for a key. A query parameter that takes one value
-    sent twice is refused next (``sent_once``), and a JSON body must be UTF-8 (``utf8_body``)."""
+    sent twice, or not UTF-8, is refused next (``sent_once``, ``utf8_query``), and a JSON body must be UTF-8
+    (``utf8_body``)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
@@ -176,6 +178,7 @@ class KeyFirstRoute(APIRoute):
             if keyed:
                 access: AccessControl = request.app.state.access
                 request.state.principal = access.authenticate(key_of(request))
+            utf8_query(request)
             sent_once(request, once)
             if reads_json:
                 require_json(request)
@@ -205,6 +208,22 @@ def _is_list(annotation: Any) -> bool:
     if get_origin(annotation) in (Union, UnionType):
         return any(_is_list(arg) for arg in get_args(annotation))
     return (get_origin(annotation) or annotation) in (list, tuple, set, frozenset)
+
+
+def utf8_query(request: Request) -> None:
+    """Every query value must be UTF-8 once percent-decoded: Starlette reads each bad byte as U+FFFD, so a Latin-1
+    '?q=caf%E9' searched for 'caf\ufffd' and found nothing without a word."""
+    for part in request.scope.get("query_string", b"").split(b"&"):
+        name, _, value = part.partition(b"=")
+        raw = unquote_to_bytes(value.replace(b"+", b" "))
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            key = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")[:60]
+            raise RequestValidationError([{
+                "type": "not_utf8", "loc": ("query", key), "input": None,
+                "msg": f"not UTF-8 once percent-decoded (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            }]) from exc
 
 
 def sent_once(request: Request, names: frozenset[str]) -> None:

@@ -44,3 +44,21 @@ def test_a_list_parameter_is_repeated_as_documented(world: World) -> None:
 def test_the_key_is_checked_first(world: World) -> None:
     response = world.client.get("/tenders?limit=5&limit=6")
     assert response.status_code == 401
+
+
+@pytest.mark.parametrize(("query", "name", "detail"), [
+    ("q=%C3", "q", "not UTF-8 once percent-decoded (byte 0xc3 at offset 0)"),
+    ("limit=5&q=caf%E9", "q", "not UTF-8 once percent-decoded (byte 0xe9 at offset 3)"),
+    ("source=%ED%A0%80", "source", "not UTF-8 once percent-decoded (byte 0xed at offset 0)"),  # a surrogate
+])
+def test_a_query_value_that_is_not_utf8_is_422_naming_it(world: World, query: str, name: str, detail: str) -> None:
+    """Was: each bad byte read as U+FFFD, so '?q=caf%E9' (Latin-1) searched for 'caf\ufffd' and found nothing, said
+    nothing."""
+    response = world.client.get(f"/tenders?{query}", headers=world.auth("firm"))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == f"query.{name}: {detail}"
+
+
+def test_utf8_query_values_are_read(world: World) -> None:
+    response = world.client.get("/tenders?q=%EC%A0%95%EC%88%98", headers=world.auth("firm"))
+    assert response.status_code == 200, response.text
