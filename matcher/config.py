@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import re
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +21,8 @@ from matcher.dates import checked
 EncoderName = Literal["use-multilingual", "minilm", "minilm-bf16", "minilm-int8", "fake"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The longest open-call or prior-information window, in days (ten years).
+MAX_WINDOW_DAYS = 3660
 #: The SQLite database in ``home`` when no database URL is set (SQLite keeps -wal and -shm files beside it).
 DATABASE_FILE = "matcher.db"
 
@@ -27,17 +32,19 @@ log = logging.getLogger(__name__)
 class Settings(BaseSettings):
     """Runtime configuration. All state lives under ``home`` unless a URL says otherwise."""
 
-    model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore")
+    # allow_inf_nan=False: 'inf' passed every ge= check and broke later (a sleep, a timeout, a deadline).
+    model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore", allow_inf_nan=False)
 
     home: Path = Field(default=Path(), description="data directory: database, indexes, embedding cache")
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in home")
     encoder: EncoderName = "use-multilingual"
+    # A folder under home/indexes: '', '..' or a path would put the builds elsewhere.
     index_name: str = "tenders"
     # Index choice by collection size, from the measurements in BENCHMARKS.md part 3 (matcher/search/vector_index.py):
     # exact search up to exact_index_max vectors (same default as matcher.index.EXACT_MAX), IVF above;
     # ivf_nprobe unset means the measured rule (matcher.index.ivf_nprobe); "sq8" stores 8-bit codes.
     exact_index_max: int = Field(default=20_000, ge=1)
-    ivf_nprobe: int | None = Field(default=None, ge=1)
+    ivf_nprobe: int | None = Field(default=None, ge=1, le=65_536)  # faiss refuses more than a size_t
     index_compression: Literal["none", "sq8"] = "none"
     # Candidates a firm's list is ranked from (after hard filters), the same for every list up to this long, so
     # a shorter list is the start of a longer one; a longer list ranks as many as it asks for.
@@ -46,7 +53,7 @@ class Settings(BaseSettings):
     # Ranked recommendations kept per process, keyed by everything they depend on (0 turns the cache off).
     result_cache_size: int = Field(default=4096, ge=0)
     # ...and at most this long, in seconds (slow drifts: award recency, history "before now").
-    result_cache_max_age: int = Field(default=3600, ge=1)
+    result_cache_max_age: int = Field(default=3600, ge=1, le=366 * 86_400)  # a year: added to dates
     # Fixed "now" for replays and the bundled demo (real notices whose deadlines have passed).
     clock: datetime | None = None
     # How long a notice WITHOUT a deadline counts as open after its publication day (matcher.normalize.openness).
@@ -56,8 +63,9 @@ class Settings(BaseSettings):
     # Prior information notices announce purchases up to 12 months ahead (a PIN used as a call stays valid
     # up to 12 months); half a year keeps the announcement in view while the call it promises is likely to
     # follow, without listing PINs from years ago.
-    open_call_window_days: int = Field(default=60, ge=1)
-    prior_information_window_days: int = Field(default=180, ge=1)
+    # At most ten years: the windows are subtracted from dates (a larger one was an OverflowError).
+    open_call_window_days: int = Field(default=60, ge=1, le=MAX_WINDOW_DAYS)
+    prior_information_window_days: int = Field(default=180, ge=1, le=MAX_WINDOW_DAYS)
     models_dir: Path = PROJECT_ROOT / "models"
 
     # API
@@ -115,12 +123,12 @@ class Settings(BaseSettings):
     # HTTPS_PROXY / HTTP_PROXY / NO_PROXY are not read while the rule is on: the proxy is named here or not used.
     feeds_proxy: str | None = Field(default=None, description="http(s)://[user:password@]host:port", repr=False)
     # The scheduler (`matcher schedule`): feeds every this many minutes, digests once a day at this UTC time.
-    schedule_feeds_minutes: int = Field(default=60, ge=1)
+    schedule_feeds_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)  # as `matcher schedule --feeds-every`
     schedule_digest_at: str = Field(default="06:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
     # Digest email
     smtp_host: str | None = None
-    smtp_port: int = 25
+    smtp_port: int = Field(default=25, ge=1, le=65_535)
     smtp_starttls: bool = False
     smtp_user: str | None = None
     smtp_password: str | None = None
@@ -134,6 +142,37 @@ class Settings(BaseSettings):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return None if value is None else checked(value)  # now is moved by days and years: matcher.dates
+
+    @field_validator("index_name")
+    @classmethod
+    def _index_name_is_a_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", value):
+            raise ValueError(f"{value[:200]!r} (expected a folder name: 1-100 letters, digits, '.', '_' or '-', "
+                             "starting with a letter or digit)")
+        return value
+
+    @field_validator("home", "models_dir")
+    @classmethod
+    def _path_fits(cls, value: Path) -> Path:
+        """A path the file system can hold (Linux: 255 bytes a name, 4095 in all), else every file operation
+        under it failed with a traceback."""
+        if len(os.fsencode(value)) > 4095:
+            raise ValueError("the path is longer than 4095 bytes")
+        if long := next((part for part in value.parts if len(os.fsencode(part)) > 255), None):
+            raise ValueError(f"the name {long[:40]!r}... is longer than 255 bytes")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_http(cls, value: str) -> str:
+        """The address digests link to (unsubscribe, notice pages): an absolute http(s) URL."""
+        try:
+            url = httpx.URL(value)
+        except httpx.InvalidURL:
+            url = None
+        if url is None or url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"{value[:200]!r} (expected http:// or https:// and a host, e.g. https://matcher.example)")
+        return value
 
     @field_validator("feeds_proxy")
     @classmethod
@@ -170,12 +209,14 @@ class Settings(BaseSettings):
         home's database files are the matcher's own and are set 0600 on every start, also when an older
         version left them 0644: a backup job runs as the same user (or copies with ``sqlite3 .backup``). A
         database elsewhere (MATCHER_DATABASE_URL) is created 0600 by ``matcher.store.db`` and never changed.
+        A home that cannot be a folder (a file, under a file, not creatable) raises the OSError that says why.
         """
         try:
             self.home.mkdir(mode=0o700, parents=True)
             self.home.chmod(0o700)  # exactly: mkdir's mode passes through the umask
         except FileExistsError:
-            pass
+            if not self.home.is_dir():  # else SQLite said only "unable to open database file"
+                raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(self.home)) from None
         for suffix in ("", "-wal", "-shm", "-journal"):
             file = self.home / f"{DATABASE_FILE}{suffix}"
             try:

@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import cached_property
 
 from matcher.config import Settings
+from matcher.errors import InvalidInput
 from matcher.normalize.openness import OpenRule
 from matcher.search.encoders import Embedder, EmbeddingCache, Encoder, make_encoder
 from matcher.search.index_folder import IndexFolder
@@ -19,7 +20,11 @@ class Engine:
 
     def __init__(self, settings: Settings, encoder: Encoder | None = None) -> None:
         self.settings = settings
-        settings.ensure_home()  # created private; its database files kept private (Settings.ensure_home)
+        try:
+            settings.ensure_home()  # created private; its database files kept private (Settings.ensure_home)
+        except OSError as exc:
+            raise InvalidInput(f"bad setting MATCHER_HOME (or --home): cannot use {str(settings.home)!r} as the "
+                               f"data folder: {exc.strerror or exc}") from exc
         self.db = Database(settings.db_url)
         self.db.create_all()
         self.open_rule = OpenRule.from_settings(settings)  # what "open" means (matcher.normalize.openness)
