@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,8 @@ def source_digest(path: Path, kind: str) -> str:
     is read as (``detect.tender_format``: the same bytes named .jsonl and .tar.gz read differently) and the
     readers' version. Equal digests mean re-reading would produce the same records."""
     digest = hashlib.blake2b(f"readers {READERS_VERSION}\nformat {kind}\n".encode(), digest_size=32)
+    if not path.is_dir():
+        regular_file(path)
     try:
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
@@ -70,6 +73,23 @@ def source_digest(path: Path, kind: str) -> str:
     return digest.hexdigest()
 
 
+def regular_file(path: Path) -> None:
+    """Refuse, unopened, a path that is not a regular file: opening a named pipe waits for a writer (for ever
+    without one), a device may never end, and ingest reads a file more than once (its digest, its format, its
+    records). A folder's own pipes and devices are skipped where it is walked (``is_file``)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(mode):
+        kind = next((name for test, name in _NOT_FILES if test(mode)), "special file")
+        raise UnreadableFile(f"{path}: not a regular file but a {kind} (expected a file, a folder or an archive)")
+
+
+_NOT_FILES = ((stat.S_ISFIFO, "named pipe"), (stat.S_ISSOCK, "socket"), (stat.S_ISDIR, "folder"),
+              (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device"))
+
+
 def is_gzipped(path: Path) -> bool:
     """Whether a file is read through gzip: a .gz name that is not a .tar.gz (tarfile reads those)."""
     return path.suffix == ".gz" and not path.name.endswith(".tar.gz")
@@ -78,6 +98,7 @@ def is_gzipped(path: Path) -> bool:
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, gunzipped (within the decompression limits) when it ends in .gz. Missing, corrupt
     or over-limit files raise UnreadableFile."""
+    regular_file(path)
     if is_gzipped(path):
         return read_gzip_file(path)
     try:

@@ -3,6 +3,8 @@ clear error and exit code 2, never accepted and never a traceback."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,30 @@ def test_a_date_out_of_range_rejects_its_row_and_the_rest_loads(
     assert err == (f"  rejected farfuture.csv:3: {field}: {value} is out of range "
                    "(expected a year from 1900 to 2200, in UTC)\n")
     assert [tender_id for tender_id, _ in snapshot(home)[0]] == ["csv:z1"]
+
+
+@pytest.mark.parametrize("name", ["notices.csv", "notices.csv.gz", "notices.xml", "notices.zip", "notices.tar.gz"])
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(home: Path, tmp_path: Path, name: str) -> None:
+    """Opening a pipe waits for a writer, and ingest reads a file more than once (its digest, its format, its
+    records): `ingest tenders` on a FIFO hung for ever, with or without a writer. Now it is refused unopened."""
+    assert run("ingest", "tenders", str(TED))[0] == 0
+    before = snapshot(home)
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    code, out, err = run("ingest", "tenders", str(fifo))
+    assert code == 2 and out == ""
+    assert err == f"error: {fifo}: not a regular file but a named pipe (expected a file, a folder or an archive)\n"
+    firms = tmp_path / "firms.json"
+    os.mkfifo(firms)
+    code, _, err = run("ingest", "firms", str(firms))
+    assert code == 2 and err == f"error: {firms}: not a regular file but a named pipe (expected a file, a folder " \
+                                "or an archive)\n"
+    assert snapshot(home) == before
+
+
+def test_a_named_pipe_inside_a_folder_is_skipped(home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "notices"
+    shutil.copytree(TED, folder)
+    os.mkfifo(folder / "stuck.xml")
+    code, out, err = run("ingest", "tenders", str(folder))
+    assert code == 0 and "6 new, 0 updated, 0 unchanged, 0 rejected" in out, err
