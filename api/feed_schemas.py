@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from api.schemas import JobPublic, Rejection, matching
+from api.schemas import JobPublic, NumbersNotBool, Rejection, matching
 from matcher.services.feeds import MAX_PAGE_SIZE, MAX_QUERY, MAX_URL
 
 #: A feed's name (``validated_spec``'s rule): 1-60 lower-case letters, digits, '-' or '_', not starting with
@@ -40,7 +40,7 @@ QueryText = Annotated[str, Field(max_length=MAX_QUERY, json_schema_extra={"patte
 FeedKind = Literal["ted", "worldbank", "ocds"]
 
 
-class FeedCreate(BaseModel):
+class FeedCreate(NumbersNotBool):
     """A feed to configure: what to fetch. Its cursor starts empty: the first run starts from the source's
     default starting point (or from ``since`` when the run is given one)."""
 

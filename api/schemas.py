@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from types import UnionType
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
 from fastapi import Header
 from pydantic import (
@@ -21,6 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 from matcher.schema import (
     CODE_PATTERN,
@@ -56,7 +58,28 @@ Note = Annotated[str, Field(max_length=2000, description="free text for the part
 CountryCode = Country
 
 
-class _NoNul(BaseModel):
+def _takes_number(field: FieldInfo | None) -> bool:
+    """Whether the field holds an int or a float (alone or beside None), and never a bool."""
+    if field is None:
+        return False
+    kinds = get_args(field.annotation) if get_origin(field.annotation) in (Union, UnionType) else (field.annotation,)
+    return bool is not field.annotation and bool not in kinds and any(k in (int, float) for k in kinds)
+
+
+class NumbersNotBool(BaseModel):
+    """A JSON boolean given for a number field is refused naming the field: pydantic's lax mode read true as 1
+    (``"min_score": true``, the highest fit; ``"page_size": true``, one notice a page). Query parameters, text
+    that is parsed, never come as booleans."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, bool) and _takes_number(cls.model_fields.get(info.field_name or "")):
+            raise ValueError(f"expected a number, not {str(value).lower()}")
+        return value
+
+
+class _NoNul(NumbersNotBool):
     """Every field of a request model is refused with a NUL in its text (``no_nul``); the 422 names the field,
     and the JSON schema states it (``text_without_nul``)."""
 
@@ -212,7 +235,7 @@ class Deleted(BaseModel):
 
 
 # ----------------------------------------------------------------------------- tenders
-class TenderIn(Tender):
+class TenderIn(Tender, NumbersNotBool):
     """A tender notice as sent by a client (unknown fields and NUL characters are refused, as in the core)."""
 
 
@@ -243,7 +266,7 @@ class TenderPublic(Tender):
 
 
 # ----------------------------------------------------------------------------- firms
-class FirmCreate(FirmProfile):
+class FirmCreate(FirmProfile, NumbersNotBool):
     """A new firm profile (the description may be in any language, Korean included)."""
 
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validat
 from api.deps import FirmAccess, KeyFirstRoute, MatcherDep, PrincipalDep, SettingsDep
 from api.errors import BODY_ERRORS, ERRORS, responses
 from api.pages import unsubscribe_confirmation, unsubscribed
-from api.schemas import CountryCode
+from api.schemas import CountryCode, NumbersNotBool
 from matcher.digest.plan import preview
 from matcher.digest.tokens import read_token
 from matcher.errors import InvalidInput
@@ -32,7 +32,7 @@ router = APIRouter(tags=["digests"], responses=ERRORS, route_class=KeyFirstRoute
 EMAIL = rf"^[^@{SPACE_OR_CONTROL}]+@[^@{SPACE_OR_CONTROL}]+\.[^@{SPACE_OR_CONTROL}]+$"
 
 
-class SubscriptionIn(BaseModel):
+class SubscriptionIn(NumbersNotBool):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     email: str = Field(pattern=EMAIL, max_length=320, description="recipient address")
