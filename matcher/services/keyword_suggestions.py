@@ -10,16 +10,22 @@ accepted they are the firm's keywords, translated and ranked on as any keyword i
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 
 from pydantic import ValidationError
 
 from matcher.errors import InvalidInput
 from matcher.normalize.korean_phrases import description_phrases
-from matcher.schema import STORED, FirmProfile
+from matcher.schema import SPACE_OR_CONTROL, STORED, FirmProfile
 from matcher.search.code_labels import term_key
 from matcher.services.catalog import Catalog
 
 log = logging.getLogger(__name__)
+
+#: The longest keyword taken: a product's name, not a description (as api.schemas.MAX_KEYWORD).
+MAX_KEYWORD = 200
+_VISIBLE = re.compile(rf"[^{SPACE_OR_CONTROL}]")
 
 
 def suggested_keywords(firm: FirmProfile) -> list[str]:
@@ -27,6 +33,19 @@ def suggested_keywords(firm: FirmProfile) -> list[str]:
     ignored: "수질 분석기" is "수질분석기"); none for a description without Hangul."""
     have = {term_key(k) for k in firm.keywords}
     return [p for p in description_phrases(firm.description) if term_key(p) not in have]
+
+
+def keyword_problem(keyword: str) -> str | None:
+    """What keeps ``keyword`` (its spaces already collapsed) from being a keyword, as the API's ``KeywordsIn``
+    has it: a visible character, no control character (an ESC stored here reached every terminal that printed
+    the profile), at most ``MAX_KEYWORD`` characters; else None."""
+    if not _VISIBLE.search(keyword):
+        return "is blank"
+    if control := next((c for c in keyword if unicodedata.category(c) == "Cc"), None):
+        return f"holds a control character ({control!r}; expected one line of text)"
+    if len(keyword) > MAX_KEYWORD:
+        return f"is longer than {MAX_KEYWORD} characters ({len(keyword)})"
+    return None
 
 
 class KeywordSuggestions:
@@ -41,19 +60,21 @@ class KeywordSuggestions:
 
     def accept(self, firm_id: str, keywords: list[str], actor: str) -> FirmProfile:
         """Add keywords (suggested or not) to the firm's keywords, after those it has; one it already has
-        (spaces and case ignored) is not added twice. A blank keyword, or a list past the profile's limit, is
-        refused naming the problem, and nothing is stored."""
+        (spaces and case ignored) is not added twice. A keyword that is blank, holds a control character or is
+        too long (``keyword_problem``), or a list past the profile's limit, is refused naming the problem, and
+        nothing is stored."""
         if not keywords:
             raise InvalidInput("no keyword given to accept")
-        blank = [i for i, k in enumerate(keywords) if not k.strip()]
-        if blank:
-            raise InvalidInput(f"keyword {blank[0] + 1} of {len(keywords)} is blank")
+        lines = [" ".join(k.split()) for k in keywords]  # a tab or line break is a space
+        for position, keyword in enumerate(lines, 1):
+            if problem := keyword_problem(keyword):
+                raise InvalidInput(f"keyword {position} of {len(lines)} {problem}")
         added: list[str] = []
 
         def with_keywords(firm: FirmProfile) -> FirmProfile:
             have = {term_key(k) for k in firm.keywords}
             added.clear()
-            for keyword in (" ".join(k.split()) for k in keywords):
+            for keyword in lines:
                 if term_key(keyword) not in have:
                     have.add(term_key(keyword))
                     added.append(keyword)
