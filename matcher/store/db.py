@@ -25,6 +25,27 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.close()
 
 
+#: Execution option that makes ``Database.begin`` take SQLite's write lock when its transaction starts.
+_IMMEDIATE = "matcher_begin_immediate"
+
+
+def _sqlite_driver_transactions_off(dbapi_connection: Any, _record: object) -> None:
+    """Left to itself, Python's sqlite3 driver opens a transaction only at the first INSERT/UPDATE/DELETE: what a
+    block read before its first write was read outside its transaction, and a savepoint opened before any write
+    began SQLite's transaction on its own, its release committing it whatever the block did next. With the
+    driver's own handling off, ``_sqlite_begin`` begins every transaction where SQLAlchemy does (the recipe of
+    SQLAlchemy's pysqlite dialect documentation, "Serializable isolation / Savepoints / Transactional DDL")."""
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """BEGIN IMMEDIATE for ``Database.begin``, a block that writes: it holds the write lock from its first read,
+    so another writer waits (busy_timeout) instead of committing between its read and its write, and it never
+    fails upgrading a read snapshot another writer has moved on from. A plain BEGIN for ``Database.connect``, a
+    read: a consistent snapshot that neither waits for a writer nor holds one up (WAL)."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_IMMEDIATE) else "BEGIN")
+
+
 def _create_private(database: str | None) -> None:
     """Create a new SQLite database file readable by its owner only (0600, whatever the umask): it will hold
     API key hashes, subscriber addresses and digest bodies. SQLite gives its -wal and -shm files the mode of
@@ -56,10 +77,12 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             _create_private(self.engine.url.database)
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", _sqlite_driver_transactions_off)
+            event.listen(self.engine, "begin", _sqlite_begin)
 
     def create_all(self) -> None:
         try:
-            with self.engine.begin() as conn:
+            with self.begin() as conn:
                 if self.engine.dialect.name == "postgresql":
                     # Processes starting together on a new database (workers, replicas, a CLI command) would
                     # each create the tables and all but one fail on PostgreSQL's catalog (UniqueViolation on
@@ -76,8 +99,9 @@ class Database:
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
-        """One transaction: everything inside commits together or not at all."""
-        with self.engine.begin() as connection:
+        """One transaction: everything inside commits together or not at all (on SQLite it holds the write lock
+        from its first statement: ``_sqlite_begin``)."""
+        with self.engine.connect() as connection, connection.execution_options(**{_IMMEDIATE: True}).begin():
             yield connection
 
     @contextmanager

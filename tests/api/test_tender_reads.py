@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, create_engine, select, update
 from sqlalchemy.exc import OperationalError
 
 from matcher.services.shortlist_export import COLUMNS, HEADERS
+from matcher.store.db import Database
 from matcher.store.shortlists import ShortlistRepository
 from matcher.store.tenders import TenderRepository, tenders
 from tests.api.conftest import OWN, World
@@ -280,18 +282,38 @@ def test_a_date_moved_while_a_partner_decides_refuses_the_decision(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The race: the notice is visible when the partner's PATCH arrives, and an officer moves it to tomorrow just
-    before the decision is written (the hook runs as the write starts, after any check made before it). The
-    decision reads the date in its own transaction, so it answers as for an id never stored and stores nothing;
-    before, it was checked in a connection of its own beforehand, and the decision was stored (200)."""
+    before the decision is written, after any check made before it. The decision reads the date in its own
+    transaction, so it answers as for an id never stored and stores nothing; before, it was checked in a connection
+    of its own beforehand, and the decision was stored (200).
+
+    On PostgreSQL the officer's change commits inside the decision's transaction, as its write starts. On SQLite
+    the decision's transaction holds the write lock from its first statement (matcher.store.db), so the change
+    can only come before it: it is made as the request opens its first transaction."""
     seeded = world.tenders[0]
     before = _decisions_stored(world)
-    write = ShortlistRepository.decide
+    db = world.matcher.engine.db
+    if db.engine.dialect.name == "sqlite":
+        opened = type(db).begin
+        moved: list[bool] = []
 
-    def officer_moves_it_first(self: ShortlistRepository, conn: Connection, *args: Any, **kwargs: Any) -> Any:
-        _moved_to_tomorrow(world, seeded)
-        return write(self, conn, *args, **kwargs)
+        @contextmanager
+        def officer_moves_it_first(self: Database) -> Iterator[Connection]:
+            if not moved:
+                moved.append(True)
+                _moved_to_tomorrow(world, seeded)
+            with opened(self) as conn:
+                yield conn
 
-    monkeypatch.setattr(ShortlistRepository, "decide", officer_moves_it_first)
+        monkeypatch.setattr(type(db), "begin", officer_moves_it_first)
+    else:
+        write = ShortlistRepository.decide
+
+        def officer_moves_it_as_written(self: ShortlistRepository, conn: Connection, *args: Any,
+                                        **kwargs: Any) -> Any:
+            _moved_to_tomorrow(world, seeded)
+            return write(self, conn, *args, **kwargs)
+
+        monkeypatch.setattr(ShortlistRepository, "decide", officer_moves_it_as_written)
     hidden = _decide(world, seeded, "partner")
     unknown = _decide(world, "ted:999999-2021", "partner")
     assert hidden.status_code == 404, hidden.text
