@@ -49,7 +49,7 @@ def open_matcher(home: Path | None = None, **overrides: Any) -> Matcher:
 
 def clock_override(as_of: str | None) -> dict[str, Any]:
     """Settings overrides for ``--as-of``: the same fixed clock as MATCHER_CLOCK (nothing when unset)."""
-    return {"clock": parse_moment("--as-of", as_of)} if as_of else {}
+    return {"clock": parse_moment("--as-of", as_of)} if as_of is not None else {}
 
 
 def parse_moment(option: str, value: str) -> datetime:

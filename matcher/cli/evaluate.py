@@ -117,7 +117,7 @@ def evaluate_command(
     """Time-split evaluation on award history (--awards), or judged relevance over the stored notices (--judged):
     profiles from wins before the cut ranked against every award after it, or judged profiles ranked against
     the opportunity notices of this store."""
-    cut_day = parse_day("--cutoff", cutoff) if cutoff else None
+    cut_day = parse_day("--cutoff", cutoff) if cutoff is not None else None
     if (awards_file is None) == (judged is None):
         raise InvalidInput("give exactly one of --awards FILE or --judged FILE")
     if judged is None and (decisions or accept):
@@ -216,7 +216,7 @@ def train_ranker(
     home: HomeOption = None,
 ) -> None:
     """Train the re-ranker on award history before the cut and save it with its manifest."""
-    cut_day = parse_day("--cutoff", cutoff) if cutoff else None
+    cut_day = parse_day("--cutoff", cutoff) if cutoff is not None else None
     settings = get_settings(**({"home": home} if home else {}))
     rows = _load(awards_file)
     cut = _cut(rows, cut_day, quantile)

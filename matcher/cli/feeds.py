@@ -55,7 +55,7 @@ def run(
     home: HomeOption = None,
 ) -> None:
     """Fetch new notices from the feeds, store them, and bring the index up to date."""
-    day = parse_day("--since", since) if since else None
+    day = parse_day("--since", since) if since is not None else None
     matcher = open_matcher(home)
     with FeedRunner(matcher) as runner:
         result = runner.run(names or (), since=day)

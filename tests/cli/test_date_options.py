@@ -84,6 +84,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @EACH_DATE_OPTION
 @pytest.mark.parametrize(("value", "expected"), [
     ("next tuesday", "ISO 8601"),
+    ("", "ISO 8601"),  # an unset shell variable ("--as-of $WHEN"): was taken as no option at all
     ("2021-13-01", "ISO 8601"),
     ("0001-01-01", DATE_RANGE),
     ("1899-12-31", DATE_RANGE),
