@@ -46,6 +46,7 @@ from matcher.schema import (
 from matcher.schema import ID_PATTERN as CORE_ID_PATTERN
 from matcher.search.code_inference import MAX_SUGGESTIONS
 from matcher.services.code_suggestions import CodeSuggestion
+from matcher.services.keyword_suggestions import MAX_KEYWORD
 from matcher.services.notice_status import NoticeStatus
 
 T = TypeVar("T")
@@ -352,8 +353,6 @@ class CodesIn(_In):
 
 #: A keyword to add to a profile: one line (no control characters) with a visible character.
 KEYWORD_PATTERN = rf"^[^\x00-\x1f\x7f]*[^{SPACE_OR_CONTROL}][^\x00-\x1f\x7f]*$"
-#: The longest keyword taken: a product's name, not a description.
-MAX_KEYWORD = 200
 Keyword = Annotated[
     str, Field(min_length=1, max_length=MAX_KEYWORD, json_schema_extra={"pattern": KEYWORD_PATTERN}),
     matching(KEYWORD_PATTERN, "a keyword: one line with a visible character, no control characters"),

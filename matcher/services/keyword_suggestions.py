@@ -23,7 +23,7 @@ from matcher.services.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
-#: The longest keyword taken: a product's name, not a description (as api.schemas.MAX_KEYWORD).
+#: The longest keyword taken: a product's name, not a description (the API's schema reads it too).
 MAX_KEYWORD = 200
 _VISIBLE = re.compile(rf"[^{SPACE_OR_CONTROL}]")
 

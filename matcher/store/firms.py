@@ -57,8 +57,8 @@ class FirmRepository:
         return found
 
     def get(self, conn: Connection, firm_id: str) -> FirmProfile | None:
-        data = conn.execute(select(firms.c.data).where(firms.c.firm_id == firm_id)).scalar()
-        return FirmProfile.from_stored(data) if data is not None else None
+        stored = self.get_stored(conn, firm_id)
+        return stored[0] if stored is not None else None
 
     def insert_new(self, conn: Connection, firm: FirmProfile) -> bool:
         """Insert ``firm`` unless a firm of its id is stored (False, nothing written)."""
