@@ -114,7 +114,7 @@ def build_home(home: Path, n_tenders: int, n_firms: int, encoder: EncoderName = 
                source: Path | None = None, seed_value: int = 7, chunk: int = 50_000) -> Matcher:
     """A data folder with ``n_tenders`` generated notices, ``n_firms`` firms and a built index. Reused when
     ``home`` already holds a finished build of the same size (``home/READY`` names it)."""
-    settings = Settings(home=home, encoder=encoder, clock=AS_OF, secret_key="bench")
+    settings = Settings(home=home, encoder=encoder, clock=AS_OF, secret_key="bench" * 8)
     ready = home / "READY"
     label = f"{n_tenders} tenders, {n_firms} firms, encoder {encoder}, seed {seed_value}, noise {NOISE}"
     if ready.exists() and ready.read_text() == label:

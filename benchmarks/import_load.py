@@ -70,7 +70,7 @@ def demo_store(encoder: EncoderName) -> Store:
     running instance issue 15 measured. Built once in ``benchmarks/.work``."""
     demo = demo_data()
     template = WORK / f"home-demo-{encoder}"
-    settings = Settings(home=template, encoder=encoder, clock=demo.as_of, secret_key="bench")
+    settings = Settings(home=template, encoder=encoder, clock=demo.as_of, secret_key="bench" * 8)
     if not (template / "READY").exists():
         shutil.rmtree(template, ignore_errors=True)
         matcher = Matcher(settings)
@@ -177,7 +177,7 @@ def one_import(code: Path, store: Store, sample: Path, seconds: int, warmup: int
     home, firms = folder / "home", store.firms
     shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(store.template, home)
-    matcher = Matcher(Settings(home=home, encoder=store.encoder, clock=store.clock, secret_key="bench"))
+    matcher = Matcher(Settings(home=home, encoder=store.encoder, clock=store.clock, secret_key="bench" * 8))
     token = matcher.access.create_key("officer", f"bench-{secrets.token_hex(3)}").token
     before = len(matcher.index.current().vectors)
     matcher.close()

@@ -25,6 +25,18 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_WINDOW_DAYS = 3660
 #: The SQLite database in ``home`` when no database URL is set (SQLite keeps -wal and -shm files beside it).
 DATABASE_FILE = "matcher.db"
+#: The shortest MATCHER_SECRET_KEY taken: 32 characters hold 128 bits as hex (``openssl rand -hex 16``), and an
+#: HMAC is as strong as its key. The key generated when none is set is 64 (``secrets.token_urlsafe(48)``).
+MIN_SECRET_KEY = 32
+#: An address as the digest's sender and the feeds' contact write it: a dot-atom local part and a host name, in
+#: ASCII (httpx sends header values as ASCII; an address beyond it needs SMTPUTF8, which the sender does not ask).
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+ADDRESS = rf"{_ATEXT}(?:\.{_ATEXT})*@{_LABEL}(?:\.{_LABEL})*"
+#: The digest's From: an address, or a name and one in angle brackets. The name is plain words or a quoted
+#: string (which may hold ',' or ';'), any script, never an '@' (it would read as the sender).
+_SENDER = re.compile(rf'(?:(?:[^<>@,;:"\\()\[\]]+?|"[^"\\@]*")\s*<(?P<bracketed>{ADDRESS})>|(?P<bare>{ADDRESS}))')
+_ONE_ADDRESS = "expected one address: name@example.org or Name <name@example.org>"
 
 log = logging.getLogger(__name__)
 
@@ -174,6 +186,49 @@ class Settings(BaseSettings):
             raise ValueError(f"{value[:200]!r} (expected http:// or https:// and a host, e.g. https://matcher.example)")
         return value
 
+    @field_validator("smtp_from")
+    @classmethod
+    def _sender_is_one_address(cls, value: str) -> str:
+        """The digest's From header: a line break would start another header, a second address another sender."""
+        if (problem := control_character(value)) is None and value.count("@") > 1:
+            problem = f"holds {value.count('@')} '@'"
+        if problem is None and not _SENDER.fullmatch(value.strip()):
+            problem = f"{value[:200]!r}"
+        if problem is not None:
+            raise ValueError(f"{problem} ({_ONE_ADDRESS}; the name without '@', and quoted if it holds ',')")
+        return value.strip()
+
+    @field_validator("feeds_contact")
+    @classmethod
+    def _contact_is_address_or_url(cls, value: str) -> str:
+        """The contact every feed request names in its User-Agent comment ('(+contact)'): one ASCII line, an
+        address or an https URL without credentials, and no '(' ')' '\\' or space that would end the comment."""
+        value = value.strip()
+        if not value:
+            return value  # the digest sender's address is used
+        if (problem := control_character(value)) is None and not value.isascii():
+            problem = f"{value[:200]!r} is not ASCII (a header carries ASCII: write the domain as xn--...)"
+        if problem is None and not (re.fullmatch(ADDRESS, value) or _contact_url(value)):
+            problem = f"{value[:200]!r}"
+        if problem is not None:
+            raise ValueError(f"{problem} (expected an e-mail address or an https:// URL, e.g. ops@agency.example)")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_is_a_key(cls, value: str | None) -> str | None:
+        """A set key signs every unsubscribe link. Empty is refused rather than read as unset: an unset shell
+        variable would give each home its own generated key, and links signed by one fail on another."""
+        if value is None:
+            return None
+        if not value.strip():
+            raise ValueError("empty (unset it to use the key generated in MATCHER_HOME/secret_key, or set "
+                             f"at least {MIN_SECRET_KEY} characters)")
+        if len(value) < MIN_SECRET_KEY:
+            raise ValueError(f"{len(value)} characters (expected at least {MIN_SECRET_KEY}, e.g. from python -c "
+                             "'import secrets; print(secrets.token_urlsafe(32))')")
+        return value
+
     @field_validator("feeds_proxy")
     @classmethod
     def _proxy_is_usable(cls, value: str | None) -> str | None:
@@ -237,6 +292,28 @@ class Settings(BaseSettings):
     def now(self) -> datetime:
         """The current time, or the fixed clock when one is configured."""
         return self.clock or datetime.now(UTC)
+
+
+def control_character(value: str) -> str | None:
+    """'holds a control character (...)' naming the first one in ``value`` (C0, DEL, C1, a line or paragraph
+    separator, a bidirectional mark, embedding, override or isolate: text that reads otherwise than it is), or
+    None."""
+    if found := _CONTROL.search(value):
+        return f"holds a control character ({found.group()!r})"
+    return None
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _contact_url(value: str) -> bool:
+    if any(c in value for c in " ()\\"):
+        return False
+    try:
+        url = httpx.URL(value)
+    except httpx.InvalidURL:
+        return False
+    return url.scheme == "https" and bool(url.host) and not url.userinfo
 
 
 def proxy_problem(value: str) -> str | None:

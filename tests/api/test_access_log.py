@@ -38,7 +38,7 @@ def free_port() -> int:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[int, Settings]]:
     """The app under a real uvicorn server (in a thread), with uvicorn's own access log format."""
-    settings = Settings(home=tmp_path / "home", encoder="fake", secret_key="log-secret")
+    settings = Settings(home=tmp_path / "home", encoder="fake", secret_key="log-secret-" + "x" * 32)
     port = free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, lifespan="off", access_log=True,
                             log_level="info")

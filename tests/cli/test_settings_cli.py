@@ -36,6 +36,31 @@ HUGE = "9" * 30
     ("MATCHER_HOME", "x" * 300, "longer than 255 bytes"),
     ("MATCHER_HOME", "/tmp/" + "a/" * 3000, "longer than 4095 bytes"),
     ("MATCHER_MODELS_DIR", "m" * 300, "longer than 255 bytes"),
+    # the digest's From header: one address, nothing that starts another header or another recipient
+    ("MATCHER_SMTP_FROM", "digest@agency.example\r\nBcc: all@victim.example", "a control character ('\\r')"),
+    ("MATCHER_SMTP_FROM", "Matcher <digest@agency.example>\nX-Spam: no", "a control character ('\\n')"),
+    ("MATCHER_SMTP_FROM", "digest@agency.example, copy@elsewhere.example", "holds 2 '@'"),
+    ("MATCHER_SMTP_FROM", '"ceo@bank.example" <attacker@evil.example>', "holds 2 '@'"),
+    ("MATCHER_SMTP_FROM", "alice@example.org)<bob@example.org>", "holds 2 '@'"),
+    ("MATCHER_SMTP_FROM", "Tender, Matcher <digest@agency.example>", "expected one address"),
+    ("MATCHER_SMTP_FROM", "digest", "expected one address"),
+    ("MATCHER_SMTP_FROM", "", "expected one address"),
+    ("MATCHER_SMTP_FROM", "Matcher <운영@기관.kr>", "expected one address"),
+    ("MATCHER_SMTP_FROM", "Matcher\u202e <digest@agency.example>", "a control character ('\\u202e')"),
+    # the contact in every feed request's User-Agent
+    ("MATCHER_FEEDS_CONTACT", "ops@agency.example\r\nX-Injected: 1", "a control character ('\\r')"),
+    ("MATCHER_FEEDS_CONTACT", "ops@agency.example\x1b[31m", "a control character ('\\x1b')"),
+    ("MATCHER_FEEDS_CONTACT", "운영@기관.kr", "not ASCII"),
+    ("MATCHER_FEEDS_CONTACT", "call the ops team", "expected an e-mail address or an https:// URL"),
+    ("MATCHER_FEEDS_CONTACT", "ftp://agency.example/feeds", "expected an e-mail address or an https:// URL"),
+    ("MATCHER_FEEDS_CONTACT", "https://user:pw@agency.example/", "expected an e-mail address or an https:// URL"),
+    ("MATCHER_FEEDS_CONTACT", "https://agency.example/x) evil/1.0 (", "expected an e-mail address or an https:// URL"),
+    ("MATCHER_FEEDS_CONTACT", "x" * 300, "at most 200 characters"),
+    # the key that signs unsubscribe links: unset generates one; set, it must be a key
+    ("MATCHER_SECRET_KEY", "", "empty"),
+    ("MATCHER_SECRET_KEY", "   ", "empty"),
+    ("MATCHER_SECRET_KEY", "k1", "2 characters (expected at least 32"),
+    ("MATCHER_SECRET_KEY", "x" * 31, "31 characters (expected at least 32"),
 ])
 def test_a_setting_the_matcher_cannot_use_is_one_line_and_exit_2(
     home: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, says: str
@@ -51,6 +76,12 @@ def test_a_setting_the_matcher_cannot_use_is_one_line_and_exit_2(
     ("MATCHER_OPEN_CALL_WINDOW_DAYS", "3660"), ("MATCHER_RESULT_CACHE_MAX_AGE", "31622400"),
     ("MATCHER_SMTP_PORT", "587"), ("MATCHER_INDEX_NAME", "tenders-2021_v1.2"),
     ("MATCHER_PUBLIC_URL", "https://matcher.example/base/"),
+    ("MATCHER_SMTP_FROM", "digest@agency.example"), ("MATCHER_SMTP_FROM", "Tender Matcher <digest@agency.example>"),
+    ("MATCHER_SMTP_FROM", '"Matcher, Team" <digest@agency.example>'),
+    ("MATCHER_SMTP_FROM", "입찰 알림 <a.b+c@x.example>"),
+    ("MATCHER_FEEDS_CONTACT", ""), ("MATCHER_FEEDS_CONTACT", "ops@agency.example"),
+    ("MATCHER_FEEDS_CONTACT", "https://agency.example/feeds?team=ops"),
+    ("MATCHER_SECRET_KEY", "x" * 32), ("MATCHER_SECRET_KEY", "키" * 32),
 ])
 def test_the_largest_and_ordinary_values_still_work(
     home: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str

@@ -96,7 +96,7 @@ def digest_settings(tmp_path: Path, demo_home: Path, smtp: SmtpServer) -> Settin
     return Settings(
         home=home, encoder="fake", clock=demo_data().as_of, min_candidates=50,
         smtp_host="127.0.0.1", smtp_port=smtp.port,
-        smtp_retries=3, smtp_backoff_seconds=0.01, secret_key="test-secret", public_url="https://matcher.test",
+        smtp_retries=3, smtp_backoff_seconds=0.01, secret_key="test-secret-" + "x" * 32, public_url="https://matcher.test",
     )
 
 

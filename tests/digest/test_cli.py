@@ -23,7 +23,7 @@ def home(tmp_path: Path, demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     shutil.copytree(demo_home, home)
     monkeypatch.setenv("MATCHER_HOME", str(home))
     monkeypatch.setenv("MATCHER_ENCODER", "fake")
-    monkeypatch.setenv("MATCHER_SECRET_KEY", "cli-secret")
+    monkeypatch.setenv("MATCHER_SECRET_KEY", "cli-secret-" + "x" * 32)
     monkeypatch.delenv("MATCHER_CLOCK", raising=False)
     return home
 

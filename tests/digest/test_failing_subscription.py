@@ -80,7 +80,7 @@ def test_the_cli_sends_the_others_and_exits_1_naming_the_count(
     subscribe(demo, KO_FIRM, "nowhere@example.org", countries=("AQ",))
     monkeypatch.setenv("MATCHER_HOME", str(demo.settings.home))
     monkeypatch.setenv("MATCHER_ENCODER", "fake")
-    monkeypatch.setenv("MATCHER_SECRET_KEY", "test-secret")
+    monkeypatch.setenv("MATCHER_SECRET_KEY", "test-secret-" + "x" * 32)
     outbox = tmp_path / "outbox"
     result = CliRunner().invoke(app, ["digest", "run", "--outbox", str(outbox), "--workers", "1",
                                       "--as-of", demo.settings.now().isoformat()])

@@ -83,7 +83,7 @@ def cli_env(settings: Settings, port: int) -> dict[str, str]:
     return {
         **os.environ, "MATCHER_HOME": str(settings.home), "MATCHER_ENCODER": "fake", "MATCHER_MIN_CANDIDATES": "50",
         "MATCHER_OVERFETCH": "5", "MATCHER_SMTP_HOST": "127.0.0.1", "MATCHER_SMTP_PORT": str(port),
-        "MATCHER_SMTP_RETRIES": "0", "MATCHER_SECRET_KEY": "test-secret", "MATCHER_PUBLIC_URL": "https://matcher.test",
+        "MATCHER_SMTP_RETRIES": "0", "MATCHER_SECRET_KEY": "test-secret-" + "x" * 32, "MATCHER_PUBLIC_URL": "https://matcher.test",
     }
 
 

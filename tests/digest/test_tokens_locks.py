@@ -19,13 +19,13 @@ from matcher.store.locks import Lease
 
 
 def test_token_round_trip_and_forgery(tmp_path: Path) -> None:
-    settings = Settings(home=tmp_path, secret_key="k1")
+    settings = Settings(home=tmp_path, secret_key="k1" * 16)
     token = make_token(settings, "sub123")
     assert read_token(settings, token) == "sub123"
     with pytest.raises(InvalidInput, match="signature"):
         read_token(settings, "sub124." + token.split(".", 1)[1])
     with pytest.raises(InvalidInput, match="signature"):
-        read_token(Settings(home=tmp_path, secret_key="k2"), token)
+        read_token(Settings(home=tmp_path, secret_key="k2" * 16), token)
     with pytest.raises(InvalidInput, match="expected"):
         read_token(settings, "garbage")
 
