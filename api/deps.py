@@ -29,7 +29,9 @@ ingest, search) stays in ``def`` routes or goes through ``run_in_threadpool``.
 from __future__ import annotations
 
 import email.message
-from collections.abc import Callable, Coroutine
+import json
+from collections import Counter
+from collections.abc import Callable, Coroutine, Iterator
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 from urllib.parse import unquote_to_bytes
@@ -151,6 +153,46 @@ def utf8_body(body: bytes) -> None:
                              "as UTF-8") from exc
 
 
+def unique_keys(body: bytes) -> None:
+    """A JSON body names each key once per object: Python's reader keeps the last of two values without a word, so
+    '{"name": "a", "name": "b"}' stored 'b' where a client's log or a proxy's filter read 'a'. Each repeated key is
+    a problem at its place ('body.tenders.0.title'). A body that is not JSON is left to FastAPI's reading, which
+    names where it breaks. The body is parsed here and again by FastAPI: the hook that sees the repeats is not the
+    reader FastAPI calls, and its result is not handed over (that would lean on Starlette's private cache)."""
+    # By the object's id; the object is kept beside it, so that one a later repeat discards (the first of two
+    # values) never hands its id to another object.
+    repeats: dict[int, tuple[dict[str, Any], list[tuple[str, int]]]] = {}
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) < len(pairs):
+            repeats[id(obj)] = obj, [(key, n) for key, n in Counter(key for key, _ in pairs).items() if n > 1]
+        return obj
+
+    try:
+        document = json.loads(body, object_pairs_hook=pairs_hook) if body else None
+    except (ValueError, RecursionError):  # not JSON, a number too long to read, nested too deep: FastAPI's
+        return                              # reading of the body refuses it in its words
+    if repeats:
+        raise RequestValidationError([{
+            "type": "repeated_key", "loc": (*place, key), "input": None,
+            "msg": f"key {key[:60]!r} sent {times} times in one object: send it once",
+        } for place, obj in _objects(document, ("body",)) for key, times in repeats.get(id(obj), (obj, []))[1]])
+
+
+def _objects(document: Any, place: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """Every object in a parsed JSON document with its place, in document order; walked with a list, not
+    recursion, as a document may nest as deep as the reader let it."""
+    pending: list[tuple[tuple[str | int, ...], Any]] = [(place, document)]
+    while pending:
+        at, node = pending.pop()
+        if isinstance(node, dict):
+            yield at, node
+            pending.extend(reversed([((*at, key), value) for key, value in node.items()]))
+        elif isinstance(node, list):
+            pending.extend(reversed([((*at, position), value) for position, value in enumerate(node)]))
+
+
 class KeyFirstRoute(APIRoute):
     """A route that authenticates its caller, then checks that a JSON body comes as JSON (415, documented on
     each such route), before it reads the body. FastAPI reads and parses the body before it resolves
@@ -158,7 +200,7 @@ class KeyFirstRoute(APIRoute):
     401: an anonymous client learnt the body's rules, and an unknown caller's body was parsed at all. Routes
     without ``PrincipalDep`` (health, unsubscribe) are not asked for a key. A query parameter that takes one value
     sent twice, or not UTF-8, is refused next (``sent_once``, ``utf8_query``), and a JSON body must be UTF-8
-    (``utf8_body``)."""
+    (``utf8_body``) and name each key once per object (``unique_keys``)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
@@ -182,7 +224,9 @@ class KeyFirstRoute(APIRoute):
             sent_once(request, once)
             if reads_json:
                 require_json(request)
-                utf8_body(await request.body())
+                body = await request.body()
+                utf8_body(body)
+                unique_keys(body)
             return await handler(request)
 
         return checked
