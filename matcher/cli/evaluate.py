@@ -20,6 +20,7 @@ from matcher.evaluate.judged_methods import Corpus, judged_methods
 from matcher.evaluate.report import EvalReport, evaluate, shipped_scorer
 from matcher.evaluate.split import cutoff_at_quantile
 from matcher.evaluate.train import train, training_set
+from matcher.ingest.base import regular_file
 from matcher.pipeline import IngestResult, Matcher
 from matcher.ranking.calibration import fit_calibration, save_calibration
 from matcher.ranking.reranker import load_reranker, save_reranker, trained_until
@@ -29,11 +30,10 @@ from matcher.search.retrieve import MatchQuery
 
 log = logging.getLogger(__name__)
 
-AwardsFile = Annotated[Path, typer.Option("--awards", exists=True, dir_okay=False, help="award-history file")]
-JudgedFile = Annotated[
-    Path | None,
-    typer.Option("--judged", exists=True, dir_okay=False, help="judged relevance file (evaluation/judged.json)"),
-]
+# The files are checked where they are read (matcher.ingest.base.regular_file, as every ingest), not by typer's
+# exists=True: that said 'does not exist' of a loop of symbolic links, in a framed box.
+AwardsFile = Annotated[Path, typer.Option("--awards", help="award-history file")]
+JudgedFile = Annotated[Path | None, typer.Option("--judged", help="judged relevance file (evaluation/judged.json)")]
 SplitOption = Annotated[str, typer.Option("--split", help="judged profiles to use: report, tune or all")]
 Cutoff = Annotated[str | None, day_option("--cutoff", "cut date (default: --cutoff-quantile)")]
 Quantile = Annotated[float, typer.Option("--cutoff-quantile", min=0.01, max=0.99, help="cut at this date quantile")]
@@ -100,9 +100,7 @@ def format_report(report: EvalReport) -> str:
 
 
 def evaluate_command(
-    awards_file: Annotated[
-        Path | None, typer.Option("--awards", exists=True, dir_okay=False, help="award-history file")
-    ] = None,
+    awards_file: Annotated[Path | None, typer.Option("--awards", help="award-history file")] = None,
     judged: JudgedFile = None,
     split: SplitOption = "report",
     decisions: Annotated[bool, typer.Option("--decisions", help="also measure partner decisions")] = False,
@@ -142,6 +140,7 @@ def evaluate_command(
 def _judged_store(path: Path, split: str, home: Path | None) -> tuple[list[JudgedProfile], Matcher, Corpus]:
     if split not in ("report", "tune", "all"):
         raise InvalidInput(f"bad --split {split!r} (expected report, tune or all)")
+    regular_file(path)
     profiles = [p for p in load_judged(path) if split == "all" or p.split == split]
     matcher = open_matcher(home)
     corpus = Corpus.of(matcher)
@@ -186,7 +185,7 @@ def _evaluate_judged(path: Path, split: str, encoders: list[str], json_output: b
 
 
 def calibrate(
-    judged: Annotated[Path, typer.Option("--judged", exists=True, dir_okay=False, help="judged relevance file")],
+    judged: Annotated[Path, typer.Option("--judged", help="judged relevance file")],
     depth: Annotated[int, typer.Option("--depth", min=5, max=50, help="results per profile to fit on")] = 20,
     models_dir: Annotated[Path | None, typer.Option("--models-dir", help="default: MATCHER_MODELS_DIR")] = None,
     home: HomeOption = None,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from matcher.errors import InvalidInput, UnreadableFile
-from matcher.ingest.base import Rejected, read_start
+from matcher.errors import InvalidInput
+from matcher.ingest.base import Rejected, existing, read_start
 from matcher.ingest.ocds import read_ocds
 from matcher.ingest.tabular import read_tender_table
 from matcher.ingest.ted import read_ted
@@ -40,8 +40,7 @@ def tender_format(path: Path) -> str:
 
 def read_tenders(path: Path) -> Iterator[Tender | Rejected]:
     """Tenders from any supported file: TED XML, eForms, OCDS JSON, or the tender CSV/JSON table."""
-    if not path.exists():
-        raise UnreadableFile(f"no such file or folder: {path}")
+    existing(path)
     kind = tender_format(path)
     if kind == "folder" or kind in ARCHIVES:
         # Folders and archives may hold XML notices and OCDS JSON side by side.

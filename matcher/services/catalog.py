@@ -13,8 +13,8 @@ from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
-from matcher.errors import Conflict, InvalidInput, NotFound, UnreadableFile
-from matcher.ingest.base import Rejected, collect, source_digest, table_format
+from matcher.errors import Conflict, InvalidInput, NotFound
+from matcher.ingest.base import Rejected, collect, existing, source_digest, table_format
 from matcher.ingest.detect import read_tenders, tender_format
 from matcher.ingest.firms import read_firms
 from matcher.ingest.tabular import read_tender_table
@@ -90,8 +90,7 @@ class Catalog:
         to_read: list[tuple[Path, str]] = []
         with self.db.connect() as conn:
             for path in paths:
-                if not path.exists():
-                    raise UnreadableFile(f"no such file or folder: {path}")
+                existing(path)
                 # The same bytes read in another format (or as another source's table) give other records.
                 kind = tender_format(path) if table_source is None else f"{table_format(path)} table of {table_source}"
                 digest = source_digest(path, kind)

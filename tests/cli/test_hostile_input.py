@@ -99,3 +99,30 @@ def test_a_named_pipe_inside_a_folder_is_skipped(home: Path, tmp_path: Path) -> 
     os.mkfifo(folder / "stuck.xml")
     code, out, err = run("ingest", "tenders", str(folder))
     assert code == 0 and "6 new, 0 updated, 0 unchanged, 0 rejected" in out, err
+
+
+#: Every command that reads a file the user names, with that path put where {} is.
+FILE_COMMANDS = [("ingest", "tenders", "{}"), ("ingest", "ungm", "{}"), ("ingest", "firms", "{}"),
+                 ("ingest", "awards", "{}"), ("evaluate", "--awards", "{}"), ("train-ranker", "--awards", "{}"),
+                 ("evaluate", "--judged", "{}"), ("calibrate", "--judged", "{}")]
+
+
+@pytest.mark.parametrize("command", FILE_COMMANDS, ids=" ".join)
+def test_a_symbolic_link_loop_is_named_by_every_file_command(
+    home: Path, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """A link to itself, or two links to each other, never reach a file: `ingest tenders LOOP` said 'no such file
+    or folder', `ingest firms` 'unknown table format', and `evaluate --awards` 'does not exist' in a framed box."""
+    assert run("ingest", "tenders", str(TED))[0] == 0
+    before = snapshot(home)
+    (tmp_path / "self").symlink_to("self")
+    (tmp_path / "a.csv").symlink_to("b.csv")
+    (tmp_path / "b.csv").symlink_to("a.csv")
+    for loop in (tmp_path / "self", tmp_path / "a.csv"):
+        code, out, err = run(*(part.format(loop) for part in command))
+        assert code == 2 and out == "", err
+        assert err == f"error: {loop}: a loop of symbolic links (it never reaches a file or a folder)\n"
+    missing = tmp_path / "missing.csv"
+    code, out, err = run(*(part.format(missing) for part in command))
+    assert code == 2 and err == f"error: no such file or folder: {missing}\n"
+    assert snapshot(home) == before
