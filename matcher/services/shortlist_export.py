@@ -64,8 +64,11 @@ EVENT_LABELS: dict[ReasonLanguage, dict[str, str]] = {
     "ko": {"buyer": "발주기관", "status": "상태", "note": "메모", "tender": "공고 번호", "calendar": "입찰 마감",
            PUBLISHED_LATER: HEADERS["ko"][PUBLISHED_LATER]},
 }
-#: First characters that make a spreadsheet read a CSV cell as a formula (tab and CR too: some strip them).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: First characters that make a spreadsheet read a CSV cell as a formula: OWASP's = + - @, tab and CR (some
+#: strip them first), and "|" and "%", which OWASP names for some spreadsheet programs ("|cmd ..." is the DDE
+#: form). Escaping "%" too costs a visible apostrophe on a cell that rarely starts with it (a notice title, a
+#: note), where missing one runs code in an officer's spreadsheet; defusedcsv escapes the same set.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|", "%")
 #: Control characters neither an Excel file nor an iCalendar text value may hold (tab and line breaks may).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CALENDAR_PRODUCT = "-//tender-matcher//shortlist//EN"
@@ -102,7 +105,8 @@ def _rows(entries: Sequence[ShortlistEntry], language: ReasonLanguage, mark_publ
 
 
 def neutralise(text: str) -> str:
-    """A CSV cell a spreadsheet shows as the text it is (``=HYPERLINK(...)`` would otherwise run)."""
+    """A CSV cell a spreadsheet shows as the text it is (``=HYPERLINK(...)`` would otherwise run): the one
+    escaping of every cell the product writes to CSV."""
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

@@ -69,6 +69,26 @@ def test_csv_neutralises_formulas() -> None:
     ]
 
 
+#: A pipe first is the DDE form some spreadsheets run ("|cmd ..."); a percent first is escaped with it (see
+#: matcher.services.shortlist_export.FORMULA_STARTS). Inside a cell both are text as ever.
+PIPE_AND_PERCENT = entry("ted:6-2021", title="|cmd '/C calc'!A0", buyer="%0A=1+1", note="50% | 2 lots",
+                         decided_by="|partner")
+
+
+def test_csv_escapes_a_pipe_or_percent_first_like_a_formula() -> None:
+    row = csv_rows(to_csv([PIPE_AND_PERCENT], "en"))[0]
+    assert (row["Title"], row["Buyer"], row["Note"], row["Decided by"]) == (
+        "'|cmd '/C calc'!A0", "'%0A=1+1", "50% | 2 lots", "'|partner")
+
+
+def test_xlsx_keeps_a_pipe_or_percent_first_as_plain_text() -> None:
+    """A text cell runs nothing: the workbook holds the text as written, no apostrophe."""
+    sheet = load_workbook(io.BytesIO(to_xlsx([PIPE_AND_PERCENT], "en"))).active
+    assert sheet is not None
+    assert [(c.value, c.data_type) for c in (sheet["B2"], sheet["C2"], sheet["G2"])] == [
+        ("|cmd '/C calc'!A0", "s"), ("%0A=1+1", "s"), ("|partner", "s")]
+
+
 def test_csv_in_korean() -> None:
     rows = csv_rows(to_csv([KOREAN, PROPOSED], "ko"))
     assert list(rows[0]) == [HEADERS["ko"][c] for c in COLUMNS] and "공고명" in rows[0]
