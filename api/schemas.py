@@ -38,6 +38,7 @@ from matcher.schema import (
     NoticeType,
     RangeCurrency,
     Tender,
+    blank,
     check_value_range,
     no_nul,
     text_without_nul,
@@ -107,6 +108,13 @@ def matching(pattern: str, expected: str) -> AfterValidator:
         return value
 
     return AfterValidator(check)
+
+
+def drawn(value: str) -> str:
+    """Text with a character that draws, above U+FFFF too (``blank``), which a JSON-schema pattern cannot say."""
+    if problem := blank(value):
+        raise ValueError(problem)
+    return value
 
 
 # ----------------------------------------------------------------------------- query parameters
@@ -356,6 +364,7 @@ KEYWORD_PATTERN = rf"^[^\x00-\x1f\x7f]*[^{SPACE_OR_CONTROL}][^\x00-\x1f\x7f]*$"
 Keyword = Annotated[
     str, Field(min_length=1, max_length=MAX_KEYWORD, json_schema_extra={"pattern": KEYWORD_PATTERN}),
     matching(KEYWORD_PATTERN, "a keyword: one line with a visible character, no control characters"),
+    AfterValidator(drawn),
 ]
 
 

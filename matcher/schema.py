@@ -68,6 +68,38 @@ _ID_NOT_DOT = rf"[^{SPACE_OR_CONTROL}/?#.]"
 ID_PATTERN = (rf"^(?:{_ID_NOT_DOT}{_ID_CHAR}{{0,199}}|\.{_ID_NOT_DOT}{_ID_CHAR}{{0,198}}|"
               rf"\.\.{_ID_CHAR}{{1,198}})$")
 _ID = re.compile(ID_PATTERN)
+_INVISIBLE_BMP = re.compile(rf"[{SPACE_OR_CONTROL}]")
+#: The Unicode categories that draw nothing above U+FFFF: format (the tag characters U+E0000-U+E007F), private use
+#: (planes 15 and 16) and unassigned (noncharacters included). There are no controls or spaces up there, and the
+#: variation selectors supplement (U+E0100-U+E01EF, combining marks) is told by its name.
+ASTRAL_INVISIBLE = frozenset({"Cf", "Co", "Cn"})
+#: Said of an invisible character above U+FFFF in a refusal: the JSON-schema patterns could not tell the sender.
+ABOVE_BMP = "an invisible character above U+FFFF"
+
+
+def invisible(char: str) -> bool:
+    """Whether ``char`` draws nothing (or is a space or control): ``SPACE_OR_CONTROL`` in the Basic Multilingual
+    Plane, and above it the same kinds by their Unicode category (``ASTRAL_INVISIBLE``), which the JSON-schema
+    patterns cannot name."""
+    if ord(char) <= 0xFFFF:
+        return _INVISIBLE_BMP.match(char) is not None
+    return unicodedata.category(char) in ASTRAL_INVISIBLE or "VARIATION SELECTOR" in unicodedata.name(char, "")
+
+
+def first_invisible(text: str) -> str | None:
+    """``text``'s first invisible character, as a person can read it: 'U+202E RIGHT-TO-LEFT OVERRIDE at position
+    4 draws nothing', above U+FFFF saying what kind it is; None when every character draws."""
+    for position, char in enumerate(text, start=1):
+        if invisible(char):
+            kind = f" ({ABOVE_BMP})" if ord(char) > 0xFFFF else ""
+            return f"{character_name(char)} at position {position} draws nothing{kind}"
+    return None
+
+
+def character_name(char: str) -> str:
+    """'U+202E RIGHT-TO-LEFT OVERRIDE'; a character without a name (private use, unassigned) by its code alone."""
+    name = unicodedata.name(char, "")
+    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
 
 
 def _country(value: str) -> str:
@@ -143,10 +175,13 @@ def _code(value: str) -> str:
 
 def _identifier(value: str, info: ValidationInfo) -> str:
     ident = value.strip()
-    if not _ID.match(ident) and not _stored(info):
+    if _stored(info):
+        return ident
+    where = first_invisible(ident)
+    if where is not None or not _ID.match(ident):
         raise ValueError(
-            f"bad id {value!r} (expected 1-200 characters without spaces, '/', '?', '#', control or invisible "
-            "characters, and not '.' or '..')")
+            f"bad id {value!r}{f': {where}' if where else ''} (expected 1-200 characters without spaces, '/', '?', "
+            "'#', control or invisible characters, and not '.' or '..')")
     return ident
 
 
@@ -247,7 +282,20 @@ def code_labels(codes: list[str]) -> str:
     return "; ".join(dict.fromkeys(found))
 
 
-_VISIBLE = re.compile(rf"[^{SPACE_OR_CONTROL}]")
+def draws(text: str) -> bool:
+    """Whether ``text`` has a character that draws (``invisible``), in any plane."""
+    return not all(invisible(char) for char in text)
+
+
+#: What blank text is told (``blank``).
+BLANK = "must contain a visible character, not only spaces or control characters"
+
+
+def blank(text: str) -> str | None:
+    """Why ``text`` says nothing (``BLANK``, naming the kind above U+FFFF that it holds), or None when it draws."""
+    if draws(text):
+        return None
+    return f"{BLANK} ({ABOVE_BMP} draws nothing)" if any(ord(c) > 0xFFFF for c in text) else BLANK
 
 
 def visible(value: Any, field: FieldInfo | None) -> Any:
@@ -255,8 +303,8 @@ def visible(value: Any, field: FieldInfo | None) -> Any:
     visible character: "\x92", a C1 control, passes the strip and the length rule, and was stored as a firm's
     description, which then broke the documented pattern in every answer that showed it."""
     if (isinstance(value, str) and field is not None and field.json_schema_extra == NOT_BLANK
-            and not _VISIBLE.search(value)):
-        raise ValueError("must contain a visible character, not only spaces or control characters")
+            and (problem := blank(value))):
+        raise ValueError(problem)
     return value
 
 

@@ -10,14 +10,13 @@ accepted they are the firm's keywords, translated and ranked on as any keyword i
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 
 from pydantic import ValidationError
 
 from matcher.errors import InvalidInput
 from matcher.normalize.korean_phrases import description_phrases
-from matcher.schema import SPACE_OR_CONTROL, STORED, FirmProfile
+from matcher.schema import STORED, FirmProfile, draws
 from matcher.search.code_labels import term_key
 from matcher.services.catalog import Catalog
 
@@ -25,7 +24,6 @@ log = logging.getLogger(__name__)
 
 #: The longest keyword taken: a product's name, not a description (the API's schema reads it too).
 MAX_KEYWORD = 200
-_VISIBLE = re.compile(rf"[^{SPACE_OR_CONTROL}]")
 
 
 def suggested_keywords(firm: FirmProfile) -> list[str]:
@@ -39,7 +37,7 @@ def keyword_problem(keyword: str) -> str | None:
     """What keeps ``keyword`` (its spaces already collapsed) from being a keyword, as the API's ``KeywordsIn``
     has it: a visible character, no control character (an ESC stored here reached every terminal that printed
     the profile), at most ``MAX_KEYWORD`` characters; else None."""
-    if not _VISIBLE.search(keyword):
+    if not draws(keyword):
         return "is blank"
     if control := next((c for c in keyword if unicodedata.category(c) == "Cc"), None):
         return f"holds a control character ({control!r}; expected one line of text)"

@@ -245,6 +245,9 @@ SEMANTIC_REFUSALS: tuple[str, ...] = (
     "sent more than once",  # one tender_id twice in a batch: a schema cannot say items differ in one field
     "it cannot be shortlisted",  # a stored notice no firm can bid on now (an award, a closed call): the clock says so
     "before the publication date",  # a call's deadline on a day before its publication date (Tender.deadline)
+    # An id or text with an invisible character above U+FFFF (matcher.schema.ABOVE_BMP): a JSON-schema pattern
+    # without the 'u' flag cannot name a character past the Basic Multilingual Plane.
+    "character above U+FFFF",
 )
 
 
