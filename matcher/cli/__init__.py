@@ -1,66 +1,50 @@
-"""The ``matcher`` command line. Library errors become one clear line on stderr and exit code 2."""
+"""The ``matcher`` command line: ``main`` is the script's entry point; the commands are in ``matcher.cli.root``.
+
+This module imports nothing heavy, so that ``main`` holds Ctrl-C before the seconds the commands' modules take
+to load (torch, faiss, scikit-learn): a KeyboardInterrupt raised inside one of those imports was a traceback.
+"""
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+import os
+import signal
+import sys
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
-import typer
-from pydantic import ValidationError
-from typer.core import TyperGroup
+if TYPE_CHECKING:
+    from matcher.cli.root import app, bad_setting
 
-from matcher.cli import digest, evaluate, feeds, firms, ingest, keys, match, schedule, serve, setup
-from matcher.config import Settings
-from matcher.errors import MatcherError
+__all__ = ["INTERRUPTED", "app", "bad_setting", "main"]
 
-
-class _Group(TyperGroup):
-    """Turns every MatcherError raised by a command, and a bad setting (``MATCHER_CLOCK=0001-01-01``), into
-    ``error: <message>`` and exit code 2."""
-
-    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
-        try:
-            return super().invoke(ctx)
-        except MatcherError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from exc
-        except ValidationError as exc:
-            if exc.title != Settings.__name__:
-                raise
-            typer.echo(f"error: {bad_setting(exc)}", err=True)
-            raise typer.Exit(2) from exc
-
-
-def bad_setting(error: ValidationError) -> str:
-    """The first setting the environment gives wrong, as its variable and why, on one line."""
-    first = error.errors()[0]
-    name = f"MATCHER_{str(first['loc'][0]).upper()}" if first["loc"] else "a MATCHER_ variable"
-    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-    return f"bad setting {name}: {str(first['msg']).removeprefix('Value error, ')}{more}"
-
-
-app = typer.Typer(
-    name="matcher",
-    cls=_Group,
-    help="Match export-ready firms to overseas public tenders, with reasons.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-app.add_typer(ingest.app, name="ingest")
-app.add_typer(setup.index_app, name="index")
-app.add_typer(firms.app, name="firms")
-app.add_typer(feeds.app, name="feeds")
-match.register(app)
-setup.register(app)
-digest.register(app)
-schedule.register(app)
-keys.register(app)
-serve.register(app)
-evaluate.register(app, ingest.app)  # ingest awards, link-supplier, evaluate, train-ranker
+#: What Ctrl-C prints, loading or running; the exit code is 130 (128 + SIGINT), as a shell reports it.
+INTERRUPTED = "interrupted"
 
 
 def main() -> None:
     """Entry point for the ``matcher`` script."""
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    app()
+    inherited = signal.getsignal(signal.SIGINT)
+    if inherited is signal.default_int_handler:  # not when started ignoring it (nohup, a background job)
+        signal.signal(signal.SIGINT, _interrupted_while_loading)
+    from matcher.cli.root import run
+
+    if inherited is signal.default_int_handler:
+        # Running, Ctrl-C is a KeyboardInterrupt again: a command's clean-up (finally, rollbacks) runs first.
+        signal.signal(signal.SIGINT, inherited)
+    run()
+
+
+def _interrupted_while_loading(signum: int, frame: FrameType | None) -> None:
+    """Nothing has run yet, so nothing to clean up: say so and end at once (a KeyboardInterrupt here could be
+    caught, or half-initialise a module, inside any library's import)."""
+    os.write(sys.stderr.fileno(), f"{INTERRUPTED}\n".encode())
+    os._exit(130)
+
+
+def __getattr__(name: str) -> Any:
+    """``app`` and ``bad_setting`` for ``from matcher.cli import app`` (tests, scripts), loaded when asked for."""
+    if name in ("app", "bad_setting"):
+        from matcher.cli import root
+
+        return getattr(root, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,70 @@
+"""The ``matcher`` command tree. Library errors become one clear line on stderr and exit code 2; Ctrl-C one line
+'interrupted' and exit code 130 (``matcher.cli.main`` says the same while these modules load)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from typer.core import TyperGroup
+
+from matcher.cli import INTERRUPTED, digest, evaluate, feeds, firms, ingest, keys, match, schedule, serve, setup
+from matcher.config import Settings
+from matcher.errors import MatcherError
+
+
+class _Group(TyperGroup):
+    """Turns every MatcherError raised by a command, and a bad setting (``MATCHER_CLOCK=0001-01-01``), into
+    ``error: <message>`` and exit code 2."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # typer's own exit 130 says nothing
+            typer.echo(INTERRUPTED, err=True)
+            raise typer.Exit(130) from None
+        except MatcherError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        except ValidationError as exc:
+            if exc.title != Settings.__name__:
+                raise
+            typer.echo(f"error: {bad_setting(exc)}", err=True)
+            raise typer.Exit(2) from exc
+
+
+def bad_setting(error: ValidationError) -> str:
+    """The first setting the environment gives wrong, as its variable and why, on one line."""
+    first = error.errors()[0]
+    name = f"MATCHER_{str(first['loc'][0]).upper()}" if first["loc"] else "a MATCHER_ variable"
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"bad setting {name}: {str(first['msg']).removeprefix('Value error, ')}{more}"
+
+
+app = typer.Typer(
+    name="matcher",
+    cls=_Group,
+    help="Match export-ready firms to overseas public tenders, with reasons.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(ingest.app, name="ingest")
+app.add_typer(setup.index_app, name="index")
+app.add_typer(firms.app, name="firms")
+app.add_typer(feeds.app, name="feeds")
+match.register(app)
+setup.register(app)
+digest.register(app)
+schedule.register(app)
+keys.register(app)
+serve.register(app)
+evaluate.register(app, ingest.app)  # ingest awards, link-supplier, evaluate, train-ranker
+
+
+def run() -> None:
+    """Run the command line (``matcher.cli.main``, once these modules are loaded)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()
