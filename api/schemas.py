@@ -27,6 +27,7 @@ from pydantic.fields import FieldInfo
 from matcher.schema import (
     CODE_PATTERN,
     NOT_BLANK,
+    SHOWN_NAME,
     SPACE_OR_CONTROL,
     Code,
     Country,
@@ -312,7 +313,9 @@ class FirmUpdate(_In):
                 raise ValueError(f"{', '.join(nulls)} cannot be null (leave a field out to keep its value)")
         return data
 
-    name: str | None = Field(default=None, min_length=1, max_length=300, json_schema_extra=NOT_BLANK)
+    name: str | None = Field(default=None, min_length=1, max_length=300, json_schema_extra=SHOWN_NAME, description=(
+        "shown to other people: a visible character, and no bidirectional embedding, override or isolate "
+        "(U+202A-U+202E, U+2066-U+2069; right-to-left letters and the marks U+200E/U+200F are taken)"))
     description: str | None = Field(default=None, min_length=1, max_length=20_000, json_schema_extra=NOT_BLANK)
     keywords: list[str] | None = Field(default=None, max_length=100)
     codes: list[Code] | None = Field(default=None, max_length=200)

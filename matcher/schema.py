@@ -237,6 +237,14 @@ Identifier = Annotated[str, AfterValidator(_identifier), WithJsonSchema({
 #: not only whitespace either (the validators strip it first).
 NO_NUL_PATTERN = r"^[^\x00]*$"
 NOT_BLANK: JsonDict = {"pattern": rf"^[^\x00]*[^{SPACE_OR_CONTROL}][^\x00]*$"}
+#: The bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they reorder the text after
+#: them, so 'Hanbit \u202eretaW' displays as 'Hanbit Water' ("Trojan Source"). The marks LRM, RLM and ALM
+#: (U+200E, U+200F, U+061C) are not among them: a mark only sets the direction of the neutral characters beside
+#: it and reorders no run of letters, and right-to-left text needs them beside digits and Latin words.
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
+#: A name shown to other people (a firm's): not blank (``NOT_BLANK``), and without a bidirectional control.
+SHOWN_NAME: JsonDict = {"pattern": rf"^[^\x00{BIDI_CONTROLS}]*[^{SPACE_OR_CONTROL}][^\x00{BIDI_CONTROLS}]*$"}
 _NESTED = ("anyOf", "oneOf", "allOf", "items", "prefixItems", "additionalProperties")
 
 
@@ -301,10 +309,16 @@ def blank(text: str) -> str | None:
 def visible(value: Any, field: FieldInfo | None) -> Any:
     """``value`` as it is, unless its field is documented as not blank (``NOT_BLANK``) and the text has no
     visible character: "\x92", a C1 control, passes the strip and the length rule, and was stored as a firm's
-    description, which then broke the documented pattern in every answer that showed it."""
-    if (isinstance(value, str) and field is not None and field.json_schema_extra == NOT_BLANK
-            and (problem := blank(value))):
+    description, which then broke the documented pattern in every answer that showed it. A name shown to other
+    people (``SHOWN_NAME``) holds no bidirectional control (``BIDI_CONTROLS``) either."""
+    if not isinstance(value, str) or field is None or field.json_schema_extra not in (NOT_BLANK, SHOWN_NAME):
+        return value
+    if problem := blank(value):
         raise ValueError(problem)
+    if field.json_schema_extra == SHOWN_NAME and (control := _BIDI_CONTROL.search(value)):
+        raise ValueError(f"holds {character_name(control.group())} at position {control.start() + 1}, a "
+                         "bidirectional control that can make a name display as other text (right-to-left letters "
+                         "and the marks U+200E/U+200F are taken)")
     return value
 
 
@@ -561,7 +575,9 @@ class FirmProfile(_Model):
     required; the description may be in any language (Korean included)."""
 
     firm_id: Identifier
-    name: str = Field(min_length=1, max_length=300, json_schema_extra=NOT_BLANK)
+    name: str = Field(min_length=1, max_length=300, json_schema_extra=SHOWN_NAME, description=(
+        "shown to other people: a visible character, and no bidirectional embedding, override or isolate "
+        "(U+202A-U+202E, U+2066-U+2069; right-to-left letters and the marks U+200E/U+200F are taken)"))
     description: str = Field(min_length=1, max_length=20_000, json_schema_extra=NOT_BLANK)
     keywords: list[str] = Field(default_factory=list, max_length=100)
     codes: list[Code] = Field(default_factory=list, max_length=200)
