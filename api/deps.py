@@ -41,13 +41,14 @@ from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 
 from api.errors import UnreadableBody, UnsupportedMediaType, responses
 from api.jobs import JobRegistry
 from api.schemas import ID_PATTERN
 from matcher.config import Settings
 from matcher.pipeline import Matcher
+from matcher.schema import canonical_id
 from matcher.services.access import AccessControl, Principal
 
 _bearer = HTTPBearer(auto_error=False, description="an API key from 'matcher keys create'")
@@ -297,12 +298,15 @@ async def require_curator(principal: PrincipalDep, access: AccessDep) -> Princip
 OfficerDep = Annotated[Principal, Depends(require_officer)]
 CuratorDep = Annotated[Principal, Depends(require_curator)]
 
-#: Path ids with the core's Identifier rule; the examples are demo ids (docs and property tests use them).
+#: Path ids with the core's Identifier rule, in NFC (``canonical_id``: either normal form of 'café' names one
+#: firm); the examples are demo ids (docs and property tests use them).
 FirmIdPath = Annotated[
-    str, Path(pattern=ID_PATTERN, max_length=200, description="a firm id", examples=["kr-hanbit-water"])
+    str, Path(pattern=ID_PATTERN, max_length=200, description="a firm id", examples=["kr-hanbit-water"]),
+    AfterValidator(canonical_id),
 ]
 TenderIdPath = Annotated[
-    str, Path(pattern=ID_PATTERN, max_length=200, description="a tender id", examples=["ted:023838-2021"])
+    str, Path(pattern=ID_PATTERN, max_length=200, description="a tender id", examples=["ted:023838-2021"]),
+    AfterValidator(canonical_id),
 ]
 
 

@@ -173,10 +173,18 @@ def _code(value: str) -> str:
     return code
 
 
+def canonical_id(value: str) -> str:
+    """An id in Unicode's composed form (NFC): 'café' typed on a Mac (NFD, 'e' and U+0301) and elsewhere (NFC,
+    U+00E9) look the same, so they must name one record. Every id that comes in passes here: ``Identifier``,
+    the API's path ids, and the store's id columns (``matcher.store.metadata.IdText``)."""
+    return unicodedata.normalize("NFC", value)
+
+
 def _identifier(value: str, info: ValidationInfo) -> str:
     ident = value.strip()
     if _stored(info):
         return ident
+    ident = canonical_id(ident)
     where = first_invisible(ident)
     if where is not None or not _ID.match(ident):
         raise ValueError(

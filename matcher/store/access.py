@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from matcher.store._common import utcnow
-from matcher.store.metadata import UTCDateTime, metadata
+from matcher.store.metadata import IdText, UTCDateTime, metadata
 
 api_keys = Table(
     "api_keys",
@@ -27,7 +27,7 @@ api_keys = Table(
     Column("key_id", String(32), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("role", String(10), nullable=False),
-    Column("firm_id", String(200)),
+    Column("firm_id", IdText()),
     # sha256 hex of the secret part of the key; the plaintext is shown once and never stored.
     Column("secret_hash", String(64), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
@@ -39,7 +39,7 @@ partner_firms = Table(
     "partner_firms",
     metadata,
     Column("partner", String(200), primary_key=True),
-    Column("firm_id", String(200), ForeignKey("firms.firm_id", ondelete="CASCADE"), primary_key=True),
+    Column("firm_id", IdText(), ForeignKey("firms.firm_id", ondelete="CASCADE"), primary_key=True),
     Column("assigned_by", String(200), nullable=False),
     Column("assigned_at", UTCDateTime, nullable=False),
     Index("ix_partner_firms_firm", "firm_id"),

@@ -20,7 +20,7 @@ from sqlalchemy import Column, Connection, Date, Index, String, Table, Text, del
 from matcher.schema import Award, IngestReport
 from matcher.store import versions
 from matcher.store._common import chunks
-from matcher.store.metadata import metadata
+from matcher.store.metadata import IdText, metadata
 
 awards = Table(
     "awards",
@@ -37,7 +37,7 @@ awards = Table(
 firm_suppliers = Table(
     "firm_suppliers",
     metadata,
-    Column("firm_id", String(200), primary_key=True),
+    Column("firm_id", IdText(), primary_key=True),
     Column("identity", String(520), primary_key=True),
     Column("source", String(10), nullable=False),
 )

@@ -18,12 +18,12 @@ from sqlalchemy import Column, Connection, ForeignKey, Index, String, Table, del
 
 from matcher.schema import Tender
 from matcher.store._common import chunks
-from matcher.store.metadata import metadata
+from matcher.store.metadata import IdText, metadata
 
 tender_cancellations = Table(
     "tender_cancellations",
     metadata,
-    Column("tender_id", String(200), primary_key=True),  # the cancelled notice; need not be stored
+    Column("tender_id", IdText(), primary_key=True),  # the cancelled notice; need not be stored
     Column(
         "cancelled_by", String(200), ForeignKey("tenders.tender_id", ondelete="CASCADE"), primary_key=True
     ),

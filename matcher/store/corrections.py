@@ -34,7 +34,7 @@ from sqlalchemy import Column, Connection, Date, ForeignKey, Index, Integer, Str
 
 from matcher.schema import Correction, Tender
 from matcher.store._common import chunks
-from matcher.store.metadata import metadata
+from matcher.store.metadata import IdText, metadata
 
 tender_corrections = Table(
     "tender_corrections",
@@ -53,14 +53,14 @@ tender_aliases = Table(
     "tender_aliases",
     metadata,
     Column("alias", String(200), primary_key=True),
-    Column("tender_id", String(200), ForeignKey("tenders.tender_id", ondelete="CASCADE"), primary_key=True),
+    Column("tender_id", IdText(), ForeignKey("tenders.tender_id", ondelete="CASCADE"), primary_key=True),
     Index("ix_tender_aliases_tender_id", "tender_id"),
 )
 
 tender_as_published = Table(
     "tender_as_published",
     metadata,
-    Column("tender_id", String(200), ForeignKey("tenders.tender_id", ondelete="CASCADE"), primary_key=True),
+    Column("tender_id", IdText(), ForeignKey("tenders.tender_id", ondelete="CASCADE"), primary_key=True),
     Column("data", Text, nullable=False),  # the Tender as its source published it, before corrections
 )
 

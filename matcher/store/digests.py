@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 
 from matcher.store._common import chunks, utcnow
-from matcher.store.metadata import UTCDateTime, metadata
+from matcher.store.metadata import IdText, UTCDateTime, metadata
 
 DigestStatus = Literal["pending", "sent", "failed", "cancelled"]
 #: Statuses whose items count as delivered (or about to be): never put them in another digest.
@@ -45,7 +45,7 @@ digests = Table(
     metadata,
     Column("digest_id", String(64), primary_key=True),
     Column("subscription_id", String(32), nullable=False),
-    Column("firm_id", String(200), nullable=False),
+    Column("firm_id", IdText(), nullable=False),
     Column("email", String(320), nullable=False),
     Column("status", String(10), nullable=False),
     Column("as_of", UTCDateTime, nullable=False),
@@ -65,7 +65,7 @@ digest_items = Table(
     "digest_items",
     metadata,
     Column("digest_id", String(64), primary_key=True),
-    Column("tender_id", String(200), primary_key=True),
+    Column("tender_id", IdText(), primary_key=True),
     Column("subscription_id", String(32), nullable=False),
     Column("position", Integer, nullable=False),
     Column("score", Float, nullable=False),

@@ -21,14 +21,14 @@ from sqlalchemy.exc import IntegrityError
 
 from matcher.store._common import chunks, utcnow
 from matcher.store.firms import firms
-from matcher.store.metadata import UTCDateTime, metadata
+from matcher.store.metadata import IdText, UTCDateTime, metadata
 
 log = logging.getLogger(__name__)
 
 firm_suggestions = Table(
     "firm_suggestions",
     metadata,
-    Column("firm_id", String(200), primary_key=True),
+    Column("firm_id", IdText(), primary_key=True),
     Column("firm_hash", String(64), nullable=False),  # the profile's content_hash the codes were computed from
     Column("build_id", String(64)),  # the index build they were computed under (None: before any build)
     # JSON {"codes": [[code, weight], ...] best first, "keywords": [[code, keyword], ...], "best": confidence};

@@ -10,12 +10,12 @@ from sqlalchemy import Column, Connection, String, Table, Text, delete, func, in
 from matcher.schema import FirmProfile, IngestReport
 from matcher.store import versions
 from matcher.store._common import chunks, utcnow
-from matcher.store.metadata import UTCDateTime, metadata
+from matcher.store.metadata import IdText, UTCDateTime, metadata
 
 firms = Table(
     "firms",
     metadata,
-    Column("firm_id", String(200), primary_key=True),
+    Column("firm_id", IdText(), primary_key=True),
     Column("name", String(300), nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("data", Text, nullable=False),

@@ -17,7 +17,7 @@ from sqlalchemy import Column, Connection, ForeignKey, Index, String, Table, del
 
 from matcher.store import tenders
 from matcher.store._common import chunks
-from matcher.store.metadata import UTCDateTime, metadata
+from matcher.store.metadata import IdText, UTCDateTime, metadata
 
 web_sessions = Table(
     "web_sessions",
@@ -37,7 +37,7 @@ web_visits = Table(
     "web_visits",
     metadata,
     Column("principal", String(200), primary_key=True),
-    Column("firm_id", String(200), ForeignKey("firms.firm_id", ondelete="CASCADE"), primary_key=True),
+    Column("firm_id", IdText(), ForeignKey("firms.firm_id", ondelete="CASCADE"), primary_key=True),
     Column("visited_at", UTCDateTime, nullable=False),
 )
 

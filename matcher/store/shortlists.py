@@ -30,7 +30,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.store import versions
 from matcher.store._common import utcnow
-from matcher.store.metadata import UTCDateTime, metadata
+from matcher.store.metadata import IdText, UTCDateTime, metadata
 
 Status = Literal["proposed", "approved", "rejected"]
 STATUSES: tuple[Status, ...] = ("proposed", "approved", "rejected")
@@ -38,8 +38,8 @@ STATUSES: tuple[Status, ...] = ("proposed", "approved", "rejected")
 shortlist_items = Table(
     "shortlist_items",
     metadata,
-    Column("firm_id", String(200), primary_key=True),
-    Column("tender_id", String(200), primary_key=True),
+    Column("firm_id", IdText(), primary_key=True),
+    Column("tender_id", IdText(), primary_key=True),
     Column("status", String(10), nullable=False),
     Column("note", Text, nullable=False, default=""),
     Column("score", Float),
@@ -54,8 +54,8 @@ feedback_events = Table(
     "feedback_events",
     metadata,
     Column("event_id", Integer, primary_key=True, autoincrement=True),
-    Column("firm_id", String(200), nullable=False),
-    Column("tender_id", String(200), nullable=False),
+    Column("firm_id", IdText(), nullable=False),
+    Column("tender_id", IdText(), nullable=False),
     Column("decision", String(10), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("note", Text, nullable=False, default=""),

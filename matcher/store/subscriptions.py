@@ -36,7 +36,7 @@ from sqlalchemy.exc import IntegrityError
 
 from matcher.errors import Conflict
 from matcher.store._common import utcnow
-from matcher.store.metadata import UTCDateTime, metadata
+from matcher.store.metadata import IdText, UTCDateTime, metadata
 
 Frequency = Literal["daily", "weekly"]
 DigestLanguage = Literal["ko", "en"]
@@ -45,7 +45,7 @@ subscriptions = Table(
     "subscriptions",
     metadata,
     Column("subscription_id", String(32), primary_key=True),
-    Column("firm_id", String(200), nullable=False),
+    Column("firm_id", IdText(), nullable=False),
     Column("email", String(320), nullable=False),
     Column("frequency", String(10), nullable=False),
     Column("min_score", Float, nullable=False),

@@ -36,12 +36,12 @@ from matcher.normalize.openness import OpenRule, today
 from matcher.schema import OPPORTUNITY_TYPES, IngestReport, Tender
 from matcher.store import cancellations, corrections, versions
 from matcher.store._common import chunks, utcnow
-from matcher.store.metadata import UTCDateTime, metadata
+from matcher.store.metadata import IdText, UTCDateTime, metadata
 
 tenders = Table(
     "tenders",
     metadata,
-    Column("tender_id", String(200), primary_key=True),
+    Column("tender_id", IdText(), primary_key=True),
     Column("source", String(40), nullable=False),
     Column("notice_type", String(20), nullable=False),
     Column("title", Text, nullable=False),
@@ -62,7 +62,7 @@ tenders = Table(
 tender_codes = Table(
     "tender_codes",
     metadata,
-    Column("tender_id", String(200), ForeignKey("tenders.tender_id", ondelete="CASCADE"), primary_key=True),
+    Column("tender_id", IdText(), ForeignKey("tenders.tender_id", ondelete="CASCADE"), primary_key=True),
     Column("code", String(40), primary_key=True),
     Index("ix_tender_codes_code", "code"),
 )
@@ -70,7 +70,7 @@ tender_codes = Table(
 tender_countries = Table(
     "tender_countries",
     metadata,
-    Column("tender_id", String(200), ForeignKey("tenders.tender_id", ondelete="CASCADE"), primary_key=True),
+    Column("tender_id", IdText(), ForeignKey("tenders.tender_id", ondelete="CASCADE"), primary_key=True),
     Column("country", String(2), primary_key=True),
     Index("ix_tender_countries_country", "country"),
 )
