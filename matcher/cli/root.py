@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from typing import Any
 
 import typer
@@ -25,6 +27,8 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:  # typer's own exit 130 says nothing
             typer.echo(INTERRUPTED, err=True)
             raise typer.Exit(130) from None
+        except BrokenPipeError:
+            raise closed_pipe() from None
         except MatcherError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
@@ -33,6 +37,31 @@ class _Group(TyperGroup):
                 raise
             typer.echo(f"error: {bad_setting(exc)}", err=True)
             raise typer.Exit(2) from exc
+
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:  # the top-level options are read here: `matcher --help | head -1`
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            raise closed_pipe() from None
+
+
+def closed_pipe() -> typer.Exit:
+    """The end of a command whose output's reader has gone (``| head -1``): quietly, with status 141, as a shell
+    reports a Unix tool that SIGPIPE ended (typer said 1, a failure). Python's docs advise pointing the output at
+    devnull first, so that the interpreter's last flush of what is still buffered does not fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except OSError:  # not a file (a test's captured output): nothing the interpreter will flush to a pipe
+            continue
+    os.close(devnull)
+    return typer.Exit(CLOSED_PIPE)
+
+
+#: 128 + SIGPIPE.
+CLOSED_PIPE = 141
 
 
 def bad_setting(error: ValidationError) -> str:
