@@ -208,10 +208,13 @@ def firm_rows(matcher: Matcher, principal: Principal, firm_id: str, filters: Fil
 
 @dataclass(frozen=True)
 class Deadline:
+    """One of a firm's nearest deadlines on the home page: a match worth sending or a shortlisted notice."""
+
     tender_id: str
     title: str
+    language: str | None
     deadline: datetime
-    shortlisted: bool
+    status: Status | None  # its shortlist status, None for a match not on the shortlist
 
 
 @dataclass(frozen=True)
@@ -249,21 +252,20 @@ def summaries(matcher: Matcher, principal: Principal, firms: list[FirmProfile]) 
         counted = Counter(statuses.values())
         found.append(FirmSummary(
             firm, len(new), {s: counted.get(s, 0) for s in STATUSES},
-            nearest(matcher, matches, statuses, now),
+            nearest(matcher, worth, statuses, now),
         ))
     return found
 
 
-def nearest(matcher: Matcher, matches: list[Match], statuses: Mapping[str, Status], now: datetime) -> list[Deadline]:
-    """The soonest open deadlines among the firm's recommendations and its shortlist (rejected ones aside)."""
-    listed = [t for t, s in statuses.items() if s != "rejected"]
-    candidates = {m.tender_id: (m.title, m.deadline) for m in matches}
-    for tender in matcher.fetch_tenders(listed).values():
-        candidates[tender.tender_id] = (tender.title, tender.deadline)
+def nearest(matcher: Matcher, worth: list[str], statuses: Mapping[str, Status], now: datetime) -> list[Deadline]:
+    """The soonest open deadlines among the firm's matches worth sending (those counted as new matches: a weak
+    one is no deadline to watch, an optics maker's partner was shown a nursery service closing today) and its
+    shortlist (rejected ones aside)."""
+    listed = {t: s for t, s in statuses.items() if s != "rejected"}
     upcoming = [
-        Deadline(tid, title, deadline, tid in listed)
-        for tid, (title, deadline) in candidates.items()
-        if deadline is not None and deadline > now
+        Deadline(t.tender_id, t.title, t.language, t.deadline, listed.get(t.tender_id))
+        for t in matcher.fetch_tenders([*dict.fromkeys([*worth, *listed])]).values()
+        if t.deadline is not None and t.deadline > now
     ]
     return sorted(upcoming, key=lambda d: (d.deadline, d.tender_id))[:NEAREST_DEADLINES]
 

@@ -7,13 +7,15 @@ landing where the API's land (the shortlist and the feedback log ranking learns 
 
 from __future__ import annotations
 
+from urllib.parse import quote, unquote
+
 import lxml.html
 import pytest
 from fastapi.testclient import TestClient
 from lxml.html import HtmlElement
 
 from api.web.i18n import calendar_days
-from api.web.views import FIRM_PAGE_MATCHES, HOME_MATCHES, searchable
+from api.web.views import FIRM_PAGE_MATCHES, HOME_MATCHES, NEAREST_DEADLINES, searchable
 from matcher.normalize.currencies import to_eur
 from matcher.ranking.reasons import explanation_lines
 from matcher.schema import Tender
@@ -107,6 +109,43 @@ def test_home_counts_new_matches_the_shortlist_and_deadlines(world: World, visit
     assert cells[2] == "1 proposed 0 approved 0 rejected"  # the world's seeded proposal
     shown = [d for d in lxml.html.fromstring(visitor("partner").get("/web/").text).xpath("//td//time/@datetime")]
     assert shown and shown == sorted(shown)
+
+
+def deadline_links(html: str, firm_name: str) -> list[tuple[str, str]]:
+    """(the deadline's ``datetime``, its link) for each nearest deadline in the home row of this firm."""
+    for row in lxml.html.fromstring(html).xpath("//table[@class='firms']/tbody/tr"):
+        if " ".join(row.xpath("./th")[0].text_content().split()) == firm_name:
+            return [(li.xpath(".//time/@datetime")[0], li.xpath(".//a/@href")[0]) for li in row.xpath("./td[3]//li")]
+    raise AssertionError(f"no row for {firm_name!r}")
+
+
+def test_home_deadlines_are_matches_worth_sending_or_on_the_shortlist(world: World, visitor: Visitor) -> None:
+    """A weak match is no deadline to watch: an optics maker's partner was shown a nursery service closing
+    today. The nearest deadlines come from the matches a digest sends by default (a possible fit or better) and
+    the shortlist (rejected ones aside), soonest first, each a link to the notice at this firm's fit."""
+    matcher = world.matcher
+    now, floor = matcher.settings.now(), matcher.default_min_fit()
+    html = visitor("officer").get("/web/").text
+    weak_left_out = 0
+    for firm in matcher.list_firms(limit=100)[1]:
+        ranked = matcher.recommend(firm.firm_id, MatchQuery(k=HOME_MATCHES))
+        worth = {m.tender_id for m in ranked if m.fit is None or m.fit >= floor}
+        listed = {i.tender_id for i in matcher.shortlist(firm.firm_id) if i.status != "rejected"}
+        shown = deadline_links(html, firm.name)
+        ids = []
+        for _, href in shown:
+            path, fragment = href.split("#")
+            assert path.startswith("/web/tenders/") and fragment == f"firm-{quote(firm.firm_id, safe='')}"
+            ids.append(unquote(path.removeprefix("/web/tenders/")))
+        assert set(ids) <= worth | listed
+        due = sorted((t.deadline.isoformat(), t.tender_id) for t in matcher.fetch_tenders([*worth, *listed]).values()
+                     if t.deadline is not None and t.deadline > now)
+        soonest = due[:NEAREST_DEADLINES]
+        assert [d for d, _ in shown] == [d for d, _ in soonest] and ids == [t for _, t in soonest]
+        last = shown[-1][0] if len(shown) == NEAREST_DEADLINES else "9999"
+        weak_left_out += sum(1 for m in ranked if m.tender_id not in worth | listed
+                             and m.deadline is not None and now < m.deadline and m.deadline.isoformat() < last)
+    assert weak_left_out  # the demo has weak matches due sooner than those shown: the rule is what left them out
 
 
 def test_only_tenders_stored_after_a_visit_are_new(world: World) -> None:
