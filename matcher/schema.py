@@ -10,13 +10,14 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationInfo,
@@ -232,11 +233,34 @@ DAY_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-"
 MOMENT_PATTERN = r"^(19(0[1-9]|[1-9][0-9])|2[01][0-9]{2})-"
 _MOMENT_SCHEMA = WithJsonSchema({
     "type": "string", "format": "date-time", "pattern": MOMENT_PATTERN,
-    "description": "ISO 8601 date-time (UTC without an offset) in the years 1900-2200, in UTC"})
-Day = Annotated[date, AfterValidator(_in_range), WithJsonSchema({
+    "description": "ISO 8601 date-time (UTC without an offset) in the years 1900-2200, in UTC (text: a number "
+                   "is a 422)"})
+#: The forms a day and a moment are written in, as a refusal names them.
+ISO_DAY = "an ISO 8601 date (YYYY-MM-DD)"
+ISO_MOMENT = "an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS), in UTC unless it names an offset"
+_ISO_DATE_TEXT = re.compile(r"\s*[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _written_as(form: str) -> Callable[[Any, ValidationInfo], Any]:
+    """A date given as ISO 8601 text (or as a date a reader parsed), never a number: pydantic's lax mode read
+    1700000000, or the text '1700000000', as a Unix time (and a midnight's as a day)."""
+
+    def check(value: Any, info: ValidationInfo) -> Any:
+        if _stored(info) or isinstance(value, date) or (isinstance(value, str) and _ISO_DATE_TEXT.match(value)):
+            return value
+        sent = f"the number {value}" if isinstance(value, int | float) else repr(value)[:60]
+        raise ValueError(f"expected {form}, not {sent}")
+
+    return check
+
+
+#: A query parameter's day (``?since=``): ISO 8601 text only, as a body's ``Day``.
+iso_day = _written_as(ISO_DAY)
+Day = Annotated[date, BeforeValidator(iso_day), AfterValidator(_in_range), WithJsonSchema({
     "type": "string", "format": "date", "pattern": DAY_PATTERN,
-    "description": "ISO 8601 date in the years 1900-2200; others are a 422"})]
-Moment = Annotated[datetime, AfterValidator(_in_range), _MOMENT_SCHEMA]
+    "description": "ISO 8601 date in the years 1900-2200 (text: a number is a 422); others are a 422"})]
+_MOMENT_TEXT = BeforeValidator(_written_as(ISO_MOMENT))
+Moment = Annotated[datetime, _MOMENT_TEXT, AfterValidator(_in_range), _MOMENT_SCHEMA]
 Identifier = Annotated[str, AfterValidator(_identifier), WithJsonSchema({
     "type": "string", "pattern": ID_PATTERN, "maxLength": 200,
     "description": "1-200 characters without whitespace, '/', '?', '#', control or invisible characters, and "
@@ -453,7 +477,7 @@ class Tender(_Model):
     currency: Currency | None = None
     published: Day | None = None
     #: Checked by ``_deadline``, which first reads one beyond the range beside a publication day as a placeholder.
-    deadline: Annotated[datetime, _MOMENT_SCHEMA] | None = Field(default=None, description=(
+    deadline: Annotated[datetime, _MOMENT_TEXT, _MOMENT_SCHEMA] | None = Field(default=None, description=(
         "a year from 1900 to 2200 in UTC (others are a 422); one over 10 years after 'published' (a placeholder "
         "such as 2099-12-31 or 9999-12-31) is read as none; an open call's or prior information notice's may not "
         "fall on a day before 'published' (a 422: it is before the publication date)"))
