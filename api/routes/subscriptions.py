@@ -20,7 +20,7 @@ from api.pages import unsubscribe_confirmation, unsubscribed
 from api.schemas import CountryCode, NumbersNotBool
 from matcher.digest.plan import preview
 from matcher.digest.tokens import read_token
-from matcher.errors import InvalidInput
+from matcher.errors import InvalidInput, NotFound
 from matcher.pipeline import Matcher
 from matcher.schema import SPACE_OR_CONTROL, RangeCurrency, check_value_range
 from matcher.store.subscriptions import Subscription, SubscriptionSpec
@@ -130,7 +130,12 @@ def create_subscription(
 def delete_subscription(
     firm_id: FirmAccess, subscription_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], matcher: MatcherDep,
 ) -> Unsubscribed:
-    return Unsubscribed(subscription_id=subscription_id, unsubscribed=matcher.unsubscribe(subscription_id, firm_id))
+    """Ends an active subscription (``unsubscribed`` is then true). One already ended, by an earlier DELETE, its
+    unsubscribe link or a DELETE sent at the same moment, is a 404: of several sent together exactly one succeeds,
+    as decided by the row each one's write changed."""
+    if not matcher.unsubscribe(subscription_id, firm_id):
+        raise NotFound(f"subscription {subscription_id!r} of firm {firm_id!r} is already ended")
+    return Unsubscribed(subscription_id=subscription_id, unsubscribed=True)
 
 
 @router.get(

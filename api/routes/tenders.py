@@ -25,6 +25,7 @@ from api.schemas import (
     TenderPublic,
     TenderQuery,
 )
+from matcher.errors import NotFound
 
 router = APIRouter(prefix="/tenders", tags=["tenders"], responses=ERRORS, route_class=KeyFirstRoute)
 Upload = Annotated[UploadFile, File(description="TED XML/eForms, OCDS JSON, CSV/JSON table, or a .tar.gz/.zip of them")]
@@ -81,8 +82,10 @@ def get(tender_id: TenderIdPath, matcher: MatcherDep, principal: PrincipalDep) -
 def delete(
     tender_id: TenderIdPath, matcher: MatcherDep, jobs: JobsDep, background: BackgroundTasks, _: OfficerDep
 ) -> Deleted:
-    matcher.get_tender(tender_id)
-    matcher.delete_tenders([tender_id], sync=False)
+    """Of deletions of one tender sent together, one answers 200 and the others 404: the answer is decided by the
+    row this request deleted, not by a read before it (which every one of them passed)."""
+    if not matcher.delete_tenders([tender_id], sync=False):
+        raise NotFound(f"unknown tender {tender_id!r}")
     return Deleted(deleted=tender_id, index_job=actions.schedule_index_sync(matcher, jobs, background))
 
 
