@@ -194,10 +194,13 @@ def create_firm(matcher: Matcher, body: FirmCreate) -> FirmPublic:
     return FirmPublic.model_validate(firm.model_dump())
 
 
-def update_firm(matcher: Matcher, firm_id: str, patch: FirmUpdate) -> FirmPublic:
+def update_firm(
+    matcher: Matcher, firm_id: str, patch: FirmUpdate, if_version: frozenset[str] | None = None,
+) -> tuple[FirmPublic, str]:
     """Merge the given fields into the stored profile; the merged profile is validated as a whole. A change of the
     profile committed meanwhile (another PATCH, accepted keywords) is kept: the fields are merged into the profile
-    as it is when written (``Matcher.change_firm``)."""
+    as it is when written (``Matcher.change_firm_version``), unless ``if_version`` names the versions it may be
+    made on (If-Match). Returns the profile and its stored version."""
 
     def merged(firm: FirmProfile) -> FirmProfile:
         try:
@@ -205,7 +208,8 @@ def update_firm(matcher: Matcher, firm_id: str, patch: FirmUpdate) -> FirmPublic
         except ValidationError as exc:
             raise InvalidInput(f"firm {firm_id!r}: {describe_validation_error(exc)}") from exc
 
-    return FirmPublic.model_validate(matcher.change_firm(firm_id, merged).model_dump(), context=STORED)
+    firm, version = matcher.change_firm_version(firm_id, merged, if_version)
+    return FirmPublic.model_validate(firm.model_dump(), context=STORED), version
 
 
 def visible_firms(

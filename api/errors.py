@@ -27,6 +27,7 @@ from matcher.errors import (
     MatcherError,
     NotFound,
     PermissionDenied,
+    PreconditionFailed,
     UnreadableFile,
 )
 from matcher.services.access import AuthenticationError
@@ -55,6 +56,7 @@ STATUSES: tuple[tuple[type[MatcherError], int, str], ...] = (
     (PermissionDenied, 403, "forbidden"),
     (NotFound, 404, "not_found"),
     (Conflict, 409, "conflict"),
+    (PreconditionFailed, 412, "precondition_failed"),
     (UploadTooLarge, 413, "too_large"),
     (UnsupportedMediaType, 415, "unsupported_media_type"),
     (UnreadableBody, 400, "bad_request"),
@@ -71,6 +73,8 @@ _DESCRIPTIONS = {
     404: "An id names nothing that is stored",
     409: "Clashes with stored state (e.g. the firm already exists, or another request wrote the same record at the "
          "same moment: send it again)",
+    412: "If-Match named a version that is no longer the stored one (another change was stored since): read the "
+         "record again and make the change from there; nothing was stored",
     413: "Body or upload larger than MATCHER_MAX_UPLOAD_BYTES",
     415: "The body is not sent as JSON (Content-Type application/json or another +json type)",
     422: "A parameter or body field is invalid; 'problems' names each one",

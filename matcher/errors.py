@@ -35,5 +35,10 @@ class Conflict(MatcherError):
     """The request clashes with stored state (a duplicate, a run already in progress)."""
 
 
+class PreconditionFailed(MatcherError):
+    """A change was made on condition that the record is still the version the caller read (HTTP If-Match),
+    and it is not: another change was stored since. Nothing of this change is stored."""
+
+
 class PermissionDenied(MatcherError):
     """The caller may not see or change this object."""

@@ -7,7 +7,7 @@ repository or a cache.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -124,6 +124,14 @@ class Matcher:
 
     def change_firm(self, firm_id: str, change: Callable[[FirmProfile], FirmProfile]) -> FirmProfile:
         return self.catalog.change_firm(firm_id, change)
+
+    def change_firm_version(
+        self, firm_id: str, change: Callable[[FirmProfile], FirmProfile], if_version: Collection[str] | None = None,
+    ) -> tuple[FirmProfile, str]:
+        return self.catalog.change_firm_version(firm_id, change, if_version)
+
+    def firm_version(self, firm_id: str) -> tuple[FirmProfile, str]:
+        return self.catalog.firm_version(firm_id)
 
     def get_firms(self, ids: list[str]) -> dict[str, FirmProfile]:
         return self.catalog.get_firms(ids)

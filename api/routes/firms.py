@@ -5,13 +5,14 @@ firm's own key)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile, status
+from fastapi import APIRouter, File, Query, Response, UploadFile, status
 
 from api import actions
 from api.deps import AccessDep, CuratorDep, FirmAccess, KeyFirstRoute, MatcherDep, OfficerDep, PrincipalDep
 from api.errors import BODY_ERRORS, ERRORS, responses
+from api.etags import NOT_MODIFIED, PRECONDITION, IfMatch, IfNoneMatch, if_match_versions, not_modified, tagged
 from api.schemas import (
     CodesIn,
     FirmCreate,
@@ -56,21 +57,36 @@ async def import_file(file: Upload, matcher: MatcherDep, _: OfficerDep) -> Inges
     return await actions.import_firms(matcher, file)
 
 
-@router.get("/{firm_id}", summary="One firm profile")
-def get(firm_id: FirmAccess, matcher: MatcherDep) -> FirmPublic:
-    return FirmPublic.model_validate(matcher.get_firm(firm_id).model_dump(), context=STORED)
+@router.get(
+    "/{firm_id}", summary="One firm profile", response_model=FirmPublic, responses=NOT_MODIFIED,
+    description="With an ETag: a hash of the stored profile, which changes exactly when the profile does. Send it "
+    "back as If-None-Match to get a 304 without a body while it is still the stored version, or as If-Match with "
+    "a PATCH to change only that version.",
+)
+def get(firm_id: FirmAccess, matcher: MatcherDep, response: Response, if_none_match: IfNoneMatch = None) -> Any:
+    firm, version = matcher.firm_version(firm_id)
+    if (unchanged := not_modified(if_none_match, version)) is not None:
+        return unchanged
+    tagged(response, version)
+    return FirmPublic.model_validate(firm.model_dump(), context=STORED)
 
 
 @router.patch(
     "/{firm_id}", summary="Change a firm profile (a firm may edit its own)",
-    responses={**BODY_ERRORS, **responses(409)},
+    responses={**BODY_ERRORS, **responses(409), **PRECONDITION},
     description="The fields sent are merged into the profile as stored when it is written: a change committed "
-    "meanwhile (another PATCH, accepted codes or keywords) keeps its fields. A profile other requests change "
+    "meanwhile (another PATCH, accepted codes or keywords) keeps its fields. With If-Match (the ETag of GET), the "
+    "change is made only while that version is the stored one: after another change it is a 412 and nothing is "
+    "stored (two people editing one firm do not overwrite each other). A profile other requests change "
     f"{FIRM_CHANGE_ATTEMPTS} times while this one is made is a 409, and nothing of this change is stored: send it "
-    "again.",
+    "again. The answer's ETag is the new version.",
 )
-def update(firm_id: FirmAccess, body: FirmUpdate, matcher: MatcherDep) -> FirmPublic:
-    return actions.update_firm(matcher, firm_id, body)
+def update(
+    firm_id: FirmAccess, body: FirmUpdate, matcher: MatcherDep, response: Response, if_match: IfMatch = None,
+) -> FirmPublic:
+    firm, version = actions.update_firm(matcher, firm_id, body, if_match_versions(if_match))
+    tagged(response, version)
+    return firm
 
 
 @router.get("/{firm_id}/suggested-codes", summary="CPV (and UNSPSC) codes inferred from the firm's description")

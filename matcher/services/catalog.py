@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
-from matcher.errors import Conflict, InvalidInput, NotFound
+from matcher.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from matcher.ingest.base import Rejected, collect, existing, source_digest, table_format
 from matcher.ingest.detect import read_tenders, tender_format
 from matcher.ingest.firms import read_firms
@@ -156,20 +156,41 @@ class Catalog:
         (another request's change committed after this one read it): then ``change`` is applied again to the
         profile as it now is, so that neither change is lost. ``change`` may raise to refuse (nothing stored).
         The profile stored (or, when ``change`` changed nothing, the one read) is returned."""
+        return self.change_firm_version(firm_id, change)[0]
+
+    def change_firm_version(
+        self, firm_id: str, change: Callable[[FirmProfile], FirmProfile], if_version: Collection[str] | None = None,
+    ) -> tuple[FirmProfile, str]:
+        """``change_firm``, and the version of the profile it leaves stored (``FirmRepository.version_of``). With
+        ``if_version``, only while the stored profile is one of those versions: once another change is stored
+        (before this one read it, or between its read and its write) it is PreconditionFailed, nothing stored."""
+        version_of = self.firms.version_of
         for _ in range(FIRM_CHANGE_ATTEMPTS):
-            with self.db.connect() as conn:
-                stored = self.firms.get_stored(conn, firm_id)
-            if stored is None:
-                raise NotFound(f"unknown firm {firm_id!r}")
-            firm, was = stored
+            firm, was = self._stored_firm(firm_id)
+            if if_version is not None and version_of(was) not in if_version:
+                raise PreconditionFailed(
+                    f"firm {firm_id!r} has changed since the version sent in If-Match: read it again (its ETag is "
+                    f'now "{version_of(was)}") and make the change from there')
             changed = change(firm)
             if changed == firm:
-                return firm
+                return firm, version_of(was)
             with self.db.begin() as conn:
                 if self.firms.replace(conn, changed, was):
-                    return changed
+                    return changed, version_of(changed.model_dump_json())
         raise Conflict(f"firm {firm_id!r} was changed by {FIRM_CHANGE_ATTEMPTS} other requests while this change "
                        "was being made; send it again")
+
+    def firm_version(self, firm_id: str) -> tuple[FirmProfile, str]:
+        """The stored profile and its version (``FirmRepository.version_of``), read together."""
+        firm, data = self._stored_firm(firm_id)
+        return firm, self.firms.version_of(data)
+
+    def _stored_firm(self, firm_id: str) -> tuple[FirmProfile, str]:
+        with self.db.connect() as conn:
+            stored = self.firms.get_stored(conn, firm_id)
+        if stored is None:
+            raise NotFound(f"unknown firm {firm_id!r}")
+        return stored
 
     # ------------------------------------------------------------------ lookups
     def get_tender(self, tender_id: str, published_by: datetime | None = None) -> Tender:

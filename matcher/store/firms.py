@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import hashlib
 from collections.abc import Iterable
 
 from sqlalchemy import Column, Connection, String, Table, Text, delete, func, insert, select, update
@@ -69,6 +70,12 @@ class FirmRepository:
                                           data=firm.model_dump_json(), created_at=now, updated_at=now))
         versions.bump(conn, "firms")
         return True
+
+    @staticmethod
+    def version_of(data: str) -> str:
+        """A version of a stored profile: a hash of its stored JSON (``get_stored``'s second part), so it changes
+        exactly when the row's profile does (the API's ETag)."""
+        return hashlib.sha256(data.encode()).hexdigest()[:32]
 
     def get_stored(self, conn: Connection, firm_id: str) -> tuple[FirmProfile, str] | None:
         """The stored profile and its stored JSON, which ``replace`` compares with the row's when it writes."""

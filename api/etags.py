@@ -1,0 +1,72 @@
+"""Entity tags of the records people edit together (a firm profile): ``ETag`` on a read, ``If-None-Match`` -> 304,
+``If-Match`` on a change -> 412 when the stored version is another (RFC 9110 sections 8.8.3, 13.1.1, 13.1.2).
+
+The tag is the core's version of the stored row (``Matcher.firm_version``, a hash of the stored JSON), quoted;
+the If-Match comparison is the core's, in the same read that the change is merged into, so a version stored
+between the read and the write is caught too (``Catalog.change_firm_version``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import Header, Response
+from pydantic import WithJsonSchema
+
+from api.errors import responses
+from matcher.errors import PreconditionFailed
+
+#: What If-Match holds: '*' or a list of entity tags ('"v1", W/"v2"'). Another value names no version: a 412 that
+#: says what was expected (a precondition that cannot hold, RFC 9110 13.1.1), as a stale tag is.
+_IF_MATCH = re.compile(r'\s*(\*|(W/)?"[\x21\x23-\x7e]*"(\s*,\s*(W/)?"[\x21\x23-\x7e]*")*)\s*')
+_TAG = re.compile(r'(W/)?"([^"]*)"')
+
+#: The header is optional, never null (a document saying "or null" had clients send the text 'null').
+IfMatch = Annotated[str | None, Header(description=(
+    "change only if the stored profile is still this version (its ETag as GET gave it, in quotes; '*' for any): "
+    "another is a 412 and nothing is stored. Without it the change is merged into the profile as stored")),
+    WithJsonSchema({"type": "string"})]
+IfNoneMatch = Annotated[str | None, Header(description=(
+    "the ETag of the version the client holds: while it is still the stored one, a 304 without a body")),
+    WithJsonSchema({"type": "string"})]
+
+_ETAG_HEADER = {"ETag": {"description": "the stored version (a hash of the stored record)",
+                         "schema": {"type": "string"}}}
+#: A read's 200 with its ETag, and its 304 with If-None-Match, documented.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {200: {"headers": _ETAG_HEADER}, 304: {
+    "description": "Not Modified: the version named in If-None-Match is still the stored one (no body)",
+    "headers": _ETAG_HEADER,
+}}
+#: A change's 200 with the new ETag, and the 412 of a change with If-Match, documented.
+PRECONDITION: dict[int | str, dict[str, Any]] = {200: {"headers": _ETAG_HEADER}, **responses(412)}
+
+
+def etag(version: str) -> str:
+    return f'"{version}"'
+
+
+def if_match_versions(header: str | None) -> frozenset[str] | None:
+    """The versions an If-Match header accepts; None when any will do (no header, or '*'). A weak tag (W/"...")
+    names no version: If-Match compares strongly, so it never matches (a 412); nor does a value that is not a list
+    of tags (PreconditionFailed here, naming it)."""
+    if header is None or header.strip() == "*":
+        return None
+    if not _IF_MATCH.fullmatch(header):
+        raise PreconditionFailed(f"If-Match {header[:80]!r} names no version: send the ETag as GET gave it, in "
+                                 "double quotes (or '*' for any version); nothing was stored")
+    return frozenset(tag for weak, tag in _TAG.findall(header) if not weak)
+
+
+def not_modified(header: str | None, version: str) -> Response | None:
+    """The 304 for an If-None-Match naming the stored version ('*', or the tag weak or strong: RFC 9110 13.1.2
+    compares weakly), else None."""
+    if header is None:
+        return None
+    if header.strip() == "*" or version in {tag for _, tag in _TAG.findall(header)}:
+        return Response(status_code=304, headers={"ETag": etag(version)})
+    return None
+
+
+def tagged(response: Response, version: str) -> None:
+    response.headers["ETag"] = etag(version)
