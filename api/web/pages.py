@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import ParamSpec, TypeVar
 from urllib.parse import quote
 
@@ -91,12 +92,14 @@ async def firm_page(firm_id: str, request: Request, viewer: ViewerDep) -> Respon
     matcher = core(request)
     firm = visible_firm(matcher, viewer, firm_id)
     filters = views.parse_filters(request.query_params)
-    rows = await ranked(request, views.firm_rows, matcher, viewer.principal, firm_id, filters, viewer.language)
+    listed = await ranked(request, views.firm_rows, matcher, viewer.principal, firm_id, filters, viewer.language)
     to_decline = await ranked(request, views.codes_to_decline, matcher, firm) if viewer.may_decide else []
+    every_fit = replace(filters, fit="all").query_string()
     return render(
-        request, "firm.html", viewer.language, viewer, firm=firm, rows=rows, filters=filters,
-        countries=sorted(ISO_COUNTRIES), note_max=views.NOTE_MAX, firm_path=firm_url(firm_id),
-        to_decline=to_decline,
+        request, "firm.html", viewer.language, viewer, firm=firm, rows=listed.rows, below_fit=listed.below_fit,
+        every_fit_path=f"{firm_url(firm_id)}?{every_fit}", filters=filters, fit_choices=list(views.FIT_CHOICES),
+        first=views.FIRM_PAGE_MATCHES, countries=sorted(ISO_COUNTRIES), note_max=views.NOTE_MAX,
+        firm_path=firm_url(firm_id), to_decline=to_decline,
     )
 
 

@@ -27,8 +27,8 @@ STATIC_PATH = "/web/static"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 #: Query parameters a language link carries over (the firm page's filters, the page number, where to go after
 #: signing in and why, the feed run the officer page follows); nothing else a URL brought along is repeated.
-KEPT_PARAMETERS = frozenset({"country", "min_value", "max_value", "closing_within", "q", "page", "next", "status",
-                             "closed", "run", "session"})
+KEPT_PARAMETERS = frozenset({"country", "min_value", "max_value", "closing_within", "q", "fit", "page", "next",
+                             "status", "closed", "run", "session"})
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "

@@ -20,6 +20,7 @@ from api.web.i18n import calendar_days
 from matcher.normalize.currencies import to_eur
 from matcher.normalize.openness import OpenAt
 from matcher.pipeline import Matcher
+from matcher.ranking.calibration import DEFAULT_MIN_BAND
 from matcher.ranking.reasons import explanation_lines
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import FirmProfile, Match, Tender, code_labels
@@ -47,6 +48,15 @@ MAX_CLOSING_DAYS = 3650
 #: Suggested codes the profile page offers (the API's default ``k``), and the firm page reads for advice.
 SUGGESTIONS = 10
 
+#: The fit filter's choices, each with the lowest band it keeps (None: every band, weak ones too). The default
+#: keeps what a digest sends by default and the home page counts as new: about one weak fit in eighteen was
+#: judged relevant (evaluation/RESULTS.md, the calibration's bands), so listing them, each under "why it fits",
+#: costs a reader's trust more than it finds.
+FIT_CHOICES: dict[str, str | None] = {"possible": "possible", "good": "good", "strong": "strong", "all": None}
+DEFAULT_FIT = DEFAULT_MIN_BAND
+#: Bands best first.
+BANDS = ("strong", "good", "possible", "weak")
+
 LabelKind = Literal["english_title", "categories"]
 
 
@@ -57,6 +67,7 @@ class Filters:
     max_value: float | None = None
     closing_within: int | None = None
     keyword: str = ""
+    fit: str = DEFAULT_FIT  # a key of FIT_CHOICES
     #: What was typed, to fill the form again, and the message key of each field that could not be read.
     typed: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
@@ -68,7 +79,14 @@ class Filters:
 
     @property
     def active(self) -> bool:
-        return self.narrowing or self.country is not None or self.min_value is not None or self.max_value is not None
+        return (self.narrowing or self.country is not None or self.min_value is not None
+                or self.max_value is not None or self.fit != DEFAULT_FIT)
+
+    def fits(self, match: Match) -> bool:
+        """The match's band is the chosen one or better (a match without a band, before any calibration, is
+        always kept: nothing says it is weak)."""
+        lowest = FIT_CHOICES[self.fit]
+        return lowest is None or match.fit_band is None or BANDS.index(match.fit_band) <= BANDS.index(lowest)
 
     def match_query(self) -> MatchQuery:
         return MatchQuery(
@@ -91,6 +109,7 @@ class Filters:
         values = {
             "country": self.country, "min_value": _plain(self.min_value), "max_value": _plain(self.max_value),
             "closing_within": self.closing_within, "q": self.keyword or None,
+            "fit": self.fit if self.fit != DEFAULT_FIT else None,
         }
         return urlencode({k: v for k, v in values.items() if v is not None})
 
@@ -121,7 +140,11 @@ def parse_filters(params: Mapping[str, str]) -> Filters:
     closing = _days(typed["closing_within"])
     if typed["closing_within"] and closing is None:
         errors["closing_within"] = "invalid_number"
-    return Filters(country, amounts["min_value"], amounts["max_value"], closing, typed["q"][:200], typed, errors)
+    fit = params.get("fit", "").strip() or DEFAULT_FIT
+    if fit not in FIT_CHOICES:  # a choice no form offers: the default, as for an unknown country
+        fit = DEFAULT_FIT
+    return Filters(country, amounts["min_value"], amounts["max_value"], closing, typed["q"][:200], fit, typed,
+                   errors)
 
 
 def _amount(text: str) -> float | None:
@@ -187,7 +210,16 @@ def row(match: Match, tender: Tender | None, item: ShortlistItem | None, new: bo
     return Row(match, tender, label, kind, euros, reasons, concerns, item, new)
 
 
-def firm_rows(matcher: Matcher, principal: Principal, firm_id: str, filters: Filters, language: str) -> list[Row]:
+@dataclass(frozen=True)
+class FirmList:
+    """The firm page's list: its rows, and how many of the first ``FIRM_PAGE_MATCHES`` the other filters kept
+    the fit filter left out (the page says so, with a link that shows them)."""
+
+    rows: list[Row]
+    below_fit: int
+
+
+def firm_rows(matcher: Matcher, principal: Principal, firm_id: str, filters: Filters, language: str) -> FirmList:
     """The firm's recommendations through ``filters``, with their shortlist state (a firm key sees only the
     items its partner approved, as in the API) and which are new to this person."""
     now = matcher.settings.now()
@@ -195,15 +227,15 @@ def firm_rows(matcher: Matcher, principal: Principal, firm_id: str, filters: Fil
     own = principal.role == "firm"
     matches = matcher.recommend_as_firm(firm_id, query) if own else matcher.recommend(firm_id, query)
     tenders = matcher.fetch_tenders([m.tender_id for m in matches])
-    kept = [m for m in matches if filters.keep(tenders.get(m.tender_id), m, now)][:FIRM_PAGE_MATCHES]
+    passing = [m for m in matches if filters.keep(tenders.get(m.tender_id), m, now)]
+    kept = [m for m in passing if filters.fits(m)][:FIRM_PAGE_MATCHES]
     status: Status | None = "approved" if own else None
     items = {i.tender_id: i for i in matcher.shortlist(firm_id, status)}
     new = matcher.unseen_tenders(principal.name, firm_id, [m.tender_id for m in kept])
     if not filters.active:  # only the whole list counts as seen
         matcher.record_visit(principal.name, firm_id)
-    return [
-        row(m, tenders.get(m.tender_id), items.get(m.tender_id), m.tender_id in new, language) for m in kept
-    ]
+    rows = [row(m, tenders.get(m.tender_id), items.get(m.tender_id), m.tender_id in new, language) for m in kept]
+    return FirmList(rows, sum(1 for m in passing[:FIRM_PAGE_MATCHES] if not filters.fits(m)))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from lxml.html import HtmlElement
 
 from api.web.i18n import calendar_days
-from api.web.views import FIRM_PAGE_MATCHES, HOME_MATCHES, NEAREST_DEADLINES, searchable
+from api.web.views import BANDS, FIRM_PAGE_MATCHES, HOME_MATCHES, NEAREST_DEADLINES, searchable
 from matcher.normalize.currencies import to_eur
 from matcher.ranking.reasons import explanation_lines
 from matcher.schema import Tender
@@ -161,7 +161,7 @@ def test_only_tenders_stored_after_a_visit_are_new(world: World) -> None:
 
 # ----------------------------------------------------------------------------- the firm page
 def test_the_firm_page_shows_each_recommendation(world: World, visitor: Visitor) -> None:
-    html = visitor("partner").get(f"/web/firms/{OWN}").text
+    html = visitor("partner").get(f"/web/firms/{OWN}?fit=all").text
     expected = world.matcher.recommend(OWN, MatchQuery(k=FIRM_PAGE_MATCHES))
     assert shown_ids(html) == [m.tender_id for m in expected]
     tenders = world.matcher.fetch_tenders([m.tender_id for m in expected])
@@ -188,18 +188,50 @@ def test_the_firm_page_shows_each_recommendation(world: World, visitor: Visitor)
     assert converted and labelled  # the demo has both kinds; otherwise this test checks less than it says
 
 
+def test_weak_fits_are_left_out_until_asked_for(world: World, visitor: Visitor) -> None:
+    """A weak fit (about one in eighteen judged relevant) is listed, under "why it fits", only when asked for:
+    by default the page keeps what a digest sends (a possible fit or better), says how many of the first 20 it
+    left out, and links to the whole list; the choice survives the other filters and a decision."""
+    client = visitor("partner")
+    ranked = world.matcher.recommend(OWN, MatchQuery(k=FIRM_PAGE_MATCHES))
+    by_band = {band: [m.tender_id for m in ranked if m.fit_band == band] for band in BANDS}
+    assert by_band["weak"] and len(by_band["weak"]) < len(ranked)  # the demo's first 20 hold both kinds
+    default = client.get(f"/web/firms/{OWN}").text
+    assert shown_ids(default) == [m.tender_id for m in ranked if m.fit_band != "weak"]
+    note = lxml.html.fromstring(default).xpath("//p[@class='below-fit']")[0]
+    assert f"{len(by_band['weak'])} of the first {FIRM_PAGE_MATCHES} are below the chosen fit" in note.text_content()
+    assert note.xpath(".//a/@href") == [f"/web/firms/{OWN}?fit=all"]
+    every = client.get(f"/web/firms/{OWN}?fit=all").text
+    assert shown_ids(every) == [m.tender_id for m in ranked] and "below-fit" not in every
+    assert 'value="all" selected' in every
+    strong = shown_ids(client.get(f"/web/firms/{OWN}", params={"fit": "strong"}).text)
+    assert strong == by_band["strong"]
+    good = shown_ids(client.get(f"/web/firms/{OWN}", params={"fit": "good"}).text)
+    assert good == [m.tender_id for m in ranked if m.fit_band in ("strong", "good")]
+    assert shown_ids(client.get(f"/web/firms/{OWN}", params={"fit": "bogus"}).text) == shown_ids(default)
+    # With another filter, the link to every fit keeps it.
+    french = lxml.html.fromstring(client.get(f"/web/firms/{OWN}", params={"country": "FR"}).text)
+    assert french.xpath("//p[@class='below-fit']/a/@href") == [f"/web/firms/{OWN}?country=FR&fit=all"]
+    # A decision made on the list of every fit comes back to it.
+    csrf = csrf_of(every)
+    answer = client.post(f"/web/firms/{OWN}/decide?fit=all", data={
+        "csrf_token": csrf, "tender_id": by_band["weak"][0], "action": "note", "note": "weak, but ask"},
+        follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith(f"/web/firms/{OWN}?fit=all#")
+
+
 def test_filters_narrow_the_list(world: World, visitor: Visitor) -> None:
     client, matcher = visitor("officer"), world.matcher
     now = matcher.settings.now()
     france = client.get(f"/web/firms/{OWN}", params={"country": "FR"}).text
     ids = shown_ids(france)
     assert ids and all("FR" in t.all_countries() for t in matcher.fetch_tenders(ids).values())
-    soon = client.get(f"/web/firms/{OWN}", params={"closing_within": "30"}).text
+    soon = client.get(f"/web/firms/{OWN}", params={"closing_within": "30", "fit": "all"}).text
     pool = matcher.recommend(OWN, MatchQuery(k=100))
     within = [m.tender_id for m in pool if m.deadline is not None and calendar_days(now, m.deadline) <= 30]
     assert shown_ids(soon) == within[:FIRM_PAGE_MATCHES] and within
     word = "water"
-    found = shown_ids(client.get(f"/web/firms/{OWN}", params={"q": word}).text)
+    found = shown_ids(client.get(f"/web/firms/{OWN}", params={"q": word, "fit": "all"}).text)
     tenders = matcher.fetch_tenders([m.tender_id for m in pool])
     assert found == [m.tender_id for m in pool if word in searchable(tenders[m.tender_id], m)][:FIRM_PAGE_MATCHES]
     assert found and len(found) < len(pool)

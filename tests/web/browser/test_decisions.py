@@ -33,6 +33,12 @@ def _partner_decides(demo: DemoServer, partner: Browsing) -> tuple[str, str]:
     page.get_by_role("link", name=call(demo, "GET", f"/firms/{OWN_FIRM}", "partner")["name"]).click()
     page.wait_for_url(f"**{FIRM_PATH}")
     check_accessibility(page)
+    # The demo's water firm has one possible fit among its first 20; the weak ones are listed when asked for.
+    assert page.locator("p.below-fit").count() == 1
+    page.locator("#f-fit").select_option("all")
+    page.get_by_role("button", name=say(partner, "apply_filters")).click()
+    page.wait_for_url("**fit=all")
+    assert page.locator("p.below-fit").count() == 0
     shown = matches(page)
     assert shown.count() >= 2
     approved_id, rejected_id = (str(shown.nth(i).get_attribute("data-tender")) for i in range(2))
