@@ -22,8 +22,10 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/matcher demo
 
+# One worker per core (pytest-xdist), a test module's tests on one worker so a module's fixtures (a real
+# encoder's demo store, a demo server) are built once. Every test isolates its own home, schema and ports.
 test: $(STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto --dist loadscope
 
 # ruff, mypy, and the import layers of .importlinter (faces -> facade -> services -> ranking -> search -> store
 # -> ingest -> normalize -> schema); CI runs this before the tests.
