@@ -220,6 +220,15 @@ def test_weak_fits_are_left_out_until_asked_for(world: World, visitor: Visitor) 
     assert answer.status_code == 303 and answer.headers["location"].startswith(f"/web/firms/{OWN}?fit=all#")
 
 
+def test_one_result_is_counted_in_the_singular(world: World, visitor: Visitor) -> None:
+    """"(1 tenders)" read wrong on the firm, search and shortlist pages; the world's shortlist holds one item."""
+    page = lxml.html.fromstring(visitor("partner").get(f"/web/firms/{OWN}/shortlist").text)
+    assert " ".join(page.xpath("//h2[@id='items-heading']/span[@class='count']")[0].text_content().split()) == (
+        "(1 tender)")
+    korean = lxml.html.fromstring(visitor("partner").get(f"/web/firms/{OWN}/shortlist?lang=ko").text)
+    assert korean.xpath("//h2[@id='items-heading']/span[@class='count']")[0].text_content().strip() == "(입찰 1건)"
+
+
 def test_filters_narrow_the_list(world: World, visitor: Visitor) -> None:
     client, matcher = visitor("officer"), world.matcher
     now = matcher.settings.now()

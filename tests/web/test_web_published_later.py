@@ -222,7 +222,8 @@ def shortlist_views(client: TestClient, lang: Language = "en") -> dict[str, list
     html = lxml.html.fromstring(client.get(SHORTLIST).text)
     count = " ".join(html.xpath("//h2[@id='items-heading']/span[@class='count']")[0].text_content().split())
     ids = [str(i) for i in html.xpath(f"{SHORTLIST_ROWS}/@data-tender")]
-    assert count == f"({translate(lang, 'result_count', count=len(ids))})"  # the page counts the rows it shows
+    key = "result_count_one" if len(ids) == 1 else "result_count"
+    assert count == f"({translate(lang, key, count=len(ids))})"  # the page counts the rows it shows
     views = {"page": ids}
     for suffix in EXPORTS:
         answer = client.get(f"{SHORTLIST}/export.{suffix}")
