@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from matcher.ranking.calibration import BandName
 from matcher.schema import (
     CODE_PATTERN,
     NOT_BLANK,
@@ -165,6 +166,11 @@ class RecommendQuery(LanguageQuery):
     currency: RangeCurrency = "EUR"
     include_closed: bool = Field(default=False, description="also closed tenders (past their deadline or window, "
                                  "or cancelled); never those published after now")
+    min_fit_band: BandName | None = Field(default=None, description=(
+        "only matches in this fit band or a better one (strong > good > possible > weak), still best first: the "
+        "first k of them. 'possible' is what a digest sends by default and the workspace lists unless asked for "
+        "every fit; a weak fit is about one in eighteen judged relevant. Without it every band is listed, as "
+        "without a calibration (fit_band null)"))
 
     @model_validator(mode="after")
     def _range(self) -> RecommendQuery:

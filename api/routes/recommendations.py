@@ -31,6 +31,7 @@ from api.errors import ERRORS, responses
 from api.schemas import AcceptLanguage, MatchPublic, RecommendQuery
 from api.single_flight import SingleFlight
 from matcher.pipeline import Matcher
+from matcher.ranking.calibration import BandName, at_least
 from matcher.ranking.reasons import ReasonLanguage
 from matcher.schema import Match
 from matcher.search.retrieve import MatchQuery
@@ -56,11 +57,12 @@ async def recommendations(
     cache: ResultCache[bytes] = request.app.state.responses
     inputs = matcher.recommendation_key(firm_id, match_query)
     firm_view = principal.role == "firm"
-    key = (inputs, language, firm_view) if inputs is not None else None
+    key = (inputs, language, firm_view, query.min_fit_band) if inputs is not None else None
     now = matcher.settings.now()
     body = cache.get(key, now) if key is not None else None
     if body is None:
-        rank = partial(_rank, request, matcher, firm_id, match_query, firm_view, language, key, now)
+        rank = partial(_rank, request, matcher, firm_id, match_query, firm_view, query.min_fit_band, language, key,
+                       now)
         # Requests that miss together (every key changes at once after an import) share one ranking.
         flights: SingleFlight[bytes] = request.app.state.flights
         body = await (flights.run(key, rank) if key is not None else rank())
@@ -68,14 +70,16 @@ async def recommendations(
 
 
 async def _rank(
-    request: Request, matcher: Matcher, firm_id: str, query: MatchQuery, firm_view: bool, language: ReasonLanguage,
-    key: Hashable | None, now: datetime,
+    request: Request, matcher: Matcher, firm_id: str, query: MatchQuery, firm_view: bool,
+    min_fit_band: BandName | None, language: ReasonLanguage, key: Hashable | None, now: datetime,
 ) -> bytes:
     """Rank in the threadpool (at most ``RANKING_THREADS`` at once), serialise once, keep it for repeats.
-    Ranked afresh, not through the core's own cache, which keys the same inputs: one key read, one copy."""
+    Ranked afresh, not through the core's own cache, which keys the same inputs: one key read, one copy.
+    The fit filter keeps the first k at ``min_fit_band`` or better (``at_least``: the list is in fit order)."""
     ranking: anyio.CapacityLimiter = request.app.state.ranking
     matches = await anyio.to_thread.run_sync(partial(_ranked, matcher, firm_id, query, firm_view), limiter=ranking)
-    body = _MATCHES.dump_json(actions.public(matches, language))
+    kept = [m for m in matches if at_least(m.fit_band, min_fit_band)]
+    body = _MATCHES.dump_json(actions.public(kept, language))
     if key is not None:
         cache: ResultCache[bytes] = request.app.state.responses
         cache.put(key, body, matcher.fresh_until(matches, now))

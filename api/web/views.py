@@ -20,7 +20,7 @@ from api.web.i18n import calendar_days
 from matcher.normalize.currencies import to_eur
 from matcher.normalize.openness import OpenAt
 from matcher.pipeline import Matcher
-from matcher.ranking.calibration import DEFAULT_MIN_BAND
+from matcher.ranking.calibration import DEFAULT_MIN_BAND, BandName, at_least
 from matcher.ranking.reasons import explanation_lines
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import FirmProfile, Match, Tender, code_labels
@@ -52,10 +52,8 @@ SUGGESTIONS = 10
 #: keeps what a digest sends by default and the home page counts as new: about one weak fit in eighteen was
 #: judged relevant (evaluation/RESULTS.md, the calibration's bands), so listing them, each under "why it fits",
 #: costs a reader's trust more than it finds.
-FIT_CHOICES: dict[str, str | None] = {"possible": "possible", "good": "good", "strong": "strong", "all": None}
-DEFAULT_FIT = DEFAULT_MIN_BAND
-#: Bands best first.
-BANDS = ("strong", "good", "possible", "weak")
+FIT_CHOICES: dict[str, BandName | None] = {"possible": "possible", "good": "good", "strong": "strong", "all": None}
+DEFAULT_FIT: str = DEFAULT_MIN_BAND
 
 LabelKind = Literal["english_title", "categories"]
 
@@ -85,8 +83,7 @@ class Filters:
     def fits(self, match: Match) -> bool:
         """The match's band is the chosen one or better (a match without a band, before any calibration, is
         always kept: nothing says it is weak)."""
-        lowest = FIT_CHOICES[self.fit]
-        return lowest is None or match.fit_band is None or BANDS.index(match.fit_band) <= BANDS.index(lowest)
+        return at_least(match.fit_band, FIT_CHOICES[self.fit])
 
     def match_query(self) -> MatchQuery:
         return MatchQuery(

@@ -32,7 +32,15 @@ BandName = Literal["strong", "good", "possible", "weak"]
 #: Band names and the lowest fit in each, highest first. The digest's default minimum is the lowest named
 #: band that is not "weak".
 BAND_FLOORS: tuple[tuple[BandName, float], ...] = (("strong", 0.6), ("good", 0.35), ("possible", 0.15), ("weak", 0.0))
-DEFAULT_MIN_BAND = "possible"
+DEFAULT_MIN_BAND: BandName = "possible"
+
+
+def at_least(band: BandName | None, lowest: BandName | None) -> bool:
+    """Whether a match in ``band`` is kept by a filter keeping ``lowest`` and better bands. A match without a
+    band (no calibration) and a filter without one keep everything. A list ranked by score is in fit order (the
+    fit is a non-decreasing function of the score), so the first k kept are the first k at ``lowest`` or better."""
+    names = [name for name, _ in BAND_FLOORS]
+    return band is None or lowest is None or names.index(band) <= names.index(lowest)
 
 
 @dataclass(frozen=True)

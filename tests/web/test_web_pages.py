@@ -15,8 +15,9 @@ from fastapi.testclient import TestClient
 from lxml.html import HtmlElement
 
 from api.web.i18n import calendar_days
-from api.web.views import BANDS, FIRM_PAGE_MATCHES, HOME_MATCHES, NEAREST_DEADLINES, searchable
+from api.web.views import FIRM_PAGE_MATCHES, HOME_MATCHES, NEAREST_DEADLINES, searchable
 from matcher.normalize.currencies import to_eur
+from matcher.ranking.calibration import BAND_FLOORS
 from matcher.ranking.reasons import explanation_lines
 from matcher.schema import Tender
 from matcher.search.retrieve import MatchQuery
@@ -194,7 +195,7 @@ def test_weak_fits_are_left_out_until_asked_for(world: World, visitor: Visitor) 
     left out, and links to the whole list; the choice survives the other filters and a decision."""
     client = visitor("partner")
     ranked = world.matcher.recommend(OWN, MatchQuery(k=FIRM_PAGE_MATCHES))
-    by_band = {band: [m.tender_id for m in ranked if m.fit_band == band] for band in BANDS}
+    by_band = {band: [m.tender_id for m in ranked if m.fit_band == band] for band, _ in BAND_FLOORS}
     assert by_band["weak"] and len(by_band["weak"]) < len(ranked)  # the demo's first 20 hold both kinds
     default = client.get(f"/web/firms/{OWN}").text
     assert shown_ids(default) == [m.tender_id for m in ranked if m.fit_band != "weak"]
