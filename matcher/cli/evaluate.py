@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 # The files are checked where they are read (matcher.ingest.base.regular_file, as every ingest), not by typer's
 # exists=True: that said 'does not exist' of a loop of symbolic links, in a framed box.
 AwardsFile = Annotated[Path, typer.Option("--awards", help="award-history file")]
+JUDGED = "a judged relevance JSON file"
 JudgedFile = Annotated[Path | None, typer.Option("--judged", help="judged relevance file (evaluation/judged.json)")]
 SplitOption = Annotated[str, typer.Option("--split", help="judged profiles to use: report, tune or all")]
 Cutoff = Annotated[str | None, day_option("--cutoff", "cut date (default: --cutoff-quantile)")]
@@ -140,7 +141,7 @@ def evaluate_command(
 def _judged_store(path: Path, split: str, home: Path | None) -> tuple[list[JudgedProfile], Matcher, Corpus]:
     if split not in ("report", "tune", "all"):
         raise InvalidInput(f"bad --split {split!r} (expected report, tune or all)")
-    regular_file(path)
+    regular_file(path, JUDGED)
     profiles = [p for p in load_judged(path) if split == "all" or p.split == split]
     matcher = open_matcher(home)
     corpus = Corpus.of(matcher)

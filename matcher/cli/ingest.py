@@ -40,7 +40,10 @@ def ungm(
 
 
 @app.command("firms")
-def firms(files: Files, home: HomeOption = None) -> None:
+def firms(
+    files: Annotated[list[Path], typer.Argument(help="firm profile files: .json, .jsonl or .csv (optionally .gz)")],
+    home: HomeOption = None,
+) -> None:
     """Load firm profiles from a JSON array, JSONL or CSV file."""
     matcher = open_matcher(home)
     print_ingest(matcher.ingest_firms(as_paths(files)), "firms")

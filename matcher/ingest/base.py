@@ -4,11 +4,9 @@ compressed ones within the decompression limits of ``matcher.ingest.bounded``)."
 from __future__ import annotations
 
 import csv
-import errno
 import hashlib
 import io
 import json
-import os
 import re
 import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -20,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from matcher.errors import UnreadableFile
 from matcher.ingest.bounded import Budget, read_gzip_file, read_head, tar_members, zip_members
+from matcher.paths import existing, kind_of
 from matcher.schema import Tender
 
 
@@ -75,31 +74,19 @@ def source_digest(path: Path, kind: str) -> str:
     return digest.hexdigest()
 
 
-def existing(path: Path) -> os.stat_result:
-    """What ``path`` leads to, through its symbolic links; else an UnreadableFile that says why nothing: the
-    one check of every path a user names (``Path.exists`` is False for a loop of links, which read as missing)."""
-    try:
-        return path.stat()
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise UnreadableFile(f"{path}: a loop of symbolic links (it never reaches a file or a folder)") from exc
-        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
-            raise UnreadableFile(f"no such file or folder: {path}") from exc
-        raise UnreadableFile(f"cannot read {path}: {exc.strerror or exc}") from exc
+#: What ``ingest tenders`` takes; ``TABLE_FILE`` what the readers of one table (firms, UNGM, awards) take.
+ANY_SOURCE = "a file, a folder or an archive"
+TABLE_FILE = "a .csv, .json or .jsonl file, optionally .gz"
 
 
-def regular_file(path: Path) -> None:
+def regular_file(path: Path, expected: str = ANY_SOURCE) -> None:
     """Refuse, unopened, a path that is not a regular file: opening a named pipe waits for a writer (for ever
     without one), a device may never end, and ingest reads a file more than once (its digest, its format, its
-    records). A folder's own pipes and devices are skipped where it is walked (``is_file``)."""
+    records). A folder's own pipes and devices are skipped where it is walked (``is_file``). ``expected`` says
+    what the reader takes: a command that takes no folder must not say it does."""
     mode = existing(path).st_mode
     if not stat.S_ISREG(mode):
-        kind = next((name for test, name in _NOT_FILES if test(mode)), "special file")
-        raise UnreadableFile(f"{path}: not a regular file but a {kind} (expected a file, a folder or an archive)")
-
-
-_NOT_FILES = ((stat.S_ISFIFO, "named pipe"), (stat.S_ISSOCK, "socket"), (stat.S_ISDIR, "folder"),
-              (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device"))
+        raise UnreadableFile(f"{path}: not a regular file but a {kind_of(mode)} (expected {expected})")
 
 
 def is_gzipped(path: Path) -> bool:
@@ -201,7 +188,7 @@ def read_table(path: Path) -> Table:
 
     A file that cannot be parsed at all raises UnreadableFile; a bad JSONL line or a non-object item is a
     Rejected row and the rest loads."""
-    existing(path)  # before its name is judged: a missing file or a loop is not "an unknown format"
+    regular_file(path, TABLE_FILE)  # before its name is judged: a missing file or a loop is not "an unknown format"
     kind = table_format(path)
     data = read_bytes(path)
     if kind == "csv":

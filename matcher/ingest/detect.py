@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from matcher.errors import InvalidInput
-from matcher.ingest.base import Rejected, existing, read_start
+from matcher.ingest.base import Rejected, read_start
 from matcher.ingest.ocds import read_ocds
 from matcher.ingest.tabular import read_tender_table
 from matcher.ingest.ted import read_ted
 from matcher.ingest.worldbank import looks_like_worldbank, read_worldbank
+from matcher.paths import existing
 from matcher.schema import Tender
 
 ARCHIVES = (".tar.gz", ".tgz", ".tar", ".zip")

@@ -14,10 +14,11 @@ from typing import TypeVar
 from sqlalchemy.exc import IntegrityError
 
 from matcher.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
-from matcher.ingest.base import Rejected, collect, existing, source_digest, table_format
+from matcher.ingest.base import TABLE_FILE, Rejected, collect, regular_file, source_digest, table_format
 from matcher.ingest.detect import read_tenders, tender_format
 from matcher.ingest.firms import read_firms
 from matcher.ingest.tabular import read_tender_table
+from matcher.paths import existing
 from matcher.schema import DATE_PAIR_FIELDS, STORED, FirmProfile, IngestReport, Tender, closes_before_published
 from matcher.search.index_sync import SyncReport
 from matcher.services.engine import Engine
@@ -90,7 +91,10 @@ class Catalog:
         to_read: list[tuple[Path, str]] = []
         with self.db.connect() as conn:
             for path in paths:
-                existing(path)
+                if table_source is None:
+                    existing(path)
+                else:  # a source's table is one file, and the message says so (not "a folder or an archive")
+                    regular_file(path, TABLE_FILE)
                 # The same bytes read in another format (or as another source's table) give other records.
                 kind = tender_format(path) if table_source is None else f"{table_format(path)} table of {table_source}"
                 digest = source_digest(path, kind)

@@ -88,8 +88,8 @@ def test_a_named_pipe_is_refused_without_waiting_for_a_writer(home: Path, tmp_pa
     firms = tmp_path / "firms.json"
     os.mkfifo(firms)
     code, _, err = run("ingest", "firms", str(firms))
-    assert code == 2 and err == f"error: {firms}: not a regular file but a named pipe (expected a file, a folder " \
-                                "or an archive)\n"
+    assert code == 2 and err == f"error: {firms}: not a regular file but a named pipe (expected a .csv, .json or " \
+                                ".jsonl file, optionally .gz)\n"  # ingest firms takes no folder or archive
     assert snapshot(home) == before
 
 
@@ -126,3 +126,33 @@ def test_a_symbolic_link_loop_is_named_by_every_file_command(
     code, out, err = run(*(part.format(missing) for part in command))
     assert code == 2 and err == f"error: no such file or folder: {missing}\n"
     assert snapshot(home) == before
+
+
+TABLE_FILE = "a .csv, .json or .jsonl file, optionally .gz"
+#: What each file command says it accepts when given something that is not a regular file.
+ACCEPTS: dict[tuple[str, ...], str] = {
+           ("ingest", "tenders"): "a file, a folder or an archive", ("ingest", "ungm"): TABLE_FILE,
+           ("ingest", "firms"): TABLE_FILE, ("ingest", "awards"): TABLE_FILE, ("evaluate", "--awards"): TABLE_FILE,
+           ("train-ranker", "--awards"): TABLE_FILE, ("evaluate", "--judged"): "a judged relevance JSON file",
+           ("calibrate", "--judged"): "a judged relevance JSON file"}
+
+
+@pytest.mark.parametrize("command", FILE_COMMANDS, ids=" ".join)
+def test_a_path_that_is_not_a_regular_file_is_refused_naming_what_the_command_takes(
+    home: Path, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """'expected a file, a folder or an archive' was said by every command, also of a folder given to those
+    that take no folder (`ingest firms DIR.csv`, `evaluate --judged DIR`)."""
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.json"
+    folder.mkdir()
+    (folder / "firms.json").write_text("[]")
+    accepts = ACCEPTS[command[:2]]
+    code, out, err = run(*(part.format(fifo) for part in command))
+    assert (code, out) == (2, "")
+    assert err == f"error: {fifo}: not a regular file but a named pipe (expected {accepts})\n"
+    if command[:2] == ("ingest", "tenders"):
+        return  # a folder is what it takes
+    code, out, err = run(*(part.format(folder) for part in command))
+    assert (code, out) == (2, "") and err == f"error: {folder}: not a regular file but a folder (expected {accepts})\n"
