@@ -1,5 +1,6 @@
-"""The checks of a path a user names, before anything is read from it: what it leads to, or one line that says
-why it leads nowhere usable (a loop of symbolic links, a missing file, a named pipe where a file is read)."""
+"""The checks of a path a user names, before anything is read from it or written into it: what it leads to, or
+one line that says why it leads nowhere usable (a loop of symbolic links, a dangling link, a file where a folder
+is needed, a folder this user may not write into)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import os
 import stat
 from pathlib import Path
 
-from matcher.errors import UnreadableFile
+from matcher.errors import InvalidInput, UnreadableFile
 
 LOOP = "a loop of symbolic links (it never reaches a file or a folder)"
 #: What a mode that is neither a regular file nor a folder is called in a message.
@@ -31,3 +32,46 @@ def existing(path: Path) -> os.stat_result:
         if exc.errno in (errno.ENOENT, errno.ENOTDIR):
             raise UnreadableFile(f"no such file or folder: {path}") from exc
         raise UnreadableFile(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def writable_folder(path: Path, what: str, mode: int = 0o777) -> None:
+    """Make sure ``what`` (e.g. "digests") can be written into the folder ``path``, creating it (and its
+    parents) with exactly ``mode`` if it is missing; else an InvalidInput 'cannot write <what> into <path>:
+    <why>'. Checked before any work whose result goes there, so nothing is done (or recorded) for nothing:
+    ``mkdir`` of a loop or a dangling link raised FileExistsError, and a file was found out at the first write."""
+    problem = _folder_problem(path, mode)
+    if problem is not None:
+        raise InvalidInput(f"cannot write {what} into {path}: {problem}")
+
+
+def _folder_problem(path: Path, mode: int) -> str | None:
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return LOOP
+        if exc.errno == errno.ENOTDIR:
+            return "a part of the path is a file, not a folder"
+        if exc.errno != errno.ENOENT:
+            return exc.strerror or str(exc)
+        if path.is_symlink():  # mkdir would meet the link itself: FileExistsError
+            return f"a symbolic link to {path.readlink()}, which does not exist"
+        return _created(path, mode)
+    if not stat.S_ISDIR(info.st_mode):
+        return f"not a folder but a {kind_of(info.st_mode)}"
+    # os.access answers for this user as the kernel would (root included: /proc/sys is refused even to root),
+    # read-only file systems included, without leaving a probe file in the folder.
+    if not os.access(path, os.W_OK | os.X_OK):
+        return "this user may not write into it"
+    return None
+
+
+def _created(path: Path, mode: int) -> str | None:
+    try:
+        path.mkdir(parents=True, mode=mode)
+        path.chmod(mode)  # exactly: mkdir's mode passes through the umask
+    except FileExistsError:  # made by another process since: judge what is there now
+        return _folder_problem(path, mode) if path.is_dir() else "cannot create the folder: File exists"
+    except OSError as exc:
+        return f"cannot create the folder: {exc.strerror or exc}"
+    return None

@@ -21,6 +21,7 @@ from matcher.evaluate.report import EvalReport, evaluate, shipped_scorer
 from matcher.evaluate.split import cutoff_at_quantile
 from matcher.evaluate.train import train, training_set
 from matcher.ingest.base import regular_file
+from matcher.paths import writable_folder
 from matcher.pipeline import IngestResult, Matcher
 from matcher.ranking.calibration import fit_calibration, save_calibration
 from matcher.ranking.reranker import load_reranker, save_reranker, trained_until
@@ -192,6 +193,7 @@ def calibrate(
     home: HomeOption = None,
 ) -> None:
     """Fit the score calibration (raw score -> share judged relevant) on the judged tuning half and save it."""
+    models = _models_folder(models_dir, home)
     profiles, matcher, _ = _judged_store(judged, "tune", home)
     scores: list[float] = []
     grades: list[int] = []
@@ -203,7 +205,7 @@ def calibrate(
     info = {"judged_file": judged.name, "split": "tune", "depth": depth, "matches": len(scores),
             "encoder": matcher.settings.encoder}
     calibration = fit_calibration(scores, [g == 2 for g in grades], [g >= 1 for g in grades], info)
-    path = save_calibration(calibration, models_dir or matcher.settings.models_dir)
+    path = save_calibration(calibration, models)
     bands = ", ".join(f"{b.name} >= {b.floor:.2f}: {b.judged} matches, {b.relevant_share} relevant"
                       for b in calibration.bands)
     typer.echo(f"calibrated on {len(scores)} judged matches -> {path}\n{bands}")
@@ -218,6 +220,7 @@ def train_ranker(
     """Train the re-ranker on award history before the cut and save it with its manifest."""
     cut_day = parse_day("--cutoff", cutoff) if cutoff is not None else None
     settings = get_settings(**({"home": home} if home else {}))
+    models = _models_folder(models_dir, home)
     rows = _load(awards_file)
     cut = _cut(rows, cut_day, quantile)
     name = encoder or settings.encoder
@@ -225,8 +228,16 @@ def train_ranker(
     decisions = decision_features(open_matcher(home), before=datetime.combine(cut, time.min, tzinfo=UTC))
     scorer, info = train(training, decisions=decisions)
     info |= {"awards_file": awards_file.name, "encoder": name}
-    path = save_reranker(scorer, models_dir or settings.models_dir, info)
+    path = save_reranker(scorer, models, info)
     typer.echo(f"shipped {info['selected']} (validation {info['validation'][info['selected']]}) -> {path}")
+
+
+def _models_folder(models_dir: Path | None, home: Path | None) -> Path:
+    """--models-dir (default MATCHER_MODELS_DIR), checked writable before the work whose model goes there: a
+    loop of links or a file was a traceback from mkdir after the whole fit."""
+    folder = models_dir or get_settings(**({"home": home} if home else {})).models_dir
+    writable_folder(folder, "models")
+    return folder
 
 
 def register(app: typer.Typer, ingest_app: typer.Typer) -> None:

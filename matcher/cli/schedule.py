@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from matcher.cli.common import HomeOption, open_matcher
-from matcher.digest.send import OutboxSender, Sender, SmtpSender
+from matcher.digest.send import OutboxSender, Sender, SmtpSender, ready_outbox
 from matcher.errors import InvalidInput
 from matcher.schedule import Plan, Scheduler
 
@@ -43,6 +43,9 @@ def schedule(
         overrides["schedule_digest_at"] = digest_at
     matcher = open_matcher(home, **overrides)
     settings = matcher.settings
+    # Checked before any job, not at the first digest time (after the feeds ran and the slot was taken).
+    if outbox:
+        ready_outbox(outbox)
     plan = Plan.parse(settings.schedule_feeds_minutes, settings.schedule_digest_at)
 
     def sender() -> Sender:

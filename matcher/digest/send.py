@@ -21,6 +21,7 @@ from typing import Protocol
 
 from matcher.config import Settings
 from matcher.errors import MatcherError
+from matcher.paths import writable_folder
 
 log = logging.getLogger(__name__)
 
@@ -129,17 +130,23 @@ class SmtpSender:
             self._smtp = None
 
 
+def ready_outbox(folder: Path) -> None:
+    """Check now that digests can be written into ``folder`` (created 0700 if missing), else an InvalidInput
+    naming why: ``matcher schedule`` asks at start, before its first job, as a digest run does."""
+    writable_folder(folder, "digests", mode=0o700)
+
+
 class OutboxSender:
     """Writes each message to ``DIR/<digest id>.eml``. A resent digest overwrites its own file, so the
     outbox holds every digest exactly once whatever happened to earlier runs. The messages carry subscribers'
     addresses and live unsubscribe links, so the files are the owner's only (0600) and a folder created here
-    is 0700 (an existing folder keeps the mode its owner gave it)."""
+    is 0700 (an existing folder keeps the mode its owner gave it). A folder no message can be written into (a
+    loop of links, a dangling link, a file, not this user's to write) is an InvalidInput naming why, at once:
+    before the run plans or records a digest."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
-        if not self.folder.exists():
-            self.folder.mkdir(parents=True, mode=0o700)
-            self.folder.chmod(0o700)  # mkdir's mode passes through the umask
+        ready_outbox(self.folder)
 
     def __enter__(self) -> OutboxSender:
         return self

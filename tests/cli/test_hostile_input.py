@@ -11,7 +11,10 @@ import pytest
 
 from tests.cli import test_cli
 from tests.cli.test_cli import TED, run, snapshot
+from tests.conftest import FIXTURES
+from tests.digest.test_cli import BAD_OUTBOXES, bad_outbox
 
+ROOT = Path(__file__).resolve().parents[2]
 home = test_cli.home  # the fixture: MATCHER_HOME in a temporary folder, the fake encoder
 
 
@@ -126,6 +129,35 @@ def test_a_symbolic_link_loop_is_named_by_every_file_command(
     code, out, err = run(*(part.format(missing) for part in command))
     assert code == 2 and err == f"error: no such file or folder: {missing}\n"
     assert snapshot(home) == before
+
+
+@pytest.mark.parametrize("name", BAD_OUTBOXES)
+def test_schedule_refuses_an_outbox_it_cannot_write_before_any_job(home: Path, tmp_path: Path, name: str) -> None:
+    """`schedule --outbox LOOP` ran the feeds, took the digest slot and then failed with a FileExistsError
+    traceback (--outbox FILE: every digest recorded, then failed); the scheduler left running died at the
+    first digest time. Now it is refused before anything runs, and the slots stay free."""
+    outbox = bad_outbox(tmp_path, name)
+    code, out, err = run("schedule", "--once", "--outbox", str(outbox), "--digest-at", "00:00")
+    assert (code, out) == (2, "") and err == f"error: cannot write digests into {outbox}: {BAD_OUTBOXES[name]}\n"
+    code, out, _ = run("schedule", "--once", "--outbox", str(tmp_path / "outbox"), "--digest-at", "00:00")
+    assert code == 0 and out.startswith("feeds: no feeds configured | digests: 0 subscriptions due, sent 0")
+
+
+#: The commands that save a model into --models-dir, before the work that produces it.
+MODEL_COMMANDS = [("calibrate", "--judged", str(ROOT / "evaluation" / "judged.json")),
+                  ("train-ranker", "--awards", str(FIXTURES / "awards" / "mixed_real_rows.jsonl"))]
+
+
+@pytest.mark.parametrize("command", MODEL_COMMANDS, ids=lambda c: c[0])
+@pytest.mark.parametrize("name", ["loop", "dangling", "file", "file/outbox"])
+def test_a_models_folder_that_cannot_be_written_is_refused_before_the_work(
+    home: Path, tmp_path: Path, command: tuple[str, ...], name: str
+) -> None:
+    """`calibrate --models-dir LOOP` ranked every judged profile, then mkdir failed: a traceback (train-ranker
+    after its whole training)."""
+    models = bad_outbox(tmp_path, name)
+    code, out, err = run(*command, "--models-dir", str(models))
+    assert (code, out) == (2, "") and err == f"error: cannot write models into {models}: {BAD_OUTBOXES[name]}\n"
 
 
 TABLE_FILE = "a .csv, .json or .jsonl file, optionally .gz"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -80,3 +82,58 @@ def test_subscribing_an_address_twice_is_refused_in_one_line(home: Path) -> None
         assert sub_id in line and "a@b.com already receives the digest of firm 'kr-hanbit-water'" in line
     dry = runner.invoke(app, ["digest", "run", "--dry-run", "--as-of", AS_OF])
     assert "1 subscriptions due" in dry.stdout
+
+
+def unwritable_folder(tmp_path: Path) -> Path:
+    """A real folder this process may not write into: a 0500 one, or for root (who writes anywhere its mode
+    says not) /proc/sys, which the kernel keeps unwritable."""
+    if os.geteuid() != 0:
+        folder = tmp_path / "read-only"
+        folder.mkdir(mode=0o500)
+        return folder
+    if os.access("/proc/sys", os.W_OK):
+        pytest.skip("running as root with a writable /proc/sys: no folder here refuses writing")
+    return Path("/proc/sys")
+
+
+#: Outbox paths no message can be written into, made under a temporary folder, and why each is refused.
+BAD_OUTBOXES = {
+    "loop": "a loop of symbolic links (it never reaches a file or a folder)",
+    "dangling": "a symbolic link to nowhere/outbox, which does not exist",
+    "file": "not a folder but a regular file",
+    "file/outbox": "a part of the path is a file, not a folder",
+    "unwritable": "this user may not write into it",
+}
+
+
+def bad_outbox(tmp_path: Path, name: str) -> Path:
+    (tmp_path / "loop").symlink_to("loop")
+    (tmp_path / "dangling").symlink_to("nowhere/outbox")
+    (tmp_path / "file").write_text("not a folder\n")
+    return unwritable_folder(tmp_path) if name == "unwritable" else tmp_path / name
+
+
+@pytest.mark.parametrize("name", BAD_OUTBOXES)
+def test_an_outbox_that_cannot_be_written_is_one_line_before_anything_is_planned(
+    home: Path, tmp_path: Path, name: str
+) -> None:
+    """`digest run --outbox LOOP` (or a dangling link) was a FileExistsError traceback from mkdir, exit 1;
+    `--outbox FILE` planned and recorded every digest, then failed to write each ('1 failed', exit 1)."""
+    subscribed = runner.invoke(app, ["subscribe", KO_FIRM, "--email", "ko@example.org", "--min-score", "0"])
+    assert subscribed.exit_code == 0, subscribed.output
+    outbox = bad_outbox(tmp_path, name)
+    result = runner.invoke(app, ["digest", "run", "--outbox", str(outbox), "--as-of", AS_OF])
+    assert (result.exit_code, result.stdout) == (2, ""), result.output
+    assert result.stderr == f"error: cannot write digests into {outbox}: {BAD_OUTBOXES[name]}\n"
+    # Nothing in the digest ledger: a pending or failed digest would make the subscription not due.
+    dry = runner.invoke(app, ["digest", "run", "--dry-run", "--as-of", AS_OF])
+    assert dry.stdout == "1 subscriptions due, would send 1, skipped 0 empty, 0 failed\n"
+
+
+def test_an_outbox_to_be_created_is_made_private_and_receives_the_digest(home: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["subscribe", KO_FIRM, "--email", "ko@example.org", "--min-score", "0"]).exit_code == 0
+    outbox = tmp_path / "new" / "outbox"
+    sent = runner.invoke(app, ["digest", "run", "--outbox", str(outbox), "--as-of", AS_OF])
+    assert sent.exit_code == 0 and len(list(outbox.glob("*.eml"))) == 1, sent.output
+    assert stat.S_IMODE(outbox.stat().st_mode) == 0o700
+
