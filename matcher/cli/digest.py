@@ -10,6 +10,7 @@ import typer
 from matcher.cli.common import AsOfOption, HomeOption, clock_override, finite_number, iso_countries, open_matcher
 from matcher.digest.run import DigestRun
 from matcher.digest.send import OutboxSender, Sender, SmtpSender
+from matcher.digest.tokens import secret_key
 from matcher.digest.workers import default_workers
 from matcher.errors import InvalidInput
 from matcher.store.subscriptions import DigestLanguage, Frequency, SubscriptionSpec
@@ -52,6 +53,8 @@ def run(
 ) -> None:
     """Send the digests that are due: each new matching tender reaches each subscription exactly once."""
     matcher = open_matcher(home, **clock_override(as_of))
+    # Both checked before a digest is planned or recorded: the key that signs its links, the folder it goes to.
+    secret_key(matcher.settings)
     sender: Sender | None = None
     if not dry_run:
         sender = OutboxSender(outbox) if outbox else SmtpSender(matcher.settings)

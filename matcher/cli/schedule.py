@@ -14,6 +14,7 @@ import typer
 
 from matcher.cli.common import HomeOption, open_matcher
 from matcher.digest.send import OutboxSender, Sender, SmtpSender, ready_outbox
+from matcher.digest.tokens import secret_key
 from matcher.errors import InvalidInput
 from matcher.schedule import Plan, Scheduler
 
@@ -43,7 +44,9 @@ def schedule(
         overrides["schedule_digest_at"] = digest_at
     matcher = open_matcher(home, **overrides)
     settings = matcher.settings
-    # Checked before any job, not at the first digest time (after the feeds ran and the slot was taken).
+    # Checked before any job, not at the first digest time (after the feeds ran and the slot was taken): the
+    # key that signs the digests' links and the folder they are written into.
+    secret_key(settings)
     if outbox:
         ready_outbox(outbox)
     plan = Plan.parse(settings.schedule_feeds_minutes, settings.schedule_digest_at)

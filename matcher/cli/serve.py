@@ -12,7 +12,9 @@ import typer
 from api.server.run import serve as run_server
 from api.server.workers import PortInUse
 from matcher.cli.common import HomeOption, open_matcher, print_ingest
+from matcher.config import get_settings
 from matcher.demo import demo_data, demo_firms, load_demo
+from matcher.digest.tokens import secret_key
 from matcher.pipeline import Matcher
 
 #: Demo keys are recreated on every ``serve --demo`` (the old ones are revoked), one per role.
@@ -67,6 +69,8 @@ def serve(
     /docs)."""
     if home is not None:
         os.environ["MATCHER_HOME"] = str(home.resolve())
+    # The unsubscribe links' key, read now: a bad key file is this line and exit 2, not a 503 at the first click.
+    secret_key(get_settings(**({"home": home} if home else {})))
     keys = _prepare_demo(home) if demo else {}
     base = f"http://{host}:{port}"
     how = "sign in with a demo key below" if keys else "sign in with a key from 'matcher keys create'"

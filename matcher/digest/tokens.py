@@ -16,8 +16,8 @@ import re
 import secrets
 from pathlib import Path
 
-from matcher.config import Settings
-from matcher.errors import InvalidInput
+from matcher.config import MIN_SECRET_KEY, Settings
+from matcher.errors import InvalidInput, MatcherError
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +29,27 @@ _SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
 def secret_key(settings: Settings) -> bytes:
-    """The configured key, or the one persisted under MATCHER_HOME (created on first use)."""
+    """The configured key, or the one persisted under MATCHER_HOME (created on first use). A key file that is
+    unreadable, not ASCII or shorter than the setting's minimum (``MIN_SECRET_KEY``: a hand-written 'k1' signed
+    every link with 2 characters) is a MatcherError naming the file: the server's setup, not a caller's input.
+    The faces call this at start (``digest run``, ``schedule``, ``serve``), so it is one line and exit 2."""
     if settings.secret_key:
         return settings.secret_key.encode()
     path = settings.home / KEY_FILE
     if not path.exists():
         _create_key(path)
-    key = path.read_text(encoding="ascii").strip()
-    if not key:
-        raise InvalidInput(f"secret key file {path} is empty (delete it to generate a new one)")
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except UnicodeDecodeError:
+        raise MatcherError(f"secret key file {path} is not ASCII text (expected the key as letters, digits and "
+                           "punctuation)") from None
+    except OSError as exc:
+        raise MatcherError(f"cannot read secret key file {path}: {exc.strerror or exc}") from exc
+    if len(key) < MIN_SECRET_KEY:
+        held = f"holds {len(key)} characters (expected at least {MIN_SECRET_KEY}" if key else \
+            f"is empty (expected at least {MIN_SECRET_KEY} characters"
+        raise MatcherError(f"secret key file {path} {held}: set MATCHER_SECRET_KEY, or delete the file to have a "
+                           "new key generated; links already sent stop working)")
     return key.encode()
 
 

@@ -137,3 +137,35 @@ def test_an_outbox_to_be_created_is_made_private_and_receives_the_digest(home: P
     assert sent.exit_code == 0 and len(list(outbox.glob("*.eml"))) == 1, sent.output
     assert stat.S_IMODE(outbox.stat().st_mode) == 0o700
 
+
+SHORT_KEY = ("holds 5 characters (expected at least 32: set MATCHER_SECRET_KEY, or delete the file to have a new key "
+             "generated; links already sent stop working)")
+
+
+def test_a_short_hand_written_key_file_stops_the_run_before_anything_is_planned(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MATCHER_SECRET_KEY unset and 'short' written into MATCHER_HOME/secret_key: every unsubscribe link was
+    signed with those 5 characters."""
+    assert runner.invoke(app, ["subscribe", KO_FIRM, "--email", "ko@example.org", "--min-score", "0"]).exit_code == 0
+    monkeypatch.delenv("MATCHER_SECRET_KEY")
+    (home / "secret_key").write_text("short\n")
+    for args in (["digest", "run", "--outbox", str(tmp_path / "outbox")], ["digest", "run", "--dry-run"],
+                 ["schedule", "--once", "--outbox", str(tmp_path / "outbox"), "--digest-at", "00:00"]):
+        result = runner.invoke(app, [*args, "--as-of", AS_OF] if args[0] == "digest" else args)
+        assert (result.exit_code, result.stdout) == (2, ""), (args, result.output)
+        assert result.stderr == f"error: secret key file {home / 'secret_key'} {SHORT_KEY}\n"
+    assert not (tmp_path / "outbox").exists()
+    (home / "secret_key").write_text("k" * 32)
+    dry = runner.invoke(app, ["digest", "run", "--dry-run", "--as-of", AS_OF])
+    assert dry.stdout == "1 subscriptions due, would send 1, skipped 0 empty, 0 failed\n"  # nothing recorded
+
+
+def test_serve_refuses_a_short_key_file_at_start(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MATCHER_SECRET_KEY")
+    (home / "secret_key").write_text("short")
+    served: list[tuple[object, ...]] = []
+    monkeypatch.setattr("matcher.cli.serve.run_server", lambda *args: served.append(args))
+    result = runner.invoke(app, ["serve", "--port", "8765"])
+    assert (result.exit_code, served) == (2, []), result.output
+    assert result.stderr == f"error: secret key file {home / 'secret_key'} {SHORT_KEY}\n"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from matcher.config import Settings
+from matcher.config import MIN_SECRET_KEY, Settings
 from matcher.digest.tokens import KEY_FILE, make_token, read_token
-from matcher.errors import InvalidInput
+from matcher.errors import InvalidInput, MatcherError
 from matcher.store.db import Database
 from matcher.store.locks import Lease
 
@@ -38,6 +38,40 @@ def test_generated_key_is_persisted_once_with_0600(tmp_path: Path) -> None:
     key = key_file.read_text()
     assert read_token(Settings(home=tmp_path / "home"), token) == "s"  # a later process reads the same key
     assert key_file.read_text() == key
+
+
+#: A hand-written MATCHER_HOME/secret_key, and why it is refused (after the path).
+BAD_KEY_FILES = [
+    ("k1\n", f" holds 2 characters (expected at least {MIN_SECRET_KEY}: set MATCHER_SECRET_KEY, or delete the file "
+              "to have a new key generated; links already sent stop working)"),
+    ("  \n", f" is empty (expected at least {MIN_SECRET_KEY} characters: set MATCHER_SECRET_KEY, or delete the file "
+             "to have a new key generated; links already sent stop working)"),
+    ("clé-" + "x" * 40, " is not ASCII text (expected the key as letters, digits and punctuation)"),
+]
+
+
+@pytest.mark.parametrize(("text", "says"), BAD_KEY_FILES)
+def test_a_weak_or_unreadable_key_file_is_refused_naming_it(tmp_path: Path, text: str, says: str) -> None:
+    """'k1' hand-written into the key file signed every unsubscribe link with a 2-character key; the setting
+    itself must be at least MIN_SECRET_KEY long. A non-ASCII key was a UnicodeDecodeError traceback."""
+    key_file = tmp_path / KEY_FILE
+    key_file.write_text(text, encoding="utf-8")
+    with pytest.raises(MatcherError) as refused:
+        make_token(Settings(home=tmp_path), "s")
+    assert str(refused.value) == f"secret key file {key_file}{says}"
+    assert not isinstance(refused.value, InvalidInput)  # the server's own setup, not the caller's input
+
+
+def test_a_key_file_that_is_a_folder_is_refused_naming_it(tmp_path: Path) -> None:
+    (tmp_path / KEY_FILE).mkdir()
+    with pytest.raises(MatcherError, match=f"^cannot read secret key file {tmp_path / KEY_FILE}: Is a directory$"):
+        make_token(Settings(home=tmp_path), "s")
+
+
+def test_a_key_file_of_the_minimum_length_is_used(tmp_path: Path) -> None:
+    (tmp_path / KEY_FILE).write_text("k" * MIN_SECRET_KEY + "\n")
+    token = make_token(Settings(home=tmp_path), "s")
+    assert read_token(Settings(home=tmp_path, secret_key="k" * MIN_SECRET_KEY), token) == "s"
 
 
 @pytest.fixture
