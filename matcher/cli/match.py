@@ -18,6 +18,7 @@ from matcher.cli.common import (
 )
 from matcher.cli.render import format_matches, match_json
 from matcher.normalize.korean_phrases import needs_keywords
+from matcher.ranking.calibration import BandName, at_least
 from matcher.ranking.reasons import ReasonLanguage
 from matcher.search.retrieve import MatchQuery
 
@@ -38,6 +39,9 @@ def recommend(
     max_value: Annotated[float | None, typer.Option(
         "--max-value", parser=finite_number(0), metavar="AMOUNT", help="in --currency (finite, >= 0)")] = None,
     currency: Annotated[str, typer.Option("--currency", help="currency of the value range")] = "EUR",
+    min_fit_band: Annotated[BandName | None, typer.Option(
+        "--min-fit-band", help="only matches in this fit band or a better one, the first --k of them (possible: "
+        "what a digest sends by default and the workspace lists)")] = None,
     json_output: Json = False,
     lang: Lang = "en",
     as_of: AsOfOption = None,
@@ -50,7 +54,7 @@ def recommend(
         min_value=min_value, max_value=max_value, value_currency=value_range(min_value, max_value, currency),
     )
     matcher = open_matcher(home, **clock_override(as_of))
-    matches = matcher.recommend(firm_id, query)
+    matches = [m for m in matcher.recommend(firm_id, query) if at_least(m.fit_band, min_fit_band)]
     if json_output:
         echo_json([match_json(m, lang) for m in matches])
     else:

@@ -16,10 +16,14 @@ from matcher.cli import INTERRUPTED, digest, evaluate, feeds, firms, ingest, key
 from matcher.config import Settings
 from matcher.errors import MatcherError
 
+#: click's UsageError as typer raises it (a missing argument, an unknown option, a value it cannot read): typer
+#: 0.2x vendors its own click and does not export it, and typer.BadParameter derives from it in every version.
+UsageError: type[Exception] = typer.BadParameter.__bases__[0]
+
 
 class _Group(TyperGroup):
-    """Turns every MatcherError raised by a command, and a bad setting (``MATCHER_CLOCK=0001-01-01``), into
-    ``error: <message>`` and exit code 2."""
+    """Turns every MatcherError raised by a command, a bad setting (``MATCHER_CLOCK=0001-01-01``) and a usage
+    error (``--lang xx``, a missing argument, an unknown option) into ``error: <message>`` and exit code 2."""
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
@@ -29,6 +33,8 @@ class _Group(TyperGroup):
             raise typer.Exit(130) from None
         except BrokenPipeError:
             raise closed_pipe() from None
+        except UsageError as exc:
+            raise usage_error(exc) from None
         except MatcherError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from exc
@@ -44,6 +50,17 @@ class _Group(TyperGroup):
             return super().make_context(*args, **kwargs)
         except BrokenPipeError:
             raise closed_pipe() from None
+        except UsageError as exc:
+            raise usage_error(exc) from None
+
+
+def usage_error(error: Any) -> typer.Exit:
+    """A command line click cannot read, on one line with where to look (typer drew a framed box of several
+    lines, its message wrapped inside the frame)."""
+    message = " ".join(error.format_message().replace("Value error, ", "").split())
+    where = f" (see {error.ctx.command_path} --help)" if error.ctx is not None else ""
+    typer.echo(f"error: {message}{where}", err=True)
+    return typer.Exit(2)
 
 
 def closed_pipe() -> typer.Exit:
