@@ -195,6 +195,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "tender_firms_firm": "How well it fits your firm.",
         "tender_firms_table": "Firms this tender fits, best first, with the fit, the reasons and the shortlist",
         "tender_no_firms": "No firm you may see is stored yet.",
+        "tender_no_firms_at_fit": "This notice is not a possible fit or better for any firm you may see.",
+        "tender_below_fit": "{count} firms for which it is only a weak fit (and not on their shortlist) are not shown.",
         "tender_add": "Add to the shortlist of {firm}",
         "tender_on_shortlist": "On the shortlist: {status}",
         "not_biddable_award": (
@@ -686,6 +688,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "tender_firms_firm": "귀사와의 적합도입니다.",
         "tender_firms_table": "이 입찰에 맞는 회사 (적합도 순): 적합도, 추천 이유, 관심 목록",
         "tender_no_firms": "볼 수 있는 회사가 아직 없습니다.",
+        "tender_no_firms_at_fit": "이 입찰이 '검토 가능' 이상으로 맞는 회사가 없습니다.",
+        "tender_below_fit": "적합도가 '낮음'이고 관심 목록에 없는 회사 {count}곳은 표시하지 않았습니다.",
         "tender_add": "{firm} 관심 목록에 추가",
         "tender_on_shortlist": "관심 목록: {status}",
         "not_biddable_award": "낙찰 공고는 결과를 알리는 공고로 입찰할 수 없으므로 관심 목록에 추가할 수 없습니다.",

@@ -29,6 +29,7 @@ from api.web.views import LabelKind, bid_refusal, english_label
 from matcher.errors import IndexNotReady, NotFound
 from matcher.normalize.currencies import to_eur
 from matcher.pipeline import Matcher
+from matcher.ranking.calibration import DEFAULT_MIN_BAND, at_least
 from matcher.ranking.reasons import explanation_lines
 from matcher.reference.codebook import codebook
 from matcher.schema import Match, Tender
@@ -137,11 +138,21 @@ async def tender_page(tender_id: str, request: Request, viewer: ViewerDep) -> Re
         fits = await _ranked_fits(request, viewer.principal, tender_id, viewer.language) if published else []
     except NotFound:  # not stored (or deleted meanwhile), or published after now for this viewer
         raise _not_found() from None
+    every_fit = request.query_params.get("fit") == "all"
+    shown, below_fit = (fits, 0) if fits is None or every_fit else worth_showing(fits)
     return render(
-        request, "tender.html", viewer.language, viewer, tender=tender, notice=notice_of(tender), fits=fits,
+        request, "tender.html", viewer.language, viewer, tender=tender, notice=notice_of(tender), fits=shown,
+        below_fit=below_fit, every_fit_path=f"{tender_url(tender_id)}?fit=all#firms-heading",
         add_path=f"{tender_url(tender_id)}/shortlist", not_biddable=bid_refusal(matcher, tender, at),
         published=published,
     )
+
+
+def worth_showing(fits: list[FirmFit]) -> tuple[list[FirmFit], int]:
+    """The firms the notice is a possible fit or better for (what their digests send and their pages list by
+    default), and those on whose shortlist it is whatever the fit; and how many weak fits were left out."""
+    kept = [f for f in fits if f.status is not None or at_least(f.match.fit_band, DEFAULT_MIN_BAND)]
+    return kept, len(fits) - len(kept)
 
 
 @router.post("/tenders/{tender_id}/shortlist")

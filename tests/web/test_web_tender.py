@@ -17,12 +17,13 @@ from lxml.html import HtmlElement
 
 from api.web.i18n import Formatter
 from api.web.messages import translate
-from api.web.tender_pages import TENDER_FIRMS
+from api.web.tender_pages import TENDER_FIRMS, tender_url
 from matcher.normalize.currencies import to_eur
 from matcher.normalize.openness import OpenRule
 from matcher.ranking.reasons import explanation_lines
 from matcher.reference.codebook import codebook
 from matcher.schema import STORED, Tender
+from matcher.store import TenderFilter
 from tests.api.conftest import (  # noqa: F401
     OTHER,
     OWN,
@@ -39,8 +40,9 @@ from tests.web.pages_world import Visitor, csrf_of, page_text, visitor  # noqa: 
 CZECH = "ted:178549-2021"
 
 
-def page(client: TestClient, tender_id: str, **headers: str) -> str:
-    response = client.get(f"/web/tenders/{tender_id}", headers=headers)
+def page(client: TestClient, tender_id: str, fit: str = "all", **headers: str) -> str:
+    """The tender page; by default listing every firm's fit (``fit=all``), weak ones too."""
+    response = client.get(f"/web/tenders/{tender_id}", params={"fit": fit} if fit else None, headers=headers)
     assert response.status_code == 200, response.text
     return response.text
 
@@ -154,6 +156,40 @@ def test_firms_are_those_the_session_may_see(world: World, visitor: Visitor) -> 
         reasons, concerns = explanation_lines(match.reasons, "en")
         assert cells[0] == match.firm_name and cells[1] == translate("en", f"fit_{match.fit_band or 'unknown'}")
         assert all(line in cells[2] for line in reasons) and all(line in cells[3] for line in concerns)
+
+
+def test_weak_fits_are_left_out_unless_shortlisted_or_asked_for(world: World, visitor: Visitor) -> None:
+    """"Firms this tender fits" listed every firm, each a weak fit of a Lithuanian electronic-components notice
+    with "add to the shortlist" beside it. By default a firm is listed when the notice is a possible fit or
+    better for it (what its digest sends and its page lists) or is on its shortlist; the page says how many weak
+    fits it left out and links to every fit."""
+    matcher, officer = world.matcher, visitor("officer")
+    _, notices = matcher.search_tenders(TenderFilter(open_at=matcher.settings.now()), limit=200)
+    ranked_for = {t.tender_id: matcher.firms_for(t.tender_id, TENDER_FIRMS) for t in notices}
+    # A notice some firms fit (possible or better) and others only weakly, none of them shortlisted.
+    mixed = next(t for t, ranked in ranked_for.items() if len({m.fit_band == "weak" for m in ranked}) == 2
+                 and not any(t in {e.tender_id for e in matcher.shortlist(m.firm_id)} for m in ranked))
+    ranked = ranked_for[mixed]
+    weak = [m.firm_id for m in ranked if m.fit_band == "weak"]
+    default = page(officer, mixed, fit="")
+    assert shown_firms(default) == [m.firm_id for m in ranked if m.fit_band != "weak"]
+    note = " ".join(lxml.html.fromstring(default).xpath("//p[@class='below-fit']")[0].text_content().split())
+    assert note == (f"{len(weak)} firms for which it is only a weak fit (and not on their shortlist) are not "
+                    "shown. Show every fit")
+    assert lxml.html.fromstring(default).xpath("//p[@class='below-fit']/a/@href") == [
+        f"{tender_url(mixed)}?fit=all#firms-heading"]
+    assert shown_firms(page(officer, mixed)) == [m.firm_id for m in ranked]
+    # A weak fit on the firm's shortlist is listed: its status is what the officer comes to see.
+    matcher.propose(weak[0], mixed, "officer-1")
+    assert shown_firms(page(officer, mixed, fit="")) == [m.firm_id for m in ranked
+                                                         if m.fit_band != "weak" or m.firm_id == weak[0]]
+    # A notice that is a weak fit for every firm says so, with the same link.
+    only_weak = next(t for t, ranked in ranked_for.items() if ranked and all(m.fit_band == "weak" for m in ranked)
+                     and not any(t in {e.tender_id for e in matcher.shortlist(m.firm_id)} for m in ranked))
+    html = page(officer, only_weak, fit="")
+    assert shown_firms(html) == [] and "not a possible fit or better for any firm you may see" in page_text(html)
+    assert lxml.html.fromstring(html).xpath("//p[@class='below-fit']/a/@href") == [
+        f"{tender_url(only_weak)}?fit=all#firms-heading"]
 
 
 def test_korean(world: World, visitor: Visitor) -> None:
