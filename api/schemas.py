@@ -158,6 +158,13 @@ AcceptLanguage = Annotated[str | None, Header(description=(
     "the reader's languages; the first of ko or en in it words the text when 'lang' is not given"))]
 
 
+MinFitBand = Annotated[BandName | None, Field(description=(
+    "only matches in this fit band or a better one (strong > good > possible > weak), still best first: the "
+    "first k of them. 'possible' is what a digest sends by default and the workspace lists unless asked for "
+    "every fit; a weak fit is about one in eighteen judged relevant. Without it every band is listed, as "
+    "without a calibration (fit_band null)"))]
+
+
 class RecommendQuery(LanguageQuery):
     k: int = Field(default=10, ge=1, le=100, description="how many results")
     country: list[CountryCode] = Field(default_factory=list, max_length=50, description="repeatable")
@@ -166,11 +173,7 @@ class RecommendQuery(LanguageQuery):
     currency: RangeCurrency = "EUR"
     include_closed: bool = Field(default=False, description="also closed tenders (past their deadline or window, "
                                  "or cancelled); never those published after now")
-    min_fit_band: BandName | None = Field(default=None, description=(
-        "only matches in this fit band or a better one (strong > good > possible > weak), still best first: the "
-        "first k of them. 'possible' is what a digest sends by default and the workspace lists unless asked for "
-        "every fit; a weak fit is about one in eighteen judged relevant. Without it every band is listed, as "
-        "without a calibration (fit_band null)"))
+    min_fit_band: MinFitBand = None
 
     @model_validator(mode="after")
     def _range(self) -> RecommendQuery:
@@ -180,6 +183,7 @@ class RecommendQuery(LanguageQuery):
 
 class FirmsForQuery(LanguageQuery):
     k: int = Field(default=10, ge=1, le=100, description="how many firms")
+    min_fit_band: MinFitBand = None
 
 
 class ShortlistQuery(_In):

@@ -26,6 +26,7 @@ from api.schemas import (
     TenderQuery,
 )
 from matcher.errors import NotFound
+from matcher.ranking.calibration import at_least
 
 router = APIRouter(prefix="/tenders", tags=["tenders"], responses=ERRORS, route_class=KeyFirstRoute)
 Upload = Annotated[UploadFile, File(description="TED XML/eForms, OCDS JSON, CSV/JSON table, or a .tar.gz/.zip of them")]
@@ -105,4 +106,5 @@ def firms_for(
 ) -> list[FirmMatchPublic]:
     language = actions.reader_language(query.lang, accept_language)
     response.headers.update(actions.language_headers(language))
-    return actions.firms_for(matcher, access, principal, tender_id, query.k, language)
+    found = actions.firms_for(matcher, access, principal, tender_id, query.k, language)
+    return [m for m in found if at_least(m.fit_band, query.min_fit_band)]

@@ -24,6 +24,9 @@ from matcher.search.retrieve import MatchQuery
 
 K = Annotated[int, typer.Option("--k", min=1, max=500, help="how many results")]
 Json = Annotated[bool, typer.Option("--json", help="print one JSON array")]
+MinFitBand = Annotated[BandName | None, typer.Option(
+    "--min-fit-band", help="only matches in this fit band or a better one, the first --k of them (possible: "
+    "what a digest sends by default and the workspace lists)")]
 Lang = Annotated[ReasonLanguage, typer.Option(
     "--lang", help="language of the reasons and concerns (with --json: of the summary; the codes are the same)")]
 
@@ -39,9 +42,7 @@ def recommend(
     max_value: Annotated[float | None, typer.Option(
         "--max-value", parser=finite_number(0), metavar="AMOUNT", help="in --currency (finite, >= 0)")] = None,
     currency: Annotated[str, typer.Option("--currency", help="currency of the value range")] = "EUR",
-    min_fit_band: Annotated[BandName | None, typer.Option(
-        "--min-fit-band", help="only matches in this fit band or a better one, the first --k of them (possible: "
-        "what a digest sends by default and the workspace lists)")] = None,
+    min_fit_band: MinFitBand = None,
     json_output: Json = False,
     lang: Lang = "en",
     as_of: AsOfOption = None,
@@ -67,6 +68,7 @@ def recommend(
 def firms_for(
     tender_id: Annotated[str, typer.Argument(help="the tender to find firms for")],
     k: K = 10,
+    min_fit_band: MinFitBand = None,
     json_output: Json = False,
     lang: Lang = "en",
     as_of: AsOfOption = None,
@@ -77,7 +79,7 @@ def firms_for(
     why not, and with --json each match carries the same as notice_status (open, closure, as_of, detail); a
     tender published after --as-of is not known yet."""
     matcher = open_matcher(home, **clock_override(as_of))
-    matches = matcher.firms_for(tender_id, k=k)
+    matches = [m for m in matcher.firms_for(tender_id, k=k) if at_least(m.fit_band, min_fit_band)]
     tender = matcher.get_tender(tender_id)
     status = matcher.notice_status(tender, lang)
     if json_output:

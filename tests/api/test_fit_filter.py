@@ -7,6 +7,7 @@ import pytest
 
 from matcher.ranking.calibration import BAND_FLOORS, at_least
 from matcher.search.retrieve import MatchQuery
+from matcher.store import TenderFilter
 from tests.api.conftest import OWN, World
 
 BANDS: list[str] = [name for name, _ in BAND_FLOORS]
@@ -58,3 +59,19 @@ def test_an_unknown_band_is_a_422_naming_the_choices(world: World, value: str) -
 def test_at_least() -> None:
     assert at_least("strong", "possible") and at_least("possible", "possible") and not at_least("weak", "possible")
     assert at_least(None, "strong") and at_least("weak", None)
+
+
+def test_firms_for_a_tender_keep_that_band_and_better_ones(world: World) -> None:
+    """``GET /tenders/{id}/firms?min_fit_band=``: the officer's firms for a notice, the weak fits left out."""
+    _, notices = world.matcher.search_tenders(TenderFilter(open_at=world.matcher.settings.now()), limit=200)
+    answers = {}
+    for notice in notices:
+        response = world.client.get(f"/tenders/{notice.tender_id}/firms?k=20", headers=world.auth("officer"))
+        assert response.status_code == 200, response.text
+        answers[notice.tender_id] = response.json()
+    mixed = next(t for t, found in answers.items() if len({m["fit_band"] == "weak" for m in found}) == 2)
+    kept = world.client.get(f"/tenders/{mixed}/firms?k=20&min_fit_band=possible", headers=world.auth("officer"))
+    assert kept.status_code == 200
+    assert kept.json() == [m for m in answers[mixed] if m["fit_band"] != "weak"]
+    refused = world.client.get(f"/tenders/{mixed}/firms?min_fit_band=medium", headers=world.auth("officer"))
+    assert refused.status_code == 422 and "min_fit_band" in refused.text

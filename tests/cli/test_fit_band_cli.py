@@ -38,3 +38,13 @@ def test_an_unknown_band_is_one_line_naming_the_choices(demo: str) -> None:
     assert (code, out) == (2, "")
     assert err == ("error: Invalid value for '--min-fit-band': 'medium' is not one of 'strong', 'good', 'possible', "
                    "'weak'. (see matcher recommend --help)\n")
+
+
+def test_firms_for_keeps_that_band_and_better_ones(demo: str) -> None:
+    """The ultrafiltration notice is a possible fit for the water-treatment firm, a weak one for the others."""
+    code, out, _ = run("firms-for", "ted:023838-2021", "--json", "--k", "20")
+    assert code == 0
+    every = json.loads(out)
+    assert {m["fit_band"] for m in every} >= {"possible", "weak"}
+    code, out, _ = run("firms-for", "ted:023838-2021", "--json", "--k", "20", "--min-fit-band", "possible")
+    assert code == 0 and json.loads(out) == [m for m in every if m["fit_band"] != "weak"]
