@@ -20,6 +20,7 @@ from typing import Literal, get_args
 from sqlalchemy import Connection
 
 from matcher.errors import Conflict, InvalidInput, MatcherError, NotFound, PermissionDenied
+from matcher.schema import canonical_id
 from matcher.store import Database, FirmRepository
 from matcher.store._common import utcnow
 from matcher.store.access import AccessRepository, KeyRow
@@ -185,8 +186,8 @@ class AccessControl:
     def can_see_firm(self, principal: Principal, firm_id: str) -> bool:
         if principal.role == "officer":
             return True
-        if principal.role == "firm":
-            return principal.firm_id == firm_id
+        if principal.role == "firm":  # as the store compares ids: 'café' typed as NFD is the NFC firm
+            return principal.firm_id == canonical_id(firm_id)
         with self.db.connect() as conn:
             return self.repo.is_assigned(conn, principal.name, firm_id)
 
