@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 
 from matcher.ingest.awards import awards_from_ocds, read_awards
 from matcher.ingest.base import Rejected
+from matcher.ingest.detect import ARCHIVES
 from matcher.normalize.suppliers import SupplierResolver
 from matcher.ranking.features import HISTORY_PARTS, prepare_candidates
 from matcher.ranking.priors import (
@@ -38,8 +39,10 @@ Extra = dict[str, Sequence[tuple[float, str]]]
 
 
 def read_award_file(path: Path) -> list[Award | Rejected]:
-    """The award-history format (JSONL, gzip JSONL, JSON array, CSV) or, for .json/.zip/.tar.gz files that
-    are not award rows, OCDS awards."""
+    """The award-history format (JSONL, gzip JSONL, JSON array, CSV), or OCDS awards: from an archive of OCDS
+    data (.zip, .tar, .tar.gz, .tgz), and from a JSON file that holds no award rows."""
+    if path.name.lower().endswith(ARCHIVES):
+        return list(awards_from_ocds(path))
     rows = list(read_awards(path))
     if (rows and all(isinstance(r, Rejected) for r in rows)) or not rows:
         ocds = list(awards_from_ocds(path))
