@@ -48,6 +48,7 @@ from matcher.errors import Conflict, IndexNotReady, InvalidInput, PermissionDeni
 from matcher.ingest.base import describe_validation_error, table_format
 from matcher.ingest.detect import tender_format
 from matcher.pipeline import Matcher
+from matcher.ranking.calibration import at_least
 from matcher.ranking.reasons import ReasonLanguage, summary_in
 from matcher.schema import STORED, FirmProfile, IngestReport, Match, Tender
 from matcher.search.retrieve import MatchQuery
@@ -376,7 +377,7 @@ def propose_top(
 ) -> list[ShortlistItemOut]:
     """Propose the firm's current top recommendations, keeping each one's score (open ones: recommendations
     without ``include_closed``, checked again as any proposal is)."""
-    matches = matcher.recommend(firm_id, MatchQuery(k=body.top))
+    matches = [m for m in matcher.recommend(firm_id, MatchQuery(k=body.top)) if at_least(m.fit_band, body.min_fit_band)]
     at = matcher.open_at()
     return [
         item_out(matcher.propose(firm_id, m.tender_id, principal.name, body.note, m.score, at)) for m in matches

@@ -420,6 +420,7 @@ class ShortlistFromRecommendations(_In):
     """Propose a firm's current top recommendations (hard filters as for recommendations)."""
 
     top: int = Field(default=5, ge=1, le=50)
+    min_fit_band: MinFitBand = None
     include_closed: Literal[False] = Field(default=False, description=(
         "only false: closed notices are never shortlisted (the workspace's rule too)"))
     note: Note = ""

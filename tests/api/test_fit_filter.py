@@ -75,3 +75,20 @@ def test_firms_for_a_tender_keep_that_band_and_better_ones(world: World) -> None
     assert kept.json() == [m for m in answers[mixed] if m["fit_band"] != "weak"]
     refused = world.client.get(f"/tenders/{mixed}/firms?min_fit_band=medium", headers=world.auth("officer"))
     assert refused.status_code == 422 and "min_fit_band" in refused.text
+
+
+def test_proposing_the_top_recommendations_can_leave_weak_fits_out(world: World) -> None:
+    """``POST /firms/{id}/shortlist/from-recommendations`` with ``min_fit_band``: the first ``top`` are proposed
+    only when at the band or better; without it, every band as before."""
+    ranked = world.matcher.recommend(OWN, MatchQuery(k=20))
+    assert any(m.fit_band == "weak" for m in ranked) and any(m.fit_band != "weak" for m in ranked)
+    before = {e.tender_id for e in world.matcher.shortlist(OWN)}
+    proposed = world.client.post(f"/firms/{OWN}/shortlist/from-recommendations",
+                                 json={"top": 20, "min_fit_band": "possible"}, headers=world.auth("partner"))
+    assert proposed.status_code == 201, proposed.text
+    assert [i["tender_id"] for i in proposed.json()] == [m.tender_id for m in ranked if m.fit_band != "weak"]
+    assert {e.tender_id for e in world.matcher.shortlist(OWN)} - before <= {m.tender_id for m in ranked
+                                                                             if m.fit_band != "weak"}
+    refused = world.client.post(f"/firms/{OWN}/shortlist/from-recommendations", json={"min_fit_band": "medium"},
+                                headers=world.auth("partner"))
+    assert refused.status_code == 422 and "min_fit_band" in refused.text
