@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from typing import Any
 
@@ -35,8 +36,14 @@ def test_connections_get_tcp_nodelay_even_when_the_socket_does_not_say_it_is_tcp
         assert sock.proto == 0 and sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
         config = Config(app=lambda scope, receive, send: None)
         config.load()
-        protocol = NoDelayHttpToolsProtocol(config=config, server_state=ServerState(), app_state={})
-        protocol.connection_made(Transport(sock))  # type: ignore[arg-type]
+        # A loop of its own: without one the protocol asks asyncio for the current loop, which an earlier test
+        # in the same process may have closed and unset (asyncio.run does), as happened under pytest-xdist.
+        loop = asyncio.new_event_loop()
+        try:
+            protocol = NoDelayHttpToolsProtocol(config=config, server_state=ServerState(), app_state={}, _loop=loop)
+            protocol.connection_made(Transport(sock))  # type: ignore[arg-type]
+        finally:
+            loop.close()
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
 
 
