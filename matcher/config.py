@@ -17,6 +17,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matcher.dates import checked
+from matcher.paths import broken_link
 
 EncoderName = Literal["use-multilingual", "minilm", "minilm-bf16", "minilm-int8", "fake"]
 
@@ -271,7 +272,8 @@ class Settings(BaseSettings):
             self.home.chmod(0o700)  # exactly: mkdir's mode passes through the umask
         except FileExistsError:
             if not self.home.is_dir():  # else SQLite said only "unable to open database file"
-                raise NotADirectoryError(errno.ENOTDIR, _not_a_folder(self.home), str(self.home)) from None
+                why = broken_link(self.home) or "not a folder"  # a loop of links, a link to nothing: said so
+                raise NotADirectoryError(errno.ENOTDIR, why, str(self.home)) from None
         for suffix in ("", "-wal", "-shm", "-journal"):
             file = self.home / f"{DATABASE_FILE}{suffix}"
             try:
@@ -292,20 +294,6 @@ class Settings(BaseSettings):
     def now(self) -> datetime:
         """The current time, or the fixed clock when one is configured."""
         return self.clock or datetime.now(UTC)
-
-
-def _not_a_folder(path: Path) -> str:
-    """Why ``path``, which exists as a name, is no folder: a loop of symbolic links and a link to nothing are said
-    as such (``is_dir`` is False for both, and mkdir met the link itself)."""
-    try:
-        path.stat()
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return "a loop of symbolic links (it never reaches a folder)"
-        if path.is_symlink():
-            return f"a symbolic link to {path.readlink()}, which does not exist"
-        return exc.strerror or str(exc)
-    return "not a folder"
 
 
 def control_character(value: str) -> str | None:

@@ -34,6 +34,19 @@ def existing(path: Path) -> os.stat_result:
         raise UnreadableFile(f"cannot read {path}: {exc.strerror or exc}") from exc
 
 
+def broken_link(path: Path) -> str | None:
+    """Why ``path``'s symbolic links lead nowhere (a loop of them, or a link to nothing), or None: ``exists`` and
+    ``is_dir`` are False for both, which read as a missing or a wrong thing."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return LOOP
+        if exc.errno == errno.ENOENT and path.is_symlink():
+            return f"a symbolic link to {path.readlink()}, which does not exist"
+    return None
+
+
 def writable_folder(path: Path, what: str, mode: int = 0o777) -> None:
     """Make sure ``what`` (e.g. "digests") can be written into the folder ``path``, creating it (and its
     parents) with exactly ``mode`` if it is missing; else an InvalidInput 'cannot write <what> into <path>:
@@ -48,14 +61,12 @@ def _folder_problem(path: Path, mode: int) -> str | None:
     try:
         info = path.stat()
     except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            return LOOP
+        if (broken := broken_link(path)) is not None:  # mkdir would meet the link itself: FileExistsError
+            return broken
         if exc.errno == errno.ENOTDIR:
             return "a part of the path is a file, not a folder"
         if exc.errno != errno.ENOENT:
             return exc.strerror or str(exc)
-        if path.is_symlink():  # mkdir would meet the link itself: FileExistsError
-            return f"a symbolic link to {path.readlink()}, which does not exist"
         return _created(path, mode)
     if not stat.S_ISDIR(info.st_mode):
         return f"not a folder but a {kind_of(info.st_mode)}"

@@ -21,7 +21,7 @@ def test_a_loop_of_links_is_named(tmp_path: Path) -> None:
     code, out, err = run("recommend", "acme", "--home", str(loop))
     assert (code, out) == (2, "")
     assert err == (f"error: bad setting MATCHER_HOME (or --home): cannot use '{loop}' as the data folder: a loop "
-                   "of symbolic links (it never reaches a folder)\n")
+                   "of symbolic links (it never reaches a file or a folder)\n")
 
 
 def test_a_link_to_nothing_is_named(tmp_path: Path) -> None:
