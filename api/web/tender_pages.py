@@ -25,11 +25,10 @@ from api.schemas import ID_PATTERN
 from api.web.pages import visible_firm
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, ViewerDep, core, forbidden
-from api.web.views import LabelKind, bid_refusal, english_label
+from api.web.views import LabelKind, bid_refusal, english_label, worth_listing
 from matcher.errors import IndexNotReady, NotFound
 from matcher.normalize.currencies import to_eur
 from matcher.pipeline import Matcher
-from matcher.ranking.calibration import DEFAULT_MIN_BAND, at_least
 from matcher.ranking.reasons import explanation_lines
 from matcher.reference.codebook import codebook
 from matcher.schema import Match, Tender
@@ -151,7 +150,7 @@ async def tender_page(tender_id: str, request: Request, viewer: ViewerDep) -> Re
 def worth_showing(fits: list[FirmFit]) -> tuple[list[FirmFit], int]:
     """The firms the notice is a possible fit or better for (what their digests send and their pages list by
     default), and those on whose shortlist it is whatever the fit; and how many weak fits were left out."""
-    kept = [f for f in fits if f.status is not None or at_least(f.match.fit_band, DEFAULT_MIN_BAND)]
+    kept = [f for f in fits if f.status is not None or worth_listing(f.match)]
     return kept, len(fits) - len(kept)
 
 

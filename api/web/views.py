@@ -55,6 +55,12 @@ SUGGESTIONS = 10
 FIT_CHOICES: dict[str, BandName | None] = {"possible": "possible", "good": "good", "strong": "strong", "all": None}
 DEFAULT_FIT: str = DEFAULT_MIN_BAND
 
+
+def worth_listing(match: Match) -> bool:
+    """A possible fit or better (``DEFAULT_MIN_BAND``), or one without a band: what a digest sends by default, the
+    home page counts as new and takes deadlines from, and the firm and tender pages list unless asked for more."""
+    return at_least(match.fit_band, DEFAULT_MIN_BAND)
+
 LabelKind = Literal["english_title", "categories"]
 
 
@@ -271,11 +277,10 @@ def summaries(matcher: Matcher, principal: Principal, firms: list[FirmProfile]) 
     decisions = actions.visible_decisions(matcher, principal, [f.firm_id for f in firms])
     own = principal.role == "firm"
     found = []
-    floor = matcher.default_min_fit()  # what a digest sends by default: a possible fit or better
     for firm in firms:
         query = MatchQuery(k=HOME_MATCHES)
         matches = matcher.recommend_as_firm(firm.firm_id, query) if own else matcher.recommend(firm.firm_id, query)
-        worth = [m.tender_id for m in matches if m.fit is None or m.fit >= floor]
+        worth = [m.tender_id for m in matches if worth_listing(m)]
         new = matcher.unseen_tenders(principal.name, firm.firm_id, worth) if worth else set()
         statuses = decisions.get(firm.firm_id, {})
         counted = Counter(statuses.values())

@@ -39,8 +39,10 @@ def at_least(band: BandName | None, lowest: BandName | None) -> bool:
     """Whether a match in ``band`` is kept by a filter keeping ``lowest`` and better bands. A match without a
     band (no calibration) and a filter without one keep everything. A list ranked by score is in fit order (the
     fit is a non-decreasing function of the score), so the first k kept are the first k at ``lowest`` or better."""
-    names = [name for name, _ in BAND_FLOORS]
-    return band is None or lowest is None or names.index(band) <= names.index(lowest)
+    return band is None or lowest is None or _BAND_RANK[band] <= _BAND_RANK[lowest]
+
+
+_BAND_RANK = {name: rank for rank, (name, _) in enumerate(BAND_FLOORS)}
 
 
 @dataclass(frozen=True)
