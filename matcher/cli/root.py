@@ -8,6 +8,7 @@ import os
 import sys
 from typing import Any
 
+import rich.console
 import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
@@ -113,4 +114,12 @@ evaluate.register(app, ingest.app)  # ingest awards, link-supplier, evaluate, tr
 def run() -> None:
     """Run the command line (``matcher.cli.main``, once these modules are loaded)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    # typer prints help through a rich Console of its own making, which meets a closed pipe (`matcher --help |
+    # head -1`) by exiting with status 1 itself; rich documents on_broken_pipe as the hook to change that. Raised
+    # again, the BrokenPipeError reaches _Group, which ends with 141 like every other command's output.
+    rich.console.Console.on_broken_pipe = _raise_broken_pipe  # type: ignore[method-assign]
     app()
+
+
+def _raise_broken_pipe(console: rich.console.Console) -> None:
+    raise BrokenPipeError("the reader of the output has gone")

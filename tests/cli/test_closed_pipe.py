@@ -34,3 +34,14 @@ def test_a_closed_pipe_ends_quietly_with_141(home: Path, command: tuple[str, ...
     process.stdout.close()  # the reader is gone before the first line: every write meets a closed pipe
     err = process.stderr.read()
     assert (process.wait(), err) == (141, "")
+
+
+@pytest.mark.parametrize("command", [("--help",), ("recommend", "--help"), ("firms", "--help")], ids=" ".join)
+def test_help_into_a_closed_pipe_ends_quietly_with_141(home: Path, command: tuple[str, ...]) -> None:
+    """Help is printed by rich, which exited with status 1 on a closed pipe (`matcher --help | head -1`)."""
+    process = subprocess.Popen([str(MATCHER), *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=dict(os.environ), text=True)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()
+    err = process.stderr.read()
+    assert (process.wait(), err) == (141, "")
