@@ -117,7 +117,7 @@ def run() -> None:
     # typer prints help through a rich Console of its own making, which meets a closed pipe (`matcher --help |
     # head -1`) by exiting with status 1 itself; rich documents on_broken_pipe as the hook to change that. Raised
     # again, the BrokenPipeError reaches _Group, which ends with 141 like every other command's output.
-    rich.console.Console.on_broken_pipe = _raise_broken_pipe  # type: ignore[method-assign]
+    rich.console.Console.on_broken_pipe = _raise_broken_pipe  # type: ignore[method-assign, assignment]
     app()
 
 
