@@ -197,7 +197,7 @@ def create_firm(matcher: Matcher, body: FirmCreate) -> FirmPublic:
 
 def update_firm(
     matcher: Matcher, firm_id: str, patch: FirmUpdate, if_version: frozenset[str] | None = None,
-) -> tuple[FirmPublic, str]:
+) -> tuple[FirmProfile, str]:
     """Merge the given fields into the stored profile; the merged profile is validated as a whole. A change of the
     profile committed meanwhile (another PATCH, accepted keywords) is kept: the fields are merged into the profile
     as it is when written (``Matcher.change_firm_version``), unless ``if_version`` names the versions it may be
@@ -209,15 +209,19 @@ def update_firm(
         except ValidationError as exc:
             raise InvalidInput(f"firm {firm_id!r}: {describe_validation_error(exc)}") from exc
 
-    firm, version = matcher.change_firm_version(firm_id, merged, if_version)
-    return FirmPublic.model_validate(firm.model_dump(), context=STORED), version
+    return matcher.change_firm_version(firm_id, merged, if_version)
+
+
+def public_firm(firm: FirmProfile) -> FirmPublic:
+    """A stored profile as the API answers it (read as stored: rules added since it was stored do not apply)."""
+    return FirmPublic.model_validate(firm.model_dump(), context=STORED)
 
 
 def visible_firms(
     matcher: Matcher, access: AccessControl, principal: Principal, offset: int, limit: int
 ) -> tuple[int, list[FirmPublic]]:
     total, firms = matcher.list_firms(access.visible_firm_ids(principal), offset, limit)
-    return total, [FirmPublic.model_validate(f.model_dump(), context=STORED) for f in firms]
+    return total, [public_firm(f) for f in firms]
 
 
 # ----------------------------------------------------------------------------- the reader's language

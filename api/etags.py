@@ -9,13 +9,15 @@ between the read and the write is caught too (``Catalog.change_firm_version``).
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Header, Response
+from fastapi import Depends, Header, Response
 from pydantic import WithJsonSchema
 
 from api.errors import responses
 from matcher.errors import PreconditionFailed
+
+R = TypeVar("R")
 
 #: What If-Match holds: '*' or a list of entity tags ('"v1", W/"v2"'). Another value names no version: a 412 that
 #: says what was expected (a precondition that cannot hold, RFC 9110 13.1.1), as a stale tag is.
@@ -30,6 +32,13 @@ IfMatch = Annotated[str | None, Header(description=(
 IfNoneMatch = Annotated[str | None, Header(description=(
     "the ETag of the version the client holds: while it is still the stored one, a 304 without a body")),
     WithJsonSchema({"type": "string"})]
+
+#: What a change of a profile (PATCH, codes or keywords accepted, codes declined) says of If-Match and its ETag.
+IF_MATCH_CHANGE = (
+    "With If-Match (the ETag of GET, or of an earlier change's answer), the change is made only while that version "
+    "is the stored one: after another change it is a 412 and nothing is stored (two people editing one firm do not "
+    "overwrite each other). The answer's ETag is the new version: send it as If-Match with the next change, "
+    "without reading the profile again.")
 
 _ETAG_HEADER = {"ETag": {"description": "the stored version (a hash of the stored record)",
                          "schema": {"type": "string"}}}
@@ -70,3 +79,24 @@ def not_modified(header: str | None, version: str) -> Response | None:
 
 def tagged(response: Response, version: str) -> None:
     response.headers["ETag"] = etag(version)
+
+
+class Precondition:
+    """A change's If-Match and its answer's ETag, declared by a route (``PreconditionDep``): ``versions()`` are the
+    versions the change may be made on (``if_match_versions``; read by the route, so that a bad body is a 422
+    first), ``answer(change)`` the record a change left stored, with its version as the answer's ETag."""
+
+    def __init__(self, response: Response, if_match: IfMatch = None) -> None:
+        self.response = response
+        self.if_match = if_match
+
+    def versions(self) -> frozenset[str] | None:
+        return if_match_versions(self.if_match)
+
+    def answer(self, change: tuple[R, str]) -> R:
+        record, version = change
+        tagged(self.response, version)
+        return record
+
+
+PreconditionDep = Annotated[Precondition, Depends()]

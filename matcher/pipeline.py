@@ -164,10 +164,20 @@ class Matcher:
         return self.suggestions.suggest(firm, k, translate)
 
     def accept_codes(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
-        return self.suggestions.accept(firm_id, codes, actor)
+        return self.suggestions.accept(firm_id, codes, actor)[0]
+
+    def accept_codes_version(
+        self, firm_id: str, codes: list[str], actor: str, if_version: Collection[str] | None = None,
+    ) -> tuple[FirmProfile, str]:
+        return self.suggestions.accept(firm_id, codes, actor, if_version)
 
     def decline_codes(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
-        return self.suggestions.decline(firm_id, codes, actor)
+        return self.suggestions.decline(firm_id, codes, actor)[0]
+
+    def decline_codes_version(
+        self, firm_id: str, codes: list[str], actor: str, if_version: Collection[str] | None = None,
+    ) -> tuple[FirmProfile, str]:
+        return self.suggestions.decline(firm_id, codes, actor, if_version)
 
     def inferred_codes(self, firm: FirmProfile) -> list[tuple[str, float]]:
         return self.suggestions.for_ranking(firm)
@@ -180,7 +190,12 @@ class Matcher:
         return self.keyword_suggestions.suggest(firm)
 
     def accept_keywords(self, firm_id: str, keywords: list[str], actor: str) -> FirmProfile:
-        return self.keyword_suggestions.accept(firm_id, keywords, actor)
+        return self.keyword_suggestions.accept(firm_id, keywords, actor)[0]
+
+    def accept_keywords_version(
+        self, firm_id: str, keywords: list[str], actor: str, if_version: Collection[str] | None = None,
+    ) -> tuple[FirmProfile, str]:
+        return self.keyword_suggestions.accept(firm_id, keywords, actor, if_version)
 
     # ------------------------------------------------------------------ recommendations
     def recommend(self, firm: str | FirmProfile, query: MatchQuery | None = None) -> list[Match]:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile, status
 from api import actions
 from api.deps import AccessDep, CuratorDep, FirmAccess, KeyFirstRoute, MatcherDep, OfficerDep, PrincipalDep
 from api.errors import BODY_ERRORS, ERRORS, responses
-from api.etags import NOT_MODIFIED, PRECONDITION, IfMatch, IfNoneMatch, if_match_versions, not_modified, tagged
+from api.etags import IF_MATCH_CHANGE, NOT_MODIFIED, PRECONDITION, IfNoneMatch, PreconditionDep, not_modified, tagged
 from api.schemas import (
     CodesIn,
     FirmCreate,
@@ -25,7 +25,6 @@ from api.schemas import (
     SuggestCodesQuery,
     SuggestedCodePublic,
 )
-from matcher.schema import STORED
 from matcher.services.catalog import FIRM_CHANGE_ATTEMPTS
 
 router = APIRouter(prefix="/firms", tags=["firms"], responses=ERRORS, route_class=KeyFirstRoute)
@@ -68,25 +67,19 @@ def get(firm_id: FirmAccess, matcher: MatcherDep, response: Response, if_none_ma
     if (unchanged := not_modified(if_none_match, version)) is not None:
         return unchanged
     tagged(response, version)
-    return FirmPublic.model_validate(firm.model_dump(), context=STORED)
+    return actions.public_firm(firm)
 
 
 @router.patch(
     "/{firm_id}", summary="Change a firm profile (a firm may edit its own)",
     responses={**BODY_ERRORS, **responses(409), **PRECONDITION},
     description="The fields sent are merged into the profile as stored when it is written: a change committed "
-    "meanwhile (another PATCH, accepted codes or keywords) keeps its fields. With If-Match (the ETag of GET), the "
-    "change is made only while that version is the stored one: after another change it is a 412 and nothing is "
-    "stored (two people editing one firm do not overwrite each other). A profile other requests change "
-    f"{FIRM_CHANGE_ATTEMPTS} times while this one is made is a 409, and nothing of this change is stored: send it "
-    "again. The answer's ETag is the new version.",
+    f"meanwhile (another PATCH, accepted codes or keywords) keeps its fields. {IF_MATCH_CHANGE} A profile other "
+    f"requests change {FIRM_CHANGE_ATTEMPTS} times while this one is made is a 409, and nothing of this change is "
+    "stored: send it again.",
 )
-def update(
-    firm_id: FirmAccess, body: FirmUpdate, matcher: MatcherDep, response: Response, if_match: IfMatch = None,
-) -> FirmPublic:
-    firm, version = actions.update_firm(matcher, firm_id, body, if_match_versions(if_match))
-    tagged(response, version)
-    return firm
+def update(firm_id: FirmAccess, body: FirmUpdate, matcher: MatcherDep, change: PreconditionDep) -> FirmPublic:
+    return actions.public_firm(change.answer(actions.update_firm(matcher, firm_id, body, change.versions())))
 
 
 @router.get("/{firm_id}/suggested-codes", summary="CPV (and UNSPSC) codes inferred from the firm's description")
@@ -96,24 +89,32 @@ def suggested_codes(
     return [SuggestedCodePublic.model_validate(s.model_dump()) for s in matcher.suggest_codes(firm_id, query.k)]
 
 
-@router.post("/{firm_id}/codes", summary="Add codes to the firm's profile (officers, the firm's partner)",
-             responses=BODY_ERRORS)
-def accept_codes(firm_id: FirmAccess, body: CodesIn, matcher: MatcherDep, principal: CuratorDep) -> FirmPublic:
-    return FirmPublic.model_validate(
-        matcher.accept_codes(firm_id, body.codes, principal.name).model_dump(), context=STORED)
+@router.post(
+    "/{firm_id}/codes", summary="Add codes to the firm's profile (officers, the firm's partner)",
+    responses={**BODY_ERRORS, **PRECONDITION},
+    description="Each code (in the shipped CPV or UNSPSC list) joins the firm's `codes` once, marked as accepted "
+    f"(`accepted_codes`); a code declined before is declined no longer, nor is one covering it. {IF_MATCH_CHANGE}",
+)
+def accept_codes(
+    firm_id: FirmAccess, body: CodesIn, matcher: MatcherDep, principal: CuratorDep, change: PreconditionDep,
+) -> FirmPublic:
+    return actions.public_firm(change.answer(matcher.accept_codes_version(firm_id, body.codes, principal.name,
+                                                                    change.versions())))
 
 
 @router.post(
     "/{firm_id}/declined-codes",
     summary="Decline codes for the firm: never suggested or ranked on again (officers, the firm's partner)",
-    responses={**BODY_ERRORS, **responses(409)},
+    responses={**BODY_ERRORS, **responses(409), **PRECONDITION},
+    description="A suggestion the firm does not do (a cybersecurity firm's \"Security services\", the guarding "
+    "code): it and every code under it leave the firm's suggestions and its ranking. A code among the firm's own "
+    f"codes is a 409. `PATCH /firms/{{firm_id}}` with `declined_codes` restores them. {IF_MATCH_CHANGE}",
 )
-def decline_codes(firm_id: FirmAccess, body: CodesIn, matcher: MatcherDep, principal: CuratorDep) -> FirmPublic:
-    """A suggestion the firm does not do (a cybersecurity firm's "Security services", the guarding code): it
-    and every code under it leave the firm's suggestions and its ranking. A code among the firm's own codes is a
-    409. ``PATCH /firms/{id}`` with ``declined_codes`` restores them."""
-    return FirmPublic.model_validate(
-        matcher.decline_codes(firm_id, body.codes, principal.name).model_dump(), context=STORED)
+def decline_codes(
+    firm_id: FirmAccess, body: CodesIn, matcher: MatcherDep, principal: CuratorDep, change: PreconditionDep,
+) -> FirmPublic:
+    return actions.public_firm(change.answer(matcher.decline_codes_version(firm_id, body.codes, principal.name,
+                                                                    change.versions())))
 
 
 @router.get("/{firm_id}/suggested-keywords", summary="Keywords read from the firm's Korean description")
@@ -126,11 +127,15 @@ def suggested_keywords(firm_id: FirmAccess, matcher: MatcherDep) -> list[str]:
     return matcher.suggest_keywords(firm_id)
 
 
-@router.post("/{firm_id}/keywords", summary="Add keywords to the firm's profile (officers, the firm's partner)",
-             responses=BODY_ERRORS)
-def accept_keywords(firm_id: FirmAccess, body: KeywordsIn, matcher: MatcherDep, principal: CuratorDep) -> FirmPublic:
-    """Accepted keywords (suggested or not) join the firm's ``keywords`` after its own, each once (spaces and
-    case ignored): they are what ranking reads, from the next ranking on, and leave the suggestions. A list
-    that would take the profile past 100 keywords is a 422, and nothing is stored."""
-    return FirmPublic.model_validate(
-        matcher.accept_keywords(firm_id, body.keywords, principal.name).model_dump(), context=STORED)
+@router.post(
+    "/{firm_id}/keywords", summary="Add keywords to the firm's profile (officers, the firm's partner)",
+    responses={**BODY_ERRORS, **PRECONDITION},
+    description="Accepted keywords (suggested or not) join the firm's `keywords` after its own, each once (spaces "
+    "and case ignored): they are what ranking reads, from the next ranking on, and leave the suggestions. A list "
+    f"that would take the profile past 100 keywords is a 422, and nothing is stored. {IF_MATCH_CHANGE}",
+)
+def accept_keywords(
+    firm_id: FirmAccess, body: KeywordsIn, matcher: MatcherDep, principal: CuratorDep, change: PreconditionDep,
+) -> FirmPublic:
+    return actions.public_firm(change.answer(matcher.accept_keywords_version(firm_id, body.keywords, principal.name,
+                                                                       change.versions())))

@@ -10,7 +10,7 @@ review the firm are told so where they decide: declining it takes it out of the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from pydantic import Field, ValidationError, computed_field
@@ -203,11 +203,15 @@ class CodeSuggestions:
             self._suggestions.put(key, found, now + SUGGESTION_MAX_AGE)
         return found.without(profile.declined_codes)
 
-    def accept(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
+    def accept(
+        self, firm_id: str, codes: list[str], actor: str, if_version: Collection[str] | None = None,
+    ) -> tuple[FirmProfile, str]:
         """Add codes (suggested or not) to a firm's confirmed ``codes``, marked as accepted (``accepted_codes``):
         unlike codes the firm named itself, they leave ranking on its keywords' translations as it was. Each must
         be in the shipped CPV or UNSPSC list, and one already there is not added twice. A code declined before is
-        no longer declined, nor is one covering it (the person says the firm does it)."""
+        no longer declined, nor is one covering it (the person says the firm does it). With ``if_version``, only
+        while the stored profile is one of those versions (``Catalog.change_firm_version``). Returns the profile
+        and its stored version."""
         accepted = parse_codes(codes)
         added: list[str] = []
 
@@ -219,17 +223,19 @@ class CodeSuggestions:
             return _changed(firm, codes=[*firm.codes, *added], accepted_codes=[*firm.accepted_codes, *added],
                             declined_codes=declined)
 
-        updated = self.catalog.change_firm(firm_id, with_codes)
+        stored = self.catalog.change_firm_version(firm_id, with_codes, if_version)
         if added:
             log.info("%s accepted codes %s for firm %s", actor, ", ".join(added), firm_id)
-        return updated
+        return stored
 
-    def decline(self, firm_id: str, codes: list[str], actor: str) -> FirmProfile:
+    def decline(
+        self, firm_id: str, codes: list[str], actor: str, if_version: Collection[str] | None = None,
+    ) -> tuple[FirmProfile, str]:
         """Say the firm does not do these codes: they, and the codes under them, are no longer suggested for
         it nor read by its ranking (a cybersecurity firm declines "Security services", the guarding code its
         words sit near). Each must be in the shipped lists; a code among the firm's own ``codes``, or one covering
         one of them, is refused (Conflict: take it out of the profile first): the firm's ranking would go on reading
-        the code under it."""
+        the code under it. ``if_version`` and the answer as ``accept``'s."""
         refused = parse_codes(codes)
         added: list[str] = []
 
@@ -246,10 +252,10 @@ class CodeSuggestions:
             added[:] = [c for c in refused if c not in firm.declined_codes]
             return _changed(firm, declined_codes=[*firm.declined_codes, *added]) if added else firm
 
-        updated = self.catalog.change_firm(firm_id, with_declined)
+        stored = self.catalog.change_firm_version(firm_id, with_declined, if_version)
         if added:
             log.info("%s declined codes %s for firm %s", actor, ", ".join(added), firm_id)
-        return updated
+        return stored
 
     def for_ranking(self, firm: FirmProfile) -> list[tuple[str, float]]:
         """The (code, confidence) pairs ranking adds to a firm's confirmed codes: its keywords' translations,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Collection
 
 from pydantic import ValidationError
 
@@ -56,11 +57,14 @@ class KeywordSuggestions:
         """``suggested_keywords`` of a stored firm (by id) or of a profile."""
         return suggested_keywords(self.catalog.get_firm(firm) if isinstance(firm, str) else firm)
 
-    def accept(self, firm_id: str, keywords: list[str], actor: str) -> FirmProfile:
+    def accept(
+        self, firm_id: str, keywords: list[str], actor: str, if_version: Collection[str] | None = None,
+    ) -> tuple[FirmProfile, str]:
         """Add keywords (suggested or not) to the firm's keywords, after those it has; one it already has
         (spaces and case ignored) is not added twice. A keyword that is blank, holds a control character or is
         too long (``keyword_problem``), or a list past the profile's limit, is refused naming the problem, and
-        nothing is stored."""
+        nothing is stored. With ``if_version``, only while the stored profile is one of those versions
+        (``Catalog.change_firm_version``). Returns the profile and its stored version."""
         if not keywords:
             raise InvalidInput("no keyword given to accept")
         lines = [" ".join(k.split()) for k in keywords]  # a tab or line break is a space
@@ -84,7 +88,7 @@ class KeywordSuggestions:
             except ValidationError as exc:
                 raise InvalidInput(f"firm {firm_id!r}: keywords: {exc.errors()[0]['msg']}") from exc
 
-        updated = self.catalog.change_firm(firm_id, with_keywords)
+        stored = self.catalog.change_firm_version(firm_id, with_keywords, if_version)
         if added:
             log.info("%s accepted keywords %s for firm %s", actor, ", ".join(added), firm_id)
-        return updated
+        return stored
