@@ -29,6 +29,16 @@ from pydantic import (
 from pydantic.config import JsonDict
 from pydantic.fields import FieldInfo
 
+from matcher.characters import (
+    ABOVE_BMP,
+    BIDI_CONTROLS,
+    JOINERS,
+    character_name,
+    first_invisible,
+    invisible,
+    shown_text,
+)
+from matcher.characters import SPACE_OR_CONTROL as SPACE_OR_CONTROL
 from matcher.dates import LATEST_YEAR, D, checked, utc_year
 from matcher.feature_set import FEATURE_SET
 from matcher.reference.codebook import codebook
@@ -52,14 +62,6 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _CODE = re.compile(r"^(CPV|UNSPSC|GSIN|NAICS|OTHER):[A-Za-z0-9.\-]+$")
-#: Every character Python's ``str.strip`` removes, a control character, or one that draws nothing: the format
-#: characters (Unicode Cf: the soft hyphen, zero-width spaces and joiners, bidirectional marks, embeddings,
-#: overrides and isolates, the word joiner, the interlinear annotation marks), variation selectors, the Hangul
-#: fillers and the Mongolian free variation selectors; spelt out (a JSON-schema generator may read ``\s`` as
-#: ASCII whitespace only), in the Basic Multilingual Plane (a JSON-schema pattern without the ``u`` flag cannot
-#: name a character above it). What ids leave out and blank text is made of.
-SPACE_OR_CONTROL = (r"\s\x00-\x1f\x7f-\xa0\xad\u034f\u061c\u115f\u1160\u1680\u17b4\u17b5\u180b-\u180f"
-                    r"\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb")
 #: An id: 1-200 characters, no whitespace, '/', '?', '#', control or invisible character, and not '.' or '..'
 #: (a path segment as it is: a client resolves /firms/.. to /, RFC 3986 section 5.2.4).
 #: Spelt out without a look-ahead, which the pattern engines of pydantic and of many JSON-schema readers lack: a
@@ -69,38 +71,6 @@ _ID_NOT_DOT = rf"[^{SPACE_OR_CONTROL}/?#.]"
 ID_PATTERN = (rf"^(?:{_ID_NOT_DOT}{_ID_CHAR}{{0,199}}|\.{_ID_NOT_DOT}{_ID_CHAR}{{0,198}}|"
               rf"\.\.{_ID_CHAR}{{1,198}})$")
 _ID = re.compile(ID_PATTERN)
-_INVISIBLE_BMP = re.compile(rf"[{SPACE_OR_CONTROL}]")
-#: The Unicode categories that draw nothing above U+FFFF: format (the tag characters U+E0000-U+E007F), private use
-#: (planes 15 and 16) and unassigned (noncharacters included). There are no controls or spaces up there, and the
-#: variation selectors supplement (U+E0100-U+E01EF, combining marks) is told by its name.
-ASTRAL_INVISIBLE = frozenset({"Cf", "Co", "Cn"})
-#: Said of an invisible character above U+FFFF in a refusal: the JSON-schema patterns could not tell the sender.
-ABOVE_BMP = "an invisible character above U+FFFF"
-
-
-def invisible(char: str) -> bool:
-    """Whether ``char`` draws nothing (or is a space or control): ``SPACE_OR_CONTROL`` in the Basic Multilingual
-    Plane, and above it the same kinds by their Unicode category (``ASTRAL_INVISIBLE``), which the JSON-schema
-    patterns cannot name."""
-    if ord(char) <= 0xFFFF:
-        return _INVISIBLE_BMP.match(char) is not None
-    return unicodedata.category(char) in ASTRAL_INVISIBLE or "VARIATION SELECTOR" in unicodedata.name(char, "")
-
-
-def first_invisible(text: str) -> str | None:
-    """``text``'s first invisible character, as a person can read it: 'U+202E RIGHT-TO-LEFT OVERRIDE at position
-    4 draws nothing', above U+FFFF saying what kind it is; None when every character draws."""
-    for position, char in enumerate(text, start=1):
-        if invisible(char):
-            kind = f" ({ABOVE_BMP})" if ord(char) > 0xFFFF else ""
-            return f"{character_name(char)} at position {position} draws nothing{kind}"
-    return None
-
-
-def character_name(char: str) -> str:
-    """'U+202E RIGHT-TO-LEFT OVERRIDE'; a character without a name (private use, unassigned) by its code alone."""
-    name = unicodedata.name(char, "")
-    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
 
 
 def _country(value: str) -> str:
@@ -269,11 +239,6 @@ Identifier = Annotated[str, AfterValidator(_identifier), WithJsonSchema({
 #: not only whitespace either (the validators strip it first).
 NO_NUL_PATTERN = r"^[^\x00]*$"
 NOT_BLANK: JsonDict = {"pattern": rf"^[^\x00]*[^{SPACE_OR_CONTROL}][^\x00]*$"}
-#: The bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they reorder the text after
-#: them, so 'Hanbit \u202eretaW' displays as 'Hanbit Water' ("Trojan Source"). The marks LRM, RLM and ALM
-#: (U+200E, U+200F, U+061C) are not among them: a mark only sets the direction of the neutral characters beside
-#: it and reorders no run of letters, and right-to-left text needs them beside digits and Latin words.
-BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
 _BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
 #: A name shown to other people (a firm's): not blank (``NOT_BLANK``), and without a bidirectional control.
 SHOWN_NAME: JsonDict = {"pattern": rf"^[^\x00{BIDI_CONTROLS}]*[^{SPACE_OR_CONTROL}][^\x00{BIDI_CONTROLS}]*$"}
@@ -310,9 +275,16 @@ def _dedupe(items: list[str]) -> list[str]:
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+#: The joiners, dropped from text compared for sameness: they never make two notices different.
+_NO_JOINERS = dict.fromkeys(map(ord, JOINERS))
+
+
 def _normalised(text: str) -> str:
-    """Text compared for sameness: NFKC, case-folded, runs of punctuation and space as one space."""
-    return " ".join(_NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).split())
+    """Text compared for sameness: without the format characters shown text loses (``shown_text``: a notice stored
+    before they were dropped still reads 'wa\\u200bter' as 'water', not 'wa ter') or a joiner, NFKC, case-folded,
+    runs of punctuation and space as one space."""
+    visible_text = shown_text(text.translate(_NO_JOINERS))
+    return " ".join(_NON_WORD.sub(" ", unicodedata.normalize("NFKC", visible_text).casefold()).split())
 
 
 def code_labels(codes: list[str]) -> str:
@@ -351,6 +323,22 @@ def visible(value: Any, field: FieldInfo | None) -> Any:
         raise ValueError(f"holds {character_name(control.group())} at position {control.start() + 1}, a "
                          "bidirectional control that can make a name display as other text (right-to-left letters "
                          "and the marks U+200E/U+200F are taken)")
+    return value
+
+
+def shown(value: Any, info: ValidationInfo, must_draw: bool = False) -> Any:
+    """Text people read of a notice (its title, buyer, description, translated titles, what a correction sets), as
+    ``shown_text`` gives it: a feed's stray format character is dropped, not a reason to lose the notice, whichever
+    way it comes in (a reader, a feed, the API). A firm's name, which a person types, is refused instead
+    (``SHOWN_NAME``). Text that ``must_draw`` and is left without a character that draws is kept as sent, for the
+    blank rule to name (``visible``); what was stored is loaded as it is (``STORED``)."""
+    if _stored(info):
+        return value
+    if isinstance(value, str):
+        text = shown_text(value)
+        return value if must_draw and not draws(text) else text
+    if isinstance(value, dict):
+        return {key: shown(text, info) for key, text in value.items()}
     return value
 
 
@@ -428,6 +416,11 @@ class Correction(_Model):
     def _aware(cls, value: datetime | None) -> datetime | None:
         return _utc(value)
 
+    @field_validator("title", "titles", "description", mode="before")
+    @classmethod
+    def _shown(cls, value: Any, info: ValidationInfo) -> Any:
+        return shown(value, info)
+
     def changes(self) -> dict[str, Any]:
         """The Tender fields this correction sets (codes without ``replaced_codes``, which needs the notice)."""
         fields = ("deadline", "title", "titles", "description", "codes")
@@ -502,6 +495,11 @@ class Tender(_Model):
         "acquires a plan or design chosen by a jury (Directive 2014/24/EU, art. 2(1)(21)), not goods or works"))
 
     HASHED_WHEN_SET: ClassVar[frozenset[str]] = frozenset({"design_contest"})
+
+    @field_validator("title", "description", "buyer", "titles", mode="before")
+    @classmethod
+    def _shown(cls, value: Any, info: ValidationInfo) -> Any:
+        return shown(value, info, must_draw=info.field_name == "title")
 
     @field_validator("url")
     @classmethod

@@ -43,7 +43,10 @@ def search(query: Annotated[TenderQuery, Query()], matcher: MatcherDep, principa
 
 @router.post(
     "", summary="Insert or update tenders (officers)", responses={**BODY_ERRORS, **responses(409)},
-    description="A new notice is stored as sent. A stored one changes the fields sent and keeps every field left "
+    description="A new notice is stored as sent, except that its title, buyer, description and translated titles "
+    "lose the format characters that draw nothing (bidirectional embeddings, overrides and isolates, zero-width "
+    "spaces, word joiners, byte order marks, soft hyphens, tag characters) instead of being refused, and are "
+    "composed (NFC), as a feed's notices are. A stored one changes the fields sent and keeps every field left "
     "out (a title sent alone changes the title; the description, codes, deadline and value its feed supplied "
     "stay); send a field as null (or an empty list) to clear it. A notice keeps its source: an item naming "
     "another is a 409, and nothing of the batch is stored. A `deadline`, `published` or `notice_type` sent is held "

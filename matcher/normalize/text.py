@@ -11,20 +11,23 @@ from urllib.parse import quote
 from babel import Locale
 from dateutil import parser as _dateparser  # type: ignore[import-untyped]
 
+from matcher.characters import shown_text
 from matcher.reference.countries import ISO_COUNTRIES
 
 _TAGS = re.compile(r"<[^>]+>")
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
+#: Runs of spaces folded to one. Not the zero-width space (``shown_text`` drops it): in a word ('hyvä\u200bksymisestä',
+#: a real TED notice) a space would split it in two.
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _ID_UNSAFE = re.compile(r"[\s/?#]")
 
 
 def clean_text(value: str | None) -> str:
-    """Unescape entities, drop markup, fold runs of spaces; paragraphs stay on their own lines."""
+    """Unescape entities, drop markup and the format characters that draw nothing (``shown_text``, which composes
+    the text too), fold runs of spaces; paragraphs stay on their own lines."""
     if not value:
         return ""
-    text = html.unescape(_TAGS.sub(" ", value))
-    text = unicodedata.normalize("NFC", text).replace("\r", "\n")
+    text = shown_text(html.unescape(_TAGS.sub(" ", value))).replace("\r", "\n")
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n", "\n".join(line for line in lines if line)).strip()
 

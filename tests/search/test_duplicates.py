@@ -6,7 +6,7 @@ from datetime import date
 
 from matcher.ingest.ted import parse_ted_document, read_ted
 from matcher.pipeline import Matcher
-from matcher.schema import FirmProfile, Tender
+from matcher.schema import STORED, FirmProfile, Tender
 from matcher.search.retrieve import MatchQuery, collapse_duplicates
 from tests.conftest import FIXTURES
 
@@ -76,3 +76,22 @@ def test_recommendations_list_a_republished_notice_once(matcher: Matcher) -> Non
     matcher.delete_tenders([ted(OLD).tender_id])
     matcher.build_index()
     assert {m.tender_id for m in matcher.recommend("clean", query)} == set(ids)  # as if published once
+
+
+def test_the_key_sees_through_format_characters_that_draw_nothing() -> None:
+    """The same notice under two ids, one copy with a zero-width space inside a word, a soft hyphen, a word joiner,
+    a byte order mark, a right-to-left override, or a joiner between Latin letters in its title, description or
+    buyer: new notices lose them when read (``matcher.characters.shown_text``), and a notice stored before that
+    (read back as stored, ``STORED``) still shares its key; "wa\\u200bter" was "wa ter" in the key, another word."""
+    call = ted(NEW)
+    for spoofed in ("SERVICE de net\u200btoyage de mat\u00e9\u00adriel roulant", "\ufeff\u202eSERVICE\u202c de "
+                    "nettoyage de mat\u00e9riel rou\u2060lant", "SERVICE de net\u200ctoyage de mat\u00e9riel roulant"):
+        data = {**call.model_dump(), "tender_id": "ted:copy", "title": spoofed,
+                "buyer": "SNCF \u200bVoya\u00adgeurs", "description": call.description.replace("e", "e\u200b", 3)}
+        assert Tender.model_validate(data).duplicate_key() == call.duplicate_key()
+        stored = Tender.model_validate(data, context=STORED)
+        assert stored.title == spoofed  # what an older store holds is loaded as it is
+        assert stored.duplicate_key() == call.duplicate_key()
+        assert collapse_duplicates([(stored, 0.4), (call, 0.5)]) == [(call, 0.5)]  # one of the two, same day
+    other = call.model_copy(update={"title": "SERVICE de nettoyage de mat\u00e9riel roulant ferroviaire"})
+    assert other.duplicate_key() != call.duplicate_key()  # a word more is another notice
