@@ -50,7 +50,7 @@ from matcher.ingest.detect import tender_format
 from matcher.pipeline import Matcher
 from matcher.ranking.calibration import at_least
 from matcher.ranking.reasons import ReasonLanguage, summary_in
-from matcher.schema import STORED, FirmProfile, IngestReport, Match, Tender
+from matcher.schema import STORED, FirmProfile, IngestReport, Match, Tender, kept_as_stored
 from matcher.search.retrieve import MatchQuery
 from matcher.services import shortlist_export
 from matcher.services.access import AccessControl, Principal
@@ -198,14 +198,18 @@ def create_firm(matcher: Matcher, body: FirmCreate) -> FirmPublic:
 def update_firm(
     matcher: Matcher, firm_id: str, patch: FirmUpdate, if_version: frozenset[str] | None = None,
 ) -> tuple[FirmProfile, str]:
-    """Merge the given fields into the stored profile; the merged profile is validated as a whole. A change of the
-    profile committed meanwhile (another PATCH, accepted keywords) is kept: the fields are merged into the profile
-    as it is when written (``Matcher.change_firm_version``), unless ``if_version`` names the versions it may be
-    made on (If-Match). Returns the profile and its stored version."""
+    """Merge the given fields into the stored profile; the merged profile is validated as a whole (the rules across
+    fields), the fields sent by every rule, while the fields not sent are kept as stored (``kept_as_stored``: a
+    name stored before names were refused bidirectional controls refuses no change of the keywords). A change of
+    the profile committed meanwhile (another PATCH, accepted keywords) is kept: the fields are merged into the
+    profile as it is when written (``Matcher.change_firm_version``), unless ``if_version`` names the versions it
+    may be made on (If-Match). Returns the profile and its stored version."""
+    context = kept_as_stored(FirmProfile.model_fields.keys() - patch.model_fields_set)
 
     def merged(firm: FirmProfile) -> FirmProfile:
         try:
-            return FirmProfile.model_validate({**firm.model_dump(), **patch.model_dump(exclude_unset=True)})
+            return FirmProfile.model_validate({**firm.model_dump(), **patch.model_dump(exclude_unset=True)},
+                                              context=context)
         except ValidationError as exc:
             raise InvalidInput(f"firm {firm_id!r}: {describe_validation_error(exc)}") from exc
 

@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
 
@@ -170,8 +170,11 @@ def _in_range(value: D, info: ValidationInfo) -> D:
 
 
 def _stored(info: ValidationInfo) -> bool:
-    """Whether a record is being read back from the store (``STORED``): rules added later do not apply."""
-    return info.context is not None and bool(info.context.get("stored"))
+    """Whether a record is being read back from the store (``STORED``), or the field validated is one that a change
+    merged into a stored record left as stored (``kept_as_stored``): rules added later do not apply."""
+    if info.context is None:
+        return False
+    return bool(info.context.get("stored")) or info.field_name in info.context.get(_KEPT, ())
 
 
 # Each type states its rule in the JSON schema too (the API's OpenAPI document), as strictly as the
@@ -365,6 +368,15 @@ STORED = {"stored": True}
 #: The validation context of notices as a feed published them (the TED, eForms, OCDS and World Bank readers): a
 #: date pair the publisher wrote is kept as written (``Tender._deadline``), where typed input is refused.
 AS_PUBLISHED = {"as_published": True}
+_KEPT = "kept_as_stored"
+
+
+def kept_as_stored(fields: Iterable[str]) -> dict[str, Any]:
+    """The validation context of a change merged into a stored record (a PATCH): ``fields``, those it does not send,
+    are loaded as stored (``STORED``), so that a rule on a field added since it was stored (a name's bidirectional
+    control, text of invisible characters, a NUL, a currency without a rate, an id's form) refuses no change of
+    another field. The fields sent are held to every rule, and the record to the rules across its fields."""
+    return {_KEPT: frozenset(fields)}
 
 
 class _Model(BaseModel):

@@ -74,9 +74,10 @@ def get(firm_id: FirmAccess, matcher: MatcherDep, response: Response, if_none_ma
     "/{firm_id}", summary="Change a firm profile (a firm may edit its own)",
     responses={**BODY_ERRORS, **responses(409), **PRECONDITION},
     description="The fields sent are merged into the profile as stored when it is written: a change committed "
-    f"meanwhile (another PATCH, accepted codes or keywords) keeps its fields. {IF_MATCH_CHANGE} A profile other "
-    f"requests change {FIRM_CHANGE_ATTEMPTS} times while this one is made is a 409, and nothing of this change is "
-    "stored: send it again.",
+    "meanwhile (another PATCH, accepted codes or keywords) keeps its fields. The fields not sent are kept as stored, "
+    "even one stored before a rule that now refuses it on input (a name holding a bidirectional control): only the "
+    f"fields sent are held to those rules. {IF_MATCH_CHANGE} A profile other requests change {FIRM_CHANGE_ATTEMPTS} "
+    "times while this one is made is a 409, and nothing of this change is stored: send it again.",
 )
 def update(firm_id: FirmAccess, body: FirmUpdate, matcher: MatcherDep, change: PreconditionDep) -> FirmPublic:
     return actions.public_firm(change.answer(actions.update_firm(matcher, firm_id, body, change.versions())))

@@ -33,6 +33,7 @@ from tests.api.conftest import (  # noqa: F401
     notices_under,
     world,
 )
+from tests.api.test_fields_stored_before_rules import stored_before_rules
 from tests.web.pages_world import Visitor, csrf_of, page_text, visitor  # noqa: F401
 
 PROFILE = f"/web/firms/{OWN}/profile"
@@ -180,6 +181,21 @@ def test_a_file_sent_as_a_text_field_counts_as_nothing_typed(world: World, visit
     assert refused.status_code == 422 and field_error(refused.text, "description") == (
         "Describe the firm (at most 20,000 characters).")
     assert world.matcher.get_firm(OWN) == before
+
+
+def test_a_firm_whose_stored_name_holds_a_bidi_control_is_saved(world: World, visitor: Visitor) -> None:
+    """A name stored before names were refused bidirectional controls: the form sends no name, so the name is left
+    as stored. Before, every save was a 422 that blamed the value range, a field nobody had touched, because the
+    merged profile was refused for its stored name."""
+    name = "Hanbit \u202eretaW"
+    stored_before_rules(world, name=name)
+    client = visitor("partner")
+    page = client.get(PROFILE)
+    assert page.status_code == 200, page.text
+    saved = post_profile(client, csrf_of(page.text), description="Membrane plants for drinking water.")
+    assert saved.status_code == 303 and saved.headers["location"] == f"{PROFILE}?saved=profile", saved.text
+    firm = world.matcher.get_firm(OWN)
+    assert firm.description == "Membrane plants for drinking water." and firm.name == name
 
 
 # ----------------------------------------------------------------------------- suggested codes
