@@ -25,14 +25,12 @@ from pydantic import ValidationError
 
 from matcher.errors import InvalidInput
 from matcher.schema import FirmProfile
+from matcher.search.encoders import USE_LANGUAGES
 
 Split = Literal["tune", "report"]
 SPLITS: tuple[Split, ...] = ("tune", "report")
 METRICS = ("p@5", "p@5h", "ndcg@10", "r@50", "judged@10")
 DEPTH = 50
-#: The languages the default encoder was trained on (multilingual USE v3: ar, de, en, es, fr, it, ja, ko, nl,
-#: pl, pt, ru, th, tr, zh): recall is also reported for notices in these ("known") and in the rest ("unknown").
-USE_LANGUAGES = frozenset({"ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"})
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,13 @@ and later processes read the CPV matrix back in 0.2-1.0 s. So both matrices are 
 suggestion (not at start-up, not in ``make run``), and the UNSPSC one only where that scheme is in use.
 Restricting CPV further (to categories, 5 digits) would save little and lose the deepest labels, which name
 products ("Water meters" is 38421100, seven digits).
+
+An encoder that does not read Korean (MiniLM, ``Encoder.languages``) embeds the English rows alone
+(``LabelSpace.unread``): it cuts Hangul into jamo and unknown tokens, so its vectors of any two Korean texts sit
+near each other and a Korean keyword would be "translated" by its script alone. The Korean rows keep their
+terms, so a keyword that is a Korean label's term still names its code. The Korean rows were also MiniLM's
+slowest: 12.1 tokens a label (jamo) against 3.4 for the English ones, 7.0 s a thousand labels against 3.2 s, so
+its CPV space takes about 29 s to embed instead of 93 s (measured on 1,000 labels of each, machine shared).
 """
 
 from __future__ import annotations
@@ -103,6 +110,10 @@ class LabelSpace:
     #: Other names of a translated row's code (``CodeBook.synonyms_in``), keyed as ``terms`` and never one of
     #: them (a label's own term names its code first); read for whole keywords only (``synonym_row``).
     synonyms: dict[str, int] = field(default_factory=dict)
+    #: Label languages whose rows were not embedded, because the encoder does not read them (MiniLM and
+    #: Korean): their rows keep their terms and synonyms (exact matching reads text, not vectors) and are never
+    #: compared by cosine (their matrix rows are zero).
+    unread: frozenset[str] = frozenset()
 
     def text(self, row: int) -> str:
         """The row's label in its own language (the English label where none was kept)."""
@@ -120,10 +131,12 @@ class LabelSpace:
         self, query: np.ndarray, languages: Collection[str] = ("en",),
     ) -> tuple[np.ndarray, np.ndarray]:
         """Per class: the best cosine with ``query`` among the labels in ``languages`` and the row of the code
-        that has it. Every class has an English row, so every class gets a score."""
+        that has it (-inf for every class when no label in ``languages`` was embedded: ``unread``). Every class
+        has an English row, so every class gets a score from English."""
         cosines = self.matrix @ query
         if self.languages is not None:
-            cosines = np.where(np.isin(self.languages, list(languages)), cosines, -np.inf)
+            compared = [language for language in languages if language not in self.unread]
+            cosines = np.where(np.isin(self.languages, compared), cosines, -np.inf)
         # Rows grouped by class once (``_by_class``): a maximum per group, then each group's first row that
         # reaches it (the lowest row, as a stable sort by class and cosine would give). Sorting every row per
         # query took 3.8 ms a call over the 18,282 CPV rows, this 1.4 ms; a firm's suggestions 18 -> 13 ms
@@ -189,9 +202,12 @@ def build_space(embedder: Embedder, scheme: Scheme) -> LabelSpace:
     for language in TRANSLATED.get(scheme, ()):
         rows += [(code, label, language, text) for code, label in entries
                  if (text := codebook().label_in(code, language))]
+    unread = frozenset(language for language in TRANSLATED.get(scheme, ()) if not embedder.reads(language))
+    embedded = [row for row, (_, _, language, _) in enumerate(rows) if language not in unread]
     started = time.perf_counter()
-    matrix = embedder.encode_documents([text for *_, text in rows])
-    log.info("embedded %d %s labels with %s in %.1f s", len(rows), scheme, embedder.encoder_id,
+    matrix = np.zeros((len(rows), embedder.dim), dtype=np.float32)
+    matrix[embedded] = embedder.encode_documents([rows[row][3] for row in embedded])
+    log.info("embedded %d %s labels with %s in %.1f s", len(embedded), scheme, embedder.encoder_id,
              time.perf_counter() - started)
     keys = [class_key(code) or code for code, *_ in rows]
     classes = sorted(set(keys))
@@ -214,7 +230,7 @@ def build_space(embedder: Embedder, scheme: Scheme) -> LabelSpace:
     return LabelSpace(
         scheme, [code for code, *_ in rows], [label for _, label, *_ in rows], matrix, classes,
         np.array([position[k] for k in keys], dtype=np.int64), np.array([lang for _, _, lang, _ in rows]), terms,
-        [text for *_, text in rows], synonyms,
+        [text for *_, text in rows], synonyms, unread,
     )
 
 

@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from matcher.search.encoders import ENGLISH
+
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "minilm-int8.onnx"
@@ -194,6 +196,7 @@ class OnnxMiniLMEncoder:
     """all-MiniLM-L6-v2, int8 ONNX through onnxruntime (English, 384-d). Builds its model on first use."""
 
     dim = 384
+    languages: frozenset[str] | None = ENGLISH
 
     def __init__(self, cache_dir: Path, threads: int = 2) -> None:
         import onnxruntime as ort  # type: ignore[import-untyped]

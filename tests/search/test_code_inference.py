@@ -37,6 +37,7 @@ from matcher.search.code_inference import (
 )
 from matcher.search.code_labels import (
     LabelSpace,
+    build_space,
     class_key,
     group_key,
     keyword_language,
@@ -45,6 +46,8 @@ from matcher.search.code_labels import (
     label_terms,
     significant,
 )
+from matcher.search.encoders import Embedder, Encoder, FakeEncoder, MiniLMEncoder, UseEncoder
+from matcher.search.onnx_encoder import OnnxMiniLMEncoder
 from matcher.services.code_suggestions import CodeSuggestion
 
 WATER = "CPV:38421100"  # Water meters
@@ -327,6 +330,45 @@ def test_class_scores_read_only_the_labels_in_the_given_languages() -> None:
     assert english.tolist() == pytest.approx([0.0, 0.6]) and english_rows[1] == 1
     assert both.tolist() == pytest.approx([0.0, 0.8]) and both_rows[1] == 3
     assert space.class_scores(query, ("ko",))[0].tolist() == pytest.approx([0.0, 0.8])
+
+
+def test_an_unread_languages_rows_are_never_compared_and_keep_their_terms() -> None:
+    """An encoder that does not read Korean (MiniLM) leaves the Korean rows unembedded (``unread``): a Korean
+    keyword is then translated only through a label that has it as a term, never by its vector."""
+    built = _bilingual_space()
+    space = LabelSpace(built.scheme, built.codes, built.labels, built.matrix, built.classes, built.class_of,
+                       built.languages, built.terms, unread=frozenset({"ko"}))
+    query = np.array([0.0, 0.6, 0.0, 0.8, 0.0, 0.0], dtype=np.float32)
+    assert space.class_scores(query, ("en", "ko"))[0].tolist() == pytest.approx([0.0, 0.6])
+    assert space.class_scores(query, ("ko",))[0].tolist() == [-np.inf, -np.inf]
+    queries = np.array([[0.0] * 6, [0.0, 0.0, 0.0, 0.0, 0.0, 1.0]], dtype=np.float32)
+    found = keyword_suggestions(["수도 계량기", "방사선 장비"], queries, space, Votes({}, {}))
+    assert [(s.code, s.keyword) for s in found] == [(WATER, "수도 계량기")]  # the exact term alone
+
+
+class _EnglishOnly(FakeEncoder):
+    languages: frozenset[str] | None = frozenset({"en"})
+    encoder_id = "fake-english@1"
+
+
+def test_the_cpv_space_of_an_english_encoder_embeds_the_english_rows_alone() -> None:
+    english = build_space(Embedder(_EnglishOnly(), None), "CPV")
+    both = build_space(Embedder(FakeEncoder(), None), "CPV")
+    assert english.languages is not None
+    korean = np.asarray(english.languages == "ko")
+    assert english.unread == frozenset({"ko"}) and both.unread == frozenset()
+    assert korean.sum() == (~korean).sum() == 9141  # the rows and their terms are all there
+    assert not english.matrix[korean].any() and both.matrix[korean].any()
+    assert np.array_equal(english.matrix[~korean], both.matrix[~korean]) and english.terms == both.terms
+    assert english.exact_row("수도 계량기", "ko") == both.exact_row("수도 계량기", "ko") is not None
+
+
+@pytest.mark.parametrize(("encoder", "reads_korean"), [
+    (UseEncoder, True), (MiniLMEncoder, False), (OnnxMiniLMEncoder, False), (FakeEncoder, True)])
+def test_each_encoder_says_whether_it_reads_korean(encoder: type[Encoder], reads_korean: bool) -> None:
+    languages = encoder.languages
+    assert (languages is None or "ko" in languages) is reads_korean
+    assert languages is None or "en" in languages
 
 
 def test_class_scores_equal_a_sort_of_every_row() -> None:
