@@ -17,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     ValidationInfo,
     WithJsonSchema,
     field_validator,
@@ -346,7 +347,16 @@ class FirmUpdate(_In):
 
 
 class FirmPublic(FirmProfile):
-    """A stored firm profile."""
+    """A stored firm profile, as stored (``actions.public_firm`` reads it with ``STORED``)."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _answered_as_made(cls, value: Any, handler: ModelWrapValidatorHandler[FirmPublic]) -> FirmPublic:
+        # FastAPI validates a route's answer again against its response model, without a context, and pydantic runs
+        # a model's "after" validators even on an instance it is handed: a profile stored before a rule across its
+        # fields (a declined code covering one of its codes) was a 500 wherever it was answered. An instance was
+        # validated when it was made, so it is answered as it is.
+        return value if isinstance(value, cls) else handler(value)
 
 
 class SuggestCodesQuery(_In):

@@ -169,12 +169,14 @@ def _in_range(value: D, info: ValidationInfo) -> D:
     return value if _stored(info) else checked(value)
 
 
-def _stored(info: ValidationInfo) -> bool:
-    """Whether a record is being read back from the store (``STORED``), or the field validated is one that a change
-    merged into a stored record left as stored (``kept_as_stored``): rules added later do not apply."""
+def _stored(info: ValidationInfo, *across: str) -> bool:
+    """Whether a record is being read back from the store (``STORED``), or the field validated (for a rule across
+    fields, each field it reads: ``across``) is one that a change merged into a stored record left as stored
+    (``kept_as_stored``): rules added later do not apply."""
     if info.context is None:
         return False
-    return bool(info.context.get("stored")) or info.field_name in info.context.get(_KEPT, ())
+    kept = info.context.get(_KEPT, ())
+    return bool(info.context.get("stored")) or all(name in kept for name in across or (info.field_name,))
 
 
 # Each type states its rule in the JSON schema too (the API's OpenAPI document), as strictly as the
@@ -375,7 +377,8 @@ def kept_as_stored(fields: Iterable[str]) -> dict[str, Any]:
     """The validation context of a change merged into a stored record (a PATCH): ``fields``, those it does not send,
     are loaded as stored (``STORED``), so that a rule on a field added since it was stored (a name's bidirectional
     control, text of invisible characters, a NUL, a currency without a rate, an id's form) refuses no change of
-    another field. The fields sent are held to every rule, and the record to the rules across its fields."""
+    another field. The fields sent are held to every rule, and the record to the rules across its fields unless it
+    sends none of the fields a rule reads (a declined code covering one of the codes: ``codes``, ``declined_codes``)."""
     return {_KEPT: frozenset(fields)}
 
 
@@ -608,7 +611,8 @@ def codes_clash(codes: Sequence[str], declined: Sequence[str], stored: bool = Fa
     covering = [] if stored else [(d, c) for d in declined for c in codes if covers(d, c)]
     if covering:
         declined_code, own = covering[0]
-        return f"declined code {declined_code} covers {own}, one of the firm's codes"
+        return (f"declined code {declined_code} covers {own}, one of the firm's codes (take {declined_code} out of "
+                f"declined_codes, or {own} out of codes)")
     return None
 
 
@@ -654,7 +658,7 @@ class FirmProfile(_Model):
 
     @model_validator(mode="after")
     def _codes_apart(self, info: ValidationInfo) -> FirmProfile:
-        clash = codes_clash(self.codes, self.declined_codes, _stored(info))
+        clash = codes_clash(self.codes, self.declined_codes, _stored(info, "codes", "declined_codes"))
         if clash:
             raise ValueError(clash)
         return self

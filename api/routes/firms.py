@@ -76,7 +76,9 @@ def get(firm_id: FirmAccess, matcher: MatcherDep, response: Response, if_none_ma
     description="The fields sent are merged into the profile as stored when it is written: a change committed "
     "meanwhile (another PATCH, accepted codes or keywords) keeps its fields. The fields not sent are kept as stored, "
     "even one stored before a rule that now refuses it on input (a name holding a bidirectional control): only the "
-    f"fields sent are held to those rules. {IF_MATCH_CHANGE} A profile other requests change {FIRM_CHANGE_ATTEMPTS} "
+    "fields sent are held to those rules, and a rule across fields only when a field it reads is sent (a declined "
+    "code covering one of the firm's codes, stored before that was refused, is a 422 naming both only for a change "
+    f"sending `codes` or `declined_codes`). {IF_MATCH_CHANGE} A profile other requests change {FIRM_CHANGE_ATTEMPTS} "
     "times while this one is made is a 409, and nothing of this change is stored: send it again.",
 )
 def update(firm_id: FirmAccess, body: FirmUpdate, matcher: MatcherDep, change: PreconditionDep) -> FirmPublic:
