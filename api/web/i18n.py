@@ -17,9 +17,11 @@ from babel import Locale
 from babel.dates import format_date, format_time
 from babel.numbers import format_currency, format_decimal
 from cachetools import LRUCache, cached
+from markupsafe import Markup
 from starlette.requests import Request
 
-from api.web.messages import DEFAULT_LANGUAGE, LANGUAGES, Language, translate
+from api.web.messages import DEFAULT_LANGUAGE, LANGUAGES, MESSAGES, PEOPLES_TEXT, Language
+from matcher.bidi import filled, filled_text
 
 LANGUAGE_COOKIE = "tm_lang"
 LANGUAGE_PARAM = "lang"
@@ -84,8 +86,15 @@ class Formatter:
         self.locale = _locale(language)
         self.now = now
 
-    def t(self, key: str, **params: object) -> str:
-        return translate(self.language, key, **params)
+    def t(self, key: str, **params: object) -> Markup:
+        """The message ``key`` as an element's content: escaped, each value of text people or feeds wrote
+        (``PEOPLES_TEXT``: a firm's name, a notice's title) isolated in ``<bdi>`` (``matcher.bidi``)."""
+        return filled(MESSAGES[self.language][key], PEOPLES_TEXT, **params)
+
+    def t_text(self, key: str, **params: object) -> str:
+        """The same message as plain text, for where no element may stand (a ``<title>``, an attribute): those
+        values between FSI and PDI."""
+        return filled_text(MESSAGES[self.language][key], PEOPLES_TEXT, **params)
 
     def date(self, value: date | datetime | None) -> str:
         if value is None:

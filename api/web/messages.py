@@ -14,6 +14,11 @@ DEFAULT_LANGUAGE: Language = "en"
 #: Each language's name in itself, for the switch (a reader looks for their own language's name).
 LANGUAGE_NAMES: dict[Language, str] = {"en": "English", "ko": "한국어"}
 
+#: The placeholders that stand for text people or feeds wrote (a firm's name, a notice's title, a refused value, a
+#: key's or partner's name, an address, a file's name): isolated from the sentence around them where a page shows
+#: them (``api.web.i18n.Formatter.t``), so a right-to-left name or an override in one reorders nothing else.
+PEOPLES_TEXT = frozenset({"email", "file", "firm", "name", "partner", "title", "value", "who"})
+
 MESSAGES: dict[Language, dict[str, str]] = {
     "en": {
         "app_name": "Tender matcher",

@@ -24,7 +24,6 @@ from starlette.concurrency import run_in_threadpool
 from api import actions
 from api.schemas import ID_PATTERN
 from api.web import views
-from api.web.messages import translate
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, core, forbidden
 from matcher.errors import IndexNotReady, NotFound, PermissionDenied
@@ -127,7 +126,7 @@ async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
     return render(
         request, "_decision.html", viewer.language, viewer, item=item, tender_id=tender_id, title=title,
         firm_path=firm_url(firm_id), filters=filters, note_max=views.NOTE_MAX, action_taken=action,
-        announce=translate(viewer.language, ANNOUNCED[action], title=title),
+        announce=ANNOUNCED[action],
     )
 
 

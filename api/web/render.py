@@ -1,9 +1,13 @@
 """Pages from the Jinja2 templates in ``api/web/templates``, with the headers every page carries.
 
 Autoescape is on for every template: notice titles, buyers and notes are untrusted text and reach the page
-as text. Links out (a notice's address) pass ``http_url``, which keeps only http(s) addresses, since
-escaping alone would still let a ``javascript:`` address through. The Content-Security-Policy allows
-scripts and styles from this site only (htmx and the stylesheet in ``api/web/static``), nothing inline.
+as text. Such text (a firm's name too) is isolated from the direction of its neighbours (``matcher.bidi``): a
+value shown on its own passes ``isolated`` (``<bdi>``; an ``<option>`` takes ``dir="auto"``), one inside a
+sentence is a ``PEOPLES_TEXT`` placeholder of ``t``, and in a ``<title>`` or an attribute ``isolated_text`` and
+``t_text`` put it between FSI and PDI. Links out (a notice's address) pass ``http_url``, which keeps only
+http(s) addresses, since escaping alone would still let a ``javascript:`` address through. The
+Content-Security-Policy allows scripts and styles from this site only (htmx and the stylesheet in
+``api/web/static``), nothing inline.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from starlette.requests import Request
 from api.web.i18n import LANGUAGE_COOKIE, LANGUAGE_PARAM, Formatter, chosen_language
 from api.web.messages import LANGUAGE_NAMES, LANGUAGES, Language
 from api.web.session import COOKIE_PATH, HOME_PATH, SIGN_IN_PATH, Viewer, core, is_https
+from matcher.bidi import isolated, isolated_text
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -59,6 +64,8 @@ def environment() -> Environment:
         trim_blocks=True, lstrip_blocks=True,
     )
     env.filters["http_url"] = http_url
+    env.filters["isolated"] = isolated
+    env.filters["isolated_text"] = isolated_text
     return env
 
 
@@ -82,7 +89,7 @@ def render(
 ) -> HTMLResponse:
     fmt = Formatter(language, core(request).settings.now())
     body = environment().get_template(template).render(
-        t=fmt.t, fmt=fmt, lang=language, viewer=viewer, static=STATIC_PATH,
+        t=fmt.t, t_text=fmt.t_text, fmt=fmt, lang=language, viewer=viewer, static=STATIC_PATH,
         language_links=language_links(request, language, status), **context,
     )
     response = HTMLResponse(body, status_code=status, headers=HEADERS)

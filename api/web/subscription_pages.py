@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -29,6 +30,7 @@ from api.web.pages import firm_url, ranked, visible_firm
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, core
 from matcher.digest.plan import preview
+from matcher.digest.render import subject_html
 from matcher.errors import Conflict, NotFound
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import FirmProfile
@@ -170,7 +172,7 @@ class PreviewItem:
 class DigestPreview:
     email: str
     language: str
-    subject: str
+    subject: Markup  # the firm's name isolated (``subject_html``)
     items: list[PreviewItem]
     text: str
 
@@ -179,7 +181,7 @@ def previews(request: Request, firm_id: str) -> list[DigestPreview]:
     found = preview(core(request), firm_id)
     return [
         DigestPreview(
-            p.plan.subscription.email, p.plan.subscription.language, p.rendered.subject,
+            p.plan.subscription.email, p.plan.subscription.language, subject_html(p.plan),
             [PreviewItem(i.match.tender_id, i.match.title, i.match.fit_band or "unknown", i.approved)
              for i in p.plan.items],
             p.rendered.text,

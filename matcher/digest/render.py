@@ -17,7 +17,9 @@ from urllib.parse import quote
 
 from cachetools import LRUCache, cached
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
+from matcher.bidi import filled, filled_text, isolated
 from matcher.config import Settings
 from matcher.digest.build import DigestItem, DigestPlan
 from matcher.digest.headers import MESSAGE_POLICY
@@ -41,7 +43,7 @@ class RenderedDigest:
 # Nothing invalidates it; the templates change with the package.
 @cached(LRUCache(maxsize=1), lock=threading.Lock())
 def _environment() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("matcher.digest", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html",), default=False),
         undefined=StrictUndefined,
@@ -49,6 +51,8 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["isolated"] = isolated
+    return env
 
 
 def format_value(value: float | None, currency: str | None, missing: str) -> str:
@@ -112,37 +116,59 @@ def _item_view(item: DigestItem, plan: DigestPlan, settings: Settings) -> dict[s
     }
 
 
-def subject(plan: DigestPlan) -> str:
-    count = len(plan.items)
+#: The placeholders of the digest's sentences that stand for text people wrote (the firm's name, the subscriber's
+#: address): isolated from the sentence around them in the HTML part (``matcher.bidi``).
+PEOPLES_TEXT = frozenset({"firm", "email"})
+
+
+def _sentences(plan: DigestPlan) -> dict[str, tuple[str, dict[str, object]]]:
+    """The digest's own sentences: each one's words in the subscription's language and the values filling them."""
     words = LABELS[plan.subscription.language]
-    return words["subject"].format(count=count, plural="" if count == 1 else "s", firm=plan.firm_name)
+    count = len(plan.items)
+    plural = "" if count == 1 else "s"
+    return {
+        "subject": (words["subject"], {"count": count, "plural": plural, "firm": plan.firm_name}),
+        "heading": (words["heading"], {"firm": plan.firm_name}),
+        "intro": (words["intro"], {"count": count, "plural": plural, "firm": plan.firm_name,
+                                   "date": f"{plan.as_of:%Y-%m-%d}"}),
+        "footer": (words["footer"], {"email": plan.subscription.email,
+                                     "frequency": words[plan.subscription.frequency]}),
+    }
+
+
+def subject(plan: DigestPlan) -> str:
+    message, values = _sentences(plan)["subject"]
+    return message.format(**values)
+
+
+def subject_html(plan: DigestPlan) -> Markup:
+    """The subject as a page shows it (the workspace's preview): the firm's name isolated."""
+    message, values = _sentences(plan)["subject"]
+    return filled(message, PEOPLES_TEXT, **values)
 
 
 def render_digest(plan: DigestPlan, settings: Settings, *, live_token: bool = True) -> RenderedDigest:
     """Subject, text and HTML bodies of one digest, in the subscription's language; ``live_token=False``
     (previews) puts a placeholder in the unsubscribe link instead of the subscription's signed token."""
     language: DigestLanguage = plan.subscription.language
-    words = LABELS[language]
-    count = len(plan.items)
     link = unsubscribe_url(settings, plan.subscription.subscription_id if live_token else None)
+    sentences = _sentences(plan)
     context = {
         "lang": language,
-        "w": words,
-        "subject": subject(plan),
-        "heading": words["heading"].format(firm=plan.firm_name),
-        "intro": words["intro"].format(
-            count=count, plural="" if count == 1 else "s", firm=plan.firm_name, date=f"{plan.as_of:%Y-%m-%d}"
-        ),
+        "w": LABELS[language],
+        **{name: message.format(**values) for name, (message, values) in sentences.items()},
         "items": [_item_view(i, plan, settings) for i in plan.items],
         "any_approved": any(i.approved for i in plan.items),
-        "footer": words["footer"].format(
-            email=plan.subscription.email, frequency=words[plan.subscription.frequency]
-        ),
         "unsubscribe_url": link,
     }
     env = _environment()
     text = env.get_template("digest.txt").render(context)
-    html = env.get_template("digest.html").render(context)
+    # The HTML part: the same sentences with the text people wrote isolated (in <title>, between FSI and PDI).
+    subject_words, subject_values = sentences["subject"]
+    html = env.get_template("digest.html").render(
+        context, html={name: filled(message, PEOPLES_TEXT, **values) for name, (message, values) in sentences.items()},
+        title=filled_text(subject_words, PEOPLES_TEXT, **subject_values),
+    )
     return RenderedDigest(str(context["subject"]), text, html, link)
 
 
