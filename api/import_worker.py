@@ -3,10 +3,8 @@
 Parsing an upload, storing it and syncing the index are Python-bound: run in a serving process they hold the
 interpreter lock against its request threads (an officer's upload of the 3,476-notice TED sample took
 recommendations at 64 connections from p99 92 ms to 1.72 s; issue 15 item 10, BENCHMARKS.md part 7,
-``benchmarks/import_load.py``). So each piece of such work is one spawned process: ``spawn``, as the digest's workers
-(``matcher.digest.workers``: a child forked after FAISS started its OpenMP threads can hang), which opens its
-own ``Matcher`` from the app's settings, lowers the priority of all its threads (``NICENESS``) and reports
-over a pipe, in order:
+``benchmarks/import_load.py``). So each piece of such work is one child process, which opens its own ``Matcher``
+from the app's settings, lowers the priority of all its threads (``NICENESS``) and reports over a pipe, in order:
 
 1. for an upload, ``Stored`` once the file is stored (the ingest report, and whether an index sync follows),
    or ``Refused`` with the domain error that refused the file (nothing is stored then);
@@ -21,6 +19,15 @@ child stopped, with the same outcome. A child holds the home's index lock (the
 index catch-up's, ``matcher.services.index_catchup``) from before it stores until its build is swapped in, so
 syncs take turns (one never publishes over another's notices) and no serving process's catch-up syncs the
 same notices itself meanwhile; the child then records its build as verified for the catch-up.
+
+Children are forked by multiprocessing's fork server (``_CONTEXT``), a process started once per serving process
+that imports this module and nothing else, then forks a child per order. Never the serving process itself: a
+child forked after FAISS started its OpenMP threads can hang (why ``matcher.digest.workers`` spawns), and the
+fork server has run no FAISS or OpenMP code (one thread when it forks, checked with ``/proc``). A spawned child
+was a new interpreter importing numpy, FAISS, scikit-learn and torch: 2.6 s before its first report on the demo
+store, against 0.05 s forked (the first order of a process also starts the server: 2.3 s), so an upload's
+answer no longer waits seconds for a child to start. The server holds about 195 MB (its imports), shared
+copy-on-write with its children.
 
 Memory stays bounded: a process runs at most ``MAX_WORKERS`` children at once (the next upload waits for a
 slot), and a child's memory goes back to the system when it exits.
@@ -104,6 +111,9 @@ class WorkerStopped(MatcherError):
 
 # ----------------------------------------------------------------------------- the serving process's side
 _SLOTS = threading.BoundedSemaphore(MAX_WORKERS)
+#: Where children come from: the fork server, with this module (so the whole pipeline) imported before it forks.
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload([__name__])
 
 
 class ImportWorker:
@@ -114,11 +124,10 @@ class ImportWorker:
         self.order = order
         _SLOTS.acquire()
         try:
-            context = multiprocessing.get_context("spawn")
-            self._reports, sender = context.Pipe(duplex=False)
+            self._reports, sender = _CONTEXT.Pipe(duplex=False)
             # Daemonic: a serving process that shuts down ends its children rather than wait for them; what
             # they had not committed is rolled back and the previous index keeps serving.
-            self._process = context.Process(
+            self._process = _CONTEXT.Process(
                 target=_child, args=(order, sender), name=f"matcher-{order.kind}-worker", daemon=True
             )
             self._process.start()
