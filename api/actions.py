@@ -366,11 +366,11 @@ def _filename_part(text: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in text)
 
 
-def propose(matcher: Matcher, principal: Principal, firm_id: str, body: ShortlistItemIn) -> ShortlistItemOut:
+def propose(matcher: Matcher, principal: Principal, firm_id: str, body: ShortlistItemIn) -> ShortlistEntry:
     """Put a notice the caller may know of (``known_tender``) on the firm's shortlist, if it is open now
-    (``Shortlists.propose``)."""
+    (``Shortlists.propose``): the entry, ``created`` unless it was there already."""
     known_tender(matcher, principal, body.tender_id)
-    return item_out(matcher.propose(firm_id, body.tender_id, principal.name, body.note, at=matcher.open_at()))
+    return matcher.propose(firm_id, body.tender_id, principal.name, body.note, at=matcher.open_at())
 
 
 def decide(matcher: Matcher, principal: Principal, firm_id: str, tender_id: str, body: DecisionIn) -> ShortlistItemOut:

@@ -191,8 +191,9 @@ def allowed_methods(request: Request) -> str:
 
 async def _clash(_request: Request, exc: Exception) -> JSONResponse:
     """A unique or foreign key the store refused: another request wrote the same row at the same moment (two
-    proposals of one notice for one firm, two assignments) and this one's check passed before that write was
-    committed. It was a 500; the request can simply be sent again."""
+    assignments) and this one's check passed before that write was committed. It was a 500; the request can simply
+    be sent again. (Two proposals of one notice for one firm no longer come here: the second answers the first's
+    item, ``ShortlistRepository.propose``.)"""
     assert isinstance(exc, IntegrityError)
     reason = str(exc.orig).splitlines()[0][:200] if exc.orig is not None else "a stored key"
     log.warning("store refused a write: %s", reason)

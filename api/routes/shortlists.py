@@ -91,16 +91,27 @@ def export_ics(
 
 @router.post(
     "/shortlist", summary="Propose a tender for the firm (partners, officers)",
-    status_code=status.HTTP_201_CREATED, responses=BODY_ERRORS,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": ShortlistItemOut, "description": "The tender was on the shortlist already"},
+               **BODY_ERRORS},
     description="The tender must be open now, as the workspace requires: an award notice, a closed call (its "
     "deadline or window passed) or a cancelled one is a 422 naming why, in the words of the `notice_status` that "
     "`GET /tenders/{tender_id}/firms` gives (e.g. \"tender 'ted:1-2021': CLOSED: the deadline passed on 2021-04-20 "
     "12:00 UTC (as of 2021-04-28 12:00 UTC); it cannot be shortlisted\"). One published after now (the API's clock, "
     "`MATCHER_CLOCK` when set) is a 404: for a partner's key the same as for an id never stored, for an officer's "
-    "naming its publication day. A tender already on the shortlist (listed before it closed) takes a new note.",
+    "naming its publication day. A 201 puts the tender on the shortlist. Proposing is idempotent: a tender on it "
+    "already (also one listed before it closed) is a 200 with the item as stored, its status and proposer kept, "
+    "a note sent replacing its note. So are all but one of several proposals sent at the same moment (two "
+    "partners, a double click): one 201, every other a 200 with that item; one item and one logged proposal are "
+    "stored.",
 )
-def propose(firm_id: FirmAccess, body: ShortlistItemIn, matcher: MatcherDep, principal: CuratorDep) -> ShortlistItemOut:
-    return actions.propose(matcher, principal, firm_id, body)
+def propose(
+    firm_id: FirmAccess, body: ShortlistItemIn, matcher: MatcherDep, principal: CuratorDep, response: Response
+) -> ShortlistItemOut:
+    entry = actions.propose(matcher, principal, firm_id, body)
+    if not entry.created:
+        response.status_code = status.HTTP_200_OK
+    return actions.item_out(entry)
 
 
 @router.post(

@@ -18,7 +18,8 @@ class ShortlistEntry(ShortlistItem):
     """A stored shortlist item with the fields of its tender a reader needs to decide without looking the
     tender up. A tender deleted since it was shortlisted keeps its item (the decision is history): its
     fields are then None, and ``tender_known`` is False. ``published_after_now`` marks a notice published after
-    the clock's day (only an officer's list holds one: ``Shortlists.items``).
+    the clock's day (only an officer's list holds one: ``Shortlists.items``). ``created`` is True on the entry
+    ``Shortlists.propose`` answers when that proposal put the tender on the shortlist, False on every other.
 
     A subclass of the stored item, so code written against ``ShortlistItem`` reads entries unchanged."""
 
@@ -29,19 +30,21 @@ class ShortlistEntry(ShortlistItem):
     url: str | None = None
     published: date | None = None
     published_after_now: bool = False
+    created: bool = False
 
     @property
     def tender_known(self) -> bool:
         return self.title is not None
 
     @classmethod
-    def of(cls, item: ShortlistItem, tender: Tender | None, published_after_now: bool = False) -> ShortlistEntry:
+    def of(cls, item: ShortlistItem, tender: Tender | None, published_after_now: bool = False,
+           created: bool = False) -> ShortlistEntry:
         if tender is None:
-            return cls(**vars(item))
+            return cls(**vars(item), created=created)
         return cls(
             **vars(item), title=tender.title, buyer=tender.buyer, buyer_country=tender.buyer_country,
             deadline=tender.deadline, url=tender.url, published=tender.published,
-            published_after_now=published_after_now,
+            published_after_now=published_after_now, created=created,
         )
 
 
@@ -65,7 +68,9 @@ class Shortlists:
         """Put a tender on a firm's shortlist (logged as feedback); both must exist, and the tender must be
         published by now (``Catalog.visible_tender``). With ``at`` (the API, the workspace), a tender not yet
         on the firm's shortlist must also be open then (``bid_refusal``); one listed before it closed keeps
-        taking notes and decisions."""
+        taking notes and decisions. The entry is ``created`` when this call put the tender on the shortlist; a
+        proposal of a tender already there, also one proposed by another caller at the same moment, answers the
+        stored item (its note replaced by a new one) and stores nothing else."""
         self.catalog.get_firm(firm_id)
         tender = self.catalog.visible_tender(tender_id)
         with self.db.begin() as conn:
@@ -73,8 +78,8 @@ class Shortlists:
                 refusal = bid_refusal(tender, at)
                 if refusal is not None:
                     raise InvalidInput(f"{refusal}; it cannot be shortlisted")
-            item = self.repository.propose(conn, firm_id, tender_id, actor, note, score)
-        return ShortlistEntry.of(item, tender)
+            item, created = self.repository.propose(conn, firm_id, tender_id, actor, note, score)
+        return ShortlistEntry.of(item, tender, created=created)
 
     # A reader who may not know of the notices published after now (a firm's or partner's key or session) reads
     # with ``published_by`` = now: an item whose notice is published after that day is not on the shortlist for

@@ -26,6 +26,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.store import versions
@@ -99,21 +100,40 @@ class ShortlistRepository:
     def propose(
         self, conn: Connection, firm_id: str, tender_id: str, actor: str, note: str = "",
         score: float | None = None,
-    ) -> ShortlistItem:
-        """Add a tender to a firm's shortlist (an existing item keeps its status; its note is updated)."""
+    ) -> tuple[ShortlistItem, bool]:
+        """Add a tender to a firm's shortlist (an existing item keeps its status; its note is updated), and whether
+        this call added it. An item another transaction added after this one looked, as when one notice is
+        proposed twice at the same moment, is found existing: a second row, or an IntegrityError, never."""
         now = utcnow()
         existing = self.get(conn, firm_id, tender_id)
-        if existing is None:
-            conn.execute(insert(shortlist_items).values(
-                firm_id=firm_id, tender_id=tender_id, status="proposed", note=note, score=score,
-                proposed_by=actor, proposed_at=now,
-            ))
+        created = existing is None and self._inserted(conn, dict(
+            firm_id=firm_id, tender_id=tender_id, status="proposed", note=note, score=score, proposed_by=actor,
+            proposed_at=now,
+        ))
+        if created:
             self._log(conn, firm_id, tender_id, "proposed", actor, note, score, now)
             versions.bump(conn, "decisions")
-        elif note and note != existing.note:
+        elif note and note != (existing or self._stored(conn, firm_id, tender_id)).note:
             conn.execute(update(shortlist_items).where(*self._key(firm_id, tender_id)).values(note=note))
+        return self._stored(conn, firm_id, tender_id), created
+
+    def _inserted(self, conn: Connection, values: dict[str, object]) -> bool:
+        """Insert a new item; False when the primary key refuses it, because another transaction committed the same
+        item after this one looked. Only PostgreSQL (read committed) lets that happen: a writing transaction on
+        SQLite holds the write lock from its first read (``Database.begin``). The savepoint keeps this one's
+        transaction usable after the refusal."""
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(shortlist_items).values(**values))
+        except IntegrityError:
+            if self.get(conn, str(values["firm_id"]), str(values["tender_id"])) is None:
+                raise  # refused for another reason than the item being there
+            return False
+        return True
+
+    def _stored(self, conn: Connection, firm_id: str, tender_id: str) -> ShortlistItem:
         item = self.get(conn, firm_id, tender_id)
-        assert item is not None  # written above in this transaction
+        assert item is not None  # found or written earlier in this transaction
         return item
 
     def decide(
