@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from api.schemas import JobPublic, NumbersNotBool, Rejection, matching
+from api.schemas import JobPublic, NumbersNotBool, Rejection, free_text, matching
+from matcher.characters import BIDI_CONTROLS
 from matcher.services.feeds import MAX_PAGE_SIZE, MAX_QUERY, MAX_URL
 
 #: A feed's name (``validated_spec``'s rule): 1-60 lower-case letters, digits, '-' or '_', not starting with
@@ -23,8 +24,8 @@ NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,59}$"
 #: No bracketed IPv6 literal: a regular expression cannot tell a valid one, and urlsplit raises on an invalid
 #: one (``http://[0]``), which would reach the service as a crash instead of a 422.
 URL_PATTERN = r"^https?://[^\x00-\x20\x7f/?#@:\[\]]+(:[0-9]{1,5})?([/?#][^\x00-\x20\x7f]*)?$"
-#: No control characters (tabs and line breaks included).
-QUERY_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+#: No control characters (tabs and line breaks included), and no bidirectional control (``typed_text``'s rule).
+QUERY_PATTERN = rf"^[^\x00-\x1f\x7f{BIDI_CONTROLS}]*$"
 
 
 FeedNameText = Annotated[str, Field(max_length=60, json_schema_extra={"pattern": NAME_PATTERN}), matching(
@@ -34,8 +35,10 @@ HttpUrlText = Annotated[
     str, Field(max_length=MAX_URL, json_schema_extra={"pattern": URL_PATTERN, "format": "uri"}),
     matching(URL_PATTERN, "an http:// or https:// URL with a host name (no spaces, no user:password@)"),
 ]
-QueryText = Annotated[str, Field(max_length=MAX_QUERY, json_schema_extra={"pattern": QUERY_PATTERN}),
-                      matching(QUERY_PATTERN, "text without control characters (tabs and line breaks included)")]
+QueryText = Annotated[
+    str, Field(max_length=MAX_QUERY, json_schema_extra={"pattern": QUERY_PATTERN}), AfterValidator(free_text),
+    matching(QUERY_PATTERN, "text without control characters (tabs and line breaks included)"),
+]
 #: ``matcher.store.feeds.FEED_KINDS`` (a test holds the two equal).
 FeedKind = Literal["ted", "worldbank", "ocds"]
 
@@ -57,7 +60,8 @@ class FeedCreate(NumbersNotBool):
         "for 'ocds' (a 422 without it)"))
     query: QueryText | None = Field(default=None, description=(
         "a filter in the source's own terms (for TED an expert search query), passed to the source as "
-        "given; no control characters; empty means none"))
+        "given; no control characters, nor a bidirectional embedding, override or isolate (U+202A-U+202E, "
+        "U+2066-U+2069); empty means none"))
     page_size: int | None = Field(default=None, ge=1, le=MAX_PAGE_SIZE, description=(
         "notices asked for per page; null means the connector's default"))
 

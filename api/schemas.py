@@ -25,11 +25,13 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from matcher.characters import BIDI_CONTROLS
 from matcher.ranking.calibration import BandName
 from matcher.schema import (
     CODE_PATTERN,
-    NOT_BLANK,
-    SHOWN_NAME,
+    NO_BIDI_PATTERN,
+    SHOWN_TEXT,
+    SHOWN_TEXT_DOC,
     SPACE_OR_CONTROL,
     Code,
     Country,
@@ -41,10 +43,11 @@ from matcher.schema import (
     NoticeType,
     RangeCurrency,
     Tender,
-    blank,
+    TypedItem,
     check_value_range,
     no_nul,
     text_without_nul,
+    typed_text,
     visible,
 )
 from matcher.schema import ID_PATTERN as CORE_ID_PATTERN
@@ -58,7 +61,17 @@ T = TypeVar("T")
 #: Every id in a path has the core's Identifier rule (no control characters: PostgreSQL keeps no NUL in text,
 #: so one reached the store as a 500), so bad ids are 422 before any lookup.
 ID_PATTERN = CORE_ID_PATTERN
-Note = Annotated[str, Field(max_length=2000, description="free text for the partner, the firm or the officer")]
+
+
+def free_text(value: str) -> str:
+    """Text that may be empty (a note), held to ``typed_text``'s rule on bidirectional controls."""
+    return typed_text(value, must_draw=False)
+
+
+#: A shortlist note: free text, empty or not (``free_text``).
+Note = Annotated[str, Field(max_length=2000, json_schema_extra={"pattern": NO_BIDI_PATTERN}, description=(
+    "free text for the partner, the firm or the officer; no bidirectional embedding, override or isolate "
+    "(U+202A-U+202E, U+2066-U+2069)")), AfterValidator(free_text)]
 #: A country as the API takes it: the core's rule and its JSON schema (``matcher.schema.Country``).
 CountryCode = Country
 
@@ -111,13 +124,6 @@ def matching(pattern: str, expected: str) -> AfterValidator:
         return value
 
     return AfterValidator(check)
-
-
-def drawn(value: str) -> str:
-    """Text with a character that draws, above U+FFFF too (``blank``), which a JSON-schema pattern cannot say."""
-    if problem := blank(value):
-        raise ValueError(problem)
-    return value
 
 
 # ----------------------------------------------------------------------------- query parameters
@@ -324,11 +330,11 @@ class FirmUpdate(_In):
                 raise ValueError(f"{', '.join(nulls)} cannot be null (leave a field out to keep its value)")
         return data
 
-    name: str | None = Field(default=None, min_length=1, max_length=300, json_schema_extra=SHOWN_NAME, description=(
-        "shown to other people: a visible character, and no bidirectional embedding, override or isolate "
-        "(U+202A-U+202E, U+2066-U+2069; right-to-left letters and the marks U+200E/U+200F are taken)"))
-    description: str | None = Field(default=None, min_length=1, max_length=20_000, json_schema_extra=NOT_BLANK)
-    keywords: list[str] | None = Field(default=None, max_length=100)
+    name: str | None = Field(default=None, min_length=1, max_length=300, json_schema_extra=SHOWN_TEXT,
+                             description=SHOWN_TEXT_DOC)
+    description: str | None = Field(default=None, min_length=1, max_length=20_000, json_schema_extra=SHOWN_TEXT,
+                                    description=SHOWN_TEXT_DOC)
+    keywords: list[TypedItem] | None = Field(default=None, max_length=100, description=f"each {SHOWN_TEXT_DOC}")
     codes: list[Code] | None = Field(default=None, max_length=200)
     declined_codes: list[Code] | None = Field(
         default=None, max_length=200, description="codes never to suggest or rank on for this firm (an empty list "
@@ -340,7 +346,7 @@ class FirmUpdate(_In):
     min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: RangeCurrency | None = None
-    certifications: list[str] | None = Field(default=None, max_length=100)
+    certifications: list[TypedItem] | None = Field(default=None, max_length=100, description=f"each {SHOWN_TEXT_DOC}")
     offers: list[Nature] | None = Field(
         default=None, max_length=3, description="what the firm sells: supplies, services and/or works"
     )
@@ -382,12 +388,13 @@ class CodesIn(_In):
     )
 
 
-#: A keyword to add to a profile: one line (no control characters) with a visible character.
-KEYWORD_PATTERN = rf"^[^\x00-\x1f\x7f]*[^{SPACE_OR_CONTROL}][^\x00-\x1f\x7f]*$"
+#: A keyword to add to a profile: one line (no control characters) with a visible character (above U+FFFF too),
+#: and no bidirectional control (``typed_text``, which names the character, checked first).
+KEYWORD_PATTERN = rf"^[^\x00-\x1f\x7f{BIDI_CONTROLS}]*[^{SPACE_OR_CONTROL}][^\x00-\x1f\x7f{BIDI_CONTROLS}]*$"
 Keyword = Annotated[
     str, Field(min_length=1, max_length=MAX_KEYWORD, json_schema_extra={"pattern": KEYWORD_PATTERN}),
+    AfterValidator(typed_text),
     matching(KEYWORD_PATTERN, "a keyword: one line with a visible character, no control characters"),
-    AfterValidator(drawn),
 ]
 
 

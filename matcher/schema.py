@@ -28,6 +28,7 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
 from matcher.characters import (
     ABOVE_BMP,
@@ -245,8 +246,14 @@ Identifier = Annotated[str, AfterValidator(_identifier), WithJsonSchema({
 NO_NUL_PATTERN = r"^[^\x00]*$"
 NOT_BLANK: JsonDict = {"pattern": rf"^[^\x00]*[^{SPACE_OR_CONTROL}][^\x00]*$"}
 _BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
-#: A name shown to other people (a firm's): not blank (``NOT_BLANK``), and without a bidirectional control.
-SHOWN_NAME: JsonDict = {"pattern": rf"^[^\x00{BIDI_CONTROLS}]*[^{SPACE_OR_CONTROL}][^\x00{BIDI_CONTROLS}]*$"}
+#: Text a person types for other people to read (a firm's name, description, keywords and certifications): not
+#: blank (``NOT_BLANK``), and without a bidirectional control (``typed_text``).
+SHOWN_TEXT: JsonDict = {"pattern": rf"^[^\x00{BIDI_CONTROLS}]*[^{SPACE_OR_CONTROL}][^\x00{BIDI_CONTROLS}]*$"}
+#: ``SHOWN_TEXT`` in the OpenAPI document's words.
+SHOWN_TEXT_DOC = ("shown to other people: a visible character, and no bidirectional embedding, override or isolate "
+                  "(U+202A-U+202E, U+2066-U+2069; right-to-left letters and the marks U+200E/U+200F are taken)")
+#: ``SHOWN_TEXT``'s rule for text that may be empty (a note): no NUL, no bidirectional control.
+NO_BIDI_PATTERN = rf"^[^\x00{BIDI_CONTROLS}]*$"
 _NESTED = ("anyOf", "oneOf", "allOf", "items", "prefixItems", "additionalProperties")
 
 
@@ -315,19 +322,61 @@ def blank(text: str) -> str | None:
     return f"{BLANK} ({ABOVE_BMP} draws nothing)" if any(ord(c) > 0xFFFF for c in text) else BLANK
 
 
+#: The type of the validation error of typed text holding a bidirectional control (``typed_text``): a face that
+#: words its refusals itself (the workspace's forms) reads it, and the ``character`` of its context.
+BIDI_ERROR = "bidi_control"
+_BIDI_WORDS = ("holds {character} at position {position}, a bidirectional control that can make text display as "
+               "other text (right-to-left letters and the marks U+200E/U+200F are taken)")
+
+
+def _bidi_control(text: str) -> dict[str, str | int] | None:
+    control = _BIDI_CONTROL.search(text)
+    if control is None:
+        return None
+    return {"character": character_name(control.group()), "position": control.start() + 1}
+
+
+def bidi_problem(text: str) -> str | None:
+    """Where ``text`` holds its first bidirectional control (``BIDI_CONTROLS``), as a refusal says it: 'holds U+202E
+    RIGHT-TO-LEFT OVERRIDE at position 7, a bidirectional control ...'; None when it holds none."""
+    found = _bidi_control(text)
+    return None if found is None else _BIDI_WORDS.format(**found)
+
+
+def typed_text(text: str, must_draw: bool = True) -> str:
+    """``text`` as it is, if a person may type it for others to read: with a character that draws, unless it may
+    be empty (``must_draw``: a note may), and without a bidirectional control. An embedding, override or isolate
+    (U+202A-U+202E, U+2066-U+2069) reorders the text after it: 'pumps \\u202eretaw' displays as 'pumps water', a
+    firm's name as another firm's, a keyword inside a reason's sentence reorders the sentence ("Trojan Source").
+    The one rule of every such field: a firm's name, description, keywords and certifications, a shortlist note, a
+    feed's query. Raises a ValueError (blank) or a ``BIDI_ERROR`` naming the character and its place."""
+    if must_draw and (problem := blank(text)):
+        raise ValueError(problem)
+    if (found := _bidi_control(text)) is not None:
+        raise PydanticCustomError(BIDI_ERROR, _BIDI_WORDS, found)
+    return text
+
+
+def _typed_item(value: str, info: ValidationInfo) -> str:
+    # An empty item is no item (the profile's lists drop it); one stored before the rule loads as stored.
+    return value if not value or _stored(info) else typed_text(value)
+
+
+#: An item of a list a person types for others to read (a firm's keywords, its certifications): ``typed_text``.
+TypedItem = Annotated[str, AfterValidator(_typed_item), WithJsonSchema({"type": "string", **SHOWN_TEXT})]
+
+
 def visible(value: Any, field: FieldInfo | None) -> Any:
     """``value`` as it is, unless its field is documented as not blank (``NOT_BLANK``) and the text has no
     visible character: "\x92", a C1 control, passes the strip and the length rule, and was stored as a firm's
-    description, which then broke the documented pattern in every answer that showed it. A name shown to other
-    people (``SHOWN_NAME``) holds no bidirectional control (``BIDI_CONTROLS``) either."""
-    if not isinstance(value, str) or field is None or field.json_schema_extra not in (NOT_BLANK, SHOWN_NAME):
+    description, which then broke the documented pattern in every answer that showed it. Text people type for others
+    to read (``SHOWN_TEXT``) is held to ``typed_text``: no bidirectional control either."""
+    if not isinstance(value, str) or field is None or field.json_schema_extra not in (NOT_BLANK, SHOWN_TEXT):
         return value
+    if field.json_schema_extra == SHOWN_TEXT:
+        return typed_text(value)
     if problem := blank(value):
         raise ValueError(problem)
-    if field.json_schema_extra == SHOWN_NAME and (control := _BIDI_CONTROL.search(value)):
-        raise ValueError(f"holds {character_name(control.group())} at position {control.start() + 1}, a "
-                         "bidirectional control that can make a name display as other text (right-to-left letters "
-                         "and the marks U+200E/U+200F are taken)")
     return value
 
 
@@ -335,7 +384,7 @@ def shown(value: Any, info: ValidationInfo, must_draw: bool = False) -> Any:
     """Text people read of a notice (its title, buyer, description, translated titles, what a correction sets), as
     ``shown_text`` gives it: a feed's stray format character is dropped, not a reason to lose the notice, whichever
     way it comes in (a reader, a feed, the API). A firm's name, which a person types, is refused instead
-    (``SHOWN_NAME``). Text that ``must_draw`` and is left without a character that draws is kept as sent, for the
+    (``SHOWN_TEXT``). Text that ``must_draw`` and is left without a character that draws is kept as sent, for the
     blank rule to name (``visible``); what was stored is loaded as it is (``STORED``)."""
     if _stored(info):
         return value
@@ -621,11 +670,10 @@ class FirmProfile(_Model):
     required; the description may be in any language (Korean included)."""
 
     firm_id: Identifier
-    name: str = Field(min_length=1, max_length=300, json_schema_extra=SHOWN_NAME, description=(
-        "shown to other people: a visible character, and no bidirectional embedding, override or isolate "
-        "(U+202A-U+202E, U+2066-U+2069; right-to-left letters and the marks U+200E/U+200F are taken)"))
-    description: str = Field(min_length=1, max_length=20_000, json_schema_extra=NOT_BLANK)
-    keywords: list[str] = Field(default_factory=list, max_length=100)
+    name: str = Field(min_length=1, max_length=300, json_schema_extra=SHOWN_TEXT, description=SHOWN_TEXT_DOC)
+    description: str = Field(min_length=1, max_length=20_000, json_schema_extra=SHOWN_TEXT,
+                             description=SHOWN_TEXT_DOC)
+    keywords: list[TypedItem] = Field(default_factory=list, max_length=100, description=f"each {SHOWN_TEXT_DOC}")
     codes: list[Code] = Field(default_factory=list, max_length=200)
     accepted_codes: list[Code] = Field(
         default_factory=list, max_length=200,
@@ -643,7 +691,7 @@ class FirmProfile(_Model):
     min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: RangeCurrency | None = None
-    certifications: list[str] = Field(default_factory=list, max_length=100)
+    certifications: list[TypedItem] = Field(default_factory=list, max_length=100, description=f"each {SHOWN_TEXT_DOC}")
     offers: list[Nature] = Field(
         default_factory=list, max_length=3,
         description="what the firm sells: supplies, services and/or works (empty: not stated)",

@@ -4,7 +4,8 @@ validation errors turned into one message next to each field.
 The forms are validated by the API's own models (``FirmUpdate``, ``SubscriptionIn``, ``CodesIn``, ``FeedCreate``),
 so a page refuses exactly what the API refuses. Each error is the page's own sentence in the page's language,
 saying what the field expects and, for a field of codes (a country, a currency, a classification code), naming
-the refused value; never the validator's words ("Value error, ...", "Input should be ...").
+the refused value, and for typed text holding a bidirectional control naming the character; never the validator's
+words ("Value error, ...", "Input should be ...").
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from matcher.schema import BIDI_ERROR
+
 _SEPARATORS = re.compile(r"[,\n\r]+")
 _BLANKS = re.compile(r"[\s,]+")
 
 
 #: A refused value is named as typed, up to this many characters (the field's own box shows it whole).
 SHOWN_VALUE = 40
+#: What a field of typed text holding a bidirectional control (``matcher.schema.typed_text``) is told, whatever the
+#: field: the character, which the field's box does not show.
+BIDI_CONTROL = "expect_no_bidi_control"
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,9 @@ def field_errors(exc: ValidationError, expects: Expects) -> Errors:
         if name in found:
             continue
         value = error.get("input")
-        if name in expects.naming and isinstance(value, str) and value.strip():
+        if error.get("type") == BIDI_ERROR:
+            found[name] = FieldError(BIDI_CONTROL, str(error.get("ctx", {}).get("character", "")))
+        elif name in expects.naming and isinstance(value, str) and value.strip():
             found[name] = FieldError.naming(expects.naming[name], value.strip())
         else:
             found[name] = FieldError(expects.messages[name])

@@ -139,6 +139,10 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "form again."),
         "invalid_title": "Cannot do this",
         "invalid_form": "The form was incomplete, or its note longer than the limit.",
+        "note_bidi_control": (
+            "The note holds a character that makes the text after it display in another order (a bidirectional "
+            "embedding, override or isolate: U+202A-U+202E, U+2066-U+2069): type it again without it. Nothing was "
+            "saved."),
         "forbidden_title": "Not allowed",
         "forbidden_text": "Your key may not see this page, or may not do this.",
         "not_found_title": "Not found",
@@ -310,6 +314,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "A profile holds at most 100 keywords: delete some of its keywords above before adding these."),
         "expect_description": "Describe the firm (at most 20,000 characters).",
         "expect_keywords": "At most 100 keywords.",
+        "expect_no_bidi_control": (
+            "Holds {value}, a character that makes the text after it display in another order (it can make a word "
+            "read as another): type it again without it."),
         "expect_codes": "Use scheme-prefixed codes such as CPV:38421100.",
         "expect_codes_apart": "A declined code may not be one of the firm's codes, nor a code above one: {value}.",
         "expect_listed_code": (
@@ -632,6 +639,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "세션이 끝나 아직 저장되지 않았습니다. 입력한 내용을 다시 채워 두었으니 확인한 뒤 양식을 다시 보내세요."),
         "invalid_title": "처리할 수 없음",
         "invalid_form": "양식이 완전하지 않거나 메모가 너무 깁니다.",
+        "note_bidi_control": (
+            "메모에 뒤에 오는 글자의 표시 순서를 바꾸는 문자(양방향 서식 문자 U+202A-U+202E, U+2066-U+2069)가 "
+            "들어 있습니다: 이 문자 없이 다시 입력하세요. 저장되지 않았습니다."),
         "forbidden_title": "권한 없음",
         "forbidden_text": "이 키로는 이 페이지를 보거나 이 작업을 할 수 없습니다.",
         "not_found_title": "찾을 수 없음",
@@ -792,6 +802,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "keywords_limit": "프로필의 키워드는 최대 100개입니다. 이 키워드를 추가하려면 위의 키워드에서 일부를 지우세요.",
         "expect_description": "회사 소개를 입력하세요 (최대 20,000자).",
         "expect_keywords": "키워드는 최대 100개입니다.",
+        "expect_no_bidi_control": (
+            "{value} 문자가 들어 있습니다. 뒤에 오는 글자의 표시 순서를 바꿔 다른 말처럼 보이게 하는 문자입니다: "
+            "이 문자 없이 다시 입력하세요."),
         "expect_codes": "CPV:38421100처럼 체계를 앞에 붙인 코드를 사용하세요.",
         "expect_codes_apart": "제외한 코드는 회사의 코드이거나 그 상위 코드일 수 없습니다: {value}.",
         "expect_listed_code": (

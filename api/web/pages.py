@@ -29,7 +29,7 @@ from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, core, for
 from matcher.errors import IndexNotReady, NotFound, PermissionDenied
 from matcher.pipeline import Matcher
 from matcher.reference.countries import ISO_COUNTRIES
-from matcher.schema import FirmProfile
+from matcher.schema import FirmProfile, bidi_problem
 from matcher.services.access import Principal
 from matcher.store.shortlists import ShortlistItem, Status
 
@@ -114,6 +114,8 @@ async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
     tender_id, action, note = (str(form.get(name) or "").strip() for name in ("tender_id", "action", "note"))
     if action not in ACTIONS or not _ID.fullmatch(tender_id) or len(note) > views.NOTE_MAX:
         raise PageRefused(422, "invalid_title", "invalid_form")
+    if bidi_problem(note):  # the API's rule for a note (``api.schemas.Note``)
+        raise PageRefused(422, "invalid_title", "note_bidi_control")
     try:
         item, title = await run_in_threadpool(record, matcher, viewer.principal, firm_id, tender_id, action, note)
     except NotFound:  # not stored, or published after now (for a partner: ``actions.known_tender``)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from matcher.errors import InvalidInput
 from matcher.ingest.base import Rejected
-from matcher.schema import IngestReport, Tender
+from matcher.schema import IngestReport, Tender, bidi_problem
 from matcher.services.catalog import Catalog
 from matcher.services.feed_address import check_feed_url
 from matcher.store import slots
@@ -48,6 +48,8 @@ def validated_spec(
         query = query.strip() or None
     if query is not None and (len(query) > MAX_QUERY or _CONTROL.search(query)):
         raise InvalidInput(f"feed query: at most {MAX_QUERY} characters, without control characters")
+    if query is not None and (problem := bidi_problem(query)):
+        raise InvalidInput(f"feed query {problem}")
     if page_size is not None and not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"feed page size {page_size}: expected 1 to {MAX_PAGE_SIZE}")
     return FeedSpec(name, kind, url, query, page_size)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from matcher.errors import InvalidInput
 from matcher.normalize.korean_phrases import description_phrases
-from matcher.schema import STORED, FirmProfile, draws
+from matcher.schema import STORED, FirmProfile, bidi_problem, draws
 from matcher.search.code_labels import term_key
 from matcher.services.catalog import Catalog
 
@@ -37,11 +37,14 @@ def suggested_keywords(firm: FirmProfile) -> list[str]:
 def keyword_problem(keyword: str) -> str | None:
     """What keeps ``keyword`` (its spaces already collapsed) from being a keyword, as the API's ``KeywordsIn``
     has it: a visible character, no control character (an ESC stored here reached every terminal that printed
-    the profile), at most ``MAX_KEYWORD`` characters; else None."""
+    the profile), no bidirectional control (``matcher.schema.typed_text``), at most ``MAX_KEYWORD`` characters;
+    else None."""
     if not draws(keyword):
         return "is blank"
     if control := next((c for c in keyword if unicodedata.category(c) == "Cc"), None):
         return f"holds a control character ({control!r}; expected one line of text)"
+    if problem := bidi_problem(keyword):
+        return problem
     if len(keyword) > MAX_KEYWORD:
         return f"is longer than {MAX_KEYWORD} characters ({len(keyword)})"
     return None
@@ -61,10 +64,10 @@ class KeywordSuggestions:
         self, firm_id: str, keywords: list[str], actor: str, if_version: Collection[str] | None = None,
     ) -> tuple[FirmProfile, str]:
         """Add keywords (suggested or not) to the firm's keywords, after those it has; one it already has
-        (spaces and case ignored) is not added twice. A keyword that is blank, holds a control character or is
-        too long (``keyword_problem``), or a list past the profile's limit, is refused naming the problem, and
-        nothing is stored. With ``if_version``, only while the stored profile is one of those versions
-        (``Catalog.change_firm_version``). Returns the profile and its stored version."""
+        (spaces and case ignored) is not added twice. A keyword that is blank, holds a control character or a
+        bidirectional control, or is too long (``keyword_problem``), or a list past the profile's limit, is refused
+        naming the problem, and nothing is stored. With ``if_version``, only while the stored profile is one of
+        those versions (``Catalog.change_firm_version``). Returns the profile and its stored version."""
         if not keywords:
             raise InvalidInput("no keyword given to accept")
         lines = [" ".join(k.split()) for k in keywords]  # a tab or line break is a space

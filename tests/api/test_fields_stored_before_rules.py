@@ -25,6 +25,9 @@ STORED_BEFORE: dict[str, tuple[str, Any, Any, Any]] = {
     "invisible-name": ("name", "\u200b", "\u2060", "Hanbit Water"),
     "c1-description": ("description", "\x92", "\u200b\u00ad", "Ultrafiltration plants"),
     "nul-keyword": ("keywords", ["pump\x00s"], ["valve\x00s"], ["pumps"]),
+    "bidi-keyword": ("keywords", ["pumps \u202eretaw"], ["valves \u2066sevlav"], ["pumps"]),
+    "bidi-description": ("description", "Pumps \u202eretaw", "Pumps \u202bretaw", "Ultrafiltration plants"),
+    "invisible-certification": ("certifications", ["\u200b"], ["\u2060"], ["ISO 9001"]),
     "rateless-currency": ("currency", "VES", "KPW", "EUR"),  # ISO 4217, without an exchange rate
 }
 

@@ -55,6 +55,8 @@ def test_add_list_reset_remove(home: Path) -> None:
     (("feeds", "add", "x", "--kind", "ocds"), "error: an ocds feed needs --url"),
     (("feeds", "add", "x", "--kind", "ocds", "--url", "file:///etc/passwd"), "error: feed url 'file:///etc/passwd'"),
     (("feeds", "add", "x", "--kind", "worldbank", "--page-size", "0"), "error: feed page size 0"),
+    (("feeds", "add", "x", "--kind", "ted", "--query", "FT=\u202eretaw"),
+     "error: feed query holds U+202E RIGHT-TO-LEFT OVERRIDE at position 4, a bidirectional control"),
     (("feeds", "run", "nope"), "error: unknown feed 'nope'"),
     (("feeds", "run", "--since", "yesterday"),
      "error: bad --since 'yesterday' (expected an ISO 8601 day, e.g. 2021-04-28)"),

@@ -187,6 +187,11 @@ def test_accept_keywords_adds_them_after_the_firms_own_once(water: Path) -> None
     (("accept-keywords", "kr-water-03", "a\x9bb"), r"keyword 1 of 1 holds a control character ('\x9b';"),
     (("accept-keywords", "kr-water-03", "\u200b\u2060"), "keyword 1 of 1 is blank"),
     (("accept-keywords", "kr-water-03", "x" * 201), "keyword 1 of 1 is longer than 200 characters (201)"),
+    # a bidirectional control reorders the text after it ('pumps \u202eretaw' shows as 'pumps water'), as in a name
+    (("accept-keywords", "kr-water-03", "오염 방지", "pumps \u202eretaw"),
+     "keyword 2 of 2 holds U+202E RIGHT-TO-LEFT OVERRIDE at position 7, a bidirectional control"),
+    (("accept-keywords", "kr-water-03", "\u2067펌프"),
+     "keyword 1 of 1 holds U+2067 RIGHT-TO-LEFT ISOLATE at position 1"),
     (("accept-keywords", "no-such-firm", "오염 방지"), "no-such-firm"),
     (("suggest-keywords", "no-such-firm"), "no-such-firm"),
 ])
@@ -194,6 +199,27 @@ def test_keyword_commands_refuse_bad_input_in_one_line(water: Path, args: tuple[
     code, _, err = run("firms", *args)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert Matcher(Settings(home=water, encoder="fake")).get_firm("kr-water-03").keywords == []
+
+
+def test_a_firm_file_with_a_bidi_control_in_its_typed_text_rejects_that_firm(home: Path, tmp_path: Path) -> None:
+    """Each record of a file is held to the rule, as to every other (the file's other firms are stored): a keyword,
+    a description or a certification with an override is refused naming the field, the place and the character."""
+    path = tmp_path / "spoofed.json"
+    changes: list[dict[str, object]] = [
+        {"keywords": ["정수 설비"]}, {"keywords": ["정수 설비", "pumps \u202eretaw"]},
+        {"description": "Pumps \u2066retaw"}, {"certifications": ["ISO \u202b9001"]}]
+    firms = [{**WATER, "firm_id": f"kr-water-{i}", **fields} for i, fields in enumerate(changes)]
+    path.write_text(json.dumps(firms, ensure_ascii=False), encoding="utf-8")
+    code, out, err = run("ingest", "firms", str(path))
+    assert code == 0 and "1 new, 0 updated, 0 unchanged, 3 rejected" in out, out + err
+    lines = err.splitlines()
+    assert len(lines) == 3, err
+    for line, where in zip(lines, ("spoofed.json#2: keywords.1: holds U+202E RIGHT-TO-LEFT OVERRIDE at position 7",
+                                   "spoofed.json#3: description: holds U+2066 LEFT-TO-RIGHT ISOLATE at position 7",
+                                   "spoofed.json#4: certifications.0: holds U+202B RIGHT-TO-LEFT EMBEDDING at "),
+                           strict=True):
+        assert line.startswith(f"  rejected {where}"), line
+    assert Matcher(Settings(home=home, encoder="fake")).get_firm("kr-water-0").keywords == ["정수 설비"]
 
 
 def test_accept_keywords_past_the_profiles_limit_stores_nothing(water: Path) -> None:
