@@ -51,7 +51,7 @@ def code_similarity(firm_code: str, tender_code: str) -> float:
     return found.similarity if found is not None else 0.0
 
 
-def _block(code: str) -> str:
+def code_block(code: str) -> str:
     """Codes that can match share the scheme and the first two digits (CPV division, UNSPSC segment)."""
     scheme, _, digits = code.partition(":")
     return f"{scheme}:{digits[:2]}" if code.startswith(_HIERARCHICAL) else code
@@ -137,7 +137,7 @@ def prepare_candidates(tenders: Sequence[Tender], lexical: LexicalModel, labels:
         table[i, : len(tender.codes)] = [position[c] for c in tender.codes]
     blocks: dict[str, list[int]] = defaultdict(list)
     for j, code in enumerate(codes):
-        blocks[_block(code)].append(j)
+        blocks[code_block(code)].append(j)
     return CandidateBatch(
         tenders=tenders,
         documents=documents,
@@ -233,7 +233,7 @@ def code_scores(
         return out
     best = np.zeros(len(batch.codes), dtype=np.float32)
     for firm_code, weight in codes:
-        for j in batch.code_blocks.get(_block(firm_code), ()):
+        for j in batch.code_blocks.get(code_block(firm_code), ()):
             best[j] = max(best[j], weight * code_similarity(firm_code, batch.codes[j]))
     # position -1 (padding) reads the appended 0
     per_tender = np.append(best, np.float32(0.0))[batch.code_table].max(axis=1)

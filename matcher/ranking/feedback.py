@@ -11,12 +11,13 @@ buys, and on the judged tuning half the cosine alone moved notices that read ali
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.ranking.features import code_similarity
+from matcher.ranking.features import code_block, code_similarity
 from matcher.ranking.signals import NEUTRAL
 
 PROPOSED = 0.75
@@ -66,10 +67,35 @@ def likeness(vectors: np.ndarray, codes: Sequence[Sequence[str]], decided: Decid
     cosine = np.clip(vectors @ decided.vectors.T, 0.0, 1.0)
     if not codes or not decided.codes:
         return np.asarray(cosine.max(axis=1), dtype=np.float32)
-    closeness = np.array([[_code_closeness(mine, theirs) for theirs in decided.codes] for mine in codes])
+    closeness = code_closeness(codes, decided.codes)
     return np.asarray(((cosine + closeness) / 2).max(axis=1), dtype=np.float32)
 
 
-def _code_closeness(a: Sequence[str], b: Sequence[str]) -> float:
-    """The closest pair of codes of two notices, either way round (an ancestor code covers its descendants)."""
-    return max((max(code_similarity(x, y), code_similarity(y, x)) for x in a for y in b), default=0.0)
+def code_closeness(mine: Sequence[Sequence[str]], theirs: Sequence[Sequence[str]]) -> np.ndarray:
+    """(len(mine), len(theirs)): for each pair of notices, their closest pair of codes, either way round (an
+    ancestor code covers its descendants); 0 when no code of one is near a code of the other.
+
+    Each distinct pair of codes is compared once, and only within a block (``code_block``: codes of different
+    CPV divisions or schemes share no level); the notices' maxima are then read from that table. Comparing
+    every pair of codes of every pair of notices cost a firm with 300 decided notices about 4 s a ranking (40.8 of
+    44.3 s for 10 digests on the smoke store with 300 shortlist items a firm, profiled), growing with its history."""
+    ours = sorted({code for codes in mine for code in codes})
+    others = sorted({code for codes in theirs for code in codes})
+    column = {code: k for k, code in enumerate(others)}
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for code in others:
+        blocks[code_block(code)].append(column[code])
+    pairs = np.zeros((len(ours), len(others) + 1), dtype=np.float32)  # the last column: no code (padding)
+    for row, code in enumerate(ours):
+        for k in blocks.get(code_block(code), ()):
+            pairs[row, k] = max(code_similarity(code, others[k]), code_similarity(others[k], code))
+    row_of = {code: row for row, code in enumerate(ours)}
+    best = np.zeros((len(mine), len(others) + 1), dtype=np.float32)  # per notice of mine: per code of theirs
+    for i, codes in enumerate(mine):
+        if codes:
+            best[i] = pairs[[row_of[code] for code in codes]].max(axis=0)
+    width = max((len(codes) for codes in theirs), default=0) or 1
+    table = np.full((len(theirs), width), len(others), dtype=np.int64)
+    for j, codes in enumerate(theirs):
+        table[j, : len(codes)] = [column[code] for code in codes]
+    return np.asarray(best[:, table].max(axis=2), dtype=np.float32)
