@@ -18,6 +18,7 @@ from urllib.parse import quote
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from api import actions
@@ -29,7 +30,7 @@ from api.web.views import LabelKind, bid_refusal, english_label, worth_listing
 from matcher.errors import IndexNotReady, NotFound
 from matcher.normalize.currencies import to_eur
 from matcher.pipeline import Matcher
-from matcher.ranking.reasons import explanation_lines
+from matcher.ranking.reasons import markup_lines
 from matcher.reference.codebook import codebook
 from matcher.schema import Match, Tender
 from matcher.services.access import Principal
@@ -88,8 +89,8 @@ class FirmFit:
     """One firm the notice fits, as the page shows it."""
 
     match: Match
-    reasons: list[str]
-    concerns: list[str]
+    reasons: list[Markup]  # each line escaped, the text people or feeds wrote in it isolated
+    concerns: list[Markup]
     status: Status | None  # the tender's status on this firm's shortlist, as the viewer may see it
 
 
@@ -101,7 +102,7 @@ def firm_fits(matcher: Matcher, principal: Principal, tender_id: str, language: 
     for match in matches:
         listed = actions.visible_shortlist(matcher, principal, match.firm_id, None)
         status = next((e.status for e in listed if e.tender_id == tender_id), None)
-        fits.append(FirmFit(match, *explanation_lines(match.reasons, language), status))
+        fits.append(FirmFit(match, *markup_lines(match.reasons, language), status))
     return fits
 
 

@@ -15,13 +15,15 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import urlencode
 
+from markupsafe import Markup
+
 from api import actions
 from api.web.i18n import calendar_days
 from matcher.normalize.currencies import to_eur
 from matcher.normalize.openness import OpenAt
 from matcher.pipeline import Matcher
 from matcher.ranking.calibration import DEFAULT_MIN_BAND, BandName, at_least
-from matcher.ranking.reasons import explanation_lines
+from matcher.ranking.reasons import markup_lines
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import FirmProfile, Match, Tender, code_labels
 from matcher.search.retrieve import MatchQuery
@@ -183,8 +185,8 @@ class Row:
     label: str | None
     label_kind: LabelKind | None
     value_eur: float | None
-    reasons: list[str]
-    concerns: list[str]
+    reasons: list[Markup]  # each line escaped, the text people or feeds wrote in it isolated
+    concerns: list[Markup]
     item: ShortlistItem | None
     new: bool
 
@@ -209,7 +211,7 @@ def row(match: Match, tender: Tender | None, item: ShortlistItem | None, new: bo
     euros = None if (match.currency or "").upper() == "EUR" or match.value is None else to_eur(
         match.value, match.currency
     )
-    reasons, concerns = explanation_lines(match.reasons, language)
+    reasons, concerns = markup_lines(match.reasons, language)
     return Row(match, tender, label, kind, euros, reasons, concerns, item, new)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from matcher.ranking.reasons import ReasonLanguage, explanation_lines, summary_in
+from matcher.ranking.reasons import ReasonLanguage, shown_lines, summary_in
 from matcher.schema import Match
 
 
@@ -39,7 +39,7 @@ def format_match(match: Match, reverse: bool = False, language: str = "en") -> s
             format_value(match.value, match.currency),
         ]
         lines.append("    " + " | ".join(facts))
-    reasons, concerns = explanation_lines(match.reasons, language)
+    reasons, concerns = shown_lines(match.reasons, language)  # a stored keyword's override dropped
     lines.extend(f"    + {reason}" for reason in reasons[:MAX_REASONS])
     lines.extend(f"    ! {concern}" for concern in concerns)
     return "\n".join(lines)

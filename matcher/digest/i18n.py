@@ -3,8 +3,6 @@ with parameters and are worded by ``matcher.ranking.reasons`` in the email's lan
 
 from __future__ import annotations
 
-from matcher.ranking.reasons import explanation_lines
-from matcher.schema import Explanation
 from matcher.store.subscriptions import DigestLanguage
 
 LABELS: dict[DigestLanguage, dict[str, str]] = {
@@ -63,9 +61,3 @@ LABELS: dict[DigestLanguage, dict[str, str]] = {
         "weekly": "매주",
     },
 }
-
-
-def reason_lines(explanation: Explanation, language: DigestLanguage) -> tuple[list[str], list[str]]:
-    """A match's reasons and concerns in the email's language, from the core's reason codes
-    (``matcher.ranking.reasons`` holds the wording of every kind in every language)."""
-    return explanation_lines(explanation, language)

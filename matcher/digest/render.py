@@ -23,8 +23,9 @@ from matcher.bidi import filled, filled_text, isolated
 from matcher.config import Settings
 from matcher.digest.build import DigestItem, DigestPlan
 from matcher.digest.headers import MESSAGE_POLICY
-from matcher.digest.i18n import LABELS, reason_lines
+from matcher.digest.i18n import LABELS
 from matcher.digest.tokens import make_token
+from matcher.ranking.reasons import markup_lines, shown_lines
 from matcher.schema import Match
 from matcher.store.subscriptions import DigestLanguage
 
@@ -99,7 +100,9 @@ def _item_view(item: DigestItem, plan: DigestPlan, settings: Settings) -> dict[s
     words = LABELS[language]
     match = item.match
     value = format_value(match.value, match.currency, words["no_value"])
-    reasons, concerns = reason_lines(match.reasons, language)
+    # The text part's lines as the terminal shows them, the HTML part's with the text people wrote isolated.
+    reasons, concerns = shown_lines(match.reasons, language)
+    reasons_html, concerns_html = markup_lines(match.reasons, language)
     return {
         "rank": match.rank,
         "title": match.title,
@@ -111,6 +114,8 @@ def _item_view(item: DigestItem, plan: DigestPlan, settings: Settings) -> dict[s
         "score": _fit(match, words),
         "reasons": reasons[:MAX_REASONS],
         "concerns": concerns,
+        "reasons_html": reasons_html[:MAX_REASONS],
+        "concerns_html": concerns_html,
         "link": tender_link(settings, item),
         "approved": item.approved,
     }

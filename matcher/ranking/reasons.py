@@ -4,17 +4,28 @@ The core explains a match with ``Reason`` codes and parameters (``matcher.rankin
 place that words them. Every face (CLI, API summary, digests, pages) calls ``render`` with the reader's
 language, so adding a language means adding one column here, and ``tests/ranking/test_reasons.py`` checks that
 every kind is worded in every language with its parameters filled in.
+
+A few parameters hold text people or feeds wrote (``PEOPLES_PARAMS``: a firm's keyword, a notice's words), which each
+face shows as it shows such text elsewhere: ``render`` as stored (the JSON summary: data, for the client to show),
+``render_shown`` without the format characters that draw nothing (the terminal, a digest's text part: a keyword stored
+with an override before keywords were refused one reverses the rest of its line in a terminal or mail client that runs
+the bidirectional algorithm; FSI/PDI around it would show as nothing, or as boxes, in the many terminals that run
+none, and a keyword copied out of the line would carry them, and be refused as input), and ``render_markup`` with
+each such value isolated in a ``<bdi>`` (the workspace, a digest's HTML part: ``matcher.bidi``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
 from babel import Locale
+from markupsafe import Markup, escape
 
+from matcher.bidi import filled, isolated
+from matcher.characters import shown_text
 from matcher.reference.codebook import codebook
 from matcher.schema import Explanation, Reason, ReasonKind
 
@@ -257,8 +268,14 @@ def _code_label(lang: ReasonLanguage, code: object, label: str | int | float) ->
     return f"{translated} / {label}" if translated else label
 
 
-def render(reason: Reason, language: str = "en") -> str:
-    """One reason or concern as a phrase in ``language`` (English for a language without templates)."""
+#: Reason parameters that hold text people or feeds wrote: a firm's keyword, the words of the notice (or of a code's
+#: label) it was found as, the terms a profile and a notice share or the profile's terms the notice lacks. The others
+#: are the core's words, codes, names and numbers.
+PEOPLES_PARAMS = frozenset({"keyword", "found", "terms"})
+
+
+def _worded(reason: Reason, language: str) -> tuple[ReasonLanguage, str, dict[str, str | int | float]]:
+    """The reader's language, the template of ``reason`` and its filled parameters, as stored."""
     lang: ReasonLanguage = "ko" if language == "ko" else "en"
     variant = _variant(reason)
     template = TEMPLATES[lang][variant]
@@ -272,7 +289,43 @@ def render(reason: Reason, language: str = "en") -> str:
         firm_code = str(reason.params["firm_code"]).replace(":", " ", 1)
         params["firm_code"] = firm_code
         params["firm_label"] = _code_label(lang, firm_code, _firm_label(reason) or "")
+    return lang, template, params
+
+
+def _peoples(reason: Reason, lang: ReasonLanguage) -> dict[str, tuple[str, list[str]]]:
+    """Each parameter of ``PEOPLES_PARAMS`` that ``reason`` has: the separator of its list, and its values."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    for name in PEOPLES_PARAMS & reason.params.keys():
+        value = reason.params[name]
+        values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        found[name] = (_JOIN[lang].get(name, ", "), values)
+    return found
+
+
+def render(reason: Reason, language: str = "en") -> str:
+    """One reason or concern as a phrase in ``language`` (English for a language without templates), the text people
+    or feeds wrote as stored (the JSON summary)."""
+    _, template, params = _worded(reason, language)
     return template.format(**params)
+
+
+def render_shown(reason: Reason, language: str = "en") -> str:
+    """``render`` for a plain-text face (the terminal, a digest's text part): the text people or feeds wrote without
+    the format characters that draw nothing (``shown_text``: a bidirectional override, a zero-width space)."""
+    lang, template, params = _worded(reason, language)
+    for name, (separator, values) in _peoples(reason, lang).items():
+        params[name] = separator.join(shown_text(value) for value in values)
+    return template.format(**params)
+
+
+def render_markup(reason: Reason, language: str = "en") -> Markup:
+    """``render`` for HTML (the workspace, a digest's HTML part), escaped, each value people or feeds wrote isolated
+    in a ``<bdi>`` of its own (``matcher.bidi``), a list's values one by one."""
+    lang, template, params = _worded(reason, language)
+    peoples = _peoples(reason, lang)
+    lists = {name: Markup(escape(separator)).join(isolated(value) for value in values)
+             for name, (separator, values) in peoples.items() if isinstance(reason.params[name], list)}
+    return filled(template, peoples.keys() - lists.keys(), **{**params, **lists})
 
 
 def render_all(reasons: Iterable[Reason], language: str = "en") -> list[str]:
@@ -284,12 +337,31 @@ def summary(reasons: Sequence[Reason], concerns: Sequence[Reason]) -> list[str]:
     return render_all(reasons) + [CONCERN_PREFIX + text for text in render_all(concerns)]
 
 
-def explanation_lines(explanation: Explanation, language: str = "en") -> tuple[list[str], list[str]]:
-    """(reasons, concerns) of a match in ``language``. An explanation without structured reasons (made by an
-    older version and read back from a cache or log) falls back to its English summary."""
+Line = TypeVar("Line", bound=str)
+
+
+def _lines(explanation: Explanation, language: str, word: Callable[[Reason, str], Line],
+           old: Callable[[str], Line]) -> tuple[list[Line], list[Line]]:
+    """(reasons, concerns) worded by ``word``; an explanation without structured reasons (made by an older version
+    and read back from a cache or log) by its English summary, each line as ``old`` shows it."""
     if not explanation.reasons and not explanation.concerns:
-        return list(explanation.summary), []
-    return render_all(explanation.reasons, language), render_all(explanation.concerns, language)
+        return [old(line) for line in explanation.summary], []
+    return [word(r, language) for r in explanation.reasons], [word(r, language) for r in explanation.concerns]
+
+
+def explanation_lines(explanation: Explanation, language: str = "en") -> tuple[list[str], list[str]]:
+    """(reasons, concerns) of a match in ``language``, as stored (``render``)."""
+    return _lines(explanation, language, render, str)
+
+
+def shown_lines(explanation: Explanation, language: str = "en") -> tuple[list[str], list[str]]:
+    """``explanation_lines`` for a plain-text face (``render_shown``)."""
+    return _lines(explanation, language, render_shown, shown_text)
+
+
+def markup_lines(explanation: Explanation, language: str = "en") -> tuple[list[Markup], list[Markup]]:
+    """``explanation_lines`` for HTML (``render_markup``); an old summary's lines escaped."""
+    return _lines(explanation, language, render_markup, escape)
 
 
 def summary_in(explanation: Explanation, language: ReasonLanguage = "en") -> list[str]:

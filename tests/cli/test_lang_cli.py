@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from matcher.cli.render import MAX_REASONS
-from matcher.ranking.reasons import explanation_lines, summary
+from matcher.ranking.reasons import shown_lines, summary
 from matcher.schema import Match
 from tests.cli.test_cli import FIRMS, TED, run
 
@@ -35,7 +35,7 @@ def printed(out: str, marker: str) -> list[str]:
 def expected(matches: list[Match], language: str, marker: str) -> list[str]:
     lines = []
     for match in matches:
-        reasons, concerns = explanation_lines(match.reasons, language)
+        reasons, concerns = shown_lines(match.reasons, language)
         lines += reasons[:MAX_REASONS] if marker == "+" else concerns
     return lines
 

@@ -1,7 +1,9 @@
 """A digest's HTML part isolates the text people and feeds wrote (the firm's name, each notice's title and buyer, the
-subscriber's address) from the direction of its neighbours, as the workspace does (tests/web/test_web_isolation.py):
-a firm's name stored with U+202E drew the rest of the heading and the introduction reversed in the email. The
-plain-text part and the subject are left as they are: a mail client shows them as text (no element to isolate in)."""
+subscriber's address, a keyword or term inside a reason) from the direction of its neighbours, as the workspace does
+(tests/web/test_web_isolation.py): a firm's name stored with U+202E drew the rest of the heading and the introduction
+reversed in the email. The plain-text part and the subject are left as they are (a mail client shows them as text, no
+element to isolate in), but for the reasons' lines, which lose the format characters that draw nothing as the
+terminal's do (matcher.ranking.reasons.render_shown)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from matcher.bidi import FSI, PDI
 from matcher.config import Settings
 from matcher.digest.build import DigestItem, DigestPlan
 from matcher.digest.render import render_digest
-from matcher.schema import Explanation, Match, ScoreParts
+from matcher.schema import Explanation, Match, Reason, ScoreParts
 from matcher.store.subscriptions import Subscription
 from tests.test_bidi import shown_isolated, unisolated
 
@@ -45,6 +47,33 @@ def test_the_html_part_isolates_the_firm_the_title_the_buyer_and_the_address(tmp
         # the text part and the subject as before
         assert SPOOF in rendered.subject and FSI not in rendered.subject
         assert f"{ARABIC_TITLE}\n" in rendered.text and FSI not in rendered.text and "<bdi>" not in rendered.text
+
+
+#: A keyword stored before keywords were refused an override, as a reason names it.
+KEYWORD = "\u202eultrafiltration"
+REASONS = Explanation(reasons=[
+    Reason(kind="keyword_match", params={"keyword": KEYWORD, "found": "ultrafiltration", "via": "text"}),
+    Reason(kind="shared_terms", params={"terms": [ARABIC_BUYER, "membranes"]})])
+
+
+def test_a_keyword_inside_a_reason_is_isolated_in_html_and_loses_its_override_in_text(tmp_path: Path) -> None:
+    base = plan("en")
+    item = DigestItem(base.items[0].match.model_copy(update={"reasons": REASONS}), approved=False)
+    for language in ("en", "ko"):
+        spoofed = DigestPlan(plan(language).subscription, "Hanbit Water", base.as_of, (item,))
+        rendered = render_digest(spoofed, Settings(home=tmp_path, public_url="https://matcher.test"))
+        assert unisolated(rendered.html, KEYWORD) == [] and shown_isolated(rendered.html, KEYWORD) == 1, language
+        lines = lxml.html.document_fromstring(rendered.html).xpath("//li")
+        assert [[bdi.text for bdi in li.xpath("bdi")] for li in lines] == [
+            [KEYWORD, "ultrafiltration"], [ARABIC_BUYER, "membranes"]]
+        # the text part: each reason's line as the terminal shows it, the override dropped, the rest as it is
+        worded = {"en": ("the firm's keyword \u201cultrafiltration\u201d is in the notice "
+                         "(\u201cultrafiltration\u201d)",
+                         f"both mention {ARABIC_BUYER}, membranes"),
+                  "ko": ("회사 키워드 \u2018ultrafiltration\u2019: 공고에 있음 (\u2018ultrafiltration\u2019)",
+                         f"공고와 회사 소개에 함께 나오는 단어: {ARABIC_BUYER}, membranes")}[language]
+        assert "\n".join(f"   - {line}" for line in worded) in rendered.text, rendered.text
+        assert "<bdi>" not in rendered.text
 
 
 def test_escaping_is_unchanged_inside_the_isolation(tmp_path: Path) -> None:

@@ -117,6 +117,28 @@ def test_what_a_decision_announces_isolates_the_title(world: World, visitor: Vis
     assert live.text_content() == f"Approved: {ARABIC_TITLE}"
 
 
+#: A keyword stored before keywords were refused an override: still found in the notice (the override is no word
+#: character), so a reason names it, and the override reversed the rest of that reason's sentence.
+KEYWORD = "\u202eultrafiltration"
+
+
+def test_a_keyword_inside_a_reason_is_isolated_on_the_firm_and_tender_pages(world: World, visitor: Visitor) -> None:
+    keywords = world.matcher.get_firm(OWN).keywords
+    stored_before_rules(world, keywords=[KEYWORD if k == "ultrafiltration" else k for k in keywords])
+    tender_id = next(m.tender_id for m in world.matcher.recommend(OWN)
+                     if any(r.params.get("keyword") == KEYWORD for r in m.reasons.reasons))
+    client = visitor("partner")
+    for path in (f"{FIRM}?fit=all", f"/web/tenders/{quote(tender_id)}?fit=all"):
+        page = client.get(path)
+        assert page.status_code == 200, page.text
+        read(page.text, {KEYWORD: 1})
+        lines = [li for li in lxml.html.document_fromstring(page.text).xpath("//ul[@class='reasons']/li")
+                 if KEYWORD in li.text_content()]
+        assert lines and all([bdi.text for bdi in li.xpath("bdi")] == [KEYWORD, "ultrafiltration"] for li in lines)
+        assert lines[0].text_content() == f"the firm's keyword \u201c{KEYWORD}\u201d is in the notice " \
+                                          "(\u201cultrafiltration\u201d)"
+
+
 def test_escaping_is_unchanged_inside_the_isolation(world: World, visitor: Visitor) -> None:
     stored_before_rules(world, name="<b>Hanbit</b> & \u202eretaW")
     page = visitor("partner").get(FIRM)
