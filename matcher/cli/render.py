@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from matcher.characters import shown_text
 from matcher.ranking.reasons import ReasonLanguage, shown_lines, summary_in
 from matcher.schema import Match
 
@@ -26,14 +27,16 @@ def _fit(match: Match) -> str:
 
 def format_match(match: Match, reverse: bool = False, language: str = "en") -> str:
     """Rank, score, title (or firm), facts, then up to five reasons ("+") and every concern ("!")."""
-    head = match.firm_name or match.firm_id if reverse else match.title
+    # What people or feeds wrote, as plain text shows it: a name or title stored with an override before they were
+    # refused or cleaned would reverse the rest of its line in a terminal that runs the bidirectional algorithm.
+    head = shown_text(match.firm_name or match.firm_id if reverse else match.title)
     lines = [f"{match.rank:>2}. [{_fit(match)}] {head}"]
     if reverse:
         lines.append(f"    firm {match.firm_id}")
     else:
         facts = [
             match.tender_id,
-            match.buyer or "buyer not given",
+            shown_text(match.buyer) if match.buyer else "buyer not given",
             ",".join(match.countries) or "country not given",
             match.reasons.deadline,
             format_value(match.value, match.currency),

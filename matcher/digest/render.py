@@ -20,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from matcher.bidi import filled, filled_text, isolated
+from matcher.characters import shown_text
 from matcher.config import Settings
 from matcher.digest.build import DigestItem, DigestPlan
 from matcher.digest.headers import MESSAGE_POLICY
@@ -53,7 +54,15 @@ def _environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["isolated"] = isolated
+    env.filters["shown"] = _shown  # the text part: what people or feeds wrote, as the terminal shows it
     return env
+
+
+def _shown(value: object) -> object:
+    """A value of the text part (or the Subject) as plain text shows what people or feeds wrote: without the format
+    characters that draw nothing (``shown_text``), so that a name or title stored with a bidirectional override
+    before they were refused or cleaned does not reverse the rest of its line in a mail client."""
+    return shown_text(value) if isinstance(value, str) else value
 
 
 def format_value(value: float | None, currency: str | None, missing: str) -> str:
@@ -141,9 +150,13 @@ def _sentences(plan: DigestPlan) -> dict[str, tuple[str, dict[str, object]]]:
     }
 
 
+def _plain(message: str, values: dict[str, object]) -> str:
+    """A sentence of the text part or the Subject: the text people wrote in it as plain text shows it (``_shown``)."""
+    return message.format(**{name: _shown(value) if name in PEOPLES_TEXT else value for name, value in values.items()})
+
+
 def subject(plan: DigestPlan) -> str:
-    message, values = _sentences(plan)["subject"]
-    return message.format(**values)
+    return _plain(*_sentences(plan)["subject"])
 
 
 def subject_html(plan: DigestPlan) -> Markup:
@@ -161,7 +174,7 @@ def render_digest(plan: DigestPlan, settings: Settings, *, live_token: bool = Tr
     context = {
         "lang": language,
         "w": LABELS[language],
-        **{name: message.format(**values) for name, (message, values) in sentences.items()},
+        **{name: _plain(message, values) for name, (message, values) in sentences.items()},
         "items": [_item_view(i, plan, settings) for i in plan.items],
         "any_approved": any(i.approved for i in plan.items),
         "unsubscribe_url": link,

@@ -1,9 +1,9 @@
 """A digest's HTML part isolates the text people and feeds wrote (the firm's name, each notice's title and buyer, the
 subscriber's address, a keyword or term inside a reason) from the direction of its neighbours, as the workspace does
 (tests/web/test_web_isolation.py): a firm's name stored with U+202E drew the rest of the heading and the introduction
-reversed in the email. The plain-text part and the subject are left as they are (a mail client shows them as text, no
-element to isolate in), but for the reasons' lines, which lose the format characters that draw nothing as the
-terminal's do (matcher.ranking.reasons.render_shown)."""
+reversed in the email. The plain-text part and the subject have no element to isolate in: there the text people and
+feeds wrote loses the format characters that draw nothing, as the terminal's lines do (matcher.characters.shown_text;
+the reasons' lines through matcher.ranking.reasons.render_shown)."""
 
 from __future__ import annotations
 
@@ -44,9 +44,12 @@ def test_the_html_part_isolates_the_firm_the_title_the_buyer_and_the_address(tmp
         (heading,) = lxml.html.document_fromstring(html).xpath("//h1")
         assert [bdi.text for bdi in heading.xpath("bdi")] == [SPOOF]
         assert f"{FSI}{SPOOF}{PDI}" in (lxml.html.document_fromstring(html).findtext(".//title") or "")
-        # the text part and the subject as before
-        assert SPOOF in rendered.subject and FSI not in rendered.subject
-        assert f"{ARABIC_TITLE}\n" in rendered.text and FSI not in rendered.text and "<bdi>" not in rendered.text
+        # the text part and the subject: plain text, what people wrote without the characters that draw nothing
+        # (the override reversed the rest of the Subject and the heading in a mail client); Arabic kept as it is
+        assert "\u202e" not in rendered.subject and "Hanbit retaW" in rendered.subject and FSI not in rendered.subject
+        assert "\u202e" not in rendered.text.replace(EMAIL, "") and "Hanbit retaW" in rendered.text
+        assert f"{ARABIC_TITLE}\n" in rendered.text and ARABIC_BUYER in rendered.text
+        assert FSI not in rendered.text and "<bdi>" not in rendered.text
 
 
 #: A keyword stored before keywords were refused an override, as a reason names it.
