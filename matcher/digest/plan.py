@@ -82,7 +82,7 @@ def plan_digests(matcher: Matcher, batch: Sequence[Subscription], as_of: datetim
         subscription_query(s, held[s.subscription_id], _approved_open(statuses[s.firm_id], held[s.subscription_id]))
         for s in known
     ]
-    ranked = matcher.recommend_many([firms[s.firm_id] for s in known], queries) if known else []
+    ranked = matcher.recommend_many([firms[s.firm_id] for s in known], queries, decisions=statuses) if known else []
     return [
         build_digest(s, firms[s.firm_id].name, matches, held[s.subscription_id], statuses[s.firm_id], as_of)
         for s, matches in zip(known, ranked, strict=True)

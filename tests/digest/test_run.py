@@ -10,6 +10,7 @@ from email.message import EmailMessage
 import pytest
 from sqlalchemy import func, select
 
+from matcher.digest.plan import plan_digests
 from matcher.digest.run import DigestRun, RunSummary
 from matcher.digest.send import SmtpSender
 from matcher.errors import Conflict
@@ -205,3 +206,25 @@ def test_worker_processes_send_the_same_digests_as_one_process(
         sent = {s.subscription_id: [i.tender_id for d in DigestRepository().for_subscription(conn, s.subscription_id)
                                     for i in d.items] for s in subscribed.values()}
     assert sent == {p.subscription.subscription_id: [i.match.tender_id for i in p.items] for p in expected}
+
+
+def test_a_batch_reads_the_partner_decisions_once(
+    demo: Matcher, subscribed: dict[str, Subscription], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planning a batch reads the firms' decisions once and ranks with what it read (the digest's approved items and
+    the ranking's feedback agree); a second read cost about 80 ms a batch at 30,000 shortlist rows."""
+    ranked = [m.tender_id for m in demo.recommend(EN_FIRM)]
+    demo.propose(EN_FIRM, ranked[2], "partner")
+    demo.decide(EN_FIRM, ranked[2], "approved", "partner")
+    reads: list[list[str]] = []
+    read = demo.shortlists.decisions
+
+    def counted(firm_ids: list[str], published_by: object = None) -> object:
+        reads.append(sorted(firm_ids))
+        return read(firm_ids, published_by)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(demo.shortlists, "decisions", counted)
+    plans = plan_digests(demo, list(subscribed.values()), demo.settings.now())
+    assert reads == [sorted({s.firm_id for s in subscribed.values()})]
+    en = next(p for p in plans if p.subscription.firm_id == EN_FIRM)
+    assert en.items[0].approved and en.items[0].match.tender_id == ranked[2]
