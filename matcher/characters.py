@@ -31,6 +31,7 @@ ABOVE_BMP = "an invisible character above U+FFFF"
 #: (U+200E, U+200F, U+061C) are not among them: a mark only sets the direction of the neutral characters beside
 #: it and reorders no run of letters, and right-to-left text needs them beside digits and Latin words.
 BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
+_BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
 
 
 def invisible(char: str) -> bool:
@@ -50,6 +51,13 @@ def first_invisible(text: str) -> str | None:
             kind = f" ({ABOVE_BMP})" if ord(char) > 0xFFFF else ""
             return f"{character_name(char)} at position {position} draws nothing{kind}"
     return None
+
+
+def without_bidi_controls(text: str) -> str:
+    """``text`` less its bidirectional embeddings, overrides and isolates (``BIDI_CONTROLS``), and nothing else: what
+    typed text stored before it was refused them (``matcher.schema.typed_text``) becomes when a form that sends it
+    back saves it ('pumps \u202eretaw' -> 'pumps retaw')."""
+    return _BIDI_CONTROL.sub("", text)
 
 
 def character_name(char: str) -> str:

@@ -10,7 +10,7 @@ import unicodedata
 
 import pytest
 
-from matcher.characters import BIDI_CONTROLS, invisible, shown_text
+from matcher.characters import BIDI_CONTROLS, invisible, shown_text, without_bidi_controls
 
 #: Each: (as published, as shown). The reversed title is what a reader saw: "Supply of computers.exe".
 DROPPED = [
@@ -57,6 +57,15 @@ def test_every_bidirectional_control_goes() -> None:
     assert all(re.fullmatch(f"[{BIDI_CONTROLS}]", c) for c in controls)  # the class a firm's name may not hold
     for control in controls:
         assert shown_text(f"ab{control}cd") == "abcd"
+
+
+def test_typed_text_stored_with_a_bidi_control_loses_it_and_nothing_else() -> None:
+    """What a form shows of a keyword stored before typed text was refused them (``without_bidi_controls``): only
+    what the rule refuses goes; the characters it takes (marks, joiners, a zero-width space, NFD) stay as stored."""
+    controls = "".join(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+    assert without_bidi_controls(f"pumps {controls}retaw") == "pumps retaw"
+    for text in (*KEPT, "wa\u200bter", unicodedata.normalize("NFD", "caf\u00e9")):
+        assert without_bidi_controls(text) == text
 
 
 def test_text_is_composed() -> None:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from matcher.schema import BIDI_ERROR
+from matcher.characters import without_bidi_controls
+from matcher.schema import BIDI_ERROR, draws
 
 _SEPARATORS = re.compile(r"[,\n\r]+")
 _BLANKS = re.compile(r"[\s,]+")
@@ -52,6 +53,16 @@ class FormInvalid(Exception):
     def __init__(self, errors: Errors) -> None:
         super().__init__(", ".join(errors))
         self.errors = errors
+
+
+def as_saved(stored: str) -> str:
+    """Stored typed text as a form shows it, and so sends it back: as saving stores it. Without the bidirectional
+    controls typed text may no longer hold (``matcher.schema.typed_text``), which a form echoing a value stored
+    before that rule sent back with every save, refused at a field the user never touched, for a character nobody
+    sees; empty when nothing left draws (a keyword of invisible characters only, stored before the blank rule).
+    Anything else the rules take is shown as stored. The page says what it changed, next to the field."""
+    kept = without_bidi_controls(stored)
+    return kept if draws(kept) else ""
 
 
 def text_of(form: FormData, name: str) -> str:

@@ -248,6 +248,14 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "description_hint": "What the firm makes or does, in any language.",
         "profile_keywords": "Keywords",
         "keywords_hint": "One per line, or separated by commas.",
+        "stored_bidi_keywords": (
+            "These keywords were saved with invisible characters that change the direction of the text after them; "
+            "they are shown without them, and saving the profile removes them:"),
+        "stored_invisible_keywords": (
+            "Keywords made only of invisible characters ({count}) are not shown, and saving the profile removes them."),
+        "stored_bidi_description": (
+            "The description was saved with invisible characters that change the direction of the text after them; "
+            "it is shown without them, and saving the profile removes them."),
         "profile_codes": "Classification codes",
         "codes_hint": "CPV or UNSPSC codes with their scheme, such as CPV:38421100, one per line.",
         "current_code_labels": "What the current codes mean",
@@ -741,6 +749,14 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "description_hint": "회사가 만들거나 하는 일을 어떤 언어로든 적어 주세요.",
         "profile_keywords": "키워드",
         "keywords_hint": "한 줄에 하나씩 또는 쉼표로 구분해 입력하세요.",
+        "stored_bidi_keywords": (
+            "다음 키워드에는 뒤에 오는 글자의 방향을 바꾸는 보이지 않는 문자가 저장되어 있습니다. "
+            "이 문자를 뺀 모습으로 보여 주며, 프로필을 저장하면 이 문자가 삭제됩니다:"),
+        "stored_invisible_keywords": (
+            "보이지 않는 문자로만 된 키워드({count}개)는 표시하지 않으며, 프로필을 저장하면 삭제됩니다."),
+        "stored_bidi_description": (
+            "회사 소개에 뒤에 오는 글자의 방향을 바꾸는 보이지 않는 문자가 저장되어 있습니다. "
+            "이 문자를 뺀 모습으로 보여 주며, 프로필을 저장하면 이 문자가 삭제됩니다."),
         "profile_codes": "분류 코드",
         "codes_hint": "CPV:38421100처럼 체계를 앞에 붙인 CPV 또는 UNSPSC 코드를 한 줄에 하나씩 입력하세요.",
         "current_code_labels": "현재 코드의 의미",

@@ -33,6 +33,7 @@ from api.web.form_fields import (
     FieldError,
     FormInvalid,
     amount,
+    as_saved,
     field_errors,
     items,
     plain_number,
@@ -44,6 +45,7 @@ from api.web.pages import firm_url, ranked, visible_firm
 from api.web.render import render
 from api.web.session import ChangeDep, Viewer, ViewerDep, core, forbidden
 from api.web.views import SUGGESTIONS
+from matcher.characters import without_bidi_controls
 from matcher.errors import Conflict, InvalidInput, PermissionDenied
 from matcher.pipeline import Matcher
 from matcher.reference.codebook import CodeBook, codebook
@@ -102,8 +104,10 @@ class ProfileForm:
 
     @classmethod
     def of(cls, firm: FirmProfile) -> ProfileForm:
+        """The stored profile as the form shows it: its typed text as saving stores it (``as_saved``, ``Cleaned``)."""
+        keywords = [shown for keyword in firm.keywords if (shown := as_saved(keyword))]
         return cls(
-            firm.description, "\n".join(firm.keywords), "\n".join(firm.codes), "\n".join(firm.declined_codes),
+            as_saved(firm.description), "\n".join(keywords), "\n".join(firm.codes), "\n".join(firm.declined_codes),
             tuple(firm.target_countries), ", ".join(firm.languages), plain_number(firm.min_value),
             plain_number(firm.max_value), firm.currency or "",
         )
@@ -133,6 +137,23 @@ class ProfileForm:
         if errors:
             raise FormInvalid(errors)
         return patch
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """What the form shows of the stored profile otherwise than stored, as saving it will store it (``as_saved``),
+    for the notices at those fields: the keywords that lose a bidirectional control (as shown), how many keywords
+    of invisible characters only it leaves out, and whether the description loses a bidirectional control."""
+
+    keywords: tuple[str, ...] = ()
+    invisible_keywords: int = 0
+    description: bool = False
+
+    @classmethod
+    def of(cls, firm: FirmProfile) -> Cleaned:
+        changed = [shown for keyword in firm.keywords if (shown := as_saved(keyword)) != keyword]
+        return cls(tuple(shown for shown in changed if shown), changed.count(""),
+                   without_bidi_controls(firm.description) != firm.description)
 
 
 def across_fields(patch: FirmUpdate) -> Errors:
@@ -212,7 +233,8 @@ async def _page(
     book = codebook()
     return render(
         request, "profile.html", viewer.language, viewer, status=status, firm=firm, firm_section="profile",
-        form=form, errors=form.errors, countries=sorted(ISO_COUNTRIES), profile_path=profile_url(firm.firm_id),
+        form=form, errors=form.errors, cleaned=Cleaned.of(firm), countries=sorted(ISO_COUNTRIES),
+        profile_path=profile_url(firm.firm_id),
         current_codes=meanings(book, firm.codes, viewer.language),
         declined_codes=meanings(book, firm.declined_codes, viewer.language),
         suggestions=offered, suggested_keywords=keywords, keyword_error=keyword_error,
