@@ -38,6 +38,7 @@ from api.schemas import (
     ShortlistFromRecommendations,
     ShortlistItemIn,
     ShortlistItemOut,
+    ShortlistProposalOut,
     StoreHealth,
     TenderBatch,
     TenderPublic,
@@ -296,6 +297,10 @@ def item_out(entry: ShortlistEntry) -> ShortlistItemOut:
     return ShortlistItemOut.model_validate(vars(entry))
 
 
+def proposal_out(entry: ShortlistEntry) -> ShortlistProposalOut:
+    return ShortlistProposalOut.model_validate(vars(entry))
+
+
 def event_out(event: FeedbackEvent) -> FeedbackEventOut:
     return FeedbackEventOut.model_validate(event.__dict__)
 
@@ -382,14 +387,13 @@ def decide(matcher: Matcher, principal: Principal, firm_id: str, tender_id: str,
 
 def propose_top(
     matcher: Matcher, principal: Principal, firm_id: str, body: ShortlistFromRecommendations
-) -> list[ShortlistItemOut]:
+) -> list[ShortlistEntry]:
     """Propose the firm's current top recommendations, keeping each one's score (open ones: recommendations
-    without ``include_closed``, checked again as any proposal is)."""
+    without ``include_closed``, checked again as any proposal is): each entry ``created`` unless it was there
+    already (``Shortlists.propose``)."""
     matches = [m for m in matcher.recommend(firm_id, MatchQuery(k=body.top)) if at_least(m.fit_band, body.min_fit_band)]
     at = matcher.open_at()
-    return [
-        item_out(matcher.propose(firm_id, m.tender_id, principal.name, body.note, m.score, at)) for m in matches
-    ]
+    return [matcher.propose(firm_id, m.tender_id, principal.name, body.note, m.score, at) for m in matches]
 
 
 # ----------------------------------------------------------------------------- health

@@ -480,6 +480,15 @@ class ShortlistItemOut(BaseModel):
         "lists such an item"))
 
 
+class ShortlistProposalOut(ShortlistItemOut):
+    """A shortlist item as a proposal of several answers it (``POST .../shortlist/from-recommendations``): the item
+    as stored, and whether this call put it on the shortlist (``ShortlistEntry.created``)."""
+
+    created: bool = Field(description=(
+        "true when this call put the tender on the shortlist; false when it was on it already (kept as stored, "
+        "a note sent replacing its note)"))
+
+
 class FeedbackEventOut(BaseModel):
     firm_id: str
     tender_id: str

@@ -19,6 +19,7 @@ from api.schemas import (
     ShortlistFromRecommendations,
     ShortlistItemIn,
     ShortlistItemOut,
+    ShortlistProposalOut,
     ShortlistQuery,
 )
 
@@ -116,12 +117,26 @@ def propose(
 
 @router.post(
     "/shortlist/from-recommendations", summary="Propose the firm's top recommendations (partners, officers)",
-    status_code=status.HTTP_201_CREATED, responses={**BODY_ERRORS, **responses(503)},
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"model": list[ShortlistProposalOut],
+                     "description": "Nothing new: every tender proposed was on the shortlist already, or none was "
+                                    "at `min_fit_band`"},
+               **BODY_ERRORS, **responses(503)},
+    description="The firm's first `top` recommendations (open notices only), those at `min_fit_band` or better "
+    "when it is given, each proposed as `POST /firms/{firm_id}/shortlist` proposes one, with its score. A 201 when "
+    "this call put at least one of them on the shortlist; a 200 when it put none there: every one was on it "
+    "already, or none was at the band (an empty list). Each item says whether this call created it (`created`); "
+    "one on the shortlist already is answered as stored, its status and proposer kept, a note sent replacing its "
+    "note. Proposing is idempotent: the same call sent again is a 200 with the same items, nothing stored twice.",
 )
 def propose_top(
-    firm_id: FirmAccess, body: ShortlistFromRecommendations, matcher: MatcherDep, principal: CuratorDep
-) -> list[ShortlistItemOut]:
-    return actions.propose_top(matcher, principal, firm_id, body)
+    firm_id: FirmAccess, body: ShortlistFromRecommendations, matcher: MatcherDep, principal: CuratorDep,
+    response: Response,
+) -> list[ShortlistProposalOut]:
+    entries = actions.propose_top(matcher, principal, firm_id, body)
+    if not any(entry.created for entry in entries):
+        response.status_code = status.HTTP_200_OK
+    return [actions.proposal_out(entry) for entry in entries]
 
 
 @router.patch(

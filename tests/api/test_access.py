@@ -22,7 +22,9 @@ Expect = dict[str, tuple[int, int]]  # role -> (status for own target, status fo
 EVERYONE: Expect = {"officer": (200, 200), "partner": (200, 200), "firm": (200, 200)}
 SEE_FIRM: Expect = {"officer": (200, 200), "partner": (200, 403), "firm": (200, 403)}
 CURATE: Expect = {"officer": (200, 200), "partner": (200, 403), "firm": (403, 403)}
-PROPOSE: Expect = {"officer": (201, 201), "partner": (201, 403), "firm": (403, 403)}
+#: Proposing a firm's top recommendations, run by the partner (for OWN) before the officer: the officer's call for OWN
+#: finds them on the shortlist already (a 200), its call for OTHER puts them there (a 201).
+PROPOSE_TOP: Expect = {"officer": (200, 201), "partner": (201, 403), "firm": (403, 403)}
 
 
 def officer_only(status: int) -> Expect:
@@ -81,7 +83,7 @@ CASES = [
     Case("GET", "/firms/{firm}/shortlist/export.ics", SEE_FIRM),
     # {item} is on both firms' shortlists already (the seed item): proposing it again is a 200 for curators.
     Case("POST", "/firms/{firm}/shortlist", CURATE, body={"tender_id": "{item}", "note": "fits"}),
-    Case("POST", "/firms/{firm}/shortlist/from-recommendations", PROPOSE, body={"top": 2}),
+    Case("POST", "/firms/{firm}/shortlist/from-recommendations", PROPOSE_TOP, body={"top": 2}),
     Case("PATCH", "/firms/{firm}/shortlist/{item}", CURATE, body={"status": "approved"}),
     Case("GET", "/firms/{firm}/feedback", CURATE),
     Case("GET", "/partners", officer_only(200)),
