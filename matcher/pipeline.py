@@ -34,6 +34,7 @@ from matcher.services.notice_status import NoticeStatus, notice_status
 from matcher.services.recommender import Recommender
 from matcher.services.sessions import NewSession, WebSession, WebSessions
 from matcher.services.shortlists import ShortlistEntry, Shortlists
+from matcher.services.stored_ids import IdNormalisation, StoredIds
 from matcher.services.subscriptions import DigestLedger, Subscriptions
 from matcher.store import TenderFilter
 from matcher.store.digests import DigestRecord
@@ -63,6 +64,7 @@ class Matcher:
         self.feeds = Feeds(self.catalog)  # live feeds' specs, cursors and run results
         self.access = AccessControl(self.engine.db)  # API keys, roles and partners' firms
         self.sessions = WebSessions(self.engine.db, self.access)  # the web workspace's sign-ins
+        self.stored_ids = StoredIds(self.engine)  # ids a store kept in another form than NFC
 
     def close(self) -> None:
         self.engine.close()
@@ -158,6 +160,9 @@ class Matcher:
 
     def sync_index(self, progress: bool = False) -> SyncReport:
         return self.catalog.sync_index(progress)
+
+    def normalize_ids(self, dry_run: bool = False) -> IdNormalisation:
+        return self.stored_ids.normalise(dry_run)
 
     # ------------------------------------------------------------------ inferred codes
     def suggest_codes(self, firm: str | FirmProfile, k: int = 10, translate: bool = True) -> list[CodeSuggestion]:

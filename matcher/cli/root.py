@@ -13,7 +13,20 @@ import typer
 from pydantic import ValidationError
 from typer.core import TyperGroup
 
-from matcher.cli import INTERRUPTED, digest, evaluate, feeds, firms, ingest, keys, match, schedule, serve, setup
+from matcher.cli import (
+    INTERRUPTED,
+    digest,
+    evaluate,
+    feeds,
+    firms,
+    ingest,
+    keys,
+    match,
+    schedule,
+    serve,
+    setup,
+    store,
+)
 from matcher.config import Settings
 from matcher.errors import MatcherError
 
@@ -102,6 +115,7 @@ app.add_typer(ingest.app, name="ingest")
 app.add_typer(setup.index_app, name="index")
 app.add_typer(firms.app, name="firms")
 app.add_typer(feeds.app, name="feeds")
+app.add_typer(store.store_app, name="store")
 match.register(app)
 setup.register(app)
 digest.register(app)

@@ -110,6 +110,12 @@ def indexed_hash(content_hash: str) -> str:
     return f"{TEXT_RECIPE}:{content_hash}"
 
 
+def read_hashes(folder: Path) -> dict[str, str]:
+    """A build's notices: tender id -> the hash it was embedded from (``indexed_hash``)."""
+    hashes: dict[str, str] = json.loads((folder / "hashes.json").read_text())
+    return hashes
+
+
 class IndexService:
     """Owns the current index of one name and every change to it (one writer at a time per process)."""
 
@@ -195,8 +201,7 @@ class IndexService:
     def _load(self, folder: Path) -> LoadedIndex:
         vectors = VectorIndex.load(folder, self.embedder.encoder_id, self.embedder.dim)
         lexical = LexicalModel.load(folder)
-        hashes = json.loads((folder / "hashes.json").read_text())
-        return LoadedIndex(vectors, lexical, hashes, folder)
+        return LoadedIndex(vectors, lexical, read_hashes(folder), folder)
 
     # ------------------------------------------------------------------ writing
     def build(self, tenders: Iterable[Tender], progress: bool = False) -> SyncReport:

@@ -1,0 +1,140 @@
+"""``matcher store normalize-ids [--dry-run]``: what an operator runs on a store written before ids were kept in
+NFC (a83e0c1). The dry run lists what would change and changes nothing; the run prints counts per column; a
+collision is one line on stderr each and exit code 1 (done in part); an index built over the old ids asks for a
+sync. On SQLite and, when MATCHER_TEST_POSTGRES_URL is set, on PostgreSQL (MATCHER_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from matcher.cli import app
+from matcher.config import Settings
+from matcher.pipeline import Matcher
+from matcher.schema import FirmProfile
+from matcher.search.encoders import FakeEncoder
+from tests.conftest import postgres_schema_url
+from tests.store.old_ids import FIRM, FIRM_NFD, TENDER, TENDER_NFD, dump, old_store
+
+runner = CliRunner()
+#: How the output shows an id not in NFC: escaped, so that its two forms never look alike.
+SHOWN_FIRM_NFD, SHOWN_TENDER_NFD = r"'kr-cafe\u0301-water'", r"'api:cafe\u0301-1'"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def home(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MATCHER_ENCODER", "fake")
+    monkeypatch.setenv("MATCHER_CLOCK", "2021-06-01T00:00:00Z")
+    if request.param == "sqlite":
+        yield tmp_path / "home"
+        return
+    with postgres_schema_url() as url:
+        monkeypatch.setenv("MATCHER_DATABASE_URL", url)
+        yield tmp_path / "home"
+
+
+def opened() -> Matcher:
+    return Matcher(Settings(), encoder=FakeEncoder())  # the environment's home and database
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, ["store", "normalize-ids", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def stored() -> dict[str, list[tuple[str, ...]]]:
+    matcher = opened()
+    try:
+        return dump(matcher.engine.db)
+    finally:
+        matcher.close()
+
+
+def seeded(*firms: FirmProfile) -> None:
+    matcher = opened()
+    try:
+        old_store(matcher)
+        matcher.upsert_firms(list(firms))
+    finally:
+        matcher.close()
+
+
+def counts(out: str) -> list[str]:
+    return [line.strip() for line in out.splitlines() if line.startswith("  ") and ": " in line]
+
+
+def test_dry_run_then_run_then_nothing_left(home: Path) -> None:
+    seeded()
+    before = stored()
+
+    code, out, err = run("--dry-run")
+
+    assert (code, err) == (0, "")
+    assert stored() == before
+    assert out.splitlines()[0] == "dry run: would normalise 3 ids to NFC (1 firm id, 2 notice ids); nothing changed"
+    assert f"  firm {SHOWN_FIRM_NFD} -> 'kr-café-water'" in out.splitlines()
+    assert f"  notice {SHOWN_TENDER_NFD} -> 'api:café-1'" in out.splitlines()
+    assert {"firms.firm_id: 1 row", "shortlist_items.firm_id: 2 rows", "feedback_events.tender_id: 3 rows",
+            "tenders.data: 3 records", "firm_suggestions.firm_id: 1 row dropped (a cache, computed again)"} \
+        <= set(counts(out))
+
+    code, done, err = run()
+
+    assert (code, err) == (0, "")
+    assert done.splitlines()[0] == "normalised 3 ids to NFC (1 firm id, 2 notice ids)"
+    assert counts(done) == counts(out)  # what the dry run said
+    assert stored() != before
+    matcher = opened()
+    try:
+        assert matcher.get_firm(FIRM_NFD).firm_id == FIRM and matcher.get_tender(TENDER).tender_id == TENDER
+    finally:
+        matcher.close()
+
+    code, again, err = run()
+    assert (code, again, err) == (0, "every firm and notice id is stored in NFC: nothing to change\n", "")
+
+
+def test_a_collision_is_one_line_each_and_exit_code_1(home: Path) -> None:
+    seeded(FirmProfile(firm_id=FIRM, name="Café water NFC", description="Valves"))
+
+    code, out, err = run()
+
+    assert code == 1
+    assert err.splitlines() == [
+        f"collision: firm id {SHOWN_FIRM_NFD} and 'kr-café-water' would meet in firms: left as stored (lookups "
+        "find the NFC one; merge or delete the other by hand, then run this again)"]
+    assert out.splitlines()[0] == "normalised 2 ids to NFC (0 firm ids, 2 notice ids)"
+    assert not any(line.startswith("firms.") for line in counts(out))
+    assert run("--dry-run")[:2] == (1, "dry run: every other id is stored in NFC; nothing changed\n")
+
+
+def test_an_index_built_over_the_old_ids_asks_for_a_sync(home: Path) -> None:
+    seeded()
+    assert runner.invoke(app, ["index", "build"]).exit_code == 0
+    build = home / "indexes" / "tenders"
+    indexed = json.loads((build / (build / "CURRENT").read_text().strip() / "hashes.json").read_text())
+    assert TENDER_NFD in indexed
+
+    code, out, _ = run("--dry-run")
+    assert code == 0 and out.splitlines()[-1].startswith("index: build ")
+    assert out.splitlines()[-1].endswith(
+        " holds 1 notice id not in NFC; after the run, 'matcher index build' re-embeds the notices it changes")
+    code, out, _ = run()
+    assert code == 0 and out.splitlines()[-1].endswith(
+        " holds 1 notice id not in NFC; run 'matcher index build' to re-embed the notices this run changed")
+
+    synced = runner.invoke(app, ["index", "build"])
+    assert synced.exit_code == 0 and "1 removed" in synced.stdout
+    indexed = json.loads((build / (build / "CURRENT").read_text().strip() / "hashes.json").read_text())
+    assert TENDER in indexed and TENDER_NFD not in indexed
+    assert run() == (0, "every firm and notice id is stored in NFC: nothing to change\n", "")
+
+
+def test_usage() -> None:
+    result = runner.invoke(app, ["store", "normalize-ids", "--dry"])
+    assert result.exit_code == 2 and result.stderr.startswith("error: No such option: --dry")
