@@ -112,7 +112,8 @@ async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
         raise forbidden()
     form = await request.form()
     tender_id, action, note = (str(form.get(name) or "").strip() for name in ("tender_id", "action", "note"))
-    if action not in ACTIONS or not _ID.fullmatch(tender_id) or len(note) > views.NOTE_MAX:
+    # A NUL is no text a browser sends (the API's Note refuses one; the core too: ``checked_note``).
+    if action not in ACTIONS or not _ID.fullmatch(tender_id) or len(note) > views.NOTE_MAX or "\x00" in note:
         raise PageRefused(422, "invalid_title", "invalid_form")
     if bidi_problem(note):  # the API's rule for a note (``api.schemas.Note``)
         raise PageRefused(422, "invalid_title", "note_bidi_control")

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from matcher.errors import InvalidInput, NotFound
 from matcher.normalize.openness import OpenAt
-from matcher.schema import Tender
+from matcher.schema import Tender, bidi_problem
 from matcher.services.catalog import Catalog
 from matcher.services.notice_status import notice_status
 from matcher.store.shortlists import FeedbackEvent, ShortlistItem, ShortlistRepository, Status
@@ -57,6 +57,19 @@ def bid_refusal(tender: Tender, at: OpenAt) -> str | None:
     return None if status.open else f"tender {tender.tender_id!r}: {status.detail}"
 
 
+def checked_note(note: str) -> str:
+    """``note`` as it is, if a shortlist may keep it: text a person types for others to read, held to
+    ``matcher.schema.typed_text``'s rule (no bidirectional embedding, override or isolate: 'call \\u202eretaw'
+    displays as 'call water') and without a NUL (PostgreSQL stores none). The core's check, whoever calls (a
+    script, the CLI); the API's ``Note`` and the workspace's form say the same first. InvalidInput naming the
+    field and the character."""
+    if (nul := note.find("\x00")) >= 0:
+        raise InvalidInput(f"shortlist note holds a NUL character (\\x00) at position {nul + 1}, which text may not")
+    if problem := bidi_problem(note):
+        raise InvalidInput(f"shortlist note {problem}")
+    return note
+
+
 class Shortlists:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -70,7 +83,8 @@ class Shortlists:
         on the firm's shortlist must also be open then (``bid_refusal``); one listed before it closed keeps
         taking notes and decisions. The entry is ``created`` when this call put the tender on the shortlist; a
         proposal of a tender already there, also one proposed by another caller at the same moment, answers the
-        stored item (its note replaced by a new one) and stores nothing else."""
+        stored item (its note replaced by a new one) and stores nothing else. A note is ``checked_note``'s."""
+        checked_note(note)
         self.catalog.get_firm(firm_id)
         tender = self.catalog.visible_tender(tender_id)
         with self.db.begin() as conn:
@@ -89,7 +103,10 @@ class Shortlists:
                note: str | None = None, published_by: datetime | None = None) -> ShortlistEntry:
         """Approve or reject a shortlist item; the decision is appended to the feedback log. NotFound for a
         tender not on the shortlist, and with ``published_by`` for one published after it (nothing stored), its
-        date read in the decision's transaction: an officer moving it meanwhile cannot let a decision through."""
+        date read in the decision's transaction: an officer moving it meanwhile cannot let a decision through. A
+        note is ``checked_note``'s."""
+        if note is not None:
+            checked_note(note)
         missing = NotFound(f"tender {tender_id!r} is not on the shortlist of firm {firm_id!r}")
         with self.db.begin() as conn:
             # The day is read in the decision's transaction, after its write: SQLite's driver opens the
