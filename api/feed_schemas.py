@@ -22,8 +22,11 @@ NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,59}$"
 #: http(s), a host name or IPv4 address and an optional port, then any path, query and fragment; no spaces or
 #: control characters anywhere. No user:password@: credentials in a stored URL would show in every listing.
 #: No bracketed IPv6 literal: a regular expression cannot tell a valid one, and urlsplit raises on an invalid
-#: one (``http://[0]``), which would reach the service as a crash instead of a 422.
-URL_PATTERN = r"^https?://[^\x00-\x20\x7f/?#@:\[\]]+(:[0-9]{1,5})?([/?#][^\x00-\x20\x7f]*)?$"
+#: one (``http://[0]``), which would reach the service as a crash instead of a 422. No bidirectional control either
+#: (``typed_text``'s rule: shown to officers, 'releases/\\u202egpj.exe' displays as 'releases/exe.jpg'); one
+#: percent-encoded (%E2%80%AE) is taken, shown as it is written.
+URL_PATTERN = (rf"^https?://[^\x00-\x20\x7f/?#@:\[\]{BIDI_CONTROLS}]+(:[0-9]{{1,5}})?"
+               rf"([/?#][^\x00-\x20\x7f{BIDI_CONTROLS}]*)?$")
 #: No control characters (tabs and line breaks included), and no bidirectional control (``typed_text``'s rule).
 QUERY_PATTERN = rf"^[^\x00-\x1f\x7f{BIDI_CONTROLS}]*$"
 
@@ -33,6 +36,7 @@ FeedNameText = Annotated[str, Field(max_length=60, json_schema_extra={"pattern":
 #: A feed's endpoint as the API takes it (``format: uri`` for clients; the pattern is what is enforced).
 HttpUrlText = Annotated[
     str, Field(max_length=MAX_URL, json_schema_extra={"pattern": URL_PATTERN, "format": "uri"}),
+    AfterValidator(free_text),
     matching(URL_PATTERN, "an http:// or https:// URL with a host name (no spaces, no user:password@)"),
 ]
 QueryText = Annotated[
@@ -57,7 +61,8 @@ class FeedCreate(NumbersNotBool):
         "'ocds' (any OCDS publisher's release or record package endpoint)"))
     url: HttpUrlText | None = Field(default=None, validate_default=True, description=(
         "the endpoint, http:// or https:// with a host; null means the source's public default. Required "
-        "for 'ocds' (a 422 without it)"))
+        "for 'ocds' (a 422 without it). No bidirectional embedding, override or isolate (U+202A-U+202E, "
+        "U+2066-U+2069): an address holding one is written percent-encoded (%E2%80%AE), as it is then shown"))
     query: QueryText | None = Field(default=None, description=(
         "a filter in the source's own terms (for TED an expert search query), passed to the source as "
         "given; no control characters, nor a bidirectional embedding, override or isolate (U+202A-U+202E, "

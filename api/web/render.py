@@ -25,6 +25,7 @@ from api.web.i18n import LANGUAGE_COOKIE, LANGUAGE_PARAM, Formatter, chosen_lang
 from api.web.messages import LANGUAGE_NAMES, LANGUAGES, Language
 from api.web.session import COOKIE_PATH, HOME_PATH, SIGN_IN_PATH, Viewer, core, is_https
 from matcher.bidi import isolated, isolated_text
+from matcher.services.feeds import shown_url
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -66,6 +67,7 @@ def environment() -> Environment:
     env.filters["http_url"] = http_url
     env.filters["isolated"] = isolated
     env.filters["isolated_text"] = isolated_text
+    env.filters["shown_url"] = shown_url
     return env
 
 

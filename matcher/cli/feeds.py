@@ -8,7 +8,7 @@ import typer
 
 from matcher.cli.common import HomeOption, day_option, echo_json, open_matcher, parse_day
 from matcher.feeds.runner import FeedRunner
-from matcher.services.feeds import validated_spec
+from matcher.services.feeds import shown_url, validated_spec
 from matcher.store.feeds import FEED_KINDS, Feed
 
 app = typer.Typer(help="Live tender feeds: TED, the World Bank, OCDS publishers.", no_args_is_help=True)
@@ -98,7 +98,7 @@ def feed_json(feed: Feed) -> dict[str, Any]:
 
 def _line(feed: Feed) -> str:
     run = feed.last_run
-    where = feed.spec.url or "public default endpoint"
+    where = shown_url(feed.spec.url) if feed.spec.url else "public default endpoint"
     head = f"{feed.name}  {feed.spec.kind}  {where}" + (f"  query={feed.spec.query!r}" if feed.spec.query else "")
     if run.status is None:
         return f"{head}\n    never run"

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+from matcher.characters import BIDI_CONTROLS
 from matcher.errors import InvalidInput
 from matcher.ingest.base import Rejected
 from matcher.schema import IngestReport, Tender, bidi_problem
@@ -23,6 +24,7 @@ from matcher.store.locks import Lease
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,59}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
 MAX_QUERY = 2000
 MAX_URL = 2000
 MAX_PAGE_SIZE = 1000
@@ -31,7 +33,9 @@ MAX_PAGE_SIZE = 1000
 def validated_spec(
     name: str, kind: str, url: str | None = None, query: str | None = None, page_size: int | None = None,
 ) -> FeedSpec:
-    """A feed spec, or InvalidInput naming the field that is wrong."""
+    """A feed spec, or InvalidInput naming the field that is wrong. The URL and the query are shown to officers:
+    neither may hold a bidirectional control (``matcher.schema.typed_text``'s rule); a URL may hold one
+    percent-encoded, as it is then shown."""
     if not _NAME.fullmatch(name or ""):
         raise InvalidInput(
             f"feed name {name!r}: use 1-60 lower-case letters, digits, '-' or '_', starting with a letter or digit"
@@ -42,6 +46,8 @@ def validated_spec(
         url = url.strip()
         if not _is_http_url(url):
             raise InvalidInput(f"feed url {url[:200]!r}: expected an http:// or https:// URL with a host")
+        if problem := bidi_problem(url):
+            raise InvalidInput(f"feed url {problem}; percent-encoded it is taken: {shown_url(url)[:200]!r}")
     elif kind == "ocds":
         raise InvalidInput("an ocds feed needs --url: the publisher's release or record package endpoint")
     if query is not None:
@@ -53,6 +59,13 @@ def validated_spec(
     if page_size is not None and not 1 <= page_size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"feed page size {page_size}: expected 1 to {MAX_PAGE_SIZE}")
     return FeedSpec(name, kind, url, query, page_size)
+
+
+def shown_url(url: str) -> str:
+    """``url`` with each bidirectional embedding, override or isolate percent-encoded (U+202E as %E2%80%AE), as an
+    HTTP client sends it: how a feed's URL stored before ``validated_spec`` refused them is shown in a line or a
+    page, where 'releases/\\u202egpj.exe' would display as 'releases/exe.jpg'."""
+    return _BIDI_CONTROL.sub(lambda found: quote(found.group(), safe=""), url)
 
 
 def _is_http_url(url: str) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any, get_args
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,11 +18,12 @@ from matcher.errors import InvalidInput
 from matcher.ingest.base import Rejected
 from matcher.pipeline import Matcher
 from matcher.services.feeds import MAX_PAGE_SIZE, MAX_QUERY, MAX_URL, validated_spec
-from matcher.store.feeds import FEED_KINDS
+from matcher.store.feeds import FEED_KINDS, FeedRepository, FeedSpec
 from tests.api.conftest import DemoTemplate, World, make_keys
 from tests.api.feed_fakes import Script, ScriptedSource
 
 GOOD, BROKEN = "ted-water", "wb-roads"
+KENYA = "https://tenders.go.ke/api/ocds/"
 REJECTED = Rejected("ted:999999-2021 (https://feeds.example/ted-water?page=2)", "no title in any language")
 
 
@@ -120,6 +122,11 @@ def test_add_get_list_reset_remove(bare: World) -> None:
     ({"name": "ted", "kind": "ted", "url": "http://[0]"}, "body.url", "with a host name"),  # urlsplit raises on it
     ({"name": "ted", "kind": "ted", "url": "https://t.eu/" + "a" * MAX_URL}, "body.url", f"at most {MAX_URL}"),
     ({"name": "kenya", "kind": "ocds"}, "body.url", "an ocds feed needs a url"),
+    # Shown to officers, 'releases/\u202egpj.exe' displays as 'releases/exe.jpg' (percent-encoded it is taken).
+    ({"name": "kenya", "kind": "ocds", "url": f"{KENYA}releases/\u202egpj.exe"}, "body.url",
+     f"holds U+202E RIGHT-TO-LEFT OVERRIDE at position {len(KENYA) + 10}, a bidirectional control"),
+    ({"name": "kenya", "kind": "ocds", "url": f"{KENYA}releases?buyer=\u2067x\u2069"}, "body.url",
+     "holds U+2067 RIGHT-TO-LEFT ISOLATE"),
     ({"name": "ted", "kind": "ted", "query": "a\tb"}, "body.query", "without control characters"),
     ({"name": "ted", "kind": "ted", "query": "q" * (MAX_QUERY + 1)}, "body.query", f"at most {MAX_QUERY}"),
     ({"name": "ted", "kind": "ted", "page_size": 0}, "body.page_size", "greater than or equal to 1"),
@@ -134,6 +141,35 @@ def test_invalid_specs_are_refused_naming_the_field(bare: World, body: dict[str,
     assert [p["loc"] for p in problems] == [loc]
     assert words in problems[0]["msg"] and refused.json()["detail"].startswith(loc)
     assert bare.matcher.all_feeds() == []
+
+
+def stored_before_the_rule(matcher: Matcher, spec: FeedSpec) -> None:
+    """Store a feed as a store written before its rule holds it (the service's checks left out)."""
+    with matcher.engine.db.begin() as conn:
+        FeedRepository().add(conn, spec, "officer-1")
+
+
+def test_a_url_percent_encoding_a_bidi_control_is_taken_and_shown_encoded(bare: World) -> None:
+    encoded = f"{KENYA}releases/%E2%80%AEgpj.exe"
+    added = add(bare, name="kenya", kind="ocds", url=encoded)
+    assert added.status_code == 201, added.text
+    assert added.json()["url"] == encoded == bare.matcher.feed("kenya").spec.url
+    with pytest.raises(InvalidInput, match=r"^feed url holds U\+202E RIGHT-TO-LEFT OVERRIDE .* percent-encoded"):
+        validated_spec("other", "ocds", url=unquote(encoded))
+
+
+def test_a_feed_stored_with_a_bidi_control_in_its_url_still_reads(bare: World) -> None:
+    """A URL stored before the rule is answered as stored (the JSON says what the store holds), read, reset and
+    removed; never a 500."""
+    officer = bare.auth("officer")
+    spoofed = f"{KENYA}releases/\u202egpj.exe"
+    stored_before_the_rule(bare.matcher, FeedSpec("kenya", "ocds", spoofed, None, None))
+    listed = bare.client.get("/feeds", headers=officer)
+    assert listed.status_code == 200 and [(f["name"], f["url"]) for f in listed.json()] == [("kenya", spoofed)]
+    read = bare.client.get("/feeds/kenya", headers=officer)
+    assert read.status_code == 200 and read.json()["url"] == spoofed
+    assert bare.client.post("/feeds/kenya/reset", headers=officer).status_code == 200
+    assert bare.client.delete("/feeds/kenya", headers=officer).status_code == 204
 
 
 def test_bad_names_and_days_in_the_address_are_refused(bare: World) -> None:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from matcher.cli import app
 from matcher.config import Settings
 from matcher.pipeline import Matcher
+from matcher.store.feeds import FeedRepository, FeedSpec
 from tests.conftest import FIXTURES
 
 runner = CliRunner()
@@ -57,6 +58,8 @@ def test_add_list_reset_remove(home: Path) -> None:
     (("feeds", "add", "x", "--kind", "worldbank", "--page-size", "0"), "error: feed page size 0"),
     (("feeds", "add", "x", "--kind", "ted", "--query", "FT=\u202eretaw"),
      "error: feed query holds U+202E RIGHT-TO-LEFT OVERRIDE at position 4, a bidirectional control"),
+    (("feeds", "add", "x", "--kind", "ocds", "--url", "https://tenders.example/releases/\u202egpj.exe"),
+     "error: feed url holds U+202E RIGHT-TO-LEFT OVERRIDE at position 34, a bidirectional control"),
     (("feeds", "run", "nope"), "error: unknown feed 'nope'"),
     (("feeds", "run", "--since", "yesterday"),
      "error: bad --since 'yesterday' (expected an ISO 8601 day, e.g. 2021-04-28)"),
@@ -65,6 +68,28 @@ def test_add_list_reset_remove(home: Path) -> None:
 def test_bad_input_is_one_line_and_exit_2(home: Path, args: tuple[str, ...], message: str) -> None:
     code, out, err = run(*args)
     assert code == 2 and err.startswith(message) and err.count("\n") == 1 and out == ""
+
+
+def test_a_url_refused_for_a_bidi_control_says_its_percent_encoded_form(home: Path) -> None:
+    code, out, err = run("feeds", "add", "x", "--kind", "ocds", "--url", "https://tenders.example/\u2066a\u2069/api")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "\u2066" not in err
+    assert err.endswith("percent-encoded it is taken: 'https://tenders.example/%E2%81%A6a%E2%81%A9/api'\n"), err
+    code, out, _ = run("feeds", "add", "x", "--kind", "ocds", "--url", "https://tenders.example/%E2%81%A6a%E2%81%A9/api")
+    assert code == 0 and out == "added feed x (ocds, https://tenders.example/%E2%81%A6a%E2%81%A9/api)\n"
+
+
+def test_a_url_stored_with_a_bidi_control_is_listed_encoded(home: Path) -> None:
+    """A feed stored before the rule: the line shows its URL percent-encoded (the terminal would display the rest
+    of the line reordered: '.../releases/exe.jpg'), the JSON as stored; no traceback."""
+    spoofed = "https://tenders.example/releases/\u202egpj.exe"
+    matcher = Matcher(Settings(home=home, encoder="fake"))
+    with matcher.engine.db.begin() as conn:
+        FeedRepository().add(conn, FeedSpec("kenya", "ocds", spoofed, None, None), "officer-1")
+    matcher.close()
+    assert run("feeds", "list") == (
+        0, "kenya  ocds  https://tenders.example/releases/%E2%80%AEgpj.exe\n    never run\n", "")
+    code, out, _ = run("feeds", "list", "--json")
+    assert code == 0 and json.loads(out)[0]["url"] == spoofed
 
 
 def test_duplicate_name_is_refused_and_the_first_kept(home: Path) -> None:

@@ -19,6 +19,7 @@ from httpx2 import Response
 
 from api.feed_runs import feed_runs
 from matcher.services.feeds import validated_spec
+from matcher.store.feeds import FeedRepository, FeedSpec
 from tests.api.conftest import (  # noqa: F401
     OTHER,
     DemoTemplate,
@@ -152,6 +153,9 @@ def test_the_add_form_stores_a_feed_and_shows_each_problem_next_to_its_field(wor
         ({"name": "Ted Water", "kind": "ted"}, "name", "Use 1 to 60 lower-case letters, digits, - or _", 422),
         ({"name": "kenya", "kind": "ocds"}, "url", "(not for an OCDS publisher)", 422),
         ({"name": "kenya", "kind": "ocds", "url": "ftp://x.ke/"}, "url", "Give an http:// or https:// address", 422),
+        ({"name": "kenya", "kind": "ocds", "url": "https://x.ke/releases/\u202egpj.exe"}, "url",
+         "Holds U+202E RIGHT-TO-LEFT OVERRIDE, a character that makes the text after it display in another order",
+         422),
         ({"name": "ungm", "kind": "ungm"}, "kind", "Choose TED, World Bank or an OCDS publisher.", 422),
         ({"name": "wb", "kind": "worldbank", "page_size": "5000"}, "page_size", "from 1 to 1,000", 422),
         ({"name": "wb", "kind": "worldbank", "page_size": "ten"}, "page_size", "Give a whole number", 422),
@@ -274,6 +278,17 @@ def test_untrusted_text_is_shown_as_text(world: World, visitor: Visitor) -> None
     refused = post(officer, "/feeds", name="<b>x</b>", kind="ted")
     assert "<b>x</b>" not in refused.text and field_error(refused.text, "name").startswith("Use 1 to 60")
     assert lxml.html.fromstring(refused.text).xpath("//input[@name='name']/@value") == ["<b>x</b>"]
+
+
+def test_a_url_stored_with_a_bidi_control_is_shown_percent_encoded(world: World, visitor: Visitor) -> None:
+    """A feed stored before the rule: its URL is shown as a client sends it, the control percent-encoded, not
+    displayed reordered ('.../releases/exe.jpg'); the page is no 500."""
+    with world.matcher.engine.db.begin() as conn:
+        FeedRepository().add(conn, FeedSpec("kenya", "ocds", "https://x.ke/releases/\u202egpj.exe", None, None), "o")
+    page = visitor("officer").get(OFFICER)
+    assert page.status_code == 200
+    assert cell(feed_rows(page.text)["kenya"], "url") == "https://x.ke/releases/%E2%80%AEgpj.exe"
+    assert "\u202e" not in page.text
 
 
 def test_the_feeds_in_korean(world: World, visitor: Visitor, source: ScriptedSource) -> None:
