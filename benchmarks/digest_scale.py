@@ -62,7 +62,7 @@ def render_and_send(part: Part, matcher: Matcher, plans: list[DigestPlan], outbo
 
 def run(smoke: bool = False) -> Part:
     part = Part("digest", "5. Digest at scale: ranking 10,000 firms against 1,000,000 notices")
-    n_tenders, n_firms = (3_000, 100) if smoke else (1_000_000, 10_000)
+    n_tenders, n_firms = (1_000, 40) if smoke else (1_000_000, 10_000)
     encoder: EncoderName = "fake" if smoke else "use-multilingual"
     batch = 500
     with tempfile.TemporaryDirectory() as tmp:
