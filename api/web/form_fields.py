@@ -104,12 +104,14 @@ class Expects:
     """How a form's model errors are said: ``messages`` maps a field to the message saying what it expects;
     ``naming`` a field to the message that names its refused value instead (a code typed in a list); an error
     of the whole model (a rule across fields) goes to ``whole``, one of a field the form does not show to
-    ``other``."""
+    ``other``; ``items`` maps a list field to the message of an error of one of its items that its value cannot
+    name (a keyword of invisible characters only), which names the item's place in the list instead."""
 
     messages: Mapping[str, str]
     whole: str
     other: str
     naming: Mapping[str, str] = field(default_factory=dict)
+    items: Mapping[str, str] = field(default_factory=dict)
 
 
 def field_errors(exc: ValidationError, expects: Expects) -> Errors:
@@ -124,6 +126,8 @@ def field_errors(exc: ValidationError, expects: Expects) -> Errors:
         value = error.get("input")
         if error.get("type") == BIDI_ERROR:
             found[name] = FieldError(BIDI_CONTROL, str(error.get("ctx", {}).get("character", "")))
+        elif name in expects.items and len(location) > 1 and isinstance(location[1], int):
+            found[name] = FieldError(expects.items[name], str(location[1] + 1))
         elif name in expects.naming and isinstance(value, str) and value.strip():
             found[name] = FieldError.naming(expects.naming[name], value.strip())
         else:

@@ -77,7 +77,8 @@ NAMING: dict[str, str] = {
     "codes": "expect_listed_code", "declined_codes": "expect_listed_code", "target_countries": "expect_listed_country",
     "languages": "expect_language_code", "currency": "expect_rated_currency",
 }
-FIELDS = Expects(EXPECTS, whole=VALUE_RANGE, other=VALUE_RANGE, naming=NAMING)
+FIELDS = Expects(EXPECTS, whole=VALUE_RANGE, other=VALUE_RANGE, naming=NAMING,
+                 items={"keywords": "expect_keyword_shows"})
 #: The ticked suggested keywords (``KeywordsIn``): none ticked, or a value the page never lists (a forged form).
 KEYWORD_CHOICE = Expects({"keywords": "choose_keywords"}, whole="keywords", other="keywords",
                          naming={"keywords": "expect_listed_keyword"})
