@@ -388,9 +388,10 @@ class CodesIn(_In):
     )
 
 
-#: A keyword to add to a profile: one line (no control characters) with a visible character (above U+FFFF too),
-#: and no bidirectional control (``typed_text``, which names the character, checked first).
-KEYWORD_PATTERN = rf"^[^\x00-\x1f\x7f{BIDI_CONTROLS}]*[^{SPACE_OR_CONTROL}][^\x00-\x1f\x7f{BIDI_CONTROLS}]*$"
+#: A keyword to add to a profile: one line (no control character: C0, DEL or C1, as the core's ``keyword_problem``)
+#: with a visible character (above U+FFFF too), and no bidirectional control (``typed_text``, which names the
+#: character, checked first).
+KEYWORD_PATTERN = rf"^[^\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]*[^{SPACE_OR_CONTROL}][^\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]*$"
 Keyword = Annotated[
     str, Field(min_length=1, max_length=MAX_KEYWORD, json_schema_extra={"pattern": KEYWORD_PATTERN}),
     AfterValidator(typed_text),

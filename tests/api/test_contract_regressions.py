@@ -22,6 +22,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from api.schemas import NOT_NULL_UPDATES
 from matcher.schema import CODE_PATTERN, ID_PATTERN, NO_NUL_PATTERN, NOT_BLANK, Code
+from matcher.services.keyword_suggestions import keyword_problem
 from tests.api.conftest import OWN, UPLOAD_LIMIT, World
 from tests.api.contract import DOCUMENT
 from tests.api.test_bad_input import snapshot
@@ -174,6 +175,20 @@ def test_the_document_states_the_rules_the_server_enforces_on_single_values() ->
                             ("CPV:7132", False), ("0", False)):
         assert bool(re.match(CODE_PATTERN, value)) is accepted
         assert code_ok(value) is accepted
+
+
+def test_the_documented_keyword_pattern_refuses_what_the_core_refuses() -> None:
+    """The stateful contract run sent POST /firms/{id}/keywords a keyword holding U+0082, a C1 control the document's
+    pattern let through (it left out C0 and DEL only) and the core refused (a 422 for a request valid by the
+    document). A keyword the document takes, holding any control character or bidirectional control, the core takes
+    too (it reads a tab or line break as a space; the document refuses those, one line of text)."""
+    pattern = DOCUMENT["components"]["schemas"]["KeywordsIn"]["properties"]["keywords"]["items"]["pattern"]
+    for point in [*range(0x00, 0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]:
+        keyword = f"pumps{chr(point)}water"
+        if re.fullmatch(pattern, keyword):
+            assert keyword_problem(" ".join(keyword.split())) is None, hex(point)
+    assert re.fullmatch(pattern, "pumps\x82water") is None and re.fullmatch(pattern, "pumps\x1bwater") is None
+    assert re.fullmatch(pattern, "정수장 펌프") and keyword_problem("정수장 펌프") is None
 
 
 def code_ok(value: str) -> bool:

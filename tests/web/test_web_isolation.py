@@ -19,6 +19,7 @@ import pytest
 
 from api.web.messages import MESSAGES, PEOPLES_TEXT
 from matcher.bidi import FSI, PDI
+from matcher.store.shortlists import ShortlistRepository
 from matcher.store.subscriptions import SubscriptionRepository, SubscriptionSpec
 from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, empty_matcher, world  # noqa: F401
 from tests.api.test_fields_stored_before_rules import stored_before_rules
@@ -28,7 +29,7 @@ from tests.web.pages_world import Visitor, csrf_of, visitor  # noqa: F401
 SPOOF = "Hanbit \u202eretaW"  # a name stored before names were refused bidirectional controls
 ARABIC_TITLE = "توريد عدادات المياه لمحطة المعالجة"  # 'supply of water meters for the treatment plant'
 ARABIC_BUYER = "بلدية عمّان الكبرى"  # 'Greater Amman Municipality'
-NOTE = "call \u202eyub before Friday"  # a note typed with an override (notes are free text)
+NOTE = "call \u202eyub before Friday"  # a note stored with an override before notes were refused one (b27c55d)
 
 
 @pytest.fixture
@@ -39,7 +40,8 @@ def spoofed(world: World) -> str:
     tender_id = world.matcher.recommend(OWN)[0].tender_id
     notice = world.matcher.get_tender(tender_id)
     world.matcher.upsert_tenders([notice.model_copy(update={"title": ARABIC_TITLE, "buyer": ARABIC_BUYER})])
-    world.matcher.propose(OWN, tender_id, "partner-a", NOTE)
+    with world.matcher.engine.db.begin() as conn:  # through the store layer, as a store written before the rule
+        ShortlistRepository().propose(conn, OWN, tender_id, "partner-a", NOTE)
     with world.matcher.engine.db.begin() as conn:  # a digest to preview
         SubscriptionRepository().add(conn, SubscriptionSpec(firm_id=OWN, email="a@example.org"), "test")
     return tender_id
