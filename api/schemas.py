@@ -30,6 +30,7 @@ from matcher.ranking.calibration import BandName
 from matcher.schema import (
     CODE_PATTERN,
     NO_BIDI_PATTERN,
+    SHOWN_ITEM_DOC,
     SHOWN_TEXT,
     SHOWN_TEXT_DOC,
     SPACE_OR_CONTROL,
@@ -47,6 +48,7 @@ from matcher.schema import (
     check_value_range,
     no_nul,
     text_without_nul,
+    typed_item,
     typed_text,
     visible,
 )
@@ -334,7 +336,7 @@ class FirmUpdate(_In):
                              description=SHOWN_TEXT_DOC)
     description: str | None = Field(default=None, min_length=1, max_length=20_000, json_schema_extra=SHOWN_TEXT,
                                     description=SHOWN_TEXT_DOC)
-    keywords: list[TypedItem] | None = Field(default=None, max_length=100, description=f"each {SHOWN_TEXT_DOC}")
+    keywords: list[TypedItem] | None = Field(default=None, max_length=100, description=f"each {SHOWN_ITEM_DOC}")
     codes: list[Code] | None = Field(default=None, max_length=200)
     declined_codes: list[Code] | None = Field(
         default=None, max_length=200, description="codes never to suggest or rank on for this firm (an empty list "
@@ -346,7 +348,7 @@ class FirmUpdate(_In):
     min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: RangeCurrency | None = None
-    certifications: list[TypedItem] | None = Field(default=None, max_length=100, description=f"each {SHOWN_TEXT_DOC}")
+    certifications: list[TypedItem] | None = Field(default=None, max_length=100, description=f"each {SHOWN_ITEM_DOC}")
     offers: list[Nature] | None = Field(
         default=None, max_length=3, description="what the firm sells: supplies, services and/or works"
     )
@@ -389,12 +391,12 @@ class CodesIn(_In):
 
 
 #: A keyword to add to a profile: one line (no control character: C0, DEL or C1, as the core's ``keyword_problem``)
-#: with a visible character (above U+FFFF too), and no bidirectional control (``typed_text``, which names the
+#: with a visible character (above U+FFFF too), and no bidirectional control (``typed_item``, which names the
 #: character, checked first).
 KEYWORD_PATTERN = rf"^[^\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]*[^{SPACE_OR_CONTROL}][^\x00-\x1f\x7f-\x9f{BIDI_CONTROLS}]*$"
 Keyword = Annotated[
     str, Field(min_length=1, max_length=MAX_KEYWORD, json_schema_extra={"pattern": KEYWORD_PATTERN}),
-    AfterValidator(typed_text),
+    AfterValidator(typed_item),
     matching(KEYWORD_PATTERN, "a keyword: one line with a visible character, no control characters"),
 ]
 

@@ -60,10 +60,21 @@ def without_bidi_controls(text: str) -> str:
     return _BIDI_CONTROL.sub("", text)
 
 
+#: The C0 controls' and DEL's abbreviations (ISO 6429), which Unicode gives as aliases, not names.
+_C0_NAMES = (
+    "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR", "SO", "SI",
+    "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US",
+)
+
+
 def character_name(char: str) -> str:
-    """'U+202E RIGHT-TO-LEFT OVERRIDE'; a character without a name (private use, unassigned) by its code alone."""
+    """'U+202E RIGHT-TO-LEFT OVERRIDE', 'U+001B ESC', 'U+009B C1 CONTROL'; a character without a name (private use,
+    unassigned) by its code alone."""
+    code = ord(char)
     name = unicodedata.name(char, "")
-    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X}"
+    if not name and unicodedata.category(char) == "Cc":
+        name = _C0_NAMES[code] if code < 0x20 else "DEL" if code == 0x7F else "C1 CONTROL"
+    return f"U+{code:04X} {name}" if name else f"U+{code:04X}"
 
 
 # ----------------------------------------------------------------------------- text shown to people

@@ -252,6 +252,9 @@ SHOWN_TEXT: JsonDict = {"pattern": rf"^[^\x00{BIDI_CONTROLS}]*[^{SPACE_OR_CONTRO
 #: ``SHOWN_TEXT`` in the OpenAPI document's words.
 SHOWN_TEXT_DOC = ("shown to other people: a visible character, and no bidirectional embedding, override or isolate "
                   "(U+202A-U+202E, U+2066-U+2069; right-to-left letters and the marks U+200E/U+200F are taken)")
+#: ``SHOWN_TEXT_DOC`` for an item of a list (``SHOWN_ITEM``).
+SHOWN_ITEM_DOC = (f"{SHOWN_TEXT_DOC}; one line: no control character (C0, DEL, C1) but those read as a space (a tab, "
+                  "a line break)")
 #: ``SHOWN_TEXT``'s rule for text that may be empty (a note): no NUL, no bidirectional control.
 NO_BIDI_PATTERN = rf"^[^\x00{BIDI_CONTROLS}]*$"
 _NESTED = ("anyOf", "oneOf", "allOf", "items", "prefixItems", "additionalProperties")
@@ -357,13 +360,38 @@ def typed_text(text: str, must_draw: bool = True) -> str:
     return text
 
 
+#: The control characters one line of text may not hold: C0, DEL and C1, but those ``str.split`` reads as a space
+#: (tab, the line breaks, the separators U+001C-U+001F, NEL), which a line shows as one. An ESC or a C1 CSI starts a
+#: terminal's escape sequence: a keyword holding one rewrote the screen of every terminal that printed it.
+LINE_CONTROLS = r"\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
+_LINE_CONTROL = re.compile(f"[{LINE_CONTROLS}]")
+#: The type of the validation error of an item holding a control character (``typed_item``), read like ``BIDI_ERROR``.
+CONTROL_ERROR = "control_character"
+_CONTROL_WORDS = "holds the control character {character} at position {position}: one line of text is expected"
+
+
+def typed_item(text: str) -> str:
+    """``text`` as it is, if a person may type it as an item of a list others read (a keyword, a certification):
+    ``typed_text``, and one line without a control character (``LINE_CONTROLS``). Raises like ``typed_text``, or
+    a ``CONTROL_ERROR`` naming the character and its place."""
+    typed_text(text)
+    if (control := _LINE_CONTROL.search(text)) is not None:
+        raise PydanticCustomError(CONTROL_ERROR, _CONTROL_WORDS,
+                                  {"character": character_name(control.group()), "position": control.start() + 1})
+    return text
+
+
 def _typed_item(value: str, info: ValidationInfo) -> str:
     # An empty item is no item (the profile's lists drop it); one stored before the rule loads as stored.
-    return value if not value or _stored(info) else typed_text(value)
+    return value if not value or _stored(info) else typed_item(value)
 
 
-#: An item of a list a person types for others to read (a firm's keywords, its certifications): ``typed_text``.
-TypedItem = Annotated[str, AfterValidator(_typed_item), WithJsonSchema({"type": "string", **SHOWN_TEXT})]
+#: ``SHOWN_TEXT`` for an item of a list (``typed_item``): no control character but those that read as a space.
+SHOWN_ITEM: JsonDict = {
+    "pattern": rf"^[^{LINE_CONTROLS}{BIDI_CONTROLS}]*[^{SPACE_OR_CONTROL}][^{LINE_CONTROLS}{BIDI_CONTROLS}]*$"}
+
+#: An item of a list a person types for others to read (a firm's keywords, its certifications): ``typed_item``.
+TypedItem = Annotated[str, AfterValidator(_typed_item), WithJsonSchema({"type": "string", **SHOWN_ITEM})]
 
 
 def visible(value: Any, field: FieldInfo | None) -> Any:
@@ -673,7 +701,7 @@ class FirmProfile(_Model):
     name: str = Field(min_length=1, max_length=300, json_schema_extra=SHOWN_TEXT, description=SHOWN_TEXT_DOC)
     description: str = Field(min_length=1, max_length=20_000, json_schema_extra=SHOWN_TEXT,
                              description=SHOWN_TEXT_DOC)
-    keywords: list[TypedItem] = Field(default_factory=list, max_length=100, description=f"each {SHOWN_TEXT_DOC}")
+    keywords: list[TypedItem] = Field(default_factory=list, max_length=100, description=f"each {SHOWN_ITEM_DOC}")
     codes: list[Code] = Field(default_factory=list, max_length=200)
     accepted_codes: list[Code] = Field(
         default_factory=list, max_length=200,
@@ -691,7 +719,7 @@ class FirmProfile(_Model):
     min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: RangeCurrency | None = None
-    certifications: list[TypedItem] = Field(default_factory=list, max_length=100, description=f"each {SHOWN_TEXT_DOC}")
+    certifications: list[TypedItem] = Field(default_factory=list, max_length=100, description=f"each {SHOWN_ITEM_DOC}")
     offers: list[Nature] = Field(
         default_factory=list, max_length=3,
         description="what the firm sells: supplies, services and/or works (empty: not stated)",

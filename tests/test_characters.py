@@ -10,7 +10,7 @@ import unicodedata
 
 import pytest
 
-from matcher.characters import BIDI_CONTROLS, invisible, shown_text, without_bidi_controls
+from matcher.characters import BIDI_CONTROLS, character_name, invisible, shown_text, without_bidi_controls
 
 #: Each: (as published, as shown). The reversed title is what a reader saw: "Supply of computers.exe".
 DROPPED = [
@@ -97,3 +97,10 @@ def test_what_goes_is_a_format_character_the_schema_calls_invisible() -> None:
     assert len(kept_invisible) == 6
     for kept in ("\u3164", "\x85", "\u2028", "\U000f0000", "\ue000", "\u00a0", "\U000e0100", "\U0001fffe"):
         assert shown_text(f"a{kept}b") == f"a{kept}b"
+
+
+def test_a_control_character_is_named_by_its_abbreviation() -> None:
+    """Unicode gives controls aliases, not names: a refusal said 'U+001B' alone, and no longer said 'NUL'."""
+    assert [character_name(c) for c in "\x00\x07\x1b\x1f\x7f\x9b"] == [
+        "U+0000 NUL", "U+0007 BEL", "U+001B ESC", "U+001F US", "U+007F DEL", "U+009B C1 CONTROL"]
+    assert character_name("\u202e") == "U+202E RIGHT-TO-LEFT OVERRIDE" and character_name("\ue000") == "U+E000"

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from matcher.characters import without_bidi_controls
-from matcher.schema import BIDI_ERROR, draws
+from matcher.schema import BIDI_ERROR, CONTROL_ERROR, draws
 
 _SEPARATORS = re.compile(r"[,\n\r]+")
 _BLANKS = re.compile(r"[\s,]+")
@@ -26,9 +26,11 @@ _BLANKS = re.compile(r"[\s,]+")
 
 #: A refused value is named as typed, up to this many characters (the field's own box shows it whole).
 SHOWN_VALUE = 40
-#: What a field of typed text holding a bidirectional control (``matcher.schema.typed_text``) is told, whatever the
-#: field: the character, which the field's box does not show.
+#: What a field of typed text holding a bidirectional control (``matcher.schema.typed_text``), or a list item holding
+#: a control character (``typed_item``), is told, whatever the field: the character, which the field's box does not
+#: show.
 BIDI_CONTROL = "expect_no_bidi_control"
+CONTROL_CHARACTER = "expect_no_control_character"
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,9 @@ def field_errors(exc: ValidationError, expects: Expects) -> Errors:
         if name in found:
             continue
         value = error.get("input")
-        if error.get("type") == BIDI_ERROR:
-            found[name] = FieldError(BIDI_CONTROL, str(error.get("ctx", {}).get("character", "")))
+        if error.get("type") in (BIDI_ERROR, CONTROL_ERROR):
+            key = BIDI_CONTROL if error.get("type") == BIDI_ERROR else CONTROL_CHARACTER
+            found[name] = FieldError(key, str(error.get("ctx", {}).get("character", "")))
         elif name in expects.items and len(location) > 1 and isinstance(location[1], int):
             found[name] = FieldError(expects.items[name], str(location[1] + 1))
         elif name in expects.naming and isinstance(value, str) and value.strip():

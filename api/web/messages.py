@@ -326,6 +326,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_no_bidi_control": (
             "Holds {value}, a character that makes the text after it display in another order (it can make a word "
             "read as another): type it again without it."),
+        "expect_no_control_character": (
+            "Holds {value}, a control character that is not text (pasted from a terminal or another program): type it "
+            "again without it."),
         "expect_codes": "Use scheme-prefixed codes such as CPV:38421100.",
         "expect_codes_apart": "A declined code may not be one of the firm's codes, nor a code above one: {value}.",
         "expect_listed_code": (
@@ -822,6 +825,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_keyword_shows": "{value}번째 키워드에는 보이는 글자가 없습니다. 지우세요.",
         "expect_no_bidi_control": (
             "{value} 문자가 들어 있습니다. 뒤에 오는 글자의 표시 순서를 바꿔 다른 말처럼 보이게 하는 문자입니다: "
+            "이 문자 없이 다시 입력하세요."),
+        "expect_no_control_character": (
+            "{value} 문자가 들어 있습니다. 글자가 아닌 제어 문자입니다(터미널이나 다른 프로그램에서 붙여 넣은 경우): "
             "이 문자 없이 다시 입력하세요."),
         "expect_codes": "CPV:38421100처럼 체계를 앞에 붙인 코드를 사용하세요.",
         "expect_codes_apart": "제외한 코드는 회사의 코드이거나 그 상위 코드일 수 없습니다: {value}.",

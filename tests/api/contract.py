@@ -245,6 +245,9 @@ SEMANTIC_REFUSALS: tuple[str, ...] = (
     "sent more than once",  # one tender_id twice in a batch: a schema cannot say items differ in one field
     "it cannot be shortlisted",  # a stored notice no firm can bid on now (an award, a closed call): the clock says so
     "before the publication date",  # a call's deadline on a day before its publication date (Tender.deadline)
+    # A firm's codes and its declined codes apart (matcher.schema.codes_clash): a rule across two lists, which a
+    # schema cannot state (the stateful run sent codes and declined_codes both holding 'OTHER:Z').
+    "is both one of the firm's codes and a declined code", "one of the firm's codes (take",
     # An id or text with an invisible character above U+FFFF (matcher.schema.ABOVE_BMP): a JSON-schema pattern
     # without the 'u' flag cannot name a character past the Basic Multilingual Plane.
     "character above U+FFFF",

@@ -70,6 +70,49 @@ def test_a_keyword_or_certification_of_invisible_characters_is_blank(
     assert snapshot(world) == before
 
 
+#: Control characters a one-line item may not hold (an ESC, a BEL, a C1 CSI): their code as a refusal names it.
+ITEM_CONTROLS = {"\x1b[31m": "U+001B", "\x07": "U+0007", "\x9b31m": "U+009B"}
+
+
+@pytest.mark.parametrize("control", ITEM_CONTROLS, ids=ascii)
+@pytest.mark.parametrize(("method", "path", "field"), [
+    ("POST", "/firms", "keywords"), ("PATCH", f"/firms/{OWN}", "keywords"),
+    ("POST", "/firms", "certifications"), ("PATCH", f"/firms/{OWN}", "certifications"),
+    ("POST", f"/firms/{OWN}/keywords", "keywords"),
+], ids=str)
+def test_a_keyword_or_certification_with_a_control_character_is_refused_naming_it(
+    world: World, method: str, path: str, field: str, control: str,
+) -> None:
+    """POST /firms/{id}/keywords refused a control character in a keyword (an ESC stored in a keyword reached every
+    terminal that printed it); POST /firms and PATCH stored 'pumps \x1b[31mwater' in keywords and certifications.
+    Now the one rule for a list item: a 422 naming the item, the character and its place, nothing stored."""
+    body: dict[str, Any] = {field: ["pumps", f"pumps {control}water"]}
+    before = snapshot(world)
+    response = world.client.request(method, path, json=new_firm(**body) if path == "/firms" else body,
+                                    headers=world.auth("officer"))
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert detail.startswith(f"body.{field}.1: ") and ITEM_CONTROLS[control] in detail, detail
+    assert snapshot(world) == before
+
+
+def test_a_tab_or_line_break_in_a_keyword_is_still_taken(world: World) -> None:
+    """What reads as a space in one line is no control to refuse: the keywords route folds it into a space, the
+    profile keeps it as sent, as before."""
+    patched = world.client.patch(f"/firms/{OWN}", json={"keywords": ["water\tmeters", "smart\nmeters"]},
+                                 headers=world.auth("officer"))
+    assert patched.status_code == 200 and patched.json()["keywords"] == ["water\tmeters", "smart\nmeters"]
+
+
+def test_a_keyword_stored_with_a_control_character_loads_as_stored(world: World) -> None:
+    stored_before_rules(world, keywords=["pumps \x1b[31mwater", "ultrafiltration"])
+    read = world.client.get(f"/firms/{OWN}", headers=world.auth("partner"))
+    assert read.status_code == 200 and read.json()["keywords"][0] == "pumps \x1b[31mwater", read.text
+    patched = world.client.patch(f"/firms/{OWN}", json={"description": "Ultrafiltration skids"},
+                                 headers=world.auth("partner"))
+    assert patched.status_code == 200 and patched.json()["keywords"][0] == "pumps \x1b[31mwater", patched.text
+
+
 def test_right_to_left_keywords_marks_and_joiners_are_kept(world: World) -> None:
     keywords = ["عدادات المياه", "\u200fמדי מים\u200f", "آب\u200cرسانی", "water\u200e meters"]
     patched = world.client.patch(f"/firms/{OWN}", json={"keywords": keywords, "description": "مياه \u200fRO\u200f"},

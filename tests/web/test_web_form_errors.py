@@ -88,6 +88,8 @@ CASES = [
     # A keyword of invisible characters only (a zero-width space) is no keyword: the message says which one, by its
     # place, since it cannot show it; it said "At most 100 keywords." of a list of two.
     Bad("profile", {"keywords": "ultrafiltration\n\u200b\nmembrane racks"}, "keywords", "expect_keyword_shows", "2"),
+    Bad("profile", {"keywords": "ultrafiltration, membrane \x1b[31mracks"}, "keywords", "expect_no_control_character",
+        "U+001B ESC"),
     Bad("profile", {"min_value": "lots"}, "min_value", "expect_amount"),
     Bad("profile", {"max_value": "-5"}, "max_value", "expect_amount"),
     Bad("profile", {"min_value": "nan"}, "min_value", "expect_amount"),
