@@ -119,7 +119,7 @@ def test_the_saved_profile_is_what_the_api_serves(world: World, visitor: Visitor
     assert stored.description == EDITED["description"]
     assert stored.keywords == ["ultrafiltration", "membrane racks", "막 여과"]
     assert stored.codes == ["CPV:42912300", "CPV:38421100"]  # the schema's own normalisation
-    assert stored.target_countries == ["KE", "FR"]
+    assert stored.target_countries == ["FR", "KE"]  # in the stored order (FR, KE, ET, VN, PH), whatever was sent
     assert (stored.min_value, stored.max_value, stored.currency) == (250_000, 4_000_000, "EUR")
     assert stored.languages == ["en", "ko"]
     # Fields the page does not edit keep their value.
@@ -543,3 +543,18 @@ def test_the_profile_page_in_korean(world: World, visitor: Visitor) -> None:
     current = lxml.html.fromstring(korean.text).xpath("//details//li")
     assert [" ".join(li.text_content().split()) for li in current] == [
         f"{c} {codebook().label_in(c, 'ko')} / {codebook().label(c)}" for c in firm.codes]
+
+
+def test_saving_keeps_the_target_countries_in_the_firms_order(world: World, visitor: Visitor) -> None:
+    """The countries' list sends the ticked ones in its own order (by name: Denmark, France, Kenya, Norway), which
+    saving stored over the firm's: a save changing only the description reordered them. The stored ones keep their
+    order, a country ticked anew comes after them."""
+    stored_before_rules(world, target_countries=["NO", "KE", "DK"])
+    client = visitor("partner")
+    csrf = csrf_of(client.get(PROFILE).text)
+    saved = post_profile(client, csrf, target_countries=["DK", "KE", "NO"])
+    assert saved.status_code == 303, saved.text
+    assert world.matcher.get_firm(OWN).target_countries == ["NO", "KE", "DK"]
+    added = post_profile(client, csrf, target_countries=["DK", "FR", "KE", "NO"])
+    assert added.status_code == 303, added.text
+    assert world.matcher.get_firm(OWN).target_countries == ["NO", "KE", "DK", "FR"]
