@@ -53,6 +53,19 @@ def first_invisible(text: str) -> str | None:
     return None
 
 
+#: The control characters one line of text may not hold: C0, DEL and C1, but those ``str.split`` reads as a space
+#: (tab, the line breaks, the separators U+001C-U+001F, NEL), which a line shows as one. An ESC or a C1 CSI starts a
+#: terminal's escape sequence (``matcher.schema.typed_item``).
+LINE_CONTROLS = r"\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
+_LINE_CONTROL = re.compile(f"[{LINE_CONTROLS}]")
+
+
+def without_line_controls(text: str) -> str:
+    """``text`` less the control characters one line may not hold (``LINE_CONTROLS``): what a keyword stored before
+    they were refused becomes when the profile form saves it ('pumps \x1b[31mwater' -> 'pumps [31mwater')."""
+    return _LINE_CONTROL.sub("", text)
+
+
 def without_bidi_controls(text: str) -> str:
     """``text`` less its bidirectional embeddings, overrides and isolates (``BIDI_CONTROLS``), and nothing else: what
     typed text stored before it was refused them (``matcher.schema.typed_text``) becomes when a form that sends it

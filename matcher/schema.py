@@ -34,6 +34,7 @@ from matcher.characters import (
     ABOVE_BMP,
     BIDI_CONTROLS,
     JOINERS,
+    LINE_CONTROLS,
     character_name,
     first_invisible,
     invisible,
@@ -360,10 +361,6 @@ def typed_text(text: str, must_draw: bool = True) -> str:
     return text
 
 
-#: The control characters one line of text may not hold: C0, DEL and C1, but those ``str.split`` reads as a space
-#: (tab, the line breaks, the separators U+001C-U+001F, NEL), which a line shows as one. An ESC or a C1 CSI starts a
-#: terminal's escape sequence: a keyword holding one rewrote the screen of every terminal that printed it.
-LINE_CONTROLS = r"\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
 _LINE_CONTROL = re.compile(f"[{LINE_CONTROLS}]")
 #: The type of the validation error of an item holding a control character (``typed_item``), read like ``BIDI_ERROR``.
 CONTROL_ERROR = "control_character"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from matcher.characters import without_bidi_controls
+from matcher.characters import without_bidi_controls, without_line_controls
 from matcher.schema import BIDI_ERROR, CONTROL_ERROR, draws
 
 _SEPARATORS = re.compile(r"[,\n\r]+")
@@ -57,13 +57,16 @@ class FormInvalid(Exception):
         self.errors = errors
 
 
-def as_saved(stored: str) -> str:
+def as_saved(stored: str, item: bool = False) -> str:
     """Stored typed text as a form shows it, and so sends it back: as saving stores it. Without the bidirectional
-    controls typed text may no longer hold (``matcher.schema.typed_text``), which a form echoing a value stored
+    controls typed text may no longer hold (``matcher.schema.typed_text``), nor, for an ``item`` of a list (a
+    keyword), the control characters one line may not hold (``typed_item``), which a form echoing a value stored
     before that rule sent back with every save, refused at a field the user never touched, for a character nobody
     sees; empty when nothing left draws (a keyword of invisible characters only, stored before the blank rule).
     Anything else the rules take is shown as stored. The page says what it changed, next to the field."""
     kept = without_bidi_controls(stored)
+    if item:
+        kept = without_line_controls(kept)
     return kept if draws(kept) else ""
 
 

@@ -249,8 +249,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "profile_keywords": "Keywords",
         "keywords_hint": "One per line, or separated by commas.",
         "stored_bidi_keywords": (
-            "These keywords were saved with invisible characters that change the direction of the text after them; "
-            "they are shown without them, and saving the profile removes them:"),
+            "These keywords were saved with invisible characters that keywords may no longer hold (characters that "
+            "change the direction of the text after them, or control characters); they are shown without them, and "
+            "saving the profile removes them:"),
         "stored_invisible_keywords": (
             "Keywords made only of invisible characters ({count}) are not shown, and saving the profile removes them."),
         "stored_bidi_description": (
@@ -754,7 +755,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "profile_keywords": "키워드",
         "keywords_hint": "한 줄에 하나씩 또는 쉼표로 구분해 입력하세요.",
         "stored_bidi_keywords": (
-            "다음 키워드에는 뒤에 오는 글자의 방향을 바꾸는 보이지 않는 문자가 저장되어 있습니다. "
+            "다음 키워드에는 이제 키워드에 쓸 수 없는 보이지 않는 문자"
+            "(뒤에 오는 글자의 방향을 바꾸는 문자나 제어 문자)가 저장되어 있습니다. "
             "이 문자를 뺀 모습으로 보여 주며, 프로필을 저장하면 이 문자가 삭제됩니다:"),
         "stored_invisible_keywords": (
             "보이지 않는 문자로만 된 키워드({count}개)는 표시하지 않으며, 프로필을 저장하면 삭제됩니다."),

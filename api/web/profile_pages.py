@@ -106,7 +106,7 @@ class ProfileForm:
     @classmethod
     def of(cls, firm: FirmProfile) -> ProfileForm:
         """The stored profile as the form shows it: its typed text as saving stores it (``as_saved``, ``Cleaned``)."""
-        keywords = [shown for keyword in firm.keywords if (shown := as_saved(keyword))]
+        keywords = [shown for keyword in firm.keywords if (shown := as_saved(keyword, item=True))]
         return cls(
             as_saved(firm.description), "\n".join(keywords), "\n".join(firm.codes), "\n".join(firm.declined_codes),
             tuple(firm.target_countries), ", ".join(firm.languages), plain_number(firm.min_value),
@@ -159,7 +159,7 @@ class Cleaned:
 
     @classmethod
     def of(cls, firm: FirmProfile) -> Cleaned:
-        changed = [shown for keyword in firm.keywords if (shown := as_saved(keyword)) != keyword]
+        changed = [shown for keyword in firm.keywords if (shown := as_saved(keyword, item=True)) != keyword]
         return cls(tuple(shown for shown in changed if shown), changed.count(""),
                    without_bidi_controls(firm.description) != firm.description)
 
