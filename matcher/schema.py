@@ -372,10 +372,23 @@ def typed_item(text: str) -> str:
     ``typed_text``, and one line without a control character (``LINE_CONTROLS``). Raises like ``typed_text``, or
     a ``CONTROL_ERROR`` naming the character and its place."""
     typed_text(text)
-    if (control := _LINE_CONTROL.search(text)) is not None:
-        raise PydanticCustomError(CONTROL_ERROR, _CONTROL_WORDS,
-                                  {"character": character_name(control.group()), "position": control.start() + 1})
+    if (found := _line_control(text)) is not None:
+        raise PydanticCustomError(CONTROL_ERROR, _CONTROL_WORDS, found)
     return text
+
+
+def _line_control(text: str) -> dict[str, str | int] | None:
+    control = _LINE_CONTROL.search(text)
+    if control is None:
+        return None
+    return {"character": character_name(control.group()), "position": control.start() + 1}
+
+
+def line_control_problem(text: str) -> str | None:
+    """Where ``text`` holds its first control character one line may not (``LINE_CONTROLS``), as ``typed_item``'s
+    refusal says it: 'holds the control character U+001B ESC at position 4: ...'; None when it holds none."""
+    found = _line_control(text)
+    return None if found is None else _CONTROL_WORDS.format(**found)
 
 
 def _typed_item(value: str, info: ValidationInfo) -> str:

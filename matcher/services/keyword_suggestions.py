@@ -10,14 +10,13 @@ accepted they are the firm's keywords, translated and ranked on as any keyword i
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Collection
 
 from pydantic import ValidationError
 
 from matcher.errors import InvalidInput
 from matcher.normalize.korean_phrases import description_phrases
-from matcher.schema import STORED, FirmProfile, bidi_problem, draws
+from matcher.schema import STORED, FirmProfile, bidi_problem, draws, line_control_problem
 from matcher.search.code_labels import term_key
 from matcher.services.catalog import Catalog
 
@@ -37,12 +36,12 @@ def suggested_keywords(firm: FirmProfile) -> list[str]:
 def keyword_problem(keyword: str) -> str | None:
     """What keeps ``keyword`` (its spaces already collapsed) from being a keyword, as the API's ``KeywordsIn``
     has it: a visible character, no control character (an ESC stored here reached every terminal that printed
-    the profile), no bidirectional control (``matcher.schema.typed_text``), at most ``MAX_KEYWORD`` characters;
-    else None."""
+    the profile; ``matcher.schema.typed_item``'s rule and words), no bidirectional control
+    (``matcher.schema.typed_text``), at most ``MAX_KEYWORD`` characters; else None."""
     if not draws(keyword):
         return "is blank"
-    if control := next((c for c in keyword if unicodedata.category(c) == "Cc"), None):
-        return f"holds a control character ({control!r}; expected one line of text)"
+    if problem := line_control_problem(keyword):  # the profile's own rule for an item (typed_item)
+        return problem
     if problem := bidi_problem(keyword):
         return problem
     if len(keyword) > MAX_KEYWORD:

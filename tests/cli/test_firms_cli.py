@@ -183,8 +183,8 @@ def test_accept_keywords_adds_them_after_the_firms_own_once(water: Path) -> None
     # The API's rule (one line, no control character, a visible one, at most 200 characters), which the command
     # took none of: an ESC stored in a keyword reached every terminal that printed the profile.
     (("accept-keywords", "kr-water-03", "오염 방지", "red\x1b[31m"),
-     r"keyword 2 of 2 holds a control character ('\x1b'; expected one line of text)"),
-    (("accept-keywords", "kr-water-03", "a\x9bb"), r"keyword 1 of 1 holds a control character ('\x9b';"),
+     "keyword 2 of 2 holds the control character U+001B ESC at position 4: one line of text is expected"),
+    (("accept-keywords", "kr-water-03", "a\x9bb"), "keyword 1 of 1 holds the control character U+009B C1 CONTROL at"),
     (("accept-keywords", "kr-water-03", "\u200b\u2060"), "keyword 1 of 1 is blank"),
     (("accept-keywords", "kr-water-03", "x" * 201), "keyword 1 of 1 is longer than 200 characters (201)"),
     # a bidirectional control reorders the text after it ('pumps \u202eretaw' shows as 'pumps water'), as in a name
