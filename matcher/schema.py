@@ -333,11 +333,16 @@ _BIDI_WORDS = ("holds {character} at position {position}, a bidirectional contro
                "other text (right-to-left letters and the marks U+200E/U+200F are taken)")
 
 
-def _bidi_control(text: str) -> dict[str, str | int] | None:
-    control = _BIDI_CONTROL.search(text)
-    if control is None:
+def _first(characters: re.Pattern[str], text: str) -> dict[str, str | int] | None:
+    """The first of ``characters`` in ``text`` as a refusal names it: its name and its place (from 1)."""
+    found = characters.search(text)
+    if found is None:
         return None
-    return {"character": character_name(control.group()), "position": control.start() + 1}
+    return {"character": character_name(found.group()), "position": found.start() + 1}
+
+
+def _bidi_control(text: str) -> dict[str, str | int] | None:
+    return _first(_BIDI_CONTROL, text)
 
 
 def bidi_problem(text: str) -> str | None:
@@ -378,10 +383,7 @@ def typed_item(text: str) -> str:
 
 
 def _line_control(text: str) -> dict[str, str | int] | None:
-    control = _LINE_CONTROL.search(text)
-    if control is None:
-        return None
-    return {"character": character_name(control.group()), "position": control.start() + 1}
+    return _first(_LINE_CONTROL, text)
 
 
 def line_control_problem(text: str) -> str | None:
