@@ -31,7 +31,8 @@ ABOVE_BMP = "an invisible character above U+FFFF"
 #: (U+200E, U+200F, U+061C) are not among them: a mark only sets the direction of the neutral characters beside
 #: it and reorders no run of letters, and right-to-left text needs them beside digits and Latin words.
 BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069"
-_BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
+#: One of ``BIDI_CONTROLS``, for every module that finds, names or removes them.
+BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
 
 
 def invisible(char: str) -> bool:
@@ -57,20 +58,21 @@ def first_invisible(text: str) -> str | None:
 #: (tab, the line breaks, the separators U+001C-U+001F, NEL), which a line shows as one. An ESC or a C1 CSI starts a
 #: terminal's escape sequence (``matcher.schema.typed_item``).
 LINE_CONTROLS = r"\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f"
-_LINE_CONTROL = re.compile(f"[{LINE_CONTROLS}]")
+#: One of ``LINE_CONTROLS``.
+LINE_CONTROL = re.compile(f"[{LINE_CONTROLS}]")
 
 
 def without_line_controls(text: str) -> str:
     """``text`` less the control characters one line may not hold (``LINE_CONTROLS``): what a keyword stored before
     they were refused becomes when the profile form saves it ('pumps \x1b[31mwater' -> 'pumps [31mwater')."""
-    return _LINE_CONTROL.sub("", text)
+    return LINE_CONTROL.sub("", text)
 
 
 def without_bidi_controls(text: str) -> str:
     """``text`` less its bidirectional embeddings, overrides and isolates (``BIDI_CONTROLS``), and nothing else: what
     typed text stored before it was refused them (``matcher.schema.typed_text``) becomes when a form that sends it
     back saves it ('pumps \u202eretaw' -> 'pumps retaw')."""
-    return _BIDI_CONTROL.sub("", text)
+    return BIDI_CONTROL.sub("", text)
 
 
 #: The C0 controls' and DEL's abbreviations (ISO 6429), which Unicode gives as aliases, not names.

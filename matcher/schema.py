@@ -32,8 +32,10 @@ from pydantic_core import PydanticCustomError
 
 from matcher.characters import (
     ABOVE_BMP,
+    BIDI_CONTROL,
     BIDI_CONTROLS,
     JOINERS,
+    LINE_CONTROL,
     LINE_CONTROLS,
     character_name,
     first_invisible,
@@ -246,7 +248,6 @@ Identifier = Annotated[str, AfterValidator(_identifier), WithJsonSchema({
 #: not only whitespace either (the validators strip it first).
 NO_NUL_PATTERN = r"^[^\x00]*$"
 NOT_BLANK: JsonDict = {"pattern": rf"^[^\x00]*[^{SPACE_OR_CONTROL}][^\x00]*$"}
-_BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
 #: Text a person types for other people to read (a firm's name, description, keywords and certifications): not
 #: blank (``NOT_BLANK``), and without a bidirectional control (``typed_text``).
 SHOWN_TEXT: JsonDict = {"pattern": rf"^[^\x00{BIDI_CONTROLS}]*[^{SPACE_OR_CONTROL}][^\x00{BIDI_CONTROLS}]*$"}
@@ -342,7 +343,7 @@ def _first(characters: re.Pattern[str], text: str) -> dict[str, str | int] | Non
 
 
 def _bidi_control(text: str) -> dict[str, str | int] | None:
-    return _first(_BIDI_CONTROL, text)
+    return _first(BIDI_CONTROL, text)
 
 
 def bidi_problem(text: str) -> str | None:
@@ -366,7 +367,6 @@ def typed_text(text: str, must_draw: bool = True) -> str:
     return text
 
 
-_LINE_CONTROL = re.compile(f"[{LINE_CONTROLS}]")
 #: The type of the validation error of an item holding a control character (``typed_item``), read like ``BIDI_ERROR``.
 CONTROL_ERROR = "control_character"
 _CONTROL_WORDS = "holds the control character {character} at position {position}: one line of text is expected"
@@ -383,7 +383,7 @@ def typed_item(text: str) -> str:
 
 
 def _line_control(text: str) -> dict[str, str | int] | None:
-    return _first(_LINE_CONTROL, text)
+    return _first(LINE_CONTROL, text)
 
 
 def line_control_problem(text: str) -> str | None:

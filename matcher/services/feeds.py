@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
-from matcher.characters import BIDI_CONTROLS
+from matcher.characters import BIDI_CONTROL
 from matcher.errors import InvalidInput
 from matcher.ingest.base import Rejected
 from matcher.schema import IngestReport, Tender, bidi_problem
@@ -24,7 +24,6 @@ from matcher.store.locks import Lease
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,59}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
 MAX_QUERY = 2000
 MAX_URL = 2000
 MAX_PAGE_SIZE = 1000
@@ -65,7 +64,7 @@ def shown_url(url: str) -> str:
     """``url`` with each bidirectional embedding, override or isolate percent-encoded (U+202E as %E2%80%AE), as an
     HTTP client sends it: how a feed's URL stored before ``validated_spec`` refused them is shown in a line or a
     page, where 'releases/\\u202egpj.exe' would display as 'releases/exe.jpg'."""
-    return _BIDI_CONTROL.sub(lambda found: quote(found.group(), safe=""), url)
+    return BIDI_CONTROL.sub(lambda found: quote(found.group(), safe=""), url)
 
 
 def _is_http_url(url: str) -> bool:

@@ -35,20 +35,25 @@ FIRM_TEXT = [
 ]
 
 
+def refused(world: World, method: str, path: str, body: dict[str, Any]) -> str:
+    """The 422's detail for ``body`` sent as an officer (a new firm's for POST /firms); nothing stored."""
+    before = snapshot(world)
+    response = world.client.request(method, path, json=new_firm(**body) if path == "/firms" else body,
+                                    headers=world.auth("officer"))
+    assert response.status_code == 422, response.text
+    assert snapshot(world) == before
+    return str(response.json()["detail"])
+
+
 @pytest.mark.parametrize("char", CONTROLS, ids=ascii)
 @pytest.mark.parametrize(("method", "path", "field"), FIRM_TEXT, ids=str)
 def test_a_bidi_control_in_a_firms_typed_text_is_refused_naming_field_and_character(
     world: World, method: str, path: str, field: str, char: str,
 ) -> None:
     body: dict[str, Any] = {field: _sent(field, char)}
-    before = snapshot(world)
-    response = world.client.request(method, path, json=new_firm(**body) if path == "/firms" else body,
-                                    headers=world.auth("officer"))
-    assert response.status_code == 422, response.text
-    detail = response.json()["detail"]
+    detail = refused(world, method, path, body)
     where = f"body.{field}.0: " if isinstance(body[field], list) else f"body.{field}: "
     assert detail.startswith(where) and f"{CONTROLS[char]} " in detail and "bidirectional control" in detail, detail
-    assert snapshot(world) == before
 
 
 @pytest.mark.parametrize("text", ["\u200b", "\u2060\ufe0f", "\U000e0041"], ids=ascii)
@@ -61,13 +66,8 @@ def test_a_keyword_or_certification_of_invisible_characters_is_blank(
 ) -> None:
     """The keywords route refused these already (e488af8); the profile's own list took them."""
     body: dict[str, Any] = {field: ["pumps", text]}
-    before = snapshot(world)
-    response = world.client.request(method, path, json=new_firm(**body) if path == "/firms" else body,
-                                    headers=world.auth("officer"))
-    assert response.status_code == 422, response.text
-    detail = response.json()["detail"]
+    detail = refused(world, method, path, body)
     assert detail.startswith(f"body.{field}.1: ") and "must contain a visible character" in detail, detail
-    assert snapshot(world) == before
 
 
 #: Control characters a one-line item may not hold (an ESC, a BEL, a C1 CSI): their code as a refusal names it.
@@ -87,13 +87,8 @@ def test_a_keyword_or_certification_with_a_control_character_is_refused_naming_i
     terminal that printed it); POST /firms and PATCH stored 'pumps \x1b[31mwater' in keywords and certifications.
     Now the one rule for a list item: a 422 naming the item, the character and its place, nothing stored."""
     body: dict[str, Any] = {field: ["pumps", f"pumps {control}water"]}
-    before = snapshot(world)
-    response = world.client.request(method, path, json=new_firm(**body) if path == "/firms" else body,
-                                    headers=world.auth("officer"))
-    assert response.status_code == 422, response.text
-    detail = response.json()["detail"]
+    detail = refused(world, method, path, body)
     assert detail.startswith(f"body.{field}.1: ") and ITEM_CONTROLS[control] in detail, detail
-    assert snapshot(world) == before
 
 
 def test_a_tab_or_line_break_in_a_keyword_is_still_taken(world: World) -> None:
