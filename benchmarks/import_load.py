@@ -116,6 +116,29 @@ def serve(code: Path, home: Path, port: int, store: Store) -> Server:
     return Server(argv, env)
 
 
+def catching_sigint(process: subprocess.Popen[str], within: float = 30.0) -> None:
+    """Wait until ``process`` (wrk) catches SIGINT, so that ``Wrk.stop`` stops it. wrk starts with SIGINT at its
+    default (the signal kills it: no statistics), then ignores it while its threads start, and only then installs
+    the handler that ends the run (``signal(SIGINT, SIG_IGN)`` early in wrk's ``main``, ``sigaction`` after
+    ``pthread_create``). A stop sent in the first milliseconds was lost: killed, or ignored and wrk ran on for its
+    hour (the bench smoke's ``TimeoutExpired`` at 8b47e0c; tests/bench/test_load_generator.py). Linux's
+    /proc/<pid>/status lists the caught signals as a hex mask (``SigCgt``), SIGINT's bit is 1 << (2 - 1)."""
+    status = Path(f"/proc/{process.pid}/status")
+    deadline = time.monotonic() + within
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            caught = next(line for line in status.read_text().splitlines() if line.startswith("SigCgt:"))
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            return  # exited meanwhile (poll says so next), or no /proc: nothing better to wait on
+        if int(caught.split()[1], 16) & 1 << (signal.SIGINT - 1):
+            return
+        time.sleep(0.005)
+    if process.poll() is None:
+        process.kill()
+        process.communicate(timeout=60)
+        raise RuntimeError(f"wrk did not start catching SIGINT within {within:.0f} s")
+
+
 class Wrk:
     """wrk in the background until ``stop`` (SIGINT: wrk then prints its statistics as after ``-d``). Used as a
     context manager: a block that raises before ``stop`` stops it too."""
@@ -125,6 +148,7 @@ class Wrk:
             ["wrk", "-t2", f"-c{CONNECTIONS}", "-d3600s", "--timeout", "10s", "--latency", "-s", str(script), url],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, preexec_fn=die_with_parent,
         )
+        catching_sigint(self.process)
 
     def __enter__(self) -> Wrk:
         return self
