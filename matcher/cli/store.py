@@ -11,6 +11,7 @@ import typer
 from matcher.cli.common import HomeOption, open_matcher
 from matcher.services.stored_ids import IdNormalisation
 from matcher.store.id_normalisation import Collision, IdReport
+from matcher.store.id_twins import Merge
 
 store_app = typer.Typer(help="Store maintenance.", no_args_is_help=True)
 
@@ -25,8 +26,9 @@ def normalize_ids(
     home: HomeOption = None,
 ) -> None:
     """Give every firm and notice id stored in another Unicode form than NFC (by versions before ids were kept in
-    NFC, which find it by no id) its NFC form, in every table, in one transaction. An id whose forms would meet
-    where only one row may be (two firms) is left as stored and named on stderr: exit code 1."""
+    NFC, which find it by no id) its NFC form, in every table, in one transaction. A notice stored in both forms,
+    one notice of one source, is merged into its NFC row. An id whose forms would meet where only one row may be
+    (two firms, a notice from two sources) is left as stored and named on stderr: exit code 1."""
     matcher = open_matcher(home)
     try:
         result = matcher.normalize_ids(dry_run)
@@ -47,24 +49,46 @@ def lines(result: IdNormalisation) -> Iterator[str]:
         yield f"  {_NOUN[rename.kind]} {shown(rename.old)} -> {shown(rename.new)}"
     if len(report.renames) > SHOWN_RENAMES:
         yield f"  ... and {len(report.renames) - SHOWN_RENAMES} more"
+    for merge in report.merges:
+        yield from merge_lines(merge)
     yield from (f"  {label}: {plural(n, 'row')}" for label, n in report.rows.items())
     yield from (f"  {label}: {plural(n, 'record')}" for label, n in report.records.items())
     for label, n in report.dropped.items():
         yield f"  {label}: {plural(n, 'row')} dropped (a cache, computed again)"
+    if report.corrected:
+        yield f"  tenders: {plural(report.corrected, 'notice')} corrected again (a correction names it now)"
     if result.sync_due:
         yield index_line(result)
 
 
 def heading(report: IdReport, dry: bool) -> str:
-    if not report.renames:
+    if not report.renames and not report.merges:
         if report.collisions:
             return "dry run: every other id is stored in NFC; nothing changed" if dry else \
                 "every other id is stored in NFC: nothing to change"
         return "every firm and notice id is stored in NFC: nothing to change"
     firms = sum(1 for r in report.renames if r.kind == "firm")
-    what = (f"{plural(len(report.renames), 'id')} to NFC ({plural(firms, 'firm id')}, "
-            f"{plural(len(report.renames) - firms, 'notice id')})")
-    return f"dry run: would normalise {what}; nothing changed" if dry else f"normalised {what}"
+    done = []
+    if report.renames:
+        notices = len(report.renames) - firms
+        done.append(("normalise", "normalised", f"{plural(len(report.renames), 'id')} to NFC "
+                                                f"({plural(firms, 'firm id')}, {plural(notices, 'notice id')})"))
+    if report.merges:
+        done.append(("merge", "merged", f"{plural(len(report.merges), 'notice')} stored in both forms"))
+    if dry:
+        return f"dry run: would {' and '.join(f'{verb} {what}' for verb, _, what in done)}; nothing changed"
+    return " and ".join(f"{verb} {what}" for _, verb, what in done)
+
+
+def merge_lines(merge: Merge) -> Iterator[str]:
+    content = "published the same" if merge.same_content else "published other content: the NFC row, newer, kept"
+    deleted = ", ".join(f"{table} ({n})" for table, n in merge.deleted.items())
+    yield (f"  notice {shown(merge.old)} merged into {shown(merge.new)} (source {merge.source!r}, {content}): "
+           f"deleted its rows in {deleted}")
+    for dropped in merge.dropped:
+        key = " ".join(f"{name}={shown(value) if isinstance(value, str) else repr(value)}"
+                       for name, value in dropped.key)
+        yield f"    dropped for the NFC row's: {dropped.table} {key}"
 
 
 def index_line(result: IdNormalisation) -> str:
@@ -82,9 +106,10 @@ def collision_line(collision: Collision) -> str:
     *others, last = [shown(s) for s in collision.spellings]
     found = "lookups find the NFC one" if unicodedata.is_normalized("NFC", collision.spellings[-1]) else \
         "lookups find neither"
+    why = f"{collision.why}; " if collision.why else ""
     return (f"collision: {_NOUN[collision.kind]} id {', '.join(others)} and {last} would meet in "
-            f"{', '.join(collision.tables)}: left as stored ({found}; merge or delete the other by hand, then run "
-            "this again)")
+            f"{', '.join(collision.tables)}: left as stored ({why}{found}; merge or delete the other by hand, then "
+            "run this again)")
 
 
 def shown(value: str) -> str:

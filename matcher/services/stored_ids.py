@@ -20,6 +20,7 @@ from matcher.search.index_folder import IndexFolder
 from matcher.search.index_sync import read_hashes
 from matcher.services.engine import Engine
 from matcher.store.id_normalisation import IdReport, normalise
+from matcher.store.tenders import TenderRepository
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,8 @@ class IdNormalisation:
     def sync_due(self) -> bool:
         """Whether ``matcher index build`` should run: the build names notices by ids no longer stored, or the
         run rewrote (or would rewrite) stored notices it embedded."""
-        notices = any(label.startswith("tenders.") for label in (*self.report.rows, *self.report.records))
+        notices = any(label.startswith("tenders.") for label in (*self.report.rows, *self.report.records)) or \
+            bool(self.report.merges or self.report.corrected)
         return self.index_build is not None and (self.index_unnormalised > 0 or notices or bool(self.index_unreadable))
 
 
@@ -57,7 +59,7 @@ class StoredIds:
         it reports is what the run would do."""
         try:
             with self.engine.db.begin() as conn:
-                report = normalise(conn)
+                report = normalise(conn, TenderRepository(self.engine.open_rule))
                 if dry_run:
                     raise _DryRun(report)
         except _DryRun as done:

@@ -14,33 +14,31 @@ A collision is an id whose forms would meet where only one row may be: the NFC f
 NFD one, two shortlist items of one firm and notice (any primary key, unique constraint or unique index over an
 id column). Joining them would lose one row or mix two records, so no form of that id changes anywhere, and the
 report names it. Elsewhere (a cancellation or a correction naming the NFC form, the feedback log) two forms are
-one id, which is what the run makes them.
+one id, which is what the run makes them. One collision is resolved: a notice stored in both forms, one notice of
+one source (its source ingested again since a83e0c1), is merged into its NFC row (``id_twins``, which says what
+is kept, what dropped, and what refuses a merge).
+
+In the same transaction: the ingest ledger's entries (``ingest_ledger.rename``) name the notices by their NFC ids
+with the hashes of the records rewritten, else each file that named one is parsed again at its next ingest; and
+the corrections naming a notice now under its NFC id or alias are applied to it again (a corrigendum stored since
+a83e0c1 named the NFC form, which the NFD row was not stored under; a merged twin's corrections name the NFC row).
+
+Sent digests are history: a digest's subject and body (``digests.message``, the email as sent) keep the ids as
+they were written then, in whichever form, and only the digest's firm and items (columns) are given NFC ids.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    String,
-    Table,
-    UniqueConstraint,
-    delete,
-    insert,
-    literal,
-    select,
-    type_coerce,
-    update,
-)
+from sqlalchemy import Column, Connection, String, Table, UniqueConstraint, delete, insert, literal, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from matcher.schema import Correction, FirmProfile, Tender, canonical_id
+from matcher.schema import canonical_id
 from matcher.store import (
     access,
     awards,
@@ -49,6 +47,8 @@ from matcher.store import (
     digests,
     firm_suggestions,
     firms,
+    id_twins,
+    ingest_ledger,
     sessions,
     shortlists,
     subscriptions,
@@ -56,7 +56,8 @@ from matcher.store import (
     versions,
 )
 from matcher.store._common import chunks
-from matcher.store.metadata import IdText
+from matcher.store.id_records import raw, rewrite_records
+from matcher.store.id_twins import Dropped, Merge, Twin
 
 Kind = Literal["firm", "tender"]
 #: Distinct ids fetched at a time while a column is read.
@@ -117,11 +118,13 @@ class Rename:
 
 @dataclass(frozen=True)
 class Collision:
-    """An id left in its stored forms: ``spellings`` (the NFC one last) would meet in ``tables``."""
+    """An id left in its stored forms: ``spellings`` (the NFC one last) would meet in ``tables``; for a notice stored
+    in both forms and not merged (``id_twins``), ``why``."""
 
     kind: Kind
     spellings: tuple[str, ...]
     tables: tuple[str, ...]
+    why: str = ""
 
 
 @dataclass
@@ -134,32 +137,61 @@ class IdReport:
     #: "table.column" -> rows of a cache dropped (``IdColumn.derived``)
     dropped: dict[str, int] = field(default_factory=dict)
     collisions: list[Collision] = field(default_factory=list)
+    #: notices stored in both forms, merged into their NFC row (``id_twins``)
+    merges: list[Merge] = field(default_factory=list)
+    #: notices a correction names since the run gave an id or alias its NFC form (or took a twin's away), applied
+    #: again and rewritten
+    corrected: int = 0
 
     def count(self, counts: dict[str, int], label: str, n: int) -> None:
         if n:
             counts[label] = counts.get(label, 0) + n
 
 
-def raw(column: ColumnElement[Any]) -> ColumnElement[Any]:
-    """``column`` read and compared as stored: an IdText binds NFC, so an NFD id compared through it finds the NFC
-    one."""
-    return type_coerce(column, String()) if isinstance(column.type, IdText) else column
-
-
-def normalise(conn: Connection) -> IdReport:
-    """Give every id stored in another form than NFC its NFC form, but those that collide; in ``conn``'s
-    transaction (a dry run rolls it back)."""
+def normalise(conn: Connection, notices: tenders.TenderRepository) -> IdReport:
+    """Give every id stored in another form than NFC its NFC form, but those that collide, and merge a notice stored
+    in both forms into its NFC row; in ``conn``'s transaction (a dry run rolls it back). ``notices`` applies the
+    corrections again."""
     found = _unnormalised(conn)
-    renames, collisions = _plan(conn, found)
-    report = IdReport(collisions=collisions)
-    report.renames = sorted(Rename(kind, old, new) for kind, olds in renames.items() for old, new in olds.items())
-    if not report.renames:
+    plan = _plan(conn, found, id_twins.find(conn, list(found["tender"]), _nfc(found["tender"])))
+    renames, merging = plan.renames, plan.merging
+    report = IdReport(collisions=plan.collisions)
+    report.renames = sorted(Rename(kind, old, new) for kind, olds in renames.items() for old, new in olds.items()
+                            if old not in merging or kind == "firm")
+    if not any(renames.values()):
         return report
+    named = set(renames["tender"].values())
+    for old, twin in sorted(merging.items()):
+        named |= {canonical_id(n) for n in id_twins.named_by(conn, old)}
+        drops = plan.drops.get(old, {})
+        deleted = id_twins.absorb(conn, old, [(table, key) for table, key, _ in drops.values()])
+        shown = tuple(sorted((d for _, _, d in drops.values()), key=lambda d: (d.table, repr(d.key))))
+        report.merges.append(Merge(old, twin.new, twin.source, twin.same_content, deleted, shown))
     _move(conn, found, renames, report)
-    _rewrite_records(conn, renames, report)
+    rewritten = rewrite_records(conn, renames["firm"], renames["tender"])
+    report.records.update(rewritten.records)
+    hashes = {**rewritten.hashes, **{twin.old_hash: twin.renamed_hash for twin in merging.values()}}
+    report.count(report.records, f"{ingest_ledger.ingested_files.name}.tenders",
+                 ingest_ledger.rename(conn, renames["tender"], hashes))
+    report.corrected = _correct_again(conn, notices, named)
     for kind in versions.KINDS:
         versions.bump(conn, kind)
     return report
+
+
+def _nfc(values: Iterable[str]) -> dict[str, str]:
+    return {v: canonical_id(v) for v in values}
+
+
+def _correct_again(conn: Connection, notices: tenders.TenderRepository, names: set[str]) -> int:
+    """Apply again the corrections naming the notices known by ``names`` (ids and aliases now in NFC, notices a
+    merged twin corrected), and rewrite those that change: a correction stored under another form than the
+    notice's (a corrigendum since, naming the NFC form; one naming the other twin) was not applied to it."""
+    part = sorted(names)
+    ids = sorted(set(notices.hashes(conn, part)) | corrections.aliased(conn, part))
+    if not ids:
+        return 0
+    return notices.upsert(conn, list(notices.source_records(conn, ids).values())).updated
 
 
 Found = dict[Kind, dict[str, set[str]]]
@@ -206,10 +238,19 @@ def _unique_keys(dialect: str) -> list[_UniqueKey]:
     return keys
 
 
-def _clashes(conn: Connection, key: _UniqueKey, renames: Renames) -> dict[tuple[Kind, str], set[str]]:
-    """The ids (kind, NFC form) whose renames would give two rows of ``key`` one value, with their forms there."""
-    positions = dict(key.ids)
+#: A row of a unique key: the key's values as stored, and the row's primary key (column, value as stored).
+_Row = tuple[tuple[Any, ...], tuple[tuple[str, Any], ...]]
+#: A row dropped for its NFC twin's: (table, primary key) -> the table, the key, and how the report shows it.
+_Drops = dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[Table, tuple[tuple[str, Any], ...], Dropped]]
+
+
+def _meetings(conn: Connection, key: _UniqueKey, renames: Renames, absorbed: Collection[str]) -> list[list[_Row]]:
+    """The rows of ``key`` that the renames would give one value, in groups; the rows of a notice merged into its
+    NFC twin (``absorbed``), deleted with it, left out."""
+    positions, pk = dict(key.ids), list(key.table.primary_key.columns)
+    owners = [c for c in id_twins.OWNERS if c.table is key.table]
     columns = [raw(e) if n in positions else e for n, e in enumerate(key.expressions)]
+    columns += [raw(c) for c in (*pk, *owners)]
     rows: set[tuple[Any, ...]] = set()
     for _, col in key.ids:
         forms = sorted({form for old, new in renames[col.kind].items() for form in (old, new)})
@@ -218,40 +259,99 @@ def _clashes(conn: Connection, key: _UniqueKey, renames: Renames) -> dict[tuple[
             if key.where is not None:
                 query = query.where(key.where)
             rows.update(tuple(row) for row in conn.execute(query))
-    meeting: dict[tuple[Any, ...], list[tuple[Any, ...]]] = defaultdict(list)
-    for row in rows:
+    width, end = len(key.expressions), len(key.expressions) + len(pk)
+    meeting: dict[tuple[Any, ...], list[_Row]] = defaultdict(list)
+    for row in (r for r in rows if not absorbed or not any(v in absorbed for v in r[end:])):
+        values = row[:width]
         meeting[tuple(renames[positions[n].kind].get(v, v) if n in positions else v
-                      for n, v in enumerate(row))].append(row)
-    clashing: dict[tuple[Kind, str], set[str]] = defaultdict(set)
-    for met in (rows for rows in meeting.values() if len(rows) > 1):
+                      for n, v in enumerate(values))].append((values, tuple(zip((c.name for c in pk), row[width:end],
+                                                                                  strict=True))))
+    return [met for met in meeting.values() if len(met) > 1]
+
+
+def _twin_rows(key: _UniqueKey, met: list[_Row], merging: Collection[str]) -> tuple[int, list[_Row]] | None:
+    """When the rows meet only by a merged notice's forms and one of them names its NFC row: that column's
+    position, and the rows that name another form (dropped for it)."""
+    differing = [(n, col) for n, col in key.ids if len({values[n] for values, _ in met}) > 1]
+    if len(differing) != 1 or differing[0][1].kind != "tender":
+        return None
+    n = differing[0][0]
+    others = [row for row in met if not unicodedata.is_normalized("NFC", row[0][n])]
+    if len(others) != len(met) - 1 or any(values[n] not in merging for values, _ in others):
+        return None
+    return n, others
+
+
+@dataclass
+class _Plan:
+    """The renames, the collisions, and the notices merged into their NFC twin (by the old form) with the rows
+    dropped for the NFC row's; ``refused``: a twin's NFC id -> why it is not merged."""
+
+    renames: Renames
+    refused: dict[str, str]
+    collided: dict[tuple[Kind, str], tuple[set[str], set[str]]] = field(default_factory=dict)
+    merging: dict[str, Twin] = field(default_factory=dict)
+    drops: dict[str, _Drops] = field(default_factory=dict)
+
+    def collide(self, key: _UniqueKey, met: list[_Row]) -> set[tuple[Kind, str]]:
+        """Note the ids whose forms meet in ``met`` as collisions; returns them (kind, NFC form)."""
+        groups: set[tuple[Kind, str]] = set()
         for n, col in key.ids:
-            if len({row[n] for row in met}) > 1:  # this column's forms meet
-                for row in met:
-                    clashing[(col.kind, canonical_id(row[n]))].add(row[n])
-    return clashing
+            if len({values[n] for values, _ in met}) > 1:  # this column's forms meet
+                group = (col.kind, canonical_id(met[0][0][n]))
+                spellings, tables = self.collided.setdefault(group, (set(), set()))
+                spellings.update(values[n] for values, _ in met)
+                tables.add(key.table.name)
+                groups.add(group)
+        return groups
+
+    def drop(self, conn: Connection, key: _UniqueKey, n: int, others: list[_Row]) -> bool:
+        """Note ``others`` (a merged notice's old form at ``n``) as dropped for the NFC row's; whether that
+        refuses a merge (a shortlist decision it would lose)."""
+        refusing = False
+        named = key.expressions[n].name
+        for values, pk in others:
+            old = values[n]
+            why = id_twins.lost_decision(conn, dict(pk)["firm_id"], old, self.merging[old].new) \
+                if key.table is shortlists.shortlist_items else None
+            if why is not None:
+                self.refused[self.merging[old].new], refusing = why, True
+            shown = Dropped(key.table.name, tuple((c, v) for c, v in pk if c != named))
+            self.drops.setdefault(old, {})[(key.table.name, pk)] = (key.table, pk, shown)
+        return refusing
+
+    @property
+    def collisions(self) -> list[Collision]:
+        return [Collision(kind, tuple(sorted(spellings, key=lambda s: (s == nfc, s))), tuple(sorted(tables)),
+                          self.refused.get(nfc, "") if kind == "tender" else "")
+                for (kind, nfc), (spellings, tables) in sorted(self.collided.items())]
 
 
-def _plan(conn: Connection, found: Found) -> tuple[Renames, list[Collision]]:
+def _plan(conn: Connection, found: Found, twins: dict[str, Twin]) -> _Plan:
     """Each value's NFC form, but for the ids that collide (found again after each round, as leaving an id as
-    stored may make another meet it)."""
-    renames: Renames = {kind: {v: canonical_id(v) for v in values} for kind, values in found.items()}
-    collided: dict[tuple[Kind, str], tuple[set[str], set[str]]] = {}
+    stored may make another meet it), and the twins merged but those refused (two sources, a decision: found
+    again after each round too, as a twin not merged meets its NFC row)."""
+    plan = _Plan({kind: _nfc(values) for kind, values in found.items()},
+                 {t.new: f"stored from two sources, {t.old_source!r} (the other form) and {t.source!r}"
+                  for t in twins.values() if not t.one_notice})
     keys = _unique_keys(conn.dialect.name)
     while True:
+        plan.merging = {old: twin for old, twin in twins.items()
+                        if twin.new not in plan.refused and old in plan.renames["tender"]}
+        plan.drops = {}
         fresh: set[tuple[Kind, str]] = set()
+        refusing = False
         for key in keys:
-            for group, forms in _clashes(conn, key, renames).items():
-                spellings, tables = collided.setdefault(group, (set(), set()))
-                spellings.update(forms)
-                tables.add(key.table.name)
-                fresh.add(group)
-        if not fresh:
-            break
+            for met in _meetings(conn, key, plan.renames, plan.merging):
+                rows = _twin_rows(key, met, plan.merging)
+                if rows is None:
+                    fresh |= plan.collide(key, met)
+                else:
+                    refusing |= plan.drop(conn, key, *rows)
+        if not fresh and not refusing:
+            return plan
         for kind, nfc in fresh:
-            renames[kind] = {old: new for old, new in renames[kind].items() if new != nfc}
-    collisions = [Collision(kind, tuple(sorted(spellings, key=lambda s: (s == nfc, s))), tuple(sorted(tables)))
-                  for (kind, nfc), (spellings, tables) in sorted(collided.items())]
-    return renames, collisions
+            plan.renames[kind] = {old: new for old, new in plan.renames[kind].items() if new != nfc}
 
 
 # ----------------------------------------------------------------------------- writing
@@ -282,66 +382,3 @@ def _move(conn: Connection, found: Found, renames: Renames, report: IdReport) ->
         for old, _ in held(col):
             deleted = conn.execute(delete(col.table).where(raw(col.column) == old))
             report.count(report.rows, col.label, deleted.rowcount)
-
-
-Record = Tender | FirmProfile | Correction
-
-
-def _ids(record: Record) -> list[str]:
-    if isinstance(record, FirmProfile):
-        return [record.firm_id]
-    if isinstance(record, Correction):
-        return [record.notice]
-    return [record.tender_id, *record.cancels, *record.aliases, *(c.notice for c in record.corrects)]
-
-
-def _renamed(record: Record, names: Mapping[str, str]) -> Record:
-    """``record`` with the ids ``names`` renames written in their new form."""
-    def one(value: str) -> str:
-        return names.get(value, value)
-
-    if isinstance(record, FirmProfile):
-        return record.model_copy(update={"firm_id": one(record.firm_id)})
-    if isinstance(record, Correction):
-        return record.model_copy(update={"notice": one(record.notice)})
-    return record.model_copy(update={
-        "tender_id": one(record.tender_id), "cancels": list(dict.fromkeys(map(one, record.cancels))),
-        "aliases": list(dict.fromkeys(map(one, record.aliases))),
-        "corrects": [c.model_copy(update={"notice": one(c.notice)}) for c in record.corrects]})
-
-
-def _rewrite_records(conn: Connection, renames: Renames, report: IdReport) -> None:
-    """The JSON records that name a renamed id: the firms renamed; the notices renamed and those whose
-    cancellations, aliases or corrections name one (found by the rows just moved); the corrections naming one."""
-    new_firms, new_notices = set(renames["firm"].values()), set(renames["tender"].values())
-    owners = set(new_notices)
-    for named, owner in ((cancellations.tender_cancellations.c.tender_id,
-                          cancellations.tender_cancellations.c.cancelled_by),
-                         (corrections.tender_aliases.c.alias, corrections.tender_aliases.c.tender_id),
-                         (corrections.tender_corrections.c.notice, corrections.tender_corrections.c.corrected_by)):
-        for part in chunks(sorted(new_notices)):
-            owners.update(conn.execute(select(raw(owner)).where(raw(named).in_(part))).scalars())
-    _rewrite(conn, firms.firms, FirmProfile, firms.firms.c.firm_id, new_firms, renames["firm"], report)
-    for table in (tenders.tenders, corrections.tender_as_published):
-        _rewrite(conn, table, Tender, table.c.tender_id, owners, renames["tender"], report)
-    table = corrections.tender_corrections
-    _rewrite(conn, table, Correction, table.c.notice, new_notices, renames["tender"], report)
-
-
-def _rewrite(conn: Connection, table: Table, model: type[Record], by: Column[Any], values: set[str],
-             names: Mapping[str, str], report: IdReport) -> None:
-    """Rewrite the ``data`` of ``table``'s rows whose ``by`` is among ``values`` where it names one of ``names``
-    (and their ``content_hash``, where the table keeps one)."""
-    keys = list(table.primary_key.columns)
-    hashed = "content_hash" in table.c
-    for part in chunks(sorted(values)):
-        rows = conn.execute(select(*(raw(k) for k in keys), table.c.data).where(raw(by).in_(part))).all()
-        for *key, data in rows:
-            record = model.from_stored(data)
-            if not any(v in names for v in _ids(record)):
-                continue
-            new = _renamed(record, names)
-            changes = {"data": new.model_dump_json(), **({"content_hash": new.content_hash()} if hashed else {})}
-            where = [raw(k) == v for k, v in zip(keys, key, strict=True)]
-            conn.execute(update(table).where(*where).values(changes))
-            report.count(report.records, f"{table.name}.data", 1)

@@ -5,14 +5,20 @@ digest is in the ledger, and whose tenders are all still stored with the content
 skipped without being parsed: its tenders count as unchanged and its rejected records are reported again.
 Anything else (a new or edited file, a tender since deleted or overwritten by another file, a new parser
 version, which changes the digest) is parsed and upserted as usual.
+
+An entry names its notices by id, as JSON: one the code before a83e0c1 wrote names a notice by the id as sent
+(NFD, say), with the hash of that record. ``matcher store normalize-ids`` gives both their NFC form (``rename``) in
+its transaction; left as they were, the entry matched nothing and every such file was parsed again at its next
+ingest (tests/store/test_id_normalisation_ledger.py).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, String, Table, Text, delete, insert, select
+from sqlalchemy import Column, Connection, String, Table, Text, delete, insert, select, update
 
 from matcher.store._common import utcnow
 from matcher.store.metadata import UTCDateTime, metadata
@@ -54,3 +60,24 @@ class IngestLedger:
             digest=entry.digest, name=entry.name, tenders=json.dumps(entry.tenders),
             rejected=json.dumps(entry.rejected, ensure_ascii=False), ingested_at=utcnow(),
         ))
+
+
+#: Entries read at a time by ``rename``.
+RENAME_BATCH = 500
+
+
+def rename(conn: Connection, ids: Mapping[str, str], hashes: Mapping[str, str]) -> int:
+    """Rewrite the entries naming a notice by an id of ``ids`` (old -> new) or with a content hash of ``hashes``
+    (old -> new: its record rewritten, the hash it had then) in their new form; how many were rewritten. A hash
+    the entry held that was no longer the stored one (the notice since changed) matches no key and stays. Where an
+    entry names both forms, the one in the new form already wins."""
+    changed: dict[str, str] = {}
+    query = select(ingested_files.c.digest, ingested_files.c.tenders).execution_options(yield_per=RENAME_BATCH)
+    for digest, data in conn.execute(query):
+        entries = json.loads(data)
+        new = {ids.get(t, t): hashes.get(h, h) for t, h in sorted(entries.items(), key=lambda e: e[0] not in ids)}
+        if new != entries:
+            changed[digest] = json.dumps(new)
+    for digest, data in changed.items():
+        conn.execute(update(ingested_files).where(ingested_files.c.digest == digest).values(tenders=data))
+    return len(changed)

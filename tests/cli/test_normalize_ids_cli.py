@@ -18,7 +18,7 @@ from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile
 from matcher.search.encoders import FakeEncoder
 from tests.conftest import postgres_schema_url
-from tests.store.old_ids import FIRM, FIRM_NFD, TENDER, TENDER_NFD, dump, old_store
+from tests.store.old_ids import FIRM, FIRM_NFD, TENDER, TENDER_NFD, dump, old_store, twin_store
 
 runner = CliRunner()
 #: How the output shows an id not in NFC: escaped, so that its two forms never look alike.
@@ -111,6 +111,53 @@ def test_a_collision_is_one_line_each_and_exit_code_1(home: Path) -> None:
     assert out.splitlines()[0] == "normalised 2 ids to NFC (0 firm ids, 2 notice ids)"
     assert not any(line.startswith("firms.") for line in counts(out))
     assert run("--dry-run")[:2] == (1, "dry run: every other id is stored in NFC; nothing changed\n")
+
+
+def test_a_notice_stored_in_both_forms_is_merged_and_said(home: Path) -> None:
+    matcher = opened()
+    try:
+        twin_store(matcher)
+    finally:
+        matcher.close()
+    before = stored()
+
+    code, out, err = run("--dry-run")
+
+    assert (code, err, stored()) == (0, "", before)
+    assert out.splitlines()[0] == ("dry run: would normalise 2 ids to NFC (1 firm id, 1 notice id) and merge 1 "
+                                   "notice stored in both forms; nothing changed")
+    merged = [
+        f"  notice {SHOWN_TENDER_NFD} merged into 'api:café-1' (source 'api', published the same): deleted its "
+        "rows in tender_codes (1), tender_countries (1), tender_aliases (1), tender_as_published (1), tenders (1)",
+        "    dropped for the NFC row's: digest_items digest_id='d1'",
+        "    dropped for the NFC row's: shortlist_items firm_id='kr-other-water'"]
+    assert "\n".join(merged) in out
+    assert "  tenders: 1 notice corrected again (a correction names it now)" in out.splitlines()
+
+    code, done, err = run()
+
+    assert (code, err) == (0, "")
+    assert done.splitlines()[0] == ("normalised 2 ids to NFC (1 firm id, 1 notice id) and merged 1 notice stored "
+                                    "in both forms")
+    assert done.splitlines()[1:] == out.splitlines()[1:]
+    assert run() == (0, "every firm and notice id is stored in NFC: nothing to change\n", "")
+
+
+def test_a_merge_refused_says_why(home: Path) -> None:
+    matcher = opened()
+    try:
+        twin_store(matcher, source="ted")
+    finally:
+        matcher.close()
+
+    code, out, err = run()
+
+    assert code == 1
+    assert (f"collision: notice id {SHOWN_TENDER_NFD} and 'api:café-1' would meet in digest_items, shortlist_items, "
+            "tender_aliases, tender_codes, tender_countries, tenders: left as stored (stored from two sources, "
+            "'api' (the other form) and 'ted'; lookups find the NFC one; merge or delete the other by hand, then "
+            "run this again)") in err.splitlines()
+    assert "merged" not in out
 
 
 def test_an_index_built_over_the_old_ids_asks_for_a_sync(home: Path) -> None:

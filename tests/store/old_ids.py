@@ -7,6 +7,7 @@ are checked apart."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,9 +22,12 @@ from matcher.store.awards import AwardRepository
 from matcher.store.digests import DigestItemRecord, DigestRecord
 from matcher.store.firm_suggestions import KeptSuggestions
 from matcher.store.firm_suggestions import write as keep_suggestions
+from matcher.store.firms import firms
+from matcher.store.ingest_ledger import ingested_files
 from matcher.store.metadata import IdText
-from matcher.store.subscriptions import SubscriptionSpec
+from matcher.store.subscriptions import SubscriptionSpec, subscriptions
 from matcher.store.tables import metadata
+from matcher.store.tenders import tenders
 
 #: Rows compared by ``dump``; the change counters move with every write.
 SKIPPED_TABLES = frozenset({"data_versions"})
@@ -52,15 +56,33 @@ def age(db: Database, stand_in: str, old_form: str) -> None:
                                  .values({column.name: literal(old_form, String())}))
         for table in metadata.sorted_tables:
             _json_ids(conn, table, f'"{stand_in}"', f'"{old_form}"')
+            if json.dumps(stand_in) != f'"{stand_in}"':  # as json.dumps writes it (the ingest ledger's ids)
+                _json_ids(conn, table, json.dumps(stand_in), json.dumps(old_form))
+        hashes = {old: new for table, model in ((firms, FirmProfile), (tenders, Tender))
+                  for old, new in _hashed(conn, table, model, old_form).items()}
+        for old, new in hashes.items():  # the ingest ledger keeps the hashes as stored
+            _json_ids(conn, ingested_files, f'"{old}"', f'"{new}"')
         for table in reversed(metadata.sorted_tables):
             for key in (c for c in table.c if c in parents):
                 conn.execute(table.delete().where(raw(key) == stand_in))
 
 
+def _hashed(conn: Any, table: Any, model: type[Tender | FirmProfile], old_form: str) -> dict[str, str]:
+    """The content hash of each record naming ``old_form`` as the old code computed it, of the record as stored;
+    old hash -> new."""
+    key = raw(table.primary_key.columns[0])
+    changed: dict[str, str] = {}
+    for row_id, data, was in conn.execute(select(key, table.c.data, table.c.content_hash)
+                                          .where(table.c.data.contains(old_form))).all():
+        changed[was] = model.from_stored(data).content_hash()
+        conn.execute(update(table).where(key == row_id).values(content_hash=changed[was]))
+    return changed
+
+
 def _json_ids(conn: Any, table: Any, old: str, new: str) -> None:
     keys = list(table.primary_key.columns)
     for column in (c for c in table.c if isinstance(c.type, Text)):
-        rows = conn.execute(select(*(raw(k) for k in keys), column).where(column.contains(old))).all()
+        rows = conn.execute(select(*(raw(k) for k in keys), column).where(column.contains(old, autoescape=True))).all()
         for row in rows:
             where = [raw(k) == value for k, value in zip(keys, row[:-1], strict=True)]
             conn.execute(update(table).where(*where).values({column.name: row[-1].replace(old, new)}))
@@ -143,3 +165,25 @@ def old_store(matcher: Matcher) -> None:
         keep_suggestions(conn, {firm: KeptSuggestions("h", None, (("CPV:38421100", 1.0),), (), 1.0)})
     for stand_in, old_form in STAND_INS.items():
         age(matcher.engine.db, stand_in, old_form)
+
+
+OTHER_FIRM = "kr-other-water"
+
+
+def twin_store(matcher: Matcher, source: str = "api") -> None:
+    """``old_store``, then what the code since a83e0c1 did with it: the notice sent again by its source stored as a
+    second notice under the NFC id (the NFD id was found by no lookup; its correction, which names the NFD alias,
+    not applied), proposed to the other firm, whose shortlist held it under the NFD id already, and listed by the
+    next digest of the subscription that was sent it under the NFD id."""
+    old_store(matcher)
+    twin = notice(TENDER, "Water meters", aliases=[ALIAS]).model_copy(update={"source": source})
+    matcher.upsert_tenders([twin], sync=False)
+    matcher.propose(OTHER_FIRM, TENDER, actor="officer-2")
+    with matcher.engine.db.connect() as conn:
+        subscription = conn.execute(select(subscriptions.c.subscription_id)).scalar_one()
+    matcher.digests.record_pending([DigestRecord(
+        "d2", subscription, FIRM, "cafe@example.com", datetime(2021, 6, 8, tzinfo=UTC), "<m2>", "Matches",
+        "body 2", (DigestItemRecord(TENDER, 1, 0.8, False),))])
+    with matcher.engine.db.connect() as conn:
+        stored = set(conn.execute(select(raw(tenders.c.tender_id))).scalars())
+    assert {TENDER_NFD, TENDER} <= stored  # the twins

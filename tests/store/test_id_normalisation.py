@@ -14,7 +14,7 @@ from sqlalchemy import ForeignKey, String
 
 from matcher.errors import NotFound
 from matcher.pipeline import Matcher
-from matcher.schema import FirmProfile
+from matcher.schema import Correction, FirmProfile
 from matcher.store.firm_suggestions import KeptSuggestions
 from matcher.store.firm_suggestions import write as keep_suggestions
 from matcher.store.id_normalisation import ID_COLUMNS, Collision, Rename
@@ -180,6 +180,25 @@ def test_a_reference_to_the_nfc_form_is_not_a_collision(matcher: Matcher) -> Non
     with matcher.engine.db.connect() as conn:
         assert matcher.catalog.tenders.cancelled_ids(conn, datetime(2021, 6, 21, tzinfo=UTC)) == {TENDER}
     assert matcher.get_tender(TENDER).title == "Water meters"
+
+
+def test_a_correction_naming_the_nfc_form_is_applied_by_the_run(matcher: Matcher) -> None:
+    """A notice stored in NFD and corrected by a notice sent since, which names it in NFC: the store applies a
+    correction to the notices it names as stored, so it was kept and not applied. Once the notice has its NFC id
+    the correction names it, and the run applies it (it rewrote ids only, leaving the old deadline)."""
+    matcher.upsert_tenders([notice("api:seed-1", "Water meters")], sync=False)
+    age(matcher.engine.db, "api:seed-1", TENDER_NFD)
+    matcher.upsert_tenders([notice("api:corrects-2", "Correction", notice_type="other",
+                                   corrects=[Correction(notice=TENDER, deadline=CORRECTED)])], sync=False)
+
+    result = matcher.normalize_ids()
+
+    stored = matcher.get_tender(TENDER)
+    assert stored.deadline == CORRECTED
+    assert result.report.corrected == 1
+    with matcher.engine.db.connect() as conn:
+        assert matcher.catalog.tenders.hashes(conn, [TENDER]) == {TENDER: stored.content_hash()}
+    assert matcher.normalize_ids().report.corrected == 0
 
 
 def test_a_cache_kept_under_the_nfc_id_is_not_a_collision(matcher: Matcher) -> None:
