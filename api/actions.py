@@ -57,7 +57,7 @@ from matcher.services import shortlist_export
 from matcher.services.access import AccessControl, Principal
 from matcher.services.shortlists import ShortlistEntry
 from matcher.store import TenderFilter
-from matcher.store.shortlists import FeedbackEvent, Status
+from matcher.store.shortlists import FeedbackEvent, Proposal, Status
 
 # ----------------------------------------------------------------------------- imports and the index
 #: The kind of the jobs that bring the index in step with the store.
@@ -389,11 +389,12 @@ def propose_top(
     matcher: Matcher, principal: Principal, firm_id: str, body: ShortlistFromRecommendations
 ) -> list[ShortlistEntry]:
     """Propose the firm's current top recommendations, keeping each one's score (open ones: recommendations
-    without ``include_closed``, checked again as any proposal is): each entry ``created`` unless it was there
-    already (``Shortlists.propose``)."""
+    without ``include_closed``, checked again as any proposal is), all or none (``Shortlists.propose_many``: a
+    notice closed since it was ranked refuses the call, naming it, and stores nothing): each entry ``created``
+    unless it was there already."""
     matches = [m for m in matcher.recommend(firm_id, MatchQuery(k=body.top)) if at_least(m.fit_band, body.min_fit_band)]
-    at = matcher.open_at()
-    return [matcher.propose(firm_id, m.tender_id, principal.name, body.note, m.score, at) for m in matches]
+    proposals = [Proposal(m.tender_id, m.score) for m in matches]
+    return matcher.propose_many(firm_id, proposals, principal.name, body.note, matcher.open_at())
 
 
 # ----------------------------------------------------------------------------- health

@@ -40,7 +40,7 @@ from matcher.store import TenderFilter
 from matcher.store.digests import DigestRecord
 from matcher.store.feeds import Feed, FeedSpec
 from matcher.store.locks import Lease
-from matcher.store.shortlists import FeedbackEvent, Status
+from matcher.store.shortlists import FeedbackEvent, Proposal, Status
 from matcher.store.subscriptions import Subscription, SubscriptionSpec
 
 __all__ = ["IngestResult", "Matcher"]
@@ -242,6 +242,10 @@ class Matcher:
     def propose(self, firm_id: str, tender_id: str, actor: str, note: str = "",
                 score: float | None = None, at: OpenAt | None = None) -> ShortlistEntry:
         return self.shortlists.propose(firm_id, tender_id, actor, note, score, at)
+
+    def propose_many(self, firm_id: str, proposals: Sequence[Proposal], actor: str, note: str = "",
+                     at: OpenAt | None = None) -> list[ShortlistEntry]:
+        return self.shortlists.propose_many(firm_id, proposals, actor, note, at)
 
     def decide(self, firm_id: str, tender_id: str, status: Status, actor: str,
                note: str | None = None, published_by: datetime | None = None) -> ShortlistEntry:

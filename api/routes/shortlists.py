@@ -127,7 +127,9 @@ def propose(
     "this call put at least one of them on the shortlist; a 200 when it put none there: every one was on it "
     "already, or none was at the band (an empty list). Each item says whether this call created it (`created`); "
     "one on the shortlist already is answered as stored, its status and proposer kept, a note sent replacing its "
-    "note. Proposing is idempotent: the same call sent again is a 200 with the same items, nothing stored twice.",
+    "note. Proposing is idempotent: the same call sent again is a 200 with the same items, nothing stored twice. "
+    "All or none are stored: a notice closed since it was ranked (e.g. cancelled meanwhile) is a 422 naming it "
+    "and why, and none of the others is stored either.",
 )
 def propose_top(
     firm_id: FirmAccess, body: ShortlistFromRecommendations, matcher: MatcherDep, principal: CuratorDep,

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+
+from sqlalchemy import Connection
 
 from matcher.errors import InvalidInput, NotFound
 from matcher.normalize.openness import OpenAt
 from matcher.schema import Tender, bidi_problem
 from matcher.services.catalog import Catalog
 from matcher.services.notice_status import notice_status
-from matcher.store.shortlists import FeedbackEvent, ShortlistItem, ShortlistRepository, Status
+from matcher.store.shortlists import FeedbackEvent, Proposal, ShortlistItem, ShortlistRepository, Status
 
 
 @dataclass(frozen=True)
@@ -78,22 +81,39 @@ class Shortlists:
 
     def propose(self, firm_id: str, tender_id: str, actor: str, note: str = "",
                 score: float | None = None, at: OpenAt | None = None) -> ShortlistEntry:
-        """Put a tender on a firm's shortlist (logged as feedback); both must exist, and the tender must be
-        published by now (``Catalog.visible_tender``). With ``at`` (the API, the workspace), a tender not yet
-        on the firm's shortlist must also be open then (``bid_refusal``); one listed before it closed keeps
-        taking notes and decisions. The entry is ``created`` when this call put the tender on the shortlist; a
-        proposal of a tender already there, also one proposed by another caller at the same moment, answers the
-        stored item (its note replaced by a new one) and stores nothing else. A note is ``checked_note``'s."""
+        """Put a tender on a firm's shortlist (logged as feedback): ``propose_many`` of one."""
+        return self.propose_many(firm_id, [Proposal(tender_id, score)], actor, note, at)[0]
+
+    def propose_many(self, firm_id: str, proposals: Sequence[Proposal], actor: str, note: str = "",
+                     at: OpenAt | None = None) -> list[ShortlistEntry]:
+        """Put tenders on a firm's shortlist (each logged as feedback), all in one transaction: a refusal or a
+        store fault at any one stores none of them, so a caller told the call failed finds nothing of it stored.
+        The firm and every tender must exist, and each tender be published by now (``Catalog.visible_tender``).
+        With ``at`` (the API, the workspace), a tender not yet on the firm's shortlist must also be open then
+        (``bid_refusal``); one listed before it closed keeps taking notes and decisions. Each entry, in the order
+        proposed, is ``created`` when this call put its tender on the shortlist; a proposal of a tender already
+        there, also one proposed by another caller at the same moment, answers the stored item (its note
+        replaced by a new one) and stores nothing else. A note is ``checked_note``'s."""
         checked_note(note)
         self.catalog.get_firm(firm_id)
-        tender = self.catalog.visible_tender(tender_id)
+        tenders = [self.catalog.visible_tender(p.tender_id) for p in proposals]
+        if not tenders:
+            return []  # no transaction: on SQLite it would take the write lock for nothing
         with self.db.begin() as conn:
-            if at is not None and self.repository.get(conn, firm_id, tender_id) is None:
+            if at is not None:
+                self._refuse_closed(conn, firm_id, tenders, at)
+            stored = self.repository.propose_many(conn, firm_id, proposals, actor, note)
+        return [ShortlistEntry.of(item, tender, created=created)
+                for (item, created), tender in zip(stored, tenders, strict=True)]
+
+    def _refuse_closed(self, conn: Connection, firm_id: str, tenders: Sequence[Tender], at: OpenAt) -> None:
+        """InvalidInput naming the first of ``tenders`` not yet on the firm's shortlist that no firm can bid on at
+        ``at``, read in the proposals' transaction."""
+        for tender in tenders:
+            if self.repository.get(conn, firm_id, tender.tender_id) is None:
                 refusal = bid_refusal(tender, at)
                 if refusal is not None:
                     raise InvalidInput(f"{refusal}; it cannot be shortlisted")
-            item, created = self.repository.propose(conn, firm_id, tender_id, actor, note, score)
-        return ShortlistEntry.of(item, tender, created=created)
 
     # A reader who may not know of the notices published after now (a firm's or partner's key or session) reads
     # with ``published_by`` = now: an item whose notice is published after that day is not on the shortlist for

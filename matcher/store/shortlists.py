@@ -9,9 +9,10 @@ counts as what it was at the time.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sqlalchemy import (
     Column,
@@ -90,6 +91,13 @@ class FeedbackEvent:
     created_at: datetime
 
 
+class Proposal(NamedTuple):
+    """One tender to put on a shortlist, with the score it was ranked at (None: proposed without a ranking)."""
+
+    tender_id: str
+    score: float | None = None
+
+
 def _item(row: object) -> ShortlistItem:
     return ShortlistItem(**{c.name: getattr(row, c.name) for c in shortlist_items.columns})
 
@@ -101,9 +109,26 @@ class ShortlistRepository:
         self, conn: Connection, firm_id: str, tender_id: str, actor: str, note: str = "",
         score: float | None = None,
     ) -> tuple[ShortlistItem, bool]:
-        """Add a tender to a firm's shortlist (an existing item keeps its status; its note is updated), and whether
-        this call added it. An item another transaction added after this one looked, as when one notice is
-        proposed twice at the same moment, is found existing: a second row, or an IntegrityError, never."""
+        """Add a tender to a firm's shortlist: ``propose_many`` of one."""
+        return self.propose_many(conn, firm_id, [Proposal(tender_id, score)], actor, note)[0]
+
+    def propose_many(
+        self, conn: Connection, firm_id: str, proposals: Sequence[Proposal], actor: str, note: str = "",
+    ) -> builtins.list[tuple[ShortlistItem, bool]]:
+        """Add tenders to a firm's shortlist in the order proposed (an existing item keeps its status; its note is
+        updated), each with whether this call added it. An item another transaction added after this one looked,
+        as when one notice is proposed twice at the same moment, is found existing: a second row, or an
+        IntegrityError, never. The decisions counter is bumped once, after every item: it is the one row every
+        proposal and decision writes, and a transaction that held it while waiting for another's item (a batch
+        and a single proposal of one notice, on PostgreSQL) would deadlock with it."""
+        stored = [self._put(conn, firm_id, p, actor, note) for p in proposals]
+        if any(created for _, created in stored):
+            versions.bump(conn, "decisions")
+        return stored
+
+    def _put(self, conn: Connection, firm_id: str, proposal: Proposal, actor: str, note: str
+             ) -> tuple[ShortlistItem, bool]:
+        tender_id, score = proposal
         now = utcnow()
         existing = self.get(conn, firm_id, tender_id)
         created = existing is None and self._inserted(conn, dict(
@@ -112,7 +137,6 @@ class ShortlistRepository:
         ))
         if created:
             self._log(conn, firm_id, tender_id, "proposed", actor, note, score, now)
-            versions.bump(conn, "decisions")
         elif note and note != (existing or self._stored(conn, firm_id, tender_id)).note:
             conn.execute(update(shortlist_items).where(*self._key(firm_id, tender_id)).values(note=note))
         return self._stored(conn, firm_id, tender_id), created

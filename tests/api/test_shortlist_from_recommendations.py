@@ -7,8 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
+
 from matcher.ranking.calibration import BAND_FLOORS
+from matcher.schema import FirmProfile, Match, Tender
 from matcher.search.retrieve import MatchQuery
+from matcher.store.shortlists import ShortlistRepository
 from tests.api.conftest import OWN, World
 
 ROUTE = f"/firms/{OWN}/shortlist/from-recommendations"
@@ -74,3 +80,62 @@ def test_the_route_documents_both_answers(world: World) -> None:
         "/firms/{firm_id}/shortlist/from-recommendations"]["post"]
     assert {"200", "201"} <= operation["responses"].keys()
     assert "created" in operation["description"]
+
+
+# ----------------------------------------------------------------------------- all or nothing
+# Each top recommendation was stored in its own transaction: a failure at the second kept the first on the shortlist
+# (and in the decision log) while the caller was told the call failed. They are now stored in one transaction.
+def three_new(world: World) -> list[str]:
+    """OWN's first three recommendations, none of them on its shortlist yet (so each would be stored)."""
+    top = [m.tender_id for m in world.matcher.recommend(OWN, MatchQuery(k=3))]
+    assert len(top) == 3 and not set(top) & {e.tender_id for e in world.matcher.shortlist(OWN)}
+    return top
+
+
+def test_a_notice_cancelled_between_ranking_and_storing_stores_none_of_the_three(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second of the top three is cancelled after the call ranked it open and before it is stored: a 422
+    naming that notice, and neither the first nor the third is on the shortlist or in the log."""
+    top = three_new(world)
+    rank = world.matcher.recommend
+
+    def ranked_then_cancelled(firm: str | FirmProfile, query: MatchQuery | None = None) -> list[Match]:
+        matches = rank(firm, query)
+        world.matcher.upsert_tenders([Tender(
+            tender_id="api:cancelling", source="api", title="Cancellation", notice_type="award",
+            published=world.matcher.settings.now().date(), cancels=[top[1]],
+        )], sync=False)
+        return matches
+
+    monkeypatch.setattr(world.matcher, "recommend", ranked_then_cancelled)
+    before = stored(world)
+    response = world.client.post(ROUTE, json={"top": 3, "note": "batch"}, headers=world.auth("partner"))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == (f"tender {top[1]!r}: CLOSED: cancelled: a later notice ended its procedure "
+                                         "without an award (as of 2021-04-28 12:00 UTC); it cannot be shortlisted")
+    assert stored(world) == before
+
+
+def test_a_store_fault_at_the_second_item_stores_none_of_the_three(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store fails while writing the second item (its logged proposal, after its row): the store's own error
+    reaches the caller, and the first item, its log row and the second's row are all rolled back."""
+    three_new(world)
+    log = ShortlistRepository._log
+    calls: list[str] = []
+
+    def failing_second(self: ShortlistRepository, conn: Connection, firm_id: str, tender_id: str,
+                       *args: Any) -> None:
+        calls.append(tender_id)
+        if len(calls) == 2:
+            raise OperationalError("INSERT INTO feedback_events", {}, Exception("disk I/O error"))
+        log(self, conn, firm_id, tender_id, *args)
+
+    monkeypatch.setattr(ShortlistRepository, "_log", failing_second)
+    before = stored(world)
+    with pytest.raises(OperationalError, match="disk I/O error"):
+        world.client.post(ROUTE, json={"top": 3}, headers=world.auth("partner"))
+    assert len(calls) == 2
+    assert stored(world) == before
