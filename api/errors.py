@@ -28,6 +28,7 @@ from matcher.errors import (
     NotFound,
     PermissionDenied,
     PreconditionFailed,
+    StoredRecordInvalid,
     UnreadableFile,
 )
 from matcher.services.access import AuthenticationError
@@ -50,7 +51,10 @@ class UnsupportedMediaType(InvalidInput):
     """A body sent to a route that reads JSON under another Content-Type (or none)."""
 
 
-# Most specific first: the first class an error is an instance of decides its status.
+# Most specific first: the first class an error is an instance of decides its status. A stored record that breaks a
+# rule (``StoredRecordInvalid``) is a 500: the server's own data stops it answering, whatever the caller sent (not a
+# 4xx), and no retry helps until someone repairs the row (not a 503, which says to come back later); its body names
+# the row and the command that lists every such row, as every other error names its cause.
 STATUSES: tuple[tuple[type[MatcherError], int, str], ...] = (
     (AuthenticationError, 401, "unauthenticated"),
     (PermissionDenied, 403, "forbidden"),
@@ -63,6 +67,7 @@ STATUSES: tuple[tuple[type[MatcherError], int, str], ...] = (
     (UnreadableFile, 400, "unreadable_file"),
     (InvalidInput, 422, "invalid_input"),
     (IndexNotReady, 503, "index_not_ready"),
+    (StoredRecordInvalid, 500, "stored_record_invalid"),
     (MatcherError, 503, "unavailable"),
 )
 
@@ -78,6 +83,8 @@ _DESCRIPTIONS = {
     413: "Body or upload larger than MATCHER_MAX_UPLOAD_BYTES",
     415: "The body is not sent as JSON (Content-Type application/json or another +json type)",
     422: "A parameter or body field is invalid; 'problems' names each one",
+    500: "A stored record this request reads breaks a rule (its row was changed outside the app): 'detail' names the "
+         "table, the row and the rule; 'matcher store check' lists every such row",
     503: "The search index is not built yet (or the store is unavailable)",
 }
 
@@ -89,8 +96,8 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": Error, "description": _DESCRIPTIONS[code], "content": json_error} for code in codes}
 
 
-#: What every authenticated route can answer.
-ERRORS = responses(401, 403, 404, 422)
+#: What every authenticated route can answer (500: a stored record it reads breaks a rule).
+ERRORS = responses(401, 403, 404, 422, 500)
 #: What every route with a request body can answer besides (a body that is not UTF-8 JSON, or too large).
 BODY_ERRORS = responses(400, 413)
 

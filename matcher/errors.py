@@ -42,3 +42,20 @@ class PreconditionFailed(MatcherError):
 
 class PermissionDenied(MatcherError):
     """The caller may not see or change this object."""
+
+
+class StoredRecordInvalid(MatcherError):
+    """A record read back from the store does not validate against its model (``matcher.store.records``). The app
+    stores only records its models made, and reads them without the rules added since (``STORED``), so this is a
+    row changed outside the app (by hand, by another program) to break a rule that has always held. One line names
+    the table, the row's key and the first rule broken; ``matcher store check`` lists every such row."""
+
+    def __init__(self, table: str, key: str, problem: str) -> None:
+        self.table, self.key, self.problem = table, key, problem
+        super().__init__(f"stored record {self.line}; run 'matcher store check' to list every stored record that "
+                         "breaks a rule")
+
+    @property
+    def line(self) -> str:
+        """The row and its problem, as ``matcher store check`` prints it."""
+        return f"{self.table} {self.key}: {self.problem}"

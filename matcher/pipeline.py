@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from matcher.config import Settings
+from matcher.errors import StoredRecordInvalid
 from matcher.ingest.base import Rejected
 from matcher.normalize.openness import OpenAt
 from matcher.ranking.calibration import Calibration
@@ -35,11 +36,13 @@ from matcher.services.recommender import Recommender
 from matcher.services.sessions import NewSession, WebSession, WebSessions
 from matcher.services.shortlists import ShortlistEntry, Shortlists
 from matcher.services.stored_ids import IdNormalisation, StoredIds
+from matcher.services.stored_records import check_records
 from matcher.services.subscriptions import DigestLedger, Subscriptions
 from matcher.store import TenderFilter
 from matcher.store.digests import DigestRecord
 from matcher.store.feeds import Feed, FeedSpec
 from matcher.store.locks import Lease
+from matcher.store.record_check import CheckReport
 from matcher.store.shortlists import FeedbackEvent, Proposal, Status
 from matcher.store.subscriptions import Subscription, SubscriptionSpec
 
@@ -163,6 +166,9 @@ class Matcher:
 
     def normalize_ids(self, dry_run: bool = False) -> IdNormalisation:
         return self.stored_ids.normalise(dry_run)
+
+    def check_store(self, report: CheckReport, progress: bool = False) -> Iterator[StoredRecordInvalid]:
+        return check_records(self.engine.db, report, progress)
 
     # ------------------------------------------------------------------ inferred codes
     def suggest_codes(self, firm: str | FirmProfile, k: int = 10, translate: bool = True) -> list[CodeSuggestion]:

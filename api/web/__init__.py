@@ -2,7 +2,7 @@
 
 ``install(app)`` adds its routes under ``/web``, its static files (one stylesheet and htmx, vendored:
 nothing is loaded from another host) and the two ways a page answers without its content: the sign-in
-page for a request without a session, and a refusal page (403/404/503) that shows only the reason.
+page for a request without a session, and a refusal page (403/404/500/503) that shows only the reason.
 It is a face over the same ``Matcher`` facade and ``AccessControl`` as the JSON API.
 
 An address under ``/web`` that no page answers (an unknown path, a method the path does not take, a missing
@@ -12,6 +12,7 @@ handler keeps every other path.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import cast
 
@@ -21,7 +22,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from api.errors import allowed_methods
+from api.errors import allowed_methods, status_of
 from api.web import (
     auth,
     officer_pages,
@@ -42,8 +43,11 @@ from api.web.session import (
     clear_session_cookie,
     sign_in_location,
 )
+from matcher.errors import MatcherError, StoredRecordInvalid
 
 __all__ = ["install"]
+
+log = logging.getLogger(__name__)
 
 
 async def _sign_in_required(request: Request, exc: Exception) -> Response:
@@ -67,13 +71,13 @@ async def _refused(request: Request, exc: Exception) -> Response:
     if request.headers.get("HX-Request") == "true":
         response = render(
             request, "_refused_alert.html", page_language(request), status=exc.status, title_key=exc.title,
-            message_key=exc.message,
+            message_key=exc.message, message_params=exc.params,
         )
         response.headers.update({"HX-Retarget": "#page-alert", "HX-Reswap": "innerHTML"})
         return response
     return render(
         request, "refused.html", page_language(request), status=exc.status, title_key=exc.title,
-        message_key=exc.message,
+        message_key=exc.message, message_params=exc.params,
     )
 
 
@@ -104,6 +108,21 @@ def _no_page(api_handler: Handler) -> Handler:
     return handle
 
 
+def _stored_record_page(api_handler: Handler) -> Handler:
+    """A stored record that breaks a rule (``StoredRecordInvalid``): under /web the refusal page naming it, with the
+    API's status (``api.errors``: the server's data, a 500); the API's handler, its JSON body, anywhere else."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StoredRecordInvalid)
+        if not in_workspace(request):
+            return await api_handler(request, exc)
+        log.warning("%s: %s", type(exc).__name__, exc)
+        refusal = PageRefused(status_of(exc)[0], "stored_record_title", "stored_record_invalid", {"value": exc.line})
+        return await _refused(request, refusal)
+
+    return handle
+
+
 def install(app: FastAPI) -> None:
     app.include_router(auth.router)
     app.include_router(pages.router)
@@ -118,3 +137,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(PageRefused, _refused)
     api_handler = cast(Handler, app.exception_handlers.get(HTTPException, http_exception_handler))
     app.add_exception_handler(HTTPException, _no_page(api_handler))
+    api_errors = cast(Handler, app.exception_handlers[MatcherError])  # api.errors' handler, installed first
+    app.add_exception_handler(StoredRecordInvalid, _stored_record_page(api_errors))

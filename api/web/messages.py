@@ -153,6 +153,10 @@ MESSAGES: dict[Language, dict[str, str]] = {
                          "current recommendations.",
         "unavailable_title": "Not ready",
         "index_not_ready": "The search index is not built yet; recommendations appear once it is.",
+        "stored_record_title": "Stored data needs repair",
+        "stored_record_invalid": "A stored record this page reads breaks a rule, so the page cannot be shown: "
+                                 "{value}. Whoever runs the store lists every such record with 'matcher store "
+                                 "check' and repairs them.",
         "back_home": "Back to your firms",
         # ---- shortlist, tender and search pages (api.web.shortlist_pages, tender_pages, search_pages)
         "nav_search": "Search notices",
@@ -665,6 +669,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
                          "추천을 확인하세요.",
         "unavailable_title": "준비 중",
         "index_not_ready": "검색 색인이 아직 만들어지지 않았습니다. 색인이 준비되면 추천 입찰이 표시됩니다.",
+        "stored_record_title": "저장된 데이터를 고쳐야 합니다",
+        "stored_record_invalid": "이 페이지가 읽는 저장된 기록이 규칙을 어겨 페이지를 표시할 수 없습니다: {value}. "
+                                 "저장소 운영자가 'matcher store check'로 이런 기록을 모두 찾아 고칠 수 있습니다.",
         "back_home": "담당 회사로 돌아가기",
         # ---- shortlist, tender and search pages (api.web.shortlist_pages, tender_pages, search_pages)
         "nav_search": "공고 검색",

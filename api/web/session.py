@@ -8,7 +8,7 @@
                    ``safe_next``), never an address that takes only a POST (``way_back``).
 - ``ChangeDep``    the same, for a request that changes something: it must also carry the session's CSRF
                    token (the form field ``csrf_token`` or the ``X-CSRF-Token`` header), else 403.
-- ``PageRefused``  a refusal rendered as a page (403, 404, 503) that shows nothing but the reason.
+- ``PageRefused``  a refusal rendered as a page (403, 404, 500, 503) that shows nothing but the reason.
 
 The cookie is HttpOnly (no script reads it), SameSite=Lax (another site's form posts arrive without it),
 scoped to ``/web`` and marked Secure when the request came over HTTPS. ``X-Forwarded-Proto`` is not read:
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Literal
 from urllib.parse import urlencode, urlsplit
@@ -60,11 +61,13 @@ class SignInRequired(Exception):
 
 
 class PageRefused(Exception):
-    """A page that cannot be shown, rendered with only the reason (``message`` is a message key)."""
+    """A page that cannot be shown, rendered with only the reason (``message`` is a message key, ``params`` fill
+    its placeholders)."""
 
-    def __init__(self, status: int, title: str, message: str) -> None:
+    def __init__(self, status: int, title: str, message: str, params: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.title, self.message = status, title, message
+        self.params = dict(params or {})
 
 
 def forbidden() -> PageRefused:

@@ -26,6 +26,7 @@ from matcher.cli import (
     serve,
     setup,
     store,
+    store_check,
 )
 from matcher.config import Settings
 from matcher.errors import MatcherError
@@ -116,6 +117,7 @@ app.add_typer(setup.index_app, name="index")
 app.add_typer(firms.app, name="firms")
 app.add_typer(feeds.app, name="feeds")
 app.add_typer(store.store_app, name="store")
+store_check.register(store.store_app)  # matcher store check
 match.register(app)
 setup.register(app)
 digest.register(app)

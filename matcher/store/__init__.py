@@ -8,8 +8,9 @@ caches use ``versions``); ``tables`` imports every table module; ``db`` (the eng
 
 from __future__ import annotations
 
+from matcher.errors import StoredRecordInvalid
 from matcher.store.db import Database
 from matcher.store.firms import FirmRepository
 from matcher.store.tenders import TenderFilter, TenderRepository
 
-__all__ = ["Database", "FirmRepository", "TenderFilter", "TenderRepository"]
+__all__ = ["Database", "FirmRepository", "StoredRecordInvalid", "TenderFilter", "TenderRepository"]

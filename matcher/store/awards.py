@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import Column, Connection, Date, Index, String, Table, Text, delete, func, insert, select, update
 
 from matcher.schema import Award, IngestReport
-from matcher.store import versions
+from matcher.store import records, versions
 from matcher.store._common import chunks
 from matcher.store.metadata import IdText, metadata
 
@@ -115,16 +115,22 @@ class AwardRepository:
         """Every stored award of these identities, one row per award id, oldest first."""
         found: dict[str, Award] = {}
         for part in chunks(identities):
-            query = select(awards.c.data).where(awards.c.identity.in_(part)).order_by(awards.c.date)
-            for data in conn.execute(query).scalars():
-                award = Award.from_stored(data)
+            query = (select(awards.c.award_id, awards.c.supplier, awards.c.data)
+                     .where(awards.c.identity.in_(part)).order_by(awards.c.date))
+            for row in conn.execute(query):
+                award = _award(row.award_id, row.supplier, row.data)
                 found.setdefault(award.award_id, award)
         return sorted(found.values(), key=lambda a: (a.date, a.award_id))
 
     def before(self, conn: Connection, day: date) -> list[Award]:
         """Every stored award row dated before ``day`` (what market priors may see)."""
-        query = select(awards.c.data).where(awards.c.date < day)
-        return [Award.from_stored(data) for data in conn.execute(query).scalars()]
+        query = select(awards.c.award_id, awards.c.supplier, awards.c.data).where(awards.c.date < day)
+        return [_award(r.award_id, r.supplier, r.data) for r in conn.execute(query)]
 
     def count(self, conn: Connection) -> int:
         return int(conn.execute(select(func.count()).select_from(awards)).scalar_one())
+
+
+def _award(award_id: str, supplier: str, data: str) -> Award:
+    """A stored award row, or the error naming it (``matcher.store.records``)."""
+    return records.read(Award, awards, {"award_id": award_id, "supplier": supplier}, data)

@@ -33,6 +33,7 @@ from datetime import date
 from sqlalchemy import Column, Connection, Date, ForeignKey, Index, Integer, String, Table, Text, delete, insert, select
 
 from matcher.schema import Correction, Tender
+from matcher.store import records
 from matcher.store._common import chunks
 from matcher.store.metadata import IdText, metadata
 
@@ -99,7 +100,8 @@ def stored(conn: Connection, names: Iterable[str]) -> list[Link]:
     found: list[Link] = []
     for part in chunks(list(dict.fromkeys(names))):
         rows = conn.execute(select(tender_corrections).where(tender_corrections.c.notice.in_(part)))
-        found += [Link(r.published or date.min, r.corrected_by, r.seq, Correction.from_stored(r.data))
+        found += [Link(r.published or date.min, r.corrected_by, r.seq, records.read(
+            Correction, tender_corrections, {"notice": r.notice, "corrected_by": r.corrected_by, "seq": r.seq}, r.data))
                   for r in rows]
     return found
 
@@ -147,7 +149,8 @@ def as_published(conn: Connection, ids: list[str]) -> dict[str, Tender]:
     found: dict[str, Tender] = {}
     for part in chunks(ids):
         rows = conn.execute(select(tender_as_published).where(tender_as_published.c.tender_id.in_(part)))
-        found.update({r.tender_id: Tender.from_stored(r.data) for r in rows})
+        found.update({r.tender_id: records.read(Tender, tender_as_published, {"tender_id": r.tender_id}, r.data)
+                      for r in rows})
     return found
 
 

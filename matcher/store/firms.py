@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from sqlalchemy import Column, Connection, String, Table, Text, delete, func, insert, select, update
 
 from matcher.schema import FirmProfile, IngestReport
-from matcher.store import versions
+from matcher.store import records, versions
 from matcher.store._common import chunks, utcnow
 from matcher.store.metadata import IdText, UTCDateTime, metadata
 
@@ -80,7 +80,7 @@ class FirmRepository:
     def get_stored(self, conn: Connection, firm_id: str) -> tuple[FirmProfile, str] | None:
         """The stored profile and its stored JSON, which ``replace`` compares with the row's when it writes."""
         data = conn.execute(select(firms.c.data).where(firms.c.firm_id == firm_id)).scalar()
-        return (FirmProfile.from_stored(data), data) if data is not None else None
+        return (_profile(firm_id, data), data) if data is not None else None
 
     def replace(self, conn: Connection, firm: FirmProfile, was: str) -> bool:
         """Write ``firm`` over its row only if the row still holds ``was`` (its JSON as read by ``get_stored``):
@@ -98,17 +98,17 @@ class FirmRepository:
         found: dict[str, FirmProfile] = {}
         for part in chunks(ids):
             rows = conn.execute(select(firms.c.firm_id, firms.c.data).where(firms.c.firm_id.in_(part)))
-            found.update({r.firm_id: FirmProfile.from_stored(r.data) for r in rows})
+            found.update({r.firm_id: _profile(r.firm_id, r.data) for r in rows})
         return found
 
     def list(
         self, conn: Connection, ids: builtins.list[str] | None = None, offset: int = 0, limit: int | None = None
     ) -> builtins.list[FirmProfile]:
         """Firms in id order; ``ids`` restricts the listing (a partner's assigned firms)."""
-        query = select(firms.c.data).order_by(firms.c.firm_id).offset(offset).limit(limit)
+        query = select(firms.c.firm_id, firms.c.data).order_by(firms.c.firm_id).offset(offset).limit(limit)
         if ids is not None:
             query = query.where(firms.c.firm_id.in_(ids))
-        return [FirmProfile.from_stored(d) for d in conn.execute(query).scalars()]
+        return [_profile(r.firm_id, r.data) for r in conn.execute(query)]
 
     def count(self, conn: Connection, ids: builtins.list[str] | None = None) -> int:
         query = select(func.count()).select_from(firms)
@@ -121,3 +121,8 @@ class FirmRepository:
         if removed:
             versions.bump(conn, "firms")
         return removed
+
+
+def _profile(firm_id: str, data: str) -> FirmProfile:
+    """A stored profile, or the error naming its row (``matcher.store.records``)."""
+    return records.read(FirmProfile, firms, {"firm_id": firm_id}, data)

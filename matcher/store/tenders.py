@@ -34,7 +34,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.normalize.openness import OpenRule, today
 from matcher.schema import OPPORTUNITY_TYPES, IngestReport, Tender
-from matcher.store import cancellations, corrections, versions
+from matcher.store import cancellations, corrections, records, versions
 from matcher.store._common import chunks, utcnow
 from matcher.store.metadata import IdText, UTCDateTime, metadata
 
@@ -93,6 +93,11 @@ class TenderFilter:
 def _published_by(day: date) -> ColumnElement[bool]:
     """Published on or before ``day``, or undated (``OpenRule.visible``, rule 2 of the open rule)."""
     return or_(tenders.c.published.is_(None), tenders.c.published <= day)
+
+
+def _notice(tender_id: str, data: str) -> Tender:
+    """A stored notice, or the error naming its row (``matcher.store.records``)."""
+    return records.read(Tender, tenders, {"tender_id": tender_id}, data)
 
 
 def _row(tender: Tender, content_hash: str) -> dict[str, object]:
@@ -229,7 +234,7 @@ class TenderRepository:
         if published_by is not None:
             query = query.where(_published_by(today(published_by)))
         data = conn.execute(query).scalar()
-        return Tender.from_stored(data) if data is not None else None
+        return _notice(tender_id, data) if data is not None else None
 
     def published_day(self, conn: Connection, tender_id: str) -> date | None:
         """The stored notice's publication day (None: undated, or not stored), its row locked for share until
@@ -243,7 +248,7 @@ class TenderRepository:
         found: dict[str, Tender] = {}
         for part in chunks(ids):
             rows = conn.execute(select(tenders.c.tender_id, tenders.c.data).where(tenders.c.tender_id.in_(part)))
-            found.update({r.tender_id: Tender.from_stored(r.data) for r in rows})
+            found.update({r.tender_id: _notice(r.tender_id, r.data) for r in rows})
         return found
 
     def source_records(self, conn: Connection, ids: list[str]) -> dict[str, Tender]:
@@ -264,7 +269,7 @@ class TenderRepository:
             if not rows:
                 return
             for row in rows:
-                yield Tender.from_stored(row.data)
+                yield _notice(row.tender_id, row.data)
             last = rows[-1].tender_id
 
     def delete(self, conn: Connection, ids: list[str]) -> int:
@@ -345,13 +350,13 @@ class TenderRepository:
     def search(self, conn: Connection, flt: TenderFilter, offset: int = 0, limit: int = 50) -> list[Tender]:
         """Filtered tenders, newest publication first, paginated."""
         query = (
-            select(tenders.c.data)
+            select(tenders.c.tender_id, tenders.c.data)
             .where(*self._conditions(flt))
             .order_by(tenders.c.published.desc(), tenders.c.tender_id)
             .offset(offset)
             .limit(limit)
         )
-        return [Tender.from_stored(data) for data in conn.execute(query).scalars()]
+        return [_notice(r.tender_id, r.data) for r in conn.execute(query)]
 
     def _conditions(self, flt: TenderFilter) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
