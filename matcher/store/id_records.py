@@ -11,7 +11,7 @@ from sqlalchemy import Column, Connection, String, Table, select, type_coerce, u
 from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.schema import Correction, FirmProfile, Tender
-from matcher.store import cancellations, corrections, firms, tenders
+from matcher.store import cancellations, corrections, firms, records, tenders
 from matcher.store._common import chunks
 from matcher.store.metadata import IdText
 
@@ -89,7 +89,7 @@ def _rewrite(conn: Connection, table: Table, model: type[Record], by: Column[Any
         query = select(*(raw(k) for k in keys), table.c.data, *([table.c.content_hash] if hashed else []))
         for row in conn.execute(query.where(raw(by).in_(part))).all():
             key, data, was = row[:len(keys)], row[len(keys)], row[-1]
-            record = model.from_stored(data)
+            record = records.read(model, table, {k.name: v for k, v in zip(keys, key, strict=True)}, data)
             if not any(v in names for v in ids(record)):
                 continue
             new = renamed(record, names)

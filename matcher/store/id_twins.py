@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, Table, delete, select
 
 from matcher.schema import Tender, canonical_id
-from matcher.store import cancellations, corrections, shortlists, tenders
+from matcher.store import cancellations, corrections, records, shortlists, tenders
 from matcher.store._common import chunks
 from matcher.store.id_records import raw, renamed
 
@@ -104,10 +104,17 @@ def find(conn: Connection, olds: Collection[str], names: dict[str, str]) -> dict
     twins: dict[str, Twin] = {}
     for old, new in pairs.items():
         (old_source, old_hash, data), source = rows[old], rows[new][0]
-        mine, theirs = (Tender.from_stored(published.get(form, rows[form][2])) for form in (old, new))
+        mine, theirs = (stored_as_published(form, published, rows[form][2]) for form in (old, new))
         twins[old] = Twin(old, new, old_source, source, renamed(mine, names) == theirs, old_hash,
-                          renamed(Tender.from_stored(data), names).content_hash())
+                          renamed(records.read(Tender, notices, {"tender_id": old}, data), names).content_hash())
     return twins
+
+
+def stored_as_published(tender_id: str, published: dict[str, str], data: str) -> Tender:
+    """The notice ``tender_id`` as its source published it (its row's record when no correction changed it)."""
+    if tender_id in published:
+        return records.read(Tender, corrections.tender_as_published, {"tender_id": tender_id}, published[tender_id])
+    return records.read(Tender, tenders.tenders, {"tender_id": tender_id}, data)
 
 
 def lost_decision(conn: Connection, firm: str, old: str, new: str) -> str | None:

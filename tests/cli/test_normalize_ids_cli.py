@@ -18,6 +18,7 @@ from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile
 from matcher.search.encoders import FakeEncoder
 from tests.conftest import postgres_schema_url
+from tests.store.hand_edits import TENDER_EDITS, hand_edit, shown_line
 from tests.store.old_ids import FIRM, FIRM_NFD, TENDER, TENDER_NFD, dump, old_store, twin_store
 
 runner = CliRunner()
@@ -185,3 +186,24 @@ def test_an_index_built_over_the_old_ids_asks_for_a_sync(home: Path) -> None:
 def test_usage() -> None:
     result = runner.invoke(app, ["store", "normalize-ids", "--dry"])
     assert result.exit_code == 2 and result.stderr.startswith("error: No such option: --dry")
+
+
+def test_a_record_edited_by_hand_stops_the_run_with_one_line_and_nothing_changed(home: Path) -> None:
+    # Found by review (2026-12-07): the run reads the records naming the ids it renames through their model, and a
+    # record that breaks a rule stopped it with pydantic's traceback; it now names the row, as every other read does.
+    seeded()
+    matcher = opened()
+    try:
+        hand_edit(matcher.engine.db, "tenders", TENDER_NFD, TENDER_EDITS["negative-value"])
+    finally:
+        matcher.close()
+    before = stored()
+
+    code, out, err = run()
+
+    assert (code, out) == (2, "")
+    # Named by its NFC id: the run reads the records after moving their rows to the new ids (rolled back here).
+    assert err.splitlines() == [
+        f"error: stored record {shown_line('tenders', TENDER, TENDER_EDITS['negative-value'])}; run "
+        "'matcher store check' to list every stored record that breaks a rule"]
+    assert stored() == before
