@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
 
 from sqlalchemy import (
@@ -118,26 +118,35 @@ class ShortlistRepository:
         """Add tenders to a firm's shortlist in the order proposed (an existing item keeps its status; its note is
         updated), each with whether this call added it. An item another transaction added after this one looked,
         as when one notice is proposed twice at the same moment, is found existing: a second row, or an
-        IntegrityError, never. The decisions counter is bumped once, after every item: it is the one row every
-        proposal and decision writes, and a transaction that held it while waiting for another's item (a batch
-        and a single proposal of one notice, on PostgreSQL) would deadlock with it."""
-        stored = [self._put(conn, firm_id, p, actor, note) for p in proposals]
+        IntegrityError, never.
+
+        Two calls at the same moment never wait for each other in a circle (PostgreSQL would fail one): items
+        are written in tender-id order whatever the proposals' order (two batches sharing notices in opposite
+        orders each held a row the other waited for), each stamped ``proposed_at`` in the proposals' order, and
+        logged in it once every item is written; the decisions counter, the one row every proposal and decision
+        writes, is bumped once, last (held while waiting for another's item, it deadlocked a batch with a single
+        proposal of one notice)."""
+        now = utcnow()
+        written: dict[int, tuple[ShortlistItem, bool]] = {}
+        for i in sorted(range(len(proposals)), key=lambda i: proposals[i].tender_id):
+            written[i] = self._put(conn, firm_id, proposals[i], actor, note, now + timedelta(microseconds=i))
+        stored = [written[i] for i in range(len(proposals))]
+        for (item, created), proposal in zip(stored, proposals, strict=True):
+            if created:
+                self._log(conn, firm_id, item.tender_id, "proposed", actor, note, proposal.score, item.proposed_at)
         if any(created for _, created in stored):
             versions.bump(conn, "decisions")
         return stored
 
-    def _put(self, conn: Connection, firm_id: str, proposal: Proposal, actor: str, note: str
+    def _put(self, conn: Connection, firm_id: str, proposal: Proposal, actor: str, note: str, at: datetime
              ) -> tuple[ShortlistItem, bool]:
         tender_id, score = proposal
-        now = utcnow()
         existing = self.get(conn, firm_id, tender_id)
         created = existing is None and self._inserted(conn, dict(
             firm_id=firm_id, tender_id=tender_id, status="proposed", note=note, score=score, proposed_by=actor,
-            proposed_at=now,
+            proposed_at=at,
         ))
-        if created:
-            self._log(conn, firm_id, tender_id, "proposed", actor, note, score, now)
-        elif note and note != (existing or self._stored(conn, firm_id, tender_id)).note:
+        if not created and note and note != (existing or self._stored(conn, firm_id, tender_id)).note:
             conn.execute(update(shortlist_items).where(*self._key(firm_id, tender_id)).values(note=note))
         return self._stored(conn, firm_id, tender_id), created
 

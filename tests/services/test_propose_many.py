@@ -185,3 +185,50 @@ def test_a_batch_and_a_single_proposal_of_one_notice_together_both_succeed(
         (METERS.tender_id, "partner-b"), (PUMPS.tender_id, "partner-a")]
     assert sorted((e.tender_id, e.actor) for e in on_postgres.feedback_events(FIRM.firm_id)) == [
         (METERS.tender_id, "partner-b"), (PUMPS.tender_id, "partner-a")]
+
+
+@pytest.mark.postgres
+def test_two_batches_sharing_notices_in_opposite_orders_both_succeed(
+    on_postgres: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two partners propose a firm's top recommendations at the same moment, and the ranking changed between
+    the two calls: one batch is (pumps, meters), the other (meters, pumps). Written in the proposals' order,
+    the first held pumps and waited for meters while the second held meters and waited for pumps: PostgreSQL
+    broke the deadlock by failing one (a 500, nothing of it stored). Items are written in one order whatever
+    the proposals' order, so the second waits for the first and finds both stored. The hooks let the first
+    batch reach its second item only once the second batch has written its first (or after 2 s: with one
+    order the second batch is then waiting on the first's row)."""
+    first_written, second_written = threading.Event(), threading.Event()
+    role = threading.local()
+    put = ShortlistRepository._put
+
+    def paced_put(self: ShortlistRepository, conn: Connection, *args: Any) -> tuple[ShortlistItem, bool]:
+        name = getattr(role, "name", "")
+        role.calls = getattr(role, "calls", 0) + 1
+        if name == "second" and role.calls == 1:
+            assert first_written.wait(10)
+        if name == "first" and role.calls == 2:
+            second_written.wait(2)
+        written = put(self, conn, *args)
+        if role.calls == 1:
+            (first_written if name == "first" else second_written).set()
+        return written
+
+    monkeypatch.setattr(ShortlistRepository, "_put", paced_put)
+
+    def batch(name: str, order: tuple[str, ...]) -> list[tuple[str, bool]]:
+        role.name = name
+        entries = on_postgres.propose_many(FIRM.firm_id, [Proposal(t) for t in order], f"partner-{name}")
+        return [(e.tender_id, e.created) for e in entries]
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(batch, "first", (PUMPS.tender_id, METERS.tender_id))
+        second = pool.submit(batch, "second", (METERS.tender_id, PUMPS.tender_id))
+        firsts, seconds = first.result(30), second.result(30)
+    monkeypatch.undo()
+    assert [t for t, _ in firsts] == [PUMPS.tender_id, METERS.tender_id]  # each answers in its own order
+    assert [t for t, _ in seconds] == [METERS.tender_id, PUMPS.tender_id]
+    created = sorted(t for t, made in firsts + seconds if made)
+    assert created == sorted([PUMPS.tender_id, METERS.tender_id])  # each notice put on the shortlist once
+    assert sorted(e.tender_id for e in on_postgres.shortlist(FIRM.firm_id)) == created
+    assert sorted(e.tender_id for e in on_postgres.feedback_events(FIRM.firm_id)) == created
