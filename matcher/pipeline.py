@@ -257,6 +257,10 @@ class Matcher:
                note: str | None = None, published_by: datetime | None = None) -> ShortlistEntry:
         return self.shortlists.decide(firm_id, tender_id, status, actor, note, published_by)
 
+    def list_and_decide(self, firm_id: str, tender_id: str, status: Status, actor: str, note: str | None = None,
+                        at: OpenAt | None = None) -> ShortlistEntry:
+        return self.shortlists.list_and_decide(firm_id, tender_id, status, actor, note, at)
+
     def shortlist(self, firm_id: str, status: Status | None = None,
                   published_by: datetime | None = None) -> list[ShortlistEntry]:
         return self.shortlists.items(firm_id, status, published_by)

@@ -138,7 +138,8 @@ def record(
 ) -> tuple[ShortlistItem, str]:
     """The API's calls: a note is a proposal (``POST .../shortlist``: new item, or the note of an existing
     one); approve and reject are decisions (``PATCH .../shortlist/{tender}``), on a tender first proposed
-    when it is not on the shortlist yet, unless no firm can bid on it (``views.bid_refusal``: 422). With the
+    when it is not on the shortlist yet, in the decision's transaction (``Matcher.list_and_decide``), unless no
+    firm can bid on it (``views.bid_refusal``: 422). With the
     tender's title, which the answer shows. NotFound for a tender not stored, and for a partner one published
     after now (``actions.known_tender``: the same answer)."""
     tender = actions.known_tender(matcher, principal, tender_id)
@@ -150,8 +151,4 @@ def record(
     if action == "note":
         return matcher.propose(firm_id, tender_id, actor, note), tender.title
     status: Status = "approved" if action == "approve" else "rejected"
-    try:
-        return matcher.decide(firm_id, tender_id, status, actor, note or None), tender.title
-    except NotFound:
-        matcher.propose(firm_id, tender_id, actor)
-        return matcher.decide(firm_id, tender_id, status, actor, note or None), tender.title
+    return matcher.list_and_decide(firm_id, tender_id, status, actor, note or None, matcher.open_at()), tender.title

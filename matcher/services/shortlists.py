@@ -141,6 +141,24 @@ class Shortlists:
             raise missing
         return self._joined([item])[0]
 
+    def list_and_decide(self, firm_id: str, tender_id: str, status: Status, actor: str, note: str | None = None,
+                        at: OpenAt | None = None) -> ShortlistEntry:
+        """``decide``, on a tender first proposed when it is not on the firm's shortlist yet (``propose_many``'s
+        rules, ``at`` as there), in one transaction: a refusal or a store fault at the decision leaves it neither
+        proposed nor logged. The workspace's approve and reject buttons, which every recommendation carries."""
+        if note is not None:
+            checked_note(note)
+        self.catalog.get_firm(firm_id)
+        tender = self.catalog.visible_tender(tender_id)
+        with self.db.begin() as conn:
+            if self.repository.get(conn, firm_id, tender_id) is None:
+                if at is not None:
+                    self._refuse_closed(conn, firm_id, [tender], at)
+                self.repository.propose(conn, firm_id, tender_id, actor)
+            item = self.repository.decide(conn, firm_id, tender_id, status, actor, note)
+        assert item is not None  # listed above, in this transaction
+        return self._joined([item])[0]
+
     def items(self, firm_id: str, status: Status | None = None,
               published_by: datetime | None = None) -> list[ShortlistEntry]:
         """A firm's shortlist in the order items were proposed, each with its tender's fields; with

@@ -7,12 +7,15 @@ landing where the API's land (the shortlist and the feedback log ranking learns 
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, unquote
 
 import lxml.html
 import pytest
 from fastapi.testclient import TestClient
 from lxml.html import HtmlElement
+from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
 
 from api.web.i18n import calendar_days
 from api.web.views import FIRM_PAGE_MATCHES, HOME_MATCHES, NEAREST_DEADLINES, searchable
@@ -21,6 +24,7 @@ from matcher.ranking.calibration import BAND_FLOORS
 from matcher.ranking.reasons import explanation_lines
 from matcher.schema import Tender
 from matcher.search.retrieve import MatchQuery
+from matcher.store.shortlists import ShortlistRepository
 from tests.api.conftest import (  # noqa: F401
     OTHER,
     OWN,
@@ -276,6 +280,32 @@ def test_decisions_from_the_page_are_the_apis_decisions(world: World, visitor: V
     assert {(i["tender_id"], i["status"]) for i in api} >= {(a, "approved"), (b, "rejected"), (c, "proposed")}
     page = client.get(f"/web/firms/{OWN}").text  # the ranking learnt: the rejected tender is gone
     assert b not in shown_ids(page) and a in shown_ids(page)
+
+
+def test_a_decision_on_a_notice_not_yet_listed_is_stored_whole_or_not_at_all(
+    world: World, visitor: Visitor, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Approving a notice not on the shortlist proposes it, then decides: one transaction, so a store fault at
+    the decision leaves it neither proposed nor logged (it was proposed in a transaction of its own, and kept)."""
+    matcher, client = world.matcher, visitor("partner")
+    csrf = csrf_of(client.get(f"/web/firms/{OWN}").text)
+    tender_id = next(m.tender_id for m in matcher.recommend(OWN) if m.tender_id != world.tenders[0])
+    before = ([i.tender_id for i in matcher.shortlist(OWN)], len(matcher.feedback_events(OWN)))
+
+    original = ShortlistRepository.decide
+
+    def failing(self: ShortlistRepository, conn: Connection, firm_id: str, tender_id: str, *args: Any) -> Any:
+        if self.get(conn, firm_id, tender_id) is None:  # not listed: the decision finds nothing, as it would
+            return original(self, conn, firm_id, tender_id, *args)
+        raise OperationalError("UPDATE shortlist_items", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(ShortlistRepository, "decide", failing)
+    with pytest.raises(OperationalError, match="disk I/O error"):
+        decide(client, OWN, csrf, tender_id, "approve", "call the buyer")
+    assert ([i.tender_id for i in matcher.shortlist(OWN)], len(matcher.feedback_events(OWN))) == before
+    monkeypatch.undo()
+    assert decide(client, OWN, csrf, tender_id, "approve", "call the buyer") == 303
+    assert matcher.shortlist(OWN, "approved")[0].tender_id == tender_id
 
 
 def test_a_decision_keeps_the_filters(world: World, visitor: Visitor) -> None:
