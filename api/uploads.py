@@ -20,8 +20,9 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import UploadTooLarge
+from matcher.config import Settings, get_settings
 from matcher.errors import MatcherError
-from matcher.ingest.bounded import DecompressionLimits, current_limits, decompression_limits
+from matcher.ingest.bounded import DecompressionLimits, decompression_limits
 from matcher.schema import IngestReport
 
 CHUNK = 1 << 20
@@ -31,36 +32,38 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class BodyLimit:
-    """ASGI middleware: a request whose body exceeds ``limit`` bytes gets 413 (Error body), and what it uploads
-    is decompressed within the limits of the app's settings (those of ``app.state.matcher``)."""
+    """ASGI middleware: a request whose body exceeds the served matcher's ``max_upload_bytes`` (and room for a
+    multipart form around it) gets 413 (Error body), and what it uploads is decompressed within the limits of
+    the same settings (those of ``app.state.matcher``, which ``api.main.bind`` may change)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        settings = _served_settings(scope)
+        limit = settings.max_upload_bytes + MULTIPART_OVERHEAD
         seen = 0
 
         async def counted() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
+            if seen > limit:
                 # An HTTPException passes through FastAPI's body parsing unchanged (others become 400).
-                raise HTTPException(413, f"request body is larger than {self.limit} bytes (MATCHER_MAX_UPLOAD_BYTES)")
+                raise HTTPException(413, f"request body is larger than {limit} bytes (MATCHER_MAX_UPLOAD_BYTES)")
             return message
 
-        with decompression_limits(_app_limits(scope)):
+        with decompression_limits(DecompressionLimits.of(settings)):
             await self.app(scope, counted, send)
 
 
-def _app_limits(scope: Scope) -> DecompressionLimits:
-    """The serving app's limits: the environment's settings may differ from those it was made with."""
+def _served_settings(scope: Scope) -> Settings:
+    """The serving app's settings: the environment's may differ from those its matcher was made with."""
     matcher = getattr(getattr(scope.get("app"), "state", None), "matcher", None)
-    return DecompressionLimits.of(matcher.settings) if matcher is not None else current_limits()
+    return matcher.settings if matcher is not None else get_settings()
 
 
 def client_name(filename: str | None) -> str:

@@ -1,7 +1,8 @@
 """API fixtures: every API test runs on SQLite and, when MATCHER_TEST_POSTGRES_URL is set, on PostgreSQL.
 
 Each test gets a clean database (a new SQLite file, or a new PostgreSQL schema dropped afterwards) and the
-bundled demo (125 real TED notices, six firms) loaded with the fake encoder, plus keys for every role.
+bundled demo (125 real TED notices, six firms) loaded with the fake encoder, plus keys for every role, served
+by the worker's one routed app bound to the test's own matcher (``served``).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from api.main import create_app
+from api.main import bind, routed_app
 from matcher.config import Settings
 from matcher.demo import demo_data, load_demo
 from matcher.pipeline import Matcher
@@ -119,7 +121,21 @@ def world(empty_matcher: Matcher, demo_template: DemoTemplate) -> World:
     ids = [t.tender_id for t in open_tenders]
     for firm_id in (OWN, OTHER):
         empty_matcher.propose(firm_id, ids[0], "officer-1", "seed item")
-    return World(TestClient(create_app(matcher=empty_matcher)), empty_matcher, keys, ids)
+    return World(served(empty_matcher), empty_matcher, keys, ids)
+
+
+#: One routed app per worker process (``api.main.routed_app``: what costs most in an app), bound to each test's
+#: own matcher with none of the previous test's state (``api.main.bind``; tests/api/test_app_binding.py).
+_ROUTED: list[FastAPI] = []
+
+
+def served(matcher: Matcher) -> TestClient:
+    """A client of the API and workspace over ``matcher``: what ``TestClient(create_app(matcher=matcher))`` is,
+    without building the routes again."""
+    if not _ROUTED:
+        _ROUTED.append(routed_app())
+    bind(_ROUTED[0], matcher)
+    return TestClient(_ROUTED[0])
 
 
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import schemathesis
-from fastapi.testclient import TestClient
 from schemathesis import Case
 from schemathesis.checks import (
     CheckContext,
@@ -47,7 +46,7 @@ from matcher.schema import Tender
 from matcher.search.encoders import FakeEncoder
 from matcher.store import TenderFilter
 from matcher.store.feeds import FeedSpec
-from tests.api.conftest import OTHER, OWN, DemoTemplate, World, load_demo_fast, make_keys
+from tests.api.conftest import OTHER, OWN, DemoTemplate, World, load_demo_fast, make_keys, served
 
 Role = Literal["officer", "partner", "firm", "anonymous"]
 ROLES: tuple[Role, ...] = ("officer", "partner", "firm", "anonymous")
@@ -197,7 +196,7 @@ class Worlds:
         seeded = [t.tender_id for t in open_now]
         for firm_id in (OWN, OTHER):
             matcher.propose(firm_id, seeded[0], "officer-1", "seed item")
-        return prepare(World(TestClient(create_app(matcher=matcher)), matcher, keys, seeded))
+        return prepare(World(served(matcher), matcher, keys, seeded))
 
 
 def is_protected(case: Case[Any]) -> bool:

@@ -9,17 +9,15 @@ from typing import Any, get_args
 from urllib.parse import unquote
 
 import pytest
-from fastapi.testclient import TestClient
 
 from api.feed_schemas import NAME_PATTERN, FeedKind
-from api.main import create_app
 from matcher.demo import demo_data
 from matcher.errors import InvalidInput
 from matcher.ingest.base import Rejected
 from matcher.pipeline import Matcher
 from matcher.services.feeds import MAX_PAGE_SIZE, MAX_QUERY, MAX_URL, validated_spec
 from matcher.store.feeds import FEED_KINDS, FeedRepository, FeedSpec
-from tests.api.conftest import DemoTemplate, World, make_keys
+from tests.api.conftest import DemoTemplate, World, make_keys, served
 from tests.api.feed_fakes import Script, ScriptedSource
 
 GOOD, BROKEN = "ted-water", "wb-roads"
@@ -32,7 +30,7 @@ def bare(empty_matcher: Matcher) -> World:
     """The demo's firms and a key per role, no notice and no index: what a first feed run meets."""
     empty_matcher.ingest_firms([demo_data().firms])
     keys = make_keys(empty_matcher.access)
-    return World(TestClient(create_app(matcher=empty_matcher)), empty_matcher, keys)
+    return World(served(empty_matcher), empty_matcher, keys)
 
 
 @pytest.fixture

@@ -10,20 +10,19 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from api.main import create_app
 from matcher.digest.run import DigestRun
 from matcher.digest.send import SmtpSender
 from matcher.pipeline import Matcher
 from matcher.services.access import AccessControl
 from matcher.store.digests import digests
-from tests.api.conftest import OTHER, OWN, make_keys
+from tests.api.conftest import OTHER, OWN, make_keys, served
 from tests.digest.conftest import SmtpServer
 
 
 @pytest.fixture
 def api(demo: Matcher) -> tuple[TestClient, dict[str, dict[str, str]]]:
     keys = make_keys(AccessControl(demo.engine.db))
-    return TestClient(create_app(matcher=demo)), {k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()}
+    return served(demo), {k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()}
 
 
 # min_score 0: every ranked match may be sent (the default is the calibration's "possible" floor, tested below).

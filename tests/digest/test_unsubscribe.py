@@ -12,7 +12,6 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from api.main import create_app
 from matcher.config import Settings
 from matcher.digest.headers import MESSAGE_POLICY
 from matcher.digest.render import unsubscribe_url
@@ -23,7 +22,7 @@ from matcher.errors import InvalidInput
 from matcher.pipeline import Matcher
 from matcher.services.access import AccessControl
 from matcher.store.subscriptions import SubscriptionRepository
-from tests.api.conftest import OWN, make_keys
+from tests.api.conftest import OWN, make_keys, served
 from tests.digest.conftest import SmtpServer, subscribe
 
 Auth = dict[str, dict[str, str]]
@@ -33,7 +32,7 @@ HOSTILE = "<script>alert(1)</script>&\"'@example.org"  # passes the API's email 
 @pytest.fixture
 def api(demo: Matcher) -> tuple[TestClient, Auth]:
     keys = make_keys(AccessControl(demo.engine.db))
-    return TestClient(create_app(matcher=demo)), {k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()}
+    return served(demo), {k: {"Authorization": f"Bearer {v}"} for k, v in keys.items()}
 
 
 def is_active(matcher: Matcher, subscription_id: str) -> bool:

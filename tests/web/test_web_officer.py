@@ -15,7 +15,6 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response
 
-from api.main import create_app
 from api.schemas import IngestSummary
 from api.web.officer_pages import ImportLog, ImportRecord
 from matcher.demo import demo_data
@@ -32,6 +31,7 @@ from tests.api.conftest import (  # noqa: F401
     demo_template,
     empty_matcher,
     make_keys,
+    served,
     world,
 )
 from tests.web.pages_world import Visitor, csrf_of, page_text, sign_in, visitor  # noqa: F401
@@ -44,7 +44,7 @@ def bare(empty_matcher: Matcher) -> World:
     """The demo's firms and keys, but no notice and no index yet: what an officer's first upload meets."""
     empty_matcher.ingest_firms([demo_data().firms])
     keys = make_keys(empty_matcher.access)
-    return World(TestClient(create_app(matcher=empty_matcher)), empty_matcher, keys)
+    return World(served(empty_matcher), empty_matcher, keys)
 
 
 def signed_in(world: World, who: str) -> TestClient:
