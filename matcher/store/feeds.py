@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
+from pydantic import TypeAdapter
 from sqlalchemy import Column, Connection, Integer, String, Table, Text, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from matcher.errors import Conflict, NotFound
 from matcher.schema import IngestReport
+from matcher.store import records
 from matcher.store._common import utcnow
 from matcher.store.metadata import UTCDateTime, metadata
 
@@ -114,10 +116,10 @@ class FeedRepository:
         row = conn.execute(select(feeds).where(feeds.c.name == name)).first()
         if row is None:
             raise NotFound(f"unknown feed {name!r}")
-        return _feed(row)
+        return from_row(row)
 
     def list(self, conn: Connection) -> list[Feed]:
-        return [_feed(row) for row in conn.execute(select(feeds).order_by(feeds.c.name))]
+        return [from_row(row) for row in conn.execute(select(feeds).order_by(feeds.c.name))]
 
     def remove(self, conn: Connection, name: str) -> None:
         if not conn.execute(delete(feeds).where(feeds.c.name == name)).rowcount:
@@ -137,7 +139,7 @@ class FeedRepository:
         row = conn.execute(select(feeds.c.run_rejections).where(feeds.c.name == name)).first()
         if row is None:
             raise NotFound(f"unknown feed {name!r}")
-        kept = json.loads(row.run_rejections)
+        kept = [list(r) for r in _rejections(name, row.run_rejections)]
         kept.extend([list(r) for r in report.rejected][: max(0, MAX_KEPT_REJECTIONS - len(kept))])
         self._update(
             conn, name, cursor=json.dumps(cursor, sort_keys=True), cursor_at=utcnow(),
@@ -160,12 +162,23 @@ class FeedRepository:
             raise NotFound(f"unknown feed {name!r}")
 
 
-def _feed(row: Any) -> Feed:
+_CURSOR = TypeAdapter(dict[str, Any])
+_REJECTIONS = TypeAdapter(list[tuple[str, str]])
+
+
+def _rejections(name: str, data: str | None) -> list[tuple[str, str]]:
+    return records.json_column(feeds, {"name": name}, "run_rejections", _REJECTIONS, data or "[]")
+
+
+def from_row(row: Any) -> Feed:
+    """A stored feed (``matcher.store.records``: a cursor or kept rejections edited by hand to break JSON or their
+    shape are named)."""
     run = FeedRun(
         started_at=row.run_started_at, finished_at=row.run_finished_at, status=row.run_status,
         pages=row.run_pages or 0, new=row.run_new or 0, updated=row.run_updated or 0,
         unchanged=row.run_unchanged or 0, rejected=row.run_rejected or 0, error=row.run_error,
-        rejections=[(str(r), str(why)) for r, why in json.loads(row.run_rejections or "[]")],
+        rejections=_rejections(row.name, row.run_rejections),
     )
     spec = FeedSpec(row.name, row.kind, row.url, row.query, row.page_size)
-    return Feed(spec, json.loads(row.cursor), row.cursor_at, row.created_at, row.created_by, run)
+    cursor = records.json_column(feeds, {"name": row.name}, "cursor", _CURSOR, row.cursor)
+    return Feed(spec, cursor, row.cursor_at, row.created_at, row.created_by, run)

@@ -17,9 +17,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Column, Connection, String, Table, Text, delete, insert, select, update
 
+from matcher.store import records
 from matcher.store._common import utcnow
 from matcher.store.metadata import UTCDateTime, metadata
 
@@ -51,8 +54,7 @@ class IngestLedger:
         row = conn.execute(select(ingested_files).where(ingested_files.c.digest == digest)).first()
         if row is None:
             return None
-        rejected = [(str(r), str(why)) for r, why in json.loads(row.rejected)]
-        return LedgerEntry(row.digest, row.name, json.loads(row.tenders), rejected)
+        return from_row(row)
 
     def record(self, conn: Connection, entry: LedgerEntry) -> None:
         conn.execute(delete(ingested_files).where(ingested_files.c.digest == entry.digest))
@@ -60,6 +62,21 @@ class IngestLedger:
             digest=entry.digest, name=entry.name, tenders=json.dumps(entry.tenders),
             rejected=json.dumps(entry.rejected, ensure_ascii=False), ingested_at=utcnow(),
         ))
+
+
+_TENDERS = TypeAdapter(dict[str, str])
+_REJECTED = TypeAdapter(list[tuple[str, str]])
+
+
+def _tenders(digest: str, data: str) -> dict[str, str]:
+    return records.json_column(ingested_files, {"digest": digest}, "tenders", _TENDERS, data)
+
+
+def from_row(row: Any) -> LedgerEntry:
+    """A stored entry (``matcher.store.records``: its notices or rejections edited by hand to break JSON or their
+    shape are named)."""
+    rejected = records.json_column(ingested_files, {"digest": row.digest}, "rejected", _REJECTED, row.rejected)
+    return LedgerEntry(row.digest, row.name, _tenders(row.digest, row.tenders), rejected)
 
 
 #: Entries read at a time by ``rename``.
@@ -74,7 +91,7 @@ def rename(conn: Connection, ids: Mapping[str, str], hashes: Mapping[str, str]) 
     changed: dict[str, str] = {}
     query = select(ingested_files.c.digest, ingested_files.c.tenders).execution_options(yield_per=RENAME_BATCH)
     for digest, data in conn.execute(query):
-        entries = json.loads(data)
+        entries = _tenders(digest, data)
         new = {ids.get(t, t): hashes.get(h, h) for t, h in sorted(entries.items(), key=lambda e: e[0] not in ids)}
         if new != entries:
             changed[digest] = json.dumps(new)

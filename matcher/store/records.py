@@ -5,7 +5,9 @@ The app writes only records its models made, and reads them back with ``from_sto
 added since a record was written (``matcher.schema.STORED``). What still fails is a rule that has always held: a
 value range, a date's form, a length, a type, JSON itself, so the row was changed outside the app. Every
 repository's read of a record comes here, and so does ``matcher store check`` (``matcher.store.record_check``),
-so an error met by a request names the row exactly as the check lists it.
+so an error met by a request names the row exactly as the check lists it. So do the columns holding JSON outside
+any model (``json_column``: a subscription's countries, a feed's cursor and kept rejections, an ingest ledger
+entry's notices).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol, Self, TypeVar
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Table
 
 from matcher.errors import StoredRecordInvalid
@@ -27,6 +29,7 @@ class Stored(Protocol):
 
 
 Record = TypeVar("Record", bound=Stored)
+Value = TypeVar("Value")
 
 #: A stored value short enough to quote in a problem (a date, a number, a code), not a title or description.
 SHOWN_VALUE = 40
@@ -41,19 +44,32 @@ def read(model: type[Record], table: Table, key: Mapping[str, Any], data: str | 
         raise StoredRecordInvalid(table.name, shown_key(key), problem(exc)) from None
 
 
+def json_column(table: Table, key: Mapping[str, Any], column: str, shape: TypeAdapter[Value], data: str | bytes
+                ) -> Value:
+    """A column of a row of ``table`` holding JSON that no model reads whole (a subscription's countries, a
+    feed's cursor and kept rejections, an ingest ledger entry's notices), read as ``shape``: or a
+    ``StoredRecordInvalid`` naming the row, the column and the first rule it breaks."""
+    try:
+        return shape.validate_json(data)
+    except ValidationError as exc:
+        raise StoredRecordInvalid(table.name, shown_key(key), problem(exc, column)) from None
+
+
 def shown_key(key: Mapping[str, Any]) -> str:
     """A row's primary key as its columns and values: ``firm_id='kr-hanbit-water'``, ``award_id='A1' supplier='X'``."""
     return " ".join(f"{column}={value!r}" for column, value in key.items())
 
 
-def problem(exc: ValidationError) -> str:
-    """The first error of ``exc`` on one line: the field (``record`` for a rule across fields), the rule, the value
-    stored when it is short; the API's words for JSON that does not parse, and how many more errors there are."""
+def problem(exc: ValidationError, column: str = "") -> str:
+    """The first error of ``exc`` on one line: the field (``record`` for a rule across fields; within ``column``,
+    for a JSON column), the rule, the value stored when it is short; the API's words for JSON that does not parse,
+    and how many more errors there are."""
     first = exc.errors()[0]
     more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
     if first["type"] == "json_invalid":
-        return f"not valid JSON: {first.get('ctx', {}).get('error', 'cannot be parsed')}{more}"
-    field = ".".join(str(part) for part in first["loc"]) or "record"
+        within = f"{column}: " if column else ""
+        return f"{within}not valid JSON: {first.get('ctx', {}).get('error', 'cannot be parsed')}{more}"
+    field = ".".join(str(part) for part in [column, *first["loc"]] if part != "") or "record"
     message = " ".join(str(first["msg"]).removeprefix("Value error, ").split())
     value = first.get("input")
     shown = isinstance(value, int | float | bool) or (isinstance(value, str) and len(value) <= SHOWN_VALUE)

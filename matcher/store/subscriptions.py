@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from pydantic import TypeAdapter
 from sqlalchemy import (
     Boolean,
     Column,
@@ -35,6 +36,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
 from matcher.errors import Conflict
+from matcher.store import records
 from matcher.store._common import utcnow
 from matcher.store.metadata import IdText, UTCDateTime, metadata
 
@@ -127,9 +129,14 @@ def _age(sub: Subscription) -> tuple[datetime, str]:
     return sub.created_at or _EARLIEST, sub.subscription_id
 
 
-def _subscription(row: Row[tuple[object, ...]]) -> Subscription:
+_COUNTRIES = TypeAdapter(tuple[str, ...])
+
+
+def from_row(row: Row[tuple[object, ...]]) -> Subscription:
+    """A stored subscription (``matcher.store.records``: a row edited by hand to break a rule is named)."""
     values = dict(row._mapping)
-    values["countries"] = tuple(json.loads(str(values["countries"])))
+    key = {"subscription_id": values["subscription_id"]}
+    values["countries"] = records.json_column(subscriptions, key, "countries", _COUNTRIES, str(values["countries"]))
     return Subscription(**values)
 
 
@@ -161,14 +168,14 @@ class SubscriptionRepository:
 
     def get(self, conn: Connection, subscription_id: str) -> Subscription | None:
         row = conn.execute(select(subscriptions).where(subscriptions.c.subscription_id == subscription_id)).first()
-        return _subscription(row) if row is not None else None
+        return from_row(row) if row is not None else None
 
     def for_firm(self, conn: Connection, firm_id: str, active_only: bool = False) -> list[Subscription]:
         query = select(subscriptions).where(subscriptions.c.firm_id == firm_id)
         if active_only:
             query = query.where(subscriptions.c.active.is_(True))
         query = query.order_by(subscriptions.c.created_at, subscriptions.c.subscription_id)
-        return [_subscription(r) for r in conn.execute(query)]
+        return [from_row(r) for r in conn.execute(query)]
 
     def active_for_address(self, conn: Connection, firm_id: str, email: str) -> list[Subscription]:
         """The firm's active subscriptions of this address in any case, oldest first (more than one only in a
@@ -181,7 +188,7 @@ class SubscriptionRepository:
             select(subscriptions).where(subscriptions.c.active.is_(True))
             .order_by(subscriptions.c.firm_id, subscriptions.c.subscription_id)
         )
-        return [_subscription(r) for r in conn.execute(query)]
+        return [from_row(r) for r in conn.execute(query)]
 
     def unsubscribe(self, conn: Connection, subscription_id: str) -> bool:
         """Deactivate; True when it was active (unsubscribing twice is harmless)."""

@@ -16,8 +16,10 @@ from urllib.parse import quote
 import pytest
 
 from matcher.services.notice_search import MAX_RESULTS
+from matcher.store.feeds import FeedSpec
+from matcher.store.subscriptions import SubscriptionSpec
 from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, empty_matcher, world  # noqa: F401
-from tests.store.hand_edits import FIRM_EDITS, TENDER_EDITS, Edit, hand_edit, shown_line
+from tests.store.hand_edits import FIRM_EDITS, JSON_EDITS, TENDER_EDITS, Edit, hand_edit, shown_line
 from tests.web.pages_world import Visitor, page_text, visitor  # noqa: F401
 
 ADVICE = "run 'matcher store check' to list every stored record that breaks a rule"
@@ -96,3 +98,20 @@ def test_the_workspace_names_a_notice_on_its_page_and_to_htmx(world: World, visi
     alert = client.get(f"/web/firms/{OWN}/shortlist", headers={"HX-Request": "true"})
     assert alert.status_code == 500 and alert.headers["HX-Retarget"] == "#page-alert", alert.text
     assert shown_line("tenders", tender_id, edit) in page_text(alert.text)
+
+
+def test_a_json_column_edited_by_hand_is_named_by_the_api_and_the_workspace(world: World, visitor: Visitor) -> None:
+    """A subscription's countries and a feed's cursor (JSON outside any model): each route that reads the row
+    answers the error naming it, where it was a bare 500 (Python's JSONDecodeError)."""
+    subscription = world.matcher.subscribe(SubscriptionSpec(OWN, "bids@hanbit.example", countries=("KE",)), "officer-1")
+    world.matcher.add_feed(FeedSpec("ted-water", "ted"), "officer-1")
+    edits = [("subscriptions", subscription.subscription_id, "countries", f"/firms/{OWN}/subscriptions",
+              f"/web/firms/{OWN}/subscriptions"),
+             ("feeds", "ted-water", "cursor", "/feeds", "/web/officer")]
+    client = visitor("officer")
+    for table, key, column, path, page_path in edits:
+        edit = JSON_EDITS[(table, column)]
+        hand_edit(world.matcher.engine.db, table, key, edit, column)
+        answered_as_broken(world, path, detail(table, key, edit))
+        page = client.get(page_path)
+        assert page.status_code == 500 and shown_line(table, key, edit) in page_text(page.text), page_path

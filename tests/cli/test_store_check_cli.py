@@ -1,4 +1,6 @@
-"""``matcher store check`` lists every stored record that breaks a rule (one line each: table, key, problem) and
+"""``matcher store check`` lists every stored record that breaks a rule (one line each: table, key, problem), and
+every row whose JSON column outside any model (a subscription's countries, a feed's cursor, an ingest ledger entry)
+does, and
 a summary, exit code 1, or says every record keeps its rules, exit code 0; and a command that reads such a record
 (recommend, firms-for, firms suggest-codes) says one line naming it with exit code 2, where it was pydantic's
 traceback. The records are the demo's, edited by hand (``tests/store/hand_edits.py``). On SQLite and, when
@@ -23,9 +25,11 @@ from matcher.pipeline import Matcher
 from matcher.schema import Award, Correction, Tender
 from matcher.search.encoders import FakeEncoder
 from matcher.store.awards import AwardRepository
+from matcher.store.feeds import FeedSpec
+from matcher.store.subscriptions import SubscriptionSpec
 from tests.api.conftest import OWN, DemoTemplate, demo_template, load_demo_fast  # noqa: F401
 from tests.conftest import postgres_schema_url
-from tests.store.hand_edits import FIRM_EDITS, TENDER_EDITS, Edit, Key, hand_edit, shown_line
+from tests.store.hand_edits import FIRM_EDITS, JSON_EDITS, TENDER_EDITS, Edit, Key, hand_edit, shown_line
 
 runner = CliRunner()
 ADVICE = "run 'matcher store check' to list every stored record that breaks a rule"
@@ -67,7 +71,7 @@ def test_a_clean_demo_store_keeps_every_rule(demo_home: Matcher) -> None:
     code, out, _ = run("store", "check")
 
     assert (code, out) == (0, "checked 131 records (firms 6, tenders 125, tender_as_published 0, tender_corrections 0, "
-                              "awards 0): every one keeps its rules\n")
+                              "awards 0, subscriptions 0, feeds 0, ingested_files 0): every one keeps its rules\n")
 
 
 def test_each_bad_row_of_each_record_table_is_listed(demo_home: Matcher) -> None:
@@ -97,8 +101,36 @@ def test_each_bad_row_of_each_record_table_is_listed(demo_home: Matcher) -> None
     assert out.splitlines() == [
         *(shown_line(table, key, edit) for table, key, edit in edits),
         # 6 + 126 (the demo's 125 and the corrigendum) + 1 + 1 + 1
-        "checked 135 records (firms 6, tenders 126, tender_as_published 1, tender_corrections 1, awards 1): 5 break "
-        "a rule (firms 1, tenders 1, tender_as_published 1, tender_corrections 1, awards 1)",
+        "checked 135 records (firms 6, tenders 126, tender_as_published 1, tender_corrections 1, awards 1, "
+        "subscriptions 0, feeds 0, ingested_files 0): 5 break a rule (firms 1, tenders 1, tender_as_published 1, "
+        "tender_corrections 1, awards 1)",
+    ]
+
+
+def test_each_bad_json_column_is_listed(demo_home: Matcher, tmp_path: Path) -> None:
+    """One bad row in each table with a column of JSON outside any model (a subscription's countries, a feed's
+    cursor, an ingest ledger entry's notices), each named by its key and column; the rows beside them read."""
+    subscription = demo_home.subscribe(SubscriptionSpec(OWN, "bids@hanbit.example", countries=("KE",)), "officer-1")
+    demo_home.subscribe(SubscriptionSpec(OWN, "ceo@hanbit.example"), "officer-1")
+    for name in ("ted-water", "ted-meters"):
+        demo_home.add_feed(FeedSpec(name, "ted"), "officer-1")
+    notices = tmp_path / "notices.csv"
+    notices.write_text("tender_id,source,title\napi:meter-1,api,Smart water meters\n", encoding="utf-8")
+    demo_home.ingest_tenders([notices], sync=False)
+    with demo_home.engine.db.connect() as conn:
+        digest = conn.exec_driver_sql("SELECT digest FROM ingested_files").scalar_one()
+    edits: list[tuple[str, str, str]] = [("subscriptions", subscription.subscription_id, "countries"),
+                                         ("feeds", "ted-meters", "cursor"), ("ingested_files", digest, "tenders")]
+    for table, key, column in edits:
+        hand_edit(demo_home.engine.db, table, key, JSON_EDITS[(table, column)], column)
+
+    code, out, err = run("store", "check")
+
+    assert code == 1, err
+    assert out.splitlines() == [
+        *(shown_line(table, key, JSON_EDITS[(table, column)]) for table, key, column in edits),
+        "checked 137 records (firms 6, tenders 126, tender_as_published 0, tender_corrections 0, awards 0, "
+        "subscriptions 2, feeds 2, ingested_files 1): 3 break a rule (subscriptions 1, feeds 1, ingested_files 1)",
     ]
 
 
@@ -114,3 +146,13 @@ def test_commands_that_read_a_bad_record_say_one_line(demo_home: Matcher) -> Non
         code, out, err = run(*args)
         assert (code, out) == (2, ""), (args, out, err)
         assert err == f"error: stored record {shown_line(table, key, edit)}; {ADVICE}\n", args
+
+
+def test_a_command_that_reads_a_bad_json_column_says_one_line(demo_home: Matcher) -> None:
+    demo_home.add_feed(FeedSpec("ted-water", "ted"), "officer-1")
+    edit = JSON_EDITS[("feeds", "cursor")]
+    hand_edit(demo_home.engine.db, "feeds", "ted-water", edit, "cursor")
+    for args in (("feeds", "list"), ("feeds", "list", "--json")):
+        code, out, err = run(*args)
+        assert (code, out) == (2, ""), (args, out, err)
+        assert err == f"error: stored record {shown_line('feeds', 'ted-water', edit)}; {ADVICE}\n", args

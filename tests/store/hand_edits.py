@@ -4,7 +4,9 @@ it writes is one its model made), so each is a row changed outside it; the store
 CLI must name it, and ``matcher store check`` list it.
 
 Each edit takes the stored record (its JSON, as a dict) and gives the text written in its place, with the problem
-that reading it must name (the field, the rule and, when short, the value stored)."""
+that reading it must name (the field, the rule and, when short, the value stored). ``JSON_EDITS`` do the same to
+the columns holding JSON outside any model (a subscription's countries, a feed's cursor and kept rejections, an
+ingest ledger entry's notices and rejections), whose problem names the column."""
 
 from __future__ import annotations
 
@@ -58,8 +60,23 @@ TENDER_EDITS: dict[str, Edit] = {
     "not-json": Edit(_cut, "not valid JSON: EOF while parsing a string at line 1 column 20"),
 }
 
+#: (table, column) -> an edit of that JSON column and what reading it must say.
+JSON_EDITS: dict[tuple[str, str], Edit] = {
+    ("subscriptions", "countries"): Edit(lambda countries: json.dumps([*countries, 5]),
+                                         "countries.1: Input should be a valid string (stored: 5)"),
+    ("feeds", "cursor"): Edit(lambda cursor: '{"page": ', "cursor: not valid JSON: EOF while parsing a value at line 1 "
+                                                         "column 9"),
+    ("feeds", "run_rejections"): Edit(lambda kept: '[["record 1"]]',
+                                      "run_rejections.0.1: Field required"),
+    ("ingested_files", "tenders"): Edit(lambda notices: json.dumps(list(notices)),
+                                        "tenders: Input should be an object"),
+    ("ingested_files", "rejected"): Edit(lambda rejected: "", "rejected: not valid JSON: EOF while parsing a value at "
+                                                               "line 1 column 0"),
+}
+
 #: The key column of the tables whose rows a test names by one id.
-KEYS = {"firms": "firm_id", "tenders": "tender_id", "tender_as_published": "tender_id"}
+KEYS = {"firms": "firm_id", "tenders": "tender_id", "tender_as_published": "tender_id",
+        "subscriptions": "subscription_id", "feeds": "name", "ingested_files": "digest"}
 
 Key = str | Mapping[str, object]
 
@@ -68,15 +85,15 @@ def _columns(table: str, key: Key) -> dict[str, object]:
     return {KEYS[table]: key} if isinstance(key, str) else dict(key)
 
 
-def hand_edit(db: Database, table: str, key: Key, edit: Edit) -> None:
-    """Write ``edit`` over the stored record of ``key`` (an id, or column -> value) in ``table`` by raw SQL, past
-    every model."""
+def hand_edit(db: Database, table: str, key: Key, edit: Edit, column: str = "data") -> None:
+    """Write ``edit`` over the JSON stored in ``column`` (the record, or one of the JSON columns outside any model) of
+    ``key`` (an id, or column -> value) in ``table`` by raw SQL, past every model."""
     columns = _columns(table, key)
-    where = " AND ".join(f"{column} = :{column}" for column in columns)
+    where = " AND ".join(f"{name} = :{name}" for name in columns)
     with db.begin() as conn:
-        stored = conn.execute(text(f"SELECT data FROM {table} WHERE {where}"), columns).scalar_one()
-        written = conn.execute(text(f"UPDATE {table} SET data = :data WHERE {where}"),
-                               {**columns, "data": edit.change(json.loads(stored))})
+        stored = conn.execute(text(f"SELECT {column} FROM {table} WHERE {where}"), columns).scalar_one()
+        written = conn.execute(text(f"UPDATE {table} SET {column} = :value WHERE {where}"),
+                               {**columns, "value": edit.change(json.loads(stored))})
         assert written.rowcount == 1
 
 
