@@ -5,9 +5,9 @@ The app writes only records its models made, and reads them back with ``from_sto
 added since a record was written (``matcher.schema.STORED``). What still fails is a rule that has always held: a
 value range, a date's form, a length, a type, JSON itself, so the row was changed outside the app. Every
 repository's read of a record comes here, and so does ``matcher store check`` (``matcher.store.record_check``),
-so an error met by a request names the row exactly as the check lists it. So do the columns holding JSON outside
-any model (``json_column``: a subscription's countries, a feed's cursor and kept rejections, an ingest ledger
-entry's notices).
+so an error met by a request names the row exactly as the check lists it. So do the rows whose columns make a model
+(``columns``: a subscription) and the columns holding JSON outside any model (``json_column``: a subscription's
+countries, a feed's cursor and kept rejections, an ingest ledger entry's notices).
 """
 
 from __future__ import annotations
@@ -40,6 +40,15 @@ def read(model: type[Record], table: Table, key: Mapping[str, Any], data: str | 
     ``StoredRecordInvalid`` naming the row and the first rule it breaks."""
     try:
         return model.from_stored(data)
+    except ValidationError as exc:
+        raise StoredRecordInvalid(table.name, shown_key(key), problem(exc)) from None
+
+
+def columns(table: Table, key: Mapping[str, Any], shape: TypeAdapter[Value], values: Mapping[str, Any]) -> Value:
+    """A row of ``table`` whose columns make a model that no ``data`` column holds whole (a subscription), read as
+    ``shape``: or a ``StoredRecordInvalid`` naming the row, the column and the first rule it breaks."""
+    try:
+        return shape.validate_python(values)
     except ValidationError as exc:
         raise StoredRecordInvalid(table.name, shown_key(key), problem(exc)) from None
 

@@ -130,14 +130,16 @@ def _age(sub: Subscription) -> tuple[datetime, str]:
 
 
 _COUNTRIES = TypeAdapter(tuple[str, ...])
+_SUBSCRIPTION = TypeAdapter(Subscription)
 
 
 def from_row(row: Row[tuple[object, ...]]) -> Subscription:
-    """A stored subscription (``matcher.store.records``: a row edited by hand to break a rule is named)."""
+    """A stored subscription (``matcher.store.records``: a row edited by hand to break a rule, a frequency or
+    language the digests do not know, countries that are not a JSON list of codes, is named)."""
     values = dict(row._mapping)
     key = {"subscription_id": values["subscription_id"]}
     values["countries"] = records.json_column(subscriptions, key, "countries", _COUNTRIES, str(values["countries"]))
-    return Subscription(**values)
+    return records.columns(subscriptions, key, _SUBSCRIPTION, values)
 
 
 class SubscriptionRepository:

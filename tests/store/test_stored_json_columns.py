@@ -1,7 +1,8 @@
 """A column holding JSON outside any model, edited by hand to break JSON or its shape (``hand_edits.JSON_EDITS``:
 a subscription's countries, a feed's cursor and kept rejections, an ingest ledger entry's notices and rejections),
-is named by every read that meets it: one ``StoredRecordInvalid`` naming the table, the row's key, the column and
-the rule, where it was Python's JSONDecodeError or a TypeError (a bare 500 in the API, a traceback in the CLI).
+or a subscription's column holding a value the digests cannot read, is named by every read that meets it: one
+``StoredRecordInvalid`` naming the table, the row's key, the column and the rule, where it was Python's
+JSONDecodeError or a TypeError (a bare 500 in the API, a traceback in the CLI), or read as it was.
 ``matcher store check`` lists such rows too (tests/cli/test_store_check_cli.py). The other rows read as before.
 On SQLite and, when MATCHER_TEST_POSTGRES_URL is set, on PostgreSQL."""
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from matcher.ingest.base import Rejected
 from matcher.pipeline import Matcher
@@ -86,3 +88,20 @@ def test_a_feed_page_after_a_bad_rejections_column_is_refused_whole(store: tuple
         matcher.commit_feed_page(FEED, [], [], {"page": 3})
     hand_edit(matcher.engine.db, "feeds", FEED, Edit(lambda kept: "[]", ""), "run_rejections")
     assert matcher.feed(FEED).cursor == {"page": 2}
+
+
+@pytest.mark.parametrize(("column", "value", "problem"), [
+    ("language", "xx", "language: Input should be 'ko' or 'en' (stored: 'xx')"),
+    ("frequency", "hourly", "frequency: Input should be 'daily' or 'weekly' (stored: 'hourly')"),
+])
+def test_a_subscription_column_the_digests_cannot_read_is_named(
+    store: tuple[Matcher, dict[str, str]], column: str, value: str, problem: str
+) -> None:
+    """A subscription's plain columns make one model with its countries: a language or frequency the digests do
+    not know, written by hand, is named where it was read as it was (a digest in no known language)."""
+    matcher, keys = store
+    with matcher.engine.db.begin() as conn:
+        conn.execute(text(f"UPDATE subscriptions SET {column} = :value"), {"value": value})
+    with pytest.raises(StoredRecordInvalid) as raised:
+        matcher.firm_subscriptions(FIRM)
+    assert raised.value.line == f"subscriptions subscription_id={keys['subscriptions']!r}: {problem}"
