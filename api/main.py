@@ -1,4 +1,5 @@
-"""The FastAPI application: ``create_app(settings)`` for tests and embedding, ``app_factory`` for uvicorn.
+"""The FastAPI application: ``create_app(settings)`` for tests and embedding, ``app_factory`` for uvicorn;
+``routed_app`` and ``bind`` are its two halves (the tests bind one routed app to each test's matcher).
 
     uvicorn --factory api.main:app_factory --host 127.0.0.1 --port 8000     # or: matcher serve
 
