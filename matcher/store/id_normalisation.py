@@ -164,6 +164,7 @@ def normalise(conn: Connection, notices: tenders.TenderRepository) -> IdReport:
     for old, twin in sorted(merging.items()):
         named |= {canonical_id(n) for n in id_twins.named_by(conn, old)}
         drops = plan.drops.get(old, {})
+        id_twins.carry_notes(conn, twin.new, plan.notes.get(old, []))
         deleted = id_twins.absorb(conn, old, [(table, key) for table, key, _ in drops.values()])
         shown = tuple(sorted((d for _, _, d in drops.values()), key=lambda d: (d.table, repr(d.key))))
         report.merges.append(Merge(old, twin.new, twin.source, twin.same_content, deleted, shown))
@@ -285,13 +286,16 @@ def _twin_rows(key: _UniqueKey, met: list[_Row], merging: Collection[str]) -> tu
 @dataclass
 class _Plan:
     """The renames, the collisions, and the notices merged into their NFC twin (by the old form) with the rows
-    dropped for the NFC row's; ``refused``: a twin's NFC id -> why it is not merged."""
+    dropped for the NFC row's and the shortlist notes carried onto it; ``refused``: a twin's NFC id -> why it is
+    not merged."""
 
     renames: Renames
     refused: dict[str, str]
     collided: dict[tuple[Kind, str], tuple[set[str], set[str]]] = field(default_factory=dict)
     merging: dict[str, Twin] = field(default_factory=dict)
     drops: dict[str, _Drops] = field(default_factory=dict)
+    #: A merged notice's old form -> (firm, note) for each item of the NFC form given its dropped twin's note.
+    notes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def collide(self, key: _UniqueKey, met: list[_Row]) -> set[tuple[Kind, str]]:
         """Note the ids whose forms meet in ``met`` as collisions; returns them (kind, NFC form)."""
@@ -312,10 +316,13 @@ class _Plan:
         named = key.expressions[n].name
         for values, pk in others:
             old = values[n]
-            why = id_twins.lost_decision(conn, dict(pk)["firm_id"], old, self.merging[old].new) \
-                if key.table is shortlists.shortlist_items else None
-            if why is not None:
-                self.refused[self.merging[old].new], refusing = why, True
+            firm = dict(pk).get("firm_id", "")
+            merge = id_twins.item_merge(conn, firm, old, self.merging[old].new) \
+                if key.table is shortlists.shortlist_items else id_twins.ItemMerge()
+            if merge.refused:
+                self.refused[self.merging[old].new], refusing = merge.refused, True
+            if merge.note:
+                self.notes.setdefault(old, []).append((firm, merge.note))
             shown = Dropped(key.table.name, tuple((c, v) for c, v in pk if c != named))
             self.drops.setdefault(old, {})[(key.table.name, pk)] = (key.table, pk, shown)
         return refusing
@@ -338,7 +345,7 @@ def _plan(conn: Connection, found: Found, twins: dict[str, Twin]) -> _Plan:
     while True:
         plan.merging = {old: twin for old, twin in twins.items()
                         if twin.new not in plan.refused and old in plan.renames["tender"]}
-        plan.drops = {}
+        plan.drops, plan.notes = {}, {}
         fresh: set[tuple[Kind, str]] = set()
         refusing = False
         for key in keys:

@@ -19,7 +19,8 @@ A shortlist item is the exception: one that holds a partner's decision (approved
 does not hold is refused, not dropped, and the notice left as stored with the reason. Of everything the merge
 touches it is the one thing a person decided that nothing computes again, and the two items say different
 things about one notice (rejected under one form, proposed again under the other): which stands is the partner's
-call, not the run's. The feedback log keeps every decision either way; it is never rewritten.
+call, not the run's. So is a proposal's note: carried onto the NFC row's item when that holds none, a refusal
+when each holds its own. The feedback log keeps every decision and note either way; it is never rewritten.
 
 Two rows from two sources are two notices that happen to share an id: a collision, reported, not merged.
 """
@@ -30,7 +31,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, delete, select
+from sqlalchemy import Column, Connection, Table, delete, select, update
 
 from matcher.schema import Tender, canonical_id
 from matcher.store import cancellations, corrections, records, shortlists, tenders
@@ -117,17 +118,38 @@ def stored_as_published(tender_id: str, published: dict[str, str], data: str) ->
     return records.read(Tender, tenders.tenders, {"tender_id": tender_id}, data)
 
 
-def lost_decision(conn: Connection, firm: str, old: str, new: str) -> str | None:
-    """Why dropping ``firm``'s shortlist item of ``old`` for its item of ``new`` would lose a partner's decision (one
-    the item of ``new`` does not hold: another status, or another note), or None."""
+@dataclass(frozen=True)
+class ItemMerge:
+    """Dropping a firm's shortlist item of a merged notice's old form for its item of the NFC form: ``refused``,
+    why that would lose what a person wrote (a decision, or a note, the kept item does not hold), or ""; ``note``,
+    the dropped item's note to give the kept item, which has none, or ""."""
+
+    refused: str = ""
+    note: str = ""
+
+
+def item_merge(conn: Connection, firm: str, old: str, new: str) -> ItemMerge:
+    """What dropping ``firm``'s shortlist item of ``old`` for its item of ``new`` does to what a partner wrote."""
     items = shortlists.shortlist_items
     query = select(raw(items.c.tender_id), items.c.status, items.c.note).where(
         raw(items.c.firm_id) == firm, raw(items.c.tender_id).in_([old, new]))
     found = {tender_id: (status, note) for tender_id, status, note in conn.execute(query)}
-    was, kept = found[old], found[new]
-    if was[0] == "proposed" or was == kept:
-        return None
-    return f"the shortlist of firm {firm!r} holds it in both forms, the other one {was[0]}"
+    (was_status, was_note), (_, kept_note) = found[old], found[new]
+    if found[old] == found[new] or (was_status == "proposed" and was_note in ("", kept_note)):
+        return ItemMerge()
+    if was_status != "proposed":
+        return ItemMerge(refused=f"the shortlist of firm {firm!r} holds it in both forms, the other one {was_status}")
+    if not kept_note:
+        return ItemMerge(note=was_note)
+    return ItemMerge(refused=f"the shortlist of firm {firm!r} holds it in both forms, each with its own note")
+
+
+def carry_notes(conn: Connection, new: str, notes: Iterable[tuple[str, str]]) -> None:
+    """Give each firm's shortlist item of ``new`` the note (firm, note) its dropped item of the old form held."""
+    items = shortlists.shortlist_items
+    for firm, note in notes:
+        conn.execute(update(items).where(raw(items.c.firm_id) == firm, raw(items.c.tender_id) == new)
+                     .values(note=note))
 
 
 def absorb(conn: Connection, old: str, dropped: Iterable[tuple[Table, tuple[tuple[str, Any], ...]]]) -> dict[str, int]:
