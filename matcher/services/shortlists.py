@@ -151,10 +151,9 @@ class Shortlists:
         self.catalog.get_firm(firm_id)
         tender = self.catalog.visible_tender(tender_id)
         with self.db.begin() as conn:
-            if self.repository.get(conn, firm_id, tender_id) is None:
-                if at is not None:
-                    self._refuse_closed(conn, firm_id, [tender], at)
-                self.repository.propose(conn, firm_id, tender_id, actor)
+            if at is not None:
+                self._refuse_closed(conn, firm_id, [tender], at)
+            self.repository.propose(conn, firm_id, tender_id, actor)  # stores nothing when it is listed already
             item = self.repository.decide(conn, firm_id, tender_id, status, actor, note)
         assert item is not None  # listed above, in this transaction
         return self._joined([item])[0]

@@ -78,6 +78,23 @@ def test_a_closed_notice_at_the_second_refuses_all_naming_it(stocked: Matcher) -
     assert stored(stocked) == before
 
 
+def test_a_decision_lists_the_notice_first_by_the_same_rules(stocked: Matcher) -> None:
+    """``list_and_decide`` (the workspace's approve and reject): a notice closed before it was listed is refused,
+    nothing stored; one listed while open is decided, and a new open one is listed and decided, each logged."""
+    at = stocked.open_at()
+    before = stored(stocked)
+    with pytest.raises(InvalidInput, match="it cannot be shortlisted"):
+        stocked.list_and_decide(FIRM.firm_id, CLOSED.tender_id, "approved", "partner-a", at=at)
+    assert stored(stocked) == before
+    stocked.propose(FIRM.firm_id, CLOSED.tender_id, "partner-a", "listed while open")
+    decided = [stocked.list_and_decide(FIRM.firm_id, t, "rejected", "partner-b", "no", at=at)
+               for t in (CLOSED.tender_id, PUMPS.tender_id)]
+    assert [(e.tender_id, e.status, e.note, e.proposed_by) for e in decided] == [
+        (CLOSED.tender_id, "rejected", "no", "partner-a"), (PUMPS.tender_id, "rejected", "no", "partner-b")]
+    assert stored(stocked)[1] == [(CLOSED.tender_id, "proposed"), (CLOSED.tender_id, "rejected"),
+                                  (PUMPS.tender_id, "proposed"), (PUMPS.tender_id, "rejected")]
+
+
 @pytest.mark.parametrize(("proposals", "note", "error", "says"), [
     ([PUMPS.tender_id, METERS.tender_id, "test:gone"], "", NotFound, "unknown tender 'test:gone'"),
     ([PUMPS.tender_id, METERS.tender_id], "a\x00b", InvalidInput, "shortlist note holds a NUL character"),
