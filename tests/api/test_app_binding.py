@@ -26,7 +26,6 @@ from tests.api.conftest import (  # noqa: F401
     api_settings,
     database_url,
     demo_template,
-    empty_matcher,
     world,
 )
 

@@ -18,7 +18,7 @@ import pytest
 from matcher.services.notice_search import MAX_RESULTS
 from matcher.store.feeds import FeedSpec
 from matcher.store.subscriptions import SubscriptionSpec
-from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, empty_matcher, world  # noqa: F401
+from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, world  # noqa: F401
 from tests.store.hand_edits import FIRM_EDITS, JSON_EDITS, TENDER_EDITS, Edit, hand_edit, shown_line
 from tests.web.pages_world import Visitor, page_text, visitor  # noqa: F401
 

@@ -27,7 +27,6 @@ from tests.api.conftest import (  # noqa: F401
     api_settings,
     database_url,
     demo_template,
-    empty_matcher,
     make_keys,
     world,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import lxml.html
 import pytest
 
-from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, empty_matcher, world  # noqa: F401
+from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, world  # noqa: F401
 from tests.api.test_firm_reads_as_stored import COVERING, OWN_CODE, store_covering_decline
 from tests.web.pages_world import Visitor, visitor  # noqa: F401
 from tests.web.test_web_profile import PROFILE, field_error

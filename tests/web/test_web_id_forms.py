@@ -16,7 +16,6 @@ from tests.api.conftest import (  # noqa: F401
     api_settings,
     database_url,
     demo_template,
-    empty_matcher,
     world,
 )
 from tests.web.pages_world import sign_in

@@ -21,7 +21,7 @@ from api.web.messages import MESSAGES, PEOPLES_TEXT
 from matcher.bidi import FSI, PDI
 from matcher.store.shortlists import ShortlistRepository
 from matcher.store.subscriptions import SubscriptionRepository, SubscriptionSpec
-from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, empty_matcher, world  # noqa: F401
+from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, world  # noqa: F401
 from tests.api.test_fields_stored_before_rules import stored_before_rules
 from tests.test_bidi import shown_isolated, unisolated
 from tests.web.pages_world import Visitor, csrf_of, visitor  # noqa: F401

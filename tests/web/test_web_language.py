@@ -32,7 +32,6 @@ from tests.api.conftest import (  # noqa: F401
     api_settings,
     database_url,
     demo_template,
-    empty_matcher,
     world,
 )
 from tests.web.pages_world import Visitor, csrf_of, page_text, sign_in, visitor  # noqa: F401

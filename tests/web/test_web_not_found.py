@@ -20,7 +20,6 @@ from tests.api.conftest import (  # noqa: F401
     api_settings,
     database_url,
     demo_template,
-    empty_matcher,
     world,
 )
 from tests.web.pages_world import Visitor, page_text, visitor  # noqa: F401

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, empty_matcher, world  # noqa: F401
+from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, world  # noqa: F401
 from tests.api.test_bad_input import snapshot
 from tests.web.pages_world import Visitor, csrf_of, page_text, visitor  # noqa: F401
 

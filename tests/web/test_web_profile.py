@@ -29,7 +29,6 @@ from tests.api.conftest import (  # noqa: F401
     decide,
     demo_template,
     describe_as_the_commonest_class,
-    empty_matcher,
     notices_under,
     world,
 )

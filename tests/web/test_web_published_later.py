@@ -37,7 +37,6 @@ from tests.api.conftest import (  # noqa: F401
     api_settings,
     database_url,
     demo_template,
-    empty_matcher,
     world,
 )
 from tests.api.test_tender_reads import ids_in_file

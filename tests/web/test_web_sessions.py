@@ -23,7 +23,7 @@ from matcher.errors import MatcherError
 from matcher.services.access import AuthenticationError
 from matcher.services.sessions import SESSION_TTL, WebSessions
 from matcher.store.sessions import web_sessions
-from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, empty_matcher, world  # noqa: F401
+from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, world  # noqa: F401
 from tests.web.pages_world import Visitor, csrf_of, page_text, sign_in, visitor  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import lxml.html
 import pytest
 
-from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, empty_matcher, world  # noqa: F401
+from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, world  # noqa: F401
 from tests.api.test_bad_input import snapshot
 from tests.api.test_fields_stored_before_rules import stored_before_rules
 from tests.web.pages_world import Visitor, csrf_of, page_text, visitor  # noqa: F401
