@@ -5,8 +5,6 @@ routes is most of what an app costs), so a second binding must not serve the fir
 jobs, cached rankings or workspace state, and the body limit must be the bound matcher's.
 """
 
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -20,14 +18,7 @@ from matcher.config import Settings
 from matcher.demo import demo_data
 from matcher.pipeline import Matcher
 from matcher.search.encoders import FakeEncoder
-from tests.api.conftest import (  # noqa: F401
-    OWN,
-    World,
-    api_settings,
-    database_url,
-    demo_template,
-    world,
-)
+from tests.api.conftest import OWN, World
 
 
 @pytest.fixture
