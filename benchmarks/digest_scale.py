@@ -34,7 +34,7 @@ COMMAND = ".venv/bin/python -m benchmarks --only digest"
 
 
 def subscriptions(matcher: Matcher, firm_ids: list[str]) -> list[Subscription]:
-    active, _ = matcher.digests.active_with_last()  # one read, not one per firm
+    active, _, _ = matcher.digests.active_with_last()  # one read, not one per firm
     existing = {s.firm_id: s for s in active}
     for i, firm_id in enumerate(firm_ids):
         if firm_id not in existing:

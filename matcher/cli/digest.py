@@ -13,6 +13,7 @@ from matcher.digest.send import OutboxSender, Sender, SmtpSender
 from matcher.digest.tokens import secret_key
 from matcher.digest.workers import default_workers
 from matcher.errors import InvalidInput
+from matcher.schema import email_address
 from matcher.store.subscriptions import DigestLanguage, Frequency, SubscriptionSpec
 
 digest_app = typer.Typer(help="Email digests of new matching tenders.", no_args_is_help=True)
@@ -70,11 +71,10 @@ def run(
 
 
 def _email(value: str) -> str:
-    address = value.strip()
-    local, at, domain = address.rpartition("@")
-    if not at or not local or "." not in domain or any(c.isspace() for c in address):
-        raise InvalidInput(f"bad email address {value!r} (expected name@example.org)")
-    return address
+    try:
+        return email_address(value.strip())
+    except ValueError:
+        raise InvalidInput(f"bad email address {value!r} (expected name@example.org)") from None
 
 
 def _frequency(value: str) -> Frequency:

@@ -69,6 +69,9 @@ class RunSummary:
     resent: int = 0
     dry_run: bool = False
     stopped: str = ""
+    #: The active subscriptions whose row does not read, as ``matcher store check`` names them: not sent, and
+    #: counted in ``failed``.
+    unreadable: list[str] = field(default_factory=list)
     planned: list[DigestPlan] = field(default_factory=list, repr=False)
 
     def line(self) -> str:
@@ -77,6 +80,10 @@ class RunSummary:
                 f"{self.failed} failed")
         if self.resent:
             text += f" ({self.resent} left pending by an earlier run)"
+        if self.unreadable:
+            rows = "subscription" if len(self.unreadable) == 1 else "subscriptions"
+            text += (f"; {len(self.unreadable)} {rows} unreadable, not sent (run 'matcher store check'): "
+                     + "; ".join(self.unreadable))
         return text + (f"; stopped early: {self.stopped}" if self.stopped else "")
 
 
@@ -117,7 +124,13 @@ class DigestRun:
         return self.summary
 
     def due(self, as_of: datetime) -> list[Subscription]:
-        active, last = self.ledger.active_with_last()
+        """The subscriptions due at ``as_of``. A row edited by hand to break a rule is named in the summary and
+        counted as failed, never sent: one such row used to stop every digest of the run, on every run."""
+        active, last, unreadable = self.ledger.active_with_last()
+        for subscription_id, problem in unreadable.items():
+            log.error("subscription %s is not sent: %s", subscription_id, problem)
+        self.summary.unreadable = [problem.line for problem in unreadable.values()]
+        self.summary.failed += len(unreadable)
         return [s for s in active if is_due(s, last.get(s.subscription_id), as_of)]
 
     def _dry_run(self, as_of: datetime) -> RunSummary:
@@ -192,8 +205,10 @@ class DigestRun:
 
     def _deliver_pending(self, resent: bool) -> None:
         assert self.sender is not None  # a real run always has one
-        pending, active = self.ledger.pending()
+        pending, active, unreadable = self.ledger.pending()
         for record in pending:
+            if record.subscription_id in unreadable:
+                continue  # kept for when its row is mended; the row is counted and named once, by ``due``
             if self.summary.stopped:
                 self.summary.failed += 1
                 continue

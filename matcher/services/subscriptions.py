@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from matcher.errors import InvalidInput, NotFound
+from matcher.errors import InvalidInput, NotFound, StoredRecordInvalid
 from matcher.schema import check_value_range, range_currency
 from matcher.services.catalog import Catalog
 from matcher.store.digests import DigestRecord, DigestRepository
@@ -90,12 +90,13 @@ class DigestLedger:
         """The lock one digest run holds at a time (renewed while it works, expiring if it dies)."""
         return Lease(self.db, name, ttl)
 
-    def active_with_last(self) -> tuple[list[Subscription], dict[str, datetime]]:
-        """The active subscriptions, one per firm and address (``one_per_address``), and the as-of moment of
-        each one's last digest."""
+    def active_with_last(self) -> tuple[list[Subscription], dict[str, datetime], dict[str, StoredRecordInvalid]]:
+        """The active subscriptions, one per firm and address (``one_per_address``), the as-of moment of each
+        one's last digest, and the active rows that do not read, by id (``SubscriptionRepository.active``)."""
         with self.db.connect() as conn:
-            active = one_per_address(self.subscriptions.active(conn))
-            return active, self.digests.last_as_of(conn, [s.subscription_id for s in active])
+            found, unreadable = self.subscriptions.active(conn)
+            active = one_per_address(found)
+            return active, self.digests.last_as_of(conn, [s.subscription_id for s in active]), unreadable
 
     def held_items(self, subscription_ids: Sequence[str]) -> dict[str, set[str]]:
         """subscription_id -> the tenders its digests already hold (each tender reaches it once)."""
@@ -113,12 +114,14 @@ class DigestLedger:
             for record in records:
                 self.digests.record_failed(conn, record)
 
-    def pending(self) -> tuple[list[DigestRecord], set[str]]:
-        """The digests recorded but not yet sent, and the ids of the subscriptions still active and sent to
-        (one per firm and address: a pending digest of a duplicate left by an older run is cancelled)."""
+    def pending(self) -> tuple[list[DigestRecord], set[str], set[str]]:
+        """The digests recorded but not yet sent, the ids of the subscriptions still active and sent to (one per
+        firm and address: a pending digest of a duplicate left by an older run is cancelled), and the ids of the
+        active ones whose row does not read (their digests wait for the row to be mended)."""
         with self.db.connect() as conn:
-            active = one_per_address(self.subscriptions.active(conn))
-            return self.digests.pending(conn), {s.subscription_id for s in active}
+            found, unreadable = self.subscriptions.active(conn)
+            active = one_per_address(found)
+            return self.digests.pending(conn), {s.subscription_id for s in active}, set(unreadable)
 
     def cancel(self, digest_id: str) -> None:
         with self.db.begin() as conn:

@@ -14,9 +14,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import TypeAdapter
+from pydantic import AfterValidator, Field, TypeAdapter
 from sqlalchemy import (
     Boolean,
     Column,
@@ -35,7 +35,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 
-from matcher.errors import Conflict
+from matcher.errors import Conflict, StoredRecordInvalid
+from matcher.schema import EmailAddress, check_value_range
 from matcher.store import records
 from matcher.store._common import utcnow
 from matcher.store.metadata import IdText, UTCDateTime, metadata
@@ -72,19 +73,27 @@ Index(
 )
 
 
+#: The ranges the API and the CLI take: what a stored row is read against (``from_row``).
+Fit = Annotated[float, Field(ge=0.0, le=1.0)]
+ItemCount = Annotated[int, Field(ge=1, le=100)]
+Amount = Annotated[float, Field(ge=0.0)]
+
+
 @dataclass(frozen=True)
 class SubscriptionSpec:
-    """What a caller asks for; the repository adds the id, state and timestamps."""
+    """What a caller asks for; the repository adds the id, state and timestamps. The annotations are the rules a
+    stored row is read against (``from_row``); the API, the CLI and the service (``checked``) apply them before a
+    spec is stored."""
 
     firm_id: str
-    email: str
+    email: EmailAddress
     frequency: Frequency = "weekly"
-    min_score: float = 0.0
-    max_items: int = 10
+    min_score: Fit = 0.0
+    max_items: ItemCount = 10
     language: DigestLanguage = "en"
     countries: tuple[str, ...] = ()
-    min_value: float | None = None
-    max_value: float | None = None
+    min_value: Amount | None = None
+    max_value: Amount | None = None
     currency: str = "EUR"
 
 
@@ -130,7 +139,15 @@ def _age(sub: Subscription) -> tuple[datetime, str]:
 
 
 _COUNTRIES = TypeAdapter(tuple[str, ...])
-_SUBSCRIPTION = TypeAdapter(Subscription)
+
+
+def _value_range(subscription: Subscription) -> Subscription:
+    check_value_range(subscription.min_value, subscription.max_value)
+    return subscription
+
+
+#: A stored row's columns as a subscription: the fields' rules, and its value range the right way up.
+_SUBSCRIPTION = TypeAdapter(Annotated[Subscription, AfterValidator(_value_range)])
 
 
 def from_row(row: Row[tuple[object, ...]]) -> Subscription:
@@ -185,12 +202,21 @@ class SubscriptionRepository:
         found = self.for_firm(conn, firm_id, active_only=True)
         return sorted((s for s in found if address_key(s.email) == address_key(email)), key=_age)
 
-    def active(self, conn: Connection) -> list[Subscription]:
+    def active(self, conn: Connection) -> tuple[list[Subscription], dict[str, StoredRecordInvalid]]:
+        """The active subscriptions, and those whose row does not read (edited by hand to break a rule: ``from_row``)
+        by id, each with its problem: a digest run names them and sends the others."""
         query = (
             select(subscriptions).where(subscriptions.c.active.is_(True))
             .order_by(subscriptions.c.firm_id, subscriptions.c.subscription_id)
         )
-        return [from_row(r) for r in conn.execute(query)]
+        found: list[Subscription] = []
+        unreadable: dict[str, StoredRecordInvalid] = {}
+        for row in conn.execute(query):
+            try:
+                found.append(from_row(row))
+            except StoredRecordInvalid as exc:
+                unreadable[str(row.subscription_id)] = exc
+        return found, unreadable
 
     def unsubscribe(self, conn: Connection, subscription_id: str) -> bool:
         """Deactivate; True when it was active (unsubscribing twice is harmless)."""

@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from typer.testing import CliRunner
 
+from matcher.cli import app
 from matcher.config import Settings
 from matcher.demo import demo_data, load_demo
 from matcher.pipeline import Matcher
@@ -122,3 +124,16 @@ def subscribed(demo: Matcher) -> dict[str, Subscription]:
     for firm_id in ("kr-saebyeol-optics", "kr-daehan-mobility", "kr-jeonwoo-cable", "kr-gyeongin-rail"):
         subs[firm_id] = subscribe(demo, firm_id, f"{firm_id}@example.org", max_items=3)
     return subs
+
+
+def run_in_part(demo: Matcher, outbox: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``matcher digest run --outbox`` on ``demo``'s home, where some digest fails: exit code 1 (the documented
+    code when any failed) and no traceback. Its output."""
+    monkeypatch.setenv("MATCHER_HOME", str(demo.settings.home))
+    monkeypatch.setenv("MATCHER_ENCODER", "fake")
+    monkeypatch.setenv("MATCHER_SECRET_KEY", "test-secret-" + "x" * 32)
+    result = CliRunner().invoke(app, ["digest", "run", "--outbox", str(outbox), "--workers", "1",
+                                      "--as-of", demo.settings.now().isoformat()])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)  # no traceback
+    return result.stdout

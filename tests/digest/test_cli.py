@@ -56,6 +56,10 @@ def test_subscribe_then_dry_run_then_outbox_run(home: Path, tmp_path: Path) -> N
 def test_bad_input_is_one_line_and_exit_2(home: Path) -> None:
     for args, expected in [
         (["subscribe", KO_FIRM, "--email", "not-an-address"], "bad email address 'not-an-address'"),
+        # the API's rule: one @, no control character, at most 320 characters (the CLI stored what the API refused)
+        (["subscribe", KO_FIRM, "--email", "a@b@example.org"], "bad email address 'a@b@example.org'"),
+        (["subscribe", KO_FIRM, "--email", "a\x01b@example.org"], "bad email address 'a\\x01b@example.org'"),
+        (["subscribe", KO_FIRM, "--email", "a@" + "b" * 320 + ".org"], "bad email address"),
         (["subscribe", KO_FIRM, "--email", "a@example.org", "--language", "fr"], "unknown language 'fr'"),
         (["subscribe", "nobody", "--email", "a@example.org"], "unknown firm 'nobody'"),
         (["digest", "run", "--dry-run", "--as-of", "yesterday"], "bad --as-of 'yesterday'"),

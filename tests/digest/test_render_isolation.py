@@ -23,7 +23,7 @@ from tests.test_bidi import shown_isolated, unisolated
 SPOOF = "Hanbit \u202eretaW"
 ARABIC_TITLE = "توريد عدادات المياه لمحطة المعالجة"
 ARABIC_BUYER = "بلدية عمّان الكبرى"
-EMAIL = "\u202egro.elpmaxe@a"  # an address is not checked for bidirectional controls
+EMAIL = "\u202egro.elpmaxe@a"  # refused by the API and the CLI; rendering must not rely on that
 
 
 def plan(language: str) -> DigestPlan:

@@ -34,7 +34,8 @@ def store(matcher_on_each_store: Matcher, tmp_path: Path) -> tuple[Matcher, dict
     one row of each table with JSON columns, and the key of each."""
     matcher = matcher_on_each_store
     matcher.upsert_firms([FirmProfile(firm_id=FIRM, name="Hanbit Meters", description="Water meters")])
-    subscription = matcher.subscribe(SubscriptionSpec(FIRM, "bids@meters.example", countries=("KR",)), "officer-1")
+    subscription = matcher.subscribe(SubscriptionSpec(FIRM, "bids@meters.example", countries=("KR",),
+                                                      max_value=1e6), "officer-1")
     for name in (FEED, OTHER_FEED):
         matcher.add_feed(FeedSpec(name, "ted", query="classification-cpv=38421100"), "officer-1")
     matcher.start_feed_run(FEED)
@@ -93,12 +94,21 @@ def test_a_feed_page_after_a_bad_rejections_column_is_refused_whole(store: tuple
 @pytest.mark.parametrize(("column", "value", "problem"), [
     ("language", "xx", "language: Input should be 'ko' or 'en' (stored: 'xx')"),
     ("frequency", "hourly", "frequency: Input should be 'daily' or 'weekly' (stored: 'hourly')"),
+    ("email", "bids at meters.example", "email: not an email address (expected name@example.org) "
+                                        "(stored: 'bids at meters.example')"),
+    ("email", "bids@meters@example.org", "email: not an email address (expected name@example.org) "
+                                         "(stored: 'bids@meters@example.org')"),
+    ("max_items", 0, "max_items: Input should be greater than or equal to 1 (stored: 0)"),
+    ("min_score", 7.5, "min_score: Input should be less than or equal to 1 (stored: 7.5)"),
+    ("min_value", -5.0, "min_value: Input should be greater than or equal to 0 (stored: -5.0)"),
+    ("min_value", 2e6, "record: min_value 2000000 is greater than max_value 1000000"),
 ])
 def test_a_subscription_column_the_digests_cannot_read_is_named(
     store: tuple[Matcher, dict[str, str]], column: str, value: str, problem: str
 ) -> None:
     """A subscription's plain columns make one model with its countries: a language or frequency the digests do
-    not know, written by hand, is named where it was read as it was (a digest in no known language)."""
+    not know, an address the API and the CLI refuse, a count or fit out of range, written by hand, is named where it
+    was read as it was (a digest in no known language, to an address no server takes)."""
     matcher, keys = store
     with matcher.engine.db.begin() as conn:
         conn.execute(text(f"UPDATE subscriptions SET {column} = :value"), {"value": value})
