@@ -18,7 +18,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def fresh_schema_url() -> Iterator[str]:
-    with postgres_schema_url() as url:
+    with postgres_schema_url(fresh=True) as url:
         yield url
 
 
