@@ -24,7 +24,7 @@ from matcher.ingest.ted import read_ted
 from matcher.ingest.worldbank import read_worldbank
 from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile, Tender
-from tests.conftest import FIXTURES, shared_path
+from tests.conftest import FIXTURES, ted_sample
 
 runner = CliRunner()
 
@@ -204,7 +204,7 @@ def test_the_ted_sample_holds_seven_notices_twice() -> None:
     """Seven DOC_IDs come in two files each: five copies parse the same, 350966-2022's two exports differ in the
     deadline (TED's coded data kept current after a corrigendum, 25 July -> 15 August) and 057196-2021's second
     copy is the Danish 'example.xml' rendering of the English notice."""
-    items = list(read_ted(shared_path("ted_xml_sample", "ted_xml_notices_3476.tar.gz")))
+    items = list(ted_sample())
     ids, rejected = split(items)
     duplicates = sorted((r.split(" ")[2], r.rsplit("; ", 1)[1]) for _, r in rejected if r.startswith("duplicate"))
     assert len(ids) == len(set(ids)) == 3465

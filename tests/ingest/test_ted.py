@@ -21,10 +21,9 @@ from matcher.ingest.base import Rejected
 from matcher.ingest.ted import parse_ted_document, read_ted
 from matcher.normalize.openness import OpenRule
 from matcher.schema import Tender
+from tests.conftest import ted_sample
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ted"
-SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-SAMPLE = SHARED_DATA / "ted_xml_sample" / "ted_xml_notices_3476.tar.gz"
 
 CONTRACT_NOTICE = "contract_notice_ro_306344-2022.xml"
 AWARD = "award_it_331730-2021.xml"
@@ -270,9 +269,7 @@ def test_placeholder_amounts_count_as_no_value() -> None:
 @pytest.mark.shared
 @pytest.mark.slow
 def test_the_whole_real_sample_loads() -> None:
-    if not SAMPLE.exists():
-        pytest.skip(f"needs {SAMPLE} (the shared data folder beside the project), which is absent")
-    items = list(read_ted(SAMPLE))
+    items = list(ted_sample())
     tenders = [item for item in items if isinstance(item, Tender)]
     rejected = [item for item in items if isinstance(item, Rejected)]
     # the sample's two test notices ("Test.", value 123; title and buyer "Test") and the eForms SDK's two

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from matcher.ingest.ted import parse_ted_document, read_ted
+from matcher.ingest.ted import parse_ted_document
 from matcher.ingest.ted_corrections import section, ted_corrections
 from matcher.schema import Correction, Tender
-from tests.conftest import FIXTURES, shared_path
+from tests.conftest import FIXTURES, shared_path, ted_sample
 
 CORRECTIONS = FIXTURES / "ted_corrections"
 OPEN_UUID = "c4c415ee-ac08-4465-8fa6-57568cf69462-01"  # cbc:ID and cbc:VersionID of eforms_cn_24_open.xml
@@ -98,7 +98,7 @@ def _change(inner: str) -> etree._Element:
 def test_the_corrigenda_of_the_real_sample() -> None:
     """The counts in the docstrings of matcher.ingest.ted_corrections and matcher.ingest.eforms."""
     archive = shared_path("ted_xml_sample", "ted_xml_notices_3476.tar.gz")
-    notices = {t.tender_id: t for t in read_ted(archive) if isinstance(t, Tender)}
+    notices = {t.tender_id: t for t in ted_sample() if isinstance(t, Tender)}
     corrigenda = [notices[f"ted:{doc_id}"] for doc_id in _documents_of_type(archive, "2")]
     extended = [t for t in corrigenda if any(c.deadline for c in t.corrects)]
     assert len(corrigenda) == 12

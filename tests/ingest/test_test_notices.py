@@ -12,7 +12,7 @@ from matcher.ingest.ocds import read_ocds
 from matcher.ingest.tabular import read_tender_table
 from matcher.ingest.ted import parse_ted_document, read_ted
 from matcher.schema import Tender
-from tests.conftest import FIXTURES, shared_path
+from tests.conftest import FIXTURES, shared_path, ted_sample
 
 CASES = FIXTURES / "ted_cases"
 
@@ -87,8 +87,7 @@ def test_only_the_test_notices_and_template_examples_of_the_real_samples_are_rej
     """The whole TED sample (3,476 notices) and the OCDS real examples (12 publishers): the two test notices
     and the eForms SDK's two example notices ("Procurement Title ---"), besides the second copies of a notice
     (tests/ingest/test_duplicate_ids.py)."""
-    ted = shared_path("ted_xml_sample", "ted_xml_notices_3476.tar.gz")
-    rejected = [item.record.rsplit("/", 1)[-1].split("_", 1)[-1] for item in read_ted(ted)
+    rejected = [item.record.rsplit("/", 1)[-1].split("_", 1)[-1] for item in ted_sample()
                 if isinstance(item, Rejected) and not item.reason.startswith("duplicate ")]
     assert sorted(rejected) == ["074776-2018.xml", "254315-2016.xml", "cn_24_maximal.xml",
                                 "cn_24_maximal_100_lots.xml"]
