@@ -156,7 +156,10 @@ def _plain(message: str, values: dict[str, object]) -> str:
 
 
 def subject(plan: DigestPlan) -> str:
-    return _plain(*_sentences(plan)["subject"])
+    """The Subject header: one line, whatever the firm's name holds. A name may hold a line break (a profile keeps
+    what its firm wrote), which in a header would start another header; the email package refuses it, and the
+    run stopped there (every digest of the batch unsent, on every run). Each break is read as a space."""
+    return " ".join(_plain(*_sentences(plan)["subject"]).splitlines())
 
 
 def subject_html(plan: DigestPlan) -> Markup:
@@ -187,7 +190,7 @@ def render_digest(plan: DigestPlan, settings: Settings, *, live_token: bool = Tr
         context, html={name: filled(message, PEOPLES_TEXT, **values) for name, (message, values) in sentences.items()},
         title=filled_text(subject_words, PEOPLES_TEXT, **subject_values),
     )
-    return RenderedDigest(str(context["subject"]), text, html, link)
+    return RenderedDigest(subject(plan), text, html, link)
 
 
 def message_id(settings: Settings, digest_id: str) -> str:
