@@ -11,7 +11,8 @@
 - **Conditional requests**: a caller that kept a response's ``ETag`` / ``Last-Modified`` sends them back
   and gets ``not_modified`` for a 304 (no body downloaded, nothing parsed).
 - **A User-Agent** naming the product, its version and a contact, as the sources' terms ask.
-- **A size bound** on every decoded body, enforced while it streams in.
+- **A size bound** on every decoded body, enforced while it streams in; a body that is not in the
+  Content-Encoding it names fails at once (the next attempt would get the same bytes).
 - **Redirects stay on the source's origin** (same host and port; http may become https, never the reverse).
 - **Public addresses only** (``matcher.feeds.transport``; ``MATCHER_FEEDS_ALLOW_PRIVATE`` lifts it): every
   connection, or with ``MATCHER_FEEDS_PROXY`` every request sent through the operator's proxy, first resolves
@@ -251,10 +252,14 @@ class PoliteClient:
 
     def _read(self, url: str, response: httpx.Response) -> bytes:
         body = bytearray()
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) > self.policy.max_bytes:
-                raise FeedError(f"{url}: response larger than {self.policy.max_bytes} bytes; refused")
+        try:
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > self.policy.max_bytes:
+                    raise FeedError(f"{url}: response larger than {self.policy.max_bytes} bytes; refused")
+        except httpx.DecodingError as exc:  # it says gzip (or deflate) and is not: not retried, it would say so again
+            coding = response.headers.get("content-encoding", "").strip()[:40]
+            raise FeedError(f"{url}: the body is not in its Content-Encoding {coding!r} ({exc})") from None
         return bytes(body)
 
     def _backoff(self, attempt: int) -> float:

@@ -186,3 +186,14 @@ def test_a_redirect_to_another_origin_is_refused(httpserver: HTTPServer, client:
         assert other.log == []
     finally:
         other.stop()
+
+
+def test_a_body_that_is_not_in_its_content_encoding_fails_naming_it(
+    httpserver: HTTPServer, client: PoliteClient, sleeps: Sleeps
+) -> None:
+    # A broken (or hostile) server says gzip and sends something else: httpx's DecodingError used to escape the
+    # client, so the runner logged a traceback and recorded "unexpected DecodingError".
+    httpserver.expect_request("/p").respond_with_data(b"plain text", headers={"Content-Encoding": "gzip"})
+    with pytest.raises(FeedError, match=r"/p: the body is not in its Content-Encoding 'gzip' \(Error -3"):
+        client.get(httpserver.url_for("/p"))
+    assert client.requests == 1 and sleeps == []
