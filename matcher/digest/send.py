@@ -1,7 +1,8 @@
 """Deliver rendered messages: over SMTP (STARTTLS and login from settings) or into an outbox folder.
 
 SMTP failures are sorted into temporary (4xx replies, refused or dropped connections, timeouts), which are
-retried with exponential backoff on a fresh connection, and permanent (5xx), which are not. A sender
+retried with exponential backoff on a fresh connection, and permanent (5xx, or an address that is not ASCII
+for a server without SMTPUTF8), which are not. A sender
 raises ``TemporaryFailure`` when its retries are used up and ``PermanentFailure`` at once; the caller
 decides what either means for the digest log.
 """
@@ -81,7 +82,15 @@ class SmtpSender:
         attempts = self.settings.smtp_retries + 1
         for attempt in range(attempts):
             try:
-                self._connection().send_message(message)
+                smtp = self._connection()
+                try:
+                    smtp.send_message(message)
+                except smtplib.SMTPNotSupportedError as exc:
+                    # Raised before anything is sent, when an address is not ASCII and the server does not offer
+                    # SMTPUTF8: the same every time. Taken for a lost connection, it was retried and left pending,
+                    # and such digests, sent first at every run, stopped every later run.
+                    raise PermanentFailure(f"the SMTP server does not offer SMTPUTF8, which the address "
+                                           f"{message['To']} needs (its name or domain is not ASCII)") from exc
                 return
             except (smtplib.SMTPException, OSError) as exc:
                 failure = _classify(exc)
