@@ -8,13 +8,14 @@ import tracemalloc
 import zlib
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from matcher.config import Settings
-from matcher.feeds.http import FeedError, HttpPolicy, PoliteClient, Validators
+from matcher.feeds.http import FeedError, Fetched, HttpPolicy, PoliteClient, Validators
 from tests.feeds.conftest import Sleeps
 
 
@@ -247,3 +248,15 @@ def test_a_content_encoding_the_client_did_not_ask_for_is_named(httpserver: HTTP
     httpserver.expect_request("/br").respond_with_data(b"\x1b\x00", headers={"Content-Encoding": "br"})
     with pytest.raises(FeedError, match=r"/br: Content-Encoding 'br': expected gzip or deflate"):
         client.get(httpserver.url_for("/br"))
+
+
+def test_json_is_read_as_json_loads_reads_bytes_with_lone_surrogates_replaced() -> None:
+    def parsed(body: bytes) -> Any:
+        return Fetched("https://feed.example/p", 200, body).json()
+
+    assert parsed(b'{"t": "caf\\u00e9 \\ud83d\\ude00"}') == {"t": "caf\u00e9 \U0001f600"}  # an escaped pair is one
+    assert parsed(b'\xef\xbb\xbf{"t": "bom"}') == {"t": "bom"}  # a UTF-8 BOM, as json.loads allows it on bytes
+    assert parsed('{"t": "utf-16"}'.encode("utf-16")) == {"t": "utf-16"}
+    assert parsed(b'{"\\udc80k": ["a\\ud800", "\xed\xa0\x80b"]}') == {"\ufffdk": ["a\ufffd", "\ufffdb"]}  # CESU-8 too
+    with pytest.raises(FeedError, match=r"https://feed.example/p: malformed JSON \('utf-8' codec can't decode"):
+        parsed(b'{"t": "\xff"}')

@@ -430,6 +430,37 @@ def test_a_page_that_is_not_an_ocds_package_fails_the_run_naming_it(
     assert matcher.feed("uk").cursor == {}
 
 
+
+def test_lone_surrogates_from_a_publisher_are_stored_as_replacement_characters(
+    matcher_on_each_store: Matcher, client: PoliteClient, server: HTTPServer
+) -> None:
+    # JSON may escape half of a UTF-16 pair ("\\ud800"), which no store can encode: a title, an ocid or a key
+    # holding one stopped the page with "unexpected UnicodeEncodeError" (the feed stuck on it for good), or raised
+    # it out of the runner (a traceback, the run left "running"). Such text is read as U+FFFD, as bad UTF-8 is.
+    matcher = matcher_on_each_store
+    add(matcher, server, query=None, page_size=None)
+    good = page(server, "releases-1.json")["releases"][0]
+    titled = json.dumps({**good, "tender": {**good["tender"], "title": "Road works \ud800 lot 2"}})
+    named = json.dumps({**good, "ocid": "ocds-b5fd17-\udc80"})
+    serve_text(server, "/api/releases", f'{{"releases": [{titled}, {named}]}}')
+    outcome = run(matcher, client)
+    assert (outcome.status, outcome.new, outcome.rejected) == ("ok", 2, 0)
+    assert matcher.get_tender(uk("2c3698c7")).title == "Road works \ufffd lot 2"
+    assert matcher.get_tender("ocds:ocds-b5fd17-\ufffd").title.startswith("STANDING LIST")
+
+    add(matcher, server, "other", "/api/other", query=None, page_size=None)
+    serve_text(server, "/api/other", '{"\\udc80results": []}')
+    outcome = run(matcher, client, "other")
+    assert outcome.error == (f"{base(server)}/api/other: not an OCDS release or record package (no 'releases' or "
+                             "'records' list; got \ufffdresults)")
+    assert matcher.feed("other").last_run.status == "failed"
+
+
+def serve_text(server: HTTPServer, target: str, body: str) -> None:
+    """A page as the publisher wrote it (``json.dumps`` would escape what the test needs raw)."""
+    expect(server, target).respond_with_data(body, content_type="application/json")
+
+
 # --- kill -9 between two pages -----------------------------------------------------------------------------------
 
 CHILD = """
