@@ -15,7 +15,8 @@ import re
 from collections.abc import MutableMapping
 from email._header_value_parser import get_unstructured
 from email.headerregistry import BaseHeader, HeaderRegistry
-from email.policy import Policy
+from email.message import EmailMessage
+from email.policy import EmailPolicy, Policy
 from typing import Any
 
 #: One ``<URI>`` of RFC 2369: printable ASCII, no spaces or angle brackets inside.
@@ -57,3 +58,12 @@ def _registry() -> HeaderRegistry:
 
 #: Build digests with it and parse stored digests back with it (the header is re-folded when sent).
 MESSAGE_POLICY = email.policy.default.clone(header_factory=_registry())
+#: For a recipient whose address is not ASCII: headers in UTF-8 (RFC 6532), as SMTPUTF8 carries them.
+_UTF8_POLICY = MESSAGE_POLICY.clone(utf8=True)
+
+
+def message_policy(recipient: str) -> EmailPolicy[EmailMessage]:
+    """The policy a digest to ``recipient`` is built, stored and read back with. An address that is not ASCII
+    can only travel through SMTPUTF8 and must be written as itself: the ASCII policy wrote it as RFC 2047
+    encoded words, which RFC 2047 forbids inside an address (a mail client shows them, a reply goes nowhere)."""
+    return MESSAGE_POLICY if recipient.isascii() else _UTF8_POLICY

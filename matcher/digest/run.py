@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from matcher.digest.build import DigestPlan, is_due
 from matcher.digest.collect import batch_collection
-from matcher.digest.headers import MESSAGE_POLICY
+from matcher.digest.headers import message_policy
 from matcher.digest.plan import Failed, Prepared, prepare_each
 from matcher.digest.render import message_id, to_message
 from matcher.digest.send import PermanentFailure, Sender, TemporaryFailure
@@ -221,7 +221,8 @@ class DigestRun:
 
     def _deliver(self, record: DigestRecord) -> bool:
         assert self.sender is not None and record.message is not None
-        message = email.message_from_string(record.message, _class=EmailMessage, policy=MESSAGE_POLICY)
+        message = email.message_from_string(record.message, _class=EmailMessage,
+                                            policy=message_policy(record.email))
         try:
             self.sender.send(message)
         except (TemporaryFailure, PermanentFailure) as exc:

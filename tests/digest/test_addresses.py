@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from matcher.digest.run import DigestRun
-from matcher.digest.send import SmtpSender
+from matcher.digest.send import OutboxSender, SmtpSender
 from matcher.pipeline import Matcher
 from matcher.store.digests import digests
 from matcher.store.subscriptions import Subscription
@@ -56,3 +59,34 @@ def test_a_server_without_smtputf8_fails_those_digests_for_good_and_sends_the_ot
     again = DigestRun(demo, SmtpSender(demo.settings, sleep=waits.append)).run()
     assert (again.sent, again.failed, again.stopped) == (1, 3, "")  # each tried once more, named again
     assert smtp.inbox.messages[-1]["To"] == "later@example.org"
+
+
+def test_an_address_that_is_not_ascii_is_written_as_itself_for_a_server_with_smtputf8(
+    demo: Matcher, smtp: SmtpServer
+) -> None:
+    """Through SMTPUTF8 the To header carries the address in UTF-8 (RFC 6532). It went out as RFC 2047 encoded
+    words inside the address ('To: =?utf-8?q?m=C3=BCller?=@=?utf-8?q?b=C3=BCcher?=.de'), which RFC 2047 forbids
+    there: a mail client shows that text, and a reply goes nowhere."""
+    server = SmtpServer(enable_SMTPUTF8=True)
+    server.start()
+    try:
+        for address in INTERNATIONAL:
+            subscribe(demo, KO_FIRM, address)
+        settings = demo.settings.model_copy(update={"smtp_port": server.port})
+        with SmtpSender(settings) as sender:
+            assert DigestRun(demo, sender).run().sent == 3
+    finally:
+        server.stop()
+    to_lines = sorted(line for raw in server.inbox.raw for line in raw.splitlines() if line.startswith(b"To:"))
+    assert to_lines == sorted(f"To: {address}".encode() for address in INTERNATIONAL)
+    assert sorted(m["To"] for m in server.inbox.messages) == sorted(INTERNATIONAL)
+
+
+def test_the_outbox_holds_an_address_that_is_not_ascii_as_itself(demo: Matcher, tmp_path: Path) -> None:
+    (address, *_) = INTERNATIONAL
+    subscribe(demo, KO_FIRM, address)
+    summary = DigestRun(demo, OutboxSender(tmp_path / "outbox")).run()
+    assert (summary.sent, summary.failed) == (1, 0)
+    (eml,) = (tmp_path / "outbox").glob("*.eml")
+    assert f"To: {address}".encode() in eml.read_bytes().splitlines()
+    assert email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)["To"] == address
