@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import math
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -88,7 +89,11 @@ def parse_amount(value: str | float | int | None) -> float | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value) if value >= 0 else None
+        try:
+            amount = float(value)
+        except OverflowError:  # an integer past float's range (JSON's have no bound): as large as '1e400' reads
+            amount = math.inf if value > 0 else -math.inf
+        return amount if amount >= 0 else None
     text = value.strip().replace("\u00a0", "").replace(" ", "")
     if "," in text and "." in text:
         # Whichever separator comes last is the decimal one.

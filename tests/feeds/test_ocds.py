@@ -456,6 +456,24 @@ def test_lone_surrogates_from_a_publisher_are_stored_as_replacement_characters(
     assert matcher.feed("other").last_run.status == "failed"
 
 
+
+def test_an_amount_past_floats_range_rejects_its_notice_like_any_infinite_amount(
+    matcher: Matcher, client: PoliteClient, server: HTTPServer
+) -> None:
+    # JSON integers have no bound: float(10**400) raised OverflowError out of the reader, so the page failed as
+    # "unexpected OverflowError" on every run and the feed never got past it. It now reads as 1e400 does.
+    add(matcher, server, query=None, page_size=None)
+    first, second = page(server, "releases-1.json")["releases"]
+    huge = {**first, "tender": {**first["tender"], "value": {"amount": 10**400, "currency": "GBP"}}}
+    serve(server, "/api/releases", {"releases": [huge, second]})
+    outcome = run(matcher, client)
+    assert (outcome.status, outcome.new, outcome.rejected) == ("ok", 1, 1)
+    assert stored(matcher) == [uk("2c330cf9")]
+    [(record, reason)] = matcher.feed("uk").last_run.rejections
+    assert (record, reason) == (f"{uk('2c3698c7').removeprefix('ocds:')} ({base(server)}/api/releases)",
+                                "value: Input should be a finite number")
+
+
 def serve_text(server: HTTPServer, target: str, body: str) -> None:
     """A page as the publisher wrote it (``json.dumps`` would escape what the test needs raw)."""
     expect(server, target).respond_with_data(body, content_type="application/json")
