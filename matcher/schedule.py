@@ -15,17 +15,21 @@ keeps none).
 
 A feed that fails is recorded against the feed (``matcher feeds list``, ``/health/ready``) and does not stop
 the others or the digests; a digest run refused because another holds the digest lock is logged and retried
-at the next slot. ``--once`` runs one tick and exits, for cron or a systemd timer instead of a long-running
-process (README: "Scheduled feeds and digests").
+at the next slot. A database locked past its wait or unreachable is an error of the tick's line, not the end of
+the scheduler: a slot it kept from being claimed runs at the next tick. ``--once`` runs one tick and exits, for
+cron or a systemd timer instead of a long-running process (README: "Scheduled feeds and digests").
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from matcher.digest.run import DigestRun
 from matcher.digest.send import Sender
@@ -80,6 +84,22 @@ class Tick:
         return " | ".join(parts) or "nothing due"
 
 
+@contextmanager
+def _reported(done: Tick, job: str) -> Iterator[None]:
+    """A job that fails is an error of the tick, and the next job (and the next tick) still runs. A database
+    locked by another writer past its wait, or unreachable for a while, raised SQLAlchemy's error out of the tick:
+    ``matcher schedule`` ended in a traceback and ran nothing more. A slot whose claim failed is not taken, so
+    the next tick runs it."""
+    try:
+        yield
+    except MatcherError as exc:
+        done.errors.append(f"{job}: {exc}")
+    except SQLAlchemyError as exc:
+        problem = exc.orig if isinstance(exc, DBAPIError) else str(exc).splitlines()[0]
+        log.warning("%s: database error, trying again at the next tick", job, exc_info=True)
+        done.errors.append(f"{job}: database error: {problem}")
+
+
 class Scheduler:
     def __init__(
         self, matcher: Matcher, plan: Plan, sender: Callable[[], Sender],
@@ -94,20 +114,20 @@ class Scheduler:
     def tick(self) -> Tick:
         done = Tick()
         now = self.now()
-        if self.matcher.claim_slot("feeds", self.plan.feeds_slot(now)):
-            try:
+        with _reported(done, "feeds"):
+            if self.matcher.claim_slot("feeds", self.plan.feeds_slot(now)):
                 with self.runner(self.matcher) as runner:
                     result = runner.run()
                 done.feeds = [o.summary() for o in result.outcomes] or ["no feeds configured"]
-            except MatcherError as exc:
-                done.errors.append(f"feeds: {exc}")
         digest = self.plan.digest_slot(now)
-        if digest is not None and self.matcher.claim_slot("digest", digest):
-            done.digest = self._digests()
-            try:
+        claimed = False
+        with _reported(done, "digests"):
+            claimed = digest is not None and self.matcher.claim_slot("digest", digest)
+            if claimed:
+                done.digest = self._digests()
+        if claimed:
+            with _reported(done, "suggested codes"):
                 done.kept = self.matcher.refresh_kept_suggestions()
-            except MatcherError as exc:
-                done.errors.append(f"suggested codes: {exc}")
         log.info("schedule tick at %s: %s", now.isoformat(timespec="seconds"), done.line())
         return done
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -17,8 +18,10 @@ from matcher.feeds.runner import FeedRunner
 from matcher.pipeline import Matcher
 from matcher.schedule import Plan, Scheduler
 from matcher.schema import FirmProfile, Tender
+from matcher.search.encoders import FakeEncoder
 from matcher.services import code_suggestions
 from matcher.services.feeds import validated_spec
+from matcher.store import db as db_module
 from matcher.store.feeds import FeedSpec
 
 
@@ -127,3 +130,35 @@ def test_a_register_firms_for_scores_in_full_keeps_no_codes(matcher: Matcher, tm
     assert "suggested codes not kept: 1 firm(s), firms-for scores up to 200 in full" in morning.line()
     assert matcher.recommender.catalog.kept_suggestions() == {}
     assert "embedder" not in vars(matcher.recommender.engine)
+
+
+def test_a_database_locked_past_its_wait_is_an_error_of_the_tick_and_the_next_tick_runs_the_jobs(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process writing for longer than the busy timeout (30 s; 0.2 s here) made the tick raise SQLAlchemy's
+    OperationalError: `matcher schedule` ended in a traceback, no job ran again until someone restarted it."""
+    pragmas = db_module._sqlite_pragmas
+
+    def short_wait(connection: Any, record: object) -> None:
+        pragmas(connection, record)
+        connection.execute("PRAGMA busy_timeout=200")
+
+    monkeypatch.setattr(db_module, "_sqlite_pragmas", short_wait)
+    matcher = Matcher(settings, encoder=FakeEncoder())
+    try:
+        clock = Clock(datetime(2026, 12, 2, 6, 0, 30, tzinfo=UTC))
+        ticks = scheduler(matcher, clock, tmp_path)
+        writer = sqlite3.connect(settings.home / "matcher.db", isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        locked = ticks.tick()
+        writer.execute("ROLLBACK")
+        writer.close()
+        assert (locked.feeds, locked.digest) == ([], None)
+        assert locked.errors == ["feeds: database error: database is locked",
+                                 "digests: database error: database is locked"]
+        clock.at += timedelta(minutes=1)
+        after = ticks.tick()  # the slots were not taken: both jobs run now
+        assert after.feeds == ["no feeds configured"] and after.errors == []
+        assert after.digest == "0 subscriptions due, sent 0, skipped 0 empty, 0 failed"
+    finally:
+        matcher.close()
