@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     feeds_contact: str = Field(default="", max_length=200, description="email or URL in the User-Agent")
     feeds_connect_timeout: float = Field(default=10.0, gt=0)
     feeds_read_timeout: float = Field(default=60.0, gt=0)
+    # A response's body must have come whole this long after its request, or the run stops there (the next
+    # resumes): each read's timeout alone let a source that drips a byte a second hold a run for years. 300 s
+    # takes feeds_max_response_bytes (200 MiB) at 0.7 MB/s.
+    feeds_response_timeout: float = Field(default=300.0, gt=0)
     feeds_retries: int = Field(default=5, ge=0, le=20)
     # Exponential backoff with full jitter: a retry waits up to backoff * 2**attempt seconds, at most max.
     feeds_backoff_seconds: float = Field(default=1.0, ge=0)

@@ -1,6 +1,9 @@
 """The one HTTP client every feed uses: polite to the source, patient with its failures, bounded in what it takes.
 
-- **Timeouts** on connect and on every read, so a source that stops answering cannot hang a run.
+- **Timeouts** on connect and on every read, so a source that stops answering cannot hang a run, and on the
+  whole response (``response_timeout``, checked as the body arrives), so one that drips it cannot either. A
+  response past it is not retried (the next run resumes from the cursor). A source that drips its *headers*
+  is bounded only by the read timeout per read and httpcore's 100 KiB header limit.
 - **Retries** on 429, 5xx and lost connections (connect errors, read timeouts, a body cut short), waiting
   ``backoff * 2**attempt`` seconds with full jitter (a uniform fraction of it, so many clients that failed
   together do not come back together), capped at ``max_backoff``; a ``Retry-After`` header (seconds or an
@@ -72,6 +75,7 @@ class HttpPolicy:
     user_agent: str
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    response_timeout: float = 300.0
     retries: int = 5
     backoff: float = 1.0
     max_backoff: float = 60.0
@@ -87,6 +91,7 @@ class HttpPolicy:
         return cls(
             user_agent=f"tender-matcher/{__version__} (+{contact})",
             connect_timeout=settings.feeds_connect_timeout, read_timeout=settings.feeds_read_timeout,
+            response_timeout=settings.feeds_response_timeout,
             retries=settings.feeds_retries, backoff=settings.feeds_backoff_seconds,
             max_backoff=settings.feeds_max_backoff_seconds,
             max_retry_after=settings.feeds_max_retry_after_seconds,
@@ -233,6 +238,7 @@ class PoliteClient:
             self._wait_turn(url)
             self.requests += 1
             self._asked.url = httpx.URL(url)
+            sent = time.monotonic()
             try:
                 with self._client.stream(method, url, params=params, headers=headers, json=payload) as response:
                     status = response.status_code
@@ -244,7 +250,8 @@ class PoliteClient:
                     elif status >= 400:
                         raise FeedError(f"{url}: HTTP {status} {response.reason_phrase}".rstrip(), status)
                     else:
-                        return Fetched(str(response.url), status, self._read(url, response), dict(response.headers))
+                        body = self._read(url, response, sent)
+                        return Fetched(str(response.url), status, body, dict(response.headers))
             except feed_transport.Refused as exc:
                 raise FeedError(f"{url}: {exc}") from None
             except httpx.TooManyRedirects as exc:
@@ -278,9 +285,14 @@ class PoliteClient:
         ):
             raise FeedError(f"{asked}: redirected to {request.url.copy_with(query=None)}, another origin; refused")
 
-    def _read(self, url: str, response: httpx.Response) -> bytes:
+    def _read(self, url: str, response: httpx.Response, sent: float) -> bytes:
+        """The body, decoded and bounded; FeedError when it is not all there ``response_timeout`` seconds after
+        the request was sent (each read has its own timeout, but a source can drip a byte within each)."""
         body = _Body(url, response.headers.get("content-encoding", ""), self.policy.max_bytes)
         for chunk in response.iter_raw():
+            if time.monotonic() - sent > self.policy.response_timeout:
+                raise FeedError(f"{url}: the response took longer than {self.policy.response_timeout:g} s "
+                                "(MATCHER_FEEDS_RESPONSE_TIMEOUT); abandoned, the next run resumes")
             body.feed(chunk)
         return body.finish()
 

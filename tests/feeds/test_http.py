@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import socket
+import threading
 import time
 import tracemalloc
 import zlib
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -260,3 +263,50 @@ def test_json_is_read_as_json_loads_reads_bytes_with_lone_surrogates_replaced() 
     assert parsed(b'{"\\udc80k": ["a\\ud800", "\xed\xa0\x80b"]}') == {"\ufffdk": ["a\ufffd", "\ufffdb"]}  # CESU-8 too
     with pytest.raises(FeedError, match=r"https://feed.example/p: malformed JSON \('utf-8' codec can't decode"):
         parsed(b'{"t": "\xff"}')
+
+
+@pytest.fixture
+def dripping() -> Iterator[str]:
+    """A server that sends its headers at once and then its 100-byte body a byte every 0.1 s, each read well
+    within the read timeout; its URL."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
+                for _ in range(100):
+                    if stop.wait(0.1):
+                        return
+                    try:
+                        connection.sendall(b" ")
+                    except OSError:  # the client gave up, as it should
+                        break
+
+    worker = threading.Thread(target=serve, daemon=True)
+    worker.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/drip"
+    stop.set()
+    listener.close()
+    worker.join(5)
+
+
+def test_a_body_dripped_slower_than_the_response_timeout_is_abandoned(
+    dripping: str, policy: HttpPolicy, sleeps: Sleeps
+) -> None:
+    # Every read came within the read timeout, so the 100 bytes held the client 10 s (at a byte a second, a
+    # 200 MiB bound is six years); the whole response must now come within response_timeout.
+    slow = HttpPolicy(**{**policy.__dict__, "response_timeout": 0.5})
+    started = time.monotonic()
+    with PoliteClient(slow, sleep=sleeps) as polite, pytest.raises(
+        FeedError, match=r"/drip: the response took longer than 0\.5 s \(MATCHER_FEEDS_RESPONSE_TIMEOUT\)"
+    ):
+        polite.get(dripping)
+    assert time.monotonic() - started < 2.0 and polite.requests == 1 and sleeps == []
+    assert HttpPolicy.from_settings(Settings(feeds_response_timeout=42.5)).response_timeout == 42.5
