@@ -76,9 +76,12 @@ ID_PATTERN = (rf"^(?:{_ID_NOT_DOT}{_ID_CHAR}{{0,199}}|\.{_ID_NOT_DOT}{_ID_CHAR}{
               rf"\.\.{_ID_CHAR}{{1,198}})$")
 _ID = re.compile(ID_PATTERN)
 #: An email address: one '@', a dot in the domain, no whitespace, control or invisible character (a NUL was a 500
-#: on PostgreSQL), spelt out like the id pattern (a JSON-schema reader takes ``\s`` without U+0085). The API's field,
-#: the CLI's option and a stored subscription's address all follow it (``email_address``).
-EMAIL_PATTERN = rf"^[^@{SPACE_OR_CONTROL}]+@[^@{SPACE_OR_CONTROL}]+\.[^@{SPACE_OR_CONTROL}]+$"
+#: on PostgreSQL) and none of the characters a mail header reads as structure (RFC 5322 section 3.2.3: written into
+#: To, 'a,b@x.org' named a local user 'a' and 'b@x.org', and the relay delivered to both); spelt out like the id
+#: pattern (a JSON-schema reader takes ``\s`` without U+0085). The API's field, the CLI's option and a stored
+#: subscription's address all follow it (``email_address``).
+_EMAIL_CHAR = rf'[^@{SPACE_OR_CONTROL},;:<>()\[\]\\"]'
+EMAIL_PATTERN = rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
 #: The longest address (RFC 5321's path limit less its angle brackets; the subscriptions column's length).
 MAX_EMAIL = 320
 _EMAIL = re.compile(EMAIL_PATTERN)

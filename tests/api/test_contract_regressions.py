@@ -251,6 +251,24 @@ def test_the_documented_email_pattern_refuses_what_the_server_refuses() -> None:
     assert re.fullmatch(pattern, "구매@예시.한국", flags=re.ASCII) is not None
 
 
+#: Addresses whose characters are special in a mail header (RFC 5322 section 3.2.3): written into To, each named
+#: other recipients ('a,b@x.org' is a local user 'a' and 'b@x.org'), so the relay delivered to them.
+HEADER_SPECIALS = ["a,b@example.org", "a;b@example.org", "<a@example.org>", 'a"b@example.org', "a(b)@example.org",
+                   "a:b@example.org", "a\\b@example.org", "a@[192.0.2.1].org"]
+
+
+@pytest.mark.parametrize("address", HEADER_SPECIALS)
+def test_an_address_that_names_other_recipients_is_refused_by_the_api_and_the_document(
+    world: World, address: str
+) -> None:
+    before = snapshot(world)
+    found = world.client.post(f"/firms/{OWN}/subscriptions", json={"email": address}, headers=world.auth("officer"))
+    assert found.status_code == 422 and found.json()["detail"].startswith("body.email: "), found.text
+    assert snapshot(world) == before
+    pattern = DOCUMENT["components"]["schemas"]["SubscriptionIn"]["properties"]["email"]["pattern"]
+    assert re.fullmatch(pattern, address) is None
+
+
 def test_a_subscription_address_with_a_c1_control_is_refused_naming_the_field(world: World) -> None:
     found = world.client.post(f"/firms/{OWN}/subscriptions", json={"email": "a@b.c\x85d"},
                               headers=world.auth("officer"))

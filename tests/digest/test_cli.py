@@ -60,6 +60,7 @@ def test_bad_input_is_one_line_and_exit_2(home: Path) -> None:
         (["subscribe", KO_FIRM, "--email", "a@b@example.org"], "bad email address 'a@b@example.org'"),
         (["subscribe", KO_FIRM, "--email", "a\x01b@example.org"], "bad email address 'a\\x01b@example.org'"),
         (["subscribe", KO_FIRM, "--email", "a@" + "b" * 320 + ".org"], "bad email address"),
+        (["subscribe", KO_FIRM, "--email", "a,b@example.org"], "bad email address 'a,b@example.org'"),
         (["subscribe", KO_FIRM, "--email", "a@example.org", "--language", "fr"], "unknown language 'fr'"),
         (["subscribe", "nobody", "--email", "a@example.org"], "unknown firm 'nobody'"),
         (["digest", "run", "--dry-run", "--as-of", "yesterday"], "bad --as-of 'yesterday'"),
