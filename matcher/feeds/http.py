@@ -64,10 +64,13 @@ RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 class FeedError(MatcherError):
     """A source could not be read this run (down, refusing, malformed): the run records it and goes on."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, refused: bool = False) -> None:
         super().__init__(message)
         #: The HTTP status of a final refusal (404, 410, ...), so a caller can tell "not there" from "down".
         self.status = status
+        #: The client refused what the source answered (too large, a redirect elsewhere, a private address, a
+        #: bad Content-Encoding): asking again would get the same, as for a final status.
+        self.refused = refused
 
 
 @dataclass(frozen=True)
@@ -253,11 +256,11 @@ class PoliteClient:
                         body = self._read(url, response, sent)
                         return Fetched(str(response.url), status, body, dict(response.headers))
             except feed_transport.Refused as exc:
-                raise FeedError(f"{url}: {exc}") from None
+                raise FeedError(f"{url}: {exc}", refused=True) from None
             except httpx.TooManyRedirects as exc:
-                raise FeedError(f"{url}: too many redirects") from exc
+                raise FeedError(f"{url}: too many redirects", refused=True) from exc
             except httpx.InvalidURL as exc:
-                raise FeedError(f"{url}: invalid URL ({exc})") from exc
+                raise FeedError(f"{url}: invalid URL ({exc})", refused=True) from exc
             except httpx.ProxyError as exc:  # the operator's proxy answered a CONNECT with an error
                 refusal = _proxy_status(exc)
                 if refusal is None or refusal not in RETRY_STATUSES:  # 407, 403: a setting to fix, not to retry
@@ -276,14 +279,16 @@ class PoliteClient:
         its DNS name) must not steer a feed to fetch from elsewhere."""
         asked: httpx.URL | None = getattr(self._asked, "url", None)
         if request.url.scheme not in ("http", "https"):  # a redirect to file:, ftp:, ...: not retried
-            raise FeedError(f"{asked or request.url}: redirected to a {request.url.scheme}: address; refused")
+            raise FeedError(f"{asked or request.url}: redirected to a {request.url.scheme}: address; refused",
+                            refused=True)
         if asked is None or request.url == asked:
             return
         upgrade = asked.scheme == "http" and request.url.scheme == "https"
         if request.url.host != asked.host or (request.url.port != asked.port and not upgrade) or (
             asked.scheme == "https" and request.url.scheme != "https"
         ):
-            raise FeedError(f"{asked}: redirected to {request.url.copy_with(query=None)}, another origin; refused")
+            raise FeedError(f"{asked}: redirected to {request.url.copy_with(query=None)}, another origin; refused",
+                            refused=True)
 
     def _read(self, url: str, response: httpx.Response, sent: float) -> bytes:
         """The body, decoded and bounded; FeedError when it is not all there ``response_timeout`` seconds after
@@ -338,10 +343,11 @@ class _Body:
     def __init__(self, url: str, coding: str, limit: int) -> None:
         codings = [c for c in (part.strip().lower() for part in coding.split(",")) if c not in ("", "identity")]
         if len(codings) > 1:
-            raise FeedError(f"{url}: Content-Encoding {coding.strip()[:60]!r}: one coding at most; refused")
+            raise FeedError(f"{url}: Content-Encoding {coding.strip()[:60]!r}: one coding at most; refused",
+                            refused=True)
         if codings and codings[0] not in _WBITS:
             raise FeedError(f"{url}: Content-Encoding {coding.strip()[:60]!r}: expected gzip or deflate "
-                            "(the codings the client asks for); refused")
+                            "(the codings the client asks for); refused", refused=True)
         self.url, self.coding, self.limit = url, coding.strip()[:40], limit
         self.inflate = zlib.decompressobj(_WBITS[codings[0]]) if codings else None
         self.bare_deflate_possible = codings == ["deflate"]  # some servers send deflate without its zlib header
@@ -356,7 +362,7 @@ class _Body:
                 data = self.inflate.unconsumed_tail
             self.body += piece
             if len(self.body) > self.limit:
-                raise FeedError(f"{self.url}: response larger than {self.limit} bytes; refused")
+                raise FeedError(f"{self.url}: response larger than {self.limit} bytes; refused", refused=True)
 
     def finish(self) -> bytes:
         if self.inflate is not None:
@@ -374,7 +380,8 @@ class _Body:
                 self.inflate = zlib.decompressobj(-zlib.MAX_WBITS)
                 return self._inflate(data)
             # Not retried: the next attempt would get the same bytes.
-            raise FeedError(f"{self.url}: the body is not in its Content-Encoding {self.coding!r} ({exc})") from None
+            raise FeedError(f"{self.url}: the body is not in its Content-Encoding {self.coding!r} ({exc})",
+                           refused=True) from None
 
 
 def _proxy_status(exc: httpx.ProxyError) -> int | None:

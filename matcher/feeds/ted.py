@@ -9,8 +9,9 @@ The feed's URL chooses the source:
   (default 100, at most TED's 250). For each notice of a page its XML is fetched (``links.xml``, else
   ``https://ted.europa.eu/en/notice/{publication-number}/xml``) and parsed by ``matcher.ingest.ted``
   (TED-XML or eForms); every notice goes through as parsed, award and change notices included. A notice
-  whose XML is refused (404, 410, ...) or unreadable is a Rejected with its reason; a source that keeps
-  failing (5xx, timeouts, after the client's retries) fails the run, so an outage never marks a day read.
+  whose XML is refused (404, 410, ...; or by the client: too large, a redirect to another origin, ...) or
+  unreadable is a Rejected with its reason; a source that keeps failing (5xx, timeouts, after the client's
+  retries) fails the run, so an outage never marks a day read.
 * **Daily packages** (``url`` ending in ``/packages/daily``, e.g. ``https://ted.europa.eu/packages/daily``):
   see ``matcher.feeds.ted_packages``. A package holds every notice of an OJ S issue, so a feed query, which
   could not filter it, is refused.
@@ -221,10 +222,13 @@ class TedConnector:
         return tenders, rejected, fetched
 
     def _xml(self, url: str) -> tuple[bytes, str | None]:
-        """A notice's XML, or why TED refused it (404, 410, ...)."""
+        """A notice's XML, or why TED (404, 410, ...) or the client (too large, a redirect elsewhere, ...)
+        refused it: either would answer the same again, so the notice is rejected and the run goes on."""
         try:
             fetched = self.client.get(url, accept="application/xml")
         except FeedError as exc:
+            if exc.refused:
+                return b"", f"the notice's XML is refused: {str(exc).removeprefix(f'{url}: ')}"
             if exc.status is None:  # down or failing after the retries: the run stops, the page is not stored
                 raise
             return b"", f"the notice's XML is not available: HTTP {exc.status}"

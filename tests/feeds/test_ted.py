@@ -292,6 +292,30 @@ def test_a_notice_whose_xml_is_missing_is_rejected_and_tried_again_by_the_next_r
     assert stored_ids(matcher) == {tender_id(n) for n in ALL_NUMBERS}
 
 
+def test_a_notice_whose_xml_the_client_refuses_is_rejected_and_the_others_are_stored(
+    matcher: Matcher, policy: HttpPolicy, sleeps: Sleeps, ted: FakeTed
+) -> None:
+    # A notice's XML that redirects to another origin, or is larger than the client takes, failed the whole run
+    # on every run ("a source that keeps failing"), so one such link held the feed on its day for good. The
+    # same answer would come again: the notice is rejected with the client's reason, as a 404 is.
+    add_search_feed(matcher, ted)
+    ted.fail("xml:272494-2021", status(302, {"Location": "http://127.0.0.2:9/elsewhere.xml"}))
+    ted.fail("xml:990003-2021", lambda normal: Response(b"<x/>" * (1 << 19), 200, content_type="application/xml"))
+    bounded = HttpPolicy(**{**policy.__dict__, "max_bytes": 1 << 20})
+    with PoliteClient(bounded, sleep=sleeps, jitter=lambda: 1.0) as client:
+        result = runner(matcher, client, ted).run(["ted"])
+    assert outcome(result) == ("ok", 3, 7, 0, 2, None)
+    assert stored_ids(matcher) == {tender_id(n) for n in ALL_NUMBERS if n not in ("272494-2021", "990003-2021")}
+    assert matcher.feed("ted").last_run.rejections == [
+        (f"272494-2021 (veat, {ted.base}/en/notice/272494-2021/xml)", "the notice's XML is refused: redirected to "
+         "http://127.0.0.2:9/elsewhere.xml, another origin; refused"),
+        (f"990003-2021 (cn-standard, {ted.base}/en/notice/990003-2021/xml)", "the notice's XML is refused: "
+         "response larger than 1048576 bytes; refused"),
+    ]
+    done = matcher.feed("ted").cursor["done"]["2021-05-31"]
+    assert "272494-2021" not in done and "990003-2021" not in done  # asked for again while the day is re-read
+
+
 def test_a_bot_challenge_instead_of_the_xml_fails_the_run_without_marking_anything_read(
     matcher: Matcher, client: PoliteClient, ted: FakeTed
 ) -> None:
