@@ -336,8 +336,10 @@ def _integer(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+    # isdecimal, not isdigit: '²' is a digit that int() refuses; and int() refuses more than 4,300 digits,
+    # where no count has more than 18.
+    if isinstance(value, str) and (text := value.strip()).isdecimal() and len(text) <= 18:
+        return int(text)
     return None
 
 

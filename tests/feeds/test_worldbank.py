@@ -393,3 +393,16 @@ def test_an_answer_of_another_shape_fails_the_run_naming_the_page(
     assert outcome.status == "failed" and outcome.error is not None
     assert "os=3" in outcome.error and "no 'procnotices' in the answer" in outcome.error
     assert sorted(stored(matcher)) == sorted(FIRST_RUN[:3]) and matcher.feed("wb").cursor["window"]["offset"] == 3
+
+
+@pytest.mark.parametrize("total", ["\u00b2", "9" * 5000])
+def test_a_total_that_is_not_a_count_is_ignored(
+    matcher: Matcher, client: PoliteClient, api: FakeWorldBank, total: str
+) -> None:
+    # str.isdigit() holds for '²', which int() refuses, and int() refuses more than 4,300 digits: the ValueError
+    # escaped the reader and failed the page as "unexpected ValueError" on every run. Now it reads as no total.
+    add(matcher, api)
+    api.answers[0] = {**fixture(1), "total": total}
+    assert run(matcher, client).outcomes[0].error is None
+    assert sorted(stored(matcher)) == sorted(FIRST_RUN) and counts(matcher) == ("ok", 2, 4, 0, 0, 1)
+    assert matcher.feed("wb").cursor == DONE
