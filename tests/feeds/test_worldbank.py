@@ -406,3 +406,19 @@ def test_a_total_that_is_not_a_count_is_ignored(
     assert run(matcher, client).outcomes[0].error is None
     assert sorted(stored(matcher)) == sorted(FIRST_RUN) and counts(matcher) == ("ok", 2, 4, 0, 0, 1)
     assert matcher.feed("wb").cursor == DONE
+
+
+def test_a_source_that_ignores_the_offset_is_stopped_at_the_first_repeated_page(
+    matcher: Matcher, client: PoliteClient, api: FakeWorldBank
+) -> None:
+    # Each offset is a new URL, so the paging guard never saw a loop: a server answering every os= with the same
+    # page (and a large total) held the run for its 10,000 pages, hours at the polite pace, the other feeds waiting.
+    add(matcher, api)
+    for offset in range(0, 30, 3):
+        api.answers[offset] = {**fixture(1), "total": "100000"}
+    outcome = run(matcher, client).outcomes[0]
+    assert outcome.status == "failed" and api.offsets() == [0, 3]
+    assert outcome.error is not None and "os=3" in outcome.error and outcome.error.endswith(
+        ": the same 3 notices as at offset 0; the source ignores the offset (os), stopping")
+    assert sorted(stored(matcher)) == sorted(FIRST_RUN[:3]) and counts(matcher)[:3] == ("failed", 1, 3)
+    assert matcher.feed("wb").cursor["window"]["offset"] == 3  # after the page stored; nothing skipped
