@@ -163,7 +163,7 @@ class OcdsConnector:
         package = obj(document)
         entries = next((package[key] for key in ("releases", "records") if isinstance(package.get(key), list)), None)
         if entries is None:
-            keys = ", ".join(sorted(package)[:6]) if package else type(document).__name__
+            keys = ", ".join(repr(key[:60]) for key in sorted(package)[:6]) if package else type(document).__name__
             raise FeedError(f"{url}: not an OCDS release or record package (no 'releases' or 'records' list; "
                             f"got {keys})")
         next_url, refusal = self._next_link(url, package) if entries else (None, None)

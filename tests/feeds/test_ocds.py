@@ -426,7 +426,7 @@ def test_a_page_that_is_not_an_ocds_package_fails_the_run_naming_it(
     serve(server, P1, {"results": [], "count": 0})
     outcome = run(matcher, client)
     assert outcome.error == (f"{base(server) + P1}: not an OCDS release or record package "
-                             "(no 'releases' or 'records' list; got count, results)")
+                             "(no 'releases' or 'records' list; got 'count', 'results')")
     assert matcher.feed("uk").cursor == {}
 
 
@@ -452,7 +452,7 @@ def test_lone_surrogates_from_a_publisher_are_stored_as_replacement_characters(
     serve_text(server, "/api/other", '{"\\udc80results": []}')
     outcome = run(matcher, client, "other")
     assert outcome.error == (f"{base(server)}/api/other: not an OCDS release or record package (no 'releases' or "
-                             "'records' list; got \ufffdresults)")
+                             "'records' list; got '\ufffdresults')")
     assert matcher.feed("other").last_run.status == "failed"
 
 
@@ -472,6 +472,22 @@ def test_an_amount_past_floats_range_rejects_its_notice_like_any_infinite_amount
     [(record, reason)] = matcher.feed("uk").last_run.rejections
     assert (record, reason) == (f"{uk('2c3698c7').removeprefix('ocds:')} ({base(server)}/api/releases)",
                                 "value: Input should be a finite number")
+
+
+
+def test_a_package_key_with_a_control_character_is_quoted_in_the_error(
+    matcher_on_each_store: Matcher, client: PoliteClient, server: HTTPServer
+) -> None:
+    # The keys of a page that is not a package were named as sent: a NUL in one made PostgreSQL refuse the run's
+    # error, raised out of the runner (a traceback, the feed left "running"), and an escape sequence would have
+    # reached the officer's terminal through `matcher feeds list`. They are quoted, as other refused values are.
+    matcher = matcher_on_each_store
+    add(matcher, server, query=None, page_size=None)
+    serve_text(server, "/api/releases", '{"\\u0000k": 1, "\\u001b[2Jr": 2}')
+    outcome = run(matcher, client)
+    assert outcome.error == (f"{base(server)}/api/releases: not an OCDS release or record package (no 'releases' or "
+                             "'records' list; got '\\x00k', '\\x1b[2Jr')")
+    assert matcher.feed("uk").last_run.status == "failed"
 
 
 def serve_text(server: HTTPServer, target: str, body: str) -> None:
