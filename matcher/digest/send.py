@@ -61,6 +61,17 @@ def _classify(exc: smtplib.SMTPException | OSError) -> SendFailure:
     return TemporaryFailure(f"SMTP connection failed: {exc!r}")
 
 
+def _offered(smtp: smtplib.SMTP, settings: Settings, extension: str, setting: str) -> None:
+    """A MatcherError (a settings problem, like a refused login: the run stops, its digests stay pending) when the
+    server does not offer ``extension``, which ``setting`` asks for. smtplib's SMTPNotSupportedError was taken for
+    a lost connection: retried, and the run stopped "early" the same way every time."""
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn(extension):
+        smtp.close()
+        raise MatcherError(f"the SMTP server at {settings.smtp_host}:{settings.smtp_port} does not offer "
+                           f"{extension}, which {setting} asks for")
+
+
 class SmtpSender:
     """One SMTP connection reused for many messages, reopened after a failure."""
 
@@ -117,8 +128,10 @@ class SmtpSender:
             smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=SMTP_TIMEOUT)
             try:
                 if s.smtp_starttls:
+                    _offered(smtp, s, "STARTTLS", "MATCHER_SMTP_STARTTLS")
                     smtp.starttls(context=ssl.create_default_context())
                 if s.smtp_user:
+                    _offered(smtp, s, "AUTH", "MATCHER_SMTP_USER")
                     smtp.login(s.smtp_user, s.smtp_password or "")
             except smtplib.SMTPAuthenticationError as exc:
                 smtp.close()

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from matcher.cli import app
-from tests.digest.conftest import KO_FIRM
+from tests.digest.conftest import KO_FIRM, SmtpServer
 
 runner = CliRunner()
 AS_OF = "2021-04-28T12:00:00"
@@ -74,6 +74,25 @@ def test_no_smtp_server_configured_says_so(home: Path, monkeypatch: pytest.Monke
     monkeypatch.delenv("MATCHER_SMTP_HOST", raising=False)
     result = runner.invoke(app, ["digest", "run", "--as-of", AS_OF])
     assert result.exit_code == 2 and "MATCHER_SMTP_HOST" in result.stderr
+
+
+def test_a_server_without_starttls_when_asked_for_is_one_line_and_exit_2(
+    home: Path, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A settings problem (tests/digest/test_send.py): the run stops before sending, its digest stays pending."""
+    assert runner.invoke(app, ["subscribe", KO_FIRM, "--email", "ko@example.org", "--min-score", "0"]).exit_code == 0
+    for name, value in (("HOST", "127.0.0.1"), ("PORT", str(smtp.port)), ("STARTTLS", "true")):
+        monkeypatch.setenv(f"MATCHER_SMTP_{name}", value)
+    result = runner.invoke(app, ["digest", "run", "--workers", "1", "--as-of", AS_OF])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines()[-1] == (  # after the progress bar
+        f"error: the SMTP server at 127.0.0.1:{smtp.port} does not offer STARTTLS, which MATCHER_SMTP_STARTTLS asks "
+        "for")
+    assert smtp.inbox.messages == []
+    monkeypatch.setenv("MATCHER_SMTP_STARTTLS", "false")
+    again = runner.invoke(app, ["digest", "run", "--workers", "1", "--as-of", AS_OF])
+    assert again.exit_code == 0 and "(1 left pending by an earlier run)" in again.stdout, again.output
+    assert [m["To"] for m in smtp.inbox.messages] == ["ko@example.org"]
 
 
 def test_subscribing_an_address_twice_is_refused_in_one_line(home: Path) -> None:

@@ -15,6 +15,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from matcher.config import Settings
 from matcher.digest.send import OutboxSender, PermanentFailure, SmtpSender, TemporaryFailure
+from matcher.errors import MatcherError
 from tests.digest.conftest import SmtpServer, free_port
 
 
@@ -82,6 +83,24 @@ def test_login_with_configured_credentials() -> None:
         server.stop()
     assert seen == [(b"digest", b"s3cret")]
     assert len(server.inbox.messages) == 1
+
+
+@pytest.mark.parametrize(("extra", "said"), [
+    ({"smtp_starttls": True}, r"does not offer STARTTLS, which MATCHER_SMTP_STARTTLS asks for"),
+    ({"smtp_user": "digest", "smtp_password": "s3cret"}, r"does not offer AUTH, which MATCHER_SMTP_USER asks for"),
+])
+def test_a_server_without_what_the_settings_ask_for_stops_at_once(
+    smtp: SmtpServer, extra: dict[str, Any], said: str
+) -> None:
+    """Like a refused login, a settings problem, the same for every message: it was taken for a lost connection,
+    retried, and the run stopped "early" with every digest pending, on every run."""
+    waits: list[float] = []
+    with SmtpSender(settings(smtp.port, **extra), sleep=waits.append) as sender, \
+            pytest.raises(MatcherError, match=said) as raised:
+        sender.send(message())
+    assert not isinstance(raised.value, TemporaryFailure | PermanentFailure)
+    assert f"127.0.0.1:{smtp.port}" in str(raised.value)
+    assert waits == [] and smtp.inbox.messages == []
 
 
 def test_outbox_writes_one_file_per_digest_even_when_resent(tmp_path: Path) -> None:
