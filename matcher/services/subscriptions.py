@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from matcher.errors import InvalidInput, NotFound, StoredRecordInvalid
-from matcher.schema import check_value_range, range_currency
+from matcher.schema import check_value_range, email_address, range_currency
 from matcher.services.catalog import Catalog
 from matcher.store.digests import DigestRecord, DigestRepository
 from matcher.store.locks import Lease
@@ -23,14 +23,20 @@ from matcher.store.subscriptions import (
 
 def checked(spec: SubscriptionSpec) -> SubscriptionSpec:
     """``spec`` with its address trimmed and its currency normalised, or InvalidInput naming what cannot be
-    applied: a value range upside down, or a currency without an exchange rate (either would silently let
-    every tender through the value filter)."""
+    applied: an address the rule refuses (``schema.email_address``: one a stored row is read against), a value
+    range upside down, or a currency without an exchange rate (either would silently let every tender through the
+    value filter)."""
+    address = spec.email.strip()
+    try:
+        email_address(address)
+    except ValueError:
+        raise InvalidInput(f"bad email address {spec.email!r} (expected name@example.org)") from None
     try:
         check_value_range(spec.min_value, spec.max_value)
         currency = range_currency(spec.currency)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    return replace(spec, email=spec.email.strip(), currency=currency)
+    return replace(spec, email=address, currency=currency)
 
 
 class Subscriptions:
