@@ -1,7 +1,8 @@
 """Run configured feeds: each page stored with its cursor, each feed on its own, the index synced once after.
 
 Per feed the runner takes the lease ``feed:<name>`` (so two schedulers, or a scheduler and an officer's
-"run now", never fetch the same feed at once), marks the run started, and stores every page the connector
+"run now", never fetch the same feed at once; a heartbeat thread holds it however long a page takes, and a
+run that lost it anyway stops after its page), marks the run started, and stores every page the connector
 yields together with the cursor after it (``Matcher.commit_feed_page``: one transaction). Whatever stops a
 feed (the source down, a malformed page, a paging loop, a bug in a connector) is recorded as that feed's
 error and the next feed runs. After all feeds, the index is brought up to date once, if one exists (an
@@ -27,7 +28,8 @@ from matcher.store.feeds import Feed, FeedSpec
 
 log = logging.getLogger(__name__)
 
-#: A feed's lease; renewed after every stored page, so it only needs to outlast the slowest page.
+#: A feed's lease, renewed every quarter of it while the run lives (a page may wait out a Retry-After of
+#: MATCHER_FEEDS_MAX_RETRY_AFTER_SECONDS, longer than this): only a run that died lets it expire.
 LEASE_TTL = timedelta(minutes=5)
 
 ConnectorFactory = Callable[[FeedSpec, PoliteClient, Settings], Connector]
@@ -89,9 +91,10 @@ class FeedRunner:
         if not lease.acquire():
             return FeedOutcome(feed.name, "busy")
         try:
-            self.matcher.start_feed_run(feed.name)
-            error = self._pages(feed, since, lease.renew_if_due)
-            done = self.matcher.finish_feed_run(feed.name, error)
+            with lease.heartbeat() as beat:
+                self.matcher.start_feed_run(feed.name)
+                error = self._pages(feed, since, lambda: not beat.lost)
+                done = self.matcher.finish_feed_run(feed.name, error)
         finally:
             lease.release()
         run = done.last_run
@@ -100,13 +103,13 @@ class FeedRunner:
         log.info("feed %s", outcome.summary())
         return outcome
 
-    def _pages(self, feed: Feed, since: date | None, heartbeat: Callable[[], bool]) -> str | None:
+    def _pages(self, feed: Feed, since: date | None, held: Callable[[], bool]) -> str | None:
         """Store every page of one feed; the error that stopped it, or None."""
         try:
             connector = self.connectors(feed.spec, self.client, self.matcher.settings)
             for page in connector.pages(feed.cursor, since):
                 self.matcher.commit_feed_page(feed.name, page.tenders, page.rejected, page.cursor)
-                if not heartbeat():
+                if not held():
                     raise FeedError("lost the feed's lease to another process; stopping")
         except MatcherError as exc:
             return str(exc)

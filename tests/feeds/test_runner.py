@@ -4,7 +4,8 @@ tests against a local server: test_ted.py, test_worldbank.py, test_ocds.py.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
@@ -171,3 +172,37 @@ def test_names_are_unique_and_removal_keeps_the_notices(matcher: Matcher, client
     assert matcher.all_feeds() == [] and list(matcher.fetch_tenders(["test:1"])) == ["test:1"]
     with pytest.raises(NotFound):
         matcher.remove_feed("alpha")
+
+
+class Waiting:
+    """One page, then a wait as long as a source's Retry-After may ask for (``during`` runs in it), then another."""
+
+    def __init__(self, wait: float, during: Callable[[], None]) -> None:
+        self.wait, self.during = wait, during
+
+    def pages(self, cursor: Mapping[str, Any], since: date | None) -> Iterator[Page]:
+        yield Page("page 1", [tender(1)], [], {"page": 1})
+        time.sleep(self.wait)
+        self.during()
+        yield Page("page 2", [tender(2)], [], {"page": 2})
+
+
+def test_a_page_slower_than_the_lease_keeps_the_feed_from_a_second_run(
+    matcher: Matcher, client: PoliteClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lease was renewed only between pages, so a page slower than LEASE_TTL (5 min; a Retry-After may ask for
+    # MATCHER_FEEDS_MAX_RETRY_AFTER_SECONDS, 10 min) let the scheduler or an officer's "run now" start the same
+    # feed beside it. A heartbeat now holds it for as long as the run lives. (The ttl shrunk: 5 min / 1,000.)
+    monkeypatch.setattr("matcher.feeds.runner.LEASE_TTL", timedelta(seconds=0.3))
+    add(matcher, "alpha")
+    second: list[str] = []
+
+    def run_again() -> None:
+        other = FeedRunner(matcher, client, factory({"alpha": Scripted([[tender(3)]])})).run(["alpha"])
+        second.append(other.outcomes[0].status)
+
+    result = FeedRunner(matcher, client, factory({"alpha": Waiting(1.0, run_again)})).run(["alpha"])
+    assert second == ["busy"]
+    assert result.outcomes[0].status == "ok" and matcher.feed("alpha").cursor == {"page": 2}
+    assert (result.outcomes[0].pages, result.outcomes[0].new) == (2, 2)
+    assert list(matcher.fetch_tenders(["test:3"])) == []
