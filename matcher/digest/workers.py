@@ -6,13 +6,15 @@ the run's settings (store, index, caches): forking instead would share the paren
 forked after FAISS has started its OpenMP threads can hang in its first search (measured here), and the
 parent cannot know what its host process did before. Workers search single-threaded, since together they
 already fill the cores. Batches come back in order, as they finish, so the run can record and send each
-batch while the next ones are ranked.
+batch while the next ones are ranked. Workers ignore SIGINT (Ctrl-C reaches the whole process group; the run's
+process decides what it means), and a pool left by an exception ends them at once.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import datetime
@@ -38,6 +40,9 @@ def default_workers() -> int:
 
 def _start(settings: Settings) -> None:
     global _MATCHER
+    # Ctrl-C reaches every process of the terminal's group: what it means is the run's process's call (``matcher
+    # schedule`` lets the job in progress finish), so a worker's SIGINT must not break the batch it ranks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     faiss.omp_set_num_threads(1)
     _MATCHER = Matcher(settings)
     with batch_collection():  # the index, loaded now rather than inside the first batch, is long-lived
@@ -68,8 +73,20 @@ class PlanningPool:
     def __enter__(self) -> PlanningPool:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None:
+            self._terminate()  # left by Ctrl-C or a failure: nobody reads the plans being ranked
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _terminate(self) -> None:
+        """End the workers now. Their work is read-only (they rank; the run's process records and sends), so
+        stopping one mid-batch loses nothing. ``ProcessPoolExecutor.terminate_workers`` does this from Python
+        3.14; until then, the executor's table of its processes."""
+        processes: dict[int, multiprocessing.Process] = getattr(self._executor, "_processes", None) or {}
+        for process in list(processes.values()):
+            process.terminate()
+        for process in list(processes.values()):
+            process.join()
 
     def plan(self, batches: Sequence[Sequence[Subscription]], as_of: datetime) -> Iterator[list[DigestPlan]]:
         """The plans of each batch, in batch order."""
