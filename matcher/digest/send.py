@@ -9,6 +9,7 @@ decides what either means for the digest log.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import smtplib
@@ -187,6 +188,8 @@ class OutboxSender:
                 handle.write(bytes(message))
             temporary.replace(target)  # atomic: a reader never sees half a message
         except OSError as exc:
+            with contextlib.suppress(OSError):  # a half-written file would sit among the messages
+                temporary.unlink(missing_ok=True)
             raise TemporaryFailure(f"cannot write {target}: {exc}") from exc
 
     def close(self) -> None:

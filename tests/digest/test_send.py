@@ -103,6 +103,23 @@ def test_a_server_without_what_the_settings_ask_for_stops_at_once(
     assert waits == [] and smtp.inbox.messages == []
 
 
+def test_a_failed_outbox_write_leaves_no_half_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that fails part-way (a full disk) is a temporary failure, and its '.eml.tmp' goes with it: it was
+    left in the outbox, beside the messages a reader picks up."""
+    outbox = OutboxSender(tmp_path / "out")
+
+    def full(*args: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fchmod", full)  # the file is made; what follows it fails
+    with pytest.raises(TemporaryFailure, match="No space left on device"):
+        outbox.send(message())
+    monkeypatch.undo()
+    assert list((tmp_path / "out").iterdir()) == []
+    outbox.send(message())
+    assert [f.name for f in (tmp_path / "out").iterdir()] == ["abc.eml"]
+
+
 def test_outbox_writes_one_file_per_digest_even_when_resent(tmp_path: Path) -> None:
     outbox = OutboxSender(tmp_path / "out")
     outbox.send(message("first"))
