@@ -240,9 +240,9 @@ class PoliteClient:
                 log.info("retrying %s %s (attempt %d): %s", method, url, attempt + 1, problem)
             self._wait_turn(url)
             self.requests += 1
-            self._asked.url = httpx.URL(url)
             sent = time.monotonic()
             try:
+                self._asked.url = httpx.URL(url)  # in the try: a URL httpx cannot take is an InvalidURL below
                 with self._client.stream(method, url, params=params, headers=headers, json=payload) as response:
                     status = response.status_code
                     if status in RETRY_STATUSES:

@@ -316,6 +316,31 @@ def test_a_notice_whose_xml_the_client_refuses_is_rejected_and_the_others_are_st
     assert "272494-2021" not in done and "990003-2021" not in done  # asked for again while the day is re-read
 
 
+def with_notice(extra: dict[str, Any]) -> Fault:
+    """The page with one more notice at its end (its total raised to match)."""
+    def fault(normal: Response) -> Response:
+        page = json.loads(normal.get_data())
+        page["notices"].append(extra)
+        page["totalNoticeCount"] += 1
+        return Response(json.dumps(page), 200, content_type="application/json")
+    return fault
+
+
+def test_a_publication_number_that_makes_no_url_is_rejected_and_the_others_are_stored(
+    matcher: Matcher, client: PoliteClient, ted: FakeTed
+) -> None:
+    # The number goes into the XML's URL; a NUL in it made httpx raise InvalidURL before the client's own
+    # handling, so the run failed as "unexpected InvalidURL" on this page at every run.
+    add_search_feed(matcher, ted)
+    ted.fail("20210531-2", with_notice({"publication-number": "990004-2021\u0000", "notice-type": "cn-standard"}))
+    result = runner(matcher, client, ted).run(["ted"])
+    assert outcome(result) == ("ok", 3, 9, 0, 1, None)
+    ((record, reason),) = matcher.feed("ted").last_run.rejections
+    assert record == "990004-2021\x00 (cn-standard, https://ted.europa.eu/en/notice/990004-2021\x00/xml)"
+    assert reason.startswith("the notice's XML is refused: invalid URL (Invalid non-printable ASCII character")
+    assert "990004-2021\x00" not in matcher.feed("ted").cursor["done"]["2021-05-31"]
+
+
 def test_a_bot_challenge_instead_of_the_xml_fails_the_run_without_marking_anything_read(
     matcher: Matcher, client: PoliteClient, ted: FakeTed
 ) -> None:
