@@ -44,7 +44,7 @@ def list_(
     for feed in feeds:
         typer.echo(_line(feed))
         for record, reason in feed.last_run.rejections[:5]:
-            typer.echo(f"    rejected {record}: {reason}")
+            typer.echo(f"    rejected {_printable(record)}: {_printable(reason)}")
 
 
 @app.command("run")
@@ -62,7 +62,7 @@ def run(
     if not result.outcomes:
         typer.echo("no feeds configured: add one with `matcher feeds add NAME --kind ted|worldbank|ocds`")
     for outcome in result.outcomes:
-        typer.echo(outcome.summary())
+        typer.echo(_printable(outcome.summary()))
     if result.index is not None:
         typer.echo(result.index.summary())
     if result.failed:
@@ -96,6 +96,13 @@ def feed_json(feed: Feed) -> dict[str, Any]:
     }
 
 
+def _printable(text: str) -> str:
+    """Text a source sent (a rejected record's id, an error quoting it), for one terminal line: each character that
+    does not print (an ESC or BEL that starts an escape sequence, a line break, a bidirectional override) as its
+    Python escape, so a feed cannot write to the officer's terminal or fake a line of this output."""
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
+
+
 def _line(feed: Feed) -> str:
     run = feed.last_run
     where = shown_url(feed.spec.url) if feed.spec.url else "public default endpoint"
@@ -104,6 +111,6 @@ def _line(feed: Feed) -> str:
         return f"{head}\n    never run"
     when = (run.finished_at or run.started_at)
     counts = f"{run.new} new, {run.updated} updated, {run.unchanged} unchanged, {run.rejected} rejected"
-    tail = f"\n    error: {run.error}" if run.error else ""
+    tail = f"\n    error: {_printable(run.error)}" if run.error else ""
     return f"{head}\n    last run {run.status} at {when:%Y-%m-%d %H:%M} UTC: {run.pages} pages, {counts}{tail}"
 

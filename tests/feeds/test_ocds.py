@@ -30,7 +30,7 @@ from matcher.services.feeds import validated_spec
 from matcher.store.feeds import FeedSpec
 from matcher.store.tenders import TenderFilter
 from tests.conftest import FIXTURES
-from tests.feeds.conftest import Sleeps
+from tests.feeds.conftest import Sleeps, cli
 
 ROOT = Path(__file__).parents[2]
 PAGES = FIXTURES / "feeds" / "ocds"
@@ -488,6 +488,21 @@ def test_a_package_key_with_a_control_character_is_quoted_in_the_error(
     assert outcome.error == (f"{base(server)}/api/releases: not an OCDS release or record package (no 'releases' or "
                              "'records' list; got '\\x00k', '\\x1b[2Jr')")
     assert matcher.feed("uk").last_run.status == "failed"
+
+
+
+def test_feeds_list_shows_the_control_characters_a_publisher_sent_escaped(home: Path, server: HTTPServer) -> None:
+    # A rejected record is named as the publisher wrote it (its ocid), and `matcher feeds list` printed it as is:
+    # an ESC or BEL in an ocid reached the officer's terminal as an escape sequence (here: set the window title),
+    # a line break as a line of its own.
+    good = page(server, "releases-1.json")["releases"][0]
+    serve(server, "/api/releases", {"releases": [{**good, "ocid": "\x1b]0;owned\x07x\nfeed ok"}]})
+    assert cli("feeds", "add", "esc", "--kind", "ocds", "--url", base(server) + "/api/releases")[0] == 0
+    assert cli("feeds", "run", "esc")[:2] == (0, "esc: ok, 1 pages, 0 new, 0 updated, 0 unchanged, 1 rejected\n")
+    code, out, _ = cli("feeds", "list")
+    assert code == 0 and not any(c in out for c in "\x1b\x07")
+    rejected = [line for line in out.splitlines() if line.startswith("    rejected")]
+    assert len(rejected) == 1 and rejected[0].startswith("    rejected \\x1b]0;owned\\x07x\\nfeed ok (http://")
 
 
 def serve_text(server: HTTPServer, target: str, body: str) -> None:
