@@ -39,11 +39,13 @@ class Connector(Protocol):
 
 
 class PagingGuard:
-    """Stops a run whose source sends it in circles (a ``next`` link already followed) or without end."""
+    """Stops a run whose source sends it in circles (a ``next`` link already followed, or a new link to the page
+    before) or without end."""
 
     def __init__(self, max_pages: int = 10_000) -> None:
         self.seen: set[str] = set()
         self.max_pages = max_pages
+        self.last: tuple[str, list[Any]] = ("", [])  # the page before: where, and its notices as sent
 
     def visit(self, url: str) -> None:
         if url in self.seen:
@@ -51,3 +53,11 @@ class PagingGuard:
         if len(self.seen) >= self.max_pages:
             raise FeedError(f"more than {self.max_pages} pages in one run; stopping (the next run resumes)")
         self.seen.add(url)
+
+    def answered(self, where: str, notices: list[Any]) -> None:
+        """Stop a source that answers a link the run has not followed with the page before ('?p=2', '?p=3', ...
+        or an offset it ignores): the same notices, as sent, twice in a row. Call it before the page is stored."""
+        if notices and notices == self.last[1]:
+            raise FeedError(f"{where}: the same {len(notices)} notices as the page before ({self.last[0]}); the "
+                            "source ignores the paging, stopping")
+        self.last = (where, notices)

@@ -34,7 +34,8 @@ the last stored page, that page's own URL, and the latest release date stored so
 **Links are trusted only on the feed's own origin.** A relative ``next`` resolves against the page's URL; a
 ``next`` on another scheme, host or port is refused (the run fails after storing the page that carried it),
 so a hostile or compromised publisher cannot steer requests elsewhere; a cursor URL on another origin (the
-feed's URL was changed) is ignored. ``PagingGuard`` stops a ``next`` link that repeats.
+feed's URL was changed) is ignored. ``PagingGuard`` stops a ``next`` link that repeats, and a new one that
+answers the page before again.
 
 **Releases: what is assumed.** OCDS 1.1 lets a publisher "repeat information in each release, or just
 provide changes" (Release handling, https://standard.open-contracting.org/1.1/en/schema/reference/); a
@@ -120,6 +121,7 @@ class OcdsConnector:
                 url, resumed = restart, False
                 continue
             resumed = False
+            guard.answered(url, _entries(obj(document)) or [])
             page, next_url, refusal = self._read(url, document)
             watermark = _later(watermark, _latest(document, self.settings.now().date()))
             page.cursor = {"next": next_url, "page": url, "watermark": watermark.isoformat() if watermark else None}
@@ -161,7 +163,7 @@ class OcdsConnector:
     def _read(self, url: str, document: Any) -> tuple[Page, str | None, str | None]:
         """The page's notices and rejections, the next URL, and why that link was refused (or None)."""
         package = obj(document)
-        entries = next((package[key] for key in ("releases", "records") if isinstance(package.get(key), list)), None)
+        entries = _entries(package)
         if entries is None:
             keys = ", ".join(repr(key[:60]) for key in sorted(package)[:6]) if package else type(document).__name__
             raise FeedError(f"{url}: not an OCDS release or record package (no 'releases' or 'records' list; "
@@ -193,6 +195,11 @@ class OcdsConnector:
             return None, (f"{url}: links.next {target[:200]!r} leaves the feed's origin {_show(self.origin)}; "
                           "refused (a next link must keep the feed URL's scheme, host and port)")
         return target, None
+
+
+def _entries(package: JsonObject) -> list[Any] | None:
+    """A package's releases or records as sent; None when it has neither list."""
+    return next((package[key] for key in ("releases", "records") if isinstance(package.get(key), list)), None)
 
 
 def _notice(process: OcdsProcess) -> Tender | Rejected:

@@ -163,6 +163,7 @@ class TedConnector:
             notices = body.get("notices")
             if not isinstance(notices, list):
                 raise FeedError(f"{where}: the answer has no list of notices (keys: {sorted(body)[:10]})")
+            guard.answered(where, notices)
             received += len(notices)
             yield where, notices
             total, following = body.get("totalNoticeCount"), body.get("iterationNextToken")

@@ -6,8 +6,8 @@ feed sets one). Parameters as public clients of the API use them (``rows``/``os`
 ``order``, filters such as ``project_ctry_name``, ``notice_type``, ``procurement_group_desc``, ``qterm``,
 ``fl``). No date filter is known to work (a public client that tested ``strdate``/``enddate`` found them
 ignored), so the connector reads newest first and stops at the first notice published before its start day.
-A page holding the same notices as the page before fails the run there (a source that ignores ``os`` would
-otherwise be read 10,000 times, ``PagingGuard``'s bound).
+A page holding the same notices as the page before fails the run there (``PagingGuard.answered``: a source
+that ignores ``os`` would otherwise be read 10,000 times, the guard's bound).
 
 **The feed's query** is extra API filters in URL query syntax, e.g.
 ``procurement_group_desc=Goods&project_ctry_code=VN`` or ``qterm=solar%20pumps``: name=value pairs joined by
@@ -144,7 +144,6 @@ class WorldBankConnector:
         """Pages of the window the cursor or ``since`` says, newest first, each with the cursor after it."""
         window = self._window(cursor, since)
         guard = PagingGuard()
-        previous: tuple[int, tuple[str, ...]] = (0, ())  # the last page's offset and notice ids
         while True:
             params: dict[str, str | int] = {**self.filters, "format": "json", "rows": self.rows,
                                             "os": window.offset, "srt": "noticedate", "order": "desc"}
@@ -154,13 +153,8 @@ class WorldBankConnector:
                 notices, total = response_notices(self.client.get_json(self.url, params))
             except NotAResponse as exc:
                 raise FeedError(f"{where}: not a procurement notices answer ({exc})") from exc
-            # Each offset is a new URL, which the guard cannot see repeat; a whole page of the same notices can
-            # (new notices push the list down, but not a page's worth between two requests).
-            ids = _ids(notices)
-            if ids and ids == previous[1]:
-                raise FeedError(f"{where}: the same {len(ids)} notices as at offset {previous[0]}; the source "
-                                "ignores the offset (os), stopping")
-            previous = (window.offset, ids)
+            # New notices push the list down between two requests, but not by a whole page.
+            guard.answered(where, notices)
             page, window, ended = self._read(notices, total, window, where)
             yield page
             if ended:
@@ -211,12 +205,6 @@ class WorldBankConnector:
             start = min(back, watermark - OVERLAP) if watermark else back
             return Window(start, revisit=day, watermark=watermark, revisited=revisited)
         return Window(watermark - OVERLAP, watermark=watermark, revisited=revisited)
-
-
-def _ids(notices: list[tuple[str | None, object]]) -> tuple[str, ...]:
-    """The ids of a page's notices, or () when one has none (such a page cannot be told from another)."""
-    ids = [key if key is not None else raw.get("id") if isinstance(raw, dict) else None for key, raw in notices]
-    return tuple(i for i in ids if isinstance(i, str)) if all(isinstance(i, str) for i in ids) else ()
 
 
 def _iso(day: date | None) -> str | None:

@@ -398,6 +398,25 @@ def test_a_paging_loop_fails_after_storing_the_pages_before_it(
     assert requested(server) == [P1, P2]
 
 
+def test_a_next_link_to_the_same_page_under_a_new_address_fails_after_storing_it(
+    matcher: Matcher, client: PoliteClient, server: HTTPServer
+) -> None:
+    # Each link was new to the paging guard ('?p=2', '?p=3', ... or a fragment added), so a publisher linking its
+    # page to itself that way was read up to the guard's 10,000 pages, hours at the polite pace. The second
+    # time the same releases come, the run stops there.
+    add(matcher, server, path="/api/loop", query=None, page_size=None)
+    for n in range(1, 30):
+        serve(server, f"/api/loop?p={n}" if n > 1 else "/api/loop",
+              linked(page(server, "releases-1.json"), f"{base(server)}/api/loop?p={n + 1}"))
+    outcome = run(matcher, client)
+    assert outcome.status == "failed" and outcome.error == (
+        f"{base(server)}/api/loop?p=2: the same 2 notices as the page before ({base(server)}/api/loop); "
+        "the source ignores the paging, stopping")
+    assert outcome.pages == 1 and stored(matcher) == sorted(PAGE_1)
+    assert requested(server) == ["/api/loop", "/api/loop?p=2"]
+    assert matcher.feed("uk").cursor["next"] == f"{base(server)}/api/loop?p=2"  # the next run asks again
+
+
 @pytest.mark.parametrize("elsewhere", [
     "http://localhost:{port}/api/releases?limit=2&offset=2",  # the same server under another host name
     "https://127.0.0.1:{port}/api/releases?limit=2&offset=2",  # another scheme

@@ -438,6 +438,34 @@ def test_a_paging_loop_stops_the_run_after_storing_the_pages_before_it(
     assert stored_ids(matcher) == {tender_id(n) for n in MAY_31[0] + MAY_31[1]}
 
 
+def test_a_new_token_to_the_same_page_stops_the_run_after_storing_the_pages_before_it(
+    matcher: Matcher, client: PoliteClient, ted: FakeTed
+) -> None:
+    # A token the run has not followed passed the paging guard, so a source handing out a fresh token with the
+    # same page (and no total to end the day) was read up to 10,000 pages a day.
+    add_search_feed(matcher, ted)
+    seen: list[bytes] = []
+
+    def again(token: str) -> Fault:
+        def fault(normal: Response) -> Response:
+            page = json.loads(seen[0] if seen else normal.get_data())
+            seen.append(json.dumps(page).encode())
+            page["iterationNextToken"] = token
+            page.pop("totalNoticeCount")
+            return Response(json.dumps(page), 200, content_type="application/json")
+        return fault
+
+    ted.fail("20210531-2", again("loop-1"))
+    for n in range(1, 6):
+        ted.fail(f"loop-{n}", again(f"loop-{n + 1}"))
+    result = runner(matcher, client, ted).run(["ted"])
+    status_, pages, new, _, _, error = outcome(result)
+    assert (status_, pages, new) == ("failed", 2, 7)
+    assert error == (f"{ted.search_url} publication-date 2021-05-31 page 3: the same 3 notices as the page before "
+                     f"({ted.search_url} publication-date 2021-05-31 page 2); the source ignores the paging, stopping")
+    assert matcher.feed("ted").cursor == search_cursor(("2021-05-31", MAY_31[0] + MAY_31[1]))
+
+
 def test_a_source_that_stays_down_fails_the_run_and_marks_nothing_read(
     matcher: Matcher, client: PoliteClient, ted: FakeTed, sleeps: Sleeps
 ) -> None:

@@ -419,6 +419,7 @@ def test_a_source_that_ignores_the_offset_is_stopped_at_the_first_repeated_page(
     outcome = run(matcher, client).outcomes[0]
     assert outcome.status == "failed" and api.offsets() == [0, 3]
     assert outcome.error is not None and "os=3" in outcome.error and outcome.error.endswith(
-        ": the same 3 notices as at offset 0; the source ignores the offset (os), stopping")
+        ": the same 3 notices as the page before (" + api.url + "?format=json&rows=3&os=0&srt=noticedate&"
+        "order=desc); the source ignores the paging, stopping")
     assert sorted(stored(matcher)) == sorted(FIRST_RUN[:3]) and counts(matcher)[:3] == ("failed", 1, 3)
     assert matcher.feed("wb").cursor["window"]["offset"] == 3  # after the page stored; nothing skipped
