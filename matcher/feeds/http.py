@@ -251,7 +251,9 @@ class PoliteClient:
                     elif status == 304:
                         return Fetched(str(response.url), status, b"", dict(response.headers))
                     elif status >= 400:
-                        raise FeedError(f"{url}: HTTP {status} {response.reason_phrase}".rstrip(), status)
+                        raise FeedError(f"{url}: {_answer(response)}", status)
+                    elif status >= 300:  # a redirect httpx could not follow: not the page asked for
+                        raise FeedError(f"{url}: {_answer(response)} without a Location to follow", status)
                     else:
                         body = self._read(url, response, sent)
                         return Fetched(str(response.url), status, body, dict(response.headers))
@@ -382,6 +384,11 @@ class _Body:
             # Not retried: the next attempt would get the same bytes.
             raise FeedError(f"{self.url}: the body is not in its Content-Encoding {self.coding!r} ({exc})",
                            refused=True) from None
+
+
+def _answer(response: httpx.Response) -> str:
+    """'HTTP 404 NOT FOUND', or 'HTTP 599' when the source sent no reason."""
+    return f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
 
 
 def _proxy_status(exc: httpx.ProxyError) -> int | None:

@@ -310,3 +310,12 @@ def test_a_body_dripped_slower_than_the_response_timeout_is_abandoned(
         polite.get(dripping)
     assert time.monotonic() - started < 2.0 and polite.requests == 1 and sleeps == []
     assert HttpPolicy.from_settings(Settings(feeds_response_timeout=42.5)).response_timeout == 42.5
+
+
+def test_a_redirect_without_a_location_is_named(httpserver: HTTPServer, client: PoliteClient) -> None:
+    # httpx hands back a 3xx it cannot follow; it was returned as if it were the page, so a JSON feed said
+    # "malformed JSON (Expecting value ...)" about the 302's body.
+    httpserver.expect_request("/moved").respond_with_data("moved", status=302)
+    with pytest.raises(FeedError, match=r"/moved: HTTP 302 FOUND without a Location to follow$") as refused:
+        client.get_json(httpserver.url_for("/moved"))
+    assert refused.value.status == 302 and client.requests == 1
