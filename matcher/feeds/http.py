@@ -33,7 +33,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import threading
 import time
 import zlib
@@ -50,6 +49,7 @@ from matcher import __version__
 from matcher.config import Settings
 from matcher.errors import MatcherError
 from matcher.feeds import transport as feed_transport
+from matcher.ingest.base import parse_json
 
 log = logging.getLogger(__name__)
 
@@ -148,28 +148,9 @@ class Fetched:
         (JSON may escape one, "\\ud800"; no store can encode it) is read as U+FFFD, as bad UTF-8 is elsewhere:
         one odd character in a title must neither fail the page nor reach the store."""
         try:  # decoded as json.loads decodes bytes, so that the text can be looked at first
-            text = self.body.decode(json.detect_encoding(self.body), "surrogatepass")
-            value = json.loads(text)
-            return _replace_surrogates(value) if _MAYBE_SURROGATE.search(text) else value
+            return parse_json(self.body.decode(json.detect_encoding(self.body), "surrogatepass"))
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting from a hostile server
             raise FeedError(f"{self.url}: malformed JSON ({str(exc)[:200]})") from exc
-
-
-#: Text that may hold a lone surrogate once parsed: an escaped one, or one decoded from CESU-8 bytes.
-_MAYBE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-def _replace_surrogates(value: Any) -> Any:
-    """``value`` (parsed JSON) with every lone surrogate in its strings and keys replaced by U+FFFD (a pair is
-    already one character once parsed)."""
-    if isinstance(value, str):
-        return _SURROGATE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [_replace_surrogates(item) for item in value]
-    if isinstance(value, dict):
-        return {_replace_surrogates(key): _replace_surrogates(item) for key, item in value.items()}
-    return value
 
 
 class PoliteClient:

@@ -203,12 +203,37 @@ def read_table(path: Path) -> Table:
 
 
 def load_json(text: str, name: str) -> Any:
-    """``json.loads`` for one document of file ``name``. Nesting deeper than the parser can recurse (a hostile
+    """``parse_json`` for one document of file ``name``. Nesting deeper than the parser can recurse (a hostile
     file: 100,000 ``[``) is an UnreadableFile naming the file; a syntax error is left to the caller."""
     try:
-        return json.loads(text)
+        return parse_json(text)
     except RecursionError:
         raise UnreadableFile(f"{name}: JSON nested too deeply to read") from None
+
+
+def parse_json(text: str) -> Any:
+    """``json.loads``, with every lone UTF-16 surrogate in its strings and keys read as U+FFFD, as bad UTF-8 is
+    elsewhere. JSON may escape half a pair ("\\ud800"), which no store can encode: in an OCDS release's ocid it
+    was a UnicodeEncodeError traceback from ``matcher ingest`` (the feeds' JSON, ``matcher.feeds.http``, reads it
+    here too). One odd character in a title must neither fail the file nor reach the store."""
+    value = json.loads(text)
+    return _without_surrogates(value) if _MAYBE_SURROGATE.search(text) else value
+
+
+#: Text that may hold a lone surrogate once parsed: an escaped one, or one decoded from CESU-8 bytes.
+_MAYBE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _without_surrogates(value: Any) -> Any:
+    """``value`` (parsed JSON) with every lone surrogate replaced by U+FFFD (a pair is one character once parsed)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(key): _without_surrogates(item) for key, item in value.items()}
+    return value
 
 
 def json_error(name: str, exc: json.JSONDecodeError) -> UnreadableFile:

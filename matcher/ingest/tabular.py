@@ -52,7 +52,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from matcher.errors import UnreadableFile
-from matcher.ingest.base import Rejected, Row, describe_validation_error, first_of_each, read_table, screen
+from matcher.ingest.base import (
+    Rejected,
+    Row,
+    describe_validation_error,
+    first_of_each,
+    parse_json,
+    read_table,
+    screen,
+)
 from matcher.normalize.nature import parse_nature
 from matcher.normalize.text import country_code, parse_amount, parse_date, parse_datetime, safe_id, split_list
 from matcher.schema import Tender
@@ -192,7 +200,8 @@ def _converted(fields: dict[str, Any], default_source: str) -> dict[str, Any]:
     if isinstance(out.get("contract_nature"), str):  # an unknown word stays for validation to name
         out["contract_nature"] = parse_nature(out["contract_nature"]) or out["contract_nature"]
     if isinstance(out.get("titles"), str):
-        # Text that is not JSON stays text: validation then says "titles: Input should be a valid dictionary".
-        with contextlib.suppress(json.JSONDecodeError):
-            out["titles"] = json.loads(out["titles"])
+        # Text that is not JSON (or nested past the parser's depth) stays text: validation then says "titles:
+        # Input should be a valid dictionary". A lone surrogate is read as U+FFFD (``parse_json``).
+        with contextlib.suppress(json.JSONDecodeError, RecursionError):
+            out["titles"] = parse_json(out["titles"])
     return out

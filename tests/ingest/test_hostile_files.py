@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from matcher.ingest.firms import read_firms
 from matcher.ingest.ocds import read_ocds
 from matcher.ingest.tabular import read_tender_table
 from matcher.schema import FirmProfile, Tender
+from tests.conftest import FIXTURES
 
 #: Far past Python's recursion limit (1,000): the size the adversarial test uploaded.
 DEPTH = 100_000
@@ -111,3 +113,31 @@ def test_json_nested_too_deeply_is_an_unreadable_file_naming_it(
         list(reader(path))
     message = str(caught.value)
     assert name in message and "nested too deeply" in message and "\n" not in message, message
+
+
+def test_a_lone_surrogate_in_a_json_file_is_read_as_the_replacement_character(matcher_on_each_store: Any) -> None:
+    """JSON may escape half of a UTF-16 pair ("\\ud800"); no store can encode it. In an OCDS release's ocid and
+    title it was a UnicodeEncodeError traceback from ``matcher ingest tenders`` (the rejected release's name went to
+    the ingest ledger); the feeds read it as U+FFFD already (matcher.feeds.http). Every JSON file reader does now."""
+    matcher = matcher_on_each_store
+    package = json.loads((FIXTURES / "ocds" / "jalisco_record_package.json").read_text())
+    text = json.dumps(package).replace('"ocid": "', '"ocid": "\\ud800').replace('"title": "', '"title": "\\ud800')
+    folder = matcher.settings.home.parent / "hostile"
+    folder.mkdir()
+    (folder / "package.json").write_text(text)
+    (folder / "tenders.jsonl").write_text('{"tender_id": "t:1", "source": "t", "title": "Pumps \\udfff"}\n')
+    report = matcher.ingest_tenders([folder / "package.json", folder / "tenders.jsonl"], sync=False).report
+    assert report.new == 2 and report.rejected == [], report
+    titles = sorted(t.title for t in matcher.all_tenders())
+    assert titles[0] == "Pumps \ufffd" and titles[1].startswith("\ufffd")
+    assert sorted(t.tender_id for t in matcher.all_tenders()) == ["ocds:\ufffdocds-xs1qbl-SFIN-03-0007-00-2017", "t:1"]
+
+
+def test_a_titles_cell_nested_too_deeply_rejects_its_row_by_name(tmp_path: Path) -> None:
+    """A CSV cell of titles is read as JSON when it is JSON; 50,000 '[' in one was a RecursionError traceback."""
+    path = tmp_path / "tenders.csv"
+    path.write_text(f'tender_id,source,title,titles\nt:1,t,Pumps,"{"[" * 50_000}"\n'
+                    't:2,t,Meters,"{""fr"": ""Compteurs \\ud800""}"\n')
+    bad, good = list(read_tender_table(path))
+    assert isinstance(bad, Rejected) and bad.record == "tenders.csv:2" and bad.reason.startswith("titles: "), bad
+    assert isinstance(good, Tender) and good.titles == {"fr": "Compteurs \ufffd"}
