@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import TypeAdapter, ValidationError
 
+from matcher.cli.render import terminal_text
 from matcher.config import get_settings
 from matcher.dates import DATE_RANGE, in_range
 from matcher.errors import InvalidInput
@@ -114,7 +115,7 @@ def print_ingest(result: IngestResult, kind: str, show_rejected: int = 20) -> No
     report = result.report
     typer.echo(f"{kind}: {report.summary()}")
     for record, reason in report.rejected[:show_rejected]:
-        typer.echo(f"  rejected {record}: {reason}", err=True)
+        typer.echo(f"  rejected {terminal_text(record)}: {terminal_text(reason)}", err=True)
     if len(report.rejected) > show_rejected:
         typer.echo(f"  ... and {len(report.rejected) - show_rejected} more rejected", err=True)
     if result.index is not None:

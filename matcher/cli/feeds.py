@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from matcher.cli.common import HomeOption, day_option, echo_json, open_matcher, parse_day
+from matcher.cli.render import terminal_text
 from matcher.feeds.runner import FeedRunner
 from matcher.services.feeds import shown_url, validated_spec
 from matcher.store.feeds import FEED_KINDS, Feed
@@ -44,7 +45,7 @@ def list_(
     for feed in feeds:
         typer.echo(_line(feed))
         for record, reason in feed.last_run.rejections[:5]:
-            typer.echo(f"    rejected {_printable(record)}: {_printable(reason)}")
+            typer.echo(f"    rejected {terminal_text(record)}: {terminal_text(reason)}")
 
 
 @app.command("run")
@@ -62,7 +63,7 @@ def run(
     if not result.outcomes:
         typer.echo("no feeds configured: add one with `matcher feeds add NAME --kind ted|worldbank|ocds`")
     for outcome in result.outcomes:
-        typer.echo(_printable(outcome.summary()))
+        typer.echo(terminal_text(outcome.summary()))
     if result.index is not None:
         typer.echo(result.index.summary())
     if result.failed:
@@ -96,13 +97,6 @@ def feed_json(feed: Feed) -> dict[str, Any]:
     }
 
 
-def _printable(text: str) -> str:
-    """Text a source sent (a rejected record's id, an error quoting it), for one terminal line: each character that
-    does not print (an ESC or BEL that starts an escape sequence, a line break, a bidirectional override) as its
-    Python escape, so a feed cannot write to the officer's terminal or fake a line of this output."""
-    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in text)
-
-
 def _line(feed: Feed) -> str:
     run = feed.last_run
     where = shown_url(feed.spec.url) if feed.spec.url else "public default endpoint"
@@ -111,6 +105,6 @@ def _line(feed: Feed) -> str:
         return f"{head}\n    never run"
     when = (run.finished_at or run.started_at)
     counts = f"{run.new} new, {run.updated} updated, {run.unchanged} unchanged, {run.rejected} rejected"
-    tail = f"\n    error: {_printable(run.error)}" if run.error else ""
+    tail = f"\n    error: {terminal_text(run.error)}" if run.error else ""
     return f"{head}\n    last run {run.status} at {when:%Y-%m-%d %H:%M} UTC: {run.pages} pages, {counts}{tail}"
 

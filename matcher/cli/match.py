@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from matcher.characters import shown_text
 from matcher.cli.common import (
     AsOfOption,
     HomeOption,
@@ -16,7 +17,7 @@ from matcher.cli.common import (
     open_matcher,
     value_range,
 )
-from matcher.cli.render import format_matches, match_json
+from matcher.cli.render import format_matches, match_json, terminal_text
 from matcher.normalize.korean_phrases import needs_keywords
 from matcher.ranking.calibration import BandName, at_least
 from matcher.ranking.reasons import ReasonLanguage
@@ -85,7 +86,7 @@ def firms_for(
     if json_output:
         echo_json([match_json(m, lang) | {"notice_status": status.model_dump(mode="json")} for m in matches])
         return
-    typer.echo(f"{tender.tender_id}: {tender.title}\n{status.detail}")
+    typer.echo(f"{tender.tender_id}: {terminal_text(shown_text(tender.title))}\n{status.detail}")
     typer.echo(format_matches(matches, reverse=True, language=lang))
 
 

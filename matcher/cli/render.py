@@ -1,4 +1,4 @@
-"""Plain-text rendering of matches for the terminal."""
+"""Plain-text rendering of matches, and of any text from outside, for the terminal."""
 
 from __future__ import annotations
 
@@ -7,6 +7,14 @@ from collections.abc import Sequence
 from matcher.characters import shown_text
 from matcher.ranking.reasons import ReasonLanguage, shown_lines, summary_in
 from matcher.schema import Match
+
+
+def terminal_text(text: str) -> str:
+    """Text a feed, a file or a person wrote (a title, a buyer, a rejected record's id, an error quoting one), for
+    a terminal line: each character that does not print (an ESC or BEL that starts an escape sequence, a line
+    break, a bidirectional override) as its Python escape, so it can neither drive the terminal nor print a line
+    that passes for the command's own (tests/cli/test_terminal_text.py)."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def format_value(value: float | None, currency: str | None) -> str:
@@ -45,7 +53,7 @@ def format_match(match: Match, reverse: bool = False, language: str = "en") -> s
     reasons, concerns = shown_lines(match.reasons, language)  # a stored keyword's override dropped
     lines.extend(f"    + {reason}" for reason in reasons[:MAX_REASONS])
     lines.extend(f"    ! {concern}" for concern in concerns)
-    return "\n".join(lines)
+    return "\n".join(terminal_text(line) for line in lines)
 
 
 def format_matches(matches: Sequence[Match], reverse: bool = False, language: str = "en") -> str:
