@@ -19,6 +19,8 @@ from email.message import EmailMessage
 from email.policy import EmailPolicy, Policy
 from typing import Any
 
+import idna
+
 #: One ``<URI>`` of RFC 2369: printable ASCII, no spaces or angle brackets inside.
 _URI = re.compile(r"<([\x21-\x3b\x3d\x3f-\x7e]+)>")
 
@@ -63,7 +65,23 @@ _UTF8_POLICY = MESSAGE_POLICY.clone(utf8=True)
 
 
 def message_policy(recipient: str) -> EmailPolicy[EmailMessage]:
-    """The policy a digest to ``recipient`` is built, stored and read back with. An address that is not ASCII
-    can only travel through SMTPUTF8 and must be written as itself: the ASCII policy wrote it as RFC 2047
-    encoded words, which RFC 2047 forbids inside an address (a mail client shows them, a reply goes nowhere)."""
-    return MESSAGE_POLICY if recipient.isascii() else _UTF8_POLICY
+    """The policy a digest to ``recipient`` is built, stored and read back with. An address that is not ASCII once
+    its domain is in ASCII (``wire_address``) can only travel through SMTPUTF8 and must be written as itself: the
+    ASCII policy wrote it as RFC 2047 encoded words, which RFC 2047 forbids inside an address (a mail client shows
+    them, a reply goes nowhere)."""
+    return MESSAGE_POLICY if wire_address(recipient).isascii() else _UTF8_POLICY
+
+
+def wire_address(address: str) -> str:
+    """``address`` as a digest is sent to it: a domain that is not ASCII (an IDN) in its ASCII form (IDNA 2008 with
+    UTS 46 mapping: 'kim@한국.kr' -> 'kim@xn--3e0b707e.kr'), so that any server takes it; only a local part that
+    is not ASCII still needs a server offering SMTPUTF8, and then the address is written as itself. A domain the
+    IDNA rules refuse is left as written (a server with SMTPUTF8 may still take it)."""
+    local, _, domain = address.rpartition("@")
+    if domain.isascii() or not local.isascii():
+        return address
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError:
+        return address
+

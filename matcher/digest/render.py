@@ -23,7 +23,7 @@ from matcher.bidi import filled, filled_text, isolated
 from matcher.characters import shown_text
 from matcher.config import Settings
 from matcher.digest.build import DigestItem, DigestPlan
-from matcher.digest.headers import message_policy
+from matcher.digest.headers import message_policy, wire_address
 from matcher.digest.i18n import LABELS
 from matcher.digest.tokens import make_token
 from matcher.ranking.reasons import markup_lines, shown_lines
@@ -200,10 +200,11 @@ def message_id(settings: Settings, digest_id: str) -> str:
 
 def to_message(rendered: RenderedDigest, recipient: str, settings: Settings, digest_id: str) -> EmailMessage:
     """The multipart/alternative message with every header a mailbox provider expects of a digest."""
-    # List-Unsubscribe written raw, an address that is not ASCII as itself (matcher.digest.headers)
+    # List-Unsubscribe written raw, an IDN in its ASCII form, any other address that is not ASCII as itself
+    # (matcher.digest.headers)
     message = EmailMessage(policy=message_policy(recipient))
     message["From"] = settings.smtp_from
-    message["To"] = recipient
+    message["To"] = wire_address(recipient)
     message["Subject"] = rendered.subject
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = message_id(settings, digest_id)

@@ -18,7 +18,10 @@ from matcher.store.digests import digests
 from matcher.store.subscriptions import Subscription
 from tests.digest.conftest import KO_FIRM, SmtpServer, subscribe
 
-INTERNATIONAL = ("müller@bücher.de", "kim@한국.kr", "김@example.kr")
+#: Addresses whose local part is not ASCII: only SMTPUTF8 carries them.
+INTERNATIONAL = ("müller@bücher.de", "김@example.kr", "jürgen@example.de")
+#: An address whose domain only is not ASCII (an IDN), and how it is sent: its domain's ASCII form (IDNA 2008).
+IDN = ("kim@한국.kr", "kim@xn--3e0b707e.kr")
 
 
 @pytest.fixture
@@ -90,3 +93,26 @@ def test_the_outbox_holds_an_address_that_is_not_ascii_as_itself(demo: Matcher, 
     (eml,) = (tmp_path / "outbox").glob("*.eml")
     assert f"To: {address}".encode() in eml.read_bytes().splitlines()
     assert email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)["To"] == address
+
+
+@pytest.mark.parametrize("smtputf8", [False, True])
+def test_an_internationalised_domain_goes_out_in_its_ascii_form_through_any_server(
+    demo: Matcher, smtputf8: bool
+) -> None:
+    """'kim@한국.kr' needed a server with SMTPUTF8, and failed for good on one without; its domain's ASCII form
+    ('xn--3e0b707e.kr', the same domain) goes through any server. The subscription keeps the address as written."""
+    address, sent_as = IDN
+    server = SmtpServer(enable_SMTPUTF8=smtputf8)
+    server.start()
+    try:
+        subscription = subscribe(demo, KO_FIRM, address)
+        settings = demo.settings.model_copy(update={"smtp_port": server.port})
+        with SmtpSender(settings) as sender:
+            summary = DigestRun(demo, sender).run()
+    finally:
+        server.stop()
+    assert (summary.sent, summary.failed) == (1, 0)
+    (raw,) = server.inbox.raw
+    assert f"To: {sent_as}".encode() in raw.splitlines() and raw.isascii()
+    assert demo.subscription(subscription.subscription_id).email == address
+
