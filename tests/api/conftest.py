@@ -1,8 +1,9 @@
 """API fixtures: every API test runs on SQLite and, when MATCHER_TEST_POSTGRES_URL is set, on PostgreSQL.
 
-Each test gets a clean database (a new SQLite file, or a new PostgreSQL schema dropped afterwards) and the
-bundled demo (125 real TED notices, six firms) loaded with the fake encoder, plus keys for every role, served
-by the worker's one routed app bound to the test's own matcher (``served``).
+Each test gets a clean database (a new SQLite file, or a PostgreSQL schema of its own: ``postgres_schema_url``)
+holding the bundled demo (125 real TED notices, six firms) loaded with the fake encoder, plus keys for every role
+(copied from its worker's ``StoredWorld``), served by the worker's one routed app bound to the test's own matcher
+(``served``).
 """
 
 from __future__ import annotations
