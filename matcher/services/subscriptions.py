@@ -4,15 +4,19 @@ before it is sent (write-then-send, so a crash never sends one twice nor loses o
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 
+from pydantic import ValidationError
+
 from matcher.errors import InvalidInput, NotFound, StoredRecordInvalid
-from matcher.schema import check_value_range, email_address, range_currency
+from matcher.ingest.base import describe_validation_error
+from matcher.schema import email_address, range_currency
 from matcher.services.catalog import Catalog
 from matcher.store.digests import DigestRecord, DigestRepository
 from matcher.store.locks import Lease
 from matcher.store.subscriptions import (
+    SPEC,
     Subscription,
     SubscriptionRepository,
     SubscriptionSpec,
@@ -22,21 +26,25 @@ from matcher.store.subscriptions import (
 
 
 def checked(spec: SubscriptionSpec) -> SubscriptionSpec:
-    """``spec`` with its address trimmed and its currency normalised, or InvalidInput naming what cannot be
-    applied: an address the rule refuses (``schema.email_address``: one a stored row is read against), a value
-    range upside down, or a currency without an exchange rate (either would silently let every tender through the
-    value filter)."""
+    """``spec`` with its address trimmed and its currency normalised, or InvalidInput naming what breaks a rule a
+    stored row is read against (``store.subscriptions.SPEC``: an address, a fit floor, an item count, amounts, a
+    value range upside down; such a row was stored and every read then refused it), or a currency without an
+    exchange rate (it would silently let every tender through the value filter)."""
     address = spec.email.strip()
     try:
         email_address(address)
     except ValueError:
         raise InvalidInput(f"bad email address {spec.email!r} (expected name@example.org)") from None
+    spec = replace(spec, email=address)
     try:
-        check_value_range(spec.min_value, spec.max_value)
+        SPEC.validate_python(asdict(spec))
+    except ValidationError as exc:
+        raise InvalidInput(describe_validation_error(exc)) from None
+    try:
         currency = range_currency(spec.currency)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
-    return replace(spec, email=address, currency=currency)
+    return replace(spec, currency=currency)
 
 
 class Subscriptions:

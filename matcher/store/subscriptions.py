@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, Field, TypeAdapter
 from sqlalchemy import (
@@ -82,8 +82,8 @@ Amount = Annotated[float, Field(ge=0.0)]
 @dataclass(frozen=True)
 class SubscriptionSpec:
     """What a caller asks for; the repository adds the id, state and timestamps. The annotations are the rules a
-    stored row is read against (``from_row``); the API, the CLI and the service (``checked``) apply them before a
-    spec is stored."""
+    stored row is read against (``from_row``); the service checks a spec by them before it is stored (``SPEC``),
+    after the API and the CLI have checked them in their own words."""
 
     firm_id: str
     email: EmailAddress
@@ -139,15 +139,18 @@ def _age(sub: Subscription) -> tuple[datetime, str]:
 
 
 _COUNTRIES = TypeAdapter(tuple[str, ...])
+Spec = TypeVar("Spec", bound=SubscriptionSpec)
 
 
-def _value_range(subscription: Subscription) -> Subscription:
-    check_value_range(subscription.min_value, subscription.max_value)
-    return subscription
+def _value_range(spec: Spec) -> Spec:
+    check_value_range(spec.min_value, spec.max_value)
+    return spec
 
 
 #: A stored row's columns as a subscription: the fields' rules, and its value range the right way up.
 _SUBSCRIPTION = TypeAdapter(Annotated[Subscription, AfterValidator(_value_range)])
+#: The same rules for what a caller asks for, checked before it is stored (``services.subscriptions.checked``).
+SPEC = TypeAdapter(Annotated[SubscriptionSpec, AfterValidator(_value_range)])
 
 
 def from_row(row: Row[tuple[object, ...]]) -> Subscription:

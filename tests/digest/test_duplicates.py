@@ -82,6 +82,22 @@ def test_the_service_refuses_a_value_range_it_cannot_apply(demo: Matcher, spec: 
     assert demo.firm_subscriptions(KO_FIRM) == []
 
 
+@pytest.mark.parametrize(("spec", "said"), [
+    (SubscriptionSpec(KO_FIRM, "a@b.com", max_items=0), "max_items: Input should be greater than or equal to 1"),
+    (SubscriptionSpec(KO_FIRM, "a@b.com", min_score=2.0), "min_score: Input should be less than or equal to 1"),
+    (SubscriptionSpec(KO_FIRM, "a@b.com", min_value=-5), "min_value: Input should be greater than or equal to 0"),
+    (SubscriptionSpec(KO_FIRM, "a,b@b.com"), "bad email address 'a,b@b.com'"),
+])
+def test_the_service_refuses_what_a_stored_row_is_refused_for(
+    demo: Matcher, spec: SubscriptionSpec, said: str
+) -> None:
+    """The rules a stored row is read against (``store.subscriptions.SPEC``), checked before it is stored: the API
+    and the CLI check them first, but a caller of the service stored a row every read then refused."""
+    with pytest.raises(InvalidInput, match=said):
+        demo.subscribe(spec, actor="cli")
+    assert demo.firm_subscriptions(KO_FIRM) == []
+
+
 def test_a_store_with_duplicates_opens_and_sends_each_address_one_digest_per_firm(
     demo: Matcher, smtp: SmtpServer, duplicates: dict[str, Subscription]
 ) -> None:
