@@ -69,8 +69,10 @@ EVENT_LABELS: dict[ReasonLanguage, dict[str, str]] = {
 #: form). Escaping "%" too costs a visible apostrophe on a cell that rarely starts with it (a notice title, a
 #: note), where missing one runs code in an officer's spreadsheet; defusedcsv escapes the same set.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|", "%")
-#: Control characters neither an Excel file nor an iCalendar text value may hold (tab and line breaks may).
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Control characters neither an Excel file nor an iCalendar text value may hold (tab and line breaks may), and the
+#: noncharacters U+FFFE and U+FFFF, which XML 1.0 (the workbook's format) refuses: lxml raised on a feed's title or
+#: a note holding one, failing the whole download.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 CALENDAR_PRODUCT = "-//tender-matcher//shortlist//EN"
 UID_DOMAIN = "tender-matcher"
 TIME_FORMAT = "%Y-%m-%d %H:%M"

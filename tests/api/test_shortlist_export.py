@@ -152,3 +152,18 @@ def test_a_formula_in_a_notice_title_stays_text(world: World) -> None:
     assert sheet is not None
     cell = next(r[1] for r in sheet.iter_rows(min_row=2) if r[0].value == "test:formula")
     assert (cell.value, cell.data_type) == (HOSTILE, "s")
+
+
+def test_a_noncharacter_in_a_note_or_a_title_leaves_the_workbook_downloadable(world: World) -> None:
+    """A note typed with U+FFFF (the API takes it: text, no NUL, no bidi control) and a feed's title with U+FFFE
+    made every download of the workbook a 500: XML, the workbook's format, holds neither."""
+    tender = {"tender_id": "test:nonchar", "source": "test", "title": "Pumps\ufffe and valves",
+              "deadline": "2031-01-01T10:00:00Z"}
+    assert world.client.post("/tenders", json={"tenders": [tender]}, headers=world.auth("officer")).status_code == 200
+    assert world.client.post(f"/firms/{OWN}/shortlist", json={"tender_id": "test:nonchar", "note": "call\uffff"},
+                             headers=world.auth("partner")).status_code == 201
+    sheet = load_workbook(io.BytesIO(export(world, "partner", "xlsx"))).active
+    assert sheet is not None
+    row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "test:nonchar")
+    assert (row[1], row[8]) == ("Pumps and valves", "call")
+    assert shortlist(world, "partner")[-1]["note"] == "call\uffff"  # stored as typed; only the workbook drops it

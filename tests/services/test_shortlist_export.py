@@ -120,6 +120,18 @@ def test_xlsx_drops_control_characters_instead_of_failing() -> None:
     assert sheet is not None and sheet["B2"].value == "Pumps and\tvalves"
 
 
+def test_xlsx_drops_the_noncharacters_xml_refuses_instead_of_failing() -> None:
+    """U+FFFE and U+FFFF are no characters XML 1.0 (the workbook's format) may hold; a feed's title or a typed note
+    holding one made the export raise (lxml: 'All strings must be XML compatible'), a 500 for every reader of the
+    shortlist. The CSV keeps them: UTF-8 holds them and a spreadsheet shows them."""
+    noted = entry("t:1", title="Pumps\uffff and\ufffe valves", buyer="City\ufffe", note="call\uffff")
+    sheet = load_workbook(io.BytesIO(to_xlsx([noted]))).active
+    assert sheet is not None
+    assert (sheet["B2"].value, sheet["C2"].value, sheet["I2"].value) == ("Pumps and valves", "City", "call")
+    row = csv_rows(to_csv([noted]))[0]
+    assert (row["Title"], row["Note"]) == ("Pumps\uffff and\ufffe valves", "call\uffff")
+
+
 def test_ics_has_one_event_per_deadline() -> None:
     calendar = Calendar.from_ical(to_ics(ENTRIES, "Hanbit Water"))
     assert str(calendar["X-WR-CALNAME"]) == "Hanbit Water: deadlines"
