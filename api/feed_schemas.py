@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from api.schemas import JobPublic, NumbersNotBool, Rejection, free_text, matching
 from matcher.characters import BIDI_CONTROLS
+from matcher.schema import FeedKind
 from matcher.services.feeds import MAX_PAGE_SIZE, MAX_QUERY, MAX_URL
 
 #: A feed's name (``validated_spec``'s rule): 1-60 lower-case letters, digits, '-' or '_', not starting with
@@ -43,8 +44,6 @@ QueryText = Annotated[
     str, Field(max_length=MAX_QUERY, json_schema_extra={"pattern": QUERY_PATTERN}), AfterValidator(free_text),
     matching(QUERY_PATTERN, "text without control characters (tabs and line breaks included)"),
 ]
-#: ``matcher.store.feeds.FEED_KINDS`` (a test holds the two equal).
-FeedKind = Literal["ted", "worldbank", "ocds"]
 
 
 class FeedCreate(NumbersNotBool):

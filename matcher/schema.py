@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Self, get_args
 
 from pydantic import (
     AfterValidator,
@@ -54,6 +54,12 @@ NoticeType = Literal["open_call", "prior_information", "award", "other"]
 #: What a notice buys, or what a firm sells: the EU directives' three contract types (docs/formats.md).
 Nature = Literal["supplies", "services", "works"]
 NATURES: tuple[Nature, ...] = ("supplies", "services", "works")
+#: Who holds an API key or a workspace session (``matcher.services.access``).
+Role = Literal["officer", "partner", "firm"]
+ROLES: tuple[Role, ...] = get_args(Role)
+#: The sources a feed can read (each has a connector in ``matcher.feeds``).
+FeedKind = Literal["ted", "worldbank", "ocds"]
+FEED_KINDS: tuple[FeedKind, ...] = get_args(FeedKind)
 #: Notice types a firm can still bid on; award notices are history, not opportunities.
 OPPORTUNITY_TYPES: frozenset[str] = frozenset({"open_call", "prior_information"})
 #: A deadline this many years after publication is a placeholder, not a date.

@@ -22,7 +22,8 @@ from api.routes.feeds import feed_spec
 from api.web.form_fields import Errors, Expects, FieldError, FormInvalid, field_errors, text_of
 from api.web.session import PageRefused
 from matcher.errors import InvalidInput, NotFound
-from matcher.store.feeds import FEED_KINDS, FeedSpec
+from matcher.schema import FEED_KINDS
+from matcher.store.feeds import FeedSpec
 
 #: What each field expects, as a message key: the whole of what a refused field shows.
 EXPECTS: dict[str, str] = {

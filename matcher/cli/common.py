@@ -7,17 +7,20 @@ import math
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import TypeAdapter, ValidationError
 
+from matcher.cli import loading
 from matcher.cli.render import terminal_text
 from matcher.config import get_settings
 from matcher.dates import DATE_RANGE, in_range
 from matcher.errors import InvalidInput
-from matcher.pipeline import IngestResult, Matcher
 from matcher.schema import Country, plain_amount, range_currency
+
+if TYPE_CHECKING:
+    from matcher.pipeline import IngestResult, Matcher
 
 HomeOption = Annotated[
     Path | None, typer.Option("--home", help="data directory (default: MATCHER_HOME or the current folder)")
@@ -44,6 +47,11 @@ AsOfOption = Annotated[str | None, moment_option(
 
 
 def open_matcher(home: Path | None = None, **overrides: Any) -> Matcher:
+    """The pipeline under the environment's settings. Imported here, when a command runs, not when the command
+    tree loads: the pipeline brings scikit-learn, SciPy and FAISS, about two seconds before ``--help`` answered."""
+    with loading():
+        from matcher.pipeline import Matcher
+
     settings = get_settings(**({"home": home} if home else {}), **overrides)
     return Matcher(settings)
 

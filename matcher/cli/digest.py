@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from matcher.cli.common import AsOfOption, HomeOption, clock_override, finite_number, iso_countries, open_matcher
-from matcher.digest.run import DigestRun
-from matcher.digest.send import OutboxSender, Sender, SmtpSender
-from matcher.digest.tokens import secret_key
-from matcher.digest.workers import default_workers
 from matcher.errors import InvalidInput
-from matcher.store.subscriptions import DigestLanguage, Frequency, SubscriptionSpec
+
+if TYPE_CHECKING:
+    from matcher.digest.send import Sender
+    from matcher.store.subscriptions import DigestLanguage, Frequency
 
 digest_app = typer.Typer(help="Email digests of new matching tenders.", no_args_is_help=True)
 
@@ -31,6 +30,8 @@ def subscribe(
     home: HomeOption = None,
 ) -> None:
     """Subscribe an address to a firm's digest (for support officers)."""
+    from matcher.store.subscriptions import SubscriptionSpec
+
     matcher = open_matcher(home)
     spec = SubscriptionSpec(
         firm_id=firm_id, email=email, frequency=_frequency(frequency),
@@ -52,6 +53,11 @@ def run(
     home: HomeOption = None,
 ) -> None:
     """Send the digests that are due: each new matching tender reaches each subscription exactly once."""
+    from matcher.digest.run import DigestRun
+    from matcher.digest.send import OutboxSender, SmtpSender
+    from matcher.digest.tokens import secret_key
+    from matcher.digest.workers import default_workers
+
     matcher = open_matcher(home, **clock_override(as_of))
     # Both checked before a digest is planned or recorded: the key that signs its links, the folder it goes to.
     secret_key(matcher.settings)

@@ -5,29 +5,22 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from matcher.cli.common import HomeOption, as_paths, day_option, echo_json, open_matcher, parse_day, print_ingest
 from matcher.config import EncoderName, get_settings
 from matcher.errors import InvalidInput
-from matcher.evaluate.decision_pairs import decision_features
-from matcher.evaluate.judged import JudgedProfile, evaluate_judged, format_judged, load_judged
-from matcher.evaluate.judged_accept import SHOWN, accept_effect
-from matcher.evaluate.judged_decisions import band_shares, decision_effect
-from matcher.evaluate.judged_methods import Corpus, judged_methods
-from matcher.evaluate.report import EvalReport, evaluate, shipped_scorer
-from matcher.evaluate.split import cutoff_at_quantile
-from matcher.evaluate.train import train, training_set
-from matcher.ingest.base import regular_file
 from matcher.paths import writable_folder
-from matcher.pipeline import IngestResult, Matcher
-from matcher.ranking.calibration import fit_calibration, save_calibration
-from matcher.ranking.reranker import load_reranker, save_reranker, trained_until
 from matcher.schema import Award
-from matcher.search.encoders import Embedder, EmbeddingCache, make_encoder
-from matcher.search.retrieve import MatchQuery
+
+if TYPE_CHECKING:
+    from matcher.evaluate.judged import JudgedProfile
+    from matcher.evaluate.judged_methods import Corpus
+    from matcher.evaluate.report import EvalReport
+    from matcher.pipeline import Matcher
+    from matcher.search.encoders import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +40,8 @@ Encoders = Annotated[
 def awards(files: Annotated[list[Path], typer.Argument(help="award-history JSONL(.gz) or OCDS files")],
            home: HomeOption = None) -> None:
     """Load award history: suppliers are resolved into identities and linked to firms of the same name."""
+    from matcher.pipeline import IngestResult
+
     matcher = open_matcher(home)
     report, linked = matcher.awards.ingest(as_paths(files))
     print_ingest(IngestResult(report), "awards")
@@ -77,10 +72,14 @@ def _load(path: Path) -> list[Award]:
 
 
 def _cut(rows: list[Award], cutoff: date | None, quantile: float) -> date:
+    from matcher.evaluate.split import cutoff_at_quantile
+
     return cutoff_at_quantile(rows, quantile) if cutoff is None else cutoff
 
 
 def _embedders(names: list[str], home: Path | None) -> dict[str, Embedder]:
+    from matcher.search.encoders import Embedder, EmbeddingCache, make_encoder
+
     settings = get_settings(**({"home": home} if home else {}))
     cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite")
     out: dict[str, Embedder] = {}
@@ -117,6 +116,9 @@ def evaluate_command(
     """Time-split evaluation on award history (--awards), or judged relevance over the stored notices (--judged):
     profiles from wins before the cut ranked against every award after it, or judged profiles ranked against
     the opportunity notices of this store."""
+    from matcher.evaluate.report import evaluate, shipped_scorer
+    from matcher.ranking.reranker import load_reranker, trained_until
+
     cut_day = parse_day("--cutoff", cutoff) if cutoff is not None else None
     if (awards_file is None) == (judged is None):
         raise InvalidInput("give exactly one of --awards FILE or --judged FILE")
@@ -140,6 +142,10 @@ def evaluate_command(
 
 
 def _judged_store(path: Path, split: str, home: Path | None) -> tuple[list[JudgedProfile], Matcher, Corpus]:
+    from matcher.evaluate.judged import load_judged
+    from matcher.evaluate.judged_methods import Corpus
+    from matcher.ingest.base import regular_file
+
     if split not in ("report", "tune", "all"):
         raise InvalidInput(f"bad --split {split!r} (expected report, tune or all)")
     regular_file(path, JUDGED)
@@ -153,6 +159,11 @@ def _judged_store(path: Path, split: str, home: Path | None) -> tuple[list[Judge
 
 def _evaluate_judged(path: Path, split: str, encoders: list[str], json_output: bool, home: Path | None,
                      decisions: bool, accept: bool) -> None:
+    from matcher.evaluate.judged import evaluate_judged, format_judged
+    from matcher.evaluate.judged_accept import SHOWN, accept_effect
+    from matcher.evaluate.judged_decisions import band_shares, decision_effect
+    from matcher.evaluate.judged_methods import judged_methods
+
     profiles, matcher, corpus = _judged_store(path, split, home)
     methods = judged_methods(matcher, corpus, _embedders(list(dict.fromkeys(encoders)), home))
     report = evaluate_judged(profiles, methods, corpus.languages(), split,
@@ -193,6 +204,9 @@ def calibrate(
     home: HomeOption = None,
 ) -> None:
     """Fit the score calibration (raw score -> share judged relevant) on the judged tuning half and save it."""
+    from matcher.ranking.calibration import fit_calibration, save_calibration
+    from matcher.search.retrieve import MatchQuery
+
     models = _models_folder(models_dir, home)
     profiles, matcher, _ = _judged_store(judged, "tune", home)
     scores: list[float] = []
@@ -218,6 +232,10 @@ def train_ranker(
     home: HomeOption = None,
 ) -> None:
     """Train the re-ranker on award history before the cut and save it with its manifest."""
+    from matcher.evaluate.decision_pairs import decision_features
+    from matcher.evaluate.train import train, training_set
+    from matcher.ranking.reranker import save_reranker
+
     cut_day = parse_day("--cutoff", cutoff) if cutoff is not None else None
     settings = get_settings(**({"home": home} if home else {}))
     models = _models_folder(models_dir, home)

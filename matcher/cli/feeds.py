@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from matcher.cli.common import HomeOption, day_option, echo_json, open_matcher, parse_day
 from matcher.cli.render import terminal_text
-from matcher.feeds.runner import FeedRunner
-from matcher.services.feeds import shown_url, validated_spec
-from matcher.store.feeds import FEED_KINDS, Feed
+from matcher.schema import FEED_KINDS
+
+if TYPE_CHECKING:
+    from matcher.store.feeds import Feed
 
 app = typer.Typer(help="Live tender feeds: TED, the World Bank, OCDS publishers.", no_args_is_help=True)
 
@@ -26,6 +27,8 @@ def add(
     home: HomeOption = None,
 ) -> None:
     """Configure a feed; `matcher feeds run` (or `matcher schedule`) fetches it."""
+    from matcher.services.feeds import validated_spec
+
     feed = open_matcher(home).add_feed(validated_spec(name, kind, url, query, page_size), actor="cli")
     typer.echo(f"added feed {feed.name} ({feed.spec.kind}, {feed.spec.url or 'public default endpoint'})")
 
@@ -56,6 +59,8 @@ def run(
     home: HomeOption = None,
 ) -> None:
     """Fetch new notices from the feeds, store them, and bring the index up to date."""
+    from matcher.feeds.runner import FeedRunner
+
     day = parse_day("--since", since) if since is not None else None
     matcher = open_matcher(home)
     with FeedRunner(matcher) as runner:
@@ -98,6 +103,8 @@ def feed_json(feed: Feed) -> dict[str, Any]:
 
 
 def _line(feed: Feed) -> str:
+    from matcher.services.feeds import shown_url
+
     run = feed.last_run
     where = shown_url(feed.spec.url) if feed.spec.url else "public default endpoint"
     head = f"{feed.name}  {feed.spec.kind}  {where}" + (f"  query={feed.spec.query!r}" if feed.spec.query else "")

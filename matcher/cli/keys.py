@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from matcher.cli.common import HomeOption, open_matcher
-from matcher.services.access import ROLES, AccessControl
+from matcher.schema import ROLES
+
+if TYPE_CHECKING:
+    from matcher.services.access import AccessControl
 
 keys_app = typer.Typer(help="API keys: create (shown once), revoke, list.", no_args_is_help=True)
 

@@ -21,7 +21,6 @@ from matcher.cli.render import format_matches, match_json, terminal_text
 from matcher.normalize.korean_phrases import needs_keywords
 from matcher.ranking.calibration import BandName, at_least
 from matcher.ranking.reasons import ReasonLanguage
-from matcher.search.retrieve import MatchQuery
 
 K = Annotated[int, typer.Option("--k", min=1, max=500, help="how many results")]
 Json = Annotated[bool, typer.Option("--json", help="print one JSON array")]
@@ -51,6 +50,8 @@ def recommend(
 ) -> None:
     """Open tenders that fit a firm, best first, each with its score and reasons (open as the README says:
     deadline or publication window not passed, published, not cancelled; at --as-of when given)."""
+    from matcher.search.retrieve import MatchQuery
+
     query = MatchQuery(
         k=k, include_closed=include_closed, countries=iso_countries(country),
         min_value=min_value, max_value=max_value, value_currency=value_range(min_value, max_value, currency),

@@ -8,15 +8,15 @@ import signal
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from matcher.cli.common import HomeOption, open_matcher
-from matcher.digest.send import OutboxSender, Sender, SmtpSender, ready_outbox
-from matcher.digest.tokens import secret_key
 from matcher.errors import InvalidInput
-from matcher.schedule import Plan, Scheduler
+
+if TYPE_CHECKING:
+    from matcher.digest.send import Sender
 
 _HH_MM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
@@ -35,6 +35,10 @@ def schedule(
     home: HomeOption = None,
 ) -> None:
     """Fetch the feeds and send the digests when due; two schedulers on one database never run a job twice."""
+    from matcher.digest.send import OutboxSender, SmtpSender, ready_outbox
+    from matcher.digest.tokens import secret_key
+    from matcher.schedule import Plan, Scheduler
+
     overrides: dict[str, object] = {}
     if feeds_every is not None:
         overrides["schedule_feeds_minutes"] = feeds_every

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.server.run import serve as run_server
-from api.server.workers import PortInUse
 from matcher.cli.common import HomeOption, open_matcher, print_ingest
 from matcher.config import get_settings
-from matcher.demo import demo_data, demo_firms, load_demo
-from matcher.digest.tokens import secret_key
-from matcher.pipeline import Matcher
+
+if TYPE_CHECKING:
+    from matcher.pipeline import Matcher
 
 #: Demo keys are recreated on every ``serve --demo`` (the old ones are revoked), one per role.
 DEMO_NAMES = {"officer": "demo-officer", "partner": "demo-partner", "firm": "demo-firm"}
@@ -23,6 +21,8 @@ DEMO_NAMES = {"officer": "demo-officer", "partner": "demo-partner", "firm": "dem
 
 def demo_keys(matcher: Matcher) -> dict[str, str]:
     """Fresh demo keys: an officer, a partner assigned the first two demo firms, and the first firm."""
+    from matcher.demo import demo_firms
+
     access = matcher.access
     known = {k.name for k in access.list_keys()}
     for name in DEMO_NAMES.values():
@@ -40,6 +40,8 @@ def demo_keys(matcher: Matcher) -> dict[str, str]:
 
 
 def _prepare_demo(home: Path | None) -> dict[str, str]:
+    from matcher.demo import demo_data, demo_firms, load_demo
+
     data = demo_data()
     # Worker processes build their own settings from the environment, so the demo clock goes there.
     os.environ["MATCHER_CLOCK"] = data.as_of.isoformat()
@@ -67,6 +69,10 @@ def serve(
 ) -> None:
     """Serve the HTTP API and the web workspace over the store MATCHER_HOME points at (pages at /web/, docs at
     /docs)."""
+    from api.server.workers import PortInUse
+    from matcher.demo import demo_firms
+    from matcher.digest.tokens import secret_key
+
     if home is not None:
         os.environ["MATCHER_HOME"] = str(home.resolve())
     # The unsubscribe links' key, read now: a bad key file is this line and exit 2, not a 503 at the first click.
@@ -85,6 +91,14 @@ def serve(
         run_server(host, port, workers)  # uvicorn's options, loop and protocol live in api.server.run
     except PortInUse as exc:
         raise typer.BadParameter(str(exc), param_hint="--port") from exc
+
+
+def run_server(host: str, port: int, workers: int) -> None:
+    """Serve until stopped (``api.server.run``), imported only by this command: the API's modules would add
+    about a second to every other command's start."""
+    from api.server.run import serve as run
+
+    run(host, port, workers)
 
 
 def register(app: typer.Typer) -> None:

@@ -8,8 +8,6 @@ import typer
 
 from matcher.cli.common import HomeOption, open_matcher, print_ingest
 from matcher.cli.render import format_matches
-from matcher.demo import demo_data, demo_firms, load_demo
-from matcher.search.retrieve import MatchQuery
 
 index_app = typer.Typer(help="Build and inspect the search index.", no_args_is_help=True)
 
@@ -35,6 +33,9 @@ def demo(
     home: HomeOption = None,
 ) -> None:
     """Load the bundled real notices and demo firms, build the index, print each firm's top matches."""
+    from matcher.demo import demo_data, demo_firms, load_demo
+    from matcher.search.retrieve import MatchQuery
+
     data = demo_data()
     matcher = open_matcher(home, clock=data.as_of)
     typer.echo(data.description)

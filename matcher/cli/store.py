@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from matcher.cli.common import HomeOption, open_matcher
-from matcher.services.stored_ids import IdNormalisation
-from matcher.store.id_normalisation import Collision, IdReport
-from matcher.store.id_twins import Merge
+
+if TYPE_CHECKING:
+    from matcher.services.stored_ids import IdNormalisation
+    from matcher.store.id_normalisation import Collision, IdReport
+    from matcher.store.id_twins import Merge
 
 store_app = typer.Typer(help="Store maintenance.", no_args_is_help=True)
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from matcher.cli.common import HomeOption, open_matcher
-from matcher.store.record_check import CheckReport
+
+if TYPE_CHECKING:
+    from matcher.store.record_check import CheckReport
 
 
 def check(home: HomeOption = None) -> None:
@@ -13,6 +17,8 @@ def check(home: HomeOption = None) -> None:
     history) through its model, as every request reads it, and print each row that breaks a rule: its table, its
     key and the rule, one a line (a row changed outside the app, which every request that reads it answers with
     an error naming it), then how many rows were read. Exit code 1 when any row breaks a rule. It only reads."""
+    from matcher.store.record_check import CheckReport
+
     matcher = open_matcher(home)
     report = CheckReport()
     try:

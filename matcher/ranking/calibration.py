@@ -21,8 +21,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
 
 from matcher.errors import MatcherError
 
@@ -90,6 +88,11 @@ def _knots(x: np.ndarray, y: np.ndarray, method: Method) -> tuple[np.ndarray, np
     so a score higher than any judged one reads as the highest judged, not as an extrapolated sigmoid (the
     weighted scorer's calibration, fitted on the judged store's scores, read the demo's higher ones as "strong
     fit (0.95)" beside a band measured at 5 in 10)."""
+    # Imported here, as only `matcher calibrate` fits: reading a calibration interpolates with NumPy, and
+    # scikit-learn took about a second of every command's start (`matcher --help`).
+    from sklearn.isotonic import IsotonicRegression
+    from sklearn.linear_model import LogisticRegression
+
     if method == "isotonic":
         model = IsotonicRegression(y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip").fit(x, y)
         return np.asarray(model.X_thresholds_, dtype=np.float64), np.asarray(model.y_thresholds_, dtype=np.float64)

@@ -15,13 +15,17 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from cachetools import LRUCache, cached
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matcher.errors import IndexNotReady
+from matcher.search.build_files import damaged, read_array, read_json
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 _WORD = re.compile(r"\w\w+", re.UNICODE)
 _ACCENTS = re.compile(r"[\u0300-\u036f]")
@@ -146,6 +150,10 @@ class LexicalModel:
         self._token_columns = {}
 
     def _make(self, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+        # Imported here: scikit-learn takes about a second to load, which every command and the code lists'
+        # readers (``analyze``, ``term_set``) paid before they started (`matcher --help` took 4.6 s).
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         return TfidfVectorizer(
             analyzer=analyze, max_df=self.max_df, min_df=self.min_df, sublinear_tf=True,
             max_features=MAX_FEATURES, vocabulary=vocabulary, dtype=np.float32,
@@ -393,20 +401,32 @@ class LexicalModel:
 
     @classmethod
     def load(cls, folder: Path) -> LexicalModel:
-        if not (folder / "lexical.json").exists():
+        """The model ``save`` wrote into ``folder``, checked whole: a file damaged on disk raises IndexNotReady
+        naming it (``matcher.search.build_files``) instead of mis-scoring or failing in a later request."""
+        path = folder / "lexical.json"
+        if not path.exists():
             return cls()  # the collection had no terms when the index was built
+        raw = read_json(path)
+        idf = read_array(folder / "lexical_idf.npy")
+        vocabulary = raw.get("vocabulary")
         try:
-            raw = json.loads((folder / "lexical.json").read_text())
-            idf = np.load(folder / "lexical_idf.npy", allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise IndexNotReady(f"no readable lexical model in {folder}: {exc}") from exc
-        model = cls(max_df=raw["max_df"])
-        model.n_docs = int(raw["n_docs"])
-        model.collection_size = int(raw.get("collection_size", model.n_docs))
-        model.languages = list(raw.get("languages", []))
-        if (folder / "lexical_languages.npy").exists():
-            model.term_languages = np.load(folder / "lexical_languages.npy", allow_pickle=False)
-        vectorizer = model._make(vocabulary=raw["vocabulary"])
+            model = cls(max_df=float(raw["max_df"]))
+            model.n_docs = int(raw["n_docs"])
+            model.collection_size = int(raw.get("collection_size", model.n_docs))
+            model.languages = [str(language) for language in raw.get("languages", [])]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise damaged(path, f"field {exc}") from exc
+        if not isinstance(vocabulary, dict) or sorted(vocabulary.values()) != list(range(len(idf))) \
+                or not all(type(column) is int for column in vocabulary.values()):
+            raise damaged(path, f"its vocabulary does not name the {len(idf)} columns of lexical_idf.npy once each")
+        if not np.isfinite(idf).all():
+            raise damaged(folder / "lexical_idf.npy", "weights that are not finite")
+        languages = folder / "lexical_languages.npy"
+        if languages.exists():
+            model.term_languages = read_array(languages)
+            if len(model.term_languages) != len(idf) or model.term_languages.dtype.kind not in "iu":
+                raise damaged(languages, f"expected {len(idf)} integer masks, got {model.term_languages.shape}")
+        vectorizer = model._make(vocabulary=vocabulary)
         vectorizer.idf_ = idf
         model._use(vectorizer)
         return model

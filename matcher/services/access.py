@@ -15,18 +15,15 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, get_args
 
 from sqlalchemy import Connection
 
 from matcher.errors import Conflict, InvalidInput, MatcherError, NotFound, PermissionDenied
-from matcher.schema import canonical_id
+from matcher.schema import ROLES, Role, canonical_id
 from matcher.store import Database, FirmRepository
 from matcher.store._common import utcnow
 from matcher.store.access import AccessRepository, KeyRow
 
-Role = Literal["officer", "partner", "firm"]
-ROLES: tuple[Role, ...] = get_args(Role)
 KEY_PREFIX = "tm"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$")
 _TOKEN = re.compile(rf"^{KEY_PREFIX}_([0-9a-f]{{12}})_([A-Za-z0-9_-]{{20,100}})$")

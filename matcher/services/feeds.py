@@ -15,11 +15,11 @@ from urllib.parse import quote, urlsplit
 from matcher.characters import BIDI_CONTROL
 from matcher.errors import InvalidInput
 from matcher.ingest.base import Rejected
-from matcher.schema import IngestReport, Tender, bidi_problem
+from matcher.schema import FEED_KINDS, IngestReport, Tender, bidi_problem
 from matcher.services.catalog import Catalog
 from matcher.services.feed_address import check_feed_url
 from matcher.store import slots
-from matcher.store.feeds import FEED_KINDS, Feed, FeedRepository, FeedSpec
+from matcher.store.feeds import Feed, FeedRepository, FeedSpec
 from matcher.store.locks import Lease
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,59}")

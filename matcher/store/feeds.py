@@ -29,8 +29,6 @@ from matcher.store._common import utcnow
 from matcher.store.metadata import UTCDateTime, metadata
 
 RunStatus = Literal["running", "ok", "failed"]
-#: The sources a feed can read (each has a connector in ``matcher.feeds``).
-FEED_KINDS = ("ted", "worldbank", "ocds")
 #: Rejections kept per feed (the latest run's first ones): enough to see the pattern without growing a row.
 MAX_KEPT_REJECTIONS = 100
 
