@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from api import actions
 from api.schemas import ID_PATTERN
 from api.web import views
+from api.web.form_fields import text_of
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, core, forbidden
 from matcher.errors import IndexNotReady, NotFound, PermissionDenied
@@ -111,7 +112,8 @@ async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
     if not viewer.may_decide:
         raise forbidden()
     form = await request.form()
-    tender_id, action, note = (str(form.get(name) or "").strip() for name in ("tender_id", "action", "note"))
+    # A file under a field's name is nothing typed (its str() is the parser's object, which was stored as a note).
+    tender_id, action, note = (text_of(form, name) for name in ("tender_id", "action", "note"))
     # A NUL is no text a browser sends (the API's Note refuses one; the core too: ``checked_note``).
     if action not in ACTIONS or not _ID.fullmatch(tender_id) or len(note) > views.NOTE_MAX or "\x00" in note:
         raise PageRefused(422, "invalid_title", "invalid_form")

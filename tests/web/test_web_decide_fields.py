@@ -1,0 +1,42 @@
+"""The firm page's decision form as a client other than the page can send it: a file under a text field's name
+counts as nothing typed (``api.web.form_fields.text_of``, as the profile form reads one), never the text of the
+object the form parser made of it. The note field read it with ``str()`` and stored
+"UploadFile(filename='notes.txt', size=..., headers=Headers({...}))" as the shortlist note, shown to the firm's
+partner, its firm and in every export."""
+
+# The API tests' demo fixtures are imported by name (tests/web/conftest.py is the browser tests'), and pytest
+# hands them to the tests as arguments of the same name, which pyflakes reads as redefinitions.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, world  # noqa: F401
+from tests.web.pages_world import Visitor, csrf_of, visitor  # noqa: F401
+
+FIRM = f"/web/firms/{quote(OWN)}"
+
+
+def stored_note(world: World, tender_id: str) -> str:
+    return next(i.note for i in world.matcher.shortlist(OWN) if i.tender_id == tender_id)
+
+
+@pytest.mark.parametrize("action", ["note", "approve"])
+def test_a_file_sent_as_the_note_is_no_note_and_keeps_the_stored_one(
+    world: World, visitor: Visitor, action: str
+) -> None:
+    tender_id = world.tenders[1]
+    client = visitor("partner")
+    csrf = csrf_of(client.get(FIRM).text)
+    typed = client.post(f"{FIRM}/decide", data={"csrf_token": csrf, "tender_id": tender_id, "action": "note",
+                                               "note": "call the buyer"}, follow_redirects=False)
+    assert typed.status_code == 303 and stored_note(world, tender_id) == "call the buyer"
+    sent = client.post(f"{FIRM}/decide", data={"csrf_token": csrf, "tender_id": tender_id, "action": action},
+                       files={"note": ("notes.txt", b"bid on it")}, follow_redirects=False)
+    assert sent.status_code == 303, sent.text
+    assert stored_note(world, tender_id) == "call the buyer"
+    item = next(i for i in world.matcher.shortlist(OWN) if i.tender_id == tender_id)
+    assert item.status == ("approved" if action == "approve" else "proposed")
