@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -198,7 +198,10 @@ def to_ics(entries: Sequence[ShortlistEntry], firm_name: str, language: str = "e
     calendar = Calendar()
     calendar.add("prodid", CALENDAR_PRODUCT)
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"{firm_name}: {EVENT_LABELS[lang]['calendar']}")
+    # icalendar does not know X-WR-CALNAME and writes it as given: a line break in a firm's name (the API takes
+    # one) failed the file. A calendar's name is one line, typed as TEXT (RFC 5545's type of an X- property).
+    name = " ".join(CONTROL.sub("", firm_name).split())
+    calendar.add("x-wr-calname", vText(f"{name}: {EVENT_LABELS[lang]['calendar']}"))
     for entry in entries:
         if entry.deadline is not None:
             calendar.add_component(_event(entry, entry.deadline, lang))

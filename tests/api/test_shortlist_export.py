@@ -167,3 +167,12 @@ def test_a_noncharacter_in_a_note_or_a_title_leaves_the_workbook_downloadable(wo
     row = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "test:nonchar")
     assert (row[1], row[8]) == ("Pumps and valves", "call")
     assert shortlist(world, "partner")[-1]["note"] == "call\uffff"  # stored as typed; only the workbook drops it
+
+
+def test_a_firm_name_on_two_lines_leaves_the_calendar_downloadable(decided: World) -> None:
+    """The API stores a firm's name with a line break; the calendar, named after it, was a 500."""
+    assert decided.client.patch(f"/firms/{OWN}", json={"name": "Hanbit\nWater"},
+                                headers=decided.auth("officer")).status_code == 200
+    calendar = Calendar.from_ical(export(decided, "partner", "ics"))
+    assert str(calendar["X-WR-CALNAME"]) == "Hanbit Water: deadlines"
+    assert len(calendar.walk("VEVENT")) == len([i for i in shortlist(decided, "partner") if i["deadline"]])

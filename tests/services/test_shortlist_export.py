@@ -148,6 +148,16 @@ def test_ics_has_one_event_per_deadline() -> None:
     assert proposed.decoded("DTSTAMP") == NOW  # not decided yet: stamped when proposed
 
 
+def test_ics_names_the_calendar_on_one_line_with_its_text_escaped() -> None:
+    """A firm's name may hold a line break (the API takes it); X-WR-CALNAME is a property icalendar does not know,
+    so it wrote the name unescaped and refused a line break in it (AssertionError: 'Content line can not contain
+    unescaped new line characters'), a 500 for the firm's calendar. A calendar's name is one line: its breaks
+    read as spaces, its commas and semicolons escaped as TEXT (RFC 5545's type of an X- property)."""
+    data = to_ics([KOREAN], "Hanbit\r\nWater,\tInc;\x1b\nKR")
+    assert b"X-WR-CALNAME:Hanbit Water\\, Inc\\; KR: deadlines\r\n" in data
+    assert len(Calendar.from_ical(data).walk("VEVENT")) == 1
+
+
 def test_ics_is_the_same_file_for_the_same_shortlist() -> None:
     """Stable UIDs and stamps: a calendar subscribed to the export updates events instead of doubling them."""
     assert to_ics(ENTRIES, "Hanbit Water") == to_ics(ENTRIES, "Hanbit Water")
