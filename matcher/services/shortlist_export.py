@@ -18,6 +18,7 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from icalendar import Calendar, Event, vText
 from openpyxl import Workbook
@@ -73,6 +74,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "|", "%")
 #: noncharacters U+FFFE and U+FFFF, which XML 1.0 (the workbook's format) refuses: lxml raised on a feed's title or
 #: a note holding one, failing the whole download.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+#: What a browser's URL parser drops from an address (WHATWG URL: ASCII tab and newline), and what a URI keeps
+#: as it is besides letters, digits and "_.-~": RFC 3986's delimiters and the "%" of what is encoded already.
+URL_BREAKS = re.compile(r"[\t\n\r]")
+URI_SAFE = ":/?#[]@!$&'()*+,;=%"
 CALENDAR_PRODUCT = "-//tender-matcher//shortlist//EN"
 UID_DOMAIN = "tender-matcher"
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -162,6 +167,14 @@ def to_xlsx(entries: Sequence[ShortlistEntry], language: str = "en", mark_publis
     return out.getvalue()
 
 
+def calendar_uri(url: str) -> str:
+    """A notice's address as the URI an iCalendar URL holds: stored as its feed sent it (only http(s) is checked),
+    it may hold a line break, which icalendar refuses (failing the whole file), a space or non-ASCII. Tabs and line
+    breaks are dropped, as a browser's URL parser drops them from the page's link; the rest a URI may not hold is
+    percent-encoded, '%' and RFC 3986's delimiters kept."""
+    return quote(URL_BREAKS.sub("", url), safe=URI_SAFE)
+
+
 def event_uid(entry: ShortlistEntry) -> str:
     """Stable per firm and tender, so a re-imported calendar updates its events instead of doubling them
     (ids cannot contain '/', so the pair reads back unambiguously)."""
@@ -185,7 +198,7 @@ def _event(entry: ShortlistEntry, deadline: datetime, lang: ReasonLanguage) -> E
     event.add("dtstart", deadline.astimezone(UTC))
     event.add("summary", CONTROL.sub("", entry.title or entry.tender_id))
     if entry.url:
-        event.add("url", entry.url)
+        event.add("url", calendar_uri(entry.url))
     event.add("description", CONTROL.sub("", "\n".join(lines)))
     return event
 

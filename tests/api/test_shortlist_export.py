@@ -176,3 +176,14 @@ def test_a_firm_name_on_two_lines_leaves_the_calendar_downloadable(decided: Worl
     calendar = Calendar.from_ical(export(decided, "partner", "ics"))
     assert str(calendar["X-WR-CALNAME"]) == "Hanbit Water: deadlines"
     assert len(calendar.walk("VEVENT")) == len([i for i in shortlist(decided, "partner") if i["deadline"]])
+
+
+def test_a_notice_address_holding_a_line_break_leaves_the_calendar_downloadable(world: World) -> None:
+    """A feed's notice address with a line break is stored (only http(s) is checked); the calendar was a 500."""
+    tender = {"tender_id": "test:address", "source": "test", "title": "Pumps", "url": "https://example.org/a\nb",
+              "deadline": "2031-01-01T10:00:00Z"}
+    assert world.client.post("/tenders", json={"tenders": [tender]}, headers=world.auth("officer")).status_code == 200
+    assert world.client.post(f"/firms/{OWN}/shortlist", json={"tender_id": "test:address"},
+                             headers=world.auth("partner")).status_code == 201
+    events = {str(e["SUMMARY"]): e for e in Calendar.from_ical(export(world, "partner", "ics")).walk("VEVENT")}
+    assert str(events["Pumps"]["URL"]) == "https://example.org/ab"

@@ -158,6 +158,17 @@ def test_ics_names_the_calendar_on_one_line_with_its_text_escaped() -> None:
     assert len(Calendar.from_ical(data).walk("VEVENT")) == 1
 
 
+def test_ics_links_an_address_holding_a_line_break_or_a_space_as_a_uri() -> None:
+    """A notice's address is stored as its feed sent it (http(s), nothing else checked): one with a line break made
+    icalendar refuse the URL property (ValueError: 'A URI value may not contain CR or LF characters'), a 500 for
+    the whole calendar. A tab or line break is dropped, as a browser's URL parser drops it from the page's link;
+    what else a URI may not hold (a space, a control, non-ASCII) is percent-encoded, '%' and delimiters kept."""
+    odd = entry("t:1", url="https://example.org/a\r\nb\tc d/\u00e9?q=1&r=%20#x")
+    (event,) = Calendar.from_ical(to_ics([odd], "Hanbit Water")).walk("VEVENT")
+    assert str(event["URL"]) == "https://example.org/abc%20d/%C3%A9?q=1&r=%20#x"
+    assert str(event["SUMMARY"]) == "Title of t:1"
+
+
 def test_ics_is_the_same_file_for_the_same_shortlist() -> None:
     """Stable UIDs and stamps: a calendar subscribed to the export updates events instead of doubling them."""
     assert to_ics(ENTRIES, "Hanbit Water") == to_ics(ENTRIES, "Hanbit Water")
