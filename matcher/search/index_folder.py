@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from matcher.search.build_files import damaged
+
 log = logging.getLogger(__name__)
 
 KEEP_BUILDS = 2
@@ -32,9 +34,13 @@ class IndexFolder:
         """The folder of the serving build, or None when nothing was built yet."""
         pointer = self.root / "CURRENT"
         try:
-            build = pointer.read_text().strip()
+            build = pointer.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
             return None
+        except (OSError, ValueError) as exc:  # ValueError: not UTF-8
+            raise damaged(pointer, exc) from exc
+        if not build or build.startswith(".") or Path(build).name != build:
+            raise damaged(pointer, f"it names {build!r}, not a build folder beside it")
         folder = self.root / build
         return folder if folder.is_dir() else None
 

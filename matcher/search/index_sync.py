@@ -22,6 +22,7 @@ import numpy as np
 
 from matcher.errors import IndexNotReady
 from matcher.schema import Tender
+from matcher.search.build_files import damaged, read_json
 from matcher.search.encoders import Embedder
 from matcher.search.index_folder import IndexFolder
 from matcher.search.lexical import LexicalModel
@@ -112,7 +113,10 @@ def indexed_hash(content_hash: str) -> str:
 
 def read_hashes(folder: Path) -> dict[str, str]:
     """A build's notices: tender id -> the hash it was embedded from (``indexed_hash``)."""
-    hashes: dict[str, str] = json.loads((folder / "hashes.json").read_text())
+    path = folder / "hashes.json"
+    hashes: dict[str, str] = read_json(path)
+    if not all(isinstance(h, str) for h in hashes.values()):
+        raise damaged(path, "expected an object of tender id -> content hash strings")
     return hashes
 
 

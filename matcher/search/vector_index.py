@@ -47,6 +47,7 @@ import numpy as np
 
 from matcher import __version__
 from matcher.errors import IndexNotReady, InvalidInput
+from matcher.search.build_files import damaged, read_json
 
 IndexType = Literal["flat", "ivf"]
 Compression = Literal["none", "sq8"]
@@ -238,29 +239,70 @@ class VectorIndex:
 
     @classmethod
     def load(cls, folder: Path, encoder_id: str, dim: int) -> VectorIndex:
-        """Load and check: an index built by another encoder or dimension is refused."""
+        """Load and check: an index built by another encoder or dimension is refused, and so is one whose
+        files do not fit together (a FAISS file truncated or of another build, ids that are not its ids)."""
         manifest = read_manifest(folder)
         if manifest.encoder_id != encoder_id or manifest.dim != dim:
             raise IndexNotReady(
                 f"index at {folder} was built with encoder {manifest.encoder_id!r} (dim {manifest.dim}), "
                 f"but the configured encoder is {encoder_id!r} (dim {dim}); run 'matcher index build --rebuild'"
             )
-        index = faiss.read_index(str(folder / "index.faiss"))
-        if isinstance(index, faiss.IndexIVF) and manifest.nprobe:
-            index.nprobe = manifest.nprobe
-        raw = json.loads((folder / "ids.json").read_text())
-        ids = dict(zip(raw["faiss_ids"], raw["tender_ids"], strict=True))
-        if len(ids) != index.ntotal:
-            raise IndexNotReady(f"index at {folder} is inconsistent: {index.ntotal} vectors, {len(ids)} ids")
+        index = _read_faiss(folder / "index.faiss", manifest)
+        ids = _read_ids(folder / "ids.json")
+        stored = _stored_ids(index)
+        if len(ids) != len(stored) or not np.array_equal(np.sort(stored), np.sort(np.fromiter(ids, np.int64))):
+            raise damaged(folder / "ids.json", f"its {len(ids)} ids are not the {len(stored)} of index.faiss")
         return cls(index, ids, manifest)
 
 
 def read_manifest(folder: Path) -> Manifest:
+    path = folder / "manifest.json"
     try:
-        raw = json.loads((folder / "manifest.json").read_text())
-        return Manifest(**raw)
-    except (OSError, ValueError, TypeError) as exc:
-        raise IndexNotReady(f"no readable index manifest in {folder}: {exc}") from exc
+        manifest = Manifest(**read_json(path))
+    except TypeError as exc:  # a field missing or unknown
+        raise damaged(path, exc) from exc
+    kinds: dict[str, type | tuple[type, ...]] = {
+        "encoder_id": str, "dim": int, "count": int, "nlist": (int, type(None)), "nprobe": (int, type(None))}
+    wrong = [name for name, kind in kinds.items() if not isinstance(getattr(manifest, name), kind)]
+    if wrong or manifest.index_type not in ("flat", "ivf") or manifest.compression not in ("none", "sq8"):
+        raise damaged(path, f"fields of the wrong type or value: {wrong or ['index_type', 'compression']}")
+    return manifest
+
+
+def _read_faiss(path: Path, manifest: Manifest) -> faiss.Index:
+    """The FAISS file, refused when FAISS cannot read it or it holds another index than the manifest says."""
+    try:
+        index = faiss.read_index(str(path))
+    except RuntimeError as exc:  # FAISS reports every read failure so, after the C++ check that failed
+        reason = str(exc).rsplit("failed: ", 1)[-1].replace(f" in {path}", "")
+        raise damaged(path, f"FAISS cannot read it, truncated or not an index: {reason}") from exc
+    if index.d != manifest.dim or index.metric_type != faiss.METRIC_INNER_PRODUCT:
+        raise damaged(path, f"an index of {index.d} dimensions (metric {index.metric_type}), but the manifest says "
+                            f"{manifest.dim} by inner product")
+    if isinstance(index, faiss.IndexIVF) and manifest.nprobe:
+        index.nprobe = manifest.nprobe
+    return index
+
+
+def _read_ids(path: Path) -> dict[int, str]:
+    raw = read_json(path)
+    faiss_ids, tender_ids = raw.get("faiss_ids"), raw.get("tender_ids")
+    if not (isinstance(faiss_ids, list) and isinstance(tender_ids, list) and len(faiss_ids) == len(tender_ids)
+            and all(type(i) is int and 0 <= i < 2**63 for i in faiss_ids)
+            and all(isinstance(t, str) for t in tender_ids)):
+        raise damaged(path, "expected lists faiss_ids (int64) and tender_ids (strings) of one length")
+    return dict(zip(faiss_ids, tender_ids, strict=True))
+
+
+def _stored_ids(index: faiss.Index) -> np.ndarray:
+    """The ids the FAISS index holds vectors for (the index types ``build`` makes)."""
+    if isinstance(index, faiss.IndexIDMap):
+        return faiss.vector_to_array(index.id_map)
+    if isinstance(index, faiss.IndexIVF) and (lists := index.invlists) is not None:
+        parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)) for i in range(index.nlist)]
+        return np.concatenate([np.array(p, dtype=np.int64) for p in parts]) if parts else np.zeros(0, np.int64)
+    raise IndexNotReady(f"index of FAISS type {type(index).__name__} is not one this version builds; "
+                        "run 'matcher index build --rebuild'")
 
 
 def _check(vectors: np.ndarray, count: int, dim: int) -> None:

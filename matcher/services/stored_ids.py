@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.exc import DataError, IntegrityError
 
 from matcher.errors import MatcherError
+from matcher.search.build_files import DamagedFile
 from matcher.search.index_folder import IndexFolder
 from matcher.search.index_sync import read_hashes
 from matcher.services.engine import Engine
@@ -70,12 +71,12 @@ class StoredIds:
 
     def _with_index(self, result: IdNormalisation) -> IdNormalisation:
         settings = self.engine.settings
-        folder = IndexFolder(settings.indexes_dir / settings.index_name).current()
-        if folder is None:
-            return result
         try:
+            folder = IndexFolder(settings.indexes_dir / settings.index_name).current()
+            if folder is None:
+                return result
             ids = read_hashes(folder)
-        except (OSError, ValueError) as exc:  # the store's part is done: say it, do not end in an error
-            return replace(result, index_build=folder.name, index_unreadable=f"{folder / 'hashes.json'}: {exc}")
+        except DamagedFile as exc:  # the store's part is done: say it, do not end in an error
+            return replace(result, index_build=exc.path.parent.name, index_unreadable=f"{exc.path}: {exc.problem}")
         unnormalised = sum(1 for tid in ids if not unicodedata.is_normalized("NFC", tid))
         return replace(result, index_build=folder.name, index_unnormalised=unnormalised)
