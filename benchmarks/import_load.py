@@ -255,7 +255,7 @@ def measure(
 ) -> tuple[Store, list[list[Import]]]:
     """``repeat`` imports served by each checkout, alternating between them (so that a change in the shared
     machine's load falls on all alike); one list of runs per checkout."""
-    seconds, warmup, window = (1, 1, 30) if smoke else (30, 30, WINDOW)
+    seconds, warmup, window = (1, 1, 5) if smoke else (30, 30, WINDOW)  # smoke: the rest of the sync unloaded
     store = scale_store(smoke) if scale or smoke else demo_store("use-multilingual")
     sample = DEMO if smoke or not SHARED.exists() else SHARED
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
