@@ -58,12 +58,22 @@ class IndexFolder:
             _fsync_dir(self.root)
             tmp_pointer = self.root / f".CURRENT-{build_id}"
             tmp_pointer.write_text(build_id + "\n")
+            self._set_aside_directory_pointer(build_id)
             tmp_pointer.replace(self.root / "CURRENT")  # atomic rename
             _fsync_dir(self.root)
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
         self._prune(keep=build_id)
+
+    def _set_aside_directory_pointer(self, build_id: str) -> None:
+        """A directory where the ``CURRENT`` file belongs cannot be replaced by it (nor is it a build to keep):
+        it is renamed to a hidden name, kept with whatever it holds, and the rename logged."""
+        pointer = self.root / "CURRENT"
+        if pointer.is_dir() and not pointer.is_symlink():
+            aside = self.root / f".CURRENT-directory-{build_id}"
+            pointer.rename(aside)
+            log.warning("%s was a directory, not the pointer to the serving build; moved to %s", pointer, aside)
 
     def _prune(self, keep: str) -> None:
         """Drop old builds (keeping the newest few, so a reader that just loaded one is not cut off)."""

@@ -15,14 +15,14 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from matcher.errors import IndexNotReady
 from matcher.schema import Tender
-from matcher.search.build_files import damaged, read_json
+from matcher.search.build_files import DamagedFile, damaged, read_json
 from matcher.search.encoders import Embedder
 from matcher.search.index_folder import IndexFolder
 from matcher.search.lexical import LexicalModel
@@ -65,11 +65,14 @@ class SyncReport:
     seconds: float
     build_id: str
     rebuilt: bool = False
+    #: Why a sync rebuilt instead: the file of the serving build that could not be read, and its problem.
+    unreadable: str | None = None
 
     def summary(self) -> str:
         kind = "rebuilt" if self.rebuilt else "synced"
+        why = f" (the serving build could not be read ({self.unreadable}))" if self.unreadable else ""
         return (
-            f"index {kind}: {self.added} added, {self.updated} re-embedded, {self.removed} removed "
+            f"index {kind}{why}: {self.added} added, {self.updated} re-embedded, {self.removed} removed "
             f"in {self.seconds:.1f}s (build {self.build_id})"
         )
 
@@ -164,7 +167,11 @@ class IndexService:
         return loaded if loaded is not None and loaded.folder == folder else self._load_now(folder)
 
     def exists(self) -> bool:
-        return self.folder.current() is not None
+        """Whether an index was built; a ``CURRENT`` pointer that cannot be read counts (a sync replaces it)."""
+        try:
+            return self.folder.current() is not None
+        except DamagedFile:
+            return True
 
     def _current_folder(self) -> Path:
         folder = self.folder.current()
@@ -241,8 +248,16 @@ class IndexService:
         all_tenders: Callable[[], Iterable[Tender]],
         progress: bool = False,
     ) -> SyncReport:
-        """Bring the index in line with ``stored`` (tender_id -> content hash), building it if absent."""
-        if not self.exists() or self._outgrown(len(stored)) or self._other_recipe():
+        """Bring the index in line with ``stored`` (tender_id -> content hash), building it if absent, and
+        building a new one if the serving build cannot be read: it is derived from the store, which a new build
+        reads whole (``--rebuild`` does no more), and the damaged build is left for pruning, not deleted."""
+        try:
+            due = not self.exists() or self._outgrown(len(stored)) or self._other_recipe()
+        except DamagedFile as exc:
+            log.warning("%s cannot be read (%s); building a new index from the store instead", exc.path, exc.problem)
+            report = self.build(all_tenders(), progress=progress)
+            return replace(report, unreadable=f"{exc.path}: {exc.problem}")
+        if due:
             return self.build(all_tenders(), progress=progress)
         stored = {tid: indexed_hash(h) for tid, h in stored.items()}
         started = time.perf_counter()

@@ -130,3 +130,44 @@ def test_normalising_ids_over_a_damaged_build_names_it_and_still_finishes(
     path.write_bytes(b"\xff")
     result = matcher.normalize_ids()
     assert result.index_unreadable is not None and result.index_unreadable.startswith(f"{path}: ")
+
+
+@pytest.mark.parametrize("damage", ["faiss-truncated", "ids-not-the-index", "hashes-a-list", "current", "current-dir"])
+def test_a_sync_over_a_damaged_build_builds_anew_from_the_store_and_says_so(tmp_path: Path, damage: str) -> None:
+    """The index is derived from the store, so a sync (``matcher index build``, the catch-up after an import)
+    that cannot read the serving build makes a new one from every stored notice instead of failing; the
+    damaged build is left where it is (pruned later like any old build)."""
+    service, folder = _built(tmp_path)
+    if damage.startswith("current"):
+        path = folder.parent / "CURRENT"
+        path.unlink()
+        path.mkdir() if damage == "current-dir" else path.write_bytes(b"\xff")
+    else:
+        name, apply = DAMAGES[damage]
+        path = folder / name
+        apply(folder)
+    stored = {t.tender_id: t.content_hash() for t in TENDERS}
+    report = service.sync(stored, lambda ids: {t.tender_id: t for t in TENDERS if t.tender_id in ids},
+                          lambda: iter(TENDERS))
+    assert report.rebuilt and report.added == len(TENDERS) and report.build_id != folder.name
+    assert f"could not be read ({path}: " in report.summary()
+    assert sorted(service.current().hashes) == sorted(stored) and len(service.current().vectors) == len(TENDERS)
+    assert folder.is_dir()
+
+
+@pytest.mark.parametrize("pointer", [b"\xff", None], ids=["binary", "directory"])
+def test_storing_notices_over_a_damaged_pointer_stores_them_and_builds_anew(
+    matcher: Matcher, pointer: bytes | None
+) -> None:
+    """A write syncs an existing index after it is stored; a damaged ``CURRENT`` no longer fails the write's
+    caller (the API's import, ``matcher ingest``), and ``matcher index build`` repairs it the same way."""
+    matcher.upsert_tenders(TENDERS[:2], sync=False)
+    matcher.build_index()
+    current = matcher.index.folder.root / "CURRENT"
+    current.unlink()
+    current.mkdir() if pointer is None else current.write_bytes(pointer)
+    matcher.upsert_tenders(TENDERS[2:4])
+    assert sorted(matcher.index.current().hashes) == [t.tender_id for t in TENDERS[:4]]
+    current.write_bytes(b"\xff")
+    report = matcher.build_index()
+    assert report.rebuilt and report.unreadable is not None and len(matcher.index.current().vectors) == 4
