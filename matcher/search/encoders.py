@@ -17,7 +17,8 @@ import logging
 import re
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,7 +27,7 @@ import numpy as np
 from tqdm import tqdm
 
 from matcher.config import EncoderName
-from matcher.errors import InvalidInput
+from matcher.errors import InvalidInput, MatcherError
 
 log = logging.getLogger(__name__)
 
@@ -146,14 +147,27 @@ def make_encoder(name: EncoderName, cache_dir: Path) -> Encoder:
 
 
 class EmbeddingCache:
-    """Vectors on disk keyed by sha256(encoder id + text): an unchanged text is never embedded twice."""
+    """Vectors on disk keyed by sha256(encoder id + text): an unchanged text is never embedded twice. A file
+    SQLite cannot use raises a MatcherError naming it (it only holds vectors: deleting it loses nothing)."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        with self._usable():
+            self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+
+    @contextmanager
+    def _usable(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:  # not a database, a directory, unreadable, a table of other columns
+            if "locked" in str(exc):  # another process held it past the timeout: nothing is wrong with the file
+                raise MatcherError(f"embedding cache {self.path} is busy ({exc}); try again") from exc
+            raise MatcherError(f"embedding cache {self.path} cannot be used ({exc}): delete it; it holds only "
+                               "vectors, which are embedded again as texts need them") from exc
 
     @staticmethod
     def key(encoder_id: str, text: str) -> str:
@@ -161,16 +175,17 @@ class EmbeddingCache:
 
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
-        with self._lock:
+        with self._lock, self._usable():
             for start in range(0, len(keys), 500):
                 part = keys[start : start + 500]
                 marks = ",".join("?" * len(part))
                 for key, blob in self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part):
-                    found[key] = np.frombuffer(blob, dtype=np.float32)
+                    if isinstance(blob, bytes) and len(blob) % 4 == 0:  # else no float32 row: a miss
+                        found[key] = np.frombuffer(blob, dtype=np.float32)
         return found
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:
-        with self._lock, self._db:
+        with self._lock, self._usable(), self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
                 [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
@@ -212,6 +227,9 @@ class Embedder:
         out = np.zeros((len(clipped), self.dim), dtype=np.float32)
         keys = [EmbeddingCache.key(self.encoder_id, t) for t in clipped]
         cached = self.cache.get_many(keys) if self.cache else {}
+        # A row of another length or not finite (written by another version or by hand) is a miss: embedded again
+        # and replaced, where it was a broadcast error or a NaN score.
+        cached = {k: v for k, v in cached.items() if v.shape == (self.dim,) and np.isfinite(v).all()}
         todo = [i for i, k in enumerate(keys) if k not in cached]
         for i, k in enumerate(keys):
             if k in cached:
