@@ -243,6 +243,11 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "nav_profile": "Profile",
         "nav_subscriptions": "Digests",
         "form_has_errors": "Nothing was saved: correct the fields marked below.",
+        "profile_changed_meanwhile": (
+            "This profile was changed since you opened this page, so nothing was saved. The form below still holds "
+            "what you typed; the lists beside it show the profile as stored now. Save again to store your form over "
+            "that change, or discard your changes to start from it."
+        ),
         "profile_heading": "Profile of {name}",
         "profile_intro": "What the ranking reads to find this firm's tenders. Changes apply to the next ranking.",
         "profile_saved": "The profile is saved.",
@@ -752,6 +757,11 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "nav_profile": "프로필",
         "nav_subscriptions": "이메일 요약",
         "form_has_errors": "저장되지 않았습니다. 아래 표시된 항목을 고쳐 주세요.",
+        "profile_changed_meanwhile": (
+            "이 페이지를 연 뒤 프로필이 변경되어 아무것도 저장되지 않았습니다. 아래 양식에는 입력하신 내용이 그대로 "
+            "있으며, 옆의 목록은 현재 저장된 프로필입니다. 다시 저장하면 입력하신 내용으로 그 변경을 덮어쓰고, "
+            "변경 취소를 누르면 저장된 프로필에서 다시 시작합니다."
+        ),
         "profile_heading": "{name} 프로필",
         "profile_intro": "이 회사에 맞는 입찰을 찾을 때 사용하는 정보입니다. 변경 내용은 다음 추천부터 반영됩니다.",
         "profile_saved": "프로필을 저장했습니다.",

@@ -46,7 +46,7 @@ from api.web.render import render
 from api.web.session import ChangeDep, Viewer, ViewerDep, core, forbidden
 from api.web.views import SUGGESTIONS
 from matcher.characters import without_bidi_controls
-from matcher.errors import Conflict, InvalidInput, PermissionDenied
+from matcher.errors import Conflict, InvalidInput, PermissionDenied, PreconditionFailed
 from matcher.pipeline import Matcher
 from matcher.reference.codebook import CodeBook, codebook
 from matcher.reference.countries import ISO_COUNTRIES
@@ -79,6 +79,9 @@ NAMING: dict[str, str] = {
 }
 FIELDS = Expects(EXPECTS, whole=VALUE_RANGE, other=VALUE_RANGE, naming=NAMING,
                  items={"keywords": "expect_keyword_shows"})
+#: The profile form's hidden field holding the version of the profile it shows (the API's ETag): the save is made on
+#: it (the API's If-Match), so a form opened before another change cannot put back what that change replaced.
+VERSION_FIELD = "version"
 #: The ticked suggested keywords (``KeywordsIn``): none ticked, or a value the page never lists (a forged form).
 KEYWORD_CHOICE = Expects({"keywords": "choose_keywords"}, whole="keywords", other="keywords",
                          naming={"keywords": "expect_listed_keyword"})
@@ -231,9 +234,11 @@ def local_label(book: CodeBook, code: str, language: str) -> str | None:
 
 
 async def _page(
-    request: Request, viewer: Viewer, firm: FirmProfile, form: ProfileForm, status: int = 200,
+    request: Request, viewer: Viewer, firm: FirmProfile, version: str, form: ProfileForm, status: int = 200,
     code_error: FieldError | None = None, saved: str | None = None, keyword_error: FieldError | None = None,
+    changed_meanwhile: bool = False,
 ) -> HTMLResponse:
+    """The page; its form is saved on ``version``, the version of the profile the form was filled from."""
     matcher = core(request)
     found = await ranked(request, matcher.suggest_codes, firm.firm_id, SUGGESTIONS)
     keywords = await run_in_threadpool(matcher.suggest_keywords, firm)  # Kiwi's analysis: off the event loop
@@ -247,6 +252,7 @@ async def _page(
         declined_codes=meanings(book, firm.declined_codes, viewer.language),
         suggestions=offered, suggested_keywords=keywords, keyword_error=keyword_error,
         may_accept=await _may_accept(viewer, matcher), code_error=code_error, saved=saved,
+        version_field=VERSION_FIELD, version=version, changed_meanwhile=changed_meanwhile,
     )
 
 
@@ -266,23 +272,37 @@ def _saved(params: Mapping[str, str]) -> str | None:
 
 @router.get("/firms/{firm_id}/profile", response_class=HTMLResponse)
 async def profile(firm_id: str, request: Request, viewer: ViewerDep) -> Response:
-    firm = visible_firm(core(request), viewer, firm_id)
-    return await _page(request, viewer, firm, ProfileForm.of(firm), saved=_saved(request.query_params))
+    firm, version = _stored(core(request), viewer, firm_id)
+    return await _page(request, viewer, firm, version, ProfileForm.of(firm), saved=_saved(request.query_params))
+
+
+def _stored(matcher: Matcher, viewer: Viewer, firm_id: str) -> tuple[FirmProfile, str]:
+    """The firm (``visible_firm``: 403, 404) and its stored version, read together: the form filled from it is
+    saved on that version. A primary-key read, as ``visible_firm``'s."""
+    visible_firm(matcher, viewer, firm_id)
+    return matcher.firm_version(firm_id)
 
 
 @router.post("/firms/{firm_id}/profile", response_class=HTMLResponse)
 async def save_profile(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
-    """Store the edited profile (the API's PATCH), or show the form again with each refused field (422)."""
+    """Store the edited profile (the API's PATCH) on the version the form was filled from (If-Match), or show the
+    form again: with each refused field (422), or, when the profile was changed since (409, nothing stored), with
+    what was typed and the profile as stored now, whose version saving the form again is made on."""
     matcher = core(request)
     firm = visible_firm(matcher, viewer, firm_id)
-    form = ProfileForm.read(await request.form()).in_stored_order(firm)
+    sent = await request.form()
+    form, shown = ProfileForm.read(sent).in_stored_order(firm), text_of(sent, VERSION_FIELD)
+    on_version = frozenset({shown}) if shown else None  # a form without it is merged, as a PATCH without If-Match
     try:
-        await run_in_threadpool(actions.update_firm, matcher, firm_id, form.patch())
+        await run_in_threadpool(actions.update_firm, matcher, firm_id, form.patch(), on_version)
     except FormInvalid as exc:
-        return await _page(request, viewer, firm, replace(form, errors=exc.errors), status=422)
+        return await _page(request, viewer, firm, shown, replace(form, errors=exc.errors), status=422)
+    except PreconditionFailed:
+        now, version = matcher.firm_version(firm_id)
+        return await _page(request, viewer, now, version, form.in_stored_order(now), status=409, changed_meanwhile=True)
     except InvalidInput:  # each field was valid and so were the rules across them; the merged profile was not
         errors = {VALUE_RANGE: FieldError(EXPECTS[VALUE_RANGE])}
-        return await _page(request, viewer, firm, replace(form, errors=errors), status=422)
+        return await _page(request, viewer, firm, shown, replace(form, errors=errors), status=422)
     return RedirectResponse(f"{profile_url(firm_id)}?saved=profile", status_code=303)
 
 
@@ -291,7 +311,7 @@ async def choose_codes(firm_id: str, request: Request, viewer: ChangeDep) -> Res
     """Add the ticked suggestions to the firm's codes (the API's ``POST /firms/{id}/codes``), or decline them
     when the decline button was pressed (``POST /firms/{id}/declined-codes``)."""
     matcher = core(request)
-    firm = visible_firm(matcher, viewer, firm_id)
+    firm, version = _stored(matcher, viewer, firm_id)
     if not await _may_accept(viewer, matcher):
         raise forbidden()
     form = await request.form()
@@ -302,11 +322,11 @@ async def choose_codes(firm_id: str, request: Request, viewer: ChangeDep) -> Res
         body = CodesIn.model_validate({"codes": ticked})
         await run_in_threadpool(store, firm_id, body.codes, viewer.principal.name)
     except ValidationError:  # none ticked
-        return await _page(request, viewer, firm, ProfileForm.of(firm), status=422,
+        return await _page(request, viewer, firm, version, ProfileForm.of(firm), status=422,
                            code_error=FieldError("choose_codes"))
     except (InvalidInput, Conflict):
         error = code_refusal(firm, ticked, declining)
-        return await _page(request, viewer, firm, ProfileForm.of(firm), status=422, code_error=error)
+        return await _page(request, viewer, firm, version, ProfileForm.of(firm), status=422, code_error=error)
     return RedirectResponse(f"{profile_url(firm_id)}?saved={'declined' if declining else 'codes'}", status_code=303)
 
 
@@ -314,7 +334,7 @@ async def choose_codes(firm_id: str, request: Request, viewer: ChangeDep) -> Res
 async def add_keywords(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
     """Add the ticked suggested keywords to the firm's keywords (the API's ``POST /firms/{id}/keywords``)."""
     matcher = core(request)
-    firm = visible_firm(matcher, viewer, firm_id)
+    firm, version = _stored(matcher, viewer, firm_id)
     if not await _may_accept(viewer, matcher):
         raise forbidden()
     ticked = list(texts_of(await request.form(), "keyword"))
@@ -327,4 +347,4 @@ async def add_keywords(firm_id: str, request: Request, viewer: ChangeDep) -> Res
         error = FieldError("keywords_limit")
     else:
         return RedirectResponse(f"{profile_url(firm_id)}?saved=keywords", status_code=303)
-    return await _page(request, viewer, firm, ProfileForm.of(firm), status=422, keyword_error=error)
+    return await _page(request, viewer, firm, version, ProfileForm.of(firm), status=422, keyword_error=error)
