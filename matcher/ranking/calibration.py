@@ -161,21 +161,56 @@ def _band_name(value: object) -> BandName:
     raise ValueError(f"unknown band {value!r} (expected one of {[n for n, _ in BAND_FLOORS]})")
 
 
-def load_calibration(models_dir: Path) -> Calibration | None:
-    """The saved calibration, or None when there is none. A manifest that does not fit raises."""
+REFIT = "refit with `matcher calibrate`"
+
+
+def load_calibration(models_dir: Path, refit: str = REFIT) -> Calibration | None:
+    """The saved calibration, or None when there is none. A manifest that does not fit raises, naming the file,
+    what is wrong and ``refit`` (what makes a new one): it is checked whole here, because a NaN or out-of-range
+    fit, or a band missing, failed the request that met it (no band held the fit) or mis-scored silently."""
     path = models_dir / FOLDER / "manifest.json"
     if not path.exists():
         return None
     try:
-        raw = json.loads(path.read_text())
-        if raw.get("kind") != "isotonic-calibration" or raw.get("format") != FORMAT:
-            raise ValueError(f"kind {raw.get('kind')!r} format {raw.get('format')!r}")
-        scores = tuple(float(v) for v in raw["scores"])
-        fits = tuple(float(v) for v in raw["fits"])
-        bands = tuple(Band(_band_name(b["name"]), float(b["floor"]), int(b.get("judged", 0)),
-                           b.get("relevant_share"), b.get("useful_share")) for b in raw["bands"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise MatcherError(f"unreadable calibration {path}: {exc}") from exc
-    if len(scores) != len(fits) or not scores or list(scores) != sorted(scores):
-        raise MatcherError(f"calibration {path} has mismatched or unsorted knots")
-    return Calibration(scores, fits, bands, dict(raw.get("info", {})))
+        calibration = _from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise MatcherError(f"unreadable calibration {path}: {exc}; {refit}") from exc
+    problem = _out_of_shape(calibration)
+    if problem is not None:
+        raise MatcherError(f"calibration {path} {problem}; {refit}")
+    return calibration
+
+
+def _from_json(raw: object) -> Calibration:
+    if not isinstance(raw, dict):
+        raise ValueError(f"a JSON {type(raw).__name__}, not an object")
+    if raw.get("kind") != "isotonic-calibration" or raw.get("format") != FORMAT:
+        raise ValueError(f"kind {raw.get('kind')!r} format {raw.get('format')!r}")
+    info = raw.get("info", {})
+    if not isinstance(info, dict) or not isinstance(raw["bands"], list):
+        raise ValueError("info is not an object or bands not an array")
+    scores = tuple(float(v) for v in raw["scores"])
+    fits = tuple(float(v) for v in raw["fits"])
+    bands = tuple(Band(_band_name(b["name"]), float(b["floor"]), int(b.get("judged", 0)),
+                       _share(b.get("relevant_share")), _share(b.get("useful_share"))) for b in raw["bands"])
+    return Calibration(scores, fits, bands, dict(info))
+
+
+def _share(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]  # a text or list: ValueError, TypeError
+
+
+def _out_of_shape(calibration: Calibration) -> str | None:
+    """What makes a readable calibration unusable, or None."""
+    scores, fits = np.asarray(calibration.scores), np.asarray(calibration.fits)
+    if len(scores) != len(fits) or not len(scores) or not np.isfinite(np.r_[scores, fits]).all() \
+            or (np.diff(scores) < 0).any():
+        return "has mismatched, unsorted or non-finite knots"
+    if fits.min() < 0 or fits.max() > 1 or (np.diff(fits) < 0).any():
+        return "has fits outside [0, 1] or falling as the score rises"
+    if [(b.name, b.floor) for b in calibration.bands] != list(BAND_FLOORS):
+        return f"has bands {[(b.name, b.floor) for b in calibration.bands]}, expected {list(BAND_FLOORS)}"
+    shares = [v for b in calibration.bands for v in (b.relevant_share, b.useful_share) if v is not None]
+    if any(b.judged < 0 for b in calibration.bands) or not all(0 <= v <= 1 for v in shares):
+        return "has a band with a negative count or a share outside [0, 1]"
+    return None

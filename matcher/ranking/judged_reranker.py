@@ -235,4 +235,4 @@ def load_judged_reranker(models_dir: Path) -> JudgedReranker | None:
     scorer = load_trees(trees, len(COLUMNS), KIND)
     if scorer.prior is not None:
         raise MatcherError(f"judged re-ranker {trees} carries a prior column; {retrain}")
-    return JudgedReranker(scorer, manifest, load_calibration(models_dir / FOLDER))
+    return JudgedReranker(scorer, manifest, load_calibration(models_dir / FOLDER, retrain))

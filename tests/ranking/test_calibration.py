@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -100,3 +102,54 @@ def test_the_shipped_calibration_loads() -> None:
     calibration = load_calibration(models)
     assert calibration is not None
     assert [b.name for b in calibration.bands] == ["strong", "good", "possible", "weak"]
+
+
+def _broken(raw: dict[str, Any], change: str) -> object:
+    """``raw`` (a saved calibration) changed as ``change`` says; what to write in its place."""
+    if change == "not-an-object":
+        return [raw]
+    bands = raw["bands"]
+    n = len(raw["fits"])
+    edits: dict[str, Callable[[], object]] = {
+        "fits-nan": lambda: raw.update(fits=[float("nan")] * n),
+        "scores-nan": lambda: raw["scores"].__setitem__(1, float("nan")),
+        "scores-infinite": lambda: raw["scores"].__setitem__(-1, float("inf")),
+        "fits-negative": lambda: raw.update(fits=[-5.0] * n),
+        "fits-above-one": lambda: raw.update(fits=[2.0] * n),
+        "fits-decreasing": lambda: raw.update(fits=sorted(raw["fits"], reverse=True)),
+        "bands-empty": lambda: raw.update(bands=[]),
+        "bands-no-weak": lambda: raw.update(bands=bands[:3]),
+        "bands-no-possible": lambda: bands.pop(2),
+        "bands-reordered": lambda: raw.update(bands=bands[::-1]),
+        "band-floor-moved": lambda: bands[1].update(floor=0.9),
+        "band-share-text": lambda: bands[0].update(relevant_share="most"),
+        "band-share-above-one": lambda: bands[0].update(useful_share=7),
+        "band-judged-negative": lambda: bands[0].update(judged=-1),
+        "info-a-list": lambda: raw.update(info=[1, 2]),
+        "bands-a-dict": lambda: raw.update(bands={"name": "strong"}),
+    }
+    edits[change]()
+    return raw
+
+
+@pytest.mark.parametrize("change", ["fits-nan", "scores-nan", "scores-infinite", "fits-negative", "fits-above-one",
+                                    "fits-decreasing", "bands-empty", "bands-no-weak", "bands-no-possible",
+                                    "bands-reordered", "band-floor-moved", "band-share-text", "band-share-above-one",
+                                    "band-judged-negative", "not-an-object", "info-a-list", "bands-a-dict"])
+def test_a_calibration_edited_out_of_shape_is_refused_by_name(tmp_path: Path, change: str) -> None:
+    """Every one of these loaded (or failed with a traceback) and then broke a request: a NaN or out-of-range
+    fit matched no band (StopIteration), a missing band left low fits without one, a text share reached the
+    API's response model, a NaN knot mis-scored silently. The fit is a probability, non-decreasing in the
+    score (``at_least`` relies on it), over the bands this code names."""
+    scores, relevant, useful = _data()
+    path = save_calibration(fit_calibration(scores, relevant, useful, method="isotonic"), tmp_path)
+    path.write_text(json.dumps(_broken(json.loads(path.read_text()), change)))
+    with pytest.raises(MatcherError, match=f"calibration {path}.*; refit with `matcher calibrate`"):
+        load_calibration(tmp_path)
+
+
+def test_a_calibration_nested_too_deeply_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "calibration").mkdir()
+    (tmp_path / "calibration" / "manifest.json").write_text("[" * 100_000)
+    with pytest.raises(MatcherError, match=r"calibration .*manifest\.json"):
+        load_calibration(tmp_path)
