@@ -299,6 +299,8 @@ async def save_profile(firm_id: str, request: Request, viewer: ChangeDep) -> Res
         return await _page(request, viewer, firm, shown, replace(form, errors=exc.errors), status=422)
     except PreconditionFailed:
         now, version = matcher.firm_version(firm_id)
+        if form.in_stored_order(now) == ProfileForm.of(now):  # stored already: the button pressed twice
+            return RedirectResponse(f"{profile_url(firm_id)}?saved=profile", status_code=303)
         return await _page(request, viewer, now, version, form.in_stored_order(now), status=409, changed_meanwhile=True)
     except InvalidInput:  # each field was valid and so were the rules across them; the merged profile was not
         errors = {VALUE_RANGE: FieldError(EXPECTS[VALUE_RANGE])}

@@ -55,10 +55,13 @@ def test_a_form_opened_before_another_change_does_not_undo_it(world: World, visi
 
 def test_a_form_saved_twice_or_after_its_own_save_is_saved(world: World, visitor: Visitor) -> None:
     """The version is the page's: its own save, then a second press of the button on the page left behind (the
-    back button), is refused as another change would be, and a fresh page saves again."""
+    back button) with other text, is refused as another change would be, and a fresh page saves again. The same
+    text sent twice (a double click) is what is stored: saved, not refused."""
     partner = visitor("partner")
     opened = partner.get(PROFILE).text
     assert save_as_shown(partner, opened, description=DESCRIPTION).status_code == 303
+    twice = save_as_shown(partner, opened, description=DESCRIPTION)
+    assert (twice.status_code, twice.headers["location"]) == (303, f"{PROFILE}?saved=profile")
     assert save_as_shown(partner, opened, description=DESCRIPTION + " Again.").status_code == 409
     assert world.matcher.get_firm(OWN).description == DESCRIPTION
     fresh = partner.get(PROFILE).text
