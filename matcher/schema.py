@@ -427,6 +427,10 @@ def _typed_item(value: str, info: ValidationInfo) -> str:
 SHOWN_ITEM: JsonDict = {
     "pattern": rf"^[^{LINE_CONTROLS}{BIDI_CONTROLS}]*[^{SPACE_OR_CONTROL}][^{LINE_CONTROLS}{BIDI_CONTROLS}]*$"}
 
+#: What a web address loses as a browser reads it, and the control characters it may not hold then.
+_URL_REMOVED = re.compile(r"[\t\n\r]")
+_URL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
 #: An item of a list a person types for others to read (a firm's keywords, its certifications): ``typed_item``.
 TypedItem = Annotated[str, AfterValidator(_typed_item), WithJsonSchema({"type": "string", **SHOWN_ITEM})]
 
@@ -637,10 +641,16 @@ class Tender(_Model):
         address would run in a reader's browser or mail client. One read back from an older store is dropped."""
         if not value:
             return None  # an empty address is no address
-        if value.lower().startswith(("https://", "http://")):
+        # As a browser reads it (the WHATWG URL standard): tab and newline removed, a space percent-encoded; so
+        # every link, export and calendar line holds one line (a line break broke the calendar's URL line).
+        value = _URL_REMOVED.sub("", value).replace(" ", "%20")
+        control = _URL_CONTROL.search(value)
+        if value.lower().startswith(("https://", "http://")) and control is None:
             return value
         if _stored(info):
             return None
+        if control is not None:
+            raise ValueError(f"url {value[:60]!r} holds the control character U+{ord(control.group()):04X}")
         raise ValueError(f"url {value[:60]!r} is not an http(s) address")
 
     @field_validator("countries", "codes", "cancels", "aliases")
