@@ -229,7 +229,7 @@ def load_judged_reranker(models_dir: Path) -> JudgedReranker | None:
                            f"{retrain}")
     model = manifest.get("model", {})
     trees = path.parent / TREES_FILE
-    if not trees.exists() or sha256_of(trees) != model.get("sha256"):
+    if not trees.is_file() or sha256_of(trees) != model.get("sha256"):
         raise MatcherError(f"judged re-ranker {path} names {TREES_FILE} with sha256 {model.get('sha256')!r}, but "
                            f"{trees} is missing or differs; {retrain}")
     scorer = load_trees(trees, len(COLUMNS), KIND)

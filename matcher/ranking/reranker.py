@@ -36,6 +36,7 @@ KIND = "logistic-reranker"
 FORMAT = 1
 FOLDER = "reranker"
 TREES_FILE = "trees.npz"  # next to the manifest; the only other file the loader reads
+RETRAIN = "retrain with `matcher train-ranker`"
 
 
 #: Hand-set weighted scorers for firms with award history; ``train-ranker`` validates them against the
@@ -134,6 +135,8 @@ def read_manifest(path: Path, what: str) -> dict[str, Any] | None:
         manifest = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise MatcherError(f"unreadable {what} manifest {path}: {exc}") from exc
+    except RecursionError:
+        raise MatcherError(f"unreadable {what} manifest {path}: JSON nested too deeply") from None
     if not isinstance(manifest, dict):
         raise MatcherError(f"unreadable {what} manifest {path}: not a JSON object")
     return manifest
@@ -148,14 +151,21 @@ def load_reranker(models_dir: Path) -> Scorer | None:
     if manifest.get("kind") != KIND or manifest.get("format") != FORMAT:
         raise MatcherError(
             f"re-ranker {path} is {manifest.get('kind')!r} format {manifest.get('format')!r} "
-            f"(expected {KIND!r} format {FORMAT}); retrain with `matcher train-ranker`"
+            f"(expected {KIND!r} format {FORMAT}); {RETRAIN}"
         )
     if manifest.get("features") != list(FEATURES):
         raise MatcherError(
             f"re-ranker {path} was trained on features {manifest.get('features')} but this version ranks "
-            f"with {list(FEATURES)}; retrain with `matcher train-ranker`"
+            f"with {list(FEATURES)}; {RETRAIN}"
         )
-    return _model(manifest["model"], path)
+    model = manifest.get("model")
+    if not isinstance(model, dict):
+        raise MatcherError(f"re-ranker {path} has no model object; {RETRAIN}")
+    try:
+        return _model(model, path)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a field missing, or of another type
+        raise MatcherError(f"re-ranker {path} has an unreadable {model.get('type')!r} model ({exc!r}); "
+                           f"{RETRAIN}") from exc
 
 
 def sha256_of(path: Path) -> str:
@@ -164,9 +174,9 @@ def sha256_of(path: Path) -> str:
 
 def _trees(model: dict[str, Any], path: Path) -> TreeScorer:
     trees = path.parent / TREES_FILE
-    if not trees.exists() or sha256_of(trees) != model.get("sha256"):
+    if not trees.is_file() or sha256_of(trees) != model.get("sha256"):
         raise MatcherError(f"re-ranker {path} names {TREES_FILE} with sha256 {model.get('sha256')!r}, but {trees} "
-                           "is missing or differs; retrain with `matcher train-ranker`")
+                           f"is missing or differs; {RETRAIN}")
     scorer = load_trees(trees, len(FEATURES), str(model.get("name", "trees")))
     scorer.params = dict(model.get("params", {}))
     return scorer
@@ -179,13 +189,22 @@ def _model(model: dict[str, Any], path: Path) -> Scorer:
         weights = {str(k): float(v) for k, v in model["weights"].items()}
         if not set(weights) <= set(FEATURES):
             raise MatcherError(f"re-ranker {path} weights unknown features {sorted(set(weights) - set(FEATURES))}")
+        _finite(path, list(weights.values()))
         return WeightedScorer(name=str(model.get("name", "weighted")), weight=weights)
     if model.get("type") == "logistic":
         coef = np.asarray(model["coef"], dtype=np.float64)
         if coef.shape != (len(FEATURES),):
             raise MatcherError(f"re-ranker {path} has {coef.shape} coefficients, expected {len(FEATURES)}")
-        return LearnedScorer(coef, float(model["intercept"]))
+        intercept = float(model["intercept"])
+        _finite(path, [*coef, intercept])
+        return LearnedScorer(coef, intercept)
     raise MatcherError(f"re-ranker {path} has model type {model.get('type')!r} (expected logistic, weighted or trees)")
+
+
+def _finite(path: Path, numbers: list[float]) -> None:
+    """A weight that is not finite scores every candidate NaN (ranked in no order) or at an extreme."""
+    if not np.isfinite(numbers).all():
+        raise MatcherError(f"re-ranker {path} has weights that are not finite numbers; {RETRAIN}")
 
 
 def pick_scorer(default: Scorer, reranker: Scorer | None, has_history: bool) -> Scorer:
@@ -198,6 +217,9 @@ def pick_scorer(default: Scorer, reranker: Scorer | None, has_history: bool) -> 
 
 def trained_until(models_dir: Path) -> str | None:
     """The last day of training data of the saved re-ranker (ISO date), or None."""
-    manifest = read_manifest(models_dir / FOLDER / "manifest.json", "re-ranker")
-    span = (manifest or {}).get("training", {}).get("span", {})
+    path = models_dir / FOLDER / "manifest.json"
+    training = (read_manifest(path, "re-ranker") or {}).get("training") or {}
+    span = training.get("span", {}) if isinstance(training, dict) else None
+    if not isinstance(span, dict):
+        raise MatcherError(f"re-ranker {path} has a training span that is not an object; {RETRAIN}")
     return str(span["to"]) if "to" in span else None

@@ -17,6 +17,7 @@ pyproject.toml pins the scikit-learn range this was tested with (``tests/ranking
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -201,24 +202,28 @@ def save_trees(scorer: TreeScorer, path: Path) -> None:
 
 
 def load_trees(path: Path, n_features: int, name: str) -> TreeScorer:
-    """Read what ``save_trees`` wrote, checking every array is there and every index in range.
+    """Read what ``save_trees`` wrote, checking every array is there, of one dimension, finite where a score is
+    read from it, and every index in range (a negative one would read a node from the far end).
     ``n_features``: the width of the feature rows to be scored (the prior column comes on top)."""
     try:
         with np.load(path, allow_pickle=False) as data:
             nodes = {k: data[f"node_{k}"].astype(dtype) for k, dtype in NODE_FIELDS.items()}
-            roots, baseline = data["roots"].astype(np.int64), float(data["baseline"][0])
+            roots, baseline = data["roots"].astype(np.int64), data["baseline"].astype(np.float64)
             prior = data["prior"].astype(np.float64) if "prior" in data.files else None
-    except (OSError, KeyError, ValueError) as exc:
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise MatcherError(f"unreadable tree re-ranker {path}: {exc} (expected arrays written by save_trees)") from exc
     if prior is not None and prior.shape != (n_features,):
         raise MatcherError(f"tree re-ranker {path} has a prior of shape {prior.shape}, expected ({n_features},)")
-    n_features += prior is not None
     size = len(nodes["value"])
+    if baseline.shape != (1,) or any(v.shape != (size,) for v in nodes.values()) or roots.ndim != 1 \
+            or not np.isfinite(np.r_[baseline, nodes["value"], prior if prior is not None else []]).all():
+        raise MatcherError(f"tree re-ranker {path} has arrays of the wrong shape or scores that are not finite")
+    n_features += prior is not None
     inner = ~nodes["is_leaf"]
+    children = np.r_[nodes["left"][inner], nodes["right"][inner]]
     if (
-        any(len(v) != size for v in nodes.values()) or not len(roots) or roots.max() >= size
-        or ((nodes["left"][inner] >= size) | (nodes["right"][inner] >= size)).any()
+        not len(roots) or roots.max() >= size or roots.min() < 0 or (children >= size).any() or (children < 0).any()
         or ((nodes["feature_idx"][inner] < 0) | (nodes["feature_idx"][inner] >= n_features)).any()
     ):
         raise MatcherError(f"tree re-ranker {path} is inconsistent (node indices or features out of range)")
-    return TreeScorer(nodes, roots, baseline, n_features, name=name, prior=prior)
+    return TreeScorer(nodes, roots, float(baseline[0]), n_features, name=name, prior=prior)

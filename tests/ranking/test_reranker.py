@@ -85,3 +85,48 @@ def test_partner_decisions_become_pairs_approved_over_rejected() -> None:
     pairs = decision_pairs([(approved, rejected), (approved, rejected[:0])])  # a firm with no rejection adds none
     assert pairs.shape == (6, len(FEATURES)) and np.allclose(pairs, 0.6)
     assert decision_pairs([]).shape == (0, len(FEATURES))
+
+
+N = len(FEATURES)
+#: Manifests edited out of shape: each loaded and scored NaN or the extreme, or failed with a traceback.
+BROKEN_MODELS: dict[str, object] = {
+    "logistic-nan": {"type": "logistic", "coef": [float("nan")] * N, "intercept": 0.0},
+    "logistic-infinite-intercept": {"type": "logistic", "coef": [1.0] * N, "intercept": float("inf")},
+    "logistic-text-intercept": {"type": "logistic", "coef": [1.0] * N, "intercept": "zero"},
+    "logistic-text-coefficients": {"type": "logistic", "coef": ["x"] * N, "intercept": 0.0},
+    "logistic-no-intercept": {"type": "logistic", "coef": [1.0] * N},
+    "weighted-nan": {"type": "weighted", "weights": {"history": float("nan")}},
+    "weighted-a-list": {"type": "weighted", "weights": [1, 2]},
+    "weighted-text": {"type": "weighted", "weights": {"history": "heavy"}},
+    "model-a-list": [1],
+}
+
+
+@pytest.mark.parametrize("model", BROKEN_MODELS)
+def test_a_manifest_edited_out_of_shape_is_refused_by_name(tmp_path: Path, model: str) -> None:
+    save_reranker(history_scorer(), tmp_path, {})
+    path = tmp_path / "reranker" / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["model"] = BROKEN_MODELS[model]
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(MatcherError, match=f"re-ranker {path}.*retrain with `matcher train-ranker`"):
+        load_reranker(tmp_path)
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000, '{"kind": "logistic-reranker", "format": 1}'],
+                         ids=["deep", "no-model"])
+def test_an_unreadable_manifest_is_one_clear_error(tmp_path: Path, text: str) -> None:
+    (tmp_path / "reranker").mkdir()
+    path = tmp_path / "reranker" / "manifest.json"
+    path.write_text(text.replace('"format": 1}', f'"format": 1, "features": {json.dumps(list(FEATURES))}}}'))
+    with pytest.raises(MatcherError, match=f"re-ranker (manifest )?{path}"):
+        load_reranker(tmp_path)
+
+
+@pytest.mark.parametrize("training", [[1], {"span": ["2013-10-29"]}], ids=["a-list", "span-a-list"])
+def test_the_training_span_of_a_manifest_out_of_shape_is_refused_by_name(tmp_path: Path, training: object) -> None:
+    save_reranker(history_scorer(), tmp_path, {})
+    path = tmp_path / "reranker" / "manifest.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "training": training}))
+    with pytest.raises(MatcherError, match=f"re-ranker {path}.*retrain"):
+        trained_until(tmp_path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,7 +20,7 @@ from matcher.evaluate.split import time_split
 from matcher.evaluate.train import TrainingSet, train
 from matcher.ranking.features import FEATURES
 from matcher.ranking.reranker import load_reranker, save_reranker
-from matcher.ranking.trees import TreeScorer, export_trees, fit_trees
+from matcher.ranking.trees import TreeScorer, export_trees, fit_trees, load_trees, save_trees
 from matcher.schema import Award
 from matcher.search.encoders import Embedder, FakeEncoder
 
@@ -143,3 +144,47 @@ def test_train_ranker_runs_past_a_stale_saved_model(awards: list[Award], tmp_pat
     assert result.exit_code == 0, result.output
     assert json.loads(manifest_path.read_text())["features"] == list(FEATURES)
     assert load_reranker(models) is not None
+
+
+def _rewritten(path: Path, change: str) -> None:
+    """``path`` (trees written by save_trees) changed as ``change`` says, as a foreign writer could."""
+    if change in ("truncated", "empty"):
+        path.write_bytes(path.read_bytes()[:300] if change == "truncated" else b"")
+        return
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    edits: dict[str, Callable[[], object]] = {
+        "value-nan": lambda: arrays["node_value"].__setitem__(slice(None), np.nan),
+        "baseline-nan": lambda: arrays.update(baseline=np.array([np.nan])),
+        "baseline-empty": lambda: arrays.update(baseline=np.zeros(0)),
+        "value-2d": lambda: arrays.update(node_value=arrays["node_value"].reshape(-1, 1)),
+        "root-negative": lambda: arrays.update(roots=-arrays["roots"] - 1),
+        "left-negative": lambda: arrays["node_left"].__setitem__(slice(None), -5),
+    }
+    edits[change]()
+    with path.open("wb") as out:
+        np.savez(out, **arrays)
+
+
+@pytest.mark.parametrize("change", ["truncated", "empty", "value-nan", "baseline-nan", "baseline-empty", "value-2d",
+                                    "root-negative", "left-negative"])
+def test_trees_damaged_past_their_checksum_are_refused_by_name(tmp_path: Path, change: str) -> None:
+    """The manifest's sha256 guards trees.npz against a stray change; these are what load_trees itself meets
+    when the file and the checksum were both rewritten (or another caller reads it): each was a traceback
+    (BadZipFile, EOFError, IndexError) or loaded and scored NaN or read nodes from the far end of the arrays."""
+    x, y = _rows(600)
+    path = tmp_path / "trees.npz"
+    save_trees(fit_trees(x, y), path)
+    _rewritten(path, change)
+    with pytest.raises(MatcherError, match=f"tree re-ranker {path}"):
+        load_trees(path, len(FEATURES), "trees")
+
+
+def test_a_directory_in_place_of_the_trees_is_refused_by_name(tmp_path: Path) -> None:
+    x, y = _rows(600)
+    save_reranker(fit_trees(x, y), tmp_path, {})
+    path = tmp_path / "reranker" / "trees.npz"
+    path.unlink()
+    path.mkdir()
+    with pytest.raises(MatcherError, match=f"{path} is missing or differs; retrain"):
+        load_reranker(tmp_path)
