@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api.web.form_fields import text_of
 from api.web.i18n import page_language
 from api.web.render import render
 from api.web.session import (
@@ -60,7 +61,7 @@ async def sign_in_form(request: Request) -> Response:
 @router.post("/sign-in", response_class=HTMLResponse)
 async def sign_in(request: Request) -> Response:
     form = await request.form()
-    next_path = way_back(request, str(form.get("next") or ""))
+    next_path = way_back(request, text_of(form, "next"))
     if not tokens_match(form.get(CSRF_FIELD), request.cookies.get(SIGN_IN_COOKIE) or ""):
         raise PageRefused(403, "forbidden_title", "form_expired")
     key = form.get("key")

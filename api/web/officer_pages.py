@@ -35,7 +35,7 @@ from api.feed_runs import feed_runs
 from api.jobs import JobRegistry
 from api.schemas import IngestSummary, JobPublic
 from api.web.feed_pages import KINDS, FeedForm, RunView, checked_name, run_view
-from api.web.form_fields import FieldError, FormInvalid
+from api.web.form_fields import FieldError, FormInvalid, text_of
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, checked_change, core, forbidden
 from matcher.errors import (
@@ -299,7 +299,7 @@ async def assignment(request: Request, viewer: ChangeDep) -> Response:
     """Assign a firm to a partner, or withdraw it (``action``), as the API's partner routes do."""
     matcher = await require_officer_page(request, viewer)
     form = await request.form()
-    partner, firm_id, action = (str(form.get(name) or "").strip() for name in ("partner", "firm_id", "action"))
+    partner, firm_id, action = (text_of(form, name) for name in ("partner", "firm_id", "action"))
     try:
         if action == "assign":
             await run_in_threadpool(matcher.access.assign, partner, firm_id, viewer.principal.name)

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import actions
 from api.schemas import ID_PATTERN
+from api.web.form_fields import text_of
 from api.web.pages import visible_firm
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, ViewerDep, core, forbidden
@@ -162,7 +163,7 @@ async def add_to_shortlist(tender_id: str, request: Request, viewer: ChangeDep) 
     award notice, a closed one, for an officer one published after now: ``bid_refusal``) is refused with the
     reason (422); for a partner one published after now is the 404 of an id never stored."""
     matcher = core(request)
-    firm_id = str((await request.form()).get("firm_id") or "")
+    firm_id = text_of(await request.form(), "firm_id")
     visible_firm(matcher, viewer, firm_id)  # 403 for a firm this session may not see (or a malformed id)
     if not viewer.may_decide:
         raise forbidden()
