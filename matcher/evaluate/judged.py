@@ -54,7 +54,14 @@ def load_judged(path: Path) -> list[JudgedProfile]:
         raise InvalidInput(f"cannot read judged file {path}: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("profiles"), list):
         raise InvalidInput(f"{path}: expected an object with a 'profiles' list")
-    return [_profile(entry, path, i) for i, entry in enumerate(raw["profiles"])]
+    profiles = [_profile(entry, path, i) for i, entry in enumerate(raw["profiles"])]
+    first: dict[str, int] = {}
+    for i, judged in enumerate(profiles):  # twice would count a firm twice, or put it in both halves
+        seen = first.setdefault(judged.profile.firm_id, i)
+        if seen != i:
+            raise InvalidInput(f"{path}: profile {i}: firm {judged.profile.firm_id!r} is judged already in profile "
+                               f"{seen} (one entry per firm: merge its judgments)")
+    return profiles
 
 
 def _profile(entry: Any, path: Path, i: int) -> JudgedProfile:
@@ -109,10 +116,15 @@ class JudgedReport:
     methods: dict[str, dict[str, dict[str, float]]]  # method -> group -> metric -> value
     notice_languages: dict[str, dict[str, float]]  # method -> notice language -> recall@50 of relevant ones
     counts: dict[str, int]
+    judgments: int = 0
+    #: Judgments naming a notice that is not among the ranked ones (not in the store, or not an opportunity):
+    #: never ranked, each counts as not found.
+    not_stored: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {"profiles": self.profiles, "split": self.split, "counts": self.counts, "methods": self.methods,
-                "recall@50 by notice language": self.notice_languages}
+                "recall@50 by notice language": self.notice_languages,
+                "judged notices not in this store": self.not_stored}
 
 
 def evaluate_judged(
@@ -133,7 +145,9 @@ def evaluate_judged(
         out[name] = _grouped(chosen, rows)
         by_language[name] = _recall_by_notice_language(chosen, rankings, notice_language)
     counts = {"all": len(chosen), **{g: sum(j.group == g for j in chosen) for g in sorted({j.group for j in chosen})}}
-    return JudgedReport(len(chosen), split, out, by_language, counts)
+    judgments = sum(len(j.grades) for j in chosen)
+    not_stored = sum(t not in notice_language for j in chosen for t in j.grades)
+    return JudgedReport(len(chosen), split, out, by_language, counts, judgments, not_stored)
 
 
 def _grouped(chosen: Sequence[JudgedProfile], rows: Sequence[Mapping[str, float]]) -> dict[str, dict[str, float]]:
@@ -167,6 +181,9 @@ def format_judged(report: JudgedReport) -> str:
     groups = list(next(iter(report.methods.values())).keys())
     lines = [f"judged profiles: {report.profiles} (split {report.split}); "
              + ", ".join(f"{g}: {n}" for g, n in report.counts.items() if g != "all")]
+    if report.not_stored:
+        lines.append(f"{report.not_stored} of the {report.judgments} judgments name notices this store does not hold "
+                     "among its opportunity notices: never ranked, each counts as not found")
     for group in groups:
         lines.append(f"\n[{group}]")
         lines.append(f"{'method':34}" + "".join(f"{m:>11}" for m in METRICS))

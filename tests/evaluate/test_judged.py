@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from matcher.errors import InvalidInput
-from matcher.evaluate.judged import JudgedProfile, evaluate_judged, load_judged, profile_metrics
+from matcher.evaluate.judged import JudgedProfile, evaluate_judged, format_judged, load_judged, profile_metrics
 from matcher.schema import FirmProfile
 
 GRADES = {"a": 2, "b": 1, "c": 0, "d": 2}
@@ -114,3 +114,25 @@ def test_each_fresh_judged_file_is_held_out_on_lines_no_earlier_set_uses(
     assert groups == {"ko, no codes": 12, "ko, codes": 2, "en, codes": 5, "en, no codes": 5}
     assert all(2 in p.grades.values() for p in fresh)
     assert sum(len(p.grades) for p in fresh) == judgments
+
+
+def test_a_firm_judged_twice_is_refused_naming_both_entries(tmp_path: Path) -> None:
+    """Two entries for one firm were both scored (the firm counted twice) and, in two splits, put the same firm
+    in the tuning half and the reporting half the tuning is meant not to see."""
+    entry = {"split": "tune", "judgments": {"t": 2}, "profile": {"firm_id": "a", "name": "a", "description": "x"}}
+    path = tmp_path / "judged.json"
+    path.write_text(json.dumps({"profiles": [entry, {**entry, "split": "report"}]}))
+    with pytest.raises(InvalidInput, match=f"{path}: profile 1: firm 'a' is judged already in profile 0"):
+        load_judged(path)
+
+
+def test_the_report_counts_judged_notices_this_store_does_not_hold() -> None:
+    """A judged notice missing from the store can never be ranked: the figures fall with no word why (a judged
+    file run against the wrong store scored 0.000 everywhere). The report counts them and says so."""
+    judged = [JudgedProfile(_profile("k1", [], "ko"), "report", "ko", False, {"a": 2, "gone": 1, "zero": 0}),
+              JudgedProfile(_profile("e1", [], "en"), "report", "en", False, {"a": 1, "also-gone": 2})]
+    report = evaluate_judged(judged, {"m": lambda p: ["a"]}, {"a": "en"}, "report")
+    assert report.not_stored == 3 and report.to_json()["judged notices not in this store"] == 3
+    assert "3 of the 5 judgments name notices this store does not hold" in format_judged(report)
+    complete = evaluate_judged(judged[:1], {"m": lambda p: ["a"]}, {"a": "en", "gone": "en", "zero": "en"})
+    assert complete.not_stored == 0 and "does not hold" not in format_judged(complete)
