@@ -404,7 +404,7 @@ class LexicalModel:
         """The model ``save`` wrote into ``folder``, checked whole: a file damaged on disk raises IndexNotReady
         naming it (``matcher.search.build_files``) instead of mis-scoring or failing in a later request."""
         path = folder / "lexical.json"
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():  # (a symlink to nowhere is a damaged file, not no file)
             return cls()  # the collection had no terms when the index was built
         raw = read_json(path)
         idf = read_array(folder / "lexical_idf.npy")
@@ -422,7 +422,7 @@ class LexicalModel:
         if not np.isfinite(idf).all():
             raise damaged(folder / "lexical_idf.npy", "weights that are not finite")
         languages = folder / "lexical_languages.npy"
-        if languages.exists():
+        if languages.exists() or languages.is_symlink():
             model.term_languages = read_array(languages)
             if len(model.term_languages) != len(idf) or model.term_languages.dtype.kind not in "iu":
                 raise damaged(languages, f"expected {len(idf)} integer masks, got {model.term_languages.shape}")

@@ -34,6 +34,7 @@ import hashlib
 import json
 import math
 import platform
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -60,6 +61,8 @@ IVF_PROBE_SHARE = 1 / 128
 IVF_MIN_SCAN = 4000
 # Filtered IVF search probes lists until they hold about this many times k members of the subset.
 FILTERED_DEPTH = 2
+#: What precedes the reason in a FAISS error: "Error in <function> at <file>:<line>: [Error: '<check>' failed: ]".
+_FAISS_PLACE = re.compile(r"^Error in .*? at [^ ]+:\d+: (?:Error: '.*?' failed: )?", re.DOTALL)
 
 
 def faiss_id(tender_id: str) -> int:
@@ -273,8 +276,8 @@ def _read_faiss(path: Path, manifest: Manifest) -> faiss.Index:
     """The FAISS file, refused when FAISS cannot read it or it holds another index than the manifest says."""
     try:
         index = faiss.read_index(str(path))
-    except RuntimeError as exc:  # FAISS reports every read failure so, after the C++ check that failed
-        reason = str(exc).rsplit("failed: ", 1)[-1].replace(f" in {path}", "")
+    except RuntimeError as exc:  # FAISS reports every read failure so, after the C++ place that raised it
+        reason = _FAISS_PLACE.sub("", str(exc)).replace(f" in {path}", "")
         raise damaged(path, f"FAISS cannot read it, truncated or not an index: {reason}") from exc
     if index.d != manifest.dim or index.metric_type != faiss.METRIC_INNER_PRODUCT:
         raise damaged(path, f"an index of {index.d} dimensions (metric {index.metric_type}), but the manifest says "
