@@ -207,6 +207,6 @@ class AccessControl:
 
     def require_role(self, principal: Principal, *roles: Role) -> None:
         if principal.role not in roles:
-            raise PermissionDenied(
-                f"this route needs a {' or '.join(roles)} key (this key's role is {principal.role!r})"
-            )
+            named = " or ".join(roles)
+            article = "an" if named.startswith("officer") else "a"  # the roles: officer, partner, firm
+            raise PermissionDenied(f"this route needs {article} {named} key (this key's role is {principal.role!r})")

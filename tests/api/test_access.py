@@ -169,6 +169,16 @@ def test_x_api_key_header_is_accepted(world: World) -> None:
                                "firm_id": OWN, "firm_ids": [OWN]}
 
 
+def test_a_route_of_other_roles_names_them_in_english(world: World) -> None:
+    """The 403 names the roles the route takes with the article they need: "an officer key", not "a officer"."""
+    officers = world.client.get("/partners", headers=world.auth("partner"))
+    curators = world.client.get("/search/tenders?q=water", headers=world.auth("firm"))
+    assert (officers.status_code, officers.json()["detail"]) == (
+        403, "this route needs an officer key (this key's role is 'partner')")
+    assert (curators.status_code, curators.json()["detail"]) == (
+        403, "this route needs an officer or partner key (this key's role is 'firm')")
+
+
 def test_keys_are_stored_only_as_hashes(world: World) -> None:
     from sqlalchemy import select
 
