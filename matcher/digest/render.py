@@ -90,7 +90,7 @@ def _deadline(item: DigestItem, as_of: datetime, words: dict[str, str]) -> str:
     if deadline is None:
         return words["no_deadline"]
     days = int((deadline - as_of).total_seconds() // 86400)
-    left = words["today"] if days < 1 else words["days_left"].format(days=days)
+    left = words["today"] if days < 1 else words["one_day_left"] if days == 1 else words["days_left"].format(days=days)
     return f"{deadline:%Y-%m-%d %H:%M} UTC ({left})"
 
 

@@ -27,7 +27,8 @@ def deadline_note(tender: Tender, now: datetime, cancelled: bool = False) -> str
     days = (tender.deadline - now).total_seconds() / 86400
     if days < 0:
         return f"closed on {when}"
-    return f"closes {when} ({int(days)} days left)"
+    left = "less than a day" if days < 1 else "1 day" if days < 2 else f"{int(days)} days"
+    return f"closes {when} ({left} left)"
 
 
 #: A deadline this close (in days) is a concern: little time to prepare a bid.

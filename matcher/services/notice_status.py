@@ -16,6 +16,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "en": {
         "open_until": "OPEN: closes {deadline}, {left}",
         "days_left": "{days} days left",
+        "one_day_left": "1 day left",
         "hours_left": "less than a day left",
         "open_window": "OPEN: no deadline given; counted open through {last}, {days} days after its publication on "
                        "{published}",
@@ -32,6 +33,7 @@ _WORDS: dict[str, dict[str, str]] = {
     "ko": {
         "open_until": "접수 중: {deadline} 마감, {left}",
         "days_left": "{days}일 남음",
+        "one_day_left": "1일 남음",
         "hours_left": "1일 미만 남음",
         "open_window": "접수 중: 마감 일시가 없어 공고일 {published}부터 {days}일, {last}까지 접수 중으로 봅니다",
         "open_undated": "접수 중: 마감 일시와 공고일이 모두 없습니다",
@@ -79,7 +81,8 @@ def _status(tender: Tender, at: OpenAt, closure: Closure | None, words: dict[str
         if closure is not None:
             return words["passed"].format(deadline=deadline)
         days = int((tender.deadline - at.now) / timedelta(days=1))
-        left = words["days_left"].format(days=days) if days else words["hours_left"]
+        left = words["hours_left"] if not days else words["one_day_left"] if days == 1 else words["days_left"].format(
+            days=days)
         return words["open_until"].format(deadline=deadline, left=left)
     window = at.rule.window(tender.notice_type)
     if tender.published is None or window is None:

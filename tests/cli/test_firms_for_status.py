@@ -59,6 +59,7 @@ def head(tender_id: str, as_of: str, *args: str) -> list[str]:
     # 30 June 12:00 - 28 April 12:00 = 63 days
     ("x:dated", "2021-04-28T12:00", "OPEN: closes 2021-06-30 12:00 UTC, 63 days left (as of 2021-04-28 12:00 UTC)"),
     ("x:dated", "2021-07-01", "CLOSED: the deadline passed on 2021-06-30 12:00 UTC (as of 2021-07-01 00:00 UTC)"),
+    ("x:dated", "2021-06-29T06:00", "OPEN: closes 2021-06-30 12:00 UTC, 1 day left (as of 2021-06-29 06:00 UTC)"),
     # 1 March + 60 days = 30 April
     ("x:undated", "2021-04-30T23:00", "OPEN: no deadline given; counted open through 2021-04-30, 60 days after its "
                                       "publication on 2021-03-01 (as of 2021-04-30 23:00 UTC)"),

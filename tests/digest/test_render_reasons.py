@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -59,3 +60,16 @@ def test_reasons_and_concerns_in_the_subscriptions_language(
     assert rendered.text.index(expected[2 if language == "ko" else 1]) < rendered.text.index(expected[-1])
     assert "! " + expected[-1] in rendered.text
     assert rendered.html.count("<ul") == 2 and expected[-1] in rendered.html
+
+
+@pytest.mark.parametrize(("hours", "language", "left"), [
+    (30, "en", "(1 day left)"), (50, "en", "(2 days left)"), (12, "en", "(less than a day left)"),
+    (30, "ko", "(1일 남음)"),
+])
+def test_the_days_left_are_counted_in_words(tmp_path: Path, hours: int, language: str, left: str) -> None:
+    """A deadline one whole day away read "(1 days left)"."""
+    digest = plan(language)
+    item = digest.items[0]
+    dated = replace(item, match=item.match.model_copy(update={"deadline": AS_OF + timedelta(hours=hours)}))
+    rendered = render_digest(replace(digest, items=(dated,)), Settings(home=tmp_path, public_url="https://matcher.test"))
+    assert left in rendered.text

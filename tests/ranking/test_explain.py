@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +11,7 @@ import pytest
 
 from matcher.ingest.ted import read_ted
 from matcher.normalize.codes import code_overlap, codebook
-from matcher.ranking.explain import FEEDBACK_KINDS, explain
+from matcher.ranking.explain import FEEDBACK_KINDS, deadline_note, explain
 from matcher.ranking.feedback import Decided, feedback_signal
 from matcher.ranking.reasons import render
 from matcher.ranking.signals import FEATURES, Signals, compute_signals
@@ -355,3 +355,11 @@ def test_no_nature_concern_when_the_firm_holds_a_code_of_that_nature() -> None:
     seller = firm(codes=["CPV:38421100"])
     out = explain(signals(nature=0.2, tender_nature="works", firm_offers=("supplies",)), seller, works, NOW)
     assert kinds(out.concerns) == ["contract_nature_mismatch"]
+
+
+@pytest.mark.parametrize(("hours", "left"), [(12, "less than a day"), (30, "1 day"), (50, "2 days")])
+def test_the_deadline_note_counts_the_days_left_in_words(hours: int, left: str) -> None:
+    """A deadline one whole day away read "(1 days left)", and one hours away "(0 days left)"."""
+    deadline = datetime(2021, 6, 30, 12, tzinfo=UTC)
+    tender = Tender(tender_id="t:1", source="t", title="Water meters", deadline=deadline)
+    assert deadline_note(tender, deadline - timedelta(hours=hours)) == f"closes 2021-06-30 12:00 UTC ({left} left)"
