@@ -169,7 +169,7 @@ def load_calibration(models_dir: Path, refit: str = REFIT) -> Calibration | None
     what is wrong and ``refit`` (what makes a new one): it is checked whole here, because a NaN or out-of-range
     fit, or a band missing, failed the request that met it (no band held the fit) or mis-scored silently."""
     path = models_dir / FOLDER / "manifest.json"
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a symlink to nowhere is unreadable, not absent
         return None
     try:
         calibration = _from_json(json.loads(path.read_text()))

@@ -128,8 +128,9 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
 
 
 def read_manifest(path: Path, what: str) -> dict[str, Any] | None:
-    """A saved model's manifest, or None when there is none; an unreadable one raises, naming ``what``."""
-    if not path.exists():
+    """A saved model's manifest, or None when there is none; an unreadable one raises, naming ``what`` (a
+    symlink to nowhere too: it is a manifest that cannot be read, not no manifest)."""
+    if not path.exists() and not path.is_symlink():
         return None
     try:
         manifest = json.loads(path.read_text())

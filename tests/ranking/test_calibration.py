@@ -153,3 +153,11 @@ def test_a_calibration_nested_too_deeply_is_refused_by_name(tmp_path: Path) -> N
     (tmp_path / "calibration" / "manifest.json").write_text("[" * 100_000)
     with pytest.raises(MatcherError, match=r"calibration .*manifest\.json"):
         load_calibration(tmp_path)
+
+
+def test_a_calibration_that_is_a_symlink_to_nowhere_is_refused_not_taken_for_none(tmp_path: Path) -> None:
+    (tmp_path / "calibration").mkdir()
+    path = tmp_path / "calibration" / "manifest.json"
+    path.symlink_to(path)
+    with pytest.raises(MatcherError, match=f"unreadable calibration {path}"):
+        load_calibration(tmp_path)

@@ -130,3 +130,13 @@ def test_the_training_span_of_a_manifest_out_of_shape_is_refused_by_name(tmp_pat
     path.write_text(json.dumps({**json.loads(path.read_text()), "training": training}))
     with pytest.raises(MatcherError, match=f"re-ranker {path}.*retrain"):
         trained_until(tmp_path)
+
+
+def test_a_manifest_that_is_a_symlink_to_nowhere_is_refused_not_taken_for_no_model(tmp_path: Path) -> None:
+    """A dangling symlink (its target on a volume not mounted) read as 'no re-ranker saved': the recommender
+    fell back to the default scorer and said nothing."""
+    (tmp_path / "reranker").mkdir()
+    path = tmp_path / "reranker" / "manifest.json"
+    path.symlink_to(tmp_path / "elsewhere" / "manifest.json")
+    with pytest.raises(MatcherError, match=f"unreadable re-ranker manifest {path}"):
+        load_reranker(tmp_path)
