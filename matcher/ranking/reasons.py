@@ -16,7 +16,6 @@ each such value isolated in a ``<bdi>`` (the workspace, a digest's HTML part: ``
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Literal, TypeVar, get_args
@@ -30,8 +29,6 @@ from matcher.reference.codebook import codebook
 from matcher.schema import Explanation, Reason, ReasonKind
 
 ReasonLanguage = Literal["en", "ko"]
-#: One Hangul syllable (a Korean particle's form depends on whether it ends in a consonant).
-HANGUL_SYLLABLE = re.compile(r"[\uac00-\ud7a3]")
 LANGUAGES: tuple[ReasonLanguage, ...] = get_args(ReasonLanguage)
 KINDS: tuple[str, ...] = get_args(ReasonKind)
 #: Put before a concern in ``Explanation.summary`` so that consumers reading only the summary can tell.
@@ -40,6 +37,8 @@ CONCERN_PREFIX = "concern: "
 CONCERN_PREFIXES: dict[ReasonLanguage, str] = {"en": CONCERN_PREFIX, "ko": "확인할 점: "}
 
 # Template keys are a kind, or "kind.variant" where the wording differs with the parameters (see _variant).
+# Korean templates put no particle right after a placeholder (‘{found}’와, {value}을): its form depends on the word
+# filled in, and a keyword in Latin letters has no form a reader takes as right; so they word around it (: , 의, 에).
 TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
     "en": {
         "similar_text": "the notice's text is {strength} the profile's description",
@@ -99,10 +98,10 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         "similar_text": "공고 내용이 회사 소개와 {strength}",
         "shared_terms": "공고와 회사 소개에 함께 나오는 단어: {terms}",
         "keyword_match": "회사 키워드 \u2018{keyword}\u2019: 공고에 있음 (\u2018{found}\u2019)",
-        "keyword_match.label": "회사 키워드 \u2018{keyword}\u2019: 공고 분류 \u2018{found}\u2019{found_wa} 일치",
+        "keyword_match.label": "회사 키워드 \u2018{keyword}\u2019: 공고 분류 이름과 일치 (\u2018{found}\u2019)",
         "keyword_match.korean_label": (
-            "회사 키워드 \u2018{keyword}\u2019{keyword_wa} 공고 분류 \u2018{label_ko}\u2019({label}, {code})에 "
-            "함께 있는 말: \u2018{found}\u2019"
+            "회사 키워드 \u2018{keyword}\u2019의 \u2018{found}\u2019: 공고 분류 \u2018{label_ko}\u2019"
+            "({label}, {code})에도 있음"
         ),
         "code_match": "{level}: {label} ({code}){origin}",
         "code_match.nolabel": "{level}: {code}{origin}",
@@ -112,31 +111,34 @@ TEMPLATES: dict[ReasonLanguage, dict[str, str]] = {
         "code_match.near_keyword": (
             "{level}: {label} ({code}); 회사 키워드 \u2018{keyword}\u2019의 코드는 {firm_label} ({firm_code})"
         ),
-        "code_named": "공고 본문({language})에 \u2018{found}\u2019: {label} ({code}){origin}",
+        "code_named": "공고 본문({language})에 나온 \u2018{found}\u2019: {label} ({code}){origin}",
         "code_named.keyword": (
-            "공고 본문({language})에 \u2018{found}\u2019: {label} ({code}), 회사 키워드 \u2018{keyword}\u2019의 코드"
+            "공고 본문({language})에 나온 \u2018{found}\u2019: {label} ({code}), "
+            "회사 키워드 \u2018{keyword}\u2019의 코드"
         ),
-        "country_target": "목표 진출 국가: {countries}",
-        "value_in_range": "추정 금액 {value:,.0f} {currency}: 회사의 사업 규모 범위 안",
+        "country_target": "목표 국가: {countries}",
+        "value_in_range": "추정 금액 {value:,.0f} {currency}: 회사 계약 금액 범위 안",
         "history": "과거 수주 실적: {detail}",
         "approved_by_partner": "담당 파트너가 승인한 입찰",
         "on_shortlist": "관심 목록에 있음 (파트너 검토 중)",
         "like_approved": "파트너가 승인한 입찰과 비슷함",
-        "contract_nature_fit": "{nature} 계약이며, 회사는 {offers}",
-        "value_above_range": "추정 금액 {value:,.0f} {currency}: 회사 최대 규모({limit:,.0f} {limit_currency})보다 큼",
+        "contract_nature_fit": "{nature} 계약이며, 회사는 {offers}함",
+        "value_above_range": (
+            "추정 금액 {value:,.0f} {currency}: 회사 최대 계약 금액({limit:,.0f} {limit_currency})보다 큼"
+        ),
         "value_below_range": (
-            "추정 금액 {value:,.0f} {currency}: 회사 최소 규모({limit:,.0f} {limit_currency})보다 작음"
+            "추정 금액 {value:,.0f} {currency}: 회사 최소 계약 금액({limit:,.0f} {limit_currency})보다 작음"
         ),
         "closing_soon": "{days}일 후 마감 ({deadline})",
         "closing_soon.one": "1일 후 마감 ({deadline})",
         "closing_soon.today": "24시간 이내 마감 ({deadline})",
         "language_not_listed": "공고 언어 {language}: 회사가 쓰는 언어({languages})가 아님",
-        "country_not_target": "목표 국가가 아님: {countries} (목표: {targets})",
-        "contract_nature_mismatch": "{nature} 계약이나, 회사는 {offers}",
-        "missing_distinctive_terms": "회사 핵심어가 공고에 없음: {terms}",
+        "country_not_target": "목표 국가가 아님: {countries} (목표 국가: {targets})",
+        "contract_nature_mismatch": "{nature} 계약이나, 회사는 {offers}함",
+        "missing_distinctive_terms": "회사 소개의 핵심 용어가 공고에 없음: {terms}",
         "design_contest": (
             "설계 공모: 심사위원단이 고른 설계안을 구매하는 공고로, 공고에 나오는 물품이나 공사를 발주하지 않음. "
-            "회사는 {offers}"
+            "회사는 {offers}함"
         ),
     },
 }
@@ -160,14 +162,14 @@ WORDS: dict[ReasonLanguage, dict[str, dict[str, str]]] = {
     "ko": {
         "strength": {"strong": "매우 비슷함", "good": "비슷함", "fair": "관련 있음", "weak": "약간 관련 있음"},
         "level": {
-            "exact": "같은 품목", "within": "회사 분류에 속하는 품목", "category": "같은 세부 품목군",
-            "class": "같은 품목 분류", "group": "같은 품목군", "division": "같은 업종",
-            "family": "같은 품목군", "segment": "같은 업종",
+            "exact": "같은 품목", "within": "회사 분류에 속하는 품목", "category": "같은 세분류",
+            "class": "같은 소분류", "group": "같은 중분류", "division": "같은 업종",
+            "family": "같은 중분류", "segment": "같은 업종",
         },
         "origin": {"confirmed": "", "inferred": " (회사 소개에서 추정한 코드)",
                    "keyword": " (회사 키워드에서 찾은 코드)"},
         "nature": {"supplies": "물품 구매", "services": "용역", "works": "공사"},
-        "offers": {"supplies": "물품을 공급함", "services": "용역을 제공함", "works": "공사를 수행함"},
+        "offers": {"supplies": "물품을 공급", "services": "용역을 제공", "works": "공사를 수행"},
     },
 }
 # Language names for ``language_not_listed`` (the EU's 24, Korean and the other languages feeds come in);
@@ -193,7 +195,9 @@ _LANGUAGE_NAMES: dict[ReasonLanguage, dict[str, str]] = {
 }
 for _lang in LANGUAGES:
     WORDS[_lang]["language"] = WORDS[_lang]["languages"] = _LANGUAGE_NAMES[_lang]
-_JOIN: dict[ReasonLanguage, dict[str, str]] = {"en": {"offers": " and "}, "ko": {"offers": ", "}}
+# Korean joins what a firm offers as verb stems, the template adding the ending: "물품을 공급하고 용역을 제공함"
+# (a comma between finished verbs, "공급함, 제공함", reads as two notes, not one sentence).
+_JOIN: dict[ReasonLanguage, dict[str, str]] = {"en": {"offers": " and "}, "ko": {"offers": "하고 "}}
 
 
 def _variant(reason: Reason) -> str:
@@ -243,16 +247,6 @@ def _value(language: ReasonLanguage, name: str, value: str | int | float | list[
     return value
 
 
-def with_particle(word: str) -> str:
-    """The Korean "and/with" particle that follows ``word``: 과 after a final consonant ("지형 측량과"), 와 after a
-    vowel ("수치지도와"), "와(과)" after a word not ending in Hangul ("GIS", "Water meters"), as Korean writing
-    does when it cannot tell."""
-    last = word.rstrip()[-1:]
-    if not HANGUL_SYLLABLE.fullmatch(last):
-        return "와(과)"
-    return "과" if (ord(last) - 0xAC00) % 28 else "와"
-
-
 def _firm_label(reason: Reason) -> str | None:
     """The label of the firm's code that a code match matched through (``firm_code``, "CPV:33192120")."""
     code = reason.params.get("firm_code")
@@ -282,9 +276,6 @@ def _worded(reason: Reason, language: str) -> tuple[ReasonLanguage, str, dict[st
     params = {name: _value(lang, name, value) for name, value in reason.params.items()}
     if reason.kind in ("code_match", "code_named") and "label" in params:
         params["label"] = _code_label(lang, params.get("code"), params["label"])
-    if lang == "ko":  # particles that depend on the word before them
-        params.update({f"{name}_wa": with_particle(str(reason.params[name]))
-                       for name in ("keyword", "found") if name in reason.params})
     if variant.startswith("code_match.near"):
         firm_code = str(reason.params["firm_code"]).replace(":", " ", 1)
         params["firm_code"] = firm_code

@@ -40,7 +40,7 @@ def plan(language: str) -> DigestPlan:
     ("language", "expected"),
     [
         ("ko", ["같은 품목: 수도 계량기 / Water meters (CPV 38421100) (회사 소개에서 추정한 코드)",
-                "회사 키워드 \u2018water meters\u2019: 공고 분류 \u2018Water meters\u2019와(과) 일치",
+                "회사 키워드 \u2018water meters\u2019: 공고 분류 이름과 일치 (\u2018Water meters\u2019)",
                 "공고 내용이 회사 소개와 비슷함", "확인할 점", "3일 후 마감 (2021-06-04 12:00 UTC)",
                 "공고 언어 불가리아어: 회사가 쓰는 언어(한국어, 영어)가 아님"]),
         ("en", ["same product: Water meters (CPV 38421100) (suggested from the description)",

@@ -148,7 +148,7 @@ def test_code_reasons_are_plain_words_with_the_label_and_say_when_inferred() -> 
                            "description is Radiography devices (CPV 33111600)"]
     # A Korean reader gets the code's Korean label before the English one.
     assert render(out.reasons[0], "ko").startswith(
-        f"같은 세부 품목군: 엑스선 장치 / {label} (CPV 33111000); 회사 소개에서 추정한 코드는 ")
+        f"같은 세분류: 엑스선 장치 / {label} (CPV 33111000); 회사 소개에서 추정한 코드는 ")
 
 
 def test_a_code_translated_from_a_keyword_names_the_keyword() -> None:
@@ -216,7 +216,7 @@ def test_a_korean_profile_is_told_what_matched_in_the_notices_language() -> None
     assert out.reasons[1].params == {"keyword": "water meters", "found": "Water meters", "via": "label"}
     korean = [render(r, "ko") for r in out.reasons]
     assert korean[0] == "같은 품목: 수도 계량기 / Water meters (CPV 38421100) (회사 소개에서 추정한 코드)"
-    assert korean[1] == "회사 키워드 \u2018water meters\u2019: 공고 분류 \u2018Water meters\u2019와(과) 일치"
+    assert korean[1] == "회사 키워드 \u2018water meters\u2019: 공고 분류 이름과 일치 (\u2018Water meters\u2019)"
     assert korean[2] == "공고 내용이 회사 소개와 비슷함"
 
 

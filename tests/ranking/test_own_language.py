@@ -73,7 +73,7 @@ def test_the_reason_says_what_the_notices_words_name_and_where_the_code_came_fro
         "origin": "keyword", "keyword": "수도 계량기"})]
     assert render(reasons[0]) == ("the notice's text in Danish names \u201cVandmålere\u201d: Water meters "
                                   "(CPV 38421100), the code of the firm's keyword \u201c수도 계량기\u201d")
-    assert render(reasons[0], "ko") == ("공고 본문(덴마크어)에 \u2018Vandmålere\u2019: 수도 계량기 / Water meters "
+    assert render(reasons[0], "ko") == ("공고 본문(덴마크어)에 나온 \u2018Vandmålere\u2019: 수도 계량기 / Water meters "
                                         "(CPV 38421100), 회사 키워드 \u2018수도 계량기\u2019의 코드")
 
 

@@ -18,7 +18,6 @@ from matcher.ranking.reasons import (
     country_name,
     render,
     summary,
-    with_particle,
 )
 from matcher.schema import Explanation, Reason
 
@@ -103,7 +102,7 @@ def test_every_reason_renders_with_its_parameters(reason: Reason, language: Reas
 def test_countries_are_named_in_the_readers_language() -> None:
     concern = Reason(kind="country_not_target", params={"countries": ["KE", "XK"], "targets": ["GB", "KR"]})
     assert render(concern) == "not a target country: Kenya, Kosovo (targets: United Kingdom, South Korea)"
-    assert render(concern, "ko") == "목표 국가가 아님: 케냐, 코소보 (목표: 영국, 대한민국)"
+    assert render(concern, "ko") == "목표 국가가 아님: 케냐, 코소보 (목표 국가: 영국, 대한민국)"
 
 
 def test_words_of_coded_parameters_are_translated() -> None:
@@ -111,7 +110,7 @@ def test_words_of_coded_parameters_are_translated() -> None:
     assert render(code) == ("same product class: X-ray devices (CPV 33111000); the code suggested from the firm's "
                             "description is X-ray table (CPV 33111100)")
     assert render(code, "ko") == (
-        "같은 품목 분류: 엑스선 장치 / X-ray devices (CPV 33111000); 회사 소개에서 추정한 코드는 "
+        "같은 소분류: 엑스선 장치 / X-ray devices (CPV 33111000); 회사 소개에서 추정한 코드는 "
         "엑스선 촬영 테이블 / X-ray table (CPV 33111100)")
     assert render(SAMPLES[5]) == "same product: UNSPSC 99999999"
     assert render(SAMPLES[12]) == "a supply contract, and the firm sells goods"
@@ -122,7 +121,7 @@ def test_words_of_coded_parameters_are_translated() -> None:
 
 
 def test_a_korean_reader_sees_the_codes_korean_label_first() -> None:
-    assert render(SAMPLES[4], "ko").startswith("같은 품목 분류: 엑스선 장치 / X-ray devices (CPV 33111000)")
+    assert render(SAMPLES[4], "ko").startswith("같은 소분류: 엑스선 장치 / X-ray devices (CPV 33111000)")
     assert render(SAMPLES[4], "en").startswith("same product class: X-ray devices (CPV 33111000)")
     # No Korean label ships for UNSPSC: the English label alone (here none at all).
     assert render(SAMPLES[5], "ko") == "같은 품목: UNSPSC 99999999"
@@ -132,8 +131,8 @@ def test_a_korean_reader_sees_the_codes_korean_label_first() -> None:
         "the firm's keyword \u201c수질 분석기\u201d shares \u201c분석기\u201d with the notice's category "
         "\u201cAnalysers\u201d (CPV 38434000, in Korean \u201c분석기\u201d)")
     assert render(SAMPLES[-1], "ko") == (
-        "회사 키워드 \u2018수질 분석기\u2019와 공고 분류 \u2018분석기\u2019(Analysers, CPV 38434000)에 함께 있는 말: "
-        "\u2018분석기\u2019")
+        "회사 키워드 \u2018수질 분석기\u2019의 \u2018분석기\u2019: "
+        "공고 분류 \u2018분석기\u2019(Analysers, CPV 38434000)에도 있음")
 
 
 def test_a_code_match_short_of_exact_names_the_firms_own_code_too() -> None:
@@ -154,15 +153,25 @@ def test_a_code_match_short_of_exact_names_the_firms_own_code_too() -> None:
     assert render(unknown) == "same product class: Medical clothing (CPV 33199000)"
 
 
-def test_korean_particles_follow_the_word_before_them() -> None:
-    """Trial: "회사 키워드 ‘지형 측량’와 ..." (과 after a final consonant)."""
-    assert [with_particle(w) for w in ("지형 측량", "수치지도", "분석기", "GIS", "Water meters ")] == [
-        "과", "와", "와", "와(과)", "와(과)"]
+def test_korean_templates_put_no_particle_after_a_placeholder() -> None:
+    """Trial: "회사 키워드 ‘지형 측량’와 ..." (과 after a final consonant), then "‘Water meters’와(과)": a particle's
+    form depends on the word filled in, so the Korean wording goes around it."""
+    after_placeholder = re.compile(r"\}\u2019?(?:을|를|이|가|은|는|와|과|으로|로)")
+    assert [key for key, text in TEMPLATES["ko"].items() if after_placeholder.search(text)] == []
     surveying = Reason(kind="keyword_match", params={
         "keyword": "지형 측량", "found": "측량", "via": "korean_label", "label": "Surveying services",
         "label_ko": "측량 서비스", "code": "CPV 71355000"})
-    assert render(surveying, "ko").startswith("회사 키워드 \u2018지형 측량\u2019과 공고 분류 \u2018측량 서비스\u2019")
-    assert render(SAMPLES[3], "ko").endswith("공고 분류 \u2018Water meters\u2019와(과) 일치")
+    assert render(surveying, "ko") == (
+        "회사 키워드 ‘지형 측량’의 ‘측량’: 공고 분류 ‘측량 서비스’(Surveying services, CPV 71355000)에도 있음")
+    assert render(SAMPLES[3], "ko").endswith("공고 분류 이름과 일치 (‘Water meters’)")
+
+
+def test_korean_offers_read_as_one_sentence() -> None:
+    """Two things a firm offers were "회사는 물품을 공급함, 용역을 제공함": two notes, not one sentence."""
+    fit = Reason(kind="contract_nature_fit", params={"nature": "supplies", "offers": ["supplies", "services"]})
+    assert render(fit, "ko") == "물품 구매 계약이며, 회사는 물품을 공급하고 용역을 제공함"
+    mismatch = Reason(kind="contract_nature_mismatch", params={"nature": "works", "offers": ["supplies"]})
+    assert render(mismatch, "ko") == "공사 계약이나, 회사는 물품을 공급함"
 
 
 def test_summary_lists_reasons_then_prefixed_concerns() -> None:
