@@ -57,7 +57,7 @@ def test_each_match_says_whether_the_notice_is_open(
 
 
 def test_the_status_is_worded_in_the_readers_language(notices: World) -> None:
-    korean = "마감됨: 마감 일시 2021-04-20 12:00 UTC가 지났습니다 (기준 시각 2021-04-28 12:00 UTC)"
+    korean = "마감됨: 마감 일시(2021-04-20 12:00 UTC)가 지났습니다 (기준 시각 2021-04-28 12:00 UTC)"
     for query, headers in (("&lang=ko", {}), ("", {"Accept-Language": "ko"})):
         response = notices.client.get(f"/tenders/api:passed/firms?k=3{query}",
                                       headers={**notices.auth("officer"), **headers})

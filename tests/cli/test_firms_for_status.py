@@ -89,7 +89,7 @@ def test_a_time_zone_given_to_as_of_is_shown_in_utc(home: Path) -> None:
 
 def test_the_status_is_worded_in_korean_with_lang_ko(home: Path) -> None:
     assert head("x:dated", "2021-07-01", "--lang", "ko")[1] == (
-        "마감됨: 마감 일시 2021-06-30 12:00 UTC가 지났습니다 (기준 시각 2021-07-01 00:00 UTC)")
+        "마감됨: 마감 일시(2021-06-30 12:00 UTC)가 지났습니다 (기준 시각 2021-07-01 00:00 UTC)")
     assert head("x:dated", "2021-04-28T12:00", "--lang", "ko")[1] == (
         "접수 중: 2021-06-30 12:00 UTC 마감, 63일 남음 (기준 시각 2021-04-28 12:00 UTC)")
 
