@@ -26,7 +26,7 @@ from matcher.digest.build import DigestItem, DigestPlan
 from matcher.digest.headers import message_policy, wire_address
 from matcher.digest.i18n import LABELS
 from matcher.digest.tokens import make_token
-from matcher.ranking.reasons import markup_lines, shown_lines
+from matcher.ranking.reasons import country_name, markup_lines, shown_lines
 from matcher.schema import Match
 from matcher.store.subscriptions import DigestLanguage
 
@@ -117,7 +117,8 @@ def _item_view(item: DigestItem, plan: DigestPlan, settings: Settings) -> dict[s
         "title": match.title,
         "tender_id": match.tender_id,
         "buyer": match.buyer or words["no_buyer"],
-        "country": ", ".join(match.countries) or words["no_country"],
+        # Named in the email's language, as its reasons name them ("국가: 프랑스", once "국가: FR").
+        "country": ", ".join(country_name(code, language) for code in match.countries) or words["no_country"],
         "deadline": _deadline(item, plan.as_of, words),
         "value": value,
         "score": _fit(match, words),

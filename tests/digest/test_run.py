@@ -57,6 +57,10 @@ def test_emails_are_multipart_with_items_headers_and_language(
     text, html = bodies(ko)
     assert "발주기관" in text and "마감" in text and "일 남음" in text and "적합도" in text and "수신 거부" in text
     assert "ultrafiltration" in text.lower()  # the Doran ultrafiltration notice is the water firm's best match
+    # Countries by their Korean names, the fit's evidence after a comma (once "국가: FR", "(0.30): 이런 추천").
+    assert "   국가: 프랑스\n" in text and not re.search(r"국가: [A-Z]{2}\b", text)
+    band = r"(매우 적합|적합|검토 가능|낮음)"
+    assert re.search(rf"적합도: {band} \(0\.\d\d\), 이런 추천 10건 중 \d+건이 적합으로 판정됨", text)
     assert 'lang="ko"' in html and "공고 보기" in html
 
     en = smtp.inbox.to("en@example.org")[0]
