@@ -299,7 +299,8 @@ def test_the_feeds_in_korean(world: World, visitor: Visitor, source: ScriptedSou
     assert "실시간 공고 자료" in text and "자료원 추가" in text and "공개 기본 주소" in text
     assert "Live feeds" not in text
     ran = officer.get(post(officer, f"/feeds/{GOOD}/run").headers["location"]).text
-    assert "실행이 끝났습니다" in page_text(ran) and "2페이지: 새 공고 0, 변경 0, 변경 없음 5, 거부 0" in page_text(ran)
+    assert "실행이 끝났습니다" in page_text(ran)
+    assert "2페이지: 새 공고 0건, 변경 0건, 변경 없음 5건, 거부 0건" in page_text(ran)
     refused = post(officer, "/feeds", name="Bad", kind="ted")
     assert "영문 소문자, 숫자, - 또는 _ 로 1~60자" in field_error(refused.text, "name")
 

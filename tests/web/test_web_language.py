@@ -23,7 +23,8 @@ from api.web.messages import LANGUAGES, MESSAGES
 from api.web.render import TEMPLATES_DIR
 from matcher.cli import app as cli
 from matcher.config import Settings
-from matcher.ranking.reasons import explanation_lines
+from matcher.digest.i18n import LABELS
+from matcher.ranking.reasons import CONCERN_PREFIXES, explanation_lines
 from matcher.schema import Tender
 from matcher.search.retrieve import MatchQuery
 from tests.api.conftest import (  # noqa: F401
@@ -109,6 +110,18 @@ def test_every_message_is_in_both_languages_with_the_same_placeholders() -> None
         fields = {f for _, f, _, _ in FieldParser().parse(text) if f}
         assert fields == {f for _, f, _, _ in FieldParser().parse(korean[key]) if f}, key
         assert korean[key] != text or key in ("app_name",) or not re.search("[a-z]{3}", text), key
+
+
+def test_korean_messages_put_no_particle_after_a_placeholder() -> None:
+    """"파일 {value}을(를)", "회사 {value}은(는)": a particle after a name or a file whose last sound is unknown; the
+    messages put the noun after it instead ("{value} 파일을")."""
+    after_placeholder = re.compile(r"\}\u2019?(?:\(?(?:을|를|이|가|은|는|와|과)\)?|으로|로)")
+    assert [key for key, text in MESSAGES["ko"].items() if after_placeholder.search(text)] == []
+
+
+def test_concerns_have_one_korean_name_on_every_face() -> None:
+    """The workspace said "유의 사항" where the digest and the summaries say "확인할 점"."""
+    assert MESSAGES["ko"]["concerns"] == LABELS["ko"]["concerns"] == CONCERN_PREFIXES["ko"].removesuffix(": ")
 
 
 def test_every_message_a_template_names_exists() -> None:
