@@ -26,14 +26,15 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 
 from matcher.characters import BIDI_CONTROLS
-from matcher.ranking.calibration import BandName
 from matcher.schema import (
     CODE_PATTERN,
+    MAX_SUGGESTIONS,
     NO_BIDI_PATTERN,
     SHOWN_ITEM_DOC,
     SHOWN_TEXT,
     SHOWN_TEXT_DOC,
     SPACE_OR_CONTROL,
+    BandName,
     Code,
     Country,
     FirmProfile,
@@ -53,7 +54,6 @@ from matcher.schema import (
     visible,
 )
 from matcher.schema import ID_PATTERN as CORE_ID_PATTERN
-from matcher.search.code_inference import MAX_SUGGESTIONS
 from matcher.services.code_suggestions import CodeSuggestion
 from matcher.services.keyword_suggestions import MAX_KEYWORD
 from matcher.services.notice_status import NoticeStatus

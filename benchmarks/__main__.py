@@ -29,6 +29,7 @@ PARTS = {
     "feeds": "benchmarks.feeds_day",
     "import": "benchmarks.import_load",
     "firms": "benchmarks.firms_for",
+    "cli": "benchmarks.cli_start",
 }
 
 PREAMBLE = """\

@@ -64,6 +64,10 @@ FEED_KINDS: tuple[FeedKind, ...] = get_args(FeedKind)
 OPPORTUNITY_TYPES: frozenset[str] = frozenset({"open_call", "prior_information"})
 #: A deadline this many years after publication is a placeholder, not a date.
 MAX_DEADLINE_YEARS = 10
+#: The calibrated fit's bands, best first (``matcher.ranking.calibration``: their floors).
+BandName = Literal["strong", "good", "possible", "weak"]
+#: Codes suggested per profile (``matcher.search.code_inference``): callers take the first k of them.
+MAX_SUGGESTIONS = 50
 #: Labels of at most this many codes go into a notice's text: the main code comes first, and notices with
 #: dozens of additional codes (one per lot) would otherwise drown their own words.
 MAX_LABELLED_CODES = 6
@@ -915,7 +919,7 @@ class Match(BaseModel):
     score: float = Field(ge=0.0, le=1.0, description="raw ranking score: orders matches, means little alone")
     fit: float | None = Field(default=None, ge=0.0, le=1.0, description=(
         "calibrated fit: the share of matches at this score judged relevant (models/calibration)"))
-    fit_band: Literal["strong", "good", "possible", "weak"] | None = None
+    fit_band: BandName | None = None
     fit_band_share: float | None = Field(default=None, description=(
         "share of the judged matches in this band that were relevant (the band's evidence)"))
     parts: ScoreParts

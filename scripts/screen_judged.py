@@ -96,9 +96,8 @@ from matcher.ranking.korean_labels import bigrams, korean_label_match, query_big
 from matcher.ranking.own_language import DEFAULT_LANGUAGE, STEM, notice_text, stems
 from matcher.ranking.signals import score_candidates
 from matcher.reference.codebook import codebook
-from matcher.schema import FirmProfile, Tender, code_labels
+from matcher.schema import MAX_SUGGESTIONS, FirmProfile, Tender, code_labels
 from matcher.search.code_inference import (
-    MAX_SUGGESTIONS,
     Inferred,
     SuggestedCode,
     foreign_script,

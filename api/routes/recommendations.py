@@ -31,9 +31,9 @@ from api.errors import ERRORS, responses
 from api.schemas import AcceptLanguage, MatchPublic, RecommendQuery
 from api.single_flight import SingleFlight
 from matcher.pipeline import Matcher
-from matcher.ranking.calibration import BandName, at_least
+from matcher.ranking.calibration import at_least
 from matcher.ranking.reasons import ReasonLanguage
-from matcher.schema import Match
+from matcher.schema import BandName, Match
 from matcher.search.retrieve import MatchQuery
 from matcher.services.result_cache import ResultCache
 

@@ -22,10 +22,10 @@ from api.web.i18n import calendar_days
 from matcher.normalize.currencies import to_eur
 from matcher.normalize.openness import OpenAt
 from matcher.pipeline import Matcher
-from matcher.ranking.calibration import DEFAULT_MIN_BAND, BandName, at_least
+from matcher.ranking.calibration import DEFAULT_MIN_BAND, at_least
 from matcher.ranking.reasons import markup_lines
 from matcher.reference.countries import ISO_COUNTRIES
-from matcher.schema import FirmProfile, Match, Tender, code_labels
+from matcher.schema import BandName, FirmProfile, Match, Tender, code_labels
 from matcher.search.retrieve import MatchQuery
 from matcher.services.access import Principal
 from matcher.services.code_suggestions import CodeSuggestion

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from matcher.cli.common import HomeOption, echo_json, open_matcher
-from matcher.search.code_inference import MAX_SUGGESTIONS
+from matcher.schema import MAX_SUGGESTIONS
 
 app = typer.Typer(help="Firm profiles: suggested classification codes and keywords.", no_args_is_help=True)
 

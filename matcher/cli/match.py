@@ -19,8 +19,8 @@ from matcher.cli.common import (
 )
 from matcher.cli.render import format_matches, match_json, terminal_text
 from matcher.normalize.korean_phrases import needs_keywords
-from matcher.ranking.calibration import BandName, at_least
 from matcher.ranking.reasons import ReasonLanguage
+from matcher.schema import BandName
 
 K = Annotated[int, typer.Option("--k", min=1, max=500, help="how many results")]
 Json = Annotated[bool, typer.Option("--json", help="print one JSON array")]
@@ -50,6 +50,7 @@ def recommend(
 ) -> None:
     """Open tenders that fit a firm, best first, each with its score and reasons (open as the README says:
     deadline or publication window not passed, published, not cancelled; at --as-of when given)."""
+    from matcher.ranking.calibration import at_least
     from matcher.search.retrieve import MatchQuery
 
     query = MatchQuery(
@@ -80,6 +81,8 @@ def firms_for(
     own list would hold for the tender; the text says first whether the tender is open at now (--as-of), and
     why not, and with --json each match carries the same as notice_status (open, closure, as_of, detail); a
     tender published after --as-of is not known yet."""
+    from matcher.ranking.calibration import at_least
+
     matcher = open_matcher(home, **clock_override(as_of))
     matches = [m for m in matcher.firms_for(tender_id, k=k) if at_least(m.fit_band, min_fit_band)]
     tender = matcher.get_tender(tender_id)

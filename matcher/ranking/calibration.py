@@ -23,10 +23,10 @@ from typing import Any, Literal
 import numpy as np
 
 from matcher.errors import MatcherError
+from matcher.schema import BandName
 
 FOLDER = "calibration"
 FORMAT = 1
-BandName = Literal["strong", "good", "possible", "weak"]
 #: Band names and the lowest fit in each, highest first. The digest's default minimum is the lowest named
 #: band that is not "weak".
 BAND_FLOORS: tuple[tuple[BandName, float], ...] = (("strong", 0.6), ("good", 0.35), ("possible", 0.15), ("weak", 0.0))

@@ -124,8 +124,7 @@ KEYWORD_BIGRAM_WEIGHT = 0.5
 KEYWORD_MIN_COSINE_NOTICE_SCRIPT = 0.55
 #: Scripts the notices' languages are written in (every EU language, English, French, Spanish, Russian...).
 NOTICE_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC")
-#: Suggestions computed per profile (callers take the first k), and how many profiles' lists a process keeps.
-MAX_SUGGESTIONS = 50
+#: How many profiles' lists of suggestions (``MAX_SUGGESTIONS`` each, callers take the first k) a process keeps.
 SUGGESTION_CACHE_SIZE = 1024
 # A list depends only on the text and the index build (both in its key); the age bound only lets an idle
 # entry go.

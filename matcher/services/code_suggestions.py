@@ -19,9 +19,8 @@ from matcher.errors import Conflict, IndexNotReady, InvalidInput
 from matcher.ranking.features import InferredRule, weigh_inferred
 from matcher.ranking.judged_reranker import Suggested
 from matcher.reference.hierarchy import covers
-from matcher.schema import STORED, FirmProfile
+from matcher.schema import MAX_SUGGESTIONS, STORED, FirmProfile
 from matcher.search.code_inference import (
-    MAX_SUGGESTIONS,
     SUGGESTION_CACHE_SIZE,
     SUGGESTION_MAX_AGE,
     Inferred,

@@ -14,7 +14,7 @@ from matcher.config import Settings
 from matcher.demo import demo_firms, load_demo
 from matcher.normalize.codes import codebook
 from matcher.pipeline import Matcher
-from matcher.search.code_inference import MAX_SUGGESTIONS
+from matcher.schema import MAX_SUGGESTIONS
 from matcher.search.code_labels import class_key
 from matcher.services.code_suggestions import brings
 from tests.conftest import FIXTURES
