@@ -80,7 +80,8 @@ class Subscriptions:
 
         Any other active subscription of the same firm and address (a store written before duplicates were
         refused) ends with it: the digest run sends as the oldest of them, so ending only the one whose link
-        was followed would let the next take over and keep mailing the address."""
+        was followed would let the next take over and keep mailing the address. One made after this one ended
+        is no duplicate but the address subscribing again, and an old email's link leaves it alone."""
         with self.db.begin() as conn:
             found = self.repository.get(conn, subscription_id)
             if found is None or (firm_id is not None and found.firm_id != firm_id):
@@ -88,8 +89,15 @@ class Subscriptions:
                                + (f" for firm {firm_id!r}" if firm_id is not None else ""))
             ended = self.repository.unsubscribe(conn, subscription_id)
             for twin in self.repository.active_for_address(conn, found.firm_id, found.email):
-                ended = self.repository.unsubscribe(conn, twin.subscription_id) or ended
+                if not _subscribed_again(found, twin):
+                    ended = self.repository.unsubscribe(conn, twin.subscription_id) or ended
             return ended
+
+
+def _subscribed_again(ended: Subscription, twin: Subscription) -> bool:
+    """Whether ``twin`` was subscribed after ``ended`` had ended (times unknown in an old row: a duplicate)."""
+    return (not ended.active and ended.unsubscribed_at is not None and twin.created_at is not None
+            and twin.created_at > ended.unsubscribed_at)
 
 
 class DigestLedger:

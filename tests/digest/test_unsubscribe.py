@@ -11,6 +11,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from matcher.config import Settings
 from matcher.digest.headers import MESSAGE_POLICY
@@ -141,6 +142,36 @@ def test_previews_carry_no_live_token(demo: Matcher, api: tuple[TestClient, Auth
             read_token(demo.settings, token)
     forged = client.post("/unsubscribe", params={"token": tokens[0]})
     assert forged.status_code == 422 and is_active(demo, sub.subscription_id)
+
+
+def test_an_old_link_does_not_end_the_subscription_made_again(demo: Matcher, api: tuple[TestClient, Auth]) -> None:
+    """An address that unsubscribed and subscribed again keeps its new digest when an old email's link is
+    followed: the old link ends only its own subscription, long ended."""
+    client, _ = api
+    first = subscribe(demo, OWN, "again@example.org")
+    old_link = make_token(demo.settings, first.subscription_id)
+    assert client.post("/unsubscribe", data={"token": old_link}).json()["unsubscribed"] is True
+    again = subscribe(demo, OWN, "Again@example.org")
+    replayed = client.post("/unsubscribe", data={"token": old_link})
+    assert replayed.status_code == 200
+    assert replayed.json() == {"subscription_id": first.subscription_id, "unsubscribed": False}
+    assert is_active(demo, again.subscription_id)
+    new_link = make_token(demo.settings, again.subscription_id)
+    assert client.post("/unsubscribe", data={"token": new_link}).json()["unsubscribed"] is True
+    assert not is_active(demo, again.subscription_id)
+
+
+def test_an_old_link_still_ends_a_duplicate_made_before_it_ended(demo: Matcher) -> None:
+    """A store written before duplicates were refused, whose old code ended only the subscription of the link
+    followed: its twin, subscribed while it was active, still mails the address, so following the link again
+    ends the twin."""
+    with demo.engine.db.begin() as conn:
+        conn.execute(text("DROP INDEX IF EXISTS uq_subscriptions_active_address"))
+    first, twin = subscribe(demo, OWN, "dup@example.org"), subscribe(demo, OWN, "dup@example.org")
+    with demo.engine.db.begin() as conn:
+        SubscriptionRepository().unsubscribe(conn, first.subscription_id)  # what the old code did
+    assert demo.unsubscribe(first.subscription_id) is True
+    assert not is_active(demo, twin.subscription_id)
 
 
 def header_lines(raw: bytes, name: bytes) -> list[bytes]:
