@@ -2,7 +2,7 @@
 
 The key travels only in the POST body of ``/web/sign-in``: never in a URL, never echoed in a page (a
 failed attempt shows an empty field). Success opens a server-side session (``Matcher.sign_in``) whose
-random id is the only thing the browser keeps.
+random id is the only thing the browser keeps, and ends the session the browser held before, if any.
 """
 
 from __future__ import annotations
@@ -71,6 +71,9 @@ async def sign_in(request: Request) -> Response:
         opened = core(request).sign_in(key)
     except AuthenticationError:  # the key is never shown back
         return _sign_in_page(request, next_path, failed=True, status=401)
+    # The new session replaces any this browser had (a form opened in another tab before): ended, not left
+    # open for whoever copied its cookie.
+    core(request).sign_out(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(next_path, status_code=303)
     set_session_cookie(response, request, opened.session_id)
     response.delete_cookie(SIGN_IN_COOKIE, path=SIGN_IN_PATH)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from api.docs import REDOC_LOGO, REDOC_SCRIPT
 from api.web.render import STATIC_DIR, TEMPLATES_DIR
-from api.web.session import SESSION_COOKIE
+from api.web.session import SESSION_COOKIE, SIGN_IN_COOKIE, SIGN_IN_PATH
 from matcher.errors import MatcherError
 from matcher.services.access import AuthenticationError
 from matcher.services.sessions import SESSION_TTL, WebSessions
@@ -114,6 +114,30 @@ def test_sign_out_ends_the_session(world: World, visitor: Visitor) -> None:
     assert client.get("/web/", follow_redirects=False).status_code == 303
     stale = TestClient(world.client.app, cookies={SESSION_COOKIE: session_id})  # the old cookie, kept by hand
     assert stale.get("/web/", follow_redirects=False).status_code == 303
+
+
+def test_signing_in_again_ends_the_session_the_browser_had(world: World, visitor: Visitor) -> None:
+    """A sign-in form opened before (another tab), sent while the browser holds a live session: the new session
+    replaces the old one, which must not stay open for whoever copied its cookie."""
+    client = visitor("partner")
+    before = client.cookies[SESSION_COOKIE]
+    form = TestClient(world.client.app).get("/web/sign-in")  # opened while signed out
+    client.cookies.set(SIGN_IN_COOKIE, form.cookies[SIGN_IN_COOKIE], path=SIGN_IN_PATH)
+    again = client.post("/web/sign-in", data={"key": world.keys["officer"], "csrf_token": csrf_of(form.text),
+                                              "next": "/web/"}, follow_redirects=False)
+    assert again.status_code == 303
+    after = client.cookies[SESSION_COOKIE]
+    assert after != before and world.matcher.web_session(after).principal.name == "officer-1"
+    with pytest.raises(AuthenticationError):
+        world.matcher.web_session(before)
+    stale = TestClient(world.client.app, cookies={SESSION_COOKIE: before})
+    assert stale.get("/web/", follow_redirects=False).status_code == 303
+    # A failed attempt ends nothing: the person is still signed in as before.
+    form = TestClient(world.client.app).get("/web/sign-in")
+    client.cookies.set(SIGN_IN_COOKIE, form.cookies[SIGN_IN_COOKIE], path=SIGN_IN_PATH)
+    wrong = client.post("/web/sign-in", data={"key": world.keys["officer"][:-4] + "AAAA",
+                                              "csrf_token": csrf_of(form.text), "next": "/web/"})
+    assert wrong.status_code == 401 and world.matcher.web_session(after).principal.name == "officer-1"
 
 
 def test_a_revoked_keys_session_stops_working(world: World, visitor: Visitor) -> None:
