@@ -28,7 +28,8 @@ MinFitBand = Annotated[BandName | None, typer.Option(
     "--min-fit-band", help="only matches in this fit band or a better one, the first --k of them (possible: "
     "what a digest sends by default and the workspace lists)")]
 Lang = Annotated[ReasonLanguage, typer.Option(
-    "--lang", help="language of the reasons and concerns (with --json: of the summary; the codes are the same)")]
+    "--lang", help="language of each match's lines: fit, deadline, reasons and concerns (with --json: of the "
+    "summary; the codes are the same)")]
 
 
 def recommend(
@@ -62,7 +63,7 @@ def recommend(
     if json_output:
         echo_json([match_json(m, lang) for m in matches])
     else:
-        typer.echo(format_matches(matches, language=lang))
+        typer.echo(format_matches(matches, language=lang, now=matcher.settings.now()))
         if needs_keywords(matcher.get_firm(firm_id)):
             typer.echo(f"note: firm {firm_id} has no keywords; a Korean profile is found mostly through them "
                        f"(matcher firms suggest-keywords {firm_id})", err=True)

@@ -9,27 +9,12 @@ from matcher.normalize.codes import codebook
 from matcher.normalize.nature import nature_of_code
 from matcher.ranking.features import is_designer
 from matcher.ranking.korean_labels import HANGUL_RUN, LANGUAGE, shared_part
-from matcher.ranking.reasons import summary
+from matcher.ranking.reasons import deadline_note, summary
 from matcher.ranking.signals import NEUTRAL, SIGNALS, NamedCode, Signals, country_fact, value_fact
 from matcher.ranking.terms import keyword_found
 from matcher.schema import CodeMatch, Explanation, FirmProfile, Match, Reason, ReasonKind, ScoreParts, Tender
 
 POSITIVE_FACTS = frozenset({"country_target", "value_in_range", "contract_nature_fit"})
-
-
-def deadline_note(tender: Tender, now: datetime, cancelled: bool = False) -> str:
-    """The deadline in words at ``now``; a notice a later one ``cancelled`` (only the store knows) says so."""
-    when = tender.deadline.strftime("%Y-%m-%d %H:%M UTC") if tender.deadline is not None else None
-    if cancelled:
-        return f"cancelled by a later notice (its deadline was {when})" if when else "cancelled by a later notice"
-    if tender.deadline is None or when is None:
-        return "no deadline given"
-    days = (tender.deadline - now).total_seconds() / 86400
-    if days < 0:
-        return f"closed on {when}"
-    left = "less than a day" if days < 1 else "1 day" if days < 2 else f"{int(days)} days"
-    return f"closes {when} ({left} left)"
-
 
 #: A deadline this close (in days) is a concern: little time to prepare a bid.
 CLOSING_SOON_DAYS = 7
@@ -256,7 +241,7 @@ def explain(
         matched_codes=signals.code_matches,
         country_fit=signals.country_note,
         value_fit=signals.value_note,
-        deadline=deadline_note(tender, now, cancelled),
+        deadline=deadline_note(tender.deadline, now, cancelled),
         history=signals.history_note,
         feedback=signals.feedback_note,
         summary=summary(reasons, concerns),

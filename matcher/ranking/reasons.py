@@ -17,6 +17,7 @@ each such value isolated in a ``<bdi>`` (the workspace, a digest's HTML part: ``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from functools import cache
 from typing import Literal, TypeVar, get_args
 
@@ -359,3 +360,31 @@ def summary_in(explanation: Explanation, language: ReasonLanguage = "en") -> lis
     """``Explanation.summary`` worded in ``language``: the reasons, then the concerns, prefixed."""
     reasons, concerns = explanation_lines(explanation, language)
     return reasons + [CONCERN_PREFIXES[language] + text for text in concerns]
+
+
+#: How ``deadline_note`` begins for a notice a later one cancelled, in English (``Explanation.deadline``).
+CANCELLED = "cancelled by a later notice"
+_DEADLINE_WORDS: dict[ReasonLanguage, dict[str, str]] = {
+    "en": {"cancelled": CANCELLED, "cancelled_at": CANCELLED + " (its deadline was {when})",
+           "none": "no deadline given", "closed": "closed on {when}", "open": "closes {when} ({left} left)",
+           "hours": "less than a day", "day": "1 day", "days": "{days} days"},
+    "ko": {"cancelled": "이후 공고로 취소됨", "cancelled_at": "이후 공고로 취소됨 (원래 마감 {when})",
+           "none": "마감 일시 미기재", "closed": "{when} 마감됨", "open": "{when} 마감 ({left} 남음)",
+           "hours": "1일 미만", "day": "1일", "days": "{days}일"},
+}
+
+
+def deadline_note(deadline: datetime | None, now: datetime, cancelled: bool = False,
+                  language: ReasonLanguage = "en") -> str:
+    """The deadline in words at ``now``; a notice a later one ``cancelled`` (only the store knows) says so."""
+    words = _DEADLINE_WORDS[language]
+    when = deadline.strftime("%Y-%m-%d %H:%M UTC") if deadline is not None else None
+    if cancelled:
+        return words["cancelled_at"].format(when=when) if when else words["cancelled"]
+    if deadline is None or when is None:
+        return words["none"]
+    days = (deadline - now).total_seconds() / 86400
+    if days < 0:
+        return words["closed"].format(when=when)
+    left = words["hours"] if days < 1 else words["day"] if days < 2 else words["days"].format(days=int(days))
+    return words["open"].format(when=when, left=left)

@@ -66,6 +66,23 @@ def test_firms_for_prints_reasons_in_korean(indexed: str) -> None:
     assert printed(korean, "+") and all(HANGUL.search(line) for line in printed(korean, "+"))
 
 
+def test_the_lines_above_the_reasons_are_in_korean_too(indexed: str) -> None:
+    """--lang ko worded the reasons and concerns and left each match's first two lines in English: "[weak fit 0.12,
+    score 0.341]", "closes ... (9 days left)", "value not given"."""
+    code, out, _ = run("recommend", indexed, "--include-closed", "--json")
+    matches = [Match.model_validate(m) for m in json.loads(out)]
+    code, korean, _ = run("recommend", indexed, "--include-closed", "--lang", "ko")
+    assert code == 0
+    heads = [line for line in korean.splitlines() if re.match(r"\s*\d+\. \[", line)]
+    facts = [line.strip() for line in korean.splitlines() if line.startswith("    ") and line.strip()[:1] not in "+!"]
+    assert len(heads) == len(facts) == len(matches)
+    for match, head, fact in zip(matches, heads, facts, strict=True):
+        assert f"점수 {match.score:.3f}]" in head and "score" not in head and "fit" not in head
+        assert fact.startswith(f"{match.tender_id} | ")
+        assert not re.search(r"\b(given|left|closes|closed|cancelled)\b", fact), fact
+    assert any("마감" in fact for fact in facts)
+
+
 def test_an_unknown_language_is_refused(indexed: str) -> None:
     code, _, err = run("recommend", indexed, "--lang", "fr")
     assert code == 2 and "--lang" in err

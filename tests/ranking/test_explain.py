@@ -11,9 +11,9 @@ import pytest
 
 from matcher.ingest.ted import read_ted
 from matcher.normalize.codes import code_overlap, codebook
-from matcher.ranking.explain import FEEDBACK_KINDS, deadline_note, explain
+from matcher.ranking.explain import FEEDBACK_KINDS, explain
 from matcher.ranking.feedback import Decided, feedback_signal
-from matcher.ranking.reasons import render
+from matcher.ranking.reasons import deadline_note, render
 from matcher.ranking.signals import FEATURES, Signals, compute_signals
 from matcher.schema import CodeMatch, Explanation, FirmProfile, Reason, Tender
 from matcher.search.lexical import LexicalModel
@@ -357,9 +357,23 @@ def test_no_nature_concern_when_the_firm_holds_a_code_of_that_nature() -> None:
     assert kinds(out.concerns) == ["contract_nature_mismatch"]
 
 
-@pytest.mark.parametrize(("hours", "left"), [(12, "less than a day"), (30, "1 day"), (50, "2 days")])
-def test_the_deadline_note_counts_the_days_left_in_words(hours: int, left: str) -> None:
+@pytest.mark.parametrize(("hours", "left", "left_ko"), [
+    (12, "less than a day", "1일 미만"), (30, "1 day", "1일"), (50, "2 days", "2일")])
+def test_the_deadline_note_counts_the_days_left_in_words(hours: int, left: str, left_ko: str) -> None:
     """A deadline one whole day away read "(1 days left)", and one hours away "(0 days left)"."""
     deadline = datetime(2021, 6, 30, 12, tzinfo=UTC)
-    tender = Tender(tender_id="t:1", source="t", title="Water meters", deadline=deadline)
-    assert deadline_note(tender, deadline - timedelta(hours=hours)) == f"closes 2021-06-30 12:00 UTC ({left} left)"
+    now = deadline - timedelta(hours=hours)
+    assert deadline_note(deadline, now) == f"closes 2021-06-30 12:00 UTC ({left} left)"
+    assert deadline_note(deadline, now, language="ko") == f"2021-06-30 12:00 UTC 마감 ({left_ko} 남음)"
+
+
+def test_the_deadline_note_says_closed_cancelled_or_not_given_in_each_language() -> None:
+    deadline = datetime(2021, 6, 30, 12, tzinfo=UTC)
+    after = deadline + timedelta(days=1)
+    assert (deadline_note(deadline, after), deadline_note(deadline, after, language="ko")) == (
+        "closed on 2021-06-30 12:00 UTC", "2021-06-30 12:00 UTC 마감됨")
+    cancelled = deadline_note(deadline, after, cancelled=True)
+    assert (cancelled, deadline_note(None, after, cancelled=True, language="ko")) == (
+        "cancelled by a later notice (its deadline was 2021-06-30 12:00 UTC)", "이후 공고로 취소됨")
+    assert (deadline_note(None, after), deadline_note(None, after, language="ko")) == (
+        "no deadline given", "마감 일시 미기재")
