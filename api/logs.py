@@ -10,21 +10,29 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import unquote_plus
 
 ACCESS_LOGGER = "uvicorn.access"
 REDACTED = "[redacted]"
 #: Query parameters whose values are credentials (API keys travel in headers, which are not logged).
 SECRET_PARAMETERS = ("token", "access_token", "key", "api_key", "apikey", "secret", "password")
 
-_SECRET = re.compile(rf"(?i)(^|[&;])((?:{'|'.join(SECRET_PARAMETERS)})=)[^&;#]*")
+_PAIRS = re.compile(r"([&;])")
 
 
 def redact(path: str) -> str:
-    """``path`` with the values of secret query parameters replaced; the path itself is left alone."""
+    """``path`` with the values of secret query parameters replaced; the path itself is left alone. A name is
+    compared as the server reads it, decoded (``t%6Fken`` is ``token`` to Starlette) and in any case."""
     route, mark, query = path.partition("?")
     if not mark:
         return path
-    return route + mark + _SECRET.sub(rf"\g<1>\g<2>{REDACTED}", query)
+    query, hash_mark, fragment = query.partition("#")
+    pairs = []
+    for pair in _PAIRS.split(query):
+        name, equals, _ = pair.partition("=")
+        secret = equals and unquote_plus(name).lower() in SECRET_PARAMETERS
+        pairs.append(f"{name}={REDACTED}" if secret else pair)
+    return route + mark + "".join(pairs) + hash_mark + fragment
 
 
 class RedactSecrets(logging.Filter):

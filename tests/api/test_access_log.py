@@ -86,6 +86,9 @@ def test_redact_keeps_everything_but_the_secret_values() -> None:
     assert redact("/x?a=1&api_key=k%20y&b=2&password=p#frag") == redacted
     assert redact("/tenders?q=token&k=3") == "/tenders?q=token&k=3"  # the word alone is not a secret
     assert redact("/firms/mytoken=1") == "/firms/mytoken=1"  # only query parameters
+    # A name spelled with escapes is the same parameter to the server (Starlette decodes it), so its value too.
+    assert redact("/unsubscribe?t%6Fken=abc&%54OKEN=d;api%5Fkey=e") == (
+        "/unsubscribe?t%6Fken=[redacted]&%54OKEN=[redacted];api%5Fkey=[redacted]")
     record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
                                ("127.0.0.1:5", "GET", "/unsubscribe?token=s.e", "1.1", 200), None)
     assert RedactSecrets().filter(record) and record.getMessage() == (
