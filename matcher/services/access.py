@@ -26,7 +26,8 @@ from matcher.store.access import AccessRepository, KeyRow
 
 KEY_PREFIX = "tm"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,199}$")
-_TOKEN = re.compile(rf"^{KEY_PREFIX}_([0-9a-f]{{12}})_([A-Za-z0-9_-]{{20,100}})$")
+_KEY_ID = "[0-9a-f]{12}"
+_TOKEN = re.compile(rf"^{KEY_PREFIX}_({_KEY_ID})_([A-Za-z0-9_-]{{20,100}})$")
 
 
 class AuthenticationError(MatcherError):
@@ -103,6 +104,9 @@ class AccessControl:
             raise InvalidInput(
                 f"bad key name {name!r} (expected 1-200 letters, digits, '.', '_', '@' or '-')"
             )
+        if re.fullmatch(_KEY_ID, name):  # revoke reads a key id first: this name would name another key
+            raise InvalidInput(f"bad key name {name!r}: twelve hexadecimal digits is the form of a key id; use another "
+                               "name")
         if role == "firm" and not firm_id:
             raise InvalidInput("a firm key needs --firm-id (the firm it belongs to)")
         if role != "firm" and firm_id:

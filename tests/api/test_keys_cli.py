@@ -48,6 +48,17 @@ def test_create_prints_the_key_alone_on_the_last_line_and_revoke_ends_it(home: P
     assert client.get("/me", headers={"Authorization": f"Bearer {key}"}).status_code == 401
 
 
+def test_a_name_in_the_form_of_a_key_id_is_refused(home: Path) -> None:
+    """`keys revoke X` reads X as a key id first: a key named like another key's id (twelve hex digits) would have
+    revoked that other key instead of itself."""
+    code, out, _ = run("keys", "create", "--role", "officer", "--name", "seoul-desk")
+    key_id = out.strip().splitlines()[-1].split("_")[1]
+    code, _, err = run("keys", "create", "--role", "partner", "--name", key_id)
+    assert code == 2 and "the form of a key id" in err
+    assert run("keys", "create", "--role", "partner", "--name", "0123456789abc")[0] == 0  # thirteen: a name
+    assert run("keys", "create", "--role", "partner", "--name", "ABCDEF012345")[0] == 0  # ids are lower case
+
+
 def test_firm_keys_and_assignments_check_their_firm(home: Path) -> None:
     assert run("ingest", "firms", str(FIRMS))[0] == 0
     firm_id = Matcher(Settings(home=home, encoder="fake")).list_firms()[1][0].firm_id
