@@ -44,11 +44,11 @@ from api.web.form_fields import (
 from api.web.pages import firm_url, ranked, visible_firm
 from api.web.render import render
 from api.web.session import ChangeDep, Viewer, ViewerDep, core, forbidden
-from api.web.views import SUGGESTIONS
+from api.web.views import SUGGESTIONS, local_label, meanings
 from matcher.characters import without_bidi_controls
 from matcher.errors import Conflict, InvalidInput, PermissionDenied, PreconditionFailed
 from matcher.pipeline import Matcher
-from matcher.reference.codebook import CodeBook, codebook
+from matcher.reference.codebook import codebook
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.reference.hierarchy import covers
 from matcher.schema import FirmProfile
@@ -221,16 +221,6 @@ def suggestions(viewer: Viewer, firm: FirmProfile, found: Sequence[CodeSuggestio
         for s in found
         if s.code not in firm.codes
     ]
-
-
-def meanings(book: CodeBook, codes: Sequence[str], language: str) -> list[tuple[str, str | None, str | None]]:
-    """(code, English label, label in the viewer's language) for each code, as the page lists them."""
-    return [(code, book.label(code), local_label(book, code, language)) for code in codes]
-
-
-def local_label(book: CodeBook, code: str, language: str) -> str | None:
-    """The code's label in the viewer's language when it is not English and one ships ("수도 계량기")."""
-    return None if language == "en" else book.label_in(code, language)
 
 
 async def _page(

@@ -27,7 +27,7 @@ from api.web.form_fields import text_of
 from api.web.pages import visible_firm
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, ViewerDep, core, forbidden
-from api.web.views import LabelKind, bid_refusal, english_label, worth_listing
+from api.web.views import LabelKind, bid_refusal, english_label, meanings, worth_listing
 from matcher.errors import IndexNotReady, NotFound
 from matcher.normalize.currencies import to_eur
 from matcher.pipeline import Matcher
@@ -60,7 +60,7 @@ class Notice:
     value_eur: float | None
     other_titles: list[tuple[str, str]]  # (language code, title), the notice's own title left out
     paragraphs: list[str]
-    codes: list[tuple[str, str | None]]  # (code, its English label when the code lists know it)
+    codes: list[tuple[str, str | None, str | None]]  # (code, its English label, its label in the reader's language)
 
 
 def value_in_eur(tender: Tender) -> float | None:
@@ -74,14 +74,14 @@ def _rank(language: str) -> int:
     return FIRST_LANGUAGES.index(language) if language in FIRST_LANGUAGES else len(FIRST_LANGUAGES)
 
 
-def notice_of(tender: Tender) -> Notice:
+def notice_of(tender: Tender, language: str) -> Notice:
     label, kind = english_label(tender)
     titles = sorted(
         ((code, title) for code, title in tender.titles.items() if title.strip() and title != tender.title),
         key=lambda pair: (_rank(pair[0]), pair[0]),
     )
     paragraphs = [line.strip() for line in tender.description.splitlines() if line.strip()]
-    codes = [(code, codebook().label(code)) for code in tender.codes]
+    codes = meanings(codebook(), tender.codes, language)
     return Notice(tender, label, kind, value_in_eur(tender), titles, paragraphs, codes)
 
 
@@ -142,8 +142,8 @@ async def tender_page(tender_id: str, request: Request, viewer: ViewerDep) -> Re
     every_fit = request.query_params.get("fit") == "all"
     shown, below_fit = (fits, 0) if fits is None or every_fit else worth_showing(fits)
     return render(
-        request, "tender.html", viewer.language, viewer, tender=tender, notice=notice_of(tender), fits=shown,
-        below_fit=below_fit, every_fit_path=f"{tender_url(tender_id)}?fit=all#firms-heading",
+        request, "tender.html", viewer.language, viewer, tender=tender, notice=notice_of(tender, viewer.language),
+        fits=shown, below_fit=below_fit, every_fit_path=f"{tender_url(tender_id)}?fit=all#firms-heading",
         add_path=f"{tender_url(tender_id)}/shortlist", not_biddable=bid_refusal(matcher, tender, at),
         published=published,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -24,6 +24,7 @@ from matcher.normalize.openness import OpenAt
 from matcher.pipeline import Matcher
 from matcher.ranking.calibration import DEFAULT_MIN_BAND, at_least
 from matcher.ranking.reasons import markup_lines
+from matcher.reference.codebook import CodeBook
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import BandName, FirmProfile, Match, Tender, code_labels
 from matcher.search.retrieve import MatchQuery
@@ -310,3 +311,13 @@ def codes_to_decline(matcher: Matcher, firm: FirmProfile) -> list[CodeSuggestion
     """The suggested codes the partner's rejections say the firm does not do (``worth_declining``), for the firm
     page to point the partner to the profile page, where they are declined."""
     return [s for s in matcher.suggest_codes(firm, SUGGESTIONS) if s.worth_declining and s.code not in firm.codes]
+
+
+def meanings(book: CodeBook, codes: Sequence[str], language: str) -> list[tuple[str, str | None, str | None]]:
+    """(code, English label, label in the viewer's language) for each code, as the page lists them."""
+    return [(code, book.label(code), local_label(book, code, language)) for code in codes]
+
+
+def local_label(book: CodeBook, code: str, language: str) -> str | None:
+    """The code's label in the viewer's language when it is not English and one ships ("수도 계량기")."""
+    return None if language == "en" else book.label_in(code, language)

@@ -203,6 +203,15 @@ def test_korean(world: World, visitor: Visitor) -> None:
     reasons, _ = explanation_lines(world.matcher.firms_for(CZECH, 1, firm_ids=[OWN])[0].reasons, "ko")
     assert reasons and all(line in text for line in reasons)
     assert "Firms this tender fits" not in text and "Description" not in text
+    # The codes as the profile page and the reasons name them: the Korean label first, the English one beside it
+    # (the page listed the English label alone).
+    book = codebook()
+    shown = [item.text_content() for item in lxml.html.fromstring(html).xpath("//ul[@class='codes']/li")]
+    assert shown and len(shown) == len(tender.codes)
+    for code, line in zip(tender.codes, shown, strict=True):
+        korean = book.label_in(code, "ko")
+        assert line == f"{code} {korean} / {book.label(code)}" if korean else line.startswith(code), line
+    assert any(book.label_in(code, "ko") for code in tender.codes)
 
 
 # ----------------------------------------------------------------------------- adding to a shortlist
