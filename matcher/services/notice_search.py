@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from matcher.characters import shown_text
 from matcher.errors import InvalidInput
-from matcher.schema import Tender
+from matcher.schema import Tender, draws
 from matcher.search.open_now import OpenNow
 from matcher.search.retrieve import MatchQuery, retrieve
 from matcher.services.catalog import Catalog
@@ -38,9 +39,11 @@ class NoticeSearch:
 
     def search(self, text: str, k: int = 20, open_only: bool = False, now: datetime | None = None) -> list[NoticeHit]:
         """The ``k`` notices whose text is nearest to ``text``, nearest first; one per duplicate pair (the
-        same notice under two ids). IndexNotReady before an index is built."""
-        words = text.strip()
-        if not words:
+        same notice under two ids). IndexNotReady before an index is built. The words are read as a notice's text
+        is stored and embedded (``shown_text``: composed, without the format characters that draw nothing), so
+        'e' and U+0301 typed on a Mac, or a soft hyphen pasted inside a word, find what 'é' and the word find."""
+        words = shown_text(text).strip()
+        if not draws(words):
             raise InvalidInput("empty search text (expected some words, in any language)")
         if not 1 <= k <= MAX_RESULTS:
             raise InvalidInput(f"k={k} is out of range (expected 1 to {MAX_RESULTS})")

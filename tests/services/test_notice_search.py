@@ -121,6 +121,25 @@ def test_bad_requests(stocked: Matcher) -> None:
             stocked.search_notices("pumps", k)
 
 
+def test_the_words_are_read_as_the_notices_are_stored(stocked: Matcher) -> None:
+    """A notice's text is stored composed (NFC) and without the format characters that draw nothing
+    (``matcher.characters.shown_text``), and embedded so. Words typed decomposed (NFD, as a Mac may send
+    'é': 'e' and U+0301), or pasted with a soft hyphen or zero-width space inside, found nothing like the same
+    words typed plainly; text of such characters alone was searched (twenty unrelated notices) instead of
+    refused as empty."""
+    meters = stocked.upsert_tenders([METERS.model_copy(update={"tender_id": "test:compteurs",
+                                                               "title": "Compteurs d'eau à ultrasons"})])
+    assert meters.report.new == 1
+    stocked.build_index()
+    plain = ids(stocked, "compteurs d'eau à ultrasons")
+    assert plain[0] == "test:compteurs"
+    for typed in ("compteurs d'eau a\u0300 ultrasons", "comp\u00adteurs d'eau \u200bà ultra\ufeffsons"):
+        assert ids(stocked, typed) == plain, ascii(typed)
+    for text in ("\u200b", "\ufeff \u00ad", "\u200b\u2060\u3164"):
+        with pytest.raises(InvalidInput, match="empty search text"):
+            stocked.search_notices(text)
+
+
 def test_before_an_index_is_built(matcher: Matcher) -> None:
     matcher.upsert_tenders([PUMPS], sync=False)
     with pytest.raises(IndexNotReady):
