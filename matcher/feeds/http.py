@@ -1,9 +1,11 @@
 """The one HTTP client every feed uses: polite to the source, patient with its failures, bounded in what it takes.
 
 - **Timeouts** on connect and on every read, so a source that stops answering cannot hang a run, and on the
-  whole response (``response_timeout``, checked as the body arrives), so one that drips it cannot either. A
-  response past it is not retried (the next run resumes from the cursor). A source that drips its *headers*
-  is bounded only by the read timeout per read and httpcore's 100 KiB header limit.
+  whole response (``response_timeout``: each read of its connection waits no later, ``transport.
+  response_deadline``, and the body is checked as it arrives), so one that drips its headers or its body cannot
+  either. A response past it is not retried (the next run resumes from the cursor). Only httpx's own transport
+  (private addresses allowed and no proxy named: tests, a trusted network) bounds dripped headers by the read
+  timeout per read and httpcore's 100 KiB header limit alone.
 - **Retries** on 429, 5xx and lost connections (connect errors, read timeouts, a body cut short), waiting
   ``backoff * 2**attempt`` seconds with full jitter (a uniform fraction of it, so many clients that failed
   together do not come back together), capped at ``max_backoff``; a ``Retry-After`` header (seconds or an
@@ -224,7 +226,8 @@ class PoliteClient:
             sent = time.monotonic()
             try:
                 self._asked.url = httpx.URL(url)  # in the try: a URL httpx cannot take is an InvalidURL below
-                with self._client.stream(method, url, params=params, headers=headers, json=payload) as response:
+                with feed_transport.response_deadline(self.policy.response_timeout), self._client.stream(
+                        method, url, params=params, headers=headers, json=payload) as response:
                     status = response.status_code
                     if status in RETRY_STATUSES:
                         problem = f"HTTP {status}"
@@ -251,6 +254,8 @@ class PoliteClient:
                                     refusal) from None
                 problem, delay = f"the feeds proxy answered {exc}", self._backoff(attempt)
             except httpx.TransportError as exc:  # connect errors, timeouts, a connection lost mid-body
+                if isinstance(exc, httpx.TimeoutException) and time.monotonic() - sent >= self.policy.response_timeout:
+                    raise self._too_long(url) from None  # the response's deadline (headers dripped): not retried
                 problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 delay = self._backoff(attempt)
             if attempt < self.policy.retries:
@@ -279,10 +284,13 @@ class PoliteClient:
         body = _Body(url, response.headers.get("content-encoding", ""), self.policy.max_bytes)
         for chunk in response.iter_raw():
             if time.monotonic() - sent > self.policy.response_timeout:
-                raise FeedError(f"{url}: the response took longer than {self.policy.response_timeout:g} s "
-                                "(MATCHER_FEEDS_RESPONSE_TIMEOUT); abandoned, the next run resumes")
+                raise self._too_long(url)
             body.feed(chunk)
         return body.finish()
+
+    def _too_long(self, url: str) -> FeedError:
+        return FeedError(f"{url}: the response took longer than {self.policy.response_timeout:g} s "
+                         "(MATCHER_FEEDS_RESPONSE_TIMEOUT); abandoned, the next run resumes")
 
     def _backoff(self, attempt: int) -> float:
         return float(min(self.policy.max_backoff, self.policy.backoff * 2.0**attempt)) * self._jitter()

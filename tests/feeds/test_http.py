@@ -18,6 +18,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from matcher.config import Settings
+from matcher.feeds import transport as feed_transport
 from matcher.feeds.http import FeedError, Fetched, HttpPolicy, PoliteClient, Validators
 from tests.feeds.conftest import Sleeps
 
@@ -310,6 +311,64 @@ def test_a_body_dripped_slower_than_the_response_timeout_is_abandoned(
         polite.get(dripping)
     assert time.monotonic() - started < 2.0 and polite.requests == 1 and sleeps == []
     assert HttpPolicy.from_settings(Settings(feeds_response_timeout=42.5)).response_timeout == 42.5
+
+
+@pytest.fixture
+def dripping_headers() -> Iterator[tuple[str, list[int]]]:
+    """A server that answers every connection with a status line and then a header line every 0.1 s, each read
+    well within the read timeout, for 10 s; its address, and how many connections it took."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop, accepted = threading.Event(), [0]
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            accepted[0] += 1
+            with connection:
+                connection.recv(65536)
+                try:
+                    connection.sendall(b"HTTP/1.1 200 OK\r\n")
+                    for i in range(100):
+                        if stop.wait(0.1):
+                            return
+                        connection.sendall(f"X-Drip-{i}: 1\r\n".encode())
+                except OSError:  # the client gave up, as it should
+                    continue
+
+    worker = threading.Thread(target=serve, daemon=True)
+    worker.start()
+    yield f"127.0.0.1:{listener.getsockname()[1]}", accepted
+    stop.set()
+    listener.close()
+    worker.join(5)
+
+
+@pytest.mark.parametrize("way", ["direct", "proxy"])
+def test_headers_dripped_slower_than_the_response_timeout_are_abandoned(
+    dripping_headers: tuple[str, list[int]], policy: HttpPolicy, sleeps: Sleeps, monkeypatch: pytest.MonkeyPatch,
+    way: str,
+) -> None:
+    """Each header line came within the read timeout, so a source could hold a run for 100 KiB of headers times
+    the read timeout (days); the response's deadline now covers the headers, on the connections of a deployment
+    (public addresses only: directly, or through the operator's proxy)."""
+    address, accepted = dripping_headers
+    host, port = address.split(":")
+    slow = HttpPolicy(**{**policy.__dict__, "response_timeout": 0.5, "allow_private": False})
+    url = f"http://feeds.example:{port}/drip"
+    if way == "direct":  # the public-address check would refuse 127.0.0.1: this server stands for a public one
+        monkeypatch.setattr(feed_transport, "public_addresses", lambda name, port: [host])
+    else:
+        monkeypatch.setattr(feed_transport, "public_addresses", lambda name, port: ["93.184.216.34"])
+        slow = HttpPolicy(**{**slow.__dict__, "proxy": f"http://{address}"})  # the server answers as the proxy
+    started = time.monotonic()
+    with PoliteClient(slow, sleep=sleeps) as polite, pytest.raises(
+        FeedError, match=r"/drip: the response took longer than 0\.5 s \(MATCHER_FEEDS_RESPONSE_TIMEOUT\)"
+    ):
+        polite.get(url)
+    assert time.monotonic() - started < 2.0 and polite.requests == 1 and accepted == [1] and sleeps == []
 
 
 def test_a_redirect_without_a_location_is_named(httpserver: HTTPServer, client: PoliteClient) -> None:
