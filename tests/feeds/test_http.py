@@ -8,7 +8,8 @@ import threading
 import time
 import tracemalloc
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -266,12 +267,12 @@ def test_json_is_read_as_json_loads_reads_bytes_with_lone_surrogates_replaced() 
         parsed(b'{"t": "\xff"}')
 
 
-@pytest.fixture
-def dripping() -> Iterator[str]:
-    """A server that sends its headers at once and then its 100-byte body a byte every 0.1 s, each read well
-    within the read timeout; its URL."""
+@contextmanager
+def dripping_server(head: bytes, drip: Callable[[int], bytes]) -> Iterator[tuple[int, list[int]]]:
+    """A server that answers each connection with ``head`` and then ``drip(i)`` every 0.1 s for 10 s, each read
+    well within the read timeout; its port, and how many connections it took."""
     listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
+    stop, accepted = threading.Event(), [0]
 
     def serve() -> None:
         while not stop.is_set():
@@ -279,23 +280,34 @@ def dripping() -> Iterator[str]:
                 connection, _ = listener.accept()
             except OSError:
                 return
+            accepted[0] += 1
             with connection:
                 connection.recv(65536)
-                connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n")
-                for _ in range(100):
-                    if stop.wait(0.1):
-                        return
-                    try:
-                        connection.sendall(b" ")
-                    except OSError:  # the client gave up, as it should
-                        break
+                try:
+                    connection.sendall(head)
+                    for i in range(100):
+                        if stop.wait(0.1):
+                            return
+                        connection.sendall(drip(i))
+                except OSError:  # the client gave up, as it should
+                    continue
 
     worker = threading.Thread(target=serve, daemon=True)
     worker.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/drip"
-    stop.set()
-    listener.close()
-    worker.join(5)
+    try:
+        yield listener.getsockname()[1], accepted
+    finally:
+        stop.set()
+        listener.close()
+        worker.join(5)
+
+
+@pytest.fixture
+def dripping() -> Iterator[str]:
+    """Headers at once, then a 100-byte body a byte every 0.1 s; its URL."""
+    with dripping_server(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n",
+                         lambda i: b" ") as (port, _):
+        yield f"http://127.0.0.1:{port}/drip"
 
 
 def test_a_body_dripped_slower_than_the_response_timeout_is_abandoned(
@@ -315,35 +327,9 @@ def test_a_body_dripped_slower_than_the_response_timeout_is_abandoned(
 
 @pytest.fixture
 def dripping_headers() -> Iterator[tuple[str, list[int]]]:
-    """A server that answers every connection with a status line and then a header line every 0.1 s, each read
-    well within the read timeout, for 10 s; its address, and how many connections it took."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop, accepted = threading.Event(), [0]
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            accepted[0] += 1
-            with connection:
-                connection.recv(65536)
-                try:
-                    connection.sendall(b"HTTP/1.1 200 OK\r\n")
-                    for i in range(100):
-                        if stop.wait(0.1):
-                            return
-                        connection.sendall(f"X-Drip-{i}: 1\r\n".encode())
-                except OSError:  # the client gave up, as it should
-                    continue
-
-    worker = threading.Thread(target=serve, daemon=True)
-    worker.start()
-    yield f"127.0.0.1:{listener.getsockname()[1]}", accepted
-    stop.set()
-    listener.close()
-    worker.join(5)
+    """A status line, then a header line every 0.1 s; its address, and how many connections it took."""
+    with dripping_server(b"HTTP/1.1 200 OK\r\n", lambda i: f"X-Drip-{i}: 1\r\n".encode()) as (port, accepted):
+        yield f"127.0.0.1:{port}", accepted
 
 
 @pytest.mark.parametrize("way", ["direct", "proxy"])
