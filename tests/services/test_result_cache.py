@@ -24,13 +24,22 @@ def tender(tid: str, title: str, days: float = 20) -> Tender:
                   deadline=NOW + timedelta(days=days))
 
 
-@pytest.fixture
-def ready(matcher: Matcher) -> Matcher:
+def stock(matcher: Matcher) -> Matcher:
     matcher.upsert_tenders([tender("1", "Ultrasound scanners"), tender("2", "Ultrasound probes", days=0.5),
                             tender("3", "Road works"), tender("4", "Portable ultrasound units")])
     matcher.upsert_firms([FIRM])
     matcher.build_index()
     return matcher
+
+
+@pytest.fixture
+def ready(matcher: Matcher) -> Matcher:
+    return stock(matcher)
+
+
+@pytest.fixture
+def ready_on_each_store(matcher_on_each_store: Matcher) -> Matcher:
+    return stock(matcher_on_each_store)
 
 
 def ids(matcher: Matcher) -> list[str]:
@@ -115,3 +124,17 @@ def test_fresh_until_is_the_first_deadline_or_day_tick_among_the_listed_tenders_
     assert fresh_until([match(0.01)], NOW, hour) == NOW + timedelta(days=0.01)  # closes first
     assert fresh_until([match(12.5), match(30.7)], NOW, timedelta(days=2)) == NOW + timedelta(days=0.5)
     assert fresh_until([match(12.5)], NOW, hour) == NOW + hour
+
+
+def test_a_notice_whose_cancellation_is_deleted_is_recommended_again_before_any_index_sync(
+    ready_on_each_store: Matcher,
+) -> None:
+    """Deleting the notice that cancelled t:1 re-opens t:1 at once, as the tender page and search then say: t:1
+    itself is indexed as stored, so no index job is needed for it (only the deleted notice leaves the index)."""
+    cancelling = Tender(tender_id="t:award", source="test", notice_type="award", title="Ultrasound scanners: "
+                        "discontinued", buyer_country="KE", published=NOW.date(), cancels=["t:1"])
+    ready = ready_on_each_store
+    ready.upsert_tenders([cancelling])  # indexed with it
+    assert "t:1" not in ids(ready)
+    ready.delete_tenders(["t:award"], sync=False)  # an API delete: its index job runs later
+    assert "t:1" in ids(ready)
