@@ -46,6 +46,7 @@ from matcher.schema import (
     RangeCurrency,
     Tender,
     TypedItem,
+    blank,
     check_value_range,
     no_nul,
     text_without_nul,
@@ -129,6 +130,25 @@ def matching(pattern: str, expected: str) -> AfterValidator:
 
 
 # ----------------------------------------------------------------------------- query parameters
+#: Words to search for: one line with a character that draws. A zero-width space or a soft hyphen alone passed
+#: the strip and searched for nothing (an empty page; twenty unrelated notices by meaning).
+SEARCH_PATTERN = rf"^[^\x00-\x1f\x7f]*[^{SPACE_OR_CONTROL}][^\x00-\x1f\x7f]*$"
+
+
+def _draws(value: str) -> str:
+    """``value``, if a character of it draws: the tag characters above U+FFFF are past ``SEARCH_PATTERN``."""
+    if problem := blank(value):
+        raise ValueError(problem)
+    return value
+
+
+#: ``q`` of both searches (``GET /tenders``, ``GET /search/tenders``); each route describes what it searches.
+SearchWords = Annotated[
+    str, Field(min_length=1, max_length=200, json_schema_extra={"pattern": SEARCH_PATTERN}),
+    matching(SEARCH_PATTERN, "words with a visible character and no control characters"), AfterValidator(_draws),
+]
+
+
 class PageQuery(_In):
     offset: int = Field(default=0, ge=0, le=1_000_000)
     limit: int = Field(default=50, ge=1, le=200)
@@ -146,9 +166,9 @@ class TenderQuery(PageQuery):
     open_only: bool = Field(default=False, description=(
         "only notices open now: published, deadline (or without one the window after publication) not "
         "passed, not cancelled (README, 'Open')"))
-    q: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$",
-                          description="words in title or buyer (taken literally: '%' and '_' are not wildcards; "
-                                      "no control characters)")
+    q: SearchWords | None = Field(default=None, description=(
+        "words in title or buyer (taken literally: '%' and '_' are not wildcards; a visible character, no control "
+        "characters)"))
     source: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[^\x00-\x1f\x7f]*$")
     include_unpublished: bool = Field(default=False, description=(
         "officers only (another key giving it is a 403): also the notices published after now (the API's clock, "

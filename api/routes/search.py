@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CuratorDep, KeyFirstRoute, MatcherDep
 from api.errors import ERRORS, responses
-from api.schemas import TenderPublic
+from api.schemas import SearchWords, TenderPublic
 from matcher.schema import STORED
 from matcher.services.notice_search import MAX_RESULTS
 
@@ -24,8 +24,8 @@ router = APIRouter(prefix="/search", tags=["tenders"], responses=ERRORS, route_c
 class NoticeSearchQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    q: str = Field(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$", description=(
-        "words in any language, e.g. '정수장 여과 설비' (no control characters)"))
+    q: SearchWords = Field(description=(
+        "words in any language, e.g. '정수장 여과 설비' (a visible character, no control characters)"))
     k: int = Field(default=20, ge=1, le=MAX_RESULTS, description="how many notices")
     open_only: bool = Field(default=False, description=(
         "only notices open now (README, 'Open'); otherwise every notice published by now, awards included"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import timedelta
 
@@ -71,3 +72,25 @@ def test_a_notice_published_after_now_is_never_found(world: World) -> None:
                                         headers=world.auth(who))
             found = [h["tender"]["tender_id"] for h in response.json()]
             assert "api:today" in found and "api:tomorrow" not in found, (who, open_only)
+
+
+def test_words_that_draw_nothing_are_refused_by_both_searches_as_the_document_says(world: World) -> None:
+    """``q`` of zero-width spaces, byte order marks, soft hyphens or tag characters alone holds no word: the
+    literal search answered an empty page and the search by meaning twenty unrelated notices. Both refuse it
+    now, naming ``q`` and why, and their documents state the rule (a client generating text to the pattern is
+    not refused: ``tests.api.contract.schema_states_the_rules``)."""
+    partner = world.auth("partner")
+    schema = world.client.get("/openapi.json").json()["paths"]
+    for path in ("/tenders", "/search/tenders"):
+        (q,) = [p for p in schema[path]["get"]["parameters"] if p["name"] == "q"]
+        pattern = re.compile(next(s for s in [q["schema"], *q["schema"].get("anyOf", [])] if "pattern" in s)["pattern"])
+        for words in ("\u200b", "\ufeff\u00ad", "\u2060 \u200b", "\u3164"):
+            assert not pattern.search(words), (path, ascii(words))
+            refused = world.client.get(path, params={"q": words}, headers=partner)
+            assert refused.status_code == 422, (path, ascii(words), refused.text)
+            (problem,) = refused.json()["problems"]
+            assert problem["loc"] == "query.q" and "visible character" in problem["msg"], problem
+        tag = world.client.get(path, params={"q": "\U000e0041"}, headers=partner)  # past the patterns' reach
+        assert tag.status_code == 422 and "above U+FFFF" in tag.json()["detail"], (path, tag.text)
+        for words in ("pumps\u200b", "é", "\u200e\u05de\u05d9\u05dd"):  # a word beside them is searched
+            assert pattern.search(words) and world.client.get(path, params={"q": words}, headers=partner).is_success
