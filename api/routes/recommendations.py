@@ -82,7 +82,7 @@ async def _rank(
     body = _MATCHES.dump_json(actions.public(kept, language))
     if key is not None:
         cache: ResultCache[bytes] = request.app.state.responses
-        cache.put(key, body, matcher.fresh_until(matches, now))
+        cache.put(key, body, matcher.fresh_until(matches, now), since=now)
     return body
 
 

@@ -120,7 +120,7 @@ class Recommender:
         found = self._results.get(key, now)
         if found is None:
             found = self.recommend_many([firm], query)[0]
-            self._results.put(key, found, self.fresh_until(found, now))
+            self._results.put(key, found, self.fresh_until(found, now), since=now)
         return [m.model_copy() for m in found]  # callers may annotate their copy
 
     def recommendation_key(self, firm_id: str, query: MatchQuery | None = None) -> Hashable | None:
@@ -154,7 +154,7 @@ class Recommender:
             decisions = {firm_id: {tender: status for tender, status in stored.items() if status != "proposed"}}
             found = self.recommend_many([firm_id], query, decisions=decisions)[0]
             if view is not None:
-                self._results.put(view, found, self.fresh_until(found, now))
+                self._results.put(view, found, self.fresh_until(found, now), since=now)
         return [m.model_copy() for m in found]
 
     def recommend_many(

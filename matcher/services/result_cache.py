@@ -43,15 +43,17 @@ def fresh_until(matches: Iterable[Match], now: datetime, max_age: timedelta) -> 
 
 
 class ResultCache(Generic[V]):
-    """A thread-safe LRU map from key to a value and the last moment it may be served.
+    """A thread-safe LRU map from key to a value and the moments it may be served between.
 
     ``size`` entries at most (0 turns the cache off). What invalidates an entry: its key (callers put the
     index build and the ``versions`` counters in it, so a write makes older keys unreachable and they age
-    out of the LRU), and its expiry (``put``'s ``expires``: served while ``now <= expires``)."""
+    out of the LRU), and its window (``put``'s ``since`` and ``expires``: served while ``since <= now <=
+    expires``). A clock moved back (a replay, a test, the wall clock stepped back) is before ``since``: a list
+    ranked the day a notice was published was served the day before, the notice in it."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._items: LRUCache[Hashable, tuple[V, datetime]] = LRUCache(maxsize=max(size, 1))
+        self._items: LRUCache[Hashable, tuple[V, datetime, datetime | None]] = LRUCache(maxsize=max(size, 1))
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -59,16 +61,18 @@ class ResultCache(Generic[V]):
     def get(self, key: Hashable, now: datetime) -> V | None:
         with self._lock:
             found = self._items.get(key)  # a hit becomes the most recently used
-            if found is not None and now <= found[1]:
+            if found is not None and now <= found[1] and (found[2] is None or found[2] <= now):
                 self.hits += 1
                 return found[0]
-            if found is not None:
+            if found is not None and now > found[1]:
                 del self._items[key]
             self.misses += 1
             return None
 
-    def put(self, key: Hashable, value: V, expires: datetime) -> None:
+    def put(self, key: Hashable, value: V, expires: datetime, since: datetime | None = None) -> None:
+        """Keep ``value`` for ``key`` until ``expires``; from ``since`` on when given (the moment a ranking was
+        made at: what the clock has not reached yet, it does not depend on)."""
         if self.size <= 0:
             return
         with self._lock:
-            self._items[key] = (value, expires)  # the least recently used entry makes room
+            self._items[key] = (value, expires, since)  # the least recently used entry makes room

@@ -138,3 +138,15 @@ def test_a_notice_whose_cancellation_is_deleted_is_recommended_again_before_any_
     assert "t:1" not in ids(ready)
     ready.delete_tenders(["t:award"], sync=False)  # an API delete: its index job runs later
     assert "t:1" in ids(ready)
+
+
+def test_a_list_ranked_at_a_later_clock_is_not_served_at_an_earlier_one(ready: Matcher) -> None:
+    """A clock moved back (a replay, a test, the wall clock stepped back) must not see its future: a list ranked
+    the day t:5 was published is not served the day before, when t:5 was not yet published."""
+    ready.upsert_tenders([Tender(tender_id="t:5", source="test", title="Ultrasound scanners, lot 5",
+                                 buyer_country="KE", published=NOW.date() + timedelta(days=1),
+                                 deadline=NOW + timedelta(days=20))])
+    ready.settings.clock = NOW + timedelta(days=1)
+    assert "t:5" in ids(ready)
+    ready.settings.clock = NOW
+    assert "t:5" not in ids(ready)

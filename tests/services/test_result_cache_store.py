@@ -17,6 +17,14 @@ def test_an_entry_is_served_through_its_expiry_and_dropped_after() -> None:
     assert (cache.hits, cache.misses) == (1, 2)
 
 
+def test_an_entry_is_not_served_before_the_moment_it_was_made_at() -> None:
+    cache = ResultCache[str](4)
+    cache.put("k", "v", NOW + timedelta(minutes=5), since=NOW)
+    assert cache.get("k", NOW - timedelta(microseconds=1)) is None  # a clock moved back: kept, not served
+    assert cache.get("k", NOW) == "v" and cache.get("k", NOW + timedelta(minutes=5)) == "v"
+    assert (cache.hits, cache.misses) == (2, 1)
+
+
 def test_the_least_recently_used_entry_makes_room() -> None:
     cache = ResultCache[int](2)
     later = NOW + timedelta(hours=1)
