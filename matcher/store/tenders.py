@@ -23,6 +23,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    false,
     func,
     insert,
     or_,
@@ -32,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from matcher.characters import shown_text
 from matcher.normalize.openness import OpenRule, today
 from matcher.schema import OPPORTUNITY_TYPES, IngestReport, Tender
 from matcher.store import cancellations, corrections, records, versions
@@ -381,11 +383,14 @@ class TenderRepository:
         if flt.published_by is not None:
             conditions.append(_published_by(today(flt.published_by)))
         if flt.text:
-            words = [w for w in flt.text.lower().split() if w]
+            # Read as titles and buyers are stored (shown_text: composed, no format characters that draw nothing):
+            # 'e' and U+0301 typed on a Mac, or a soft hyphen pasted inside a word, find what 'é' and the word find.
+            words = [w for w in shown_text(flt.text).lower().split() if w]
             title, buyer = func.lower(tenders.c.title), func.lower(tenders.c.buyer)
-            # autoescape: '%' and '_' in a search are characters, not wildcards that match every tender
+            # autoescape: '%' and '_' in a search are characters, not wildcards that match every tender; text left
+            # without a word finds nothing (AND of no condition would be every tender)
             conditions.append(and_(*[or_(title.contains(w, autoescape=True), buyer.contains(w, autoescape=True))
-                                     for w in words]))
+                                     for w in words]) if words else false())
         return conditions
 
 

@@ -6,6 +6,7 @@ import re
 import shutil
 from datetime import timedelta
 
+from matcher.store import TenderFilter
 from tests.api.conftest import World
 
 #: Words of a Czech demo notice's description (not of its title or buyer), and the notice.
@@ -94,3 +95,23 @@ def test_words_that_draw_nothing_are_refused_by_both_searches_as_the_document_sa
         assert tag.status_code == 422 and "above U+FFFF" in tag.json()["detail"], (path, tag.text)
         for words in ("pumps\u200b", "é", "\u200e\u05de\u05d9\u05dd"):  # a word beside them is searched
             assert pattern.search(words) and world.client.get(path, params={"q": words}, headers=partner).is_success
+
+
+def test_the_literal_search_reads_its_words_as_notices_are_stored(world: World) -> None:
+    """A notice's title and buyer are stored composed (NFC) and without the format characters that draw nothing
+    (``matcher.characters.shown_text``). ``GET /tenders?q=`` compared the words as typed: 'électricité' typed
+    decomposed (as a Mac may send it: 'e' and U+0301) or pasted with a soft hyphen inside found no notice, where
+    the same word typed plainly finds the French one whose title says it."""
+    partner = world.auth("partner")
+
+    def found(words: str) -> list[str]:
+        response = world.client.get("/tenders", params={"q": words}, headers=partner)
+        assert response.status_code == 200, response.text
+        return [t["tender_id"] for t in response.json()["items"]]
+
+    plain = found("électricité")
+    assert plain == ["ted:179586-2021"]  # "Distribution publique d'électricité"
+    for typed in ("e\u0301lectricite\u0301", "élec\u00adtricité", "\u200bélectricité", "publique d'\u2060électricité"):
+        assert found(typed) == plain, ascii(typed)
+    # Text of such characters alone, which the API refuses, finds nothing in the core (not every notice).
+    assert world.matcher.search_tenders(TenderFilter(text="\u200b \u00ad")) == (0, [])
