@@ -234,6 +234,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "search_results": "Notices found",
         "search_none": "No notice was found for these words.",
         "search_too_long": "Type at most {max} characters.",
+        "search_not_utf8": "The words did not arrive as UTF-8 text: type them again.",
         "search_table": "Notices found, nearest in meaning first",
         # ---- profile, subscriptions and officer pages (api.web.profile_pages, subscription_pages, officer_pages)
         "nav_officer": "Feeds and partners",
@@ -748,6 +749,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "search_results": "찾은 공고",
         "search_none": "이 검색어로 찾은 공고가 없습니다.",
         "search_too_long": "{max}자 이내로 입력하세요.",
+        "search_not_utf8": "검색어가 UTF-8 텍스트로 전달되지 않았습니다. 다시 입력하세요.",
         "search_table": "찾은 공고 (의미가 가까운 순)",
         # ---- profile, subscriptions and officer pages (api.web.profile_pages, subscription_pages, officer_pages)
         "nav_officer": "공고 자료와 파트너",

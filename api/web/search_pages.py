@@ -8,6 +8,7 @@ page. Open notices only unless the reader asks for closed ones and awards too (`
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -60,11 +61,23 @@ async def search_page(request: Request, viewer: ViewerDep) -> Response:
         matcher.access.require_role(viewer.principal, "officer", "partner")
     except PermissionDenied:
         raise forbidden() from None
-    text = cleaned(request.query_params.get("q", ""))
+    sent_as_text = _utf8(request.scope.get("query_string", b""))
+    text = cleaned(request.query_params.get("q", "")) if sent_as_text else ""
     open_only = request.query_params.get("closed") != "1"
-    too_long = len(text) > MAX_QUERY
-    results = await ranked(request, search, matcher, text, open_only) if text and not too_long else None
+    problem = None if sent_as_text else "search_not_utf8"
+    problem = "search_too_long" if len(text) > MAX_QUERY else problem
+    results = await ranked(request, search, matcher, text, open_only) if text and not problem else None
     return render(
         request, "search.html", viewer.language, viewer, text=text, open_only=open_only, results=results,
-        too_long=too_long, max_query=MAX_QUERY,
+        problem=problem, max_query=MAX_QUERY, status=400 if problem == "search_not_utf8" else 200,
     )
+
+
+def _utf8(query: bytes) -> bool:
+    """Whether every value of the query string is UTF-8 once percent-decoded: Starlette reads a bad byte as
+    U+FFFD, so '?q=%FF' searched for '\ufffd' and listed twenty notices that have nothing to do with it."""
+    try:
+        unquote_to_bytes(query.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

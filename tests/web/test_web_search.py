@@ -100,6 +100,18 @@ def test_empty_and_too_long_searches_search_nothing(world: World, visitor: Visit
     assert results(search(client, DESCRIPTION_WORDS.replace(" ", "\x00\n")))[:1] == [CZECH]
 
 
+def test_words_not_sent_as_utf8_search_nothing_and_say_so(world: World, visitor: Visitor) -> None:
+    """Starlette reads a byte that is not UTF-8 as U+FFFD: '?q=%FF' searched for it and listed twenty notices that
+    have nothing to do with it (the API refuses the same query, 422)."""
+    client = visitor("partner")
+    for raw in ("q=%FF", "q=%ED%A0%80", "q=caf%E9", "closed=%FF&q=water"):
+        page = client.get(f"/web/search?{raw}")
+        assert page.status_code == 400, raw
+        assert not results(page.text) and 'aria-invalid="true"' in page.text
+        assert "The words did not arrive as UTF-8 text" in page_text(page.text)
+    assert results(client.get("/web/search?q=%C3%A9lectricit%C3%A9").text)  # UTF-8 percent-encoded searches
+
+
 def test_a_script_title_is_text(world: World, visitor: Visitor) -> None:
     matcher = world.matcher
     hostile = Tender.model_validate({
