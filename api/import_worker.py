@@ -111,9 +111,12 @@ class WorkerStopped(MatcherError):
 
 # ----------------------------------------------------------------------------- the serving process's side
 _SLOTS = threading.BoundedSemaphore(MAX_WORKERS)
-#: Where children come from: the fork server, with this module (so the whole pipeline) imported before it forks.
+#: Where children come from: the fork server, with this module (so the whole pipeline) imported before it forks,
+#: and scikit-learn's TF-IDF, which the pipeline imports only where it makes a vectoriser (so that the command line
+#: starts at once): without it every child imported scikit-learn anew, about 1.4 s of each import's sync (the API
+#: tests that store a notice ran 8.5 s -> 31.6 s).
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload([__name__])
+_CONTEXT.set_forkserver_preload([__name__, "sklearn.feature_extraction.text"])
 
 
 class ImportWorker:
