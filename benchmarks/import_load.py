@@ -159,9 +159,20 @@ class Wrk:
             self.process.communicate(timeout=60)
 
     def stop(self) -> Load:
-        self.process.send_signal(signal.SIGINT)
-        out, _ = self.process.communicate(timeout=60)
-        return parse_wrk(out)
+        """SIGINT until wrk ends (within 60 s), then its statistics. wrk's main thread sleeps for the whole
+        duration while its worker threads load; Linux gives the signal to any thread, and one a worker takes stops
+        the workers but not that sleep (a TimeoutExpired in CI). With the workers gone, the next one is the main
+        thread's."""
+        deadline = time.monotonic() + 60
+        while True:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                out, _ = self.process.communicate(timeout=1)
+            except subprocess.TimeoutExpired:
+                if time.monotonic() > deadline:
+                    raise
+                continue
+            return parse_wrk(out)
 
 
 def upload(base: str, token: str, sample: Path) -> tuple[int, dict[str, object]]:

@@ -5,6 +5,7 @@ to an hour, stopped by the benchmark) running against a dead port with 1.3 cores
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
 import signal
@@ -19,6 +20,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.import_load import Wrk
+
+#: Linux x86-64's tgkill(2): a signal to one thread of another process.
+TGKILL = 234
 
 pytestmark = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed (CI installs it)")
 
@@ -100,6 +104,21 @@ def test_wrk_stopped_at_once_stops_and_reports(url: str, script: Path) -> None:
         assert time.monotonic() - started < 20
         assert load.process.returncode == 0  # stopped by its handler, not killed by the signal
         assert measured.errors == 0
+
+
+def test_wrk_stops_when_a_worker_thread_takes_the_signal(url: str, script: Path) -> None:
+    # Found in CI (b6768b4's fix run): wrk's main thread sleeps for the whole duration while its worker threads
+    # load; Linux gives a process's SIGINT to any thread, and when a worker took it the workers stopped but the
+    # main thread slept on (TimeoutExpired after 60 s). The signal is sent here to a worker thread on purpose.
+    libc = ctypes.CDLL(None, use_errno=True)
+    with Wrk(url, script) as load:
+        pid = load.process.pid
+        workers = [int(t.name) for t in Path(f"/proc/{pid}/task").iterdir() if int(t.name) != pid]
+        assert workers, "wrk runs worker threads"
+        assert libc.syscall(TGKILL, pid, workers[0], signal.SIGINT) == 0, os.strerror(ctypes.get_errno())
+        started = time.monotonic()
+        measured = load.stop()
+    assert time.monotonic() - started < 20 and load.process.returncode == 0 and measured.errors == 0
 
 
 def test_wrk_dies_with_the_process_that_started_it(url: str, script: Path) -> None:
