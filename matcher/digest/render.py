@@ -26,7 +26,7 @@ from matcher.digest.build import DigestItem, DigestPlan
 from matcher.digest.headers import message_policy, wire_address
 from matcher.digest.i18n import LABELS
 from matcher.digest.tokens import make_token
-from matcher.ranking.reasons import country_name, markup_lines, shown_lines
+from matcher.ranking.reasons import country_name, days_left, markup_lines, shown_lines
 from matcher.schema import Match
 from matcher.store.subscriptions import DigestLanguage
 
@@ -85,13 +85,11 @@ def tender_link(settings: Settings, item: DigestItem) -> str:
     return item.match.url or f"{settings.public_url.rstrip('/')}/tenders/{quote(item.match.tender_id)}"
 
 
-def _deadline(item: DigestItem, as_of: datetime, words: dict[str, str]) -> str:
+def _deadline(item: DigestItem, as_of: datetime, language: DigestLanguage) -> str:
     deadline = item.match.deadline
     if deadline is None:
-        return words["no_deadline"]
-    days = int((deadline - as_of).total_seconds() // 86400)
-    left = words["today"] if days < 1 else words["one_day_left"] if days == 1 else words["days_left"].format(days=days)
-    return f"{deadline:%Y-%m-%d %H:%M} UTC ({left})"
+        return LABELS[language]["no_deadline"]
+    return f"{deadline:%Y-%m-%d %H:%M} UTC ({days_left(deadline, as_of, language)})"
 
 
 def _fit(match: Match, words: dict[str, str]) -> str:
@@ -119,7 +117,7 @@ def _item_view(item: DigestItem, plan: DigestPlan, settings: Settings) -> dict[s
         "buyer": match.buyer or words["no_buyer"],
         # Named in the email's language, as its reasons name them ("국가: 프랑스", once "국가: FR").
         "country": ", ".join(country_name(code, language) for code in match.countries) or words["no_country"],
-        "deadline": _deadline(item, plan.as_of, words),
+        "deadline": _deadline(item, plan.as_of, language),
         "value": value,
         "score": _fit(match, words),
         "reasons": reasons[:MAX_REASONS],

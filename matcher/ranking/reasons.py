@@ -366,12 +366,20 @@ def summary_in(explanation: Explanation, language: ReasonLanguage = "en") -> lis
 CANCELLED = "cancelled by a later notice"
 _DEADLINE_WORDS: dict[ReasonLanguage, dict[str, str]] = {
     "en": {"cancelled": CANCELLED, "cancelled_at": CANCELLED + " (its deadline was {when})",
-           "none": "no deadline given", "closed": "closed on {when}", "open": "closes {when} ({left} left)",
-           "hours": "less than a day", "day": "1 day", "days": "{days} days"},
+           "none": "no deadline given", "closed": "closed on {when}", "open": "closes {when} ({left})",
+           "hours": "less than a day left", "day": "1 day left", "days": "{days} days left"},
     "ko": {"cancelled": "이후 공고로 취소됨", "cancelled_at": "이후 공고로 취소됨 (원래 마감 {when})",
-           "none": "마감 일시 미기재", "closed": "{when} 마감됨", "open": "{when} 마감 ({left} 남음)",
-           "hours": "1일 미만", "day": "1일", "days": "{days}일"},
+           "none": "마감 일시 미기재", "closed": "{when} 마감됨", "open": "{when} 마감 ({left})",
+           "hours": "1일 미만 남음", "day": "1일 남음", "days": "{days}일 남음"},
 }
+
+
+def days_left(deadline: datetime, now: datetime, language: ReasonLanguage = "en") -> str:
+    """The whole days from ``now`` to an open ``deadline`` in words ("less than a day left", "1 day left",
+    "12 days left"): the one wording the reasons, ``matcher firms-for``'s status line and the digests share."""
+    words = _DEADLINE_WORDS[language]
+    days = int((deadline - now).total_seconds() // 86400)
+    return words["hours"] if days < 1 else words["day"] if days == 1 else words["days"].format(days=days)
 
 
 def deadline_note(deadline: datetime | None, now: datetime, cancelled: bool = False,
@@ -383,8 +391,6 @@ def deadline_note(deadline: datetime | None, now: datetime, cancelled: bool = Fa
         return words["cancelled_at"].format(when=when) if when else words["cancelled"]
     if deadline is None or when is None:
         return words["none"]
-    days = (deadline - now).total_seconds() / 86400
-    if days < 0:
+    if deadline < now:
         return words["closed"].format(when=when)
-    left = words["hours"] if days < 1 else words["day"] if days < 2 else words["days"].format(days=int(days))
-    return words["open"].format(when=when, left=left)
+    return words["open"].format(when=when, left=days_left(deadline, now, language))

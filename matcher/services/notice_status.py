@@ -9,15 +9,12 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel, Field
 
 from matcher.normalize.openness import Closure, OpenAt
-from matcher.ranking.reasons import ReasonLanguage
+from matcher.ranking.reasons import ReasonLanguage, days_left
 from matcher.schema import Tender
 
 _WORDS: dict[str, dict[str, str]] = {
     "en": {
         "open_until": "OPEN: closes {deadline}, {left}",
-        "days_left": "{days} days left",
-        "one_day_left": "1 day left",
-        "hours_left": "less than a day left",
         "open_window": "OPEN: no deadline given; counted open through {last}, {days} days after its publication on "
                        "{published}",
         "open_undated": "OPEN: neither a deadline nor a publication date given",
@@ -32,9 +29,6 @@ _WORDS: dict[str, dict[str, str]] = {
     },
     "ko": {
         "open_until": "접수 중: {deadline} 마감, {left}",
-        "days_left": "{days}일 남음",
-        "one_day_left": "1일 남음",
-        "hours_left": "1일 미만 남음",
         "open_window": "접수 중: 마감 일시가 없어 게시일 {published}부터 {days}일, {last}까지 접수 중으로 봅니다",
         "open_undated": "접수 중: 마감 일시와 게시일이 모두 없습니다",
         "passed": "마감됨: 마감 일시({deadline})가 지났습니다",
@@ -69,21 +63,20 @@ def notice_status(tender: Tender, at: OpenAt, language: ReasonLanguage = "en") -
     (in UTC)."""
     closure = at.closure(tender)
     words = _WORDS[language]
-    line = words["as_of"].format(status=_status(tender, at, closure, words), now=at.now.strftime(_MOMENT))
+    status = _status(tender, at, closure, words, language)
+    line = words["as_of"].format(status=status, now=at.now.strftime(_MOMENT))
     return NoticeStatus(open=closure is None, closure=closure, as_of=at.now, detail=line)
 
 
-def _status(tender: Tender, at: OpenAt, closure: Closure | None, words: dict[str, str]) -> str:
+def _status(tender: Tender, at: OpenAt, closure: Closure | None, words: dict[str, str],
+            language: ReasonLanguage) -> str:
     if closure in ("cancelled", "award", "other", "unpublished"):
         return words[closure]
     if tender.deadline is not None:
         deadline = tender.deadline.strftime(_MOMENT)
         if closure is not None:
             return words["passed"].format(deadline=deadline)
-        days = int((tender.deadline - at.now) / timedelta(days=1))
-        left = words["hours_left"] if not days else words["one_day_left"] if days == 1 else words["days_left"].format(
-            days=days)
-        return words["open_until"].format(deadline=deadline, left=left)
+        return words["open_until"].format(deadline=deadline, left=days_left(tender.deadline, at.now, language))
     window = at.rule.window(tender.notice_type)
     if tender.published is None or window is None:
         return words["open_undated"]

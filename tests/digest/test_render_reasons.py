@@ -64,7 +64,7 @@ def test_reasons_and_concerns_in_the_subscriptions_language(
 
 @pytest.mark.parametrize(("hours", "language", "left"), [
     (30, "en", "(1 day left)"), (50, "en", "(2 days left)"), (12, "en", "(less than a day left)"),
-    (30, "ko", "(1일 남음)"),
+    (30, "ko", "(1일 남음)"), (12, "ko", "(1일 미만 남음)"), (50, "ko", "(2일 남음)"),
 ])
 def test_the_days_left_are_counted_in_words(tmp_path: Path, hours: int, language: str, left: str) -> None:
     """A deadline one whole day away read "(1 days left)"."""

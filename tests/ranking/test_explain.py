@@ -13,7 +13,7 @@ from matcher.ingest.ted import read_ted
 from matcher.normalize.codes import code_overlap, codebook
 from matcher.ranking.explain import FEEDBACK_KINDS, explain
 from matcher.ranking.feedback import Decided, feedback_signal
-from matcher.ranking.reasons import deadline_note, render
+from matcher.ranking.reasons import days_left, deadline_note, render
 from matcher.ranking.signals import FEATURES, Signals, compute_signals
 from matcher.schema import CodeMatch, Explanation, FirmProfile, Reason, Tender
 from matcher.search.lexical import LexicalModel
@@ -365,6 +365,20 @@ def test_the_deadline_note_counts_the_days_left_in_words(hours: int, left: str, 
     now = deadline - timedelta(hours=hours)
     assert deadline_note(deadline, now) == f"closes 2021-06-30 12:00 UTC ({left} left)"
     assert deadline_note(deadline, now, language="ko") == f"2021-06-30 12:00 UTC 마감 ({left_ko} 남음)"
+
+
+@pytest.mark.parametrize(("left_for", "english", "korean"), [
+    (timedelta(0), "less than a day left", "1일 미만 남음"),
+    (timedelta(hours=23, minutes=59), "less than a day left", "1일 미만 남음"),
+    (timedelta(days=1), "1 day left", "1일 남음"),
+    (timedelta(hours=47, minutes=59), "1 day left", "1일 남음"),
+    (timedelta(days=2), "2 days left", "2일 남음"),
+    (timedelta(days=30, hours=5), "30 days left", "30일 남음")])
+def test_days_left_counts_whole_days_in_each_language(left_for: timedelta, english: str, korean: str) -> None:
+    """The reasons, firms-for's status line and the digests each had their own copy of these words."""
+    deadline = datetime(2021, 6, 30, 12, tzinfo=UTC)
+    assert (days_left(deadline, deadline - left_for), days_left(deadline, deadline - left_for, "ko")) == (
+        english, korean)
 
 
 def test_the_deadline_note_says_closed_cancelled_or_not_given_in_each_language() -> None:
