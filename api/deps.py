@@ -32,6 +32,7 @@ import email.message
 import json
 from collections import Counter
 from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 from urllib.parse import unquote_to_bytes
@@ -255,20 +256,36 @@ def _is_list(annotation: Any) -> bool:
     return (get_origin(annotation) or annotation) in (list, tuple, set, frozenset)
 
 
-def utf8_query(request: Request) -> None:
-    """Every query value must be UTF-8 once percent-decoded: Starlette reads each bad byte as U+FFFD, so a Latin-1
-    '?q=caf%E9' searched for 'caf\ufffd' and found nothing without a word."""
-    for part in request.scope.get("query_string", b"").split(b"&"):
+@dataclass(frozen=True)
+class NotUtf8:
+    """The first query parameter whose value is not UTF-8 once percent-decoded: its name, the bad byte and where."""
+
+    name: str
+    byte: int
+    offset: int
+
+
+def not_utf8(query: bytes) -> NotUtf8 | None:
+    """The first value of a raw query string that is not UTF-8 once percent-decoded, or None: Starlette reads each
+    bad byte as U+FFFD, so a Latin-1 '?q=caf%E9' searched for 'caf\ufffd' and found nothing without a word."""
+    for part in query.split(b"&"):
         name, _, value = part.partition(b"=")
         raw = unquote_to_bytes(value.replace(b"+", b" "))
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             key = unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8", "replace")[:60]
-            raise RequestValidationError([{
-                "type": "not_utf8", "loc": ("query", key), "input": None,
-                "msg": f"not UTF-8 once percent-decoded (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
-            }]) from exc
+            return NotUtf8(key, raw[exc.start], exc.start)
+    return None
+
+
+def utf8_query(request: Request) -> None:
+    """Every query value must be UTF-8 once percent-decoded (``not_utf8``); the first that is not is named."""
+    if (bad := not_utf8(request.scope.get("query_string", b""))) is not None:
+        raise RequestValidationError([{
+            "type": "not_utf8", "loc": ("query", bad.name), "input": None,
+            "msg": f"not UTF-8 once percent-decoded (byte 0x{bad.byte:02x} at offset {bad.offset})",
+        }])
 
 
 def sent_once(request: Request, names: frozenset[str]) -> None:

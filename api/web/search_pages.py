@@ -8,11 +8,11 @@ page. Open notices only unless the reader asks for closed ones and awards too (`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import unquote_to_bytes
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from api.deps import not_utf8
 from api.web.pages import ranked
 from api.web.render import render
 from api.web.session import ViewerDep, core, forbidden
@@ -61,7 +61,7 @@ async def search_page(request: Request, viewer: ViewerDep) -> Response:
         matcher.access.require_role(viewer.principal, "officer", "partner")
     except PermissionDenied:
         raise forbidden() from None
-    sent_as_text = _utf8(request.scope.get("query_string", b""))
+    sent_as_text = not_utf8(request.scope.get("query_string", b"")) is None
     text = cleaned(request.query_params.get("q", "")) if sent_as_text else ""
     open_only = request.query_params.get("closed") != "1"
     problem = None if sent_as_text else "search_not_utf8"
@@ -73,11 +73,3 @@ async def search_page(request: Request, viewer: ViewerDep) -> Response:
     )
 
 
-def _utf8(query: bytes) -> bool:
-    """Whether every value of the query string is UTF-8 once percent-decoded: Starlette reads a bad byte as
-    U+FFFD, so '?q=%FF' searched for '\ufffd' and listed twenty notices that have nothing to do with it."""
-    try:
-        unquote_to_bytes(query.replace(b"+", b" ")).decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
