@@ -206,12 +206,13 @@ class Catalog:
             raise NotFound(f"unknown tender {tender_id!r}")
         return tender
 
-    def visible_tender(self, tender_id: str) -> Tender:
-        """The stored tender as "now" sees it: one published after now's day is refused as unknown, naming its
-        day (a replay at a fixed clock must not see its future; README, "Open"). Shortlisting and firms-for
-        read a notice through this, as listings and recommendations filter by the same rule."""
+    def visible_tender(self, tender_id: str, now: datetime | None = None) -> Tender:
+        """The stored tender as ``now`` (the clock when not given) sees it: one published after now's day is
+        refused as unknown, naming its day (a replay at a fixed clock must not see its future; README, "Open").
+        Shortlisting and firms-for read a notice through this, as listings and recommendations filter by the
+        same rule."""
         tender = self.get_tender(tender_id)
-        now = self.engine.now()
+        now = self.engine.now() if now is None else now
         if not self.engine.open_rule.visible(tender.published, now):
             raise NotFound(f"tender {tender_id!r} is published on {tender.published}, after now "
                            f"({now:%Y-%m-%d %H:%M} UTC)")

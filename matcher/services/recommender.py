@@ -11,7 +11,7 @@ from functools import cached_property
 import numpy as np
 
 from matcher.errors import IndexNotReady
-from matcher.normalize.openness import next_day
+from matcher.normalize.openness import OpenAt, next_day
 from matcher.ranking.calibration import Calibration, load_calibration
 from matcher.ranking.explain import make_match
 from matcher.ranking.features import (
@@ -175,21 +175,24 @@ class Recommender:
             replace(q, exclude=q.exclude | {t for t, s in statuses[p.firm_id].items() if s == "rejected"})
             for p, q in zip(profiles, base, strict=True)
         ]
-        now = self.engine.now()
+        # One moment for the whole batch: the open rule, the cancelled ids, award history and the deadline notes
+        # all read at it (each step read the clock and the store's cancellations again, once per firm).
+        at = self.open_now.at(self.engine.now())
+        now = at.now
         candidates = retrieve_many(
-            loaded.vectors, vectors, self.catalog.fetch_tenders, queries, self.open_now.at(now),
+            loaded.vectors, vectors, self.catalog.fetch_tenders, queries, at,
             self.settings.min_candidates, progress=progress,
             open_now=self._open_now(loaded, now) if any(restricts_to_open(q) for q in queries) else None,
         )
         inferred = [self.suggestions.for_ranking(p) for p in profiles]
         keywords = [self.suggestions.translated_keywords(p) for p in profiles]
         candidates = [
-            self._with_code_candidates(p, found, q, vector, codes, loaded)
+            self._with_code_candidates(p, found, q, vector, codes, loaded, at)
             for p, found, q, vector, codes in zip(profiles, candidates, queries, vectors, inferred, strict=True)
         ]
         wins = self.awards.wins_many([p.firm_id for p in profiles], before=now)
         return [
-            self._rank_tenders(p, c, loaded, q.k, statuses[p.firm_id], wins[p.firm_id], codes, words)
+            self._rank_tenders(p, c, loaded, q.k, statuses[p.firm_id], wins[p.firm_id], codes, words, at)
             for p, c, q, codes, words in zip(profiles, candidates, queries, inferred, keywords, strict=True)
         ]
 
@@ -199,7 +202,7 @@ class Recommender:
 
     def _with_code_candidates(
         self, firm: FirmProfile, found: Candidates, query: MatchQuery, vector: np.ndarray,
-        inferred: Sequence[tuple[str, float]], loaded: LoadedIndex,
+        inferred: Sequence[tuple[str, float]], loaded: LoadedIndex, at: OpenAt,
     ) -> Candidates:
         """Hybrid retrieval: the vector search's candidates plus the notices that carry one of the firm's
         codes, confirmed or inferred, at product-class level (``code_prefixes``), which the encoder may place
@@ -215,7 +218,6 @@ class Recommender:
             return found
         ids = self.catalog.ids_with_codes(prefixes, CODE_CANDIDATES)
         seen = {t.tender_id for t, _ in found}
-        at = self.open_now.at(self.engine.now())
         fetched = self.catalog.fetch_tenders([i for i in ids if i not in seen and i in loaded.hashes]).values()
         extra = [
             t for t in fetched
@@ -244,16 +246,16 @@ class Recommender:
     def _rank_tenders(
         self, firm: FirmProfile, candidates: Candidates, loaded: LoadedIndex, k: int,
         statuses: dict[str, Status], wins: list[Award], inferred: Sequence[tuple[str, float]],
-        keywords: Mapping[str, str] | None = None,
+        keywords: Mapping[str, str] | None, at: OpenAt,
     ) -> list[Match]:
-        ranked = self._score_tenders(firm, candidates, loaded, statuses, wins, inferred, keywords)
+        ranked = self._score_tenders(firm, candidates, loaded, statuses, wins, inferred, at.now, keywords)
         best = order(ranked.scores, [t.tender_id for t in ranked.tenders], k)
-        return self._explained(ranked, best, loaded)
+        return self._explained(ranked, best, loaded, at)
 
     def _score_tenders(
         self, firm: FirmProfile, candidates: Candidates, loaded: LoadedIndex, statuses: dict[str, Status],
-        wins: list[Award], inferred: Sequence[tuple[str, float]], keywords: Mapping[str, str] | None = None,
-        best_confidence: float | None = None,
+        wins: list[Award], inferred: Sequence[tuple[str, float]], now: datetime,
+        keywords: Mapping[str, str] | None = None, best_confidence: float | None = None,
     ) -> Ranked:
         """Every candidate's final score for the firm, by the scorer that ranks it (the judged trees, the
         award-history re-ranker or the weighted mean), with that scorer's weights and calibration.
@@ -262,7 +264,7 @@ class Recommender:
         extra: dict[str, Sequence[tuple[float, str]]] = {"feedback": self._feedback(tenders, statuses)}
         if wins:
             firm, history = self.awards.signals(
-                firm, wins, tenders, self.engine.embedder, loaded.lexical, self.engine.now())
+                firm, wins, tenders, self.engine.embedder, loaded.lexical, now)
             extra = {**extra, **history}
         scored = score_candidates(firm, tenders, [d for _, d in candidates], loaded.lexical, extra, inferred,
                                   keywords)
@@ -279,13 +281,11 @@ class Recommender:
         scores = fuse_matrix(scored.matrix, scored.multipliers, scorer)
         return Ranked(firm, tenders, scored, scores, scorer.weights(), self.calibration)
 
-    def _explained(self, ranked: Ranked, chosen: Sequence[int], loaded: LoadedIndex) -> list[Match]:
-        """Matches for the candidates at ``chosen`` (indices, best first), explained and calibrated."""
-        now = self.engine.now()
-        cancelled = self.open_now.at(now).cancelled
+    def _explained(self, ranked: Ranked, chosen: Sequence[int], loaded: LoadedIndex, at: OpenAt) -> list[Match]:
+        """Matches for the candidates at ``chosen`` (indices, best first), explained and calibrated at ``at``."""
         return self._calibrated(ranked.calibration, [
             make_match(ranked.firm, ranked.tenders[i], describe(ranked.scored, i, loaded.lexical),
-                       ranked.scores[i], rank, ranked.weights, now, ranked.tenders[i].tender_id in cancelled)
+                       ranked.scores[i], rank, ranked.weights, at.now, ranked.tenders[i].tender_id in at.cancelled)
             for rank, i in enumerate(chosen, start=1)
         ])
 
@@ -324,13 +324,14 @@ class Recommender:
         without codes ranked on its description's similarity alone (issue 11's first complaint): a
         hypochlorite maker scored 0.44 here, no code reason, and 0.94 with "same product: Sodium hypochlorite"
         in its own list."""
-        tender = self.catalog.visible_tender(tender_id)
-        now = self.engine.now()
+        now = self.engine.now()  # one moment for the tender and every firm's match (``recommend_many``)
+        tender = self.catalog.visible_tender(tender_id, now)
         firms = self.catalog.all_firms(firm_ids)
         statuses = self.shortlists.decisions([f.firm_id for f in firms])
         firms = [f for f in firms if statuses[f.firm_id].get(tender_id) != "rejected"]
         if not firms:
             return []
+        at = self.open_now.at(now)
         loaded = self.engine.index.current()
         tender_vector = self.engine.embedder.encode_documents([tender.text()])[0]
         dense = self.engine.embedder.encode_queries([f.text() for f in firms]) @ tender_vector
@@ -343,7 +344,7 @@ class Recommender:
         ranked = [
             self._score_tenders(
                 firm, [(tender, float(similarity))], loaded, statuses[firm.firm_id], wins[firm.firm_id],
-                view.codes, dict(view.keywords or ()), view.best,
+                view.codes, now, dict(view.keywords or ()), view.best,
             )
             for firm, similarity, view in zip(firms, dense, self.suggestions.for_scoring(firms), strict=True)
         ]
@@ -353,7 +354,7 @@ class Recommender:
             fit = float(r.calibration.fit(score)) if r.calibration is not None else score
             return -fit, -score, r.firm.firm_id
 
-        matches = [self._explained(r, [0], loaded)[0] for r in sorted(ranked, key=best_first)[:k]]
+        matches = [self._explained(r, [0], loaded, at)[0] for r in sorted(ranked, key=best_first)[:k]]
         for rank, match in enumerate(matches, start=1):
             match.rank = rank
         return matches

@@ -59,13 +59,14 @@ def test_notices_carrying_the_firms_codes_are_candidates_whatever_the_encoder_th
     firm = FirmProfile(firm_id="f", name="f", description="수도계량기를 제조합니다", codes=["CPV:38421100"])
     vector = matcher.embedder.encode_queries([firm.text()])[0]
     loaded = matcher.index.current()
-    added = matcher.recommender._with_code_candidates(firm, [], MatchQuery(include_closed=True), vector, [], loaded)
+    at = matcher.open_at()
+    added = matcher.recommender._with_code_candidates(firm, [], MatchQuery(include_closed=True), vector, [], loaded, at)
     assert sorted(t.tender_id for t, _ in added) == ["ted:bg-meters", "ted:flow"]  # not the road works
     assert all(-1.0 <= d <= 1.0 for _, d in added)
     # an inferred code brings its class in the same way
     other = FirmProfile(firm_id="g", name="g", description="도로 공사")
     found = matcher.recommender._with_code_candidates(other, [], MatchQuery(include_closed=True), vector,
-                                                      [("CPV:45233100", 1.0)], loaded)
+                                                      [("CPV:45233100", 1.0)], loaded, at)
     assert [t.tender_id for t, _ in found] == ["ted:bg-roads"]
 
 
@@ -91,9 +92,10 @@ def test_code_candidates_are_notices_the_index_holds_as_stored_so_serving_never_
 
     monkeypatch.setattr(matcher.embedder, "encode_documents", recording)
     query = MatchQuery(include_closed=True)
-    assert matcher.recommender._with_code_candidates(firm, [], query, vector, [], matcher.index.current()) == []
+    at = matcher.open_at()
+    assert matcher.recommender._with_code_candidates(firm, [], query, vector, [], matcher.index.current(), at) == []
     assert embedded == []  # neither the new notice nor the changed one was embedded here
     matcher.sync_index()
-    found = matcher.recommender._with_code_candidates(firm, [], query, vector, [], matcher.index.current())
+    found = matcher.recommender._with_code_candidates(firm, [], query, vector, [], matcher.index.current(), at)
     assert sorted(t.tender_id for t, _ in found) == ["ted:bg-meters", "ted:flow"]
     assert next(t for t, _ in found if t.tender_id == "ted:bg-meters").title == "Доставка на водомери за ВиК"
