@@ -187,11 +187,15 @@ def _track_record(signals: Signals) -> list[Reason]:
 def _closing_soon(tender: Tender, now: datetime, within_days: int) -> list[Reason]:
     if tender.deadline is None:
         return []
+    # Whole days, as the deadline note counts them (``reasons.days_left``): "closes in 7 days" from the moment
+    # "7 days left" is shown, the tick a cached list is ranked again at (``result_cache.fresh_until``). Counted
+    # to the second, a list ranked 7.5 days before the deadline and served at exactly 7 lacked the concern.
     seconds = (tender.deadline - now).total_seconds()
-    if seconds < 0 or seconds > within_days * 86400:
+    days = int(seconds // 86400)
+    if seconds < 0 or days > within_days:
         return []
     deadline = tender.deadline.strftime("%Y-%m-%d %H:%M UTC")
-    return [Reason(kind="closing_soon", params={"days": int(seconds // 86400), "deadline": deadline})]
+    return [Reason(kind="closing_soon", params={"days": days, "deadline": deadline})]
 
 
 def _language(firm: FirmProfile, tender: Tender) -> list[Reason]:

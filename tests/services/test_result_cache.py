@@ -102,6 +102,25 @@ def test_a_cached_list_is_served_until_its_days_left_tick_then_ranked_again(read
     assert deadline_note().endswith("(18 days left)") and ready.recommender._results.hits == 1
 
 
+def test_a_list_served_as_the_closing_soon_week_begins_carries_the_concern_a_new_ranking_would(ready: Matcher) -> None:
+    """Ranked 7.5 days before t:1's deadline and served at exactly 7 (the last moment the cache keeps it), the
+    list had no "closes in 7 days" concern; ranked afresh at that moment it had one."""
+    ready.settings.result_cache_max_age = 7 * 86400
+    deadline = NOW + timedelta(days=20)
+
+    def concerns() -> list[str]:
+        (top,) = ready.recommend("medi", MatchQuery(k=1))
+        assert top.tender_id == "t:1"
+        return [r.kind for r in top.reasons.concerns]
+
+    ready.settings.clock = deadline - timedelta(days=8)  # 8 whole days left: not yet
+    assert "closing_soon" not in concerns()
+    ready.settings.clock = deadline - timedelta(days=7, hours=12)
+    assert "closing_soon" in concerns()
+    ready.settings.clock = deadline - timedelta(days=7)
+    assert "closing_soon" in concerns() and ready.recommender._results.hits == 1
+
+
 def test_the_cache_serves_nothing_older_than_its_max_age(ready: Matcher) -> None:
     ready.settings.result_cache_max_age = 60
     ids(ready)
