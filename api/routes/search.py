@@ -34,6 +34,9 @@ class NoticeSearchQuery(BaseModel):
 class NoticeHitPublic(BaseModel):
     similarity: float = Field(description="cosine similarity of the words and the notice's text: orders the hits, "
                                           "means little alone")
+    by_id: bool = Field(default=False, description=(
+        "the words are this notice's id, with or without its source's prefix ('ted:074220-2017' or "
+        "'074220-2017'): listed first, whatever its similarity"))
     tender: TenderPublic
 
 
@@ -46,7 +49,8 @@ def search_tenders(
 ) -> list[NoticeHitPublic]:
     return [
         NoticeHitPublic(
-            similarity=hit.similarity, tender=TenderPublic.model_validate(hit.tender.model_dump(), context=STORED)
+            similarity=hit.similarity, by_id=hit.by_id,
+            tender=TenderPublic.model_validate(hit.tender.model_dump(), context=STORED),
         )
         for hit in matcher.search_notices(query.q, query.k, query.open_only)
     ]

@@ -38,15 +38,16 @@ class Found:
     label: str | None
     label_kind: LabelKind | None
     value_eur: float | None
+    by_id: bool  # the words are its id (``NoticeHit.by_id``): listed first, and says so
 
 
-def found(tender: Tender) -> Found:
+def found(tender: Tender, by_id: bool = False) -> Found:
     label, kind = english_label(tender)
-    return Found(tender, label, kind, value_in_eur(tender))
+    return Found(tender, label, kind, value_in_eur(tender), by_id)
 
 
 def search(matcher: Matcher, text: str, open_only: bool) -> list[Found]:
-    return [found(hit.tender) for hit in matcher.search_notices(text, SEARCH_RESULTS, open_only)]
+    return [found(hit.tender, hit.by_id) for hit in matcher.search_notices(text, SEARCH_RESULTS, open_only)]
 
 
 def cleaned(text: str) -> str:

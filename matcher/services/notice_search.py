@@ -2,7 +2,9 @@
 
 The words are embedded as a query by the encoder that embedded the notices and looked up in the serving
 vector index, the same two the recommendations use, so a Korean query finds a French notice about the same
-thing (a SQL LIKE finds only the words typed, in the language typed). The hard filters are retrieval's
+thing (a SQL LIKE finds only the words typed, in the language typed). Words that are a notice's id, with or
+without its source's prefix ('ted:074220-2017' or '074220-2017'), list that notice first: an officer pastes
+the number a buyer or a colleague gave, and no encoder places a number near its notice. The hard filters are retrieval's
 (``matcher.search.retrieve``): a notice published after the clock is never found, and ``open_only`` keeps
 the notices open at the clock by the one open rule (``matcher.normalize.openness``), cancellations included.
 """
@@ -16,11 +18,16 @@ from matcher.characters import shown_text
 from matcher.errors import InvalidInput
 from matcher.schema import Tender, draws
 from matcher.search.open_now import OpenNow
-from matcher.search.retrieve import MatchQuery, retrieve
+from matcher.search.retrieve import MatchQuery, passes, retrieve
 from matcher.services.catalog import Catalog
 
 #: Most results one search returns (pages and the API ask for fewer).
 MAX_RESULTS = 100
+#: The sources' id prefixes (``Tender.tender_id``: 'ted:<number>', 'ocds:<ocid>', 'wb:<id>', 'ungm:<reference>'),
+#: tried before words typed without one.
+ID_PREFIXES = ("ted", "ocds", "wb", "ungm")
+#: Longest words read as an id (the store's ``Identifier``).
+MAX_ID = 200
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,7 @@ class NoticeHit:
 
     tender: Tender
     similarity: float
+    by_id: bool = False  # the words are its id: listed first, whatever its similarity
 
 
 class NoticeSearch:
@@ -54,7 +62,21 @@ class NoticeSearch:
         # award notices and closed calls included: a partner looks up past notices too.
         query = MatchQuery(k=k) if open_only else MatchQuery(k=k, include_closed=True, any_notice_type=True)
         subset = self.open_now.subset(loaded, at) if open_only else None
+        rule = self.open_now.at(at)
+        named = [t for t in self._named(words) if passes(t, query, rule)][:1]
         # No pool beyond k: nothing is re-ranked after retrieval, so k filtered hits are the answer.
-        found = retrieve(loaded.vectors, vector, self.catalog.fetch_tenders, query, self.open_now.at(at),
+        found = retrieve(loaded.vectors, vector, self.catalog.fetch_tenders, query, rule,
                          min_candidates=k, open_now=subset)
-        return [NoticeHit(tender, similarity) for tender, similarity in found[:k]]
+        first = [NoticeHit(t, float(self.engine.embedder.encode_documents([t.text()])[0] @ vector), by_id=True)
+                 for t in named]
+        listed = {t.tender_id for t in named}
+        return (first + [NoticeHit(t, similarity) for t, similarity in found if t.tender_id not in listed])[:k]
+
+    def _named(self, words: str) -> list[Tender]:
+        """The stored notice whose id the words are, as typed or after a source's prefix; none for words with
+        a space in them or longer than an id."""
+        if len(words) > MAX_ID or any(c.isspace() for c in words):
+            return []
+        ids = [words, *(f"{prefix}:{words}" for prefix in ID_PREFIXES)]
+        fetched = self.catalog.fetch_tenders(ids)
+        return [fetched[i] for i in ids if i in fetched]

@@ -135,3 +135,11 @@ def test_the_literal_search_lowercases_every_alphabet_on_both_stores(world: Worl
     for tender_id, word in sorted(words):
         assert tender_id in found(word.lower()), word
         assert tender_id in found(word.upper()), word
+
+
+def test_a_notice_number_lists_its_notice_first_and_says_so(world: World) -> None:
+    """The TED number a buyer gave, pasted without the 'ted:' prefix, found no notice of that number."""
+    partner = world.auth("partner")
+    hits = world.client.get("/search/tenders", params={"q": CZECH.removeprefix("ted:"), "k": 3}, headers=partner).json()
+    assert [h["by_id"] for h in hits] == [True, False, False] and hits[0]["tender"]["tender_id"] == CZECH
+    assert all(not h["by_id"] for h in world.client.get("/search/tenders", params={"q": WORDS}, headers=partner).json())

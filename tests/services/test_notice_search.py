@@ -105,6 +105,31 @@ def test_a_cancelled_notice_in_a_list_says_it_was_cancelled_not_how_many_days_ar
     assert after[METERS.tender_id] == before[METERS.tender_id]
 
 
+def test_a_notice_id_lists_that_notice_first_with_or_without_its_prefix(stocked: Matcher) -> None:
+    """An officer pasted a TED number into the search: the notice was not among the results (no encoder places
+    a number near its notice's words)."""
+    numbered = Tender(
+        tender_id="ted:123456-2021", source="ted", title="Laboratory centrifuges", buyer_country="DE",
+        deadline=NOW + timedelta(days=30), published=(NOW - timedelta(days=1)).date())
+    stocked.upsert_tenders([numbered])
+    for words in ("ted:123456-2021", "123456-2021", " 123456-2021 "):
+        hits = stocked.search_notices(words, 3)
+        assert hits[0].tender.tender_id == "ted:123456-2021" and hits[0].by_id, words
+        assert not any(h.by_id for h in hits[1:]) and len(hits) == 3
+        assert [h.tender.tender_id for h in hits].count("ted:123456-2021") == 1
+    assert ids(stocked, METERS.tender_id, k=1) == [METERS.tender_id]
+    assert not any(h.by_id for h in stocked.search_notices("123456", 5))  # a part of an id is words
+
+
+def test_a_notice_id_is_found_only_where_its_words_would_be(stocked: Matcher) -> None:
+    """The filters hold for an id as for words: a closed notice is not listed as open, and a notice published
+    after the clock is not found at all."""
+    assert not any(h.by_id for h in stocked.search_notices(OLD_PUMPS.tender_id, 5, open_only=True))
+    assert stocked.search_notices(OLD_PUMPS.tender_id, 5)[0].by_id
+    assert FUTURE.tender_id not in ids(stocked, FUTURE.tender_id)
+    assert FUTURE.tender_id not in ids(stocked, "future-pumps")
+
+
 def test_the_clock_decides_what_is_open(stocked: Matcher) -> None:
     # Ten days on, the meters' deadline has passed, the pumps' has not, and the future notice is published.
     later = NOW + timedelta(days=10)

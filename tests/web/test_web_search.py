@@ -44,6 +44,14 @@ def search(client: TestClient, q: str, **params: str) -> str:
     return response.text
 
 
+def test_a_notice_number_finds_its_notice_first_and_says_so(world: World, visitor: Visitor) -> None:
+    html = search(visitor("officer"), CZECH.removeprefix("ted:"))
+    assert results(html)[0] == CZECH
+    first = lxml.html.fromstring(html).xpath("//table[contains(@class, 'results')]/tbody/tr")[0]
+    assert f"the notice with this id: {CZECH}" in " ".join(first.text_content().split())
+    assert page_text(html).count("the notice with this id") == 1
+
+
 def test_words_find_the_notice_through_the_index(world: World, visitor: Visitor) -> None:
     matcher, client = world.matcher, visitor("partner")
     html = search(client, DESCRIPTION_WORDS)
