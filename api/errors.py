@@ -8,6 +8,7 @@ every route that reads a JSON body documents 415 by itself (``api.deps.KeyFirstR
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -162,6 +163,22 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return _body(422, "invalid_request", f"{first.loc}: {first.msg}{more}", problems)
 
 
+#: Python's refusal of a JSON integer longer than ``sys.get_int_max_str_digits()``.
+_LONG_NUMBER = re.compile(r"limit \((\d+) digits\).*has (\d+) digits")
+
+
+def _unread_body(cause: BaseException | None) -> Problem | None:
+    """Why a JSON body the reader gave up on was not read, from the error FastAPI's 400 "There was an error parsing
+    the body" was raised from (a hostile sweep: it named neither the nesting nor the number). A syntax error never
+    comes here: FastAPI reports it as a 422 at its character (``_problem``)."""
+    if isinstance(cause, RecursionError):
+        return Problem(loc="body", msg="JSON nested too deeply to read")
+    if isinstance(cause, ValueError) and (found := _LONG_NUMBER.search(str(cause))) is not None:
+        limit, digits = found.groups()
+        return Problem(loc="body", msg=f"a number of {digits} digits is too long to read (at most {limit})")
+    return None
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
@@ -169,6 +186,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 405:
         headers["Allow"] = allowed_methods(request)
     code = codes.get(exc.status_code, f"http_{exc.status_code}")
+    if exc.status_code == 400 and (problem := _unread_body(exc.__cause__)) is not None:
+        return _body(400, code, f"{problem.loc}: {problem.msg}", [problem])
     return _body(exc.status_code, code, str(exc.detail), headers=headers)
 
 

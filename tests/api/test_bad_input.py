@@ -92,7 +92,14 @@ BAD = [
         upload=("deep.json", b'{"releases": ' + DEEP + b"}")),
     Bad("deep JSONL line", "POST", "/tenders/import", 400, "deep.jsonl", upload=("deep.jsonl", DEEP + b"\n")),
     Bad("deep firm file", "POST", "/firms/import", 400, "nested too deeply", upload=("firms.json", DEEP)),
-    Bad("deep tender body", "POST", "/tenders", 400, "parsing the body", content=b'{"tenders": ' + DEEP + b"}"),
+    # A JSON body the reader gives up on was FastAPI's 400 "There was an error parsing the body", naming nothing.
+    Bad("deep tender body", "POST", "/tenders", 400, "body: JSON nested too deeply to read",
+        content=b'{"tenders": ' + DEEP + b"}"),
+    Bad("deep firm patch", "PATCH", f"/firms/{OWN}", 400, "body: JSON nested too deeply to read",
+        content=b'{"keywords": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"),
+    Bad("number too long to read", "POST", "/tenders", 400, "body: a number of 5001 digits is too long to read "
+        "(at most 4300)", content=b'{"tenders": [{"tender_id": "a:1", "source": "a", "title": "t", "value": 1'
+        + b"0" * 5_000 + b"}]}"),
     # Issue 15 item 6: Python's json reads Infinity, NaN and 1e999 as non-finite floats; they were stored.
     *[Bad(f"tender value {literal.decode()}", "POST", "/tenders", 422,
           "body.tenders.0.value: Input should be a finite number",
