@@ -119,7 +119,7 @@ class Recommender:
         now = self.engine.now()
         found = self._results.get(key, now)
         if found is None:
-            found = self.recommend_many([firm], query)[0]
+            found = self.recommend_many([firm], query, now=now)[0]
             self._results.put(key, found, self.fresh_until(found, now), since=now)
         return [m.model_copy() for m in found]  # callers may annotate their copy
 
@@ -152,7 +152,7 @@ class Recommender:
         if found is None:
             stored = self.shortlists.decisions([firm_id]).get(firm_id, {})
             decisions = {firm_id: {tender: status for tender, status in stored.items() if status != "proposed"}}
-            found = self.recommend_many([firm_id], query, decisions=decisions)[0]
+            found = self.recommend_many([firm_id], query, decisions=decisions, now=now)[0]
             if view is not None:
                 self._results.put(view, found, self.fresh_until(found, now), since=now)
         return [m.model_copy() for m in found]
@@ -160,11 +160,13 @@ class Recommender:
     def recommend_many(
         self, firms: Sequence[str | FirmProfile], query: MatchQuery | Sequence[MatchQuery] | None = None,
         progress: bool = False, decisions: Mapping[str, Mapping[str, Status]] | None = None,
+        now: datetime | None = None,
     ) -> list[list[Match]]:
         """``recommend`` for many firms with batched vector search (digests rank every firm at once).
         ``query`` is one query for every firm, or one per firm (a digest subscription's own filters).
         ``decisions`` (firm_id -> {tender_id: status}) replaces the stored partner decisions: the judged
-        evaluation asks "what if the partner approved this one" without writing to the store."""
+        evaluation asks "what if the partner approved this one" without writing to the store. ``now`` is the
+        moment they are ranked at (the clock when not given; a cached list is kept from the moment it was ranked)."""
         profiles = [self.catalog.get_firm(f) if isinstance(f, str) else f for f in firms]
         base = list(query) if isinstance(query, Sequence) else [query or MatchQuery()] * len(profiles)
         loaded = self.engine.index.current()
@@ -177,7 +179,7 @@ class Recommender:
         ]
         # One moment for the whole batch: the open rule, the cancelled ids, award history and the deadline notes
         # all read at it (each step read the clock and the store's cancellations again, once per firm).
-        at = self.open_now.at(self.engine.now())
+        at = self.open_now.at(self.engine.now() if now is None else now)
         now = at.now
         candidates = retrieve_many(
             loaded.vectors, vectors, self.catalog.fetch_tenders, queries, at,

@@ -35,6 +35,15 @@ def test_a_batch_finds_and_explains_its_notices_at_one_moment(ticking: Matcher) 
     assert probe.reasons.deadline.endswith("(less than a day left)"), probe.reasons.deadline
 
 
+@pytest.mark.parametrize("view", ["partner", "firm"])
+def test_a_list_is_ranked_at_the_moment_it_is_cached_from(ticking: Matcher, view: str) -> None:
+    """``recommend`` read the clock for the cache, then ranked at a second reading: the list kept from the
+    first moment was ranked at another, without the notice open at the first."""
+    recommend = ticking.recommend if view == "partner" else ticking.recommend_as_firm
+    listed = {m.tender_id: m for m in recommend("medi", MatchQuery(k=4))}
+    assert listed["t:2"].reasons.deadline.endswith("(less than a day left)")
+
+
 def test_firms_for_reads_the_clock_once_for_every_firm(ticking: Matcher, monkeypatch: pytest.MonkeyPatch) -> None:
     reads: list[datetime] = []
     at = ticking.recommender.open_now.at
