@@ -155,6 +155,16 @@ def decide(
     return actions.decide(matcher, principal, firm_id, tender_id, body)
 
 
-@router.get("/feedback", summary="The firm's decision log, oldest first (partners, officers)")
-def feedback(firm_id: FirmAccess, matcher: MatcherDep, _: CuratorDep) -> list[FeedbackEventOut]:
-    return [actions.event_out(e) for e in matcher.feedback_events(firm_id)]
+@router.get(
+    "/feedback", summary="The firm's decision log, oldest first (partners, officers)",
+    description="For a partner's key without the events of an item whose tender is published after now (the "
+    "API's clock, `MATCHER_CLOCK` when set), as its shortlist leaves the item out; an officer's key lists every one.",
+)
+def feedback(firm_id: FirmAccess, matcher: MatcherDep, principal: CuratorDep) -> list[FeedbackEventOut]:
+    events = matcher.feedback_events(firm_id)
+    if (by := actions.published_by(matcher, principal)) is not None:
+        # The items the shortlist leaves out for this key: those of every decision less those it lists.
+        hidden = set(matcher.decisions([firm_id]).get(firm_id, {})) - set(
+            matcher.decisions([firm_id], by).get(firm_id, {}))
+        events = [e for e in events if e.tender_id not in hidden]
+    return [actions.event_out(e) for e in events]

@@ -207,6 +207,21 @@ def test_a_shortlist_leaves_out_an_item_published_after_now(listed_later: tuple[
         assert _export_ids(world, who, suffix) == [seeded], suffix
 
 
+def test_a_partners_decision_log_leaves_out_its_events(listed_later: tuple[World, str]) -> None:
+    """GET /firms/{firm_id}/feedback named the notice to the partner's key (its proposal and approval) while every
+    other view of it answered as for an id never stored (a hostile sweep); an officer's log keeps every event."""
+    world, later = listed_later
+    seeded = world.tenders[0]
+    logged = world.client.get(f"/firms/{OWN}/feedback", headers=world.auth("partner"))
+    assert logged.status_code == 200, logged.text
+    # The seeded item: proposed by the fixture's world, approved by the partner; the moved one's two events go.
+    assert [(e["tender_id"], e["decision"]) for e in logged.json()] == [(seeded, "proposed"), (seeded, "approved")]
+    assert later not in logged.text
+    officers = world.client.get(f"/firms/{OWN}/feedback", headers=world.auth("officer")).json()
+    assert [(e["tender_id"], e["decision"]) for e in officers] == [
+        (seeded, "proposed"), (later, "proposed"), (seeded, "approved"), (later, "approved")]
+
+
 def test_an_officer_sees_it_marked_published_after_now(listed_later: tuple[World, str]) -> None:
     world, later = listed_later
     listed = world.client.get(f"/firms/{OWN}/shortlist", headers=world.auth("officer"))
