@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from matcher.cli import (
     INTERRUPTED,
+    database,
     digest,
     evaluate,
     feeds,
@@ -28,6 +29,7 @@ from matcher.cli import (
     store,
     store_check,
 )
+from matcher.cli.render import terminal_text
 from matcher.config import Settings
 from matcher.errors import MatcherError
 
@@ -41,6 +43,7 @@ class _Group(TyperGroup):
     error (``--lang xx``, a missing argument, an unknown option) into ``error: <message>`` and exit code 2."""
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        database.forget()
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:  # typer's own exit 130 says nothing
@@ -51,8 +54,13 @@ class _Group(TyperGroup):
         except UsageError as exc:
             raise usage_error(exc) from None
         except MatcherError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {terminal_text(str(exc))}", err=True)  # it may quote a file's name as given
             raise typer.Exit(2) from exc
+        except database.database_error() as exc:
+            if database.unusable(exc):
+                typer.echo(f"error: {terminal_text(database.database_line(exc))}", err=True)
+                raise typer.Exit(2) from exc
+            raise
         except ValidationError as exc:
             if exc.title != Settings.__name__:
                 raise

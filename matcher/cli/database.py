@@ -1,0 +1,65 @@
+"""A store's database the command cannot use (a truncated file, a file that is not a database, a lock held past
+SQLite's wait, a server gone mid-command) as one line naming the database: SQLAlchemy's error was a traceback.
+
+SQLAlchemy is loaded only when a command opens the pipeline (tests/cli/test_startup.py), so these read it from
+``sys.modules``: before that, nothing can raise its errors."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, TypeGuard
+
+from matcher.config import DATABASE_FILE, Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.exc import DBAPIError
+
+#: The database the running command opened (``remember``), for the error line; one command runs per process,
+#: and ``forget`` clears it as a command line starts (tests run many in one).
+_opened: dict[str, str] = {}
+
+
+class _NotLoaded(Exception):
+    """Stands for SQLAlchemy's DatabaseError before SQLAlchemy is loaded: never raised."""
+
+
+def database_error() -> type[Exception]:
+    """The class to catch: SQLAlchemy's DatabaseError once loaded (an ``except`` clause evaluates it when an
+    exception passes, so after the command ran)."""
+    module = sys.modules.get("sqlalchemy.exc")
+    return module.DatabaseError if module is not None else _NotLoaded
+
+
+def unusable(error: Exception) -> TypeGuard[DBAPIError]:
+    """The database itself failed (the driver's DatabaseError: 'file is not a database', 'database disk image is
+    malformed'; an OperationalError: locked, unreachable, disk full), not the app's statement: a constraint the
+    app broke (IntegrityError), bad SQL, a value the column refuses stay the bugs they are."""
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    return isinstance(error, OperationalError) or type(error) is DatabaseError
+
+
+def remember(settings: Settings) -> None:
+    """Note the database ``settings`` name for the error line: the SQLite file, or the URL without its password."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    if settings.database_url is None:
+        _opened["where"] = str(settings.home.absolute() / DATABASE_FILE)
+        return
+    try:
+        _opened["where"] = make_url(settings.database_url).render_as_string(hide_password=True)
+    except ArgumentError:  # not a URL: opening it says so (``matcher.store.db``)
+        return
+
+
+def forget() -> None:
+    _opened.clear()
+
+
+def database_line(error: DBAPIError) -> str:
+    """``the database /home/x/matcher.db cannot be used: database disk image is malformed``: the driver's own
+    words, on one line."""
+    said = " ".join(str(error.orig if error.orig is not None else error).split())
+    where = _opened.get("where")
+    return f"the database {where} cannot be used: {said}" if where else f"the database cannot be used: {said}"
