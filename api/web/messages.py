@@ -46,6 +46,7 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "Your session had ended, so what you last sent was not saved. Sign in again to return to the page you "
             "were on and send it again."),
         "form_expired": "This form has expired. Reload the page and try again.",
+        "form_not_utf8": "The field {value} did not arrive as UTF-8 text, so nothing was saved: type it again.",
         "home_title": "Your firms",
         "home_title_officer": "All firms",
         "home_intro": (
@@ -572,6 +573,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "세션이 끝나 마지막으로 보낸 내용은 저장되지 않았습니다. 다시 로그인하면 보던 페이지로 돌아가니 "
             "다시 보내 주세요."),
         "form_expired": "양식이 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도하세요.",
+        "form_not_utf8": (
+            "{value} 칸의 내용이 UTF-8 텍스트로 전달되지 않아 아무것도 저장하지 않았습니다. 다시 입력하세요."),
         "home_title": "담당 회사",
         "home_title_officer": "전체 회사",
         "home_intro": (

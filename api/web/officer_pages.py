@@ -37,7 +37,16 @@ from api.schemas import IngestSummary, JobPublic
 from api.web.feed_pages import KINDS, FeedForm, RunView, checked_name, run_view
 from api.web.form_fields import FieldError, FormInvalid, text_of
 from api.web.render import render
-from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, checked_change, core, forbidden
+from api.web.session import (
+    ChangeDep,
+    PageRefused,
+    Viewer,
+    ViewerDep,
+    checked_change,
+    core,
+    forbidden,
+    form_not_utf8,
+)
 from matcher.errors import (
     Conflict,
     InvalidInput,
@@ -200,6 +209,9 @@ async def upload(request: Request, viewer: ViewerDep, jobs: JobsDep, background:
     """Store an uploaded feed file as the API's import does, then show its import page (303)."""
     matcher = await require_officer_page(request, viewer)  # before the body is read
     try:
+        # A form sent urlencoded rather than as a file's multipart is read whole first, as ``checked_change`` reads
+        # it (after the form, the body could not be read again).
+        await form_not_utf8(request)
         form = await request.form()
     except HTTPException as exc:  # the app's body limit (api.uploads.BodyLimit) while the file streams in
         if exc.status_code != 413:

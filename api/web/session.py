@@ -27,6 +27,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import Depends, Request, Response
 from starlette.routing import Match
 
+from api.deps import not_utf8
 from api.web.i18n import page_language
 from api.web.messages import Language
 from matcher.pipeline import Matcher
@@ -40,6 +41,7 @@ SIGN_IN_COOKIE = "tm_sign_in"
 SIGN_IN_TTL_SECONDS = 3600
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+URLENCODED = "application/x-www-form-urlencoded"
 COOKIE_PATH = "/web"
 SIGN_IN_PATH = "/web/sign-in"
 HOME_PATH = "/web/"
@@ -190,12 +192,26 @@ def tokens_match(sent: object, expected: str) -> bool:
 
 async def checked_change(request: Request, viewer: ViewerDep) -> Viewer:
     """The viewer, once the request carries their session's CSRF token; 403 otherwise (nothing is done)."""
+    bad = await form_not_utf8(request)  # the body, read before the form is parsed from it
     sent: object = request.headers.get(CSRF_HEADER)
     if sent is None:
         sent = (await request.form()).get(CSRF_FIELD)  # Starlette keeps the parsed form for the route
     if not tokens_match(sent, viewer.csrf_token):
         raise PageRefused(403, "forbidden_title", "form_expired")
+    if bad is not None:
+        raise PageRefused(400, "invalid_title", "form_not_utf8", {"value": bad})
     return viewer
+
+
+async def form_not_utf8(request: Request) -> str | None:
+    """The name of the first field of a form (urlencoded, as every form here but the upload's) whose value is not
+    UTF-8 once percent-decoded, or None: Starlette reads each bad byte as U+FFFD, which was stored as typed ('call
+    %ED%A0%80', a lone surrogate's bytes, saved as 'call \ufffd\ufffd\ufffd'). Reads the body, which Starlette
+    keeps for the form to be parsed from; call it before the form is read."""
+    if request.headers.get("content-type", "").partition(";")[0].strip().lower() != URLENCODED:
+        return None
+    bad = not_utf8(await request.body())
+    return None if bad is None else bad.name
 
 
 ChangeDep = Annotated[Viewer, Depends(checked_change)]

@@ -1,0 +1,77 @@
+"""A workspace form whose body is not UTF-8 once percent-decoded (a lone surrogate's bytes '%ED%A0%80', a Latin-1
+'%E9') is refused with the page's own 400 naming the field, in the reader's language, and nothing is stored.
+Starlette reads each bad byte as U+FFFD: a tester's note 'call %ED%A0%80' was stored as 'call \ufffd\ufffd\ufffd'
+and shown as saved, as the search page once searched for it (``api.deps.not_utf8``, commit b6768b4)."""
+
+# The API tests' demo fixtures are imported by name (tests/web/conftest.py is the browser tests'), and pytest
+# hands them to the tests as arguments of the same name, which pyflakes reads as redefinitions.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, world  # noqa: F401
+from tests.api.test_bad_input import snapshot
+from tests.web.pages_world import Visitor, csrf_of, page_text, visitor  # noqa: F401
+
+FIRM = f"/web/firms/{quote(OWN)}"
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+SAID = {
+    "en": "The field {field} did not arrive as UTF-8 text, so nothing was saved: type it again.",
+    "ko": "{field} 칸의 내용이 UTF-8 텍스트로 전달되지 않아 아무것도 저장하지 않았습니다. 다시 입력하세요.",
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("bad", [b"%ED%A0%80", b"caf%E9"], ids=["lone-surrogate", "latin-1"])
+def test_a_note_not_sent_as_utf8_is_refused_naming_its_field(world: World, visitor: Visitor, lang: str,
+                                                             bad: bytes) -> None:
+    client = visitor("partner")
+    csrf = csrf_of(client.get(f"{FIRM}?lang={lang}").text)
+    before = snapshot(world)
+    body = b"&".join([b"csrf_token=" + csrf.encode(), b"tender_id=" + quote(world.tenders[1]).encode(),
+                      b"action=note", b"note=call+" + bad])
+    refused = client.post(f"{FIRM}/decide", content=body, headers=FORM, follow_redirects=False)
+    assert refused.status_code == 400, refused.text
+    assert refused.headers["content-type"].startswith("text/html")
+    assert SAID[lang].format(field="note") in page_text(refused.text)
+    assert snapshot(world) == before
+
+
+def test_a_profile_not_sent_as_utf8_keeps_the_stored_profile(world: World, visitor: Visitor) -> None:
+    client = visitor("partner")
+    csrf = csrf_of(client.get(f"{FIRM}/profile").text)
+    before = snapshot(world)
+    body = b"csrf_token=" + csrf.encode() + b"&description=Membranes+%ED%A0%80&keywords=&codes="
+    refused = client.post(f"{FIRM}/profile", content=body, headers=FORM, follow_redirects=False)
+    assert refused.status_code == 400, refused.text
+    assert SAID["en"].format(field="description") in page_text(refused.text)
+    assert snapshot(world) == before
+
+
+def test_a_form_sent_as_utf8_is_still_saved(world: World, visitor: Visitor) -> None:
+    """Korean typed and percent-encoded as a browser does is UTF-8: the note is stored as typed."""
+    client = visitor("partner")
+    csrf = csrf_of(client.get(FIRM).text)
+    note = "수도 계량기 café"
+    body = "&".join([f"csrf_token={csrf}", f"tender_id={quote(world.tenders[1])}", "action=note",
+                     f"note={quote(note)}"]).encode()
+    saved = client.post(f"{FIRM}/decide", content=body, headers=FORM, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    stored = {i.tender_id: i.note for i in world.matcher.shortlist(OWN, None)}
+    assert stored[world.tenders[1]] == note
+
+
+def test_an_upload_sent_as_a_plain_form_is_not_a_server_error(world: World, visitor: Visitor) -> None:
+    """The upload form reads its (multipart) body before its CSRF token; one sent urlencoded instead is read the
+    same way and refused for its missing file, not a 500 from reading the body twice."""
+    client = visitor("officer")
+    csrf = csrf_of(client.get("/web/officer").text)
+    sent = client.post("/web/officer/imports", content=f"csrf_token={csrf}&file=x".encode(), headers=FORM)
+    assert sent.status_code == 422, sent.text
+    refused = client.post("/web/officer/imports", content=f"csrf_token={csrf}&file=%E9".encode(), headers=FORM)
+    assert refused.status_code == 400, refused.text
+    assert "The field file did not arrive as UTF-8 text" in page_text(refused.text)
