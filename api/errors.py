@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -188,7 +189,19 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     code = codes.get(exc.status_code, f"http_{exc.status_code}")
     if exc.status_code == 400 and (problem := _unread_body(exc.__cause__)) is not None:
         return _body(400, code, f"{problem.loc}: {problem.msg}", [problem])
-    return _body(exc.status_code, code, str(exc.detail), headers=headers)
+    return _body(exc.status_code, code, _routing_detail(request, exc, headers.get("Allow", "")), headers=headers)
+
+
+def _routing_detail(request: Request, exc: HTTPException, allow: str) -> str:
+    """Starlette's own 404 (no route has the path) and 405 (none takes the method) say only "Not Found" and
+    "Method Not Allowed": they name the method and path instead (a hostile sweep's ids holding %2F, which is read
+    as '/' before routing, got a bare "Not Found"). Any other detail, a route's own, is kept."""
+    if exc.status_code not in (404, 405) or exc.detail != HTTPStatus(exc.status_code).phrase:
+        return str(exc.detail)
+    path = request.scope.get("path", "")[:200]
+    if exc.status_code == 405:
+        return f"{request.method} is not allowed on {path} (allowed: {allow})"
+    return f"no route answers {request.method} {path} (the routes are listed at /docs; an id holds no '/', '?' or '#')"
 
 
 def allowed_methods(request: Request) -> str:

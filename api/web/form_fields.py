@@ -97,6 +97,16 @@ def amount(text: str) -> str | None:
     return cleaned or None
 
 
+#: Digits a whole number read from a form or an address may have: none anyone means has more, and ``int()`` refuses a
+#: string of more than 4,300 (a '?page=' of 5,000 nines was a 500).
+MAX_DIGITS = 12
+
+
+def whole_number(text: str) -> int | None:
+    """``text`` as a whole number from 0 (ASCII digits only, at most ``MAX_DIGITS``), else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS else None
+
+
 def plain_number(value: float | None) -> str:
     """A stored number as a person would type it back (no exponent, no trailing .0)."""
     if value is None:

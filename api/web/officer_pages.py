@@ -15,7 +15,6 @@ registry keeps its jobs: with several workers, the page answers on the worker th
 
 from __future__ import annotations
 
-import math
 import secrets
 import threading
 from dataclasses import dataclass, replace
@@ -36,6 +35,7 @@ from api.jobs import JobRegistry
 from api.schemas import IngestSummary, JobPublic
 from api.web.feed_pages import KINDS, FeedForm, RunView, checked_name, run_view
 from api.web.form_fields import FieldError, FormInvalid, text_of
+from api.web.paging import page_count, requested_page
 from api.web.render import render
 from api.web.session import (
     ChangeDep,
@@ -176,11 +176,11 @@ async def _page(
     request: Request, viewer: Viewer, matcher: Matcher, status: int = 200, upload_error: FieldError | None = None,
     assign_error: FieldError | None = None, feed_form: FeedForm | None = None,
 ) -> HTMLResponse:
-    page = _page_number(request.query_params.get("page"))
+    page = requested_page(request.query_params)
     found = await run_in_threadpool(cohort, matcher, page)
     return render(
         request, "officer.html", viewer.language, viewer, status=status, cohort=found, page=page,
-        pages=max(1, math.ceil(found.total / FIRMS_PAGE_SIZE)), upload_limit=matcher.settings.max_upload_bytes,
+        pages=page_count(page, found.total, FIRMS_PAGE_SIZE), upload_limit=matcher.settings.max_upload_bytes,
         accept=ACCEPT, upload_error=upload_error, assign_error=assign_error, officer_path=OFFICER_PATH,
         done=DONE.get(request.query_params.get("done") or ""), feed_form=feed_form or FeedForm(), kinds=KINDS,
         feeds=await run_in_threadpool(matcher.all_feeds), run=_run(request, request.query_params.get("run")),
@@ -191,10 +191,6 @@ async def _page(
 def _run(request: Request, run_id: str | None) -> RunView | None:
     """The feed run the page follows (``?run=``), if any."""
     return run_view(request.app.state, request.app.state.jobs, run_id)
-
-
-def _page_number(value: str | None) -> int:
-    return int(value) if value and value.isascii() and value.isdigit() and 0 < int(value) < 10_000 else 1
 
 
 @router.get("", response_class=HTMLResponse)

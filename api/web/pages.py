@@ -9,7 +9,6 @@ recommendations route does.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,6 +24,7 @@ from api import actions
 from api.schemas import ID_PATTERN
 from api.web import views
 from api.web.form_fields import text_of
+from api.web.paging import page_count, requested_page
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, core, forbidden
 from matcher.errors import IndexNotReady, NotFound, PermissionDenied
@@ -75,16 +75,12 @@ async def home(request: Request, viewer: ViewerDep) -> Response:
     principal = viewer.principal
     if principal.role == "firm" and principal.firm_id:
         return RedirectResponse(firm_url(principal.firm_id), status_code=303)
-    page = _page_number(request.query_params.get("page"))
+    page = requested_page(request.query_params)
     total, rows = await ranked(request, views.home_rows, core(request), principal, page)
     return render(
         request, "home.html", viewer.language, viewer, firms=rows, page=page,
-        pages=max(1, math.ceil(total / views.HOME_PAGE_SIZE)), total=total,
+        pages=page_count(page, total, views.HOME_PAGE_SIZE), total=total,
     )
-
-
-def _page_number(value: str | None) -> int:
-    return int(value) if value and value.isascii() and value.isdigit() and 0 < int(value) < 10_000 else 1
 
 
 @router.get("/firms/{firm_id}", response_class=HTMLResponse)

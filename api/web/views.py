@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup
 
 from api import actions
+from api.web.form_fields import whole_number
 from api.web.i18n import calendar_days
 from matcher.normalize.currencies import to_eur
 from matcher.normalize.openness import OpenAt
@@ -162,7 +163,8 @@ def _amount(text: str) -> float | None:
 
 
 def _days(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and 0 <= int(text) <= MAX_CLOSING_DAYS else None
+    days = whole_number(text)
+    return days if days is not None and days <= MAX_CLOSING_DAYS else None
 
 
 def bid_refusal(matcher: Matcher, tender: Tender, at: OpenAt | None = None) -> str | None:

@@ -55,3 +55,21 @@ def test_every_405_of_every_documented_path_carries_allow(client: TestClient) ->
                 assert response.headers.get("Allow") == accepted, (method, path)
                 refused += 1
     assert refused > 100  # some 25 paths, 6 or 7 methods refused on each
+
+
+@pytest.mark.parametrize(("method", "path", "detail"), [
+    # A %2F in an id is read as '/' before routing: the path then names no route, which the body says.
+    ("GET", "/firms/a%2Fb", "no route answers GET /firms/a/b (the routes are listed at /docs; an id holds no '/', "
+                            "'?' or '#')"),
+    ("PATCH", "/no-such-route", "no route answers PATCH /no-such-route (the routes are listed at /docs; an id holds "
+                                "no '/', '?' or '#')"),
+    ("DELETE", "/tenders", "DELETE is not allowed on /tenders (allowed: GET, HEAD, POST)"),
+    ("TRACE", "/firms/kr-hanbit-water/shortlist/ted:1-2021",
+     "TRACE is not allowed on /firms/kr-hanbit-water/shortlist/ted:1-2021 (allowed: PATCH)"),
+])
+def test_a_path_or_method_no_route_answers_is_named(client: TestClient, method: str, path: str, detail: str) -> None:
+    """Starlette's 404 and 405 said only "Not Found" and "Method Not Allowed" (a hostile sweep sent ids holding
+    %2F): the body now names the method and path it was asked for."""
+    response = client.request(method, path)
+    assert response.json()["detail"] == detail, response.text
+
