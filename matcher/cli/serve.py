@@ -11,6 +11,7 @@ import typer
 
 from matcher.cli.common import HomeOption, open_matcher, print_ingest
 from matcher.config import get_settings
+from matcher.errors import InvalidInput
 
 if TYPE_CHECKING:
     from matcher.pipeline import Matcher
@@ -77,6 +78,7 @@ def serve(
         os.environ["MATCHER_HOME"] = str(home.resolve())
     # The unsubscribe links' key, read now: a bad key file is this line and exit 2, not a 503 at the first click.
     secret_key(get_settings(**({"home": home} if home else {})))
+    can_listen(host, port)
     keys = _prepare_demo(home) if demo else {}
     base = f"http://{host}:{port}"
     how = "sign in with a demo key below" if keys else "sign in with a key from 'matcher keys create'"
@@ -89,8 +91,20 @@ def serve(
         typer.echo(f'try: curl -H "Authorization: Bearer {keys["firm"]}" {base}/firms/{first}/recommendations?k=3')
     try:
         run_server(host, port, workers)  # uvicorn's options, loop and protocol live in api.server.run
+    except PortInUse as exc:  # taken since can_listen: several workers check again
+        raise InvalidInput(str(exc)) from exc
+
+
+def can_listen(host: str, port: int) -> None:
+    """An address the server can listen on, checked before the demo loads and the addresses are printed; else
+    an InvalidInput naming it (``cannot listen on 127.0.0.1:8000: Address already in use``). One uvicorn worker
+    said it in its log lines and exit code 3, after the workspace's address was printed as if served."""
+    from api.server.workers import PortInUse, listening_socket
+
+    try:
+        listening_socket(host, port, reuse_port=False).close()
     except PortInUse as exc:
-        raise typer.BadParameter(str(exc), param_hint="--port") from exc
+        raise InvalidInput(str(exc)) from exc
 
 
 def run_server(host: str, port: int, workers: int) -> None:
