@@ -87,7 +87,7 @@ async def home(request: Request, viewer: ViewerDep) -> Response:
 async def firm_page(firm_id: str, request: Request, viewer: ViewerDep) -> Response:
     matcher = core(request)
     firm = visible_firm(matcher, viewer, firm_id)
-    filters = views.parse_filters(request.query_params)
+    filters = views.parse_filters(request.query_params, request.scope.get("query_string", b""))
     listed = await ranked(request, views.firm_rows, matcher, viewer.principal, firm_id, filters, viewer.language)
     to_decline = await ranked(request, views.codes_to_decline, matcher, firm) if viewer.may_decide else []
     every_fit = replace(filters, fit="all").query_string()
@@ -95,7 +95,7 @@ async def firm_page(firm_id: str, request: Request, viewer: ViewerDep) -> Respon
         request, "firm.html", viewer.language, viewer, firm=firm, rows=listed.rows, below_fit=listed.below_fit,
         every_fit_path=f"{firm_url(firm_id)}?{every_fit}", filters=filters, fit_choices=list(views.FIT_CHOICES),
         first=views.FIRM_PAGE_MATCHES, countries=sorted(ISO_COUNTRIES), note_max=views.NOTE_MAX,
-        firm_path=firm_url(firm_id), to_decline=to_decline,
+        firm_path=firm_url(firm_id), to_decline=to_decline, max_keyword=views.MAX_KEYWORD,
     )
 
 
@@ -119,7 +119,7 @@ async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
         item, title = await run_in_threadpool(record, matcher, viewer.principal, firm_id, tender_id, action, note)
     except NotFound:  # not stored, or published after now (for a partner: ``actions.known_tender``)
         raise PageRefused(404, "not_found_title", "decision_gone") from None
-    filters = views.parse_filters(request.query_params)
+    filters = views.parse_filters(request.query_params, request.scope.get("query_string", b""))
     if request.headers.get("HX-Request") != "true":  # back to the item decided (a browser without scripts)
         query = filters.query_string()
         anchor = f"#tender-{quote(tender_id, safe=':')}"

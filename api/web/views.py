@@ -16,9 +16,11 @@ from typing import Literal
 from urllib.parse import urlencode
 
 from markupsafe import Markup
+from starlette.datastructures import QueryParams
 
 from api import actions
-from api.web.form_fields import whole_number
+from api.deps import not_utf8
+from api.web.form_fields import SHOWN_VALUE, whole_number
 from api.web.i18n import calendar_days
 from matcher.normalize.currencies import to_eur
 from matcher.normalize.openness import OpenAt
@@ -47,6 +49,10 @@ HOME_PAGE_SIZE = 25
 NOTE_MAX = 2000
 #: Languages every reader of the workspace reads; a notice in another gets an English label.
 READABLE = frozenset({"en", "ko"})
+#: The firm page's filters typed in its form (with the fit, chosen from a list).
+FILTER_FIELDS = ("country", "min_value", "max_value", "closing_within", "q")
+#: Longest keyword filter (the search page's and the API's limit for words searched).
+MAX_KEYWORD = 200
 #: Longest closing-within filter that means anything (the open-call window is 60 days, PINs 180).
 MAX_CLOSING_DAYS = 3650
 #: Suggested codes the profile page offers (the API's default ``k``), and the firm page reads for advice.
@@ -132,13 +138,16 @@ def searchable(tender: Tender | None, match: Match) -> str:
     return "\n".join(parts).casefold()
 
 
-def parse_filters(params: Mapping[str, str]) -> Filters:
-    """Filters from GET parameters; a value that cannot be read is named in ``errors`` and not applied."""
-    typed = {k: params.get(k, "").strip() for k in ("country", "min_value", "max_value", "closing_within", "q")}
+def parse_filters(params: QueryParams, raw_query: bytes = b"") -> Filters:
+    """Filters from GET parameters (``raw_query``: the query string as sent); a value that cannot be read is named in
+    ``errors`` and not applied: a country no list offers, a fit that is none of the choices, a keyword longer than
+    ``MAX_KEYWORD`` or not sent as UTF-8, a filter sent twice. Each of them was once applied as no filter, or cut,
+    without a word."""
+    typed = {k: params.get(k, "").strip() for k in (*FILTER_FIELDS, "fit")}
     errors: dict[str, str] = {}
     country = typed["country"].upper() or None
     if country is not None and country not in ISO_COUNTRIES:
-        country = None
+        country, errors["country"] = None, "filter_unknown_country"
     amounts: dict[str, float | None] = {}
     for name in ("min_value", "max_value"):
         amounts[name] = _amount(typed[name])
@@ -147,11 +156,23 @@ def parse_filters(params: Mapping[str, str]) -> Filters:
     closing = _days(typed["closing_within"])
     if typed["closing_within"] and closing is None:
         errors["closing_within"] = "invalid_number"
-    fit = params.get("fit", "").strip() or DEFAULT_FIT
-    if fit not in FIT_CHOICES:  # a choice no form offers: the default, as for an unknown country
-        fit = DEFAULT_FIT
-    return Filters(country, amounts["min_value"], amounts["max_value"], closing, typed["q"][:200], fit, typed,
-                   errors)
+    fit = typed["fit"] or DEFAULT_FIT
+    if fit not in FIT_CHOICES:
+        fit, errors["fit"] = DEFAULT_FIT, "filter_unknown_fit"
+    keyword = typed["q"]
+    if len(keyword) > MAX_KEYWORD:
+        errors["q"] = "filter_keyword_too_long"
+    if (bad := not_utf8(raw_query)) is not None and bad.name in typed:
+        errors[bad.name] = "search_not_utf8"
+    for name in typed:
+        if len(sent := params.getlist(name)) > 1:
+            typed[name], errors[name] = ", ".join(v[:SHOWN_VALUE] for v in sent[:5]), "filter_repeated"
+    unread = set(errors)
+    return Filters(
+        None if "country" in unread else country, None if "min_value" in unread else amounts["min_value"],
+        None if "max_value" in unread else amounts["max_value"], None if "closing_within" in unread else closing,
+        "" if "q" in unread else keyword, DEFAULT_FIT if "fit" in unread else fit, typed, errors,
+    )
 
 
 def _amount(text: str) -> float | None:
