@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from api.deps import FirmAccess, KeyFirstRoute, MatcherDep, PrincipalDep, SettingsDep
 from api.errors import BODY_ERRORS, ERRORS, responses
@@ -46,6 +46,12 @@ class SubscriptionIn(NumbersNotBool):
     max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description=(
         "highest tender value sent, in 'currency' (at least min_value)"))
     currency: RangeCurrency = "EUR"
+
+    @field_validator("countries")
+    @classmethod
+    def _each_once(cls, countries: list[str]) -> list[str]:
+        """Each country once, in the order first sent, as a profile's (["KR", "kr"] was stored as two)."""
+        return list(dict.fromkeys(countries))
 
     @model_validator(mode="after")
     def _value_range(self) -> SubscriptionIn:

@@ -40,6 +40,17 @@ def test_a_subscription_takes_only_iso_countries(world: World) -> None:
     assert created.json()["countries"] == ["AQ", "GB"]  # normalised as profiles are (UK is ISO's GB)
 
 
+def test_a_subscription_names_each_country_once(world: World) -> None:
+    """["KR", "kr", "KR"] was stored and listed as three countries (a hostile sweep); a profile's target countries
+    were already named once each, in the order first sent, and so are a subscription's, after normalising."""
+    url = f"/firms/{OWN}/subscriptions"
+    created = world.client.post(url, json={**SUBSCRIPTION, "countries": ["KR", "kr", "uk", "KR", "GB"]},
+                                headers=world.auth("firm"))
+    assert created.status_code == 201, created.text
+    assert created.json()["countries"] == ["KR", "GB"]
+    assert [s["countries"] for s in world.client.get(url, headers=world.auth("firm")).json()] == [["KR", "GB"]]
+
+
 def test_the_preview_of_a_subscription_that_matches_nothing_is_an_empty_digest(world: World) -> None:
     url = f"/firms/{OWN}/subscriptions"
     assert world.client.post(url, json={**SUBSCRIPTION, "countries": ["AQ"]},
