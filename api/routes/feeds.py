@@ -11,7 +11,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Response, status
-from pydantic import BeforeValidator
 
 from api.deps import JobsDep, KeyFirstRoute, MatcherDep, OfficerDep
 from api.errors import BODY_ERRORS, ERRORS, responses
@@ -20,7 +19,7 @@ from api.feed_schemas import NAME_PATTERN, FeedCreate, FeedPublic, FeedRunPublic
 from api.schemas import Rejection
 from matcher.errors import InvalidInput
 from matcher.pipeline import Matcher
-from matcher.schema import iso_day
+from matcher.schema import Day
 from matcher.services.feeds import validated_spec
 from matcher.store.feeds import Feed, FeedSpec
 
@@ -29,9 +28,9 @@ FeedName = Annotated[
     str, Path(pattern=NAME_PATTERN, max_length=60, description="a feed's name", examples=["ted-water"])
 ]
 JobId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="the run's job id")]
-Since = Annotated[date | None, Query(description=(
-    "fetch notices published on or after this day (YYYY-MM-DD; a number is a 422) instead of resuming from the "
-    "cursor (not after today)")), BeforeValidator(iso_day)]
+Since = Annotated[Day | None, Query(description=(
+    "fetch notices published on or after this day (YYYY-MM-DD in the years 1900-2200; a number is a 422) instead "
+    "of resuming from the cursor (not after today)"))]
 #: The 202's header, documented: where to poll the run.
 RUN_STARTED: dict[int | str, dict[str, Any]] = {202: {
     "description": "The run is queued; poll the Location (GET /feeds/runs/{job_id}) until job.status is done",

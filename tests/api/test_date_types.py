@@ -46,6 +46,16 @@ def test_a_number_for_a_date_in_a_query_is_422(world: World, path: str, since: s
     assert detail.startswith("query.since: ") and ISO_DAY in detail, detail
 
 
+@pytest.mark.parametrize("path", ["/feeds/run", "/feeds/no-such-feed/run"])
+def test_a_day_outside_the_years_of_every_date_is_422(world: World, path: str) -> None:
+    """'?since=0001-01-01' queued a run fetching every notice since year 1 (a hostile sweep), where every other
+    day the API reads must fall in 1900-2200; the run is refused before anything is queued or looked up."""
+    response = world.client.post(path, params={"since": "0001-01-01"}, headers=world.auth("officer"))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"] == ("query.since: Value error, 0001-01-01 is out of range (expected a year from "
+                                         "1900 to 2200, in UTC)")
+
+
 def test_iso_dates_are_still_taken(world: World) -> None:
     sent = _tender(published="2023-11-14", deadline="2023-12-01T12:00:00")
     response = world.client.post("/tenders", json=sent, headers=world.auth("officer"))
