@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import actions
 from api.schemas import ShortlistExportQuery
+from api.web.form_fields import SHOWN_VALUE
 from api.web.pages import firm_url, visible_firm
 from api.web.render import render
 from api.web.session import Viewer, ViewerDep, core
@@ -40,12 +41,15 @@ def chosen_status(value: str | None) -> Status | None:
 async def shortlist_page(firm_id: str, request: Request, viewer: ViewerDep) -> Response:
     matcher = core(request)
     firm = visible_firm(matcher, viewer, firm_id)
-    status = chosen_status(request.query_params.get("status"))
+    sent = request.query_params.get("status") or ""
+    status = chosen_status(sent)
+    # A status no list offers is named at the field; the page lists every status, as with none chosen.
+    refused = sent[:SHOWN_VALUE] if sent and status is None and viewer.may_decide else None
     entries = await run_in_threadpool(actions.visible_shortlist, matcher, viewer.principal, firm_id, status)
     query = urlencode({"status": status}) if status and viewer.may_decide else ""
     return render(
         request, "shortlist.html", viewer.language, viewer, firm=firm, firm_section="shortlist", entries=entries,
-        chosen=status,
+        chosen=status, refused_status=refused,
         statuses=STATUSES, firm_path=firm_url(firm_id), shortlist_path=shortlist_url(firm_id),
         export_query=f"?{query}" if query else "",
     )

@@ -69,3 +69,18 @@ def test_filters_that_can_be_read_carry_no_error(world: World, visitor: Visitor)
     page = visitor("partner").get(f"{FIRM}?country=ke&fit=all&q=water")
     assert page.status_code == 200
     assert lxml.html.fromstring(page.text).xpath("//p[@class='error']") == []
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("en", "bogus is not a shortlist status: choose one from the list."),
+    ("ko", "bogus 값은 관심 목록 상태가 아닙니다. 목록에서 고르세요."),
+])
+def test_the_shortlist_names_a_status_it_does_not_know(world: World, visitor: Visitor, lang: str, said: str) -> None:
+    """The shortlist's status filter, sent as no choice offers it, lists every status as before and says so at the
+    field (it listed them without a word)."""
+    page = visitor("partner").get(f"{FIRM}/shortlist?status=bogus&lang={lang}")
+    assert page.status_code == 200, page.text
+    shown = lxml.html.fromstring(page.text)
+    assert [" ".join(p.text_content().split()) for p in shown.xpath("//p[@id='s-status-error']")] == [said]
+    assert shown.xpath("//select[@id='s-status']/@aria-invalid") == ["true"]
+    assert shown.xpath("//select[@id='s-status']/@aria-describedby") == ["s-status-error"]
