@@ -13,7 +13,7 @@ import typer
 from pydantic import TypeAdapter, ValidationError
 
 from matcher.cli import loading
-from matcher.cli.database import remember
+from matcher.cli.database import reachable, remember
 from matcher.cli.render import terminal_text
 from matcher.config import get_settings
 from matcher.dates import DATE_RANGE, in_range
@@ -55,6 +55,7 @@ def open_matcher(home: Path | None = None, **overrides: Any) -> Matcher:
 
     settings = get_settings(**({"home": home} if home else {}), **overrides)
     remember(settings)  # named if the database fails (``matcher.cli.database``)
+    reachable(settings)
     return Matcher(settings)
 
 

@@ -10,6 +10,8 @@ import sys
 from typing import TYPE_CHECKING, TypeGuard
 
 from matcher.config import DATABASE_FILE, Settings
+from matcher.errors import InvalidInput
+from matcher.paths import LOOP, broken_link
 
 if TYPE_CHECKING:
     from sqlalchemy.exc import DBAPIError
@@ -51,6 +53,15 @@ def remember(settings: Settings) -> None:
         _opened["where"] = make_url(settings.database_url).render_as_string(hide_password=True)
     except ArgumentError:  # not a URL: opening it says so (``matcher.store.db``)
         return
+
+
+def reachable(settings: Settings) -> None:
+    """The home's database file, unless it is a loop of symbolic links: then an InvalidInput naming it
+    (``Settings.db_url`` resolves the path, which raised a RuntimeError: a traceback). A home that is no folder
+    is the home's own error (``Settings.ensure_home``)."""
+    database = settings.home.absolute() / DATABASE_FILE
+    if settings.database_url is None and settings.home.is_dir() and broken_link(database) == LOOP:
+        raise InvalidInput(f"the database {database} cannot be used: {LOOP}")
 
 
 def forget() -> None:

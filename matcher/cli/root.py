@@ -61,6 +61,11 @@ class _Group(TyperGroup):
                 typer.echo(f"error: {terminal_text(database.database_line(exc))}", err=True)
                 raise typer.Exit(2) from exc
             raise
+        except UnicodeEncodeError as exc:
+            if exc.reason != _SURROGATE:
+                raise
+            typer.echo(f"error: {not_utf8(exc)}", err=True)
+            raise typer.Exit(2) from exc
         except ValidationError as exc:
             if exc.title != Settings.__name__:
                 raise
@@ -75,6 +80,26 @@ class _Group(TyperGroup):
             raise closed_pipe() from None
         except UsageError as exc:
             raise usage_error(exc) from None
+
+
+#: What UTF-8 says of a lone surrogate: how Python reads bytes that are not UTF-8 in a command line (0xff as
+#: U+DCFF), which no database stores; data files are read strictly or with U+FFFD, so one reaching an encoder
+#: came from the command line (a firm id, an address), and binding it was a traceback.
+_SURROGATE = "surrogates not allowed"
+
+
+def not_utf8(error: UnicodeEncodeError) -> str:
+    """``'kr-\\udcffwater' is not UTF-8 text (byte 0xff); ...``: the value, and the first byte that is not UTF-8."""
+    value = error.object if isinstance(error.object, str) else ""
+    first = value[error.start] if error.start < len(value) else ""
+    byte = f" (byte 0x{ord(first) - 0xDC00:02x})" if "\udc80" <= first <= "\udcff" else ""
+    if len(value) > _SHOWN_AROUND * 2:  # a record's JSON that carries the value: the part around it
+        value = value[max(0, error.start - _SHOWN_AROUND):error.start + _SHOWN_AROUND]
+    return f"{terminal_text(repr(value))} is not UTF-8 text{byte}; give command-line values in UTF-8"
+
+
+#: Characters shown either side of the first byte that is not UTF-8, in a long text.
+_SHOWN_AROUND = 60
 
 
 def usage_error(error: Any) -> typer.Exit:

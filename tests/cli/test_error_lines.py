@@ -5,6 +5,7 @@ lock held past the wait): SQLAlchemy's error was a traceback of some 150 lines a
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from matcher.config import DATABASE_FILE, Settings
+from matcher.paths import LOOP
 from matcher.pipeline import Matcher
 from tests.cli import test_cli
 from tests.cli.test_cli import FIRMS, run
@@ -20,6 +22,7 @@ from tests.conftest import postgres_schema_url
 
 home = test_cli.home  # the fixture: MATCHER_HOME in a temporary folder, the fake encoder
 
+FIRM = json.loads(FIRMS.read_text())[0]["firm_id"]
 #: A line break and an OSC sequence (ESC ] 0 ; ... BEL sets the window title; click strips only CSI sequences).
 HOSTILE = "a\nfirms: 9 new\x1b]0;owned\x07"
 SHOWN = "a\\nfirms: 9 new\\x1b]0;owned\\x07"
@@ -108,3 +111,28 @@ def test_a_broken_constraint_is_still_a_bug_not_bad_input(home: Path, monkeypatc
     monkeypatch.setattr(Matcher, "suggest_keywords", clash)
     code, _, _ = run("firms", "suggest-keywords", "some-firm")
     assert code == 1
+
+
+def test_a_database_file_that_is_a_loop_of_links_is_named(home: Path) -> None:
+    """Settings.db_url resolves the file: a loop of links was a RuntimeError traceback."""
+    home.mkdir(parents=True)
+    (home / "a").symlink_to(home / "b")
+    (home / "b").symlink_to(home / "a")
+    (home / DATABASE_FILE).symlink_to(home / "a")
+    err = one_error_line(*run("keys", "list"))
+    assert err == f"error: the database {home / DATABASE_FILE} cannot be used: {LOOP}\n"
+
+
+@pytest.mark.parametrize("args", [
+    ("recommend", "kr-\udcffwater"),
+    ("firms-for", "ted:\udcff"),
+    ("firms", "accept-codes", "kr-\udcffwater", "CPV:38421100"),
+    ("subscribe", FIRM, "--email", "a\udcff@example.com"),
+])
+def test_a_value_that_is_not_utf8_is_one_line_naming_it(home: Path, args: tuple[str, ...]) -> None:
+    """Bytes that are not UTF-8 on the command line reach Python as lone surrogates (\\udcff for byte 0xff), which
+    no database can store: binding one was a UnicodeEncodeError traceback."""
+    stored_firms(home)
+    value = next(a for a in args if "\udcff" in a)
+    err = one_error_line(*run(*args))
+    assert err == f"error: {value!r} is not UTF-8 text (byte 0xff); give command-line values in UTF-8\n"
