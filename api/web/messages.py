@@ -147,7 +147,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "Not saved yet: your session had ended. What you typed here is filled in again; check it and send the "
             "form again."),
         "invalid_title": "Cannot do this",
-        "invalid_form": "The form was incomplete, or its note longer than the limit.",
+        "invalid_form": "The form was incomplete.",
+        "note_too_long": "The note is {count} characters long; a note holds at most {limit}. Nothing was saved.",
+        "note_nul": "The note holds a NUL character (U+0000), which no text may hold. Nothing was saved.",
         "note_bidi_control": (
             "The note holds a character that makes the text after it display in another order (a bidirectional "
             "embedding, override or isolate: U+202A-U+202E, U+2066-U+2069): type it again without it. Nothing was "
@@ -681,7 +683,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "draft_restored_form": (
             "세션이 끝나 아직 저장되지 않았습니다. 입력한 내용을 다시 채워 두었으니 확인한 뒤 양식을 다시 보내세요."),
         "invalid_title": "처리할 수 없음",
-        "invalid_form": "양식이 완전하지 않거나 메모가 너무 깁니다.",
+        "invalid_form": "양식이 완전하지 않습니다.",
+        "note_too_long": "메모가 {count}자입니다. 메모는 {limit}자까지 쓸 수 있습니다. 저장되지 않았습니다.",
+        "note_nul": "메모에 어떤 텍스트에도 쓸 수 없는 NUL 문자(U+0000)가 들어 있습니다. 저장되지 않았습니다.",
         "note_bidi_control": (
             "메모에 뒤에 오는 글자의 표시 순서를 바꾸는 문자(양방향 서식 문자 U+202A-U+202E, U+2066-U+2069)가 "
             "들어 있습니다: 이 문자 없이 다시 입력하세요. 저장되지 않았습니다."),

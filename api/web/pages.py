@@ -111,8 +111,13 @@ async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
     # A file under a field's name is nothing typed (its str() is the parser's object, which was stored as a note).
     tender_id, action, note = (text_of(form, name) for name in ("tender_id", "action", "note"))
     # A NUL is no text a browser sends (the API's Note refuses one; the core too: ``checked_note``).
-    if action not in ACTIONS or not _ID.fullmatch(tender_id) or len(note) > views.NOTE_MAX or "\x00" in note:
+    if action not in ACTIONS or not _ID.fullmatch(tender_id):
         raise PageRefused(422, "invalid_title", "invalid_form")
+    if len(note) > views.NOTE_MAX:
+        raise PageRefused(422, "invalid_title", "note_too_long",
+                          {"count": f"{len(note):,}", "limit": f"{views.NOTE_MAX:,}"})
+    if "\x00" in note:
+        raise PageRefused(422, "invalid_title", "note_nul")
     if bidi_problem(note):  # the API's rule for a note (``api.schemas.Note``)
         raise PageRefused(422, "invalid_title", "note_bidi_control")
     try:

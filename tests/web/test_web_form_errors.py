@@ -212,7 +212,8 @@ def test_a_refused_decision_and_sign_in_speak_the_pages_words(world: World, visi
     assert too_long.status_code == 422
     main = lxml.html.fromstring(too_long.text).xpath("//main")[0]
     said = [" ".join(p.text_content().split()) for p in main.xpath(".//h1|.//p")]
-    assert said[:2] == [translate(lang, "invalid_title"), translate(lang, "invalid_form")]
+    refusal = translate(lang, "note_too_long", count="2,001", limit="2,000")
+    assert said[:2] == [translate(lang, "invalid_title"), refusal]
     stranger = TestClient(world.client.app, headers={"Accept-Language": lang})
     form = stranger.get("/web/sign-in")
     wrong = stranger.post("/web/sign-in", data={"key": "tm_not-a-key", "csrf_token": csrf_of(form.text), "next": ""})

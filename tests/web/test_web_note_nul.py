@@ -1,7 +1,7 @@
-"""A note with a NUL character sent from the firm page's decision form is the page's own refusal (422, 'invalid
-form'), as the API refuses one (``api.schemas.Note``), nothing stored. The form checked its length and its
-bidirectional controls but not a NUL: SQLite stored it, PostgreSQL refused the write; now the core refuses it too
-(``matcher.services.shortlists.checked_note``), which the page reached as the API's JSON body."""
+"""A note with a NUL character sent from the firm page's decision form is the page's own refusal (422, naming the
+NUL: ``test_web_note_refusals``), as the API refuses one (``api.schemas.Note``), nothing stored. The form checked its
+length and its bidirectional controls but not a NUL: SQLite stored it, PostgreSQL refused the write; now the core
+refuses it too (``matcher.services.shortlists.checked_note``), which the page reached as the API's JSON body."""
 
 # The API tests' demo fixtures are imported by name (tests/web/conftest.py is the browser tests'), and pytest
 # hands them to the tests as arguments of the same name, which pyflakes reads as redefinitions.
@@ -30,5 +30,6 @@ def test_a_note_with_a_nul_is_the_pages_refusal_and_nothing_is_stored(
                                                  "action": action, "note": "call\x00them"})
     assert refused.status_code == 422, refused.text
     assert refused.headers["content-type"].startswith("text/html"), refused.text
-    assert "The form was incomplete, or its note longer than the limit." in page_text(refused.text)
+    assert "The note holds a NUL character (U+0000), which no text may hold. Nothing was saved." in page_text(
+        refused.text)
     assert snapshot(world) == before
