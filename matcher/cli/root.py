@@ -84,7 +84,7 @@ class _Group(TyperGroup):
 
 #: What UTF-8 says of a lone surrogate: how Python reads bytes that are not UTF-8 in a command line (0xff as
 #: U+DCFF), which no database stores; data files are read strictly or with U+FFFD, so one reaching an encoder
-#: came from the command line (a firm id, an address), and binding it was a traceback.
+#: came from the command line (a firm id, an address) or a setting, and binding it was a traceback.
 _SURROGATE = "surrogates not allowed"
 
 
@@ -95,7 +95,8 @@ def not_utf8(error: UnicodeEncodeError) -> str:
     byte = f" (byte 0x{ord(first) - 0xDC00:02x})" if "\udc80" <= first <= "\udcff" else ""
     if len(value) > _SHOWN_AROUND * 2:  # a record's JSON that carries the value: the part around it
         value = value[max(0, error.start - _SHOWN_AROUND):error.start + _SHOWN_AROUND]
-    return f"{terminal_text(repr(value))} is not UTF-8 text{byte}; give command-line values in UTF-8"
+    return (f"{terminal_text(repr(value))} is not UTF-8 text{byte}; give command-line values and MATCHER_ settings "
+            "in UTF-8")
 
 
 #: Characters shown either side of the first byte that is not UTF-8, in a long text.

@@ -135,4 +135,5 @@ def test_a_value_that_is_not_utf8_is_one_line_naming_it(home: Path, args: tuple[
     stored_firms(home)
     value = next(a for a in args if "\udcff" in a)
     err = one_error_line(*run(*args))
-    assert err == f"error: {value!r} is not UTF-8 text (byte 0xff); give command-line values in UTF-8\n"
+    assert err == (f"error: {value!r} is not UTF-8 text (byte 0xff); give command-line values and MATCHER_ settings "
+                   "in UTF-8\n")
