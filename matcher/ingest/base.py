@@ -9,6 +9,7 @@ import io
 import json
 import re
 import stat
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,9 +216,29 @@ def parse_json(text: str) -> Any:
     """``json.loads``, with every lone UTF-16 surrogate in its strings and keys read as U+FFFD, as bad UTF-8 is
     elsewhere. JSON may escape half a pair ("\\ud800"), which no store can encode: in an OCDS release's ocid it
     was a UnicodeEncodeError traceback from ``matcher ingest`` (the feeds' JSON, ``matcher.feeds.http``, reads it
-    here too). One odd character in a title must neither fail the file nor reach the store."""
-    value = json.loads(text)
+    here too). One odd character in a title must neither fail the file nor reach the store.
+
+    An integer longer than Python reads (``sys.get_int_max_str_digits``, 4,300 digits) is a JSONDecodeError at
+    its place, as a syntax error is: json.loads raises a bare ValueError, which no reader expected, and a firm
+    file holding one stopped the import worker ("worker stopped", a traceback on its stderr)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:
+        if (long := _long_integer(text)) is None:
+            raise
+        limit = sys.get_int_max_str_digits()
+        raise json.JSONDecodeError(
+            f"a number of {len(long.group())} digits is too long to read (at most {limit})", text, long.start()
+        ) from exc
     return _without_surrogates(value) if _MAYBE_SURROGATE.search(text) else value
+
+
+def _long_integer(text: str) -> re.Match[str] | None:
+    """The first run of digits in ``text`` longer than Python converts to an int, or None."""
+    limit = sys.get_int_max_str_digits()  # 0: no limit
+    return re.search(rf"\d{{{limit + 1},}}", text) if limit else None
 
 
 #: Text that may hold a lone surrogate once parsed: an escaped one, or one decoded from CESU-8 bytes.

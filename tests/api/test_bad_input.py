@@ -100,6 +100,12 @@ BAD = [
     Bad("number too long to read", "POST", "/tenders", 400, "body: a number of 5001 digits is too long to read "
         "(at most 4300)", content=b'{"tenders": [{"tender_id": "a:1", "source": "a", "title": "t", "value": 1'
         + b"0" * 5_000 + b"}]}"),
+    # A file's integer past Python's 4,300 digits stopped the import worker: a 503 "worker stopped".
+    Bad("number too long in a firm file", "POST", "/firms/import", 400, "a number of 5001 digits is too long to read",
+        upload=("firms.json", b'[{"firm_id": "f", "name": "F", "description": "d", "max_value": 1' + b"0" * 5_000
+                + b"}]")),
+    Bad("number too long in a tender file", "POST", "/tenders/import", 400, "a number of 5001 digits",
+        upload=("t.json", b'[{"tender_id": "a:1", "source": "a", "title": "t", "value": 1' + b"0" * 5_000 + b"}]")),
     # Issue 15 item 6: Python's json reads Infinity, NaN and 1e999 as non-finite floats; they were stored.
     *[Bad(f"tender value {literal.decode()}", "POST", "/tenders", 422,
           "body.tenders.0.value: Input should be a finite number",

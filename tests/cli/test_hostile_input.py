@@ -56,6 +56,9 @@ def test_deeply_nested_json_is_one_line_and_changes_nothing(home: Path, tmp_path
     firms.write_text(deep)
     code, _, err = run("ingest", "firms", str(firms))
     assert code == 2 and err.count("\n") == 1 and "firms.json" in err and "nested too deeply" in err
+    firms.write_text('[{"firm_id": "f", "name": "F", "description": "d", "max_value": 1' + "0" * 5_000 + "}]")
+    code, _, err = run("ingest", "firms", str(firms))  # a ValueError traceback
+    assert code == 2 and err.count("\n") == 1 and "a number of 5001 digits is too long to read" in err, err[-500:]
     assert snapshot(home) == before
 
 

@@ -141,3 +141,38 @@ def test_a_titles_cell_nested_too_deeply_rejects_its_row_by_name(tmp_path: Path)
     bad, good = list(read_tender_table(path))
     assert isinstance(bad, Rejected) and bad.record == "tenders.csv:2" and bad.reason.startswith("titles: "), bad
     assert isinstance(good, Tender) and good.titles == {"fr": "Compteurs \ufffd"}
+
+
+LONG = "9" * 5_001  # past Python's 4,300-digit int conversion limit
+LONG_FILES: list[tuple[str, str, Callable[[Path], Iterable[object]]]] = [
+    ("tenders.json", f'[{{"tender_id": "t:1", "source": "t", "title": "x", "value": {LONG}}}]', read_tender_table),
+    ("firms.json", f'[{{"firm_id": "f", "name": "F", "description": "d", "max_value": {LONG}}}]', read_firms),
+    ("package.json", f'{{"releases": [{{"ocid": "x", "tender": {{"value": {{"amount": {LONG}}}}}}}]}}', read_ocds),
+    ("plain.json", f'[{{"tender_id": "t:1", "source": "t", "title": "x", "value": {LONG}}}]', read_tenders),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "reader"), LONG_FILES, ids=[f"{r.__name__}-{n}" for n, _, r in LONG_FILES])
+def test_a_number_too_long_to_read_is_an_unreadable_file_naming_it(
+    tmp_path: Path, name: str, text: str, reader: Callable[[Path], Iterable[object]]
+) -> None:
+    """json.loads refuses an int of more than 4,300 digits with a bare ValueError, which no reader caught: a firm
+    file holding one stopped the import worker (the API's 503 "worker stopped") and was a traceback from the CLI."""
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(UnreadableFile) as caught:
+        list(reader(path))
+    message = str(caught.value)
+    assert name in message and "a number of 5001 digits is too long to read (at most 4300)" in message, message
+    assert "\n" not in message
+
+
+def test_a_jsonl_line_with_a_number_too_long_to_read_is_rejected_and_the_rest_read(tmp_path: Path) -> None:
+    path = tmp_path / "firms.jsonl"
+    path.write_text(f'{{"firm_id": "a", "name": "A", "description": "d", "max_value": {LONG}}}\n'
+                    '{"firm_id": "b", "name": "B", "description": "d"}\n')
+    read = list(read_firms(path))
+    assert read[0] == Rejected("firms.jsonl:1", "not valid JSON at column 64 (a number of 5001 digits is too long to "
+                                                "read (at most 4300))")
+    assert isinstance(read[1], FirmProfile) and read[1].firm_id == "b"
+
