@@ -71,9 +71,12 @@ def as_saved(stored: str, item: bool = False) -> str:
 
 
 def text_of(form: FormData, name: str) -> str:
-    """A text field as typed, trimmed; a file sent under a text field's name counts as nothing typed."""
+    """A text field as typed, trimmed, each line break one LF; a file sent under a text field's name counts as
+    nothing typed. A browser posts a textarea's line breaks as CRLF while its ``maxlength`` counts each as one
+    character, so a note of 2,000 characters with line breaks, typed within the limit, was refused as too long
+    by a browser without scripts."""
     value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(value, str) else ""
 
 
 def texts_of(form: FormData, name: str) -> tuple[str, ...]:

@@ -36,3 +36,19 @@ def test_a_refused_note_is_named_for_what_it_is(world: World, visitor: Visitor, 
     assert refused.status_code == 422, refused.text
     assert said in page_text(refused.text)
     assert snapshot(world) == before
+
+
+def test_a_note_at_the_limit_with_line_breaks_posted_as_crlf_is_saved_with_lf(world: World, visitor: Visitor) -> None:
+    """A textarea's maxlength counts a line break as one character, but a form without scripts posts it as CRLF:
+    a note typed within the limit was refused as 2,000 + its line breaks long."""
+    client = visitor("partner")
+    csrf = csrf_of(client.get(FIRM).text)
+    lines = ["x" * 199] * 10
+    typed = "\n".join(lines) + "x"  # 2,000 characters as the textarea counts them
+    assert len(typed) == 2000
+    saved = client.post(f"{FIRM}/decide", data={"csrf_token": csrf, "tender_id": world.tenders[1],
+                                               "action": "approve", "note": typed.replace("\n", "\r\n")})
+    assert saved.status_code == 200 and "Nothing was saved" not in page_text(saved.text)
+    [item] = [i for i in world.matcher.shortlist(OWN) if i.tender_id == world.tenders[1]]
+    assert item.note == typed
+
