@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
 from matcher.errors import InvalidInput, MatcherError
 from matcher.store._common import UNICODE_LOWER, unicode_lower
@@ -66,6 +68,20 @@ def _create_private(database: str | None) -> None:
         os.close(fd)
 
 
+def shown_url(url: str) -> str:
+    """A database URL as an error may quote it: its password hidden, parsed or not ('sqlite://user:secret@/x',
+    which SQLAlchemy refuses, was quoted whole)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def first_line(error: BaseException) -> str:
+    """An error's first line: the driver's and SQLAlchemy's messages run over several (a hint, a link)."""
+    return next(iter(str(error).strip().splitlines()), type(error).__name__)
+
+
 class Database:
     """Owns the engine. Tables are created on first use so a fresh ``MATCHER_HOME`` just works."""
 
@@ -76,7 +92,7 @@ class Database:
             # and the extra round trip on every checkout was visible in request profiles.
             self.engine: Engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
         except (ArgumentError, ImportError) as exc:
-            raise InvalidInput(f"bad database URL {url!r}: {exc}") from exc
+            raise InvalidInput(f"bad database URL {shown_url(url)!r}: {first_line(exc)}") from exc
         if self.engine.dialect.name == "sqlite":
             _create_private(self.engine.url.database)
             event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -93,12 +109,26 @@ class Database:
                     # others then find them. The key is an arbitrary constant: "matcher create_all".
                     conn.execute(text("SELECT pg_advisory_xact_lock(7310258412)"))
                 metadata.create_all(conn)
-        except OperationalError as exc:
-            raise MatcherError(f"cannot open database {self.safe_url}: {exc.orig}") from exc
+        except DatabaseError as exc:
+            # The database itself: locked, unreachable, or no database ('file is not a database', 'database disk
+            # image is malformed': a DatabaseError of its own, which escaped as a traceback). A statement of the
+            # app's that fails (IntegrityError, ProgrammingError) stays the bug it is.
+            if not (isinstance(exc, OperationalError) or type(exc) is DatabaseError):
+                raise
+            raise MatcherError(f"the database {self.named} cannot be used: {first_line(exc.orig or exc)}") from exc
 
     @property
     def safe_url(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
+
+    @property
+    def named(self) -> str:
+        """The database as an error names it: a SQLite file by its path, a server by its URL without the password
+        (as the command line's error lines name it: ``matcher.cli.database``)."""
+        database = self.engine.url.database
+        if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
+            return str(Path(database).absolute())
+        return self.safe_url
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
