@@ -132,6 +132,12 @@ def require_json(request: Request) -> None:
         # JSON is UTF-8 (RFC 8259 section 8.1); the body would be read as UTF-8 whatever the charset said.
         raise UnsupportedMediaType(
             f"charset {charset[:40]!r} is not accepted here: send the body as UTF-8 (Content-Type: application/json)")
+    # RFC 9110 section 8.4: a coding the server does not apply is a 415. The body was read as it came, so a gzipped
+    # one was 'the body is not UTF-8 (byte 0x8b ...)', naming the symptom, not the coding.
+    coding = request.headers.get("content-encoding", "").strip()
+    if coding and coding.lower() != "identity":
+        raise UnsupportedMediaType(
+            f"Content-Encoding {coding[:40]!r} is not accepted here: send the body uncompressed (no Content-Encoding)")
 
 
 #: The charsets a JSON body may be declared in: UTF-8, and ASCII, which is UTF-8 too.

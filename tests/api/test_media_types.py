@@ -5,6 +5,8 @@ route added later is checked too."""
 
 from __future__ import annotations
 
+import gzip
+
 import pytest
 
 from tests.api.conftest import OWN, World
@@ -106,3 +108,18 @@ def test_a_body_that_is_not_json_names_where_it_breaks(world: World, body: bytes
                                   headers={**world.auth("officer"), "Content-Type": "application/json"})
     assert response.status_code == 422 and response.json()["detail"] == detail, response.text
     assert response.json()["problems"] == [{"loc": "body", "msg": detail.removeprefix("body: ")}]
+
+
+@pytest.mark.parametrize("coding", ["gzip", "br", "deflate, gzip"])
+def test_a_compressed_json_body_is_415_naming_its_coding(world: World, coding: str) -> None:
+    """A gzipped body was read as it came: a 400 'the body is not UTF-8 (byte 0x8b ...)', naming the symptom."""
+    before = snapshot(world)
+    response = world.client.patch(f"/firms/{OWN}", content=gzip.compress(b'{"name": "Cafe"}'), headers={
+        **world.auth("officer"), "Content-Type": "application/json", "Content-Encoding": coding})
+    assert response.status_code == 415, response.text
+    assert response.json()["detail"] == (f"Content-Encoding {coding!r} is not accepted here: send the body "
+                                         "uncompressed (no Content-Encoding)")
+    assert snapshot(world) == before
+    plain = world.client.patch(f"/firms/{OWN}", content=b'{"name": "Cafe"}', headers={
+        **world.auth("officer"), "Content-Type": "application/json", "Content-Encoding": "identity"})
+    assert plain.status_code == 200, plain.text
