@@ -64,7 +64,11 @@ def if_match_versions(header: str | None) -> frozenset[str] | None:
     if not _IF_MATCH.fullmatch(header):
         raise PreconditionFailed(f"If-Match {header[:80]!r} names no version: send the ETag as GET gave it, in "
                                  "double quotes (or '*' for any version); nothing was stored")
-    return frozenset(tag for weak, tag in _TAG.findall(header) if not weak)
+    strong = frozenset(tag for weak, tag in _TAG.findall(header) if not weak)
+    if not strong:  # the core's 412 would say the profile "has changed since", which it may not have
+        raise PreconditionFailed(f"If-Match {header[:80]!r} holds only weak tags (W/), which never match a change "
+                                 "(RFC 9110 13.1.1): send the ETag as GET gave it, without W/; nothing was stored")
+    return strong
 
 
 def not_modified(header: str | None, version: str) -> Response | None:

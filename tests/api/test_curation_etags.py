@@ -78,9 +78,10 @@ def test_a_change_that_changes_nothing_answers_the_stored_version(world: World, 
 def test_a_weak_or_malformed_if_match_never_matches(world: World, route: str) -> None:
     etag = _etag(world)
     before = snapshot(world)
-    for if_match in (f"W/{etag}", etag.strip('"')):
+    for if_match, said in ((f"W/{etag}", "only weak tags"), (etag.strip('"'), "in double quotes")):
         refused = _post(world, route, if_match=if_match)
         assert refused.status_code == 412 and refused.json()["error"] == "precondition_failed", refused.text
+        assert said in refused.json()["detail"], refused.text
     assert snapshot(world) == before
 
 
