@@ -19,7 +19,7 @@ from api.schemas import ShortlistExportQuery
 from api.web.form_fields import SHOWN_VALUE
 from api.web.pages import firm_url, visible_firm
 from api.web.render import render
-from api.web.session import Viewer, ViewerDep, core
+from api.web.session import PageRefused, Viewer, ViewerDep, core
 from matcher.store.shortlists import STATUSES, Status
 
 router = APIRouter(prefix="/web", include_in_schema=False)
@@ -74,7 +74,11 @@ async def _export(firm_id: str, request: Request, viewer: Viewer, file_format: a
     """The file the API's route of the same name serves, in the page language, for the items shown."""
     matcher = core(request)
     visible_firm(matcher, viewer, firm_id)
-    query = ShortlistExportQuery(status=chosen_status(request.query_params.get("status")), lang=viewer.language)
+    sent = request.query_params.get("status") or ""
+    status = chosen_status(sent)
+    if sent and status is None:  # the file held every status without a word, as if none had been chosen
+        raise PageRefused(400, "invalid_title", "shortlist_unknown_status", {"value": sent[:SHOWN_VALUE]})
+    query = ShortlistExportQuery(status=status, lang=viewer.language)
     file = await run_in_threadpool(
         actions.export_shortlist, matcher, viewer.principal, firm_id, query, file_format, viewer.language
     )

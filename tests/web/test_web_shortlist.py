@@ -137,6 +137,16 @@ def test_the_status_filter_and_the_files_follow_it(decided: World, visitor: Visi
     assert "No item has this status." in page_text(client.get(PAGE, params={"status": "rejected"}).text)
 
 
+def test_a_file_asked_for_a_status_no_list_offers_is_refused_naming_it(decided: World, visitor: Visitor) -> None:
+    """'export.csv?status=bogus' served every status without a word, as if none had been chosen."""
+    client = visitor("partner")
+    for kind in ("csv", "xlsx", "ics"):
+        refused = client.get(f"{PAGE}/export.{kind}", params={"status": "bogus"})
+        assert refused.status_code == 400 and refused.headers["content-type"].startswith("text/html"), kind
+        assert "bogus is not a shortlist status: choose one from the list." in page_text(refused.text)
+    assert client.get(f"{PAGE}/export.csv", params={"status": ""}).status_code == 200  # none chosen: every status
+
+
 def test_the_files_parse_and_hold_the_rows_of_the_page(decided: World, visitor: Visitor) -> None:
     client = visitor("partner")
     shown = rows(client.get(PAGE).text)
