@@ -257,7 +257,14 @@ class Settings(BaseSettings):
 
     @property
     def db_url(self) -> str:
-        return self.database_url or f"sqlite:///{(self.home / DATABASE_FILE).resolve()}"
+        if self.database_url:
+            return self.database_url
+        database = self.home / DATABASE_FILE
+        try:
+            database = database.resolve()
+        except (RuntimeError, OSError):  # a loop of links: opening it names the problem, not a traceback here
+            database = database.absolute()
+        return f"sqlite:///{database}"
 
     def ensure_home(self) -> Path:
         """``home``, created private (0700) if missing, with its own database files kept private (0600).

@@ -35,3 +35,19 @@ def test_a_bad_database_url_is_named_without_its_password(url: str, shown: str) 
     message = str(caught.value)
     assert message.startswith(f"bad database URL {shown!r}: ") and "secret" not in message and "\n" not in message
 
+
+
+def test_a_home_database_that_is_a_loop_of_links_is_one_line_naming_it(tmp_path: Path) -> None:
+    """Settings.db_url resolved the path, which raised a RuntimeError (a traceback from the API's start)."""
+    from matcher.config import DATABASE_FILE, Settings
+
+    home = tmp_path / "home"
+    home.mkdir()
+    database = home / DATABASE_FILE
+    database.symlink_to(home / "loop")
+    (home / "loop").symlink_to(database)
+    url = Settings(home=home).db_url
+    assert url == f"sqlite:///{database}"
+    with pytest.raises(MatcherError) as caught:
+        Database(url).create_all()
+    assert str(caught.value).startswith(f"the database {database} cannot be used: "), caught.value
