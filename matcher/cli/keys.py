@@ -49,7 +49,11 @@ def list_keys(
     home: HomeOption = None,
 ) -> None:
     """Key ids, names, roles and firms (never the keys themselves)."""
-    for key in _access(home).list_keys(include_revoked=all_keys):
+    keys = _access(home).list_keys(include_revoked=all_keys)
+    if not keys:  # an empty answer read as a command that did nothing
+        none = "no keys yet" if all_keys else "no active keys (--all lists revoked ones too)"
+        typer.echo(f"{none}: create one with `matcher keys create --role {'|'.join(ROLES)} --name NAME`")
+    for key in keys:
         revoked = f"  revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else ""
         typer.echo(f"{key.key_id}  {key.role:<8} {key.name}  {key.firm_id or '-'}  "
                    f"created {key.created_at:%Y-%m-%d}{revoked}")

@@ -46,6 +46,10 @@ def test_create_prints_the_key_alone_on_the_last_line_and_revoke_ends_it(home: P
     assert code == 0 and "seoul-desk" in listing and secret not in listing
     assert run("keys", "revoke", "seoul-desk") == (0, "revoked 1 key(s)\n", "")
     assert client.get("/me", headers={"Authorization": f"Bearer {key}"}).status_code == 401
+    # Nothing active: said, not an empty answer.
+    assert run("keys", "list") == (0, "no active keys (--all lists revoked ones too): create one with `matcher keys "
+                                      "create --role officer|partner|firm --name NAME`\n", "")
+    assert "seoul-desk" in run("keys", "list", "--all")[1]
 
 
 def test_a_name_in_the_form_of_a_key_id_is_refused(home: Path) -> None:
