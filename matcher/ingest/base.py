@@ -10,6 +10,7 @@ import json
 import re
 import stat
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,16 +204,16 @@ def read_table(path: Path) -> Table:
     return Table(kind, list(columns), rows)
 
 
-def load_json(text: str, name: str) -> Any:
+def load_json(text: str, name: str, marks_repeats: bool = False) -> Any:
     """``parse_json`` for one document of file ``name``. Nesting deeper than the parser can recurse (a hostile
     file: 100,000 ``[``) is an UnreadableFile naming the file; a syntax error is left to the caller."""
     try:
-        return parse_json(text)
+        return parse_json(text, marks_repeats)
     except RecursionError:
         raise UnreadableFile(f"{name}: JSON nested too deeply to read") from None
 
 
-def parse_json(text: str) -> Any:
+def parse_json(text: str, marks_repeats: bool = False) -> Any:
     """``json.loads``, with every lone UTF-16 surrogate in its strings and keys read as U+FFFD, as bad UTF-8 is
     elsewhere. JSON may escape half a pair ("\\ud800"), which no store can encode: in an OCDS release's ocid it
     was a UnicodeEncodeError traceback from ``matcher ingest`` (the feeds' JSON, ``matcher.feeds.http``, reads it
@@ -220,9 +221,13 @@ def parse_json(text: str) -> Any:
 
     An integer longer than Python reads (``sys.get_int_max_str_digits``, 4,300 digits) is a JSONDecodeError at
     its place, as a syntax error is: json.loads raises a bare ValueError, which no reader expected, and a firm
-    file holding one stopped the import worker ("worker stopped", a traceback on its stderr)."""
+    file holding one stopped the import worker ("worker stopped", a traceback on its stderr).
+
+    ``marks_repeats``: an object that names a key more than once is a ``Repeated`` (``repeated_keys`` finds it),
+    which the file readers reject by record: json.loads keeps the last value without a word, so a firm file's
+    '{"firm_id": "q1", "firm_id": "q2"}' stored q2, which the JSON API refuses (``api.deps.unique_keys``)."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=_marked if marks_repeats else None)
     except json.JSONDecodeError:
         raise
     except ValueError as exc:
@@ -253,8 +258,37 @@ def _without_surrogates(value: Any) -> Any:
     if isinstance(value, list):
         return [_without_surrogates(item) for item in value]
     if isinstance(value, dict):
-        return {_without_surrogates(key): _without_surrogates(item) for key, item in value.items()}
+        cleaned = {_without_surrogates(key): _without_surrogates(item) for key, item in value.items()}
+        return Repeated(cleaned, value.repeated) if isinstance(value, Repeated) else cleaned
     return value
+
+
+class Repeated(dict[str, Any]):
+    """A JSON object that named some keys more than once (``parse_json``'s ``marks_repeats``): the last value of
+    each, as json.loads keeps it, and the keys repeated."""
+
+    def __init__(self, pairs: Mapping[str, Any], repeated: tuple[str, ...]) -> None:
+        super().__init__(pairs)
+        self.repeated = repeated
+
+
+def _marked(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    counts = Counter(key for key, _ in pairs)
+    return Repeated(obj, tuple(key for key, n in counts.items() if n > 1))
+
+
+def repeated_keys(value: Any) -> tuple[str, ...]:
+    """The keys the first object in ``value`` (parsed with ``marks_repeats``) that repeats any names twice or more."""
+    if isinstance(value, Repeated):
+        return value.repeated
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for item in items:
+        if found := repeated_keys(item):
+            return found
+    return ()
 
 
 def json_error(name: str, exc: json.JSONDecodeError) -> UnreadableFile:
@@ -264,7 +298,7 @@ def json_error(name: str, exc: json.JSONDecodeError) -> UnreadableFile:
 
 def _json_rows(data: bytes, path: Path) -> list[Row | Rejected]:
     try:
-        items = load_json(decode_text(data, str(path)), str(path))
+        items = load_json(decode_text(data, str(path)), str(path), marks_repeats=True)
     except json.JSONDecodeError as exc:
         raise json_error(str(path), exc) from exc
     if not isinstance(items, list):
@@ -277,7 +311,7 @@ def _jsonl_rows(data: bytes, path: Path) -> list[Row | Rejected]:
     for number, line in open_text_lines(data, str(path)):
         record = f"{path.name}:{number}"
         try:
-            rows.append(_object_row(record, load_json(line.strip(), f"{path}:{number}")))
+            rows.append(_object_row(record, load_json(line.strip(), f"{path}:{number}", marks_repeats=True)))
         except json.JSONDecodeError as exc:
             rows.append(Rejected(record, f"not valid JSON at column {exc.colno} ({exc.msg})"))
     return rows
@@ -286,7 +320,10 @@ def _jsonl_rows(data: bytes, path: Path) -> list[Row | Rejected]:
 def _object_row(record: str, item: object) -> Row | Rejected:
     if not isinstance(item, dict):
         return Rejected(record, f"expected a JSON object, got {type(item).__name__}")
-    return Row(record, item)
+    if repeated := repeated_keys(item):
+        keys = ", ".join(repr(key[:60]) for key in repeated[:5])
+        return Rejected(record, f"names {keys} more than once: give each key once (which value was meant is unknown)")
+    return Row(record, dict(item))
 
 
 def _csv_table(text: str, path: Path) -> Table:

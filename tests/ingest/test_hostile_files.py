@@ -176,3 +176,28 @@ def test_a_jsonl_line_with_a_number_too_long_to_read_is_rejected_and_the_rest_re
                                                 "read (at most 4300))")
     assert isinstance(read[1], FirmProfile) and read[1].firm_id == "b"
 
+
+
+@pytest.mark.parametrize("name", ["firms.json", "firms.jsonl"])
+def test_a_record_naming_a_key_twice_is_rejected_and_the_rest_read(tmp_path: Path, name: str) -> None:
+    """'{"firm_id": "q1", "firm_id": "q2"}' stored q2 without a word (json.loads keeps the last value), which the
+    JSON API refuses; a key repeated inside a nested object (titles) is as ambiguous."""
+    records = ['{"firm_id": "q1", "firm_id": "q2", "name": "Q", "description": "d"}',
+               '{"firm_id": "ok", "name": "OK", "description": "d"}']
+    path = tmp_path / name
+    path.write_text("[" + ", ".join(records) + "]" if name.endswith(".json") else "\n".join(records) + "\n")
+    first, second = list(read_firms(path))
+    assert isinstance(first, Rejected) and first.reason == (
+        "names 'firm_id' more than once: give each key once (which value was meant is unknown)"), first
+    assert isinstance(second, FirmProfile) and second.firm_id == "ok"
+
+
+def test_a_tender_whose_nested_object_repeats_a_key_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "tenders.jsonl"
+    path.write_text('{"tender_id": "t:1", "source": "t", "title": "x", "titles": {"en": "a", "en": "b"}}\n'
+                    '{"tender_id": "t:2", "source": "t", "title": "y", "titles": {"en": "\\ud800", "fr": "b"}}\n'
+                    '{"tender_id": "t:3", "source": "t", "title": "z", "titles": {"en": "\\ud800", "en": "b"}}\n')
+    first, second, third = list(read_tender_table(path))
+    assert isinstance(first, Rejected) and "names 'en' more than once" in first.reason
+    assert isinstance(third, Rejected) and "names 'en' more than once" in third.reason  # a surrogate read too
+    assert isinstance(second, Tender) and second.titles == {"en": "\ufffd", "fr": "b"}
