@@ -173,6 +173,8 @@ def test_serve_demo_prints_the_workspace_and_keys_that_sign_in(
     monkeypatch.setenv("MATCHER_CLOCK", "2021-01-01T00:00:00Z")  # serve --demo sets its own; undone after
     served: list[tuple[object, ...]] = []
     monkeypatch.setattr("matcher.cli.serve.run_server", lambda *args: served.append(args))
+    # Nothing listens: serve's own check would bind 8765, which another test's check may hold at that instant.
+    monkeypatch.setattr("matcher.cli.serve.can_listen", lambda host, port: None)
     result = CliRunner().invoke(cli, ["serve", "--demo", "--port", "8765"])
     assert result.exit_code == 0, result.output
     assert served == [("127.0.0.1", 8765, 1)]
@@ -201,6 +203,7 @@ def test_serve_demo_embeds_the_code_labels_before_the_first_request(
     monkeypatch.setenv("MATCHER_HOME", str(home))
     monkeypatch.setenv("MATCHER_ENCODER", "fake")
     monkeypatch.setattr("matcher.cli.serve.run_server", lambda *args: None)
+    monkeypatch.setattr("matcher.cli.serve.can_listen", lambda host, port: None)  # as above
     assert CliRunner().invoke(cli, ["serve", "--demo", "--port", "8765"]).exit_code == 0
     cache = EmbeddingCache(home / "cache" / "embeddings.sqlite")
     labels = [EmbeddingCache.key(FakeEncoder().encoder_id, label) for _, label in code_labels._entries("CPV")]
