@@ -33,12 +33,10 @@ def database_error() -> type[Exception]:
 
 
 def unusable(error: Exception) -> TypeGuard[DBAPIError]:
-    """The database itself failed (the driver's DatabaseError: 'file is not a database', 'database disk image is
-    malformed'; an OperationalError: locked, unreachable, disk full), not the app's statement: a constraint the
-    app broke (IntegrityError), bad SQL, a value the column refuses stay the bugs they are."""
-    from sqlalchemy.exc import DatabaseError, OperationalError
+    """The database itself failed, not the app's statement (``matcher.store.db.unusable``)."""
+    from matcher.store.db import unusable as failed
 
-    return isinstance(error, OperationalError) or type(error) is DatabaseError
+    return failed(error)
 
 
 def remember(settings: Settings) -> None:
@@ -69,8 +67,7 @@ def forget() -> None:
 
 
 def database_line(error: DBAPIError) -> str:
-    """``the database /home/x/matcher.db cannot be used: database disk image is malformed``: the driver's own
-    words, on one line."""
-    said = " ".join(str(error.orig if error.orig is not None else error).split())
-    where = _opened.get("where")
-    return f"the database {where} cannot be used: {said}" if where else f"the database cannot be used: {said}"
+    """The store's line for an unusable database (``matcher.store.db.unusable_line``), naming the one opened."""
+    from matcher.store.db import unusable_line
+
+    return unusable_line(error, _opened.get("where"))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, OperationalError
 
 from matcher.errors import InvalidInput, MatcherError
 from matcher.store._common import UNICODE_LOWER, unicode_lower
@@ -82,6 +82,20 @@ def first_line(error: BaseException) -> str:
     return next(iter(str(error).strip().splitlines()), type(error).__name__)
 
 
+def unusable(error: Exception) -> bool:
+    """The database itself failed: the driver's DatabaseError ('file is not a database', 'database disk image is
+    malformed') or an OperationalError (locked, unreachable, disk full), not the app's statement: a constraint the
+    app broke (IntegrityError), bad SQL or a value a column refuses stay the bugs they are."""
+    return isinstance(error, OperationalError) or type(error) is DatabaseError
+
+
+def unusable_line(error: DBAPIError, where: str | None) -> str:
+    """``the database /home/x/matcher.db cannot be used: database disk image is malformed``: the driver's own
+    words, on one line (psycopg's run over two)."""
+    said = " ".join(str(error.orig if error.orig is not None else error).split())
+    return f"the database {where} cannot be used: {said}" if where else f"the database cannot be used: {said}"
+
+
 class Database:
     """Owns the engine. Tables are created on first use so a fresh ``MATCHER_HOME`` just works."""
 
@@ -110,12 +124,9 @@ class Database:
                     conn.execute(text("SELECT pg_advisory_xact_lock(7310258412)"))
                 metadata.create_all(conn)
         except DatabaseError as exc:
-            # The database itself: locked, unreachable, or no database ('file is not a database', 'database disk
-            # image is malformed': a DatabaseError of its own, which escaped as a traceback). A statement of the
-            # app's that fails (IntegrityError, ProgrammingError) stays the bug it is.
-            if not (isinstance(exc, OperationalError) or type(exc) is DatabaseError):
+            if not unusable(exc):
                 raise
-            raise MatcherError(f"the database {self.named} cannot be used: {first_line(exc.orig or exc)}") from exc
+            raise MatcherError(unusable_line(exc, self.named)) from exc
 
     @property
     def safe_url(self) -> str:
