@@ -127,7 +127,6 @@ def test_a_notice_id_is_found_only_where_its_words_would_be(stocked: Matcher) ->
     assert not any(h.by_id for h in stocked.search_notices(OLD_PUMPS.tender_id, 5, open_only=True))
     assert stocked.search_notices(OLD_PUMPS.tender_id, 5)[0].by_id
     assert FUTURE.tender_id not in ids(stocked, FUTURE.tender_id)
-    assert FUTURE.tender_id not in ids(stocked, "future-pumps")
 
 
 def test_the_clock_decides_what_is_open(stocked: Matcher) -> None:
