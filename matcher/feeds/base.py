@@ -9,6 +9,8 @@ last stored page, other feeds go on).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,13 +41,15 @@ class Connector(Protocol):
 
 
 class PagingGuard:
-    """Stops a run whose source sends it in circles (a ``next`` link already followed, or a new link to the page
-    before) or without end."""
+    """Stops a run whose source sends it in circles (a ``next`` link already followed, or a new link to a page it
+    answered before) or without end."""
 
     def __init__(self, max_pages: int = 10_000) -> None:
         self.seen: set[str] = set()
         self.max_pages = max_pages
-        self.last: tuple[str, list[Any]] = ("", [])  # the page before: where, and its notices as sent
+        self.last = ""  # where the page before came from
+        #: Each non-empty page answered in this run, by a digest of its notices as sent: where it came from.
+        self.answers: dict[str, str] = {}
 
     def visit(self, url: str) -> None:
         if url in self.seen:
@@ -55,9 +59,21 @@ class PagingGuard:
         self.seen.add(url)
 
     def answered(self, where: str, notices: list[Any]) -> None:
-        """Stop a source that answers a link the run has not followed with the page before ('?p=2', '?p=3', ...
-        or an offset it ignores): the same notices, as sent, twice in a row. Call it before the page is stored."""
-        if notices and notices == self.last[1]:
-            raise FeedError(f"{where}: the same {len(notices)} notices as the page before ({self.last[0]}); the "
-                            "source ignores the paging, stopping")
-        self.last = (where, notices)
+        """Stop a source that answers a link the run has not followed with a page it answered before ('?p=2',
+        '?p=3', ... or an offset it ignores): the same notices, as sent, twice in one run. Pages served in turn
+        ('?p=3' the first page again, '?p=4' the second) were read up to ``max_pages`` when only the page just
+        before was compared. Call it before the page is stored."""
+        if notices:
+            key = _digest(notices)
+            if (earlier := self.answers.get(key)) is not None:
+                which = "the page before" if earlier == self.last else "an earlier page"
+                raise FeedError(f"{where}: the same {len(notices)} notices as {which} ({earlier}); the "
+                                "source ignores the paging, stopping")
+            self.answers[key] = where
+        self.last = where
+
+
+def _digest(notices: list[Any]) -> str:
+    """A digest of a page's notices as sent (parsed JSON: a connector may pass tuples, read as lists)."""
+    text = json.dumps(notices, sort_keys=True, ensure_ascii=False, default=repr)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

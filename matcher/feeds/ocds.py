@@ -35,7 +35,7 @@ the last stored page, that page's own URL, and the latest release date stored so
 ``next`` on another scheme, host or port is refused (the run fails after storing the page that carried it),
 so a hostile or compromised publisher cannot steer requests elsewhere; a cursor URL on another origin (the
 feed's URL was changed) is ignored. ``PagingGuard`` stops a ``next`` link that repeats, and a new one that
-answers the page before again.
+answers a page of this run again.
 
 **Releases: what is assumed.** OCDS 1.1 lets a publisher "repeat information in each release, or just
 provide changes" (Release handling, https://standard.open-contracting.org/1.1/en/schema/reference/); a

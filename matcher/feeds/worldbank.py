@@ -6,7 +6,7 @@ feed sets one). Parameters as public clients of the API use them (``rows``/``os`
 ``order``, filters such as ``project_ctry_name``, ``notice_type``, ``procurement_group_desc``, ``qterm``,
 ``fl``). No date filter is known to work (a public client that tested ``strdate``/``enddate`` found them
 ignored), so the connector reads newest first and stops at the first notice published before its start day.
-A page holding the same notices as the page before fails the run there (``PagingGuard.answered``: a source
+A page holding the same notices as an earlier page of the run fails the run there (``PagingGuard.answered``: a source
 that ignores ``os`` would otherwise be read 10,000 times, the guard's bound).
 
 **The feed's query** is extra API filters in URL query syntax, e.g.

@@ -417,6 +417,26 @@ def test_a_next_link_to_the_same_page_under_a_new_address_fails_after_storing_it
     assert matcher.feed("uk").cursor["next"] == f"{base(server)}/api/loop?p=2"  # the next run asks again
 
 
+def test_pages_that_come_round_again_under_new_addresses_fail_where_they_repeat(
+    matcher: Matcher, client: PoliteClient, server: HTTPServer
+) -> None:
+    # Two pages served in turn ('?p=1' and '?p=3' the first, '?p=2' and '?p=4' the second), each link new: no page
+    # equals the one just before it, so only the guard's 10,000 pages stopped the run. The third page repeats the
+    # first one's releases, and the run stops there, after storing the two pages that were new.
+    add(matcher, server, path="/api/cycle", query=None, page_size=None)
+    for n in range(1, 30):
+        name = "releases-1.json" if n % 2 else "releases-2.json"
+        serve(server, f"/api/cycle?p={n}" if n > 1 else "/api/cycle",
+              linked(page(server, name), f"{base(server)}/api/cycle?p={n + 1}"))
+    outcome = run(matcher, client)
+    assert outcome.status == "failed" and outcome.error == (
+        f"{base(server)}/api/cycle?p=3: the same 2 notices as an earlier page ({base(server)}/api/cycle); "
+        "the source ignores the paging, stopping")
+    assert outcome.pages == 2 and stored(matcher) == sorted(PAGE_1 + PAGE_2)
+    assert requested(server) == ["/api/cycle", "/api/cycle?p=2", "/api/cycle?p=3"]
+    assert matcher.feed("uk").cursor["next"] == f"{base(server)}/api/cycle?p=3"
+
+
 @pytest.mark.parametrize("elsewhere", [
     "http://localhost:{port}/api/releases?limit=2&offset=2",  # the same server under another host name
     "https://127.0.0.1:{port}/api/releases?limit=2&offset=2",  # another scheme
