@@ -24,7 +24,9 @@ from api.web.session import (
     clear_session_cookie,
     core,
     ended_reason,
+    form_not_utf8,
     new_sign_in_token,
+    refuse_not_utf8,
     set_session_cookie,
     set_sign_in_cookie,
     tokens_match,
@@ -60,10 +62,12 @@ async def sign_in_form(request: Request) -> Response:
 
 @router.post("/sign-in", response_class=HTMLResponse)
 async def sign_in(request: Request) -> Response:
+    bad = await form_not_utf8(request)  # the body, read before the form is parsed from it
     form = await request.form()
     next_path = way_back(request, text_of(form, "next"))
     if not tokens_match(form.get(CSRF_FIELD), request.cookies.get(SIGN_IN_COOKIE) or ""):
         raise PageRefused(403, "forbidden_title", "form_expired")
+    refuse_not_utf8(bad)  # a key read as Latin-1 (or U+FFFD) was answered 'wrong key', naming nothing
     key = form.get("key")
     try:
         if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH:

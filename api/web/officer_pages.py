@@ -205,8 +205,9 @@ async def upload(request: Request, viewer: ViewerDep, jobs: JobsDep, background:
     """Store an uploaded feed file as the API's import does, then show its import page (303)."""
     matcher = await require_officer_page(request, viewer)  # before the body is read
     try:
-        # A form sent urlencoded rather than as a file's multipart is read whole first, as ``checked_change`` reads
-        # it (after the form, the body could not be read again).
+        # The body is read whole first, as ``checked_change`` reads it (after the form, the body could not be read
+        # again): a multipart field or file name that is not UTF-8 is refused by name, not read as Latin-1. The body
+        # is at most the upload limit (``api.uploads.BodyLimit``) and is held once while the file is spooled.
         await form_not_utf8(request)
         form = await request.form()
     except HTTPException as exc:  # the app's body limit (api.uploads.BodyLimit) while the file streams in

@@ -30,6 +30,7 @@ from starlette.routing import Match
 from api.deps import not_utf8
 from api.web.i18n import page_language
 from api.web.messages import Language
+from api.web.multipart_text import multipart_not_utf8
 from matcher.pipeline import Matcher
 from matcher.services.access import AuthenticationError, Principal
 from matcher.services.sessions import SESSION_TTL, WebSession
@@ -42,6 +43,7 @@ SIGN_IN_TTL_SECONDS = 3600
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 URLENCODED = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
 COOKIE_PATH = "/web"
 SIGN_IN_PATH = "/web/sign-in"
 HOME_PATH = "/web/"
@@ -198,20 +200,31 @@ async def checked_change(request: Request, viewer: ViewerDep) -> Viewer:
         sent = (await request.form()).get(CSRF_FIELD)  # Starlette keeps the parsed form for the route
     if not tokens_match(sent, viewer.csrf_token):
         raise PageRefused(403, "forbidden_title", "form_expired")
-    if bad is not None:
-        raise PageRefused(400, "invalid_title", "form_not_utf8", {"value": bad})
+    refuse_not_utf8(bad)
     return viewer
 
 
 async def form_not_utf8(request: Request) -> str | None:
-    """The name of the first field of a form (urlencoded, as every form here but the upload's) whose value is not
-    UTF-8 once percent-decoded, or None: Starlette reads each bad byte as U+FFFD, which was stored as typed ('call
-    %ED%A0%80', a lone surrogate's bytes, saved as 'call \ufffd\ufffd\ufffd'). Reads the body, which Starlette
-    keeps for the form to be parsed from; call it before the form is read."""
-    if request.headers.get("content-type", "").partition(";")[0].strip().lower() != URLENCODED:
-        return None
-    bad = not_utf8(await request.body())
-    return None if bad is None else bad.name
+    """The name of the first field of a form whose value is not UTF-8, or None. Urlencoded (every form here but the
+    upload's): not UTF-8 once percent-decoded, which Starlette reads as U+FFFD ('call %ED%A0%80', a lone
+    surrogate's bytes, was saved as 'call \ufffd\ufffd\ufffd'). Multipart (the upload's, or any form forged so):
+    a field's bytes, or a part's name or file name, which Starlette reads as Latin-1 when they are not UTF-8 ('call
+    caf\\xe9' was saved as 'call café'). Reads the body, which Starlette keeps for the form to be parsed from; call
+    it before the form is read."""
+    content_type = request.headers.get("content-type", "")
+    media_type = content_type.partition(";")[0].strip().lower()
+    if media_type == URLENCODED:
+        bad = not_utf8(await request.body())
+        return None if bad is None else bad.name
+    if media_type == MULTIPART:
+        return multipart_not_utf8(await request.body(), content_type)
+    return None
+
+
+def refuse_not_utf8(bad: str | None) -> None:
+    """The page's 400 naming the field ``form_not_utf8`` found, if any: nothing of the form is stored."""
+    if bad is not None:
+        raise PageRefused(400, "invalid_title", "form_not_utf8", {"value": bad})
 
 
 ChangeDep = Annotated[Viewer, Depends(checked_change)]

@@ -75,3 +75,89 @@ def test_an_upload_sent_as_a_plain_form_is_not_a_server_error(world: World, visi
     refused = client.post("/web/officer/imports", content=f"csrf_token={csrf}&file=%E9".encode(), headers=FORM)
     assert refused.status_code == 400, refused.text
     assert "The field file did not arrive as UTF-8 text" in page_text(refused.text)
+
+
+BOUNDARY = "utf8-check"
+MULTIPART = {"content-type": f"multipart/form-data; boundary={BOUNDARY}"}
+
+
+def multipart(fields: list[tuple[str, bytes]]) -> bytes:
+    """A multipart/form-data body of plain fields, each value sent as the bytes given (no charset applied)."""
+    parts = [f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n"
+             for name, value in fields]
+    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+
+
+@pytest.mark.parametrize("bad", [b"\xed\xa0\x80", b"caf\xe9"], ids=["lone-surrogate", "latin-1"])
+def test_a_note_sent_as_multipart_not_in_utf8_is_refused_naming_its_field(world: World, visitor: Visitor,
+                                                                          bad: bytes) -> None:
+    """Starlette decodes a multipart field that is not UTF-8 as Latin-1: 'call caf\\xe9' was stored as 'call café'
+    (and a lone surrogate's bytes as 'call í\\xa0\\x80') and shown as saved."""
+    client = visitor("partner")
+    csrf = csrf_of(client.get(FIRM).text)
+    before = snapshot(world)
+    body = multipart([("csrf_token", csrf.encode()), ("tender_id", world.tenders[1].encode()),
+                      ("action", b"note"), ("note", b"call " + bad)])
+    refused = client.post(f"{FIRM}/decide", content=body, headers=MULTIPART, follow_redirects=False)
+    assert refused.status_code == 400, refused.text
+    assert SAID["en"].format(field="note") in page_text(refused.text)
+    assert snapshot(world) == before
+
+
+def test_a_profile_sent_as_multipart_not_in_utf8_keeps_the_stored_profile(world: World, visitor: Visitor) -> None:
+    client = visitor("partner")
+    csrf = csrf_of(client.get(f"{FIRM}/profile").text)
+    before = snapshot(world)
+    body = multipart([("csrf_token", csrf.encode()), ("description", b"Membranes caf\xe9"), ("keywords", b""),
+                      ("codes", b"")])
+    refused = client.post(f"{FIRM}/profile", content=body, headers=MULTIPART, follow_redirects=False)
+    assert refused.status_code == 400, refused.text
+    assert SAID["en"].format(field="description") in page_text(refused.text)
+    assert snapshot(world) == before
+
+
+def test_a_multipart_form_in_utf8_is_still_saved(world: World, visitor: Visitor) -> None:
+    client = visitor("partner")
+    csrf = csrf_of(client.get(FIRM).text)
+    note = "수도 계량기 café"
+    body = multipart([("csrf_token", csrf.encode()), ("tender_id", world.tenders[1].encode()),
+                      ("action", b"note"), ("note", note.encode())])
+    saved = client.post(f"{FIRM}/decide", content=body, headers=MULTIPART, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    stored = {i.tender_id: i.note for i in world.matcher.shortlist(OWN, None)}
+    assert stored[world.tenders[1]] == note
+
+
+@pytest.mark.parametrize("multipart_body", [False, True], ids=["urlencoded", "multipart"])
+def test_a_sign_in_not_in_utf8_is_refused_naming_its_field(world: World, multipart_body: bool) -> None:
+    """The sign-in form is read before any session: a key not sent as UTF-8 was read as Latin-1 (or U+FFFD) and
+    answered 'wrong key', naming nothing."""
+    from fastapi.testclient import TestClient
+
+    client = TestClient(world.client.app)
+    csrf = csrf_of(client.get("/web/sign-in").text)
+    key = world.keys["partner"].encode() + b"\xe9"
+    if multipart_body:
+        sent = client.post("/web/sign-in", content=multipart([("csrf_token", csrf.encode()), ("key", key),
+                                                               ("next", b"/web/")]),
+                           headers=MULTIPART, follow_redirects=False)
+    else:
+        body = b"csrf_token=" + csrf.encode() + b"&key=" + quote(key).encode() + b"&next=/web/"
+        sent = client.post("/web/sign-in", content=body, headers=FORM, follow_redirects=False)
+    assert sent.status_code == 400, sent.text
+    assert SAID["en"].format(field="key") in page_text(sent.text)
+    assert "tm_session" not in sent.cookies
+
+
+def test_an_upload_whose_file_name_is_not_utf8_is_refused_naming_its_field(world: World, visitor: Visitor) -> None:
+    """A file's name is decoded as Latin-1 too when it is not UTF-8: 'caf\\xe9.csv' would be listed as 'café.csv'."""
+    client = visitor("officer")
+    csrf = csrf_of(client.get("/web/officer").text)
+    before = snapshot(world)
+    body = (multipart([("csrf_token", csrf.encode())]).removesuffix(f"--{BOUNDARY}--\r\n".encode())
+            + f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="'.encode() + b"caf\xe9.csv"
+            + b'"\r\nContent-Type: text/csv\r\n\r\nid,title\r\n' + f"--{BOUNDARY}--\r\n".encode())
+    refused = client.post("/web/officer/imports", content=body, headers=MULTIPART, follow_redirects=False)
+    assert refused.status_code == 400, refused.text
+    assert SAID["en"].format(field="file") in page_text(refused.text)
+    assert snapshot(world) == before
