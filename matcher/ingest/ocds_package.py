@@ -143,15 +143,15 @@ def load_processes(path: Path) -> Iterator[OcdsProcess | Rejected]:
     collection = path.is_dir() or path.name.lower().endswith(_ARCHIVES)
     collector = _Collector()
     for member in iter_members(path, _SUFFIXES):
+        label = _label(path, member.name) if collection else PurePosixPath(member.name).name
         try:
-            documents = _documents(member)
+            documents = _documents(member, label)
         except DecompressedTooLarge:
             raise  # the limits are the file's: past them the whole file is refused, as iter_members refuses it
         except UnreadableFile as exc:
             if not collection:
                 raise
-            inner = member.name.removeprefix(f"{path}:").removeprefix(f"{path}/")
-            collector.rejected.append(Rejected(inner, str(exc).removeprefix(f"{member.name}: ")))
+            collector.rejected.append(Rejected(label, str(exc).removeprefix(f"{member.name}: ")))
             continue
         for document in documents:
             if isinstance(document, Rejected):
@@ -162,29 +162,34 @@ def load_processes(path: Path) -> Iterator[OcdsProcess | Rejected]:
     yield from collector.processes()
 
 
-def _label(name: str) -> str:
-    return PurePosixPath(name.rsplit(":", 1)[-1]).name
+def _label(path: Path, name: str) -> str:
+    """A folder's or archive's member as its records are named: its path inside, so that a/package.json and
+    b/package.json are told apart (by its file name alone, both releases of one id were 'package.json#/releases/0')."""
+    inner = name.removeprefix(f"{path}:").removeprefix(f"{path}/")
+    while inner.startswith("./"):
+        inner = inner[2:]
+    return inner
 
 
-def _documents(member: Member) -> list[tuple[str, Any] | Rejected]:
+def _documents(member: Member, label: str) -> list[tuple[str, Any] | Rejected]:
     data, name = member.data, member.name
     if data[:2] == GZIP_MAGIC:  # a .gz member inside an archive is still packed
         data = gunzip_bytes(data, name, member.budget)
     if name.lower().removesuffix(".gz").endswith(".jsonl"):
-        return _jsonl_documents(data, name)
+        return _jsonl_documents(data, name, label)
     text = decode_text(data, name)
     if not text.strip():
         raise UnreadableFile(f"{name}: empty file (expected OCDS JSON)")
     try:
-        return [(_label(name), load_json(text, name))]
+        return [(label, load_json(text, name))]
     except json.JSONDecodeError as exc:
         raise json_error(name, exc) from exc
 
 
-def _jsonl_documents(data: bytes, name: str) -> list[tuple[str, Any] | Rejected]:
+def _jsonl_documents(data: bytes, name: str, label: str) -> list[tuple[str, Any] | Rejected]:
     documents: list[tuple[str, Any] | Rejected] = []
     for number, line in open_text_lines(data, name):
-        record = f"{_label(name)}:{number}"
+        record = f"{label}:{number}"
         try:
             documents.append((record, load_json(line.strip(), f"{name}:{number}")))
         except json.JSONDecodeError as exc:

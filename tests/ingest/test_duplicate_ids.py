@@ -181,6 +181,25 @@ def test_one_process_twice_in_a_record_package_is_a_duplicate(tmp_path: Path) ->
                          "records.json#/records/0, is kept; this one is an identical copy")]
 
 
+
+@pytest.mark.parametrize("packed", ["folder", "archive"])
+def test_one_release_in_two_files_of_one_name_names_each_file_by_its_folder(tmp_path: Path, packed: str) -> None:
+    # a/package.json and b/package.json were both named "package.json#/releases/0": the rejection could not say
+    # which file's release was kept and which was not.
+    folder = tmp_path / "notices"
+    for part, buyer in (("a", "Springfield"), ("b", "Shelbyville")):
+        (folder / part).mkdir(parents=True)
+        (folder / part / "package.json").write_text(json.dumps({"releases": [
+            release("1", "2024-05-01T00:00:00Z", buyer={"name": buyer})]}))
+    source = folder
+    if packed == "archive":
+        source = Path(shutil.make_archive(str(tmp_path / "notices"), "gztar", folder))
+    ids, rejected = split(read_ocds(source))
+    assert ids == ["ocds:ocds-x-1"]
+    assert rejected == [("b/package.json#/releases/0", "duplicate release '1' of ocds-x-1 dated 2024-05-01T00:00:00Z "
+                         "in this file: the first, at a/package.json#/releases/0, is kept; this one differs in buyer")]
+
+
 # ----------------------------------------------------------------------------- World Bank
 
 

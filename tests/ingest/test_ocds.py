@@ -163,7 +163,7 @@ def test_tar_gz_archive_reads_json_and_jsonl_members(tmp_path: Path) -> None:
         tar.add(FIXTURES / "jalisco_record_package.json", arcname="a/record.json")
         tar.add(FIXTURES / "releases_with_update.jsonl", arcname="b/releases.jsonl")
     tenders, rejected = split(list(read_ocds(archive)))
-    assert [r.record for r in rejected] == ["releases.jsonl:3"]
+    assert [r.record for r in rejected] == ["b/releases.jsonl:3"]  # named by its path in the archive
     assert [t.tender_id for t in tenders] == [
         "ocds:ocds-xs1qbl-SFIN-03-0007-00-2017",
         f"ocds:{UK_OCID}",
