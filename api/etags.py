@@ -1,5 +1,6 @@
 """Entity tags of the records people edit together (a firm profile): ``ETag`` on a read, ``If-None-Match`` -> 304,
-``If-Match`` on a change -> 412 when the stored version is another (RFC 9110 sections 8.8.3, 13.1.1, 13.1.2).
+``If-Match`` on a change -> 412 when the stored version is another, ``If-None-Match`` on a change -> 412 when the
+stored version is one it lists or it is '*' (RFC 9110 sections 8.8.3, 13.1.1, 13.1.2, in the order of 13.2.2).
 
 The tag is the core's version of the stored row (``Matcher.firm_version``, a hash of the stored JSON), quoted;
 the If-Match comparison is the core's, in the same read that the change is merged into, so a version stored
@@ -9,6 +10,7 @@ between the read and the write is caught too (``Catalog.change_firm_version``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Response
@@ -31,6 +33,11 @@ IfMatch = Annotated[str | None, Header(description=(
     WithJsonSchema({"type": "string"})]
 IfNoneMatch = Annotated[str | None, Header(description=(
     "the ETag of the version the client holds: while it is still the stored one, a 304 without a body")),
+    WithJsonSchema({"type": "string"})]
+
+IfNoneMatchChange = Annotated[str | None, Header(alias="If-None-Match", description=(
+    "change only if the stored profile is none of these versions (ETags, weak or strong, in quotes; '*': it "
+    "exists, so never): the stored version listed is a 412 and nothing is stored")),
     WithJsonSchema({"type": "string"})]
 
 #: What a change of a profile (PATCH, codes or keywords accepted, codes declined) says of If-Match and its ETag.
@@ -71,6 +78,21 @@ def if_match_versions(header: str | None) -> frozenset[str] | None:
     return strong
 
 
+def refuse_if_none_match(header: str, version: str) -> None:
+    """A change's If-None-Match (RFC 9110 13.1.2): PreconditionFailed, naming the header, for '*' (the record
+    exists) or a listed tag, weak or strong, equal to the stored ``version``; a value that is not '*' or a list of
+    tags, as If-Match's (``if_match_versions``); else nothing."""
+    if header.strip() == "*":
+        raise PreconditionFailed("If-None-Match '*' asks for the change only where nothing is stored yet, and the "
+                                 f'record is stored (its ETag is "{version}"); nothing was stored')
+    if not _IF_MATCH.fullmatch(header):
+        raise PreconditionFailed(f"If-None-Match {header[:80]!r} names no version: send ETags as GET gave them, in "
+                                 "double quotes (or '*'); nothing was stored")
+    if version in {tag for _, tag in _TAG.findall(header)}:
+        raise PreconditionFailed(f'If-None-Match {header[:80]!r} lists the stored version "{version}": the change '
+                                 "is made only while the record is none of the versions listed; nothing was stored")
+
+
 def not_modified(header: str | None, version: str) -> Response | None:
     """The 304 for an If-None-Match naming the stored version ('*', or the tag weak or strong: RFC 9110 13.1.2
     compares weakly), else None."""
@@ -86,16 +108,29 @@ def tagged(response: Response, version: str) -> None:
 
 
 class Precondition:
-    """A change's If-Match and its answer's ETag, declared by a route (``PreconditionDep``): ``versions()`` are the
-    versions the change may be made on (``if_match_versions``; read by the route, so that a bad body is a 422
+    """A change's If-Match and If-None-Match and its answer's ETag, declared by a route (``PreconditionDep``):
+    ``versions(stored)`` are the versions the change may be made on (read by the route, so that a bad body is a 422
     first), ``answer(change)`` the record a change left stored, with its version as the answer's ETag."""
 
-    def __init__(self, response: Response, if_match: IfMatch = None) -> None:
+    def __init__(self, response: Response, if_match: IfMatch = None,
+                 if_none_match: IfNoneMatchChange = None) -> None:
         self.response = response
         self.if_match = if_match
+        self.if_none_match = if_none_match
 
-    def versions(self) -> frozenset[str] | None:
-        return if_match_versions(self.if_match)
+    def versions(self, stored: Callable[[], str]) -> frozenset[str] | None:
+        """If-Match's versions (``if_match_versions``), None for any. With If-None-Match, the stored version is
+        read (``stored``) and refused when listed (``refuse_if_none_match``); the change is then made only on the
+        version read, so a version stored meanwhile, which the header might list, is a 412 too (the core compares
+        in the change's own read)."""
+        versions = if_match_versions(self.if_match)
+        if self.if_none_match is None:
+            return versions
+        version = stored()
+        if versions is not None and version not in versions:
+            return versions  # If-Match is evaluated first (RFC 9110 13.2.2): the core's 412 names it
+        refuse_if_none_match(self.if_none_match, version)
+        return frozenset({version})
 
     def answer(self, change: tuple[R, str]) -> R:
         record, version = change

@@ -5,6 +5,7 @@ firm's own key)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Response, UploadFile, status
@@ -25,10 +26,16 @@ from api.schemas import (
     SuggestCodesQuery,
     SuggestedCodePublic,
 )
+from matcher.pipeline import Matcher
 from matcher.services.catalog import FIRM_CHANGE_ATTEMPTS
 
 router = APIRouter(prefix="/firms", tags=["firms"], responses=ERRORS, route_class=KeyFirstRoute)
 Upload = Annotated[UploadFile, File(description="firm profiles as a JSON array, JSONL or CSV")]
+
+
+def _stored(matcher: Matcher, firm_id: str) -> Callable[[], str]:
+    """The stored profile's version, read when a change's If-None-Match asks for it."""
+    return lambda: matcher.firm_version(firm_id)[1]
 
 
 @router.get("", summary="Firms the caller may see")
@@ -82,7 +89,8 @@ def get(firm_id: FirmAccess, matcher: MatcherDep, response: Response, if_none_ma
     "times while this one is made is a 409, and nothing of this change is stored: send it again.",
 )
 def update(firm_id: FirmAccess, body: FirmUpdate, matcher: MatcherDep, change: PreconditionDep) -> FirmPublic:
-    return actions.public_firm(change.answer(actions.update_firm(matcher, firm_id, body, change.versions())))
+    on = change.versions(_stored(matcher, firm_id))
+    return actions.public_firm(change.answer(actions.update_firm(matcher, firm_id, body, on)))
 
 
 @router.get("/{firm_id}/suggested-codes", summary="CPV (and UNSPSC) codes inferred from the firm's description")
@@ -101,8 +109,8 @@ def suggested_codes(
 def accept_codes(
     firm_id: FirmAccess, body: CodesIn, matcher: MatcherDep, principal: CuratorDep, change: PreconditionDep,
 ) -> FirmPublic:
-    return actions.public_firm(change.answer(matcher.accept_codes_version(firm_id, body.codes, principal.name,
-                                                                    change.versions())))
+    on = change.versions(_stored(matcher, firm_id))
+    return actions.public_firm(change.answer(matcher.accept_codes_version(firm_id, body.codes, principal.name, on)))
 
 
 @router.post(
@@ -116,8 +124,8 @@ def accept_codes(
 def decline_codes(
     firm_id: FirmAccess, body: CodesIn, matcher: MatcherDep, principal: CuratorDep, change: PreconditionDep,
 ) -> FirmPublic:
-    return actions.public_firm(change.answer(matcher.decline_codes_version(firm_id, body.codes, principal.name,
-                                                                    change.versions())))
+    on = change.versions(_stored(matcher, firm_id))
+    return actions.public_firm(change.answer(matcher.decline_codes_version(firm_id, body.codes, principal.name, on)))
 
 
 @router.get("/{firm_id}/suggested-keywords", summary="Keywords read from the firm's Korean description")
@@ -140,5 +148,6 @@ def suggested_keywords(firm_id: FirmAccess, matcher: MatcherDep) -> list[str]:
 def accept_keywords(
     firm_id: FirmAccess, body: KeywordsIn, matcher: MatcherDep, principal: CuratorDep, change: PreconditionDep,
 ) -> FirmPublic:
+    on = change.versions(_stored(matcher, firm_id))
     return actions.public_firm(change.answer(matcher.accept_keywords_version(firm_id, body.keywords, principal.name,
-                                                                       change.versions())))
+                                                                       on)))
