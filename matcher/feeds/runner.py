@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from matcher.config import Settings
-from matcher.errors import MatcherError
+from matcher.errors import MatcherError, NotFound
 from matcher.feeds.base import Connector
 from matcher.feeds.connectors import connector_for
 from matcher.feeds.http import FeedError, HttpPolicy, PoliteClient
@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 #: A feed's lease, renewed every quarter of it while the run lives (a page may wait out a Retry-After of
 #: MATCHER_FEEDS_MAX_RETRY_AFTER_SECONDS, longer than this): only a run that died lets it expire.
 LEASE_TTL = timedelta(minutes=5)
+
+#: A feed's outcome when it was removed after the run listed it, before its turn came.
+REMOVED = "removed while this run read the feeds before it; nothing read"
+#: ... and when it was removed during its own run.
+REMOVED_RUNNING = "removed during its run; pages read before were kept"
 
 ConnectorFactory = Callable[[FeedSpec, PoliteClient, Settings], Connector]
 
@@ -86,15 +91,24 @@ class FeedRunner:
         index = self.matcher.sync_index() if sync and changed and self.matcher.index.exists() else None
         return FeedsRun(outcomes, index)
 
-    def _run_one(self, feed: Feed, since: date | None) -> FeedOutcome:
-        lease = self.matcher.feed_lease(feed.name, LEASE_TTL)
+    def _run_one(self, listed: Feed, since: date | None) -> FeedOutcome:
+        lease = self.matcher.feed_lease(listed.name, LEASE_TTL)
         if not lease.acquire():
-            return FeedOutcome(feed.name, "busy")
+            return FeedOutcome(listed.name, "busy")
         try:
             with lease.heartbeat() as beat:
+                try:
+                    # Read again under the lease: the feeds before this one may have taken hours, and the feed
+                    # listed then may have been reset (its old cursor would be stored again) or removed since.
+                    feed = self.matcher.feed(listed.name)
+                except NotFound:
+                    return FeedOutcome(listed.name, "failed", error=REMOVED)
                 self.matcher.start_feed_run(feed.name)
                 error = self._pages(feed, since, lambda: not beat.lost)
-                done = self.matcher.finish_feed_run(feed.name, error)
+                try:
+                    done = self.matcher.finish_feed_run(feed.name, error)
+                except NotFound:  # removed by an officer while it ran: its stored pages stay
+                    return FeedOutcome(feed.name, "failed", error=REMOVED_RUNNING)
         finally:
             lease.release()
         run = done.last_run

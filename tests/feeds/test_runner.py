@@ -206,3 +206,61 @@ def test_a_page_slower_than_the_lease_keeps_the_feed_from_a_second_run(
     assert result.outcomes[0].status == "ok" and matcher.feed("alpha").cursor == {"page": 2}
     assert (result.outcomes[0].pages, result.outcomes[0].new) == (2, 2)
     assert list(matcher.fetch_tenders(["test:3"])) == []
+
+
+class Meanwhile:
+    """One page, after ``during`` ran (another process acting on the feeds while this run is busy with this one)."""
+
+    def __init__(self, during: Callable[[], None]) -> None:
+        self.during = during
+
+    def pages(self, cursor: Mapping[str, Any], since: date | None) -> Iterator[Page]:
+        self.during()
+        yield Page("page 1", [tender(1)], [], {"page": 1})
+
+
+def test_a_feed_reset_while_the_run_reads_another_is_read_from_its_start(
+    matcher: Matcher, client: PoliteClient
+) -> None:
+    # The run read every feed's cursor before the first feed began, and used that copy however long the feeds
+    # before took: an officer's reset of beta meanwhile was undone (its old cursor used and stored again).
+    add(matcher, "alpha")
+    add(matcher, "beta")
+    pages = [[tender(2)], [tender(3)]]
+    FeedRunner(matcher, client, factory({"beta": Scripted(pages)})).run(["beta"])
+    assert matcher.feed("beta").cursor == {"page": 2}
+    Scripted.seen_cursors = []
+    sources = {"alpha": Meanwhile(lambda: matcher.reset_feed("beta")), "beta": Scripted(pages)}
+    result = FeedRunner(matcher, client, factory(sources)).run()
+    assert [(o.name, o.status) for o in result.outcomes] == [("alpha", "ok"), ("beta", "ok")]
+    assert Scripted.seen_cursors == [{}]  # read from the start, as the reset asked
+    assert result.outcomes[1].pages == 2 and matcher.feed("beta").cursor == {"page": 2}
+
+
+def test_a_feed_removed_while_the_run_reads_another_is_named_and_the_rest_is_reported(
+    matcher: Matcher, client: PoliteClient
+) -> None:
+    # start_feed_run raised NotFound for beta out of FeedRunner.run: alpha's outcome and gamma's run were lost,
+    # and `matcher feeds run` said only "unknown feed 'beta'".
+    for name in ("alpha", "beta", "gamma"):
+        add(matcher, name)
+    sources = {"alpha": Meanwhile(lambda: matcher.remove_feed("beta")), "beta": Scripted([[tender(2)]]),
+               "gamma": Scripted([[tender(3)]])}
+    result = FeedRunner(matcher, client, factory(sources)).run()
+    assert [(o.name, o.status) for o in result.outcomes] == [("alpha", "ok"), ("beta", "failed"), ("gamma", "ok")]
+    assert result.outcomes[1].error == "removed while this run read the feeds before it; nothing read"
+    assert list(matcher.fetch_tenders(["test:1", "test:2", "test:3"])) == ["test:1", "test:3"]
+    assert [feed.name for feed in matcher.all_feeds()] == ["alpha", "gamma"]
+
+
+def test_a_feed_removed_during_its_own_run_ends_that_run_and_the_others_go_on(
+    matcher: Matcher, client: PoliteClient
+) -> None:
+    # Its page could not be stored (the feed is gone), nor its run finished: NotFound left FeedRunner.run.
+    add(matcher, "alpha")
+    add(matcher, "beta")
+    sources = {"alpha": Meanwhile(lambda: matcher.remove_feed("alpha")), "beta": Scripted([[tender(2)]])}
+    result = FeedRunner(matcher, client, factory(sources)).run()
+    assert [(o.name, o.status) for o in result.outcomes] == [("alpha", "failed"), ("beta", "ok")]
+    assert result.outcomes[0].error == "removed during its run; pages read before were kept"
+    assert list(matcher.fetch_tenders(["test:1", "test:2"])) == ["test:2"]
