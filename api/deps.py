@@ -45,6 +45,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import AfterValidator, BaseModel
 
 from api.errors import UnreadableBody, UnsupportedMediaType, responses
+from api.etags import Precondition, no_etag_to_match
 from api.jobs import JobRegistry
 from api.schemas import ID_PATTERN
 from matcher.config import Settings
@@ -105,6 +106,11 @@ def key_of(request: Request) -> str | None:
 
 def _needs_principal(dependant: Dependant) -> bool:
     return any(d.call is get_principal or _needs_principal(d) for d in dependant.dependencies)
+
+
+def _has_etag(dependant: Dependant) -> bool:
+    """Whether the route compares If-Match with a record's ETag (``api.etags.Precondition``)."""
+    return any(d.call is Precondition or _has_etag(d) for d in dependant.dependencies)
 
 
 def is_json(content_type: str) -> bool:
@@ -201,14 +207,19 @@ def _objects(document: Any, place: tuple[str | int, ...]) -> Iterator[tuple[tupl
             pending.extend(reversed([((*at, position), value) for position, value in enumerate(node)]))
 
 
+#: The methods that change what a route names: the ones If-Match is a condition of.
+_CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 class KeyFirstRoute(APIRoute):
     """A route that authenticates its caller, then checks that a JSON body comes as JSON (415, documented on
     each such route), before it reads the body. FastAPI reads and parses the body before it resolves
     dependencies, so without this a request with no key and a malformed body got the body's 400/422 instead of
     401: an anonymous client learnt the body's rules, and an unknown caller's body was parsed at all. Routes
     without ``PrincipalDep`` (health, unsubscribe) are not asked for a key. A query parameter that takes one value
-    sent twice, or not UTF-8, is refused next (``sent_once``, ``utf8_query``), and a JSON body must be UTF-8
-    (``utf8_body``) and name each key once per object (``unique_keys``)."""
+    sent twice, or not UTF-8, is refused next (``sent_once``, ``utf8_query``), so is If-Match on a change of a
+    record without an ETag (``no_etag_to_match``), and a JSON body must be UTF-8 (``utf8_body``) and name each key
+    once per object (``unique_keys``)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
@@ -223,6 +234,7 @@ class KeyFirstRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         keyed, reads_json, once = _needs_principal(self.dependant), self.reads_json, one_value_queries(self.dependant)
+        untagged = bool((self.methods or set()) & _CHANGES) and not _has_etag(self.dependant)
 
         async def checked(request: Request) -> Response:
             if keyed:
@@ -230,6 +242,8 @@ class KeyFirstRoute(APIRoute):
                 request.state.principal = access.authenticate(key_of(request))
             utf8_query(request)
             sent_once(request, once)
+            if untagged:
+                no_etag_to_match(request.headers.get("if-match"))
             if reads_json:
                 require_json(request)
                 body = await request.body()

@@ -93,6 +93,17 @@ def refuse_if_none_match(header: str, version: str) -> None:
                                  "is made only while the record is none of the versions listed; nothing was stored")
 
 
+def no_etag_to_match(header: str | None) -> None:
+    """If-Match on a change of a record that has no ETag (every change but a profile's: ``Precondition``): a listed
+    tag matches no version of it (RFC 9110 13.1.1), so PreconditionFailed saying why; '*' (any version) or no
+    header, nothing. It was ignored, and a change meant for a version read before overwrote whatever was stored."""
+    if header is None or header.strip() == "*":
+        return
+    raise PreconditionFailed(f"If-Match {header[:80]!r} cannot hold: this record has no ETag to match (only a firm "
+                             "profile has one, GET /firms/{firm_id}); send the change without If-Match, or with "
+                             "If-Match: *; nothing was stored")
+
+
 def not_modified(header: str | None, version: str) -> Response | None:
     """The 304 for an If-None-Match naming the stored version ('*', or the tag weak or strong: RFC 9110 13.1.2
     compares weakly), else None."""
