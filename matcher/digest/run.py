@@ -33,6 +33,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from typing import Literal
 
 from tqdm import tqdm
 
@@ -43,7 +44,7 @@ from matcher.digest.plan import Failed, Prepared, prepare_each
 from matcher.digest.render import message_id, to_message
 from matcher.digest.send import PermanentFailure, Sender, TemporaryFailure
 from matcher.digest.workers import PlanningPool
-from matcher.errors import Conflict
+from matcher.errors import Conflict, NotFound, StoredRecordInvalid
 from matcher.pipeline import Matcher
 from matcher.store.digests import DigestItemRecord, DigestRecord
 from matcher.store.locks import Heartbeat
@@ -213,11 +214,24 @@ class DigestRun:
                 self.summary.failed += 1
                 continue
             self._check_lease()
-            if record.subscription_id not in active:
+            state = self._state(record.subscription_id) if record.subscription_id in active else "ended"
+            if state == "ended":
                 self.ledger.cancel(record.digest_id)
                 continue
+            if state == "unreadable":
+                continue  # edited by hand since the list was read: kept pending, as ``pending`` keeps such rows
             if self._deliver(record) and resent:
                 self.summary.resent += 1
+
+    def _state(self, subscription_id: str) -> Literal["active", "ended", "unreadable"]:
+        """The subscription as it is now: the active ones were read once for all the pending digests, and the
+        server may take minutes over them (a batch of 500, backoffs); one ended meanwhile must get nothing."""
+        try:
+            return "active" if self.matcher.subscription(subscription_id).active else "ended"
+        except NotFound:
+            return "ended"
+        except StoredRecordInvalid:
+            return "unreadable"
 
     def _deliver(self, record: DigestRecord) -> bool:
         assert self.sender is not None and record.message is not None

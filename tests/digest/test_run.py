@@ -232,3 +232,22 @@ def test_a_batch_reads_the_partner_decisions_once(
     assert reads == [sorted({s.firm_id for s in subscribed.values()})]
     en = next(p for p in plans if p.subscription.firm_id == EN_FIRM)
     assert en.items[0].approved and en.items[0].match.tender_id == ranked[2]
+
+
+def test_unsubscribed_while_the_run_sends_others_gets_nothing(demo: Matcher, smtp: SmtpServer) -> None:
+    # The run read which subscriptions were active once per batch, before sending its (up to 500) digests: one
+    # ended while the server took the others (a slow server, backoffs) was still sent its digest.
+    leaving = {"en@example.org": subscribe(demo, EN_FIRM, "en@example.org"),
+               "ko@example.org": subscribe(demo, KO_FIRM, "ko@example.org")}
+
+    class EndsTheOther(SmtpSender):
+        def send(self, message: EmailMessage) -> None:
+            if not smtp.inbox.messages:  # while the first digest goes out, the other recipient unsubscribes
+                (other,) = [s for address, s in leaving.items() if address != message["To"]]
+                demo.unsubscribe(other.subscription_id)
+            super().send(message)
+
+    with EndsTheOther(demo.settings) as sender:
+        summary = DigestRun(demo, sender).run()
+    assert len(smtp.inbox.messages) == 1 and summary.sent == 1
+    assert digest_count(demo, "sent") == 1 and digest_count(demo, "cancelled") == 1
