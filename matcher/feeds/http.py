@@ -300,7 +300,7 @@ class PoliteClient:
         value = response.headers.get("retry-after", "").strip()
         if not value:
             return None
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # isdigit alone takes '\u00b2' (byte 0xB2), which float() refuses
             seconds = float(value)
         else:
             try:

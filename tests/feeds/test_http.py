@@ -65,6 +65,18 @@ def test_a_retry_after_beyond_the_limit_fails_at_once(
     assert sleeps == [] and client.requests == 1
 
 
+@pytest.mark.parametrize("value", ["\u00b2", "\u00b9\u00b3", "-5", "7.5", "soon"])
+def test_a_retry_after_that_is_no_delay_nor_date_is_ignored_for_the_backoff(
+    httpserver: HTTPServer, client: PoliteClient, sleeps: Sleeps, value: str
+) -> None:
+    # A superscript digit (byte 0xB2, read as Latin-1) passed str.isdigit, then float() raised ValueError: the feed's
+    # run ended as "unexpected ValueError: could not convert string to float: '\u00b2'" instead of retrying.
+    httpserver.expect_ordered_request("/p").respond_with_data("", status=503, headers={"Retry-After": value})
+    httpserver.expect_ordered_request("/p").respond_with_data("fine")
+    assert client.get(httpserver.url_for("/p")).body == b"fine"
+    assert sleeps == [1.0]  # the first backoff, as without the header
+
+
 def test_500s_back_off_exponentially_then_succeed(
     httpserver: HTTPServer, client: PoliteClient, sleeps: Sleeps
 ) -> None:
