@@ -26,7 +26,7 @@ from typing import Any
 
 from matcher.config import Settings
 from matcher.errors import UnreadableFile
-from matcher.feeds.base import Page
+from matcher.feeds.base import Page, PagingGuard
 from matcher.feeds.http import FeedError, PoliteClient, Validators
 from matcher.ingest.base import Rejected
 from matcher.ingest.ted import read_ted
@@ -38,6 +38,8 @@ MODE = "packages"
 _ISSUE = re.compile(r"(\d{4})(\d{5})")
 #: Package URLs look like this; a feed whose URL ends so reads packages instead of the Search API.
 _PACKAGES_PATH = "/packages/daily"
+#: One issue per publication day (about 250 a year): a source that answers a higher number answers anything.
+MAX_ISSUES = 366
 
 
 def is_packages_url(url: str | None) -> bool:
@@ -82,6 +84,15 @@ class DailyPackages:
         self.first_issue = first_issue
 
     def pages(self, cursor: Mapping[str, Any], since: date | None) -> Iterator[Page]:
+        """The packages after the cursor's. Each issue is a new address, so a source answering any number (a
+        catch-all) would be read without end: a package repeating the notices of one before it stops the run
+        (``PagingGuard``), and so does an issue number no year reaches (``MAX_ISSUES``)."""
+        guard = PagingGuard()
+        for page in self._packages(cursor, since):
+            guard.answered(page.where, [tender.tender_id for tender in page.tenders])
+            yield page
+
+    def _packages(self, cursor: Mapping[str, Any], since: date | None) -> Iterator[Page]:
         today = self.settings.now().date()
         last = Issue.parse(cursor.get("issue")) if since is None and cursor.get("mode") == MODE else None
         if last is None:
@@ -101,6 +112,9 @@ class DailyPackages:
                     yield changed
             issue = last.next()
         while True:
+            if issue.number > MAX_ISSUES:
+                raise FeedError(f"{self.url}/{issue.id}: an OJ S year has at most {MAX_ISSUES} issues (one per "
+                                "publication day); stopping")
             try:
                 page = self._fetch(issue, None)
             except _NotPublished:

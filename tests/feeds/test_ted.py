@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import json
 import re
 import tarfile
@@ -28,7 +29,7 @@ from werkzeug import Request, Response
 from matcher.config import Settings
 from matcher.errors import InvalidInput
 from matcher.feeds.base import Connector
-from matcher.feeds.http import HttpPolicy, PoliteClient
+from matcher.feeds.http import FeedError, HttpPolicy, PoliteClient
 from matcher.feeds.runner import FeedRunner, FeedsRun
 from matcher.feeds.ted import TedConnector
 from matcher.ingest.base import Rejected
@@ -535,6 +536,38 @@ def test_packages_move_on_to_the_new_year_after_the_last_issue(
     assert [page.cursor for page in pages] == [{"mode": "packages", "issue": "202100001"}]
     assert {t.tender_id for t in pages[0].tenders} == package_ids("202100103")
     assert [issue for issue, _ in ted.package_requests] == ["202000253", "202100001", "202100002"]
+
+
+def test_a_source_answering_every_issue_with_one_package_stops_at_the_first_repeat(
+    matcher: Matcher, client: PoliteClient, ted: FakeTed
+) -> None:
+    # A server (or a CDN's catch-all) answering any issue number with the same package was read issue after issue
+    # without end: the packages had no paging guard, and each issue is a new address.
+    add_package_feed(matcher, ted)
+    same = (FIXTURES / "daily" / "202100104.tar.gz").read_bytes()
+    for issue in range(105, 120):
+        ted.fail(f"package:202100{issue}", lambda normal: Response(same, 200, content_type="application/gzip"))
+    result = runner(matcher, client, ted).run(["ojs"])
+    assert outcome(result) == ("failed", 2, 18, 0, 0, (
+        f"{ted.base}/packages/daily/202100105: the same 9 notices as the page before "
+        f"({ted.base}/packages/daily/202100104); the source ignores the paging, stopping"))
+    assert [issue for issue, _ in ted.package_requests] == ["202100103", "202100104", "202100105"]
+    assert matcher.feed("ojs").cursor["issue"] == "202100104"
+
+
+def test_an_issue_number_no_year_reaches_ends_the_packages(
+    ted: FakeTed, client: PoliteClient, settings: Settings
+) -> None:
+    # One issue per publication day: a source answering issue 367 of a year answers what TED never publishes.
+    other = (FIXTURES / "daily" / "202100103.tar.gz").read_bytes()
+    ted.fail("package:202100366", lambda normal: Response(other, 200, content_type="application/gzip"))
+    spec = FeedSpec("ojs", "ted", url=f"{ted.base}/packages/daily")
+    found = connector(spec, client, settings, ted).pages({"mode": "packages", "issue": "202100365"}, None)
+    assert [page.cursor["issue"] for page in itertools.islice(found, 1)] == ["202100366"]
+    with pytest.raises(FeedError, match=re.escape(f"{ted.base}/packages/daily/202100367: an OJ S year has at most "
+                                                  "366 issues (one per publication day); stopping")):
+        next(found)
+    assert [issue for issue, _ in ted.package_requests] == ["202100366"]
 
 
 def test_a_package_that_is_not_an_archive_fails_the_run_naming_it(
