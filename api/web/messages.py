@@ -56,6 +56,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "page_beyond": "There is no page {page} of this list: it ends at page {pages}.",
         "page_invalid": "The page number must be a whole number from 1 (sent: {value}).",
         "page_repeated": "The page number was sent {count} times ({value}): send it once.",
+        "param_unknown": ("The address's {param}={value} is not a value this page takes: {param} takes {choices}, or "
+                          "nothing for the page's default."),
+        "param_repeated": "The address sent {param} {count} times ({param}={value}): send it once.",
         "firms_table": "Firms, their new matches, shortlists and nearest deadlines",
         "col_firm": "Firm",
         "col_new_matches": "New matches",
@@ -594,6 +597,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "page_beyond": "이 목록에는 {page}쪽이 없습니다. 목록은 {pages}쪽에서 끝납니다.",
         "page_invalid": "쪽 번호는 1 이상의 정수여야 합니다 (보낸 값: {value}).",
         "page_repeated": "쪽 번호가 {count}번 보내졌습니다 ({value}). 한 번만 보내세요.",
+        "param_unknown": ("주소의 {param}={value} 값은 이 페이지가 받는 값이 아닙니다. {param} 값은 {choices} 중 "
+                          "하나이거나, 비워 두면 기본값입니다."),
+        "param_repeated": "주소에 {param} 값이 {count}번 보내졌습니다 ({param}={value}). 한 번만 보내세요.",
         "firms_table": "회사별 새 추천, 관심 목록, 가까운 마감",
         "col_firm": "회사",
         "col_new_matches": "새 추천",

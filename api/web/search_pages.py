@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import not_utf8
 from api.web.pages import ranked
+from api.web.query_choices import chosen
 from api.web.render import render
 from api.web.session import ViewerDep, core, forbidden
 from api.web.tender_pages import value_in_eur
@@ -64,7 +65,8 @@ async def search_page(request: Request, viewer: ViewerDep) -> Response:
         raise forbidden() from None
     sent_as_text = not_utf8(request.scope.get("query_string", b"")) is None
     text = cleaned(request.query_params.get("q", "")) if sent_as_text else ""
-    open_only = request.query_params.get("closed") != "1"
+    # The box's value, or none; a value not sent as UTF-8 is the words' problem below, named first.
+    open_only = not sent_as_text or chosen(request.query_params, "closed", ("1",)) is None
     problem = None if sent_as_text else "search_not_utf8"
     problem = "search_too_long" if len(text) > MAX_QUERY else problem
     results = await ranked(request, search, matcher, text, open_only) if text and not problem else None

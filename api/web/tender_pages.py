@@ -25,9 +25,10 @@ from api import actions
 from api.schemas import ID_PATTERN
 from api.web.form_fields import text_of
 from api.web.pages import visible_firm
+from api.web.query_choices import chosen
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, ViewerDep, core, forbidden
-from api.web.views import LabelKind, bid_refusal, english_label, meanings, worth_listing
+from api.web.views import DEFAULT_FIT, LabelKind, bid_refusal, english_label, meanings, worth_listing
 from matcher.errors import IndexNotReady, NotFound
 from matcher.normalize.currencies import to_eur
 from matcher.pipeline import Matcher
@@ -42,6 +43,8 @@ router = APIRouter(prefix="/web", include_in_schema=False)
 _ID = re.compile(ID_PATTERN)
 #: Firms the page ranks for one notice (the API's ``/tenders/{id}/firms`` allows up to 100).
 TENDER_FIRMS = 20
+#: The tender page's ``?fit=``: every fit, weak ones too, or a possible fit or better (as without it).
+TENDER_FITS = ("all", DEFAULT_FIT)
 #: Languages whose titles are listed first among a notice's other titles: those every reader reads.
 FIRST_LANGUAGES = ("en", "ko")
 
@@ -132,6 +135,7 @@ async def tender_page(tender_id: str, request: Request, viewer: ViewerDep) -> Re
     matcher = core(request)
     if not _ID.fullmatch(tender_id):
         raise _not_found()
+    every_fit = chosen(request.query_params, "fit", TENDER_FITS) == "all"  # before the ranking it would cost
     try:
         tender = await run_in_threadpool(actions.known_tender, matcher, viewer.principal, tender_id)
         at = await run_in_threadpool(matcher.open_at)
@@ -139,7 +143,6 @@ async def tender_page(tender_id: str, request: Request, viewer: ViewerDep) -> Re
         fits = await _ranked_fits(request, viewer.principal, tender_id, viewer.language) if published else []
     except NotFound:  # not stored (or deleted meanwhile), or published after now for this viewer
         raise _not_found() from None
-    every_fit = request.query_params.get("fit") == "all"
     shown, below_fit = (fits, 0) if fits is None or every_fit else worth_showing(fits)
     return render(
         request, "tender.html", viewer.language, viewer, tender=tender, notice=notice_of(tender, viewer.language),

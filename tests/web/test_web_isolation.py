@@ -151,8 +151,8 @@ def test_escaping_is_unchanged_inside_the_isolation(world: World, visitor: Visit
 def test_every_placeholder_of_the_pages_is_text_people_wrote_or_the_pages_own() -> None:
     """A new placeholder is isolated or not by decision: those of people's text (PEOPLES_TEXT) are, the pages' own
     values (numbers, dates, statuses, roles they word themselves) are not."""
-    own = {"amount", "approved", "count", "day", "days", "default", "first", "limit", "max", "new", "page", "pages",
-           "rejected", "role", "shown", "size", "status", "total", "unchanged", "updated", "when"}
+    own = {"amount", "approved", "choices", "count", "day", "days", "default", "first", "limit", "max", "new", "page",
+           "pages", "param", "rejected", "role", "shown", "size", "status", "total", "unchanged", "updated", "when"}
     placeholders = {field for messages in MESSAGES.values() for message in messages.values()
                     for _, field, _, _ in string.Formatter().parse(message) if field is not None}
     assert placeholders == own | PEOPLES_TEXT and not own & PEOPLES_TEXT
