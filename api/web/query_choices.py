@@ -14,15 +14,20 @@ from api.web.form_fields import SHOWN_VALUE
 from api.web.session import PageRefused
 
 
-def chosen(params: QueryParams, name: str, choices: Sequence[str]) -> str | None:
-    """The value of ``name`` (None when it is not sent, or sent empty); 400 for one sent twice or not in
-    ``choices``."""
+def one_value(params: QueryParams, name: str) -> str:
+    """The value of ``name`` ('' when it is not sent); 400 for one sent more than once (the last one was taken)."""
     sent = params.getlist(name)
     if len(sent) > 1:
         shown = ", ".join(value[:SHOWN_VALUE] for value in sent[:5])
         raise PageRefused(400, "invalid_title", "param_repeated", {"param": name, "value": shown,
                                                                    "count": str(len(sent))})
-    value = sent[0] if sent else ""
+    return sent[0] if sent else ""
+
+
+def chosen(params: QueryParams, name: str, choices: Sequence[str]) -> str | None:
+    """The value of ``name`` (None when it is not sent, or sent empty); 400 for one sent twice (``one_value``) or
+    not in ``choices``."""
+    value = one_value(params, name)
     if not value:
         return None
     if value not in choices:

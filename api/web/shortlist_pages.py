@@ -18,6 +18,7 @@ from api import actions
 from api.schemas import ShortlistExportQuery
 from api.web.form_fields import SHOWN_VALUE
 from api.web.pages import firm_url, visible_firm
+from api.web.query_choices import one_value
 from api.web.render import render
 from api.web.session import PageRefused, Viewer, ViewerDep, core
 from matcher.store.shortlists import STATUSES, Status
@@ -41,7 +42,7 @@ def chosen_status(value: str | None) -> Status | None:
 async def shortlist_page(firm_id: str, request: Request, viewer: ViewerDep) -> Response:
     matcher = core(request)
     firm = visible_firm(matcher, viewer, firm_id)
-    sent = request.query_params.get("status") or ""
+    sent = one_value(request.query_params, "status")
     status = chosen_status(sent)
     # A status no list offers is named at the field; the page lists every status, as with none chosen.
     refused = sent[:SHOWN_VALUE] if sent and status is None and viewer.may_decide else None
@@ -74,7 +75,7 @@ async def _export(firm_id: str, request: Request, viewer: Viewer, file_format: a
     """The file the API's route of the same name serves, in the page language, for the items shown."""
     matcher = core(request)
     visible_firm(matcher, viewer, firm_id)
-    sent = request.query_params.get("status") or ""
+    sent = one_value(request.query_params, "status")
     status = chosen_status(sent)
     if sent and status is None:  # the file held every status without a word, as if none had been chosen
         raise PageRefused(400, "invalid_title", "shortlist_unknown_status", {"value": sent[:SHOWN_VALUE]})

@@ -61,3 +61,13 @@ def test_a_search_closed_it_does_not_take_is_a_400_naming_it(world: World, visit
 @pytest.mark.parametrize("sent", ["", "&closed=1", "&closed="])
 def test_the_search_closed_values_it_takes_keep_working(world: World, visitor: Visitor, sent: str) -> None:
     assert visitor("partner").get(f"/web/search?q=water{sent}").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["", "/export.csv"], ids=["page", "file"])
+def test_a_shortlist_status_sent_twice_is_a_400_naming_both(world: World, visitor: Visitor, path: str) -> None:
+    """'?status=approved&status=rejected' listed the rejected items (the last value) without a word."""
+    from tests.api.conftest import OWN
+
+    refused = visitor("partner").get(f"/web/firms/{quote(OWN)}/shortlist{path}?status=approved&status=rejected")
+    assert refused.status_code == 400, refused.text
+    assert "status=approved, rejected" in page_text(refused.text)
