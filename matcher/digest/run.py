@@ -31,20 +31,20 @@ import logging
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Literal
 
 from tqdm import tqdm
 
-from matcher.digest.build import DigestPlan, is_due
+from matcher.digest.build import DUE_SLACK, DigestPlan, is_due
 from matcher.digest.collect import batch_collection
 from matcher.digest.headers import message_policy
 from matcher.digest.plan import Failed, Prepared, prepare_each
 from matcher.digest.render import message_id, to_message
 from matcher.digest.send import PermanentFailure, Sender, TemporaryFailure
 from matcher.digest.workers import PlanningPool
-from matcher.errors import Conflict, NotFound, StoredRecordInvalid
+from matcher.errors import Conflict, InvalidInput, NotFound, StoredRecordInvalid
 from matcher.pipeline import Matcher
 from matcher.store.digests import DigestItemRecord, DigestRecord
 from matcher.store.locks import Heartbeat
@@ -111,6 +111,7 @@ class DigestRun:
         as_of = self.matcher.settings.now()
         if self.dry_run:
             return self._dry_run(as_of)
+        _not_ahead(as_of, datetime.now(UTC))
         if not self.lease.acquire():
             raise Conflict(f"another digest run holds the lock ({self.lease.state().describe()})")
         try:
@@ -260,6 +261,16 @@ class DigestRun:
     def _check_lease(self) -> None:
         if (self._heartbeat is not None and self._heartbeat.lost) or not self.lease.renew_if_due():
             raise Conflict("lost the digest lock (lease expired and another run took it); stopping")
+
+
+def _not_ahead(as_of: datetime, now: datetime) -> None:
+    """Refuse to send digests as of a moment ahead of the real time (``--as-of``, MATCHER_CLOCK): each digest is
+    recorded as of that moment, and a subscription is due only a period after its last digest's moment, so every
+    subscription sent to would get nothing until then. ``DUE_SLACK`` allows for a clock a little ahead."""
+    if as_of > now + DUE_SLACK:
+        raise InvalidInput(
+            f"a digest run as of {as_of:%Y-%m-%d %H:%M} UTC is later than now ({now:%Y-%m-%d %H:%M} UTC): its digests "
+            "would hold each subscription sent to until then; use --dry-run to see what it would send")
 
 
 def _record(item: Prepared, digest_id: str, msg_id: str, message: EmailMessage) -> DigestRecord:

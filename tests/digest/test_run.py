@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from matcher.digest.plan import plan_digests
 from matcher.digest.run import DigestRun, RunSummary
 from matcher.digest.send import SmtpSender
-from matcher.errors import Conflict
+from matcher.errors import Conflict, InvalidInput
 from matcher.pipeline import Matcher
 from matcher.schema import Tender
 from matcher.store.digests import DigestRepository, digest_items, digests
@@ -251,3 +251,16 @@ def test_unsubscribed_while_the_run_sends_others_gets_nothing(demo: Matcher, smt
         summary = DigestRun(demo, sender).run()
     assert len(smtp.inbox.messages) == 1 and summary.sent == 1
     assert digest_count(demo, "sent") == 1 and digest_count(demo, "cancelled") == 1
+
+
+def test_a_run_as_of_a_future_moment_is_refused_and_sends_nothing(demo: Matcher, smtp: SmtpServer) -> None:
+    # Its digests were recorded as of that moment, and a subscription is due a period after its last digest's
+    # moment: `digest run --as-of 2030-01-01` sent them, then held every subscription silent until 2030.
+    subscribe(demo, EN_FIRM, "en@example.org")
+    later = datetime.now(UTC) + timedelta(days=30)
+    demo.settings.clock = later
+    with pytest.raises(InvalidInput, match=re.escape(
+            f"a digest run as of {later:%Y-%m-%d %H:%M} UTC is later than now") + r".* use --dry-run"):
+        run(demo)
+    assert smtp.inbox.messages == [] and digest_count(demo) == 0
+    assert DigestRun(demo, None, dry_run=True).run().sent == 1  # what it would send can still be seen
