@@ -45,7 +45,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from pydantic import AfterValidator, BaseModel
 
 from api.errors import UnreadableBody, UnsupportedMediaType, responses
-from api.etags import Precondition, no_etag_to_match
+from api.etags import NO_ETAG, Precondition, no_etag_to_match
 from api.jobs import JobRegistry
 from api.schemas import ID_PATTERN
 from matcher.config import Settings
@@ -225,6 +225,13 @@ class KeyFirstRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
         if self.reads_json:
             self.responses = {**responses(415), **self.responses}
+        if self.untagged:
+            self.responses = {**self.responses, 412: {**responses(412)[412], "description": NO_ETAG}}
+
+    @property
+    def untagged(self) -> bool:
+        """Whether the route changes a record that has no ETag (``no_etag_to_match``)."""
+        return bool((self.methods or set()) & _CHANGES) and not _has_etag(self.dependant)
 
     @property
     def reads_json(self) -> bool:
@@ -234,7 +241,7 @@ class KeyFirstRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         keyed, reads_json, once = _needs_principal(self.dependant), self.reads_json, one_value_queries(self.dependant)
-        untagged = bool((self.methods or set()) & _CHANGES) and not _has_etag(self.dependant)
+        untagged = self.untagged
 
         async def checked(request: Request) -> Response:
             if keyed:

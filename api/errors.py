@@ -81,7 +81,8 @@ _DESCRIPTIONS = {
     409: "Clashes with stored state (e.g. the firm already exists, or another request wrote the same record at the "
          "same moment: send it again)",
     412: "If-Match named a version that is no longer the stored one (another change was stored since): read the "
-         "record again and make the change from there; nothing was stored",
+         "record again and make the change from there; or If-None-Match listed the stored version (or was '*'); "
+         "nothing was stored",
     413: "Body or upload larger than MATCHER_MAX_UPLOAD_BYTES",
     415: "The body is not sent as JSON (Content-Type application/json or another +json type)",
     422: "A parameter or body field is invalid; 'problems' names each one",

@@ -93,6 +93,11 @@ def refuse_if_none_match(header: str, version: str) -> None:
                                  "is made only while the record is none of the versions listed; nothing was stored")
 
 
+#: The 412 of a change of a record without an ETag, as documented (``no_etag_to_match``).
+NO_ETAG = ("If-Match listed a tag, but this record has no ETag, so none can match: send the change without "
+           "If-Match, or with If-Match: *; nothing was stored")
+
+
 def no_etag_to_match(header: str | None) -> None:
     """If-Match on a change of a record that has no ETag (every change but a profile's: ``Precondition``): a listed
     tag matches no version of it (RFC 9110 13.1.1), so PreconditionFailed saying why; '*' (any version) or no

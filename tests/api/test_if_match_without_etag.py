@@ -60,3 +60,14 @@ def test_a_firm_profile_keeps_its_own_if_match(world: World) -> None:
     changed = world.client.patch(f"/firms/{OWN}", json={"description": "Water meters"},
                                  headers={**world.auth("officer"), "If-Match": etag})
     assert changed.status_code == 200, changed.text
+
+
+def test_the_openapi_document_states_the_412_of_each_change_without_an_etag(world: World) -> None:
+    """A status a route can answer is documented (the contract tests hold every answer to the document)."""
+    paths = world.client.get("/openapi.json").json()["paths"]
+    said = paths["/firms/{firm_id}/shortlist/{tender_id}"]["patch"]["responses"]["412"]["description"]
+    assert "no ETag" in said, said
+    assert "412" in paths["/tenders/{tender_id}"]["delete"]["responses"]
+    assert "412" not in paths["/firms/{firm_id}/shortlist"]["get"]["responses"]  # a read has no If-Match to refuse
+    profile = paths["/firms/{firm_id}"]["patch"]["responses"]["412"]["description"]
+    assert "no ETag" not in profile and "If-None-Match" in profile, profile
