@@ -44,7 +44,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from matcher.ingest.base import Rejected, describe_validation_error, screen
+from matcher.ingest.base import Rejected, describe_validation_error, first_of_each, screen
 from matcher.ingest.ocds_package import JsonObject, OcdsProcess, load_processes, obj, objects, tags
 from matcher.normalize.nature import parse_nature
 from matcher.normalize.text import clean_text, country_code, in_utc, parse_amount, parse_datetime, safe_id
@@ -93,9 +93,11 @@ _NO_TITLE = (
 
 
 def read_ocds(path: Path) -> Iterator[Tender | Rejected]:
-    """One Tender per ocid from an OCDS file, folder or archive; bad processes are Rejected by ocid."""
-    for process in load_processes(path):
-        yield process if isinstance(process, Rejected) else tender_from_process(process)
+    """One Tender per ocid from an OCDS file, folder or archive; bad processes are Rejected by ocid. Two ocids
+    that make one notice id ('a/1' and 'a%2F1': ``safe_id``) keep the first, as one id twice in any file does."""
+    read = ((item.record, item) if isinstance(item, Rejected) else (item.ocid, tender_from_process(item))
+            for item in load_processes(path))
+    yield from first_of_each(read, "tender_id")
 
 
 def tender_from_process(process: OcdsProcess) -> Tender | Rejected:

@@ -53,6 +53,7 @@ from matcher.ingest.base import (
 )
 from matcher.ingest.bounded import GZIP_MAGIC, DecompressedTooLarge, gunzip_bytes
 from matcher.normalize.text import parse_datetime
+from matcher.schema import canonical_id
 
 JsonObject = dict[str, Any]
 
@@ -235,7 +236,7 @@ class _Collector:
     def _ocid(self, value: Any) -> str | None:
         if not isinstance(value, str) or not value.strip():
             return None
-        ocid = value.strip()
+        ocid = canonical_id(value.strip())  # one process however its ocid is composed, as its notice id is
         self.order.setdefault(ocid)
         return ocid
 

@@ -182,6 +182,32 @@ def test_one_process_twice_in_a_record_package_is_a_duplicate(tmp_path: Path) ->
 
 
 
+def test_an_ocid_written_in_another_unicode_form_is_the_same_process(tmp_path: Path) -> None:
+    # 'ocds-x-café' composed (NFC) and decomposed (NFD) is one notice id (ids are kept in NFC), but the releases
+    # were grouped by the ocid as written: two Tenders of one id came out of one file, no word said, and the one
+    # stored last replaced the other.
+    path = tmp_path / "package.json"
+    path.write_text(json.dumps({"releases": [
+        {**release("1", "2024-05-01T00:00:00Z"), "ocid": "ocds-x-caf\u00e9"},
+        {**release("2", "2024-05-10T00:00:00Z", tender={"title": "Smart water meters", "status": "active"}),
+         "ocid": "ocds-x-cafe\u0301"},
+    ]}))
+    ids, rejected = split(read_ocds(path))
+    assert ids == ["ocds:ocds-x-caf\u00e9"] and rejected == []
+    (tender,) = [t for t in read_ocds(path) if isinstance(t, Tender)]
+    assert tender.title == "Smart water meters"  # the later release of the process, as for any ocid
+
+
+def test_two_ocids_that_make_one_notice_id_keep_the_first(tmp_path: Path) -> None:
+    # A '/' in an ocid is percent-encoded in the notice id, so 'ocds-x/1' and 'ocds-x%2F1' are one notice.
+    path = tmp_path / "package.json"
+    path.write_text(json.dumps({"releases": [{**release("1", "2024-05-01T00:00:00Z"), "ocid": "ocds-x/1"},
+                                             {**release("1", "2024-05-01T00:00:00Z"), "ocid": "ocds-x%2F1"}]}))
+    ids, rejected = split(read_ocds(path))
+    assert ids == ["ocds:ocds-x%2F1"]
+    assert rejected == [("ocds-x%2F1", "duplicate tender_id 'ocds:ocds-x%2F1' in this file: the first, at "
+                                       "ocds-x/1, is kept; this one is an identical copy")]
+
 @pytest.mark.parametrize("packed", ["folder", "archive"])
 def test_one_release_in_two_files_of_one_name_names_each_file_by_its_folder(tmp_path: Path, packed: str) -> None:
     # a/package.json and b/package.json were both named "package.json#/releases/0": the rejection could not say
