@@ -72,7 +72,7 @@ from matcher.config import Settings
 from matcher.errors import InvalidInput
 from matcher.feeds.base import Page, PagingGuard
 from matcher.feeds.http import FeedError, PoliteClient
-from matcher.ingest.base import Rejected, describe_validation_error
+from matcher.ingest.base import Rejected, describe_validation_error, first_of_each
 from matcher.ingest.ocds import language_code, release_buyer, release_title, tender_from_process
 from matcher.ingest.ocds_package import JsonObject, OcdsProcess, document_processes, obj, objects, tags
 from matcher.normalize.text import parse_datetime, safe_id
@@ -170,8 +170,10 @@ class OcdsConnector:
                             f"got {keys})")
         next_url, refusal = self._next_link(url, package) if entries else (None, None)
         page = Page(url)
-        for item in document_processes(package, url):
-            notice = item if isinstance(item, Rejected) else _notice(item)
+        # Two ocids may make one notice id ('a/1' and 'a%2F1'): the first is kept, as in files (``read_ocds``).
+        read = ((item.record, item) if isinstance(item, Rejected) else (item.ocid, _notice(item))
+                for item in document_processes(package, url))
+        for notice in first_of_each(read, "tender_id"):
             if isinstance(notice, Tender):
                 page.tenders.append(notice)
             else:  # every rejection names the page it came from

@@ -437,6 +437,25 @@ def test_pages_that_come_round_again_under_new_addresses_fail_where_they_repeat(
     assert matcher.feed("uk").cursor["next"] == f"{base(server)}/api/cycle?p=3"
 
 
+def test_two_ocids_of_one_notice_id_on_a_page_keep_the_first_and_name_the_other(
+    matcher: Matcher, client: PoliteClient, server: HTTPServer
+) -> None:
+    # 'ocds-x/1' and 'ocds-x%2F1' are one notice id ('/' is percent-encoded): both were stored, the second silently
+    # replacing the first ("1 new").
+    def release(ocid: str, title: str) -> dict[str, Any]:
+        return {"ocid": ocid, "id": "1", "date": "2014-12-17T00:00:00Z", "tag": ["tender"],
+                "tender": {"title": title, "status": "active"}}
+
+    add(matcher, server, path="/api/ids", query=None, page_size=None)
+    serve(server, "/api/ids", {"releases": [release("ocds-x/1", "Road salt"), release("ocds-x%2F1", "Grit")]})
+    outcome = run(matcher, client)
+    assert (outcome.status, outcome.new, outcome.rejected) == ("ok", 1, 1)
+    assert matcher.get_tender("ocds:ocds-x%2F1").title == "Road salt"
+    assert matcher.feed("uk").last_run.rejections == [(
+        f"ocds-x%2F1 ({base(server)}/api/ids)", "duplicate tender_id 'ocds:ocds-x%2F1' in this file: the first, at "
+        "ocds-x/1, is kept; this one differs in title")]
+
+
 @pytest.mark.parametrize("elsewhere", [
     "http://localhost:{port}/api/releases?limit=2&offset=2",  # the same server under another host name
     "https://127.0.0.1:{port}/api/releases?limit=2&offset=2",  # another scheme
