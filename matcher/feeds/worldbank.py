@@ -57,7 +57,7 @@ from matcher.config import Settings
 from matcher.errors import InvalidInput
 from matcher.feeds.base import Cursor, Page, PagingGuard
 from matcher.feeds.http import FeedError, PoliteClient
-from matcher.ingest.base import Rejected
+from matcher.ingest.base import Rejected, first_of_each
 from matcher.ingest.worldbank import NotAResponse, map_notice, notice_day, record_name, response_notices
 from matcher.normalize.openness import today
 from matcher.schema import Tender
@@ -164,8 +164,7 @@ class WorldBankConnector:
         self, notices: list[tuple[str | None, object]], total: int | None, window: Window, where: str,
     ) -> tuple[Page, Window, bool]:
         """One answer as a page, the window after it, and whether the window is done."""
-        tenders: list[Tender] = []
-        rejected: list[Rejected] = []
+        read: list[tuple[str, Tender | Rejected]] = []
         older = False
         top = window.top
         latest = today(self.settings.now())
@@ -177,11 +176,12 @@ class WorldBankConnector:
             if day is not None:
                 seen = min(day, latest)
                 top = seen if top is None else max(top, seen)
-            mapped = map_notice(raw, record_name(where, position, key, raw), key)
-            if isinstance(mapped, Tender):
-                tenders.append(mapped)
-            else:
-                rejected.append(mapped)
+            record = record_name(where, position, key, raw)
+            read.append((record, map_notice(raw, record, key)))
+        # One notice twice on a page: the first is kept and the other named, as in a file (``read_worldbank``).
+        kept = list(first_of_each(read, "tender_id"))
+        tenders = [item for item in kept if isinstance(item, Tender)]
+        rejected = [item for item in kept if isinstance(item, Rejected)]
         after = replace(window, offset=window.offset + len(notices), top=top)
         ended = (older or len(notices) < self.rows or not notices
                  or (total is not None and after.offset >= total))

@@ -160,6 +160,24 @@ def test_first_run_stores_two_pages_and_moves_the_cursor(
     assert open_ids(matcher) == {"wb:OP00467118", "wb:OP00467020", "wb:OP00465854"}  # not the award
 
 
+def test_a_page_holding_one_notice_twice_keeps_the_first_and_names_the_other(
+    matcher: Matcher, client: PoliteClient, api: FakeWorldBank
+) -> None:
+    # Both copies went to the store, the second silently replacing the first (a file's copies are rejected).
+    add(matcher, api)
+    page = fixture(1)
+    first = listed(page)[0]
+    page["procnotices"] = [*listed(page), {**first, "bid_description": "Another text"}]
+    api.answers[0] = page
+    run(matcher, client)
+    where = next(record for record, _ in matcher.feed("wb").last_run.rejections if "os=0" in record)
+    assert matcher.fetch_tenders([f"wb:{first['id']}"])[f"wb:{first['id']}"].title == first["bid_description"]
+    assert where.startswith(api.url) and where.endswith(f" notice {first['id']}")
+    reasons = [reason for record, reason in matcher.feed("wb").last_run.rejections if record == where]
+    assert reasons == [f"duplicate tender_id 'wb:{first['id']}' in this file: the first, at {where}, is kept; "
+                       "this one differs in title"]
+
+
 def test_the_api_parameters_and_the_feeds_filters_are_sent(
     matcher: Matcher, client: PoliteClient, api: FakeWorldBank
 ) -> None:
