@@ -35,6 +35,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from matcher.config import Settings
 from matcher.errors import InvalidInput, UnreadableFile
@@ -210,7 +211,8 @@ class TedConnector:
             url = _xml_link(notice) or NOTICE_XML.format(number=number)
             kind = _first_text(notice.get("notice-type"))
             name = f"{number} ({kind + ', ' if kind else ''}{url})"
-            body, refusal = self._xml(url)
+            refusal = self._elsewhere(url)
+            body, refusal = (b"", refusal) if refusal is not None else self._xml(url)
             if refusal is not None:  # not marked done: asked for again while its day is re-read
                 rejected.append(Rejected(name, refusal))
                 continue
@@ -221,6 +223,15 @@ class TedConnector:
             else:
                 rejected.append(item)
         return tenders, rejected, fetched
+
+    def _elsewhere(self, url: str) -> str | None:
+        """Why a notice's XML link is not followed: the Search API's answer names it, and a spoofed or compromised
+        answer must not steer the feed's requests to any host (OCDS next links and redirects are held likewise).
+        TED's links are on ted.europa.eu, its API on api.ted.europa.eu (a replay of TED: its own host)."""
+        hosts = list(dict.fromkeys(urlsplit(known).netloc.lower() for known in (self.search_url, NOTICE_XML)))
+        if urlsplit(url).netloc.lower() in hosts:
+            return None
+        return f"the notice's XML link is on another host than TED's (expected {' or '.join(hosts)}); refused"
 
     def _xml(self, url: str) -> tuple[bytes, str | None]:
         """A notice's XML, or why TED (404, 410, ...) or the client (too large, a redirect elsewhere, ...)

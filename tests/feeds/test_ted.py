@@ -342,6 +342,24 @@ def test_a_publication_number_that_makes_no_url_is_rejected_and_the_others_are_s
     assert "990004-2021\x00" not in matcher.feed("ted").cursor["done"]["2021-05-31"]
 
 
+def test_a_notice_whose_xml_link_leaves_ted_is_rejected_unfetched_and_the_others_are_stored(
+    matcher: Matcher, client: PoliteClient, ted: FakeTed
+) -> None:
+    # The Search API's links.xml was followed to any host: a compromised or spoofed answer steered the feed's
+    # requests anywhere (OCDS next links and every redirect are held to the source's origin).
+    add_search_feed(matcher, ted)
+    elsewhere = "http://127.0.0.2:9/notice.xml"
+    ted.fail("20210531-2", with_notice({"publication-number": "990005-2021", "notice-type": "cn-standard",
+                                        "links": {"xml": {"MUL": elsewhere}}}))
+    result = runner(matcher, client, ted).run(["ted"])
+    assert outcome(result) == ("ok", 3, 9, 0, 1, None)
+    assert matcher.feed("ted").last_run.rejections == [(
+        f"990005-2021 (cn-standard, {elsewhere})",
+        f"the notice's XML link is on another host than TED's (expected {ted.base.split('//')[1]} or "
+        "ted.europa.eu); refused")]
+    assert "990005-2021" not in matcher.feed("ted").cursor["done"]["2021-05-31"]
+
+
 def test_a_bot_challenge_instead_of_the_xml_fails_the_run_without_marking_anything_read(
     matcher: Matcher, client: PoliteClient, ted: FakeTed
 ) -> None:
