@@ -118,10 +118,14 @@ def nuts_country(nuts: str | None) -> str | None:
     return {"EL": "GR", "UK": "GB"}.get(code, code)
 
 
+#: Letters whose mark is drawn through them rather than combined, so NFKD keeps them whole ('Łódź' stayed 'łodz').
+_STROKES = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "ŧ": "t", "ƀ": "b", "ɨ": "i"})
+
+
 def fold(text: str) -> str:
-    """Lowercase without accents, for comparing names and terms ('Société' -> 'societe')."""
+    """Lowercase without accents, for comparing names and terms ('Société' -> 'societe', 'Łódź' -> 'lodz')."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_STROKES)
 
 
 # Country names as they appear in real published data (OCDS examples, tender exports). Deliberately small:

@@ -1,14 +1,13 @@
-"""Helpers shared by the repositories: the clock, id lists cut to a size every backend accepts, and a lowercase
-that reads every alphabet on every backend."""
+"""Helpers shared by the repositories: the clock, id lists cut to a size every backend accepts, and the pattern
+that finds a word however a text cases or accents it, on every backend."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
 
-from sqlalchemy import Text
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import GenericFunction
+from matcher.normalize.text import fold
 
 
 def utcnow() -> datetime:
@@ -20,23 +19,31 @@ def chunks(items: list[str], size: int = 500) -> list[list[str]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-#: The SQLite function ``folded`` calls there; ``matcher.store.db`` registers it on every connection.
-UNICODE_LOWER = "unicode_lower"
+@cache
+def _spellings() -> dict[str, frozenset[str]]:
+    """``fold`` of a character -> every character (Basic Multilingual Plane) with that fold: 'e' -> 'eEéÉèÈêÊëË...'."""
+    found: dict[str, set[str]] = {}
+    for point in range(0x20, 0x10000):
+        if not 0xD800 <= point < 0xE000:  # surrogates are no characters
+            found.setdefault(fold(chr(point)), set()).add(chr(point))
+    return {key: frozenset(characters) for key, characters in found.items()}
 
 
-def unicode_lower(text: str | None) -> str | None:
-    return None if text is None else text.lower()
+def spelled(word: str) -> str:
+    """A regular expression that finds ``word`` wherever a text writes it, in any case and with or without
+    diacritics ('electricite' finds 'ÉLECTRICITÉ', 'études' finds 'Etudes'): each character becomes a bracket
+    expression of every character with its ``fold``, read alike by PostgreSQL's ``~`` and Python's ``re`` (SQLite's
+    REGEXP, registered by SQLAlchemy). Hangul and other letters without case or marks stay themselves.
 
+    Measured on 100,000 demo titles and buyers (78% not ASCII), one word, this machine, 2026-12-07: on PostgreSQL
+    0.21-0.34 s, as lower() and LIKE (0.31-0.34 s), where folding each row with translate() over an accent table
+    took 31 s and with normalize() 4 s; on SQLite 0.8-1.2 s, against 0.14-0.18 s for SQLite's lower() and LIKE,
+    which found no capital outside ASCII and no accent ('études' found 800 of 2,400), and 1.0 s for folding each
+    row in Python."""
+    spellings = _spellings()
 
-class folded(GenericFunction[str]):  # noqa: N801 (an SQL function, named as SQLAlchemy's are)
-    """``lower(text)`` as Python lowercases, in every alphabet: PostgreSQL's lower() does (a UTF-8 database);
-    SQLite's lowercases the ASCII letters only ('ÉTUDES' stayed 'ÉTUDES'), so there it is ``unicode_lower``."""
+    def spelling(character: str) -> str:
+        same = sorted(spellings.get(fold(character), {character}) | {character})
+        return re.escape(same[0]) if len(same) == 1 else "[" + "".join(re.escape(c) for c in same) + "]"
 
-    type = Text()
-    name = "lower"
-    inherit_cache = True
-
-
-@compiles(folded, "sqlite")
-def _folded_on_sqlite(element: folded, compiler: Any, **kw: Any) -> str:
-    return f"{UNICODE_LOWER}({compiler.process(element.clauses, **kw)})"
+    return "".join(spelling(character) for character in word)

@@ -13,7 +13,6 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, DatabaseError, DBAPIError, OperationalError
 
 from matcher.errors import InvalidInput, MatcherError
-from matcher.store._common import UNICODE_LOWER, unicode_lower
 from matcher.store.tables import metadata
 
 __all__ = ["Database", "metadata"]
@@ -26,8 +25,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
-    # What matcher.store._common.folded calls: SQLite's own lower() lowercases ASCII letters only.
-    dbapi_connection.create_function(UNICODE_LOWER, 1, unicode_lower, deterministic=True)
 
 
 #: Execution option that makes ``Database.begin`` take SQLite's write lock when its transaction starts.

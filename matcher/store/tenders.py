@@ -37,7 +37,7 @@ from matcher.characters import shown_text
 from matcher.normalize.openness import OpenRule, today
 from matcher.schema import OPPORTUNITY_TYPES, IngestReport, Tender
 from matcher.store import cancellations, corrections, records, versions
-from matcher.store._common import chunks, folded, utcnow
+from matcher.store._common import chunks, spelled, utcnow
 from matcher.store.metadata import IdText, UTCDateTime, metadata
 
 tenders = Table(
@@ -385,15 +385,14 @@ class TenderRepository:
         if flt.text:
             # Read as titles and buyers are stored (shown_text: composed, no format characters that draw nothing):
             # 'e' and U+0301 typed on a Mac, or a soft hyphen pasted inside a word, find what 'é' and the word find.
-            words = [w for w in shown_text(flt.text).lower().split() if w]
-            # Lowercased as Python does (folded): SQLite's lower() left 'Études' and 'ΝΕΡΟ' as they were. ASCII words
-            # keep the built-in, which an index-free scan runs two to three times faster (100,000 notices).
-            lower = func.lower if all(w.isascii() for w in words) else folded
-            title, buyer = lower(tenders.c.title), lower(tenders.c.buyer)
-            # autoescape: '%' and '_' in a search are characters, not wildcards that match every tender; text left
-            # without a word finds nothing (AND of no condition would be every tender)
-            conditions.append(and_(*[or_(title.contains(w, autoescape=True), buyer.contains(w, autoescape=True))
-                                     for w in words]) if words else false())
+            # Each word is found however a title or buyer cases or accents it (``spelled``): SQLite's lower() left
+            # 'Études' and 'ΝΕΡΟ' as they were, and 'electricite' typed without its accents missed 'électricité'.
+            # A pattern, not a wildcard: '%' and '_' in a search are characters. Text left without a word finds
+            # nothing (AND of no condition would be every tender).
+            words = shown_text(flt.text).split()
+            conditions.append(and_(*[or_(tenders.c.title.regexp_match(spelled(w)),
+                                         tenders.c.buyer.regexp_match(spelled(w))) for w in words])
+                              if words else false())
         return conditions
 
 

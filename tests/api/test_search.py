@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import unicodedata
 from datetime import timedelta
 
 from matcher.store import TenderFilter
@@ -110,9 +111,12 @@ def test_the_literal_search_reads_its_words_as_notices_are_stored(world: World) 
         return [t["tender_id"] for t in response.json()["items"]]
 
     plain = found("électricité")
-    assert plain == ["ted:179586-2021"]  # "Distribution publique d'électricité"
-    for typed in ("e\u0301lectricite\u0301", "élec\u00adtricité", "\u200bélectricité", "publique d'\u2060électricité"):
+    # "Distribution publique d'électricité", and a buyer that writes its capital without the accent ("Réseau
+    # Transport Electricité": the search reads letters without their diacritics)
+    assert plain == ["ted:179376-2021", "ted:179586-2021"]
+    for typed in ("e\u0301lectricite\u0301", "élec\u00adtricité", "\u200bélectricité"):
         assert found(typed) == plain, ascii(typed)
+    assert found("publique d'\u2060électricité") == ["ted:179586-2021"]
     # Text of such characters alone, which the API refuses, finds nothing in the core (not every notice).
     assert world.matcher.search_tenders(TenderFilter(text="\u200b \u00ad")) == (0, [])
 
@@ -135,6 +139,33 @@ def test_the_literal_search_lowercases_every_alphabet_on_both_stores(world: Worl
     for tender_id, word in sorted(words):
         assert tender_id in found(word.lower()), word
         assert tender_id in found(word.upper()), word
+
+
+def test_the_literal_search_reads_letters_without_their_accents_on_both_stores(world: World) -> None:
+    """A word typed without its accents found nothing: 'electricite' (a Korean or English keyboard, or a hurried
+    officer) missed 'Distribution publique d'électricité', where any search engine finds it. Letters are compared
+    without their diacritics on every store, both ways: a word typed with accents the title lacks finds it too."""
+    partner = world.auth("partner")
+
+    def found(words: str) -> set[str]:
+        response = world.client.get("/tenders", params={"q": words, "limit": 200}, headers=partner)
+        assert response.status_code == 200, response.text
+        return {t["tender_id"] for t in response.json()["items"]}
+
+    def bare(word: str) -> str:  # the test's own stripping: decomposed, combining marks dropped
+        return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
+
+    # 'Distribution publique d'électricité', and the buyer 'RTE — Réseau Transport Electricité'
+    assert found("electricite") == found("ÉLECTRICITÉ") == found("électricité") == {"ted:179586-2021",
+                                                                                   "ted:179376-2021"}
+    _, notices = world.matcher.search_tenders(TenderFilter(), limit=500)
+    words = {(t.tender_id, word) for t in notices for word in re.findall(r"\w+", t.title)
+             if bare(word) != word and bare(word).isascii()}  # 'électricité', 'Ελλάδα' is not ASCII bare
+    assert len(words) >= 5, "the demo's titles write accented Latin letters"
+    for tender_id, word in sorted(words):
+        assert tender_id in found(bare(word)), word
+        assert tender_id in found(bare(word).upper()), word
+    assert "ted:179586-2021" in found("distribútion")  # an accent the title does not write
 
 
 def test_a_notice_number_lists_its_notice_first_and_says_so(world: World) -> None:
