@@ -151,9 +151,9 @@ class Matcher:
         return self.catalog.search_tenders(flt, offset, limit)
 
     def list_firms(
-        self, ids: list[str] | None = None, offset: int = 0, limit: int = 50
+        self, ids: list[str] | None = None, offset: int = 0, limit: int = 50, text: str | None = None
     ) -> tuple[int, list[FirmProfile]]:
-        return self.catalog.list_firms(ids, offset, limit)
+        return self.catalog.list_firms(ids, offset, limit, text)
 
     def search_notices(self, text: str, k: int = 20, open_only: bool = False) -> list[NoticeHit]:
         return self.notices.search(text, k, open_only)
