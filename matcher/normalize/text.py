@@ -64,7 +64,7 @@ def parse_datetime(value: str | None) -> datetime | None:
         sign = -1 if zone["sign"] == "-" else 1
         offset = timedelta(hours=int(zone["hours"]), minutes=int(zone["minutes"]) * 60 // 100)
         local = parse_datetime(text[: zone.start()])
-        if local is None or offset > timedelta(hours=14):
+        if local is None or offset > _WIDEST_EAST or sign * offset < -_WIDEST_WEST:
             return None
         return in_utc(local.replace(tzinfo=timezone(sign * offset)))  # the wall time at the zone's offset
     moment: datetime
@@ -77,7 +77,17 @@ def parse_datetime(value: str | None) -> datetime | None:
             return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    try:
+        shift = moment.utcoffset()
+    except ValueError:  # an offset of 24 hours or more, which the fallback parser takes and datetime refuses
+        return None
+    if shift is None or not -_WIDEST_WEST <= shift <= _WIDEST_EAST:
+        return None
     return in_utc(moment)
+
+
+#: The zones clocks keep: UTC-12:00 (Baker Island) to UTC+14:00 (Kiribati's Line Islands); beyond, no moment reads.
+_WIDEST_WEST, _WIDEST_EAST = timedelta(hours=12), timedelta(hours=14)
 
 
 _THOUSANDS_COMMA = re.compile(r"\d{1,3}(,\d{3})+")

@@ -40,3 +40,17 @@ def test_parse_datetime_keeps_a_moment_utc_cannot_hold_for_the_schema_to_refuse(
     ungm = parse_datetime("31-Dec-9999 23:00 (GMT -5.00)")
     assert ungm is not None and ungm.isoformat() == "9999-12-31T23:00:00-05:00"
     assert parse_datetime("15-Dec-2026 17:00 (GMT 1.00)") == datetime(2026, 12, 15, 16, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("value", ["2024-03-01T10:00:00+25:00", "2024-03-01T10:00:00-24:00", "2024-03-01 10:00 +2400",
+                                   "2024-03-01T10:00:00+15:00", "2024-03-01T10:00:00+99:59"])
+def test_a_zone_offset_no_clock_has_is_unreadable_not_a_crash(value: str) -> None:
+    """An offset of 24 hours or more passed the fallback parser, then raised ValueError in ``in_utc`` out of every
+    reader (a CSV row, an OCDS release, a World Bank page: a feed stuck on that page at every run). Zones run from
+    -12:00 to +14:00: beyond them a moment is unreadable, as a date that is not one."""
+    assert parse_datetime(value) is None
+
+
+def test_the_widest_real_zones_still_read() -> None:
+    assert parse_datetime("2024-03-01T10:00:00+14:00") == datetime(2024, 2, 29, 20, tzinfo=UTC)  # Kiribati
+    assert parse_datetime("2024-03-01T10:00:00-12:00") == datetime(2024, 3, 1, 22, tzinfo=UTC)
