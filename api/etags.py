@@ -1,10 +1,12 @@
-"""Entity tags of the records people edit together (a firm profile): ``ETag`` on a read, ``If-None-Match`` -> 304,
-``If-Match`` on a change -> 412 when the stored version is another, ``If-None-Match`` on a change -> 412 when the
-stored version is one it lists or it is '*' (RFC 9110 sections 8.8.3, 13.1.1, 13.1.2, in the order of 13.2.2).
+"""Entity tags of the records people edit together (a firm profile, a shortlist item): ``ETag`` on a read,
+``If-None-Match`` -> 304, ``If-Match`` on a change -> 412 when the stored version is another, ``If-None-Match`` on a
+change -> 412 when the stored version is one it lists or it is '*' (RFC 9110 sections 8.8.3, 13.1.1, 13.1.2, in the
+order of 13.2.2).
 
-The tag is the core's version of the stored row (``Matcher.firm_version``, a hash of the stored JSON), quoted;
-the If-Match comparison is the core's, in the same read that the change is merged into, so a version stored
-between the read and the write is caught too (``Catalog.change_firm_version``).
+The tag is the core's version of the stored row (``Matcher.firm_version``, a hash of the stored JSON; a shortlist
+item's ``ShortlistItem.version``, a hash of its row), quoted; the If-Match comparison is the core's, in the same read
+that the change is merged into, so a version stored between the read and the write is caught too
+(``Catalog.change_firm_version``; ``Shortlists.decide``, in the decision's transaction).
 """
 
 from __future__ import annotations
@@ -28,15 +30,16 @@ _TAG = re.compile(r'(W/)?"([^"]*)"')
 
 #: The header is optional, never null (a document saying "or null" had clients send the text 'null').
 IfMatch = Annotated[str | None, Header(description=(
-    "change only if the stored profile is still this version (its ETag as GET gave it, in quotes; '*' for any): "
-    "another is a 412 and nothing is stored. Without it the change is merged into the profile as stored")),
+    "change only if the stored record (the firm profile, the shortlist item) is still this version (its ETag as "
+    "GET gave it, in quotes; '*' for any): another is a 412 and nothing is stored. Without it the change is made on "
+    "the record as stored")),
     WithJsonSchema({"type": "string"})]
 IfNoneMatch = Annotated[str | None, Header(description=(
     "the ETag of the version the client holds: while it is still the stored one, a 304 without a body")),
     WithJsonSchema({"type": "string"})]
 
 IfNoneMatchChange = Annotated[str | None, Header(alias="If-None-Match", description=(
-    "change only if the stored profile is none of these versions (ETags, weak or strong, in quotes; '*': it "
+    "change only if the stored record is none of these versions (ETags, weak or strong, in quotes; '*': it "
     "exists, so never): the stored version listed is a 412 and nothing is stored")),
     WithJsonSchema({"type": "string"})]
 
@@ -93,19 +96,29 @@ def refuse_if_none_match(header: str, version: str) -> None:
                                  "is made only while the record is none of the versions listed; nothing was stored")
 
 
+#: A shortlist decision's If-Match and its ETag (``PATCH /firms/{firm_id}/shortlist/{tender_id}``).
+IF_MATCH_DECISION = (
+    "Each item of `GET /firms/{firm_id}/shortlist` carries its ETag (`etag`, a hash of the stored item: it changes "
+    "with every decision or note). With If-Match of it, the decision is made only while that version is the stored "
+    "one: after another decision or note it is a 412 naming If-Match and nothing is stored (two partners deciding "
+    "from one read do not overwrite each other). The answer's ETag is the new version. If-None-Match listing the "
+    "stored version, or '*', is a 412 too.")
+
 #: The 412 of a change of a record without an ETag, as documented (``no_etag_to_match``).
 NO_ETAG = ("If-Match listed a tag, but this record has no ETag, so none can match: send the change without "
            "If-Match, or with If-Match: *; nothing was stored")
 
 
 def no_etag_to_match(header: str | None) -> None:
-    """If-Match on a change of a record that has no ETag (every change but a profile's: ``Precondition``): a listed
+    """If-Match on a change of a record that has no ETag (every change but a profile's and a shortlist decision's:
+    ``Precondition``): a listed
     tag matches no version of it (RFC 9110 13.1.1), so PreconditionFailed saying why; '*' (any version) or no
     header, nothing. It was ignored, and a change meant for a version read before overwrote whatever was stored."""
     if header is None or header.strip() == "*":
         return
     raise PreconditionFailed(f"If-Match {header[:80]!r} cannot hold: this record has no ETag to match (only a firm "
-                             "profile has one, GET /firms/{firm_id}); send the change without If-Match, or with "
+                             "profile and a shortlist item have one: GET /firms/{firm_id}, GET "
+                             "/firms/{firm_id}/shortlist); send the change without If-Match, or with "
                              "If-Match: *; nothing was stored")
 
 

@@ -501,6 +501,9 @@ class ShortlistItemOut(BaseModel):
     published_after_now: bool = Field(description=(
         "the tender is published after now (the API's clock, MATCHER_CLOCK when set): only an officer's key "
         "lists such an item"))
+    etag: str = Field(description=(
+        "the item's ETag, in quotes as a header holds it (a hash of the stored item: it changes with every decision "
+        "or note): send it as If-Match with `PATCH .../shortlist/{tender_id}` to decide only on the version shown"))
 
 
 class ShortlistProposalOut(ShortlistItemOut):

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response, status
 from api import actions
 from api.deps import CuratorDep, FirmAccess, KeyFirstRoute, MatcherDep, PrincipalDep, TenderIdPath
 from api.errors import BODY_ERRORS, ERRORS, responses
+from api.etags import IF_MATCH_DECISION, PRECONDITION, PreconditionDep
 from api.schemas import (
     AcceptLanguage,
     DecisionIn,
@@ -143,16 +144,19 @@ def propose_top(
 
 @router.patch(
     "/shortlist/{tender_id}", summary="Approve or reject a shortlist item (partners, officers)",
-    responses=BODY_ERRORS,
+    responses={**BODY_ERRORS, **PRECONDITION},
     description="A tender not on the firm's shortlist is a 404. For a partner's key so is one on it whose tender is "
     "published after now (the API's clock, `MATCHER_CLOCK` when set), the same answer as for an id never stored, "
     "and nothing is stored (the date is read in the decision's own transaction: an officer moving it meanwhile "
-    "cannot let the decision through); an officer's key decides on it.",
+    f"cannot let the decision through); an officer's key decides on it. {IF_MATCH_DECISION}",
 )
 def decide(
-    firm_id: FirmAccess, tender_id: TenderIdPath, body: DecisionIn, matcher: MatcherDep, principal: CuratorDep
+    firm_id: FirmAccess, tender_id: TenderIdPath, body: DecisionIn, matcher: MatcherDep, principal: CuratorDep,
+    change: PreconditionDep,
 ) -> ShortlistItemOut:
-    return actions.decide(matcher, principal, firm_id, tender_id, body)
+    on = change.versions(lambda: actions.shortlist_item_version(matcher, principal, firm_id, tender_id))
+    entry = actions.decide(matcher, principal, firm_id, tender_id, body, on)
+    return change.answer((actions.item_out(entry), entry.version))
 
 
 @router.get(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Connection
 
-from matcher.errors import InvalidInput, NotFound
+from matcher.errors import InvalidInput, NotFound, PreconditionFailed
 from matcher.normalize.openness import OpenAt
 from matcher.schema import Tender, bidi_problem
 from matcher.services.catalog import Catalog
@@ -119,27 +119,46 @@ class Shortlists:
     # with ``published_by`` = now: an item whose notice is published after that day is not on the shortlist for
     # them, in every list, count and decision, exactly as an id never stored (README, "Open"). Without it (an
     # officer, the core's own jobs) every item is there, ``published_after_now`` marking those.
-    def decide(self, firm_id: str, tender_id: str, status: Status, actor: str,
-               note: str | None = None, published_by: datetime | None = None) -> ShortlistEntry:
+    def decide(self, firm_id: str, tender_id: str, status: Status, actor: str, note: str | None = None,
+               published_by: datetime | None = None, if_version: Collection[str] | None = None) -> ShortlistEntry:
         """Approve or reject a shortlist item; the decision is appended to the feedback log. NotFound for a
         tender not on the shortlist, and with ``published_by`` for one published after it (nothing stored), its
-        date read in the decision's transaction: an officer moving it meanwhile cannot let a decision through. A
-        note is ``checked_note``'s."""
+        date read in the decision's transaction: an officer moving it meanwhile cannot let a decision through. With
+        ``if_version`` (If-Match), made only while the stored item is one of those versions
+        (``ShortlistItem.version``), compared in the decision's transaction: PreconditionFailed once another
+        decision or note is stored, nothing stored. A note is ``checked_note``'s."""
         if note is not None:
             checked_note(note)
         missing = NotFound(f"tender {tender_id!r} is not on the shortlist of firm {firm_id!r}")
         with self.db.begin() as conn:
-            # The day is read in the decision's transaction, after its write: SQLite's driver opens the
-            # transaction at the first write (a read before it would be outside it), and from there no other
-            # writer commits until this one does; on PostgreSQL the notice's row stays locked for share, so an
-            # officer moving its date waits for the decision, or the decision waits and reads the new date.
-            item = self.repository.decide(conn, firm_id, tender_id, status, actor, note)
-            if item is not None and published_by is not None and not self.catalog.engine.open_rule.visible(
+            # The day is read in the decision's transaction, after its write: on PostgreSQL the notice's row stays
+            # locked for share, so an officer moving its date waits for the decision, or the decision waits and
+            # reads the new date; on SQLite the transaction holds the write lock from its first statement.
+            decision = self.repository.decide(conn, firm_id, tender_id, status, actor, note, if_version)
+            if decision is not None and published_by is not None and not self.catalog.engine.open_rule.visible(
                     self.catalog.tenders.published_day(conn, tender_id), published_by):
                 raise missing  # the write is rolled back with the transaction
-        if item is None:
+        if decision is None:
             raise missing
-        return self._joined([item])[0]
+        if not decision.made:  # after the 404: a partner learns nothing of an item published after now
+            raise PreconditionFailed(
+                f"shortlist item {tender_id!r} of firm {firm_id!r} has changed since the version sent in If-Match "
+                f'(another decision or note was stored): read it again (its ETag is now "{decision.item.version}") '
+                "and decide from there; nothing was stored")
+        return self._joined([decision.item])[0]
+
+    def item(self, firm_id: str, tender_id: str, published_by: datetime | None = None) -> ShortlistEntry:
+        """One item of the firm's shortlist, with its tender's fields (its ``version`` the ETag); NotFound for a
+        tender not on it, and with ``published_by`` for one published after it, as ``items`` leaves it out."""
+        with self.db.connect() as conn:
+            item = self.repository.get(conn, firm_id, tender_id)
+        entries = [] if item is None else self._joined([item])
+        if entries and published_by is not None and not self.catalog.engine.open_rule.visible(
+                entries[0].published, published_by):
+            entries = []
+        if not entries:
+            raise NotFound(f"tender {tender_id!r} is not on the shortlist of firm {firm_id!r}")
+        return entries[0]
 
     def list_and_decide(self, firm_id: str, tender_id: str, status: Status, actor: str, note: str | None = None,
                         at: OpenAt | None = None) -> ShortlistEntry:
@@ -154,9 +173,9 @@ class Shortlists:
             if at is not None:
                 self._refuse_closed(conn, firm_id, [tender], at)
             self.repository.propose(conn, firm_id, tender_id, actor)  # stores nothing when it is listed already
-            item = self.repository.decide(conn, firm_id, tender_id, status, actor, note)
-        assert item is not None  # listed above, in this transaction
-        return self._joined([item])[0]
+            decision = self.repository.decide(conn, firm_id, tender_id, status, actor, note)
+        assert decision is not None  # listed above, in this transaction
+        return self._joined([decision.item])[0]
 
     def items(self, firm_id: str, status: Status | None = None,
               published_by: datetime | None = None) -> list[ShortlistEntry]:

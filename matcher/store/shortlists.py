@@ -9,7 +9,9 @@ counts as what it was at the time.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, NamedTuple
@@ -78,6 +80,24 @@ class ShortlistItem:
     proposed_at: datetime
     decided_by: str | None
     decided_at: datetime | None
+
+    @property
+    def version(self) -> str:
+        """A version of the stored item: a hash of its row, so it changes exactly when the row does (a decision, a
+        note replaced; the API's ETag). Computed from the row as read, the same on SQLite and PostgreSQL (aware UTC
+        datetimes, ``UTCDateTime``)."""
+        row = [self.firm_id, self.tender_id, self.status, self.note, self.score, self.proposed_by,
+               self.proposed_at.isoformat(), self.decided_by,
+               None if self.decided_at is None else self.decided_at.isoformat()]
+        return hashlib.sha256(json.dumps(row).encode()).hexdigest()[:32]
+
+
+class Decision(NamedTuple):
+    """What ``ShortlistRepository.decide`` found and did: the item as stored after it, and whether the decision
+    was made (False: the stored item was none of the versions it was to be made on, and nothing was written)."""
+
+    item: ShortlistItem
+    made: bool
 
 
 @dataclass(frozen=True)
@@ -170,12 +190,19 @@ class ShortlistRepository:
         return item
 
     def decide(
-        self, conn: Connection, firm_id: str, tender_id: str, status: Status, actor: str, note: str | None = None
-    ) -> ShortlistItem | None:
-        """Set an item's status; None when the item does not exist. Every decision is logged."""
-        existing = self.get(conn, firm_id, tender_id)
+        self, conn: Connection, firm_id: str, tender_id: str, status: Status, actor: str, note: str | None = None,
+        if_version: Collection[str] | None = None,
+    ) -> Decision | None:
+        """Set an item's status; None when the item does not exist. Every decision is logged. With ``if_version``,
+        only while the stored item is one of those versions (``ShortlistItem.version``): else nothing is written
+        and the Decision is not ``made``. The item is read locked for update (PostgreSQL; a writing transaction on
+        SQLite holds the write lock from its first statement), so the version compared is the one overwritten: a
+        decision committed by another transaction meanwhile is waited for and read."""
+        existing = self.get(conn, firm_id, tender_id, for_update=True)
         if existing is None:
             return None
+        if if_version is not None and existing.version not in if_version:
+            return Decision(existing, made=False)
         now = utcnow()
         values: dict[str, object] = {"status": status, "decided_by": actor, "decided_at": now}
         if note is not None:
@@ -183,10 +210,13 @@ class ShortlistRepository:
         conn.execute(update(shortlist_items).where(*self._key(firm_id, tender_id)).values(**values))
         self._log(conn, firm_id, tender_id, status, actor, note or "", existing.score, now)
         versions.bump(conn, "decisions")
-        return self.get(conn, firm_id, tender_id)
+        return Decision(self._stored(conn, firm_id, tender_id), made=True)
 
-    def get(self, conn: Connection, firm_id: str, tender_id: str) -> ShortlistItem | None:
-        row = conn.execute(select(shortlist_items).where(*self._key(firm_id, tender_id))).first()
+    def get(self, conn: Connection, firm_id: str, tender_id: str, for_update: bool = False) -> ShortlistItem | None:
+        """The stored item; ``for_update``: its row locked until ``conn``'s transaction ends (PostgreSQL; SQLite
+        has no row locks and ignores it)."""
+        query = select(shortlist_items).where(*self._key(firm_id, tender_id))
+        row = conn.execute(query.with_for_update() if for_update else query).first()
         return _item(row) if row is not None else None
 
     def list(self, conn: Connection, firm_id: str, status: Status | None = None) -> list[ShortlistItem]:
