@@ -311,8 +311,9 @@ class Matcher:
 
     def commit_feed_page(
         self, name: str, tenders: Sequence[Tender], rejected: Sequence[Rejected], cursor: dict[str, object],
+        after: Mapping[str, object] | None = None,
     ) -> IngestReport:
-        return self.feeds.commit_page(name, tenders, rejected, cursor)
+        return self.feeds.commit_page(name, tenders, rejected, cursor, after)
 
     def finish_feed_run(self, name: str, error: str | None) -> Feed:
         return self.feeds.finish_run(name, error)

@@ -12,7 +12,7 @@ incremental sync embeds only new and changed notices).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -121,8 +121,10 @@ class FeedRunner:
         """Store every page of one feed; the error that stopped it, or None."""
         try:
             connector = self.connectors(feed.spec, self.client, self.matcher.settings)
+            after: Mapping[str, object] = feed.cursor  # each page moves the cursor on from where the last left it
             for page in connector.pages(feed.cursor, since):
-                self.matcher.commit_feed_page(feed.name, page.tenders, page.rejected, page.cursor)
+                self.matcher.commit_feed_page(feed.name, page.tenders, page.rejected, page.cursor, after)
+                after = page.cursor
                 if not held():
                     raise FeedError("lost the feed's lease to another process; stopping")
         except MatcherError as exc:

@@ -8,7 +8,7 @@ past it in one transaction, which is what makes a run resumable after a crash at
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from urllib.parse import quote, urlsplit
 
@@ -118,12 +118,14 @@ class Feeds:
 
     def commit_page(
         self, name: str, tenders: Sequence[Tender], rejected: Sequence[Rejected], cursor: dict[str, object],
+        after: Mapping[str, object] | None = None,
     ) -> IngestReport:
-        """Store one page's notices and move the feed's cursor past it, atomically."""
+        """Store one page's notices and move the feed's cursor past it, atomically; ``after``: the cursor the
+        page follows, refused (Conflict, nothing stored) once the feed was reset since (``record_page``)."""
         with self.db.begin() as conn:
             report = self.catalog.tenders.upsert(conn, tenders)
             report.rejected = [(r.record, r.reason) for r in rejected]
-            self.repo.record_page(conn, name, dict(cursor), report)
+            self.repo.record_page(conn, name, dict(cursor), report, None if after is None else dict(after))
         return report
 
     def finish_run(self, name: str, error: str | None) -> Feed:

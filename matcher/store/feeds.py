@@ -131,12 +131,22 @@ class FeedRepository:
 
     def record_page(
         self, conn: Connection, name: str, cursor: dict[str, Any], report: IngestReport,
+        after: dict[str, Any] | None = None,
     ) -> None:
         """Move the cursor past a page and add its counts, in the caller's transaction (the one that stored
-        the page's notices)."""
-        row = conn.execute(select(feeds.c.run_rejections).where(feeds.c.name == name)).first()
+        the page's notices). ``after``: the cursor the page follows, as its run last stored it; a feed whose
+        cursor is no longer that one was reset during the run, and the page is refused (Conflict: the caller's
+        transaction rolls back) rather than written over the reset."""
+        row = conn.execute(select(feeds.c.run_rejections, feeds.c.cursor).where(feeds.c.name == name)
+                           .with_for_update()).first()
         if row is None:
             raise NotFound(f"unknown feed {name!r}")
+        # Compared as stored (JSON): a connector's tuple is stored as a list.
+        expected = None if after is None else json.loads(json.dumps(after, sort_keys=True))
+        stored = records.json_column(feeds, {"name": name}, "cursor", _CURSOR, row.cursor)
+        if expected is not None and stored != expected:
+            raise Conflict(f"feed {name!r} was reset during this run: pages read before were kept, and its next run "
+                           "reads it from its start")
         kept = [list(r) for r in _rejections(name, row.run_rejections)]
         kept.extend([list(r) for r in report.rejected][: max(0, MAX_KEPT_REJECTIONS - len(kept))])
         self._update(

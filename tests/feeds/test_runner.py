@@ -230,7 +230,7 @@ def test_a_feed_reset_while_the_run_reads_another_is_read_from_its_start(
     FeedRunner(matcher, client, factory({"beta": Scripted(pages)})).run(["beta"])
     assert matcher.feed("beta").cursor == {"page": 2}
     Scripted.seen_cursors = []
-    sources = {"alpha": Meanwhile(lambda: matcher.reset_feed("beta")), "beta": Scripted(pages)}
+    sources: dict[str, Connector] = {"alpha": Meanwhile(lambda: matcher.reset_feed("beta")), "beta": Scripted(pages)}
     result = FeedRunner(matcher, client, factory(sources)).run()
     assert [(o.name, o.status) for o in result.outcomes] == [("alpha", "ok"), ("beta", "ok")]
     assert Scripted.seen_cursors == [{}]  # read from the start, as the reset asked
@@ -244,7 +244,7 @@ def test_a_feed_removed_while_the_run_reads_another_is_named_and_the_rest_is_rep
     # and `matcher feeds run` said only "unknown feed 'beta'".
     for name in ("alpha", "beta", "gamma"):
         add(matcher, name)
-    sources = {"alpha": Meanwhile(lambda: matcher.remove_feed("beta")), "beta": Scripted([[tender(2)]]),
+    sources: dict[str, Connector] = {"alpha": Meanwhile(lambda: matcher.remove_feed("beta")), "beta": Scripted([[tender(2)]]),
                "gamma": Scripted([[tender(3)]])}
     result = FeedRunner(matcher, client, factory(sources)).run()
     assert [(o.name, o.status) for o in result.outcomes] == [("alpha", "ok"), ("beta", "failed"), ("gamma", "ok")]
@@ -259,8 +259,32 @@ def test_a_feed_removed_during_its_own_run_ends_that_run_and_the_others_go_on(
     # Its page could not be stored (the feed is gone), nor its run finished: NotFound left FeedRunner.run.
     add(matcher, "alpha")
     add(matcher, "beta")
-    sources = {"alpha": Meanwhile(lambda: matcher.remove_feed("alpha")), "beta": Scripted([[tender(2)]])}
+    sources: dict[str, Connector] = {"alpha": Meanwhile(lambda: matcher.remove_feed("alpha")), "beta": Scripted([[tender(2)]])}
     result = FeedRunner(matcher, client, factory(sources)).run()
     assert [(o.name, o.status) for o in result.outcomes] == [("alpha", "failed"), ("beta", "ok")]
     assert result.outcomes[0].error == "removed during its run; pages read before were kept"
     assert list(matcher.fetch_tenders(["test:1", "test:2"])) == ["test:2"]
+
+
+class ResetAfterFirstPage:
+    """Yields two pages; between them an officer resets the feed being read."""
+
+    def __init__(self, reset: Callable[[], None]) -> None:
+        self.reset = reset
+
+    def pages(self, cursor: Mapping[str, Any], since: date | None) -> Iterator[Page]:
+        yield Page("page 1", [tender(1)], [], {"page": 1})
+        self.reset()
+        yield Page("page 2", [tender(2)], [], {"page": 2})
+
+
+def test_a_feed_reset_during_its_own_run_is_not_undone_by_the_run(matcher: Matcher, client: PoliteClient) -> None:
+    # The run's next page wrote its cursor over the reset ({"page": 2}): the officer's "read it again from the
+    # start" was lost without a word. The cursor moves only from where the run left it.
+    add(matcher, "alpha")
+    result = FeedRunner(matcher, client, factory({"alpha": ResetAfterFirstPage(
+        lambda: matcher.reset_feed("alpha"))})).run()
+    (outcome,) = result.outcomes
+    assert outcome.status == "failed" and outcome.error is not None and "reset" in outcome.error, outcome
+    assert matcher.feed("alpha").cursor == {}  # the next run reads from the start, as the reset asked
+    assert list(matcher.fetch_tenders(["test:1", "test:2"])) == ["test:1"]  # the page before the reset is kept
