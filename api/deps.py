@@ -47,6 +47,7 @@ from pydantic import AfterValidator, BaseModel
 from api.errors import UnreadableBody, UnsupportedMediaType, responses
 from api.etags import NO_ETAG, Precondition, no_etag_to_match
 from api.jobs import JobRegistry
+from api.multipart_text import utf8_multipart
 from api.schemas import ID_PATTERN
 from matcher.config import Settings
 from matcher.pipeline import Matcher
@@ -219,7 +220,7 @@ class KeyFirstRoute(APIRoute):
     without ``PrincipalDep`` (health, unsubscribe) are not asked for a key. A query parameter that takes one value
     sent twice, or not UTF-8, is refused next (``sent_once``, ``utf8_query``), so is If-Match on a change of a
     record without an ETag (``no_etag_to_match``), and a JSON body must be UTF-8 (``utf8_body``) and name each key
-    once per object (``unique_keys``)."""
+    once per object (``unique_keys``); a multipart form's fields and file names must be UTF-8 (``utf8_multipart``)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
@@ -241,7 +242,7 @@ class KeyFirstRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         keyed, reads_json, once = _needs_principal(self.dependant), self.reads_json, one_value_queries(self.dependant)
-        untagged = self.untagged
+        untagged, reads_form = self.untagged, self.body_field is not None and not reads_json
 
         async def checked(request: Request) -> Response:
             if keyed:
@@ -256,6 +257,8 @@ class KeyFirstRoute(APIRoute):
                 body = await request.body()
                 utf8_body(body)
                 unique_keys(body)
+            if reads_form:  # an upload: its file name and fields must be UTF-8 (checked as the body streams in)
+                request = utf8_multipart(request)
             return await handler(request)
 
         return checked

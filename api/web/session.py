@@ -28,9 +28,9 @@ from fastapi import Depends, Request, Response
 from starlette.routing import Match
 
 from api.deps import not_utf8
+from api.multipart_text import multipart_not_utf8
 from api.web.i18n import page_language
 from api.web.messages import Language
-from api.web.multipart_text import multipart_not_utf8
 from matcher.pipeline import Matcher
 from matcher.services.access import AuthenticationError, Principal
 from matcher.services.sessions import SESSION_TTL, WebSession
