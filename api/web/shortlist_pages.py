@@ -18,7 +18,7 @@ from api import actions
 from api.schemas import ShortlistExportQuery
 from api.web.form_fields import SHOWN_VALUE
 from api.web.pages import firm_url, visible_firm
-from api.web.query_choices import one_value
+from api.web.query_choices import chosen, one_value
 from api.web.render import render
 from api.web.session import PageRefused, Viewer, ViewerDep, core
 from matcher.store.shortlists import STATUSES, Status
@@ -42,10 +42,12 @@ def chosen_status(value: str | None) -> Status | None:
 async def shortlist_page(firm_id: str, request: Request, viewer: ViewerDep) -> Response:
     matcher = core(request)
     firm = visible_firm(matcher, viewer, firm_id)
+    if not viewer.may_decide:  # no status field to name it at: a 400 naming the parameter and its values
+        chosen(request.query_params, "status", STATUSES)
     sent = one_value(request.query_params, "status")
     status = chosen_status(sent)
     # A status no list offers is named at the field; the page lists every status, as with none chosen.
-    refused = sent[:SHOWN_VALUE] if sent and status is None and viewer.may_decide else None
+    refused = sent[:SHOWN_VALUE] if sent and status is None else None
     entries = await run_in_threadpool(actions.visible_shortlist, matcher, viewer.principal, firm_id, status)
     query = urlencode({"status": status}) if status and viewer.may_decide else ""
     return render(

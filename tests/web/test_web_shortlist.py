@@ -99,6 +99,18 @@ def test_a_firm_sees_only_what_its_partner_approved(decided: World, visitor: Vis
     assert [r["Tender ID"] for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))] == []
 
 
+def test_a_firm_asking_for_a_status_no_list_offers_is_refused_naming_it(decided: World, visitor: Visitor) -> None:
+    """A firm's page has no status field to name it at: '?status=bogus' listed its items without a word, as if none
+    had been chosen. A 400 naming the parameter, the value and the values it takes; none chosen lists them."""
+    firm = visitor("firm")
+    refused = firm.get(PAGE, params={"status": "bogus"})
+    assert refused.status_code == 400 and refused.headers["content-type"].startswith("text/html"), refused.text
+    said = page_text(refused.text)
+    assert "status=bogus" in said and "proposed, approved, rejected" in said, said
+    assert decided.tenders[0] not in refused.text
+    assert row_ids(firm.get(PAGE, params={"status": ""}).text) == [decided.tenders[0]]
+
+
 def test_another_firms_shortlist_is_403_with_nothing_of_it(decided: World, visitor: Visitor) -> None:
     matcher = decided.matcher
     matcher.propose(OTHER, decided.tenders[1], "partner-b", "secret note for the other firm")
