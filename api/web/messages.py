@@ -165,6 +165,10 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "invalid_request_text": "This request could not be read.",
         "decision_gone": "This notice is no longer stored, so nothing was recorded. Reload the page for the "
                          "current recommendations.",
+        "changed_title": "Changed meanwhile",
+        "decision_changed_meanwhile": ("This notice was decided meanwhile, after this page was opened, so your "
+                                       "decision was not recorded. Its decision as stored now is shown; decide "
+                                       "again to record yours over it."),
         "unavailable_title": "Not ready",
         "index_not_ready": "The search index is not built yet; recommendations appear once it is.",
         "stored_record_title": "Stored data needs repair",
@@ -703,6 +707,10 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "invalid_request_text": "이 요청을 읽을 수 없습니다.",
         "decision_gone": "이 공고는 더 이상 저장되어 있지 않아 아무것도 기록되지 않았습니다. 페이지를 새로 고쳐 현재 "
                          "추천을 확인하세요.",
+        "changed_title": "그사이 변경됨",
+        "decision_changed_meanwhile": ("이 페이지를 연 뒤 다른 사람이 이 공고를 결정하여 회원님의 결정은 기록되지 "
+                                       "않았습니다. 현재 저장된 결정이 표시됩니다. 그 결정 위에 기록하려면 다시 "
+                                       "결정하세요."),
         "unavailable_title": "준비 중",
         "index_not_ready": "검색 색인이 아직 만들어지지 않았습니다. 색인이 준비되면 추천 입찰이 표시됩니다.",
         "stored_record_title": "저장된 데이터를 고쳐야 합니다",

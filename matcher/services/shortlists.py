@@ -161,10 +161,12 @@ class Shortlists:
         return entries[0]
 
     def list_and_decide(self, firm_id: str, tender_id: str, status: Status, actor: str, note: str | None = None,
-                        at: OpenAt | None = None) -> ShortlistEntry:
+                        at: OpenAt | None = None, if_version: Collection[str | None] | None = None) -> ShortlistEntry:
         """``decide``, on a tender first proposed when it is not on the firm's shortlist yet (``propose_many``'s
         rules, ``at`` as there), in one transaction: a refusal or a store fault at the decision leaves it neither
-        proposed nor logged. The workspace's approve and reject buttons, which every recommendation carries."""
+        proposed nor logged. The workspace's approve and reject buttons, which every recommendation carries. With
+        ``if_version``, only while the item is one of those versions (None among them: not on the shortlist yet),
+        as ``decide`` compares them: PreconditionFailed once another decision is stored, nothing stored."""
         if note is not None:
             checked_note(note)
         self.catalog.get_firm(firm_id)
@@ -172,9 +174,20 @@ class Shortlists:
         with self.db.begin() as conn:
             if at is not None:
                 self._refuse_closed(conn, firm_id, [tender], at)
-            self.repository.propose(conn, firm_id, tender_id, actor)  # stores nothing when it is listed already
-            decision = self.repository.decide(conn, firm_id, tender_id, status, actor, note)
-        assert decision is not None  # listed above, in this transaction
+            # Stores nothing when it is listed already; listed by this call, it is the version the form showed
+            # as not listed (None), the one it is decided on.
+            item, created = self.repository.propose(conn, firm_id, tender_id, actor)
+            on = if_version
+            if if_version is not None and created:
+                on = {item.version} if None in if_version else set()
+            decision = self.repository.decide(conn, firm_id, tender_id, status, actor, note,
+                                              None if on is None else {v for v in on if v is not None})
+            assert decision is not None  # listed above, in this transaction
+            if not decision.made:
+                raise PreconditionFailed(  # the proposal is rolled back with the transaction
+                    f"shortlist item {tender_id!r} of firm {firm_id!r} has changed since the version the decision "
+                    f'was made on (another decision was stored): its version is now "{decision.item.version}"; '
+                    "nothing was stored")
         return self._joined([decision.item])[0]
 
     def items(self, firm_id: str, status: Status | None = None,
