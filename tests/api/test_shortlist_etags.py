@@ -12,6 +12,7 @@ import pytest
 
 from tests.api.conftest import OWN, World
 from tests.api.test_bad_input import snapshot
+from tests.api.test_tender_reads import listed_later  # noqa: F401 (the fixture)
 
 
 @pytest.fixture
@@ -92,6 +93,21 @@ def test_an_item_not_on_the_shortlist_is_a_404_whatever_the_preconditions(world:
     for headers in ({"If_Match": '"v1"'}, {"If_None_Match": '"v1"'}):
         missing = decide(world, "ted:999999-2021", "approved", **headers)
         assert missing.status_code == 404, missing.text
+
+
+@pytest.mark.parametrize("header", ["If_Match", "If_None_Match"])
+def test_a_partners_precondition_on_an_item_published_after_now_answers_as_an_unknown_id(
+    listed_later: tuple[World, str], header: str  # noqa: F811 (the fixture imported above)
+) -> None:
+    """The item is not on the shortlist for a partner's key: a stale tag is the 404 of an id never stored, not a
+    412 naming the item's version."""
+    world, later = listed_later
+    before = snapshot(world)
+    hidden = decide(world, later, "rejected", **{header: '"stale"'})
+    unknown = decide(world, "ted:999999-2021", "rejected", **{header: '"stale"'})
+    assert hidden.status_code == unknown.status_code == 404, hidden.text
+    assert hidden.text == unknown.text.replace("ted:999999-2021", later)
+    assert snapshot(world) == before
 
 
 def test_the_openapi_document_states_the_etag_and_the_412(world: World) -> None:
