@@ -244,8 +244,8 @@ def test_a_feed_removed_while_the_run_reads_another_is_named_and_the_rest_is_rep
     # and `matcher feeds run` said only "unknown feed 'beta'".
     for name in ("alpha", "beta", "gamma"):
         add(matcher, name)
-    sources: dict[str, Connector] = {"alpha": Meanwhile(lambda: matcher.remove_feed("beta")), "beta": Scripted([[tender(2)]]),
-               "gamma": Scripted([[tender(3)]])}
+    sources: dict[str, Connector] = {"alpha": Meanwhile(lambda: matcher.remove_feed("beta")),
+                                     "beta": Scripted([[tender(2)]]), "gamma": Scripted([[tender(3)]])}
     result = FeedRunner(matcher, client, factory(sources)).run()
     assert [(o.name, o.status) for o in result.outcomes] == [("alpha", "ok"), ("beta", "failed"), ("gamma", "ok")]
     assert result.outcomes[1].error == "removed while this run read the feeds before it; nothing read"
@@ -259,7 +259,8 @@ def test_a_feed_removed_during_its_own_run_ends_that_run_and_the_others_go_on(
     # Its page could not be stored (the feed is gone), nor its run finished: NotFound left FeedRunner.run.
     add(matcher, "alpha")
     add(matcher, "beta")
-    sources: dict[str, Connector] = {"alpha": Meanwhile(lambda: matcher.remove_feed("alpha")), "beta": Scripted([[tender(2)]])}
+    sources: dict[str, Connector] = {"alpha": Meanwhile(lambda: matcher.remove_feed("alpha")),
+                                     "beta": Scripted([[tender(2)]])}
     result = FeedRunner(matcher, client, factory(sources)).run()
     assert [(o.name, o.status) for o in result.outcomes] == [("alpha", "failed"), ("beta", "ok")]
     assert result.outcomes[0].error == "removed during its run; pages read before were kept"

@@ -25,41 +25,73 @@ SAID = {
 }
 
 
+BOUNDARY = "utf8-check"
+MULTIPART = {"content-type": f"multipart/form-data; boundary={BOUNDARY}"}
+KINDS = [FORM, MULTIPART]
+KIND_IDS = ["urlencoded", "multipart"]
+#: Bytes that are not UTF-8: a lone surrogate's, and Latin-1's 'é'.
+BAD = [b"\xed\xa0\x80", b"caf\xe9"]
+BAD_IDS = ["lone-surrogate", "latin-1"]
+
+
+def multipart(fields: list[tuple[str, bytes]]) -> bytes:
+    """A multipart/form-data body of plain fields, each value sent as the bytes given (no charset applied)."""
+    parts = [f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n"
+             for name, value in fields]
+    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
+
+
+def encoded(fields: list[tuple[str, bytes]], kind: dict[str, str]) -> bytes:
+    """The fields as a form body of ``kind``: urlencoded (each value's bytes percent-encoded as they are, as a
+    browser that does not send UTF-8 would) or multipart (``multipart``)."""
+    if kind is MULTIPART:
+        return multipart(fields)
+    return b"&".join(name.encode() + b"=" + quote(value).encode() for name, value in fields)
+
+
+@pytest.mark.parametrize("kind", KINDS, ids=KIND_IDS)
 @pytest.mark.parametrize("lang", ["en", "ko"])
-@pytest.mark.parametrize("bad", [b"%ED%A0%80", b"caf%E9"], ids=["lone-surrogate", "latin-1"])
+@pytest.mark.parametrize("bad", BAD, ids=BAD_IDS)
 def test_a_note_not_sent_as_utf8_is_refused_naming_its_field(world: World, visitor: Visitor, lang: str,
-                                                             bad: bytes) -> None:
+                                                             bad: bytes, kind: dict[str, str]) -> None:
+    """Multipart too: Starlette decodes a multipart field that is not UTF-8 as Latin-1, and 'call caf\\xe9' was
+    stored as 'call café' and shown as saved."""
     client = visitor("partner")
     csrf = csrf_of(client.get(f"{FIRM}?lang={lang}").text)
     before = snapshot(world)
-    body = b"&".join([b"csrf_token=" + csrf.encode(), b"tender_id=" + quote(world.tenders[1]).encode(),
-                      b"action=note", b"note=call+" + bad])
-    refused = client.post(f"{FIRM}/decide", content=body, headers=FORM, follow_redirects=False)
+    body = encoded([("csrf_token", csrf.encode()), ("tender_id", world.tenders[1].encode()), ("action", b"note"),
+                    ("note", b"call " + bad)], kind)
+    refused = client.post(f"{FIRM}/decide", content=body, headers=kind, follow_redirects=False)
     assert refused.status_code == 400, refused.text
     assert refused.headers["content-type"].startswith("text/html")
     assert SAID[lang].format(field="note") in page_text(refused.text)
     assert snapshot(world) == before
 
 
-def test_a_profile_not_sent_as_utf8_keeps_the_stored_profile(world: World, visitor: Visitor) -> None:
+@pytest.mark.parametrize("kind", KINDS, ids=KIND_IDS)
+@pytest.mark.parametrize("bad", BAD, ids=BAD_IDS)
+def test_a_profile_not_sent_as_utf8_keeps_the_stored_profile(world: World, visitor: Visitor, bad: bytes,
+                                                             kind: dict[str, str]) -> None:
     client = visitor("partner")
     csrf = csrf_of(client.get(f"{FIRM}/profile").text)
     before = snapshot(world)
-    body = b"csrf_token=" + csrf.encode() + b"&description=Membranes+%ED%A0%80&keywords=&codes="
-    refused = client.post(f"{FIRM}/profile", content=body, headers=FORM, follow_redirects=False)
+    body = encoded([("csrf_token", csrf.encode()), ("description", b"Membranes " + bad), ("keywords", b""),
+                    ("codes", b"")], kind)
+    refused = client.post(f"{FIRM}/profile", content=body, headers=kind, follow_redirects=False)
     assert refused.status_code == 400, refused.text
     assert SAID["en"].format(field="description") in page_text(refused.text)
     assert snapshot(world) == before
 
 
-def test_a_form_sent_as_utf8_is_still_saved(world: World, visitor: Visitor) -> None:
+@pytest.mark.parametrize("kind", KINDS, ids=KIND_IDS)
+def test_a_form_sent_as_utf8_is_still_saved(world: World, visitor: Visitor, kind: dict[str, str]) -> None:
     """Korean typed and percent-encoded as a browser does is UTF-8: the note is stored as typed."""
     client = visitor("partner")
     csrf = csrf_of(client.get(FIRM).text)
     note = "수도 계량기 café"
-    body = "&".join([f"csrf_token={csrf}", f"tender_id={quote(world.tenders[1])}", "action=note",
-                     f"note={quote(note)}"]).encode()
-    saved = client.post(f"{FIRM}/decide", content=body, headers=FORM, follow_redirects=False)
+    body = encoded([("csrf_token", csrf.encode()), ("tender_id", world.tenders[1].encode()), ("action", b"note"),
+                    ("note", note.encode())], kind)
+    saved = client.post(f"{FIRM}/decide", content=body, headers=kind, follow_redirects=False)
     assert saved.status_code == 303, saved.text
     stored = {i.tender_id: i.note for i in world.matcher.shortlist(OWN, None)}
     assert stored[world.tenders[1]] == note
@@ -75,57 +107,6 @@ def test_an_upload_sent_as_a_plain_form_is_not_a_server_error(world: World, visi
     refused = client.post("/web/officer/imports", content=f"csrf_token={csrf}&file=%E9".encode(), headers=FORM)
     assert refused.status_code == 400, refused.text
     assert "The field file did not arrive as UTF-8 text" in page_text(refused.text)
-
-
-BOUNDARY = "utf8-check"
-MULTIPART = {"content-type": f"multipart/form-data; boundary={BOUNDARY}"}
-
-
-def multipart(fields: list[tuple[str, bytes]]) -> bytes:
-    """A multipart/form-data body of plain fields, each value sent as the bytes given (no charset applied)."""
-    parts = [f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode() + value + b"\r\n"
-             for name, value in fields]
-    return b"".join(parts) + f"--{BOUNDARY}--\r\n".encode()
-
-
-@pytest.mark.parametrize("bad", [b"\xed\xa0\x80", b"caf\xe9"], ids=["lone-surrogate", "latin-1"])
-def test_a_note_sent_as_multipart_not_in_utf8_is_refused_naming_its_field(world: World, visitor: Visitor,
-                                                                          bad: bytes) -> None:
-    """Starlette decodes a multipart field that is not UTF-8 as Latin-1: 'call caf\\xe9' was stored as 'call café'
-    (and a lone surrogate's bytes as 'call í\\xa0\\x80') and shown as saved."""
-    client = visitor("partner")
-    csrf = csrf_of(client.get(FIRM).text)
-    before = snapshot(world)
-    body = multipart([("csrf_token", csrf.encode()), ("tender_id", world.tenders[1].encode()),
-                      ("action", b"note"), ("note", b"call " + bad)])
-    refused = client.post(f"{FIRM}/decide", content=body, headers=MULTIPART, follow_redirects=False)
-    assert refused.status_code == 400, refused.text
-    assert SAID["en"].format(field="note") in page_text(refused.text)
-    assert snapshot(world) == before
-
-
-def test_a_profile_sent_as_multipart_not_in_utf8_keeps_the_stored_profile(world: World, visitor: Visitor) -> None:
-    client = visitor("partner")
-    csrf = csrf_of(client.get(f"{FIRM}/profile").text)
-    before = snapshot(world)
-    body = multipart([("csrf_token", csrf.encode()), ("description", b"Membranes caf\xe9"), ("keywords", b""),
-                      ("codes", b"")])
-    refused = client.post(f"{FIRM}/profile", content=body, headers=MULTIPART, follow_redirects=False)
-    assert refused.status_code == 400, refused.text
-    assert SAID["en"].format(field="description") in page_text(refused.text)
-    assert snapshot(world) == before
-
-
-def test_a_multipart_form_in_utf8_is_still_saved(world: World, visitor: Visitor) -> None:
-    client = visitor("partner")
-    csrf = csrf_of(client.get(FIRM).text)
-    note = "수도 계량기 café"
-    body = multipart([("csrf_token", csrf.encode()), ("tender_id", world.tenders[1].encode()),
-                      ("action", b"note"), ("note", note.encode())])
-    saved = client.post(f"{FIRM}/decide", content=body, headers=MULTIPART, follow_redirects=False)
-    assert saved.status_code == 303, saved.text
-    stored = {i.tender_id: i.note for i in world.matcher.shortlist(OWN, None)}
-    assert stored[world.tenders[1]] == note
 
 
 @pytest.mark.parametrize("multipart_body", [False, True], ids=["urlencoded", "multipart"])
