@@ -384,16 +384,14 @@ def decide(matcher: Matcher, principal: Principal, firm_id: str, tender_id: str,
     """Approve or reject an item of the shortlist the caller may see (``visible_shortlist``): one whose notice is
     published after now is, for a firm's or partner's key, not on it, as an id never stored (nothing stored). With
     ``if_version`` (If-Match) only on those versions of the item (``Shortlists.decide``: PreconditionFailed)."""
-    # ``Matcher.decide`` does not pass ``if_version`` on yet (matcher/pipeline.py, another room's file): the
-    # facade's own service is called until it does.
-    return matcher.shortlists.decide(firm_id, tender_id, body.status, principal.name, body.note,
-                                     published_by(matcher, principal), if_version)
+    return matcher.decide(firm_id, tender_id, body.status, principal.name, body.note, published_by(matcher, principal),
+                          if_version)
 
 
 def shortlist_item_version(matcher: Matcher, principal: Principal, firm_id: str, tender_id: str) -> str:
     """The stored version of an item of the shortlist the caller may see (NotFound as ``decide`` answers), which
     a decision's If-None-Match is compared with (``api.etags.Precondition``)."""
-    return matcher.shortlists.item(firm_id, tender_id, published_by(matcher, principal)).version
+    return matcher.shortlist_item(firm_id, tender_id, published_by(matcher, principal)).version
 
 
 def propose_top(

@@ -253,13 +253,16 @@ class Matcher:
                      at: OpenAt | None = None) -> list[ShortlistEntry]:
         return self.shortlists.propose_many(firm_id, proposals, actor, note, at)
 
-    def decide(self, firm_id: str, tender_id: str, status: Status, actor: str,
-               note: str | None = None, published_by: datetime | None = None) -> ShortlistEntry:
-        return self.shortlists.decide(firm_id, tender_id, status, actor, note, published_by)
+    def decide(self, firm_id: str, tender_id: str, status: Status, actor: str, note: str | None = None,
+               published_by: datetime | None = None, if_version: Collection[str] | None = None) -> ShortlistEntry:
+        return self.shortlists.decide(firm_id, tender_id, status, actor, note, published_by, if_version)
 
     def list_and_decide(self, firm_id: str, tender_id: str, status: Status, actor: str, note: str | None = None,
-                        at: OpenAt | None = None) -> ShortlistEntry:
-        return self.shortlists.list_and_decide(firm_id, tender_id, status, actor, note, at)
+                        at: OpenAt | None = None, if_version: Collection[str | None] | None = None) -> ShortlistEntry:
+        return self.shortlists.list_and_decide(firm_id, tender_id, status, actor, note, at, if_version)
+
+    def shortlist_item(self, firm_id: str, tender_id: str, published_by: datetime | None = None) -> ShortlistEntry:
+        return self.shortlists.item(firm_id, tender_id, published_by)
 
     def shortlist(self, firm_id: str, status: Status | None = None,
                   published_by: datetime | None = None) -> list[ShortlistEntry]:

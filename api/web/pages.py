@@ -177,10 +177,7 @@ def record(
         return matcher.propose(firm_id, tender_id, actor, note), tender.title, False
     status: Status = "approved" if action == "approve" else "rejected"
     try:
-        # ``Matcher.list_and_decide`` does not pass ``if_version`` on yet (matcher/pipeline.py, another room's
-        # file): the facade's own service is called until it does.
-        item = matcher.shortlists.list_and_decide(firm_id, tender_id, status, actor, note or None, matcher.open_at(),
-                                                  shown)
+        item = matcher.list_and_decide(firm_id, tender_id, status, actor, note or None, matcher.open_at(), shown)
     except PreconditionFailed:
         now = next((e for e in matcher.shortlist(firm_id) if e.tender_id == tender_id), None)
         twice = now is not None and (now.status, now.decided_by) == (status, actor) and note in ("", now.note)
