@@ -224,9 +224,10 @@ def public_firm(firm: FirmProfile) -> FirmPublic:
 
 
 def visible_firms(
-    matcher: Matcher, access: AccessControl, principal: Principal, offset: int, limit: int
+    matcher: Matcher, access: AccessControl, principal: Principal, offset: int, limit: int, text: str | None = None
 ) -> tuple[int, list[FirmPublic]]:
-    total, firms = matcher.list_firms(access.visible_firm_ids(principal), offset, limit)
+    """(total, one page) of the firms the caller may see; ``text``: those whose name or id holds its words."""
+    total, firms = matcher.list_firms(access.visible_firm_ids(principal), offset, limit, text)
     return total, [public_firm(f) for f in firms]
 
 

@@ -154,6 +154,12 @@ class PageQuery(_In):
     limit: int = Field(default=50, ge=1, le=200)
 
 
+class FirmQuery(PageQuery):
+    q: SearchWords | None = Field(default=None, description=(
+        "words of a firm's name or id, each held in either, in any case and with or without accents (e.g. "
+        "'hanbit', '한빛', 'societe'; a visible character, no control characters)"))
+
+
 class TenderQuery(PageQuery):
     """Filters for listing tenders; all optional and combined with AND."""
 

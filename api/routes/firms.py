@@ -18,11 +18,11 @@ from api.schemas import (
     CodesIn,
     FirmCreate,
     FirmPublic,
+    FirmQuery,
     FirmUpdate,
     IngestSummary,
     KeywordsIn,
     Page,
-    PageQuery,
     SuggestCodesQuery,
     SuggestedCodePublic,
 )
@@ -40,9 +40,9 @@ def _stored(matcher: Matcher, firm_id: str) -> Callable[[], str]:
 
 @router.get("", summary="Firms the caller may see")
 def list_firms(
-    query: Annotated[PageQuery, Query()], matcher: MatcherDep, access: AccessDep, principal: PrincipalDep
+    query: Annotated[FirmQuery, Query()], matcher: MatcherDep, access: AccessDep, principal: PrincipalDep
 ) -> Page[FirmPublic]:
-    total, items = actions.visible_firms(matcher, access, principal, query.offset, query.limit)
+    total, items = actions.visible_firms(matcher, access, principal, query.offset, query.limit, query.q)
     return Page[FirmPublic](items=items, total=total, offset=query.offset, limit=query.limit)
 
 

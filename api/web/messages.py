@@ -53,6 +53,10 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "New matches are those with a possible fit or better (what a digest sends by default) stored since "
             "you last opened the firm's page."),
         "no_firms": "No firms are assigned to you yet.",
+        "find_firm": "Find a firm by its name or id",
+        "find_firm_button": "Find",
+        "find_firm_none": "No firm's name or id holds every one of these words.",
+        "find_firm_all": "Show every firm",
         "page_beyond": "There is no page {page} of this list: it ends at page {pages}.",
         "page_invalid": "The page number must be a whole number from 1 (sent: {value}).",
         "page_repeated": "The page number was sent {count} times ({value}): send it once.",
@@ -598,6 +602,10 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "새 추천은 회사 페이지를 마지막으로 연 이후 저장된 입찰 중 적합도가 '검토 가능' 이상인 것"
             "(이메일 요약이 기본으로 보내는 것)입니다."),
         "no_firms": "아직 배정된 회사가 없습니다.",
+        "find_firm": "이름이나 ID로 회사 찾기",
+        "find_firm_button": "찾기",
+        "find_firm_none": "이 단어를 모두 이름이나 ID에 담은 회사가 없습니다.",
+        "find_firm_all": "모든 회사 보기",
         "page_beyond": "이 목록에는 {page}쪽이 없습니다. 목록은 {pages}쪽에서 끝납니다.",
         "page_invalid": "쪽 번호는 1 이상의 정수여야 합니다 (보낸 값: {value}).",
         "page_repeated": "쪽 번호가 {count}번 보내졌습니다 ({value}). 한 번만 보내세요.",

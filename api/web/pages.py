@@ -26,6 +26,7 @@ from api.schemas import ID_PATTERN
 from api.web import views
 from api.web.form_fields import text_of
 from api.web.paging import page_count, requested_page
+from api.web.query_choices import MAX_QUERY, typed_words
 from api.web.render import render
 from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, core, forbidden
 from matcher.errors import IndexNotReady, NotFound, PermissionDenied, PreconditionFailed
@@ -77,10 +78,13 @@ async def home(request: Request, viewer: ViewerDep) -> Response:
     if principal.role == "firm" and principal.firm_id:
         return RedirectResponse(firm_url(principal.firm_id), status_code=303)
     page = requested_page(request.query_params)
-    total, rows = await ranked(request, views.home_rows, core(request), principal, page)
+    text, problem = typed_words(request)  # the search box's (a GET: its address can be shared)
+    total, rows = await ranked(request, views.home_rows, core(request), principal, page,
+                               None if problem else text)
     return render(
         request, "home.html", viewer.language, viewer, firms=rows, page=page,
-        pages=page_count(page, total, views.HOME_PAGE_SIZE), total=total,
+        pages=page_count(page, total, views.HOME_PAGE_SIZE), total=total, text=text, problem=problem,
+        max_query=MAX_QUERY, status=400 if problem == "search_not_utf8" else 200,
     )
 
 

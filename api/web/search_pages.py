@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import not_utf8
 from api.web.pages import ranked
-from api.web.query_choices import chosen
+from api.web.query_choices import MAX_QUERY, chosen, typed_words
 from api.web.render import render
 from api.web.session import ViewerDep, core, forbidden
 from api.web.tender_pages import value_in_eur
@@ -27,8 +26,6 @@ router = APIRouter(prefix="/web", include_in_schema=False)
 
 #: Notices a search page shows.
 SEARCH_RESULTS = 20
-#: Longest search text (the API's limit for ``q``).
-MAX_QUERY = 200
 
 
 @dataclass(frozen=True)
@@ -51,11 +48,6 @@ def search(matcher: Matcher, text: str, open_only: bool) -> list[Found]:
     return [found(hit.tender, hit.by_id) for hit in matcher.search_notices(text, SEARCH_RESULTS, open_only)]
 
 
-def cleaned(text: str) -> str:
-    """The words typed, control characters and runs of spaces made single spaces."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
-
-
 @router.get("/search", response_class=HTMLResponse)
 async def search_page(request: Request, viewer: ViewerDep) -> Response:
     matcher = core(request)
@@ -63,12 +55,9 @@ async def search_page(request: Request, viewer: ViewerDep) -> Response:
         matcher.access.require_role(viewer.principal, "officer", "partner")
     except PermissionDenied:
         raise forbidden() from None
-    sent_as_text = not_utf8(request.scope.get("query_string", b"")) is None
-    text = cleaned(request.query_params.get("q", "")) if sent_as_text else ""
-    # The box's value, or none; a value not sent as UTF-8 is the words' problem below, named first.
-    open_only = not sent_as_text or chosen(request.query_params, "closed", ("1",)) is None
-    problem = None if sent_as_text else "search_not_utf8"
-    problem = "search_too_long" if len(text) > MAX_QUERY else problem
+    text, problem = typed_words(request)
+    # The box's value, or none; a value not sent as UTF-8 is the words' problem, named first.
+    open_only = problem == "search_not_utf8" or chosen(request.query_params, "closed", ("1",)) is None
     results = await ranked(request, search, matcher, text, open_only) if text and not problem else None
     return render(
         request, "search.html", viewer.language, viewer, text=text, open_only=open_only, results=results,

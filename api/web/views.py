@@ -288,10 +288,12 @@ class FirmSummary:
     deadlines: list[Deadline]
 
 
-def home_rows(matcher: Matcher, principal: Principal, page: int) -> tuple[int, list[FirmSummary]]:
-    """(how many firms this person sees, the summaries of those on ``page``)."""
+def home_rows(matcher: Matcher, principal: Principal, page: int,
+              text: str | None = None) -> tuple[int, list[FirmSummary]]:
+    """(how many firms this person sees, the summaries of those on ``page``); ``text``: only the firms whose name
+    or id holds its words (``Matcher.list_firms``)."""
     total, firms = matcher.list_firms(
-        matcher.access.visible_firm_ids(principal), (page - 1) * HOME_PAGE_SIZE, HOME_PAGE_SIZE
+        matcher.access.visible_firm_ids(principal), (page - 1) * HOME_PAGE_SIZE, HOME_PAGE_SIZE, text or None
     )
     return total, summaries(matcher, principal, firms)
 

@@ -15,7 +15,8 @@ import lxml.html
 from fastapi.testclient import TestClient
 
 from api.web.i18n import Formatter
-from api.web.search_pages import MAX_QUERY, SEARCH_RESULTS
+from api.web.query_choices import MAX_QUERY
+from api.web.search_pages import SEARCH_RESULTS
 from matcher.schema import Tender
 from matcher.store import TenderFilter
 from tests.api.conftest import (  # noqa: F401
