@@ -460,6 +460,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "officer_firms": "Firms",
         "firm_count": "{count} firms",
         "no_firms_stored": "No firm is stored yet.",
+        "assignable_cut": (
+            "The list offers the first {shown} of {total} firms by id: find a firm above to offer the one you need."),
         "officer_firms_table": "Every firm, its partners and its pages",
         "col_firm_id": "ID",
         "col_partners": "Partners",
@@ -991,6 +993,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "officer_firms": "회사",
         "firm_count": "회사 {count}곳",
         "no_firms_stored": "아직 저장된 회사가 없습니다.",
+        "assignable_cut": (
+            "목록은 ID 순으로 {total}개 회사 중 처음 {shown}개만 보여 줍니다. 위에서 필요한 회사를 찾으세요."),
         "officer_firms_table": "전체 회사와 담당 파트너, 회사별 페이지",
         "col_firm_id": "ID",
         "col_partners": "파트너",

@@ -36,6 +36,7 @@ from api.schemas import IngestSummary, JobPublic
 from api.web.feed_pages import KINDS, FeedForm, RunView, checked_name, run_view
 from api.web.form_fields import FieldError, FormInvalid, text_of
 from api.web.paging import page_count, requested_page
+from api.web.query_choices import MAX_QUERY, typed_words
 from api.web.render import render
 from api.web.session import (
     ChangeDep,
@@ -154,15 +155,21 @@ class Cohort:
     firms: list[FirmProfile]
     partners: list[Partner]
     assignable: list[FirmProfile]
+    #: How many firms the assignment form could offer (the search's, or every firm): more than it lists when
+    #: above ``ASSIGNABLE_FIRMS``, and the page says so.
+    assignable_total: int
 
     def partners_of(self, firm_id: str) -> list[str]:
         return [p.name for p in self.partners if any(f == firm_id for f, _ in p.firms)]
 
 
-def cohort(matcher: Matcher, page: int) -> Cohort:
-    total, firms = matcher.list_firms(None, (page - 1) * FIRMS_PAGE_SIZE, FIRMS_PAGE_SIZE)
-    _, assignable = matcher.list_firms(None, 0, ASSIGNABLE_FIRMS)
-    return Cohort(total, firms, partners(matcher, matcher.access), sorted(assignable, key=lambda f: f.name))
+def cohort(matcher: Matcher, page: int, text: str | None = None) -> Cohort:
+    """The page's firms, and those the assignment form offers: the firms whose name or id holds ``text``, if any
+    (``Matcher.list_firms``), else every firm."""
+    total, firms = matcher.list_firms(None, (page - 1) * FIRMS_PAGE_SIZE, FIRMS_PAGE_SIZE, text)
+    assignable_total, assignable = matcher.list_firms(None, 0, ASSIGNABLE_FIRMS, text)
+    return Cohort(total, firms, partners(matcher, matcher.access), sorted(assignable, key=lambda f: f.name),
+                  assignable_total)
 
 
 #: What a change ends with (``?done=``), as the message key the page shows.
@@ -177,9 +184,12 @@ async def _page(
     assign_error: FieldError | None = None, feed_form: FeedForm | None = None,
 ) -> HTMLResponse:
     page = requested_page(request.query_params)
-    found = await run_in_threadpool(cohort, matcher, page)
+    text, problem = typed_words(request)  # the firm search box's (a GET: its address can be shared)
+    found = await run_in_threadpool(cohort, matcher, page, None if problem else text or None)
+    status = 400 if problem == "search_not_utf8" else status
     return render(
-        request, "officer.html", viewer.language, viewer, status=status, cohort=found, page=page,
+        request, "officer.html", viewer.language, viewer, status=status, cohort=found, page=page, text=text,
+        problem=problem, max_query=MAX_QUERY,
         pages=page_count(page, found.total, FIRMS_PAGE_SIZE), upload_limit=matcher.settings.max_upload_bytes,
         accept=ACCEPT, upload_error=upload_error, assign_error=assign_error, officer_path=OFFICER_PATH,
         done=DONE.get(request.query_params.get("done") or ""), feed_form=feed_form or FeedForm(), kinds=KINDS,

@@ -67,3 +67,29 @@ def test_words_sent_twice_or_not_as_utf8_are_refused_naming_them(world: World, v
     latin = client.get("/web/?q=caf%E9")
     assert latin.status_code == 400, latin.text
     assert "did not arrive as UTF-8" in page_text(latin.text)
+
+
+def test_the_officer_page_finds_a_firm_for_its_table_and_its_assignment_form(
+    world: World, visitor: Visitor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The assignment form offered the first firms by id only (2,000): beyond them, a firm could not be assigned
+    from the page, and nothing said so."""
+    from api.web import officer_pages
+
+    monkeypatch.setattr(officer_pages, "ASSIGNABLE_FIRMS", 2)
+    client = visitor("officer")
+
+    def offered(html: str) -> list[str]:
+        return [str(o.get("value")) for o in lxml.html.fromstring(html).xpath("//select[@id='f-firm']/option")]
+
+    every = client.get("/web/officer")
+    assert len(offered(every.text)) == 2
+    assert "The list offers the first 2 of 6 firms by id" in page_text(every.text)
+    found = client.get("/web/officer", params={"q": "광학"})
+    assert found.status_code == 200, found.text
+    assert offered(found.text) == [OTHER]
+    rows = lxml.html.fromstring(found.text).xpath("//table[contains(@class, 'officer-firms')]/tbody/tr")
+    assert [r.get("data-firm") for r in rows] == [OTHER]
+    assert "The list offers the first" not in page_text(found.text)
+    none = client.get("/web/officer", params={"q": "cable optics"})
+    assert "No firm's name or id holds every one of these words." in page_text(none.text)
