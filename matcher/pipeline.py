@@ -245,9 +245,9 @@ class Matcher:
         return self.recommender.feature_matrix(firm, tenders)
 
     # ------------------------------------------------------------------ shortlists
-    def propose(self, firm_id: str, tender_id: str, actor: str, note: str = "",
-                score: float | None = None, at: OpenAt | None = None) -> ShortlistEntry:
-        return self.shortlists.propose(firm_id, tender_id, actor, note, score, at)
+    def propose(self, firm_id: str, tender_id: str, actor: str, note: str = "", score: float | None = None,
+                at: OpenAt | None = None, if_version: Collection[str | None] | None = None) -> ShortlistEntry:
+        return self.shortlists.propose(firm_id, tender_id, actor, note, score, at, if_version)
 
     def propose_many(self, firm_id: str, proposals: Sequence[Proposal], actor: str, note: str = "",
                      at: OpenAt | None = None) -> list[ShortlistEntry]:

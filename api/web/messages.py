@@ -170,6 +170,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "decision_gone": "This notice is no longer stored, so nothing was recorded. Reload the page for the "
                          "current recommendations.",
         "changed_title": "Changed meanwhile",
+        "note_changed_meanwhile": ("This notice was noted or decided meanwhile, after this page was opened, so your "
+                                   "note was not recorded. Its note and decision as stored now are shown; send your "
+                                   "note again to record it over the stored one."),
         "decision_changed_meanwhile": ("This notice was decided meanwhile, after this page was opened, so your "
                                        "decision was not recorded. Its decision as stored now is shown; decide "
                                        "again to record yours over it."),
@@ -718,6 +721,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "decision_gone": "이 공고는 더 이상 저장되어 있지 않아 아무것도 기록되지 않았습니다. 페이지를 새로 고쳐 현재 "
                          "추천을 확인하세요.",
         "changed_title": "그사이 변경됨",
+        "note_changed_meanwhile": ("이 페이지를 연 뒤 다른 사람이 이 공고에 메모를 남기거나 결정하여 회원님의 메모는 "
+                                   "기록되지 않았습니다. 현재 저장된 메모와 결정이 표시됩니다. 그 위에 기록하려면 "
+                                   "메모를 다시 보내세요."),
         "decision_changed_meanwhile": ("이 페이지를 연 뒤 다른 사람이 이 공고를 결정하여 회원님의 결정은 기록되지 "
                                        "않았습니다. 현재 저장된 결정이 표시됩니다. 그 결정 위에 기록하려면 다시 "
                                        "결정하세요."),

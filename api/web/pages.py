@@ -133,12 +133,13 @@ async def decide(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
         raise PageRefused(404, "not_found_title", "decision_gone") from None
     filters = views.parse_filters(request.query_params, request.scope.get("query_string", b""))
     htmx = request.headers.get("HX-Request") == "true"
+    said = "note_changed_meanwhile" if action == "note" else "decision_changed_meanwhile"
     if changed and not htmx:
-        raise PageRefused(409, "changed_title", "decision_changed_meanwhile")
+        raise PageRefused(409, "changed_title", said)
     if changed:  # the item as stored now, its form deciding on its version
         return render(request, "_decision.html", viewer.language, viewer, status=409, item=item,
                       tender_id=tender_id, title=title, firm_path=firm_url(firm_id), filters=filters,
-                      note_max=views.NOTE_MAX, changed_meanwhile=True)
+                      note_max=views.NOTE_MAX, changed_meanwhile=said)
     if not htmx:  # back to the item decided (a browser without scripts)
         query = filters.query_string()
         anchor = f"#tender-{quote(tender_id, safe=':')}"
@@ -177,13 +178,14 @@ def record(
         refusal = views.bid_refusal(matcher, tender)
         if refusal is not None:
             raise PageRefused(422, "invalid_title", refusal)
-    if action == "note":
-        return matcher.propose(firm_id, tender_id, actor, note), tender.title, False
     status: Status = "approved" if action == "approve" else "rejected"
     try:
+        if action == "note":
+            return matcher.propose(firm_id, tender_id, actor, note, if_version=shown), tender.title, False
         item = matcher.list_and_decide(firm_id, tender_id, status, actor, note or None, matcher.open_at(), shown)
     except PreconditionFailed:
         now = next((e for e in matcher.shortlist(firm_id) if e.tender_id == tender_id), None)
-        twice = now is not None and (now.status, now.decided_by) == (status, actor) and note in ("", now.note)
+        same = now is not None and (action == "note" or (now.status, now.decided_by) == (status, actor))
+        twice = same and now is not None and note in ("", now.note)
         return now, tender.title, not twice
     return item, tender.title, False

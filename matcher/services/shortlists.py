@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -79,13 +79,18 @@ class Shortlists:
         self.db = catalog.db
         self.repository = ShortlistRepository()
 
-    def propose(self, firm_id: str, tender_id: str, actor: str, note: str = "",
-                score: float | None = None, at: OpenAt | None = None) -> ShortlistEntry:
-        """Put a tender on a firm's shortlist (logged as feedback): ``propose_many`` of one."""
-        return self.propose_many(firm_id, [Proposal(tender_id, score)], actor, note, at)[0]
+    def propose(self, firm_id: str, tender_id: str, actor: str, note: str = "", score: float | None = None,
+                at: OpenAt | None = None, if_version: Collection[str | None] | None = None) -> ShortlistEntry:
+        """Put a tender on a firm's shortlist (logged as feedback): ``propose_many`` of one. With ``if_version``
+        (the versions of the item the caller saw, None: not on the shortlist), only while the stored item is one of
+        them, compared in the proposal's transaction: PreconditionFailed once another note or decision is stored
+        (a note written over a colleague's, unseen), nothing stored."""
+        expected = None if if_version is None else {tender_id: if_version}
+        return self.propose_many(firm_id, [Proposal(tender_id, score)], actor, note, at, expected)[0]
 
     def propose_many(self, firm_id: str, proposals: Sequence[Proposal], actor: str, note: str = "",
-                     at: OpenAt | None = None) -> list[ShortlistEntry]:
+                     at: OpenAt | None = None,
+                     expected: Mapping[str, Collection[str | None]] | None = None) -> list[ShortlistEntry]:
         """Put tenders on a firm's shortlist (each logged as feedback), all in one transaction: a refusal or a
         store fault at any one stores none of them, so a caller told the call failed finds nothing of it stored.
         The firm and every tender must exist, and each tender be published by now (``Catalog.visible_tender``).
@@ -102,9 +107,22 @@ class Shortlists:
         with self.db.begin() as conn:
             if at is not None:
                 self._refuse_closed(conn, firm_id, tenders, at)
+            for tender_id, versions in (expected or {}).items():
+                self._refuse_changed(conn, firm_id, tender_id, versions)
             stored = self.repository.propose_many(conn, firm_id, proposals, actor, note)
         return [ShortlistEntry.of(item, tender, created=created)
                 for (item, created), tender in zip(stored, tenders, strict=True)]
+
+    def _refuse_changed(self, conn: Connection, firm_id: str, tender_id: str,
+                        versions: Collection[str | None]) -> None:
+        """PreconditionFailed unless the item is stored as one of ``versions`` (None: not on the shortlist), its
+        row read locked for update (PostgreSQL; SQLite's writing transaction holds the write lock)."""
+        item = self.repository.get(conn, firm_id, tender_id, for_update=True)
+        if (None if item is None else item.version) not in versions:
+            raise PreconditionFailed(
+                f"shortlist item {tender_id!r} of firm {firm_id!r} has changed since the version sent (another note "
+                "or decision was stored, or it was listed meanwhile): read it again and write from there; nothing "
+                "was stored")
 
     def _refuse_closed(self, conn: Connection, firm_id: str, tenders: Sequence[Tender], at: OpenAt) -> None:
         """InvalidInput naming the first of ``tenders`` not yet on the firm's shortlist that no firm can bid on at

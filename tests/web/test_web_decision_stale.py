@@ -92,3 +92,37 @@ def test_the_same_decision_sent_twice_is_recorded_once(world: World, visitor: Vi
     second = send(partner, fields, "approve")
     assert second.status_code == 303, second.text
     assert stored(world, tender_id) == after and after[:2] == ("approved", "partner-a")
+
+
+def colleague_notes(world: World, tender_id: str, note: str) -> None:
+    proposed = world.client.post(f"/firms/{OWN}/shortlist", json={"tender_id": tender_id, "note": note},
+                                 headers=world.auth("officer"))
+    assert proposed.status_code in (200, 201), proposed.text
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["proposed", "not-listed"])
+def test_a_note_from_a_page_opened_before_a_colleagues_note_does_not_overwrite_it(
+    world: World, visitor: Visitor, listed: bool
+) -> None:
+    """The note button replaced the stored note whatever the page had shown: a colleague's 'call the buyer first'
+    written meanwhile was lost without a word, as a decision was before the form sent its version."""
+    partner = visitor("partner")
+    page = partner.get(FIRM).text
+    tender_id, fields = decision_form(page)
+    if listed:
+        colleague_notes(world, tender_id, "first look")
+        tender_id, fields = decision_form(partner.get(FIRM).text, tender_id)
+    colleague_notes(world, tender_id, "call the buyer first")
+    mine = [(k, v) for k, v in fields if k != "note"] + [("note", "bid with a partner")]
+    refused = send(partner, mine, "note")
+    assert refused.status_code == 409, refused.text
+    assert "noted or decided meanwhile" in page_text(refused.text), page_text(refused.text)
+    (item,) = [i for i in world.matcher.shortlist(OWN) if i.tender_id == tender_id]
+    assert item.note == "call the buyer first"
+    block = send(partner, mine, "note", htmx=True)  # the page's own request: the item as stored now
+    assert block.status_code == 409 and "call the buyer first" in block.text, block.text
+    _, now = decision_form(block.text, tender_id)
+    again = send(partner, [(k, v) for k, v in now if k != "note"] + [("note", "bid with a partner")], "note")
+    assert again.status_code == 303, again.text
+    (item,) = [i for i in world.matcher.shortlist(OWN) if i.tender_id == tender_id]
+    assert item.note == "bid with a partner"
