@@ -73,6 +73,15 @@ def checked_note(note: str) -> str:
     return note
 
 
+def changed_meanwhile(firm_id: str, tender_id: str, version: str | None) -> PreconditionFailed:
+    """A note or decision refused because the item is no longer the version it was made on (If-Match, the
+    workspace's form), naming the version stored now (None: not on the shortlist)."""
+    now = "it is not on the shortlist" if version is None else f'its ETag is now "{version}"'
+    return PreconditionFailed(
+        f"shortlist item {tender_id!r} of firm {firm_id!r} has changed since the version sent in If-Match (another "
+        f"note or decision was stored meanwhile; {now}): read it again and write from there; nothing was stored")
+
+
 class Shortlists:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -119,10 +128,7 @@ class Shortlists:
         row read locked for update (PostgreSQL; SQLite's writing transaction holds the write lock)."""
         item = self.repository.get(conn, firm_id, tender_id, for_update=True)
         if (None if item is None else item.version) not in versions:
-            raise PreconditionFailed(
-                f"shortlist item {tender_id!r} of firm {firm_id!r} has changed since the version sent (another note "
-                "or decision was stored, or it was listed meanwhile): read it again and write from there; nothing "
-                "was stored")
+            raise changed_meanwhile(firm_id, tender_id, None if item is None else item.version)
 
     def _refuse_closed(self, conn: Connection, firm_id: str, tenders: Sequence[Tender], at: OpenAt) -> None:
         """InvalidInput naming the first of ``tenders`` not yet on the firm's shortlist that no firm can bid on at
@@ -159,10 +165,7 @@ class Shortlists:
         if decision is None:
             raise missing
         if not decision.made:  # after the 404: a partner learns nothing of an item published after now
-            raise PreconditionFailed(
-                f"shortlist item {tender_id!r} of firm {firm_id!r} has changed since the version sent in If-Match "
-                f'(another decision or note was stored): read it again (its ETag is now "{decision.item.version}") '
-                "and decide from there; nothing was stored")
+            raise changed_meanwhile(firm_id, tender_id, decision.item.version)
         return self._joined([decision.item])[0]
 
     def item(self, firm_id: str, tender_id: str, published_by: datetime | None = None) -> ShortlistEntry:
@@ -202,10 +205,7 @@ class Shortlists:
                                               None if on is None else {v for v in on if v is not None})
             assert decision is not None  # listed above, in this transaction
             if not decision.made:
-                raise PreconditionFailed(  # the proposal is rolled back with the transaction
-                    f"shortlist item {tender_id!r} of firm {firm_id!r} has changed since the version the decision "
-                    f'was made on (another decision was stored): its version is now "{decision.item.version}"; '
-                    "nothing was stored")
+                raise changed_meanwhile(firm_id, tender_id, decision.item.version)  # the proposal rolls back too
         return self._joined([decision.item])[0]
 
     def items(self, firm_id: str, status: Status | None = None,
