@@ -29,7 +29,11 @@ def test_a_partner_finds_only_its_own_firms(world: World) -> None:
 
 
 def test_a_search_without_visible_words_is_refused_naming_it(world: World) -> None:
-    for q in ("", " ", "a\x00b"):
+    # Before q was a parameter of GET /firms it was refused too, as an extra field: the words of each refusal
+    # say what q must be.
+    for q, said in (("", "at least 1 character"), (" ", "at least 1 character"),
+                    ("a\x00b", "a visible character and no control characters")):
         refused = world.client.get("/firms", params={"q": q}, headers=world.auth("officer"))
         assert refused.status_code == 422, (q, refused.text)
-        assert "query.q" in refused.text, refused.text
+        (problem,) = refused.json()["problems"]
+        assert problem["loc"] == "query.q" and said in problem["msg"], (q, problem)
