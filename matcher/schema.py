@@ -47,6 +47,7 @@ from matcher.dates import LATEST_YEAR, D, checked, utc_year
 from matcher.feature_set import FEATURE_SET
 from matcher.reference.codebook import codebook
 from matcher.reference.countries import ISO_COUNTRIES
+from matcher.reference.currencies import ISO_CURRENCIES
 from matcher.reference.exchange_rates import PER_EUR
 from matcher.reference.hierarchy import covers
 
@@ -109,20 +110,32 @@ def _country(value: str) -> str:
 
 
 def _currency(value: str) -> str:
+    """``value`` as an ISO 4217 code: 'XXQ' has the shape of one and is none, and a value stated in it would never
+    compare with another."""
     code = value.strip().upper()
-    if not _CURRENCY.match(code):
+    if not _CURRENCY.match(code) or code not in ISO_CURRENCIES:
         raise ValueError(f"unknown currency {value!r} (expected ISO 4217, e.g. 'EUR')")
     return code
+
+
+def _stated_currency(value: str, info: ValidationInfo) -> str:
+    """A notice's or an award's currency; one read back from the store keeps the older rule (three letters), so
+    that a record stored before codes were checked against ISO 4217 still reads."""
+    if _stored(info):
+        code = value.strip().upper()
+        if _CURRENCY.match(code):
+            return code
+    return _currency(value)
 
 
 def range_currency(value: str) -> str:
     """A currency a value range can be stated in: one the matcher has a rate for, as its code. Any other would
     leave the range unconvertible, so that a filter or a firm's range in 'XYZ' silently let every value pass."""
-    code = _currency(value)
-    if code not in PER_EUR:
+    code = value.strip().upper()
+    if _CURRENCY.match(code) and code not in PER_EUR:
         raise ValueError(f"unknown currency {value!r} for a value range (expected one of the {len(PER_EUR)} "
                          "ISO 4217 codes the matcher has an exchange rate for, e.g. 'EUR', 'USD', 'KRW')")
-    return code
+    return _currency(value)
 
 
 def email_address(value: str) -> str:
@@ -218,8 +231,9 @@ Country = Annotated[str, AfterValidator(_country), WithJsonSchema({
     "type": "string", "enum": sorted(ISO_COUNTRIES),
     "description": "ISO 3166-1 alpha-2 country code (e.g. 'KR'; XK for Kosovo); other codes are a 422",
 })]
-Currency = Annotated[str, AfterValidator(_currency), WithJsonSchema({
-    "type": "string", "pattern": "^[A-Z]{3}$", "description": "ISO 4217 currency code, e.g. 'EUR'"})]
+Currency = Annotated[str, AfterValidator(_stated_currency), WithJsonSchema({
+    "type": "string", "enum": sorted(ISO_CURRENCIES),
+    "description": "ISO 4217 currency code, e.g. 'EUR'; other codes are a 422"})]
 #: The currency of a value range (a firm's, a query's, a subscription's): one with an exchange rate.
 RangeCurrency = Annotated[str, AfterValidator(_range_currency), WithJsonSchema({
     "type": "string", "enum": sorted(PER_EUR),
