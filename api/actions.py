@@ -46,7 +46,7 @@ from api.schemas import (
     TenderQuery,
 )
 from api.uploads import hide_upload_path, saved_upload
-from matcher.errors import Conflict, IndexNotReady, InvalidInput, PermissionDenied
+from matcher.errors import Conflict, IndexNotReady, InvalidInput, NotFound, PermissionDenied
 from matcher.ingest.base import describe_validation_error, table_format
 from matcher.ingest.detect import tender_format
 from matcher.pipeline import Matcher
@@ -373,11 +373,15 @@ def _filename_part(text: str) -> str:
     return "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in text)
 
 
-def propose(matcher: Matcher, principal: Principal, firm_id: str, body: ShortlistItemIn) -> ShortlistEntry:
+def propose(matcher: Matcher, principal: Principal, firm_id: str, body: ShortlistItemIn,
+            if_version: frozenset[str | None] | None = None) -> ShortlistEntry:
     """Put a notice the caller may know of (``known_tender``) on the firm's shortlist, if it is open now
-    (``Shortlists.propose``): the entry, ``created`` unless it was there already."""
+    (``Shortlists.propose``): the entry, ``created`` unless it was there already. With ``if_version`` (If-Match;
+    None in it: not on the shortlist) only on those versions of the item (PreconditionFailed), so that a note sent
+    from an old read does not replace a colleague's newer note or decision unseen."""
     known_tender(matcher, principal, body.tender_id)
-    return matcher.propose(firm_id, body.tender_id, principal.name, body.note, at=matcher.open_at())
+    return matcher.propose(firm_id, body.tender_id, principal.name, body.note, at=matcher.open_at(),
+                           if_version=if_version)
 
 
 def decide(matcher: Matcher, principal: Principal, firm_id: str, tender_id: str, body: DecisionIn,
@@ -393,6 +397,15 @@ def shortlist_item_version(matcher: Matcher, principal: Principal, firm_id: str,
     """The stored version of an item of the shortlist the caller may see (NotFound as ``decide`` answers), which
     a decision's If-None-Match is compared with (``api.etags.Precondition``)."""
     return matcher.shortlist_item(firm_id, tender_id, published_by(matcher, principal)).version
+
+
+def listed_version(matcher: Matcher, principal: Principal, firm_id: str, tender_id: str) -> str | None:
+    """``shortlist_item_version``, None for a notice not on the shortlist the caller sees (a proposal's
+    If-None-Match is compared with it; the proposal then answers for a notice the caller may not know of)."""
+    try:
+        return shortlist_item_version(matcher, principal, firm_id, tender_id)
+    except NotFound:
+        return None
 
 
 def propose_top(

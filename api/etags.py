@@ -104,6 +104,16 @@ IF_MATCH_DECISION = (
     "from one read do not overwrite each other). The answer's ETag is the new version. If-None-Match listing the "
     "stored version, or '*', is a 412 too.")
 
+#: A proposal's If-Match and If-None-Match and its ETag (``POST /firms/{firm_id}/shortlist``).
+IF_MATCH_NOTE = (
+    "The answer's ETag is the item's version, as `etag` in `GET /firms/{firm_id}/shortlist`. With If-Match of it, "
+    "a proposal of a tender on the shortlist already (the note it sends replacing the item's note) is made only "
+    "while that version is the stored one: after another note or decision it is a 412 naming If-Match and nothing "
+    "is stored (a note written from an old read does not replace a colleague's newer one unseen); If-Match of a "
+    "tag for a tender not on the shortlist is a 412 too. Without If-Match, or with '*', the note is replaced as "
+    "stored, as before. If-None-Match: '*' proposes only a tender not on the shortlist yet (a 412 naming "
+    "If-None-Match when it is), and listing the stored version is a 412 too.")
+
 #: The 412 of a change of a record without an ETag, as documented (``no_etag_to_match``).
 NO_ETAG = ("If-Match listed a tag, but this record has no ETag, so none can match: send the change without "
            "If-Match, or with If-Match: *; nothing was stored")
@@ -139,19 +149,22 @@ def tagged(response: Response, version: str) -> None:
 class Precondition:
     """A change's If-Match and If-None-Match and its answer's ETag, declared by a route (``PreconditionDep``):
     ``versions(stored)`` are the versions the change may be made on (read by the route, so that a bad body is a 422
-    first), ``answer(change)`` the record a change left stored, with its version as the answer's ETag."""
+    first), ``answer(change)`` makes the change and gives the record it left stored, with its version as the
+    answer's ETag."""
 
     def __init__(self, response: Response, if_match: IfMatch = None,
                  if_none_match: IfNoneMatchChange = None) -> None:
         self.response = response
         self.if_match = if_match
         self.if_none_match = if_none_match
+        #: How the stored version was read when If-None-Match was checked against it (``versions``), else None.
+        self._checked: Callable[[], str | None] | None = None
 
     def versions(self, stored: Callable[[], str]) -> frozenset[str] | None:
         """If-Match's versions (``if_match_versions``), None for any. With If-None-Match, the stored version is
         read (``stored``) and refused when listed (``refuse_if_none_match``); the change is then made only on the
         version read, so a version stored meanwhile, which the header might list, is a 412 too (the core compares
-        in the change's own read)."""
+        in the change's own read; ``answer`` names If-None-Match in it)."""
         versions = if_match_versions(self.if_match)
         if self.if_none_match is None:
             return versions
@@ -159,10 +172,42 @@ class Precondition:
         if versions is not None and version not in versions:
             return versions  # If-Match is evaluated first (RFC 9110 13.2.2): the core's 412 names it
         refuse_if_none_match(self.if_none_match, version)
+        self._checked = stored
         return frozenset({version})
 
-    def answer(self, change: tuple[R, str]) -> R:
-        record, version = change
+    def proposal_versions(self, stored: Callable[[], str | None]) -> frozenset[str | None] | None:
+        """``versions`` of a change that may create its record (a shortlist proposal): ``stored`` is None while
+        nothing is stored, which If-Match of a tag does not match (the core's 412) and If-None-Match, any value that
+        is '*' or a list of tags, does (RFC 9110 13.1.2): the change is then made only where still nothing is."""
+        if self.if_none_match is None:
+            return if_match_versions(self.if_match)
+        version = stored()
+        if version is not None:
+            versions = self.versions(lambda: version)
+            self._checked = None if self._checked is None else stored
+            return versions
+        if self.if_none_match.strip() != "*" and not _IF_MATCH.fullmatch(self.if_none_match):
+            refuse_if_none_match(self.if_none_match, "")  # names the header and what it should hold
+        if (versions := if_match_versions(self.if_match)) is not None:
+            return versions  # none is stored: the core's 412 names If-Match
+        self._checked = stored
+        return frozenset({None})
+
+    def answer(self, change: Callable[[], tuple[R, str]]) -> R:
+        """The record ``change`` left stored, its version the answer's ETag. A change refused because the version
+        If-None-Match was checked against is no longer stored is a 412 naming If-None-Match, the header the client
+        sent (the core's refusal names If-Match, which it may not have sent)."""
+        try:
+            record, version = change()
+        except PreconditionFailed as exc:
+            if self._checked is None or self.if_none_match is None:
+                raise
+            now = self._checked()
+            raise PreconditionFailed(
+                f"If-None-Match {self.if_none_match[:80]!r} was checked against the stored version, and another "
+                "change was stored before this one was written (its ETag is now "
+                f'{"none: nothing is stored" if now is None else etag(now)}): read it again and send the change from '
+                "there; nothing was stored") from exc
         tagged(self.response, version)
         return record
 

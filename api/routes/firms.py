@@ -90,7 +90,7 @@ def get(firm_id: FirmAccess, matcher: MatcherDep, response: Response, if_none_ma
 )
 def update(firm_id: FirmAccess, body: FirmUpdate, matcher: MatcherDep, change: PreconditionDep) -> FirmPublic:
     on = change.versions(_stored(matcher, firm_id))
-    return actions.public_firm(change.answer(actions.update_firm(matcher, firm_id, body, on)))
+    return actions.public_firm(change.answer(lambda: actions.update_firm(matcher, firm_id, body, on)))
 
 
 @router.get("/{firm_id}/suggested-codes", summary="CPV (and UNSPSC) codes inferred from the firm's description")
@@ -110,7 +110,8 @@ def accept_codes(
     firm_id: FirmAccess, body: CodesIn, matcher: MatcherDep, principal: CuratorDep, change: PreconditionDep,
 ) -> FirmPublic:
     on = change.versions(_stored(matcher, firm_id))
-    return actions.public_firm(change.answer(matcher.accept_codes_version(firm_id, body.codes, principal.name, on)))
+    return actions.public_firm(change.answer(
+        lambda: matcher.accept_codes_version(firm_id, body.codes, principal.name, on)))
 
 
 @router.post(
@@ -125,7 +126,8 @@ def decline_codes(
     firm_id: FirmAccess, body: CodesIn, matcher: MatcherDep, principal: CuratorDep, change: PreconditionDep,
 ) -> FirmPublic:
     on = change.versions(_stored(matcher, firm_id))
-    return actions.public_firm(change.answer(matcher.decline_codes_version(firm_id, body.codes, principal.name, on)))
+    return actions.public_firm(change.answer(
+        lambda: matcher.decline_codes_version(firm_id, body.codes, principal.name, on)))
 
 
 @router.get("/{firm_id}/suggested-keywords", summary="Keywords read from the firm's Korean description")
@@ -149,5 +151,5 @@ def accept_keywords(
     firm_id: FirmAccess, body: KeywordsIn, matcher: MatcherDep, principal: CuratorDep, change: PreconditionDep,
 ) -> FirmPublic:
     on = change.versions(_stored(matcher, firm_id))
-    return actions.public_firm(change.answer(matcher.accept_keywords_version(firm_id, body.keywords, principal.name,
-                                                                       on)))
+    return actions.public_firm(change.answer(
+        lambda: matcher.accept_keywords_version(firm_id, body.keywords, principal.name, on)))

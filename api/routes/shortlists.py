@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response, status
 from api import actions
 from api.deps import CuratorDep, FirmAccess, KeyFirstRoute, MatcherDep, PrincipalDep, TenderIdPath
 from api.errors import BODY_ERRORS, ERRORS, responses
-from api.etags import IF_MATCH_DECISION, PRECONDITION, PreconditionDep
+from api.etags import IF_MATCH_DECISION, IF_MATCH_NOTE, PRECONDITION, PreconditionDep
 from api.schemas import (
     AcceptLanguage,
     DecisionIn,
@@ -23,6 +23,7 @@ from api.schemas import (
     ShortlistProposalOut,
     ShortlistQuery,
 )
+from matcher.services.shortlists import ShortlistEntry
 
 router = APIRouter(prefix="/firms/{firm_id}", tags=["shortlists"], responses=ERRORS, route_class=KeyFirstRoute)
 
@@ -94,8 +95,9 @@ def export_ics(
 @router.post(
     "/shortlist", summary="Propose a tender for the firm (partners, officers)",
     status_code=status.HTTP_201_CREATED,
-    responses={200: {"model": ShortlistItemOut, "description": "The tender was on the shortlist already"},
-               **BODY_ERRORS},
+    responses={**PRECONDITION, 200: {"model": ShortlistItemOut, "headers": PRECONDITION[200]["headers"],
+                                     "description": "The tender was on the shortlist already"},
+               201: {"headers": PRECONDITION[200]["headers"]}, **BODY_ERRORS},
     description="The tender must be open now, as the workspace requires: an award notice, a closed call (its "
     "deadline or window passed) or a cancelled one is a 422 naming why, in the words of the `notice_status` that "
     "`GET /tenders/{tender_id}/firms` gives (e.g. \"tender 'ted:1-2021': CLOSED: the deadline passed on 2021-04-20 "
@@ -105,12 +107,14 @@ def export_ics(
     "already (also one listed before it closed) is a 200 with the item as stored, its status and proposer kept, "
     "a note sent replacing its note. So are all but one of several proposals sent at the same moment (two "
     "partners, a double click): one 201, every other a 200 with that item; one item and one logged proposal are "
-    "stored.",
+    f"stored. {IF_MATCH_NOTE}",
 )
 def propose(
-    firm_id: FirmAccess, body: ShortlistItemIn, matcher: MatcherDep, principal: CuratorDep, response: Response
+    firm_id: FirmAccess, body: ShortlistItemIn, matcher: MatcherDep, principal: CuratorDep, response: Response,
+    change: PreconditionDep,
 ) -> ShortlistItemOut:
-    entry = actions.propose(matcher, principal, firm_id, body)
+    on = change.proposal_versions(lambda: actions.listed_version(matcher, principal, firm_id, body.tender_id))
+    entry = change.answer(lambda: _tagged(actions.propose(matcher, principal, firm_id, body, on)))
     if not entry.created:
         response.status_code = status.HTTP_200_OK
     return actions.item_out(entry)
@@ -155,8 +159,12 @@ def decide(
     change: PreconditionDep,
 ) -> ShortlistItemOut:
     on = change.versions(lambda: actions.shortlist_item_version(matcher, principal, firm_id, tender_id))
-    entry = actions.decide(matcher, principal, firm_id, tender_id, body, on)
-    return change.answer((actions.item_out(entry), entry.version))
+    return actions.item_out(change.answer(lambda: _tagged(actions.decide(matcher, principal, firm_id, tender_id, body,
+                                                                         on))))
+
+
+def _tagged(entry: ShortlistEntry) -> tuple[ShortlistEntry, str]:
+    return entry, entry.version
 
 
 @router.get(
