@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 
 from matcher.ingest.base import Rejected
+from matcher.ingest.bounded import MAX_ARCHIVE_ENTRIES
 from matcher.ingest.firms import read_firms
 from matcher.schema import FirmProfile
 from tests.api.conftest import UPLOAD_LIMIT, World
 from tests.api.test_bad_input import snapshot
 from tests.conftest import FIXTURES
 from tests.ingest import bomb_files
+from tests.ingest.bomb_files import crowded_zip
 
 bombs = bomb_files.bombs
 #: The default limit for one file or member: 10 x the app's upload limit (matcher.config).
@@ -74,3 +76,18 @@ def test_compressed_uploads_under_the_limits_load(world: World, tmp_path: Path) 
     summary = response.json()
     assert summary["new"] + summary["updated"] + summary["unchanged"] == sum(isinstance(r, FirmProfile) for r in plain)
     assert len(summary["rejected"]) == sum(isinstance(r, Rejected) for r in plain) == 1
+
+
+def test_an_uploaded_archive_of_too_many_entries_is_a_400_naming_it(world: World, tmp_path: Path) -> None:
+    """An archive of MAX_ARCHIVE_ENTRIES entries is over the upload limit, so this zip's end record declares
+    one more than the limit: it is refused from that count, as an archive truly that long is (the import
+    worker is another process, which a lowered limit would not reach)."""
+    before = snapshot(world)
+    upload = ("crowded.zip", crowded_zip(tmp_path / "crowded.zip", 11, declared=MAX_ARCHIVE_ENTRIES + 1).read_bytes())
+    response = world.client.post("/tenders/import", files={"file": upload}, headers=world.auth("officer"))
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["error"] == "unreadable_file", body
+    assert body["detail"].endswith(
+        f"crowded.zip: the archive holds more than {MAX_ARCHIVE_ENTRIES} entries (the limit for one archive)"), body
+    assert snapshot(world) == before

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from matcher.ingest.bounded import MAX_ARCHIVE_ENTRIES
 from tests.cli import test_cli
 from tests.cli.test_cli import TED, run, snapshot
 from tests.ingest import bomb_files
-from tests.ingest.bomb_files import LIMITS_ENV, MEMBER_LIMIT
+from tests.ingest.bomb_files import LIMITS_ENV, MEMBER_LIMIT, crowded_zip
 
 bombs = bomb_files.bombs
 
@@ -57,3 +58,15 @@ def test_a_compressed_archive_under_the_limits_still_loads(home: Path, tmp_path:
         tar.add(TED, "ted")
     code, out, _ = run("ingest", "tenders", str(archive))
     assert code == 0 and "6 new, 0 updated, 0 unchanged, 0 rejected" in out
+
+
+def test_ingest_tenders_refuses_an_archive_of_too_many_entries_in_one_line(home: Path, tmp_path: Path) -> None:
+    """A zip of 200,000 empty entries took 182 MB and 6 s to open, and loaded as '0 new'."""
+    assert run("ingest", "tenders", str(TED))[0] == 0
+    before = snapshot(home)
+    crowded = crowded_zip(tmp_path / "crowded.zip", MAX_ARCHIVE_ENTRIES + 1)
+    code, _, err = run("ingest", "tenders", str(crowded))
+    assert code == 2 and err.count("\n") == 1, err[-500:]
+    limit = f"the archive holds more than {MAX_ARCHIVE_ENTRIES} entries (the limit for one archive)"
+    assert err == f"error: {crowded}: {limit}\n"
+    assert snapshot(home) == before
