@@ -53,7 +53,9 @@ def search(query: Annotated[TenderQuery, Query()], matcher: MatcherDep, principa
     "with the fields kept to the rule an item meets: an open call or prior information notice whose deadline falls "
     "on a day before its publication date is a 422 naming the item and both dates, and nothing of the batch is "
     "stored (a feed's notice published after its deadline keeps that pair while no update sends one of them). "
-    "Corrections from corrigenda still apply afterwards.",
+    "Corrections from corrigenda still apply afterwards. Of requests sending the same new notice at the same moment, "
+    "one stores it (`new`) and each other is answered as if sent after it (`unchanged`, or `updated` when it sends "
+    "other fields), on either store.",
 )
 def upsert(
     body: TenderBatch, matcher: MatcherDep, jobs: JobsDep, background: BackgroundTasks, _: OfficerDep
