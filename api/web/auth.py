@@ -17,11 +17,11 @@ from api.web.session import (
     CSRF_FIELD,
     SESSION_COOKIE,
     SESSION_PARAM,
-    SIGN_IN_COOKIE,
     SIGN_IN_PATH,
     ChangeDep,
     PageRefused,
     clear_session_cookie,
+    clear_sign_in_cookie,
     core,
     ended_reason,
     form_not_utf8,
@@ -29,6 +29,7 @@ from api.web.session import (
     refuse_not_utf8,
     set_session_cookie,
     set_sign_in_cookie,
+    sign_in_token,
     tokens_match,
     way_back,
 )
@@ -65,7 +66,7 @@ async def sign_in(request: Request) -> Response:
     bad = await form_not_utf8(request)  # the body, read before the form is parsed from it
     form = await request.form()
     next_path = way_back(request, text_of(form, "next"))
-    if not tokens_match(form.get(CSRF_FIELD), request.cookies.get(SIGN_IN_COOKIE) or ""):
+    if not tokens_match(form.get(CSRF_FIELD), sign_in_token(request)):
         raise PageRefused(403, "forbidden_title", "form_expired")
     refuse_not_utf8(bad)  # a key read as Latin-1 (or U+FFFD) was answered 'wrong key', naming nothing
     key = form.get("key")
@@ -80,7 +81,7 @@ async def sign_in(request: Request) -> Response:
     core(request).sign_out(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(next_path, status_code=303)
     set_session_cookie(response, request, opened.session_id)
-    response.delete_cookie(SIGN_IN_COOKIE, path=SIGN_IN_PATH)
+    clear_sign_in_cookie(response, request)
     return response
 
 

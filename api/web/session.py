@@ -37,8 +37,12 @@ from matcher.services.sessions import SESSION_TTL, WebSession
 
 SESSION_COOKIE = "tm_session"
 #: The sign-in form's own CSRF token (double submit: cookie and field must agree), since no session exists
-#: yet; it keeps another site from signing a visitor in with the other site's key.
+#: yet; it keeps another site from signing a visitor in with the other site's key. Over https it is
+#: ``SECURE_SIGN_IN_COOKIE`` (``sign_in_cookie``).
 SIGN_IN_COOKIE = "tm_sign_in"
+#: The same over https: a ``__Host-`` cookie (Secure, Path=/, no Domain) is taken by a browser only from this host
+#: over https, so a sibling subdomain cannot set it (cookie tossing) and forge the double submit.
+SECURE_SIGN_IN_COOKIE = "__Host-tm_sign_in"
 SIGN_IN_TTL_SECONDS = 3600
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -246,8 +250,27 @@ def new_sign_in_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def sign_in_cookie(request: Request) -> tuple[str, str]:
+    """The sign-in token cookie's name and path for this request: over https ``SECURE_SIGN_IN_COOKIE`` on '/' (the
+    ``__Host-`` prefix requires it), the unprefixed one, which a sibling subdomain could set, never read; over plain
+    http (``matcher serve`` on 127.0.0.1), where a browser other than Chromium drops a Secure cookie and so a
+    ``__Host-`` one, ``SIGN_IN_COOKIE`` on the sign-in path."""
+    return (SECURE_SIGN_IN_COOKIE, "/") if is_https(request) else (SIGN_IN_COOKIE, SIGN_IN_PATH)
+
+
+def sign_in_token(request: Request) -> str:
+    """The token of the sign-in form's cookie (``sign_in_cookie``), '' without one."""
+    return request.cookies.get(sign_in_cookie(request)[0]) or ""
+
+
 def set_sign_in_cookie(response: Response, request: Request, token: str) -> None:
+    name, path = sign_in_cookie(request)
     response.set_cookie(
-        SIGN_IN_COOKIE, token, max_age=SIGN_IN_TTL_SECONDS, path=SIGN_IN_PATH, secure=is_https(request),
-        httponly=True, samesite="strict",
+        name, token, max_age=SIGN_IN_TTL_SECONDS, path=path, secure=is_https(request), httponly=True,
+        samesite="strict",
     )
+
+
+def clear_sign_in_cookie(response: Response, request: Request) -> None:
+    name, path = sign_in_cookie(request)
+    response.delete_cookie(name, path=path, secure=is_https(request), httponly=True, samesite="strict")
