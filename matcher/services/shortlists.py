@@ -116,19 +116,24 @@ class Shortlists:
         with self.db.begin() as conn:
             if at is not None:
                 self._refuse_closed(conn, firm_id, tenders, at)
-            for tender_id, versions in (expected or {}).items():
-                self._refuse_changed(conn, firm_id, tender_id, versions)
+            unlisted = {tender_id for tender_id, versions in (expected or {}).items()
+                        if self._refuse_changed(conn, firm_id, tender_id, versions) is None}
             stored = self.repository.propose_many(conn, firm_id, proposals, actor, note)
+            for item, created in stored:
+                if item.tender_id in unlisted and not created:  # another proposal stored it since it was read
+                    raise changed_meanwhile(firm_id, item.tender_id, item.version)  # the note rolls back
         return [ShortlistEntry.of(item, tender, created=created)
                 for (item, created), tender in zip(stored, tenders, strict=True)]
 
     def _refuse_changed(self, conn: Connection, firm_id: str, tender_id: str,
-                        versions: Collection[str | None]) -> None:
-        """PreconditionFailed unless the item is stored as one of ``versions`` (None: not on the shortlist), its
-        row read locked for update (PostgreSQL; SQLite's writing transaction holds the write lock)."""
+                        versions: Collection[str | None]) -> ShortlistItem | None:
+        """The stored item (None: not on the shortlist); PreconditionFailed unless it is one of ``versions``, its
+        row read locked for update (PostgreSQL; SQLite's writing transaction holds the write lock). No row is
+        locked while none is stored: an item another proposal stores meanwhile is found by ``propose_many``."""
         item = self.repository.get(conn, firm_id, tender_id, for_update=True)
         if (None if item is None else item.version) not in versions:
             raise changed_meanwhile(firm_id, tender_id, None if item is None else item.version)
+        return item
 
     def _refuse_closed(self, conn: Connection, firm_id: str, tenders: Sequence[Tender], at: OpenAt) -> None:
         """InvalidInput naming the first of ``tenders`` not yet on the firm's shortlist that no firm can bid on at

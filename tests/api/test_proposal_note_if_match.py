@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from api import actions
 from tests.api.conftest import OWN, World
 from tests.api.test_bad_input import snapshot
 from tests.api.test_shortlist_etags import listed_etag, proposed  # noqa: F401 (the fixture)
@@ -76,3 +79,22 @@ def test_if_none_match_any_proposes_only_a_notice_not_on_the_shortlist(world: Wo
     assert snapshot(world) == before
     made = propose(world, world.tenders[2], "new", If_None_Match="*")
     assert made.status_code == 201 and made.json()["note"] == "new", made.text
+
+
+def test_if_none_match_any_is_a_412_when_another_proposal_stores_the_item_meanwhile(
+        world: World, proposed: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forced: the route's read and the proposal's locked read see the item not stored yet (as two proposals sent
+    at once on PostgreSQL both do: no row is there to lock), and the colleague's proposal is committed before this
+    one writes, which finds the item. It was answered 200, the colleague's note replaced."""
+    repository = world.matcher.shortlists.repository
+    read = repository.get
+
+    def locked_read_first(conn: Any, firm_id: str, tender_id: str, for_update: bool = False) -> Any:
+        return None if for_update and tender_id == proposed else read(conn, firm_id, tender_id, for_update)
+
+    monkeypatch.setattr(repository, "get", locked_read_first)
+    monkeypatch.setattr(actions, "listed_version", lambda *_: None)
+    refused = propose(world, proposed, "mine", If_None_Match="*")
+    monkeypatch.undo()
+    assert refused.status_code == 412 and "If-None-Match" in refused.json()["detail"], refused.text
+    assert stored_note(world, proposed) == ""
