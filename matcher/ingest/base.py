@@ -53,11 +53,12 @@ def describe_validation_error(error: ValidationError) -> str:
 
 
 #: Bump when any reader's output changes for the same input bytes: every file is then parsed again.
-READERS_VERSION = "7"  # 2: contract_nature, test notices rejected; 3: design_contest; 4: duplicate ids rejected,
+READERS_VERSION = "8"  # 2: contract_nature, test notices rejected; 3: design_contest; 4: duplicate ids rejected,
 # a call closing before its publication day refused in tables; 5: format characters that draw nothing dropped from
 # the text shown (matcher.characters.shown_text), so a notice stored with them is read and stored again; 6: an OCDS
 # record in a folder or archive named by its path inside it (a/package.json), not its file name alone; 7: an OCDS
-# ocid in NFC and NFD one process, and two ocids making one notice id keep the first
+# ocid in NFC and NFD one process, and two ocids making one notice id keep the first; 8: a file of no records (empty,
+# blank lines) refused in every format, an empty .jsonl no longer read as none
 
 
 def source_digest(path: Path, kind: str) -> str:
@@ -125,6 +126,24 @@ def decode_text(data: bytes, name: str) -> str:
             f"{name}: not UTF-8 text (byte {exc.start}: {data[exc.start:exc.start + 1]!r}); "
             "re-save the file as UTF-8"
         ) from exc
+
+
+#: Why a file (or an archive's member) of no records is refused, in every format alike.
+NO_RECORDS = "empty file: it holds no records"
+_BLANK = re.compile(rb"(?:\xef\xbb\xbf)?\s*")
+
+
+def is_blank(data: bytes) -> bool:
+    """Whether a file holds no records: empty, or only whitespace and blank lines (a UTF-8 BOM too)."""
+    return _BLANK.fullmatch(data) is not None
+
+
+def refuse_blank(data: bytes, name: str) -> bytes:
+    """``data``, unless it ``is_blank``: then an UnreadableFile naming ``name``. An empty .jsonl read as '0 new'
+    where an empty .json, .csv or .xml was an error, each saying something else."""
+    if is_blank(data):
+        raise UnreadableFile(f"{name}: {NO_RECORDS}")
+    return data
 
 
 def iter_members(path: Path, suffixes: tuple[str, ...]) -> Iterator[Member]:
@@ -195,7 +214,7 @@ def read_table(path: Path) -> Table:
     Rejected row and the rest loads."""
     regular_file(path, TABLE_FILE)  # before its name is judged: a missing file or a loop is not "an unknown format"
     kind = table_format(path)
-    data = read_bytes(path)
+    data = refuse_blank(read_bytes(path), str(path))
     if kind == "csv":
         return _csv_table(decode_text(data, str(path)), path)
     rows = _jsonl_rows(data, path) if kind == "jsonl" else _json_rows(data, path)

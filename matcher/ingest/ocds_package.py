@@ -50,6 +50,7 @@ from matcher.ingest.base import (
     json_error,
     load_json,
     open_text_lines,
+    refuse_blank,
 )
 from matcher.ingest.bounded import GZIP_MAGIC, DecompressedTooLarge, gunzip_bytes
 from matcher.normalize.text import parse_datetime
@@ -176,11 +177,10 @@ def _documents(member: Member, label: str) -> list[tuple[str, Any] | Rejected]:
     data, name = member.data, member.name
     if data[:2] == GZIP_MAGIC:  # a .gz member inside an archive is still packed
         data = gunzip_bytes(data, name, member.budget)
+    refuse_blank(data, name)
     if name.lower().removesuffix(".gz").endswith(".jsonl"):
         return _jsonl_documents(data, name, label)
     text = decode_text(data, name)
-    if not text.strip():
-        raise UnreadableFile(f"{name}: empty file (expected OCDS JSON)")
     try:
         return [(label, load_json(text, name))]
     except json.JSONDecodeError as exc:

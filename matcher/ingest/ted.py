@@ -43,7 +43,17 @@ from lxml import etree
 from pydantic import ValidationError
 
 from matcher.errors import UnreadableFile
-from matcher.ingest.base import Member, Rejected, describe_validation_error, first_of_each, iter_members, screen
+from matcher.ingest.base import (
+    NO_RECORDS,
+    Member,
+    Rejected,
+    describe_validation_error,
+    first_of_each,
+    is_blank,
+    iter_members,
+    refuse_blank,
+    screen,
+)
 from matcher.ingest.eforms import eforms_fields, is_eforms
 from matcher.ingest.ted_cancel import ted_cancels
 from matcher.ingest.ted_common import (
@@ -106,7 +116,8 @@ def read_ted(path: Path) -> Iterator[Tender | Rejected]:
     (see the module docstring)."""
     single = not path.is_dir() and not path.name.lower().endswith(_ARCHIVES)
     if single:
-        yield from (parse_ted_document(member.data, member.name) for member in iter_members(path, (".xml",)))
+        for member in iter_members(path, (".xml",)):
+            yield parse_ted_document(refuse_blank(member.data, member.name), member.name)
         return
     yield from first_of_each(((member.name, _member_notice(member)) for member in iter_members(path, (".xml",))),
                              "tender_id")
@@ -114,6 +125,8 @@ def read_ted(path: Path) -> Iterator[Tender | Rejected]:
 
 def _member_notice(member: Member) -> Tender | Rejected:
     """One notice of a folder or an archive; malformed XML rejects that member only."""
+    if is_blank(member.data):
+        return Rejected(member.name, NO_RECORDS)
     try:
         root = parse_xml(member.data)
     except etree.XMLSyntaxError as exc:

@@ -68,6 +68,7 @@ from matcher.ingest.base import (
     json_error,
     load_json,
     read_bytes,
+    refuse_blank,
     screen,
 )
 from matcher.normalize.nature import parse_nature
@@ -151,7 +152,7 @@ def looks_like_worldbank(path: Path) -> bool:
 def read_worldbank(path: Path) -> Iterator[Tender | Rejected]:
     """Tenders from a saved API answer (``...procnotices?format=json&...`` written to a file, .gz allowed).
     A file that is not JSON or not such an answer raises UnreadableFile; a bad notice is Rejected."""
-    text = decode_text(read_bytes(path), str(path))
+    text = decode_text(refuse_blank(read_bytes(path), str(path)), str(path))
     try:
         payload = load_json(text, str(path))
     except json.JSONDecodeError as exc:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from matcher.errors import UnreadableFile
-from matcher.ingest.base import Rejected
+from matcher.ingest.base import NO_RECORDS, Rejected
 from matcher.ingest.ocds import notice_type, read_ocds, tender_from_process
 from matcher.ingest.ocds_package import DRAFT_REASON, OcdsProcess, merge
 from matcher.normalize.text import country_code, safe_id
@@ -153,7 +153,7 @@ def test_folder_rejects_an_unreadable_member_and_loads_the_others(tmp_path: Path
     shutil.copytree(FIXTURES / "paraguay_277004", tmp_path / "data")
     shutil.copy(FIXTURES / "empty.json", tmp_path / "data" / "empty.json")
     tenders, rejected = split(list(read_ocds(tmp_path / "data")))
-    assert rejected == [Rejected("empty.json", "empty file (expected OCDS JSON)")]
+    assert rejected == [Rejected("empty.json", NO_RECORDS)]
     assert [t.tender_id for t in tenders] == ["ocds:ocds-03ad3f-277004"]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from matcher.ingest.awards import awards_from_ocds, read_awards
-from matcher.ingest.base import Rejected
+from matcher.ingest.base import NO_RECORDS, Rejected
 from matcher.ingest.ocds import read_ocds
 from matcher.schema import Award, Tender
 
@@ -37,7 +37,7 @@ def test_all_real_ocds_examples() -> None:
     # three Paraguay record files are empty; 31 releases come twice, in two release files of one sample (Canada's
     # buyandsell 11, UK Contracts Finder 10, Mexico's Grupo Aeroportuario 10: tests/ingest/test_duplicate_ids.py).
     assert Counter(r.reason.split(" '")[0] for r in rejected) == {
-        NO_TITLE: 12, "empty file (expected OCDS JSON)": 3, "duplicate release": 31}
+        NO_TITLE: 12, NO_RECORDS: 3, "duplicate release": 31}
     assert Counter(t.notice_type for t in tenders) == {
         "award": 436,
         "prior_information": 84,
@@ -75,4 +75,4 @@ def test_awards_from_real_ocds_examples() -> None:
     rejected = Counter(item.reason.split(" '")[0] for item in items if isinstance(item, Rejected))
     assert len(awards) == 439
     # Taiwan puts suppliers under awards.items[]; two Mexico awards list none; the 31 releases read twice (above).
-    assert rejected == {"award has no suppliers": 13, "empty file (expected OCDS JSON)": 3, "duplicate release": 31}
+    assert rejected == {"award has no suppliers": 13, NO_RECORDS: 3, "duplicate release": 31}

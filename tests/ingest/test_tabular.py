@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from matcher.errors import UnreadableFile
-from matcher.ingest.base import Rejected
+from matcher.ingest.base import NO_RECORDS, Rejected
 from matcher.ingest.tabular import read_tender_table
 from matcher.schema import Tender
 
@@ -135,7 +135,7 @@ def test_bad_rows_are_rejected_with_their_line(tmp_path: Path) -> None:
 
 def test_empty_csv_and_unknown_extension_are_unreadable(tmp_path: Path) -> None:
     (tmp_path / "empty.csv").write_text("", encoding="utf-8")
-    with pytest.raises(UnreadableFile, match="empty CSV file"):
+    with pytest.raises(UnreadableFile, match=f"empty.csv: {NO_RECORDS}$"):
         list(read_tender_table(tmp_path / "empty.csv"))
     (tmp_path / "t.xlsx").write_bytes(b"PK")
     with pytest.raises(UnreadableFile, match="unknown table format"):
