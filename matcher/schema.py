@@ -81,10 +81,11 @@ _CODE = re.compile(r"^(CPV|UNSPSC|GSIN|NAICS|OTHER):[A-Za-z0-9.\-]+$")
 #: (a path segment as it is: a client resolves /firms/.. to /, RFC 3986 section 5.2.4).
 #: Spelt out without a look-ahead, which the pattern engines of pydantic and of many JSON-schema readers lack: a
 #: first character that is not a dot; or one dot, then one that is not; or two dots, then anything.
+ID_MAX = 200
 _ID_CHAR = rf"[^{SPACE_OR_CONTROL}/?#]"
 _ID_NOT_DOT = rf"[^{SPACE_OR_CONTROL}/?#.]"
-ID_PATTERN = (rf"^(?:{_ID_NOT_DOT}{_ID_CHAR}{{0,199}}|\.{_ID_NOT_DOT}{_ID_CHAR}{{0,198}}|"
-              rf"\.\.{_ID_CHAR}{{1,198}})$")
+ID_PATTERN = (rf"^(?:{_ID_NOT_DOT}{_ID_CHAR}{{0,{ID_MAX - 1}}}|\.{_ID_NOT_DOT}{_ID_CHAR}{{0,{ID_MAX - 2}}}|"
+              rf"\.\.{_ID_CHAR}{{1,{ID_MAX - 2}}})$")
 _ID = re.compile(ID_PATTERN)
 #: An email address: one '@', a dot in the domain, no whitespace, control or invisible character (a NUL was a 500
 #: on PostgreSQL) and none of the characters a mail header reads as structure (RFC 5322 section 3.2.3: written into

@@ -31,10 +31,13 @@ def damaged(path: Path, problem: object) -> DamagedFile:
     return DamagedFile(path, problem)
 
 
-def read_json(path: Path, kind: type[dict[Any, Any]] | type[list[Any]] = dict) -> Any:
+def read_json(path: Path, kind: type[dict[Any, Any]] | type[list[Any]] = dict, most_bytes: int | None = None) -> Any:
     """``path`` parsed as JSON of ``kind``; unreadable, not UTF-8, not JSON, nested too deeply for the parser,
-    or of another kind, it is ``damaged``."""
+    of another kind, or (``most_bytes``) longer than what it can hold, it is ``damaged``: a file grown on disk
+    is refused before it is read into memory."""
     try:
+        if most_bytes is not None and (size := path.stat().st_size) > most_bytes:
+            raise damaged(path, f"{size:,} bytes, more than the {most_bytes:,} it can take")
         value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:  # ValueError: bad UTF-8 and bad JSON alike
         raise damaged(path, exc) from exc

@@ -48,6 +48,7 @@ import numpy as np
 
 from matcher import __version__
 from matcher.errors import IndexNotReady, InvalidInput
+from matcher.schema import ID_MAX
 from matcher.search.build_files import damaged, read_json
 
 IndexType = Literal["flat", "ivf"]
@@ -251,7 +252,7 @@ class VectorIndex:
                 f"but the configured encoder is {encoder_id!r} (dim {dim}); run 'matcher index build --rebuild'"
             )
         index = _read_faiss(folder / "index.faiss", manifest)
-        ids = _read_ids(folder / "ids.json")
+        ids = _read_ids(folder / "ids.json", index.ntotal)
         stored = _stored_ids(index)
         if len(ids) != len(stored) or not np.array_equal(np.sort(stored), np.sort(np.fromiter(ids, np.int64))):
             raise damaged(folder / "ids.json", f"its {len(ids)} ids are not the {len(stored)} of index.faiss")
@@ -287,8 +288,15 @@ def _read_faiss(path: Path, manifest: Manifest) -> faiss.Index:
     return index
 
 
-def _read_ids(path: Path) -> dict[int, str]:
-    raw = read_json(path)
+#: The most bytes one entry of ids.json takes: a FAISS id of up to 19 digits, and a tender id of up to
+#: ``schema.ID_MAX`` characters, each written by ``json.dumps`` as a surrogate pair's two escapes at most (12 bytes),
+#: with their quotes and separators.
+_MOST_BYTES_PER_ID = 19 + 2 + 12 * ID_MAX + 4
+
+
+def _read_ids(path: Path, count: int) -> dict[int, str]:
+    """The ids of the ``count`` vectors of index.faiss; a file longer than they can take is refused unread."""
+    raw = read_json(path, most_bytes=_MOST_BYTES_PER_ID * count + 64)
     faiss_ids, tender_ids = raw.get("faiss_ids"), raw.get("tender_ids")
     if not (isinstance(faiss_ids, list) and isinstance(tender_ids, list) and len(faiss_ids) == len(tender_ids)
             and all(type(i) is int and 0 <= i < 2**63 for i in faiss_ids)

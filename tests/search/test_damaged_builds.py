@@ -83,6 +83,8 @@ DAMAGES: dict[str, tuple[str, Callable[[Path], object]]] = {
     "ids-not-strings": ("ids.json", _edit_json("ids.json", lambda raw: raw.update(
         tender_ids=list(range(len(raw["tender_ids"])))))),
     "ids-too-large": ("ids.json", _edit_json("ids.json", lambda raw: raw["faiss_ids"].__setitem__(0, 2**70))),
+    # valid JSON grown far past what its ids can take (blanks here; gigabytes on a disk, read whole before)
+    "ids-grown": ("ids.json", lambda f: (f / "ids.json").write_text((f / "ids.json").read_text() + " " * 10**6)),
     "manifest-nprobe-text": ("manifest.json", _edit_json("manifest.json", lambda raw: raw.update(
         index_type="ivf", nprobe="many"))),
     "lexical-no-vocabulary": ("lexical.json", _edit_json("lexical.json", lambda raw: raw.pop("vocabulary"))),
