@@ -4,6 +4,7 @@ that finds a word however a text cases or accents it, on every backend."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime
 from functools import cache
 
@@ -29,6 +30,10 @@ def _spellings() -> dict[str, frozenset[str]]:
     return {key: frozenset(characters) for key, characters in found.items()}
 
 
+#: The lengths of the folds that one character writes as several letters ('ß' -> 'ss', 'ﬃ' -> 'ffi'), longest first.
+_JOINED = (3, 2)
+
+
 def spelled(word: str) -> str:
     """A regular expression that finds ``word`` wherever a text writes it, in any case and with or without
     diacritics ('electricite' finds 'ÉLECTRICITÉ', 'études' finds 'Etudes'): each character becomes a bracket
@@ -42,8 +47,28 @@ def spelled(word: str) -> str:
     row in Python."""
     spellings = _spellings()
 
-    def spelling(character: str) -> str:
-        same = sorted(spellings.get(fold(character), {character}) | {character})
+    def bracket(characters: set[str] | frozenset[str]) -> str:
+        same = sorted(characters)
         return re.escape(same[0]) if len(same) == 1 else "[" + "".join(re.escape(c) for c in same) + "]"
 
-    return "".join(spelling(character) for character in word)
+    def spelling(character: str) -> str:
+        key = fold(character)
+        same = bracket(spellings.get(key, frozenset()) | {character})
+        # 'ß' is 'ss' too, 'ﬁ' is 'fi'; but a Hangul syllable is not its letters (stored text is composed)
+        if len(key) > 1 and all(len(fold(c)) == 1 for c in key) and unicodedata.normalize("NFD", character) != key:
+            return f"(?:{same}|{''.join(bracket(spellings.get(c, frozenset()) | {c}) for c in key)})"
+        return same
+
+    parts, at = [], 0
+    while at < len(word):
+        for size in _JOINED:  # letters typed apart that one character writes together: 'ss' is 'ß' too
+            typed = word[at:at + size]
+            key = "".join(fold(c) for c in typed)
+            if len(typed) == size and len(key) == size and (joined := spellings.get(key)):
+                parts.append(f"(?:{''.join(spelling(c) for c in typed)}|{bracket(joined)})")
+                at += size
+                break
+        else:
+            parts.append(spelling(word[at]))
+            at += 1
+    return "".join(parts)

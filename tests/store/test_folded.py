@@ -23,12 +23,15 @@ FOUND = [
     ("Dostawa wodomierzy dla Łodzi", ["lodzi", "ŁODZI", "łódzi", "wodomierzy"]),
     ("ΠΡΟΜΗΘΕΙΑ ΥΔΡΟΜΕΤΡΩΝ Ελλάδα", ["προμηθεια", "ελλαδα", "ΕΛΛΆΔΑ", "υδρομετρων"]),
     ("태양광 모듈 공급 (Solar)", ["태양광", "모듈", "(solar)", "SOLAR)"]),
-    ("Rohrleitungsbau Straße 50% [Los 2]", ["straße", "STRAẞE", "50%", "[los", "2]"]),
+    ("Rohrleitungsbau Straße 50% [Los 2]", ["straße", "STRAẞE", "50%", "[los", "2]", "strasse", "STRASSE"]),
+    ("Hauptstrasse 12, Reinigung der Büros", ["hauptstraße", "HAUPTSTRASSE", "büros", "buros"]),
+    ("Oﬃce supplies for the ﬁre brigade", ["office", "OFFICE", "fire", "ﬁre"]),
     ("Оборудование для воды", ["ВОДЫ", "оборудование"]),
 ]
 MISSED = [
     ("Distribution publique d'électricité", ["electricitee", "5%", "publique_", "d.electricite"]),
     ("Rohrleitungsbau 50 Lose", ["50%", "lose]", "r.hr"]),
+    ("Straße", ["strase", "strassse", "straßse"]),
     ("태양광 모듈", ["광모", "모듈공급"]),
 ]
 
