@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from lxml import etree
@@ -117,7 +117,7 @@ def eforms_fields(root: Element) -> dict[str, Any]:
         "codes": _eforms_codes(parts),
         "value": value,
         "currency": currency,
-        "published": parse_date(published[:10]),  # '2020-04-09+01:00': the offset is not part of a date
+        "published": _eforms_day(published),
         "deadline": _eforms_deadline(root, buyer_country),
         "url": f"https://ted.europa.eu/en/notice/-/detail/{publication_id}" if publication_id else None,
         "titles": titles,
@@ -254,13 +254,29 @@ def _eforms_value(
     return first_amount(candidates)
 
 
+def _eforms_day(published: str) -> date | None:
+    """The publication day ('2020-04-09+01:00': the offset is not part of a date). One written but unreadable
+    (year 0 or 10000) refuses the notice: read as none, one without a deadline would stay open for ever."""
+    if not published:
+        return None
+    day = parse_date(published[:10])
+    if day is None:
+        raise NotUsableError(f"published: cannot read {published!r} (expected a date such as 2020-04-09+01:00)")
+    return day
+
+
 def _eforms_deadline(root: Element, country: str | None) -> datetime | None:
-    """The latest lot deadline, so a notice stays open while any of its lots is."""
-    moments = [
-        _eforms_moment(_ef_text(period, "cbc:EndDate"), _ef_text(period, "cbc:EndTime"), country)
-        for period in root.iterfind(".//cac:TenderSubmissionDeadlinePeriod", _NS)
-    ]
-    found = [moment for moment in moments if moment is not None]
+    """The latest lot deadline, so a notice stays open while any of its lots is. One written but unreadable
+    refuses the notice: read as none, a notice due in year 0 counted as open for 60 days after publication."""
+    found = []
+    for period in root.iterfind(".//cac:TenderSubmissionDeadlinePeriod", _NS):
+        day, clock = _ef_text(period, "cbc:EndDate"), _ef_text(period, "cbc:EndTime")
+        moment = _eforms_moment(day, clock, country)
+        if moment is None and day:
+            raise NotUsableError(f"deadline: cannot read cbc:EndDate {day!r} at cbc:EndTime {clock!r} (expected a "
+                                 "date such as 2020-05-18+01:00 and a time such as 18:00:00+01:00)")
+        if moment is not None:
+            found.append(moment)
     return max(found) if found else None
 
 
