@@ -34,7 +34,7 @@ import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -288,7 +288,7 @@ def _ted_export_fields(root: Element) -> dict[str, Any]:
         "codes": _ted_codes(doc),
         "value": value,
         "currency": currency,
-        "published": parse_date(_text(root, "CODED_DATA_SECTION/REF_OJS/DATE_PUB")),
+        "published": _ted_published(root),
         "deadline": _ted_deadline(doc, buyer_country),
         "cancels": ted_cancels(doc.form, doc.notice),
         "corrects": ted_corrections(doc.form, doc.notice, titles, buyer_country),
@@ -402,15 +402,35 @@ def _ted_deadline(doc: _TedExport, country: str | None) -> datetime | None:
     coded = _text(doc.codif, "DT_DATE_FOR_SUBMISSION")
     if coded:
         day, _, clock = coded.partition(" ")
-        return local_deadline(day, clock, country)
+        return _read_deadline(local_deadline(day, clock, country), "DT_DATE_FOR_SUBMISSION", coded)
     day = _text(doc.form, ".//DATE_RECEIPT_TENDERS")
     if day:
-        return local_deadline(day, _text(doc.form, ".//TIME_RECEIPT_TENDERS"), country)
+        clock = _text(doc.form, ".//TIME_RECEIPT_TENDERS")
+        return _read_deadline(local_deadline(day, clock, country), "DATE_RECEIPT_TENDERS", f"{day} {clock}".strip())
     limit = _find(doc.form, ".//RECEIPT_LIMIT_DATE")
     if limit is None:
         return None
-    parts = [_text(limit, tag) for tag in ("YEAR", "MONTH", "DAY")]
-    return local_deadline("-".join(p.zfill(2) for p in parts), _text(limit, "TIME"), country)
+    day = "-".join(_text(limit, tag).zfill(2) for tag in ("YEAR", "MONTH", "DAY"))
+    clock = _text(limit, "TIME")
+    return _read_deadline(local_deadline(day, clock, country), "RECEIPT_LIMIT_DATE", f"{day} {clock}".strip())
+
+
+def _read_deadline(moment: datetime | None, element: str, written: str) -> datetime:
+    """A deadline written but unreadable (year 0, hour 25) refuses the notice: read as none, a notice due in
+    year 0 counted as open for 60 days after publication."""
+    if moment is None:
+        raise NotUsableError(f"deadline: cannot read {element} {written!r} (expected a day such as 20220627 or "
+                             "2022-06-27 and a time such as 09:00)")
+    return moment
+
+
+def _ted_published(root: Element) -> date | None:
+    """The publication day, DATE_PUB; one written but unreadable refuses the notice, as a deadline does."""
+    written = _text(root, "CODED_DATA_SECTION/REF_OJS/DATE_PUB")
+    day = parse_date(written)
+    if written and day is None:
+        raise NotUsableError(f"published: cannot read DATE_PUB {written!r} (expected a day such as 20220607)")
+    return day
 
 
 def _ted_url(doc: _TedExport, doc_id: str) -> str:
