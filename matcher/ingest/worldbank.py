@@ -240,7 +240,7 @@ def _fields(raw: dict[str, Any], key: str | None) -> dict[str, Any]:
         "buyer_country": country_of(_text(raw, "contact_ctry_name")),
         "countries": _countries(raw),
         "published": published,
-        "deadline": deadline(_text(raw, "submission_deadline_date"), _text(raw, "submission_deadline_time")),
+        "deadline": _deadline(raw),
         "url": NOTICE_PAGE + quote(ident, safe=""),
         "contract_nature": nature(_text(raw, "procurement_group") or _text(raw, "procurement_group_desc")),
     }
@@ -280,6 +280,16 @@ def notice_type(kind: str, status: str = "") -> NoticeType:
 def nature(group: str) -> Nature | None:
     """'GO', 'CW', 'CS', 'NC' or the group's words ('Goods', 'Consultant Services') -> the schema's nature."""
     return _GROUPS.get(group.strip().upper()) or parse_nature(group)
+
+
+def _deadline(raw: dict[str, Any]) -> datetime | None:
+    """``deadline`` of the notice's fields; one written but unreadable (year 0, 'soon') refuses the notice: read
+    as none, the notice counted as open for 60 days after publication."""
+    day = _text(raw, "submission_deadline_date")
+    moment = deadline(day, _text(raw, "submission_deadline_time"))
+    if day and moment is None:
+        raise _Refused(f"submission_deadline_date: cannot read {day!r} (expected a date such as 2026-10-06T00:00:00Z)")
+    return moment
 
 
 def deadline(day: str, clock: str) -> datetime | None:
