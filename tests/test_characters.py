@@ -77,6 +77,7 @@ def test_text_is_composed() -> None:
     assert shown_text("Planeacio\u200b\u0301n") == "Planeaci\u00f3n"
 
 
+@pytest.mark.slow
 def test_what_goes_is_a_format_character_the_schema_calls_invisible() -> None:
     """One list of characters, not two: every character dropped (between two CJK letters, where no joiner is
     dropped) is a format character (Unicode Cf) that ``invisible`` names; a space, a control, a Hangul filler,

@@ -14,6 +14,7 @@ import gc
 import weakref
 from collections.abc import Callable, Iterator
 
+import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
@@ -40,6 +41,7 @@ def test_a_dropped_app_is_freed(empty_matcher: Matcher) -> None:
     assert gone() is None, [type(r).__qualname__ for r in gc.get_referrers(gone())]
 
 
+@pytest.mark.slow
 def test_many_apps_do_not_accumulate(empty_matcher: Matcher) -> None:
     apps = [serve_and_drop(empty_matcher) for _ in range(5)]
     gc.collect()

@@ -143,6 +143,7 @@ def assert_served(server: Server) -> None:
     assert response.status == 200 and json.loads(response.body)["status"] == "alive" and not response.closed
 
 
+@pytest.mark.slow
 def test_a_one_mib_header_is_431_and_the_connection_closed(server: Server) -> None:
     response = server.send(request(headers=[("X-Big", "a" * MiB)]))
     assert response.status == 431 and response.closed, response
@@ -192,6 +193,7 @@ def test_a_refused_request_pipelined_after_a_good_one_is_answered_after_it(serve
         assert is_closed(sock, stream)
 
 
+@pytest.mark.slow
 def test_the_limits_come_from_the_settings(strict: Server) -> None:
     assert strict.send(request("/health/live?q=" + "a" * 600)).status == 414
     assert strict.send(request(headers=[("X-Big", "a" * 3000)])).status == 431

@@ -162,7 +162,7 @@ def test_the_literal_search_reads_letters_without_their_accents_on_both_stores(w
     words = {(t.tender_id, word) for t in notices for word in re.findall(r"\w+", t.title)
              if bare(word) != word and bare(word).isascii()}  # 'électricité', 'Ελλάδα' is not ASCII bare
     assert len(words) >= 5, "the demo's titles write accented Latin letters"
-    for tender_id, word in sorted(words):
+    for tender_id, word in sorted(words)[::max(1, len(words) // 12)]:  # 12 of them, spread: each word costs 2 queries
         assert tender_id in found(bare(word)), word
         assert tender_id in found(bare(word).upper()), word
     assert "ted:179586-2021" in found("distribútion")  # an accent the title does not write

@@ -86,6 +86,7 @@ def test_connections_are_spread_over_the_workers_and_sigterm_stops_them_all(
             os.kill(pid, 0)
 
 
+@pytest.mark.slow
 def test_a_dead_worker_is_replaced(server: tuple[subprocess.Popen[bytes], int]) -> None:
     process, port = server
     before = pids(port)

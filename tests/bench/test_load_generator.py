@@ -121,6 +121,7 @@ def test_wrk_stops_when_a_worker_thread_takes_the_signal(url: str, script: Path)
     assert time.monotonic() - started < 20 and load.process.returncode == 0 and measured.errors == 0
 
 
+@pytest.mark.slow
 def test_wrk_dies_with_the_process_that_started_it(url: str, script: Path) -> None:
     # The benchmark process killed outright (SIGKILL: no finally runs) must not leave its wrk behind.
     code = ("import sys, time; from benchmarks.import_load import Wrk; "

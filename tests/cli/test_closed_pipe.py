@@ -21,6 +21,7 @@ MATCHER = Path(sys.executable).parent / "matcher"
 FIRM = json.loads(FIRMS.read_text())[0]["firm_id"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", [
     ("recommend", FIRM, "--include-closed"), ("recommend", FIRM, "--include-closed", "--json"),
     ("feeds", "list", "--json"), ("index", "build"),

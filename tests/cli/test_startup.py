@@ -59,6 +59,7 @@ def test_the_command_line_answers_without_loading_the_work(tmp_path: Path, args:
     assert result["heavy"] == []
 
 
+@pytest.mark.slow
 def test_a_command_that_runs_loads_the_pipeline(tmp_path: Path) -> None:
     """The other side: the probe sees what a command loads (it would pass vacuously if it saw nothing)."""
     result = _loaded(tmp_path, "index", "build")

@@ -68,6 +68,7 @@ def test_crash_after_kth_email_then_rerun_delivers_each_exactly_once(
     assert rerun(demo.settings).sent == 0
 
 
+@pytest.mark.slow
 def test_killed_process_leaves_a_lock_the_rerun_takes_at_once(
     demo: Matcher, smtp: SmtpServer, subscribed: dict[str, Subscription]
 ) -> None:

@@ -92,6 +92,7 @@ def digest_run() -> list[str]:
             "--workers", "1"]
 
 
+@pytest.mark.slow
 def test_digest_run_killed_mid_send_reruns_at_once_with_one_same_id_duplicate(
     demo: Matcher, smtp: SmtpServer, subscribed: dict[str, Subscription], tmp_path: Path
 ) -> None:
@@ -128,6 +129,7 @@ def test_digest_run_killed_mid_send_reruns_at_once_with_one_same_id_duplicate(
     assert [n for n in ids.values() if n > 1] == [2] and ids[inbox.messages[2]["Message-ID"]] == 2
 
 
+@pytest.mark.slow
 def test_the_lease_is_renewed_while_a_send_waits_on_a_slow_server(
     demo: Matcher, smtp: SmtpServer, subscribed: dict[str, Subscription]
 ) -> None:

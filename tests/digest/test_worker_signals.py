@@ -35,6 +35,7 @@ def started_workers(pool: PlanningPool) -> set[int]:
     return seen
 
 
+@pytest.mark.slow
 def test_sigint_reaching_the_workers_leaves_their_batches_to_finish(
     demo: Matcher, subscribed: dict[str, Subscription]
 ) -> None:
@@ -50,6 +51,7 @@ def test_sigint_reaching_the_workers_leaves_their_batches_to_finish(
     assert all(failed == [] for _, failed in results)
 
 
+@pytest.mark.slow
 def test_a_pool_left_by_an_exception_ends_its_workers_at_once(demo: Matcher) -> None:
     with pytest.raises(KeyboardInterrupt), PlanningPool(demo.settings, 2) as pool:
         started_workers(pool)

@@ -596,6 +596,7 @@ def wait_until(condition: Callable[[], bool], seconds: float = 60.0) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_a_kill_between_two_pages_loses_nothing_and_duplicates_nothing(
     matcher: Matcher, client: PoliteClient, server: HTTPServer, settings: Settings, tmp_path: Path
 ) -> None:

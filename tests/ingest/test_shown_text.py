@@ -152,6 +152,7 @@ def test_the_demo_notices_are_read_byte_for_byte_as_before(monkeypatch: pytest.M
     assert len(after) == 125 and after == before
 
 
+@pytest.mark.slow
 def test_on_the_ted_sample_two_notices_change(monkeypatch: pytest.MonkeyPatch) -> None:
     """Of the 3,476 notices of the shared TED sample, the readers give two otherwise, each losing a soft hyphen: a
     Romanian award notice's title ('... 562"\u00ad FazaII') and a French call's description ('en particulier:

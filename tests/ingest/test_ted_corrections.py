@@ -94,6 +94,7 @@ def _change(inner: str) -> etree._Element:
     return etree.fromstring(f"<CHANGE>{inner}</CHANGE>")
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_the_corrigenda_of_the_real_sample() -> None:
     """The counts in the docstrings of matcher.ingest.ted_corrections and matcher.ingest.eforms."""

@@ -116,6 +116,7 @@ def test_trees_round_trip_without_pickle_and_refuse_tampering(tmp_path: Path) ->
         load_reranker(tmp_path)
 
 
+@pytest.mark.slow
 def test_train_validates_the_trees_as_a_contender() -> None:
     x, y = _rows(4000, seed=1)
     firms = [(x[i : i + 200], y[i : i + 200], np.ones(200)) for i in range(0, 4000, 200)]

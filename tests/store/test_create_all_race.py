@@ -22,6 +22,7 @@ def fresh_schema_url() -> Iterator[str]:
         yield url
 
 
+@pytest.mark.slow
 def test_processes_creating_the_tables_at_once_all_succeed(fresh_schema_url: str) -> None:
     code = "import sys; from matcher.store.db import Database; Database(sys.argv[1]).create_all()"
     starts = [subprocess.Popen([sys.executable, "-c", code, fresh_schema_url], stderr=subprocess.PIPE, text=True)

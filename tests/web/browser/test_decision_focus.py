@@ -16,6 +16,8 @@ from tests.web.browser.flows import BUTTONS, match_of, matches, say, sign_in
 from tests.web.browser.server import PARTNER_SECOND_FIRM, DemoServer
 from tests.web.conftest import Browsing, Lang, OpenBrowsing
 
+pytestmark = pytest.mark.slow  # each test drives Chromium: 2 to 20 s
+
 FIRM_PATH = f"/web/firms/{quote(PARTNER_SECOND_FIRM)}?fit=all"  # weak fits too: items to decide on
 #: What the focused element is: the recommendation it sits in, and its role (the title link, or a button).
 FOCUSED = """() => {

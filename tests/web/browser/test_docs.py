@@ -3,8 +3,12 @@ and images come from this server (issue 13). The guard fails any request to anot
 
 from __future__ import annotations
 
+import pytest
+
 from tests.web.browser.server import DemoServer
 from tests.web.conftest import Browsing
+
+pytestmark = pytest.mark.slow  # each test drives Chromium: 2 to 20 s
 
 
 def test_swagger_ui_renders_offline(demo: DemoServer, browsing: Browsing) -> None:

@@ -25,6 +25,8 @@ from tests.web.browser.flows import end_session_elsewhere, give_key, open_signed
 from tests.web.browser.server import PARTNER_SECOND_FIRM, DemoServer
 from tests.web.conftest import Browsing, Lang, OpenBrowsing
 
+pytestmark = pytest.mark.slow  # each test drives Chromium: 2 to 20 s
+
 FIRM = quote(PARTNER_SECOND_FIRM)
 
 

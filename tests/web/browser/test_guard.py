@@ -8,6 +8,8 @@ import pytest
 from tests.web.browser.axe import check_accessibility
 from tests.web.conftest import Browsing
 
+pytestmark = pytest.mark.slow  # each test drives Chromium: 2 to 20 s
+
 BROKEN = """<!DOCTYPE html><html lang="en"><head><title>broken</title></head>
 <body><main><img src="/logo.png" id="no-alt"></main></body></html>"""
 

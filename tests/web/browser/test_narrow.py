@@ -14,6 +14,8 @@ from tests.web.browser.flows import sign_in
 from tests.web.browser.server import OWN_FIRM, DemoServer
 from tests.web.conftest import Lang, OpenBrowsing
 
+pytestmark = pytest.mark.slow  # each test drives Chromium: 2 to 20 s
+
 #: A demo notice whose other languages' titles hold long compound words.
 COMPOUND_TITLES = "ted:023838-2021"
 PAGES = [f"/web/firms/{quote(OWN_FIRM)}?fit=all", f"/web/tenders/{quote(COMPOUND_TITLES)}",

@@ -14,6 +14,8 @@ from tests.web.browser.flows import matches, say, sign_in
 from tests.web.browser.server import OWN_FIRM, PARTNER_SECOND_FIRM, DemoServer
 from tests.web.conftest import Browsing, Lang, OpenBrowsing, Screenshot
 
+pytestmark = pytest.mark.slow  # each test drives Chromium: 2 to 20 s
+
 LANGS: list[Lang] = ["en", "ko"]
 #: What a reader searches for: drinking water plants, in each language.
 DIGEST_TO = "export-team@hanbit.example"

@@ -17,6 +17,8 @@ from tests.web.browser.flows import give_key, match_of, matches, open_signed_in,
 from tests.web.browser.server import PARTNER_SECOND_FIRM, DemoServer
 from tests.web.conftest import Lang, OpenBrowsing
 
+pytestmark = pytest.mark.slow  # each test drives Chromium: 2 to 20 s
+
 FIRM_PATH = f"/web/firms/{quote(PARTNER_SECOND_FIRM)}?fit=all"  # weak fits too: items to decide on
 NOTES = {"en": "Check the membrane spec with the buyer", "ko": "발주 기관에 막 사양 확인"}
 OTHER_NOTE = "Ask the buyer about lots"

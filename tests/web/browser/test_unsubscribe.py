@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from matcher.config import Settings
 from matcher.digest.tokens import make_token
 from tests.web.browser.api import call
 from tests.web.browser.axe import check_accessibility
 from tests.web.browser.server import OWN_FIRM, DemoServer
 from tests.web.conftest import Browsing, Screenshot
+
+pytestmark = pytest.mark.slow  # each test drives Chromium: 2 to 20 s
 
 
 def _subscription(demo: DemoServer, subscription_id: str) -> dict[str, Any]:

@@ -8,12 +8,16 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
 
+import pytest
+
 from matcher.demo import demo_data
 from tests.web.browser.api import call
 from tests.web.browser.axe import check_accessibility
 from tests.web.browser.flows import match_of, sign_in
 from tests.web.browser.server import PARTNER_SECOND_FIRM, DemoServer
 from tests.web.conftest import OpenBrowsing
+
+pytestmark = pytest.mark.slow  # each test drives Chromium: 2 to 20 s
 
 TITLE = "<script>alert(1)</script>"
 BUYER = "<img src=x onerror=alert(2)>"
