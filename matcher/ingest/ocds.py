@@ -30,7 +30,8 @@ notice_type, checked in this order:
 
 The 2014 Canada buyandsell tender file (near-1.0 shape) is supported: language 'English', GSIN codes
 written in the classification description ('F029: Animal Care, 5131C: Highways'), deadlines with a
-time-zone name ('2014-04-15 14:00 Eastern Daylight Time (EDT)').
+time-zone name ('2014-04-15 14:00 Eastern Daylight Time (EDT)'). An endDate written but unreadable (no such
+day, year 0) rejects the release, naming it.
 """
 
 from __future__ import annotations
@@ -110,6 +111,12 @@ def tender_from_process(process: OcdsProcess) -> Tender | Rejected:
     tender = obj(release.get("tender"))
     buyer, buyer_country = release_buyer(release, language)
     value, currency = release_value(release)
+    end = obj(tender.get("tenderPeriod")).get("endDate")
+    deadline = parse_deadline(end)
+    if deadline is None and end is not None and str(end).strip():
+        # Read as none, a notice due in year 0 counted as open for 60 days after publication.
+        return Rejected(process.ocid, f"tender.tenderPeriod.endDate: cannot read {str(end)[:100]!r} (expected an ISO "
+                                      "8601 date-time such as 2021-05-01T10:00:00Z)")
     fields = {
         "tender_id": f"ocds:{safe_id(process.ocid)}",
         "source": "ocds",
@@ -124,7 +131,7 @@ def tender_from_process(process: OcdsProcess) -> Tender | Rejected:
         "value": value,
         "currency": currency,
         "published": process.first_seen,
-        "deadline": parse_deadline(obj(tender.get("tenderPeriod")).get("endDate")),
+        "deadline": deadline,
         "url": next((u for u in (_text(d.get("url")) for d in objects(tender.get("documents"))) if u), None),
         "contract_nature": tender_nature(tender),
     }
