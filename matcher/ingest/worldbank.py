@@ -219,7 +219,10 @@ def _fields(raw: dict[str, Any], key: str | None) -> dict[str, Any]:
         raise _Refused("no title (bid_description or project_name)")
     published = parse_date(_text(raw, "noticedate")) or parse_date(_text(raw, "submission_date"))
     if published is None:
-        raise _Refused("no publication date (noticedate or submission_date)")
+        dates = ("noticedate", "submission_date")
+        written = [f"{name} {_text(raw, name)[:100]!r}" for name in dates if _text(raw, name)]
+        unread = f": cannot read {', '.join(written)}" if written else ""  # a year 0 said only "no publication date"
+        raise _Refused(f"no publication date (noticedate or submission_date){unread}")
     status = _text(raw, "notice_status")
     kind = _text(raw, "notice_type")
     project = _text(raw, "project_name")

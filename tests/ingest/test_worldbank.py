@@ -245,7 +245,10 @@ def test_title_falls_back_to_the_project_name_and_ids_are_made_safe() -> None:
     ({"bid_description": None, "project_name": None}, "no title (bid_description or project_name)"),
     ({"bid_description": {"en": "x"}}, "bid_description: expected text, got dict"),
     ({"noticedate": None, "submission_date": None}, "no publication date (noticedate or submission_date)"),
-    ({"noticedate": "someday", "submission_date": ""}, "no publication date (noticedate or submission_date)"),
+    ({"noticedate": "someday", "submission_date": ""},
+     "no publication date (noticedate or submission_date): cannot read noticedate 'someday'"),
+    ({"noticedate": "31-Aug-0000", "submission_date": "0000-08-31"}, "no publication date (noticedate or "
+     "submission_date): cannot read noticedate '31-Aug-0000', submission_date '0000-08-31'"),
     ({"noticedate": ["05-Sep-2026"]}, "noticedate: expected text, got list"),
     ({"notice_status": True}, "notice_status: expected text, got bool"),
     ({"project_ctry_name": [1, 2]}, "project_ctry_name: expected text, got list"),
