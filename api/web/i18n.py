@@ -9,9 +9,11 @@ deadlines as open.
 from __future__ import annotations
 
 import math
+import sys
 import threading
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from decimal import localcontext
 
 from babel import Locale
 from babel.dates import format_date, format_time
@@ -27,6 +29,8 @@ LANGUAGE_COOKIE = "tm_lang"
 LANGUAGE_PARAM = "lang"
 #: Whole units: a tender's estimate is never precise to the cent, and the pages compare sizes.
 _AMOUNT = "¤#,##0"
+#: Digits enough for any float's whole part, with room: the largest has 309.
+_FLOAT_DIGITS = sys.float_info.max_10_exp + 10
 
 
 def calendar_days(now: datetime, deadline: datetime) -> int:
@@ -127,9 +131,12 @@ class Formatter:
     def money(self, value: float | None, currency: str | None) -> str:
         if value is None:
             return self.t("not_stated")
-        if not currency:
-            return format_decimal(round(value), locale=self.locale)
-        return format_currency(value, currency, format=_AMOUNT, locale=self.locale, currency_digits=False)
+        # Every digit of the largest float (309 before the point): babel rounds in the decimal context, whose
+        # default 28 digits made a stored 1e28 an InvalidOperation, and the page showing it a 500.
+        with localcontext(prec=_FLOAT_DIGITS):
+            if not currency:
+                return format_decimal(value, format=_AMOUNT.removeprefix("¤"), locale=self.locale)
+            return format_currency(value, currency, format=_AMOUNT, locale=self.locale, currency_digits=False)
 
     def country(self, code: str) -> str:
         """The country's name in the page language (the code itself when babel has no name for it)."""
