@@ -28,9 +28,10 @@ import hashlib
 import re
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.web.session import SESSION_COOKIE
+from api.web.session import SECURE_SESSION_COOKIE, SESSION_COOKIE
 
 BASE_POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; "
@@ -41,6 +42,8 @@ RELAXED: dict[str, str] = {"/redoc": "style-src 'self' 'unsafe-inline'; worker-s
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\ssrc\s*=)[^>]*>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
 _INLINE_STYLE = re.compile(rb"<style[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
 _CREDENTIALS = (b"authorization", b"x-api-key")
+#: The workspace's session cookie by either name (over https, over plain http): either makes an answer private.
+_SESSION_COOKIES = frozenset({SESSION_COOKIE, SECURE_SESSION_COOKIE})
 #: Content types of static assets: the same for everyone, so cacheable even when asked for with credentials.
 ASSET_TYPES = ("text/css", "text/javascript", "application/javascript", "image/", "font/")
 
@@ -65,7 +68,7 @@ def has_credentials(scope: Scope) -> bool:
     for name, value in scope.get("headers", ()):
         if name in _CREDENTIALS:
             return True
-        if name == b"cookie" and SESSION_COOKIE.encode() + b"=" in value:
+        if name == b"cookie" and not _SESSION_COOKIES.isdisjoint(cookie_parser(value.decode("latin-1"))):
             return True
     return False
 

@@ -37,10 +37,10 @@ from api.web.i18n import page_language
 from api.web.render import STATIC_DIR, STATIC_PATH, remember_language, render
 from api.web.session import (
     COOKIE_PATH,
-    SESSION_COOKIE,
     PageRefused,
     SignInRequired,
     clear_session_cookie,
+    session_id_of,
     sign_in_location,
 )
 from matcher.errors import MatcherError, StoredRecordInvalid
@@ -59,7 +59,7 @@ async def _sign_in_required(request: Request, exc: Exception) -> Response:
     else:
         response = RedirectResponse(location, status_code=303)
         remember_language(request, response)  # a language chosen before signing in stays chosen
-    if request.cookies.get(SESSION_COOKIE):
+    if session_id_of(request):
         clear_session_cookie(response, request)  # it opens nothing any more
     return response
 

@@ -15,7 +15,6 @@ from api.web.i18n import page_language
 from api.web.render import render
 from api.web.session import (
     CSRF_FIELD,
-    SESSION_COOKIE,
     SESSION_PARAM,
     SIGN_IN_PATH,
     ChangeDep,
@@ -27,6 +26,7 @@ from api.web.session import (
     form_not_utf8,
     new_sign_in_token,
     refuse_not_utf8,
+    session_id_of,
     set_session_cookie,
     set_sign_in_cookie,
     sign_in_token,
@@ -55,7 +55,7 @@ def _sign_in_page(request: Request, next_path: str, failed: bool = False, status
 @router.get("/sign-in", response_class=HTMLResponse)
 async def sign_in_form(request: Request) -> Response:
     try:
-        core(request).web_session(request.cookies.get(SESSION_COOKIE))
+        core(request).web_session(session_id_of(request))
     except AuthenticationError:
         return _sign_in_page(request, way_back(request, request.query_params.get("next")))
     return RedirectResponse(way_back(request, request.query_params.get("next")), status_code=303)
@@ -78,7 +78,7 @@ async def sign_in(request: Request) -> Response:
         return _sign_in_page(request, next_path, failed=True, status=401)
     # The new session replaces any this browser had (a form opened in another tab before): ended, not left
     # open for whoever copied its cookie.
-    core(request).sign_out(request.cookies.get(SESSION_COOKIE))
+    core(request).sign_out(session_id_of(request))
     response = RedirectResponse(next_path, status_code=303)
     set_session_cookie(response, request, opened.session_id)
     clear_sign_in_cookie(response, request)
@@ -87,7 +87,7 @@ async def sign_in(request: Request) -> Response:
 
 @router.post("/sign-out")
 async def sign_out(request: Request, _viewer: ChangeDep) -> Response:
-    core(request).sign_out(request.cookies.get(SESSION_COOKIE))
+    core(request).sign_out(session_id_of(request))
     response = RedirectResponse(f"{SIGN_IN_PATH}?signed_out=1", status_code=303)
     clear_session_cookie(response, request)
     return response

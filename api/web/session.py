@@ -1,6 +1,6 @@
 """Who is looking at a page: the session cookie, the CSRF check, and the two ways a page refuses.
 
-- ``ViewerDep``    the signed-in person (``Matcher.web_session`` over the ``tm_session`` cookie); a request
+- ``ViewerDep``    the signed-in person (``Matcher.web_session`` over the session cookie); a request
                    without a live session is sent to the sign-in page (``SignInRequired``), which says why
                    (the session ended; a form sent then was not saved) and comes back to the page after:
                    the address asked for, or for a form or an htmx request the page it was sent from (htmx's
@@ -10,9 +10,12 @@
                    token (the form field ``csrf_token`` or the ``X-CSRF-Token`` header), else 403.
 - ``PageRefused``  a refusal rendered as a page (403, 404, 500, 503) that shows nothing but the reason.
 
-The cookie is HttpOnly (no script reads it), SameSite=Lax (another site's form posts arrive without it),
-scoped to ``/web`` and marked Secure when the request came over HTTPS. ``X-Forwarded-Proto`` is not read:
-behind a TLS proxy, run uvicorn with ``--proxy-headers`` so the scheme is the client's.
+The session cookie is HttpOnly (no script reads it) and SameSite=Lax (another site's form posts arrive without
+it). Over HTTPS it is ``__Host-tm_session`` (Secure, Path=/, no Domain), which a browser takes only from this
+host over HTTPS, so a sibling subdomain cannot plant a session of its own (cookie tossing), and the unprefixed
+``tm_session`` is never read there; the JSON API, which the cookie now reaches too, authenticates by key only.
+Over plain http (``matcher serve`` on 127.0.0.1) it is ``tm_session`` scoped to ``/web``. ``X-Forwarded-Proto``
+is not read: behind a TLS proxy, run uvicorn with ``--proxy-headers`` so the scheme is the client's.
 """
 
 from __future__ import annotations
@@ -35,7 +38,11 @@ from matcher.pipeline import Matcher
 from matcher.services.access import AuthenticationError, Principal
 from matcher.services.sessions import SESSION_TTL, WebSession
 
+#: The session cookie over plain http; over https it is ``SECURE_SESSION_COOKIE`` (``session_cookie``).
 SESSION_COOKIE = "tm_session"
+#: The same over https: a ``__Host-`` cookie (Secure, Path=/, no Domain) is taken by a browser only from this host
+#: over https, so a sibling subdomain cannot put a visitor into its own session (cookie tossing).
+SECURE_SESSION_COOKIE = "__Host-tm_session"
 #: The sign-in form's own CSRF token (double submit: cookie and field must agree), since no session exists
 #: yet; it keeps another site from signing a visitor in with the other site's key. Over https it is
 #: ``SECURE_SIGN_IN_COOKIE`` (``sign_in_cookie``).
@@ -176,14 +183,14 @@ def way_back(request: Request, value: str | None) -> str:
 async def current_viewer(request: Request) -> Viewer:
     # A primary-key read of the session and of its key: short enough for the event loop (see api.deps).
     try:
-        session = core(request).web_session(request.cookies.get(SESSION_COOKIE))
+        session = core(request).web_session(session_id_of(request))
     except AuthenticationError:
         # Back to the page after signing in; a form's target or an htmx fragment is no page to come back to, so
         # the page it was sent from.
         if request.method != "GET":
             raise SignInRequired(way_back(request, form_page(request)), "unsaved") from None
         query = f"?{request.url.query}" if request.url.query else ""
-        ended: SessionEnded | None = "expired" if request.cookies.get(SESSION_COOKIE) else None
+        ended: SessionEnded | None = "expired" if session_id_of(request) else None
         asked = form_page(request) if is_htmx(request) else request.url.path + query
         raise SignInRequired(way_back(request, asked), ended) from None
     return Viewer(session, page_language(request))
@@ -234,16 +241,30 @@ def refuse_not_utf8(bad: str | None) -> None:
 ChangeDep = Annotated[Viewer, Depends(checked_change)]
 
 
+def session_cookie(request: Request) -> tuple[str, str]:
+    """The session cookie's name and path for this request: over https ``SECURE_SESSION_COOKIE`` on '/' (the
+    ``__Host-`` prefix requires it), the unprefixed one, which a sibling subdomain could set, never read; over plain
+    http, where a browser other than Chromium drops a Secure cookie and so a ``__Host-`` one, ``SESSION_COOKIE`` on
+    ``COOKIE_PATH``."""
+    return (SECURE_SESSION_COOKIE, "/") if is_https(request) else (SESSION_COOKIE, COOKIE_PATH)
+
+
+def session_id_of(request: Request) -> str | None:
+    """The session id the request's cookie (``session_cookie``) holds, None without one."""
+    return request.cookies.get(session_cookie(request)[0])
+
+
 def set_session_cookie(response: Response, request: Request, session_id: str) -> None:
+    name, path = session_cookie(request)
     response.set_cookie(
-        SESSION_COOKIE, session_id, max_age=int(SESSION_TTL.total_seconds()), path=COOKIE_PATH,
-        secure=is_https(request), httponly=True, samesite="lax",
+        name, session_id, max_age=int(SESSION_TTL.total_seconds()), path=path, secure=is_https(request),
+        httponly=True, samesite="lax",
     )
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:
-    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH, secure=is_https(request), httponly=True,
-                           samesite="lax")
+    name, path = session_cookie(request)
+    response.delete_cookie(name, path=path, secure=is_https(request), httponly=True, samesite="lax")
 
 
 def new_sign_in_token() -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from api.web.session import SESSION_COOKIE, SIGN_IN_COOKIE, SIGN_IN_PATH
+from api.web.session import SECURE_SESSION_COOKIE, SIGN_IN_COOKIE, SIGN_IN_PATH
 from tests.api.conftest import World, api_settings, database_url, demo_template, world  # noqa: F401
 from tests.web.pages_world import csrf_of, sign_in
 
@@ -33,7 +33,7 @@ def test_over_https_the_forms_cookie_is_a_host_cookie(world: World) -> None:
         f.startswith("domain=") for f in flags), flags
     signed_in = client.post(SIGN_IN_PATH, data={"key": world.keys["officer"], "csrf_token": csrf_of(form.text),
                                                 "next": "/web/"}, follow_redirects=False)
-    assert signed_in.status_code == 303 and SESSION_COOKIE in signed_in.cookies, signed_in.text
+    assert signed_in.status_code == 303 and SECURE_SESSION_COOKIE in signed_in.cookies, signed_in.text
     assert "max-age=0" in _flags(signed_in.headers.get_list("set-cookie"), HOST_COOKIE)  # the token is used up
 
 
@@ -43,7 +43,7 @@ def test_over_https_a_tossed_unprefixed_cookie_signs_no_one_in(world: World) -> 
     victim.cookies.set(SIGN_IN_COOKIE, "tossed-token", path=SIGN_IN_PATH)
     forged = victim.post(SIGN_IN_PATH, data={"key": world.keys["partner"], "csrf_token": "tossed-token",
                                              "next": "/web/"}, follow_redirects=False)
-    assert forged.status_code == 403 and SESSION_COOKIE not in forged.cookies, forged.text
+    assert forged.status_code == 403 and SECURE_SESSION_COOKIE not in forged.cookies, forged.text
     assert victim.get("/web/", follow_redirects=False).status_code == 303
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from api.docs import REDOC_LOGO, REDOC_SCRIPT
 from api.web.render import STATIC_DIR, TEMPLATES_DIR
-from api.web.session import SESSION_COOKIE, SIGN_IN_COOKIE, SIGN_IN_PATH
+from api.web.session import SECURE_SESSION_COOKIE, SESSION_COOKIE, SIGN_IN_COOKIE, SIGN_IN_PATH
 from matcher.errors import MatcherError
 from matcher.services.access import AuthenticationError
 from matcher.services.sessions import SESSION_TTL, WebSessions
@@ -55,10 +55,11 @@ def test_sign_in_sets_a_session_cookie_and_never_shows_the_key(world: World) -> 
 
 
 def test_the_cookie_is_secure_over_https(world: World) -> None:
+    """Over https it is a ``__Host-`` cookie on '/' (tests/web/test_session_cookie_tossing.py)."""
     client = TestClient(world.client.app, base_url="https://testserver")
     response = sign_in(client, world.keys["officer"])
-    cookie = _cookie_header(response.headers.get_list("set-cookie"), SESSION_COOKIE)
-    assert "secure" in {part.strip().lower() for part in cookie.split(";")}
+    cookie = _cookie_header(response.headers.get_list("set-cookie"), SECURE_SESSION_COOKIE)
+    assert {"secure", "path=/"} <= {part.strip().lower() for part in cookie.split(";")}
 
 
 def test_a_wrong_key_shows_the_form_again_without_it(world: World) -> None:
