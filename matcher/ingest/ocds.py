@@ -253,15 +253,15 @@ def _classification_codes(classification: JsonObject) -> list[str]:
 
 def money(value: Any) -> tuple[float | None, str | None]:
     """(amount, currency) of an OCDS Value; a missing or negative amount gives (None, None). A NaN amount
-    (JSON ``NaN``) is kept, as infinity is, so that validation rejects the release by name."""
+    (JSON ``NaN``) is kept, as infinity is, and so is a currency that is no ISO 4217 code, so that validation
+    rejects the release by name."""
     amount_raw = obj(value).get("amount")
     amount = parse_amount(amount_raw) if isinstance(amount_raw, int | float | str) else None
     if isinstance(amount_raw, float) and math.isnan(amount_raw):
         amount = amount_raw
     if amount is None:
         return None, None
-    currency = _text(obj(value).get("currency")).upper()
-    return amount, currency if re.fullmatch(r"[A-Z]{3}", currency) else None
+    return amount, _text(obj(value).get("currency")).upper() or None
 
 
 def release_value(release: JsonObject) -> tuple[float | None, str | None]:
