@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from matcher.errors import InvalidInput
-from matcher.schema import FirmProfile
+from matcher.schema import FirmProfile, Language
 from matcher.search.encoders import USE_LANGUAGES
 
 Split = Literal["tune", "report"]
@@ -49,8 +49,8 @@ class JudgedProfile:
 def load_judged(path: Path) -> list[JudgedProfile]:
     """The profiles of a judged file, validated (a bad file is one clear error naming the problem)."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raw = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_Object)
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: also a number of over 4,300 digits
         raise InvalidInput(f"cannot read judged file {path}: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("profiles"), list):
         raise InvalidInput(f"{path}: expected an object with a 'profiles' list")
@@ -62,6 +62,22 @@ def load_judged(path: Path) -> list[JudgedProfile]:
             raise InvalidInput(f"{path}: profile {i}: firm {judged.profile.firm_id!r} is judged already in profile "
                                f"{seen} (one entry per firm: merge its judgments)")
     return profiles
+
+
+class _Object(dict[str, Any]):
+    """A JSON object that remembers a key it held twice with different values: ``json`` keeps the last one
+    without a word, so a notice graded twice in one profile lost its first grade."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__()
+        self.twice: dict[str, tuple[Any, Any]] = {}
+        for key, value in pairs:
+            if key in self and self[key] != value:
+                self.twice.setdefault(key, (self[key], value))
+            self[key] = value
+
+
+_LANGUAGE: TypeAdapter[str] = TypeAdapter(Language)
 
 
 def _profile(entry: Any, path: Path, i: int) -> JudgedProfile:
@@ -78,8 +94,23 @@ def _profile(entry: Any, path: Path, i: int) -> JudgedProfile:
     grades = entry.get("judgments", {})
     if not isinstance(grades, dict) or any(g not in (0, 1, 2) or isinstance(g, bool) for g in grades.values()):
         raise InvalidInput(f"{where}: judgments must map tender ids to 0, 1 or 2")
-    language = str(entry.get("language") or (profile.languages[0] if profile.languages else ""))
+    twice: dict[str, tuple[Any, Any]] = getattr(grades, "twice", {})
+    if twice:
+        tender_id, (first, second) = next(iter(twice.items()))
+        raise InvalidInput(f"{where}: notice {tender_id!r} is judged twice ({first} and {second}; one grade each)")
+    language = _language(entry, profile, where)
     return JudgedProfile(profile, split, language, bool(profile.codes), {str(k): int(v) for k, v in grades.items()})
+
+
+def _language(entry: dict[str, Any], profile: FirmProfile, where: str) -> str:
+    """The profile's group language: its ``language``, else its first one; an object there was a group named
+    after the object."""
+    if "language" not in entry or entry["language"] is None:
+        return profile.languages[0] if profile.languages else ""
+    try:
+        return _LANGUAGE.validate_python(entry["language"])
+    except ValidationError as exc:
+        raise InvalidInput(f"{where}: language {entry['language']!r} (expected a language code such as 'ko')") from exc
 
 
 def profile_metrics(ranking: Sequence[str], grades: Mapping[str, int]) -> dict[str, float]:
