@@ -17,10 +17,11 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from matcher.errors import InvalidInput
 from matcher.evaluate.baselines import baselines
 from matcher.evaluate.context import EvalContext
 from matcher.evaluate.metrics import average, firm_metrics, rank_positions
-from matcher.evaluate.split import TimeSplit, time_split
+from matcher.evaluate.split import MIN_AFTER, MIN_BEFORE, TimeSplit, time_split
 from matcher.evaluate.train import train, training_set
 from matcher.ranking.features import FEATURES
 from matcher.ranking.fusion import Scorer, WeightedScorer, fuse_matrix
@@ -71,6 +72,7 @@ def evaluate(
     """Every method on one time split. ``reranker`` is the saved one, already checked by ``shipped_scorer``."""
     started = time.perf_counter()
     split = time_split(awards, cutoff)
+    _check_split(split, awards)
     scorer_info: dict[str, Any] = {"source": "saved"}
     if reranker is None:
         chosen, scorer_info = train(training_set(awards, cutoff, embedders, default_encoder, split.resolver,
@@ -87,6 +89,19 @@ def evaluate(
     )
     report.seconds = round(time.perf_counter() - started, 1)
     return report
+
+
+def _check_split(split: TimeSplit, awards: Sequence[Award]) -> None:
+    """A cut that leaves one side empty, or no supplier on both sides, has nothing to measure: said before any
+    training (an empty side reached scikit-learn as a ValueError)."""
+    span = f"in this file (its awards run from {min(a.date for a in awards)} to {max(a.date for a in awards)})"
+    if not split.history:
+        raise InvalidInput(f"no awards before {split.cutoff} {span}")
+    if not split.candidates:
+        raise InvalidInput(f"no awards on or after {split.cutoff} {span}")
+    if not split.profiles:
+        raise InvalidInput(f"no supplier has {MIN_BEFORE} distinct wins before {split.cutoff} and {MIN_AFTER} on "
+                           "or after it: nothing to measure (choose another --cutoff)")
 
 
 def _rank_all(

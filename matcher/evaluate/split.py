@@ -19,6 +19,9 @@ from matcher.errors import InvalidInput
 from matcher.normalize.suppliers import SupplierResolver
 from matcher.schema import Award
 
+#: The protocol's thresholds: distinct wins before the cut and on or after it.
+MIN_BEFORE, MIN_AFTER = 3, 1
+
 
 @dataclass(frozen=True)
 class TimeSplit:
@@ -64,8 +67,8 @@ def time_split(
     awards: Sequence[Award],
     cutoff: date,
     resolver: SupplierResolver | None = None,
-    min_before: int = 3,
-    min_after: int = 1,
+    min_before: int = MIN_BEFORE,
+    min_after: int = MIN_AFTER,
 ) -> TimeSplit:
     resolver = resolver or SupplierResolver().fit(a.supplier for a in awards)
     history = [a for a in awards if a.date < cutoff]

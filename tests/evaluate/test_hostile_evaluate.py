@@ -1,0 +1,110 @@
+"""Hostile input to ``matcher evaluate``, ``train-ranker`` and the judged file: one clear error, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from matcher.cli import app
+from matcher.errors import InvalidInput
+from matcher.evaluate.judged import load_judged
+from matcher.evaluate.report import evaluate
+from matcher.ranking.fusion import WeightedScorer
+from matcher.schema import Award
+from matcher.search.encoders import Embedder, FakeEncoder
+
+runner = CliRunner()
+PROFILE = {"firm_id": "a", "name": "a", "description": "x-ray units"}
+
+
+def _judged(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "judged.json"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_grade_too_long_to_read_as_a_number_is_one_clear_error(tmp_path: Path) -> None:
+    # Python refuses integers of more than 4,300 digits with a ValueError that is not a JSONDecodeError
+    path = _judged(tmp_path, '{"profiles": [{"split": "tune", "profile": {"firm_id": "a", "name": "a", '
+                             '"description": "x"}, "judgments": {"t": ' + "9" * 5000 + "}}]}")
+    with pytest.raises(InvalidInput, match=r"cannot read judged file .*4300 digits"):
+        load_judged(path)
+
+
+def test_a_notice_judged_twice_in_one_profile_is_refused_naming_it(tmp_path: Path) -> None:
+    # json.loads keeps the last of two equal keys: the first grade was dropped without a word
+    text = ('{"profiles": [{"split": "tune", "profile": ' + json.dumps(PROFILE)
+            + ', "judgments": {"ted:1": 2, "ted:2": 0, "ted:1": 0}}]}')
+    with pytest.raises(InvalidInput, match=r"profile 0: notice 'ted:1' is judged twice \(2 and 0; one grade each\)"):
+        load_judged(_judged(tmp_path, text))
+    # the same grade twice is no contradiction, and still one judgment
+    same = text.replace('"ted:1": 0}', '"ted:1": 2}')
+    assert load_judged(_judged(tmp_path, same))[0].grades == {"ted:1": 2, "ted:2": 0}
+
+
+@pytest.mark.parametrize("language", [{"a": 1}, ["ko"], 3, ""])
+def test_a_profile_language_that_is_not_a_language_code_is_refused(tmp_path: Path, language: object) -> None:
+    entry = {"split": "tune", "profile": PROFILE, "judgments": {}, "language": language}
+    with pytest.raises(InvalidInput, match=r"profile 0: language .* \(expected a language code"):
+        load_judged(_judged(tmp_path, json.dumps({"profiles": [entry]})))
+
+
+def _embedders() -> dict[str, Embedder]:
+    return {"fake": Embedder(FakeEncoder(), None)}
+
+
+@pytest.mark.parametrize(("cut", "says"), [
+    (date(2011, 1, 1), "no awards before 2011-01-01 in this file (its awards run from 2012-01-01 to 2013-11-26)"),
+    (date(2015, 1, 1), "no awards on or after 2015-01-01 in this file (its awards run from 2012-01-01 to 2013-11-26)"),
+])
+def test_a_cut_outside_the_awards_is_one_clear_error(awards: list[Award], cut: date, says: str) -> None:
+    # with a saved scorer no training runs: the empty side reached scikit-learn (a ValueError, a traceback)
+    with pytest.raises(InvalidInput, match=re.escape(says)):
+        evaluate(awards, cut, _embedders(), "fake", reranker=WeightedScorer())
+
+
+def test_a_cut_no_supplier_has_wins_on_both_sides_of_is_one_clear_error(awards: list[Award]) -> None:
+    # 2012-01-15: only two distinct wins per supplier before it (0, 1, 2 days after the start, then a month on)
+    cut = date(2012, 1, 15)
+    with pytest.raises(InvalidInput, match="no supplier has 3 distinct wins before 2012-01-15 and 1 on or after"):
+        evaluate(awards, cut, _embedders(), "fake", reranker=WeightedScorer())
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("MATCHER_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MATCHER_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("MATCHER_ENCODER", "fake")
+    return tmp_path / "home"
+
+
+def _write_awards(path: Path, rows: list[Award]) -> Path:
+    path.write_text("".join(r.model_dump_json() + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("command", ["evaluate", "train-ranker"])
+def test_an_award_with_a_negative_value_is_one_line_naming_it(
+    home: Path, tmp_path: Path, awards: list[Award], command: str,
+) -> None:
+    rows = [*awards[:5], awards[5].model_copy(update={"value": -200_000.0}), *awards[6:]]
+    path = _write_awards(tmp_path / "awards.jsonl", rows)
+    result = runner.invoke(app, [command, "--awards", str(path), "--cutoff", "2013-06-01", "--encoder", "fake"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"error: {path}: award 'A5' has a negative value -200000.0 "
+                             "(expected an amount of 0 or more)\n")
+    assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())
+
+
+def test_evaluate_with_a_cut_after_every_award_is_one_line(home: Path, tmp_path: Path, awards: list[Award]) -> None:
+    # the re-ranker trained on every award (all before the cut), then the empty candidates reached scikit-learn
+    path = _write_awards(tmp_path / "awards.jsonl", awards)
+    result = runner.invoke(app, ["evaluate", "--awards", str(path), "--encoder", "fake", "--cutoff", "2015-01-01"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == ("error: no awards on or after 2015-01-01 in this file (its awards run from 2012-01-01 "
+                             "to 2013-11-26)\n")
