@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import TypeAdapter, ValidationError
 
 from matcher.errors import InvalidInput
+from matcher.ingest.base import NO_RECORDS, decode_text, is_blank
 from matcher.schema import FirmProfile, Language
 from matcher.search.encoders import USE_LANGUAGES
 
@@ -49,8 +50,14 @@ class JudgedProfile:
 def load_judged(path: Path) -> list[JudgedProfile]:
     """The profiles of a judged file, validated (a bad file is one clear error naming the problem)."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_Object)
-    except (OSError, ValueError, RecursionError) as exc:  # ValueError: also a number of over 4,300 digits
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read judged file {path}: {exc.strerror or exc}") from exc
+    if is_blank(data):
+        raise InvalidInput(f"{path}: {NO_RECORDS}")
+    try:
+        raw = json.loads(decode_text(data, str(path)), object_pairs_hook=_Object)
+    except (ValueError, RecursionError) as exc:  # ValueError: also a number of over 4,300 digits
         raise InvalidInput(f"cannot read judged file {path}: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("profiles"), list):
         raise InvalidInput(f"{path}: expected an object with a 'profiles' list")

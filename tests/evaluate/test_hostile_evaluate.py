@@ -108,3 +108,18 @@ def test_evaluate_with_a_cut_after_every_award_is_one_line(home: Path, tmp_path:
     assert result.exit_code == 2, result.output
     assert result.stderr == ("error: no awards on or after 2015-01-01 in this file (its awards run from 2012-01-01 "
                              "to 2013-11-26)\n")
+
+
+def test_a_judged_file_is_read_as_the_ingest_reads_text(tmp_path: Path) -> None:
+    """A UTF-8 BOM is allowed (Notepad writes one), anything but UTF-8 is named as such, and an empty file says
+    it is empty, as for every file ``matcher ingest`` reads (matcher.ingest.base)."""
+    text = json.dumps({"profiles": [{"split": "tune", "profile": PROFILE, "judgments": {"ted:1": 2}}]})
+    path = tmp_path / "judged.json"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert load_judged(path)[0].grades == {"ted:1": 2}
+    path.write_text(text, encoding="utf-16")
+    with pytest.raises(InvalidInput, match=r"judged.json: not UTF-8 text \(byte 0: b'\\xff'\); re-save"):
+        load_judged(path)
+    path.write_bytes(b"\n  \n")
+    with pytest.raises(InvalidInput, match=r"judged\.json: empty file: it holds no records"):
+        load_judged(path)
