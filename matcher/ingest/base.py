@@ -53,7 +53,7 @@ def describe_validation_error(error: ValidationError) -> str:
 
 
 #: Bump when any reader's output changes for the same input bytes: every file is then parsed again.
-READERS_VERSION = "14"  # 2: contract_nature, test notices rejected; 3: design_contest; 4: duplicate ids rejected,
+READERS_VERSION = "15"  # 2: contract_nature, test notices rejected; 3: design_contest; 4: duplicate ids rejected,
 # a call closing before its publication day refused in tables; 5: format characters that draw nothing dropped from
 # the text shown (matcher.characters.shown_text), so a notice stored with them is read and stored again; 6: an OCDS
 # record in a folder or archive named by its path inside it (a/package.json), not its file name alone; 7: an OCDS
@@ -62,7 +62,8 @@ READERS_VERSION = "14"  # 2: contract_nature, test notices rejected; 3: design_c
 # publication date is written but unreadable rejected, not read without it; 10: a TED-XML one too;
 # 11: a World Bank notice's unreadable submission_deadline_date too; 12: an OCDS tender.tenderPeriod.endDate too;
 # 13: a World Bank notice without a readable publication date names the dates it could not read; 14: an OCDS
-# currency written but no ISO 4217 code ('EURO', 'MNX') rejects its release by name, as TED's always did
+# currency written but no ISO 4217 code ('EURO', 'MNX') rejects its release by name, as TED's always did; 15: a CSV
+# quote left open (or a character after a closed one) refuses the file, naming the line its record starts on
 
 
 def source_digest(path: Path, kind: str) -> str:
@@ -352,7 +353,9 @@ def _object_row(record: str, item: object) -> Row | Rejected:
 
 
 def _csv_table(text: str, path: Path) -> Table:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open read every later line into one field, and the record was rejected as missing its
+    # title; it is now an error naming the line its record starts on, as a stray quote after a quoted field is.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
@@ -378,7 +381,13 @@ def _csv_rows(reader: Any, header: list[str], path: Path) -> Iterator[Row | Reje
                 continue
             yield Row(record, {name: value for name, value in zip(header, values, strict=False)})
     except csv.Error as exc:
-        raise UnreadableFile(f"{path}: not readable CSV at line {reader.line_num} ({exc})") from exc
+        raise UnreadableFile(f"{path}: not readable CSV in the record from line {start} ({_csv_problem(exc)})") from exc
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """The csv module's words, with the one case they do not explain: the end of the file inside quotes."""
+    return "a quoted field is not closed before the end of the file" if str(exc) == "unexpected end of data" \
+        else str(exc)
 
 
 R = TypeVar("R", bound=BaseModel)
