@@ -156,10 +156,17 @@ def _judged_store(path: Path, split: str, home: Path | None) -> tuple[list[Judge
         raise InvalidInput(f"bad --split {split!r} (expected report, tune or all)")
     regular_file(path, JUDGED)
     profiles = [p for p in load_judged(path) if split == "all" or p.split == split]
+    if not profiles:  # calibrate said 'needs at least 20 judged matches of both kinds, got 0'
+        raise InvalidInput(f"no judged profiles in split {split!r} in {path}")
     matcher = open_matcher(home)
     corpus = Corpus.of(matcher)
     if not corpus.tenders:
         raise InvalidInput("no opportunity notices in this store: ingest the judged corpus first (see evaluation/)")
+    judged = {t for p in profiles for t in p.grades}
+    if judged and judged.isdisjoint(corpus.ids):  # every figure 0, as if measured
+        raise InvalidInput(f"none of the {len(judged)} judged notices of {path} is among this store's "
+                           f"{len(corpus.tenders)} opportunity notices: ingest the judged corpus first "
+                           "(see evaluation/JUDGING.md)")
     return profiles, matcher, corpus
 
 

@@ -17,6 +17,7 @@ from matcher.evaluate.report import evaluate
 from matcher.ranking.fusion import WeightedScorer
 from matcher.schema import Award
 from matcher.search.encoders import Embedder, FakeEncoder
+from tests.conftest import FIXTURES
 
 runner = CliRunner()
 PROFILE = {"firm_id": "a", "name": "a", "description": "x-ray units"}
@@ -123,3 +124,39 @@ def test_a_judged_file_is_read_as_the_ingest_reads_text(tmp_path: Path) -> None:
     path.write_bytes(b"\n  \n")
     with pytest.raises(InvalidInput, match=r"judged\.json: empty file: it holds no records"):
         load_judged(path)
+
+
+@pytest.fixture
+def store(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The TED cases ingested and indexed (14 opportunity notices), as tests/evaluate/test_judged_cli.py."""
+    monkeypatch.setenv("MATCHER_CLOCK", "2023-01-01T00:00:00Z")
+    assert runner.invoke(app, ["ingest", "tenders", str(FIXTURES / "ted_cases")]).exit_code == 0
+    assert runner.invoke(app, ["index", "build"]).exit_code == 0
+    return home
+
+
+def _judged_on(tmp_path: Path, split: str, grades: dict[str, int]) -> Path:
+    path = tmp_path / "judged.json"
+    path.write_text(json.dumps({"profiles": [{"split": split, "profile": PROFILE, "judgments": grades}]}))
+    return path
+
+
+@pytest.mark.parametrize("command", [["evaluate", "--encoder", "fake", "--split", "tune"], ["calibrate"]])
+def test_a_judged_file_none_of_whose_notices_is_stored_is_one_line(
+    store: Path, tmp_path: Path, command: list[str],
+) -> None:
+    # every figure was 0 (evaluate) or 'calibration needs at least 20 judged matches of both kinds, got 0'
+    path = _judged_on(tmp_path, "tune", {"ted:1-2099": 2, "ted:2-2099": 0})
+    result = runner.invoke(app, [*command, "--judged", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"error: none of the 2 judged notices of {path} is among this store's 14 opportunity "
+                             "notices: ingest the judged corpus first (see evaluation/JUDGING.md)\n")
+    assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())
+
+
+def test_calibrate_on_a_judged_file_without_a_tuning_half_is_one_line(store: Path, tmp_path: Path) -> None:
+    # it said 'calibration needs at least 20 judged matches of both kinds, got 0'
+    path = _judged_on(tmp_path, "report", {"ted:421813-2018": 2})
+    result = runner.invoke(app, ["calibrate", "--judged", str(path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == f"error: no judged profiles in split 'tune' in {path}\n"
