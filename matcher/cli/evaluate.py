@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from matcher.cli.common import HomeOption, as_paths, day_option, echo_json, open_matcher, parse_day, print_ingest
+from matcher.cli.render import terminal_text
 from matcher.config import EncoderName, get_settings
 from matcher.errors import InvalidInput
 from matcher.paths import writable_folder
@@ -65,7 +66,12 @@ def link_supplier(
 def _load(path: Path) -> list[Award]:
     from matcher.services.awards import read_award_file
 
-    rows = [r for r in read_award_file(path) if isinstance(r, Award)]
+    read = read_award_file(path)
+    rows = [r for r in read if isinstance(r, Award)]
+    rejected = [r for r in read if not isinstance(r, Award)]
+    if rows and rejected:  # measured on part of the file: said, not dropped in silence
+        typer.echo(f"skipped {len(rejected)} of {len(read)} rows of {path} that are not awards (first: "
+                   f"{terminal_text(rejected[0].record)}: {terminal_text(rejected[0].reason)})", err=True)
     if not rows:
         raise InvalidInput(f"no award rows in {path} (expected the award-history JSONL format or OCDS awards)")
     # Award accepts a negative value and Tender does not: the first one became a ValidationError traceback in the

@@ -160,3 +160,20 @@ def test_calibrate_on_a_judged_file_without_a_tuning_half_is_one_line(store: Pat
     result = runner.invoke(app, ["calibrate", "--judged", str(path)])
     assert result.exit_code == 2, result.output
     assert result.stderr == f"error: no judged profiles in split 'tune' in {path}\n"
+
+
+@pytest.mark.parametrize("command", ["evaluate", "train-ranker"])
+def test_award_rows_that_cannot_be_read_are_said_not_dropped_in_silence(
+    home: Path, tmp_path: Path, awards: list[Award], command: str,
+) -> None:
+    path = _write_awards(tmp_path / "awards.jsonl", awards)
+    lines = path.read_text().splitlines()
+    lines[3] = json.dumps({**json.loads(lines[3]), "date": "yesterday"})
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # stop right after reading: the cut is before every award (the message is the one tested above)
+    result = runner.invoke(app, [command, "--awards", str(path), "--cutoff", "2011-01-01", "--encoder", "fake"])
+    assert result.exit_code == 2
+    skipped, error = result.stderr.splitlines()
+    assert skipped.startswith(f"skipped 1 of {len(awards)} rows of {path} that are not awards (first: ")
+    assert "yesterday" in skipped
+    assert error.startswith("error: no awards before 2011-01-01")
