@@ -33,6 +33,7 @@ JudgedFile = Annotated[Path | None, typer.Option("--judged", help="judged releva
 SplitOption = Annotated[str, typer.Option("--split", help="judged profiles to use: report, tune or all")]
 Cutoff = Annotated[str | None, day_option("--cutoff", "cut date (default: --cutoff-quantile)")]
 Quantile = Annotated[float, typer.Option("--cutoff-quantile", min=0.01, max=0.99, help="cut at this date quantile")]
+QUANTILE, K = 0.7, 10  # --cutoff-quantile and --k of evaluate --awards
 Encoders = Annotated[
     list[str] | None, typer.Option("--encoder", help="dense encoders to report (repeatable; first is the default)")
 ]
@@ -119,8 +120,8 @@ def evaluate_command(
     decisions: Annotated[bool, typer.Option("--decisions", help="also measure partner decisions")] = False,
     accept: Annotated[bool, typer.Option(
         "--accept", help="also measure accepting one suggested code (profiles without codes)")] = False,
-    cutoff: Cutoff = None, quantile: Quantile = 0.7,
-    k: Annotated[int, typer.Option("--k", min=1, max=500)] = 10,
+    cutoff: Cutoff = None, quantile: Quantile = QUANTILE,
+    k: Annotated[int, typer.Option("--k", min=1, max=500)] = K,
     encoders: Encoders = None,
     json_output: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     home: HomeOption = None,
@@ -136,6 +137,7 @@ def evaluate_command(
         raise InvalidInput("give exactly one of --awards FILE or --judged FILE")
     if judged is None and (decisions or accept):
         raise InvalidInput("--decisions and --accept measure judged profiles: give them with --judged FILE")
+    _refuse_award_options(judged, cutoff, quantile, k)
     settings = get_settings(**({"home": home} if home else {}))
     if judged is not None:
         _evaluate_judged(judged, split, encoders or ["use-multilingual", "minilm"], json_output, home, decisions,
@@ -151,6 +153,17 @@ def evaluate_command(
     typer.echo(format_report(report), err=json_output)
     if json_output:
         echo_json(report.to_json())
+
+
+def _refuse_award_options(judged: Path | None, cutoff: str | None, quantile: float, k: int) -> None:
+    """An option of the time split given with --judged was ignored without a word (--k 5 read as 'at 5')."""
+    from matcher.evaluate.judged import METRICS
+
+    given = [name for name, on in (("--cutoff", cutoff is not None), ("--cutoff-quantile", quantile != QUANTILE),
+                                   ("--k", k != K)) if on]
+    if judged is not None and given:
+        raise InvalidInput(f"{given[0]} applies to --awards only (the judged metrics are {', '.join(METRICS[:-1])} "
+                           f"and {METRICS[-1]})")
 
 
 def _judged_store(path: Path, split: str, home: Path | None) -> tuple[list[JudgedProfile], Matcher, Corpus]:
@@ -245,7 +258,7 @@ def calibrate(
 
 
 def train_ranker(
-    awards_file: AwardsFile, cutoff: Cutoff = None, quantile: Quantile = 0.7,
+    awards_file: AwardsFile, cutoff: Cutoff = None, quantile: Quantile = QUANTILE,
     encoder: Annotated[EncoderName | None, typer.Option("--encoder", help="encoder for the dense features")] = None,
     models_dir: Annotated[Path | None, typer.Option("--models-dir", help="default: MATCHER_MODELS_DIR")] = None,
     home: HomeOption = None,

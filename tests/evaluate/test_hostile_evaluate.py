@@ -177,3 +177,13 @@ def test_award_rows_that_cannot_be_read_are_said_not_dropped_in_silence(
     assert skipped.startswith(f"skipped 1 of {len(awards)} rows of {path} that are not awards (first: ")
     assert "yesterday" in skipped
     assert error.startswith("error: no awards before 2011-01-01")
+
+
+@pytest.mark.parametrize("option", [["--cutoff", "2013-06-01"], ["--cutoff-quantile", "0.5"], ["--k", "5"]])
+def test_an_award_history_option_given_with_judged_is_refused_not_ignored(tmp_path: Path, option: list[str]) -> None:
+    # --k 5 read as 'measure at 5' was ignored without a word: the judged metrics have fixed depths
+    path = _judged_on(tmp_path, "tune", {"ted:1": 2})
+    result = runner.invoke(app, ["evaluate", "--judged", str(path), *option])
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {option[0]} applies to --awards only (the judged metrics are p@5, p@5h, "
+                             "ndcg@10, r@50 and judged@10)\n")
