@@ -236,10 +236,11 @@ def calibrate(
     home: HomeOption = None,
 ) -> None:
     """Fit the score calibration (raw score -> share judged relevant) on the judged tuning half and save it."""
+    from matcher.ranking.calibration import FOLDER as CALIBRATION_FOLDER
     from matcher.ranking.calibration import fit_calibration, save_calibration
     from matcher.search.retrieve import MatchQuery
 
-    models = _models_folder(models_dir, home)
+    models = _models_folder(models_dir, home, CALIBRATION_FOLDER)
     profiles, matcher, _ = _judged_store(judged, "tune", home)
     scores: list[float] = []
     grades: list[int] = []
@@ -266,11 +267,12 @@ def train_ranker(
     """Train the re-ranker on award history before the cut and save it with its manifest."""
     from matcher.evaluate.decision_pairs import decision_features
     from matcher.evaluate.train import train, training_set
+    from matcher.ranking.reranker import FOLDER as RERANKER_FOLDER
     from matcher.ranking.reranker import save_reranker
 
     cut_day = parse_day("--cutoff", cutoff) if cutoff is not None else None
     settings = get_settings(**({"home": home} if home else {}))
-    models = _models_folder(models_dir, home)
+    models = _models_folder(models_dir, home, RERANKER_FOLDER)
     rows = _load(awards_file)
     cut = _cut(rows, cut_day, quantile)
     name = encoder or settings.encoder
@@ -282,11 +284,17 @@ def train_ranker(
     typer.echo(f"shipped {info['selected']} (validation {info['validation'][info['selected']]}) -> {path}")
 
 
-def _models_folder(models_dir: Path | None, home: Path | None) -> Path:
+def _models_folder(models_dir: Path | None, home: Path | None, model: str) -> Path:
     """--models-dir (default MATCHER_MODELS_DIR), checked writable before the work whose model goes there: a
-    loop of links or a file was a traceback from mkdir after the whole fit."""
+    loop of links or a file was a traceback from mkdir after the whole fit. So is the model's own folder
+    (``model``) and its manifest: a file named like the folder, or a folder named like the manifest, failed the
+    same way."""
     folder = models_dir or get_settings(**({"home": home} if home else {})).models_dir
     writable_folder(folder, "models")
+    writable_folder(folder / model, "models")
+    manifest = folder / model / "manifest.json"
+    if manifest.is_dir() and not manifest.is_symlink():  # a link is replaced, a folder cannot be
+        raise InvalidInput(f"cannot write {manifest}: a folder is in the way")
     return folder
 
 

@@ -99,7 +99,7 @@ def test_an_award_with_a_negative_value_is_one_line_naming_it(
     assert result.exit_code == 2, result.output
     assert result.stderr == (f"error: {path}: award 'A5' has a negative value -200000.0 "
                              "(expected an amount of 0 or more)\n")
-    assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())
+    assert not list((tmp_path / "models").rglob("*.json"))  # no model saved (its empty folder may be made)
 
 
 def test_evaluate_with_a_cut_after_every_award_is_one_line(home: Path, tmp_path: Path, awards: list[Award]) -> None:
@@ -151,7 +151,7 @@ def test_a_judged_file_none_of_whose_notices_is_stored_is_one_line(
     assert result.exit_code == 2, result.output
     assert result.stderr == (f"error: none of the 2 judged notices of {path} is among this store's 14 opportunity "
                              "notices: ingest the judged corpus first (see evaluation/JUDGING.md)\n")
-    assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())
+    assert not list((tmp_path / "models").rglob("*.json"))  # no model saved (its empty folder may be made)
 
 
 def test_calibrate_on_a_judged_file_without_a_tuning_half_is_one_line(store: Path, tmp_path: Path) -> None:
@@ -187,3 +187,29 @@ def test_an_award_history_option_given_with_judged_is_refused_not_ignored(tmp_pa
     assert result.exit_code == 2
     assert result.stderr == (f"error: {option[0]} applies to --awards only (the judged metrics are p@5, p@5h, "
                              "ndcg@10, r@50 and judged@10)\n")
+
+
+MODEL_COMMANDS = [("calibrate", "--judged"), ("train-ranker", "--awards")]
+
+
+@pytest.mark.parametrize(("command", "subfolder"), [(MODEL_COMMANDS[0], "calibration"),
+                                                    (MODEL_COMMANDS[1], "reranker")], ids=lambda c: str(c[0]))
+@pytest.mark.parametrize("in_the_way", ["file", "manifest folder"])
+def test_a_model_file_with_a_folder_or_file_in_its_way_is_refused_before_the_work(
+    home: Path, tmp_path: Path, awards: list[Award], command: tuple[str, str], subfolder: str, in_the_way: str,
+) -> None:
+    """The models folder itself was checked, its model's own folder and manifest not: train-ranker trained in
+    full, then mkdir (FileExistsError) or the rename (IsADirectoryError) was a traceback."""
+    models = tmp_path / "models"
+    if in_the_way == "file":
+        models.mkdir()
+        (models / subfolder).write_text("not a folder")
+        says = f"cannot write models into {models / subfolder}: not a folder but a regular file"
+    else:
+        (models / subfolder / "manifest.json").mkdir(parents=True)
+        says = f"cannot write {models / subfolder / 'manifest.json'}: a folder is in the way"
+    given = _write_awards(tmp_path / "awards.jsonl", awards) if command[1] == "--awards" else _judged_on(
+        tmp_path, "tune", {"ted:1": 2})
+    result = runner.invoke(app, [*command, str(given), "--models-dir", str(models)])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == f"error: {says}\n"
