@@ -7,6 +7,8 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from matcher.errors import InvalidInput, UnreadableFile
@@ -86,3 +88,19 @@ def _created(path: Path, mode: int) -> str | None:
     except OSError as exc:
         return f"cannot create the folder: {exc.strerror or exc}"
     return None
+
+
+def replace_atomically(path: Path, write: Callable[[Path], object], suffix: str = ".tmp") -> None:
+    """Write ``path`` whole or not at all: ``write`` fills a temporary file of a name no other writer shares, in
+    the same folder (``suffix``: what its writer expects a name to end with, '.npz' for NumPy), which then replaces
+    ``path`` in one rename. Two writers at once each install a whole file; one temporary name shared by both let one
+    rename the other's half-written file into place. A reader sees the old file or the new one, never a part."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
+    partial = Path(name)
+    try:
+        write(partial)
+        partial.chmod(0o644)  # mkstemp's 0600 would hide the file from a server run as another user
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import numpy as np
 
 from matcher.errors import MatcherError
+from matcher.paths import replace_atomically
 from matcher.schema import BandName
 
 FOLDER = "calibration"
@@ -148,9 +149,7 @@ def save_calibration(calibration: Calibration, models_dir: Path) -> Path:
     folder = models_dir / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "manifest.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(calibration.to_json(), indent=2) + "\n")
-    tmp.replace(path)
+    replace_atomically(path, lambda partial: partial.write_text(json.dumps(calibration.to_json(), indent=2) + "\n"))
     return path
 
 

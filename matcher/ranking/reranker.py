@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from matcher.errors import MatcherError
+from matcher.paths import replace_atomically
 from matcher.ranking.features import FEATURES
 from matcher.ranking.fusion import Scorer, WeightedScorer
 from matcher.ranking.trees import TreeScorer, load_trees, save_trees
@@ -121,9 +122,8 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
     """Write ``folder/manifest.json`` atomically (a temporary file, then a rename), with the versions of the
     libraries that trained it, and return its path."""
     manifest = {**manifest, "versions": {p: version(p) for p in ("scikit-learn", "numpy", "tender-matcher")}}
-    partial = folder / "manifest.json.tmp"
-    partial.write_text(json.dumps(manifest, indent=2, sort_keys=True))
-    partial.replace(folder / "manifest.json")
+    replace_atomically(folder / "manifest.json",
+                       lambda partial: partial.write_text(json.dumps(manifest, indent=2, sort_keys=True)))
     return folder / "manifest.json"
 
 

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from matcher.errors import MatcherError
+from matcher.paths import replace_atomically
 from matcher.ranking.features import FEATURES
 
 #: The node fields a walk needs, with the dtypes they are stored in.
@@ -192,13 +193,11 @@ def fit_trees(
 
 def save_trees(scorer: TreeScorer, path: Path) -> None:
     """The node arrays, roots and baseline as ``.npz`` (numbers only), written atomically."""
-    partial = path.with_name(path.name + ".tmp.npz")
     arrays: dict[str, Any] = {f"node_{k}": v for k, v in scorer.nodes.items()}
     arrays |= {"roots": scorer.roots, "baseline": np.array([scorer.baseline])}
     if scorer.prior is not None:
         arrays["prior"] = scorer.prior
-    np.savez(partial, **arrays)
-    partial.replace(path)
+    replace_atomically(path, lambda partial: np.savez(partial, **arrays), suffix=".npz")
 
 
 def load_trees(path: Path, n_features: int, name: str) -> TreeScorer:

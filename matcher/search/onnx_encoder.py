@@ -24,7 +24,6 @@ import fcntl
 import hashlib
 import json
 import logging
-import os
 import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
@@ -35,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from matcher.paths import replace_atomically
 from matcher.search.encoders import ENGLISH
 
 log = logging.getLogger(__name__)
@@ -67,14 +67,7 @@ def _sha256(path: Path) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    replace_atomically(path, lambda partial: partial.write_bytes(data))
 
 
 def read_manifest(folder: Path) -> dict[str, Any] | None:
