@@ -158,6 +158,14 @@ def plain_amount(value: float) -> str:
     return format(value, "f").rstrip("0").rstrip(".")
 
 
+def _awarded_value(value: float | None, info: ValidationInfo) -> float | None:
+    """An award's value: a negative one (an award file may write a refund or a typo) was stored, and the tender the
+    award is read as, which refuses it, stopped the recommendations of every firm linked to its supplier."""
+    if value is not None and value < 0 and not _stored(info):
+        raise ValueError(f"a negative value {plain_amount(value)} (expected an amount of 0 or more)")
+    return value
+
+
 def _range_currency(value: str, info: ValidationInfo) -> str:
     return _currency(value) if _stored(info) else range_currency(value)
 
@@ -844,7 +852,8 @@ class Award(_Model):
     codes: list[Code] = Field(default_factory=list)
     supplier: str = Field(min_length=1, max_length=500)
     supplier_country: Country | None = None
-    value: float | None = Field(default=None, allow_inf_nan=False)
+    #: At least 0, as a notice's value; one stored before the rule still reads (``award_tender`` drops it).
+    value: Annotated[float | None, AfterValidator(_awarded_value)] = Field(default=None, allow_inf_nan=False)
     currency: Currency | None = None
     language: Language | None = None
 

@@ -75,12 +75,6 @@ def _load(path: Path) -> list[Award]:
                    f"{terminal_text(rejected[0].record)}: {terminal_text(rejected[0].reason)})", err=True)
     if not rows:
         raise InvalidInput(f"no award rows in {path} (expected the award-history JSONL format or OCDS awards)")
-    # Award accepts a negative value and Tender does not: the first one became a ValidationError traceback in the
-    # middle of the work (matcher.ranking.priors.award_tender); refused here before any of it.
-    negative = next((r for r in rows if r.value is not None and r.value < 0), None)
-    if negative is not None:
-        raise InvalidInput(f"{path}: award {negative.award_id!r} has a negative value {negative.value} "
-                           "(expected an amount of 0 or more)")
     return rows
 
 

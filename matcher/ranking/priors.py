@@ -57,7 +57,9 @@ def award_tender(award: Award, tender_id: str) -> Tender:
     return Tender(
         tender_id=tender_id, source="award", notice_type="award", title=title,
         description=award.description if award.title else "", language=award.language, buyer=award.buyer,
-        buyer_country=award.buyer_country, codes=award.codes, value=award.value, currency=award.currency,
+        buyer_country=award.buyer_country, codes=award.codes,
+        value=award.value if award.value is None or award.value >= 0 else None,  # stored before values were checked
+        currency=award.currency,
         published=award.date,
     )
 

@@ -90,16 +90,18 @@ def _write_awards(path: Path, rows: list[Award]) -> Path:
 
 
 @pytest.mark.parametrize("command", ["evaluate", "train-ranker"])
-def test_an_award_with_a_negative_value_is_one_line_naming_it(
+def test_an_award_with_a_negative_value_is_a_row_skipped_by_name(
     home: Path, tmp_path: Path, awards: list[Award], command: str,
 ) -> None:
+    """It was a ValidationError traceback in the middle of the work (an Award took a negative value, the tender
+    it is read as did not); the schema now refuses it (tests/test_award_values.py), so it is one row skipped."""
     rows = [*awards[:5], awards[5].model_copy(update={"value": -200_000.0}), *awards[6:]]
     path = _write_awards(tmp_path / "awards.jsonl", rows)
     result = runner.invoke(app, [command, "--awards", str(path), "--cutoff", "2013-06-01", "--encoder", "fake"])
-    assert result.exit_code == 2, result.output
-    assert result.stderr == (f"error: {path}: award 'A5' has a negative value -200000.0 "
-                             "(expected an amount of 0 or more)\n")
-    assert not list((tmp_path / "models").rglob("*.json"))  # no model saved (its empty folder may be made)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"skipped 1 of {len(rows)} rows of {path} that are not awards (first: awards.jsonl:6: value: a negative "
+        "value -200000 (expected an amount of 0 or more))")
 
 
 def test_evaluate_with_a_cut_after_every_award_is_one_line(home: Path, tmp_path: Path, awards: list[Award]) -> None:
