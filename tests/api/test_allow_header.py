@@ -40,6 +40,7 @@ def test_405_names_the_allowed_methods(client: TestClient, method: str, path: st
         assert response.json()["error"] == "method_not_allowed"
 
 
+@pytest.mark.slow
 def test_every_405_of_every_documented_path_carries_allow(client: TestClient) -> None:
     """Each path of the OpenAPI schema with every method: a 405 carries Allow, and exactly the methods it
     lists are the ones that are not refused with 405 there (paths overlap: GET /tenders/import is

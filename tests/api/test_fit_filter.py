@@ -61,6 +61,7 @@ def test_at_least() -> None:
     assert at_least(None, "strong") and at_least("weak", None)
 
 
+@pytest.mark.slow
 def test_firms_for_a_tender_keep_that_band_and_better_ones(world: World) -> None:
     """``GET /tenders/{id}/firms?min_fit_band=``: the officer's firms for a notice, the weak fits left out."""
     _, notices = world.matcher.search_tenders(TenderFilter(open_at=world.matcher.settings.now()), limit=200)

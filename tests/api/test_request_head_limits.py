@@ -152,6 +152,7 @@ def test_a_one_mib_header_is_431_and_the_connection_closed(server: Server) -> No
     assert_served(server)
 
 
+@pytest.mark.slow
 def test_five_hundred_headers_are_431_and_the_connection_closed(server: Server) -> None:
     response = server.send(request(headers=[(f"X-Header-{i}", "v") for i in range(500)]))
     assert response.status == 431 and response.closed, response

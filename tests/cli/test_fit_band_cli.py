@@ -21,6 +21,7 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return "kr-hanbit-water"
 
 
+@pytest.mark.slow
 def test_min_fit_band_keeps_that_band_and_better_ones(demo: str) -> None:
     code, out, _ = run("recommend", demo, "--json", "--k", "50")
     assert code == 0

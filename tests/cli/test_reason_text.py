@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from matcher.cli.render import format_match
 from matcher.config import Settings
 from matcher.pipeline import Matcher
@@ -18,6 +20,7 @@ KEYWORD = "\u202eultrafiltration"
 NOTICE = "ted:023838-2021"  # the demo's ultrafiltration notice, whose reasons name the keyword
 
 
+@pytest.mark.slow
 def test_a_keyword_stored_with_an_override_is_printed_without_it(demo: str) -> None:  # noqa: F811
     matcher = Matcher(Settings())
     firm = matcher.get_firm(demo)

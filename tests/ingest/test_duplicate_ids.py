@@ -244,6 +244,7 @@ def test_a_world_bank_answer_holding_one_notice_twice(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- the real archives
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_the_ted_sample_holds_seven_notices_twice() -> None:
     """Seven DOC_IDs come in two files each: five copies parse the same, 350966-2022's two exports differ in the

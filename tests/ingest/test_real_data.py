@@ -55,6 +55,7 @@ def test_canada_2014_tender_releases() -> None:
     assert len(items) == 5513
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "rows"),
     [

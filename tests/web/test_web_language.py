@@ -187,6 +187,7 @@ def test_serve_demo_prints_the_workspace_and_keys_that_sign_in(
     assert len(lxml.html.fromstring(client.get("/web/").text).xpath("//table[@class='firms']/tbody/tr")) == 2
 
 
+@pytest.mark.slow
 def test_serve_demo_embeds_the_code_labels_before_the_first_request(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

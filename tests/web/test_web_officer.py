@@ -127,6 +127,7 @@ def test_changes_without_the_sessions_token_are_refused(world: World, visitor: V
 
 
 # ----------------------------------------------------------------------------- uploads
+@pytest.mark.slow
 def test_uploading_the_demo_notices_stores_them_and_the_index_job_finishes(
     bare: World, demo_template: DemoTemplate
 ) -> None:

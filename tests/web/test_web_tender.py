@@ -157,6 +157,7 @@ def test_firms_are_those_the_session_may_see(world: World, visitor: Visitor) -> 
         assert all(line in cells[2] for line in reasons) and all(line in cells[3] for line in concerns)
 
 
+@pytest.mark.slow
 def test_weak_fits_are_left_out_unless_shortlisted_or_asked_for(world: World, visitor: Visitor) -> None:
     """"Firms this tender fits" listed every firm, each a weak fit of a Lithuanian electronic-components notice
     with "add to the shortlist" beside it. By default a firm is listed when the notice is a possible fit or
