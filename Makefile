@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: setup run demo test lint clean
+.PHONY: setup run demo test test-fast lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ demo: $(STAMP)
 # encoder's demo store, a demo server) are built once. Every test isolates its own home, schema and ports.
 test: $(STAMP)
 	$(VENV)/bin/pytest -n auto --dist loadscope
+
+# The same without the tests marked slow (each over about 3 s: real models, Chromium, the contract tests, processes
+# killed or timed out), for the loop of work; CI runs them all (make test).
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -n auto --dist loadscope -m "not slow"
 
 # ruff, mypy, and the import layers of .importlinter (faces -> facade -> services -> ranking -> search -> store
 # -> ingest -> normalize -> schema); CI runs this before the tests.
