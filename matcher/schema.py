@@ -213,9 +213,20 @@ def _identifier(value: str, info: ValidationInfo) -> str:
     where = first_invisible(ident)
     if where is not None or not _ID.match(ident):
         raise ValueError(
-            f"bad id {value!r}{f': {where}' if where else ''} (expected 1-200 characters without spaces, '/', '?', "
-            "'#', control or invisible characters, and not '.' or '..')")
+            f"bad id {_quoted(value)}{f': {where}' if where else ''} (expected 1-200 characters without spaces, '/', "
+            "'?', '#', control or invisible characters, and not '.' or '..')")
     return ident
+
+
+#: How much of a refused value an error quotes: one of 10,000 characters made a 10,181-character error line.
+QUOTED_MAX = 80
+
+
+def _quoted(value: str) -> str:
+    """``value`` quoted as Python writes it, its first ``QUOTED_MAX`` characters and its length when longer."""
+    if len(value) <= QUOTED_MAX:
+        return repr(value)
+    return f"{value[:QUOTED_MAX]!r}... ({len(value):,} characters)"
 
 
 def _in_range(value: D, info: ValidationInfo) -> D:
