@@ -25,6 +25,10 @@ LIMITS_ENV = {"MATCHER_MAX_DECOMPRESSED_MEMBER_BYTES": str(MEMBER_LIMIT),
               "MATCHER_MAX_DECOMPRESSED_BYTES": str(TOTAL_LIMIT)}
 GZIP_NAMES = ("bomb.xml.gz", "bomb.json.gz", "bomb.jsonl.gz", "bomb.csv.gz")
 _CHUNK = 1 << 20
+#: zlib's fastest level: a bomb is still over 200 times smaller than what it expands to (0.9 MB for 200 MB), and
+#: the ten bombs are made in a quarter of the time (2.2 to 3.1 s against 10.3 to 11.2 s at the default levels,
+#: side by side on the two-core machine with other tests running).
+FAST = 1
 
 
 class Zeros(io.RawIOBase):
@@ -51,25 +55,23 @@ def write_zeros(out: io.BufferedIOBase | IO[bytes], size: int) -> None:
 
 
 def gzip_bomb(path: Path, size: int = BOMB) -> Path:
-    with gzip.open(path, "wb") as out:
+    with gzip.open(path, "wb", compresslevel=FAST) as out:
         write_zeros(out, size)
     return path
 
 
 def zip_bomb(path: Path, members: dict[str, int], method: int = zipfile.ZIP_DEFLATED) -> Path:
     """A zip whose members (name -> size) hold zeros."""
-    with zipfile.ZipFile(path, "w", method) as archive:
+    with zipfile.ZipFile(path, "w", method, compresslevel=FAST) as archive:
         for name, size in members.items():
-            info = zipfile.ZipInfo(name)
-            info.compress_type = method  # open() writes with the member's own method, not the archive's
-            with archive.open(info, "w", force_zip64=True) as out:
+            with archive.open(name, "w", force_zip64=True) as out:  # a name: with the archive's method and level
                 write_zeros(out, size)
     return path
 
 
 def tar_bomb(path: Path, members: dict[str, int | Path]) -> Path:
     """A .tar.gz whose members (name -> size of zeros, or a file to copy) are packed in that order."""
-    with tarfile.open(path, "w:gz") as archive:
+    with tarfile.open(path, "w:gz", compresslevel=FAST) as archive:
         for name, content in members.items():
             if isinstance(content, Path):
                 archive.add(content, name)
