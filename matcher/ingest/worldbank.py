@@ -20,10 +20,14 @@ notices by id instead (``"procnotices": {"OP00467118": {...}}``), so both shapes
   dropped, block elements on their own lines), at most ``MAX_DESCRIPTION`` characters; plus a
   "Project: <name> (<id>)" line when the text does not name the project.
 - countries: ``project_ctry_name`` (World Bank short names: 'Congo, Democratic Republic of', 'Viet Nam',
-  'West Bank and Gaza', matched against CLDR's English names through babel plus the Bank's own forms),
-  else ``project_ctry_code`` when it is an ISO code. Regions ('Western and Central Africa') name no country.
+  'West Bank and Gaza', matched against CLDR's English names through babel plus the Bank's own forms,
+  ``worldbank_names``), else ``project_ctry_code`` when it is an ISO code. A region or multi-country label
+  ('Western and Central Africa', 'World': ``reference.worldbank_names.BANK_REGIONS``) names no single country,
+  deliberately. Any other name ('Keyna', 'Republic of Atlantis') rejects the notice naming the field and the
+  value, as a tender table's unknown country does, unless the ISO code names the country; so does a code of two
+  letters that is no country, given without a name (the Bank's region codes, '3A', have a digit).
 - buyer: ``contact_organization`` (the implementing agency), else ``implementing_agency`` or ``borrower``;
-  buyer_country: ``contact_ctry_name``.
+  buyer_country: ``contact_ctry_name`` (a region: none; an unknown name rejects the notice, as above).
 - published: ``noticedate`` ('05-Sep-2026'), else ``submission_date``, which in every published example is
   the day the notice was submitted for publication (equal to noticedate), not a bid deadline. A notice with
   neither -> Rejected: an undated notice without a deadline would count as open forever.
@@ -44,7 +48,6 @@ refuses make the notice a ``Rejected`` with the reason; nothing here raises for 
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
@@ -55,7 +58,6 @@ from typing import Any
 from urllib.parse import quote
 
 import lxml.html
-from babel import Locale
 from lxml import etree
 from pydantic import ValidationError
 
@@ -71,8 +73,9 @@ from matcher.ingest.base import (
     refuse_blank,
     screen,
 )
+from matcher.ingest.worldbank_names import country_of, is_region, language_code
 from matcher.normalize.nature import parse_nature
-from matcher.normalize.text import fold, parse_date, parse_datetime, safe_id
+from matcher.normalize.text import parse_date, parse_datetime, safe_id
 from matcher.reference.countries import ISO_COUNTRIES
 from matcher.schema import AS_PUBLISHED, Nature, NoticeType, Tender
 
@@ -95,26 +98,11 @@ _NOTICE_TYPES: dict[str, NoticeType] = {
     "contract award": "award",
 }  # fmt: skip
 _GROUPS: dict[str, Nature] = {"GO": "supplies", "CW": "works", "WK": "works", "CS": "services", "NC": "services"}
-#: The Bank's short names that CLDR words differently (keys go through ``_name_key``).
-_BANK_COUNTRY_NAMES = {
-    "Congo, Democratic Republic of": "CD", "Democratic Republic of the Congo": "CD", "Congo, Dem. Rep.": "CD",
-    "Congo, Republic of": "CG", "Republic of Congo": "CG", "Congo, Rep.": "CG",
-    "Egypt, Arab Republic of": "EG", "Egypt, Arab Rep.": "EG", "Yemen, Republic of": "YE", "Yemen, Rep.": "YE",
-    "Iran, Islamic Republic of": "IR", "Korea, Republic of": "KR", "Korea, Democratic People's Republic of": "KP",
-    "Kyrgyz Republic": "KG", "Lao People's Democratic Republic": "LA", "Lao PDR": "LA",
-    "Micronesia, Federated States of": "FM", "Slovak Republic": "SK",
-    "Venezuela, Republica Bolivariana de": "VE", "Venezuela, RB": "VE", "Viet Nam": "VN",
-    "West Bank and Gaza": "PS", "Turkey": "TR", "Syrian Arab Republic": "SY", "Russian Federation": "RU",
-    "Macedonia, former Yugoslav Republic of": "MK", "Cabo Verde": "CV", "Swaziland": "SZ",
-    "St. Vincent and the Grenadines": "VC", "Brunei Darussalam": "BN", "Hong Kong SAR, China": "HK",
-    "Macao SAR, China": "MO", "Taiwan, China": "TW",
-}  # fmt: skip
 _BLOCK_TAGS = ("p", "div", "br", "li", "tr", "table", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4",
                "h5", "h6", "section", "article", "header", "footer", "blockquote", "pre", "hr", "address")
 _DROPPED_TAGS = ("script", "style", "head", "title", "noscript", "template", "object", "iframe")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::\d{2})?\s*([AaPp][Mm])?")
-_NON_WORD = re.compile(r"[\W_]+")
 _TWO_LETTERS = re.compile(r"[a-z]{2}")
 
 
@@ -240,7 +228,7 @@ def _fields(raw: dict[str, Any], key: str | None) -> dict[str, Any]:
         "description": description,
         "language": language_code(_text(raw, "notice_lang_name")),
         "buyer": _truncate(buyer, MAX_BUYER) or None,
-        "buyer_country": country_of(_text(raw, "contact_ctry_name")),
+        "buyer_country": _buyer_country(raw),
         "countries": _countries(raw),
         "published": published,
         "deadline": _deadline(raw),
@@ -261,16 +249,37 @@ def _text(raw: dict[str, Any], name: str, limit: int = 100_000) -> str:
 
 
 def _countries(raw: dict[str, Any]) -> list[str]:
+    """The project's countries by name; the Bank's ISO code when no name names one (a misspelt name then
+    stands for the code's country). A region names none; an unknown name or code refuses the notice."""
     names = raw.get("project_ctry_name")
     if isinstance(names, list) and all(isinstance(n, str) for n in names):
-        found = [country_of(n) for n in names]
+        listed = [n.strip() for n in names if n.strip()]
     else:
-        found = [country_of(_text(raw, "project_ctry_name"))]
-    codes = [code for code in found if code]
-    if not codes:
-        code = _text(raw, "project_ctry_code").upper()
-        codes = [code] if code in ISO_COUNTRIES else []
+        listed = [name] if (name := _text(raw, "project_ctry_name")) else []
+    codes = [code for code in (country_of(n) for n in listed) if code]
+    unknown = [n for n in listed if country_of(n) is None and not is_region(n)]
+    code = _text(raw, "project_ctry_code").upper()
+    if not codes and code in ISO_COUNTRIES:
+        return [code]
+    if unknown:
+        raise _Refused(_unknown("project_ctry_name", unknown[0]))
+    if not listed and _TWO_LETTERS.fullmatch(code.lower()):
+        raise _Refused(f"project_ctry_code: unknown country {code[:100]!r} (expected ISO 3166 alpha-2, e.g. 'KE', "
+                       "or a World Bank region code such as '3A')")
     return list(dict.fromkeys(codes))
+
+
+def _buyer_country(raw: dict[str, Any]) -> str | None:
+    name = _text(raw, "contact_ctry_name")
+    code = country_of(name)
+    if name and code is None and not is_region(name):
+        raise _Refused(_unknown("contact_ctry_name", name))
+    return code
+
+
+def _unknown(field: str, name: str) -> str:
+    return (f"{field}: unknown country {name[:100]!r} (expected a World Bank country name such as 'Kenya' or "
+            "'Congo, Democratic Republic of', or a region such as 'Eastern and Southern Africa')")
 
 
 def notice_type(kind: str, status: str = "") -> NoticeType:
@@ -355,44 +364,3 @@ def _integer(value: object) -> int | None:
     if isinstance(value, str) and (text := value.strip()).isdecimal() and len(text) <= 18:
         return int(text)
     return None
-
-
-# ----------------------------------------------------------------------------- names -> codes
-
-
-def _name_key(name: str) -> str:
-    """A name as compared: no accents, case, punctuation or leading/trailing 'the' ('Gambia, The')."""
-    words = _NON_WORD.sub(" ", fold(name).replace("&", " and ")).split()
-    if words and words[0] == "the":
-        words = words[1:]
-    if words and words[-1] == "the":
-        words = words[:-1]
-    return " ".join(words)
-
-
-@functools.cache
-def _country_names() -> dict[str, str]:
-    """Name key -> ISO code: CLDR's English territory names (and without their bracketed part: 'Myanmar
-    (Burma)'), then the Bank's own names, which win."""
-    names: dict[str, str] = {}
-    for code, name in Locale("en").territories.items():
-        if code in ISO_COUNTRIES:
-            names.setdefault(_name_key(name), code)
-            names.setdefault(_name_key(re.sub(r"\s*\(.*\)", "", name)), code)
-    names.update({_name_key(name): code for name, code in _BANK_COUNTRY_NAMES.items()})
-    return names
-
-
-def country_of(name: str) -> str | None:
-    """ISO 3166 alpha-2 for a country name as the Bank writes it; None for regions and unknown names."""
-    return _country_names().get(_name_key(name)) if name else None
-
-
-@functools.cache
-def _language_names() -> dict[str, str]:
-    return {fold(name): code for code, name in Locale("en").languages.items() if _TWO_LETTERS.fullmatch(code)}
-
-
-def language_code(name: str) -> str | None:
-    """ISO 639-1 for a language's English name ('English' -> 'en'); None when unknown."""
-    return _language_names().get(fold(name.strip())) if name else None

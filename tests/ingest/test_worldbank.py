@@ -16,15 +16,14 @@ from matcher.ingest.base import Rejected
 from matcher.ingest.detect import read_tenders
 from matcher.ingest.worldbank import (
     MAX_DESCRIPTION,
-    country_of,
     deadline,
     html_text,
-    language_code,
     map_notice,
     nature,
     notice_type,
     read_worldbank,
 )
+from matcher.ingest.worldbank_names import country_of, language_code
 from matcher.normalize.openness import OpenRule
 from matcher.schema import Tender
 
@@ -165,7 +164,9 @@ def test_country_code_when_the_name_is_unknown_and_multi_country_lists() -> None
     raw = notice("OP00467020")
     raw["project_ctry_name"], raw["project_ctry_code"] = "Republic of India (typo'd)", "IN"
     assert mapped(raw).countries == ["IN"]
-    raw["project_ctry_code"] = "3A"  # a Bank region code, not a country
+    raw["project_ctry_code"] = "3A"  # a Bank region code, not a country: the unknown name is named
+    assert reason(raw).startswith("project_ctry_name: unknown country \"Republic of India (typo'd)\"")
+    raw["project_ctry_name"] = "Western and Central Africa"
     assert mapped(raw).countries == []
     raw["project_ctry_name"] = ["Kenya", "Uganda", "Kenya", "Eastern and Southern Africa"]
     assert mapped(raw).countries == ["KE", "UG"]
