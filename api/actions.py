@@ -15,7 +15,7 @@ from typing import Literal
 import anyio
 from fastapi import BackgroundTasks, Response, UploadFile
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from api.etags import etag
@@ -133,27 +133,13 @@ def read_tender(matcher: Matcher, principal: Principal, tender_id: str) -> Tende
     return TenderPublic.model_validate(known_tender(matcher, principal, tender_id).model_dump(), context=STORED)
 
 
-#: How many times a batch is stored: the attempts after the first follow another request's insert of one of its
-#: new notices (``upsert_tenders``).
-UPSERT_ATTEMPTS = 3
-
-
 def upsert_tenders(
     matcher: Matcher, jobs: JobRegistry, background: BackgroundTasks, batch: TenderBatch
 ) -> IngestSummary:
-    """Store the batch (``Matcher.update_tenders``). Two requests sending the same new notice at once both read it
-    as not stored; on PostgreSQL both insert it and the later one's insert breaks the key (IntegrityError, rolled
-    back whole). That one is stored again, now reading the notice the other stored, so it is answered as a second
-    POST sent after the other is (unchanged, or updated), as SQLite's writers, which take turns, always were; a key
-    still broken after ``UPSERT_ATTEMPTS`` is the 409 of ``api.errors``."""
-    for _ in range(UPSERT_ATTEMPTS - 1):
-        try:
-            result = matcher.update_tenders(batch.tenders, sync=False)
-            break
-        except IntegrityError:
-            continue
-    else:
-        result = matcher.update_tenders(batch.tenders, sync=False)
+    """Store the batch (``Matcher.update_tenders``). A request sending a new notice that another request stores at
+    the same moment is answered as a second POST sent after the other is (unchanged, or updated): the store writes
+    it so (``TenderRepository.upsert``), for every caller."""
+    result = matcher.update_tenders(batch.tenders, sync=False)
     changed = result.report.new + result.report.updated
     job = schedule_index_sync(matcher, jobs, background) if changed or not matcher.index.exists() else None
     return summary(result.report, job)

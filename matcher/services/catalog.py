@@ -35,6 +35,9 @@ T = TypeVar("T", Tender, FirmProfile)
 #: between its read and its write (each try is a read and one UPDATE; more contention than this is a 409).
 FIRM_CHANGE_ATTEMPTS = 5
 
+#: How many times ``Catalog.upsert_firms`` stores a batch whose insert of a firm another writer inserted first.
+FIRM_UPSERT_ATTEMPTS = 3
+
 #: Firms whose folded name and id a firm search keeps (``_held``): more than the 10,214 of the largest benchmark.
 FIRMS_FOLDED = 65_536
 
@@ -124,11 +127,13 @@ class Catalog:
         corrections hold after the update and still come off with their corrigendum. A notice keeps its source:
         an item naming another is a Conflict; one whose date or notice type sent makes a call close before it is
         published, with the fields stored, is an InvalidInput (``_check_typed_dates``); either way nothing of
-        the batch is stored."""
+        the batch is stored. The merge is made in the store's transaction, over the notices as they are stored when
+        it writes (``TenderRepository.upsert``'s ``onto``): a request racing another's is answered as if sent after
+        it, and neither's fields are lost."""
+        positions = {t.tender_id: position for position, t in enumerate(items)}
         with self.db.begin() as conn:
-            stored = self.tenders.source_records(conn, [t.tender_id for t in items])
-            merged = [_updated(stored.get(t.tender_id), t, position) for position, t in enumerate(items)]
-            report = self.tenders.upsert(conn, merged)
+            report = self.tenders.upsert(
+                conn, items, onto=lambda stored, sent: _updated(stored, sent, positions[sent.tender_id]))
         return IngestResult(report, self._synced(sync, progress=False))
 
     def delete_tenders(self, ids: list[str], sync: bool = True) -> int:
@@ -145,8 +150,18 @@ class Catalog:
         return IngestResult(report)
 
     def upsert_firms(self, items: Sequence[FirmProfile]) -> IngestReport:
-        with self.db.begin() as conn:
-            return self.firms.upsert(conn, items)
+        """Store the firms (new, changed or unchanged). Another writer may insert a firm of ``items`` after this
+        transaction read it as not stored (PostgreSQL): its insert then breaks the key and the batch rolls back,
+        and the batch is stored again, now over that firm, as if it came after; a key still broken after
+        ``FIRM_UPSERT_ATTEMPTS`` is a Conflict."""
+        for _ in range(FIRM_UPSERT_ATTEMPTS):
+            try:
+                with self.db.begin() as conn:
+                    return self.firms.upsert(conn, items)
+            except IntegrityError:
+                continue
+        raise Conflict(f"other writers stored firms of this batch {FIRM_UPSERT_ATTEMPTS} times while it was being "
+                       "stored; store it again")
 
     def create_firm(self, firm: FirmProfile) -> FirmProfile:
         """Store a new firm; one of its id stored already (by a request a moment earlier too) is a Conflict and is

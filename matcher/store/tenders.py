@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,6 +31,7 @@ from sqlalchemy import (
     union,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.characters import shown_text
@@ -127,45 +128,88 @@ class TenderRepository:
         self.open_rule = open_rule
 
     def upsert(
-        self, conn: Connection, items: Iterable[Tender], hashes: Mapping[str, str] | None = None
+        self, conn: Connection, items: Iterable[Tender], hashes: Mapping[str, str] | None = None,
+        onto: Callable[[Tender | None, Tender], Tender] | None = None,
     ) -> IngestReport:
         """Insert new tenders, update changed ones, leave identical ones alone (idempotent re-ingest).
         Writes are batched: one multi-row statement per table per chunk, not one round trip per tender.
-        ``hashes`` (tender_id -> content hash of the record that wins) spares computing them again.
+        ``hashes`` (tender_id -> content hash of the record that wins) spares computing them again. ``onto``
+        (stored source record or None, item) -> the notice to store: an item that changes a stored notice
+        rather than replacing it (the API's batch); the stored notices it reads are locked until the caller's
+        transaction ends, so that no other writer's change falls between its read and this write.
 
         A notice is stored with the corrections that name it applied (``matcher.store.corrections``), and
         the notices a corrigendum in ``items`` corrects are rewritten; those rewrites are not counted in
-        the report, which says what became of ``items``."""
-        latest = {t.tender_id: t for t in items}  # a later record of the same id wins within a batch
+        the report, which says what became of ``items``.
+
+        Another writer may store a notice of ``items`` after this one read it (PostgreSQL, read committed;
+        SQLite's writers take turns): the report and the store are then those of this batch written after the
+        other's. A notice read as new that the other inserted meanwhile is not inserted again (its key would
+        break and the caller's whole transaction with it) but stored once more, over what the other stored
+        (``_insert_new``); a notice read as changed is locked and read again before it is rewritten."""
+        given = {t.tender_id: t for t in items}  # a later record of the same id wins within a batch
+        if onto is None:
+            latest, existing = given, self.hashes(conn, list(given))
+        else:
+            existing = self.hashes(conn, sorted(given), lock=True)
+            stored = self.source_records(conn, list(existing))
+            latest = {tid: onto(stored.get(tid), t) for tid, t in given.items()}
+            hashes = None
         correcting = corrections.by_name(link for t in latest.values() for link in corrections.links_of(t))
-        stored = [link for link in corrections.stored(conn, (k for t in latest.values() for k in corrections.keys(t)))
-                  if link.corrected_by not in latest]  # a correcting notice in ``items`` replaces its stored links
-        effective = self._apply(latest, [*stored, *(link for links in correcting.values() for link in links)])
-        existing = self.hashes(conn, list(latest))
-        report = IngestReport()
-        now = utcnow()
-        fresh: list[dict[str, object]] = []
-        changed: list[dict[str, object]] = []
-        written: list[Tender] = []
+        stored_links = [link for link in corrections.stored(conn, (k for t in latest.values()
+                                                                    for k in corrections.keys(t)))
+                        if link.corrected_by not in latest]  # a correcting notice in ``items`` replaces its links
+        effective = self._apply(latest, [*stored_links, *(link for links in correcting.values() for link in links)])
+        rows: dict[str, tuple[Tender, str]] = {}
         for tender_id, raw in latest.items():
             tender = effective.get(tender_id, raw)
-            content_hash = hashes[tender_id] if hashes is not None and tender is raw else tender.content_hash()
-            if tender_id not in existing:
-                fresh.append({**_row(tender, content_hash), "created_at": now, "updated_at": now})
-            elif existing[tender_id] != content_hash:
-                changed.append({**_row(tender, content_hash), "updated_at": now})
-            else:
-                report.unchanged += 1
-                continue
-            written.append(tender)
-        report.new, report.updated = len(fresh), len(changed)
+            rows[tender_id] = (tender, hashes[tender_id] if hashes is not None and tender is raw
+                               else tender.content_hash())
+        if onto is None:  # the notices to rewrite, locked and read again: another writer's change may have come
+            existing = self._relocked(conn, existing, {tid: h for tid, (_, h) in rows.items()})  # first
+        now = utcnow()
+        fresh = [{**_row(t, h), "created_at": now, "updated_at": now} for tid, (t, h) in rows.items()
+                 if tid not in existing]
+        meanwhile = self._insert_new(conn, fresh)
+        changed = [{**_row(t, h), "updated_at": now} for tid, (t, h) in rows.items()
+                   if tid in existing and existing[tid] != h]
+        report = IngestReport(new=len(fresh) - len(meanwhile), updated=len(changed),
+                              unchanged=sum(1 for tid, (_, h) in rows.items() if existing.get(tid) == h))
+        written = [t for tid, (t, h) in rows.items() if tid not in meanwhile and existing.get(tid) != h]
         renamed = corrections.named_by(conn, [str(row["tender_id"]) for row in changed])
-        self._write(conn, fresh, changed, written)
-        corrections.keep_as_published(conn, latest, set(effective))
-        self._correct_stored(conn, renamed | set(correcting), skip=set(latest), now=now)
+        self._write(conn, changed, written)
+        kept = {tid: t for tid, t in latest.items() if tid not in meanwhile}
+        corrections.keep_as_published(conn, kept, set(effective))
+        self._correct_stored(conn, renamed | {name for name in correcting if name not in meanwhile},
+                             skip=set(latest), now=now)
         if written:
             versions.bump(conn, "tenders")
+        if meanwhile:
+            again = self.upsert(conn, [given[tid] for tid in meanwhile], hashes, onto)
+            report.updated, report.unchanged = report.updated + again.updated, report.unchanged + again.unchanged
+            report.new += again.new  # the other writer's transaction rolled back, or its notice was deleted since
         return report
+
+    def _relocked(self, conn: Connection, existing: dict[str, str], wanted: Mapping[str, str]) -> dict[str, str]:
+        """``existing`` (id -> stored hash as first read) with the rows that differ from ``wanted`` locked and read
+        again: changed by another writer since (perhaps to what is wanted), or deleted (then left out: new)."""
+        stale = sorted(tid for tid, h in wanted.items() if tid in existing and existing[tid] != h)
+        if not stale:
+            return existing
+        again = self.hashes(conn, stale, lock=True)
+        return {**{tid: h for tid, h in existing.items() if tid not in stale}, **again}
+
+    def _insert_new(self, conn: Connection, fresh: list[dict[str, object]]) -> set[str]:
+        """Insert the ``fresh`` rows but those another transaction has inserted since this one read them (it waits
+        for that transaction to end): their ids are returned, and nothing of theirs is written."""
+        if not fresh:
+            return set()
+        key = [tenders.c.tender_id]
+        statement = (postgresql.insert(tenders).on_conflict_do_nothing(index_elements=key)
+                     if conn.dialect.name == "postgresql"
+                     else sqlite.insert(tenders).on_conflict_do_nothing(index_elements=key))
+        inserted = set(conn.execute(statement.returning(tenders.c.tender_id), fresh).scalars())
+        return {str(row["tender_id"]) for row in fresh} - inserted
 
     def _apply(self, latest: Mapping[str, Tender], links: list[corrections.Link]) -> dict[str, Tender]:
         """The notices of ``latest`` that ``links`` name, corrected."""
@@ -173,9 +217,9 @@ class TenderRepository:
         found = {tid: [link for k in corrections.keys(t) for link in named.get(k, [])] for tid, t in latest.items()}
         return {tid: corrections.corrected(latest[tid], ls) for tid, ls in found.items() if ls}
 
-    def _write(self, conn: Connection, fresh: list[dict[str, object]], changed: list[dict[str, object]],
-               written: list[Tender]) -> None:
-        """Insert ``fresh`` rows, rewrite ``changed`` ones, and write the facets and links of ``written``."""
+    def _write(self, conn: Connection, changed: list[dict[str, object]], written: list[Tender]) -> None:
+        """Rewrite ``changed`` rows, and write the facets and links of ``written`` (new rows are inserted first,
+        ``_insert_new``)."""
         stale = [str(row["tender_id"]) for row in changed]
         for part in chunks(stale):
             conn.execute(delete(tender_codes).where(tender_codes.c.tender_id.in_(part)))
@@ -189,8 +233,6 @@ class TenderRepository:
                 {"old_tender_id": row["tender_id"], **{f"new_{k}": v for k, v in row.items() if k != "tender_id"}}
                 for row in changed
             ])
-        if fresh:
-            conn.execute(insert(tenders), fresh)
         self._write_facets(conn, written)
 
     def _correct_stored(self, conn: Connection, names: set[str], skip: set[str], now: datetime) -> int:
@@ -204,7 +246,7 @@ class TenderRepository:
         effective = self._apply(raw, corrections.stored(conn, (k for t in raw.values() for k in corrections.keys(t))))
         changed = [(t, h) for tid, t in ((tid, effective.get(tid, raw[tid])) for tid in ids)
                    if (h := t.content_hash()) != old[tid]]
-        self._write(conn, [], [{**_row(t, h), "updated_at": now} for t, h in changed], [t for t, _ in changed])
+        self._write(conn, [{**_row(t, h), "updated_at": now} for t, h in changed], [t for t, _ in changed])
         corrections.keep_as_published(conn, raw, set(effective))
         return len(changed)
 
@@ -218,9 +260,13 @@ class TenderRepository:
         cancellations.write(conn, written)
         corrections.write(conn, written)
 
-    def hashes(self, conn: Connection, ids: list[str] | None = None) -> dict[str, str]:
-        """tender_id -> content hash, for the given ids or for every tender."""
+    def hashes(self, conn: Connection, ids: list[str] | None = None, lock: bool = False) -> dict[str, str]:
+        """tender_id -> content hash, for the given ids or for every tender. ``lock``: the rows found are locked
+        for update until ``conn``'s transaction ends (PostgreSQL; SQLite's writer holds the database), in the
+        order of ``ids`` (sorted, two writers lock in one order and never wait for each other in a circle)."""
         query = select(tenders.c.tender_id, tenders.c.content_hash)
+        if lock:
+            query = query.order_by(tenders.c.tender_id).with_for_update()
         if ids is None:
             return {r.tender_id: r.content_hash for r in conn.execute(query)}
         found: dict[str, str] = {}

@@ -1,0 +1,146 @@
+"""Two writers storing the same notice at the same moment on PostgreSQL (read committed): each reads it as not
+stored (or as stored before the other's change), and the other's write commits before this one writes. Every caller
+of the store's upsert (``matcher ingest tenders``, a feed's page, ``Matcher.upsert_tenders``, the API's batch) is
+answered as if it had written after the other: the notice is stored once, counted new by one writer only and
+unchanged (or updated) by the other, whose batch is stored whole. The insert of the later writer broke the primary
+key (IntegrityError, its whole batch rolled back); only the API retried it.
+
+The race is forced, not hoped for: the other writer (a second ``Matcher`` on the same schema, its own connections)
+stores its record inside this writer's transaction, right after this writer's first read of the stored hashes.
+SQLite's writers take turns (BEGIN IMMEDIATE), so there the race cannot happen and these tests run on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from matcher.pipeline import Matcher
+from matcher.schema import FirmProfile, IngestReport, Tender
+from matcher.search.encoders import FakeEncoder
+from matcher.store import TenderFilter, versions
+from matcher.store.feeds import FeedSpec
+from tests.conftest import postgres_schema_url
+
+pytestmark = pytest.mark.postgres
+
+NOTICE = Tender(tender_id="ted:raced-1", source="ted", title="Water meters for Nairobi", codes=["CPV:38421100"],
+                buyer_country="KE")
+OTHER = NOTICE.model_copy(update={"title": "Water meters for Mombasa", "codes": ["CPV:38421100", "CPV:42122000"]})
+
+
+@pytest.fixture
+def pair(settings: Any) -> Iterator[tuple[Matcher, Matcher]]:
+    """Two matchers (two processes' worth of connections) on one PostgreSQL schema."""
+    with postgres_schema_url() as url:
+        shared = settings.model_copy(update={"database_url": url})
+        first, second = Matcher(shared, encoder=FakeEncoder()), Matcher(shared, encoder=FakeEncoder())
+        try:
+            yield first, second
+        finally:
+            first.close()
+            second.close()
+
+
+def race(monkeypatch: pytest.MonkeyPatch, matcher: Matcher, other: Callable[[], object]) -> None:
+    """Run ``other`` (which commits) right after ``matcher``'s next first read of stored tender hashes."""
+    tenders = matcher.catalog.tenders
+    read, done = tenders.hashes, list[object]()
+
+    def hashes(*args: Any, **kwargs: Any) -> dict[str, str]:
+        found = read(*args, **kwargs)
+        if not done:
+            done.append(other())
+        return found
+
+    monkeypatch.setattr(tenders, "hashes", hashes)
+
+
+def counts(report: IngestReport) -> tuple[int, int, int]:
+    return report.new, report.updated, report.unchanged
+
+
+def test_a_notice_stored_by_another_writer_meanwhile_is_unchanged_not_new_twice(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    mine, theirs = pair
+    race(monkeypatch, mine, lambda: theirs.upsert_tenders([NOTICE], sync=False))
+    report = mine.upsert_tenders([NOTICE, OTHER.model_copy(update={"tender_id": "ted:raced-2"})], sync=False).report
+    # ted:raced-1 was stored by the other writer (new there): here it is unchanged; ted:raced-2 is new here.
+    assert counts(report) == (1, 0, 1)
+    assert mine.get_tender("ted:raced-1") == NOTICE
+    assert mine.get_tender("ted:raced-2").title == OTHER.title
+
+
+def test_a_notice_stored_differently_meanwhile_is_updated_to_this_writers_record(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    mine, theirs = pair
+    race(monkeypatch, mine, lambda: theirs.upsert_tenders([NOTICE], sync=False))
+    assert counts(mine.upsert_tenders([OTHER], sync=False).report) == (0, 1, 0)
+    assert mine.get_tender(NOTICE.tender_id) == OTHER
+    # Its codes are this writer's, each once (the facet rows were written for the other's record first).
+    assert mine.search_tenders(TenderFilter(code_prefix="CPV:42122000"))[0] == 1
+
+
+def test_a_change_stored_meanwhile_that_equals_this_writers_is_unchanged_and_bumps_nothing(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    mine, theirs = pair
+    mine.upsert_tenders([NOTICE], sync=False)
+    race(monkeypatch, mine, lambda: theirs.upsert_tenders([OTHER], sync=False))
+    assert counts(mine.upsert_tenders([OTHER], sync=False).report) == (0, 0, 1)
+    with mine.catalog.db.connect() as conn:
+        assert versions.read(conn, "tenders") == 2  # the first store and the other's change; not this one
+
+
+def test_the_command_lines_ingest_of_a_file_another_writer_stored_meanwhile(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    mine, theirs = pair
+    path = tmp_path / "notices.jsonl"
+    path.write_text(NOTICE.model_dump_json(exclude_none=True) + "\n", encoding="utf-8")
+    race(monkeypatch, mine, lambda: theirs.upsert_tenders([NOTICE], sync=False))
+    assert counts(mine.ingest_tenders([path], sync=False).report) == (0, 0, 1)
+    assert mine.get_tender(NOTICE.tender_id) == NOTICE
+
+
+def test_a_feeds_page_of_a_notice_another_writer_stored_meanwhile(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    mine, theirs = pair
+    mine.add_feed(FeedSpec("ted-water", "ted"), "officer")
+    mine.feeds.start_run("ted-water")
+    race(monkeypatch, mine, lambda: theirs.upsert_tenders([OTHER], sync=False))
+    report = mine.feeds.commit_page("ted-water", [NOTICE], [], {"page": 2})
+    assert counts(report) == (0, 1, 0)
+    assert mine.get_tender(NOTICE.tender_id) == NOTICE
+    assert mine.feed("ted-water").cursor == {"page": 2}
+
+
+def test_an_api_batch_merges_onto_the_notice_another_writer_stored_meanwhile(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch item changes only the fields it was given (``update_tenders``): sent after the other's, it changes
+    the title of the notice the other stored and keeps the other's codes and country."""
+    mine, theirs = pair
+    race(monkeypatch, mine, lambda: theirs.upsert_tenders([OTHER], sync=False))
+    sent = Tender(tender_id=NOTICE.tender_id, source="ted", title="Water meters for Kisumu")
+    assert counts(mine.update_tenders([sent], sync=False).report) == (0, 1, 0)
+    assert mine.get_tender(NOTICE.tender_id) == OTHER.model_copy(update={"title": "Water meters for Kisumu"})
+
+
+FIRM = FirmProfile(firm_id="aqua", name="Aqua Co", description="Borehole pumps and water meters")
+
+
+def test_a_firm_stored_by_another_writer_meanwhile_is_unchanged_not_new_twice(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    mine, theirs = pair
+    repository = mine.catalog.firms
+    read, done = repository._hashes, list[object]()
+
+    def hashes(*args: Any) -> dict[str, str]:
+        found = read(*args)
+        if not done:
+            done.append(theirs.upsert_firms([FIRM]))
+        return found
+
+    monkeypatch.setattr(repository, "_hashes", hashes)
+    assert counts(mine.upsert_firms([FIRM])) == (0, 0, 1)
+    assert mine.get_firm("aqua") == FIRM
