@@ -162,18 +162,11 @@ class Precondition:
 
     def versions(self, stored: Callable[[], str]) -> frozenset[str] | None:
         """If-Match's versions (``if_match_versions``), None for any. With If-None-Match, the stored version is
-        read (``stored``) and refused when listed (``refuse_if_none_match``); the change is then made only on the
-        version read, so a version stored meanwhile, which the header might list, is a 412 too (the core compares
-        in the change's own read; ``answer`` names If-None-Match in it)."""
+        read (``stored``) and checked against it (``_pinned``)."""
         versions = if_match_versions(self.if_match)
         if self.if_none_match is None:
             return versions
-        version = stored()
-        if versions is not None and version not in versions:
-            return versions  # If-Match is evaluated first (RFC 9110 13.2.2): the core's 412 names it
-        refuse_if_none_match(self.if_none_match, version)
-        self._checked = stored
-        return frozenset({version})
+        return self._pinned(stored(), versions, stored)
 
     def proposal_versions(self, stored: Callable[[], str | None]) -> frozenset[str | None] | None:
         """``versions`` of a change that may create its record (a shortlist proposal): ``stored`` is None while
@@ -183,15 +176,27 @@ class Precondition:
             return if_match_versions(self.if_match)
         version = stored()
         if version is not None:
-            versions = self.versions(lambda: version)
-            self._checked = None if self._checked is None else stored
-            return versions
+            return self._pinned(version, if_match_versions(self.if_match), stored)
         if self.if_none_match.strip() != "*" and not _IF_MATCH.fullmatch(self.if_none_match):
             refuse_if_none_match(self.if_none_match, "")  # names the header and what it should hold
         if (versions := if_match_versions(self.if_match)) is not None:
             return versions  # none is stored: the core's 412 names If-Match
         self._checked = stored
         return frozenset({None})
+
+    def _pinned(self, version: str, versions: frozenset[str] | None,
+                stored: Callable[[], str | None]) -> frozenset[str] | None:
+        """If-None-Match checked against the stored ``version``: refused when it lists it
+        (``refuse_if_none_match``), else the change is made only on that version, so a version stored meanwhile,
+        which the header might list, is a 412 too (the core compares in the change's own read; ``answer`` reads
+        the stored version again with ``stored`` and names If-None-Match). If-Match is evaluated first (RFC 9110
+        13.2.2): when ``version`` is not one of its ``versions``, those are returned, and the core's 412 names it."""
+        assert self.if_none_match is not None
+        if versions is not None and version not in versions:
+            return versions
+        refuse_if_none_match(self.if_none_match, version)
+        self._checked = stored
+        return frozenset({version})
 
     def answer(self, change: Callable[[], tuple[R, str]]) -> R:
         """The record ``change`` left stored, its version the answer's ETag. A change refused because the version
