@@ -11,11 +11,15 @@ SQLite's writers take turns (BEGIN IMMEDIATE), so there the race cannot happen a
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Connection, text
 
 from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile, IngestReport, Tender
@@ -144,3 +148,60 @@ def test_a_firm_stored_by_another_writer_meanwhile_is_unchanged_not_new_twice(
     monkeypatch.setattr(repository, "_hashes", hashes)
     assert counts(mine.upsert_firms([FIRM])) == (0, 0, 1)
     assert mine.get_firm("aqua") == FIRM
+
+
+def test_two_writers_changing_one_stored_notice_at_once_both_store_and_its_codes_are_the_last_ones(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both read the stored notice's hash, then the first to write holds its transaction open until the second
+    waits for a lock. The second deleted the notice's code rows it could see (none: the first had deleted them),
+    not the first's new ones, and inserting its own broke the codes' key (IntegrityError). It now locks the
+    notice and reads it again before it rewrites it."""
+    mine = pair[0]
+    mine.upsert_tenders([NOTICE], sync=False)
+    mine_changed = NOTICE.model_copy(update={"title": "Water meters for Kisumu"})
+    read_both, first = threading.Barrier(2, timeout=10), threading.Lock()
+    for matcher in pair:
+        tenders = matcher.catalog.tenders
+        monkeypatch.setattr(tenders, "hashes", _after_both_read(tenders.hashes, read_both))
+        monkeypatch.setattr(tenders, "_write_facets", _held_until_other_waits(tenders._write_facets, first, mine))
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda m, t: m.upsert_tenders([t], sync=False).report, pair, [mine_changed, OTHER]))
+    assert [counts(r) for r in reports] == [(0, 1, 0), (0, 1, 0)]
+    stored = mine.get_tender(NOTICE.tender_id)
+    assert stored in (mine_changed, OTHER)
+    assert mine.search_tenders(TenderFilter(code_prefix="CPV:42122000"))[0] == (stored == OTHER)
+
+
+def _after_both_read(read: Callable[..., dict[str, str]], barrier: threading.Barrier) -> Callable[..., dict[str, str]]:
+    """``hashes``, whose first call in each writer waits for the other's."""
+    done: list[object] = []
+
+    def hashes(*args: Any, **kwargs: Any) -> dict[str, str]:
+        found = read(*args, **kwargs)
+        if not done:
+            done.append(barrier.wait())
+        return found
+
+    return hashes
+
+
+def _held_until_other_waits(write: Callable[..., None], first: threading.Lock,
+                            matcher: Matcher) -> Callable[..., None]:
+    """``_write_facets``, which the first writer to reach it runs only once another session waits for its
+    transaction (for a row it wrote)."""
+
+    def held(conn: Connection, *args: Any) -> None:
+        if first.acquire(blocking=False):
+            xid = conn.execute(text("SELECT pg_current_xact_id()::xid::text")).scalar()
+            with matcher.catalog.db.connect() as watcher:
+                for _ in range(200):  # until the other writer waits (10 s at most, then go on)
+                    if watcher.execute(text(WAITING), {"xid": xid}).scalar():
+                        break
+                    time.sleep(0.05)
+        write(conn, *args)
+
+    return held
+
+
+WAITING = ("SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted "
+           "AND transactionid::text = :xid")
