@@ -109,6 +109,9 @@ def collision_line(collision: Collision) -> str:
     found = "lookups find the NFC one" if unicodedata.is_normalized("NFC", collision.spellings[-1]) else \
         "lookups find neither"
     why = f"{collision.why}; " if collision.why else ""
+    for spellings in collision.aliases:
+        *before, nfc = [shown(s) for s in spellings]
+        why += f"with its alias {', '.join(before)} and {nfc}; "
     return (f"collision: {_NOUN[collision.kind]} id {', '.join(others)} and {last} would meet in "
             f"{', '.join(collision.tables)}: left as stored ({why}{found}; merge or delete the other by hand, then "
             "run this again)")

@@ -119,12 +119,15 @@ class Rename:
 @dataclass(frozen=True)
 class Collision:
     """An id left in its stored forms: ``spellings`` (the NFC one last) would meet in ``tables``; for a notice stored
-    in both forms and not merged (``id_twins``), ``why``."""
+    in both forms and not merged (``id_twins``), ``why``. ``aliases``: the spellings of each alias whose forms meet
+    only because they belong to this notice's forms (each twin's alias), left as stored with it and named here,
+    not as collisions of their own."""
 
     kind: Kind
     spellings: tuple[str, ...]
     tables: tuple[str, ...]
     why: str = ""
+    aliases: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass
@@ -296,6 +299,9 @@ class _Plan:
     drops: dict[str, _Drops] = field(default_factory=dict)
     #: A merged notice's old form -> (firm, note) for each item of the NFC form given its dropped twin's note.
     notes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: An alias's NFC form -> the NFC form of the notice whose forms hold its forms, or None where one notice holds
+    #: two of its forms (then the alias meets on its own).
+    alias_owners: dict[str, set[str | None]] = field(default_factory=dict)
 
     def collide(self, key: _UniqueKey, met: list[_Row]) -> set[tuple[Kind, str]]:
         """Note the ids whose forms meet in ``met`` as collisions; returns them (kind, NFC form)."""
@@ -307,7 +313,18 @@ class _Plan:
                 spellings.update(values[n] for values, _ in met)
                 tables.add(key.table.name)
                 groups.add(group)
+        if key.table is corrections.tender_aliases:
+            self._own_aliases(key, met)
         return groups
+
+    def _own_aliases(self, key: _UniqueKey, met: list[_Row]) -> None:
+        """Note which notice the alias forms meeting in ``met`` (rows of tender_aliases) belong to."""
+        at = {col.name: n for n, col in key.ids}
+        alias, owner = at["alias"], at["tender_id"]
+        if len({values[alias] for values, _ in met}) > 1:
+            owners = {values[owner] for values, _ in met}
+            nfc = canonical_id(next(iter(owners))) if len(owners) > 1 else None
+            self.alias_owners.setdefault(canonical_id(met[0][0][alias]), set()).add(nfc)
 
     def drop(self, conn: Connection, key: _UniqueKey, n: int, others: list[_Row]) -> bool:
         """Note ``others`` (a merged notice's old form at ``n``) as dropped for the NFC row's; whether that
@@ -329,9 +346,31 @@ class _Plan:
 
     @property
     def collisions(self) -> list[Collision]:
-        return [Collision(kind, tuple(sorted(spellings, key=lambda s: (s == nfc, s))), tuple(sorted(tables)),
-                          self.refused.get(nfc, "") if kind == "tender" else "")
-                for (kind, nfc), (spellings, tables) in sorted(self.collided.items())]
+        """One per id left as stored; an alias that meets only as its notice's forms do, within its notice's."""
+        folded = {nfc: owner for nfc, owner in self._folded_aliases()}
+        aliases: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for nfc, owner in folded.items():
+            aliases[owner].append(_spelt(self.collided[("tender", nfc)][0], nfc))
+        return [Collision(kind, _spelt(spellings, nfc), tuple(sorted(tables)),
+                          self.refused.get(nfc, "") if kind == "tender" else "",
+                          tuple(aliases[nfc]) if kind == "tender" else ())
+                for (kind, nfc), (spellings, tables) in sorted(self.collided.items())
+                if kind == "firm" or nfc not in folded]
+
+    def _folded_aliases(self) -> Iterable[tuple[str, str]]:
+        """(alias, notice): each alias (NFC forms) that meets in tender_aliases alone, its forms held by the forms of
+        one notice that collides itself."""
+        for (kind, nfc), (_, tables) in sorted(self.collided.items()):
+            owners = self.alias_owners.get(nfc, set())
+            owner = next(iter(owners)) if len(owners) == 1 else None
+            if kind == "tender" and tables == {corrections.tender_aliases.name} and owner not in (None, nfc) \
+                    and ("tender", owner) in self.collided:
+                yield nfc, str(owner)
+
+
+def _spelt(spellings: Collection[str], nfc: str) -> tuple[str, ...]:
+    """The spellings sorted, the NFC one last."""
+    return tuple(sorted(spellings, key=lambda s: (s == nfc, s)))
 
 
 def _plan(conn: Connection, found: Found, twins: dict[str, Twin]) -> _Plan:

@@ -14,10 +14,11 @@ import unicodedata
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Table, select, update
+from sqlalchemy import String, Table, literal, select, update
 
 from matcher.pipeline import Matcher
 from matcher.schema import Correction, Tender
+from matcher.store.corrections import tender_aliases
 from matcher.store.digests import digest_items, digests
 from matcher.store.id_normalisation import Collision, Rename
 from matcher.store.id_twins import Dropped, Merge
@@ -117,9 +118,9 @@ def test_a_decision_only_the_nfd_item_holds_refuses_the_merge(matcher: Matcher) 
 
     assert report.merges == []
     why = "the shortlist of firm 'kr-other-water' holds it in both forms, the other one rejected"
-    assert Collision("tender", (TENDER_NFD, TENDER), (
+    assert report.collisions == [Collision("tender", (TENDER_NFD, TENDER), (
         "digest_items", "shortlist_items", "tender_aliases", "tender_codes", "tender_countries", "tenders"),
-        why) in report.collisions
+        why, ((ALIAS_NFD, ALIAS),))]
     assert Rename("firm", FIRM_NFD, FIRM) in report.renames
     assert {TENDER_NFD, TENDER} <= {t for (t,) in rows(matcher, tenders, "tender_id")}
     assert (OTHER_FIRM, TENDER_NFD, "rejected") in rows(matcher, shortlist_items, "firm_id", "tender_id", "status")
@@ -215,3 +216,32 @@ def test_the_notices_a_merged_twin_corrected_are_corrected_again(matcher: Matche
     assert [(m.old, m.new, m.same_content) for m in report.merges] == [(nfd, nfc, False)]
     assert matcher.get_tender("api:other-1").title == "Water pumps"
     assert report.corrected == 1
+
+
+@pytest.mark.parametrize("refusal", ["two sources", "a decision"])
+def test_a_refused_merge_names_its_alias_with_it_not_as_a_collision_of_its_own(matcher: Matcher, refusal: str) -> None:
+    """The twins' aliases (the NFD row's alias in NFD, the NFC row's in NFC) meet only because the merge is refused:
+    the alias was also listed as a collision of its own, with no reason, so one left notice was two collisions.
+    It is named once, with its notice's collision; an alias whose forms meet under one notice is still its own."""
+    twin_store(matcher, source="ted" if refusal == "two sources" else "api")
+    if refusal == "a decision":
+        with matcher.engine.db.begin() as conn:
+            conn.execute(update(shortlist_items).values(status="rejected").where(
+                raw(shortlist_items.c.tender_id) == TENDER_NFD, shortlist_items.c.firm_id == OTHER_FIRM))
+
+    report = matcher.normalize_ids(dry_run=True).report
+
+    [collision] = report.collisions
+    assert (collision.spellings, collision.aliases) == ((TENDER_NFD, TENDER), ((ALIAS_NFD, ALIAS),))
+    assert collision.why
+
+
+def test_an_alias_stored_in_both_forms_under_one_notice_is_still_its_own_collision(matcher: Matcher) -> None:
+    old_store(matcher)
+    with matcher.engine.db.begin() as conn:  # the NFD notice holds its alias in both forms
+        conn.execute(tender_aliases.insert().values(alias=ALIAS, tender_id=literal(TENDER_NFD, String())))
+
+    report = matcher.normalize_ids(dry_run=True).report
+
+    assert report.collisions == [Collision("tender", (ALIAS_NFD, ALIAS), ("tender_aliases",))]
+    assert Rename("tender", TENDER_NFD, TENDER) in report.renames
