@@ -37,10 +37,9 @@ from api.web.i18n import page_language
 from api.web.render import STATIC_DIR, STATIC_PATH, remember_language, render
 from api.web.session import (
     COOKIE_PATH,
+    SESSION,
     PageRefused,
     SignInRequired,
-    clear_session_cookie,
-    session_id_of,
     sign_in_location,
 )
 from matcher.errors import MatcherError, StoredRecordInvalid
@@ -59,8 +58,8 @@ async def _sign_in_required(request: Request, exc: Exception) -> Response:
     else:
         response = RedirectResponse(location, status_code=303)
         remember_language(request, response)  # a language chosen before signing in stays chosen
-    if session_id_of(request):
-        clear_session_cookie(response, request)  # it opens nothing any more
+    if SESSION.read(request):
+        SESSION.clear(response, request)  # it opens nothing any more
     return response
 
 

@@ -15,21 +15,17 @@ from api.web.i18n import page_language
 from api.web.render import render
 from api.web.session import (
     CSRF_FIELD,
+    SESSION,
     SESSION_PARAM,
+    SIGN_IN,
     SIGN_IN_PATH,
     ChangeDep,
     PageRefused,
-    clear_session_cookie,
-    clear_sign_in_cookie,
     core,
     ended_reason,
     form_not_utf8,
     new_sign_in_token,
     refuse_not_utf8,
-    session_id_of,
-    set_session_cookie,
-    set_sign_in_cookie,
-    sign_in_token,
     tokens_match,
     way_back,
 )
@@ -48,14 +44,14 @@ def _sign_in_page(request: Request, next_path: str, failed: bool = False, status
         failed=failed, signed_out=request.query_params.get("signed_out") == "1",
         ended=ended_reason(request.query_params.get(SESSION_PARAM)),
     )
-    set_sign_in_cookie(response, request, token)
+    SIGN_IN.set(response, request, token)
     return response
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
 async def sign_in_form(request: Request) -> Response:
     try:
-        core(request).web_session(session_id_of(request))
+        core(request).web_session(SESSION.read(request))
     except AuthenticationError:
         return _sign_in_page(request, way_back(request, request.query_params.get("next")))
     return RedirectResponse(way_back(request, request.query_params.get("next")), status_code=303)
@@ -66,7 +62,7 @@ async def sign_in(request: Request) -> Response:
     bad = await form_not_utf8(request)  # the body, read before the form is parsed from it
     form = await request.form()
     next_path = way_back(request, text_of(form, "next"))
-    if not tokens_match(form.get(CSRF_FIELD), sign_in_token(request)):
+    if not tokens_match(form.get(CSRF_FIELD), SIGN_IN.read(request) or ""):
         raise PageRefused(403, "forbidden_title", "form_expired")
     refuse_not_utf8(bad)  # a key read as Latin-1 (or U+FFFD) was answered 'wrong key', naming nothing
     key = form.get("key")
@@ -78,17 +74,17 @@ async def sign_in(request: Request) -> Response:
         return _sign_in_page(request, next_path, failed=True, status=401)
     # The new session replaces any this browser had (a form opened in another tab before): ended, not left
     # open for whoever copied its cookie.
-    core(request).sign_out(session_id_of(request))
+    core(request).sign_out(SESSION.read(request))
     response = RedirectResponse(next_path, status_code=303)
-    set_session_cookie(response, request, opened.session_id)
-    clear_sign_in_cookie(response, request)
+    SESSION.set(response, request, opened.session_id)
+    SIGN_IN.clear(response, request)
     return response
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request, _viewer: ChangeDep) -> Response:
-    core(request).sign_out(session_id_of(request))
+    core(request).sign_out(SESSION.read(request))
     response = RedirectResponse(f"{SIGN_IN_PATH}?signed_out=1", status_code=303)
-    clear_session_cookie(response, request)
+    SESSION.clear(response, request)
     return response
 

@@ -21,9 +21,10 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.requests import Request
 
+from api.web.cookies import is_https
 from api.web.i18n import LANGUAGE_COOKIE, LANGUAGE_PARAM, Formatter, chosen_language
 from api.web.messages import LANGUAGE_NAMES, LANGUAGES, Language
-from api.web.session import COOKIE_PATH, HOME_PATH, SIGN_IN_PATH, Viewer, core, is_https
+from api.web.session import COOKIE_PATH, HOME_PATH, SIGN_IN_PATH, Viewer, core
 from matcher.bidi import isolated, isolated_text
 from matcher.services.feeds import shown_url
 

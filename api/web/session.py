@@ -10,12 +10,10 @@
                    token (the form field ``csrf_token`` or the ``X-CSRF-Token`` header), else 403.
 - ``PageRefused``  a refusal rendered as a page (403, 404, 500, 503) that shows nothing but the reason.
 
-The session cookie is HttpOnly (no script reads it) and SameSite=Lax (another site's form posts arrive without
-it). Over HTTPS it is ``__Host-tm_session`` (Secure, Path=/, no Domain), which a browser takes only from this
-host over HTTPS, so a sibling subdomain cannot plant a session of its own (cookie tossing), and the unprefixed
-``tm_session`` is never read there; the JSON API, which the cookie now reaches too, authenticates by key only.
-Over plain http (``matcher serve`` on 127.0.0.1) it is ``tm_session`` scoped to ``/web``. ``X-Forwarded-Proto``
-is not read: behind a TLS proxy, run uvicorn with ``--proxy-headers`` so the scheme is the client's.
+The session cookie (``SESSION``) is HttpOnly (no script reads it) and SameSite=Lax (another site's form posts
+arrive without it). Over HTTPS it is ``__Host-tm_session``, so a sibling subdomain cannot plant a session of its
+own (cookie tossing: ``api.web.cookies``); the JSON API, which that cookie reaches too, authenticates by key only.
+Over plain http (``matcher serve`` on 127.0.0.1) it is ``tm_session`` scoped to ``/web``.
 """
 
 from __future__ import annotations
@@ -27,30 +25,18 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request
 from starlette.routing import Match
 
 from api.deps import not_utf8
 from api.multipart_text import multipart_not_utf8
+from api.web.cookies import HostCookie
 from api.web.i18n import page_language
 from api.web.messages import Language
 from matcher.pipeline import Matcher
 from matcher.services.access import AuthenticationError, Principal
 from matcher.services.sessions import SESSION_TTL, WebSession
 
-#: The session cookie over plain http; over https it is ``SECURE_SESSION_COOKIE`` (``session_cookie``).
-SESSION_COOKIE = "tm_session"
-#: The same over https: a ``__Host-`` cookie (Secure, Path=/, no Domain) is taken by a browser only from this host
-#: over https, so a sibling subdomain cannot put a visitor into its own session (cookie tossing).
-SECURE_SESSION_COOKIE = "__Host-tm_session"
-#: The sign-in form's own CSRF token (double submit: cookie and field must agree), since no session exists
-#: yet; it keeps another site from signing a visitor in with the other site's key. Over https it is
-#: ``SECURE_SIGN_IN_COOKIE`` (``sign_in_cookie``).
-SIGN_IN_COOKIE = "tm_sign_in"
-#: The same over https: a ``__Host-`` cookie (Secure, Path=/, no Domain) is taken by a browser only from this host
-#: over https, so a sibling subdomain cannot set it (cookie tossing) and forge the double submit.
-SECURE_SIGN_IN_COOKIE = "__Host-tm_sign_in"
-SIGN_IN_TTL_SECONDS = 3600
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 URLENCODED = "application/x-www-form-urlencoded"
@@ -58,6 +44,16 @@ MULTIPART = "multipart/form-data"
 COOKIE_PATH = "/web"
 SIGN_IN_PATH = "/web/sign-in"
 HOME_PATH = "/web/"
+
+#: The session cookie: SameSite=Lax (another site's form posts arrive without it), ``tm_session`` on ``/web``
+#: over plain http, ``__Host-tm_session`` over https (``HostCookie``).
+SESSION = HostCookie("tm_session", COOKIE_PATH, int(SESSION_TTL.total_seconds()), "lax")
+#: The sign-in form's own CSRF token (double submit: cookie and field must agree), since no session exists yet;
+#: it keeps another site from signing a visitor in with the other site's key. Over https a ``__Host-`` cookie, so
+#: a sibling subdomain cannot set it and forge the double submit.
+SIGN_IN = HostCookie("tm_sign_in", SIGN_IN_PATH, 3600, "strict")
+SESSION_COOKIE, SECURE_SESSION_COOKIE = SESSION.name, SESSION.secure_name
+SIGN_IN_COOKIE, SECURE_SIGN_IN_COOKIE = SIGN_IN.name, SIGN_IN.secure_name
 
 
 #: Why the sign-in page is shown (its ``?session=``): a session cookie that no longer opens a session, and a form
@@ -111,10 +107,6 @@ class Viewer:
 def core(request: Request) -> Matcher:
     matcher: Matcher = request.app.state.matcher
     return matcher
-
-
-def is_https(request: Request) -> bool:
-    return request.url.scheme == "https"
 
 
 def safe_next(value: str | None) -> str:
@@ -183,14 +175,14 @@ def way_back(request: Request, value: str | None) -> str:
 async def current_viewer(request: Request) -> Viewer:
     # A primary-key read of the session and of its key: short enough for the event loop (see api.deps).
     try:
-        session = core(request).web_session(session_id_of(request))
+        session = core(request).web_session(SESSION.read(request))
     except AuthenticationError:
         # Back to the page after signing in; a form's target or an htmx fragment is no page to come back to, so
         # the page it was sent from.
         if request.method != "GET":
             raise SignInRequired(way_back(request, form_page(request)), "unsaved") from None
         query = f"?{request.url.query}" if request.url.query else ""
-        ended: SessionEnded | None = "expired" if session_id_of(request) else None
+        ended: SessionEnded | None = "expired" if SESSION.read(request) else None
         asked = form_page(request) if is_htmx(request) else request.url.path + query
         raise SignInRequired(way_back(request, asked), ended) from None
     return Viewer(session, page_language(request))
@@ -241,57 +233,5 @@ def refuse_not_utf8(bad: str | None) -> None:
 ChangeDep = Annotated[Viewer, Depends(checked_change)]
 
 
-def session_cookie(request: Request) -> tuple[str, str]:
-    """The session cookie's name and path for this request: over https ``SECURE_SESSION_COOKIE`` on '/' (the
-    ``__Host-`` prefix requires it), the unprefixed one, which a sibling subdomain could set, never read; over plain
-    http, where a browser other than Chromium drops a Secure cookie and so a ``__Host-`` one, ``SESSION_COOKIE`` on
-    ``COOKIE_PATH``."""
-    return (SECURE_SESSION_COOKIE, "/") if is_https(request) else (SESSION_COOKIE, COOKIE_PATH)
-
-
-def session_id_of(request: Request) -> str | None:
-    """The session id the request's cookie (``session_cookie``) holds, None without one."""
-    return request.cookies.get(session_cookie(request)[0])
-
-
-def set_session_cookie(response: Response, request: Request, session_id: str) -> None:
-    name, path = session_cookie(request)
-    response.set_cookie(
-        name, session_id, max_age=int(SESSION_TTL.total_seconds()), path=path, secure=is_https(request),
-        httponly=True, samesite="lax",
-    )
-
-
-def clear_session_cookie(response: Response, request: Request) -> None:
-    name, path = session_cookie(request)
-    response.delete_cookie(name, path=path, secure=is_https(request), httponly=True, samesite="lax")
-
-
 def new_sign_in_token() -> str:
     return secrets.token_urlsafe(32)
-
-
-def sign_in_cookie(request: Request) -> tuple[str, str]:
-    """The sign-in token cookie's name and path for this request: over https ``SECURE_SIGN_IN_COOKIE`` on '/' (the
-    ``__Host-`` prefix requires it), the unprefixed one, which a sibling subdomain could set, never read; over plain
-    http (``matcher serve`` on 127.0.0.1), where a browser other than Chromium drops a Secure cookie and so a
-    ``__Host-`` one, ``SIGN_IN_COOKIE`` on the sign-in path."""
-    return (SECURE_SIGN_IN_COOKIE, "/") if is_https(request) else (SIGN_IN_COOKIE, SIGN_IN_PATH)
-
-
-def sign_in_token(request: Request) -> str:
-    """The token of the sign-in form's cookie (``sign_in_cookie``), '' without one."""
-    return request.cookies.get(sign_in_cookie(request)[0]) or ""
-
-
-def set_sign_in_cookie(response: Response, request: Request, token: str) -> None:
-    name, path = sign_in_cookie(request)
-    response.set_cookie(
-        name, token, max_age=SIGN_IN_TTL_SECONDS, path=path, secure=is_https(request), httponly=True,
-        samesite="strict",
-    )
-
-
-def clear_sign_in_cookie(response: Response, request: Request) -> None:
-    name, path = sign_in_cookie(request)
-    response.delete_cookie(name, path=path, secure=is_https(request), httponly=True, samesite="strict")
