@@ -213,7 +213,7 @@ def _identifier(value: str, info: ValidationInfo) -> str:
     where = first_invisible(ident)
     if where is not None or not _ID.match(ident):
         raise ValueError(
-            f"bad id {_quoted(value)}{f': {where}' if where else ''} (expected 1-200 characters without spaces, '/', "
+            f"bad id {quoted(value)}{f': {where}' if where else ''} (expected 1-200 characters without spaces, '/', "
             "'?', '#', control or invisible characters, and not '.' or '..')")
     return ident
 
@@ -222,7 +222,7 @@ def _identifier(value: str, info: ValidationInfo) -> str:
 QUOTED_MAX = 80
 
 
-def _quoted(value: str) -> str:
+def quoted(value: str) -> str:
     """``value`` quoted as Python writes it, its first ``QUOTED_MAX`` characters and its length when longer."""
     if len(value) <= QUOTED_MAX:
         return repr(value)

@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from matcher.errors import Conflict, InvalidInput, MatcherError, NotFound, PermissionDenied
-from matcher.schema import ROLES, Role, canonical_id
+from matcher.schema import ROLES, Role, canonical_id, quoted
 from matcher.store import Database, FirmRepository
 from matcher.store._common import utcnow
 from matcher.store.access import AccessRepository, KeyRow
@@ -89,20 +89,20 @@ class AccessControl:
             clash = [k for k in self.repo.keys(conn, name=name) if (k.role, k.firm_id) != (checked, firm_id)]
             if clash:
                 raise Conflict(
-                    f"name {name!r} already belongs to a {clash[0].role} key; use another name"
+                    f"name {quoted(name)} already belongs to a {clash[0].role} key; use another name"
                 )
             if firm_id is not None and self.firms.get(conn, firm_id) is None:
-                raise NotFound(f"unknown firm {firm_id!r}")
+                raise NotFound(f"unknown firm {quoted(firm_id)}")
             self.repo.add_key(conn, row)
         return NewKey(_info(row), f"{KEY_PREFIX}_{key_id}_{secret}")
 
     @staticmethod
     def _check_new_key(role: str, name: str, firm_id: str | None) -> Role:
         if role not in ROLES:
-            raise InvalidInput(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
+            raise InvalidInput(f"unknown role {quoted(role)} (expected one of {', '.join(ROLES)})")
         if not _NAME.match(name):
             raise InvalidInput(
-                f"bad key name {name!r} (expected 1-200 letters, digits, '.', '_', '@' or '-')"
+                f"bad key name {quoted(name)} (expected 1-200 letters, digits, '.', '_', '@' or '-')"
             )
         if re.fullmatch(_KEY_ID, name):  # revoke reads a key id first: this name would name another key
             raise InvalidInput(f"bad key name {name!r}: twelve hexadecimal digits is the form of a key id; use another "
@@ -119,7 +119,7 @@ class AccessControl:
             row = self.repo.get_key(conn, key_id_or_name)
             ids = [row.key_id] if row else [k.key_id for k in self.repo.keys(conn, name=key_id_or_name)]
             if not ids:
-                raise NotFound(f"no key with id or name {key_id_or_name!r}")
+                raise NotFound(f"no key with id or name {quoted(key_id_or_name)}")
             return self.repo.revoke(conn, ids)
 
     def list_keys(self, include_revoked: bool = False) -> list[KeyInfo]:
@@ -157,13 +157,13 @@ class AccessControl:
         with self.db.begin() as conn:
             self._require_partner(conn, partner)
             if self.firms.get(conn, firm_id) is None:
-                raise NotFound(f"unknown firm {firm_id!r}")
+                raise NotFound(f"unknown firm {quoted(firm_id)}")
             return self.repo.assign(conn, partner, firm_id, actor)
 
     def unassign(self, partner: str, firm_id: str) -> None:
         with self.db.begin() as conn:
             if not self.repo.unassign(conn, partner, firm_id):
-                raise NotFound(f"firm {firm_id!r} is not assigned to partner {partner!r}")
+                raise NotFound(f"firm {quoted(firm_id)} is not assigned to partner {quoted(partner)}")
 
     def assigned_firms(self, partner: str) -> list[str]:
         with self.db.connect() as conn:
@@ -177,12 +177,12 @@ class AccessControl:
     def require_partner_view(self, principal: Principal, partner: str) -> None:
         """Officers see every partner's assignments; a partner sees only their own."""
         if principal.role != "officer" and (principal.role, principal.name) != ("partner", partner):
-            raise PermissionDenied(f"this key may not see the assignments of partner {partner!r}")
+            raise PermissionDenied(f"this key may not see the assignments of partner {quoted(partner)}")
 
     def _require_partner(self, conn: Connection, partner: str) -> None:
         keys = self.repo.keys(conn, name=partner, include_revoked=True)
         if not any(k.role == "partner" for k in keys):
-            raise NotFound(f"unknown partner {partner!r} (expected the name of a partner key)")
+            raise NotFound(f"unknown partner {quoted(partner)} (expected the name of a partner key)")
 
     def can_see_firm(self, principal: Principal, firm_id: str) -> bool:
         if principal.role == "officer":

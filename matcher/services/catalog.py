@@ -21,7 +21,7 @@ from matcher.ingest.firms import read_firms
 from matcher.ingest.tabular import read_tender_table
 from matcher.normalize.text import fold
 from matcher.paths import existing
-from matcher.schema import DATE_PAIR_FIELDS, STORED, FirmProfile, IngestReport, Tender, closes_before_published
+from matcher.schema import DATE_PAIR_FIELDS, STORED, FirmProfile, IngestReport, Tender, closes_before_published, quoted
 from matcher.search.index_sync import SyncReport
 from matcher.services.engine import Engine
 from matcher.store import FirmRepository, TenderFilter, TenderRepository, firm_suggestions, versions
@@ -213,7 +213,7 @@ class Catalog:
         with self.db.connect() as conn:
             stored = self.firms.get_stored(conn, firm_id)
         if stored is None:
-            raise NotFound(f"unknown firm {firm_id!r}")
+            raise NotFound(f"unknown firm {quoted(firm_id)}")
         return stored
 
     # ------------------------------------------------------------------ lookups
@@ -242,7 +242,7 @@ class Catalog:
         with self.db.connect() as conn:
             firm = self.firms.get(conn, firm_id)
         if firm is None:
-            raise NotFound(f"unknown firm {firm_id!r}")
+            raise NotFound(f"unknown firm {quoted(firm_id)}")
         return firm
 
     def get_firms(self, ids: list[str]) -> dict[str, FirmProfile]:
