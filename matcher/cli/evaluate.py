@@ -14,7 +14,7 @@ from matcher.cli.render import terminal_text
 from matcher.config import EncoderName, get_settings
 from matcher.errors import InvalidInput
 from matcher.paths import writable_folder
-from matcher.schema import Award
+from matcher.schema import Award, quoted
 
 if TYPE_CHECKING:
     from matcher.evaluate.judged import JudgedProfile
@@ -55,13 +55,26 @@ def link_supplier(
     supplier: Annotated[str, typer.Argument(help="a supplier name as published in award notices")],
     home: HomeOption = None,
 ) -> None:
-    """Link a firm to a supplier identity explicitly (its past wins then shape its recommendations)."""
+    """Link a firm to a supplier identity explicitly (its past wins then shape its recommendations). The name must
+    be one stored awards give, in any spelling the supplier resolver joins; unlink-supplier removes a link."""
     matcher = open_matcher(home)
-    matcher.get_firm(firm_id)
-    identity = matcher.awards.link(firm_id, supplier)
-    if identity is None:
-        raise InvalidInput(f"{supplier!r} is not a supplier name (expected a firm name as published)")
-    typer.echo(f"{firm_id} -> {identity} ({len(matcher.awards.wins(firm_id))} past wins)")
+    done = matcher.awards.link(firm_id, supplier)
+    said, wins = "->" if done.new else "already linked to", f"{done.wins:,} past win{'' if done.wins == 1 else 's'}"
+    typer.echo(f"{firm_id} {said} {done.identity} {quoted(done.name)} ({wins}; the firm's: "
+               f"{len(matcher.awards.wins(firm_id))})")
+
+
+def unlink_supplier(
+    firm_id: Annotated[str, typer.Argument(help="the firm")],
+    supplier: Annotated[str, typer.Argument(help="a supplier name it is linked to, or the identity link-supplier "
+                                                 "printed (sup:...)")],
+    home: HomeOption = None,
+) -> None:
+    """Remove a firm's link to a supplier identity: its wins no longer count, and ingesting awards does not link it
+    again by the firm's name (link-supplier does)."""
+    matcher = open_matcher(home)
+    identity = matcher.awards.unlink(firm_id, supplier)
+    typer.echo(f"{firm_id} -/-> {identity} (the firm's past wins: {len(matcher.awards.wins(firm_id))})")
 
 
 def _load(path: Path) -> list[Award]:
@@ -295,6 +308,7 @@ def _models_folder(models_dir: Path | None, home: Path | None, model: str) -> Pa
 def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
     ingest_app.command("awards")(awards)
     app.command("link-supplier")(link_supplier)
+    app.command("unlink-supplier")(unlink_supplier)
     app.command("evaluate")(evaluate_command)
     app.command("train-ranker")(train_ranker)
     app.command("calibrate")(calibrate)

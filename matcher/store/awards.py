@@ -3,7 +3,8 @@
 - ``awards``: one row per (award x published supplier name), with the resolved supplier identity;
 - ``firm_suppliers``: which supplier identities are a product firm (``firm_id``). A link is made
   automatically when a firm's name resolves to an identity that has awards (``source='name'``), or
-  explicitly (``source='explicit'``, never overwritten by the automatic rule).
+  explicitly (``source='explicit'``, never overwritten by the automatic rule). A link removed by hand stays as
+  ``source='removed'``: no link, but the automatic rule does not make it again at the next ingest.
 
 The store persists identities; it does not decide them. The caller
 (``matcher.services.awards.AwardHistory``) fits the supplier resolver on ``supplier_names`` and writes what
@@ -21,6 +22,9 @@ from matcher.schema import Award, IngestReport
 from matcher.store import records, versions
 from matcher.store._common import chunks
 from matcher.store.metadata import IdText, metadata
+
+#: ``firm_suppliers.source`` of a link removed by hand (``unlink``).
+REMOVED = "removed"
 
 awards = Table(
     "awards",
@@ -70,35 +74,94 @@ class AwardRepository:
         """Every distinct published supplier name stored."""
         return list(conn.execute(select(awards.c.supplier).distinct()).scalars())
 
+    def name_identities(self, conn: Connection) -> dict[str, set[str | None]]:
+        """Every distinct published supplier name stored -> the identities its rows hold now (None: a row not
+        resolved yet, or not a name)."""
+        found: dict[str, set[str | None]] = {}
+        for name, identity in conn.execute(select(awards.c.supplier, awards.c.identity).distinct()):
+            found.setdefault(name, set()).add(identity)
+        return found
+
     def set_identities(self, conn: Connection, identities: Mapping[str, str | None]) -> None:
         """Store the identity each published supplier name resolves to (None: not a name, e.g. 'TBC')."""
         for name, identity in identities.items():
             conn.execute(update(awards).where(awards.c.supplier == name).values(identity=identity))
 
+    def identities(self, conn: Connection) -> set[str]:
+        """Every supplier identity stored awards resolve to."""
+        query = select(awards.c.identity).where(awards.c.identity.is_not(None)).distinct()
+        return set(conn.execute(query).scalars())
+
     def link_by_identity(self, conn: Connection, firms: Sequence[tuple[str, str | None]]) -> int:
-        """Link (firm_id, identity its name resolves to) pairs when that identity has awards and the firm has
-        no link yet. Returns links made."""
-        known = set(conn.execute(select(awards.c.identity).distinct()).scalars())
+        """Link (firm_id, identity its name resolves to) pairs when that identity has awards, the firm has no
+        link yet and the pair's link was not removed by hand. Returns links made."""
+        known = self.identities(conn)
+        removed = {(r.firm_id, r.identity) for r in conn.execute(
+            select(firm_suppliers.c.firm_id, firm_suppliers.c.identity).where(firm_suppliers.c.source == REMOVED))}
         made = 0
         for firm_id, identity in firms:
-            if identity is not None and identity in known and not self.links(conn, firm_id):
+            if (identity is not None and identity in known and (firm_id, identity) not in removed
+                    and not self.links(conn, firm_id)):
                 conn.execute(insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source="name"))
                 made += 1
         if made:
             versions.bump(conn, "awards")
         return made
 
-    def link(self, conn: Connection, firm_id: str, identity: str) -> None:
-        """Explicitly link a firm to a supplier identity, replacing its automatic link."""
+    def link(self, conn: Connection, firm_id: str, identity: str) -> bool:
+        """Explicitly link a firm to a supplier identity, replacing its automatic link. False when the firm was
+        explicitly linked to it already (nothing written)."""
+        if self._source(conn, firm_id, identity) == "explicit":
+            return False
         conn.execute(delete(firm_suppliers).where(firm_suppliers.c.firm_id == firm_id,
                                                   firm_suppliers.c.source == "name"))
         conn.execute(delete(firm_suppliers).where(firm_suppliers.c.firm_id == firm_id,
                                                   firm_suppliers.c.identity == identity))
         conn.execute(insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source="explicit"))
         versions.bump(conn, "awards")
+        return True
+
+    def unlink(self, conn: Connection, firm_id: str, identity: str) -> bool:
+        """Remove the firm's link to an identity, kept as removed so the name rule does not make it again. False
+        when there was no such link."""
+        if self._source(conn, firm_id, identity) in (None, REMOVED):
+            return False
+        conn.execute(update(firm_suppliers).where(firm_suppliers.c.firm_id == firm_id,
+                                                  firm_suppliers.c.identity == identity).values(source=REMOVED))
+        versions.bump(conn, "awards")
+        return True
+
+    def follow(self, conn: Connection, moves: Mapping[str, set[str]]) -> None:
+        """Move every link (and removed link) of an identity that stored names no longer resolve to onto the
+        identities they resolve to now (``moves``: old -> new; several when a short name split off), so a firm
+        keeps the wins it had. A row the firm already has for a new identity is kept, unless it is a name link
+        and the moved one is not."""
+        rows = [row for part in chunks(list(moves))
+                for row in conn.execute(select(firm_suppliers).where(firm_suppliers.c.identity.in_(part)))]
+        for row in rows:
+            conn.execute(delete(firm_suppliers).where(firm_suppliers.c.firm_id == row.firm_id,
+                                                      firm_suppliers.c.identity == row.identity))
+        for row in rows:
+            for identity in sorted(moves[row.identity]):
+                held = self._source(conn, row.firm_id, identity)
+                if held is None or (held == "name" and row.source != "name"):
+                    conn.execute(delete(firm_suppliers).where(firm_suppliers.c.firm_id == row.firm_id,
+                                                              firm_suppliers.c.identity == identity))
+                    conn.execute(insert(firm_suppliers).values(firm_id=row.firm_id, identity=identity,
+                                                               source=row.source))
+        if rows:
+            versions.bump(conn, "awards")
+
+    def _source(self, conn: Connection, firm_id: str, identity: str) -> str | None:
+        query = select(firm_suppliers.c.source).where(firm_suppliers.c.firm_id == firm_id,
+                                                      firm_suppliers.c.identity == identity)
+        return conn.execute(query).scalar_one_or_none()
 
     def links(self, conn: Connection, firm_id: str) -> list[str]:
-        query = select(firm_suppliers.c.identity).where(firm_suppliers.c.firm_id == firm_id)
+        """The firm's linked identities (not those removed), sorted."""
+        query = (select(firm_suppliers.c.identity)
+                 .where(firm_suppliers.c.firm_id == firm_id, firm_suppliers.c.source != REMOVED)
+                 .order_by(firm_suppliers.c.identity))
         return list(conn.execute(query).scalars())
 
     def links_many(self, conn: Connection, firm_ids: list[str]) -> dict[str, list[str]]:
@@ -106,7 +169,7 @@ class AwardRepository:
         found: dict[str, list[str]] = {}
         for part in chunks(firm_ids):
             query = select(firm_suppliers.c.firm_id, firm_suppliers.c.identity).where(
-                firm_suppliers.c.firm_id.in_(part))
+                firm_suppliers.c.firm_id.in_(part), firm_suppliers.c.source != REMOVED)
             for firm_id, identity in conn.execute(query):
                 found.setdefault(firm_id, []).append(identity)
         return found

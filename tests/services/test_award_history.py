@@ -44,7 +44,7 @@ def test_ingest_links_by_name_and_history_shapes_recommend(matcher: Matcher, awa
     assert plain[0].parts.history == 0.5  # before ingest: no history, neutral
     # Re-ingesting is idempotent; an explicit link replaces the name link.
     assert matcher.awards.ingest([tmp_path / "awards.jsonl"])[0].unchanged == len(awards)
-    assert matcher.awards.link("getinge", "VERSION PLUS INC") == "sup:version-plus"
+    assert matcher.awards.link("getinge", "VERSION PLUS INC").identity == "sup:version-plus"
     assert {w.title for w in matcher.awards.wins("getinge")} == {"Translation Services"}
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from matcher.errors import InvalidInput
 from matcher.schema import Award, FirmProfile
 from matcher.services.awards import AwardHistory
 from matcher.store.awards import AwardRepository, awards
@@ -57,12 +58,13 @@ def test_firms_are_linked_by_name_and_explicitly(db: Database, tmp_path: Path) -
     repo = AwardRepository()
     with db.connect() as conn:
         assert linked == 1 and repo.links(conn, "bf") == ["sup:bluefors"] and repo.links(conn, "ox") == []
-    assert history.link("ox", "No award made") is None  # a placeholder is no identity: nothing linked
-    assert history.link("bf", "TBC") is None
-    assert history.link("ox", "bluefors") == "sup:bluefors"
+    for firm_id, placeholder in (("ox", "No award made"), ("bf", "TBC")):  # no identity: nothing linked
+        with pytest.raises(InvalidInput, match="is not a supplier name"):
+            history.link(firm_id, placeholder)
+    assert history.link("ox", "bluefors").identity == "sup:bluefors"
     with db.connect() as conn:
         assert repo.links(conn, "ox") == ["sup:bluefors"] and repo.links(conn, "bf") == ["sup:bluefors"]
-    assert history.link("bf", "OXFORD INSTRUMENTS") == "sup:oxford-instruments"  # replaces the name link
+    assert history.link("bf", "OXFORD INSTRUMENTS").identity == "sup:oxford-instruments"  # replaces the name link
     with db.connect() as conn:
         assert repo.links(conn, "bf") == ["sup:oxford-instruments"]
 
