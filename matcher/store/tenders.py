@@ -146,7 +146,8 @@ class TenderRepository:
         SQLite's writers take turns): the report and the store are then those of this batch written after the
         other's. A notice read as new that the other inserted meanwhile is not inserted again (its key would
         break and the caller's whole transaction with it) but stored once more, over what the other stored
-        (``_insert_new``); a notice read as changed is locked and read again before it is rewritten."""
+        (``_insert_new``); a notice read as changed, or one corrected, is locked and read again before it is
+        rewritten (``_relocked``)."""
         given = {t.tender_id: t for t in items}  # a later record of the same id wins within a batch
         if onto is None:
             latest, existing = given, self.hashes(conn, list(given))
@@ -166,7 +167,7 @@ class TenderRepository:
             rows[tender_id] = (tender, hashes[tender_id] if hashes is not None and tender is raw
                                else tender.content_hash())
         if onto is None:  # the notices to rewrite, locked and read again: another writer's change may have come
-            existing = self._relocked(conn, existing, {tid: h for tid, (_, h) in rows.items()})  # first
+            existing = self._relocked(conn, existing, {tid: h for tid, (_, h) in rows.items()}, set(effective))
         now = utcnow()
         fresh = [{**_row(t, h), "created_at": now, "updated_at": now} for tid, (t, h) in rows.items()
                  if tid not in existing]
@@ -190,10 +191,14 @@ class TenderRepository:
             report.new += again.new  # the other writer's transaction rolled back, or its notice was deleted since
         return report
 
-    def _relocked(self, conn: Connection, existing: dict[str, str], wanted: Mapping[str, str]) -> dict[str, str]:
+    def _relocked(self, conn: Connection, existing: dict[str, str], wanted: Mapping[str, str],
+                  corrected: set[str]) -> dict[str, str]:
         """``existing`` (id -> stored hash as first read) with the rows that differ from ``wanted`` locked and read
-        again: changed by another writer since (perhaps to what is wanted), or deleted (then left out: new)."""
-        stale = sorted(tid for tid, h in wanted.items() if tid in existing and existing[tid] != h)
+        again: changed by another writer since (perhaps to what is wanted), or deleted (then left out: new). The
+        ``corrected`` ones are locked too, changed or not: each store of one rewrites its source's record
+        (``corrections.keep_as_published``), which two writers at once would both insert."""
+        stale = sorted(tid for tid, h in wanted.items()
+                       if tid in existing and (existing[tid] != h or tid in corrected))
         if not stale:
             return existing
         again = self.hashes(conn, stale, lock=True)

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,9 @@ import pytest
 from sqlalchemy import Connection, text
 
 from matcher.pipeline import Matcher
-from matcher.schema import FirmProfile, IngestReport, Tender
+from matcher.schema import Correction, FirmProfile, IngestReport, Tender
 from matcher.search.encoders import FakeEncoder
-from matcher.store import TenderFilter, versions
+from matcher.store import TenderFilter, corrections, versions
 from matcher.store.feeds import FeedSpec
 from tests.conftest import postgres_schema_url
 
@@ -192,16 +193,60 @@ def _held_until_other_waits(write: Callable[..., None], first: threading.Lock,
 
     def held(conn: Connection, *args: Any) -> None:
         if first.acquire(blocking=False):
-            xid = conn.execute(text("SELECT pg_current_xact_id()::xid::text")).scalar()
-            with matcher.catalog.db.connect() as watcher:
-                for _ in range(200):  # until the other writer waits (10 s at most, then go on)
-                    if watcher.execute(text(WAITING), {"xid": xid}).scalar():
-                        break
-                    time.sleep(0.05)
+            _until_waited_for(conn, matcher)
         write(conn, *args)
 
     return held
 
 
+def _until_waited_for(conn: Connection, matcher: Matcher) -> None:
+    """Return once another session waits for ``conn``'s transaction (10 s at most, then go on)."""
+    xid = conn.execute(text("SELECT pg_current_xact_id()::xid::text")).scalar()
+    with matcher.catalog.db.connect() as watcher:
+        for _ in range(200):
+            if watcher.execute(text(WAITING), {"xid": xid}).scalar():
+                return
+            time.sleep(0.05)
+
+
 WAITING = ("SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted "
            "AND transactionid::text = :xid")
+
+
+def test_two_writers_storing_one_corrected_notice_unchanged_at_once_both_succeed(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A corrected notice keeps its source's record beside it (``corrections.keep_as_published``), written again by
+    every store of the notice, changed or not: the later of two writers deleted the record it could see (none: the
+    first had deleted it) and broke its key inserting its own. A corrected notice is now locked before it is
+    stored again, so the later writer waits and then replaces the first's record."""
+    mine = pair[0]
+    call = Tender(tender_id="t:call", source="test", title="pump supply", published=date(2021, 4, 16),
+                  deadline=datetime(2021, 5, 17, 21, tzinfo=UTC))
+    extended = datetime(2021, 5, 21, 21, tzinfo=UTC)
+    fix = Tender(tender_id="t:fix", source="test", title="pump supply, corrigendum", notice_type="other",
+                 published=date(2021, 5, 1), corrects=[Correction(notice="t:call", deadline=extended)])
+    mine.upsert_tenders([call, fix], sync=False)
+    read_both, first = threading.Barrier(2, timeout=10), threading.Lock()
+    for matcher in pair:
+        tenders = matcher.catalog.tenders
+        monkeypatch.setattr(tenders, "hashes", _after_both_read(tenders.hashes, read_both))
+        monkeypatch.setattr(corrections, "drop_as_published", _dropped_then_held(first, mine))
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda m: m.upsert_tenders([call], sync=False).report, pair))
+    assert [counts(r) for r in reports] == [(0, 0, 1), (0, 0, 1)]
+    assert mine.get_tender("t:call").deadline == extended
+    with mine.catalog.db.connect() as conn:
+        assert corrections.as_published(conn, ["t:call"]) == {"t:call": call}
+
+
+def _dropped_then_held(first: threading.Lock, matcher: Matcher) -> Callable[[Connection, list[str]], None]:
+    """``corrections.drop_as_published``, after which the first writer to run it waits for another session to
+    wait for its transaction."""
+    drop = corrections.drop_as_published
+
+    def dropped(conn: Connection, ids: list[str]) -> None:
+        drop(conn, ids)
+        if first.acquire(blocking=False):
+            _until_waited_for(conn, matcher)
+
+    return dropped
