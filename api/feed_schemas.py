@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from api.schemas import JobPublic, NumbersNotBool, Rejection, free_text, matching
 from matcher.characters import BIDI_CONTROLS
+from matcher.feeds.credentials import without_credentials
 from matcher.schema import FeedKind
 from matcher.services.feeds import MAX_PAGE_SIZE, MAX_QUERY, MAX_URL
 
@@ -98,7 +99,9 @@ class FeedPublic(BaseModel):
 
     name: str
     kind: str
-    url: str | None = Field(description="null: the source's public default endpoint")
+    url: str | None = Field(description=(
+        "null: the source's public default endpoint. A user:password@ in it (stored by `matcher feeds add`) is "
+        "shown as ***@"))
     query: str | None
     page_size: int | None
     cursor: dict[str, Any] = Field(description=(
@@ -108,6 +111,11 @@ class FeedPublic(BaseModel):
     created_at: datetime
     created_by: str
     last_run: FeedRunPublic
+
+    @field_validator("url")
+    @classmethod
+    def _no_password(cls, url: str | None) -> str | None:
+        return without_credentials(url) if url else url
 
 
 class FeedOutcomePublic(BaseModel):

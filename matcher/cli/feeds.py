@@ -8,6 +8,7 @@ import typer
 
 from matcher.cli.common import HomeOption, day_option, echo_json, open_matcher, parse_day
 from matcher.cli.render import terminal_text
+from matcher.feeds.credentials import without_credentials
 from matcher.schema import FEED_KINDS
 
 if TYPE_CHECKING:
@@ -30,7 +31,8 @@ def add(
     from matcher.services.feeds import validated_spec
 
     feed = open_matcher(home).add_feed(validated_spec(name, kind, url, query, page_size), actor="cli")
-    typer.echo(f"added feed {feed.name} ({feed.spec.kind}, {feed.spec.url or 'public default endpoint'})")
+    where = without_credentials(feed.spec.url) if feed.spec.url else "public default endpoint"
+    typer.echo(f"added feed {feed.name} ({feed.spec.kind}, {where})")
 
 
 @app.command("list")
@@ -92,7 +94,8 @@ def remove(name: Annotated[str, typer.Argument()], home: HomeOption = None) -> N
 def feed_json(feed: Feed) -> dict[str, Any]:
     run = feed.last_run
     return {
-        "name": feed.name, "kind": feed.spec.kind, "url": feed.spec.url, "query": feed.spec.query,
+        "name": feed.name, "kind": feed.spec.kind, "url": feed.spec.url and without_credentials(feed.spec.url),
+        "query": feed.spec.query,
         "page_size": feed.spec.page_size, "cursor": feed.cursor, "cursor_at": feed.cursor_at,
         "last_run": {
             "started_at": run.started_at, "finished_at": run.finished_at, "status": run.status, "pages": run.pages,
@@ -106,7 +109,7 @@ def _line(feed: Feed) -> str:
     from matcher.services.feeds import shown_url
 
     run = feed.last_run
-    where = shown_url(feed.spec.url) if feed.spec.url else "public default endpoint"
+    where = shown_url(without_credentials(feed.spec.url)) if feed.spec.url else "public default endpoint"
     head = f"{feed.name}  {feed.spec.kind}  {where}" + (f"  query={feed.spec.query!r}" if feed.spec.query else "")
     if run.status is None:
         return f"{head}\n    never run"

@@ -19,6 +19,9 @@
 - **A size bound** on every decoded body, enforced while it streams in and while it is inflated (gzip or
   deflate, one layer: ``_Body``), so a compression bomb is refused before it takes the memory; a body that
   is not in the Content-Encoding it names fails at once (the next attempt would get the same bytes).
+- **Credentials in a URL** (``https://user:password@host/``) are sent as basic authentication, never in the URL
+  httpx logs, and every FeedError shows them as ``***@`` (``matcher.feeds.credentials``); ``signed_in`` keeps a
+  feed's password out of its connector altogether.
 - **Redirects stay on the source's origin** (same host and port; http may become https, never the reverse).
 - **Public addresses only** (``matcher.feeds.transport``; ``MATCHER_FEEDS_ALLOW_PRIVATE`` lifts it): every
   connection, or with ``MATCHER_FEEDS_PROXY`` every request sent through the operator's proxy, first resolves
@@ -38,7 +41,8 @@ import random
 import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -51,6 +55,7 @@ from matcher import __version__
 from matcher.config import Settings
 from matcher.errors import MatcherError
 from matcher.feeds import transport as feed_transport
+from matcher.feeds.credentials import without_credentials
 from matcher.ingest.base import parse_json
 
 log = logging.getLogger(__name__)
@@ -67,7 +72,7 @@ class FeedError(MatcherError):
     """A source could not be read this run (down, refusing, malformed): the run records it and goes on."""
 
     def __init__(self, message: str, status: int | None = None, refused: bool = False) -> None:
-        super().__init__(message)
+        super().__init__(without_credentials(message))  # it is stored, listed and logged: never a password
         #: The HTTP status of a final refusal (404, 410, ...), so a caller can tell "not there" from "down".
         self.status = status
         #: The client refused what the source answered (too large, a redirect elsewhere, a private address, a
@@ -173,6 +178,7 @@ class PoliteClient:
             event_hooks={"request": [self._same_origin]},
         )
         self._asked = threading.local()  # the URL this thread asked for, which redirects must stay on
+        self._login: tuple[tuple[str, str, int | None], httpx.BasicAuth] | None = None  # see ``signed_in``
         self._next_turn: dict[str, float] = {}
         self._pace = threading.Lock()
         self.requests = 0  # requests sent, retries included (reported by the runner and the benchmark)
@@ -185,6 +191,24 @@ class PoliteClient:
 
     def close(self) -> None:
         self._client.close()
+
+    @contextmanager
+    def signed_in(self, url: str | None) -> Iterator[str | None]:
+        """``url`` without its ``user:password@``, which the client sends as basic authentication to every request
+        on that URL's origin within the block (one feed's run): the connector never holds the password, so none of
+        its pages, rejections, cursors or logs can show it."""
+        try:
+            target, auth = _credentials_apart(url) if url else (None, None)
+        except httpx.InvalidURL:  # a row edited by hand: the request fails, naming it (FeedError, masked)
+            target, auth = None, None
+        if target is None or auth is None:
+            yield url
+            return
+        self._login = (_origin(target), auth)
+        try:
+            yield str(target)
+        finally:
+            self._login = None
 
     def get(
         self, url: str, params: Mapping[str, str | int] | None = None, accept: str | None = None,
@@ -208,7 +232,7 @@ class PoliteClient:
             except FeedError:
                 if attempt == 2:
                     raise
-                log.warning("malformed JSON from %s; fetching it once more", url)
+                log.warning("malformed JSON from %s; fetching it once more", without_credentials(url))
         raise AssertionError("unreachable")
 
     def _send(
@@ -220,14 +244,17 @@ class PoliteClient:
         problem = ""
         for attempt in range(self.policy.retries + 1):
             if attempt:
-                log.info("retrying %s %s (attempt %d): %s", method, url, attempt + 1, problem)
+                log.info("retrying %s %s (attempt %d): %s", method, without_credentials(url), attempt + 1, problem)
             self._wait_turn(url)
             self.requests += 1
             sent = time.monotonic()
             try:
-                self._asked.url = httpx.URL(url)  # in the try: a URL httpx cannot take is an InvalidURL below
+                target, auth = _credentials_apart(url)  # in the try: a URL httpx cannot take is an InvalidURL below
+                if auth is None and self._login is not None and self._login[0] == _origin(target):
+                    auth = self._login[1]
+                self._asked.url = target
                 with feed_transport.response_deadline(self.policy.response_timeout), self._client.stream(
-                        method, url, params=params, headers=headers, json=payload) as response:
+                        method, target, params=params, headers=headers, json=payload, auth=auth) as response:
                     status = response.status_code
                     if status in RETRY_STATUSES:
                         problem = f"HTTP {status}"
@@ -373,6 +400,19 @@ class _Body:
             # Not retried: the next attempt would get the same bytes.
             raise FeedError(f"{self.url}: the body is not in its Content-Encoding {self.coding!r} ({exc})",
                            refused=True) from None
+
+
+def _credentials_apart(url: str) -> tuple[httpx.URL, httpx.BasicAuth | None]:
+    """The URL without its ``user:password@``, and those as basic authentication: httpx sends them alike, but logs
+    the URL it requests whole (INFO "HTTP Request: GET ...")."""
+    target = httpx.URL(url)
+    if not target.userinfo:
+        return target, None
+    return target.copy_with(userinfo=b""), httpx.BasicAuth(target.username, target.password)
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
 
 
 def _answer(response: httpx.Response) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Literal
 
@@ -21,6 +21,7 @@ from matcher.config import Settings
 from matcher.errors import MatcherError, NotFound
 from matcher.feeds.base import Connector
 from matcher.feeds.connectors import connector_for
+from matcher.feeds.credentials import without_credentials
 from matcher.feeds.http import FeedError, HttpPolicy, PoliteClient
 from matcher.pipeline import Matcher
 from matcher.search.index_sync import SyncReport
@@ -104,7 +105,8 @@ class FeedRunner:
                 except NotFound:
                     return FeedOutcome(listed.name, "failed", error=REMOVED)
                 self.matcher.start_feed_run(feed.name)
-                error = self._pages(feed, since, lambda: not beat.lost)
+                with self.client.signed_in(feed.spec.url) as url:  # the connector never sees the URL's password
+                    error = self._pages(replace(feed, spec=replace(feed.spec, url=url)), since, lambda: not beat.lost)
                 try:
                     done = self.matcher.finish_feed_run(feed.name, error)
                 except NotFound:  # removed by an officer while it ran: its stored pages stay
@@ -128,8 +130,8 @@ class FeedRunner:
                 if not held():
                     raise FeedError("lost the feed's lease to another process; stopping")
         except MatcherError as exc:
-            return str(exc)
+            return without_credentials(str(exc))
         except Exception as exc:  # a connector bug must not stop the other feeds; it is logged in full
             log.exception("feed %s failed", feed.name)
-            return f"unexpected {type(exc).__name__}: {exc}"
+            return without_credentials(f"unexpected {type(exc).__name__}: {exc}")
         return None
