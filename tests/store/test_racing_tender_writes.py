@@ -250,3 +250,38 @@ def _dropped_then_held(first: threading.Lock, matcher: Matcher) -> Callable[[Con
             _until_waited_for(conn, matcher)
 
     return dropped
+
+
+def test_one_file_ingested_twice_at_once_after_its_notices_were_stored_both_succeed(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Its notices stored already (sent to the API, say), neither ingest writes a notice nor waits for the other
+    until each records the file in the ingest ledger (delete its entry, insert it): the later one could not see the
+    first's entry, deleted nothing and broke its key (IntegrityError: the command's error line, nothing stored)."""
+    mine = pair[0]
+    mine.upsert_tenders([NOTICE], sync=False)
+    path = tmp_path / "notices.jsonl"
+    path.write_text(NOTICE.model_dump_json(exclude_none=True) + "\n", encoding="utf-8")
+    read_both, first = threading.Barrier(2, timeout=10), threading.Lock()
+    for matcher in pair:
+        tenders = matcher.catalog.tenders
+        monkeypatch.setattr(tenders, "hashes", _after_both_read(tenders.hashes, read_both))
+        monkeypatch.setattr(matcher.catalog.ledger, "record",
+                            _recorded_then_held(matcher.catalog.ledger.record, first, mine))
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda m: m.ingest_tenders([path], sync=False).report, pair))
+    assert [counts(r) for r in reports] == [(0, 0, 1), (0, 0, 1)]
+    monkeypatch.undo()
+    assert counts(mine.ingest_tenders([path], sync=False).report) == (0, 0, 1)  # the file is known: not read again
+
+
+def _recorded_then_held(record: Callable[[Connection, Any], None], first: threading.Lock,
+                        matcher: Matcher) -> Callable[[Connection, Any], None]:
+    """``IngestLedger.record``, after which the first writer to run it waits for another session to wait for its
+    transaction."""
+
+    def recorded(conn: Connection, entry: Any) -> None:
+        record(conn, entry)
+        if first.acquire(blocking=False):
+            _until_waited_for(conn, matcher)
+
+    return recorded
