@@ -53,7 +53,7 @@ def describe_validation_error(error: ValidationError) -> str:
 
 
 #: Bump when any reader's output changes for the same input bytes: every file is then parsed again.
-READERS_VERSION = "16"  # 2: contract_nature, test notices rejected; 3: design_contest; 4: duplicate ids rejected,
+READERS_VERSION = "17"  # 2: contract_nature, test notices rejected; 3: design_contest; 4: duplicate ids rejected,
 # a call closing before its publication day refused in tables; 5: format characters that draw nothing dropped from
 # the text shown (matcher.characters.shown_text), so a notice stored with them is read and stored again; 6: an OCDS
 # record in a folder or archive named by its path inside it (a/package.json), not its file name alone; 7: an OCDS
@@ -64,7 +64,8 @@ READERS_VERSION = "16"  # 2: contract_nature, test notices rejected; 3: design_c
 # 13: a World Bank notice without a readable publication date names the dates it could not read; 14: an OCDS
 # currency written but no ISO 4217 code ('EURO', 'MNX') rejects its release by name, as TED's always did; 15: a CSV
 # quote left open (or a character after a closed one) refuses the file, naming the line its record starts on; 16: a
-# World Bank notice naming a country by a name that is neither a country nor a region ('Keyna') rejected by name
+# World Bank notice naming a country by a name that is neither a country nor a region ('Keyna') rejected by name;
+# 17: one naming a key twice, or NaN/Infinity where text belongs, rejected; an answer keying a notice id twice too
 
 
 def source_digest(path: Path, kind: str) -> str:
@@ -348,9 +349,14 @@ def _object_row(record: str, item: object) -> Row | Rejected:
     if not isinstance(item, dict):
         return Rejected(record, f"expected a JSON object, got {type(item).__name__}")
     if repeated := repeated_keys(item):
-        keys = ", ".join(repr(key[:60]) for key in repeated[:5])
-        return Rejected(record, f"names {keys} more than once: give each key once (which value was meant is unknown)")
+        return Rejected(record, repeated_reason(repeated))
     return Row(record, dict(item))
+
+
+def repeated_reason(repeated: tuple[str, ...]) -> str:
+    """Why a record naming the keys ``repeated`` more than once is rejected."""
+    keys = ", ".join(repr(key[:60]) for key in repeated[:5])
+    return f"names {keys} more than once: give each key once (which value was meant is unknown)"
 
 
 def _csv_table(text: str, path: Path) -> Table:

@@ -42,14 +42,18 @@ notices by id instead (``"procnotices": {"OP00467118": {...}}``), so both shapes
   words ('Goods', 'Consultant Services', 'Non-consulting Services') via ``normalize.nature``.
 - value, currency, codes: the API publishes none.
 
-A value of the wrong JSON type (a list where text belongs), a missing id or title, or values the schema
-refuses make the notice a ``Rejected`` with the reason; nothing here raises for a bad notice.
+A value of the wrong JSON type (a list where text belongs, JSON's ``NaN`` or ``Infinity``), a key named twice
+in one notice (as a tender table's JSON record), a missing id or title, or values the schema refuses make the
+notice a ``Rejected`` with the reason; nothing here raises for a bad notice. In a saved answer, a notice id keyed
+twice rejects the notice kept under it, and ``procnotices`` named twice refuses the file: json.loads keeps the
+last of each without a word.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time
@@ -64,6 +68,7 @@ from pydantic import ValidationError
 from matcher.errors import UnreadableFile
 from matcher.ingest.base import (
     Rejected,
+    Repeated,
     decode_text,
     describe_validation_error,
     first_of_each,
@@ -71,6 +76,8 @@ from matcher.ingest.base import (
     load_json,
     read_bytes,
     refuse_blank,
+    repeated_keys,
+    repeated_reason,
     screen,
 )
 from matcher.ingest.worldbank_names import country_of, is_region, language_code
@@ -142,20 +149,32 @@ def read_worldbank(path: Path) -> Iterator[Tender | Rejected]:
     A file that is not JSON or not such an answer raises UnreadableFile; a bad notice is Rejected."""
     text = decode_text(refuse_blank(read_bytes(path), str(path)), str(path))
     try:
-        payload = load_json(text, str(path))
+        payload = load_json(text, str(path), marks_repeats=True)
     except json.JSONDecodeError as exc:
         raise json_error(str(path), exc) from exc
+    if isinstance(payload, Repeated) and "procnotices" in payload.repeated:  # json.loads kept the last list only
+        raise UnreadableFile(f"{path}: names 'procnotices' more than once (which list was meant is unknown)")
     try:
         notices, _ = response_notices(payload)
     except NotAResponse as exc:
         raise UnreadableFile(f"{path}: not a World Bank procurement notices answer ({exc})") from exc
-    yield from first_of_each(_named(path.name, notices), "tender_id")
+    keyed = payload.get("procnotices")
+    twice = set(keyed.repeated) if isinstance(keyed, Repeated) else set()
+    yield from first_of_each(_named(path.name, notices, twice), "tender_id")
 
 
-def _named(where: str, notices: list[tuple[str | None, object]]) -> Iterator[tuple[str, Tender | Rejected]]:
+def _named(where: str, notices: list[tuple[str | None, object]], twice: set[str]) -> Iterator[
+        tuple[str, Tender | Rejected]]:
+    """Each notice with its record name; one keyed by an id the answer keys twice (``twice``) is rejected: the
+    parser kept the last of them, and which was meant is unknown."""
     for position, (key, raw) in enumerate(notices, start=1):
         name = record_name(where, position, key, raw)
-        yield name, map_notice(raw, name, key)
+        if key is not None and key in twice:
+            reason = f"the answer keys notice {key[:100]!r} more than once: give each notice once (which was meant " \
+                     "is unknown)"
+            yield name, Rejected(name, reason)
+        else:
+            yield name, map_notice(raw, name, key)
 
 
 def record_name(where: str, position: int, key: str | None, raw: object) -> str:
@@ -188,6 +207,8 @@ def map_notice(raw: object, record: str, key: str | None = None) -> Tender | Rej
     by, used when the notice itself has no id."""
     if not isinstance(raw, dict):
         return Rejected(record, f"expected a JSON object, got {type(raw).__name__}")
+    if repeated := repeated_keys(raw):
+        return Rejected(record, repeated_reason(repeated))
     try:
         fields = _fields(raw, key)
         tender = Tender.model_validate(fields, context=AS_PUBLISHED)
@@ -245,6 +266,8 @@ def _text(raw: dict[str, Any], name: str, limit: int = 100_000) -> str:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _Refused(f"{name}: expected text, got {type(value).__name__}")
+    if isinstance(value, float) and not math.isfinite(value):  # JSON's NaN and Infinity, which json.loads reads
+        raise _Refused(f"{name}: expected text, got {value!r}")
     return str(value)[:limit].strip()
 
 
