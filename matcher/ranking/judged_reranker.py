@@ -37,8 +37,9 @@ The trees learned the dense column of one encoder (the default, ``use-multilingu
 of a store of thousands of notices; with another encoder, or over a store of fewer than ``MIN_DOCUMENTS``
 notices, the weighted scorer ranks alone (``JudgedReranker.applies_to``).
 
-Saved by ``scripts/train_judged_reranker.py`` as ``models/judged_reranker/manifest.json`` and ``trees.npz``
-(plain arrays, checked by sha256; nothing is unpickled, see ``matcher.ranking.trees``), with its own fit-score
+Saved by ``scripts/train_judged_reranker.py`` as ``models/judged_reranker/manifest.json`` and the trees file it
+names (``trees-<sha256[:16]>.npz``, or ``trees.npz`` in models saved before; plain arrays, checked by sha256;
+nothing is unpickled, see ``matcher.ranking.trees``), with its own fit-score
 calibration in ``models/judged_reranker/calibration/`` (its scores are probabilities, on another scale than the
 weighted scorer's, whose calibration in ``models/calibration/`` still serves where the weighted scorer ranks).
 A manifest whose columns differ from ``COLUMNS`` is refused with a clear error.
@@ -58,16 +59,15 @@ from matcher.ranking.calibration import Calibration, load_calibration
 from matcher.ranking.features import FEATURES, code_similarity
 from matcher.ranking.fusion import WeightedScorer, fuse_matrix
 from matcher.ranking.korean_labels import korean_label_match, query_bigrams
-from matcher.ranking.reranker import read_manifest, sha256_of, write_manifest
+from matcher.ranking.reranker import TreesGone, checked_trees, read_manifest, save_model
 from matcher.ranking.signals import NEUTRAL
-from matcher.ranking.trees import TreeScorer, load_trees, save_trees
+from matcher.ranking.trees import TreeScorer, load_trees
 from matcher.schema import FirmProfile, Tender
 from matcher.search.code_inference import foreign_script
 
 KIND = "judged-reranker"
 FORMAT = 1
 FOLDER = "judged_reranker"
-TREES_FILE = "trees.npz"
 #: How many of the weighted scorer's first candidates the trees re-order (what they were trained on).
 DEPTH = 100
 #: Features no judged profile moves; they keep their weighted-scorer contribution (module docstring).
@@ -202,20 +202,25 @@ class JudgedReranker:
 
 
 def save_judged_reranker(trees: TreeScorer, models_dir: Path, training: dict[str, Any]) -> Path:
-    """Write ``<models_dir>/judged_reranker/`` (trees, then the manifest, atomically) and return the manifest."""
+    """Write ``<models_dir>/judged_reranker/`` (trees, then the manifest naming them: ``save_model``) and return
+    the manifest."""
     folder = models_dir / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    save_trees(trees, folder / TREES_FILE)
-    return write_manifest(folder, {
+    return save_model(folder, {
         "kind": KIND, "format": FORMAT, "columns": list(COLUMNS), "depth": DEPTH, "hand_set": list(HAND_SET),
-        "model": {"type": "trees", "file": TREES_FILE, "params": PARAMS, "trees": len(trees.roots),
-                  "sha256": sha256_of(folder / TREES_FILE)},
-        "training": training,
-    })
+        "model": {"type": "trees", "params": PARAMS, "trees": len(trees.roots)}, "training": training,
+    }, trees)
 
 
 def load_judged_reranker(models_dir: Path) -> JudgedReranker | None:
     """The saved judged re-ranker, or None when there is none. One that does not fit this code raises."""
+    try:
+        return _load_judged_reranker(models_dir)
+    except TreesGone:  # a save came between reading the manifest and its trees: read the new pair
+        return _load_judged_reranker(models_dir)
+
+
+def _load_judged_reranker(models_dir: Path) -> JudgedReranker | None:
     path = models_dir / FOLDER / "manifest.json"
     manifest = read_manifest(path, "judged re-ranker")
     if manifest is None:
@@ -228,11 +233,10 @@ def load_judged_reranker(models_dir: Path) -> JudgedReranker | None:
         raise MatcherError(f"judged re-ranker {path} was trained on other columns than this version ranks with; "
                            f"{retrain}")
     model = manifest.get("model", {})
-    trees = path.parent / TREES_FILE
-    if not trees.is_file() or sha256_of(trees) != model.get("sha256"):
-        raise MatcherError(f"judged re-ranker {path} names {TREES_FILE} with sha256 {model.get('sha256')!r}, but "
-                           f"{trees} is missing or differs; {retrain}")
-    scorer = load_trees(trees, len(COLUMNS), KIND)
+    if not isinstance(model, dict):
+        raise MatcherError(f"judged re-ranker {path} has no model object; {retrain}")
+    trees, data = checked_trees(path, model, "judged re-ranker", retrain)
+    scorer = load_trees(trees, len(COLUMNS), KIND, data)
     if scorer.prior is not None:
         raise MatcherError(f"judged re-ranker {trees} carries a prior column; {retrain}")
     return JudgedReranker(scorer, manifest, load_calibration(models_dir / FOLDER, retrain))

@@ -7,17 +7,23 @@ foreign artifact is refused with a clear error instead of silently mis-scoring.
 
 ``matcher train-ranker`` fits a pairwise logistic regression and gradient-boosted trees and validates them
 against a few hand-set weighted scorers on held-out firms (all before the cut); the manifest records which won
-(``model.type`` is ``logistic``, ``weighted`` or ``trees``; trees keep their node arrays in ``trees.npz`` next
-to the manifest, checked by its sha256 and read with ``allow_pickle=False``). The model was trained on
+(``model.type`` is ``logistic``, ``weighted`` or ``trees``; trees keep their node arrays in a file next to the
+manifest named by its content, ``trees-<sha256[:16]>.npz``, or ``trees.npz`` in models saved before; checked by
+its sha256 and read with ``allow_pickle=False``). Saves of one folder take turns (``save_model``). The model was
+trained on
 profiles built from award history, so the pipeline uses it only for firms that have award history; a profile
 written by hand keeps the default weighted scorer (``pick_scorer``).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -29,14 +35,13 @@ from matcher.errors import MatcherError
 from matcher.paths import replace_atomically
 from matcher.ranking.features import FEATURES
 from matcher.ranking.fusion import Scorer, WeightedScorer
-from matcher.ranking.trees import TreeScorer, load_trees, save_trees
+from matcher.ranking.trees import TreeScorer, load_trees, prune_trees, trees_file, write_trees
 
 log = logging.getLogger(__name__)
 
 KIND = "logistic-reranker"
 FORMAT = 1
 FOLDER = "reranker"
-TREES_FILE = "trees.npz"  # next to the manifest; the only other file the loader reads
 RETRAIN = "retrain with `matcher train-ranker`"
 
 
@@ -108,14 +113,40 @@ def save_reranker(scorer: Scorer, models_dir: Path, training: dict[str, Any]) ->
         model = {"type": "logistic", "coef": scorer.coef.tolist(), "intercept": scorer.intercept}
     elif isinstance(scorer, WeightedScorer):
         model = {"type": "weighted", "name": scorer.name, "weights": scorer.weight}
-    elif isinstance(scorer, TreeScorer):
-        save_trees(scorer, folder / TREES_FILE)
-        model = {"type": "trees", "name": scorer.name, "file": TREES_FILE, "params": scorer.params,
-                 "trees": len(scorer.roots), "sha256": sha256_of(folder / TREES_FILE)}
+    elif isinstance(scorer, TreeScorer):  # "file" and "sha256" are added by save_model
+        model = {"type": "trees", "name": scorer.name, "params": scorer.params, "trees": len(scorer.roots)}
     else:
         raise MatcherError(f"cannot save a scorer of type {type(scorer).__name__}")
-    return write_manifest(folder, {"kind": KIND, "format": FORMAT, "features": list(FEATURES), "model": model,
-                                   "training": training})
+    return save_model(folder, {"kind": KIND, "format": FORMAT, "features": list(FEATURES), "model": model,
+                               "training": training}, scorer if isinstance(scorer, TreeScorer) else None)
+
+
+def save_model(folder: Path, manifest: dict[str, Any], trees: TreeScorer | None = None) -> Path:
+    """Save a model into ``folder``: its trees (if any) under a name of their own (``write_trees``), then the
+    manifest naming them, then remove the trees files it superseded; return the manifest's path. The manifest
+    and the trees it names are a pair whatever other runs do meanwhile (two runs at once wrote one ``trees.npz``
+    and one run's manifest named the other's trees: the model failed to load)."""
+    with _saving(folder):
+        name = None
+        if trees is not None:
+            name, digest = write_trees(trees, folder)
+            manifest = {**manifest, "model": {**manifest["model"], "file": name, "sha256": digest}}
+        path = write_manifest(folder, manifest)
+        prune_trees(folder, keep=name)
+    return path
+
+
+@contextmanager
+def _saving(folder: Path) -> Iterator[None]:
+    """One save of ``folder`` at a time (a lock on the folder itself, which the kernel releases if the process
+    dies): a save removes the trees files its manifest does not name, which must not be the ones another run has
+    written and is about to name."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # releases the lock
 
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> Path:
@@ -143,8 +174,19 @@ def read_manifest(path: Path, what: str) -> dict[str, Any] | None:
     return manifest
 
 
+class TreesGone(MatcherError):
+    """The trees file a manifest named is gone: a save since replaced the manifest and removed it."""
+
+
 def load_reranker(models_dir: Path) -> Scorer | None:
     """The saved re-ranker, or None when there is none. A manifest that does not fit this code raises."""
+    try:
+        return _load_reranker(models_dir)
+    except TreesGone:  # a save came between reading the manifest and its trees: read the new pair
+        return _load_reranker(models_dir)
+
+
+def _load_reranker(models_dir: Path) -> Scorer | None:
     path = models_dir / FOLDER / "manifest.json"
     manifest = read_manifest(path, "re-ranker")
     if manifest is None:
@@ -173,12 +215,25 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def checked_trees(path: Path, model: dict[str, Any], what: str, retrain: str) -> tuple[Path, bytes]:
+    """The trees file the manifest at ``path`` names in ``model`` and its bytes, checked against its sha256: read
+    once, so a save that removes the file between the check and the read cannot fail the read."""
+    trees = trees_file(path, model.get("file"))
+    try:
+        data: bytes | None = trees.read_bytes()
+    except FileNotFoundError as exc:
+        raise TreesGone(f"{what} {path} names {trees.name}, but {trees} is missing; {retrain}") from exc
+    except OSError:  # a folder in its place, a file this user may not read
+        data = None
+    if data is None or hashlib.sha256(data).hexdigest() != model.get("sha256"):
+        raise MatcherError(f"{what} {path} names {trees.name} with sha256 {model.get('sha256')!r}, but {trees} "
+                           f"is missing or differs; {retrain}")
+    return trees, data
+
+
 def _trees(model: dict[str, Any], path: Path) -> TreeScorer:
-    trees = path.parent / TREES_FILE
-    if not trees.is_file() or sha256_of(trees) != model.get("sha256"):
-        raise MatcherError(f"re-ranker {path} names {TREES_FILE} with sha256 {model.get('sha256')!r}, but {trees} "
-                           f"is missing or differs; {RETRAIN}")
-    scorer = load_trees(trees, len(FEATURES), str(model.get("name", "trees")))
+    trees, data = checked_trees(path, model, "re-ranker", RETRAIN)
+    scorer = load_trees(trees, len(FEATURES), str(model.get("name", "trees")), data)
     scorer.params = dict(model.get("params", {}))
     return scorer
 

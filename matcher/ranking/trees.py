@@ -17,6 +17,10 @@ pyproject.toml pins the scikit-learn range this was tested with (``tests/ranking
 
 from __future__ import annotations
 
+import hashlib
+import io
+import logging
+import re
 import zipfile
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -29,6 +33,8 @@ from matcher.errors import MatcherError
 from matcher.paths import replace_atomically
 from matcher.ranking.features import FEATURES
 
+log = logging.getLogger(__name__)
+
 #: The node fields a walk needs, with the dtypes they are stored in.
 NODE_FIELDS: dict[str, type[np.generic]] = {
     "feature_idx": np.int64, "num_threshold": np.float64, "left": np.int64, "right": np.int64,
@@ -39,6 +45,12 @@ CHECK_ROWS = 1000
 #: Largest difference in log-odds the check accepts (sklearn sums the same float64 leaf values in another
 #: order; a misread node is off by a leaf value, orders of magnitude more).
 CHECK_TOLERANCE = 1e-6
+#: A saved ensemble's file in its model folder is named by its content, ``trees-<16 hex digits of its sha256>.npz``
+#: (``write_trees``): a run's manifest names the file that run wrote, which no other run's save overwrites. One
+#: fixed name let two runs at once pair one's manifest with the other's trees. ``trees.npz`` is the name of the
+#: earlier layout, still read (saved models in users' homes name it).
+LEGACY_FILE = "trees.npz"
+TREES_NAME = re.compile(r"trees-[0-9a-f]{16}\.npz|trees\.npz")
 #: The contenders ``matcher train-ranker`` validates: sklearn hyper-parameters, and optionally a ``prior``,
 #: feature weights whose weighted sum the trees get as one more input (the hand-set history-share score).
 TREE_CHOICES: dict[str, dict[str, Any]] = {
@@ -191,24 +203,67 @@ def fit_trees(
     return scorer
 
 
-def save_trees(scorer: TreeScorer, path: Path) -> None:
-    """The node arrays, roots and baseline as ``.npz`` (numbers only), written atomically."""
+def _arrays(scorer: TreeScorer) -> dict[str, Any]:
     arrays: dict[str, Any] = {f"node_{k}": v for k, v in scorer.nodes.items()}
     arrays |= {"roots": scorer.roots, "baseline": np.array([scorer.baseline])}
     if scorer.prior is not None:
         arrays["prior"] = scorer.prior
+    return arrays
+
+
+def save_trees(scorer: TreeScorer, path: Path) -> None:
+    """The node arrays, roots and baseline as ``.npz`` (numbers only), written atomically."""
+    arrays = _arrays(scorer)
     replace_atomically(path, lambda partial: np.savez(partial, **arrays), suffix=".npz")
 
 
-def load_trees(path: Path, n_features: int, name: str) -> TreeScorer:
-    """Read what ``save_trees`` wrote, checking every array is there, of one dimension, finite where a score is
-    read from it, and every index in range (a negative one would read a node from the far end).
+def write_trees(scorer: TreeScorer, folder: Path) -> tuple[str, str]:
+    """Save the trees into ``folder`` under the name of their content (``TREES_NAME``), atomically, and return
+    that name and the file's sha256, for the manifest written after it."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **_arrays(scorer))
+    data = buffer.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    name = f"trees-{digest[:16]}.npz"
+    replace_atomically(folder / name, lambda partial: partial.write_bytes(data), suffix=".npz")
+    return name, digest
+
+
+def trees_file(manifest: Path, name: object) -> Path:
+    """The trees file a model manifest names (``LEGACY_FILE`` when it names none), in the manifest's folder; a
+    name that is not a trees file's (a path such as '../../etc/passwd', a hand edit) is refused: nothing outside
+    the folder is read."""
+    if name is None:
+        name = LEGACY_FILE
+    if not isinstance(name, str) or not TREES_NAME.fullmatch(name):
+        shown = repr(name)[:80]
+        raise MatcherError(f"{manifest} names the trees file {shown}, which is not a trees file of its folder "
+                           "(expected trees-<16 hex digits>.npz); retrain the model")
+    return manifest.parent / name
+
+
+def prune_trees(folder: Path, keep: str | None) -> None:
+    """Remove the trees files of ``folder`` other than ``keep`` (the one its manifest now names): superseded by
+    a save. Only under the save lock (``matcher.ranking.reranker.save_model``), or a file another run has written
+    and is about to name would go."""
+    for path in folder.iterdir():
+        if path.name != keep and TREES_NAME.fullmatch(path.name):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:  # a folder in its place, say: left, it is named by nothing
+                log.warning("could not remove the superseded trees file %s: %s", path, exc.strerror or exc)
+
+
+def load_trees(path: Path, n_features: int, name: str, data: bytes | None = None) -> TreeScorer:
+    """Read what ``save_trees`` wrote (from ``data``, the file's bytes, when given), checking every array is there,
+    of one dimension, finite where a score is read from it, and every index in range (a negative one would read a
+    node from the far end).
     ``n_features``: the width of the feature rows to be scored (the prior column comes on top)."""
     try:
-        with np.load(path, allow_pickle=False) as data:
-            nodes = {k: data[f"node_{k}"].astype(dtype) for k, dtype in NODE_FIELDS.items()}
-            roots, baseline = data["roots"].astype(np.int64), data["baseline"].astype(np.float64)
-            prior = data["prior"].astype(np.float64) if "prior" in data.files else None
+        with np.load(path if data is None else io.BytesIO(data), allow_pickle=False) as arrays:
+            nodes = {k: arrays[f"node_{k}"].astype(dtype) for k, dtype in NODE_FIELDS.items()}
+            roots, baseline = arrays["roots"].astype(np.int64), arrays["baseline"].astype(np.float64)
+            prior = arrays["prior"].astype(np.float64) if "prior" in arrays.files else None
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise MatcherError(f"unreadable tree re-ranker {path}: {exc} (expected arrays written by save_trees)") from exc
     if prior is not None and prior.shape != (n_features,):

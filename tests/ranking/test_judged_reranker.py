@@ -146,7 +146,7 @@ def test_a_saved_reranker_loads_back_and_a_tampered_or_foreign_one_is_refused(tm
     with pytest.raises(MatcherError, match=r"other columns.*retrain"):
         load_judged_reranker(tmp_path)
     manifest.write_text(json.dumps(raw))
-    (tmp_path / FOLDER / "trees.npz").write_bytes(b"not the trees")
+    (tmp_path / FOLDER / raw["model"]["file"]).write_bytes(b"not the trees")
     with pytest.raises(MatcherError, match="sha256"):
         load_judged_reranker(tmp_path)
     manifest.write_text("{")

@@ -108,9 +108,9 @@ def test_trees_round_trip_without_pickle_and_refuse_tampering(tmp_path: Path) ->
     loaded = load_reranker(tmp_path)
     assert isinstance(loaded, TreeScorer) and loaded.name == "trees-prior" and loaded.prior is not None
     assert np.allclose(loaded.score(x[:200]), trees.score(x[:200]), atol=1e-12)
-    with np.load(tmp_path / "reranker" / "trees.npz", allow_pickle=False) as data:  # plain arrays only
+    path = tmp_path / "reranker" / json.loads((tmp_path / "reranker" / "manifest.json").read_text())["model"]["file"]
+    with np.load(path, allow_pickle=False) as data:  # plain arrays only
         assert all(data[k].dtype != object for k in data.files)
-    path = tmp_path / "reranker" / "trees.npz"
     path.write_bytes(path.read_bytes() + b"\0")
     with pytest.raises(MatcherError, match="retrain"):
         load_reranker(tmp_path)
@@ -184,7 +184,7 @@ def test_trees_damaged_past_their_checksum_are_refused_by_name(tmp_path: Path, c
 def test_a_directory_in_place_of_the_trees_is_refused_by_name(tmp_path: Path) -> None:
     x, y = _rows(600)
     save_reranker(fit_trees(x, y), tmp_path, {})
-    path = tmp_path / "reranker" / "trees.npz"
+    path = tmp_path / "reranker" / json.loads((tmp_path / "reranker" / "manifest.json").read_text())["model"]["file"]
     path.unlink()
     path.mkdir()
     with pytest.raises(MatcherError, match=f"{path} is missing or differs; retrain"):
