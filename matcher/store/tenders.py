@@ -169,7 +169,9 @@ class TenderRepository:
         if onto is None:  # the notices to rewrite, locked and read again: another writer's change may have come
             existing = self._relocked(conn, existing, {tid: h for tid, (_, h) in rows.items()}, set(effective))
         now = utcnow()
-        fresh = [{**_row(t, h), "created_at": now, "updated_at": now} for tid, (t, h) in rows.items()
+        # Inserted in id order: two writers inserting the same new notices in their batches' orders each held
+        # one the other needed next, a deadlock.
+        fresh = [{**_row(t, h), "created_at": now, "updated_at": now} for tid, (t, h) in sorted(rows.items())
                  if tid not in existing]
         meanwhile = self._insert_new(conn, fresh)
         changed = [{**_row(t, h), "updated_at": now} for tid, (t, h) in rows.items()

@@ -285,3 +285,23 @@ def _recorded_then_held(record: Callable[[Connection, Any], None], first: thread
             _until_waited_for(conn, matcher)
 
     return recorded
+
+
+def test_two_writers_storing_the_same_new_notices_in_opposite_orders_at_once_both_succeed(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each writer inserted its new notices in its batch's order: one held the first notices the other needed next
+    and waited for the other's, a deadlock that PostgreSQL ended by failing one batch. The race is started together
+    (both past their read), and the batches are long enough for their inserts to overlap."""
+    batch = [NOTICE.model_copy(update={"tender_id": f"ted:raced-{i:04}"}) for i in range(SEVERAL)]
+    read_both = threading.Barrier(2, timeout=10)
+    for matcher in pair:
+        tenders = matcher.catalog.tenders
+        monkeypatch.setattr(tenders, "hashes", _after_both_read(tenders.hashes, read_both))
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda m, b: m.upsert_tenders(b, sync=False).report, pair, [batch, batch[::-1]]))
+    assert sum(r.new for r in reports) == SEVERAL and all(r.new + r.unchanged == SEVERAL for r in reports)
+    assert pair[0].search_tenders(TenderFilter(source="ted"))[0] == SEVERAL
+
+
+#: Notices in each batch of the opposite-order race: enough that the two inserts overlap.
+SEVERAL = 1000
