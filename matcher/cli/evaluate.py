@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -205,12 +206,14 @@ def _evaluate_judged(path: Path, split: str, encoders: list[str], json_output: b
 
     profiles, matcher, corpus = _judged_store(path, split, home)
     methods = judged_methods(matcher, corpus, _embedders(list(dict.fromkeys(encoders)), home))
+    bar = _stderr_is_terminal()  # a bar per step on a terminal; a log file gets the lines below only
     report = evaluate_judged(profiles, methods, corpus.languages(), split,
-                             progress=None if json_output else lambda name: typer.echo(f"ranking: {name}", err=True))
+                             progress=None if json_output else lambda name: typer.echo(f"ranking: {name}", err=True),
+                             bar=bar)
     payload = report.to_json()
     typer.echo(format_judged(report), err=json_output)
     if decisions:
-        effect = decision_effect(matcher, profiles)
+        effect = decision_effect(matcher, profiles, bar=bar)
         payload["decisions"] = effect.to_json()
         typer.echo(f"\ndecisions (approve the best judged notice outside the top 10, reject the worst inside; "
                    f"{effect.decided} of {effect.profiles} profiles): nDCG@10 of the other notices "
@@ -218,7 +221,7 @@ def _evaluate_judged(path: Path, split: str, encoders: list[str], json_output: b
                    f"notices {effect.other_relevant_rank_before:.1f} -> {effect.other_relevant_rank_after:.1f}",
                    err=json_output)
     if accept:
-        accepted = accept_effect(matcher, profiles)
+        accepted = accept_effect(matcher, profiles, bar=bar)
         payload["accept"] = accepted.to_json()
         typer.echo(f"\naccepting a code (the first of the first {SHOWN} suggestions of a CPV category a relevant "
                    "notice has), profiles without codes:", err=json_output)
@@ -227,13 +230,18 @@ def _evaluate_judged(path: Path, split: str, encoders: list[str], json_output: b
                        f"-> {row['ndcg_after']:.3f}; top 10 judged {row['judged_before']:.3f} -> "
                        f"{row['judged_after']:.3f}", err=json_output)
     if matcher.calibration is not None:
-        bands = band_shares(matcher, profiles)
+        bands = band_shares(matcher, profiles, bar=bar)
         payload["fit bands"] = bands
         shown = "; ".join(f"{b} {v['judged']:.0f}, {v['relevant']:.2f}, {v['useful']:.2f}" for b, v in bands.items())
         typer.echo(f"\nfit bands (judged matches in the top 20: count, share relevant, share relevant or partly): "
                    f"{shown}", err=json_output)
     if json_output:
         echo_json(payload)
+
+
+def _stderr_is_terminal() -> bool:
+    """Whether progress bars may be drawn: on a terminal (stdout, the report or its JSON, is never touched)."""
+    return sys.stderr is not None and sys.stderr.isatty()
 
 
 def calibrate(

@@ -18,10 +18,11 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 from pydantic import TypeAdapter, ValidationError
+from tqdm import tqdm
 
 from matcher.errors import InvalidInput
 from matcher.ingest.base import NO_RECORDS, decode_text, is_blank
@@ -32,6 +33,9 @@ Split = Literal["tune", "report"]
 SPLITS: tuple[Split, ...] = ("tune", "report")
 METRICS = ("p@5", "p@5h", "ndcg@10", "r@50", "judged@10")
 DEPTH = 50
+#: Seconds between two redraws of a progress bar: a judged file of 100,000 profiles ranks for minutes per method.
+REDRAW = 1.0
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,11 @@ def mean_metrics(rows: Iterable[Mapping[str, float]]) -> dict[str, float]:
 Ranker = Callable[[FirmProfile], list[str]]
 
 
+def counted(items: Sequence[T], desc: str, bar: bool) -> Iterable[T]:
+    """``items``, counted on stderr as they are taken when ``bar`` (a tqdm bar named ``desc``); else as they are."""
+    return tqdm(items, desc=desc, unit="profile", mininterval=REDRAW) if bar else items
+
+
 @dataclass
 class JudgedReport:
     """Per method: metrics overall and per group, plus recall by notice language."""
@@ -167,9 +176,10 @@ class JudgedReport:
 
 def evaluate_judged(
     judged: Sequence[JudgedProfile], methods: Mapping[str, Ranker], notice_language: Mapping[str, str | None],
-    split: str = "report", progress: Callable[[str], None] | None = None,
+    split: str = "report", progress: Callable[[str], None] | None = None, bar: bool = False,
 ) -> JudgedReport:
-    """Run every method over the profiles of ``split`` ('tune', 'report' or 'all')."""
+    """Run every method over the profiles of ``split`` ('tune', 'report' or 'all'); ``progress`` is told each
+    method's name, and ``bar`` counts its profiles on stderr."""
     chosen = [j for j in judged if split == "all" or j.split == split]
     if not chosen:
         raise InvalidInput(f"no judged profiles in split {split!r}")
@@ -178,7 +188,7 @@ def evaluate_judged(
     for name, ranker in methods.items():
         if progress is not None:
             progress(name)
-        rankings = [ranker(j.profile)[:DEPTH] for j in chosen]
+        rankings = [ranker(j.profile)[:DEPTH] for j in counted(chosen, name, bar)]
         rows = [profile_metrics(r, j.grades) for r, j in zip(rankings, chosen, strict=True)]
         out[name] = _grouped(chosen, rows)
         by_language[name] = _recall_by_notice_language(chosen, rankings, notice_language)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from matcher.evaluate.judged import JudgedProfile, profile_metrics
+from matcher.evaluate.judged import JudgedProfile, counted, profile_metrics
 from matcher.evaluate.judged_decisions import mean_or_nan, ranked_ids
 from matcher.pipeline import Matcher
 from matcher.search.code_inference import SuggestedCode
@@ -82,9 +82,9 @@ def pick_accepted(shown: Iterable[SuggestedCode], relevant: Collection[str]) -> 
     return next((s.code for s in shown if any(same_category(s.code, r) for r in relevant)), None)
 
 
-def accept_effect(matcher: Matcher, judged: Sequence[JudgedProfile]) -> AcceptEffect:
+def accept_effect(matcher: Matcher, judged: Sequence[JudgedProfile], bar: bool = False) -> AcceptEffect:
     rows = []
-    for item in judged:
+    for item in counted(judged, "accepting a code", bar):
         if item.profile.codes:
             continue
         relevant = [tid for tid, grade in item.grades.items() if grade == 2]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from matcher.evaluate.judged import DEPTH, JudgedProfile, profile_metrics
+from matcher.evaluate.judged import DEPTH, JudgedProfile, counted, profile_metrics
 from matcher.pipeline import Matcher
 from matcher.schema import FirmProfile
 from matcher.search.retrieve import MatchQuery
@@ -55,12 +55,12 @@ def pick_decisions(ranking: Sequence[str], grades: Mapping[str, int]) -> tuple[s
     return approve, reject
 
 
-def decision_effect(matcher: Matcher, judged: Sequence[JudgedProfile]) -> DecisionEffect:
+def decision_effect(matcher: Matcher, judged: Sequence[JudgedProfile], bar: bool = False) -> DecisionEffect:
     before: list[float] = []
     after: list[float] = []
     like_before: list[float] = []
     like_after: list[float] = []
-    for item in judged:
+    for item in counted(judged, "decisions", bar):
         ranking = ranked_ids(matcher, item.profile, {})
         approve, reject = pick_decisions(ranking, item.grades)
         if approve is None or reject is None:
@@ -90,11 +90,12 @@ def mean_or_nan(values: Sequence[float]) -> float:
     return round(float(np.nanmean(values)), 3) if values else float("nan")
 
 
-def band_shares(matcher: Matcher, judged: Sequence[JudgedProfile], depth: int = 20) -> dict[str, dict[str, float]]:
+def band_shares(matcher: Matcher, judged: Sequence[JudgedProfile], depth: int = 20,
+                bar: bool = False) -> dict[str, dict[str, float]]:
     """Per fit band, over the judged matches in each profile's top ``depth``: how many, and the share graded
     2 (relevant) and 1 or 2 (useful): whether a band means on these profiles what the calibration says."""
     found: dict[str, list[int]] = {}
-    for item in judged:
+    for item in counted(judged, "fit bands", bar):
         for match in matcher.recommend(item.profile, MatchQuery(k=depth, include_closed=True)):
             if match.fit_band is not None and match.tender_id in item.grades:
                 found.setdefault(match.fit_band, []).append(item.grades[match.tender_id])

@@ -136,3 +136,15 @@ def test_the_report_counts_judged_notices_this_store_does_not_hold() -> None:
     assert "3 of the 5 judgments name notices this store does not hold" in format_judged(report)
     complete = evaluate_judged(judged[:1], {"m": lambda p: ["a"]}, {"a": "en", "gone": "en", "zero": "en"})
     assert complete.not_stored == 0 and "does not hold" not in format_judged(complete)
+
+
+def test_a_bar_per_method_counts_the_profiles_on_stderr_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    # 100,000 judged profiles ranked for minutes without a sign of life; the bar counts profiles per method
+    judged = [JudgedProfile(_profile(f"f{i}", [], "en"), "report", "en", False, {"a": 2}) for i in range(3)]
+    methods = {"first": lambda p: ["a"], "second": lambda p: []}
+    quiet = evaluate_judged(judged, methods, {"a": "en"}, "report")
+    assert capsys.readouterr() == ("", "")
+    shown = evaluate_judged(judged, methods, {"a": "en"}, "report", bar=True)
+    out, err = capsys.readouterr()
+    assert out == "" and shown.to_json() == quiet.to_json()
+    assert "first: 100%" in err and "second: 100%" in err and "3/3" in err

@@ -99,6 +99,21 @@ def test_judged_evaluation_with_decisions_and_an_accepted_code(store: Path) -> N
     assert [(r.group, r.code) for r in rows] == [("ko, no codes", "CPV:33111000")]
 
 
+def test_progress_shows_on_a_terminal_stderr_and_the_json_on_stdout_is_unchanged(
+        store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A judged file of 100,000 profiles ran for minutes without a word: each step now counts profiles on stderr
+    when stderr is a terminal (tqdm's bar), and stdout stays the one JSON object."""
+    options = ["evaluate", "--judged", str(store), "--encoder", "fake", "--decisions", "--accept", "--json"]
+    piped = runner.invoke(app, options)
+    monkeypatch.setattr("matcher.cli.evaluate._stderr_is_terminal", lambda: True)
+    terminal = runner.invoke(app, options)
+    assert piped.exit_code == terminal.exit_code == 0, terminal.output
+    assert json.loads(terminal.stdout) == json.loads(piped.stdout)
+    assert "profile" not in piped.stderr.replace("profiles", "")  # no bar when stderr is a file or a pipe
+    for step in ("default", "lexical", "decisions", "accepting a code"):
+        assert f"{step}: 100%" in terminal.stderr and "2/2" in terminal.stderr
+
+
 def test_decisions_and_accept_need_a_judged_file(tmp_path: Path) -> None:
     awards = tmp_path / "awards.jsonl"
     awards.write_text("", encoding="utf-8")
