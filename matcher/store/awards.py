@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from sqlalchemy import Column, Connection, Date, Index, String, Table, Text, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher.schema import Award, IngestReport
 from matcher.store import records, versions
@@ -115,9 +116,7 @@ class AwardRepository:
             return False
         conn.execute(delete(firm_suppliers).where(firm_suppliers.c.firm_id == firm_id,
                                                   firm_suppliers.c.source == "name"))
-        conn.execute(delete(firm_suppliers).where(firm_suppliers.c.firm_id == firm_id,
-                                                  firm_suppliers.c.identity == identity))
-        conn.execute(insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source="explicit"))
+        _put(conn, firm_id, identity, "explicit")
         versions.bump(conn, "awards")
         return True
 
@@ -192,6 +191,15 @@ class AwardRepository:
 
     def count(self, conn: Connection) -> int:
         return int(conn.execute(select(func.count()).select_from(awards)).scalar_one())
+
+
+def _put(conn: Connection, firm_id: str, identity: str, source: str) -> None:
+    """Store the link with this source, over the row another writer stored meanwhile: two link commands at once
+    each read no link, and the second insert broke the primary key (a traceback)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source=source)
+    conn.execute(statement.on_conflict_do_update(index_elements=[firm_suppliers.c.firm_id, firm_suppliers.c.identity],
+                                                 set_={"source": source}))
 
 
 def _award(award_id: str, supplier: str, data: str) -> Award:

@@ -86,11 +86,15 @@ def test_unlink_removes_the_link_and_refuses_one_that_does_not_exist(stored: Pat
     assert links(stored) == ["sup:oxford-instruments"]
 
 
-def test_ingesting_awards_whose_suppliers_are_all_blank_links_nothing(stored: Path, tmp_path: Path) -> None:
+def test_ingesting_awards_whose_suppliers_are_all_blank_rejects_each_and_keeps_the_links(stored: Path,
+                                                                                         tmp_path: Path) -> None:
     assert run("link-supplier", FIRM, "Bluefors Oy")[0] == 0
     file = tmp_path / "blank.jsonl"
     file.write_text("\n".join(
         award(f"b{i}", "Bluefors Oy").model_dump_json().replace('"Bluefors Oy"', '"  "') for i in range(3)))
     code, out, err = run("ingest", "awards", str(file))
-    assert code in (0, 2) and "Traceback" not in out + err
+    assert (code, out) == (0, "awards: 0 new, 0 updated, 0 unchanged, 3 rejected\n"
+                              "0 firms newly linked to their award history\n")
+    assert err.count("supplier: String should have at least 1 character") == 3
     assert links(stored) == ["sup:bluefors"]
+    assert run("unlink-supplier", FIRM, "sup:bluefors")[1] == f"{FIRM} -/-> sup:bluefors (the firm's past wins: 0)\n"

@@ -5,18 +5,21 @@ gives any string an identity), and no command removed a link."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import IntegrityError
 
 from matcher.errors import InvalidInput, NotFound
 from matcher.pipeline import Matcher
 from matcher.schema import Award, FirmProfile, Tender
 from matcher.search.retrieve import MatchQuery
-from matcher.store.awards import firm_suppliers
-from tests.conftest import NOW
+from matcher.store.awards import AwardRepository, firm_suppliers
+from matcher.store.db import Database
+from tests.conftest import NOW, postgres_schema_url
 
 
 def award(award_id: str, supplier: str, day: date = date(2020, 3, 1)) -> Award:
@@ -152,6 +155,16 @@ def test_a_link_follows_its_identity_when_a_later_spelling_joins_it(stored: Matc
     assert link_rows(stored) == {("cryo", "sup:cryoconcept", "explicit")}
 
 
+def test_a_link_keeps_every_win_when_its_identity_splits(stored: Matcher, tmp_path: Path) -> None:
+    ingest(stored, tmp_path / "c.jsonl", award("c1", "Cryoconcept"), award("c2", "Cryoconcept Systems SAS"))
+    assert stored.awards.link("cryo", "CRYOCONCEPT").identity == "sup:cryoconcept"  # both names, rule 4
+    # a second longer key of another firm: 'cryoconcept' no longer leads the keys of one firm, so it stands alone
+    ingest(stored, tmp_path / "d.jsonl", award("c3", "Cryoconcept Magnets GmbH"))
+    assert {w.award_id for w in stored.awards.wins("cryo")} == {"c1", "c2"}
+    assert link_rows(stored) == {("cryo", "sup:cryoconcept", "explicit"),
+                                 ("cryo", "sup:cryoconcept-systems", "explicit")}
+
+
 def test_unlinking_drops_the_history_from_cached_recommendations(stored: Matcher) -> None:
     stored.upsert_tenders([Tender(tender_id="t:1", source="t", title="Dilution refrigerator", buyer="University",
                                   codes=["CPV:38000000"], deadline=NOW + timedelta(days=10))])
@@ -160,3 +173,39 @@ def test_unlinking_drops_the_history_from_cached_recommendations(stored: Matcher
     assert stored.recommend("cryo", MatchQuery(k=1))[0].parts.history != 0.5
     stored.awards.unlink("cryo", "Bluefors Oy")
     assert stored.recommend("cryo", MatchQuery(k=1))[0].parts.history == 0.5  # neutral: no history
+
+
+@pytest.mark.postgres
+def test_two_writers_linking_at_once_store_one_link_and_no_integrity_error(tmp_path: Path) -> None:
+    # Two link-supplier commands at once on PostgreSQL: neither saw the other's row, and the second insert, waiting
+    # for the first transaction, then broke the primary key (a traceback).
+    with postgres_schema_url() as url:
+        db = Database(url)
+        with db.begin() as conn:
+            AwardRepository().upsert(conn, [award("a1", "Bluefors Oy")])
+        errors: list[IntegrityError] = []
+        with db.begin() as first:
+            assert AwardRepository().link(first, "cryo", "sup:bluefors")
+
+            def second() -> None:
+                try:
+                    with db.begin() as conn:
+                        AwardRepository().link(conn, "cryo", "sup:bluefors")
+                except IntegrityError as exc:  # asserted below
+                    errors.append(exc)
+
+            thread = threading.Thread(target=second)
+            thread.start()
+            while thread.is_alive() and not _waiting_on_a_lock(db):  # the second insert waits for this transaction
+                thread.join(0.01)
+        thread.join()
+        with db.connect() as conn:
+            rows = {(r.firm_id, r.identity, r.source) for r in conn.execute(select(firm_suppliers))}
+        db.dispose()
+    assert errors == [] and rows == {("cryo", "sup:bluefors", "explicit")}
+
+
+def _waiting_on_a_lock(db: Database) -> bool:
+    with db.connect() as conn:
+        return bool(conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
+                    .scalar_one())
