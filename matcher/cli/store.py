@@ -12,7 +12,7 @@ from matcher.cli.common import HomeOption, open_matcher
 
 if TYPE_CHECKING:
     from matcher.services.stored_ids import IdNormalisation
-    from matcher.store.id_normalisation import Collision, IdReport
+    from matcher.store.id_normalisation import Collision, IdReport, TooLong
     from matcher.store.id_twins import Merge
 
 store_app = typer.Typer(help="Store maintenance.", no_args_is_help=True)
@@ -40,7 +40,9 @@ def normalize_ids(
         typer.echo(line)
     for collision in result.report.collisions:
         typer.echo(collision_line(collision), err=True)
-    if result.report.collisions:
+    for item in result.report.too_long:
+        typer.echo(too_long_line(item), err=True)
+    if result.report.collisions or result.report.too_long:
         raise typer.Exit(1)
 
 
@@ -65,7 +67,7 @@ def lines(result: IdNormalisation) -> Iterator[str]:
 
 def heading(report: IdReport, dry: bool) -> str:
     if not report.renames and not report.merges:
-        if report.collisions:
+        if report.collisions or report.too_long:
             return "dry run: every other id is stored in NFC; nothing changed" if dry else \
                 "every other id is stored in NFC: nothing to change"
         return "every firm and notice id is stored in NFC: nothing to change"
@@ -117,9 +119,21 @@ def collision_line(collision: Collision) -> str:
             "run this again)")
 
 
+def too_long_line(item: TooLong) -> str:
+    from matcher.schema import ID_MAX  # here: the command line loads the schema only when it needs it
+
+    noun = _NOUN[item.kind]
+    return (f"left as stored: {noun} id {shown(item.old)}: its NFC form is {item.length} characters, longer than the "
+            f"{ID_MAX} an id may hold (give the {noun} a shorter id by hand)")
+
+
 def shown(value: str) -> str:
-    """An id quoted; one not in NFC with its non-ASCII characters escaped, so that its forms never look alike."""
-    return repr(value) if unicodedata.is_normalized("NFC", value) else ascii(value)
+    """An id quoted; one not in NFC with its non-ASCII characters escaped, so that its forms never look alike; a
+    long one by its first ``QUOTED_MAX`` characters and its length (as ``schema.quoted``)."""
+    from matcher.schema import QUOTED_MAX
+
+    quote = repr if unicodedata.is_normalized("NFC", value) else ascii
+    return quote(value) if len(value) <= QUOTED_MAX else f"{quote(value[:QUOTED_MAX])}... ({len(value):,} characters)"
 
 
 def plural(n: int, noun: str) -> str:

@@ -38,7 +38,7 @@ from typing import Any, Literal
 from sqlalchemy import Column, Connection, String, Table, UniqueConstraint, delete, insert, literal, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from matcher.schema import canonical_id
+from matcher.schema import ID_MAX, canonical_id
 from matcher.store import (
     access,
     awards,
@@ -130,6 +130,16 @@ class Collision:
     aliases: tuple[tuple[str, ...], ...] = ()
 
 
+@dataclass(frozen=True)
+class TooLong:
+    """An id left as stored: its NFC form is ``length`` characters, more than an id column holds (``ID_MAX``), as a
+    character excluded from composition ('\u0958') is two in NFC."""
+
+    kind: Kind
+    old: str
+    length: int
+
+
 @dataclass
 class IdReport:
     renames: list[Rename] = field(default_factory=list)
@@ -140,6 +150,7 @@ class IdReport:
     #: "table.column" -> rows of a cache dropped (``IdColumn.derived``)
     dropped: dict[str, int] = field(default_factory=dict)
     collisions: list[Collision] = field(default_factory=list)
+    too_long: list[TooLong] = field(default_factory=list)
     #: notices stored in both forms, merged into their NFC row (``id_twins``)
     merges: list[Merge] = field(default_factory=list)
     #: notices a correction names since the run gave an id or alias its NFC form (or took a twin's away), applied
@@ -156,9 +167,13 @@ def normalise(conn: Connection, notices: tenders.TenderRepository) -> IdReport:
     in both forms into its NFC row; in ``conn``'s transaction (a dry run rolls it back). ``notices`` applies the
     corrections again."""
     found = _unnormalised(conn)
+    too_long = [TooLong(kind, old, len(canonical_id(old))) for kind, olds in found.items() for old in sorted(olds)
+                if len(canonical_id(old)) > ID_MAX]
+    for item in too_long:  # left as stored everywhere: the column refuses the NFC form (PostgreSQL) or no lookup
+        del found[item.kind][item.old]  # accepts it (SQLite)
     plan = _plan(conn, found, id_twins.find(conn, list(found["tender"]), _nfc(found["tender"])))
     renames, merging = plan.renames, plan.merging
-    report = IdReport(collisions=plan.collisions)
+    report = IdReport(collisions=plan.collisions, too_long=too_long)
     report.renames = sorted(Rename(kind, old, new) for kind, olds in renames.items() for old, new in olds.items()
                             if old not in merging or kind == "firm")
     if not any(renames.values()):
