@@ -106,6 +106,10 @@ class OcdsConnector:
     def pages(self, cursor: Mapping[str, Any], since: date | None) -> Iterator[Page]:
         guard = PagingGuard()
         watermark = _day(cursor.get("watermark"))
+        if watermark is not None and watermark > self.settings.now().date():
+            # Written while the clock ran ahead, or edited: as a restart's start day it would read nothing, and
+            # that empty page would be re-read by every run from then on.
+            watermark = None
         url: str | None
         url, resumed = self._start(cursor, since, watermark)
         while url is not None:

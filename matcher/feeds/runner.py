@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from matcher.config import Settings
-from matcher.errors import MatcherError, NotFound
+from matcher.errors import InvalidInput, MatcherError, NotFound
 from matcher.feeds.base import Connector
 from matcher.feeds.connectors import connector_for
 from matcher.feeds.credentials import without_credentials
@@ -85,7 +85,11 @@ class FeedRunner:
         self.client.close()
 
     def run(self, names: Sequence[str] = (), since: date | None = None, sync: bool = True) -> FeedsRun:
-        """Run the named feeds (all when none are named; an unknown name raises NotFound before any runs)."""
+        """Run the named feeds (all when none are named; an unknown name raises NotFound, and a ``since`` after today,
+        which would fetch nothing, InvalidInput, before any runs)."""
+        today = self.matcher.settings.now().date()
+        if since is not None and since > today:  # the API's words (api.routes.feeds.checked_since)
+            raise InvalidInput(f"since {since.isoformat()} is after today ({today.isoformat()})")
         feeds = [self.matcher.feed(name) for name in dict.fromkeys(names)] if names else self.matcher.all_feeds()
         outcomes = [self._run_one(feed, since) for feed in feeds]
         changed = any(o.new or o.updated for o in outcomes)

@@ -19,7 +19,7 @@ The feed's URL chooses the source:
 Search cursor: ``{"mode": "search", "day": "2021-05-31", "done": {"2021-05-31": [publication numbers], ...}}``.
 ``day`` is the watermark: every run re-reads the days from it to today, so notices indexed late in a day
 are not missed. It stays at yesterday at the latest (each run re-reads yesterday and today) and never goes
-back. ``done`` holds the publication numbers whose XML was fetched on the days from the watermark on: a
+back; one past yesterday (written while the clock ran ahead) is ignored, as on a first run. ``done`` holds the publication numbers whose XML was fetched on the days from the watermark on: a
 re-read asks only the Search API's pages for them (a TED notice never changes once published; a correction
 is a new notice with its own number), which is also how a run resumes inside a day without the iteration
 token (those expire). A notice whose XML could not be fetched is not in ``done`` and is tried again while
@@ -132,6 +132,11 @@ class TedConnector:
         today = self.settings.now().date()
         yesterday = today - timedelta(days=1)
         state = None if since is not None else _SearchState.read(cursor)
+        if state is not None and state.day > yesterday:
+            # The watermark never passes yesterday: the clock ran ahead, or the row was edited. Kept, every run
+            # would read no day at all until the calendar caught up.
+            log.warning("ignoring a TED cursor ahead of the calendar: %r", state.day.isoformat())
+            state = None
         if state is None:
             state = _SearchState(since or yesterday)
         guard = PagingGuard()

@@ -10,7 +10,8 @@ Cursor: ``{"mode": "packages", "issue": "202400187", "validators": {...}}``, the
 ETag / Last-Modified it came with. When the source gave validators, each run first asks for that package again
 conditionally (a republished package is read again; a 304 parses nothing); without them it goes straight to
 the next issue rather than download a stored package again. The first run (no cursor) or ``since`` starts at
-the issue published on that day, found through the Search API (``first_issue``).
+the issue published on that day, found through the Search API (``first_issue``); so does a cursor whose issue
+the calendar has not reached (a later year, or a number past the day of the year: the clock ran ahead).
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ class DailyPackages:
     def _packages(self, cursor: Mapping[str, Any], since: date | None) -> Iterator[Page]:
         today = self.settings.now().date()
         last = Issue.parse(cursor.get("issue")) if since is None and cursor.get("mode") == MODE else None
+        if last is not None and last > Issue(today.year, today.timetuple().tm_yday):
+            # Not out yet, however long the run waits (an issue a publication day: never more than the year's
+            # days so far): the clock ran ahead, or the row was edited. Kept, every run would end at its 404.
+            log.warning("%s: ignoring the cursor's issue %s, ahead of the calendar", self.url, last.id)
+            last = None
         if last is None:
             start = self.first_issue(since or today - timedelta(days=1))
             if start is None:

@@ -191,16 +191,16 @@ class WorldBankConnector:
         """Where this run starts: ``since``; else the unfinished window of a run that was stopped; else, once a
         day and on the first run, the last ``LOOKBACK_DAYS`` days; else the day before the watermark."""
         day = today(self.settings.now())
-        watermark, revisited = _day(cursor.get("watermark")), _day(cursor.get("revisited"))
+        watermark, revisited = _day(cursor.get("watermark"), day), _day(cursor.get("revisited"), day)
         back = day - timedelta(days=LOOKBACK_DAYS)
         if since is not None:
             return Window(since, revisit=day if since <= back else None, watermark=watermark, revisited=revisited)
         pending = cursor.get("window")
         if isinstance(pending, Mapping):
-            start, offset = _day(pending.get("start")), pending.get("offset")
+            start, offset = _day(pending.get("start"), day), pending.get("offset")
             if start is not None and isinstance(offset, int) and not isinstance(offset, bool) and offset >= 0:
-                return Window(start, offset, _day(pending.get("top")), _day(pending.get("revisit")), watermark,
-                              revisited)
+                return Window(start, offset, _day(pending.get("top"), day), _day(pending.get("revisit"), day),
+                              watermark, revisited)
         if watermark is None or revisited is None or revisited < day:
             start = min(back, watermark - OVERLAP) if watermark else back
             return Window(start, revisit=day, watermark=watermark, revisited=revisited)
@@ -211,11 +211,14 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def _day(value: object) -> date | None:
-    """A day the cursor stored ('2026-09-05'), or None for anything else (a cursor edited by hand)."""
+def _day(value: object, latest: date) -> date | None:
+    """A day the cursor stored ('2026-09-05'), or None for anything else (a cursor edited by hand) and for a day
+    after ``latest`` (today): written while the clock ran ahead, it would have every notice read as older than
+    the window, the feed reading nothing until the calendar caught up."""
     if not isinstance(value, str):
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if day <= latest else None

@@ -13,9 +13,19 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from api.feed_schemas import FeedPublic, FeedRunPublic
+from matcher.config import Settings
 from matcher.feeds.credentials import without_credentials
-from matcher.feeds.http import FeedError
+from matcher.feeds.http import FeedError, PoliteClient
+from matcher.feeds.ocds import OcdsConnector
+from matcher.feeds.worldbank import WorldBankConnector
+from matcher.store.feeds import FeedSpec
 from tests.feeds.conftest import cli
+from tests.feeds.test_ted import FakeTed
+from tests.feeds.test_ted import connector as ted_connector
+from tests.feeds.test_worldbank import DONE as WB_DONE
+from tests.feeds.test_worldbank import FIRST_RUN as WB_FIRST_RUN
+from tests.feeds.test_worldbank import NOW as WB_NOW
+from tests.feeds.test_worldbank import FakeWorldBank
 
 SECRET = "s3cr%40t"  # percent-encoded '@' in the password, as the README asks
 
@@ -54,3 +64,71 @@ def test_the_api_shows_a_stored_password_masked() -> None:
                        page_size=None, cursor={}, cursor_at=None, created_at=datetime(2026, 1, 1, tzinfo=UTC),
                        created_by="cli", last_run=never)
     assert shown.url == "https://***@tenders.example/api"
+
+
+def test_a_run_from_a_day_after_today_is_refused_as_the_api_refuses_it(home: Path) -> None:
+    assert cli("feeds", "add", "wb", "--kind", "worldbank")[0] == 0
+    code, out, err = cli("feeds", "run", "--since", "2199-01-01")
+    assert (code, out) == (2, "")
+    assert err.count("\n") == 1 and "since 2199-01-01 is after today (" in err
+    assert json.loads(cli("feeds", "list", "--json")[1])[0]["last_run"]["status"] is None  # nothing ran
+
+
+# ----------------------------------------------------------------------------- cursors ahead of the calendar
+# A clock that ran ahead for a while (or a row edited by hand) left cursors in the future: each connector took them
+# as they were and read nothing from then on, the run "ok" every time, until the calendar caught up.
+
+FUTURE = "2099-01-01"
+
+
+def test_a_ted_search_cursor_in_the_future_reads_yesterday_and_today(
+    httpserver: HTTPServer, client: PoliteClient, tmp_path: Path,
+) -> None:
+    ted = FakeTed(httpserver)
+    settings = Settings(home=tmp_path / "home", encoder="fake", clock=datetime(2021, 6, 1, tzinfo=UTC))
+    made = ted_connector(FeedSpec("ted", "ted", url=ted.search_url), client, settings, ted)
+    pages = list(made.pages({"mode": "search", "day": FUTURE, "done": {FUTURE: ["1-2099"]}}, None))
+    assert ted.searched_days() == ["20210531", "20210531", "20210601"]
+    assert sum(len(page.tenders) for page in pages) == 9
+    assert pages[-1].cursor["day"] == "2021-05-31" and FUTURE not in pages[-1].cursor["done"]
+
+
+@pytest.mark.parametrize("issue", ["209900001", "202100200"])  # a later year; an issue past 2021-06-01's 152nd day
+def test_a_packages_cursor_ahead_of_the_calendar_starts_again_at_yesterdays_issue(
+    httpserver: HTTPServer, client: PoliteClient, tmp_path: Path, issue: str,
+) -> None:
+    ted = FakeTed(httpserver)
+    settings = Settings(home=tmp_path / "home", encoder="fake", clock=datetime(2021, 6, 1, tzinfo=UTC))
+    made = ted_connector(FeedSpec("ojs", "ted", url=f"{ted.base}/packages/daily"), client, settings, ted)
+    pages = list(made.pages({"mode": "packages", "issue": issue}, None))
+    assert [page.cursor["issue"] for page in pages] == ["202100103", "202100104"]
+    assert [asked for asked, _ in ted.package_requests] == ["202100103", "202100104", "202100105"]
+
+
+def test_a_worldbank_cursor_in_the_future_reads_the_look_back_again(
+    httpserver: HTTPServer, client: PoliteClient, tmp_path: Path,
+) -> None:
+    api = FakeWorldBank(httpserver)
+    settings = Settings(home=tmp_path / "home", encoder="fake", clock=WB_NOW)
+    made = WorldBankConnector(FeedSpec("wb", "worldbank", url=api.url, page_size=3), client, settings)
+    future = {"watermark": FUTURE, "revisited": FUTURE,
+              "window": {"start": FUTURE, "offset": 0, "top": None, "revisit": None}}
+    pages = list(made.pages(future, None))
+    assert [t.tender_id for page in pages for t in page.tenders] == WB_FIRST_RUN
+    assert pages[-1].cursor == WB_DONE
+
+
+def test_an_ocds_watermark_in_the_future_is_not_a_start_day(
+    httpserver: HTTPServer, client: PoliteClient, tmp_path: Path,
+) -> None:
+    httpserver.expect_request("/api/releases", query_string="token=old").respond_with_data("gone", status=410)
+    httpserver.expect_request("/api/releases").respond_with_json({"releases": []})
+    settings = Settings(home=tmp_path / "home", encoder="fake", clock=datetime(2021, 6, 1, tzinfo=UTC))
+    spec = FeedSpec("portal", "ocds", url=httpserver.url_for("/api/releases"), query="since={since}")
+    made = OcdsConnector(spec, client, settings)
+    stored = {"next": httpserver.url_for("/api/releases?token=old"), "page": None, "watermark": FUTURE}
+    (page,) = made.pages(stored, None)
+    # Restarted from the first URL without a start day (everything again; upserts make that harmless).
+    assert [request.full_path.rstrip("?") for request, _ in httpserver.log] == [
+        "/api/releases?token=old", "/api/releases"]
+    assert page.cursor["watermark"] is None

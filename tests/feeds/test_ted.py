@@ -577,15 +577,16 @@ def test_an_issue_number_no_year_reaches_ends_the_packages(
     ted: FakeTed, client: PoliteClient, settings: Settings
 ) -> None:
     # One issue per publication day: a source answering issue 367 of a year answers what TED never publishes.
+    # (Last year's: this year's issues past today's day of the year are not out yet, so that cursor starts again.)
     other = (FIXTURES / "daily" / "202100103.tar.gz").read_bytes()
-    ted.fail("package:202100366", lambda normal: Response(other, 200, content_type="application/gzip"))
+    ted.fail("package:202000366", lambda normal: Response(other, 200, content_type="application/gzip"))
     spec = FeedSpec("ojs", "ted", url=f"{ted.base}/packages/daily")
-    found = connector(spec, client, settings, ted).pages({"mode": "packages", "issue": "202100365"}, None)
-    assert [page.cursor["issue"] for page in itertools.islice(found, 1)] == ["202100366"]
-    with pytest.raises(FeedError, match=re.escape(f"{ted.base}/packages/daily/202100367: an OJ S year has at most "
+    found = connector(spec, client, settings, ted).pages({"mode": "packages", "issue": "202000365"}, None)
+    assert [page.cursor["issue"] for page in itertools.islice(found, 1)] == ["202000366"]
+    with pytest.raises(FeedError, match=re.escape(f"{ted.base}/packages/daily/202000367: an OJ S year has at most "
                                                   "366 issues (one per publication day); stopping")):
         next(found)
-    assert [issue for issue, _ in ted.package_requests] == ["202100366"]
+    assert [issue for issue, _ in ted.package_requests] == ["202000366"]
 
 
 def test_a_package_that_is_not_an_archive_fails_the_run_naming_it(
