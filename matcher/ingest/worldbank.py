@@ -25,7 +25,8 @@ notices by id instead (``"procnotices": {"OP00467118": {...}}``), so both shapes
   ('Western and Central Africa', 'World': ``reference.worldbank_names.BANK_REGIONS``) names no single country,
   deliberately. Any other name ('Keyna', 'Republic of Atlantis') rejects the notice naming the field and the
   value, as a tender table's unknown country does, unless the ISO code names the country; so does a code of two
-  letters that is no country, given without a name (the Bank's region codes, '3A', have a digit).
+  letters that is no country, given without a name (the Bank's region codes, '3A', have a digit). Several names
+  come as a list or joined by ';'.
 - buyer: ``contact_organization`` (the implementing agency), else ``implementing_agency`` or ``borrower``;
   buyer_country: ``contact_ctry_name`` (a region: none; an unknown name rejects the notice, as above).
 - published: ``noticedate`` ('05-Sep-2026'), else ``submission_date``, which in every published example is
@@ -275,10 +276,9 @@ def _countries(raw: dict[str, Any]) -> list[str]:
     """The project's countries by name; the Bank's ISO code when no name names one (a misspelt name then
     stands for the code's country). A region names none; an unknown name or code refuses the notice."""
     names = raw.get("project_ctry_name")
-    if isinstance(names, list) and all(isinstance(n, str) for n in names):
-        listed = [n.strip() for n in names if n.strip()]
-    else:
-        listed = [name] if (name := _text(raw, "project_ctry_name")) else []
+    if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
+        names = [_text(raw, "project_ctry_name")]
+    listed = [n for n in (part.strip() for name in names for part in name.split(";")) if n]  # no name holds ';'
     codes = [code for code in (country_of(n) for n in listed) if code]
     unknown = [n for n in listed if country_of(n) is None and not is_region(n)]
     code = _text(raw, "project_ctry_code").upper()

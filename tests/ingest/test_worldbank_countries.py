@@ -116,3 +116,11 @@ def test_a_saved_answer_keeps_the_good_notices_and_names_the_unknown_country(tmp
     assert [r.tender_id if isinstance(r, Tender) else r.record for r in read] == [
         "wb:OP00467118", "answer.json notice OP00467020", "wb:OP00466911"]
     assert isinstance(read[1], Rejected) and read[1].reason.startswith("project_ctry_name: unknown country 'Inida'")
+
+
+def test_names_joined_by_semicolons_are_each_read() -> None:
+    """A multi-country project's names as one text ('Kenya;Uganda'): each name read, none lost as one unknown."""
+    tender = mapped(notice(project_ctry_name="Kenya; Uganda;;Eastern and Southern Africa"))
+    assert isinstance(tender, Tender) and tender.countries == ["KE", "UG"], tender
+    rejected = mapped(notice(project_ctry_name="Kenya;Ugnada"))
+    assert isinstance(rejected, Rejected) and "unknown country 'Ugnada'" in rejected.reason
