@@ -53,7 +53,8 @@ def awards(files: Annotated[list[Path], typer.Argument(help="award-history JSONL
 
 def link_supplier(
     firm_id: Annotated[str, typer.Argument(help="the firm")],
-    supplier: Annotated[str, typer.Argument(help="a supplier name as published in award notices")],
+    supplier: Annotated[str, typer.Argument(help="a supplier name as published in award notices, or its identity "
+                                                 "as printed (sup:...)")],
     home: HomeOption = None,
 ) -> None:
     """Link a firm to a supplier identity explicitly (its past wins then shape its recommendations). The name must
@@ -174,7 +175,8 @@ def _refuse_award_options(judged: Path | None, cutoff: str | None, quantile: flo
                            f"and {METRICS[-1]})")
 
 
-def _judged_store(path: Path, split: str, home: Path | None) -> tuple[list[JudgedProfile], Matcher, Corpus]:
+def _judged_store(path: Path, split: str, home: Path | None,
+                  bar: bool = False) -> tuple[list[JudgedProfile], Matcher, Corpus]:
     from matcher.evaluate.judged import load_judged
     from matcher.evaluate.judged_methods import Corpus
     from matcher.ingest.base import regular_file
@@ -182,7 +184,7 @@ def _judged_store(path: Path, split: str, home: Path | None) -> tuple[list[Judge
     if split not in ("report", "tune", "all"):
         raise InvalidInput(f"bad --split {split!r} (expected report, tune or all)")
     regular_file(path, JUDGED)
-    profiles = [p for p in load_judged(path) if split == "all" or p.split == split]
+    profiles = [p for p in load_judged(path, bar) if split == "all" or p.split == split]
     if not profiles:  # calibrate said 'needs at least 20 judged matches of both kinds, got 0'
         raise InvalidInput(f"no judged profiles in split {split!r} in {path}")
     matcher = open_matcher(home)
@@ -204,9 +206,9 @@ def _evaluate_judged(path: Path, split: str, encoders: list[str], json_output: b
     from matcher.evaluate.judged_decisions import band_shares, decision_effect
     from matcher.evaluate.judged_methods import judged_methods
 
-    profiles, matcher, corpus = _judged_store(path, split, home)
-    methods = judged_methods(matcher, corpus, _embedders(list(dict.fromkeys(encoders)), home))
     bar = _stderr_is_terminal()  # a bar per step on a terminal; a log file gets the lines below only
+    profiles, matcher, corpus = _judged_store(path, split, home, bar)
+    methods = judged_methods(matcher, corpus, _embedders(list(dict.fromkeys(encoders)), home))
     report = evaluate_judged(profiles, methods, corpus.languages(), split,
                              progress=None if json_output else lambda name: typer.echo(f"ranking: {name}", err=True),
                              bar=bar)

@@ -4,12 +4,14 @@ into history signals and a richer profile when it is ranked. The Matcher facade 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import overload
 
 from sqlalchemy import Connection
 
@@ -34,7 +36,7 @@ from matcher.schema import Award, FirmProfile, IngestReport, Tender, quoted
 from matcher.search.encoders import Embedder
 from matcher.search.lexical import LexicalModel
 from matcher.store import Database, versions
-from matcher.store.awards import AwardRepository
+from matcher.store.awards import IDENTITY_LENGTH, AwardRepository
 from matcher.store.firms import FirmRepository
 from matcher.store.firms import firms as firms_table
 
@@ -65,6 +67,20 @@ class SupplierLink:
     name: str
     new: bool
     wins: int  # the identity's stored awards
+
+
+@overload
+def _column(identity: str) -> str: ...
+@overload
+def _column(identity: None) -> None: ...
+@overload
+def _column(identity: str | None) -> str | None: ...
+def _column(identity: str | None) -> str | None:
+    """An identity as stored: one longer than the column (a key NFKD makes long: 500 of U+FDFA fold to 9,000
+    characters, and PostgreSQL refused the whole ingest) is cut, with a digest of the whole to keep it apart."""
+    if identity is None or len(identity) <= IDENTITY_LENGTH:
+        return identity
+    return f"{identity[:IDENTITY_LENGTH - 17]}-{hashlib.sha256(identity.encode()).hexdigest()[:16]}"
 
 
 def _require_firm(conn: Connection, firm_id: str) -> None:
@@ -110,7 +126,7 @@ class AwardHistory:
         with self.db.begin() as conn:
             report = self.repo.upsert(conn, items)
             resolver = self._resolve(conn)
-            firms = [(r.firm_id, resolver.resolve(r.name)) for r in conn.execute(firms_table.select())]
+            firms = [(r.firm_id, _column(resolver.resolve(r.name))) for r in conn.execute(firms_table.select())]
             linked = self.repo.link_by_identity(conn, firms)
         report.rejected = [(r.record, r.reason) for r in rows if isinstance(r, Rejected)]
         return report, linked
@@ -124,9 +140,10 @@ class AwardHistory:
             if identity is None:
                 raise NotFound(f"no stored award names a supplier like {quoted(supplier_name)} "
                                f"({_nearest(resolver, supplier_name)})")
-            new = self.repo.link(conn, firm_id, identity)
-            wins = len(self.repo.wins(conn, [identity]))
-        return SupplierLink(identity, resolver.name(identity), new, wins)
+            stored = _column(identity)
+            new = self.repo.link(conn, firm_id, stored)
+            wins = len(self.repo.wins(conn, [stored]))
+        return SupplierLink(stored, resolver.name(identity), new, wins)
 
     def unlink(self, firm_id: str, supplier: str) -> str:
         """Remove the firm's link to a supplier (a published name, or the identity as ``link`` names it); returns
@@ -134,7 +151,7 @@ class AwardHistory:
         with self.db.begin() as conn:
             _require_firm(conn, firm_id)
             linked = self.repo.links(conn, firm_id)
-            identity = supplier if supplier in linked else self._identity(conn, supplier)[1]
+            identity = supplier if supplier in linked else _column(self._identity(conn, supplier)[1])
             if identity is None or not self.repo.unlink(conn, firm_id, identity):
                 shown = ", ".join(linked[:5]) + (f", ... ({len(linked):,} in all)" if len(linked) > 5 else "")
                 raise NotFound(f"firm {quoted(firm_id)} is not linked to a supplier like {quoted(supplier)} "
@@ -142,14 +159,18 @@ class AwardHistory:
         return identity
 
     def _identity(self, conn: Connection, name: str) -> tuple[SupplierResolver, str | None]:
-        """The resolver fitted on the stored names, and the stored identity ``name`` resolves to: its key's, or
-        for a spelling not stored the one identity the resolver would join it to (None: no stored identity)."""
+        """The resolver fitted on the stored names, and the stored identity ``name`` resolves to (as the resolver
+        names it: ``_column`` gives the stored form): its key's, for a spelling not stored the one identity the
+        resolver would join it to, or ``name`` itself when it is a stored identity (``sup:...``, as ``link``
+        prints it). None: no stored identity."""
+        names = sorted(self.repo.supplier_names(conn))  # sorted: of spellings as common, one shown every time
+        resolver, stored = SupplierResolver().fit(names), self.repo.identities(conn)
+        if name in stored:
+            return resolver, name
         if not name_key(name):
             raise InvalidInput(f"{quoted(name)} is not a supplier name (expected a firm name as published)")
-        names = sorted(self.repo.supplier_names(conn))  # sorted: of spellings as common, one shown every time
-        resolver = SupplierResolver().fit(names)
         identity = resolver.identity_of_key.get(name_key(name)) or _joined(resolver, names, name)
-        return resolver, identity if identity in self.repo.identities(conn) else None
+        return resolver, identity if _column(identity) in stored else None
 
     def _resolve(self, conn: Connection) -> SupplierResolver:
         """Fit the resolver on every stored supplier name and store what each resolves to: re-resolved on
@@ -157,7 +178,7 @@ class AwardHistory:
         that a name left keeps that name's wins through the identity it joined."""
         stored = self.repo.name_identities(conn)
         resolver = SupplierResolver().fit(sorted(stored))
-        now = {name: resolver.resolve(name) for name in stored}
+        now = {name: _column(resolver.resolve(name)) for name in stored}
         self.repo.set_identities(conn, {name: ident for name, ident in now.items() if stored[name] != {ident}})
         moves: dict[str, set[str]] = defaultdict(set)
         for name, identity in now.items():

@@ -24,6 +24,8 @@ from matcher.store import records, versions
 from matcher.store._common import chunks
 from matcher.store.metadata import IdText, metadata
 
+#: The longest supplier identity stored (``matcher.services.awards`` cuts a longer one).
+IDENTITY_LENGTH = 520
 #: ``firm_suppliers.source`` of a link removed by hand (``unlink``).
 REMOVED = "removed"
 
@@ -32,7 +34,7 @@ awards = Table(
     metadata,
     Column("award_id", String(300), primary_key=True),
     Column("supplier", String(500), primary_key=True),
-    Column("identity", String(520)),
+    Column("identity", String(IDENTITY_LENGTH)),
     Column("date", Date, nullable=False),
     Column("content_hash", String(64), nullable=False),
     Column("data", Text, nullable=False),
@@ -43,7 +45,7 @@ firm_suppliers = Table(
     "firm_suppliers",
     metadata,
     Column("firm_id", IdText(), primary_key=True),
-    Column("identity", String(520), primary_key=True),
+    Column("identity", String(IDENTITY_LENGTH), primary_key=True),
     Column("source", String(10), nullable=False),
 )
 

@@ -69,6 +69,24 @@ def test_a_spelling_variant_of_a_stored_supplier_links(stored: Matcher) -> None:
     assert {w.award_id for w in stored.awards.wins("cryo")} == {"a1", "a2"}
 
 
+def test_the_identity_as_link_prints_it_links_too(stored: Matcher) -> None:
+    assert stored.awards.link("cryo", "sup:oxford-instruments").name == "Oxford Instruments plc"
+    with pytest.raises(NotFound, match="no stored award names a supplier like 'sup:nobody'"):
+        stored.awards.link("cryo", "sup:nobody")
+
+
+def test_a_supplier_whose_key_outgrows_the_identity_column_is_stored_and_linked(stored: Matcher,
+                                                                                  tmp_path: Path) -> None:
+    # U+FDFA folds (NFKD) to 18 characters: a published name of 500 made an identity of about 9,000, and
+    # PostgreSQL refused the whole ingest (value too long for character varying(520)).
+    name = "\ufdfa" * 500
+    assert ingest(stored, tmp_path / "long.jsonl", award("long", name)) == 0
+    done = stored.awards.link("cryo", name)
+    assert len(done.identity) == 520 and done.wins == 1 and done.name == name
+    assert [w.award_id for w in stored.awards.wins("cryo")] == ["long"]
+    assert stored.awards.unlink("cryo", name) == done.identity
+
+
 def test_linking_the_same_identity_twice_says_so_and_keeps_one_link(stored: Matcher) -> None:
     assert stored.awards.link("cryo", "Bluefors Oy").new
     again = stored.awards.link("cryo", "BLUEFORS")
