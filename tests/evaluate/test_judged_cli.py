@@ -110,7 +110,7 @@ def test_progress_shows_on_a_terminal_stderr_and_the_json_on_stdout_is_unchanged
     assert piped.exit_code == terminal.exit_code == 0, terminal.output
     assert json.loads(terminal.stdout) == json.loads(piped.stdout)
     assert "profile" not in piped.stderr.replace("profiles", "")  # no bar when stderr is a file or a pipe
-    for step in ("default", "lexical", "decisions", "accepting a code"):
+    for step in ("reading", "default", "lexical", "decisions", "accepting a code"):
         assert f"{step}: 100%" in terminal.stderr and "2/2" in terminal.stderr
 
 
