@@ -185,12 +185,12 @@ class TenderRepository:
         corrections.keep_as_published(conn, kept, set(effective))
         self._correct_stored(conn, renamed | {name for name in correcting if name not in meanwhile},
                              skip=set(latest), now=now)
-        if written:
-            versions.bump(conn, "tenders")
-        if meanwhile:
-            again = self.upsert(conn, [given[tid] for tid in meanwhile], hashes, onto)
+        if meanwhile:  # before the counter: holding its row while waiting for a notice's, another writer holding
+            again = self.upsert(conn, [given[tid] for tid in meanwhile], hashes, onto)  # that one waits for it
             report.updated, report.unchanged = report.updated + again.updated, report.unchanged + again.unchanged
             report.new += again.new  # the other writer's transaction rolled back, or its notice was deleted since
+        if written:
+            versions.bump(conn, "tenders")
         return report
 
     def _relocked(self, conn: Connection, existing: dict[str, str], wanted: Mapping[str, str],

@@ -305,3 +305,34 @@ def test_two_writers_storing_the_same_new_notices_in_opposite_orders_at_once_bot
 
 #: Notices in each batch of the opposite-order race: enough that the two inserts overlap.
 SEVERAL = 1000
+
+
+def test_a_notice_stored_meanwhile_is_stored_again_before_the_change_counter_is_taken(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    """This writer's batch holds a new notice and one the other stored meanwhile (stored again, over the other's,
+    ``_insert_new``). It bumped the tenders counter, holding the counter's row, before storing that notice again,
+    whose row a third writer then held while waiting for the counter: a deadlock, PostgreSQL failing a batch."""
+    mine, theirs = pair
+    third = Matcher(mine.settings, encoder=FakeEncoder())
+    fresh = OTHER.model_copy(update={"tender_id": "ted:raced-new"})
+    armed: list[object] = []  # once the other writer has stored its notice
+    race(monkeypatch, mine, lambda: armed.append(theirs.upsert_tenders([NOTICE], sync=False)))
+    bump, me = versions.bump, threading.get_ident()
+    results: list[object] = []
+
+    def bumped(conn: Connection, kind: Any) -> None:
+        bump(conn, kind)
+        if armed and threading.get_ident() == me and not results:  # this writer holds the counter: the third
+            results.append(pool.submit(third.upsert_tenders,  # changes the notice the other stored
+                                       [NOTICE.model_copy(update={"title": "Kisumu"})], sync=False))
+            _until_waited_for(conn, mine)  # the third waits for this writer (for the counter, or for the notice)
+
+    monkeypatch.setattr(versions, "bump", bumped)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            report = mine.upsert_tenders([fresh, OTHER], sync=False).report
+            other = results[0].result()  # type: ignore[attr-defined]
+    finally:
+        third.close()
+    assert counts(report) == (1, 1, 0) and counts(other.report) == (0, 1, 0)
+    assert mine.get_tender(NOTICE.tender_id).title == "Kisumu"  # the third waited for this writer, then wrote
