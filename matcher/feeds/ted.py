@@ -19,11 +19,12 @@ The feed's URL chooses the source:
 Search cursor: ``{"mode": "search", "day": "2021-05-31", "done": {"2021-05-31": [publication numbers], ...}}``.
 ``day`` is the watermark: every run re-reads the days from it to today, so notices indexed late in a day
 are not missed. It stays at yesterday at the latest (each run re-reads yesterday and today) and never goes
-back; one past yesterday (written while the clock ran ahead) is ignored, as on a first run. ``done`` holds the publication numbers whose XML was fetched on the days from the watermark on: a
-re-read asks only the Search API's pages for them (a TED notice never changes once published; a correction
-is a new notice with its own number), which is also how a run resumes inside a day without the iteration
-token (those expire). A notice whose XML could not be fetched is not in ``done`` and is tried again while
-its day is re-read. ``since`` re-reads everything from that day, XML too (e.g. after the readers improved).
+back; one past yesterday (written while the clock ran ahead) is ignored, as on a first run. ``done`` holds
+the publication numbers whose XML was fetched on the days from the watermark on: a re-read asks only the
+Search API's pages for them (a TED notice never changes once published; a correction is a new notice with
+its own number), which is also how a run resumes inside a day without the iteration token (those expire). A
+notice whose XML could not be fetched is not in ``done`` and is tried again while its day is re-read.
+``since`` re-reads everything from that day, XML too (e.g. after the readers improved).
 The first run starts yesterday.
 """
 

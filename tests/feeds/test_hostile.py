@@ -17,8 +17,10 @@ from matcher.config import Settings
 from matcher.feeds.credentials import without_credentials
 from matcher.feeds.http import FeedError, PoliteClient
 from matcher.feeds.ocds import OcdsConnector
+from matcher.feeds.runner import FeedRunner
 from matcher.feeds.worldbank import WorldBankConnector
-from matcher.store.feeds import FeedSpec
+from matcher.pipeline import Matcher
+from matcher.store.feeds import FeedRepository, FeedSpec
 from tests.feeds.conftest import cli
 from tests.feeds.test_ted import FakeTed
 from tests.feeds.test_ted import connector as ted_connector
@@ -132,3 +134,28 @@ def test_an_ocds_watermark_in_the_future_is_not_a_start_day(
     assert [request.full_path.rstrip("?") for request, _ in httpserver.log] == [
         "/api/releases?token=old", "/api/releases"]
     assert page.cursor["watermark"] is None
+
+
+# ----------------------------------------------------------------------------- a feed row edited by hand
+
+
+@pytest.mark.parametrize(("kind", "url", "page_size", "problem"), [
+    ("ocds", "http://[::1/releases", None,
+     "url 'http://[::1/releases': expected an http:// or https:// URL with a host"),
+    ("ocds", "ftp://tenders.example/releases", None,
+     "url 'ftp://tenders.example/releases': expected an http:// or https:// URL with a host"),
+    ("worldbank", "search.worldbank.org/api", None,
+     "url 'search.worldbank.org/api': expected an http:// or https:// URL with a host"),
+    ("ted", None, -5, "page size -5: expected 1 to 1000"),
+    ("worldbank", None, 0, "page size 0: expected 1 to 1000"),
+])
+def test_a_row_edited_to_hold_what_no_face_accepts_fails_its_run_naming_the_field(
+    matcher: Matcher, client: PoliteClient, caplog: pytest.LogCaptureFixture,
+    kind: str, url: str | None, page_size: int | None, problem: str,
+) -> None:
+    with matcher.engine.db.begin() as conn:  # as a hand edit leaves it: the service's checks left out
+        FeedRepository().add(conn, FeedSpec("edited", kind, url, None, page_size), "officer-1")
+    (outcome,) = FeedRunner(matcher, client).run(["edited"], sync=False).outcomes
+    assert (outcome.status, outcome.error) == ("failed", f"feed 'edited': {problem}")
+    assert client.requests == 0
+    assert not [record for record in caplog.records if record.exc_info]  # no traceback in the log
