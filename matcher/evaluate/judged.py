@@ -111,6 +111,8 @@ def _profile(entry: Any, path: Path, i: int) -> JudgedProfile:
         tender_id, (first, second) = next(iter(twice.items()))
         raise InvalidInput(f"{where}: notice {tender_id!r} is judged twice ({first} and {second}; one grade each)")
     language = _language(entry, profile, where)
+    if not grades:  # it measures nothing, yet scored 0 in every metric and pulled every mean down
+        raise InvalidInput(f"{where}: no judgments (expected at least one notice graded 0, 1 or 2)")
     return JudgedProfile(profile, split, language, bool(profile.codes), {str(k): int(v) for k, v in grades.items()})
 
 

@@ -215,3 +215,14 @@ def test_a_model_file_with_a_folder_or_file_in_its_way_is_refused_before_the_wor
     result = runner.invoke(app, [*command, str(given), "--models-dir", str(models)])
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr == f"error: {says}\n"
+
+
+@pytest.mark.parametrize("judgments", [{}, None])
+def test_a_profile_without_judgments_is_refused_not_counted_as_zero(tmp_path: Path, judgments: object) -> None:
+    # it measured nothing, yet scored 0 in every metric and pulled every mean down without a word
+    entries: list[dict[str, object]] = [{"split": "report", "profile": PROFILE, "judgments": {"ted:1": 2}},
+                                        {"split": "report", "profile": {**PROFILE, "firm_id": "b"}}]
+    if judgments is not None:
+        entries[1]["judgments"] = judgments
+    with pytest.raises(InvalidInput, match=r"profile 1: no judgments \(expected at least one notice graded 0, 1 or 2"):
+        load_judged(_judged(tmp_path, json.dumps({"profiles": entries})))
