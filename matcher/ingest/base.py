@@ -53,7 +53,7 @@ def describe_validation_error(error: ValidationError) -> str:
 
 
 #: Bump when any reader's output changes for the same input bytes: every file is then parsed again.
-READERS_VERSION = "18"  # 2: contract_nature, test notices rejected; 3: design_contest; 4: duplicate ids rejected,
+READERS_VERSION = "19"  # 2: contract_nature, test notices rejected; 3: design_contest; 4: duplicate ids rejected,
 # a call closing before its publication day refused in tables; 5: format characters that draw nothing dropped from
 # the text shown (matcher.characters.shown_text), so a notice stored with them is read and stored again; 6: an OCDS
 # record in a folder or archive named by its path inside it (a/package.json), not its file name alone; 7: an OCDS
@@ -66,7 +66,7 @@ READERS_VERSION = "18"  # 2: contract_nature, test notices rejected; 3: design_c
 # quote left open (or a character after a closed one) refuses the file, naming the line its record starts on; 16: a
 # World Bank notice naming a country by a name that is neither a country nor a region ('Keyna') rejected by name;
 # 17: one naming a key twice, or NaN/Infinity where text belongs, rejected; an answer keying a notice id twice too;
-# 18: a World Bank project_ctry_name of names joined by ';' read as each name
+# 18: a World Bank project_ctry_name of names joined by ';' read as each name; 19: by ',' too ('Bolivia,Brazil')
 
 
 def source_digest(path: Path, kind: str) -> str:

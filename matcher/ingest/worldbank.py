@@ -26,7 +26,7 @@ notices by id instead (``"procnotices": {"OP00467118": {...}}``), so both shapes
   deliberately. Any other name ('Keyna', 'Republic of Atlantis') rejects the notice naming the field and the
   value, as a tender table's unknown country does, unless the ISO code names the country; so does a code of two
   letters that is no country, given without a name (the Bank's region codes, '3A', have a digit). Several names
-  come as a list or joined by ';'.
+  come as a list or joined by ';' or ',' (``worldbank_names.split_names``).
 - buyer: ``contact_organization`` (the implementing agency), else ``implementing_agency`` or ``borrower``;
   buyer_country: ``contact_ctry_name`` (a region: none; an unknown name rejects the notice, as above).
 - published: ``noticedate`` ('05-Sep-2026'), else ``submission_date``, which in every published example is
@@ -81,7 +81,7 @@ from matcher.ingest.base import (
     repeated_reason,
     screen,
 )
-from matcher.ingest.worldbank_names import country_of, is_region, language_code
+from matcher.ingest.worldbank_names import country_of, is_region, language_code, split_names
 from matcher.normalize.nature import parse_nature
 from matcher.normalize.text import parse_date, parse_datetime, safe_id
 from matcher.reference.countries import ISO_COUNTRIES
@@ -278,7 +278,7 @@ def _countries(raw: dict[str, Any]) -> list[str]:
     names = raw.get("project_ctry_name")
     if not (isinstance(names, list) and all(isinstance(n, str) for n in names)):
         names = [_text(raw, "project_ctry_name")]
-    listed = [n for n in (part.strip() for name in names for part in name.split(";")) if n]  # no name holds ';'
+    listed = [n for name in names for n in split_names(name)]
     codes = [code for code in (country_of(n) for n in listed) if code]
     unknown = [n for n in listed if country_of(n) is None and not is_region(n)]
     code = _text(raw, "project_ctry_code").upper()

@@ -64,3 +64,27 @@ def _language_names() -> dict[str, str]:
 def language_code(name: str) -> str | None:
     """ISO 639-1 for a language's English name ('English' -> 'en'); None when unknown."""
     return _language_names().get(fold(name.strip())) if name else None
+
+
+def known(name: str) -> bool:
+    """Whether ``name`` is a country or a region label the Bank writes."""
+    return country_of(name) is not None or is_region(name)
+
+
+def split_names(text: str) -> list[str]:
+    """The names in one ``project_ctry_name``: several joined by ';' or by ',' ('Bolivia,Brazil,Peru', as the Bank's
+    documents write a multi-country project). A comma splits only a text not known whole ('Gambia, The'), and a
+    piece joins the next where the two are one name ('Kenya,Congo, Republic of')."""
+    names: list[str] = []
+    for part in (p.strip() for p in text.split(";")):
+        if not part or known(part) or "," not in part:
+            names += [part] if part else []
+            continue
+        pieces = [p.strip() for p in part.split(",")]
+        at = 0
+        while at < len(pieces):
+            pair = f"{pieces[at]}, {pieces[at + 1]}" if at + 1 < len(pieces) else ""
+            step = 2 if pair and known(pair) else 1
+            names.append(pair if step == 2 else pieces[at])
+            at += step
+    return [name for name in names if name]

@@ -124,3 +124,20 @@ def test_names_joined_by_semicolons_are_each_read() -> None:
     assert isinstance(tender, Tender) and tender.countries == ["KE", "UG"], tender
     rejected = mapped(notice(project_ctry_name="Kenya;Ugnada"))
     assert isinstance(rejected, Rejected) and "unknown country 'Ugnada'" in rejected.reason
+
+
+@pytest.mark.parametrize(("names", "codes"), [
+    # as the Bank's documents API writes a multi-country project (a public dump of it holds this very value)
+    ("Bolivia,Brazil,Ecuador,Colombia,Guyana,Suriname,Peru", ["BO", "BR", "EC", "CO", "GY", "SR", "PE"]),
+    ("Kenya,Congo, Republic of", ["KE", "CG"]), ("Gambia, The, Senegal", ["GM", "SN"]),
+    ("Kenya, Uganda, Eastern and Southern Africa", ["KE", "UG"]), ("Gambia, The", ["GM"]),
+])
+def test_names_joined_by_commas_are_each_read(names: str, codes: list[str]) -> None:
+    tender = mapped(notice(project_ctry_name=names))
+    assert isinstance(tender, Tender) and tender.countries == codes, tender
+
+
+def test_an_unknown_name_among_commas_is_named() -> None:
+    rejected = mapped(notice(project_ctry_name="Kenya,Keyna"))
+    assert isinstance(rejected, Rejected) and rejected.reason.startswith(
+        "project_ctry_name: unknown country 'Keyna'"), rejected
