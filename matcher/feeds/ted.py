@@ -170,6 +170,8 @@ class TedConnector:
             notices = body.get("notices")
             if not isinstance(notices, list):
                 raise FeedError(f"{where}: the answer has no list of notices (keys: {sorted(body)[:10]})")
+            if len(notices) > self.page_size:  # each costs an XML request at the host's pace: hours, unasked
+                raise FeedError(f"{where}: {len(notices)} notices, more than the {self.page_size} asked for; stopping")
             guard.answered(where, notices)
             received += len(notices)
             yield where, notices

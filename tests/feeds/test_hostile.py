@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Response
 
 from api.feed_schemas import FeedPublic, FeedRunPublic
 from matcher.config import Settings
@@ -22,7 +23,7 @@ from matcher.feeds.worldbank import WorldBankConnector
 from matcher.pipeline import Matcher
 from matcher.store.feeds import FeedRepository, FeedSpec
 from tests.feeds.conftest import cli
-from tests.feeds.test_ted import FakeTed
+from tests.feeds.test_ted import FIXTURES, FakeTed
 from tests.feeds.test_ted import connector as ted_connector
 from tests.feeds.test_worldbank import DONE as WB_DONE
 from tests.feeds.test_worldbank import FIRST_RUN as WB_FIRST_RUN
@@ -159,3 +160,20 @@ def test_a_row_edited_to_hold_what_no_face_accepts_fails_its_run_naming_the_fiel
     assert (outcome.status, outcome.error) == ("failed", f"feed 'edited': {problem}")
     assert client.requests == 0
     assert not [record for record in caplog.records if record.exc_info]  # no traceback in the log
+
+
+def test_a_ted_page_longer_than_asked_for_stops_the_run_before_any_xml_is_fetched(
+    httpserver: HTTPServer, client: PoliteClient, tmp_path: Path,
+) -> None:
+    # Each notice of a page costs one XML request at the host's pace: a source answering 'limit': 2 with 10,000
+    # notices held the run for hours on one page. The fixture's first page holds 4 notices.
+    ted = FakeTed(httpserver)
+    whole = (FIXTURES / "search" / "20210531-1.json").read_text().replace("https://ted.europa.eu", ted.base)
+    ted.fail("20210531-1", lambda normal: Response(whole, 200, content_type="application/json"))
+    settings = Settings(home=tmp_path / "home", encoder="fake", clock=datetime(2021, 6, 1, tzinfo=UTC))
+    made = ted_connector(FeedSpec("ted", "ted", url=ted.search_url, page_size=2), client, settings, ted)
+    with pytest.raises(FeedError) as failed:
+        list(made.pages({}, None))
+    assert str(failed.value) == (f"{ted.search_url} publication-date 2021-05-31 page 1: 4 notices, more than the 2 "
+                                 "asked for; stopping")
+    assert ted.xml_fetches == []
