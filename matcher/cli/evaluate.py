@@ -158,7 +158,7 @@ def evaluate_command(
     names = encoders or [settings.encoder, "minilm"]
     reranker = shipped_scorer(load_reranker(settings.models_dir), trained_until(settings.models_dir), cut)
     report = evaluate(rows, cut, _embedders(list(dict.fromkeys(names)), home), names[0], k, reranker,
-                      progress=not json_output)
+                      progress=not json_output or _stderr_is_terminal())  # stderr: the JSON on stdout is alone
     typer.echo(format_report(report), err=json_output)
     if json_output:
         echo_json(report.to_json())

@@ -226,3 +226,15 @@ def test_a_profile_without_judgments_is_refused_not_counted_as_zero(tmp_path: Pa
         entries[1]["judgments"] = judgments
     with pytest.raises(InvalidInput, match=r"profile 1: no judgments \(expected at least one notice graded 0, 1 or 2"):
         load_judged(_judged(tmp_path, json.dumps({"profiles": entries})))
+
+
+def test_evaluate_awards_json_counts_firms_on_a_terminal_stderr_and_stdout_stays_json(
+        home: Path, tmp_path: Path, awards: list[Award], monkeypatch: pytest.MonkeyPatch) -> None:
+    # --json turned the firms' bar off, so a long evaluation printed nothing for minutes; stdout is the JSON alone
+    path = _write_awards(tmp_path / "awards.jsonl", awards)
+    options = ["evaluate", "--awards", str(path), "--encoder", "fake", "--cutoff", "2013-06-01", "--json"]
+    monkeypatch.setattr("matcher.cli.evaluate._stderr_is_terminal", lambda: True)
+    result = runner.invoke(app, options)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["cutoff"] == "2013-06-01"
+    assert "evaluating firms: 100%" in result.stderr
