@@ -16,7 +16,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from sqlalchemy import Column, Connection, Date, Index, String, Table, Text, delete, func, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Date,
+    Index,
+    String,
+    Table,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher.schema import Award, IngestReport
@@ -86,9 +100,15 @@ class AwardRepository:
         return found
 
     def set_identities(self, conn: Connection, identities: Mapping[str, str | None]) -> None:
-        """Store the identity each published supplier name resolves to (None: not a name, e.g. 'TBC')."""
-        for name, identity in identities.items():
-            conn.execute(update(awards).where(awards.c.supplier == name).values(identity=identity))
+        """Store the identity each published supplier name resolves to (None: not a name, e.g. 'TBC'). Row by
+        primary key: an update per name scanned the table (no index leads with the supplier), 4.5 minutes for
+        the 10,317 names of the Canada award file's first ingest."""
+        rows = [{"key": row.award_id, "name": row.supplier, "identity": identities[row.supplier]}
+                for row in conn.execute(select(awards.c.award_id, awards.c.supplier)) if row.supplier in identities]
+        if rows:
+            conn.execute(update(awards).where(awards.c.award_id == bindparam("key"),
+                                              awards.c.supplier == bindparam("name"))
+                         .values(identity=bindparam("identity")), rows)
 
     def identities(self, conn: Connection) -> set[str]:
         """Every supplier identity stored awards resolve to."""
