@@ -128,12 +128,27 @@ def save_model(folder: Path, manifest: dict[str, Any], trees: TreeScorer | None 
     and one run's manifest named the other's trees: the model failed to load)."""
     with _saving(folder):
         name = None
-        if trees is not None:
-            name, digest = write_trees(trees, folder)
-            manifest = {**manifest, "model": {**manifest["model"], "file": name, "sha256": digest}}
-        path = write_manifest(folder, manifest)
+        try:
+            if trees is not None:
+                name, digest = write_trees(trees, folder)
+                manifest = {**manifest, "model": {**manifest["model"], "file": name, "sha256": digest}}
+            path = write_manifest(folder, manifest)
+        except OSError as exc:  # a full disk: a traceback after the whole fit, and trees named by nothing left
+            if name is not None and name != _named(folder):
+                (folder / name).unlink(missing_ok=True)
+            raise MatcherError(f"cannot save the model into {folder}: {exc.strerror or exc} (the model saved "
+                               "before is kept)") from exc
         prune_trees(folder, keep=name)
     return path
+
+
+def _named(folder: Path) -> object:
+    """The trees file the manifest in ``folder`` names, if it can be read and names one."""
+    try:
+        model = (read_manifest(folder / "manifest.json", "model") or {}).get("model")
+    except MatcherError:
+        return None
+    return model.get("file") if isinstance(model, dict) else None
 
 
 @contextmanager

@@ -7,6 +7,7 @@ them; the superseded files are removed after it, with one save of a folder at a 
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
 from pathlib import Path
@@ -169,3 +170,19 @@ def test_evaluate_with_a_manifest_naming_etc_passwd_is_one_line_and_exit_2(
     assert result.exit_code == 2, result.output
     assert result.stderr == (f"error: {path} names the trees file '../../etc/passwd', which is not a trees file of "
                              "its folder (expected trees-<16 hex digits>.npz); retrain the model\n")
+
+
+def test_a_save_that_fails_for_want_of_space_is_one_error_and_keeps_the_model_saved_before(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    save_reranker(stump(1.0), tmp_path, {})
+    before = files(tmp_path / FOLDER)
+
+    def disk_full(folder: Path, manifest: dict[str, Any]) -> Path:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(reranker, "write_manifest", disk_full)
+    with pytest.raises(MatcherError, match=r"cannot save the model into .*: No space left on device \(the model "
+                                           r"saved before is kept\)"):
+        save_reranker(stump(2.0), tmp_path, {})
+    assert loaded_score(tmp_path) == pytest.approx(sigmoid(1.0))
+    assert files(tmp_path / FOLDER) == before  # the new trees, named by nothing, are not left behind
