@@ -43,7 +43,7 @@ from api.web.form_fields import (
 )
 from api.web.pages import firm_url, ranked, visible_firm
 from api.web.render import render
-from api.web.session import ChangeDep, Viewer, ViewerDep, core, forbidden
+from api.web.session import ChangeDep, PageRefused, Viewer, ViewerDep, core, forbidden
 from api.web.views import SUGGESTIONS, local_label, meanings
 from matcher.characters import without_bidi_controls
 from matcher.errors import Conflict, InvalidInput, PermissionDenied, PreconditionFailed
@@ -298,6 +298,10 @@ async def save_profile(firm_id: str, request: Request, viewer: ChangeDep) -> Res
     return RedirectResponse(f"{profile_url(firm_id)}?saved=profile", status_code=303)
 
 
+#: The suggested codes' buttons (``action``); none sent is "accept".
+CODE_ACTIONS = ("", "accept", "decline")
+
+
 @router.post("/firms/{firm_id}/profile/codes", response_class=HTMLResponse)
 async def choose_codes(firm_id: str, request: Request, viewer: ChangeDep) -> Response:
     """Add the ticked suggestions to the firm's codes (the API's ``POST /firms/{id}/codes``), or decline them
@@ -307,7 +311,10 @@ async def choose_codes(firm_id: str, request: Request, viewer: ChangeDep) -> Res
     if not await _may_accept(viewer, matcher):
         raise forbidden()
     form = await request.form()
-    declining = text_of(form, "action") == "decline"
+    action = text_of(form, "action")  # none sent (a script's form): accept, the API's POST /firms/{id}/codes
+    if action not in CODE_ACTIONS:  # read as "accept", a mistyped "decline" added the codes it meant to decline
+        raise PageRefused(422, "invalid_title", "invalid_form")
+    declining = action == "decline"
     store = matcher.decline_codes if declining else matcher.accept_codes
     ticked = list(texts_of(form, "code"))
     try:
