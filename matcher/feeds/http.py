@@ -154,9 +154,15 @@ class Fetched:
         """The body as JSON, or FeedError naming the URL and what is wrong with it. A lone UTF-16 surrogate
         (JSON may escape one, "\\ud800"; no store can encode it) is read as U+FFFD, as bad UTF-8 is elsewhere:
         one odd character in a title must neither fail the page nor reach the store."""
+        if not self.body.strip():
+            raise FeedError(f"{self.url}: an empty body (HTTP {self.status}) where JSON was expected")
         try:  # decoded as json.loads decodes bytes, so that the text can be looked at first
             return parse_json(self.body.decode(json.detect_encoding(self.body), "surrogatepass"))
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting from a hostile server
+            if self.body.lstrip()[:1] == b"<":  # an error or login page (HTML, XML) where a page of JSON belongs
+                start = self.body.lstrip()[:60].decode("utf-8", "replace")
+                kind = self.headers.get("content-type", "no Content-Type")[:60]
+                raise FeedError(f"{self.url}: not JSON but {kind!r}, starting {start!r}") from None
             raise FeedError(f"{self.url}: malformed JSON ({str(exc)[:200]})") from exc
 
 

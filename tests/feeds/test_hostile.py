@@ -177,3 +177,22 @@ def test_a_ted_page_longer_than_asked_for_stops_the_run_before_any_xml_is_fetche
     assert str(failed.value) == (f"{ted.search_url} publication-date 2021-05-31 page 1: 4 notices, more than the 2 "
                                  "asked for; stopping")
     assert ted.xml_fetches == []
+
+
+# ----------------------------------------------------------------------------- answers that are not JSON
+
+
+def test_an_html_page_or_an_empty_body_where_json_was_expected_is_named_as_such(
+    httpserver: HTTPServer, client: PoliteClient,
+) -> None:
+    # Both were "malformed JSON (Expecting value: line 1 column 1 (char 0))", as if a page had been cut short.
+    page = "<html><body><h1>Service unavailable</h1>" + "x" * 500 + "</body></html>"
+    httpserver.expect_request("/maintenance").respond_with_data(page, content_type="text/html; charset=utf-8")
+    httpserver.expect_request("/nothing").respond_with_data("", status=204)
+    with pytest.raises(FeedError) as html:
+        client.get_json(httpserver.url_for("/maintenance"))
+    assert str(html.value) == (f"{httpserver.url_for('/maintenance')}: not JSON but 'text/html; charset=utf-8', "
+                               f"starting '<html><body><h1>Service unavailable</h1>{'x' * 20}'")  # 60 characters
+    with pytest.raises(FeedError) as empty:
+        client.get_json(httpserver.url_for("/nothing"))
+    assert str(empty.value) == f"{httpserver.url_for('/nothing')}: an empty body (HTTP 204) where JSON was expected"
