@@ -27,6 +27,7 @@ from api.feed_schemas import FeedOutcomePublic, FeedsRunJob
 from api.jobs import KEEP, JobRegistry
 from matcher.errors import NotFound
 from matcher.pipeline import Matcher
+from matcher.schema import quoted
 
 if TYPE_CHECKING:
     from matcher.feeds.runner import ConnectorFactory
@@ -71,7 +72,7 @@ class FeedRuns:
         with self._lock:
             record = self._records.get(job_id)
         if record is None:
-            raise NotFound(f"unknown feed run {job_id!r} (runs are kept by the worker that ran them)")
+            raise NotFound(f"unknown feed run {quoted(job_id)} (runs are kept by the worker that ran them)")
         return self._public(jobs, job_id, record)
 
     def _public(self, jobs: JobRegistry, job_id: str, record: RunRecord) -> FeedsRunJob:

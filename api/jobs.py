@@ -26,6 +26,7 @@ from cachetools import FIFOCache
 
 from api.schemas import JobPublic
 from matcher.errors import MatcherError, NotFound
+from matcher.schema import quoted
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class JobRegistry:
         with self._lock:
             job = self._jobs.get(job_id)
         if job is None:
-            raise NotFound(f"unknown job {job_id!r} (jobs are kept by the worker that ran them)")
+            raise NotFound(f"unknown job {quoted(job_id)} (jobs are kept by the worker that ran them)")
         return job
 
     def _set(self, job_id: str, **changes: object) -> None:

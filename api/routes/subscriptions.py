@@ -22,7 +22,7 @@ from matcher.digest.plan import preview
 from matcher.digest.tokens import read_token
 from matcher.errors import InvalidInput, NotFound
 from matcher.pipeline import Matcher
-from matcher.schema import EMAIL_PATTERN, MAX_EMAIL, RangeCurrency, check_value_range
+from matcher.schema import EMAIL_PATTERN, MAX_EMAIL, RangeCurrency, check_value_range, quoted
 from matcher.store.subscriptions import Subscription, SubscriptionSpec
 
 router = APIRouter(tags=["digests"], responses=ERRORS, route_class=KeyFirstRoute)
@@ -137,7 +137,7 @@ def delete_subscription(
     unsubscribe link or a DELETE sent at the same moment, is a 404: of several sent together exactly one succeeds,
     as decided by the row each one's write changed."""
     if not matcher.unsubscribe(subscription_id, firm_id):
-        raise NotFound(f"subscription {subscription_id!r} of firm {firm_id!r} is already ended")
+        raise NotFound(f"subscription {quoted(subscription_id)} of firm {quoted(firm_id)} is already ended")
     return Unsubscribed(subscription_id=subscription_id, unsubscribed=True)
 
 

@@ -27,6 +27,7 @@ from api.schemas import (
 )
 from matcher.errors import NotFound
 from matcher.ranking.calibration import at_least
+from matcher.schema import quoted
 
 router = APIRouter(prefix="/tenders", tags=["tenders"], responses=ERRORS, route_class=KeyFirstRoute)
 Upload = Annotated[UploadFile, File(description="TED XML/eForms, OCDS JSON, CSV/JSON table, or a .tar.gz/.zip of them")]
@@ -91,7 +92,7 @@ def delete(
     """Of deletions of one tender sent together, one answers 200 and the others 404: the answer is decided by the
     row this request deleted, not by a read before it (which every one of them passed)."""
     if not matcher.delete_tenders([tender_id], sync=False):
-        raise NotFound(f"unknown tender {tender_id!r}")
+        raise NotFound(f"unknown tender {quoted(tender_id)}")
     return Deleted(deleted=tender_id, index_job=actions.schedule_index_sync(matcher, jobs, background))
 
 

@@ -9,6 +9,7 @@ import typer
 
 from matcher.cli.common import AsOfOption, HomeOption, clock_override, finite_number, iso_countries, open_matcher
 from matcher.errors import InvalidInput
+from matcher.schema import quoted
 
 if TYPE_CHECKING:
     from matcher.digest.send import Sender
@@ -80,7 +81,7 @@ def _frequency(value: str) -> Frequency:
         return "daily"
     if value == "weekly":
         return "weekly"
-    raise InvalidInput(f"unknown frequency {value!r} (expected daily or weekly)")
+    raise InvalidInput(f"unknown frequency {quoted(value)} (expected daily or weekly)")
 
 
 def _language(value: str) -> DigestLanguage:
@@ -88,7 +89,7 @@ def _language(value: str) -> DigestLanguage:
         return "ko"
     if value == "en":
         return "en"
-    raise InvalidInput(f"unknown language {value!r} (expected ko or en)")
+    raise InvalidInput(f"unknown language {quoted(value)} (expected ko or en)")
 
 
 def register(app: typer.Typer) -> None:

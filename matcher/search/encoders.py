@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from matcher.config import EncoderName
 from matcher.errors import InvalidInput, MatcherError
+from matcher.schema import quoted
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ def make_encoder(name: EncoderName, cache_dir: Path) -> Encoder:
         return OnnxMiniLMEncoder(cache_dir)
     if name == "fake":
         return FakeEncoder()
-    raise InvalidInput(f"unknown encoder {name!r} "
+    raise InvalidInput(f"unknown encoder {quoted(name)} "
                        "(expected use-multilingual, minilm, minilm-bf16, minilm-int8 or fake)")
 
 

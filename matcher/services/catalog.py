@@ -228,7 +228,7 @@ class Catalog:
         with self.db.connect() as conn:
             tender = self.tenders.get(conn, tender_id, published_by)
         if tender is None:
-            raise NotFound(f"unknown tender {tender_id!r}")
+            raise NotFound(f"unknown tender {quoted(tender_id)}")
         return tender
 
     def visible_tender(self, tender_id: str, now: datetime | None = None) -> Tender:
@@ -239,7 +239,7 @@ class Catalog:
         tender = self.get_tender(tender_id)
         now = self.engine.now() if now is None else now
         if not self.engine.open_rule.visible(tender.published, now):
-            raise NotFound(f"tender {tender_id!r} is published on {tender.published}, after now "
+            raise NotFound(f"tender {quoted(tender_id)} is published on {tender.published}, after now "
                            f"({now:%Y-%m-%d %H:%M} UTC)")
         return tender
 

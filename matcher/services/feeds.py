@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 from matcher.characters import BIDI_CONTROL
 from matcher.errors import InvalidInput
 from matcher.ingest.base import Rejected
-from matcher.schema import FEED_KINDS, IngestReport, Tender, bidi_problem
+from matcher.schema import FEED_KINDS, IngestReport, Tender, bidi_problem, quoted
 from matcher.services.catalog import Catalog
 from matcher.services.feed_address import check_feed_url
 from matcher.store import slots
@@ -37,7 +37,8 @@ def validated_spec(
     percent-encoded, as it is then shown."""
     if not _NAME.fullmatch(name or ""):
         raise InvalidInput(
-            f"feed name {name!r}: use 1-60 lower-case letters, digits, '-' or '_', starting with a letter or digit"
+            f"feed name {quoted(name)}: use 1-60 lower-case letters, digits, '-' or '_', starting with a letter or "
+            "digit"
         )
     if kind not in FEED_KINDS:
         raise InvalidInput(f"feed kind {kind!r}: expected one of {', '.join(FEED_KINDS)}")

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from matcher.errors import InvalidInput, NotFound, PreconditionFailed
 from matcher.normalize.openness import OpenAt
-from matcher.schema import Tender, bidi_problem
+from matcher.schema import Tender, bidi_problem, quoted
 from matcher.services.catalog import Catalog
 from matcher.services.notice_status import notice_status
 from matcher.store.shortlists import FeedbackEvent, Proposal, ShortlistItem, ShortlistRepository, Status
@@ -158,7 +158,7 @@ class Shortlists:
         decision or note is stored, nothing stored. A note is ``checked_note``'s."""
         if note is not None:
             checked_note(note)
-        missing = NotFound(f"tender {tender_id!r} is not on the shortlist of firm {firm_id!r}")
+        missing = NotFound(f"tender {quoted(tender_id)} is not on the shortlist of firm {quoted(firm_id)}")
         with self.db.begin() as conn:
             # The day is read in the decision's transaction, after its write: on PostgreSQL the notice's row stays
             # locked for share, so an officer moving its date waits for the decision, or the decision waits and
@@ -183,7 +183,7 @@ class Shortlists:
                 entries[0].published, published_by):
             entries = []
         if not entries:
-            raise NotFound(f"tender {tender_id!r} is not on the shortlist of firm {firm_id!r}")
+            raise NotFound(f"tender {quoted(tender_id)} is not on the shortlist of firm {quoted(firm_id)}")
         return entries[0]
 
     def list_and_decide(self, firm_id: str, tender_id: str, status: Status, actor: str, note: str | None = None,

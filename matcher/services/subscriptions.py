@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from matcher.errors import InvalidInput, NotFound, StoredRecordInvalid
 from matcher.ingest.base import describe_validation_error
-from matcher.schema import email_address, range_currency
+from matcher.schema import email_address, quoted, range_currency
 from matcher.services.catalog import Catalog
 from matcher.store.digests import DigestRecord, DigestRepository
 from matcher.store.locks import Lease
@@ -85,8 +85,8 @@ class Subscriptions:
         with self.db.begin() as conn:
             found = self.repository.get(conn, subscription_id)
             if found is None or (firm_id is not None and found.firm_id != firm_id):
-                raise NotFound(f"unknown subscription {subscription_id!r}"
-                               + (f" for firm {firm_id!r}" if firm_id is not None else ""))
+                raise NotFound(f"unknown subscription {quoted(subscription_id)}"
+                               + (f" for firm {quoted(firm_id)}" if firm_id is not None else ""))
             ended = self.repository.unsubscribe(conn, subscription_id)
             for twin in self.repository.active_for_address(conn, found.firm_id, found.email):
                 if not _subscribed_again(found, twin):

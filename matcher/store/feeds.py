@@ -23,7 +23,7 @@ from sqlalchemy import Column, Connection, Integer, String, Table, Text, delete,
 from sqlalchemy.exc import IntegrityError
 
 from matcher.errors import Conflict, NotFound
-from matcher.schema import IngestReport
+from matcher.schema import IngestReport, quoted
 from matcher.store import records
 from matcher.store._common import utcnow
 from matcher.store.metadata import UTCDateTime, metadata
@@ -113,7 +113,7 @@ class FeedRepository:
     def get(self, conn: Connection, name: str) -> Feed:
         row = conn.execute(select(feeds).where(feeds.c.name == name)).first()
         if row is None:
-            raise NotFound(f"unknown feed {name!r}")
+            raise NotFound(f"unknown feed {quoted(name)}")
         return from_row(row)
 
     def list(self, conn: Connection) -> list[Feed]:
@@ -121,7 +121,7 @@ class FeedRepository:
 
     def remove(self, conn: Connection, name: str) -> None:
         if not conn.execute(delete(feeds).where(feeds.c.name == name)).rowcount:
-            raise NotFound(f"unknown feed {name!r}")
+            raise NotFound(f"unknown feed {quoted(name)}")
 
     def start_run(self, conn: Connection, name: str) -> None:
         """A run begins: its counts start from zero (the cursor stays where the last committed page left it)."""
@@ -140,13 +140,13 @@ class FeedRepository:
         row = conn.execute(select(feeds.c.run_rejections, feeds.c.cursor).where(feeds.c.name == name)
                            .with_for_update()).first()
         if row is None:
-            raise NotFound(f"unknown feed {name!r}")
+            raise NotFound(f"unknown feed {quoted(name)}")
         # Compared as stored (JSON): a connector's tuple is stored as a list.
         expected = None if after is None else json.loads(json.dumps(after, sort_keys=True))
         stored = records.json_column(feeds, {"name": name}, "cursor", _CURSOR, row.cursor)
         if expected is not None and stored != expected:
-            raise Conflict(f"feed {name!r} was reset during this run: pages read before were kept, and its next run "
-                           "reads it from its start")
+            raise Conflict(f"feed {quoted(name)} was reset during this run: pages read before were kept, and its next "
+                           "run reads it from its start")
         kept = [list(r) for r in _rejections(name, row.run_rejections)]
         kept.extend([list(r) for r in report.rejected][: max(0, MAX_KEPT_REJECTIONS - len(kept))])
         self._update(
@@ -167,7 +167,7 @@ class FeedRepository:
 
     def _update(self, conn: Connection, name: str, **values: Any) -> None:
         if not conn.execute(update(feeds).where(feeds.c.name == name).values(**values)).rowcount:
-            raise NotFound(f"unknown feed {name!r}")
+            raise NotFound(f"unknown feed {quoted(name)}")
 
 
 _CURSOR = TypeAdapter(dict[str, Any])

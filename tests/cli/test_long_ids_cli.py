@@ -35,6 +35,12 @@ def partner(home: Path) -> str:
     (("keys", "revoke", LONG), f"no key with id or name {SHOWN}"),
     (("recommend", LONG), f"unknown firm {SHOWN}"),
     (("firms", "accept-codes", LONG, "CPV:38000000"), f"unknown firm {SHOWN}"),
+    (("firms-for", LONG), f"unknown tender {SHOWN}"),
+    (("feeds", "reset", LONG), f"unknown feed {SHOWN}"),
+    (("feeds", "remove", LONG), f"unknown feed {SHOWN}"),
+    (("feeds", "add", LONG, "--kind", "ted"), f"feed name {SHOWN}: use 1-60"),
+    (("subscribe", "kr-cryo-01", "--email", "a@example.org", "--frequency", LONG), f"unknown frequency {SHOWN}"),
+    (("subscribe", "kr-cryo-01", "--email", "a@example.org", "--language", LONG), f"unknown language {SHOWN}"),
 ])
 def test_a_long_unknown_value_is_quoted_in_part(partner: str, args: tuple[str, ...], expected: str) -> None:
     err = one_error_line(*run(*args))
