@@ -181,7 +181,7 @@ class PoliteClient:
             headers={"User-Agent": policy.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
             follow_redirects=True, max_redirects=5,
             transport=transport or feed_transport.for_feeds(policy.proxy, policy.allow_private),
-            event_hooks={"request": [self._same_origin]},
+            event_hooks={"request": [self._same_origin], "response": [self._readable_location]},
         )
         self._asked = threading.local()  # the URL this thread asked for, which redirects must stay on
         self._login: tuple[tuple[str, str, int | None], httpx.BasicAuth] | None = None  # see ``signed_in``
@@ -310,6 +310,19 @@ class PoliteClient:
         ):
             raise FeedError(f"{asked}: redirected to {request.url.copy_with(query=None)}, another origin; refused",
                             refused=True)
+
+    def _readable_location(self, response: httpx.Response) -> None:
+        """Refuse a redirect whose Location is no URL ('http://[::1/x', a control character): httpx's error for it is
+        a RemoteProtocolError, retried as a lost connection, though the source answers the same every time."""
+        if not response.has_redirect_location:
+            return
+        location = response.headers["location"]
+        try:
+            httpx.URL(location)
+        except httpx.InvalidURL as exc:
+            asked = getattr(self._asked, "url", None) or response.request.url
+            raise FeedError(f"{asked}: redirected to {location[:200]!r}, not a URL ({exc}); refused",
+                            refused=True) from None
 
     def _read(self, url: str, response: httpx.Response, sent: float) -> bytes:
         """The body, decoded and bounded; FeedError when it is not all there ``response_timeout`` seconds after

@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,7 @@ from matcher.feeds.runner import FeedRunner
 from matcher.feeds.worldbank import WorldBankConnector
 from matcher.pipeline import Matcher
 from matcher.store.feeds import FeedRepository, FeedSpec
-from tests.feeds.conftest import cli
+from tests.feeds.conftest import Sleeps, cli
 from tests.feeds.test_ted import FIXTURES, FakeTed
 from tests.feeds.test_ted import connector as ted_connector
 from tests.feeds.test_worldbank import DONE as WB_DONE
@@ -196,3 +198,34 @@ def test_an_html_page_or_an_empty_body_where_json_was_expected_is_named_as_such(
     with pytest.raises(FeedError) as empty:
         client.get_json(httpserver.url_for("/nothing"))
     assert str(empty.value) == f"{httpserver.url_for('/nothing')}: an empty body (HTTP 204) where JSON was expected"
+
+
+class _Redirecting(BaseHTTPRequestHandler):
+    """Answers every GET with a 302 to ``location``, as sent (werkzeug would correct or refuse it)."""
+
+    location = ""
+
+    def do_GET(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", self.location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("location", ["http://[::1/releases", "/releases\x01next"])
+def test_a_redirect_to_no_url_at_all_is_refused_at_once(client: PoliteClient, sleeps: Sleeps, location: str) -> None:
+    # It was a RemoteProtocolError, retried as a lost connection: the same answer each time, after backoffs.
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("To", (_Redirecting,), {"location": location}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/releases"
+    try:
+        with pytest.raises(FeedError) as refused:
+            client.get(url)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert str(refused.value).startswith(f"{url}: redirected to {location!r}, not a URL (")
+    assert refused.value.refused and client.requests == 1 and sleeps == []
