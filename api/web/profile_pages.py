@@ -320,9 +320,9 @@ async def choose_codes(firm_id: str, request: Request, viewer: ChangeDep) -> Res
     try:
         body = CodesIn.model_validate({"codes": ticked})
         await run_in_threadpool(store, firm_id, body.codes, viewer.principal.name)
-    except ValidationError:  # none ticked
-        return await _page(request, viewer, firm, version, ProfileForm.of(firm), status=422,
-                           code_error=FieldError("choose_codes"))
+    except ValidationError:  # none ticked, or one no code is (longer than any): named, not called none ticked
+        error = code_refusal(firm, ticked, declining) if ticked else FieldError("choose_codes")
+        return await _page(request, viewer, firm, version, ProfileForm.of(firm), status=422, code_error=error)
     except (InvalidInput, Conflict):
         error = code_refusal(firm, ticked, declining)
         return await _page(request, viewer, firm, version, ProfileForm.of(firm), status=422, code_error=error)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from api.web.form_fields import SHOWN_VALUE
 from api.web.messages import translate
 from api.web.views import SUGGESTIONS
 from tests.api.conftest import OWN, World, api_settings, database_url, demo_template, world  # noqa: F401
@@ -47,3 +48,18 @@ def test_each_button_of_suggested_codes_still_does_what_it_says(
                         follow_redirects=False)
     assert sent.status_code == 303, sent.text
     assert code in getattr(world.matcher.get_firm(OWN), stored)
+
+
+def test_a_ticked_code_too_long_to_be_one_is_named_not_called_none_ticked(world: World, visitor: Visitor) -> None:
+    """A forged code longer than any code (the API's 40 characters) was refused as if none were ticked ("Tick at
+    least one known code."): the page names it, as it names a code of the right length that no list holds."""
+    before = world.matcher.get_firm(OWN)
+    forged = "CPV:" + "4" * 40
+    partner = visitor("partner")
+    csrf = csrf_of(partner.get(PROFILE).text)
+    sent = partner.post(f"{PROFILE}/codes", data={"csrf_token": csrf, "code": [forged]}, follow_redirects=False)
+    assert sent.status_code == 422, sent.text
+    shown = page_text(sent.text)
+    assert translate("en", "expect_known_code", value=forged[:SHOWN_VALUE]) in shown
+    assert translate("en", "choose_codes") not in shown
+    assert world.matcher.get_firm(OWN).codes == before.codes
