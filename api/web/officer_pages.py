@@ -19,6 +19,7 @@ import secrets
 import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from cachetools import FIFOCache
 from fastapi import APIRouter, BackgroundTasks, Request, UploadFile
@@ -47,6 +48,7 @@ from api.web.session import (
     core,
     forbidden,
     form_not_utf8,
+    is_htmx,
 )
 from matcher.errors import (
     Conflict,
@@ -292,6 +294,8 @@ async def import_status(import_id: str, request: Request, viewer: ViewerDep, job
     """The index job's state alone, for the import page's polling (it stops once the job has ended)."""
     await require_officer_page(request, viewer)
     record = _record(request, import_id)
+    if not is_htmx(request):  # opened as a page: the bare fragment had no style, title or way back
+        return RedirectResponse(f"{OFFICER_PATH}/imports/{import_id}", status_code=303)
     return render(
         request, "_import_status.html", viewer.language, viewer, record=record, state=index_state(jobs, record),
         poll=POLL_SECONDS, officer_path=OFFICER_PATH,
@@ -397,5 +401,7 @@ async def feed_action(
 async def feed_run_status(job_id: str, request: Request, viewer: ViewerDep) -> Response:
     """The feeds block alone, for the page's polling while a run goes on (it stops once the run has ended)."""
     matcher = await require_officer_page(request, viewer)
+    if not is_htmx(request):  # opened as a page: the officer page following the run, not the bare block
+        return RedirectResponse(f"{OFFICER_PATH}?run={quote(job_id, safe='')}#feeds", status_code=303)
     return render(request, "_feeds.html", viewer.language, viewer, officer_path=OFFICER_PATH, kinds=KINDS,
                   feeds=await run_in_threadpool(matcher.all_feeds), run=_run(request, job_id), poll=POLL_SECONDS)
