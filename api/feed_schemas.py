@@ -14,8 +14,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 from api.schemas import JobPublic, NumbersNotBool, Rejection, free_text, matching
 from matcher.characters import BIDI_CONTROLS
-from matcher.feeds.credentials import without_credentials
 from matcher.schema import FeedKind
+from matcher.services.feed_credentials import without_credentials
 from matcher.services.feeds import MAX_PAGE_SIZE, MAX_QUERY, MAX_URL
 
 #: A feed's name (``validated_spec``'s rule): 1-60 lower-case letters, digits, '-' or '_', not starting with

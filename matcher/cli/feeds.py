@@ -8,8 +8,8 @@ import typer
 
 from matcher.cli.common import HomeOption, day_option, echo_json, open_matcher, parse_day
 from matcher.cli.render import terminal_text
-from matcher.feeds.credentials import without_credentials
 from matcher.schema import FEED_KINDS
+from matcher.services.feed_credentials import without_credentials
 
 if TYPE_CHECKING:
     from matcher.store.feeds import Feed
@@ -109,7 +109,7 @@ def _line(feed: Feed) -> str:
     from matcher.services.feeds import shown_url
 
     run = feed.last_run
-    where = shown_url(without_credentials(feed.spec.url)) if feed.spec.url else "public default endpoint"
+    where = shown_url(feed.spec.url) if feed.spec.url else "public default endpoint"
     head = f"{feed.name}  {feed.spec.kind}  {where}" + (f"  query={feed.spec.query!r}" if feed.spec.query else "")
     if run.status is None:
         return f"{head}\n    never run"

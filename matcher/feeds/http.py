@@ -55,8 +55,8 @@ from matcher import __version__
 from matcher.config import Settings
 from matcher.errors import MatcherError
 from matcher.feeds import transport as feed_transport
-from matcher.feeds.credentials import without_credentials
 from matcher.ingest.base import parse_json
+from matcher.services.feed_credentials import without_credentials
 
 log = logging.getLogger(__name__)
 
@@ -150,14 +150,15 @@ class Fetched:
     def validators(self) -> Validators:
         return Validators(self.headers.get("etag"), self.headers.get("last-modified"))
 
-    def json(self) -> Any:
+    def json(self, marks_repeats: bool = False) -> Any:
         """The body as JSON, or FeedError naming the URL and what is wrong with it. A lone UTF-16 surrogate
         (JSON may escape one, "\\ud800"; no store can encode it) is read as U+FFFD, as bad UTF-8 is elsewhere:
-        one odd character in a title must neither fail the page nor reach the store."""
+        one odd character in a title must neither fail the page nor reach the store. ``marks_repeats``: as
+        ``parse_json``'s, for a connector whose notices are rejected for a key named twice."""
         if not self.body.strip():
             raise FeedError(f"{self.url}: an empty body (HTTP {self.status}) where JSON was expected")
         try:  # decoded as json.loads decodes bytes, so that the text can be looked at first
-            return parse_json(self.body.decode(json.detect_encoding(self.body), "surrogatepass"))
+            return parse_json(self.body.decode(json.detect_encoding(self.body), "surrogatepass"), marks_repeats)
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting from a hostile server
             if self.body.lstrip()[:1] == b"<":  # an error or login page (HTML, XML) where a page of JSON belongs
                 start = self.body.lstrip()[:60].decode("utf-8", "replace")
@@ -228,13 +229,13 @@ class PoliteClient:
         """A POST of a JSON body (TED's Search API takes its query this way), with the same policy."""
         return self._send("POST", url, payload=payload, accept=accept)
 
-    def get_json(self, url: str, params: Mapping[str, str | int] | None = None) -> Any:
-        """A GET whose body must be JSON. A malformed body is fetched once more (a proxy or a dropped
-        connection can cut a page short) before it fails the run."""
+    def get_json(self, url: str, params: Mapping[str, str | int] | None = None, marks_repeats: bool = False) -> Any:
+        """A GET whose body must be JSON (``Fetched.json``). A malformed body is fetched once more (a proxy or a
+        dropped connection can cut a page short) before it fails the run."""
         for attempt in (1, 2):
             fetched = self.get(url, params=params, accept="application/json")
             try:
-                return fetched.json()
+                return fetched.json(marks_repeats)
             except FeedError:
                 if attempt == 2:
                     raise

@@ -21,10 +21,10 @@ from matcher.config import Settings
 from matcher.errors import InvalidInput, MatcherError, NotFound
 from matcher.feeds.base import Connector
 from matcher.feeds.connectors import connector_for
-from matcher.feeds.credentials import without_credentials
 from matcher.feeds.http import FeedError, HttpPolicy, PoliteClient
 from matcher.pipeline import Matcher
 from matcher.search.index_sync import SyncReport
+from matcher.services.feed_credentials import without_credentials
 from matcher.store.feeds import Feed, FeedSpec
 
 log = logging.getLogger(__name__)

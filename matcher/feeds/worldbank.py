@@ -58,7 +58,14 @@ from matcher.errors import InvalidInput
 from matcher.feeds.base import Cursor, Page, PagingGuard
 from matcher.feeds.http import FeedError, PoliteClient
 from matcher.ingest.base import Rejected, first_of_each
-from matcher.ingest.worldbank import NotAResponse, map_notice, notice_day, record_name, response_notices
+from matcher.ingest.worldbank import (
+    NotAResponse,
+    keyed_twice,
+    map_keyed,
+    notice_day,
+    record_name,
+    response_notices,
+)
 from matcher.normalize.openness import today
 from matcher.schema import Tender
 from matcher.store.feeds import FeedSpec
@@ -149,19 +156,21 @@ class WorldBankConnector:
                                             "os": window.offset, "srt": "noticedate", "order": "desc"}
             where = str(httpx.URL(self.url).copy_merge_params(params))
             guard.visit(where)
-            try:
-                notices, total = response_notices(self.client.get_json(self.url, params))
+            try:  # a key named twice is marked, as in a saved answer (``read_worldbank``)
+                answer = self.client.get_json(self.url, params, marks_repeats=True)
+                notices, total = response_notices(answer)
             except NotAResponse as exc:
                 raise FeedError(f"{where}: not a procurement notices answer ({exc})") from exc
             # New notices push the list down between two requests, but not by a whole page.
             guard.answered(where, notices)
-            page, window, ended = self._read(notices, total, window, where)
+            page, window, ended = self._read(notices, total, window, where, keyed_twice(answer))
             yield page
             if ended:
                 return
 
     def _read(
         self, notices: list[tuple[str | None, object]], total: int | None, window: Window, where: str,
+        twice: set[str],
     ) -> tuple[Page, Window, bool]:
         """One answer as a page, the window after it, and whether the window is done."""
         read: list[tuple[str, Tender | Rejected]] = []
@@ -177,7 +186,7 @@ class WorldBankConnector:
                 seen = min(day, latest)
                 top = seen if top is None else max(top, seen)
             record = record_name(where, position, key, raw)
-            read.append((record, map_notice(raw, record, key)))
+            read.append((record, map_keyed(raw, record, key, twice)))
         # One notice twice on a page: the first is kept and the other named, as in a file (``read_worldbank``).
         kept = list(first_of_each(read, "tender_id"))
         tenders = [item for item in kept if isinstance(item, Tender)]

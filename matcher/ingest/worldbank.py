@@ -126,6 +126,8 @@ def response_notices(payload: object) -> tuple[list[tuple[str | None, object]], 
     (None when absent or not a number). ``key`` is the id the notices are keyed by in the object shape."""
     if not isinstance(payload, dict):
         raise NotAResponse(f"expected a JSON object with 'procnotices', got {type(payload).__name__}")
+    if isinstance(payload, Repeated) and "procnotices" in payload.repeated:  # json.loads kept the last list only
+        raise NotAResponse("it names 'procnotices' more than once (which list was meant is unknown)")
     total = _integer(payload.get("total"))
     notices = payload.get("procnotices")
     if notices is None and total == 0:
@@ -153,29 +155,35 @@ def read_worldbank(path: Path) -> Iterator[Tender | Rejected]:
         payload = load_json(text, str(path), marks_repeats=True)
     except json.JSONDecodeError as exc:
         raise json_error(str(path), exc) from exc
-    if isinstance(payload, Repeated) and "procnotices" in payload.repeated:  # json.loads kept the last list only
-        raise UnreadableFile(f"{path}: names 'procnotices' more than once (which list was meant is unknown)")
     try:
         notices, _ = response_notices(payload)
     except NotAResponse as exc:
         raise UnreadableFile(f"{path}: not a World Bank procurement notices answer ({exc})") from exc
-    keyed = payload.get("procnotices")
-    twice = set(keyed.repeated) if isinstance(keyed, Repeated) else set()
+    twice = keyed_twice(payload)
     yield from first_of_each(_named(path.name, notices, twice), "tender_id")
+
+
+def keyed_twice(payload: object) -> set[str]:
+    """The ids an answer parsed with ``marks_repeats`` keys its notices by more than once (the object shape)."""
+    keyed = payload.get("procnotices") if isinstance(payload, dict) else None
+    return set(keyed.repeated) if isinstance(keyed, Repeated) else set()
+
+
+def map_keyed(raw: object, record: str, key: str | None, twice: set[str]) -> Tender | Rejected:
+    """``map_notice``; a notice keyed by an id the answer keys twice (``keyed_twice``) is rejected: the parser
+    kept the last of them, and which was meant is unknown."""
+    if key is not None and key in twice:
+        return Rejected(record, f"the answer keys notice {key[:100]!r} more than once: give each notice once (which "
+                                "was meant is unknown)")
+    return map_notice(raw, record, key)
 
 
 def _named(where: str, notices: list[tuple[str | None, object]], twice: set[str]) -> Iterator[
         tuple[str, Tender | Rejected]]:
-    """Each notice with its record name; one keyed by an id the answer keys twice (``twice``) is rejected: the
-    parser kept the last of them, and which was meant is unknown."""
+    """Each notice with its record name, read (``map_keyed``)."""
     for position, (key, raw) in enumerate(notices, start=1):
         name = record_name(where, position, key, raw)
-        if key is not None and key in twice:
-            reason = f"the answer keys notice {key[:100]!r} more than once: give each notice once (which was meant " \
-                     "is unknown)"
-            yield name, Rejected(name, reason)
-        else:
-            yield name, map_notice(raw, name, key)
+        yield name, map_keyed(raw, name, key, twice)
 
 
 def record_name(where: str, position: int, key: str | None, raw: object) -> str:

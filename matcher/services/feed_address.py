@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from matcher.errors import NotPublicAddress
+from matcher.services.feed_credentials import without_credentials
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -88,5 +89,5 @@ def check_feed_url(url: str) -> None:
         addresses = []
     problem = refusal(host, addresses)
     if problem is not None:
-        raise NotPublicAddress(f"feed url {url[:200]!r}: {problem}; feeds fetch from public internet addresses only "
-                               f"({ALLOW_SETTING} allows private ones)", host)
+        raise NotPublicAddress(f"feed url {without_credentials(url)[:200]!r}: {problem}; feeds fetch from public "
+                               f"internet addresses only ({ALLOW_SETTING} allows private ones)", host)

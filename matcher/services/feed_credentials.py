@@ -2,8 +2,9 @@
 ``https://***@host/``.
 
 An officer may give a feed's source its credentials in the URL (``matcher feeds add --url``, or a row edited by
-hand); the client sends them as HTTP basic authentication (``matcher.feeds.http``), and everything that shows
-the URL (errors, logs, listings) shows it masked. Standard library only: the API's schemas use it too.
+hand); the client sends them as HTTP basic authentication (``matcher.feeds.http``), and everything that shows the
+URL (a spec's validation errors, run errors, logs, listings, the API, the officer's page) shows it masked. Standard
+library only, and below the feeds (``matcher.services.feeds`` validates specs with it).
 """
 
 from __future__ import annotations

@@ -18,12 +18,14 @@ from matcher.ingest.base import Rejected
 from matcher.schema import FEED_KINDS, IngestReport, Tender, bidi_problem, quoted
 from matcher.services.catalog import Catalog
 from matcher.services.feed_address import check_feed_url
+from matcher.services.feed_credentials import without_credentials
 from matcher.store import slots
 from matcher.store.feeds import Feed, FeedRepository, FeedSpec
 from matcher.store.locks import Lease
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,59}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_SPACE = re.compile(r"\s")
 MAX_QUERY = 2000
 MAX_URL = 2000
 MAX_PAGE_SIZE = 1000
@@ -45,7 +47,8 @@ def validated_spec(
     if url is not None:
         url = url.strip()
         if not _is_http_url(url):
-            raise InvalidInput(f"feed url {url[:200]!r}: expected an http:// or https:// URL with a host")
+            raise InvalidInput(f"feed url {shown_url(url)[:200]!r}: expected an http:// or https:// URL with a host "
+                               "(spaces written as %20)")
         if problem := bidi_problem(url):
             raise InvalidInput(f"feed url {problem}; percent-encoded it is taken: {shown_url(url)[:200]!r}")
     elif kind == "ocds":
@@ -64,12 +67,13 @@ def validated_spec(
 def shown_url(url: str) -> str:
     """``url`` with each bidirectional embedding, override or isolate percent-encoded (U+202E as %E2%80%AE), as an
     HTTP client sends it: how a feed's URL stored before ``validated_spec`` refused them is shown in a line or a
-    page, where 'releases/\\u202egpj.exe' would display as 'releases/exe.jpg'."""
-    return BIDI_CONTROL.sub(lambda found: quote(found.group(), safe=""), url)
+    page, where 'releases/\\u202egpj.exe' would display as 'releases/exe.jpg'; and a password in it as ***
+    (``without_credentials``)."""
+    return BIDI_CONTROL.sub(lambda found: quote(found.group(), safe=""), without_credentials(url))
 
 
 def _is_http_url(url: str) -> bool:
-    if len(url) > MAX_URL or _CONTROL.search(url):
+    if len(url) > MAX_URL or _CONTROL.search(url) or _SPACE.search(url):  # 'http://bad host/r' was taken
         return False
     try:
         parts = urlsplit(url)

@@ -17,12 +17,12 @@ from werkzeug import Response
 
 from api.feed_schemas import FeedPublic, FeedRunPublic
 from matcher.config import Settings
-from matcher.feeds.credentials import without_credentials
 from matcher.feeds.http import FeedError, PoliteClient
 from matcher.feeds.ocds import OcdsConnector
 from matcher.feeds.runner import FeedRunner
 from matcher.feeds.worldbank import WorldBankConnector
 from matcher.pipeline import Matcher
+from matcher.services.feed_credentials import without_credentials
 from matcher.store.feeds import FeedRepository, FeedSpec
 from tests.feeds.conftest import Sleeps, cli
 from tests.feeds.test_ted import FIXTURES, FakeTed

@@ -22,11 +22,11 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from matcher.config import Settings
-from matcher.feeds.credentials import without_credentials
 from matcher.feeds.http import PoliteClient
 from matcher.feeds.ocds import OcdsConnector
 from matcher.feeds.runner import FeedOutcome, FeedRunner
 from matcher.pipeline import Matcher
+from matcher.services.feed_credentials import without_credentials
 from matcher.services.feeds import validated_spec
 from matcher.store.feeds import FeedSpec
 from matcher.store.tenders import TenderFilter

@@ -178,6 +178,41 @@ def test_a_page_holding_one_notice_twice_keeps_the_first_and_names_the_other(
                        "this one differs in title"]
 
 
+def test_a_notice_naming_a_key_twice_is_rejected_by_name_and_the_others_stored(
+    matcher: Matcher, client: PoliteClient, api: FakeWorldBank
+) -> None:
+    # json.loads kept the second id, and the notice was stored as wb:OP09999999; a saved answer rejects it.
+    add(matcher, api)
+    first = listed(fixture(1))[0]["id"]
+    twice = f'"id": "{first}", "id": "OP09999999"'
+    api.faults[0] = [lambda body: Response(body.decode().replace(f'"id": "{first}"', twice, 1),
+                                           content_type="application/json")]
+    run(matcher, client)
+    assert sorted(stored(matcher)) == sorted(tid for tid in FIRST_RUN if tid != f"wb:{first}")
+    reasons = [reason for record, reason in matcher.feed("wb").last_run.rejections if "os=0" in record]
+    assert reasons == ["names 'id' more than once: give each key once (which value was meant is unknown)"]
+
+
+def test_a_page_keying_a_notice_twice_rejects_it_and_one_naming_its_list_twice_fails_the_run(
+    matcher: Matcher, client: PoliteClient, api: FakeWorldBank
+) -> None:
+    add(matcher, api)
+    key = listed(fixture(2))[0]["id"]  # page 2 keys its notices by id (``FakeWorldBank.KEYED``)
+    api.faults[3] = [lambda body: Response(body.decode().replace(f'"{key}": ', f'"{key}": {{}}, "{key}": ', 1),
+                                           content_type="application/json")]
+    run(matcher, client)
+    assert f"wb:{key}" not in stored(matcher)
+    reasons = [reason for record, reason in matcher.feed("wb").last_run.rejections if record.endswith(key)]
+    assert reasons == [f"the answer keys notice '{key}' more than once: give each notice once (which was meant is "
+                       "unknown)"]
+    api.faults[0] = [lambda body: Response(body.decode().replace('"procnotices": ', '"procnotices": [], '
+                                                                 '"procnotices": ', 1),
+                                           content_type="application/json")]
+    outcome = run(matcher, client, since=date(2026, 9, 1)).outcomes[0]
+    assert outcome.status == "failed"
+    assert outcome.error is not None and "names 'procnotices' more than once" in outcome.error
+
+
 def test_the_api_parameters_and_the_feeds_filters_are_sent(
     matcher: Matcher, client: PoliteClient, api: FakeWorldBank
 ) -> None:
