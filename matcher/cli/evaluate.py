@@ -253,15 +253,17 @@ def calibrate(
     home: HomeOption = None,
 ) -> None:
     """Fit the score calibration (raw score -> share judged relevant) on the judged tuning half and save it."""
+    from matcher.evaluate.judged import counted
     from matcher.ranking.calibration import FOLDER as CALIBRATION_FOLDER
     from matcher.ranking.calibration import fit_calibration, save_calibration
     from matcher.search.retrieve import MatchQuery
 
     models = _models_folder(models_dir, home, CALIBRATION_FOLDER)
-    profiles, matcher, _ = _judged_store(judged, "tune", home)
+    bar = _stderr_is_terminal()  # as evaluate --judged: a count on a terminal, nothing in a log
+    profiles, matcher, _ = _judged_store(judged, "tune", home, bar)
     scores: list[float] = []
     grades: list[int] = []
-    for item in profiles:
+    for item in counted(profiles, "calibrate", bar):
         for match in matcher.recommend(item.profile, MatchQuery(k=depth, include_closed=True)):
             if match.tender_id in item.grades:  # unjudged results say nothing either way
                 scores.append(match.score)

@@ -238,3 +238,14 @@ def test_evaluate_awards_json_counts_firms_on_a_terminal_stderr_and_stdout_stays
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["cutoff"] == "2013-06-01"
     assert "evaluating firms: 100%" in result.stderr
+
+
+def test_calibrate_counts_the_profiles_it_ranks_on_a_terminal_stderr(
+    store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # evaluate --judged counted its profiles; calibrate ranked every tuning profile without a word
+    path = _judged_on(tmp_path, "tune", {"ted:421813-2018": 2})
+    monkeypatch.setattr("matcher.cli.evaluate._stderr_is_terminal", lambda: True)
+    result = runner.invoke(app, ["calibrate", "--judged", str(path), "--models-dir", str(tmp_path / "models")])
+    assert "calibrate: 100%" in result.stderr and "1/1" in result.stderr, result.stderr
+    assert result.stderr.rstrip().endswith("calibration needs at least 20 judged matches of both kinds, got 1")
