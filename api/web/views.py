@@ -141,8 +141,8 @@ def searchable(tender: Tender | None, match: Match) -> str:
 def parse_filters(params: QueryParams, raw_query: bytes = b"") -> Filters:
     """Filters from GET parameters (``raw_query``: the query string as sent); a value that cannot be read is named in
     ``errors`` and not applied: a country no list offers, a fit that is none of the choices, a keyword longer than
-    ``MAX_KEYWORD`` or not sent as UTF-8, a filter sent twice. Each of them was once applied as no filter, or cut,
-    without a word."""
+    ``MAX_KEYWORD`` or not sent as UTF-8, a filter sent twice, a minimum above the maximum (neither applied). Each
+    of them was once applied as no filter, or cut, without a word."""
     typed = {k: params.get(k, "").strip() for k in (*FILTER_FIELDS, "fit")}
     errors: dict[str, str] = {}
     country = typed["country"].upper() or None
@@ -153,6 +153,9 @@ def parse_filters(params: QueryParams, raw_query: bytes = b"") -> Filters:
         amounts[name] = _amount(typed[name])
         if typed[name] and amounts[name] is None:
             errors[name] = "invalid_amount"
+    low, high = amounts["min_value"], amounts["max_value"]
+    if low is not None and high is not None and low > high:  # applied, it listed only notices without a value
+        errors["max_value"] = "expect_min_below_max"
     closing = _days(typed["closing_within"])
     if typed["closing_within"] and closing is None:
         errors["closing_within"] = "invalid_number"
@@ -167,7 +170,7 @@ def parse_filters(params: QueryParams, raw_query: bytes = b"") -> Filters:
     for name in typed:
         if len(sent := params.getlist(name)) > 1:
             typed[name], errors[name] = ", ".join(v[:SHOWN_VALUE] for v in sent[:5]), "filter_repeated"
-    unread = set(errors)
+    unread = set(errors) | ({"min_value"} if errors.get("max_value") == "expect_min_below_max" else set())
     return Filters(
         None if "country" in unread else country, None if "min_value" in unread else amounts["min_value"],
         None if "max_value" in unread else amounts["max_value"], None if "closing_within" in unread else closing,

@@ -2,7 +2,8 @@
 applied, as an amount that is no number always was. A tester found these applied as no filter, or cut, without a
 word: '?country=ZZ' (every country listed, the list showing "Any country"), '?fit=bogus', a keyword of 300
 characters (cut to 200 while the box showed 300), a keyword not sent as UTF-8 ('?q=%FF': searched for U+FFFD) and
-'?country=KE&country=FR' (the last one taken)."""
+'?country=KE&country=FR' (the last one taken), and a minimum above the maximum (only notices without a value
+listed)."""
 
 # The API tests' demo fixtures are imported by name (tests/web/conftest.py is the browser tests'), and pytest
 # hands them to the tests as arguments of the same name, which pyflakes reads as redefinitions.
@@ -29,6 +30,9 @@ CASES = [
      "검색어가 UTF-8 텍스트로 전달되지 않았습니다. 다시 입력하세요."),
     ("country=KE&country=FR", "country", "This filter was sent more than once (KE, FR): choose one value.",
      "이 필터가 여러 번 보내졌습니다 (KE, FR). 값을 하나만 고르세요."),
+    # swapped: every notice with a stated value left out, those without one listed, without a word
+    ("min_value=5000000&max_value=1", "max_value", "The minimum may not be greater than the maximum.",
+     "최소 금액이 최대 금액보다 클 수 없습니다."),
 ]
 
 
