@@ -13,7 +13,7 @@ from matcher.services.feeds import shown_url, validated_spec
 
 @pytest.mark.parametrize("url", ["http://bad host/r", "https://host/a b", "https://host/a\u00a0b"])
 def test_a_url_with_a_space_is_refused_naming_it(url: str) -> None:
-    with pytest.raises(InvalidInput, match=r"expected an http:// or https:// URL with a host \(spaces written as %20\)"):
+    with pytest.raises(InvalidInput, match=r"expected an http:// or https:// URL with a host \(spaces written as "):
         validated_spec("x", "ocds", url=url)
 
 
