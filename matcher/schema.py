@@ -456,9 +456,21 @@ def line_control_problem(text: str) -> str | None:
     return None if found is None else _CONTROL_WORDS.format(**found)
 
 
+#: Longest item of a list a person types (a keyword, a certification): a product line or a certificate's name, in
+#: a few words (the judged profiles' longest is 46 characters); a keyword of 30,000 was stored and shown.
+MAX_ITEM = 200
+#: The error type of an item over ``MAX_ITEM`` (the web forms name the item by its place).
+ITEM_LENGTH_ERROR = "item_too_long"
+
+
 def _typed_item(value: str, info: ValidationInfo) -> str:
-    # An empty item is no item (the profile's lists drop it); one stored before the rule loads as stored.
-    return value if not value or _stored(info) else typed_item(value)
+    # An empty item is no item (the profile's lists drop it); one stored before the rules loads as stored.
+    if not value or _stored(info):
+        return value
+    if len(value) > MAX_ITEM:
+        raise PydanticCustomError(ITEM_LENGTH_ERROR, "at most {limit} characters, got {length}: one product line, "
+                                  "service or certificate per item", {"limit": MAX_ITEM, "length": f"{len(value):,}"})
+    return typed_item(value)
 
 
 #: ``SHOWN_TEXT`` for an item of a list (``typed_item``): no control character but those that read as a space.
@@ -470,7 +482,8 @@ _URL_REMOVED = re.compile(r"[\t\n\r]")
 _URL_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 #: An item of a list a person types for others to read (a firm's keywords, its certifications): ``typed_item``.
-TypedItem = Annotated[str, AfterValidator(_typed_item), WithJsonSchema({"type": "string", **SHOWN_ITEM})]
+TypedItem = Annotated[str, AfterValidator(_typed_item),
+                      WithJsonSchema({"type": "string", "maxLength": MAX_ITEM, **SHOWN_ITEM})]
 
 
 def visible(value: Any, field: FieldInfo | None) -> Any:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from matcher.characters import without_bidi_controls, without_line_controls
-from matcher.schema import BIDI_ERROR, CONTROL_ERROR, draws
+from matcher.schema import BIDI_ERROR, CONTROL_ERROR, ITEM_LENGTH_ERROR, draws
 
 _SEPARATORS = re.compile(r"[,\n\r]+")
 _BLANKS = re.compile(r"[\s,]+")
@@ -130,6 +130,8 @@ class Expects:
     other: str
     naming: Mapping[str, str] = field(default_factory=dict)
     items: Mapping[str, str] = field(default_factory=dict)
+    #: A list field -> the message of one of its items over ``MAX_ITEM`` characters, naming the item's place.
+    long_items: Mapping[str, str] = field(default_factory=dict)
 
 
 def field_errors(exc: ValidationError, expects: Expects) -> Errors:
@@ -145,6 +147,9 @@ def field_errors(exc: ValidationError, expects: Expects) -> Errors:
         if error.get("type") in (BIDI_ERROR, CONTROL_ERROR):
             key = BIDI_CONTROL if error.get("type") == BIDI_ERROR else CONTROL_CHARACTER
             found[name] = FieldError(key, str(error.get("ctx", {}).get("character", "")))
+        elif (error.get("type") == ITEM_LENGTH_ERROR and name in expects.long_items and len(location) > 1
+              and isinstance(location[1], int)):
+            found[name] = FieldError(expects.long_items[name], str(location[1] + 1))
         elif name in expects.items and len(location) > 1 and isinstance(location[1], int):
             found[name] = FieldError(expects.items[name], str(location[1] + 1))
         elif name in expects.naming and isinstance(value, str) and value.strip():

@@ -360,6 +360,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_description": "Describe the firm (at most 20,000 characters).",
         "expect_keywords": "At most 100 keywords.",
         "expect_keyword_shows": "Keyword {value} has no character that shows: delete it.",
+        "expect_keyword_length": (
+            "Keyword {value} is longer than 200 characters: write one product line or service per keyword, "
+            "separated by commas or lines."),
         "expect_no_bidi_control": (
             "Holds {value}, a character that makes the text after it display in another order (it can make a word "
             "read as another): type it again without it."),
@@ -899,6 +902,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_description": "회사 소개를 입력하세요 (최대 20,000자).",
         "expect_keywords": "키워드는 최대 100개입니다.",
         "expect_keyword_shows": "{value}번째 키워드에는 보이는 글자가 없습니다. 지우세요.",
+        "expect_keyword_length": (
+            "{value}번째 키워드가 200자를 넘습니다. 키워드 하나에 제품군이나 서비스 하나를 쓰고, "
+            "쉼표나 줄로 나누세요."),
         "expect_no_bidi_control": (
             "{value} 문자가 들어 있습니다. 뒤에 오는 글자의 표시 순서를 바꿔 다른 말처럼 보이게 하는 문자입니다: "
             "이 문자 없이 다시 입력하세요."),

@@ -78,7 +78,7 @@ NAMING: dict[str, str] = {
     "languages": "expect_language_code", "currency": "expect_rated_currency",
 }
 FIELDS = Expects(EXPECTS, whole=VALUE_RANGE, other=VALUE_RANGE, naming=NAMING,
-                 items={"keywords": "expect_keyword_shows"})
+                 items={"keywords": "expect_keyword_shows"}, long_items={"keywords": "expect_keyword_length"})
 #: The profile form's hidden field holding the version of the profile it shows (the API's ETag): the save is made on
 #: it (the API's If-Match), so a form opened before another change cannot put back what that change replaced.
 VERSION_FIELD = "version"

@@ -16,14 +16,14 @@ from pydantic import ValidationError
 
 from matcher.errors import InvalidInput
 from matcher.normalize.korean_phrases import description_phrases
-from matcher.schema import STORED, FirmProfile, bidi_problem, draws, line_control_problem
+from matcher.schema import MAX_ITEM, STORED, FirmProfile, bidi_problem, draws, line_control_problem
 from matcher.search.code_labels import term_key
 from matcher.services.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
 #: The longest keyword taken: a product's name, not a description (the API's schema reads it too).
-MAX_KEYWORD = 200
+MAX_KEYWORD = MAX_ITEM  # the profile's own rule for an item
 
 
 def suggested_keywords(firm: FirmProfile) -> list[str]:

@@ -84,6 +84,7 @@ CASES = [
     Bad("profile", {"description": "   "}, "description", "expect_description"),
     Bad("profile", {"description": "x" * 20_001}, "description", "expect_description"),
     Bad("profile", {"keywords": ",".join(f"k{i}" for i in range(101))}, "keywords", "expect_keywords"),
+    Bad("profile", {"keywords": "ultrafiltration, " + "k" * 201}, "keywords", "expect_keyword_length", "2"),
     # A keyword of invisible characters only (a zero-width space) is no keyword: the message says which one, by its
     # place, since it cannot show it; it said "At most 100 keywords." of a list of two.
     Bad("profile", {"keywords": "ultrafiltration\n\u200b\nmembrane racks"}, "keywords", "expect_keyword_shows", "2"),
