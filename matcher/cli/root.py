@@ -57,6 +57,9 @@ class _Group(TyperGroup):
             typer.echo(f"error: {terminal_text(str(exc))}", err=True)  # it may quote a file's name as given
             raise typer.Exit(2) from exc
         except database.database_error() as exc:
+            if raced(exc):
+                typer.echo(f"error: {RACED}", err=True)
+                raise typer.Exit(1) from exc
             if database.unusable(exc):
                 typer.echo(f"error: {terminal_text(database.database_line(exc))}", err=True)
                 raise typer.Exit(2) from exc
@@ -80,6 +83,21 @@ class _Group(TyperGroup):
             raise closed_pipe() from None
         except UsageError as exc:
             raise usage_error(exc) from None
+
+
+#: PostgreSQL's codes for a statement another transaction raced: a unique key it inserted first (23505), a deadlock
+#: it ended by failing this one (40P01), a serialization failure (40001). SQLite's writers take turns: its broken
+#: key is a bug, and stays a traceback.
+_RACE_CODES = frozenset({"23505", "40P01", "40001"})
+RACED = ("another writer changed the same records at the same moment; nothing of this command was stored: "
+         "run it again")
+
+
+def raced(error: Exception) -> bool:
+    """Whether a database error is another writer's doing, not the database's nor the operator's: a command's
+    writes are one transaction, rolled back whole, so running it again is the remedy (exit 1, not 2: the input
+    was fine)."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in _RACE_CODES
 
 
 #: What UTF-8 says of a lone surrogate: how Python reads bytes that are not UTF-8 in a command line (0xff as

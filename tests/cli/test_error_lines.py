@@ -9,6 +9,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import psycopg.errors
 import pytest
 from sqlalchemy import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -137,3 +138,28 @@ def test_a_value_that_is_not_utf8_is_one_line_naming_it(home: Path, args: tuple[
     err = one_error_line(*run(*args))
     assert err == (f"error: {value!r} is not UTF-8 text (byte 0xff); give command-line values and MATCHER_ settings "
                    "in UTF-8\n")
+
+
+#: What a command another writer raced says (``matcher.cli.root.RACED``).
+RACED = ("error: another writer changed the same records at the same moment; nothing of this command was stored: "
+         "run it again\n")
+
+
+@pytest.mark.parametrize("error", [
+    IntegrityError("INSERT INTO awards ...", {}, psycopg.errors.UniqueViolation("duplicate key: awards_pkey")),
+    OperationalError("INSERT INTO firms ...", {}, psycopg.errors.DeadlockDetected("deadlock detected")),
+    OperationalError("UPDATE tenders ...", {}, psycopg.errors.SerializationFailure("could not serialize access")),
+], ids=["key", "deadlock", "serialization"])
+def test_a_command_another_writer_raced_is_one_line_and_exit_1(
+        home: Path, monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    """Two writers at once on PostgreSQL: the later one's key broken (awards_pkey), or a deadlock PostgreSQL ended
+    by failing one, was an 87-line traceback (or 'the database cannot be used', which it can). It is no fault of
+    the operator's input (not exit 2), and running the command again is what to do."""
+    stored_firms(home)
+
+    def raced(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr(Matcher, "suggest_keywords", raced)
+    code, out, err = run("firms", "suggest-keywords", "some-firm")
+    assert (code, out, err) == (1, "", RACED)
