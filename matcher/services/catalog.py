@@ -35,10 +35,6 @@ T = TypeVar("T", Tender, FirmProfile)
 #: between its read and its write (each try is a read and one UPDATE; more contention than this is a 409).
 FIRM_CHANGE_ATTEMPTS = 5
 
-#: How many times a batch is stored whose insert of a row another writer inserted first broke the row's key
-#: (``_stored_again``).
-STORE_ATTEMPTS = 3
-
 #: Firms whose folded name and id a firm search keeps (``_held``): more than the 10,214 of the largest benchmark.
 FIRMS_FOLDED = 65_536
 
@@ -80,21 +76,15 @@ class Catalog:
         rejected = [r for _, _, _, file_rejected in read for r in file_rejected]
         produced = [{t.tender_id: t.content_hash() for t in file_items} for _, _, file_items, _ in read]
 
-        def store() -> IngestReport:
-            with self.db.begin() as conn:
-                report = self.tenders.upsert(conn, items, {tid: h for file in produced for tid, h in file.items()})
-                # The ledger keeps the hashes as stored: a corrigendum may have rewritten a notice of this file
-                # (matcher.store.corrections), and "intact" must compare with what the store holds.
-                stored = self.tenders.hashes(conn, [tid for file in produced for tid in file])
-                for (path, digest, _, file_rejected), file_hashes in zip(read, produced, strict=True):
-                    self.ledger.record(conn, LedgerEntry(
-                        digest, str(path), {tid: stored.get(tid, h) for tid, h in file_hashes.items()},
-                        [(r.record, r.reason) for r in file_rejected]))
-            return report
-
-        # Two ingests of one file at once both record it in the ledger (a delete, then an insert): on PostgreSQL
-        # the later insert breaks the key once the first commits. Stored again, it finds the first's entry.
-        report = _stored_again(store, "files of this ingest")
+        with self.db.begin() as conn:
+            report = self.tenders.upsert(conn, items, {tid: h for file in produced for tid, h in file.items()})
+            # The ledger keeps the hashes as stored: a corrigendum may have rewritten a notice of this file
+            # (matcher.store.corrections), and "intact" must compare with what the store holds.
+            stored = self.tenders.hashes(conn, [tid for file in produced for tid in file])
+            for (path, digest, _, file_rejected), file_hashes in zip(read, produced, strict=True):
+                self.ledger.record(conn, LedgerEntry(
+                    digest, str(path), {tid: stored.get(tid, h) for tid, h in file_hashes.items()},
+                    [(r.record, r.reason) for r in file_rejected]))
         report.unchanged += sum(len(entry.tenders) for entry in skipped)
         report.rejected = [(r.record, r.reason) for r in rejected] + [r for e in skipped for r in e.rejected]
         return IngestResult(report, self._synced(sync, progress))
@@ -158,15 +148,10 @@ class Catalog:
         return IngestResult(report)
 
     def upsert_firms(self, items: Sequence[FirmProfile]) -> IngestReport:
-        """Store the firms (new, changed or unchanged). Another writer may insert a firm of ``items`` after this
-        transaction read it as not stored (PostgreSQL): its insert then breaks the key and the batch rolls back,
-        and the batch is stored again, now over that firm, as if it came after; a key still broken after
-        ``STORE_ATTEMPTS`` is a Conflict."""
-        def store() -> IngestReport:
-            with self.db.begin() as conn:
-                return self.firms.upsert(conn, items)
-
-        return _stored_again(store, "firms of this batch")
+        """Store the firms (new, changed or unchanged); one another writer stored meanwhile is stored again, as if
+        this batch came after (``FirmRepository.upsert``)."""
+        with self.db.begin() as conn:
+            return self.firms.upsert(conn, items)
 
     def create_firm(self, firm: FirmProfile) -> FirmProfile:
         """Store a new firm; one of its id stored already (by a request a moment earlier too) is a Conflict and is
@@ -360,25 +345,6 @@ def _updated(stored: Tender | None, sent: Tender, position: int) -> Tender:
     merged = Tender.model_validate(data, context=STORED)
     _check_typed_dates(merged, sent.model_fields_set, position)
     return merged
-
-
-R = TypeVar("R")
-
-
-def _stored_again(store: Callable[[], R], what: str) -> R:
-    """``store()`` (one transaction), run again while another writer's insert of the same key, committed after
-    this one read the key as free, breaks it (IntegrityError, the transaction rolled back): run again, it reads
-    the other's row, and is counted as stored after it. Still broken after ``STORE_ATTEMPTS``: a Conflict."""
-    for _ in range(STORE_ATTEMPTS - 1):
-        try:
-            return store()
-        except IntegrityError:
-            continue
-    try:
-        return store()
-    except IntegrityError as exc:
-        raise Conflict(f"other writers stored {what} {STORE_ATTEMPTS} times while it was being stored; "
-                       "store it again") from exc
 
 
 def _check_typed_dates(merged: Tender, sent: set[str], position: int) -> None:

@@ -68,24 +68,49 @@ class AwardRepository:
     """Queries over award history. Every method takes the caller's connection."""
 
     def upsert(self, conn: Connection, items: Iterable[Award]) -> IngestReport:
-        """Insert new rows, update changed ones. A new row has no identity until ``set_identities``."""
-        latest = {(a.award_id, a.supplier): a for a in items}
-        existing = {(r.award_id, r.supplier): r.content_hash for r in conn.execute(
-            select(awards.c.award_id, awards.c.supplier, awards.c.content_hash))}
-        report = IngestReport()
-        for key, award in latest.items():
-            row = {"date": award.date, "content_hash": award.content_hash(), "data": award.model_dump_json()}
-            if key not in existing:
-                conn.execute(insert(awards).values(award_id=key[0], supplier=key[1], **row))
-                report.new += 1
-            elif existing[key] != row["content_hash"]:
-                conn.execute(update(awards).where(awards.c.award_id == key[0], awards.c.supplier == key[1])
-                             .values(**row))
-                report.updated += 1
-            else:
-                report.unchanged += 1
+        """Insert new rows, update changed ones. A new row has no identity until ``set_identities``.
+
+        Another writer may store a row of ``items`` after this one read it (PostgreSQL, read committed): the
+        report and the store are then those of this batch written after the other's. New rows are inserted in key
+        order (two ingests of one file in their own orders each held a row the other needed next: a deadlock),
+        and one the other inserted meanwhile is not inserted again (the key broke, and the whole ingest with it:
+        one said '3312 new', the other was a traceback) but read again, locked, and counted unchanged or updated.
+        Rows to update are locked and read again in key order too."""
+        latest: dict[tuple[str, ...], dict[str, object]] = {(a.award_id, a.supplier): _row(a) for a in items}
+        existing = self._hashes(conn, list(latest))
+        stale = sorted(k for k, row in latest.items() if k in existing and existing[k] != row["content_hash"])
+        if stale:  # changed, or deleted (then new), by another writer since: read again
+            existing = {**{k: h for k, h in existing.items() if k not in stale}, **self._hashes(conn, stale, lock=True)}
+        fresh = [row for key, row in sorted(latest.items()) if key not in existing]
+        meanwhile = _insert_new(conn, awards, [awards.c.award_id, awards.c.supplier], fresh)
+        existing.update(self._hashes(conn, sorted(meanwhile), lock=True) if meanwhile else {})
+        changed = [row for key, row in sorted(latest.items())
+                   if key in existing and existing[key] != row["content_hash"]]
+        if changed:
+            conn.execute(update(awards).where(awards.c.award_id == bindparam("key"),
+                                              awards.c.supplier == bindparam("name"))
+                         .values(date=bindparam("new_date"), content_hash=bindparam("new_hash"),
+                                 data=bindparam("new_data")),
+                         [{"key": row["award_id"], "name": row["supplier"], "new_date": row["date"],
+                           "new_hash": row["content_hash"], "new_data": row["data"]} for row in changed])
+        report = IngestReport(new=len(fresh) - len(meanwhile), updated=len(changed))
+        report.unchanged = len(latest) - report.new - report.updated
         versions.bump(conn, "awards")
         return report
+
+    def _hashes(self, conn: Connection, keys: list[tuple[str, ...]], lock: bool = False) -> dict[tuple[str, ...], str]:
+        """(award_id, supplier) -> content hash of the stored rows of ``keys``, read by award id (the key's first
+        column, one query per 500 ids). ``lock``: the rows found are locked for update until ``conn``'s transaction
+        ends (PostgreSQL), in key order."""
+        query = select(awards.c.award_id, awards.c.supplier, awards.c.content_hash)
+        if lock:
+            query = query.order_by(awards.c.award_id, awards.c.supplier).with_for_update()
+        wanted, found = set(keys), dict[tuple[str, ...], str]()
+        for part in chunks(sorted({award_id for award_id, _ in keys})):
+            for row in conn.execute(query.where(awards.c.award_id.in_(part))):
+                if (row.award_id, row.supplier) in wanted:
+                    found[(row.award_id, row.supplier)] = row.content_hash
+        return found
 
     def supplier_names(self, conn: Connection) -> list[str]:
         """Every distinct published supplier name stored."""
@@ -104,7 +129,9 @@ class AwardRepository:
         primary key: an update per name scanned the table (no index leads with the supplier), 4.5 minutes for
         the 10,317 names of the Canada award file's first ingest."""
         rows = [{"key": row.award_id, "name": row.supplier, "identity": identities[row.supplier]}
-                for row in conn.execute(select(awards.c.award_id, awards.c.supplier)) if row.supplier in identities]
+                for row in conn.execute(select(awards.c.award_id, awards.c.supplier)
+                                        .order_by(awards.c.award_id, awards.c.supplier))  # one lock order
+                if row.supplier in identities]
         if rows:
             conn.execute(update(awards).where(awards.c.award_id == bindparam("key"),
                                               awards.c.supplier == bindparam("name"))
@@ -125,8 +152,9 @@ class AwardRepository:
         for firm_id, identity in firms:
             if (identity is not None and identity in known and (firm_id, identity) not in removed
                     and not self.links(conn, firm_id)):
-                conn.execute(insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source="name"))
-                made += 1
+                # A link another writer made meanwhile (``link``, by hand) is kept: a plain insert broke its key
+                made += not _insert_new(conn, firm_suppliers, [firm_suppliers.c.firm_id, firm_suppliers.c.identity],
+                                        [{"firm_id": firm_id, "identity": identity, "source": "name"}])
         if made:
             versions.bump(conn, "awards")
         return made
@@ -222,6 +250,24 @@ def _put(conn: Connection, firm_id: str, identity: str, source: str) -> None:
     statement = dialect.insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source=source)
     conn.execute(statement.on_conflict_do_update(index_elements=[firm_suppliers.c.firm_id, firm_suppliers.c.identity],
                                                  set_={"source": source}))
+
+
+def _row(award: Award) -> dict[str, object]:
+    return {"award_id": award.award_id, "supplier": award.supplier, "date": award.date,
+            "content_hash": award.content_hash(), "data": award.model_dump_json()}
+
+
+def _insert_new(conn: Connection, table: Table, key: list[Column[str]],
+                rows: list[dict[str, object]]) -> set[tuple[str, ...]]:
+    """Insert ``rows`` (in the caller's order) but those whose ``key`` another transaction has inserted since this
+    one read it (waiting for that transaction to end): their keys are returned, and nothing of theirs is written
+    (``matcher.store.tenders``' ``_insert_new``)."""
+    if not rows:
+        return set()
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=key).returning(*key)
+    inserted = {tuple(row) for row in conn.execute(statement, rows)}
+    return {tuple(str(row[c.name]) for c in key) for row in rows} - inserted
 
 
 def _award(award_id: str, supplier: str, data: str) -> Award:

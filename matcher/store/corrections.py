@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Column, Connection, Date, ForeignKey, Index, Integer, String, Table, Text, delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher.schema import Correction, Tender
 from matcher.store import records
@@ -155,11 +156,17 @@ def as_published(conn: Connection, ids: list[str]) -> dict[str, Tender]:
 
 
 def keep_as_published(conn: Connection, records: Mapping[str, Tender], corrected_ids: set[str]) -> None:
-    """Keep the source's record of the notices in ``corrected_ids``, drop it for the other ``records``."""
-    drop_as_published(conn, list(records))
-    kept = [{"tender_id": tid, "data": records[tid].model_dump_json()} for tid in records if tid in corrected_ids]
+    """Keep the source's record of the notices in ``corrected_ids``, drop it for the other ``records``. A kept
+    record is written over the stored one, and only when it differs: deleted and inserted again, the later of two
+    writers storing one corrected notice found the row gone once the first committed, and broke its key."""
+    drop_as_published(conn, [tid for tid in records if tid not in corrected_ids])
+    kept = [{"tender_id": tid, "data": records[tid].model_dump_json()} for tid in sorted(corrected_ids & set(records))]
     if kept:
-        conn.execute(insert(tender_as_published), kept)
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(tender_as_published)
+        conn.execute(statement.on_conflict_do_update(
+            index_elements=[tender_as_published.c.tender_id], set_={"data": statement.excluded.data},
+            where=tender_as_published.c.data != statement.excluded.data), kept)
 
 
 def drop_as_published(conn: Connection, ids: list[str]) -> None:

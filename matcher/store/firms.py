@@ -5,8 +5,10 @@ from __future__ import annotations
 import builtins
 import hashlib
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import Column, Connection, String, Table, Text, delete, func, insert, select, update
+from sqlalchemy import Column, Connection, String, Table, Text, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher.schema import FirmProfile, IngestReport
 from matcher.store import records, versions
@@ -29,32 +31,52 @@ class FirmRepository:
     """Queries over firm profiles. Every method takes the connection of the caller's transaction."""
 
     def upsert(self, conn: Connection, items: Iterable[FirmProfile]) -> IngestReport:
-        """Insert new firms, update changed ones, leave identical ones alone."""
-        latest = {f.firm_id: f for f in items}
-        existing = self._hashes(conn, list(latest))
-        report = IngestReport()
+        """Insert new firms, update changed ones, leave identical ones alone.
+
+        Another writer may store a firm of ``items`` after this one read it (PostgreSQL, read committed): the
+        report and the store are then those of this batch written after the other's. New firms are inserted in id
+        order (two batches inserting in their own orders each held a firm the other needed next: a deadlock), and
+        one the other inserted meanwhile is not inserted again (its key broke, and the batch with it) but read
+        again, locked, and counted unchanged or updated. Firms to update are written in id order too."""
         now = utcnow()
-        for firm_id, firm in latest.items():
-            content_hash = firm.content_hash()
-            row = {"firm_id": firm_id, "name": firm.name, "content_hash": content_hash,
-                   "data": firm.model_dump_json()}
-            if firm_id not in existing:
-                conn.execute(insert(firms).values(**row, created_at=now, updated_at=now))
-                report.new += 1
-            elif existing[firm_id] != content_hash:
-                conn.execute(update(firms).where(firms.c.firm_id == firm_id).values(**row, updated_at=now))
-                report.updated += 1
-            else:
-                report.unchanged += 1
+        latest = {f.firm_id: {"firm_id": f.firm_id, "name": f.name, "content_hash": f.content_hash(),
+                              "data": f.model_dump_json(), "updated_at": now} for f in items}
+        existing = self._hashes(conn, list(latest))
+        fresh = [{**row, "created_at": now} for firm_id, row in sorted(latest.items()) if firm_id not in existing]
+        meanwhile = self._insert_new(conn, fresh)
+        existing.update(self._hashes(conn, sorted(meanwhile), lock=True) if meanwhile else {})
+        changed = [row for firm_id, row in sorted(latest.items())
+                   if firm_id in existing and existing[firm_id] != row["content_hash"]]
+        if changed:
+            columns: dict[str, Any] = {k: bindparam(f"new_{k}") for k in changed[0] if k != "firm_id"}
+            conn.execute(update(firms).where(firms.c.firm_id == bindparam("old_firm_id")).values(columns),
+                         [{"old_firm_id": row["firm_id"], **{f"new_{k}": v for k, v in row.items() if k != "firm_id"}}
+                          for row in changed])
+        report = IngestReport(new=len(fresh) - len(meanwhile), updated=len(changed))
+        report.unchanged = len(latest) - report.new - report.updated
         if report.new or report.updated:
             versions.bump(conn, "firms")
         return report
 
-    def _hashes(self, conn: Connection, ids: list[str]) -> dict[str, str]:
+    def _insert_new(self, conn: Connection, fresh: builtins.list[dict[str, object]]) -> set[str]:
+        """Insert the ``fresh`` rows but those another transaction has inserted since this one read them (it waits
+        for that transaction to end): their ids are returned, and nothing of theirs is written."""
+        if not fresh:
+            return set()
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(firms).on_conflict_do_nothing(index_elements=[firms.c.firm_id])
+        inserted = set(conn.execute(statement.returning(firms.c.firm_id), fresh).scalars())
+        return {str(row["firm_id"]) for row in fresh} - inserted
+
+    def _hashes(self, conn: Connection, ids: builtins.list[str], lock: bool = False) -> dict[str, str]:
+        """firm_id -> content hash of the stored firms of ``ids``; ``lock``: locked for update until ``conn``'s
+        transaction ends (PostgreSQL), in id order."""
+        query = select(firms.c.firm_id, firms.c.content_hash)
+        if lock:
+            query = query.order_by(firms.c.firm_id).with_for_update()
         found: dict[str, str] = {}
         for part in chunks(ids):
-            rows = conn.execute(select(firms.c.firm_id, firms.c.content_hash).where(firms.c.firm_id.in_(part)))
-            found.update({r.firm_id: r.content_hash for r in rows})
+            found.update({r.firm_id: r.content_hash for r in conn.execute(query.where(firms.c.firm_id.in_(part)))})
         return found
 
     def get(self, conn: Connection, firm_id: str) -> FirmProfile | None:

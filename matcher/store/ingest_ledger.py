@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import Column, Connection, String, Table, Text, delete, insert, select, update
+from sqlalchemy import Column, Connection, String, Table, Text, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher.store import records
 from matcher.store._common import utcnow
@@ -57,11 +58,14 @@ class IngestLedger:
         return from_row(row)
 
     def record(self, conn: Connection, entry: LedgerEntry) -> None:
-        conn.execute(delete(ingested_files).where(ingested_files.c.digest == entry.digest))
-        conn.execute(insert(ingested_files).values(
-            digest=entry.digest, name=entry.name, tenders=json.dumps(entry.tenders),
-            rejected=json.dumps(entry.rejected, ensure_ascii=False), ingested_at=utcnow(),
-        ))
+        """Store the file's entry, over the one stored. One statement: a delete then an insert let two ingests of
+        one file at once each see no entry (PostgreSQL), and the later insert broke the key."""
+        row = {"digest": entry.digest, "name": entry.name, "tenders": json.dumps(entry.tenders),
+               "rejected": json.dumps(entry.rejected, ensure_ascii=False), "ingested_at": utcnow()}
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(ingested_files).values(**row)
+        conn.execute(statement.on_conflict_do_update(index_elements=[ingested_files.c.digest],
+                                                     set_={k: v for k, v in row.items() if k != "digest"}))
 
 
 _TENDERS = TypeAdapter(dict[str, str])

@@ -140,8 +140,8 @@ def test_a_firm_stored_by_another_writer_meanwhile_is_unchanged_not_new_twice(
     repository = mine.catalog.firms
     read, done = repository._hashes, list[object]()
 
-    def hashes(*args: Any) -> dict[str, str]:
-        found = read(*args)
+    def hashes(*args: Any, **kwargs: Any) -> dict[str, str]:
+        found = read(*args, **kwargs)
         if not done:
             done.append(theirs.upsert_firms([FIRM]))
         return found
