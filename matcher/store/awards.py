@@ -164,10 +164,12 @@ class AwardRepository:
         explicitly linked to it already (nothing written)."""
         if self._source(conn, firm_id, identity) == "explicit":
             return False
+        # The counter first, as an ingest takes it before its links: holding the link's row while waiting for the
+        # counter, with an ingest holding the counter while waiting for that row, was a deadlock.
+        versions.bump(conn, "awards")
         conn.execute(delete(firm_suppliers).where(firm_suppliers.c.firm_id == firm_id,
                                                   firm_suppliers.c.source == "name"))
         _put(conn, firm_id, identity, "explicit")
-        versions.bump(conn, "awards")
         return True
 
     def unlink(self, conn: Connection, firm_id: str, identity: str) -> bool:

@@ -22,7 +22,7 @@ from sqlalchemy import Connection
 
 from matcher.pipeline import Matcher
 from matcher.schema import Award, FirmProfile, IngestReport, Tender
-from matcher.store import corrections
+from matcher.store import awards, corrections
 from matcher.store.awards import AwardRepository
 from matcher.store.ingest_ledger import IngestLedger, LedgerEntry
 from tests.store import test_racing_tender_writes as racing
@@ -177,3 +177,29 @@ def test_a_corrected_notices_record_kept_by_two_writers_at_once_is_the_later_one
     _held_then_other(pair, keep)
     with pair[0].catalog.db.connect() as conn:
         assert corrections.as_published(conn, ["t:call"])["t:call"].title == "pump supply, second"
+
+
+def test_an_ingest_and_a_link_supplier_of_the_same_pair_at_once_both_succeed(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``link`` wrote the firm's link, then took the awards counter; an ingest took the counter, then waited for
+    that link's row to insert its own name link: each waited for the other, a deadlock PostgreSQL ended by failing
+    one. The link is held here once it has written its row, until the ingest waits for it."""
+    mine, theirs = pair
+    ingest(mine, [award(1)], tmp_path)
+    mine.upsert_firms([FirmProfile(firm_id="bf", name="Bluefors Oy", description="cryostats")])
+    put, linking = awards._put, threading.Event()
+
+    def held(conn: Connection, *args: Any) -> None:
+        put(conn, *args)
+        linking.set()
+        _until_waited_for(conn, mine)
+
+    monkeypatch.setattr(awards, "_put", held)
+    with ThreadPoolExecutor(1) as pool:
+        link = pool.submit(theirs.awards.link, "bf", "Bluefors Oy")
+        assert linking.wait(10)
+        _, linked = ingest(mine, [award(2)], tmp_path)
+        assert link.result().new
+    assert linked == 0  # the link-supplier committed first: the name rule leaves the firm to it
+    with mine.awards.db.connect() as conn:
+        assert mine.awards.repo._source(conn, "bf", "sup:bluefors") == "explicit"
