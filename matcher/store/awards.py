@@ -177,9 +177,9 @@ class AwardRepository:
         when there was no such link."""
         if self._source(conn, firm_id, identity) in (None, REMOVED):
             return False
+        versions.bump(conn, "awards")  # the counter first, as ``link`` takes it
         conn.execute(update(firm_suppliers).where(firm_suppliers.c.firm_id == firm_id,
                                                   firm_suppliers.c.identity == identity).values(source=REMOVED))
-        versions.bump(conn, "awards")
         return True
 
     def follow(self, conn: Connection, moves: Mapping[str, set[str]]) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 
 from matcher.pipeline import Matcher
 from matcher.schema import Award, FirmProfile, IngestReport, Tender
@@ -203,3 +203,32 @@ def test_an_ingest_and_a_link_supplier_of_the_same_pair_at_once_both_succeed(
     assert linked == 0  # the link-supplier committed first: the name rule leaves the firm to it
     with mine.awards.db.connect() as conn:
         assert mine.awards.repo._source(conn, "bf", "sup:bluefors") == "explicit"
+
+
+def test_an_ingest_moving_a_link_and_an_unlink_supplier_of_it_at_once_both_succeed(
+        pair: tuple[Matcher, Matcher], tmp_path: Path) -> None:
+    """``unlink`` marked the link removed, then took the awards counter; an ingest whose new spelling moves the
+    link's identity ('Bluefors' joins 'Bluefors Cryogenics Oy') takes the counter first, then waited for that row to
+    move it: a deadlock. The unlink is held here once it has written the row, until the ingest waits for it."""
+    mine, theirs = pair
+    ingest(mine, [award(1, supplier="Bluefors Cryogenics Oy")], tmp_path)
+    mine.upsert_firms([FirmProfile(firm_id="ox", name="Oxford Cryo", description="magnets")])
+    mine.awards.link("ox", "Bluefors Cryogenics Oy")
+    unlinking = threading.Event()
+
+    def held(conn: Connection, clause: Any, *args: Any) -> None:
+        if getattr(clause, "table", None) is awards.firm_suppliers and clause.is_update and not unlinking.is_set():
+            unlinking.set()
+            _until_waited_for(conn, mine)
+
+    event.listen(theirs.awards.db.engine, "after_execute", held)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            unlinked = pool.submit(theirs.awards.unlink, "ox", "sup:bluefors-cryogenics")
+            assert unlinking.wait(10)
+            ingest(mine, [award(2, supplier="Bluefors")], tmp_path)
+            assert unlinked.result() == "sup:bluefors-cryogenics"
+    finally:
+        event.remove(theirs.awards.db.engine, "after_execute", held)
+    with mine.awards.db.connect() as conn:  # the removed link followed the identity: not made again by name
+        assert mine.awards.repo.links(conn, "ox") == []
