@@ -1,5 +1,6 @@
-"""Helpers shared by the repositories: the clock, id lists cut to a size every backend accepts, and the pattern
-that finds a word however a text cases or accents it, on every backend."""
+"""Helpers shared by the repositories: the clock, id lists cut to a size every backend accepts, inserts that take
+ON CONFLICT on both backends, and the pattern that finds a word however a text cases or accents it, on every
+backend."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import re
 import unicodedata
 from datetime import UTC, datetime
 from functools import cache
+
+from sqlalchemy import Column, Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher.normalize.text import fold
 
@@ -18,6 +22,26 @@ def utcnow() -> datetime:
 def chunks(items: list[str], size: int = 500) -> list[list[str]]:
     """Split id lists so IN (...) stays under every backend's parameter limit."""
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def upsert_statement(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT into ``table`` in the connection's dialect, which takes ``on_conflict_do_nothing`` and
+    ``on_conflict_do_update`` (PostgreSQL and SQLite, the two backends)."""
+    return postgresql.insert(table) if conn.dialect.name == "postgresql" else sqlite.insert(table)
+
+
+def insert_new(conn: Connection, table: Table, key: list[Column[str]],
+               rows: list[dict[str, object]]) -> set[tuple[str, ...]]:
+    """Insert ``rows`` but those whose ``key`` another transaction has inserted since this one read it as not stored
+    (the insert waits for that transaction to end): their keys are returned, and nothing of theirs is written. A
+    plain INSERT broke the key and rolled the caller's whole transaction back (PostgreSQL, read committed); the
+    caller stores the returned ones again, over what the other stored. Give ``rows`` in key order, so that two
+    writers inserting the same rows lock them in one order and never wait for each other in a circle."""
+    if not rows:
+        return set()
+    statement = upsert_statement(conn, table).on_conflict_do_nothing(index_elements=key).returning(*key)
+    inserted = {tuple(row) for row in conn.execute(statement, rows)}
+    return {tuple(str(row[c.name]) for c in key) for row in rows} - inserted
 
 
 @cache

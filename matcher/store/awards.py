@@ -31,11 +31,10 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher.schema import Award, IngestReport
 from matcher.store import records, versions
-from matcher.store._common import chunks
+from matcher.store._common import chunks, insert_new, upsert_statement
 from matcher.store.metadata import IdText, metadata
 
 #: The longest supplier identity stored (``matcher.services.awards`` cuts a longer one).
@@ -82,7 +81,7 @@ class AwardRepository:
         if stale:  # changed, or deleted (then new), by another writer since: read again
             existing = {**{k: h for k, h in existing.items() if k not in stale}, **self._hashes(conn, stale, lock=True)}
         fresh = [row for key, row in sorted(latest.items()) if key not in existing]
-        meanwhile = _insert_new(conn, awards, [awards.c.award_id, awards.c.supplier], fresh)
+        meanwhile = insert_new(conn, awards, [awards.c.award_id, awards.c.supplier], fresh)
         existing.update(self._hashes(conn, sorted(meanwhile), lock=True) if meanwhile else {})
         changed = [row for key, row in sorted(latest.items())
                    if key in existing and existing[key] != row["content_hash"]]
@@ -153,7 +152,7 @@ class AwardRepository:
             if (identity is not None and identity in known and (firm_id, identity) not in removed
                     and not self.links(conn, firm_id)):
                 # A link another writer made meanwhile (``link``, by hand) is kept: a plain insert broke its key
-                made += not _insert_new(conn, firm_suppliers, [firm_suppliers.c.firm_id, firm_suppliers.c.identity],
+                made += not insert_new(conn, firm_suppliers, [firm_suppliers.c.firm_id, firm_suppliers.c.identity],
                                         [{"firm_id": firm_id, "identity": identity, "source": "name"}])
         if made:
             versions.bump(conn, "awards")
@@ -248,8 +247,7 @@ class AwardRepository:
 def _put(conn: Connection, firm_id: str, identity: str, source: str) -> None:
     """Store the link with this source, over the row another writer stored meanwhile: two link commands at once
     each read no link, and the second insert broke the primary key (a traceback)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(firm_suppliers).values(firm_id=firm_id, identity=identity, source=source)
+    statement = upsert_statement(conn, firm_suppliers).values(firm_id=firm_id, identity=identity, source=source)
     conn.execute(statement.on_conflict_do_update(index_elements=[firm_suppliers.c.firm_id, firm_suppliers.c.identity],
                                                  set_={"source": source}))
 
@@ -257,19 +255,6 @@ def _put(conn: Connection, firm_id: str, identity: str, source: str) -> None:
 def _row(award: Award) -> dict[str, object]:
     return {"award_id": award.award_id, "supplier": award.supplier, "date": award.date,
             "content_hash": award.content_hash(), "data": award.model_dump_json()}
-
-
-def _insert_new(conn: Connection, table: Table, key: list[Column[str]],
-                rows: list[dict[str, object]]) -> set[tuple[str, ...]]:
-    """Insert ``rows`` (in the caller's order) but those whose ``key`` another transaction has inserted since this
-    one read it (waiting for that transaction to end): their keys are returned, and nothing of theirs is written
-    (``matcher.store.tenders``' ``_insert_new``)."""
-    if not rows:
-        return set()
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=key).returning(*key)
-    inserted = {tuple(row) for row in conn.execute(statement, rows)}
-    return {tuple(str(row[c.name]) for c in key) for row in rows} - inserted
 
 
 def _award(award_id: str, supplier: str, data: str) -> Award:

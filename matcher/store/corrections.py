@@ -31,11 +31,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import Column, Connection, Date, ForeignKey, Index, Integer, String, Table, Text, delete, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher.schema import Correction, Tender
 from matcher.store import records
-from matcher.store._common import chunks
+from matcher.store._common import chunks, upsert_statement
 from matcher.store.metadata import IdText, metadata
 
 tender_corrections = Table(
@@ -162,8 +161,7 @@ def keep_as_published(conn: Connection, records: Mapping[str, Tender], corrected
     drop_as_published(conn, [tid for tid in records if tid not in corrected_ids])
     kept = [{"tender_id": tid, "data": records[tid].model_dump_json()} for tid in sorted(corrected_ids & set(records))]
     if kept:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(tender_as_published)
+        statement = upsert_statement(conn, tender_as_published)
         conn.execute(statement.on_conflict_do_update(
             index_elements=[tender_as_published.c.tender_id], set_={"data": statement.excluded.data},
             where=tender_as_published.c.data != statement.excluded.data), kept)

@@ -8,11 +8,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Column, Connection, String, Table, Text, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher.schema import FirmProfile, IngestReport
 from matcher.store import records, versions
-from matcher.store._common import chunks, utcnow
+from matcher.store._common import chunks, insert_new, utcnow
 from matcher.store.metadata import IdText, UTCDateTime, metadata
 
 firms = Table(
@@ -43,7 +42,7 @@ class FirmRepository:
                               "data": f.model_dump_json(), "updated_at": now} for f in items}
         existing = self._hashes(conn, list(latest))
         fresh = [{**row, "created_at": now} for firm_id, row in sorted(latest.items()) if firm_id not in existing]
-        meanwhile = self._insert_new(conn, fresh)
+        meanwhile = {fid for fid, in insert_new(conn, firms, [firms.c.firm_id], fresh)}
         existing.update(self._hashes(conn, sorted(meanwhile), lock=True) if meanwhile else {})
         changed = [row for firm_id, row in sorted(latest.items())
                    if firm_id in existing and existing[firm_id] != row["content_hash"]]
@@ -57,16 +56,6 @@ class FirmRepository:
         if report.new or report.updated:
             versions.bump(conn, "firms")
         return report
-
-    def _insert_new(self, conn: Connection, fresh: builtins.list[dict[str, object]]) -> set[str]:
-        """Insert the ``fresh`` rows but those another transaction has inserted since this one read them (it waits
-        for that transaction to end): their ids are returned, and nothing of theirs is written."""
-        if not fresh:
-            return set()
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(firms).on_conflict_do_nothing(index_elements=[firms.c.firm_id])
-        inserted = set(conn.execute(statement.returning(firms.c.firm_id), fresh).scalars())
-        return {str(row["firm_id"]) for row in fresh} - inserted
 
     def _hashes(self, conn: Connection, ids: builtins.list[str], lock: bool = False) -> dict[str, str]:
         """firm_id -> content hash of the stored firms of ``ids``; ``lock``: locked for update until ``conn``'s

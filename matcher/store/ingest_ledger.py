@@ -21,10 +21,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import Column, Connection, String, Table, Text, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher.store import records
-from matcher.store._common import utcnow
+from matcher.store._common import upsert_statement, utcnow
 from matcher.store.metadata import UTCDateTime, metadata
 
 ingested_files = Table(
@@ -62,8 +61,7 @@ class IngestLedger:
         one file at once each see no entry (PostgreSQL), and the later insert broke the key."""
         row = {"digest": entry.digest, "name": entry.name, "tenders": json.dumps(entry.tenders),
                "rejected": json.dumps(entry.rejected, ensure_ascii=False), "ingested_at": utcnow()}
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(ingested_files).values(**row)
+        statement = upsert_statement(conn, ingested_files).values(**row)
         conn.execute(statement.on_conflict_do_update(index_elements=[ingested_files.c.digest],
                                                      set_={k: v for k, v in row.items() if k != "digest"}))
 

@@ -31,14 +31,13 @@ from sqlalchemy import (
     union,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.characters import shown_text
 from matcher.normalize.openness import OpenRule, today
 from matcher.schema import OPPORTUNITY_TYPES, IngestReport, Tender
 from matcher.store import cancellations, corrections, records, versions
-from matcher.store._common import chunks, spelled, utcnow
+from matcher.store._common import chunks, insert_new, spelled, utcnow
 from matcher.store.metadata import IdText, UTCDateTime, metadata
 
 tenders = Table(
@@ -146,8 +145,8 @@ class TenderRepository:
         SQLite's writers take turns): the report and the store are then those of this batch written after the
         other's. A notice read as new that the other inserted meanwhile is not inserted again (its key would
         break and the caller's whole transaction with it) but stored once more, over what the other stored
-        (``_insert_new``); a notice read as changed, or one corrected, is locked and read again before it is
-        rewritten (``_relocked``)."""
+        (``_common.insert_new``); a notice read as changed is locked and read again before it is rewritten
+        (``_relocked``)."""
         given = {t.tender_id: t for t in items}  # a later record of the same id wins within a batch
         if onto is None:
             latest, existing = given, self.hashes(conn, list(given))
@@ -167,13 +166,13 @@ class TenderRepository:
             rows[tender_id] = (tender, hashes[tender_id] if hashes is not None and tender is raw
                                else tender.content_hash())
         if onto is None:  # the notices to rewrite, locked and read again: another writer's change may have come
-            existing = self._relocked(conn, existing, {tid: h for tid, (_, h) in rows.items()}, set(effective))
+            existing = self._relocked(conn, existing, {tid: h for tid, (_, h) in rows.items()})
         now = utcnow()
         # Inserted in id order: two writers inserting the same new notices in their batches' orders each held
         # one the other needed next, a deadlock.
         fresh = [{**_row(t, h), "created_at": now, "updated_at": now} for tid, (t, h) in sorted(rows.items())
                  if tid not in existing]
-        meanwhile = self._insert_new(conn, fresh)
+        meanwhile = {tid for tid, in insert_new(conn, tenders, [tenders.c.tender_id], fresh)}
         changed = [{**_row(t, h), "updated_at": now} for tid, (t, h) in rows.items()
                    if tid in existing and existing[tid] != h]
         report = IngestReport(new=len(fresh) - len(meanwhile), updated=len(changed),
@@ -193,30 +192,14 @@ class TenderRepository:
             versions.bump(conn, "tenders")
         return report
 
-    def _relocked(self, conn: Connection, existing: dict[str, str], wanted: Mapping[str, str],
-                  corrected: set[str]) -> dict[str, str]:
+    def _relocked(self, conn: Connection, existing: dict[str, str], wanted: Mapping[str, str]) -> dict[str, str]:
         """``existing`` (id -> stored hash as first read) with the rows that differ from ``wanted`` locked and read
-        again: changed by another writer since (perhaps to what is wanted), or deleted (then left out: new). The
-        ``corrected`` ones are locked too, changed or not: each store of one rewrites its source's record
-        (``corrections.keep_as_published``), which two writers at once would both insert."""
-        stale = sorted(tid for tid, h in wanted.items()
-                       if tid in existing and (existing[tid] != h or tid in corrected))
+        again: changed by another writer since (perhaps to what is wanted), or deleted (then left out: new)."""
+        stale = sorted(tid for tid, h in wanted.items() if tid in existing and existing[tid] != h)
         if not stale:
             return existing
         again = self.hashes(conn, stale, lock=True)
         return {**{tid: h for tid, h in existing.items() if tid not in stale}, **again}
-
-    def _insert_new(self, conn: Connection, fresh: list[dict[str, object]]) -> set[str]:
-        """Insert the ``fresh`` rows but those another transaction has inserted since this one read them (it waits
-        for that transaction to end): their ids are returned, and nothing of theirs is written."""
-        if not fresh:
-            return set()
-        key = [tenders.c.tender_id]
-        statement = (postgresql.insert(tenders).on_conflict_do_nothing(index_elements=key)
-                     if conn.dialect.name == "postgresql"
-                     else sqlite.insert(tenders).on_conflict_do_nothing(index_elements=key))
-        inserted = set(conn.execute(statement.returning(tenders.c.tender_id), fresh).scalars())
-        return {str(row["tender_id"]) for row in fresh} - inserted
 
     def _apply(self, latest: Mapping[str, Tender], links: list[corrections.Link]) -> dict[str, Tender]:
         """The notices of ``latest`` that ``links`` name, corrected."""
@@ -226,7 +209,7 @@ class TenderRepository:
 
     def _write(self, conn: Connection, changed: list[dict[str, object]], written: list[Tender]) -> None:
         """Rewrite ``changed`` rows, and write the facets and links of ``written`` (new rows are inserted first,
-        ``_insert_new``)."""
+        ``_common.insert_new``)."""
         stale = [str(row["tender_id"]) for row in changed]
         for part in chunks(stale):
             conn.execute(delete(tender_codes).where(tender_codes.c.tender_id.in_(part)))
