@@ -9,7 +9,6 @@ import typer
 from matcher.cli.common import HomeOption, day_option, echo_json, open_matcher, parse_day
 from matcher.cli.render import terminal_text
 from matcher.schema import FEED_KINDS
-from matcher.services.feed_credentials import without_credentials
 
 if TYPE_CHECKING:
     from matcher.store.feeds import Feed
@@ -28,10 +27,10 @@ def add(
     home: HomeOption = None,
 ) -> None:
     """Configure a feed; `matcher feeds run` (or `matcher schedule`) fetches it."""
-    from matcher.services.feeds import validated_spec
+    from matcher.services.feeds import shown_url, validated_spec
 
     feed = open_matcher(home).add_feed(validated_spec(name, kind, url, query, page_size), actor="cli")
-    where = without_credentials(feed.spec.url) if feed.spec.url else "public default endpoint"
+    where = shown_url(feed.spec.url) if feed.spec.url else "public default endpoint"
     typer.echo(f"added feed {feed.name} ({feed.spec.kind}, {where})")
 
 
@@ -92,6 +91,8 @@ def remove(name: Annotated[str, typer.Argument()], home: HomeOption = None) -> N
 
 
 def feed_json(feed: Feed) -> dict[str, Any]:
+    from matcher.services.feed_credentials import without_credentials  # the services load with a command, not --help
+
     run = feed.last_run
     return {
         "name": feed.name, "kind": feed.spec.kind, "url": feed.spec.url and without_credentials(feed.spec.url),
