@@ -27,7 +27,6 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
-    insert,
     select,
     update,
 )
@@ -195,10 +194,7 @@ class AwardRepository:
             for identity in sorted(moves[row.identity]):
                 held = self._source(conn, row.firm_id, identity)
                 if held is None or (held == "name" and row.source != "name"):
-                    conn.execute(delete(firm_suppliers).where(firm_suppliers.c.firm_id == row.firm_id,
-                                                              firm_suppliers.c.identity == identity))
-                    conn.execute(insert(firm_suppliers).values(firm_id=row.firm_id, identity=identity,
-                                                               source=row.source))
+                    _put(conn, row.firm_id, identity, row.source)
         if rows:
             versions.bump(conn, "awards")
 
