@@ -7,7 +7,6 @@ another process is running at that moment (the scheduler, another officer) comes
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Path, Query, Response, status
@@ -17,10 +16,8 @@ from api.errors import BODY_ERRORS, ERRORS, responses
 from api.feed_runs import FeedRunsDep
 from api.feed_schemas import NAME_PATTERN, FeedCreate, FeedPublic, FeedRunPublic, FeedsRunJob
 from api.schemas import Rejection
-from matcher.errors import InvalidInput
-from matcher.pipeline import Matcher
 from matcher.schema import Day
-from matcher.services.feeds import validated_spec
+from matcher.services.feeds import checked_since, validated_spec
 from matcher.store.feeds import Feed, FeedSpec
 
 router = APIRouter(prefix="/feeds", tags=["feeds"], responses=ERRORS, route_class=KeyFirstRoute)
@@ -56,14 +53,6 @@ def public(feed: Feed) -> FeedPublic:
     )
 
 
-def checked_since(matcher: Matcher, since: date | None) -> date | None:
-    """A run's starting day; one after today fetches nothing and is surely a slip, so it is refused."""
-    today = matcher.settings.now().date()
-    if since is not None and since > today:
-        raise InvalidInput(f"since {since.isoformat()} is after today ({today.isoformat()})")
-    return since
-
-
 @router.get("", summary="Configured feeds with their cursor and latest run (officers)")
 def list_feeds(matcher: MatcherDep, _: OfficerDep) -> list[FeedPublic]:
     return [public(feed) for feed in matcher.all_feeds()]
@@ -84,7 +73,8 @@ def run_all(
     matcher: MatcherDep, jobs: JobsDep, runs: FeedRunsDep, background: BackgroundTasks, response: Response,
     _: OfficerDep, since: Since = None,
 ) -> FeedsRunJob:
-    return _started(runs.start(matcher, jobs, background, [], checked_since(matcher, since)), response)
+    since = checked_since(since, matcher.settings.now().date())
+    return _started(runs.start(matcher, jobs, background, [], since), response)
 
 
 @router.get("/runs/{job_id}", summary="A feed run: its job and, once it has ended, each feed's outcome (officers)")
@@ -119,7 +109,8 @@ def run_one(
     response: Response, _: OfficerDep, since: Since = None,
 ) -> FeedsRunJob:
     matcher.feed(name)  # 404 now rather than a failed job
-    return _started(runs.start(matcher, jobs, background, [name], checked_since(matcher, since)), response)
+    since = checked_since(since, matcher.settings.now().date())
+    return _started(runs.start(matcher, jobs, background, [name], since), response)
 
 
 def _started(run: FeedsRunJob, response: Response) -> FeedsRunJob:

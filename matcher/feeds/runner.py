@@ -18,13 +18,14 @@ from datetime import date, timedelta
 from typing import Literal
 
 from matcher.config import Settings
-from matcher.errors import InvalidInput, MatcherError, NotFound
+from matcher.errors import MatcherError, NotFound
 from matcher.feeds.base import Connector
 from matcher.feeds.connectors import connector_for
 from matcher.feeds.http import FeedError, HttpPolicy, PoliteClient
 from matcher.pipeline import Matcher
 from matcher.search.index_sync import SyncReport
 from matcher.services.feed_credentials import without_credentials
+from matcher.services.feeds import checked_since
 from matcher.store.feeds import Feed, FeedSpec
 
 log = logging.getLogger(__name__)
@@ -87,9 +88,7 @@ class FeedRunner:
     def run(self, names: Sequence[str] = (), since: date | None = None, sync: bool = True) -> FeedsRun:
         """Run the named feeds (all when none are named; an unknown name raises NotFound, and a ``since`` after today,
         which would fetch nothing, InvalidInput, before any runs)."""
-        today = self.matcher.settings.now().date()
-        if since is not None and since > today:  # the API's words (api.routes.feeds.checked_since)
-            raise InvalidInput(f"since {since.isoformat()} is after today ({today.isoformat()})")
+        checked_since(since, self.matcher.settings.now().date())
         feeds = [self.matcher.feed(name) for name in dict.fromkeys(names)] if names else self.matcher.all_feeds()
         outcomes = [self._run_one(feed, since) for feed in feeds]
         changed = any(o.new or o.updated for o in outcomes)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import quote, urlsplit
 
 from matcher.characters import BIDI_CONTROL
@@ -31,6 +31,13 @@ MAX_URL = 2000
 MAX_PAGE_SIZE = 1000
 
 
+def checked_since(since: date | None, today: date) -> date | None:
+    """A run's starting day; one after ``today`` fetches nothing and is surely a slip: InvalidInput."""
+    if since is not None and since > today:
+        raise InvalidInput(f"since {since.isoformat()} is after today ({today.isoformat()})")
+    return since
+
+
 def validated_spec(
     name: str, kind: str, url: str | None = None, query: str | None = None, page_size: int | None = None,
 ) -> FeedSpec:
@@ -46,7 +53,7 @@ def validated_spec(
         raise InvalidInput(f"feed kind {kind!r}: expected one of {', '.join(FEED_KINDS)}")
     if url is not None:
         url = url.strip()
-        if not _is_http_url(url):
+        if not is_http_url(url):
             raise InvalidInput(f"feed url {shown_url(url)[:200]!r}: expected an http:// or https:// URL with a host "
                                "(spaces written as %20)")
         if problem := bidi_problem(url):
@@ -72,7 +79,9 @@ def shown_url(url: str) -> str:
     return BIDI_CONTROL.sub(lambda found: quote(found.group(), safe=""), without_credentials(url))
 
 
-def _is_http_url(url: str) -> bool:
+def is_http_url(url: str) -> bool:
+    """Whether ``url`` is one a feed may fetch: http(s), with a host and a port in range, without control
+    characters or spaces, at most ``MAX_URL`` characters."""
     if len(url) > MAX_URL or _CONTROL.search(url) or _SPACE.search(url):  # 'http://bad host/r' was taken
         return False
     try:
