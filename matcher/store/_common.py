@@ -1,15 +1,17 @@
-"""Helpers shared by the repositories: the clock, id lists cut to a size every backend accepts, inserts that take
-ON CONFLICT on both backends, and the pattern that finds a word however a text cases or accents it, on every
-backend."""
+"""Helpers shared by the repositories: the clock, id lists cut to a size every backend accepts, the stored content
+hashes of a batch's keys (locked or not), inserts that take ON CONFLICT on both backends, and the pattern that
+finds a word however a text cases or accents it, on every backend."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any, overload
 
-from sqlalchemy import Column, Connection, Table
+from sqlalchemy import Column, Connection, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from matcher.normalize.text import fold
@@ -22,6 +24,43 @@ def utcnow() -> datetime:
 def chunks(items: list[str], size: int = 500) -> list[list[str]]:
     """Split id lists so IN (...) stays under every backend's parameter limit."""
     return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+@overload
+def content_hashes(conn: Connection, key: Column[str], ids: Iterable[str] | None = None, *,
+                   lock: bool = False) -> dict[str, str]: ...
+
+
+@overload
+def content_hashes(conn: Connection, key: tuple[Column[str], ...], ids: Iterable[tuple[str, ...]] | None = None, *,
+                   lock: bool = False) -> dict[tuple[str, ...], str]: ...
+
+
+def content_hashes(conn: Connection, key: Column[str] | tuple[Column[str], ...],
+                   ids: Iterable[Any] | None = None, *, lock: bool = False) -> dict[Any, str]:
+    """Key -> ``content_hash`` of the stored rows of ``ids`` (every row with None) of ``key``'s table: one column
+    (``firms.c.firm_id``, keys are str, as stored: an id typed in another normal form finds its row) or several
+    (``(awards.c.award_id, awards.c.supplier)``, keys are tuples, rows read by the first column and kept when their
+    whole key is one of ``ids``). One query per 500 first-column values, in their sorted order. ``lock``: every row
+    read is locked for update until ``conn``'s transaction ends (PostgreSQL; SQLite's writer holds the database),
+    in key order, so two writers lock in one order and never wait for each other in a circle."""
+    columns = (key,) if isinstance(key, Column) else key
+    query = select(*columns, columns[0].table.c.content_hash)
+    if lock:
+        query = query.order_by(*columns).with_for_update()
+
+    def stored(row: Any) -> Any:
+        return row[0] if len(columns) == 1 else tuple(row[:-1])
+
+    if ids is None:
+        return {stored(row): row[-1] for row in conn.execute(query)}
+    wanted = set(ids)
+    found: dict[Any, str] = {}
+    for part in chunks(sorted({k if len(columns) == 1 else k[0] for k in wanted})):
+        for row in conn.execute(query.where(columns[0].in_(part))):
+            if len(columns) == 1 or stored(row) in wanted:
+                found[stored(row)] = row[-1]
+    return found
 
 
 def upsert_statement(conn: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:

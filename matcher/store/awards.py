@@ -33,7 +33,7 @@ from sqlalchemy import (
 
 from matcher.schema import Award, IngestReport
 from matcher.store import records, versions
-from matcher.store._common import chunks, insert_new, upsert_statement
+from matcher.store._common import chunks, content_hashes, insert_new, upsert_statement
 from matcher.store.metadata import IdText, metadata
 
 #: The longest supplier identity stored (``matcher.services.awards`` cuts a longer one).
@@ -52,6 +52,9 @@ awards = Table(
     Column("data", Text, nullable=False),
     Index("ix_awards_identity", "identity"),
 )
+
+#: An award row's key: the award's rows are read by its id (the first column), locked in this order.
+_KEY = (awards.c.award_id, awards.c.supplier)
 
 firm_suppliers = Table(
     "firm_suppliers",
@@ -75,13 +78,14 @@ class AwardRepository:
         one said '3312 new', the other was a traceback) but read again, locked, and counted unchanged or updated.
         Rows to update are locked and read again in key order too."""
         latest: dict[tuple[str, ...], dict[str, object]] = {(a.award_id, a.supplier): _row(a) for a in items}
-        existing = self._hashes(conn, list(latest))
+        existing = content_hashes(conn, _KEY, list(latest))
         stale = sorted(k for k, row in latest.items() if k in existing and existing[k] != row["content_hash"])
         if stale:  # changed, or deleted (then new), by another writer since: read again
-            existing = {**{k: h for k, h in existing.items() if k not in stale}, **self._hashes(conn, stale, lock=True)}
+            existing = {**{k: h for k, h in existing.items() if k not in stale},
+                        **content_hashes(conn, _KEY, stale, lock=True)}
         fresh = [row for key, row in sorted(latest.items()) if key not in existing]
-        meanwhile = insert_new(conn, awards, [awards.c.award_id, awards.c.supplier], fresh)
-        existing.update(self._hashes(conn, sorted(meanwhile), lock=True) if meanwhile else {})
+        meanwhile = insert_new(conn, awards, list(_KEY), fresh)
+        existing.update(content_hashes(conn, _KEY, sorted(meanwhile), lock=True) if meanwhile else {})
         changed = [row for key, row in sorted(latest.items())
                    if key in existing and existing[key] != row["content_hash"]]
         if changed:
@@ -95,20 +99,6 @@ class AwardRepository:
         report.unchanged = len(latest) - report.new - report.updated
         versions.bump(conn, "awards")
         return report
-
-    def _hashes(self, conn: Connection, keys: list[tuple[str, ...]], lock: bool = False) -> dict[tuple[str, ...], str]:
-        """(award_id, supplier) -> content hash of the stored rows of ``keys``, read by award id (the key's first
-        column, one query per 500 ids). ``lock``: the rows found are locked for update until ``conn``'s transaction
-        ends (PostgreSQL), in key order."""
-        query = select(awards.c.award_id, awards.c.supplier, awards.c.content_hash)
-        if lock:
-            query = query.order_by(awards.c.award_id, awards.c.supplier).with_for_update()
-        wanted, found = set(keys), dict[tuple[str, ...], str]()
-        for part in chunks(sorted({award_id for award_id, _ in keys})):
-            for row in conn.execute(query.where(awards.c.award_id.in_(part))):
-                if (row.award_id, row.supplier) in wanted:
-                    found[(row.award_id, row.supplier)] = row.content_hash
-        return found
 
     def supplier_names(self, conn: Connection) -> list[str]:
         """Every distinct published supplier name stored."""

@@ -11,7 +11,7 @@ from sqlalchemy import Column, Connection, String, Table, Text, bindparam, delet
 
 from matcher.schema import FirmProfile, IngestReport
 from matcher.store import records, versions
-from matcher.store._common import chunks, insert_new, utcnow
+from matcher.store._common import chunks, content_hashes, insert_new, utcnow
 from matcher.store.metadata import IdText, UTCDateTime, metadata
 
 firms = Table(
@@ -40,10 +40,10 @@ class FirmRepository:
         now = utcnow()
         latest = {f.firm_id: {"firm_id": f.firm_id, "name": f.name, "content_hash": f.content_hash(),
                               "data": f.model_dump_json(), "updated_at": now} for f in items}
-        existing = self._hashes(conn, list(latest))
+        existing = content_hashes(conn, firms.c.firm_id, list(latest))
         fresh = [{**row, "created_at": now} for firm_id, row in sorted(latest.items()) if firm_id not in existing]
         meanwhile = {fid for fid, in insert_new(conn, firms, [firms.c.firm_id], fresh)}
-        existing.update(self._hashes(conn, sorted(meanwhile), lock=True) if meanwhile else {})
+        existing.update(content_hashes(conn, firms.c.firm_id, sorted(meanwhile), lock=True) if meanwhile else {})
         changed = [row for firm_id, row in sorted(latest.items())
                    if firm_id in existing and existing[firm_id] != row["content_hash"]]
         if changed:
@@ -56,17 +56,6 @@ class FirmRepository:
         if report.new or report.updated:
             versions.bump(conn, "firms")
         return report
-
-    def _hashes(self, conn: Connection, ids: builtins.list[str], lock: bool = False) -> dict[str, str]:
-        """firm_id -> content hash of the stored firms of ``ids``; ``lock``: locked for update until ``conn``'s
-        transaction ends (PostgreSQL), in id order."""
-        query = select(firms.c.firm_id, firms.c.content_hash)
-        if lock:
-            query = query.order_by(firms.c.firm_id).with_for_update()
-        found: dict[str, str] = {}
-        for part in chunks(ids):
-            found.update({r.firm_id: r.content_hash for r in conn.execute(query.where(firms.c.firm_id.in_(part)))})
-        return found
 
     def get(self, conn: Connection, firm_id: str) -> FirmProfile | None:
         stored = self.get_stored(conn, firm_id)

@@ -22,11 +22,11 @@ from sqlalchemy import Connection, event
 
 from matcher.pipeline import Matcher
 from matcher.schema import Award, FirmProfile, IngestReport, Tender
-from matcher.store import awards, corrections
+from matcher.store import awards, corrections, firms
 from matcher.store.awards import AwardRepository
 from matcher.store.ingest_ledger import IngestLedger, LedgerEntry
 from tests.store import test_racing_tender_writes as racing
-from tests.store.test_racing_tender_writes import SEVERAL, _after_both_read, _until_waited_for, counts
+from tests.store.test_racing_tender_writes import SEVERAL, _until_waited_for, counts
 
 pytestmark = pytest.mark.postgres
 
@@ -37,26 +37,33 @@ def award(i: int, supplier: str = "Bluefors Oy", title: str = "Dilution refriger
     return Award(award_id=f"A{i:04}", date=date(2021, 3, 1), title=title, supplier=supplier, buyer="University")
 
 
-def other_first(monkeypatch: pytest.MonkeyPatch, repository: Any, name: str, other: Callable[[], object]) -> None:
-    """Run ``other`` (which commits) right after ``repository``'s first call of ``name`` (its read)."""
-    read, done = getattr(repository, name), list[object]()
+def other_first(monkeypatch: pytest.MonkeyPatch, module: Any, name: str, other: Callable[[], object]) -> None:
+    """Run ``other`` (which commits) right after the first call of ``module``'s ``name`` (a read); the calls of
+    ``other`` itself go through."""
+    read, done = getattr(module, name), list[object]()
 
     def first(*args: Any, **kwargs: Any) -> Any:
         found = read(*args, **kwargs)
         if not done:
-            done.append(other())
+            done.append(True)
+            other()
         return found
 
-    monkeypatch.setattr(repository, name, first)
+    monkeypatch.setattr(module, name, first)
 
 
-def both_read_first(monkeypatch: pytest.MonkeyPatch, pair: tuple[Matcher, Matcher],
-                    repository: Callable[[Matcher], Any], name: str) -> None:
-    """Each writer's first call of ``name`` returns once the other's has."""
-    read_both = threading.Barrier(2, timeout=10)
-    for matcher in pair:
-        found = repository(matcher)
-        monkeypatch.setattr(found, name, _after_both_read(getattr(found, name), read_both))
+def both_read_first(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> None:
+    """The first call of ``module``'s ``name`` in each of two threads (writers) returns once the other's has."""
+    read, read_both, seen = getattr(module, name), threading.Barrier(2, timeout=10), set[int]()
+
+    def first(*args: Any, **kwargs: Any) -> Any:
+        found = read(*args, **kwargs)
+        if threading.get_ident() not in seen:
+            seen.add(threading.get_ident())
+            read_both.wait()
+        return found
+
+    monkeypatch.setattr(module, name, first)
 
 
 def ingest(matcher: Matcher, rows: list[Award], folder: Path) -> tuple[IngestReport, int]:
@@ -71,7 +78,7 @@ def test_an_award_stored_by_another_writer_meanwhile_is_unchanged_not_new_twice(
     """Two ``matcher ingest awards`` of one file at once: one said '3312 new', the other broke awards_pkey."""
     mine, theirs = pair
     changed = award(2, title="Dilution refrigerator, 10 mK")
-    other_first(monkeypatch, mine.awards.repo, "_hashes", lambda: ingest(theirs, [award(1), changed], tmp_path))
+    other_first(monkeypatch, awards, "content_hashes", lambda: ingest(theirs, [award(1), changed], tmp_path))
     report, _ = ingest(mine, [award(1), award(2), award(3)], tmp_path)
     # A0001 the other stored as this writer has it (unchanged), A0002 differently (updated to this writer's
     # record), A0003 new here.
@@ -85,7 +92,7 @@ def test_two_writers_storing_the_same_new_awards_in_opposite_orders_at_once_both
         pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Each inserted its rows one by one in its file's order: a deadlock (or a broken key), one ingest failed."""
     rows = [award(i, supplier=f"Supplier {i % 7}") for i in range(SEVERAL)]
-    both_read_first(monkeypatch, pair, lambda m: m.awards.repo, "_hashes")
+    both_read_first(monkeypatch, awards, "content_hashes")
     with ThreadPoolExecutor(2) as pool:
         reports = list(pool.map(lambda m, b: ingest(m, b, tmp_path)[0], pair, [rows, rows[::-1]]))
     assert sum(r.new for r in reports) == SEVERAL and all(r.new + r.unchanged == SEVERAL for r in reports)
@@ -115,7 +122,7 @@ FIRMS = [FirmProfile(firm_id=f"firm-{i:04}", name=f"Firm {i}", description="pump
 def test_two_writers_storing_the_same_new_firms_in_opposite_orders_at_once_both_succeed(
         pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
     """Each inserted its firms one by one in its batch's order: a deadlock, which no retry caught."""
-    both_read_first(monkeypatch, pair, lambda m: m.catalog.firms, "_hashes")
+    both_read_first(monkeypatch, firms, "content_hashes")
     with ThreadPoolExecutor(2) as pool:
         reports = list(pool.map(lambda m, b: m.upsert_firms(b), pair, [FIRMS, FIRMS[::-1]]))
     assert sum(r.new for r in reports) == SEVERAL and all(r.new + r.unchanged == SEVERAL for r in reports)
@@ -126,7 +133,7 @@ def test_a_firm_changed_by_another_writer_meanwhile_is_updated_to_this_writers_p
         pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
     mine, theirs = pair
     firm = FIRMS[0]
-    other_first(monkeypatch, mine.catalog.firms, "_hashes",
+    other_first(monkeypatch, firms, "content_hashes",
                 lambda: theirs.upsert_firms([firm.model_copy(update={"name": "Theirs"})]))
     assert counts(mine.upsert_firms([firm, FIRMS[1]])) == (1, 1, 0)
     assert mine.get_firm(firm.firm_id) == firm
