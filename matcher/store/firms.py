@@ -36,11 +36,17 @@ class FirmRepository:
         report and the store are then those of this batch written after the other's. New firms are inserted in id
         order (two batches inserting in their own orders each held a firm the other needed next: a deadlock), and
         one the other inserted meanwhile is not inserted again (its key broke, and the batch with it) but read
-        again, locked, and counted unchanged or updated. Firms to update are written in id order too."""
+        again, locked, and counted unchanged or updated. Firms to update are locked and read again in id order
+        first: another writer may have changed one to this batch's profile (unchanged, not updated) or deleted it
+        (new: the update wrote no row, and the firm was lost)."""
         now = utcnow()
         latest = {f.firm_id: {"firm_id": f.firm_id, "name": f.name, "content_hash": f.content_hash(),
                               "data": f.model_dump_json(), "updated_at": now} for f in items}
         existing = content_hashes(conn, firms.c.firm_id, list(latest))
+        stale = sorted(k for k, row in latest.items() if k in existing and existing[k] != row["content_hash"])
+        if stale:  # changed (perhaps to this batch's profile), or deleted (then new), by another writer since
+            existing = {**{k: h for k, h in existing.items() if k not in stale},
+                        **content_hashes(conn, firms.c.firm_id, stale, lock=True)}
         fresh = [{**row, "created_at": now} for firm_id, row in sorted(latest.items()) if firm_id not in existing]
         meanwhile = {fid for fid, in insert_new(conn, firms, [firms.c.firm_id], fresh)}
         existing.update(content_hashes(conn, firms.c.firm_id, sorted(meanwhile), lock=True) if meanwhile else {})

@@ -139,6 +139,36 @@ def test_a_firm_changed_by_another_writer_meanwhile_is_updated_to_this_writers_p
     assert mine.get_firm(firm.firm_id) == firm
 
 
+def test_a_firm_changed_meanwhile_to_this_writers_profile_is_unchanged_not_updated(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A firms file and another writer (a firm batch, the profile form) both changed the firm to one profile: the
+    other committed after this batch read the firm, and the batch counted the firm updated (and wrote it again), as
+    if it had changed it."""
+    mine, theirs = pair
+    mine.upsert_firms([FIRMS[0]])
+    renamed = FIRMS[0].model_copy(update={"name": "Renamed"})
+    other_first(monkeypatch, firms, "content_hashes", lambda: theirs.upsert_firms([renamed]))
+    assert counts(mine.upsert_firms([renamed, FIRMS[1]])) == (1, 0, 1)
+    assert mine.get_firm(renamed.firm_id) == renamed
+
+
+def test_a_firm_deleted_meanwhile_is_stored_again_as_new(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The batch read the firm, another writer deleted it, and the batch's update wrote no row: 'updated 1', and
+    the firm was gone."""
+    mine, theirs = pair
+    mine.upsert_firms([FIRMS[0]])
+    renamed = FIRMS[0].model_copy(update={"name": "Renamed"})
+
+    def delete() -> None:
+        with theirs.catalog.db.begin() as conn:
+            theirs.catalog.firms.delete(conn, renamed.firm_id)
+
+    other_first(monkeypatch, firms, "content_hashes", delete)
+    assert counts(mine.upsert_firms([renamed])) == (1, 0, 0)
+    assert mine.get_firm(renamed.firm_id) == renamed
+
+
 def _entry(name: str) -> LedgerEntry:
     return LedgerEntry("d" * 64, name, {"ted:1": "h1"}, [])
 
