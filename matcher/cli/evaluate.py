@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 # The files are checked where they are read (matcher.ingest.base.regular_file, as every ingest), not by typer's
 # exists=True: that said 'does not exist' of a loop of symbolic links, in a framed box.
 AwardsFile = Annotated[Path, typer.Option("--awards", help="award-history file")]
-JUDGED = "a judged relevance JSON file"
 JudgedFile = Annotated[Path | None, typer.Option("--judged", help="judged relevance file (evaluation/judged.json)")]
 SplitOption = Annotated[str, typer.Option("--split", help="judged profiles to use: report, tune or all")]
 Cutoff = Annotated[str | None, day_option("--cutoff", "cut date (default: --cutoff-quantile)")]
@@ -179,11 +178,9 @@ def _judged_store(path: Path, split: str, home: Path | None,
                   bar: bool = False) -> tuple[list[JudgedProfile], Matcher, Corpus]:
     from matcher.evaluate.judged import load_judged
     from matcher.evaluate.judged_methods import Corpus
-    from matcher.ingest.base import regular_file
 
     if split not in ("report", "tune", "all"):
         raise InvalidInput(f"bad --split {split!r} (expected report, tune or all)")
-    regular_file(path, JUDGED)
     profiles = [p for p in load_judged(path, bar) if split == "all" or p.split == split]
     if not profiles:  # calibrate said 'needs at least 20 judged matches of both kinds, got 0'
         raise InvalidInput(f"no judged profiles in split {split!r} in {path}")

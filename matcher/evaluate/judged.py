@@ -15,6 +15,7 @@ Metrics, per profile, macro-averaged:
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from pydantic import TypeAdapter, ValidationError
 from tqdm import tqdm
 
 from matcher.errors import InvalidInput
-from matcher.ingest.base import NO_RECORDS, decode_text, is_blank
+from matcher.ingest.base import NO_RECORDS, decode_text, is_blank, regular_file
 from matcher.schema import FirmProfile, Language
 from matcher.search.encoders import USE_LANGUAGES
 
@@ -35,6 +36,13 @@ METRICS = ("p@5", "p@5h", "ndcg@10", "r@50", "judged@10")
 DEPTH = 50
 #: Seconds between two redraws of a progress bar: a judged file of 100,000 profiles ranks for minutes per method.
 REDRAW = 1.0
+#: The largest judged file read, in bytes; a larger one is refused unread (a file of gigabytes was read whole,
+#: then parsed into objects several times its size, until the memory ran out). The shipped files are 100-250 KB
+#: (judged.json: 46 profiles, 2,173 judgments, about 5 KB a profile): 128 MiB is 500 times the largest, some
+#: 25,000 such profiles.
+MAX_JUDGED_BYTES = 128 * 1024 * 1024
+#: What a judged file is, in a message refusing something else.
+JUDGED_FILE = "a judged relevance JSON file"
 T = TypeVar("T")
 
 
@@ -54,10 +62,7 @@ class JudgedProfile:
 def load_judged(path: Path, bar: bool = False) -> list[JudgedProfile]:
     """The profiles of a judged file, validated (a bad file is one clear error naming the problem); ``bar`` counts
     them on stderr (100,000 profiles take half a minute)."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read judged file {path}: {exc.strerror or exc}") from exc
+    data = _read(path)
     if is_blank(data):
         raise InvalidInput(f"{path}: {NO_RECORDS}")
     try:
@@ -74,6 +79,21 @@ def load_judged(path: Path, bar: bool = False) -> list[JudgedProfile]:
             raise InvalidInput(f"{path}: profile {i}: firm {judged.profile.firm_id!r} is judged already in profile "
                                f"{seen} (one entry per firm: merge its judgments)")
     return profiles
+
+
+def _read(path: Path) -> bytes:
+    """The bytes of a judged file: a regular file (a named pipe waited for a writer for ever, /dev/zero never
+    ended) of at most ``MAX_JUDGED_BYTES``, both checked before a byte is read."""
+    regular_file(path, JUDGED_FILE)
+    try:
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size  # of the file opened, not of one renamed into its place since
+            if size > MAX_JUDGED_BYTES:
+                raise InvalidInput(f"judged file {path} is {size:,} bytes, more than the {MAX_JUDGED_BYTES:,} a "
+                                   "judged file may hold")
+            return handle.read()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read judged file {path}: {exc.strerror or exc}") from exc
 
 
 class _Object(dict[str, Any]):
