@@ -43,6 +43,7 @@ from matcher.schema import (
     Match,
     Nature,
     NoticeType,
+    RangeAmount,
     RangeCurrency,
     Tender,
     TypedItem,
@@ -84,6 +85,7 @@ def _takes_number(field: FieldInfo | None) -> bool:
     if field is None:
         return False
     kinds = get_args(field.annotation) if get_origin(field.annotation) in (Union, UnionType) else (field.annotation,)
+    kinds = tuple(get_args(k)[0] if get_origin(k) is Annotated else k for k in kinds)  # a ``RangeAmount | None``
     return bool is not field.annotation and bool not in kinds and any(k in (int, float) for k in kinds)
 
 
@@ -371,8 +373,8 @@ class FirmUpdate(_In):
     home_country: CountryCode | None = None
     target_countries: list[CountryCode] | None = Field(default=None, max_length=250)
     languages: list[Language] | None = Field(default=None, max_length=50)
-    min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    min_value: RangeAmount | None = None
+    max_value: RangeAmount | None = None
     currency: RangeCurrency | None = None
     certifications: list[TypedItem] | None = Field(default=None, max_length=100, description=f"each {SHOWN_ITEM_DOC}")
     offers: list[Nature] | None = Field(

@@ -147,6 +147,16 @@ def email_address(value: str) -> str:
     return value
 
 
+#: The largest amount a value range may state (a firm's, a subscription's), in any currency: 10^15. The largest
+#: contract values published are about 10^10-10^11 EUR (the TED sample's largest award: 1.6 x 10^10), and the unit
+#: the matcher has a rate for with the most per euro (VND, 27,200) still states 3.7 x 10^10 EUR within it; every
+#: whole amount up to it is exact in a float (2^53 > 10^15). 1e79 and 1e308 were stored. Checked on input only: a
+#: range stored before the rule still reads (``STORED``).
+MAX_AMOUNT = 1e15
+#: The error type of an amount over ``MAX_AMOUNT`` (a web form can name the bound from its context).
+AMOUNT_ERROR = "amount_too_large"
+
+
 def check_value_range(min_value: float | None, max_value: float | None) -> None:
     """A ValueError when a value range reads upside down (a firm's, a query's, a subscription's)."""
     if min_value is not None and max_value is not None and min_value > max_value:
@@ -164,6 +174,13 @@ def _awarded_value(value: float | None, info: ValidationInfo) -> float | None:
     if value is not None and value < 0 and not _stored(info):
         raise ValueError(f"a negative value {plain_amount(value)} (expected an amount of 0 or more)")
     return value
+
+
+def _bounded_amount(value: float, info: ValidationInfo) -> float:
+    if value <= MAX_AMOUNT or _stored(info):
+        return value
+    raise PydanticCustomError(AMOUNT_ERROR, "at most {limit} (10^15) in any currency, got {amount}: the value of "
+                              "one contract", {"limit": f"{MAX_AMOUNT:,.0f}", "amount": f"{value:.4g}"})
 
 
 def _range_currency(value: str, info: ValidationInfo) -> str:
@@ -258,6 +275,10 @@ Currency = Annotated[str, AfterValidator(_stated_currency), WithJsonSchema({
 RangeCurrency = Annotated[str, AfterValidator(_range_currency), WithJsonSchema({
     "type": "string", "enum": sorted(PER_EUR),
     "description": "ISO 4217 currency code with an exchange rate, e.g. 'EUR'"})]
+#: An amount of a value range (a firm's, a subscription's): a finite number from 0 to ``MAX_AMOUNT``.
+RangeAmount = Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(_bounded_amount), WithJsonSchema({
+    "type": "number", "minimum": 0, "maximum": MAX_AMOUNT,
+    "description": "an amount from 0 to 10^15 in the range's currency; more is a 422"})]
 Language = Annotated[str, AfterValidator(_language), WithJsonSchema({
     "type": "string", "pattern": "^[a-z]{2,3}$", "description": "ISO 639-1 language code, e.g. 'ko'"})]
 #: A classification code as the JSON schema states it (``_code`` also takes a lower-case scheme).
@@ -814,8 +835,8 @@ class FirmProfile(_Model):
     home_country: Country | None = None
     target_countries: list[Country] = Field(default_factory=list)
     languages: list[Language] = Field(default_factory=list)
-    min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    min_value: RangeAmount | None = None
+    max_value: RangeAmount | None = None
     currency: RangeCurrency | None = None
     certifications: list[TypedItem] = Field(default_factory=list, max_length=100, description=f"each {SHOWN_ITEM_DOC}")
     offers: list[Nature] = Field(

@@ -22,7 +22,7 @@ from matcher.digest.plan import preview
 from matcher.digest.tokens import read_token
 from matcher.errors import InvalidInput, NotFound
 from matcher.pipeline import Matcher
-from matcher.schema import EMAIL_PATTERN, MAX_EMAIL, RangeCurrency, check_value_range, quoted
+from matcher.schema import EMAIL_PATTERN, MAX_EMAIL, RangeAmount, RangeCurrency, check_value_range, quoted
 from matcher.store.subscriptions import Subscription, SubscriptionSpec
 
 router = APIRouter(tags=["digests"], responses=ERRORS, route_class=KeyFirstRoute)
@@ -41,9 +41,9 @@ class SubscriptionIn(NumbersNotBool):
     language: Literal["ko", "en"] = "en"
     countries: list[CountryCode] = Field(default_factory=list, max_length=50, description=(
         "only tenders of these countries (none: any); a country no notice has gives empty digests"))
-    min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description=(
+    min_value: RangeAmount | None = Field(default=None, description=(
         "lowest tender value sent, in 'currency' (at most max_value)"))
-    max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description=(
+    max_value: RangeAmount | None = Field(default=None, description=(
         "highest tender value sent, in 'currency' (at least min_value)"))
     currency: RangeCurrency = "EUR"
 
