@@ -106,7 +106,7 @@ from matcher.search.code_inference import (
     knn_votes,
     nearest_notices,
 )
-from matcher.search.code_labels import label_languages, label_space
+from matcher.search.code_labels import class_key, label_languages, label_space
 from matcher.search.lexical import LexicalModel
 from matcher.services.code_suggestions import INFERRED_FOR_RANKING, INFERRED_RULE
 
@@ -529,6 +529,49 @@ def columns(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
              "+ keyword title cosine": ["keyword title cosine"]}
     for view, extra in views.items():
         report_set_out(corpus, data, view, [*base, *extra], relevance_fit(shipped_trees()))
+
+
+def prototypes(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
+    """One more column for the shipped trees, leave one development set out: a notice's cosine with the
+    prototype of the CPV classes ranking reads for the firm (each class's prototype: the normalised mean vector
+    of the stored notices carrying a code of that class), over every code ranking reads or the first only. A
+    class's notices sit together in the encoder's space whatever their language (their texts carry the codes'
+    English labels), so the prototype reaches a notice in Bulgarian through its Bulgarian siblings' words."""
+    data = development_data(matcher, corpus, folder)
+    documents = matcher.embedder.encode_documents([t.text() for t in corpus.tenders])
+    documents = documents / (np.linalg.norm(documents, axis=1, keepdims=True) + 1e-12)
+    members: dict[str, list[int]] = defaultdict(list)
+    for i, tender in enumerate(corpus.tenders):
+        for key in {class_key(code) for code in tender.codes} - {None}:
+            members[str(key)].append(i)
+    centroid = {key: documents[rows].mean(axis=0) for key, rows in members.items()}
+
+    def column(codes: Sequence[str], top: np.ndarray, dense: np.ndarray) -> np.ndarray:
+        found = [centroid[k] for k in dict.fromkeys(class_key(c) for c in codes) if k is not None and k in centroid]
+        if not found:
+            return dense
+        prototype = np.mean(found, axis=0)
+        return np.asarray(documents[top] @ (prototype / (np.linalg.norm(prototype) + 1e-12)))
+
+    for candidates in data.values():
+        for c in candidates:
+            codes = ranking_codes(matcher, c.prepared.judged.profile)
+            dense = c.columns["feature dense"]
+            c.columns["prototype, every code"] = column(codes, c.top, dense)
+            c.columns["prototype, first code"] = column(codes[:1], c.top, dense)
+            c.columns["prototype, first three"] = column(codes[:3], c.top, dense)
+    base = shipped_view(list(data[DEVELOPMENT_SETS[0][0]][0].columns))
+    views = {"shipped": [], "+ prototype, every code": ["prototype, every code"],
+             "+ prototype, first code": ["prototype, first code"],
+             "+ prototype, first three": ["prototype, first three"]}
+    shipped = None
+    for view, extra in views.items():
+        each = report_set_out(corpus, data, view, [*base, *extra], relevance_fit(shipped_trees()))
+        if shipped is None:
+            shipped = each
+        else:
+            low, mean, high = paired_interval(each, shipped)
+            print(f"{'':42s} per profile {mean:+.3f} ({low:+.3f} to {high:+.3f})", flush=True)
 
 
 def learners(matcher: Matcher, corpus: Corpus, folder: Path) -> None:
@@ -1023,7 +1066,7 @@ def main() -> None:
     parser.add_argument("experiment", choices=("prf", "reranker", "gates", "keywords", "breadth", "offnature",
                                                "ownnature", "trust", "agree", "views", "decisions", "floor",
                                                "script", "loso", "columns", "learners", "orders",
-                                               "sources", "korean", "own_language"))
+                                               "sources", "korean", "own_language", "prototypes"))
     parser.add_argument("--judged", type=Path, default=Path("evaluation/judged.json"))
     parser.add_argument("--held-out", action="store_true",
                         help="loso, sources, korean, own_language: train on every development set, read the held-out "
@@ -1050,9 +1093,9 @@ def main() -> None:
         experiment = {"loso": loso, "sources": sources, "korean": korean, "own_language": own_language}[args.experiment]
         experiment(matcher, corpus, args.judged.parent, held_out=args.held_out)
         return
-    if args.experiment in ("columns", "learners", "orders"):
-        {"columns": columns, "learners": learners, "orders": suggestion_orders}[args.experiment](
-            matcher, corpus, args.judged.parent)
+    if args.experiment in ("columns", "learners", "orders", "prototypes"):
+        screens = {"columns": columns, "learners": learners, "orders": suggestion_orders, "prototypes": prototypes}
+        screens[args.experiment](matcher, corpus, args.judged.parent)
         return
     prepared = prepare(matcher, corpus, tune, SHIPPED_VARIANT)
     if args.experiment == "prf":
