@@ -42,6 +42,8 @@ profile group, the shipped scorer first:
   with a notice's code labels or its title, the dense score's rank, a keyword's cosine with the notice).
 - ``orders``: the suggested codes ranking reads in other orders (by confidence, translations first only when
   confident, the description's alone), the trees retrained on each, leave one development set out.
+- ``prototypes``: one more column for the shipped trees, leave one development set out: a notice's cosine with
+  the prototype (mean notice vector) of the CPV classes ranking reads for the firm.
 - ``learners``: the shipped trees' columns with other targets (graded 2 only, other weights for a 2, a
   regression on the gains) and other tree settings, leave one development set out.
 - ``script``: the suggestions weighed less (x 0 or x 0.5), or only the first one or two kept, for profiles written
@@ -64,7 +66,7 @@ Usage (results in evaluation/RESULTS.md):
 
     MATCHER_HOME=/path/to/judged/store python scripts/screen_judged.py \
         prf|reranker|gates|keywords|views|breadth|offnature|ownnature|trust|agree|decisions|floor|script|loso|sources|korean|\
-        own_language
+        own_language|columns|learners|orders|prototypes
 """
 
 from __future__ import annotations
