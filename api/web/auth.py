@@ -26,6 +26,7 @@ from api.web.session import (
     form_not_utf8,
     new_sign_in_token,
     refuse_not_utf8,
+    refuse_repeated,
     tokens_match,
     way_back,
 )
@@ -65,6 +66,7 @@ async def sign_in(request: Request) -> Response:
     if not tokens_match(form.get(CSRF_FIELD), SIGN_IN.read(request) or ""):
         raise PageRefused(403, "forbidden_title", "form_expired")
     refuse_not_utf8(bad)  # a key read as Latin-1 (or U+FFFD) was answered 'wrong key', naming nothing
+    refuse_repeated(form)  # 'key=wrong&key=right' was answered as the last
     key = form.get("key")
     try:
         if not isinstance(key, str) or len(key) > MAX_KEY_LENGTH:

@@ -79,6 +79,23 @@ def text_of(form: FormData, name: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n").strip() if isinstance(value, str) else ""
 
 
+#: The fields a workspace form sends once per chosen value (a multiple select, ticked boxes: ``texts_of``); every
+#: other field arrives once from a browser.
+REPEATED_BY_DESIGN = frozenset({"target_countries", "countries", "code", "keyword"})
+
+
+def repeated_field(form: FormData) -> str | None:
+    """The first field of ``form`` sent more than once that takes one value, or None. ``form.get`` takes the last
+    value, and a page's checks (which firm, which action) were made on that one without a word: no browser sends
+    these twice, a hostile client can."""
+    seen: set[str] = set()
+    for name, _ in form.multi_items():
+        if name in seen and name not in REPEATED_BY_DESIGN:
+            return name
+        seen.add(name)
+    return None
+
+
 def texts_of(form: FormData, name: str) -> tuple[str, ...]:
     """Every value of a repeated field (a multiple select, checkboxes); files are left out."""
     return tuple(v for v in form.getlist(name) if isinstance(v, str))

@@ -47,6 +47,9 @@ MESSAGES: dict[Language, dict[str, str]] = {
             "were on and send it again."),
         "form_expired": "This form has expired. Reload the page and try again.",
         "form_not_utf8": "The field {value} did not arrive as UTF-8 text, so nothing was saved: type it again.",
+        "form_field_repeated": (
+            "The form sent the field {value} more than once, so nothing was saved: send the form again from its "
+            "page."),
         "home_title": "Your firms",
         "home_title_officer": "All firms",
         "home_intro": (
@@ -604,6 +607,8 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "form_expired": "양식이 만료되었습니다. 페이지를 새로 고친 뒤 다시 시도하세요.",
         "form_not_utf8": (
             "{value} 칸의 내용이 UTF-8 텍스트로 전달되지 않아 아무것도 저장하지 않았습니다. 다시 입력하세요."),
+        "form_field_repeated": (
+            "양식의 {value} 칸이 여러 번 보내져 아무것도 저장하지 않았습니다. 페이지에서 양식을 다시 보내세요."),
         "home_title": "담당 회사",
         "home_title_officer": "전체 회사",
         "home_intro": (

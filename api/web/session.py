@@ -7,7 +7,8 @@
                    ``HX-Current-URL``, else the Referer, when that is a workspace page of this site:
                    ``safe_next``), never an address that takes only a POST (``way_back``).
 - ``ChangeDep``    the same, for a request that changes something: it must also carry the session's CSRF
-                   token (the form field ``csrf_token`` or the ``X-CSRF-Token`` header), else 403.
+                   token (the form field ``csrf_token`` or the ``X-CSRF-Token`` header), else 403; and a form
+                   whose fields are UTF-8, each field that takes one value sent once, else 400.
 - ``PageRefused``  a refusal rendered as a page (403, 404, 500, 503) that shows nothing but the reason.
 
 The session cookie (``SESSION``) is HttpOnly (no script reads it) and SameSite=Lax (another site's form posts
@@ -26,11 +27,13 @@ from typing import Annotated, Literal
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, Request
+from starlette.datastructures import FormData
 from starlette.routing import Match
 
 from api.deps import not_utf8
 from api.multipart_text import multipart_not_utf8
 from api.web.cookies import HostCookie
+from api.web.form_fields import repeated_field
 from api.web.i18n import page_language
 from api.web.messages import Language
 from matcher.pipeline import Matcher
@@ -198,12 +201,14 @@ def tokens_match(sent: object, expected: str) -> bool:
 async def checked_change(request: Request, viewer: ViewerDep) -> Viewer:
     """The viewer, once the request carries their session's CSRF token; 403 otherwise (nothing is done)."""
     bad = await form_not_utf8(request)  # the body, read before the form is parsed from it
+    form = await request.form()  # Starlette keeps the parsed form for the route
     sent: object = request.headers.get(CSRF_HEADER)
     if sent is None:
-        sent = (await request.form()).get(CSRF_FIELD)  # Starlette keeps the parsed form for the route
+        sent = form.get(CSRF_FIELD)
     if not tokens_match(sent, viewer.csrf_token):
         raise PageRefused(403, "forbidden_title", "form_expired")
     refuse_not_utf8(bad)
+    refuse_repeated(form)
     return viewer
 
 
@@ -228,6 +233,13 @@ def refuse_not_utf8(bad: str | None) -> None:
     """The page's 400 naming the field ``form_not_utf8`` found, if any: nothing of the form is stored."""
     if bad is not None:
         raise PageRefused(400, "invalid_title", "form_not_utf8", {"value": bad})
+
+
+def refuse_repeated(form: FormData) -> None:
+    """The page's 400 naming a field of ``form`` that takes one value and was sent more than once
+    (``repeated_field``): nothing of the form is stored."""
+    if (name := repeated_field(form)) is not None:
+        raise PageRefused(400, "invalid_title", "form_field_repeated", {"value": name})
 
 
 ChangeDep = Annotated[Viewer, Depends(checked_change)]
