@@ -11,6 +11,7 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from matcher.characters import shown_text
@@ -24,7 +25,7 @@ from matcher.paths import existing
 from matcher.schema import DATE_PAIR_FIELDS, STORED, FirmProfile, IngestReport, Tender, closes_before_published, quoted
 from matcher.search.index_sync import SyncReport
 from matcher.services.engine import Engine
-from matcher.store import FirmRepository, TenderFilter, TenderRepository, firm_suggestions, versions
+from matcher.store import FirmRepository, TenderFilter, TenderRepository, firm_suggestions, tender_owners, versions
 from matcher.store.firm_suggestions import KeptSuggestions
 from matcher.store.ingest_ledger import IngestLedger, LedgerEntry
 from matcher.store.tenders import TenderCache
@@ -77,7 +78,8 @@ class Catalog:
         produced = [{t.tender_id: t.content_hash() for t in file_items} for _, _, file_items, _ in read]
 
         with self.db.begin() as conn:
-            report = self.tenders.upsert(conn, items, {tid: h for file in produced for tid, h in file.items()})
+            report = self.tenders.upsert(conn, items, {tid: h for file in produced for tid, h in file.items()},
+                                         owner=tender_owners.FILE)
             # The ledger keeps the hashes as stored: a corrigendum may have rewritten a notice of this file
             # (matcher.store.corrections), and "intact" must compare with what the store holds.
             stored = self.tenders.hashes(conn, [tid for file in produced for tid in file])
@@ -113,8 +115,18 @@ class Catalog:
 
     def upsert_tenders(self, items: Sequence[Tender], sync: bool = True, progress: bool = False) -> IngestResult:
         with self.db.begin() as conn:
-            report = self.tenders.upsert(conn, items)
+            report = self.tenders.upsert(conn, items, owner=tender_owners.API)
         return IngestResult(report, self._synced(sync, progress))
+
+    def store_feed_page(
+        self, conn: Connection, feed: str, items: Sequence[Tender], rejected: Sequence[Rejected],
+    ) -> IngestReport:
+        """Store a feed's page in the caller's transaction (the one that moves its cursor): its new notices and
+        changes of its own; a notice another feed, a file or the API stored first is left as it is and reported
+        with the page's rejections, saying whose it is (``matcher.store.tender_owners``)."""
+        report = self.tenders.upsert(conn, items, owner=tender_owners.feed(feed))
+        report.rejected = [*((r.record, r.reason) for r in rejected), *report.rejected]
+        return report
 
     def update_tenders(self, items: Sequence[Tender], sync: bool = True) -> IngestResult:
         """Store notices sent field by field (the API's batch): a new notice as sent; a stored one changes the
@@ -131,7 +143,8 @@ class Catalog:
         positions = {t.tender_id: position for position, t in enumerate(items)}
         with self.db.begin() as conn:
             report = self.tenders.upsert(
-                conn, items, onto=lambda stored, sent: _updated(stored, sent, positions[sent.tender_id]))
+                conn, items, onto=lambda stored, sent: _updated(stored, sent, positions[sent.tender_id]),
+                owner=tender_owners.API)
         return IngestResult(report, self._synced(sync, progress=False))
 
     def delete_tenders(self, ids: list[str], sync: bool = True) -> int:

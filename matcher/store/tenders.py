@@ -36,7 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from matcher.characters import shown_text
 from matcher.normalize.openness import OpenRule, today
 from matcher.schema import OPPORTUNITY_TYPES, IngestReport, Tender
-from matcher.store import cancellations, corrections, records, versions
+from matcher.store import cancellations, corrections, records, tender_owners, versions
 from matcher.store._common import chunks, insert_new, spelled, utcnow
 from matcher.store.metadata import IdText, UTCDateTime, metadata
 
@@ -128,7 +128,7 @@ class TenderRepository:
 
     def upsert(
         self, conn: Connection, items: Iterable[Tender], hashes: Mapping[str, str] | None = None,
-        onto: Callable[[Tender | None, Tender], Tender] | None = None,
+        onto: Callable[[Tender | None, Tender], Tender] | None = None, owner: str | None = None,
     ) -> IngestReport:
         """Insert new tenders, update changed ones, leave identical ones alone (idempotent re-ingest).
         Writes are batched: one multi-row statement per table per chunk, not one round trip per tender.
@@ -146,8 +146,15 @@ class TenderRepository:
         other's. A notice read as new that the other inserted meanwhile is not inserted again (its key would
         break and the caller's whole transaction with it) but stored once more, over what the other stored
         (``_common.insert_new``); a notice read as changed is locked and read again before it is rewritten
-        (``_relocked``)."""
+        (``_relocked``).
+
+        ``owner`` (``matcher.store.tender_owners``) is recorded as the owner of the notices this call inserts; a
+        feed's write changes or closes no notice another owns: those are left out, each in the report's
+        ``rejected`` with the reason."""
         given = {t.tender_id: t for t in items}  # a later record of the same id wins within a batch
+        refused: list[tuple[str, str]] = []
+        if owner is not None and tender_owners.guarded(owner):
+            given, refused = tender_owners.sort_out(conn, given, self.hashes(conn, list(given)), owner)
         if onto is None:
             latest, existing = given, self.hashes(conn, list(given))
         else:
@@ -176,7 +183,11 @@ class TenderRepository:
         changed = [{**_row(t, h), "updated_at": now} for tid, (t, h) in rows.items()
                    if tid in existing and existing[tid] != h]
         report = IngestReport(new=len(fresh) - len(meanwhile), updated=len(changed),
-                              unchanged=sum(1 for tid, (_, h) in rows.items() if existing.get(tid) == h))
+                              unchanged=sum(1 for tid, (_, h) in rows.items() if existing.get(tid) == h),
+                              rejected=refused)
+        if owner is not None:
+            tender_owners.claim(conn, [str(row["tender_id"]) for row in fresh if row["tender_id"] not in meanwhile],
+                                owner)
         written = [t for tid, (t, h) in rows.items() if tid not in meanwhile and existing.get(tid) != h]
         renamed = corrections.named_by(conn, [str(row["tender_id"]) for row in changed])
         self._write(conn, changed, written)
@@ -185,8 +196,9 @@ class TenderRepository:
         self._correct_stored(conn, renamed | {name for name in correcting if name not in meanwhile},
                              skip=set(latest), now=now)
         if meanwhile:  # before the counter: holding its row while waiting for a notice's, another writer holding
-            again = self.upsert(conn, [given[tid] for tid in meanwhile], hashes, onto)  # that one waits for it
+            again = self.upsert(conn, [given[tid] for tid in meanwhile], hashes, onto, owner)  # that one waits for it
             report.updated, report.unchanged = report.updated + again.updated, report.unchanged + again.unchanged
+            report.rejected += again.rejected
             report.new += again.new  # the other writer's transaction rolled back, or its notice was deleted since
         if written:
             versions.bump(conn, "tenders")
