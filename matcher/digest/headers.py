@@ -21,6 +21,8 @@ from typing import Any
 
 import idna
 
+#: What starts an RFC 2047 encoded word: the email package decodes one wherever a header value holds it.
+ENCODED_WORD = "=?"
 #: One ``<URI>`` of RFC 2369: printable ASCII, no spaces or angle brackets inside.
 _URI = re.compile(r"<([\x21-\x3b\x3d\x3f-\x7e]+)>")
 

@@ -20,10 +20,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from matcher.bidi import filled, filled_text, isolated
-from matcher.characters import shown_text
+from matcher.characters import shown_text, without_line_controls
 from matcher.config import Settings
 from matcher.digest.build import DigestItem, DigestPlan
-from matcher.digest.headers import message_policy, wire_address
+from matcher.digest.headers import ENCODED_WORD, message_policy, wire_address
 from matcher.digest.i18n import LABELS
 from matcher.digest.tokens import make_token
 from matcher.ranking.reasons import country_name, days_left, markup_lines, shown_lines
@@ -158,7 +158,16 @@ def subject(plan: DigestPlan) -> str:
     """The Subject header: one line, whatever the firm's name holds. A name may hold a line break (a profile keeps
     what its firm wrote), which in a header would start another header; the email package refuses it, and the
     run stopped there (every digest of the batch unsent, on every run). Each break is read as a space."""
-    return " ".join(_plain(*_sentences(plan)["subject"]).splitlines())
+    return header_text(" ".join(_plain(*_sentences(plan)["subject"]).splitlines()))
+
+
+def header_text(text: str) -> str:
+    """``text`` (one line) as a header shows it literally: without the control characters a line may not hold (a
+    NUL, an ESC), and with every '=?' kept from starting an RFC 2047 encoded word by a WORD JOINER (U+2060, which
+    draws nothing). The email package decodes an encoded word in any value it is given and writes what it decoded
+    as it is: a firm named '=?utf-8?q?x=0D=0ABcc:_victim@evil.example?=' gave its digest a Bcc header, and smtplib
+    sent the email to that address too; another decoded to a bidirectional override ``_shown`` had left out."""
+    return without_line_controls(text).replace("=?", "=\u2060?")
 
 
 def subject_html(plan: DigestPlan) -> Markup:
@@ -201,6 +210,10 @@ def to_message(rendered: RenderedDigest, recipient: str, settings: Settings, dig
     """The multipart/alternative message with every header a mailbox provider expects of a digest."""
     # List-Unsubscribe written raw, an IDN in its ASCII form, any other address that is not ASCII as itself
     # (matcher.digest.headers)
+    if ENCODED_WORD in recipient:
+        # Decoded in the To header, it named another address (smtplib sends where To says) or a header of its own.
+        raise ValueError(f"the address {recipient} holds {ENCODED_WORD!r}, which mail programs read as encoded "
+                         "text: it cannot be sent to (end the subscription and subscribe the address as it reads)")
     message = EmailMessage(policy=message_policy(recipient))
     message["From"] = settings.smtp_from
     message["To"] = wire_address(recipient)

@@ -175,20 +175,31 @@ class DigestRun:
                 continue
             self._check_lease()
             self.summary.failed += len(batch) - len(prepared)  # unknown firms (logged in plan_digests), failures
-            self._record_failures(failed, as_of)
             self.summary.skipped_empty += sum(1 for p in prepared if p.plan.empty)
-            self._record([p for p in prepared if not p.plan.empty])
+            unsendable = self._record([p for p in prepared if not p.plan.empty])
+            self.summary.failed += len(unsendable)
+            self._record_failures([*failed, *unsendable], as_of)
             self._deliver_pending(resent=False)
 
-    def _record(self, prepared: Sequence[Prepared]) -> None:
-        """Every digest of the batch as pending, in one transaction, before any is sent."""
+    def _record(self, prepared: Sequence[Prepared]) -> list[Failed]:
+        """Every digest of the batch as pending, in one transaction, before any is sent; those whose message cannot
+        be written (``to_message`` refuses an address it cannot put in a header) are returned, each failing alone:
+        one such address stopped the run with a traceback, every digest of the batch unsent, on every run."""
         settings = self.matcher.settings
-        records = []
+        records, unsendable = [], []
         for item in prepared:
             digest_id = uuid.uuid4().hex
-            message = to_message(item.rendered, item.plan.subscription.email, settings, digest_id)
+            subscription = item.plan.subscription
+            try:
+                message = to_message(item.rendered, subscription.email, settings, digest_id)
+            except ValueError as exc:
+                log.error("digest of subscription %s (firm %r) failed: %s", subscription.subscription_id,
+                          subscription.firm_id, exc)
+                unsendable.append(Failed(subscription, str(exc)))
+                continue
             records.append(_record(item, digest_id, message_id(settings, digest_id), message))
         self.ledger.record_pending(records)
+        return unsendable
 
     def _record_failures(self, failed: Sequence[Failed], as_of: datetime) -> None:
         """A digest that could not be prepared is kept as ``failed`` with its error, holding no tenders, so

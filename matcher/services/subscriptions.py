@@ -24,6 +24,10 @@ from matcher.store.subscriptions import (
     one_per_address,
 )
 
+#: What starts an RFC 2047 encoded word, which the email package decodes wherever a header holds it (as
+#: ``matcher.digest.headers.ENCODED_WORD``): an address holding it cannot be written in a To header as itself.
+ENCODED_WORD = "=?"
+
 
 def checked(spec: SubscriptionSpec) -> SubscriptionSpec:
     """``spec`` with its address trimmed and its currency normalised, or InvalidInput naming what breaks a rule a
@@ -35,6 +39,9 @@ def checked(spec: SubscriptionSpec) -> SubscriptionSpec:
         email_address(address)
     except ValueError:
         raise InvalidInput(f"bad email address {spec.email!r} (expected name@example.org)") from None
+    if ENCODED_WORD in address:
+        raise InvalidInput(f"bad email address {spec.email!r}: it holds {ENCODED_WORD!r}, which mail programs read as "
+                           "encoded text, so its digest could not be sent to it")
     spec = replace(spec, email=address)
     try:
         SPEC.validate_python(asdict(spec))

@@ -40,6 +40,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.raw: list[bytes] = []  # the bytes as received, for tests of the wire format
+        self.recipients: list[list[str]] = []  # each accepted message's envelope (RCPT TO), in order
         self.refuse = 0
         self.refusal = "451 4.3.0 Try again later"
 
@@ -51,6 +52,7 @@ class Inbox:
         message = email.message_from_bytes(raw, _class=EmailMessage, policy=email.policy.default)
         self.messages.append(message)
         self.raw.append(raw)
+        self.recipients.append(list(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[EmailMessage]:

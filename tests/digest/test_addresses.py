@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from matcher.digest.run import DigestRun
 from matcher.digest.send import OutboxSender, SmtpSender
+from matcher.errors import InvalidInput
 from matcher.pipeline import Matcher
 from matcher.store.digests import digests
-from matcher.store.subscriptions import Subscription
+from matcher.store.subscriptions import Subscription, SubscriptionSpec
 from tests.digest.conftest import KO_FIRM, SmtpServer, subscribe
 
 #: Addresses whose local part is not ASCII: only SMTPUTF8 carries them.
@@ -116,3 +117,28 @@ def test_an_internationalised_domain_goes_out_in_its_ascii_form_through_any_serv
     assert f"To: {sent_as}".encode() in raw.splitlines() and raw.isascii()
     assert demo.subscription(subscription.subscription_id).email == address
 
+
+
+#: Addresses that are addresses by the letter (RFC 5322 lets a name hold '=' and '?'), but read by the email package
+#: as an RFC 2047 encoded word: one decoding to a line break and a header, one to another address.
+ENCODED = ("=?utf-8?q?a=0D=0ABcc=3A_x=40evil.example?=@example.org", "=?utf-8?q?postmaster?=@example.org")
+
+
+@pytest.mark.parametrize("address", ENCODED)
+def test_an_address_read_as_encoded_text_is_refused_and_a_stored_one_fails_alone(
+    demo: Matcher, smtp: SmtpServer, subscribed: dict[str, Subscription], address: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Subscribed, the first made `to_message` raise ValueError outside the part of the run that fails one
+    subscription alone: `matcher digest run` ended in a traceback, every digest of the batch unsent, on every run.
+    The second went to postmaster@example.org (the To header, decoded, is where smtplib sends). Such an address
+    is now refused when subscribed, and one stored before fails alone, named; the others are sent."""
+    with pytest.raises(InvalidInput, match=r"bad email address .*'=\?'"):
+        demo.subscribe(SubscriptionSpec(firm_id=KO_FIRM, email=address), actor="test")
+    stored = subscribe(demo, KO_FIRM, address)  # as a store written before the rule holds it
+    summary = DigestRun(demo, SmtpSender(demo.settings)).run()
+    assert (summary.sent, summary.failed) == (len(subscribed), 1)
+    assert sorted(r for rs in smtp.inbox.recipients for r in rs) == sorted(s.email for s in subscribed.values())
+    status, error = statuses(demo)[address]
+    assert status == "failed" and error is not None and "'=?'" in error
+    assert any(stored.subscription_id in r.getMessage() and "'=?'" in r.getMessage() for r in caplog.records)
