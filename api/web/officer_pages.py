@@ -36,6 +36,7 @@ from api.jobs import JobRegistry
 from api.schemas import IngestSummary, JobPublic
 from api.web.feed_pages import KINDS, FeedForm, RunView, checked_name, run_view
 from api.web.form_fields import FieldError, FormInvalid, text_of
+from api.web.import_reasons import said
 from api.web.paging import page_count, requested_page
 from api.web.query_choices import MAX_QUERY, typed_words
 from api.web.render import render
@@ -283,9 +284,10 @@ def _record(request: Request, import_id: str) -> ImportRecord:
 async def import_page(import_id: str, request: Request, viewer: ViewerDep, jobs: JobsDep) -> Response:
     await require_officer_page(request, viewer)
     record = _record(request, import_id)
+    rejections = [(r.record, *said(r.reason, viewer.language)) for r in record.summary.rejected[:SHOWN_REJECTIONS]]
     return render(
         request, "import.html", viewer.language, viewer, record=record, state=index_state(jobs, record),
-        shown_rejections=SHOWN_REJECTIONS, poll=POLL_SECONDS, officer_path=OFFICER_PATH,
+        shown_rejections=SHOWN_REJECTIONS, rejections=rejections, poll=POLL_SECONDS, officer_path=OFFICER_PATH,
     )
 
 
