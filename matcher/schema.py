@@ -373,6 +373,21 @@ def _dedupe(items: list[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+def item_key(text: str) -> str:
+    """An item of a list a person types (a keyword, a certification) as items are compared: composed (NFC),
+    case-folded, without spaces, as ``matcher.search.code_labels.term_key`` compares terms ('Pumps' and 'pumps',
+    '비상 발전기' and '비상발전기', 'Straße' and 'STRASSE' are one item)."""
+    return "".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+def dedupe_items(items: list[str]) -> list[str]:
+    """``items`` without those the same as an earlier one by ``item_key``: the first as written is kept."""
+    kept: dict[str, str] = {}
+    for item in items:
+        kept.setdefault(item_key(item), item)
+    return list(kept.values())
+
+
 _NON_WORD = re.compile(r"[\W_]+")
 
 
@@ -848,8 +863,12 @@ class FirmProfile(_Model):
         "keywords", "codes", "accepted_codes", "declined_codes", "target_countries", "languages", "certifications",
         "offers")
     @classmethod
-    def _clean(cls, value: list[str]) -> list[str]:
-        return _dedupe([v for v in value if v])
+    def _clean(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        # Codes, countries and languages are normalised as items already; a keyword or certification that is
+        # another but for case or spaces is dropped on input ('a' and 'A' were both stored), kept when stored.
+        items = [v for v in value if v]
+        typed = info.field_name in ("keywords", "certifications") and not _stored(info)
+        return dedupe_items(items) if typed else _dedupe(items)
 
     @model_validator(mode="after")
     def _codes_apart(self, info: ValidationInfo) -> FirmProfile:
