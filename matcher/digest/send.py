@@ -4,7 +4,11 @@ SMTP failures are sorted into temporary (4xx replies, refused or dropped connect
 retried with exponential backoff on a fresh connection, and permanent (5xx, or an address that is not ASCII
 for a server without SMTPUTF8), which are not. A sender
 raises ``TemporaryFailure`` when its retries are used up and ``PermanentFailure`` at once; the caller
-decides what either means for the digest log.
+decides what either means for the digest log. Each names the server. A server silent for ``SMTP_TIMEOUT`` (30 s)
+on any step is a temporary failure, so one digest waits at most (MATCHER_SMTP_RETRIES + 1) x 30 s plus the backoff
+before it is left pending, and a run stops after three such digests in a row (``matcher.digest.run``). What is the
+same for every message (a refused login, a missing STARTTLS or AUTH, a greeting refusing service or not in SMTP) is
+a MatcherError: the run stops at once, its digests pending.
 """
 
 from __future__ import annotations
@@ -48,18 +52,48 @@ class Sender(Protocol):
     def close(self) -> None: ...
 
 
-def _classify(exc: smtplib.SMTPException | OSError) -> SendFailure:
-    """Temporary for 4xx and connection errors, permanent for 5xx."""
+def _server(settings: Settings) -> str:
+    return f"the SMTP server at {settings.smtp_host}:{settings.smtp_port}"
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _classify(exc: smtplib.SMTPException | OSError, server: str) -> SendFailure:
+    """Temporary for 4xx, replies that are not SMTP and connection errors, permanent for 5xx; each names ``server``."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         temporary = any(400 <= code < 500 for code in codes)
-        return (TemporaryFailure if temporary else PermanentFailure)(f"recipients refused: {exc.recipients}")
-    if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        kind = TemporaryFailure if 400 <= exc.smtp_code < 500 else PermanentFailure
-        return kind(f"SMTP {exc.smtp_code}: {text}")
+        refused = "; ".join(f"{address}: {code} {_text(reply)}" for address, (code, reply) in exc.recipients.items())
+        return (TemporaryFailure if temporary else PermanentFailure)(f"{server} refused the recipient ({refused})")
+    if isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600:
+        return PermanentFailure(f"{server} answered {exc.smtp_code} {_text(exc.smtp_error)}")
+    if isinstance(exc, smtplib.SMTPResponseException):  # 4xx, or a line that is no SMTP reply (code -1)
+        return TemporaryFailure(f"{server} answered {exc.smtp_code} {_text(exc.smtp_error)}")
     # Dropped or refused connections, timeouts, SMTPServerDisconnected: the server may be back later.
-    return TemporaryFailure(f"SMTP connection failed: {exc!r}")
+    if isinstance(exc, TimeoutError) or "timed out" in str(exc):
+        return TemporaryFailure(f"{server} did not answer within {SMTP_TIMEOUT:g} s")
+    return TemporaryFailure(f"{server} could not be reached or dropped the connection: {exc}")
+
+
+def _greeted(settings: Settings) -> smtplib.SMTP:
+    """A connection the server greeted. A greeting refusing service (5xx) or not in SMTP (a web server at that port)
+    is the settings' problem, the same for every message, like a refused login: a MatcherError naming the server
+    (the run stops, its digests stay pending). It was a permanent refusal of each message in turn: every digest of
+    the run marked failed, one by one. A 4xx greeting (busy) is a TemporaryFailure's SMTPConnectError."""
+    assert settings.smtp_host is not None
+    try:
+        return smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
+    except smtplib.SMTPConnectError as exc:
+        check = "check MATCHER_SMTP_HOST and MATCHER_SMTP_PORT"
+        if exc.smtp_code == -1:
+            raise MatcherError(f"{_server(settings)} did not greet in SMTP (not an SMTP server, or not at that "
+                               f"port): {check}") from exc
+        if 500 <= exc.smtp_code < 600:
+            raise MatcherError(f"{_server(settings)} refused service: {exc.smtp_code} {_text(exc.smtp_error)}: "
+                               f"{check}") from exc
+        raise
 
 
 def _offered(smtp: smtplib.SMTP, settings: Settings, extension: str, setting: str) -> None:
@@ -105,7 +139,7 @@ class SmtpSender:
                                            f"{message['To']} needs (its name or domain is not ASCII)") from exc
                 return
             except (smtplib.SMTPException, OSError) as exc:
-                failure = _classify(exc)
+                failure = _classify(exc, _server(self.settings))
                 self._drop()
                 if isinstance(failure, PermanentFailure) or attempt + 1 == attempts:
                     raise failure from exc
@@ -125,8 +159,7 @@ class SmtpSender:
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
             s = self.settings
-            assert s.smtp_host is not None  # checked in __init__
-            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=SMTP_TIMEOUT)
+            smtp = _greeted(s)
             try:
                 if s.smtp_starttls:
                     _offered(smtp, s, "STARTTLS", "MATCHER_SMTP_STARTTLS")
