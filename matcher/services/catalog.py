@@ -28,7 +28,7 @@ from matcher.services.engine import Engine
 from matcher.store import FirmRepository, TenderFilter, TenderRepository, firm_suggestions, tender_owners, versions
 from matcher.store.firm_suggestions import KeptSuggestions
 from matcher.store.ingest_ledger import IngestLedger, LedgerEntry
-from matcher.store.tenders import TenderCache
+from matcher.store.tender_cache import TenderCache
 
 T = TypeVar("T", Tender, FirmProfile)
 

@@ -1,130 +1,28 @@
-"""Tender notices: one row each (full record as JSON) plus code and country rows for filtering."""
+"""Tender notices stored, read by id and deleted: each with its code and country rows, the corrections and
+cancellations it makes, and its owner (``matcher.store.tender_owners``). The tables are ``tender_tables``; the
+queries that filter notices and tell which are open are ``tender_filters``, which the repository extends."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from cachetools import FIFOCache
-from sqlalchemy import (
-    Column,
-    CompoundSelect,
-    Connection,
-    Date,
-    Float,
-    ForeignKey,
-    Index,
-    String,
-    Table,
-    Text,
-    and_,
-    bindparam,
-    delete,
-    false,
-    func,
-    insert,
-    or_,
-    select,
-    union,
-    update,
-)
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
-from matcher.characters import shown_text
-from matcher.normalize.openness import OpenRule, today
-from matcher.schema import OPPORTUNITY_TYPES, IngestReport, Tender
-from matcher.store import cancellations, corrections, records, tender_owners, versions
-from matcher.store._common import chunks, insert_new, spelled, utcnow
-from matcher.store.metadata import IdText, UTCDateTime, metadata
+from matcher.normalize.openness import today
+from matcher.schema import IngestReport, Tender
+from matcher.store import cancellations, corrections, tender_owners, versions
+from matcher.store._common import chunks, content_hashes, insert_new, utcnow
+from matcher.store.tender_filters import TenderFilter, TenderQueries
+from matcher.store.tender_tables import notice, published_by_day, stored_row, tender_codes, tender_countries, tenders
 
-tenders = Table(
-    "tenders",
-    metadata,
-    Column("tender_id", IdText(), primary_key=True),
-    Column("source", String(40), nullable=False),
-    Column("notice_type", String(20), nullable=False),
-    Column("title", Text, nullable=False),
-    Column("buyer", String(500)),
-    Column("buyer_country", String(2)),
-    Column("value", Float),
-    Column("currency", String(3)),
-    Column("published", Date),
-    Column("deadline", UTCDateTime),
-    Column("content_hash", String(64), nullable=False),
-    Column("data", Text, nullable=False),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
-    Index("ix_tenders_deadline", "deadline"),
-    Index("ix_tenders_published", "published"),
-)
-
-tender_codes = Table(
-    "tender_codes",
-    metadata,
-    Column("tender_id", IdText(), ForeignKey("tenders.tender_id", ondelete="CASCADE"), primary_key=True),
-    Column("code", String(40), primary_key=True),
-    Index("ix_tender_codes_code", "code"),
-)
-
-tender_countries = Table(
-    "tender_countries",
-    metadata,
-    Column("tender_id", IdText(), ForeignKey("tenders.tender_id", ondelete="CASCADE"), primary_key=True),
-    Column("country", String(2), primary_key=True),
-    Index("ix_tender_countries_country", "country"),
-)
+__all__ = ["TenderFilter", "TenderRepository", "tender_codes", "tender_countries", "tenders"]
 
 
-@dataclass(frozen=True)
-class TenderFilter:
-    """Filters for listing tenders. ``open_at`` keeps the notices open at that moment, ``published_by`` those
-    published by that moment's day, open or not (``matcher.normalize.openness``, rules 2 and 1-4)."""
-
-    country: str | None = None
-    code_prefix: str | None = None
-    notice_type: str | None = None
-    open_at: datetime | None = None
-    text: str | None = None
-    source: str | None = None
-    published_by: datetime | None = None
-
-
-def _published_by(day: date) -> ColumnElement[bool]:
-    """Published on or before ``day``, or undated (``OpenRule.visible``, rule 2 of the open rule)."""
-    return or_(tenders.c.published.is_(None), tenders.c.published <= day)
-
-
-def _notice(tender_id: str, data: str) -> Tender:
-    """A stored notice, or the error naming its row (``matcher.store.records``)."""
-    return records.read(Tender, tenders, {"tender_id": tender_id}, data)
-
-
-def _row(tender: Tender, content_hash: str) -> dict[str, object]:
-    return {
-        "tender_id": tender.tender_id,
-        "source": tender.source,
-        "notice_type": tender.notice_type,
-        "title": tender.title,
-        "buyer": tender.buyer,
-        "buyer_country": tender.buyer_country,
-        "value": tender.value,
-        "currency": tender.currency,
-        "published": tender.published,
-        "deadline": tender.deadline,
-        "content_hash": content_hash,
-        "data": tender.model_dump_json(),
-    }
-
-
-class TenderRepository:
-    """Queries over the tender tables. Every method takes the connection of the caller's transaction.
-    ``open_rule`` says how long a notice without a deadline stays open (from Settings, via the Matcher)."""
-
-    def __init__(self, open_rule: OpenRule) -> None:
-        self.open_rule = open_rule
+class TenderRepository(TenderQueries):
+    """The tender tables written and read by id (and, from ``TenderQueries``, filtered). Every method takes the
+    connection of the caller's transaction."""
 
     def upsert(
         self, conn: Connection, items: Iterable[Tender], hashes: Mapping[str, str] | None = None,
@@ -177,10 +75,10 @@ class TenderRepository:
         now = utcnow()
         # Inserted in id order: two writers inserting the same new notices in their batches' orders each held
         # one the other needed next, a deadlock.
-        fresh = [{**_row(t, h), "created_at": now, "updated_at": now} for tid, (t, h) in sorted(rows.items())
+        fresh = [{**stored_row(t, h), "created_at": now, "updated_at": now} for tid, (t, h) in sorted(rows.items())
                  if tid not in existing]
         meanwhile = {tid for tid, in insert_new(conn, tenders, [tenders.c.tender_id], fresh)}
-        changed = [{**_row(t, h), "updated_at": now} for tid, (t, h) in rows.items()
+        changed = [{**stored_row(t, h), "updated_at": now} for tid, (t, h) in rows.items()
                    if tid in existing and existing[tid] != h]
         report = IngestReport(new=len(fresh) - len(meanwhile), updated=len(changed),
                               unchanged=sum(1 for tid, (_, h) in rows.items() if existing.get(tid) == h),
@@ -248,7 +146,7 @@ class TenderRepository:
         effective = self._apply(raw, corrections.stored(conn, (k for t in raw.values() for k in corrections.keys(t))))
         changed = [(t, h) for tid, t in ((tid, effective.get(tid, raw[tid])) for tid in ids)
                    if (h := t.content_hash()) != old[tid]]
-        self._write(conn, [{**_row(t, h), "updated_at": now} for t, h in changed], [t for t, _ in changed])
+        self._write(conn, [{**stored_row(t, h), "updated_at": now} for t, h in changed], [t for t, _ in changed])
         corrections.keep_as_published(conn, raw, set(effective))
         return len(changed)
 
@@ -265,26 +163,17 @@ class TenderRepository:
     def hashes(self, conn: Connection, ids: list[str] | None = None, lock: bool = False) -> dict[str, str]:
         """tender_id -> content hash, for the given ids or for every tender. ``lock``: the rows found are locked
         for update until ``conn``'s transaction ends (PostgreSQL; SQLite's writer holds the database), in the
-        order of ``ids`` (sorted, two writers lock in one order and never wait for each other in a circle)."""
-        query = select(tenders.c.tender_id, tenders.c.content_hash)
-        if lock:
-            query = query.order_by(tenders.c.tender_id).with_for_update()
-        if ids is None:
-            return {r.tender_id: r.content_hash for r in conn.execute(query)}
-        found: dict[str, str] = {}
-        for part in chunks(ids):
-            found.update(
-                {r.tender_id: r.content_hash for r in conn.execute(query.where(tenders.c.tender_id.in_(part)))}
-            )
-        return found
+        order of their ids (two writers lock in one order and never wait for each other in a circle):
+        ``_common.content_hashes``."""
+        return content_hashes(conn, tenders.c.tender_id, ids, lock=lock)
 
     def get(self, conn: Connection, tender_id: str, published_by: datetime | None = None) -> Tender | None:
         """The stored tender; with ``published_by``, None for one published after that moment's day too."""
         query = select(tenders.c.data).where(tenders.c.tender_id == tender_id)
         if published_by is not None:
-            query = query.where(_published_by(today(published_by)))
+            query = query.where(published_by_day(today(published_by)))
         data = conn.execute(query).scalar()
-        return _notice(tender_id, data) if data is not None else None
+        return notice(tender_id, data) if data is not None else None
 
     def published_day(self, conn: Connection, tender_id: str) -> date | None:
         """The stored notice's publication day (None: undated, or not stored), its row locked for share until
@@ -298,7 +187,7 @@ class TenderRepository:
         found: dict[str, Tender] = {}
         for part in chunks(ids):
             rows = conn.execute(select(tenders.c.tender_id, tenders.c.data).where(tenders.c.tender_id.in_(part)))
-            found.update({r.tender_id: _notice(r.tender_id, r.data) for r in rows})
+            found.update({r.tender_id: notice(r.tender_id, r.data) for r in rows})
         return found
 
     def source_records(self, conn: Connection, ids: list[str]) -> dict[str, Tender]:
@@ -319,7 +208,7 @@ class TenderRepository:
             if not rows:
                 return
             for row in rows:
-                yield _notice(row.tender_id, row.data)
+                yield notice(row.tender_id, row.data)
             last = rows[-1].tender_id
 
     def delete(self, conn: Connection, ids: list[str]) -> int:
@@ -337,148 +226,3 @@ class TenderRepository:
         if removed or rewritten:
             versions.bump(conn, "tenders")
         return removed
-
-    def ids_with_codes(self, conn: Connection, prefixes: Sequence[str], limit: int) -> list[str]:
-        """Ids of notices carrying a code that starts with one of ``prefixes``, newest publication first, at most
-        ``limit`` (the code half of hybrid retrieval: open-ness and the other filters are applied after)."""
-        if not prefixes:
-            return []
-        match = or_(*(tender_codes.c.code.startswith(p, autoescape=True) for p in prefixes))
-        query = (select(tenders.c.tender_id).where(tenders.c.tender_id.in_(select(tender_codes.c.tender_id)
-                                                                         .where(match)))
-                 .order_by(tenders.c.published.desc(), tenders.c.tender_id).limit(limit))
-        return list(conn.execute(query).scalars())
-
-    def open_ids(self, conn: Connection, now: datetime) -> list[str]:
-        """Ids of the notices open at ``now`` (``matcher.normalize.openness``: the same rule as ``OpenAt.is_open``)."""
-        query = select(tenders.c.tender_id).where(*self._open_conditions(now))
-        return list(conn.execute(query).scalars())
-
-    def cancelled_ids(self, conn: Connection, now: datetime) -> frozenset[str]:
-        """Ids that a stored notice published by ``now``'s day cancels (stored themselves or not)."""
-        return frozenset(conn.execute(self._cancelled(today(now))).scalars())
-
-    def _cancelled(self, day: date) -> CompoundSelect[str]:
-        """Ids cancelled by a notice published by ``day``: named by id, or by an alias (an eForms change
-        notice cancels the notice's '<uuid>-<version>', ``matcher.store.corrections``)."""
-        links, aliases = cancellations.tender_cancellations, corrections.tender_aliases
-        public = _published_by(day)
-        by_id = select(links.c.tender_id).join(tenders, tenders.c.tender_id == links.c.cancelled_by).where(public)
-        by_alias = (
-            select(aliases.c.tender_id)
-            .join(links, links.c.tender_id == aliases.c.alias)
-            .join(tenders, tenders.c.tender_id == links.c.cancelled_by)
-            .where(public)
-        )
-        return union(by_id, by_alias)
-
-    def _open_conditions(self, now: datetime) -> list[ColumnElement[bool]]:
-        """Opportunity, published by ``now``'s day, deadline not passed or (without one) within its type's
-        window, or undated; and not cancelled."""
-        day = today(now)
-        windows = [
-            and_(tenders.c.notice_type == kind, tenders.c.published >= first)
-            for kind in sorted(OPPORTUNITY_TYPES)
-            if (first := self.open_rule.first_day(kind, now)) is not None
-        ]
-        return [
-            tenders.c.notice_type.in_(sorted(OPPORTUNITY_TYPES)),
-            _published_by(day),
-            or_(
-                tenders.c.deadline >= now,
-                and_(tenders.c.deadline.is_(None), or_(tenders.c.published.is_(None), *windows)),
-            ),
-            tenders.c.tender_id.not_in(self._cancelled(day)),
-        ]
-
-    def count(self, conn: Connection, flt: TenderFilter | None = None) -> int:
-        query = select(func.count()).select_from(tenders)
-        if flt is not None:
-            query = query.where(*self._conditions(flt))
-        return int(conn.execute(query).scalar_one())
-
-    def search(self, conn: Connection, flt: TenderFilter, offset: int = 0, limit: int = 50) -> list[Tender]:
-        """Filtered tenders, newest publication first, paginated."""
-        query = (
-            select(tenders.c.tender_id, tenders.c.data)
-            .where(*self._conditions(flt))
-            .order_by(tenders.c.published.desc(), tenders.c.tender_id)
-            .offset(offset)
-            .limit(limit)
-        )
-        return [_notice(r.tender_id, r.data) for r in conn.execute(query)]
-
-    def _conditions(self, flt: TenderFilter) -> list[ColumnElement[bool]]:
-        conditions: list[ColumnElement[bool]] = []
-        if flt.country:
-            conditions.append(
-                tenders.c.tender_id.in_(
-                    select(tender_countries.c.tender_id).where(tender_countries.c.country == flt.country.upper())
-                )
-            )
-        if flt.code_prefix:
-            conditions.append(
-                tenders.c.tender_id.in_(
-                    select(tender_codes.c.tender_id).where(tender_codes.c.code.startswith(flt.code_prefix))
-                )
-            )
-        if flt.notice_type:
-            conditions.append(tenders.c.notice_type == flt.notice_type)
-        if flt.source:
-            conditions.append(tenders.c.source == flt.source)
-        if flt.open_at is not None:
-            conditions.extend(self._open_conditions(flt.open_at))
-        if flt.published_by is not None:
-            conditions.append(_published_by(today(flt.published_by)))
-        if flt.text:
-            # Read as titles and buyers are stored (shown_text: composed, no format characters that draw nothing):
-            # 'e' and U+0301 typed on a Mac, or a soft hyphen pasted inside a word, find what 'é' and the word find.
-            # Each word is found however a title or buyer cases or accents it (``spelled``): SQLite's lower() left
-            # 'Études' and 'ΝΕΡΟ' as they were, and 'electricite' typed without its accents missed 'électricité'.
-            # A pattern, not a wildcard: '%' and '_' in a search are characters. Text left without a word finds
-            # nothing (AND of no condition would be every tender).
-            words = shown_text(flt.text).split()
-            conditions.append(and_(*[or_(tenders.c.title.regexp_match(spelled(w)),
-                                         tenders.c.buyer.regexp_match(spelled(w))) for w in words])
-                              if words else false())
-        return conditions
-
-
-#: Parsed tenders a process keeps: every open notice of a year-long feed (about one in ten of a million).
-TENDERS_CACHED = 150_000
-
-
-class TenderCache:
-    """Parsed tenders kept between requests, dropped whenever the tender tables change.
-
-    Ranking reads the same candidate notices again and again; parsing their JSON into validated models
-    was the largest cost of a recommendation, and checking each one's content hash against the store was
-    the next. Every write bumps the tenders counter (``matcher.store.versions``) in its own transaction,
-    so one primary-key read tells whether anything may have changed: if so the cache starts over, and a
-    changed or deleted notice is never served stale, from this process or another. Within one version, the
-    tenders parsed longest ago make room (first in, first out: serving a tender does not refresh it).
-    """
-
-    def __init__(self, repository: TenderRepository, size: int = TENDERS_CACHED) -> None:
-        self._repository = repository
-        self._items: FIFOCache[str, Tender] = FIFOCache(maxsize=size)
-        self._version: int | None = None
-        self._lock = threading.Lock()
-
-    def get_many(self, conn: Connection, ids: list[str]) -> dict[str, Tender]:
-        version = versions.read(conn, "tenders")
-        found: dict[str, Tender] = {}
-        with self._lock:
-            if version != self._version:
-                self._items.clear()
-                self._version = version
-            for tender_id in ids:
-                cached = self._items.get(tender_id)
-                if cached is not None:
-                    found[tender_id] = cached
-        fresh = self._repository.get_many(conn, [t for t in dict.fromkeys(ids) if t not in found])
-        with self._lock:
-            if version == self._version:
-                self._items.update(fresh)
-        found.update(fresh)
-        return found

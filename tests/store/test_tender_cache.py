@@ -10,7 +10,8 @@ from matcher.pipeline import Matcher
 from matcher.schema import Tender
 from matcher.search.encoders import FakeEncoder
 from matcher.store.db import Database
-from matcher.store.tenders import TenderCache, TenderRepository
+from matcher.store.tender_cache import TenderCache
+from matcher.store.tenders import TenderRepository
 
 
 def test_a_write_by_another_process_is_seen_by_the_next_read(matcher: Matcher, settings: Settings) -> None:
