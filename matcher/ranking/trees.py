@@ -2,7 +2,7 @@
 
 Nothing is pickled. ``fit_trees`` fits the classifier (won vs. not won rows) and copies out, for every tree,
 the node fields that prediction needs (``NODE_FIELDS``) plus the baseline log-odds; ``TreeScorer`` walks all
-trees at once with numpy. ``save_trees`` / ``load_trees`` write and read them with ``np.savez`` /
+trees at once with numpy. ``write_trees`` / ``load_trees`` write and read them with ``np.savez`` /
 ``np.load(allow_pickle=False)``, so loading and scoring read our arrays only and never touch scikit-learn.
 
 scikit-learn is touched only when fitting and exporting, and there through private attributes: the
@@ -21,6 +21,7 @@ import hashlib
 import io
 import logging
 import re
+import stat
 import zipfile
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -30,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from matcher.errors import MatcherError
-from matcher.paths import replace_atomically
+from matcher.paths import kind_of, replace_atomically
 from matcher.ranking.features import FEATURES
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,11 @@ CHECK_TOLERANCE = 1e-6
 #: earlier layout, still read (saved models in users' homes name it).
 LEGACY_FILE = "trees.npz"
 TREES_NAME = re.compile(r"trees-[0-9a-f]{16}\.npz|trees\.npz")
+#: The largest trees file read, in bytes: a larger one (or one that is no regular file: a symbolic link to
+#: /dev/zero, a named pipe) is refused before a byte of it is read, its sha256 included. The largest ensemble a
+#: contender can hold is about 120 KB (``TREE_CHOICES``: 100 trees of at most 29 nodes, 42 bytes a node); the
+#: shipped judged re-ranker's is 48 KB.
+MAX_TREES_BYTES = 16 * 1024 * 1024
 #: The contenders ``matcher train-ranker`` validates: sklearn hyper-parameters, and optionally a ``prior``,
 #: feature weights whose weighted sum the trees get as one more input (the hand-set history-share score).
 TREE_CHOICES: dict[str, dict[str, Any]] = {
@@ -211,22 +217,29 @@ def _arrays(scorer: TreeScorer) -> dict[str, Any]:
     return arrays
 
 
-def save_trees(scorer: TreeScorer, path: Path) -> None:
-    """The node arrays, roots and baseline as ``.npz`` (numbers only), written atomically."""
-    arrays = _arrays(scorer)
-    replace_atomically(path, lambda partial: np.savez(partial, **arrays), suffix=".npz")
+def trees_bytes(scorer: TreeScorer) -> bytes:
+    """The node arrays, roots and baseline as one ``.npz`` file's bytes (numbers only): what a trees file holds."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **_arrays(scorer))
+    return buffer.getvalue()
 
 
 def write_trees(scorer: TreeScorer, folder: Path) -> tuple[str, str]:
     """Save the trees into ``folder`` under the name of their content (``TREES_NAME``), atomically, and return
-    that name and the file's sha256, for the manifest written after it."""
-    buffer = io.BytesIO()
-    np.savez(buffer, **_arrays(scorer))
-    data = buffer.getvalue()
+    that name and the file's sha256, for the manifest written after it. The one writer of trees files."""
+    data = trees_bytes(scorer)
     digest = hashlib.sha256(data).hexdigest()
     name = f"trees-{digest[:16]}.npz"
     replace_atomically(folder / name, lambda partial: partial.write_bytes(data), suffix=".npz")
     return name, digest
+
+
+def save_trees(scorer: TreeScorer, path: Path) -> None:
+    """The trees under a name of the caller's (``LEGACY_FILE``: a model as saved before content names), in the
+    same bytes as ``write_trees``. The product saves through ``write_trees``; only tests of the earlier layout
+    (tests/ranking/test_reranker_pairs.py) write one this way."""
+    data = trees_bytes(scorer)
+    replace_atomically(path, lambda partial: partial.write_bytes(data), suffix=".npz")
 
 
 def trees_file(manifest: Path, name: object) -> Path:
@@ -239,7 +252,26 @@ def trees_file(manifest: Path, name: object) -> Path:
         shown = repr(name)[:80]
         raise MatcherError(f"{manifest} names the trees file {shown}, which is not a trees file of its folder "
                            "(expected trees-<16 hex digits>.npz); retrain the model")
-    return manifest.parent / name
+    path = manifest.parent / name
+    problem = _unreadable(path)
+    if problem is not None:
+        raise MatcherError(f"trees file {path}: {problem} (named by {manifest}); retrain the model")
+    return path
+
+
+def _unreadable(path: Path) -> str | None:
+    """Why ``path``, through its links, is no trees file to read (not a regular file, or above
+    ``MAX_TREES_BYTES``), or None. A file that cannot be looked at is left to the read, which says why: a
+    missing one may have been removed by a save since its manifest was read (``TreesGone``), and is read again."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return f"not a regular file but a {kind_of(info.st_mode)}"
+    if info.st_size > MAX_TREES_BYTES:
+        return f"{info.st_size:,} bytes, more than the {MAX_TREES_BYTES:,} a trees file may hold"
+    return None
 
 
 def prune_trees(folder: Path, keep: str | None) -> None:
@@ -255,7 +287,7 @@ def prune_trees(folder: Path, keep: str | None) -> None:
 
 
 def load_trees(path: Path, n_features: int, name: str, data: bytes | None = None) -> TreeScorer:
-    """Read what ``save_trees`` wrote (from ``data``, the file's bytes, when given), checking every array is there,
+    """Read what ``write_trees`` wrote (from ``data``, the file's bytes, when given), checking every array is there,
     of one dimension, finite where a score is read from it, and every index in range (a negative one would read a
     node from the far end).
     ``n_features``: the width of the feature rows to be scored (the prior column comes on top)."""
@@ -265,7 +297,7 @@ def load_trees(path: Path, n_features: int, name: str, data: bytes | None = None
             roots, baseline = arrays["roots"].astype(np.int64), arrays["baseline"].astype(np.float64)
             prior = arrays["prior"].astype(np.float64) if "prior" in arrays.files else None
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise MatcherError(f"unreadable tree re-ranker {path}: {exc} (expected arrays written by save_trees)") from exc
+        raise MatcherError(f"unreadable tree re-ranker {path}: {exc} (expected arrays written by write_trees)") from exc
     if prior is not None and prior.shape != (n_features,):
         raise MatcherError(f"tree re-ranker {path} has a prior of shape {prior.shape}, expected ({n_features},)")
     size = len(nodes["value"])

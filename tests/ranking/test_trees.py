@@ -20,7 +20,7 @@ from matcher.evaluate.split import time_split
 from matcher.evaluate.train import TrainingSet, train
 from matcher.ranking.features import FEATURES
 from matcher.ranking.reranker import load_reranker, save_reranker
-from matcher.ranking.trees import TreeScorer, export_trees, fit_trees, load_trees, save_trees
+from matcher.ranking.trees import TreeScorer, export_trees, fit_trees, load_trees, write_trees
 from matcher.schema import Award
 from matcher.search.encoders import Embedder, FakeEncoder
 
@@ -148,7 +148,7 @@ def test_train_ranker_runs_past_a_stale_saved_model(awards: list[Award], tmp_pat
 
 
 def _rewritten(path: Path, change: str) -> None:
-    """``path`` (trees written by save_trees) changed as ``change`` says, as a foreign writer could."""
+    """``path`` (trees written by write_trees) changed as ``change`` says, as a foreign writer could."""
     if change in ("truncated", "empty"):
         path.write_bytes(path.read_bytes()[:300] if change == "truncated" else b"")
         return
@@ -174,8 +174,7 @@ def test_trees_damaged_past_their_checksum_are_refused_by_name(tmp_path: Path, c
     when the file and the checksum were both rewritten (or another caller reads it): each was a traceback
     (BadZipFile, EOFError, IndexError) or loaded and scored NaN or read nodes from the far end of the arrays."""
     x, y = _rows(600)
-    path = tmp_path / "trees.npz"
-    save_trees(fit_trees(x, y), path)
+    path = tmp_path / write_trees(fit_trees(x, y), tmp_path)[0]
     _rewritten(path, change)
     with pytest.raises(MatcherError, match=f"tree re-ranker {path}"):
         load_trees(path, len(FEATURES), "trees")
@@ -187,5 +186,5 @@ def test_a_directory_in_place_of_the_trees_is_refused_by_name(tmp_path: Path) ->
     path = tmp_path / "reranker" / json.loads((tmp_path / "reranker" / "manifest.json").read_text())["model"]["file"]
     path.unlink()
     path.mkdir()
-    with pytest.raises(MatcherError, match=f"{path} is missing or differs; retrain"):
+    with pytest.raises(MatcherError, match=f"trees file {path}: not a regular file but a folder .*; retrain"):
         load_reranker(tmp_path)
