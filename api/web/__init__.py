@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException
 from api.errors import allowed_methods, status_of
 from api.web import (
     auth,
+    import_pages,
     officer_pages,
     pages,
     profile_pages,
@@ -126,6 +127,7 @@ def install(app: FastAPI) -> None:
     app.include_router(auth.router)
     app.include_router(pages.router)
     app.include_router(officer_pages.router)  # feeds, firms and partners (officers)
+    app.include_router(import_pages.router)  # an officer's upload and its import page
     app.include_router(subscription_pages.router)  # a firm's email digests and their preview
     app.include_router(profile_pages.router)  # a firm's profile and its suggested codes
     app.include_router(shortlist_pages.router)  # a firm's shortlist and its downloads

@@ -1,42 +1,27 @@
-"""The officer's page: live feeds, upload a feed file and watch its import, the firms, and partners' assignments.
+"""The officer's page: live feeds, the upload form, the firms, and partners' assignments.
 
 Officers only, by the API's own check (``api.deps.require_officer``, the ``OfficerDep`` of the tender import
-and partner routes): anyone else gets the 403 page before anything is read. The upload is the API's
-``POST /tenders/import``: ``actions.import_tenders`` stores the file's notices (within
-``max_upload_bytes``) and schedules the same background index sync in the app's ``JobRegistry``. The import
-page shows the ingest report and follows that job (htmx polls its status until it ends). Assignments are
+and partner routes): anyone else gets the 403 page before anything is read. Assignments are
 ``AccessControl.assign`` / ``unassign``, as the API's partner routes do. Live feeds are the API's ``/feeds``
 (``api.web.feed_pages``): add one, run it now (the API's background job, followed on the page), reset its
-cursor, remove it.
-
-An import's report is kept in memory by the process that ran it, newest ``KEEP_IMPORTS`` only, as the job
-registry keeps its jobs: with several workers, the page answers on the worker that took the upload.
+cursor, remove it. An upload and the import page that follows it are ``api.web.import_pages``, which shows this
+page again with an upload's problem.
 """
 
 from __future__ import annotations
 
-import secrets
-import threading
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from urllib.parse import quote
 
-from cachetools import FIFOCache
-from fastapi import APIRouter, BackgroundTasks, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile as FormFile
-from starlette.exceptions import HTTPException
 
-from api import actions
 from api.deps import JobsDep, require_officer
-from api.errors import UploadTooLarge, status_of
+from api.errors import status_of
 from api.feed_runs import feed_runs
-from api.jobs import JobRegistry
-from api.schemas import IngestSummary, JobPublic
 from api.web.feed_pages import KINDS, FeedForm, RunView, checked_name, run_view
 from api.web.form_fields import FieldError, FormInvalid, text_of
-from api.web.import_reasons import said
 from api.web.paging import page_count, requested_page
 from api.web.query_choices import MAX_QUERY, typed_words
 from api.web.render import render
@@ -45,20 +30,16 @@ from api.web.session import (
     PageRefused,
     Viewer,
     ViewerDep,
-    checked_change,
     core,
     forbidden,
-    form_not_utf8,
     is_htmx,
 )
 from matcher.errors import (
     Conflict,
-    InvalidInput,
     MatcherError,
     NotFound,
     NotPublicAddress,
     PermissionDenied,
-    UnreadableFile,
 )
 from matcher.ingest.detect import ARCHIVES, CSV_SUFFIXES, JSON_SUFFIXES, XML_SUFFIXES
 from matcher.pipeline import Matcher
@@ -68,60 +49,14 @@ from matcher.services.access import AccessControl
 router = APIRouter(prefix="/web/officer", include_in_schema=False)
 
 OFFICER_PATH = "/web/officer"
-#: Import reports a process remembers (first in, first out), like ``api.jobs.KEEP`` for jobs.
-KEEP_IMPORTS = 200
 #: Firms per page of the officer's firm list.
 FIRMS_PAGE_SIZE = 50
 #: Firms offered in the assignment form's list (a cohort is a few hundred firms).
 ASSIGNABLE_FIRMS = 2000
-#: Rejected records listed on an import page (the count is always shown in full).
-SHOWN_REJECTIONS = 100
 #: How often the import page (and the feeds block, while a run goes on) asks for its job's state.
 POLL_SECONDS = 1
 #: The file types the upload field offers (what ``matcher.ingest.detect`` reads; a hint to the browser only).
 ACCEPT = ",".join(dict.fromkeys(s[s.rfind("."):] for s in (*XML_SUFFIXES, *JSON_SUFFIXES, *CSV_SUFFIXES, *ARCHIVES)))
-_IMPORT_ID = 16  # hex characters, as the job registry's ids
-
-
-@dataclass(frozen=True)
-class ImportRecord:
-    """One upload: what was stored (the API's ingest summary, with its index job) and by whom, when."""
-
-    import_id: str
-    file_name: str
-    uploaded_by: str
-    uploaded_at: datetime
-    summary: IngestSummary
-
-
-class ImportLog:
-    """This process's recent imports by id (kept per app, as its ``JobRegistry`` is)."""
-
-    def __init__(self) -> None:
-        self._records: FIFOCache[str, ImportRecord] = FIFOCache(maxsize=KEEP_IMPORTS)
-        self._lock = threading.Lock()
-
-    def add(self, record: ImportRecord) -> None:
-        with self._lock:
-            self._records[record.import_id] = record
-
-    def get(self, import_id: str) -> ImportRecord:
-        with self._lock:
-            found = self._records.get(import_id)
-        if found is None:
-            raise PageRefused(404, "not_found_title", "import_not_known")
-        return found
-
-
-_LOG_LOCK = threading.Lock()
-
-
-def import_log(request: Request) -> ImportLog:
-    with _LOG_LOCK:
-        log: ImportLog | None = getattr(request.app.state, "web_imports", None)
-        if log is None:
-            log = request.app.state.web_imports = ImportLog()
-    return log
 
 
 async def require_officer_page(request: Request, viewer: Viewer) -> Matcher:
@@ -182,10 +117,11 @@ DONE = {
 }
 
 
-async def _page(
+async def officer_page(
     request: Request, viewer: Viewer, matcher: Matcher, status: int = 200, upload_error: FieldError | None = None,
     assign_error: FieldError | None = None, feed_form: FeedForm | None = None,
 ) -> HTMLResponse:
+    """The officer's page (with a form's problem and its status, when a form sent to it was refused)."""
     page = requested_page(request.query_params)
     text, problem = typed_words(request)  # the firm search box's (a GET: its address can be shared)
     found = await run_in_threadpool(cohort, matcher, page, None if problem else text or None)
@@ -209,99 +145,7 @@ def _run(request: Request, run_id: str | None) -> RunView | None:
 @router.get("", response_class=HTMLResponse)
 async def officer(request: Request, viewer: ViewerDep) -> Response:
     matcher = await require_officer_page(request, viewer)
-    return await _page(request, viewer, matcher)
-
-
-# ----------------------------------------------------------------------------- uploads
-@router.post("/imports", response_class=HTMLResponse)
-async def upload(request: Request, viewer: ViewerDep, jobs: JobsDep, background: BackgroundTasks) -> Response:
-    """Store an uploaded feed file as the API's import does, then show its import page (303)."""
-    matcher = await require_officer_page(request, viewer)  # before the body is read
-    try:
-        # The body is read whole first, as ``checked_change`` reads it (after the form, the body could not be read
-        # again): a multipart field or file name that is not UTF-8 is refused by name, not read as Latin-1. The body
-        # is at most the upload limit (``api.uploads.BodyLimit``) and is held once while the file is spooled.
-        await form_not_utf8(request)
-        form = await request.form()
-    except HTTPException as exc:  # the app's body limit (api.uploads.BodyLimit) while the file streams in
-        if exc.status_code != 413:
-            raise
-        return await _page(request, viewer, matcher, 413, FieldError("upload_too_large"))
-    await checked_change(request, viewer)  # the session's CSRF token, from the form just read
-    sent = form.get("file")
-    if not isinstance(sent, FormFile) or not sent.filename:
-        return await _page(request, viewer, matcher, 422, FieldError("choose_file"))
-    upload = UploadFile(sent.file, size=sent.size, filename=sent.filename, headers=sent.headers)
-    try:
-        summary = await actions.import_tenders(matcher, jobs, background, upload)
-    except MatcherError as exc:  # too large, unreadable, an unknown file type: nothing was stored
-        return await _page(request, viewer, matcher, status_of(exc)[0], upload_refusal(exc, sent.filename))
-    record = ImportRecord(secrets.token_hex(_IMPORT_ID // 2), sent.filename, viewer.principal.name,
-                          datetime.now(UTC), summary)
-    import_log(request).add(record)
-    return RedirectResponse(f"{OFFICER_PATH}/imports/{record.import_id}", status_code=303)
-
-
-def upload_refusal(exc: MatcherError, file_name: str) -> FieldError:
-    """Why a file was refused, in the page's words, naming the file (the core's reason is in English)."""
-    if isinstance(exc, UploadTooLarge):
-        return FieldError("upload_too_large")
-    if isinstance(exc, UnreadableFile):
-        return FieldError.naming("upload_unreadable", file_name)
-    if isinstance(exc, InvalidInput):  # refused by its name before it is read (``tender_format``)
-        return FieldError.naming("upload_unknown_type", file_name)
-    return FieldError.naming("upload_refused", file_name)
-
-
-@dataclass(frozen=True)
-class IndexState:
-    """Where an import's index update stands: ``job`` is None when none was needed or it is forgotten."""
-
-    job: JobPublic | None
-    needed: bool
-
-    @property
-    def finished(self) -> bool:
-        return self.job is None or self.job.status in ("done", "failed")
-
-
-def index_state(jobs: JobRegistry, record: ImportRecord) -> IndexState:
-    if record.summary.index_job is None:
-        return IndexState(None, needed=False)
-    try:
-        return IndexState(jobs.get(record.summary.index_job.job_id), needed=True)
-    except NotFound:
-        return IndexState(None, needed=True)
-
-
-def _record(request: Request, import_id: str) -> ImportRecord:
-    if len(import_id) != _IMPORT_ID or not all(c in "0123456789abcdef" for c in import_id):
-        raise PageRefused(404, "not_found_title", "import_not_known")
-    return import_log(request).get(import_id)
-
-
-@router.get("/imports/{import_id}", response_class=HTMLResponse)
-async def import_page(import_id: str, request: Request, viewer: ViewerDep, jobs: JobsDep) -> Response:
-    await require_officer_page(request, viewer)
-    record = _record(request, import_id)
-    rejections = [(r.record, *said(r.reason, viewer.language)) for r in record.summary.rejected[:SHOWN_REJECTIONS]]
-    return render(
-        request, "import.html", viewer.language, viewer, record=record, state=index_state(jobs, record),
-        shown_rejections=SHOWN_REJECTIONS, rejections=rejections, poll=POLL_SECONDS, officer_path=OFFICER_PATH,
-    )
-
-
-@router.get("/imports/{import_id}/status", response_class=HTMLResponse)
-async def import_status(import_id: str, request: Request, viewer: ViewerDep, jobs: JobsDep) -> Response:
-    """The index job's state alone, for the import page's polling (it stops once the job has ended)."""
-    await require_officer_page(request, viewer)
-    record = _record(request, import_id)
-    if not is_htmx(request):  # opened as a page: the bare fragment had no style, title or way back
-        return RedirectResponse(f"{OFFICER_PATH}/imports/{import_id}", status_code=303)
-    return render(
-        request, "_import_status.html", viewer.language, viewer, record=record, state=index_state(jobs, record),
-        poll=POLL_SECONDS, officer_path=OFFICER_PATH,
-    )
+    return await officer_page(request, viewer, matcher)
 
 
 # ----------------------------------------------------------------------------- assignments
@@ -334,7 +178,7 @@ async def assignment(request: Request, viewer: ChangeDep) -> Response:
             raise PageRefused(422, "invalid_title", "invalid_form")
     except MatcherError as exc:  # an unknown partner or firm, a firm not assigned
         error = await run_in_threadpool(assignment_refusal, matcher, partner, firm_id)
-        return await _page(request, viewer, matcher, status_of(exc)[0], assign_error=error)
+        return await officer_page(request, viewer, matcher, status_of(exc)[0], assign_error=error)
     done = "assigned" if action == "assign" else "withdrawn"
     return RedirectResponse(f"{OFFICER_PATH}?done={done}#partners", status_code=303)
 
@@ -349,12 +193,12 @@ async def add_feed(request: Request, viewer: ChangeDep) -> Response:
         spec = form.spec()
         await run_in_threadpool(matcher.add_feed, spec, viewer.principal.name)
     except FormInvalid as exc:
-        return await _page(request, viewer, matcher, 422, feed_form=replace(form, errors=exc.errors))
+        return await officer_page(request, viewer, matcher, 422, feed_form=replace(form, errors=exc.errors))
     except NotPublicAddress as exc:
         refused = {"url": FieldError.naming("feed_url_not_public", exc.host)}
-        return await _page(request, viewer, matcher, 422, feed_form=replace(form, errors=refused))
+        return await officer_page(request, viewer, matcher, 422, feed_form=replace(form, errors=refused))
     except Conflict:
-        return await _page(request, viewer, matcher, 409, feed_form=form.taken())
+        return await officer_page(request, viewer, matcher, 409, feed_form=form.taken())
     return RedirectResponse(f"{OFFICER_PATH}?done=feed_added#feeds", status_code=303)
 
 

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from httpx2 import Response
 
 from api.schemas import IngestSummary
-from api.web.officer_pages import ImportLog, ImportRecord
+from api.web.import_pages import ImportLog, ImportRecord
 from matcher.demo import demo_data
 from matcher.pipeline import Matcher
 from matcher.store import TenderFilter
