@@ -13,7 +13,7 @@ from typing import Literal
 from urllib.parse import unquote_to_bytes
 
 import httpx
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matcher.dates import checked
@@ -22,6 +22,7 @@ from matcher.paths import broken_link
 EncoderName = Literal["use-multilingual", "minilm", "minilm-bf16", "minilm-int8", "fake"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_MODELS = PROJECT_ROOT / "models"
 #: The longest open-call or prior-information window, in days (ten years).
 MAX_WINDOW_DAYS = 3660
 #: The SQLite database in ``home`` when no database URL is set (SQLite keeps -wal and -shm files beside it).
@@ -49,6 +50,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MATCHER_", extra="ignore", allow_inf_nan=False)
 
     home: Path = Field(default=Path(), description="data directory: database, indexes, embedding cache")
+    _models_given: bool = PrivateAttr(default=False)
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in home")
     encoder: EncoderName = "use-multilingual"
     # A folder under home/indexes: '', '..' or a path would put the builds elsewhere.
@@ -79,7 +81,10 @@ class Settings(BaseSettings):
     # At most ten years: the windows are subtracted from dates (a larger one was an OverflowError).
     open_call_window_days: int = Field(default=60, ge=1, le=MAX_WINDOW_DAYS)
     prior_information_window_days: int = Field(default=180, ge=1, le=MAX_WINDOW_DAYS)
-    models_dir: Path = PROJECT_ROOT / "models"
+    # Trained models (re-rankers, calibrations). Set (MATCHER_MODELS_DIR): read and written there alone. Unset:
+    # read from the home's models/ once it exists, else the shipped ones (models/ in the project); train-ranker
+    # and calibrate write into the home's models/, made as a copy of the shipped ones (``own_models_dir``).
+    models_dir: Path = SHIPPED_MODELS
 
     # API
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
@@ -178,6 +183,20 @@ class Settings(BaseSettings):
         if long := next((part for part in value.parts if len(os.fsencode(part)) > 255), None):
             raise ValueError(f"the name {long[:40]!r}... is longer than 255 bytes")
         return value
+
+    @model_validator(mode="after")
+    def _home_models(self) -> Settings:
+        """Unset, ``models_dir`` is the home's models/ when it exists (``own_models_dir``), else the shipped."""
+        self._models_given = "models_dir" in self.model_fields_set
+        if not self._models_given and (self.home / "models").is_dir():
+            self.__dict__["models_dir"] = self.home / "models"  # not a field given: own_models_dir stays the home's
+        return self
+
+    @property
+    def own_models_dir(self) -> Path:
+        """Where train-ranker and calibrate write a model by default: MATCHER_MODELS_DIR, else the home's
+        models/ (never the shipped ones, unless the home is the project)."""
+        return self.models_dir if self._models_given else self.home / "models"
 
     @field_validator("public_url")
     @classmethod

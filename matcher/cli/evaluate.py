@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -30,6 +32,7 @@ log = logging.getLogger(__name__)
 # exists=True: that said 'does not exist' of a loop of symbolic links, in a framed box.
 AwardsFile = Annotated[Path, typer.Option("--awards", help="award-history file")]
 JudgedFile = Annotated[Path | None, typer.Option("--judged", help="judged relevance file (evaluation/judged.json)")]
+MODELS_HELP = "default: MATCHER_MODELS_DIR, else MATCHER_HOME/models"
 SplitOption = Annotated[str, typer.Option("--split", help="judged profiles to use: report, tune or all")]
 Cutoff = Annotated[str | None, day_option("--cutoff", "cut date (default: --cutoff-quantile)")]
 Quantile = Annotated[float, typer.Option("--cutoff-quantile", min=0.01, max=0.99, help="cut at this date quantile")]
@@ -246,7 +249,7 @@ def _stderr_is_terminal() -> bool:
 def calibrate(
     judged: Annotated[Path, typer.Option("--judged", help="judged relevance file")],
     depth: Annotated[int, typer.Option("--depth", min=5, max=50, help="results per profile to fit on")] = 20,
-    models_dir: Annotated[Path | None, typer.Option("--models-dir", help="default: MATCHER_MODELS_DIR")] = None,
+    models_dir: Annotated[Path | None, typer.Option("--models-dir", help=MODELS_HELP)] = None,
     home: HomeOption = None,
 ) -> None:
     """Fit the score calibration (raw score -> share judged relevant) on the judged tuning half and save it."""
@@ -277,7 +280,7 @@ def calibrate(
 def train_ranker(
     awards_file: AwardsFile, cutoff: Cutoff = None, quantile: Quantile = QUANTILE,
     encoder: Annotated[EncoderName | None, typer.Option("--encoder", help="encoder for the dense features")] = None,
-    models_dir: Annotated[Path | None, typer.Option("--models-dir", help="default: MATCHER_MODELS_DIR")] = None,
+    models_dir: Annotated[Path | None, typer.Option("--models-dir", help=MODELS_HELP)] = None,
     home: HomeOption = None,
 ) -> None:
     """Train the re-ranker on award history before the cut and save it with its manifest."""
@@ -301,17 +304,40 @@ def train_ranker(
 
 
 def _models_folder(models_dir: Path | None, home: Path | None, model: str) -> Path:
-    """--models-dir (default MATCHER_MODELS_DIR), checked writable before the work whose model goes there: a
-    loop of links or a file was a traceback from mkdir after the whole fit. So is the model's own folder
-    (``model``) and its manifest: a file named like the folder, or a folder named like the manifest, failed the
-    same way."""
-    folder = models_dir or get_settings(**({"home": home} if home else {})).models_dir
+    """--models-dir (default MATCHER_MODELS_DIR, else the home's models/, made as a copy of the shipped ones:
+    ``Settings.own_models_dir``), checked writable before the work whose model goes there: a loop of links or
+    a file was a traceback from mkdir after the whole fit. So is the model's own folder (``model``) and its
+    manifest: a file named like the folder, or a folder named like the manifest, failed the same way."""
+    settings = get_settings(**({"home": home} if home else {}))
+    folder = models_dir or settings.own_models_dir
+    if models_dir is None and folder == settings.home / "models":
+        _seed_home_models(folder)
     writable_folder(folder, "models")
     writable_folder(folder / model, "models")
     manifest = folder / model / "manifest.json"
     if manifest.is_dir() and not manifest.is_symlink():  # a link is replaced, a folder cannot be
         raise InvalidInput(f"cannot write {manifest}: a folder is in the way")
     return folder
+
+
+def _seed_home_models(folder: Path) -> None:
+    """Make the home's models/ a copy of the shipped models when it does not exist yet: from then on the home's
+    models are read alone, so the model not retrained here (the judged re-ranker, a calibration) must be there
+    too. Copied beside it and renamed into place: a copy cut short is never read."""
+    from matcher.config import SHIPPED_MODELS
+
+    if folder.exists() or folder.is_symlink() or folder.resolve() == SHIPPED_MODELS.resolve():
+        return
+    writable_folder(folder.parent, "models", 0o700)  # a home not made yet is made private, as the matcher makes it
+    partial = folder.with_name(f".models-{os.getpid()}")
+    try:
+        shutil.copytree(SHIPPED_MODELS, partial, ignore=shutil.ignore_patterns("README.md"))
+        partial.rename(folder)
+    except OSError as exc:
+        if not folder.is_dir():  # else another run made it first
+            raise InvalidInput(f"cannot copy the shipped models into {folder}: {exc.strerror or exc}") from exc
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def register(app: typer.Typer, ingest_app: typer.Typer) -> None:
