@@ -14,6 +14,7 @@ a MatcherError: the run stops at once, its digests pending.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import os
 import smtplib
@@ -24,6 +25,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from matcher.config import Settings
 from matcher.errors import MatcherError
@@ -107,12 +109,34 @@ def _offered(smtp: smtplib.SMTP, settings: Settings, extension: str, setting: st
                            f"{extension}, which {setting} asks for")
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _links_reachable(settings: Settings, smtp_host: str) -> None:
+    """A MatcherError (before anything is planned or recorded) when mail goes through a server elsewhere while the
+    unsubscribe links point at this machine's loopback: MATCHER_PUBLIC_URL unset (http://127.0.0.1:8000) sent every
+    subscriber a link and a List-Unsubscribe header nobody could use, which mailbox providers take for spam. A
+    server on this machine too (a test, a local relay) is left alone."""
+    link_host = urlsplit(settings.public_url).hostname or ""
+    if _loopback(link_host) and not _loopback(smtp_host.strip("[]").lower()):
+        raise MatcherError(f"MATCHER_PUBLIC_URL is {settings.public_url}, this machine's own address: the unsubscribe "
+                           f"links of digests sent through {smtp_host} would reach no subscriber (set it to the "
+                           "address subscribers reach the API at)")
+
+
 class SmtpSender:
     """One SMTP connection reused for many messages, reopened after a failure."""
 
     def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep) -> None:
         if not settings.smtp_host:
             raise MatcherError("no SMTP server configured (set MATCHER_SMTP_HOST, or use --outbox DIR)")
+        _links_reachable(settings, settings.smtp_host)
         self.settings = settings
         self._sleep = sleep
         self._smtp: smtplib.SMTP | None = None

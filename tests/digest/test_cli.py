@@ -193,3 +193,25 @@ def test_serve_refuses_a_short_key_file_at_start(home: Path, monkeypatch: pytest
     result = runner.invoke(app, ["serve", "--port", "8765"])
     assert (result.exit_code, served) == (2, []), result.output
     assert result.stderr == f"error: secret key file {home / 'secret_key'} {SHORT_KEY}\n"
+
+
+@pytest.mark.parametrize("public_url", [None, "http://localhost:8000/", "http://[::1]:8000"])
+def test_mail_through_a_remote_server_with_unsubscribe_links_to_this_machine_is_refused_first(
+    home: Path, monkeypatch: pytest.MonkeyPatch, public_url: str | None
+) -> None:
+    """With MATCHER_PUBLIC_URL unset, every digest sent through the organisation's mail server went out with its
+    unsubscribe link and List-Unsubscribe header pointing at http://127.0.0.1:8000: no recipient could unsubscribe,
+    and mailbox providers take a digest without a working one-click unsubscribe for spam."""
+    monkeypatch.setenv("MATCHER_SMTP_HOST", "mail.example.org")
+    monkeypatch.setenv("MATCHER_SMTP_RETRIES", "0")
+    if public_url is None:
+        monkeypatch.delenv("MATCHER_PUBLIC_URL", raising=False)
+    else:
+        monkeypatch.setenv("MATCHER_PUBLIC_URL", public_url)
+    runner.invoke(app, ["subscribe", "kr-hanbit-water", "--email", "a@example.org"])
+    result = runner.invoke(app, ["digest", "run", "--as-of", AS_OF])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    assert "MATCHER_PUBLIC_URL" in line and "mail.example.org" in line
+    shown = runner.invoke(app, ["digest", "run", "--dry-run", "--as-of", AS_OF])
+    assert shown.exit_code == 0 and "1 subscriptions due, would send 1" in shown.stdout  # nothing was recorded
