@@ -11,7 +11,20 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from sqlalchemy import ColumnElement, Connection, and_, false, func, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from matcher.demo import demo_data
 from matcher.ingest.detect import read_tenders
@@ -139,10 +152,14 @@ def test_on_sqlite_a_lagging_index_still_finds_every_change(tmp_path: Path) -> N
     notices = demo_notices()
     stored(db, notices)
     first, second = notices[0], notices[1]
-    with db.begin() as conn:  # written without the index's refresh: a writer that does not know it
-        REPOSITORY.upsert(conn, [first.model_copy(update={"title": "Réfection de la STRAẞE des Écoles"}),
-                                 second.model_copy(update={"tender_id": "ted:new-1", "buyer": "Zakład Łódźkiewicz"})])
-        REPOSITORY.delete(conn, [notices[2].tender_id])
+    with db.begin() as conn:  # a writer that does not refresh the index: the sqlite3 shell, an older version
+        conn.execute(update(tenders).where(tenders.c.tender_id == first.tender_id)
+                     .values(title="Réfection de la STRAẞE des Écoles"))
+        copied = {c.name: c for c in tenders.c} | {"tender_id": literal("ted:new-1"),
+                                                   "buyer": literal("Zakład Łódźkiewicz")}
+        conn.execute(insert(tenders).from_select(list(copied), select(*copied.values())
+                                                 .where(tenders.c.tender_id == second.tender_id)))
+        conn.execute(delete(tenders).where(tenders.c.tender_id == notices[2].tender_id))
     with db.connect() as conn:
         assert stale(conn) == 3
         assert found(conn, notice_text.literal(tenders, ["strasse", "ecoles"])) == [first.tender_id]
