@@ -47,6 +47,9 @@ MULTIPART = "multipart/form-data"
 COOKIE_PATH = "/web"
 SIGN_IN_PATH = "/web/sign-in"
 HOME_PATH = "/web/"
+#: The longest address signing in comes back to (``safe_next``): the longest a page makes is the firm page with
+#: a 200-character id, every filter and 200 Korean characters of keyword (9 each, percent-encoded): under 2,500.
+MAX_NEXT = 3000
 
 #: The session cookie: SameSite=Lax (another site's form posts arrive without it), ``tm_session`` on ``/web``
 #: over plain http, ``__Host-tm_session`` over https (``HostCookie``).
@@ -113,8 +116,11 @@ def core(request: Request) -> Matcher:
 
 
 def safe_next(value: str | None) -> str:
-    """Where to go after signing in: a workspace path on this site, never another host or the sign-in page."""
-    if not value or not value.startswith(HOME_PATH) or "//" in value or "\\" in value:
+    """Where to go after signing in: a workspace path on this site, never another host or the sign-in page, nor an
+    address longer than any page makes (``MAX_NEXT``): carried whole, 20,000 characters of query made a
+    20,000-character ``Location`` header, which a proxy with the usual header buffer (nginx: 4-8 KB) answers
+    with a 502 instead of the sign-in page."""
+    if not value or len(value) > MAX_NEXT or not value.startswith(HOME_PATH) or "//" in value or "\\" in value:
         return HOME_PATH
     return HOME_PATH if value.startswith(SIGN_IN_PATH) else value
 
