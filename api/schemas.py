@@ -39,10 +39,10 @@ from matcher.schema import (
     Country,
     FirmProfile,
     Identifier,
-    Language,
     Match,
     Nature,
     NoticeType,
+    ProfileLanguage,
     RangeAmount,
     RangeCurrency,
     Tender,
@@ -372,7 +372,7 @@ class FirmUpdate(_In):
     )
     home_country: CountryCode | None = None
     target_countries: list[CountryCode] | None = Field(default=None, max_length=250)
-    languages: list[Language] | None = Field(default=None, max_length=50)
+    languages: list[ProfileLanguage] | None = Field(default=None, max_length=50)
     min_value: RangeAmount | None = None
     max_value: RangeAmount | None = None
     currency: RangeCurrency | None = None

@@ -50,6 +50,7 @@ from matcher.reference.countries import ISO_COUNTRIES
 from matcher.reference.currencies import ISO_CURRENCIES
 from matcher.reference.exchange_rates import PER_EUR
 from matcher.reference.hierarchy import covers
+from matcher.reference.languages import ISO_LANGUAGES
 
 NoticeType = Literal["open_call", "prior_information", "award", "other"]
 #: What a notice buys, or what a firm sells: the EU directives' three contract types (docs/formats.md).
@@ -93,10 +94,19 @@ _ID = re.compile(ID_PATTERN)
 #: pattern (a JSON-schema reader takes ``\s`` without U+0085). The API's field, the CLI's option and a stored
 #: subscription's address all follow it (``email_address``).
 _EMAIL_CHAR = rf'[^@{SPACE_OR_CONTROL},;:<>()\[\]\\"]'
-EMAIL_PATTERN = rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
+#: The rule a subscription stored before ``EMAIL_PATTERN`` is read against (``EmailAddress``).
+STORED_EMAIL_PATTERN = rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
+#: A local part is dot-separated runs (RFC 5322 dot-atom: no leading, trailing or doubled dot), and a domain is
+#: dot-separated labels of letters and digits (any script: an IDN) joined by hyphens, none at either end (RFC 1035,
+#: RFC 5890): 'a@b..c', '.a@b.org', 'a@-b.org' and 'a@b.org%0a' were subscribed, and no server delivers to them.
+_LOCAL_RUN = rf'[^@.{SPACE_OR_CONTROL},;:<>()\[\]\\"]+'
+_LABEL_CHAR = rf"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f{SPACE_OR_CONTROL}]"
+_LABEL = rf"{_LABEL_CHAR}+(?:-+{_LABEL_CHAR}+)*"
+EMAIL_PATTERN = rf"^{_LOCAL_RUN}(?:\.{_LOCAL_RUN})*@{_LABEL}(?:\.{_LABEL})+$"
 #: The longest address (RFC 5321's path limit less its angle brackets; the subscriptions column's length).
 MAX_EMAIL = 320
 _EMAIL = re.compile(EMAIL_PATTERN)
+_STORED_EMAIL = re.compile(STORED_EMAIL_PATTERN)
 
 
 def _country(value: str) -> str:
@@ -147,6 +157,13 @@ def email_address(value: str) -> str:
     return value
 
 
+def stored_email_address(value: str) -> str:
+    """``value`` when it is an address by the rule subscriptions were stored under (``STORED_EMAIL_PATTERN``)."""
+    if len(value) > MAX_EMAIL or not _STORED_EMAIL.fullmatch(value):
+        raise ValueError("not an email address (expected name@example.org)")
+    return value
+
+
 #: The largest amount a value range may state (a firm's, a subscription's), in any currency: 10^15. The largest
 #: contract values published are about 10^10-10^11 EUR (the TED sample's largest award: 1.6 x 10^10), and the unit
 #: the matcher has a rate for with the most per euro (VND, 27,200) still states 3.7 x 10^10 EUR within it; every
@@ -190,6 +207,14 @@ def _range_currency(value: str, info: ValidationInfo) -> str:
 def _language(value: str) -> str:
     code = value.strip().lower()
     if not _LANGUAGE.match(code):
+        raise ValueError(f"unknown language {value!r} (expected ISO 639-1, e.g. 'ko')")
+    return code
+
+
+def _profile_language(value: str, info: ValidationInfo) -> str:
+    """A language a firm works in: an ISO 639-1 code ('xx', 'zzz' and 'eng' were stored), unless stored."""
+    code = _language(value)
+    if code not in ISO_LANGUAGES and not _stored(info):
         raise ValueError(f"unknown language {value!r} (expected ISO 639-1, e.g. 'ko')")
     return code
 
@@ -281,6 +306,9 @@ RangeAmount = Annotated[float, Field(ge=0, allow_inf_nan=False), AfterValidator(
     "description": "an amount from 0 to 10^15 in the range's currency; more is a 422"})]
 Language = Annotated[str, AfterValidator(_language), WithJsonSchema({
     "type": "string", "pattern": "^[a-z]{2,3}$", "description": "ISO 639-1 language code, e.g. 'ko'"})]
+#: A language a firm works in (its profile's ``languages``): one of ``ISO_LANGUAGES``.
+ProfileLanguage = Annotated[str, AfterValidator(_profile_language), WithJsonSchema({
+    "type": "string", "enum": sorted(ISO_LANGUAGES), "description": "ISO 639-1 language code, e.g. 'ko'"})]
 #: A classification code as the JSON schema states it (``_code`` also takes a lower-case scheme).
 CODE_PATTERN = r"^(CPV:[0-9]{8}(-[0-9])?|UNSPSC:([0-9]{2}){1,4}|(GSIN|NAICS|OTHER):[A-Za-z0-9.\-]{1,40})$"
 Code = Annotated[str, AfterValidator(_code), WithJsonSchema({
@@ -323,7 +351,9 @@ Day = Annotated[date, BeforeValidator(iso_day), AfterValidator(_in_range), WithJ
     "description": "ISO 8601 date in the years 1900-2200 (text: a number is a 422); others are a 422"})]
 _MOMENT_TEXT = BeforeValidator(_written_as(ISO_MOMENT))
 Moment = Annotated[datetime, _MOMENT_TEXT, AfterValidator(_in_range), _MOMENT_SCHEMA]
-EmailAddress = Annotated[str, AfterValidator(email_address)]
+#: A stored subscription's address (``matcher.store.subscriptions``): the older rule, so that one stored before
+#: ``EMAIL_PATTERN`` still reads; an address coming in is held to ``email_address`` (``services.subscriptions``).
+EmailAddress = Annotated[str, AfterValidator(stored_email_address)]
 Identifier = Annotated[str, AfterValidator(_identifier), WithJsonSchema({
     "type": "string", "pattern": ID_PATTERN, "maxLength": 200,
     "description": "1-200 characters without whitespace, '/', '?', '#', control or invisible characters, and "
@@ -849,7 +879,7 @@ class FirmProfile(_Model):
     )
     home_country: Country | None = None
     target_countries: list[Country] = Field(default_factory=list)
-    languages: list[Language] = Field(default_factory=list)
+    languages: list[ProfileLanguage] = Field(default_factory=list)
     min_value: RangeAmount | None = None
     max_value: RangeAmount | None = None
     currency: RangeCurrency | None = None
