@@ -24,12 +24,15 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from matcher.config import Settings
 from matcher.errors import MatcherError
 from matcher.paths import writable_folder
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +82,26 @@ def _classify(exc: smtplib.SMTPException | OSError, server: str) -> SendFailure:
     return TemporaryFailure(f"{server} could not be reached or dropped the connection: {exc}")
 
 
-def _greeted(settings: Settings) -> smtplib.SMTP:
+class _Smtp(smtplib.SMTP):
+    """An SMTP connection that knows whether the end of a message (CRLF.CRLF, which dot-stuffing keeps out of any
+    body) went out: a failure after it, with no reply, is a server silent about a message it may already hold."""
+
+    message_out = False
+
+    def send(self, s: ReadableBuffer | str) -> None:
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.message_out = True
+
+
+def _greeted(settings: Settings) -> _Smtp:
     """A connection the server greeted. A greeting refusing service (5xx) or not in SMTP (a web server at that port)
     is the settings' problem, the same for every message, like a refused login: a MatcherError naming the server
     (the run stops, its digests stay pending). It was a permanent refusal of each message in turn: every digest of
     the run marked failed, one by one. A 4xx greeting (busy) is a TemporaryFailure's SMTPConnectError."""
     assert settings.smtp_host is not None
     try:
-        return smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
+        return _Smtp(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT)
     except smtplib.SMTPConnectError as exc:
         check = "check MATCHER_SMTP_HOST and MATCHER_SMTP_PORT"
         if exc.smtp_code == -1:
@@ -139,7 +154,7 @@ class SmtpSender:
         _links_reachable(settings, settings.smtp_host)
         self.settings = settings
         self._sleep = sleep
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: _Smtp | None = None
 
     def __enter__(self) -> SmtpSender:
         return self
@@ -151,8 +166,10 @@ class SmtpSender:
         """Deliver one message, retrying temporary failures ``smtp_retries`` times with doubling waits."""
         attempts = self.settings.smtp_retries + 1
         for attempt in range(attempts):
+            smtp = None
             try:
                 smtp = self._connection()
+                smtp.message_out = False
                 try:
                     smtp.send_message(message)
                 except smtplib.SMTPNotSupportedError as exc:
@@ -165,6 +182,13 @@ class SmtpSender:
             except (smtplib.SMTPException, OSError) as exc:
                 failure = _classify(exc, _server(self.settings))
                 self._drop()
+                if smtp is not None and smtp.message_out and not isinstance(exc, smtplib.SMTPResponseException):
+                    # No reply to a whole message: the server may hold it, and each retry sent another copy (five
+                    # of one digest with the default retries). Pending: the next run sends it once more, at most.
+                    raise TemporaryFailure(
+                        f"{_server(self.settings)} took the whole message but did not confirm it"
+                        + (f" within {SMTP_TIMEOUT:g} s" if "did not answer" in str(failure) else "")
+                        + ": left pending, not sent again until the next run") from exc
                 if isinstance(failure, PermanentFailure) or attempt + 1 == attempts:
                     raise failure from exc
                 wait = self.settings.smtp_backoff_seconds * 2**attempt
@@ -180,7 +204,7 @@ class SmtpSender:
                 log.debug("SMTP QUIT failed; connection dropped", exc_info=True)
             self._smtp = None
 
-    def _connection(self) -> smtplib.SMTP:
+    def _connection(self) -> _Smtp:
         if self._smtp is None:
             s = self.settings
             smtp = _greeted(s)

@@ -113,3 +113,34 @@ def test_a_server_that_never_answers_is_given_up_on_after_the_timeout_named(
         again = DigestRun(demo, sender).run()
     assert (again.sent, again.resent, again.failed) == (len(subscribed), len(subscribed), 0)
     assert sorted(m["To"] for m in smtp.inbox.messages) == sorted(s.email for s in subscribed.values())
+
+
+def test_a_server_silent_after_taking_a_whole_message_is_not_sent_it_again_in_the_run(
+    fake_server: Callable[[Part], int], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A server that read the message to its final '.' and then said nothing may hold it: each retry sent it again,
+    five copies of one digest in one run with the default four retries. It is left pending for the next run, once."""
+    monkeypatch.setattr(send, "SMTP_TIMEOUT", 0.2)
+    copies: list[int] = []
+
+    def silent_after_data(conn: socket.socket) -> None:
+        lines = conn.makefile("rb")
+        conn.sendall(b"220 ready\r\n")
+        for line in lines:
+            if line.strip().upper() == b"DATA":
+                conn.sendall(b"354 go on\r\n")
+                while lines.readline() not in (b".\r\n", b""):
+                    pass
+                copies.append(1)
+                conn.recv(1)  # silent until the client gives up
+                return
+            conn.sendall(b"250 ok\r\n")
+
+    port = fake_server(silent_after_data)
+    waits: list[float] = []
+    sender = SmtpSender(Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_retries=4), sleep=waits.append)
+    with sender, pytest.raises(TemporaryFailure) as raised:
+        sender.send(message())
+    assert copies == [1] and waits == []
+    assert str(raised.value) == (f"the SMTP server at 127.0.0.1:{port} took the whole message but did not confirm it "
+                                 "within 0.2 s: left pending, not sent again until the next run")
