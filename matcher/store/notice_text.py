@@ -98,6 +98,16 @@ def _created(target: object, conn: Connection, **_: Any) -> None:
 event.listen(metadata, "after_create", _created)
 
 
+def settled(value: str) -> str:
+    """``fold`` again until it changes nothing: '㎁' folds to 'nA' (case goes before compatibility letters appear)
+    and its pattern takes an 'A' as written, so a title writing 'nAtional' is found by '㎁tional' though the fold
+    'nAtional' is no part of the title's 'national'; both fold on to 'national'. Two rounds settle every character
+    of the Basic Multilingual Plane, and a fold of a text is the folds of its characters."""
+    while (again := fold(value)) != value:
+        value = again
+    return value
+
+
 def refresh(conn: Connection) -> int:
     """Index the folded title and buyer of every stale notice and forget the deleted ones; how many were stale.
     Call it in the transaction that wrote them (SQLite: nothing on another backend)."""
@@ -109,7 +119,8 @@ def refresh(conn: Connection) -> int:
     for part in chunks([str(row.id) for row in stale]):
         ids = ",".join(part)  # integers read from the store
         conn.execute(text(f"DELETE FROM notice_text WHERE rowid IN ({ids})"))
-    kept = [{"id": row.id, "title": fold(row.title), "buyer": fold(row.buyer or "")} for row in stale if row.stored]
+    kept = [{"id": row.id, "title": settled(row.title), "buyer": settled(row.buyer or "")}
+            for row in stale if row.stored]
     if kept:
         conn.execute(text("INSERT INTO notice_text (rowid, title, buyer) VALUES (:id, :title, :buyer)"), kept)
         conn.execute(text("UPDATE notice_text_rows SET stale = 0 WHERE id = :id"), [{"id": r["id"]} for r in kept])
@@ -121,8 +132,8 @@ def refresh(conn: Connection) -> int:
 
 def query(words: list[str]) -> str | None:
     """The FTS5 query that every notice some of whose titles or buyers the words' patterns all match passes: each
-    word's fold as a phrase, those of three characters or more; None when no word is that long."""
-    long = [f for f in (fold(w) for w in words) if len(f) >= TRIGRAM]
+    word's settled fold as a phrase, those of three characters or more; None when no word is that long."""
+    long = [f for f in (settled(w) for w in words) if len(f) >= TRIGRAM]
     return " AND ".join('"' + f.replace('"', '""') + '"' for f in long) if long else None
 
 

@@ -193,3 +193,16 @@ def test_on_sqlite_a_store_made_before_the_index_gets_it_when_opened(tmp_path: P
         assert candidates(conn, ["zz-no-such-word"]) == 0
         for words in searches(notices, 16):
             assert found(conn, notice_text.literal(tenders, words)) == found(conn, patterns(words)), words
+
+
+def test_a_word_whose_fold_folds_again_finds_what_its_pattern_finds(tmp_path: Path) -> None:
+    # '㎁' folds to 'nA' (case is folded before the compatibility letters appear), and its pattern takes 'n' then
+    # 'A' as written: a title writing 'nAtional' is found by '㎁tional', whose fold 'nAtional' is no part of the
+    # title's fold 'national'. The index must fold both until nothing changes.
+    db = Database(f"sqlite:///{tmp_path / 'store.db'}")
+    db.create_all()
+    notices = demo_notices()
+    stored(db, [*notices, notices[0].model_copy(update={"tender_id": "ted:na-1", "title": "Réseau nAtional"})])
+    with db.connect() as conn:
+        assert found(conn, patterns(["㎁tional"])) == ["ted:na-1"]
+        assert found(conn, notice_text.literal(tenders, ["㎁tional"])) == ["ted:na-1"]
