@@ -20,8 +20,9 @@ A run that dies anywhere before 3 leaves pending digests, which the next run sen
 into a second email. A 4xx or a vanished server leaves the digest pending for the next run; a 5xx marks it
 failed and frees its items. The one window left is a crash between the server's accept and the commit of
 ``sent``: the next run sends that one digest again. Its Message-ID (``<digest.<id>@domain>``) is the same
-in both copies, so the duplicate is detectable (and many mail systems drop it); nothing else is ever sent
-twice.
+in both copies, so the duplicate is detectable (and many mail systems drop it). Its twin is a server that took
+the whole message and never confirmed it: that digest stays pending (``SmtpSender`` does not retry it within
+the run) and the next run sends it once more, with the same Message-ID. Nothing else is ever sent twice.
 """
 
 from __future__ import annotations
