@@ -96,9 +96,14 @@ class RunView:
         return self.state in ("done", "failed", "unknown")
 
 
+def is_job_id(value: str) -> bool:
+    """``value`` has the shape of the job registry's ids."""
+    return _JOB_ID.fullmatch(value) is not None
+
+
 def run_view(state: State, jobs: JobRegistry, job_id: str | None) -> RunView | None:
     """The run named by the page's ``?run=`` (None without one, or with something that is not a job id)."""
-    if job_id is None or not _JOB_ID.fullmatch(job_id):
+    if job_id is None or not is_job_id(job_id):
         return None
     try:
         return RunView(job_id, feed_runs(state).get(jobs, job_id))

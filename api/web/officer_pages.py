@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import JobsDep, require_officer
 from api.errors import status_of
 from api.feed_runs import feed_runs
-from api.web.feed_pages import KINDS, FeedForm, RunView, checked_name, run_view
+from api.web.feed_pages import KINDS, FeedForm, RunView, checked_name, is_job_id, run_view
 from api.web.form_fields import FieldError, FormInvalid, text_of
 from api.web.paging import page_count, requested_page
 from api.web.query_choices import MAX_QUERY, typed_words
@@ -247,6 +247,8 @@ async def feed_action(
 async def feed_run_status(job_id: str, request: Request, viewer: ViewerDep) -> Response:
     """The feeds block alone, for the page's polling while a run goes on (it stops once the run has ended)."""
     matcher = await require_officer_page(request, viewer)
+    if not is_job_id(job_id):  # no run's: sent back whole in the redirect, 30,000 characters made as long a header
+        raise PageRefused(404, "not_found_title", "not_found_text")
     if not is_htmx(request):  # opened as a page: the officer page following the run, not the bare block
         return RedirectResponse(f"{OFFICER_PATH}?run={quote(job_id, safe='')}#feeds", status_code=303)
     return render(request, "_feeds.html", viewer.language, viewer, officer_path=OFFICER_PATH, kinds=KINDS,

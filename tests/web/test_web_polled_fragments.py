@@ -40,3 +40,14 @@ def test_the_polled_addresses_still_refuse_who_is_no_officer(world: World, visit
     partner = visitor("partner")
     for path in (f"{OFFICER}/feeds/runs/{RUN}/status", f"{OFFICER}/imports/{RUN}/status"):
         assert partner.get(path, follow_redirects=False).status_code == 403, path
+
+
+def test_a_feed_runs_address_with_no_job_id_is_not_found(visitor: Visitor) -> None:
+    """A run id no job has the shape of (the registry's are 16 hex digits) is the 404 page, opened or polled: it was
+    sent back whole in the redirect to the officer page (a 30,000-character id made as long a ``Location``)."""
+    officer = visitor("officer")
+    for run in ("x" * 30_000, "not-a-job", RUN.upper()):
+        for headers in ({}, {"HX-Request": "true"}):
+            answer = officer.get(f"{OFFICER}/feeds/runs/{run}/status", headers=headers, follow_redirects=False)
+            assert answer.status_code == 404, (run[:20], headers, answer.status_code)
+            assert "location" not in answer.headers
