@@ -35,7 +35,7 @@ from matcher.errors import MatcherError
 from matcher.paths import replace_atomically
 from matcher.ranking.features import FEATURES
 from matcher.ranking.fusion import Scorer, WeightedScorer
-from matcher.ranking.trees import TreeScorer, load_trees, prune_trees, trees_file, write_trees
+from matcher.ranking.trees import TreeScorer, load_trees, prune_trees, read_trees, trees_file, write_trees
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +235,7 @@ def checked_trees(path: Path, model: dict[str, Any], what: str, retrain: str) ->
     once, so a save that removes the file between the check and the read cannot fail the read."""
     trees = trees_file(path, model.get("file"))
     try:
-        data: bytes | None = trees.read_bytes()
+        data: bytes | None = read_trees(trees, path)
     except FileNotFoundError as exc:
         raise TreesGone(f"{what} {path} names {trees.name}, but {trees} is missing; {retrain}") from exc
     except OSError:  # a folder in its place, a file this user may not read

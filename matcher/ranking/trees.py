@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 import re
 import stat
 import zipfile
@@ -260,18 +261,44 @@ def trees_file(manifest: Path, name: object) -> Path:
 
 
 def _unreadable(path: Path) -> str | None:
-    """Why ``path``, through its links, is no trees file to read (not a regular file, or above
-    ``MAX_TREES_BYTES``), or None. A file that cannot be looked at is left to the read, which says why: a
-    missing one may have been removed by a save since its manifest was read (``TreesGone``), and is read again."""
+    """Why ``path``, through its links, is no trees file to read (``_refusal``), or None. A file that cannot be
+    looked at is left to the read, which says why: a missing one may have been removed by a save since its
+    manifest was read (``TreesGone``), and is read again."""
     try:
         info = path.stat()
     except OSError:
         return None
+    return _refusal(info)
+
+
+def _refusal(info: os.stat_result) -> str | None:
+    """Why a file of ``info`` is no trees file to read (not a regular file, or above ``MAX_TREES_BYTES``), or None."""
     if not stat.S_ISREG(info.st_mode):
         return f"not a regular file but a {kind_of(info.st_mode)}"
     if info.st_size > MAX_TREES_BYTES:
         return f"{info.st_size:,} bytes, more than the {MAX_TREES_BYTES:,} a trees file may hold"
     return None
+
+
+def read_trees(path: Path, manifest: Path) -> bytes:
+    """The bytes of the trees file ``path`` (named by ``manifest``), judged by the handle they are read through:
+    a file put in place since ``trees_file`` looked at the path (a swap between a check and a read) is refused
+    alike, and no more than ``MAX_TREES_BYTES`` are read. Opened without blocking, so a named pipe put in place
+    is refused instead of waited on. Raises what ``open`` raises (FileNotFoundError: removed by a save since)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        problem = _refusal(os.fstat(descriptor))  # before fdopen, which refuses a folder with its own error
+        data = b""
+        if problem is None:
+            with os.fdopen(descriptor, "rb", closefd=False) as handle:
+                data = handle.read(MAX_TREES_BYTES + 1)
+            if len(data) > MAX_TREES_BYTES:  # grown since the look
+                problem = f"more than the {MAX_TREES_BYTES:,} bytes a trees file may hold"
+    finally:
+        os.close(descriptor)
+    if problem is not None:
+        raise MatcherError(f"trees file {path}: {problem} (named by {manifest}); retrain the model")
+    return data
 
 
 def prune_trees(folder: Path, keep: str | None) -> None:

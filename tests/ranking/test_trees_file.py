@@ -14,11 +14,12 @@ import numpy as np
 import pytest
 
 from matcher.errors import MatcherError
+from matcher.ranking import reranker
 from matcher.ranking.features import FEATURES
 from matcher.ranking.judged_reranker import FOLDER as JUDGED_FOLDER
 from matcher.ranking.judged_reranker import load_judged_reranker
 from matcher.ranking.reranker import FOLDER, load_reranker, save_reranker
-from matcher.ranking.trees import MAX_TREES_BYTES, TREE_CHOICES, TreeScorer, load_trees, write_trees
+from matcher.ranking.trees import MAX_TREES_BYTES, TREE_CHOICES, TreeScorer, load_trees, trees_file, write_trees
 
 SHIPPED = Path(__file__).resolve().parents[2] / "models"
 
@@ -93,3 +94,23 @@ def test_trees_written_by_write_trees_load_back_equal(tmp_path: Path) -> None:
     assert name == f"trees-{digest[:16]}.npz"
     loaded = load_trees(tmp_path / name, len(FEATURES), "stump")
     assert float(loaded.decision(np.zeros((1, len(FEATURES))))[0]) == 1.5  # baseline 0 + the one leaf
+
+
+@pytest.mark.parametrize(("change", "says"), [IN_PLACE[3], IN_PLACE[2]], ids=["too-large", "folder"])
+def test_a_trees_file_swapped_after_its_check_is_refused_by_the_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[Path], None], says: str) -> None:
+    """The check and the read are one: a file put in place between a look at the path and the read (another
+    writer, a hostile one) is judged by the handle the read uses, not by the path looked at before."""
+    save_reranker(stump(1.0), tmp_path, {})
+    path = named_trees(tmp_path, FOLDER)
+    checked = trees_file
+
+    def then_swapped(manifest: Path, name: object) -> Path:
+        found = checked(manifest, name)
+        change(found)
+        return found
+
+    monkeypatch.setattr(reranker, "trees_file", then_swapped)
+    with pytest.raises(MatcherError) as caught:
+        load_reranker(tmp_path)
+    assert f"{path}: {says}" in str(caught.value) and "retrain" in str(caught.value)
