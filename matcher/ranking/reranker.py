@@ -226,10 +226,6 @@ def _load_reranker(models_dir: Path) -> Scorer | None:
                            f"{RETRAIN}") from exc
 
 
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def checked_trees(path: Path, model: dict[str, Any], what: str, retrain: str) -> tuple[Path, bytes]:
     """The trees file the manifest at ``path`` names in ``model`` and its bytes, checked against its sha256: read
     once, so a save that removes the file between the check and the read cannot fail the read."""

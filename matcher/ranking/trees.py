@@ -235,14 +235,6 @@ def write_trees(scorer: TreeScorer, folder: Path) -> tuple[str, str]:
     return name, digest
 
 
-def save_trees(scorer: TreeScorer, path: Path) -> None:
-    """The trees under a name of the caller's (``LEGACY_FILE``: a model as saved before content names), in the
-    same bytes as ``write_trees``. The product saves through ``write_trees``; only tests of the earlier layout
-    (tests/ranking/test_reranker_pairs.py) write one this way."""
-    data = trees_bytes(scorer)
-    replace_atomically(path, lambda partial: partial.write_bytes(data), suffix=".npz")
-
-
 def trees_file(manifest: Path, name: object) -> Path:
     """The trees file a model manifest names (``LEGACY_FILE`` when it names none), in the manifest's folder; a
     name that is not a trees file's (a path such as '../../etc/passwd', a hand edit) is refused: nothing outside

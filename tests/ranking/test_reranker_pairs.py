@@ -8,6 +8,7 @@ them; the superseded files are removed after it, with one save of a folder at a 
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import multiprocessing
 from pathlib import Path
@@ -24,7 +25,7 @@ from matcher.ranking.features import FEATURES
 from matcher.ranking.judged_reranker import COLUMNS, DEPTH, HAND_SET, load_judged_reranker
 from matcher.ranking.judged_reranker import FOLDER as JUDGED_FOLDER
 from matcher.ranking.reranker import FOLDER, FORMAT, KIND, load_reranker, save_reranker, write_manifest
-from matcher.ranking.trees import TreeScorer, prune_trees, save_trees, write_trees
+from matcher.ranking.trees import TreeScorer, prune_trees, trees_bytes, write_trees
 from matcher.schema import Award
 
 ROWS = np.full((1, len(FEATURES)), 0.5)
@@ -128,8 +129,9 @@ def test_a_model_saved_in_the_earlier_layout_still_loads_and_a_new_save_replaces
         tmp_path: Path, file: dict[str, str]) -> None:
     folder = tmp_path / FOLDER
     folder.mkdir()
-    save_trees(stump(1.0), folder / "trees.npz")
-    write_manifest(folder, manifest_of({**file, "sha256": reranker.sha256_of(folder / "trees.npz")}))
+    data = trees_bytes(stump(1.0))  # a trees file under the earlier layout's fixed name
+    (folder / "trees.npz").write_bytes(data)
+    write_manifest(folder, manifest_of({**file, "sha256": hashlib.sha256(data).hexdigest()}))
     assert loaded_score(tmp_path) == pytest.approx(sigmoid(1.0))
     save_reranker(stump(2.0), tmp_path, {})
     assert loaded_score(tmp_path) == pytest.approx(sigmoid(2.0)) and "trees.npz" not in files(folder)
