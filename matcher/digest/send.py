@@ -22,6 +22,7 @@ import ssl
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
+from email.utils import getaddresses
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
@@ -145,6 +146,16 @@ def _links_reachable(settings: Settings, smtp_host: str) -> None:
                            "address subscribers reach the API at)")
 
 
+def _recipient(message: EmailMessage) -> str:
+    """The one address a digest goes to: its To header's. Without ``to_addrs``, ``send_message`` adds every Cc and
+    Bcc to the envelope, so a recipient header that reached a message by any way (an injection not yet known, a
+    template's mistake) would receive the digest and its live unsubscribe link."""
+    found = getaddresses([str(value) for value in message.get_all("To", [])])
+    if len(found) != 1 or not found[0][1]:
+        raise PermanentFailure(f"a digest must name one recipient, not {message['To']!r}")
+    return found[0][1]
+
+
 class SmtpSender:
     """One SMTP connection reused for many messages, reopened after a failure."""
 
@@ -163,7 +174,9 @@ class SmtpSender:
         self.close()
 
     def send(self, message: EmailMessage) -> None:
-        """Deliver one message, retrying temporary failures ``smtp_retries`` times with doubling waits."""
+        """Deliver one message to the one address of its To header, retrying temporary failures ``smtp_retries``
+        times with doubling waits. The envelope names that address alone (``_recipient``)."""
+        recipient = _recipient(message)
         attempts = self.settings.smtp_retries + 1
         for attempt in range(attempts):
             smtp = None
@@ -171,7 +184,7 @@ class SmtpSender:
                 smtp = self._connection()
                 smtp.message_out = False
                 try:
-                    smtp.send_message(message)
+                    smtp.send_message(message, to_addrs=[recipient])
                 except smtplib.SMTPNotSupportedError as exc:
                     # Raised before anything is sent, when an address is not ASCII and the server does not offer
                     # SMTPUTF8: the same every time. Taken for a lost connection, it was retried and left pending,

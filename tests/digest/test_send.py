@@ -146,3 +146,24 @@ def test_outbox_files_are_private_whatever_the_umask(tmp_path: Path) -> None:
     OutboxSender(existing).send(message("second"))
     assert stat.S_IMODE(existing.stat().st_mode) == 0o755  # the owner's own folder keeps its mode
     assert stat.S_IMODE((existing / "abc.eml").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("header", ["Bcc", "Cc", "Resent-To"])
+def test_the_envelope_holds_the_to_address_alone_whatever_other_recipient_headers_say(
+        smtp: SmtpServer, header: str) -> None:
+    """A digest goes to its subscriber only: a recipient header that reached a message by any way (a header
+    injection not yet known, a template's mistake) adds no envelope recipient."""
+    msg = message()
+    msg[header] = "victim@evil.example"
+    with SmtpSender(settings(smtp.port)) as sender:
+        sender.send(msg)
+    assert smtp.inbox.recipients == [["a@example.org"]]
+
+
+def test_a_message_naming_no_single_recipient_is_refused_unsent(smtp: SmtpServer) -> None:
+    msg = message()
+    del msg["To"]
+    msg["To"] = "a@example.org, b@example.org"
+    with SmtpSender(settings(smtp.port)) as sender, pytest.raises(PermanentFailure, match="one recipient"):
+        sender.send(msg)
+    assert smtp.inbox.messages == []
