@@ -55,6 +55,14 @@ stored notice (a connector does not read the store), so:
 
 A whole release with tender.status cancelled or unsuccessful is read as notice type "other" by
 ``tender_from_process``, which closes the stored notice as it replaces it.
+
+**A feed changes only its own notices.** Every OCDS publisher's notices are ``ocds:<ocid>``, so a feed
+reusing another publisher's ocids (hostile, compromised or mistaken) would rewrite or close its notices. A
+notice belongs to the feed, file ingest or API call that stored it first (``matcher.store.tender_owners``).
+A page stored by ``Catalog.store_feed_page`` skips a notice that another owns, or a closing notice for one,
+and counts it among the run's rejections with the reason ("ocds:X belongs to feed 'a'; not changed"); a
+closing notice stored before its notice closes it only if one feed stores both. Re-runs of a feed's own pages
+stay idempotent.
 """
 
 from __future__ import annotations

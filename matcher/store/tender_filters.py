@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from matcher.characters import shown_text
 from matcher.normalize.openness import OpenRule, today
 from matcher.schema import OPPORTUNITY_TYPES, Tender
-from matcher.store import cancellations, corrections
+from matcher.store import cancellations, corrections, tender_owners
 from matcher.store._common import spelled
 from matcher.store.tender_tables import notice, published_by_day, tender_codes, tender_countries, tenders
 
@@ -62,15 +62,26 @@ class TenderQueries:
 
     def _cancelled(self, day: date) -> CompoundSelect[str]:
         """Ids cancelled by a notice published by ``day``: named by id, or by an alias (an eForms change
-        notice cancels the notice's '<uuid>-<version>', ``matcher.store.corrections``)."""
+        notice cancels the notice's '<uuid>-<version>', ``matcher.store.corrections``); not by a feed's notice
+        closing one another source owns (``tender_owners.heeded``)."""
         links, aliases = cancellations.tender_cancellations, corrections.tender_aliases
+        closer, closed = tender_owners.tender_owners.alias("closer"), tender_owners.tender_owners.alias("closed")
         public = published_by_day(day)
-        by_id = select(links.c.tender_id).join(tenders, tenders.c.tender_id == links.c.cancelled_by).where(public)
+        heeded = tender_owners.heeded(closer.c.owner, closed.c.owner)
+        by_id = (
+            select(links.c.tender_id)
+            .join(tenders, tenders.c.tender_id == links.c.cancelled_by)
+            .outerjoin(closer, closer.c.tender_id == links.c.cancelled_by)
+            .outerjoin(closed, closed.c.tender_id == links.c.tender_id)
+            .where(public, heeded)
+        )
         by_alias = (
             select(aliases.c.tender_id)
             .join(links, links.c.tender_id == aliases.c.alias)
             .join(tenders, tenders.c.tender_id == links.c.cancelled_by)
-            .where(public)
+            .outerjoin(closer, closer.c.tender_id == links.c.cancelled_by)
+            .outerjoin(closed, closed.c.tender_id == aliases.c.tender_id)
+            .where(public, heeded)
         )
         return union(by_id, by_alias)
 

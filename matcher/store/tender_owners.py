@@ -6,8 +6,8 @@ as ``ocds:<ocid>:closed``, which closes ``ocds:<ocid>`` (``Tender.cancels``). A 
 remembers who stored it first: ``feed:<name>``, ``file`` (an officer's ingest) or ``api`` (the API's batch, the
 demo). A feed's write (``guarded``) changes only notices it owns or that are new, and closes only notices it owns
 or that have no owner; any other of its notices is skipped with a reason its run reports ("ocds:X belongs to feed
-'a'; not changed"). An officer's file or the API may change any notice, as before. Not yet guarded: a closing
-notice for an id no one has stored is kept, and closes that notice when another source stores it later.
+'a'; not changed"). An officer's file or the API may change any notice, as before. A feed's closing notice for an
+id no one has stored yet is kept, but closes that notice only if the feed stores it too (``heeded``).
 
 A notice stored before owners were kept has no row: the first feed that writes it takes it (an upgrade must not
 stop feeds updating what they stored), and an officer's write leaves it so. The row is deleted with the notice
@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 
-from sqlalchemy import Column, Connection, ForeignKey, String, Table, select
+from sqlalchemy import Column, Connection, ForeignKey, String, Table, not_, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from matcher.schema import Tender
 from matcher.store._common import chunks, insert_new
@@ -83,6 +84,13 @@ def sort_out(
         else:
             kept[tid] = tender
     return kept, refused
+
+
+def heeded(closer: Column[str], closed: Column[str]) -> ColumnElement[bool]:
+    """Whether a cancellation counts, in SQL, given the owners of the closing and of the closed notice (outer
+    joined: NULL for none): unless a feed closes what another source owns. The guard of ``sort_out`` for a notice
+    stored after the notice that closes it (a feed could close ids another publisher had not yet sent)."""
+    return or_(closer.is_(None), closed.is_(None), closer == closed, not_(closer.startswith(_FEED, autoescape=True)))
 
 
 def _belongs(owner: str) -> str:

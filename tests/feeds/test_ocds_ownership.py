@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +115,10 @@ def test_a_feed_cannot_rewrite_or_close_another_feeds_notice(
 
 
 def notice(tender_id: str, title: str, cancels: list[str] | None = None) -> Tender:
-    return Tender(tender_id=tender_id, source="ocds", title=title, published=date(2021, 5, 3), cancels=cancels or [])
+    """An open call, or with ``cancels`` a closing notice (as ``matcher.feeds.ocds`` makes them: type "other")."""
+    return Tender(tender_id=tender_id, source="ocds", title=title, published=date(2021, 5, 3),
+                  deadline=datetime(2030, 1, 1, tzinfo=UTC), cancels=cancels or [],
+                  notice_type="other" if cancels else "open_call")
 
 
 def store_page(matcher: Matcher, feed: str, *items: Tender) -> IngestReport:
@@ -173,3 +176,18 @@ def test_a_notice_stored_before_owners_were_kept_goes_to_the_first_feed_that_wri
     matcher.delete_tenders([NOTICE], sync=False)
     assert store_page(matcher, "b", notice(NOTICE, "Another")).new == 1
     assert store_page(matcher, "a", road).rejected[1:] == [(NOTICE, f"{NOTICE} belongs to feed 'b'; not changed")]
+
+
+def test_a_closing_notice_stored_before_its_notice_closes_it_only_when_one_owner_stores_both(
+    matcher_on_each_store: Matcher,
+) -> None:
+    matcher = matcher_on_each_store
+    # b closes ocids a has not published yet (a sequence is easy to guess): nothing to refuse when b's page comes.
+    assert store_page(matcher, "b", notice(f"{NOTICE}:closed", "closed", [NOTICE])).new == 1
+    assert store_page(matcher, "b", notice("ocds:b-2:closed", "closed", ["ocds:b-2"])).new == 1
+    assert store_page(matcher, "a", notice(NOTICE, "Resurfacing of the high street")).new == 1
+    assert store_page(matcher, "b", notice("ocds:b-2", "Feed b's own notice")).new == 1
+    # a's notice stays open; b's own closing notice closes b's own notice, stored before or after it.
+    assert open_ids(matcher) == {NOTICE}
+    with matcher.catalog.db.connect() as conn:
+        assert matcher.catalog.tenders.cancelled_ids(conn, NOW) == {"ocds:b-2"}
