@@ -205,8 +205,8 @@ MinFitBand = Annotated[BandName | None, Field(description=(
 class RecommendQuery(LanguageQuery):
     k: int = Field(default=10, ge=1, le=100, description="how many results")
     country: list[CountryCode] = Field(default_factory=list, max_length=50, description="repeatable")
-    min_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="in 'currency'")
-    max_value: float | None = Field(default=None, ge=0, allow_inf_nan=False, description="in 'currency'")
+    min_value: RangeAmount | None = Field(default=None, description="in 'currency'")
+    max_value: RangeAmount | None = Field(default=None, description="in 'currency'")
     currency: RangeCurrency = "EUR"
     include_closed: bool = Field(default=False, description="also closed tenders (past their deadline or window, "
                                  "or cancelled); never those published after now")

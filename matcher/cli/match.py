@@ -20,7 +20,7 @@ from matcher.cli.common import (
 from matcher.cli.render import format_matches, match_json, terminal_text
 from matcher.normalize.korean_phrases import needs_keywords
 from matcher.ranking.reasons import ReasonLanguage
-from matcher.schema import BandName
+from matcher.schema import MAX_AMOUNT, BandName
 
 K = Annotated[int, typer.Option("--k", min=1, max=500, help="how many results")]
 Json = Annotated[bool, typer.Option("--json", help="print one JSON array")]
@@ -39,9 +39,11 @@ def recommend(
         "--include-closed", help="also closed tenders (past their deadline or window, or cancelled)")] = False,
     country: Annotated[list[str] | None, typer.Option("--country", help="ISO country (repeatable)")] = None,
     min_value: Annotated[float | None, typer.Option(
-        "--min-value", parser=finite_number(0), metavar="AMOUNT", help="in --currency (finite, >= 0)")] = None,
+        "--min-value", parser=finite_number(0, MAX_AMOUNT), metavar="AMOUNT",
+        help="in --currency (0 to 10^15)")] = None,
     max_value: Annotated[float | None, typer.Option(
-        "--max-value", parser=finite_number(0), metavar="AMOUNT", help="in --currency (finite, >= 0)")] = None,
+        "--max-value", parser=finite_number(0, MAX_AMOUNT), metavar="AMOUNT",
+        help="in --currency (0 to 10^15)")] = None,
     currency: Annotated[str, typer.Option("--currency", help="currency of the value range")] = "EUR",
     min_fit_band: MinFitBand = None,
     json_output: Json = False,

@@ -95,3 +95,19 @@ def test_a_firms_file_with_an_amount_over_the_bound_rejects_the_row_naming_it(
     result = CliRunner().invoke(app, ["ingest", "firms", str(firms)])
     assert "1 new" in result.stdout and "1 rejected" in result.stdout, result.stdout
     assert f"firms.json#1: max_value: {BOUND}" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("field", ["min_value", "max_value"])
+def test_a_recommendations_filter_over_the_bound_is_a_422_naming_it(world: World, field: str) -> None:
+    """A filter stores nothing, but an amount no one means is the same mistake there: named, not matched against."""
+    response = world.client.get(f"/firms/{OWN}/recommendations?{field}=1e308", headers=world.auth("partner"))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith(f"query.{field}: "), response.text
+    assert BOUND in response.text
+
+
+@pytest.mark.parametrize("option", ["--min-value", "--max-value"])
+def test_a_recommend_filter_over_the_bound_is_one_line_and_exit_2(tmp_path: Path, option: str) -> None:
+    result = CliRunner().invoke(app, ["recommend", "any-firm", option, "1e16", "--home", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert "at most 1e+15" in result.output and "1e16" in result.output
