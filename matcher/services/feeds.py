@@ -135,10 +135,10 @@ class Feeds:
         after: Mapping[str, object] | None = None,
     ) -> IngestReport:
         """Store one page's notices and move the feed's cursor past it, atomically; ``after``: the cursor the
-        page follows, refused (Conflict, nothing stored) once the feed was reset since (``record_page``)."""
+        page follows, refused (Conflict, nothing stored) once the feed was reset since (``record_page``). A notice
+        another feed, a file or the API stored first is not changed, and is reported (``Catalog.store_feed_page``)."""
         with self.db.begin() as conn:
-            report = self.catalog.tenders.upsert(conn, tenders)
-            report.rejected = [(r.record, r.reason) for r in rejected]
+            report = self.catalog.store_feed_page(conn, name, tenders, rejected)
             self.repo.record_page(conn, name, dict(cursor), report, None if after is None else dict(after))
         return report
 

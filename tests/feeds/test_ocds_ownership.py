@@ -75,9 +75,6 @@ def open_ids(matcher: Matcher) -> set[str]:
     return {tender.tender_id for tender in found}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "matcher/services/feeds.py (Feeds.commit_page, outside this room) still stores a feed's page with "
-    "TenderRepository.upsert and no owner; it should call Catalog.store_feed_page(conn, name, tenders, rejected)"))
 def test_a_feed_cannot_rewrite_or_close_another_feeds_notice(
     matcher_on_each_store: Matcher, client: PoliteClient, server: HTTPServer,
 ) -> None:
