@@ -116,8 +116,10 @@ def test_a_feeds_page_of_a_notice_another_writer_stored_meanwhile(
     mine.feeds.start_run("ted-water")
     race(monkeypatch, mine, lambda: theirs.upsert_tenders([OTHER], sync=False))
     report = mine.feeds.commit_page("ted-water", [NOTICE], [], {"page": 2})
-    assert counts(report) == (0, 1, 0)
-    assert mine.get_tender(NOTICE.tender_id) == NOTICE
+    # The notice the API stored meanwhile is the API's: the feed leaves it as stored, says so, and moves on.
+    assert counts(report) == (0, 0, 0)
+    assert report.rejected == [(NOTICE.tender_id, f"{NOTICE.tender_id} was stored through the API; not changed")]
+    assert mine.get_tender(NOTICE.tender_id) == OTHER
     assert mine.feed("ted-water").cursor == {"page": 2}
 
 
