@@ -12,7 +12,7 @@ from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from matcher.normalize.openness import today
 from matcher.schema import IngestReport, Tender
-from matcher.store import cancellations, corrections, tender_owners, versions
+from matcher.store import cancellations, corrections, notice_text, tender_owners, versions
 from matcher.store._common import chunks, content_hashes, insert_new, utcnow
 from matcher.store.tender_filters import TenderFilter, TenderQueries
 from matcher.store.tender_tables import notice, published_by_day, stored_row, tender_codes, tender_countries, tenders
@@ -98,6 +98,7 @@ class TenderRepository(TenderQueries):
             report.updated, report.unchanged = report.updated + again.updated, report.unchanged + again.unchanged
             report.rejected += again.rejected
             report.new += again.new  # the other writer's transaction rolled back, or its notice was deleted since
+        notice_text.refresh(conn)  # the literal search's index (SQLite), in this transaction
         if written:
             versions.bump(conn, "tenders")
         return report
@@ -223,6 +224,7 @@ class TenderRepository(TenderQueries):
             corrections.drop_as_published(conn, part)
             removed += conn.execute(delete(tenders).where(tenders.c.tender_id.in_(part))).rowcount
         rewritten = self._correct_stored(conn, named, skip=set(ids), now=utcnow())
+        notice_text.refresh(conn)
         if removed or rewritten:
             versions.bump(conn, "tenders")
         return removed

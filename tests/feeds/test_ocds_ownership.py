@@ -188,3 +188,38 @@ def test_a_closing_notice_stored_before_its_notice_closes_it_only_when_one_owner
     assert open_ids(matcher) == {NOTICE}
     with matcher.catalog.db.connect() as conn:
         assert matcher.catalog.tenders.cancelled_ids(conn, NOW) == {"ocds:b-2"}
+
+
+def test_a_feed_reading_a_notice_another_source_stored_as_it_is_counts_it_unchanged(
+    matcher_on_each_store: Matcher,
+) -> None:
+    """Two feeds of one publisher, or a feed beside an officer's file of its notices, read the same notices: the
+    same content is no change to refuse."""
+    matcher = matcher_on_each_store
+    road = notice(NOTICE, "Resurfacing of the high street")
+    assert store_page(matcher, "a", road).new == 1
+    report = store_page(matcher, "b", road)
+    assert (report.unchanged, report.rejected[1:]) == (1, [])
+    assert store_page(matcher, "b", notice(NOTICE, "Hijacked")).rejected[1:] == [
+        (NOTICE, f"{NOTICE} belongs to feed 'a'; not changed")]
+
+
+def test_a_ted_feed_changes_and_closes_the_ted_notices_an_officer_loaded_from_a_file(
+    matcher_on_each_store: Matcher, tmp_path: Path,
+) -> None:
+    """TED ids are issued by TED alone, whichever feed or file brings them: a TED feed's corrected notice and its
+    cancellation reach a notice an officer loaded from a file (only ids publishers share, OCDS's, are guarded)."""
+    matcher = matcher_on_each_store
+    original = Tender(tender_id="ted:100-2021", source="ted", title="Water meters", published=date(2021, 5, 3),
+                      deadline=datetime(2030, 1, 1, tzinfo=UTC), notice_type="open_call")
+    path = tmp_path / "notices.jsonl"
+    path.write_text(original.model_dump_json(exclude_none=True) + "\n", encoding="utf-8")
+    assert matcher.ingest_tenders([path], sync=False).report.new == 1
+    assert store_page(matcher, "ted-daily", original).unchanged == 1
+    changed = original.model_copy(update={"title": "Water meters, lot 2 added"})
+    assert (store_page(matcher, "ted-daily", changed).updated, matcher.get_tender("ted:100-2021")) == (1, changed)
+    cancelling = Tender(tender_id="ted:200-2021", source="ted", title="Cancelled", published=date(2021, 5, 4),
+                        cancels=["ted:100-2021"], notice_type="other")
+    report = store_page(matcher, "ted-daily", cancelling)
+    assert (report.new, report.rejected[1:]) == (1, [])
+    assert "ted:100-2021" not in open_ids(matcher)

@@ -116,12 +116,26 @@ def test_a_feeds_page_of_a_notice_another_writer_stored_meanwhile(
     mine.feeds.start_run("ted-water")
     race(monkeypatch, mine, lambda: theirs.upsert_tenders([OTHER], sync=False))
     report = mine.feeds.commit_page("ted-water", [NOTICE], [], {"page": 2})
-    # The notice the API stored meanwhile is the API's: the feed leaves it as stored, says so, and moves on.
-    assert counts(report) == (0, 0, 0)
-    assert report.rejected == [(NOTICE.tender_id, f"{NOTICE.tender_id} was stored through the API; not changed")]
-    assert mine.get_tender(NOTICE.tender_id) == OTHER
+    assert counts(report) == (0, 1, 0)
+    assert mine.get_tender(NOTICE.tender_id) == NOTICE
     assert mine.feed("ted-water").cursor == {"page": 2}
 
+
+def test_an_ocds_feeds_page_of_a_notice_the_api_stored_meanwhile_leaves_it_and_says_so(
+        pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
+    """In an id space publishers share (OCDS) a feed changes only its own notices: one the API stored between the
+    feed's read and its write is the API's, left as stored and reported; the cursor moves on."""
+    mine, theirs = pair
+    shared = NOTICE.model_copy(update={"tender_id": "ocds:ocds-a1b2c3-raced", "source": "ocds"})
+    mine.add_feed(FeedSpec("portal", "ocds", url="https://ocds.portal.example/api/releases"), "officer")
+    mine.feeds.start_run("portal")
+    race(monkeypatch, mine, lambda: theirs.upsert_tenders([shared.model_copy(update={"title": "Theirs"})],
+                                                          sync=False))
+    report = mine.feeds.commit_page("portal", [shared], [], {"page": 2})
+    assert counts(report) == (0, 0, 0)
+    assert report.rejected == [(shared.tender_id, f"{shared.tender_id} was stored through the API; not changed")]
+    assert mine.get_tender(shared.tender_id).title == "Theirs"
+    assert mine.feed("portal").cursor == {"page": 2}
 
 def test_an_api_batch_merges_onto_the_notice_another_writer_stored_meanwhile(
         pair: tuple[Matcher, Matcher], monkeypatch: pytest.MonkeyPatch) -> None:
