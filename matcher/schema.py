@@ -73,6 +73,10 @@ MAX_SUGGESTIONS = 50
 #: Labels of at most this many codes go into a notice's text: the main code comes first, and notices with
 #: dozens of additional codes (one per lot) would otherwise drown their own words.
 MAX_LABELLED_CODES = 6
+#: The most countries and languages a firm profile may list, on every path (POST and PATCH /firms, a firms file, the
+#: workspace's form): a creation was unbounded where an edit was held to these.
+MAX_TARGET_COUNTRIES = 250
+MAX_PROFILE_LANGUAGES = 50
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -99,9 +103,15 @@ STORED_EMAIL_PATTERN = rf"^{_EMAIL_CHAR}+@{_EMAIL_CHAR}+\.{_EMAIL_CHAR}+$"
 #: A local part is dot-separated runs (RFC 5322 dot-atom: no leading, trailing or doubled dot), and a domain is
 #: dot-separated labels of letters and digits (any script: an IDN) joined by hyphens, none at either end (RFC 1035,
 #: RFC 5890): 'a@b..c', '.a@b.org', 'a@-b.org' and 'a@b.org%0a' were subscribed, and no server delivers to them.
-_LOCAL_RUN = rf'[^@.{SPACE_OR_CONTROL},;:<>()\[\]\\"]+'
+_NOT_LOCAL = rf'@.{SPACE_OR_CONTROL},;:<>()\[\]\\"'
+#: A run of the local part without '=?' (see ``EMAIL_PATTERN``), spelt without a look-ahead (pydantic's regex engine
+#: has none): a '?' never follows an '=', so a run of '=' is followed by another character or ends the run.
+_LOCAL_RUN = rf"(?:(?:[^={_NOT_LOCAL}]|=+[^=?{_NOT_LOCAL}])+=*|=+)"
 _LABEL_CHAR = rf"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f{SPACE_OR_CONTROL}]"
 _LABEL = rf"{_LABEL_CHAR}+(?:-+{_LABEL_CHAR}+)*"
+#: Nor '=?' anywhere (``_LOCAL_RUN``; a domain holds neither): it starts an RFC 2047 encoded word, which the email
+#: package decodes wherever a header holds it, so such an address cannot be written in a To header as itself
+#: (``matcher.digest.headers.ENCODED_WORD``); a row stored before this rule still reads (``STORED_EMAIL_PATTERN``).
 EMAIL_PATTERN = rf"^{_LOCAL_RUN}(?:\.{_LOCAL_RUN})*@{_LABEL}(?:\.{_LABEL})+$"
 #: The longest address (RFC 5321's path limit less its angle brackets; the subscriptions column's length).
 MAX_EMAIL = 320
@@ -149,11 +159,24 @@ def range_currency(value: str) -> str:
     return _currency(value)
 
 
+#: What starts an RFC 2047 encoded word (``EMAIL_PATTERN``; as ``matcher.digest.headers.ENCODED_WORD``).
+ENCODED_WORD = "=?"
+
+
+def email_refusal(value: str) -> str:
+    """Why ``value``, refused by ``email_address``, is no address, to follow the words 'not an email address': what
+    one is (' (expected name@example.org)'), or, for one that is by the stored rule, that it holds '=?'."""
+    if ENCODED_WORD in value and _STORED_EMAIL.fullmatch(value):
+        return (f": it holds {ENCODED_WORD!r}, which mail programs read as encoded text, so its digest could not be "
+                "sent to it")
+    return " (expected name@example.org)"
+
+
 def email_address(value: str) -> str:
-    """``value`` when it is an address by ``EMAIL_PATTERN`` and ``MAX_EMAIL``, or a ValueError saying what one is.
-    ``fullmatch``: ``re.match`` lets ``$`` match before a final newline."""
+    """``value`` when it is an address by ``EMAIL_PATTERN`` and ``MAX_EMAIL``, or a ValueError saying what one is
+    (``email_refusal``). ``fullmatch``: ``re.match`` lets ``$`` match before a final newline."""
     if len(value) > MAX_EMAIL or not _EMAIL.fullmatch(value):
-        raise ValueError("not an email address (expected name@example.org)")
+        raise ValueError(f"not an email address{email_refusal(value)}")
     return value
 
 
@@ -878,8 +901,8 @@ class FirmProfile(_Model):
         "under one of them",
     )
     home_country: Country | None = None
-    target_countries: list[Country] = Field(default_factory=list)
-    languages: list[ProfileLanguage] = Field(default_factory=list)
+    target_countries: list[Country] = Field(default_factory=list, max_length=MAX_TARGET_COUNTRIES)
+    languages: list[ProfileLanguage] = Field(default_factory=list, max_length=MAX_PROFILE_LANGUAGES)
     min_value: RangeAmount | None = None
     max_value: RangeAmount | None = None
     currency: RangeCurrency | None = None

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from matcher.errors import InvalidInput, NotFound, StoredRecordInvalid
 from matcher.ingest.base import describe_validation_error
-from matcher.schema import email_address, quoted, range_currency
+from matcher.schema import email_address, email_refusal, quoted, range_currency
 from matcher.services.catalog import Catalog
 from matcher.store.digests import DigestRecord, DigestRepository
 from matcher.store.locks import Lease
@@ -24,10 +24,6 @@ from matcher.store.subscriptions import (
     one_per_address,
 )
 
-#: What starts an RFC 2047 encoded word, which the email package decodes wherever a header holds it (as
-#: ``matcher.digest.headers.ENCODED_WORD``): an address holding it cannot be written in a To header as itself.
-ENCODED_WORD = "=?"
-
 
 def checked(spec: SubscriptionSpec) -> SubscriptionSpec:
     """``spec`` with its address trimmed and its currency normalised, or InvalidInput naming what breaks a rule a
@@ -38,10 +34,7 @@ def checked(spec: SubscriptionSpec) -> SubscriptionSpec:
     try:
         email_address(address)
     except ValueError:
-        raise InvalidInput(f"bad email address {spec.email!r} (expected name@example.org)") from None
-    if ENCODED_WORD in address:
-        raise InvalidInput(f"bad email address {spec.email!r}: it holds {ENCODED_WORD!r}, which mail programs read as "
-                           "encoded text, so its digest could not be sent to it")
+        raise InvalidInput(f"bad email address {spec.email!r}{email_refusal(address)}") from None
     spec = replace(spec, email=address)
     try:
         SPEC.validate_python(asdict(spec))
