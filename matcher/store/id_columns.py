@@ -23,6 +23,7 @@ from matcher.store import (
     sessions,
     shortlists,
     subscriptions,
+    tender_owners,
     tenders,
 )
 from matcher.store.id_records import raw
@@ -73,7 +74,7 @@ ID_COLUMNS: tuple[IdColumn, ...] = (
     _notice(corrections.tender_corrections, "notice"), _notice(corrections.tender_corrections, "corrected_by"),
     _notice(corrections.tender_aliases, "alias"), _notice(corrections.tender_aliases),
     _notice(corrections.tender_as_published), _notice(digests.digest_items),
-    _notice(shortlists.shortlist_items), _notice(shortlists.feedback_events),
+    _notice(shortlists.shortlist_items), _notice(shortlists.feedback_events), _notice(tender_owners.tender_owners),
 )
 
 

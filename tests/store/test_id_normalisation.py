@@ -64,7 +64,7 @@ def test_ids_stored_in_nfd_are_found_after_the_run(matcher: Matcher) -> None:
     assert {"firms", "shortlist_items", "feedback_events", "subscriptions", "api_keys", "partner_firms", "web_visits",
             "digests", "firm_suppliers", "firm_suggestions"} <= holding(before, FIRM_NFD)
     assert {"tenders", "tender_codes", "tender_countries", "tender_cancellations", "tender_as_published",
-            "shortlist_items", "feedback_events", "digest_items"} <= holding(before, TENDER_NFD)
+            "shortlist_items", "feedback_events", "digest_items", "tender_owners"} <= holding(before, TENDER_NFD)
     assert {"tender_aliases", "tender_corrections", "tenders"} <= holding(before, ALIAS_NFD)
     # unreachable: a lookup binds NFC, whichever form it is given
     for form in (FIRM, FIRM_NFD):
@@ -86,7 +86,7 @@ def test_ids_stored_in_nfd_are_found_after_the_run(matcher: Matcher) -> None:
         "tenders.tender_id": 1, "tender_codes.tender_id": 1, "tender_countries.tender_id": 1,
         "tender_cancellations.tender_id": 1, "tender_aliases.alias": 1, "tender_aliases.tender_id": 1,
         "tender_corrections.notice": 1, "tender_as_published.tender_id": 1, "digest_items.tender_id": 1,
-        "shortlist_items.tender_id": 2, "feedback_events.tender_id": 3,
+        "shortlist_items.tender_id": 2, "feedback_events.tender_id": 3, "tender_owners.tender_id": 1,
     }
     # the records whose JSON names them: the firm, the notice (its id and alias, as stored and as published), the
     # notice that cancels it and the one that corrects it (and that correction's own row)
@@ -139,7 +139,7 @@ def test_a_dry_run_changes_nothing_and_says_what_the_run_does(matcher: Matcher) 
     done = matcher.normalize_ids()
     assert (dry.report.renames, dry.report.rows, dry.report.records, dry.report.dropped) == (
         done.report.renames, done.report.rows, done.report.records, done.report.dropped)
-    assert len(done.report.renames) == 3 and sum(done.report.rows.values()) == 26
+    assert len(done.report.renames) == 3 and sum(done.report.rows.values()) == 27
     assert dump(matcher.engine.db) != before
 
 

@@ -75,7 +75,8 @@ def test_a_notice_stored_in_both_forms_is_merged_into_its_nfc_row(matcher: Match
         deleted={"tender_codes": 1, "tender_countries": 1, "tender_aliases": 1, "tender_as_published": 1,
                  "tenders": 1},
         dropped=(Dropped("digest_items", (("digest_id", "d1"),)),
-                 Dropped("shortlist_items", (("firm_id", OTHER_FIRM),))))]
+                 Dropped("shortlist_items", (("firm_id", OTHER_FIRM),)),
+                 Dropped("tender_owners", ())))]  # the NFC row keeps its owner
     assert report.renames == [Rename("firm", FIRM_NFD, FIRM), Rename("tender", ALIAS_NFD, ALIAS)]
     assert report.corrected == 1  # the NFC row: the correction naming the alias in NFD names it now
     assert holding(dump(matcher.engine.db), TENDER_NFD) == {"digests"}
@@ -119,8 +120,8 @@ def test_a_decision_only_the_nfd_item_holds_refuses_the_merge(matcher: Matcher) 
     assert report.merges == []
     why = "the shortlist of firm 'kr-other-water' holds it in both forms, the other one rejected"
     assert report.collisions == [Collision("tender", (TENDER_NFD, TENDER), (
-        "digest_items", "shortlist_items", "tender_aliases", "tender_codes", "tender_countries", "tenders"),
-        why, ((ALIAS_NFD, ALIAS),))]
+        "digest_items", "shortlist_items", "tender_aliases", "tender_codes", "tender_countries", "tender_owners",
+        "tenders"), why, ((ALIAS_NFD, ALIAS),))]
     assert Rename("firm", FIRM_NFD, FIRM) in report.renames
     assert {TENDER_NFD, TENDER} <= {t for (t,) in rows(matcher, tenders, "tender_id")}
     assert (OTHER_FIRM, TENDER_NFD, "rejected") in rows(matcher, shortlist_items, "firm_id", "tender_id", "status")
