@@ -157,9 +157,9 @@ def test_a_merge_refused_says_why(home: Path) -> None:
     # one line: the twins' alias, which meets only because the notice is left, was a second collision line too
     assert err.splitlines() == [
         f"collision: notice id {SHOWN_TENDER_NFD} and 'api:café-1' would meet in digest_items, shortlist_items, "
-        "tender_aliases, tender_codes, tender_countries, tenders: left as stored (stored from two sources, 'api' "
-        r"(the other form) and 'ted'; with its alias 'eforms:cafe\u0301-1-01' and 'eforms:café-1-01'; lookups find "
-        "the NFC one; merge or delete the other by hand, then run this again)"]
+        "tender_aliases, tender_codes, tender_countries, tender_owners, tenders: left as stored (stored from two "
+        r"sources, 'api' (the other form) and 'ted'; with its alias 'eforms:cafe\u0301-1-01' and 'eforms:café-1-01'; "
+        "lookups find the NFC one; merge or delete the other by hand, then run this again)"]
     assert out.splitlines()[0] == "normalised 1 id to NFC (1 firm id, 0 notice ids)"
     assert "merged" not in out
 
