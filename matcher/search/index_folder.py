@@ -56,7 +56,7 @@ class IndexFolder:
     def building(self) -> Iterator[None]:
         """The whole of one build of this index, refused (``Conflict``: one line, exit 2) while another holds it."""
         lock = self.root / BUILD_LOCK
-        with _locked(lock, wait=False) as held:
+        with file_lock(lock, wait=False) as held:
             if not held:
                 raise Conflict(f"another index build is running on {self.root} (it holds {lock}); wait for it to "
                                "finish")
@@ -65,7 +65,7 @@ class IndexFolder:
     @contextmanager
     def new_build(self) -> Iterator[Path]:
         """A fresh folder to write a build into; published (and made current) only if the block succeeds."""
-        with _locked(self.root / PUBLISH_LOCK, wait=True):
+        with file_lock(self.root / PUBLISH_LOCK, wait=True):
             self._remove_dead_builds()
             build_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + secrets.token_hex(3)
             staging = self.root / f".tmp-{build_id}"
@@ -111,8 +111,9 @@ class IndexFolder:
 
 
 @contextmanager
-def _locked(path: Path, wait: bool) -> Iterator[bool]:
-    """Whether this process holds the lock file ``path`` (its folder made if missing): waited for when ``wait``."""
+def file_lock(path: Path, wait: bool) -> Iterator[bool]:
+    """Whether this process holds the lock file ``path`` (its folder made if missing): waited for when ``wait``,
+    else False at once while another holds it. An flock: released when the block ends or the process dies."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as handle:
         try:

@@ -23,19 +23,17 @@ build it has meanwhile (``IndexService.reload_in_background``).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from matcher.errors import MatcherError
+from matcher.search.index_folder import file_lock
 from matcher.search.index_sync import SyncReport
 from matcher.services.catalog import Catalog
 from matcher.store import versions
@@ -90,7 +88,7 @@ class IndexCatchUp:
         caller for the sync; the serving processes call it from the catch-up thread). None when nothing ran."""
         if self.due() is None:
             return None
-        with _home_lock(self.folder / LOCK_FILE) as held:
+        with file_lock(self.folder / LOCK_FILE, wait=False) as held:
             if not held:
                 log.debug("index catch-up: another process of this home is syncing")
                 return None
@@ -152,19 +150,3 @@ class IndexCatchUp:
             log.warning("index catch-up failed, retrying in %gs: %s: %s", self.interval, type(exc).__name__, exc)
         except Exception:  # a bug in one check must not end this replica's catch-up for good; logged in full
             log.exception("index catch-up failed, retrying in %gs", self.interval)
-
-
-@contextmanager
-def _home_lock(path: Path) -> Iterator[bool]:
-    """Whether this process holds the home's catch-up lock (never waits for it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
