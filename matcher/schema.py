@@ -429,8 +429,10 @@ def _dedupe(items: list[str]) -> list[str]:
 def item_key(text: str) -> str:
     """An item of a list a person types (a keyword, a certification) as items are compared: composed (NFC),
     case-folded, without spaces, as ``matcher.search.code_labels.term_key`` compares terms ('Pumps' and 'pumps',
-    '비상 발전기' and '비상발전기', 'Straße' and 'STRASSE' are one item)."""
-    return "".join(unicodedata.normalize("NFC", text).casefold().split())
+    '비상 발전기' and '비상발전기', 'Straße' and 'STRASSE' are one item), and without the format characters that
+    mean nothing (``shown_text``, as ``typed_text`` drops them): 'pu\\u200bmps', 'pu\\u200dmps' and 'pumps' are one
+    item, a Persian word with its ZWNJ and without it are two."""
+    return "".join(shown_text(text).casefold().split())
 
 
 def dedupe_items(items: list[str]) -> list[str]:
@@ -505,18 +507,38 @@ def bidi_problem(text: str) -> str | None:
     return None if found is None else _BIDI_WORDS.format(**found)
 
 
+#: What typed text that must say something holds at least one of (``typed_text``): a letter, a number or a symbol
+#: (Unicode L, N, S) that draws; combining marks alone ('\u0301\u0301') and U+2800 BRAILLE PATTERN BLANK (a symbol
+#: that draws an empty cell) were stored as a firm's description and keyword.
+_SAYING = frozenset("LNS")
+BRAILLE_BLANK = "\u2800"
+SAYS_NOTHING = (f"{BLANK}: a letter, number or symbol (combining marks and U+2800 BRAILLE PATTERN BLANK alone say "
+                "nothing)")
+
+
+def says_something(text: str) -> bool:
+    """Whether ``text`` holds a letter, number or symbol that draws (``SAYS_NOTHING``)."""
+    return any(unicodedata.category(c)[0] in _SAYING and c != BRAILLE_BLANK and not invisible(c) for c in text)
+
+
 def typed_text(text: str, must_draw: bool = True) -> str:
-    """``text`` as it is, if a person may type it for others to read: with a character that draws, unless it may
-    be empty (``must_draw``: a note may), and without a bidirectional control. An embedding, override or isolate
-    (U+202A-U+202E, U+2066-U+2069) reorders the text after it: 'pumps \\u202eretaw' displays as 'pumps water', a
-    firm's name as another firm's, a keyword inside a reason's sentence reorders the sentence ("Trojan Source").
+    """``text`` as a person may type it for others to read: with a letter, number or symbol that draws
+    (``says_something``), unless it may be empty (``must_draw``: a note may), and without a bidirectional control;
+    less the format characters that mean nothing, and in NFC (``shown_text``: a zero-width space, a byte order mark
+    or a word joiner anywhere, a joiner between two Latin letters; 'Pu\\u200bmps' is 'Pumps', '\\ufeffAcme'
+    'Acme'), trimmed again once they are gone. The joiners Persian, Indic scripts and emoji need stay (``JOINERS``).
+    An embedding, override or isolate (U+202A-U+202E, U+2066-U+2069) reorders the text after it: 'pumps
+    \\u202eretaw' displays as 'pumps water', a firm's name as another firm's, a keyword inside a reason's sentence
+    reorders the sentence ("Trojan Source").
     The one rule of every such field: a firm's name, description, keywords and certifications, a shortlist note, a
     feed's query. Raises a ValueError (blank) or a ``BIDI_ERROR`` naming the character and its place."""
     if must_draw and (problem := blank(text)):
         raise ValueError(problem)
+    if must_draw and not says_something(text):
+        raise ValueError(SAYS_NOTHING)
     if (found := _bidi_control(text)) is not None:
         raise PydanticCustomError(BIDI_ERROR, _BIDI_WORDS, found)
-    return text
+    return shown_text(text).strip()
 
 
 #: The type of the validation error of an item holding a control character (``typed_item``), read like ``BIDI_ERROR``.
@@ -528,10 +550,10 @@ def typed_item(text: str) -> str:
     """``text`` as it is, if a person may type it as an item of a list others read (a keyword, a certification):
     ``typed_text``, and one line without a control character (``LINE_CONTROLS``). Raises like ``typed_text``, or
     a ``CONTROL_ERROR`` naming the character and its place."""
-    typed_text(text)
+    kept = typed_text(text)
     if (found := _line_control(text)) is not None:
         raise PydanticCustomError(CONTROL_ERROR, _CONTROL_WORDS, found)
-    return text
+    return kept
 
 
 def _line_control(text: str) -> dict[str, str | int] | None:
