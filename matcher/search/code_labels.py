@@ -44,6 +44,7 @@ import numpy as np
 from cachetools import LRUCache
 
 from matcher.normalize.codes import codebook
+from matcher.schema import item_key
 from matcher.search.encoders import Embedder
 
 log = logging.getLogger(__name__)
@@ -160,8 +161,10 @@ class LabelSpace:
 
 
 def term_key(text: str) -> str:
-    """A term as exact matching compares it: "비상 발전기" and "비상발전기" are the same term."""
-    return "".join(text.casefold().split())
+    """A term as exact matching compares it: "비상 발전기" and "비상발전기" are the same term. The rule of "the same
+    keyword" (``matcher.schema.item_key``: case, spaces, NFC, format characters that mean nothing), so a keyword and
+    the label term it names compare as two keywords do."""
+    return item_key(text)
 
 
 def label_terms(label: str) -> list[str]:
