@@ -18,8 +18,10 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from matcher.characters import without_bidi_controls, without_line_controls
-from matcher.schema import BIDI_ERROR, CONTROL_ERROR, ITEM_LENGTH_ERROR, draws
+from matcher.schema import AMOUNT_ERROR, BIDI_ERROR, CONTROL_ERROR, ITEM_LENGTH_ERROR, draws
 
+#: The message of an amount over ``matcher.schema.MAX_AMOUNT``, naming it (``AMOUNT_ERROR``'s ``limit``).
+AMOUNT_AT_MOST = "expect_amount_at_most"
 _SEPARATORS = re.compile(r"[,\n\r]+")
 _BLANKS = re.compile(r"[\s,]+")
 
@@ -164,6 +166,8 @@ def field_errors(exc: ValidationError, expects: Expects) -> Errors:
         if error.get("type") in (BIDI_ERROR, CONTROL_ERROR):
             key = BIDI_CONTROL if error.get("type") == BIDI_ERROR else CONTROL_CHARACTER
             found[name] = FieldError(key, str(error.get("ctx", {}).get("character", "")))
+        elif error.get("type") == AMOUNT_ERROR:  # over MAX_AMOUNT: the message names the bound
+            found[name] = FieldError(AMOUNT_AT_MOST, str(error.get("ctx", {}).get("limit", "")))
         elif (error.get("type") == ITEM_LENGTH_ERROR and name in expects.long_items and len(location) > 1
               and isinstance(location[1], int)):
             found[name] = FieldError(expects.long_items[name], str(location[1] + 1))

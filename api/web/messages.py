@@ -376,15 +376,16 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_codes_apart": "A declined code may not be one of the firm's codes, nor a code above one: {value}.",
         "expect_listed_code": (
             "Not a classification code: {value}. Use a CPV or UNSPSC code with its scheme, such as CPV:38421100."),
-        "expect_language_code": "Not a language code: {value}. Use two- or three-letter codes such as ko or en.",
+        "expect_language_code": "Not an ISO 639-1 language code: {value}. Use two-letter codes such as ko or en.",
         "expect_range_currency": "An amount needs its currency: enter one such as EUR or KRW.",
         "expect_known_code": "Not a code of the CPV or UNSPSC lists: {value}. Tick only the codes listed.",
         "decline_own_code": (
             "{value} is one of the firm's codes, or a code above one: take it out of the profile's codes before "
             "declining it."),
         "expect_countries": "Choose countries from the list.",
-        "expect_languages": "Use two- or three-letter language codes such as ko or en.",
+        "expect_languages": "Use ISO 639-1 two-letter language codes such as ko or en.",
         "expect_amount": "Enter an amount of zero or more, or leave it empty.",
+        "expect_amount_at_most": "Enter an amount of at most {value}, or leave it empty.",
         "expect_currency": "Use a three-letter currency code such as EUR or KRW.",
         "expect_value_range": "The minimum may not exceed the maximum, and an amount needs a currency.",
         "subscriptions_heading": "Email digests of {name}",
@@ -920,14 +921,15 @@ MESSAGES: dict[Language, dict[str, str]] = {
         "expect_codes_apart": "제외한 코드는 회사의 코드이거나 그 상위 코드일 수 없습니다: {value}.",
         "expect_listed_code": (
             "분류 코드가 아닙니다: {value}. CPV:38421100처럼 체계를 앞에 붙인 CPV 또는 UNSPSC 코드를 사용하세요."),
-        "expect_language_code": "언어 코드가 아닙니다: {value}. ko, en처럼 두세 글자 언어 코드를 사용하세요.",
+        "expect_language_code": "ISO 639-1 언어 코드가 아닙니다: {value}. ko, en처럼 두 글자 코드를 사용하세요.",
         "expect_range_currency": "금액에는 통화가 필요합니다. EUR, KRW 같은 통화를 입력하세요.",
         "expect_known_code": "CPV 또는 UNSPSC 목록에 없는 코드입니다: {value}. 목록의 코드만 선택하세요.",
         "decline_own_code": (
             "코드 {value}: 회사의 코드이거나 그 상위 코드입니다. 제외하려면 먼저 프로필의 코드에서 빼세요."),
         "expect_countries": "목록에서 국가를 선택하세요.",
-        "expect_languages": "ko, en처럼 두세 글자 언어 코드를 사용하세요.",
+        "expect_languages": "ko, en처럼 ISO 639-1 두 글자 언어 코드를 사용하세요.",
         "expect_amount": "0 이상의 금액을 입력하거나 비워 두세요.",
+        "expect_amount_at_most": "{value} 이하의 금액을 입력하거나 비워 두세요.",
         "expect_currency": "EUR, KRW처럼 세 글자 통화 코드를 사용하세요.",
         "expect_value_range": "최소 금액은 최대 금액보다 클 수 없고, 금액에는 통화가 필요합니다.",
         "subscriptions_heading": "{name} 이메일 요약",

@@ -53,10 +53,11 @@ SUBSCRIPTION_FORM: dict[str, Any] = {
     "min_value": "", "max_value": "", "currency": "EUR",
 }
 FEED_FORM: dict[str, Any] = {"name": "ted-water", "kind": "ted", "url": "", "query": "", "page_size": ""}
-#: The validator's and the core's own words, which no error on a page may carry.
+#: The validator's and the core's own words, which no error on a page may carry ("ISO 639-1" is the page's own word
+#: for a profile's languages, as its hint says).
 RAW = ("Value error", "Input should", "should have", "should be", "String ", "List ", "valid number", "valid integer",
        "greater than or equal", "less than or equal", "expected", "unknown ", "not well-formed", "min_value",
-       "max_value", "ISO ")
+       "max_value", "ISO 8601", "ISO 4217", "ISO 3166")
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ CASES = [
     Bad("profile", {"min_value": "lots"}, "min_value", "expect_amount"),
     Bad("profile", {"max_value": "-5"}, "max_value", "expect_amount"),
     Bad("profile", {"min_value": "nan"}, "min_value", "expect_amount"),
+    # Over MAX_AMOUNT: the message names the bound (it said "an amount of zero or more").
+    Bad("profile", {"max_value": "2000000000000000"}, "max_value", "expect_amount_at_most", "1,000,000,000,000,000"),
+    Bad("subscription", {"min_value": "1e16"}, "min_value", "expect_amount_at_most", "1,000,000,000,000,000"),
     Bad("profile", {"currency": "euro"}, "currency", "expect_rated_currency", "euro"),
     Bad("profile", {"currency": "XYZ"}, "currency", "expect_rated_currency", "XYZ"),
     Bad("profile", {"min_value": "5000000", "max_value": "100"}, "value_range", "expect_min_below_max"),
