@@ -28,7 +28,9 @@ from pydantic.fields import FieldInfo
 from matcher.characters import BIDI_CONTROLS
 from matcher.schema import (
     CODE_PATTERN,
+    MAX_PROFILE_LANGUAGES,
     MAX_SUGGESTIONS,
+    MAX_TARGET_COUNTRIES,
     NO_BIDI_PATTERN,
     SHOWN_ITEM_DOC,
     SHOWN_TEXT,
@@ -371,8 +373,8 @@ class FirmUpdate(_In):
         "restores every declined code)",
     )
     home_country: CountryCode | None = None
-    target_countries: list[CountryCode] | None = Field(default=None, max_length=250)
-    languages: list[ProfileLanguage] | None = Field(default=None, max_length=50)
+    target_countries: list[CountryCode] | None = Field(default=None, max_length=MAX_TARGET_COUNTRIES)
+    languages: list[ProfileLanguage] | None = Field(default=None, max_length=MAX_PROFILE_LANGUAGES)
     min_value: RangeAmount | None = None
     max_value: RangeAmount | None = None
     currency: RangeCurrency | None = None
