@@ -507,10 +507,11 @@ def bidi_problem(text: str) -> str | None:
     return None if found is None else _BIDI_WORDS.format(**found)
 
 
-#: What typed text that must say something holds at least one of (``typed_text``): a letter, a number or a symbol
-#: (Unicode L, N, S) that draws; combining marks alone ('\u0301\u0301') and U+2800 BRAILLE PATTERN BLANK (a symbol
-#: that draws an empty cell) were stored as a firm's description and keyword.
-_SAYING = frozenset("LNS")
+#: What typed text that must say something holds at least one of (``typed_text``): a letter, a number, a symbol or
+#: a punctuation mark (Unicode L, N, S, P) that draws; combining marks alone ('\u0301\u0301') and U+2800 BRAILLE
+#: PATTERN BLANK (a symbol that draws an empty cell) were stored as a firm's description and keyword. Punctuation
+#: counts: award histories name suppliers' firms with the description '-' (``matcher.evaluate.context``).
+_SAYING = frozenset("LNSP")
 BRAILLE_BLANK = "\u2800"
 SAYS_NOTHING = (f"{BLANK}: a letter, number or symbol (combining marks and U+2800 BRAILLE PATTERN BLANK alone say "
                 "nothing)")
