@@ -245,26 +245,12 @@ def trees_file(manifest: Path, name: object) -> Path:
         shown = repr(name)[:80]
         raise MatcherError(f"{manifest} names the trees file {shown}, which is not a trees file of its folder "
                            "(expected trees-<16 hex digits>.npz); retrain the model")
-    path = manifest.parent / name
-    problem = _unreadable(path)
-    if problem is not None:
-        raise MatcherError(f"trees file {path}: {problem} (named by {manifest}); retrain the model")
-    return path
-
-
-def _unreadable(path: Path) -> str | None:
-    """Why ``path``, through its links, is no trees file to read (``_refusal``), or None. A file that cannot be
-    looked at is left to the read, which says why: a missing one may have been removed by a save since its
-    manifest was read (``TreesGone``), and is read again."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return _refusal(info)
+    return manifest.parent / name
 
 
 def _refusal(info: os.stat_result) -> str | None:
-    """Why a file of ``info`` is no trees file to read (not a regular file, or above ``MAX_TREES_BYTES``), or None."""
+    """Why a file of ``info`` is no trees file to read (not a regular file, or above ``MAX_TREES_BYTES``), or None.
+    Judged on the handle the read uses (``read_trees``), never on a look at the path before it."""
     if not stat.S_ISREG(info.st_mode):
         return f"not a regular file but a {kind_of(info.st_mode)}"
     if info.st_size > MAX_TREES_BYTES:
@@ -273,10 +259,11 @@ def _refusal(info: os.stat_result) -> str | None:
 
 
 def read_trees(path: Path, manifest: Path) -> bytes:
-    """The bytes of the trees file ``path`` (named by ``manifest``), judged by the handle they are read through:
-    a file put in place since ``trees_file`` looked at the path (a swap between a check and a read) is refused
-    alike, and no more than ``MAX_TREES_BYTES`` are read. Opened without blocking, so a named pipe put in place
-    is refused instead of waited on. Raises what ``open`` raises (FileNotFoundError: removed by a save since)."""
+    """The bytes of the trees file ``path`` (named by ``manifest``), judged by the handle they are read through
+    (``_refusal``: a link to /dev/zero, a pipe, a folder, a file too large), so a file swapped in after any look
+    at the path is refused alike, and no more than ``MAX_TREES_BYTES`` are read. Opened without blocking, so a
+    named pipe is refused instead of waited on. Raises what ``open`` raises (FileNotFoundError: removed by a save
+    since)."""
     descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
         problem = _refusal(os.fstat(descriptor))  # before fdopen, which refuses a folder with its own error

@@ -51,10 +51,12 @@ class TenderRepository(TenderQueries):
         ``rejected`` with the reason."""
         given = {t.tender_id: t for t in items}  # a later record of the same id wins within a batch
         refused: list[tuple[str, str]] = []
-        if owner is not None and tender_owners.guarded(owner):
-            given, refused = tender_owners.sort_out(conn, given, self.hashes(conn, list(given)), owner)
+        guarded = owner is not None and tender_owners.guarded(owner)
+        read = self.hashes(conn, list(given)) if onto is None or guarded else {}  # once, for the owners and the write
+        if owner is not None and guarded:
+            given, refused = tender_owners.sort_out(conn, given, read, owner)
         if onto is None:
-            latest, existing = given, self.hashes(conn, list(given))
+            latest, existing = given, {tid: h for tid, h in read.items() if tid in given}
         else:
             existing = self.hashes(conn, sorted(given), lock=True)
             stored = self.source_records(conn, list(existing))
